@@ -1,0 +1,60 @@
+// argmax.wgsl: each row of logits -> the index of its largest value.
+//
+// Rules, held bit for bit by the CPU path (src/update/cpu-update.ts):
+//   ties: the first maximal index wins (numpy, torch); -0.0 equals +0.0;
+//   NaN:  the first NaN in the row wins (numpy, torch), whatever precedes it.
+// Values are compared as order-preserving u32 keys of their bits, never as floats, because WGSL
+// lets implementations assume that NaN and infinities do not occur.
+//
+// Bindings (group 0):
+//   0  params  uniform                Params: rows in this chunk
+//   1  logits  storage, read          array<u32>, f32 bits, rows x NUM_CLASSES, row-major
+//   2  preds   storage, read_write    array<u32>, rows
+// Overrides: NUM_CLASSES, WORKGROUP_SIZE. Dispatch: 1-D, any count; a grid-stride loop covers
+// rows beyond workgroups x WORKGROUP_SIZE.
+
+override NUM_CLASSES: u32 = 1u;
+override WORKGROUP_SIZE: u32 = 64u;
+
+struct Params {
+  rows: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> logits: array<u32>;
+@group(0) @binding(2) var<storage, read_write> preds: array<u32>;
+
+fn is_nan_bits(bits: u32) -> bool {
+  return (bits & 0x7fffffffu) > 0x7f800000u;
+}
+
+// Monotone map from non-NaN f32 bits to u32: a < b as floats <=> key(a) < key(b); -0 maps as +0.
+fn order_key(bits: u32) -> u32 {
+  let b = select(bits, 0u, bits == 0x80000000u);
+  return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
+}
+
+fn argmax_row(base: u32) -> u32 {
+  var best = 0u;
+  var best_key = 0u;
+  for (var j = 0u; j < NUM_CLASSES; j++) {
+    let bits = logits[base + j];
+    if (is_nan_bits(bits)) {
+      return j;
+    }
+    let key = order_key(bits);
+    if (key > best_key) {
+      best_key = key;
+      best = j;
+    }
+  }
+  return best;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn argmax(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  for (var row = gid.x; row < params.rows; row += stride) {
+    preds[row] = argmax_row(row * NUM_CLASSES);
+  }
+}

@@ -1,0 +1,75 @@
+// histogram.wgsl: (label, prediction) pairs -> atomic counts in a NUM_CLASSES x NUM_CLASSES matrix.
+//
+// counts[label * NUM_CLASSES + pred] += 1, rows = true class, columns = predicted class.
+// The cell after the matrix, counts[NUM_CLASSES * NUM_CLASSES], counts pairs with a label or a
+// prediction outside [0, NUM_CLASSES): the host refuses the result if it is not zero, so a bad
+// input buffer can never yield a silently wrong matrix.
+//
+// Two entry points:
+//   count_global   one global atomicAdd per row (any NUM_CLASSES).
+//   count_private  counts into a workgroup copy of the matrix, then adds its non-zero cells to the
+//                  global one; needs PRIVATE_BINS = NUM_CLASSES^2 u32 in workgroup storage.
+//
+// Bindings (group 0):
+//   0  params  uniform                Params: rows in this chunk
+//   1  labels  storage, read          array<u32>, rows
+//   2  preds   storage, read          array<u32>, rows
+//   3  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 1
+// Overrides: NUM_CLASSES, WORKGROUP_SIZE, PRIVATE_BINS. Dispatch: 1-D, any count (grid-stride).
+
+override NUM_CLASSES: u32 = 1u;
+override WORKGROUP_SIZE: u32 = 64u;
+override PRIVATE_BINS: u32 = 1u;
+
+struct Params {
+  rows: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> labels: array<u32>;
+@group(0) @binding(2) var<storage, read> preds: array<u32>;
+@group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
+
+var<workgroup> bins: array<atomic<u32>, PRIVATE_BINS>;
+
+fn cell(row: u32) -> u32 {
+  let label = labels[row];
+  let pred = preds[row];
+  if (label >= NUM_CLASSES || pred >= NUM_CLASSES) {
+    return NUM_CLASSES * NUM_CLASSES;
+  }
+  return label * NUM_CLASSES + pred;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn count_global(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  for (var row = gid.x; row < params.rows; row += stride) {
+    atomicAdd(&counts[cell(row)], 1u);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn count_private(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  let invalid = NUM_CLASSES * NUM_CLASSES;
+  for (var row = gid.x; row < params.rows; row += stride) {
+    let c = cell(row);
+    if (c == invalid) {
+      atomicAdd(&counts[invalid], 1u);
+    } else {
+      atomicAdd(&bins[c], 1u);
+    }
+  }
+  workgroupBarrier();
+  for (var b = lid; b < invalid; b += WORKGROUP_SIZE) {
+    let n = atomicLoad(&bins[b]);
+    if (n != 0u) {
+      atomicAdd(&counts[b], n);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * An input that confmat refuses: it names what was wrong, where, and the offending value, so a
+ * caller can add the file name it came from. Nothing from a refused batch is counted.
+ *
+ * @example
+ * try { await cm.update({ logits, labels }); }
+ * catch (e) { if (e instanceof InputError) console.error(`labels.npy: ${e.message}`); }
+ */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  /** Which input was refused: 'labels', 'preds', 'logits', 'numClasses', ... */
+  readonly field: string;
+  /** Element index within the batch, when one element is at fault. */
+  readonly index: number | undefined;
+  /** The offending value, when there is one. */
+  readonly value: unknown;
+
+  constructor(field: string, message: string, index?: number, value?: unknown) {
+    super(message);
+    this.field = field;
+    this.index = index;
+    this.value = value;
+  }
+}
+
+/**
+ * The GPU path cannot run: no adapter, a lost device, or a device too small for the request.
+ *
+ * @example
+ * try { await requestNodeDevice({ backend: 'gpu' }); }
+ * catch (e) { if (e instanceof GpuUnavailableError) console.error(e.message); }
+ */
+export class GpuUnavailableError extends Error {
+  override readonly name = 'GpuUnavailableError';
+}

@@ -1,0 +1,117 @@
+import { InputError } from './errors.js';
+import type { Batch, FormattedBatch, LabelArray } from './types.js';
+
+/**
+ * Checks that `numClasses` is an integer C >= 1.
+ *
+ * @example
+ * validateNumClasses(10); // ok
+ * validateNumClasses(0);  // throws InputError
+ */
+export function validateNumClasses(numClasses: unknown): asserts numClasses is number {
+  if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
+    throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined, numClasses);
+  }
+}
+
+/** True when `a` is one of the integer typed arrays confmat accepts for labels and predictions. */
+export function isLabelArray(a: unknown): a is LabelArray {
+  return (
+    a instanceof Int8Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray ||
+    a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int32Array ||
+    a instanceof Uint32Array || a instanceof BigInt64Array || a instanceof BigUint64Array
+  );
+}
+
+/**
+ * Index of the first element outside [0, numClasses), or -1 when all are in range.
+ *
+ * @example
+ * findOutOfRange(new Int32Array([0, 3, -1]), 3); // 1
+ */
+export function findOutOfRange(a: LabelArray, numClasses: number): number {
+  if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
+    const c = BigInt(numClasses);
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i]!;
+      if (v < 0n || v >= c) return i;
+    }
+    return -1;
+  }
+  if (a instanceof Uint32Array || a instanceof Uint16Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray) {
+    let max = 0;
+    for (let i = 0; i < a.length; i++) max = Math.max(max, a[i]!);
+    if (max < numClasses) return -1;
+    for (let i = 0; i < a.length; i++) if (a[i]! >= numClasses) return i;
+    return -1;
+  }
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (lo >= 0 && hi < numClasses) return -1;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (v < 0 || v >= numClasses) return i;
+  }
+  return -1;
+}
+
+function checkClassIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {
+  if (!isLabelArray(a)) {
+    const got = a === null || a === undefined ? String(a) : (a as object).constructor?.name ?? typeof a;
+    throw new InputError(field, `${field} must be an integer typed array (Int8..Int32, Uint8..Uint32, BigInt64, BigUint64), got ${got}`);
+  }
+  const bad = findOutOfRange(a, numClasses);
+  if (bad >= 0) {
+    const v = a[bad]!;
+    const what = field === 'labels' ? 'label' : 'predicted class';
+    throw new InputError(field, `index ${bad}: ${what} ${String(v)} is outside [0, ${numClasses})`, bad, v);
+  }
+  return a;
+}
+
+/**
+ * Validates and formats one batch: shapes agree, labels and predictions lie in [0, numClasses).
+ * Throws {@link InputError} naming the field, the index and the value; never returns a partial batch.
+ *
+ * @example
+ * const fb = formatBatch({ logits: new Float32Array([0, 1, 1, 0]), labels: new Uint8Array([1, 0]) }, 2);
+ * fb.rows; // 2
+ */
+export function formatBatch(batch: Batch, numClasses: number): FormattedBatch {
+  validateNumClasses(numClasses);
+  if (batch === null || typeof batch !== 'object') {
+    throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
+  }
+  const hasLogits = batch.logits !== undefined;
+  const hasPreds = batch.preds !== undefined;
+  if (hasLogits === hasPreds) {
+    throw new InputError('batch', 'a batch needs exactly one of logits or preds');
+  }
+  const labels = checkClassIndices('labels', batch.labels, numClasses);
+  const rows = labels.length;
+  if (hasLogits) {
+    const logits = batch.logits;
+    if (!(logits instanceof Float32Array)) {
+      throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${(logits as object)?.constructor?.name ?? typeof logits}`);
+    }
+    if (logits.length !== rows * numClasses) {
+      throw new InputError(
+        'logits',
+        `logits hold ${logits.length} values, expected N x C = ${rows} x ${numClasses} = ${rows * numClasses} (N from labels)`,
+        undefined,
+        logits.length,
+      );
+    }
+    return { rows, numClasses, labels, logits };
+  }
+  const preds = checkClassIndices('preds', batch.preds, numClasses);
+  if (preds.length !== rows) {
+    throw new InputError('preds', `preds hold ${preds.length} values, labels ${rows}: they must have the same length`, undefined, preds.length);
+  }
+  return { rows, numClasses, labels, preds };
+}

@@ -1,0 +1,82 @@
+import { InputError } from '../core/errors.js';
+
+/** Knobs of the GPU path; every one has a default taken from the device's limits. */
+export interface GpuPlanOptions {
+  /** Rows per uploaded chunk. Default: about 32 MiB of logits, within the device's binding limits. */
+  chunkRows?: number;
+  /** Read the u32 GPU counts back into the host's exact totals before any cell could pass this many. Default 2^32 - 1. */
+  flushEvery?: number;
+  /** Invocations per workgroup. Default: min(256, the device's limits). */
+  workgroupSize?: number;
+  /** Cap on workgroups per dispatch (a grid-stride loop covers the rest). Default: the device's maxComputeWorkgroupsPerDimension. */
+  maxWorkgroups?: number;
+  /**
+   * 'private' counts in workgroup memory (needs C^2 x 4 bytes of it), 'global' with global atomics.
+   * 'auto' (the default) privatizes when C^2 cells fit, except on CPU-emulated adapters
+   * (SwiftShader, llvmpipe), where emulated workgroup atomics made it 1.5x to 7x slower (bench/NOTES.md).
+   */
+  histogram?: 'auto' | 'private' | 'global';
+}
+
+/** The resolved plan for one device and class count. */
+export interface GpuPlan {
+  numClasses: number;
+  chunkRows: number;
+  flushEvery: number;
+  workgroupSize: number;
+  maxWorkgroups: number;
+  histogram: 'private' | 'global';
+}
+
+const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
+const U32_MAX = 0xffffffff;
+
+/** True for adapters that run shaders on the CPU. */
+export function isEmulated(info: GPUAdapterInfo | undefined): boolean {
+  if (!info) return false;
+  return /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+}
+
+function positiveInt(name: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isSafeInteger(v) || v < 1) throw new InputError(name, `${name} must be an integer >= 1, got ${v}`, undefined, v);
+  return v;
+}
+
+/**
+ * Sizes chunks, workgroups and the histogram strategy from the device's limits.
+ * Throws {@link InputError} when even one row or the C x C matrix does not fit the device.
+ *
+ * @example
+ * const plan = planGpu(device.limits, 10, {});
+ * plan.chunkRows; // 838860 with 32 MiB chunks
+ */
+export function planGpu(limits: GPUSupportedLimits, numClasses: number, options: GpuPlanOptions, adapterInfo?: GPUAdapterInfo): GpuPlan {
+  const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const rowBytes = numClasses * 4;
+  const countsBytes = (numClasses * numClasses + 1) * 4;
+  if (countsBytes > maxBinding) {
+    throw new InputError(
+      'numClasses',
+      `numClasses ${numClasses} is too large for this device: the ${numClasses} x ${numClasses} matrix needs ${countsBytes} bytes, maxStorageBufferBindingSize is ${maxBinding}`,
+      undefined,
+      numClasses,
+    );
+  }
+  const fitRows = Math.floor(maxBinding / Math.max(rowBytes, 4));
+  const flushEvery = Math.min(positiveInt('flushEvery', options.flushEvery) ?? U32_MAX, U32_MAX);
+  const chunkRows = Math.min(flushEvery, positiveInt('chunkRows', options.chunkRows) ?? Math.max(1, Math.floor(DEFAULT_CHUNK_BYTES / rowBytes)), fitRows, U32_MAX);
+  const workgroupSize = Math.min(
+    positiveInt('workgroupSize', options.workgroupSize) ?? 256,
+    limits.maxComputeInvocationsPerWorkgroup,
+    limits.maxComputeWorkgroupSizeX,
+  );
+  const maxWorkgroups = Math.min(positiveInt('maxWorkgroups', options.maxWorkgroups) ?? U32_MAX, limits.maxComputeWorkgroupsPerDimension);
+  const fitsPrivate = numClasses * numClasses * 4 <= limits.maxComputeWorkgroupStorageSize;
+  const wanted = options.histogram ?? 'auto';
+  if (wanted === 'private' && !fitsPrivate) {
+    throw new InputError('histogram', `histogram 'private' needs ${numClasses * numClasses * 4} bytes of workgroup storage, the device has ${limits.maxComputeWorkgroupStorageSize}`);
+  }
+  const histogram = wanted === 'auto' ? (fitsPrivate && !isEmulated(adapterInfo) ? 'private' : 'global') : wanted;
+  return { numClasses, chunkRows, flushEvery, workgroupSize, maxWorkgroups, histogram };
+}

@@ -1,0 +1,51 @@
+import { argmaxWgsl, histogramWgsl } from './shaders.generated.js';
+
+interface DeviceCache {
+  modules: Map<string, GPUShaderModule>;
+  pipelines: Map<string, GPUComputePipeline>;
+}
+
+const caches = new WeakMap<GPUDevice, DeviceCache>();
+const sources: Record<string, string> = { argmax: argmaxWgsl, histogram: histogramWgsl };
+
+function cacheFor(device: GPUDevice): DeviceCache {
+  let cache = caches.get(device);
+  if (!cache) {
+    cache = { modules: new Map(), pipelines: new Map() };
+    caches.set(device, cache);
+  }
+  return cache;
+}
+
+/** The kernels confmat ships, by shader file and entry point. */
+export type KernelName = 'argmax' | 'count_global' | 'count_private';
+
+const shaderOf: Record<KernelName, string> = { argmax: 'argmax', count_global: 'histogram', count_private: 'histogram' };
+
+/**
+ * One compute pipeline per device, kernel and override constants, built once and cached in a
+ * per-device `WeakMap`.
+ *
+ * @example
+ * const p = getPipeline(device, 'argmax', { NUM_CLASSES: 10, WORKGROUP_SIZE: 128 });
+ */
+export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Record<string, number>): GPUComputePipeline {
+  const cache = cacheFor(device);
+  const shader = shaderOf[kernel];
+  const key = `${kernel}:${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
+  let pipeline = cache.pipelines.get(key);
+  if (!pipeline) {
+    let module = cache.modules.get(shader);
+    if (!module) {
+      module = device.createShaderModule({ label: `confmat ${shader}.wgsl`, code: sources[shader]! });
+      cache.modules.set(shader, module);
+    }
+    pipeline = device.createComputePipeline({
+      label: `confmat ${key}`,
+      layout: 'auto',
+      compute: { module, entryPoint: kernel, constants },
+    });
+    cache.pipelines.set(key, pipeline);
+  }
+  return pipeline;
+}

@@ -1,0 +1,13 @@
+export { createConfusionMatrix, confusionMatrix } from './confusion-matrix.js';
+export type { ConfusionMatrix, ConfusionMatrixOptions } from './confusion-matrix.js';
+export type { Batch, ConfusionMatrixResult, FormattedBatch, LabelArray } from './core/types.js';
+export { InputError, GpuUnavailableError } from './core/errors.js';
+export { formatBatch, validateNumClasses, findOutOfRange, isLabelArray } from './core/validate.js';
+export { reduceCounts, matrixRows } from './core/reduce.js';
+export { argmaxRow, cpuArgmax, cpuUpdate } from './update/cpu-update.js';
+export { createGpuCounter } from './update/gpu-update.js';
+export type { GpuCounter } from './update/gpu-update.js';
+export { planGpu } from './gpu/chunk-plan.js';
+export type { GpuPlan, GpuPlanOptions } from './gpu/chunk-plan.js';
+export { getPipeline } from './gpu/pipelines.js';
+export type { KernelName } from './gpu/pipelines.js';

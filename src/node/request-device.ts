@@ -1,0 +1,205 @@
+import { existsSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+import { GpuUnavailableError } from '../core/errors.js';
+import { isEmulated } from '../gpu/chunk-plan.js';
+
+/** Which Dawn backend to use; 'auto' tries the system's driver, then the software adapters. */
+export type DawnBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' | 'd3d11' | 'null';
+
+/** Options of {@link requestNodeDevice}; each falls back to an environment variable. */
+export interface NodeDeviceOptions {
+  /** Dawn backend (env `CONFMAT_DAWN_BACKEND`). Default 'auto'. */
+  backend?: DawnBackend | undefined;
+  /** Adapter name as Dawn lists it (env `CONFMAT_ADAPTER`); a wrong name makes Dawn list them. */
+  adapter?: string | undefined;
+  /** Feature level (env `CONFMAT_FEATURE_LEVEL`). Default 'core', or 'compatibility' on OpenGL ES. */
+  featureLevel?: 'core' | 'compatibility' | undefined;
+  /** Try SwiftShader and Mesa's GL ES when no hardware adapter answers. Default true. */
+  softwareFallback?: boolean | undefined;
+  powerPreference?: GPUPowerPreference | undefined;
+}
+
+/** What the adapter said about itself, plus how confmat reached it. */
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  backend: string;
+  featureLevel: 'core' | 'compatibility';
+  /** True for CPU-emulated adapters (SwiftShader, llvmpipe): their timings say nothing of GPU speed. */
+  software: boolean;
+}
+
+/** A device from Dawn, with the `create()` object it depends on kept alive until `destroy()`. */
+export interface NodeGpu {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  info: AdapterDescription;
+  /** Destroys the device; afterwards the process may exit. */
+  destroy(): void;
+}
+
+/** Known places of SwiftShader's Vulkan ICD (shipped with Chromium builds). */
+export const SWIFTSHADER_ICDS = [
+  '/usr/lib/chromium/vk_swiftshader_icd.json',
+  '/usr/lib64/chromium/vk_swiftshader_icd.json',
+  '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+  '/opt/google/chrome/vk_swiftshader_icd.json',
+  '/snap/chromium/current/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+];
+
+/** How to get an adapter, printed when none is found. */
+export const HOW_TO_GET_AN_ADAPTER =
+  'no WebGPU adapter found. Install a GPU driver with Vulkan (Linux), Metal (macOS) or D3D12 (Windows) support, ' +
+  'or a software adapter: on Debian/Ubuntu `apt-get install chromium libvulkan1` (SwiftShader, found automatically) ' +
+  'or `apt-get install libegl1 libegl-mesa0 libgles2` (Mesa llvmpipe, --dawn-backend opengles). ' +
+  'Or run with --backend cpu.';
+
+// Every create() result stays referenced while any adapter or device from it lives: when Dawn's
+// instance is collected, its event loop touches freed memory and the process dies.
+const instances = new Set<GPU>();
+let globalsInstalled = false;
+
+function installGlobals(): void {
+  if (globalsInstalled) return;
+  globalsInstalled = true;
+  for (const [k, v] of Object.entries(globals as Record<string, unknown>)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+}
+
+interface Attempt {
+  flags: string[];
+  featureLevel: 'core' | 'compatibility';
+  env: Record<string, string>;
+  label: string;
+}
+
+function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFallback'>> & NodeDeviceOptions): Attempt[] {
+  const adapterFlag = opts.adapter ? [`adapter=${opts.adapter}`] : [];
+  const level = (backend: string): 'core' | 'compatibility' =>
+    opts.featureLevel ?? (backend === 'opengles' ? 'compatibility' : 'core');
+  const gles: Attempt = {
+    flags: ['backend=opengles', ...adapterFlag],
+    featureLevel: level('opengles'),
+    env: process.env.EGL_PLATFORM ? {} : { EGL_PLATFORM: 'surfaceless' },
+    label: 'Mesa GL ES',
+  };
+  if (opts.backend === 'opengles') return [gles];
+  if (opts.backend !== 'auto') {
+    return [{ flags: [`backend=${opts.backend}`, ...adapterFlag], featureLevel: level(opts.backend), env: {}, label: opts.backend }];
+  }
+  const list: Attempt[] = [{ flags: adapterFlag, featureLevel: level('auto'), env: {}, label: 'default' }];
+  if (!opts.softwareFallback || opts.adapter) return list;
+  if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
+    const icd = SWIFTSHADER_ICDS.find((p) => existsSync(p));
+    if (icd) list.push({ flags: ['backend=vulkan'], featureLevel: level('vulkan'), env: { VK_ICD_FILENAMES: icd }, label: 'SwiftShader' });
+  }
+  if (process.platform === 'linux') list.push(gles);
+  return list;
+}
+
+function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | 'compatibility'): AdapterDescription {
+  const i = adapter.info;
+  return {
+    vendor: i.vendor,
+    architecture: i.architecture,
+    device: i.device,
+    description: i.description,
+    backend,
+    featureLevel,
+    software: isEmulated(i),
+  };
+}
+
+const LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/**
+ * Asks the adapter for its own maxima of the limits confmat sizes its work by; WebGPU grants only
+ * the spec's defaults otherwise.
+ *
+ * @example
+ * const device = await adapter.requestDevice({ requiredLimits: maxComputeLimits(adapter) });
+ */
+export function maxComputeLimits(adapter: GPUAdapter): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of LIMITS) out[k] = adapter.limits[k];
+  return out;
+}
+
+/**
+ * Creates a WebGPU device in Node through Dawn (npm `webgpu`), trying the system's driver first
+ * and then the software adapters it can find (SwiftShader from a Chromium install, Mesa's GL ES).
+ * Resolves to null when none answers; throws {@link GpuUnavailableError} only for a device that
+ * an adapter refused.
+ *
+ * @example
+ * const gpu = await requestNodeDevice();
+ * if (gpu) { console.log(gpu.info.description); gpu.destroy(); }
+ */
+export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promise<NodeGpu | null> {
+  installGlobals();
+  const opts = {
+    ...options,
+    backend: options.backend ?? (process.env.CONFMAT_DAWN_BACKEND as DawnBackend | undefined) ?? 'auto',
+    adapter: options.adapter ?? process.env.CONFMAT_ADAPTER,
+    featureLevel: options.featureLevel ?? (process.env.CONFMAT_FEATURE_LEVEL as 'core' | 'compatibility' | undefined),
+    softwareFallback: options.softwareFallback ?? true,
+  };
+  for (const attempt of attempts(opts)) {
+    for (const [k, v] of Object.entries(attempt.env)) process.env[k] = v;
+    let gpu: GPU;
+    try {
+      gpu = create(attempt.flags);
+    } catch {
+      continue;
+    }
+    instances.add(gpu);
+    const adapter = await gpu.requestAdapter({
+      featureLevel: attempt.featureLevel,
+      ...(opts.powerPreference ? { powerPreference: opts.powerPreference } : {}),
+    });
+    if (!adapter) continue;
+    const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    let device: GPUDevice;
+    try {
+      device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter), requiredFeatures: features });
+    } catch (e) {
+      throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${(e as Error).message}`);
+    }
+    const backend = attempt.flags.find((f) => f.startsWith('backend='))?.slice(8) ?? 'default';
+    const info = describe(adapter, backend, attempt.featureLevel);
+    let destroyed = false;
+    return {
+      device,
+      adapter,
+      info,
+      destroy: () => {
+        if (destroyed) return;
+        destroyed = true;
+        device.destroy();
+      },
+    };
+  }
+  return null;
+}
+
+/**
+ * One line naming the adapter, e.g. "google swiftshader (SwiftShader driver 5.0.0, vulkan, core, software)".
+ *
+ * @example
+ * console.error(`confmat: GPU: ${adapterLabel(gpu.info)}`);
+ */
+export function adapterLabel(info: AdapterDescription): string {
+  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  const extra = [info.description || info.device, info.backend, info.featureLevel, info.software ? 'software' : ''].filter(Boolean);
+  return `${name} (${extra.join(', ')})`;
+}
