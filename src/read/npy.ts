@@ -439,21 +439,54 @@ function hexPreview(bytes: Uint8Array, n: number): string {
 // ---------------------------------------------------------------------------
 
 /**
- * Parses a `.npy` file (format 1.0, 2.0 or 3.0) from its bytes.
+ * The header of a `.npy` file: everything needed to locate and decode its data.
  *
- * Little-endian data whose offset is aligned to the item size is returned as a
- * view into `bytes.buffer` (no copy); big-endian, unaligned, float16, bool and
- * Fortran-order data are copied into a fresh native array.
- *
- * @param bytes the whole file
- * @param file name used in error messages; defaults to `'<buffer>'`
- * @throws NpyError on any malformed or unsupported input
  * @example
- * const arr = parseNpy(new Uint8Array(await (await fetch('logits.npy')).arrayBuffer()), 'logits.npy');
- * arr.shape;            // [1000, 10]
- * arr.data;             // Float32Array(10000)
+ * const h: NpyHeader = parseNpyHeader(firstBytes, 'logits.npy', fileSize);
+ * h.shape;      // [1000000, 1000]
+ * h.dataOffset; // 128
+ * h.dataBytes;  // 4000000000
  */
-export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
+export interface NpyHeader {
+  /** The dtype descriptor as written in the header, e.g. `'<f4'`, `'>i8'`, `'|b1'`. */
+  descr: string;
+  /** `'f'` float, `'i'` signed integer, `'u'` unsigned integer, `'b'` bool. */
+  kind: 'f' | 'i' | 'u' | 'b';
+  /** Size of one element in the file, in bytes (2 for `'<f2'`). */
+  itemSize: number;
+  /** Dimensions; `[]` for a scalar (one element). */
+  shape: number[];
+  /** `fortran_order` as in the header. */
+  fortranOrder: boolean;
+  /** Byte offset of the data in the file. */
+  dataOffset: number;
+  /** Size of the data in bytes: product(shape) * itemSize. */
+  dataBytes: number;
+  /** Whether multi-byte items are stored big-endian (descr starts with `'>'`). */
+  bigEndian: boolean;
+}
+
+/**
+ * Parses the preamble and header of a `.npy` file (format 1.0, 2.0 or 3.0)
+ * from its first bytes, without touching the data.
+ *
+ * `bytes` must hold at least the whole header (`dataOffset` bytes); the data
+ * may be absent. When `fileSize` is given, it must equal
+ * `dataOffset + dataBytes`, otherwise the same error as {@link parseNpy} gives
+ * for short or long data is thrown.
+ *
+ * @param bytes the start of the file, at least up to the end of the header
+ * @param file name used in error messages; defaults to `'<buffer>'`
+ * @param fileSize the size of the whole file, if known, to validate the data size
+ * @throws NpyError on a malformed or unsupported header (`"truncated header: ..."`
+ *   when `bytes` ends inside it) or a file size that does not match
+ * @example
+ * const head = new Uint8Array(4096);
+ * const { bytesRead } = await fh.read(head, 0, 4096, 0);
+ * const h = parseNpyHeader(head.subarray(0, bytesRead), 'logits.npy', (await fh.stat()).size);
+ * // h.descr '<f4', h.shape [1000, 10], h.dataOffset 128, h.dataBytes 40000
+ */
+export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: number): NpyHeader {
   const fail: (offset: number | undefined, msg: string) => never = (offset, msg) => {
     throw new NpyError(file, offset, msg);
   };
@@ -477,8 +510,15 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = lenSize === 2 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const dataOffset = headerStart + headerLen;
+  if (fileSize !== undefined && dataOffset > fileSize) {
+    fail(8, `truncated header: header length field says ${headerLen} bytes, but only ${Math.max(0, fileSize - headerStart)} bytes follow the preamble`);
+  }
   if (dataOffset > len) {
-    fail(8, `truncated header: header length field says ${headerLen} bytes, but only ${len - headerStart} bytes follow the preamble`);
+    fail(
+      8,
+      `truncated header: header length field says ${headerLen} bytes, but only ${len - headerStart} bytes follow the preamble` +
+        (fileSize !== undefined ? ` in the ${len} bytes given (file is ${fileSize} bytes)` : ''),
+    );
   }
   const headerBytes = bytes.subarray(headerStart, dataOffset);
   let header: string;
@@ -554,22 +594,61 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
     shape.push(Number(d.v));
   }
   const expectedBytes = count * BigInt(dtype.itemSize);
-  const actualBytes = len - dataOffset;
-  if (expectedBytes !== BigInt(actualBytes)) {
-    const extraNote = BigInt(actualBytes) > expectedBytes ? ` (${BigInt(actualBytes) - expectedBytes} extra trailing bytes)` : '';
-    fail(dataOffset, `header says shape ${shapeRepr(shape)} of ${descr} = ${expectedBytes} bytes of data, file has ${actualBytes}${extraNote}`);
+  if (fileSize !== undefined) {
+    const actualBytes = fileSize - dataOffset;
+    if (expectedBytes !== BigInt(actualBytes)) {
+      const extraNote = BigInt(actualBytes) > expectedBytes ? ` (${BigInt(actualBytes) - expectedBytes} extra trailing bytes)` : '';
+      fail(dataOffset, `header says shape ${shapeRepr(shape)} of ${descr} = ${expectedBytes} bytes of data, file has ${actualBytes}${extraNote}`);
+    }
   }
-  const n = Number(count);
-  const raw = bytes.subarray(dataOffset);
-  const swap = dtype.bigEndian && dtype.itemSize > 1;
+  if (expectedBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
+    fail(headerStart, `bad shape tuple ${clip(pyRepr(shapeV))}: data size in bytes exceeds Number.MAX_SAFE_INTEGER (${Number.MAX_SAFE_INTEGER})`);
+  }
+  return {
+    descr,
+    kind: dtype.kind,
+    itemSize: dtype.itemSize,
+    shape,
+    fortranOrder,
+    dataOffset,
+    dataBytes: Number(expectedBytes),
+    bigEndian: dtype.bigEndian,
+  };
+}
 
-  let data: NumericArray;
-  if (dtype.kind === 'f' && dtype.itemSize === 2) {
+/**
+ * Converts the raw item bytes of (part of) a `.npy` file's data, as laid out in
+ * the file, into a native-endian typed array: big-endian items are
+ * byte-swapped, float16 is widened to `Float32Array`, bool becomes a
+ * `Uint8Array` of 0/1. Element order is not changed (no Fortran transpose).
+ *
+ * Copies only when needed: little-endian data whose `raw.byteOffset` is
+ * aligned to the item size, and bool data holding only 0 and 1, are returned
+ * as views into `raw.buffer`.
+ *
+ * @param header the file's header (only `kind`, `itemSize` and `bigEndian` are used)
+ * @param raw whole items; `raw.length` must be a multiple of `header.itemSize`
+ * @throws RangeError if `raw.length` is not a multiple of the item size
+ * @example
+ * const h = parseNpyHeader(head, 'logits.npy', size);
+ * const raw = new Uint8Array(rows * rowLength * h.itemSize);
+ * await fh.read(raw, 0, raw.length, h.dataOffset);
+ * const chunk = decodeNpyItems(h, raw) as Float32Array; // a view of raw for '<f4'
+ */
+export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bigEndian'>, raw: Uint8Array): NumericArray {
+  const { kind, itemSize } = header;
+  if (raw.length % itemSize !== 0) {
+    throw new RangeError(`decodeNpyItems: ${raw.length} bytes is not a whole number of ${itemSize}-byte items`);
+  }
+  const n = raw.length / itemSize;
+  const swap = header.bigEndian && itemSize > 1;
+  if (kind === 'f' && itemSize === 2) {
     const halves = new Uint16Array(copyItems(raw, 2, n, swap));
     const f = new Float32Array(n);
     for (let i = 0; i < n; i++) f[i] = halfToFloat(halves[i]!);
-    data = f;
-  } else if (dtype.kind === 'b') {
+    return f;
+  }
+  if (kind === 'b') {
     let clean = true;
     for (let i = 0; i < n; i++) {
       if (raw[i]! > 1) {
@@ -577,22 +656,58 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
         break;
       }
     }
-    if (clean) data = raw;
-    else {
-      const b = new Uint8Array(n);
-      for (let i = 0; i < n; i++) b[i] = raw[i] ? 1 : 0;
-      data = b;
-    }
-  } else {
-    const ctor = ctorFor(dtype.kind, dtype.itemSize);
-    const abs = bytes.byteOffset + dataOffset;
-    if (!swap && abs % dtype.itemSize === 0) data = new ctor(bytes.buffer, abs, n);
-    else data = new ctor(copyItems(raw, dtype.itemSize, n, swap), 0, n);
+    if (clean) return raw;
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = raw[i] ? 1 : 0;
+    return b;
   }
-  if (fortranOrder && shape.length > 1) {
-    data = fortranToC(data, shape, data.constructor as TypedCtor);
+  const ctor = ctorFor(kind, itemSize);
+  if (!swap && raw.byteOffset % itemSize === 0) return new ctor(raw.buffer, raw.byteOffset, n);
+  return new ctor(copyItems(raw, itemSize, n, swap), 0, n);
+}
+
+/**
+ * Permutes Fortran-order (column-major) elements into C order (row-major),
+ * into a fresh array of the same type. Arrays with fewer than two dimensions
+ * are the same in both orders and are copied unchanged.
+ *
+ * @param data all elements of the array, column-major
+ * @param shape the array's shape; its product must equal `data.length`
+ * @throws RangeError if the shape does not match `data.length`
+ * @example
+ * fortranToCOrder(Int32Array.of(1, 4, 2, 5, 3, 6), [2, 3]); // Int32Array [1, 2, 3, 4, 5, 6]
+ */
+export function fortranToCOrder<T extends NumericArray>(data: T, shape: readonly number[]): T {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) {
+    throw new RangeError(`fortranToCOrder: shape (${shape.join(', ')}) needs ${count} elements, data has ${data.length}`);
   }
-  return { descr, kind: dtype.kind, itemSize: dtype.itemSize, shape, fortranOrder, data };
+  if (shape.length < 2) return data.slice() as T;
+  return fortranToC(data, shape, data.constructor as TypedCtor);
+}
+
+/**
+ * Parses a `.npy` file (format 1.0, 2.0 or 3.0) from its bytes.
+ *
+ * Little-endian data whose offset is aligned to the item size is returned as a
+ * view into `bytes.buffer` (no copy); big-endian, unaligned, float16, bool and
+ * Fortran-order data are copied into a fresh native array.
+ *
+ * @param bytes the whole file
+ * @param file name used in error messages; defaults to `'<buffer>'`
+ * @throws NpyError on any malformed or unsupported input
+ * @example
+ * const arr = parseNpy(new Uint8Array(await (await fetch('logits.npy')).arrayBuffer()), 'logits.npy');
+ * arr.shape;            // [1000, 10]
+ * arr.data;             // Float32Array(10000)
+ */
+export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
+  const h = parseNpyHeader(bytes, file, bytes.length);
+  let data = decodeNpyItems(h, bytes.subarray(h.dataOffset, h.dataOffset + h.dataBytes));
+  if (h.fortranOrder && h.shape.length > 1) {
+    data = fortranToC(data, h.shape, data.constructor as TypedCtor);
+  }
+  return { descr: h.descr, kind: h.kind, itemSize: h.itemSize, shape: h.shape, fortranOrder: h.fortranOrder, data };
 }
 
 function descrFor(data: NumericArray, bigEndian: boolean): string {

@@ -9,6 +9,8 @@ import { getPipeline } from '../gpu/pipelines.js';
  */
 export interface GpuCounter {
   readonly plan: GpuPlan;
+  /** Work done so far: chunks dispatched and read-backs of the u32 counts into the host totals. */
+  readonly stats: { chunks: number; flushes: number };
   /** Uploads and counts one validated batch, chunk by chunk; resolves once every chunk is queued. */
   update(batch: FormattedBatch): Promise<void>;
   /** Exact counts so far (row-major C x C), read back from the device. */
@@ -91,6 +93,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   let pending = 0;
   let next = 0;
   let destroyed = false;
+  const stats = { chunks: 0, flushes: 0 };
   let tail: Promise<unknown> = Promise.resolve();
 
   const serial = <T>(op: () => Promise<T>): Promise<T> => {
@@ -142,6 +145,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     encoder.clearBuffer(counts);
     device.queue.submit([encoder.finish()]);
     pending = 0;
+    stats.flushes++;
     await readback.mapAsync(GPUMapMode.READ, 0, countsBytes);
     const gpu = new Uint32Array(readback.getMappedRange(0, countsBytes));
     const invalid = gpu[cells]!;
@@ -186,11 +190,13 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       device.queue.submit([encoder.finish()]);
       slot.done = device.queue.onSubmittedWorkDone();
       pending += n;
+      stats.chunks++;
     }
   };
 
   return {
     plan,
+    stats,
     update: (batch) => serial(() => updateChunks(batch)),
     read: () =>
       serial(async () => {

@@ -15,8 +15,15 @@ async function bothPaths(device: GPUDevice, batch: Batch, options: Omit<Confusio
   const cpu = await confusionMatrix(batch, options);
   const gpu = await checked(device, () => confusionMatrix(batch, { ...options, device }));
   expect(gpu.total).toBe(cpu.total);
-  expect(gpu.counts).toEqual(cpu.counts);
+  expectSameCounts(gpu.counts, cpu.counts);
   return gpu;
+}
+
+/** Deep equality on a million cells is slow in expect(); report the first differing cell instead. */
+function expectSameCounts(a: Float64Array, b: Float64Array): void {
+  expect(a.length).toBe(b.length);
+  const i = a.findIndex((v, k) => v !== b[k]);
+  expect(i === -1 ? 'equal' : `cell ${i}: ${a[i]} != ${b[i]}`).toBe('equal');
 }
 
 for (const adapter of TEST_ADAPTERS) {
@@ -156,6 +163,18 @@ for (const adapter of TEST_ADAPTERS) {
         expect((await gm.compute()).counts).toEqual((await cpu.compute()).counts);
       });
       gm.destroy();
+    });
+
+    it('flushes the u32 counts before any cell could pass flushEvery', async () => {
+      const counter = createGpuCounter(device, 2, { chunkRows: 4, flushEvery: 10 });
+      const labels = new Uint32Array(25);
+      await checked(device, async () => {
+        await counter.update({ rows: 25, numClasses: 2, labels, preds: labels });
+        expect(counter.stats).toEqual({ chunks: 7, flushes: 2 });
+        expect(Array.from(await counter.read())).toEqual([25, 0, 0, 0]);
+      });
+      expect(counter.stats.flushes).toBe(3);
+      counter.destroy();
     });
 
     it('the histogram kernel refuses out-of-range pairs that bypass validation', async () => {

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { GpuUnavailableError, InputError } from '../core/errors.js';
+import { NpyError } from '../read/npy.js';
+import { runDemo } from './demo.js';
+import { runEval } from './eval.js';
+import { UsageError } from './usage.js';
+
+const HELP = `confmat: confusion matrices on the GPU (WebGPU), checked against a CPU path
+
+Usage:
+  confmat eval --logits L.npy --labels Y.npy [options]   confusion matrix of argmax(logits) vs labels
+  confmat eval --preds P.npy --labels Y.npy [options]    ... of predicted class indices vs labels
+  confmat demo [--rows N] [--seed S] [options]           1M seeded CIFAR-10-like predictions, GPU vs CPU
+  confmat --help | --version
+
+Options:
+  --num-classes C          class count (default: the logits' columns; with --preds, max index + 1)
+  --backend auto|gpu|cpu   where to count (default auto: the GPU, else the CPU with a note)
+  --format json|table      output (default: table on a terminal, json otherwise)
+  --dawn-backend NAME      Dawn backend: auto, vulkan, opengles, metal, d3d12 (env CONFMAT_DAWN_BACKEND)
+  --adapter NAME           adapter name as Dawn lists it (env CONFMAT_ADAPTER)
+  --feature-level L        core or compatibility (env CONFMAT_FEATURE_LEVEL)
+  --chunk-rows N           rows per GPU upload (default: about 32 MiB of logits)
+  --histogram MODE         auto, private or global atomics
+
+Inputs are NumPy .npy files: float32 2-D logits (N x C, C order), integer 1-D labels of any width
+and byte order. Rows of the matrix are true classes, columns predicted classes. Ties go to the
+first maximal logit; a row holding NaN predicts its first NaN's column (as numpy.argmax).
+
+Exit status: 0 ok, 1 bad input, 2 bad usage, 3 no GPU for --backend gpu, 4 internal error.`;
+
+export const OPTIONS = {
+  logits: { type: 'string' },
+  labels: { type: 'string' },
+  preds: { type: 'string' },
+  'num-classes': { type: 'string' },
+  backend: { type: 'string' },
+  format: { type: 'string' },
+  'dawn-backend': { type: 'string' },
+  adapter: { type: 'string' },
+  'feature-level': { type: 'string' },
+  'chunk-rows': { type: 'string' },
+  histogram: { type: 'string' },
+  rows: { type: 'string' },
+  seed: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} satisfies ParseArgsConfig['options'];
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  if (command === 'eval') return runEval(values);
+  if (command === 'demo') return runDemo(values);
+  throw new UsageError(`unknown command '${command}' (expected eval or demo)`);
+}
+
+function exitCode(e: unknown): number {
+  if (e instanceof UsageError) return 2;
+  if (e instanceof InputError || e instanceof NpyError) return 1;
+  if (e instanceof GpuUnavailableError) return 3;
+  return 4;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => finish(code),
+  (e: unknown) => {
+    const code = exitCode(e);
+    process.stderr.write(`confmat: ${code === 4 ? ((e as Error).stack ?? String(e)) : (e as Error).message}\n`);
+    if (code === 2) process.stderr.write('Run confmat --help for usage.\n');
+    finish(code);
+  },
+);
+
+function finish(code: number): void {
+  process.exitCode = code;
+  // Dawn's polling can outlive the device by a moment; never let it hold the process open.
+  setTimeout(() => process.exit(code), 2000).unref();
+}

@@ -1,0 +1,47 @@
+import { GpuUnavailableError } from '../core/errors.js';
+import { adapterLabel, HOW_TO_GET_AN_ADAPTER, requestNodeDevice, type NodeDeviceOptions } from './request-device.js';
+
+/** Where to count: 'gpu' requires an adapter, 'cpu' never asks for one, 'auto' falls back aloud. */
+export type BackendChoice = 'auto' | 'gpu' | 'cpu';
+
+/** The backend a run got: a device for the GPU, or none for the CPU. */
+export interface OpenBackend {
+  name: 'gpu' | 'cpu';
+  /** One line naming the adapter; null on the CPU. */
+  adapter: string | null;
+  /** True when the adapter runs shaders on the CPU (SwiftShader, llvmpipe). */
+  software: boolean;
+  device: GPUDevice | undefined;
+  destroy(): void;
+}
+
+/**
+ * Opens the requested backend. 'auto' without an adapter says so on `warn` and counts on the CPU;
+ * 'gpu' without one throws {@link GpuUnavailableError} explaining how to get one.
+ *
+ * @example
+ * const backend = await openBackend('auto', {}, (line) => console.error(line));
+ * const cm = createConfusionMatrix({ numClasses: 10, device: backend.device });
+ */
+export async function openBackend(
+  choice: BackendChoice,
+  options: NodeDeviceOptions = {},
+  warn: (line: string) => void = (line) => console.error(line),
+): Promise<OpenBackend> {
+  const cpu: OpenBackend = { name: 'cpu', adapter: null, software: false, device: undefined, destroy: () => undefined };
+  if (choice === 'cpu') return cpu;
+  let gpu;
+  try {
+    gpu = await requestNodeDevice(options);
+  } catch (e) {
+    if (choice === 'gpu') throw e;
+    warn(`confmat: ${(e as Error).message}; counting on the CPU`);
+    return cpu;
+  }
+  if (!gpu) {
+    if (choice === 'gpu') throw new GpuUnavailableError(HOW_TO_GET_AN_ADAPTER);
+    warn('confmat: no WebGPU adapter found; counting on the CPU (--backend gpu makes this an error)');
+    return cpu;
+  }
+  return { name: 'gpu', adapter: adapterLabel(gpu.info), software: gpu.info.software, device: gpu.device, destroy: () => gpu.destroy() };
+}
