@@ -4,7 +4,7 @@ import { makeDemoData } from '../demo/synthetic.js';
 import { openBackend } from '../node/open-backend.js';
 import { jsonReport } from '../report/json.js';
 import { renderTable } from '../report/table.js';
-import { backendOptions, engineOptions, outputFormat, positiveInt, type CliValues } from './usage.js';
+import { backendOptions, engineOptions, oneOf, positiveInt, type CliValues } from './usage.js';
 
 async function timed(run: () => Promise<ConfusionMatrixResult>): Promise<{ result: ConfusionMatrixResult; ms: number }> {
   const t0 = performance.now();
@@ -21,7 +21,7 @@ const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).
 export async function runDemo(values: CliValues): Promise<number> {
   const rows = positiveInt(values, 'rows') ?? 1_000_000;
   const seed = positiveInt(values, 'seed') ?? 1;
-  const format = outputFormat(values);
+  const format = oneOf(values, 'format', ['json', 'table'] as const, 'table');
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);
   const out: string[] = [];

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from '../core/errors.js';
 import { isEmulated } from '../gpu/chunk-plan.js';
@@ -139,7 +140,9 @@ export function maxComputeLimits(adapter: GPUAdapter): Record<string, number> {
  * Creates a WebGPU device in Node through Dawn (npm `webgpu`), trying the system's driver first
  * and then the software adapters it can find (SwiftShader from a Chromium install, Mesa's GL ES).
  * Resolves to null when none answers; throws {@link GpuUnavailableError} only for a device that
- * an adapter refused.
+ * an adapter refused. On Linux it sets `XDG_RUNTIME_DIR` to the temp dir when unset (Mesa and the
+ * Vulkan loader complain without it), and `VK_ICD_FILENAMES` / `EGL_PLATFORM` only for the
+ * software attempts.
  *
  * @example
  * const gpu = await requestNodeDevice();
@@ -147,6 +150,7 @@ export function maxComputeLimits(adapter: GPUAdapter): Record<string, number> {
  */
 export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promise<NodeGpu | null> {
   installGlobals();
+  if (process.platform === 'linux' && !process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = tmpdir();
   const opts = {
     ...options,
     backend: options.backend ?? (process.env.CONFMAT_DAWN_BACKEND as DawnBackend | undefined) ?? 'auto',
@@ -193,13 +197,14 @@ export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promis
 }
 
 /**
- * One line naming the adapter, e.g. "google swiftshader (SwiftShader driver 5.0.0, vulkan, core, software)".
+ * One line naming the adapter, e.g. "google swiftshader (SwiftShader driver 5.0.0, vulkan, core, software)"
+ * or "llvmpipe-llvm-15-0-6-256-bits- (OpenGL version OpenGL ES 3.2 Mesa 22.3.6, opengles, compatibility, software)".
  *
  * @example
  * console.error(`confmat: GPU: ${adapterLabel(gpu.info)}`);
  */
 export function adapterLabel(info: AdapterDescription): string {
-  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.device || 'unknown adapter';
   const extra = [info.description || info.device, info.backend, info.featureLevel, info.software ? 'software' : ''].filter(Boolean);
   return `${name} (${extra.join(', ')})`;
 }
