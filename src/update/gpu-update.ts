@@ -106,6 +106,27 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     if (destroyed) throw new GpuUnavailableError('this GPU confusion matrix was destroyed');
   };
 
+  /** Runs `op` inside validation and out-of-memory scopes: a GPU error throws, never a wrong count. */
+  const scoped = async <T>(what: string, op: () => Promise<T>): Promise<T> => {
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    let result: T | undefined;
+    let failure: unknown;
+    try {
+      result = await op();
+    } catch (e) {
+      failure = e;
+    }
+    const errors = [await device.popErrorScope(), await device.popErrorScope()].filter((e) => e !== null);
+    if (failure !== undefined) throw failure;
+    if (errors.length > 0) {
+      destroyed = true;
+      for (const b of buffers) b.destroy();
+      throw new GpuUnavailableError(`the GPU failed during ${what}: ${errors.map((e) => e!.message).join('; ')}`);
+    }
+    return result as T;
+  };
+
   const logitsFor = (slot: Slot, s: number): GPUBindGroup => {
     if (!slot.argmaxGroup) {
       slot.logits = buffer(`logits slot ${s}`, chunkRows * numClasses * 4, STORAGE_IN);
@@ -197,13 +218,15 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   return {
     plan,
     stats,
-    update: (batch) => serial(() => updateChunks(batch)),
+    update: (batch) => serial(() => scoped('update', () => updateChunks(batch))),
     read: () =>
-      serial(async () => {
-        alive();
-        await flush();
-        return host.slice();
-      }),
+      serial(() =>
+        scoped('read-back', async () => {
+          alive();
+          await flush();
+          return host.slice();
+        }),
+      ),
     reset: () =>
       serial(async () => {
         alive();

@@ -186,6 +186,21 @@ for (const adapter of TEST_ADAPTERS) {
       }
     });
 
+    it('a GPU validation error fails the update instead of giving a wrong matrix', async () => {
+      const gm = createConfusionMatrix({ numClasses: 3, device });
+      const queue = device.queue;
+      const original = queue.writeBuffer;
+      queue.writeBuffer = function (buffer: GPUBuffer, _offset: number, ...rest: unknown[]) {
+        return (original as (...a: unknown[]) => undefined).call(this, buffer, buffer.size + 256, ...rest);
+      } as typeof original;
+      try {
+        await expect(gm.update({ preds: new Uint8Array([1, 2]), labels: new Uint8Array([1, 1]) })).rejects.toThrow(/the GPU failed during update/);
+      } finally {
+        queue.writeBuffer = original;
+      }
+      await expect(gm.compute()).rejects.toThrow('destroyed');
+    });
+
     it('a destroyed matrix refuses further work', async () => {
       const gm = createConfusionMatrix({ numClasses: 2, device });
       gm.destroy();
