@@ -75,9 +75,9 @@ export async function runDemo(values: CliValues): Promise<number> {
     say(`GPU and CPU agree on all ${numClasses * numClasses} cells.`);
   }
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(jsonReport(result, { name: backend.name, adapter: backend.adapter }, classNames))}\n`);
+    process.stdout.write(`${JSON.stringify(jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes: classNames }))}\n`);
   } else {
-    process.stdout.write(`${renderTable(result, { classes: classNames })}\n\n${out.join('\n')}\n`);
+    process.stdout.write(`${renderTable(result, { classes: classNames, color: process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns ?? 160 })}\n\n${out.join('\n')}\n`);
   }
   return 0;
 }

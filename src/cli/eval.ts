@@ -1,53 +1,93 @@
+import { extname } from 'node:path';
 import { createConfusionMatrix, type ConfusionMatrix } from '../confusion-matrix.js';
 import { InputError } from '../core/errors.js';
+import type { Normalize } from '../core/metrics.js';
 import type { ConfusionMatrixResult, LabelArray } from '../core/types.js';
-import { findOutOfRange, isLabelArray } from '../core/validate.js';
+import { isLabelArray } from '../core/validate.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
-import { NpyError, type NpyArray } from '../read/npy.js';
-import { openNpyFile, readNpyFile, type NpyFileReader } from '../read/npy-file.js';
-import { jsonReport } from '../report/json.js';
-import { renderTable } from '../report/table.js';
-import { backendOptions, engineOptions, outputFormat, positiveInt, UsageError, type CliValues } from './usage.js';
+import { writeFileAtomic } from '../node/write-atomic.js';
+import { readClassNames } from '../read/class-names.js';
+import { NpyError, type NumericArray } from '../read/npy.js';
+import { openArray, type ArraySource } from '../read/open-array.js';
+import { cpuArgmax } from '../update/cpu-update.js';
+import { createProgress } from './progress.js';
+import { renderOutput, renderPlot, type OutputFormat } from './render.js';
+import { backendOptions, engineOptions, oneOf, positiveInt, UsageError, type CliValues } from './usage.js';
 
-const READ_CHUNK_BYTES = 64 * 1024 * 1024;
+const READ_CHUNK_BYTES = 32 * 1024 * 1024;
 
 const shapeText = (shape: number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 
-/** An integer 1-D .npy file of class indices (labels or predictions), read whole. */
-async function readClassIndices(path: string, what: 'labels' | 'predictions'): Promise<LabelArray> {
-  const npy: NpyArray = await readNpyFile(path);
-  if (npy.kind === 'f') {
-    throw new NpyError(path, undefined, `dtype ${npy.descr}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
+async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'labels' });
+  if (src.kind === 'f') {
+    await src.close();
+    throw new NpyError(spec, undefined, `dtype ${src.dtype}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
   }
-  if (npy.shape.length !== 1) {
-    throw new NpyError(path, undefined, `shape ${shapeText(npy.shape)}: ${what} must be 1-D (N,)`);
+  if (src.shape.length !== 1) {
+    await src.close();
+    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)`);
   }
-  if (!isLabelArray(npy.data)) throw new NpyError(path, undefined, `dtype ${npy.descr} is not usable for ${what}`);
-  return npy.data;
+  return src;
 }
 
-function checkRange(path: string, a: LabelArray, numClasses: number, what: string): void {
-  const i = findOutOfRange(a, numClasses);
-  if (i >= 0) throw new InputError(what, `${path}: index ${i}: ${what} ${String(a[i])} is outside [0, ${numClasses}) (${numClasses} classes)`, i, a[i]);
+async function openLogits(spec: string, wantedClasses: number | undefined): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'logits' });
+  const fail = async (message: string, usage = false): Promise<never> => {
+    await src.close();
+    throw usage ? new UsageError(message) : new NpyError(spec, undefined, message);
+  };
+  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: logits must be floating point (float16, float32 or float64)`);
+  if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
+  const cols = src.shape[1]!;
+  if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
+  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`, true);
+  return src;
 }
 
-function maxIndex(a: LabelArray): number {
+/** Largest class index over a streamed source, for inferring C from class-index files. */
+async function maxIndex(src: ArraySource): Promise<number> {
   let m = -1;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Number(a[i]));
+  for await (const { data } of src.chunks(1 << 20)) for (let i = 0; i < data.length; i++) m = Math.max(m, Number(data[i]));
   return m;
 }
 
-async function countLogits(cm: ConfusionMatrix, reader: NpyFileReader, labels: LabelArray, numClasses: number): Promise<void> {
-  const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (numClasses * 4)));
-  for await (const { start, data } of reader.chunks(rowsPerChunk)) {
-    const rows = data.length / numClasses;
-    await cm.update({ logits: data as Float32Array, labels: labels.subarray(start, start + rows) as LabelArray });
+function asLabels(data: NumericArray): LabelArray {
+  if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
+  return data;
+}
+
+/** Steps two sources in lockstep, chunk by chunk, checking they stay the same length. */
+async function* lockstep(a: ArraySource, b: ArraySource, rows: number): AsyncGenerator<[number, NumericArray, NumericArray]> {
+  const ia = a.chunks(rows)[Symbol.asyncIterator]();
+  const ib = b.chunks(rows)[Symbol.asyncIterator]();
+  for (;;) {
+    const [x, y] = [await ia.next(), await ib.next()];
+    if (x.done || y.done) {
+      if (x.done !== y.done) throw new InputError('labels', `${a.file} and ${b.file} ended at different rows`);
+      return;
+    }
+    if (x.value.start !== y.value.start || x.value.data.length / a.rowLength !== y.value.data.length / b.rowLength) {
+      throw new InputError('labels', `${a.file} and ${b.file} gave chunks of different rows at row ${x.value.start}`);
+    }
+    yield [x.value.start, x.value.data, y.value.data];
   }
 }
 
+/** Re-throws a batch-relative InputError with the file it came from and the row in that file. */
+function located(e: unknown, start: number, files: Record<string, string>): unknown {
+  if (!(e instanceof InputError) || e.index === undefined || !files[e.field]) return e;
+  const what = e.field === 'labels' ? 'label' : 'predicted class';
+  const index = start + e.index;
+  const detail = e.message.replace(/^index \d+: (label|predicted class) /, '');
+  return new InputError(e.field, `${files[e.field]}: index ${index}: ${what} ${detail}`, index, e.value);
+}
+
 /**
- * `confmat eval`: reads .npy inputs, checks all of them before counting anything, counts on the
- * chosen backend, prints JSON or a table. Returns the exit status.
+ * `confmat eval`: opens the inputs (.npy, .npz:member, .safetensors:tensor, CSV) and checks their
+ * headers before counting anything, streams them in lockstep with bounded memory, counts on the
+ * chosen backend, then writes the report (stdout or --out) and the heatmap (--plot), atomically.
+ * Returns the exit status.
  */
 export async function runEval(values: CliValues): Promise<number> {
   const logitsPath = values.logits as string | undefined;
@@ -55,70 +95,72 @@ export async function runEval(values: CliValues): Promise<number> {
   const labelsPath = values.labels as string | undefined;
   if (!labelsPath) throw new UsageError('eval needs --labels Y.npy');
   if ((logitsPath === undefined) === (predsPath === undefined)) throw new UsageError('eval needs exactly one of --logits L.npy or --preds P.npy');
-  const format = outputFormat(values);
+  const outPath = values.out as string | undefined;
+  const plotPath = values.plot as string | undefined;
+  const format = oneOf<OutputFormat>(values, 'format', ['json', 'table', 'csv', 'markdown'], outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
+  const normalize = oneOf<Normalize>(values, 'normalize', ['none', 'true', 'pred', 'all'], 'none');
+  if (plotPath !== undefined && !['.svg', '.png', '.html'].includes(extname(plotPath).toLowerCase())) {
+    throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
+  }
   const wantedClasses = positiveInt(values, 'num-classes');
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);
 
-  const labels = await readClassIndices(labelsPath, 'labels');
-  let numClasses: number;
-  let reader: NpyFileReader | undefined;
-  let preds: LabelArray | undefined;
-  if (logitsPath !== undefined) {
-    reader = await openNpyFile(logitsPath);
-    const { header } = reader;
-    if (header.kind !== 'f' || header.itemSize !== 4) {
-      await reader.close();
-      throw new NpyError(logitsPath, undefined, `dtype ${header.descr}: logits must be float32 ('<f4' or '>f4'); convert with arr.astype(np.float32)`);
-    }
-    if (header.shape.length !== 2) {
-      await reader.close();
-      throw new NpyError(logitsPath, undefined, `shape ${shapeText(header.shape)}: logits must be 2-D (N, C)`);
-    }
-    const [rows, cols] = header.shape as [number, number];
-    if (cols < 1) {
-      await reader.close();
-      throw new NpyError(logitsPath, undefined, `shape ${shapeText(header.shape)}: logits have no class columns (C must be >= 1)`);
-    }
-    if (wantedClasses !== undefined && wantedClasses !== cols) {
-      await reader.close();
-      throw new UsageError(`--num-classes ${wantedClasses} disagrees with ${logitsPath}, which has ${cols} columns`);
-    }
-    if (rows !== labels.length) {
-      await reader.close();
-      throw new InputError('labels', `${labelsPath} holds ${labels.length} labels but ${logitsPath} has ${rows} rows (shape ${shapeText(header.shape)})`);
-    }
-    numClasses = cols;
-  } else {
-    preds = await readClassIndices(predsPath!, 'predictions');
-    if (preds.length !== labels.length) {
-      throw new InputError('preds', `${labelsPath} holds ${labels.length} labels but ${predsPath} holds ${preds.length} predictions`);
-    }
-    numClasses = wantedClasses ?? Math.max(1, maxIndex(labels) + 1, maxIndex(preds) + 1);
-    if (wantedClasses === undefined) process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
-    checkRange(predsPath!, preds, numClasses, 'predicted class');
-  }
-  checkRange(labelsPath, labels, numClasses, 'label');
-
+  const sources: ArraySource[] = [];
   let backend: OpenBackend | undefined;
   let cm: ConfusionMatrix | undefined;
   let result: ConfusionMatrixResult;
+  let classes: string[] | undefined;
   try {
+    const labels = await openClassIndices(labelsPath, 'labels');
+    sources.push(labels);
+    let input: ArraySource;
+    let numClasses: number;
+    if (logitsPath !== undefined) {
+      input = await openLogits(logitsPath, wantedClasses);
+      sources.push(input);
+      numClasses = input.shape[1]!;
+      if (input.rows !== labels.rows) {
+        throw new InputError('labels', `${labelsPath} holds ${labels.rows} labels but ${logitsPath} has ${input.rows} rows (shape ${shapeText(input.shape)})`);
+      }
+      if (input.dtype === 'f8') process.stderr.write('confmat: float64 logits: argmax runs on the host in double precision; the backend counts the predictions\n');
+    } else {
+      input = await openClassIndices(predsPath!, 'predictions');
+      sources.push(input);
+      if (input.rows !== labels.rows) throw new InputError('preds', `${labelsPath} holds ${labels.rows} labels but ${predsPath} holds ${input.rows} predictions`);
+      numClasses = wantedClasses ?? Math.max(1, (await maxIndex(labels)) + 1, (await maxIndex(input)) + 1);
+      if (wantedClasses === undefined) process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
+    }
+    if (typeof values.classes === 'string') classes = await readClassNames(values.classes, numClasses);
+
     backend = await openBackend(choice, deviceOptions);
     cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine });
-    if (reader) await countLogits(cm, reader, labels, numClasses);
-    else await cm.update({ preds: preds!, labels });
+    const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath! };
+    const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
+    const progress = createProgress(labels.rows, process.stderr);
+    for await (const [start, data, labelData] of lockstep(input, labels, rowsPerChunk)) {
+      const y = asLabels(labelData);
+      try {
+        if (predsPath !== undefined) await cm.update({ preds: asLabels(data), labels: y });
+        else if (data instanceof Float64Array) await cm.update({ preds: cpuArgmax(data, numClasses), labels: y });
+        else await cm.update({ logits: data as Float32Array, labels: y });
+      } catch (e) {
+        throw located(e, start, files);
+      }
+      progress.update(start + y.length);
+    }
+    progress.finish();
     result = await cm.compute();
   } finally {
     cm?.destroy();
     backend?.destroy();
-    await reader?.close();
+    await Promise.all(sources.map((s) => s.close()));
   }
+
   const backendReport = { name: backend.name, adapter: backend.adapter };
-  if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(jsonReport(result, backendReport))}\n`);
-  } else {
-    process.stdout.write(`${renderTable(result)}\ncounted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}\n`);
-  }
+  const text = renderOutput(format, result, backendReport, { classes, normalize, color: outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns });
+  if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));
+  if (outPath !== undefined) await writeFileAtomic(outPath, text);
+  else process.stdout.write(text);
   return 0;
 }

@@ -9,26 +9,33 @@ import { UsageError } from './usage.js';
 const HELP = `confmat: confusion matrices on the GPU (WebGPU), checked against a CPU path
 
 Usage:
-  confmat eval --logits L.npy --labels Y.npy [options]   confusion matrix of argmax(logits) vs labels
-  confmat eval --preds P.npy --labels Y.npy [options]    ... of predicted class indices vs labels
-  confmat demo [--rows N] [--seed S] [options]           1M seeded CIFAR-10-like predictions, GPU vs CPU
+  confmat eval --logits L --labels Y [options]   confusion matrix of argmax(logits) vs labels
+  confmat eval --preds P --labels Y [options]    ... of predicted class indices vs labels
+  confmat demo [--rows N] [--seed S] [options]   1M seeded CIFAR-10-like predictions, GPU vs CPU
   confmat --help | --version
 
-Options:
+Inputs (L, Y, P): x.npy | x.npz:name | x.safetensors:name | x.csv | x.csv:column
+  logits: float16/32/64, 2-D (N, C); labels and predictions: integers or bool, 1-D (N,).
+
+Report:
+  --format F               table (default on a terminal), json (otherwise), csv, markdown
+  --out FILE               write the report to FILE (atomically) instead of stdout
+  --plot FILE              heatmap: FILE.svg, FILE.png or FILE.html (interactive)
+  --normalize M            none, true (rows), pred (columns) or all, as sklearn
+  --classes FILE           class names: names.txt (one per line) or names.json
   --num-classes C          class count (default: the logits' columns; with --preds, max index + 1)
+
+Engine:
   --backend auto|gpu|cpu   where to count (default auto: the GPU, else the CPU with a note)
-  --format json|table      output (default: table on a terminal, json otherwise)
   --dawn-backend NAME      Dawn backend: auto, vulkan, opengles, metal, d3d12 (env CONFMAT_DAWN_BACKEND)
   --adapter NAME           adapter name as Dawn lists it (env CONFMAT_ADAPTER)
   --feature-level L        core or compatibility (env CONFMAT_FEATURE_LEVEL)
   --chunk-rows N           rows per GPU upload (default: about 32 MiB of logits)
   --histogram MODE         auto, private or global atomics
 
-Inputs are NumPy .npy files: float32 2-D logits (N x C, C order), integer 1-D labels of any width
-and byte order. Rows of the matrix are true classes, columns predicted classes. Ties go to the
-first maximal logit; a row holding NaN predicts its first NaN's column (as numpy.argmax).
-
-Exit status: 0 ok, 1 bad input, 2 bad usage, 3 no GPU for --backend gpu, 4 internal error.`;
+Rows of the matrix are true classes, columns predicted classes. Ties go to the first maximal
+logit; a row holding NaN predicts its first NaN's column (as numpy.argmax). Colours follow
+NO_COLOR. Exit status: 0 ok, 1 bad input, 2 bad usage, 3 no GPU for --backend gpu, 4 internal error.`;
 
 export const OPTIONS = {
   logits: { type: 'string' },
@@ -42,6 +49,10 @@ export const OPTIONS = {
   'feature-level': { type: 'string' },
   'chunk-rows': { type: 'string' },
   histogram: { type: 'string' },
+  out: { type: 'string' },
+  plot: { type: 'string' },
+  normalize: { type: 'string' },
+  classes: { type: 'string' },
   rows: { type: 'string' },
   seed: { type: 'string' },
   help: { type: 'boolean', short: 'h' },

@@ -2,3 +2,9 @@ export { requestNodeDevice, adapterLabel, maxComputeLimits, HOW_TO_GET_AN_ADAPTE
 export type { NodeGpu, NodeDeviceOptions, AdapterDescription, DawnBackend } from './request-device.js';
 export { openBackend } from './open-backend.js';
 export type { BackendChoice, OpenBackend } from './open-backend.js';
+export { svgToPng } from './png.js';
+export { writeFileAtomic } from './write-atomic.js';
+export { openArray } from '../read/open-array.js';
+export type { ArraySource } from '../read/open-array.js';
+export { openNpyFile, readNpyFile } from '../read/npy-file.js';
+export { readClassNames } from '../read/class-names.js';

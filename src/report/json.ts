@@ -1,5 +1,6 @@
-import { matrixRows } from '../core/reduce.js';
+import { computeMetrics, normalizeCounts, topConfusions, type Averages, type Confusion, type Normalize } from '../core/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
+import { classNames } from './classification-report.js';
 
 /** The backend a result came from, as JSON reports it. */
 export interface BackendReport {
@@ -7,7 +8,7 @@ export interface BackendReport {
   adapter: string | null;
 }
 
-/** The JSON report of `confmat eval --format json`. */
+/** The JSON report of `confmat eval --format json` (documented in the README). */
 export interface JsonReport {
   numClasses: number;
   classes: string[];
@@ -16,23 +17,60 @@ export interface JsonReport {
   total: number;
   correct: number;
   accuracy: number;
+  balancedAccuracy: number;
+  kappa: number;
+  mcc: number;
+  perClass: { class: string; index: number; precision: number; recall: number; f1: number; support: number }[];
+  macroAvg: Averages;
+  weightedAvg: Averages;
+  microAvg: Averages;
+  topConfusions: (Omit<Confusion, 'true' | 'pred'> & { true: string; pred: string })[];
+  /** Present with --normalize: the matrix normalized as sklearn's confusion_matrix(normalize=...). */
+  normalized?: { mode: Exclude<Normalize, 'none'>; matrix: number[][] };
   backend: BackendReport;
 }
 
+/** Options of {@link jsonReport}. */
+export interface JsonReportOptions {
+  classes?: string[];
+  normalize?: Normalize;
+  /** How many top confusions to list. Default 10. */
+  top?: number;
+}
+
+function rows(values: Float64Array, c: number): number[][] {
+  return Array.from({ length: c }, (_, t) => Array.from(values.subarray(t * c, (t + 1) * c)));
+}
+
 /**
- * Builds the JSON report of a result.
+ * Builds the JSON report of a result: the matrix, the metrics sklearn reports, the top confusions.
  *
  * @example
- * JSON.stringify(jsonReport(result, { name: 'cpu', adapter: null }));
+ * JSON.stringify(jsonReport(result, { name: 'cpu', adapter: null }, { classes: ['cat', 'dog'] }));
  */
-export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport, classes?: string[]): JsonReport {
-  return {
-    numClasses: result.numClasses,
-    classes: classes ?? Array.from({ length: result.numClasses }, (_, i) => String(i)),
-    matrix: matrixRows(result),
+export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport, options: JsonReportOptions = {}): JsonReport {
+  const c = result.numClasses;
+  const names = classNames(c, options.classes);
+  const m = computeMetrics(result.counts, c);
+  const report: JsonReport = {
+    numClasses: c,
+    classes: names,
+    matrix: rows(result.counts, c),
     total: result.total,
     correct: result.correct,
-    accuracy: result.accuracy,
+    accuracy: m.accuracy,
+    balancedAccuracy: m.balancedAccuracy,
+    kappa: m.kappa,
+    mcc: m.mcc,
+    perClass: m.perClass.map((p) => ({ class: names[p.class]!, index: p.class, precision: p.precision, recall: p.recall, f1: p.f1, support: p.support })),
+    macroAvg: m.macroAvg,
+    weightedAvg: m.weightedAvg,
+    microAvg: m.microAvg,
+    topConfusions: topConfusions(result.counts, c, options.top ?? 10).map((x) => ({ ...x, true: names[x.true]!, pred: names[x.pred]! })),
     backend,
   };
+  if (options.normalize && options.normalize !== 'none') {
+    report.normalized = { mode: options.normalize, matrix: rows(normalizeCounts(result.counts, c, options.normalize), c) };
+  }
+  return report;
 }

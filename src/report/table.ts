@@ -1,44 +1,104 @@
+import { computeMetrics, normalizeCounts, topConfusions, type Metrics, type Normalize } from '../core/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
+import { classificationReport, classNames, type ReportTable } from './classification-report.js';
 
 /** Options of {@link renderTable}. */
 export interface TableOptions {
   classes?: string[];
-  /** Widest output in characters; wider matrices list per-class accuracy and the top confusions instead. Default 160. */
+  /** Widest output in characters; a wider matrix gives way to the report and the top confusions. Default 160. */
   width?: number;
+  /** ANSI colours: a heat scale on each cell by its share of the row (the diagonal green, confusions red). Default false. */
+  color?: boolean;
+  /** Show normalized values instead of counts (as sklearn's confusion_matrix(normalize=...)). */
+  normalize?: Normalize;
+  /** How many top confusions to list. Default 10. */
+  top?: number;
 }
 
 const pct = (num: number, den: number): string => (den === 0 ? '-' : `${((100 * num) / den).toFixed(1)}%`);
+const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, Math.max(1, n - 1))}…`);
+const thousands = (n: number): string => n.toLocaleString('en-US');
+
+function heat(text: string, share: number, diagonal: boolean): string {
+  if (share <= 0) return `\x1b[2m${text}\x1b[0m`;
+  const level = Math.min(1, 0.15 + 0.85 * Math.sqrt(share));
+  const [r, g, b] = diagonal ? [20, Math.round(60 + 120 * level), 60] : [Math.round(80 + 160 * level), 40, 40];
+  return `\x1b[48;2;${r};${g};${b}m\x1b[38;2;255;255;255m${text}\x1b[0m`;
+}
 
 /**
- * The matrix as plain text, rows = true class, with each row's accuracy (recall), the way Caffe's
- * confusion-matrix layer printed it during training.
+ * Renders a {@link ReportTable} as aligned text: the first column left-aligned, the rest right-aligned.
  *
  * @example
- * console.log(renderTable(result, { classes: ['cat', 'dog'] }));
+ * console.log(renderReportText(classificationReport(metrics, names)));
+ */
+export function renderReportText(table: ReportTable): string {
+  const cells = [table.headers, ...table.rows.map((r) => r.map(String))];
+  const widths = table.headers.map((_, j) => Math.max(...cells.map((r) => String(r[j] ?? '').length)));
+  return cells
+    .map((r, i) => {
+      const line = r.map((v, j) => (j === 0 ? String(v).padEnd(widths[j]!) : String(v).padStart(widths[j]! + 2))).join('');
+      return i > 0 && (r[0] === 'accuracy') ? `\n${line}` : line;
+    })
+    .join('\n');
+}
+
+function matrixLines(result: ConfusionMatrixResult, names: string[], options: TableOptions, width: number): string[] | null {
+  const { counts, numClasses: c } = result;
+  const values = options.normalize && options.normalize !== 'none' ? normalizeCounts(counts, c, options.normalize) : counts;
+  const format = values === counts ? (v: number) => String(v) : (v: number) => v.toFixed(2);
+  const rowSums = Array.from({ length: c }, (_, t) => counts.subarray(t * c, (t + 1) * c).reduce((a, b) => a + b, 0));
+  const nameWidth = Math.max(4, ...names.map((n) => Math.min(n.length, 16)));
+  let cellWidth = 1;
+  for (const v of values) cellWidth = Math.max(cellWidth, format(v).length);
+  const headerNames = names.map((n) => clip(n, Math.max(cellWidth, 6)));
+  cellWidth = Math.max(cellWidth, ...headerNames.map((n) => n.length));
+  const total = nameWidth + 3 + c * (cellWidth + 1) + 10;
+  if (total > width) return null;
+  const lines = [
+    `Confusion matrix${values === counts ? '' : ` (normalized over ${options.normalize})`}: rows are true classes, columns predicted`,
+    `${'true'.padEnd(nameWidth)} | ${headerNames.map((n) => n.padStart(cellWidth)).join(' ')} | accuracy`,
+    `${'-'.repeat(nameWidth)}-+-${'-'.repeat(c * (cellWidth + 1) - 1)}-+---------`,
+  ];
+  for (let t = 0; t < c; t++) {
+    const cells: string[] = [];
+    for (let p = 0; p < c; p++) {
+      const text = format(values[t * c + p]!).padStart(cellWidth);
+      cells.push(options.color ? heat(text, rowSums[t]! ? counts[t * c + p]! / rowSums[t]! : 0, t === p) : text);
+    }
+    lines.push(`${clip(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${pct(counts[t * c + t]!, rowSums[t]!).padStart(8)}`);
+  }
+  return lines;
+}
+
+/**
+ * The report people read during and after training: the matrix with each row's accuracy (the
+ * Caffe layer's per-class accuracy, i.e. recall), the number of samples, sklearn's classification
+ * report, balanced accuracy, kappa and MCC, and the most confused pairs. A matrix wider than
+ * `width` is left out, with a line saying so.
+ *
+ * @example
+ * console.log(renderTable(await cm.compute(), { classes: ['cat', 'dog'], color: process.stdout.isTTY }));
  */
 export function renderTable(result: ConfusionMatrixResult, options: TableOptions = {}): string {
-  const { counts, numClasses: c, total, correct } = result;
-  const names = options.classes ?? Array.from({ length: c }, (_, i) => String(i));
-  const rowSums = Array.from({ length: c }, (_, t) => counts.subarray(t * c, (t + 1) * c).reduce((a, b) => a + b, 0));
-  const lines = [`Number of test samples: ${total.toLocaleString('en-US')}   accuracy: ${pct(correct, total)}`];
-  const nameWidth = Math.max(4, ...names.map((n) => n.length));
-  const cellWidth = Math.max(String(Math.max(0, ...counts)).length, ...names.map((n) => Math.min(n.length, 10))) + 1;
-  const width = nameWidth + 3 + c * (cellWidth + 1) + 8;
-  if (width <= (options.width ?? 160)) {
-    lines.push(`rows: true class, columns: predicted class`);
-    lines.push(`${'true'.padStart(nameWidth)} | ${names.map((n) => n.slice(0, 10).padStart(cellWidth)).join(' ')} | accuracy`);
-    for (let t = 0; t < c; t++) {
-      const cells = Array.from(counts.subarray(t * c, (t + 1) * c), (v) => String(v).padStart(cellWidth)).join(' ');
-      lines.push(`${names[t]!.padStart(nameWidth)} | ${cells} | ${pct(counts[t * c + t]!, rowSums[t]!).padStart(8)}`);
+  const c = result.numClasses;
+  const names = classNames(c, options.classes);
+  const width = options.width ?? 160;
+  const metrics: Metrics = computeMetrics(result.counts, c);
+  const out: string[] = [];
+  const matrix = matrixLines(result, names, options, width);
+  if (matrix) out.push(...matrix);
+  else out.push(`(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; --format csv or --plot give the whole matrix)`);
+  out.push('', `Number of test samples: ${thousands(result.total)}   accuracy: ${pct(result.correct, result.total)}`, '');
+  out.push(renderReportText(classificationReport(metrics, names)));
+  out.push('', `balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}   Cohen's kappa ${metrics.kappa.toFixed(4)}   MCC ${metrics.mcc.toFixed(4)}`);
+  const top = topConfusions(result.counts, c, options.top ?? 10);
+  if (top.length > 0) {
+    out.push('', 'Most confused (true -> predicted):');
+    const w = Math.max(...top.map((x) => `${names[x.true]} -> ${names[x.pred]}`.length));
+    for (const x of top) {
+      out.push(`  ${`${names[x.true]} -> ${names[x.pred]}`.padEnd(w)}  ${thousands(x.count).padStart(12)}  ${`${(100 * x.share).toFixed(1)}%`.padStart(6)} of ${names[x.true]}`);
     }
-    return lines.join('\n');
   }
-  lines.push(`(${c} classes are too wide to print as a matrix; per-class accuracy and the top confusions follow)`);
-  for (let t = 0; t < c; t++) lines.push(`${names[t]!.padStart(nameWidth)}  ${pct(counts[t * c + t]!, rowSums[t]!).padStart(7)} of ${rowSums[t]}`);
-  const pairs: [number, number, number][] = [];
-  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) if (t !== p && counts[t * c + p]! > 0) pairs.push([t, p, counts[t * c + p]!]);
-  pairs.sort((a, b) => b[2] - a[2] || a[0] - b[0] || a[1] - b[1]);
-  lines.push('top confusions (true -> predicted: count):');
-  for (const [t, p, n] of pairs.slice(0, 20)) lines.push(`  ${names[t]} -> ${names[p]}: ${n}`);
-  return lines.join('\n');
+  return out.join('\n');
 }

@@ -8,7 +8,7 @@ import type { FormattedBatch, LabelArray } from '../core/types.js';
  * argmaxRow(new Float32Array([1, 3, 3]), 0, 3); // 1
  * argmaxRow(new Float32Array([9, NaN]), 0, 2);  // 1
  */
-export function argmaxRow(logits: Float32Array, base: number, numClasses: number): number {
+export function argmaxRow(logits: Float32Array | Float64Array, base: number, numClasses: number): number {
   let best = 0;
   let bestValue = logits[base]!;
   if (bestValue !== bestValue) return 0;
@@ -25,12 +25,13 @@ export function argmaxRow(logits: Float32Array, base: number, numClasses: number
 }
 
 /**
- * Writes the argmax of each row of a row-major `rows x numClasses` matrix into `out`.
+ * Writes the argmax of each row of a row-major `rows x numClasses` matrix into `out`; float64
+ * rows compare in double precision.
  *
  * @example
  * cpuArgmax(new Float32Array([0, 1, 1, 0]), 2); // Uint32Array [1, 0]
  */
-export function cpuArgmax(logits: Float32Array, numClasses: number, out = new Uint32Array(logits.length / numClasses)): Uint32Array {
+export function cpuArgmax(logits: Float32Array | Float64Array, numClasses: number, out = new Uint32Array(logits.length / numClasses)): Uint32Array {
   for (let i = 0, base = 0; i < out.length; i++, base += numClasses) out[i] = argmaxRow(logits, base, numClasses);
   return out;
 }

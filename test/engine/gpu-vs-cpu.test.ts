@@ -190,7 +190,7 @@ for (const adapter of TEST_ADAPTERS) {
       const gm = createConfusionMatrix({ numClasses: 3, device });
       const queue = device.queue;
       const original = queue.writeBuffer;
-      queue.writeBuffer = function (buffer: GPUBuffer, _offset: number, ...rest: unknown[]) {
+      queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, _offset: number, ...rest: unknown[]) {
         return (original as (...a: unknown[]) => undefined).call(this, buffer, buffer.size + 256, ...rest);
       } as typeof original;
       try {

@@ -1,0 +1,40 @@
+/** A progress line on a terminal: predictions done, rate and time left. */
+export interface Progress {
+  update(done: number): void;
+  finish(): void;
+}
+
+const si = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
+
+/**
+ * A progress bar on `stream` (stderr), drawn only when it is a terminal, at most 10 times a second,
+ * and erased when finished. Silent and free otherwise.
+ *
+ * @example
+ * const bar = createProgress(rows, process.stderr);
+ * bar.update(done); ...; bar.finish();
+ */
+export function createProgress(total: number, stream: NodeJS.WriteStream): Progress {
+  if (!stream.isTTY || total === 0) return { update: () => undefined, finish: () => undefined };
+  const start = performance.now();
+  let last = 0;
+  let drawn = false;
+  return {
+    update(done) {
+      const now = performance.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const seconds = (now - start) / 1000;
+      const rate = seconds > 0 ? done / seconds : 0;
+      const left = rate > 0 ? (total - done) / rate : 0;
+      const width = 24;
+      const filled = Math.round((width * done) / total);
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}%  ${si(done)}/${si(total)} predictions  ${si(rate)}/s  ${left.toFixed(0)} s left`;
+      stream.write(`\r${line.slice(0, (stream.columns || 80) - 1)}\x1b[K`);
+      drawn = true;
+    },
+    finish() {
+      if (drawn) stream.write('\r\x1b[K');
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { extname } from 'node:path';
+import type { Normalize } from '../core/metrics.js';
+import type { ConfusionMatrixResult } from '../core/types.js';
+import { svgToPng } from '../node/png.js';
+import { classificationReport, classNames } from '../report/classification-report.js';
+import { computeMetrics } from '../core/metrics.js';
+import { renderCsv } from '../report/csv.js';
+import { renderHeatmapHtml } from '../report/heatmap-html.js';
+import { renderHeatmapSvg } from '../report/heatmap-svg.js';
+import { jsonReport, type BackendReport } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderTable } from '../report/table.js';
+
+/** The report formats of `confmat eval --format`. */
+export type OutputFormat = 'json' | 'table' | 'csv' | 'markdown';
+
+/** Options shared by the outputs. */
+export interface OutputOptions {
+  classes?: string[] | undefined;
+  normalize?: Normalize;
+  color?: boolean;
+  width?: number | undefined;
+}
+
+/** The report in one of the text formats, ending with a newline. */
+export function renderOutput(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport, options: OutputOptions): string {
+  const classes = options.classes;
+  const normalize = options.normalize ?? 'none';
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(jsonReport(result, backend, { classes, normalize }))}\n`;
+    case 'csv':
+      return renderCsv(result, { classes, normalize });
+    case 'markdown':
+      return renderMarkdown(result, { classes, normalize });
+    case 'table': {
+      const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
+      return `${renderTable(result, { classes, normalize, color: options.color ?? false, width: options.width ?? 160 })}\n\n${where}\n`;
+    }
+  }
+}
+
+/** The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html). */
+export function renderPlot(path: string, result: ConfusionMatrixResult, options: OutputOptions): string | Uint8Array {
+  const c = result.numClasses;
+  const names = classNames(c, options.classes);
+  const heatmap = { classes: names, normalize: options.normalize ?? 'none' };
+  const ext = extname(path).toLowerCase();
+  if (ext === '.html') {
+    const metrics = computeMetrics(result.counts, c);
+    const subtitle = `${result.total.toLocaleString('en-US')} samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}`;
+    return renderHeatmapHtml(result.counts, c, { ...heatmap, report: classificationReport(metrics, names), subtitle });
+  }
+  const svg = renderHeatmapSvg(result.counts, c, heatmap);
+  return ext === '.png' ? svgToPng(svg) : svg;
+}

@@ -1,0 +1,25 @@
+import { normalizeCounts, type Normalize } from '../core/metrics.js';
+import type { ConfusionMatrixResult } from '../core/types.js';
+import { classNames } from './classification-report.js';
+
+/** Quotes a CSV field when it holds a delimiter, a quote or a line break (RFC 4180). */
+export function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * The matrix as CSV: a header of predicted classes, then one row per true class.
+ *
+ * @example
+ * renderCsv(result, { classes: ['cat', 'dog'] });
+ * // "true\\predicted,cat,dog\ncat,5,1\ndog,2,7\n"
+ */
+export function renderCsv(result: ConfusionMatrixResult, options: { classes?: string[]; normalize?: Normalize } = {}): string {
+  const c = result.numClasses;
+  const names = classNames(c, options.classes);
+  const values = options.normalize && options.normalize !== 'none' ? normalizeCounts(result.counts, c, options.normalize) : result.counts;
+  const lines = [['true\\predicted', ...names].map(csvField).join(',')];
+  for (let t = 0; t < c; t++) lines.push([names[t]!, ...values.subarray(t * c, (t + 1) * c)].map(csvField).join(','));
+  return `${lines.join('\n')}\n`;
+}

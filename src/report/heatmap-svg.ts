@@ -1,0 +1,625 @@
+import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
+
+/** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
+export interface HeatmapOptions {
+  /** Class names, index = class id. Default `'0'..'C-1'`. */
+  classes?: string[];
+  /** Values shown and coloured: raw counts, rows / their sums (`'true'`, recall), columns / their sums (`'pred'`, precision), or / total. 0/0 reads 0. */
+  normalize?: 'none' | 'true' | 'pred' | 'all';
+  title?: string;
+  /** Numbers in the cells; `'auto'` (default) shows them when C <= 50. */
+  cellText?: 'auto' | 'on' | 'off';
+  /** Default `'viridis'` (sklearn's default); `'blues'` for the classic white-to-blue look. */
+  colormap?: 'viridis' | 'blues';
+  /** Cell (and tooltip) number format. Default: integers for counts, 2 decimals when normalized. */
+  valueFormat?: (v: number) => string;
+}
+
+/** Normalization modes of {@link HeatmapOptions.normalize}. */
+export type NormalizeMode = NonNullable<HeatmapOptions['normalize']>;
+
+/** Above this many classes the SVG embeds the matrix as one C x C raster image instead of `<rect>`s. */
+export const RASTER_THRESHOLD = 100;
+/** Longest class name shown on an axis; longer ones end in an ellipsis. */
+export const MAX_LABEL_CHARS = 18;
+/** The font stack of every rendered heatmap. */
+export const FONT_FAMILY = 'DejaVu Sans, Arial, sans-serif';
+
+/**
+ * Renders a confusion matrix as a self-contained SVG heatmap in the style of scikit-learn's
+ * `ConfusionMatrixDisplay`: true label on y, predicted label on x, values in the cells (black or white,
+ * whichever reads better on the cell colour), a colorbar, rotated x tick labels when they would not
+ * fit. Large matrices drop the cell text and thin out the tick labels; above {@link RASTER_THRESHOLD}
+ * classes the cells are one embedded PNG (a pixel per cell) so the SVG stays small.
+ *
+ * @param counts row-major C x C counts, `counts[t * C + p]` (t = true class, p = predicted class)
+ * @example
+ * const svg = renderHeatmapSvg(result.counts, result.numClasses, { classes: ['cat', 'dog'], normalize: 'true' });
+ * writeFileSync('cm.svg', svg);
+ */
+export function renderHeatmapSvg(counts: Float64Array, numClasses: number, options: HeatmapOptions = {}): string {
+  const c = checkMatrix(counts, numClasses);
+  const mode = options.normalize ?? 'none';
+  const values = normalizeCounts(counts, c, mode);
+  const names = classNames(options.classes, c);
+  const cmap = colormapByName(options.colormap ?? 'viridis');
+  const [vmin, vmax] = valueRange(values);
+  const scale = (v: number): number => (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0);
+  const format = options.valueFormat ?? defaultValueFormat(mode, values);
+  const cellText = options.cellText ?? 'auto';
+  const showText = cellText === 'on' || (cellText === 'auto' && c <= 50);
+  const raster = c > RASTER_THRESHOLD;
+
+  const texts = showText ? Array.from(values, format) : [];
+  const maxTextW = texts.reduce((m, s) => Math.max(m, textWidth(s, 1)), 0);
+  let cell: number;
+  let matrix: number;
+  if (raster) {
+    cell = c <= 1200 ? Math.max(1, Math.round(800 / c)) : 1200 / c;
+    matrix = c * cell;
+  } else {
+    cell = Math.max(2, Math.round(640 / c));
+    if (showText) cell = Math.min(110, Math.max(cell, Math.ceil(maxTextW * 8 + 8)));
+    matrix = c * cell;
+  }
+  const cellFs = showText ? Math.min(14, cell * 0.42, (cell - 6) / Math.max(maxTextW, 1)) : 0;
+
+  const pad = 16;
+  const fs = 13;
+  const axisFs = 14;
+  const titleFs = 16;
+  const tickLen = 4;
+  const labels = names.map((n) => truncateLabel(n));
+  const sparse = (minGap: number): number => {
+    const step = niceStep(Math.ceil(minGap / cell));
+    return step === 1 ? 1 : niceStep(Math.ceil(Math.max(minGap, 60) / cell));
+  };
+  const yStep = sparse(fs * 1.4);
+  const yShown = shownTicks(c, yStep);
+  const yLabelW = Math.max(0, ...yShown.map((i) => textWidth(labels[i]!, fs)));
+  const hStep = sparse(Math.max(0, ...labels.map((l) => textWidth(l, fs))) + 8);
+  const rotate = hStep > yStep;
+  const xStep = rotate ? sparse(fs * 1.6) : hStep;
+  const xShown = shownTicks(c, xStep);
+  const xLabelW = Math.max(0, ...xShown.map((i) => textWidth(labels[i]!, fs)));
+  const xLabelH = rotate ? xLabelW * Math.SQRT1_2 + fs * 0.6 : fs;
+  const diag = Math.SQRT1_2;
+
+  const titleText = options.title ?? '';
+  const top = pad + (titleText ? titleFs * 1.25 + 10 : 0);
+  const yTitleX = pad + axisFs * 0.8;
+  const mx = Math.max(pad + axisFs + 10 + yLabelW + 3 + tickLen, rotate ? pad + xLabelW * diag + fs : 0);
+  const my = top;
+  const xLabelY = my + matrix + tickLen + 3;
+  const xTitleY = xLabelY + xLabelH + 10 + axisFs * 0.8;
+
+  const cbGap = Math.max(16, Math.round(matrix * 0.035));
+  const cbW = Math.min(24, Math.max(12, Math.round(matrix * 0.045)));
+  const cbX = mx + matrix + cbGap;
+  const integerValues = mode === 'none' && values.every(Number.isInteger);
+  const cbTicks = niceTicks(vmin, vmax, Math.max(4, Math.min(8, Math.floor(matrix / 70))), integerValues);
+  const cbDecimals = tickDecimals(cbTicks);
+  const cbLabels = cbTicks.map((v) => v.toFixed(cbDecimals));
+  const cbLabelW = Math.max(0, ...cbLabels.map((s) => textWidth(s, fs)));
+  const width = Math.ceil(cbX + cbW + tickLen + 3 + cbLabelW + pad);
+  const height = Math.ceil(xTitleY + axisFs * 0.3 + pad);
+
+  const out: string[] = [];
+  const title = titleText ? truncateToWidth(titleText, titleFs, width - 2 * pad) : '';
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="${FONT_FAMILY}" role="img" aria-label="${escapeXml(title || 'Confusion matrix')}">`,
+    `<title>${escapeXml(title || 'Confusion matrix')}</title>`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+  );
+  if (title) {
+    const tw = textWidth(title, titleFs);
+    const cx = Math.min(Math.max(mx + matrix / 2, pad + tw / 2), width - pad - tw / 2);
+    out.push(`<text x="${r2(cx)}" y="${r2(pad + titleFs * 0.9)}" font-size="${titleFs}" text-anchor="middle" fill="#000">${escapeXml(title)}</text>`);
+  }
+
+  if (raster) {
+    const palette = new Uint8Array(256 * 3);
+    for (let i = 0; i < 256; i++) palette.set(cmap(i / 255), i * 3);
+    const idx = new Uint8Array(c * c);
+    for (let i = 0; i < c * c; i++) idx[i] = Math.min(255, Math.floor(scale(values[i]!) * 256));
+    const png = encodePng({ width: c, height: c, data: idx, palette });
+    out.push(
+      `<style>@supports (image-rendering: pixelated) { .cm-raster { image-rendering: pixelated } }</style>`,
+      `<image x="${r2(mx)}" y="${r2(my)}" width="${r2(matrix)}" height="${r2(matrix)}" preserveAspectRatio="none" ` +
+        `image-rendering="optimizeSpeed" class="cm-raster" href="data:image/png;base64,${base64(png)}"/>`,
+    );
+  } else {
+    out.push(`<g shape-rendering="crispEdges">`);
+    for (let t = 0; t < c; t++) {
+      let p = 0;
+      while (p < c) {
+        const fill = rgbToHex(cmap(scale(values[t * c + p]!)));
+        let q = p + 1;
+        while (q < c && rgbToHex(cmap(scale(values[t * c + q]!))) === fill) q++;
+        out.push(`<rect x="${r2(mx + p * cell)}" y="${r2(my + t * cell)}" width="${r2((q - p) * cell)}" height="${r2(cell)}" fill="${fill}"/>`);
+        p = q;
+      }
+    }
+    out.push(`</g>`);
+    if (showText) {
+      out.push(`<g font-size="${r2(cellFs)}" text-anchor="middle">`);
+      for (let t = 0; t < c; t++) {
+        for (let p = 0; p < c; p++) {
+          const ink = textColorOn(cmap(scale(values[t * c + p]!)));
+          out.push(
+            `<text x="${r2(mx + (p + 0.5) * cell)}" y="${r2(my + (t + 0.5) * cell + cellFs * 0.36)}" fill="${ink}">${escapeXml(texts[t * c + p]!)}</text>`,
+          );
+        }
+      }
+      out.push(`</g>`);
+    }
+  }
+  out.push(`<rect x="${r2(mx)}" y="${r2(my)}" width="${r2(matrix)}" height="${r2(matrix)}" fill="none" stroke="#000" stroke-width="0.8"/>`);
+
+  const ticks: string[] = [];
+  const tickText: string[] = [];
+  for (const t of yShown) {
+    const y = r2(my + (t + 0.5) * cell);
+    ticks.push(`M${r2(mx - tickLen)} ${y}h${tickLen}`);
+    tickText.push(`<text x="${r2(mx - tickLen - 3)}" y="${y}" dy="0.35em" text-anchor="end">${labelText(labels[t]!, names[t]!)}</text>`);
+  }
+  for (const p of xShown) {
+    const x = r2(mx + (p + 0.5) * cell);
+    ticks.push(`M${x} ${r2(my + matrix)}v${tickLen}`);
+    tickText.push(
+      rotate
+        ? `<text transform="translate(${x} ${r2(xLabelY + fs * 0.3)}) rotate(-45)" dy="0.35em" text-anchor="end">${labelText(labels[p]!, names[p]!)}</text>`
+        : `<text x="${x}" y="${r2(xLabelY)}" dy="0.8em" text-anchor="middle">${labelText(labels[p]!, names[p]!)}</text>`,
+    );
+  }
+  out.push(`<path d="${ticks.join('')}" stroke="#000" stroke-width="0.8" fill="none"/>`);
+  out.push(`<g font-size="${fs}" fill="#000">`, ...tickText, `</g>`);
+  out.push(
+    `<text x="${r2(mx + matrix / 2)}" y="${r2(xTitleY)}" font-size="${axisFs}" text-anchor="middle" fill="#000">Predicted label</text>`,
+    `<text transform="translate(${r2(yTitleX)} ${r2(my + matrix / 2)}) rotate(-90)" font-size="${axisFs}" text-anchor="middle" fill="#000">True label</text>`,
+  );
+
+  const stops: string[] = [];
+  for (let i = 0; i <= 32; i++) stops.push(`<stop offset="${r2(i / 32)}" stop-color="${rgbToHex(cmap(i / 32))}"/>`);
+  out.push(
+    `<defs><linearGradient id="cm-colorbar" x1="0" y1="1" x2="0" y2="0">${stops.join('')}</linearGradient></defs>`,
+    `<rect x="${r2(cbX)}" y="${r2(my)}" width="${cbW}" height="${r2(matrix)}" fill="url(#cm-colorbar)" stroke="#000" stroke-width="0.8"/>`,
+  );
+  const cbTickPath: string[] = [];
+  const cbText: string[] = [];
+  cbTicks.forEach((v, i) => {
+    const y = r2(my + matrix * (1 - scale(v)));
+    cbTickPath.push(`M${r2(cbX + cbW)} ${y}h${tickLen}`);
+    cbText.push(`<text x="${r2(cbX + cbW + tickLen + 3)}" y="${y}" dy="0.35em">${cbLabels[i]!}</text>`);
+  });
+  out.push(`<path d="${cbTickPath.join('')}" stroke="#000" stroke-width="0.8" fill="none"/>`);
+  out.push(`<g font-size="${fs}" fill="#000">`, ...cbText, `</g>`);
+  out.push(`</svg>`);
+  return out.join('\n') + '\n';
+}
+
+/**
+ * The values a heatmap shows: counts as they are, or divided by their row sums (`'true'`), column sums
+ * (`'pred'`) or the total (`'all'`), sklearn's `confusion_matrix(normalize=...)`; 0/0 gives 0.
+ *
+ * @example
+ * normalizeCounts(Float64Array.of(3, 1, 0, 0), 2, 'true'); // [0.75, 0.25, 0, 0]
+ */
+export function normalizeCounts(counts: Float64Array, numClasses: number, mode: NormalizeMode): Float64Array {
+  const c = numClasses;
+  const out = Float64Array.from(counts);
+  if (mode === 'none') return out;
+  const div = (v: number, d: number): number => (d === 0 ? 0 : v / d);
+  if (mode === 'all') {
+    const total = counts.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < out.length; i++) out[i] = div(counts[i]!, total);
+    return out;
+  }
+  const sums = new Float64Array(c);
+  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) sums[mode === 'true' ? t : p]! += counts[t * c + p]!;
+  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) out[t * c + p] = div(counts[t * c + p]!, sums[mode === 'true' ? t : p]!);
+  return out;
+}
+
+/**
+ * Escapes text for XML / HTML content and attribute values.
+ *
+ * @example
+ * escapeXml('<cat & "dog">'); // '&lt;cat &amp; &quot;dog&quot;&gt;'
+ */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}
+
+/**
+ * A class name cut to at most `max` characters, the last one an ellipsis.
+ *
+ * @example
+ * truncateLabel('a very long class name indeed', 10); // 'a very lo…'
+ */
+export function truncateLabel(name: string, max = MAX_LABEL_CHARS): string {
+  const chars = Array.from(name);
+  return chars.length <= max ? name : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+/** An image for {@link encodePng}: RGBA bytes, or palette indices when `palette` (RGB triples) is given. */
+export interface PngImage {
+  width: number;
+  height: number;
+  /** `width * height * 4` RGBA bytes, or `width * height` palette indices. */
+  data: Uint8Array;
+  /** Up to 256 RGB triples; makes an 8-bit indexed-colour PNG. */
+  palette?: Uint8Array;
+}
+
+/**
+ * Encodes a PNG in plain TypeScript (no Node or DOM APIs): 8-bit RGBA or indexed colour, zlib with
+ * one fixed-Huffman deflate block (greedy LZ77), CRC-32 per chunk, Adler-32 over the pixels.
+ *
+ * @example
+ * const png = encodePng({ width: 2, height: 1, data: Uint8Array.of(255, 0, 0, 255, 0, 0, 255, 255) });
+ * const uri = `data:image/png;base64,${base64(png)}`;
+ */
+export function encodePng(image: PngImage): Uint8Array {
+  const { width, height, data, palette } = image;
+  const bpp = palette ? 1 : 4;
+  if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height)) || data.length !== width * height * bpp) {
+    throw new RangeError(`encodePng: ${data.length} bytes do not make a ${width} x ${height} image`);
+  }
+  const stride = width * bpp;
+  const raw = new Uint8Array((stride + 1) * height);
+  for (let y = 0; y < height; y++) raw.set(data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([8, palette ? 3 : 6, 0, 0, 0], 8);
+  const chunks = [pngChunk('IHDR', ihdr)];
+  if (palette) chunks.push(pngChunk('PLTE', palette));
+  chunks.push(pngChunk('IDAT', zlibCompress(raw)), pngChunk('IEND', new Uint8Array(0)));
+  const out = new Uint8Array(8 + chunks.reduce((n, ch) => n + ch.length, 0));
+  out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  let at = 8;
+  for (const ch of chunks) {
+    out.set(ch, at);
+    at += ch.length;
+  }
+  return out;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/**
+ * CRC-32 (the PNG / zlib / gzip polynomial) of `bytes`.
+ *
+ * @example
+ * crc32(new TextEncoder().encode('IEND')); // 0xae426082
+ */
+export function crc32(bytes: Uint8Array, crc = 0): number {
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let k = n;
+    for (let i = 0; i < 8; i++) k = k & 1 ? 0xedb88320 ^ (k >>> 1) : k >>> 1;
+    return k >>> 0;
+  });
+  let x = ~crc;
+  for (let i = 0; i < bytes.length; i++) x = crcTable[(x ^ bytes[i]!) & 0xff]! ^ (x >>> 8);
+  return ~x >>> 0;
+}
+
+/**
+ * Adler-32 checksum (zlib's trailer) of `bytes`.
+ *
+ * @example
+ * adler32(new TextEncoder().encode('Wikipedia')); // 0x11e60398
+ */
+export function adler32(bytes: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const end = Math.min(bytes.length, i + 5552);
+    for (; i < end; i++) {
+      a += bytes[i]!;
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/**
+ * Standard base64 of `bytes` (for data URIs), without Node's Buffer or the DOM's btoa.
+ *
+ * @example
+ * base64(Uint8Array.of(1, 2, 3)); // 'AQID'
+ */
+export function base64(bytes: Uint8Array): string {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const parts: string[] = [];
+  for (let start = 0; start < bytes.length; start += 3 * 8192) {
+    let s = '';
+    const end = Math.min(bytes.length, start + 3 * 8192);
+    for (let i = start; i < end; i += 3) {
+      const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+      s += abc[n >>> 18]! + abc[(n >>> 12) & 63]! + (i + 1 < end ? abc[(n >>> 6) & 63]! : '=') + (i + 2 < end ? abc[n & 63]! : '=');
+    }
+    parts.push(s);
+  }
+  return parts.join('');
+}
+
+/**
+ * zlib stream (RFC 1950) of `data`: one final fixed-Huffman deflate block with greedy LZ77 matching.
+ *
+ * @example
+ * zlibCompress(new Uint8Array(1000)); // a few bytes; node:zlib's inflateSync reads it back
+ */
+export function zlibCompress(data: Uint8Array): Uint8Array {
+  const bits = new BitWriter(data.length / 2 + 64);
+  bits.write(0x78, 8);
+  bits.write(0x01, 8);
+  bits.write(1, 1);
+  bits.write(1, 2);
+  const { litCode, litLen, lenSym, distBase, distExtra } = huffmanTables();
+  const putLit = (sym: number): void => bits.write(litCode[sym]!, litLen[sym]!);
+  const hashBits = 15;
+  const head = new Int32Array(1 << hashBits).fill(-1);
+  const prev = new Int32Array(32768);
+  const hash = (i: number): number => (((data[i]! << 10) ^ (data[i + 1]! << 5) ^ data[i + 2]!) * 0x9e3779b1) >>> (32 - hashBits);
+  const insert = (i: number): void => {
+    if (i + 2 >= data.length) return;
+    const h = hash(i);
+    prev[i & 32767] = head[h]!;
+    head[h] = i;
+  };
+  let i = 0;
+  while (i < data.length) {
+    let bestLen = 0;
+    let bestDist = 0;
+    if (i + 2 < data.length) {
+      let cand = head[hash(i)]!;
+      const limit = Math.min(258, data.length - i);
+      for (let chain = 0; cand >= 0 && i - cand <= 32768 && chain < 32; chain++) {
+        let n = 0;
+        while (n < limit && data[cand + n] === data[i + n]) n++;
+        if (n > bestLen) {
+          bestLen = n;
+          bestDist = i - cand;
+          if (n === limit) break;
+        }
+        const next = prev[cand & 32767]!;
+        if (next >= cand) break;
+        cand = next;
+      }
+    }
+    if (bestLen >= 3) {
+      const ls = lenSym[bestLen]!;
+      putLit(257 + ls);
+      if (LEN_EXTRA[ls]! > 0) bits.write(bestLen - LEN_BASE[ls]!, LEN_EXTRA[ls]!);
+      let ds = 29;
+      while (distBase[ds]! > bestDist) ds--;
+      bits.write(reverseBits(ds, 5), 5);
+      if (distExtra[ds]! > 0) bits.write(bestDist - distBase[ds]!, distExtra[ds]!);
+      const end = i + bestLen;
+      for (; i < end; i++) insert(i);
+    } else {
+      putLit(data[i]!);
+      insert(i);
+      i++;
+    }
+  }
+  putLit(256);
+  bits.flush();
+  const a = adler32(data);
+  bits.bytesOut([a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255]);
+  return bits.result();
+}
+
+const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+
+interface HuffmanTables {
+  litCode: Uint16Array;
+  litLen: Uint8Array;
+  lenSym: Uint8Array;
+  distBase: Uint16Array;
+  distExtra: Uint8Array;
+}
+let tables: HuffmanTables | undefined;
+
+function huffmanTables(): HuffmanTables {
+  if (tables) return tables;
+  const litCode = new Uint16Array(288);
+  const litLen = new Uint8Array(288);
+  for (let s = 0; s < 288; s++) {
+    const [code, len] = s < 144 ? [0x30 + s, 8] : s < 256 ? [0x190 + s - 144, 9] : s < 280 ? [s - 256, 7] : [0xc0 + s - 280, 8];
+    litCode[s] = reverseBits(code, len);
+    litLen[s] = len;
+  }
+  const lenSym = new Uint8Array(259);
+  for (let s = 0; s < 29; s++) for (let l = LEN_BASE[s]!; l < (LEN_BASE[s + 1] ?? 259) && l <= 258; l++) lenSym[l] = s;
+  lenSym[258] = 28;
+  const distBase = new Uint16Array(30);
+  const distExtra = new Uint8Array(30);
+  for (let s = 0, base = 1; s < 30; s++) {
+    distExtra[s] = s < 4 ? 0 : (s >> 1) - 1;
+    distBase[s] = base;
+    base += 1 << distExtra[s]!;
+  }
+  tables = { litCode, litLen, lenSym, distBase, distExtra };
+  return tables;
+}
+
+function reverseBits(code: number, len: number): number {
+  let r = 0;
+  for (let i = 0; i < len; i++) r |= ((code >>> i) & 1) << (len - 1 - i);
+  return r;
+}
+
+class BitWriter {
+  private buf: Uint8Array;
+  private pos = 0;
+  private acc = 0;
+  private n = 0;
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(Math.max(64, Math.ceil(capacity)));
+  }
+  write(value: number, len: number): void {
+    this.acc |= value << this.n;
+    this.n += len;
+    while (this.n >= 8) {
+      this.byte(this.acc & 255);
+      this.acc >>>= 8;
+      this.n -= 8;
+    }
+  }
+  flush(): void {
+    if (this.n > 0) this.byte(this.acc & 255);
+    this.acc = 0;
+    this.n = 0;
+  }
+  bytesOut(bytes: number[]): void {
+    for (const b of bytes) this.byte(b);
+  }
+  result(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+  private byte(b: number): void {
+    if (this.pos === this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.pos++] = b;
+  }
+}
+
+function pngChunk(type: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + 12);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, body.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(body, 8);
+  view.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
+  return out;
+}
+
+/**
+ * Checks that `counts` is a C x C matrix and returns C.
+ *
+ * @example
+ * checkMatrix(new Float64Array(4), 2); // 2
+ */
+export function checkMatrix(counts: Float64Array, numClasses: number): number {
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
+  if (counts.length !== numClasses * numClasses) {
+    throw new RangeError(`counts has ${counts.length} entries, expected ${numClasses} x ${numClasses} = ${numClasses * numClasses}`);
+  }
+  return numClasses;
+}
+
+/**
+ * The class names to show: `classes` when given (missing ones filled with their index), else `'0'..'C-1'`.
+ *
+ * @example
+ * classNames(undefined, 3); // ['0', '1', '2']
+ */
+export function classNames(classes: string[] | undefined, numClasses: number): string[] {
+  return Array.from({ length: numClasses }, (_, i) => classes?.[i] ?? String(i));
+}
+
+/**
+ * The default number format: integers for whole counts, else up to 2 decimals.
+ *
+ * @example
+ * defaultValueFormat('true', new Float64Array(1))(0.5); // '0.50'
+ */
+export function defaultValueFormat(mode: NormalizeMode, values: ArrayLike<number>): (v: number) => string {
+  if (mode !== 'none') return (v) => v.toFixed(2);
+  let whole = true;
+  for (let i = 0; i < values.length && whole; i++) whole = Number.isInteger(values[i]);
+  return whole ? (v) => String(Math.round(v)) : (v) => String(Math.round(v * 100) / 100);
+}
+
+function valueRange(values: Float64Array): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/**
+ * Estimated width in px of `text` in DejaVu Sans at `fontSize` (per-character advance classes).
+ *
+ * @example
+ * textWidth('airplane', 13); // about 60
+ */
+export function textWidth(text: string, fontSize: number): number {
+  let em = 0;
+  for (const ch of text) {
+    if (/[il.,:;|!'`ıj]/.test(ch)) em += 0.3;
+    else if (/[ \-ftr()[\]{}]/.test(ch)) em += 0.4;
+    else if (/[mwMW@%]/.test(ch)) em += 0.95;
+    else if (/[A-Z&<>"#]/.test(ch)) em += 0.74;
+    else if (/[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]/.test(ch)) em += 1;
+    else em += 0.63;
+  }
+  return em * fontSize;
+}
+
+function truncateToWidth(text: string, fontSize: number, maxWidth: number): string {
+  let chars = Array.from(text);
+  if (textWidth(text, fontSize) <= maxWidth) return text;
+  while (chars.length > 1 && textWidth(chars.join('') + '…', fontSize) > maxWidth) chars = chars.slice(0, -1);
+  return chars.join('').trimEnd() + '…';
+}
+
+/**
+ * The smallest of 1, 2, 5, 10, 20, 50, ... that is at least `n`.
+ *
+ * @example
+ * niceStep(13); // 20
+ */
+export function niceStep(n: number): number {
+  if (n <= 1) return 1;
+  for (let p = 1; ; p *= 10) for (const m of [1, 2, 5]) if (m * p >= n) return m * p;
+}
+
+function shownTicks(c: number, step: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < c; i += step) out.push(i);
+  return out;
+}
+
+/**
+ * Round-number ticks within [lo, hi], about `target` of them (matplotlib's MaxNLocator in spirit);
+ * `integer` keeps them whole (for counts).
+ *
+ * @example
+ * niceTicks(0, 185767, 6); // [0, 25000, 50000, ..., 175000]
+ */
+export function niceTicks(lo: number, hi: number, target: number, integer = false): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / Math.max(1, target);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = Math.max(integer ? 1 : 0, ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw && (!integer || Number.isInteger(m * mag))) ?? 10) * mag);
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Math.round(k * step * 1e9) / 1e9 + 0);
+  return out;
+}
+
+function tickDecimals(ticks: number[]): number {
+  let d = 0;
+  for (const t of ticks) while (d < 6 && Math.abs(Math.round(t * 10 ** d) - t * 10 ** d) > 1e-6) d++;
+  return d;
+}
+
+function labelText(shown: string, full: string): string {
+  return shown === full ? escapeXml(shown) : `${escapeXml(shown)}<title>${escapeXml(full)}</title>`;
+}
+
+const r2 = (v: number): number => Math.round(v * 100) / 100;
