@@ -1,3 +1,4 @@
+import { normalizeCounts } from '../core/metrics.js';
 import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
 
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
@@ -199,28 +200,7 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   return out.join('\n') + '\n';
 }
 
-/**
- * The values a heatmap shows: counts as they are, or divided by their row sums (`'true'`), column sums
- * (`'pred'`) or the total (`'all'`), sklearn's `confusion_matrix(normalize=...)`; 0/0 gives 0.
- *
- * @example
- * normalizeCounts(Float64Array.of(3, 1, 0, 0), 2, 'true'); // [0.75, 0.25, 0, 0]
- */
-export function normalizeCounts(counts: Float64Array, numClasses: number, mode: NormalizeMode): Float64Array {
-  const c = numClasses;
-  const out = Float64Array.from(counts);
-  if (mode === 'none') return out;
-  const div = (v: number, d: number): number => (d === 0 ? 0 : v / d);
-  if (mode === 'all') {
-    const total = counts.reduce((a, b) => a + b, 0);
-    for (let i = 0; i < out.length; i++) out[i] = div(counts[i]!, total);
-    return out;
-  }
-  const sums = new Float64Array(c);
-  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) sums[mode === 'true' ? t : p]! += counts[t * c + p]!;
-  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) out[t * c + p] = div(counts[t * c + p]!, sums[mode === 'true' ? t : p]!);
-  return out;
-}
+export { normalizeCounts };
 
 /**
  * Escapes text for XML / HTML content and attribute values.
