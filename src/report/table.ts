@@ -51,7 +51,7 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
   const nameWidth = Math.max(4, ...names.map((n) => Math.min(n.length, 16)));
   let cellWidth = 1;
   for (const v of values) cellWidth = Math.max(cellWidth, format(v).length);
-  const headerNames = names.map((n) => clip(n, Math.max(cellWidth, 6)));
+  const headerNames = names.map((n) => clip(n, Math.max(cellWidth, 10)));
   cellWidth = Math.max(cellWidth, ...headerNames.map((n) => n.length));
   const total = nameWidth + 3 + c * (cellWidth + 1) + 10;
   if (total > width) return null;
