@@ -6,7 +6,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { NpyError, type NumericArray } from './npy.js';
-import { openRegularFile, ioError } from './npz.js';
+import { ioError, openRegularFile } from './file-io.js';
 import type { ArraySource } from './open-array.js';
 
 const BLOCK_BYTES = 1 << 20;

@@ -4,6 +4,7 @@
  * @module
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { ioError, readExactly } from './file-io.js';
 import {
   NpyError,
   decodeNpyItems,
@@ -15,16 +16,6 @@ import {
   type NumericArray,
 } from './npy.js';
 
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'is a directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOTDIR: 'a parent path component is not a directory',
-  EMFILE: 'too many open files',
-  ENAMETOOLONG: 'file name too long',
-  EIO: 'input/output error',
-};
 
 /** Bytes read first to find the header; most headers (numpy writes 128 bytes) fit. */
 const HEAD_PROBE_BYTES = 4096;
@@ -35,42 +26,11 @@ const FORTRAN_WHOLE_MAX_BYTES = 256 * 1024 * 1024;
 /** Slice size when reading a whole array in pieces (see Reader.readAll). */
 const WHOLE_READ_SLICE_BYTES = 64 * 1024 * 1024;
 /** Upper bound for one read() call; larger reads loop. */
-const MAX_READ_CALL_BYTES = 1 << 30;
-
-function ioError(path: string, offset: number | undefined, e: unknown): NpyError {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const reason = (code !== undefined ? REASONS[code] : undefined) ?? (e instanceof Error ? e.message : String(e));
-  return new NpyError(path, offset, `cannot read: ${reason}`, { cause: e });
-}
 
 function shapeText(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
-/**
- * Reads exactly `into.length` bytes at `position`, looping over short reads.
- * A read that hits the end of the file first is an NpyError at the missing byte.
- */
-async function readExactly(fh: FileHandle, path: string, into: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < into.length) {
-    const want = Math.min(into.length - done, MAX_READ_CALL_BYTES);
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await fh.read(into, done, want, position + done));
-    } catch (e) {
-      throw ioError(path, position + done, e);
-    }
-    if (bytesRead === 0) {
-      throw new NpyError(
-        path,
-        position + done,
-        `unexpected end of file: needed ${into.length} bytes from byte ${position}, got ${done} (did the file change after it was opened?)`,
-      );
-    }
-    done += bytesRead;
-  }
-}
 
 /**
  * A `.npy` file opened for streaming by rows (see {@link openNpyFile}).

@@ -9,7 +9,8 @@ import { stat } from 'node:fs/promises';
 import { openCsvArray, type CsvDelimiter } from './csv.js';
 import { NpyError, type NumericArray } from './npy.js';
 import { openNpyFile } from './npy-file.js';
-import { openNpzArray, openRegularFile, readExactly } from './npz.js';
+import { openNpzArray } from './npz.js';
+import { openRegularFile, readExactly } from './file-io.js';
 import { openSafetensorsArray } from './safetensors.js';
 
 /**

@@ -9,7 +9,8 @@
  * @module
  */
 import { NpyError, type NumericArray } from './npy.js';
-import { byteRangeSource, openRegularFile, readExactly } from './npz.js';
+import { byteRangeSource } from './npz.js';
+import { openRegularFile, readExactly } from './file-io.js';
 import type { ArraySource } from './open-array.js';
 
 /** The safetensors format's own limit on the header size. */
