@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { ioError, readExactly } from './file-io.js';
+import { readFile, type FileHandle } from 'node:fs/promises';
+import { ioError, openRegularFile, readExactly } from './file-io.js';
 import {
   NpyError,
   decodeNpyItems,
@@ -231,22 +231,8 @@ class Reader implements NpyFileReader {
 }
 
 async function openReader(path: string): Promise<Reader> {
-  let fh: FileHandle;
+  const { fh, size } = await openRegularFile(path);
   try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw ioError(path, undefined, e);
-  }
-  try {
-    let size: number;
-    try {
-      const st = await fh.stat();
-      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      if (!st.isFile()) throw new Error('not a regular file (streaming needs a file with a known size)');
-      size = st.size;
-    } catch (e) {
-      throw ioError(path, undefined, e);
-    }
     let head = new Uint8Array(Math.min(HEAD_PROBE_BYTES, size));
     await readExactly(fh, path, head, 0);
     const lengths = headerLengths(head);
