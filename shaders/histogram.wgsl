@@ -1,9 +1,12 @@
 // histogram.wgsl: (label, prediction) pairs -> atomic counts in a NUM_CLASSES x NUM_CLASSES matrix.
 //
 // counts[label * NUM_CLASSES + pred] += 1, rows = true class, columns = predicted class.
-// The cell after the matrix, counts[NUM_CLASSES * NUM_CLASSES], counts pairs with a label or a
-// prediction outside [0, NUM_CLASSES): the host refuses the result if it is not zero, so a bad
-// input buffer can never yield a silently wrong matrix.
+// Four cells after the matrix watch for class indices outside [0, NUM_CLASSES) (possible when the
+// labels or predictions come straight from a GPU buffer): M = NUM_CLASSES^2,
+//   counts[M]      rows whose label is out of range     counts[M + 2]  max of ~(first such row)
+//   counts[M + 1]  rows whose prediction is out of range counts[M + 3]  max of ~(first such row)
+// Such a row is not counted in the matrix; the host refuses the batch and names the first row, so
+// a bad input buffer can never yield a silently wrong matrix.
 //
 // Two entry points:
 //   count_global   one global atomicAdd per row (any NUM_CLASSES).
@@ -11,10 +14,10 @@
 //                  global one; needs PRIVATE_BINS = NUM_CLASSES^2 u32 in workgroup storage.
 //
 // Bindings (group 0):
-//   0  params  uniform                Params: rows in this chunk
+//   0  params  uniform                Params: rows in this chunk, index of its first row in the batch
 //   1  labels  storage, read          array<u32>, rows
 //   2  preds   storage, read          array<u32>, rows
-//   3  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 1
+//   3  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4
 // Overrides: NUM_CLASSES, WORKGROUP_SIZE, PRIVATE_BINS. Dispatch: 1-D, any count (grid-stride).
 
 override NUM_CLASSES: u32 = 1u;
@@ -23,6 +26,7 @@ override PRIVATE_BINS: u32 = 1u;
 
 struct Params {
   rows: u32,
+  first_row: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -32,20 +36,36 @@ struct Params {
 
 var<workgroup> bins: array<atomic<u32>, PRIVATE_BINS>;
 
+const INVALID = 0xffffffffu;
+
+// The matrix cell of a row, or INVALID after recording an out-of-range label or prediction.
 fn cell(row: u32) -> u32 {
   let label = labels[row];
   let pred = preds[row];
-  if (label >= NUM_CLASSES || pred >= NUM_CLASSES) {
-    return NUM_CLASSES * NUM_CLASSES;
+  if (label < NUM_CLASSES && pred < NUM_CLASSES) {
+    return label * NUM_CLASSES + pred;
   }
-  return label * NUM_CLASSES + pred;
+  let m = NUM_CLASSES * NUM_CLASSES;
+  let first = ~(params.first_row + row);
+  if (label >= NUM_CLASSES) {
+    atomicAdd(&counts[m], 1u);
+    atomicMax(&counts[m + 2u], first);
+  }
+  if (pred >= NUM_CLASSES) {
+    atomicAdd(&counts[m + 1u], 1u);
+    atomicMax(&counts[m + 3u], first);
+  }
+  return INVALID;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn count_global(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let stride = groups.x * WORKGROUP_SIZE;
   for (var row = gid.x; row < params.rows; row += stride) {
-    atomicAdd(&counts[cell(row)], 1u);
+    let c = cell(row);
+    if (c != INVALID) {
+      atomicAdd(&counts[c], 1u);
+    }
   }
 }
 
@@ -56,17 +76,14 @@ fn count_private(
   @builtin(num_workgroups) groups: vec3u,
 ) {
   let stride = groups.x * WORKGROUP_SIZE;
-  let invalid = NUM_CLASSES * NUM_CLASSES;
   for (var row = gid.x; row < params.rows; row += stride) {
     let c = cell(row);
-    if (c == invalid) {
-      atomicAdd(&counts[invalid], 1u);
-    } else {
+    if (c != INVALID) {
       atomicAdd(&bins[c], 1u);
     }
   }
   workgroupBarrier();
-  for (var b = lid; b < invalid; b += WORKGROUP_SIZE) {
+  for (var b = lid; b < NUM_CLASSES * NUM_CLASSES; b += WORKGROUP_SIZE) {
     let n = atomicLoad(&bins[b]);
     if (n != 0u) {
       atomicAdd(&counts[b], n);

@@ -1,15 +1,25 @@
+import { GpuUnavailableError, InputError } from './core/errors.js';
 import { reduceCounts } from './core/reduce.js';
-import type { Batch, ConfusionMatrixResult } from './core/types.js';
-import { formatBatch, validateNumClasses } from './core/validate.js';
+import type { Batch, ConfusionMatrixResult, FormattedBatch, GpuBatch } from './core/types.js';
+import { validateNumClasses } from './core/validate.js';
 import type { GpuPlanOptions } from './gpu/chunk-plan.js';
 import { cpuUpdate } from './update/cpu-update.js';
-import { createGpuCounter } from './update/gpu-update.js';
+import { formatGpuBatch, hasGpuInputs } from './update/gpu-batch.js';
+import { createGpuCounter, type GpuCounter } from './update/gpu-update.js';
 
 /** Options of {@link createConfusionMatrix}: the class count, and a device to run on the GPU. */
 export interface ConfusionMatrixOptions extends GpuPlanOptions {
   numClasses: number;
   /** Count on this WebGPU device; without one, counting runs on the CPU. */
   device?: GPUDevice | undefined;
+  /**
+   * Called when the device is lost or runs out of memory mid-stream: return a new device to go on
+   * with, or undefined to go on on the CPU (the default). Either way no batch whose update resolved
+   * is lost, and the batch that failed is counted once, anew.
+   */
+  recover?: ((failure: Error) => Promise<GPUDevice | undefined> | GPUDevice | undefined) | undefined;
+  /** Where a recovery is said aloud. Default: `console.warn`. */
+  warn?: ((message: string) => void) | undefined;
 }
 
 /**
@@ -18,10 +28,13 @@ export interface ConfusionMatrixOptions extends GpuPlanOptions {
  */
 export interface ConfusionMatrix {
   readonly numClasses: number;
-  /** Where counting runs. */
+  /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
   readonly backend: 'gpu' | 'cpu';
-  /** Validates the whole batch (nothing is counted if any of it is refused), then counts it. */
-  update(batch: Batch): Promise<void>;
+  /**
+   * Validates the whole batch (nothing is counted if any of it is refused), then counts it; resolves
+   * once the batch is in the totals. Batches may hold GPU buffers on the matrix's device (zero-copy).
+   */
+  update(batch: Batch | GpuBatch): Promise<void>;
   /** The exact counts so far; counting may go on afterwards. */
   compute(): Promise<ConfusionMatrixResult>;
   /** Forgets every count. */
@@ -30,9 +43,21 @@ export interface ConfusionMatrix {
   destroy(): void;
 }
 
+const MAX_RECOVERIES = 3;
+
+/** Failures that a new device or the CPU can recover from: a lost device, out of memory. Validation errors are bugs and throw. */
+function recoverable(e: unknown, lost: boolean): boolean {
+  if (e instanceof InputError) return false;
+  if (lost) return true;
+  if (e instanceof GpuUnavailableError) return /\(out-of-memory\)/.test(e.message);
+  return e instanceof Error && (e.name === 'AbortError' || e.name === 'OperationError');
+}
+
 /**
  * Creates a confusion matrix that counts on `options.device` when given, else on the CPU.
  * Both paths give identical counts: ties go to the first maximal logit, a row with NaN to its first NaN.
+ * When the device is lost mid-stream, counting goes on on `options.recover`'s device or the CPU,
+ * said on `options.warn`, with nothing lost or counted twice.
  *
  * @example
  * const cm = createConfusionMatrix({ numClasses: 3, device });
@@ -41,29 +66,102 @@ export interface ConfusionMatrix {
  * cm.destroy();
  */
 export function createConfusionMatrix(options: ConfusionMatrixOptions): ConfusionMatrix {
-  const { numClasses, device } = options;
+  const { numClasses } = options;
   validateNumClasses(numClasses);
-  if (device) {
-    const counter = createGpuCounter(device, numClasses, options);
-    return {
-      numClasses,
-      backend: 'gpu',
-      update: (batch) => counter.update(formatBatch(batch, numClasses)),
-      compute: async () => reduceCounts(await counter.read(), numClasses),
-      reset: () => counter.reset(),
-      destroy: () => counter.destroy(),
-    };
-  }
-  const counts = new Float64Array(numClasses * numClasses);
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const saved = new Float64Array(numClasses * numClasses);
+  let counter: GpuCounter | undefined;
+  let lost: GPUDeviceLostInfo | undefined;
+  let failed: Error | undefined;
+  let destroyed = false;
+  let tail: Promise<unknown> = Promise.resolve();
+  let counterDevice: GPUDevice | undefined;
+
+  const use = (device: GPUDevice | undefined): void => {
+    lost = undefined;
+    counter = device ? createGpuCounter(device, numClasses, options) : undefined;
+    void device?.lost.then((info) => {
+      if (counter && device === counterDevice) lost = info;
+    });
+    counterDevice = device;
+  };
+  use(options.device);
+
+  const serial = <T>(op: () => Promise<T>): Promise<T> => {
+    const run = tail.then(op, op);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const usable = (): void => {
+    if (destroyed) throw new GpuUnavailableError('this confusion matrix was destroyed');
+    if (failed) throw new GpuUnavailableError(`this confusion matrix failed earlier: ${failed.message}`);
+  };
+
+  const failOver = async (failure: Error): Promise<void> => {
+    const reason = lost ? `the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})` : `the GPU failed (${failure.message})`;
+    const totals = counter!.committed();
+    for (let i = 0; i < totals.length; i++) saved[i]! += totals[i]!;
+    counter!.destroy();
+    let next: GPUDevice | undefined;
+    try {
+      next = await options.recover?.(failure);
+    } catch (e) {
+      warn(`confmat: no new device (${(e as Error).message})`);
+    }
+    use(next);
+    warn(`confmat: ${reason}; ${next ? 'going on with a new device' : 'counting on the CPU from here on'}; no accepted batch is lost`);
+  };
+
+  const update = async (batch: Batch | GpuBatch): Promise<void> => {
+    usable();
+    const formatted = formatGpuBatch(batch, numClasses);
+    const resident = hasGpuInputs(batch);
+    for (let attempt = 0; ; attempt++) {
+      if (counter && lost) await failOver(new GpuUnavailableError('device lost'));
+      if (resident && (attempt > 0 || !counter)) {
+        throw new GpuUnavailableError('this batch lives in GPU buffers of a device that is gone (or was never this matrix\'s): it was not counted; earlier batches are kept');
+      }
+      if (!counter) {
+        cpuUpdate(saved, formatted as FormattedBatch);
+        return;
+      }
+      try {
+        await counter.update(formatted);
+        return;
+      } catch (e) {
+        if (!recoverable(e, lost !== undefined) || attempt >= MAX_RECOVERIES) {
+          if (!(e instanceof InputError)) failed = e as Error;
+          throw e;
+        }
+        await failOver(e as Error);
+      }
+    }
+  };
+
   return {
     numClasses,
-    backend: 'cpu',
-    update: async (batch) => cpuUpdate(counts, formatBatch(batch, numClasses)),
-    compute: async () => reduceCounts(counts, numClasses),
-    reset: async () => {
-      counts.fill(0);
+    get backend() {
+      return counter ? 'gpu' : 'cpu';
     },
-    destroy: () => undefined,
+    update: (batch) => serial(() => update(batch)),
+    compute: () =>
+      serial(async () => {
+        usable();
+        const totals = saved.slice();
+        const gpu = counter?.committed();
+        if (gpu) for (let i = 0; i < totals.length; i++) totals[i]! += gpu[i]!;
+        return reduceCounts(totals, numClasses);
+      }),
+    reset: () =>
+      serial(async () => {
+        usable();
+        saved.fill(0);
+        await counter?.reset();
+      }),
+    destroy: () => {
+      destroyed = true;
+      counter?.destroy();
+    },
   };
 }
 
@@ -74,7 +172,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
  * const r = await confusionMatrix({ preds: new Uint8Array([0, 1, 1]), labels: new Uint8Array([0, 1, 0]) }, { numClasses: 2 });
  * r.counts; // Float64Array [1, 1, 0, 1]
  */
-export async function confusionMatrix(batch: Batch, options: ConfusionMatrixOptions): Promise<ConfusionMatrixResult> {
+export async function confusionMatrix(batch: Batch | GpuBatch, options: ConfusionMatrixOptions): Promise<ConfusionMatrixResult> {
   const cm = createConfusionMatrix(options);
   try {
     await cm.update(batch);

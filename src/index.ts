@@ -1,11 +1,12 @@
 export { createConfusionMatrix, confusionMatrix } from './confusion-matrix.js';
 export type { ConfusionMatrix, ConfusionMatrixOptions } from './confusion-matrix.js';
-export type { Batch, ConfusionMatrixResult, FormattedBatch, LabelArray } from './core/types.js';
+export type { Batch, ConfusionMatrixResult, FormattedBatch, FormattedGpuBatch, GpuBatch, LabelArray } from './core/types.js';
 export { InputError, GpuUnavailableError } from './core/errors.js';
 export { formatBatch, validateNumClasses, findOutOfRange, isLabelArray } from './core/validate.js';
 export { reduceCounts, matrixRows } from './core/reduce.js';
 export { argmaxRow, cpuArgmax, cpuUpdate } from './update/cpu-update.js';
 export { createGpuCounter } from './update/gpu-update.js';
+export { formatGpuBatch, hasGpuInputs, isGpuBuffer } from './update/gpu-batch.js';
 export type { GpuCounter } from './update/gpu-update.js';
 export { planGpu } from './gpu/chunk-plan.js';
 export type { GpuPlan, GpuPlanOptions } from './gpu/chunk-plan.js';

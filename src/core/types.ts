@@ -15,6 +15,16 @@ export type Batch =
   | { logits: Float32Array; labels: LabelArray; preds?: undefined }
   | { preds: LabelArray; labels: LabelArray; logits?: undefined };
 
+/**
+ * A batch whose inputs may already live in GPU buffers on the evaluator's device (zero-copy):
+ * logits as f32 (N x C, row-major), labels and predictions as u32 or i32. Any mix of host arrays
+ * and buffers works; `rows` defaults to what the buffers hold. Class indices in buffers are checked
+ * on the GPU: an out-of-range one refuses the whole batch, naming its index.
+ */
+export type GpuBatch =
+  | { logits: Float32Array | GPUBuffer; labels: LabelArray | GPUBuffer; preds?: undefined; rows?: number }
+  | { preds: LabelArray | GPUBuffer; labels: LabelArray | GPUBuffer; logits?: undefined; rows?: number };
+
 /** A batch that passed validation: labels and predictions are known to lie in [0, numClasses). */
 export interface FormattedBatch {
   rows: number;
@@ -22,6 +32,15 @@ export interface FormattedBatch {
   labels: LabelArray;
   logits?: Float32Array;
   preds?: LabelArray;
+}
+
+/** A validated batch for the GPU: class indices in host arrays lie in [0, numClasses); those in buffers are checked on the GPU. */
+export interface FormattedGpuBatch {
+  rows: number;
+  numClasses: number;
+  labels: LabelArray | GPUBuffer;
+  logits?: Float32Array | GPUBuffer;
+  preds?: LabelArray | GPUBuffer;
 }
 
 /** The reduced result: C x C counts, rows = true class, columns = predicted class. */

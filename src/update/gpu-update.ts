@@ -1,21 +1,26 @@
-import { GpuUnavailableError } from '../core/errors.js';
-import type { FormattedBatch, LabelArray } from '../core/types.js';
+import { GpuUnavailableError, InputError } from '../core/errors.js';
+import type { FormattedGpuBatch, LabelArray } from '../core/types.js';
 import { planGpu, type GpuPlan, type GpuPlanOptions } from '../gpu/chunk-plan.js';
 import { getPipeline } from '../gpu/pipelines.js';
+import { isGpuBuffer } from './gpu-batch.js';
 
 /**
  * The GPU update: streams validated batches through the argmax and histogram kernels into u32
  * counts on the device, and folds those into exact host totals before any cell could overflow.
+ * Each `update()` is a transaction: it resolves once the whole batch is in the host totals, and a
+ * batch that fails adds nothing to them.
  */
 export interface GpuCounter {
   readonly plan: GpuPlan;
   /** Work done so far: chunks dispatched and read-backs of the u32 counts into the host totals. */
   readonly stats: { chunks: number; flushes: number };
-  /** Uploads and counts one validated batch, chunk by chunk; resolves once every chunk is queued. */
-  update(batch: FormattedBatch): Promise<void>;
-  /** Exact counts so far (row-major C x C), read back from the device. */
+  /** Counts one validated batch, chunk by chunk; resolves once its counts are in the host totals. */
+  update(batch: FormattedGpuBatch): Promise<void>;
+  /** Exact counts of every batch whose update resolved (row-major C x C). */
   read(): Promise<Float64Array>;
-  /** Zeroes every count, on the device and on the host. */
+  /** The same as {@link read}, synchronously and without touching the device: usable after it is lost. */
+  committed(): Float64Array;
+  /** Zeroes every count. */
   reset(): Promise<void>;
   /** Frees every GPU buffer this counter made. */
   destroy(): void;
@@ -25,12 +30,12 @@ interface Slot {
   labels: GPUBuffer;
   preds: GPUBuffer;
   logits: GPUBuffer | undefined;
-  argmaxGroup: GPUBindGroup | undefined;
-  countGroup: GPUBindGroup;
   done: Promise<unknown> | undefined;
 }
 
 const SLOTS = 2;
+/** Rows per chunk of a GPU-resident input are a multiple of this, so every chunk's binding offset is 256-byte aligned. */
+const ALIGN_ROWS = 64;
 
 /** Typed arrays over a SharedArrayBuffer are accepted by writeBuffer too (the spec's AllowSharedBufferSource). */
 const source = (a: ArrayBufferView): GPUAllowSharedBufferSource => a as unknown as GPUAllowSharedBufferSource;
@@ -38,7 +43,8 @@ const source = (a: ArrayBufferView): GPUAllowSharedBufferSource => a as unknown 
 /**
  * Creates a {@link GpuCounter} for `numClasses` classes on `device`. Buffers are sized from the
  * device's limits (see {@link planGpu}), made once and reused across chunks; two upload slots let
- * the next chunk's upload overlap the current chunk's compute.
+ * the next chunk's upload overlap the current chunk's compute. Inputs that already live in GPU
+ * buffers on `device` are bound in place, never copied through the host.
  *
  * @example
  * const counter = createGpuCounter(device, 10);
@@ -66,28 +72,20 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   };
   const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const countsBytes = (cells + 1) * 4;
+  const countsBytes = (cells + 4) * 4;
   const counts = buffer('counts', countsBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   const readback = buffer('counts readback', countsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
-  const slots: Slot[] = [];
-  for (let s = 0; s < SLOTS; s++) {
-    const labels = buffer(`labels slot ${s}`, chunkRows * 4, STORAGE_IN);
-    const preds = buffer(`preds slot ${s}`, chunkRows * 4, STORAGE_IN);
-    const countGroup = device.createBindGroup({
-      label: `confmat count slot ${s}`,
-      layout: countPipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: params } },
-        { binding: 1, resource: { buffer: labels } },
-        { binding: 2, resource: { buffer: preds } },
-        { binding: 3, resource: { buffer: counts } },
-      ],
-    });
-    slots.push({ labels, preds, logits: undefined, argmaxGroup: undefined, countGroup, done: undefined });
-  }
+  const slots: Slot[] = Array.from({ length: SLOTS }, (_, s) => ({
+    labels: buffer(`labels slot ${s}`, chunkRows * 4, STORAGE_IN),
+    preds: buffer(`preds slot ${s}`, chunkRows * 4, STORAGE_IN),
+    logits: undefined,
+    done: undefined,
+  }));
+  const groupCache = new Map<string, GPUBindGroup>();
 
   const host = new Float64Array(cells);
+  const partial = new Float64Array(cells);
   const paramsData = new Uint32Array(4);
   let scratch: Uint32Array | undefined;
   let pending = 0;
@@ -106,6 +104,12 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     if (destroyed) throw new GpuUnavailableError('this GPU confusion matrix was destroyed');
   };
 
+  const destroy = (): void => {
+    if (destroyed) return;
+    destroyed = true;
+    for (const b of buffers) b.destroy();
+  };
+
   /** Runs `op` inside validation and out-of-memory scopes: a GPU error throws, never a wrong count. */
   const scoped = async <T>(what: string, op: () => Promise<T>): Promise<T> => {
     device.pushErrorScope('validation');
@@ -117,30 +121,26 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     } catch (e) {
       failure = e;
     }
-    const errors = [await device.popErrorScope(), await device.popErrorScope()].filter((e) => e !== null);
-    if (failure !== undefined) throw failure;
-    if (errors.length > 0) {
-      destroyed = true;
-      for (const b of buffers) b.destroy();
-      throw new GpuUnavailableError(`the GPU failed during ${what}: ${errors.map((e) => e!.message).join('; ')}`);
+    const [oom, validation] = [await device.popErrorScope(), await device.popErrorScope()];
+    if (validation || oom) {
+      destroy();
+      const kind = validation ? 'validation' : 'out-of-memory';
+      throw new GpuUnavailableError(`the GPU failed during ${what} (${kind}): ${[validation, oom].filter((e) => e).map((e) => e!.message).join('; ')}`, { cause: failure });
     }
+    if (failure !== undefined) throw failure;
     return result as T;
   };
 
-  const logitsFor = (slot: Slot, s: number): GPUBindGroup => {
-    if (!slot.argmaxGroup) {
-      slot.logits = buffer(`logits slot ${s}`, chunkRows * numClasses * 4, STORAGE_IN);
-      slot.argmaxGroup = device.createBindGroup({
-        label: `confmat argmax slot ${s}`,
-        layout: argmaxPipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: 1, resource: { buffer: slot.logits } },
-          { binding: 2, resource: { buffer: slot.preds } },
-        ],
-      });
-    }
-    return slot.argmaxGroup;
+  const bindGroup = (pipeline: GPUComputePipeline, label: string, resources: (GPUBuffer | GPUBufferBinding)[], cacheKey?: string): GPUBindGroup => {
+    const cached = cacheKey === undefined ? undefined : groupCache.get(cacheKey);
+    if (cached) return cached;
+    const group = device.createBindGroup({
+      label: `confmat ${label}`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: resources.map((r, binding) => ({ binding, resource: 'size' in r && 'usage' in r ? { buffer: r } : r })),
+    });
+    if (cacheKey !== undefined) groupCache.set(cacheKey, group);
+    return group;
   };
 
   const writeIndices = (target: GPUBuffer, a: LabelArray, start: number, rows: number): void => {
@@ -157,9 +157,42 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     device.queue.writeBuffer(target, 0, source(scratch), 0, rows);
   };
 
+  /** A host array is uploaded into the slot's buffer; a GPU buffer is bound in place at the chunk's offset. */
+  const place = (input: LabelArray | Float32Array | GPUBuffer, slotBuffer: GPUBuffer, start: number, rows: number, width: number): GPUBuffer | GPUBufferBinding => {
+    if (isGpuBuffer(input)) return { buffer: input, offset: start * width * 4, size: rows * width * 4 };
+    if (input instanceof Float32Array) device.queue.writeBuffer(slotBuffer, 0, source(input), start * width, rows * width);
+    else writeIndices(slotBuffer, input, start, rows);
+    return slotBuffer;
+  };
+
   const groupsFor = (rows: number, perGroup: number): number => Math.max(1, Math.min(Math.ceil(rows / perGroup), maxWorkgroups));
 
-  const flush = async (): Promise<void> => {
+  /** Reads a u32 at `row` of a GPU input, for naming the offending value; undefined when the buffer cannot be copied from. */
+  const valueAt = async (input: GPUBuffer, row: number): Promise<number | undefined> => {
+    if (!(input.usage & GPUBufferUsage.COPY_SRC)) return undefined;
+    const probe = device.createBuffer({ label: 'confmat bad value probe', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      const encoder = device.createCommandEncoder({ label: 'confmat bad value probe' });
+      encoder.copyBufferToBuffer(input, row * 4, probe, 0, 4);
+      device.queue.submit([encoder.finish()]);
+      await probe.mapAsync(GPUMapMode.READ);
+      return new Uint32Array(probe.getMappedRange())[0];
+    } finally {
+      probe.destroy();
+    }
+  };
+
+  const refuse = async (batch: FormattedGpuBatch, field: 'labels' | 'preds', rowsBad: number, firstBits: number, through: number): Promise<never> => {
+    const row = ~firstBits >>> 0;
+    const input = batch[field];
+    const value = isGpuBuffer(input) ? await valueAt(input, row) : undefined;
+    const what = field === 'labels' ? 'label' : 'predicted class';
+    const shown = value === undefined ? '' : ` ${value} (as int32: ${value | 0})`;
+    throw new InputError(field, `index ${row}: ${what}${shown} is outside [0, ${numClasses}) (${rowsBad} such rows among rows [0, ${through}) of this batch)`, row, value);
+  };
+
+  /** Moves the device's u32 counts into `partial` and zeroes them; refuses the batch on out-of-range indices. */
+  const flush = async (batch: FormattedGpuBatch, through: number): Promise<void> => {
     if (pending === 0) return;
     const encoder = device.createCommandEncoder({ label: 'confmat flush' });
     encoder.copyBufferToBuffer(counts, 0, readback, 0, countsBytes);
@@ -168,78 +201,93 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     pending = 0;
     stats.flushes++;
     await readback.mapAsync(GPUMapMode.READ, 0, countsBytes);
-    const gpu = new Uint32Array(readback.getMappedRange(0, countsBytes));
-    const invalid = gpu[cells]!;
-    if (invalid !== 0) {
-      readback.unmap();
-      throw new Error(`the GPU saw ${invalid} (label, prediction) pairs outside [0, ${numClasses}): refusing the result`);
-    }
-    for (let i = 0; i < cells; i++) host[i]! += gpu[i]!;
+    const gpu = new Uint32Array(readback.getMappedRange(0, countsBytes)).slice();
     readback.unmap();
+    if (gpu[cells] !== 0) await refuse(batch, 'labels', gpu[cells]!, gpu[cells + 2]!, through);
+    if (gpu[cells + 1] !== 0) await refuse(batch, 'preds', gpu[cells + 1]!, gpu[cells + 3]!, through);
+    for (let i = 0; i < cells; i++) partial[i]! += gpu[i]!;
   };
 
-  const updateChunks = async (batch: FormattedBatch): Promise<void> => {
+  const updateChunks = async (batch: FormattedGpuBatch): Promise<void> => {
     alive();
     const { rows, labels, logits, preds } = batch;
-    for (let start = 0; start < rows; start += chunkRows) {
-      const n = Math.min(chunkRows, rows - start);
-      if (pending + n > plan.flushEvery) await flush();
+    const resident = isGpuBuffer(labels) || isGpuBuffer(logits) || isGpuBuffer(preds);
+    const step = resident && chunkRows >= ALIGN_ROWS ? chunkRows - (chunkRows % ALIGN_ROWS) : chunkRows;
+    if (resident && step % ALIGN_ROWS !== 0 && rows > step) {
+      throw new InputError('chunkRows', `GPU-resident inputs need chunkRows >= ${ALIGN_ROWS} (binding offsets must be 256-byte aligned), got ${chunkRows}`, undefined, chunkRows);
+    }
+    partial.fill(0);
+    pending = 0;
+    for (let start = 0; start < rows; start += step) {
+      const n = Math.min(step, rows - start);
+      if (pending + n > plan.flushEvery) await flush(batch, start);
       const s = next;
       next = (next + 1) % SLOTS;
       const slot = slots[s]!;
       if (slot.done) await slot.done;
-      writeIndices(slot.labels, labels, start, n);
-      if (logits) {
-        logitsFor(slot, s);
-        device.queue.writeBuffer(slot.logits!, 0, source(logits), start * numClasses, n * numClasses);
-      } else {
-        writeIndices(slot.preds, preds!, start, n);
-      }
-      paramsData[0] = n;
-      device.queue.writeBuffer(params, 0, paramsData);
+      const labelBinding = place(labels, slot.labels, start, n, 1);
+      let predBinding: GPUBuffer | GPUBufferBinding;
       const encoder = device.createCommandEncoder({ label: 'confmat chunk' });
       const pass = encoder.beginComputePass({ label: 'confmat chunk' });
       if (logits) {
+        if (!isGpuBuffer(logits)) slot.logits ??= buffer(`logits slot ${s}`, chunkRows * numClasses * 4, STORAGE_IN);
+        const logitBinding = place(logits, slot.logits!, start, n, numClasses);
+        const key = isGpuBuffer(logits) ? undefined : `argmax ${s}`;
         pass.setPipeline(argmaxPipeline);
-        pass.setBindGroup(0, slot.argmaxGroup!);
+        pass.setBindGroup(0, bindGroup(argmaxPipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds], key));
         pass.dispatchWorkgroups(groupsFor(n, wg));
+        predBinding = slot.preds;
+      } else {
+        predBinding = place(preds!, slot.preds, start, n, 1);
       }
+      const key = isGpuBuffer(labels) || isGpuBuffer(preds) ? undefined : `count ${s}`;
       pass.setPipeline(countPipeline);
-      pass.setBindGroup(0, slot.countGroup);
+      pass.setBindGroup(0, bindGroup(countPipeline, `count slot ${s}`, [params, labelBinding, predBinding, counts], key));
       pass.dispatchWorkgroups(groupsFor(n, countRowsPerGroup));
       pass.end();
+      paramsData[0] = n;
+      paramsData[1] = start;
+      device.queue.writeBuffer(params, 0, paramsData);
       device.queue.submit([encoder.finish()]);
       slot.done = device.queue.onSubmittedWorkDone();
       pending += n;
       stats.chunks++;
     }
+    await flush(batch, rows);
+    for (let i = 0; i < cells; i++) host[i]! += partial[i]!;
+  };
+
+  const discard = async (): Promise<void> => {
+    if (destroyed) return;
+    const encoder = device.createCommandEncoder({ label: 'confmat discard' });
+    encoder.clearBuffer(counts);
+    device.queue.submit([encoder.finish()]);
+    pending = 0;
   };
 
   return {
     plan,
     stats,
-    update: (batch) => serial(() => scoped('update', () => updateChunks(batch))),
+    update: (batch) =>
+      serial(async () => {
+        try {
+          await scoped('update', () => updateChunks(batch));
+        } catch (e) {
+          if (e instanceof InputError) await discard();
+          throw e;
+        }
+      }),
     read: () =>
-      serial(() =>
-        scoped('read-back', async () => {
-          alive();
-          await flush();
-          return host.slice();
-        }),
-      ),
+      serial(async () => {
+        alive();
+        return host.slice();
+      }),
+    committed: () => host.slice(),
     reset: () =>
       serial(async () => {
         alive();
-        const encoder = device.createCommandEncoder({ label: 'confmat reset' });
-        encoder.clearBuffer(counts);
-        device.queue.submit([encoder.finish()]);
         host.fill(0);
-        pending = 0;
       }),
-    destroy: () => {
-      if (destroyed) return;
-      destroyed = true;
-      for (const b of buffers) b.destroy();
-    },
+    destroy,
   };
 }

@@ -170,18 +170,28 @@ for (const adapter of TEST_ADAPTERS) {
       const labels = new Uint32Array(25);
       await checked(device, async () => {
         await counter.update({ rows: 25, numClasses: 2, labels, preds: labels });
-        expect(counter.stats).toEqual({ chunks: 7, flushes: 2 });
+        expect(counter.stats).toEqual({ chunks: 7, flushes: 3 });
         expect(Array.from(await counter.read())).toEqual([25, 0, 0, 0]);
       });
       expect(counter.stats.flushes).toBe(3);
       counter.destroy();
     });
 
-    it('the histogram kernel refuses out-of-range pairs that bypass validation', async () => {
+    it('the histogram kernel refuses out-of-range indices that bypass validation, naming the first row', async () => {
       for (const histogram of histograms) {
-        const counter = createGpuCounter(device, 3, { histogram });
-        await counter.update({ rows: 2, numClasses: 3, labels: new Uint32Array([0, 3]), preds: new Uint32Array([0, 1]) });
-        await expect(counter.read()).rejects.toThrow('1 (label, prediction) pairs outside [0, 3)');
+        const counter = createGpuCounter(device, 3, { histogram, chunkRows: 4, flushEvery: 8 });
+        await counter.update({ rows: 3, numClasses: 3, labels: new Uint32Array([0, 1, 2]), preds: new Uint32Array([0, 1, 1]) });
+        const labels = new Uint32Array(20).fill(1);
+        labels[13] = 3;
+        labels[17] = 7;
+        await expect(counter.update({ rows: 20, numClasses: 3, labels, preds: new Uint32Array(20) })).rejects.toThrow('index 13: label is outside [0, 3) (1 such rows among rows [0, 16) of this batch)');
+        const preds = new Uint32Array(20);
+        preds[19] = 0xffffffff;
+        preds[2] = 5;
+        await expect(counter.update({ rows: 20, numClasses: 3, labels: new Uint32Array(20), preds })).rejects.toThrow('index 2: predicted class is outside [0, 3) (1 such rows among rows [0, 8)');
+        expect(Array.from(await counter.read())).toEqual([1, 0, 0, 0, 1, 0, 0, 1, 0]);
+        await counter.update({ rows: 1, numClasses: 3, labels: new Uint32Array([2]), preds: new Uint32Array([2]) });
+        expect(Array.from(await counter.read())).toEqual([1, 0, 0, 0, 1, 0, 0, 1, 1]);
         counter.destroy();
       }
     });
@@ -198,7 +208,7 @@ for (const adapter of TEST_ADAPTERS) {
       } finally {
         queue.writeBuffer = original;
       }
-      await expect(gm.compute()).rejects.toThrow('destroyed');
+      await expect(gm.compute()).rejects.toThrow(/failed earlier: the GPU failed during update \(validation\)/);
     });
 
     it('a destroyed matrix refuses further work', async () => {
