@@ -27,8 +27,10 @@ export interface GpuCounter {
 }
 
 interface Slot {
-  labels: GPUBuffer;
-  preds: GPUBuffer;
+  /** Rows the slot's buffers hold: they grow with the batches, up to the plan's chunkRows. */
+  rows: number;
+  labels: GPUBuffer | undefined;
+  preds: GPUBuffer | undefined;
   logits: GPUBuffer | undefined;
   done: Promise<unknown> | undefined;
 }
@@ -42,7 +44,7 @@ const source = (a: ArrayBufferView): GPUAllowSharedBufferSource => a as unknown 
 
 /**
  * Creates a {@link GpuCounter} for `numClasses` classes on `device`. Buffers are sized from the
- * device's limits (see {@link planGpu}), made once and reused across chunks; two upload slots let
+ * device's limits (see {@link planGpu}) and grow with the batches up to a chunk; two upload slots let
  * the next chunk's upload overlap the current chunk's compute. Inputs that already live in GPU
  * buffers on `device` are bound in place, never copied through the host.
  *
@@ -76,13 +78,31 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const counts = buffer('counts', countsBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   const readback = buffer('counts readback', countsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
-  const slots: Slot[] = Array.from({ length: SLOTS }, (_, s) => ({
-    labels: buffer(`labels slot ${s}`, chunkRows * 4, STORAGE_IN),
-    preds: buffer(`preds slot ${s}`, chunkRows * 4, STORAGE_IN),
-    logits: undefined,
-    done: undefined,
-  }));
+  const slots: Slot[] = Array.from({ length: SLOTS }, () => ({ rows: 0, labels: undefined, preds: undefined, logits: undefined, done: undefined }));
   const groupCache = new Map<string, GPUBindGroup>();
+
+  /** Grows slot `s` to hold `rows` rows (of logits too when `withLogits`), in powers of two up to chunkRows. */
+  const fit = (s: number, rows: number, withLogits: boolean): Slot => {
+    const slot = slots[s]!;
+    if (rows > slot.rows) {
+      for (const b of [slot.labels, slot.preds, slot.logits]) {
+        if (!b) continue;
+        b.destroy();
+        buffers.splice(buffers.indexOf(b), 1);
+      }
+      slot.rows = Math.min(chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
+      slot.labels = buffer(`labels slot ${s}`, slot.rows * 4, STORAGE_IN);
+      slot.preds = buffer(`preds slot ${s}`, slot.rows * 4, STORAGE_IN);
+      slot.logits = undefined;
+      groupCache.delete(`argmax ${s}`);
+      groupCache.delete(`count ${s}`);
+    }
+    if (withLogits && !slot.logits) {
+      slot.logits = buffer(`logits slot ${s}`, slot.rows * numClasses * 4, STORAGE_IN);
+      groupCache.delete(`argmax ${s}`);
+    }
+    return slot;
+  };
 
   const host = new Float64Array(cells);
   const partial = new Float64Array(cells);
@@ -223,22 +243,21 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       if (pending + n > plan.flushEvery) await flush(batch, start);
       const s = next;
       next = (next + 1) % SLOTS;
-      const slot = slots[s]!;
-      if (slot.done) await slot.done;
-      const labelBinding = place(labels, slot.labels, start, n, 1);
+      if (slots[s]!.done) await slots[s]!.done;
+      const slot = fit(s, n, logits !== undefined && !isGpuBuffer(logits));
+      const labelBinding = place(labels, slot.labels!, start, n, 1);
       let predBinding: GPUBuffer | GPUBufferBinding;
       const encoder = device.createCommandEncoder({ label: 'confmat chunk' });
       const pass = encoder.beginComputePass({ label: 'confmat chunk' });
       if (logits) {
-        if (!isGpuBuffer(logits)) slot.logits ??= buffer(`logits slot ${s}`, chunkRows * numClasses * 4, STORAGE_IN);
         const logitBinding = place(logits, slot.logits!, start, n, numClasses);
         const key = isGpuBuffer(logits) ? undefined : `argmax ${s}`;
         pass.setPipeline(argmaxPipeline);
-        pass.setBindGroup(0, bindGroup(argmaxPipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds], key));
+        pass.setBindGroup(0, bindGroup(argmaxPipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], key));
         pass.dispatchWorkgroups(groupsFor(n, wg));
-        predBinding = slot.preds;
+        predBinding = slot.preds!;
       } else {
-        predBinding = place(preds!, slot.preds, start, n, 1);
+        predBinding = place(preds!, slot.preds!, start, n, 1);
       }
       const key = isGpuBuffer(labels) || isGpuBuffer(preds) ? undefined : `count ${s}`;
       pass.setPipeline(countPipeline);
