@@ -12,6 +12,11 @@ export interface OpenBackend {
   /** True when the adapter runs shaders on the CPU (SwiftShader, llvmpipe). */
   software: boolean;
   device: GPUDevice | undefined;
+  /**
+   * For createConfusionMatrix's `recover`: a new device after the first is lost (undefined on the
+   * CPU). It is destroyed with the backend.
+   */
+  recover: (() => Promise<GPUDevice | undefined>) | undefined;
   destroy(): void;
 }
 
@@ -28,7 +33,7 @@ export async function openBackend(
   options: NodeDeviceOptions = {},
   warn: (line: string) => void = (line) => console.error(line),
 ): Promise<OpenBackend> {
-  const cpu: OpenBackend = { name: 'cpu', adapter: null, software: false, device: undefined, destroy: () => undefined };
+  const cpu: OpenBackend = { name: 'cpu', adapter: null, software: false, device: undefined, recover: undefined, destroy: () => undefined };
   if (choice === 'cpu') return cpu;
   let gpu;
   try {
@@ -43,5 +48,19 @@ export async function openBackend(
     warn('confmat: no WebGPU adapter found; counting on the CPU (--backend gpu makes this an error)');
     return cpu;
   }
-  return { name: 'gpu', adapter: adapterLabel(gpu.info), software: gpu.info.software, device: gpu.device, destroy: () => gpu.destroy() };
+  const opened = [gpu];
+  return {
+    name: 'gpu',
+    adapter: adapterLabel(gpu.info),
+    software: gpu.info.software,
+    device: gpu.device,
+    recover: async () => {
+      const next = await requestNodeDevice(options);
+      if (next) opened.push(next);
+      return next?.device;
+    },
+    destroy: () => {
+      for (const g of opened) g.destroy();
+    },
+  };
 }

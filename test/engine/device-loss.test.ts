@@ -111,7 +111,7 @@ for (const adapter of TEST_ADAPTERS) {
       for (const b of before) await cm.update(b);
       const labels = makeLabels(rng(1), 500, C, Uint32Array) as Uint32Array;
       const yb = device.createBuffer({ size: labels.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-      device.queue.writeBuffer(yb, 0, labels);
+      device.queue.writeBuffer(yb, 0, labels as Uint32Array<ArrayBuffer>);
       loseOnSubmit(device, 3);
       await expect(cm.update({ preds: labels, labels: yb })).rejects.toThrow(/lives in GPU buffers of a device that is gone.*not counted; earlier batches are kept/);
       expect((await cm.compute()).counts).toEqual(await oracle(before));

@@ -8,7 +8,7 @@ const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBuffer
 
 function upload(device: GPUDevice, data: Float32Array | Uint32Array | Int32Array, usage = USAGE(), padBytes = 0): GPUBuffer {
   const b = device.createBuffer({ label: 'test input', size: Math.max(4, data.byteLength + padBytes), usage });
-  device.queue.writeBuffer(b, 0, data);
+  device.queue.writeBuffer(b, 0, data as Uint32Array<ArrayBuffer>);
   return b;
 }
 
