@@ -1,0 +1,186 @@
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confusionMatrix } from '../../src/confusion-matrix.js';
+import { matrixRows } from '../../src/core/reduce.js';
+import type { Batch, LabelArray } from '../../src/core/types.js';
+import { makeDemoData } from '../../src/demo/synthetic.js';
+import { renderCsv } from '../../src/report/csv.js';
+import { parseNpy } from '../../src/read/npy.js';
+import { launchChromium, type TestBrowser } from './helpers/browser.js';
+import { dropFiles, nextRun, openDemo, pageState } from './helpers/page.js';
+import { serveStatic, type StaticServer } from './helpers/serve.js';
+
+const OUT = 'test/e2e/out';
+const EXAMPLE_ROWS = 200_000;
+const fixture = (p: string): Buffer => readFileSync(`test/fixtures/${p}`);
+
+/** The CPU oracle, in Node, on the same data the page counted. */
+async function oracle(batch: Batch, numClasses: number): Promise<number[][]> {
+  return matrixRows(await confusionMatrix(batch, { numClasses }));
+}
+
+function npyBatch(logitsFile: string, labelsFile: string): { batch: Batch; numClasses: number } {
+  const logits = parseNpy(fixture(logitsFile), logitsFile);
+  const labels = parseNpy(fixture(labelsFile), labelsFile);
+  return { batch: { logits: logits.data as Float32Array, labels: labels.data as LabelArray }, numClasses: logits.shape[1]! };
+}
+
+async function exampleOracle(rows: number): Promise<number[][]> {
+  const d = makeDemoData({ rows, seed: 1 });
+  return oracle({ logits: d.logits, labels: d.labels }, d.numClasses);
+}
+
+let server: StaticServer;
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  server = await serveStatic('dist-web');
+});
+afterAll(async () => server?.close());
+
+describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
+  let b: TestBrowser;
+  beforeAll(async () => {
+    b = await launchChromium({ webgpu: true });
+  });
+  afterAll(async () => b?.close());
+
+  it('finds the WebGPU adapter and says so on the page', async () => {
+    const state = await openDemo(b.page, `${server.url}/demo/`);
+    expect(state.webgpu).toBe(true);
+    expect(state.backend).toBe('gpu');
+    expect(state.adapter).toMatch(/swiftshader/i);
+    await expect(b.page.textContent('#backend')).resolves.toContain(`WebGPU adapter: ${state.adapter}`);
+  });
+
+  it('counts the example on the GPU, equal to the CPU oracle, and shows heatmap, report and timings', async () => {
+    await b.page.fill('#example-rows', String(EXAMPLE_ROWS));
+    const state = await nextRun(b.page, () => b.page.click('#example'));
+    expect(state.error, b.errors.join('\n')).toBeNull();
+    expect(state.backend).toBe('gpu');
+    expect(state.gpuMs).toBeGreaterThan(0);
+    expect(state.residentMs).toBeGreaterThan(0);
+    expect(state.equal).toBe(true);
+    expect(state.total).toBe(EXAMPLE_ROWS);
+    expect(state.matrix).toEqual(await exampleOracle(EXAMPLE_ROWS));
+    expect(state.classes).toEqual(makeDemoData({ rows: 1 }).classNames);
+    const report = await b.page.locator('table.report tbody tr').allTextContents();
+    expect(report).toHaveLength(10 + 3);
+    expect(report[3]).toMatch(/^cat/);
+    await expect(b.page.textContent('#timing')).resolves.toMatch(/GPU: .*swiftshader[\s\S]*already in GPU buffers[\s\S]*CPU[\s\S]*identical/i);
+    const box = await b.page.locator('#cm-canvas').boundingBox();
+    expect(box!.width).toBeGreaterThan(500);
+    await b.page.screenshot({ path: `${OUT}/demo-gpu.png`, fullPage: true });
+    if (process.env.CONFMAT_UPDATE_DOCS) copyFileSync(`${OUT}/demo-gpu.png`, 'docs/demo.png');
+  });
+
+  it('hover and arrow keys show a cell: true and predicted class, count, row %, column %', async () => {
+    const state = await pageState(b.page);
+    const m = state.matrix;
+    const rowSum = m[3]!.reduce((a, v) => a + v, 0);
+    const colSum = m.reduce((a, r) => a + r[5]!, 0);
+    await b.page.focus('#cm-canvas');
+    for (let i = 0; i < 3; i++) await b.page.keyboard.press('ArrowDown');
+    for (let i = 0; i < 5; i++) await b.page.keyboard.press('ArrowRight');
+    const live = await b.page.textContent('#cm-live');
+    const n = m[3]![5]!;
+    expect(live).toBe(
+      `True cat, predicted dog: ${n.toLocaleString('en-US')}, row ${((100 * n) / rowSum).toFixed(1)}%, column ${((100 * n) / colSum).toFixed(1)}%`,
+    );
+    await expect(b.page.isVisible('#cm-tip')).resolves.toBe(true);
+    await expect(b.page.textContent('#cm-tip')).resolves.toContain('dog');
+    const canvas = (await b.page.locator('#cm-canvas').boundingBox())!;
+    await b.page.mouse.move(canvas.x + canvas.width / 2, canvas.y + 30);
+    await expect(b.page.textContent('#cm-tip')).resolves.toMatch(/True.*Predicted.*Count.*Row %.*Column %/);
+  });
+
+  it('normalize toggle and reorder by confusion redraw the heatmap; downloads match the CLI formats', async () => {
+    const pixels = (): Promise<string> => b.page.evaluate(() => (document.getElementById('cm-canvas') as HTMLCanvasElement).toDataURL());
+    const before = await pixels();
+    await b.page.check('input[name=normalize][value=true]');
+    const normalized = await pixels();
+    expect(normalized).not.toBe(before);
+    await b.page.check('#reorder');
+    expect(await pixels()).not.toBe(normalized);
+    const state = await pageState(b.page);
+    const download = async (kind: string): Promise<Buffer> => {
+      const [d] = await Promise.all([b.page.waitForEvent('download'), b.page.click(`[data-download=${kind}]`)]);
+      return readFileSync((await d.path())!);
+    };
+    const json = JSON.parse((await download('json')).toString('utf8'));
+    expect(json.matrix).toEqual(state.matrix);
+    expect(json.normalized.mode).toBe('true');
+    expect(json.backend).toEqual({ name: 'gpu', adapter: state.adapter });
+    const result = await confusionMatrix(
+      { preds: new Uint8Array(0), labels: new Uint8Array(0) },
+      { numClasses: state.numClasses },
+    );
+    result.counts.set(state.matrix.flat());
+    expect((await download('csv')).toString('utf8')).toBe(renderCsv(result, { classes: state.classes, normalize: 'true' }));
+    expect((await download('svg')).toString('utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    expect((await download('png')).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    await b.page.check('input[name=normalize][value=none]');
+    await b.page.uncheck('#reorder');
+  });
+
+  it('counts dropped .npy files of 1000 classes, equal to the CPU oracle', async () => {
+    const files = [
+      { name: 'c1000.logits.npy', bytes: fixture('sklearn/c1000.logits.npy') },
+      { name: 'c1000.labels.npy', bytes: fixture('sklearn/c1000.labels.npy') },
+    ];
+    const state = await nextRun(b.page, () => dropFiles(b.page, 'body', files));
+    expect(state.error, b.errors.join('\n')).toBeNull();
+    expect(state.backend).toBe('gpu');
+    expect(state.numClasses).toBe(1000);
+    const { batch, numClasses } = npyBatch('sklearn/c1000.logits.npy', 'sklearn/c1000.labels.npy');
+    expect(state.matrix).toEqual(await oracle(batch, numClasses));
+    await expect(b.page.textContent('#name-logits')).resolves.toContain('c1000.logits.npy');
+    await b.page.check('#reorder');
+    await b.page.screenshot({ path: `${OUT}/demo-1000.png`, fullPage: true });
+    await b.page.uncheck('#reorder');
+  });
+
+  it('reads CSV logits and labels chosen with the file pickers, equal to the same data as .npy', async () => {
+    await nextRun(b.page, () => b.page.setInputFiles('#file-logits', 'test/fixtures/formats/logits-header.csv'));
+    const state = await nextRun(b.page, () => b.page.setInputFiles('#file-labels', 'test/fixtures/formats/labels.csv'));
+    expect(state.error, b.errors.join('\n')).toBeNull();
+    const { batch, numClasses } = npyBatch('formats/logits.npy', 'formats/labels.npy');
+    expect(state.numClasses).toBe(numClasses);
+    expect(state.matrix).toEqual(await oracle(batch, numClasses));
+  });
+
+  it('refuses a bad label, naming the file, the index and the value', async () => {
+    const lines = fixture('formats/labels.csv').toString('utf8').split('\n');
+    lines[1 + 17] = '9';
+    const state = await nextRun(b.page, () =>
+      b.page.setInputFiles('#file-labels', { name: 'bad-labels.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) }),
+    );
+    expect(state.error).toMatch(/index 17.*9.*outside \[0, 5\)/);
+    await expect(b.page.textContent('#error')).resolves.toBe(state.error);
+  });
+});
+
+describe('demo page in headless Chromium without WebGPU', () => {
+  let b: TestBrowser;
+  beforeAll(async () => {
+    b = await launchChromium({ webgpu: false });
+  });
+  afterAll(async () => b?.close());
+
+  it('has no WebGPU adapter, says so, and counts the example on the CPU', async () => {
+    const state0 = await openDemo(b.page, `${server.url}/demo/`);
+    const adapter = await b.page.evaluate(async () => (navigator.gpu ? (await navigator.gpu.requestAdapter()) !== null : false));
+    expect(adapter).toBe(false);
+    expect(state0.backend).toBe('cpu');
+    expect(state0.adapter).toBeNull();
+    await expect(b.page.textContent('#backend')).resolves.toMatch(/counting on the CPU/);
+    await b.page.fill('#example-rows', String(EXAMPLE_ROWS));
+    const state = await nextRun(b.page, () => b.page.click('#example'));
+    expect(state.error, b.errors.join('\n')).toBeNull();
+    expect(state.backend).toBe('cpu');
+    expect(state.gpuMs).toBeNull();
+    expect(state.residentMs).toBeNull();
+    expect(state.matrix).toEqual(await exampleOracle(EXAMPLE_ROWS));
+    await expect(b.page.textContent('#timing')).resolves.toMatch(/CPU only/);
+    await b.page.screenshot({ path: `${OUT}/demo-cpu.png`, fullPage: true });
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Counts one input on the GPU (when there is a device) and on the CPU, timing both.
+ *
+ * @module
+ */
+import { createConfusionMatrix } from '../src/confusion-matrix.js';
+import type { Batch, ConfusionMatrixResult, GpuBatch, LabelArray } from '../src/core/types.js';
+import type { Predictions } from './inputs.js';
+
+/** One backend's result and how long `update()` + `compute()` took, in milliseconds. */
+export interface Timed {
+  result: ConfusionMatrixResult;
+  ms: number;
+}
+
+/** Both runs of one input: the GPU's (absent without a device) and the CPU's. */
+export interface Evaluation {
+  numClasses: number;
+  gpu: Timed | undefined;
+  /** The GPU again with the inputs already in GPU buffers (zero-copy `update()`): no upload timed. */
+  resident: Timed | undefined;
+  cpu: Timed;
+  /** The result shown: the GPU's when there is one. */
+  result: ConfusionMatrixResult;
+  /** True when every GPU run's counts equal the CPU's cell for cell (true without a GPU run). */
+  equal: boolean;
+}
+
+function batchOf(p: Predictions, labels: LabelArray, rows?: number): Batch {
+  const n = rows ?? p.rows;
+  if (p.kind === 'logits') return { logits: p.logits.subarray(0, n * p.numClasses), labels: labels.subarray(0, n) };
+  return { preds: p.preds.subarray(0, n), labels: labels.subarray(0, n) };
+}
+
+async function timed(numClasses: number, batch: Batch | GpuBatch, device: GPUDevice | undefined): Promise<Timed> {
+  const cm = createConfusionMatrix({ numClasses, device });
+  try {
+    const t0 = performance.now();
+    await cm.update(batch);
+    const result = await cm.compute();
+    return { result, ms: performance.now() - t0 };
+  } finally {
+    cm.destroy();
+  }
+}
+
+function upload(device: GPUDevice, label: string, data: Float32Array | Int32Array): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(4, data.byteLength),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    mappedAtCreation: true,
+  });
+  new (data.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(buffer.getMappedRange()).set(data);
+  buffer.unmap();
+  return buffer;
+}
+
+/** The same input counted from GPU buffers uploaded beforehand; undefined when a buffer would exceed the device's limit. */
+async function residentRun(p: Predictions, labels: LabelArray, numClasses: number, device: GPUDevice): Promise<Timed | undefined> {
+  const values = p.kind === 'logits' ? p.logits : Int32Array.from(p.preds as ArrayLike<number>, Number);
+  if (values.byteLength > device.limits.maxBufferSize || p.rows === 0) return undefined;
+  const buffers = [
+    upload(device, `demo ${p.kind}`, values),
+    upload(device, 'demo labels', Int32Array.from(labels as ArrayLike<number>, Number)),
+  ] as const;
+  try {
+    const [input, labelBuffer] = buffers;
+    const batch: GpuBatch = p.kind === 'logits' ? { logits: input, labels: labelBuffer, rows: p.rows } : { preds: input, labels: labelBuffer, rows: p.rows };
+    return await timed(numClasses, batch, device);
+  } finally {
+    for (const b of buffers) b.destroy();
+  }
+}
+
+const sameCounts = (a: Float64Array, b: Float64Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Counts `p` against `labels` on `device` (after a one-row warm-up that compiles the pipelines, so
+ * the timing is of counting, not of shader compilation), again from GPU buffers filled beforehand
+ * (what a page whose model runs on WebGPU would pass), and on the CPU, and compares them.
+ *
+ * @example
+ * const ev = await evaluate(preds, labels, 10, gpu?.device);
+ * console.log(ev.gpu?.ms, ev.cpu.ms, ev.equal);
+ */
+export async function evaluate(p: Predictions, labels: LabelArray, numClasses: number, device: GPUDevice | undefined): Promise<Evaluation> {
+  const full = batchOf(p, labels);
+  let gpu: Timed | undefined;
+  let resident: Timed | undefined;
+  if (device) {
+    if (p.rows > 0) await timed(numClasses, batchOf(p, labels, 1), device);
+    gpu = await timed(numClasses, full, device);
+    resident = await residentRun(p, labels, numClasses, device);
+  }
+  const cpu = await timed(numClasses, full, undefined);
+  const equal = [gpu, resident].every((t) => !t || sameCounts(t.result.counts, cpu.result.counts));
+  return { numClasses, gpu, resident, cpu, result: (gpu ?? cpu).result, equal };
+}

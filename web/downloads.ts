@@ -1,0 +1,61 @@
+/**
+ * The demo's downloads: the JSON report, the matrix as CSV, the heatmap as SVG and as PNG.
+ *
+ * @module
+ */
+import type { Normalize } from '../src/core/metrics.js';
+import type { ConfusionMatrixResult } from '../src/core/types.js';
+import { renderCsv } from '../src/report/csv.js';
+import { renderHeatmapSvg } from '../src/report/heatmap-svg.js';
+import { jsonReport, type BackendReport } from '../src/report/json.js';
+import { permuteCounts } from './reorder.js';
+
+/** What the downloads are made of: the result, its names, and the view's normalization and order. */
+export interface DownloadSource {
+  result: ConfusionMatrixResult;
+  classes: string[];
+  backend: BackendReport;
+  normalize: Normalize;
+  order: readonly number[];
+  canvas: HTMLCanvasElement;
+}
+
+/**
+ * Saves `blob` as `name` through a temporary link.
+ *
+ * @example
+ * saveBlob(new Blob(['a,b\n'], { type: 'text/csv' }), 'cm.csv');
+ */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * The file a download button gives: `kind` is json, csv, svg or png. JSON and CSV keep the class
+ * order of the data (as the CLI writes them); SVG and PNG show the heatmap as it is on the page.
+ *
+ * @example
+ * saveBlob(await downloadBlob('json', source), 'confmat.json');
+ */
+export async function downloadBlob(kind: 'json' | 'csv' | 'svg' | 'png', s: DownloadSource): Promise<Blob> {
+  const options = { classes: s.classes, normalize: s.normalize };
+  if (kind === 'json') return new Blob([`${JSON.stringify(jsonReport(s.result, s.backend, options), null, 2)}\n`], { type: 'application/json' });
+  if (kind === 'csv') return new Blob([renderCsv(s.result, options)], { type: 'text/csv' });
+  if (kind === 'svg') {
+    const c = s.result.numClasses;
+    const svg = renderHeatmapSvg(permuteCounts(s.result.counts, c, s.order), c, {
+      classes: s.order.map((k) => s.classes[k]!),
+      normalize: s.normalize,
+      title: 'Confusion matrix',
+    });
+    return new Blob([svg], { type: 'image/svg+xml' });
+  }
+  return new Promise((resolve, reject) => s.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the canvas gave no PNG'))), 'image/png'));
+}

@@ -1,0 +1,292 @@
+/**
+ * The demo page: inputs from files or the example, counting on the GPU (the CPU without WebGPU),
+ * the heatmap, the report, the timings and the downloads. Results are exposed on
+ * `window.__confmat` for the end-to-end test.
+ *
+ * @module
+ */
+import {
+  InputError,
+  browserAdapterLabel,
+  makeDemoData,
+  matrixRows,
+  requestBrowserDevice,
+  type BrowserGpu,
+  type LabelArray,
+  type Normalize,
+} from '../src/browser/index.js';
+import { evaluate, type Evaluation } from './compute.js';
+import { downloadBlob, saveBlob } from './downloads.js';
+import { bindDropZone, bindPageDrop } from './drop.js';
+import { createHeatmap } from './heatmap.js';
+import { classCount, guessRole, readClassNames, readLabels, readPredictions, type Predictions } from './inputs.js';
+import { confusionOrder } from './reorder.js';
+import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
+
+/** What the page exposes for tests and the console. */
+export interface PageState {
+  /** True once the WebGPU probe has finished. */
+  ready: boolean;
+  webgpu: boolean;
+  backend: 'gpu' | 'cpu';
+  adapter: string | null;
+  /** Finished computations, failed or not, plus inputs refused while loading. */
+  runs: number;
+  busy: boolean;
+  error: string | null;
+  numClasses: number;
+  total: number;
+  matrix: number[][];
+  gpuMs: number | null;
+  /** The GPU's time with the inputs already in GPU buffers (zero-copy). */
+  residentMs: number | null;
+  cpuMs: number;
+  equal: boolean;
+  classes: string[];
+  source: string;
+}
+
+declare global {
+  interface Window {
+    __confmat: PageState;
+  }
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+const page: PageState = {
+  ready: false,
+  webgpu: false,
+  backend: 'cpu',
+  adapter: null,
+  runs: 0,
+  busy: false,
+  error: null,
+  numClasses: 0,
+  total: 0,
+  matrix: [],
+  gpuMs: null,
+  residentMs: null,
+  cpuMs: 0,
+  equal: true,
+  classes: [],
+  source: '',
+};
+window.__confmat = page;
+
+let gpu: BrowserGpu | null = null;
+let preds: Predictions | undefined;
+let labels: { data: LabelArray; file: string } | undefined;
+let names: { names: string[]; file: string } | undefined;
+let fromExample = false;
+let shown: { ev: Evaluation; classes: string[] } | undefined;
+let normalize: Normalize = 'none';
+
+const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live') });
+const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+function setError(message: string | null): void {
+  page.error = message;
+  $('error').hidden = message === null;
+  $('error').textContent = message ?? '';
+}
+
+function setProgress(text: string): void {
+  $('progress').textContent = text;
+}
+
+function describeBackend(): void {
+  const el = $('backend');
+  if (gpu) {
+    el.className = 'backend gpu';
+    el.textContent = `WebGPU adapter: ${page.adapter}. Counting on the GPU, checked against the CPU.`;
+  } else {
+    el.className = 'backend cpu';
+    el.textContent = page.webgpu
+      ? 'This browser has WebGPU but no adapter answered: counting on the CPU.'
+      : 'This browser has no WebGPU: counting on the CPU.';
+  }
+}
+
+async function probe(): Promise<void> {
+  page.webgpu = typeof navigator !== 'undefined' && 'gpu' in navigator && !!navigator.gpu;
+  try {
+    gpu = await requestBrowserDevice();
+  } catch (e) {
+    gpu = null;
+    setError(`The WebGPU adapter refused a device (${(e as Error).message}); counting on the CPU.`);
+  }
+  if (gpu) {
+    page.backend = 'gpu';
+    page.adapter = browserAdapterLabel(gpu.info);
+    void gpu.device.lost.then((info) => {
+      if (info.reason === 'destroyed') return;
+      gpu = null;
+      page.backend = 'cpu';
+      describeBackend();
+      setError(`The GPU device was lost (${info.message}); counting on the CPU from now on.`);
+    });
+  }
+  describeBackend();
+  page.ready = true;
+}
+
+function refreshInputs(): void {
+  const desc = (p: Predictions): string =>
+    p.kind === 'logits' ? `${p.file}: ${p.rows.toLocaleString('en-US')} × ${p.numClasses} logits` : `${p.file}: ${p.rows.toLocaleString('en-US')} predictions`;
+  $('name-logits').textContent = preds ? desc(preds) : 'no file';
+  $('name-labels').textContent = labels ? `${labels.file}: ${labels.data.length.toLocaleString('en-US')} labels` : 'no file';
+  $('name-classes').textContent = names ? `${names.file}: ${names.names.length} names` : 'no file';
+  $<HTMLButtonElement>('compute').disabled = !(preds && labels) || page.busy;
+}
+
+/** The file an input field came from, for error messages. */
+function inputFile(field: string): string {
+  if (field === 'labels') return labels?.file ?? 'labels';
+  if (field === 'logits' || field === 'preds') return preds?.file ?? field;
+  return field;
+}
+
+let rerun = false;
+
+async function run(): Promise<void> {
+  if (!preds || !labels) return;
+  if (page.busy) {
+    rerun = true;
+    return;
+  }
+  page.busy = true;
+  setError(null);
+  refreshInputs();
+  document.querySelectorAll<HTMLButtonElement>('.actions button').forEach((b) => (b.disabled = true));
+  try {
+    const c = classCount(preds, labels.data, names?.names);
+    if (names && names.names.length !== c) throw new Error(`${names.file}: ${names.names.length} class names, but the data has ${c} classes`);
+    const classes = names?.names ?? Array.from({ length: c }, (_, i) => String(i));
+    setProgress(`Counting ${preds.rows.toLocaleString('en-US')} rows of ${c} classes${gpu ? ' on the GPU and on the CPU' : ' on the CPU'}…`);
+    await nextFrame();
+    const ev = await evaluate(preds, labels.data, c, gpu?.device);
+    shown = { ev, classes };
+    show(ev, classes);
+    Object.assign(page, {
+      numClasses: c,
+      total: ev.result.total,
+      matrix: matrixRows(ev.result),
+      gpuMs: ev.gpu?.ms ?? null,
+      residentMs: ev.resident?.ms ?? null,
+      cpuMs: ev.cpu.ms,
+      equal: ev.equal,
+      classes,
+      source: fromExample ? 'example' : `${preds.file} + ${labels.file}`,
+      backend: ev.gpu ? 'gpu' : 'cpu',
+    });
+    setProgress(preds.note ? `Done. Note: ${preds.note}.` : 'Done.');
+  } catch (e) {
+    setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
+    setProgress('');
+  } finally {
+    page.busy = false;
+    document.querySelectorAll<HTMLButtonElement>('.actions button').forEach((b) => (b.disabled = false));
+    refreshInputs();
+    if (rerun) {
+      rerun = false;
+      void run();
+    } else page.runs++;
+  }
+}
+
+function show(ev: Evaluation, classes: string[]): void {
+  $('results').hidden = false;
+  heatmap.show({ counts: ev.result.counts, numClasses: ev.numClasses, classes });
+  heatmap.setNormalize(normalize);
+  const reorder = $<HTMLInputElement>('reorder');
+  if (reorder.checked) heatmap.setOrder(confusionOrder(ev.result.counts, ev.numClasses));
+  $('figures').replaceChildren(renderSummary(ev));
+  $('timing').replaceChildren(renderTiming(ev, gpu ? page.adapter : null, gpu?.info.software ?? false));
+  $('report').replaceChildren(renderReport(ev, classes));
+  $('confusions').replaceChildren(renderTopConfusions(ev, classes));
+}
+
+async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<void> {
+  setError(null);
+  if (fromExample) {
+    preds = labels = names = undefined;
+    fromExample = false;
+  }
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (role === 'logits') preds = readPredictions(file.name, bytes);
+    else if (role === 'labels') labels = { data: readLabels(file.name, bytes), file: file.name };
+    else names = { names: readClassNames(file.name, new TextDecoder().decode(bytes)), file: file.name };
+  } catch (e) {
+    setError((e as Error).message);
+  }
+  refreshInputs();
+}
+
+async function loadAll(files: File[], role?: 'logits' | 'labels' | 'classes'): Promise<void> {
+  for (const f of files) await load(role ?? guessRole(f.name), f);
+  if (page.error !== null) page.runs++;
+  else if (preds && labels) await run();
+}
+
+async function loadExample(): Promise<void> {
+  const input = $<HTMLInputElement>('example-rows');
+  const rows = Math.max(1, Math.min(20_000_000, Math.floor(Number(input.value) || 1_000_000)));
+  input.value = String(rows);
+  setError(null);
+  setProgress(`Generating ${rows.toLocaleString('en-US')} example rows…`);
+  await nextFrame();
+  const d = makeDemoData({ rows, seed: 1 });
+  preds = { kind: 'logits', logits: d.logits, rows, numClasses: d.numClasses, file: 'example' };
+  labels = { data: d.labels, file: 'example' };
+  names = { names: d.classNames, file: 'example' };
+  fromExample = true;
+  refreshInputs();
+  await run();
+}
+
+for (const role of ['logits', 'labels', 'classes'] as const) {
+  bindDropZone($(`zone-${role}`), $<HTMLInputElement>(`file-${role}`), (files) => void loadAll(files.slice(0, 1), role));
+}
+bindPageDrop((files) => void loadAll(files));
+$('compute').addEventListener('click', () => void run());
+$('example').addEventListener('click', () => void loadExample());
+document.querySelectorAll<HTMLInputElement>('input[name=normalize]').forEach((input) => {
+  input.addEventListener('change', () => {
+    normalize = input.value as Normalize;
+    heatmap.setNormalize(normalize);
+  });
+});
+$<HTMLInputElement>('reorder').addEventListener('change', (e) => {
+  if (!shown) return;
+  const on = (e.target as HTMLInputElement).checked;
+  heatmap.setOrder(on ? confusionOrder(shown.ev.result.counts, shown.ev.numClasses) : null);
+});
+document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    if (!shown) return;
+    const kind = button.dataset.download as 'json' | 'csv' | 'svg' | 'png';
+    try {
+      const blob = await downloadBlob(kind, {
+        result: shown.ev.result,
+        classes: shown.classes,
+        backend: { name: shown.ev.gpu ? 'gpu' : 'cpu', adapter: shown.ev.gpu ? page.adapter : null },
+        normalize,
+        order: heatmap.order(),
+        canvas: $<HTMLCanvasElement>('cm-canvas'),
+      });
+      saveBlob(blob, `confusion-matrix.${kind}`);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  });
+});
+
+void probe().then(() => {
+  const rows = new URLSearchParams(location.search).get('example');
+  if (rows !== null) {
+    if (rows !== '') $<HTMLInputElement>('example-rows').value = rows;
+    void loadExample();
+  }
+});

@@ -1,0 +1,126 @@
+/**
+ * The demo's text results: the headline figures, GPU vs CPU timing, sklearn's classification
+ * report and the most confused pairs, as DOM nodes (text only, never HTML strings).
+ *
+ * @module
+ */
+import { computeMetrics, topConfusions } from '../src/core/metrics.js';
+import { classificationReport } from '../src/report/classification-report.js';
+import type { Evaluation } from './compute.js';
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+const ms = (v: number): string => (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
+function rate(rows: number, v: number): string {
+  const perSecond = v > 0 ? (rows / v) * 1000 : 0;
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)} M rows/s`;
+  return perSecond > 0 ? `${(perSecond / 1e3).toFixed(1)} k rows/s` : '';
+}
+
+/**
+ * Headline figures as a definition list: samples, classes, accuracy, balanced accuracy, kappa, MCC.
+ *
+ * @example
+ * summary.replaceChildren(renderSummary(ev));
+ */
+export function renderSummary(ev: Evaluation): HTMLElement {
+  const m = computeMetrics(ev.result.counts, ev.numClasses);
+  const dl = el('dl', undefined, 'figures');
+  const items: [string, string][] = [
+    ['Samples', m.total.toLocaleString('en-US')],
+    ['Classes', String(ev.numClasses)],
+    ['Accuracy', m.accuracy.toFixed(4)],
+    ['Balanced accuracy', m.balancedAccuracy.toFixed(4)],
+    ["Cohen's kappa", m.kappa.toFixed(4)],
+    ['MCC', m.mcc.toFixed(4)],
+  ];
+  for (const [k, v] of items) {
+    const div = el('div');
+    div.append(el('dt', k), el('dd', v));
+    dl.append(div);
+  }
+  return dl;
+}
+
+/**
+ * GPU vs CPU time of the same input, with whether the two matrices are equal.
+ *
+ * @example
+ * timing.replaceChildren(renderTiming(ev, 'google swiftshader (core, software)', true));
+ */
+export function renderTiming(ev: Evaluation, adapter: string | null, software: boolean): HTMLElement {
+  const rows = ev.result.total;
+  const box = el('div', undefined, 'timing');
+  const table = el('table');
+  const head = table.createTHead().insertRow();
+  for (const h of ['Backend', 'Time (ms)', 'Throughput']) head.append(el('th', h));
+  const body = table.createTBody();
+  const line = (name: string, t: number): void => {
+    const tr = body.insertRow();
+    tr.append(el('th', name), el('td', ms(t), 'num'), el('td', rate(rows, t), 'num'));
+    tr.cells[0]!.setAttribute('scope', 'row');
+  };
+  if (ev.gpu) line(`GPU: ${adapter ?? 'WebGPU'}`, ev.gpu.ms);
+  if (ev.resident) line('GPU, inputs already in GPU buffers', ev.resident.ms);
+  line('CPU (JavaScript)', ev.cpu.ms);
+  box.append(table);
+  const verdict = ev.gpu
+    ? ev.equal
+      ? `The GPU${ev.resident ? ' (both runs)' : ''} and CPU matrices are identical, cell for cell.`
+      : 'The GPU and CPU matrices DIFFER: please report this.'
+    : 'Counted on the CPU only: this browser has no WebGPU adapter.';
+  box.append(el('p', verdict, !ev.gpu ? 'cpu-only' : ev.equal ? 'ok' : 'bad'));
+  if (software && ev.gpu) box.append(el('p', 'A software adapter runs shaders on the CPU: its time says nothing of GPU speed.', 'note'));
+  return box;
+}
+
+/**
+ * sklearn's classification report (4 decimals) as a table.
+ *
+ * @example
+ * report.replaceChildren(renderReport(ev, names));
+ */
+export function renderReport(ev: Evaluation, classes: string[]): HTMLTableElement {
+  const { headers, rows } = classificationReport(computeMetrics(ev.result.counts, ev.numClasses), classes);
+  const table = el('table', undefined, 'report');
+  table.createCaption().textContent = 'Classification report';
+  const head = table.createTHead().insertRow();
+  headers.forEach((h, i) => {
+    const th = el('th', h, i > 0 ? 'num' : undefined);
+    th.scope = 'col';
+    head.append(th);
+  });
+  const body = table.createTBody();
+  rows.forEach((row, r) => {
+    const tr = body.insertRow();
+    if (r === ev.numClasses) tr.className = 'sep';
+    row.forEach((v, i) => {
+      if (i === 0) {
+        const th = el('th', String(v));
+        th.scope = 'row';
+        tr.append(th);
+      } else tr.append(el('td', typeof v === 'number' ? v.toLocaleString('en-US') : v, 'num'));
+    });
+  });
+  return table;
+}
+
+/**
+ * The most confused (true, predicted) pairs as an ordered list.
+ *
+ * @example
+ * confusions.replaceChildren(renderTopConfusions(ev, names, 5));
+ */
+export function renderTopConfusions(ev: Evaluation, classes: string[], k = 5): HTMLElement {
+  const list = el('ol', undefined, 'confusions');
+  for (const x of topConfusions(ev.result.counts, ev.numClasses, k)) {
+    if (x.count === 0) break;
+    list.append(el('li', `${classes[x.true]} → ${classes[x.pred]}: ${x.count.toLocaleString('en-US')} (${(x.share * 100).toFixed(1)}% of ${classes[x.true]})`));
+  }
+  return list;
+}
