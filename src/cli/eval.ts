@@ -8,10 +8,11 @@ import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
 import { NpyError, type NumericArray } from '../read/npy.js';
-import { openArray, type ArraySource } from '../read/open-array.js';
+import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
 import { cpuArgmax } from '../update/cpu-update.js';
 import { createProgress } from './progress.js';
-import { renderOutput, renderPlot, type OutputFormat } from './render.js';
+import { renderPlot, type OutputFormat } from './render.js';
+import { parseShard, renderReport, shardRows } from './shard.js';
 import { backendOptions, engineOptions, oneOf, positiveInt, UsageError, type CliValues } from './usage.js';
 
 const READ_CHUNK_BYTES = 32 * 1024 * 1024;
@@ -97,12 +98,16 @@ export async function runEval(values: CliValues): Promise<number> {
   if ((logitsPath === undefined) === (predsPath === undefined)) throw new UsageError('eval needs exactly one of --logits L.npy or --preds P.npy');
   const outPath = values.out as string | undefined;
   const plotPath = values.plot as string | undefined;
-  const format = oneOf<OutputFormat>(values, 'format', ['json', 'table', 'csv', 'markdown'], outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
+  const shard = parseShard(values);
+  const format = oneOf<OutputFormat>(values, 'format', ['json', 'table', 'csv', 'markdown'], outPath === undefined && process.stdout.isTTY && !shard ? 'table' : 'json');
   const normalize = oneOf<Normalize>(values, 'normalize', ['none', 'true', 'pred', 'all'], 'none');
   if (plotPath !== undefined && !['.svg', '.png', '.html'].includes(extname(plotPath).toLowerCase())) {
     throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
   }
   const wantedClasses = positiveInt(values, 'num-classes');
+  if (shard && predsPath !== undefined && wantedClasses === undefined) {
+    throw new UsageError('--shard with --preds needs --num-classes C: every shard must count the same classes, whatever its slice holds');
+  }
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);
 
@@ -132,20 +137,23 @@ export async function runEval(values: CliValues): Promise<number> {
       if (wantedClasses === undefined) process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
     }
     if (typeof values.classes === 'string') classes = await readClassNames(values.classes, numClasses);
+    const range = shard ? shardRows(shard, labels.rows) : { start: 0, end: labels.rows };
+    const labelRows = sliceRows(labels, range.start, range.end);
+    const inputRows = sliceRows(input, range.start, range.end);
 
     backend = await openBackend(choice, deviceOptions);
     cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine });
     const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath! };
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
-    const progress = createProgress(labels.rows, process.stderr);
-    for await (const [start, data, labelData] of lockstep(input, labels, rowsPerChunk)) {
+    const progress = createProgress(labelRows.rows, process.stderr);
+    for await (const [start, data, labelData] of lockstep(inputRows, labelRows, rowsPerChunk)) {
       const y = asLabels(labelData);
       try {
         if (predsPath !== undefined) await cm.update({ preds: asLabels(data), labels: y });
         else if (data instanceof Float64Array) await cm.update({ preds: cpuArgmax(data, numClasses), labels: y });
         else await cm.update({ logits: data as Float32Array, labels: y });
       } catch (e) {
-        throw located(e, start, files);
+        throw located(e, range.start + start, files);
       }
       progress.update(start + y.length);
     }
@@ -158,7 +166,8 @@ export async function runEval(values: CliValues): Promise<number> {
   }
 
   const backendReport = { name: backend.name, adapter: backend.adapter };
-  const text = renderOutput(format, result, backendReport, { classes, normalize, color: outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns });
+  const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
+  const text = renderReport(format, result, backendReport, { classes, normalize, color: outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns }, shards);
   if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));
   if (outPath !== undefined) await writeFileAtomic(outPath, text);
   else process.stdout.write(text);

@@ -4,6 +4,7 @@ import { GpuUnavailableError, InputError } from '../core/errors.js';
 import { NpyError } from '../read/npy.js';
 import { runDemo } from './demo.js';
 import { runEval } from './eval.js';
+import { runMerge } from './merge.js';
 import { UsageError } from './usage.js';
 
 const HELP = `confmat: confusion matrices on the GPU (WebGPU), checked against a CPU path
@@ -11,6 +12,7 @@ const HELP = `confmat: confusion matrices on the GPU (WebGPU), checked against a
 Usage:
   confmat eval --logits L --labels Y [options]   confusion matrix of argmax(logits) vs labels
   confmat eval --preds P --labels Y [options]    ... of predicted class indices vs labels
+  confmat merge PART.json... [report options]    add up the JSON reports of sharded (or separate) runs
   confmat demo [--rows N] [--seed S] [options]   1M seeded CIFAR-10-like predictions, GPU vs CPU
   confmat --help | --version
 
@@ -24,6 +26,12 @@ Report:
   --normalize M            none, true (rows), pred (columns) or all, as sklearn
   --classes FILE           class names: names.txt (one per line) or names.json
   --num-classes C          class count (default: the logits' columns; with --preds, max index + 1)
+
+Sharded runs:
+  --shard i/n              eval rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON
+                           report (the default format with --shard) is a part for confmat merge;
+                           with --preds it needs --num-classes
+  --allow-partial          merge: accept an incomplete shard set (missing shards are listed)
 
 Engine:
   --backend auto|gpu|cpu   where to count (default auto: the GPU, else the CPU with a note)
@@ -55,6 +63,8 @@ export const OPTIONS = {
   classes: { type: 'string' },
   rows: { type: 'string' },
   seed: { type: 'string' },
+  shard: { type: 'string' },
+  'allow-partial': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
@@ -78,24 +88,61 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return command === undefined && !values.help ? 2 : 0;
   }
+  if (values.shard !== undefined && command !== 'eval') throw new UsageError(`--shard applies to confmat eval, not ${command}`);
+  if (values['allow-partial'] !== undefined && command !== 'merge') throw new UsageError(`--allow-partial applies to confmat merge, not ${command}`);
+  if (command === 'merge') return runMerge(positionals.slice(1), values);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   if (command === 'eval') return runEval(values);
   if (command === 'demo') return runDemo(values);
-  throw new UsageError(`unknown command '${command}' (expected eval or demo)`);
+  throw new UsageError(`unknown command '${command}' (expected eval, merge or demo)`);
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent path component is not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'already exists',
+};
+
+/** A file-system failure Node threw (ENOENT, EACCES, ...), as opposed to a bug. */
+function fsError(e: unknown): NodeJS.ErrnoException | undefined {
+  const x = e as NodeJS.ErrnoException | undefined;
+  return e instanceof Error && typeof x?.code === 'string' && typeof x.syscall === 'string' && x.code in FS_REASONS ? x : undefined;
+}
+
+/** One line for a file-system failure: the file the user named (not the temporary beside it) and why. */
+function fsMessage(e: NodeJS.ErrnoException): string {
+  const path = e.path ?? '';
+  const temp = /^(.*[\\/])?\.(.+)\.\d+\.[0-9a-f]+\.tmp$/.exec(path);
+  if (temp === null) return `${path}: ${e.syscall}: ${FS_REASONS[e.code!]}`;
+  const dir = temp[1] ?? '';
+  const reason = e.code === 'ENOENT' ? `no such directory ${dir.replace(/[\\/]$/, '') || '.'}` : FS_REASONS[e.code!];
+  return `${dir}${temp[2]}: cannot write: ${reason}`;
 }
 
 function exitCode(e: unknown): number {
   if (e instanceof UsageError) return 2;
-  if (e instanceof InputError || e instanceof NpyError) return 1;
+  if (e instanceof InputError || e instanceof NpyError || fsError(e)) return 1;
   if (e instanceof GpuUnavailableError) return 3;
   return 4;
+}
+
+function message(e: unknown, code: number): string {
+  const fs = fsError(e);
+  if (fs) return fsMessage(fs);
+  return code === 4 ? ((e as Error).stack ?? String(e)) : (e as Error).message;
 }
 
 main(process.argv.slice(2)).then(
   (code) => finish(code),
   (e: unknown) => {
     const code = exitCode(e);
-    process.stderr.write(`confmat: ${code === 4 ? ((e as Error).stack ?? String(e)) : (e as Error).message}\n`);
+    process.stderr.write(`confmat: ${message(e, code)}\n`);
     if (code === 2) process.stderr.write('Run confmat --help for usage.\n');
     finish(code);
   },

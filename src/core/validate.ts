@@ -2,15 +2,38 @@ import { InputError } from './errors.js';
 import type { Batch, FormattedBatch, LabelArray } from './types.js';
 
 /**
- * Checks that `numClasses` is an integer C >= 1.
+ * The most bytes the host's C x C matrix of float64 counts may take: 4 GiB, so C <= 23170.
+ * Beyond it the matrix (and the reports drawn from it) would not fit a typical machine's memory,
+ * and past C = 65536 not even a typed array.
  *
  * @example
- * validateNumClasses(10); // ok
- * validateNumClasses(0);  // throws InputError
+ * Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8)); // 23170, the largest C accepted
+ */
+export const MAX_HOST_MATRIX_BYTES = 2 ** 32;
+
+/**
+ * Checks that `numClasses` is an integer C >= 1 whose C x C float64 matrix fits
+ * {@link MAX_HOST_MATRIX_BYTES}; the message gives the bytes needed and the limit.
+ *
+ * @example
+ * validateNumClasses(10);     // ok
+ * validateNumClasses(0);      // throws InputError
+ * validateNumClasses(100000); // throws InputError: "... needs 80000000000 bytes, the limit is 4294967296 bytes (C <= 23170)"
  */
 export function validateNumClasses(numClasses: unknown): asserts numClasses is number {
   if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
     throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined, numClasses);
+  }
+  const bytes = numClasses * numClasses * 8;
+  if (bytes > MAX_HOST_MATRIX_BYTES) {
+    const maxC = Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8));
+    throw new InputError(
+      'numClasses',
+      `numClasses ${numClasses} is too large for the host: the ${numClasses} x ${numClasses} matrix of float64 counts needs ${bytes} bytes, ` +
+        `the limit is ${MAX_HOST_MATRIX_BYTES} bytes (C <= ${maxC})`,
+      undefined,
+      numClasses,
+    );
   }
 }
 

@@ -1,41 +1,69 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
+import { ioError } from './file-io.js';
+import { jsonSyntaxError } from './json-error.js';
+
+/** 1-based line and column of character `at` of `text`. */
+function lineColumn(text: string, at: number): string {
+  const before = text.slice(0, at).split('\n');
+  return `${before.length}:${before[before.length - 1]!.length + 1}`;
+}
 
 /**
  * Parses class names: a JSON array of strings, a JSON object of index -> name, or plain text with
- * one name per line (a trailing empty line is ignored). `file` names the source in errors.
+ * one name per line (a trailing empty line is ignored). Refuses an empty file, empty names and
+ * duplicate names. `file` names the source in errors, with the line (text) or the class index and
+ * key (JSON), or `file:line:column` for a JSON syntax error.
  *
  * @example
  * parseClassNames('cat\ndog\n', 'names.txt'); // ['cat', 'dog']
+ * parseClassNames('cat\ncat\n', 'names.txt'); // throws InputError: names.txt: line 2: duplicate class name "cat" (also on line 1)
  */
 export function parseClassNames(text: string, file: string): string[] {
   const trimmed = text.replace(/^\uFEFF/, '');
+  if (trimmed.trim() === '') {
+    throw new InputError('classes', `${file}: the file is empty: expected one class name per line, or a JSON array of names`);
+  }
   if (/^\s*[[{]/.test(trimmed)) {
     let value: unknown;
     try {
       value = JSON.parse(trimmed);
     } catch (e) {
-      throw new InputError('classes', `${file}: not valid JSON: ${(e as Error).message}`);
+      const { at, detail } = jsonSyntaxError(trimmed, e);
+      throw new InputError('classes', `${file}:${lineColumn(trimmed, at)}: not valid JSON: ${detail}`);
     }
-    const entries: [number, unknown][] = Array.isArray(value)
-      ? value.map((v, i) => [i, v])
-      : Object.entries(value as Record<string, unknown>).map(([k, v]) => [Number(k), v]);
-    const names: string[] = [];
-    for (const [i, v] of entries) {
-      if (!Number.isInteger(i) || i < 0) throw new InputError('classes', `${file}: key ${JSON.stringify(String(i))} is not a class index`);
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value as Record<string, unknown>);
+    const byIndex = new Map<number, string>();
+    for (const [k, v] of entries) {
+      if (!/^(0|[1-9]\d*)$/.test(k)) throw new InputError('classes', `${file}: key ${JSON.stringify(k)} is not a class index (0, 1, 2, ...)`, undefined, k);
+      const i = Number(k);
       if (typeof v !== 'string' && typeof v !== 'number') throw new InputError('classes', `${file}: class ${i}: name must be a string, got ${JSON.stringify(v)}`, i, v);
-      names[i] = String(v);
+      byIndex.set(i, String(v));
     }
-    const hole = names.findIndex((n) => n === undefined);
-    if (hole >= 0 || names.length !== entries.length) {
-      throw new InputError('classes', `${file}: class ${hole >= 0 ? hole : names.length} has no name`);
+    const names: string[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const n = byIndex.get(i);
+      if (n === undefined) throw new InputError('classes', `${file}: class ${i} has no name`, i);
+      names.push(n);
+    }
+    const seen = new Map<string, number>();
+    for (const [i, n] of names.entries()) {
+      const first = seen.get(n);
+      if (first !== undefined) throw new InputError('classes', `${file}: class ${i}: duplicate class name ${JSON.stringify(n)} (also class ${first})`, i, n);
+      seen.set(n, i);
     }
     return names;
   }
   const lines = trimmed.split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const empty = lines.findIndex((l) => l.trim() === '');
-  if (empty >= 0) throw new InputError('classes', `${file}: line ${empty + 1}: empty class name`, empty);
+  const seen = new Map<string, number>();
+  for (const [i, line] of lines.entries()) {
+    const n = line.trim();
+    if (n === '') throw new InputError('classes', `${file}: line ${i + 1}: empty class name`, i);
+    const first = seen.get(n);
+    if (first !== undefined) throw new InputError('classes', `${file}: line ${i + 1}: duplicate class name ${JSON.stringify(n)} (also on line ${first + 1})`, i, n);
+    seen.set(n, i);
+  }
   return lines.map((l) => l.trim());
 }
 
@@ -50,7 +78,7 @@ export async function readClassNames(path: string, numClasses: number): Promise<
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new InputError('classes', `${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new InputError('classes', `${path}: ${ioError(path, undefined, e).detail}`);
   }
   const names = parseClassNames(text, path);
   if (names.length !== numClasses) {

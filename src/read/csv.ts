@@ -6,7 +6,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { NpyError, type NumericArray } from './npy.js';
-import { ioError, openRegularFile } from './file-io.js';
+import { ioError, openRegularFile, readExactly } from './file-io.js';
 import type { ArraySource } from './open-array.js';
 
 const BLOCK_BYTES = 1 << 20;
@@ -397,6 +397,27 @@ class CsvSource implements ArraySource {
   }
 }
 
+const SNIFF_BYTES = 512;
+
+const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+
+/** Why the first bytes of a file are not UTF-8 text of numbers, with the offset; undefined when they may be. */
+function notText(head: Uint8Array): [number, string] | undefined {
+  const starts = (...sig: number[]): boolean => sig.every((b, i) => head[i] === b);
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return [0, `the file is UTF-16 (byte-order mark ${hexBytes(head.subarray(0, 2))}); save it as UTF-8`];
+  const kinds: [number[], string][] = [
+    [[0x1f, 0x8b], 'gzip-compressed data; decompress it first'],
+    [[0x50, 0x4b, 0x03, 0x04], 'a zip archive (an .npz, or an .xlsx workbook: export it as CSV)'],
+    [[0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], 'a .npy file; name it .npy'],
+    [[0x28, 0xb5, 0x2f, 0xfd], 'zstd-compressed data; decompress it first'],
+    [[0x42, 0x5a, 0x68], 'bzip2-compressed data; decompress it first'],
+  ];
+  for (const [sig, what] of kinds) if (starts(...sig)) return [0, `not a text file: ${what} (starts with ${hexBytes(head.subarray(0, sig.length))})`];
+  const nul = head.indexOf(0);
+  if (nul >= 0) return [nul, 'not a text file: a NUL byte (binary data, or UTF-16 text without a byte-order mark: save it as UTF-8)'];
+  return undefined;
+}
+
 /** First pass: delimiter, header, column count checked on every line, data rows counted, blank lines only at the end. */
 async function scanFile(fh: FileHandle, path: string, forced: CsvDelimiter | undefined): Promise<Scan> {
   let delimiter: CsvDelimiter = forced ?? ',';
@@ -487,7 +508,8 @@ function describeColumns(scan: Scan): string {
  * pass; each call starts a fresh pass over the file.
  *
  * @param path the file on disk
- * @throws NpyError for I/O errors, an empty file, an unknown column (listing the
+ * @throws NpyError for I/O errors, an empty file, a file that is not UTF-8 text (UTF-16,
+ *   compressed, binary: the first 512 bytes are checked), an unknown column (listing the
  *   header names), several columns for labels; {@link CsvError}
  *   (`file:line:column: ...`, with the offending text) for a wrong number of
  *   fields, a blank line in the data, or a bad quote. While streaming, CsvError
@@ -499,8 +521,12 @@ function describeColumns(scan: Scan): string {
  * await Promise.all([logits.close(), labels.close()]);
  */
 export async function openCsvArray(path: string, options: CsvOptions = {}): Promise<ArraySource> {
-  const { fh } = await openRegularFile(path);
+  const { fh, size } = await openRegularFile(path);
   try {
+    const head = new Uint8Array(Math.min(SNIFF_BYTES, size));
+    await readExactly(fh, path, head, 0);
+    const bad = notText(head);
+    if (bad !== undefined) throw new NpyError(path, bad[0], bad[1]);
     const scan = await scanFile(fh, path, options.delimiter);
     const { role, column } = options;
     let cols: number[];

@@ -145,7 +145,7 @@ class LiteralParser {
 
   describeHere(): string {
     if (this.pos >= this.s.length) return 'end of header';
-    return JSON.stringify(this.s.slice(this.pos, this.pos + 12));
+    return JSON.stringify(this.s.slice(this.pos, this.pos + 12).trimEnd());
   }
 
   value(depth: number): PyValue {
@@ -285,11 +285,12 @@ function clip(s: string, n = 80): string {
 // dtype descriptors
 
 function parseDescr(descr: string, fail: (msg: string) => never): DType {
-  const m = /^([<>|=]?)([a-zA-Z?])(\d*)$/.exec(descr);
+  const m = /^([<>|=]?)([a-zA-Z?])(\d*)(\[\w+\])?$/.exec(descr);
   if (!m) fail(`unsupported dtype ${JSON.stringify(descr)}: not a simple dtype descriptor`);
   const order = m[1]!;
   const code = m[2]!;
   const size = m[3] === '' ? undefined : Number(m[3]);
+  if (m[4] !== undefined && code !== 'M' && code !== 'm') fail(`unsupported dtype ${JSON.stringify(descr)}: not a simple dtype descriptor`);
   const names: Record<string, string> = {
     c: 'complex',
     O: 'object (pickled Python objects)',

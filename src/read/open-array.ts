@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { openCsvArray, type CsvDelimiter } from './csv.js';
 import { NpyError, type NumericArray } from './npy.js';
-import { openNpyFile } from './npy-file.js';
+import { openNpyFile, type NpyFileReader } from './npy-file.js';
 import { openNpzArray } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';
 import { openSafetensorsArray } from './safetensors.js';
@@ -58,6 +58,16 @@ export interface ArraySource {
    * }
    */
   chunks(rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }>;
+  /**
+   * Optional, for sources that can seek (`.npy`): consecutive chunks of at most `rowsPerChunk`
+   * rows covering rows [start, end) only, reading nothing outside them; each chunk's `start`
+   * counts from row 0 of the file. {@link sliceRows} uses it when present.
+   *
+   * @throws RangeError (synchronously) for a bad range or chunk size
+   * @example
+   * for await (const { start, data } of src.rangeChunks!(1000, 2000, 256)) consume(start, data);
+   */
+  rangeChunks?(start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }>;
   /**
    * Closes the file. Idempotent; later reads reject.
    *
@@ -199,6 +209,7 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
         rows: r.rows,
         rowLength: r.rowLength,
         chunks: (rowsPerChunk) => r.chunks(rowsPerChunk),
+        rangeChunks: (start, end, rowsPerChunk) => npyRangeChunks(r, start, end, rowsPerChunk),
         close: () => r.close(),
       };
     }
@@ -217,4 +228,83 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       });
     }
   }
+}
+
+function checkRange(file: string, rows: number, start: number, end: number, rowsPerChunk?: number): void {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > rows) {
+    throw new RangeError(`${file}: rows [${start}, ${end}) are not within its ${rows} rows`);
+  }
+  if (rowsPerChunk !== undefined && (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1)) {
+    throw new RangeError(`${file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
+  }
+}
+
+function npyRangeChunks(r: NpyFileReader, start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }> {
+  checkRange(r.file, r.rows, start, end, rowsPerChunk);
+  return (async function* () {
+    for (let at = start; at < end; at += rowsPerChunk) yield { start: at, data: await r.readRows(at, Math.min(rowsPerChunk, end - at)) };
+  })();
+}
+
+/** Rows [start, end) of a source that cannot seek: reads from row 0, stops at `end`, re-chunks from `start`. */
+async function* scanRange(src: ArraySource, start: number, end: number, rowsPerChunk: number): AsyncGenerator<{ start: number; data: NumericArray }> {
+  const width = src.rowLength;
+  const rows = end - start;
+  let out: NumericArray | undefined;
+  let next = 0;
+  let fill = 0;
+  if (rows === 0) return;
+  for await (const { start: s, data } of src.chunks(rowsPerChunk)) {
+    const n = width === 0 ? Math.min(rowsPerChunk, src.rows - s) : data.length / width;
+    for (let from = Math.max(s, start), to = Math.min(s + n, end); from < to; ) {
+      out ??= new (data.constructor as new (length: number) => NumericArray)(Math.min(rowsPerChunk, rows) * width);
+      const want = Math.min(rowsPerChunk, rows - next);
+      const k = Math.min(to - from, want - fill);
+      (out as Float64Array).set(data.subarray((from - s) * width, (from - s + k) * width) as Float64Array, fill * width);
+      fill += k;
+      from += k;
+      if (fill === want) {
+        yield { start: next, data: out.subarray(0, fill * width) };
+        next += fill;
+        fill = 0;
+      }
+    }
+    if (s + n >= end) break;
+  }
+}
+
+/**
+ * Rows [start, end) of an opened source as a source of its own: `rows` and `shape[0]` are
+ * `end - start`, chunk starts count from the slice's first row. Sources that can seek (`.npy`, see
+ * {@link ArraySource.rangeChunks}) read only those rows; the others (npz, safetensors, CSV) read
+ * from the first row and stop at `end` (a deflated npz member's CRC-32 is then not checked).
+ * Closing the slice closes the source.
+ *
+ * @throws RangeError unless 0 <= start <= end <= src.rows
+ * @example
+ * const src = await openArray('logits.npy');
+ * const shard = sliceRows(src, Math.floor(src.rows / 2), src.rows); // the second half
+ * for await (const { start, data } of shard.chunks(4096)) consume(start, data);
+ * await shard.close();
+ */
+export function sliceRows(src: ArraySource, start: number, end: number): ArraySource {
+  checkRange(src.file, src.rows, start, end);
+  if (start === 0 && end === src.rows) return src;
+  return {
+    file: src.file,
+    dtype: src.dtype,
+    kind: src.kind,
+    shape: [end - start, ...src.shape.slice(1)],
+    rows: end - start,
+    rowLength: src.rowLength,
+    chunks(rowsPerChunk) {
+      checkRange(src.file, src.rows, start, end, rowsPerChunk);
+      if (src.rangeChunks === undefined) return scanRange(src, start, end, rowsPerChunk);
+      const inner = src.rangeChunks(start, end, rowsPerChunk);
+      return (async function* () {
+        for await (const c of inner) yield { start: c.start - start, data: c.data };
+      })();
+    },
+    close: () => src.close(),
+  };
 }

@@ -11,6 +11,7 @@
 import { NpyError, type NumericArray } from './npy.js';
 import { byteRangeSource } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';
+import { jsonSyntaxError } from './json-error.js';
 import type { ArraySource } from './open-array.js';
 
 /** The safetensors format's own limit on the header size. */
@@ -118,9 +119,8 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     try {
       json = JSON.parse(text);
     } catch (e) {
-      const m = /position (\d+)/.exec((e as Error).message);
-      const at = m ? 8 + new TextEncoder().encode(text.slice(0, Number(m[1]))).length : 8;
-      fail(at, `header is not valid JSON: ${(e as Error).message}`);
+      const { at, detail } = jsonSyntaxError(text, e);
+      fail(8 + new TextEncoder().encode(text.slice(0, at)).length, `header is not valid JSON: ${detail}`);
     }
     if (!isObject(json)) fail(8, 'header JSON is not an object of tensors');
     const header = json as Record<string, unknown>;

@@ -1,15 +1,22 @@
 import { computeMetrics, normalizeCounts, topConfusions, type Averages, type Confusion, type Normalize } from '../core/metrics.js';
+import { STATE_FORMAT, STATE_VERSION, type ShardSet, type StateOptions } from '../core/state.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classNames } from './classification-report.js';
 
-/** The backend a result came from, as JSON reports it. */
+/** The backend a result came from, as JSON reports it (`'mixed'`: merged parts counted on different backends). */
 export interface BackendReport {
-  name: 'gpu' | 'cpu';
+  name: 'gpu' | 'cpu' | 'mixed';
   adapter: string | null;
 }
 
-/** The JSON report of `confmat eval --format json` (documented in the README). */
+/**
+ * The JSON report of `confmat eval --format json` (documented in the README). It is also a
+ * serialized state (`parseState` reads it: `format`, `version`, `options`, `classes`, the counts as
+ * `matrix`, `shards`), so `confmat merge` adds reports up without a second copy of the matrix.
+ */
 export interface JsonReport {
+  format: typeof STATE_FORMAT;
+  version: typeof STATE_VERSION;
   numClasses: number;
   classes: string[];
   /** matrix[true][predicted] = count. */
@@ -28,6 +35,10 @@ export interface JsonReport {
   /** Present with --normalize: the matrix normalized as sklearn's confusion_matrix(normalize=...). */
   normalized?: { mode: Exclude<Normalize, 'none'>; matrix: number[][] };
   backend: BackendReport;
+  /** The options that change counting (see `ConfusionMatrixState`). */
+  options: StateOptions;
+  /** Sharded runs: the shards of an n-way split counted here. */
+  shards?: ShardSet;
 }
 
 /** Options of {@link jsonReport}. */
@@ -36,6 +47,8 @@ export interface JsonReportOptions {
   normalize?: Normalize;
   /** How many top confusions to list. Default 10. */
   top?: number;
+  /** The shards the result holds (`confmat eval --shard`, `confmat merge`). */
+  shards?: ShardSet | undefined;
 }
 
 function rows(values: Float64Array, c: number): number[][] {
@@ -53,6 +66,8 @@ export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport
   const names = classNames(c, options.classes);
   const m = computeMetrics(result.counts, c);
   const report: JsonReport = {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
     numClasses: c,
     classes: names,
     matrix: rows(result.counts, c),
@@ -68,7 +83,9 @@ export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport
     microAvg: m.microAvg,
     topConfusions: topConfusions(result.counts, c, options.top ?? 10).map((x) => ({ ...x, true: names[x.true]!, pred: names[x.pred]! })),
     backend,
+    options: { numClasses: c },
   };
+  if (options.shards !== undefined) report.shards = { count: options.shards.count, indices: options.shards.indices.slice() };
   if (options.normalize && options.normalize !== 'none') {
     report.normalized = { mode: options.normalize, matrix: rows(normalizeCounts(result.counts, c, options.normalize), c) };
   }

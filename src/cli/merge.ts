@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { Normalize } from '../core/metrics.js';
+import { mergeStates, missingShards, parseState, stateResult, type ConfusionMatrixState } from '../core/state.js';
+import { writeFileAtomic } from '../node/write-atomic.js';
+import { readClassNames } from '../read/class-names.js';
+import type { BackendReport } from '../report/json.js';
+import { renderPlot, type OutputFormat } from './render.js';
+import { renderReport } from './shard.js';
+import { oneOf, UsageError, type CliValues } from './usage.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A part file: its state and the backend its report names (undefined for a bare state). */
+async function readPart(file: string): Promise<{ state: ConfusionMatrixState; backend: BackendReport | undefined }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError('state', `${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError('state', `${file}: not valid JSON (truncated or corrupt part?): ${(e as Error).message}`);
+  }
+  const state = parseState(value, file);
+  const b = isObject(value) ? value.backend : undefined;
+  const known = isObject(b) && (b.name === 'gpu' || b.name === 'cpu' || b.name === 'mixed') && (b.adapter === null || typeof b.adapter === 'string');
+  return { state, backend: known ? { name: b.name as BackendReport['name'], adapter: b.adapter as string | null } : undefined };
+}
+
+/** The parts' backend when they agree, else `mixed` listing them. */
+function mergedBackend(backends: (BackendReport | undefined)[]): BackendReport {
+  const label = (b: BackendReport | undefined): string => (b === undefined ? 'unknown' : b.adapter ? `${b.name}: ${b.adapter}` : b.name);
+  const distinct = [...new Map(backends.map((b) => [label(b), b])).entries()];
+  if (distinct.length === 1 && distinct[0]![1] !== undefined) return distinct[0]![1];
+  return { name: 'mixed', adapter: distinct.map(([l]) => l).join('; ') };
+}
+
+/**
+ * `confmat merge part*.json`: adds up the JSON reports of `confmat eval --format json` (or bare
+ * serialized states), checking they fit together (same classes, names and options; shards of one
+ * split, each once, all there unless `--allow-partial`), then writes the report of the sum, as
+ * eval does (--format, --out, --plot, --normalize, --classes). Nothing is written on a refusal.
+ * Returns the exit status.
+ *
+ * @example
+ * await runMerge(['part-0.json', 'part-1.json'], { format: 'json', out: 'report.json' });
+ */
+export async function runMerge(files: string[], values: CliValues): Promise<number> {
+  if (files.length === 0) throw new UsageError('merge needs the part files to add up, e.g. confmat merge part-*.json');
+  const outPath = values.out as string | undefined;
+  const plotPath = values.plot as string | undefined;
+  const format = oneOf<OutputFormat>(values, 'format', ['json', 'table', 'csv', 'markdown'], outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
+  const normalize = oneOf<Normalize>(values, 'normalize', ['none', 'true', 'pred', 'all'], 'none');
+  if (plotPath !== undefined && !['.svg', '.png', '.html'].includes(extname(plotPath).toLowerCase())) {
+    throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
+  }
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const other = seen.get(resolve(f));
+    if (other !== undefined) throw new InputError('state', `${f}: given twice${other === f ? '' : ` (also as ${other})`}; each part must be merged once`);
+    seen.set(resolve(f), f);
+  }
+  // One part at a time, folded: memory holds two matrices, not n.
+  let merged: ConfusionMatrixState | undefined;
+  const backends: (BackendReport | undefined)[] = [];
+  const shardFile = new Map<number, string>();
+  for (const f of files) {
+    const { state, backend } = await readPart(f);
+    const sameSplit = merged === undefined || merged.shards?.count === state.shards?.count;
+    for (const i of sameSplit ? (state.shards?.indices ?? []) : []) {
+      const other = shardFile.get(i);
+      if (other !== undefined) throw new InputError('state', `${f}: shard ${i}/${state.shards!.count} is also in ${other}; each shard must be merged once`, undefined, i);
+      shardFile.set(i, f);
+    }
+    merged = merged === undefined ? state : mergeStates([merged, state], [files[0]!, f]);
+    backends.push(backend);
+  }
+  if (merged === undefined) throw new UsageError('merge needs the part files to add up');
+  const missing = missingShards(merged);
+  if (missing.length > 0) {
+    const n = merged.shards!.count;
+    const have = `${files.length} part${files.length === 1 ? '' : 's'} hold${files.length === 1 ? 's' : ''} ${merged.shards!.indices.length} of ${n} shards`;
+    if (values['allow-partial'] !== true) {
+      throw new InputError('state', `${have}; missing shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (confmat eval --shard i/${n}); pass --allow-partial to merge them anyway`);
+    }
+    process.stderr.write(`confmat: --allow-partial: ${have}; missing ${missing.join(', ')}: the report covers only part of the input\n`);
+  }
+  const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;
+  const result = stateResult(merged);
+  const color = outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR;
+  const text = renderReport(format, result, mergedBackend(backends), { classes, normalize, color, width: process.stdout.columns }, merged.shards);
+  if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));
+  if (outPath !== undefined) await writeFileAtomic(outPath, text);
+  else process.stdout.write(text);
+  return 0;
+}

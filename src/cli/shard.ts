@@ -1,0 +1,59 @@
+import type { ShardSet } from '../core/state.js';
+import type { ConfusionMatrixResult } from '../core/types.js';
+import { jsonReport, type BackendReport } from '../report/json.js';
+import { renderOutput, type OutputFormat, type OutputOptions } from './render.js';
+import { UsageError, type CliValues } from './usage.js';
+
+/**
+ * One shard of an n-way split: `--shard i/n`, 0 <= i < n.
+ *
+ * @example
+ * const s: Shard = { index: 3, count: 8 };
+ */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * The `--shard i/n` option (0-based i), or undefined when absent.
+ *
+ * @throws UsageError unless the value is `i/n` with integers 0 <= i < n
+ * @example
+ * parseShard({ shard: '3/8' }); // { index: 3, count: 8 }
+ */
+export function parseShard(values: CliValues): Shard | undefined {
+  const v = values.shard;
+  if (v === undefined) return undefined;
+  const m = typeof v === 'string' ? /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v) : null;
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (m === null || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count) {
+    throw new UsageError(`--shard must be i/n with 0 <= i < n (0-based, e.g. 0/8 .. 7/8), got '${String(v)}'`);
+  }
+  return { index, count };
+}
+
+/**
+ * Rows [start, end) of shard i of n over `rows` rows: [floor(i*N/n), floor((i+1)*N/n)); the n
+ * shards cover every row once and differ in size by at most one.
+ *
+ * @example
+ * shardRows({ index: 2, count: 3 }, 10); // { start: 6, end: 10 }
+ */
+export function shardRows(shard: Shard, rows: number): { start: number; end: number } {
+  const at = (i: number): number => Number((BigInt(i) * BigInt(rows)) / BigInt(shard.count));
+  return { start: at(shard.index), end: at(shard.index + 1) };
+}
+
+/**
+ * The report as `renderOutput` renders it, with the shard set in the JSON report (which
+ * `confmat merge` reads back).
+ *
+ * @example
+ * process.stdout.write(renderReport('json', result, backend, { classes }, { count: 8, indices: [3] }));
+ */
+export function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport, options: OutputOptions, shards: ShardSet | undefined): string {
+  if (format !== 'json') return renderOutput(format, result, backend, options);
+  return `${JSON.stringify(jsonReport(result, backend, { classes: options.classes, normalize: options.normalize ?? 'none', shards }))}\n`;
+}

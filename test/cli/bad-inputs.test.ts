@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SWIFTSHADER_ICDS } from '../../src/node/request-device.js';
+import { BAD_CASES, BAD_DIR, BAD_INPUT_FILES, type BadCase } from '../fixtures/bad/cases.js';
+
+const root = mkdtempSync(join(tmpdir(), 'confmat-bad-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Dawn's own warnings on stderr (C++ source locations, not JavaScript stack frames). */
+const DAWN_NOISE = /^(Warning: .*| - While .*|\s+at \S+ \([^)]*\.(cpp|cc|h):\d+\)|)$/;
+
+function run(c: BadCase, tmp: string) {
+  const args = c.args.map((a) => a.replaceAll('{dir}', BAD_DIR).replaceAll('{tmp}', tmp));
+  if (!args.includes('--out')) args.push('--out', join(tmp, 'report.json'));
+  if (!args.includes('--plot')) args.push('--plot', join(tmp, 'cm.svg'));
+  const env: Record<string, string> = { XDG_RUNTIME_DIR: '/tmp', NO_COLOR: '1' };
+  const backend = c.backend ?? 'cpu';
+  if (backend === 'swiftshader') {
+    const icd = SWIFTSHADER_ICDS.find((p) => existsSync(p));
+    if (!icd) throw new Error(`SwiftShader's Vulkan ICD is not installed (looked in ${SWIFTSHADER_ICDS.join(', ')})`);
+    env.VK_ICD_FILENAMES = icd;
+  }
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', 'eval', ...args, '--format', 'json', '--backend', backend === 'cpu' ? 'cpu' : 'gpu'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the bad-input corpus', () => {
+  it('holds at least 30 bad files (in under 1 MB), each read by some case', () => {
+    expect(BAD_INPUT_FILES.length).toBeGreaterThanOrEqual(30);
+    const files = readdirSync(BAD_DIR);
+    expect(files.reduce((n, f) => n + statSync(join(BAD_DIR, f)).size, 0)).toBeLessThan(1 << 20);
+    const used = new Set(BAD_CASES.flatMap((c) => c.files));
+    expect(BAD_INPUT_FILES.filter((f) => !used.has(f))).toEqual([]);
+    expect([...used].filter((f) => !BAD_INPUT_FILES.includes(f))).toEqual([]);
+  });
+
+  it.each(BAD_CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const tmp = mkdtempSync(join(root, 'case-'));
+    const r = run(c, tmp);
+    expect(r.signal).toBeNull();
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: c.exit, stderr: expect.stringMatching(c.stderr) });
+    const lines = r.stderr.split('\n').filter((l) => !DAWN_NOISE.test(l));
+    expect(lines.filter((l) => !/^confmat: |^Run confmat --help/.test(l))).toEqual([]);
+    expect(r.stderr).not.toMatch(/^\s+at .*(\.[cm]?[jt]s:\d+|node:)/m);
+    expect(r.stdout).toBe('');
+    if (c.leavesOutput) expect(readdirSync(tmp, { recursive: true }), `known defect: ${c.leavesOutput}`).not.toEqual([]);
+    else expect(readdirSync(tmp, { recursive: true })).toEqual([]);
+  });
+});
