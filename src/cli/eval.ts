@@ -3,14 +3,15 @@ import { createConfusionMatrix, type ConfusionMatrix } from '../confusion-matrix
 import { InputError } from '../core/errors.js';
 import type { Normalize } from '../core/metrics.js';
 import type { ConfusionMatrixResult, LabelArray } from '../core/types.js';
-import { isLabelArray } from '../core/validate.js';
+import { isLabelArray, validateNumClasses } from '../core/validate.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
-import { writeFileAtomic } from '../node/write-atomic.js';
+import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
 import { NpyError, type NumericArray } from '../read/npy.js';
 import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
 import { cpuArgmax } from '../update/cpu-update.js';
 import { createProgress } from './progress.js';
+import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
 import { parseShard, renderReport, shardRows } from './shard.js';
 import { backendOptions, engineOptions, oneOf, positiveInt, UsageError, type CliValues } from './usage.js';
@@ -111,6 +112,8 @@ export async function runEval(values: CliValues): Promise<number> {
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);
 
+  for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
+
   const sources: ArraySource[] = [];
   let backend: OpenBackend | undefined;
   let cm: ConfusionMatrix | undefined;
@@ -121,10 +124,12 @@ export async function runEval(values: CliValues): Promise<number> {
     sources.push(labels);
     let input: ArraySource;
     let numClasses: number;
+    let classSource: string;
     if (logitsPath !== undefined) {
       input = await openLogits(logitsPath, wantedClasses);
       sources.push(input);
       numClasses = input.shape[1]!;
+      classSource = `${logitsPath}: shape ${shapeText(input.shape)}`;
       if (input.rows !== labels.rows) {
         throw new InputError('labels', `${labelsPath} holds ${labels.rows} labels but ${logitsPath} has ${input.rows} rows (shape ${shapeText(input.shape)})`);
       }
@@ -135,6 +140,13 @@ export async function runEval(values: CliValues): Promise<number> {
       if (input.rows !== labels.rows) throw new InputError('preds', `${labelsPath} holds ${labels.rows} labels but ${predsPath} holds ${input.rows} predictions`);
       numClasses = wantedClasses ?? Math.max(1, (await maxIndex(labels)) + 1, (await maxIndex(input)) + 1);
       if (wantedClasses === undefined) process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
+      classSource = wantedClasses === undefined ? `${labelsPath}, ${predsPath}: largest class index + 1 = ${numClasses}` : `--num-classes ${numClasses}`;
+    }
+    const classesFrom = (e: unknown): unknown => (e instanceof InputError && e.field === 'numClasses' ? new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) : e);
+    try {
+      validateNumClasses(numClasses);
+    } catch (e) {
+      throw classesFrom(e);
     }
     if (typeof values.classes === 'string') classes = await readClassNames(values.classes, numClasses);
     const range = shard ? shardRows(shard, labels.rows) : { start: 0, end: labels.rows };
@@ -142,7 +154,11 @@ export async function runEval(values: CliValues): Promise<number> {
     const inputRows = sliceRows(input, range.start, range.end);
 
     backend = await openBackend(choice, deviceOptions);
-    cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine });
+    try {
+      cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine, recover: backend.recover, warn: (line) => process.stderr.write(`${line}\n`) });
+    } catch (e) {
+      throw classesFrom(e);
+    }
     const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath! };
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
     const progress = createProgress(labelRows.rows, process.stderr);
@@ -165,7 +181,7 @@ export async function runEval(values: CliValues): Promise<number> {
     await Promise.all(sources.map((s) => s.close()));
   }
 
-  const backendReport = { name: backend.name, adapter: backend.adapter };
+  const backendReport: BackendReport = { name: cm!.backend === backend.name ? backend.name : 'mixed', adapter: backend.adapter };
   const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
   const text = renderReport(format, result, backendReport, { classes, normalize, color: outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns }, shards);
   if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));

@@ -45,7 +45,7 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
 
 /**
  * Sizes chunks, workgroups and the histogram strategy from the device's limits.
- * Throws {@link InputError} when the C x C matrix does not fit the device: its (C x C + 1) x 4
+ * Throws {@link InputError} when the C x C matrix does not fit the device: its (C x C + 4) x 4
  * bytes must fit both maxStorageBufferBindingSize and maxBufferSize (the message gives both and
  * the largest C that fits).
  *
@@ -56,13 +56,13 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
 export function planGpu(limits: GPUSupportedLimits, numClasses: number, options: GpuPlanOptions, adapterInfo?: GPUAdapterInfo): GpuPlan {
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const rowBytes = numClasses * 4;
-  const countsBytes = (numClasses * numClasses + 1) * 4;
+  const countsBytes = (numClasses * numClasses + 4) * 4;
   if (countsBytes > maxBinding) {
     let maxC = Math.floor(Math.sqrt(maxBinding / 4));
-    while (maxC > 0 && (maxC * maxC + 1) * 4 > maxBinding) maxC--;
+    while (maxC > 0 && (maxC * maxC + 4) * 4 > maxBinding) maxC--;
     throw new InputError(
       'numClasses',
-      `numClasses ${numClasses} is too large for this device: the ${numClasses} x ${numClasses} matrix needs (C x C + 1) x 4 = ${countsBytes} bytes of GPU storage, ` +
+      `numClasses ${numClasses} is too large for this device: the ${numClasses} x ${numClasses} matrix needs (C x C + 4) x 4 = ${countsBytes} bytes of GPU storage, ` +
         `the device allows ${maxBinding} (maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}): ` +
         `at most C = ${maxC} here; count on the CPU instead (--backend cpu)`,
       undefined,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { InputError } from '../core/errors.js';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -18,4 +19,17 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Checks, before any work, that `path` could be written: its directory exists. Throws
+ * {@link InputError} naming the file and the missing directory.
+ *
+ * @example
+ * await assertWritableDir('out/report.json'); // throws when out/ does not exist
+ */
+export async function assertWritableDir(path: string): Promise<void> {
+  const dir = dirname(path);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new InputError('out', `${path}: cannot write: no such directory ${dir}`, undefined, path);
 }
