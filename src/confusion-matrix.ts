@@ -1,5 +1,6 @@
 import { GpuUnavailableError, InputError } from './core/errors.js';
 import { reduceCounts } from './core/reduce.js';
+import { createState, parseState, type ConfusionMatrixState, type StateMeta } from './core/state.js';
 import type { Batch, ConfusionMatrixResult, FormattedBatch, GpuBatch } from './core/types.js';
 import { validateNumClasses } from './core/validate.js';
 import type { GpuPlanOptions } from './gpu/chunk-plan.js';
@@ -39,6 +40,10 @@ export interface ConfusionMatrix {
   compute(): Promise<ConfusionMatrixResult>;
   /** Forgets every count. */
   reset(): Promise<void>;
+  /** The counts so far as a serializable state (see `mergeStates`), with optional class names and shard set. */
+  state(meta?: StateMeta): Promise<ConfusionMatrixState>;
+  /** Adds a saved state's counts (another shard, a previous run) to this matrix; refuses another C. */
+  load(state: ConfusionMatrixState): Promise<void>;
   /** Frees the GPU buffers (a no-op on the CPU). */
   destroy(): void;
 }
@@ -63,6 +68,7 @@ function recoverable(e: unknown, lost: boolean): boolean {
  * const cm = createConfusionMatrix({ numClasses: 3, device });
  * await cm.update({ logits: new Float32Array([0.1, 2, 0.3]), labels: new Int32Array([1]) });
  * const { counts, accuracy } = await cm.compute(); // counts[1 * 3 + 1] === 1, accuracy === 1
+ * const saved = JSON.stringify(await cm.state()); // later: other.load(JSON.parse(saved))
  * cm.destroy();
  */
 export function createConfusionMatrix(options: ConfusionMatrixOptions): ConfusionMatrix {
@@ -112,6 +118,14 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
     warn(`confmat: ${reason}; ${next ? 'going on with a new device' : 'counting on the CPU from here on'}; no accepted batch is lost`);
   };
 
+  const compute = async (): Promise<ConfusionMatrixResult> => {
+    usable();
+    const totals = saved.slice();
+    const gpu = counter?.committed();
+    if (gpu) for (let i = 0; i < totals.length; i++) totals[i]! += gpu[i]!;
+    return reduceCounts(totals, numClasses);
+  };
+
   const update = async (batch: Batch | GpuBatch): Promise<void> => {
     usable();
     const formatted = formatGpuBatch(batch, numClasses);
@@ -144,13 +158,14 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
       return counter ? 'gpu' : 'cpu';
     },
     update: (batch) => serial(() => update(batch)),
-    compute: () =>
+    compute: () => serial(compute),
+    state: (meta) => serial(async () => createState(await compute(), meta)),
+    load: (state) =>
       serial(async () => {
         usable();
-        const totals = saved.slice();
-        const gpu = counter?.committed();
-        if (gpu) for (let i = 0; i < totals.length; i++) totals[i]! += gpu[i]!;
-        return reduceCounts(totals, numClasses);
+        const s = parseState(state, 'state');
+        if (s.numClasses !== numClasses) throw new InputError('state', `the state counts ${s.numClasses} classes, this matrix ${numClasses}`, undefined, s.numClasses);
+        for (let i = 0; i < s.counts.length; i++) saved[i]! += s.counts[i]!;
       }),
     reset: () =>
       serial(async () => {
