@@ -1,10 +1,11 @@
 import { GpuUnavailableError, InputError } from './core/errors.js';
 import { reduceCounts } from './core/reduce.js';
+import { createSerial } from './core/serial.js';
 import { createState, parseState, type ConfusionMatrixState, type StateMeta } from './core/state.js';
 import type { Batch, ConfusionMatrixResult, FormattedBatch, GpuBatch } from './core/types.js';
 import { validateNumClasses } from './core/validate.js';
 import type { GpuPlanOptions } from './gpu/chunk-plan.js';
-import { cpuUpdate } from './update/cpu-update.js';
+import { cpuUpdateFast as cpuUpdate } from './update/cpu-fast.js';
 import { formatGpuBatch, hasGpuInputs } from './update/gpu-batch.js';
 import { createGpuCounter, type GpuCounter } from './update/gpu-update.js';
 
@@ -80,7 +81,6 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
   let lost: GPUDeviceLostInfo | undefined;
   let failed: Error | undefined;
   let destroyed = false;
-  let tail: Promise<unknown> = Promise.resolve();
   let counterDevice: GPUDevice | undefined;
 
   const use = (device: GPUDevice | undefined): void => {
@@ -93,11 +93,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
   };
   use(options.device);
 
-  const serial = <T>(op: () => Promise<T>): Promise<T> => {
-    const run = tail.then(op, op);
-    tail = run.catch(() => undefined);
-    return run;
-  };
+  const serial = createSerial();
   const usable = (): void => {
     if (destroyed) throw new GpuUnavailableError('this confusion matrix was destroyed');
     if (failed) throw new GpuUnavailableError(`this confusion matrix failed earlier: ${failed.message}`);

@@ -11,6 +11,7 @@ export type { GpuCounter } from './update/gpu-update.js';
 export { planGpu } from './gpu/chunk-plan.js';
 export type { GpuPlan, GpuPlanOptions } from './gpu/chunk-plan.js';
 export { getPipeline } from './gpu/pipelines.js';
+export { maxComputeLimits } from './gpu/limits.js';
 export type { KernelName } from './gpu/pipelines.js';
 export { computeMetrics, normalizeCounts, topConfusions } from './core/metrics.js';
 export type { Metrics, ClassMetrics, Averages, Normalize, Confusion } from './core/metrics.js';

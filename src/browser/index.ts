@@ -13,5 +13,5 @@
  * @module
  */
 export * from '../index.js';
-export { requestBrowserDevice, browserAdapterLabel, browserComputeLimits } from './request-device.js';
+export { requestBrowserDevice, browserAdapterLabel } from './request-device.js';
 export type { BrowserGpu, BrowserDeviceOptions, BrowserAdapterDescription } from './request-device.js';

@@ -4,6 +4,7 @@
  * @module
  */
 import { isEmulated } from '../gpu/chunk-plan.js';
+import { maxComputeLimits } from '../gpu/limits.js';
 
 /** Options of {@link requestBrowserDevice}. */
 export interface BrowserDeviceOptions {
@@ -32,28 +33,6 @@ export interface BrowserGpu {
   info: BrowserAdapterDescription;
   /** Destroys the device. */
   destroy(): void;
-}
-
-const LIMITS = [
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupsPerDimension',
-] as const;
-
-/**
- * The adapter's own maxima of the limits confmat sizes its work by (WebGPU grants only the
- * spec's defaults otherwise); the same list as `maxComputeLimits` of `confmat/node`.
- *
- * @example
- * const device = await adapter.requestDevice({ requiredLimits: browserComputeLimits(adapter) });
- */
-export function browserComputeLimits(adapter: GPUAdapter): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of LIMITS) out[k] = adapter.limits[k];
-  return out;
 }
 
 function describe(adapter: GPUAdapter, featureLevel: 'core' | 'compatibility'): BrowserAdapterDescription {
@@ -94,7 +73,7 @@ export async function requestBrowserDevice(options: BrowserDeviceOptions = {}): 
   for (const level of levels) {
     const adapter = await adapterAt(gpu, level, options.powerPreference);
     if (!adapter) continue;
-    const device = await adapter.requestDevice({ label: 'confmat', requiredLimits: browserComputeLimits(adapter) });
+    const device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter) });
     let destroyed = false;
     return {
       device,

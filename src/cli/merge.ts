@@ -3,7 +3,7 @@ import { extname, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Normalize } from '../core/metrics.js';
 import { mergeStates, missingShards, parseState, stateResult, type ConfusionMatrixState } from '../core/state.js';
-import { writeFileAtomic } from '../node/write-atomic.js';
+import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
@@ -60,6 +60,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   if (plotPath !== undefined && !['.svg', '.png', '.html'].includes(extname(plotPath).toLowerCase())) {
     throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
   }
+  for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
   const seen = new Map<string, string>();
   for (const f of files) {
     const other = seen.get(resolve(f));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from '../core/errors.js';
+import { maxComputeLimits } from '../gpu/limits.js';
 import { isEmulated } from '../gpu/chunk-plan.js';
 
 /** Which Dawn backend to use; 'auto' tries the system's driver, then the software adapters. */
@@ -112,28 +113,6 @@ function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | '
     featureLevel,
     software: isEmulated(i),
   };
-}
-
-const LIMITS = [
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupsPerDimension',
-] as const;
-
-/**
- * Asks the adapter for its own maxima of the limits confmat sizes its work by; WebGPU grants only
- * the spec's defaults otherwise.
- *
- * @example
- * const device = await adapter.requestDevice({ requiredLimits: maxComputeLimits(adapter) });
- */
-export function maxComputeLimits(adapter: GPUAdapter): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of LIMITS) out[k] = adapter.limits[k];
-  return out;
 }
 
 /**

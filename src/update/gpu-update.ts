@@ -1,4 +1,5 @@
 import { GpuUnavailableError, InputError } from '../core/errors.js';
+import { createSerial } from '../core/serial.js';
 import type { FormattedGpuBatch, LabelArray } from '../core/types.js';
 import { planGpu, type GpuPlan, type GpuPlanOptions } from '../gpu/chunk-plan.js';
 import { getPipeline } from '../gpu/pipelines.js';
@@ -112,13 +113,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   let next = 0;
   let destroyed = false;
   const stats = { chunks: 0, flushes: 0 };
-  let tail: Promise<unknown> = Promise.resolve();
 
-  const serial = <T>(op: () => Promise<T>): Promise<T> => {
-    const run = tail.then(op, op);
-    tail = run.catch(() => undefined);
-    return run;
-  };
+  const serial = createSerial();
 
   const alive = (): void => {
     if (destroyed) throw new GpuUnavailableError('this GPU confusion matrix was destroyed');
