@@ -5,6 +5,8 @@ export { InputError, GpuUnavailableError } from './core/errors.js';
 export { formatBatch, validateNumClasses, findOutOfRange, isLabelArray, MAX_HOST_MATRIX_BYTES } from './core/validate.js';
 export { reduceCounts, matrixRows } from './core/reduce.js';
 export { argmaxRow, cpuArgmax, cpuUpdate } from './update/cpu-update.js';
+export { cpuUpdateFast, cpuArgmaxFast, cpuFastBackend, compileCpuWasm } from './update/cpu-fast.js';
+export type { CpuArgmaxStrategy } from './update/cpu-fast.js';
 export { createGpuCounter } from './update/gpu-update.js';
 export { formatGpuBatch, hasGpuInputs, isGpuBuffer } from './update/gpu-batch.js';
 export type { GpuCounter } from './update/gpu-update.js';

@@ -1,0 +1,325 @@
+/**
+ * The fast CPU path on worker threads: each batch's rows are split into jobs over `threads`
+ * workers running the WebAssembly SIMD module of src/update/cpu-fast.ts on one shared
+ * WebAssembly memory. The main thread copies a job's logits into the shared memory once (no
+ * structured clone, which copies twice, and no transfer, which would take the caller's buffer);
+ * logits already in a SharedArrayBuffer are copied by the workers themselves, in parallel.
+ * Batches of class indices are counted on the calling thread (counting is cheap; argmax is not).
+ * Each worker counts into its own u32 table in the shared memory, added into exact float64
+ * totals on `read()`. Node only.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { FormattedBatch, LabelArray } from '../core/types.js';
+import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../update/cpu-fast.js';
+
+/** Options of {@link createCpuWorkerCounter}. */
+export interface CpuWorkerCounterOptions {
+  numClasses: number;
+  /** Worker threads. Default: `os.availableParallelism()`. */
+  threads?: number;
+  /** Rows per job (one copy, one message each). Default: 4 MiB of logits, at least 4 rows. */
+  jobRows?: number;
+}
+
+/** A counter whose argmax and counting run on worker threads; same contract as the GPU counter. */
+export interface CpuWorkerCounter {
+  readonly numClasses: number;
+  readonly threads: number;
+  /** Work done so far: jobs posted to workers, and read-backs of their tables into the totals. */
+  readonly stats: { jobs: number; flushes: number };
+  /**
+   * Copies a validated batch into the shared memory, job by job; resolves once every job is
+   * posted (logits in a SharedArrayBuffer: once every job is done), so the caller may reuse the batch.
+   */
+  update(batch: FormattedBatch): Promise<void>;
+  /** Exact counts so far (row-major C x C), once every posted job is done. */
+  read(): Promise<Float64Array>;
+  /**
+   * A `rows x C` float32 array inside the workers' shared memory: logits written there and passed
+   * to `update()` are read by the workers in place, with no copy at all (the fastest way in, e.g.
+   * for a file reader to fill). Each call may return the same memory: write it only after the
+   * previous `update()` of it resolved (that is once it is counted).
+   */
+  inputBuffer(rows: number): Float32Array;
+  /** Zeroes every count. */
+  reset(): Promise<void>;
+  /** Stops the workers; the counter is unusable afterwards. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * The worker, evaluated from this string so that it runs the same from dist/, from sources under
+ * a test runner, or bundled. A dynamic import works whether Node evaluates it as CommonJS or (with
+ * --input-type=module inherited from the parent) as a module.
+ * Message: [src, lab, rows, c, dst, cnt] for logits the main thread copied to src; or
+ * [scratch, lab, rows, c, dst, cnt, logits SharedArrayBuffer, its byte offset, chunk rows] for
+ * logits the worker copies itself, chunk by chunk into its scratch (which stays in its L2 cache).
+ */
+const WORKER_SOURCE = `
+import('node:worker_threads').then(({ parentPort, workerData }) => {
+  const { module, memory } = workerData;
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const f32 = new Float32Array(memory.buffer);
+  parentPort.on('message', (j) => {
+    const [src, lab, rows, c, dst, cnt, shared, offset, chunk] = j;
+    if (!shared) exports.update(src, lab, rows, c, dst, cnt);
+    for (let r = 0; shared && r < rows; r += chunk) {
+      const k = Math.min(chunk, rows - r);
+      f32.set(new Float32Array(shared, offset + r * c * 4, k * c), src >>> 2);
+      exports.update(src, lab + r * 4, k, c, dst + r * 4, cnt);
+    }
+    parentPort.postMessage(0);
+  });
+});
+`;
+
+const PAGE = 65536;
+const JOB_FLOATS = 1 << 20;
+/** Floats a worker copies at once from logits in a SharedArrayBuffer (256 KiB, as the one-thread path). */
+const CHUNK_FLOATS = 1 << 16;
+/** Up to this many cells each worker counts in its own u32 table; beyond it, the main thread counts its predictions. */
+const TABLE_MAX_CELLS = 1 << 22;
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+interface Pending {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+interface Lane {
+  worker: Worker;
+  /** Byte offset of this worker's count table (when counting in tables). */
+  table: number;
+  /** Byte offset of its scratch for logits it copies itself. */
+  scratch: number;
+  /** Byte offsets of its two job slots. */
+  slots: [number, number];
+  busy: [Promise<void>, Promise<void>];
+  nextSlot: 0 | 1;
+  queue: Pending[];
+  rowsSinceFlush: number;
+}
+
+/**
+ * Creates a {@link CpuWorkerCounter}: `threads` worker threads counting validated batches with
+ * the fast CPU path's exact rule (first maximum on ties, -0 == +0, first NaN wins).
+ * Workers are unreferenced while idle, so a forgotten counter does not keep Node alive.
+ *
+ * @example
+ * const counter = createCpuWorkerCounter({ numClasses: 10, threads: 2 });
+ * await counter.update(formatBatch({ logits, labels }, 10));
+ * const counts = await counter.read(); // Float64Array(100)
+ * await counter.destroy();
+ */
+export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWorkerCounter {
+  const { numClasses: c } = options;
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+  if (!Number.isSafeInteger(c) || c < 1) throw new RangeError(`numClasses must be an integer >= 1, got ${c}`);
+  if (options.jobRows !== undefined && (!Number.isSafeInteger(options.jobRows) || options.jobRows < 1)) {
+    throw new RangeError(`jobRows must be an integer >= 1, got ${options.jobRows}`);
+  }
+  const module = compileCpuWasm(true);
+  if (!module) throw new Error('createCpuWorkerCounter needs WebAssembly SIMD, which this Node lacks');
+  const cells = c * c;
+  const inTables = cells <= TABLE_MAX_CELLS;
+  const tableBytes = inTables ? align16(cells * 4) : 0;
+  let jobRows = Math.max(4, Math.floor(options.jobRows ?? JOB_FLOATS / c));
+  const slotBytes = (rows: number): number => 2 * align16(rows * 4) + align16(rows * c * 4 + 16);
+  const chunkRows = Math.max(4, Math.floor(CHUNK_FLOATS / c));
+  const scratchBytes = align16(chunkRows * c * 4 + 16);
+  const laneBytes = (rows: number): number => tableBytes + scratchBytes + 2 * slotBytes(rows);
+  while (jobRows > 4 && threads * laneBytes(jobRows) > 2 ** 32 - PAGE) jobRows = Math.max(4, jobRows >> 1);
+  if (threads * laneBytes(jobRows) > 2 ** 32 - PAGE) {
+    throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
+  }
+  const totalsAt = align16(threads * laneBytes(jobRows));
+  const inputAt = align16(totalsAt + (inTables ? cells * 8 : 0));
+  if (inputAt > 2 ** 32 - PAGE) throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(inputAt / PAGE), maximum: 65536, shared: true });
+  const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as CpuWasmExports;
+  let f32 = new Float32Array(memory.buffer);
+  let i32 = new Int32Array(memory.buffer);
+  let u32 = new Uint32Array(memory.buffer);
+  /** The buffers of the input views handed out (the memory's SharedArrayBuffer object changes when it grows). */
+  const inputBuffers = new WeakSet<ArrayBufferLike>();
+
+  /** The exact totals: in the shared memory when the workers count in tables (the module adds those in), else here. */
+  const host = inTables ? new Float64Array(memory.buffer, totalsAt, cells) : new Float64Array(cells);
+  const stats = { jobs: 0, flushes: 0 };
+  let failure: Error | undefined;
+  let destroyed = false;
+  let tail: Promise<unknown> = Promise.resolve();
+  let nextLane = 0;
+
+  const fail = (e: Error): void => {
+    failure ??= e;
+    for (const lane of lanes) for (const p of lane.queue.splice(0)) p.reject(failure);
+  };
+
+  const lanes: Lane[] = [];
+  for (let w = 0; w < threads; w++) {
+    const base = w * laneBytes(jobRows);
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } });
+    const lane: Lane = {
+      worker,
+      table: base,
+      scratch: base + tableBytes,
+      slots: [base + tableBytes + scratchBytes, base + tableBytes + scratchBytes + slotBytes(jobRows)],
+      busy: [Promise.resolve(), Promise.resolve()],
+      nextSlot: 0,
+      queue: [],
+      rowsSinceFlush: 0,
+    };
+    worker.on('message', () => {
+      lane.queue.shift()?.resolve();
+      if (lane.queue.length === 0) worker.unref();
+    });
+    worker.on('error', (e) => fail(new Error(`CPU worker ${w} failed: ${e.message}`)));
+    worker.on('exit', (code) => {
+      if (!destroyed) fail(new Error(`CPU worker ${w} exited with code ${code}`));
+    });
+    worker.unref();
+    lanes.push(lane);
+  }
+
+  const usable = (): void => {
+    if (destroyed) throw new Error('this CPU worker counter was destroyed');
+    if (failure) throw failure;
+  };
+
+  const serial = <T>(op: () => Promise<T>): Promise<T> => {
+    const run = tail.then(op, op);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  /** Adds a lane's table into the totals (unless `drop`) and zeroes it; untouched tables are skipped. */
+  const flushLane = (lane: Lane, drop = false): void => {
+    if (!inTables || lane.rowsSinceFlush === 0) return;
+    if (drop) u32.fill(0, lane.table >> 2, (lane.table >> 2) + cells);
+    else wasm.flush(lane.table, totalsAt, cells);
+    lane.rowsSinceFlush = 0;
+  };
+
+  const idle = async (): Promise<void> => {
+    await Promise.all(lanes.flatMap((l) => l.busy));
+    usable();
+  };
+
+  const copyIndices = (at: number, a: LabelArray, start: number, n: number): void => {
+    if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
+      for (let i = 0; i < n; i++) i32[at + i] = Number(a[start + i]!);
+    } else {
+      i32.set(a.subarray(start, start + n), at);
+    }
+  };
+
+  /** Posts rows `start .. start + n` of `batch` to the next lane, waiting for its slot first. */
+  const post = async (batch: FormattedBatch, logits: Float32Array, start: number, n: number): Promise<void> => {
+    const lane = lanes[nextLane]!;
+    nextLane = (nextLane + 1) % threads;
+    const s = lane.nextSlot;
+    lane.nextSlot = s === 0 ? 1 : 0;
+    await lane.busy[s];
+    usable();
+    if (inTables && lane.rowsSinceFlush + n > 0xffffffff) {
+      await Promise.all(lane.busy);
+      flushLane(lane);
+    }
+    const slot = lane.slots[s];
+    const lab = slot;
+    const dst = lab + align16(jobRows * 4);
+    const src = dst + align16(jobRows * 4);
+    copyIndices(lab >> 2, batch.labels, start, n);
+    const cnt = inTables ? lane.table : -1;
+    let message: (number | SharedArrayBuffer)[];
+    if (inputBuffers.has(logits.buffer)) {
+      if (logits.byteOffset < inputAt) throw new RangeError('these logits overlap the counter\'s own memory: use the array inputBuffer() returns');
+      message = [logits.byteOffset + start * c * 4, lab, n, c, dst, cnt];
+    } else if (logits.buffer instanceof SharedArrayBuffer) {
+      message = [lane.scratch, lab, n, c, dst, cnt, logits.buffer, logits.byteOffset + start * c * 4, chunkRows];
+    } else {
+      f32.set(logits.subarray(start * c, (start + n) * c), src >> 2);
+      message = [src, lab, n, c, dst, cnt];
+    }
+    lane.rowsSinceFlush += n;
+    lane.busy[s] = new Promise<void>((resolve, reject) => {
+      lane.queue.push({
+        resolve: () => {
+          // predictions the worker left in the slot (or the batch's own): count them here
+          if (!inTables) for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += 1;
+          resolve();
+        },
+        reject,
+      });
+    });
+    lane.busy[s].catch(() => undefined);
+    lane.worker.ref();
+    lane.worker.postMessage(message);
+    stats.jobs++;
+  };
+
+  const updateJobs = async (batch: FormattedBatch): Promise<void> => {
+    usable();
+    if (batch.numClasses !== c) throw new RangeError(`this counter counts ${c} classes, the batch has ${batch.numClasses}`);
+    const { rows, logits } = batch;
+    if (!logits) {
+      cpuUpdateFast(host, batch);
+      return;
+    }
+    const per = Math.max(4, Math.min(jobRows, Math.ceil(rows / threads)));
+    for (let start = 0; start < rows; start += per) await post(batch, logits, start, Math.min(per, rows - start));
+    // workers read shared logits themselves: the caller may reuse them only once they are done
+    if (logits.buffer instanceof SharedArrayBuffer) await idle();
+  };
+
+  const inputBuffer = (rows: number): Float32Array => {
+    usable();
+    if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`rows must be an integer >= 0, got ${rows}`);
+    const end = inputAt + align16(rows * c * 4);
+    if (end > 2 ** 32) throw new RangeError(`${rows} rows of ${c} classes do not fit the 4 GiB of one WebAssembly memory`);
+    const have = memory.buffer.byteLength;
+    if (end > have) {
+      memory.grow(Math.ceil((end - have) / PAGE));
+      f32 = new Float32Array(memory.buffer);
+      i32 = new Int32Array(memory.buffer);
+      u32 = new Uint32Array(memory.buffer);
+    }
+    inputBuffers.add(memory.buffer);
+    return new Float32Array(memory.buffer, inputAt, rows * c);
+  };
+
+  return {
+    numClasses: c,
+    threads,
+    stats,
+    update: (batch) => serial(() => updateJobs(batch)),
+    inputBuffer,
+    read: () =>
+      serial(async () => {
+        usable();
+        await idle();
+        for (const lane of lanes) flushLane(lane);
+        stats.flushes++;
+        return host.slice();
+      }),
+    reset: () =>
+      serial(async () => {
+        usable();
+        await idle();
+        for (const lane of lanes) flushLane(lane, true);
+        host.fill(0);
+      }),
+    destroy: async () => {
+      if (destroyed) return;
+      destroyed = true;
+      fail(new Error('this CPU worker counter was destroyed'));
+      await Promise.all(lanes.map((l) => l.worker.terminate()));
+    },
+  };
+}

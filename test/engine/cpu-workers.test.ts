@@ -1,0 +1,192 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FormattedBatch } from '../../src/index.js';
+import { createCpuWorkerCounter, type CpuWorkerCounter } from '../../src/node/index.js';
+import { cpuUpdate } from '../../src/update/cpu-update.js';
+import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../helpers/random.js';
+
+const open: CpuWorkerCounter[] = [];
+function counter(numClasses: number, threads: number, jobRows?: number): CpuWorkerCounter {
+  const k = createCpuWorkerCounter({ numClasses, threads, jobRows });
+  open.push(k);
+  return k;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((k) => k.destroy()));
+});
+
+function batch(rand: () => number, rows: number, c: number, style: LogitStyle = 'special', type: (typeof LABEL_TYPES)[number] = Int32Array): FormattedBatch {
+  return { rows, numClasses: c, logits: makeLogits(rand, rows, c, style), labels: makeLabels(rand, rows, c, type) };
+}
+
+/** The oracle's counts of several batches. */
+function oracle(c: number, batches: FormattedBatch[]): Float64Array {
+  const counts = new Float64Array(c * c);
+  for (const b of batches) cpuUpdate(counts, b);
+  return counts;
+}
+
+function countsDiff(got: Float64Array, expected: Float64Array): string {
+  if (got.length !== expected.length) return `length ${got.length} != ${expected.length}`;
+  for (let i = 0; i < got.length; i++) if (got[i] !== expected[i]) return `cell ${i}: ${got[i]} != ${expected[i]}`;
+  return '';
+}
+
+/** The same values in a SharedArrayBuffer, `pad` floats into it. */
+function shared(logits: Float32Array, pad = 0): Float32Array {
+  const out = new Float32Array(new SharedArrayBuffer((logits.length + pad) * 4), pad * 4, logits.length);
+  out.set(logits);
+  return out;
+}
+
+describe('CPU worker counter', () => {
+  it.each([
+    [1, 1], [2, 2], [3, 1], [10, 2], [10, 3], [23, 2], [100, 2], [1000, 2],
+  ])('counts C = %i on %i threads as the oracle does, over several batches and job sizes', async (c, threads) => {
+    const rand = rng(c * 10 + threads);
+    for (const jobRows of [undefined, 5]) {
+      const k = counter(c, threads, jobRows);
+      const batches = [batch(rand, 0, c), batch(rand, 1, c), batch(rand, 37, c, 'ties'), batch(rand, c >= 1000 ? 300 : 4000, c)];
+      for (const b of batches) await k.update(b);
+      expect(countsDiff(await k.read(), oracle(c, batches)), `jobRows ${jobRows}`).toBe('');
+    }
+  });
+
+  it('splits a batch into jobs over every worker and both slots of each', async () => {
+    const rand = rng(2);
+    const k = counter(10, 3, 7);
+    const b = batch(rand, 100, 10);
+    await k.update(b);
+    expect(k.stats.jobs).toBe(Math.ceil(100 / 7));
+    expect(countsDiff(await k.read(), oracle(10, [b]))).toBe('');
+  });
+
+  it.each(LABEL_TYPES.map((t) => [t.name, t] as const))('takes %s labels', async (_, type) => {
+    const rand = rng(type.name.length);
+    const k = counter(7, 2, 64);
+    const b = batch(rand, 1000, 7, 'special', type);
+    await k.update(b);
+    expect(countsDiff(await k.read(), oracle(7, [b]))).toBe('');
+  });
+
+  it('copies the batch: changing it after update() resolves changes nothing', async () => {
+    const rand = rng(3);
+    const k = counter(10, 2, 50);
+    const b = batch(rand, 2000, 10);
+    const expected = oracle(10, [b]);
+    const updating = k.update(b);
+    await updating;
+    b.logits!.fill(NaN);
+    (b.labels as Int32Array).fill(0);
+    expect(countsDiff(await k.read(), expected)).toBe('');
+  });
+
+  it('reads logits in a SharedArrayBuffer in the workers, at any offset, and is done with them when update() resolves', async () => {
+    const rand = rng(4);
+    const k = counter(10, 2, 64);
+    const plain = batch(rand, 3001, 10);
+    const expected = oracle(10, [plain]);
+    const b: FormattedBatch = { ...plain, logits: shared(plain.logits!, 3) };
+    await k.update(b);
+    b.logits!.fill(NaN);
+    expect(countsDiff(await k.read(), expected)).toBe('');
+  });
+
+  it('reads logits written into inputBuffer() in place, at any row offset, as the buffer grows', async () => {
+    const rand = rng(10);
+    const c = 10;
+    const k = counter(c, 2, 100);
+    const small = batch(rand, 257, c);
+    const input = k.inputBuffer(257);
+    expect(input.length).toBe(257 * c);
+    input.set(small.logits!);
+    await k.update({ ...small, logits: input });
+    input.fill(NaN);
+    expect(countsDiff(await k.read(), oracle(c, [small]))).toBe('');
+
+    const big = batch(rand, 5000, c);
+    const grown = k.inputBuffer(5000);
+    grown.set(big.logits!);
+    const tail: FormattedBatch = { rows: 4000, numClasses: c, logits: grown.subarray(1000 * c), labels: big.labels.subarray(1000) };
+    await k.update(tail);
+    expect(countsDiff(await k.read(), oracle(c, [small, tail]))).toBe('');
+    input.set(small.logits!.subarray(0, 100 * c));
+    const again: FormattedBatch = { rows: 100, numClasses: c, logits: input.subarray(0, 100 * c), labels: small.labels.subarray(0, 100) };
+    await k.update(again);
+    expect(countsDiff(await k.read(), oracle(c, [small, tail, again]))).toBe('');
+  });
+
+  it('refuses logits that overlap its working memory', async () => {
+    const k = counter(2, 1);
+    const input = k.inputBuffer(4);
+    const inside = new Float32Array(input.buffer, 0, 8);
+    await expect(k.update({ rows: 4, numClasses: 2, logits: inside, labels: new Uint8Array(4) })).rejects.toThrow(/overlap the counter's own memory/);
+    expect(() => k.inputBuffer(-1)).toThrow(/rows must be an integer >= 0, got -1/);
+  });
+
+  it('counts batches of class indices', async () => {
+    const rand = rng(5);
+    const k = counter(4, 2);
+    const b: FormattedBatch = { rows: 500, numClasses: 4, labels: makeLabels(rand, 500, 4, Uint8Array), preds: makeLabels(rand, 500, 4, BigInt64Array) };
+    const l = batch(rand, 300, 4);
+    await k.update(b);
+    await k.update(l);
+    expect(countsDiff(await k.read(), oracle(4, [b, l]))).toBe('');
+  });
+
+  it('counts in the main thread beyond 2048 classes (no per-worker tables)', async () => {
+    const rand = rng(6);
+    const c = 2100;
+    const k = counter(c, 2, 9);
+    const b = batch(rand, 40, c);
+    await k.update(b);
+    expect(countsDiff(await k.read(), oracle(c, [b]))).toBe('');
+  });
+
+  it('reads any number of times, goes on counting, and resets', async () => {
+    const rand = rng(7);
+    const k = counter(5, 2, 16);
+    const [a, b] = [batch(rand, 300, 5), batch(rand, 301, 5)];
+    await k.update(a);
+    expect(countsDiff(await k.read(), oracle(5, [a]))).toBe('');
+    expect(countsDiff(await k.read(), oracle(5, [a]))).toBe('');
+    await k.update(b);
+    expect(countsDiff(await k.read(), oracle(5, [a, b]))).toBe('');
+    await k.reset();
+    expect(Array.from(await k.read())).toEqual(new Array(25).fill(0));
+    await k.update(b);
+    expect(countsDiff(await k.read(), oracle(5, [b]))).toBe('');
+  });
+
+  it('orders updates and reads that were not awaited', async () => {
+    const rand = rng(8);
+    const k = counter(10, 2, 32);
+    const bs = [batch(rand, 500, 10), batch(rand, 10, 10), batch(rand, 777, 10)];
+    const pending = bs.map((b) => k.update(b));
+    const read = k.read();
+    await Promise.all(pending);
+    expect(countsDiff(await read, oracle(10, bs))).toBe('');
+  });
+
+  it('refuses a batch of another class count, bad options, and any use after destroy()', async () => {
+    const k = counter(3, 1);
+    await expect(k.update(batch(rng(9), 4, 4))).rejects.toThrow(/counts 3 classes, the batch has 4/);
+    expect(() => createCpuWorkerCounter({ numClasses: 3, threads: 0 })).toThrow(/threads must be an integer >= 1, got 0/);
+    expect(() => createCpuWorkerCounter({ numClasses: 3, threads: 1, jobRows: 0.5 })).toThrow(/jobRows must be an integer >= 1, got 0.5/);
+    await k.destroy();
+    await k.destroy();
+    await expect(k.update(batch(rng(9), 4, 3))).rejects.toThrow(/destroyed/);
+    await expect(k.read()).rejects.toThrow(/destroyed/);
+  });
+
+  it('does not keep Node alive when never destroyed', () => {
+    const script = `
+      import { createCpuWorkerCounter } from './dist/node/index.js';
+      const k = createCpuWorkerCounter({ numClasses: 2, threads: 2 });
+      await k.update({ rows: 3, numClasses: 2, logits: new Float32Array([1, 0, 0, 1, 5, 5]), labels: new Uint8Array([0, 1, 1]) });
+      console.log(JSON.stringify(Array.from(await k.read())));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(out.trim()).toBe('[1,0,1,1]');
+  });
+});
