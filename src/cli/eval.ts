@@ -2,8 +2,10 @@ import { extname } from 'node:path';
 import { createConfusionMatrix, type ConfusionMatrix } from '../confusion-matrix.js';
 import { InputError } from '../core/errors.js';
 import type { Normalize } from '../core/metrics.js';
-import type { ConfusionMatrixResult, LabelArray } from '../core/types.js';
-import { isLabelArray, validateNumClasses } from '../core/validate.js';
+import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
+import { formatBatch, isLabelArray, validateNumClasses } from '../core/validate.js';
+import { reduceCounts } from '../core/reduce.js';
+import { createCpuWorkerCounter, type CpuWorkerCounter } from '../node/cpu-workers.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
@@ -15,6 +17,8 @@ import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
 import { parseShard, renderReport, shardRows } from './shard.js';
 import { backendOptions, engineOptions, oneOf, positiveInt, UsageError, type CliValues } from './usage.js';
+import { runEvalBinary } from './eval-binary.js';
+import { runEvalMultilabel } from './eval-multilabel.js';
 
 const READ_CHUNK_BYTES = 32 * 1024 * 1024;
 
@@ -92,6 +96,12 @@ function located(e: unknown, start: number, files: Record<string, string>): unkn
  * Returns the exit status.
  */
 export async function runEval(values: CliValues): Promise<number> {
+  const task = oneOf(values, 'task', ['multiclass', 'multilabel', 'binary'] as const, 'multiclass');
+  if (task === 'multilabel') return runEvalMultilabel(values);
+  if (task === 'binary') return runEvalBinary(values);
+  for (const flag of ['scores', 'targets', 'threshold', 'thresholds']) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --task multilabel or --task binary`);
+  }
   const logitsPath = values.logits as string | undefined;
   const predsPath = values.preds as string | undefined;
   const labelsPath = values.labels as string | undefined;
@@ -111,12 +121,14 @@ export async function runEval(values: CliValues): Promise<number> {
   }
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);
+  const threads = positiveInt(values, 'threads') ?? 1;
 
   for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
 
   const sources: ArraySource[] = [];
   let backend: OpenBackend | undefined;
   let cm: ConfusionMatrix | undefined;
+  let workers: CpuWorkerCounter | undefined;
   let result: ConfusionMatrixResult;
   let classes: string[] | undefined;
   try {
@@ -159,29 +171,32 @@ export async function runEval(values: CliValues): Promise<number> {
     } catch (e) {
       throw classesFrom(e);
     }
+    if (threads > 1 && backend.name === 'cpu') workers = createCpuWorkerCounter({ numClasses, threads });
+    const count = (batch: Batch): Promise<void> => (workers ? workers.update(formatBatch(batch, numClasses)) : cm!.update(batch));
     const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath! };
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
     const progress = createProgress(labelRows.rows, process.stderr);
     for await (const [start, data, labelData] of lockstep(inputRows, labelRows, rowsPerChunk)) {
       const y = asLabels(labelData);
       try {
-        if (predsPath !== undefined) await cm.update({ preds: asLabels(data), labels: y });
-        else if (data instanceof Float64Array) await cm.update({ preds: cpuArgmax(data, numClasses), labels: y });
-        else await cm.update({ logits: data as Float32Array, labels: y });
+        if (predsPath !== undefined) await count({ preds: asLabels(data), labels: y });
+        else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, numClasses), labels: y });
+        else await count({ logits: data as Float32Array, labels: y });
       } catch (e) {
         throw located(e, range.start + start, files);
       }
       progress.update(start + y.length);
     }
     progress.finish();
-    result = await cm.compute();
+    result = workers ? reduceCounts(await workers.read(), numClasses) : await cm.compute();
   } finally {
+    await workers?.destroy();
     cm?.destroy();
     backend?.destroy();
     await Promise.all(sources.map((s) => s.close()));
   }
 
-  const backendReport: BackendReport = { name: cm!.backend === backend.name ? backend.name : 'mixed', adapter: backend.adapter };
+  const backendReport: BackendReport = { name: cm!.backend === backend.name ? backend.name : 'mixed', adapter: backend.adapter, ...(workers ? { threads: workers.threads } : {}) };
   const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
   const text = renderReport(format, result, backendReport, { classes, normalize, color: outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns }, shards);
   if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));

@@ -7,6 +7,8 @@ import { classNames } from './classification-report.js';
 export interface BackendReport {
   name: 'gpu' | 'cpu' | 'mixed';
   adapter: string | null;
+  /** CPU worker threads that ran argmax, when more than one (--threads). */
+  threads?: number;
 }
 
 /**

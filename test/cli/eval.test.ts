@@ -42,6 +42,14 @@ describe('confmat eval', () => {
     else expect(out.backend.adapter).toBeNull();
   });
 
+  it('counts on CPU worker threads with --threads 2, equal to sklearn', () => {
+    const r = confmat(['eval', ...fixtureArgs('digits-mlp'), '--backend', 'cpu', '--threads', '2', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).matrix).toEqual(fixture('digits-mlp').matrix);
+    expect(JSON.parse(r.stdout).backend).toEqual({ name: 'cpu', adapter: null, threads: 2 });
+    expect(confmat(['eval', ...fixtureArgs('digits-mlp'), '--threads', '0']).stderr).toContain('--threads must be an integer >= 1');
+  });
+
   it('runs on Mesa GL ES at the compatibility feature level', () => {
     const r = confmat(['eval', ...fixtureArgs('nan-inf'), '--backend', 'gpu', '--dawn-backend', 'opengles', '--format', 'json']);
     expect(r.code).toBe(0);
