@@ -39,6 +39,7 @@ Engine:
   --adapter NAME           adapter name as Dawn lists it (env CONFMAT_ADAPTER)
   --feature-level L        core or compatibility (env CONFMAT_FEATURE_LEVEL)
   --chunk-rows N           rows per GPU upload (default: about 32 MiB of logits)
+  --threads N              on the CPU: argmax on N worker threads (default 1: the main thread)
   --histogram MODE         auto, private or global atomics
 
 Rows of the matrix are true classes, columns predicted classes. Ties go to the first maximal
@@ -56,6 +57,7 @@ export const OPTIONS = {
   adapter: { type: 'string' },
   'feature-level': { type: 'string' },
   'chunk-rows': { type: 'string' },
+  threads: { type: 'string' },
   histogram: { type: 'string' },
   out: { type: 'string' },
   plot: { type: 'string' },
