@@ -12,12 +12,24 @@ const HELP = `confmat: confusion matrices on the GPU (WebGPU), checked against a
 Usage:
   confmat eval --logits L --labels Y [options]   confusion matrix of argmax(logits) vs labels
   confmat eval --preds P --labels Y [options]    ... of predicted class indices vs labels
+  confmat eval --task multilabel --scores S --targets Y [--threshold T|T1,..,TL|logits|probs]
+                                                 one 2x2 matrix per label (N x L scores, N x L 0/1 targets)
+  confmat eval --task binary --scores S --targets Y [--threshold T] [--thresholds K|T1,T2,..]
+                                                 2x2 matrix at T; ROC/PR points and AUC at K thresholds
   confmat merge PART.json... [report options]    add up the JSON reports of sharded (or separate) runs
   confmat demo [--rows N] [--seed S] [options]   1M seeded CIFAR-10-like predictions, GPU vs CPU
   confmat --help | --version
 
 Inputs (L, Y, P): x.npy | x.npz:name | x.safetensors:name | x.csv | x.csv:column
   logits: float16/32/64, 2-D (N, C); labels and predictions: integers or bool, 1-D (N,).
+
+Tasks (--task multiclass by default):
+  --task T                 multiclass (--logits/--preds, --labels), multilabel or binary (--scores, --targets)
+  --threshold T            predicted positive when score >= T: a number, logits (0) or probs (0.5, the
+                           default); multilabel also takes a comma list, one per label
+  --thresholds K|LIST      binary: sweep K thresholds evenly spaced over the scores (or the listed ones)
+                           in one pass; adds ROC and PR curves, ROC AUC and average precision
+                           (--plot F.svg|F.png draws them; multilabel --plot draws a chart per label)
 
 Report:
   --format F               table (default on a terminal), json (otherwise), csv, markdown
@@ -48,6 +60,11 @@ NO_COLOR. Exit status: 0 ok, 1 bad input, 2 bad usage, 3 no GPU for --backend gp
 
 export const OPTIONS = {
   logits: { type: 'string' },
+  task: { type: 'string' },
+  scores: { type: 'string' },
+  targets: { type: 'string' },
+  threshold: { type: 'string' },
+  thresholds: { type: 'string' },
   labels: { type: 'string' },
   preds: { type: 'string' },
   'num-classes': { type: 'string' },

@@ -1,4 +1,4 @@
-import { argmaxWgsl, histogramWgsl } from './shaders.generated.js';
+import { argmaxWgsl, histogramWgsl, multilabelWgsl, thresholdSweepWgsl } from './shaders.generated.js';
 
 interface DeviceCache {
   modules: Map<string, GPUShaderModule>;
@@ -6,7 +6,7 @@ interface DeviceCache {
 }
 
 const caches = new WeakMap<GPUDevice, DeviceCache>();
-const sources: Record<string, string> = { argmax: argmaxWgsl, histogram: histogramWgsl };
+const sources: Record<string, string> = { argmax: argmaxWgsl, histogram: histogramWgsl, multilabel: multilabelWgsl, 'threshold-sweep': thresholdSweepWgsl };
 
 function cacheFor(device: GPUDevice): DeviceCache {
   let cache = caches.get(device);
@@ -18,9 +18,9 @@ function cacheFor(device: GPUDevice): DeviceCache {
 }
 
 /** The kernels confmat ships, by shader file and entry point. */
-export type KernelName = 'argmax' | 'count_global' | 'count_private';
+export type KernelName = 'argmax' | 'count_global' | 'count_private' | 'multilabel' | 'threshold_sweep';
 
-const shaderOf: Record<KernelName, string> = { argmax: 'argmax', count_global: 'histogram', count_private: 'histogram' };
+const shaderOf: Record<KernelName, string> = { argmax: 'argmax', count_global: 'histogram', count_private: 'histogram', multilabel: 'multilabel', threshold_sweep: 'threshold-sweep' };
 
 /**
  * One compute pipeline per device, kernel and override constants, built once and cached in a

@@ -1,0 +1,73 @@
+// multilabel.wgsl: N x L scores and N x L {0,1} targets -> per label TP/FP/FN counts, per row TP/FP/FN.
+//
+// A row predicts label j when score[row, j] >= threshold[j]. Scores are compared as order-preserving
+// u32 keys of their f32 bits (as argmax.wgsl does; -0 equals +0), never as floats, so the CPU path
+// (src/update/multilabel-cpu.ts) agrees bit for bit. A NaN score is never >= a threshold: that label
+// is predicted negative, as numpy's `scores >= t` (False for NaN) before sklearn sees the predictions.
+// Thresholds arrive as keys already (the host computes them; NaN thresholds are refused there).
+// Targets are validated on the host (0 or 1) before upload.
+//
+// counts[3 * j + 0] TP of label j, [3 * j + 1] FP, [3 * j + 2] FN; TN = rows - TP - FP - FN (host).
+// counts[3 * NUM_LABELS + 3 * row + 0..2] the row's TP, FP, FN over its labels, for sklearn's "samples"
+// average (stored in the same buffer, so the kernel binds 4 storage buffers, the compatibility minimum).
+//
+// Bindings (group 0):
+//   0  params      uniform               Params: rows in this chunk
+//   1  scores      storage, read         array<u32>, f32 bits, rows x NUM_LABELS, row-major
+//   2  targets     storage, read         array<u32>, 0 or 1, rows x NUM_LABELS, row-major
+//   3  thresholds  storage, read         array<u32>, NUM_LABELS order keys
+//   4  counts      storage, read_write   array<atomic<u32>>, 3 x NUM_LABELS + 3 x rows
+// Overrides: NUM_LABELS, WORKGROUP_SIZE. Dispatch: 1-D, one invocation per row, any count (grid-stride).
+
+override NUM_LABELS: u32 = 1u;
+override WORKGROUP_SIZE: u32 = 64u;
+
+struct Params {
+  rows: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> scores: array<u32>;
+@group(0) @binding(2) var<storage, read> targets: array<u32>;
+@group(0) @binding(3) var<storage, read> thresholds: array<u32>;
+@group(0) @binding(4) var<storage, read_write> counts: array<atomic<u32>>;
+
+fn is_nan_bits(bits: u32) -> bool {
+  return (bits & 0x7fffffffu) > 0x7f800000u;
+}
+
+// Monotone map from non-NaN f32 bits to u32: a < b as floats <=> key(a) < key(b); -0 maps as +0.
+fn order_key(bits: u32) -> u32 {
+  let b = select(bits, 0u, bits == 0x80000000u);
+  return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  for (var row = gid.x; row < params.rows; row += stride) {
+    var tp = 0u;
+    var fp = 0u;
+    var fn_ = 0u;
+    let base = row * NUM_LABELS;
+    for (var j = 0u; j < NUM_LABELS; j++) {
+      let bits = scores[base + j];
+      let predicted = !is_nan_bits(bits) && order_key(bits) >= thresholds[j];
+      let actual = targets[base + j] != 0u;
+      if (predicted && actual) {
+        tp += 1u;
+        atomicAdd(&counts[3u * j], 1u);
+      } else if (predicted) {
+        fp += 1u;
+        atomicAdd(&counts[3u * j + 1u], 1u);
+      } else if (actual) {
+        fn_ += 1u;
+        atomicAdd(&counts[3u * j + 2u], 1u);
+      }
+    }
+    let stats = 3u * NUM_LABELS + 3u * row;
+    atomicStore(&counts[stats], tp);
+    atomicStore(&counts[stats + 1u], fp);
+    atomicStore(&counts[stats + 2u], fn_);
+  }
+}

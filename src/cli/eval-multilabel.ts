@@ -1,0 +1,70 @@
+import { createMultilabelMatrix, type MultilabelMatrix } from '../multilabel-matrix.js';
+import { InputError } from '../core/errors.js';
+import type { MultilabelResult } from '../core/multilabel.js';
+import { openBackend, type OpenBackend } from '../node/open-backend.js';
+import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
+import { readClassNames } from '../read/class-names.js';
+import type { ArraySource } from '../read/open-array.js';
+import type { BackendReport } from '../report/json.js';
+import { createProgress } from './progress.js';
+import { checkTaskFlags, lockstep, openScores, openTargets, parseThreshold, toScores, toTargets, writePlot } from './task-input.js';
+import { multilabelJson, multilabelSvg, multilabelTable } from './task-report.js';
+import { backendOptions, engineOptions, oneOf, type CliValues } from './usage.js';
+
+const READ_CHUNK_BYTES = 32 * 1024 * 1024;
+
+/**
+ * `confmat eval --task multilabel --scores S --targets Y`: N x L scores against N x L {0, 1}
+ * targets, one 2 x 2 matrix per label (sklearn's `multilabel_confusion_matrix`), with per label and
+ * averaged precision, recall and F1. Returns the exit status.
+ *
+ * @example
+ * await runEvalMultilabel({ task: 'multilabel', scores: 'p.npy', targets: 'y.npy', threshold: '0.5' });
+ */
+export async function runEvalMultilabel(values: CliValues): Promise<number> {
+  const files = checkTaskFlags(values, 'multilabel');
+  const outPath = values.out as string | undefined;
+  const plotPath = values.plot as string | undefined;
+  const format = oneOf(values, 'format', ['json', 'table'] as const, outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
+  const threshold = parseThreshold(values, true);
+  const { choice, device: deviceOptions } = backendOptions(values);
+  const { chunkRows } = engineOptions(values);
+  for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
+
+  const sources: ArraySource[] = [];
+  let backend: OpenBackend | undefined;
+  let ml: MultilabelMatrix | undefined;
+  let result: MultilabelResult;
+  let labels: string[];
+  try {
+    const scores = await openScores(files.scores, 2);
+    sources.push(scores);
+    const targets = await openTargets(files.targets, scores);
+    sources.push(targets);
+    const numLabels = scores.shape[1]!;
+    if (Array.isArray(threshold) && threshold.length !== numLabels) {
+      throw new InputError('threshold', `--threshold gives ${threshold.length} thresholds but ${files.scores} has ${numLabels} labels`);
+    }
+    labels = typeof values.classes === 'string' ? await readClassNames(values.classes, numLabels) : Array.from({ length: numLabels }, (_, j) => String(j));
+    if (scores.dtype === 'f8') process.stderr.write('confmat: float64 scores are rounded to float32 before the threshold comparison\n');
+    backend = await openBackend(choice, deviceOptions);
+    ml = createMultilabelMatrix({ numLabels, threshold, device: backend.device, ...(chunkRows === undefined ? {} : { chunkRows }) });
+    const progress = createProgress(scores.rows, process.stderr);
+    for await (const [start, s, y] of lockstep(scores, targets, Math.max(1, Math.floor(READ_CHUNK_BYTES / (numLabels * 8))))) {
+      await ml.update({ scores: toScores(s), targets: toTargets(y, files.targets, start, numLabels) });
+      progress.update(start + s.length / numLabels);
+    }
+    progress.finish();
+    result = await ml.compute();
+  } finally {
+    ml?.destroy();
+    backend?.destroy();
+    await Promise.all(sources.map((s) => s.close()));
+  }
+  const report: BackendReport = { name: backend.name, adapter: backend.adapter };
+  const text = format === 'table' ? multilabelTable(result, labels) : `${JSON.stringify(multilabelJson(result, labels, report), null, 2)}\n`;
+  if (plotPath !== undefined) await writePlot(plotPath, multilabelSvg(result, labels));
+  if (outPath !== undefined) await writeFileAtomic(outPath, text);
+  else process.stdout.write(text);
+  return 0;
+}

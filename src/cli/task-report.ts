@@ -1,0 +1,197 @@
+import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../core/binary.js';
+import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../core/multilabel.js';
+import { escapeXml, FONT_FAMILY } from '../report/heatmap-svg.js';
+import type { BackendReport } from '../report/json.js';
+
+/**
+ * The `--task multilabel` JSON report (schema in the README).
+ *
+ * @example
+ * JSON.stringify(multilabelJson(result, names, backend));
+ */
+export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport): object {
+  const m = multilabelMetrics(result);
+  return {
+    task: 'multilabel',
+    numLabels: result.numLabels,
+    labels,
+    rows: result.rows,
+    thresholds: result.thresholds,
+    matrices: result.matrices,
+    perLabel: m.perLabel.map((x) => ({ label: labels[x.index], ...x })),
+    microAvg: m.microAvg,
+    macroAvg: m.macroAvg,
+    weightedAvg: m.weightedAvg,
+    samplesAvg: m.samplesAvg,
+    backend,
+  };
+}
+
+/**
+ * The `--task binary` JSON report: the 2 x 2 matrix at `threshold` and, with a sweep, its curves.
+ *
+ * @example
+ * JSON.stringify(binaryJson(result, 0.5, true, backend));
+ */
+export function binaryJson(result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport): object {
+  const at = binaryCounts(result, threshold);
+  const out: Record<string, unknown> = { task: 'binary', rows: result.positives + result.negatives, positives: result.positives, negatives: result.negatives, ...at };
+  if (withSweep) {
+    const roc = rocCurve(result);
+    const pr = prCurve(result);
+    out.sweep = {
+      thresholds: result.thresholds,
+      tps: result.tps,
+      fps: result.fps,
+      roc: { fpr: roc.fpr, tpr: roc.tpr },
+      pr: { precision: pr.precision, recall: pr.recall },
+      rocAuc: auc(roc.fpr, roc.tpr),
+      averagePrecision: averagePrecision(pr),
+    };
+  }
+  out.backend = backend;
+  return out;
+}
+
+const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+
+/**
+ * A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages.
+ *
+ * @example
+ * process.stdout.write(multilabelTable(result, names));
+ */
+export function multilabelTable(result: MultilabelResult, labels: string[]): string {
+  const m = multilabelMetrics(result);
+  const w = Math.max(13, ...labels.map((l) => l.length));
+  const head = ['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support'];
+  const line = (name: string, cells: string[]): string => `${name.padStart(w)}  ${cells.map((c) => c.padStart(9)).join(' ')}`;
+  const rows = [line('', head)];
+  for (const x of m.perLabel) rows.push(line(labels[x.index]!, [x.tp, x.fp, x.fn, x.tn].map(String).concat([f4(x.precision), f4(x.recall), f4(x.f1), String(x.support)])));
+  rows.push('');
+  const avg = (name: string, s: LabelScores): string => line(name, ['', '', '', '', f4(s.precision), f4(s.recall), f4(s.f1), String(s.support)]);
+  rows.push(avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg), avg('samples avg', m.samplesAvg));
+  return `${result.rows} rows, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n`;
+}
+
+/**
+ * A plain-text summary of a binary task: the matrix at the threshold and, with a sweep, the AUCs.
+ *
+ * @example
+ * process.stdout.write(binaryTable(result, 0.5, false));
+ */
+export function binaryTable(result: SweepResult, threshold: number, withSweep: boolean): string {
+  const at = binaryCounts(result, threshold);
+  const [[tn, fp], [fn, tp]] = at.matrix;
+  const w = Math.max(8, String(Math.max(tn, fp, fn, tp)).length);
+  const lines = [
+    `${result.positives + result.negatives} rows (${result.positives} positive), predicted positive when score >= ${at.threshold}`,
+    '',
+    `${''.padStart(10)} ${'pred 0'.padStart(w)} ${'pred 1'.padStart(w)}`,
+    `${'true 0'.padStart(10)} ${String(tn).padStart(w)} ${String(fp).padStart(w)}`,
+    `${'true 1'.padStart(10)} ${String(fn).padStart(w)} ${String(tp).padStart(w)}`,
+    '',
+    `accuracy ${f4(at.accuracy)}  precision ${f4(at.precision)}  recall ${f4(at.recall)}  f1 ${f4(at.f1)}`,
+  ];
+  if (withSweep) {
+    const roc = rocCurve(result);
+    lines.push(`ROC AUC ${f4(auc(roc.fpr, roc.tpr))}  average precision ${f4(averagePrecision(prCurve(result)))}  (${result.thresholds.length} thresholds)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const r2 = (x: number): string => String(Math.round(x * 100) / 100);
+
+/**
+ * Small multiples of L labels: per label a 2 x 2 matrix shaded by share of rows, and bars of
+ * precision, recall and F1.
+ *
+ * @example
+ * writeFileSync('labels.svg', multilabelSvg(result, names));
+ */
+export function multilabelSvg(result: MultilabelResult, labels: string[]): string {
+  const m = multilabelMetrics(result);
+  const rowH = 44;
+  const nameW = Math.min(220, 16 + 7 * Math.max(5, ...labels.map((l) => l.length)));
+  const cell = 20;
+  const barX = nameW + 2 * cell + 30;
+  const barW = 260;
+  const width = barX + barW + 70;
+  const top = 72;
+  const height = top + rowH * result.numLabels + 20;
+  const total = Math.max(1, result.rows);
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="Multilabel confusion matrices">`,
+    `<title>Multilabel confusion matrices (${result.rows} rows, ${result.numLabels} labels)</title>`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="8" y="42" font-size="11" fill="#333">cells: [[TN, FP], [FN, TP]], shaded by share of rows</text>`,
+    `<text x="8" y="20" font-size="11"><tspan fill="#1f77b4">■ precision</tspan> <tspan fill="#ff7f0e">■ recall</tspan> <tspan fill="#2ca02c">■ F1</tspan></text>`,
+  ];
+  for (const t of [0, 0.5, 1]) out.push(`<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10" text-anchor="middle" fill="#666">${t}</text>`);
+  m.perLabel.forEach((x, i) => {
+    const y = top + i * rowH;
+    out.push(`<text x="${nameW - 8}" y="${y + cell + 4}" text-anchor="end">${escapeXml(labels[x.index]!)}</text>`);
+    const cells = [x.tn, x.fp, x.fn, x.tp];
+    cells.forEach((n, k) => {
+      const share = n / total;
+      const ink = share > 0.5 ? '#fff' : '#000';
+      const cx = nameW + (k % 2) * cell;
+      const cy = y + Math.floor(k / 2) * cell;
+      const good = k === 0 || k === 3;
+      out.push(`<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${good ? '#08306b' : '#67000d'}" fill-opacity="${r2(0.08 + 0.92 * share)}" stroke="#fff"><title>${['TN', 'FP', 'FN', 'TP'][k]} ${n}</title></rect>`);
+      if (n > 0 && cell >= 20) out.push(`<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8" text-anchor="middle" fill="${ink}">${n >= 1000 ? `${Math.round(n / 100) / 10}k` : n}</text>`);
+    });
+    [x.precision, x.recall, x.f1].forEach((v, k) => {
+      const by = y + 4 + k * 12;
+      out.push(`<rect x="${barX}" y="${by}" width="${r2(v * barW)}" height="10" fill="${['#1f77b4', '#ff7f0e', '#2ca02c'][k]}"><title>${['precision', 'recall', 'F1'][k]} ${f4(v)}</title></rect>`);
+    });
+    out.push(`<text x="${barX + barW + 6}" y="${y + 26}" font-size="11" fill="#333">F1 ${f4(x.f1)}</text>`);
+    out.push(`<line x1="${barX}" x2="${barX + barW}" y1="${y + rowH - 4}" y2="${y + rowH - 4}" stroke="#eee"/>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * ROC and precision-recall curves side by side, with their areas.
+ *
+ * @example
+ * writeFileSync('curves.svg', binarySvg(result));
+ */
+export function binarySvg(result: SweepResult): string {
+  const roc = rocCurve(result);
+  const pr = prCurve(result);
+  const size = 300;
+  const pad = 50;
+  const panel = (x0: number, title: string, xs: number[], ys: number[], xl: string, yl: string): string[] => {
+    const pts = xs.map((x, i) => [x, ys[i]!] as const).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    const px = (x: number): string => r2(x0 + x * size);
+    const py = (y: number): string => r2(pad + (1 - y) * size);
+    const o = [
+      `<text x="${x0 + size / 2}" y="${pad - 14}" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
+      `<rect x="${x0}" y="${pad}" width="${size}" height="${size}" fill="none" stroke="#444"/>`,
+      `<text x="${x0 + size / 2}" y="${pad + size + 34}" text-anchor="middle">${xl}</text>`,
+      `<text x="${x0 - 34}" y="${pad + size / 2}" text-anchor="middle" transform="rotate(-90 ${x0 - 34} ${pad + size / 2})">${yl}</text>`,
+    ];
+    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+      o.push(`<line x1="${px(t)}" x2="${px(t)}" y1="${pad}" y2="${pad + size}" stroke="#eee"/><line x1="${x0}" x2="${x0 + size}" y1="${py(t)}" y2="${py(t)}" stroke="#eee"/>`);
+      o.push(`<text x="${px(t)}" y="${pad + size + 16}" font-size="10" text-anchor="middle">${t}</text><text x="${x0 - 6}" y="${r2(pad + (1 - t) * size + 3)}" font-size="10" text-anchor="end">${t}</text>`);
+    }
+    o.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${pts.map(([x, y]) => `${px(x)},${py(y)}`).join(' ')}"/>`);
+    return o;
+  };
+  const width = 2 * (size + pad) + pad + 20;
+  const height = size + 2 * pad + 30;
+  const rocAuc = auc(roc.fpr, roc.tpr);
+  const ap = averagePrecision(pr);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="ROC and precision-recall curves">`,
+    `<title>ROC (AUC ${f4(rocAuc)}) and precision-recall (AP ${f4(ap)}) curves, ${result.thresholds.length} thresholds</title>`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<line x1="${pad}" y1="${pad + size}" x2="${pad + size}" y2="${pad}" stroke="#bbb" stroke-dasharray="4 4"/>`,
+    ...panel(pad, `ROC, AUC = ${f4(rocAuc)}`, roc.fpr, roc.tpr, 'false positive rate', 'true positive rate'),
+    ...panel(2 * pad + size + 20, `Precision-recall, AP = ${f4(ap)}`, pr.recall, pr.precision, 'recall', 'precision'),
+    '</svg>',
+    '',
+  ].join('\n');
+}
