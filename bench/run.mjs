@@ -1,281 +1,284 @@
-// confmat benchmark: GPU and CPU paths against a plain JS loop, TensorFlow.js, numpy, sklearn,
-// and two floors (a host read pass, a host->GPU upload) on the same data.
-// Usage: npm run bench [-- --full]
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+// confmat benchmark (issue #5): confmat's GPU and CPU paths against TensorFlow.js (cpu and webgpu
+// on the same adapter), ml-confusion-matrix, numpy and sklearn, and three floors over the same
+// bytes (a host read pass, a host->GPU upload, a GPU copy kernel), with GPU time per phase from
+// timestamp queries. Prints a table, writes JSON and an SVG chart under bench/results/.
+//
+// Usage: npm run bench [-- --full] [-- --cells 1e6x10,1e5x100] [-- --runs 3] [-- --streamed]
+//   quick: N in {1e5, 1e6}, C in {10, 100};  --full: N in {1e5 .. 1e8}, C in {2, 10, 100, 1000}
+//   (cells over 4 GB of logits skipped; cells from 1e8 rows or over 1 GB streamed in ~40 MB chunks,
+//   generated chunk by chunk, never held at once; --streamed streams every cell).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConfusionMatrix, makeDemoData } from '../dist/index.js';
-import { requestNodeDevice, adapterLabel } from '../dist/node/index.js';
+import { renderChart } from './lib/chart-svg.mjs';
+import { makeData, streamData } from './lib/data.mjs';
+import { openBenchDevice } from './lib/device.mjs';
+import { createCpuWorkerCounter, makePaths } from './lib/paths.mjs';
+import { hasPython, pythonRuns } from './lib/python.mjs';
+import { printTables, targetChecks } from './lib/report.mjs';
 
-const FULL = process.argv.includes('--full');
-const NS = FULL ? [1e5, 1e6, 1e7] : [1e5, 1e6];
+const argv = process.argv.slice(2);
+const arg = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const FULL = argv.includes('--full');
+const CELLS = arg('--cells')?.split(',').map((s) => s.split('x').map(Number));
+const RUNS = Number(arg('--runs') ?? 3);
+const FORCE_STREAM = argv.includes('--streamed');
+const WIDE = FULL || CELLS !== undefined;
+const NS = FULL ? [1e5, 1e6, 1e7, 1e8] : [1e5, 1e6];
 const CS = FULL ? [2, 10, 100, 1000] : [10, 100];
-const MAX_LOGIT_BYTES = 4e9;
-const RUNS = 3;
-const SLOW_MS = 10_000; // a warm-up slower than this is followed by one timed run, not three
-const TFJS_MAX_N = 1e6;
-// tf.math.confusionMatrix is a one-hot matmul, O(N*C^2): 53 s per run at N=1e6, C=100 on 2 cores,
-// so quick mode stops at N*C^2 = 1e9 and full mode at 1e10
-const TFJS_MAX_NCC = FULL ? 1e10 : 1e9;
-const PYTHON = '/usr/bin/python3';
+const SEED = 42;
+const MAX_BYTES = 4e9;
+const STREAM_BYTES = 1e9;
+const STREAM_CHUNK_BYTES = 40e6;
+const GEN_CHUNK_ROWS = 1 << 20;
+/** A streamed cell whose first timed pass (all paths) took longer than this gets 2 timed passes, not RUNS. */
+const STREAM_PASS_S = 100;
+/** A path whose warm-up took longer than this gets one timed run, not RUNS. */
+const SLOW_MS = WIDE ? 10_000 : 2_000;
+const LIMITS = {
+  // tf.math.confusionMatrix is a one-hot matmul, O(N C^2): ~1 s at 1e6 x 10 on the cpu backend,
+  // ~120 s on webgpu/SwiftShader (its matmul over K = N runs nearly serially there)
+  tfjs: { cpu: WIDE ? 1e10 : 1e8, webgpu: WIDE ? 1e8 : 1e7 },
+  tfjsMaxN: 1e6,
+  mlMaxNC: WIDE ? 1e9 : 1e8,
+};
 const here = path.dirname(fileURLToPath(import.meta.url));
+const t0 = performance.now();
+const log = (s) => process.stderr.write(`[${((performance.now() - t0) / 1e3).toFixed(0).padStart(4)} s] ${s}\n`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-// ---------- data ----------
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** N x C logits: Gaussian noise plus a margin on a predicted class that is the label ~80% of the time. */
-function makeData(n, c, seed) {
-  if (c === 10) return makeDemoData({ rows: n, seed });
-  const rand = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const logits = new Float32Array(n * c);
-  const labels = c <= 256 ? new Uint8Array(n) : new Uint16Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = Math.floor(rand() * c);
-    const pred = rand() < 0.8 ? y : Math.floor(rand() * c);
-    labels[i] = y;
-    const row = i * c;
-    for (let j = 0; j < c; j++) logits[row + j] = gauss();
-    logits[row + pred] += 3 + rand();
-  }
-  return { logits, labels };
-}
-
-// ---------- timing ----------
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function time(fn) {
-  let t = performance.now();
-  await fn();
-  const warm = performance.now() - t;
-  const runs = [];
-  for (let i = 0; i < (warm > SLOW_MS ? 1 : RUNS); i++) {
-    t = performance.now();
-    await fn();
-    runs.push(performance.now() - t);
-  }
-  return { ms: median(runs), runs };
-}
-
-// ---------- paths ----------
-async function confmatRun(data, c, device) {
-  const cm = createConfusionMatrix({ numClasses: c, device });
-  try {
-    await cm.update({ logits: data.logits, labels: data.labels });
-    return await cm.compute();
-  } finally {
-    cm.destroy();
-  }
-}
-
-function branchyLoop(logits, labels, c) {
-  const n = labels.length;
-  const counts = new Float64Array(c * c);
-  for (let i = 0; i < n; i++) {
-    const row = i * c;
-    let best = 0;
-    let max = logits[row];
-    for (let j = 1; j < c; j++) {
-      const v = logits[row + j];
-      if (v > max) {
-        max = v;
-        best = j;
-      }
-    }
-    counts[labels[i] * c + best]++;
-  }
-  return counts;
-}
-
-function readFloor(logits) {
-  let a = 0, b = 0, c = 0, d = 0;
-  const n = logits.length - (logits.length % 4);
-  for (let i = 0; i < n; i += 4) {
-    a += logits[i];
-    b += logits[i + 1];
-    c += logits[i + 2];
-    d += logits[i + 3];
-  }
-  for (let i = n; i < logits.length; i++) a += logits[i];
-  return a + b + c + d;
-}
-
-const CHUNK = 32 * 1024 * 1024;
-async function uploadFloor(device, buffer, logits) {
-  const bytes = new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength);
-  for (let off = 0; off < bytes.length; off += CHUNK) {
-    const len = Math.min(CHUNK, bytes.length - off);
-    device.queue.writeBuffer(buffer, 0, bytes, off, len);
-  }
-  await device.queue.onSubmittedWorkDone();
-}
-
+// ---------- setup ----------
+const gpu = await openBenchDevice();
+const notes = [];
+const load = [os.loadavg()];
 let tf = null;
 try {
-  tf = await import('@tensorflow/tfjs');
-  await tf.setBackend('cpu');
-  await tf.ready();
-} catch (e) {
-  tf = null;
-}
-async function tfjsRun(data, n, c) {
-  const cm = tf.tidy(() => {
-    const x = tf.tensor2d(data.logits, [n, c]);
-    const y = tf.tensor1d(Int32Array.from(data.labels), 'int32');
-    return tf.math.confusionMatrix(y, tf.argMax(x, 1), c);
-  });
-  const out = await cm.data();
-  cm.dispose();
-  return out;
-}
-
-const PY_SCRIPT = `
-import json, sys, time
-import numpy as np
-from sklearn.metrics import confusion_matrix
-logits = np.load(sys.argv[1]); labels = np.load(sys.argv[2]).astype(np.int64); C = logits.shape[1]
-def np_path(): return np.bincount(labels * C + logits.argmax(1), minlength=C * C).reshape(C, C)
-def sk_path(): return confusion_matrix(labels, logits.argmax(1), labels=np.arange(C))
-out = {}
-for name, fn in (("numpy argmax+bincount", np_path), ("sklearn argmax+confusion_matrix", sk_path)):
-    t = time.perf_counter(); fn(); warm = time.perf_counter() - t; runs = []
-    for _ in range(1 if warm > ${SLOW_MS / 1000} else ${RUNS}):
-        t = time.perf_counter(); fn(); runs.append((time.perf_counter() - t) * 1e3)
-    out[name] = {"ms": sorted(runs)[len(runs) // 2], "runs": runs}
-print(json.dumps(out))
-`;
-/** Writes a little-endian .npy without copying the data. */
-function writeNpy(file, arr, shape) {
-  const descr = { Float32Array: '<f4', Uint8Array: '|u1', Uint16Array: '<u2' }[arr.constructor.name];
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11) + '\n';
-  const pre = Buffer.alloc(10);
-  pre.write('\x93NUMPY\x01\x00', 'latin1');
-  pre.writeUInt16LE(header.length, 8);
-  const fd = openSync(file, 'w');
-  try {
-    writeSync(fd, pre);
-    writeSync(fd, header, null, 'latin1');
-    const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-    for (let off = 0; off < bytes.length; off += CHUNK) writeSync(fd, bytes, off, Math.min(CHUNK, bytes.length - off));
-  } finally {
-    closeSync(fd);
+  const lib = await import('@tensorflow/tfjs');
+  const backends = ['cpu'];
+  if (gpu) {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    try {
+      if (!(await lib.setBackend('webgpu'))) throw new Error('setBackend returned false');
+      const info = lib.backend().device?.adapterInfo;
+      const same = info && info.vendor === gpu.adapter.info.vendor && info.architecture === gpu.adapter.info.architecture;
+      notes.push(`tfjs webgpu backend: adapter ${info ? `${info.vendor} ${info.architecture}` : '(unknown)'}${same ? ', the same adapter as confmat' : ' (NOT confirmed to be confmat\'s adapter)'} (navigator.gpu = the bench's Dawn object).`);
+      backends.push('webgpu');
+    } catch (e) {
+      notes.push(`tfjs webgpu backend cannot run here: ${e.message}`);
+    }
+  } else {
+    notes.push('tfjs webgpu: no WebGPU adapter, skipped.');
   }
+  await lib.setBackend('cpu');
+  tf = { lib, backends };
+} catch (e) {
+  notes.push(`@tensorflow/tfjs not importable (${e.message}): skipped.`);
 }
+if (!createCpuWorkerCounter) notes.push('confmat CPU workers: this build lacks createCpuWorkerCounter (src/node/cpu-workers.ts): skipped.');
+const python = hasPython();
+if (!python) notes.push('python3 with numpy and sklearn not found: Python paths skipped.');
+if (gpu?.software) notes.push('The adapter is a software (CPU-emulated) one: its "GPU" timings are CPU work on the same cores, not GPU speed.');
+if (gpu && !gpu.timestamps) notes.push('The adapter lacks timestamp-query: phase times are wall-clock per submit (they include submit overhead).');
+notes.push(`Medians of ${RUNS} runs after a warm-up (1 run when the warm-up took > ${SLOW_MS / 1e3} s); in-memory cells run the paths round-robin so that load from other processes spreads over all of them.`);
+notes.push(`Streamed cells (N = 1e8, or over 1 GB of logits): every pass generates each ~40 MB chunk once (untimed) and times every path on it; a path's time is its sum over the chunks; the warm-up is the first chunk; 2 timed passes when the first took > ${STREAM_PASS_S} s.`);
 
-function pythonRuns(data, n, c, dir) {
-  const lp = path.join(dir, 'logits.npy');
-  const yp = path.join(dir, 'labels.npy');
-  writeNpy(lp, data.logits, [n, c]);
-  writeNpy(yp, data.labels, [n]);
-  const r = spawnSync(PYTHON, ['-c', PY_SCRIPT, lp, yp], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  rmSync(lp);
-  rmSync(yp);
-  if (r.status !== 0) throw new Error(`python: ${r.error?.message ?? r.stderr.trim().split('\n').pop()}`);
-  return JSON.parse(r.stdout);
-}
-
-// ---------- main ----------
-const gpu = await requestNodeDevice();
-const adapter = gpu ? adapterLabel(gpu.info) : 'none (GPU paths skipped)';
-const arch = gpu ? gpu.info.architecture || gpu.info.vendor || 'gpu' : 'no-gpu';
 const date = new Date().toISOString();
-const cpu = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`;
-const notes = [];
-if (gpu?.info.software) notes.push('The adapter is a software (CPU-emulated) one: its timings say nothing of GPU speed.');
-const mlCm = spawnSync('npm', ['ls', 'ml-confusion-matrix', '--json'], { encoding: 'utf8' });
-const hasMl = mlCm.status === 0 && /"ml-confusion-matrix"/.test(mlCm.stdout);
-notes.push(hasMl ? 'ml-confusion-matrix is installed but not wired in (skipped).' : 'ml-confusion-matrix: not installed, skipped.');
-if (!tf) notes.push('@tensorflow/tfjs: not importable, skipped.');
-notes.push(`TensorFlow.js cpu backend only for N <= ${TFJS_MAX_N} and N*C^2 <= ${TFJS_MAX_NCC.toExponential(0)} (its confusionMatrix is a one-hot matmul; ~53 s/run at 1e6 x 100). Python paths time argmax + counting inside Python (file IO excluded).`);
-
-console.log(`confmat bench (${FULL ? 'full' : 'quick'})  ${date}`);
-console.log(`adapter: ${adapter}`);
-console.log(`machine: ${cpu}, ${os.platform()} ${os.arch()}, node ${process.version}`);
+const cpuModel = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`;
+const adapter = gpu?.label ?? 'none (GPU paths skipped)';
+console.log(`confmat bench (${FULL ? 'full' : CELLS ? 'cells' : 'quick'})  ${date}`);
+console.log(`adapter: ${adapter}${gpu ? `, timestamp-query: ${gpu.timestamps ? 'yes (quantization off)' : 'no'}` : ''}`);
+console.log(`machine: ${cpuModel}, ${os.platform()} ${os.arch()}, node ${process.version}, load average at start ${load[0].map((x) => x.toFixed(2)).join(' ')}`);
 for (const n of notes) console.log(`note: ${n}`);
 
-const rows = [];
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'confmat-bench-'));
-const uploadBuf = gpu?.device.createBuffer({ size: CHUNK, usage: GPUBufferUsage.COPY_DST });
-try {
-  for (const c of CS) {
-    for (const n of NS) {
-      if (n * c * 4 > MAX_LOGIT_BYTES) {
-        console.log(`skip N=${n} C=${c}: ${(n * c * 4 / 1e9).toFixed(1)} GB of logits`);
-        continue;
-      }
-      const data = makeData(n, c, 42);
-      const results = {};
-      const add = async (name, fn) => {
-        try {
-          results[name] = await time(fn);
-        } catch (e) {
-          console.log(`  ${name} N=${n} C=${c} failed: ${e.message}`);
-        }
-      };
-      await add('host read floor', () => readFloor(data.logits));
-      if (gpu) await add('host->GPU upload floor', () => uploadFloor(gpu.device, uploadBuf, data.logits));
-      await add('branchy JS loop', () => branchyLoop(data.logits, data.labels, c));
-      await add('confmat CPU', () => confmatRun(data, c, undefined));
-      if (gpu) {
-        // correctness check once, outside the timings
-        const [g, h] = [await confmatRun(data, c, gpu.device), branchyLoop(data.logits, data.labels, c)];
-        if (!h.every((v, i) => v === g.counts[i])) console.log(`  WARNING: confmat GPU != JS loop at N=${n} C=${c}`);
-        await add('confmat GPU', () => confmatRun(data, c, gpu.device));
-      }
-      if (tf && n <= TFJS_MAX_N && n * c * c <= TFJS_MAX_NCC) await add('tfjs cpu argMax+confusionMatrix', () => tfjsRun(data, n, c));
+// ---------- one cell ----------
+const sameCounts = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+async function timeInMemory(active, data, n, c, state) {
+  let oracle = null;
+  for (let pass = 0; pass <= RUNS; pass++) {
+    const order = pass === 0 ? active : active.map((_, i) => active[(i + pass) % active.length]);
+    for (const p of order) {
+      const s = state.get(p);
+      if (s.error || (pass > 0 && s.runs.length >= s.wanted)) continue;
       try {
-        Object.assign(results, pythonRuns(data, n, c, tmp));
+        const r = p.make();
+        const t = performance.now();
+        await r.start();
+        await r.chunk(data.logits, data.labels);
+        let out = await r.finish();
+        const ms = performance.now() - t;
+        if (out && !(out instanceof Float64Array)) {
+          if (pass > 0) s.extra.push(out.ms);
+          out = out.counts;
+        }
+        if (pass === 0) {
+          s.warmMs = ms;
+          if (ms > SLOW_MS) s.wanted = 1;
+          if (p.name === 'branchy JS loop') oracle = out;
+          else if (out && oracle && !sameCounts(out, oracle)) s.mismatch = true;
+        } else s.runs.push(ms);
       } catch (e) {
-        console.log(`  python N=${n} C=${c} failed: ${e.message}`);
+        s.error = e.message;
       }
-      const base = results['branchy JS loop']?.ms;
-      const floor = results['host read floor']?.ms;
-      for (const [name, r] of Object.entries(results)) {
-        rows.push({
-          path: name, n, c, ms: r.ms, runs: r.runs,
-          mPredPerS: n / r.ms / 1e3,
-          gbPerS: (n * c * 4) / r.ms / 1e6,
-          speedupVsLoop: base ? base / r.ms : null,
-          timesReadFloor: floor ? r.ms / floor : null,
-        });
-      }
-      console.log(`  done N=${n} C=${c}`);
     }
   }
+  return oracle;
+}
+
+async function timeStreamed(active, n, c, state) {
+  const chunkRows = Math.max(1, Math.floor(STREAM_CHUNK_BYTES / (4 * c)));
+  let oracle = null;
+  let passes = RUNS;
+  for (let pass = 0; pass <= passes; pass++) {
+    const started = performance.now();
+    const live = active.filter((p) => !state.get(p).error);
+    const ms = new Map(live.map((p) => [p, 0]));
+    const runners = new Map();
+    const timed = async (p, fn) => {
+      const s = state.get(p);
+      if (s.error) return undefined;
+      try {
+        const t = performance.now();
+        const out = await fn();
+        ms.set(p, ms.get(p) + performance.now() - t);
+        return out;
+      } catch (e) {
+        s.error = e.message;
+        return undefined;
+      }
+    };
+    for (const p of live) {
+      runners.set(p, p.make());
+      await timed(p, () => runners.get(p).start());
+    }
+    let chunks = 0;
+    await streamData(pass === 0 ? chunkRows : n, c, SEED, chunkRows, async (l, y) => {
+      const order = live.map((_, i) => live[(i + chunks) % live.length]);
+      chunks++;
+      for (const p of order) await timed(p, () => runners.get(p).chunk(l, y));
+    });
+    for (const p of live) {
+      const s = state.get(p);
+      let out = await timed(p, () => runners.get(p).finish());
+      if (out && !(out instanceof Float64Array)) {
+        if (pass > 0) s.extra.push(out.ms);
+        out = out.counts;
+      }
+      if (pass <= 1) {
+        if (p.name === 'branchy JS loop') oracle = out;
+        else if (out && oracle && !sameCounts(out, oracle)) s.mismatch = true;
+      }
+      if (s.error) continue;
+      if (pass === 0) s.warmMs = ms.get(p);
+      else s.runs.push(ms.get(p));
+    }
+    const passS = (performance.now() - started) / 1e3;
+    if (pass === 1 && passS > STREAM_PASS_S && passes > 2) passes = 2;
+    log(`  streamed pass ${pass}${pass === 0 ? ' (warm-up, 1 chunk)' : ''} done in ${passS.toFixed(0)} s`);
+  }
+  return oracle;
+}
+
+const rows = [];
+const phases = [];
+const cellNotes = [];
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'confmat-bench-'));
+const cells = CELLS ?? CS.flatMap((c) => NS.map((n) => [n, c]));
+try {
+  for (const [n, c] of cells) {
+    const bytes = n * c * 4;
+    if (bytes > MAX_BYTES) {
+      cellNotes.push(`N=${n.toExponential(0)} C=${c}: skipped, ${(bytes / 1e9).toFixed(0)} GB of logits`);
+      continue;
+    }
+    const streamed = FORCE_STREAM || n >= 1e8 || bytes > STREAM_BYTES;
+    log(`cell N=${n.toExponential(0)} C=${c}${streamed ? ' (streamed)' : ''}`);
+    const all = makePaths({ c, gpu, tf, limits: LIMITS });
+    const active = [];
+    for (const p of all) {
+      const why = p.skip?.(n, streamed);
+      if (why) cellNotes.push(`N=${n.toExponential(0)} C=${c}: ${p.name} skipped: ${why}`);
+      else active.push(p);
+    }
+    const state = new Map(active.map((p) => [p, { runs: [], extra: [], wanted: RUNS, warmMs: null, error: null, mismatch: false }]));
+    let data = null;
+    if (!streamed) data = makeData(n, c, SEED, GEN_CHUNK_ROWS);
+    const oracle = streamed ? await timeStreamed(active, n, c, state) : await timeInMemory(active, data, n, c, state);
+    for (const p of all) await p.dispose?.();
+    const results = [];
+    for (const p of active) {
+      const s = state.get(p);
+      if (s.error) cellNotes.push(`N=${n.toExponential(0)} C=${c}: ${p.name} failed: ${s.error}`);
+      if (s.mismatch) cellNotes.push(`N=${n.toExponential(0)} C=${c}: WARNING ${p.name} counts differ from the JS loop's`);
+      if (!s.runs.length) continue;
+      if (p.kind === 'phases') {
+        const keys = Object.keys(s.extra[0]);
+        const med = Object.fromEntries(keys.map((k) => [k, median(s.extra.map((e) => e[k]))]));
+        phases.push({ n, c, timestamps: gpu.timestamps, ms: med, runs: s.extra });
+        results.push({ path: 'GPU copy kernel floor', kind: 'floor', ms: med.copy, runs: s.extra.map((e) => e.copy), warmMs: null });
+        results.push({ path: 'confmat GPU kernels only (argmax+histogram)', kind: 'kernels', ms: med.argmax + med.histogram, runs: s.extra.map((e) => e.argmax + e.histogram), warmMs: null });
+        continue;
+      }
+      results.push({ path: p.name, kind: p.kind, ms: median(s.runs), runs: s.runs, warmMs: s.warmMs, mismatch: s.mismatch || undefined });
+    }
+    if (python && !streamed) {
+      try {
+        const py = pythonRuns(data, n, c, tmp, RUNS, SLOW_MS / 1e3);
+        const trace = oracle ? oracle.reduce((a, v, i) => a + (i % (c + 1) === 0 ? v : 0), 0) : null;
+        for (const [name, r] of Object.entries(py)) {
+          if (name === 'versions') continue;
+          const mismatch = oracle ? r.trace !== trace || r.total !== n || (r.counts && !sameCounts(Float64Array.from(r.counts), oracle)) : false;
+          if (mismatch) cellNotes.push(`N=${n.toExponential(0)} C=${c}: WARNING ${name} counts differ from the JS loop's`);
+          results.push({ path: name, kind: 'peer', ms: r.ms, runs: r.runs, warmMs: r.warmMs, mismatch: mismatch || undefined });
+        }
+        if (!notes.some((x) => x.startsWith('Python:'))) notes.push(`Python: numpy ${py.versions.numpy}, sklearn ${py.versions.sklearn}; argmax + counting timed inside Python (file IO excluded).`);
+      } catch (e) {
+        cellNotes.push(`N=${n.toExponential(0)} C=${c}: python failed: ${e.message}`);
+      }
+    } else if (python) cellNotes.push(`N=${n.toExponential(0)} C=${c}: Python paths skipped: streamed cell (they would need the whole array in one file)`);
+    data = null;
+    const floor = (name) => results.find((r) => r.path === name)?.ms ?? null;
+    const [read, upload, copy] = ['host read floor', 'host->GPU upload floor', 'GPU copy kernel floor'].map(floor);
+    for (const r of results) {
+      rows.push({
+        ...r, n, c, streamed,
+        mPredPerS: n / r.ms / 1e3,
+        gbPerS: bytes / r.ms / 1e6,
+        ofRead: read ? read / r.ms : null,
+        ofUpload: upload ? upload / r.ms : null,
+        ofCopy: copy ? copy / r.ms : null,
+      });
+    }
+    load.push(os.loadavg());
+    log(`  done N=${n.toExponential(0)} C=${c}, load ${os.loadavg()[0].toFixed(2)}`);
+  }
 } finally {
-  uploadBuf?.destroy();
   rmSync(tmp, { recursive: true, force: true });
 }
 
-const fmt = (x, d) => (x == null ? '-' : x.toFixed(d));
-const header = ['path', 'N', 'C', 'median ms', 'M pred/s', 'GB/s', 'x loop (speedup)', 'x read floor (time)'];
-const table = [header, ...rows.map((r) => [
-  r.path, r.n.toExponential(0), String(r.c), fmt(r.ms, 1), fmt(r.mPredPerS, 1), fmt(r.gbPerS, 2),
-  fmt(r.speedupVsLoop, 2), fmt(r.timesReadFloor, 1),
-])];
-const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-console.log();
-for (const [k, row] of table.entries()) {
-  console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
-  if (k === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-}
-console.log(`\nmedian of ${RUNS} runs after 1 warm-up (1 run when the warm-up took > ${SLOW_MS / 1000} s); "x loop" = loop ms / path ms; "x read floor" = path ms / read-pass ms`);
+// ---------- output ----------
+const targets = targetChecks(rows, phases);
+printTables({ rows, phases, notes: cellNotes, targets, runs: RUNS, slowS: SLOW_MS / 1e3 });
+const loadRange = [Math.min(...load.map((l) => l[0])), Math.max(...load.map((l) => l[0]))];
+console.log(`load average (1 min) during the run: ${loadRange.map((x) => x.toFixed(2)).join(' to ')} on ${os.cpus().length} cores; total ${((performance.now() - t0) / 1e3).toFixed(0)} s`);
 
 const outDir = path.join(here, 'results');
 mkdirSync(outDir, { recursive: true });
-const file = path.join(outDir, `${date.slice(0, 10)}-${arch.replace(/[^\w.-]+/g, '_')}${FULL ? '-full' : ''}.json`);
-writeFileSync(file, JSON.stringify({ date, mode: FULL ? 'full' : 'quick', adapter, adapterInfo: gpu?.info ?? null, machine: cpu, node: process.version, notes, rows }, null, 2) + '\n');
-console.log(`wrote ${path.relative(process.cwd(), file)}`);
+const base = path.join(outDir, `${date.slice(0, 10)}-${gpu?.slug ?? 'no-gpu'}${FULL ? '-full' : CELLS ? '-cells' : ''}${FORCE_STREAM ? '-streamed' : ''}`);
+const mode = FULL ? 'full' : CELLS ? 'cells' : 'quick';
+writeFileSync(`${base}.json`, JSON.stringify({
+  date, mode, adapter, adapterInfo: gpu?.info ?? null, timestamps: gpu?.timestamps ?? false, machine: cpuModel, node: process.version,
+  loadAverages: load, seconds: (performance.now() - t0) / 1e3, runsPerCell: RUNS, notes, cellNotes, targets, phases, rows,
+}, null, 2) + '\n');
+writeFileSync(`${base}.svg`, renderChart(rows.filter((r) => r.kind !== 'kernels'), {
+  title: `confmat bench (${mode}), ${date.slice(0, 10)}`,
+  subtitle: `${adapter}; ${cpuModel}; median of ${RUNS} runs, end to end from N x C float32 logits`,
+}));
+console.log(`wrote ${path.relative(process.cwd(), base)}.json and .svg`);
+if (tf) tf.lib.engine().reset();
 gpu?.destroy();
+process.exit(0);
