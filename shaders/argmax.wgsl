@@ -1,5 +1,12 @@
 // argmax.wgsl: each row of logits -> the index of its largest value.
 //
+// Two entry points:
+//   argmax        writes each row's index into preds (then histogram.wgsl counts the pairs).
+//   argmax_count  fused: counts (label, argmax) straight into the C x C matrix with one global
+//                 atomicAdd per row, with no preds buffer: one pass over the logits instead of two
+//                 kernels (1.1x to 1.9x on SwiftShader, bench/NOTES.md). An out-of-range label is
+//                 tallied as in histogram.wgsl (counts[M] rows, counts[M + 2] max of ~first row).
+//
 // Rules, held bit for bit by the CPU path (src/update/cpu-update.ts):
 //   ties: the first maximal index wins (numpy, torch); -0.0 equals +0.0;
 //   NaN:  the first NaN in the row wins (numpy, torch), whatever precedes it.
@@ -7,9 +14,11 @@
 // lets implementations assume that NaN and infinities do not occur.
 //
 // Bindings (group 0):
-//   0  params  uniform                Params: rows in this chunk
+//   0  params  uniform                Params: rows in this chunk, index of its first row in the batch
 //   1  logits  storage, read          array<u32>, f32 bits, rows x NUM_CLASSES, row-major
-//   2  preds   storage, read_write    array<u32>, rows
+//   2  preds   storage, read_write    array<u32>, rows                      (argmax only)
+//   3  labels  storage, read          array<u32>, rows                      (argmax_count only)
+//   4  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4 (argmax_count only)
 // Overrides: NUM_CLASSES, WORKGROUP_SIZE. Dispatch: 1-D, any count; a grid-stride loop covers
 // rows beyond workgroups x WORKGROUP_SIZE.
 
@@ -18,11 +27,14 @@ override WORKGROUP_SIZE: u32 = 64u;
 
 struct Params {
   rows: u32,
+  first_row: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> logits: array<u32>;
 @group(0) @binding(2) var<storage, read_write> preds: array<u32>;
+@group(0) @binding(3) var<storage, read> labels: array<u32>;
+@group(0) @binding(4) var<storage, read_write> counts: array<atomic<u32>>;
 
 fn is_nan_bits(bits: u32) -> bool {
   return (bits & 0x7fffffffu) > 0x7f800000u;
@@ -56,5 +68,20 @@ fn argmax(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
   let stride = groups.x * WORKGROUP_SIZE;
   for (var row = gid.x; row < params.rows; row += stride) {
     preds[row] = argmax_row(row * NUM_CLASSES);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn argmax_count(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  let m = NUM_CLASSES * NUM_CLASSES;
+  for (var row = gid.x; row < params.rows; row += stride) {
+    let label = labels[row];
+    if (label < NUM_CLASSES) {
+      atomicAdd(&counts[label * NUM_CLASSES + argmax_row(row * NUM_CLASSES)], 1u);
+    } else {
+      atomicAdd(&counts[m], 1u);
+      atomicMax(&counts[m + 2u], ~(params.first_row + row));
+    }
   }
 }

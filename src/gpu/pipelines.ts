@@ -18,9 +18,9 @@ function cacheFor(device: GPUDevice): DeviceCache {
 }
 
 /** The kernels confmat ships, by shader file and entry point. */
-export type KernelName = 'argmax' | 'count_global' | 'count_private' | 'multilabel' | 'threshold_sweep';
+export type KernelName = 'argmax' | 'argmax_count' | 'count_global' | 'count_private' | 'multilabel' | 'threshold_sweep';
 
-const shaderOf: Record<KernelName, string> = { argmax: 'argmax', count_global: 'histogram', count_private: 'histogram', multilabel: 'multilabel', threshold_sweep: 'threshold-sweep' };
+const shaderOf: Record<KernelName, string> = { argmax: 'argmax', argmax_count: 'argmax', count_global: 'histogram', count_private: 'histogram', multilabel: 'multilabel', threshold_sweep: 'threshold-sweep' };
 
 /**
  * One compute pipeline per device, kernel and override constants, built once and cached in a

@@ -60,12 +60,13 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const { chunkRows, workgroupSize: wg, maxWorkgroups } = plan;
   const cells = numClasses * numClasses;
   const constants = { NUM_CLASSES: numClasses, WORKGROUP_SIZE: wg };
-  const argmaxPipeline = getPipeline(device, 'argmax', constants);
-  const countPipeline =
-    plan.histogram === 'private'
-      ? getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells })
-      : getPipeline(device, 'count_global', constants);
-  const countRowsPerGroup = plan.histogram === 'private' ? Math.max(wg * 8, cells * 4) : wg;
+  // Pipelines are made on first use (and cached per device). With global atomics, logits are
+  // argmaxed and counted in one fused pass, with no preds buffer.
+  const fused = plan.histogram === 'global';
+  const argmaxPipeline = (): GPUComputePipeline => getPipeline(device, fused ? 'argmax_count' : 'argmax', constants);
+  const countPipeline = (): GPUComputePipeline =>
+    fused ? getPipeline(device, 'count_global', constants) : getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells });
+  const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
 
   const buffers: GPUBuffer[] = [];
   const buffer = (label: string, size: number, usage: number): GPUBuffer => {
@@ -97,10 +98,12 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       slot.logits = undefined;
       groupCache.delete(`argmax ${s}`);
       groupCache.delete(`count ${s}`);
+      groupCache.delete(`fused ${s}`);
     }
     if (withLogits && !slot.logits) {
       slot.logits = buffer(`logits slot ${s}`, slot.rows * numClasses * 4, STORAGE_IN);
       groupCache.delete(`argmax ${s}`);
+      groupCache.delete(`fused ${s}`);
     }
     return slot;
   };
@@ -147,13 +150,14 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     return result as T;
   };
 
-  const bindGroup = (pipeline: GPUComputePipeline, label: string, resources: (GPUBuffer | GPUBufferBinding)[], cacheKey?: string): GPUBindGroup => {
+  /** A bind group of `resources` by binding number (an array binds 0, 1, 2, ...), cached under `cacheKey`. */
+  const bindGroup = (pipeline: GPUComputePipeline, label: string, resources: Record<number, GPUBuffer | GPUBufferBinding>, cacheKey?: string): GPUBindGroup => {
     const cached = cacheKey === undefined ? undefined : groupCache.get(cacheKey);
     if (cached) return cached;
     const group = device.createBindGroup({
       label: `confmat ${label}`,
       layout: pipeline.getBindGroupLayout(0),
-      entries: resources.map((r, binding) => ({ binding, resource: 'size' in r && 'usage' in r ? { buffer: r } : r })),
+      entries: Object.entries(resources).map(([binding, r]) => ({ binding: Number(binding), resource: 'size' in r && 'usage' in r ? { buffer: r } : r })),
     });
     if (cacheKey !== undefined) groupCache.set(cacheKey, group);
     return group;
@@ -242,23 +246,31 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       if (slots[s]!.done) await slots[s]!.done;
       const slot = fit(s, n, logits !== undefined && !isGpuBuffer(logits));
       const labelBinding = place(labels, slot.labels!, start, n, 1);
-      let predBinding: GPUBuffer | GPUBufferBinding;
       const encoder = device.createCommandEncoder({ label: 'confmat chunk' });
       const pass = encoder.beginComputePass({ label: 'confmat chunk' });
-      if (logits) {
+      if (logits && fused) {
         const logitBinding = place(logits, slot.logits!, start, n, numClasses);
-        const key = isGpuBuffer(logits) ? undefined : `argmax ${s}`;
-        pass.setPipeline(argmaxPipeline);
-        pass.setBindGroup(0, bindGroup(argmaxPipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], key));
+        const pipeline = argmaxPipeline();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup(pipeline, `argmax+count slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: counts }, resident ? undefined : `fused ${s}`));
         pass.dispatchWorkgroups(groupsFor(n, wg));
-        predBinding = slot.preds!;
       } else {
-        predBinding = place(preds!, slot.preds!, start, n, 1);
+        let predBinding: GPUBuffer | GPUBufferBinding;
+        if (logits) {
+          const logitBinding = place(logits, slot.logits!, start, n, numClasses);
+          const pipeline = argmaxPipeline();
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bindGroup(pipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], isGpuBuffer(logits) ? undefined : `argmax ${s}`));
+          pass.dispatchWorkgroups(groupsFor(n, wg));
+          predBinding = slot.preds!;
+        } else {
+          predBinding = place(preds!, slot.preds!, start, n, 1);
+        }
+        const pipeline = countPipeline();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup(pipeline, `count slot ${s}`, [params, labelBinding, predBinding, counts], isGpuBuffer(labels) || isGpuBuffer(preds) ? undefined : `count ${s}`));
+        pass.dispatchWorkgroups(groupsFor(n, countRowsPerGroup));
       }
-      const key = isGpuBuffer(labels) || isGpuBuffer(preds) ? undefined : `count ${s}`;
-      pass.setPipeline(countPipeline);
-      pass.setBindGroup(0, bindGroup(countPipeline, `count slot ${s}`, [params, labelBinding, predBinding, counts], key));
-      pass.dispatchWorkgroups(groupsFor(n, countRowsPerGroup));
       pass.end();
       paramsData[0] = n;
       paramsData[1] = start;

@@ -149,6 +149,8 @@ for (const adapter of TEST_ADAPTERS) {
       expect(err).toBeInstanceOf(InputError);
       expect((err as InputError).message).toBe('index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)');
       expect((err as InputError).index).toBe(250);
+      const fusedErr = await cm.update({ logits: new Float32Array(300 * c), labels: yb }).catch((e: unknown) => e);
+      expect((fusedErr as InputError).message).toBe('index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)');
       const noCopy = upload(device, new Uint32Array([0, 7]), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
       await expect(cm.update({ preds: noCopy, labels: new Uint8Array([0, 0]) })).rejects.toThrow('index 1: predicted class is outside [0, 4)');
       const r = await cm.compute();
