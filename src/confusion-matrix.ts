@@ -1,5 +1,6 @@
 import { GpuUnavailableError, InputError } from './core/errors.js';
 import { reduceCounts } from './core/reduce.js';
+import { dropIgnored } from './core/select.js';
 import { createSerial } from './core/serial.js';
 import { createState, parseState, type ConfusionMatrixState, type StateMeta } from './core/state.js';
 import type { Batch, ConfusionMatrixResult, FormattedBatch, GpuBatch } from './core/types.js';
@@ -22,6 +23,11 @@ export interface ConfusionMatrixOptions extends GpuPlanOptions {
   recover?: ((failure: Error) => Promise<GPUDevice | undefined> | GPUDevice | undefined) | undefined;
   /** Where a recovery is said aloud. Default: `console.warn`. */
   warn?: ((message: string) => void) | undefined;
+  /**
+   * Samples whose label is this value are skipped (torchmetrics' `ignore_index`; negative values
+   * such as -100 too). Labels in GPU buffers cannot be filtered yet: such a batch is refused.
+   */
+  ignoreIndex?: number | undefined;
 }
 
 /**
@@ -76,6 +82,8 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
   const { numClasses } = options;
   validateNumClasses(numClasses);
   const warn = options.warn ?? ((m: string) => console.warn(m));
+  const { ignoreIndex } = options;
+  if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new InputError('ignoreIndex', `ignoreIndex must be an integer, got ${ignoreIndex}`, undefined, ignoreIndex);
   const saved = new Float64Array(numClasses * numClasses);
   let counter: GpuCounter | undefined;
   let lost: GPUDeviceLostInfo | undefined;
@@ -124,6 +132,10 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
 
   const update = async (batch: Batch | GpuBatch): Promise<void> => {
     usable();
+    if (ignoreIndex !== undefined) {
+      if (hasGpuInputs(batch)) throw new InputError('labels', 'ignoreIndex cannot filter a batch held in GPU buffers yet: filter it first, or pass host arrays');
+      batch = dropIgnored(batch as Batch, ignoreIndex, numClasses);
+    }
     const formatted = formatGpuBatch(batch, numClasses);
     const resident = hasGpuInputs(batch);
     for (let attempt = 0; ; attempt++) {

@@ -4,6 +4,7 @@ export type { Batch, ConfusionMatrixResult, FormattedBatch, FormattedGpuBatch, G
 export { InputError, GpuUnavailableError } from './core/errors.js';
 export { formatBatch, validateNumClasses, findOutOfRange, isLabelArray, MAX_HOST_MATRIX_BYTES } from './core/validate.js';
 export { reduceCounts, matrixRows } from './core/reduce.js';
+export { selectClasses, dropIgnored } from './core/select.js';
 export { argmaxRow, cpuArgmax, cpuUpdate } from './update/cpu-update.js';
 export { cpuUpdateFast, cpuArgmaxFast, cpuFastBackend, compileCpuWasm } from './update/cpu-fast.js';
 export type { CpuArgmaxStrategy } from './update/cpu-fast.js';

@@ -5,6 +5,7 @@ import type { Normalize } from '../core/metrics.js';
 import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
 import { formatBatch, isLabelArray, validateNumClasses } from '../core/validate.js';
 import { reduceCounts } from '../core/reduce.js';
+import { dropIgnored, selectClasses } from '../core/select.js';
 import { createCpuWorkerCounter, type CpuWorkerCounter } from '../node/cpu-workers.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
@@ -52,10 +53,31 @@ async function openLogits(spec: string, wantedClasses: number | undefined): Prom
 }
 
 /** Largest class index over a streamed source, for inferring C from class-index files. */
-async function maxIndex(src: ArraySource): Promise<number> {
+async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
   let m = -1;
-  for await (const { data } of src.chunks(1 << 20)) for (let i = 0; i < data.length; i++) m = Math.max(m, Number(data[i]));
+  for await (const { data } of src.chunks(1 << 20)) {
+    for (let i = 0; i < data.length; i++) {
+      const v = Number(data[i]);
+      if (v !== ignore) m = Math.max(m, v);
+    }
+  }
   return m;
+}
+
+/** `--class-subset 3,1,2`: class indices, in the order the report lists them. */
+function classSubset(values: CliValues): number[] | undefined {
+  const v = values['class-subset'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\s*\d+(\s*,\s*\d+)*\s*$/.test(v)) throw new UsageError(`--class-subset must be class indices separated by commas (e.g. 3,1,2), got '${String(v)}'`);
+  return v.split(',').map((x) => Number(x.trim()));
+}
+
+/** `--ignore-index N`: any integer, negative too. */
+function ignoreIndexOption(values: CliValues): number | undefined {
+  const v = values['ignore-index'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--ignore-index must be an integer, got '${String(v)}'`);
+  return Number(v);
 }
 
 function asLabels(data: NumericArray): LabelArray {
@@ -97,6 +119,9 @@ function located(e: unknown, start: number, files: Record<string, string>): unkn
  */
 export async function runEval(values: CliValues): Promise<number> {
   const task = oneOf(values, 'task', ['multiclass', 'multilabel', 'binary'] as const, 'multiclass');
+  if (task !== 'multiclass') {
+    for (const flag of ['ignore-index', 'class-subset']) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --task multiclass`);
+  }
   if (task === 'multilabel') return runEvalMultilabel(values);
   if (task === 'binary') return runEvalBinary(values);
   for (const flag of ['scores', 'targets', 'threshold', 'thresholds']) {
@@ -122,6 +147,8 @@ export async function runEval(values: CliValues): Promise<number> {
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);
   const threads = positiveInt(values, 'threads') ?? 1;
+  const ignoreIndex = ignoreIndexOption(values);
+  const subset = classSubset(values);
 
   for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
 
@@ -150,7 +177,7 @@ export async function runEval(values: CliValues): Promise<number> {
       input = await openClassIndices(predsPath!, 'predictions');
       sources.push(input);
       if (input.rows !== labels.rows) throw new InputError('preds', `${labelsPath} holds ${labels.rows} labels but ${predsPath} holds ${input.rows} predictions`);
-      numClasses = wantedClasses ?? Math.max(1, (await maxIndex(labels)) + 1, (await maxIndex(input)) + 1);
+      numClasses = wantedClasses ?? Math.max(1, (await maxIndex(labels, ignoreIndex)) + 1, (await maxIndex(input)) + 1);
       if (wantedClasses === undefined) process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
       classSource = wantedClasses === undefined ? `${labelsPath}, ${predsPath}: largest class index + 1 = ${numClasses}` : `--num-classes ${numClasses}`;
     }
@@ -167,12 +194,13 @@ export async function runEval(values: CliValues): Promise<number> {
 
     backend = await openBackend(choice, deviceOptions);
     try {
-      cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine, recover: backend.recover, warn: (line) => process.stderr.write(`${line}\n`) });
+      cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine, ignoreIndex, recover: backend.recover, warn: (line) => process.stderr.write(`${line}\n`) });
     } catch (e) {
       throw classesFrom(e);
     }
     if (threads > 1 && backend.name === 'cpu') workers = createCpuWorkerCounter({ numClasses, threads });
-    const count = (batch: Batch): Promise<void> => (workers ? workers.update(formatBatch(batch, numClasses)) : cm!.update(batch));
+    const count = (batch: Batch): Promise<void> =>
+      workers ? workers.update(formatBatch(ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, numClasses), numClasses)) : cm!.update(batch);
     const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath! };
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
     const progress = createProgress(labelRows.rows, process.stderr);
@@ -189,6 +217,14 @@ export async function runEval(values: CliValues): Promise<number> {
     }
     progress.finish();
     result = workers ? reduceCounts(await workers.read(), numClasses) : await cm.compute();
+    if (subset) {
+      try {
+        result = selectClasses(result, subset);
+      } catch (e) {
+        throw e instanceof InputError ? new InputError('classes', `--class-subset: ${e.message}`, e.index, e.value) : e;
+      }
+      classes = subset.map((k) => classes?.[k] ?? String(k));
+    }
   } finally {
     await workers?.destroy();
     cm?.destroy();

@@ -38,6 +38,8 @@ Report:
   --normalize M            none, true (rows), pred (columns) or all, as sklearn
   --classes FILE           class names: names.txt (one per line) or names.json
   --num-classes C          class count (default: the logits' columns; with --preds, max index + 1)
+  --ignore-index N         skip samples labelled N, as torchmetrics (--ignore-index=-100, or 255)
+  --class-subset LIST      report only these classes, in this order (e.g. 3,1,2), as sklearn's labels=
 
 Sharded runs:
   --shard i/n              eval rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON
@@ -68,6 +70,8 @@ export const OPTIONS = {
   labels: { type: 'string' },
   preds: { type: 'string' },
   'num-classes': { type: 'string' },
+  'ignore-index': { type: 'string' },
+  'class-subset': { type: 'string' },
   backend: { type: 'string' },
   format: { type: 'string' },
   'dawn-backend': { type: 'string' },

@@ -1,0 +1,60 @@
+import { InputError } from './errors.js';
+import { reduceCounts } from './reduce.js';
+import type { Batch, ConfusionMatrixResult, LabelArray } from './types.js';
+import { isLabelArray } from './validate.js';
+
+/**
+ * The matrix restricted to `classes`, in that order, as sklearn's `confusion_matrix(labels=...)`:
+ * rows and columns of the listed classes only; samples whose true or predicted class is not listed
+ * drop out of the total.
+ *
+ * @throws InputError for an index outside [0, C), a repeated one, or an empty list
+ * @example
+ * selectClasses(reduceCounts(new Float64Array([3, 1, 0, 0, 4, 2, 1, 0, 5]), 3), [2, 0]).counts; // [5, 1, 0, 3]
+ */
+export function selectClasses(result: ConfusionMatrixResult, classes: readonly number[]): ConfusionMatrixResult {
+  const c = result.numClasses;
+  if (classes.length === 0) throw new InputError('classes', 'the class subset is empty: list at least one class index');
+  const seen = new Set<number>();
+  for (const [i, k] of classes.entries()) {
+    if (!Number.isSafeInteger(k) || k < 0 || k >= c) throw new InputError('classes', `class subset entry ${i}: ${k} is outside [0, ${c})`, i, k);
+    if (seen.has(k)) throw new InputError('classes', `class subset entry ${i}: class ${k} is listed twice`, i, k);
+    seen.add(k);
+  }
+  const n = classes.length;
+  const out = new Float64Array(n * n);
+  for (let t = 0; t < n; t++) for (let p = 0; p < n; p++) out[t * n + p] = result.counts[classes[t]! * c + classes[p]!]!;
+  return reduceCounts(out, n);
+}
+
+/**
+ * The batch without the samples whose label is `ignoreIndex` (torchmetrics' `ignore_index`; any
+ * integer, negative too). Returns the batch itself when none is ignored; otherwise new arrays.
+ *
+ * @example
+ * dropIgnored({ preds: new Int8Array([0, 1, 1]), labels: new Int8Array([0, -100, 1]) }, -100, 2);
+ * // { preds: Int8Array [0, 1], labels: Int8Array [0, 1] }
+ */
+export function dropIgnored(batch: Batch, ignoreIndex: number, numClasses: number): Batch {
+  const labels = batch.labels as unknown;
+  if (!isLabelArray(labels)) return batch;
+  const big = labels instanceof BigInt64Array || labels instanceof BigUint64Array;
+  const target = big ? BigInt(ignoreIndex) : ignoreIndex;
+  const keep: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== target) keep.push(i);
+  if (keep.length === labels.length) return batch;
+  const pick = <T extends LabelArray | Float32Array>(a: T, width: number): T => {
+    const out = new (a.constructor as new (n: number) => T)(keep.length * width);
+    for (let k = 0; k < keep.length; k++) (out as Float32Array).set((a as Float32Array).subarray(keep[k]! * width, (keep[k]! + 1) * width), k * width);
+    return out;
+  };
+  const kept = pick(labels, 1);
+  if (batch.logits !== undefined) {
+    const logits = batch.logits as unknown;
+    if (!(logits instanceof Float32Array) || logits.length !== labels.length * numClasses) return batch;
+    return { logits: pick(logits, numClasses), labels: kept };
+  }
+  const preds = batch.preds as unknown;
+  if (!isLabelArray(preds) || preds.length !== labels.length) return batch;
+  return { preds: pick(preds, 1), labels: kept };
+}
