@@ -6,6 +6,10 @@
 //                 atomicAdd per row, with no preds buffer: one pass over the logits instead of two
 //                 kernels (1.1x to 1.9x on SwiftShader, bench/NOTES.md). An out-of-range label is
 //                 tallied as in histogram.wgsl (counts[M] rows, counts[M + 2] max of ~first row).
+//                 With TOP_K > 0 it also counts top-k hits per true class in counts[M + 4 + label]:
+//                 the label is a hit when fewer than TOP_K classes rank above it, ranking as
+//                 sklearn's top_k_accuracy_score (a stable descending sort: on ties the higher
+//                 index ranks first; NaN ranks above everything).
 //
 // Rules, held bit for bit by the CPU path (src/update/cpu-update.ts):
 //   ties: the first maximal index wins (numpy, torch); -0.0 equals +0.0;
@@ -18,12 +22,13 @@
 //   1  logits  storage, read          array<u32>, f32 bits, rows x NUM_CLASSES, row-major
 //   2  preds   storage, read_write    array<u32>, rows                      (argmax only)
 //   3  labels  storage, read          array<u32>, rows                      (argmax_count only)
-//   4  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4 (argmax_count only)
-// Overrides: NUM_CLASSES, WORKGROUP_SIZE. Dispatch: 1-D, any count; a grid-stride loop covers
+//   4  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4 (+ NUM_CLASSES with TOP_K)
+// Overrides: NUM_CLASSES, WORKGROUP_SIZE, TOP_K (argmax_count; 0: off). Dispatch: 1-D, any count; a grid-stride loop covers
 // rows beyond workgroups x WORKGROUP_SIZE.
 
 override NUM_CLASSES: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
+override TOP_K: u32 = 0u;
 
 struct Params {
   rows: u32,
@@ -71,6 +76,22 @@ fn argmax(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
   }
 }
 
+// Sort key for top-k: the order key, with every NaN above +Inf.
+fn rank_key(bits: u32) -> u32 {
+  return select(order_key(bits), 0xffffffffu, is_nan_bits(bits));
+}
+
+// True when fewer than TOP_K classes rank above `label` in the row at `base`.
+fn in_top_k(base: u32, label: u32) -> bool {
+  let own = rank_key(logits[base + label]);
+  var above = 0u;
+  for (var j = 0u; j < NUM_CLASSES; j++) {
+    let key = rank_key(logits[base + j]);
+    above += select(0u, 1u, key > own || (key == own && j > label));
+  }
+  return above < TOP_K;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn argmax_count(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let stride = groups.x * WORKGROUP_SIZE;
@@ -79,6 +100,9 @@ fn argmax_count(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     let label = labels[row];
     if (label < NUM_CLASSES) {
       atomicAdd(&counts[label * NUM_CLASSES + argmax_row(row * NUM_CLASSES)], 1u);
+      if (TOP_K > 0u && in_top_k(row * NUM_CLASSES, label)) {
+        atomicAdd(&counts[m + 4u + label], 1u);
+      }
     } else {
       atomicAdd(&counts[m], 1u);
       atomicMax(&counts[m + 2u], ~(params.first_row + row));

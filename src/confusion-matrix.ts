@@ -7,6 +7,7 @@ import type { Batch, ConfusionMatrixResult, FormattedBatch, GpuBatch } from './c
 import { validateNumClasses } from './core/validate.js';
 import type { GpuPlanOptions } from './gpu/chunk-plan.js';
 import { cpuUpdateFast as cpuUpdate } from './update/cpu-fast.js';
+import { cpuTopKHits } from './update/top-k.js';
 import { formatGpuBatch, hasGpuInputs } from './update/gpu-batch.js';
 import { createGpuCounter, type GpuCounter } from './update/gpu-update.js';
 
@@ -28,6 +29,11 @@ export interface ConfusionMatrixOptions extends GpuPlanOptions {
    * such as -100 too). Labels in GPU buffers cannot be filtered yet: such a batch is refused.
    */
   ignoreIndex?: number | undefined;
+  /**
+   * Also count top-k hits per true class in the same pass (sklearn's top_k_accuracy_score ranking);
+   * the result then has `topK`. Needs logits: batches of predicted classes are refused.
+   */
+  topK?: number | undefined;
 }
 
 /**
@@ -84,6 +90,9 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const { ignoreIndex } = options;
   if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new InputError('ignoreIndex', `ignoreIndex must be an integer, got ${ignoreIndex}`, undefined, ignoreIndex);
+  const topK = options.topK ?? 0;
+  if (!Number.isSafeInteger(topK) || topK < 0) throw new InputError('topK', `topK must be an integer >= 0 (0: off), got ${topK}`, undefined, topK);
+  const savedHits = new Float64Array(topK > 0 ? numClasses : 0);
   const saved = new Float64Array(numClasses * numClasses);
   let counter: GpuCounter | undefined;
   let lost: GPUDeviceLostInfo | undefined;
@@ -111,6 +120,8 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
     const reason = lost ? `the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})` : `the GPU failed (${failure.message})`;
     const totals = counter!.committed();
     for (let i = 0; i < totals.length; i++) saved[i]! += totals[i]!;
+    const hits = counter!.committedTopK();
+    for (let i = 0; i < hits.length; i++) savedHits[i]! += hits[i]!;
     counter!.destroy();
     let next: GPUDevice | undefined;
     try {
@@ -127,7 +138,15 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
     const totals = saved.slice();
     const gpu = counter?.committed();
     if (gpu) for (let i = 0; i < totals.length; i++) totals[i]! += gpu[i]!;
-    return reduceCounts(totals, numClasses);
+    const result = reduceCounts(totals, numClasses);
+    if (topK > 0) {
+      const hits = savedHits.slice();
+      const gpuHits = counter?.committedTopK();
+      if (gpuHits) for (let i = 0; i < hits.length; i++) hits[i]! += gpuHits[i]!;
+      const sum = hits.reduce((a, b) => a + b, 0);
+      result.topK = { k: topK, hits, accuracy: result.total === 0 ? 0 : sum / result.total };
+    }
+    return result;
   };
 
   const update = async (batch: Batch | GpuBatch): Promise<void> => {
@@ -144,7 +163,10 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
         throw new GpuUnavailableError('this batch lives in GPU buffers of a device that is gone (or was never this matrix\'s): it was not counted; earlier batches are kept');
       }
       if (!counter) {
-        cpuUpdate(saved, formatted as FormattedBatch);
+        const fb = formatted as FormattedBatch;
+        if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
+        cpuUpdate(saved, fb);
+        if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, savedHits);
         return;
       }
       try {
@@ -179,6 +201,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
       serial(async () => {
         usable();
         saved.fill(0);
+        savedHits.fill(0);
         await counter?.reset();
       }),
     destroy: () => {

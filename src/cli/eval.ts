@@ -120,7 +120,7 @@ function located(e: unknown, start: number, files: Record<string, string>): unkn
 export async function runEval(values: CliValues): Promise<number> {
   const task = oneOf(values, 'task', ['multiclass', 'multilabel', 'binary'] as const, 'multiclass');
   if (task !== 'multiclass') {
-    for (const flag of ['ignore-index', 'class-subset']) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --task multiclass`);
+    for (const flag of ['ignore-index', 'class-subset', 'top-k']) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --task multiclass`);
   }
   if (task === 'multilabel') return runEvalMultilabel(values);
   if (task === 'binary') return runEvalBinary(values);
@@ -149,6 +149,10 @@ export async function runEval(values: CliValues): Promise<number> {
   const threads = positiveInt(values, 'threads') ?? 1;
   const ignoreIndex = ignoreIndexOption(values);
   const subset = classSubset(values);
+  const topK = positiveInt(values, 'top-k');
+  if (topK !== undefined && (predsPath !== undefined || threads > 1 || subset)) {
+    throw new UsageError('--top-k needs --logits (the scores to rank), and does not combine with --threads or --class-subset');
+  }
 
   for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
 
@@ -172,6 +176,7 @@ export async function runEval(values: CliValues): Promise<number> {
       if (input.rows !== labels.rows) {
         throw new InputError('labels', `${labelsPath} holds ${labels.rows} labels but ${logitsPath} has ${input.rows} rows (shape ${shapeText(input.shape)})`);
       }
+      if (input.dtype === 'f8' && topK !== undefined) throw new UsageError(`--top-k: ${logitsPath} holds float64 logits; top-k ranks float16/32 logits only`);
       if (input.dtype === 'f8') process.stderr.write('confmat: float64 logits: argmax runs on the host in double precision; the backend counts the predictions\n');
     } else {
       input = await openClassIndices(predsPath!, 'predictions');
@@ -194,7 +199,7 @@ export async function runEval(values: CliValues): Promise<number> {
 
     backend = await openBackend(choice, deviceOptions);
     try {
-      cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine, ignoreIndex, recover: backend.recover, warn: (line) => process.stderr.write(`${line}\n`) });
+      cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine, ignoreIndex, topK, recover: backend.recover, warn: (line) => process.stderr.write(`${line}\n`) });
     } catch (e) {
       throw classesFrom(e);
     }

@@ -40,6 +40,7 @@ Report:
   --num-classes C          class count (default: the logits' columns; with --preds, max index + 1)
   --ignore-index N         skip samples labelled N, as torchmetrics (--ignore-index=-100, or 255)
   --class-subset LIST      report only these classes, in this order (e.g. 3,1,2), as sklearn's labels=
+  --top-k K                also top-k accuracy and hits per class (sklearn's top_k_accuracy_score)
 
 Sharded runs:
   --shard i/n              eval rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON
@@ -72,6 +73,7 @@ export const OPTIONS = {
   'num-classes': { type: 'string' },
   'ignore-index': { type: 'string' },
   'class-subset': { type: 'string' },
+  'top-k': { type: 'string' },
   backend: { type: 'string' },
   format: { type: 'string' },
   'dawn-backend': { type: 'string' },

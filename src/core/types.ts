@@ -54,4 +54,6 @@ export interface ConfusionMatrixResult {
   correct: number;
   /** correct / total, 0 when total is 0. */
   accuracy: number;
+  /** With the `topK` option: rows whose label is among the k highest logits, per true class (sklearn's top_k_accuracy_score). */
+  topK?: { k: number; hits: Float64Array; accuracy: number };
 }

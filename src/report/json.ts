@@ -27,6 +27,8 @@ export interface JsonReport {
   correct: number;
   accuracy: number;
   balancedAccuracy: number;
+  /** With --top-k K: sklearn's top_k_accuracy_score and the hits per true class (class order). */
+  topK?: { k: number; accuracy: number; hits: number[] };
   kappa: number;
   mcc: number;
   perClass: { class: string; index: number; precision: number; recall: number; f1: number; support: number }[];
@@ -77,6 +79,7 @@ export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport
     correct: result.correct,
     accuracy: m.accuracy,
     balancedAccuracy: m.balancedAccuracy,
+    ...(result.topK ? { topK: { k: result.topK.k, accuracy: result.topK.accuracy, hits: Array.from(result.topK.hits) } } : {}),
     kappa: m.kappa,
     mcc: m.mcc,
     perClass: m.perClass.map((p) => ({ class: names[p.class]!, index: p.class, precision: p.precision, recall: p.recall, f1: p.f1, support: p.support })),

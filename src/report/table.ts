@@ -89,7 +89,8 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   const matrix = matrixLines(result, names, options, width);
   if (matrix) out.push(...matrix);
   else out.push(`(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; --format csv or --plot give the whole matrix)`);
-  out.push('', `Number of test samples: ${thousands(result.total)}   accuracy: ${pct(result.correct, result.total)}`, '');
+  const topK = result.topK ? `   top-${result.topK.k} accuracy: ${pct(result.topK.hits.reduce((x, y) => x + y, 0), result.total)}` : '';
+  out.push('', `Number of test samples: ${thousands(result.total)}   accuracy: ${pct(result.correct, result.total)}${topK}`, '');
   out.push(renderReportText(classificationReport(metrics, names)));
   out.push('', `balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}   Cohen's kappa ${metrics.kappa.toFixed(4)}   MCC ${metrics.mcc.toFixed(4)}`);
   const top = topConfusions(result.counts, c, options.top ?? 10);

@@ -21,10 +21,18 @@ export interface GpuCounter {
   read(): Promise<Float64Array>;
   /** The same as {@link read}, synchronously and without touching the device: usable after it is lost. */
   committed(): Float64Array;
+  /** With `topK`: top-k hits per true class of every batch whose update resolved (else empty). */
+  committedTopK(): Float64Array;
   /** Zeroes every count. */
   reset(): Promise<void>;
   /** Frees every GPU buffer this counter made. */
   destroy(): void;
+}
+
+/** Options of {@link createGpuCounter}: the plan's knobs, and top-k hits counted in the same pass. */
+export interface GpuCounterOptions extends GpuPlanOptions {
+  /** Also count, per true class, the rows whose label is among the k highest logits (sklearn's top_k_accuracy_score). 0: off. */
+  topK?: number | undefined;
 }
 
 interface Slot {
@@ -55,15 +63,16 @@ const source = (a: ArrayBufferView): GPUAllowSharedBufferSource => a as unknown 
  * const counts = await counter.read();
  * counter.destroy();
  */
-export function createGpuCounter(device: GPUDevice, numClasses: number, options: GpuPlanOptions = {}): GpuCounter {
+export function createGpuCounter(device: GPUDevice, numClasses: number, options: GpuCounterOptions = {}): GpuCounter {
   const plan = planGpu(device.limits, numClasses, options, device.adapterInfo);
   const { chunkRows, workgroupSize: wg, maxWorkgroups } = plan;
   const cells = numClasses * numClasses;
   const constants = { NUM_CLASSES: numClasses, WORKGROUP_SIZE: wg };
   // Pipelines are made on first use (and cached per device). With global atomics, logits are
   // argmaxed and counted in one fused pass, with no preds buffer.
-  const fused = plan.histogram === 'global';
-  const argmaxPipeline = (): GPUComputePipeline => getPipeline(device, fused ? 'argmax_count' : 'argmax', constants);
+  const topK = options.topK ?? 0;
+  const fused = plan.histogram === 'global' || topK > 0;
+  const argmaxPipeline = (): GPUComputePipeline => (fused ? getPipeline(device, 'argmax_count', { ...constants, TOP_K: topK }) : getPipeline(device, 'argmax', constants));
   const countPipeline = (): GPUComputePipeline =>
     fused ? getPipeline(device, 'count_global', constants) : getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells });
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
@@ -76,7 +85,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   };
   const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const countsBytes = (cells + 4) * 4;
+  const hitCells = topK > 0 ? numClasses : 0;
+  const countsBytes = (cells + 4 + hitCells) * 4;
   const counts = buffer('counts', countsBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   const readback = buffer('counts readback', countsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
@@ -108,8 +118,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     return slot;
   };
 
-  const host = new Float64Array(cells);
-  const partial = new Float64Array(cells);
+  const host = new Float64Array(cells + hitCells);
+  const partial = new Float64Array(cells + hitCells);
   const paramsData = new Uint32Array(4);
   let scratch: Uint32Array | undefined;
   let pending = 0;
@@ -226,11 +236,13 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     if (gpu[cells] !== 0) await refuse(batch, 'labels', gpu[cells]!, gpu[cells + 2]!, through);
     if (gpu[cells + 1] !== 0) await refuse(batch, 'preds', gpu[cells + 1]!, gpu[cells + 3]!, through);
     for (let i = 0; i < cells; i++) partial[i]! += gpu[i]!;
+    for (let j = 0; j < hitCells; j++) partial[cells + j]! += gpu[cells + 4 + j]!;
   };
 
   const updateChunks = async (batch: FormattedGpuBatch): Promise<void> => {
     alive();
     const { rows, labels, logits, preds } = batch;
+    if (topK > 0 && !logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
     const resident = isGpuBuffer(labels) || isGpuBuffer(logits) || isGpuBuffer(preds);
     const step = resident && chunkRows >= ALIGN_ROWS ? chunkRows - (chunkRows % ALIGN_ROWS) : chunkRows;
     if (resident && step % ALIGN_ROWS !== 0 && rows > step) {
@@ -281,7 +293,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       stats.chunks++;
     }
     await flush(batch, rows);
-    for (let i = 0; i < cells; i++) host[i]! += partial[i]!;
+    for (let i = 0; i < host.length; i++) host[i]! += partial[i]!;
   };
 
   const discard = async (): Promise<void> => {
@@ -307,9 +319,10 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     read: () =>
       serial(async () => {
         alive();
-        return host.slice();
+        return host.slice(0, cells);
       }),
-    committed: () => host.slice(),
+    committed: () => host.slice(0, cells),
+    committedTopK: () => host.slice(cells),
     reset: () =>
       serial(async () => {
         alive();

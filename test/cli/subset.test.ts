@@ -65,3 +65,22 @@ describe('selectClasses and dropIgnored', () => {
     expect(Array.from(r.counts)).toEqual([1, 0, 0, 1]);
   });
 });
+
+describe('--top-k', () => {
+  const topk = JSON.parse(readFileSync('test/fixtures/topk/expected.json', 'utf8')) as { k: { k: number; hits: number; perClass: number[] }[] };
+  const TOPK_ARGS = ['eval', '--logits', 'test/fixtures/topk/logits.npy', '--labels', 'test/fixtures/topk/labels.npy'];
+  it.each(['gpu', 'cpu'])('equals sklearn top_k_accuracy_score in the JSON and the table on the %s backend', (backend) => {
+    const r = confmat([...TOPK_ARGS, '--top-k', '3', '--backend', backend, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.topK).toEqual({ k: 3, accuracy: topk.k[2]!.hits / 2000, hits: topk.k[2]!.perClass });
+    const t = confmat([...TOPK_ARGS, '--top-k', '3', '--backend', backend, '--format', 'table']);
+    expect(t.stdout).toContain(`top-3 accuracy: ${((100 * topk.k[2]!.hits) / 2000).toFixed(1)}%`);
+  });
+
+  it('needs logits of float16/32', () => {
+    const r = confmat(['eval', '--preds', 'test/fixtures/topk/labels.npy', '--labels', 'test/fixtures/topk/labels.npy', '--top-k', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--top-k needs --logits');
+  });
+});
