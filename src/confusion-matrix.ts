@@ -189,13 +189,18 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
     },
     update: (batch) => serial(() => update(batch)),
     compute: () => serial(compute),
-    state: (meta) => serial(async () => createState(await compute(), meta)),
+    state: (meta) => serial(async () => createState(await compute(), { ...meta, options: { ...meta?.options, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) } })),
     load: (state) =>
       serial(async () => {
         usable();
         const s = parseState(state, 'state');
         if (s.numClasses !== numClasses) throw new InputError('state', `the state counts ${s.numClasses} classes, this matrix ${numClasses}`, undefined, s.numClasses);
+        const o = s.options;
+        if (o.ignoreIndex !== ignoreIndex || (o.topK ?? 0) !== topK || o.classSubset !== undefined) {
+          throw new InputError('state', `the state was counted with options ${JSON.stringify(o)}, this matrix with ${JSON.stringify({ numClasses, ignoreIndex, topK: topK || undefined })}`, undefined, o);
+        }
         for (let i = 0; i < s.counts.length; i++) saved[i]! += s.counts[i]!;
+        for (let i = 0; i < savedHits.length; i++) savedHits[i]! += s.topKHits![i]!;
       }),
     reset: () =>
       serial(async () => {

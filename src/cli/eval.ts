@@ -239,7 +239,10 @@ export async function runEval(values: CliValues): Promise<number> {
 
   const backendReport: BackendReport = { name: cm!.backend === backend.name ? backend.name : 'mixed', adapter: backend.adapter, ...(workers ? { threads: workers.threads } : {}) };
   const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
-  const text = renderReport(format, result, backendReport, { classes, normalize, color: outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns }, shards);
+  const text = renderReport(format, result, backendReport, { classes, normalize, color: outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns }, shards, {
+    ...(ignoreIndex !== undefined ? { ignoreIndex } : {}),
+    ...(subset ? { classSubset: subset } : {}),
+  });
   if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));
   if (outPath !== undefined) await writeFileAtomic(outPath, text);
   else process.stdout.write(text);

@@ -95,7 +95,10 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;
   const result = stateResult(merged);
   const color = outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR;
-  const text = renderReport(format, result, mergedBackend(backends), { classes, normalize, color, width: process.stdout.columns }, merged.shards);
+  const text = renderReport(format, result, mergedBackend(backends), { classes, normalize, color, width: process.stdout.columns }, merged.shards, {
+    ...(merged.options.ignoreIndex !== undefined ? { ignoreIndex: merged.options.ignoreIndex } : {}),
+    ...(merged.options.classSubset ? { classSubset: merged.options.classSubset } : {}),
+  });
   if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));
   if (outPath !== undefined) await writeFileAtomic(outPath, text);
   else process.stdout.write(text);

@@ -1,4 +1,4 @@
-import type { ShardSet } from '../core/state.js';
+import type { ShardSet, StateOptions } from '../core/state.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { jsonReport, type BackendReport } from '../report/json.js';
 import { renderOutput, type OutputFormat, type OutputOptions } from './render.js';
@@ -53,7 +53,14 @@ export function shardRows(shard: Shard, rows: number): { start: number; end: num
  * @example
  * process.stdout.write(renderReport('json', result, backend, { classes }, { count: 8, indices: [3] }));
  */
-export function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport, options: OutputOptions, shards: ShardSet | undefined): string {
+export function renderReport(
+  format: OutputFormat,
+  result: ConfusionMatrixResult,
+  backend: BackendReport,
+  options: OutputOptions,
+  shards: ShardSet | undefined,
+  stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'>,
+): string {
   if (format !== 'json') return renderOutput(format, result, backend, options);
-  return `${JSON.stringify(jsonReport(result, backend, { classes: options.classes, normalize: options.normalize ?? 'none', shards }))}\n`;
+  return `${JSON.stringify(jsonReport(result, backend, { classes: options.classes, normalize: options.normalize ?? 'none', shards, stateOptions }))}\n`;
 }

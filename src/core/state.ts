@@ -24,6 +24,12 @@ export const STATE_VERSION = 1;
  */
 export interface StateOptions {
   numClasses: number;
+  /** Samples with this label were skipped (`ignoreIndex`). */
+  ignoreIndex?: number;
+  /** The matrix holds only these classes of the input, in this order (`--class-subset`). */
+  classSubset?: number[];
+  /** Top-k hits were counted with this k; the state then holds `topKHits`. */
+  topK?: number;
 }
 
 /**
@@ -57,6 +63,8 @@ export interface ConfusionMatrixState {
   options: StateOptions;
   /** Present for a sharded run: the shards counted in `counts`. */
   shards?: ShardSet;
+  /** With `options.topK`: top-k hits per true class (the JSON report's `topK.hits`). */
+  topKHits?: number[];
 }
 
 /**
@@ -68,6 +76,8 @@ export interface ConfusionMatrixState {
 export interface StateMeta {
   classes?: string[] | undefined;
   shards?: ShardSet | undefined;
+  /** Counting options beyond C (ignoreIndex, classSubset); topK comes from the result. */
+  options?: Omit<StateOptions, 'numClasses' | 'topK'> | undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -154,9 +164,34 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
   const options = value.options;
   if (!isObject(options)) refuse(file, '$.options', `must be an object of counting options, got ${show(options)}`, options);
   for (const key of Object.keys(options)) {
-    if (key !== 'numClasses') refuse(file, `$.options.${key}`, `option not known to this confmat (state version ${STATE_VERSION}); it would change what is counted`, options[key]);
+    if (!['numClasses', 'ignoreIndex', 'classSubset', 'topK'].includes(key)) {
+      refuse(file, `$.options.${key}`, `option not known to this confmat (state version ${STATE_VERSION}); it would change what is counted`, options[key]);
+    }
   }
   if (options.numClasses !== c) refuse(file, '$.options.numClasses', `must equal numClasses ${c}, got ${show(options.numClasses)}`, options.numClasses);
+  const stateOptions: StateOptions = { numClasses: c };
+  if (options.ignoreIndex !== undefined) {
+    if (typeof options.ignoreIndex !== 'number' || !Number.isSafeInteger(options.ignoreIndex)) refuse(file, '$.options.ignoreIndex', `must be an integer, got ${show(options.ignoreIndex)}`, options.ignoreIndex);
+    stateOptions.ignoreIndex = options.ignoreIndex;
+  }
+  if (options.classSubset !== undefined) {
+    const sub = options.classSubset;
+    if (!Array.isArray(sub) || sub.length !== c || !sub.every((k) => typeof k === 'number' && Number.isSafeInteger(k) && k >= 0)) {
+      refuse(file, '$.options.classSubset', `must be ${c} class indices, got ${show(sub)}`, sub);
+    }
+    stateOptions.classSubset = (sub as number[]).slice();
+  }
+  let topKHits: number[] | undefined;
+  if (options.topK !== undefined) {
+    const k = options.topK;
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) refuse(file, '$.options.topK', `must be an integer >= 1, got ${show(k)}`, k);
+    stateOptions.topK = k;
+    const report = value.topK;
+    const hits = value.topKHits ?? (isObject(report) ? report.hits : undefined);
+    const path = value.topKHits !== undefined ? '$.topKHits' : '$.topK.hits';
+    if (!Array.isArray(hits) || hits.length !== c) refuse(file, path, `must hold ${c} top-k hit counts, got ${show(hits)}`, hits);
+    topKHits = hits.map((v: unknown, i) => count(file, `${path}[${i}]`, v));
+  }
   const counts = readCounts(file, value, c);
   let total = 0;
   let correct = 0;
@@ -165,7 +200,8 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
   if (!Number.isSafeInteger(total)) refuse(file, '$', `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`, total);
   if (value.total !== undefined && value.total !== total) refuse(file, '$.total', `is ${show(value.total)} but the counts add up to ${total} (edited or corrupt file?)`, value.total);
   if (value.correct !== undefined && value.correct !== correct) refuse(file, '$.correct', `is ${show(value.correct)} but the diagonal adds up to ${correct} (edited or corrupt file?)`, value.correct);
-  const state: ConfusionMatrixState = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts, options: { numClasses: c } };
+  const state: ConfusionMatrixState = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts, options: stateOptions };
+  if (topKHits) state.topKHits = topKHits;
   if (value.classes !== undefined) {
     const names = value.classes;
     if (!Array.isArray(names)) refuse(file, '$.classes', `must be an array of ${c} class names, got ${show(names)}`, names);
@@ -191,7 +227,11 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
  */
 export function createState(result: ConfusionMatrixResult, meta: StateMeta = {}): ConfusionMatrixState {
   const c = result.numClasses;
-  const value: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts: Array.from(result.counts), options: { numClasses: c } };
+  const value: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts: Array.from(result.counts), options: { ...meta.options, numClasses: c } };
+  if (result.topK) {
+    (value.options as StateOptions).topK = result.topK.k;
+    value.topKHits = Array.from(result.topK.hits);
+  }
   if (meta.classes !== undefined) value.classes = meta.classes;
   if (meta.shards !== undefined) value.shards = meta.shards;
   return parseState(value, 'state');
@@ -224,6 +264,7 @@ export function mergeStates(states: readonly ConfusionMatrixState[], files?: rea
   const names = (s: ConfusionMatrixState): string[] => s.classes ?? Array.from({ length: s.numClasses }, (_, i) => String(i));
   const firstNames = names(first);
   const counts = first.counts.slice();
+  const topKHits = first.topKHits?.slice();
   let classes = first.classes;
   const seen = new Map<number, number>();
   const sharded = first.shards !== undefined;
@@ -245,6 +286,7 @@ export function mergeStates(states: readonly ConfusionMatrixState[], files?: rea
         if (!Number.isSafeInteger(sum)) fail(`cell [${Math.floor(j / c)}][${j % c}] would add up to more than 2^53 - 1; counts would no longer be exact`, sum);
         counts[j] = sum;
       }
+      if (topKHits) for (let j = 0; j < c; j++) topKHits[j]! += s.topKHits![j]!;
       classes ??= s.classes;
     }
     for (const i of s.shards?.indices ?? []) {
@@ -259,6 +301,7 @@ export function mergeStates(states: readonly ConfusionMatrixState[], files?: rea
   const merged: ConfusionMatrixState = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts, options: { ...first.options } };
   if (classes !== undefined) merged.classes = classes.slice();
   if (sharded) merged.shards = { count: first.shards!.count, indices: [...seen.keys()].sort((a, b) => a - b) };
+  if (topKHits) merged.topKHits = topKHits;
   return merged;
 }
 
@@ -283,5 +326,11 @@ export function missingShards(state: ConfusionMatrixState): number[] {
  * stateResult(mergeStates([a, b])).total; // a's total + b's total
  */
 export function stateResult(state: ConfusionMatrixState): ConfusionMatrixResult {
-  return reduceCounts(Float64Array.from(state.counts), state.numClasses);
+  const result = reduceCounts(Float64Array.from(state.counts), state.numClasses);
+  if (state.options.topK !== undefined && state.topKHits) {
+    const hits = Float64Array.from(state.topKHits);
+    const sum = state.topKHits.reduce((a, b) => a + b, 0);
+    result.topK = { k: state.options.topK, hits, accuracy: result.total === 0 ? 0 : sum / result.total };
+  }
+  return result;
 }

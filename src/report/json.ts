@@ -53,6 +53,8 @@ export interface JsonReportOptions {
   top?: number;
   /** The shards the result holds (`confmat eval --shard`, `confmat merge`). */
   shards?: ShardSet | undefined;
+  /** Counting options to record beside C (ignoreIndex, classSubset); topK comes from the result. */
+  stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'> | undefined;
 }
 
 function rows(values: Float64Array, c: number): number[][] {
@@ -88,7 +90,7 @@ export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport
     microAvg: m.microAvg,
     topConfusions: topConfusions(result.counts, c, options.top ?? 10).map((x) => ({ ...x, true: names[x.true]!, pred: names[x.pred]! })),
     backend,
-    options: { numClasses: c },
+    options: { ...options.stateOptions, numClasses: c, ...(result.topK ? { topK: result.topK.k } : {}) },
   };
   if (options.shards !== undefined) report.shards = { count: options.shards.count, indices: options.shards.indices.slice() };
   if (options.normalize && options.normalize !== 'none') {

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confusionMatrix, dropIgnored, InputError, reduceCounts, selectClasses } from '../../src/index.js';
 
@@ -82,5 +84,28 @@ describe('--top-k', () => {
     const r = confmat(['eval', '--preds', 'test/fixtures/topk/labels.npy', '--labels', 'test/fixtures/topk/labels.npy', '--top-k', '2']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--top-k needs --logits');
+  });
+});
+
+describe('shards with --ignore-index and --top-k', () => {
+  it('merge to the single run, top-k hits included; parts counted with other options are refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'confmat-opts-'));
+    try {
+      const args = ['eval', '--logits', `${DIR}/logits.npy`, '--labels', `${DIR}/labels.npy`, '--ignore-index=-100', '--top-k', '2', '--backend', 'cpu', '--format', 'json'];
+      const single = JSON.parse(confmat(args).stdout);
+      for (const i of [0, 1, 2]) expect(confmat([...args, '--shard', `${i}/3`, '--out', join(dir, `p${i}.json`)]).code).toBe(0);
+      const merged = confmat(['merge', ...[0, 1, 2].map((i) => join(dir, `p${i}.json`)), '--format', 'json']);
+      expect(merged.code).toBe(0);
+      const m = JSON.parse(merged.stdout);
+      expect(m.matrix).toEqual(single.matrix);
+      expect(m.topK).toEqual(single.topK);
+      expect(m.options).toEqual({ numClasses: 6, ignoreIndex: -100, topK: 2 });
+      expect(confmat([...args.map((a) => (a === '2' ? '3' : a)), '--shard', '0/3', '--out', join(dir, 'p0.json')]).code).toBe(0);
+      const mixed = confmat(['merge', ...[0, 1, 2].map((i) => join(dir, `p${i}.json`))]);
+      expect(mixed.code).toBe(1);
+      expect(mixed.stderr).toMatch(/options .*"topK":2.* differ from .*"topK":3/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
