@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { getPipeline, planGpu } from '../../dist/index.js';
 
 const kernels = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'kernels');
-const QUERIES = 10;
-const PHASES = ['upload', 'argmax', 'histogram', 'readback', 'copy', 'readRows'];
+const QUERIES = 12;
+const PHASES = ['upload', 'argmax', 'histogram', 'fused', 'readback', 'copy', 'readRows'];
 
 /** A bench-only kernel from bench/kernels, one pipeline per device, file and constants. */
 const benchPipelines = new WeakMap();
@@ -53,6 +53,8 @@ export function createGpuPhases(device, c, timestamps) {
     ? getPipeline(device, 'count_private', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, PRIVATE_BINS: cells })
     : getPipeline(device, 'count_global', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
   const countRowsPerGroup = plan.histogram === 'private' ? Math.max(wg * 8, cells * 4) : wg;
+  // What the product runs on global-atomics adapters: argmax and count fused in one pass (into its own counts here).
+  const fused = plan.histogram === 'global' ? getPipeline(device, 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, TOP_K: 0 }) : null;
   const copy = benchPipeline(device, 'copy.wgsl', 'copy', { WORKGROUP_SIZE: wg });
   const readRows = benchPipeline(device, 'read-rows.wgsl', 'read_rows', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
 
@@ -71,6 +73,7 @@ export function createGpuPhases(device, c, timestamps) {
   const preds = buffer('preds', chunkRows * 4, U.STORAGE);
   const counts = buffer('counts', (cells + 4) * 4, U.STORAGE | U.COPY_SRC | U.COPY_DST);
   const readback = buffer('readback', (cells + 4) * 4, U.MAP_READ | U.COPY_DST);
+  const fusedCounts = buffer('fused counts', (cells + 4) * 4, U.STORAGE);
   const copyDst = buffer('copy dst', logitBytes, U.STORAGE);
   const rowsOut = buffer('read-rows out', chunkRows * 4, U.STORAGE);
   const stageLogits = buffer('staging logits', logitBytes, U.MAP_WRITE | U.COPY_SRC);
@@ -84,6 +87,9 @@ export function createGpuPhases(device, c, timestamps) {
     count: group(count, [params, labels, preds, counts]),
     copy: group(copy, [copyParams, logits, copyDst]),
     readRows: group(readRows, [params, logits, rowsOut]),
+    fused: fused
+      ? device.createBindGroup({ layout: fused.getBindGroupLayout(0), entries: [[0, params], [1, logits], [3, labels], [4, fusedCounts]].map(([binding, buffer]) => ({ binding, resource: { buffer } })) })
+      : null,
   };
   const groupsFor = (rows, per) => Math.max(1, Math.min(Math.ceil(rows / per), maxWorkgroups));
   const ms = {};
@@ -106,6 +112,7 @@ export function createGpuPhases(device, c, timestamps) {
     },
     argmax: (e, ts) => dispatch(e, argmax, groups.argmax, groupsFor(n, wg), ts),
     histogram: (e, ts) => dispatch(e, count, groups.count, groupsFor(n, countRowsPerGroup), ts),
+    fused: (e, ts) => (fused ? dispatch(e, fused, groups.fused, groupsFor(n, wg), ts) : undefined),
     readback: (e) => e.copyBufferToBuffer(counts, 0, readback, 0, (cells + 4) * 4),
     copy: (e, ts) => dispatch(e, copy, groups.copy, groupsFor(Math.ceil((n * c) / 4), wg), ts),
     readRows: (e, ts) => dispatch(e, readRows, groups.readRows, groupsFor(n, wg), ts),
@@ -142,6 +149,7 @@ export function createGpuPhases(device, c, timestamps) {
     mark(e, 5, 'beginningOfPassWriteIndex');
     enc.copy(e, 6);
     enc.readRows(e, 8);
+    if (fused) enc.fused(e, 10);
     e.resolveQuerySet(querySet, 0, QUERIES, resolve, 0);
     e.copyBufferToBuffer(resolve, 0, queryRead, 0, QUERIES * 8);
     device.queue.submit([e.finish()]);
@@ -155,6 +163,7 @@ export function createGpuPhases(device, c, timestamps) {
     ms.readback += d(4, 5);
     ms.copy += d(6, 7);
     ms.readRows += d(8, 9);
+    if (fused) ms.fused += d(10, 11);
   };
 
   return {
