@@ -2,6 +2,7 @@ import { GpuUnavailableError, InputError } from '../core/errors.js';
 import { createSerial } from '../core/serial.js';
 import type { FormattedGpuBatch, LabelArray } from '../core/types.js';
 import { planGpu, type GpuPlan, type GpuPlanOptions } from '../gpu/chunk-plan.js';
+import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { isGpuBuffer } from './gpu-batch.js';
 
@@ -48,8 +49,6 @@ const SLOTS = 2;
 /** Rows per chunk of a GPU-resident input are a multiple of this, so every chunk's binding offset is 256-byte aligned. */
 const ALIGN_ROWS = 64;
 
-/** Typed arrays over a SharedArrayBuffer are accepted by writeBuffer too (the spec's AllowSharedBufferSource). */
-const source = (a: ArrayBufferView): GPUAllowSharedBufferSource => a as unknown as GPUAllowSharedBufferSource;
 
 /**
  * Creates a {@link GpuCounter} for `numClasses` classes on `device`. Buffers are sized from the
@@ -139,26 +138,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     for (const b of buffers) b.destroy();
   };
 
-  /** Runs `op` inside validation and out-of-memory scopes: a GPU error throws, never a wrong count. */
-  const scoped = async <T>(what: string, op: () => Promise<T>): Promise<T> => {
-    device.pushErrorScope('validation');
-    device.pushErrorScope('out-of-memory');
-    let result: T | undefined;
-    let failure: unknown;
-    try {
-      result = await op();
-    } catch (e) {
-      failure = e;
-    }
-    const [oom, validation] = [await device.popErrorScope(), await device.popErrorScope()];
-    if (validation || oom) {
-      destroy();
-      const kind = validation ? 'validation' : 'out-of-memory';
-      throw new GpuUnavailableError(`the GPU failed during ${what} (${kind}): ${[validation, oom].filter((e) => e).map((e) => e!.message).join('; ')}`, { cause: failure });
-    }
-    if (failure !== undefined) throw failure;
-    return result as T;
-  };
+  const scoped = <T>(what: string, op: () => Promise<T>): Promise<T> => gpuScoped(device, what, op, destroy);
 
   /** A bind group of `resources` by binding number (an array binds 0, 1, 2, ...), cached under `cacheKey`. */
   const bindGroup = (pipeline: GPUComputePipeline, label: string, resources: Record<number, GPUBuffer | GPUBufferBinding>, cacheKey?: string): GPUBindGroup => {
@@ -175,7 +155,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
 
   const writeIndices = (target: GPUBuffer, a: LabelArray, start: number, rows: number): void => {
     if (a instanceof Uint32Array || a instanceof Int32Array) {
-      device.queue.writeBuffer(target, 0, source(a), start, rows);
+      device.queue.writeBuffer(target, 0, bufferSource(a), start, rows);
       return;
     }
     scratch ??= new Uint32Array(chunkRows);
@@ -184,13 +164,13 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     } else {
       scratch.set(a.subarray(start, start + rows));
     }
-    device.queue.writeBuffer(target, 0, source(scratch), 0, rows);
+    device.queue.writeBuffer(target, 0, bufferSource(scratch), 0, rows);
   };
 
   /** A host array is uploaded into the slot's buffer; a GPU buffer is bound in place at the chunk's offset. */
   const place = (input: LabelArray | Float32Array | GPUBuffer, slotBuffer: GPUBuffer, start: number, rows: number, width: number): GPUBuffer | GPUBufferBinding => {
     if (isGpuBuffer(input)) return { buffer: input, offset: start * width * 4, size: rows * width * 4 };
-    if (input instanceof Float32Array) device.queue.writeBuffer(slotBuffer, 0, source(input), start * width, rows * width);
+    if (input instanceof Float32Array) device.queue.writeBuffer(slotBuffer, 0, bufferSource(input), start * width, rows * width);
     else writeIndices(slotBuffer, input, start, rows);
     return slotBuffer;
   };

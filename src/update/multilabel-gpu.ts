@@ -2,7 +2,9 @@ import { GpuUnavailableError } from '../core/errors.js';
 import { addSampleRow, emptyMultilabelCounts, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
 import { orderKey } from '../core/order-key.js';
 import { getPipeline } from '../gpu/pipelines.js';
-import { bufferSource, gpuScoped, groupsFor, planTaskGpu, readU32, serialQueue, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
+import { createSerial } from '../core/serial.js';
+import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
+import { groupsFor, planTaskGpu, readU32, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export interface MultilabelGpuCounter {
@@ -73,7 +75,7 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
 
   let host = emptyMultilabelCounts(numLabels);
   let destroyed = false;
-  const serial = serialQueue();
+  const serial = createSerial();
   const alive = (): void => {
     if (destroyed) throw new GpuUnavailableError('this GPU multilabel matrix was destroyed');
   };

@@ -2,7 +2,9 @@ import { GpuUnavailableError } from '../core/errors.js';
 import { emptySweepCounts, type BinaryBatch, type SweepCounts } from '../core/binary.js';
 import { orderKey } from '../core/order-key.js';
 import { getPipeline } from '../gpu/pipelines.js';
-import { bufferSource, gpuScoped, groupsFor, planTaskGpu, readU32, serialQueue, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
+import { createSerial } from '../core/serial.js';
+import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
+import { groupsFor, planTaskGpu, readU32, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
 export interface SweepGpuCounter {
@@ -69,7 +71,7 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
 
   let host = emptySweepCounts(thresholds);
   let destroyed = false;
-  const serial = serialQueue();
+  const serial = createSerial();
 
   const updateChunks = async (batch: BinaryBatch): Promise<void> => {
     if (destroyed) throw new GpuUnavailableError('this GPU threshold sweep was destroyed');

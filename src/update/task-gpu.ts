@@ -1,4 +1,4 @@
-import { GpuUnavailableError, InputError } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
 import type { LabelArray } from '../core/types.js';
 
 /** Knobs of the multilabel and sweep GPU counters; defaults come from the device's limits. */
@@ -43,45 +43,8 @@ export function planTaskGpu(limits: GPUSupportedLimits, rowBytes: number, option
   return { chunkRows, workgroupSize, maxWorkgroups };
 }
 
-/**
- * Runs `op` inside validation and out-of-memory error scopes: a GPU error throws
- * {@link GpuUnavailableError}, never a wrong count.
- *
- * @example
- * await gpuScoped(device, 'multilabel update', async () => { ... });
- */
-export async function gpuScoped<T>(device: GPUDevice, what: string, op: () => Promise<T>): Promise<T> {
-  device.pushErrorScope('validation');
-  device.pushErrorScope('out-of-memory');
-  let result: T | undefined;
-  let failure: unknown;
-  try {
-    result = await op();
-  } catch (e) {
-    failure = e;
-  }
-  const [oom, validation] = [await device.popErrorScope(), await device.popErrorScope()];
-  if (validation || oom) {
-    throw new GpuUnavailableError(`the GPU failed during ${what}: ${[validation, oom].filter((e) => e).map((e) => e!.message).join('; ')}`, { cause: failure });
-  }
-  if (failure !== undefined) throw failure;
-  return result as T;
-}
 
-/**
- * A queue that runs async operations one after another in call order.
- *
- * @example
- * const serial = serialQueue(); serial(() => a()); serial(() => b()); // b starts after a settles
- */
-export function serialQueue(): <T>(op: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(op: () => Promise<T>): Promise<T> => {
-    const run = tail.then(op, op);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
+
 
 /**
  * Copies `a[start .. start + rows)` of 0/1 targets into `out` as u32.
@@ -111,8 +74,6 @@ export async function readU32(buffer: GPUBuffer, bytes: number): Promise<Uint32A
   return out;
 }
 
-/** Typed arrays over a SharedArrayBuffer are accepted by writeBuffer too. */
-export const bufferSource = (a: ArrayBufferView): GPUAllowSharedBufferSource => a as unknown as GPUAllowSharedBufferSource;
 
 /**
  * Grid size for `rows` rows: one invocation per row, capped at the plan's workgroups.
