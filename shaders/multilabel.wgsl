@@ -32,15 +32,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> thresholds: array<u32>;
 @group(0) @binding(4) var<storage, read_write> counts: array<atomic<u32>>;
 
-fn is_nan_bits(bits: u32) -> bool {
-  return (bits & 0x7fffffffu) > 0x7f800000u;
-}
-
-// Monotone map from non-NaN f32 bits to u32: a < b as floats <=> key(a) < key(b); -0 maps as +0.
-fn order_key(bits: u32) -> u32 {
-  let b = select(bits, 0u, bits == 0x80000000u);
-  return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
-}
+//!include common/order-key.wgsl
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
