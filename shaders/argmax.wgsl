@@ -23,12 +23,15 @@
 //   2  preds   storage, read_write    array<u32>, rows                      (argmax only)
 //   3  labels  storage, read          array<u32>, rows                      (argmax_count only)
 //   4  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4 (+ NUM_CLASSES with TOP_K)
-// Overrides: NUM_CLASSES, WORKGROUP_SIZE, TOP_K (argmax_count; 0: off). Dispatch: 1-D, any count; a grid-stride loop covers
+// Overrides: NUM_CLASSES, WORKGROUP_SIZE, TOP_K (argmax_count; 0: off), HAS_IGNORE and IGNORE_LABEL
+// (argmax_count: rows with that label, as u32 bits, are skipped: ignore_index). Dispatch: 1-D, any count; a grid-stride loop covers
 // rows beyond workgroups x WORKGROUP_SIZE.
 
 override NUM_CLASSES: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
 override TOP_K: u32 = 0u;
+override HAS_IGNORE: bool = false;
+override IGNORE_LABEL: u32 = 0u;
 
 struct Params {
   rows: u32,
@@ -90,6 +93,9 @@ fn argmax_count(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let m = NUM_CLASSES * NUM_CLASSES;
   for (var row = gid.x; row < params.rows; row += stride) {
     let label = labels[row];
+    if (HAS_IGNORE && label == IGNORE_LABEL) {
+      continue;
+    }
     if (label < NUM_CLASSES) {
       atomicAdd(&counts[label * NUM_CLASSES + argmax_row(row * NUM_CLASSES)], 1u);
       if (TOP_K > 0u && in_top_k(row * NUM_CLASSES, label)) {

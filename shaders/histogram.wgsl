@@ -18,11 +18,14 @@
 //   1  labels  storage, read          array<u32>, rows
 //   2  preds   storage, read          array<u32>, rows
 //   3  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4
-// Overrides: NUM_CLASSES, WORKGROUP_SIZE, PRIVATE_BINS. Dispatch: 1-D, any count (grid-stride).
+// Overrides: NUM_CLASSES, WORKGROUP_SIZE, PRIVATE_BINS, HAS_IGNORE and IGNORE_LABEL (rows with that label,
+// as u32 bits, are skipped: ignore_index). Dispatch: 1-D, any count (grid-stride).
 
 override NUM_CLASSES: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
 override PRIVATE_BINS: u32 = 1u;
+override HAS_IGNORE: bool = false;
+override IGNORE_LABEL: u32 = 0u;
 
 struct Params {
   rows: u32,
@@ -38,10 +41,13 @@ var<workgroup> bins: array<atomic<u32>, PRIVATE_BINS>;
 
 const INVALID = 0xffffffffu;
 
-// The matrix cell of a row, or INVALID after recording an out-of-range label or prediction.
+// The matrix cell of a row; INVALID for an ignored row, or after recording an out-of-range label or prediction.
 fn cell(row: u32) -> u32 {
   let label = labels[row];
   let pred = preds[row];
+  if (HAS_IGNORE && label == IGNORE_LABEL) {
+    return INVALID;
+  }
   if (label < NUM_CLASSES && pred < NUM_CLASSES) {
     return label * NUM_CLASSES + pred;
   }

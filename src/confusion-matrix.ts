@@ -8,7 +8,7 @@ import { validateNumClasses } from './core/validate.js';
 import type { GpuPlanOptions } from './gpu/chunk-plan.js';
 import { cpuUpdateFast as cpuUpdate } from './update/cpu-fast.js';
 import { cpuTopKHits } from './update/top-k.js';
-import { formatGpuBatch, hasGpuInputs } from './update/gpu-batch.js';
+import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from './update/gpu-batch.js';
 import { createGpuCounter, type GpuCounter } from './update/gpu-update.js';
 
 /** Options of {@link createConfusionMatrix}: the class count, and a device to run on the GPU. */
@@ -26,7 +26,7 @@ export interface ConfusionMatrixOptions extends GpuPlanOptions {
   warn?: ((message: string) => void) | undefined;
   /**
    * Samples whose label is this value are skipped (torchmetrics' `ignore_index`; negative values
-   * such as -100 too). Labels in GPU buffers cannot be filtered yet: such a batch is refused.
+   * such as -100 too): dropped on the host from host arrays, skipped by the kernels in GPU buffers.
    */
   ignoreIndex?: number | undefined;
   /**
@@ -151,9 +151,9 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
 
   const update = async (batch: Batch | GpuBatch): Promise<void> => {
     usable();
-    if (ignoreIndex !== undefined) {
-      if (hasGpuInputs(batch)) throw new InputError('labels', 'ignoreIndex cannot filter a batch held in GPU buffers yet: filter it first, or pass host arrays');
-      batch = dropIgnored(batch as Batch, ignoreIndex, numClasses);
+    if (ignoreIndex !== undefined && !hasGpuInputs(batch)) batch = dropIgnored(batch as Batch, ignoreIndex, numClasses);
+    else if (ignoreIndex !== undefined && !isGpuBuffer(batch.labels)) {
+      throw new InputError('labels', 'ignoreIndex with logits or predictions in GPU buffers needs the labels in a GPU buffer too (skipped on the GPU), or all inputs on the host');
     }
     const formatted = formatGpuBatch(batch, numClasses);
     const resident = hasGpuInputs(batch);

@@ -34,6 +34,8 @@ export interface GpuCounter {
 export interface GpuCounterOptions extends GpuPlanOptions {
   /** Also count, per true class, the rows whose label is among the k highest logits (sklearn's top_k_accuracy_score). 0: off. */
   topK?: number | undefined;
+  /** Rows whose label in a GPU buffer is this value (as u32 bits: -100 is 0xffffff9c) are skipped on the GPU. */
+  ignoreIndex?: number | undefined;
 }
 
 interface Slot {
@@ -71,9 +73,10 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   // argmaxed and counted in one fused pass, with no preds buffer.
   const topK = options.topK ?? 0;
   const fused = plan.histogram === 'global' || topK > 0;
-  const argmaxPipeline = (): GPUComputePipeline => (fused ? getPipeline(device, 'argmax_count', { ...constants, TOP_K: topK }) : getPipeline(device, 'argmax', constants));
+  const ignore: Record<string, number> = options.ignoreIndex === undefined ? {} : { HAS_IGNORE: 1, IGNORE_LABEL: options.ignoreIndex >>> 0 };
+  const argmaxPipeline = (): GPUComputePipeline => (fused ? getPipeline(device, 'argmax_count', { ...constants, TOP_K: topK, ...ignore }) : getPipeline(device, 'argmax', constants));
   const countPipeline = (): GPUComputePipeline =>
-    fused ? getPipeline(device, 'count_global', constants) : getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells });
+    fused ? getPipeline(device, 'count_global', { ...constants, ...ignore }) : getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells, ...ignore });
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
 
   const buffers: GPUBuffer[] = [];

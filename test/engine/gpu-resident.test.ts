@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confusionMatrix, createConfusionMatrix, InputError, type GpuBatch } from '../../src/index.js';
+import { confusionMatrix, createConfusionMatrix, InputError, type Batch, type GpuBatch } from '../../src/index.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
@@ -157,6 +157,32 @@ for (const adapter of TEST_ADAPTERS) {
       expect(r.total).toBe(1);
       expect(r.counts[15]).toBe(1);
       cm.destroy();
+    });
+
+    it('ignoreIndex skips rows whose label in a GPU buffer is that value (negative or in range), on both histograms and the fused pass', async () => {
+      const rand = rng(41);
+      const c = 5;
+      const n = 900;
+      const logits = makeLogits(rand, n, c, 'ties');
+      const preds = makeLabels(rand, n, c, Int32Array) as Int32Array;
+      for (const ignoreIndex of [-100, 3]) {
+        const labels = makeLabels(rand, n, c, Int32Array) as Int32Array;
+        for (let i = 0; i < n; i += 7) labels[i] = ignoreIndex;
+        const yb = upload(device, labels);
+        for (const [batch, host] of [
+          [{ logits: upload(device, logits), labels: yb }, { logits, labels }],
+          [{ preds: upload(device, preds), labels: yb }, { preds, labels }],
+          [{ preds, labels: yb }, { preds, labels }],
+        ] as [GpuBatch, Batch][]) {
+          const want = await confusionMatrix(host, { numClasses: c, ignoreIndex });
+          for (const histogram of ['global', 'private'] as const) {
+            const got = await checked(device, () => confusionMatrix(batch, { numClasses: c, device, ignoreIndex, histogram, chunkRows: 256 }));
+            expect(got.counts).toEqual(want.counts);
+            expect(got.total).toBe(labels.filter((v) => v !== ignoreIndex).length);
+          }
+        }
+      }
+      await expect(confusionMatrix({ logits: upload(device, logits), labels: new Int32Array(n) }, { numClasses: c, device, ignoreIndex: -100 })).rejects.toThrow(/needs the labels in a GPU buffer too/);
     });
 
     it('buffers on a CPU matrix are refused, not read', async () => {
