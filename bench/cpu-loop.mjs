@@ -14,6 +14,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { cpuFastBackend, cpuUpdate, cpuUpdateFast, makeDemoData } from '../dist/index.js';
 import { createCpuWorkerCounter } from '../dist/node/index.js';
+import { branchyLoop as branchyLoopInto } from './lib/paths.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -69,24 +70,7 @@ function readFloor(logits) {
   return a + b + c + d;
 }
 
-function branchyLoop(logits, labels, c) {
-  const n = labels.length;
-  const counts = new Float64Array(c * c);
-  for (let i = 0; i < n; i++) {
-    const row = i * c;
-    let best = 0;
-    let max = logits[row];
-    for (let j = 1; j < c; j++) {
-      const v = logits[row + j];
-      if (v > max) {
-        max = v;
-        best = j;
-      }
-    }
-    counts[labels[i] * c + best]++;
-  }
-  return counts;
-}
+const branchyLoop = (logits, labels, c) => branchyLoopInto(logits, labels, c, new Float64Array(c * c));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sameCounts = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);

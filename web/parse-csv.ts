@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { detectDelimiter, parseCsvNumber, type CsvDelimiter } from '../src/read/csv-syntax.js';
 
 /** A parsed table: `values` row-major `rows x columns`. */
 export interface CsvTable {
@@ -21,24 +22,12 @@ export interface CsvTable {
 /** Column names that `csvLabels` picks from a table with several columns. */
 export const LABEL_COLUMNS = ['label', 'labels', 'y', 'y_true', 'target', 'true', 'class'];
 
-type Delimiter = ',' | '\t' | ';' | 'whitespace' | 'none';
+type Delimiter = CsvDelimiter;
 
 function fail(file: string, line: number, column: number, detail: string): never {
   throw new Error(`${file}:${line}:${column}: ${detail}`);
 }
 
-function detectDelimiter(text: string): Delimiter {
-  let inQuote = false;
-  const seen = new Set<string>();
-  for (const c of text) {
-    if (c === '"') inQuote = !inQuote;
-    else if (!inQuote && (c === '\t' || c === ';' || c === ',')) seen.add(c);
-  }
-  if (seen.has('\t')) return '\t';
-  if (seen.has(';')) return ';';
-  if (seen.has(',')) return ',';
-  return /\S[ ]+\S/.test(text.trim()) ? 'whitespace' : 'none';
-}
 
 /** Splits one line into [field, 0-based start] pairs; throws [at, detail] for a bad quote. */
 function splitLine(text: string, delim: Delimiter): [string, number][] {
@@ -83,25 +72,8 @@ function splitLine(text: string, delim: Delimiter): [string, number][] {
   }
 }
 
-/**
- * A number as numpy, pandas or Python write it: `1`, `-2.5`, `.5`, `1e-3`, `nan`, `inf`,
- * `-Infinity`; undefined for anything else (empty, hex, text).
- *
- * @example
- * parseNumber(' 1.5e2 '); // 150
- * parseNumber('-inf');    // -Infinity
- */
-export function parseNumber(field: string): number | undefined {
-  const t = field.trim();
-  if (t === '') return undefined;
-  const v = Number(t);
-  if (!Number.isNaN(v)) return /^[+-]?0[xXbBoO]/.test(t) ? undefined : v;
-  const w = t.toLowerCase().replace(/^\+/, '');
-  if (w === 'nan' || w === '-nan') return NaN;
-  if (w === 'inf' || w === 'infinity') return Infinity;
-  if (w === '-inf' || w === '-infinity') return -Infinity;
-  return undefined;
-}
+/** A number as numpy, pandas or Python write it (the Node reader's rule). */
+export const parseNumber = parseCsvNumber;
 
 const clip = (s: string, n = 40): string => (s.length <= n ? s : `${s.slice(0, n)}...`);
 

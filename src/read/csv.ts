@@ -8,6 +8,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { NpyError, type NumericArray } from './npy.js';
 import { ioError, openRegularFile, readExactly } from './file-io.js';
 import type { ArraySource } from './open-array.js';
+import { detectDelimiter, parseCsvNumber, type CsvDelimiter } from './csv-syntax.js';
+
+export { parseCsvNumber };
 
 const BLOCK_BYTES = 1 << 20;
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -45,14 +48,7 @@ export class CsvError extends NpyError {
   }
 }
 
-/**
- * How fields are separated: one delimiter character, `'whitespace'` (runs of
- * spaces and tabs, as `np.savetxt` writes by default), or `'none'` (one column).
- *
- * @example
- * const d: CsvDelimiter = '\t';
- */
-export type CsvDelimiter = ',' | '\t' | ';' | 'whitespace' | 'none';
+export type { CsvDelimiter } from './csv-syntax.js';
 
 /**
  * Options of {@link openCsvArray}.
@@ -164,39 +160,6 @@ function splitLine(text: string, delim: CsvDelimiter): Split {
   }
 }
 
-const NAN_WORDS = new Set(['nan', '+nan', '-nan']);
-const INF_WORDS = new Map([
-  ['inf', Infinity],
-  ['+inf', Infinity],
-  ['-inf', -Infinity],
-  ['infinity', Infinity],
-  ['+infinity', Infinity],
-  ['-infinity', -Infinity],
-]);
-
-/**
- * Parses a decimal number as written by numpy, pandas or Python: `1`, `-2.5`,
- * `.5`, `1e-3`, `nan`, `inf`, `-Infinity` (case-insensitive words),
- * surrounding spaces allowed. Returns undefined for anything else (empty,
- * hex, `1,5`, text).
- *
- * @example
- * parseCsvNumber(' 1.5e2 '); // 150
- * parseCsvNumber('-inf');    // -Infinity
- * parseCsvNumber('0x10');    // undefined
- */
-export function parseCsvNumber(field: string): number | undefined {
-  const t = field.trim();
-  if (t === '') return undefined;
-  const v = Number(t);
-  if (!Number.isNaN(v)) {
-    if (t.length > 1 && t[0] === '0' && /[xXbBoO]/.test(t[1]!)) return undefined;
-    return v;
-  }
-  const w = t.toLowerCase();
-  if (NAN_WORDS.has(w)) return NaN;
-  return INF_WORDS.get(w);
-}
 
 function clip(s: string, n = 40): string {
   return s.length <= n ? s : `${s.slice(0, n)}...`;
@@ -267,19 +230,6 @@ async function* lineBatches(fh: FileHandle, path: string, checkOpen: () => void)
   }
 }
 
-/** Picks the delimiter from the first line: a tab, else `;`, else `,` (outside quotes), else whitespace between tokens, else none. */
-function detectDelimiter(text: string): CsvDelimiter {
-  let inQuote = false;
-  const seen = new Set<string>();
-  for (const c of text) {
-    if (c === '"') inQuote = !inQuote;
-    else if (!inQuote && (c === '\t' || c === ';' || c === ',')) seen.add(c);
-  }
-  if (seen.has('\t')) return '\t';
-  if (seen.has(';')) return ';';
-  if (seen.has(',')) return ',';
-  return /\S[ ]+\S/.test(text.trim()) ? 'whitespace' : 'none';
-}
 
 interface Scan {
   delimiter: CsvDelimiter;
