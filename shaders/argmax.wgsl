@@ -10,6 +10,10 @@
 //                 the label is a hit when fewer than TOP_K classes rank above it, ranking as
 //                 sklearn's top_k_accuracy_score (a stable descending sort: on ties the higher
 //                 index ranks first; NaN ranks above everything).
+//   argmax_count_weighted  the fused pass with sample weights: adds each row's weight, as a 64-bit
+//                 fixed-point integer from the host, into 96-bit cells (common/weighted-add.wgsl):
+//                 cell k is counts[3k .. 3k + 2] for k < W = NUM_CLASSES^2 + NUM_CLASSES (top-k
+//                 hits of class t in cell NUM_CLASSES^2 + t); the out-of-range tallies sit at 3W.
 //
 // Rules, held bit for bit by the CPU path (src/update/cpu-update.ts):
 //   ties: the first maximal index wins (numpy, torch); -0.0 equals +0.0;
@@ -17,14 +21,31 @@
 // Values are compared as order-preserving u32 keys of their bits, never as floats, because WGSL
 // lets implementations assume that NaN and infinities do not occur.
 //
+// Half precision (LOGIT_BITS 16, float16 or bfloat16, uploaded as they are: half the bytes of f32).
+// A half h is read as h << 16 and keyed by the same order_key, which is exact: both formats are
+// sign-magnitude like f32 (sign on top, then exponent, then fraction), so among non-NaN halves of
+// one sign a larger bit pattern is a larger magnitude, infinity above every finite value and
+// subnormals below every normal one; h << 16 keeps the sign on top and the magnitude's order, and
+// -0 << 16 = 0x80000000 keys as +0. Only the NaN test depends on the format: h & 0x7fff above
+// HALF_INF (0x7c00 float16: 5 exponent bits; 0x7f80 bfloat16, the top of an f32). No half is ever
+// a float in the shader, so neither shader-f16 (absent in compatibility mode and on many devices)
+// nor unpack2x16float (whose NaN and subnormal results WGSL leaves to the implementation) is needed,
+// and the rules above hold bit for bit on every device.
+//
 // Bindings (group 0):
 //   0  params  uniform                Params: rows in this chunk, index of its first row in the batch
-//   1  logits  storage, read          array<u32>, f32 bits, rows x NUM_CLASSES, row-major
+//   1  logits  storage, read          array<u32>, rows x NUM_CLASSES, row-major: f32 bits (LOGIT_BITS 32),
+//                                     or halves two per u32 (LOGIT_BITS 16: element i in the low 16 bits
+//                                     of word i / 2 when i is even, the high 16 when odd; a row may start
+//                                     mid-word when NUM_CLASSES is odd)
 //   2  preds   storage, read_write    array<u32>, rows                      (argmax only)
 //   3  labels  storage, read          array<u32>, rows                      (argmax_count only)
-//   4  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4 (+ NUM_CLASSES with TOP_K)
+//   4  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4 (+ NUM_CLASSES with TOP_K);
+//                                     weighted: 3 (NUM_CLASSES^2 + NUM_CLASSES) + 4
+//   5  weights storage, read          array<u32>, rows x 2: (lo, hi) of each row's fixed-point weight (weighted only)
 // Overrides: NUM_CLASSES, WORKGROUP_SIZE, TOP_K (argmax_count; 0: off), HAS_IGNORE and IGNORE_LABEL
-// (argmax_count: rows with that label, as u32 bits, are skipped: ignore_index). Dispatch: 1-D, any count; a grid-stride loop covers
+// (argmax_count: rows with that label, as u32 bits, are skipped: ignore_index), LOGIT_BITS (32: f32;
+// 16: packed halves) and HALF_INF (with 16: 0x7c00 float16, 0x7f80 bfloat16). Dispatch: 1-D, any count; a grid-stride loop covers
 // rows beyond workgroups x WORKGROUP_SIZE.
 
 override NUM_CLASSES: u32 = 1u;
@@ -32,6 +53,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 override TOP_K: u32 = 0u;
 override HAS_IGNORE: bool = false;
 override IGNORE_LABEL: u32 = 0u;
+override LOGIT_BITS: u32 = 32u;
+override HALF_INF: u32 = 0x7c00u;
 
 struct Params {
   rows: u32,
@@ -43,15 +66,34 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> preds: array<u32>;
 @group(0) @binding(3) var<storage, read> labels: array<u32>;
 @group(0) @binding(4) var<storage, read_write> counts: array<atomic<u32>>;
+@group(0) @binding(5) var<storage, read> weights: array<u32>;
 
 //!include common/order-key.wgsl
+//!include common/weighted-add.wgsl
 
+// Logit `i` (element index in the chunk) as f32 bits, or a half's 16 bits at the top of a u32.
+fn logit_bits(i: u32) -> u32 {
+  if (LOGIT_BITS == 16u) {
+    let word = logits[i >> 1u];
+    return select(word << 16u, word & 0xffff0000u, (i & 1u) != 0u);
+  }
+  return logits[i];
+}
+
+fn logit_is_nan(bits: u32) -> bool {
+  if (LOGIT_BITS == 16u) {
+    return is_nan_half_bits(bits, HALF_INF);
+  }
+  return is_nan_bits(bits);
+}
+
+// Argmax of the row whose first element is logit `base` (row * NUM_CLASSES).
 fn argmax_row(base: u32) -> u32 {
   var best = 0u;
   var best_key = 0u;
   for (var j = 0u; j < NUM_CLASSES; j++) {
-    let bits = logits[base + j];
-    if (is_nan_bits(bits)) {
+    let bits = logit_bits(base + j);
+    if (logit_is_nan(bits)) {
       return j;
     }
     let key = order_key(bits);
@@ -73,15 +115,15 @@ fn argmax(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
 
 // Sort key for top-k: the order key, with every NaN above +Inf.
 fn rank_key(bits: u32) -> u32 {
-  return select(order_key(bits), 0xffffffffu, is_nan_bits(bits));
+  return select(order_key(bits), 0xffffffffu, logit_is_nan(bits));
 }
 
 // True when fewer than TOP_K classes rank above `label` in the row at `base`.
 fn in_top_k(base: u32, label: u32) -> bool {
-  let own = rank_key(logits[base + label]);
+  let own = rank_key(logit_bits(base + label));
   var above = 0u;
   for (var j = 0u; j < NUM_CLASSES; j++) {
-    let key = rank_key(logits[base + j]);
+    let key = rank_key(logit_bits(base + j));
     above += select(0u, 1u, key > own || (key == own && j > label));
   }
   return above < TOP_K;
@@ -104,6 +146,30 @@ fn argmax_count(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     } else {
       atomicAdd(&counts[m], 1u);
       atomicMax(&counts[m + 2u], ~(params.first_row + row));
+    }
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn argmax_count_weighted(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  let m = NUM_CLASSES * NUM_CLASSES;
+  let tally = 3u * (m + NUM_CLASSES);
+  for (var row = gid.x; row < params.rows; row += stride) {
+    let label = labels[row];
+    if (HAS_IGNORE && label == IGNORE_LABEL) {
+      continue;
+    }
+    if (label < NUM_CLASSES) {
+      let w_lo = weights[2u * row];
+      let w_hi = weights[2u * row + 1u];
+      add_weighted(3u * (label * NUM_CLASSES + argmax_row(row * NUM_CLASSES)), w_lo, w_hi);
+      if (TOP_K > 0u && in_top_k(row * NUM_CLASSES, label)) {
+        add_weighted(3u * (m + label), w_lo, w_hi);
+      }
+    } else {
+      atomicAdd(&counts[tally], 1u);
+      atomicMax(&counts[tally + 2u], ~(params.first_row + row));
     }
   }
 }

@@ -12,12 +12,17 @@
 //   count_global   one global atomicAdd per row (any NUM_CLASSES).
 //   count_private  counts into a workgroup copy of the matrix, then adds its non-zero cells to the
 //                  global one; needs PRIVATE_BINS = NUM_CLASSES^2 u32 in workgroup storage.
+//   count_weighted adds each row's sample weight, a 64-bit fixed-point integer from the host, into
+//                  96-bit cells (common/weighted-add.wgsl): cell k is counts[3k .. 3k + 2], and
+//                  the four out-of-range cells sit at 3 W, W = NUM_CLASSES^2 + NUM_CLASSES (the
+//                  layout of argmax.wgsl's argmax_count_weighted).
 //
 // Bindings (group 0):
 //   0  params  uniform                Params: rows in this chunk, index of its first row in the batch
 //   1  labels  storage, read          array<u32>, rows
 //   2  preds   storage, read          array<u32>, rows
-//   3  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4
+//   3  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4; weighted: 3 W + 4
+//   4  weights storage, read          array<u32>, rows x 2: (lo, hi) per row   (count_weighted only)
 // Overrides: NUM_CLASSES, WORKGROUP_SIZE, PRIVATE_BINS, HAS_IGNORE and IGNORE_LABEL (rows with that label,
 // as u32 bits, are skipped: ignore_index). Dispatch: 1-D, any count (grid-stride).
 
@@ -36,13 +41,17 @@ struct Params {
 @group(0) @binding(1) var<storage, read> labels: array<u32>;
 @group(0) @binding(2) var<storage, read> preds: array<u32>;
 @group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
+@group(0) @binding(4) var<storage, read> weights: array<u32>;
 
 var<workgroup> bins: array<atomic<u32>, PRIVATE_BINS>;
 
 const INVALID = 0xffffffffu;
 
-// The matrix cell of a row; INVALID for an ignored row, or after recording an out-of-range label or prediction.
-fn cell(row: u32) -> u32 {
+//!include common/weighted-add.wgsl
+
+// The matrix cell of a row; INVALID for an ignored row, or after recording an out-of-range label or
+// prediction in the four cells at `tally`.
+fn cell(row: u32, tally: u32) -> u32 {
   let label = labels[row];
   let pred = preds[row];
   if (HAS_IGNORE && label == IGNORE_LABEL) {
@@ -51,15 +60,14 @@ fn cell(row: u32) -> u32 {
   if (label < NUM_CLASSES && pred < NUM_CLASSES) {
     return label * NUM_CLASSES + pred;
   }
-  let m = NUM_CLASSES * NUM_CLASSES;
   let first = ~(params.first_row + row);
   if (label >= NUM_CLASSES) {
-    atomicAdd(&counts[m], 1u);
-    atomicMax(&counts[m + 2u], first);
+    atomicAdd(&counts[tally], 1u);
+    atomicMax(&counts[tally + 2u], first);
   }
   if (pred >= NUM_CLASSES) {
-    atomicAdd(&counts[m + 1u], 1u);
-    atomicMax(&counts[m + 3u], first);
+    atomicAdd(&counts[tally + 1u], 1u);
+    atomicMax(&counts[tally + 3u], first);
   }
   return INVALID;
 }
@@ -68,7 +76,7 @@ fn cell(row: u32) -> u32 {
 fn count_global(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let stride = groups.x * WORKGROUP_SIZE;
   for (var row = gid.x; row < params.rows; row += stride) {
-    let c = cell(row);
+    let c = cell(row, NUM_CLASSES * NUM_CLASSES);
     if (c != INVALID) {
       atomicAdd(&counts[c], 1u);
     }
@@ -83,7 +91,7 @@ fn count_private(
 ) {
   let stride = groups.x * WORKGROUP_SIZE;
   for (var row = gid.x; row < params.rows; row += stride) {
-    let c = cell(row);
+    let c = cell(row, NUM_CLASSES * NUM_CLASSES);
     if (c != INVALID) {
       atomicAdd(&bins[c], 1u);
     }
@@ -93,6 +101,18 @@ fn count_private(
     let n = atomicLoad(&bins[b]);
     if (n != 0u) {
       atomicAdd(&counts[b], n);
+    }
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn count_weighted(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  let tally = 3u * (NUM_CLASSES * NUM_CLASSES + NUM_CLASSES);
+  for (var row = gid.x; row < params.rows; row += stride) {
+    let c = cell(row, tally);
+    if (c != INVALID) {
+      add_weighted(3u * c, weights[2u * row], weights[2u * row + 1u]);
     }
   }
 }

@@ -11,12 +11,21 @@
 // counts[3 * NUM_LABELS + 3 * row + 0..2] the row's TP, FP, FN over its labels, for sklearn's "samples"
 // average (stored in the same buffer, so the kernel binds 4 storage buffers, the compatibility minimum).
 //
+// multilabel_weighted: the same with sample weights. Each row's weight arrives from the host as a
+// 64-bit fixed-point integer (lo, hi) (src/core/weights.ts), appended to the targets buffer at
+// targets[rows * NUM_LABELS + 2 * row .. + 1] (still 4 storage bindings); it is added into 96-bit
+// cells with carries (common/weighted-add.wgsl: exact, independent of thread order): cell 3j + k
+// (k = 0 TP, 1 FP, 2 FN) of label j is counts[3 (3j + k) .. + 2]. The per row TP, FP, FN (plain
+// counts over the row's labels; the host weighs them) follow at counts[9 * NUM_LABELS + 3 * row].
+//
 // Bindings (group 0):
 //   0  params      uniform               Params: rows in this chunk
 //   1  scores      storage, read         array<u32>, f32 bits, rows x NUM_LABELS, row-major
 //   2  targets     storage, read         array<u32>, 0 or 1, rows x NUM_LABELS, row-major
+//                                        (weighted: then rows x 2 fixed-point weight words)
 //   3  thresholds  storage, read         array<u32>, NUM_LABELS order keys
 //   4  counts      storage, read_write   array<atomic<u32>>, 3 x NUM_LABELS + 3 x rows
+//                                        (weighted: 9 x NUM_LABELS + 3 x rows)
 // Overrides: NUM_LABELS, WORKGROUP_SIZE. Dispatch: 1-D, one invocation per row, any count (grid-stride).
 
 override NUM_LABELS: u32 = 1u;
@@ -33,6 +42,13 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> counts: array<atomic<u32>>;
 
 //!include common/order-key.wgsl
+//!include common/weighted-add.wgsl
+
+// Whether label j of the row whose scores start at `base` is predicted (score >= threshold; NaN: never).
+fn predicts(base: u32, j: u32) -> bool {
+  let bits = scores[base + j];
+  return !is_nan_bits(bits) && order_key(bits) >= thresholds[j];
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -43,8 +59,7 @@ fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
     var fn_ = 0u;
     let base = row * NUM_LABELS;
     for (var j = 0u; j < NUM_LABELS; j++) {
-      let bits = scores[base + j];
-      let predicted = !is_nan_bits(bits) && order_key(bits) >= thresholds[j];
+      let predicted = predicts(base, j);
       let actual = targets[base + j] != 0u;
       if (predicted && actual) {
         tp += 1u;
@@ -58,6 +73,43 @@ fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
       }
     }
     let stats = 3u * NUM_LABELS + 3u * row;
+    atomicStore(&counts[stats], tp);
+    atomicStore(&counts[stats + 1u], fp);
+    atomicStore(&counts[stats + 2u], fn_);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn multilabel_weighted(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  let weight_words = params.rows * NUM_LABELS;
+  for (var row = gid.x; row < params.rows; row += stride) {
+    var tp = 0u;
+    var fp = 0u;
+    var fn_ = 0u;
+    let base = row * NUM_LABELS;
+    let w_lo = targets[weight_words + 2u * row];
+    let w_hi = targets[weight_words + 2u * row + 1u];
+    let weighs = (w_lo | w_hi) != 0u;
+    for (var j = 0u; j < NUM_LABELS; j++) {
+      let predicted = predicts(base, j);
+      let actual = targets[base + j] != 0u;
+      var k = 3u;
+      if (predicted && actual) {
+        tp += 1u;
+        k = 0u;
+      } else if (predicted) {
+        fp += 1u;
+        k = 1u;
+      } else if (actual) {
+        fn_ += 1u;
+        k = 2u;
+      }
+      if (k < 3u && weighs) {
+        add_weighted(3u * (3u * j + k), w_lo, w_hi);
+      }
+    }
+    let stats = 9u * NUM_LABELS + 3u * row;
     atomicStore(&counts[stats], tp);
     atomicStore(&counts[stats + 1u], fp);
     atomicStore(&counts[stats + 2u], fn_);

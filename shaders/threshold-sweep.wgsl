@@ -11,12 +11,18 @@
 //
 // counts[b] positives in bin b; counts[NUM_THRESHOLDS + 1 + b] negatives in bin b.
 //
+// threshold_sweep_weighted: the same bins with sample weights. Each row's weight arrives from the
+// host as a 64-bit fixed-point integer (lo, hi) (src/core/weights.ts), appended to the targets buffer
+// at targets[rows + 2 * row .. + 1] (still 4 storage bindings), and is added into 96-bit cells with
+// carries (common/weighted-add.wgsl: exact, independent of thread order): cell c (c = b for the
+// positives of bin b, NUM_THRESHOLDS + 1 + b for its negatives) is counts[3c .. 3c + 2].
+//
 // Bindings (group 0):
 //   0  params      uniform               Params: rows in this chunk
 //   1  scores      storage, read         array<u32>, f32 bits, rows
-//   2  targets     storage, read         array<u32>, 0 or 1, rows
+//   2  targets     storage, read         array<u32>, 0 or 1, rows (weighted: then rows x 2 weight words)
 //   3  thresholds  storage, read         array<u32>, NUM_THRESHOLDS order keys, ascending
-//   4  counts      storage, read_write   array<atomic<u32>>, 2 x (NUM_THRESHOLDS + 1)
+//   4  counts      storage, read_write   array<atomic<u32>>, 2 x (NUM_THRESHOLDS + 1) (weighted: 3 times that)
 // Overrides: NUM_THRESHOLDS, WORKGROUP_SIZE. Dispatch: 1-D, any count (grid-stride).
 
 override NUM_THRESHOLDS: u32 = 1u;
@@ -33,6 +39,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> counts: array<atomic<u32>>;
 
 //!include common/order-key.wgsl
+//!include common/weighted-add.wgsl
 
 // The number of thresholds <= key.
 fn bin_of(key: u32) -> u32 {
@@ -49,13 +56,29 @@ fn bin_of(key: u32) -> u32 {
   return lo;
 }
 
+// The row's bin among the positives (cells [0, K]) or the negatives (cells [K + 1, 2K + 1]).
+fn cell_of(row: u32) -> u32 {
+  let bits = scores[row];
+  let bin = select(bin_of(order_key(bits)), 0u, is_nan_bits(bits));
+  return select(NUM_THRESHOLDS + 1u, 0u, targets[row] != 0u) + bin;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn threshold_sweep(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let stride = groups.x * WORKGROUP_SIZE;
   for (var row = gid.x; row < params.rows; row += stride) {
-    let bits = scores[row];
-    let bin = select(bin_of(order_key(bits)), 0u, is_nan_bits(bits));
-    let offset = select(NUM_THRESHOLDS + 1u, 0u, targets[row] != 0u);
-    atomicAdd(&counts[offset + bin], 1u);
+    atomicAdd(&counts[cell_of(row)], 1u);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn threshold_sweep_weighted(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE;
+  for (var row = gid.x; row < params.rows; row += stride) {
+    let w_lo = targets[params.rows + 2u * row];
+    let w_hi = targets[params.rows + 2u * row + 1u];
+    if ((w_lo | w_hi) != 0u) {
+      add_weighted(3u * cell_of(row), w_lo, w_hi);
+    }
   }
 }

@@ -3,11 +3,13 @@ import { reduceCounts } from './core/reduce.js';
 import { dropIgnored } from './core/select.js';
 import { createSerial } from './core/serial.js';
 import { createState, parseState, type ConfusionMatrixState, type StateMeta } from './core/state.js';
-import type { Batch, ConfusionMatrixResult, FormattedBatch, GpuBatch } from './core/types.js';
-import { validateNumClasses } from './core/validate.js';
+import type { Batch, ConfusionMatrixResult, GpuBatch } from './core/types.js';
+import { cpuBatch, validateNumClasses } from './core/validate.js';
 import type { GpuPlanOptions } from './gpu/chunk-plan.js';
 import { cpuUpdateFast as cpuUpdate } from './update/cpu-fast.js';
 import { cpuTopKHits } from './update/top-k.js';
+import { cpuUpdateWeighted } from './update/cpu-weighted.js';
+import { checkWeights } from './core/weights.js';
 import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from './update/gpu-batch.js';
 import { createGpuCounter, type GpuCounter } from './update/gpu-update.js';
 
@@ -99,6 +101,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
   let failed: Error | undefined;
   let destroyed = false;
   let counterDevice: GPUDevice | undefined;
+  let weighted = false;
 
   const use = (device: GPUDevice | undefined): void => {
     lost = undefined;
@@ -138,7 +141,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
     const totals = saved.slice();
     const gpu = counter?.committed();
     if (gpu) for (let i = 0; i < totals.length; i++) totals[i]! += gpu[i]!;
-    const result = reduceCounts(totals, numClasses);
+    const result = reduceCounts(totals, numClasses, weighted);
     if (topK > 0) {
       const hits = savedHits.slice();
       const gpuHits = counter?.committedTopK();
@@ -151,11 +154,13 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
 
   const update = async (batch: Batch | GpuBatch): Promise<void> => {
     usable();
+    if (batch.weights !== undefined) checkWeights(batch.weights, batch.weights.length);
     if (ignoreIndex !== undefined && !hasGpuInputs(batch)) batch = dropIgnored(batch as Batch, ignoreIndex, numClasses);
     else if (ignoreIndex !== undefined && !isGpuBuffer(batch.labels)) {
       throw new InputError('labels', 'ignoreIndex with logits or predictions in GPU buffers needs the labels in a GPU buffer too (skipped on the GPU), or all inputs on the host');
     }
     const formatted = formatGpuBatch(batch, numClasses);
+    if (batch.weights !== undefined) formatted.weights = checkWeights(batch.weights, formatted.rows);
     const resident = hasGpuInputs(batch);
     for (let attempt = 0; ; attempt++) {
       if (counter && lost) await failOver(new GpuUnavailableError('device lost'));
@@ -163,14 +168,17 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
         throw new GpuUnavailableError('this batch lives in GPU buffers of a device that is gone (or was never this matrix\'s): it was not counted; earlier batches are kept');
       }
       if (!counter) {
-        const fb = formatted as FormattedBatch;
+        const fb = cpuBatch(formatted);
         if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
-        cpuUpdate(saved, fb);
-        if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, savedHits);
+        if (fb.weights) cpuUpdateWeighted(saved, { ...fb, weights: fb.weights });
+        else cpuUpdate(saved, fb);
+        if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, savedHits, fb.weights);
+        weighted ||= fb.weights !== undefined;
         return;
       }
       try {
         await counter.update(formatted);
+        weighted ||= formatted.weights !== undefined;
         return;
       } catch (e) {
         if (!recoverable(e, lost !== undefined) || attempt >= MAX_RECOVERIES) {
@@ -200,6 +208,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
           throw new InputError('state', `the state was counted with options ${JSON.stringify(o)}, this matrix with ${JSON.stringify({ numClasses, ignoreIndex, topK: topK || undefined })}`, undefined, o);
         }
         for (let i = 0; i < s.counts.length; i++) saved[i]! += s.counts[i]!;
+        weighted ||= o.sampleWeight === true;
         for (let i = 0; i < savedHits.length; i++) savedHits[i]! += s.topKHits![i]!;
       }),
     reset: () =>
@@ -207,6 +216,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
         usable();
         saved.fill(0);
         savedHits.fill(0);
+        weighted = false;
         await counter?.reset();
       }),
     destroy: () => {

@@ -1,7 +1,9 @@
-import { emptyMultilabelCounts, formatMultilabelBatch, multilabelResult, resolveLabelThresholds, validateNumLabels, type MultilabelBatch, type MultilabelResult } from './core/multilabel.js';
+import { InputError } from './core/errors.js';
+import { addMultilabelCounts, emptyMultilabelCounts, formatMultilabelBatch, multilabelResult, resolveLabelThresholds, validateNumLabels, type MultilabelBatch, type MultilabelResult } from './core/multilabel.js';
 import { multilabelCpuUpdate } from './update/multilabel-cpu.js';
 import { createMultilabelGpuCounter } from './update/multilabel-gpu.js';
 import type { TaskGpuOptions } from './update/task-gpu.js';
+import { createMultilabelState, multilabelStateCounts, parseMultilabelState, thresholdValue, type MultilabelState, type MultilabelStateMeta } from './core/task-state.js';
 
 /** Options of {@link createMultilabelMatrix}. */
 export interface MultilabelMatrixOptions extends TaskGpuOptions {
@@ -18,11 +20,15 @@ export interface MultilabelMatrix {
   readonly numLabels: number;
   /** The thresholds as float32, one per label. */
   readonly thresholds: Float32Array;
-  /** Validates and counts a batch of row-major N x L scores and {0, 1} targets; a refused batch adds nothing. */
+  /** Validates and counts a batch of row-major N x L scores and {0, 1} targets, with optional sample weights (one per row); a refused batch adds nothing. */
   update(batch: MultilabelBatch): Promise<void>;
   /** The matrices of every batch so far, as sklearn's `multilabel_confusion_matrix`. */
   compute(): Promise<MultilabelResult>;
   reset(): Promise<void>;
+  /** The counts so far as a serializable state (see `mergeMultilabelStates`), with optional label names and shard set. */
+  state(meta?: MultilabelStateMeta): Promise<MultilabelState>;
+  /** Adds a saved state's counts (another shard, a previous run); refuses another L or other thresholds. */
+  load(state: MultilabelState): Promise<void>;
   destroy(): void;
 }
 
@@ -39,28 +45,38 @@ export interface MultilabelMatrix {
 export function createMultilabelMatrix(options: MultilabelMatrixOptions): MultilabelMatrix {
   const numLabels = validateNumLabels(options.numLabels);
   const thresholds = resolveLabelThresholds(options.threshold ?? 0.5, numLabels);
-  if (options.device) {
-    const gpu = createMultilabelGpuCounter(options.device, numLabels, thresholds, options);
-    return {
-      backend: 'gpu',
-      numLabels,
-      thresholds,
-      update: async (batch) => gpu.update(formatMultilabelBatch(batch, numLabels)),
-      compute: async () => multilabelResult(await gpu.read(), thresholds),
-      reset: () => gpu.reset(),
-      destroy: () => gpu.destroy(),
-    };
-  }
+  let saved = emptyMultilabelCounts(numLabels);
+  const gpu = options.device ? createMultilabelGpuCounter(options.device, numLabels, thresholds, options) : undefined;
   let counts = emptyMultilabelCounts(numLabels);
+  const compute = async (): Promise<MultilabelResult> => {
+    const total = emptyMultilabelCounts(numLabels);
+    addMultilabelCounts(total, gpu ? await gpu.read() : counts);
+    addMultilabelCounts(total, saved);
+    return multilabelResult(total, thresholds);
+  };
   return {
-    backend: 'cpu',
+    backend: gpu ? 'gpu' : 'cpu',
     numLabels,
     thresholds,
-    update: async (batch) => multilabelCpuUpdate(counts, formatMultilabelBatch(batch, numLabels), thresholds),
-    compute: async () => multilabelResult(counts, thresholds),
-    reset: async () => {
-      counts = emptyMultilabelCounts(numLabels);
+    update: async (batch) => {
+      const formatted = formatMultilabelBatch(batch, numLabels);
+      if (gpu) await gpu.update(formatted);
+      else multilabelCpuUpdate(counts, formatted, thresholds);
     },
-    destroy: () => undefined,
+    compute,
+    reset: async () => {
+      saved = emptyMultilabelCounts(numLabels);
+      if (gpu) await gpu.reset();
+      else counts = emptyMultilabelCounts(numLabels);
+    },
+    state: async (meta) => createMultilabelState(await compute(), meta),
+    load: async (state) => {
+      const s = parseMultilabelState(state, 'state');
+      if (s.numLabels !== numLabels) throw new InputError('state', `the state counts ${s.numLabels} labels, this matrix ${numLabels}`, undefined, s.numLabels);
+      const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholds[i]);
+      if (j >= 0) throw new InputError('state', `the state's threshold of label ${j} is ${thresholdValue(s.thresholds[j]!)}, this matrix's ${thresholds[j]}`, j, s.thresholds[j]);
+      addMultilabelCounts(saved, multilabelStateCounts(s));
+    },
+    destroy: () => gpu?.destroy(),
   };
 }

@@ -1,7 +1,9 @@
-import { emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult, type BinaryBatch, type SweepResult } from './core/binary.js';
+import { InputError } from './core/errors.js';
+import { addSweepResults, emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult, type BinaryBatch, type SweepResult } from './core/binary.js';
 import { sweepCpuUpdate } from './update/sweep-cpu.js';
 import { createSweepGpuCounter } from './update/sweep-gpu.js';
 import type { TaskGpuOptions } from './update/task-gpu.js';
+import { binaryStateResult, createBinaryState, parseBinaryState, type BinaryState, type BinaryStateMeta } from './core/task-state.js';
 
 /** Options of {@link createThresholdSweep}. */
 export interface ThresholdSweepOptions extends TaskGpuOptions {
@@ -16,11 +18,15 @@ export interface ThresholdSweep {
   readonly backend: 'gpu' | 'cpu';
   /** The distinct float32 thresholds, ascending. */
   readonly thresholds: Float32Array;
-  /** Validates and counts a batch of scores and {0, 1} targets; a refused batch adds nothing. */
+  /** Validates and counts a batch of scores and {0, 1} targets, with optional sample weights (one per row); a refused batch adds nothing. */
   update(batch: BinaryBatch): Promise<void>;
   /** TP and FP at each threshold (descending) and the totals of positives and negatives. */
   compute(): Promise<SweepResult>;
   reset(): Promise<void>;
+  /** The counts so far as a serializable state (see `mergeBinaryStates`): the matrix at `meta.threshold` and, for a sweep, every threshold's counts. */
+  state(meta?: BinaryStateMeta): Promise<BinaryState>;
+  /** Adds a saved state's counts (another shard, a previous run); refuses a state of other thresholds. */
+  load(state: BinaryState): Promise<void>;
   destroy(): void;
 }
 
@@ -37,26 +43,37 @@ export interface ThresholdSweep {
  */
 export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdSweep {
   const thresholds = resolveSweepThresholds(options.thresholds);
-  if (options.device) {
-    const gpu = createSweepGpuCounter(options.device, thresholds, options);
-    return {
-      backend: 'gpu',
-      thresholds,
-      update: async (batch) => gpu.update(formatBinaryBatch(batch)),
-      compute: async () => sweepResult(await gpu.read()),
-      reset: () => gpu.reset(),
-      destroy: () => gpu.destroy(),
-    };
-  }
+  const descending = Array.from(thresholds).reverse();
+  const zero = (): SweepResult => ({ thresholds: descending.slice(), tps: descending.map(() => 0), fps: descending.map(() => 0), positives: 0, negatives: 0 });
+  let saved = zero();
+  const gpu = options.device ? createSweepGpuCounter(options.device, thresholds, options) : undefined;
   let counts = emptySweepCounts(thresholds);
+  const compute = async (): Promise<SweepResult> => addSweepResults(sweepResult(gpu ? await gpu.read() : counts), saved);
   return {
-    backend: 'cpu',
+    backend: gpu ? 'gpu' : 'cpu',
     thresholds,
-    update: async (batch) => sweepCpuUpdate(counts, formatBinaryBatch(batch)),
-    compute: async () => sweepResult(counts),
-    reset: async () => {
-      counts = emptySweepCounts(thresholds);
+    update: async (batch) => {
+      const formatted = formatBinaryBatch(batch);
+      if (gpu) await gpu.update(formatted);
+      else sweepCpuUpdate(counts, formatted);
     },
-    destroy: () => undefined,
+    compute,
+    reset: async () => {
+      saved = zero();
+      if (gpu) await gpu.reset();
+      else counts = emptySweepCounts(thresholds);
+    },
+    state: async (meta) => createBinaryState(await compute(), meta),
+    load: async (state) => {
+      const { result } = binaryStateResult(parseBinaryState(state, 'state'));
+      const theirs = result.thresholds;
+      const i = theirs.length !== descending.length ? Math.min(theirs.length, descending.length) : theirs.findIndex((t, x) => t !== descending[x]);
+      if (i >= 0) {
+        const show = (ts: number[]): string => `${ts.length} threshold${ts.length === 1 ? '' : 's'} [${ts.slice(0, 5).join(', ')}${ts.length > 5 ? ', ...' : ''}]`;
+        throw new InputError('state', `the state holds counts at ${show(theirs)}, this sweep counts at ${show(descending)} (descending)`, i, theirs[i]);
+      }
+      saved = addSweepResults(saved, result);
+    },
+    destroy: () => gpu?.destroy(),
   };
 }

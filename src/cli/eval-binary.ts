@@ -2,12 +2,13 @@ import { InputError } from '../core/errors.js';
 import type { SweepResult } from '../core/binary.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
-import type { ArraySource } from '../read/open-array.js';
+import { sliceRows, type ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
 import { createThresholdSweep, type ThresholdSweep } from '../threshold-sweep.js';
 import { createProgress } from './progress.js';
-import { checkTaskFlags, lockstep, openScores, openTargets, parseThreshold, toScores, toTargets, writePlot } from './task-input.js';
-import { binaryJson, binarySvg, binaryTable } from './task-report.js';
+import { checkTaskFlags, lockstep, openScores, openTargets, openTaskWeights, parseThreshold, toScores, toTargets, toWeights, writePlot } from './task-input.js';
+import { parseShard, shardRows } from './shard.js';
+import { binarySvg, renderBinaryReport, type TaskFormat } from './task-report.js';
 import { backendOptions, engineOptions, oneOf, UsageError, type CliValues } from './usage.js';
 
 const READ_CHUNK_ROWS = 4 * 1024 * 1024;
@@ -27,7 +28,7 @@ function parseSweep(values: CliValues): { count: number } | { list: number[] } |
   return { list };
 }
 
-/** K thresholds evenly spaced from the smallest to the largest finite score (one streaming pass). */
+/** K thresholds evenly spaced from the smallest to the largest finite score (one streaming pass over the whole file, shards included, so every shard gets the same K). */
 async function spacedThresholds(scores: ArraySource, k: number): Promise<number[]> {
   let lo = Infinity;
   let hi = -Infinity;
@@ -54,15 +55,17 @@ async function spacedThresholds(scores: ArraySource, k: number): Promise<number[
  * await runEvalBinary({ task: 'binary', scores: 's.npy', targets: 'y.npy', thresholds: '101' });
  */
 export async function runEvalBinary(values: CliValues): Promise<number> {
-  const files = checkTaskFlags(values, 'binary');
+  const files = checkTaskFlags({ ...values, shard: undefined }, 'binary');
+  const shard = parseShard(values);
   const outPath = values.out as string | undefined;
   const plotPath = values.plot as string | undefined;
-  const format = oneOf(values, 'format', ['json', 'table'] as const, outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
+  const format = oneOf<TaskFormat>(values, 'format', ['json', 'table', 'csv', 'markdown'], outPath === undefined && process.stdout.isTTY && !shard ? 'table' : 'json');
   const threshold = Math.fround(parseThreshold(values, false) as number);
   const sweepSpec = parseSweep(values);
   if (plotPath !== undefined && sweepSpec === undefined) throw new UsageError('--plot with --task binary draws ROC and PR curves: it needs --thresholds K or a list');
   const { choice, device: deviceOptions } = backendOptions(values);
   const { chunkRows } = engineOptions(values);
+  const weightsPath = values['sample-weight'] as string | undefined;
   for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
 
   const sources: ArraySource[] = [];
@@ -74,13 +77,18 @@ export async function runEvalBinary(values: CliValues): Promise<number> {
     sources.push(scores);
     const targets = await openTargets(files.targets, scores);
     sources.push(targets);
+    const weights = weightsPath === undefined ? undefined : await openTaskWeights(weightsPath, scores);
+    if (weights) sources.push(weights);
     if (scores.dtype === 'f8') process.stderr.write('confmat: float64 scores are rounded to float32 before the threshold comparison\n');
     const grid = sweepSpec === undefined ? [] : 'list' in sweepSpec ? sweepSpec.list : await spacedThresholds(scores, sweepSpec.count);
     backend = await openBackend(choice, deviceOptions);
     sweep = createThresholdSweep({ thresholds: [...grid, threshold], device: backend.device, ...(chunkRows === undefined ? {} : { chunkRows }) });
-    const progress = createProgress(scores.rows, process.stderr);
-    for await (const [start, s, y] of lockstep(scores, targets, READ_CHUNK_ROWS)) {
-      await sweep.update({ scores: toScores(s), targets: toTargets(y, files.targets, start, 1) });
+    const range = shard ? shardRows(shard, scores.rows) : { start: 0, end: scores.rows };
+    const progress = createProgress(range.end - range.start, process.stderr);
+    const rows = (src: ArraySource): ArraySource => sliceRows(src, range.start, range.end);
+    for await (const [start, s, y, w] of lockstep(rows(scores), rows(targets), READ_CHUNK_ROWS, weights && rows(weights))) {
+      const sampleWeights = w === undefined ? {} : { weights: toWeights(w, weightsPath!, range.start + start) };
+      await sweep.update({ scores: toScores(s), targets: toTargets(y, files.targets, range.start + start, 1), ...sampleWeights });
       progress.update(start + s.length);
     }
     progress.finish();
@@ -92,7 +100,8 @@ export async function runEvalBinary(values: CliValues): Promise<number> {
   }
   const report: BackendReport = { name: backend.name, adapter: backend.adapter };
   const withSweep = sweepSpec !== undefined;
-  const text = format === 'table' ? binaryTable(result, threshold, withSweep) : `${JSON.stringify(binaryJson(result, threshold, withSweep, report), null, 2)}\n`;
+  const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
+  const text = renderBinaryReport(format, result, threshold, withSweep, report, shards);
   if (plotPath !== undefined) await writePlot(plotPath, binarySvg(result));
   if (outPath !== undefined) await writeFileAtomic(outPath, text);
   else process.stdout.write(text);

@@ -4,11 +4,12 @@ import type { MultilabelResult } from '../core/multilabel.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
-import type { ArraySource } from '../read/open-array.js';
+import { sliceRows, type ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
 import { createProgress } from './progress.js';
-import { checkTaskFlags, lockstep, openScores, openTargets, parseThreshold, toScores, toTargets, writePlot } from './task-input.js';
-import { multilabelJson, multilabelSvg, multilabelTable } from './task-report.js';
+import { checkTaskFlags, lockstep, openScores, openTargets, openTaskWeights, parseThreshold, toScores, toTargets, toWeights, writePlot } from './task-input.js';
+import { parseShard, shardRows } from './shard.js';
+import { multilabelSvg, renderMultilabelReport, type TaskFormat } from './task-report.js';
 import { backendOptions, engineOptions, oneOf, type CliValues } from './usage.js';
 
 const READ_CHUNK_BYTES = 32 * 1024 * 1024;
@@ -22,13 +23,15 @@ const READ_CHUNK_BYTES = 32 * 1024 * 1024;
  * await runEvalMultilabel({ task: 'multilabel', scores: 'p.npy', targets: 'y.npy', threshold: '0.5' });
  */
 export async function runEvalMultilabel(values: CliValues): Promise<number> {
-  const files = checkTaskFlags(values, 'multilabel');
+  const files = checkTaskFlags({ ...values, shard: undefined }, 'multilabel');
+  const shard = parseShard(values);
   const outPath = values.out as string | undefined;
   const plotPath = values.plot as string | undefined;
-  const format = oneOf(values, 'format', ['json', 'table'] as const, outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
+  const format = oneOf<TaskFormat>(values, 'format', ['json', 'table', 'csv', 'markdown'], outPath === undefined && process.stdout.isTTY && !shard ? 'table' : 'json');
   const threshold = parseThreshold(values, true);
   const { choice, device: deviceOptions } = backendOptions(values);
   const { chunkRows } = engineOptions(values);
+  const weightsPath = values['sample-weight'] as string | undefined;
   for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
 
   const sources: ArraySource[] = [];
@@ -41,6 +44,8 @@ export async function runEvalMultilabel(values: CliValues): Promise<number> {
     sources.push(scores);
     const targets = await openTargets(files.targets, scores);
     sources.push(targets);
+    const weights = weightsPath === undefined ? undefined : await openTaskWeights(weightsPath, scores);
+    if (weights) sources.push(weights);
     const numLabels = scores.shape[1]!;
     if (Array.isArray(threshold) && threshold.length !== numLabels) {
       throw new InputError('threshold', `--threshold gives ${threshold.length} thresholds but ${files.scores} has ${numLabels} labels`);
@@ -49,9 +54,12 @@ export async function runEvalMultilabel(values: CliValues): Promise<number> {
     if (scores.dtype === 'f8') process.stderr.write('confmat: float64 scores are rounded to float32 before the threshold comparison\n');
     backend = await openBackend(choice, deviceOptions);
     ml = createMultilabelMatrix({ numLabels, threshold, device: backend.device, ...(chunkRows === undefined ? {} : { chunkRows }) });
-    const progress = createProgress(scores.rows, process.stderr);
-    for await (const [start, s, y] of lockstep(scores, targets, Math.max(1, Math.floor(READ_CHUNK_BYTES / (numLabels * 8))))) {
-      await ml.update({ scores: toScores(s), targets: toTargets(y, files.targets, start, numLabels) });
+    const range = shard ? shardRows(shard, scores.rows) : { start: 0, end: scores.rows };
+    const progress = createProgress(range.end - range.start, process.stderr);
+    const rows = (src: ArraySource): ArraySource => sliceRows(src, range.start, range.end);
+    for await (const [start, s, y, w] of lockstep(rows(scores), rows(targets), Math.max(1, Math.floor(READ_CHUNK_BYTES / (numLabels * 8))), weights && rows(weights))) {
+      const sampleWeights = w === undefined ? {} : { weights: toWeights(w, weightsPath!, range.start + start) };
+      await ml.update({ scores: toScores(s), targets: toTargets(y, files.targets, range.start + start, numLabels), ...sampleWeights });
       progress.update(start + s.length / numLabels);
     }
     progress.finish();
@@ -62,7 +70,8 @@ export async function runEvalMultilabel(values: CliValues): Promise<number> {
     await Promise.all(sources.map((s) => s.close()));
   }
   const report: BackendReport = { name: backend.name, adapter: backend.adapter };
-  const text = format === 'table' ? multilabelTable(result, labels) : `${JSON.stringify(multilabelJson(result, labels, report), null, 2)}\n`;
+  const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
+  const text = renderMultilabelReport(format, result, labels, report, shards);
   if (plotPath !== undefined) await writePlot(plotPath, multilabelSvg(result, labels));
   if (outPath !== undefined) await writeFileAtomic(outPath, text);
   else process.stdout.write(text);

@@ -2,16 +2,15 @@ import { extname } from 'node:path';
 import { createConfusionMatrix, type ConfusionMatrix } from '../confusion-matrix.js';
 import { InputError } from '../core/errors.js';
 import type { Normalize } from '../core/metrics.js';
-import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
-import { formatBatch, isLabelArray, validateNumClasses } from '../core/validate.js';
+import type { Batch, ConfusionMatrixResult } from '../core/types.js';
+import { formatBatch, validateNumClasses } from '../core/validate.js';
 import { reduceCounts } from '../core/reduce.js';
 import { dropIgnored, selectClasses } from '../core/select.js';
 import { createCpuWorkerCounter, type CpuWorkerCounter } from '../node/cpu-workers.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
-import { NpyError, type NumericArray } from '../read/npy.js';
-import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
+import { sliceRows, type ArraySource } from '../read/open-array.js';
 import { cpuArgmax } from '../update/cpu-update.js';
 import { createProgress } from './progress.js';
 import type { BackendReport } from '../report/json.js';
@@ -20,49 +19,8 @@ import { parseShard, renderReport, shardRows } from './shard.js';
 import { backendOptions, engineOptions, oneOf, positiveInt, UsageError, type CliValues } from './usage.js';
 import { runEvalBinary } from './eval-binary.js';
 import { runEvalMultilabel } from './eval-multilabel.js';
-
-const READ_CHUNK_BYTES = 32 * 1024 * 1024;
-
-const shapeText = (shape: number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
-
-async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'labels' });
-  if (src.kind === 'f') {
-    await src.close();
-    throw new NpyError(spec, undefined, `dtype ${src.dtype}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
-  }
-  if (src.shape.length !== 1) {
-    await src.close();
-    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)`);
-  }
-  return src;
-}
-
-async function openLogits(spec: string, wantedClasses: number | undefined): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'logits' });
-  const fail = async (message: string, usage = false): Promise<never> => {
-    await src.close();
-    throw usage ? new UsageError(message) : new NpyError(spec, undefined, message);
-  };
-  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: logits must be floating point (float16, float32 or float64)`);
-  if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
-  const cols = src.shape[1]!;
-  if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
-  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`, true);
-  return src;
-}
-
-/** Largest class index over a streamed source, for inferring C from class-index files. */
-async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
-  let m = -1;
-  for await (const { data } of src.chunks(1 << 20)) {
-    for (let i = 0; i < data.length; i++) {
-      const v = Number(data[i]);
-      if (v !== ignore) m = Math.max(m, v);
-    }
-  }
-  return m;
-}
+import { denseTooLarge, runEvalPerClass } from './eval-per-class.js';
+import { asLabels, asWeights, ignoreIndexOption, located, lockstep, maxIndex, openClassIndices, openLogits, openWeights, READ_CHUNK_BYTES, shapeText } from './eval-inputs.js';
 
 /** `--class-subset 3,1,2`: class indices, in the order the report lists them. */
 function classSubset(values: CliValues): number[] | undefined {
@@ -72,52 +30,26 @@ function classSubset(values: CliValues): number[] | undefined {
   return v.split(',').map((x) => Number(x.trim()));
 }
 
-/** `--ignore-index N`: any integer, negative too. */
-function ignoreIndexOption(values: CliValues): number | undefined {
-  const v = values['ignore-index'];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--ignore-index must be an integer, got '${String(v)}'`);
-  return Number(v);
-}
-
-function asLabels(data: NumericArray): LabelArray {
-  if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
-  return data;
-}
-
-/** Steps two sources in lockstep, chunk by chunk, checking they stay the same length. */
-async function* lockstep(a: ArraySource, b: ArraySource, rows: number): AsyncGenerator<[number, NumericArray, NumericArray]> {
-  const ia = a.chunks(rows)[Symbol.asyncIterator]();
-  const ib = b.chunks(rows)[Symbol.asyncIterator]();
-  for (;;) {
-    const [x, y] = [await ia.next(), await ib.next()];
-    if (x.done || y.done) {
-      if (x.done !== y.done) throw new InputError('labels', `${a.file} and ${b.file} ended at different rows`);
-      return;
-    }
-    if (x.value.start !== y.value.start || x.value.data.length / a.rowLength !== y.value.data.length / b.rowLength) {
-      throw new InputError('labels', `${a.file} and ${b.file} gave chunks of different rows at row ${x.value.start}`);
-    }
-    yield [x.value.start, x.value.data, y.value.data];
-  }
-}
-
-/** Re-throws a batch-relative InputError with the file it came from and the row in that file. */
-function located(e: unknown, start: number, files: Record<string, string>): unknown {
-  if (!(e instanceof InputError) || e.index === undefined || !files[e.field]) return e;
-  const what = e.field === 'labels' ? 'label' : 'predicted class';
-  const index = start + e.index;
-  const detail = e.message.replace(/^index \d+: (label|predicted class) /, '');
-  return new InputError(e.field, `${files[e.field]}: index ${index}: ${what} ${detail}`, index, e.value);
-}
 
 /**
  * `confmat eval`: opens the inputs (.npy, .npz:member, .safetensors:tensor, CSV) and checks their
  * headers before counting anything, streams them in lockstep with bounded memory, counts on the
  * chosen backend, then writes the report (stdout or --out) and the heatmap (--plot), atomically.
- * Returns the exit status.
+ * With --per-class, or when the C x C matrix does not fit the host or the device (noted on stderr),
+ * it counts per class instead (src/cli/eval-per-class.ts). Returns the exit status.
  */
 export async function runEval(values: CliValues): Promise<number> {
+  if (values['per-class'] !== undefined) return runEvalPerClass(values);
+  try {
+    return await runEvalDense(values);
+  } catch (e) {
+    if (!denseTooLarge(e)) throw e;
+    return runEvalPerClass(values, e);
+  }
+}
+
+/** The dense C x C path of {@link runEval}; a C too large for it falls back to per-class mode there. */
+async function runEvalDense(values: CliValues): Promise<number> {
   const task = oneOf(values, 'task', ['multiclass', 'multilabel', 'binary'] as const, 'multiclass');
   if (task !== 'multiclass') {
     for (const flag of ['ignore-index', 'class-subset', 'top-k']) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --task multiclass`);
@@ -153,6 +85,8 @@ export async function runEval(values: CliValues): Promise<number> {
   if (topK !== undefined && (predsPath !== undefined || threads > 1 || subset)) {
     throw new UsageError('--top-k needs --logits (the scores to rank), and does not combine with --threads or --class-subset');
   }
+  const weightsPath = values['sample-weight'] as string | undefined;
+  if (weightsPath !== undefined && threads > 1) throw new UsageError('--sample-weight does not combine with --threads yet: count on one thread or on the GPU');
 
   for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
 
@@ -169,7 +103,7 @@ export async function runEval(values: CliValues): Promise<number> {
     let numClasses: number;
     let classSource: string;
     if (logitsPath !== undefined) {
-      input = await openLogits(logitsPath, wantedClasses);
+      input = await openLogits(logitsPath, wantedClasses, choice !== 'cpu');
       sources.push(input);
       numClasses = input.shape[1]!;
       classSource = `${logitsPath}: shape ${shapeText(input.shape)}`;
@@ -196,6 +130,12 @@ export async function runEval(values: CliValues): Promise<number> {
     const range = shard ? shardRows(shard, labels.rows) : { start: 0, end: labels.rows };
     const labelRows = sliceRows(labels, range.start, range.end);
     const inputRows = sliceRows(input, range.start, range.end);
+    let weightRows: ArraySource | undefined;
+    if (weightsPath !== undefined) {
+      const weights = await openWeights(weightsPath, labels.rows, labelsPath);
+      sources.push(weights);
+      weightRows = sliceRows(weights, range.start, range.end);
+    }
 
     backend = await openBackend(choice, deviceOptions);
     try {
@@ -206,15 +146,17 @@ export async function runEval(values: CliValues): Promise<number> {
     if (threads > 1 && backend.name === 'cpu') workers = createCpuWorkerCounter({ numClasses, threads });
     const count = (batch: Batch): Promise<void> =>
       workers ? workers.update(formatBatch(ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, numClasses), numClasses)) : cm!.update(batch);
-    const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath! };
+    const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath!, ...(weightsPath !== undefined ? { weights: weightsPath } : {}) };
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
     const progress = createProgress(labelRows.rows, process.stderr);
-    for await (const [start, data, labelData] of lockstep(inputRows, labelRows, rowsPerChunk)) {
-      const y = asLabels(labelData);
+    for await (const [start, data, labelData, weightData] of lockstep(weightRows ? [inputRows, labelRows, weightRows] : [inputRows, labelRows], rowsPerChunk)) {
+      const y = asLabels(labelData!);
+      const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
       try {
-        if (predsPath !== undefined) await count({ preds: asLabels(data), labels: y });
-        else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, numClasses), labels: y });
-        else await count({ logits: data as Float32Array, labels: y });
+        if (predsPath !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
+        else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, numClasses), labels: y, ...w });
+        else if (data instanceof Uint16Array) await count({ logits: data, logitsDtype: input.dtype === 'bf16' ? 'bfloat16' : 'float16', labels: y, ...w });
+        else await count({ logits: data as Float32Array, labels: y, ...w });
       } catch (e) {
         throw located(e, range.start + start, files);
       }

@@ -41,6 +41,10 @@ Report:
   --ignore-index N         skip samples labelled N, as torchmetrics (--ignore-index=-100, or 255)
   --class-subset LIST      report only these classes, in this order (e.g. 3,1,2), as sklearn's labels=
   --top-k K                also top-k accuracy and hits per class (sklearn's top_k_accuracy_score)
+  --per-class              huge C: per class TP/FP/FN, metrics and the most confused pairs in O(C)
+                           memory, no C x C matrix (automatic, with a note, when the matrix does not fit)
+  --sample-weight W        per-sample weights, 1-D (N,) of any numeric dtype, as sklearn's sample_weight
+                           (every task): counts and metrics become sums of weights (negatives allowed)
 
 Sharded runs:
   --shard i/n              eval rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON
@@ -74,6 +78,8 @@ export const OPTIONS = {
   'ignore-index': { type: 'string' },
   'class-subset': { type: 'string' },
   'top-k': { type: 'string' },
+  'per-class': { type: 'boolean' },
+  'sample-weight': { type: 'string' },
   backend: { type: 'string' },
   format: { type: 'string' },
   'dawn-backend': { type: 'string' },
@@ -115,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.shard !== undefined && command !== 'eval') throw new UsageError(`--shard applies to confmat eval, not ${command}`);
   if (values['allow-partial'] !== undefined && command !== 'merge') throw new UsageError(`--allow-partial applies to confmat merge, not ${command}`);
+  if (values['per-class'] !== undefined && command !== 'eval') throw new UsageError(`--per-class applies to confmat eval, not ${command}`);
   if (command === 'merge') return runMerge(positionals.slice(1), values);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   if (command === 'eval') return runEval(values);

@@ -2,18 +2,21 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Normalize } from '../core/metrics.js';
-import { mergeStates, missingShards, parseState, stateResult, type ConfusionMatrixState } from '../core/state.js';
+import { missingShards, stateResult } from '../core/state.js';
+import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState, stateTask, type AnyState } from '../core/task-state.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
 import { renderReport } from './shard.js';
+import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
+import { writePlot } from './task-input.js';
 import { oneOf, UsageError, type CliValues } from './usage.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A part file: its state and the backend its report names (undefined for a bare state). */
-async function readPart(file: string): Promise<{ state: ConfusionMatrixState; backend: BackendReport | undefined }> {
+async function readPart(file: string): Promise<{ state: AnyState; backend: BackendReport | undefined }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -27,7 +30,7 @@ async function readPart(file: string): Promise<{ state: ConfusionMatrixState; ba
   } catch (e) {
     throw new InputError('state', `${file}: not valid JSON (truncated or corrupt part?): ${(e as Error).message}`);
   }
-  const state = parseState(value, file);
+  const state = parseAnyState(value, file);
   const b = isObject(value) ? value.backend : undefined;
   const known = isObject(b) && (b.name === 'gpu' || b.name === 'cpu' || b.name === 'mixed') && (b.adapter === null || typeof b.adapter === 'string');
   return { state, backend: known ? { name: b.name as BackendReport['name'], adapter: b.adapter as string | null } : undefined };
@@ -43,9 +46,10 @@ function mergedBackend(backends: (BackendReport | undefined)[]): BackendReport {
 
 /**
  * `confmat merge part*.json`: adds up the JSON reports of `confmat eval --format json` (or bare
- * serialized states), checking they fit together (same classes, names and options; shards of one
- * split, each once, all there unless `--allow-partial`), then writes the report of the sum, as
- * eval does (--format, --out, --plot, --normalize, --classes). Nothing is written on a refusal.
+ * serialized states) of one task (multiclass, multilabel or binary), checking they fit together
+ * (same task, classes or labels, names, thresholds and options; shards of one split, each once, all
+ * there unless `--allow-partial`), then writes the report of the sum, as eval does (--format, --out,
+ * --plot, --normalize, --classes). Nothing is written on a refusal.
  * Returns the exit status.
  *
  * @example
@@ -68,7 +72,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     seen.set(resolve(f), f);
   }
   // One part at a time, folded: memory holds two matrices, not n.
-  let merged: ConfusionMatrixState | undefined;
+  let merged: AnyState | undefined;
   const backends: (BackendReport | undefined)[] = [];
   const shardFile = new Map<number, string>();
   for (const f of files) {
@@ -79,7 +83,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
       if (other !== undefined) throw new InputError('state', `${f}: shard ${i}/${state.shards!.count} is also in ${other}; each shard must be merged once`, undefined, i);
       shardFile.set(i, f);
     }
-    merged = merged === undefined ? state : mergeStates([merged, state], [files[0]!, f]);
+    merged = merged === undefined ? state : mergeAnyStates([merged, state], [files[0]!, f]);
     backends.push(backend);
   }
   if (merged === undefined) throw new UsageError('merge needs the part files to add up');
@@ -92,10 +96,34 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     }
     process.stderr.write(`confmat: --allow-partial: ${have}; missing ${missing.join(', ')}: the report covers only part of the input\n`);
   }
+  const backend = mergedBackend(backends);
+  if (merged.task === 'multilabel' || merged.task === 'binary') {
+    const task = stateTask(merged);
+    if (normalize !== 'none') throw new UsageError(`--normalize applies to multiclass parts; these are ${task}`);
+    if (plotPath !== undefined && extname(plotPath).toLowerCase() === '.html') throw new UsageError(`--plot ${plotPath}: ${task} parts draw .svg or .png`);
+    let text: string;
+    let plot: string | undefined;
+    if (merged.task === 'multilabel') {
+      const result = multilabelStateResult(merged);
+      const labels = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numLabels) : (merged.labels ?? Array.from({ length: merged.numLabels }, (_, j) => String(j)));
+      text = renderMultilabelReport(format, result, labels, backend, merged.shards);
+      if (plotPath !== undefined) plot = multilabelSvg(result, labels);
+    } else {
+      if (values.classes !== undefined) throw new UsageError('--classes names the classes or labels of multiclass and multilabel parts; these are binary');
+      const { result, threshold, sweep } = binaryStateResult(merged);
+      if (plotPath !== undefined && !sweep) throw new UsageError('--plot with binary parts draws ROC and PR curves: the parts need --thresholds K or a list');
+      text = renderBinaryReport(format, result, threshold, sweep, backend, merged.shards);
+      if (plotPath !== undefined) plot = binarySvg(result);
+    }
+    if (plotPath !== undefined) await writePlot(plotPath, plot!);
+    if (outPath !== undefined) await writeFileAtomic(outPath, text);
+    else process.stdout.write(text);
+    return 0;
+  }
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;
   const result = stateResult(merged);
   const color = outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR;
-  const text = renderReport(format, result, mergedBackend(backends), { classes, normalize, color, width: process.stdout.columns }, merged.shards, {
+  const text = renderReport(format, result, backend, { classes, normalize, color, width: process.stdout.columns }, merged.shards, {
     ...(merged.options.ignoreIndex !== undefined ? { ignoreIndex: merged.options.ignoreIndex } : {}),
     ...(merged.options.classSubset ? { classSubset: merged.options.classSubset } : {}),
   });

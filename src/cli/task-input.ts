@@ -72,25 +72,64 @@ export function toScores(data: NumericArray): Float32Array {
 }
 
 /**
- * Steps scores and targets in lockstep, chunk by chunk.
+ * Steps scores and targets (and sample weights, when given) in lockstep, chunk by chunk.
  *
  * @example
- * for await (const [start, s, y] of lockstep(scores, targets, 65536)) update(s, y);
+ * for await (const [start, s, y, w] of lockstep(scores, targets, 65536, weights)) update(s, y, w);
  */
-export async function* lockstep(a: ArraySource, b: ArraySource, rows: number): AsyncGenerator<[number, NumericArray, NumericArray]> {
+export async function* lockstep(a: ArraySource, b: ArraySource, rows: number, c?: ArraySource): AsyncGenerator<[number, NumericArray, NumericArray, NumericArray | undefined]> {
   const ia = a.chunks(rows)[Symbol.asyncIterator]();
   const ib = b.chunks(rows)[Symbol.asyncIterator]();
+  const ic = c?.chunks(rows)[Symbol.asyncIterator]();
   for (;;) {
-    const [x, y] = [await ia.next(), await ib.next()];
+    const [x, y, z] = [await ia.next(), await ib.next(), await ic?.next()];
     if (x.done || y.done) {
       if (x.done !== y.done) throw new InputError('targets', `${a.file} and ${b.file} ended at different rows`);
+      if (z && !z.done) throw new InputError('weights', `${a.file} and ${c!.file} ended at different rows`);
       return;
     }
     if (x.value.start !== y.value.start || x.value.data.length !== y.value.data.length) {
       throw new InputError('targets', `${a.file} and ${b.file} gave chunks of different rows at row ${x.value.start}`);
     }
-    yield [x.value.start, x.value.data, y.value.data];
+    if (z && (z.done || z.value.start !== x.value.start || z.value.data.length * a.rowLength !== x.value.data.length)) {
+      throw new InputError('weights', `${a.file} and ${c!.file} gave chunks of different rows at row ${x.value.start}`);
+    }
+    yield [x.value.start, x.value.data, y.value.data, z?.value?.data];
   }
+}
+
+/**
+ * Opens `--sample-weight W`: a 1-D numeric array (any dtype) with one weight per row of the scores.
+ *
+ * @example
+ * const weights = await openTaskWeights('w.npy', scores);
+ */
+export async function openTaskWeights(spec: string, scores: ArraySource): Promise<ArraySource> {
+  const src = await openArray(spec);
+  if (src.shape.length !== 1) {
+    await src.close();
+    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: sample weights must be 1-D (N,), one per row`);
+  }
+  if (src.rows !== scores.rows) {
+    await src.close();
+    throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${scores.file} has ${scores.rows} rows (shape ${shapeText(scores.shape)})`, undefined, src.rows);
+  }
+  return src;
+}
+
+/**
+ * Sample weights of one chunk as float64 (float32 kept); NaN and infinities are refused naming the
+ * file, the index and the value.
+ *
+ * @example
+ * toWeights(data, 'w.npy', 1000); // Float64Array
+ */
+export function toWeights(data: NumericArray, file: string, firstRow: number): Float32Array | Float64Array {
+  const w = data instanceof Float32Array || data instanceof Float64Array ? data : Float64Array.from(data as ArrayLike<number | bigint>, Number);
+  for (let i = 0; i < w.length; i++) {
+    if (!Number.isFinite(w[i]!)) throw new InputError('weights', `${file}: index ${firstRow + i}: weight ${w[i]} is not finite`, firstRow + i, w[i]);
+  }
+  return w;
 }
 
 /**

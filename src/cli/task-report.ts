@@ -1,46 +1,70 @@
 import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../core/binary.js';
 import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../core/multilabel.js';
+import type { ShardSet } from '../core/state.js';
+import { createBinaryState, createMultilabelState } from '../core/task-state.js';
 import { escapeXml, FONT_FAMILY } from '../report/heatmap-svg.js';
 import type { BackendReport } from '../report/json.js';
+import { binaryCsv, binaryMarkdown, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
+
+/** The report formats of the multilabel and binary tasks. */
+export type TaskFormat = 'json' | 'table' | 'csv' | 'markdown';
 
 /**
- * The `--task multilabel` JSON report (schema in the README).
+ * The `--task multilabel` JSON report (schema in the README). It is also the task's serialized
+ * state (`parseMultilabelState` reads it), so `confmat merge` adds reports up.
  *
  * @example
  * JSON.stringify(multilabelJson(result, names, backend));
  */
-export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport): object {
+export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet): object {
   const m = multilabelMetrics(result);
+  const state = createMultilabelState(result, { labels, shards });
   return {
+    format: state.format,
+    version: state.version,
     task: 'multilabel',
     numLabels: result.numLabels,
     labels,
     rows: result.rows,
-    thresholds: result.thresholds,
+    thresholds: state.thresholds,
     matrices: result.matrices,
     perLabel: m.perLabel.map((x) => ({ label: labels[x.index], ...x })),
     microAvg: m.microAvg,
     macroAvg: m.macroAvg,
     weightedAvg: m.weightedAvg,
     samplesAvg: m.samplesAvg,
+    sampleSums: state.sampleSums,
     backend,
+    options: state.options,
+    ...(state.shards ? { shards: state.shards } : {}),
   };
 }
 
 /**
- * The `--task binary` JSON report: the 2 x 2 matrix at `threshold` and, with a sweep, its curves.
+ * The `--task binary` JSON report: the 2 x 2 matrix at `threshold` and, with a sweep, its curves. It
+ * is also the task's serialized state (`parseBinaryState` reads it).
  *
  * @example
  * JSON.stringify(binaryJson(result, 0.5, true, backend));
  */
-export function binaryJson(result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport): object {
+export function binaryJson(result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet): object {
   const at = binaryCounts(result, threshold);
-  const out: Record<string, unknown> = { task: 'binary', rows: result.positives + result.negatives, positives: result.positives, negatives: result.negatives, ...at };
+  const state = createBinaryState(result, { threshold, sweep: withSweep, shards });
+  const out: Record<string, unknown> = {
+    format: state.format,
+    version: state.version,
+    task: 'binary',
+    rows: result.positives + result.negatives,
+    positives: result.positives,
+    negatives: result.negatives,
+    ...at,
+    threshold: state.threshold,
+  };
   if (withSweep) {
     const roc = rocCurve(result);
     const pr = prCurve(result);
     out.sweep = {
-      thresholds: result.thresholds,
+      thresholds: state.sweep!.thresholds,
       tps: result.tps,
       fps: result.fps,
       roc: { fpr: roc.fpr, tpr: roc.tpr },
@@ -50,10 +74,52 @@ export function binaryJson(result: SweepResult, threshold: number, withSweep: bo
     };
   }
   out.backend = backend;
+  out.options = state.options;
+  if (state.shards) out.shards = state.shards;
   return out;
 }
 
+/**
+ * A multilabel report in one of the formats, ending with a newline.
+ *
+ * @example
+ * process.stdout.write(renderMultilabelReport('markdown', result, names, backend));
+ */
+export function renderMultilabelReport(format: TaskFormat, result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(multilabelJson(result, labels, backend, shards), null, 2)}\n`;
+    case 'csv':
+      return multilabelCsv(result, labels);
+    case 'markdown':
+      return multilabelMarkdown(result, labels);
+    case 'table':
+      return multilabelTable(result, labels);
+  }
+}
+
+/**
+ * A binary report in one of the formats, ending with a newline.
+ *
+ * @example
+ * process.stdout.write(renderBinaryReport('csv', result, 0.5, true, backend));
+ */
+export function renderBinaryReport(format: TaskFormat, result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(binaryJson(result, threshold, withSweep, backend, shards), null, 2)}\n`;
+    case 'csv':
+      return binaryCsv(result, threshold, withSweep);
+    case 'markdown':
+      return binaryMarkdown(result, threshold, withSweep);
+    case 'table':
+      return binaryTable(result, threshold, withSweep);
+  }
+}
+
 const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+/** Counts as integers, or sums of sample weights with two decimals. */
+const amountText = (weighted: boolean | undefined) => (v: number): string => (weighted ? v.toFixed(2) : String(v));
 
 /**
  * A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages.
@@ -67,11 +133,13 @@ export function multilabelTable(result: MultilabelResult, labels: string[]): str
   const head = ['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support'];
   const line = (name: string, cells: string[]): string => `${name.padStart(w)}  ${cells.map((c) => c.padStart(9)).join(' ')}`;
   const rows = [line('', head)];
-  for (const x of m.perLabel) rows.push(line(labels[x.index]!, [x.tp, x.fp, x.fn, x.tn].map(String).concat([f4(x.precision), f4(x.recall), f4(x.f1), String(x.support)])));
+  const n = amountText(result.weighted);
+  for (const x of m.perLabel) rows.push(line(labels[x.index]!, [x.tp, x.fp, x.fn, x.tn].map(n).concat([f4(x.precision), f4(x.recall), f4(x.f1), n(x.support)])));
   rows.push('');
-  const avg = (name: string, s: LabelScores): string => line(name, ['', '', '', '', f4(s.precision), f4(s.recall), f4(s.f1), String(s.support)]);
+  const avg = (name: string, s: LabelScores): string => line(name, ['', '', '', '', f4(s.precision), f4(s.recall), f4(s.f1), n(s.support)]);
   rows.push(avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg), avg('samples avg', m.samplesAvg));
-  return `${result.rows} rows, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n`;
+  const title = result.weighted ? `${n(result.rows)} (sum of sample weights; counts are sums of weights)` : `${result.rows} rows`;
+  return `${title}, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n`;
 }
 
 /**
@@ -83,13 +151,15 @@ export function multilabelTable(result: MultilabelResult, labels: string[]): str
 export function binaryTable(result: SweepResult, threshold: number, withSweep: boolean): string {
   const at = binaryCounts(result, threshold);
   const [[tn, fp], [fn, tp]] = at.matrix;
-  const w = Math.max(8, String(Math.max(tn, fp, fn, tp)).length);
+  const n = amountText(result.weighted);
+  const w = Math.max(8, ...[tn, fp, fn, tp].map((v) => n(v).length));
+  const total = result.weighted ? `${n(result.positives + result.negatives)} (sum of sample weights; counts are sums of weights; ${n(result.positives)} positive)` : `${result.positives + result.negatives} rows (${result.positives} positive)`;
   const lines = [
-    `${result.positives + result.negatives} rows (${result.positives} positive), predicted positive when score >= ${at.threshold}`,
+    `${total}, predicted positive when score >= ${at.threshold}`,
     '',
     `${''.padStart(10)} ${'pred 0'.padStart(w)} ${'pred 1'.padStart(w)}`,
-    `${'true 0'.padStart(10)} ${String(tn).padStart(w)} ${String(fp).padStart(w)}`,
-    `${'true 1'.padStart(10)} ${String(fn).padStart(w)} ${String(tp).padStart(w)}`,
+    `${'true 0'.padStart(10)} ${n(tn).padStart(w)} ${n(fp).padStart(w)}`,
+    `${'true 1'.padStart(10)} ${n(fn).padStart(w)} ${n(tp).padStart(w)}`,
     '',
     `accuracy ${f4(at.accuracy)}  precision ${f4(at.precision)}  recall ${f4(at.recall)}  f1 ${f4(at.f1)}`,
   ];
@@ -119,10 +189,11 @@ export function multilabelSvg(result: MultilabelResult, labels: string[]): strin
   const width = barX + barW + 70;
   const top = 72;
   const height = top + rowH * result.numLabels + 20;
-  const total = Math.max(1, result.rows);
+  const total = result.weighted ? (result.rows > 0 ? result.rows : 1) : Math.max(1, result.rows);
+  const shown = (n: number): string => (n >= 1000 ? `${Math.round(n / 100) / 10}k` : result.weighted ? String(Math.round(n * 10) / 10) : String(n));
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="Multilabel confusion matrices">`,
-    `<title>Multilabel confusion matrices (${result.rows} rows, ${result.numLabels} labels)</title>`,
+    `<title>Multilabel confusion matrices (${result.weighted ? `${r2(result.rows)} total sample weight` : `${result.rows} rows`}, ${result.numLabels} labels)</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="8" y="42" font-size="11" fill="#333">cells: [[TN, FP], [FN, TP]], shaded by share of rows</text>`,
     `<text x="8" y="20" font-size="11"><tspan fill="#1f77b4">■ precision</tspan> <tspan fill="#ff7f0e">■ recall</tspan> <tspan fill="#2ca02c">■ F1</tspan></text>`,
@@ -133,13 +204,13 @@ export function multilabelSvg(result: MultilabelResult, labels: string[]): strin
     out.push(`<text x="${nameW - 8}" y="${y + cell + 4}" text-anchor="end">${escapeXml(labels[x.index]!)}</text>`);
     const cells = [x.tn, x.fp, x.fn, x.tp];
     cells.forEach((n, k) => {
-      const share = n / total;
+      const share = Math.min(1, Math.max(0, n / total));
       const ink = share > 0.5 ? '#fff' : '#000';
       const cx = nameW + (k % 2) * cell;
       const cy = y + Math.floor(k / 2) * cell;
       const good = k === 0 || k === 3;
       out.push(`<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${good ? '#08306b' : '#67000d'}" fill-opacity="${r2(0.08 + 0.92 * share)}" stroke="#fff"><title>${['TN', 'FP', 'FN', 'TP'][k]} ${n}</title></rect>`);
-      if (n > 0 && cell >= 20) out.push(`<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8" text-anchor="middle" fill="${ink}">${n >= 1000 ? `${Math.round(n / 100) / 10}k` : n}</text>`);
+      if (n > 0 && cell >= 20) out.push(`<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8" text-anchor="middle" fill="${ink}">${shown(n)}</text>`);
     });
     [x.precision, x.recall, x.f1].forEach((v, k) => {
       const by = y + 4 + k * 12;

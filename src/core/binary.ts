@@ -1,13 +1,16 @@
 import { InputError } from './errors.js';
 import { findNonBinary } from './multilabel.js';
 import { orderKey } from './order-key.js';
-import type { LabelArray } from './types.js';
+import type { LabelArray, SampleWeights } from './types.js';
 import { isLabelArray } from './validate.js';
+import { checkWeights } from './weights.js';
 
-/** One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}. */
+/** One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}; optional sample weights. */
 export interface BinaryBatch {
   scores: Float32Array;
   targets: LabelArray;
+  /** sklearn's `sample_weight`: one finite weight per row (negative allowed); absent: 1 per row. */
+  weights?: SampleWeights | undefined;
 }
 
 /**
@@ -18,6 +21,8 @@ export interface SweepCounts {
   thresholds: Float32Array;
   pos: Float64Array;
   neg: Float64Array;
+  /** True when some batch carried sample weights: bins hold sums of weights (unweighted rows weigh 1). */
+  weighted?: boolean;
 }
 
 /** TP and FP at every threshold, thresholds descending (sklearn's `_binary_clf_curve` order). */
@@ -27,6 +32,8 @@ export interface SweepResult {
   fps: number[];
   positives: number;
   negatives: number;
+  /** True when the counts are sums of sample weights (sklearn's `sample_weight`). */
+  weighted?: boolean;
 }
 
 /** ROC points, the first at threshold +Infinity (0, 0) as sklearn's `roc_curve(drop_intermediate=False)`. */
@@ -72,7 +79,7 @@ export function resolveSweepThresholds(thresholds: ArrayLike<number>): Float32Ar
 
 /**
  * Validates a binary batch: float32 scores, integer targets of the same length, targets 0 or 1
- * (a bad one is named by index and value).
+ * (a bad one is named by index and value), and sample weights when given (finite, one per row).
  *
  * @example
  * formatBinaryBatch({ scores: new Float32Array([0.2]), targets: new Uint8Array([1]) }); // 1 row
@@ -84,7 +91,9 @@ export function formatBinaryBatch(batch: BinaryBatch): BinaryBatch & { rows: num
   if (targets.length !== scores.length) throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined, targets.length);
   const bad = findNonBinary(targets);
   if (bad >= 0) throw new InputError('targets', `index ${bad}: target ${String(targets[bad])} is not 0 or 1`, bad, targets[bad]);
-  return { rows: scores.length, scores, targets };
+  const out: BinaryBatch & { rows: number } = { rows: scores.length, scores, targets };
+  if (batch.weights !== undefined) out.weights = checkWeights(batch.weights, scores.length);
+  return out;
 }
 
 /**
@@ -118,6 +127,7 @@ export function sweepResult(counts: SweepCounts): SweepResult {
   }
   out.positives = tp;
   out.negatives = fp;
+  if (counts.weighted) out.weighted = true;
   return out;
 }
 
@@ -210,5 +220,22 @@ export function binaryCounts(r: SweepResult, threshold: number): BinaryCounts {
     precision,
     recall,
     f1: (2 * precision * recall) / (denom === 0 ? 1 : denom),
+  };
+}
+
+/**
+ * The sum of two sweep results over the same thresholds (TP, FP, positives and negatives added).
+ *
+ * @example
+ * addSweepResults(await sweep.compute(), binaryStateResult(saved).result);
+ */
+export function addSweepResults(a: SweepResult, b: SweepResult): SweepResult {
+  return {
+    thresholds: a.thresholds.slice(),
+    tps: a.tps.map((x, i) => x + b.tps[i]!),
+    fps: a.fps.map((x, i) => x + b.fps[i]!),
+    positives: a.positives + b.positives,
+    negatives: a.negatives + b.negatives,
+    ...(a.weighted || b.weighted ? { weighted: true } : {}),
   };
 }

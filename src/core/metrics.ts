@@ -98,6 +98,7 @@ export function computeMetrics(counts: Float64Array, numClasses: number): Metric
   const c = numClasses;
   const trueSum = new Float64Array(c);
   const predSum = new Float64Array(c);
+  const diagonal = new Float64Array(c);
   let integral = true;
   for (let t = 0; t < c; t++) {
     for (let p = 0; p < c; p++) {
@@ -106,67 +107,102 @@ export function computeMetrics(counts: Float64Array, numClasses: number): Metric
       trueSum[t]! += v;
       predSum[p]! += v;
     }
+    diagonal[t] = counts[t * c + t]!;
   }
-  let total = 0;
-  let correct = 0;
-  for (let t = 0; t < c; t++) {
-    total += trueSum[t]!;
-    correct += counts[t * c + t]!;
-  }
-
+  const s = metricsFromSums(diagonal, trueSum, predSum);
   const perClass: ClassMetrics[] = [];
+  for (let k = 0; k < c; k++) {
+    perClass.push({ class: k, precision: s.precision[k]!, recall: s.recall[k]!, f1: s.f1[k]!, support: trueSum[k]!, predicted: predSum[k]! });
+  }
+  return {
+    numClasses: c,
+    total: s.total,
+    correct: s.correct,
+    accuracy: s.accuracy,
+    balancedAccuracy: s.balancedAccuracy,
+    ...agreement(trueSum, predSum, s.correct, s.total, integral),
+    perClass,
+    macroAvg: s.macroAvg,
+    weightedAvg: s.weightedAvg,
+    microAvg: s.microAvg,
+    presentClasses: s.presentClasses,
+  };
+}
+
+/** What {@link metricsFromSums} derives from the O(C) sums: per-class figures as arrays, and the averages. */
+export interface ClassSummary {
+  precision: Float64Array;
+  recall: Float64Array;
+  f1: Float64Array;
+  total: number;
+  correct: number;
+  accuracy: number;
+  balancedAccuracy: number;
+  macroAvg: Averages;
+  weightedAvg: Averages;
+  microAvg: Averages;
+  presentClasses: number;
+}
+
+/**
+ * Per-class precision, recall and F1 and their averages from the diagonal `tp`, the row sums
+ * (`support`) and the column sums (`predicted`), with sklearn's rules (see {@link computeMetrics});
+ * O(C), so the per-class mode for huge C shares it with the dense matrix.
+ *
+ * @example
+ * const s = metricsFromSums(new Float64Array([5, 2]), new Float64Array([6, 4]), new Float64Array([7, 3]));
+ * s.accuracy; // 0.7
+ */
+export function metricsFromSums(tp: Float64Array, support: Float64Array, predicted: Float64Array): ClassSummary {
+  const c = tp.length;
+  const precision = new Float64Array(c);
+  const recall = new Float64Array(c);
+  const f1 = new Float64Array(c);
   const macro = { precision: 0, recall: 0, f1: 0 };
   const weighted = { precision: 0, recall: 0, f1: 0 };
+  let total = 0;
+  let correct = 0;
   let presentClasses = 0;
   let recallSum = 0;
   let supported = 0;
   for (let k = 0; k < c; k++) {
-    const tp = counts[k * c + k]!;
-    const support = trueSum[k]!;
-    const predicted = predSum[k]!;
-    const precision = predicted > 0 ? tp / predicted : 0;
-    const recall = support > 0 ? tp / support : 0;
-    const f1 = fScore(precision, recall);
-    perClass.push({ class: k, precision, recall, f1, support, predicted });
-    if (support > 0 || predicted > 0) {
+    const s = support[k]!;
+    const q = predicted[k]!;
+    const t = tp[k]!;
+    const p = q > 0 ? t / q : 0;
+    const r = s > 0 ? t / s : 0;
+    const f = fScore(p, r);
+    precision[k] = p;
+    recall[k] = r;
+    f1[k] = f;
+    total += s;
+    correct += t;
+    if (s > 0 || q > 0) {
       presentClasses++;
-      macro.precision += precision;
-      macro.recall += recall;
-      macro.f1 += f1;
+      macro.precision += p;
+      macro.recall += r;
+      macro.f1 += f;
     }
-    if (support > 0) {
+    if (s > 0) {
       supported++;
-      recallSum += recall;
-      weighted.precision += precision * support;
-      weighted.recall += recall * support;
-      weighted.f1 += f1 * support;
+      recallSum += r;
+      weighted.precision += p * s;
+      weighted.recall += r * s;
+      weighted.f1 += f * s;
     }
   }
-
   const mean = (sum: number, n: number): number => (n > 0 ? sum / n : 0);
   const accuracy = mean(correct, total);
-  const { kappa, mcc } = agreement(trueSum, predSum, correct, total, integral);
   return {
-    numClasses: c,
+    precision,
+    recall,
+    f1,
     total,
     correct,
     accuracy,
     balancedAccuracy: mean(recallSum, supported),
-    kappa,
-    mcc,
-    perClass,
-    macroAvg: {
-      precision: mean(macro.precision, presentClasses),
-      recall: mean(macro.recall, presentClasses),
-      f1: mean(macro.f1, presentClasses),
-      support: total,
-    },
-    weightedAvg: {
-      precision: mean(weighted.precision, total),
-      recall: mean(weighted.recall, total),
-      f1: mean(weighted.f1, total),
-      support: total,
-    },
+    macroAvg: { precision: mean(macro.precision, presentClasses), recall: mean(macro.recall, presentClasses), f1: mean(macro.f1, presentClasses), support: total },
+    weightedAvg: { precision: mean(weighted.precision, total), recall: mean(weighted.recall, total), f1: mean(weighted.f1, total), support: total },
     microAvg: { precision: accuracy, recall: accuracy, f1: fScore(accuracy, accuracy), support: total },
     presentClasses,
   };
@@ -301,8 +337,14 @@ function fScore(precision: number, recall: number): number {
   return denom === 0 ? 0 : (2 * precision * recall) / denom;
 }
 
-/** Cohen's kappa and MCC from the row sums t, column sums p, the diagonal and the total. */
-function agreement(
+/**
+ * Cohen's kappa and MCC from the row sums t, column sums p, the diagonal and the total, exactly
+ * (BigInt) when the counts are integers. Needs only O(C) sums, so the per-class mode uses it too.
+ *
+ * @example
+ * agreement(new Float64Array([6, 4]), new Float64Array([7, 3]), 7, 10, true); // { kappa: 0.3478…, mcc: 0.3563… }
+ */
+export function agreement(
   trueSum: Float64Array,
   predSum: Float64Array,
   correct: number,
@@ -316,6 +358,7 @@ function agreement(
     let tt = 0n;
     let pp = 0n;
     for (let i = 0; i < trueSum.length; i++) {
+      if (trueSum[i] === 0 && predSum[i] === 0) continue;
       const ti = BigInt(trueSum[i]!);
       const pi = BigInt(predSum[i]!);
       tp += ti * pi;

@@ -1,40 +1,70 @@
 import { InputError } from './errors.js';
-import type { LabelArray } from './types.js';
+import type { LabelArray, SampleWeights } from './types.js';
 import { isLabelArray } from './validate.js';
+import { checkWeights } from './weights.js';
 
-/** One batch of a multilabel task: row-major N x L scores and N x L targets in {0, 1}. */
+/** One batch of a multilabel task: row-major N x L scores and N x L targets in {0, 1}; optional sample weights, one per row. */
 export interface MultilabelBatch {
   scores: Float32Array;
   targets: LabelArray;
+  /** sklearn's `sample_weight`: one finite weight per row (negative allowed); absent: 1 per row. */
+  weights?: SampleWeights | undefined;
 }
 
-/** A batch that passed {@link formatMultilabelBatch}. */
+/** A batch that passed {@link formatMultilabelBatch} (weights, when given, are checked: finite, one per row). */
 export interface FormattedMultilabelBatch extends MultilabelBatch {
   rows: number;
   numLabels: number;
+  weights?: SampleWeights;
 }
 
 /**
- * Exact running counts of a multilabel task: per label TP/FP/FN (TN = rows - TP - FP - FN), and per
- * row sums of precision, recall and F1 for sklearn's "samples" average.
+ * The sums of sklearn's "samples" average, exactly: a row's precision is TP / (TP + FP), its recall
+ * TP / (TP + FN) and its F1 2TP / (2TP + FP + FN), fractions with denominators up to L (2L for F1).
+ * Index d holds the sum of the numerators of the rows whose denominator is d, an integer, so sums
+ * add up exactly in any order and shards merge into the single run bit for bit. With sample weights
+ * a row adds its weight times its numerator: float64 sums in row order (exact for weights whose
+ * products and sums are exact in float64, e.g. multiples of 2^-k; else within float64 rounding).
+ */
+export interface SampleSums {
+  /** Length L + 1: [d] sums TP over rows with TP + FP = d. */
+  precision: Float64Array;
+  /** Length L + 1: [d] sums TP over rows with TP + FN = d. */
+  recall: Float64Array;
+  /** Length 2L + 1: [d] sums 2TP over rows with 2TP + FP + FN = d. */
+  f1: Float64Array;
+}
+
+/**
+ * Exact running counts of a multilabel task: per label TP/FP/FN (TN = rows - TP - FP - FN), and the
+ * exact sums of each row's precision, recall and F1 for sklearn's "samples" average. When `weighted`,
+ * every count (and `rows`) is a sum of sample weights.
  */
 export interface MultilabelCounts {
   numLabels: number;
+  /** Rows counted; with sample weights the sum of their weights (sklearn's `sum(sample_weight)`). */
   rows: number;
+  /** True when some batch carried sample weights (unweighted rows weigh 1). */
+  weighted?: boolean;
   tp: Float64Array;
   fp: Float64Array;
   fn: Float64Array;
-  samples: { precision: number; recall: number; f1: number };
+  samples: SampleSums;
 }
 
 /** Per label 2 x 2 matrices as sklearn's `multilabel_confusion_matrix`: `[[TN, FP], [FN, TP]]`. */
 export interface MultilabelResult {
   numLabels: number;
+  /** Rows counted; with sample weights the sum of their weights. */
   rows: number;
+  /** True when counts are sums of sample weights (sklearn's `sample_weight`). */
+  weighted?: boolean;
   thresholds: number[];
   matrices: [[number, number], [number, number]][];
-  /** Sums over rows of each row's precision, recall and F1 (zero_division = 0). */
+  /** Sums over rows of each row's precision, recall and F1 (zero_division = 0), from `sampleSums`. */
   samples: { precision: number; recall: number; f1: number };
+  /** The exact sums behind `samples` (see {@link SampleSums}); states save and merge these. */
+  sampleSums: SampleSums;
 }
 
 /** Precision, recall, F1 and support of one label or one average. */
@@ -119,7 +149,23 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number)
     const row = Math.floor(bad / numLabels);
     throw new InputError('targets', `row ${row}, column ${bad % numLabels}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
   }
-  return { rows: scores.length / numLabels, numLabels, scores, targets };
+  const rows = scores.length / numLabels;
+  const out: FormattedMultilabelBatch = { rows, numLabels, scores, targets };
+  if (batch.weights !== undefined) out.weights = checkWeights(batch.weights, rows);
+  return out;
+}
+
+/**
+ * The sum of a batch's weights in row order (float64): the `rows` a weighted batch adds. Both
+ * backends add it the same way, so they agree bit for bit.
+ *
+ * @example
+ * sumWeights(new Float64Array([0.5, 2])); // 2.5
+ */
+export function sumWeights(weights: SampleWeights): number {
+  let s = 0;
+  for (let i = 0; i < weights.length; i++) s += weights[i]!;
+  return s;
 }
 
 /**
@@ -130,7 +176,74 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number)
  */
 export function emptyMultilabelCounts(numLabels: number): MultilabelCounts {
   const z = () => new Float64Array(numLabels);
-  return { numLabels, rows: 0, tp: z(), fp: z(), fn: z(), samples: { precision: 0, recall: 0, f1: 0 } };
+  return { numLabels, rows: 0, tp: z(), fp: z(), fn: z(), samples: emptySampleSums(numLabels) };
+}
+
+/**
+ * Zeroed {@link SampleSums} for `numLabels` labels.
+ *
+ * @example
+ * emptySampleSums(3).f1.length; // 7
+ */
+export function emptySampleSums(numLabels: number): SampleSums {
+  return { precision: new Float64Array(numLabels + 1), recall: new Float64Array(numLabels + 1), f1: new Float64Array(2 * numLabels + 1) };
+}
+
+/**
+ * A copy of some {@link SampleSums}.
+ *
+ * @example
+ * const saved = copySampleSums(counts.samples);
+ */
+export function copySampleSums(s: SampleSums): SampleSums {
+  return { precision: s.precision.slice(), recall: s.recall.slice(), f1: s.f1.slice() };
+}
+
+/**
+ * Adds `from` into `into` (same label count), exactly.
+ *
+ * @example
+ * addSampleSums(host.samples, partial.samples);
+ */
+export function addSampleSums(into: SampleSums, from: SampleSums): void {
+  for (const k of ['precision', 'recall', 'f1'] as const) {
+    const a = into[k];
+    const b = from[k];
+    for (let d = 0; d < a.length; d++) a[d]! += b[d]!;
+  }
+}
+
+/**
+ * Adds counts into `into` (same label count), exactly.
+ *
+ * @example
+ * addMultilabelCounts(total, multilabelStateCounts(state));
+ */
+export function addMultilabelCounts(into: MultilabelCounts, from: MultilabelCounts): void {
+  into.rows += from.rows;
+  if (from.weighted) into.weighted = true;
+  for (let j = 0; j < into.numLabels; j++) {
+    into.tp[j]! += from.tp[j]!;
+    into.fp[j]! += from.fp[j]!;
+    into.fn[j]! += from.fn[j]!;
+  }
+  addSampleSums(into.samples, from.samples);
+}
+
+/**
+ * The float sums of per row precision, recall and F1 that {@link SampleSums} hold exactly: the sum
+ * over denominators d of numerators[d] / d, in ascending d (so equal sums give equal floats).
+ *
+ * @example
+ * sampleTotals(counts.samples).f1 / counts.rows; // f1_score(Y, P, average='samples')
+ */
+export function sampleTotals(s: SampleSums): { precision: number; recall: number; f1: number } {
+  const total = (a: Float64Array): number => {
+    let t = 0;
+    for (let d = 1; d < a.length; d++) if (a[d] !== 0) t += a[d]! / d;
+    return t;
+  };
+  return { precision: total(s.precision), recall: total(s.recall), f1: total(s.f1) };
 }
 
 /**
@@ -147,17 +260,19 @@ export function fScore(precision: number, recall: number): number {
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
 /**
- * Adds one row's TP, FP and FN over its labels to the "samples" sums.
+ * Adds one row's TP, FP and FN over its labels to the exact "samples" sums (a row without
+ * predictions has precision 0, without positive targets recall 0, as zero_division = 0); with a
+ * sample weight w the numerators are w TP and 2 w TP (sklearn averages the rows' scores with weights w).
  *
  * @example
- * addSampleRow(counts.samples, 1, 0, 1); // precision 1, recall 0.5
+ * addSampleRow(counts.samples, 1, 0, 1); // precision 1/1, recall 1/2, F1 2/3
  */
-export function addSampleRow(samples: MultilabelCounts['samples'], tp: number, fp: number, fn: number): void {
-  const p = ratio(tp, tp + fp);
-  const r = ratio(tp, tp + fn);
-  samples.precision += p;
-  samples.recall += r;
-  samples.f1 += fScore(p, r);
+export function addSampleRow(samples: SampleSums, tp: number, fp: number, fn: number, weight = 1): void {
+  if (tp === 0 || weight === 0) return;
+  const n = weight * tp;
+  samples.precision[tp + fp]! += n;
+  samples.recall[tp + fn]! += n;
+  samples.f1[2 * tp + fp + fn]! += 2 * n;
 }
 
 /**
@@ -172,7 +287,7 @@ export function multilabelResult(counts: MultilabelCounts, thresholds: Float32Ar
     const [tp, fp, fn] = [counts.tp[j]!, counts.fp[j]!, counts.fn[j]!];
     matrices.push([[counts.rows - tp - fp - fn, fp], [fn, tp]]);
   }
-  return { numLabels: counts.numLabels, rows: counts.rows, thresholds: Array.from(thresholds), matrices, samples: { ...counts.samples } };
+  return { numLabels: counts.numLabels, rows: counts.rows, ...(counts.weighted ? { weighted: true } : {}), thresholds: Array.from(thresholds), matrices, samples: sampleTotals(counts.samples), sampleSums: copySampleSums(counts.samples) };
 }
 
 /**

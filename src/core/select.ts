@@ -24,12 +24,14 @@ export function selectClasses(result: ConfusionMatrixResult, classes: readonly n
   const n = classes.length;
   const out = new Float64Array(n * n);
   for (let t = 0; t < n; t++) for (let p = 0; p < n; p++) out[t * n + p] = result.counts[classes[t]! * c + classes[p]!]!;
-  return reduceCounts(out, n);
+  return reduceCounts(out, n, result.weighted === true);
 }
 
 /**
  * The batch without the samples whose label is `ignoreIndex` (torchmetrics' `ignore_index`; any
- * integer, negative too). Returns the batch itself when none is ignored; otherwise new arrays.
+ * integer, negative too), sample weights included. Returns the batch itself when none is ignored;
+ * otherwise new arrays. A label outside [0, numClasses) that is not ignored is refused here, with
+ * its index in the batch as given.
  *
  * @example
  * dropIgnored({ preds: new Int8Array([0, 1, 1]), labels: new Int8Array([0, -100, 1]) }, -100, 2);
@@ -41,20 +43,28 @@ export function dropIgnored(batch: Batch, ignoreIndex: number, numClasses: numbe
   const big = labels instanceof BigInt64Array || labels instanceof BigUint64Array;
   const target = big ? BigInt(ignoreIndex) : ignoreIndex;
   const keep: number[] = [];
-  for (let i = 0; i < labels.length; i++) if (labels[i] !== target) keep.push(i);
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (v === target) continue;
+    if (v < 0 || v >= numClasses) throw new InputError('labels', `index ${i}: label ${String(v)} is outside [0, ${numClasses})`, i, v);
+    keep.push(i);
+  }
   if (keep.length === labels.length) return batch;
-  const pick = <T extends LabelArray | Float32Array>(a: T, width: number): T => {
+  const pick = <T extends LabelArray | Float32Array | Float64Array>(a: T, width: number): T => {
     const out = new (a.constructor as new (n: number) => T)(keep.length * width);
     for (let k = 0; k < keep.length; k++) (out as Float32Array).set((a as Float32Array).subarray(keep[k]! * width, (keep[k]! + 1) * width), k * width);
     return out;
   };
   const kept = pick(labels, 1);
+  const w = batch.weights as unknown;
+  if (w !== undefined && !((w instanceof Float32Array || w instanceof Float64Array) && w.length === labels.length)) return batch;
+  const weights = w === undefined ? {} : { weights: pick(w, 1) };
   if (batch.logits !== undefined) {
     const logits = batch.logits as unknown;
-    if (!(logits instanceof Float32Array) || logits.length !== labels.length * numClasses) return batch;
-    return { logits: pick(logits, numClasses), labels: kept };
+    if (!(logits instanceof Float32Array || logits instanceof Uint16Array) || logits.length !== labels.length * numClasses) return batch;
+    return { logits: pick(logits, numClasses), labels: kept, ...weights, ...(batch.logitsDtype !== undefined ? { logitsDtype: batch.logitsDtype } : {}) };
   }
   const preds = batch.preds as unknown;
   if (!isLabelArray(preds) || preds.length !== labels.length) return batch;
-  return { preds: pick(preds, 1), labels: kept };
+  return { preds: pick(preds, 1), labels: kept, ...weights };
 }

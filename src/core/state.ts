@@ -30,6 +30,8 @@ export interface StateOptions {
   classSubset?: number[];
   /** Top-k hits were counted with this k; the state then holds `topKHits`. */
   topK?: number;
+  /** Counts are sums of sample weights (any finite numbers); such states merge within float64 rounding. */
+  sampleWeight?: true;
 }
 
 /**
@@ -55,6 +57,8 @@ export interface ShardSet {
 export interface ConfusionMatrixState {
   format: typeof STATE_FORMAT;
   version: typeof STATE_VERSION;
+  /** The task; absent means multiclass (states of `--task multilabel` and `binary`: src/core/task-state.ts). */
+  task?: 'multiclass';
   numClasses: number;
   /** Row-major C x C counts, `counts[t * C + p]`, exact integers in [0, 2^53 - 1]. */
   counts: number[];
@@ -80,32 +84,62 @@ export interface StateMeta {
   options?: Omit<StateOptions, 'numClasses' | 'topK'> | undefined;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * Whether a parsed JSON value is an object (not null, not an array). Shared by the state parsers.
+ *
+ * @example
+ * isObject({}); // true
+ */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function show(v: unknown): string {
+/**
+ * A JSON value as a state error message quotes it (at most 60 characters).
+ *
+ * @example
+ * show(undefined); // "nothing"
+ */
+export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   const s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function refuse(file: string, path: string, detail: string, value?: unknown): never {
+/**
+ * Throws the InputError of a bad state field: `file: path: detail`.
+ *
+ * @example
+ * refuse('part-1.json', '$.rows', 'must be an integer', 'x');
+ */
+export function refuse(file: string, path: string, detail: string, value?: unknown): never {
   throw new InputError('state', `${file}: ${path}: ${detail}`, undefined, value);
 }
 
-function count(file: string, path: string, v: unknown): number {
+/**
+ * Checks an exact count: an integer in [0, 2^53 - 1].
+ *
+ * @example
+ * count('part-1.json', '$.rows', 17); // 17
+ */
+export function count(file: string, path: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
     refuse(file, path, `count must be an integer in [0, 2^53 - 1], got ${show(v)}`, v);
   }
   return v;
 }
 
-function readCounts(file: string, value: Record<string, unknown>, c: number): number[] {
+/** Checks a sum of sample weights: any finite number. */
+function amount(file: string, path: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) refuse(file, path, `a sum of sample weights must be a finite number, got ${show(v)}`, v);
+  return v;
+}
+
+function readCounts(file: string, value: Record<string, unknown>, c: number, check = count): number[] {
   if (value.counts !== undefined && value.matrix !== undefined) refuse(file, '$', 'holds both "counts" and "matrix"; a state has one of them');
   if (value.counts !== undefined) {
     const flat = value.counts;
     if (!Array.isArray(flat)) refuse(file, '$.counts', `must be an array of ${c} x ${c} counts, got ${show(flat)}`, flat);
     if (flat.length !== c * c) refuse(file, '$.counts', `holds ${flat.length} counts, ${c} x ${c} = ${c * c} expected`, flat.length);
-    return flat.map((v, i) => count(file, `$.counts[${i}]`, v));
+    return flat.map((v, i) => check(file, `$.counts[${i}]`, v));
   }
   const rows = value.matrix;
   if (rows === undefined) refuse(file, '$', 'has neither "counts" nor "matrix"');
@@ -115,12 +149,18 @@ function readCounts(file: string, value: Record<string, unknown>, c: number): nu
   rows.forEach((row: unknown, t) => {
     if (!Array.isArray(row)) refuse(file, `$.matrix[${t}]`, `must be an array of ${c} counts, got ${show(row)}`, row);
     if (row.length !== c) refuse(file, `$.matrix[${t}]`, `holds ${row.length} counts, ${c} expected`, row.length);
-    row.forEach((v: unknown, p) => out.push(count(file, `$.matrix[${t}][${p}]`, v)));
+    row.forEach((v: unknown, p) => out.push(check(file, `$.matrix[${t}][${p}]`, v)));
   });
   return out;
 }
 
-function readShards(file: string, v: unknown): ShardSet {
+/**
+ * Checks a state's `shards` field.
+ *
+ * @example
+ * readShards('part-1.json', { count: 4, indices: [1] });
+ */
+export function readShards(file: string, v: unknown): ShardSet {
   if (!isObject(v)) refuse(file, '$.shards', `must be {"count": n, "indices": [...]}, got ${show(v)}`, v);
   const n = v.count;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) refuse(file, '$.shards.count', `must be an integer >= 1, got ${show(n)}`, n);
@@ -159,17 +199,24 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
     const newer = typeof version === 'number' && Number.isInteger(version) && version > STATE_VERSION;
     refuse(file, '$.version', newer ? `state version ${version} was written by a newer confmat; this one reads version ${STATE_VERSION}` : `unsupported state version ${show(version)}; expected ${STATE_VERSION}`, version);
   }
+  if (value.task !== undefined && value.task !== 'multiclass') {
+    refuse(file, '$.task', `is ${show(value.task)}: parseState reads multiclass states (parseAnyState reads every task)`, value.task);
+  }
   const c = value.numClasses;
   if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 1) refuse(file, '$.numClasses', `must be an integer >= 1, got ${show(c)}`, c);
   const options = value.options;
   if (!isObject(options)) refuse(file, '$.options', `must be an object of counting options, got ${show(options)}`, options);
   for (const key of Object.keys(options)) {
-    if (!['numClasses', 'ignoreIndex', 'classSubset', 'topK'].includes(key)) {
+    if (!['numClasses', 'ignoreIndex', 'classSubset', 'topK', 'sampleWeight'].includes(key)) {
       refuse(file, `$.options.${key}`, `option not known to this confmat (state version ${STATE_VERSION}); it would change what is counted`, options[key]);
     }
   }
   if (options.numClasses !== c) refuse(file, '$.options.numClasses', `must equal numClasses ${c}, got ${show(options.numClasses)}`, options.numClasses);
   const stateOptions: StateOptions = { numClasses: c };
+  if (options.sampleWeight !== undefined && options.sampleWeight !== true) refuse(file, '$.options.sampleWeight', `must be true when present, got ${show(options.sampleWeight)}`, options.sampleWeight);
+  const weighted = options.sampleWeight === true;
+  if (weighted) stateOptions.sampleWeight = true;
+  const check = weighted ? amount : count;
   if (options.ignoreIndex !== undefined) {
     if (typeof options.ignoreIndex !== 'number' || !Number.isSafeInteger(options.ignoreIndex)) refuse(file, '$.options.ignoreIndex', `must be an integer, got ${show(options.ignoreIndex)}`, options.ignoreIndex);
     stateOptions.ignoreIndex = options.ignoreIndex;
@@ -190,14 +237,14 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
     const hits = value.topKHits ?? (isObject(report) ? report.hits : undefined);
     const path = value.topKHits !== undefined ? '$.topKHits' : '$.topK.hits';
     if (!Array.isArray(hits) || hits.length !== c) refuse(file, path, `must hold ${c} top-k hit counts, got ${show(hits)}`, hits);
-    topKHits = hits.map((v: unknown, i) => count(file, `${path}[${i}]`, v));
+    topKHits = hits.map((v: unknown, i) => check(file, `${path}[${i}]`, v));
   }
-  const counts = readCounts(file, value, c);
+  const counts = readCounts(file, value, c, check);
   let total = 0;
   let correct = 0;
   for (let i = 0; i < counts.length; i++) total += counts[i]!;
   for (let t = 0; t < c; t++) correct += counts[t * c + t]!;
-  if (!Number.isSafeInteger(total)) refuse(file, '$', `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`, total);
+  if (!weighted && !Number.isSafeInteger(total)) refuse(file, '$', `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`, total);
   if (value.total !== undefined && value.total !== total) refuse(file, '$.total', `is ${show(value.total)} but the counts add up to ${total} (edited or corrupt file?)`, value.total);
   if (value.correct !== undefined && value.correct !== correct) refuse(file, '$.correct', `is ${show(value.correct)} but the diagonal adds up to ${correct} (edited or corrupt file?)`, value.correct);
   const state: ConfusionMatrixState = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts, options: stateOptions };
@@ -228,6 +275,7 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
 export function createState(result: ConfusionMatrixResult, meta: StateMeta = {}): ConfusionMatrixState {
   const c = result.numClasses;
   const value: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts: Array.from(result.counts), options: { ...meta.options, numClasses: c } };
+  if (result.weighted) (value.options as StateOptions).sampleWeight = true;
   if (result.topK) {
     (value.options as StateOptions).topK = result.topK.k;
     value.topKHits = Array.from(result.topK.hits);
@@ -237,7 +285,13 @@ export function createState(result: ConfusionMatrixResult, meta: StateMeta = {})
   return parseState(value, 'state');
 }
 
-function canonical(v: unknown): string {
+/**
+ * A JSON value as text with object keys sorted, to compare options.
+ *
+ * @example
+ * canonical({ b: 1, a: 2 }); // '{"a":2,"b":1}'
+ */
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
   return JSON.stringify(v);
@@ -245,7 +299,8 @@ function canonical(v: unknown): string {
 
 /**
  * Adds states up: the counts cell by cell, the shard sets by union. Associative and commutative
- * (exact integer sums), so shards can be merged in any grouping and order. Absent class names
+ * (exact integer sums), so shards can be merged in any grouping and order; states of sample
+ * weights (`options.sampleWeight`) add as float64, equal across groupings within rounding. Absent class names
  * equal `"0"`..`"C-1"`; the merged state keeps the first names given.
  *
  * @param files names the states in errors (default `state 0`, `state 1`, ...)
@@ -265,6 +320,7 @@ export function mergeStates(states: readonly ConfusionMatrixState[], files?: rea
   const firstNames = names(first);
   const counts = first.counts.slice();
   const topKHits = first.topKHits?.slice();
+  const weighted = first.options.sampleWeight === true;
   let classes = first.classes;
   const seen = new Map<number, number>();
   const sharded = first.shards !== undefined;
@@ -283,7 +339,7 @@ export function mergeStates(states: readonly ConfusionMatrixState[], files?: rea
       if (s.shards && s.shards.count !== first.shards!.count) fail(`a shard of ${s.shards.count}, but ${name(0)} is a shard of ${first.shards!.count}: all parts must come from one --shard i/n split`, s.shards.count);
       for (let j = 0; j < counts.length; j++) {
         const sum = counts[j]! + s.counts[j]!;
-        if (!Number.isSafeInteger(sum)) fail(`cell [${Math.floor(j / c)}][${j % c}] would add up to more than 2^53 - 1; counts would no longer be exact`, sum);
+        if (!weighted && !Number.isSafeInteger(sum)) fail(`cell [${Math.floor(j / c)}][${j % c}] would add up to more than 2^53 - 1; counts would no longer be exact`, sum);
         counts[j] = sum;
       }
       if (topKHits) for (let j = 0; j < c; j++) topKHits[j]! += s.topKHits![j]!;
@@ -297,7 +353,7 @@ export function mergeStates(states: readonly ConfusionMatrixState[], files?: rea
   });
   let total = 0;
   for (const v of counts) total += v;
-  if (!Number.isSafeInteger(total)) throw new InputError('state', `${states.map((_, k) => name(k)).join(', ')}: the merged counts add up to more than 2^53 - 1`, undefined, total);
+  if (!weighted && !Number.isSafeInteger(total)) throw new InputError('state', `${states.map((_, k) => name(k)).join(', ')}: the merged counts add up to more than 2^53 - 1`, undefined, total);
   const merged: ConfusionMatrixState = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts, options: { ...first.options } };
   if (classes !== undefined) merged.classes = classes.slice();
   if (sharded) merged.shards = { count: first.shards!.count, indices: [...seen.keys()].sort((a, b) => a - b) };
@@ -311,7 +367,7 @@ export function mergeStates(states: readonly ConfusionMatrixState[], files?: rea
  * @example
  * missingShards({ ...state, shards: { count: 4, indices: [0, 2] } }); // [1, 3]
  */
-export function missingShards(state: ConfusionMatrixState): number[] {
+export function missingShards(state: { shards?: ShardSet | undefined }): number[] {
   if (!state.shards) return [];
   const have = new Set(state.shards.indices);
   const out: number[] = [];
@@ -326,7 +382,7 @@ export function missingShards(state: ConfusionMatrixState): number[] {
  * stateResult(mergeStates([a, b])).total; // a's total + b's total
  */
 export function stateResult(state: ConfusionMatrixState): ConfusionMatrixResult {
-  const result = reduceCounts(Float64Array.from(state.counts), state.numClasses);
+  const result = reduceCounts(Float64Array.from(state.counts), state.numClasses, state.options.sampleWeight === true);
   if (state.options.topK !== undefined && state.topKHits) {
     const hits = Float64Array.from(state.topKHits);
     const sum = state.topKHits.reduce((a, b) => a + b, 0);

@@ -10,20 +10,36 @@ export type LabelArray =
   | BigInt64Array
   | BigUint64Array;
 
-/** One batch of N samples: row-major N x C logits, or N predicted class indices, and N labels. */
-export type Batch =
-  | { logits: Float32Array; labels: LabelArray; preds?: undefined }
-  | { preds: LabelArray; labels: LabelArray; logits?: undefined };
+/**
+ * Per-sample weights (sklearn's `sample_weight`): any finite values, negative too, one per row, on
+ * the host. Counts become sums of weights; a batch without weights weighs 1 per row.
+ */
+export type SampleWeights = Float32Array | Float64Array;
+
+/** One batch of N samples: row-major N x C logits, or N predicted class indices, and N labels; optional weights. */
+export type Batch = { weights?: SampleWeights | undefined } & (
+  | { logits: Float32Array | Uint16Array; logitsDtype?: LogitsDtype | undefined; labels: LabelArray; preds?: undefined }
+  | { preds: LabelArray; labels: LabelArray; logits?: undefined; logitsDtype?: undefined });
+
+/** The 16-bit float formats of logits: IEEE binary16 (numpy float16) and bfloat16 (the top half of a float32). */
+export type HalfDtype = 'float16' | 'bfloat16';
+
+/**
+ * How logits are stored: 'float32' (the default: a Float32Array, or f32 bits in a GPU buffer), or
+ * 16-bit floats as their raw bits (a Uint16Array, or halves packed two per 4 bytes in a GPU buffer),
+ * read on the GPU as they are and widened exactly to float32 on the CPU.
+ */
+export type LogitsDtype = 'float32' | HalfDtype;
 
 /**
  * A batch whose inputs may already live in GPU buffers on the evaluator's device (zero-copy):
- * logits as f32 (N x C, row-major), labels and predictions as u32 or i32. Any mix of host arrays
+ * logits as f32 (N x C, row-major; or halves with `logitsDtype`), labels and predictions as u32 or i32. Any mix of host arrays
  * and buffers works; `rows` defaults to what the buffers hold. Class indices in buffers are checked
  * on the GPU: an out-of-range one refuses the whole batch, naming its index.
  */
-export type GpuBatch =
-  | { logits: Float32Array | GPUBuffer; labels: LabelArray | GPUBuffer; preds?: undefined; rows?: number }
-  | { preds: LabelArray | GPUBuffer; labels: LabelArray | GPUBuffer; logits?: undefined; rows?: number };
+export type GpuBatch = { weights?: SampleWeights | undefined } & (
+  | { logits: Float32Array | Uint16Array | GPUBuffer; logitsDtype?: LogitsDtype | undefined; labels: LabelArray | GPUBuffer; preds?: undefined; rows?: number }
+  | { preds: LabelArray | GPUBuffer; labels: LabelArray | GPUBuffer; logits?: undefined; logitsDtype?: undefined; rows?: number });
 
 /** A batch that passed validation: labels and predictions are known to lie in [0, numClasses). */
 export interface FormattedBatch {
@@ -32,6 +48,8 @@ export interface FormattedBatch {
   labels: LabelArray;
   logits?: Float32Array;
   preds?: LabelArray;
+  /** Checked sample weights (finite, one per row); absent: 1 per row. */
+  weights?: SampleWeights;
 }
 
 /** A validated batch for the GPU: class indices in host arrays lie in [0, numClasses); those in buffers are checked on the GPU. */
@@ -39,19 +57,26 @@ export interface FormattedGpuBatch {
   rows: number;
   numClasses: number;
   labels: LabelArray | GPUBuffer;
-  logits?: Float32Array | GPUBuffer;
+  /** f32 logits, or 16-bit ones (a Uint16Array of their bits, or a buffer of packed halves) when `logitsDtype` is set. */
+  logits?: Float32Array | Uint16Array | GPUBuffer;
+  /** Set when `logits` hold 16-bit floats. */
+  logitsDtype?: HalfDtype;
   preds?: LabelArray | GPUBuffer;
+  /** Checked sample weights, on the host (finite, one per row); absent: 1 per row. */
+  weights?: SampleWeights;
 }
 
 /** The reduced result: C x C counts, rows = true class, columns = predicted class. */
 export interface ConfusionMatrixResult {
   numClasses: number;
-  /** Row-major C x C counts; exact integers (below 2^53). `counts[t * C + p]`. */
+  /** Row-major C x C counts; exact integers (below 2^53), or sums of sample weights when `weighted`. `counts[t * C + p]`. */
   counts: Float64Array;
-  /** Number of samples counted. */
+  /** Number of samples counted (the sum of their weights when `weighted`). */
   total: number;
-  /** Samples on the diagonal. */
+  /** Samples on the diagonal (their weight when `weighted`). */
   correct: number;
+  /** True when some batch carried sample weights: counts are then sums of weights (unweighted rows weigh 1). */
+  weighted?: boolean;
   /** correct / total, 0 when total is 0. */
   accuracy: number;
   /** With the `topK` option: rows whose label is among the k highest logits, per true class (sklearn's top_k_accuracy_score). */

@@ -1,5 +1,6 @@
 import { InputError } from './errors.js';
-import type { Batch, FormattedBatch, LabelArray } from './types.js';
+import { isHalfDtype, widenHalves } from './half.js';
+import type { Batch, FormattedBatch, FormattedGpuBatch, HalfDtype, LabelArray } from './types.js';
 
 /**
  * The most bytes the host's C x C matrix of float64 counts may take: 4 GiB, so C <= 23170.
@@ -97,15 +98,80 @@ function checkClassIndices(field: 'labels' | 'preds', a: unknown, numClasses: nu
   return a;
 }
 
+const typeName = (x: unknown): string => (x === null || x === undefined ? String(x) : (x as object).constructor?.name ?? typeof x);
+
+/**
+ * Checks `logitsDtype` against the logits' array type: a Float32Array is float32 (the default), a
+ * Uint16Array holds float16 or bfloat16 bits and needs `logitsDtype` to say which. Returns the
+ * half format, or undefined for float32. `buffer` allows GPU buffers (any dtype).
+ *
+ * @example
+ * logitsFormat(new Uint16Array(4), 'bfloat16'); // 'bfloat16'
+ * logitsFormat(new Uint16Array(4), undefined);  // throws InputError: "... say which with logitsDtype ..."
+ */
+export function logitsFormat(logits: unknown, logitsDtype: unknown, buffer = false): HalfDtype | undefined {
+  if (logitsDtype !== undefined && logitsDtype !== 'float32' && !isHalfDtype(logitsDtype)) {
+    throw new InputError('logitsDtype', `logitsDtype must be 'float32', 'float16' or 'bfloat16', got ${JSON.stringify(logitsDtype) ?? String(logitsDtype)}`, undefined, logitsDtype);
+  }
+  const half = isHalfDtype(logitsDtype) ? logitsDtype : undefined;
+  if (logits instanceof Uint16Array) {
+    if (!half) {
+      throw new InputError(
+        'logits',
+        `logits are a Uint16Array: if they hold 16-bit floats, say which with logitsDtype: 'float16' or 'bfloat16'` +
+          (logitsDtype === 'float32' ? ` (logitsDtype 'float32' needs a Float32Array)` : ''),
+        undefined,
+        logitsDtype,
+      );
+    }
+    return half;
+  }
+  if (logits instanceof Float32Array) {
+    if (half) throw new InputError('logits', `logitsDtype '${half}' needs the logits' 16-bit patterns in a Uint16Array, got a Float32Array`, undefined, half);
+    return undefined;
+  }
+  if (buffer) return half;
+  throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), or a Uint16Array of float16/bfloat16 bits with logitsDtype, got ${typeName(logits)}`);
+}
+
 /**
  * Validates and formats one batch: shapes agree, labels and predictions lie in [0, numClasses).
  * Throws {@link InputError} naming the field, the index and the value; never returns a partial batch.
+ * 16-bit logits (`{ logits: Uint16Array, logitsDtype: 'float16' | 'bfloat16' }`) are widened
+ * exactly to float32 (the CPU's input; {@link formatHostBatch} keeps them for the GPU).
  *
  * @example
  * const fb = formatBatch({ logits: new Float32Array([0, 1, 1, 0]), labels: new Uint8Array([1, 0]) }, 2);
  * fb.rows; // 2
  */
 export function formatBatch(batch: Batch, numClasses: number): FormattedBatch {
+  return cpuBatch(formatHostBatch(batch, numClasses));
+}
+
+/**
+ * A formatted batch of host arrays for the CPU: 16-bit logits widened exactly to float32.
+ *
+ * @example
+ * cpuBatch({ rows: 1, numClasses: 2, labels: Uint8Array.of(0), logits: Uint16Array.of(0x3c00, 0x4000), logitsDtype: 'float16' }).logits; // Float32Array [1, 2]
+ */
+export function cpuBatch(batch: FormattedGpuBatch): FormattedBatch {
+  const { logits, logitsDtype } = batch;
+  if (logits instanceof Uint16Array && logitsDtype) {
+    const { logitsDtype: _, ...rest } = batch;
+    return { ...(rest as FormattedBatch), logits: widenHalves(logits, logitsDtype) };
+  }
+  return batch as FormattedBatch;
+}
+
+/**
+ * As {@link formatBatch}, for host arrays, but 16-bit logits stay as they are (for the GPU, which
+ * reads them without a conversion).
+ *
+ * @example
+ * const fb = formatHostBatch({ logits: Uint16Array.of(0x3c00, 0), logitsDtype: 'float16', labels: Uint8Array.of(0) }, 2);
+ * fb.logitsDtype; // 'float16'
+ */
+export function formatHostBatch(batch: Batch, numClasses: number): FormattedGpuBatch {
   validateNumClasses(numClasses);
   if (batch === null || typeof batch !== 'object') {
     throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
@@ -118,10 +184,8 @@ export function formatBatch(batch: Batch, numClasses: number): FormattedBatch {
   const labels = checkClassIndices('labels', batch.labels, numClasses);
   const rows = labels.length;
   if (hasLogits) {
-    const logits = batch.logits;
-    if (!(logits instanceof Float32Array)) {
-      throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${(logits as object)?.constructor?.name ?? typeof logits}`);
-    }
+    const logits = batch.logits!;
+    const half = logitsFormat(logits, batch.logitsDtype);
     if (logits.length !== rows * numClasses) {
       throw new InputError(
         'logits',
@@ -130,7 +194,7 @@ export function formatBatch(batch: Batch, numClasses: number): FormattedBatch {
         logits.length,
       );
     }
-    return { rows, numClasses, labels, logits };
+    return { rows, numClasses, labels, logits, ...(half ? { logitsDtype: half } : {}) };
   }
   const preds = checkClassIndices('preds', batch.preds, numClasses);
   if (preds.length !== rows) {

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError } from '../core/errors.js';
 import { maxComputeLimits } from '../gpu/limits.js';
@@ -19,6 +20,8 @@ export interface NodeDeviceOptions {
   /** Try SwiftShader and Mesa's GL ES when no hardware adapter answers. Default true. */
   softwareFallback?: boolean | undefined;
   powerPreference?: GPUPowerPreference | undefined;
+  /** More flags for Dawn's `create()`, e.g. `disable-dawn-features=timestamp_quantization` for exact timestamps in benchmarks. */
+  dawnFlags?: string[] | undefined;
 }
 
 /** What the adapter said about itself, plus how confmat reached it. */
@@ -37,6 +40,8 @@ export interface AdapterDescription {
 export interface NodeGpu {
   device: GPUDevice;
   adapter: GPUAdapter;
+  /** The `create()` object (a `GPU`, as `navigator.gpu`): other WebGPU code, e.g. TensorFlow.js, can share the adapter. */
+  instance: GPU;
   info: AdapterDescription;
   /** Destroys the device; afterwards the process may exit. */
   destroy(): void;
@@ -78,6 +83,20 @@ interface Attempt {
   label: string;
 }
 
+/** True unless this is Linux and no Vulkan driver manifest (ICD JSON) is where the loader looks. */
+function hasVulkanDriver(): boolean {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES || process.env.VK_ADD_DRIVER_FILES) return true;
+  const dataDirs = (process.env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
+  const dirs = ['/etc/vulkan/icd.d', ...dataDirs.map((d) => join(d, 'vulkan', 'icd.d')), join(homedir(), '.local/share/vulkan/icd.d')];
+  return dirs.some((d) => {
+    try {
+      return readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFallback'>> & NodeDeviceOptions): Attempt[] {
   const adapterFlag = opts.adapter ? [`adapter=${opts.adapter}`] : [];
   const level = (backend: string): 'core' | 'compatibility' =>
@@ -92,7 +111,9 @@ function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFa
   if (opts.backend !== 'auto') {
     return [{ flags: [`backend=${opts.backend}`, ...adapterFlag], featureLevel: level(opts.backend), env: {}, label: opts.backend }];
   }
-  const list: Attempt[] = [{ flags: adapterFlag, featureLevel: level('auto'), env: {}, label: 'default' }];
+  // Without any Vulkan driver manifest the default attempt can only fail, loudly (the loader prints
+  // "vkCreateInstance failed"): go straight to the software adapters.
+  const list: Attempt[] = opts.softwareFallback && !opts.adapter && !hasVulkanDriver() ? [] : [{ flags: adapterFlag, featureLevel: level('auto'), env: {}, label: 'default' }];
   if (!opts.softwareFallback || opts.adapter) return list;
   if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
     const icd = SWIFTSHADER_ICDS.find((p) => existsSync(p));
@@ -141,7 +162,7 @@ export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promis
     for (const [k, v] of Object.entries(attempt.env)) process.env[k] = v;
     let gpu: GPU;
     try {
-      gpu = create(attempt.flags);
+      gpu = create([...attempt.flags, ...(opts.dawnFlags ?? [])]);
     } catch {
       continue;
     }
@@ -164,6 +185,7 @@ export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promis
     return {
       device,
       adapter,
+      instance: gpu,
       info,
       destroy: () => {
         if (destroyed) return;

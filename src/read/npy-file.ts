@@ -112,6 +112,7 @@ class Reader implements NpyFileReader {
     readonly file: string,
     readonly header: NpyHeader,
     private readonly fh: FileHandle,
+    private readonly halves = false,
   ) {
     const { shape } = header;
     this.rows = shape.length === 0 ? 1 : shape[0]!;
@@ -142,7 +143,7 @@ class Reader implements NpyFileReader {
   private async readRaw(start: number, into: Uint8Array): Promise<NumericArray> {
     this.checkOpen();
     await readExactly(this.fh, this.file, into, this.header.dataOffset + start * this.rowBytes);
-    return decodeNpyItems(this.header, into);
+    return decodeNpyItems(this.header, into, { halves: this.halves });
   }
 
   /** All data in C order, as a fresh array; decoded in slices, so it may exceed 4 GiB (the Uint8Array limit). */
@@ -161,7 +162,7 @@ class Reader implements NpyFileReader {
         const raw = buf.subarray(0, n * h.itemSize);
         this.checkOpen();
         await readExactly(this.fh, this.file, raw, h.dataOffset + i * h.itemSize);
-        const part = decodeNpyItems(h, raw);
+        const part = decodeNpyItems(h, raw, { halves: this.halves });
         out ??= new (part.constructor as new (length: number) => NumericArray)(items);
         (out as Float64Array).set(part as Float64Array, i);
       }
@@ -230,7 +231,7 @@ class Reader implements NpyFileReader {
   }
 }
 
-async function openReader(path: string): Promise<Reader> {
+async function openReader(path: string, halves = false): Promise<Reader> {
   const { fh, size } = await openRegularFile(path);
   try {
     let head = new Uint8Array(Math.min(HEAD_PROBE_BYTES, size));
@@ -250,7 +251,7 @@ async function openReader(path: string): Promise<Reader> {
       await readExactly(fh, path, full.subarray(head.length), head.length);
       head = full;
     }
-    return new Reader(path, parseNpyHeader(head, path, size), fh);
+    return new Reader(path, parseNpyHeader(head, path, size), fh, halves);
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;
@@ -279,6 +280,7 @@ function headerLengths(head: Uint8Array): { start: number; length: number } | un
  *   failures such as `"logits.npy: cannot read: no such file"`, a malformed or
  *   unsupported header, a header over 1 MiB, or a file size that does not match
  *   the header (`"logits.npy: byte 128: header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 39996"`).
+ * @param options `halves`: float16 data come as their raw bits (Uint16Array) instead of widened to Float32Array
  * @example
  * const reader = await openNpyFile('logits.npy');
  * try {
@@ -290,8 +292,8 @@ function headerLengths(head: Uint8Array): { start: number; length: number } | un
  *   await reader.close();
  * }
  */
-export async function openNpyFile(path: string): Promise<NpyFileReader> {
-  return openReader(path);
+export async function openNpyFile(path: string, options: { halves?: boolean } = {}): Promise<NpyFileReader> {
+  return openReader(path, options.halves ?? false);
 }
 
 /**

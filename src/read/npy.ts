@@ -620,8 +620,9 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
 /**
  * Converts the raw item bytes of (part of) a `.npy` file's data, as laid out in
  * the file, into a native-endian typed array: big-endian items are
- * byte-swapped, float16 is widened to `Float32Array`, bool becomes a
- * `Uint8Array` of 0/1. Element order is not changed (no Fortran transpose).
+ * byte-swapped, float16 is widened to `Float32Array` (kept as its raw bits in a
+ * `Uint16Array` with `options.halves`), bool becomes a `Uint8Array` of 0/1.
+ * Element order is not changed (no Fortran transpose).
  *
  * Copies only when needed: little-endian data whose `raw.byteOffset` is
  * aligned to the item size, and bool data holding only 0 and 1, are returned
@@ -629,6 +630,7 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
  *
  * @param header the file's header (only `kind`, `itemSize` and `bigEndian` are used)
  * @param raw whole items; `raw.length` must be a multiple of `header.itemSize`
+ * @param options `halves`: float16 items come as their bits (a Uint16Array), for the GPU to read as they are
  * @throws RangeError if `raw.length` is not a multiple of the item size
  * @example
  * const h = parseNpyHeader(head, 'logits.npy', size);
@@ -636,13 +638,17 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
  * await fh.read(raw, 0, raw.length, h.dataOffset);
  * const chunk = decodeNpyItems(h, raw) as Float32Array; // a view of raw for '<f4'
  */
-export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bigEndian'>, raw: Uint8Array): NumericArray {
+export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bigEndian'>, raw: Uint8Array, options: { halves?: boolean } = {}): NumericArray {
   const { kind, itemSize } = header;
   if (raw.length % itemSize !== 0) {
     throw new RangeError(`decodeNpyItems: ${raw.length} bytes is not a whole number of ${itemSize}-byte items`);
   }
   const n = raw.length / itemSize;
   const swap = header.bigEndian && itemSize > 1;
+  if (kind === 'f' && itemSize === 2 && options.halves) {
+    if (!swap && raw.byteOffset % 2 === 0) return new Uint16Array(raw.buffer, raw.byteOffset, n);
+    return new Uint16Array(copyItems(raw, 2, n, swap));
+  }
   if (kind === 'f' && itemSize === 2) {
     const halves = new Uint16Array(copyItems(raw, 2, n, swap));
     const f = new Float32Array(n);

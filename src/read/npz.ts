@@ -657,6 +657,7 @@ async function inflatePrefix(
  * @param path the archive on disk
  * @param name the array to read; optional when the archive holds one array
  * @param spec the name the source reports as `file` (defaults to `path` or `path:name`)
+ * @param options `halves`: float16 data come as their raw bits (Uint16Array) instead of widened to Float32Array
  * @throws NpyError: I/O errors, not a zip, truncated, member missing (listing
  *   the names there are), encrypted, a compression method other than stored or
  *   deflate, bad local header, a malformed or unsupported inner .npy header
@@ -668,7 +669,8 @@ async function inflatePrefix(
  *   await src.close();
  * }
  */
-export async function openNpzArray(path: string, name?: string, spec?: string): Promise<ArraySource> {
+export async function openNpzArray(path: string, name?: string, spec?: string, options: { halves?: boolean } = {}): Promise<ArraySource> {
+  const halves = options.halves ?? false;
   const { fh, size } = await openRegularFile(path);
   try {
     const { entries, directoryOffset } = await readZipDirectory(fh, path, size);
@@ -739,7 +741,7 @@ export async function openNpzArray(path: string, name?: string, spec?: string): 
         throw memberHeaderError(e, path, what, dataStart, true);
       }
       const check: MemberCheck = { headCrc: crc32(head.subarray(0, h.dataOffset)), expectedCrc: entry.crc, offset: lho };
-      return new ByteRangeSource(memberSpec, path, layoutOf(h), fh, what, dataStart + h.dataOffset, (raw) => decodeNpyItems(h, raw), check);
+      return new ByteRangeSource(memberSpec, path, layoutOf(h), fh, what, dataStart + h.dataOffset, (raw) => decodeNpyItems(h, raw, { halves }), check);
     }
     const head = await inflatePrefix(fh, path, what, dataStart, entry);
     let h: NpyHeader;
@@ -748,7 +750,8 @@ export async function openNpzArray(path: string, name?: string, spec?: string): 
     } catch (e) {
       throw memberHeaderError(e, path, what, dataStart, false);
     }
-    return new DeflatedSource(memberSpec, path, layoutOf(h), fh, what, entry, dataStart, h);
+    const raw16 = halves && h.kind === 'f' && h.itemSize === 2;
+    return new DeflatedSource(memberSpec, path, layoutOf(h), fh, what, entry, dataStart, raw16 ? { ...h, kind: 'u' } : h);
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;

@@ -31,8 +31,9 @@ export interface ArraySource {
   /**
    * The dtype in the file, numpy-style without byte order: `'f2'`, `'f4'`,
    * `'f8'`, `'i1'`..`'i8'`, `'u1'`..`'u8'`, `'b1'`; `'bf16'` for safetensors
-   * BF16. The data itself is float16/bfloat16 widened to Float32Array, bool
-   * as a 0/1 Uint8Array.
+   * BF16. The data itself is float16/bfloat16 widened to Float32Array (their
+   * raw bits as a Uint16Array with {@link OpenArrayOptions.halves}), bool as a
+   * 0/1 Uint8Array.
    */
   readonly dtype: string;
   /** `'f'` float, `'i'` signed integer, `'u'` unsigned integer, `'b'` bool. */
@@ -90,6 +91,12 @@ export interface OpenArrayOptions {
    * `[N]`; without a role CSV is read as float64.
    */
   role?: 'logits' | 'labels';
+  /**
+   * float16 (`'f2'`) and bfloat16 (`'bf16'`) data come as their raw bits in a
+   * Uint16Array instead of widened to Float32Array: half the bytes, for the
+   * GPU to read as they are (`{ logits, logitsDtype }`). Other dtypes are unaffected.
+   */
+  halves?: boolean;
 }
 
 /**
@@ -199,7 +206,7 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       if (name !== undefined) {
         throw new NpyError(path, undefined, `a .npy file holds a single array; drop ':${name}' from '${spec}' (names select arrays in .npz, .safetensors and CSV columns)`);
       }
-      const r = await openNpyFile(path);
+      const r = await openNpyFile(path, { halves: options.halves ?? false });
       const h = r.header;
       return {
         file: spec,
@@ -214,9 +221,9 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       };
     }
     case 'npz':
-      return openNpzArray(path, name, spec);
+      return openNpzArray(path, name, spec, { halves: options.halves ?? false });
     case 'safetensors':
-      return openSafetensorsArray(path, name, spec);
+      return openSafetensorsArray(path, name, spec, { halves: options.halves ?? false });
     case 'csv':
     case 'tsv': {
       const delimiter: CsvDelimiter | undefined = format === 'tsv' ? '\t' : undefined;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { NpyError, type NumericArray } from './npy.js';
+import { NpyError, decodeNpyItems, type NumericArray } from './npy.js';
 import { byteRangeSource } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';
 import { jsonSyntaxError } from './json-error.js';
@@ -76,6 +76,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * @param path the file on disk
  * @param name the tensor to read; optional when the file holds one tensor
  * @param spec the name the source reports as `file` (defaults to `path` or `path:name`)
+ * @param options `halves`: F16 and BF16 data come as their raw bits (Uint16Array) instead of widened to Float32Array
  * @throws NpyError naming `path` and the byte offset: I/O errors, a file too
  *   short for its header, invalid JSON (with the offset of the syntax error),
  *   a missing tensor (listing those there are), an unsupported dtype, or
@@ -88,7 +89,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  *   await src.close();
  * }
  */
-export async function openSafetensorsArray(path: string, name?: string, spec?: string): Promise<ArraySource> {
+export async function openSafetensorsArray(path: string, name?: string, spec?: string, options: { halves?: boolean } = {}): Promise<ArraySource> {
   const { fh, size } = await openRegularFile(path);
   const fail: (offset: number | undefined, detail: string) => never = (offset, detail) => {
     throw new NpyError(path, offset, detail);
@@ -165,7 +166,12 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
       );
     }
     const layout = { dtype: d.dtype, kind: d.kind, itemSize: d.itemSize, bigEndian: false, shape, fortranOrder: false };
-    const decode = dt === 'BF16' ? (raw: Uint8Array): NumericArray => bf16ToFloat32(raw) : undefined;
+    const raw16 = options.halves === true && (dt === 'F16' || dt === 'BF16');
+    const decode = raw16
+      ? (raw: Uint8Array): NumericArray => decodeNpyItems({ kind: 'u', itemSize: 2, bigEndian: false }, raw)
+      : dt === 'BF16'
+        ? (raw: Uint8Array): NumericArray => bf16ToFloat32(raw)
+        : undefined;
     return byteRangeSource({
       fh,
       path,

@@ -16,19 +16,20 @@ const fixed = (v: number, digits: number): string => v.toFixed(digits);
  * const { headers, rows } = classificationReport(computeMetrics(counts, 3), ['a', 'b', 'c']);
  */
 export function classificationReport(metrics: Metrics, classes: string[], digits = 4): ReportTable {
+  const amount = (v: number): string | number => (Number.isInteger(v) ? v : v.toFixed(2));
   const rows: (string | number)[][] = metrics.perClass.map((m) => [
     classes[m.class] ?? String(m.class),
     fixed(m.precision, digits),
     fixed(m.recall, digits),
     fixed(m.f1, digits),
-    m.support,
+    amount(m.support),
   ]);
-  rows.push(['accuracy', '', '', fixed(metrics.accuracy, digits), metrics.total]);
+  rows.push(['accuracy', '', '', fixed(metrics.accuracy, digits), amount(metrics.total)]);
   for (const [name, avg] of [
     ['macro avg', metrics.macroAvg],
     ['weighted avg', metrics.weightedAvg],
   ] as const) {
-    rows.push([name, fixed(avg.precision, digits), fixed(avg.recall, digits), fixed(avg.f1, digits), avg.support]);
+    rows.push([name, fixed(avg.precision, digits), fixed(avg.recall, digits), fixed(avg.f1, digits), amount(avg.support)]);
   }
   return { headers: ['', 'precision', 'recall', 'f1-score', 'support'], rows };
 }

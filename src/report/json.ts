@@ -90,7 +90,7 @@ export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport
     microAvg: m.microAvg,
     topConfusions: topConfusions(result.counts, c, options.top ?? 10).map((x) => ({ ...x, true: names[x.true]!, pred: names[x.pred]! })),
     backend,
-    options: { ...options.stateOptions, numClasses: c, ...(result.topK ? { topK: result.topK.k } : {}) },
+    options: { ...options.stateOptions, numClasses: c, ...(result.topK ? { topK: result.topK.k } : {}), ...(result.weighted ? { sampleWeight: true } : {}) },
   };
   if (options.shards !== undefined) report.shards = { count: options.shards.count, indices: options.shards.indices.slice() };
   if (options.normalize && options.normalize !== 'none') {

@@ -37,7 +37,7 @@ export function renderMarkdown(result: ConfusionMatrixResult, options: { classes
     '',
     renderMarkdownTable(matrix),
     '',
-    `${result.total.toLocaleString('en-US')} samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}, Cohen's kappa ${metrics.kappa.toFixed(4)}, MCC ${metrics.mcc.toFixed(4)}.`,
+    `${result.weighted ? `${result.total.toFixed(2)} (sum of sample weights)` : result.total.toLocaleString('en-US')} samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}, Cohen's kappa ${metrics.kappa.toFixed(4)}, MCC ${metrics.mcc.toFixed(4)}.`,
     '',
     '## Classification report',
     '',

@@ -46,7 +46,7 @@ export function renderReportText(table: ReportTable): string {
 function matrixLines(result: ConfusionMatrixResult, names: string[], options: TableOptions, width: number): string[] | null {
   const { counts, numClasses: c } = result;
   const values = options.normalize && options.normalize !== 'none' ? normalizeCounts(counts, c, options.normalize) : counts;
-  const format = values === counts ? (v: number) => String(v) : (v: number) => v.toFixed(2);
+  const format = values === counts && !result.weighted ? (v: number) => String(v) : (v: number) => v.toFixed(2);
   const rowSums = Array.from({ length: c }, (_, t) => counts.subarray(t * c, (t + 1) * c).reduce((a, b) => a + b, 0));
   const nameWidth = Math.max(4, ...names.map((n) => Math.min(n.length, 16)));
   let cellWidth = 1;
@@ -90,7 +90,8 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   if (matrix) out.push(...matrix);
   else out.push(`(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; --format csv or --plot give the whole matrix)`);
   const topK = result.topK ? `   top-${result.topK.k} accuracy: ${pct(result.topK.hits.reduce((x, y) => x + y, 0), result.total)}` : '';
-  out.push('', `Number of test samples: ${thousands(result.total)}   accuracy: ${pct(result.correct, result.total)}${topK}`, '');
+  const samples = result.weighted ? `Sum of sample weights: ${result.total.toFixed(2)}` : `Number of test samples: ${thousands(result.total)}`;
+  out.push('', `${samples}   accuracy: ${pct(result.correct, result.total)}${topK}`, '');
   out.push(renderReportText(classificationReport(metrics, names)));
   out.push('', `balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}   Cohen's kappa ${metrics.kappa.toFixed(4)}   MCC ${metrics.mcc.toFixed(4)}`);
   const top = topConfusions(result.counts, c, options.top ?? 10);

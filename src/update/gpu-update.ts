@@ -1,10 +1,11 @@
 import { GpuUnavailableError, InputError } from '../core/errors.js';
 import { createSerial } from '../core/serial.js';
-import type { FormattedGpuBatch, LabelArray } from '../core/types.js';
+import type { FormattedGpuBatch, HalfDtype, LabelArray } from '../core/types.js';
 import { planGpu, type GpuPlan, type GpuPlanOptions } from '../gpu/chunk-plan.js';
 import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { isGpuBuffer } from './gpu-batch.js';
+import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
 
 /**
  * The GPU update: streams validated batches through the argmax and histogram kernels into u32
@@ -48,8 +49,10 @@ interface Slot {
 }
 
 const SLOTS = 2;
-/** Rows per chunk of a GPU-resident input are a multiple of this, so every chunk's binding offset is 256-byte aligned. */
+/** Rows per chunk of a GPU-resident input are a multiple of this, so every chunk's binding offset is 256-byte aligned (twice as many rows for 16-bit logits). */
 const ALIGN_ROWS = 64;
+/** Override constants that make argmax.wgsl read 16-bit logits: halves packed two per u32, NaN above HALF_INF. */
+const halfConstants = (half: HalfDtype | undefined): Record<string, number> => (half ? { LOGIT_BITS: 16, HALF_INF: half === 'float16' ? 0x7c00 : 0x7f80 } : {});
 
 
 /**
@@ -74,7 +77,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const topK = options.topK ?? 0;
   const fused = plan.histogram === 'global' || topK > 0;
   const ignore: Record<string, number> = options.ignoreIndex === undefined ? {} : { HAS_IGNORE: 1, IGNORE_LABEL: options.ignoreIndex >>> 0 };
-  const argmaxPipeline = (): GPUComputePipeline => (fused ? getPipeline(device, 'argmax_count', { ...constants, TOP_K: topK, ...ignore }) : getPipeline(device, 'argmax', constants));
+  const argmaxPipeline = (half?: HalfDtype): GPUComputePipeline =>
+    fused ? getPipeline(device, 'argmax_count', { ...constants, TOP_K: topK, ...ignore, ...halfConstants(half) }) : getPipeline(device, 'argmax', { ...constants, ...halfConstants(half) });
   const countPipeline = (): GPUComputePipeline =>
     fused ? getPipeline(device, 'count_global', { ...constants, ...ignore }) : getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells, ...ignore });
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
@@ -95,8 +99,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const slots: Slot[] = Array.from({ length: SLOTS }, () => ({ rows: 0, labels: undefined, preds: undefined, logits: undefined, done: undefined }));
   const groupCache = new Map<string, GPUBindGroup>();
 
-  /** Grows slot `s` to hold `rows` rows (of logits too when `withLogits`), in powers of two up to chunkRows. */
-  const fit = (s: number, rows: number, withLogits: boolean): Slot => {
+  /** Grows slot `s` to hold `rows` rows (of logits too, of `logitBytes` bytes each: 4, 2 or 0 for none), in powers of two up to chunkRows. */
+  const fit = (s: number, rows: number, logitBytes: number): Slot => {
     const slot = slots[s]!;
     if (rows > slot.rows) {
       for (const b of [slot.labels, slot.preds, slot.logits]) {
@@ -112,17 +116,63 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       groupCache.delete(`count ${s}`);
       groupCache.delete(`fused ${s}`);
     }
-    if (withLogits && !slot.logits) {
-      slot.logits = buffer(`logits slot ${s}`, slot.rows * numClasses * 4, STORAGE_IN);
+    if (logitBytes > 0 && slot.logits && slot.logits.size < slot.rows * numClasses * logitBytes) {
+      slot.logits.destroy();
+      buffers.splice(buffers.indexOf(slot.logits), 1);
+      slot.logits = undefined;
+    }
+    if (logitBytes > 0 && !slot.logits) {
+      slot.logits = buffer(`logits slot ${s}`, slot.rows * numClasses * logitBytes, STORAGE_IN);
       groupCache.delete(`argmax ${s}`);
       groupCache.delete(`fused ${s}`);
     }
     return slot;
   };
 
+  // Sample weights: 96-bit fixed-point cells (shaders/common/weighted-add.wgsl), made on the first
+  // weighted batch. Cell k < cells + numClasses is words 3k..3k+2 (top-k hits after the matrix),
+  // then the four out-of-range tallies.
+  const weightedCells = cells + numClasses;
+  const weightedBytes = (3 * weightedCells + 4) * 4;
+  let weighted: { counts: GPUBuffer; readback: GPUBuffer; slots: (GPUBuffer | undefined)[]; slotRows: number[]; scratch: Uint32Array } | undefined;
+  const weightedBuffers = (): NonNullable<typeof weighted> => {
+    if (weighted) return weighted;
+    const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    if (weightedBytes > maxBinding) {
+      throw new InputError('weights', `sample weights with ${numClasses} classes need (3 (C x C + C) + 4) x 4 = ${weightedBytes} bytes of GPU storage, the device allows ${maxBinding}: count on the CPU instead (--backend cpu)`, undefined, weightedBytes);
+    }
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    weighted = {
+      counts: buffer('weighted counts', weightedBytes, usage),
+      readback: buffer('weighted counts readback', weightedBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
+      slots: Array.from({ length: SLOTS }, () => undefined),
+      slotRows: Array.from({ length: SLOTS }, () => 0),
+      scratch: new Uint32Array(0),
+    };
+    return weighted;
+  };
+  /** Uploads rows [start, start + rows) of the batch's weights as fixed-point (lo, hi) pairs into slot `s`'s weights buffer. */
+  const placeWeights = (s: number, weights: NonNullable<FormattedGpuBatch['weights']>, exponent: number, start: number, rows: number): GPUBuffer => {
+    const w = weightedBuffers();
+    if (rows > w.slotRows[s]!) {
+      const old = w.slots[s];
+      if (old) {
+        old.destroy();
+        buffers.splice(buffers.indexOf(old), 1);
+      }
+      w.slotRows[s] = Math.min(chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
+      w.slots[s] = buffer(`weights slot ${s}`, w.slotRows[s]! * 8, STORAGE_IN);
+    }
+    if (w.scratch.length < rows * 2) w.scratch = new Uint32Array(Math.max(rows, Math.min(chunkRows, 1 << 20)) * 2);
+    toFixedPoint(weights, start, rows, exponent, w.scratch);
+    device.queue.writeBuffer(w.slots[s]!, 0, bufferSource(w.scratch), 0, rows * 2);
+    return w.slots[s]!;
+  };
+
   const host = new Float64Array(cells + hitCells);
   const partial = new Float64Array(cells + hitCells);
   const paramsData = new Uint32Array(4);
+  const halfTail = new Uint16Array(2);
   let scratch: Uint32Array | undefined;
   let pending = 0;
   let next = 0;
@@ -170,10 +220,24 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     device.queue.writeBuffer(target, 0, bufferSource(scratch), 0, rows);
   };
 
-  /** A host array is uploaded into the slot's buffer; a GPU buffer is bound in place at the chunk's offset. */
-  const place = (input: LabelArray | Float32Array | GPUBuffer, slotBuffer: GPUBuffer, start: number, rows: number, width: number): GPUBuffer | GPUBufferBinding => {
-    if (isGpuBuffer(input)) return { buffer: input, offset: start * width * 4, size: rows * width * 4 };
-    if (input instanceof Float32Array) device.queue.writeBuffer(slotBuffer, 0, bufferSource(input), start * width, rows * width);
+  /** Uploads halves [from, from + count) as they are; writes must be whole 4-byte words, so an odd count's last half goes with a zero. */
+  const writeHalves = (target: GPUBuffer, a: Uint16Array, from: number, count: number): void => {
+    const even = count - (count % 2);
+    if (even > 0) device.queue.writeBuffer(target, 0, bufferSource(a), from, even);
+    if (count % 2 === 1) {
+      halfTail[0] = a[from + even]!;
+      device.queue.writeBuffer(target, even * 2, bufferSource(halfTail), 0, 2);
+    }
+  };
+
+  /**
+   * A host array is uploaded into the slot's buffer; a GPU buffer is bound in place at the chunk's
+   * offset. `half`: 16-bit logits (2 bytes each; the binding rounded up to whole 4-byte words).
+   */
+  const place = (input: LabelArray | Float32Array | Uint16Array | GPUBuffer, slotBuffer: GPUBuffer, start: number, rows: number, width: number, half = false): GPUBuffer | GPUBufferBinding => {
+    if (isGpuBuffer(input)) return half ? { buffer: input, offset: start * width * 2, size: Math.ceil((rows * width) / 2) * 4 } : { buffer: input, offset: start * width * 4, size: rows * width * 4 };
+    if (half) writeHalves(slotBuffer, input as Uint16Array, start * width, rows * width);
+    else if (input instanceof Float32Array) device.queue.writeBuffer(slotBuffer, 0, bufferSource(input), start * width, rows * width);
     else writeIndices(slotBuffer, input, start, rows);
     return slotBuffer;
   };
@@ -204,20 +268,34 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     throw new InputError(field, `index ${row}: ${what}${shown} is outside [0, ${numClasses}) (${rowsBad} such rows among rows [0, ${through}) of this batch)`, row, value);
   };
 
-  /** Moves the device's u32 counts into `partial` and zeroes them; refuses the batch on out-of-range indices. */
-  const flush = async (batch: FormattedGpuBatch, through: number): Promise<void> => {
+  /**
+   * Moves the device's counts into `partial` and zeroes them; refuses the batch on out-of-range
+   * indices. A weighted batch's 96-bit cells are divided by 2^exponent.
+   */
+  const flush = async (batch: FormattedGpuBatch, through: number, exponent?: number): Promise<void> => {
     if (pending === 0) return;
+    const source = exponent === undefined ? counts : weighted!.counts;
+    const target = exponent === undefined ? readback : weighted!.readback;
+    const bytes = exponent === undefined ? countsBytes : weightedBytes;
     const encoder = device.createCommandEncoder({ label: 'confmat flush' });
-    encoder.copyBufferToBuffer(counts, 0, readback, 0, countsBytes);
-    encoder.clearBuffer(counts);
+    encoder.copyBufferToBuffer(source, 0, target, 0, bytes);
+    encoder.clearBuffer(source);
     device.queue.submit([encoder.finish()]);
     pending = 0;
     stats.flushes++;
-    await readback.mapAsync(GPUMapMode.READ, 0, countsBytes);
-    const gpu = new Uint32Array(readback.getMappedRange(0, countsBytes)).slice();
-    readback.unmap();
-    if (gpu[cells] !== 0) await refuse(batch, 'labels', gpu[cells]!, gpu[cells + 2]!, through);
-    if (gpu[cells + 1] !== 0) await refuse(batch, 'preds', gpu[cells + 1]!, gpu[cells + 3]!, through);
+    await target.mapAsync(GPUMapMode.READ, 0, bytes);
+    const gpu = new Uint32Array(target.getMappedRange(0, bytes)).slice();
+    target.unmap();
+    const tally = exponent === undefined ? cells : 3 * weightedCells;
+    if (gpu[tally] !== 0) await refuse(batch, 'labels', gpu[tally]!, gpu[tally + 2]!, through);
+    if (gpu[tally + 1] !== 0) await refuse(batch, 'preds', gpu[tally + 1]!, gpu[tally + 3]!, through);
+    if (exponent !== undefined) {
+      for (let i = 0; i < cells + hitCells; i++) {
+        const k = 3 * i;
+        if (gpu[k] !== 0 || gpu[k + 1] !== 0 || gpu[k + 2] !== 0) partial[i]! += fromFixedPoint(gpu[k]!, gpu[k + 1]!, gpu[k + 2]!, exponent);
+      }
+      return;
+    }
     for (let i = 0; i < cells; i++) partial[i]! += gpu[i]!;
     for (let j = 0; j < hitCells; j++) partial[cells + j]! += gpu[cells + 4 + j]!;
   };
@@ -225,37 +303,56 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const updateChunks = async (batch: FormattedGpuBatch): Promise<void> => {
     alive();
     const { rows, labels, logits, preds } = batch;
+    const half = logits === undefined ? undefined : batch.logitsDtype;
     if (topK > 0 && !logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
     const resident = isGpuBuffer(labels) || isGpuBuffer(logits) || isGpuBuffer(preds);
-    const step = resident && chunkRows >= ALIGN_ROWS ? chunkRows - (chunkRows % ALIGN_ROWS) : chunkRows;
-    if (resident && step % ALIGN_ROWS !== 0 && rows > step) {
-      throw new InputError('chunkRows', `GPU-resident inputs need chunkRows >= ${ALIGN_ROWS} (binding offsets must be 256-byte aligned), got ${chunkRows}`, undefined, chunkRows);
+    const align = half ? 2 * ALIGN_ROWS : ALIGN_ROWS;
+    const step = resident && chunkRows >= align ? chunkRows - (chunkRows % align) : chunkRows;
+    if (resident && step % align !== 0 && rows > step) {
+      throw new InputError('chunkRows', `GPU-resident inputs need chunkRows >= ${align} (binding offsets must be 256-byte aligned), got ${chunkRows}`, undefined, chunkRows);
     }
+    const { weights } = batch;
+    const exponent = weights === undefined ? undefined : fixedPointExponent(weights);
+    if (weights) weightedBuffers();
     partial.fill(0);
     pending = 0;
     for (let start = 0; start < rows; start += step) {
       const n = Math.min(step, rows - start);
-      if (pending + n > plan.flushEvery) await flush(batch, start);
+      if (pending + n > plan.flushEvery) await flush(batch, start, exponent);
       const s = next;
       next = (next + 1) % SLOTS;
       if (slots[s]!.done) await slots[s]!.done;
-      const slot = fit(s, n, logits !== undefined && !isGpuBuffer(logits));
+      const slot = fit(s, n, logits === undefined || isGpuBuffer(logits) ? 0 : half ? 2 : 4);
       const labelBinding = place(labels, slot.labels!, start, n, 1);
       const encoder = device.createCommandEncoder({ label: 'confmat chunk' });
       const pass = encoder.beginComputePass({ label: 'confmat chunk' });
-      if (logits && fused) {
-        const logitBinding = place(logits, slot.logits!, start, n, numClasses);
-        const pipeline = argmaxPipeline();
+      if (weights) {
+        const weightBinding = placeWeights(s, weights, exponent!, start, n);
+        if (logits) {
+          const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
+          const pipeline = getPipeline(device, 'argmax_count_weighted', { ...constants, TOP_K: topK, ...ignore, ...halfConstants(half) });
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bindGroup(pipeline, `argmax+count weighted slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: weighted!.counts, 5: weightBinding }));
+        } else {
+          const predBinding = place(preds!, slot.preds!, start, n, 1);
+          const pipeline = getPipeline(device, 'count_weighted', { ...constants, ...ignore });
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bindGroup(pipeline, `count weighted slot ${s}`, { 0: params, 1: labelBinding, 2: predBinding, 3: weighted!.counts, 4: weightBinding }));
+        }
+        pass.dispatchWorkgroups(groupsFor(n, wg));
+      } else if (logits && fused) {
+        const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
+        const pipeline = argmaxPipeline(half);
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup(pipeline, `argmax+count slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: counts }, resident ? undefined : `fused ${s}`));
+        pass.setBindGroup(0, bindGroup(pipeline, `argmax+count slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: counts }, resident || half ? undefined : `fused ${s}`));
         pass.dispatchWorkgroups(groupsFor(n, wg));
       } else {
         let predBinding: GPUBuffer | GPUBufferBinding;
         if (logits) {
-          const logitBinding = place(logits, slot.logits!, start, n, numClasses);
-          const pipeline = argmaxPipeline();
+          const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
+          const pipeline = argmaxPipeline(half);
           pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bindGroup(pipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], isGpuBuffer(logits) ? undefined : `argmax ${s}`));
+          pass.setBindGroup(0, bindGroup(pipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], isGpuBuffer(logits) || half ? undefined : `argmax ${s}`));
           pass.dispatchWorkgroups(groupsFor(n, wg));
           predBinding = slot.preds!;
         } else {
@@ -275,7 +372,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       pending += n;
       stats.chunks++;
     }
-    await flush(batch, rows);
+    await flush(batch, rows, exponent);
     for (let i = 0; i < host.length; i++) host[i]! += partial[i]!;
   };
 
@@ -283,6 +380,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     if (destroyed) return;
     const encoder = device.createCommandEncoder({ label: 'confmat discard' });
     encoder.clearBuffer(counts);
+    if (weighted) encoder.clearBuffer(weighted.counts);
     device.queue.submit([encoder.finish()]);
     pending = 0;
   };

@@ -1,19 +1,21 @@
-import { addSampleRow, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
+import { addSampleRow, addSampleSums, emptySampleSums, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
 
 /**
  * The CPU multilabel update, oracle of shaders/multilabel.wgsl: label j of a row is predicted when
  * its float32 score >= thresholds[j] (-0 equals +0; NaN is never >= anything, so it predicts 0).
- * The batch's "samples" sums are summed row by row, then added, as the GPU path does.
+ * The batch's exact "samples" sums are summed row by row, then added, as the GPU path does. With
+ * sample weights each row adds its weight (float64) instead of 1, as sklearn's `sample_weight`.
  *
  * @example
  * const counts = emptyMultilabelCounts(2);
  * multilabelCpuUpdate(counts, formatMultilabelBatch({ scores, targets }, 2), Float32Array.of(0.5, 0.5));
  */
 export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMultilabelBatch, thresholds: Float32Array): void {
-  const { rows, numLabels: l, scores, targets } = batch;
+  const { rows, numLabels: l, scores, targets, weights } = batch;
   const big = typeof targets[0] === 'bigint';
-  const samples = { precision: 0, recall: 0, f1: 0 };
+  const samples = emptySampleSums(l);
   for (let i = 0, base = 0; i < rows; i++, base += l) {
+    const w = weights ? weights[i]! : 1;
     let tp = 0;
     let fp = 0;
     let fn = 0;
@@ -22,19 +24,20 @@ export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMu
       const actual = big ? targets[base + j] === 1n : targets[base + j] === 1;
       if (predicted && actual) {
         tp++;
-        counts.tp[j]!++;
+        counts.tp[j]! += w;
       } else if (predicted) {
         fp++;
-        counts.fp[j]!++;
+        counts.fp[j]! += w;
       } else if (actual) {
         fn++;
-        counts.fn[j]!++;
+        counts.fn[j]! += w;
       }
     }
-    addSampleRow(samples, tp, fp, fn);
+    addSampleRow(samples, tp, fp, fn, w);
   }
-  counts.rows += rows;
-  counts.samples.precision += samples.precision;
-  counts.samples.recall += samples.recall;
-  counts.samples.f1 += samples.f1;
+  if (weights) {
+    counts.rows += sumWeights(weights);
+    counts.weighted = true;
+  } else counts.rows += rows;
+  addSampleSums(counts.samples, samples);
 }

@@ -1,6 +1,7 @@
-import { GpuUnavailableError } from '../core/errors.js';
-import { addSampleRow, emptyMultilabelCounts, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
+import { GpuUnavailableError, InputError } from '../core/errors.js';
+import { addSampleRow, addSampleSums, copySampleSums, emptyMultilabelCounts, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
 import { orderKey } from '../core/order-key.js';
+import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { createSerial } from '../core/serial.js';
 import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
@@ -9,7 +10,7 @@ import { groupsFor, planTaskGpu, readU32, targetsToU32, type TaskGpuOptions, typ
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export interface MultilabelGpuCounter {
   readonly plan: TaskGpuPlan;
-  /** Counts one validated batch; a batch that fails adds nothing. */
+  /** Counts one validated batch (with its sample weights, if any); a batch that fails adds nothing. */
   update(batch: FormattedMultilabelBatch): Promise<void>;
   /** A copy of the counts of every batch whose update resolved. */
   read(): Promise<MultilabelCounts>;
@@ -19,12 +20,30 @@ export interface MultilabelGpuCounter {
   destroy(): void;
 }
 
-const copyCounts = (c: MultilabelCounts): MultilabelCounts => ({ ...c, tp: c.tp.slice(), fp: c.fp.slice(), fn: c.fn.slice(), samples: { ...c.samples } });
+/** The buffers of one kernel: `multilabel`, or `multilabel_weighted` (weights after the targets, 96-bit cells). */
+interface Kernel {
+  weighted: boolean;
+  plan: TaskGpuPlan;
+  pipeline: GPUComputePipeline;
+  /** Bytes of the per label cells before the per row stats. */
+  cellBytes: number;
+  capacity: number;
+  scores?: GPUBuffer;
+  targets?: GPUBuffer;
+  counts?: GPUBuffer;
+  countsRead?: GPUBuffer;
+  group?: GPUBindGroup;
+  scratch: Uint32Array;
+}
+
+const copyCounts = (c: MultilabelCounts): MultilabelCounts => ({ ...c, tp: c.tp.slice(), fp: c.fp.slice(), fn: c.fn.slice(), samples: copySampleSums(c.samples) });
 
 /**
  * Creates a {@link MultilabelGpuCounter} running shaders/multilabel.wgsl on `device`: label j is
  * predicted when its float32 score >= thresholds[j], compared as order keys exactly like the CPU path.
- * Each chunk's counts and per-row stats are read back at once, so u32 counts never overflow.
+ * Each chunk's counts and per-row stats are read back at once, so u32 counts never overflow. Batches
+ * with sample weights run `multilabel_weighted`: exact fixed-point sums of each chunk's weights,
+ * one rounding per cell and chunk (see src/core/weights.ts).
  *
  * @example
  * const counter = createMultilabelGpuCounter(device, 5, Float32Array.of(0.5, 0.5, 0.5, 0.5, 0.5));
@@ -33,8 +52,6 @@ const copyCounts = (c: MultilabelCounts): MultilabelCounts => ({ ...c, tp: c.tp.
  * counter.destroy();
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array, options: TaskGpuOptions = {}): MultilabelGpuCounter {
-  const plan = planTaskGpu(device.limits, Math.max(numLabels * 4, 12), options, `${numLabels} labels`, numLabels * 12);
-  const pipeline = getPipeline(device, 'multilabel', { NUM_LABELS: numLabels, WORKGROUP_SIZE: plan.workgroupSize });
   const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const buffers: GPUBuffer[] = [];
   const buffer = (label: string, size: number, usage: number): GPUBuffer => {
@@ -42,34 +59,40 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     buffers.push(b);
     return b;
   };
+  const drop = (b: GPUBuffer | undefined): void => {
+    if (!b) return;
+    b.destroy();
+    buffers.splice(buffers.indexOf(b), 1);
+  };
+  const kernel = (weighted: boolean): Kernel => {
+    const cellBytes = numLabels * (weighted ? 36 : 12);
+    const what = `${numLabels} labels${weighted ? ' with sample weights' : ''}`;
+    const plan = planTaskGpu(device.limits, Math.max(numLabels * 4 + (weighted ? 8 : 0), 12), options, what, cellBytes);
+    const pipeline = getPipeline(device, weighted ? 'multilabel_weighted' : 'multilabel', { NUM_LABELS: numLabels, WORKGROUP_SIZE: plan.workgroupSize });
+    return { weighted, plan, pipeline, cellBytes, capacity: 0, scratch: new Uint32Array(0) };
+  };
+  const plain = kernel(false);
+  let weightedKernel: Kernel | undefined;
   const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const keys = buffer('thresholds', numLabels * 4, STORAGE_IN);
   device.queue.writeBuffer(keys, 0, Uint32Array.from(thresholds, orderKey));
-  const countsBytes = numLabels * 3 * 4;
-  let capacity = 0;
-  let scores!: GPUBuffer;
-  let targets!: GPUBuffer;
-  let counts!: GPUBuffer;
-  let countsRead!: GPUBuffer;
-  let group: GPUBindGroup | undefined;
-  let scratch = new Uint32Array(0);
 
-  const fit = (rows: number): void => {
-    if (rows <= capacity) return;
-    for (const b of capacity ? [scores, targets, counts, countsRead] : []) {
-      b.destroy();
-      buffers.splice(buffers.indexOf(b), 1);
-    }
-    capacity = Math.min(plan.chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
-    scores = buffer('scores', capacity * numLabels * 4, STORAGE_IN);
-    targets = buffer('targets', capacity * numLabels * 4, STORAGE_IN);
-    counts = buffer('counts and row stats', countsBytes + capacity * 12, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-    countsRead = buffer('counts readback', countsBytes + capacity * 12, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-    scratch = new Uint32Array(capacity * numLabels);
-    group = device.createBindGroup({
-      label: 'confmat multilabel',
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [params, scores, targets, keys, counts].map((b, binding) => ({ binding, resource: { buffer: b } })),
+  const fit = (k: Kernel, rows: number): void => {
+    if (rows <= k.capacity) return;
+    for (const b of [k.scores, k.targets, k.counts, k.countsRead]) drop(b);
+    const cap = Math.min(k.plan.chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
+    const words = cap * (numLabels + (k.weighted ? 2 : 0));
+    const tag = k.weighted ? ' (weighted)' : '';
+    k.capacity = cap;
+    k.scores = buffer(`scores${tag}`, cap * numLabels * 4, STORAGE_IN);
+    k.targets = buffer(`targets${k.weighted ? ' and weights' : ''}`, words * 4, STORAGE_IN);
+    k.counts = buffer(`counts and row stats${tag}`, k.cellBytes + cap * 12, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    k.countsRead = buffer(`counts readback${tag}`, k.cellBytes + cap * 12, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    k.scratch = new Uint32Array(words);
+    k.group = device.createBindGroup({
+      label: `confmat multilabel${tag}`,
+      layout: k.pipeline.getBindGroupLayout(0),
+      entries: [params, k.scores, k.targets, keys, k.counts].map((b, binding) => ({ binding, resource: { buffer: b } })),
     });
   };
 
@@ -82,45 +105,62 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
 
   const updateChunks = async (batch: FormattedMultilabelBatch): Promise<void> => {
     alive();
+    const { weights } = batch;
+    if (weights && !weightedKernel) {
+      const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+      if (numLabels * 36 + 12 > maxBinding) throw new InputError('weights', `sample weights with ${numLabels} labels need ${numLabels * 36} bytes of GPU cells, the device allows ${maxBinding}: count on the CPU instead (--backend cpu)`, undefined, numLabels * 36);
+      weightedKernel = kernel(true);
+    }
+    const k = weights ? weightedKernel! : plain;
     const partial = emptyMultilabelCounts(numLabels);
-    const step = plan.chunkRows;
+    const step = k.plan.chunkRows;
     for (let start = 0; start < batch.rows; start += step) {
       const n = Math.min(step, batch.rows - start);
-      fit(n);
-      device.queue.writeBuffer(scores, 0, bufferSource(batch.scores), start * numLabels, n * numLabels);
-      device.queue.writeBuffer(targets, 0, bufferSource(targetsToU32(batch.targets, start * numLabels, n * numLabels, scratch)), 0, n * numLabels);
+      fit(k, n);
+      device.queue.writeBuffer(k.scores!, 0, bufferSource(batch.scores), start * numLabels, n * numLabels);
+      targetsToU32(batch.targets, start * numLabels, n * numLabels, k.scratch);
+      const exponent = weights ? fixedPointExponent(weights.subarray(start, start + n)) : 0;
+      if (weights) toFixedPoint(weights, start, n, exponent, k.scratch.subarray(n * numLabels));
+      device.queue.writeBuffer(k.targets!, 0, bufferSource(k.scratch), 0, n * (numLabels + (weights ? 2 : 0)));
       device.queue.writeBuffer(params, 0, Uint32Array.of(n, 0, 0, 0));
       const encoder = device.createCommandEncoder({ label: 'confmat multilabel chunk' });
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group!);
-      pass.dispatchWorkgroups(groupsFor(plan, n));
+      const pass = encoder.beginComputePass({ label: 'confmat multilabel chunk' });
+      pass.setPipeline(k.pipeline);
+      pass.setBindGroup(0, k.group!);
+      pass.dispatchWorkgroups(groupsFor(k.plan, n));
       pass.end();
-      encoder.copyBufferToBuffer(counts, 0, countsRead, 0, countsBytes + n * 12);
-      encoder.clearBuffer(counts, 0, countsBytes);
+      encoder.copyBufferToBuffer(k.counts!, 0, k.countsRead!, 0, k.cellBytes + n * 12);
+      encoder.clearBuffer(k.counts!, 0, k.cellBytes);
       device.queue.submit([encoder.finish()]);
-      const c = await readU32(countsRead, countsBytes + n * 12);
-      const r = c.subarray(3 * numLabels);
+      const c = await readU32(k.countsRead!, k.cellBytes + n * 12);
+      const into = [partial.tp, partial.fp, partial.fn];
       for (let j = 0; j < numLabels; j++) {
-        partial.tp[j]! += c[3 * j]!;
-        partial.fp[j]! += c[3 * j + 1]!;
-        partial.fn[j]! += c[3 * j + 2]!;
+        for (let x = 0; x < 3; x++) {
+          if (!weights) into[x]![j]! += c[3 * j + x]!;
+          else {
+            const w = 3 * (3 * j + x);
+            if (c[w] !== 0 || c[w + 1] !== 0 || c[w + 2] !== 0) into[x]![j]! += fromFixedPoint(c[w]!, c[w + 1]!, c[w + 2]!, exponent);
+          }
+        }
       }
-      for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!);
+      const r = c.subarray(k.cellBytes / 4);
+      if (weights) for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights[start + i]!);
+      else for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!);
     }
     for (let j = 0; j < numLabels; j++) {
       host.tp[j]! += partial.tp[j]!;
       host.fp[j]! += partial.fp[j]!;
       host.fn[j]! += partial.fn[j]!;
     }
-    host.rows += batch.rows;
-    host.samples.precision += partial.samples.precision;
-    host.samples.recall += partial.samples.recall;
-    host.samples.f1 += partial.samples.f1;
+    if (weights) {
+      host.rows += sumWeights(weights);
+      host.weighted = true;
+    } else host.rows += batch.rows;
+    addSampleSums(host.samples, partial.samples);
   };
 
   return {
-    plan,
+    plan: plain.plan,
     update: (batch) => serial(() => gpuScoped(device, 'the multilabel update', () => updateChunks(batch))),
     read: () => serial(async () => copyCounts(host)),
     reset: () =>

@@ -1,6 +1,7 @@
-import { GpuUnavailableError } from '../core/errors.js';
+import { GpuUnavailableError, InputError } from '../core/errors.js';
 import { emptySweepCounts, type BinaryBatch, type SweepCounts } from '../core/binary.js';
 import { orderKey } from '../core/order-key.js';
+import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { createSerial } from '../core/serial.js';
 import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
@@ -9,7 +10,7 @@ import { groupsFor, planTaskGpu, readU32, targetsToU32, type TaskGpuOptions, typ
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
 export interface SweepGpuCounter {
   readonly plan: TaskGpuPlan;
-  /** Counts one validated batch; a batch that fails adds nothing. */
+  /** Counts one validated batch (with its sample weights, if any); a batch that fails adds nothing. */
   update(batch: BinaryBatch): Promise<void>;
   /** A copy of the counts of every batch whose update resolved. */
   read(): Promise<SweepCounts>;
@@ -19,9 +20,26 @@ export interface SweepGpuCounter {
   destroy(): void;
 }
 
+/** The buffers of one kernel: `threshold_sweep`, or `threshold_sweep_weighted` (weights after the targets, 96-bit cells). */
+interface Kernel {
+  weighted: boolean;
+  plan: TaskGpuPlan;
+  pipeline: GPUComputePipeline;
+  counts: GPUBuffer;
+  countsRead: GPUBuffer;
+  countsBytes: number;
+  capacity: number;
+  scores?: GPUBuffer;
+  targets?: GPUBuffer;
+  group?: GPUBindGroup;
+  scratch: Uint32Array;
+}
+
 /**
  * Creates a {@link SweepGpuCounter} running shaders/threshold-sweep.wgsl on `device` for ascending
- * distinct float32 `thresholds` (see resolveSweepThresholds): one pass, O(log K) per row.
+ * distinct float32 `thresholds` (see resolveSweepThresholds): one pass, O(log K) per row. Batches
+ * with sample weights run `threshold_sweep_weighted`: exact fixed-point sums of each chunk's
+ * weights, one rounding per bin and chunk (see src/core/weights.ts).
  *
  * @example
  * const counter = createSweepGpuCounter(device, resolveSweepThresholds([0.25, 0.5, 0.75]));
@@ -31,8 +49,6 @@ export interface SweepGpuCounter {
  */
 export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array, options: TaskGpuOptions = {}): SweepGpuCounter {
   const k = thresholds.length;
-  const plan = planTaskGpu(device.limits, 4, options, `${k} thresholds`);
-  const pipeline = getPipeline(device, 'threshold_sweep', { NUM_THRESHOLDS: k, WORKGROUP_SIZE: plan.workgroupSize });
   const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const buffers: GPUBuffer[] = [];
   const buffer = (label: string, size: number, usage: number): GPUBuffer => {
@@ -40,32 +56,38 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
     buffers.push(b);
     return b;
   };
+  const kernel = (weighted: boolean): Kernel => {
+    const tag = weighted ? ' (weighted)' : '';
+    const countsBytes = (weighted ? 3 : 1) * 2 * (k + 1) * 4;
+    const plan = planTaskGpu(device.limits, weighted ? 12 : 4, options, `${k} thresholds${weighted ? ' with sample weights' : ''}`);
+    const pipeline = getPipeline(device, weighted ? 'threshold_sweep_weighted' : 'threshold_sweep', { NUM_THRESHOLDS: k, WORKGROUP_SIZE: plan.workgroupSize });
+    const counts = buffer(`counts${tag}`, countsBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    const countsRead = buffer(`counts readback${tag}`, countsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    return { weighted, plan, pipeline, counts, countsRead, countsBytes, capacity: 0, scratch: new Uint32Array(0) };
+  };
+  const plain = kernel(false);
+  let weightedKernel: Kernel | undefined;
   const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const keys = buffer('thresholds', k * 4, STORAGE_IN);
   device.queue.writeBuffer(keys, 0, Uint32Array.from(thresholds, orderKey));
-  const countsBytes = 2 * (k + 1) * 4;
-  const counts = buffer('counts', countsBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-  const countsRead = buffer('counts readback', countsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-  let capacity = 0;
-  let scores!: GPUBuffer;
-  let targets!: GPUBuffer;
-  let group: GPUBindGroup | undefined;
-  let scratch = new Uint32Array(0);
 
-  const fit = (rows: number): void => {
-    if (rows <= capacity) return;
-    for (const b of capacity ? [scores, targets] : []) {
+  const fit = (kn: Kernel, rows: number): void => {
+    if (rows <= kn.capacity) return;
+    for (const b of [kn.scores, kn.targets]) {
+      if (!b) continue;
       b.destroy();
       buffers.splice(buffers.indexOf(b), 1);
     }
-    capacity = Math.min(plan.chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
-    scores = buffer('scores', capacity * 4, STORAGE_IN);
-    targets = buffer('targets', capacity * 4, STORAGE_IN);
-    scratch = new Uint32Array(capacity);
-    group = device.createBindGroup({
-      label: 'confmat sweep',
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [params, scores, targets, keys, counts].map((b, binding) => ({ binding, resource: { buffer: b } })),
+    const cap = Math.min(kn.plan.chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
+    const words = cap * (kn.weighted ? 3 : 1);
+    kn.capacity = cap;
+    kn.scores = buffer(`scores${kn.weighted ? ' (weighted)' : ''}`, cap * 4, STORAGE_IN);
+    kn.targets = buffer(`targets${kn.weighted ? ' and weights' : ''}`, words * 4, STORAGE_IN);
+    kn.scratch = new Uint32Array(words);
+    kn.group = device.createBindGroup({
+      label: `confmat sweep${kn.weighted ? ' (weighted)' : ''}`,
+      layout: kn.pipeline.getBindGroupLayout(0),
+      entries: [params, kn.scores, kn.targets, keys, kn.counts].map((b, binding) => ({ binding, resource: { buffer: b } })),
     });
   };
 
@@ -75,39 +97,58 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
 
   const updateChunks = async (batch: BinaryBatch): Promise<void> => {
     if (destroyed) throw new GpuUnavailableError('this GPU threshold sweep was destroyed');
+    const { weights } = batch;
+    if (weights && !weightedKernel) {
+      const bytes = 6 * (k + 1) * 4;
+      const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+      if (bytes > maxBinding) throw new InputError('weights', `sample weights with ${k} thresholds need ${bytes} bytes of GPU cells, the device allows ${maxBinding}: use fewer thresholds or count on the CPU (--backend cpu)`, undefined, bytes);
+      weightedKernel = kernel(true);
+    }
+    const kn = weights ? weightedKernel! : plain;
     const partial = emptySweepCounts(thresholds);
     const rows = batch.scores.length;
-    for (let start = 0; start < rows; start += plan.chunkRows) {
-      const n = Math.min(plan.chunkRows, rows - start);
-      fit(n);
-      device.queue.writeBuffer(scores, 0, bufferSource(batch.scores), start, n);
-      device.queue.writeBuffer(targets, 0, bufferSource(targetsToU32(batch.targets, start, n, scratch)), 0, n);
+    for (let start = 0; start < rows; start += kn.plan.chunkRows) {
+      const n = Math.min(kn.plan.chunkRows, rows - start);
+      fit(kn, n);
+      device.queue.writeBuffer(kn.scores!, 0, bufferSource(batch.scores), start, n);
+      targetsToU32(batch.targets, start, n, kn.scratch);
+      const exponent = weights ? fixedPointExponent(weights.subarray(start, start + n)) : 0;
+      if (weights) toFixedPoint(weights, start, n, exponent, kn.scratch.subarray(n));
+      device.queue.writeBuffer(kn.targets!, 0, bufferSource(kn.scratch), 0, n * (weights ? 3 : 1));
       device.queue.writeBuffer(params, 0, Uint32Array.of(n, 0, 0, 0));
       const encoder = device.createCommandEncoder({ label: 'confmat sweep chunk' });
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group!);
-      pass.dispatchWorkgroups(groupsFor(plan, n));
+      const pass = encoder.beginComputePass({ label: 'confmat sweep chunk' });
+      pass.setPipeline(kn.pipeline);
+      pass.setBindGroup(0, kn.group!);
+      pass.dispatchWorkgroups(groupsFor(kn.plan, n));
       pass.end();
-      encoder.copyBufferToBuffer(counts, 0, countsRead, 0, countsBytes);
-      encoder.clearBuffer(counts);
+      encoder.copyBufferToBuffer(kn.counts, 0, kn.countsRead, 0, kn.countsBytes);
+      encoder.clearBuffer(kn.counts);
       device.queue.submit([encoder.finish()]);
-      const c = await readU32(countsRead, countsBytes);
+      const c = await readU32(kn.countsRead, kn.countsBytes);
       for (let b = 0; b <= k; b++) {
-        partial.pos[b]! += c[b]!;
-        partial.neg[b]! += c[k + 1 + b]!;
+        if (!weights) {
+          partial.pos[b]! += c[b]!;
+          partial.neg[b]! += c[k + 1 + b]!;
+          continue;
+        }
+        for (const [into, cell] of [[partial.pos, b], [partial.neg, k + 1 + b]] as const) {
+          const w = 3 * cell;
+          if (c[w] !== 0 || c[w + 1] !== 0 || c[w + 2] !== 0) into[b]! += fromFixedPoint(c[w]!, c[w + 1]!, c[w + 2]!, exponent);
+        }
       }
     }
     for (let b = 0; b <= k; b++) {
       host.pos[b]! += partial.pos[b]!;
       host.neg[b]! += partial.neg[b]!;
     }
+    if (weights) host.weighted = true;
   };
 
   return {
-    plan,
+    plan: plain.plan,
     update: (batch) => serial(() => gpuScoped(device, 'the threshold sweep', () => updateChunks(batch))),
-    read: () => serial(async () => ({ thresholds, pos: host.pos.slice(), neg: host.neg.slice() })),
+    read: () => serial(async () => ({ thresholds, pos: host.pos.slice(), neg: host.neg.slice(), ...(host.weighted ? { weighted: true } : {}) })),
     reset: () =>
       serial(async () => {
         host = emptySweepCounts(thresholds);

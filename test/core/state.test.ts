@@ -67,7 +67,7 @@ describe('createState / parseState', () => {
     ['numClasses 1.5', edit((v) => (v.numClasses = 1.5)), /\$\.numClasses: must be an integer >= 1, got 1\.5$/],
     ['no options', edit((v) => delete v.options), /\$\.options: must be an object of counting options, got nothing$/],
     ['options for another C', edit((v) => (v.options = { numClasses: 3 })), /\$\.options\.numClasses: must equal numClasses 2, got 3$/],
-    ['an unknown option', edit((v) => (v.options = { numClasses: 2, sampleWeight: 'w.npy' })), /\$\.options\.sampleWeight: option not known to this confmat/],
+    ['an unknown option', edit((v) => (v.options = { numClasses: 2, calibration: 'platt' })), /\$\.options\.calibration: option not known to this confmat/],
     ['counts of the wrong length', edit((v) => (v.counts = [1, 2, 3])), /\$\.counts: holds 3 counts, 2 x 2 = 4 expected$/],
     ['counts not an array', edit((v) => (v.counts = '1,2,3,4')), /\$\.counts: must be an array of 2 x 2 counts, got "1,2,3,4"$/],
     ['a negative count', edit((v) => (v.counts = [1, 2, -3, 4])), /^p\.json: \$\.counts\[2\]: count must be an integer in \[0, 2\^53 - 1\], got -3$/],

@@ -1,0 +1,128 @@
+/**
+ * The inputs of `confmat eval` (dense and per-class): opening and checking logits, class-index
+ * and weight files, stepping them in lockstep, and naming the file and row of a refused value.
+ *
+ * @module
+ */
+import { InputError } from '../core/errors.js';
+import type { LabelArray } from '../core/types.js';
+import { isLabelArray } from '../core/validate.js';
+import { NpyError, type NumericArray } from '../read/npy.js';
+import { openArray, type ArraySource } from '../read/open-array.js';
+import { UsageError, type CliValues } from './usage.js';
+
+/** Bytes of input read per step (logits rows x C x 8 at most). */
+export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
+
+/** A shape as numpy prints it: `(3, 4)`, `(3,)`. */
+export const shapeText = (shape: number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+
+/** Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes. */
+export async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'labels' });
+  if (src.kind === 'f') {
+    await src.close();
+    throw new NpyError(spec, undefined, `dtype ${src.dtype}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
+  }
+  if (src.shape.length !== 1) {
+    await src.close();
+    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)`);
+  }
+  return src;
+}
+
+/** Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU to read as they are. */
+export async function openLogits(spec: string, wantedClasses: number | undefined, halves = false): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'logits', halves });
+  const fail = async (message: string, usage = false): Promise<never> => {
+    await src.close();
+    throw usage ? new UsageError(message) : new NpyError(spec, undefined, message);
+  };
+  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: logits must be floating point (float16, float32 or float64)`);
+  if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
+  const cols = src.shape[1]!;
+  if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
+  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`, true);
+  return src;
+}
+
+/** Largest class index over a streamed source, for inferring C from class-index files. */
+export async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
+  let m = -1;
+  for await (const { data } of src.chunks(1 << 20)) {
+    for (let i = 0; i < data.length; i++) {
+      const v = Number(data[i]);
+      if (v !== ignore) m = Math.max(m, v);
+    }
+  }
+  return m;
+}
+
+/** `--ignore-index N`: any integer, negative too. */
+export function ignoreIndexOption(values: CliValues): number | undefined {
+  const v = values['ignore-index'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--ignore-index must be an integer, got '${String(v)}'`);
+  return Number(v);
+}
+
+/** A chunk of class indices as an integer typed array (the readers give one for integer files). */
+export function asLabels(data: NumericArray): LabelArray {
+  if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
+  return data;
+}
+
+/** Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first row and each source's chunk. */
+export async function* lockstep(sources: ArraySource[], rows: number): AsyncGenerator<[number, ...NumericArray[]]> {
+  const its = sources.map((s) => s.chunks(rows)[Symbol.asyncIterator]());
+  const [a] = sources as [ArraySource];
+  for (;;) {
+    const steps = [];
+    for (const it of its) steps.push(await it.next());
+    const [x] = steps as [(typeof steps)[number]];
+    for (const [k, y] of steps.entries()) {
+      const b = sources[k]!;
+      if (x.done || y.done) {
+        if (x.done !== y.done) throw new InputError('labels', `${a.file} and ${b.file} ended at different rows`);
+        continue;
+      }
+      if (x.value.start !== y.value.start || x.value.data.length / a.rowLength !== y.value.data.length / b.rowLength) {
+        throw new InputError('labels', `${a.file} and ${b.file} gave chunks of different rows at row ${x.value.start}`);
+      }
+    }
+    if (x.done) return;
+    yield [x.value.start, ...steps.map((y) => y.value!.data)];
+  }
+}
+
+/** `--sample-weight W`: a 1-D numeric array with one weight per label. */
+export async function openWeights(spec: string, rows: number, labelsPath: string): Promise<ArraySource> {
+  const src = await openArray(spec);
+  if (src.shape.length !== 1) {
+    await src.close();
+    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: sample weights must be 1-D (N,)`);
+  }
+  if (src.rows !== rows) {
+    await src.close();
+    throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${labelsPath} holds ${rows} labels`);
+  }
+  return src;
+}
+
+/** A chunk of weights as float64 (float32 kept), for the engine's checks (finite) to name the index. */
+export function asWeights(data: NumericArray): Float32Array | Float64Array {
+  if (data instanceof Float32Array || data instanceof Float64Array) return data;
+  return Float64Array.from(data as ArrayLike<number | bigint>, Number);
+}
+
+/**
+ * Re-throws a batch-relative InputError with the file it came from and the row in that file;
+ * `kept` maps a row of a batch that dropped ignored rows back to the chunk's row.
+ */
+export function located(e: unknown, start: number, files: Record<string, string>, kept: (i: number) => number = (i) => i): unknown {
+  if (!(e instanceof InputError) || e.index === undefined || !files[e.field]) return e;
+  const what = e.field === 'labels' ? 'label' : e.field === 'weights' ? 'weight' : 'predicted class';
+  const index = start + kept(e.index);
+  const detail = e.message.replace(/^index \d+: (label|predicted class|weight) /, '');
+  return new InputError(e.field, `${files[e.field]}: index ${index}: ${what} ${detail}`, index, e.value);
+}

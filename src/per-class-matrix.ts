@@ -1,0 +1,66 @@
+import { emptyPerClassCounts, formatPerClassBatch, perClassResult, validatePerClassClasses, type PerClassBatch, type PerClassResult } from './core/per-class.js';
+import { perClassCpuUpdate } from './update/per-class-cpu.js';
+import { createPerClassGpuCounter, type PerClassGpuOptions } from './update/per-class-gpu.js';
+
+/** Options of {@link createPerClassMatrix}. */
+export interface PerClassMatrixOptions extends PerClassGpuOptions {
+  /** C, up to 2^24. */
+  numClasses: number;
+  /** Rows labelled this value are skipped (torchmetrics' ignore_index; any integer). */
+  ignoreIndex?: number | undefined;
+  /** Count on this WebGPU device; without one, on the CPU. */
+  device?: GPUDevice | undefined;
+}
+
+/** Per-class counts for huge C, updated batch by batch: O(C) memory, never a C x C matrix. */
+export interface PerClassMatrix {
+  readonly backend: 'gpu' | 'cpu';
+  readonly numClasses: number;
+  /** Validates and counts a batch of N x C float32 logits (or N predicted classes) and N labels; a refused batch adds nothing. */
+  update(batch: PerClassBatch): Promise<void>;
+  /** Per class TP, FP, FN, support and metrics, and the sparse off-diagonal pairs, of every batch so far. */
+  compute(): Promise<PerClassResult>;
+  reset(): Promise<void>;
+  destroy(): void;
+}
+
+/**
+ * Creates a per-class matrix for huge C (10^4 to 10^6 classes and more, up to 2^24), on the GPU when
+ * given a device, else on the CPU; both agree exactly (argmax rules of the dense path: first
+ * maximal index, first NaN, -0 equals +0). Per class TP, FP, FN and support plus the off-diagonal
+ * pairs that occur, in O(C + pairs) memory: for when the C x C matrix does not fit.
+ *
+ * @example
+ * const pc = createPerClassMatrix({ numClasses: 100000, device });
+ * await pc.update({ logits, labels });   // Float32Array N x C, any integer array
+ * const r = await pc.compute();
+ * console.log(r.accuracy, r.macroAvg.f1, topPairs(r, 10));
+ * pc.destroy();
+ */
+export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMatrix {
+  const { numClasses, ignoreIndex } = options;
+  validatePerClassClasses(numClasses);
+  if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new TypeError(`ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  if (options.device) {
+    const gpu = createPerClassGpuCounter(options.device, numClasses, options);
+    return {
+      backend: 'gpu',
+      numClasses,
+      update: async (batch) => gpu.update(formatPerClassBatch(batch, numClasses, ignoreIndex)),
+      compute: async () => perClassResult(await gpu.read()),
+      reset: () => gpu.reset(),
+      destroy: () => gpu.destroy(),
+    };
+  }
+  let counts = emptyPerClassCounts(numClasses);
+  return {
+    backend: 'cpu',
+    numClasses,
+    update: async (batch) => perClassCpuUpdate(counts, formatPerClassBatch(batch, numClasses, ignoreIndex)),
+    compute: async () => perClassResult(counts),
+    reset: async () => {
+      counts = emptyPerClassCounts(numClasses);
+    },
+    destroy: () => undefined,
+  };
+}

@@ -1,0 +1,130 @@
+import { topPairs, worstClasses, type PerClassAverage, type PerClassResult } from '../core/per-class.js';
+import { csvField } from './csv.js';
+import type { BackendReport } from './json.js';
+
+/** Options of the per-class reports. */
+export interface PerClassReportOptions {
+  /** Class names (default: the indices). */
+  classes?: string[] | undefined;
+  /** How many confused pairs and worst classes to list. Default 10. */
+  top?: number;
+  /** Recorded in the JSON's `options` (ignore_index). */
+  ignoreIndex?: number | undefined;
+}
+
+const nameOf = (classes: string[] | undefined, k: number): string => classes?.[k] ?? String(k);
+const f4 = (x: number): string => x.toFixed(4);
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+/**
+ * The `--per-class` JSON report: `mode: "per-class"`, the totals and metrics, per class arrays
+ * (index = class), the top confused pairs (named as in the dense report) and every distinct
+ * off-diagonal pair as parallel arrays, most frequent first.
+ *
+ * @example
+ * JSON.stringify(perClassJson(result, { name: 'gpu', adapter: 'SwiftShader' }));
+ */
+export function perClassJson(result: PerClassResult, backend: BackendReport, options: PerClassReportOptions = {}): object {
+  const { classes } = options;
+  const all = topPairs(result, Infinity);
+  const arr = (a: Float64Array): number[] => Array.from(a);
+  const pc = result.perClass;
+  return {
+    mode: 'per-class',
+    numClasses: result.numClasses,
+    ...(classes ? { classes } : {}),
+    total: result.total,
+    correct: result.correct,
+    accuracy: result.accuracy,
+    balancedAccuracy: result.balancedAccuracy,
+    kappa: result.kappa,
+    mcc: result.mcc,
+    presentClasses: result.presentClasses,
+    macroAvg: result.macroAvg,
+    weightedAvg: result.weightedAvg,
+    microAvg: result.microAvg,
+    perClass: { tp: arr(pc.tp), fp: arr(pc.fp), fn: arr(pc.fn), support: arr(pc.support), precision: arr(pc.precision), recall: arr(pc.recall), f1: arr(pc.f1) },
+    topConfusions: all.slice(0, options.top ?? 10).map((x) => ({ true: nameOf(classes, x.true), pred: nameOf(classes, x.pred), count: x.count, share: x.share })),
+    confusions: { true: all.map((x) => x.true), pred: all.map((x) => x.pred), count: all.map((x) => x.count) },
+    options: { numClasses: result.numClasses, ...(options.ignoreIndex !== undefined ? { ignoreIndex: options.ignoreIndex } : {}) },
+    backend,
+  };
+}
+
+/**
+ * One row per class: index, name, TP, FP, FN, support, precision, recall, F1.
+ *
+ * @example
+ * writeFileSync('classes.csv', perClassCsv(result));
+ */
+export function perClassCsv(result: PerClassResult, options: PerClassReportOptions = {}): string {
+  const pc = result.perClass;
+  const lines = ['index,class,tp,fp,fn,support,precision,recall,f1'];
+  for (let k = 0; k < result.numClasses; k++) {
+    lines.push([k, nameOf(options.classes, k), pc.tp[k]!, pc.fp[k]!, pc.fn[k]!, pc.support[k]!, pc.precision[k]!, pc.recall[k]!, pc.f1[k]!].map(csvField).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface Sections {
+  summary: string[];
+  averages: string[][];
+  pairs: string[][];
+  worst: string[][];
+}
+
+function sections(result: PerClassResult, options: PerClassReportOptions): Sections {
+  const { classes } = options;
+  const top = options.top ?? 10;
+  const avg = (name: string, a: PerClassAverage): string[] => [name, f4(a.precision), f4(a.recall), f4(a.f1), String(a.support)];
+  const pc = result.perClass;
+  return {
+    summary: [
+      `per-class mode: ${result.numClasses} classes, ${result.total} samples (${result.presentClasses} classes present, ${result.distinctPairs} distinct confused pairs)`,
+      `accuracy ${f4(result.accuracy)}  balanced accuracy ${f4(result.balancedAccuracy)}  kappa ${f4(result.kappa)}  MCC ${f4(result.mcc)}`,
+    ],
+    averages: [['', 'precision', 'recall', 'f1-score', 'support'], avg('macro avg', result.macroAvg), avg('weighted avg', result.weightedAvg), avg('micro avg', result.microAvg)],
+    pairs: [['true', 'predicted', 'count', 'share of true'], ...topPairs(result, top).map((x) => [nameOf(classes, x.true), nameOf(classes, x.pred), String(x.count), pct(x.share)])],
+    worst: [
+      ['class', 'precision', 'recall', 'f1-score', 'support', 'tp', 'fp', 'fn'],
+      ...worstClasses(result, top).map((k) => [nameOf(classes, k), f4(pc.precision[k]!), f4(pc.recall[k]!), f4(pc.f1[k]!), ...[pc.support, pc.tp, pc.fp, pc.fn].map((a) => String(a[k]!))]),
+    ],
+  };
+}
+
+const aligned = (rows: string[][]): string => {
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  return rows.map((r) => r.map((cell, j) => (j === 0 ? cell.padStart(widths[j]!) : cell.padStart(widths[j]! + 2))).join('')).join('\n');
+};
+
+/**
+ * A plain-text report: totals, accuracy, balanced accuracy, kappa, MCC, the averages, the most
+ * confused pairs and the worst classes by F1 (among those with support).
+ *
+ * @example
+ * process.stdout.write(perClassTable(result, { top: 10 }));
+ */
+export function perClassTable(result: PerClassResult, options: PerClassReportOptions = {}): string {
+  const s = sections(result, options);
+  const parts = [s.summary.join('\n'), aligned(s.averages)];
+  parts.push(s.pairs.length > 1 ? `most confused pairs\n${aligned(s.pairs)}` : 'no confused pairs');
+  if (s.worst.length > 1) parts.push(`worst classes by F1\n${aligned(s.worst)}`);
+  return `${parts.join('\n\n')}\n`;
+}
+
+/**
+ * The same sections as {@link perClassTable}, as Markdown tables.
+ *
+ * @example
+ * writeFileSync('report.md', perClassMarkdown(result));
+ */
+export function perClassMarkdown(result: PerClassResult, options: PerClassReportOptions = {}): string {
+  const s = sections(result, options);
+  const esc = (x: string): string => x.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const table = (rows: string[][]): string =>
+    [rows[0]!, rows[0]!.map((_, j) => (j === 0 ? '---' : '---:')), ...rows.slice(1)].map((r) => `| ${r.map(esc).join(' | ')} |`).join('\n');
+  const parts = [s.summary.join('\n\n'), table(s.averages)];
+  if (s.pairs.length > 1) parts.push(`**Most confused pairs**\n\n${table(s.pairs)}`);
+  if (s.worst.length > 1) parts.push(`**Worst classes by F1**\n\n${table(s.worst)}`);
+  return `${parts.join('\n\n')}\n`;
+}
