@@ -1,6 +1,6 @@
 // argmax.wgsl: each row of logits -> the index of its largest value.
 //
-// Two entry points:
+// Entry points:
 //   argmax        writes each row's index into preds (then histogram.wgsl counts the pairs).
 //   argmax_count  fused: counts (label, argmax) straight into the C x C matrix with one global
 //                 atomicAdd per row, with no preds buffer: one pass over the logits instead of two
@@ -10,6 +10,12 @@
 //                 the label is a hit when fewer than TOP_K classes rank above it, ranking as
 //                 sklearn's top_k_accuracy_score (a stable descending sort: on ties the higher
 //                 index ranks first; NaN ranks above everything).
+//   argmax_count_local  the fused pass for C^2 <= LOCAL_CELLS (C <= 10) on CPU-emulated adapters:
+//                 each invocation counts LOCAL_ROWS consecutive rows into a private array, then adds
+//                 its non-zero cells with one atomicAdd each (the hot diagonal cells' atomics
+//                 dominate there: 1.4x to 3.6x over argmax_count on SwiftShader, bench/NOTES.md).
+//                 Same tallies and top-k hits as argmax_count. On hardware GPUs a 100-cell private
+//                 array spills and LOCAL_ROWS consecutive rows break coalescing: not used there.
 //   argmax_count_weighted  the fused pass with sample weights: adds each row's weight, as a 64-bit
 //                 fixed-point integer from the host, into 96-bit cells (common/weighted-add.wgsl):
 //                 cell k is counts[3k .. 3k + 2] for k < W = NUM_CLASSES^2 + NUM_CLASSES (top-k
@@ -43,7 +49,7 @@
 //   4  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4 (+ NUM_CLASSES with TOP_K);
 //                                     weighted: 3 (NUM_CLASSES^2 + NUM_CLASSES) + 4
 //   5  weights storage, read          array<u32>, rows x 2: (lo, hi) of each row's fixed-point weight (weighted only)
-// Overrides: NUM_CLASSES, WORKGROUP_SIZE, TOP_K (argmax_count; 0: off), HAS_IGNORE and IGNORE_LABEL
+// Overrides: NUM_CLASSES, WORKGROUP_SIZE, LOCAL_ROWS (argmax_count_local), TOP_K (argmax_count*; 0: off), HAS_IGNORE and IGNORE_LABEL
 // (argmax_count: rows with that label, as u32 bits, are skipped: ignore_index), LOGIT_BITS (32: f32;
 // 16: packed halves) and HALF_INF (with 16: 0x7c00 float16, 0x7f80 bfloat16). Dispatch: 1-D, any count; a grid-stride loop covers
 // rows beyond workgroups x WORKGROUP_SIZE.
@@ -51,6 +57,7 @@
 override NUM_CLASSES: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
 override TOP_K: u32 = 0u;
+override LOCAL_ROWS: u32 = 256u;
 override HAS_IGNORE: bool = false;
 override IGNORE_LABEL: u32 = 0u;
 override LOGIT_BITS: u32 = 32u;
@@ -170,6 +177,55 @@ fn argmax_count_weighted(@builtin(global_invocation_id) gid: vec3u, @builtin(num
     } else {
       atomicAdd(&counts[tally], 1u);
       atomicMax(&counts[tally + 2u], ~(params.first_row + row));
+    }
+  }
+}
+
+const LOCAL_CELLS = 100u;
+const LOCAL_HITS = 10u;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn argmax_count_local(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let stride = groups.x * WORKGROUP_SIZE * LOCAL_ROWS;
+  let m = NUM_CLASSES * NUM_CLASSES;
+  for (var first = gid.x * LOCAL_ROWS; first < params.rows; first += stride) {
+    var cells: array<u32, LOCAL_CELLS>;
+    var hits: array<u32, LOCAL_HITS>;
+    var bad = 0u;
+    var first_bad = 0u;
+    let last = min(first + LOCAL_ROWS, params.rows);
+    for (var row = first; row < last; row++) {
+      let label = labels[row];
+      if (HAS_IGNORE && label == IGNORE_LABEL) {
+        continue;
+      }
+      if (label < NUM_CLASSES) {
+        cells[label * NUM_CLASSES + argmax_row(row * NUM_CLASSES)] += 1u;
+        if (TOP_K > 0u && in_top_k(row * NUM_CLASSES, label)) {
+          hits[label] += 1u;
+        }
+      } else {
+        if (bad == 0u) {
+          first_bad = row;
+        }
+        bad += 1u;
+      }
+    }
+    for (var k = 0u; k < m; k++) {
+      if (cells[k] != 0u) {
+        atomicAdd(&counts[k], cells[k]);
+      }
+    }
+    if (TOP_K > 0u) {
+      for (var t = 0u; t < NUM_CLASSES; t++) {
+        if (hits[t] != 0u) {
+          atomicAdd(&counts[m + 4u + t], hits[t]);
+        }
+      }
+    }
+    if (bad != 0u) {
+      atomicAdd(&counts[m], bad);
+      atomicMax(&counts[m + 2u], ~(params.first_row + first_bad));
     }
   }
 }

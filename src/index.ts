@@ -15,7 +15,7 @@ export { createGpuCounter } from './update/gpu-update.js';
 export { cpuTopKHits } from './update/top-k.js';
 export { formatGpuBatch, hasGpuInputs, isGpuBuffer } from './update/gpu-batch.js';
 export type { GpuCounter, GpuCounterOptions } from './update/gpu-update.js';
-export { planGpu } from './gpu/chunk-plan.js';
+export { planGpu, LOCAL_MAX_CELLS, LOCAL_ROWS } from './gpu/chunk-plan.js';
 export type { GpuPlan, GpuPlanOptions } from './gpu/chunk-plan.js';
 export { getPipeline } from './gpu/pipelines.js';
 export { maxComputeLimits } from './gpu/limits.js';

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getPipeline, planGpu } from '../../dist/index.js';
+import { getPipeline, LOCAL_ROWS, planGpu } from '../../dist/index.js';
 
 const kernels = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'kernels');
 const QUERIES = 12;
@@ -53,8 +53,10 @@ export function createGpuPhases(device, c, timestamps) {
     ? getPipeline(device, 'count_private', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, PRIVATE_BINS: cells })
     : getPipeline(device, 'count_global', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
   const countRowsPerGroup = plan.histogram === 'private' ? Math.max(wg * 8, cells * 4) : wg;
-  // What the product runs on global-atomics adapters: argmax and count fused in one pass (into its own counts here).
-  const fused = plan.histogram === 'global' ? getPipeline(device, 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, TOP_K: 0 }) : null;
+  // What the product runs without workgroup-private counts: argmax and count fused in one pass (into its
+  // own counts here), with global atomics or, at C <= 10 on emulated adapters, invocation-local counts.
+  const local = plan.histogram === 'local';
+  const fused = plan.histogram === 'private' ? null : getPipeline(device, local ? 'argmax_count_local' : 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, TOP_K: 0, ...(local ? { LOCAL_ROWS } : {}) });
   const copy = benchPipeline(device, 'copy.wgsl', 'copy', { WORKGROUP_SIZE: wg });
   const readRows = benchPipeline(device, 'read-rows.wgsl', 'read_rows', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
 
@@ -112,7 +114,7 @@ export function createGpuPhases(device, c, timestamps) {
     },
     argmax: (e, ts) => dispatch(e, argmax, groups.argmax, groupsFor(n, wg), ts),
     histogram: (e, ts) => dispatch(e, count, groups.count, groupsFor(n, countRowsPerGroup), ts),
-    fused: (e, ts) => (fused ? dispatch(e, fused, groups.fused, groupsFor(n, wg), ts) : undefined),
+    fused: (e, ts) => (fused ? dispatch(e, fused, groups.fused, groupsFor(n, local ? wg * LOCAL_ROWS : wg), ts) : undefined),
     readback: (e) => e.copyBufferToBuffer(counts, 0, readback, 0, (cells + 4) * 4),
     copy: (e, ts) => dispatch(e, copy, groups.copy, groupsFor(Math.ceil((n * c) / 4), wg), ts),
     readRows: (e, ts) => dispatch(e, readRows, groups.readRows, groupsFor(n, wg), ts),

@@ -100,7 +100,7 @@ export function printTables({ rows, phases, notes, targets, runs, slowS }) {
       ]),
     ]);
     console.log('upload = the device copy of staged logits and labels; readback = the copy of the counts; host staging = filling mapped staging buffers.');
-    console.log('fused = the one-pass argmax + count kernel the product runs with global atomics (argmax and histogram: the two-pass kernels, used with workgroup-private counts).');
+    console.log('fused = the one-pass argmax + count kernel the product runs with global atomics or invocation-local counts (argmax and histogram: the two-pass kernels, used with workgroup-private counts).');
     console.log('kernels / copy = copy-kernel time / the product\'s kernel time (fused where used) over the same logits: the kernels\' throughput as a share of the copy floor\'s.');
   }
 

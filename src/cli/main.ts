@@ -59,7 +59,7 @@ Engine:
   --feature-level L        core or compatibility (env CONFMAT_FEATURE_LEVEL)
   --chunk-rows N           rows per GPU upload (default: about 32 MiB of logits)
   --threads N              on the CPU: argmax on N worker threads (default 1: the main thread)
-  --histogram MODE         auto, private or global atomics
+  --histogram MODE         auto, private (workgroup), global atomics, or local (per invocation, C <= 10)
 
 Rows of the matrix are true classes, columns predicted classes. Ties go to the first maximal
 logit; a row holding NaN predicts its first NaN's column (as numpy.argmax). Colours follow

@@ -43,11 +43,11 @@ export function backendOptions(values: CliValues): { choice: BackendChoice; devi
 }
 
 /** Engine knobs of the command line. */
-export function engineOptions(values: CliValues): { chunkRows?: number; histogram?: 'auto' | 'private' | 'global' } {
-  const out: { chunkRows?: number; histogram?: 'auto' | 'private' | 'global' } = {};
+export function engineOptions(values: CliValues): { chunkRows?: number; histogram?: 'auto' | 'private' | 'global' | 'local' } {
+  const out: { chunkRows?: number; histogram?: 'auto' | 'private' | 'global' | 'local' } = {};
   const chunkRows = positiveInt(values, 'chunk-rows');
   if (chunkRows !== undefined) out.chunkRows = chunkRows;
-  if (values.histogram !== undefined) out.histogram = oneOf(values, 'histogram', ['auto', 'private', 'global'] as const, 'auto');
+  if (values.histogram !== undefined) out.histogram = oneOf(values, 'histogram', ['auto', 'private', 'global', 'local'] as const, 'auto');
   return out;
 }
 

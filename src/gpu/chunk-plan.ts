@@ -11,11 +11,14 @@ export interface GpuPlanOptions {
   /** Cap on workgroups per dispatch (a grid-stride loop covers the rest). Default: the device's maxComputeWorkgroupsPerDimension. */
   maxWorkgroups?: number;
   /**
-   * 'private' counts in workgroup memory (needs C^2 x 4 bytes of it), 'global' with global atomics.
+   * 'private' counts in workgroup memory (needs C^2 x 4 bytes of it), 'global' with global atomics,
+   * 'local' in each invocation's own array of C^2 <= 100 cells (C <= 10), fused with argmax.
    * 'auto' (the default) privatizes when C^2 cells fit, except on CPU-emulated adapters
-   * (SwiftShader, llvmpipe), where emulated workgroup atomics made it 1.5x to 7x slower (bench/NOTES.md).
+   * (SwiftShader, llvmpipe), where emulated workgroup atomics made it 1.5x to 7x slower and
+   * invocation-local counts 1.4x to 3.6x faster than global atomics (bench/NOTES.md): there 'local'
+   * when C <= 10, else 'global'.
    */
-  histogram?: 'auto' | 'private' | 'global';
+  histogram?: 'auto' | 'private' | 'global' | 'local';
 }
 
 /** The resolved plan for one device and class count. */
@@ -25,8 +28,13 @@ export interface GpuPlan {
   flushEvery: number;
   workgroupSize: number;
   maxWorkgroups: number;
-  histogram: 'private' | 'global';
+  histogram: 'private' | 'global' | 'local';
 }
+
+/** The most cells of the invocation-local counts (shaders/argmax.wgsl LOCAL_CELLS): C <= 10. */
+export const LOCAL_MAX_CELLS = 100;
+/** Rows each invocation of argmax_count_local counts into its own cells before adding them (256 was best on SwiftShader, bench/NOTES.md). */
+export const LOCAL_ROWS = 256;
 
 const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
 const U32_MAX = 0xffffffff;
@@ -83,6 +91,11 @@ export function planGpu(limits: GPUSupportedLimits, numClasses: number, options:
   if (wanted === 'private' && !fitsPrivate) {
     throw new InputError('histogram', `histogram 'private' needs ${numClasses * numClasses * 4} bytes of workgroup storage, the device has ${limits.maxComputeWorkgroupStorageSize}`);
   }
-  const histogram = wanted === 'auto' ? (fitsPrivate && !isEmulated(adapterInfo) ? 'private' : 'global') : wanted;
+  const fitsLocal = numClasses * numClasses <= LOCAL_MAX_CELLS;
+  if (wanted === 'local' && !fitsLocal) {
+    throw new InputError('histogram', `histogram 'local' counts at most ${LOCAL_MAX_CELLS} cells per invocation (C <= 10), got C = ${numClasses}`);
+  }
+  const emulated = isEmulated(adapterInfo);
+  const histogram = wanted === 'auto' ? (emulated ? (fitsLocal ? 'local' : 'global') : fitsPrivate ? 'private' : 'global') : wanted;
   return { numClasses, chunkRows, flushEvery, workgroupSize, maxWorkgroups, histogram };
 }

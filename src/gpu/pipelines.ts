@@ -18,9 +18,9 @@ function cacheFor(device: GPUDevice): DeviceCache {
 }
 
 /** The kernels confmat ships, by shader file and entry point. */
-export type KernelName = 'argmax' | 'argmax_count' | 'argmax_count_weighted' | 'count_global' | 'count_private' | 'count_weighted' | 'multilabel' | 'multilabel_weighted' | 'threshold_sweep' | 'threshold_sweep_weighted' | 'per_class_rows' | 'per_class_wide' | 'per_class_preds';
+export type KernelName = 'argmax' | 'argmax_count' | 'argmax_count_local' | 'argmax_count_weighted' | 'count_global' | 'count_private' | 'count_weighted' | 'multilabel' | 'multilabel_weighted' | 'threshold_sweep' | 'threshold_sweep_weighted' | 'per_class_rows' | 'per_class_wide' | 'per_class_preds';
 
-const shaderOf: Record<KernelName, string> = { argmax: 'argmax', argmax_count: 'argmax', argmax_count_weighted: 'argmax', count_global: 'histogram', count_private: 'histogram', count_weighted: 'histogram', multilabel: 'multilabel', multilabel_weighted: 'multilabel', threshold_sweep: 'threshold-sweep', threshold_sweep_weighted: 'threshold-sweep', per_class_rows: 'per-class', per_class_wide: 'per-class', per_class_preds: 'per-class' };
+const shaderOf: Record<KernelName, string> = { argmax: 'argmax', argmax_count: 'argmax', argmax_count_local: 'argmax', argmax_count_weighted: 'argmax', count_global: 'histogram', count_private: 'histogram', count_weighted: 'histogram', multilabel: 'multilabel', multilabel_weighted: 'multilabel', threshold_sweep: 'threshold-sweep', threshold_sweep_weighted: 'threshold-sweep', per_class_rows: 'per-class', per_class_wide: 'per-class', per_class_preds: 'per-class' };
 
 /**
  * One compute pipeline per device, kernel and override constants, built once and cached in a

@@ -1,7 +1,7 @@
 import { GpuUnavailableError, InputError } from '../core/errors.js';
 import { createSerial } from '../core/serial.js';
 import type { FormattedGpuBatch, HalfDtype, LabelArray } from '../core/types.js';
-import { planGpu, type GpuPlan, type GpuPlanOptions } from '../gpu/chunk-plan.js';
+import { LOCAL_ROWS, planGpu, type GpuPlan, type GpuPlanOptions } from '../gpu/chunk-plan.js';
 import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { isGpuBuffer } from './gpu-batch.js';
@@ -75,10 +75,13 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   // Pipelines are made on first use (and cached per device). With global atomics, logits are
   // argmaxed and counted in one fused pass, with no preds buffer.
   const topK = options.topK ?? 0;
-  const fused = plan.histogram === 'global' || topK > 0;
+  const fused = plan.histogram !== 'private' || topK > 0;
+  const local = plan.histogram === 'local';
   const ignore: Record<string, number> = options.ignoreIndex === undefined ? {} : { HAS_IGNORE: 1, IGNORE_LABEL: options.ignoreIndex >>> 0 };
   const argmaxPipeline = (half?: HalfDtype): GPUComputePipeline =>
-    fused ? getPipeline(device, 'argmax_count', { ...constants, TOP_K: topK, ...ignore, ...halfConstants(half) }) : getPipeline(device, 'argmax', { ...constants, ...halfConstants(half) });
+    fused
+      ? getPipeline(device, local ? 'argmax_count_local' : 'argmax_count', { ...constants, TOP_K: topK, ...ignore, ...halfConstants(half), ...(local ? { LOCAL_ROWS } : {}) })
+      : getPipeline(device, 'argmax', { ...constants, ...halfConstants(half) });
   const countPipeline = (): GPUComputePipeline =>
     fused ? getPipeline(device, 'count_global', { ...constants, ...ignore }) : getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells, ...ignore });
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
@@ -345,7 +348,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
         const pipeline = argmaxPipeline(half);
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, bindGroup(pipeline, `argmax+count slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: counts }, resident || half ? undefined : `fused ${s}`));
-        pass.dispatchWorkgroups(groupsFor(n, wg));
+        pass.dispatchWorkgroups(groupsFor(n, local ? wg * LOCAL_ROWS : wg));
       } else {
         let predBinding: GPUBuffer | GPUBufferBinding;
         if (logits) {

@@ -149,8 +149,12 @@ for (const adapter of TEST_ADAPTERS) {
       expect(err).toBeInstanceOf(InputError);
       expect((err as InputError).message).toBe('index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)');
       expect((err as InputError).index).toBe(250);
-      const fusedErr = await cm.update({ logits: new Float32Array(300 * c), labels: yb }).catch((e: unknown) => e);
-      expect((fusedErr as InputError).message).toBe('index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)');
+      for (const histogram of ['global', 'local'] as const) {
+        const fused = createConfusionMatrix({ numClasses: c, device, chunkRows: 128, histogram });
+        const fusedErr = await fused.update({ logits: new Float32Array(300 * c), labels: yb }).catch((e: unknown) => e);
+        expect((fusedErr as InputError).message, histogram).toBe('index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)');
+        fused.destroy();
+      }
       const noCopy = upload(device, new Uint32Array([0, 7]), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
       await expect(cm.update({ preds: noCopy, labels: new Uint8Array([0, 0]) })).rejects.toThrow('index 1: predicted class is outside [0, 4)');
       const r = await cm.compute();
@@ -159,7 +163,7 @@ for (const adapter of TEST_ADAPTERS) {
       cm.destroy();
     });
 
-    it('ignoreIndex skips rows whose label in a GPU buffer is that value (negative or in range), on both histograms and the fused pass', async () => {
+    it('ignoreIndex skips rows whose label in a GPU buffer is that value (negative or in range), on every histogram and the fused passes', async () => {
       const rand = rng(41);
       const c = 5;
       const n = 900;
@@ -175,7 +179,7 @@ for (const adapter of TEST_ADAPTERS) {
           [{ preds, labels: yb }, { preds, labels }],
         ] as [GpuBatch, Batch][]) {
           const want = await confusionMatrix(host, { numClasses: c, ignoreIndex });
-          for (const histogram of ['global', 'private'] as const) {
+          for (const histogram of ['global', 'private', 'local'] as const) {
             const got = await checked(device, () => confusionMatrix(batch, { numClasses: c, device, ignoreIndex, histogram, chunkRows: 256 }));
             expect(got.counts).toEqual(want.counts);
             expect(got.total).toBe(labels.filter((v) => v !== ignoreIndex).length);

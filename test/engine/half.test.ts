@@ -167,8 +167,9 @@ for (const adapter of TEST_ADAPTERS) {
           const halves = makeHalves(rand, n, c, dtype, c >= 64 ? 0.05 : 0.3);
           const labels = makeLabels(rand, n, c, c > 255 ? Uint16Array : Uint8Array);
           const want = oracleCounts(halves, dtype, labels, c);
-          for (const histogram of ['global', 'private'] as const) {
+          for (const histogram of ['global', 'private', 'local'] as const) {
             if (histogram === 'private' && c * c * 4 > device.limits.maxComputeWorkgroupStorageSize) continue;
+            if (histogram === 'local' && c > 10) continue;
             const got = await checked(device, () => confusionMatrix({ logits: halves, logitsDtype: dtype, labels }, { numClasses: c, device, histogram, ...(chunkRows ? { chunkRows } : {}) }));
             expect(got.counts, `${dtype} n=${n} c=${c} chunkRows=${chunkRows} ${histogram}`).toEqual(want);
           }

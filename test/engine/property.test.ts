@@ -47,7 +47,7 @@ const caseArb: fc.Arbitrary<Case> = fc
     flushEvery: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }),
     workgroupSize: fc.option(fc.constantFrom(...WORKGROUP_SIZES), { nil: undefined }),
     maxWorkgroups: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
-    histogram: fc.constantFrom('global' as const, 'private' as const),
+    histogram: fc.constantFrom('global' as const, 'private' as const, 'local' as const),
     seeds: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
     bits: fc.array(f32Bits, { minLength: 1, maxLength: 64 }),
   })
@@ -104,7 +104,8 @@ for (const adapter of TEST_ADAPTERS) {
         fc.assert(
           fc.asyncProperty(caseArb, async (c) => {
             cases++;
-            const options = { ...c.options, histogram: c.options.histogram === 'private' && !fitsPrivate(c.numClasses) ? ('global' as const) : c.options.histogram };
+            const fitsHistogram = c.options.histogram === 'private' ? fitsPrivate(c.numClasses) : c.options.histogram !== 'local' || c.numClasses <= 10;
+            const options = { ...c.options, histogram: fitsHistogram ? c.options.histogram : ('global' as const) };
             const batches = materialize(c);
             const cpu = createConfusionMatrix({ numClasses: c.numClasses });
             const gm = createConfusionMatrix({ numClasses: c.numClasses, device, ...options, warn: (m) => expect.fail(m) });

@@ -92,12 +92,16 @@ describe('GPU plan', () => {
     expect(planGpu(limits, 10, { workgroupSize: 64 }).workgroupSize).toBe(64);
   });
 
-  it('privatizes the histogram only when C x C fits workgroup storage, and not on emulated adapters', () => {
+  it('privatizes the histogram only when C x C fits workgroup storage, and counts per invocation on emulated adapters at C <= 10', () => {
     expect(planGpu(limits, 64, {}).histogram).toBe('private');
     expect(planGpu(limits, 65, {}).histogram).toBe('global');
     expect(planGpu({ ...limits, maxComputeWorkgroupStorageSize: 32768 } as GPUSupportedLimits, 90, {}).histogram).toBe('private');
     expect(planGpu({ ...limits, maxComputeWorkgroupStorageSize: 32768 } as GPUSupportedLimits, 91, {}).histogram).toBe('global');
-    expect(planGpu(limits, 10, {}, { architecture: 'swiftshader' } as GPUAdapterInfo).histogram).toBe('global');
+    expect(planGpu(limits, 10, {}, { architecture: 'swiftshader' } as GPUAdapterInfo).histogram).toBe('local');
+    expect(planGpu(limits, 11, {}, { architecture: 'swiftshader' } as GPUAdapterInfo).histogram).toBe('global');
+    expect(planGpu(limits, 10, {}, { vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' } as GPUAdapterInfo).histogram).toBe('local');
+    expect(planGpu(limits, 10, {}, { vendor: 'nvidia', architecture: 'hopper' } as GPUAdapterInfo).histogram).toBe('private');
+    expect(() => planGpu(limits, 11, { histogram: 'local' })).toThrow(/at most 100 cells per invocation/);
     expect(() => planGpu(limits, 65, { histogram: 'private' })).toThrow(InputError);
   });
 
