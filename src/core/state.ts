@@ -177,6 +177,27 @@ export function readShards(file: string, v: unknown): ShardSet {
 }
 
 /**
+ * Checks what every state shares, whatever its task: an object with `format` "confmat-state" and
+ * this `version`; returns it as an object.
+ *
+ * @example
+ * const v = checkStateHeader('part-1.json', JSON.parse(text)); // v.task, v.options, ...
+ */
+export function checkStateHeader(file: string, value: unknown): Record<string, unknown> {
+  if (!isObject(value)) refuse(file, '$', `expected a confmat state object, got ${Array.isArray(value) ? 'an array' : show(value)}`, value);
+  if (value.format !== STATE_FORMAT) {
+    const hint = value.format === undefined ? ' (is this the JSON report of a confmat eval --format json from this version?)' : '';
+    refuse(file, '$.format', `expected "${STATE_FORMAT}", got ${show(value.format)}${hint}`, value.format);
+  }
+  const version = value.version;
+  if (version !== STATE_VERSION) {
+    const newer = typeof version === 'number' && Number.isInteger(version) && version > STATE_VERSION;
+    refuse(file, '$.version', newer ? `state version ${version} was written by a newer confmat; this one reads version ${STATE_VERSION}` : `unsupported state version ${show(version)}; expected ${STATE_VERSION}`, version);
+  }
+  return value;
+}
+
+/**
  * Checks a parsed JSON value and returns it as a state. Accepts a bare state (flat `counts`) and
  * the report of `confmat eval --format json` (the same fields with `matrix` rows instead of
  * `counts`); where `total` or `correct` are present they must agree with the counts. Other fields
@@ -189,22 +210,13 @@ export function readShards(file: string, v: unknown): ShardSet {
  * const state = parseState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
  */
 export function parseState(value: unknown, file: string): ConfusionMatrixState {
-  if (!isObject(value)) refuse(file, '$', `expected a confmat state object, got ${Array.isArray(value) ? 'an array' : show(value)}`, value);
-  if (value.format !== STATE_FORMAT) {
-    const hint = value.format === undefined ? ' (is this the JSON report of a confmat eval --format json from this version?)' : '';
-    refuse(file, '$.format', `expected "${STATE_FORMAT}", got ${show(value.format)}${hint}`, value.format);
+  const v = checkStateHeader(file, value);
+  if (v.task !== undefined && v.task !== 'multiclass') {
+    refuse(file, '$.task', `is ${show(v.task)}: parseState reads multiclass states (parseAnyState reads every task)`, v.task);
   }
-  const version = value.version;
-  if (version !== STATE_VERSION) {
-    const newer = typeof version === 'number' && Number.isInteger(version) && version > STATE_VERSION;
-    refuse(file, '$.version', newer ? `state version ${version} was written by a newer confmat; this one reads version ${STATE_VERSION}` : `unsupported state version ${show(version)}; expected ${STATE_VERSION}`, version);
-  }
-  if (value.task !== undefined && value.task !== 'multiclass') {
-    refuse(file, '$.task', `is ${show(value.task)}: parseState reads multiclass states (parseAnyState reads every task)`, value.task);
-  }
-  const c = value.numClasses;
+  const c = v.numClasses;
   if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 1) refuse(file, '$.numClasses', `must be an integer >= 1, got ${show(c)}`, c);
-  const options = value.options;
+  const options = v.options;
   if (!isObject(options)) refuse(file, '$.options', `must be an object of counting options, got ${show(options)}`, options);
   for (const key of Object.keys(options)) {
     if (!['numClasses', 'ignoreIndex', 'classSubset', 'topK', 'sampleWeight'].includes(key)) {
@@ -233,24 +245,24 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
     const k = options.topK;
     if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) refuse(file, '$.options.topK', `must be an integer >= 1, got ${show(k)}`, k);
     stateOptions.topK = k;
-    const report = value.topK;
-    const hits = value.topKHits ?? (isObject(report) ? report.hits : undefined);
-    const path = value.topKHits !== undefined ? '$.topKHits' : '$.topK.hits';
+    const report = v.topK;
+    const hits = v.topKHits ?? (isObject(report) ? report.hits : undefined);
+    const path = v.topKHits !== undefined ? '$.topKHits' : '$.topK.hits';
     if (!Array.isArray(hits) || hits.length !== c) refuse(file, path, `must hold ${c} top-k hit counts, got ${show(hits)}`, hits);
     topKHits = hits.map((v: unknown, i) => check(file, `${path}[${i}]`, v));
   }
-  const counts = readCounts(file, value, c, check);
+  const counts = readCounts(file, v, c, check);
   let total = 0;
   let correct = 0;
   for (let i = 0; i < counts.length; i++) total += counts[i]!;
   for (let t = 0; t < c; t++) correct += counts[t * c + t]!;
   if (!weighted && !Number.isSafeInteger(total)) refuse(file, '$', `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`, total);
-  if (value.total !== undefined && value.total !== total) refuse(file, '$.total', `is ${show(value.total)} but the counts add up to ${total} (edited or corrupt file?)`, value.total);
-  if (value.correct !== undefined && value.correct !== correct) refuse(file, '$.correct', `is ${show(value.correct)} but the diagonal adds up to ${correct} (edited or corrupt file?)`, value.correct);
+  if (v.total !== undefined && v.total !== total) refuse(file, '$.total', `is ${show(v.total)} but the counts add up to ${total} (edited or corrupt file?)`, v.total);
+  if (v.correct !== undefined && v.correct !== correct) refuse(file, '$.correct', `is ${show(v.correct)} but the diagonal adds up to ${correct} (edited or corrupt file?)`, v.correct);
   const state: ConfusionMatrixState = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts, options: stateOptions };
   if (topKHits) state.topKHits = topKHits;
-  if (value.classes !== undefined) {
-    const names = value.classes;
+  if (v.classes !== undefined) {
+    const names = v.classes;
     if (!Array.isArray(names)) refuse(file, '$.classes', `must be an array of ${c} class names, got ${show(names)}`, names);
     if (names.length !== c) refuse(file, '$.classes', `holds ${names.length} class names for ${c} classes`, names.length);
     names.forEach((n: unknown, i) => {
@@ -258,7 +270,7 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
     });
     state.classes = names.slice() as string[];
   }
-  if (value.shards !== undefined) state.shards = readShards(file, value.shards);
+  if (v.shards !== undefined) state.shards = readShards(file, v.shards);
   return state;
 }
 

@@ -11,7 +11,7 @@
 import { binaryCounts, type SweepResult } from './binary.js';
 import { InputError } from './errors.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels, type MultilabelCounts, type MultilabelResult, type SampleSums } from './multilabel.js';
-import { canonical, count, isObject, mergeStates, parseState, readShards, refuse, show, STATE_FORMAT, STATE_VERSION, type ConfusionMatrixState, type ShardSet } from './state.js';
+import { canonical, checkStateHeader, count, isObject, mergeStates, parseState, readShards, refuse, show, STATE_FORMAT, STATE_VERSION, type ConfusionMatrixState, type ShardSet } from './state.js';
 
 /** A 2 x 2 matrix as sklearn writes it: `[[TN, FP], [FN, TP]]`. */
 export type Matrix2 = [[number, number], [number, number]];
@@ -185,20 +185,6 @@ function readOptions(file: string, v: unknown, known: string[]): Record<string, 
   return v;
 }
 
-function checkHeader(file: string, value: unknown): Record<string, unknown> {
-  if (!isObject(value)) refuse(file, '$', `expected a confmat state object, got ${Array.isArray(value) ? 'an array' : show(value)}`, value);
-  if (value.format !== STATE_FORMAT) {
-    const hint = value.format === undefined ? ' (is this the JSON report of a confmat eval --format json from this version?)' : '';
-    refuse(file, '$.format', `expected "${STATE_FORMAT}", got ${show(value.format)}${hint}`, value.format);
-  }
-  const version = value.version;
-  if (version !== STATE_VERSION) {
-    const newer = typeof version === 'number' && Number.isInteger(version) && version > STATE_VERSION;
-    refuse(file, '$.version', newer ? `state version ${version} was written by a newer confmat; this one reads version ${STATE_VERSION}` : `unsupported state version ${show(version)}; expected ${STATE_VERSION}`, version);
-  }
-  return value;
-}
-
 const safeSum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 function readSampleSums(file: string, v: unknown, numLabels: number, check: Check): SampleSumsJson {
@@ -231,7 +217,7 @@ function readSampleSums(file: string, v: unknown, numLabels: number, check: Chec
  * const s = parseMultilabelState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
  */
 export function parseMultilabelState(value: unknown, file: string): MultilabelState {
-  const v = checkHeader(file, value);
+  const v = checkStateHeader(file, value);
   if (v.task !== 'multilabel') refuse(file, '$.task', `expected "multilabel", got ${show(v.task)}`, v.task);
   const l = v.numLabels;
   if (typeof l !== 'number' || !Number.isSafeInteger(l) || l < 1 || l > 65536) refuse(file, '$.numLabels', `must be an integer in [1, 65536], got ${show(l)}`, l);
@@ -288,7 +274,7 @@ function readCurve(file: string, path: string, v: unknown, k: number, limit: num
  * const s = parseBinaryState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
  */
 export function parseBinaryState(value: unknown, file: string): BinaryState {
-  const v = checkHeader(file, value);
+  const v = checkStateHeader(file, value);
   if (v.task !== 'binary') refuse(file, '$.task', `expected "binary", got ${show(v.task)}`, v.task);
   const weighted = readWeighted(file, readOptions(file, v.options, ['sampleWeight']));
   const check = weighted ? amount : count;
@@ -334,7 +320,7 @@ export function parseBinaryState(value: unknown, file: string): BinaryState {
 export function parseAnyState(value: unknown, file: string): AnyState {
   const task = isObject(value) ? value.task : undefined;
   if (task === undefined || task === 'multiclass') return parseState(value, file);
-  checkHeader(file, value);
+  checkStateHeader(file, value);
   if (task === 'multilabel') return parseMultilabelState(value, file);
   if (task === 'binary') return parseBinaryState(value, file);
   return refuse(file, '$.task', `unknown task ${show(task)}; this confmat reads multiclass, multilabel and binary states`, task);
