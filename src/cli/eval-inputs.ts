@@ -11,13 +11,28 @@ import { NpyError, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
 import { UsageError, type CliValues } from './usage.js';
 
-/** Bytes of input read per step (logits rows x C x 8 at most). */
+/**
+ * Bytes of input read per step (logits rows x C x 8 at most).
+ *
+ * @example
+ * const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (src.rowLength * 8)));
+ */
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
 
-/** A shape as numpy prints it: `(3, 4)`, `(3,)`. */
+/**
+ * A shape as numpy prints it: `(3, 4)`, `(3,)`.
+ *
+ * @example
+ * shapeText([3, 4]); // '(3, 4)'
+ */
 export const shapeText = (shape: number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 
-/** Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes. */
+/**
+ * Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes.
+ *
+ * @example
+ * const labels = await openClassIndices('labels.npy', 'labels');
+ */
 export async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
   const src = await openArray(spec, { role: 'labels' });
   if (src.kind === 'f') {
@@ -31,7 +46,12 @@ export async function openClassIndices(spec: string, what: 'labels' | 'predictio
   return src;
 }
 
-/** Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU to read as they are. */
+/**
+ * Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU to read as they are.
+ *
+ * @example
+ * const logits = await openLogits('run.npz:logits', undefined, true); // halves as bits
+ */
 export async function openLogits(spec: string, wantedClasses: number | undefined, halves = false): Promise<ArraySource> {
   const src = await openArray(spec, { role: 'logits', halves });
   const fail = async (message: string, usage = false): Promise<never> => {
@@ -46,7 +66,12 @@ export async function openLogits(spec: string, wantedClasses: number | undefined
   return src;
 }
 
-/** Largest class index over a streamed source, for inferring C from class-index files. */
+/**
+ * Largest class index over a streamed source, for inferring C from class-index files.
+ *
+ * @example
+ * const c = (await maxIndex(labels, -100)) + 1;
+ */
 export async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
   let m = -1;
   for await (const { data } of src.chunks(1 << 20)) {
@@ -58,7 +83,12 @@ export async function maxIndex(src: ArraySource, ignore?: number): Promise<numbe
   return m;
 }
 
-/** `--ignore-index N`: any integer, negative too. */
+/**
+ * `--ignore-index N`: any integer, negative too.
+ *
+ * @example
+ * ignoreIndexOption({ 'ignore-index': '-100' }); // -100
+ */
 export function ignoreIndexOption(values: CliValues): number | undefined {
   const v = values['ignore-index'];
   if (v === undefined) return undefined;
@@ -66,13 +96,23 @@ export function ignoreIndexOption(values: CliValues): number | undefined {
   return Number(v);
 }
 
-/** A chunk of class indices as an integer typed array (the readers give one for integer files). */
+/**
+ * A chunk of class indices as an integer typed array (the readers give one for integer files).
+ *
+ * @example
+ * const y = asLabels(chunk.data);
+ */
 export function asLabels(data: NumericArray): LabelArray {
   if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
   return data;
 }
 
-/** Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first row and each source's chunk. */
+/**
+ * Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first row and each source's chunk.
+ *
+ * @example
+ * for await (const [start, logits, labels] of lockstep([logitsSrc, labelSrc], 4096)) count(start, logits!, labels!);
+ */
 export async function* lockstep(sources: ArraySource[], rows: number): AsyncGenerator<[number, ...NumericArray[]]> {
   const its = sources.map((s) => s.chunks(rows)[Symbol.asyncIterator]());
   const [a] = sources as [ArraySource];
@@ -95,7 +135,12 @@ export async function* lockstep(sources: ArraySource[], rows: number): AsyncGene
   }
 }
 
-/** `--sample-weight W`: a 1-D numeric array with one weight per label. */
+/**
+ * `--sample-weight W`: a 1-D numeric array with one weight per label.
+ *
+ * @example
+ * const w = await openWeights('w.npy', labels.rows, 'labels.npy');
+ */
 export async function openWeights(spec: string, rows: number, labelsPath: string): Promise<ArraySource> {
   const src = await openArray(spec);
   if (src.shape.length !== 1) {
@@ -109,7 +154,12 @@ export async function openWeights(spec: string, rows: number, labelsPath: string
   return src;
 }
 
-/** A chunk of weights as float64 (float32 kept), for the engine's checks (finite) to name the index. */
+/**
+ * A chunk of weights as float64 (float32 kept), for the engine's checks (finite) to name the index.
+ *
+ * @example
+ * asWeights(Int32Array.of(2, 1)); // Float64Array [2, 1]
+ */
 export function asWeights(data: NumericArray): Float32Array | Float64Array {
   if (data instanceof Float32Array || data instanceof Float64Array) return data;
   return Float64Array.from(data as ArrayLike<number | bigint>, Number);
@@ -118,6 +168,9 @@ export function asWeights(data: NumericArray): Float32Array | Float64Array {
 /**
  * Re-throws a batch-relative InputError with the file it came from and the row in that file;
  * `kept` maps a row of a batch that dropped ignored rows back to the chunk's row.
+ *
+ * @example
+ * throw located(e, start, { labels: 'y.npy' }); // 'y.npy: index 1042: label 7 is outside [0, 5)'
  */
 export function located(e: unknown, start: number, files: Record<string, string>, kept: (i: number) => number = (i) => i): unknown {
   if (!(e instanceof InputError) || e.index === undefined || !files[e.field]) return e;

@@ -1,3 +1,9 @@
+/**
+ * Sample weights: validation, and the fixed-point form the GPU adds exactly with u32 atomics
+ * (shaders/common/weighted-add.wgsl says why). Isomorphic: no Node imports.
+ *
+ * @module
+ */
 import { InputError } from './errors.js';
 import type { SampleWeights } from './types.js';
 
@@ -22,7 +28,12 @@ export function checkWeights(weights: unknown, rows: number): SampleWeights {
   return weights;
 }
 
-/** x * 2^e without overflowing the intermediate power of two. */
+/**
+ * x * 2^e without overflowing the intermediate power of two (e may reach +-1100).
+ *
+ * @example
+ * scaleByPowerOfTwo(1e-300, 1100); // 1e-300 * 2^1100, though 2^1100 alone is Infinity
+ */
 export function scaleByPowerOfTwo(x: number, e: number): number {
   const half = Math.trunc(e / 2);
   return x * 2 ** half * 2 ** (e - half);
