@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confusionMatrix, createConfusionMatrix, InputError, type Batch, type GpuBatch } from '../../src/index.js';
 import type { NodeGpu } from '../../src/node/index.js';
-import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
+import { checked, requireDevice, TEST_ADAPTERS, bytesWritten } from '../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
@@ -10,23 +10,6 @@ function upload(device: GPUDevice, data: Float32Array | Uint32Array | Int32Array
   const b = device.createBuffer({ label: 'test input', size: Math.max(4, data.byteLength + padBytes), usage });
   device.queue.writeBuffer(b, 0, data as Uint32Array<ArrayBuffer>);
   return b;
-}
-
-/** Bytes the host wrote to the device through writeBuffer while `fn` ran. */
-async function bytesWritten<T>(device: GPUDevice, fn: () => Promise<T>): Promise<[T, number]> {
-  const queue = device.queue;
-  const original = queue.writeBuffer;
-  let bytes = 0;
-  queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: ArrayBufferView, dataOffset?: number, size?: number) {
-    const element = 'BYTES_PER_ELEMENT' in data ? (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 1;
-    bytes += size !== undefined ? size * element : data.byteLength - (dataOffset ?? 0) * element;
-    return original.call(this, buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
-  } as typeof original;
-  try {
-    return [await fn(), bytes];
-  } finally {
-    queue.writeBuffer = original;
-  }
 }
 
 /** Logits written by a compute pipeline of the test's own on the evaluator's device: never on the host. */

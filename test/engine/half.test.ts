@@ -5,7 +5,7 @@ import type { HalfDtype } from '../../src/core/types.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { cpuArgmax } from '../../src/update/cpu-update.js';
 import { cpuTopKHits } from '../../src/update/top-k.js';
-import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
+import { checked, requireDevice, TEST_ADAPTERS, bytesWritten } from '../helpers/gpu.js';
 import { makeLabels, rng } from '../helpers/random.js';
 
 const DTYPES: HalfDtype[] = ['float16', 'bfloat16'];
@@ -79,23 +79,6 @@ function uploadU32(device: GPUDevice, data: Uint32Array): GPUBuffer {
   const b = device.createBuffer({ label: 'test labels', size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(b, 0, data as Uint32Array<ArrayBuffer>);
   return b;
-}
-
-/** Bytes the host wrote to the device through writeBuffer while `fn` ran. */
-async function bytesWritten<T>(device: GPUDevice, fn: () => Promise<T>): Promise<[T, number]> {
-  const queue = device.queue;
-  const original = queue.writeBuffer;
-  let bytes = 0;
-  queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: ArrayBufferView, dataOffset?: number, size?: number) {
-    const element = 'BYTES_PER_ELEMENT' in data ? (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 1;
-    bytes += size !== undefined ? size * element : data.byteLength - (dataOffset ?? 0) * element;
-    return original.call(this, buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
-  } as typeof original;
-  try {
-    return [await fn(), bytes];
-  } finally {
-    queue.writeBuffer = original;
-  }
 }
 
 describe('16-bit logits on the host', () => {

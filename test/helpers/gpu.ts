@@ -37,3 +37,20 @@ export async function checked<T>(device: GPUDevice, fn: () => Promise<T>): Promi
   }
   return result;
 }
+
+/** Bytes the host wrote to the device through writeBuffer while `fn` ran. */
+export async function bytesWritten<T>(device: GPUDevice, fn: () => Promise<T>): Promise<[T, number]> {
+  const queue = device.queue;
+  const original = queue.writeBuffer;
+  let bytes = 0;
+  queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: ArrayBufferView, dataOffset?: number, size?: number) {
+    const element = 'BYTES_PER_ELEMENT' in data ? (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 1;
+    bytes += size !== undefined ? size * element : data.byteLength - (dataOffset ?? 0) * element;
+    return original.call(this, buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
+  } as typeof original;
+  try {
+    return [await fn(), bytes];
+  } finally {
+    queue.writeBuffer = original;
+  }
+}
