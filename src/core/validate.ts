@@ -1,6 +1,7 @@
 import { InputError } from './errors.js';
 import { isHalfDtype, widenHalves } from './half.js';
 import type { Batch, FormattedBatch, FormattedGpuBatch, HalfDtype, LabelArray } from './types.js';
+import { int64InRange } from './class-indices.js';
 
 /**
  * The most bytes the host's C x C matrix of float64 counts may take: 4 GiB, so C <= 23170.
@@ -55,6 +56,7 @@ export function isLabelArray(a: unknown): a is LabelArray {
  */
 export function findOutOfRange(a: LabelArray, numClasses: number): number {
   if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
+    if (numClasses <= 2 ** 32 && int64InRange(a, numClasses)) return -1;
     const c = BigInt(numClasses);
     for (let i = 0; i < a.length; i++) {
       const v = a[i]!;
@@ -84,7 +86,15 @@ export function findOutOfRange(a: LabelArray, numClasses: number): number {
   return -1;
 }
 
-function checkClassIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {
+/**
+ * Checks that `a` is an integer typed array of class indices in [0, numClasses); throws an
+ * {@link InputError} naming the field, the first bad index and its value.
+ *
+ * @example
+ * checkClassIndices('labels', Int32Array.of(0, 2), 3); // the array
+ * checkClassIndices('labels', Int32Array.of(0, 5), 3); // throws "index 1: label 5 is outside [0, 3)"
+ */
+export function checkClassIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {
   if (!isLabelArray(a)) {
     const got = a === null || a === undefined ? String(a) : (a as object).constructor?.name ?? typeof a;
     throw new InputError(field, `${field} must be an integer typed array (Int8..Int32, Uint8..Uint32, BigInt64, BigUint64), got ${got}`);

@@ -4,15 +4,20 @@
  * WebAssembly memory. The main thread copies a job's logits into the shared memory once (no
  * structured clone, which copies twice, and no transfer, which would take the caller's buffer);
  * logits already in a SharedArrayBuffer are copied by the workers themselves, in parallel.
+ * Logits stored raw in a file ({@link CpuWorkerCounter.updateFromFile}) are read by the workers
+ * themselves, straight into their own memory: no copy on the main thread at all.
  * Batches of class indices are counted on the calling thread (counting is cheap; argmax is not).
  * Each worker counts into its own u32 table in the shared memory, added into exact float64
  * totals on `read()`. Node only.
  *
  * @module
  */
-import { availableParallelism } from 'node:os';
+import { closeSync, openSync } from 'node:fs';
+import { availableParallelism, endianness } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FormattedBatch, LabelArray } from '../core/types.js';
+import { copyClassIndices } from '../core/class-indices.js';
+import { checkClassIndices } from '../core/validate.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../update/cpu-fast.js';
 
 /** Options of {@link createCpuWorkerCounter}. */
@@ -22,6 +27,20 @@ export interface CpuWorkerCounterOptions {
   threads?: number;
   /** Rows per job (one copy, one message each). Default: 4 MiB of logits, at least 4 rows. */
   jobRows?: number;
+}
+
+/**
+ * Logits stored in a file as raw little-endian float32, row-major (`rows x numClasses`), from a
+ * byte offset on: what `.npy` (C order, `<f4`) and `.safetensors` (F32) files hold after their
+ * header. `ArraySource.rawFloat32` (src/read/open-array.ts) says where, for files that are so.
+ *
+ * @example
+ * const at: LogitsFile = { path: 'logits.npy', byteOffset: 128 };
+ */
+export interface LogitsFile {
+  path: string;
+  /** Byte offset of the first row to count. */
+  byteOffset: number;
 }
 
 /** A counter whose argmax and counting run on worker threads; same contract as the GPU counter. */
@@ -35,6 +54,15 @@ export interface CpuWorkerCounter {
    * posted (logits in a SharedArrayBuffer: once every job is done), so the caller may reuse the batch.
    */
   update(batch: FormattedBatch): Promise<void>;
+  /**
+   * Counts `labels.length` rows of logits stored raw in a file: each worker reads its rows itself
+   * (positional reads into its own cache-sized scratch), so no thread copies them twice and the
+   * reading is split across the workers. Labels are checked first (an InputError naming the
+   * index and value; nothing counted) and copied; resolves once every job is posted, so the
+   * caller may reuse `labels`. The file stays open until `read()`, `reset()` or `destroy()`.
+   * A file shorter than the rows asked for fails the counter with an error naming the file and byte.
+   */
+  updateFromFile(file: LogitsFile, labels: LabelArray): Promise<void>;
   /** Exact counts so far (row-major C x C), once every posted job is done. */
   read(): Promise<Float64Array>;
   /**
@@ -55,20 +83,30 @@ export interface CpuWorkerCounter {
  * a test runner, or bundled. A dynamic import works whether Node evaluates it as CommonJS or (with
  * --input-type=module inherited from the parent) as a module.
  * Message: [src, lab, rows, c, dst, cnt] for logits the main thread copied to src; or
- * [scratch, lab, rows, c, dst, cnt, logits SharedArrayBuffer, its byte offset, chunk rows] for
- * logits the worker copies itself, chunk by chunk into its scratch (which stays in its L2 cache).
+ * [scratch, lab, rows, c, dst, cnt, from, byte offset, chunk rows, path] for logits the worker
+ * copies itself, chunk by chunk into its scratch (which stays in its L2 cache), `from` being a
+ * SharedArrayBuffer or the file descriptor of `path` (read with positional reads).
  */
 const WORKER_SOURCE = `
-import('node:worker_threads').then(({ parentPort, workerData }) => {
+Promise.all([import('node:worker_threads'), import('node:fs')]).then(([{ parentPort, workerData }, { readSync }]) => {
   const { module, memory } = workerData;
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
   const f32 = new Float32Array(memory.buffer);
+  const u8 = new Uint8Array(memory.buffer);
+  const readInto = (fd, path, at, bytes, pos) => {
+    for (let done = 0; done < bytes; ) {
+      const n = readSync(fd, u8, at + done, bytes - done, pos + done);
+      if (n === 0) throw new Error(path + ': the file ends at byte ' + (pos + done) + ', before the ' + bytes + ' bytes of logits from byte ' + pos + ' (it shrank since it was opened?)');
+      done += n;
+    }
+  };
   parentPort.on('message', (j) => {
-    const [src, lab, rows, c, dst, cnt, shared, offset, chunk] = j;
-    if (!shared) exports.update(src, lab, rows, c, dst, cnt);
-    for (let r = 0; shared && r < rows; r += chunk) {
+    const [src, lab, rows, c, dst, cnt, from, offset, chunk, path] = j;
+    if (from === undefined) exports.update(src, lab, rows, c, dst, cnt);
+    for (let r = 0; from !== undefined && r < rows; r += chunk) {
       const k = Math.min(chunk, rows - r);
-      f32.set(new Float32Array(shared, offset + r * c * 4, k * c), src >>> 2);
+      if (typeof from === 'number') readInto(from, path, src, k * c * 4, offset + r * c * 4);
+      else f32.set(new Float32Array(from, offset + r * c * 4, k * c), src >>> 2);
       exports.update(src, lab + r * 4, k, c, dst + r * 4, cnt);
     }
     parentPort.postMessage(0);
@@ -84,6 +122,11 @@ const CHUNK_FLOATS = 1 << 16;
 const TABLE_MAX_CELLS = 1 << 22;
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+/** A file the workers read logits from: its descriptor (shared by every thread of the process). */
+interface OpenFile extends LogitsFile {
+  fd: number;
+}
 
 interface Pending {
   resolve: () => void;
@@ -211,16 +254,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     usable();
   };
 
-  const copyIndices = (at: number, a: LabelArray, start: number, n: number): void => {
-    if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
-      for (let i = 0; i < n; i++) i32[at + i] = Number(a[start + i]!);
-    } else {
-      i32.set(a.subarray(start, start + n), at);
-    }
-  };
 
-  /** Posts rows `start .. start + n` of `batch` to the next lane, waiting for its slot first. */
-  const post = async (batch: FormattedBatch, logits: Float32Array, start: number, n: number): Promise<void> => {
+  /** Posts rows `start .. start + n` to the next lane, waiting for its slot first; the logits come from an array or an open file. */
+  const post = async (labels: LabelArray, logits: Float32Array | OpenFile, start: number, n: number): Promise<void> => {
     const lane = lanes[nextLane]!;
     nextLane = (nextLane + 1) % threads;
     const s = lane.nextSlot;
@@ -235,10 +271,12 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     const lab = slot;
     const dst = lab + align16(jobRows * 4);
     const src = dst + align16(jobRows * 4);
-    copyIndices(lab >> 2, batch.labels, start, n);
+    copyClassIndices(labels, start, n, i32, lab >> 2);
     const cnt = inTables ? lane.table : -1;
-    let message: (number | SharedArrayBuffer)[];
-    if (inputBuffers.has(logits.buffer)) {
+    let message: (number | string | SharedArrayBuffer)[];
+    if (!(logits instanceof Float32Array)) {
+      message = [lane.scratch, lab, n, c, dst, cnt, logits.fd, logits.byteOffset + start * c * 4, chunkRows, logits.path];
+    } else if (inputBuffers.has(logits.buffer)) {
       if (logits.byteOffset < inputAt) throw new RangeError('these logits overlap the counter\'s own memory: use the array inputBuffer() returns');
       message = [logits.byteOffset + start * c * 4, lab, n, c, dst, cnt];
     } else if (logits.buffer instanceof SharedArrayBuffer) {
@@ -272,10 +310,37 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       cpuUpdateFast(host, batch);
       return;
     }
-    const per = Math.max(4, Math.min(jobRows, Math.ceil(rows / threads)));
-    for (let start = 0; start < rows; start += per) await post(batch, logits, start, Math.min(per, rows - start));
+    await postJobs(batch.labels, logits, rows);
     // workers read shared logits themselves: the caller may reuse them only once they are done
     if (logits.buffer instanceof SharedArrayBuffer) await idle();
+  };
+
+  const postJobs = async (labels: LabelArray, logits: Float32Array | OpenFile, rows: number): Promise<void> => {
+    const per = Math.max(4, Math.min(jobRows, Math.ceil(rows / threads)));
+    for (let start = 0; start < rows; start += per) await post(labels, logits, start, Math.min(per, rows - start));
+  };
+
+  const files = new Map<string, number>();
+  const closeFiles = (): void => {
+    for (const fd of files.values()) closeSync(fd);
+    files.clear();
+  };
+
+  const updateFromFile = async (file: LogitsFile, labels: LabelArray): Promise<void> => {
+    usable();
+    const { path, byteOffset } = file;
+    if (typeof path !== 'string' || !Number.isSafeInteger(byteOffset) || byteOffset < 0) {
+      throw new RangeError(`updateFromFile needs { path: string, byteOffset: integer >= 0 }, got ${JSON.stringify(file)}`);
+    }
+    checkClassIndices('labels', labels, c);
+    if (labels.length === 0) return;
+    if (endianness() !== 'LE') throw new Error('updateFromFile reads little-endian float32 as they are: this host is big-endian');
+    let fd = files.get(path);
+    if (fd === undefined) {
+      fd = openSync(path, 'r');
+      files.set(path, fd);
+    }
+    await postJobs(labels, { fd, path, byteOffset }, labels.length);
   };
 
   const inputBuffer = (rows: number): Float32Array => {
@@ -299,11 +364,13 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     threads,
     stats,
     update: (batch) => serial(() => updateJobs(batch)),
+    updateFromFile: (file, labels) => serial(() => updateFromFile(file, labels)),
     inputBuffer,
     read: () =>
       serial(async () => {
         usable();
         await idle();
+        closeFiles();
         for (const lane of lanes) flushLane(lane);
         stats.flushes++;
         return host.slice();
@@ -312,6 +379,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       serial(async () => {
         usable();
         await idle();
+        closeFiles();
         for (const lane of lanes) flushLane(lane, true);
         host.fill(0);
       }),
@@ -320,6 +388,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       destroyed = true;
       fail(new Error('this CPU worker counter was destroyed'));
       await Promise.all(lanes.map((l) => l.worker.terminate()));
+      closeFiles();
     },
   };
 }

@@ -10,4 +10,4 @@ export type { ArraySource } from '../read/open-array.js';
 export { openNpyFile, readNpyFile } from '../read/npy-file.js';
 export { readClassNames } from '../read/class-names.js';
 export { createCpuWorkerCounter } from './cpu-workers.js';
-export type { CpuWorkerCounter, CpuWorkerCounterOptions } from './cpu-workers.js';
+export type { CpuWorkerCounter, CpuWorkerCounterOptions, LogitsFile } from './cpu-workers.js';

@@ -201,12 +201,19 @@ class ByteRangeSource extends RowSource {
     private readonly dataStart: number,
     private readonly decode: (raw: Uint8Array) => NumericArray,
     private readonly check: MemberCheck | undefined,
+    private readonly decodesAsIs = false,
   ) {
     super(file, path, layout, fh, what);
   }
 
   protected dataStartOffset(): number {
     return this.dataStart;
+  }
+
+  get rawFloat32(): { path: string; byteOffset: number } | undefined {
+    const l = this.layout;
+    const raw = this.check === undefined && this.decodesAsIs && l.kind === 'f' && l.itemSize === 4 && !l.bigEndian && !(l.fortranOrder && l.shape.length > 1);
+    return raw ? { path: this.path, byteOffset: this.dataStart } : undefined;
   }
 
   protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<{ start: number; data: NumericArray }> {
@@ -259,7 +266,7 @@ export function byteRangeSource(opts: {
 }): ArraySource {
   const { layout } = opts;
   const decode = opts.decode ?? ((raw: Uint8Array) => decodeNpyItems(layout, raw));
-  return new ByteRangeSource(opts.spec, opts.path, layout, opts.fh, opts.what, opts.dataStart, decode, undefined);
+  return new ByteRangeSource(opts.spec, opts.path, layout, opts.fh, opts.what, opts.dataStart, decode, undefined, opts.decode === undefined);
 }
 
 /** Bytes [start, start + size) of `fh`, in blocks, by positional reads (the handle stays open). */

@@ -70,6 +70,16 @@ export interface ArraySource {
    */
   rangeChunks?(start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }>;
   /**
+   * Present when the rows lie in the file as raw little-endian float32 with nothing to decode or
+   * check on the way (`.npy` `<f4` in C order, `.safetensors` F32; never compressed or checksummed
+   * npz members): row r starts at byte `byteOffset + r * rowLength * 4` of `path`. For readers of
+   * their own, such as the CPU worker threads (`CpuWorkerCounter.updateFromFile`).
+   *
+   * @example
+   * if (src.rawFloat32) await workers.updateFromFile(src.rawFloat32, labels);
+   */
+  readonly rawFloat32?: { path: string; byteOffset: number };
+  /**
    * Closes the file. Idempotent; later reads reject.
    *
    * @example
@@ -217,6 +227,7 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
         rowLength: r.rowLength,
         chunks: (rowsPerChunk) => r.chunks(rowsPerChunk),
         rangeChunks: (start, end, rowsPerChunk) => npyRangeChunks(r, start, end, rowsPerChunk),
+        ...(h.kind === 'f' && h.itemSize === 4 && !h.bigEndian && !(h.fortranOrder && h.shape.length > 1) ? { rawFloat32: { path, byteOffset: h.dataOffset } } : {}),
         close: () => r.close(),
       };
     }
@@ -304,6 +315,7 @@ export function sliceRows(src: ArraySource, start: number, end: number): ArraySo
     shape: [end - start, ...src.shape.slice(1)],
     rows: end - start,
     rowLength: src.rowLength,
+    ...(src.rawFloat32 ? { rawFloat32: { path: src.rawFloat32.path, byteOffset: src.rawFloat32.byteOffset + start * src.rowLength * 4 } } : {}),
     chunks(rowsPerChunk) {
       checkRange(src.file, src.rows, start, end, rowsPerChunk);
       if (src.rangeChunks === undefined) return scanRange(src, start, end, rowsPerChunk);

@@ -9,6 +9,7 @@
 import type { FormattedBatch, LabelArray } from '../core/types.js';
 import { cpuArgmax, cpuUpdate } from './cpu-update.js';
 import { CPU_WASM_BASE64, CPU_WASM_MEMORY_FLAGS_AT } from './cpu-wasm.generated.js';
+import { copyClassIndices } from '../core/class-indices.js';
 
 /** Which SIMD layout the argmax uses: 'auto' picks by class count; 'rows4' (4 rows in the lanes) any C, 'cols' (4 columns) C >= 4. */
 export type CpuArgmaxStrategy = 'auto' | 'rows4' | 'cols';
@@ -107,12 +108,7 @@ const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /** Copies `a[start .. start + n)` into the module's i32 view at element `at`. */
 function copyIndices(k: Kernel, at: number, a: LabelArray, start: number, n: number): void {
-  if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
-    const i32 = k.i32;
-    for (let i = 0; i < n; i++) i32[at + i] = Number(a[start + i]!);
-  } else {
-    k.i32.set(a.subarray(start, start + n), at);
-  }
+  copyClassIndices(a, start, n, k.i32, at);
 }
 
 /**

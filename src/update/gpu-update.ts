@@ -6,6 +6,7 @@ import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { isGpuBuffer } from './gpu-batch.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
+import { copyClassIndices } from '../core/class-indices.js';
 
 /**
  * The GPU update: streams validated batches through the argmax and histogram kernels into u32
@@ -215,11 +216,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       return;
     }
     scratch ??= new Uint32Array(chunkRows);
-    if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
-      for (let i = 0; i < rows; i++) scratch[i] = Number(a[start + i]!);
-    } else {
-      scratch.set(a.subarray(start, start + rows));
-    }
+    copyClassIndices(a, start, rows, scratch);
     device.queue.writeBuffer(target, 0, bufferSource(scratch), 0, rows);
   };
 

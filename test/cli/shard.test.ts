@@ -86,6 +86,9 @@ describe('confmat eval --shard i/n and confmat merge', () => {
     ['CSV logits and a CSV label column', ['--logits', at('x.csv'), '--labels', `${at('y.csv')}:label`, '--backend', 'cpu'], [3, 7]],
     ['safetensors logits with CSV labels', ['--logits', `${at('run.safetensors')}:logits`, '--labels', `${at('y.csv')}:label`, '--backend', 'cpu'], [3]],
     ['npy logits with safetensors labels', ['--logits', at('x.npy'), '--labels', `${at('run.safetensors')}:labels`, '--backend', 'cpu'], [7]],
+    ['npy logits read by 2 worker threads', ['--logits', at('x.npy'), '--labels', at('y.npy'), '--backend', 'cpu', '--threads', '2'], [1, 3, 7]],
+    ['safetensors logits read by 3 worker threads', ['--logits', `${at('run.safetensors')}:logits`, '--labels', `${at('run.safetensors')}:labels`, '--backend', 'cpu', '--threads', '3'], [1, 7]],
+    ['CSV logits on 2 worker threads (copied in)', ['--logits', at('x.csv'), '--labels', `${at('y.csv')}:label`, '--backend', 'cpu', '--threads', '2'], [3]],
   ])('%s: merged shards give the single run\'s JSON report', async (tag, args, counts) => {
     const whole = single();
     for (const n of counts) {
@@ -130,10 +133,12 @@ describe('confmat eval --shard i/n and confmat merge', () => {
     bad[700] = 99;
     writeFileSync(at('bad-y.npy'), encodeNpy(bad, [N]));
     const args = ['eval', '--logits', at('x.npy'), '--labels', at('bad-y.npy'), '--backend', 'cpu', '--format', 'json'];
-    const r = confmat([...args, '--shard', '2/3']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${at('bad-y.npy')}: index 700: label 99 is outside [0, 6)`);
-    expect(confmat([...args, '--shard', '0/3']).code).toBe(0);
+    for (const threads of [[], ['--threads', '2']]) {
+      const r = confmat([...args, ...threads, '--shard', '2/3']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${at('bad-y.npy')}: index 700: label 99 is outside [0, 6)`);
+      expect(confmat([...args, ...threads, '--shard', '0/3']).code).toBe(0);
+    }
   });
 
   it.each<[string, string[], RegExp]>([
@@ -259,6 +264,12 @@ describe('sliceRows', () => {
         const slice = sliceRows(src, start, end);
         expect(slice.rows).toBe(end - start);
         expect(slice.shape).toEqual([end - start, ...src.shape.slice(1)]);
+        if (src.rawFloat32) {
+          const raw = readFileSync(src.rawFloat32.path).subarray(slice.rawFloat32!.byteOffset, slice.rawFloat32!.byteOffset + (end - start) * w * 4);
+          expect(Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)))).toEqual(whole.slice(start * w, end * w));
+        } else {
+          expect(slice.rawFloat32).toBeUndefined();
+        }
         for (const per of [1, 2, 5, 1000]) {
           const got: (number | string)[] = [];
           let next = 0;

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FormattedBatch } from '../../src/index.js';
 import { createCpuWorkerCounter, type CpuWorkerCounter } from '../../src/node/index.js';
 import { cpuUpdate } from '../../src/update/cpu-update.js';
@@ -11,9 +14,33 @@ function counter(numClasses: number, threads: number, jobRows?: number): CpuWork
   open.push(k);
   return k;
 }
+const dir = mkdtempSync(join(tmpdir(), 'confmat-workers-'));
 afterEach(async () => {
   await Promise.all(open.splice(0).map((k) => k.destroy()));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes `head` junk bytes then the logits as raw little-endian float32; returns the path. */
+function rawFile(name: string, logits: Float32Array, head: number): string {
+  const path = join(dir, name);
+  const bytes = new Uint8Array(head + logits.byteLength).fill(0xa5, 0, head);
+  bytes.set(new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength), head);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** How many of this process's file descriptors are open on `path` (Linux). */
+function openOn(path: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++;
+    } catch {
+      // closed while listing
+    }
+  }
+  return n;
+}
 
 function batch(rand: () => number, rows: number, c: number, style: LogitStyle = 'special', type: (typeof LABEL_TYPES)[number] = Int32Array): FormattedBatch {
   return { rows, numClasses: c, logits: makeLogits(rand, rows, c, style), labels: makeLabels(rand, rows, c, type) };
@@ -114,6 +141,76 @@ describe('CPU worker counter', () => {
     const again: FormattedBatch = { rows: 100, numClasses: c, logits: input.subarray(0, 100 * c), labels: small.labels.subarray(0, 100) };
     await k.update(again);
     expect(countsDiff(await k.read(), oracle(c, [small, tail, again]))).toBe('');
+  });
+
+  it.each([
+    [1, 1], [2, 2], [10, 1], [10, 3], [23, 2], [100, 2], [1000, 2], [2100, 2],
+  ])('reads logits from a file in the workers themselves: C = %i on %i threads, as the oracle counts, at odd offsets and in pieces', async (c, threads) => {
+    const rand = rng(c * 7 + threads);
+    const rows = c >= 1000 ? 61 : 3001;
+    for (const jobRows of [undefined, 5]) {
+      const b = batch(rand, rows, c);
+      const head = 13 + c;
+      const path = rawFile(`f-${c}-${threads}-${jobRows}.bin`, b.logits!, head);
+      const k = counter(c, threads, jobRows);
+      const cut = Math.floor(rows / 3);
+      await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, cut));
+      await k.updateFromFile({ path, byteOffset: head + cut * c * 4 }, b.labels.subarray(cut));
+      await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, 0));
+      const first: FormattedBatch = { rows: cut, numClasses: c, logits: b.logits!.subarray(0, cut * c), labels: b.labels.subarray(0, cut) };
+      expect(countsDiff(await k.read(), oracle(c, [b])), `jobRows ${jobRows}`).toBe('');
+      await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, cut));
+      await k.update(b);
+      expect(countsDiff(await k.read(), oracle(c, [b, first, b])), `jobRows ${jobRows}, mixed with update()`).toBe('');
+    }
+  });
+
+  it.each(LABEL_TYPES.map((t) => [t.name, t] as const))('reads file logits with %s labels, and copies the labels before resolving', async (_, type) => {
+    const rand = rng(type.name.length + 50);
+    const b = batch(rand, 999, 7, 'special', type);
+    const path = rawFile(`labels-${type.name}.bin`, b.logits!, 0);
+    const k = counter(7, 2, 50);
+    const labels = b.labels.slice();
+    await k.updateFromFile({ path, byteOffset: 0 }, labels);
+    labels.fill(labels instanceof BigInt64Array || labels instanceof BigUint64Array ? (6n as never) : (6 as never));
+    expect(countsDiff(await k.read(), oracle(7, [b]))).toBe('');
+  });
+
+  it('refuses labels out of range before counting anything from the file, naming the index and value', async () => {
+    const rand = rng(51);
+    const b = batch(rand, 100, 4);
+    const path = rawFile('bad-labels.bin', b.logits!, 8);
+    const k = counter(4, 2, 10);
+    for (const [labels, index, value] of [
+      [Int32Array.from(b.labels as Int32Array, (v, i) => (i === 37 ? 4 : v)), 37, '4'],
+      [BigInt64Array.from(b.labels as Int32Array, (v, i) => (i === 5 ? -1n : BigInt(v))), 5, '-1'],
+      [BigInt64Array.from(b.labels as Int32Array, (v, i) => (i === 99 ? 2n ** 32n + 1n : BigInt(v))), 99, String(2n ** 32n + 1n)],
+    ] as const) {
+      const err = await k.updateFromFile({ path, byteOffset: 8 }, labels).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'InputError', field: 'labels', index });
+      expect(String(err)).toContain(`index ${index}: label ${value} is outside [0, 4)`);
+    }
+    expect(Array.from(await k.read())).toEqual(new Array(16).fill(0));
+  });
+
+  it('fails naming the file and byte when the file holds fewer rows than asked, and closes the files it opened', async () => {
+    const rand = rng(52);
+    const b = batch(rand, 50, 10);
+    const path = rawFile('short.bin', b.logits!, 4);
+    const ok = counter(10, 2);
+    await ok.updateFromFile({ path, byteOffset: 4 }, b.labels);
+    await ok.updateFromFile({ path, byteOffset: 4 }, b.labels);
+    expect(openOn(path)).toBe(1);
+    expect(countsDiff(await ok.read(), oracle(10, [b, b]))).toBe('');
+    expect(openOn(path)).toBe(0);
+    const k = counter(10, 1);
+    await k.updateFromFile({ path, byteOffset: 4 + 40 }, b.labels);
+    await expect(k.read()).rejects.toThrow(`${path}: the file ends at byte ${4 + 50 * 40}`);
+    await k.destroy();
+    await expect(ok.updateFromFile({ path: join(dir, 'missing.bin'), byteOffset: 0 }, b.labels)).rejects.toThrow(/ENOENT.*missing\.bin/);
+    expect(openOn(path)).toBe(0);
+    await expect(ok.updateFromFile({ path, byteOffset: -1 }, b.labels)).rejects.toThrow(/byteOffset: integer >= 0/);
+    await expect(ok.updateFromFile({ path, byteOffset: 0 }, new Float32Array(2) as never)).rejects.toThrow(/labels must be an integer typed array/);
   });
 
   it('refuses logits that overlap its working memory', async () => {

@@ -98,6 +98,21 @@ async function drain(src: ArraySource, rowsPerChunk = 7): Promise<number> {
   return rows;
 }
 
+/** Specs whose float32 data lie raw in the file: .npy and .safetensors, little-endian, C order (npz members have a CRC-32 to check). */
+const RAW_FLOAT32 = /^(?!.*\.npz)(?!.*(be_f4|fortran)).*(\.npy|\.safetensors(:.*)?)$/;
+
+/** `count` float32 read straight from the file where `rawFloat32` says, from item `from` on. */
+async function rawRows(at: { path: string; byteOffset: number }, from: number, count: number): Promise<Float32Array> {
+  const out = new Float32Array(count);
+  const fh = await open(at.path);
+  try {
+    await fh.read(new Uint8Array(out.buffer), 0, count * 4, at.byteOffset + from * 4);
+  } finally {
+    await fh.close();
+  }
+  return out;
+}
+
 describe('openArray reads numpy-written fixtures back, chunk by chunk, equal to the .npy originals', () => {
   it('has a case for every format', () => {
     const specs = CASES.map((c) => c.spec);
@@ -121,6 +136,8 @@ describe('openArray reads numpy-written fixtures back, chunk by chunk, equal to 
         expect(src.rowLength).toBe(c.shape.slice(1).reduce((a, b) => a * b, 1));
         const got = await collect(src, rowsPerChunk);
         expect(got.values).toEqual(expected);
+        expect(src.rawFloat32 !== undefined, 'rawFloat32').toBe(RAW_FLOAT32.test(c.spec) && c.dtype === 'f4');
+        if (src.rawFloat32) expect(values(await rawRows(src.rawFloat32, 0, src.rows * src.rowLength))).toEqual(expected);
         if (src.rows > 0) expect([...got.ctors]).toEqual([c.array]);
         if (rowsPerChunk === 1) expect(got.chunks).toBe(src.rows);
       } finally {

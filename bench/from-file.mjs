@@ -1,0 +1,188 @@
+// confmat CPU paths fed from files, as `confmat eval --backend cpu [--threads T]` runs them, in one process.
+// Usage: npm run build && node bench/from-file.mjs [--n 1e6,1e7] [--c 2,10,100,1000] [--reps 5]
+//        [--max-bytes 4e8] [--threads 2] [--labels int64|int32] [--dir /tmp/confmat-bench-files]
+// Writes float32 logits and labels (.npy; int64 by default, numpy's integer) once per shape, then
+// times, interleaved after one warm-up round (medians, min..max, ratios inside the run):
+// - the read floor: the same two files read in the CLI's 32 MiB chunks, nothing computed;
+// - one thread: chunks of both files into createConfusionMatrix's CPU update (the CLI at --threads 1);
+// - workers, main reads: chunks into createCpuWorkerCounter().update (the main thread reads and
+//   copies the logits into the workers' shared memory; the CLI before 2026-11-29);
+// - workers read the file: the main thread reads labels only, each worker reads its own rows
+//   (updateFromFile; the CLI at --threads T since 2026-11-29).
+// Every path's counts are checked against the oracle once, outside the timings. Files stay in the
+// page cache (each shape is read many times), so this measures memory, not the disk.
+import { existsSync, mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createConfusionMatrix, cpuUpdate, formatBatch, makeDemoData } from '../dist/index.js';
+import { createCpuWorkerCounter, openArray } from '../dist/node/index.js';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : process.argv[i + 1];
+};
+const list = (s) => s.split(',').map(Number);
+const NS = list(arg('n', '1e6,1e7'));
+const CS = list(arg('c', '2,10,100,1000'));
+const REPS = Number(arg('reps', '5'));
+const MAX_BYTES = Number(arg('max-bytes', '4e8'));
+const THREADS = list(arg('threads', '2'));
+const LABELS = arg('labels', 'int64');
+const DIR = arg('dir', join(os.tmpdir(), 'confmat-bench-files'));
+const CHUNK_BYTES = 32 * 1024 * 1024;
+
+/** A .npy file of `data` (version 1.0 header padded to 64 bytes, as numpy writes it), written in slices. */
+function writeNpy(path, descr, shape, data) {
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
+  const header = `${dict}${' '.repeat(total - 10 - dict.length - 1)}\n`;
+  const head = Buffer.alloc(10);
+  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  head.writeUInt16LE(header.length, 8);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, head);
+    writeSync(fd, Buffer.from(header, 'latin1'));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    for (let at = 0; at < bytes.length; at += 1 << 26) writeSync(fd, bytes.subarray(at, Math.min(bytes.length, at + (1 << 26))));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function mulberry32(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Gaussian logits with a margin on a predicted class that is the label ~80 % of the time (never zeros). */
+function makeData(n, c, seed) {
+  if (c === 10) return makeDemoData({ rows: n, seed });
+  const rand = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const logits = new Float32Array(n * c);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = Math.floor(rand() * c);
+    const pred = rand() < 0.8 ? y : Math.floor(rand() * c);
+    labels[i] = y;
+    for (let j = 0; j < c; j++) logits[i * c + j] = gauss();
+    logits[i * c + pred] += 3 + rand();
+  }
+  return { logits, labels };
+}
+
+/** The two files for N x C (made once, kept in DIR), and the oracle's counts. */
+function files(n, c) {
+  mkdirSync(DIR, { recursive: true });
+  const logitsPath = join(DIR, `logits-${n}x${c}.npy`);
+  const labelsPath = join(DIR, `labels-${n}x${c}-${LABELS}.npy`);
+  const data = makeData(n, c, 42);
+  if (!existsSync(logitsPath)) writeNpy(logitsPath, '<f4', [n, c], data.logits);
+  const labels = LABELS === 'int64' ? BigInt64Array.from(data.labels, (v) => BigInt(v)) : Int32Array.from(data.labels);
+  if (!existsSync(labelsPath)) writeNpy(labelsPath, LABELS === 'int64' ? '<i8' : '<i4', [n], labels);
+  const expected = new Float64Array(c * c);
+  cpuUpdate(expected, { rows: n, numClasses: c, logits: data.logits, labels: data.labels });
+  return { logitsPath, labelsPath, expected };
+}
+
+/** Both files in lockstep chunks, as the CLI reads them. */
+async function* chunks(logitsPath, labelsPath, rowsPerChunk) {
+  const [x, y] = await Promise.all([openArray(logitsPath, { role: 'logits' }), openArray(labelsPath, { role: 'labels' })]);
+  try {
+    const a = x.chunks(rowsPerChunk)[Symbol.asyncIterator]();
+    const b = y.chunks(rowsPerChunk)[Symbol.asyncIterator]();
+    for (;;) {
+      const [p, q] = [await a.next(), await b.next()];
+      if (p.done) return;
+      yield { logits: p.value.data, labels: q.value.data };
+    }
+  } finally {
+    await Promise.all([x.close(), y.close()]);
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sameCounts = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+async function runCase(n, c) {
+  const { logitsPath, labelsPath, expected } = files(n, c);
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (c * 8)));
+  const counters = THREADS.map((t) => createCpuWorkerCounter({ numClasses: c, threads: t }));
+  const paths = [
+    ['read floor (both files, no compute)', async () => {
+      for await (const _ of chunks(logitsPath, labelsPath, rowsPerChunk));
+    }],
+    ['one thread (CLI --threads 1)', async () => {
+      const cm = createConfusionMatrix({ numClasses: c });
+      for await (const b of chunks(logitsPath, labelsPath, rowsPerChunk)) await cm.update(b);
+      const { counts } = await cm.compute();
+      cm.destroy();
+      return counts;
+    }],
+  ];
+  for (const [i, k] of counters.entries()) {
+    paths.push([`workers x${THREADS[i]}, main reads + copies`, async () => {
+      await k.reset();
+      for await (const b of chunks(logitsPath, labelsPath, rowsPerChunk)) await k.update(formatBatch(b, c));
+      return k.read();
+    }]);
+    if (typeof k.updateFromFile !== 'function') continue; // a build from before 2026-11-29, for before/after runs
+    paths.push([`workers x${THREADS[i]} read the file`, async () => {
+      await k.reset();
+      const x = await openArray(logitsPath, { role: 'logits' });
+      const y = await openArray(labelsPath, { role: 'labels' });
+      const at = x.rawFloat32;
+      for await (const { start, data } of y.chunks(rowsPerChunk)) await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data);
+      const counts = await k.read();
+      await Promise.all([x.close(), y.close()]);
+      return counts;
+    }]);
+  }
+  for (const [name, fn] of paths.slice(1)) {
+    const got = await fn();
+    if (!sameCounts(Float64Array.from(got), expected)) console.log(`  WARNING: ${name} != oracle at N=${n} C=${c}`);
+  }
+  const times = paths.map(() => []);
+  for (let rep = -1; rep < REPS; rep++) {
+    for (const [p, [, fn]] of paths.entries()) {
+      const t = performance.now();
+      await fn();
+      if (rep >= 0) times[p].push(performance.now() - t);
+    }
+  }
+  await Promise.all(counters.map((k) => k.destroy()));
+  const med = times.map(median);
+  const [floor, one] = med;
+  const mb = (n * c * 4 + n * (LABELS === 'int64' ? 8 : 4)) / 1e6;
+  console.log(`\nN=${n.toExponential(0)} C=${c} (${mb.toFixed(0)} MB of logits + ${LABELS} labels), ${REPS} interleaved reps after 1 warm-up`);
+  console.log(`${'path'.padEnd(38)} ${'median ms'.padStart(9)} ${'min..max'.padStart(15)} ${'GB/s'.padStart(6)} ${'M rows/s'.padStart(8)} ${'x 1 thread'.padStart(10)} ${'/ floor'.padStart(7)}`);
+  for (const [p, [name]] of paths.entries()) {
+    const ms = med[p];
+    const spread = `${Math.min(...times[p]).toFixed(1)}..${Math.max(...times[p]).toFixed(1)}`;
+    console.log(
+      `${name.padEnd(38)} ${ms.toFixed(1).padStart(9)} ${spread.padStart(15)} ${(mb / ms).toFixed(2).padStart(6)} ${(n / ms / 1e3).toFixed(1).padStart(8)}` +
+        ` ${(one / ms).toFixed(2).padStart(10)} ${(ms / floor).toFixed(2).padStart(7)}`,
+    );
+  }
+}
+
+console.log(`confmat CPU from files  ${new Date().toISOString()}`);
+console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}; files in ${DIR}`);
+const done = new Set();
+for (const c of CS) {
+  for (const n0 of NS) {
+    let n = n0;
+    if (n * c * 4 > MAX_BYTES) n = 10 ** Math.floor(Math.log10(MAX_BYTES / (c * 4)));
+    if (done.has(`${n}x${c}`)) continue;
+    done.add(`${n}x${c}`);
+    await runCase(n, c);
+  }
+}
+console.log(`\nload after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

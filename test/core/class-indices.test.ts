@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { copyClassIndices, int64InRange } from '../../src/core/class-indices.js';
+import { findOutOfRange } from '../../src/core/validate.js';
+
+describe('class indices in int64 arrays, read by 32-bit words', () => {
+  it('copies the values of any label array from any start, into Int32Array or Uint32Array at any offset', () => {
+    const values = [0, 5, 2 ** 31 - 1, 7, 1, 3];
+    for (const a of [BigInt64Array.from(values, BigInt), BigUint64Array.from(values, BigInt), Int32Array.from(values), Uint32Array.from(values)]) {
+      const sub = a.subarray(1) as typeof a;
+      for (const out of [new Int32Array(8).fill(-9), new Uint32Array(8).fill(9)]) {
+        copyClassIndices(sub, 1, 3, out, 2);
+        expect(Array.from(out.subarray(2, 5)), a.constructor.name).toEqual([2 ** 31 - 1, 7, 1]);
+        expect(out[1]).toBe(out instanceof Int32Array ? -9 : 9);
+        expect(out[5]).toBe(out instanceof Int32Array ? -9 : 9);
+      }
+    }
+  });
+
+  it('tells in-range int64 arrays from those with a value whose low word alone would pass', () => {
+    const ok = BigInt64Array.of(0n, 9n, 3n);
+    expect(int64InRange(ok, 10)).toBe(true);
+    expect(int64InRange(ok, 9)).toBe(false);
+    expect(int64InRange(new BigInt64Array(0), 1)).toBe(true);
+    for (const bad of [-1n, 2n ** 32n, 2n ** 32n + 1n, 2n ** 63n - 1n, -(2n ** 63n)]) {
+      const a = BigInt64Array.of(1n, bad, 2n);
+      expect(int64InRange(a, 10), String(bad)).toBe(false);
+      expect(findOutOfRange(a, 10), String(bad)).toBe(1);
+    }
+    expect(int64InRange(BigUint64Array.of(1n, 2n ** 64n - 1n), 10)).toBe(false);
+    expect(findOutOfRange(BigUint64Array.of(1n, 2n, 2n ** 32n + 2n), 10)).toBe(2);
+    expect(findOutOfRange(BigInt64Array.of(5n, 2n, 3n).subarray(1), 4)).toBe(-1);
+    expect(findOutOfRange(BigInt64Array.of(1n, 2n, 3n).subarray(1), 3)).toBe(1);
+  });
+});
