@@ -1,6 +1,6 @@
 // confmat CPU paths fed from files, as `confmat eval --backend cpu [--threads T]` runs them, in one process.
 // Usage: npm run build && node bench/from-file.mjs [--n 1e6,1e7] [--c 2,10,100,1000] [--reps 5]
-//        [--max-bytes 4e8] [--threads 2] [--labels int64|int32] [--dir /tmp/confmat-bench-files]
+//        [--max-bytes 4e8] [--threads 2] [--labels int64|int32] [--chunk-mb 32] [--dir /tmp/confmat-bench-files]
 // Writes float32 logits and labels (.npy; int64 by default, numpy's integer) once per shape, then
 // times, interleaved after one warm-up round (medians, min..max, ratios inside the run):
 // - the read floor: the same two files read in the CLI's 32 MiB chunks, nothing computed;
@@ -29,7 +29,7 @@ const MAX_BYTES = Number(arg('max-bytes', '4e8'));
 const THREADS = list(arg('threads', '2'));
 const LABELS = arg('labels', 'int64');
 const DIR = arg('dir', join(os.tmpdir(), 'confmat-bench-files'));
-const CHUNK_BYTES = 32 * 1024 * 1024;
+const CHUNK_BYTES = Number(arg('chunk-mb', '32')) * 1024 * 1024;
 
 /** A .npy file of `data` (version 1.0 header padded to 64 bytes, as numpy writes it), written in slices. */
 function writeNpy(path, descr, shape, data) {
