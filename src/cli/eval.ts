@@ -150,14 +150,14 @@ async function runEvalDense(values: CliValues): Promise<number> {
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
     const progress = createProgress(labelRows.rows, process.stderr);
     // raw float32 logits in a file: the worker threads read them themselves, the main thread reads labels only
-    const fileRows = workers && ignoreIndex === undefined && weightRows === undefined ? inputRows.rawFloat32 : undefined;
+    const fileRows = workers && weightRows === undefined ? inputRows.rawFloat32 : undefined;
     const streams = fileRows ? [labelRows] : weightRows ? [inputRows, labelRows, weightRows] : [inputRows, labelRows];
     for await (const [start, ...parts] of lockstep(streams, rowsPerChunk)) {
       const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
       const y = asLabels(labelData!);
       const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
       try {
-        if (fileRows) await workers!.updateFromFile({ path: fileRows.path, byteOffset: fileRows.byteOffset + start * numClasses * 4 }, y);
+        if (fileRows) await workers!.updateFromFile({ path: fileRows.path, byteOffset: fileRows.byteOffset + start * numClasses * 4 }, y, { ignoreIndex });
         else if (predsPath !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
         else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, numClasses), labels: y, ...w });
         else if (data instanceof Uint16Array) await count({ logits: data, logitsDtype: input.dtype === 'bf16' ? 'bfloat16' : 'float16', labels: y, ...w });

@@ -8,8 +8,14 @@ import type { LabelArray } from './types.js';
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** The [low, high] 32-bit words of each element of `a[start, start + n)`, as one interleaved Uint32Array view (no copy). */
-function words(a: BigInt64Array | BigUint64Array, start: number, n: number): { w: Uint32Array; lo: number; hi: number } {
+/**
+ * The 32-bit words of `a[start, start + n)` as one Uint32Array view (no copy): element i's low
+ * word at `w[2 * i + lo]`, its high word at `w[2 * i + hi]`.
+ *
+ * @example
+ * const { w, lo, hi } = int64Words(BigInt64Array.of(-2n)); // w[lo] = 0xfffffffe, w[hi] = 0xffffffff
+ */
+export function int64Words(a: BigInt64Array | BigUint64Array, start = 0, n = a.length): { w: Uint32Array; lo: number; hi: number } {
   return { w: new Uint32Array(a.buffer, a.byteOffset + start * 8, n * 2), lo: LITTLE_ENDIAN ? 0 : 1, hi: LITTLE_ENDIAN ? 1 : 0 };
 }
 
@@ -21,7 +27,7 @@ function words(a: BigInt64Array | BigUint64Array, start: number, n: number): { w
  * int64InRange(BigInt64Array.of(-1n), 10);    // false
  */
 export function int64InRange(a: BigInt64Array | BigUint64Array, numClasses: number): boolean {
-  const { w, lo, hi } = words(a, 0, a.length);
+  const { w, lo, hi } = int64Words(a);
   let high = 0;
   let max = 0;
   for (let i = 0; i < w.length; i += 2) {
@@ -42,7 +48,7 @@ export function int64InRange(a: BigInt64Array | BigUint64Array, numClasses: numb
  */
 export function copyClassIndices(a: LabelArray, start: number, n: number, out: Int32Array | Uint32Array, at = 0): void {
   if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
-    const { w, lo } = words(a, start, n);
+    const { w, lo } = int64Words(a, start, n);
     for (let i = 0; i < n; i++) out[at + i] = w[2 * i + lo]!;
   } else {
     out.set(a.subarray(start, start + n), at);

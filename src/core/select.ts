@@ -1,6 +1,7 @@
 import { InputError } from './errors.js';
 import { reduceCounts } from './reduce.js';
 import type { Batch, ConfusionMatrixResult, LabelArray } from './types.js';
+import { int64Words } from './class-indices.js';
 import { isLabelArray } from './validate.js';
 
 /**
@@ -25,6 +26,42 @@ export function selectClasses(result: ConfusionMatrixResult, classes: readonly n
   const out = new Float64Array(n * n);
   for (let t = 0; t < n; t++) for (let p = 0; p < n; p++) out[t * n + p] = result.counts[classes[t]! * c + classes[p]!]!;
   return reduceCounts(out, n, result.weighted === true);
+}
+
+/**
+ * The labels as int32, each one equal to `ignoreIndex` replaced by `numClasses`: a row past the
+ * matrix, for counters that count ignored samples there and never read it out (so that the
+ * logits need not be gathered). Every other label must lie in [0, numClasses): refused with its
+ * index and value. int64 labels are read by their 32-bit words.
+ *
+ * @example
+ * markIgnored(BigInt64Array.of(1n, -100n, 0n), -100, 3); // Int32Array [1, 3, 0]
+ */
+export function markIgnored(labels: LabelArray, ignoreIndex: number, numClasses: number): Int32Array {
+  const out = new Int32Array(labels.length);
+  const bad = (i: number): never => {
+    throw new InputError('labels', `index ${i}: label ${String(labels[i])} is outside [0, ${numClasses})`, i, labels[i]);
+  };
+  if (labels instanceof BigInt64Array || labels instanceof BigUint64Array) {
+    const { w, lo, hi } = int64Words(labels);
+    const signed = labels instanceof BigInt64Array;
+    for (let i = 0; i < labels.length; i++) {
+      const h = w[2 * i + hi]!;
+      const v = h === 0 ? w[2 * i + lo]! : signed && h === 0xffffffff ? w[2 * i + lo]! - 2 ** 32 : NaN;
+      if (v === ignoreIndex) out[i] = numClasses;
+      else if (v >= 0 && v < numClasses) out[i] = v;
+      else if (BigInt(ignoreIndex) !== labels[i]) bad(i);
+      else out[i] = numClasses;
+    }
+    return out;
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i] as number;
+    if (v === ignoreIndex) out[i] = numClasses;
+    else if (v >= 0 && v < numClasses) out[i] = v;
+    else bad(i);
+  }
+  return out;
 }
 
 /**

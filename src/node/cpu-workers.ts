@@ -17,6 +17,7 @@ import { availableParallelism, endianness } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FormattedBatch, LabelArray } from '../core/types.js';
 import { copyClassIndices } from '../core/class-indices.js';
+import { markIgnored } from '../core/select.js';
 import { checkClassIndices } from '../core/validate.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../update/cpu-fast.js';
 
@@ -61,8 +62,10 @@ export interface CpuWorkerCounter {
    * index and value; nothing counted) and copied; resolves once every job is posted, so the
    * caller may reuse `labels`. The file stays open until `read()`, `reset()` or `destroy()`.
    * A file shorter than the rows asked for fails the counter with an error naming the file and byte.
+   * With `ignoreIndex`, rows whose label is that value are read but not counted (torchmetrics'
+   * `ignore_index`), and only the other labels must lie in [0, numClasses).
    */
-  updateFromFile(file: LogitsFile, labels: LabelArray): Promise<void>;
+  updateFromFile(file: LogitsFile, labels: LabelArray, options?: { ignoreIndex?: number | undefined }): Promise<void>;
   /** Exact counts so far (row-major C x C), once every posted job is done. */
   read(): Promise<Float64Array>;
   /**
@@ -170,7 +173,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   if (!module) throw new Error('createCpuWorkerCounter needs WebAssembly SIMD, which this Node lacks');
   const cells = c * c;
   const inTables = cells <= TABLE_MAX_CELLS;
-  const tableBytes = inTables ? align16(cells * 4) : 0;
+  /** Counted cells: C x C, plus a row C for the samples whose label is ignored (never read out). */
+  const rowsCells = cells + c;
+  const tableBytes = inTables ? align16(rowsCells * 4) : 0;
   let jobRows = Math.max(4, Math.floor(options.jobRows ?? JOB_FLOATS / c));
   const slotBytes = (rows: number): number => 2 * align16(rows * 4) + align16(rows * c * 4 + 16);
   const chunkRows = Math.max(4, Math.floor(CHUNK_FLOATS / c));
@@ -181,7 +186,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
   }
   const totalsAt = align16(threads * laneBytes(jobRows));
-  const inputAt = align16(totalsAt + (inTables ? cells * 8 : 0));
+  const inputAt = align16(totalsAt + (inTables ? rowsCells * 8 : 0));
   if (inputAt > 2 ** 32 - PAGE) throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(inputAt / PAGE), maximum: 65536, shared: true });
   const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as CpuWasmExports;
@@ -192,7 +197,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   const inputBuffers = new WeakSet<ArrayBufferLike>();
 
   /** The exact totals: in the shared memory when the workers count in tables (the module adds those in), else here. */
-  const host = inTables ? new Float64Array(memory.buffer, totalsAt, cells) : new Float64Array(cells);
+  const host = inTables ? new Float64Array(memory.buffer, totalsAt, rowsCells) : new Float64Array(rowsCells);
   const stats = { jobs: 0, flushes: 0 };
   let failure: Error | undefined;
   let destroyed = false;
@@ -244,8 +249,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   /** Adds a lane's table into the totals (unless `drop`) and zeroes it; untouched tables are skipped. */
   const flushLane = (lane: Lane, drop = false): void => {
     if (!inTables || lane.rowsSinceFlush === 0) return;
-    if (drop) u32.fill(0, lane.table >> 2, (lane.table >> 2) + cells);
-    else wasm.flush(lane.table, totalsAt, cells);
+    if (drop) u32.fill(0, lane.table >> 2, (lane.table >> 2) + rowsCells);
+    else wasm.flush(lane.table, totalsAt, rowsCells);
     lane.rowsSinceFlush = 0;
   };
 
@@ -326,21 +331,21 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     files.clear();
   };
 
-  const updateFromFile = async (file: LogitsFile, labels: LabelArray): Promise<void> => {
+  const updateFromFile = async (file: LogitsFile, labels: LabelArray, ignoreIndex?: number): Promise<void> => {
     usable();
     const { path, byteOffset } = file;
     if (typeof path !== 'string' || !Number.isSafeInteger(byteOffset) || byteOffset < 0) {
       throw new RangeError(`updateFromFile needs { path: string, byteOffset: integer >= 0 }, got ${JSON.stringify(file)}`);
     }
-    checkClassIndices('labels', labels, c);
-    if (labels.length === 0) return;
+    const y = ignoreIndex === undefined ? checkClassIndices('labels', labels, c) : markIgnored(labels, ignoreIndex, c);
+    if (y.length === 0) return;
     if (endianness() !== 'LE') throw new Error('updateFromFile reads little-endian float32 as they are: this host is big-endian');
     let fd = files.get(path);
     if (fd === undefined) {
       fd = openSync(path, 'r');
       files.set(path, fd);
     }
-    await postJobs(labels, { fd, path, byteOffset }, labels.length);
+    await postJobs(y, { fd, path, byteOffset }, y.length);
   };
 
   const inputBuffer = (rows: number): Float32Array => {
@@ -364,7 +369,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     threads,
     stats,
     update: (batch) => serial(() => updateJobs(batch)),
-    updateFromFile: (file, labels) => serial(() => updateFromFile(file, labels)),
+    updateFromFile: (file, labels, options) => serial(() => updateFromFile(file, labels, options?.ignoreIndex)),
     inputBuffer,
     read: () =>
       serial(async () => {
@@ -373,7 +378,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
         closeFiles();
         for (const lane of lanes) flushLane(lane);
         stats.flushes++;
-        return host.slice();
+        return host.slice(0, cells);
       }),
     reset: () =>
       serial(async () => {

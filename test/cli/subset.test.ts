@@ -36,6 +36,9 @@ describe('--ignore-index and --class-subset equal sklearn (labels=) on the sampl
     const r = confmat([...ARGS, '--backend', 'cpu']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/labels\.npy: index \d+: label -100 is outside \[0, 6\)/);
+    const threads = confmat([...ARGS, '--backend', 'cpu', '--threads', '2']);
+    expect(threads.code).toBe(1);
+    expect(threads.stderr).toContain(r.stderr.match(/labels\.npy: index \d+: label -100 is outside \[0, 6\)/)![0]);
   });
 
   it('bad flags are usage errors or name the flag', () => {

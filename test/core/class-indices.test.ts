@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { copyClassIndices, int64InRange } from '../../src/core/class-indices.js';
+import { markIgnored } from '../../src/core/select.js';
 import { findOutOfRange } from '../../src/core/validate.js';
 
 describe('class indices in int64 arrays, read by 32-bit words', () => {
@@ -30,5 +31,20 @@ describe('class indices in int64 arrays, read by 32-bit words', () => {
     expect(findOutOfRange(BigUint64Array.of(1n, 2n, 2n ** 32n + 2n), 10)).toBe(2);
     expect(findOutOfRange(BigInt64Array.of(5n, 2n, 3n).subarray(1), 4)).toBe(-1);
     expect(findOutOfRange(BigInt64Array.of(1n, 2n, 3n).subarray(1), 3)).toBe(1);
+  });
+
+  it('marks ignored labels as the row past the matrix, and refuses the others out of range with index and value', () => {
+    expect(Array.from(markIgnored(BigInt64Array.of(1n, -100n, 0n, 2n), -100, 3))).toEqual([1, 3, 0, 2]);
+    expect(Array.from(markIgnored(BigUint64Array.of(1n, 255n, 0n), 255, 3))).toEqual([1, 3, 0]);
+    expect(Array.from(markIgnored(Int8Array.of(1, 1, 0), 1, 3))).toEqual([3, 3, 0]);
+    expect(Array.from(markIgnored(BigInt64Array.of(2n ** 40n, 0n), 2 ** 40, 3))).toEqual([3, 0]);
+    for (const [labels, index, value] of [
+      [BigInt64Array.of(0n, -1n), 1, '-1'],
+      [BigInt64Array.of(0n, 2n ** 32n + 1n), 1, String(2n ** 32n + 1n)],
+      [BigUint64Array.of(2n ** 64n - 100n), 0, String(2n ** 64n - 100n)],
+      [Int32Array.of(0, 3), 1, '3'],
+    ] as const) {
+      expect(() => markIgnored(labels, -100, 3)).toThrow(`index ${index}: label ${value} is outside [0, 3)`);
+    }
   });
 });

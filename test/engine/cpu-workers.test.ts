@@ -176,6 +176,42 @@ describe('CPU worker counter', () => {
     expect(countsDiff(await k.read(), oracle(7, [b]))).toBe('');
   });
 
+  it.each([
+    ['Int32Array', -100, 6, Int32Array],
+    ['BigInt64Array', -100, 6, BigInt64Array],
+    ['Uint8Array', 255, 21, Uint8Array],
+    ['Int16Array', 3, 6, Int16Array],
+    ['BigInt64Array', 2 ** 40, 6, BigInt64Array],
+    ['Int32Array', -1, 2100, Int32Array],
+  ] as const)('skips rows whose %s label is the ignore index %s (C = %i) without gathering the logits', async (_, ignore, c, type) => {
+    const rand = rng(c + 61);
+    const rows = c > 1000 ? 90 : 2500;
+    const b = batch(rand, rows, c, 'special', type);
+    const marked = Array.from({ length: rows }, () => rand() < 0.3);
+    const big = b.labels instanceof BigInt64Array;
+    for (const [i, m] of marked.entries()) if (m) (b.labels as Int32Array)[i] = (big ? BigInt(ignore) : ignore) as number;
+    const path = rawFile(`ignore-${type.name}-${ignore}.bin`, b.logits!, 12);
+    const k = counter(c, 2, 64);
+    await k.updateFromFile({ path, byteOffset: 12 }, b.labels, { ignoreIndex: ignore });
+    const keptRows = Array.from(b.labels as ArrayLike<number | bigint>, Number).flatMap((v, i) => (v === ignore ? [] : [i]));
+    const kept: FormattedBatch = {
+      rows: keptRows.length,
+      numClasses: c,
+      logits: Float32Array.from(keptRows.flatMap((i) => Array.from(b.logits!.subarray(i * c, (i + 1) * c)))),
+      labels: Int32Array.from(keptRows, (i) => Number(b.labels[i])),
+    };
+    const got = await k.read();
+    expect(got.length).toBe(c * c);
+    expect(countsDiff(got, oracle(c, [kept]))).toBe('');
+    await k.update(kept);
+    expect(countsDiff(await k.read(), oracle(c, [kept, kept]))).toBe('');
+    const bad = b.labels.slice();
+    const at = keptRows[keptRows.length - 1]!;
+    (bad as Int32Array)[at] = (big ? BigInt(c) : c) as number;
+    await expect(k.updateFromFile({ path, byteOffset: 12 }, bad, { ignoreIndex: ignore })).rejects.toThrow(`index ${at}: label ${c} is outside [0, ${c})`);
+    expect(countsDiff(await k.read(), oracle(c, [kept, kept]))).toBe('');
+  });
+
   it('refuses labels out of range before counting anything from the file, naming the index and value', async () => {
     const rand = rng(51);
     const b = batch(rand, 100, 4);
