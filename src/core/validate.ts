@@ -48,8 +48,32 @@ export function isLabelArray(a: unknown): a is LabelArray {
   );
 }
 
+/** Elements checked per block when a label array is read through the Int32Array scratch. */
+const CHECK_BLOCK = 1 << 14;
+let checkScratch: Int32Array | undefined;
+
 /**
- * Index of the first element outside [0, numClasses), or -1 when all are in range.
+ * Index of the first of `v[0, n)` outside [0, m], or -1: one loop, always over an Int32Array, so
+ * that V8 keeps it monomorphic (a loop fed several array types reads 10 to 20 x slower).
+ */
+function firstOutside(v: Int32Array, n: number, m: number): number {
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    acc |= x | (m - x);
+  }
+  if (acc >= 0) return -1;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    if ((x | (m - x)) < 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Index of the first element outside [0, numClasses), or -1 when all are in range. Arrays other
+ * than Int32Array are read in blocks through an Int32Array (`set` converts them natively; values
+ * of 2^31 and over turn negative there, outside the range as they should be).
  *
  * @example
  * findOutOfRange(new Int32Array([0, 3, -1]), 3); // 1
@@ -64,24 +88,14 @@ export function findOutOfRange(a: LabelArray, numClasses: number): number {
     }
     return -1;
   }
-  if (a instanceof Uint32Array || a instanceof Uint16Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray) {
-    let max = 0;
-    for (let i = 0; i < a.length; i++) max = Math.max(max, a[i]!);
-    if (max < numClasses) return -1;
-    for (let i = 0; i < a.length; i++) if (a[i]! >= numClasses) return i;
-    return -1;
-  }
-  let lo = 0;
-  let hi = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  if (lo >= 0 && hi < numClasses) return -1;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    if (v < 0 || v >= numClasses) return i;
+  const m = Math.min(numClasses, 2 ** 31) - 1;
+  if (a instanceof Int32Array) return firstOutside(a, a.length, m);
+  checkScratch ??= new Int32Array(CHECK_BLOCK);
+  for (let s = 0; s < a.length; s += CHECK_BLOCK) {
+    const k = Math.min(CHECK_BLOCK, a.length - s);
+    checkScratch.set(a.subarray(s, s + k));
+    const i = firstOutside(checkScratch, k, m);
+    if (i >= 0) return s + i;
   }
   return -1;
 }

@@ -47,4 +47,33 @@ describe('class indices in int64 arrays, read by 32-bit words', () => {
       expect(() => markIgnored(labels, -100, 3)).toThrow(`index ${index}: label ${value} is outside [0, 3)`);
     }
   });
+
+  it('findOutOfRange finds the first bad index of every label type, across its check blocks, whatever types came before', () => {
+    const n = 40_000;
+    const cases: [new (n: number) => ArrayLike<number> & { [i: number]: number }, number[]][] = [
+      [Int8Array, [-1, 7, 127, -128]],
+      [Uint8Array, [7, 255]],
+      [Uint8ClampedArray, [7, 255]],
+      [Int16Array, [-1, 7, 32767, -32768]],
+      [Uint16Array, [7, 65535]],
+      [Int32Array, [-1, 7, 2 ** 31 - 1, -(2 ** 31)]],
+      [Uint32Array, [7, 2 ** 31, 2 ** 32 - 1]],
+    ];
+    for (const [Type, bads] of cases) {
+      const a = new Type(n);
+      for (let i = 0; i < n; i++) a[i] = i % 7;
+      expect(findOutOfRange(a as never, 7), Type.name).toBe(-1);
+      expect(findOutOfRange(a as never, 6), Type.name).toBe(6);
+      for (let i = 0; i < n; i++) a[i] = i % 6;
+      for (const at of [0, 16_383, 16_384, 32_768, n - 1]) {
+        for (const bad of bads) {
+          const b = new Type(n);
+          for (let i = 0; i < n; i++) b[i] = a[i]!;
+          b[at] = bad;
+          b[n - 1 - ((at + 1) % 100)] = bad;
+          expect(findOutOfRange(b as never, 7), `${Type.name} ${bad} at ${at}`).toBe(Math.min(at, n - 1 - ((at + 1) % 100)));
+        }
+      }
+    }
+  });
 });
