@@ -1,7 +1,8 @@
 // confmat CPU paths fed from files, as `confmat eval --backend cpu [--threads T]` runs them, in one process.
 // Usage: npm run build && node bench/from-file.mjs [--n 1e6,1e7] [--c 2,10,100,1000] [--reps 5]
 //        [--max-bytes 4e8] [--threads 2] [--labels int64|int32] [--chunk-mb 32] [--dir /tmp/confmat-bench-files]
-// Writes float32 logits and labels (.npy; int64 by default, numpy's integer) once per shape, then
+// Writes the bench data (bench/lib/data.mjs: float32 logits with a confusion structure; labels int64 by
+// default, numpy's integer) as .npy once per shape, then
 // times, interleaved after one warm-up round (medians, min..max, ratios inside the run):
 // - the read floor: the same two files read in the CLI's 32 MiB chunks, nothing computed;
 // - one thread: chunks of both files into createConfusionMatrix's CPU update (the CLI at --threads 1);
@@ -14,8 +15,9 @@
 import { existsSync, mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createConfusionMatrix, cpuUpdate, formatBatch, makeDemoData } from '../dist/index.js';
+import { createConfusionMatrix, cpuUpdate, formatBatch } from '../dist/index.js';
 import { createCpuWorkerCounter, openArray } from '../dist/node/index.js';
+import { makeData } from './lib/data.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,40 +52,12 @@ function writeNpy(path, descr, shape, data) {
   }
 }
 
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Gaussian logits with a margin on a predicted class that is the label ~80 % of the time (never zeros). */
-function makeData(n, c, seed) {
-  if (c === 10) return makeDemoData({ rows: n, seed });
-  const rand = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const logits = new Float32Array(n * c);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = Math.floor(rand() * c);
-    const pred = rand() < 0.8 ? y : Math.floor(rand() * c);
-    labels[i] = y;
-    for (let j = 0; j < c; j++) logits[i * c + j] = gauss();
-    logits[i * c + pred] += 3 + rand();
-  }
-  return { logits, labels };
-}
-
 /** The two files for N x C (made once, kept in DIR), and the oracle's counts. */
 function files(n, c) {
   mkdirSync(DIR, { recursive: true });
-  const logitsPath = join(DIR, `logits-${n}x${c}.npy`);
-  const labelsPath = join(DIR, `labels-${n}x${c}-${LABELS}.npy`);
-  const data = makeData(n, c, 42);
+  const logitsPath = join(DIR, `logits-${n}x${c}-s42.npy`);
+  const labelsPath = join(DIR, `labels-${n}x${c}-s42-${LABELS}.npy`);
+  const data = makeData(n, c, 42, 1 << 20);
   if (!existsSync(logitsPath)) writeNpy(logitsPath, '<f4', [n, c], data.logits);
   const labels = LABELS === 'int64' ? BigInt64Array.from(data.labels, (v) => BigInt(v)) : Int32Array.from(data.labels);
   if (!existsSync(labelsPath)) writeNpy(labelsPath, LABELS === 'int64' ? '<i8' : '<i4', [n], labels);

@@ -93,12 +93,14 @@ export function fillChunk(model, seed, start, rows, logits, labels) {
 }
 
 /**
- * Label arrays as a classifier would give them: bytes up to 256 classes, u16 beyond.
+ * Label arrays as a classifier would give them: bytes up to 256 classes, u16 beyond; over a
+ * SharedArrayBuffer when `shared` (for worker threads).
  * @example
  * labelArray(1000, 10); // Uint8Array(1000)
  */
-export function labelArray(rows, c) {
-  return c <= 256 ? new Uint8Array(rows) : new Uint16Array(rows);
+export function labelArray(rows, c, shared = false) {
+  const Type = c <= 256 ? Uint8Array : Uint16Array;
+  return shared ? new Type(new SharedArrayBuffer(rows * Type.BYTES_PER_ELEMENT)) : new Type(rows);
 }
 
 /**
@@ -135,4 +137,37 @@ export async function streamData(n, c, seed, chunkRows, onChunk) {
     fillChunk(model, seed, start, rows, l, y);
     await onChunk(l, y, start);
   }
+}
+
+/**
+ * float32 -> IEEE binary16 bits, rounded to nearest even (numpy's `astype(np.float16)`): overflow
+ * to infinity, subnormals kept, NaN stays a quiet NaN with its sign.
+ * @example
+ * toFloat16Bits(new Float32Array([1, -2, 65520])); // Uint16Array [0x3c00, 0xc000, 0x7c00]
+ */
+export function toFloat16Bits(f32, out = new Uint16Array(f32.length)) {
+  const u = new Int32Array(f32.buffer, f32.byteOffset, f32.length);
+  for (let i = 0; i < u.length; i++) {
+    const x = u[i];
+    const sign = (x >>> 16) & 0x8000;
+    const e = (x >>> 23) & 0xff;
+    const m = x & 0x7fffff;
+    let h;
+    if (e === 0xff) h = 0x7c00 | (m ? 0x200 | (m >>> 13) : 0);
+    else if (e > 142) h = 0x7c00;
+    else if (e > 112) {
+      h = ((e - 112) << 10) | (m >>> 13);
+      const rest = m & 0x1fff;
+      if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+    } else if (e >= 102) {
+      const full = m | 0x800000;
+      const shift = 126 - e;
+      h = full >>> shift;
+      const rest = full & ((1 << shift) - 1);
+      const half = 1 << (shift - 1);
+      if (rest > half || (rest === half && (h & 1))) h++;
+    } else h = 0;
+    out[i] = sign | h;
+  }
+  return out;
 }

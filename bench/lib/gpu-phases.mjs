@@ -10,12 +10,25 @@
 // counts at the end (readbackHost). Without 'timestamp-query' every phase is its own submit, timed
 // on the wall clock around onSubmittedWorkDone (the phases then include submit overhead).
 // The kernels and bind layouts are confmat's own (getPipeline), dispatched as gpu-update.ts does.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getPipeline, LOCAL_ROWS, planGpu } from '../../dist/index.js';
 
-const kernels = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'kernels');
+/**
+ * Where the bench kernels (bench/kernels/*.wgsl) are: beside this module's folder when run from the
+ * repository, `kernels/` beside the bundle when bundled (bench/device/pack.sh copies them there:
+ * inside a bundle import.meta.url is the bundle's), or $CONFMAT_BENCH_KERNELS.
+ * @example
+ * readFileSync(path.join(benchKernelDir(), 'copy.wgsl'), 'utf8');
+ */
+export function benchKernelDir() {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dirs = [process.env.CONFMAT_BENCH_KERNELS, path.join(here, '..', 'kernels'), path.join(here, 'kernels')].filter(Boolean);
+  const dir = dirs.find((d) => existsSync(path.join(d, 'copy.wgsl')));
+  if (!dir) throw new Error(`bench kernels (copy.wgsl) not found in ${dirs.join(', ')}: set CONFMAT_BENCH_KERNELS to bench/kernels`);
+  return dir;
+}
 const QUERIES = 12;
 const PHASES = ['upload', 'argmax', 'histogram', 'fused', 'readback', 'copy', 'readRows'];
 
@@ -31,7 +44,7 @@ export function benchPipeline(device, file, entry, constants) {
   if (!cache) benchPipelines.set(device, (cache = new Map()));
   const key = `${file}:${entry}:${JSON.stringify(constants)}`;
   if (!cache.has(key)) {
-    const module = device.createShaderModule({ label: file, code: readFileSync(path.join(kernels, file), 'utf8') });
+    const module = device.createShaderModule({ label: file, code: readFileSync(path.join(benchKernelDir(), file), 'utf8') });
     cache.set(key, device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: entry, constants } }));
   }
   return cache.get(key);
@@ -40,12 +53,13 @@ export function benchPipeline(device, file, entry, constants) {
 /**
  * A phase timer for `c` classes on `device`: `start()`, then `chunk(logits, labels)` for each
  * batch, then `finish()` gives the exact counts and the milliseconds of each phase, summed.
+ * `planOptions` (histogram, chunkRows, ...) as the product's; default: the product's plan.
  * @example
- * const t = createGpuPhases(device, 10, true);
+ * const t = createGpuPhases(device, 10, true, { histogram: 'global' });
  * t.start(); await t.chunk(logits, labels); const { counts, ms } = await t.finish();
  */
-export function createGpuPhases(device, c, timestamps) {
-  const plan = planGpu(device.limits, c, {}, device.adapterInfo);
+export function createGpuPhases(device, c, timestamps, planOptions = {}) {
+  const plan = planGpu(device.limits, c, planOptions, device.adapterInfo);
   const { chunkRows, workgroupSize: wg, maxWorkgroups } = plan;
   const cells = c * c;
   const argmax = getPipeline(device, 'argmax', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });

@@ -58,6 +58,51 @@ export function branchyLoop(logits, labels, c, counts) {
 const runner = (o) => ({ start() {}, async finish() { return null; }, ...o });
 
 /**
+ * The host -> GPU upload floor: `writeBuffer` of each chunk's logits in 32 MiB pieces into one
+ * buffer, then `onSubmittedWorkDone`. A path entry: { name, kind, make(): runner, dispose() }.
+ * @example
+ * const floor = uploadFloorPath(device); const r = floor.make(); r.start(); await r.chunk(logits);
+ */
+export function uploadFloorPath(device) {
+  let buf;
+  return {
+    name: 'host->GPU upload floor',
+    kind: 'floor',
+    make: () => runner({
+      start() {
+        buf ??= device.createBuffer({ label: 'upload floor', size: UPLOAD_CHUNK, usage: GPUBufferUsage.COPY_DST });
+      },
+      async chunk(l) {
+        const bytes = new Uint8Array(l.buffer, l.byteOffset, l.byteLength);
+        for (let off = 0; off < bytes.length; off += UPLOAD_CHUNK) device.queue.writeBuffer(buf, 0, bytes, off, Math.min(UPLOAD_CHUNK, bytes.length - off));
+        await device.queue.onSubmittedWorkDone();
+      },
+    }),
+    dispose: () => buf?.destroy(),
+  };
+}
+
+/**
+ * confmat as a user runs it: `createConfusionMatrix` (on `device`, or the CPU without one) with
+ * `options` (histogram, chunkRows, ...), `update({ logits, labels, ...extra })` per chunk (extra:
+ * `rows` for GPU buffers, `logitsDtype` for halves), then `compute()`; finish() gives the counts.
+ * @example
+ * const r = confmatRunner(10, device, { histogram: 'global' }); r.start(); await r.chunk(logits, labels); const counts = await r.finish();
+ */
+export function confmatRunner(c, device, options = {}) {
+  let cm;
+  return runner({
+    start() { cm = createConfusionMatrix({ numClasses: c, device, ...options }); },
+    chunk: (logits, labels, extra) => cm.update({ logits, labels, ...extra }),
+    async finish() {
+      const { counts } = await cm.compute();
+      cm.destroy();
+      return Float64Array.from(counts);
+    },
+  });
+}
+
+/**
  * The in-process paths for `c` classes, given the bench device (or null) and tfjs (or null).
  * Each entry: { name, kind: 'floor' | 'baseline' | 'confmat' | 'peer', make(): runner, skip?(n, streamed): reason }.
  * @example
@@ -66,24 +111,7 @@ const runner = (o) => ({ start() {}, async finish() { return null; }, ...o });
 export function makePaths({ c, gpu, tf, limits }) {
   const paths = [];
   paths.push({ name: 'host read floor', kind: 'floor', make: () => runner({ chunk: (l) => void readPass(l) }) });
-  if (gpu) {
-    let buf;
-    paths.push({
-      name: 'host->GPU upload floor',
-      kind: 'floor',
-      make: () => runner({
-        start() {
-          buf ??= gpu.device.createBuffer({ label: 'upload floor', size: UPLOAD_CHUNK, usage: GPUBufferUsage.COPY_DST });
-        },
-        async chunk(l) {
-          const bytes = new Uint8Array(l.buffer, l.byteOffset, l.byteLength);
-          for (let off = 0; off < bytes.length; off += UPLOAD_CHUNK) gpu.device.queue.writeBuffer(buf, 0, bytes, off, Math.min(UPLOAD_CHUNK, bytes.length - off));
-          await gpu.device.queue.onSubmittedWorkDone();
-        },
-      }),
-      dispose: () => buf?.destroy(),
-    });
-  }
+  if (gpu) paths.push(uploadFloorPath(gpu.device));
   paths.push({
     name: 'branchy JS loop',
     kind: 'baseline',
@@ -92,18 +120,7 @@ export function makePaths({ c, gpu, tf, limits }) {
       return runner({ start() { counts = new Float64Array(c * c); }, chunk(l, y) { branchyLoop(l, y, c, counts); }, async finish() { return counts; } });
     },
   });
-  const confmat = (device) => () => {
-    let cm;
-    return runner({
-      start() { cm = createConfusionMatrix({ numClasses: c, device }); },
-      chunk: (logits, labels) => cm.update({ logits, labels }),
-      async finish() {
-        const { counts } = await cm.compute();
-        cm.destroy();
-        return Float64Array.from(counts);
-      },
-    });
-  };
+  const confmat = (device) => () => confmatRunner(c, device);
   paths.push({ name: 'confmat CPU (1 thread)', kind: 'confmat', make: confmat(undefined) });
   if (createCpuWorkerCounter) {
     for (const threads of [1, 2]) {

@@ -31,7 +31,17 @@ print(json.dumps(out))
  * writeNpy('/tmp/x.npy', new Float32Array(6), [2, 3]);
  */
 export function writeNpy(file, arr, shape) {
-  const descr = { Float32Array: '<f4', Uint8Array: '|u1', Uint16Array: '<u2' }[arr.constructor.name];
+  writeNpyParts(file, [arr], shape);
+}
+
+/**
+ * Writes one little-endian .npy of `shape` from consecutive typed arrays of one type (the pieces
+ * of a streamed data set, in order), without copying them.
+ * @example
+ * writeNpyParts('/tmp/x.npy', [new Float32Array(6), new Float32Array(4)], [5, 2]);
+ */
+export function writeNpyParts(file, parts, shape) {
+  const descr = { Float32Array: '<f4', Float64Array: '<f8', Uint8Array: '|u1', Uint16Array: '<u2', Uint32Array: '<u4' }[parts[0].constructor.name];
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11) + '\n';
   const pre = Buffer.alloc(10);
@@ -41,8 +51,10 @@ export function writeNpy(file, arr, shape) {
   try {
     writeSync(fd, pre);
     writeSync(fd, header, null, 'latin1');
-    const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-    for (let off = 0; off < bytes.length; off += CHUNK) writeSync(fd, bytes, off, Math.min(CHUNK, bytes.length - off));
+    for (const arr of parts) {
+      const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+      for (let off = 0; off < bytes.length; off += CHUNK) writeSync(fd, bytes, off, Math.min(CHUNK, bytes.length - off));
+    }
   } finally {
     closeSync(fd);
   }

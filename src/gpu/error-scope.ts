@@ -28,5 +28,5 @@ export async function gpuScoped<T>(device: GPUDevice, what: string, op: () => Pr
   return result as T;
 }
 
-/** Typed arrays over a SharedArrayBuffer are accepted by writeBuffer too (the spec's AllowSharedBufferSource). */
+/** A typed array as writeBuffer's source type; for arrays a caller hands in (which may be over a SharedArrayBuffer) use writeArray (src/gpu/write-array.ts). */
 export const bufferSource = (a: ArrayBufferView): GPUAllowSharedBufferSource => a as unknown as GPUAllowSharedBufferSource;

@@ -117,7 +117,8 @@ function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFa
   if (!opts.softwareFallback || opts.adapter) return list;
   if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
     const icd = SWIFTSHADER_ICDS.find((p) => existsSync(p));
-    if (icd) list.push({ flags: ['backend=vulkan'], featureLevel: level('vulkan'), env: { VK_ICD_FILENAMES: icd }, label: 'SwiftShader' });
+    // both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set
+    if (icd) list.push({ flags: ['backend=vulkan'], featureLevel: level('vulkan'), env: { VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd }, label: 'SwiftShader' });
   }
   if (process.platform === 'linux') list.push(gles);
   return list;

@@ -7,6 +7,7 @@ import { getPipeline } from '../gpu/pipelines.js';
 import { isGpuBuffer } from './gpu-batch.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
 import { copyClassIndices } from '../core/class-indices.js';
+import { writeArray } from '../gpu/write-array.js';
 
 /**
  * The GPU update: streams validated batches through the argmax and histogram kernels into u32
@@ -212,7 +213,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
 
   const writeIndices = (target: GPUBuffer, a: LabelArray, start: number, rows: number): void => {
     if (a instanceof Uint32Array || a instanceof Int32Array) {
-      device.queue.writeBuffer(target, 0, bufferSource(a), start, rows);
+      writeArray(device.queue, target, 0, a, start, rows);
       return;
     }
     scratch ??= new Uint32Array(chunkRows);
@@ -223,7 +224,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   /** Uploads halves [from, from + count) as they are; writes must be whole 4-byte words, so an odd count's last half goes with a zero. */
   const writeHalves = (target: GPUBuffer, a: Uint16Array, from: number, count: number): void => {
     const even = count - (count % 2);
-    if (even > 0) device.queue.writeBuffer(target, 0, bufferSource(a), from, even);
+    if (even > 0) writeArray(device.queue, target, 0, a, from, even);
     if (count % 2 === 1) {
       halfTail[0] = a[from + even]!;
       device.queue.writeBuffer(target, even * 2, bufferSource(halfTail), 0, 2);
@@ -237,7 +238,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const place = (input: LabelArray | Float32Array | Uint16Array | GPUBuffer, slotBuffer: GPUBuffer, start: number, rows: number, width: number, half = false): GPUBuffer | GPUBufferBinding => {
     if (isGpuBuffer(input)) return half ? { buffer: input, offset: start * width * 2, size: Math.ceil((rows * width) / 2) * 4 } : { buffer: input, offset: start * width * 4, size: rows * width * 4 };
     if (half) writeHalves(slotBuffer, input as Uint16Array, start * width, rows * width);
-    else if (input instanceof Float32Array) device.queue.writeBuffer(slotBuffer, 0, bufferSource(input), start * width, rows * width);
+    else if (input instanceof Float32Array) writeArray(device.queue, slotBuffer, 0, input, start * width, rows * width);
     else writeIndices(slotBuffer, input, start, rows);
     return slotBuffer;
   };

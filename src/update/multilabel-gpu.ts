@@ -6,6 +6,7 @@ import { getPipeline } from '../gpu/pipelines.js';
 import { createSerial } from '../core/serial.js';
 import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
 import { groupsFor, planTaskGpu, readU32, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
+import { writeArray } from '../gpu/write-array.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export interface MultilabelGpuCounter {
@@ -117,7 +118,7 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     for (let start = 0; start < batch.rows; start += step) {
       const n = Math.min(step, batch.rows - start);
       fit(k, n);
-      device.queue.writeBuffer(k.scores!, 0, bufferSource(batch.scores), start * numLabels, n * numLabels);
+      writeArray(device.queue, k.scores!, 0, batch.scores, start * numLabels, n * numLabels);
       targetsToU32(batch.targets, start * numLabels, n * numLabels, k.scratch);
       const exponent = weights ? fixedPointExponent(weights.subarray(start, start + n)) : 0;
       if (weights) toFixedPoint(weights, start, n, exponent, k.scratch.subarray(n * numLabels));

@@ -5,6 +5,7 @@ import { isEmulated } from '../gpu/chunk-plan.js';
 import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
 import { getPipeline, type KernelName } from '../gpu/pipelines.js';
 import { groupsFor, planTaskGpu, readU32, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
+import { writeArray } from '../gpu/write-array.js';
 
 /**
  * From this many classes on, `kernel: 'auto'` argmaxes each row with a whole workgroup
@@ -138,7 +139,7 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
       const n = Math.min(plan.chunkRows, batch.rows - start);
       fit(n, batch.logits !== undefined);
       device.queue.writeBuffer(labelsBuf!, 0, bufferSource(targetsToU32(batch.labels, start, n, labelScratch)), 0, n);
-      if (batch.logits) device.queue.writeBuffer(logitsBuf!, 0, bufferSource(batch.logits), start * numClasses, n * numClasses);
+      if (batch.logits) writeArray(device.queue, logitsBuf!, 0, batch.logits, start * numClasses, n * numClasses);
       else device.queue.writeBuffer(predsBuf!, 0, bufferSource(targetsToU32(batch.preds!, start, n, predScratch)), 0, n);
       device.queue.writeBuffer(params, 0, Uint32Array.of(n, start, 0, 0));
       const encoder = device.createCommandEncoder({ label: 'confmat per-class chunk' });

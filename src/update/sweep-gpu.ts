@@ -6,6 +6,7 @@ import { getPipeline } from '../gpu/pipelines.js';
 import { createSerial } from '../core/serial.js';
 import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
 import { groupsFor, planTaskGpu, readU32, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
+import { writeArray } from '../gpu/write-array.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
 export interface SweepGpuCounter {
@@ -110,7 +111,7 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
     for (let start = 0; start < rows; start += kn.plan.chunkRows) {
       const n = Math.min(kn.plan.chunkRows, rows - start);
       fit(kn, n);
-      device.queue.writeBuffer(kn.scores!, 0, bufferSource(batch.scores), start, n);
+      writeArray(device.queue, kn.scores!, 0, batch.scores, start, n);
       targetsToU32(batch.targets, start, n, kn.scratch);
       const exponent = weights ? fixedPointExponent(weights.subarray(start, start + n)) : 0;
       if (weights) toFixedPoint(weights, start, n, exponent, kn.scratch.subarray(n));

@@ -50,6 +50,12 @@ describe('confmat eval', () => {
     expect(confmat(['eval', ...fixtureArgs('digits-mlp'), '--threads', '0']).stderr).toContain('--threads must be an integer >= 1');
   });
 
+  it('falls back to SwiftShader when VK_DRIVER_FILES names no usable driver', () => {
+    const r = confmat(['eval', ...fixtureArgs('digits-mlp'), '--backend', 'gpu', '--format', 'json'], { VK_DRIVER_FILES: join(dir, 'no-such-icd.json'), VK_ICD_FILENAMES: '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).backend.adapter).toMatch(/swiftshader.*core/i);
+  });
+
   it('runs on Mesa GL ES at the compatibility feature level', () => {
     const r = confmat(['eval', ...fixtureArgs('nan-inf'), '--backend', 'gpu', '--dawn-backend', 'opengles', '--format', 'json']);
     expect(r.code).toBe(0);
