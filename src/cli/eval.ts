@@ -86,7 +86,6 @@ async function runEvalDense(values: CliValues): Promise<number> {
     throw new UsageError('--top-k needs --logits (the scores to rank), and does not combine with --threads or --class-subset');
   }
   const weightsPath = values['sample-weight'] as string | undefined;
-  if (weightsPath !== undefined && threads > 1) throw new UsageError('--sample-weight does not combine with --threads yet: count on one thread or on the GPU');
 
   for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
 
@@ -150,14 +149,14 @@ async function runEvalDense(values: CliValues): Promise<number> {
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
     const progress = createProgress(labelRows.rows, process.stderr);
     // raw float32 logits in a file: the worker threads read them themselves, the main thread reads labels only
-    const fileRows = workers && weightRows === undefined ? inputRows.rawFloat32 : undefined;
-    const streams = fileRows ? [labelRows] : weightRows ? [inputRows, labelRows, weightRows] : [inputRows, labelRows];
+    const fileRows = workers ? inputRows.rawFloat32 : undefined;
+    const streams = [...(fileRows ? [] : [inputRows]), labelRows, ...(weightRows ? [weightRows] : [])];
     for await (const [start, ...parts] of lockstep(streams, rowsPerChunk)) {
       const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
       const y = asLabels(labelData!);
       const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
       try {
-        if (fileRows) await workers!.updateFromFile({ path: fileRows.path, byteOffset: fileRows.byteOffset + start * numClasses * 4 }, y, { ignoreIndex });
+        if (fileRows) await workers!.updateFromFile({ path: fileRows.path, byteOffset: fileRows.byteOffset + start * numClasses * 4 }, y, { ignoreIndex, ...w });
         else if (predsPath !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
         else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, numClasses), labels: y, ...w });
         else if (data instanceof Uint16Array) await count({ logits: data, logitsDtype: input.dtype === 'bf16' ? 'bfloat16' : 'float16', labels: y, ...w });
@@ -168,7 +167,7 @@ async function runEvalDense(values: CliValues): Promise<number> {
       progress.update(start + y.length);
     }
     progress.finish();
-    result = workers ? reduceCounts(await workers.read(), numClasses) : await cm.compute();
+    result = workers ? reduceCounts(await workers.read(), numClasses, weightRows !== undefined) : await cm.compute();
     if (subset) {
       try {
         result = selectClasses(result, subset);

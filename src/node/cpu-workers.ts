@@ -15,11 +15,13 @@
 import { closeSync, openSync } from 'node:fs';
 import { availableParallelism, endianness } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { FormattedBatch, LabelArray } from '../core/types.js';
+import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js';
+import { checkWeights } from '../core/weights.js';
 import { copyClassIndices } from '../core/class-indices.js';
 import { markIgnored } from '../core/select.js';
 import { checkClassIndices } from '../core/validate.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../update/cpu-fast.js';
+import { cpuUpdateWeighted } from '../update/cpu-weighted.js';
 
 /** Options of {@link createCpuWorkerCounter}. */
 export interface CpuWorkerCounterOptions {
@@ -63,9 +65,13 @@ export interface CpuWorkerCounter {
    * caller may reuse `labels`. The file stays open until `read()`, `reset()` or `destroy()`.
    * A file shorter than the rows asked for fails the counter with an error naming the file and byte.
    * With `ignoreIndex`, rows whose label is that value are read but not counted (torchmetrics'
-   * `ignore_index`), and only the other labels must lie in [0, numClasses).
+   * `ignore_index`), and only the other labels must lie in [0, numClasses). With `weights` (one
+   * finite weight per row) each row adds its weight, as `update()` with a weighted batch does.
+   * Weights are added in row order, batch after batch: a counter fed only weighted batches gives
+   * the one-thread float64 sums (`cpuUpdateWeighted`) bit for bit; unweighted rows mixed in are
+   * counted apart and added on `read()`, so mixed sums agree within float64 rounding.
    */
-  updateFromFile(file: LogitsFile, labels: LabelArray, options?: { ignoreIndex?: number | undefined }): Promise<void>;
+  updateFromFile(file: LogitsFile, labels: LabelArray, options?: { ignoreIndex?: number | undefined; weights?: SampleWeights | undefined }): Promise<void>;
   /** Exact counts so far (row-major C x C), once every posted job is done. */
   read(): Promise<Float64Array>;
   /**
@@ -203,6 +209,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   let destroyed = false;
   let tail: Promise<unknown> = Promise.resolve();
   let nextLane = 0;
+  /** The last weighted job's addition into the totals (weights are added in row order). */
+  let weightsAdded: Promise<void> = Promise.resolve();
 
   const fail = (e: Error): void => {
     failure ??= e;
@@ -261,7 +269,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
 
 
   /** Posts rows `start .. start + n` to the next lane, waiting for its slot first; the logits come from an array or an open file. */
-  const post = async (labels: LabelArray, logits: Float32Array | OpenFile, start: number, n: number): Promise<void> => {
+  const post = async (labels: LabelArray, logits: Float32Array | OpenFile, start: number, n: number, weights?: SampleWeights): Promise<void> => {
     const lane = lanes[nextLane]!;
     nextLane = (nextLane + 1) % threads;
     const s = lane.nextSlot;
@@ -277,7 +285,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     const dst = lab + align16(jobRows * 4);
     const src = dst + align16(jobRows * 4);
     copyClassIndices(labels, start, n, i32, lab >> 2);
-    const cnt = inTables ? lane.table : -1;
+    const cnt = inTables && !weights ? lane.table : -1;
     let message: (number | string | SharedArrayBuffer)[];
     if (!(logits instanceof Float32Array)) {
       message = [lane.scratch, lab, n, c, dst, cnt, logits.fd, logits.byteOffset + start * c * 4, chunkRows, logits.path];
@@ -290,17 +298,27 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       f32.set(logits.subarray(start * c, (start + n) * c), src >> 2);
       message = [src, lab, n, c, dst, cnt];
     }
-    lane.rowsSinceFlush += n;
-    lane.busy[s] = new Promise<void>((resolve, reject) => {
+    if (cnt >= 0) lane.rowsSinceFlush += n;
+    const done = new Promise<void>((resolve, reject) => {
       lane.queue.push({
         resolve: () => {
-          // predictions the worker left in the slot (or the batch's own): count them here
-          if (!inTables) for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += 1;
+          // predictions the worker left in the slot: count them here
+          if (cnt < 0 && !weights) for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += 1;
           resolve();
         },
         reject,
       });
     });
+    if (weights) {
+      // weights are added in row order, job after job, as one thread adds them: the same float64 sums
+      const w = weights.slice(start, start + n);
+      weightsAdded = Promise.all([weightsAdded, done]).then(() => {
+        for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += w[i]!;
+      });
+      lane.busy[s] = weightsAdded;
+    } else {
+      lane.busy[s] = done;
+    }
     lane.busy[s].catch(() => undefined);
     lane.worker.ref();
     lane.worker.postMessage(message);
@@ -312,17 +330,22 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     if (batch.numClasses !== c) throw new RangeError(`this counter counts ${c} classes, the batch has ${batch.numClasses}`);
     const { rows, logits } = batch;
     if (!logits) {
-      cpuUpdateFast(host, batch);
+      if (batch.weights) {
+        const weights = checkWeights(batch.weights, rows);
+        await weightsAdded;
+        cpuUpdateWeighted(host, { ...batch, weights });
+      }
+      else cpuUpdateFast(host, batch);
       return;
     }
-    await postJobs(batch.labels, logits, rows);
+    await postJobs(batch.labels, logits, rows, batch.weights && checkWeights(batch.weights, rows));
     // workers read shared logits themselves: the caller may reuse them only once they are done
     if (logits.buffer instanceof SharedArrayBuffer) await idle();
   };
 
-  const postJobs = async (labels: LabelArray, logits: Float32Array | OpenFile, rows: number): Promise<void> => {
+  const postJobs = async (labels: LabelArray, logits: Float32Array | OpenFile, rows: number, weights?: SampleWeights): Promise<void> => {
     const per = Math.max(4, Math.min(jobRows, Math.ceil(rows / threads)));
-    for (let start = 0; start < rows; start += per) await post(labels, logits, start, Math.min(per, rows - start));
+    for (let start = 0; start < rows; start += per) await post(labels, logits, start, Math.min(per, rows - start), weights);
   };
 
   const files = new Map<string, number>();
@@ -331,13 +354,14 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     files.clear();
   };
 
-  const updateFromFile = async (file: LogitsFile, labels: LabelArray, ignoreIndex?: number): Promise<void> => {
+  const updateFromFile = async (file: LogitsFile, labels: LabelArray, ignoreIndex?: number, weights?: SampleWeights): Promise<void> => {
     usable();
     const { path, byteOffset } = file;
     if (typeof path !== 'string' || !Number.isSafeInteger(byteOffset) || byteOffset < 0) {
       throw new RangeError(`updateFromFile needs { path: string, byteOffset: integer >= 0 }, got ${JSON.stringify(file)}`);
     }
     const y = ignoreIndex === undefined ? checkClassIndices('labels', labels, c) : markIgnored(labels, ignoreIndex, c);
+    const w = weights === undefined ? undefined : checkWeights(weights, y.length);
     if (y.length === 0) return;
     if (endianness() !== 'LE') throw new Error('updateFromFile reads little-endian float32 as they are: this host is big-endian');
     let fd = files.get(path);
@@ -345,7 +369,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       fd = openSync(path, 'r');
       files.set(path, fd);
     }
-    await postJobs(y, { fd, path, byteOffset }, y.length);
+    await postJobs(y, { fd, path, byteOffset }, y.length, w);
   };
 
   const inputBuffer = (rows: number): Float32Array => {
@@ -369,7 +393,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     threads,
     stats,
     update: (batch) => serial(() => updateJobs(batch)),
-    updateFromFile: (file, labels, options) => serial(() => updateFromFile(file, labels, options?.ignoreIndex)),
+    updateFromFile: (file, labels, options) => serial(() => updateFromFile(file, labels, options?.ignoreIndex, options?.weights)),
     inputBuffer,
     read: () =>
       serial(async () => {

@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FormattedBatch } from '../../src/index.js';
 import { createCpuWorkerCounter, type CpuWorkerCounter } from '../../src/node/index.js';
 import { cpuUpdate } from '../../src/update/cpu-update.js';
+import { cpuUpdateWeighted } from '../../src/update/cpu-weighted.js';
 import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../helpers/random.js';
 
 const open: CpuWorkerCounter[] = [];
@@ -210,6 +211,47 @@ describe('CPU worker counter', () => {
     (bad as Int32Array)[at] = (big ? BigInt(c) : c) as number;
     await expect(k.updateFromFile({ path, byteOffset: 12 }, bad, { ignoreIndex: ignore })).rejects.toThrow(`index ${at}: label ${c} is outside [0, ${c})`);
     expect(countsDiff(await k.read(), oracle(c, [kept, kept]))).toBe('');
+  });
+
+  it.each([[1], [2], [3]])('adds sample weights in row order on %i threads: the one-thread float64 sums bit for bit, from arrays, files and class indices', async (threads) => {
+    const rand = rng(70 + threads);
+    const c = 9;
+    const k = counter(c, threads, 37);
+    const expected = new Float64Array(c * c);
+    const weightsOf = (n: number) => Float64Array.from({ length: n }, () => (rand() - 0.3) * 10 ** Math.floor(rand() * 6 - 3));
+    for (const rows of [1, 500, 3001]) {
+      const b = batch(rand, rows, c, 'special', rows === 500 ? BigInt64Array : Int32Array);
+      const weights = weightsOf(rows);
+      const path = rawFile(`weighted-${threads}-${rows}.bin`, b.logits!, 4);
+      await k.update({ ...b, weights });
+      cpuUpdateWeighted(expected, { ...b, weights });
+      const kept = b.labels.slice();
+      await k.updateFromFile({ path, byteOffset: 4 }, kept, { weights: weights.slice() });
+      cpuUpdateWeighted(expected, { ...b, weights });
+      kept.fill((kept instanceof BigInt64Array ? 0n : 0) as never);
+      const preds: FormattedBatch = { rows, numClasses: c, labels: b.labels, preds: makeLabels(rand, rows, c, Uint8Array) };
+      await k.update({ ...preds, weights: Float32Array.from(weights) });
+      cpuUpdateWeighted(expected, { ...preds, weights: Float32Array.from(weights) });
+    }
+    expect(countsDiff(await k.read(), expected)).toBe('');
+    const ignored = batch(rand, 400, c);
+    (ignored.labels as Int32Array).fill(-1, 0, 150);
+    const w = weightsOf(400);
+    await k.updateFromFile({ path: rawFile(`weighted-ignored-${threads}.bin`, ignored.logits!, 0), byteOffset: 0 }, ignored.labels, { ignoreIndex: -1, weights: w });
+    const keep = { rows: 250, numClasses: c, logits: ignored.logits!.subarray(150 * c), labels: ignored.labels.subarray(150), weights: w.subarray(150) };
+    cpuUpdateWeighted(expected, keep);
+    expect(countsDiff(await k.read(), expected)).toBe('');
+    const plain = batch(rand, 999, c);
+    await k.update(plain);
+    cpuUpdate(expected, plain);
+    const mixed = await k.read();
+    expected.forEach((v, i) => expect(Math.abs(mixed[i]! - v)).toBeLessThanOrEqual(1e-12 * Math.abs(v)));
+    expected.set(mixed);
+    const nan = w.slice();
+    nan[321] = NaN;
+    await expect(k.update({ ...ignored, labels: Int32Array.from(ignored.labels as Int32Array, (v) => Math.max(0, v)), weights: nan })).rejects.toThrow('index 321: weight NaN is not finite');
+    await expect(k.updateFromFile({ path: rawFile('nan.bin', ignored.logits!, 0), byteOffset: 0 }, ignored.labels, { ignoreIndex: -1, weights: nan.subarray(1) })).rejects.toThrow('399 sample weights for 400 rows');
+    expect(countsDiff(await k.read(), expected)).toBe('');
   });
 
   it('refuses labels out of range before counting anything from the file, naming the index and value', async () => {
