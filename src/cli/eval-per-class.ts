@@ -40,7 +40,7 @@ function checkFlags(values: CliValues): void {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} ${why}, which per-class mode does not build: drop --${flag} (per-class mode: per class metrics and the most confused pairs)`);
   }
   if (values.normalize !== undefined && values.normalize !== 'none') throw new UsageError('--normalize applies to the C x C matrix, which per-class mode does not build');
-  if ((positiveInt(values, 'threads') ?? 1) > 1) throw new UsageError('--threads applies to the dense CPU path; per-class mode counts on one thread or the GPU');
+  if (values.threads === 'auto' || (positiveInt(values, 'threads') ?? 1) > 1) throw new UsageError('--threads applies to the dense CPU path; per-class mode counts on one thread or the GPU');
 }
 
 

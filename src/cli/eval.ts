@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { createConfusionMatrix, type ConfusionMatrix } from '../confusion-matrix.js';
 import { InputError } from '../core/errors.js';
@@ -78,7 +79,7 @@ async function runEvalDense(values: CliValues): Promise<number> {
   }
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);
-  const threads = positiveInt(values, 'threads') ?? 1;
+  const threads = values.threads === 'auto' ? availableParallelism() : positiveInt(values, 'threads') ?? 1;
   const ignoreIndex = ignoreIndexOption(values);
   const subset = classSubset(values);
   const topK = positiveInt(values, 'top-k');

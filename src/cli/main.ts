@@ -58,7 +58,7 @@ Engine:
   --adapter NAME           adapter name as Dawn lists it (env CONFMAT_ADAPTER)
   --feature-level L        core or compatibility (env CONFMAT_FEATURE_LEVEL)
   --chunk-rows N           rows per GPU upload (default: about 32 MiB of logits)
-  --threads N              on the CPU: argmax on N worker threads (default 1: the main thread)
+  --threads N|auto         on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)
   --histogram MODE         auto, private (workgroup), global atomics, or local (per invocation, C <= 10)
 
 Rows of the matrix are true classes, columns predicted classes. Ties go to the first maximal

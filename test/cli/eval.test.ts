@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,9 @@ describe('confmat eval', () => {
     expect(JSON.parse(r.stdout).matrix).toEqual(fixture('digits-mlp').matrix);
     expect(JSON.parse(r.stdout).backend).toEqual({ name: 'cpu', adapter: null, threads: 2 });
     expect(confmat(['eval', ...fixtureArgs('digits-mlp'), '--threads', '0']).stderr).toContain('--threads must be an integer >= 1');
+    const auto = confmat(['eval', ...fixtureArgs('digits-mlp'), '--backend', 'cpu', '--threads', 'auto', '--format', 'json']);
+    expect(JSON.parse(auto.stdout).matrix).toEqual(fixture('digits-mlp').matrix);
+    expect(JSON.parse(auto.stdout).backend.threads).toBe(availableParallelism());
   });
 
   it('falls back to SwiftShader when VK_DRIVER_FILES names no usable driver', () => {
