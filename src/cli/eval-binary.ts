@@ -81,7 +81,7 @@ export async function runEvalBinary(values: CliValues): Promise<number> {
     if (weights) sources.push(weights);
     if (scores.dtype === 'f8') process.stderr.write('confmat: float64 scores are rounded to float32 before the threshold comparison\n');
     const grid = sweepSpec === undefined ? [] : 'list' in sweepSpec ? sweepSpec.list : await spacedThresholds(scores, sweepSpec.count);
-    backend = await openBackend(choice, deviceOptions);
+    backend = await openBackend(choice, deviceOptions, undefined, { softwareAdapter: 'cpu' });
     sweep = createThresholdSweep({ thresholds: [...grid, threshold], device: backend.device, ...(chunkRows === undefined ? {} : { chunkRows }) });
     const range = shard ? shardRows(shard, scores.rows) : { start: 0, end: scores.rows };
     const progress = createProgress(range.end - range.start, process.stderr);

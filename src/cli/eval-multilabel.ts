@@ -52,7 +52,7 @@ export async function runEvalMultilabel(values: CliValues): Promise<number> {
     }
     labels = typeof values.classes === 'string' ? await readClassNames(values.classes, numLabels) : Array.from({ length: numLabels }, (_, j) => String(j));
     if (scores.dtype === 'f8') process.stderr.write('confmat: float64 scores are rounded to float32 before the threshold comparison\n');
-    backend = await openBackend(choice, deviceOptions);
+    backend = await openBackend(choice, deviceOptions, undefined, { softwareAdapter: 'cpu' });
     ml = createMultilabelMatrix({ numLabels, threshold, device: backend.device, ...(chunkRows === undefined ? {} : { chunkRows }) });
     const range = shard ? shardRows(shard, scores.rows) : { start: 0, end: scores.rows };
     const progress = createProgress(range.end - range.start, process.stderr);

@@ -125,7 +125,7 @@ export async function runEvalPerClass(values: CliValues, reason?: InputError): P
     }
     if (typeof values.classes === 'string') classes = await readClassNames(values.classes, numClasses);
 
-    backend = await openBackend(choice, deviceOptions);
+    backend = await openBackend(choice, deviceOptions, undefined, { softwareAdapter: 'cpu' });
     pc = createPerClassMatrix({ numClasses, device: backend.device, ignoreIndex, ...(chunkRows === undefined ? {} : { chunkRows }) });
     const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath! };
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));

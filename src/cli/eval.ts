@@ -137,7 +137,7 @@ async function runEvalDense(values: CliValues): Promise<number> {
       weightRows = sliceRows(weights, range.start, range.end);
     }
 
-    backend = await openBackend(choice, deviceOptions);
+    backend = await openBackend(choice, deviceOptions, undefined, { softwareAdapter: 'cpu' });
     try {
       cm = createConfusionMatrix({ numClasses, device: backend.device, ...engine, ignoreIndex, topK, recover: backend.recover, warn: (line) => process.stderr.write(`${line}\n`) });
     } catch (e) {

@@ -53,7 +53,7 @@ Sharded runs:
   --allow-partial          merge: accept an incomplete shard set (missing shards are listed)
 
 Engine:
-  --backend auto|gpu|cpu   where to count (default auto: the GPU, else the CPU with a note)
+  --backend auto|gpu|cpu   where to count (default auto: a hardware GPU, else the CPU with a note)
   --dawn-backend NAME      Dawn backend: auto, vulkan, opengles, metal, d3d12 (env CONFMAT_DAWN_BACKEND)
   --adapter NAME           adapter name as Dawn lists it (env CONFMAT_ADAPTER)
   --feature-level L        core or compatibility (env CONFMAT_FEATURE_LEVEL)

@@ -54,6 +54,23 @@ describe('confmat eval', () => {
     expect(JSON.parse(auto.stdout).backend.threads).toBe(availableParallelism());
   });
 
+  it('--backend auto counts on the CPU, aloud, when the only adapter is a software one; --backend gpu uses it', () => {
+    const gpu = confmat(['eval', ...fixtureArgs('digits-mlp'), '--backend', 'gpu', '--format', 'json']);
+    const adapter = JSON.parse(gpu.stdout).backend.adapter as string;
+    const auto = confmat(['eval', ...fixtureArgs('digits-mlp'), '--format', 'json']);
+    expect(auto.code).toBe(0);
+    expect(JSON.parse(auto.stdout).matrix).toEqual(fixture('digits-mlp').matrix);
+    if (adapter.endsWith(', software)')) {
+      expect(JSON.parse(auto.stdout).backend).toEqual({ name: 'cpu', adapter: null });
+      expect(auto.stderr).toContain('the only WebGPU adapter here emulates a GPU on the CPU');
+      const ml = confmat(['eval', '--task', 'multilabel', '--scores', 'test/fixtures/multilabel/scores.npy', '--targets', 'test/fixtures/multilabel/targets.npy', '--format', 'json']);
+      expect(ml.code, ml.stderr).toBe(0);
+      expect(JSON.parse(ml.stdout).backend.name).toBe('cpu');
+    } else {
+      expect(JSON.parse(auto.stdout).backend.name).toBe('gpu');
+    }
+  });
+
   it('falls back to SwiftShader when VK_DRIVER_FILES names no usable driver', () => {
     const r = confmat(['eval', ...fixtureArgs('digits-mlp'), '--backend', 'gpu', '--format', 'json'], { VK_DRIVER_FILES: join(dir, 'no-such-icd.json'), VK_ICD_FILENAMES: '' });
     expect(r.code, r.stderr).toBe(0);
