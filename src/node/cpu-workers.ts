@@ -267,7 +267,6 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     usable();
   };
 
-
   /** Posts rows `start .. start + n` to the next lane, waiting for its slot first; the logits come from an array or an open file. */
   const post = async (labels: LabelArray, logits: Float32Array | OpenFile, start: number, n: number, weights?: SampleWeights): Promise<void> => {
     const lane = lanes[nextLane]!;
@@ -334,8 +333,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
         const weights = checkWeights(batch.weights, rows);
         await weightsAdded;
         cpuUpdateWeighted(host, { ...batch, weights });
+      } else {
+        cpuUpdateFast(host, batch);
       }
-      else cpuUpdateFast(host, batch);
       return;
     }
     await postJobs(batch.labels, logits, rows, batch.weights && checkWeights(batch.weights, rows));
