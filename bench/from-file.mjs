@@ -5,7 +5,9 @@
 // default, numpy's integer) as .npy once per shape, then
 // times, interleaved after one warm-up round (medians, min..max, ratios inside the run):
 // - the read floor: the same two files read in the CLI's 32 MiB chunks, nothing computed;
-// - one thread: chunks of both files into createConfusionMatrix's CPU update (the CLI at --threads 1);
+// - one thread, reader chunks: chunks of both files into createConfusionMatrix's CPU update (the CLI
+//   at --threads 1 before 2026-11-29 17:30);
+// - one thread reads the file: cpuUpdateFromFile, cache-sized reads into the module (the CLI now);
 // - workers, main reads: chunks into createCpuWorkerCounter().update (the main thread reads and
 //   copies the logits into the workers' shared memory; the CLI before 2026-11-29);
 // - workers read the file: the main thread reads labels only, each worker reads its own rows
@@ -16,7 +18,8 @@ import { existsSync, mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createConfusionMatrix, cpuUpdate, formatBatch } from '../dist/index.js';
-import { createCpuWorkerCounter, openArray } from '../dist/node/index.js';
+import * as nodeApi from '../dist/node/index.js';
+const { createCpuWorkerCounter, openArray } = nodeApi;
 import { makeData } from './lib/data.mjs';
 
 const arg = (name, fallback) => {
@@ -93,7 +96,7 @@ async function runCase(n, c) {
     ['read floor (both files, no compute)', async () => {
       for await (const _ of chunks(logitsPath, labelsPath, rowsPerChunk));
     }],
-    ['one thread (CLI --threads 1)', async () => {
+    ['one thread, reader chunks (CLI < 17:30)', async () => {
       const cm = createConfusionMatrix({ numClasses: c });
       for await (const b of chunks(logitsPath, labelsPath, rowsPerChunk)) await cm.update(b);
       const { counts } = await cm.compute();
@@ -101,6 +104,17 @@ async function runCase(n, c) {
       return counts;
     }],
   ];
+  if (nodeApi.cpuUpdateFromFile) {
+    paths.push(['one thread reads the file (CLI now)', async () => {
+      const counts = new Float64Array(c * c);
+      const x = await openArray(logitsPath, { role: 'logits' });
+      const y = await openArray(labelsPath, { role: 'labels' });
+      const at = x.rawFloat32;
+      for await (const { start, data } of y.chunks(rowsPerChunk)) nodeApi.cpuUpdateFromFile(counts, { path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data, c);
+      await Promise.all([x.close(), y.close()]);
+      return counts;
+    }]);
+  }
   for (const [i, k] of counters.entries()) {
     paths.push([`workers x${THREADS[i]}, main reads + copies`, async () => {
       await k.reset();
@@ -133,16 +147,17 @@ async function runCase(n, c) {
   }
   await Promise.all(counters.map((k) => k.destroy()));
   const med = times.map(median);
-  const [floor, one] = med;
+  const [floor, one, oneReads] = med;
+  const readsCol = nodeApi.cpuUpdateFromFile !== undefined;
   const mb = (n * c * 4 + n * (LABELS === 'int64' ? 8 : 4)) / 1e6;
   console.log(`\nN=${n.toExponential(0)} C=${c} (${mb.toFixed(0)} MB of logits + ${LABELS} labels), ${REPS} interleaved reps after 1 warm-up`);
-  console.log(`${'path'.padEnd(38)} ${'median ms'.padStart(9)} ${'min..max'.padStart(15)} ${'GB/s'.padStart(6)} ${'M rows/s'.padStart(8)} ${'x 1 thread'.padStart(10)} ${'/ floor'.padStart(7)}`);
+  console.log(`${'path'.padEnd(38)} ${'median ms'.padStart(9)} ${'min..max'.padStart(15)} ${'GB/s'.padStart(6)} ${'M rows/s'.padStart(8)} ${'x 1 thread'.padStart(10)}${readsCol ? ` ${'x 1 reads'.padStart(9)}` : ''} ${'/ floor'.padStart(7)}`);
   for (const [p, [name]] of paths.entries()) {
     const ms = med[p];
     const spread = `${Math.min(...times[p]).toFixed(1)}..${Math.max(...times[p]).toFixed(1)}`;
     console.log(
       `${name.padEnd(38)} ${ms.toFixed(1).padStart(9)} ${spread.padStart(15)} ${(mb / ms).toFixed(2).padStart(6)} ${(n / ms / 1e3).toFixed(1).padStart(8)}` +
-        ` ${(one / ms).toFixed(2).padStart(10)} ${(ms / floor).toFixed(2).padStart(7)}`,
+        ` ${(one / ms).toFixed(2).padStart(10)}${readsCol ? ` ${(oneReads / ms).toFixed(2).padStart(9)}` : ''} ${(ms / floor).toFixed(2).padStart(7)}`,
     );
   }
 }

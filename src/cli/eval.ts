@@ -4,9 +4,10 @@ import { createConfusionMatrix, type ConfusionMatrix } from '../confusion-matrix
 import { InputError } from '../core/errors.js';
 import type { Normalize } from '../core/metrics.js';
 import type { Batch, ConfusionMatrixResult } from '../core/types.js';
-import { formatBatch, validateNumClasses } from '../core/validate.js';
+import { checkClassIndices, formatBatch, validateNumClasses } from '../core/validate.js';
 import { reduceCounts } from '../core/reduce.js';
 import { dropIgnored, selectClasses } from '../core/select.js';
+import { cpuUpdateFromFile } from '../node/cpu-file.js';
 import { createCpuWorkerCounter, type CpuWorkerCounter } from '../node/cpu-workers.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
@@ -149,15 +150,19 @@ async function runEvalDense(values: CliValues): Promise<number> {
     const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath!, ...(weightsPath !== undefined ? { weights: weightsPath } : {}) };
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
     const progress = createProgress(labelRows.rows, process.stderr);
-    // raw float32 logits in a file: the worker threads read them themselves, the main thread reads labels only
-    const fileRows = workers ? inputRows.rawFloat32 : undefined;
+    // raw float32 logits in a file: read in cache-sized pieces by the worker threads, or by this thread
+    // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights)
+    const fileRows = workers || (backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && weightRows === undefined) ? inputRows.rawFloat32 : undefined;
+    const fileCounts = fileRows && !workers ? new Float64Array(numClasses * numClasses) : undefined;
     const streams = [...(fileRows ? [] : [inputRows]), labelRows, ...(weightRows ? [weightRows] : [])];
     for await (const [start, ...parts] of lockstep(streams, rowsPerChunk)) {
       const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
       const y = asLabels(labelData!);
       const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
       try {
-        if (fileRows) await workers!.updateFromFile({ path: fileRows.path, byteOffset: fileRows.byteOffset + start * numClasses * 4 }, y, { ignoreIndex, ...w });
+        const at = fileRows && { path: fileRows.path, byteOffset: fileRows.byteOffset + start * numClasses * 4 };
+        if (at && workers) await workers.updateFromFile(at, y, { ignoreIndex, ...w });
+        else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, numClasses), numClasses);
         else if (predsPath !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
         else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, numClasses), labels: y, ...w });
         else if (data instanceof Uint16Array) await count({ logits: data, logitsDtype: input.dtype === 'bf16' ? 'bfloat16' : 'float16', labels: y, ...w });
@@ -168,7 +173,7 @@ async function runEvalDense(values: CliValues): Promise<number> {
       progress.update(start + y.length);
     }
     progress.finish();
-    result = workers ? reduceCounts(await workers.read(), numClasses, weightRows !== undefined) : await cm.compute();
+    result = workers ? reduceCounts(await workers.read(), numClasses, weightRows !== undefined) : fileCounts ? reduceCounts(fileCounts, numClasses) : await cm.compute();
     if (subset) {
       try {
         result = selectClasses(result, subset);

@@ -10,4 +10,5 @@ export type { ArraySource } from '../read/open-array.js';
 export { openNpyFile, readNpyFile } from '../read/npy-file.js';
 export { readClassNames } from '../read/class-names.js';
 export { createCpuWorkerCounter } from './cpu-workers.js';
+export { cpuUpdateFromFile } from './cpu-file.js';
 export type { CpuWorkerCounter, CpuWorkerCounterOptions, LogitsFile } from './cpu-workers.js';

@@ -167,23 +167,40 @@ export function cpuArgmaxFast(
  */
 export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void {
   const { rows, numClasses: c, labels, logits, preds } = batch;
+  if (logits) return updateLogits(counts, labels, c, (into, start, n) => into.set(logits.subarray(start * c, (start + n) * c)));
   const k = rows > 0 ? kernel() : null;
-  if (!k) return cpuUpdate(counts, batch);
-  if (logits && c === 1) {
-    counts[0]! += rows;
-    return;
-  }
   const cells = c * c;
-  const inModule = cells <= WASM_COUNT_MAX_CELLS && cells <= rows;
-  if (!logits && !inModule) return cpuUpdate(counts, batch);
+  if (!k || cells > WASM_COUNT_MAX_CELLS || cells > rows) return cpuUpdate(counts, batch);
   const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
-  const cntAt = 0;
-  const labAt = align16(inModule ? cells * 4 : 0);
+  const labAt = align16(cells * 4);
   const predAt = labAt + align16(chunkRows * 4);
-  const srcAt = predAt + align16(chunkRows * 4);
-  ensure(k, srcAt + (logits ? chunkRows * c * 4 : 0) + 16);
-  const { exports } = k;
-  if (inModule) k.u32.fill(0, 0, cells);
+  ensure(k, predAt + chunkRows * 4 + 16);
+  const table = moduleTable(k, counts, cells);
+  for (let start = 0; start < rows; start += chunkRows) {
+    const n = Math.min(chunkRows, rows - start);
+    table.add(n);
+    copyIndices(k, labAt >> 2, labels, start, n);
+    copyIndices(k, predAt >> 2, preds!, start, n);
+    k.exports.count(labAt, predAt, n, c, 0);
+  }
+  table.flush();
+}
+
+/**
+ * As {@link cpuUpdateFast} for `labels.length` rows of N x C float32 logits that `fill` writes,
+ * chunk by chunk, straight into the module's memory (`into`: rows `start .. start + rows`), e.g.
+ * read from a file with no array in between. `labels` must be validated (in [0, numClasses)).
+ *
+ * @example
+ * cpuUpdateFastFrom(counts, labels, 10, (into, start, rows) => readSync(fd, new Uint8Array(into.buffer, into.byteOffset, rows * 40), 0, rows * 40, offset + start * 40));
+ */
+export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, numClasses: number, fill: (into: Float32Array, start: number, rows: number) => void): void {
+  updateLogits(counts, labels, numClasses, fill);
+}
+
+/** A module-side u32 count table at byte 0, added into `counts` before any cell could reach 2^32. */
+function moduleTable(k: Kernel, counts: Float64Array, cells: number): { add(rows: number): void; flush(): void } {
+  k.u32.fill(0, 0, cells);
   let sinceFlush = 0;
   const flush = (): void => {
     const u32 = k.u32;
@@ -191,23 +208,50 @@ export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void
     u32.fill(0, 0, cells);
     sinceFlush = 0;
   };
+  return {
+    add(rows) {
+      if (sinceFlush + rows > 0xffffffff) flush();
+      sinceFlush += rows;
+    },
+    flush,
+  };
+}
+
+function updateLogits(counts: Float64Array, labels: LabelArray, c: number, fill: (into: Float32Array, start: number, rows: number) => void): void {
+  const rows = labels.length;
+  const k = rows > 0 ? kernel() : null;
+  const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
+  if (!k) {
+    const scratch = new Float32Array(chunkRows * c);
+    for (let start = 0; start < rows; start += chunkRows) {
+      const n = Math.min(chunkRows, rows - start);
+      fill(scratch.subarray(0, n * c), start, n);
+      cpuUpdate(counts, { rows: n, numClasses: c, labels: labels.subarray(start, start + n), logits: scratch.subarray(0, n * c) });
+    }
+    return;
+  }
+  if (c === 1) {
+    counts[0]! += rows;
+    return;
+  }
+  const cells = c * c;
+  const inModule = cells <= WASM_COUNT_MAX_CELLS && cells <= rows;
+  const labAt = align16(inModule ? cells * 4 : 0);
+  const predAt = labAt + align16(chunkRows * 4);
+  const srcAt = predAt + align16(chunkRows * 4);
+  ensure(k, srcAt + chunkRows * c * 4 + 16);
+  const table = inModule ? moduleTable(k, counts, cells) : undefined;
   for (let start = 0; start < rows; start += chunkRows) {
     const n = Math.min(chunkRows, rows - start);
-    if (inModule) {
-      if (sinceFlush + n > 0xffffffff) flush();
-      sinceFlush += n;
+    if (table) {
+      table.add(n);
       copyIndices(k, labAt >> 2, labels, start, n);
     }
-    if (!logits) {
-      copyIndices(k, predAt >> 2, preds!, start, n);
-      exports.count(labAt, predAt, n, c, cntAt);
-      continue;
-    }
-    k.f32.set(logits.subarray(start * c, (start + n) * c), srcAt >> 2);
-    exports.update(srcAt, labAt, n, c, predAt, inModule ? cntAt : -1);
-    if (!inModule) countInJs(counts, labels, start, n, c, k.i32, predAt >> 2);
+    fill(k.f32.subarray(srcAt >> 2, (srcAt >> 2) + n * c), start, n);
+    k.exports.update(srcAt, labAt, n, c, predAt, table ? 0 : -1);
+    if (!table) countInJs(counts, labels, start, n, c, k.i32, predAt >> 2);
   }
-  if (inModule) flush();
+  table?.flush();
 }
 
 /** counts[label * c + pred] += 1 for rows `start .. start + n` with predictions at `i32[at ..]`. */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { FormattedBatch, LabelArray } from '../../src/index.js';
 import { cpuArgmax, cpuUpdate } from '../../src/update/cpu-update.js';
-import { cpuArgmaxFast, cpuFastBackend, cpuUpdateFast, type CpuArgmaxStrategy } from '../../src/update/cpu-fast.js';
+import { cpuArgmaxFast, cpuFastBackend, cpuUpdateFast, cpuUpdateFastFrom, type CpuArgmaxStrategy } from '../../src/update/cpu-fast.js';
 import { CPU_WASM_ROWS4_BELOW } from '../../src/update/cpu-wasm.generated.js';
 import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../helpers/random.js';
 
@@ -139,6 +139,25 @@ describe('fast CPU path', () => {
         }
       }
     });
+  });
+
+  it.each([1, 2, 10, 23, 100, 300, 1000])('cpuUpdateFastFrom: logits written by a callback, consecutive row ranges, as the oracle counts (C = %i)', (c) => {
+    const rand = rng(c + 900);
+    for (const rows of [0, 1, 7, c * c + 3, Math.floor(CHUNK_FLOATS / c) * 2 + 5].filter((r) => r * c <= 3_000_000)) {
+      const logits = makeLogits(rand, rows, c, 'special');
+      const labels = makeLabels(rand, rows, c, Int32Array);
+      const expected = new Float64Array(c * c).fill(1);
+      cpuUpdate(expected, { rows, numClasses: c, labels, logits });
+      const got = new Float64Array(c * c).fill(1);
+      let next = 0;
+      cpuUpdateFastFrom(got, labels, c, (into, start, n) => {
+        expect([start, into.length]).toEqual([next, n * c]);
+        next += n;
+        into.set(logits.subarray(start * c, (start + n) * c));
+      });
+      expect(next).toBe(c === 1 ? 0 : rows);
+      expect(countsDiff(got, expected), `C=${c} N=${rows}`).toBe('');
+    }
   });
 
   it('leaves its inputs untouched and forgets nothing between calls', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FormattedBatch } from '../../src/index.js';
 import { createCpuWorkerCounter, type CpuWorkerCounter } from '../../src/node/index.js';
+import { cpuUpdateFromFile } from '../../src/node/cpu-file.js';
 import { cpuUpdate } from '../../src/update/cpu-update.js';
 import { cpuUpdateWeighted } from '../../src/update/cpu-weighted.js';
 import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../helpers/random.js';
@@ -363,5 +364,27 @@ describe('CPU worker counter', () => {
     `;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
     expect(out.trim()).toBe('[1,0,1,1]');
+  });
+});
+
+describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float32 logits)', () => {
+  it.each([2, 10, 100, 1000])('reads logits at an odd offset in cache-sized pieces, as the oracle counts, C = %i', (c) => {
+    const rand = rng(c + 77);
+    const rows = Math.max(3000, Math.floor((1 << 17) / c) + 11);
+    const b = batch(rand, rows, c);
+    const path = rawFile(`one-thread-${c}.bin`, b.logits!, 7);
+    const got = new Float64Array(c * c);
+    cpuUpdateFromFile(got, { path, byteOffset: 7 }, b.labels, c);
+    cpuUpdateFromFile(got, { path, byteOffset: 7 + 5 * c * 4 }, b.labels.subarray(5, 9), c);
+    const tail: FormattedBatch = { rows: 4, numClasses: c, logits: b.logits!.subarray(5 * c, 9 * c), labels: b.labels.subarray(5, 9) };
+    expect(countsDiff(got, oracle(c, [b, tail]))).toBe('');
+    expect(openOn(path)).toBe(0);
+  });
+
+  it('throws naming the file and byte when the file holds fewer rows than asked, and closes it', () => {
+    const b = batch(rng(78), 50, 10);
+    const path = rawFile('one-thread-short.bin', b.logits!, 4);
+    expect(() => cpuUpdateFromFile(new Float64Array(100), { path, byteOffset: 44 }, b.labels, 10)).toThrow(`${path}: the file ends at byte ${4 + 50 * 40}`);
+    expect(openOn(path)).toBe(0);
   });
 });
