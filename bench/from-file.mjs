@@ -11,7 +11,9 @@
 // - workers, main reads: chunks into createCpuWorkerCounter().update (the main thread reads and
 //   copies the logits into the workers' shared memory; the CLI before 2026-11-29);
 // - workers read the file: the main thread reads labels only, each worker reads its own rows
-//   (updateFromFile; the CLI at --threads T since 2026-11-29).
+//   (updateFromFile with a labels array);
+// - workers read both files: labels too, checked in the workers; the main thread hands out row
+//   ranges (updateFromFile with a LabelsFile; the CLI at --threads T for raw integer labels).
 // Every path's counts are checked against the oracle once, outside the timings. Files stay in the
 // page cache (each shape is read many times), so this measures memory, not the disk.
 import { existsSync, mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
@@ -109,7 +111,7 @@ async function runCase(n, c) {
       const counts = new Float64Array(c * c);
       const x = await openArray(logitsPath, { role: 'logits' });
       const y = await openArray(labelsPath, { role: 'labels' });
-      const at = x.rawFloat32;
+      const at = x.raw;
       for await (const { start, data } of y.chunks(rowsPerChunk)) nodeApi.cpuUpdateFromFile(counts, { path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data, c);
       await Promise.all([x.close(), y.close()]);
       return counts;
@@ -126,8 +128,22 @@ async function runCase(n, c) {
       await k.reset();
       const x = await openArray(logitsPath, { role: 'logits' });
       const y = await openArray(labelsPath, { role: 'labels' });
-      const at = x.rawFloat32;
+      const at = x.raw;
       for await (const { start, data } of y.chunks(rowsPerChunk)) await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data);
+      const counts = await k.read();
+      await Promise.all([x.close(), y.close()]);
+      return counts;
+    }]);
+    paths.push([`workers x${THREADS[i]} read both files`, async () => {
+      await k.reset();
+      const x = await openArray(logitsPath, { role: 'logits' });
+      const y = await openArray(labelsPath, { role: 'labels' });
+      const [at, lt] = [x.raw, y.raw];
+      const size = Number(lt.dtype.slice(1));
+      for (let start = 0; start < n; start += rowsPerChunk) {
+        const rows = Math.min(rowsPerChunk, n - start);
+        await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, { path: lt.path, byteOffset: lt.byteOffset + start * size, dtype: lt.dtype, rows });
+      }
       const counts = await k.read();
       await Promise.all([x.close(), y.close()]);
       return counts;

@@ -151,16 +151,30 @@ async function runEvalDense(values: CliValues): Promise<number> {
     const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (input.rowLength * 8)));
     const progress = createProgress(labelRows.rows, process.stderr);
     // raw float32 logits in a file: read in cache-sized pieces by the worker threads, or by this thread
-    // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights)
-    const fileRows = workers || (backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && weightRows === undefined) ? inputRows.rawFloat32 : undefined;
+    // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw integer
+    // labels too, by the workers, so that this thread does nothing per row
+    const rawLogits = inputRows.raw?.dtype === 'f4' ? inputRows.raw : undefined;
+    const fileRows = workers || (backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && weightRows === undefined) ? rawLogits : undefined;
     const fileCounts = fileRows && !workers ? new Float64Array(numClasses * numClasses) : undefined;
-    const streams = [...(fileRows ? [] : [inputRows]), labelRows, ...(weightRows ? [weightRows] : [])];
-    for await (const [start, ...parts] of lockstep(streams, rowsPerChunk)) {
+    const rawLabels = workers && fileRows && !weightRows && labelRows.raw && /^[iub][1248]$/.test(labelRows.raw.dtype) && (ignoreIndex === undefined || (ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32)) ? labelRows.raw : undefined;
+    const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * numClasses * 4 });
+    for (let start = 0; rawLabels && start < labelRows.rows; start += rowsPerChunk) {
+      const n = Math.min(rowsPerChunk, labelRows.rows - start);
+      const at = { path: rawLabels.path, byteOffset: rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1)), dtype: rawLabels.dtype, rows: n, index0: range.start + start };
+      try {
+        await workers!.updateFromFile(logitsAt(start), at, { ignoreIndex });
+      } catch (e) {
+        throw located(e, 0, files);
+      }
+      progress.update(start + n);
+    }
+    const streams = rawLabels ? [] : [...(fileRows ? [] : [inputRows]), labelRows, ...(weightRows ? [weightRows] : [])];
+    for await (const [start, ...parts] of streams.length ? lockstep(streams, rowsPerChunk) : []) {
       const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
       const y = asLabels(labelData!);
       const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
       try {
-        const at = fileRows && { path: fileRows.path, byteOffset: fileRows.byteOffset + start * numClasses * 4 };
+        const at = fileRows && logitsAt(start);
         if (at && workers) await workers.updateFromFile(at, y, { ignoreIndex, ...w });
         else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, numClasses), numClasses);
         else if (predsPath !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
@@ -173,7 +187,13 @@ async function runEvalDense(values: CliValues): Promise<number> {
       progress.update(start + y.length);
     }
     progress.finish();
-    result = workers ? reduceCounts(await workers.read(), numClasses, weightRows !== undefined) : fileCounts ? reduceCounts(fileCounts, numClasses) : await cm.compute();
+    let counts: Float64Array | undefined;
+    try {
+      counts = workers ? await workers.read() : fileCounts;
+    } catch (e) {
+      throw rawLabels ? located(e, 0, files) : e;
+    }
+    result = counts ? reduceCounts(counts, numClasses, weightRows !== undefined) : await cm.compute();
     if (subset) {
       try {
         result = selectClasses(result, subset);

@@ -19,7 +19,8 @@ import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js
 import { checkWeights } from '../core/weights.js';
 import { copyClassIndices } from '../core/class-indices.js';
 import { markIgnored } from '../core/select.js';
-import { checkClassIndices } from '../core/validate.js';
+import { InputError } from '../core/errors.js';
+import { checkClassIndices, isLabelArray } from '../core/validate.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../update/cpu-fast.js';
 import { cpuUpdateWeighted } from '../update/cpu-weighted.js';
 
@@ -35,7 +36,7 @@ export interface CpuWorkerCounterOptions {
 /**
  * Logits stored in a file as raw little-endian float32, row-major (`rows x numClasses`), from a
  * byte offset on: what `.npy` (C order, `<f4`) and `.safetensors` (F32) files hold after their
- * header. `ArraySource.rawFloat32` (src/read/open-array.ts) says where, for files that are so.
+ * header. `ArraySource.raw` (src/read/open-array.ts) says where, for files that are so.
  *
  * @example
  * const at: LogitsFile = { path: 'logits.npy', byteOffset: 128 };
@@ -45,6 +46,34 @@ export interface LogitsFile {
   /** Byte offset of the first row to count. */
   byteOffset: number;
 }
+
+/**
+ * Class indices stored raw in a file: `rows` little-endian integers of `dtype` (numpy-style; `b1`
+ * bool) from `byteOffset` on, as `.npy` and `.safetensors` files hold them (`ArraySource.raw`).
+ * `index0` is the first one's index in error messages (default 0).
+ *
+ * @example
+ * const labels: LabelsFile = { path: 'labels.npy', byteOffset: 128, dtype: 'i8', rows: 1_000_000 };
+ */
+export interface LabelsFile {
+  path: string;
+  byteOffset: number;
+  dtype: string;
+  rows: number;
+  index0?: number;
+}
+
+const LABEL_FILE_TYPES: Record<string, { itemSize: number; signed: boolean }> = {
+  i1: { itemSize: 1, signed: true },
+  i2: { itemSize: 2, signed: true },
+  i4: { itemSize: 4, signed: true },
+  i8: { itemSize: 8, signed: true },
+  u1: { itemSize: 1, signed: false },
+  b1: { itemSize: 1, signed: false },
+  u2: { itemSize: 2, signed: false },
+  u4: { itemSize: 4, signed: false },
+  u8: { itemSize: 8, signed: false },
+};
 
 /** A counter whose argmax and counting run on worker threads; same contract as the GPU counter. */
 export interface CpuWorkerCounter {
@@ -70,8 +99,11 @@ export interface CpuWorkerCounter {
    * Weights are added in row order, batch after batch: a counter fed only weighted batches gives
    * the one-thread float64 sums (`cpuUpdateWeighted`) bit for bit; unweighted rows mixed in are
    * counted apart and added on `read()`, so mixed sums agree within float64 rounding.
+   * Labels may be in a file too ({@link LabelsFile}): the workers then read and check them as well,
+   * and the calling thread does nothing per row; a bad label fails the counter with an InputError
+   * naming its index (from `index0`) and value, and rows of other jobs may have been counted by then.
    */
-  updateFromFile(file: LogitsFile, labels: LabelArray, options?: { ignoreIndex?: number | undefined; weights?: SampleWeights | undefined }): Promise<void>;
+  updateFromFile(file: LogitsFile, labels: LabelArray | LabelsFile, options?: { ignoreIndex?: number | undefined; weights?: SampleWeights | undefined }): Promise<void>;
   /** Exact counts so far (row-major C x C), once every posted job is done. */
   read(): Promise<Float64Array>;
   /**
@@ -94,27 +126,58 @@ export interface CpuWorkerCounter {
  * Message: [src, lab, rows, c, dst, cnt] for logits the main thread copied to src; or
  * [scratch, lab, rows, c, dst, cnt, from, byte offset, chunk rows, path] for logits the worker
  * copies itself, chunk by chunk into its scratch (which stays in its L2 cache), `from` being a
- * SharedArrayBuffer or the file descriptor of `path` (read with positional reads).
+ * SharedArrayBuffer or the file descriptor of `path` (read with positional reads); then, for labels
+ * the worker reads too, [..., labels fd, labels path, byte position, item size, signed, ignore index
+ * (or null), where to read them raw]: a bad label answers [its index in the job, its value].
  */
 const WORKER_SOURCE = `
 Promise.all([import('node:worker_threads'), import('node:fs')]).then(([{ parentPort, workerData }, { readSync }]) => {
   const { module, memory } = workerData;
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-  const f32 = new Float32Array(memory.buffer);
-  const u8 = new Uint8Array(memory.buffer);
-  const readInto = (fd, path, at, bytes, pos) => {
+  const b = memory.buffer;
+  const [f32, u8, i8, u16, i16, u32, i32] = [Float32Array, Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array].map((T) => new T(b));
+  const readInto = (fd, path, at, bytes, pos, what) => {
     for (let done = 0; done < bytes; ) {
       const n = readSync(fd, u8, at + done, bytes - done, pos + done);
-      if (n === 0) throw new Error(path + ': the file ends at byte ' + (pos + done) + ', before the ' + bytes + ' bytes of logits from byte ' + pos + ' (it shrank since it was opened?)');
+      if (n === 0) throw new Error(path + ': the file ends at byte ' + (pos + done) + ', before the ' + bytes + ' bytes of ' + what + ' from byte ' + pos + ' (it shrank since it was opened?)');
       done += n;
     }
   };
+  // Labels of \`size\` bytes read raw at \`raw\`, checked and written as int32 at \`lab\` (ignored ones as c);
+  // returns the first bad one's index, or -1. int64 in place: element i is read before i32[lab / 4 + i] is written.
+  const labels = (raw, size, signed, lab, n, c, ignore) => {
+    const at = lab >>> 2;
+    for (let i = 0; i < n; i++) {
+      let v;
+      if (size === 8) {
+        const hi = u32[(raw >>> 2) + 2 * i + 1];
+        v = hi === 0 ? u32[(raw >>> 2) + 2 * i] : signed && hi === 0xffffffff ? u32[(raw >>> 2) + 2 * i] - 4294967296 : NaN;
+      } else if (size === 4) v = signed ? i32[(raw >>> 2) + i] : u32[(raw >>> 2) + i];
+      else if (size === 2) v = signed ? i16[(raw >>> 1) + i] : u16[(raw >>> 1) + i];
+      else v = signed ? i8[raw + i] : u8[raw + i];
+      if (v === ignore) i32[at + i] = c;
+      else if (v >= 0 && v < c) i32[at + i] = v;
+      else return i;
+    }
+    return -1;
+  };
+  const view = new DataView(b);
+  const valueAt = (raw, size, signed, i) =>
+    size === 8 ? String(signed ? view.getBigInt64(raw + 8 * i, true) : view.getBigUint64(raw + 8 * i, true)) : String(size === 4 ? (signed ? i32 : u32)[(raw >>> 2) + i] : size === 2 ? (signed ? i16 : u16)[(raw >>> 1) + i] : (signed ? i8 : u8)[raw + i]);
   parentPort.on('message', (j) => {
-    const [src, lab, rows, c, dst, cnt, from, offset, chunk, path] = j;
+    const [src, lab, rows, c, dst, cnt, from, offset, chunk, path, lfd, lpath, lpos, size, signed, ignore, raw] = j;
+    if (lfd !== undefined) {
+      readInto(lfd, lpath, raw, rows * size, lpos, 'labels');
+      const bad = labels(raw, size, signed, lab, rows, c, ignore);
+      if (bad >= 0) {
+        parentPort.postMessage([bad, valueAt(raw, size, signed, bad)]);
+        return;
+      }
+    }
     if (from === undefined) exports.update(src, lab, rows, c, dst, cnt);
     for (let r = 0; from !== undefined && r < rows; r += chunk) {
       const k = Math.min(chunk, rows - r);
-      if (typeof from === 'number') readInto(from, path, src, k * c * 4, offset + r * c * 4);
+      if (typeof from === 'number') readInto(from, path, src, k * c * 4, offset + r * c * 4, 'logits');
       else f32.set(new Float32Array(from, offset + r * c * 4, k * c), src >>> 2);
       exports.update(src, lab + r * 4, k, c, dst + r * 4, cnt);
     }
@@ -140,6 +203,20 @@ interface OpenFile extends LogitsFile {
 interface Pending {
   resolve: () => void;
   reject: (e: Error) => void;
+  /** For labels a worker reads and checks: the error for its job's bad label `i`. */
+  bad?: (i: number, value: string) => Error;
+}
+
+/** Labels a worker reads from a file (the descriptor is shared by every thread of the process). */
+interface OpenLabels {
+  fd: number;
+  path: string;
+  byteOffset: number;
+  itemSize: number;
+  signed: boolean;
+  ignoreIndex: number | undefined;
+  /** The index, in the caller's terms, of the label at byteOffset (for error messages). */
+  index0: number;
 }
 
 interface Lane {
@@ -211,6 +288,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   let nextLane = 0;
   /** The last weighted job's addition into the totals (weights are added in row order). */
   let weightsAdded: Promise<void> = Promise.resolve();
+  /** The first (in row order) bad label the workers found in labels they read themselves. */
+  let badLabel: InputError | undefined;
 
   const fail = (e: Error): void => {
     failure ??= e;
@@ -231,8 +310,15 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       queue: [],
       rowsSinceFlush: 0,
     };
-    worker.on('message', () => {
-      lane.queue.shift()?.resolve();
+    worker.on('message', (m: 0 | [number, string]) => {
+      const job = lane.queue.shift();
+      if (m === 0) job?.resolve();
+      else if (job?.bad) {
+        // the first bad label in row order wins: it surfaces once every job in flight has answered
+        const e = job.bad(m[0], m[1]);
+        if (!badLabel || (e as InputError).index! < badLabel.index!) badLabel = e as InputError;
+        job.reject(e);
+      }
       if (lane.queue.length === 0) worker.unref();
     });
     worker.on('error', (e) => fail(new Error(`CPU worker ${w} failed: ${e.message}`)));
@@ -262,18 +348,21 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     lane.rowsSinceFlush = 0;
   };
 
+  /** Waits for every job in flight; then a bad label a worker found becomes the counter's failure. */
   const idle = async (): Promise<void> => {
-    await Promise.all(lanes.flatMap((l) => l.busy));
+    await Promise.allSettled(lanes.flatMap((l) => l.busy));
+    if (badLabel) failure ??= badLabel;
     usable();
   };
 
   /** Posts rows `start .. start + n` to the next lane, waiting for its slot first; the logits come from an array or an open file. */
-  const post = async (labels: LabelArray, logits: Float32Array | OpenFile, start: number, n: number, weights?: SampleWeights): Promise<void> => {
+  const post = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, start: number, n: number, weights?: SampleWeights): Promise<void> => {
     const lane = lanes[nextLane]!;
     nextLane = (nextLane + 1) % threads;
     const s = lane.nextSlot;
     lane.nextSlot = s === 0 ? 1 : 0;
-    await lane.busy[s];
+    await lane.busy[s].catch(() => undefined);
+    if (badLabel) await idle();
     usable();
     if (inTables && lane.rowsSinceFlush + n > 0xffffffff) {
       await Promise.all(lane.busy);
@@ -283,11 +372,16 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     const lab = slot;
     const dst = lab + align16(jobRows * 4);
     const src = dst + align16(jobRows * 4);
-    copyClassIndices(labels, start, n, i32, lab >> 2);
+    const fromFile = !isLabelArray(labels);
+    if (!fromFile) copyClassIndices(labels, start, n, i32, lab >> 2);
     const cnt = inTables && !weights ? lane.table : -1;
-    let message: (number | string | SharedArrayBuffer)[];
+    let message: (number | string | boolean | null | SharedArrayBuffer)[];
     if (!(logits instanceof Float32Array)) {
       message = [lane.scratch, lab, n, c, dst, cnt, logits.fd, logits.byteOffset + start * c * 4, chunkRows, logits.path];
+      if (fromFile) {
+        const { fd, path, byteOffset, itemSize, signed, ignoreIndex } = labels;
+        message.push(fd, path, byteOffset + start * itemSize, itemSize, signed, ignoreIndex ?? null, itemSize === 8 ? lab : src);
+      }
     } else if (inputBuffers.has(logits.buffer)) {
       if (logits.byteOffset < inputAt) throw new RangeError('these logits overlap the counter\'s own memory: use the array inputBuffer() returns');
       message = [logits.byteOffset + start * c * 4, lab, n, c, dst, cnt];
@@ -300,6 +394,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     if (cnt >= 0) lane.rowsSinceFlush += n;
     const done = new Promise<void>((resolve, reject) => {
       lane.queue.push({
+        ...(fromFile ? { bad: (i: number, value: string) => new InputError('labels', `index ${labels.index0 + start + i}: label ${value} is outside [0, ${c})`, labels.index0 + start + i, value) } : {}),
         resolve: () => {
           // predictions the worker left in the slot: count them here
           if (cnt < 0 && !weights) for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += 1;
@@ -343,7 +438,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     if (logits.buffer instanceof SharedArrayBuffer) await idle();
   };
 
-  const postJobs = async (labels: LabelArray, logits: Float32Array | OpenFile, rows: number, weights?: SampleWeights): Promise<void> => {
+  const postJobs = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, rows: number, weights?: SampleWeights): Promise<void> => {
     const per = Math.max(4, Math.min(jobRows, Math.ceil(rows / threads)));
     for (let start = 0; start < rows; start += per) await post(labels, logits, start, Math.min(per, rows - start), weights);
   };
@@ -354,22 +449,44 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     files.clear();
   };
 
-  const updateFromFile = async (file: LogitsFile, labels: LabelArray, ignoreIndex?: number, weights?: SampleWeights): Promise<void> => {
-    usable();
-    const { path, byteOffset } = file;
-    if (typeof path !== 'string' || !Number.isSafeInteger(byteOffset) || byteOffset < 0) {
-      throw new RangeError(`updateFromFile needs { path: string, byteOffset: integer >= 0 }, got ${JSON.stringify(file)}`);
-    }
-    const y = ignoreIndex === undefined ? checkClassIndices('labels', labels, c) : markIgnored(labels, ignoreIndex, c);
-    const w = weights === undefined ? undefined : checkWeights(weights, y.length);
-    if (y.length === 0) return;
-    if (endianness() !== 'LE') throw new Error('updateFromFile reads little-endian float32 as they are: this host is big-endian');
+  const fdOf = (path: string): number => {
     let fd = files.get(path);
     if (fd === undefined) {
       fd = openSync(path, 'r');
       files.set(path, fd);
     }
-    await postJobs(y, { fd, path, byteOffset }, y.length, w);
+    return fd;
+  };
+
+  const checkAt = (what: string, at: { path: unknown; byteOffset: unknown }): void => {
+    if (typeof at.path !== 'string' || !Number.isSafeInteger(at.byteOffset) || (at.byteOffset as number) < 0) {
+      throw new RangeError(`updateFromFile needs ${what} as { path: string, byteOffset: integer >= 0, ... }, got ${JSON.stringify(at)}`);
+    }
+  };
+
+  const updateFromFile = async (file: LogitsFile, labels: LabelArray | LabelsFile, ignoreIndex?: number, weights?: SampleWeights): Promise<void> => {
+    usable();
+    checkAt('the logits', file);
+    if (endianness() !== 'LE') throw new Error('updateFromFile reads little-endian numbers as they are: this host is big-endian');
+    let y: LabelArray | OpenLabels;
+    let rows: number;
+    if (isLabelArray(labels) || ArrayBuffer.isView(labels)) {
+      y = ignoreIndex === undefined || !isLabelArray(labels) ? checkClassIndices('labels', labels, c) : markIgnored(labels, ignoreIndex, c);
+      rows = y.length;
+    } else {
+      checkAt('the labels', labels);
+      const type = LABEL_FILE_TYPES[labels.dtype];
+      if (!type) throw new RangeError(`labels of dtype ${JSON.stringify(labels.dtype)}: a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1`);
+      if (!Number.isSafeInteger(labels.rows) || labels.rows < 0) throw new RangeError(`labels.rows must be an integer >= 0, got ${labels.rows}`);
+      if (ignoreIndex !== undefined && !(Number.isSafeInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32)) {
+        throw new RangeError(`an ignore index read by the workers must lie in [-2^31, 2^32), got ${ignoreIndex}`);
+      }
+      rows = labels.rows;
+      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, ...type, ignoreIndex, index0: labels.index0 ?? 0 };
+    }
+    const w = weights === undefined ? undefined : checkWeights(weights, rows);
+    if (rows === 0) return;
+    await postJobs(y, { fd: fdOf(file.path), path: file.path, byteOffset: file.byteOffset }, rows, w);
   };
 
   const inputBuffer = (rows: number): Float32Array => {

@@ -210,10 +210,10 @@ class ByteRangeSource extends RowSource {
     return this.dataStart;
   }
 
-  get rawFloat32(): { path: string; byteOffset: number } | undefined {
+  get raw(): { path: string; byteOffset: number; dtype: string } | undefined {
     const l = this.layout;
-    const raw = this.check === undefined && this.decodesAsIs && l.kind === 'f' && l.itemSize === 4 && !l.bigEndian && !(l.fortranOrder && l.shape.length > 1);
-    return raw ? { path: this.path, byteOffset: this.dataStart } : undefined;
+    const raw = this.check === undefined && this.decodesAsIs && !l.bigEndian && !(l.fortranOrder && l.shape.length > 1);
+    return raw ? { path: this.path, byteOffset: this.dataStart, dtype: this.dtype } : undefined;
   }
 
   protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<{ start: number; data: NumericArray }> {

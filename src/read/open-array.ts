@@ -70,15 +70,16 @@ export interface ArraySource {
    */
   rangeChunks?(start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }>;
   /**
-   * Present when the rows lie in the file as raw little-endian float32 with nothing to decode or
-   * check on the way (`.npy` `<f4` in C order, `.safetensors` F32; never compressed or checksummed
-   * npz members): row r starts at byte `byteOffset + r * rowLength * 4` of `path`. For readers of
-   * their own, such as the CPU worker threads (`CpuWorkerCounter.updateFromFile`).
+   * Present when the items lie in the file as they are, little-endian, in C order, with nothing to
+   * decode or check on the way (`.npy`, `.safetensors`; never compressed or checksummed npz members,
+   * big-endian or Fortran-order data, bfloat16): row r starts at byte `byteOffset + r * rowLength *
+   * itemSize` of `path`, `dtype` as {@link ArraySource.dtype}. For readers of their own, such as the
+   * CPU worker threads (`CpuWorkerCounter.updateFromFile`).
    *
    * @example
-   * if (src.rawFloat32) await workers.updateFromFile(src.rawFloat32, labels);
+   * if (src.raw?.dtype === 'f4') await workers.updateFromFile(src.raw, labels);
    */
-  readonly rawFloat32?: { path: string; byteOffset: number };
+  readonly raw?: { path: string; byteOffset: number; dtype: string };
   /**
    * Closes the file. Idempotent; later reads reject.
    *
@@ -227,7 +228,7 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
         rowLength: r.rowLength,
         chunks: (rowsPerChunk) => r.chunks(rowsPerChunk),
         rangeChunks: (start, end, rowsPerChunk) => npyRangeChunks(r, start, end, rowsPerChunk),
-        ...(h.kind === 'f' && h.itemSize === 4 && !h.bigEndian && !(h.fortranOrder && h.shape.length > 1) ? { rawFloat32: { path, byteOffset: h.dataOffset } } : {}),
+        ...(!h.bigEndian && !(h.fortranOrder && h.shape.length > 1) ? { raw: { path, byteOffset: h.dataOffset, dtype: h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}` } } : {}),
         close: () => r.close(),
       };
     }
@@ -247,6 +248,9 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
     }
   }
 }
+
+/** Bytes per item of a numpy-style dtype ('f4' -> 4, 'b1' -> 1). */
+const itemBytes = (dtype: string): number => Number(dtype.slice(1));
 
 function checkRange(file: string, rows: number, start: number, end: number, rowsPerChunk?: number): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > rows) {
@@ -315,7 +319,7 @@ export function sliceRows(src: ArraySource, start: number, end: number): ArraySo
     shape: [end - start, ...src.shape.slice(1)],
     rows: end - start,
     rowLength: src.rowLength,
-    ...(src.rawFloat32 ? { rawFloat32: { path: src.rawFloat32.path, byteOffset: src.rawFloat32.byteOffset + start * src.rowLength * 4 } } : {}),
+    ...(src.raw ? { raw: { ...src.raw, byteOffset: src.raw.byteOffset + start * src.rowLength * itemBytes(src.raw.dtype) } } : {}),
     chunks(rowsPerChunk) {
       checkRange(src.file, src.rows, start, end, rowsPerChunk);
       if (src.rangeChunks === undefined) return scanRange(src, start, end, rowsPerChunk);

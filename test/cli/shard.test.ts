@@ -264,11 +264,15 @@ describe('sliceRows', () => {
         const slice = sliceRows(src, start, end);
         expect(slice.rows).toBe(end - start);
         expect(slice.shape).toEqual([end - start, ...src.shape.slice(1)]);
-        if (src.rawFloat32) {
-          const raw = readFileSync(src.rawFloat32.path).subarray(slice.rawFloat32!.byteOffset, slice.rawFloat32!.byteOffset + (end - start) * w * 4);
-          expect(Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)))).toEqual(whole.slice(start * w, end * w));
+        if (src.raw) {
+          const size = Number(src.raw.dtype.slice(1));
+          expect(slice.raw).toEqual({ ...src.raw, byteOffset: src.raw.byteOffset + start * w * size });
+          if (src.raw.dtype === 'f4') {
+            const raw = readFileSync(src.raw.path).subarray(slice.raw!.byteOffset, slice.raw!.byteOffset + (end - start) * w * 4);
+            expect(Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)))).toEqual(whole.slice(start * w, end * w));
+          }
         } else {
-          expect(slice.rawFloat32).toBeUndefined();
+          expect(slice.raw).toBeUndefined();
         }
         for (const per of [1, 2, 5, 1000]) {
           const got: (number | string)[] = [];

@@ -255,6 +255,61 @@ describe('CPU worker counter', () => {
     expect(countsDiff(await k.read(), expected)).toBe('');
   });
 
+  it.each([
+    ['i8', 1, 10], ['i8', 3, 2], ['i4', 2, 23], ['u1', 2, 100], ['i2', 2, 1000], ['u8', 2, 2100], ['i1', 3, 5], ['u2', 2, 7], ['u4', 2, 9], ['b1', 2, 2],
+  ] as const)('reads %s labels from the file too (%i threads, C = %i): the oracle counts, ignored rows skipped', async (dtype, threads, c) => {
+    const rand = rng(c * 3 + threads + dtype.charCodeAt(1));
+    const rows = c > 1000 ? 90 : 3001;
+    const b = batch(rand, rows, c);
+    const size = Number(dtype.slice(1));
+    const T = { i1: Int8Array, i2: Int16Array, i4: Int32Array, i8: BigInt64Array, u1: Uint8Array, b1: Uint8Array, u2: Uint16Array, u4: Uint32Array, u8: BigUint64Array }[dtype];
+    const signed = dtype.startsWith('i');
+    const ignore = signed ? -100 : dtype === 'b1' ? undefined : Math.min(2 ** (8 * Math.min(size, 4)) - 1, 255);
+    const values = Array.from(b.labels as Int32Array, (v) => (ignore !== undefined && rand() < 0.2 ? ignore : v));
+    const stored = T === BigInt64Array || T === BigUint64Array ? (T as typeof BigInt64Array).from(values, (v) => BigInt(v)) : (T as typeof Int32Array).from(values);
+    const logitsPath = rawFile(`lf-logits-${dtype}-${threads}-${c}.bin`, b.logits!, 5);
+    const labelsPath = join(dir, `lf-labels-${dtype}-${threads}-${c}.bin`);
+    writeFileSync(labelsPath, Buffer.concat([Buffer.alloc(3, 0xee), Buffer.from(stored.buffer)]));
+    const k = counter(c, threads, 37);
+    const cut = 1000;
+    await k.updateFromFile({ path: logitsPath, byteOffset: 5 }, { path: labelsPath, byteOffset: 3, dtype, rows: Math.min(cut, rows) }, { ignoreIndex: ignore });
+    if (rows > cut) await k.updateFromFile({ path: logitsPath, byteOffset: 5 + cut * c * 4 }, { path: labelsPath, byteOffset: 3 + cut * size, dtype, rows: rows - cut }, { ignoreIndex: ignore });
+    const keptRows = values.flatMap((v, i) => (v === ignore ? [] : [i]));
+    const kept: FormattedBatch = {
+      rows: keptRows.length,
+      numClasses: c,
+      logits: Float32Array.from(keptRows.flatMap((i) => Array.from(b.logits!.subarray(i * c, (i + 1) * c)))),
+      labels: Int32Array.from(keptRows, (i) => values[i]!),
+    };
+    expect(countsDiff(await k.read(), oracle(c, [kept]))).toBe('');
+    expect(openOn(labelsPath)).toBe(0);
+  });
+
+  it('fails naming the index and value of a bad label it read from the file, from index0 on', async () => {
+    const rand = rng(88);
+    const b = batch(rand, 5000, 6);
+    const logitsPath = rawFile('lf-bad-logits.bin', b.logits!, 0);
+    for (const [bad, shown] of [[6n, '6'], [-1n, '-1'], [2n ** 32n + 2n, String(2n ** 32n + 2n)], [-100n, '-100']] as const) {
+      const stored = BigInt64Array.from(b.labels as Int32Array, (v) => BigInt(v));
+      stored[4321] = bad;
+      stored[4999] = bad;
+      stored[4400] = 7n;
+      const labelsPath = join(dir, 'lf-bad-labels.bin');
+      writeFileSync(labelsPath, Buffer.from(stored.buffer));
+      const k = counter(6, 2, 100);
+      const err = await (async () => {
+        await k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: labelsPath, byteOffset: 0, dtype: 'i8', rows: 5000, index0: 70 }, shown === '-100' ? { ignoreIndex: -99 } : {});
+        return k.read();
+      })().catch((e: unknown) => e);
+      expect(err, shown).toMatchObject({ name: 'InputError', field: 'labels', index: 4391 });
+      expect(String(err)).toContain(`index 4391: label ${shown} is outside [0, 6)`);
+      await expect(k.read()).rejects.toThrow(`index 4391: label ${shown}`);
+    }
+    const k = counter(6, 1);
+    await expect(k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: logitsPath, byteOffset: 0, dtype: 'f4', rows: 3 })).rejects.toThrow(/dtype "f4"/);
+    await expect(k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: logitsPath, byteOffset: 0, dtype: 'i8', rows: 3 }, { ignoreIndex: 2 ** 40 })).rejects.toThrow(/\[-2\^31, 2\^32\)/);
+  });
+
   it('refuses labels out of range before counting anything from the file, naming the index and value', async () => {
     const rand = rng(51);
     const b = batch(rand, 100, 4);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createDeflateRaw } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CsvError, parseCsvNumber } from '../../src/read/csv.js';
-import { NpyError, type NumericArray } from '../../src/read/npy.js';
+import { decodeNpyItems, NpyError, type NumericArray } from '../../src/read/npy.js';
 import { readNpyFile } from '../../src/read/npy-file.js';
 import { crc32 } from '../../src/read/npz.js';
 import { openArray, parseArraySpec, type ArraySource } from '../../src/read/open-array.js';
@@ -98,19 +98,20 @@ async function drain(src: ArraySource, rowsPerChunk = 7): Promise<number> {
   return rows;
 }
 
-/** Specs whose float32 data lie raw in the file: .npy and .safetensors, little-endian, C order (npz members have a CRC-32 to check). */
-const RAW_FLOAT32 = /^(?!.*\.npz)(?!.*(be_f4|fortran)).*(\.npy|\.safetensors(:.*)?)$/;
+/** Specs whose items lie raw in the file: .npy and .safetensors, little-endian, C order (npz members have a CRC-32 to check; bfloat16 is decoded). */
+const RAW = /^(?!.*\.npz)(?!.*(be_|fortran|safetensors:bf16)).*(\.npy|\.safetensors(:.*)?)$/;
 
-/** `count` float32 read straight from the file where `rawFloat32` says, from item `from` on. */
-async function rawRows(at: { path: string; byteOffset: number }, from: number, count: number): Promise<Float32Array> {
-  const out = new Float32Array(count);
+/** `count` items read straight from the file where `raw` says, decoded as its dtype. */
+async function rawItems(at: { path: string; byteOffset: number; dtype: string }, count: number): Promise<NumericArray> {
+  const itemSize = Number(at.dtype.slice(1));
+  const bytes = new Uint8Array(count * itemSize);
   const fh = await open(at.path);
   try {
-    await fh.read(new Uint8Array(out.buffer), 0, count * 4, at.byteOffset + from * 4);
+    await fh.read(bytes, 0, bytes.length, at.byteOffset);
   } finally {
     await fh.close();
   }
-  return out;
+  return decodeNpyItems({ kind: at.dtype[0] as 'f' | 'i' | 'u' | 'b', itemSize, bigEndian: false }, bytes);
 }
 
 describe('openArray reads numpy-written fixtures back, chunk by chunk, equal to the .npy originals', () => {
@@ -136,8 +137,11 @@ describe('openArray reads numpy-written fixtures back, chunk by chunk, equal to 
         expect(src.rowLength).toBe(c.shape.slice(1).reduce((a, b) => a * b, 1));
         const got = await collect(src, rowsPerChunk);
         expect(got.values).toEqual(expected);
-        expect(src.rawFloat32 !== undefined, 'rawFloat32').toBe(RAW_FLOAT32.test(c.spec) && c.dtype === 'f4');
-        if (src.rawFloat32) expect(values(await rawRows(src.rawFloat32, 0, src.rows * src.rowLength))).toEqual(expected);
+        expect(src.raw !== undefined, 'raw').toBe(RAW.test(c.spec));
+        if (src.raw) {
+          expect(src.raw.dtype).toBe(src.dtype);
+          expect(values(await rawItems(src.raw, src.rows * src.rowLength))).toEqual(expected);
+        }
         if (src.rows > 0) expect([...got.ctors]).toEqual([c.array]);
         if (rowsPerChunk === 1) expect(got.chunks).toBe(src.rows);
       } finally {
