@@ -14,19 +14,15 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { cpuFastBackend, cpuUpdate, cpuUpdateFast, makeDemoData } from '../dist/index.js';
 import { createCpuWorkerCounter } from '../dist/node/index.js';
+import { cells, flag, machineLine, numbers } from './lib/cli.mjs';
 import { branchyLoop as branchyLoopInto } from './lib/paths.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1];
-};
-const list = (s) => s.split(',').map(Number);
-const NS = list(arg('n', '1e6,1e7'));
-const CS = list(arg('c', '2,10,100,1000'));
-const REPS = Number(arg('reps', '7'));
-const MAX_BYTES = Number(arg('max-bytes', '4e8'));
-const THREADS = list(arg('threads', '1,2'));
-const JOB_ROWS = arg('job-rows', undefined);
+const NS = numbers(flag('n', '1e6,1e7'));
+const CS = numbers(flag('c', '2,10,100,1000'));
+const REPS = Number(flag('reps', '7'));
+const MAX_BYTES = Number(flag('max-bytes', '4e8'));
+const THREADS = numbers(flag('threads', '1,2'));
+const JOB_ROWS = flag('job-rows', undefined);
 
 // ---------- data: Gaussian logits with a margin on a predicted class that is the label ~80% of the time ----------
 function mulberry32(seed) {
@@ -179,16 +175,7 @@ async function copyCosts() {
 }
 
 console.log(`confmat CPU micro-benchmark  ${new Date().toISOString()}`);
-console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
-const done = new Set();
-for (const c of CS) {
-  for (const n0 of NS) {
-    let n = n0;
-    if (n * c * 4 > MAX_BYTES) n = 10 ** Math.floor(Math.log10(MAX_BYTES / (c * 4)));
-    if (done.has(`${n}x${c}`)) continue;
-    done.add(`${n}x${c}`);
-    await runCase(n, c);
-  }
-}
+console.log(`machine: ${machineLine()}`);
+for (const [n, c] of cells(NS, CS, MAX_BYTES)) await runCase(n, c);
 if (!process.argv.includes('--no-copy')) await copyCosts();
 console.log(`\nload after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

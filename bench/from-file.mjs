@@ -21,22 +21,19 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { createConfusionMatrix, cpuUpdate, formatBatch } from '../dist/index.js';
 import * as nodeApi from '../dist/node/index.js';
-const { createCpuWorkerCounter, openArray } = nodeApi;
+import { cells, flag, machineLine, numbers } from './lib/cli.mjs';
 import { makeData } from './lib/data.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1];
-};
-const list = (s) => s.split(',').map(Number);
-const NS = list(arg('n', '1e6,1e7'));
-const CS = list(arg('c', '2,10,100,1000'));
-const REPS = Number(arg('reps', '5'));
-const MAX_BYTES = Number(arg('max-bytes', '4e8'));
-const THREADS = list(arg('threads', '2'));
-const LABELS = arg('labels', 'int64');
-const DIR = arg('dir', join(os.tmpdir(), 'confmat-bench-files'));
-const CHUNK_BYTES = Number(arg('chunk-mb', '32')) * 1024 * 1024;
+const { createCpuWorkerCounter, openArray } = nodeApi;
+
+const NS = numbers(flag('n', '1e6,1e7'));
+const CS = numbers(flag('c', '2,10,100,1000'));
+const REPS = Number(flag('reps', '5'));
+const MAX_BYTES = Number(flag('max-bytes', '4e8'));
+const THREADS = numbers(flag('threads', '2'));
+const LABELS = flag('labels', 'int64');
+const DIR = flag('dir', join(os.tmpdir(), 'confmat-bench-files'));
+const CHUNK_BYTES = Number(flag('chunk-mb', '32')) * 1024 * 1024;
 
 /** A .npy file of `data` (version 1.0 header padded to 64 bytes, as numpy writes it), written in slices. */
 function writeNpy(path, descr, shape, data) {
@@ -179,15 +176,6 @@ async function runCase(n, c) {
 }
 
 console.log(`confmat CPU from files  ${new Date().toISOString()}`);
-console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}; files in ${DIR}`);
-const done = new Set();
-for (const c of CS) {
-  for (const n0 of NS) {
-    let n = n0;
-    if (n * c * 4 > MAX_BYTES) n = 10 ** Math.floor(Math.log10(MAX_BYTES / (c * 4)));
-    if (done.has(`${n}x${c}`)) continue;
-    done.add(`${n}x${c}`);
-    await runCase(n, c);
-  }
-}
+console.log(`machine: ${machineLine()}; files in ${DIR}`);
+for (const [n, c] of cells(NS, CS, MAX_BYTES)) await runCase(n, c);
 console.log(`\nload after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
