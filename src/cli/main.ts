@@ -6,6 +6,8 @@ import { runDemo } from './demo.js';
 import { runEval } from './eval.js';
 import { runMerge } from './merge.js';
 import { UsageError } from './usage.js';
+import { dawnStderrHandled, runWithDawnStderrFiltered } from './dawn-stderr.js';
+import { AdapterNotFoundError } from '../node/request-device.js';
 
 const HELP = `confmat: confusion matrices on the GPU (WebGPU), checked against a CPU path
 
@@ -124,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
   if (values['per-class'] !== undefined && command !== 'eval') throw new UsageError(`--per-class applies to confmat eval, not ${command}`);
   if (command === 'merge') return runMerge(positionals.slice(1), values);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  if ((command === 'eval' || command === 'demo') && values.backend !== 'cpu' && !dawnStderrHandled()) return runWithDawnStderrFiltered(argv);
   if (command === 'eval') return runEval(values);
   if (command === 'demo') return runDemo(values);
   throw new UsageError(`unknown command '${command}' (expected eval, merge or demo)`);
@@ -158,7 +161,7 @@ function fsMessage(e: NodeJS.ErrnoException): string {
 }
 
 function exitCode(e: unknown): number {
-  if (e instanceof UsageError) return 2;
+  if (e instanceof UsageError || e instanceof AdapterNotFoundError) return 2;
   if (e instanceof InputError || e instanceof NpyError || fsError(e)) return 1;
   if (e instanceof GpuUnavailableError) return 3;
   return 4;

@@ -1,9 +1,11 @@
-export { requestNodeDevice, adapterLabel, HOW_TO_GET_AN_ADAPTER, SWIFTSHADER_ICDS } from './request-device.js';
+/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="node" preserve="true" />
+export { requestNodeDevice, adapterLabel, loadDawn, vulkanDrivers, AdapterNotFoundError, HOW_TO_GET_AN_ADAPTER, SWIFTSHADER_ICDS } from './request-device.js';
 export { maxComputeLimits } from '../gpu/limits.js';
 export type { NodeGpu, NodeDeviceOptions, AdapterDescription, DawnBackend } from './request-device.js';
 export { openBackend } from './open-backend.js';
 export type { BackendChoice, OpenBackend } from './open-backend.js';
-export { svgToPng } from './png.js';
+export { svgToPng, loadPngRenderer } from './png.js';
 export { writeFileAtomic } from './write-atomic.js';
 export { openArray } from '../read/open-array.js';
 export type { ArraySource } from '../read/open-array.js';

@@ -1,5 +1,5 @@
 import { GpuUnavailableError } from '../core/errors.js';
-import { adapterLabel, HOW_TO_GET_AN_ADAPTER, requestNodeDevice, type NodeDeviceOptions } from './request-device.js';
+import { AdapterNotFoundError, adapterLabel, HOW_TO_GET_AN_ADAPTER, requestNodeDevice, type NodeDeviceOptions } from './request-device.js';
 
 /** Where to count: 'gpu' requires an adapter, 'cpu' never asks for one, 'auto' falls back aloud. */
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
@@ -21,8 +21,9 @@ export interface OpenBackend {
 }
 
 /**
- * Opens the requested backend. 'auto' without an adapter says so on `warn` and counts on the CPU;
- * 'gpu' without one throws {@link GpuUnavailableError} explaining how to get one. With
+ * Opens the requested backend. 'auto' without an adapter (or without Dawn's binding, which is
+ * loaded only here) says so in one line on `warn` and counts on the CPU; 'gpu' without one throws
+ * {@link GpuUnavailableError} explaining how to get one, or why the binding did not load. With
  * `softwareAdapter: 'cpu'`, 'auto' also counts on the CPU when the only adapter emulates a GPU on
  * the CPU (SwiftShader, llvmpipe), where the CPU path is 10 to 20 x faster, and says so.
  *
@@ -42,7 +43,7 @@ export async function openBackend(
   try {
     gpu = await requestNodeDevice(options);
   } catch (e) {
-    if (choice === 'gpu') throw e;
+    if (choice === 'gpu' || e instanceof AdapterNotFoundError) throw e;
     warn(`confmat: ${(e as Error).message}; counting on the CPU`);
     return cpu;
   }

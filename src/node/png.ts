@@ -1,4 +1,31 @@
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import { InputError } from '../core/errors.js';
+
+type ResvgModule = typeof import('@resvg/resvg-js');
+let resvg: ResvgModule | undefined;
+
+/**
+ * Loads the PNG renderer (the optional dependency `@resvg/resvg-js`, a native module) on first
+ * use, never at import time, so a machine without its binary still does everything but PNG.
+ * Throws {@link InputError} (field 'plot') with the loader's reason and what to use instead.
+ *
+ * @example
+ * if (plot.endsWith('.png')) loadPngRenderer(); // before any work
+ */
+export function loadPngRenderer(): void {
+  renderer();
+}
+
+function renderer(): ResvgModule {
+  if (resvg) return resvg;
+  try {
+    resvg = createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
+  } catch (e) {
+    const reason = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).find(Boolean);
+    throw new InputError('plot', `PNG output needs the optional package @resvg/resvg-js, which could not be loaded (${reason}); write .svg or .html instead`);
+  }
+  return resvg;
+}
 
 /**
  * Rasterizes an SVG (such as `renderHeatmapSvg`'s) to PNG bytes with resvg, using the system fonts
@@ -12,10 +39,11 @@ import { Resvg } from '@resvg/resvg-js';
 export function svgToPng(svg: string, options: { width?: number } = {}): Uint8Array {
   const { width } = options;
   if (width !== undefined && !(Number.isInteger(width) && width > 0)) throw new RangeError(`width must be a positive integer, got ${width}`);
-  const resvg = new Resvg(svg, {
+  const { Resvg } = renderer();
+  const image = new Resvg(svg, {
     fitTo: width === undefined ? { mode: 'original' } : { mode: 'width', value: width },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
   });
-  const png = resvg.render().asPng();
+  const png = image.render().asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

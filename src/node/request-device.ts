@@ -1,7 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { create, globals } from 'webgpu';
+import { basename, join } from 'node:path';
 import { GpuUnavailableError } from '../core/errors.js';
 import { maxComputeLimits } from '../gpu/limits.js';
 import { isEmulated } from '../gpu/chunk-plan.js';
@@ -47,6 +46,21 @@ export interface NodeGpu {
   destroy(): void;
 }
 
+/**
+ * No adapter has the name given as `adapter` (`--adapter`, `CONFMAT_ADAPTER`). The message lists
+ * the adapters Dawn offered.
+ *
+ * @example
+ * try { await requestNodeDevice({ adapter: 'nope' }); }
+ * catch (e) { if (e instanceof AdapterNotFoundError) console.error(e.message); }
+ */
+export class AdapterNotFoundError extends GpuUnavailableError {
+  constructor(wanted: string, dawnMessage: string) {
+    const names = [...dawnMessage.matchAll(/backend: '([^']*)', name: '([^']*)'/g)].map((m) => `'${m[2]}' (${m[1]})`);
+    super(`no WebGPU adapter is named '${wanted}'; ${names.length ? `available: ${names.join(', ')}` : 'Dawn offered none'}`);
+  }
+}
+
 /** Known places of SwiftShader's Vulkan ICD (shipped with Chromium builds). */
 export const SWIFTSHADER_ICDS = [
   '/usr/lib/chromium/vk_swiftshader_icd.json',
@@ -66,14 +80,42 @@ export const HOW_TO_GET_AN_ADAPTER =
 // Every create() result stays referenced while any adapter or device from it lives: when Dawn's
 // instance is collected, its event loop touches freed memory and the process dies.
 const instances = new Set<GPU>();
-let globalsInstalled = false;
 
-function installGlobals(): void {
-  if (globalsInstalled) return;
-  globalsInstalled = true;
-  for (const [k, v] of Object.entries(globals as Record<string, unknown>)) {
-    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  }
+/** What confmat uses of the optional npm package `webgpu` (Dawn's Node binding). */
+export interface DawnBinding {
+  create(flags: string[]): GPU;
+  globals: object;
+}
+
+let binding: Promise<DawnBinding> | undefined;
+
+/**
+ * Loads Dawn's Node binding (the optional dependency `webgpu`) on first use, never at import time:
+ * where its native `dawn.node` cannot load (no binary for the platform, an older glibc or
+ * libstdc++) everything but the GPU path still works. Throws {@link GpuUnavailableError} with the
+ * loader's reason in one line.
+ *
+ * @example
+ * try { await loadDawn(); } catch (e) { console.error(`confmat: ${(e as Error).message}`); }
+ */
+export function loadDawn(): Promise<DawnBinding> {
+  binding ??= import('webgpu').then(
+    (m: DawnBinding) => {
+      for (const [k, v] of Object.entries(m.globals as Record<string, unknown>)) {
+        if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+      }
+      return m;
+    },
+    (e: unknown) => {
+      throw new GpuUnavailableError(`the WebGPU binding for Node (npm package webgpu) could not be loaded: ${firstLine(e)}`);
+    },
+  );
+  return binding;
+}
+
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? 'unknown error';
 }
 
 interface Attempt {
@@ -83,18 +125,67 @@ interface Attempt {
   label: string;
 }
 
-/** True unless this is Linux and no Vulkan driver manifest (ICD JSON) is where the loader looks. */
-function hasVulkanDriver(): boolean {
-  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES || process.env.VK_ADD_DRIVER_FILES) return true;
-  const dataDirs = (process.env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
-  const dirs = ['/etc/vulkan/icd.d', ...dataDirs.map((d) => join(d, 'vulkan', 'icd.d')), join(homedir(), '.local/share/vulkan/icd.d')];
-  return dirs.some((d) => {
+/** Where the Vulkan loader looks for driver manifests (ICD JSON) on Linux, in its order. */
+function vulkanManifestDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const config = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
+  const data = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
+  const home = env.HOME || homedir();
+  return [
+    join(env.XDG_CONFIG_HOME || join(home, '.config'), 'vulkan/icd.d'),
+    ...config.map((d) => join(d, 'vulkan/icd.d')),
+    '/etc/vulkan/icd.d',
+    join(env.XDG_DATA_HOME || join(home, '.local/share'), 'vulkan/icd.d'),
+    ...data.map((d) => join(d, 'vulkan/icd.d')),
+  ];
+}
+
+/** True for Mesa's lavapipe, which Dawn refuses (with warnings on stderr) for missing features. */
+function isLavapipe(manifest: string): boolean {
+  if (/lvp/i.test(basename(manifest))) return true;
+  try {
+    const json = JSON.parse(readFileSync(manifest, 'utf8')) as { ICD?: { library_path?: unknown } };
+    return typeof json.ICD?.library_path === 'string' && /lvp/i.test(json.ICD.library_path);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Vulkan driver manifests the loader would find on Linux, less lavapipe. `usable` is what Dawn
+ * may be offered; `filtered` tells whether anything had to be held back. Null where the user chose
+ * the drivers (VK_ICD_FILENAMES, VK_DRIVER_FILES, VK_ADD_DRIVER_FILES) or off Linux.
+ *
+ * @example
+ * vulkanDrivers({ XDG_DATA_DIRS: '/usr/share' }); // { usable: ['/usr/share/vulkan/icd.d/nvidia_icd.json'], filtered: true }
+ */
+export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: string[]; filtered: boolean } | null {
+  if (process.platform !== 'linux' || env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) return null;
+  const found: string[] = [];
+  for (const dir of vulkanManifestDirs(env)) {
+    let names: string[];
     try {
-      return readdirSync(d).some((f) => f.endsWith('.json'));
+      names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
     } catch {
-      return false;
+      continue;
     }
-  });
+    for (const f of names) if (!found.some((p) => basename(p) === f)) found.push(join(dir, f));
+  }
+  const usable = found.filter((m) => !isLavapipe(m));
+  return { usable, filtered: usable.length < found.length };
+}
+
+/**
+ * The environment for an attempt on Vulkan: when the loader would offer lavapipe, the other
+ * drivers only (named in both variables: the loader ignores VK_ICD_FILENAMES while
+ * VK_DRIVER_FILES is set); null when no usable driver is left, so the attempt is skipped.
+ */
+function vulkanEnv(): Record<string, string> | null {
+  const drivers = vulkanDrivers();
+  if (drivers === null) return {};
+  if (drivers.usable.length === 0) return null;
+  if (!drivers.filtered) return {};
+  const list = drivers.usable.join(':');
+  return { VK_ICD_FILENAMES: list, VK_DRIVER_FILES: list };
 }
 
 function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFallback'>> & NodeDeviceOptions): Attempt[] {
@@ -108,12 +199,17 @@ function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFa
     label: 'Mesa GL ES',
   };
   if (opts.backend === 'opengles') return [gles];
+  if (opts.backend === 'vulkan') {
+    const env = vulkanEnv();
+    return env ? [{ flags: ['backend=vulkan', ...adapterFlag], featureLevel: level('vulkan'), env, label: 'vulkan' }] : [];
+  }
   if (opts.backend !== 'auto') {
     return [{ flags: [`backend=${opts.backend}`, ...adapterFlag], featureLevel: level(opts.backend), env: {}, label: opts.backend }];
   }
-  // Without any Vulkan driver manifest the default attempt can only fail, loudly (the loader prints
-  // "vkCreateInstance failed"): go straight to the software adapters.
-  const list: Attempt[] = opts.softwareFallback && !opts.adapter && !hasVulkanDriver() ? [] : [{ flags: adapterFlag, featureLevel: level('auto'), env: {}, label: 'default' }];
+  // Without a usable Vulkan driver manifest the default attempt can only fail, loudly (the loader
+  // prints "vkCreateInstance failed", Dawn refuses lavapipe with warnings): skip it.
+  const env = process.platform === 'linux' ? vulkanEnv() : {};
+  const list: Attempt[] = env === null && opts.softwareFallback && !opts.adapter ? [] : [{ flags: adapterFlag, featureLevel: level('auto'), env: env ?? {}, label: 'default' }];
   if (!opts.softwareFallback || opts.adapter) return list;
   if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
     const icd = SWIFTSHADER_ICDS.find((p) => existsSync(p));
@@ -150,7 +246,7 @@ function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | '
  * if (gpu) { console.log(gpu.info.description); gpu.destroy(); }
  */
 export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promise<NodeGpu | null> {
-  installGlobals();
+  const { create } = await loadDawn();
   if (process.platform === 'linux' && !process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = tmpdir();
   const opts = {
     ...options,
@@ -168,10 +264,16 @@ export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promis
       continue;
     }
     instances.add(gpu);
-    const adapter = await gpu.requestAdapter({
-      featureLevel: attempt.featureLevel,
-      ...(opts.powerPreference ? { powerPreference: opts.powerPreference } : {}),
-    });
+    let adapter: GPUAdapter | null;
+    try {
+      adapter = await gpu.requestAdapter({
+        featureLevel: attempt.featureLevel,
+        ...(opts.powerPreference ? { powerPreference: opts.powerPreference } : {}),
+      });
+    } catch (e) {
+      if (!opts.adapter) throw e;
+      throw new AdapterNotFoundError(opts.adapter, (e as Error).message);
+    }
     if (!adapter) continue;
     const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
     let device: GPUDevice;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../src/read/npy.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
+import { HAS_MESA_EGL } from '../helpers/gpu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'confmat-per-class-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,7 +75,7 @@ describe('confmat eval in per-class mode', () => {
     expect(JSON.parse(cpu.stdout).correct).toBeGreaterThanOrEqual(20);
   });
 
-  it('falls back when the matrix fits the host but not the device (GL ES, compatibility level)', () => {
+  it.runIf(HAS_MESA_EGL)('falls back when the matrix fits the host but not the device (GL ES, compatibility level)', () => {
     const { logits, labels } = huge('device', 30, 6000, 2);
     const gl = confmat(['--logits', logits, '--labels', labels, '--backend', 'gpu', '--dawn-backend', 'opengles', '--feature-level', 'compatibility']);
     expect(gl.code).toBe(0);
