@@ -12,7 +12,7 @@
  *   eval "$(node scripts/software-adapters.mjs --env)" && node dist/cli/main.js demo --backend gpu
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync } from 'node:zlib';
@@ -58,8 +58,8 @@ function* untar(tar) {
 }
 
 /** Unpacks once into the cache; `fill(tmpDir)` writes the files. Returns the final folder. */
-function cached(name, fill) {
-  const dir = join(cacheDir, `${name}-${ARCHIVES[name].slice(0, 16)}`);
+function cached(name, fill, folder = name) {
+  const dir = join(cacheDir, `${folder}-${ARCHIVES[name].slice(0, 16)}`);
   if (existsSync(join(dir, '.complete'))) return dir;
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${dir}.${process.pid}.tmp`;
@@ -109,7 +109,8 @@ export function swiftShaderEnv(env = process.env) {
 }
 
 /**
- * Headless Chromium 153 from the same package, with the shared libraries it needs.
+ * Headless Chromium 153 from the same package, with the shared libraries it needs (start it with
+ * `libDir` in LD_LIBRARY_PATH) and SwiftShader beside it for WebGPU.
  * @returns {{ executablePath: string, libDir: string }}
  */
 export function chromium() {
@@ -120,10 +121,17 @@ export function chromium() {
       writeFileSync(path, bytes, { mode: mode | 0o444 });
     }
   });
-  const dir = cached('chromium', (tmp) => {
-    writeFileSync(join(tmp, 'chromium'), archive('chromium', 'chromium.br'));
-    chmodSync(join(tmp, 'chromium'), 0o755);
-  });
+  const vulkan = swiftShader().dir;
+  // Chromium loads SwiftShader's Vulkan driver from its own folder (--use-webgpu-adapter=swiftshader)
+  const dir = cached(
+    'chromium',
+    (tmp) => {
+      writeFileSync(join(tmp, 'chromium'), archive('chromium', 'chromium.br'));
+      chmodSync(join(tmp, 'chromium'), 0o755);
+      for (const f of VULKAN_FILES) copyFileSync(join(vulkan, f), join(tmp, f));
+    },
+    'chromium-swiftshader',
+  );
   return { executablePath: join(dir, 'chromium'), libDir: join(libs, 'lib') };
 }
 

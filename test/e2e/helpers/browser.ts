@@ -2,9 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+// @ts-expect-error plain ES module without types
+import { chromium as npmChromium } from '../../../scripts/software-adapters.mjs';
 
-/** The system Chromium (Debian's `chromium` package); never a downloaded one. */
-export const CHROMIUM = process.env.CONFMAT_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * The browser: CONFMAT_CHROMIUM when set (e.g. /usr/bin/chromium, Debian's), else headless
+ * Chromium 153 from the pinned devDependency @sparticuz/chromium, checksum-verified and unpacked
+ * by scripts/software-adapters.mjs with SwiftShader beside it: no system package needed.
+ */
+function browserBinary(): { executablePath: string; env: Record<string, string> } {
+  if (process.env.CONFMAT_CHROMIUM) return { executablePath: process.env.CONFMAT_CHROMIUM, env: {} };
+  const { executablePath, libDir } = (npmChromium as () => { executablePath: string; libDir: string })();
+  return { executablePath, env: { LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } };
+}
 
 const COMMON_FLAGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** WebGPU on SwiftShader, Chromium's CPU Vulkan implementation: works without any GPU. */
@@ -31,8 +41,10 @@ export interface TestBrowser {
 export async function launchChromium(options: { webgpu: boolean }): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'confmat-chromium-'));
   const args = [...COMMON_FLAGS, ...(options.webgpu ? WEBGPU_FLAGS : ['--disable-webgpu'])];
+  const { executablePath, env } = browserBinary();
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath,
+    env: { ...(process.env as Record<string, string>), ...env },
     headless: true,
     args,
     viewport: { width: 1500, height: 1000 },
