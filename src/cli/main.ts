@@ -1,13 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { GpuUnavailableError, InputError } from '../core/errors.js';
+import { AdapterNotFoundError, GpuUnavailableError, InputError } from '../core/errors.js';
 import { NpyError } from '../read/npy.js';
-import { runDemo } from './demo.js';
-import { runEval } from './eval.js';
-import { runMerge } from './merge.js';
 import { UsageError } from './usage.js';
 import { dawnStderrHandled, runWithDawnStderrFiltered } from './dawn-stderr.js';
-import { AdapterNotFoundError } from '../node/request-device.js';
 
 const HELP = `confmat: confusion matrices on the GPU (WebGPU), checked against a CPU path
 
@@ -124,11 +120,11 @@ async function main(argv: string[]): Promise<number> {
   if (values.shard !== undefined && command !== 'eval') throw new UsageError(`--shard applies to confmat eval, not ${command}`);
   if (values['allow-partial'] !== undefined && command !== 'merge') throw new UsageError(`--allow-partial applies to confmat merge, not ${command}`);
   if (values['per-class'] !== undefined && command !== 'eval') throw new UsageError(`--per-class applies to confmat eval, not ${command}`);
-  if (command === 'merge') return runMerge(positionals.slice(1), values);
+  if (command === 'merge') return (await import('./merge.js')).runMerge(positionals.slice(1), values);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   if ((command === 'eval' || command === 'demo') && values.backend !== 'cpu' && !dawnStderrHandled()) return runWithDawnStderrFiltered(argv);
-  if (command === 'eval') return runEval(values);
-  if (command === 'demo') return runDemo(values);
+  if (command === 'eval') return (await import('./eval.js')).runEval(values);
+  if (command === 'demo') return (await import('./demo.js')).runDemo(values);
   throw new UsageError(`unknown command '${command}' (expected eval, merge or demo)`);
 }
 

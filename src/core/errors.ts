@@ -33,3 +33,18 @@ export class InputError extends Error {
 export class GpuUnavailableError extends Error {
   override readonly name = 'GpuUnavailableError';
 }
+
+/**
+ * No adapter has the name given as `adapter` (`--adapter`, `CONFMAT_ADAPTER`): a usage error. The
+ * message lists the adapters Dawn offered.
+ *
+ * @example
+ * try { await requestNodeDevice({ adapter: 'nope' }); }
+ * catch (e) { if (e instanceof AdapterNotFoundError) console.error(e.message); }
+ */
+export class AdapterNotFoundError extends GpuUnavailableError {
+  constructor(wanted: string, dawnMessage: string) {
+    const names = [...dawnMessage.matchAll(/backend: '([^']*)', name: '([^']*)'/g)].map((m) => `'${m[2]}' (${m[1]})`);
+    super(`no WebGPU adapter is named '${wanted}'; ${names.length ? `available: ${names.join(', ')}` : 'Dawn offered none'}`);
+  }
+}

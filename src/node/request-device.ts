@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { GpuUnavailableError } from '../core/errors.js';
+import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
+
+export { AdapterNotFoundError };
 import { maxComputeLimits } from '../gpu/limits.js';
 import { isEmulated } from '../gpu/chunk-plan.js';
 
@@ -44,21 +46,6 @@ export interface NodeGpu {
   info: AdapterDescription;
   /** Destroys the device; afterwards the process may exit. */
   destroy(): void;
-}
-
-/**
- * No adapter has the name given as `adapter` (`--adapter`, `CONFMAT_ADAPTER`). The message lists
- * the adapters Dawn offered.
- *
- * @example
- * try { await requestNodeDevice({ adapter: 'nope' }); }
- * catch (e) { if (e instanceof AdapterNotFoundError) console.error(e.message); }
- */
-export class AdapterNotFoundError extends GpuUnavailableError {
-  constructor(wanted: string, dawnMessage: string) {
-    const names = [...dawnMessage.matchAll(/backend: '([^']*)', name: '([^']*)'/g)].map((m) => `'${m[2]}' (${m[1]})`);
-    super(`no WebGPU adapter is named '${wanted}'; ${names.length ? `available: ${names.join(', ')}` : 'Dawn offered none'}`);
-  }
 }
 
 /** Known places of SwiftShader's Vulkan ICD (shipped with Chromium builds). */
