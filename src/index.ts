@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 export { createConfusionMatrix, confusionMatrix } from './confusion-matrix.js';
 export type { ConfusionMatrix, ConfusionMatrixOptions } from './confusion-matrix.js';
 export type { Batch, ConfusionMatrixResult, FormattedBatch, FormattedGpuBatch, GpuBatch, LabelArray, SampleWeights, HalfDtype, LogitsDtype } from './core/types.js';

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * confmat's browser entry: the isomorphic API of `confmat` (src/index.ts holds no Node-only
  * module: the readers and Dawn device selection live in `confmat/node`) plus {@link requestBrowserDevice}. Pulls in no Node built-ins
