@@ -1,6 +1,6 @@
 import { createConfusionMatrix } from '../confusion-matrix.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
-import { makeDemoData } from '../demo/synthetic.js';
+import { makeDemoData, MAX_DEMO_ROWS } from '../demo/synthetic.js';
 import { openBackend } from '../node/open-backend.js';
 import { jsonReport } from '../report/json.js';
 import { renderTable } from '../report/table.js';
@@ -19,8 +19,8 @@ const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).
  * default) is counted on the GPU and on the CPU; prints the matrix, both times, and whether they agree.
  */
 export async function runDemo(values: CliValues): Promise<number> {
-  const rows = positiveInt(values, 'rows') ?? 1_000_000;
-  const seed = positiveInt(values, 'seed') ?? 1;
+  const rows = positiveInt(values, 'rows', MAX_DEMO_ROWS, '4 GB of float32 logits') ?? 1_000_000;
+  const seed = positiveInt(values, 'seed', 2 ** 32 - 1, 'the generator takes 32-bit seeds') ?? 1;
   const format = oneOf(values, 'format', ['json', 'table'] as const, 'table');
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);

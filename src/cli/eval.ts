@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { createConfusionMatrix, type ConfusionMatrix } from '../confusion-matrix.js';
 import { InputError } from '../core/errors.js';
@@ -6,9 +5,10 @@ import type { Normalize } from '../core/metrics.js';
 import type { Batch, ConfusionMatrixResult } from '../core/types.js';
 import { checkClassIndices, formatBatch, validateNumClasses } from '../core/validate.js';
 import { reduceCounts } from '../core/reduce.js';
+import { MAX_STATE_CLASSES } from '../core/state.js';
 import { dropIgnored, selectClasses } from '../core/select.js';
 import { cpuUpdateFromFile } from '../node/cpu-file.js';
-import { createCpuWorkerCounter, type CpuWorkerCounter } from '../node/cpu-workers.js';
+import { createCpuWorkerCounter, usefulThreads, type CpuWorkerCounter } from '../node/cpu-workers.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
@@ -18,7 +18,7 @@ import { createProgress } from './progress.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
 import { parseShard, renderReport, shardRows } from './shard.js';
-import { backendOptions, engineOptions, oneOf, positiveInt, UsageError, type CliValues } from './usage.js';
+import { backendOptions, engineOptions, oneOf, positiveInt, threadsOption, UsageError, type CliValues } from './usage.js';
 import { runEvalBinary } from './eval-binary.js';
 import { runEvalMultilabel } from './eval-multilabel.js';
 import { denseTooLarge, runEvalPerClass } from './eval-per-class.js';
@@ -80,10 +80,10 @@ async function runEvalDense(values: CliValues): Promise<number> {
   }
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = engineOptions(values);
-  const threads = values.threads === 'auto' ? availableParallelism() : positiveInt(values, 'threads') ?? 1;
+  const threads = threadsOption(values);
   const ignoreIndex = ignoreIndexOption(values);
   const subset = classSubset(values);
-  const topK = positiveInt(values, 'top-k');
+  const topK = positiveInt(values, 'top-k', MAX_STATE_CLASSES, 'the largest C of a C x C matrix; any K >= C counts every row');
   if (topK !== undefined && (predsPath !== undefined || threads > 1 || subset)) {
     throw new UsageError('--top-k needs --logits (the scores to rank), and does not combine with --threads or --class-subset');
   }
@@ -144,7 +144,14 @@ async function runEvalDense(values: CliValues): Promise<number> {
     } catch (e) {
       throw classesFrom(e);
     }
-    if (threads > 1 && backend.name === 'cpu') workers = createCpuWorkerCounter({ numClasses, threads });
+    const workerThreads = usefulThreads(threads, labelRows.rows);
+    if (workerThreads > 1 && backend.name === 'cpu') {
+      try {
+        workers = createCpuWorkerCounter({ numClasses, threads: workerThreads });
+      } catch (e) {
+        throw e instanceof RangeError ? new UsageError(`--threads ${workerThreads}: ${e.message}`) : e;
+      }
+    }
     const count = (batch: Batch): Promise<void> =>
       workers ? workers.update(formatBatch(ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, numClasses), numClasses)) : cm!.update(batch);
     const files: Record<string, string> = { labels: labelsPath, preds: predsPath ?? logitsPath!, ...(weightsPath !== undefined ? { weights: weightsPath } : {}) };

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Normalize } from '../core/metrics.js';
@@ -6,6 +6,7 @@ import { missingShards, stateResult } from '../core/state.js';
 import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState, stateTask, type AnyState } from '../core/task-state.js';
 import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
+import { jsonTooDeep } from '../read/json-error.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
 import { renderReport } from './shard.js';
@@ -24,6 +25,8 @@ async function readPart(file: string): Promise<{ state: AnyState; backend: Backe
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError('state', `${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
+  const deep = jsonTooDeep(text);
+  if (deep) throw new InputError('state', `${file}: ${deep.detail} at byte ${deep.byte}`, undefined, deep.byte);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -34,6 +37,19 @@ async function readPart(file: string): Promise<{ state: AnyState; backend: Backe
   const b = isObject(value) ? value.backend : undefined;
   const known = isObject(b) && (b.name === 'gpu' || b.name === 'cpu' || b.name === 'mixed') && (b.adapter === null || typeof b.adapter === 'string');
   return { state, backend: known ? { name: b.name as BackendReport['name'], adapter: b.adapter as string | null } : undefined };
+}
+
+/** The most missing shards a message lists. */
+const MAX_LISTED = 50;
+
+/** The device and inode of a file (links to one file share them), or undefined when unknown (no such file: reading it says so). */
+async function fileId(file: string): Promise<string | undefined> {
+  try {
+    const s = await stat(file, { bigint: true });
+    return s.ino === 0n ? undefined : `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The parts' backend when they agree, else `mixed` listing them. */
@@ -66,10 +82,15 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   }
   for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
   const seen = new Map<string, string>();
+  const seenFile = new Map<string, string>();
   for (const f of files) {
     const other = seen.get(resolve(f));
     if (other !== undefined) throw new InputError('state', `${f}: given twice${other === f ? '' : ` (also as ${other})`}; each part must be merged once`);
     seen.set(resolve(f), f);
+    const id = await fileId(f);
+    const same = id === undefined ? undefined : seenFile.get(id);
+    if (same !== undefined) throw new InputError('state', `${f}: the same file as ${same} (a symbolic or hard link to it); each part must be merged once`);
+    if (id !== undefined) seenFile.set(id, f);
   }
   // One part at a time, folded: memory holds two matrices, not n.
   let merged: AnyState | undefined;
@@ -91,10 +112,11 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   if (missing.length > 0) {
     const n = merged.shards!.count;
     const have = `${files.length} part${files.length === 1 ? '' : 's'} hold${files.length === 1 ? 's' : ''} ${merged.shards!.indices.length} of ${n} shards`;
+    const list = missing.length > MAX_LISTED ? `${missing.slice(0, MAX_LISTED).join(', ')}, ... (${missing.length} in all)` : missing.join(', ');
     if (values['allow-partial'] !== true) {
-      throw new InputError('state', `${have}; missing shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (confmat eval --shard i/${n}); pass --allow-partial to merge them anyway`);
+      throw new InputError('state', `${have}; missing shard${missing.length === 1 ? '' : 's'} ${list} (confmat eval --shard i/${n}); pass --allow-partial to merge them anyway`);
     }
-    process.stderr.write(`confmat: --allow-partial: ${have}; missing ${missing.join(', ')}: the report covers only part of the input\n`);
+    process.stderr.write(`confmat: --allow-partial: ${have}; missing ${list}: the report covers only part of the input\n`);
   }
   const backend = mergedBackend(backends);
   if (merged.task === 'multilabel' || merged.task === 'binary') {

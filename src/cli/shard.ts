@@ -1,4 +1,4 @@
-import type { ShardSet, StateOptions } from '../core/state.js';
+import { MAX_SHARDS, type ShardSet, type StateOptions } from '../core/state.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { jsonReport, type BackendReport } from '../report/json.js';
 import { renderOutput, type OutputFormat, type OutputOptions } from './render.js';
@@ -18,7 +18,7 @@ export interface Shard {
 /**
  * The `--shard i/n` option (0-based i), or undefined when absent.
  *
- * @throws UsageError unless the value is `i/n` with integers 0 <= i < n
+ * @throws UsageError unless the value is `i/n` with integers 0 <= i < n <= 2^20 ({@link MAX_SHARDS})
  * @example
  * parseShard({ shard: '3/8' }); // { index: 3, count: 8 }
  */
@@ -31,6 +31,7 @@ export function parseShard(values: CliValues): Shard | undefined {
   if (m === null || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count) {
     throw new UsageError(`--shard must be i/n with 0 <= i < n (0-based, e.g. 0/8 .. 7/8), got '${String(v)}'`);
   }
+  if (count > MAX_SHARDS) throw new UsageError(`--shard ${String(v)}: at most ${MAX_SHARDS} (2^20) shards, got n = ${count}`);
   return { index, count };
 }
 

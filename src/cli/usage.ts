@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { MAX_WORKER_THREADS } from '../node/cpu-workers.js';
 import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
 import type { BackendChoice } from '../node/open-backend.js';
 
@@ -19,15 +21,45 @@ export function oneOf<T extends string>(values: CliValues, name: string, allowed
   return v as T;
 }
 
-/** A positive integer option, or undefined when absent. */
-export function positiveInt(values: CliValues, name: string): number | undefined {
+/**
+ * A positive integer option, at most `max` (with `why`, the reason for the bound, in the message), or undefined when absent.
+ *
+ * @example
+ * positiveInt({ rows: '1000' }, 'rows', 100_000_000); // 1000
+ */
+export function positiveInt(values: CliValues, name: string, max = Number.MAX_SAFE_INTEGER, why = ''): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--${name} must be an integer >= 1, got '${String(v)}'`);
+  if (typeof v !== 'string' || !/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    const bound = max === Number.MAX_SAFE_INTEGER ? '' : `, at most ${max}${why ? ` (${why})` : ''}`;
+    throw new UsageError(`--${name} must be an integer >= 1${bound}, got '${String(v)}'`);
   }
   return n;
+}
+
+/**
+ * The most worker threads `--threads` takes: 4 x `os.availableParallelism()`, and never more than
+ * the CPU counter's own limit of 256 (`MAX_WORKER_THREADS`).
+ *
+ * @example
+ * maxThreads(); // 8 on a 2-core machine
+ */
+export function maxThreads(): number {
+  return Math.min(MAX_WORKER_THREADS, 4 * availableParallelism());
+}
+
+/**
+ * `--threads N|auto`: the worker threads asked for (default 1, the main thread; auto: one per core,
+ * at most 256), N in [1, {@link maxThreads}].
+ *
+ * @example
+ * threadsOption({ threads: '2' }); // 2
+ */
+export function threadsOption(values: CliValues): number {
+  if (values.threads === 'auto') return Math.min(MAX_WORKER_THREADS, availableParallelism());
+  const max = maxThreads();
+  return positiveInt(values, 'threads', max, `4 x the ${availableParallelism()} cores os.availableParallelism() reports, at most ${MAX_WORKER_THREADS}`) ?? 1;
 }
 
 /** The backend choice and Dawn options of the command line. */

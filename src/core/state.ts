@@ -9,11 +9,29 @@
 import { InputError } from './errors.js';
 import { reduceCounts } from './reduce.js';
 import type { ConfusionMatrixResult } from './types.js';
+import { MAX_HOST_MATRIX_BYTES } from './validate.js';
 
 /** The `format` tag of a serialized state (and of a `confmat eval --format json` report). */
 export const STATE_FORMAT = 'confmat-state';
 /** The state format version this confmat writes and reads. */
 export const STATE_VERSION = 1;
+
+/**
+ * The most shards a split may have (`--shard i/n`, a state's `shards.count`): 2^20. A merge lists
+ * the missing shards, so n bounds its memory.
+ *
+ * @example
+ * MAX_SHARDS; // 1048576
+ */
+export const MAX_SHARDS = 2 ** 20;
+
+/**
+ * The largest C of a state: its C x C float64 counts fit the host's limit (`MAX_HOST_MATRIX_BYTES`), 23170.
+ *
+ * @example
+ * MAX_STATE_CLASSES; // 23170
+ */
+export const MAX_STATE_CLASSES = Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8));
 
 /**
  * The options that change what is counted. Today only the class count; states with different
@@ -100,7 +118,12 @@ export const isObject = (v: unknown): v is Record<string, unknown> => typeof v =
  */
 export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
+  let s: string;
+  try {
+    s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
+  } catch {
+    s = Array.isArray(v) ? '[...]' : '{...}';
+  }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -155,6 +178,23 @@ function readCounts(file: string, value: Record<string, unknown>, c: number, che
 }
 
 /**
+ * Checks the class (or label) names of a state: strings, each once.
+ *
+ * @example
+ * checkNames('part-1.json', '$.classes', ['cat', 'dog'], 'class'); // ['cat', 'dog']
+ */
+export function checkNames(file: string, path: string, names: unknown[], what: string): string[] {
+  const seen = new Map<string, number>();
+  names.forEach((n: unknown, i) => {
+    if (typeof n !== 'string') refuse(file, `${path}[${i}]`, `${what} name must be a string, got ${show(n)}`, n);
+    const first = seen.get(n);
+    if (first !== undefined) refuse(file, `${path}[${i}]`, `duplicate ${what} name ${show(n)} (also ${what} ${first})`, n);
+    seen.set(n, i);
+  });
+  return names.slice() as string[];
+}
+
+/**
  * Checks a state's `shards` field.
  *
  * @example
@@ -163,9 +203,10 @@ function readCounts(file: string, value: Record<string, unknown>, c: number, che
 export function readShards(file: string, v: unknown): ShardSet {
   if (!isObject(v)) refuse(file, '$.shards', `must be {"count": n, "indices": [...]}, got ${show(v)}`, v);
   const n = v.count;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) refuse(file, '$.shards.count', `must be an integer >= 1, got ${show(n)}`, n);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > MAX_SHARDS) refuse(file, '$.shards.count', `must be an integer in [1, ${MAX_SHARDS}] (2^20), got ${show(n)}`, n);
   const indices = v.indices;
   if (!Array.isArray(indices) || indices.length === 0) refuse(file, '$.shards.indices', `must be a non-empty array of shard indices, got ${show(indices)}`, indices);
+  if (indices.length > n) refuse(file, '$.shards.indices', `holds ${indices.length} shard indices, more than the ${n} shards of the split`, indices.length);
   indices.forEach((i: unknown, k) => {
     if (typeof i !== 'number' || !Number.isSafeInteger(i) || i < 0 || i >= n) {
       refuse(file, `$.shards.indices[${k}]`, `shard index must be an integer in [0, ${n}), got ${show(i)}`, i);
@@ -215,7 +256,9 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
     refuse(file, '$.task', `is ${show(v.task)}: parseState reads multiclass states (parseAnyState reads every task)`, v.task);
   }
   const c = v.numClasses;
-  if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 1) refuse(file, '$.numClasses', `must be an integer >= 1, got ${show(c)}`, c);
+  if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 1 || c > MAX_STATE_CLASSES) {
+    refuse(file, '$.numClasses', `must be an integer in [1, ${MAX_STATE_CLASSES}] (a C x C matrix of float64 counts fits ${MAX_HOST_MATRIX_BYTES} bytes), got ${show(c)}`, c);
+  }
   const options = v.options;
   if (!isObject(options)) refuse(file, '$.options', `must be an object of counting options, got ${show(options)}`, options);
   for (const key of Object.keys(options)) {
@@ -257,6 +300,14 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
   for (let i = 0; i < counts.length; i++) total += counts[i]!;
   for (let t = 0; t < c; t++) correct += counts[t * c + t]!;
   if (!weighted && !Number.isSafeInteger(total)) refuse(file, '$', `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`, total);
+  if (topKHits && !weighted) {
+    const path = v.topKHits !== undefined ? '$.topKHits' : '$.topK.hits';
+    for (let t = 0; t < c; t++) {
+      let support = 0;
+      for (let p = 0; p < c; p++) support += counts[t * c + p]!;
+      if (topKHits[t]! > support) refuse(file, `${path}[${t}]`, `${topKHits[t]} top-k hits, but class ${t} has ${support} samples (edited or corrupt file?)`, topKHits[t]);
+    }
+  }
   if (v.total !== undefined && v.total !== total) refuse(file, '$.total', `is ${show(v.total)} but the counts add up to ${total} (edited or corrupt file?)`, v.total);
   if (v.correct !== undefined && v.correct !== correct) refuse(file, '$.correct', `is ${show(v.correct)} but the diagonal adds up to ${correct} (edited or corrupt file?)`, v.correct);
   const state: ConfusionMatrixState = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, counts, options: stateOptions };
@@ -265,10 +316,7 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
     const names = v.classes;
     if (!Array.isArray(names)) refuse(file, '$.classes', `must be an array of ${c} class names, got ${show(names)}`, names);
     if (names.length !== c) refuse(file, '$.classes', `holds ${names.length} class names for ${c} classes`, names.length);
-    names.forEach((n: unknown, i) => {
-      if (typeof n !== 'string') refuse(file, `$.classes[${i}]`, `class name must be a string, got ${show(n)}`, n);
-    });
-    state.classes = names.slice() as string[];
+    state.classes = checkNames(file, '$.classes', names, 'class');
   }
   if (v.shards !== undefined) state.shards = readShards(file, v.shards);
   return state;

@@ -11,7 +11,7 @@
 import { binaryCounts, type SweepResult } from './binary.js';
 import { InputError } from './errors.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels, type MultilabelCounts, type MultilabelResult, type SampleSums } from './multilabel.js';
-import { canonical, checkStateHeader, count, isObject, mergeStates, parseState, readShards, refuse, show, STATE_FORMAT, STATE_VERSION, type ConfusionMatrixState, type ShardSet } from './state.js';
+import { canonical, checkNames, checkStateHeader, count, isObject, mergeStates, parseState, readShards, refuse, show, STATE_FORMAT, STATE_VERSION, type ConfusionMatrixState, type ShardSet } from './state.js';
 
 /** A 2 x 2 matrix as sklearn writes it: `[[TN, FP], [FN, TP]]`. */
 export type Matrix2 = [[number, number], [number, number]];
@@ -171,10 +171,7 @@ function readMatrix2(file: string, path: string, v: unknown, check: Check = coun
 function readNames(file: string, path: string, v: unknown, n: number, what: string): string[] {
   if (!Array.isArray(v)) refuse(file, path, `must be an array of ${n} ${what} names, got ${show(v)}`, v);
   if (v.length !== n) refuse(file, path, `holds ${v.length} ${what} names for ${n} ${what}s`, v.length);
-  v.forEach((x: unknown, i) => {
-    if (typeof x !== 'string') refuse(file, `${path}[${i}]`, `${what} name must be a string, got ${show(x)}`, x);
-  });
-  return v.slice() as string[];
+  return checkNames(file, path, v, what);
 }
 
 function readOptions(file: string, v: unknown, known: string[]): Record<string, unknown> {
@@ -195,6 +192,7 @@ function readSampleSums(file: string, v: unknown, numLabels: number, check: Chec
     const max = key === 'f1' ? 2 * numLabels : numLabels;
     const pairs = v[key];
     if (!Array.isArray(pairs)) refuse(file, path, `must be an array of [denominator, numerator] pairs, got ${show(pairs)}`, pairs);
+    if (pairs.length > max) refuse(file, path, `holds ${pairs.length} pairs, more than the ${max} denominators there are`, pairs.length);
     out[key] = pairs.map((p: unknown, i): [number, number] => {
       if (!Array.isArray(p) || p.length !== 2) refuse(file, `${path}[${i}]`, `must be a [denominator, numerator] pair, got ${show(p)}`, p);
       const d = p[0] as unknown;

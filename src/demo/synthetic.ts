@@ -16,6 +16,14 @@ const CONFUSERS: Record<number, [number, number][]> = {
 };
 const ERROR_RATE = [0.08, 0.04, 0.16, 0.3, 0.12, 0.22, 0.07, 0.08, 0.05, 0.06];
 
+/**
+ * The most rows {@link makeDemoData} makes: 100M (4 GB of float32 logits, 100 MB of labels).
+ *
+ * @example
+ * makeDemoData({ rows: MAX_DEMO_ROWS }); // the largest demo set
+ */
+export const MAX_DEMO_ROWS = 100_000_000;
+
 /** Options of {@link makeDemoData}. */
 export interface DemoDataOptions {
   rows?: number;
@@ -27,11 +35,13 @@ export interface DemoDataOptions {
  * error rates, and the usual confusions (cat/dog, automobile/truck, airplane/ship, deer/horse).
  * Logits are Gaussian noise with a margin on the predicted class; never all zeros.
  *
+ * @throws RangeError unless `rows` is an integer in [0, {@link MAX_DEMO_ROWS}]
  * @example
  * const { logits, labels, classNames } = makeDemoData({ rows: 1_000_000, seed: 1 });
  */
 export function makeDemoData(options: DemoDataOptions = {}): { logits: Float32Array; labels: Uint8Array; classNames: string[]; numClasses: number } {
   const rows = options.rows ?? 1_000_000;
+  if (!Number.isSafeInteger(rows) || rows < 0 || rows > MAX_DEMO_ROWS) throw new RangeError(`rows must be an integer in [0, ${MAX_DEMO_ROWS}], got ${rows}`);
   const c = DEMO_CLASSES.length;
   let state = (options.seed ?? 1) >>> 0;
   const rand = (): number => {

@@ -24,10 +24,34 @@ import { checkClassIndices, isLabelArray } from '../core/validate.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../update/cpu-fast.js';
 import { cpuUpdateWeighted } from '../update/cpu-weighted.js';
 
+/**
+ * The most worker threads a counter starts (each holds its own slots in one 4 GiB WebAssembly
+ * memory and a V8 isolate of its own): 256.
+ *
+ * @example
+ * createCpuWorkerCounter({ numClasses: 10, threads: Math.min(n, MAX_WORKER_THREADS) });
+ */
+export const MAX_WORKER_THREADS = 256;
+
+/** The fewest rows a job holds: rows are split into jobs of at least this many. */
+const MIN_JOB_ROWS = 4;
+
+/**
+ * The worker threads worth starting for `rows` rows: at most `threads`, and no more than the jobs
+ * of at least 4 rows they split into (at least 1).
+ *
+ * @example
+ * usefulThreads(1000, 100); // 25
+ * usefulThreads(4, 1_000_000); // 4
+ */
+export function usefulThreads(threads: number, rows: number): number {
+  return Math.max(1, Math.min(threads, Math.ceil(rows / MIN_JOB_ROWS)));
+}
+
 /** Options of {@link createCpuWorkerCounter}. */
 export interface CpuWorkerCounterOptions {
   numClasses: number;
-  /** Worker threads. Default: `os.availableParallelism()`. */
+  /** Worker threads, in [1, {@link MAX_WORKER_THREADS}]. Default: `os.availableParallelism()` (at most 256). */
   threads?: number;
   /** Rows per job (one copy, one message each). Default: 4 MiB of logits, at least 4 rows. */
   jobRows?: number;
@@ -246,8 +270,9 @@ interface Lane {
  */
 export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWorkerCounter {
   const { numClasses: c } = options;
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? Math.min(MAX_WORKER_THREADS, availableParallelism());
   if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+  if (threads > MAX_WORKER_THREADS) throw new RangeError(`threads must be at most ${MAX_WORKER_THREADS}, got ${threads}`);
   if (!Number.isSafeInteger(c) || c < 1) throw new RangeError(`numClasses must be an integer >= 1, got ${c}`);
   if (options.jobRows !== undefined && (!Number.isSafeInteger(options.jobRows) || options.jobRows < 1)) {
     throw new RangeError(`jobRows must be an integer >= 1, got ${options.jobRows}`);
@@ -259,7 +284,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   /** Counted cells: C x C, plus a row C for the samples whose label is ignored (never read out). */
   const rowsCells = cells + c;
   const tableBytes = inTables ? align16(rowsCells * 4) : 0;
-  let jobRows = Math.max(4, Math.floor(options.jobRows ?? JOB_FLOATS / c));
+  let jobRows = Math.max(MIN_JOB_ROWS, Math.floor(options.jobRows ?? JOB_FLOATS / c));
   const slotBytes = (rows: number): number => 2 * align16(rows * 4) + align16(rows * c * 4 + 16);
   const chunkRows = Math.max(4, Math.floor(CHUNK_FLOATS / c));
   const scratchBytes = align16(chunkRows * c * 4 + 16);
@@ -439,7 +464,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   };
 
   const postJobs = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, rows: number, weights?: SampleWeights): Promise<void> => {
-    const per = Math.max(4, Math.min(jobRows, Math.ceil(rows / threads)));
+    const per = Math.max(MIN_JOB_ROWS, Math.min(jobRows, Math.ceil(rows / threads)));
     for (let start = 0; start < rows; start += per) await post(labels, logits, start, Math.min(per, rows - start), weights);
   };
 

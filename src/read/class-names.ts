@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
 import { ioError } from './file-io.js';
-import { jsonSyntaxError } from './json-error.js';
+import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
 
 /** 1-based line and column of character `at` of `text`. */
 function lineColumn(text: string, at: number): string {
@@ -25,6 +25,8 @@ export function parseClassNames(text: string, file: string): string[] {
     throw new InputError('classes', `${file}: the file is empty: expected one class name per line, or a JSON array of names`);
   }
   if (/^\s*[[{]/.test(trimmed)) {
+    const deep = jsonTooDeep(trimmed);
+    if (deep) throw new InputError('classes', `${file}:${lineColumn(trimmed, deep.at)}: ${deep.detail}`);
     let value: unknown;
     try {
       value = JSON.parse(trimmed);

@@ -75,3 +75,33 @@ export function jsonSyntaxError(text: string, e: unknown): { at: number; detail:
   const detail = message.replace(/, ".*$/s, '').replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '');
   return { at: Math.max(0, at), detail };
 }
+
+/** The deepest nesting of arrays and objects a JSON file confmat reads may have (states and reports need 5). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Where `text` nests arrays and objects deeper than `maxDepth`, found by counting `[` and `{`
+ * outside strings (no parsing, no recursion): run it before `JSON.parse`, whose deep values
+ * overflow the stack of the code that walks them. `at` is the character offset of the bracket
+ * that opens level `maxDepth + 1`, `byte` the same offset in UTF-8 bytes. Undefined when the
+ * nesting is within bounds (the text may still be invalid JSON).
+ *
+ * @example
+ * jsonTooDeep('[[[1]]]', 2); // { at: 2, byte: 2, detail: 'JSON nested deeper than 2 levels' }
+ * jsonTooDeep('{"a": "[[[["}', 2); // undefined
+ */
+export function jsonTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): { at: number; byte: number; detail: string } | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return { at: i, byte: new TextEncoder().encode(text.slice(0, i)).length, detail: `JSON nested deeper than ${maxDepth} levels` };
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
+}

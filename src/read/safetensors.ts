@@ -11,7 +11,7 @@
 import { NpyError, decodeNpyItems, type NumericArray } from './npy.js';
 import { byteRangeSource } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';
-import { jsonSyntaxError } from './json-error.js';
+import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
 import type { ArraySource } from './open-array.js';
 
 /** The safetensors format's own limit on the header size. */
@@ -116,6 +116,8 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     } catch {
       fail(8, 'header is not valid UTF-8');
     }
+    const deep = jsonTooDeep(text);
+    if (deep) fail(8 + deep.byte, `header ${deep.detail}`);
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -142,6 +142,9 @@ describe('multilabel states', () => {
     ['denominators out of order', edit((v) => ((v.sampleSums as { precision: number[][] }).precision = [[2, 1], [1, 1]])), /\$\.sampleSums\.precision\[1\]\[0\]: denominators must be ascending and distinct: 1 follows 2$/],
     ['no sample sums', edit((v) => delete v.sampleSums), /^p\.json: \$\.sampleSums: must be \{"precision"/],
     ['one label name for two labels', edit((v) => (v.labels = ['x'])), /^p\.json: \$\.labels: holds 1 label names for 2 labels$/],
+    ['a label name twice', edit((v) => (v.labels = ['x', 'x'])), /^p\.json: \$\.labels\[1\]: duplicate label name "x" \(also label 0\)$/],
+    ['more samples sums than denominators', edit((v) => ((v.sampleSums as { precision: number[][] }).precision = [[1, 1], [2, 1], [3, 0]])), /^p\.json: \$\.sampleSums\.precision: holds 3 pairs, more than the 2 denominators there are$/],
+    ['a shard count of 2^53 - 1', edit((v) => (v.shards = { count: 2 ** 53 - 1, indices: [0] })), /^p\.json: \$\.shards\.count: must be an integer in \[1, 1048576\] \(2\^20\), got 9007199254740991$/],
   ])('refuses %s, naming the file and the field', (_, value, message) => {
     const e = refusal(() => parseAnyState(value, 'p.json'));
     expect(e.message).toMatch(message);
@@ -230,6 +233,8 @@ describe('binary states', () => {
     ['a threshold not in the sweep', edit((v) => (v.threshold = 0.25)), /^p\.json: \$\.threshold: 0\.25 is not one of the sweep's thresholds$/],
     ['a matrix that disagrees with the sweep', edit((v) => (v.sweep.tps = [0, 1, 3])), /^p\.json: \$\.matrix: TP 2 and FP 1 differ from the sweep's 1 and 1 at threshold 0\.5/],
     ['a threshold as text', edit((v) => (v.threshold = '0.5')), /^p\.json: \$\.threshold: threshold must be a float32 number, "Infinity" or "-Infinity", got "0\.5"$/],
+    ['a shard count of 2^53 - 1', edit((v) => (v.shards = { count: 2 ** 53 - 1, indices: [0] })), /^p\.json: \$\.shards\.count: must be an integer in \[1, 1048576\] \(2\^20\), got 9007199254740991$/],
+    ['more shard indices than shards', edit((v) => (v.shards = { count: 1, indices: [0, 1] })), /^p\.json: \$\.shards\.indices: holds 2 shard indices, more than the 1 shards of the split$/],
   ])('refuses %s, naming the file and the field', (_, value, message) => {
     expect(refusal(() => parseAnyState(value, 'p.json')).message).toMatch(message);
   });

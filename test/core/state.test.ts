@@ -17,6 +17,12 @@ const state = (counts: number[], extra: Partial<ConfusionMatrixState> = {}): Con
   return { format: 'confmat-state', version: 1, numClasses: c, counts, options: { numClasses: c }, ...extra };
 };
 const shard = (counts: number[], count: number, ...indices: number[]) => state(counts, { shards: { count, indices } });
+/** An array nested `depth` deep (built without recursion). */
+const deep = (depth: number): unknown[] => {
+  let v: unknown[] = [];
+  for (let i = 1; i < depth; i++) v = [v];
+  return v;
+};
 /** The state as a JSON file would hold it. */
 const json = (s: object): Record<string, unknown> => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
 
@@ -63,8 +69,9 @@ describe('createState / parseState', () => {
     ['another format', edit((v) => (v.format = 'npy')), /\$\.format: expected "confmat-state", got "npy"$/],
     ['a newer version', edit((v) => (v.version = 2)), /\$\.version: state version 2 was written by a newer confmat; this one reads version 1$/],
     ['a version as text', edit((v) => (v.version = '1')), /\$\.version: unsupported state version "1"; expected 1$/],
-    ['numClasses 0', edit((v) => (v.numClasses = 0)), /\$\.numClasses: must be an integer >= 1, got 0$/],
-    ['numClasses 1.5', edit((v) => (v.numClasses = 1.5)), /\$\.numClasses: must be an integer >= 1, got 1\.5$/],
+    ['numClasses 0', edit((v) => (v.numClasses = 0)), /\$\.numClasses: must be an integer in \[1, 23170\] .*, got 0$/],
+    ['numClasses 1.5', edit((v) => (v.numClasses = 1.5)), /\$\.numClasses: must be an integer in \[1, 23170\] .*, got 1\.5$/],
+    ['numClasses beyond the host matrix limit', edit((v) => ((v.numClasses = 23171), (v.counts = []))), /^p\.json: \$\.numClasses: must be an integer in \[1, 23170\] \(a C x C matrix of float64 counts fits 4294967296 bytes\), got 23171$/],
     ['no options', edit((v) => delete v.options), /\$\.options: must be an object of counting options, got nothing$/],
     ['options for another C', edit((v) => (v.options = { numClasses: 3 })), /\$\.options\.numClasses: must equal numClasses 2, got 3$/],
     ['an unknown option', edit((v) => (v.options = { numClasses: 2, calibration: 'platt' })), /\$\.options\.calibration: option not known to this confmat/],
@@ -86,8 +93,17 @@ describe('createState / parseState', () => {
     ['a diagonal that disagrees', { ...report(), correct: 4 }, /\$\.correct: is 4 but the diagonal adds up to 5/],
     ['too few class names', edit((v) => (v.classes = ['x'])), /\$\.classes: holds 1 class names for 2 classes$/],
     ['a class name that is no string', edit((v) => (v.classes = ['x', 7])), /\$\.classes\[1\]: class name must be a string, got 7$/],
+    ['a class name nested 100000 deep', edit((v) => (v.classes = ['x', deep(100_000)])), /^p\.json: \$\.classes\[1\]: class name must be a string, got \[\.\.\.\]$/],
+    ['a class name twice', edit((v) => (v.classes = ['x', 'x'])), /^p\.json: \$\.classes\[1\]: duplicate class name "x" \(also class 0\)$/],
+    ['more top-k hits than a class has samples', edit((v) => ((v.options = { numClasses: 2, topK: 1 }), (v.topKHits = [4, 0]))), /^p\.json: \$\.topKHits\[0\]: 4 top-k hits, but class 0 has 3 samples \(edited or corrupt file\?\)$/],
+    ['more top-k hits than samples (report)', { ...report(), options: { numClasses: 2, topK: 2 }, topK: { k: 2, hits: [3, 8] } }, /^p\.json: \$\.topK\.hits\[1\]: 8 top-k hits, but class 1 has 7 samples/],
+    ['negative top-k hits', edit((v) => ((v.options = { numClasses: 2, topK: 1 }), (v.topKHits = [-1, 0]))), /^p\.json: \$\.topKHits\[0\]: count must be an integer in \[0, 2\^53 - 1\], got -1$/],
+    ['fractional top-k hits', edit((v) => ((v.options = { numClasses: 2, topK: 1 }), (v.topKHits = [1, 0.5]))), /^p\.json: \$\.topKHits\[1\]: count must be .* got 0\.5$/],
     ['shards that are no object', edit((v) => (v.shards = 3)), /\$\.shards: must be \{"count": n, "indices": \[\.\.\.\]\}, got 3$/],
-    ['a shard count of 0', edit((v) => (v.shards = { count: 0, indices: [0] })), /\$\.shards\.count: must be an integer >= 1, got 0$/],
+    ['a shard count of 0', edit((v) => (v.shards = { count: 0, indices: [0] })), /\$\.shards\.count: must be an integer in \[1, 1048576\] \(2\^20\), got 0$/],
+    ['a shard count of 2^53 - 1 (eval --shard 0/9007199254740991)', edit((v) => (v.shards = { count: 2 ** 53 - 1, indices: [0] })), /^p\.json: \$\.shards\.count: must be an integer in \[1, 1048576\] \(2\^20\), got 9007199254740991$/],
+    ['a shard count of 2^20 + 1', edit((v) => (v.shards = { count: 2 ** 20 + 1, indices: [0] })), /\$\.shards\.count: must be an integer in \[1, 1048576\] \(2\^20\), got 1048577$/],
+    ['more shard indices than shards', edit((v) => (v.shards = { count: 2, indices: [0, 1, 2] })), /^p\.json: \$\.shards\.indices: holds 3 shard indices, more than the 2 shards of the split$/],
     ['no shard indices', edit((v) => (v.shards = { count: 3, indices: [] })), /\$\.shards\.indices: must be a non-empty array/],
     ['a shard index out of range', edit((v) => (v.shards = { count: 3, indices: [0, 3] })), /\$\.shards\.indices\[1\]: shard index must be an integer in \[0, 3\), got 3$/],
     ['a shard listed twice', edit((v) => (v.shards = { count: 3, indices: [1, 1] })), /\$\.shards\.indices\[1\]: shard 1 is listed twice$/],
@@ -101,6 +117,13 @@ describe('createState / parseState', () => {
   it('accepts the unedited values the refusals start from', () => {
     expect(parseState(good(), 'p.json').counts).toEqual([1, 2, 3, 4]);
     expect(parseState(report(), 'p.json').counts).toEqual([1, 2, 3, 4]);
+  });
+
+  it('accepts the bounds: 2^20 shards, C = 23170 (counts not read past the length check), top-k hits equal to the support', () => {
+    const s = parseState(edit((v) => (v.shards = { count: 2 ** 20, indices: [2 ** 20 - 1] })), 'p.json');
+    expect(missingShards(s)).toHaveLength(2 ** 20 - 1);
+    expect(refusal(() => parseState(edit((v) => ((v.numClasses = 23170), (v.options = { numClasses: 23170 }), (v.counts = []))), 'p.json')).message).toMatch(/\$\.counts: holds 0 counts, 23170 x 23170 = 536848900 expected$/);
+    expect(parseState(edit((v) => ((v.options = { numClasses: 2, topK: 1 }), (v.topKHits = [3, 7]))), 'p.json').topKHits).toEqual([3, 7]);
   });
 
   it('createState refuses metadata that does not fit', () => {
