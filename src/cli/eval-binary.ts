@@ -1,12 +1,12 @@
 import { InputError } from '../core/errors.js';
 import type { SweepResult } from '../core/binary.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
-import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { sliceRows, type ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
 import { createThresholdSweep, type ThresholdSweep } from '../threshold-sweep.js';
+import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
-import { checkTaskFlags, lockstep, openScores, openTargets, openTaskWeights, parseThreshold, toScores, toTargets, toWeights, writePlot } from './task-input.js';
+import { checkTaskFlags, lockstep, openScores, openTargets, openTaskWeights, parseThreshold, toScores, toTargets, toWeights, plotData } from './task-input.js';
 import { parseShard, shardRows } from './shard.js';
 import { binarySvg, renderBinaryReport, type TaskFormat } from './task-report.js';
 import { backendOptions, engineOptions, oneOf, UsageError, type CliValues } from './usage.js';
@@ -66,7 +66,7 @@ export async function runEvalBinary(values: CliValues): Promise<number> {
   const { choice, device: deviceOptions } = backendOptions(values);
   const { chunkRows } = engineOptions(values);
   const weightsPath = values['sample-weight'] as string | undefined;
-  for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
+  const outputs = await checkOutputs(values);
 
   const sources: ArraySource[] = [];
   let backend: OpenBackend | undefined;
@@ -102,8 +102,6 @@ export async function runEvalBinary(values: CliValues): Promise<number> {
   const withSweep = sweepSpec !== undefined;
   const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
   const text = renderBinaryReport(format, result, threshold, withSweep, report, shards);
-  if (plotPath !== undefined) await writePlot(plotPath, binarySvg(result));
-  if (outPath !== undefined) await writeFileAtomic(outPath, text);
-  else process.stdout.write(text);
+  await outputs.commit(text, plotPath === undefined ? undefined : plotData(plotPath, binarySvg(result)));
   return 0;
 }

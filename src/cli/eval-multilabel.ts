@@ -2,12 +2,12 @@ import { createMultilabelMatrix, type MultilabelMatrix } from '../multilabel-mat
 import { InputError } from '../core/errors.js';
 import type { MultilabelResult } from '../core/multilabel.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
-import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
 import { sliceRows, type ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
+import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
-import { checkTaskFlags, lockstep, openScores, openTargets, openTaskWeights, parseThreshold, toScores, toTargets, toWeights, writePlot } from './task-input.js';
+import { checkTaskFlags, lockstep, openScores, openTargets, openTaskWeights, parseThreshold, toScores, toTargets, toWeights, plotData } from './task-input.js';
 import { parseShard, shardRows } from './shard.js';
 import { multilabelSvg, renderMultilabelReport, type TaskFormat } from './task-report.js';
 import { backendOptions, engineOptions, oneOf, type CliValues } from './usage.js';
@@ -32,7 +32,7 @@ export async function runEvalMultilabel(values: CliValues): Promise<number> {
   const { choice, device: deviceOptions } = backendOptions(values);
   const { chunkRows } = engineOptions(values);
   const weightsPath = values['sample-weight'] as string | undefined;
-  for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
+  const outputs = await checkOutputs(values);
 
   const sources: ArraySource[] = [];
   let backend: OpenBackend | undefined;
@@ -72,8 +72,6 @@ export async function runEvalMultilabel(values: CliValues): Promise<number> {
   const report: BackendReport = { name: backend.name, adapter: backend.adapter };
   const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
   const text = renderMultilabelReport(format, result, labels, report, shards);
-  if (plotPath !== undefined) await writePlot(plotPath, multilabelSvg(result, labels));
-  if (outPath !== undefined) await writeFileAtomic(outPath, text);
-  else process.stdout.write(text);
+  await outputs.commit(text, plotPath === undefined ? undefined : plotData(plotPath, multilabelSvg(result, labels)));
   return 0;
 }

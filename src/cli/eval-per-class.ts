@@ -2,13 +2,13 @@ import { InputError } from '../core/errors.js';
 import { MAX_PER_CLASS_CLASSES, validatePerClassClasses, type PerClassResult } from '../core/per-class.js';
 import type { LabelArray } from '../core/types.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
-import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { createPerClassMatrix, type PerClassMatrix } from '../per-class-matrix.js';
 import { readClassNames } from '../read/class-names.js';
 import type { ArraySource } from '../read/open-array.js';
 import { perClassCsv, perClassJson, perClassMarkdown, perClassTable } from '../report/per-class.js';
 import type { BackendReport } from '../report/json.js';
 import { cpuArgmax } from '../update/cpu-update.js';
+import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import { asLabels, ignoreIndexOption, located, lockstep, maxIndex, openClassIndices, openLogits, READ_CHUNK_BYTES, shapeText } from './eval-inputs.js';
 import { backendOptions, engineOptions, oneOf, positiveInt, UsageError, type CliValues } from './usage.js';
@@ -90,7 +90,7 @@ export async function runEvalPerClass(values: CliValues, reason?: InputError): P
   const { choice, device: deviceOptions } = backendOptions(values);
   const { chunkRows } = engineOptions(values);
   const ignoreIndex = ignoreIndexOption(values);
-  if (outPath !== undefined) await assertWritableDir(outPath);
+  const outputs = await checkOutputs(values);
 
   const sources: ArraySource[] = [];
   let backend: OpenBackend | undefined;
@@ -155,7 +155,6 @@ export async function runEvalPerClass(values: CliValues, reason?: InputError): P
   else if (format === 'csv') text = perClassCsv(result, options);
   else if (format === 'markdown') text = perClassMarkdown(result, options);
   else text = `${perClassTable(result, options)}\ncounted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}\n`;
-  if (outPath !== undefined) await writeFileAtomic(outPath, text);
-  else process.stdout.write(text);
+  await outputs.commit(text);
   return 0;
 }

@@ -10,10 +10,10 @@ import { dropIgnored, selectClasses } from '../core/select.js';
 import { cpuUpdateFromFile } from '../node/cpu-file.js';
 import { createCpuWorkerCounter, usefulThreads, type CpuWorkerCounter } from '../node/cpu-workers.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
-import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
 import { sliceRows, type ArraySource } from '../read/open-array.js';
 import { cpuArgmax } from '../update/cpu-update.js';
+import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
@@ -89,7 +89,7 @@ async function runEvalDense(values: CliValues): Promise<number> {
   }
   const weightsPath = values['sample-weight'] as string | undefined;
 
-  for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
+  const outputs = await checkOutputs(values);
 
   const sources: ArraySource[] = [];
   let backend: OpenBackend | undefined;
@@ -222,8 +222,6 @@ async function runEvalDense(values: CliValues): Promise<number> {
     ...(ignoreIndex !== undefined ? { ignoreIndex } : {}),
     ...(subset ? { classSubset: subset } : {}),
   });
-  if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));
-  if (outPath !== undefined) await writeFileAtomic(outPath, text);
-  else process.stdout.write(text);
+  await outputs.commit(text, plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize }));
   return 0;
 }

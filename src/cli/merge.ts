@@ -4,14 +4,14 @@ import { InputError } from '../core/errors.js';
 import type { Normalize } from '../core/metrics.js';
 import { missingShards, stateResult } from '../core/state.js';
 import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState, stateTask, type AnyState } from '../core/task-state.js';
-import { assertWritableDir, writeFileAtomic } from '../node/write-atomic.js';
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
 import { renderReport } from './shard.js';
 import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
-import { writePlot } from './task-input.js';
+import { plotData } from './task-input.js';
+import { checkOutputs } from './outputs.js';
 import { oneOf, UsageError, type CliValues } from './usage.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -80,7 +80,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   if (plotPath !== undefined && !['.svg', '.png', '.html'].includes(extname(plotPath).toLowerCase())) {
     throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
   }
-  for (const path of [outPath, plotPath]) if (path !== undefined) await assertWritableDir(path);
+  const outputs = await checkOutputs(values, files);
   const seen = new Map<string, string>();
   const seenFile = new Map<string, string>();
   for (const f of files) {
@@ -137,9 +137,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
       text = renderBinaryReport(format, result, threshold, sweep, backend, merged.shards);
       if (plotPath !== undefined) plot = binarySvg(result);
     }
-    if (plotPath !== undefined) await writePlot(plotPath, plot!);
-    if (outPath !== undefined) await writeFileAtomic(outPath, text);
-    else process.stdout.write(text);
+    await outputs.commit(text, plotPath === undefined ? undefined : plotData(plotPath, plot!));
     return 0;
   }
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;
@@ -149,8 +147,6 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     ...(merged.options.ignoreIndex !== undefined ? { ignoreIndex: merged.options.ignoreIndex } : {}),
     ...(merged.options.classSubset ? { classSubset: merged.options.classSubset } : {}),
   });
-  if (plotPath !== undefined) await writeFileAtomic(plotPath, renderPlot(plotPath, result, { classes, normalize }));
-  if (outPath !== undefined) await writeFileAtomic(outPath, text);
-  else process.stdout.write(text);
+  await outputs.commit(text, plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize }));
   return 0;
 }

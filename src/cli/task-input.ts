@@ -1,6 +1,5 @@
 import { extname } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { writeFileAtomic } from '../node/write-atomic.js';
 import { svgToPng } from '../node/png.js';
 import { NpyError, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
@@ -169,11 +168,11 @@ export function checkTaskFlags(values: CliValues, task: string): { scores: strin
 }
 
 /**
- * Writes an SVG plot, or its PNG rendering for a .png path, atomically.
+ * The bytes of an SVG plot for `path`: the SVG, or its PNG rendering for a .png path.
  *
  * @example
- * await writePlot('roc.svg', svg);
+ * await outputs.commit(text, plotData('roc.png', svg));
  */
-export async function writePlot(path: string, svg: string): Promise<void> {
-  await writeFileAtomic(path, extname(path).toLowerCase() === '.png' ? svgToPng(svg) : svg);
+export function plotData(path: string, svg: string): string | Uint8Array {
+  return extname(path).toLowerCase() === '.png' ? svgToPng(svg) : svg;
 }

@@ -1,35 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { InputError } from '../core/errors.js';
-import { basename, dirname, join } from 'node:path';
+import { commitOutputs, resolveOutput } from './write-outputs.js';
 
 /**
  * Writes a file atomically: to a temporary name beside it, then renamed over the target, so a
- * failure never leaves a half-written file (and never touches an existing one).
+ * failure never leaves a half-written file (and never touches an existing one). The file's mode is
+ * kept; a symbolic link is followed and its target replaced, the link kept; a character device
+ * (/dev/null) or FIFO is written through, /dev/stdout goes to the process's standard output; a
+ * directory, block device, socket or dangling link is refused. Failures are an
+ * {@link InputError} naming `path` (`report.json: cannot write: no space left on device`).
  *
  * @example
  * await writeFileAtomic('report.json', JSON.stringify(report));
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, data, { flush: true });
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-/**
- * Checks, before any work, that `path` could be written: its directory exists. Throws
- * {@link InputError} naming the file and the missing directory.
- *
- * @example
- * await assertWritableDir('out/report.json'); // throws when out/ does not exist
- */
-export async function assertWritableDir(path: string): Promise<void> {
-  const dir = dirname(path);
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new InputError('out', `${path}: cannot write: no such directory ${dir}`, undefined, path);
+  await commitOutputs([[await resolveOutput(path), data]]);
 }

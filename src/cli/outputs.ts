@@ -1,0 +1,103 @@
+/**
+ * The output files of a command (--out, --plot), checked before any work and written together at
+ * the end: never over an input, never both to one file, never replacing a device or a link.
+ *
+ * @module
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { commitOutputs, resolveOutput, type OutputTarget } from '../node/write-outputs.js';
+import { UsageError, type CliValues } from './usage.js';
+
+/** The flags naming files a command reads. */
+const INPUT_FLAGS = ['logits', 'labels', 'preds', 'scores', 'targets', 'sample-weight', 'classes'] as const;
+
+/** An input as the command line named it: `--labels y.npz:labels`, or a part of `confmat merge`. */
+interface InputFile {
+  what: string;
+  spec: string;
+}
+
+const SPEC_RE = /^(.*?\.(?:npy|npz|safetensors|csv|tsv|txt))(?::(.*))?$/is;
+
+/** The file an input spec reads: the spec itself when that is a file, else the spec without its `:member` (x.npz:name, x.csv:column). */
+async function inputPath(spec: string): Promise<string> {
+  if (await stat(spec).then((s) => s.isFile(), () => false)) return spec;
+  const m = SPEC_RE.exec(spec);
+  if (m !== null && m[2] !== undefined) return m[1]!;
+  const colon = spec.lastIndexOf(':');
+  return colon > 0 ? spec.slice(0, colon) : spec;
+}
+
+/** Refuses an output that is one of the inputs: the same path, the same file through a link, or a hard link to it. */
+async function checkNotInput(flag: string, t: OutputTarget, inputs: InputFile[]): Promise<void> {
+  for (const input of inputs) {
+    const path = await inputPath(input.spec);
+    const st = await stat(path).catch(() => undefined);
+    const same = resolve(path) === resolve(t.path) || resolve(path) === t.target || (st?.isFile() && t.id && st.dev === t.id.dev && st.ino === t.id.ino);
+    if (same) throw new UsageError(`--${flag} ${t.path} is also the input ${input.what} ${input.spec}: writing it would destroy the input`);
+  }
+}
+
+/** Classifies --out and --plot and checks them against the inputs and each other. */
+async function resolveAll(outputs: [string, string][], inputs: InputFile[]): Promise<OutputTarget[]> {
+  const targets: OutputTarget[] = [];
+  for (const [flag, path] of outputs) {
+    if (path === '') throw new UsageError(`--${flag} needs a file name`);
+    const t = await resolveOutput(path);
+    await checkNotInput(flag, t, inputs);
+    for (const [k, u] of targets.entries()) {
+      if (u.target === t.target || (u.id && t.id && u.id.dev === t.id.dev && u.id.ino === t.id.ino)) {
+        throw new UsageError(`--${outputs[k]![0]} ${u.path} and --${flag} ${path} name the same file`);
+      }
+    }
+    targets.push(t);
+  }
+  return targets;
+}
+
+/**
+ * The outputs of one command, checked: {@link CommandOutputs.commit} writes the report to --out
+ * (else stdout) and the plot to --plot, together.
+ *
+ * @example
+ * const outputs = await checkOutputs(values);
+ * await outputs.commit(text, svg);
+ */
+export interface CommandOutputs {
+  /** Writes `report` to --out (or stdout without --out) and `plot` to --plot: all the files, or none of them. */
+  commit(report: string, plot?: string | Uint8Array): Promise<void>;
+}
+
+/**
+ * Checks --out and --plot before any work: each can be written (its directory exists; it is not
+ * a directory, block device, socket or dangling link), neither is a file the command reads (every
+ * input flag, and `parts`, the files of `confmat merge`; compared by path and by device and inode,
+ * so links to an input count), and they are not one file. Throws {@link UsageError} (exit 2) for
+ * an output that is an input or both outputs on one file, an InputError (exit 1) for a path that
+ * cannot be written. The check is repeated when committing, in case the files changed meanwhile.
+ *
+ * @example
+ * const outputs = await checkOutputs(values);            // before reading anything
+ * await outputs.commit(renderReport(...), renderPlot(...)); // at the end
+ */
+export async function checkOutputs(values: CliValues, parts: string[] = []): Promise<CommandOutputs> {
+  const outputs: [string, string][] = [];
+  for (const flag of ['plot', 'out'] as const) if (typeof values[flag] === 'string') outputs.push([flag, values[flag] as string]);
+  const inputs: InputFile[] = [
+    ...INPUT_FLAGS.filter((f) => typeof values[f] === 'string').map((f) => ({ what: `--${f}`, spec: values[f] as string })),
+    ...parts.map((spec) => ({ what: 'part', spec })),
+  ];
+  await resolveAll(outputs, inputs);
+  return {
+    async commit(report: string, plot?: string | Uint8Array): Promise<void> {
+      const targets = await resolveAll(outputs, inputs);
+      const data = new Map<string, string | Uint8Array | undefined>([['plot', plot], ['out', report]]);
+      await commitOutputs(targets.flatMap((t, k) => {
+        const d = data.get(outputs[k]![0]);
+        return d === undefined ? [] : [[t, d] as [OutputTarget, string | Uint8Array]];
+      }));
+      if (values.out === undefined) process.stdout.write(report);
+    },
+  };
+}

@@ -1,0 +1,310 @@
+/**
+ * Output files that never destroy a file: each output path is classified before any work (a new or
+ * regular file is replaced atomically, through a symbolic link onto its target; a character device,
+ * a FIFO or /dev/stdout is written through; anything else is refused), then all the outputs of one
+ * command are committed together: every temporary file written first, then renamed into place.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, fstatSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { access, lstat, open, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+
+/** The longest file name most file systems take (NAME_MAX), in bytes. */
+const NAME_MAX = 255;
+/** Symbolic links followed before giving up (as Linux's MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/**
+ * Where one output goes, as {@link resolveOutput} found it: `replace` a regular file (or create
+ * one) at `target` by renaming a temporary beside it; write `through` to the character device or
+ * FIFO at `target`; or write to the open file descriptor `fd` (/dev/stdout, /dev/fd/N).
+ *
+ * @example
+ * const t = await resolveOutput('report.json'); // { path: 'report.json', kind: 'replace', target: '/abs/report.json', ... }
+ */
+export interface OutputTarget {
+  /** The path as the user gave it. */
+  path: string;
+  kind: 'replace' | 'through' | 'fd';
+  /** Absolute path written or replaced (the final target of a symbolic link). */
+  target: string;
+  /** The descriptor of a `fd` output. */
+  fd?: number;
+  /** Device and inode of what is there now, when something is. */
+  id?: { dev: number; ino: number };
+  /** Mode and owner of a regular file being replaced, kept on its replacement. */
+  keep?: { mode: number; uid: number; gid: number };
+}
+
+const refuse = (path: string, why: string): InputError => new InputError('out', `${path}: cannot write: ${why}`, undefined, path);
+
+/** The reason of a Node file-system error, as libuv words it ('no space left on device'). */
+function reason(e: unknown): string {
+  const x = e as NodeJS.ErrnoException;
+  return /^[A-Z0-9_]+: ([^,]+)/.exec(x?.message ?? '')?.[1] ?? x?.code ?? String(e);
+}
+
+/** The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N stand for. */
+function fdAlias(abs: string): number | undefined {
+  if (abs === '/dev/stdout') return 1;
+  if (abs === '/dev/stderr') return 2;
+  const m = /^\/(?:dev\/fd|proc\/self\/fd|proc\/thread-self\/fd)\/(\d+)$/.exec(abs);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Refuses, before any work, an output whose directory (or device) this process may not write: permission denied, read-only file system. */
+async function writable(path: string, where: string): Promise<void> {
+  try {
+    await access(where, constants.W_OK);
+  } catch (e) {
+    throw refuse(path, reason(e));
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'is a directory';
+  if (st.isBlockDevice()) return 'is a block device';
+  if (st.isSocket()) return 'is a socket';
+  return 'is not a regular file';
+}
+
+/**
+ * Classifies an output path before any work: a new file in an existing directory, or a regular
+ * file, is replaced (a symbolic link is followed, and its final target replaced, the link kept); a
+ * character device (/dev/null) or a FIFO is written through, /dev/stdout and /dev/stderr (and
+ * /dev/fd/N) go to the process's descriptor. Throws {@link InputError} naming the path for a
+ * missing directory, a directory, a block device, a socket, a dangling or looping link.
+ *
+ * @example
+ * const t = await resolveOutput('/dev/null'); // t.kind === 'through'
+ */
+export async function resolveOutput(path: string): Promise<OutputTarget> {
+  try {
+    return await classify(path);
+  } catch (e) {
+    throw e instanceof InputError ? e : refuse(path, reason(e));
+  }
+}
+
+async function classify(path: string): Promise<OutputTarget> {
+  if (path === '') throw refuse(path, 'empty file name');
+  let abs = resolve(path);
+  if (/[\\/]$/.test(path)) throw refuse(path, 'names a directory');
+  for (let hops = 0; ; hops++) {
+    const fd = fdAlias(abs);
+    if (fd !== undefined) {
+      let st: Stats;
+      try {
+        st = fstatSync(fd);
+      } catch (e) {
+        throw refuse(path, `descriptor ${fd}: ${reason(e)}`);
+      }
+      return { path, kind: 'fd', target: abs, fd, id: { dev: st.dev, ino: st.ino } };
+    }
+    let st: Stats;
+    try {
+      st = await lstat(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw refuse(path, reason(e));
+      if (hops > 0) throw refuse(path, `a dangling symbolic link (to ${abs}, which does not exist)`);
+      const dir = dirname(abs);
+      const d = await stat(dir).catch(() => undefined);
+      if (!d?.isDirectory()) throw refuse(path, `no such directory ${dirname(path)}`);
+      await writable(path, dir);
+      return { path, kind: 'replace', target: join(await realpath(dir), basename(abs)) };
+    }
+    if (st.isSymbolicLink()) {
+      if (hops >= MAX_LINKS) throw refuse(path, 'too many levels of symbolic links');
+      abs = resolve(dirname(abs), await readlink(abs));
+      continue;
+    }
+    const id = { dev: st.dev, ino: st.ino };
+    const target = await realpath(abs);
+    if (st.isFile()) {
+      await writable(path, dirname(target));
+      return { path, kind: 'replace', target, id, keep: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
+    }
+    if (st.isCharacterDevice() || st.isFIFO()) {
+      await writable(path, target);
+      return { path, kind: 'through', target, id };
+    }
+    throw refuse(path, kindOf(st));
+  }
+}
+
+/**
+ * The temporary file name beside `target`: `.NAME.PID.HEX.tmp`, NAME cut (on a UTF-8 character
+ * boundary) so that the whole name fits in 255 bytes.
+ *
+ * @example
+ * tempPath('/out/report.json'); // '/out/.report.json.4242.9f3a0c1d.tmp'
+ */
+export function tempPath(target: string): string {
+  const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const budget = NAME_MAX - 1 - Buffer.byteLength(suffix);
+  const bytes = Buffer.from(basename(target));
+  let end = Math.min(bytes.length, budget);
+  while (end > 0 && end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--;
+  return join(dirname(target), `.${bytes.subarray(0, end).toString()}${suffix}`);
+}
+
+/** Temporary files being written now, removed by {@link removeLiveTemps} on SIGINT or SIGTERM. */
+const live = new Set<string>();
+
+/**
+ * Removes every temporary file still being written (synchronously, for a signal handler) and
+ * returns how many there were.
+ *
+ * @example
+ * process.on('exit', () => removeLiveTemps());
+ */
+export function removeLiveTemps(): number {
+  const n = live.size;
+  for (const tmp of live) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or removed
+    }
+  }
+  live.clear();
+  listen();
+  return n;
+}
+
+/**
+ * The SIGINT / SIGTERM handler while temporaries are live: removes them, then, unless the program
+ * listens for the signal itself, dies of the signal again, its default action (a shell reports 130
+ * or 143). Re-raising, rather than process.exit, also ends a process whose thread pool is stuck
+ * opening a FIFO that nobody reads.
+ *
+ * @example
+ * process.on('SIGTERM', onSignal);
+ */
+export function onSignal(signal: NodeJS.Signals): void {
+  const others = process.listeners(signal).filter((l) => l !== onSignal).length;
+  removeLiveTemps();
+  if (others === 0) process.kill(process.pid, signal);
+}
+
+/** Listens for SIGINT and SIGTERM exactly while temporaries are live. */
+function listen(): void {
+  for (const s of ['SIGINT', 'SIGTERM'] as const) {
+    process.off(s, onSignal);
+    if (live.size > 0) process.on(s, onSignal);
+  }
+}
+
+function track(tmp: string): void {
+  live.add(tmp);
+  listen();
+}
+
+function untrack(tmp: string): void {
+  live.delete(tmp);
+  listen();
+}
+
+/**
+ * The number of temporary files being written now (for tests).
+ *
+ * @example
+ * liveTemps(); // 0 between writes
+ */
+export function liveTemps(): number {
+  return live.size;
+}
+
+async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
+  for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
+}
+
+/** Writes to a descriptor the process holds: stdout and stderr through their streams, others directly. */
+async function writeFd(fd: number, data: Uint8Array): Promise<void> {
+  if (fd === 1 || fd === 2) {
+    const stream = fd === 1 ? process.stdout : process.stderr;
+    await new Promise<void>((ok, fail) => stream.write(data, (e) => (e ? fail(e) : ok())));
+    return;
+  }
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+}
+
+const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === 'string' ? Buffer.from(data) : data);
+
+/** Writes `data` to a fresh temporary beside a `replace` target, with the old file's mode kept. */
+async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
+  const tmp = tempPath(t.target);
+  track(tmp);
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(tmp, 'wx', 0o666);
+    await writeAll(fh, data);
+    if (t.keep) {
+      if (t.keep.uid !== process.getuid?.() || t.keep.gid !== process.getgid?.()) await fh.chown(t.keep.uid, t.keep.gid).catch(() => undefined);
+      await fh.chmod(t.keep.mode);
+    }
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    return tmp;
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    untrack(tmp);
+    throw e;
+  }
+}
+
+/** Writes through to a character device or FIFO, opened without creating, truncating or following anything (a FIFO waits for its reader). */
+async function writeThrough(t: OutputTarget, data: Uint8Array): Promise<void> {
+  const fh = await open(t.target, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NOCTTY);
+  try {
+    const st = await fh.stat();
+    if (!st.isCharacterDevice() && !st.isFIFO()) throw refuse(t.path, 'changed while confmat ran: no longer a device or FIFO');
+    await writeAll(fh, data);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes outputs classified by {@link resolveOutput}, all or nothing as far as files go: every
+ * temporary is written (and synced) first, then the devices and descriptors, then the temporaries
+ * are renamed over their targets. On any failure every temporary is removed, no existing file is
+ * touched, and the error is an {@link InputError} naming the output: `report.json: cannot write: no
+ * space left on device`.
+ *
+ * @example
+ * await commitOutputs([[await resolveOutput('report.json'), text], [await resolveOutput('cm.svg'), svg]]);
+ */
+export async function commitOutputs(outputs: [OutputTarget, string | Uint8Array][]): Promise<void> {
+  const temps: [OutputTarget, string][] = [];
+  let current: OutputTarget | undefined;
+  try {
+    for (const [t, data] of outputs) {
+      current = t;
+      if (t.kind === 'replace') temps.push([t, await writeTemp(t, bytesOf(data))]);
+    }
+    for (const [t, data] of outputs) {
+      current = t;
+      if (t.kind === 'through') await writeThrough(t, bytesOf(data));
+      else if (t.kind === 'fd') await writeFd(t.fd!, bytesOf(data));
+    }
+    for (const [t, tmp] of temps) {
+      current = t;
+      await rename(tmp, t.target);
+      untrack(tmp);
+    }
+  } catch (e) {
+    for (const [, tmp] of temps) {
+      await rm(tmp, { force: true });
+      untrack(tmp);
+    }
+    if (e instanceof InputError) throw e;
+    throw refuse(current!.path, reason(e));
+  }
+}
