@@ -6,6 +6,7 @@
  */
 import { InputError } from '../core/errors.js';
 import type { LabelArray } from '../core/types.js';
+import { addAbsWeights } from '../core/weights.js';
 import { isLabelArray } from '../core/validate.js';
 import { NpyError, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
@@ -136,7 +137,26 @@ export async function* lockstep(sources: ArraySource[], rows: number): AsyncGene
 }
 
 /**
- * `--sample-weight W`: a 1-D numeric array with one weight per label.
+ * Reads a whole sample-weight file once, before anything is counted, and refuses it (closing it)
+ * at the first weight that is not finite or that makes the running sum of |weights| overflow, naming
+ * the file, the index and the weight: every total and cell is at most that sum, so none can overflow.
+ *
+ * @example
+ * await checkWeightSum(await openArray('w.npy')); // 'w.npy: index 1: weight 1e+308 makes the sum of |weights| overflow ...'
+ */
+export async function checkWeightSum(src: ArraySource): Promise<void> {
+  let sum = 0;
+  try {
+    for await (const { start, data } of src.chunks(1 << 20)) sum = addAbsWeights(asWeights(data), sum, start);
+  } catch (e) {
+    await src.close();
+    throw e instanceof InputError && e.field === 'weights' ? new InputError('weights', `${src.file}: ${e.message}`, e.index, e.value) : e;
+  }
+}
+
+/**
+ * `--sample-weight W`: a 1-D numeric array with one weight per label, whose |weights| add up to a
+ * finite sum ({@link checkWeightSum}).
  *
  * @example
  * const w = await openWeights('w.npy', labels.rows, 'labels.npy');
@@ -151,6 +171,7 @@ export async function openWeights(spec: string, rows: number, labelsPath: string
     await src.close();
     throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${labelsPath} holds ${rows} labels`);
   }
+  await checkWeightSum(src);
   return src;
 }
 

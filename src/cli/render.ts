@@ -9,6 +9,7 @@ import { renderHeatmapHtml } from '../report/heatmap-html.js';
 import { renderHeatmapSvg } from '../report/heatmap-svg.js';
 import { jsonReport, type BackendReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
+import { pngWidthWithin } from '../report/plot-size.js';
 import { renderTable } from '../report/table.js';
 
 /** The report formats of `confmat eval --format`. */
@@ -52,5 +53,5 @@ export function renderPlot(path: string, result: ConfusionMatrixResult, options:
     return renderHeatmapHtml(result.counts, c, { ...heatmap, report: classificationReport(metrics, names), subtitle });
   }
   const svg = renderHeatmapSvg(result.counts, c, heatmap);
-  return ext === '.png' ? svgToPng(svg) : svg;
+  return ext === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
 }

@@ -3,6 +3,8 @@ import { InputError } from '../core/errors.js';
 import { svgToPng } from '../node/png.js';
 import { NpyError, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
+import { pngWidthWithin } from '../report/plot-size.js';
+import { checkWeightSum } from './eval-inputs.js';
 import { UsageError, type CliValues } from './usage.js';
 
 const shapeText = (shape: number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
@@ -98,7 +100,8 @@ export async function* lockstep(a: ArraySource, b: ArraySource, rows: number, c?
 }
 
 /**
- * Opens `--sample-weight W`: a 1-D numeric array (any dtype) with one weight per row of the scores.
+ * Opens `--sample-weight W`: a 1-D numeric array (any dtype) with one weight per row of the scores,
+ * whose |weights| add up to a finite sum (`checkWeightSum`).
  *
  * @example
  * const weights = await openTaskWeights('w.npy', scores);
@@ -113,6 +116,7 @@ export async function openTaskWeights(spec: string, scores: ArraySource): Promis
     await src.close();
     throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${scores.file} has ${scores.rows} rows (shape ${shapeText(scores.shape)})`, undefined, src.rows);
   }
+  await checkWeightSum(src);
   return src;
 }
 
@@ -168,11 +172,12 @@ export function checkTaskFlags(values: CliValues, task: string): { scores: strin
 }
 
 /**
- * The bytes of an SVG plot for `path`: the SVG, or its PNG rendering for a .png path.
+ * The bytes of an SVG plot for `path`: the SVG, or its PNG rendering for a .png path (scaled down
+ * to the plot budget, `MAX_PLOT_PIXELS`, should the SVG exceed it).
  *
  * @example
  * await outputs.commit(text, plotData('roc.png', svg));
  */
 export function plotData(path: string, svg: string): string | Uint8Array {
-  return extname(path).toLowerCase() === '.png' ? svgToPng(svg) : svg;
+  return extname(path).toLowerCase() === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
 }

@@ -2,7 +2,9 @@ import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResul
 import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../core/multilabel.js';
 import type { ShardSet } from '../core/state.js';
 import { createBinaryState, createMultilabelState } from '../core/task-state.js';
-import { escapeXml, FONT_FAMILY } from '../report/heatmap-svg.js';
+import { escapeXml, visibleText, xmlName } from '../report/escape.js';
+import { FONT_FAMILY, truncateLabel } from '../report/heatmap-svg.js';
+import { maxChartRows } from '../report/plot-size.js';
 import type { BackendReport } from '../report/json.js';
 import { binaryCsv, binaryMarkdown, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
 
@@ -123,12 +125,14 @@ const amountText = (weighted: boolean | undefined) => (v: number): string => (we
 
 /**
  * A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages.
+ * Control and bidi characters in label names are shown as escapes (`\x1b`).
  *
  * @example
  * process.stdout.write(multilabelTable(result, names));
  */
-export function multilabelTable(result: MultilabelResult, labels: string[]): string {
+export function multilabelTable(result: MultilabelResult, names: string[]): string {
   const m = multilabelMetrics(result);
+  const labels = names.map(visibleText);
   const w = Math.max(13, ...labels.map((l) => l.length));
   const head = ['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support'];
   const line = (name: string, cells: string[]): string => `${name.padStart(w)}  ${cells.map((c) => c.padStart(9)).join(' ')}`;
@@ -172,23 +176,31 @@ export function binaryTable(result: SweepResult, threshold: number, withSweep: b
 
 const r2 = (x: number): string => String(Math.round(x * 100) / 100);
 
+/** Longest label name the multilabel charts show; longer ones end in an ellipsis (the whole name in a tooltip). */
+const CHART_LABEL_CHARS = 30;
+
 /**
  * Small multiples of L labels: per label a 2 x 2 matrix shaded by share of rows, and bars of
- * precision, recall and F1.
+ * precision, recall and F1. At most as many labels as fit in `MAX_PLOT_SIDE` px are drawn (the
+ * first ones, in label order), with a note saying how many of L, so the image stays within the plot budget.
  *
  * @example
  * writeFileSync('labels.svg', multilabelSvg(result, names));
  */
-export function multilabelSvg(result: MultilabelResult, labels: string[]): string {
+export function multilabelSvg(result: MultilabelResult, names: string[]): string {
   const m = multilabelMetrics(result);
   const rowH = 44;
-  const nameW = Math.min(220, 16 + 7 * Math.max(5, ...labels.map((l) => l.length)));
   const cell = 20;
+  const capped = maxChartRows(rowH, 72 + 18 + 20) < result.numLabels;
+  const top = capped ? 90 : 72;
+  const drawn = m.perLabel.slice(0, maxChartRows(rowH, top + 20));
+  const full = drawn.map((x) => visibleText(names[x.index]!));
+  const labels = full.map((l) => truncateLabel(l, CHART_LABEL_CHARS));
+  const nameW = Math.min(220, 16 + 7 * Math.max(5, ...labels.map((l) => l.length)));
   const barX = nameW + 2 * cell + 30;
   const barW = 260;
   const width = barX + barW + 70;
-  const top = 72;
-  const height = top + rowH * result.numLabels + 20;
+  const height = top + rowH * drawn.length + 20;
   const total = result.weighted ? (result.rows > 0 ? result.rows : 1) : Math.max(1, result.rows);
   const shown = (n: number): string => (n >= 1000 ? `${Math.round(n / 100) / 10}k` : result.weighted ? String(Math.round(n * 10) / 10) : String(n));
   const out = [
@@ -198,10 +210,14 @@ export function multilabelSvg(result: MultilabelResult, labels: string[]): strin
     `<text x="8" y="42" font-size="11" fill="#333">cells: [[TN, FP], [FN, TP]], shaded by share of rows</text>`,
     `<text x="8" y="20" font-size="11"><tspan fill="#1f77b4">■ precision</tspan> <tspan fill="#ff7f0e">■ recall</tspan> <tspan fill="#2ca02c">■ F1</tspan></text>`,
   ];
+  if (capped) {
+    out.push(`<text x="8" y="62" font-size="11" font-weight="bold" fill="#b00">showing the first ${drawn.length} of ${result.numLabels} labels; the text reports list them all</text>`);
+  }
   for (const t of [0, 0.5, 1]) out.push(`<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10" text-anchor="middle" fill="#666">${t}</text>`);
-  m.perLabel.forEach((x, i) => {
+  drawn.forEach((x, i) => {
     const y = top + i * rowH;
-    out.push(`<text x="${nameW - 8}" y="${y + cell + 4}" text-anchor="end">${escapeXml(labels[x.index]!)}</text>`);
+    const tip = labels[i] === full[i] ? '' : `<title>${xmlName(full[i]!)}</title>`;
+    out.push(`<text x="${nameW - 8}" y="${y + cell + 4}" text-anchor="end">${xmlName(labels[i]!)}${tip}</text>`);
     const cells = [x.tn, x.fp, x.fn, x.tp];
     cells.forEach((n, k) => {
       const share = Math.min(1, Math.max(0, n / total));

@@ -9,11 +9,13 @@ import type { SampleWeights } from './types.js';
 
 /**
  * Checks sample weights: a Float32Array or Float64Array with one finite value per row (negative
- * values are allowed, as sklearn allows them). Throws {@link InputError} naming the index and value.
+ * values are allowed, as sklearn allows them) whose absolute values add up to a finite sum, so
+ * that no total or cell can overflow. Throws {@link InputError} naming the index and value.
  *
  * @example
  * checkWeights(new Float64Array([1, 0.5]), 2); // ok, returns the array
  * checkWeights(new Float64Array([1, NaN]), 2); // throws: "index 1: weight NaN is not finite"
+ * checkWeights(new Float64Array([1e308, -1e308]), 2); // throws: "index 1: weight -1e+308 makes the sum of |weights| overflow ..."
  */
 export function checkWeights(weights: unknown, rows: number): SampleWeights {
   if (!(weights instanceof Float32Array || weights instanceof Float64Array)) {
@@ -21,11 +23,35 @@ export function checkWeights(weights: unknown, rows: number): SampleWeights {
     throw new InputError('weights', `sample weights must be a Float32Array or Float64Array on the host, got ${got}`);
   }
   if (weights.length !== rows) throw new InputError('weights', `${weights.length} sample weights for ${rows} rows: give one per row`, undefined, weights.length);
+  addAbsWeights(weights, 0, 0);
+  return weights;
+}
+
+/**
+ * Adds |w| of each weight to `sum` (the running sum of the rows before, from a previous call) and
+ * returns the new sum; `firstIndex` is the index of `weights[0]` in the whole input. Throws
+ * {@link InputError} naming the index and value at the first weight that is not finite, or at the
+ * first one whose |w| makes the running sum overflow to Infinity: every sum of the weights (a
+ * total, a cell) is at most this one, so refusing there keeps them all finite.
+ *
+ * @example
+ * let sum = 0;
+ * for (const { start, data } of chunks) sum = addAbsWeights(data, sum, start);
+ * addAbsWeights(Float64Array.of(1e308, 1e308), 0, 0); // throws: "index 1: weight 1e+308 makes the sum of |weights| overflow ..."
+ */
+export function addAbsWeights(weights: ArrayLike<number>, sum: number, firstIndex: number): number {
+  let s = sum;
   for (let i = 0; i < weights.length; i++) {
     const w = weights[i]!;
-    if (!Number.isFinite(w)) throw new InputError('weights', `index ${i}: weight ${w} is not finite`, i, w);
+    const at = firstIndex + i;
+    if (!Number.isFinite(w)) throw new InputError('weights', `index ${at}: weight ${w} is not finite`, at, w);
+    const next = s + Math.abs(w);
+    if (next === Infinity) {
+      throw new InputError('weights', `index ${at}: weight ${w} makes the sum of |weights| overflow (${s} before it); sums of sample weights must stay finite`, at, w);
+    }
+    s = next;
   }
-  return weights;
+  return s;
 }
 
 /**

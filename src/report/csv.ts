@@ -1,15 +1,13 @@
 import { normalizeCounts, type Normalize } from '../core/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classNames } from './classification-report.js';
+import { csvField } from './escape.js';
 
-/** Quotes a CSV field when it holds a delimiter, a quote or a line break (RFC 4180). */
-export function csvField(v: string | number): string {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvField };
 
 /**
- * The matrix as CSV: a header of predicted classes, then one row per true class.
+ * The matrix as CSV: a header of predicted classes, then one row per true class. Names are
+ * quoted as RFC 4180 asks, and a name a spreadsheet would run as a formula gets a leading `'`.
  *
  * @example
  * renderCsv(result, { classes: ['cat', 'dog'] });

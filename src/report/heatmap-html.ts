@@ -1,10 +1,10 @@
 import { colormapByName, rgbToHex } from './colormap.js';
+import { escapeXml, jsonForScript, visibleText } from './escape.js';
 import {
   FONT_FAMILY,
   checkMatrix,
   classNames,
   defaultValueFormat,
-  escapeXml,
   normalizeCounts,
   truncateLabel,
   type HeatmapOptions,
@@ -85,10 +85,10 @@ ${options.report ? reportTable(options.report) : ''}</main>
 function reportTable(report: { headers: string[]; rows: (string | number)[][] }): string {
   const numeric = (v: string | number): boolean => typeof v === 'number' || /^[-+]?[\d.,]+%?$/.test(v.trim());
   const cell = (v: string | number, i: number): string => {
-    const s = escapeXml(String(v));
+    const s = escapeXml(visibleText(String(v)));
     return i === 0 ? `<th scope="row">${s}</th>` : `<td${numeric(v) ? ' class="num"' : ''}>${s}</td>`;
   };
-  const head = report.headers.map((h, i) => `<th scope="col"${i > 0 ? ' class="num"' : ''}>${escapeXml(h)}</th>`).join('');
+  const head = report.headers.map((h, i) => `<th scope="col"${i > 0 ? ' class="num"' : ''}>${escapeXml(visibleText(h))}</th>`).join('');
   const body = report.rows.map((row) => `      <tr>${row.map(cell).join('')}</tr>`).join('\n');
   return `  <table class="report">
     <thead><tr>${head}</tr></thead>
@@ -97,10 +97,6 @@ ${body}
     </tbody>
   </table>
 `;
-}
-
-function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 const CSS = `

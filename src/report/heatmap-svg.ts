@@ -1,5 +1,8 @@
 import { normalizeCounts } from '../core/metrics.js';
 import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
+import { escapeXml, visibleText } from './escape.js';
+
+export { escapeXml };
 
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
 export interface HeatmapOptions {
@@ -201,16 +204,6 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
 }
 
 export { normalizeCounts };
-
-/**
- * Escapes text for XML / HTML content and attribute values.
- *
- * @example
- * escapeXml('<cat & "dog">'); // '&lt;cat &amp; &quot;dog&quot;&gt;'
- */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-}
 
 /**
  * A class name cut to at most `max` characters, the last one an ellipsis.
@@ -500,13 +493,15 @@ export function checkMatrix(counts: Float64Array, numClasses: number): number {
 }
 
 /**
- * The class names to show: `classes` when given (missing ones filled with their index), else `'0'..'C-1'`.
+ * The class names to show: `classes` when given (missing ones filled with their index), else
+ * `'0'..'C-1'`; control and bidi characters in them as visible escapes (`visibleText`).
  *
  * @example
  * classNames(undefined, 3); // ['0', '1', '2']
+ * classNames(['a\x1b'], 1); // ['a\\x1b']
  */
 export function classNames(classes: string[] | undefined, numClasses: number): string[] {
-  return Array.from({ length: numClasses }, (_, i) => classes?.[i] ?? String(i));
+  return Array.from({ length: numClasses }, (_, i) => visibleText(classes?.[i] ?? String(i)));
 }
 
 /**

@@ -1,19 +1,32 @@
 import { computeMetrics, normalizeCounts, type Normalize } from '../core/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classificationReport, classNames, type ReportTable } from './classification-report.js';
+import { markdownText } from './escape.js';
 
-const cell = (v: string | number): string => String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (v: string | number): string => markdownText(String(v));
 
 /**
- * Renders a {@link ReportTable} as a GitHub-flavoured Markdown table.
+ * A Markdown table of cells that are Markdown already (the caller escaped any text in them with
+ * `markdownText`), e.g. a bold row header.
+ *
+ * @example
+ * markdownLines(['x', 'n'], [[`**${markdownText(name)}**`, '3']]);
+ */
+export function markdownLines(headers: string[], rows: string[][]): string {
+  const lines = [`| ${headers.join(' | ')} |`, `|${headers.map((_, j) => (j === 0 ? '---' : '--:')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/**
+ * Renders a {@link ReportTable} as a GitHub-flavoured Markdown table; every cell is text, escaped
+ * with `markdownText` (controls shown as `\x1b`, markup characters and `|` after a backslash).
  *
  * @example
  * renderMarkdownTable({ headers: ['a', 'b'], rows: [[1, 2]] }); // "| a | b |\n|---|--:|\n| 1 | 2 |"
  */
 export function renderMarkdownTable(table: ReportTable): string {
-  const lines = [`| ${table.headers.map(cell).join(' | ')} |`, `|${table.headers.map((_, j) => (j === 0 ? '---' : '--:')).join('|')}|`];
-  for (const r of table.rows) lines.push(`| ${r.map(cell).join(' | ')} |`);
-  return lines.join('\n');
+  return markdownLines(table.headers.map(cell), table.rows.map((r) => r.map(cell)));
 }
 
 /**
@@ -28,14 +41,14 @@ export function renderMarkdown(result: ConfusionMatrixResult, options: { classes
   const normalized = options.normalize && options.normalize !== 'none';
   const values = normalized ? normalizeCounts(result.counts, c, options.normalize!) : result.counts;
   const metrics = computeMetrics(result.counts, c);
-  const matrix: ReportTable = {
-    headers: ['true \\ predicted', ...names],
-    rows: names.map((n, t) => [`**${n}**`, ...Array.from(values.subarray(t * c, (t + 1) * c), (v) => (normalized ? v.toFixed(4) : v))]),
-  };
+  const matrix = markdownLines(
+    ['true \\ predicted', ...names.map(cell)],
+    names.map((n, t) => [`**${cell(n)}**`, ...Array.from(values.subarray(t * c, (t + 1) * c), (v) => (normalized ? v.toFixed(4) : String(v)))]),
+  );
   return [
     `## Confusion matrix${normalized ? ` (normalized over ${options.normalize})` : ''}`,
     '',
-    renderMarkdownTable(matrix),
+    matrix,
     '',
     `${result.weighted ? `${result.total.toFixed(2)} (sum of sample weights)` : result.total.toLocaleString('en-US')} samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}, Cohen's kappa ${metrics.kappa.toFixed(4)}, MCC ${metrics.mcc.toFixed(4)}.`,
     '',

@@ -1,5 +1,5 @@
 import { topPairs, worstClasses, type PerClassAverage, type PerClassResult } from '../core/per-class.js';
-import { csvField } from './csv.js';
+import { csvField, markdownText, visibleText } from './escape.js';
 import type { BackendReport } from './json.js';
 
 /** Options of the per-class reports. */
@@ -74,7 +74,7 @@ interface Sections {
 }
 
 function sections(result: PerClassResult, options: PerClassReportOptions): Sections {
-  const { classes } = options;
+  const shown = (k: number): string => visibleText(nameOf(options.classes, k));
   const top = options.top ?? 10;
   const avg = (name: string, a: PerClassAverage): string[] => [name, f4(a.precision), f4(a.recall), f4(a.f1), String(a.support)];
   const pc = result.perClass;
@@ -84,10 +84,10 @@ function sections(result: PerClassResult, options: PerClassReportOptions): Secti
       `accuracy ${f4(result.accuracy)}  balanced accuracy ${f4(result.balancedAccuracy)}  kappa ${f4(result.kappa)}  MCC ${f4(result.mcc)}`,
     ],
     averages: [['', 'precision', 'recall', 'f1-score', 'support'], avg('macro avg', result.macroAvg), avg('weighted avg', result.weightedAvg), avg('micro avg', result.microAvg)],
-    pairs: [['true', 'predicted', 'count', 'share of true'], ...topPairs(result, top).map((x) => [nameOf(classes, x.true), nameOf(classes, x.pred), String(x.count), pct(x.share)])],
+    pairs: [['true', 'predicted', 'count', 'share of true'], ...topPairs(result, top).map((x) => [shown(x.true), shown(x.pred), String(x.count), pct(x.share)])],
     worst: [
       ['class', 'precision', 'recall', 'f1-score', 'support', 'tp', 'fp', 'fn'],
-      ...worstClasses(result, top).map((k) => [nameOf(classes, k), f4(pc.precision[k]!), f4(pc.recall[k]!), f4(pc.f1[k]!), ...[pc.support, pc.tp, pc.fp, pc.fn].map((a) => String(a[k]!))]),
+      ...worstClasses(result, top).map((k) => [shown(k), f4(pc.precision[k]!), f4(pc.recall[k]!), f4(pc.f1[k]!), ...[pc.support, pc.tp, pc.fp, pc.fn].map((a) => String(a[k]!))]),
     ],
   };
 }
@@ -99,7 +99,8 @@ const aligned = (rows: string[][]): string => {
 
 /**
  * A plain-text report: totals, accuracy, balanced accuracy, kappa, MCC, the averages, the most
- * confused pairs and the worst classes by F1 (among those with support).
+ * confused pairs and the worst classes by F1 (among those with support). Control and bidi
+ * characters in names are shown as escapes (`\x1b`).
  *
  * @example
  * process.stdout.write(perClassTable(result, { top: 10 }));
@@ -120,9 +121,8 @@ export function perClassTable(result: PerClassResult, options: PerClassReportOpt
  */
 export function perClassMarkdown(result: PerClassResult, options: PerClassReportOptions = {}): string {
   const s = sections(result, options);
-  const esc = (x: string): string => x.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const table = (rows: string[][]): string =>
-    [rows[0]!, rows[0]!.map((_, j) => (j === 0 ? '---' : '---:')), ...rows.slice(1)].map((r) => `| ${r.map(esc).join(' | ')} |`).join('\n');
+    [rows[0]!.map(markdownText), rows[0]!.map((_, j) => (j === 0 ? '---' : '---:')), ...rows.slice(1).map((r) => r.map(markdownText))].map((r) => `| ${r.join(' | ')} |`).join('\n');
   const parts = [s.summary.join('\n\n'), table(s.averages)];
   if (s.pairs.length > 1) parts.push(`**Most confused pairs**\n\n${table(s.pairs)}`);
   if (s.worst.length > 1) parts.push(`**Worst classes by F1**\n\n${table(s.worst)}`);

@@ -1,6 +1,7 @@
 import { computeMetrics, normalizeCounts, topConfusions, type Metrics, type Normalize } from '../core/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classificationReport, classNames, type ReportTable } from './classification-report.js';
+import { clipText, visibleText } from './escape.js';
 
 /** Options of {@link renderTable}. */
 export interface TableOptions {
@@ -16,7 +17,7 @@ export interface TableOptions {
 }
 
 const pct = (num: number, den: number): string => (den === 0 ? '-' : `${((100 * num) / den).toFixed(1)}%`);
-const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, Math.max(1, n - 1))}…`);
+const clip = clipText;
 const thousands = (n: number): string => n.toLocaleString('en-US');
 
 function heat(text: string, share: number, diagonal: boolean): string {
@@ -28,12 +29,13 @@ function heat(text: string, share: number, diagonal: boolean): string {
 
 /**
  * Renders a {@link ReportTable} as aligned text: the first column left-aligned, the rest right-aligned.
+ * Control and bidi characters in cells are shown as escapes (`\x1b`), never sent to the terminal.
  *
  * @example
  * console.log(renderReportText(classificationReport(metrics, names)));
  */
 export function renderReportText(table: ReportTable): string {
-  const cells = [table.headers, ...table.rows.map((r) => r.map(String))];
+  const cells = [table.headers, ...table.rows.map((r) => r.map(String))].map((r) => r.map(visibleText));
   const widths = table.headers.map((_, j) => Math.max(...cells.map((r) => String(r[j] ?? '').length)));
   return cells
     .map((r, i) => {
@@ -75,14 +77,15 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
  * The report people read during and after training: the matrix with each row's accuracy (the
  * Caffe layer's per-class accuracy, i.e. recall), the number of samples, sklearn's classification
  * report, balanced accuracy, kappa and MCC, and the most confused pairs. A matrix wider than
- * `width` is left out, with a line saying so.
+ * `width` is left out, with a line saying so. Class names are shown with control and bidi
+ * characters escaped (`\x1b`, `\u202e`): the only escape sequences in the output are the colours.
  *
  * @example
  * console.log(renderTable(await cm.compute(), { classes: ['cat', 'dog'], color: process.stdout.isTTY }));
  */
 export function renderTable(result: ConfusionMatrixResult, options: TableOptions = {}): string {
   const c = result.numClasses;
-  const names = classNames(c, options.classes);
+  const names = classNames(c, options.classes).map(visibleText);
   const width = options.width ?? 160;
   const metrics: Metrics = computeMetrics(result.counts, c);
   const out: string[] = [];

@@ -6,8 +6,8 @@
  */
 import { auc, averagePrecision, prCurve, rocCurve, type SweepResult } from '../core/binary.js';
 import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../core/multilabel.js';
-import { csvField } from './csv.js';
-import { renderMarkdownTable } from './markdown.js';
+import { csvField } from './escape.js';
+import { markdownLines, renderMarkdownTable } from './markdown.js';
 
 const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
@@ -95,11 +95,11 @@ export function binaryMarkdown(result: SweepResult, threshold: number, withSweep
   const t = Math.fround(threshold);
   const i = result.thresholds.findIndex((x) => x === t);
   const [, tn, fp, fn, tp, accuracy, precision, recall, f1] = atIndex(result, i) as number[];
-  const matrix = { headers: ['true \\ predicted', '0', '1'], rows: [['**0**', tn!, fp!], ['**1**', fn!, tp!]] };
+  const matrix = markdownLines(['true \\ predicted', '0', '1'], [['**0**', String(tn!), String(fp!)], ['**1**', String(fn!), String(tp!)]]);
   const lines = [
     `## Confusion matrix at threshold ${t}`,
     '',
-    renderMarkdownTable(matrix),
+    matrix,
     '',
     `${(result.positives + result.negatives).toLocaleString('en-US')} rows (${result.positives.toLocaleString('en-US')} positive), predicted positive when score >= ${t}: accuracy ${f4(accuracy!)}, precision ${f4(precision!)}, recall ${f4(recall!)}, F1 ${f4(f1!)}.`,
   ];

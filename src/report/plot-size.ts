@@ -1,0 +1,63 @@
+/**
+ * The size budget of every plot: the dense heatmap keeps within it by its own layout (cells of at
+ * most 110 px at up to 50 classes with numbers, a matrix of at most 1200 px above
+ * `RASTER_THRESHOLD` classes); the multilabel charts keep within it by drawing at most
+ * {@link maxChartRows} labels; a PNG of any other SVG is scaled down to fit ({@link pngWidthWithin}).
+ * Isomorphic.
+ *
+ * @module
+ */
+
+/** The longest side of a plot in px (browsers and image viewers handle 16384). */
+export const MAX_PLOT_SIDE = 16384;
+/** The most pixels in a plot: 40 million, 160 MB of RGBA. */
+export const MAX_PLOT_PIXELS = 40_000_000;
+
+/**
+ * The width and height of an SVG's root element, from its `width` and `height` attributes.
+ *
+ * @example
+ * svgSize('<svg xmlns="http://www.w3.org/2000/svg" width="620" height="900">'); // { width: 620, height: 900 }
+ */
+export function svgSize(svg: string): { width: number; height: number } | undefined {
+  const root = /<svg\b[^>]*>/.exec(svg)?.[0];
+  const width = Number(root && /\swidth="([\d.]+)"/.exec(root)?.[1]);
+  const height = Number(root && /\sheight="([\d.]+)"/.exec(root)?.[1]);
+  return width > 0 && height > 0 ? { width, height } : undefined;
+}
+
+/**
+ * Whether a `width` x `height` image is within {@link MAX_PLOT_SIDE} and {@link MAX_PLOT_PIXELS}.
+ *
+ * @example
+ * withinPlotBudget(1200, 1000); // true
+ */
+export function withinPlotBudget(width: number, height: number): boolean {
+  return width <= MAX_PLOT_SIDE && height <= MAX_PLOT_SIDE && width * height <= MAX_PLOT_PIXELS;
+}
+
+/**
+ * The width to rasterize `svg` at so that its PNG keeps within the budget, or undefined when its
+ * own size does (or it has none to read).
+ *
+ * @example
+ * svgToPng(svg, { width: pngWidthWithin(svg) }); // never more than MAX_PLOT_PIXELS pixels
+ */
+export function pngWidthWithin(svg: string): number | undefined {
+  const size = svgSize(svg);
+  if (!size || withinPlotBudget(Math.ceil(size.width), Math.ceil(size.height))) return undefined;
+  const { width, height } = size;
+  const scale = Math.min(MAX_PLOT_SIDE / width, MAX_PLOT_SIDE / height, Math.sqrt(MAX_PLOT_PIXELS / (width * height)));
+  return Math.max(1, Math.floor(width * scale) - 1);
+}
+
+/**
+ * How many rows of `rowHeight` px fit under `chrome` px of title and margins within
+ * {@link MAX_PLOT_SIDE} (at least one).
+ *
+ * @example
+ * maxChartRows(44, 110); // 369
+ */
+export function maxChartRows(rowHeight: number, chrome: number): number {
+  return Math.max(1, Math.floor((MAX_PLOT_SIDE - chrome) / rowHeight));
+}
