@@ -8,11 +8,12 @@
 # then call the device tool with carry [".devicepack"] and `bash bench/device-run.sh`.
 # Mended copy of ../shared/device/pack.sh (which does not travel to the device):
 # - bench/kernels/*.wgsl go to .devicepack/kernels (bench/lib/gpu-phases.mjs looks there when bundled);
-# - libvulkan1 and libglvnd0 (libGLdispatch, which NVIDIA's GLX/Vulkan library links) are unpacked
-#   HERE into .devicepack/lib/<package>/, so that setup.sh needs neither dpkg nor writes to / there:
-#   it only adds those folders to LD_LIBRARY_PATH for libraries the machine lacks;
-# - the native addons stay external and travel beside the bundle: Dawn (webgpu) and resvg, which
-#   dist/node/png.js imports at load;
+# - the Vulkan loader and the glvnd libraries travel as .debs (.devicepack/debs/): as root on a machine
+#   without them, setup.sh unpacks them into / and runs ldconfig (on the H200, NVIDIA's ICD found
+#   no vkCreateInstance with the libraries on LD_LIBRARY_PATH alone); libvulkan1 and libglvnd0 are
+#   also unpacked HERE into .devicepack/lib/<package>/, for LD_LIBRARY_PATH where setup.sh is not root;
+# - the native addons stay external and travel beside the bundle: Dawn (webgpu) and resvg (both
+#   loaded lazily by dist/);
 # - Node and the .node addons travel xz-compressed (the tree that travels, carry included, must stay
 #   under 64 MiB); setup.sh unpacks them under /tmp and exports CONFMAT_APP, the bundle's copy there;
 # - esbuild pinned; a warning when dist/ is older than src/ or shaders/.
@@ -44,7 +45,8 @@ mkdir -p /tmp/amd64/partial
 apt-get $o update -qq >/dev/null
 debs=$(mktemp -d)
 chmod 777 "$debs"
-(cd "$debs" && apt-get $o download libvulkan1 libglvnd0 >/dev/null)
+(cd "$debs" && apt-get $o download libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libgles2 libopengl0 >/dev/null)
+mkdir -p .devicepack/debs && cp "$debs"/*.deb .devicepack/debs/
 for pkg in libvulkan1 libglvnd0; do
   x="$debs/x-$pkg"
   dpkg -x "$debs"/${pkg}_*.deb "$x"

@@ -29,6 +29,17 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 # Libraries: the machine's own when it has them (ldconfig's cache), else the packed ones
 _cp_libs=""
 _cp_ldc=$(command -v ldconfig || echo /sbin/ldconfig)
+# Measured on the H200 (2026-12-04): with libvulkan and libGLdispatch only on LD_LIBRARY_PATH,
+# NVIDIA's ICD answered no vkCreateInstance ("Could not get 'vkCreateInstance' via
+# 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0"); with the glvnd libraries (libGLX, libEGL,
+# libGLdispatch...) and the loader unpacked into / and in ldconfig's cache, it found the H200. So as
+# root, on a machine without them, the packed .debs go into / (the device tool's own recipe).
+if [ "$(id -u)" = 0 ] && [ -z "${CONFMAT_PACK_FORCE_LIBS:-}" ] && command -v dpkg >/dev/null \
+    && ! "$_cp_ldc" -p 2>/dev/null | grep -q '[[:space:]]libGLX.so.0 '; then
+  for _cp_f in "$_cp_here"/debs/*.deb; do [ -f "$_cp_f" ] && dpkg -x "$_cp_f" /; done
+  "$_cp_ldc"
+  _cp_say "glvnd and the Vulkan loader unpacked into / ($(ls "$_cp_here"/debs 2>/dev/null | tr '\n' ' '))"
+fi
 for _cp_pair in libvulkan1:libvulkan.so.1 libglvnd0:libGLdispatch.so.0; do
   _cp_pkg=${_cp_pair%%:*}
   _cp_so=${_cp_pair#*:}
