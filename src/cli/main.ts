@@ -61,7 +61,8 @@ Engine:
 
 Rows of the matrix are true classes, columns predicted classes. Ties go to the first maximal
 logit; a row holding NaN predicts its first NaN's column (as numpy.argmax). Colours follow
-NO_COLOR. Exit status: 0 ok, 1 bad input, 2 bad usage, 3 no GPU for --backend gpu, 4 internal error.`;
+NO_COLOR. Exit status: 0 ok, 1 bad input, 2 bad usage, 3 no GPU for --backend gpu, 4 internal error
+(a bug: CONFMAT_DEBUG=1 shows its stack).`;
 
 export const OPTIONS = {
   logits: { type: 'string' },
@@ -128,6 +129,8 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command '${command}' (expected eval, merge or demo)`);
 }
 
+const BUGS_URL = 'https://github.com/confmat/confmat/issues';
+
 const FS_REASONS: Record<string, string> = {
   ENOENT: 'no such file or directory',
   EACCES: 'permission denied',
@@ -163,10 +166,17 @@ function exitCode(e: unknown): number {
   return 4;
 }
 
+/** An internal error (a bug) in one line, with where to report it; CONFMAT_DEBUG=1 adds the stack. */
+function internalMessage(e: unknown): string {
+  const first = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0];
+  const stack = process.env.CONFMAT_DEBUG === '1' && e instanceof Error && e.stack ? `\n${e.stack}` : '';
+  return `internal error (${first}). This is a bug in confmat: please report it with the command line at ${BUGS_URL} (CONFMAT_DEBUG=1 shows where it happened)${stack}`;
+}
+
 function message(e: unknown, code: number): string {
   const fs = fsError(e);
   if (fs) return fsMessage(fs);
-  return code === 4 ? ((e as Error).stack ?? String(e)) : (e as Error).message;
+  return code === 4 ? internalMessage(e) : (e as Error).message;
 }
 
 main(process.argv.slice(2)).then(

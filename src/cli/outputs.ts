@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { loadPngRenderer } from '../node/png.js';
 import { commitOutputs, resolveOutput, type OutputTarget } from '../node/write-outputs.js';
 import { UsageError, type CliValues } from './usage.js';
 
@@ -75,7 +76,7 @@ export interface CommandOutputs {
  * input flag, and `parts`, the files of `confmat merge`; compared by path and by device and inode,
  * so links to an input count), and they are not one file. Throws {@link UsageError} (exit 2) for
  * an output that is an input or both outputs on one file, an InputError (exit 1) for a path that
- * cannot be written. The check is repeated when committing, in case the files changed meanwhile.
+ * cannot be written or a .png plot where the PNG renderer cannot be loaded. The check is repeated when committing, in case the files changed meanwhile.
  *
  * @example
  * const outputs = await checkOutputs(values);            // before reading anything
@@ -89,6 +90,7 @@ export async function checkOutputs(values: CliValues, parts: string[] = []): Pro
     ...parts.map((spec) => ({ what: 'part', spec })),
   ];
   await resolveAll(outputs, inputs);
+  if (typeof values.plot === 'string' && values.plot.toLowerCase().endsWith('.png')) loadPngRenderer();
   return {
     async commit(report: string, plot?: string | Uint8Array): Promise<void> {
       const targets = await resolveAll(outputs, inputs);

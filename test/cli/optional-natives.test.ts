@@ -81,4 +81,41 @@ describe('without a loadable GPU binding or PNG renderer', () => {
     expect(() => readFileSync(png)).toThrow();
     expect(() => readFileSync(join(root, 'r.json'))).toThrow();
   });
+
+  it('--plot .png is refused before any input is read', () => {
+    const r = confmat(['eval', '--logits', join(root, 'missing.npy'), '--labels', join(root, 'missing-too.npy'), '--backend', 'cpu', '--plot', join(root, 'early.png')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/PNG output needs the optional package @resvg\/resvg-js/);
+    expect(r.stderr).not.toMatch(/missing/);
+    const merge = confmat(['merge', join(root, 'missing.json'), '--plot', join(root, 'early.png')]);
+    expect(merge.code).toBe(1);
+    expect(merge.stderr).toMatch(/PNG output needs the optional package @resvg\/resvg-js/);
+  });
+});
+
+describe('an internal error', () => {
+  const buggy = join(root, 'buggy');
+  cpSync(join(app, 'dist'), join(buggy, 'dist'), { recursive: true });
+  cpSync(join(app, 'package.json'), join(buggy, 'package.json'));
+  const dir = join(buggy, 'node_modules', 'webgpu');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'webgpu', version: '0.0.0', type: 'module', main: 'index.js' }));
+  writeFileSync(join(dir, 'index.js'), "export const globals = {};\nexport function create() { return { requestAdapter() { return null.adapter; } }; }\n");
+  const run = (env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [join(buggy, 'dist/cli/main.js'), 'eval', ...data, '--backend', 'gpu'], { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
+
+  it('exits 4 with one line that says it is a bug and where to report it, no stack', () => {
+    const r = run();
+    expect(r.status).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^confmat: internal error \(TypeError: Cannot read properties of null.*\)\. This is a bug in confmat: please report it .*https:\/\/github\.com\/confmat\/confmat\/issues/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    noStack(r.stderr);
+  });
+
+  it('shows the stack with CONFMAT_DEBUG=1', () => {
+    const r = run({ CONFMAT_DEBUG: '1' });
+    expect(r.status).toBe(4);
+    expect(r.stderr).toMatch(/^\s+at .*request-device\.js:\d+/m);
+  });
 });
