@@ -55,7 +55,7 @@ Engine:
   --dawn-backend NAME      Dawn backend: auto, vulkan, opengles, metal, d3d12 (env CONFMAT_DAWN_BACKEND)
   --adapter NAME           adapter name as Dawn lists it (env CONFMAT_ADAPTER)
   --feature-level L        core or compatibility (env CONFMAT_FEATURE_LEVEL)
-  --chunk-rows N           rows per GPU upload (default: about 32 MiB of logits)
+  --chunk-rows N           rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)
   --threads N|auto         on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)
   --histogram MODE         auto, private (workgroup), global atomics, or local (per invocation, C <= 10)
 

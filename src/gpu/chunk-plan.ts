@@ -2,7 +2,11 @@ import { InputError } from '../core/errors.js';
 
 /** Knobs of the GPU path; every one has a default taken from the device's limits. */
 export interface GpuPlanOptions {
-  /** Rows per uploaded chunk. Default: about 32 MiB of logits, within the device's binding limits. */
+  /**
+   * Rows per uploaded chunk. Default: about 128 MiB of logits on a hardware GPU (on an H200, 128 MiB
+   * chunks took GPU-resident logits 1.5x to 2.9x faster than 32 MiB: bench/RESULTS.md, Real GPU),
+   * 32 MiB on CPU-emulated adapters; always within the device's binding limits.
+   */
   chunkRows?: number;
   /** Read the u32 GPU counts back into the host's exact totals before any cell could pass this many. Default 2^32 - 1. */
   flushEvery?: number;
@@ -13,10 +17,12 @@ export interface GpuPlanOptions {
   /**
    * 'private' counts in workgroup memory (needs C^2 x 4 bytes of it), 'global' with global atomics,
    * 'local' in each invocation's own array of C^2 <= 100 cells (C <= 10), fused with argmax.
-   * 'auto' (the default) privatizes when C^2 cells fit, except on CPU-emulated adapters
-   * (SwiftShader, llvmpipe), where emulated workgroup atomics made it 1.5x to 7x slower and
-   * invocation-local counts 1.4x to 3.6x faster than global atomics (bench/NOTES.md): there 'local'
-   * when C <= 10, else 'global'.
+   * 'auto' (the default) privatizes when C <= 32 and the C^2 cells fit: on an H200 the private
+   * kernels took 0.1x to 0.5x the time of global atomics at C <= 24, the same at C = 32, and 1.3x
+   * to 3x at C >= 48 (bench/RESULTS.md, Real GPU). On CPU-emulated adapters (SwiftShader,
+   * llvmpipe) emulated workgroup atomics made it 1.5x to 7x slower and invocation-local counts
+   * 1.4x to 3.6x faster than global atomics (bench/NOTES.md): there 'local' when C <= 10, else
+   * 'global'.
    */
   histogram?: 'auto' | 'private' | 'global' | 'local';
 }
@@ -36,7 +42,10 @@ export const LOCAL_MAX_CELLS = 100;
 /** Rows each invocation of argmax_count_local counts into its own cells before adding them (256 was best on SwiftShader, bench/NOTES.md). */
 export const LOCAL_ROWS = 256;
 
-const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
+/** Largest C that 'auto' privatizes on hardware: the crossover measured on an H200 (bench/RESULTS.md, Real GPU). */
+export const PRIVATE_MAX_C = 32;
+const DEFAULT_CHUNK_BYTES = 128 * 1024 * 1024;
+const EMULATED_CHUNK_BYTES = 32 * 1024 * 1024;
 const U32_MAX = 0xffffffff;
 
 /** True for adapters that run shaders on the CPU. */
@@ -59,7 +68,7 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
  *
  * @example
  * const plan = planGpu(device.limits, 10, {});
- * plan.chunkRows; // 838860 with 32 MiB chunks
+ * plan.chunkRows; // 3355443 on a hardware GPU (128 MiB chunks)
  */
 export function planGpu(limits: GPUSupportedLimits, numClasses: number, options: GpuPlanOptions, adapterInfo?: GPUAdapterInfo): GpuPlan {
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
@@ -77,9 +86,11 @@ export function planGpu(limits: GPUSupportedLimits, numClasses: number, options:
       numClasses,
     );
   }
+  const emulated = isEmulated(adapterInfo);
   const fitRows = Math.floor(maxBinding / Math.max(rowBytes, 4));
   const flushEvery = Math.min(positiveInt('flushEvery', options.flushEvery) ?? U32_MAX, U32_MAX);
-  const chunkRows = Math.min(flushEvery, positiveInt('chunkRows', options.chunkRows) ?? Math.max(1, Math.floor(DEFAULT_CHUNK_BYTES / rowBytes)), fitRows, U32_MAX);
+  const chunkBytes = emulated ? EMULATED_CHUNK_BYTES : DEFAULT_CHUNK_BYTES;
+  const chunkRows = Math.min(flushEvery, positiveInt('chunkRows', options.chunkRows) ?? Math.max(1, Math.floor(chunkBytes / rowBytes)), fitRows, U32_MAX);
   const workgroupSize = Math.min(
     positiveInt('workgroupSize', options.workgroupSize) ?? 256,
     limits.maxComputeInvocationsPerWorkgroup,
@@ -95,7 +106,6 @@ export function planGpu(limits: GPUSupportedLimits, numClasses: number, options:
   if (wanted === 'local' && !fitsLocal) {
     throw new InputError('histogram', `histogram 'local' counts at most ${LOCAL_MAX_CELLS} cells per invocation (C <= 10), got C = ${numClasses}`);
   }
-  const emulated = isEmulated(adapterInfo);
-  const histogram = wanted === 'auto' ? (emulated ? (fitsLocal ? 'local' : 'global') : fitsPrivate ? 'private' : 'global') : wanted;
+  const histogram = wanted === 'auto' ? (emulated ? (fitsLocal ? 'local' : 'global') : fitsPrivate && numClasses <= PRIVATE_MAX_C ? 'private' : 'global') : wanted;
   return { numClasses, chunkRows, flushEvery, workgroupSize, maxWorkgroups, histogram };
 }

@@ -79,9 +79,13 @@ describe('GPU plan', () => {
     maxComputeWorkgroupsPerDimension: 65535,
   } as GPUSupportedLimits;
 
-  it('sizes chunks to the binding limit and caps them by the flush threshold', () => {
-    expect(planGpu(limits, 10, {}).chunkRows).toBe(838860);
-    expect(planGpu(limits, 5000, {}).chunkRows).toBe(1677);
+  it('sizes chunks (128 MiB on hardware, 32 MiB on emulated adapters) to the binding limit and caps them by the flush threshold', () => {
+    const swiftshader = { vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader' } as GPUAdapterInfo;
+    expect(planGpu(limits, 10, {}).chunkRows).toBe(3355443);
+    expect(planGpu(limits, 10, {}, swiftshader).chunkRows).toBe(838860);
+    expect(planGpu(limits, 5000, {}).chunkRows).toBe(6710);
+    expect(planGpu(limits, 5000, {}, swiftshader).chunkRows).toBe(1677);
+    expect(planGpu({ ...limits, maxStorageBufferBindingSize: 64 * 2 ** 20 } as GPUSupportedLimits, 10, {}).chunkRows).toBe(Math.floor((64 * 2 ** 20) / 40));
     expect(planGpu(limits, 10, { chunkRows: 10 ** 9 }).chunkRows).toBe(Math.floor((128 * 2 ** 20) / 40));
     expect(planGpu(limits, 10, { flushEvery: 5 }).chunkRows).toBe(5);
     expect(planGpu(limits, 10, {}).flushEvery).toBe(2 ** 32 - 1);
@@ -92,11 +96,12 @@ describe('GPU plan', () => {
     expect(planGpu(limits, 10, { workgroupSize: 64 }).workgroupSize).toBe(64);
   });
 
-  it('privatizes the histogram only when C x C fits workgroup storage, and counts per invocation on emulated adapters at C <= 10', () => {
-    expect(planGpu(limits, 64, {}).histogram).toBe('private');
-    expect(planGpu(limits, 65, {}).histogram).toBe('global');
-    expect(planGpu({ ...limits, maxComputeWorkgroupStorageSize: 32768 } as GPUSupportedLimits, 90, {}).histogram).toBe('private');
-    expect(planGpu({ ...limits, maxComputeWorkgroupStorageSize: 32768 } as GPUSupportedLimits, 91, {}).histogram).toBe('global');
+  it('privatizes the histogram on hardware up to C = 32 when C x C fits workgroup storage, and counts per invocation on emulated adapters at C <= 10', () => {
+    expect(planGpu(limits, 32, {}).histogram).toBe('private');
+    expect(planGpu(limits, 33, {}).histogram).toBe('global');
+    expect(planGpu({ ...limits, maxComputeWorkgroupStorageSize: 2048 } as GPUSupportedLimits, 22, {}).histogram).toBe('private');
+    expect(planGpu({ ...limits, maxComputeWorkgroupStorageSize: 2048 } as GPUSupportedLimits, 23, {}).histogram).toBe('global');
+    expect(planGpu(limits, 64, { histogram: 'private' }).histogram).toBe('private');
     expect(planGpu(limits, 10, {}, { architecture: 'swiftshader' } as GPUAdapterInfo).histogram).toBe('local');
     expect(planGpu(limits, 11, {}, { architecture: 'swiftshader' } as GPUAdapterInfo).histogram).toBe('global');
     expect(planGpu(limits, 10, {}, { vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' } as GPUAdapterInfo).histogram).toBe('local');

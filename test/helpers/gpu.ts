@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { requestNodeDevice, adapterLabel, type NodeGpu, type NodeDeviceOptions } from '../../src/node/index.js';
@@ -11,7 +11,10 @@ export const HAS_MESA_EGL = hasMesaEgl();
 function hasMesaEgl(): boolean {
   if (process.platform !== 'linux') return false;
   const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/lib/aarch64-linux-gnu'];
-  const found = dirs.some((d) => existsSync(join(d, 'libEGL_mesa.so.0')) && existsSync(join(d, 'libEGL.so.1')));
+  // Real, non-empty libraries (scripts/bare-machine.sh hides them behind /dev/null) and glvnd's vendor file for Mesa.
+  const lib = (path: string) => (statSync(path, { throwIfNoEntry: false })?.isFile() ?? false) && statSync(path).size > 0;
+  const vendor = ['/usr/share/glvnd/egl_vendor.d', '/etc/glvnd/egl_vendor.d'].some((d) => lib(join(d, '50_mesa.json')));
+  const found = vendor && dirs.some((d) => lib(join(d, 'libEGL_mesa.so.0')) && lib(join(d, 'libEGL.so.1')));
   if (!found && !warnedNoEgl) {
     warnedNoEgl = true;
     console.warn('GPU tests: Mesa EGL (libegl1 libegl-mesa0 libgles2) is not installed: the GL ES compatibility-level runs are left out here');
