@@ -1,17 +1,10 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const root = mkdtempSync(join(tmpdir(), 'confmat-hostile-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const fresh = (): string => {
-  const dir = join(root, `case-${n++}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = tempDirs('confmat-hostile-');
 
 function confmat(args: string[], options: SpawnSyncOptions = {}) {
   const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', NO_COLOR: '1' }, maxBuffer: 64 << 20, ...options });

@@ -1,20 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { writeFileAtomic } from '../../src/node/write-atomic.js';
 import { commitOutputs, liveTemps, onSignal, resolveOutput, tempPath } from '../../src/node/write-outputs.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const root = mkdtempSync(join(tmpdir(), 'confmat-write-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const fresh = (): string => {
-  const dir = join(root, `case-${n++}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = tempDirs('confmat-write-');
 const temps = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
 describe('tempPath', () => {
