@@ -149,14 +149,9 @@ function fsError(e: unknown): NodeJS.ErrnoException | undefined {
   return e instanceof Error && typeof x?.code === 'string' && typeof x.syscall === 'string' && x.code in FS_REASONS ? x : undefined;
 }
 
-/** One line for a file-system failure: the file the user named (not the temporary beside it) and why. */
+/** One line for a file-system failure: the file and why. */
 function fsMessage(e: NodeJS.ErrnoException): string {
-  const path = e.path ?? '';
-  const temp = /^(.*[\\/])?\.(.+)\.\d+\.[0-9a-f]+\.tmp$/.exec(path);
-  if (temp === null) return `${path}: ${e.syscall}: ${FS_REASONS[e.code!]}`;
-  const dir = temp[1] ?? '';
-  const reason = e.code === 'ENOENT' ? `no such directory ${dir.replace(/[\\/]$/, '') || '.'}` : FS_REASONS[e.code!];
-  return `${dir}${temp[2]}: cannot write: ${reason}`;
+  return `${e.path ?? ''}: ${e.syscall}: ${FS_REASONS[e.code!]}`;
 }
 
 function exitCode(e: unknown): number {
@@ -177,6 +172,15 @@ function message(e: unknown, code: number): string {
   const fs = fsError(e);
   if (fs) return fsMessage(fs);
   return code === 4 ? internalMessage(e) : (e as Error).message;
+}
+
+// A reader that went away (`confmat eval ... | head`) ends the run quietly, as for other Unix tools.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (stream === process.stdout) process.stderr.write(`confmat: standard output: ${e.message}\n`);
+    process.exit(1);
+  });
 }
 
 main(process.argv.slice(2)).then(

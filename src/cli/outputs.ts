@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadPngRenderer } from '../node/png.js';
@@ -57,6 +58,19 @@ async function resolveAll(outputs: [string, string][], inputs: InputFile[]): Pro
   return targets;
 }
 
+/** Refuses a --plot that is standard output (fd 1, or the file stdout was redirected to) when the report goes there too. */
+function refuseStdout(t: OutputTarget): void {
+  const out = (() => {
+    try {
+      return fstatSync(1);
+    } catch {
+      return undefined;
+    }
+  })();
+  const same = (t.kind === 'fd' && t.fd === 1) || (out !== undefined && !out.isCharacterDevice() && t.id !== undefined && t.id.dev === out.dev && t.id.ino === out.ino);
+  if (same) throw new UsageError(`--plot ${t.path} is standard output, where the report goes without --out: name a file with --out, or another --plot`);
+}
+
 /**
  * The outputs of one command, checked: {@link CommandOutputs.commit} writes the report to --out
  * (else stdout) and the plot to --plot, together.
@@ -89,7 +103,8 @@ export async function checkOutputs(values: CliValues, parts: string[] = []): Pro
     ...INPUT_FLAGS.filter((f) => typeof values[f] === 'string').map((f) => ({ what: `--${f}`, spec: values[f] as string })),
     ...parts.map((spec) => ({ what: 'part', spec })),
   ];
-  await resolveAll(outputs, inputs);
+  const targets = await resolveAll(outputs, inputs);
+  if (values.out === undefined) for (const t of targets) refuseStdout(t);
   if (typeof values.plot === 'string' && values.plot.toLowerCase().endsWith('.png')) loadPngRenderer();
   return {
     async commit(report: string, plot?: string | Uint8Array): Promise<void> {

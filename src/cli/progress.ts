@@ -1,3 +1,5 @@
+import { STDERR_COLUMNS_ENV } from './dawn-stderr.js';
+
 /** A progress line on a terminal: predictions done, rate and time left. */
 export interface Progress {
   update(done: number): void;
@@ -7,15 +9,18 @@ export interface Progress {
 const si = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
 
 /**
- * A progress bar on `stream` (stderr), drawn only when it is a terminal, at most 10 times a second,
- * and erased when finished. Silent and free otherwise.
+ * A progress bar on `stream` (stderr), drawn only when it is a terminal (or, for stderr, when the
+ * parent that filters it says its own is: STDERR_COLUMNS_ENV), at most 10 times a second, and erased
+ * when finished. Silent and free otherwise.
  *
  * @example
  * const bar = createProgress(rows, process.stderr);
  * bar.update(done); ...; bar.finish();
  */
 export function createProgress(total: number, stream: NodeJS.WriteStream): Progress {
-  if (!stream.isTTY || total === 0) return { update: () => undefined, finish: () => undefined };
+  const relayed = stream === process.stderr ? Number(process.env[STDERR_COLUMNS_ENV]) || 0 : 0;
+  if ((!stream.isTTY && relayed === 0) || total === 0) return { update: () => undefined, finish: () => undefined };
+  const columns = () => stream.columns || relayed || 80;
   const start = performance.now();
   let last = 0;
   let drawn = false;
@@ -30,7 +35,7 @@ export function createProgress(total: number, stream: NodeJS.WriteStream): Progr
       const width = 24;
       const filled = Math.round((width * done) / total);
       const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}%  ${si(done)}/${si(total)} predictions  ${si(rate)}/s  ${left.toFixed(0)} s left`;
-      stream.write(`\r${line.slice(0, (stream.columns || 80) - 1)}\x1b[K`);
+      stream.write(`\r${line.slice(0, columns() - 1)}\x1b[K`);
       drawn = true;
     },
     finish() {

@@ -223,10 +223,12 @@ function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | '
 /**
  * Creates a WebGPU device in Node through Dawn (npm `webgpu`), trying the system's driver first
  * and then the software adapters it can find (SwiftShader from a Chromium install, Mesa's GL ES).
- * Resolves to null when none answers; throws {@link GpuUnavailableError} only for a device that
- * an adapter refused. On Linux it sets `XDG_RUNTIME_DIR` to the temp dir when unset (Mesa and the
- * Vulkan loader complain without it), and `VK_ICD_FILENAMES` / `EGL_PLATFORM` only for the
- * software attempts.
+ * Resolves to null when none answers. Throws {@link GpuUnavailableError} when the binding cannot
+ * load, a backend fails to list its adapters or an adapter refuses a device, and
+ * {@link AdapterNotFoundError} when `adapter` names none that Dawn lists. On Linux it sets
+ * `XDG_RUNTIME_DIR` to the temp dir when unset (Mesa and the Vulkan loader complain without it);
+ * the driver list (`VK_ICD_FILENAMES`, `VK_DRIVER_FILES`) and `EGL_PLATFORM` an attempt needs are
+ * set only while that attempt runs.
  *
  * @example
  * const gpu = await requestNodeDevice();
@@ -243,48 +245,63 @@ export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promis
     softwareFallback: options.softwareFallback ?? true,
   };
   for (const attempt of attempts(opts)) {
-    for (const [k, v] of Object.entries(attempt.env)) process.env[k] = v;
-    let gpu: GPU;
+    const saved = Object.keys(attempt.env).map((k) => [k, process.env[k]] as const);
+    Object.assign(process.env, attempt.env);
     try {
-      gpu = create([...attempt.flags, ...(opts.dawnFlags ?? [])]);
-    } catch {
-      continue;
+      const gpu = await tryAttempt(attempt, opts, create);
+      if (gpu) return gpu;
+    } finally {
+      for (const [k, v] of saved) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
-    instances.add(gpu);
-    let adapter: GPUAdapter | null;
-    try {
-      adapter = await gpu.requestAdapter({
-        featureLevel: attempt.featureLevel,
-        ...(opts.powerPreference ? { powerPreference: opts.powerPreference } : {}),
-      });
-    } catch (e) {
-      if (!opts.adapter) throw e;
-      throw new AdapterNotFoundError(opts.adapter, (e as Error).message);
-    }
-    if (!adapter) continue;
-    const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-    let device: GPUDevice;
-    try {
-      device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter), requiredFeatures: features });
-    } catch (e) {
-      throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${(e as Error).message}`);
-    }
-    const backend = attempt.flags.find((f) => f.startsWith('backend='))?.slice(8) ?? 'default';
-    const info = describe(adapter, backend, attempt.featureLevel);
-    let destroyed = false;
-    return {
-      device,
-      adapter,
-      instance: gpu,
-      info,
-      destroy: () => {
-        if (destroyed) return;
-        destroyed = true;
-        device.destroy();
-      },
-    };
   }
   return null;
+}
+
+/** One attempt: an instance with the attempt's flags, its adapter and a device, or null when it offers none. */
+async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions, create: DawnBinding['create']): Promise<NodeGpu | null> {
+  let gpu: GPU;
+  try {
+    gpu = create([...attempt.flags, ...(opts.dawnFlags ?? [])]);
+  } catch {
+    return null;
+  }
+  instances.add(gpu);
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter({
+      featureLevel: attempt.featureLevel,
+      ...(opts.powerPreference ? { powerPreference: opts.powerPreference } : {}),
+    });
+  } catch (e) {
+    const reason = (e as Error).message;
+    if (opts.adapter && /no adapter with|available adapters/i.test(reason)) throw new AdapterNotFoundError(opts.adapter, reason);
+    throw new GpuUnavailableError(`the ${attempt.label} backend failed to list its adapters: ${reason}`);
+  }
+  if (!adapter) return null;
+  const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter), requiredFeatures: features });
+  } catch (e) {
+    throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${(e as Error).message}`);
+  }
+  const backend = attempt.flags.find((f) => f.startsWith('backend='))?.slice(8) ?? 'default';
+  const info = describe(adapter, backend, attempt.featureLevel);
+  let destroyed = false;
+  return {
+    device,
+    adapter,
+    instance: gpu,
+    info,
+    destroy: () => {
+      if (destroyed) return;
+      destroyed = true;
+      device.destroy();
+    },
+  };
 }
 
 /**

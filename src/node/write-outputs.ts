@@ -119,7 +119,7 @@ async function classify(path: string): Promise<OutputTarget> {
     }
     if (st.isSymbolicLink()) {
       if (hops >= MAX_LINKS) throw refuse(path, 'too many levels of symbolic links');
-      abs = resolve(dirname(abs), await readlink(abs));
+      abs = resolve(await realpath(dirname(abs)), await readlink(abs));
       continue;
     }
     const id = { dev: st.dev, ino: st.ino };
@@ -238,10 +238,12 @@ const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === 'str
 /** Writes `data` to a fresh temporary beside a `replace` target, with the old file's mode kept. */
 async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   const tmp = tempPath(t.target);
-  track(tmp);
   let fh: FileHandle | undefined;
+  let created = false;
   try {
     fh = await open(tmp, 'wx', 0o666);
+    created = true;
+    track(tmp);
     await writeAll(fh, data);
     if (t.keep) {
       if (t.keep.uid !== process.getuid?.() || t.keep.gid !== process.getgid?.()) await fh.chown(t.keep.uid, t.keep.gid).catch(() => undefined);
@@ -253,7 +255,7 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
     return tmp;
   } catch (e) {
     await fh?.close().catch(() => undefined);
-    await rm(tmp, { force: true });
+    if (created) await rm(tmp, { force: true });
     untrack(tmp);
     throw e;
   }
@@ -274,9 +276,11 @@ async function writeThrough(t: OutputTarget, data: Uint8Array): Promise<void> {
 /**
  * Writes outputs classified by {@link resolveOutput}, all or nothing as far as files go: every
  * temporary is written (and synced) first, then the devices and descriptors, then the temporaries
- * are renamed over their targets. On any failure every temporary is removed, no existing file is
- * touched, and the error is an {@link InputError} naming the output: `report.json: cannot write: no
- * space left on device`.
+ * are renamed over their targets. A failure before the renames (the usual one: no space, no
+ * permission, a device that refuses) removes every temporary and touches no existing file; a rename
+ * failing after another succeeded (the folder changed meanwhile) leaves the earlier outputs written.
+ * The error is an {@link InputError} naming the output: `report.json: cannot write: no space left on
+ * device`.
  *
  * @example
  * await commitOutputs([[await resolveOutput('report.json'), text], [await resolveOutput('cm.svg'), svg]]);

@@ -3,7 +3,6 @@ import type { ConfusionMatrixResult } from '../core/types.js';
 import { classNames } from './classification-report.js';
 import { csvField } from './escape.js';
 
-export { csvField };
 
 /**
  * The matrix as CSV: a header of predicted classes, then one row per true class. Names are

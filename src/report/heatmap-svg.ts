@@ -2,7 +2,6 @@ import { normalizeCounts } from '../core/metrics.js';
 import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
 import { escapeXml, visibleText } from './escape.js';
 
-export { escapeXml };
 
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
 export interface HeatmapOptions {

@@ -17,7 +17,6 @@ export interface TableOptions {
 }
 
 const pct = (num: number, den: number): string => (den === 0 ? '-' : `${((100 * num) / den).toFixed(1)}%`);
-const clip = clipText;
 const thousands = (n: number): string => n.toLocaleString('en-US');
 
 function heat(text: string, share: number, diagonal: boolean): string {
@@ -53,7 +52,7 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
   const nameWidth = Math.max(4, ...names.map((n) => Math.min(n.length, 16)));
   let cellWidth = 1;
   for (const v of values) cellWidth = Math.max(cellWidth, format(v).length);
-  const headerNames = names.map((n) => clip(n, Math.max(cellWidth, 10)));
+  const headerNames = names.map((n) => clipText(n, Math.max(cellWidth, 10)));
   cellWidth = Math.max(cellWidth, ...headerNames.map((n) => n.length));
   const total = nameWidth + 3 + c * (cellWidth + 1) + 10;
   if (total > width) return null;
@@ -68,7 +67,7 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
       const text = format(values[t * c + p]!).padStart(cellWidth);
       cells.push(options.color ? heat(text, rowSums[t]! ? counts[t * c + p]! / rowSums[t]! : 0, t === p) : text);
     }
-    lines.push(`${clip(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${pct(counts[t * c + t]!, rowSums[t]!).padStart(8)}`);
+    lines.push(`${clipText(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${pct(counts[t * c + t]!, rowSums[t]!).padStart(8)}`);
   }
   return lines;
 }

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDawnStderrFilter } from '../../src/cli/dawn-stderr.js';
-import { vulkanDrivers } from '../../src/node/request-device.js';
+import { requestNodeDevice, vulkanDrivers } from '../../src/node/request-device.js';
 
 const root = mkdtempSync(join(tmpdir(), 'confmat-dawn-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -43,6 +43,60 @@ describe("Dawn's native warnings", () => {
     expect(out).toBe('confmat: no WebGPU adapter found; counting on the CPU\nprogress 50%\n\nlast line without newline');
   });
 
+  it('the filter passes a progress line redrawn with \\r at once, not at the next newline', () => {
+    let out = '';
+    const f = createDawnStderrFilter((t) => (out += t));
+    f.write('\r[######......] 50%\x1b[K');
+    expect(out).toBe('\r[######......] 50%\x1b[K');
+    f.write('\r[############] 10');
+    f.write('0%\x1b[K');
+    expect(out).toBe('\r[######......] 50%\x1b[K\r[############] 100%\x1b[K');
+    f.write('\r\x1b[K');
+    f.write('Warning: Dawn says\n - While x\nconfmat: done\n');
+    f.end();
+    expect(out).toBe('\r[######......] 50%\x1b[K\r[############] 100%\x1b[K\r\x1b[Kconfmat: done\n');
+  });
+
+  it("the child draws its progress bar when the parent's stderr is a terminal", () => {
+    const r = confmat(['eval', ...data, '--backend', 'cpu', '--format', 'json'], { CONFMAT_STDERR_COLUMNS: '100' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\r\[#+\] 100%/);
+    expect(confmat(['eval', ...data, '--backend', 'cpu', '--format', 'json'], {}).stderr).toBe('');
+  });
+
+  it('SIGINT sent to the parent alone ends the child too, and no temporary is left', async () => {
+    const dir = join(root, 'sigint');
+    mkdirSync(dir);
+    const fifo = join(dir, 'labels.npy');
+    spawnSync('mkfifo', [fifo]);
+    const parent = spawn(process.execPath, ['dist/cli/main.js', 'eval', '--logits', data[1]!, '--labels', fifo, '--backend', 'auto', '--out', join(dir, 'r.json')], {
+      env: { ...process.env, CONFMAT_DAWN_STDERR: undefined },
+      stdio: 'ignore',
+    });
+    await new Promise((ok) => setTimeout(ok, 1500));
+    parent.kill('SIGINT');
+    const ended = await new Promise<string | number | null>((ok) => {
+      const t = setTimeout(() => ok('still running'), 10_000);
+      parent.on('exit', (code, signal) => {
+        clearTimeout(t);
+        ok(signal ?? code);
+      });
+    });
+    if (ended === 'still running') parent.kill('SIGKILL');
+    expect(ended).toBe('SIGINT');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it.each(['cpu', 'auto'])('a reader that goes away (| head) ends --backend %s quietly, without a stack', async (backend) => {
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'eval', ...data, '--backend', backend, '--format', 'csv'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.stdout.destroy();
+    const code = await new Promise((ok) => child.on('close', (c, signal) => ok(signal ?? c)));
+    expect(stderr).not.toMatch(/Unhandled|EPIPE|^\s+at /m);
+    expect(code).toBe(0);
+  });
+
   it('lavapipe is never offered to Dawn; other manifests are', () => {
     const share = fakeDrivers();
     const found = vulkanDrivers({ XDG_DATA_DIRS: share, XDG_CONFIG_DIRS: join(root, 'none'), HOME: join(root, 'home') });
@@ -50,6 +104,23 @@ describe("Dawn's native warnings", () => {
     expect(found?.usable.some((p) => p.includes('lvp'))).toBe(false);
     expect(found?.filtered).toBe(true);
     expect(vulkanDrivers({ VK_ICD_FILENAMES: '/x.json' })).toBeNull();
+  });
+
+  it('the driver list set for an attempt is taken back after it (nothing leaks into later calls or child processes)', async () => {
+    const share = fakeDrivers();
+    const keep = { ...process.env };
+    delete process.env.VK_ICD_FILENAMES;
+    delete process.env.VK_DRIVER_FILES;
+    Object.assign(process.env, { XDG_DATA_DIRS: share, XDG_CONFIG_DIRS: join(root, 'none'), HOME: join(root, 'home') });
+    try {
+      const gpu = await requestNodeDevice({ backend: 'vulkan', softwareFallback: false });
+      gpu?.destroy();
+      expect(process.env.VK_ICD_FILENAMES).toBeUndefined();
+      expect(process.env.VK_DRIVER_FILES).toBeUndefined();
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in keep)) delete process.env[k];
+      Object.assign(process.env, keep);
+    }
   });
 
   it.each([

@@ -70,6 +70,28 @@ describe('--out and --plot never destroy a file', () => {
     expect(readdirSync('/dev').filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('--plot on standard output is refused when the report goes there too (no --out)', () => {
+    const dir = fresh();
+    const { args } = inputs(dir);
+    const plotArgs = args.filter((a, i) => a !== '--out' && args[i - 1] !== '--out');
+    symlinkSync('/dev/stdout', join(dir, 's.svg'));
+    const log = join(dir, 'log.svg');
+    const fd = openSync(log, 'w');
+    try {
+      for (const plot of [join(dir, 's.svg'), log]) {
+        const r = confmat([...plotArgs, '--plot', plot], { stdio: ['ignore', fd, 'pipe'] });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/--plot .* is standard output, where the report goes without --out/);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(log, 'utf8')).toBe('');
+    const ok = confmat([...plotArgs, '--plot', join(dir, 's.svg'), '--out', join(dir, 'r.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^<svg/);
+  });
+
   it('a FIFO as --out is written through and stays a FIFO', () => {
     const dir = fresh();
     const { args } = inputs(dir);

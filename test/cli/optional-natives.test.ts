@@ -100,7 +100,7 @@ describe('an internal error', () => {
   const dir = join(buggy, 'node_modules', 'webgpu');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'webgpu', version: '0.0.0', type: 'module', main: 'index.js' }));
-  writeFileSync(join(dir, 'index.js'), "export const globals = {};\nexport function create() { return { requestAdapter() { return null.adapter; } }; }\n");
+  writeFileSync(join(dir, 'index.js'), "export const globals = {};\nexport function create() { return { async requestAdapter() { return {}; } }; }\n");
   const run = (env: Record<string, string> = {}) =>
     spawnSync(process.execPath, [join(buggy, 'dist/cli/main.js'), 'eval', ...data, '--backend', 'gpu'], { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
 
@@ -108,7 +108,7 @@ describe('an internal error', () => {
     const r = run();
     expect(r.status).toBe(4);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^confmat: internal error \(TypeError: Cannot read properties of null.*\)\. This is a bug in confmat: please report it .*https:\/\/github\.com\/confmat\/confmat\/issues/);
+    expect(r.stderr).toMatch(/^confmat: internal error \(TypeError: Cannot read properties of undefined.*\)\. This is a bug in confmat: please report it .*https:\/\/github\.com\/confmat\/confmat\/issues/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     noStack(r.stderr);
   });
@@ -117,5 +117,27 @@ describe('an internal error', () => {
     const r = run({ CONFMAT_DEBUG: '1' });
     expect(r.status).toBe(4);
     expect(r.stderr).toMatch(/^\s+at .*request-device\.js:\d+/m);
+  });
+});
+
+describe('a GPU binding whose adapter listing fails', () => {
+  const broken = join(root, 'broken');
+  cpSync(join(app, 'dist'), join(broken, 'dist'), { recursive: true });
+  cpSync(join(app, 'package.json'), join(broken, 'package.json'));
+  const dir = join(broken, 'node_modules', 'webgpu');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'webgpu', version: '0.0.0', type: 'module', main: 'index.js' }));
+  writeFileSync(join(dir, 'index.js'), "export const globals = {};\nexport function create() { return { async requestAdapter() { throw new Error('vkEnumeratePhysicalDevices failed'); } }; }\n");
+  const run = (backend: string) =>
+    spawnSync(process.execPath, [join(broken, 'dist/cli/main.js'), 'eval', ...data, '--backend', backend, '--format', 'json'], { encoding: 'utf8', cwd: root });
+
+  it('--backend gpu exits 3 naming the reason; auto counts on the CPU', () => {
+    const gpu = run('gpu');
+    expect(gpu.status).toBe(3);
+    expect(gpu.stderr).toMatch(/^confmat: .*failed to list its adapters: vkEnumeratePhysicalDevices failed/);
+    noStack(gpu.stderr);
+    const auto = run('auto');
+    expect(auto.status).toBe(0);
+    expect(JSON.parse(auto.stdout).matrix).toEqual(expected.matrix);
   });
 });

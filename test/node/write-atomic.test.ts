@@ -7,6 +7,12 @@ import { writeFileAtomic } from '../../src/node/write-atomic.js';
 import { commitOutputs, liveTemps, onSignal, resolveOutput, tempPath } from '../../src/node/write-outputs.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
+const fixedRandom = vi.hoisted(() => ({ on: false }));
+vi.mock('node:crypto', async (original) => {
+  const crypto = await original<typeof import('node:crypto')>();
+  return { ...crypto, randomBytes: (n: number) => (fixedRandom.on ? Buffer.alloc(n, 0xab) : crypto.randomBytes(n)) };
+});
+
 const { fresh } = tempDirs('confmat-write-');
 const temps = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
@@ -50,6 +56,33 @@ describe('writeFileAtomic', () => {
     expect(readlinkSync(join(dir, 'a.json'))).toBe('real/t.json');
     expect(readFileSync(join(dir, 'real', 't.json'), 'utf8')).toBe('new');
     expect([...temps(dir), ...temps(join(dir, 'real'))]).toEqual([]);
+  });
+
+  it("resolves a link's ../ from the real folder it sits in, not from a linked folder on the way", async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'real', 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'real', 'x.json'), 'old');
+    writeFileSync(join(dir, 'x.json'), 'bystander');
+    symlinkSync('real/sub', join(dir, 'linkdir'));
+    symlinkSync('../x.json', join(dir, 'real', 'sub', 'out.json'));
+    await writeFileAtomic(join(dir, 'linkdir', 'out.json'), 'new');
+    expect(readFileSync(join(dir, 'real', 'x.json'), 'utf8')).toBe('new');
+    expect(readFileSync(join(dir, 'x.json'), 'utf8')).toBe('bystander');
+    expect(lstatSync(join(dir, 'real', 'sub', 'out.json')).isSymbolicLink()).toBe(true);
+  });
+
+  it('never removes a file it did not create: a temporary name taken already stays', async () => {
+    const dir = fresh();
+    const target = join(dir, 'r.json');
+    fixedRandom.on = true;
+    try {
+      const taken = tempPath(target);
+      writeFileSync(taken, 'someone else');
+      await expect(writeFileAtomic(target, 'x')).rejects.toThrow();
+      expect(readFileSync(taken, 'utf8')).toBe('someone else');
+    } finally {
+      fixedRandom.on = false;
+    }
   });
 
   it('writes through to /dev/null, which stays a character device', async () => {

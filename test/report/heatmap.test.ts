@@ -9,7 +9,6 @@ import {
   base64,
   crc32,
   encodePng,
-  escapeXml,
   niceTicks,
   normalizeCounts,
   renderHeatmapSvg,
@@ -17,6 +16,7 @@ import {
   zlibCompress,
 } from '../../src/report/heatmap-svg.js';
 import { rng } from '../helpers/random.js';
+import { escapeXml } from '../../src/report/escape.js';
 
 const CIFAR_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CIFAR = Float64Array.from(
