@@ -54,7 +54,13 @@ export function isEmulated(info: GPUAdapterInfo | undefined): boolean {
   return /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
 }
 
-function positiveInt(name: string, v: number | undefined): number | undefined {
+/**
+ * `v` when it is a safe integer >= 1, undefined when absent; an InputError on `name` otherwise.
+ *
+ * @example
+ * positiveInt('chunkRows', options.chunkRows) ?? defaultRows;
+ */
+export function positiveInt(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!Number.isSafeInteger(v) || v < 1) throw new InputError(name, `${name} must be an integer >= 1, got ${v}`, undefined, v);
   return v;

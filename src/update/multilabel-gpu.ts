@@ -1,12 +1,12 @@
-import { GpuUnavailableError, InputError } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
 import { addSampleRow, addSampleSums, copySampleSums, emptyMultilabelCounts, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
 import { orderKey } from '../core/order-key.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
+import { capacityFor, createChunkRunner, groupsFor } from '../gpu/chunk-runner.js';
+import { bufferSource } from '../gpu/error-scope.js';
 import { getPipeline } from '../gpu/pipelines.js';
-import { createSerial } from '../core/serial.js';
-import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
-import { groupsFor, planTaskGpu, readU32, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
 import { writeArray } from '../gpu/write-array.js';
+import { planTaskGpu, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export interface MultilabelGpuCounter {
@@ -21,20 +21,22 @@ export interface MultilabelGpuCounter {
   destroy(): void;
 }
 
-/** The buffers of one kernel: `multilabel`, or `multilabel_weighted` (weights after the targets, 96-bit cells). */
+/** One kernel: `multilabel`, or `multilabel_weighted` (weights after the targets, 96-bit cells). */
 interface Kernel {
   weighted: boolean;
   plan: TaskGpuPlan;
   pipeline: GPUComputePipeline;
   /** Bytes of the per label cells before the per row stats. */
   cellBytes: number;
-  capacity: number;
-  scores?: GPUBuffer;
-  targets?: GPUBuffer;
-  counts?: GPUBuffer;
-  countsRead?: GPUBuffer;
   group?: GPUBindGroup;
   scratch: Uint32Array;
+}
+
+/** What folding one chunk needs: its rows and the fixed-point exponent of its weights. */
+interface ChunkInfo {
+  start: number;
+  rows: number;
+  exponent: number;
 }
 
 const copyCounts = (c: MultilabelCounts): MultilabelCounts => ({ ...c, tp: c.tp.slice(), fp: c.fp.slice(), fn: c.fn.slice(), samples: copySampleSums(c.samples) });
@@ -42,9 +44,9 @@ const copyCounts = (c: MultilabelCounts): MultilabelCounts => ({ ...c, tp: c.tp.
 /**
  * Creates a {@link MultilabelGpuCounter} running shaders/multilabel.wgsl on `device`: label j is
  * predicted when its float32 score >= thresholds[j], compared as order keys exactly like the CPU path.
- * Each chunk's counts and per-row stats are read back at once, so u32 counts never overflow. Batches
- * with sample weights run `multilabel_weighted`: exact fixed-point sums of each chunk's weights,
- * one rounding per cell and chunk (see src/core/weights.ts).
+ * Each chunk's counts and per-row stats are read back while the next chunk runs, so u32 counts never
+ * overflow. Batches with sample weights run `multilabel_weighted`: exact fixed-point sums of each
+ * chunk's weights, one rounding per cell and chunk (see src/core/weights.ts).
  *
  * @example
  * const counter = createMultilabelGpuCounter(device, 5, Float32Array.of(0.5, 0.5, 0.5, 0.5, 0.5));
@@ -53,59 +55,43 @@ const copyCounts = (c: MultilabelCounts): MultilabelCounts => ({ ...c, tp: c.tp.
  * counter.destroy();
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array, options: TaskGpuOptions = {}): MultilabelGpuCounter {
+  const runner = createChunkRunner(device, 'multilabel');
   const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const buffers: GPUBuffer[] = [];
-  const buffer = (label: string, size: number, usage: number): GPUBuffer => {
-    const b = device.createBuffer({ label: `confmat multilabel ${label}`, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
-    buffers.push(b);
-    return b;
-  };
-  const drop = (b: GPUBuffer | undefined): void => {
-    if (!b) return;
-    b.destroy();
-    buffers.splice(buffers.indexOf(b), 1);
-  };
   const kernel = (weighted: boolean): Kernel => {
     const cellBytes = numLabels * (weighted ? 36 : 12);
     const what = `${numLabels} labels${weighted ? ' with sample weights' : ''}`;
-    const plan = planTaskGpu(device.limits, Math.max(numLabels * 4 + (weighted ? 8 : 0), 12), options, what, cellBytes);
+    const plan = planTaskGpu(device.limits, Math.max(numLabels * 4 + (weighted ? 8 : 0), 12), options, what, cellBytes, 'numLabels');
     const pipeline = getPipeline(device, weighted ? 'multilabel_weighted' : 'multilabel', { NUM_LABELS: numLabels, WORKGROUP_SIZE: plan.workgroupSize });
-    return { weighted, plan, pipeline, cellBytes, capacity: 0, scratch: new Uint32Array(0) };
+    return { weighted, plan, pipeline, cellBytes, scratch: new Uint32Array(0) };
   };
   const plain = kernel(false);
   let weightedKernel: Kernel | undefined;
-  const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const keys = buffer('thresholds', numLabels * 4, STORAGE_IN);
+  const params = runner.buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const keys = runner.buffer('thresholds', numLabels * 4, STORAGE_IN);
   device.queue.writeBuffer(keys, 0, Uint32Array.from(thresholds, orderKey));
 
-  const fit = (k: Kernel, rows: number): void => {
-    if (rows <= k.capacity) return;
-    for (const b of [k.scores, k.targets, k.counts, k.countsRead]) drop(b);
-    const cap = Math.min(k.plan.chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
+  /** The kernel's buffers for `rows` rows (grown as needed) and its bind group. */
+  const fit = (k: Kernel, rows: number): { scores: GPUBuffer; targets: GPUBuffer; counts: GPUBuffer } => {
+    const cap = capacityFor(rows, k.plan.chunkRows);
     const words = cap * (numLabels + (k.weighted ? 2 : 0));
     const tag = k.weighted ? ' (weighted)' : '';
-    k.capacity = cap;
-    k.scores = buffer(`scores${tag}`, cap * numLabels * 4, STORAGE_IN);
-    k.targets = buffer(`targets${k.weighted ? ' and weights' : ''}`, words * 4, STORAGE_IN);
-    k.counts = buffer(`counts and row stats${tag}`, k.cellBytes + cap * 12, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-    k.countsRead = buffer(`counts readback${tag}`, k.cellBytes + cap * 12, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-    k.scratch = new Uint32Array(words);
-    k.group = device.createBindGroup({
-      label: `confmat multilabel${tag}`,
-      layout: k.pipeline.getBindGroupLayout(0),
-      entries: [params, k.scores, k.targets, keys, k.counts].map((b, binding) => ({ binding, resource: { buffer: b } })),
-    });
+    const scores = runner.grow(`scores${tag}`, cap * numLabels * 4, STORAGE_IN);
+    const targets = runner.grow(`targets${k.weighted ? ' and weights' : ''}`, words * 4, STORAGE_IN);
+    const counts = runner.grow(`counts and row stats${tag}`, k.cellBytes + cap * 12, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    if (k.scratch.length < words) k.scratch = new Uint32Array(words);
+    if (!k.group || scores.grew || targets.grew || counts.grew) {
+      k.group = device.createBindGroup({
+        label: `confmat multilabel${tag}`,
+        layout: k.pipeline.getBindGroupLayout(0),
+        entries: [params, scores.buffer, targets.buffer, keys, counts.buffer].map((b, binding) => ({ binding, resource: { buffer: b } })),
+      });
+    }
+    return { scores: scores.buffer, targets: targets.buffer, counts: counts.buffer };
   };
 
   let host = emptyMultilabelCounts(numLabels);
-  let destroyed = false;
-  const serial = createSerial();
-  const alive = (): void => {
-    if (destroyed) throw new GpuUnavailableError('this GPU multilabel matrix was destroyed');
-  };
 
   const updateChunks = async (batch: FormattedMultilabelBatch): Promise<void> => {
-    alive();
     const { weights } = batch;
     if (weights && !weightedKernel) {
       const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
@@ -114,40 +100,38 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     }
     const k = weights ? weightedKernel! : plain;
     const partial = emptyMultilabelCounts(numLabels);
-    const step = k.plan.chunkRows;
-    for (let start = 0; start < batch.rows; start += step) {
-      const n = Math.min(step, batch.rows - start);
-      fit(k, n);
-      writeArray(device.queue, k.scores!, 0, batch.scores, start * numLabels, n * numLabels);
-      targetsToU32(batch.targets, start * numLabels, n * numLabels, k.scratch);
-      const exponent = weights ? fixedPointExponent(weights.subarray(start, start + n)) : 0;
-      if (weights) toFixedPoint(weights, start, n, exponent, k.scratch.subarray(n * numLabels));
-      device.queue.writeBuffer(k.targets!, 0, bufferSource(k.scratch), 0, n * (numLabels + (weights ? 2 : 0)));
-      device.queue.writeBuffer(params, 0, Uint32Array.of(n, 0, 0, 0));
-      const encoder = device.createCommandEncoder({ label: 'confmat multilabel chunk' });
-      const pass = encoder.beginComputePass({ label: 'confmat multilabel chunk' });
-      pass.setPipeline(k.pipeline);
-      pass.setBindGroup(0, k.group!);
-      pass.dispatchWorkgroups(groupsFor(k.plan, n));
-      pass.end();
-      encoder.copyBufferToBuffer(k.counts!, 0, k.countsRead!, 0, k.cellBytes + n * 12);
-      encoder.clearBuffer(k.counts!, 0, k.cellBytes);
-      device.queue.submit([encoder.finish()]);
-      const c = await readU32(k.countsRead!, k.cellBytes + n * 12);
-      const into = [partial.tp, partial.fp, partial.fn];
-      for (let j = 0; j < numLabels; j++) {
-        for (let x = 0; x < 3; x++) {
-          if (!weights) into[x]![j]! += c[3 * j + x]!;
-          else {
-            const w = 3 * (3 * j + x);
-            if (c[w] !== 0 || c[w + 1] !== 0 || c[w + 2] !== 0) into[x]![j]! += fromFixedPoint(c[w]!, c[w + 1]!, c[w + 2]!, exponent);
+    await runner.chunks<ChunkInfo>(batch.rows, k.plan.chunkRows, {
+      encode: (encoder, start, n) => {
+        const { scores, targets, counts } = fit(k, n);
+        writeArray(device.queue, scores, 0, batch.scores, start * numLabels, n * numLabels);
+        targetsToU32(batch.targets, start * numLabels, n * numLabels, k.scratch);
+        const exponent = weights ? fixedPointExponent(weights.subarray(start, start + n)) : 0;
+        if (weights) toFixedPoint(weights, start, n, exponent, k.scratch.subarray(n * numLabels));
+        device.queue.writeBuffer(targets, 0, bufferSource(k.scratch), 0, n * (numLabels + (weights ? 2 : 0)));
+        device.queue.writeBuffer(params, 0, Uint32Array.of(n, 0, 0, 0));
+        const pass = encoder.beginComputePass({ label: 'confmat multilabel chunk' });
+        pass.setPipeline(k.pipeline);
+        pass.setBindGroup(0, k.group!);
+        pass.dispatchWorkgroups(groupsFor(n, k.plan.workgroupSize, k.plan.maxWorkgroups));
+        pass.end();
+        return { source: counts, bytes: k.cellBytes + n * 12, clearBytes: k.cellBytes, info: { start, rows: n, exponent } };
+      },
+      fold: (c, { start, rows: n, exponent }) => {
+        const into = [partial.tp, partial.fp, partial.fn];
+        for (let j = 0; j < numLabels; j++) {
+          for (let x = 0; x < 3; x++) {
+            if (!weights) into[x]![j]! += c[3 * j + x]!;
+            else {
+              const w = 3 * (3 * j + x);
+              if (c[w] !== 0 || c[w + 1] !== 0 || c[w + 2] !== 0) into[x]![j]! += fromFixedPoint(c[w]!, c[w + 1]!, c[w + 2]!, exponent);
+            }
           }
         }
-      }
-      const r = c.subarray(k.cellBytes / 4);
-      if (weights) for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights[start + i]!);
-      else for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!);
-    }
+        const r = c.subarray(k.cellBytes / 4);
+        if (weights) for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights[start + i]!);
+        else for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!);
+      },
+    });
     for (let j = 0; j < numLabels; j++) {
       host.tp[j]! += partial.tp[j]!;
       host.fp[j]! += partial.fp[j]!;
@@ -162,16 +146,12 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
 
   return {
     plan: plain.plan,
-    update: (batch) => serial(() => gpuScoped(device, 'the multilabel update', () => updateChunks(batch))),
-    read: () => serial(async () => copyCounts(host)),
+    update: (batch) => runner.run('the multilabel update', () => updateChunks(batch)),
+    read: () => runner.queued(async () => copyCounts(host)),
     reset: () =>
-      serial(async () => {
+      runner.queued(async () => {
         host = emptyMultilabelCounts(numLabels);
       }),
-    destroy: () => {
-      if (destroyed) return;
-      destroyed = true;
-      for (const b of buffers) b.destroy();
-    },
+    destroy: runner.destroy,
   };
 }
