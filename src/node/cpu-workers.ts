@@ -9,12 +9,15 @@
  * Batches of class indices are counted on the calling thread (counting is cheap; argmax is not).
  * Each worker counts into its own u32 table in the shared memory, added into exact float64
  * totals on `read()`. Node only.
+ * The workers run src/node/cpu-worker.ts, compiled (see {@link cpuWorkerUrl}), and each job and
+ * its answer is one typed message (src/node/cpu-worker-messages.ts).
  *
  * @module
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { availableParallelism, endianness } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js';
 import { checkWeights } from '../core/weights.js';
 import { copyClassIndices } from '../core/class-indices.js';
@@ -23,6 +26,7 @@ import { InputError } from '../core/errors.js';
 import { checkClassIndices, isLabelArray } from '../core/validate.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../update/cpu-fast.js';
 import { cpuUpdateWeighted } from '../update/cpu-weighted.js';
+import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows } from './cpu-worker-messages.js';
 
 /**
  * The most worker threads a counter starts (each holds its own slots in one 4 GiB WebAssembly
@@ -32,6 +36,42 @@ import { cpuUpdateWeighted } from '../update/cpu-weighted.js';
  * createCpuWorkerCounter({ numClasses: 10, threads: Math.min(n, MAX_WORKER_THREADS) });
  */
 export const MAX_WORKER_THREADS = 256;
+
+/**
+ * The worker module's file URL: src/node/cpu-worker.ts compiled, next to this module's own compiled
+ * file (dist/node/cpu-worker.js, in the built tree and in the packed package, whose "files" ship dist/).
+ * Where this module runs as TypeScript source (`from` ends in .ts: vitest transforms the sources it
+ * imports in its own thread, but a worker thread is plain Node, which runs no .ts file on Node 20),
+ * it is the compiled one in dist/ instead (test/global-setup.ts builds dist/ before any test);
+ * with no dist/ there, an Error says to build. `from` is this module's URL unless given (for tests).
+ *
+ * @example
+ * new Worker(cpuWorkerUrl(), { workerData });
+ * cpuWorkerUrl('file:///repo/dist/node/cpu-workers.js').href; // 'file:///repo/dist/node/cpu-worker.js'
+ */
+export function cpuWorkerUrl(from: string = import.meta.url): URL {
+  const beside = new URL('./cpu-worker.js', from);
+  if (!from.endsWith('.ts') || existsSync(beside)) return beside;
+  const built = new URL('../../dist/node/cpu-worker.js', from);
+  if (!existsSync(built)) {
+    throw new Error(`the CPU worker runs compiled: ${fileURLToPath(built)} is missing; run \`npm run build\` first`);
+  }
+  return built;
+}
+
+const INPUT_TYPE = /(^|\s)--input-type(=|\s+)\S+/g;
+
+/**
+ * The parent's Node options for a worker, less `--input-type` (in `execArgv` or NODE_OPTIONS, as
+ * `node --input-type=module -e` sets it): Node refuses it for a worker started from a file.
+ */
+function workerNodeOptions(): Pick<WorkerOptions, 'execArgv' | 'env'> {
+  const isInputType = (a: string | undefined): boolean => a === '--input-type' || !!a?.startsWith('--input-type=');
+  const execArgv = process.execArgv.filter((a, i, all) => !isInputType(a) && all[i - 1] !== '--input-type');
+  const nodeOptions = process.env.NODE_OPTIONS;
+  if (!nodeOptions?.includes('--input-type')) return { execArgv };
+  return { execArgv, env: { ...process.env, NODE_OPTIONS: nodeOptions.replace(INPUT_TYPE, '$1').trim() } };
+}
 
 /** The fewest rows a job holds: rows are split into jobs of at least this many. */
 const MIN_JOB_ROWS = 4;
@@ -143,73 +183,6 @@ export interface CpuWorkerCounter {
   destroy(): Promise<void>;
 }
 
-/**
- * The worker, evaluated from this string so that it runs the same from dist/, from sources under
- * a test runner, or bundled. A dynamic import works whether Node evaluates it as CommonJS or (with
- * --input-type=module inherited from the parent) as a module.
- * Message: [src, lab, rows, c, dst, cnt] for logits the main thread copied to src; or
- * [scratch, lab, rows, c, dst, cnt, from, byte offset, chunk rows, path] for logits the worker
- * copies itself, chunk by chunk into its scratch (which stays in its L2 cache), `from` being a
- * SharedArrayBuffer or the file descriptor of `path` (read with positional reads); then, for labels
- * the worker reads too, [..., labels fd, labels path, byte position, item size, signed, ignore index
- * (or null), where to read them raw]: a bad label answers [its index in the job, its value].
- */
-const WORKER_SOURCE = `
-Promise.all([import('node:worker_threads'), import('node:fs')]).then(([{ parentPort, workerData }, { readSync }]) => {
-  const { module, memory } = workerData;
-  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-  const b = memory.buffer;
-  const [f32, u8, i8, u16, i16, u32, i32] = [Float32Array, Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array].map((T) => new T(b));
-  const readInto = (fd, path, at, bytes, pos, what) => {
-    for (let done = 0; done < bytes; ) {
-      const n = readSync(fd, u8, at + done, bytes - done, pos + done);
-      if (n === 0) throw new Error(path + ': the file ends at byte ' + (pos + done) + ', before the ' + bytes + ' bytes of ' + what + ' from byte ' + pos + ' (it shrank since it was opened?)');
-      done += n;
-    }
-  };
-  // Labels of \`size\` bytes read raw at \`raw\`, checked and written as int32 at \`lab\` (ignored ones as c);
-  // returns the first bad one's index, or -1. int64 in place: element i is read before i32[lab / 4 + i] is written.
-  const labels = (raw, size, signed, lab, n, c, ignore) => {
-    const at = lab >>> 2;
-    for (let i = 0; i < n; i++) {
-      let v;
-      if (size === 8) {
-        const hi = u32[(raw >>> 2) + 2 * i + 1];
-        v = hi === 0 ? u32[(raw >>> 2) + 2 * i] : signed && hi === 0xffffffff ? u32[(raw >>> 2) + 2 * i] - 4294967296 : NaN;
-      } else if (size === 4) v = signed ? i32[(raw >>> 2) + i] : u32[(raw >>> 2) + i];
-      else if (size === 2) v = signed ? i16[(raw >>> 1) + i] : u16[(raw >>> 1) + i];
-      else v = signed ? i8[raw + i] : u8[raw + i];
-      if (v === ignore) i32[at + i] = c;
-      else if (v >= 0 && v < c) i32[at + i] = v;
-      else return i;
-    }
-    return -1;
-  };
-  const view = new DataView(b);
-  const valueAt = (raw, size, signed, i) =>
-    size === 8 ? String(signed ? view.getBigInt64(raw + 8 * i, true) : view.getBigUint64(raw + 8 * i, true)) : String(size === 4 ? (signed ? i32 : u32)[(raw >>> 2) + i] : size === 2 ? (signed ? i16 : u16)[(raw >>> 1) + i] : (signed ? i8 : u8)[raw + i]);
-  parentPort.on('message', (j) => {
-    const [src, lab, rows, c, dst, cnt, from, offset, chunk, path, lfd, lpath, lpos, size, signed, ignore, raw] = j;
-    if (lfd !== undefined) {
-      readInto(lfd, lpath, raw, rows * size, lpos, 'labels');
-      const bad = labels(raw, size, signed, lab, rows, c, ignore);
-      if (bad >= 0) {
-        parentPort.postMessage([bad, valueAt(raw, size, signed, bad)]);
-        return;
-      }
-    }
-    if (from === undefined) exports.update(src, lab, rows, c, dst, cnt);
-    for (let r = 0; from !== undefined && r < rows; r += chunk) {
-      const k = Math.min(chunk, rows - r);
-      if (typeof from === 'number') readInto(from, path, src, k * c * 4, offset + r * c * 4, 'logits');
-      else f32.set(new Float32Array(from, offset + r * c * 4, k * c), src >>> 2);
-      exports.update(src, lab + r * 4, k, c, dst + r * 4, cnt);
-    }
-    parentPort.postMessage(0);
-  });
-});
-`;
-
 const PAGE = 65536;
 const JOB_FLOATS = 1 << 20;
 /** Floats a worker copies at once from logits in a SharedArrayBuffer (256 KiB, as the one-thread path). */
@@ -227,8 +200,8 @@ interface OpenFile extends LogitsFile {
 interface Pending {
   resolve: () => void;
   reject: (e: Error) => void;
-  /** For labels a worker reads and checks: the error for its job's bad label `i`. */
-  bad?: (i: number, value: string) => Error;
+  /** For labels a worker reads and checks: the index, in the caller's terms, of the job's first label. */
+  labelsFrom?: number;
 }
 
 /** Labels a worker reads from a file (the descriptor is shared by every thread of the process). */
@@ -316,15 +289,18 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   /** The first (in row order) bad label the workers found in labels they read themselves. */
   let badLabel: InputError | undefined;
 
-  const fail = (e: Error): void => {
+  const fail = (e: Error): Error => {
     failure ??= e;
     for (const lane of lanes) for (const p of lane.queue.splice(0)) p.reject(failure);
+    return failure;
   };
 
   const lanes: Lane[] = [];
+  const url = cpuWorkerUrl();
+  const nodeOptions = workerNodeOptions();
   for (let w = 0; w < threads; w++) {
     const base = w * laneBytes(jobRows);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } });
+    const worker = new Worker(url, { ...nodeOptions, workerData: { module, memory } satisfies CpuWorkerData });
     const lane: Lane = {
       worker,
       table: base,
@@ -335,13 +311,15 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       queue: [],
       rowsSinceFlush: 0,
     };
-    worker.on('message', (m: 0 | [number, string]) => {
+    worker.on('message', (m: CpuWorkerReply) => {
       const job = lane.queue.shift();
-      if (m === 0) job?.resolve();
-      else if (job?.bad) {
+      if (m.kind === 'done') job?.resolve();
+      else if (m.kind === 'error') job?.reject(fail(new Error(`CPU worker ${w} failed: ${m.message}`)));
+      else if (job) {
         // the first bad label in row order wins: it surfaces once every job in flight has answered
-        const e = job.bad(m[0], m[1]);
-        if (!badLabel || (e as InputError).index! < badLabel.index!) badLabel = e as InputError;
+        const index = (job.labelsFrom ?? 0) + m.index;
+        const e = new InputError('labels', `index ${index}: label ${m.value} is outside [0, ${c})`, index, m.value);
+        if (!badLabel || index < badLabel.index!) badLabel = e;
         job.reject(e);
       }
       if (lane.queue.length === 0) worker.unref();
@@ -400,26 +378,31 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     const fromFile = !isLabelArray(labels);
     if (!fromFile) copyClassIndices(labels, start, n, i32, lab >> 2);
     const cnt = inTables && !weights ? lane.table : -1;
-    let message: (number | string | boolean | null | SharedArrayBuffer)[];
+    const rows: JobRows = { rows: n, numClasses: c, labels: lab, predictions: dst, table: cnt };
+    const chunked = { scratch: lane.scratch, chunkRows };
+    let job: CpuWorkerJob;
     if (!(logits instanceof Float32Array)) {
-      message = [lane.scratch, lab, n, c, dst, cnt, logits.fd, logits.byteOffset + start * c * 4, chunkRows, logits.path];
+      const { fd, path } = logits;
+      job = { kind: 'read', ...rows, ...chunked, fd, path, position: logits.byteOffset + start * c * 4 };
       if (fromFile) {
-        const { fd, path, byteOffset, itemSize, signed, ignoreIndex } = labels;
-        message.push(fd, path, byteOffset + start * itemSize, itemSize, signed, ignoreIndex ?? null, itemSize === 8 ? lab : src);
+        const { itemSize, signed, ignoreIndex } = labels;
+        const position = labels.byteOffset + start * itemSize;
+        const raw = itemSize === 8 ? lab : src;
+        job.labelsFile = { fd: labels.fd, path: labels.path, position, itemSize, signed, ignoreIndex, raw };
       }
     } else if (inputBuffers.has(logits.buffer)) {
       if (logits.byteOffset < inputAt) throw new RangeError('these logits overlap the counter\'s own memory: use the array inputBuffer() returns');
-      message = [logits.byteOffset + start * c * 4, lab, n, c, dst, cnt];
+      job = { kind: 'count', ...rows, logits: logits.byteOffset + start * c * 4 };
     } else if (logits.buffer instanceof SharedArrayBuffer) {
-      message = [lane.scratch, lab, n, c, dst, cnt, logits.buffer, logits.byteOffset + start * c * 4, chunkRows];
+      job = { kind: 'copy', ...rows, ...chunked, from: logits.buffer, byteOffset: logits.byteOffset + start * c * 4 };
     } else {
       f32.set(logits.subarray(start * c, (start + n) * c), src >> 2);
-      message = [src, lab, n, c, dst, cnt];
+      job = { kind: 'count', ...rows, logits: src };
     }
     if (cnt >= 0) lane.rowsSinceFlush += n;
     const done = new Promise<void>((resolve, reject) => {
       lane.queue.push({
-        ...(fromFile ? { bad: (i: number, value: string) => new InputError('labels', `index ${labels.index0 + start + i}: label ${value} is outside [0, ${c})`, labels.index0 + start + i, value) } : {}),
+        ...(fromFile ? { labelsFrom: labels.index0 + start } : {}),
         resolve: () => {
           // predictions the worker left in the slot: count them here
           if (cnt < 0 && !weights) for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += 1;
@@ -440,7 +423,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     }
     lane.busy[s].catch(() => undefined);
     lane.worker.ref();
-    lane.worker.postMessage(message);
+    lane.worker.postMessage(job);
     stats.jobs++;
   };
 
