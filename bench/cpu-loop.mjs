@@ -12,7 +12,9 @@
 // transfer, one copy into a SharedArrayBuffer.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { cpuFastBackend, cpuUpdate, cpuUpdateFast, makeDemoData } from '../dist/index.js';
+import { makeDemoData } from '../dist/demo/synthetic.js';
+import { cpuFastBackend, cpuUpdateFast } from '../dist/update/cpu-fast.js';
+import { cpuUpdate } from '../dist/update/cpu-update.js';
 import { createCpuWorkerCounter } from '../dist/node/index.js';
 import { cells, flag, machineLine, numbers } from './lib/cli.mjs';
 import { branchyLoop as branchyLoopInto } from './lib/paths.mjs';

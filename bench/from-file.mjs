@@ -19,7 +19,9 @@
 import { existsSync, mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createConfusionMatrix, cpuUpdate, formatBatch } from '../dist/index.js';
+import { createConfusionMatrix } from '../dist/index.js';
+import { formatBatch } from '../dist/core/validate.js';
+import { cpuUpdate } from '../dist/update/cpu-update.js';
 import * as nodeApi from '../dist/node/index.js';
 import { cells, flag, machineLine, numbers } from './lib/cli.mjs';
 import { makeData } from './lib/data.mjs';

@@ -5,7 +5,9 @@
 // one dispatch on bound buffers, from submit to done). Each figure is wall clock and the process's
 // CPU time (user + system): SwiftShader runs in the process, so CPU time is the steadier measure on
 // a shared machine. Needs `npm run build`. Usage: node bench/half.mjs [rows] [classes] [runs]
-import { confusionMatrix, getPipeline, planGpu } from '../dist/index.js';
+import { confusionMatrix } from '../dist/index.js';
+import { planGpu } from '../dist/gpu/chunk-plan.js';
+import { getPipeline } from '../dist/gpu/pipelines.js';
 import { openBenchDevice } from './lib/device.mjs';
 
 const [rows, c, runs] = [Number(process.argv[2] ?? 1e6), Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 7)];

@@ -1,72 +1,86 @@
 /// <reference types="@webgpu/types" preserve="true" />
+/**
+ * confmat's root entry: the isomorphic public API (Node and browsers, no Node built-ins). Matrices
+ * and tasks, metrics, reports, states, errors, and `.npy` parsing; docs/api.md documents every name.
+ * Everything else (GPU plans, pipelines, shaders, CPU kernels, validation helpers) is internal and
+ * may change in any release; `confmat/node` adds devices and files, `confmat/browser` the browser device.
+ * test/package/exports.test.ts pins the runtime names.
+ *
+ * @example
+ * import { createConfusionMatrix, renderTable } from 'confmat';
+ * const cm = createConfusionMatrix({ numClasses: 3 });
+ * await cm.update({ preds: new Uint8Array([0, 2]), labels: new Uint8Array([0, 1]) });
+ * console.log(renderTable(await cm.compute()));
+ *
+ * @module
+ */
+
+// The confusion matrix
 export { createConfusionMatrix, confusionMatrix } from './confusion-matrix.js';
 export type { ConfusionMatrix, ConfusionMatrixOptions } from './confusion-matrix.js';
-export type { Batch, ConfusionMatrixResult, FormattedBatch, FormattedGpuBatch, GpuBatch, LabelArray, SampleWeights, HalfDtype, LogitsDtype } from './core/types.js';
-export { checkWeights, fixedPointExponent, toFixedPoint, fromFixedPoint } from './core/weights.js';
-export { cpuUpdateWeighted } from './update/cpu-weighted.js';
-export { isHalfDtype, widenHalves, float16BitsToFloat32Bits } from './core/half.js';
+export type { Batch, ConfusionMatrixResult, GpuBatch, LabelArray, SampleWeights, HalfDtype, LogitsDtype } from './core/types.js';
+export { matrixRows } from './core/reduce.js';
+export { selectClasses } from './core/select.js';
 export { InputError, GpuUnavailableError } from './core/errors.js';
-export { formatBatch, validateNumClasses, findOutOfRange, isLabelArray, MAX_HOST_MATRIX_BYTES } from './core/validate.js';
-export { reduceCounts, matrixRows } from './core/reduce.js';
-export { selectClasses, dropIgnored } from './core/select.js';
-export { argmaxRow, cpuArgmax, cpuUpdate } from './update/cpu-update.js';
-export { cpuUpdateFast, cpuArgmaxFast, cpuFastBackend, compileCpuWasm } from './update/cpu-fast.js';
-export type { CpuArgmaxStrategy } from './update/cpu-fast.js';
-export { createGpuCounter } from './update/gpu-update.js';
-export { cpuTopKHits } from './update/top-k.js';
-export { formatGpuBatch, hasGpuInputs, isGpuBuffer } from './update/gpu-batch.js';
-export type { GpuCounter, GpuCounterOptions } from './update/gpu-update.js';
-export { planGpu, LOCAL_MAX_CELLS, LOCAL_ROWS } from './gpu/chunk-plan.js';
-export type { GpuPlan, GpuPlanOptions } from './gpu/chunk-plan.js';
-export { getPipeline } from './gpu/pipelines.js';
-export { maxComputeLimits } from './gpu/limits.js';
-export type { KernelName } from './gpu/pipelines.js';
+
+// Metrics and reports
 export { computeMetrics, normalizeCounts, topConfusions } from './core/metrics.js';
 export type { Metrics, ClassMetrics, Averages, Normalize, Confusion } from './core/metrics.js';
-export { renderTable, renderReportText } from './report/table.js';
+export { renderTable } from './report/table.js';
 export type { TableOptions } from './report/table.js';
 export { jsonReport } from './report/json.js';
 export type { JsonReport, JsonReportOptions, BackendReport } from './report/json.js';
 export { renderCsv } from './report/csv.js';
-export { renderMarkdown, renderMarkdownTable } from './report/markdown.js';
-export { classificationReport } from './report/classification-report.js';
-export type { ReportTable } from './report/classification-report.js';
+export { renderMarkdown } from './report/markdown.js';
 export { renderHeatmapSvg } from './report/heatmap-svg.js';
 export type { HeatmapOptions } from './report/heatmap-svg.js';
 export { renderHeatmapHtml } from './report/heatmap-html.js';
-export { parseNpy, parseNpyHeader, encodeNpy, NpyError } from './read/npy.js';
-export type { NpyArray, NpyHeader, NumericArray } from './read/npy.js';
-export { makeDemoData } from './demo/synthetic.js';
-export { createState, parseState, mergeStates, missingShards, stateResult, STATE_FORMAT, STATE_VERSION } from './core/state.js';
+export type { HeatmapHtmlOptions } from './report/heatmap-html.js';
+
+// States
+export { createState, parseState, mergeStates, missingShards, stateResult } from './core/state.js';
 export type { ConfusionMatrixState, StateOptions, StateMeta, ShardSet } from './core/state.js';
+
+// Multilabel and binary tasks
 export { createMultilabelMatrix } from './multilabel-matrix.js';
 export type { MultilabelMatrix, MultilabelMatrixOptions } from './multilabel-matrix.js';
 export { createThresholdSweep } from './threshold-sweep.js';
 export type { ThresholdSweep, ThresholdSweepOptions } from './threshold-sweep.js';
+export { multilabelMetrics } from './core/multilabel.js';
+export type { MultilabelBatch, MultilabelResult, MultilabelMetrics, LabelScores, SampleSums } from './core/multilabel.js';
+export { rocCurve, prCurve, auc, averagePrecision, binaryCounts } from './core/binary.js';
+export type { BinaryBatch, SweepResult, RocCurve, PrCurve, BinaryCounts } from './core/binary.js';
+export {
+  parseAnyState,
+  mergeAnyStates,
+  parseMultilabelState,
+  mergeMultilabelStates,
+  multilabelStateResult,
+  parseBinaryState,
+  mergeBinaryStates,
+  binaryStateResult,
+} from './core/task-state.js';
+export type {
+  AnyState,
+  MultilabelState,
+  BinaryState,
+  MultilabelStateMeta,
+  BinaryStateMeta,
+  StateTask,
+  JsonThreshold,
+  SampleSumsJson,
+  Matrix2,
+} from './core/task-state.js';
+export { multilabelCsv, multilabelMarkdown, binaryCsv, binaryMarkdown } from './report/task-formats.js';
+
+// Per-class mode (huge C)
 export { createPerClassMatrix } from './per-class-matrix.js';
 export type { PerClassMatrix, PerClassMatrixOptions } from './per-class-matrix.js';
-export { SparseCounts, MAX_PER_CLASS_CLASSES, validatePerClassClasses, emptyPerClassCounts, formatPerClassBatch, addRows, perClassResult, topPairs, worstClasses } from './core/per-class.js';
-export type { PerClassBatch, FormattedPerClassBatch, PerClassCounts, PerClassResult, PerClassArrays, PerClassAverage, PerClassConfusion } from './core/per-class.js';
-export { perClassCpuUpdate } from './update/per-class-cpu.js';
-export { createPerClassGpuCounter, WIDE_FROM_CLASSES } from './update/per-class-gpu.js';
-export type { PerClassGpuCounter, PerClassGpuOptions } from './update/per-class-gpu.js';
+export { topPairs, worstClasses } from './core/per-class.js';
+export type { PerClassBatch, PerClassResult, PerClassArrays, PerClassAverage, PerClassConfusion } from './core/per-class.js';
 export { perClassJson, perClassCsv, perClassTable, perClassMarkdown } from './report/per-class.js';
 export type { PerClassReportOptions } from './report/per-class.js';
-export { formatMultilabelBatch, resolveLabelThresholds, validateNumLabels, multilabelMetrics, multilabelResult, emptyMultilabelCounts, fScore } from './core/multilabel.js';
-export type { MultilabelBatch, FormattedMultilabelBatch, MultilabelCounts, MultilabelResult, MultilabelMetrics, LabelScores } from './core/multilabel.js';
-export { emptySampleSums, addSampleSums, sampleTotals, addMultilabelCounts, addSampleRow, sumWeights } from './core/multilabel.js';
-export type { SampleSums } from './core/multilabel.js';
-export { formatBinaryBatch, resolveSweepThresholds, emptySweepCounts, sweepResult, rocCurve, prCurve, auc, averagePrecision, binaryCounts } from './core/binary.js';
-export type { BinaryBatch, SweepCounts, SweepResult, RocCurve, PrCurve, BinaryCounts } from './core/binary.js';
-export { addSweepResults } from './core/binary.js';
-export { parseAnyState, parseMultilabelState, parseBinaryState, createMultilabelState, createBinaryState, mergeAnyStates, mergeMultilabelStates, mergeBinaryStates, multilabelStateCounts, multilabelStateResult, binaryStateResult, stateTask, thresholdJson, thresholdValue } from './core/task-state.js';
-export type { AnyState, MultilabelState, BinaryState, MultilabelStateMeta, BinaryStateMeta, StateTask, JsonThreshold, SampleSumsJson, Matrix2 } from './core/task-state.js';
-export { multilabelCsv, multilabelMarkdown, binaryCsv, binaryMarkdown } from './report/task-formats.js';
-export { orderKey } from './core/order-key.js';
-export { multilabelCpuUpdate } from './update/multilabel-cpu.js';
-export { sweepCpuUpdate } from './update/sweep-cpu.js';
-export { createMultilabelGpuCounter } from './update/multilabel-gpu.js';
-export type { MultilabelGpuCounter } from './update/multilabel-gpu.js';
-export { createSweepGpuCounter } from './update/sweep-gpu.js';
-export type { SweepGpuCounter } from './update/sweep-gpu.js';
-export type { TaskGpuOptions, TaskGpuPlan } from './update/task-gpu.js';
+
+// .npy bytes (confmat/node reads files)
+export { parseNpy, NpyError } from './read/npy.js';
+export type { NpyArray, NumericArray } from './read/npy.js';

@@ -8,13 +8,13 @@
 import {
   InputError,
   browserAdapterLabel,
-  makeDemoData,
   matrixRows,
   requestBrowserDevice,
   type BrowserGpu,
   type LabelArray,
   type Normalize,
 } from '../src/browser/index.js';
+import { makeDemoData } from '../src/demo/synthetic.js';
 import { evaluate, type Evaluation } from './compute.js';
 import { downloadBlob, saveBlob } from './downloads.js';
 import { bindDropZone, bindPageDrop } from './drop.js';

@@ -13,7 +13,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getPipeline, LOCAL_ROWS, planGpu } from '../../dist/index.js';
+import { LOCAL_ROWS, planGpu } from '../../dist/gpu/chunk-plan.js';
+import { getPipeline } from '../../dist/gpu/pipelines.js';
 
 /**
  * Where the bench kernels (bench/kernels/*.wgsl) are: beside this module's folder when run from the

@@ -5,7 +5,8 @@
 // (creating the confusion matrix, converting labels, argmax); devices and worker pools are made
 // once per cell, outside the timings.
 import { ConfusionMatrix as MlConfusionMatrix } from 'ml-confusion-matrix';
-import { createConfusionMatrix, formatBatch } from '../../dist/index.js';
+import { createConfusionMatrix } from '../../dist/index.js';
+import { formatBatch } from '../../dist/core/validate.js';
 import * as nodeApi from '../../dist/node/index.js';
 import { createGpuPhases } from './gpu-phases.mjs';
 

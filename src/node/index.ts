@@ -1,7 +1,18 @@
 /// <reference types="@webgpu/types" preserve="true" />
 /// <reference types="node" preserve="true" />
-export { requestNodeDevice, adapterLabel, loadDawn, vulkanDrivers, AdapterNotFoundError, HOW_TO_GET_AN_ADAPTER, SWIFTSHADER_ICDS } from './request-device.js';
-export { maxComputeLimits } from '../gpu/limits.js';
+/**
+ * confmat's Node entry: Dawn device selection, the file readers, PNG, atomic writes and CPU worker
+ * threads (docs/api.md documents every name). The isomorphic API is in `confmat`.
+ *
+ * @example
+ * import { createConfusionMatrix } from 'confmat';
+ * import { requestNodeDevice } from 'confmat/node';
+ * const gpu = await requestNodeDevice();
+ * const cm = createConfusionMatrix({ numClasses: 10, device: gpu?.device });
+ *
+ * @module
+ */
+export { requestNodeDevice, adapterLabel, loadDawn, AdapterNotFoundError } from './request-device.js';
 export type { NodeGpu, NodeDeviceOptions, AdapterDescription, DawnBackend } from './request-device.js';
 export { openBackend } from './open-backend.js';
 export type { BackendChoice, OpenBackend } from './open-backend.js';

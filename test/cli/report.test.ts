@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { confusionMatrix, cpuArgmax, matrixRows } from '../../src/index.js';
+import { confusionMatrix, matrixRows } from '../../src/index.js';
+import { cpuArgmax } from '../../src/update/cpu-update.js';
 import { encodeNpy } from '../../src/read/npy.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 

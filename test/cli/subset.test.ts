@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { confusionMatrix, dropIgnored, InputError, reduceCounts, selectClasses } from '../../src/index.js';
+import { confusionMatrix, InputError, selectClasses } from '../../src/index.js';
+import { dropIgnored } from '../../src/core/select.js';
+import { reduceCounts } from '../../src/core/reduce.js';
 
 const DIR = 'test/fixtures/subset';
 const expected = JSON.parse(readFileSync(`${DIR}/expected.json`, 'utf8')) as { full: number[][]; subset: number[]; subsetMatrix: number[][]; ignored: number };

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeNpy } from '../../src/index.js';
+import { encodeNpy } from '../../src/read/npy.js';
 
 const DIR = 'test/fixtures/weights';
 const expected = JSON.parse(readFileSync(`${DIR}/expected.json`, 'utf8')) as { counts: number[][]; accuracy: number; top2: number };

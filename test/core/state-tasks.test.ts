@@ -2,9 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   binaryStateResult,
-  createBinaryState,
   createMultilabelMatrix,
-  createMultilabelState,
   createState,
   createThresholdSweep,
   InputError,
@@ -17,12 +15,13 @@ import {
   parseBinaryState,
   parseMultilabelState,
   parseState,
-  reduceCounts,
   type BinaryState,
   type MultilabelResult,
   type MultilabelState,
   type SweepResult,
 } from '../../src/index.js';
+import { createBinaryState, createMultilabelState } from '../../src/core/task-state.js';
+import { reduceCounts } from '../../src/core/reduce.js';
 import { binaryJson, multilabelJson } from '../../src/cli/task-report.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';

@@ -7,10 +7,10 @@ import {
   mergeStates,
   missingShards,
   parseState,
-  reduceCounts,
   stateResult,
   type ConfusionMatrixState,
 } from '../../src/index.js';
+import { reduceCounts } from '../../src/core/reduce.js';
 
 const state = (counts: number[], extra: Partial<ConfusionMatrixState> = {}): ConfusionMatrixState => {
   const c = Math.round(Math.sqrt(counts.length));

@@ -1,8 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { FormattedBatch, LabelArray } from '../../src/index.js';
+import type { LabelArray } from '../../src/index.js';
+import type { FormattedBatch } from '../../src/core/types.js';
 import { cpuArgmax, cpuUpdate } from '../../src/update/cpu-update.js';
-import { cpuArgmaxFast, cpuFastBackend, cpuUpdateFast, cpuUpdateFastFrom, type CpuArgmaxStrategy } from '../../src/update/cpu-fast.js';
+import {
+  cpuArgmaxFast,
+  cpuFastBackend,
+  cpuUpdateFast,
+  cpuUpdateFastFrom,
+  type CpuArgmaxStrategy,
+} from '../../src/update/cpu-fast.js';
 import { CPU_WASM_ROWS4_BELOW } from '../../src/update/cpu-wasm.generated.js';
 import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../helpers/random.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxRow, confusionMatrix, cpuArgmax, matrixRows } from '../../src/index.js';
+import { confusionMatrix, matrixRows } from '../../src/index.js';
+import { argmaxRow, cpuArgmax } from '../../src/update/cpu-update.js';
 
 const f32 = (...v: number[]) => new Float32Array(v);
 

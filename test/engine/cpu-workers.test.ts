@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { FormattedBatch } from '../../src/index.js';
+import type { FormattedBatch } from '../../src/core/types.js';
 import { createCpuWorkerCounter, type CpuWorkerCounter } from '../../src/node/index.js';
 import { cpuUpdateFromFile } from '../../src/node/cpu-file.js';
 import { cpuUpdate } from '../../src/update/cpu-update.js';

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   confusionMatrix,
   createConfusionMatrix,
-  createGpuCounter,
   type Batch,
   type ConfusionMatrixOptions,
   type ConfusionMatrixResult,
 } from '../../src/index.js';
+import { createGpuCounter } from '../../src/update/gpu-update.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../helpers/random.js';

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confusionMatrix, createConfusionMatrix, formatBatch, InputError, type Batch, type GpuBatch, type LabelArray } from '../../src/index.js';
+import {
+  confusionMatrix,
+  createConfusionMatrix,
+  InputError,
+  type Batch,
+  type GpuBatch,
+  type LabelArray,
+} from '../../src/index.js';
+import { formatBatch } from '../../src/core/validate.js';
 import { float16BitsToFloat32Bits, widenHalves } from '../../src/core/half.js';
 import type { HalfDtype } from '../../src/core/types.js';
 import type { NodeGpu } from '../../src/node/index.js';

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confusionMatrix, isLabelArray, matrixRows } from '../../src/index.js';
+import { confusionMatrix, matrixRows } from '../../src/index.js';
+import { isLabelArray } from '../../src/core/validate.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { readNpyFile } from '../../src/read/npy-file.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';

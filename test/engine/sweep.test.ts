@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auc, averagePrecision, binaryCounts, createThresholdSweep, InputError, parseNpy, prCurve, resolveSweepThresholds, rocCurve } from '../../src/index.js';
+import {
+  auc,
+  averagePrecision,
+  binaryCounts,
+  createThresholdSweep,
+  InputError,
+  parseNpy,
+  prCurve,
+  rocCurve,
+} from '../../src/index.js';
+import { resolveSweepThresholds } from '../../src/core/binary.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { rng } from '../helpers/random.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createConfusionMatrix, findOutOfRange, formatBatch, InputError, matrixRows, planGpu, type Batch } from '../../src/index.js';
+import { createConfusionMatrix, InputError, matrixRows, type Batch } from '../../src/index.js';
+import { findOutOfRange, formatBatch } from '../../src/core/validate.js';
+import { planGpu } from '../../src/gpu/chunk-plan.js';
 
 function refused(batch: unknown, numClasses: number): InputError {
   try {

@@ -2,17 +2,36 @@ import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
 import { multilabelSvg, multilabelTable } from '../../src/cli/task-report.js';
 import { InputError } from '../../src/core/errors.js';
-import { emptyMultilabelCounts, formatMultilabelBatch, multilabelResult, resolveLabelThresholds } from '../../src/core/multilabel.js';
+import {
+  emptyMultilabelCounts,
+  formatMultilabelBatch,
+  multilabelResult,
+  resolveLabelThresholds,
+} from '../../src/core/multilabel.js';
 import { emptyPerClassCounts, formatPerClassBatch, perClassResult } from '../../src/core/per-class.js';
 import { addAbsWeights, checkWeights } from '../../src/core/weights.js';
-import { reduceCounts } from '../../src/index.js';
+import { reduceCounts } from '../../src/core/reduce.js';
 import { renderCsv } from '../../src/report/csv.js';
-import { clipText, csvField, escapeXml, jsonForScript, markdownText, visibleText, xmlName } from '../../src/report/escape.js';
+import {
+  clipText,
+  csvField,
+  escapeXml,
+  jsonForScript,
+  markdownText,
+  visibleText,
+  xmlName,
+} from '../../src/report/escape.js';
 import { renderHeatmapHtml } from '../../src/report/heatmap-html.js';
 import { renderHeatmapSvg } from '../../src/report/heatmap-svg.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { perClassCsv, perClassMarkdown, perClassTable } from '../../src/report/per-class.js';
-import { MAX_PLOT_PIXELS, MAX_PLOT_SIDE, pngWidthWithin, svgSize, withinPlotBudget } from '../../src/report/plot-size.js';
+import {
+  MAX_PLOT_PIXELS,
+  MAX_PLOT_SIDE,
+  pngWidthWithin,
+  svgSize,
+  withinPlotBudget,
+} from '../../src/report/plot-size.js';
 import { renderTable } from '../../src/report/table.js';
 import { multilabelCsv, multilabelMarkdown } from '../../src/report/task-formats.js';
 import { multilabelCpuUpdate } from '../../src/update/multilabel-cpu.js';
