@@ -1,9 +1,8 @@
-import { GpuUnavailableError, InputError } from './core/errors.js';
+import { InputError } from './core/errors.js';
 import { reduceCounts } from './core/reduce.js';
 import { dropIgnored } from './core/select.js';
-import { createSerial } from './core/serial.js';
 import { createState, parseState, type ConfusionMatrixState, type StateMeta } from './core/state.js';
-import type { Batch, ConfusionMatrixResult, GpuBatch } from './core/types.js';
+import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch } from './core/types.js';
 import { cpuBatch, validateNumClasses } from './core/validate.js';
 import type { GpuPlanOptions } from './gpu/chunk-plan.js';
 import { cpuUpdateFast as cpuUpdate } from './update/cpu-fast.js';
@@ -11,21 +10,12 @@ import { cpuTopKHits } from './update/top-k.js';
 import { cpuUpdateWeighted } from './update/cpu-weighted.js';
 import { checkWeights } from './core/weights.js';
 import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from './update/gpu-batch.js';
-import { createGpuCounter, type GpuCounter } from './update/gpu-update.js';
+import { createGpuCounter } from './update/gpu-update.js';
+import { createAccumulator, cpuCounter, type AccumulatorOptions, type TaskSpec } from './engine/accumulator.js';
 
 /** Options of {@link createConfusionMatrix}: the class count, and a device to run on the GPU. */
-export interface ConfusionMatrixOptions extends GpuPlanOptions {
+export interface ConfusionMatrixOptions extends GpuPlanOptions, AccumulatorOptions {
   numClasses: number;
-  /** Count on this WebGPU device; without one, counting runs on the CPU. */
-  device?: GPUDevice | undefined;
-  /**
-   * Called when the device is lost or runs out of memory mid-stream: return a new device to go on
-   * with, or undefined to go on on the CPU (the default). Either way no batch whose update resolved
-   * is lost, and the batch that failed is counted once, anew.
-   */
-  recover?: ((failure: Error) => Promise<GPUDevice | undefined> | GPUDevice | undefined) | undefined;
-  /** Where a recovery is said aloud. Default: `console.warn`. */
-  warn?: ((message: string) => void) | undefined;
   /**
    * Samples whose label is this value are skipped (torchmetrics' `ignore_index`; negative values
    * such as -100 too): dropped on the host from host arrays, skipped by the kernels in GPU buffers.
@@ -63,14 +53,53 @@ export interface ConfusionMatrix {
   destroy(): void;
 }
 
-const MAX_RECOVERIES = 3;
+/** The exact totals of a confusion matrix: C x C counts, top-k hits per true class, whether weights were counted. */
+interface MatrixCounts {
+  counts: Float64Array;
+  hits: Float64Array;
+  weighted: boolean;
+}
 
-/** Failures that a new device or the CPU can recover from: a lost device, out of memory. Validation errors are bugs and throw. */
-function recoverable(e: unknown, lost: boolean): boolean {
-  if (e instanceof InputError) return false;
-  if (lost) return true;
-  if (e instanceof GpuUnavailableError) return /\(out-of-memory\)/.test(e.message);
-  return e instanceof Error && (e.name === 'AbortError' || e.name === 'OperationError');
+const addMatrixCounts = (into: MatrixCounts, from: MatrixCounts): void => {
+  for (let i = 0; i < into.counts.length; i++) into.counts[i]! += from.counts[i]!;
+  for (let i = 0; i < into.hits.length; i++) into.hits[i]! += from.hits[i]!;
+  into.weighted ||= from.weighted;
+};
+
+/** The multiclass task for the {@link createAccumulator} engine: the CPU oracle's counting and the GPU counter. */
+function matrixSpec(numClasses: number, topK: number, options: ConfusionMatrixOptions): TaskSpec<FormattedGpuBatch, MatrixCounts> {
+  const empty = (): MatrixCounts => ({ counts: new Float64Array(numClasses * numClasses), hits: new Float64Array(topK > 0 ? numClasses : 0), weighted: false });
+  return {
+    name: 'confusion matrix',
+    empty,
+    add: addMatrixCounts,
+    resident: (batch) => isGpuBuffer(batch.labels) || isGpuBuffer(batch.logits) || isGpuBuffer(batch.preds),
+    cpu: () =>
+      cpuCounter(empty, (into, formatted) => {
+        const fb = cpuBatch(formatted);
+        if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
+        if (fb.weights) cpuUpdateWeighted(into.counts, { ...fb, weights: fb.weights });
+        else cpuUpdate(into.counts, fb);
+        if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, into.hits, fb.weights);
+        into.weighted ||= fb.weights !== undefined;
+      }),
+    gpu: (device) => {
+      const counter = createGpuCounter(device, numClasses, options);
+      let weighted = false;
+      return {
+        update: async (batch) => {
+          await counter.update(batch);
+          weighted ||= batch.weights !== undefined;
+        },
+        committed: () => ({ counts: counter.committed(), hits: counter.committedTopK(), weighted }),
+        reset: async () => {
+          await counter.reset();
+          weighted = false;
+        },
+        destroy: () => counter.destroy(),
+      };
+    },
+  };
 }
 
 /**
@@ -89,71 +118,19 @@ function recoverable(e: unknown, lost: boolean): boolean {
 export function createConfusionMatrix(options: ConfusionMatrixOptions): ConfusionMatrix {
   const { numClasses } = options;
   validateNumClasses(numClasses);
-  const warn = options.warn ?? ((m: string) => console.warn(m));
   const { ignoreIndex } = options;
   if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new InputError('ignoreIndex', `ignoreIndex must be an integer, got ${ignoreIndex}`, undefined, ignoreIndex);
   const topK = options.topK ?? 0;
   if (!Number.isSafeInteger(topK) || topK < 0) throw new InputError('topK', `topK must be an integer >= 0 (0: off), got ${topK}`, undefined, topK);
-  const savedHits = new Float64Array(topK > 0 ? numClasses : 0);
-  const saved = new Float64Array(numClasses * numClasses);
-  let counter: GpuCounter | undefined;
-  let lost: GPUDeviceLostInfo | undefined;
-  let failed: Error | undefined;
-  let destroyed = false;
-  let counterDevice: GPUDevice | undefined;
-  let weighted = false;
+  const acc = createAccumulator(matrixSpec(numClasses, topK, options), options);
 
-  const use = (device: GPUDevice | undefined): void => {
-    lost = undefined;
-    counter = device ? createGpuCounter(device, numClasses, options) : undefined;
-    void device?.lost.then((info) => {
-      if (counter && device === counterDevice) lost = info;
-    });
-    counterDevice = device;
-  };
-  use(options.device);
-
-  const serial = createSerial();
-  const usable = (): void => {
-    if (destroyed) throw new GpuUnavailableError('this confusion matrix was destroyed');
-    if (failed) throw new GpuUnavailableError(`this confusion matrix failed earlier: ${failed.message}`);
+  const result = (t: MatrixCounts): ConfusionMatrixResult => {
+    const r = reduceCounts(t.counts, numClasses, t.weighted);
+    if (topK > 0) r.topK = { k: topK, hits: t.hits, accuracy: r.total === 0 ? 0 : t.hits.reduce((a, b) => a + b, 0) / r.total };
+    return r;
   };
 
-  const failOver = async (failure: Error): Promise<void> => {
-    const reason = lost ? `the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})` : `the GPU failed (${failure.message})`;
-    const totals = counter!.committed();
-    for (let i = 0; i < totals.length; i++) saved[i]! += totals[i]!;
-    const hits = counter!.committedTopK();
-    for (let i = 0; i < hits.length; i++) savedHits[i]! += hits[i]!;
-    counter!.destroy();
-    let next: GPUDevice | undefined;
-    try {
-      next = await options.recover?.(failure);
-    } catch (e) {
-      warn(`confmat: no new device (${(e as Error).message})`);
-    }
-    use(next);
-    warn(`confmat: ${reason}; ${next ? 'going on with a new device' : 'counting on the CPU from here on'}; no accepted batch is lost`);
-  };
-
-  const compute = async (): Promise<ConfusionMatrixResult> => {
-    usable();
-    const totals = saved.slice();
-    const gpu = counter?.committed();
-    if (gpu) for (let i = 0; i < totals.length; i++) totals[i]! += gpu[i]!;
-    const result = reduceCounts(totals, numClasses, weighted);
-    if (topK > 0) {
-      const hits = savedHits.slice();
-      const gpuHits = counter?.committedTopK();
-      if (gpuHits) for (let i = 0; i < hits.length; i++) hits[i]! += gpuHits[i]!;
-      const sum = hits.reduce((a, b) => a + b, 0);
-      result.topK = { k: topK, hits, accuracy: result.total === 0 ? 0 : sum / result.total };
-    }
-    return result;
-  };
-
-  const update = async (batch: Batch | GpuBatch): Promise<void> => {
-    usable();
+  const format = (batch: Batch | GpuBatch): FormattedGpuBatch => {
     if (batch.weights !== undefined) checkWeights(batch.weights, batch.weights.length);
     if (ignoreIndex !== undefined && !hasGpuInputs(batch)) batch = dropIgnored(batch as Batch, ignoreIndex, numClasses);
     else if (ignoreIndex !== undefined && !isGpuBuffer(batch.labels)) {
@@ -161,68 +138,29 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
     }
     const formatted = formatGpuBatch(batch, numClasses);
     if (batch.weights !== undefined) formatted.weights = checkWeights(batch.weights, formatted.rows);
-    const resident = hasGpuInputs(batch);
-    for (let attempt = 0; ; attempt++) {
-      if (counter && lost) await failOver(new GpuUnavailableError('device lost'));
-      if (resident && (attempt > 0 || !counter)) {
-        throw new GpuUnavailableError('this batch lives in GPU buffers of a device that is gone (or was never this matrix\'s): it was not counted; earlier batches are kept');
-      }
-      if (!counter) {
-        const fb = cpuBatch(formatted);
-        if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
-        if (fb.weights) cpuUpdateWeighted(saved, { ...fb, weights: fb.weights });
-        else cpuUpdate(saved, fb);
-        if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, savedHits, fb.weights);
-        weighted ||= fb.weights !== undefined;
-        return;
-      }
-      try {
-        await counter.update(formatted);
-        weighted ||= formatted.weights !== undefined;
-        return;
-      } catch (e) {
-        if (!recoverable(e, lost !== undefined) || attempt >= MAX_RECOVERIES) {
-          if (!(e instanceof InputError)) failed = e as Error;
-          throw e;
-        }
-        await failOver(e as Error);
-      }
-    }
+    return formatted;
   };
 
   return {
     numClasses,
     get backend() {
-      return counter ? 'gpu' : 'cpu';
+      return acc.backend;
     },
-    update: (batch) => serial(() => update(batch)),
-    compute: () => serial(compute),
-    state: (meta) => serial(async () => createState(await compute(), { ...meta, options: { ...meta?.options, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) } })),
-    load: (state) =>
-      serial(async () => {
-        usable();
-        const s = parseState(state, 'state');
+    update: (batch) => acc.update(() => format(batch)),
+    compute: () => acc.inTurn(result),
+    state: (meta) => acc.inTurn((t) => createState(result(t), { ...meta, options: { ...meta?.options, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) } })),
+    load: async (state) => {
+      const s = parseState(state, 'state');
+      const o = s.options;
+      await acc.add({ counts: Float64Array.from(s.counts), hits: Float64Array.from(s.topKHits ?? new Float64Array(topK > 0 ? numClasses : 0)), weighted: o.sampleWeight === true }, () => {
         if (s.numClasses !== numClasses) throw new InputError('state', `the state counts ${s.numClasses} classes, this matrix ${numClasses}`, undefined, s.numClasses);
-        const o = s.options;
         if (o.ignoreIndex !== ignoreIndex || (o.topK ?? 0) !== topK || o.classSubset !== undefined) {
           throw new InputError('state', `the state was counted with options ${JSON.stringify(o)}, this matrix with ${JSON.stringify({ numClasses, ignoreIndex, topK: topK || undefined })}`, undefined, o);
         }
-        for (let i = 0; i < s.counts.length; i++) saved[i]! += s.counts[i]!;
-        weighted ||= o.sampleWeight === true;
-        for (let i = 0; i < savedHits.length; i++) savedHits[i]! += s.topKHits![i]!;
-      }),
-    reset: () =>
-      serial(async () => {
-        usable();
-        saved.fill(0);
-        savedHits.fill(0);
-        weighted = false;
-        await counter?.reset();
-      }),
-    destroy: () => {
-      destroyed = true;
-      counter?.destroy();
+      });
     },
+    reset: () => acc.reset(),
+    destroy: () => acc.destroy(),
   };
 }
 

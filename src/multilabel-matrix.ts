@@ -1,21 +1,32 @@
 import { InputError } from './core/errors.js';
-import { addMultilabelCounts, emptyMultilabelCounts, formatMultilabelBatch, multilabelResult, resolveLabelThresholds, validateNumLabels, type MultilabelBatch, type MultilabelResult } from './core/multilabel.js';
+import {
+  addMultilabelCounts,
+  emptyMultilabelCounts,
+  formatMultilabelBatch,
+  multilabelResult,
+  resolveLabelThresholds,
+  validateNumLabels,
+  type FormattedMultilabelBatch,
+  type MultilabelBatch,
+  type MultilabelCounts,
+  type MultilabelResult,
+} from './core/multilabel.js';
+import { createAccumulator, cpuCounter, type AccumulatorOptions } from './engine/accumulator.js';
 import { multilabelCpuUpdate } from './update/multilabel-cpu.js';
 import { createMultilabelGpuCounter } from './update/multilabel-gpu.js';
 import type { TaskGpuOptions } from './update/task-gpu.js';
 import { createMultilabelState, multilabelStateCounts, parseMultilabelState, thresholdValue, type MultilabelState, type MultilabelStateMeta } from './core/task-state.js';
 
 /** Options of {@link createMultilabelMatrix}. */
-export interface MultilabelMatrixOptions extends TaskGpuOptions {
+export interface MultilabelMatrixOptions extends TaskGpuOptions, AccumulatorOptions {
   numLabels: number;
   /** A label is predicted when score >= threshold: one for all labels or one per label. Default 0.5 (probabilities; use 0 for logits). */
   threshold?: number | ArrayLike<number>;
-  /** Count on this WebGPU device; without one, on the CPU. */
-  device?: GPUDevice | undefined;
 }
 
 /** L 2 x 2 confusion matrices of a multilabel task, updated batch by batch (torchmetrics-style). */
 export interface MultilabelMatrix {
+  /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
   readonly backend: 'gpu' | 'cpu';
   readonly numLabels: number;
   /** The thresholds as float32, one per label. */
@@ -34,7 +45,8 @@ export interface MultilabelMatrix {
 
 /**
  * Creates a multilabel confusion matrix on the GPU when given a device, else on the CPU; both agree
- * bit for bit (thresholds compare float32 values, -0 equals +0, a NaN score predicts 0).
+ * bit for bit (thresholds compare float32 values, -0 equals +0, a NaN score predicts 0). A lost
+ * device is recovered from like {@link createConfusionMatrix}'s: nothing accepted is lost.
  *
  * @example
  * const ml = createMultilabelMatrix({ numLabels: 3, threshold: 0, device });
@@ -45,38 +57,34 @@ export interface MultilabelMatrix {
 export function createMultilabelMatrix(options: MultilabelMatrixOptions): MultilabelMatrix {
   const numLabels = validateNumLabels(options.numLabels);
   const thresholds = resolveLabelThresholds(options.threshold ?? 0.5, numLabels);
-  let saved = emptyMultilabelCounts(numLabels);
-  const gpu = options.device ? createMultilabelGpuCounter(options.device, numLabels, thresholds, options) : undefined;
-  let counts = emptyMultilabelCounts(numLabels);
-  const compute = async (): Promise<MultilabelResult> => {
-    const total = emptyMultilabelCounts(numLabels);
-    addMultilabelCounts(total, gpu ? await gpu.read() : counts);
-    addMultilabelCounts(total, saved);
-    return multilabelResult(total, thresholds);
-  };
+  const acc = createAccumulator<FormattedMultilabelBatch, MultilabelCounts>(
+    {
+      name: 'multilabel matrix',
+      empty: () => emptyMultilabelCounts(numLabels),
+      add: addMultilabelCounts,
+      cpu: () => cpuCounter(() => emptyMultilabelCounts(numLabels), (into, batch) => multilabelCpuUpdate(into, batch, thresholds)),
+      gpu: (device) => createMultilabelGpuCounter(device, numLabels, thresholds, options),
+    },
+    options,
+  );
+  const compute = (): Promise<MultilabelResult> => acc.inTurn((counts) => multilabelResult(counts, thresholds));
   return {
-    backend: gpu ? 'gpu' : 'cpu',
+    get backend() {
+      return acc.backend;
+    },
     numLabels,
     thresholds,
-    update: async (batch) => {
-      const formatted = formatMultilabelBatch(batch, numLabels);
-      if (gpu) await gpu.update(formatted);
-      else multilabelCpuUpdate(counts, formatted, thresholds);
-    },
+    update: (batch) => acc.update(() => formatMultilabelBatch(batch, numLabels)),
     compute,
-    reset: async () => {
-      saved = emptyMultilabelCounts(numLabels);
-      if (gpu) await gpu.reset();
-      else counts = emptyMultilabelCounts(numLabels);
-    },
+    reset: () => acc.reset(),
     state: async (meta) => createMultilabelState(await compute(), meta),
     load: async (state) => {
       const s = parseMultilabelState(state, 'state');
       if (s.numLabels !== numLabels) throw new InputError('state', `the state counts ${s.numLabels} labels, this matrix ${numLabels}`, undefined, s.numLabels);
       const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholds[i]);
       if (j >= 0) throw new InputError('state', `the state's threshold of label ${j} is ${thresholdValue(s.thresholds[j]!)}, this matrix's ${thresholds[j]}`, j, s.thresholds[j]);
-      addMultilabelCounts(saved, multilabelStateCounts(s));
+      await acc.add(multilabelStateCounts(s));
     },
-    destroy: () => gpu?.destroy(),
+    destroy: () => acc.destroy(),
   };
 }

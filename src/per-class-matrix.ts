@@ -1,19 +1,29 @@
-import { emptyPerClassCounts, formatPerClassBatch, perClassResult, validatePerClassClasses, type PerClassBatch, type PerClassResult } from './core/per-class.js';
+import {
+  addPerClassCounts,
+  emptyPerClassCounts,
+  formatPerClassBatch,
+  perClassResult,
+  validatePerClassClasses,
+  type FormattedPerClassBatch,
+  type PerClassBatch,
+  type PerClassCounts,
+  type PerClassResult,
+} from './core/per-class.js';
+import { createAccumulator, cpuCounter, type AccumulatorOptions } from './engine/accumulator.js';
 import { perClassCpuUpdate } from './update/per-class-cpu.js';
 import { createPerClassGpuCounter, type PerClassGpuOptions } from './update/per-class-gpu.js';
 
 /** Options of {@link createPerClassMatrix}. */
-export interface PerClassMatrixOptions extends PerClassGpuOptions {
+export interface PerClassMatrixOptions extends PerClassGpuOptions, AccumulatorOptions {
   /** C, up to 2^24. */
   numClasses: number;
   /** Rows labelled this value are skipped (torchmetrics' ignore_index; any integer). */
   ignoreIndex?: number | undefined;
-  /** Count on this WebGPU device; without one, on the CPU. */
-  device?: GPUDevice | undefined;
 }
 
 /** Per-class counts for huge C, updated batch by batch: O(C) memory, never a C x C matrix. */
 export interface PerClassMatrix {
+  /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
   readonly backend: 'gpu' | 'cpu';
   readonly numClasses: number;
   /** Validates and counts a batch of N x C float32 logits (or N predicted classes) and N labels; a refused batch adds nothing. */
@@ -41,26 +51,24 @@ export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMa
   const { numClasses, ignoreIndex } = options;
   validatePerClassClasses(numClasses);
   if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new TypeError(`ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
-  if (options.device) {
-    const gpu = createPerClassGpuCounter(options.device, numClasses, options);
-    return {
-      backend: 'gpu',
-      numClasses,
-      update: async (batch) => gpu.update(formatPerClassBatch(batch, numClasses, ignoreIndex)),
-      compute: async () => perClassResult(await gpu.read()),
-      reset: () => gpu.reset(),
-      destroy: () => gpu.destroy(),
-    };
-  }
-  let counts = emptyPerClassCounts(numClasses);
-  return {
-    backend: 'cpu',
-    numClasses,
-    update: async (batch) => perClassCpuUpdate(counts, formatPerClassBatch(batch, numClasses, ignoreIndex)),
-    compute: async () => perClassResult(counts),
-    reset: async () => {
-      counts = emptyPerClassCounts(numClasses);
+  const acc = createAccumulator<FormattedPerClassBatch, PerClassCounts>(
+    {
+      name: 'per-class matrix',
+      empty: () => emptyPerClassCounts(numClasses),
+      add: addPerClassCounts,
+      cpu: () => cpuCounter(() => emptyPerClassCounts(numClasses), perClassCpuUpdate),
+      gpu: (device) => createPerClassGpuCounter(device, numClasses, options),
     },
-    destroy: () => undefined,
+    options,
+  );
+  return {
+    get backend() {
+      return acc.backend;
+    },
+    numClasses,
+    update: (batch) => acc.update(() => formatPerClassBatch(batch, numClasses, ignoreIndex)),
+    compute: () => acc.inTurn(perClassResult),
+    reset: () => acc.reset(),
+    destroy: () => acc.destroy(),
   };
 }

@@ -1,16 +1,15 @@
 import { InputError } from './core/errors.js';
-import { addSweepResults, emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult, type BinaryBatch, type SweepResult } from './core/binary.js';
+import { addSweepCounts, addSweepResults, emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult, type BinaryBatch, type SweepCounts, type SweepResult } from './core/binary.js';
+import { createAccumulator, cpuCounter, type AccumulatorOptions } from './engine/accumulator.js';
 import { sweepCpuUpdate } from './update/sweep-cpu.js';
 import { createSweepGpuCounter } from './update/sweep-gpu.js';
 import type { TaskGpuOptions } from './update/task-gpu.js';
 import { binaryStateResult, createBinaryState, parseBinaryState, type BinaryState, type BinaryStateMeta } from './core/task-state.js';
 
 /** Options of {@link createThresholdSweep}. */
-export interface ThresholdSweepOptions extends TaskGpuOptions {
+export interface ThresholdSweepOptions extends TaskGpuOptions, AccumulatorOptions {
   /** The thresholds, any order; rounded to float32 and deduplicated. */
   thresholds: ArrayLike<number>;
-  /** Count on this WebGPU device; without one, on the CPU. */
-  device?: GPUDevice | undefined;
 }
 
 /** Binary counts at K thresholds, updated batch by batch: ROC and precision-recall points. */
@@ -46,23 +45,28 @@ export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdS
   const descending = Array.from(thresholds).reverse();
   const zero = (): SweepResult => ({ thresholds: descending.slice(), tps: descending.map(() => 0), fps: descending.map(() => 0), positives: 0, negatives: 0 });
   let saved = zero();
-  const gpu = options.device ? createSweepGpuCounter(options.device, thresholds, options) : undefined;
-  let counts = emptySweepCounts(thresholds);
-  const compute = async (): Promise<SweepResult> => addSweepResults(sweepResult(gpu ? await gpu.read() : counts), saved);
+  const acc = createAccumulator<BinaryBatch, SweepCounts>(
+    {
+      name: 'threshold sweep',
+      empty: () => emptySweepCounts(thresholds),
+      add: addSweepCounts,
+      cpu: () => cpuCounter(() => emptySweepCounts(thresholds), sweepCpuUpdate),
+      gpu: (device) => createSweepGpuCounter(device, thresholds, options),
+    },
+    options,
+  );
+  const compute = (): Promise<SweepResult> => acc.inTurn((counts) => addSweepResults(sweepResult(counts), saved));
   return {
-    backend: gpu ? 'gpu' : 'cpu',
+    get backend() {
+      return acc.backend;
+    },
     thresholds,
-    update: async (batch) => {
-      const formatted = formatBinaryBatch(batch);
-      if (gpu) await gpu.update(formatted);
-      else sweepCpuUpdate(counts, formatted);
-    },
+    update: (batch) => acc.update(() => formatBinaryBatch(batch)),
     compute,
-    reset: async () => {
-      saved = zero();
-      if (gpu) await gpu.reset();
-      else counts = emptySweepCounts(thresholds);
-    },
+    reset: () =>
+      acc.reset(() => {
+        saved = zero();
+      }),
     state: async (meta) => createBinaryState(await compute(), meta),
     load: async (state) => {
       const { result } = binaryStateResult(parseBinaryState(state, 'state'));
@@ -72,8 +76,10 @@ export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdS
         const show = (ts: number[]): string => `${ts.length} threshold${ts.length === 1 ? '' : 's'} [${ts.slice(0, 5).join(', ')}${ts.length > 5 ? ', ...' : ''}]`;
         throw new InputError('state', `the state holds counts at ${show(theirs)}, this sweep counts at ${show(descending)} (descending)`, i, theirs[i]);
       }
-      saved = addSweepResults(saved, result);
+      await acc.inTurn(() => {
+        saved = addSweepResults(saved, result);
+      });
     },
-    destroy: () => gpu?.destroy(),
+    destroy: () => acc.destroy(),
   };
 }

@@ -107,6 +107,20 @@ export function emptySweepCounts(thresholds: Float32Array): SweepCounts {
 }
 
 /**
+ * Adds the bin counts `from` into `into` (the same thresholds).
+ *
+ * @example
+ * addSweepCounts(total, shardCounts);
+ */
+export function addSweepCounts(into: SweepCounts, from: SweepCounts): void {
+  for (let b = 0; b < into.pos.length; b++) {
+    into.pos[b]! += from.pos[b]!;
+    into.neg[b]! += from.neg[b]!;
+  }
+  if (from.weighted) into.weighted = true;
+}
+
+/**
  * TP and FP at each threshold from the bin counts by a suffix sum, thresholds descending.
  *
  * @example

@@ -148,13 +148,18 @@ export function emptyPerClassCounts(numClasses: number): PerClassCounts {
 }
 
 /**
- * An independent copy of `c`.
+ * Adds the counts `from` into `into` (the same C).
  *
  * @example
- * const snapshot = copyPerClassCounts(counts);
+ * addPerClassCounts(total, counts);
  */
-export function copyPerClassCounts(c: PerClassCounts): PerClassCounts {
-  return { numClasses: c.numClasses, support: c.support.slice(), predicted: c.predicted.slice(), tp: c.tp.slice(), pairs: c.pairs.clone() };
+export function addPerClassCounts(into: PerClassCounts, from: PerClassCounts): void {
+  for (let k = 0; k < into.numClasses; k++) {
+    into.support[k]! += from.support[k]!;
+    into.predicted[k]! += from.predicted[k]!;
+    into.tp[k]! += from.tp[k]!;
+  }
+  from.pairs.forEach((key, count) => into.pairs.add(key, count));
 }
 
 /** One batch for per-class mode: row-major N x C float32 logits, or N predicted classes, and N labels. */

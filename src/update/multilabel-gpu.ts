@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import { addSampleRow, addSampleSums, copySampleSums, emptyMultilabelCounts, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
+import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
 import { orderKey } from '../core/order-key.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
 import { capacityFor, createChunkRunner, groupsFor } from '../gpu/chunk-runner.js';
@@ -13,8 +13,8 @@ export interface MultilabelGpuCounter {
   readonly plan: TaskGpuPlan;
   /** Counts one validated batch (with its sample weights, if any); a batch that fails adds nothing. */
   update(batch: FormattedMultilabelBatch): Promise<void>;
-  /** A copy of the counts of every batch whose update resolved. */
-  read(): Promise<MultilabelCounts>;
+  /** The counts of every batch whose update resolved (the counter's own: add them up, do not change them). */
+  committed(): MultilabelCounts;
   /** Zeroes every count. */
   reset(): Promise<void>;
   /** Frees the GPU buffers. */
@@ -39,8 +39,6 @@ interface ChunkInfo {
   exponent: number;
 }
 
-const copyCounts = (c: MultilabelCounts): MultilabelCounts => ({ ...c, tp: c.tp.slice(), fp: c.fp.slice(), fn: c.fn.slice(), samples: copySampleSums(c.samples) });
-
 /**
  * Creates a {@link MultilabelGpuCounter} running shaders/multilabel.wgsl on `device`: label j is
  * predicted when its float32 score >= thresholds[j], compared as order keys exactly like the CPU path.
@@ -51,7 +49,7 @@ const copyCounts = (c: MultilabelCounts): MultilabelCounts => ({ ...c, tp: c.tp.
  * @example
  * const counter = createMultilabelGpuCounter(device, 5, Float32Array.of(0.5, 0.5, 0.5, 0.5, 0.5));
  * await counter.update(formatMultilabelBatch({ scores, targets }, 5));
- * const counts = await counter.read();
+ * const counts = counter.committed();
  * counter.destroy();
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array, options: TaskGpuOptions = {}): MultilabelGpuCounter {
@@ -147,7 +145,7 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
   return {
     plan: plain.plan,
     update: (batch) => runner.run('the multilabel update', () => updateChunks(batch)),
-    read: () => runner.queued(async () => copyCounts(host)),
+    committed: () => host,
     reset: () =>
       runner.queued(async () => {
         host = emptyMultilabelCounts(numLabels);

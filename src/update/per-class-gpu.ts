@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import { addRows, copyPerClassCounts, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from '../core/per-class.js';
+import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from '../core/per-class.js';
 import { isEmulated } from '../gpu/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor } from '../gpu/chunk-runner.js';
 import { bufferSource } from '../gpu/error-scope.js';
@@ -33,8 +33,8 @@ export interface PerClassGpuCounter {
   readonly kernel: 'rows' | 'wide';
   /** Counts one validated batch; a batch that fails adds nothing. */
   update(batch: FormattedPerClassBatch): Promise<void>;
-  /** A copy of the counts of every batch whose update resolved. */
-  read(): Promise<PerClassCounts>;
+  /** The counts of every batch whose update resolved (the counter's own: add them up, do not change them). */
+  committed(): PerClassCounts;
   /** Zeroes every count. */
   reset(): Promise<void>;
   /** Frees the GPU buffers. */
@@ -54,7 +54,7 @@ const HEADER = 8;
  * @example
  * const counter = createPerClassGpuCounter(device, 100000);
  * await counter.update(formatPerClassBatch({ logits, labels }, 100000));
- * const counts = await counter.read();
+ * const counts = counter.committed();
  * counter.destroy();
  */
 export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, options: PerClassGpuOptions = {}): PerClassGpuCounter {
@@ -145,7 +145,7 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
     plan,
     kernel,
     update: (batch) => runner.run('the per-class update', () => updateChunks(batch)),
-    read: () => runner.queued(async () => copyPerClassCounts(host)),
+    committed: () => host,
     reset: () =>
       runner.queued(async () => {
         host = emptyPerClassCounts(numClasses);

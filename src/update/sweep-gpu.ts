@@ -13,8 +13,8 @@ export interface SweepGpuCounter {
   readonly plan: TaskGpuPlan;
   /** Counts one validated batch (with its sample weights, if any); a batch that fails adds nothing. */
   update(batch: BinaryBatch): Promise<void>;
-  /** A copy of the counts of every batch whose update resolved. */
-  read(): Promise<SweepCounts>;
+  /** The counts of every batch whose update resolved (the counter's own: add them up, do not change them). */
+  committed(): SweepCounts;
   /** Zeroes every count. */
   reset(): Promise<void>;
   /** Frees the GPU buffers. */
@@ -41,7 +41,7 @@ interface Kernel {
  * @example
  * const counter = createSweepGpuCounter(device, resolveSweepThresholds([0.25, 0.5, 0.75]));
  * await counter.update(formatBinaryBatch({ scores, targets }));
- * const result = sweepResult(await counter.read());
+ * const result = sweepResult(counter.committed());
  * counter.destroy();
  */
 export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array, options: TaskGpuOptions = {}): SweepGpuCounter {
@@ -131,7 +131,7 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
   return {
     plan: plain.plan,
     update: (batch) => runner.run('the threshold sweep', () => updateChunks(batch)),
-    read: () => runner.queued(async () => ({ thresholds, pos: host.pos.slice(), neg: host.neg.slice(), ...(host.weighted ? { weighted: true } : {}) })),
+    committed: () => host,
     reset: () =>
       runner.queued(async () => {
         host = emptySweepCounts(thresholds);

@@ -2,21 +2,20 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   computeMetrics,
-  cpuUpdate,
-  createPerClassGpuCounter,
   createPerClassMatrix,
-  formatBatch,
   InputError,
   parseNpy,
-  SparseCounts,
   topConfusions,
   topPairs,
-  WIDE_FROM_CLASSES,
   type LabelArray,
   type PerClassBatch,
   type PerClassMatrixOptions,
   type PerClassResult,
 } from '../../src/index.js';
+import { cpuUpdate } from '../../src/update/cpu-update.js';
+import { createPerClassGpuCounter, WIDE_FROM_CLASSES } from '../../src/update/per-class-gpu.js';
+import { formatBatch } from '../../src/core/validate.js';
+import { SparseCounts } from '../../src/core/per-class.js';
 import { isEmulated } from '../../src/gpu/chunk-plan.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
@@ -277,9 +276,9 @@ for (const adapter of TEST_ADAPTERS) {
           const counter = createPerClassGpuCounter(device, 5, { kernel, chunkRows: 100 });
           const field = name === 'preds' ? 'predicted class 5' : 'label 9';
           await expect(counter.update(batch)).rejects.toThrow(new RegExp(`index ${name === 'preds' ? 123 : 201}: ${field} is outside \\[0, 5\\)`));
-          expect((await counter.read()).support.every((v) => v === 0)).toBe(true);
+          expect(counter.committed().support.every((v) => v === 0)).toBe(true);
           await counter.update({ rows: 2, numClasses: 5, labels: Uint32Array.of(1, 2), preds: Uint32Array.of(1, 3) });
-          const read = await counter.read();
+          const read = counter.committed();
           expect([Array.from(read.support), read.pairs.get(2 * 5 + 3)]).toEqual([[0, 1, 1, 0, 0], 1]);
           counter.destroy();
         }

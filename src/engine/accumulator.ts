@@ -1,0 +1,197 @@
+import { GpuUnavailableError, InputError } from '../core/errors.js';
+import { createSerial } from '../core/serial.js';
+
+/** A task's counter on one device (or the CPU): folded counts on the host, read without touching the device. */
+export interface TaskCounter<B, C> {
+  /** Counts one formatted batch; resolves once it is in {@link committed}; a batch that fails adds nothing. */
+  update(batch: B): Promise<void>;
+  /** The counts of every batch whose update resolved, synchronously (usable after the device is lost). */
+  committed(): C;
+  reset(): Promise<void>;
+  destroy(): void;
+}
+
+/** What {@link createAccumulator} needs to know of a task. */
+export interface TaskSpec<B, C> {
+  /** What the user holds, for messages: 'confusion matrix', 'multilabel matrix'. */
+  name: string;
+  empty(): C;
+  /** Adds `from` into `into`. */
+  add(into: C, from: C): void;
+  /** A counter on the CPU. */
+  cpu(): TaskCounter<B, C>;
+  /** A counter on `device`. */
+  gpu(device: GPUDevice): TaskCounter<B, C>;
+  /** True when the batch lives in GPU buffers of the counter's device (it cannot move elsewhere). */
+  resident?(batch: B): boolean;
+}
+
+/** Where to count and what to do when the device goes. */
+export interface AccumulatorOptions {
+  /** Count on this WebGPU device; without one, on the CPU. */
+  device?: GPUDevice | undefined;
+  /**
+   * Called when the device is lost or runs out of memory mid-stream: return a new device to go on
+   * with, or undefined to go on on the CPU (the default). Either way no batch whose update resolved
+   * is lost, and the batch that failed is counted once, anew.
+   */
+  recover?: ((failure: Error) => Promise<GPUDevice | undefined> | GPUDevice | undefined) | undefined;
+  /** Where a recovery is said aloud. Default: `console.warn`. */
+  warn?: ((message: string) => void) | undefined;
+}
+
+/**
+ * The stateful shell every task shares: calls run one at a time in call order, counts survive a lost
+ * device (going on on `recover`'s device or the CPU, said aloud), a failed or destroyed accumulator
+ * refuses further use, and counts from elsewhere (a saved state) can be added.
+ */
+export interface Accumulator<B, C> {
+  /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
+  readonly backend: 'gpu' | 'cpu';
+  /** Counts `format()`'s batch (validation runs in turn, after earlier calls); a refused batch adds nothing. */
+  update(format: () => B): Promise<void>;
+  /** Runs `op` in turn with the other calls, given every count so far (batches counted on any device, counts added with {@link add}). */
+  inTurn<R>(op: (totals: C) => R | Promise<R>): Promise<R>;
+  /** Adds counts from elsewhere (a saved state); `check` runs first, in turn, and may refuse them. */
+  add(counts: C, check?: () => void): Promise<void>;
+  /** Forgets every count; `also` runs in the same turn (for counts the task keeps itself). */
+  reset(also?: () => void): Promise<void>;
+  destroy(): void;
+}
+
+const MAX_RECOVERIES = 3;
+
+/** Failures that a new device or the CPU can recover from: a lost device, out of memory. Validation errors are bugs and throw. */
+function recoverable(e: unknown, lost: boolean): boolean {
+  if (e instanceof InputError) return false;
+  if (lost) return true;
+  if (e instanceof GpuUnavailableError) return /\(out-of-memory\)/.test(e.message);
+  return e instanceof Error && (e.name === 'AbortError' || e.name === 'OperationError');
+}
+
+/**
+ * Creates the {@link Accumulator} of one task: on `options.device` when given, else on the CPU.
+ *
+ * @example
+ * const acc = createAccumulator(multilabelSpec(5, thresholds, {}), { device });
+ * await acc.update(() => formatMultilabelBatch(batch, 5));
+ * const result = await acc.inTurn((counts) => multilabelResult(counts, thresholds));
+ * acc.destroy();
+ */
+export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: AccumulatorOptions): Accumulator<B, C> {
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  let saved = spec.empty();
+  let counter!: TaskCounter<B, C>;
+  let onGpu = false;
+  let device: GPUDevice | undefined;
+  let lost: GPUDeviceLostInfo | undefined;
+  let failed: Error | undefined;
+  let destroyed = false;
+  const serial = createSerial();
+
+  const use = (next: GPUDevice | undefined): void => {
+    lost = undefined;
+    device = next;
+    onGpu = next !== undefined;
+    counter = next ? spec.gpu(next) : spec.cpu();
+    void next?.lost.then((info) => {
+      if (device === next) lost = info;
+    });
+  };
+  use(options.device);
+
+  const usable = (): void => {
+    if (destroyed) throw new GpuUnavailableError(`this ${spec.name} was destroyed`);
+    if (failed) throw new GpuUnavailableError(`this ${spec.name} failed earlier: ${failed.message}`);
+  };
+
+  const failOver = async (failure: Error): Promise<void> => {
+    const reason = lost ? `the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})` : `the GPU failed (${failure.message})`;
+    spec.add(saved, counter.committed());
+    counter.destroy();
+    let next: GPUDevice | undefined;
+    try {
+      next = await options.recover?.(failure);
+    } catch (e) {
+      warn(`confmat: no new device (${(e as Error).message})`);
+    }
+    use(next);
+    warn(`confmat: ${reason}; ${next ? 'going on with a new device' : 'counting on the CPU from here on'}; no accepted batch is lost`);
+  };
+
+  const update = async (format: () => B): Promise<void> => {
+    usable();
+    const batch = format();
+    const resident = spec.resident?.(batch) ?? false;
+    for (let attempt = 0; ; attempt++) {
+      if (onGpu && lost) await failOver(new GpuUnavailableError('device lost'));
+      if (resident && (attempt > 0 || !onGpu)) {
+        throw new GpuUnavailableError("this batch lives in GPU buffers of a device that is gone (or was never this matrix's): it was not counted; earlier batches are kept");
+      }
+      try {
+        await counter.update(batch);
+        return;
+      } catch (e) {
+        if (!onGpu || !recoverable(e, lost !== undefined) || attempt >= MAX_RECOVERIES) {
+          if (onGpu && !(e instanceof InputError)) failed = e as Error;
+          throw e;
+        }
+        await failOver(e as Error);
+      }
+    }
+  };
+
+  const totals = (): C => {
+    const all = spec.empty();
+    spec.add(all, saved);
+    spec.add(all, counter.committed());
+    return all;
+  };
+
+  return {
+    get backend() {
+      return onGpu ? 'gpu' : 'cpu';
+    },
+    update: (format) => serial(() => update(format)),
+    inTurn: (op) =>
+      serial(async () => {
+        usable();
+        return op(totals());
+      }),
+    add: (counts, check) =>
+      serial(async () => {
+        usable();
+        check?.();
+        spec.add(saved, counts);
+      }),
+    reset: (also) =>
+      serial(async () => {
+        usable();
+        saved = spec.empty();
+        await counter.reset();
+        also?.();
+      }),
+    destroy: () => {
+      destroyed = true;
+      counter.destroy();
+    },
+  };
+}
+
+/**
+ * A {@link TaskCounter} on the CPU: `count` adds a batch into the counts.
+ *
+ * @example
+ * const cpu = cpuCounter(() => emptySweepCounts(thresholds), sweepCpuUpdate);
+ */
+export function cpuCounter<B, C>(empty: () => C, count: (into: C, batch: B) => void): TaskCounter<B, C> {
+  let counts = empty();
+  return {
+    update: async (batch) => count(counts, batch),
+    committed: () => counts,
+    reset: async () => {
+      counts = empty();
+    },
+    destroy: () => undefined,
+  };
+}
