@@ -1,4 +1,5 @@
 import { GpuUnavailableError } from '../core/errors.js';
+import type { TaskCounter } from '../engine/accumulator.js';
 import { createSerial } from '../core/serial.js';
 import { gpuScoped } from './error-scope.js';
 
@@ -163,5 +164,26 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
       }),
     queued: (op) => serial(op),
     destroy,
+  };
+}
+
+/**
+ * A task's counter over `runner`: host counts that `count` adds each batch into (once the whole
+ * batch has passed, so a batch that fails adds nothing), run in turn inside error scopes (`what`
+ * names it), zeroed by reset and freed with the runner.
+ *
+ * @example
+ * const counter = runnerCounter(runner, 'the sweep', () => emptySweepCounts(t), (host, batch) => countBatch(host, batch));
+ */
+export function runnerCounter<B, C>(runner: ChunkRunner, what: string, empty: () => C, count: (host: C, batch: B) => Promise<void>): TaskCounter<B, C> {
+  let host = empty();
+  return {
+    update: (batch) => runner.run(what, () => count(host, batch)),
+    committed: () => host,
+    reset: () =>
+      runner.queued(async () => {
+        host = empty();
+      }),
+    destroy: runner.destroy,
   };
 }

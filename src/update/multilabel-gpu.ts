@@ -2,24 +2,14 @@ import { InputError } from '../core/errors.js';
 import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from '../core/multilabel.js';
 import { orderKey } from '../core/order-key.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
-import { capacityFor, createChunkRunner, groupsFor } from '../gpu/chunk-runner.js';
+import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../gpu/chunk-runner.js';
 import { bufferSource } from '../gpu/error-scope.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { writeArray } from '../gpu/write-array.js';
-import { planTaskGpu, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
+import { planTaskGpu, targetsToU32, type TaskGpuCounter, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
-export interface MultilabelGpuCounter {
-  readonly plan: TaskGpuPlan;
-  /** Counts one validated batch (with its sample weights, if any); a batch that fails adds nothing. */
-  update(batch: FormattedMultilabelBatch): Promise<void>;
-  /** The counts of every batch whose update resolved (the counter's own: add them up, do not change them). */
-  committed(): MultilabelCounts;
-  /** Zeroes every count. */
-  reset(): Promise<void>;
-  /** Frees the GPU buffers. */
-  destroy(): void;
-}
+export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, MultilabelCounts>;
 
 /** One kernel: `multilabel`, or `multilabel_weighted` (weights after the targets, 96-bit cells). */
 interface Kernel {
@@ -87,9 +77,8 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     return { scores: scores.buffer, targets: targets.buffer, counts: counts.buffer };
   };
 
-  let host = emptyMultilabelCounts(numLabels);
 
-  const updateChunks = async (batch: FormattedMultilabelBatch): Promise<void> => {
+  const updateChunks = async (host: MultilabelCounts, batch: FormattedMultilabelBatch): Promise<void> => {
     const { weights } = batch;
     if (weights && !weightedKernel) {
       const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
@@ -142,14 +131,5 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     addSampleSums(host.samples, partial.samples);
   };
 
-  return {
-    plan: plain.plan,
-    update: (batch) => runner.run('the multilabel update', () => updateChunks(batch)),
-    committed: () => host,
-    reset: () =>
-      runner.queued(async () => {
-        host = emptyMultilabelCounts(numLabels);
-      }),
-    destroy: runner.destroy,
-  };
+  return { ...runnerCounter(runner, 'the multilabel update', () => emptyMultilabelCounts(numLabels), updateChunks), plan: plain.plan };
 }

@@ -1,11 +1,11 @@
 import { InputError } from '../core/errors.js';
 import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from '../core/per-class.js';
 import { isEmulated } from '../gpu/chunk-plan.js';
-import { capacityFor, createChunkRunner, groupsFor } from '../gpu/chunk-runner.js';
+import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../gpu/chunk-runner.js';
 import { bufferSource } from '../gpu/error-scope.js';
 import { getPipeline, type KernelName } from '../gpu/pipelines.js';
 import { writeArray } from '../gpu/write-array.js';
-import { planTaskGpu, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
+import { planTaskGpu, targetsToU32, type TaskGpuCounter, type TaskGpuOptions } from './task-gpu.js';
 
 /**
  * From this many classes on, `kernel: 'auto'` argmaxes each row with a whole workgroup
@@ -27,18 +27,9 @@ export interface PerClassGpuOptions extends TaskGpuOptions {
 }
 
 /** The GPU per-class update: argmax and compare on the device, only misclassified rows come back. */
-export interface PerClassGpuCounter {
-  readonly plan: TaskGpuPlan;
+export interface PerClassGpuCounter extends TaskGpuCounter<FormattedPerClassBatch, PerClassCounts> {
   /** The argmax kernel in use for logits. */
   readonly kernel: 'rows' | 'wide';
-  /** Counts one validated batch; a batch that fails adds nothing. */
-  update(batch: FormattedPerClassBatch): Promise<void>;
-  /** The counts of every batch whose update resolved (the counter's own: add them up, do not change them). */
-  committed(): PerClassCounts;
-  /** Zeroes every count. */
-  reset(): Promise<void>;
-  /** Frees the GPU buffers. */
-  destroy(): void;
 }
 
 const HEADER = 8;
@@ -98,7 +89,6 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
     return { labels: labels.buffer, input: input.buffer, tally: tally.buffer, group };
   };
 
-  let host = emptyPerClassCounts(numClasses);
   let errors = new Uint32Array(1024);
 
   const refuse = (batch: FormattedPerClassBatch, field: 'labels' | 'preds', bad: number, firstBits: number): never => {
@@ -108,7 +98,7 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
     throw new InputError(field, `index ${row}: ${what} ${String(value)} is outside [0, ${numClasses}) (${bad} such rows in this chunk, found on the GPU)`, row, value);
   };
 
-  const updateChunks = async (batch: FormattedPerClassBatch): Promise<void> => {
+  const updateChunks = async (host: PerClassCounts, batch: FormattedPerClassBatch): Promise<void> => {
     const name: KernelName = batch.logits ? (kernel === 'wide' ? 'per_class_wide' : 'per_class_rows') : 'per_class_preds';
     let numErrors = 0;
     await runner.chunks<undefined>(batch.rows, plan.chunkRows, {
@@ -141,15 +131,5 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
     addRows(host, batch.labels, errors, numErrors);
   };
 
-  return {
-    plan,
-    kernel,
-    update: (batch) => runner.run('the per-class update', () => updateChunks(batch)),
-    committed: () => host,
-    reset: () =>
-      runner.queued(async () => {
-        host = emptyPerClassCounts(numClasses);
-      }),
-    destroy: runner.destroy,
-  };
+  return { ...runnerCounter(runner, 'the per-class update', () => emptyPerClassCounts(numClasses), updateChunks), plan, kernel };
 }

@@ -2,24 +2,14 @@ import { InputError } from '../core/errors.js';
 import { emptySweepCounts, type BinaryBatch, type SweepCounts } from '../core/binary.js';
 import { orderKey } from '../core/order-key.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
-import { capacityFor, createChunkRunner, groupsFor } from '../gpu/chunk-runner.js';
+import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../gpu/chunk-runner.js';
 import { bufferSource } from '../gpu/error-scope.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { writeArray } from '../gpu/write-array.js';
-import { planTaskGpu, targetsToU32, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
+import { planTaskGpu, targetsToU32, type TaskGpuCounter, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
-export interface SweepGpuCounter {
-  readonly plan: TaskGpuPlan;
-  /** Counts one validated batch (with its sample weights, if any); a batch that fails adds nothing. */
-  update(batch: BinaryBatch): Promise<void>;
-  /** The counts of every batch whose update resolved (the counter's own: add them up, do not change them). */
-  committed(): SweepCounts;
-  /** Zeroes every count. */
-  reset(): Promise<void>;
-  /** Frees the GPU buffers. */
-  destroy(): void;
-}
+export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
 
 /** One kernel: `threshold_sweep`, or `threshold_sweep_weighted` (weights after the targets, 96-bit cells). */
 interface Kernel {
@@ -79,9 +69,8 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
     return { scores: scores.buffer, targets: targets.buffer };
   };
 
-  let host = emptySweepCounts(thresholds);
 
-  const updateChunks = async (batch: BinaryBatch): Promise<void> => {
+  const updateChunks = async (host: SweepCounts, batch: BinaryBatch): Promise<void> => {
     const { weights } = batch;
     if (weights && !weightedKernel) {
       const bytes = 6 * (k + 1) * 4;
@@ -128,14 +117,5 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
     if (weights) host.weighted = true;
   };
 
-  return {
-    plan: plain.plan,
-    update: (batch) => runner.run('the threshold sweep', () => updateChunks(batch)),
-    committed: () => host,
-    reset: () =>
-      runner.queued(async () => {
-        host = emptySweepCounts(thresholds);
-      }),
-    destroy: runner.destroy,
-  };
+  return { ...runnerCounter(runner, 'the threshold sweep', () => emptySweepCounts(thresholds), updateChunks), plan: plain.plan };
 }

@@ -1,6 +1,7 @@
 import { InputError } from '../core/errors.js';
 import { positiveInt } from '../gpu/chunk-plan.js';
 import type { LabelArray } from '../core/types.js';
+import type { TaskCounter } from '../engine/accumulator.js';
 
 /** Knobs of the multilabel and sweep GPU counters; defaults come from the device's limits. */
 export interface TaskGpuOptions {
@@ -17,6 +18,11 @@ export interface TaskGpuPlan {
   chunkRows: number;
   workgroupSize: number;
   maxWorkgroups: number;
+}
+
+/** A task's GPU counter: the engine's counter with the chunk plan it runs. */
+export interface TaskGpuCounter<B, C> extends TaskCounter<B, C> {
+  readonly plan: TaskGpuPlan;
 }
 
 const CHUNK_BYTES = 32 * 1024 * 1024;
