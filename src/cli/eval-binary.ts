@@ -6,7 +6,8 @@ import type { BackendReport } from '../report/json.js';
 import { createThresholdSweep, type ThresholdSweep } from '../threshold-sweep.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
-import { checkTaskFlags, lockstep, openScores, openTargets, openTaskWeights, parseThreshold, toScores, toTargets, toWeights, plotData } from './task-input.js';
+import { openWeights } from './eval-inputs.js';
+import { checkTaskFlags, lockstep, openScores, openTargets, parseThreshold, toScores, toTargets, toWeights, plotData } from './task-input.js';
 import { parseShard, shardRows } from './shard.js';
 import { binarySvg, renderBinaryReport, type TaskFormat } from './task-report.js';
 import { backendOptions, engineOptions, oneOf, UsageError, type CliValues } from './usage.js';
@@ -77,7 +78,7 @@ export async function runEvalBinary(values: CliValues): Promise<number> {
     sources.push(scores);
     const targets = await openTargets(files.targets, scores);
     sources.push(targets);
-    const weights = weightsPath === undefined ? undefined : await openTaskWeights(weightsPath, scores);
+    const weights = weightsPath === undefined ? undefined : await openWeights(weightsPath, scores);
     if (weights) sources.push(weights);
     if (scores.dtype === 'f8') process.stderr.write('confmat: float64 scores are rounded to float32 before the threshold comparison\n');
     const grid = sweepSpec === undefined ? [] : 'list' in sweepSpec ? sweepSpec.list : await spacedThresholds(scores, sweepSpec.count);

@@ -8,7 +8,7 @@ import { InputError } from '../core/errors.js';
 import type { LabelArray } from '../core/types.js';
 import { addAbsWeights } from '../core/weights.js';
 import { isLabelArray } from '../core/validate.js';
-import { NpyError, type NumericArray } from '../read/npy.js';
+import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
 import { UsageError, type CliValues } from './usage.js';
 
@@ -19,14 +19,6 @@ import { UsageError, type CliValues } from './usage.js';
  * const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (src.rowLength * 8)));
  */
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
-
-/**
- * A shape as numpy prints it: `(3, 4)`, `(3,)`.
- *
- * @example
- * shapeText([3, 4]); // '(3, 4)'
- */
-export const shapeText = (shape: number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 
 /**
  * Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes.
@@ -155,21 +147,26 @@ export async function checkWeightSum(src: ArraySource): Promise<void> {
 }
 
 /**
- * `--sample-weight W`: a 1-D numeric array with one weight per label, whose |weights| add up to a
- * finite sum ({@link checkWeightSum}).
+ * Opens `--sample-weight W`: a 1-D numeric array (any dtype) with one weight per row of `rowsOf`,
+ * whose |weights| add up to a finite sum ({@link checkWeightSum}). A count mismatch names `rowsOf`
+ * by its rows and shape, or as `labelsPath` holding that many labels when given.
  *
  * @example
- * const w = await openWeights('w.npy', labels.rows, 'labels.npy');
+ * await openWeights('w.npy', scores);            // 'w.npy holds 9 sample weights but s.npy has 10 rows (shape (10, 3))'
+ * await openWeights('w.npy', labels, 'y.npy');   // 'w.npy holds 9 sample weights but y.npy holds 10 labels'
  */
-export async function openWeights(spec: string, rows: number, labelsPath: string): Promise<ArraySource> {
+export async function openWeights(spec: string, rowsOf: ArraySource, labelsPath?: string): Promise<ArraySource> {
   const src = await openArray(spec);
   if (src.shape.length !== 1) {
     await src.close();
-    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: sample weights must be 1-D (N,)`);
+    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: sample weights must be 1-D (N,), one per row`);
   }
-  if (src.rows !== rows) {
+  if (src.rows !== rowsOf.rows) {
     await src.close();
-    throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${labelsPath} holds ${rows} labels`);
+    const other = labelsPath !== undefined
+      ? `${labelsPath} holds ${rowsOf.rows} labels`
+      : `${rowsOf.file} has ${rowsOf.rows} rows (shape ${shapeText(rowsOf.shape)})`;
+    throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${other}`, undefined, src.rows);
   }
   await checkWeightSum(src);
   return src;

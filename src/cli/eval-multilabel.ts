@@ -7,7 +7,8 @@ import { sliceRows, type ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
-import { checkTaskFlags, lockstep, openScores, openTargets, openTaskWeights, parseThreshold, toScores, toTargets, toWeights, plotData } from './task-input.js';
+import { openWeights } from './eval-inputs.js';
+import { checkTaskFlags, lockstep, openScores, openTargets, parseThreshold, toScores, toTargets, toWeights, plotData } from './task-input.js';
 import { parseShard, shardRows } from './shard.js';
 import { multilabelSvg, renderMultilabelReport, type TaskFormat } from './task-report.js';
 import { backendOptions, engineOptions, oneOf, type CliValues } from './usage.js';
@@ -44,7 +45,7 @@ export async function runEvalMultilabel(values: CliValues): Promise<number> {
     sources.push(scores);
     const targets = await openTargets(files.targets, scores);
     sources.push(targets);
-    const weights = weightsPath === undefined ? undefined : await openTaskWeights(weightsPath, scores);
+    const weights = weightsPath === undefined ? undefined : await openWeights(weightsPath, scores);
     if (weights) sources.push(weights);
     const numLabels = scores.shape[1]!;
     if (Array.isArray(threshold) && threshold.length !== numLabels) {

@@ -10,7 +10,8 @@ import type { BackendReport } from '../report/json.js';
 import { cpuArgmax } from '../update/cpu-update.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
-import { asLabels, ignoreIndexOption, located, lockstep, maxIndex, openClassIndices, openLogits, READ_CHUNK_BYTES, shapeText } from './eval-inputs.js';
+import { asLabels, ignoreIndexOption, located, lockstep, maxIndex, openClassIndices, openLogits, READ_CHUNK_BYTES } from './eval-inputs.js';
+import { shapeText } from '../read/npy.js';
 import { backendOptions, engineOptions, oneOf, positiveInt, UsageError, type CliValues } from './usage.js';
 
 /**

@@ -22,7 +22,8 @@ import { backendOptions, engineOptions, oneOf, positiveInt, threadsOption, Usage
 import { runEvalBinary } from './eval-binary.js';
 import { runEvalMultilabel } from './eval-multilabel.js';
 import { denseTooLarge, runEvalPerClass } from './eval-per-class.js';
-import { asLabels, asWeights, ignoreIndexOption, located, lockstep, maxIndex, openClassIndices, openLogits, openWeights, READ_CHUNK_BYTES, shapeText } from './eval-inputs.js';
+import { asLabels, asWeights, ignoreIndexOption, located, lockstep, maxIndex, openClassIndices, openLogits, openWeights, READ_CHUNK_BYTES } from './eval-inputs.js';
+import { shapeText } from '../read/npy.js';
 
 /** `--class-subset 3,1,2`: class indices, in the order the report lists them. */
 function classSubset(values: CliValues): number[] | undefined {
@@ -133,7 +134,7 @@ async function runEvalDense(values: CliValues): Promise<number> {
     const inputRows = sliceRows(input, range.start, range.end);
     let weightRows: ArraySource | undefined;
     if (weightsPath !== undefined) {
-      const weights = await openWeights(weightsPath, labels.rows, labelsPath);
+      const weights = await openWeights(weightsPath, labels, labelsPath);
       sources.push(weights);
       weightRows = sliceRows(weights, range.start, range.end);
     }

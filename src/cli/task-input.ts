@@ -1,13 +1,10 @@
 import { extname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { svgToPng } from '../node/png.js';
-import { NpyError, type NumericArray } from '../read/npy.js';
+import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
 import { pngWidthWithin } from '../report/plot-size.js';
-import { checkWeightSum } from './eval-inputs.js';
 import { UsageError, type CliValues } from './usage.js';
-
-const shapeText = (shape: number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 
 /**
  * Opens a float score array of `dims` dimensions ((N,) for binary, which also takes (N, 1); (N, L) for multilabel).
@@ -97,27 +94,6 @@ export async function* lockstep(a: ArraySource, b: ArraySource, rows: number, c?
     }
     yield [x.value.start, x.value.data, y.value.data, z?.value?.data];
   }
-}
-
-/**
- * Opens `--sample-weight W`: a 1-D numeric array (any dtype) with one weight per row of the scores,
- * whose |weights| add up to a finite sum (`checkWeightSum`).
- *
- * @example
- * const weights = await openTaskWeights('w.npy', scores);
- */
-export async function openTaskWeights(spec: string, scores: ArraySource): Promise<ArraySource> {
-  const src = await openArray(spec);
-  if (src.shape.length !== 1) {
-    await src.close();
-    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: sample weights must be 1-D (N,), one per row`);
-  }
-  if (src.rows !== scores.rows) {
-    await src.close();
-    throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${scores.file} has ${scores.rows} rows (shape ${shapeText(scores.shape)})`, undefined, src.rows);
-  }
-  await checkWeightSum(src);
-  return src;
 }
 
 /**

@@ -331,8 +331,14 @@ function checkShape(counts: Float64Array, numClasses: number): void {
   }
 }
 
-/** sklearn's F1: `(1 + β²) p r / (β² p + r)` with β = 1, evaluated in the same order; 0 when p + r is 0. */
-function fScore(precision: number, recall: number): number {
+/**
+ * sklearn's F1: `(1 + β²) p r / (β² p + r)` with β = 1, evaluated in the same order; 0 when p + r is 0.
+ *
+ * @example
+ * fScore(0.5, 1); // 0.6666666666666666
+ * fScore(0, 0);   // 0
+ */
+export function fScore(precision: number, recall: number): number {
   const denom = precision + recall;
   return denom === 0 ? 0 : (2 * precision * recall) / denom;
 }

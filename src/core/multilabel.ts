@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { fScore } from './metrics.js';
 import type { LabelArray, SampleWeights } from './types.js';
 import { isLabelArray } from './validate.js';
 import { checkWeights } from './weights.js';
@@ -244,17 +245,6 @@ export function sampleTotals(s: SampleSums): { precision: number; recall: number
     return t;
   };
   return { precision: total(s.precision), recall: total(s.recall), f1: total(s.f1) };
-}
-
-/**
- * sklearn's F-score from precision and recall (beta = 1, 0 when both are 0).
- *
- * @example
- * fScore(0.5, 1); // 0.6666666666666666
- */
-export function fScore(precision: number, recall: number): number {
-  const denom = precision + recall;
-  return (2 * precision * recall) / (denom === 0 ? 1 : denom);
 }
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);

@@ -11,6 +11,7 @@ import {
   fortranToCOrder,
   parseNpy,
   parseNpyHeader,
+  shapeText,
   type NpyArray,
   type NpyHeader,
   type NumericArray,
@@ -27,9 +28,6 @@ const FORTRAN_WHOLE_MAX_BYTES = 256 * 1024 * 1024;
 const WHOLE_READ_SLICE_BYTES = 64 * 1024 * 1024;
 /** Upper bound for one read() call; larger reads loop. */
 
-function shapeText(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-}
 
 
 /**

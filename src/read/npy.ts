@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { widenHalves } from '../core/half.js';
 
 /**
  * Any typed array `parseNpy` can return or `encodeNpy` can write.
@@ -339,15 +340,6 @@ function parseDescr(descr: string, fail: (msg: string) => never): DType {
 // ---------------------------------------------------------------------------
 // Data conversion helpers
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 /** Copies `count` items of `itemSize` bytes into a fresh buffer, reversing the bytes of each item if `swap`. */
 function copyItems(src: Uint8Array, itemSize: number, count: number, swap: boolean): ArrayBuffer {
   const out = new Uint8Array(count * itemSize);
@@ -426,7 +418,15 @@ function cToFortran(src: NumericArray, shape: readonly number[]): NumericArray {
   return out;
 }
 
-function shapeRepr(shape: readonly number[]): string {
+/**
+ * A shape as numpy prints it (and as a `.npy` header writes it).
+ *
+ * @example
+ * shapeText([3, 4]); // '(3, 4)'
+ * shapeText([3]);    // '(3,)'
+ * shapeText([]);     // '()'
+ */
+export function shapeText(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
@@ -599,7 +599,7 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
     const actualBytes = fileSize - dataOffset;
     if (expectedBytes !== BigInt(actualBytes)) {
       const extraNote = BigInt(actualBytes) > expectedBytes ? ` (${BigInt(actualBytes) - expectedBytes} extra trailing bytes)` : '';
-      fail(dataOffset, `header says shape ${shapeRepr(shape)} of ${descr} = ${expectedBytes} bytes of data, file has ${actualBytes}${extraNote}`);
+      fail(dataOffset, `header says shape ${shapeText(shape)} of ${descr} = ${expectedBytes} bytes of data, file has ${actualBytes}${extraNote}`);
     }
   }
   if (expectedBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -645,15 +645,9 @@ export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bi
   }
   const n = raw.length / itemSize;
   const swap = header.bigEndian && itemSize > 1;
-  if (kind === 'f' && itemSize === 2 && options.halves) {
-    if (!swap && raw.byteOffset % 2 === 0) return new Uint16Array(raw.buffer, raw.byteOffset, n);
-    return new Uint16Array(copyItems(raw, 2, n, swap));
-  }
   if (kind === 'f' && itemSize === 2) {
-    const halves = new Uint16Array(copyItems(raw, 2, n, swap));
-    const f = new Float32Array(n);
-    for (let i = 0; i < n; i++) f[i] = halfToFloat(halves[i]!);
-    return f;
+    const bits = !swap && raw.byteOffset % 2 === 0 ? new Uint16Array(raw.buffer, raw.byteOffset, n) : new Uint16Array(copyItems(raw, 2, n, swap));
+    return options.halves ? bits : widenHalves(bits, 'float16');
   }
   if (kind === 'b') {
     let clean = true;
@@ -687,7 +681,7 @@ export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bi
 export function fortranToCOrder<T extends NumericArray>(data: T, shape: readonly number[]): T {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
-    throw new RangeError(`fortranToCOrder: shape (${shape.join(', ')}) needs ${count} elements, data has ${data.length}`);
+    throw new RangeError(`fortranToCOrder: shape ${shapeText(shape)} needs ${count} elements, data has ${data.length}`);
   }
   if (shape.length < 2) return data.slice() as T;
   return fortranToC(data, shape, data.constructor as TypedCtor);
@@ -765,7 +759,7 @@ export function encodeNpy(
     throw new RangeError(`encodeNpy: shape [${shape.join(', ')}] needs ${count} elements, data has ${data.length}`);
   }
   const descr = descrFor(data, bigEndian);
-  let dict = `{'descr': '${descr}', 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${shapeRepr(shape)}, }`;
+  let dict = `{'descr': '${descr}', 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${shapeText(shape)}, }`;
   if (shape.length > 0) {
     const growth = String(shape[fortranOrder ? shape.length - 1 : 0]);
     dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - growth.length));

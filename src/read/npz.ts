@@ -11,8 +11,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { crc32 } from '../core/crc32.js';
 import { ioError, openRegularFile, readExactly } from './file-io.js';
-import { NpyError, decodeNpyItems, fortranToCOrder, parseNpyHeader, type NpyHeader, type NumericArray } from './npy.js';
+import { NpyError, decodeNpyItems, fortranToCOrder, parseNpyHeader, shapeText, type NpyHeader, type NumericArray } from './npy.js';
 import type { ArraySource } from './open-array.js';
 
 
@@ -44,42 +45,6 @@ const METHODS: Record<number, string> = {
   98: 'ppmd',
   99: 'AES encryption',
 };
-
-/** `(3, 4)` / `(3,)`, as numpy prints shapes. */
-function shapeText(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-}
-
-let crcTable: Int32Array | undefined;
-
-function crc32js(data: Uint8Array, value: number): number {
-  if (crcTable === undefined) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let c = ~value;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-
-/**
- * CRC-32 (the zip/PNG polynomial) of `data`, continuing from `value` (the CRC
- * of the bytes before it; 0 to start). Uses `zlib.crc32` where Node has it
- * (20.15+), else a table-driven fallback.
- *
- * @example
- * crc32(new TextEncoder().encode('123456789')); // 0xcbf43926
- * crc32(b, crc32(a)) === crc32(concat(a, b));   // true
- */
-export function crc32(data: Uint8Array, value = 0): number {
-  return nativeCrc32 !== undefined ? nativeCrc32(data, value) >>> 0 : crc32js(data, value);
-}
 
 const hex32 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 

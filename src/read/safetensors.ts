@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { widenHalves } from '../core/half.js';
 import { NpyError, decodeNpyItems, type NumericArray } from './npy.js';
 import { byteRangeSource } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';
@@ -48,10 +49,7 @@ const DTYPES: Record<string, DtypeInfo> = {
  * bf16ToFloat32(Uint8Array.of(0x80, 0x3f, 0x00, 0xc0)); // Float32Array [1, -2]
  */
 export function bf16ToFloat32(raw: Uint8Array): Float32Array {
-  const n = raw.length >> 1;
-  const bits = new Uint32Array(n);
-  for (let i = 0; i < n; i++) bits[i] = (raw[2 * i]! | (raw[2 * i + 1]! << 8)) << 16;
-  return new Float32Array(bits.buffer);
+  return widenHalves(decodeNpyItems({ kind: 'u', itemSize: 2, bigEndian: false }, raw) as Uint16Array, 'bfloat16');
 }
 
 function listNames(names: readonly string[]): string {

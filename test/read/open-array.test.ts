@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CsvError, parseCsvNumber } from '../../src/read/csv.js';
 import { decodeNpyItems, NpyError, type NumericArray } from '../../src/read/npy.js';
 import { readNpyFile } from '../../src/read/npy-file.js';
-import { crc32 } from '../../src/read/npz.js';
+import { crc32 } from '../../src/core/crc32.js';
 import { openArray, parseArraySpec, type ArraySource } from '../../src/read/open-array.js';
 import { bf16ToFloat32 } from '../../src/read/safetensors.js';
 
