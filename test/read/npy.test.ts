@@ -202,6 +202,8 @@ describe('encodeNpy / parseNpy round trips', () => {
       expect(v[6]).toBeNaN();
       expect(v[7]).toBe(2 ** -14);
     }
+    const nan = parseNpy(rawNpy(hdr('<f2', '(2,)'), [0x01, 0xfe, 0x00, 0x7e])).data as Float32Array;
+    expect(Array.from(new Uint32Array(nan.buffer, nan.byteOffset, 2)), 'NaN sign and payload kept, as numpy widens').toEqual([0xffc02000, 0x7fc00000]);
     const b = parseNpy(rawNpy(hdr('|b1', '(2, 2)'), [1, 0, 2, 255]));
     expect(b.kind).toBe('b');
     expect(b.data).toBeInstanceOf(Uint8Array);

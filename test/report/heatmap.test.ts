@@ -4,10 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { svgToPng } from '../../src/node/png.js';
 import { blues, relativeLuminance, textColorOn, viridis } from '../../src/report/colormap.js';
 import { renderHeatmapHtml } from '../../src/report/heatmap-html.js';
+import { crc32, crc32Table } from '../../src/core/crc32.js';
 import {
-  adler32,
   base64,
-  crc32,
   encodePng,
   niceTicks,
   normalizeCounts,
@@ -255,7 +254,14 @@ describe('encodePng', () => {
   it('has the standard checksums and base64', () => {
     expect(crc32(new TextEncoder().encode('IEND'))).toBe(0xae426082);
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    expect(adler32(new TextEncoder().encode('Wikipedia'))).toBe(0x11e60398);
+    const rand = rng(5);
+    const bytes = Uint8Array.from({ length: 3000 }, () => Math.floor(rand() * 256));
+    for (const [a, b] of [[0, 3000], [0, 1], [1, 2999], [1000, 3000]] as const) {
+      const head = crc32Table(bytes.subarray(0, a));
+      expect(crc32Table(bytes.subarray(a, b), head), `table path ${a}..${b}`).toBe(crc32(bytes.subarray(0, b)));
+    }
+    const z = zlibCompress(new TextEncoder().encode('Wikipedia'));
+    expect(new DataView(z.buffer, z.byteOffset).getUint32(z.length - 4), 'Adler-32 trailer').toBe(0x11e60398);
     for (const n of [0, 1, 2, 3, 4, 5, 100_000]) {
       const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 7) & 255);
       expect(base64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
