@@ -38,6 +38,8 @@ export interface ChunkRunner {
   run<R>(what: string, op: () => Promise<R>): Promise<R>;
   /** Runs `op` after every earlier one, without touching the device. */
   queued<R>(op: () => Promise<R>): Promise<R>;
+  /** Throws GpuUnavailableError once destroyed. */
+  alive(): void;
   /** Frees every buffer; later runs throw GpuUnavailableError. */
   destroy(): void;
 }
@@ -144,6 +146,10 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
     }
   };
 
+  const alive = (): void => {
+    if (destroyed) throw new GpuUnavailableError(`this GPU ${task} counter was destroyed`);
+  };
+
   const destroy = (): void => {
     if (destroyed) return;
     destroyed = true;
@@ -159,10 +165,11 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
     chunks,
     run: (what, op) =>
       serial(() => {
-        if (destroyed) return Promise.reject(new GpuUnavailableError(`this GPU ${task} counter was destroyed`));
+        alive();
         return gpuScoped(device, what, op, destroy);
       }),
     queued: (op) => serial(op),
+    alive,
     destroy,
   };
 }

@@ -1,8 +1,8 @@
-import { GpuUnavailableError, InputError } from '../core/errors.js';
-import { createSerial } from '../core/serial.js';
+import { InputError } from '../core/errors.js';
 import type { FormattedGpuBatch, HalfDtype, LabelArray } from '../core/types.js';
 import { LOCAL_ROWS, planGpu, type GpuPlan, type GpuPlanOptions } from '../gpu/chunk-plan.js';
-import { bufferSource, gpuScoped } from '../gpu/error-scope.js';
+import { capacityFor, createChunkRunner, groupsFor } from '../gpu/chunk-runner.js';
+import { bufferSource } from '../gpu/error-scope.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { isGpuBuffer } from './gpu-batch.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../core/weights.js';
@@ -88,12 +88,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     fused ? getPipeline(device, 'count_global', { ...constants, ...ignore }) : getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells, ...ignore });
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
 
-  const buffers: GPUBuffer[] = [];
-  const buffer = (label: string, size: number, usage: number): GPUBuffer => {
-    const b = device.createBuffer({ label: `confmat ${label}`, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
-    buffers.push(b);
-    return b;
-  };
+  const runner = createChunkRunner(device, 'matrix');
+  const buffer = runner.buffer;
   const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const hitCells = topK > 0 ? numClasses : 0;
@@ -107,30 +103,18 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   /** Grows slot `s` to hold `rows` rows (of logits too, of `logitBytes` bytes each: 4, 2 or 0 for none), in powers of two up to chunkRows. */
   const fit = (s: number, rows: number, logitBytes: number): Slot => {
     const slot = slots[s]!;
-    if (rows > slot.rows) {
-      for (const b of [slot.labels, slot.preds, slot.logits]) {
-        if (!b) continue;
-        b.destroy();
-        buffers.splice(buffers.indexOf(b), 1);
-      }
-      slot.rows = Math.min(chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
-      slot.labels = buffer(`labels slot ${s}`, slot.rows * 4, STORAGE_IN);
-      slot.preds = buffer(`preds slot ${s}`, slot.rows * 4, STORAGE_IN);
-      slot.logits = undefined;
-      groupCache.delete(`argmax ${s}`);
-      groupCache.delete(`count ${s}`);
-      groupCache.delete(`fused ${s}`);
-    }
-    if (logitBytes > 0 && slot.logits && slot.logits.size < slot.rows * numClasses * logitBytes) {
-      slot.logits.destroy();
-      buffers.splice(buffers.indexOf(slot.logits), 1);
-      slot.logits = undefined;
-    }
-    if (logitBytes > 0 && !slot.logits) {
-      slot.logits = buffer(`logits slot ${s}`, slot.rows * numClasses * logitBytes, STORAGE_IN);
+    slot.rows = Math.max(slot.rows, capacityFor(rows, chunkRows));
+    const labels = runner.grow(`labels slot ${s}`, slot.rows * 4, STORAGE_IN);
+    const preds = runner.grow(`preds slot ${s}`, slot.rows * 4, STORAGE_IN);
+    const logits = logitBytes > 0 ? runner.grow(`logits slot ${s}`, slot.rows * numClasses * logitBytes, STORAGE_IN) : undefined;
+    if (labels.grew || preds.grew) groupCache.delete(`count ${s}`);
+    if (labels.grew || preds.grew || logits?.grew) {
       groupCache.delete(`argmax ${s}`);
       groupCache.delete(`fused ${s}`);
     }
+    slot.labels = labels.buffer;
+    slot.preds = preds.buffer;
+    if (logits) slot.logits = logits.buffer;
     return slot;
   };
 
@@ -139,7 +123,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   // then the four out-of-range tallies.
   const weightedCells = cells + numClasses;
   const weightedBytes = (3 * weightedCells + 4) * 4;
-  let weighted: { counts: GPUBuffer; readback: GPUBuffer; slots: (GPUBuffer | undefined)[]; slotRows: number[]; scratch: Uint32Array } | undefined;
+  let weighted: { counts: GPUBuffer; readback: GPUBuffer; slots: (GPUBuffer | undefined)[]; scratch: Uint32Array } | undefined;
   const weightedBuffers = (): NonNullable<typeof weighted> => {
     if (weighted) return weighted;
     const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
@@ -151,7 +135,6 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       counts: buffer('weighted counts', weightedBytes, usage),
       readback: buffer('weighted counts readback', weightedBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
       slots: Array.from({ length: SLOTS }, () => undefined),
-      slotRows: Array.from({ length: SLOTS }, () => 0),
       scratch: new Uint32Array(0),
     };
     return weighted;
@@ -159,15 +142,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   /** Uploads rows [start, start + rows) of the batch's weights as fixed-point (lo, hi) pairs into slot `s`'s weights buffer. */
   const placeWeights = (s: number, weights: NonNullable<FormattedGpuBatch['weights']>, exponent: number, start: number, rows: number): GPUBuffer => {
     const w = weightedBuffers();
-    if (rows > w.slotRows[s]!) {
-      const old = w.slots[s];
-      if (old) {
-        old.destroy();
-        buffers.splice(buffers.indexOf(old), 1);
-      }
-      w.slotRows[s] = Math.min(chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(rows))));
-      w.slots[s] = buffer(`weights slot ${s}`, w.slotRows[s]! * 8, STORAGE_IN);
-    }
+    w.slots[s] = runner.grow(`weights slot ${s}`, capacityFor(rows, chunkRows) * 8, STORAGE_IN).buffer;
     if (w.scratch.length < rows * 2) w.scratch = new Uint32Array(Math.max(rows, Math.min(chunkRows, 1 << 20)) * 2);
     toFixedPoint(weights, start, rows, exponent, w.scratch);
     device.queue.writeBuffer(w.slots[s]!, 0, bufferSource(w.scratch), 0, rows * 2);
@@ -181,22 +156,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   let scratch: Uint32Array | undefined;
   let pending = 0;
   let next = 0;
-  let destroyed = false;
   const stats = { chunks: 0, flushes: 0 };
-
-  const serial = createSerial();
-
-  const alive = (): void => {
-    if (destroyed) throw new GpuUnavailableError('this GPU confusion matrix was destroyed');
-  };
-
-  const destroy = (): void => {
-    if (destroyed) return;
-    destroyed = true;
-    for (const b of buffers) b.destroy();
-  };
-
-  const scoped = <T>(what: string, op: () => Promise<T>): Promise<T> => gpuScoped(device, what, op, destroy);
 
   /** A bind group of `resources` by binding number (an array binds 0, 1, 2, ...), cached under `cacheKey`. */
   const bindGroup = (pipeline: GPUComputePipeline, label: string, resources: Record<number, GPUBuffer | GPUBufferBinding>, cacheKey?: string): GPUBindGroup => {
@@ -243,7 +203,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     return slotBuffer;
   };
 
-  const groupsFor = (rows: number, perGroup: number): number => Math.max(1, Math.min(Math.ceil(rows / perGroup), maxWorkgroups));
+  const groups = (rows: number, perGroup: number): number => groupsFor(rows, perGroup, maxWorkgroups);
 
   /** Reads a u32 at `row` of a GPU input, for naming the offending value; undefined when the buffer cannot be copied from. */
   const valueAt = async (input: GPUBuffer, row: number): Promise<number | undefined> => {
@@ -302,7 +262,6 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   };
 
   const updateChunks = async (batch: FormattedGpuBatch): Promise<void> => {
-    alive();
     const { rows, labels, logits, preds } = batch;
     const half = logits === undefined ? undefined : batch.logitsDtype;
     if (topK > 0 && !logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
@@ -340,13 +299,13 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
           pass.setPipeline(pipeline);
           pass.setBindGroup(0, bindGroup(pipeline, `count weighted slot ${s}`, { 0: params, 1: labelBinding, 2: predBinding, 3: weighted!.counts, 4: weightBinding }));
         }
-        pass.dispatchWorkgroups(groupsFor(n, wg));
+        pass.dispatchWorkgroups(groups(n, wg));
       } else if (logits && fused) {
         const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
         const pipeline = argmaxPipeline(half);
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, bindGroup(pipeline, `argmax+count slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: counts }, resident || half ? undefined : `fused ${s}`));
-        pass.dispatchWorkgroups(groupsFor(n, local ? wg * LOCAL_ROWS : wg));
+        pass.dispatchWorkgroups(groups(n, local ? wg * LOCAL_ROWS : wg));
       } else {
         let predBinding: GPUBuffer | GPUBufferBinding;
         if (logits) {
@@ -354,7 +313,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
           const pipeline = argmaxPipeline(half);
           pass.setPipeline(pipeline);
           pass.setBindGroup(0, bindGroup(pipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], isGpuBuffer(logits) || half ? undefined : `argmax ${s}`));
-          pass.dispatchWorkgroups(groupsFor(n, wg));
+          pass.dispatchWorkgroups(groups(n, wg));
           predBinding = slot.preds!;
         } else {
           predBinding = place(preds!, slot.preds!, start, n, 1);
@@ -362,7 +321,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
         const pipeline = countPipeline();
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, bindGroup(pipeline, `count slot ${s}`, [params, labelBinding, predBinding, counts], isGpuBuffer(labels) || isGpuBuffer(preds) ? undefined : `count ${s}`));
-        pass.dispatchWorkgroups(groupsFor(n, countRowsPerGroup));
+        pass.dispatchWorkgroups(groups(n, countRowsPerGroup));
       }
       pass.end();
       paramsData[0] = n;
@@ -378,7 +337,6 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   };
 
   const discard = async (): Promise<void> => {
-    if (destroyed) return;
     const encoder = device.createCommandEncoder({ label: 'confmat discard' });
     encoder.clearBuffer(counts);
     if (weighted) encoder.clearBuffer(weighted.counts);
@@ -390,26 +348,22 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     plan,
     stats,
     update: (batch) =>
-      serial(async () => {
+      runner.run('update', async () => {
         try {
-          await scoped('update', () => updateChunks(batch));
+          await updateChunks(batch);
         } catch (e) {
           if (e instanceof InputError) await discard();
           throw e;
         }
       }),
-    read: () =>
-      serial(async () => {
-        alive();
-        return host.slice(0, cells);
-      }),
+    read: () => runner.queued(async () => (runner.alive(), host.slice(0, cells))),
     committed: () => host.slice(0, cells),
     committedTopK: () => host.slice(cells),
     reset: () =>
-      serial(async () => {
-        alive();
+      runner.queued(async () => {
+        runner.alive();
         host.fill(0);
       }),
-    destroy,
+    destroy: runner.destroy,
   };
 }
