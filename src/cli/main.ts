@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdapterNotFoundError, GpuUnavailableError, InputError } from '../core/errors.js';
+import { fsReason } from '../node/fs-reason.js';
 import { NpyError } from '../read/npy.js';
 import { UsageError } from './usage.js';
 import { dawnStderrHandled, runWithDawnStderrFiltered } from './dawn-stderr.js';
@@ -131,27 +132,15 @@ async function main(argv: string[]): Promise<number> {
 
 const BUGS_URL = 'https://github.com/confmat/confmat/issues';
 
-const FS_REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a parent path component is not a directory',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EEXIST: 'already exists',
-};
-
 /** A file-system failure Node threw (ENOENT, EACCES, ...), as opposed to a bug. */
 function fsError(e: unknown): NodeJS.ErrnoException | undefined {
   const x = e as NodeJS.ErrnoException | undefined;
-  return e instanceof Error && typeof x?.code === 'string' && typeof x.syscall === 'string' && x.code in FS_REASONS ? x : undefined;
+  return e instanceof Error && typeof x?.code === 'string' && typeof x.syscall === 'string' && fsReason(x) !== undefined ? x : undefined;
 }
 
 /** One line for a file-system failure: the file and why. */
 function fsMessage(e: NodeJS.ErrnoException): string {
-  return `${e.path ?? ''}: ${e.syscall}: ${FS_REASONS[e.code!]}`;
+  return `${e.path ?? ''}: ${e.syscall}: ${fsReason(e)!}`;
 }
 
 function exitCode(e: unknown): number {

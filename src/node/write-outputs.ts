@@ -11,6 +11,7 @@ import { constants, fstatSync, unlinkSync, writeSync, type Stats } from 'node:fs
 import { access, lstat, open, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { errnoText } from './fs-reason.js';
 
 /** The longest file name most file systems take (NAME_MAX), in bytes. */
 const NAME_MAX = 255;
@@ -41,12 +42,6 @@ export interface OutputTarget {
 
 const refuse = (path: string, why: string): InputError => new InputError('out', `${path}: cannot write: ${why}`, undefined, path);
 
-/** The reason of a Node file-system error, as libuv words it ('no space left on device'). */
-function reason(e: unknown): string {
-  const x = e as NodeJS.ErrnoException;
-  return /^[A-Z0-9_]+: ([^,]+)/.exec(x?.message ?? '')?.[1] ?? x?.code ?? String(e);
-}
-
 /** The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N stand for. */
 function fdAlias(abs: string): number | undefined {
   if (abs === '/dev/stdout') return 1;
@@ -60,7 +55,7 @@ async function writable(path: string, where: string): Promise<void> {
   try {
     await access(where, constants.W_OK);
   } catch (e) {
-    throw refuse(path, reason(e));
+    throw refuse(path, errnoText(e));
   }
 }
 
@@ -85,7 +80,7 @@ export async function resolveOutput(path: string): Promise<OutputTarget> {
   try {
     return await classify(path);
   } catch (e) {
-    throw e instanceof InputError ? e : refuse(path, reason(e));
+    throw e instanceof InputError ? e : refuse(path, errnoText(e));
   }
 }
 
@@ -100,7 +95,7 @@ async function classify(path: string): Promise<OutputTarget> {
       try {
         st = fstatSync(fd);
       } catch (e) {
-        throw refuse(path, `descriptor ${fd}: ${reason(e)}`);
+        throw refuse(path, `descriptor ${fd}: ${errnoText(e)}`);
       }
       return { path, kind: 'fd', target: abs, fd, id: { dev: st.dev, ino: st.ino } };
     }
@@ -109,7 +104,7 @@ async function classify(path: string): Promise<OutputTarget> {
       st = await lstat(abs);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw refuse(path, reason(e));
+      if (code !== 'ENOENT') throw refuse(path, errnoText(e));
       if (hops > 0) throw refuse(path, `a dangling symbolic link (to ${abs}, which does not exist)`);
       const dir = dirname(abs);
       const d = await stat(dir).catch(() => undefined);
@@ -309,6 +304,6 @@ export async function commitOutputs(outputs: [OutputTarget, string | Uint8Array]
       untrack(tmp);
     }
     if (e instanceof InputError) throw e;
-    throw refuse(current!.path, reason(e));
+    throw refuse(current!.path, errnoText(e));
   }
 }

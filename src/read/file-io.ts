@@ -5,18 +5,8 @@
  * @module
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { errnoText } from '../node/fs-reason.js';
 import { NpyError } from './npy.js';
-
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'is a directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOTDIR: 'a parent path component is not a directory',
-  EMFILE: 'too many open files',
-  ENAMETOOLONG: 'file name too long',
-  EIO: 'input/output error',
-};
 
 const MAX_READ_CALL_BYTES = 1 << 30;
 
@@ -28,9 +18,7 @@ const MAX_READ_CALL_BYTES = 1 << 30;
  */
 export function ioError(path: string, offset: number | undefined, e: unknown): NpyError {
   if (e instanceof NpyError) return e;
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const reason = (code !== undefined ? REASONS[code] : undefined) ?? (e instanceof Error ? e.message : String(e));
-  return new NpyError(path, offset, `cannot read: ${reason}`, { cause: e });
+  return new NpyError(path, offset, `cannot read: ${errnoText(e)}`, { cause: e });
 }
 
 /**

@@ -1,0 +1,47 @@
+/**
+ * Node-only: why a file-system call failed, in words, for the one-line messages of the readers,
+ * the output writer and the CLI (`x.npy: cannot read: no such file`).
+ *
+ * @module
+ */
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent path component is not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'file name too long',
+  EIO: 'input/output error',
+};
+
+/**
+ * The words for a file-system error's code when it is one of the failures a user can meet and fix
+ * (missing file, permissions, full disk, ...); undefined otherwise.
+ *
+ * @example
+ * fsReason(Object.assign(new Error('x'), { code: 'ENOSPC' })); // 'no space left on device'
+ * fsReason(new Error('x'));                                    // undefined
+ */
+export function fsReason(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(REASONS, code) ? REASONS[code] : undefined;
+}
+
+/**
+ * Why `e` failed, always in words: {@link fsReason}, else libuv's own text from the message
+ * (`EXDEV: cross-device link not permitted, rename ...`), else the code or the message.
+ *
+ * @example
+ * errnoText(Object.assign(new Error('EXDEV: cross-device link not permitted, rename'), { code: 'EXDEV' })); // 'cross-device link not permitted'
+ */
+export function errnoText(e: unknown): string {
+  const x = e as NodeJS.ErrnoException | undefined;
+  const libuv = /^[A-Z0-9_]+: ([^,]+)/.exec(typeof x?.message === 'string' ? x.message : '')?.[1];
+  return fsReason(e) ?? libuv ?? x?.code ?? (e instanceof Error ? e.message : String(e));
+}
