@@ -31,12 +31,16 @@ async function inputPath(spec: string): Promise<string> {
   return colon > 0 ? spec.slice(0, colon) : spec;
 }
 
+/** True when both are known and name one file (device and inode; links to one file share them). */
+const sameFile = (a?: { dev: number; ino: number }, b?: { dev: number; ino: number }): boolean =>
+  a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+
 /** Refuses an output that is one of the inputs: the same path, the same file through a link, or a hard link to it. */
 async function checkNotInput(flag: string, t: OutputTarget, inputs: InputFile[]): Promise<void> {
   for (const input of inputs) {
     const path = await inputPath(input.spec);
     const st = await stat(path).catch(() => undefined);
-    const same = resolve(path) === resolve(t.path) || resolve(path) === t.target || (st?.isFile() && t.id && st.dev === t.id.dev && st.ino === t.id.ino);
+    const same = resolve(path) === resolve(t.path) || resolve(path) === t.target || (st?.isFile() && sameFile(st, t.id));
     if (same) throw new UsageError(`--${flag} ${t.path} is also the input ${input.what} ${input.spec}: writing it would destroy the input`);
   }
 }
@@ -49,7 +53,7 @@ async function resolveAll(outputs: [string, string][], inputs: InputFile[]): Pro
     const t = await resolveOutput(path);
     await checkNotInput(flag, t, inputs);
     for (const [k, u] of targets.entries()) {
-      if (u.target === t.target || (u.id && t.id && u.id.dev === t.id.dev && u.id.ino === t.id.ino)) {
+      if (u.target === t.target || sameFile(u.id, t.id)) {
         throw new UsageError(`--${outputs[k]![0]} ${u.path} and --${flag} ${path} name the same file`);
       }
     }
@@ -67,7 +71,7 @@ function refuseStdout(t: OutputTarget): void {
       return undefined;
     }
   })();
-  const same = (t.kind === 'fd' && t.fd === 1) || (out !== undefined && !out.isCharacterDevice() && t.id !== undefined && t.id.dev === out.dev && t.id.ino === out.ino);
+  const same = (t.kind === 'fd' && t.fd === 1) || (out !== undefined && !out.isCharacterDevice() && sameFile(out, t.id));
   if (same) throw new UsageError(`--plot ${t.path} is standard output, where the report goes without --out: name a file with --out, or another --plot`);
 }
 

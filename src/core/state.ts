@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { firstDuplicate } from './duplicates.js';
 import { InputError } from './errors.js';
 import { reduceCounts } from './reduce.js';
 import type { ConfusionMatrixResult } from './types.js';
@@ -184,13 +185,11 @@ function readCounts(file: string, value: Record<string, unknown>, c: number, che
  * checkNames('part-1.json', '$.classes', ['cat', 'dog'], 'class'); // ['cat', 'dog']
  */
 export function checkNames(file: string, path: string, names: unknown[], what: string): string[] {
-  const seen = new Map<string, number>();
   names.forEach((n: unknown, i) => {
     if (typeof n !== 'string') refuse(file, `${path}[${i}]`, `${what} name must be a string, got ${show(n)}`, n);
-    const first = seen.get(n);
-    if (first !== undefined) refuse(file, `${path}[${i}]`, `duplicate ${what} name ${show(n)} (also ${what} ${first})`, n);
-    seen.set(n, i);
   });
+  const dup = firstDuplicate(names as string[]);
+  if (dup) refuse(file, `${path}[${dup.index}]`, `duplicate ${what} name ${show(names[dup.index])} (also ${what} ${dup.first})`, names[dup.index]);
   return names.slice() as string[];
 }
 

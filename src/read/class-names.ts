@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { firstDuplicate } from '../core/duplicates.js';
 import { InputError } from '../core/errors.js';
 import { ioError } from './file-io.js';
 import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
@@ -48,25 +49,24 @@ export function parseClassNames(text: string, file: string): string[] {
       if (n === undefined) throw new InputError('classes', `${file}: class ${i} has no name`, i);
       names.push(n);
     }
-    const seen = new Map<string, number>();
-    for (const [i, n] of names.entries()) {
-      const first = seen.get(n);
-      if (first !== undefined) throw new InputError('classes', `${file}: class ${i}: duplicate class name ${JSON.stringify(n)} (also class ${first})`, i, n);
-      seen.set(n, i);
+    const dup = firstDuplicate(names);
+    if (dup) {
+      const n = names[dup.index]!;
+      throw new InputError('classes', `${file}: class ${dup.index}: duplicate class name ${JSON.stringify(n)} (also class ${dup.first})`, dup.index, n);
     }
     return names;
   }
   const lines = trimmed.split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const seen = new Map<string, number>();
-  for (const [i, line] of lines.entries()) {
-    const n = line.trim();
-    if (n === '') throw new InputError('classes', `${file}: line ${i + 1}: empty class name`, i);
-    const first = seen.get(n);
-    if (first !== undefined) throw new InputError('classes', `${file}: line ${i + 1}: duplicate class name ${JSON.stringify(n)} (also on line ${first + 1})`, i, n);
-    seen.set(n, i);
+  const names = lines.map((l) => l.trim());
+  const empty = names.indexOf('');
+  if (empty >= 0) throw new InputError('classes', `${file}: line ${empty + 1}: empty class name`, empty);
+  const dup = firstDuplicate(names);
+  if (dup) {
+    const n = names[dup.index]!;
+    throw new InputError('classes', `${file}: line ${dup.index + 1}: duplicate class name ${JSON.stringify(n)} (also on line ${dup.first + 1})`, dup.index, n);
   }
-  return lines.map((l) => l.trim());
+  return names;
 }
 
 /**

@@ -107,12 +107,13 @@ export function jsonForScript(value: unknown): string {
 
 /**
  * The first `max` code points of `text`, the last one an ellipsis when it is cut (never half a
- * surrogate pair).
+ * surrogate pair, no space before the ellipsis).
  *
  * @example
  * clipText('a very long name', 6); // 'a ver…'
+ * clipText('a very long name', 8); // 'a very…'
  */
 export function clipText(text: string, max: number): string {
   const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(1, max - 1)).join('')}…`;
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(1, max - 1)).join('').trimEnd()}…`;
 }

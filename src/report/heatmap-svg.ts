@@ -2,7 +2,7 @@ import { zlibSync } from 'fflate';
 import { crc32 } from '../core/crc32.js';
 import { normalizeCounts } from '../core/metrics.js';
 import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
-import { escapeXml, visibleText } from './escape.js';
+import { clipText, escapeXml, visibleText } from './escape.js';
 
 
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
@@ -207,14 +207,13 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
 export { normalizeCounts };
 
 /**
- * A class name cut to at most `max` characters, the last one an ellipsis.
+ * A class name cut to at most `max` characters, the last one an ellipsis ({@link clipText}).
  *
  * @example
  * truncateLabel('a very long class name indeed', 10); // 'a very lo…'
  */
 export function truncateLabel(name: string, max = MAX_LABEL_CHARS): string {
-  const chars = Array.from(name);
-  return chars.length <= max ? name : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return clipText(name, max);
 }
 
 /** An image for {@link encodePng}: RGBA bytes, or palette indices when `palette` (RGB triples) is given. */

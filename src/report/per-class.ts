@@ -1,6 +1,7 @@
 import { topPairs, worstClasses, type PerClassAverage, type PerClassResult } from '../core/per-class.js';
 import { csvField, markdownText, visibleText } from './escape.js';
 import type { BackendReport } from './json.js';
+import { markdownLines } from './markdown.js';
 
 /** Options of the per-class reports. */
 export interface PerClassReportOptions {
@@ -121,8 +122,7 @@ export function perClassTable(result: PerClassResult, options: PerClassReportOpt
  */
 export function perClassMarkdown(result: PerClassResult, options: PerClassReportOptions = {}): string {
   const s = sections(result, options);
-  const table = (rows: string[][]): string =>
-    [rows[0]!.map(markdownText), rows[0]!.map((_, j) => (j === 0 ? '---' : '---:')), ...rows.slice(1).map((r) => r.map(markdownText))].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  const table = ([head, ...rows]: string[][]): string => markdownLines(head!.map(markdownText), rows.map((r) => r.map(markdownText)));
   const parts = [s.summary.join('\n\n'), table(s.averages)];
   if (s.pairs.length > 1) parts.push(`**Most confused pairs**\n\n${table(s.pairs)}`);
   if (s.worst.length > 1) parts.push(`**Worst classes by F1**\n\n${table(s.worst)}`);

@@ -129,6 +129,7 @@ describe('visibleText', () => {
   it('clips by code points, never halving a surrogate pair', () => {
     expect(clipText('😺😺😺😺', 3)).toBe('😺😺…');
     expect(clipText('short', 10)).toBe('short');
+    expect(clipText('ab cdef', 4), 'no space before the ellipsis').toBe('ab…');
   });
 });
 
