@@ -15,10 +15,14 @@ export interface EncodedChunk<T> {
 
 /** A task's two steps per chunk: encode (uploads and dispatches) and fold (read-back words into host totals). */
 export interface ChunkSteps<T> {
-  /** Uploads rows [start, start + rows) with queue writes and records the dispatches on `encoder`. */
-  encode(encoder: GPUCommandEncoder, start: number, rows: number): EncodedChunk<T>;
-  /** Adds one chunk's read-back words to the batch's partial totals; called in chunk order. May throw to refuse the batch. */
-  fold(words: Uint32Array, info: T): void;
+  /**
+   * Uploads rows [start, start + rows) with queue writes and records the dispatches on `encoder`;
+   * `slot` (0 or 1) alternates, for inputs that need a buffer per chunk in flight. Returns what to
+   * read back, or undefined when the counts stay on the device for now.
+   */
+  encode(encoder: GPUCommandEncoder, start: number, rows: number, slot: number): EncodedChunk<T> | undefined;
+  /** Adds read-back words to the batch's partial totals; called in chunk order. May throw (or reject) to refuse the batch. */
+  fold(words: Uint32Array, info: T): void | Promise<void>;
 }
 
 /**
@@ -118,12 +122,14 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
   };
 
   const chunks = async <T>(rows: number, chunkRows: number, steps: ChunkSteps<T>): Promise<void> => {
-    const inFlight: ({ words: Promise<Uint32Array>; info: T } | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
+    type Flight = { words: Promise<Uint32Array>; info: T } | { done: Promise<unknown> };
+    const inFlight: (Flight | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
     const land = async (s: number): Promise<void> => {
       const flight = inFlight[s];
       if (!flight) return;
       inFlight[s] = undefined;
-      steps.fold(await flight.words, flight.info);
+      if ('words' in flight) await steps.fold(await flight.words, flight.info);
+      else await flight.done;
     };
     let s = 0;
     try {
@@ -131,18 +137,23 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
         await land(s);
         const n = Math.min(chunkRows, rows - start);
         const encoder = device.createCommandEncoder({ label: `confmat ${task} chunk` });
-        const { source, bytes, clearBytes, info } = steps.encode(encoder, start, n);
-        const target = readback(s, bytes);
-        encoder.copyBufferToBuffer(source, 0, target, 0, bytes);
-        if (clearBytes > 0) encoder.clearBuffer(source, 0, clearBytes);
+        const out = steps.encode(encoder, start, n, s);
+        if (!out) {
+          device.queue.submit([encoder.finish()]);
+          inFlight[s] = { done: device.queue.onSubmittedWorkDone() };
+          continue;
+        }
+        const target = readback(s, out.bytes);
+        encoder.copyBufferToBuffer(out.source, 0, target, 0, out.bytes);
+        if (out.clearBytes > 0) encoder.clearBuffer(out.source, 0, out.clearBytes);
         device.queue.submit([encoder.finish()]);
-        const words = read(target, bytes);
+        const words = read(target, out.bytes);
         words.catch(() => undefined);
-        inFlight[s] = { words, info };
+        inFlight[s] = { words, info: out.info };
       }
       for (let k = 0; k < SLOTS; k++) await land((s + k) % SLOTS);
     } finally {
-      await Promise.all(inFlight.map((f) => f?.words.catch(() => undefined)));
+      await Promise.all(inFlight.map((f) => (f && 'words' in f ? f.words.catch(() => undefined) : f?.done)));
     }
   };
 

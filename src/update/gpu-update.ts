@@ -47,7 +47,6 @@ interface Slot {
   labels: GPUBuffer | undefined;
   preds: GPUBuffer | undefined;
   logits: GPUBuffer | undefined;
-  done: Promise<unknown> | undefined;
 }
 
 const SLOTS = 2;
@@ -95,9 +94,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const hitCells = topK > 0 ? numClasses : 0;
   const countsBytes = (cells + 4 + hitCells) * 4;
   const counts = buffer('counts', countsBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-  const readback = buffer('counts readback', countsBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
-  const slots: Slot[] = Array.from({ length: SLOTS }, () => ({ rows: 0, labels: undefined, preds: undefined, logits: undefined, done: undefined }));
+  const slots: Slot[] = Array.from({ length: SLOTS }, () => ({ rows: 0, labels: undefined, preds: undefined, logits: undefined }));
   const groupCache = new Map<string, GPUBindGroup>();
 
   /** Grows slot `s` to hold `rows` rows (of logits too, of `logitBytes` bytes each: 4, 2 or 0 for none), in powers of two up to chunkRows. */
@@ -123,7 +121,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   // then the four out-of-range tallies.
   const weightedCells = cells + numClasses;
   const weightedBytes = (3 * weightedCells + 4) * 4;
-  let weighted: { counts: GPUBuffer; readback: GPUBuffer; slots: (GPUBuffer | undefined)[]; scratch: Uint32Array } | undefined;
+  let weighted: { counts: GPUBuffer; slots: (GPUBuffer | undefined)[]; scratch: Uint32Array } | undefined;
   const weightedBuffers = (): NonNullable<typeof weighted> => {
     if (weighted) return weighted;
     const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
@@ -133,7 +131,6 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     weighted = {
       counts: buffer('weighted counts', weightedBytes, usage),
-      readback: buffer('weighted counts readback', weightedBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
       slots: Array.from({ length: SLOTS }, () => undefined),
       scratch: new Uint32Array(0),
     };
@@ -154,8 +151,6 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const paramsData = new Uint32Array(4);
   const halfTail = new Uint16Array(2);
   let scratch: Uint32Array | undefined;
-  let pending = 0;
-  let next = 0;
   const stats = { chunks: 0, flushes: 0 };
 
   /** A bind group of `resources` by binding number (an array binds 0, 1, 2, ...), cached under `cacheKey`. */
@@ -230,23 +225,11 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   };
 
   /**
-   * Moves the device's counts into `partial` and zeroes them; refuses the batch on out-of-range
-   * indices. A weighted batch's 96-bit cells are divided by 2^exponent.
+   * Adds read-back counts to `partial` (the device's were zeroed as they were read); refuses the
+   * batch on out-of-range indices among rows [0, through). A weighted batch's 96-bit cells are
+   * divided by 2^exponent.
    */
-  const flush = async (batch: FormattedGpuBatch, through: number, exponent?: number): Promise<void> => {
-    if (pending === 0) return;
-    const source = exponent === undefined ? counts : weighted!.counts;
-    const target = exponent === undefined ? readback : weighted!.readback;
-    const bytes = exponent === undefined ? countsBytes : weightedBytes;
-    const encoder = device.createCommandEncoder({ label: 'confmat flush' });
-    encoder.copyBufferToBuffer(source, 0, target, 0, bytes);
-    encoder.clearBuffer(source);
-    device.queue.submit([encoder.finish()]);
-    pending = 0;
-    stats.flushes++;
-    await target.mapAsync(GPUMapMode.READ, 0, bytes);
-    const gpu = new Uint32Array(target.getMappedRange(0, bytes)).slice();
-    target.unmap();
+  const fold = async (batch: FormattedGpuBatch, gpu: Uint32Array, through: number, exponent?: number): Promise<void> => {
     const tally = exponent === undefined ? cells : 3 * weightedCells;
     if (gpu[tally] !== 0) await refuse(batch, 'labels', gpu[tally]!, gpu[tally + 2]!, through);
     if (gpu[tally + 1] !== 0) await refuse(batch, 'preds', gpu[tally + 1]!, gpu[tally + 3]!, through);
@@ -275,64 +258,65 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     const exponent = weights === undefined ? undefined : fixedPointExponent(weights);
     if (weights) weightedBuffers();
     partial.fill(0);
-    pending = 0;
-    for (let start = 0; start < rows; start += step) {
-      const n = Math.min(step, rows - start);
-      if (pending + n > plan.flushEvery) await flush(batch, start, exponent);
-      const s = next;
-      next = (next + 1) % SLOTS;
-      if (slots[s]!.done) await slots[s]!.done;
-      const slot = fit(s, n, logits === undefined || isGpuBuffer(logits) ? 0 : half ? 2 : 4);
-      const labelBinding = place(labels, slot.labels!, start, n, 1);
-      const encoder = device.createCommandEncoder({ label: 'confmat chunk' });
-      const pass = encoder.beginComputePass({ label: 'confmat chunk' });
-      if (weights) {
-        const weightBinding = placeWeights(s, weights, exponent!, start, n);
-        if (logits) {
-          const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
-          const pipeline = getPipeline(device, 'argmax_count_weighted', { ...constants, TOP_K: topK, ...ignore, ...halfConstants(half) });
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bindGroup(pipeline, `argmax+count weighted slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: weighted!.counts, 5: weightBinding }));
-        } else {
-          const predBinding = place(preds!, slot.preds!, start, n, 1);
-          const pipeline = getPipeline(device, 'count_weighted', { ...constants, ...ignore });
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bindGroup(pipeline, `count weighted slot ${s}`, { 0: params, 1: labelBinding, 2: predBinding, 3: weighted!.counts, 4: weightBinding }));
-        }
-        pass.dispatchWorkgroups(groups(n, wg));
-      } else if (logits && fused) {
-        const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
-        const pipeline = argmaxPipeline(half);
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup(pipeline, `argmax+count slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: counts }, resident || half ? undefined : `fused ${s}`));
-        pass.dispatchWorkgroups(groups(n, local ? wg * LOCAL_ROWS : wg));
-      } else {
-        let predBinding: GPUBuffer | GPUBufferBinding;
-        if (logits) {
+    let pending = 0;
+    await runner.chunks<number>(rows, step, {
+      fold: (words, through) => fold(batch, words, through, exponent),
+      encode: (encoder, start, n, s) => {
+        const slot = fit(s, n, logits === undefined || isGpuBuffer(logits) ? 0 : half ? 2 : 4);
+        const labelBinding = place(labels, slot.labels!, start, n, 1);
+        const pass = encoder.beginComputePass({ label: 'confmat chunk' });
+        if (weights) {
+          const weightBinding = placeWeights(s, weights, exponent!, start, n);
+          if (logits) {
+            const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
+            const pipeline = getPipeline(device, 'argmax_count_weighted', { ...constants, TOP_K: topK, ...ignore, ...halfConstants(half) });
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bindGroup(pipeline, `argmax+count weighted slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: weighted!.counts, 5: weightBinding }));
+          } else {
+            const predBinding = place(preds!, slot.preds!, start, n, 1);
+            const pipeline = getPipeline(device, 'count_weighted', { ...constants, ...ignore });
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bindGroup(pipeline, `count weighted slot ${s}`, { 0: params, 1: labelBinding, 2: predBinding, 3: weighted!.counts, 4: weightBinding }));
+          }
+          pass.dispatchWorkgroups(groups(n, wg));
+        } else if (logits && fused) {
           const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
           const pipeline = argmaxPipeline(half);
           pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bindGroup(pipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], isGpuBuffer(logits) || half ? undefined : `argmax ${s}`));
-          pass.dispatchWorkgroups(groups(n, wg));
-          predBinding = slot.preds!;
+          pass.setBindGroup(0, bindGroup(pipeline, `argmax+count slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: counts }, resident || half ? undefined : `fused ${s}`));
+          pass.dispatchWorkgroups(groups(n, local ? wg * LOCAL_ROWS : wg));
         } else {
-          predBinding = place(preds!, slot.preds!, start, n, 1);
+          let predBinding: GPUBuffer | GPUBufferBinding;
+          if (logits) {
+            const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
+            const pipeline = argmaxPipeline(half);
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bindGroup(pipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], isGpuBuffer(logits) || half ? undefined : `argmax ${s}`));
+            pass.dispatchWorkgroups(groups(n, wg));
+            predBinding = slot.preds!;
+          } else {
+            predBinding = place(preds!, slot.preds!, start, n, 1);
+          }
+          const pipeline = countPipeline();
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, bindGroup(pipeline, `count slot ${s}`, [params, labelBinding, predBinding, counts], isGpuBuffer(labels) || isGpuBuffer(preds) ? undefined : `count ${s}`));
+          pass.dispatchWorkgroups(groups(n, countRowsPerGroup));
         }
-        const pipeline = countPipeline();
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup(pipeline, `count slot ${s}`, [params, labelBinding, predBinding, counts], isGpuBuffer(labels) || isGpuBuffer(preds) ? undefined : `count ${s}`));
-        pass.dispatchWorkgroups(groups(n, countRowsPerGroup));
-      }
-      pass.end();
-      paramsData[0] = n;
-      paramsData[1] = start;
-      device.queue.writeBuffer(params, 0, paramsData);
-      device.queue.submit([encoder.finish()]);
-      slot.done = device.queue.onSubmittedWorkDone();
-      pending += n;
-      stats.chunks++;
-    }
-    await flush(batch, rows, exponent);
+        pass.end();
+        paramsData[0] = n;
+        paramsData[1] = start;
+        device.queue.writeBuffer(params, 0, paramsData);
+        pending += n;
+        stats.chunks++;
+        const nextRows = Math.min(step, rows - start - n);
+        if (nextRows > 0 && pending + nextRows <= plan.flushEvery) return undefined;
+        pending = 0;
+        stats.flushes++;
+        const source = exponent === undefined ? counts : weighted!.counts;
+        const bytes = exponent === undefined ? countsBytes : weightedBytes;
+        return { source, bytes, clearBytes: bytes, info: start + n };
+      },
+    });
     for (let i = 0; i < host.length; i++) host[i]! += partial[i]!;
   };
 
@@ -341,7 +325,6 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     encoder.clearBuffer(counts);
     if (weighted) encoder.clearBuffer(weighted.counts);
     device.queue.submit([encoder.finish()]);
-    pending = 0;
   };
 
   return {
