@@ -135,7 +135,7 @@ const BUGS_URL = 'https://github.com/confmat/confmat/issues';
 /** A file-system failure Node threw (ENOENT, EACCES, ...), as opposed to a bug. */
 function fsError(e: unknown): NodeJS.ErrnoException | undefined {
   const x = e as NodeJS.ErrnoException | undefined;
-  return e instanceof Error && typeof x?.code === 'string' && typeof x.syscall === 'string' && fsReason(x) !== undefined ? x : undefined;
+  return e instanceof Error && typeof x?.syscall === 'string' && fsReason(x) !== undefined ? x : undefined;
 }
 
 /** One line for a file-system failure: the file and why. */
