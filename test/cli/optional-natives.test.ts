@@ -16,6 +16,8 @@ const GLIBCXX = "/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.30' 
 const app = join(root, 'app');
 cpSync(resolve('dist'), join(app, 'dist'), { recursive: true });
 cpSync(resolve('package.json'), join(app, 'package.json'));
+const dependencies = Object.keys((JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies?: object }).dependencies ?? {});
+for (const dep of dependencies) cpSync(resolve('node_modules', dep), join(app, 'node_modules', dep), { recursive: true });
 function standIn(name: string, type: 'module' | 'commonjs', message: string): void {
   const dir = join(app, 'node_modules', name);
   mkdirSync(dir, { recursive: true });
@@ -97,6 +99,7 @@ describe('an internal error', () => {
   const buggy = join(root, 'buggy');
   cpSync(join(app, 'dist'), join(buggy, 'dist'), { recursive: true });
   cpSync(join(app, 'package.json'), join(buggy, 'package.json'));
+  for (const dep of dependencies) cpSync(join(app, 'node_modules', dep), join(buggy, 'node_modules', dep), { recursive: true });
   const dir = join(buggy, 'node_modules', 'webgpu');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'webgpu', version: '0.0.0', type: 'module', main: 'index.js' }));
@@ -124,6 +127,7 @@ describe('a GPU binding whose adapter listing fails', () => {
   const broken = join(root, 'broken');
   cpSync(join(app, 'dist'), join(broken, 'dist'), { recursive: true });
   cpSync(join(app, 'package.json'), join(broken, 'package.json'));
+  for (const dep of dependencies) cpSync(join(app, 'node_modules', dep), join(broken, 'node_modules', dep), { recursive: true });
   const dir = join(broken, 'node_modules', 'webgpu');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'webgpu', version: '0.0.0', type: 'module', main: 'index.js' }));

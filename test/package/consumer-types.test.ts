@@ -12,8 +12,8 @@ import { encodeNpy } from '../../src/read/npy.js';
  * The pack runs in a copy of the tree (node_modules linked), so prepack's clean + build never
  * rewrites dist/ under the test files running alongside this one.
  *
- * The install is `npm install --offline --omit=optional <tarball>` with @webgpu/types, the only
- * non-optional dependency, copied into the project's node_modules first: npm then fetches nothing
+ * The install is `npm install --offline --omit=optional <tarball>` with the non-optional
+ * dependencies (@webgpu/types, fflate) copied into the project's node_modules first: npm then fetches nothing
  * and reads nothing from its cache, so this works on a fresh CI machine after `npm ci` and with no
  * network. (Installing the dependencies offline from the cache would need their registry metadata
  * there, which `npm ci`, reading the lockfile, does not store.) Leaving the optional dependencies
@@ -67,7 +67,8 @@ beforeAll(() => {
 
   mkdirSync(join(app, 'node_modules', '@webgpu'), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  cpSync(join(root, 'node_modules', '@webgpu', 'types'), join(app, 'node_modules', '@webgpu', 'types'), { recursive: true });
+  const deps = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: object }).dependencies);
+  for (const dep of deps) cpSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep), { recursive: true });
   mustRun('npm', ['install', '--offline', '--no-save', '--no-package-lock', '--ignore-scripts', '--omit=optional', '--no-audit', '--no-fund', tarball], app);
   mkdirSync(join(app, 'node_modules', '@types'), { recursive: true });
   symlinkSync(join(root, 'node_modules', '@types', 'node'), join(app, 'node_modules', '@types', 'node'), 'dir');
