@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { fScore } from './metrics.js';
 import { findNonBinary } from './multilabel.js';
 import { orderKey } from './order-key.js';
 import type { LabelArray, SampleWeights } from './types.js';
@@ -226,14 +227,13 @@ export function binaryCounts(r: SweepResult, threshold: number): BinaryCounts {
   const total = r.positives + r.negatives;
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
   const recall = r.positives === 0 ? 0 : tp / r.positives;
-  const denom = precision + recall;
   return {
     threshold: t,
     matrix: [[tn, fp], [fn, tp]],
     accuracy: total === 0 ? 0 : (tp + tn) / total,
     precision,
     recall,
-    f1: (2 * precision * recall) / (denom === 0 ? 1 : denom),
+    f1: fScore(precision, recall),
   };
 }
 

@@ -8,6 +8,7 @@ import { auc, averagePrecision, prCurve, rocCurve, type SweepResult } from '../c
 import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../core/multilabel.js';
 import { csvField } from './escape.js';
 import { markdownLines, renderMarkdownTable } from './markdown.js';
+import { fScore } from '../core/metrics.js';
 
 const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
@@ -66,8 +67,7 @@ function atIndex(r: SweepResult, i: number): (string | number)[] {
   const [fn, tn] = [r.positives - tp, r.negatives - fp];
   const precision = ratio(tp, tp + fp);
   const recall = ratio(tp, r.positives);
-  const f1 = ratio(2 * precision * recall, precision + recall);
-  return [r.thresholds[i]!, tn, fp, fn, tp, ratio(tp + tn, r.positives + r.negatives), precision, recall, f1, r.negatives === 0 ? '' : fp / r.negatives];
+  return [r.thresholds[i]!, tn, fp, fn, tp, ratio(tp + tn, r.positives + r.negatives), precision, recall, fScore(precision, recall), r.negatives === 0 ? '' : fp / r.negatives];
 }
 
 /**
