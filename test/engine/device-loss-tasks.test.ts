@@ -5,7 +5,7 @@ import { createPerClassMatrix } from '../../src/per-class-matrix.js';
 import { createThresholdSweep } from '../../src/threshold-sweep.js';
 import type { AccumulatorOptions } from '../../src/engine/accumulator.js';
 import type { NodeGpu } from '../../src/node/index.js';
-import { requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
+import { loseOnSubmit, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 /** A task as the tests drive it: make a matrix, feed it batches, compare results as JSON. */
@@ -56,18 +56,6 @@ const TASKS: Task[] = [
     },
   },
 ];
-
-/** Destroys the device when the queue's `at`-th submit (counting from 1) is made, after it is made. */
-function loseOnSubmit(device: GPUDevice, at: number): void {
-  const queue = device.queue;
-  const original = queue.submit;
-  let calls = 0;
-  queue.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
-    const r = original.call(this, buffers);
-    if (++calls === at) device.destroy();
-    return r;
-  } as typeof original;
-}
 
 /** Results as JSON: typed arrays as lists, sparse pairs as sorted [key, count] entries (not their hash layout). */
 const json = (x: unknown): string =>

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { confusionMatrix, createConfusionMatrix, type Batch, type ConfusionMatrix } from '../../src/index.js';
 import type { NodeGpu } from '../../src/node/index.js';
-import { requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
+import { loseOnSubmit, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 const C = 7;
@@ -18,18 +18,6 @@ async function oracle(batches: Batch[]): Promise<Float64Array> {
   const cm = createConfusionMatrix({ numClasses: C });
   for (const b of batches) await cm.update(b);
   return (await cm.compute()).counts;
-}
-
-/** Destroys the device when the queue's `at`-th submit (counting from 1) is made, after it is made. */
-function loseOnSubmit(device: GPUDevice, at: number): void {
-  const queue = device.queue;
-  const original = queue.submit;
-  let calls = 0;
-  queue.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
-    const r = original.call(this, buffers);
-    if (++calls === at) device.destroy();
-    return r;
-  } as typeof original;
 }
 
 for (const adapter of TEST_ADAPTERS) {

@@ -82,3 +82,15 @@ export async function bytesWritten<T>(device: GPUDevice, fn: () => Promise<T>): 
     queue.writeBuffer = original;
   }
 }
+
+/** Destroys the device when the queue's `at`-th submit (counting from 1) is made, after it is made. */
+export function loseOnSubmit(device: GPUDevice, at: number): void {
+  const queue = device.queue;
+  const original = queue.submit;
+  let calls = 0;
+  queue.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
+    const r = original.call(this, buffers);
+    if (++calls === at) device.destroy();
+    return r;
+  } as typeof original;
+}
