@@ -13,8 +13,8 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { makeDemoData } from '../dist/demo/synthetic.js';
-import { cpuFastBackend, cpuUpdateFast } from '../dist/update/cpu-fast.js';
-import { cpuUpdate } from '../dist/update/cpu-update.js';
+import { cpuFastBackend, cpuUpdateFast } from '../dist/tasks/multiclass/update-cpu-fast.js';
+import { cpuUpdate } from '../dist/tasks/multiclass/update-cpu.js';
 import { createCpuWorkerCounter } from '../dist/node/index.js';
 import { cells, flag, machineLine, numbers } from './lib/cli.mjs';
 import { branchyLoop as branchyLoopInto } from './lib/paths.mjs';

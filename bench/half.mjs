@@ -6,8 +6,8 @@
 // CPU time (user + system): SwiftShader runs in the process, so CPU time is the steadier measure on
 // a shared machine. Needs `npm run build`. Usage: node bench/half.mjs [rows] [classes] [runs]
 import { confusionMatrix } from '../dist/index.js';
-import { planGpu } from '../dist/gpu/chunk-plan.js';
-import { getPipeline } from '../dist/gpu/pipelines.js';
+import { planGpu } from '../dist/engine/chunk-plan.js';
+import { getPipeline } from '../dist/engine/pipelines.js';
 import { openBenchDevice } from './lib/device.mjs';
 
 const [rows, c, runs] = [Number(process.argv[2] ?? 1e6), Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 7)];

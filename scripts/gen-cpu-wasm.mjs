@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes src/update/cpu-wasm.generated.ts: the WebAssembly (SIMD) module of the fast CPU path,
+// Writes src/tasks/multiclass/cpu-wasm.generated.ts: the WebAssembly (SIMD) module of the fast CPU path,
 // assembled here from a flat WAT-like text by a small assembler, because no wasm toolchain is
 // installed. `--check` exits 1 when the generated file is stale (test/engine/cpu-fast.test.ts runs it).
 //
@@ -10,7 +10,7 @@
 //   flush(cnt, totals, cells)            f64 totals[i] += u32 cnt[i]; cnt[i] = 0
 //   argmax_rows4 (c >= 1) / argmax_cols (c >= 4)(src, rows, c, dst)  the strategies argmax chooses between
 // Pointers are byte offsets; f32 rows are row-major, c floats each.
-// The rule (src/update/cpu-update.ts argmaxRow): first maximum on ties, -0 == +0, first NaN wins.
+// The rule (src/tasks/multiclass/update-cpu.ts argmaxRow): first maximum on ties, -0 == +0, first NaN wins.
 // Floats compare with f32x4.gt (never true for NaN, false for -0 vs +0); a row holding NaN is
 // detected (a lane sum turns NaN) and redone by the scalar oracle argmax_s.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const target = join(root, 'src', 'update', 'cpu-wasm.generated.ts');
+const target = join(root, 'src', 'tasks', 'multiclass', 'cpu-wasm.generated.ts');
 
 /** Below this class count argmax puts 4 rows in the 4 lanes (gathered), from it on 4 columns. */
 export const ROWS4_BELOW = 24;

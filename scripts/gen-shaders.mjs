@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Writes src/gpu/shaders.generated.ts from shaders/*.wgsl, so Node and browser bundles carry the
+// Writes src/engine/shaders.generated.ts from shaders/*.wgsl, so Node and browser bundles carry the
 // same WGSL. A line `//!include common/NAME.wgsl` is replaced by that file (shared functions). `--check` exits 1 when the generated file is stale (the test suite runs it too).
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const target = join(root, 'src', 'gpu', 'shaders.generated.ts');
+const target = join(root, 'src', 'engine', 'shaders.generated.ts');
 
 export function renderShaderModule() {
   const files = readdirSync(join(root, 'shaders')).filter((f) => f.endsWith('.wgsl')).sort();

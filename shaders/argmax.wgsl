@@ -21,7 +21,7 @@
 //                 cell k is counts[3k .. 3k + 2] for k < W = NUM_CLASSES^2 + NUM_CLASSES (top-k
 //                 hits of class t in cell NUM_CLASSES^2 + t); the out-of-range tallies sit at 3W.
 //
-// Rules, held bit for bit by the CPU path (src/update/cpu-update.ts):
+// Rules, held bit for bit by the CPU path (src/tasks/multiclass/update-cpu.ts):
 //   ties: the first maximal index wins (numpy, torch); -0.0 equals +0.0;
 //   NaN:  the first NaN in the row wins (numpy, torch), whatever precedes it.
 // Values are compared as order-preserving u32 keys of their bits, never as floats, because WGSL

@@ -2,7 +2,7 @@
 //
 // A row predicts label j when score[row, j] >= threshold[j]. Scores are compared as order-preserving
 // u32 keys of their f32 bits (as argmax.wgsl does; -0 equals +0), never as floats, so the CPU path
-// (src/update/multilabel-cpu.ts) agrees bit for bit. A NaN score is never >= a threshold: that label
+// (src/tasks/multilabel/update-cpu.ts) agrees bit for bit. A NaN score is never >= a threshold: that label
 // is predicted negative, as numpy's `scores >= t` (False for NaN) before sklearn sees the predictions.
 // Thresholds arrive as keys already (the host computes them; NaN thresholds are refused there).
 // Targets are validated on the host (0 or 1) before upload.
@@ -12,7 +12,7 @@
 // average (stored in the same buffer, so the kernel binds 4 storage buffers, the compatibility minimum).
 //
 // multilabel_weighted: the same with sample weights. Each row's weight arrives from the host as a
-// 64-bit fixed-point integer (lo, hi) (src/core/weights.ts), appended to the targets buffer at
+// 64-bit fixed-point integer (lo, hi) (src/format/weights.ts), appended to the targets buffer at
 // targets[rows * NUM_LABELS + 2 * row .. + 1] (still 4 storage bindings); it is added into 96-bit
 // cells with carries (common/weighted-add.wgsl: exact, independent of thread order): cell 3j + k
 // (k = 0 TP, 1 FP, 2 FN) of label j is counts[3 (3j + k) .. + 2]. The per row TP, FP, FN (plain

@@ -1,7 +1,7 @@
 // per-class.wgsl: per-class mode for huge C (no C x C matrix): each row's prediction is compared
 // with its label, and only the misclassified rows come back, as (label, pred) pairs appended through
 // an atomic cursor. The host holds the labels and adds support, TP, FP, FN and the sparse pair
-// counts in float64 (src/update/per-class-gpu.ts), so no count lives on the device past a chunk.
+// counts in float64 (src/tasks/per-class/update-gpu.ts), so no count lives on the device past a chunk.
 //
 // Three entry points:
 //   per_class_rows  one invocation per row: a sequential argmax over NUM_CLASSES (small C).
@@ -9,7 +9,7 @@
 //                   ..., then a tree reduction in workgroup memory (WORKGROUP_SIZE a power of two)
 //                   keeps the first NaN, else the largest key at the lowest index (wide C).
 //   per_class_preds one invocation per row of predicted classes (no argmax).
-// Argmax rules, bit for bit those of argmax.wgsl and the CPU path (src/update/cpu-update.ts):
+// Argmax rules, bit for bit those of argmax.wgsl and the CPU path (src/tasks/multiclass/update-cpu.ts):
 // the first maximal index wins, -0.0 equals +0.0, the first NaN in a row wins whatever precedes it;
 // values compare as order-preserving u32 keys of their bits, never as floats.
 //

@@ -12,7 +12,7 @@
 // counts[b] positives in bin b; counts[NUM_THRESHOLDS + 1 + b] negatives in bin b.
 //
 // threshold_sweep_weighted: the same bins with sample weights. Each row's weight arrives from the
-// host as a 64-bit fixed-point integer (lo, hi) (src/core/weights.ts), appended to the targets buffer
+// host as a 64-bit fixed-point integer (lo, hi) (src/format/weights.ts), appended to the targets buffer
 // at targets[rows + 2 * row .. + 1] (still 4 storage bindings), and is added into 96-bit cells with
 // carries (common/weighted-add.wgsl: exact, independent of thread order): cell c (c = b for the
 // positives of bin b, NUM_THRESHOLDS + 1 + b for its negatives) is counts[3c .. 3c + 2].

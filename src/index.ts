@@ -16,16 +16,16 @@
  */
 
 // The confusion matrix
-export { createConfusionMatrix, confusionMatrix } from './confusion-matrix.js';
-export type { ConfusionMatrix, ConfusionMatrixOptions } from './confusion-matrix.js';
+export { createConfusionMatrix, confusionMatrix } from './tasks/multiclass/matrix.js';
+export type { ConfusionMatrix, ConfusionMatrixOptions } from './tasks/multiclass/matrix.js';
 export type { Batch, ConfusionMatrixResult, GpuBatch, LabelArray, SampleWeights, HalfDtype, LogitsDtype } from './core/types.js';
-export { matrixRows } from './core/reduce.js';
-export { selectClasses } from './core/select.js';
+export { matrixRows } from './tasks/multiclass/reduce.js';
+export { selectClasses } from './tasks/multiclass/select.js';
 export { InputError, GpuUnavailableError } from './core/errors.js';
 
 // Metrics and reports
-export { computeMetrics, normalizeCounts, topConfusions } from './core/metrics.js';
-export type { Metrics, ClassMetrics, Averages, Normalize, Confusion } from './core/metrics.js';
+export { computeMetrics, normalizeCounts, topConfusions } from './tasks/multiclass/metrics.js';
+export type { Metrics, ClassMetrics, Averages, Normalize, Confusion } from './tasks/multiclass/metrics.js';
 export { renderTable } from './report/table.js';
 export type { TableOptions } from './report/table.js';
 export { jsonReport } from './report/json.js';
@@ -38,18 +38,18 @@ export { renderHeatmapHtml } from './report/heatmap-html.js';
 export type { HeatmapHtmlOptions } from './report/heatmap-html.js';
 
 // States
-export { createState, parseState, mergeStates, missingShards, stateResult } from './core/state.js';
-export type { ConfusionMatrixState, StateOptions, StateMeta, ShardSet } from './core/state.js';
+export { createState, parseState, mergeStates, missingShards, stateResult } from './state/state.js';
+export type { ConfusionMatrixState, StateOptions, StateMeta, ShardSet } from './state/state.js';
 
 // Multilabel and binary tasks
-export { createMultilabelMatrix } from './multilabel-matrix.js';
-export type { MultilabelMatrix, MultilabelMatrixOptions } from './multilabel-matrix.js';
-export { createThresholdSweep } from './threshold-sweep.js';
-export type { ThresholdSweep, ThresholdSweepOptions } from './threshold-sweep.js';
-export { multilabelMetrics } from './core/multilabel.js';
-export type { MultilabelBatch, MultilabelResult, MultilabelMetrics, LabelScores, SampleSums } from './core/multilabel.js';
-export { rocCurve, prCurve, auc, averagePrecision, binaryCounts } from './core/binary.js';
-export type { BinaryBatch, SweepResult, RocCurve, PrCurve, BinaryCounts } from './core/binary.js';
+export { createMultilabelMatrix } from './tasks/multilabel/matrix.js';
+export type { MultilabelMatrix, MultilabelMatrixOptions } from './tasks/multilabel/matrix.js';
+export { createThresholdSweep } from './tasks/binary/matrix.js';
+export type { ThresholdSweep, ThresholdSweepOptions } from './tasks/binary/matrix.js';
+export { multilabelMetrics } from './tasks/multilabel/multilabel.js';
+export type { MultilabelBatch, MultilabelResult, MultilabelMetrics, LabelScores, SampleSums } from './tasks/multilabel/multilabel.js';
+export { rocCurve, prCurve, auc, averagePrecision, binaryCounts } from './tasks/binary/binary.js';
+export type { BinaryBatch, SweepResult, RocCurve, PrCurve, BinaryCounts } from './tasks/binary/binary.js';
 export {
   parseAnyState,
   mergeAnyStates,
@@ -59,7 +59,7 @@ export {
   parseBinaryState,
   mergeBinaryStates,
   binaryStateResult,
-} from './core/task-state.js';
+} from './state/task-state.js';
 export type {
   AnyState,
   MultilabelState,
@@ -70,14 +70,14 @@ export type {
   JsonThreshold,
   SampleSumsJson,
   Matrix2,
-} from './core/task-state.js';
+} from './state/task-state.js';
 export { multilabelCsv, multilabelMarkdown, binaryCsv, binaryMarkdown } from './report/task-formats.js';
 
 // Per-class mode (huge C)
-export { createPerClassMatrix } from './per-class-matrix.js';
-export type { PerClassMatrix, PerClassMatrixOptions } from './per-class-matrix.js';
-export { topPairs, worstClasses } from './core/per-class.js';
-export type { PerClassBatch, PerClassResult, PerClassArrays, PerClassAverage, PerClassConfusion } from './core/per-class.js';
+export { createPerClassMatrix } from './tasks/per-class/matrix.js';
+export type { PerClassMatrix, PerClassMatrixOptions } from './tasks/per-class/matrix.js';
+export { topPairs, worstClasses } from './tasks/per-class/per-class.js';
+export type { PerClassBatch, PerClassResult, PerClassArrays, PerClassAverage, PerClassConfusion } from './tasks/per-class/per-class.js';
 export { perClassJson, perClassCsv, perClassTable, perClassMarkdown } from './report/per-class.js';
 export type { PerClassReportOptions } from './report/per-class.js';
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createConfusionMatrix } from '../src/confusion-matrix.js';
+import { createConfusionMatrix } from '../src/tasks/multiclass/matrix.js';
 import type { Batch, ConfusionMatrixResult, GpuBatch, LabelArray } from '../src/core/types.js';
 import type { Predictions } from './inputs.js';
 

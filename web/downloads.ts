@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Normalize } from '../src/core/metrics.js';
+import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../src/core/types.js';
 import { renderCsv } from '../src/report/csv.js';
 import { renderHeatmapSvg } from '../src/report/heatmap-svg.js';

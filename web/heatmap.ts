@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { normalizeCounts, type Normalize } from '../src/core/metrics.js';
+import { normalizeCounts, type Normalize } from '../src/tasks/multiclass/metrics.js';
 import { textColorOn, viridis, type Rgb } from '../src/report/colormap.js';
 import { FONT_FAMILY, defaultValueFormat, niceStep, niceTicks, truncateLabel } from '../src/report/heatmap-svg.js';
 import { permuteCounts } from './reorder.js';

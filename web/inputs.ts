@@ -6,7 +6,7 @@
  */
 import type { LabelArray } from '../src/core/types.js';
 import { parseNpy } from '../src/read/npy.js';
-import { cpuArgmax } from '../src/update/cpu-update.js';
+import { cpuArgmax } from '../src/tasks/multiclass/update-cpu.js';
 import { csvLabels, csvLogits } from './parse-csv.js';
 
 /** What a predictions file held: float32 logits (N x C), or class indices. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { computeMetrics, topConfusions } from '../src/core/metrics.js';
+import { computeMetrics, topConfusions } from '../src/tasks/multiclass/metrics.js';
 import { classificationReport } from '../src/report/classification-report.js';
 import type { Evaluation } from './compute.js';
 

@@ -1,6 +1,6 @@
 // GPU time per phase of confmat's GPU path, with timestamp queries where the adapter has them.
 //
-// Per chunk of the plan's chunkRows (as src/update/gpu-update.ts cuts a batch), one command buffer:
+// Per chunk of the plan's chunkRows (as src/tasks/multiclass/update-gpu.ts cuts a batch), one command buffer:
 //   [empty pass, ts0 at its end] copy staging -> logits, labels [argmax pass ts1..ts2]
 //   [count pass ts3..ts4] copy counts -> readback [empty pass, ts5 at its start]
 //   [copy-kernel pass ts6..ts7] [read-rows pass ts8..ts9]
@@ -13,8 +13,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_ROWS, planGpu } from '../../dist/gpu/chunk-plan.js';
-import { getPipeline } from '../../dist/gpu/pipelines.js';
+import { LOCAL_ROWS, planGpu } from '../../dist/engine/chunk-plan.js';
+import { getPipeline } from '../../dist/engine/pipelines.js';
 
 /**
  * Where the bench kernels (bench/kernels/*.wgsl) are: beside this module's folder when run from the

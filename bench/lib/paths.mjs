@@ -6,7 +6,7 @@
 // once per cell, outside the timings.
 import { ConfusionMatrix as MlConfusionMatrix } from 'ml-confusion-matrix';
 import { createConfusionMatrix } from '../../dist/index.js';
-import { formatBatch } from '../../dist/core/validate.js';
+import { formatBatch } from '../../dist/format/validate.js';
 import * as nodeApi from '../../dist/node/index.js';
 import { createGpuPhases } from './gpu-phases.mjs';
 

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { isEmulated } from '../gpu/chunk-plan.js';
-import { maxComputeLimits } from '../gpu/limits.js';
+import { isEmulated } from '../engine/chunk-plan.js';
+import { maxComputeLimits } from '../engine/limits.js';
 
 /** Options of {@link requestBrowserDevice}. */
 export interface BrowserDeviceOptions {

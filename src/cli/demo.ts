@@ -1,4 +1,4 @@
-import { createConfusionMatrix } from '../confusion-matrix.js';
+import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { makeDemoData, MAX_DEMO_ROWS } from '../demo/synthetic.js';
 import { openBackend } from '../node/open-backend.js';

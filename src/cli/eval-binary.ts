@@ -1,9 +1,9 @@
 import { InputError } from '../core/errors.js';
-import type { SweepResult } from '../core/binary.js';
+import type { SweepResult } from '../tasks/binary/binary.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { sliceRows, type ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
-import { createThresholdSweep, type ThresholdSweep } from '../threshold-sweep.js';
+import { createThresholdSweep, type ThresholdSweep } from '../tasks/binary/matrix.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import { openWeights } from './eval-inputs.js';

@@ -6,8 +6,8 @@
  */
 import { InputError } from '../core/errors.js';
 import type { LabelArray } from '../core/types.js';
-import { addAbsWeights } from '../core/weights.js';
-import { isLabelArray } from '../core/validate.js';
+import { addAbsWeights } from '../format/weights.js';
+import { isLabelArray } from '../format/validate.js';
 import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
 import { UsageError, type CliValues } from './usage.js';

@@ -1,6 +1,6 @@
-import { createMultilabelMatrix, type MultilabelMatrix } from '../multilabel-matrix.js';
+import { createMultilabelMatrix, type MultilabelMatrix } from '../tasks/multilabel/matrix.js';
 import { InputError } from '../core/errors.js';
-import type { MultilabelResult } from '../core/multilabel.js';
+import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import { readClassNames } from '../read/class-names.js';
 import { sliceRows, type ArraySource } from '../read/open-array.js';

@@ -1,13 +1,13 @@
 import { InputError } from '../core/errors.js';
-import { MAX_PER_CLASS_CLASSES, validatePerClassClasses, type PerClassResult } from '../core/per-class.js';
+import { MAX_PER_CLASS_CLASSES, validatePerClassClasses, type PerClassResult } from '../tasks/per-class/per-class.js';
 import type { LabelArray } from '../core/types.js';
 import { openBackend, type OpenBackend } from '../node/open-backend.js';
-import { createPerClassMatrix, type PerClassMatrix } from '../per-class-matrix.js';
+import { createPerClassMatrix, type PerClassMatrix } from '../tasks/per-class/matrix.js';
 import { readClassNames } from '../read/class-names.js';
 import type { ArraySource } from '../read/open-array.js';
 import { perClassCsv, perClassJson, perClassMarkdown, perClassTable } from '../report/per-class.js';
 import type { BackendReport } from '../report/json.js';
-import { cpuArgmax } from '../update/cpu-update.js';
+import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import { asLabels, ignoreIndexOption, located, lockstep, maxIndex, openClassIndices, openLogits, READ_CHUNK_BYTES } from './eval-inputs.js';

@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
-import type { Normalize } from '../core/metrics.js';
-import { missingShards, stateResult } from '../core/state.js';
-import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState, stateTask, type AnyState } from '../core/task-state.js';
+import type { Normalize } from '../tasks/multiclass/metrics.js';
+import { missingShards, stateResult } from '../state/state.js';
+import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState, stateTask, type AnyState } from '../state/task-state.js';
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
 import type { BackendReport } from '../report/json.js';

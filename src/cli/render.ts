@@ -1,9 +1,9 @@
 import { extname } from 'node:path';
-import type { Normalize } from '../core/metrics.js';
+import type { Normalize } from '../tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { svgToPng } from '../node/png.js';
 import { classificationReport, classNames } from '../report/classification-report.js';
-import { computeMetrics } from '../core/metrics.js';
+import { computeMetrics } from '../tasks/multiclass/metrics.js';
 import { renderCsv } from '../report/csv.js';
 import { renderHeatmapHtml } from '../report/heatmap-html.js';
 import { renderHeatmapSvg } from '../report/heatmap-svg.js';

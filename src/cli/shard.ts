@@ -1,4 +1,4 @@
-import { MAX_SHARDS, type ShardSet, type StateOptions } from '../core/state.js';
+import { MAX_SHARDS, type ShardSet, type StateOptions } from '../state/state.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { jsonReport, type BackendReport } from '../report/json.js';
 import { renderOutput, type OutputFormat, type OutputOptions } from './render.js';

@@ -1,7 +1,7 @@
-import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../core/binary.js';
-import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../core/multilabel.js';
-import type { ShardSet } from '../core/state.js';
-import { createBinaryState, createMultilabelState } from '../core/task-state.js';
+import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
+import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
+import type { ShardSet } from '../state/state.js';
+import { createBinaryState, createMultilabelState } from '../state/task-state.js';
 import { escapeXml, visibleText, xmlName } from '../report/escape.js';
 import { FONT_FAMILY, truncateLabel } from '../report/heatmap-svg.js';
 import { maxChartRows } from '../report/plot-size.js';

@@ -1,5 +1,5 @@
 import { GpuUnavailableError, InputError } from '../core/errors.js';
-import { createSerial } from '../core/serial.js';
+import { createSerial } from './serial.js';
 
 /** A task's counter on one device (or the CPU): folded counts on the host, read without touching the device. */
 export interface TaskCounter<B, C> {

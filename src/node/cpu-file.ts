@@ -8,7 +8,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { LabelArray } from '../core/types.js';
-import { cpuUpdateFastFrom } from '../update/cpu-fast.js';
+import { cpuUpdateFastFrom } from '../tasks/multiclass/update-cpu-fast.js';
 import type { LogitsFile } from './cpu-workers.js';
 
 /**

@@ -10,7 +10,7 @@
  */
 import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CpuWasmExports } from '../update/cpu-fast.js';
+import type { CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, LabelsRead } from './cpu-worker-messages.js';
 
 if (!parentPort) throw new Error('cpu-worker.js runs only as a worker thread of createCpuWorkerCounter');

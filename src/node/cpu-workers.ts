@@ -1,6 +1,6 @@
 /**
  * The fast CPU path on worker threads: each batch's rows are split into jobs over `threads`
- * workers running the WebAssembly SIMD module of src/update/cpu-fast.ts on one shared
+ * workers running the WebAssembly SIMD module of src/tasks/multiclass/update-cpu-fast.ts on one shared
  * WebAssembly memory. The main thread copies a job's logits into the shared memory once (no
  * structured clone, which copies twice, and no transfer, which would take the caller's buffer);
  * logits already in a SharedArrayBuffer are copied by the workers themselves, in parallel.
@@ -19,13 +19,13 @@ import { availableParallelism, endianness } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js';
-import { checkWeights } from '../core/weights.js';
-import { copyClassIndices } from '../core/class-indices.js';
-import { markIgnored } from '../core/select.js';
+import { checkWeights } from '../format/weights.js';
+import { copyClassIndices } from '../format/class-indices.js';
+import { markIgnored } from '../tasks/multiclass/select.js';
 import { InputError } from '../core/errors.js';
-import { checkClassIndices, isLabelArray } from '../core/validate.js';
-import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../update/cpu-fast.js';
-import { cpuUpdateWeighted } from '../update/cpu-weighted.js';
+import { checkClassIndices, isLabelArray } from '../format/validate.js';
+import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
+import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows } from './cpu-worker-messages.js';
 
 /**

@@ -4,8 +4,8 @@ import { basename, join } from 'node:path';
 import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
 
 export { AdapterNotFoundError };
-import { maxComputeLimits } from '../gpu/limits.js';
-import { isEmulated } from '../gpu/chunk-plan.js';
+import { maxComputeLimits } from '../engine/limits.js';
+import { isEmulated } from '../engine/chunk-plan.js';
 
 /** Which Dawn backend to use; 'auto' tries the system's driver, then the software adapters. */
 export type DawnBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' | 'd3d11' | 'null';

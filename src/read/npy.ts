@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { widenHalves } from '../core/half.js';
+import { widenHalves } from '../format/half.js';
 
 /**
  * Any typed array `parseNpy` can return or `encodeNpy` can write.

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { widenHalves } from '../core/half.js';
+import { widenHalves } from '../format/half.js';
 import { NpyError, decodeNpyItems, type NumericArray } from './npy.js';
 import { byteRangeSource } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';

@@ -1,4 +1,4 @@
-import type { Metrics } from '../core/metrics.js';
+import type { Metrics } from '../tasks/multiclass/metrics.js';
 
 /** A report as headers and rows of cells, shared by the text, Markdown and HTML outputs. */
 export interface ReportTable {

@@ -1,4 +1,4 @@
-import { normalizeCounts, type Normalize } from '../core/metrics.js';
+import { normalizeCounts, type Normalize } from '../tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classNames } from './classification-report.js';
 import { csvField } from './escape.js';

@@ -1,6 +1,6 @@
 import { zlibSync } from 'fflate';
 import { crc32 } from '../core/crc32.js';
-import { normalizeCounts } from '../core/metrics.js';
+import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
 import { clipText, escapeXml, visibleText } from './escape.js';
 

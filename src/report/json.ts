@@ -1,5 +1,5 @@
-import { computeMetrics, normalizeCounts, topConfusions, type Averages, type Confusion, type Normalize } from '../core/metrics.js';
-import { STATE_FORMAT, STATE_VERSION, type ShardSet, type StateOptions } from '../core/state.js';
+import { computeMetrics, normalizeCounts, topConfusions, type Averages, type Confusion, type Normalize } from '../tasks/multiclass/metrics.js';
+import { STATE_FORMAT, STATE_VERSION, type ShardSet, type StateOptions } from '../state/state.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classNames } from './classification-report.js';
 

@@ -1,4 +1,4 @@
-import { computeMetrics, normalizeCounts, type Normalize } from '../core/metrics.js';
+import { computeMetrics, normalizeCounts, type Normalize } from '../tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classificationReport, classNames, type ReportTable } from './classification-report.js';
 import { markdownText } from './escape.js';

@@ -1,4 +1,4 @@
-import { topPairs, worstClasses, type PerClassAverage, type PerClassResult } from '../core/per-class.js';
+import { topPairs, worstClasses, type PerClassAverage, type PerClassResult } from '../tasks/per-class/per-class.js';
 import { csvField, markdownText, visibleText } from './escape.js';
 import type { BackendReport } from './json.js';
 import { markdownLines } from './markdown.js';

@@ -1,4 +1,4 @@
-import { computeMetrics, normalizeCounts, topConfusions, type Metrics, type Normalize } from '../core/metrics.js';
+import { computeMetrics, normalizeCounts, topConfusions, type Metrics, type Normalize } from '../tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classificationReport, classNames, type ReportTable } from './classification-report.js';
 import { clipText, visibleText } from './escape.js';

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { auc, averagePrecision, prCurve, rocCurve, type SweepResult } from '../core/binary.js';
-import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../core/multilabel.js';
+import { auc, averagePrecision, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
+import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { csvField } from './escape.js';
 import { markdownLines, renderMarkdownTable } from './markdown.js';
-import { fScore } from '../core/metrics.js';
+import { fScore } from '../tasks/multiclass/metrics.js';
 
 const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { confusionMatrix, matrixRows } from '../../src/index.js';
-import { cpuArgmax } from '../../src/update/cpu-update.js';
+import { cpuArgmax } from '../../src/tasks/multiclass/update-cpu.js';
 import { encodeNpy } from '../../src/read/npy.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 

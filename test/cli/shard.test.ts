@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { confusionMatrix, matrixRows } from '../../src/index.js';
-import { cpuArgmax } from '../../src/update/cpu-update.js';
+import { cpuArgmax } from '../../src/tasks/multiclass/update-cpu.js';
 import { encodeNpy, type NumericArray } from '../../src/read/npy.js';
 import { readNpyFile } from '../../src/read/npy-file.js';
 import { openArray, sliceRows, type ArraySource } from '../../src/read/open-array.js';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confusionMatrix, InputError, selectClasses } from '../../src/index.js';
-import { dropIgnored } from '../../src/core/select.js';
-import { reduceCounts } from '../../src/core/reduce.js';
+import { dropIgnored } from '../../src/tasks/multiclass/select.js';
+import { reduceCounts } from '../../src/tasks/multiclass/reduce.js';
 
 const DIR = 'test/fixtures/subset';
 const expected = JSON.parse(readFileSync(`${DIR}/expected.json`, 'utf8')) as { full: number[][]; subset: number[]; subsetMatrix: number[][]; ignored: number };

@@ -36,7 +36,7 @@ describe('browser entry src/browser/index.ts', () => {
   it('pulls in no Node built-in and no package but fflate (pure JS, a dependency), through any module it imports', () => {
     expect(importsOf('test/e2e/browser-entry.test.ts')).toContain('node:module');
     const { files, external } = moduleGraph('src/browser/index.ts');
-    expect(files).toContain('src/gpu/shaders.generated.ts');
+    expect(files).toContain('src/engine/shaders.generated.ts');
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const browserSafe = new Set(['fflate']);
     expect([...browserSafe].every((p) => p in JSON.parse(readFileSync('package.json', 'utf8')).dependencies)).toBe(true);

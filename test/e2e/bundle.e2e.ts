@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confusionMatrix } from '../../src/confusion-matrix.js';
-import { matrixRows } from '../../src/core/reduce.js';
-import { argmaxWgsl, histogramWgsl } from '../../src/gpu/shaders.generated.js';
+import { confusionMatrix } from '../../src/tasks/multiclass/matrix.js';
+import { matrixRows } from '../../src/tasks/multiclass/reduce.js';
+import { argmaxWgsl, histogramWgsl } from '../../src/engine/shaders.generated.js';
 import { rng, makeLabels, makeLogits } from '../helpers/random.js';
 import { launchChromium, type TestBrowser } from './helpers/browser.js';
 import { serveStatic, type StaticServer } from './helpers/serve.js';

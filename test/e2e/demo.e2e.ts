@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confusionMatrix } from '../../src/confusion-matrix.js';
-import { matrixRows } from '../../src/core/reduce.js';
+import { confusionMatrix } from '../../src/tasks/multiclass/matrix.js';
+import { matrixRows } from '../../src/tasks/multiclass/reduce.js';
 import type { Batch, LabelArray } from '../../src/core/types.js';
 import { makeDemoData } from '../../src/demo/synthetic.js';
 import { renderCsv } from '../../src/report/csv.js';

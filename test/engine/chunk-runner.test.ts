@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { capacityFor, createChunkRunner, groupsFor, type ChunkRunner } from '../../src/gpu/chunk-runner.js';
-import { planTaskGpu } from '../../src/update/task-gpu.js';
+import { capacityFor, createChunkRunner, groupsFor, type ChunkRunner } from '../../src/engine/chunk-runner.js';
+import { planTaskGpu } from '../../src/engine/task-gpu.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 

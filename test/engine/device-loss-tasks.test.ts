@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SparseCounts } from '../../src/core/per-class.js';
-import { createMultilabelMatrix } from '../../src/multilabel-matrix.js';
-import { createPerClassMatrix } from '../../src/per-class-matrix.js';
-import { createThresholdSweep } from '../../src/threshold-sweep.js';
+import { SparseCounts } from '../../src/tasks/per-class/per-class.js';
+import { createMultilabelMatrix } from '../../src/tasks/multilabel/matrix.js';
+import { createPerClassMatrix } from '../../src/tasks/per-class/matrix.js';
+import { createThresholdSweep } from '../../src/tasks/binary/matrix.js';
 import type { AccumulatorOptions } from '../../src/engine/accumulator.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { loseOnSubmit, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';

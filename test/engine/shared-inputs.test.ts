@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfusionMatrix, createMultilabelMatrix, createPerClassMatrix, type LabelArray } from '../../src/index.js';
-import { createThresholdSweep } from '../../src/threshold-sweep.js';
+import { createThresholdSweep } from '../../src/tasks/binary/matrix.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows } from '../../src/node/cpu-worker-messages.js';
 import { cpuWorkerUrl } from '../../src/node/cpu-workers.js';
-import { compileCpuWasm } from '../../src/update/cpu-fast.js';
+import { compileCpuWasm } from '../../src/tasks/multiclass/update-cpu-fast.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'confmat-worker-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { widenHalves } from '../../src/core/half.js';
+import { widenHalves } from '../../src/format/half.js';
 import type { NumericArray } from '../../src/read/npy.js';
 import { openArray, sliceRows, type ArraySource } from '../../src/read/open-array.js';
 

@@ -7,10 +7,10 @@ import {
   formatMultilabelBatch,
   multilabelResult,
   resolveLabelThresholds,
-} from '../../src/core/multilabel.js';
-import { emptyPerClassCounts, formatPerClassBatch, perClassResult } from '../../src/core/per-class.js';
-import { addAbsWeights, checkWeights } from '../../src/core/weights.js';
-import { reduceCounts } from '../../src/core/reduce.js';
+} from '../../src/tasks/multilabel/multilabel.js';
+import { emptyPerClassCounts, formatPerClassBatch, perClassResult } from '../../src/tasks/per-class/per-class.js';
+import { addAbsWeights, checkWeights } from '../../src/format/weights.js';
+import { reduceCounts } from '../../src/tasks/multiclass/reduce.js';
 import { renderCsv } from '../../src/report/csv.js';
 import {
   clipText,
@@ -34,8 +34,8 @@ import {
 } from '../../src/report/plot-size.js';
 import { renderTable } from '../../src/report/table.js';
 import { multilabelCsv, multilabelMarkdown } from '../../src/report/task-formats.js';
-import { multilabelCpuUpdate } from '../../src/update/multilabel-cpu.js';
-import { perClassCpuUpdate } from '../../src/update/per-class-cpu.js';
+import { multilabelCpuUpdate } from '../../src/tasks/multilabel/update-cpu.js';
+import { perClassCpuUpdate } from '../../src/tasks/per-class/update-cpu.js';
 
 /** Names that try to drive a terminal, reorder text, break XML, run in a spreadsheet or end a script. */
 export const NASTY = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTable } from '../../src/index.js';
-import { reduceCounts } from '../../src/core/reduce.js';
+import { reduceCounts } from '../../src/tasks/multiclass/reduce.js';
 
 const result = reduceCounts(new Float64Array([50, 10, 0, 5, 30, 5, 0, 0, 0]), 3);
 

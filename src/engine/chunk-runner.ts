@@ -1,0 +1,207 @@
+import { GpuUnavailableError } from '../core/errors.js';
+import type { TaskCounter } from './accumulator.js';
+import { createSerial } from './serial.js';
+import { gpuScoped } from './error-scope.js';
+
+/** What one chunk put on the command encoder, and which words of which buffer to read back. */
+export interface EncodedChunk<T> {
+  /** The buffer holding the chunk's results; `bytes` of it are read back, then the first `clearBytes` zeroed. */
+  source: GPUBuffer;
+  bytes: number;
+  clearBytes: number;
+  /** Whatever {@link ChunkSteps.fold} needs to make sense of the words (start row, fixed-point exponent...). */
+  info: T;
+}
+
+/** A task's two steps per chunk: encode (uploads and dispatches) and fold (read-back words into host totals). */
+export interface ChunkSteps<T> {
+  /**
+   * Uploads rows [start, start + rows) with queue writes and records the dispatches on `encoder`;
+   * `slot` (0 or 1) alternates, for inputs that need a buffer per chunk in flight. Returns what to
+   * read back, or undefined when the counts stay on the device for now.
+   */
+  encode(encoder: GPUCommandEncoder, start: number, rows: number, slot: number): EncodedChunk<T> | undefined;
+  /** Adds read-back words to the batch's partial totals; called in chunk order. May throw (or reject) to refuse the batch. */
+  fold(words: Uint32Array, info: T): void | Promise<void>;
+}
+
+/**
+ * The GPU side every task shares: tracked buffers that grow with the chunks, two read-back slots so
+ * that the next chunk is uploaded and dispatched while the last one's results come back, error
+ * scopes, one operation at a time, and a clear refusal after `destroy()`.
+ */
+export interface ChunkRunner {
+  readonly device: GPUDevice;
+  /** A new buffer with a `confmat <task> <label>` label, freed by {@link destroy}. */
+  buffer(label: string, bytes: number, usage: number): GPUBuffer;
+  /** The buffer named `name`, at least `bytes` long (replaced by a larger one when needed): `grew` says it is new. */
+  grow(name: string, bytes: number, usage: number): { buffer: GPUBuffer; grew: boolean };
+  /** Splits `rows` into chunks of at most `chunkRows`, runs {@link ChunkSteps} on each, and resolves once every chunk is folded. */
+  chunks<T>(rows: number, chunkRows: number, steps: ChunkSteps<T>): Promise<void>;
+  /** Runs `op` after every earlier one, inside error scopes (`what` names it in errors); refused once destroyed. */
+  run<R>(what: string, op: () => Promise<R>): Promise<R>;
+  /** Runs `op` after every earlier one, without touching the device. */
+  queued<R>(op: () => Promise<R>): Promise<R>;
+  /** Throws GpuUnavailableError once destroyed. */
+  alive(): void;
+  /** Frees every buffer; later runs throw GpuUnavailableError. */
+  destroy(): void;
+}
+
+const SLOTS = 2;
+const MIN_BYTES = 16;
+
+/**
+ * Rows to allocate for a chunk of `rows`: the next power of two (at least 256), at most `chunkRows`,
+ * so that buffers grow a few times and then stay.
+ *
+ * @example
+ * capacityFor(1000, 1 << 20); // 1024
+ */
+export function capacityFor(rows: number, chunkRows: number): number {
+  return Math.min(chunkRows, Math.max(256, 2 ** Math.ceil(Math.log2(Math.max(1, rows)))));
+}
+
+/**
+ * Workgroups for `rows` rows at `perGroup` rows a workgroup, capped at `maxWorkgroups` (the kernels
+ * loop over the rest).
+ *
+ * @example
+ * groupsFor(1000, 256, 65535); // 4
+ */
+export function groupsFor(rows: number, perGroup: number, maxWorkgroups: number): number {
+  return Math.max(1, Math.min(Math.ceil(rows / perGroup), maxWorkgroups));
+}
+
+/**
+ * Creates a {@link ChunkRunner} for one task on `device`; `task` goes into every label and error.
+ *
+ * @example
+ * const runner = createChunkRunner(device, 'multilabel');
+ * await runner.run('the multilabel update', () => runner.chunks(rows, plan.chunkRows, steps));
+ * runner.destroy();
+ */
+export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner {
+  const owned = new Set<GPUBuffer>();
+  const named = new Map<string, GPUBuffer>();
+  const readbacks: (GPUBuffer | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
+  const serial = createSerial();
+  let destroyed = false;
+
+  const buffer = (label: string, bytes: number, usage: number): GPUBuffer => {
+    const b = device.createBuffer({ label: `confmat ${task} ${label}`, size: Math.max(MIN_BYTES, Math.ceil(bytes / 4) * 4), usage });
+    owned.add(b);
+    return b;
+  };
+  const grow = (name: string, bytes: number, usage: number): { buffer: GPUBuffer; grew: boolean } => {
+    const old = named.get(name);
+    if (old && old.size >= bytes) return { buffer: old, grew: false };
+    if (old) {
+      old.destroy();
+      owned.delete(old);
+    }
+    const b = buffer(name, bytes, usage);
+    named.set(name, b);
+    return { buffer: b, grew: true };
+  };
+  const readback = (s: number, bytes: number): GPUBuffer => {
+    const b = readbacks[s];
+    if (b && b.size >= bytes) return b;
+    if (b) {
+      b.destroy();
+      owned.delete(b);
+    }
+    readbacks[s] = buffer(`read-back ${s}`, Math.max(bytes, 2 * (b?.size ?? 0)), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    return readbacks[s]!;
+  };
+  const read = async (b: GPUBuffer, bytes: number): Promise<Uint32Array> => {
+    await b.mapAsync(GPUMapMode.READ, 0, bytes);
+    const words = new Uint32Array(b.getMappedRange(0, bytes)).slice();
+    b.unmap();
+    return words;
+  };
+
+  const chunks = async <T>(rows: number, chunkRows: number, steps: ChunkSteps<T>): Promise<void> => {
+    type Flight = { words: Promise<Uint32Array>; info: T } | { done: Promise<unknown> };
+    const inFlight: (Flight | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
+    const land = async (s: number): Promise<void> => {
+      const flight = inFlight[s];
+      if (!flight) return;
+      inFlight[s] = undefined;
+      if ('words' in flight) await steps.fold(await flight.words, flight.info);
+      else await flight.done;
+    };
+    let s = 0;
+    try {
+      for (let start = 0; start < rows; start += chunkRows, s = (s + 1) % SLOTS) {
+        await land(s);
+        const n = Math.min(chunkRows, rows - start);
+        const encoder = device.createCommandEncoder({ label: `confmat ${task} chunk` });
+        const out = steps.encode(encoder, start, n, s);
+        if (!out) {
+          device.queue.submit([encoder.finish()]);
+          inFlight[s] = { done: device.queue.onSubmittedWorkDone() };
+          continue;
+        }
+        const target = readback(s, out.bytes);
+        encoder.copyBufferToBuffer(out.source, 0, target, 0, out.bytes);
+        if (out.clearBytes > 0) encoder.clearBuffer(out.source, 0, out.clearBytes);
+        device.queue.submit([encoder.finish()]);
+        const words = read(target, out.bytes);
+        words.catch(() => undefined);
+        inFlight[s] = { words, info: out.info };
+      }
+      for (let k = 0; k < SLOTS; k++) await land((s + k) % SLOTS);
+    } finally {
+      await Promise.all(inFlight.map((f) => (f && 'words' in f ? f.words.catch(() => undefined) : f?.done)));
+    }
+  };
+
+  const alive = (): void => {
+    if (destroyed) throw new GpuUnavailableError(`this GPU ${task} counter was destroyed`);
+  };
+
+  const destroy = (): void => {
+    if (destroyed) return;
+    destroyed = true;
+    for (const b of owned) b.destroy();
+    owned.clear();
+    named.clear();
+  };
+
+  return {
+    device,
+    buffer,
+    grow,
+    chunks,
+    run: (what, op) =>
+      serial(() => {
+        alive();
+        return gpuScoped(device, what, op, destroy);
+      }),
+    queued: (op) => serial(op),
+    alive,
+    destroy,
+  };
+}
+
+/**
+ * A task's counter over `runner`: host counts that `count` adds each batch into (once the whole
+ * batch has passed, so a batch that fails adds nothing), run in turn inside error scopes (`what`
+ * names it), zeroed by reset and freed with the runner.
+ *
+ * @example
+ * const counter = runnerCounter(runner, 'the sweep', () => emptySweepCounts(t), (host, batch) => countBatch(host, batch));
+ */
+export function runnerCounter<B, C>(runner: ChunkRunner, what: string, empty: () => C, count: (host: C, batch: B) => Promise<void>): TaskCounter<B, C> {
+  let host = empty();
+  return {
+    update: (batch) => runner.run(what, () => count(host, batch)),
+    committed: () => host,
+    reset: () =>
+      runner.queued(async () => {
+        host = empty();
+      }),
+    destroy: runner.destroy,
+  };
+}

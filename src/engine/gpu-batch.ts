@@ -1,0 +1,91 @@
+import { InputError } from '../core/errors.js';
+import type { Batch, FormattedGpuBatch, GpuBatch } from '../core/types.js';
+import { findOutOfRange, formatHostBatch, isLabelArray, logitsFormat } from '../format/validate.js';
+
+/**
+ * True for a WebGPU buffer (checked by shape: Node has no global `GPUBuffer` class).
+ *
+ * @example
+ * isGpuBuffer(device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE })); // true
+ * isGpuBuffer(new Float32Array(4)); // false
+ */
+export function isGpuBuffer(x: unknown): x is GPUBuffer {
+  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && typeof (x as GPUBuffer).mapAsync === 'function' && typeof (x as GPUBuffer).size === 'number' && typeof (x as GPUBuffer).usage === 'number';
+}
+
+/**
+ * True when any input of the batch is a GPU buffer.
+ *
+ * @example
+ * hasGpuInputs({ logits: buffer, labels: new Int32Array(8) }); // true
+ */
+export function hasGpuInputs(batch: Batch | GpuBatch): boolean {
+  return isGpuBuffer(batch.logits) || isGpuBuffer(batch.labels) || isGpuBuffer(batch.preds);
+}
+
+/** Rows of `width` items a buffer holds: 4-byte items, or 2-byte halves (`half`) packed two per 4 bytes, the last word padded. */
+function rowsIn(field: string, b: GPUBuffer, width: number, rows: number | undefined, half = false): number {
+  if (!(b.usage & GPUBufferUsage.STORAGE)) {
+    throw new InputError(field, `the ${field} buffer '${b.label}' lacks GPUBufferUsage.STORAGE, which binding it in place needs`);
+  }
+  const fit = Math.floor(((half ? 2 : 1) * Math.floor(b.size / 4)) / width);
+  if (rows !== undefined && rows > fit) {
+    const need = half ? `${rows} rows x ${width} halves x 2 bytes, padded to a multiple of 4 = ${Math.ceil((rows * width) / 2) * 4} bytes` : `${rows} rows x ${width * 4} bytes`;
+    throw new InputError(field, `the ${field} buffer '${b.label}' holds ${b.size} bytes, fewer than ${need}`, undefined, b.size);
+  }
+  return fit;
+}
+
+function checkHost(field: string, x: unknown, width: number, rows: number, numClasses: number): void {
+  if (field === 'logits') {
+    if (!(x instanceof Float32Array || x instanceof Uint16Array)) {
+      throw new InputError(field, `logits must be a Float32Array, a Uint16Array of float16/bfloat16 bits (with logitsDtype) or a GPUBuffer, got ${(x as object)?.constructor?.name ?? typeof x}`);
+    }
+  } else if (!isLabelArray(x)) {
+    throw new InputError(field, `${field} must be an integer typed array or a GPUBuffer, got ${(x as object)?.constructor?.name ?? typeof x}`);
+  }
+  if (x.length !== rows * width) throw new InputError(field, `${field} hold ${x.length} values, expected ${rows * width} for ${rows} rows`, undefined, x.length);
+  if (field !== 'logits' && isLabelArray(x)) {
+    const bad = findOutOfRange(x, numClasses);
+    const what = field === 'labels' ? 'label' : 'predicted class';
+    if (bad >= 0) throw new InputError(field, `index ${bad}: ${what} ${String(x[bad])} is outside [0, ${numClasses})`, bad, x[bad]);
+  }
+}
+
+/**
+ * Validates a batch that may hold GPU buffers: sizes agree and buffers can be bound as storage.
+ * Host arrays are checked as {@link formatHostBatch} checks them; class indices in buffers are checked on the GPU.
+ * 16-bit logits (`logitsDtype` 'float16' or 'bfloat16': a Uint16Array, or a buffer of halves packed
+ * two per 4 bytes) stay as they are: the GPU reads them without a conversion.
+ *
+ * @example
+ * const fb = formatGpuBatch({ logits: logitsBuffer, labels: labelsBuffer, rows: 1024 }, 10);
+ */
+export function formatGpuBatch(batch: GpuBatch, numClasses: number): FormattedGpuBatch {
+  if (!hasGpuInputs(batch)) return formatHostBatch(batch as Batch, numClasses);
+  const { logits, labels, preds } = batch;
+  if ((logits === undefined) === (preds === undefined)) throw new InputError('batch', 'a batch needs exactly one of logits or preds');
+  const half = logits === undefined ? undefined : logitsFormat(logits, batch.logitsDtype, true);
+  let rows = batch.rows;
+  if (rows !== undefined && (!Number.isSafeInteger(rows) || rows < 0 || rows > 0xffffffff)) {
+    throw new InputError('rows', `rows must be an integer in [0, 2^32), got ${rows}`, undefined, rows);
+  }
+  const inputs: [string, Float32Array | Uint16Array | GPUBuffer | Batch['labels'], number][] = [
+    ['labels', labels, 1],
+    logits === undefined ? ['preds', preds!, 1] : ['logits', logits, numClasses],
+  ];
+  const host = inputs.find(([, x]) => !isGpuBuffer(x));
+  if (host && rows === undefined) rows = Math.floor((host[1] as ArrayLike<unknown>).length / host[2]);
+  if (rows === undefined) {
+    const fits = inputs.map(([f, x, w]) => rowsIn(f, x as GPUBuffer, w, undefined, f === 'logits' && half !== undefined));
+    if (fits[0] !== fits[1]) {
+      throw new InputError('rows', `the buffers hold ${fits[0]} labels but ${fits[1]} rows of ${logits === undefined ? 'predictions' : 'logits'}: pass rows`);
+    }
+    rows = fits[0]!;
+  }
+  for (const [field, x, width] of inputs) {
+    if (isGpuBuffer(x)) rowsIn(field, x, width, rows, field === 'logits' && half !== undefined);
+    else checkHost(field, x, width, rows, numClasses);
+  }
+  return { rows, numClasses, labels, ...(logits === undefined ? { preds: preds! } : { logits, ...(half ? { logitsDtype: half } : {}) }) };
+}

@@ -1,0 +1,32 @@
+import type { BinaryBatch, SweepCounts } from './binary.js';
+
+/**
+ * The CPU sweep update, oracle of shaders/threshold-sweep.wgsl: each row goes to the bin that counts
+ * the thresholds <= its float32 score (binary search; -0 equals +0; NaN to bin 0), positives and
+ * negatives apart. With sample weights a row adds its weight (float64) instead of 1.
+ *
+ * @example
+ * const counts = emptySweepCounts(resolveSweepThresholds([0.25, 0.5, 0.75]));
+ * sweepCpuUpdate(counts, formatBinaryBatch({ scores, targets }));
+ */
+export function sweepCpuUpdate(counts: SweepCounts, batch: BinaryBatch): void {
+  const { scores, targets, weights } = batch;
+  const t = counts.thresholds;
+  const k = t.length;
+  const big = typeof targets[0] === 'bigint';
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    let lo = 0;
+    if (s === s) {
+      let hi = k;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (t[mid]! <= s) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    const positive = big ? targets[i] === 1n : targets[i] === 1;
+    (positive ? counts.pos : counts.neg)[lo]! += weights ? weights[i]! : 1;
+  }
+  if (weights) counts.weighted = true;
+}

@@ -1,0 +1,400 @@
+/**
+ * Classification metrics from a confusion matrix, equal to scikit-learn's (checked against
+ * sklearn 1.2.1 with `zero_division=0`, see `test/fixtures/metrics/`). Pure functions of the
+ * counts; no Node built-ins.
+ *
+ * Counts are row-major C x C, rows = true class, columns = predicted class: `counts[t * C + p]`.
+ * With integer counts whose total is at most 2^53 (what confmat produces) every sum is exact, and
+ * kappa and MCC are computed from exact integer covariances (BigInt), so they carry no
+ * cancellation error even where n^2 is far beyond 2^53.
+ *
+ * @module
+ */
+import { InputError } from '../../core/errors.js';
+import { validateNumClasses } from '../../format/validate.js';
+
+/** Figures for one class. */
+export interface ClassMetrics {
+  class: number;
+  /** tp / predicted, 0 when nothing was predicted as this class. */
+  precision: number;
+  /** tp / support, 0 when the class never occurs as a true class. */
+  recall: number;
+  /** 2 p r / (p + r), 0 when p + r is 0. */
+  f1: number;
+  /** Samples whose true class is this one (row sum). */
+  support: number;
+  /** Samples predicted as this class (column sum). */
+  predicted: number;
+}
+
+/** An average of the per-class figures; `support` is always the total sample count, as in sklearn's report. */
+export interface Averages {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/** Everything {@link computeMetrics} derives from a confusion matrix. */
+export interface Metrics {
+  numClasses: number;
+  total: number;
+  correct: number;
+  accuracy: number;
+  balancedAccuracy: number;
+  kappa: number;
+  mcc: number;
+  /** One entry per class 0..C-1, including classes absent from both y_true and y_pred (all 0s but the class). */
+  perClass: ClassMetrics[];
+  macroAvg: Averages;
+  weightedAvg: Averages;
+  microAvg: Averages;
+  /** classes that appear as a true or a predicted class; the averages run over these, as sklearn's classification_report does without labels= */
+  presentClasses: number;
+}
+
+/**
+ * All metrics of a confusion matrix, as scikit-learn (1.2.1, `zero_division=0`) computes them
+ * from the y_true / y_pred the matrix was counted from.
+ *
+ * Rules (sklearn's, found by reading and running 1.2.1):
+ * - `perClass` = `precision_recall_fscore_support(y, p, labels=range(C), zero_division=0)`:
+ *   a class never predicted gets precision 0, one never true gets recall 0, f1 is 0 when both
+ *   are 0, and a class absent from both gets 0 everywhere.
+ * - `macroAvg` = `classification_report(y, p, zero_division=0)['macro avg']` without `labels=`:
+ *   the unweighted mean over the *present* classes only (true or predicted at least once;
+ *   `presentClasses` of them). A class that is predicted but never true counts with recall 0
+ *   (and usually precision 0); a class absent from both is left out.
+ * - `weightedAvg`: mean weighted by support, i.e. `sum(x_i * support_i) / total`; absent and
+ *   predicted-only classes weigh 0, so it does not matter which of them are included.
+ * - `microAvg` = `average='micro'`: precision = recall = correct / total, f1 = 2a·a / (a + a).
+ * - `accuracy` = correct / total.
+ * - `balancedAccuracy` = `balanced_accuracy_score`: the mean recall over classes with support > 0;
+ *   a predicted-only class is dropped (sklearn warns "y_pred contains classes not in y_true").
+ * - `kappa` = `cohen_kappa_score` = (n·correct − Σ t_i p_i) / (n² − Σ t_i p_i), with t_i, p_i the
+ *   row and column sums.
+ * - `mcc` = `matthews_corrcoef` = cov(yt, yp) / sqrt(cov(yt, yt) · cov(yp, yp)) with
+ *   cov(yt, yp) = correct·n − Σ t_i p_i, cov(yt, yt) = n² − Σ t_i², cov(yp, yp) = n² − Σ p_i²;
+ *   0 when the denominator is 0 (all true or all predicted labels one class), as sklearn returns.
+ *
+ * Degenerate cases, where sklearn gives no finite number, confmat gives 0:
+ * - empty matrix (total 0): sklearn returns nan (with warnings) for accuracy, balanced accuracy,
+ *   kappa and the macro average, and 0 for weighted, micro and MCC. confmat returns 0 for all.
+ * - kappa when the expected agreement is 1 (every true and predicted label is one and the same
+ *   class, e.g. C = 1): sklearn computes 0/0 and returns nan; confmat returns 0.
+ *
+ * Integer counts with total ≤ 2^53 use exact integer arithmetic for kappa and MCC; other inputs
+ * (fractional counts, larger totals) fall back to float64 on shares of the total.
+ *
+ * @example
+ * const m = computeMetrics(new Float64Array([5, 1, 2, 2]), 2);
+ * m.accuracy;             // 0.7
+ * m.perClass[1]!.recall;  // 0.5
+ * m.macroAvg.f1;          // (0.7692… + 0.5714…) / 2
+ */
+export function computeMetrics(counts: Float64Array, numClasses: number): Metrics {
+  checkShape(counts, numClasses);
+  const c = numClasses;
+  const trueSum = new Float64Array(c);
+  const predSum = new Float64Array(c);
+  const diagonal = new Float64Array(c);
+  let integral = true;
+  for (let t = 0; t < c; t++) {
+    for (let p = 0; p < c; p++) {
+      const v = counts[t * c + p]!;
+      if (!Number.isInteger(v)) integral = false;
+      trueSum[t]! += v;
+      predSum[p]! += v;
+    }
+    diagonal[t] = counts[t * c + t]!;
+  }
+  const s = metricsFromSums(diagonal, trueSum, predSum);
+  const perClass: ClassMetrics[] = [];
+  for (let k = 0; k < c; k++) {
+    perClass.push({ class: k, precision: s.precision[k]!, recall: s.recall[k]!, f1: s.f1[k]!, support: trueSum[k]!, predicted: predSum[k]! });
+  }
+  return {
+    numClasses: c,
+    total: s.total,
+    correct: s.correct,
+    accuracy: s.accuracy,
+    balancedAccuracy: s.balancedAccuracy,
+    ...agreement(trueSum, predSum, s.correct, s.total, integral),
+    perClass,
+    macroAvg: s.macroAvg,
+    weightedAvg: s.weightedAvg,
+    microAvg: s.microAvg,
+    presentClasses: s.presentClasses,
+  };
+}
+
+/** What {@link metricsFromSums} derives from the O(C) sums: per-class figures as arrays, and the averages. */
+export interface ClassSummary {
+  precision: Float64Array;
+  recall: Float64Array;
+  f1: Float64Array;
+  total: number;
+  correct: number;
+  accuracy: number;
+  balancedAccuracy: number;
+  macroAvg: Averages;
+  weightedAvg: Averages;
+  microAvg: Averages;
+  presentClasses: number;
+}
+
+/**
+ * Per-class precision, recall and F1 and their averages from the diagonal `tp`, the row sums
+ * (`support`) and the column sums (`predicted`), with sklearn's rules (see {@link computeMetrics});
+ * O(C), so the per-class mode for huge C shares it with the dense matrix.
+ *
+ * @example
+ * const s = metricsFromSums(new Float64Array([5, 2]), new Float64Array([6, 4]), new Float64Array([7, 3]));
+ * s.accuracy; // 0.7
+ */
+export function metricsFromSums(tp: Float64Array, support: Float64Array, predicted: Float64Array): ClassSummary {
+  const c = tp.length;
+  const precision = new Float64Array(c);
+  const recall = new Float64Array(c);
+  const f1 = new Float64Array(c);
+  const macro = { precision: 0, recall: 0, f1: 0 };
+  const weighted = { precision: 0, recall: 0, f1: 0 };
+  let total = 0;
+  let correct = 0;
+  let presentClasses = 0;
+  let recallSum = 0;
+  let supported = 0;
+  for (let k = 0; k < c; k++) {
+    const s = support[k]!;
+    const q = predicted[k]!;
+    const t = tp[k]!;
+    const p = q > 0 ? t / q : 0;
+    const r = s > 0 ? t / s : 0;
+    const f = fScore(p, r);
+    precision[k] = p;
+    recall[k] = r;
+    f1[k] = f;
+    total += s;
+    correct += t;
+    if (s > 0 || q > 0) {
+      presentClasses++;
+      macro.precision += p;
+      macro.recall += r;
+      macro.f1 += f;
+    }
+    if (s > 0) {
+      supported++;
+      recallSum += r;
+      weighted.precision += p * s;
+      weighted.recall += r * s;
+      weighted.f1 += f * s;
+    }
+  }
+  const mean = (sum: number, n: number): number => (n > 0 ? sum / n : 0);
+  const accuracy = mean(correct, total);
+  return {
+    precision,
+    recall,
+    f1,
+    total,
+    correct,
+    accuracy,
+    balancedAccuracy: mean(recallSum, supported),
+    macroAvg: { precision: mean(macro.precision, presentClasses), recall: mean(macro.recall, presentClasses), f1: mean(macro.f1, presentClasses), support: total },
+    weightedAvg: { precision: mean(weighted.precision, total), recall: mean(weighted.recall, total), f1: mean(weighted.f1, total), support: total },
+    microAvg: { precision: accuracy, recall: accuracy, f1: fScore(accuracy, accuracy), support: total },
+    presentClasses,
+  };
+}
+
+/** The normalization modes of sklearn's `confusion_matrix(normalize=...)`; 'none' copies the counts. */
+export type Normalize = 'none' | 'true' | 'pred' | 'all';
+
+/**
+ * As sklearn confusion_matrix(normalize=...): 'true' divides each row by its sum, 'pred' each
+ * column, 'all' by the total; 'none' returns a copy. A cell whose divisor is 0 (an empty row,
+ * column or matrix) becomes 0: sklearn 1.2.1 divides with numpy errors silenced, getting nan
+ * there, then applies `np.nan_to_num`, which turns the nan into 0 — so the results are equal.
+ *
+ * @example
+ * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'true'); // [0.75, 0.25, 0, 0]
+ * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'pred'); // [1, 1, 0, 0]
+ * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'all');  // [0.75, 0.25, 0, 0]
+ */
+export function normalizeCounts(counts: Float64Array, numClasses: number, mode: Normalize): Float64Array {
+  checkShape(counts, numClasses);
+  const c = numClasses;
+  const out = new Float64Array(c * c);
+  if (mode === 'none') {
+    out.set(counts);
+    return out;
+  }
+  if (mode !== 'true' && mode !== 'pred' && mode !== 'all') {
+    throw new InputError('normalize', `normalize must be 'none', 'true', 'pred' or 'all', got ${String(mode)}`, undefined, mode);
+  }
+  const divisors = new Float64Array(mode === 'all' ? 1 : c);
+  for (let t = 0; t < c; t++) {
+    for (let p = 0; p < c; p++) divisors[mode === 'true' ? t : mode === 'pred' ? p : 0]! += counts[t * c + p]!;
+  }
+  for (let t = 0; t < c; t++) {
+    for (let p = 0; p < c; p++) {
+      const d = divisors[mode === 'true' ? t : mode === 'pred' ? p : 0]!;
+      out[t * c + p] = d === 0 ? 0 : counts[t * c + p]! / d;
+    }
+  }
+  return out;
+}
+
+/** One off-diagonal cell: `count` samples of class `true` predicted as `pred`. */
+export interface Confusion {
+  true: number;
+  pred: number;
+  count: number;
+  /** count / support of the true class: the fraction of that class's samples lost to `pred`. */
+  share: number;
+}
+
+/**
+ * The k largest off-diagonal cells, ties broken by true class then predicted class ascending.
+ * Only cells with a count above 0 are confusions, so fewer than k may come back. k ≤ 0 gives [];
+ * a fractional k is rounded down. Runs in O(C² log k).
+ *
+ * @example
+ * topConfusions(new Float64Array([5, 2, 0, 3, 4, 2, 0, 2, 6]), 3, 2);
+ * // [{ true: 1, pred: 0, count: 3, share: 3 / 9 }, { true: 0, pred: 1, count: 2, share: 2 / 7 }]
+ */
+export function topConfusions(counts: Float64Array, numClasses: number, k: number): Confusion[] {
+  checkShape(counts, numClasses);
+  const c = numClasses;
+  const limit = Math.floor(k);
+  if (!(limit > 0)) return [];
+  // Min-heap of cell indices, worst on top. Cells arrive in tie-break order (t, then p,
+  // ascending), so among equal counts the later one is the worse.
+  const heap: number[] = [];
+  const worse = (a: number, b: number): boolean => counts[a]! < counts[b]! || (counts[a] === counts[b] && a > b);
+  const swap = (i: number, j: number): void => {
+    const x = heap[i]!;
+    heap[i] = heap[j]!;
+    heap[j] = x;
+  };
+  const siftDown = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let w = i;
+      if (l < heap.length && worse(heap[l]!, heap[w]!)) w = l;
+      if (r < heap.length && worse(heap[r]!, heap[w]!)) w = r;
+      if (w === i) return;
+      swap(i, w);
+      i = w;
+    }
+  };
+  for (let t = 0; t < c; t++) {
+    for (let p = 0; p < c; p++) {
+      const i = t * c + p;
+      const v = counts[i]!;
+      if (t === p || !(v > 0)) continue;
+      if (heap.length < limit) {
+        heap.push(i);
+        for (let j = heap.length - 1; j > 0; ) {
+          const parent = (j - 1) >> 1;
+          if (!worse(heap[j]!, heap[parent]!)) break;
+          swap(j, parent);
+          j = parent;
+        }
+      } else if (v > counts[heap[0]!]!) {
+        heap[0] = i;
+        siftDown(0);
+      }
+    }
+  }
+  heap.sort((a, b) => counts[b]! - counts[a]! || a - b);
+  const support = new Map<number, number>();
+  return heap.map((i) => {
+    const t = Math.floor(i / c);
+    let s = support.get(t);
+    if (s === undefined) {
+      s = 0;
+      for (let p = 0; p < c; p++) s += counts[t * c + p]!;
+      support.set(t, s);
+    }
+    const count = counts[i]!;
+    return { true: t, pred: i - t * c, count, share: count / s };
+  });
+}
+
+function checkShape(counts: Float64Array, numClasses: number): void {
+  validateNumClasses(numClasses);
+  if (counts.length !== numClasses * numClasses) {
+    throw new InputError('counts', `counts must hold numClasses^2 = ${numClasses * numClasses} cells, got ${counts.length}`);
+  }
+}
+
+/**
+ * sklearn's F1: `(1 + β²) p r / (β² p + r)` with β = 1, evaluated in the same order; 0 when p + r is 0.
+ *
+ * @example
+ * fScore(0.5, 1); // 0.6666666666666666
+ * fScore(0, 0);   // 0
+ */
+export function fScore(precision: number, recall: number): number {
+  const denom = precision + recall;
+  return denom === 0 ? 0 : (2 * precision * recall) / denom;
+}
+
+/**
+ * Cohen's kappa and MCC from the row sums t, column sums p, the diagonal and the total, exactly
+ * (BigInt) when the counts are integers. Needs only O(C) sums, so the per-class mode uses it too.
+ *
+ * @example
+ * agreement(new Float64Array([6, 4]), new Float64Array([7, 3]), 7, 10, true); // { kappa: 0.3478…, mcc: 0.3563… }
+ */
+export function agreement(
+  trueSum: Float64Array,
+  predSum: Float64Array,
+  correct: number,
+  total: number,
+  integral: boolean,
+): { kappa: number; mcc: number } {
+  if (total === 0) return { kappa: 0, mcc: 0 };
+  if (integral && Number.isSafeInteger(total)) {
+    const n = BigInt(total);
+    let tp = 0n;
+    let tt = 0n;
+    let pp = 0n;
+    for (let i = 0; i < trueSum.length; i++) {
+      if (trueSum[i] === 0 && predSum[i] === 0) continue;
+      const ti = BigInt(trueSum[i]!);
+      const pi = BigInt(predSum[i]!);
+      tp += ti * pi;
+      tt += ti * ti;
+      pp += pi * pi;
+    }
+    const covTP = BigInt(correct) * n - tp;
+    const covTT = n * n - tt;
+    const covPP = n * n - pp;
+    const kappaDenom = n * n - tp;
+    return {
+      kappa: kappaDenom === 0n ? 0 : Number(covTP) / Number(kappaDenom),
+      mcc: covTT === 0n || covPP === 0n ? 0 : Number(covTP) / Math.sqrt(Number(covTT) * Number(covPP)),
+    };
+  }
+  let tp = 0;
+  let tt = 0;
+  let pp = 0;
+  for (let i = 0; i < trueSum.length; i++) {
+    const ti = trueSum[i]! / total;
+    const pi = predSum[i]! / total;
+    tp += ti * pi;
+    tt += ti * ti;
+    pp += pi * pi;
+  }
+  const covTP = correct / total - tp;
+  const covTT = 1 - tt;
+  const covPP = 1 - pp;
+  return {
+    kappa: 1 - tp === 0 ? 0 : covTP / (1 - tp),
+    mcc: covTT * covPP === 0 ? 0 : covTP / Math.sqrt(covTT * covPP),
+  };
+}

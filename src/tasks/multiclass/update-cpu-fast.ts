@@ -1,0 +1,264 @@
+/**
+ * The fast CPU update: a WebAssembly SIMD argmax and counter (scripts/gen-cpu-wasm.mjs) with
+ * exactly the oracle's rule (src/tasks/multiclass/update-cpu.ts), falling back to the oracle where
+ * WebAssembly SIMD is missing. Logits are copied into the module's memory in chunks of 256 KiB,
+ * small enough to stay in the L2 cache while the kernel reads them. Isomorphic: no Node imports.
+ *
+ * @module
+ */
+import type { FormattedBatch, LabelArray } from '../../core/types.js';
+import { cpuArgmax, cpuUpdate } from './update-cpu.js';
+import { CPU_WASM_BASE64, CPU_WASM_MEMORY_FLAGS_AT } from './cpu-wasm.generated.js';
+import { copyClassIndices } from '../../format/class-indices.js';
+
+/** Which SIMD layout the argmax uses: 'auto' picks by class count; 'rows4' (4 rows in the lanes) any C, 'cols' (4 columns) C >= 4. */
+export type CpuArgmaxStrategy = 'auto' | 'rows4' | 'cols';
+
+/** The exports of the module scripts/gen-cpu-wasm.mjs writes (byte offsets into its memory). */
+export interface CpuWasmExports {
+  argmax(src: number, rows: number, c: number, dst: number): void;
+  argmax_rows4(src: number, rows: number, c: number, dst: number): void;
+  argmax_cols(src: number, rows: number, c: number, dst: number): void;
+  count(lab: number, pred: number, rows: number, c: number, cnt: number): void;
+  update(src: number, lab: number, rows: number, c: number, dst: number, cnt: number): void;
+  flush(cnt: number, totals: number, cells: number): void;
+}
+
+interface Kernel {
+  exports: CpuWasmExports;
+  memory: WebAssembly.Memory;
+  f32: Float32Array;
+  i32: Int32Array;
+  u32: Uint32Array;
+}
+
+/** Floats of logits copied into the module per kernel call (256 KiB). */
+const CHUNK_FLOATS = 1 << 16;
+/** Counting runs in the module (u32 cells, added to the float64 totals per call) up to this many cells. */
+const WASM_COUNT_MAX_CELLS = 1 << 16;
+const PAGE = 65536;
+
+let bytesCache: Uint8Array<ArrayBuffer> | undefined;
+let kernelState: Kernel | null | undefined;
+
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  if (!bytesCache) {
+    const text = atob(CPU_WASM_BASE64);
+    bytesCache = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytesCache[i] = text.charCodeAt(i);
+  }
+  if (!shared) return bytesCache;
+  const copy = bytesCache.slice();
+  copy[CPU_WASM_MEMORY_FLAGS_AT] = 0x03;
+  return copy;
+}
+
+/**
+ * Compiles the fast path's WebAssembly module, for a shared memory when `shared` (worker
+ * threads share one), or returns null where WebAssembly SIMD is not supported.
+ *
+ * @example
+ * const module = compileCpuWasm(true); // import { env: { memory } } with a shared WebAssembly.Memory
+ */
+export function compileCpuWasm(shared = false): WebAssembly.Module | null {
+  if (typeof WebAssembly !== 'object') return null;
+  const bytes = moduleBytes(shared);
+  if (!WebAssembly.validate(bytes)) return null;
+  return new WebAssembly.Module(bytes);
+}
+
+function instantiate(module: WebAssembly.Module): Kernel {
+  const memory = new WebAssembly.Memory({ initial: 8, maximum: 65536 });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const buffer = memory.buffer;
+  return { exports: instance.exports as unknown as CpuWasmExports, memory, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u32: new Uint32Array(buffer) };
+}
+
+/** The module, compiled once on first use; null (the oracle runs) without WebAssembly SIMD. */
+function kernel(): Kernel | null {
+  if (kernelState !== undefined) return kernelState;
+  kernelState = null;
+  try {
+    const module = compileCpuWasm(false);
+    if (module) kernelState = instantiate(module);
+  } catch {
+    // a browser's main thread may refuse synchronous compiles: compile in the background meanwhile
+    if (typeof WebAssembly === 'object' && WebAssembly.validate(moduleBytes(false))) {
+      void WebAssembly.compile(moduleBytes(false)).then((m) => (kernelState = instantiate(m)), () => undefined);
+    }
+  }
+  return kernelState;
+}
+
+/** Grows the module's memory to `bytes` and refreshes the views. */
+function ensure(k: Kernel, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) {
+    k.memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
+  if (k.f32.buffer !== k.memory.buffer) {
+    const buffer = k.memory.buffer;
+    k.f32 = new Float32Array(buffer);
+    k.i32 = new Int32Array(buffer);
+    k.u32 = new Uint32Array(buffer);
+  }
+}
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+/** Copies `a[start .. start + n)` into the module's i32 view at element `at`. */
+function copyIndices(k: Kernel, at: number, a: LabelArray, start: number, n: number): void {
+  copyClassIndices(a, start, n, k.i32, at);
+}
+
+/**
+ * Which implementation {@link cpuUpdateFast} runs here: 'wasm-simd', or 'js' (the oracle) where
+ * WebAssembly SIMD is unavailable.
+ *
+ * @example
+ * cpuFastBackend(); // 'wasm-simd' in Node >= 16 and current browsers
+ */
+export function cpuFastBackend(): 'wasm-simd' | 'js' {
+  return kernel() ? 'wasm-simd' : 'js';
+}
+
+/**
+ * The argmax of each row of a row-major `rows x numClasses` float32 matrix, into `out`: the
+ * oracle's rule ({@link argmaxRow}) bit for bit, on WebAssembly SIMD.
+ *
+ * @example
+ * cpuArgmaxFast(new Float32Array([0, 1, 1, NaN, 2, NaN]), 3); // Uint32Array [1, 1]
+ */
+export function cpuArgmaxFast(
+  logits: Float32Array,
+  numClasses: number,
+  out = new Uint32Array(Math.floor(logits.length / numClasses)),
+  options: { strategy?: CpuArgmaxStrategy } = {},
+): Uint32Array {
+  const strategy = options.strategy ?? 'auto';
+  if (strategy === 'cols' && numClasses < 4) throw new RangeError(`the 'cols' strategy needs at least 4 classes, got ${numClasses}`);
+  const k = kernel();
+  const rows = out.length;
+  if (!k) return cpuArgmax(logits, numClasses, out);
+  const c = numClasses;
+  const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
+  const predAt = 0;
+  const srcAt = align16(chunkRows * 4);
+  ensure(k, srcAt + chunkRows * c * 4 + 16);
+  const run = strategy === 'rows4' ? k.exports.argmax_rows4 : strategy === 'cols' ? k.exports.argmax_cols : k.exports.argmax;
+  for (let start = 0; start < rows; start += chunkRows) {
+    const n = Math.min(chunkRows, rows - start);
+    k.f32.set(logits.subarray(start * c, (start + n) * c), srcAt >> 2);
+    run(srcAt, n, c, predAt);
+    out.set(k.i32.subarray(predAt >> 2, (predAt >> 2) + n), start);
+  }
+  return out;
+}
+
+/**
+ * The fast CPU update: adds a validated batch into `counts` (row-major C x C, rows = true
+ * class), exactly as {@link cpuUpdate} does, on WebAssembly SIMD (4 to 6 times the oracle's
+ * speed; see bench/NOTES.md). Where WebAssembly SIMD is unavailable it is the oracle.
+ *
+ * @example
+ * const counts = new Float64Array(4);
+ * cpuUpdateFast(counts, formatBatch({ logits: new Float32Array([0, 1, 2, 1]), labels: new Uint8Array([1, 0]) }, 2));
+ * counts; // [1, 0, 0, 1]
+ */
+export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void {
+  const { rows, numClasses: c, labels, logits, preds } = batch;
+  if (logits) return updateLogits(counts, labels, c, (into, start, n) => into.set(logits.subarray(start * c, (start + n) * c)));
+  const k = rows > 0 ? kernel() : null;
+  const cells = c * c;
+  if (!k || cells > WASM_COUNT_MAX_CELLS || cells > rows) return cpuUpdate(counts, batch);
+  const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
+  const labAt = align16(cells * 4);
+  const predAt = labAt + align16(chunkRows * 4);
+  ensure(k, predAt + chunkRows * 4 + 16);
+  const table = moduleTable(k, counts, cells);
+  for (let start = 0; start < rows; start += chunkRows) {
+    const n = Math.min(chunkRows, rows - start);
+    table.add(n);
+    copyIndices(k, labAt >> 2, labels, start, n);
+    copyIndices(k, predAt >> 2, preds!, start, n);
+    k.exports.count(labAt, predAt, n, c, 0);
+  }
+  table.flush();
+}
+
+/**
+ * As {@link cpuUpdateFast} for `labels.length` rows of N x C float32 logits that `fill` writes,
+ * chunk by chunk, straight into the module's memory (`into`: rows `start .. start + rows`), e.g.
+ * read from a file with no array in between. `labels` must be validated (in [0, numClasses)).
+ *
+ * @example
+ * cpuUpdateFastFrom(counts, labels, 10, (into, start, rows) => readSync(fd, new Uint8Array(into.buffer, into.byteOffset, rows * 40), 0, rows * 40, offset + start * 40));
+ */
+export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, numClasses: number, fill: (into: Float32Array, start: number, rows: number) => void): void {
+  updateLogits(counts, labels, numClasses, fill);
+}
+
+/** A module-side u32 count table at byte 0, added into `counts` before any cell could reach 2^32. */
+function moduleTable(k: Kernel, counts: Float64Array, cells: number): { add(rows: number): void; flush(): void } {
+  k.u32.fill(0, 0, cells);
+  let sinceFlush = 0;
+  const flush = (): void => {
+    const u32 = k.u32;
+    for (let i = 0; i < cells; i++) counts[i]! += u32[i]!;
+    u32.fill(0, 0, cells);
+    sinceFlush = 0;
+  };
+  return {
+    add(rows) {
+      if (sinceFlush + rows > 0xffffffff) flush();
+      sinceFlush += rows;
+    },
+    flush,
+  };
+}
+
+function updateLogits(counts: Float64Array, labels: LabelArray, c: number, fill: (into: Float32Array, start: number, rows: number) => void): void {
+  const rows = labels.length;
+  const k = rows > 0 ? kernel() : null;
+  const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
+  if (!k) {
+    const scratch = new Float32Array(chunkRows * c);
+    for (let start = 0; start < rows; start += chunkRows) {
+      const n = Math.min(chunkRows, rows - start);
+      fill(scratch.subarray(0, n * c), start, n);
+      cpuUpdate(counts, { rows: n, numClasses: c, labels: labels.subarray(start, start + n), logits: scratch.subarray(0, n * c) });
+    }
+    return;
+  }
+  if (c === 1) {
+    counts[0]! += rows;
+    return;
+  }
+  const cells = c * c;
+  const inModule = cells <= WASM_COUNT_MAX_CELLS && cells <= rows;
+  const labAt = align16(inModule ? cells * 4 : 0);
+  const predAt = labAt + align16(chunkRows * 4);
+  const srcAt = predAt + align16(chunkRows * 4);
+  ensure(k, srcAt + chunkRows * c * 4 + 16);
+  const table = inModule ? moduleTable(k, counts, cells) : undefined;
+  for (let start = 0; start < rows; start += chunkRows) {
+    const n = Math.min(chunkRows, rows - start);
+    if (table) {
+      table.add(n);
+      copyIndices(k, labAt >> 2, labels, start, n);
+    }
+    fill(k.f32.subarray(srcAt >> 2, (srcAt >> 2) + n * c), start, n);
+    k.exports.update(srcAt, labAt, n, c, predAt, table ? 0 : -1);
+    if (!table) countInJs(counts, labels, start, n, c, k.i32, predAt >> 2);
+  }
+  table?.flush();
+}
+
+/** counts[label * c + pred] += 1 for rows `start .. start + n` with predictions at `i32[at ..]`. */
+function countInJs(counts: Float64Array, labels: LabelArray, start: number, n: number, c: number, i32: Int32Array, at: number): void {
+  if (labels instanceof BigInt64Array || labels instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) counts[Number(labels[start + i]!) * c + i32[at + i]!]! += 1;
+  } else {
+    for (let i = 0; i < n; i++) counts[(labels[start + i] as number) * c + i32[at + i]!]! += 1;
+  }
+}

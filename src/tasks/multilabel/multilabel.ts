@@ -1,0 +1,313 @@
+import { InputError } from '../../core/errors.js';
+import { fScore } from '../multiclass/metrics.js';
+import type { LabelArray, SampleWeights } from '../../core/types.js';
+import { isLabelArray } from '../../format/validate.js';
+import { checkWeights } from '../../format/weights.js';
+
+/** One batch of a multilabel task: row-major N x L scores and N x L targets in {0, 1}; optional sample weights, one per row. */
+export interface MultilabelBatch {
+  scores: Float32Array;
+  targets: LabelArray;
+  /** sklearn's `sample_weight`: one finite weight per row (negative allowed); absent: 1 per row. */
+  weights?: SampleWeights | undefined;
+}
+
+/** A batch that passed {@link formatMultilabelBatch} (weights, when given, are checked: finite, one per row). */
+export interface FormattedMultilabelBatch extends MultilabelBatch {
+  rows: number;
+  numLabels: number;
+  weights?: SampleWeights;
+}
+
+/**
+ * The sums of sklearn's "samples" average, exactly: a row's precision is TP / (TP + FP), its recall
+ * TP / (TP + FN) and its F1 2TP / (2TP + FP + FN), fractions with denominators up to L (2L for F1).
+ * Index d holds the sum of the numerators of the rows whose denominator is d, an integer, so sums
+ * add up exactly in any order and shards merge into the single run bit for bit. With sample weights
+ * a row adds its weight times its numerator: float64 sums in row order (exact for weights whose
+ * products and sums are exact in float64, e.g. multiples of 2^-k; else within float64 rounding).
+ */
+export interface SampleSums {
+  /** Length L + 1: [d] sums TP over rows with TP + FP = d. */
+  precision: Float64Array;
+  /** Length L + 1: [d] sums TP over rows with TP + FN = d. */
+  recall: Float64Array;
+  /** Length 2L + 1: [d] sums 2TP over rows with 2TP + FP + FN = d. */
+  f1: Float64Array;
+}
+
+/**
+ * Exact running counts of a multilabel task: per label TP/FP/FN (TN = rows - TP - FP - FN), and the
+ * exact sums of each row's precision, recall and F1 for sklearn's "samples" average. When `weighted`,
+ * every count (and `rows`) is a sum of sample weights.
+ */
+export interface MultilabelCounts {
+  numLabels: number;
+  /** Rows counted; with sample weights the sum of their weights (sklearn's `sum(sample_weight)`). */
+  rows: number;
+  /** True when some batch carried sample weights (unweighted rows weigh 1). */
+  weighted?: boolean;
+  tp: Float64Array;
+  fp: Float64Array;
+  fn: Float64Array;
+  samples: SampleSums;
+}
+
+/** Per label 2 x 2 matrices as sklearn's `multilabel_confusion_matrix`: `[[TN, FP], [FN, TP]]`. */
+export interface MultilabelResult {
+  numLabels: number;
+  /** Rows counted; with sample weights the sum of their weights. */
+  rows: number;
+  /** True when counts are sums of sample weights (sklearn's `sample_weight`). */
+  weighted?: boolean;
+  thresholds: number[];
+  matrices: [[number, number], [number, number]][];
+  /** Sums over rows of each row's precision, recall and F1 (zero_division = 0), from `sampleSums`. */
+  samples: { precision: number; recall: number; f1: number };
+  /** The exact sums behind `samples` (see {@link SampleSums}); states save and merge these. */
+  sampleSums: SampleSums;
+}
+
+/** Precision, recall, F1 and support of one label or one average. */
+export interface LabelScores {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/** sklearn's `precision_recall_fscore_support(zero_division=0)` per label and with each average. */
+export interface MultilabelMetrics {
+  perLabel: (LabelScores & { index: number; tp: number; fp: number; fn: number; tn: number })[];
+  microAvg: LabelScores;
+  macroAvg: LabelScores;
+  weightedAvg: LabelScores;
+  samplesAvg: LabelScores;
+}
+
+/**
+ * Checks a label count: an integer in [1, 65536].
+ *
+ * @example
+ * validateNumLabels(5); // 5
+ */
+export function validateNumLabels(numLabels: number): number {
+  if (!Number.isSafeInteger(numLabels) || numLabels < 1 || numLabels > 65536) {
+    throw new InputError('numLabels', `numLabels must be an integer in [1, 65536], got ${numLabels}`, undefined, numLabels);
+  }
+  return numLabels;
+}
+
+/**
+ * Per label thresholds as float32: one number for every label, or one per label; NaN is refused.
+ * A label is predicted when its score >= its threshold: 0 suits logits, 0.5 probabilities.
+ *
+ * @example
+ * resolveLabelThresholds(0.5, 3); // Float32Array [0.5, 0.5, 0.5]
+ */
+export function resolveLabelThresholds(threshold: number | ArrayLike<number>, numLabels: number): Float32Array {
+  const out = new Float32Array(numLabels);
+  if (typeof threshold === 'number') out.fill(threshold);
+  else {
+    if (threshold.length !== numLabels) throw new InputError('threshold', `${threshold.length} thresholds given for ${numLabels} labels`, undefined, threshold.length);
+    out.set(Array.from(threshold));
+  }
+  const bad = out.findIndex((t) => Number.isNaN(t));
+  if (bad >= 0) throw new InputError('threshold', `threshold ${bad} is NaN`, bad, NaN);
+  return out;
+}
+
+/**
+ * The first value of `targets` that is neither 0 nor 1, or -1.
+ *
+ * @example
+ * findNonBinary(new Uint8Array([0, 1, 2])); // 2
+ */
+export function findNonBinary(targets: LabelArray): number {
+  for (let i = 0; i < targets.length; i++) {
+    const v = targets[i]!;
+    if (v !== 0 && v !== 1 && v !== 0n && v !== 1n) return i;
+  }
+  return -1;
+}
+
+/**
+ * Validates a multilabel batch: float32 scores and integer targets of the same N x L size, targets 0 or 1.
+ * A bad target is named by row, column and value (`index` = row).
+ *
+ * @example
+ * formatMultilabelBatch({ scores: new Float32Array([0.2, 0.9]), targets: new Uint8Array([0, 1]) }, 2);
+ */
+export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number): FormattedMultilabelBatch {
+  validateNumLabels(numLabels);
+  const { scores, targets } = batch;
+  if (!(scores instanceof Float32Array)) throw new InputError('scores', `scores must be a Float32Array, got ${(scores as object)?.constructor?.name ?? typeof scores}`);
+  if (!isLabelArray(targets)) throw new InputError('targets', `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
+  if (scores.length % numLabels !== 0) throw new InputError('scores', `scores hold ${scores.length} values, not a multiple of ${numLabels} labels`, undefined, scores.length);
+  if (targets.length !== scores.length) throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined, targets.length);
+  const bad = findNonBinary(targets);
+  if (bad >= 0) {
+    const row = Math.floor(bad / numLabels);
+    throw new InputError('targets', `row ${row}, column ${bad % numLabels}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
+  }
+  const rows = scores.length / numLabels;
+  const out: FormattedMultilabelBatch = { rows, numLabels, scores, targets };
+  if (batch.weights !== undefined) out.weights = checkWeights(batch.weights, rows);
+  return out;
+}
+
+/**
+ * The sum of a batch's weights in row order (float64): the `rows` a weighted batch adds. Both
+ * backends add it the same way, so they agree bit for bit.
+ *
+ * @example
+ * sumWeights(new Float64Array([0.5, 2])); // 2.5
+ */
+export function sumWeights(weights: SampleWeights): number {
+  let s = 0;
+  for (let i = 0; i < weights.length; i++) s += weights[i]!;
+  return s;
+}
+
+/**
+ * Zeroed counts for `numLabels` labels.
+ *
+ * @example
+ * const counts = emptyMultilabelCounts(3);
+ */
+export function emptyMultilabelCounts(numLabels: number): MultilabelCounts {
+  const z = () => new Float64Array(numLabels);
+  return { numLabels, rows: 0, tp: z(), fp: z(), fn: z(), samples: emptySampleSums(numLabels) };
+}
+
+/**
+ * Zeroed {@link SampleSums} for `numLabels` labels.
+ *
+ * @example
+ * emptySampleSums(3).f1.length; // 7
+ */
+export function emptySampleSums(numLabels: number): SampleSums {
+  return { precision: new Float64Array(numLabels + 1), recall: new Float64Array(numLabels + 1), f1: new Float64Array(2 * numLabels + 1) };
+}
+
+/**
+ * A copy of some {@link SampleSums}.
+ *
+ * @example
+ * const saved = copySampleSums(counts.samples);
+ */
+export function copySampleSums(s: SampleSums): SampleSums {
+  return { precision: s.precision.slice(), recall: s.recall.slice(), f1: s.f1.slice() };
+}
+
+/**
+ * Adds `from` into `into` (same label count), exactly.
+ *
+ * @example
+ * addSampleSums(host.samples, partial.samples);
+ */
+export function addSampleSums(into: SampleSums, from: SampleSums): void {
+  for (const k of ['precision', 'recall', 'f1'] as const) {
+    const a = into[k];
+    const b = from[k];
+    for (let d = 0; d < a.length; d++) a[d]! += b[d]!;
+  }
+}
+
+/**
+ * Adds counts into `into` (same label count), exactly.
+ *
+ * @example
+ * addMultilabelCounts(total, multilabelStateCounts(state));
+ */
+export function addMultilabelCounts(into: MultilabelCounts, from: MultilabelCounts): void {
+  into.rows += from.rows;
+  if (from.weighted) into.weighted = true;
+  for (let j = 0; j < into.numLabels; j++) {
+    into.tp[j]! += from.tp[j]!;
+    into.fp[j]! += from.fp[j]!;
+    into.fn[j]! += from.fn[j]!;
+  }
+  addSampleSums(into.samples, from.samples);
+}
+
+/**
+ * The float sums of per row precision, recall and F1 that {@link SampleSums} hold exactly: the sum
+ * over denominators d of numerators[d] / d, in ascending d (so equal sums give equal floats).
+ *
+ * @example
+ * sampleTotals(counts.samples).f1 / counts.rows; // f1_score(Y, P, average='samples')
+ */
+export function sampleTotals(s: SampleSums): { precision: number; recall: number; f1: number } {
+  const total = (a: Float64Array): number => {
+    let t = 0;
+    for (let d = 1; d < a.length; d++) if (a[d] !== 0) t += a[d]! / d;
+    return t;
+  };
+  return { precision: total(s.precision), recall: total(s.recall), f1: total(s.f1) };
+}
+
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+/**
+ * Adds one row's TP, FP and FN over its labels to the exact "samples" sums (a row without
+ * predictions has precision 0, without positive targets recall 0, as zero_division = 0); with a
+ * sample weight w the numerators are w TP and 2 w TP (sklearn averages the rows' scores with weights w).
+ *
+ * @example
+ * addSampleRow(counts.samples, 1, 0, 1); // precision 1/1, recall 1/2, F1 2/3
+ */
+export function addSampleRow(samples: SampleSums, tp: number, fp: number, fn: number, weight = 1): void {
+  if (tp === 0 || weight === 0) return;
+  const n = weight * tp;
+  samples.precision[tp + fp]! += n;
+  samples.recall[tp + fn]! += n;
+  samples.f1[2 * tp + fp + fn]! += 2 * n;
+}
+
+/**
+ * The result of some counts: sklearn's `multilabel_confusion_matrix` layout, `[[TN, FP], [FN, TP]]` per label.
+ *
+ * @example
+ * multilabelResult(counts, thresholds).matrices[0]; // [[tn, fp], [fn, tp]]
+ */
+export function multilabelResult(counts: MultilabelCounts, thresholds: Float32Array): MultilabelResult {
+  const matrices: MultilabelResult['matrices'] = [];
+  for (let j = 0; j < counts.numLabels; j++) {
+    const [tp, fp, fn] = [counts.tp[j]!, counts.fp[j]!, counts.fn[j]!];
+    matrices.push([[counts.rows - tp - fp - fn, fp], [fn, tp]]);
+  }
+  return { numLabels: counts.numLabels, rows: counts.rows, ...(counts.weighted ? { weighted: true } : {}), thresholds: Array.from(thresholds), matrices, samples: sampleTotals(counts.samples), sampleSums: copySampleSums(counts.samples) };
+}
+
+/**
+ * Per label precision, recall, F1 and support, and micro, macro, weighted and samples averages, as
+ * sklearn's `precision_recall_fscore_support(average=..., zero_division=0)`; averages carry the
+ * total support.
+ *
+ * @example
+ * const m = multilabelMetrics(result);
+ * m.samplesAvg.f1; // f1_score(Y, P, average='samples', zero_division=0)
+ */
+export function multilabelMetrics(result: MultilabelResult): MultilabelMetrics {
+  const perLabel = result.matrices.map(([[tn, fp], [fn, tp]], index) => {
+    const precision = ratio(tp, tp + fp);
+    const recall = ratio(tp, tp + fn);
+    return { index, precision, recall, f1: fScore(precision, recall), support: tp + fn, tp, fp, fn, tn };
+  });
+  const sum = (f: (x: (typeof perLabel)[number]) => number): number => perLabel.reduce((s, x) => s + f(x), 0);
+  const support = sum((x) => x.support);
+  const [tp, fp, fn] = [sum((x) => x.tp), sum((x) => x.fp), sum((x) => x.fn)];
+  const microP = ratio(tp, tp + fp);
+  const microR = ratio(tp, tp + fn);
+  const n = perLabel.length;
+  const weighted = (f: (x: (typeof perLabel)[number]) => number): number => ratio(sum((x) => f(x) * x.support), support);
+  const rows = result.rows;
+  return {
+    perLabel,
+    microAvg: { precision: microP, recall: microR, f1: fScore(microP, microR), support },
+    macroAvg: { precision: sum((x) => x.precision) / n, recall: sum((x) => x.recall) / n, f1: sum((x) => x.f1) / n, support },
+    weightedAvg: { precision: weighted((x) => x.precision), recall: weighted((x) => x.recall), f1: weighted((x) => x.f1), support },
+    samplesAvg: { precision: ratio(result.samples.precision, rows), recall: ratio(result.samples.recall, rows), f1: ratio(result.samples.f1, rows), support },
+  };
+}

@@ -1,0 +1,409 @@
+/**
+ * Per-class mode for huge C (10^4 to 10^6 classes and beyond), where the C x C matrix does not fit:
+ * per class TP, FP, FN and support in O(C) memory, and the off-diagonal (true, predicted) pairs in
+ * a sparse count that holds only the pairs that occur. Pure functions and one small typed hash
+ * table; no Node built-ins.
+ *
+ * @module
+ */
+import { InputError } from '../../core/errors.js';
+import { agreement, metricsFromSums } from '../multiclass/metrics.js';
+import type { LabelArray } from '../../core/types.js';
+import { findOutOfRange, isLabelArray } from '../../format/validate.js';
+
+/**
+ * The most classes per-class mode takes: 2^24. Keys `true * C + pred` stay below 2^48 (exact in a
+ * float64), a logits row (64 MiB) fits a GPU binding, and the host's O(C) arrays stay small.
+ *
+ * @example
+ * validatePerClassClasses(MAX_PER_CLASS_CLASSES); // ok
+ */
+export const MAX_PER_CLASS_CLASSES = 2 ** 24;
+
+/**
+ * Checks that `numClasses` is an integer in [1, {@link MAX_PER_CLASS_CLASSES}].
+ *
+ * @example
+ * validatePerClassClasses(100000); // ok
+ * validatePerClassClasses(0);      // throws InputError
+ */
+export function validatePerClassClasses(numClasses: unknown): asserts numClasses is number {
+  if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
+    throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined, numClasses);
+  }
+  if (numClasses > MAX_PER_CLASS_CLASSES) {
+    throw new InputError('numClasses', `numClasses ${numClasses} is too large for per-class mode: at most ${MAX_PER_CLASS_CLASSES} (2^24) classes`, undefined, numClasses);
+  }
+}
+
+const EMPTY = -1;
+const TWO_32 = 2 ** 32;
+
+/**
+ * A sparse count of non-negative integer keys (below 2^53): open addressing with linear probing
+ * over typed arrays, grown at half load. Unlike a JS `Map` (about 16M entries at most) it holds as
+ * many keys as memory allows, at 16 bytes per slot.
+ *
+ * @example
+ * const pairs = new SparseCounts();
+ * pairs.add(3 * 100000 + 7, 2);
+ * pairs.get(300007); // 2
+ */
+export class SparseCounts {
+  private keys: Float64Array;
+  private counts: Float64Array;
+  private used = 0;
+
+  constructor(capacity = 1024) {
+    const slots = 2 ** Math.max(4, Math.ceil(Math.log2(Math.max(1, capacity) * 2)));
+    this.keys = new Float64Array(slots).fill(EMPTY);
+    this.counts = new Float64Array(slots);
+  }
+
+  /** Distinct keys held. */
+  get size(): number {
+    return this.used;
+  }
+
+  private slot(key: number): number {
+    const lo = key >>> 0;
+    const hi = Math.floor(key / TWO_32);
+    const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b) ^ (lo >>> 16), 0x9e3779b1);
+    const mask = this.keys.length - 1;
+    let i = (h ^ (h >>> 15)) & mask;
+    while (this.keys[i] !== key && this.keys[i] !== EMPTY) i = (i + 1) & mask;
+    return i;
+  }
+
+  /** Adds `n` to the count of `key`. */
+  add(key: number, n = 1): void {
+    let i = this.slot(key);
+    if (this.keys[i] === EMPTY) {
+      if ((this.used + 1) * 2 > this.keys.length) {
+        this.grow();
+        i = this.slot(key);
+      }
+      this.keys[i] = key;
+      this.used++;
+    }
+    this.counts[i]! += n;
+  }
+
+  /** The count of `key`, 0 when absent. */
+  get(key: number): number {
+    const i = this.slot(key);
+    return this.keys[i] === key ? this.counts[i]! : 0;
+  }
+
+  /** Calls `fn` once per key held, in no particular order. */
+  forEach(fn: (key: number, count: number) => void): void {
+    const { keys, counts } = this;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) fn(keys[i]!, counts[i]!);
+  }
+
+  /** An independent copy. */
+  clone(): SparseCounts {
+    const out = new SparseCounts(1);
+    out.keys = this.keys.slice();
+    out.counts = this.counts.slice();
+    out.used = this.used;
+    return out;
+  }
+
+  private grow(): void {
+    const { keys, counts } = this;
+    this.keys = new Float64Array(keys.length * 2).fill(EMPTY);
+    this.counts = new Float64Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === EMPTY) continue;
+      const j = this.slot(keys[i]!);
+      this.keys[j] = keys[i]!;
+      this.counts[j] = counts[i]!;
+    }
+  }
+}
+
+/** Exact float64 totals of per-class mode: O(C) arrays and the sparse off-diagonal pairs. */
+export interface PerClassCounts {
+  numClasses: number;
+  /** Samples whose true class is k. */
+  support: Float64Array;
+  /** Samples predicted as k. */
+  predicted: Float64Array;
+  /** Samples of class k predicted as k. */
+  tp: Float64Array;
+  /** Off-diagonal pairs: key `true * C + pred` -> count. */
+  pairs: SparseCounts;
+}
+
+/**
+ * Zeroed counts for `numClasses` classes.
+ *
+ * @example
+ * emptyPerClassCounts(100000).support.length; // 100000
+ */
+export function emptyPerClassCounts(numClasses: number): PerClassCounts {
+  validatePerClassClasses(numClasses);
+  return { numClasses, support: new Float64Array(numClasses), predicted: new Float64Array(numClasses), tp: new Float64Array(numClasses), pairs: new SparseCounts() };
+}
+
+/**
+ * Adds the counts `from` into `into` (the same C).
+ *
+ * @example
+ * addPerClassCounts(total, counts);
+ */
+export function addPerClassCounts(into: PerClassCounts, from: PerClassCounts): void {
+  for (let k = 0; k < into.numClasses; k++) {
+    into.support[k]! += from.support[k]!;
+    into.predicted[k]! += from.predicted[k]!;
+    into.tp[k]! += from.tp[k]!;
+  }
+  from.pairs.forEach((key, count) => into.pairs.add(key, count));
+}
+
+/** One batch for per-class mode: row-major N x C float32 logits, or N predicted classes, and N labels. */
+export type PerClassBatch =
+  | { logits: Float32Array; labels: LabelArray; preds?: undefined }
+  | { preds: LabelArray; labels: LabelArray; logits?: undefined };
+
+/** A validated per-class batch: labels (and predictions) lie in [0, numClasses), ignored rows dropped. */
+export interface FormattedPerClassBatch {
+  rows: number;
+  numClasses: number;
+  labels: LabelArray;
+  logits?: Float32Array;
+  preds?: LabelArray;
+}
+
+function classIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {
+  if (!isLabelArray(a)) {
+    const got = a === null || a === undefined ? String(a) : (a as object).constructor?.name ?? typeof a;
+    throw new InputError(field, `${field} must be an integer typed array (Int8..Int32, Uint8..Uint32, BigInt64, BigUint64), got ${got}`);
+  }
+  const bad = findOutOfRange(a, numClasses);
+  if (bad >= 0) {
+    const what = field === 'labels' ? 'label' : 'predicted class';
+    throw new InputError(field, `index ${bad}: ${what} ${String(a[bad]!)} is outside [0, ${numClasses})`, bad, a[bad]);
+  }
+  return a;
+}
+
+/**
+ * Validates one batch for per-class mode: exactly one of logits (Float32Array, N x C) or preds, and
+ * labels in [0, numClasses) once rows labelled `ignoreIndex` are dropped (their indices are those
+ * of the kept rows). Throws {@link InputError} naming the field, index and value.
+ *
+ * @example
+ * formatPerClassBatch({ preds: new Uint32Array([5, 2]), labels: new Uint32Array([5, 1]) }, 50000).rows; // 2
+ */
+export function formatPerClassBatch(batch: PerClassBatch, numClasses: number, ignoreIndex?: number): FormattedPerClassBatch {
+  validatePerClassClasses(numClasses);
+  if (batch === null || typeof batch !== 'object') throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
+  if ((batch.logits !== undefined) === (batch.preds !== undefined)) throw new InputError('batch', 'a batch needs exactly one of logits or preds');
+  for (const key of ['weights', 'logitsDtype'] as const) {
+    if ((batch as Record<string, unknown>)[key] !== undefined) throw new InputError(key, `per-class mode takes no ${key === 'weights' ? 'sample weights' : 'logitsDtype (pass float32 logits)'}`);
+  }
+  if (!isLabelArray(batch.labels)) classIndices('labels', batch.labels, numClasses);
+  if (batch.logits !== undefined) {
+    if (!(batch.logits instanceof Float32Array)) {
+      throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${(batch.logits as object)?.constructor?.name ?? typeof batch.logits}`);
+    }
+    if (batch.logits.length !== batch.labels.length * numClasses) {
+      const n = batch.labels.length;
+      throw new InputError('logits', `logits hold ${batch.logits.length} values, expected N x C = ${n} x ${numClasses} = ${n * numClasses} (N from labels)`, undefined, batch.logits.length);
+    }
+  } else if (isLabelArray(batch.preds) && batch.preds.length !== batch.labels.length) {
+    throw new InputError('preds', `preds hold ${batch.preds.length} values, labels ${batch.labels.length}: they must have the same length`, undefined, batch.preds.length);
+  }
+  const kept = ignoreIndex === undefined ? batch : dropIgnoredRows(batch, ignoreIndex, numClasses);
+  const labels = classIndices('labels', kept.labels, numClasses);
+  if (kept.logits !== undefined) return { rows: labels.length, numClasses, labels, logits: kept.logits };
+  return { rows: labels.length, numClasses, labels, preds: classIndices('preds', kept.preds, numClasses) };
+}
+
+function dropIgnoredRows(batch: PerClassBatch, ignoreIndex: number, numClasses: number): PerClassBatch {
+  const labels = batch.labels;
+  const target = labels instanceof BigInt64Array || labels instanceof BigUint64Array ? BigInt(ignoreIndex) : ignoreIndex;
+  const keep: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== target) keep.push(i);
+  if (keep.length === labels.length) return batch;
+  const pick = <T extends LabelArray | Float32Array>(a: T, width: number): T => {
+    const out = new (a.constructor as new (n: number) => T)(keep.length * width);
+    for (let k = 0; k < keep.length; k++) (out as Float32Array).set((a as Float32Array).subarray(keep[k]! * width, (keep[k]! + 1) * width), k * width);
+    return out;
+  };
+  if (batch.logits !== undefined) return { logits: pick(batch.logits, numClasses), labels: pick(labels, 1) };
+  return { preds: pick(batch.preds, 1), labels: pick(labels, 1) };
+}
+
+/**
+ * Adds one batch given as its labels and its misclassified rows into `counts`: every row counts as
+ * support and (tentatively) a hit of its label, then each error `(true, pred)` moves one hit of
+ * `true` to a prediction of `pred` and into the sparse pairs. Both the CPU and the GPU paths end
+ * here; the GPU path sends only the errors back.
+ *
+ * @example
+ * addRows(counts, new Uint32Array([0, 1, 1]), Uint32Array.of(1, 0), 1); // one row of class 1 predicted as 0
+ */
+export function addRows(counts: PerClassCounts, labels: LabelArray, errors: Uint32Array, numErrors: number): void {
+  const { support, predicted, tp, pairs, numClasses: c } = counts;
+  const big = labels instanceof BigInt64Array || labels instanceof BigUint64Array;
+  for (let i = 0; i < labels.length; i++) {
+    const t = big ? Number(labels[i]!) : (labels[i] as number);
+    support[t]! += 1;
+    tp[t]! += 1;
+    predicted[t]! += 1;
+  }
+  for (let e = 0; e < numErrors; e++) {
+    const t = errors[2 * e]!;
+    const p = errors[2 * e + 1]!;
+    tp[t]! -= 1;
+    predicted[t]! -= 1;
+    predicted[p]! += 1;
+    pairs.add(t * c + p);
+  }
+}
+
+/** Per class figures as parallel arrays (index = class). */
+export interface PerClassArrays {
+  tp: Float64Array;
+  fp: Float64Array;
+  fn: Float64Array;
+  support: Float64Array;
+  predicted: Float64Array;
+  precision: Float64Array;
+  recall: Float64Array;
+  f1: Float64Array;
+}
+
+/** An average over classes; `support` is the sample count, as in sklearn's classification_report. */
+export interface PerClassAverage {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/** One off-diagonal pair: `count` samples of class `true` predicted as `pred`; share = count / support of `true`. */
+export interface PerClassConfusion {
+  true: number;
+  pred: number;
+  count: number;
+  share: number;
+}
+
+/** Everything per-class mode derives from its counts. */
+export interface PerClassResult {
+  mode: 'per-class';
+  numClasses: number;
+  total: number;
+  correct: number;
+  accuracy: number;
+  balancedAccuracy: number;
+  kappa: number;
+  mcc: number;
+  perClass: PerClassArrays;
+  macroAvg: PerClassAverage;
+  weightedAvg: PerClassAverage;
+  microAvg: PerClassAverage;
+  /** Classes that occur as a true or a predicted class: the macro average runs over these. */
+  presentClasses: number;
+  /** Distinct off-diagonal (true, pred) pairs that occurred. */
+  distinctPairs: number;
+  /** The sparse off-diagonal counts; see {@link topPairs}. */
+  pairs: SparseCounts;
+}
+
+/**
+ * Reduces per-class counts to the metrics, with sklearn's rules as `computeMetrics` applies them to
+ * the dense matrix (`zero_division=0`): precision, recall and F1 per class (0 where sklearn gives
+ * NaN), macro averages over classes present as true or predicted, weighted by support, micro =
+ * accuracy; balanced accuracy over classes with support; Cohen's kappa and MCC from the row and
+ * column sums (exact integer arithmetic), 0 where sklearn gives NaN.
+ *
+ * @example
+ * const r = perClassResult(counts);
+ * r.macroAvg.f1; r.perClass.fn[42];
+ */
+export function perClassResult(counts: PerClassCounts): PerClassResult {
+  const { numClasses: c, support, predicted, tp } = counts;
+  const fp = new Float64Array(c);
+  const fn = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    fp[k] = predicted[k]! - tp[k]!;
+    fn[k] = support[k]! - tp[k]!;
+  }
+  const m = metricsFromSums(tp, support, predicted);
+  return {
+    mode: 'per-class',
+    numClasses: c,
+    total: m.total,
+    correct: m.correct,
+    accuracy: m.accuracy,
+    balancedAccuracy: m.balancedAccuracy,
+    ...agreement(support, predicted, m.correct, m.total, true),
+    perClass: { tp: tp.slice(), fp, fn, support: support.slice(), predicted: predicted.slice(), precision: m.precision, recall: m.recall, f1: m.f1 },
+    macroAvg: m.macroAvg,
+    weightedAvg: m.weightedAvg,
+    microAvg: m.microAvg,
+    presentClasses: m.presentClasses,
+    distinctPairs: counts.pairs.size,
+    pairs: counts.pairs.clone(),
+  };
+}
+
+/**
+ * The `k` largest off-diagonal pairs, by count descending, then true class, then predicted class
+ * ascending (the order of `topConfusions` on the dense matrix). `k` = Infinity lists them all.
+ *
+ * @example
+ * topPairs(perClassResult(counts), 10)[0]; // { true: 7, pred: 3, count: 12, share: 0.4 }
+ */
+export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs' | 'perClass'>, k: number): PerClassConfusion[] {
+  const limit = Math.floor(k);
+  if (!(limit > 0)) return [];
+  const c = result.numClasses;
+  const keys: number[] = [];
+  const counts: number[] = [];
+  const before = (i: number, j: number): boolean => counts[i]! > counts[j]! || (counts[i] === counts[j] && keys[i]! < keys[j]!);
+  const bounded = limit <= 4096;
+  let top: number[] = [];
+  result.pairs.forEach((key, n) => {
+    if (!(n > 0)) return;
+    keys.push(key);
+    counts.push(n);
+    const i = keys.length - 1;
+    if (!bounded || (top.length === limit && !before(i, top[limit - 1]!))) return;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(top[mid]!, i)) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, i);
+    if (top.length > limit) top.pop();
+  });
+  if (!bounded) top = Array.from(keys.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, limit);
+  return top.map((i) => {
+    const t = Math.floor(keys[i]! / c);
+    const count = counts[i]!;
+    return { true: t, pred: keys[i]! - t * c, count, share: count / result.perClass.support[t]! };
+  });
+}
+
+/**
+ * Classes with support, worst F1 first (ties: larger support first, then lower index): where a
+ * huge-C model fails most.
+ *
+ * @example
+ * worstClasses(perClassResult(counts), 10); // [class indices]
+ */
+export function worstClasses(result: Pick<PerClassResult, 'perClass'>, k: number): number[] {
+  const { f1, support } = result.perClass;
+  const ids: number[] = [];
+  for (let i = 0; i < support.length; i++) if (support[i]! > 0) ids.push(i);
+  ids.sort((a, b) => f1[a]! - f1[b]! || support[b]! - support[a]! || a - b);
+  return ids.slice(0, Math.max(0, Math.floor(k)));
+}

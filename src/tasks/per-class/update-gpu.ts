@@ -1,0 +1,135 @@
+import { InputError } from '../../core/errors.js';
+import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from './per-class.js';
+import { isEmulated } from '../../engine/chunk-plan.js';
+import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
+import { bufferSource } from '../../engine/error-scope.js';
+import { getPipeline, type KernelName } from '../../engine/pipelines.js';
+import { writeArray } from '../../engine/write-array.js';
+import { planTaskGpu, targetsToU32, type TaskGpuCounter, type TaskGpuOptions } from '../../engine/task-gpu.js';
+
+/**
+ * From this many classes on, `kernel: 'auto'` argmaxes each row with a whole workgroup
+ * (`per_class_wide`) instead of one invocation (`per_class_rows`): a 32 MiB chunk then holds at
+ * most 8192 rows, too few to occupy a GPU one invocation per row, and each row is long enough to
+ * split among a workgroup with coalesced reads. Not on CPU-emulated adapters (SwiftShader,
+ * llvmpipe), where each workgroup barrier is a switch between emulated invocations: there the wide
+ * kernel was 2x (C = 100000) to 70x (C = 2000) slower than one invocation per row.
+ *
+ * @example
+ * WIDE_FROM_CLASSES; // 1024
+ */
+export const WIDE_FROM_CLASSES = 1024;
+
+/** Options of {@link createPerClassGpuCounter}. */
+export interface PerClassGpuOptions extends TaskGpuOptions {
+  /** 'rows': one invocation per row; 'wide': one workgroup per row; 'auto' (default): wide from {@link WIDE_FROM_CLASSES} classes, except on CPU-emulated adapters. */
+  kernel?: 'auto' | 'rows' | 'wide' | undefined;
+}
+
+/** The GPU per-class update: argmax and compare on the device, only misclassified rows come back. */
+export interface PerClassGpuCounter extends TaskGpuCounter<FormattedPerClassBatch, PerClassCounts> {
+  /** The argmax kernel in use for logits. */
+  readonly kernel: 'rows' | 'wide';
+}
+
+const HEADER = 8;
+
+/**
+ * Creates a {@link PerClassGpuCounter} running shaders/per-class.wgsl on `device`. Per chunk the
+ * kernel appends each misclassified row's (label, prediction) through an atomic cursor; the host
+ * reads back that list (at most two u32 per row of the chunk) and, holding the labels, adds
+ * support, TP, FP, FN and the sparse pairs into float64 totals once the whole batch has passed.
+ * Nothing accumulates on the device past a chunk, so no u32 can overflow, and there is no O(C)
+ * read-back per chunk; a chunk's list comes back while the next one runs.
+ *
+ * @example
+ * const counter = createPerClassGpuCounter(device, 100000);
+ * await counter.update(formatPerClassBatch({ logits, labels }, 100000));
+ * const counts = counter.committed();
+ * counter.destroy();
+ */
+export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, options: PerClassGpuOptions = {}): PerClassGpuCounter {
+  const plan = planTaskGpu(device.limits, Math.max(numClasses * 4, 8), options, `${numClasses} classes`, HEADER * 4, 'numClasses');
+  const wideByDefault = numClasses >= WIDE_FROM_CLASSES && !isEmulated(device.adapterInfo);
+  const kernel = options.kernel === 'rows' || options.kernel === 'wide' ? options.kernel : wideByDefault ? 'wide' : 'rows';
+  const wideSize = 2 ** Math.floor(Math.log2(plan.workgroupSize));
+  const pipeline = (name: KernelName): GPUComputePipeline =>
+    getPipeline(device, name, { NUM_CLASSES: numClasses, WORKGROUP_SIZE: name === 'per_class_wide' ? wideSize : plan.workgroupSize });
+  const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+  const runner = createChunkRunner(device, 'per-class');
+  const params = runner.buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const groups = new Map<string, GPUBindGroup>();
+  let labelScratch = new Uint32Array(0);
+  let predScratch = new Uint32Array(0);
+
+  /** The buffers for `rows` rows of labels and logits (or predictions), grown as needed, and the kernel's bind group. */
+  const fit = (rows: number, name: KernelName): { labels: GPUBuffer; input: GPUBuffer; tally: GPUBuffer; group: GPUBindGroup } => {
+    const cap = capacityFor(rows, plan.chunkRows);
+    const labels = runner.grow('labels', cap * 4, STORAGE_IN);
+    const tally = runner.grow('tally and errors', (HEADER + 2 * cap) * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    const preds = name === 'per_class_preds';
+    const input = preds ? runner.grow('preds', cap * 4, STORAGE_IN) : runner.grow('logits', cap * numClasses * 4, STORAGE_IN);
+    if (labels.grew || tally.grew || input.grew) groups.clear();
+    if (labelScratch.length < cap) labelScratch = new Uint32Array(cap);
+    if (preds && predScratch.length < cap) predScratch = new Uint32Array(cap);
+    let group = groups.get(name);
+    if (!group) {
+      group = device.createBindGroup({
+        label: `confmat per-class ${name}`,
+        layout: pipeline(name).getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: params } },
+          { binding: preds ? 2 : 1, resource: { buffer: input.buffer } },
+          { binding: 3, resource: { buffer: labels.buffer } },
+          { binding: 4, resource: { buffer: tally.buffer } },
+        ],
+      });
+      groups.set(name, group);
+    }
+    return { labels: labels.buffer, input: input.buffer, tally: tally.buffer, group };
+  };
+
+  let errors = new Uint32Array(1024);
+
+  const refuse = (batch: FormattedPerClassBatch, field: 'labels' | 'preds', bad: number, firstBits: number): never => {
+    const row = ~firstBits >>> 0;
+    const value = field === 'labels' ? batch.labels[row] : batch.preds?.[row];
+    const what = field === 'labels' ? 'label' : 'predicted class';
+    throw new InputError(field, `index ${row}: ${what} ${String(value)} is outside [0, ${numClasses}) (${bad} such rows in this chunk, found on the GPU)`, row, value);
+  };
+
+  const updateChunks = async (host: PerClassCounts, batch: FormattedPerClassBatch): Promise<void> => {
+    const name: KernelName = batch.logits ? (kernel === 'wide' ? 'per_class_wide' : 'per_class_rows') : 'per_class_preds';
+    let numErrors = 0;
+    await runner.chunks<undefined>(batch.rows, plan.chunkRows, {
+      encode: (encoder, start, n) => {
+        const { labels, input, tally, group } = fit(n, name);
+        device.queue.writeBuffer(labels, 0, bufferSource(targetsToU32(batch.labels, start, n, labelScratch)), 0, n);
+        if (batch.logits) writeArray(device.queue, input, 0, batch.logits, start * numClasses, n * numClasses);
+        else device.queue.writeBuffer(input, 0, bufferSource(targetsToU32(batch.preds!, start, n, predScratch)), 0, n);
+        device.queue.writeBuffer(params, 0, Uint32Array.of(n, start, 0, 0));
+        const pass = encoder.beginComputePass({ label: 'confmat per-class chunk' });
+        pass.setPipeline(pipeline(name));
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(name === 'per_class_wide' ? Math.min(n, plan.maxWorkgroups) : groupsFor(n, plan.workgroupSize, plan.maxWorkgroups));
+        pass.end();
+        return { source: tally, bytes: (HEADER + 2 * n) * 4, clearBytes: HEADER * 4, info: undefined };
+      },
+      fold: (got) => {
+        if (got[1] !== 0) refuse(batch, 'labels', got[1]!, got[2]!);
+        if (got[3] !== 0) refuse(batch, 'preds', got[3]!, got[4]!);
+        const count = got[0]!;
+        if (2 * (numErrors + count) > errors.length) {
+          const grown = new Uint32Array(Math.max(errors.length * 2, 2 * (numErrors + count)));
+          grown.set(errors.subarray(0, 2 * numErrors));
+          errors = grown;
+        }
+        errors.set(got.subarray(HEADER, HEADER + 2 * count), 2 * numErrors);
+        numErrors += count;
+      },
+    });
+    addRows(host, batch.labels, errors, numErrors);
+  };
+
+  return { ...runnerCounter(runner, 'the per-class update', () => emptyPerClassCounts(numClasses), updateChunks), plan, kernel };
+}
