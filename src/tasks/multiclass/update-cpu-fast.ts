@@ -1,5 +1,5 @@
 /**
- * The fast CPU update: a WebAssembly SIMD argmax and counter (scripts/gen-cpu-wasm.mjs) with
+ * The fast CPU update: a WebAssembly SIMD argmax and counter (wasm/cpu-argmax.wat) with
  * exactly the oracle's rule (src/tasks/multiclass/update-cpu.ts), falling back to the oracle where
  * WebAssembly SIMD is missing. Logits are copied into the module's memory in chunks of 256 KiB,
  * small enough to stay in the L2 cache while the kernel reads them. Isomorphic: no Node imports.
@@ -8,13 +8,13 @@
  */
 import type { FormattedBatch, LabelArray } from '../../core/types.js';
 import { cpuArgmax, cpuUpdate } from './update-cpu.js';
-import { CPU_WASM_BASE64, CPU_WASM_MEMORY_FLAGS_AT } from './cpu-wasm.generated.js';
+import { CPU_WASM_BASE64, CPU_WASM_SHARED_BASE64 } from './cpu-wasm.generated.js';
 import { copyClassIndices } from '../../format/class-indices.js';
 
 /** Which SIMD layout the argmax uses: 'auto' picks by class count; 'rows4' (4 rows in the lanes) any C, 'cols' (4 columns) C >= 4. */
 export type CpuArgmaxStrategy = 'auto' | 'rows4' | 'cols';
 
-/** The exports of the module scripts/gen-cpu-wasm.mjs writes (byte offsets into its memory). */
+/** The exports of the module wasm/cpu-argmax.wat (byte offsets into its memory). */
 export interface CpuWasmExports {
   argmax(src: number, rows: number, c: number, dst: number): void;
   argmax_rows4(src: number, rows: number, c: number, dst: number): void;
@@ -38,19 +38,11 @@ const CHUNK_FLOATS = 1 << 16;
 const WASM_COUNT_MAX_CELLS = 1 << 16;
 const PAGE = 65536;
 
-let bytesCache: Uint8Array<ArrayBuffer> | undefined;
 let kernelState: Kernel | null | undefined;
 
+/** The module's bytes (wasm/cpu-argmax.wat), importing a shared memory when `shared`. */
 function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  if (!bytesCache) {
-    const text = atob(CPU_WASM_BASE64);
-    bytesCache = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytesCache[i] = text.charCodeAt(i);
-  }
-  if (!shared) return bytesCache;
-  const copy = bytesCache.slice();
-  copy[CPU_WASM_MEMORY_FLAGS_AT] = 0x03;
-  return copy;
+  return Uint8Array.from(atob(shared ? CPU_WASM_SHARED_BASE64 : CPU_WASM_BASE64), (ch) => ch.charCodeAt(0));
 }
 
 /**

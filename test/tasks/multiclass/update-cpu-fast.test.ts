@@ -4,6 +4,7 @@ import type { LabelArray } from '../../../src/index.js';
 import type { FormattedBatch } from '../../../src/core/types.js';
 import { cpuArgmax, cpuUpdate } from '../../../src/tasks/multiclass/update-cpu.js';
 import {
+  compileCpuWasm,
   cpuArgmaxFast,
   cpuFastBackend,
   cpuUpdateFast,
@@ -55,6 +56,17 @@ describe('fast CPU path', () => {
 
   it('ships a module generated from scripts/gen-cpu-wasm.mjs', () => {
     expect(() => execFileSync(process.execPath, ['scripts/gen-cpu-wasm.mjs', '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('compiles for an unshared memory, and for a shared one (worker threads) when asked', () => {
+    const link = (shared: boolean, sharedMemory: boolean): WebAssembly.Instance => {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: sharedMemory });
+      return new WebAssembly.Instance(compileCpuWasm(shared)!, { env: { memory } });
+    };
+    expect(link(false, false).exports.argmax).toBeTypeOf('function');
+    expect(link(true, true).exports.argmax).toBeTypeOf('function');
+    expect(() => link(false, true)).toThrow(WebAssembly.LinkError);
+    expect(() => link(true, false)).toThrow(WebAssembly.LinkError);
   });
 
   describe.each(CLASSES)('argmax, C = %i', (c) => {
