@@ -10,7 +10,7 @@ import type { BackendReport } from '../report/json.js';
 import { renderPlot, type OutputFormat } from './render.js';
 import { renderReport } from './shard.js';
 import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
-import { plotData } from './task-input.js';
+import { plotData } from './inputs.js';
 import { checkOutputs } from './outputs.js';
 import { oneOf, UsageError, type CliValues } from './usage.js';
 

@@ -1,6 +1,6 @@
 /**
- * The inputs of `confmat eval` (dense and per-class): opening and checking logits, class-index
- * and weight files, stepping them in lockstep, and naming the file and row of a refused value.
+ * The inputs of `confmat eval`: opening and checking logits, class-index, score, target and weight
+ * files, stepping them in lockstep, and naming the file and row of a refused value.
  *
  * @module
  */
@@ -10,7 +10,10 @@ import { addAbsWeights } from '../format/weights.js';
 import { isLabelArray } from '../format/validate.js';
 import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
-import { UsageError, type CliValues } from './usage.js';
+import { UsageError } from './usage.js';
+import { extname } from 'node:path';
+import { svgToPng } from '../node/png.js';
+import { pngWidthWithin } from '../report/plot-size.js';
 
 /**
  * Bytes of input read per step (logits rows x C x 8 at most).
@@ -77,19 +80,6 @@ export async function maxIndex(src: ArraySource, ignore?: number): Promise<numbe
 }
 
 /**
- * `--ignore-index N`: any integer, negative too.
- *
- * @example
- * ignoreIndexOption({ 'ignore-index': '-100' }); // -100
- */
-export function ignoreIndexOption(values: CliValues): number | undefined {
-  const v = values['ignore-index'];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--ignore-index must be an integer, got '${String(v)}'`);
-  return Number(v);
-}
-
-/**
  * A chunk of class indices as an integer typed array (the readers give one for integer files).
  *
  * @example
@@ -101,13 +91,15 @@ export function asLabels(data: NumericArray): LabelArray {
 }
 
 /**
- * Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first row and each source's chunk.
+ * Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first
+ * row, the rows and each source's chunk. Without sources, it steps through `rows` rows.
  *
  * @example
- * for await (const [start, logits, labels] of lockstep([logitsSrc, labelSrc], 4096)) count(start, logits!, labels!);
+ * for await (const [start, n, logits, labels] of lockstep([logitsSrc, labelSrc], 4096, rows)) count(logits!, labels!);
  */
-export async function* lockstep(sources: ArraySource[], rows: number): AsyncGenerator<[number, ...NumericArray[]]> {
-  const its = sources.map((s) => s.chunks(rows)[Symbol.asyncIterator]());
+export async function* lockstep(sources: ArraySource[], step: number, rows: number): AsyncGenerator<[number, number, ...NumericArray[]]> {
+  for (let start = 0; sources.length === 0 && start < rows; start += step) yield [start, Math.min(step, rows - start)];
+  const its = sources.map((s) => s.chunks(step)[Symbol.asyncIterator]());
   const [a] = sources as [ArraySource];
   for (;;) {
     const steps = [];
@@ -123,8 +115,8 @@ export async function* lockstep(sources: ArraySource[], rows: number): AsyncGene
         throw new InputError('labels', `${a.file} and ${b.file} gave chunks of different rows at row ${x.value.start}`);
       }
     }
-    if (x.done) return;
-    yield [x.value.start, ...steps.map((y) => y.value!.data)];
+    if (!x || x.done) return;
+    yield [x.value.start, x.value.data.length / a.rowLength, ...steps.map((y) => y.value!.data)];
   }
 }
 
@@ -196,4 +188,78 @@ export function located(e: unknown, start: number, files: Record<string, string>
   const index = start + kept(e.index);
   const detail = e.message.replace(/^index \d+: (label|predicted class|weight) /, '');
   return new InputError(e.field, `${files[e.field]}: index ${index}: ${what} ${detail}`, index, e.value);
+}
+
+/**
+ * Opens a float score array of `dims` dimensions ((N,) for binary, which also takes (N, 1); (N, L) for multilabel).
+ *
+ * @example
+ * const scores = await openScores('probs.npy', 2);
+ */
+export async function openScores(spec: string, dims: 1 | 2): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'logits' });
+  const fail = async (message: string): Promise<never> => {
+    await src.close();
+    throw new NpyError(spec, undefined, message);
+  };
+  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: scores must be floating point (float16, float32 or float64)`);
+  const ok = dims === 2 ? src.shape.length === 2 && src.shape[1]! >= 1 : src.shape.length === 1 || (src.shape.length === 2 && src.shape[1] === 1);
+  if (!ok) await fail(`shape ${shapeText(src.shape)}: scores must be ${dims === 2 ? '2-D (N, L)' : '1-D (N,) or (N, 1): one score per row, higher = positive'}`);
+  return src;
+}
+
+/**
+ * Opens a 0/1 target array (integers, bool, or floats that are exactly 0 or 1) shaped like the scores.
+ *
+ * @example
+ * const targets = await openTargets('y.npy', scores);
+ */
+export async function openTargets(spec: string, scores: ArraySource): Promise<ArraySource> {
+  const src = await openArray(spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' });
+  if (src.rows !== scores.rows || src.rowLength !== scores.rowLength) {
+    await src.close();
+    throw new InputError('targets', `${spec} has shape ${shapeText(src.shape)} but ${scores.file} has shape ${shapeText(scores.shape)}: targets must match the scores`);
+  }
+  return src;
+}
+
+/**
+ * Targets of one chunk as 0/1 bytes; anything else is refused naming the file, row, column and value.
+ *
+ * @example
+ * toTargets(data, 'y.npy', 1000, 5); // Uint8Array
+ */
+export function toTargets(data: NumericArray, file: string, firstRow: number, width: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v === 1 || v === 1n) out[i] = 1;
+    else if (v !== 0 && v !== 0n) {
+      const row = firstRow + Math.floor(i / width);
+      const where = width > 1 ? `row ${row}, column ${i % width}` : `index ${row}`;
+      throw new InputError('targets', `${file}: ${where}: target ${String(v)} is not 0 or 1`, row, v);
+    }
+  }
+  return out;
+}
+
+/**
+ * Scores of one chunk as float32 (float64 rounds; the caller notes it once).
+ *
+ * @example
+ * toScores(new Float64Array([0.1])); // Float32Array
+ */
+export function toScores(data: NumericArray): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data as Float64Array);
+}
+
+/**
+ * The bytes of an SVG plot for `path`: the SVG, or its PNG rendering for a .png path (scaled down
+ * to the plot budget, `MAX_PLOT_PIXELS`, should the SVG exceed it).
+ *
+ * @example
+ * await outputs.commit(text, plotData('roc.png', svg));
+ */
+export function plotData(path: string, svg: string): string | Uint8Array {
+  return extname(path).toLowerCase() === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
 }
