@@ -5,12 +5,12 @@
  */
 import { InputError } from '../core/errors.js';
 import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
-import { checkClassIndices, formatBatch, validateNumClasses } from '../format/validate.js';
+import { checkClassIndices, formatBatch, isLabelArray, validateNumClasses } from '../format/validate.js';
 import { cpuUpdateFromFile } from '../node/cpu-file.js';
 import { createCpuWorkerCounter, usefulThreads, type CpuWorkerCounter } from '../node/cpu-workers.js';
 import { readClassNames } from '../read/class-names.js';
-import { shapeText } from '../read/npy.js';
-import { sliceRows, type ArraySource } from '../read/open-array.js';
+import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
+import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
 import { perClassCsv, perClassJson, perClassMarkdown, perClassTable } from '../report/per-class.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
@@ -20,10 +20,58 @@ import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
 import { MAX_PER_CLASS_CLASSES, validatePerClassClasses, type PerClassResult } from '../tasks/per-class/per-class.js';
 import type { EvalTask } from './eval.js';
 import { denseFlag, flag } from './flags.js';
-import { asLabels, asWeights, located, maxIndex, openClassIndices, openLogits, openWeights } from './inputs.js';
-import { renderPlot } from './render.js';
-import { renderReport } from './shard.js';
+import { asWeights, located, openWeights } from './inputs.js';
+import { renderPlot, renderReport } from './render.js';
 import { engineOptions, UsageError, type CliValues } from './usage.js';
+
+/** Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes. */
+async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'labels' });
+  if (src.kind === 'f') {
+    await src.close();
+    throw new NpyError(spec, undefined, `dtype ${src.dtype}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
+  }
+  if (src.shape.length !== 1) {
+    await src.close();
+    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)`);
+  }
+  return src;
+}
+
+/**
+ * Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU to read as they are.
+ */
+async function openLogits(spec: string, wantedClasses: number | undefined, halves = false): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'logits', halves });
+  const fail = async (message: string, usage = false): Promise<never> => {
+    await src.close();
+    throw usage ? new UsageError(message) : new NpyError(spec, undefined, message);
+  };
+  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: logits must be floating point (float16, float32 or float64)`);
+  if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
+  const cols = src.shape[1]!;
+  if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
+  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`, true);
+  return src;
+}
+
+/** Largest class index over a streamed source, for inferring C from class-index files. */
+async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
+  let m = -1;
+  for await (const { data } of src.chunks(1 << 20)) {
+    for (let i = 0; i < data.length; i++) {
+      const v = Number(data[i]);
+      if (v !== ignore) m = Math.max(m, v);
+    }
+  }
+  return m;
+}
+
+/** A chunk of class indices as an integer typed array (the readers give one for integer files). */
+function asLabels(data: NumericArray): LabelArray {
+  if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
+  return data;
+}
 
 /**
  * True when `e` is the dense path refusing C because its C x C matrix does not fit the host or the
@@ -196,11 +244,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       };
     },
     report(format, result, backend, shards) {
-      const color = values.out === undefined && process.stdout.isTTY && !process.env.NO_COLOR;
-      return renderReport(format, result, backend, { classes, normalize, color, width: process.stdout.columns }, shards, {
-        ...(ignoreIndex !== undefined ? { ignoreIndex } : {}),
-        ...(subset ? { classSubset: subset } : {}),
-      });
+      const stateOptions = { ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), ...(subset ? { classSubset: subset } : {}) };
+      return renderReport(format, result, backend, { classes, normalize, tty: values.out === undefined && process.stdout.isTTY, shards, stateOptions });
     },
     plot: (path, result) => renderPlot(path, result, { classes, normalize }),
   };

@@ -5,18 +5,63 @@
  */
 import { InputError } from '../core/errors.js';
 import type { SampleWeights } from '../core/types.js';
-import type { NumericArray } from '../read/npy.js';
+import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { readClassNames } from '../read/class-names.js';
-import { sliceRows, type ArraySource } from '../read/open-array.js';
+import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
 import type { SweepResult } from '../tasks/binary/binary.js';
 import { createThresholdSweep } from '../tasks/binary/matrix.js';
 import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
 import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import type { EvalTask, TaskCounter } from './eval.js';
 import { flag } from './flags.js';
-import { asWeights, openScores, openTargets, openWeights, plotData, READ_CHUNK_BYTES, toScores, toTargets } from './inputs.js';
+import { asWeights, openWeights, plotData, READ_CHUNK_BYTES } from './inputs.js';
 import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
 import { engineOptions, UsageError, type CliValues } from './usage.js';
+
+/**
+ * Opens a float score array of `dims` dimensions ((N,) for binary, which also takes (N, 1); (N, L) for multilabel).
+ */
+async function openScores(spec: string, dims: 1 | 2): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'logits' });
+  const fail = async (message: string): Promise<never> => {
+    await src.close();
+    throw new NpyError(spec, undefined, message);
+  };
+  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: scores must be floating point (float16, float32 or float64)`);
+  const ok = dims === 2 ? src.shape.length === 2 && src.shape[1]! >= 1 : src.shape.length === 1 || (src.shape.length === 2 && src.shape[1] === 1);
+  if (!ok) await fail(`shape ${shapeText(src.shape)}: scores must be ${dims === 2 ? '2-D (N, L)' : '1-D (N,) or (N, 1): one score per row, higher = positive'}`);
+  return src;
+}
+
+/** Opens a 0/1 target array (integers, bool, or floats that are exactly 0 or 1) shaped like the scores. */
+async function openTargets(spec: string, scores: ArraySource): Promise<ArraySource> {
+  const src = await openArray(spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' });
+  if (src.rows !== scores.rows || src.rowLength !== scores.rowLength) {
+    await src.close();
+    throw new InputError('targets', `${spec} has shape ${shapeText(src.shape)} but ${scores.file} has shape ${shapeText(scores.shape)}: targets must match the scores`);
+  }
+  return src;
+}
+
+/** Targets of one chunk as 0/1 bytes; anything else is refused naming the file, row, column and value. */
+function toTargets(data: NumericArray, file: string, firstRow: number, width: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v === 1 || v === 1n) out[i] = 1;
+    else if (v !== 0 && v !== 0n) {
+      const row = firstRow + Math.floor(i / width);
+      const where = width > 1 ? `row ${row}, column ${i % width}` : `index ${row}`;
+      throw new InputError('targets', `${file}: ${where}: target ${String(v)} is not 0 or 1`, row, v);
+    }
+  }
+  return out;
+}
+
+/** Scores of one chunk as float32 (float64 rounds; the caller notes it once). */
+function toScores(data: NumericArray): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data as Float64Array);
+}
 
 /** A task's matrix of scores against targets. */
 interface ScoreMatrix<R> {
@@ -28,7 +73,9 @@ interface ScoreMatrix<R> {
 /** Checks the score task's flags and opens --scores (`dims`-D), --targets and --sample-weight. */
 function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
   const { scores: scoresPath, targets: targetsPath, plot } = values;
-  if (typeof scoresPath !== 'string' || typeof targetsPath !== 'string') throw new UsageError(`--task ${task} needs --scores S and --targets Y`);
+  if (typeof scoresPath !== 'string' || typeof targetsPath !== 'string') {
+    throw new UsageError(`--task ${task} needs --scores S and --targets Y`);
+  }
   if (typeof plot === 'string' && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot ${plot}: --task ${task} draws .svg or .png`);
   const inputs: ArraySource[] = [];
   return {
@@ -40,7 +87,7 @@ function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
       sources.push(await openTargets(targetsPath, scores));
       if (typeof values['sample-weight'] === 'string') sources.push(await openWeights(values['sample-weight'], scores));
       inputs.push(...sources);
-      if (scores.dtype === 'f8') process.stderr.write('confmat: float64 scores are rounded to float32 before the threshold comparison\n');
+      if (scores.dtype === 'f8') process.stderr.write(`confmat: float64 scores are rounded to float32 before the threshold comparison\n`);
       return scores;
     },
     /** The counter of `m` over rows [start, end). */
@@ -49,8 +96,10 @@ function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
       return {
         streams: inputs.map((s) => sliceRows(s, first, end)),
         rowLength: width,
-        update: (start, _n, [s, y, w]: NumericArray[]) =>
-          m.update({ scores: toScores(s!), targets: toTargets(y!, targetsPath, first + start, width), ...(w ? { weights: asWeights(w) } : {}) }),
+        update: (start, _n, [s, y, w]: NumericArray[]) => {
+          const weights = w ? { weights: asWeights(w) } : {};
+          return m.update({ scores: toScores(s!), targets: toTargets(y!, targetsPath, first + start, width), ...weights });
+        },
         compute: () => m.compute(),
         destroy: () => m.destroy(),
       };
@@ -77,16 +126,17 @@ export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
       if (Array.isArray(threshold) && threshold.length !== numLabels) {
         throw new InputError('threshold', `--threshold gives ${threshold.length} thresholds but ${scores.file} has ${numLabels} labels`);
       }
-      labels = typeof values.classes === 'string' ? await readClassNames(values.classes, numLabels) : Array.from({ length: numLabels }, (_, j) => String(j));
+      const names = values.classes;
+      labels = typeof names === 'string' ? await readClassNames(names, numLabels) : Array.from({ length: numLabels }, (_, j) => String(j));
       return scores.rows;
     },
-    counter: (backend, range) => io.counter(createMultilabelMatrix({ numLabels: labels.length, threshold, device: backend.device, chunkRows }), range),
+    counter: ({ device }, range) => io.counter(createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows }), range),
     report: (format, result, backend, shards) => renderMultilabelReport(format, result, labels, backend, shards),
     plot: (path, result) => plotData(path, multilabelSvg(result, labels)),
   };
 }
 
-/** K thresholds evenly spaced from the smallest to the largest finite score (a pass over the whole file, so every shard gets the same K). */
+/** K thresholds evenly spaced over the finite scores (a pass over the whole file: every shard gets the same K). */
 async function spacedThresholds(scores: ArraySource, k: number): Promise<number[]> {
   let lo = Infinity;
   let hi = -Infinity;
@@ -109,10 +159,14 @@ async function spacedThresholds(scores: ArraySource, k: number): Promise<number[
 export function binaryTask(values: CliValues): EvalTask<SweepResult> {
   const io = scoreInputs(values, 'binary', 1);
   const t = flag(values, 'threshold') ?? 0.5;
-  if (Array.isArray(t)) throw new UsageError(`--threshold ${String(values.threshold)}: a binary task takes one threshold (use --thresholds for a sweep)`);
+  if (Array.isArray(t)) {
+    throw new UsageError(`--threshold ${String(values.threshold)}: a binary task takes one threshold (use --thresholds for a sweep)`);
+  }
   const threshold = Math.fround(t);
   const sweep = flag(values, 'thresholds');
-  if (values.plot !== undefined && sweep === undefined) throw new UsageError('--plot with --task binary draws ROC and PR curves: it needs --thresholds K or a list');
+  if (values.plot !== undefined && sweep === undefined) {
+    throw new UsageError('--plot with --task binary draws ROC and PR curves: it needs --thresholds K or a list');
+  }
   const { chunkRows } = engineOptions(values);
   let grid: number[];
   return {
@@ -121,8 +175,8 @@ export function binaryTask(values: CliValues): EvalTask<SweepResult> {
       grid = sweep === undefined ? [] : 'list' in sweep ? sweep.list : await spacedThresholds(scores, sweep.count);
       return scores.rows;
     },
-    counter: (backend, range) => io.counter(createThresholdSweep({ thresholds: [...grid, threshold], device: backend.device, chunkRows }), range),
-    report: (format, result, backend, shards) => renderBinaryReport(format, result, threshold, sweep !== undefined, backend, shards),
+    counter: ({ device }, range) => io.counter(createThresholdSweep({ thresholds: [...grid, threshold], device, chunkRows }), range),
+    report: (format, result, b, shards) => renderBinaryReport(format, result, threshold, sweep !== undefined, b, shards),
     plot: (path, result) => plotData(path, binarySvg(result)),
   };
 }

@@ -108,7 +108,9 @@ export async function runTask<R>(values: CliValues, task: EvalTask<R>): Promise<
  */
 export async function runEval(values: CliValues): Promise<number> {
   const task = flag(values, 'task') ?? 'multiclass';
-  if (values['per-class'] !== undefined && task !== 'multiclass') throw new UsageError(`--per-class applies to --task multiclass, not --task ${task}`);
+  if (values['per-class'] !== undefined && task !== 'multiclass') {
+    throw new UsageError(`--per-class applies to --task multiclass, not --task ${task}`);
+  }
   const mode = values['per-class'] !== undefined ? 'per-class' : task;
   checkModeFlags(values, mode);
   if (mode === 'multilabel') return runTask(values, multilabelTask(values));

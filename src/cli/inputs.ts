@@ -1,17 +1,14 @@
 /**
- * The inputs of `confmat eval`: opening and checking logits, class-index, score, target and weight
- * files, stepping them in lockstep, and naming the file and row of a refused value.
+ * What every task of `confmat eval` reads and writes: weight files, stepping inputs in lockstep,
+ * naming the file and row of a refused value, and the bytes of a --plot.
  *
  * @module
  */
+import { extname } from 'node:path';
 import { InputError } from '../core/errors.js';
-import type { LabelArray } from '../core/types.js';
 import { addAbsWeights } from '../format/weights.js';
-import { isLabelArray } from '../format/validate.js';
 import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
-import { UsageError } from './usage.js';
-import { extname } from 'node:path';
 import { svgToPng } from '../node/png.js';
 import { pngWidthWithin } from '../report/plot-size.js';
 
@@ -22,73 +19,6 @@ import { pngWidthWithin } from '../report/plot-size.js';
  * const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (src.rowLength * 8)));
  */
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
-
-/**
- * Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes.
- *
- * @example
- * const labels = await openClassIndices('labels.npy', 'labels');
- */
-export async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'labels' });
-  if (src.kind === 'f') {
-    await src.close();
-    throw new NpyError(spec, undefined, `dtype ${src.dtype}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
-  }
-  if (src.shape.length !== 1) {
-    await src.close();
-    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)`);
-  }
-  return src;
-}
-
-/**
- * Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU to read as they are.
- *
- * @example
- * const logits = await openLogits('run.npz:logits', undefined, true); // halves as bits
- */
-export async function openLogits(spec: string, wantedClasses: number | undefined, halves = false): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'logits', halves });
-  const fail = async (message: string, usage = false): Promise<never> => {
-    await src.close();
-    throw usage ? new UsageError(message) : new NpyError(spec, undefined, message);
-  };
-  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: logits must be floating point (float16, float32 or float64)`);
-  if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
-  const cols = src.shape[1]!;
-  if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
-  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`, true);
-  return src;
-}
-
-/**
- * Largest class index over a streamed source, for inferring C from class-index files.
- *
- * @example
- * const c = (await maxIndex(labels, -100)) + 1;
- */
-export async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
-  let m = -1;
-  for await (const { data } of src.chunks(1 << 20)) {
-    for (let i = 0; i < data.length; i++) {
-      const v = Number(data[i]);
-      if (v !== ignore) m = Math.max(m, v);
-    }
-  }
-  return m;
-}
-
-/**
- * A chunk of class indices as an integer typed array (the readers give one for integer files).
- *
- * @example
- * const y = asLabels(chunk.data);
- */
-export function asLabels(data: NumericArray): LabelArray {
-  if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
-  return data;
-}
 
 /**
  * Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first
@@ -188,69 +118,6 @@ export function located(e: unknown, start: number, files: Record<string, string>
   const index = start + kept(e.index);
   const detail = e.message.replace(/^index \d+: (label|predicted class|weight) /, '');
   return new InputError(e.field, `${files[e.field]}: index ${index}: ${what} ${detail}`, index, e.value);
-}
-
-/**
- * Opens a float score array of `dims` dimensions ((N,) for binary, which also takes (N, 1); (N, L) for multilabel).
- *
- * @example
- * const scores = await openScores('probs.npy', 2);
- */
-export async function openScores(spec: string, dims: 1 | 2): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'logits' });
-  const fail = async (message: string): Promise<never> => {
-    await src.close();
-    throw new NpyError(spec, undefined, message);
-  };
-  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: scores must be floating point (float16, float32 or float64)`);
-  const ok = dims === 2 ? src.shape.length === 2 && src.shape[1]! >= 1 : src.shape.length === 1 || (src.shape.length === 2 && src.shape[1] === 1);
-  if (!ok) await fail(`shape ${shapeText(src.shape)}: scores must be ${dims === 2 ? '2-D (N, L)' : '1-D (N,) or (N, 1): one score per row, higher = positive'}`);
-  return src;
-}
-
-/**
- * Opens a 0/1 target array (integers, bool, or floats that are exactly 0 or 1) shaped like the scores.
- *
- * @example
- * const targets = await openTargets('y.npy', scores);
- */
-export async function openTargets(spec: string, scores: ArraySource): Promise<ArraySource> {
-  const src = await openArray(spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' });
-  if (src.rows !== scores.rows || src.rowLength !== scores.rowLength) {
-    await src.close();
-    throw new InputError('targets', `${spec} has shape ${shapeText(src.shape)} but ${scores.file} has shape ${shapeText(scores.shape)}: targets must match the scores`);
-  }
-  return src;
-}
-
-/**
- * Targets of one chunk as 0/1 bytes; anything else is refused naming the file, row, column and value.
- *
- * @example
- * toTargets(data, 'y.npy', 1000, 5); // Uint8Array
- */
-export function toTargets(data: NumericArray, file: string, firstRow: number, width: number): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (v === 1 || v === 1n) out[i] = 1;
-    else if (v !== 0 && v !== 0n) {
-      const row = firstRow + Math.floor(i / width);
-      const where = width > 1 ? `row ${row}, column ${i % width}` : `index ${row}`;
-      throw new InputError('targets', `${file}: ${where}: target ${String(v)} is not 0 or 1`, row, v);
-    }
-  }
-  return out;
-}
-
-/**
- * Scores of one chunk as float32 (float64 rounds; the caller notes it once).
- *
- * @example
- * toScores(new Float64Array([0.1])); // Float32Array
- */
-export function toScores(data: NumericArray): Float32Array {
-  return data instanceof Float32Array ? data : Float32Array.from(data as Float64Array);
 }
 
 /**

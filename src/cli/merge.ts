@@ -7,8 +7,7 @@ import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
 import type { BackendReport } from '../report/json.js';
-import { renderPlot, type OutputFormat } from './render.js';
-import { renderReport } from './shard.js';
+import { renderPlot, renderReport, type OutputFormat } from './render.js';
 import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
 import { plotData } from './inputs.js';
 import { checkOutputs } from './outputs.js';
@@ -142,11 +141,9 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   }
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;
   const result = stateResult(merged);
-  const color = outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR;
-  const text = renderReport(format, result, backend, { classes, normalize, color, width: process.stdout.columns }, merged.shards, {
-    ...(merged.options.ignoreIndex !== undefined ? { ignoreIndex: merged.options.ignoreIndex } : {}),
-    ...(merged.options.classSubset ? { classSubset: merged.options.classSubset } : {}),
-  });
+  const { ignoreIndex, classSubset } = merged.options;
+  const stateOptions = { ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), ...(classSubset ? { classSubset } : {}) };
+  const text = renderReport(format, result, backend, { classes, normalize, tty: outPath === undefined && process.stdout.isTTY, shards: merged.shards, stateOptions });
   await outputs.commit(text, plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize }));
   return 0;
 }
