@@ -98,8 +98,10 @@ interface MulticlassInputs {
 }
 
 /** Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`. */
-async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean, quiet = false): Promise<MulticlassInputs> {
-  const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Record<string, string | undefined>;
+async function openMulticlass(
+  values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean, quiet = false,
+): Promise<MulticlassInputs> {
+  const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
   const wanted = flag(values, 'num-classes');
   const labels = await openClassIndices(labelsPath!, 'labels');
   sources.push(labels);
@@ -155,7 +157,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
   if (flag(values, 'shard') && values.preds !== undefined && values['num-classes'] === undefined) {
     throw new UsageError('--shard with --preds needs --num-classes C: every shard must count the same classes, whatever its slice holds');
   }
-  const [engine, threads, ignoreIndex, subset, topK] = [engineOptions(values), flag(values, 'threads') ?? 1, flag(values, 'ignore-index'), flag(values, 'class-subset'), flag(values, 'top-k')];
+  const [engine, threads, ignoreIndex] = [engineOptions(values), flag(values, 'threads') ?? 1, flag(values, 'ignore-index')];
+  const [subset, topK] = [flag(values, 'class-subset'), flag(values, 'top-k')];
   if (topK !== undefined && (values.preds !== undefined || threads > 1 || subset)) {
     throw new UsageError('--top-k needs --logits (the scores to rank), and does not combine with --threads or --class-subset');
   }
@@ -192,10 +195,12 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw integer
       // labels too, by the workers, so that this thread does nothing per row
       const rawLogits = input.raw?.dtype === 'f4' ? input.raw : undefined;
-      const fileRows = workers || (backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights) ? rawLogits : undefined;
+      const plain = backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights;
+      const fileRows = workers || plain ? rawLogits : undefined;
       const fileCounts = fileRows && !workers ? new Float64Array(c * c) : undefined;
       const ignoreFits = ignoreIndex === undefined || (ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32);
-      const rawLabels = workers && fileRows && !weights && labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) && ignoreFits ? labels.raw : undefined;
+      const intLabels = labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) ? labels.raw : undefined;
+      const rawLabels = workers && fileRows && !weights && ignoreFits ? intLabels : undefined;
       const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * c * 4 });
       const count = (batch: Batch): Promise<void> =>
         workers ? workers.update(formatBatch(ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c), c)) : cm.update(batch);
@@ -204,7 +209,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
         rowLength: input.rowLength,
         async update(start, n, parts) {
           if (rawLabels) {
-            const y = { path: rawLabels.path, byteOffset: rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1)), dtype: rawLabels.dtype, rows: n, index0: first + start };
+            const byteOffset = rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1));
+            const y = { path: rawLabels.path, byteOffset, dtype: rawLabels.dtype, rows: n, index0: first + start };
             return workers!.updateFromFile(logitsAt(start), y, { ignoreIndex });
           }
           const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
@@ -236,7 +242,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
           classes = subset.map((k) => classes?.[k] ?? String(k));
           return result;
         },
-        backend: (b) => ({ ...b, name: cm.backend === b.name ? b.name : 'mixed', ...(workers ? { threads: workers.threads } : {}) }),
+        backend: (b) => ({ ...b, name: cm.backend === b.name ? b.name : 'mixed', ...(workers && { threads: workers.threads }) }),
         async destroy() {
           await workers?.destroy();
           cm.destroy();
@@ -245,7 +251,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     },
     report(format, result, backend, shards) {
       const stateOptions = { ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), ...(subset ? { classSubset: subset } : {}) };
-      return renderReport(format, result, backend, { classes, normalize, tty: values.out === undefined && process.stdout.isTTY, shards, stateOptions });
+      const tty = values.out === undefined && process.stdout.isTTY;
+      return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions });
     },
     plot: (path, result) => renderPlot(path, result, { classes, normalize }),
   };
