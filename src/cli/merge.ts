@@ -1,18 +1,17 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
-import type { Normalize } from '../tasks/multiclass/metrics.js';
 import { missingShards, stateResult } from '../state/state.js';
 import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState, stateTask, type AnyState } from '../state/task-state.js';
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
 import type { BackendReport } from '../report/json.js';
-import { renderPlot, type OutputFormat } from './render.js';
-import { renderReport } from './shard.js';
+import { renderPlot, renderReport } from './render.js';
+import { flag } from './flags.js';
 import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
-import { plotData } from './task-input.js';
+import { plotData } from './inputs.js';
 import { checkOutputs } from './outputs.js';
-import { oneOf, UsageError, type CliValues } from './usage.js';
+import { UsageError, type CliValues } from './usage.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -75,11 +74,9 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   if (files.length === 0) throw new UsageError('merge needs the part files to add up, e.g. confmat merge part-*.json');
   const outPath = values.out as string | undefined;
   const plotPath = values.plot as string | undefined;
-  const format = oneOf<OutputFormat>(values, 'format', ['json', 'table', 'csv', 'markdown'], outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
-  const normalize = oneOf<Normalize>(values, 'normalize', ['none', 'true', 'pred', 'all'], 'none');
-  if (plotPath !== undefined && !['.svg', '.png', '.html'].includes(extname(plotPath).toLowerCase())) {
-    throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
-  }
+  const format = flag(values, 'format') ?? (outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
+  const normalize = flag(values, 'normalize') ?? 'none';
+  if (plotPath !== undefined && !/\.(svg|png|html)$/i.test(plotPath)) throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
   const outputs = await checkOutputs(values, files);
   const seen = new Map<string, string>();
   const seenFile = new Map<string, string>();
@@ -142,11 +139,9 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   }
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;
   const result = stateResult(merged);
-  const color = outPath === undefined && process.stdout.isTTY && !process.env.NO_COLOR;
-  const text = renderReport(format, result, backend, { classes, normalize, color, width: process.stdout.columns }, merged.shards, {
-    ...(merged.options.ignoreIndex !== undefined ? { ignoreIndex: merged.options.ignoreIndex } : {}),
-    ...(merged.options.classSubset ? { classSubset: merged.options.classSubset } : {}),
-  });
+  const { ignoreIndex, classSubset } = merged.options;
+  const stateOptions = { ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), ...(classSubset ? { classSubset } : {}) };
+  const text = renderReport(format, result, backend, { classes, normalize, tty: outPath === undefined && process.stdout.isTTY, shards: merged.shards, stateOptions });
   await outputs.commit(text, plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize }));
   return 0;
 }

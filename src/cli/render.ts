@@ -11,32 +11,41 @@ import { jsonReport, type BackendReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { pngWidthWithin } from '../report/plot-size.js';
 import { renderTable } from '../report/table.js';
+import type { ShardSet, StateOptions } from '../state/state.js';
 
 /** The report formats of `confmat eval --format`. */
 export type OutputFormat = 'json' | 'table' | 'csv' | 'markdown';
 
-/** Options shared by the outputs. */
+/** Options of the report and the heatmap. */
 export interface OutputOptions {
   classes?: string[] | undefined;
   normalize?: Normalize;
-  color?: boolean;
-  width?: number | undefined;
+  /** Colours in the table (the report goes to a terminal). */
+  tty?: boolean;
+  /** The shard set, written in the JSON report (which `confmat merge` reads back). */
+  shards?: ShardSet | undefined;
+  stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'>;
 }
 
-/** The report in one of the text formats, ending with a newline. */
-export function renderOutput(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport, options: OutputOptions): string {
-  const classes = options.classes;
-  const normalize = options.normalize ?? 'none';
+/**
+ * The multiclass report in one of the formats, ending with a newline.
+ *
+ * @example
+ * process.stdout.write(renderReport('json', result, backend, { classes, shards: { count: 8, indices: [3] } }));
+ */
+export function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport, options: OutputOptions): string {
+  const { classes, normalize = 'none', shards, stateOptions } = options;
   switch (format) {
     case 'json':
-      return `${JSON.stringify(jsonReport(result, backend, { classes, normalize }))}\n`;
+      return `${JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions }))}\n`;
     case 'csv':
       return renderCsv(result, { classes, normalize });
     case 'markdown':
       return renderMarkdown(result, { classes, normalize });
     case 'table': {
       const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
-      return `${renderTable(result, { classes, normalize, color: options.color ?? false, width: options.width ?? 160 })}\n\n${where}\n`;
+      const color = options.tty === true && !process.env.NO_COLOR;
+      return `${renderTable(result, { classes, normalize, color, width: process.stdout.columns ?? 160 })}\n\n${where}\n`;
     }
   }
 }

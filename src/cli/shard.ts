@@ -1,7 +1,4 @@
-import { MAX_SHARDS, type ShardSet, type StateOptions } from '../state/state.js';
-import type { ConfusionMatrixResult } from '../core/types.js';
-import { jsonReport, type BackendReport } from '../report/json.js';
-import { renderOutput, type OutputFormat, type OutputOptions } from './render.js';
+import { MAX_SHARDS } from '../state/state.js';
 import { UsageError, type CliValues } from './usage.js';
 
 /**
@@ -45,23 +42,4 @@ export function parseShard(values: CliValues): Shard | undefined {
 export function shardRows(shard: Shard, rows: number): { start: number; end: number } {
   const at = (i: number): number => Number((BigInt(i) * BigInt(rows)) / BigInt(shard.count));
   return { start: at(shard.index), end: at(shard.index + 1) };
-}
-
-/**
- * The report as `renderOutput` renders it, with the shard set in the JSON report (which
- * `confmat merge` reads back).
- *
- * @example
- * process.stdout.write(renderReport('json', result, backend, { classes }, { count: 8, indices: [3] }));
- */
-export function renderReport(
-  format: OutputFormat,
-  result: ConfusionMatrixResult,
-  backend: BackendReport,
-  options: OutputOptions,
-  shards: ShardSet | undefined,
-  stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'>,
-): string {
-  if (format !== 'json') return renderOutput(format, result, backend, options);
-  return `${JSON.stringify(jsonReport(result, backend, { classes: options.classes, normalize: options.normalize ?? 'none', shards, stateOptions }))}\n`;
 }

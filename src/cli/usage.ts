@@ -83,7 +83,65 @@ export function engineOptions(values: CliValues): { chunkRows?: number; histogra
   return out;
 }
 
-/** The output format: the flag, else a table on a terminal and JSON otherwise. */
-export function outputFormat(values: CliValues): 'json' | 'table' {
-  return oneOf(values, 'format', ['json', 'table'] as const, process.stdout.isTTY ? 'table' : 'json');
+/**
+ * `--ignore-index N`: any integer, negative too.
+ *
+ * @example
+ * ignoreIndexOption({ 'ignore-index': '-100' }); // -100
+ */
+export function ignoreIndexOption(values: CliValues): number | undefined {
+  const v = values['ignore-index'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--ignore-index must be an integer, got '${String(v)}'`);
+  return Number(v);
+}
+
+/**
+ * `--class-subset 3,1,2`: class indices, in the order the report lists them.
+ *
+ * @example
+ * classSubset({ 'class-subset': '3,1,2' }); // [3, 1, 2]
+ */
+export function classSubset(values: CliValues): number[] | undefined {
+  const v = values['class-subset'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\s*\d+(\s*,\s*\d+)*\s*$/.test(v)) throw new UsageError(`--class-subset must be class indices separated by commas (e.g. 3,1,2), got '${String(v)}'`);
+  return v.split(',').map((x) => Number(x.trim()));
+}
+
+/**
+ * `--threshold`: a number, `logits` (0), `probs` (0.5), or a comma list (one per label; binary refuses it).
+ *
+ * @example
+ * parseThreshold({ threshold: 'logits' }); // 0
+ */
+export function parseThreshold(values: CliValues): number | number[] | undefined {
+  const v = values.threshold;
+  if (v === undefined) return undefined;
+  if (v === 'logits' || v === 'probs') return v === 'logits' ? 0 : 0.5;
+  const nums = String(v).split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (typeof v !== 'string' || nums.some((x) => Number.isNaN(x))) {
+    throw new UsageError(`--threshold must be a number, logits (0), probs (0.5) or (multilabel) a comma list, one per label; got '${String(v)}'`);
+  }
+  return nums.length === 1 ? nums[0]! : nums;
+}
+
+/**
+ * `--thresholds`: K (an integer in [2, 2^20]: evenly spaced over the finite scores) or a comma list.
+ *
+ * @example
+ * parseSweep({ thresholds: '101' }); // { count: 101 }
+ */
+export function parseSweep(values: CliValues): { count: number } | { list: number[] } | undefined {
+  const v = values.thresholds;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new UsageError('--thresholds needs a value');
+  if (/^\s*\d+\s*$/.test(v)) {
+    const k = Number(v);
+    if (!Number.isSafeInteger(k) || k < 2 || k > 1 << 20) throw new UsageError(`--thresholds K must be an integer in [2, 1048576], got '${v}'`);
+    return { count: k };
+  }
+  const list = v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (list.some((x) => Number.isNaN(x))) throw new UsageError(`--thresholds must be a count K or a comma list of numbers, got '${v}'`);
+  return { list };
 }

@@ -1,16 +1,16 @@
 /**
- * The inputs of `confmat eval` (dense and per-class): opening and checking logits, class-index
- * and weight files, stepping them in lockstep, and naming the file and row of a refused value.
+ * What every task of `confmat eval` reads and writes: weight files, stepping inputs in lockstep,
+ * naming the file and row of a refused value, and the bytes of a --plot.
  *
  * @module
  */
+import { extname } from 'node:path';
 import { InputError } from '../core/errors.js';
-import type { LabelArray } from '../core/types.js';
 import { addAbsWeights } from '../format/weights.js';
-import { isLabelArray } from '../format/validate.js';
 import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { openArray, type ArraySource } from '../read/open-array.js';
-import { UsageError, type CliValues } from './usage.js';
+import { svgToPng } from '../node/png.js';
+import { pngWidthWithin } from '../report/plot-size.js';
 
 /**
  * Bytes of input read per step (logits rows x C x 8 at most).
@@ -21,93 +21,15 @@ import { UsageError, type CliValues } from './usage.js';
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
 
 /**
- * Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes.
+ * Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first
+ * row, the rows and each source's chunk. Without sources, it steps through `rows` rows.
  *
  * @example
- * const labels = await openClassIndices('labels.npy', 'labels');
+ * for await (const [start, n, logits, labels] of lockstep([logitsSrc, labelSrc], 4096, rows)) count(logits!, labels!);
  */
-export async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'labels' });
-  if (src.kind === 'f') {
-    await src.close();
-    throw new NpyError(spec, undefined, `dtype ${src.dtype}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
-  }
-  if (src.shape.length !== 1) {
-    await src.close();
-    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)`);
-  }
-  return src;
-}
-
-/**
- * Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU to read as they are.
- *
- * @example
- * const logits = await openLogits('run.npz:logits', undefined, true); // halves as bits
- */
-export async function openLogits(spec: string, wantedClasses: number | undefined, halves = false): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'logits', halves });
-  const fail = async (message: string, usage = false): Promise<never> => {
-    await src.close();
-    throw usage ? new UsageError(message) : new NpyError(spec, undefined, message);
-  };
-  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: logits must be floating point (float16, float32 or float64)`);
-  if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
-  const cols = src.shape[1]!;
-  if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
-  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`, true);
-  return src;
-}
-
-/**
- * Largest class index over a streamed source, for inferring C from class-index files.
- *
- * @example
- * const c = (await maxIndex(labels, -100)) + 1;
- */
-export async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
-  let m = -1;
-  for await (const { data } of src.chunks(1 << 20)) {
-    for (let i = 0; i < data.length; i++) {
-      const v = Number(data[i]);
-      if (v !== ignore) m = Math.max(m, v);
-    }
-  }
-  return m;
-}
-
-/**
- * `--ignore-index N`: any integer, negative too.
- *
- * @example
- * ignoreIndexOption({ 'ignore-index': '-100' }); // -100
- */
-export function ignoreIndexOption(values: CliValues): number | undefined {
-  const v = values['ignore-index'];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--ignore-index must be an integer, got '${String(v)}'`);
-  return Number(v);
-}
-
-/**
- * A chunk of class indices as an integer typed array (the readers give one for integer files).
- *
- * @example
- * const y = asLabels(chunk.data);
- */
-export function asLabels(data: NumericArray): LabelArray {
-  if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
-  return data;
-}
-
-/**
- * Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first row and each source's chunk.
- *
- * @example
- * for await (const [start, logits, labels] of lockstep([logitsSrc, labelSrc], 4096)) count(start, logits!, labels!);
- */
-export async function* lockstep(sources: ArraySource[], rows: number): AsyncGenerator<[number, ...NumericArray[]]> {
-  const its = sources.map((s) => s.chunks(rows)[Symbol.asyncIterator]());
+export async function* lockstep(sources: ArraySource[], step: number, rows: number): AsyncGenerator<[number, number, ...NumericArray[]]> {
+  for (let start = 0; sources.length === 0 && start < rows; start += step) yield [start, Math.min(step, rows - start)];
+  const its = sources.map((s) => s.chunks(step)[Symbol.asyncIterator]());
   const [a] = sources as [ArraySource];
   for (;;) {
     const steps = [];
@@ -123,8 +45,8 @@ export async function* lockstep(sources: ArraySource[], rows: number): AsyncGene
         throw new InputError('labels', `${a.file} and ${b.file} gave chunks of different rows at row ${x.value.start}`);
       }
     }
-    if (x.done) return;
-    yield [x.value.start, ...steps.map((y) => y.value!.data)];
+    if (!x || x.done) return;
+    yield [x.value.start, x.value.data.length / a.rowLength, ...steps.map((y) => y.value!.data)];
   }
 }
 
@@ -196,4 +118,15 @@ export function located(e: unknown, start: number, files: Record<string, string>
   const index = start + kept(e.index);
   const detail = e.message.replace(/^index \d+: (label|predicted class|weight) /, '');
   return new InputError(e.field, `${files[e.field]}: index ${index}: ${what} ${detail}`, index, e.value);
+}
+
+/**
+ * The bytes of an SVG plot for `path`: the SVG, or its PNG rendering for a .png path (scaled down
+ * to the plot budget, `MAX_PLOT_PIXELS`, should the SVG exceed it).
+ *
+ * @example
+ * await outputs.commit(text, plotData('roc.png', svg));
+ */
+export function plotData(path: string, svg: string): string | Uint8Array {
+  return extname(path).toLowerCase() === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
 }

@@ -1,0 +1,321 @@
+/**
+ * The multiclass tasks of `confmat eval`: the C x C matrix (with its fast CPU paths) and per-class mode.
+ *
+ * @module
+ */
+import { InputError } from '../core/errors.js';
+import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
+import { checkClassIndices, formatBatch, isLabelArray, validateNumClasses } from '../format/validate.js';
+import { cpuUpdateFromFile } from '../node/cpu-file.js';
+import { createCpuWorkerCounter, usefulThreads, type CpuWorkerCounter } from '../node/cpu-workers.js';
+import { readClassNames } from '../read/class-names.js';
+import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
+import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
+import { perClassCsv, perClassJson, perClassMarkdown, perClassTable } from '../report/per-class.js';
+import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
+import { reduceCounts } from '../tasks/multiclass/reduce.js';
+import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
+import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
+import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
+import { MAX_PER_CLASS_CLASSES, validatePerClassClasses, type PerClassResult } from '../tasks/per-class/per-class.js';
+import type { EvalTask } from './eval.js';
+import { denseFlag, flag } from './flags.js';
+import { asWeights, located, openWeights } from './inputs.js';
+import { renderPlot, renderReport } from './render.js';
+import { engineOptions, UsageError, type CliValues } from './usage.js';
+
+/** Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes. */
+async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'labels' });
+  if (src.kind === 'f') {
+    await src.close();
+    throw new NpyError(spec, undefined, `dtype ${src.dtype}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
+  }
+  if (src.shape.length !== 1) {
+    await src.close();
+    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)`);
+  }
+  return src;
+}
+
+/**
+ * Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU to read as they are.
+ */
+async function openLogits(spec: string, wantedClasses: number | undefined, halves = false): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'logits', halves });
+  const fail = async (message: string, usage = false): Promise<never> => {
+    await src.close();
+    throw usage ? new UsageError(message) : new NpyError(spec, undefined, message);
+  };
+  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: logits must be floating point (float16, float32 or float64)`);
+  if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
+  const cols = src.shape[1]!;
+  if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
+  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`, true);
+  return src;
+}
+
+/** Largest class index over a streamed source, for inferring C from class-index files. */
+async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
+  let m = -1;
+  for await (const { data } of src.chunks(1 << 20)) {
+    for (let i = 0; i < data.length; i++) {
+      const v = Number(data[i]);
+      if (v !== ignore) m = Math.max(m, v);
+    }
+  }
+  return m;
+}
+
+/** A chunk of class indices as an integer typed array (the readers give one for integer files). */
+function asLabels(data: NumericArray): LabelArray {
+  if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
+  return data;
+}
+
+/**
+ * True when `e` is the dense path refusing C because its C x C matrix does not fit the host or the
+ * device, and per-class mode can take that C: `confmat eval` then counts per class instead.
+ *
+ * @example
+ * if (denseTooLarge(e)) return runTask(values, perClassTask(values, e));
+ */
+export function denseTooLarge(e: unknown): e is InputError {
+  const c = e instanceof InputError && e.field === 'numClasses' ? e.value : undefined;
+  return Number.isSafeInteger(c) && (c as number) > 1 && (c as number) <= MAX_PER_CLASS_CLASSES;
+}
+
+/** The opened multiclass inputs: labels, logits or predictions, weights, C and the files for messages. */
+interface MulticlassInputs {
+  labels: ArraySource;
+  input: ArraySource;
+  weights: ArraySource | undefined;
+  numClasses: number;
+  classes: string[] | undefined;
+  files: Record<string, string>;
+  /** Adds where C came from to a refusal of C. */
+  classesFrom(e: unknown): unknown;
+}
+
+/** Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`. */
+async function openMulticlass(
+  values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean, quiet = false,
+): Promise<MulticlassInputs> {
+  const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
+  const wanted = flag(values, 'num-classes');
+  const labels = await openClassIndices(labelsPath!, 'labels');
+  sources.push(labels);
+  let input: ArraySource;
+  let numClasses: number;
+  let classSource: string;
+  if (logits !== undefined) {
+    sources.push((input = await openLogits(logits, wanted, halves)));
+    numClasses = input.shape[1]!;
+    classSource = `${logits}: shape ${shapeText(input.shape)}`;
+    if (input.rows !== labels.rows) throw new InputError('labels', `${labelsPath} holds ${labels.rows} labels but ${logits} has ${input.rows} rows (shape ${shapeText(input.shape)})`);
+    if (input.dtype === 'f8' && values['top-k'] !== undefined) throw new UsageError(`--top-k: ${logits} holds float64 logits; top-k ranks float16/32 logits only`);
+    if (input.dtype === 'f8') process.stderr.write('confmat: float64 logits: argmax runs on the host in double precision; the backend counts the predictions\n');
+  } else {
+    sources.push((input = await openClassIndices(preds!, 'predictions')));
+    if (input.rows !== labels.rows) throw new InputError('preds', `${labelsPath} holds ${labels.rows} labels but ${preds} holds ${input.rows} predictions`);
+    numClasses = wanted ?? Math.max(1, (await maxIndex(labels, flag(values, 'ignore-index'))) + 1, (await maxIndex(input)) + 1);
+    if (wanted === undefined && !quiet) process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
+    classSource = wanted === undefined ? `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}` : `--num-classes ${numClasses}`;
+  }
+  const classesFrom = (e: unknown): unknown =>
+    (e instanceof InputError && e.field === 'numClasses' ? new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) : e);
+  try {
+    validate(numClasses);
+  } catch (e) {
+    throw classesFrom(e);
+  }
+  const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, numClasses) : undefined;
+  const weights = weightsPath === undefined ? undefined : await openWeights(weightsPath, labels, labelsPath);
+  if (weights) sources.push(weights);
+  const files = { labels: labelsPath!, preds: preds ?? logits!, ...(weightsPath !== undefined ? { weights: weightsPath } : {}) };
+  return { labels, input, weights, numClasses, classes, files, classesFrom };
+}
+
+/** Refuses a command line without --labels, or without exactly one of --logits and --preds. */
+function checkInputs(values: CliValues): void {
+  if (!values.labels) throw new UsageError('eval needs --labels Y.npy');
+  if ((values.logits === undefined) === (values.preds === undefined)) throw new UsageError('eval needs exactly one of --logits L.npy or --preds P.npy');
+}
+
+/**
+ * The dense multiclass task: the C x C matrix of argmax(logits) or predictions vs labels, on the
+ * backend or on CPU worker threads (--threads); raw float32 logits (and integer labels) in files are
+ * read by the workers themselves, or on one CPU thread straight into the counts.
+ *
+ * @example
+ * await runTask(values, multiclassTask(values));
+ */
+export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResult> {
+  checkInputs(values);
+  const plot = values.plot;
+  if (typeof plot === 'string' && !/\.(svg|png|html)$/i.test(plot)) throw new UsageError(`--plot ${plot}: the file must end in .svg, .png or .html`);
+  if (flag(values, 'shard') && values.preds !== undefined && values['num-classes'] === undefined) {
+    throw new UsageError('--shard with --preds needs --num-classes C: every shard must count the same classes, whatever its slice holds');
+  }
+  const [engine, threads, ignoreIndex] = [engineOptions(values), flag(values, 'threads') ?? 1, flag(values, 'ignore-index')];
+  const [subset, topK] = [flag(values, 'class-subset'), flag(values, 'top-k')];
+  if (topK !== undefined && (values.preds !== undefined || threads > 1 || subset)) {
+    throw new UsageError('--top-k needs --logits (the scores to rank), and does not combine with --threads or --class-subset');
+  }
+  const normalize = flag(values, 'normalize') ?? 'none';
+  let inputs: MulticlassInputs;
+  let classes: string[] | undefined;
+  return {
+    async open(sources) {
+      inputs = await openMulticlass(values, sources, validateNumClasses, values.backend !== 'cpu');
+      classes = inputs.classes;
+      return inputs.labels.rows;
+    },
+    counter(backend, { start: first, end }) {
+      const { numClasses: c, files, classesFrom } = inputs;
+      const [labels, input] = [sliceRows(inputs.labels, first, end), sliceRows(inputs.input, first, end)];
+      const weights = inputs.weights && sliceRows(inputs.weights, first, end);
+      const warn = (line: string): boolean => process.stderr.write(`${line}\n`);
+      const cm = (() => {
+        try {
+          return createConfusionMatrix({ numClasses: c, device: backend.device, ...engine, ignoreIndex, topK, recover: backend.recover, warn });
+        } catch (e) {
+          throw classesFrom(e);
+        }
+      })();
+      let workers: CpuWorkerCounter | undefined;
+      const workerThreads = usefulThreads(threads, labels.rows);
+      try {
+        if (workerThreads > 1 && backend.name === 'cpu') workers = createCpuWorkerCounter({ numClasses: c, threads: workerThreads });
+      } catch (e) {
+        cm.destroy();
+        throw e instanceof RangeError ? new UsageError(`--threads ${workerThreads}: ${e.message}`) : e;
+      }
+      // raw float32 logits in a file: read in cache-sized pieces by the worker threads, or by this thread
+      // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw integer
+      // labels too, by the workers, so that this thread does nothing per row
+      const rawLogits = input.raw?.dtype === 'f4' ? input.raw : undefined;
+      const plain = backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights;
+      const fileRows = workers || plain ? rawLogits : undefined;
+      const fileCounts = fileRows && !workers ? new Float64Array(c * c) : undefined;
+      const ignoreFits = ignoreIndex === undefined || (ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32);
+      const intLabels = labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) ? labels.raw : undefined;
+      const rawLabels = workers && fileRows && !weights && ignoreFits ? intLabels : undefined;
+      const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * c * 4 });
+      const count = (batch: Batch): Promise<void> =>
+        workers ? workers.update(formatBatch(ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c), c)) : cm.update(batch);
+      return {
+        streams: rawLabels ? [] : [...(fileRows ? [] : [input]), labels, ...(weights ? [weights] : [])],
+        rowLength: input.rowLength,
+        async update(start, n, parts) {
+          if (rawLabels) {
+            const byteOffset = rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1));
+            const y = { path: rawLabels.path, byteOffset, dtype: rawLabels.dtype, rows: n, index0: first + start };
+            return workers!.updateFromFile(logitsAt(start), y, { ignoreIndex });
+          }
+          const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
+          const y = asLabels(labelData!);
+          const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
+          const at = fileRows && logitsAt(start);
+          if (at && workers) await workers.updateFromFile(at, y, { ignoreIndex, ...w });
+          else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, c), c);
+          else if (values.preds !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
+          else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, c), labels: y, ...w });
+          else if (data instanceof Uint16Array) await count({ logits: data, logitsDtype: input.dtype === 'bf16' ? 'bfloat16' : 'float16', labels: y, ...w });
+          else await count({ logits: data as Float32Array, labels: y, ...w });
+        },
+        locate: (e, start) => located(e, rawLabels ? 0 : start, files),
+        async compute() {
+          let counts: Float64Array | undefined;
+          try {
+            counts = workers ? await workers.read() : fileCounts;
+          } catch (e) {
+            throw rawLabels ? located(e, 0, files) : e;
+          }
+          let result = counts ? reduceCounts(counts, c, weights !== undefined) : await cm.compute();
+          if (!subset) return result;
+          try {
+            result = selectClasses(result, subset);
+          } catch (e) {
+            throw e instanceof InputError ? new InputError('classes', `--class-subset: ${e.message}`, e.index, e.value) : e;
+          }
+          classes = subset.map((k) => classes?.[k] ?? String(k));
+          return result;
+        },
+        backend: (b) => ({ ...b, name: cm.backend === b.name ? b.name : 'mixed', ...(workers && { threads: workers.threads }) }),
+        async destroy() {
+          await workers?.destroy();
+          cm.destroy();
+        },
+      };
+    },
+    report(format, result, backend, shards) {
+      const stateOptions = { ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), ...(subset ? { classSubset: subset } : {}) };
+      const tty = values.out === undefined && process.stdout.isTTY;
+      return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions });
+    },
+    plot: (path, result) => renderPlot(path, result, { classes, normalize }),
+  };
+}
+
+/** Index in the chunk of the `k`-th row whose label is not `ignore`. */
+function keptRow(labels: LabelArray, ignore: number | undefined, k: number): number {
+  if (ignore === undefined) return k;
+  const target = labels instanceof BigInt64Array || labels instanceof BigUint64Array ? BigInt(ignore) : ignore;
+  for (let i = 0, seen = 0; i < labels.length; i++) {
+    if (labels[i] === target) continue;
+    if (seen++ === k) return i;
+  }
+  return k;
+}
+
+/**
+ * Per-class mode (--per-class, or C too large for the dense matrix, `reason` being the dense path's
+ * refusal, noted on stderr; unless a flag needs the matrix, e.g. --plot, when the refusal stands
+ * with a hint): per class TP, FP, FN, support, precision, recall and F1, the averages, and the most
+ * confused pairs from a sparse count, in O(C) memory; on the GPU or the CPU.
+ *
+ * @example
+ * await runTask(values, perClassTask(values));
+ */
+export function perClassTask(values: CliValues, reason?: InputError): EvalTask<PerClassResult> {
+  if (reason) {
+    const dense = denseFlag(values);
+    if (dense) throw new InputError('numClasses', `${reason.message}; per-class mode (--per-class) would count without the matrix, but --${dense} needs it`, undefined, reason.value);
+    process.stderr.write(`confmat: ${reason.message}; counting per class instead (per-class mode: per class metrics and the most confused pairs, no C x C matrix)\n`);
+  }
+  checkInputs(values);
+  const { chunkRows } = engineOptions(values);
+  const ignoreIndex = flag(values, 'ignore-index');
+  let inputs: MulticlassInputs;
+  return {
+    async open(sources) {
+      inputs = await openMulticlass(values, sources, validatePerClassClasses, false, reason !== undefined);
+      return inputs.labels.rows;
+    },
+    counter(backend) {
+      const { numClasses: c, input, labels, files } = inputs;
+      const pc = createPerClassMatrix({ numClasses: c, device: backend.device, ignoreIndex, ...(chunkRows === undefined ? {} : { chunkRows }) });
+      return {
+        streams: [input, labels],
+        rowLength: input.rowLength,
+        async update(_start, _n, [data, labelData]) {
+          const y = asLabels(labelData!);
+          if (values.preds !== undefined) await pc.update({ preds: asLabels(data!), labels: y });
+          else if (data instanceof Float64Array) await pc.update({ preds: cpuArgmax(data, c), labels: y });
+          else await pc.update({ logits: data as Float32Array, labels: y });
+        },
+        locate: (e, start, [, y]) => located(e, start, files, (k) => keptRow(asLabels(y!), ignoreIndex, k)),
+        compute: () => pc.compute(),
+        destroy: () => pc.destroy(),
+      };
+    },
+    report(format, result, backend) {
+      const options = { classes: inputs.classes, ignoreIndex };
+      if (format === 'json') return `${JSON.stringify(perClassJson(result, backend, options))}\n`;
+      if (format === 'csv') return perClassCsv(result, options);
+      if (format === 'markdown') return perClassMarkdown(result, options);
+      return `${perClassTable(result, options)}\ncounted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}\n`;
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The score tasks of `confmat eval` (--task multilabel, --task binary): scores against 0/1 targets.
+ *
+ * @module
+ */
+import { InputError } from '../core/errors.js';
+import type { SampleWeights } from '../core/types.js';
+import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
+import { readClassNames } from '../read/class-names.js';
+import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
+import type { SweepResult } from '../tasks/binary/binary.js';
+import { createThresholdSweep } from '../tasks/binary/matrix.js';
+import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
+import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';
+import type { EvalTask, TaskCounter } from './eval.js';
+import { flag } from './flags.js';
+import { asWeights, openWeights, plotData, READ_CHUNK_BYTES } from './inputs.js';
+import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
+import { engineOptions, UsageError, type CliValues } from './usage.js';
+
+/**
+ * Opens a float score array of `dims` dimensions ((N,) for binary, which also takes (N, 1); (N, L) for multilabel).
+ */
+async function openScores(spec: string, dims: 1 | 2): Promise<ArraySource> {
+  const src = await openArray(spec, { role: 'logits' });
+  const fail = async (message: string): Promise<never> => {
+    await src.close();
+    throw new NpyError(spec, undefined, message);
+  };
+  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: scores must be floating point (float16, float32 or float64)`);
+  const ok = dims === 2 ? src.shape.length === 2 && src.shape[1]! >= 1 : src.shape.length === 1 || (src.shape.length === 2 && src.shape[1] === 1);
+  if (!ok) await fail(`shape ${shapeText(src.shape)}: scores must be ${dims === 2 ? '2-D (N, L)' : '1-D (N,) or (N, 1): one score per row, higher = positive'}`);
+  return src;
+}
+
+/** Opens a 0/1 target array (integers, bool, or floats that are exactly 0 or 1) shaped like the scores. */
+async function openTargets(spec: string, scores: ArraySource): Promise<ArraySource> {
+  const src = await openArray(spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' });
+  if (src.rows !== scores.rows || src.rowLength !== scores.rowLength) {
+    await src.close();
+    throw new InputError('targets', `${spec} has shape ${shapeText(src.shape)} but ${scores.file} has shape ${shapeText(scores.shape)}: targets must match the scores`);
+  }
+  return src;
+}
+
+/** Targets of one chunk as 0/1 bytes; anything else is refused naming the file, row, column and value. */
+function toTargets(data: NumericArray, file: string, firstRow: number, width: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v === 1 || v === 1n) out[i] = 1;
+    else if (v !== 0 && v !== 0n) {
+      const row = firstRow + Math.floor(i / width);
+      const where = width > 1 ? `row ${row}, column ${i % width}` : `index ${row}`;
+      throw new InputError('targets', `${file}: ${where}: target ${String(v)} is not 0 or 1`, row, v);
+    }
+  }
+  return out;
+}
+
+/** Scores of one chunk as float32 (float64 rounds; the caller notes it once). */
+function toScores(data: NumericArray): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data as Float64Array);
+}
+
+/** A task's matrix of scores against targets. */
+interface ScoreMatrix<R> {
+  update(batch: { scores: Float32Array; targets: Uint8Array; weights?: SampleWeights }): Promise<void>;
+  compute(): Promise<R>;
+  destroy(): void;
+}
+
+/** Checks the score task's flags and opens --scores (`dims`-D), --targets and --sample-weight. */
+function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
+  const { scores: scoresPath, targets: targetsPath, plot } = values;
+  if (typeof scoresPath !== 'string' || typeof targetsPath !== 'string') {
+    throw new UsageError(`--task ${task} needs --scores S and --targets Y`);
+  }
+  if (typeof plot === 'string' && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot ${plot}: --task ${task} draws .svg or .png`);
+  const inputs: ArraySource[] = [];
+  return {
+    inputs,
+    /** Opens the inputs (in `sources` too, for closing). */
+    async open(sources: ArraySource[]): Promise<ArraySource> {
+      const scores = await openScores(scoresPath, dims);
+      sources.push(scores);
+      sources.push(await openTargets(targetsPath, scores));
+      if (typeof values['sample-weight'] === 'string') sources.push(await openWeights(values['sample-weight'], scores));
+      inputs.push(...sources);
+      if (scores.dtype === 'f8') process.stderr.write(`confmat: float64 scores are rounded to float32 before the threshold comparison\n`);
+      return scores;
+    },
+    /** The counter of `m` over rows [start, end). */
+    counter<R>(m: ScoreMatrix<R>, { start: first, end }: { start: number; end: number }): TaskCounter<R> {
+      const width = inputs[0]!.rowLength;
+      return {
+        streams: inputs.map((s) => sliceRows(s, first, end)),
+        rowLength: width,
+        update: (start, _n, [s, y, w]: NumericArray[]) => {
+          const weights = w ? { weights: asWeights(w) } : {};
+          return m.update({ scores: toScores(s!), targets: toTargets(y!, targetsPath, first + start, width), ...weights });
+        },
+        compute: () => m.compute(),
+        destroy: () => m.destroy(),
+      };
+    },
+  };
+}
+
+/**
+ * `--task multilabel`: N x L scores against N x L {0, 1} targets, one 2 x 2 matrix per label
+ * (sklearn's `multilabel_confusion_matrix`), with per label and averaged precision, recall and F1.
+ *
+ * @example
+ * await runTask(values, multilabelTask(values));
+ */
+export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
+  const io = scoreInputs(values, 'multilabel', 2);
+  const threshold = flag(values, 'threshold') ?? 0.5;
+  const { chunkRows } = engineOptions(values);
+  let labels: string[];
+  return {
+    async open(sources) {
+      const scores = await io.open(sources);
+      const numLabels = scores.shape[1]!;
+      if (Array.isArray(threshold) && threshold.length !== numLabels) {
+        throw new InputError('threshold', `--threshold gives ${threshold.length} thresholds but ${scores.file} has ${numLabels} labels`);
+      }
+      const names = values.classes;
+      labels = typeof names === 'string' ? await readClassNames(names, numLabels) : Array.from({ length: numLabels }, (_, j) => String(j));
+      return scores.rows;
+    },
+    counter: ({ device }, range) => io.counter(createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows }), range),
+    report: (format, result, backend, shards) => renderMultilabelReport(format, result, labels, backend, shards),
+    plot: (path, result) => plotData(path, multilabelSvg(result, labels)),
+  };
+}
+
+/** K thresholds evenly spaced over the finite scores (a pass over the whole file: every shard gets the same K). */
+async function spacedThresholds(scores: ArraySource, k: number): Promise<number[]> {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for await (const { data } of scores.chunks(READ_CHUNK_BYTES / 8)) {
+    for (const x of toScores(data)) {
+      if (Number.isFinite(x)) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+    }
+  }
+  if (lo > hi) throw new InputError('scores', `${scores.file}: no finite score to space --thresholds over`);
+  return Array.from({ length: k }, (_, i) => (i === k - 1 ? hi : lo + ((hi - lo) * i) / (k - 1)));
+}
+
+/**
+ * `--task binary`: the 2 x 2 matrix at --threshold T (score >= T is positive) and, with
+ * --thresholds, ROC and precision-recall points and their areas, all counted in one pass.
+ *
+ * @example
+ * await runTask(values, binaryTask(values));
+ */
+export function binaryTask(values: CliValues): EvalTask<SweepResult> {
+  const io = scoreInputs(values, 'binary', 1);
+  const t = flag(values, 'threshold') ?? 0.5;
+  if (Array.isArray(t)) {
+    throw new UsageError(`--threshold ${String(values.threshold)}: a binary task takes one threshold (use --thresholds for a sweep)`);
+  }
+  const threshold = Math.fround(t);
+  const sweep = flag(values, 'thresholds');
+  if (values.plot !== undefined && sweep === undefined) {
+    throw new UsageError('--plot with --task binary draws ROC and PR curves: it needs --thresholds K or a list');
+  }
+  const { chunkRows } = engineOptions(values);
+  let grid: number[];
+  return {
+    async open(sources) {
+      const scores = await io.open(sources);
+      grid = sweep === undefined ? [] : 'list' in sweep ? sweep.list : await spacedThresholds(scores, sweep.count);
+      return scores.rows;
+    },
+    counter: ({ device }, range) => io.counter(createThresholdSweep({ thresholds: [...grid, threshold], device, chunkRows }), range),
+    report: (format, result, b, shards) => renderBinaryReport(format, result, threshold, sweep !== undefined, b, shards),
+    plot: (path, result) => plotData(path, binarySvg(result)),
+  };
+}

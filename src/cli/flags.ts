@@ -1,0 +1,336 @@
+/**
+ * Every flag of the command line, once: its value, help line, the commands (and for `eval` the
+ * tasks) it applies to and its parser. The parseArgs options, the help texts, the "does not apply"
+ * usage errors and "did you mean" all come from {@link FLAGS}.
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAX_DEMO_ROWS } from '../demo/synthetic.js';
+import { MAX_STATE_CLASSES } from '../state/state.js';
+import { parseShard } from './shard.js';
+import * as u from './usage.js';
+import { UsageError, type CliValues } from './usage.js';
+
+/** The commands of `confmat`. */
+export type Command = 'eval' | 'merge' | 'demo';
+/** What `confmat eval` counts: a `--task`, or per-class mode (`--per-class`, multiclass). */
+export type Mode = 'multiclass' | 'multilabel' | 'binary' | 'per-class';
+
+interface Flag {
+  /** The value's placeholder in help; a flag without one is a boolean. */
+  value?: string;
+  short?: string;
+  help: string;
+  group: 'Tasks' | 'Report' | 'Sharded runs' | 'Engine' | 'Demo';
+  commands: readonly Command[];
+  /** Commands that take it and do nothing with it (scripts pass --backend to merge too). */
+  ignoredBy?: readonly Command[];
+  /** For eval: the modes it applies to (all when absent). */
+  modes?: readonly Mode[];
+  /** What it does to the C x C matrix, which per-class mode does not build. */
+  dense?: string;
+  /** A value that is the same as leaving the flag out. */
+  default?: string;
+  parse?: (values: CliValues, name: string) => unknown;
+}
+
+const E = ['eval'] as const;
+const EM = ['eval', 'merge'] as const;
+const ED = ['eval', 'demo'] as const;
+const MC = ['multiclass', 'per-class'] as const;
+const SCORES = ['multilabel', 'binary'] as const;
+const DENSE = ['multiclass'] as const;
+const NOT_PC = ['multiclass', 'multilabel', 'binary'] as const;
+
+/** The flags, in the order help lists them. */
+export const FLAGS = {
+  task: { value: 'T', group: 'Tasks', commands: E,
+    parse: (v, n) => u.oneOf(v, n, ['multiclass', 'multilabel', 'binary'] as const, 'multiclass'),
+    help: 'multiclass (the default: --logits or --preds, --labels), multilabel or binary (--scores, --targets)',
+  },
+  logits: { value: 'L', group: 'Tasks', commands: E, modes: MC,
+    help: 'scores, float16/32/64 (N, C); the prediction is each row\'s argmax',
+  },
+  preds: { value: 'P', group: 'Tasks', commands: E, modes: MC,
+    help: 'predicted class indices, integers or bool (N,); instead of --logits',
+  },
+  labels: { value: 'Y', group: 'Tasks', commands: E, modes: MC,
+    help: 'true class indices, integers or bool (N,)',
+  },
+  'num-classes': { value: 'C', group: 'Tasks', commands: E, modes: MC, parse: (v, n) => u.positiveInt(v, n),
+    help: 'class count (default: the logits\' columns; with --preds, max index + 1)',
+  },
+  scores: { value: 'S', group: 'Tasks', commands: E, modes: SCORES,
+    help: 'multilabel: (N, L) scores; binary: one score per row, (N,) or (N, 1)',
+  },
+  targets: { value: 'Y', group: 'Tasks', commands: E, modes: SCORES,
+    help: '0/1 targets shaped like the scores',
+  },
+  threshold: { value: 'T', group: 'Tasks', commands: E, modes: SCORES, parse: u.parseThreshold,
+    help: 'predicted positive when score >= T: a number, logits (0) or probs (0.5, the default); multilabel ' +
+      'also takes a comma list, one per label',
+  },
+  thresholds: { value: 'K|LIST', group: 'Tasks', commands: E, modes: ['binary'], parse: u.parseSweep,
+    help: 'sweep K thresholds evenly spaced over the scores (or the listed ones) in one pass: ROC and PR ' +
+      'curves, ROC AUC and average precision (--plot F.svg|F.png draws them)',
+  },
+  'sample-weight': { value: 'W', group: 'Tasks', commands: E, modes: NOT_PC, dense: 'weights the C x C matrix',
+    help: 'per-sample weights, 1-D (N,) of any numeric dtype, as sklearn\'s sample_weight: counts and metrics ' +
+      'become sums of weights (negatives allowed)',
+  },
+  'ignore-index': { value: 'N', group: 'Tasks', commands: E, modes: MC, parse: u.ignoreIndexOption,
+    help: 'skip samples labelled N, as torchmetrics (--ignore-index=-100, or 255)',
+  },
+  'class-subset': { value: 'LIST', group: 'Tasks', commands: E, modes: DENSE,
+    dense: 'selects rows and columns of the C x C matrix',
+    parse: u.classSubset,
+    help: 'report only these classes, in this order (e.g. 3,1,2), as sklearn\'s labels=',
+  },
+  'top-k': { value: 'K', group: 'Tasks', commands: E, modes: DENSE, dense: 'is counted with the C x C matrix',
+    parse: (v, n) =>
+      u.positiveInt(v, n, MAX_STATE_CLASSES, 'the largest C of a C x C matrix; any K >= C counts every row'),
+    help: 'also top-k accuracy and hits per class (sklearn\'s top_k_accuracy_score); float16/32 --logits',
+  },
+  'per-class': { group: 'Tasks', commands: E, modes: MC,
+    help: 'huge C: per class TP/FP/FN, metrics and the most confused pairs in O(C) memory, no C x C matrix ' +
+      '(automatic, with a note, when the matrix does not fit)',
+  },
+  format: { value: 'F', group: 'Report', commands: ['eval', 'merge', 'demo'],
+    parse: (v, n) => u.oneOf(v, n, ['json', 'table', 'csv', 'markdown'] as const, 'json'),
+    help: 'table (default on a terminal), json (otherwise), csv, markdown; demo: table or json',
+  },
+  out: { value: 'FILE', group: 'Report', commands: EM,
+    help: 'write the report to FILE (atomically) instead of stdout',
+  },
+  plot: { value: 'FILE', group: 'Report', commands: EM, modes: NOT_PC, dense: 'draws the C x C matrix',
+    help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts',
+  },
+  normalize: { value: 'M', group: 'Report', commands: EM, modes: DENSE, default: 'none',
+    dense: 'applies to the C x C matrix',
+    parse: (v, n) => u.oneOf(v, n, ['none', 'true', 'pred', 'all'] as const, 'none'),
+    help: 'none, true (rows), pred (columns) or all, as sklearn',
+  },
+  classes: { value: 'FILE', group: 'Report', commands: EM, modes: ['multiclass', 'multilabel', 'per-class'],
+    help: 'class (or label) names: names.txt (one per line) or names.json',
+  },
+  shard: { value: 'i/n', group: 'Sharded runs', commands: E, modes: NOT_PC, dense: 'writes a mergeable C x C state',
+    parse: parseShard,
+    help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
+      'format with --shard) is a part for confmat merge; with --preds it needs --num-classes',
+  },
+  'allow-partial': { group: 'Sharded runs', commands: ['merge'],
+    help: 'accept an incomplete shard set (missing shards are listed)',
+  },
+  backend: { value: 'B', group: 'Engine', commands: ED, ignoredBy: ['merge'],
+    parse: (v, n) => u.oneOf(v, n, ['auto', 'gpu', 'cpu'] as const, 'auto'),
+    help: 'auto (default: a hardware GPU, else the CPU with a note), gpu or cpu',
+  },
+  'dawn-backend': { value: 'NAME', group: 'Engine', commands: ED,
+    help: 'Dawn backend: auto, vulkan, opengles, opengl, metal, d3d12, d3d11, null (env CONFMAT_DAWN_BACKEND)',
+  },
+  adapter: { value: 'NAME', group: 'Engine', commands: ED,
+    help: 'adapter name as Dawn lists it (env CONFMAT_ADAPTER)',
+  },
+  'feature-level': { value: 'L', group: 'Engine', commands: ED,
+    help: 'core or compatibility (env CONFMAT_FEATURE_LEVEL)',
+  },
+  'chunk-rows': { value: 'N', group: 'Engine', commands: ED, parse: (v, n) => u.positiveInt(v, n),
+    help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)',
+  },
+  threads: { value: 'N|auto', group: 'Engine', commands: E, modes: DENSE, default: '1',
+    dense: 'splits the C x C count over worker threads',
+    parse: (v) => u.threadsOption(v),
+    help: 'on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)',
+  },
+  histogram: { value: 'MODE', group: 'Engine', commands: ED, modes: MC,
+    help: 'auto, private (workgroup), global atomics, or local (per invocation, C <= 10)',
+  },
+  rows: { value: 'N', group: 'Demo', commands: ['demo'],
+    parse: (v, n) => u.positiveInt(v, n, MAX_DEMO_ROWS, '4 GB of float32 logits'),
+    help: 'rows of built-in data (default 1,000,000)',
+  },
+  seed: { value: 'S', group: 'Demo', commands: ['demo'],
+    parse: (v, n) => u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds'),
+    help: 'the data\'s seed (default 1)',
+  },
+  help: { short: 'h', help: 'this help', group: 'Report', commands: [] },
+  version: { help: 'the version', group: 'Report', commands: [] },
+} as const satisfies Record<string, Flag>;
+
+/** A flag's name, without the dashes. */
+export type FlagName = keyof typeof FLAGS;
+type Parsed<K extends FlagName> = (typeof FLAGS)[K] extends { parse: (...a: never[]) => infer T } ? T
+  : (typeof FLAGS)[K] extends { value: string } ? string : boolean;
+
+const table: Record<string, Flag> = FLAGS;
+
+/**
+ * A flag's value, parsed by its parser (usage error on a bad value), or undefined when absent.
+ *
+ * @example
+ * flag({ rows: '1000' }, 'rows'); // 1000
+ */
+export function flag<K extends FlagName>(values: CliValues, name: K): Parsed<K> | undefined {
+  const f = table[name]!;
+  if (values[name] === undefined) return undefined;
+  return (f.parse ? f.parse(values, name) : values[name]) as Parsed<K>;
+}
+
+/** The closest of `names` to `word`: edit distance <= 2, else the only one it begins. */
+function closest(word: string, names: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) {
+        next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      row = next;
+    }
+    return row[b.length]!;
+  };
+  const [best] = names.map((n) => [n, distance(word, n)] as const).sort((a, b) => a[1] - b[1]);
+  if (best && best[1] <= 2) return best[0];
+  const prefixed = names.filter((n) => word.length > 0 && n.startsWith(word));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
+}
+
+const COMMANDS = ['eval', 'merge', 'demo'] as const;
+
+/** A parsed command line: the command, its other arguments and the flags' values. */
+interface CommandLine {
+  command: string | undefined;
+  positionals: string[];
+  values: CliValues;
+}
+
+/**
+ * Parses the command line against {@link FLAGS}: an unknown flag or command is a usage error with
+ * "did you mean", and every given flag's value is checked by its parser.
+ *
+ * @example
+ * parseCommandLine(['eval', '--logits', 'l.npy']); // { command: 'eval', positionals: [], values: { logits: 'l.npy' } }
+ */
+export function parseCommandLine(argv: string[]): CommandLine {
+  const options: ParseArgsConfig['options'] = Object.fromEntries(Object.entries(table).map(([name, f]) =>
+    [name, { type: f.value === undefined ? 'boolean' : 'string', ...(f.short ? { short: f.short } : {}) }]));
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  const unknown = tokens.find((t) => t.kind === 'option' && !(t.name in table));
+  if (unknown?.kind === 'option') {
+    const near = unknown.rawName.startsWith('--') ? closest(unknown.name, Object.keys(table)) : undefined;
+    throw new UsageError(`unknown option '${unknown.rawName}'${near ? ` (did you mean --${near}?)` : ''}`);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const [command, ...positionals] = parsed.positionals;
+  const values = parsed.values as CliValues;
+  if (values.help || values.version) return { command, positionals, values };
+  if (command !== undefined && command !== 'help' && !(COMMANDS as readonly string[]).includes(command)) {
+    const near = closest(command, [...COMMANDS, 'help']);
+    const hint = near ? `; did you mean ${near}?` : '';
+    throw new UsageError(`unknown command '${command}' (expected eval, merge or demo${hint})`);
+  }
+  for (const name of Object.keys(values)) flag(values, name as FlagName);
+  for (const [name, f] of Object.entries(table)) {
+    const takes: readonly string[] = [...f.commands, ...(f.ignoredBy ?? [])];
+    const elsewhere = command !== undefined && takes.length > 0 && !takes.includes(command);
+    if (values[name] !== undefined && elsewhere) {
+      throw new UsageError(`--${name} applies to confmat ${f.commands.join(' and ')}, not ${command}`);
+    }
+  }
+  return { command, positionals, values };
+}
+
+/**
+ * Refuses the flags that do not apply to what `confmat eval` counts in `mode` (`task` when the
+ * mode was asked for with `--task`).
+ *
+ * @example
+ * checkModeFlags({ logits: 'x.npy' }, 'binary'); // UsageError: --logits does not apply to --task binary (...)
+ */
+export function checkModeFlags(values: CliValues, mode: Mode): void {
+  for (const [name, f] of Object.entries(table)) {
+    const v = values[name];
+    if (v === undefined || v === f.default || !f.modes || f.modes.includes(mode)) continue;
+    const tasks = f.modes.filter((m) => m !== 'per-class');
+    if (mode === 'per-class' && f.dense) {
+      const what = 'per-class mode: per class metrics and the most confused pairs';
+      throw new UsageError(`--${name} ${f.dense}, which per-class mode does not build: drop --${name} (${what})`);
+    }
+    if (mode === 'multiclass' || mode === 'per-class') {
+      throw new UsageError(`--${name} needs --task ${tasks.join(' or --task ')}`);
+    }
+    throw new UsageError(`--${name} does not apply to --task ${mode} (only to --task ${tasks.join(', ')})`);
+  }
+}
+
+/**
+ * The first flag given that needs the C x C matrix (per-class mode does not build it), if any.
+ *
+ * @example
+ * denseFlag({ plot: 'cm.svg' }); // 'plot'
+ */
+export function denseFlag(values: CliValues): string | undefined {
+  const given = ([name, f]: [string, Flag]): boolean => values[name] !== undefined && values[name] !== f.default;
+  return Object.entries(table).find((e) => e[1].dense && given(e))?.[0];
+}
+
+const USAGE: Record<Command, string> = {
+  eval: `  confmat eval --logits L --labels Y [options]   confusion matrix of argmax(logits) vs labels
+  confmat eval --preds P --labels Y [options]    ... of predicted class indices vs labels
+  confmat eval --task multilabel --scores S --targets Y [--threshold T|T1,..,TL|logits|probs]
+                                                 one 2x2 matrix per label (N x L scores, N x L 0/1 targets)
+  confmat eval --task binary --scores S --targets Y [--threshold T] [--thresholds K|T1,T2,..]
+                                                 2x2 matrix at T; ROC/PR points and AUC at K thresholds`,
+  merge: '  confmat merge PART.json... [report options]    add up the JSON reports of sharded (or separate) runs',
+  demo: '  confmat demo [--rows N] [--seed S] [options]   1M seeded CIFAR-10-like predictions, GPU vs CPU',
+};
+
+const INPUTS = `Inputs (L, Y, P, S, W): x.npy | x.npz:name | x.safetensors:name | x.csv | x.csv:column
+  logits: float16/32/64, 2-D (N, C); labels and predictions: integers or bool, 1-D (N,).`;
+
+const FOOTER = `Rows of the matrix are true classes, columns predicted classes. Ties go to the first maximal
+logit; a row holding NaN predicts its first NaN's column (as numpy.argmax). Colours follow
+NO_COLOR. Exit status: 0 ok, 1 bad input, 2 bad usage, 3 no GPU for --backend gpu, 4 internal error
+(a bug: CONFMAT_DEBUG=1 shows its stack).`;
+
+/** `text` in lines of at most `width` characters, each after the first indented by `indent`. */
+function wrap(text: string, indent: number, width = 104): string {
+  const lines = [''];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (lines[last]!.length > 0 && indent + lines[last]!.length + 1 + word.length > width) lines.push(word);
+    else lines[last] = lines[last] ? `${lines[last]} ${word}` : word;
+  }
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+/**
+ * The help text: of every command, or of one (its usage and only its flags, with the tasks each applies to).
+ *
+ * @example
+ * process.stdout.write(helpText('eval'));
+ */
+export function helpText(command?: Command): string {
+  const commands = command ? [command] : COMMANDS;
+  const out = ['confmat: confusion matrices on the GPU (WebGPU), checked against a CPU path', '', 'Usage:'];
+  out.push(...commands.map((c) => USAGE[c]));
+  const helpLine = `  ${'confmat help COMMAND | COMMAND --help'.padEnd(46)} the flags of one command`;
+  if (!command) out.push(helpLine, '  confmat --help | --version');
+  if (commands.includes('eval')) out.push('', INPUTS);
+  let group = '';
+  for (const [name, f] of Object.entries(table)) {
+    if (!f.commands.some((c) => commands.includes(c))) continue;
+    if (f.group !== group) out.push('', `${(group = f.group)}:`);
+    const modes = command === 'eval' || !command ? f.modes?.filter((m) => m !== 'per-class') : undefined;
+    const tasks = modes?.length === 3 ? 'not --per-class' : modes?.join(', ');
+    const where = command ? (tasks ? ` [${tasks}]` : '') : ` [${f.commands.join(', ')}${tasks ? `: ${tasks}` : ''}]`;
+    out.push(`  ${`--${name}${f.value ? ` ${f.value}` : ''}`.padEnd(24)} ${wrap(f.help + where, 27)}`);
+  }
+  return `${out.join('\n')}\n\n${FOOTER}\n`;
+}
