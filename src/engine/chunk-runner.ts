@@ -2,6 +2,8 @@ import { GpuUnavailableError } from '../core/errors.js';
 import type { TaskCounter } from './accumulator.js';
 import { createSerial } from './serial.js';
 import { gpuScoped } from './error-scope.js';
+import { bindGroup, getPipeline, type Bindings, type KernelName } from './pipelines.js';
+import { isGpuBuffer } from './gpu-batch.js';
 
 /** What one chunk put on the command encoder, and which words of which buffer to read back. */
 export interface EncodedChunk<T> {
@@ -26,9 +28,10 @@ export interface ChunkSteps<T> {
 }
 
 /**
- * The GPU side every task shares: tracked buffers that grow with the chunks, two read-back slots so
- * that the next chunk is uploaded and dispatched while the last one's results come back, error
- * scopes, one operation at a time, and a clear refusal after `destroy()`.
+ * The GPU side every task shares: tracked buffers that grow with the chunks, a `params` uniform of
+ * each chunk's rows and first row, cached bind groups, two read-back slots so that the next chunk is
+ * uploaded and dispatched while the last one's results come back, error scopes, one operation at a
+ * time, and a clear refusal after `destroy()`.
  */
 export interface ChunkRunner {
   readonly device: GPUDevice;
@@ -36,6 +39,15 @@ export interface ChunkRunner {
   buffer(label: string, bytes: number, usage: number): GPUBuffer;
   /** The buffer named `name`, at least `bytes` long (replaced by a larger one when needed): `grew` says it is new. */
   grow(name: string, bytes: number, usage: number): { buffer: GPUBuffer; grew: boolean };
+  /** A host array of at least `words` u32 to stage uploads in, reused by every call. */
+  scratch(words: number): Uint32Array;
+  /**
+   * Records a pass of `kernel` over `workgroups` workgroups, `params` bound besides `resources`; a bind
+   * group of whole buffers is cached until a buffer grows.
+   */
+  dispatch<K extends KernelName>(
+    encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>, resources: Bindings<K>, workgroups: number,
+  ): void;
   /** Splits `rows` into chunks of at most `chunkRows`, runs {@link ChunkSteps} on each, and resolves once every chunk is folded. */
   chunks<T>(rows: number, chunkRows: number, steps: ChunkSteps<T>): Promise<void>;
   /** Runs `op` after every earlier one, inside error scopes (`what` names it in errors); refused once destroyed. */
@@ -50,6 +62,9 @@ export interface ChunkRunner {
 
 const SLOTS = 2;
 const MIN_BYTES = 16;
+const ids = new WeakMap<object, number>();
+let lastId = 0;
+const idOf = (o: object): number => ids.get(o) ?? (ids.set(o, ++lastId), lastId);
 
 /**
  * Rows to allocate for a chunk of `rows`: the next power of two (at least 256), at most `chunkRows`,
@@ -85,8 +100,10 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
   const owned = new Set<GPUBuffer>();
   const named = new Map<string, GPUBuffer>();
   const readbacks: (GPUBuffer | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
+  const groups = new Map<string, GPUBindGroup>();
   const serial = createSerial();
   let destroyed = false;
+  let scratch = new Uint32Array(0);
 
   const buffer = (label: string, bytes: number, usage: number): GPUBuffer => {
     const b = device.createBuffer({ label: `confmat ${task} ${label}`, size: Math.max(MIN_BYTES, Math.ceil(bytes / 4) * 4), usage });
@@ -99,10 +116,31 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
     if (old) {
       old.destroy();
       owned.delete(old);
+      groups.clear();
     }
     const b = buffer(name, bytes, usage);
     named.set(name, b);
     return { buffer: b, grew: true };
+  };
+  const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const dispatch = <K extends KernelName>(
+    encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>, resources: Bindings<K>, workgroups: number,
+  ): void => {
+    const pipeline = getPipeline(device, kernel, constants);
+    const all = { params, ...resources } as Bindings<K>;
+    const bound = Object.entries(all as Record<string, GPUBuffer | GPUBufferBinding>);
+    const whole = bound.every(([, b]) => isGpuBuffer(b));
+    const key = whole ? `${idOf(pipeline)} ${bound.map(([n, b]) => `${n}=${idOf(b)}`)}` : '';
+    let group = groups.get(key);
+    if (!group) {
+      group = bindGroup(device, kernel, pipeline, all, `confmat ${task} ${kernel}`);
+      if (key) groups.set(key, group);
+    }
+    const pass = encoder.beginComputePass({ label: `confmat ${task} ${kernel}` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(workgroups);
+    pass.end();
   };
   const readback = (s: number, bytes: number): GPUBuffer => {
     const b = readbacks[s];
@@ -136,6 +174,7 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
       for (let start = 0; start < rows; start += chunkRows, s = (s + 1) % SLOTS) {
         await land(s);
         const n = Math.min(chunkRows, rows - start);
+        device.queue.writeBuffer(params, 0, Uint32Array.of(n, start, 0, 0));
         const encoder = device.createCommandEncoder({ label: `confmat ${task} chunk` });
         const out = steps.encode(encoder, start, n, s);
         if (!out) {
@@ -167,12 +206,15 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
     for (const b of owned) b.destroy();
     owned.clear();
     named.clear();
+    groups.clear();
   };
 
   return {
     device,
     buffer,
     grow,
+    scratch: (words) => (scratch.length >= words ? scratch : (scratch = new Uint32Array(words))),
+    dispatch,
     chunks,
     run: (what, op) =>
       serial(() => {

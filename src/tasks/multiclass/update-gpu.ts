@@ -1,9 +1,10 @@
 import { InputError } from '../../core/errors.js';
-import type { FormattedGpuBatch, HalfDtype, LabelArray } from '../../core/types.js';
+import type { FormattedGpuBatch, HalfDtype, LabelArray, SampleWeights } from '../../core/types.js';
 import { LOCAL_ROWS, planGpu, type GpuPlan, type GpuPlanOptions } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor } from '../../engine/chunk-runner.js';
 import { bufferSource } from '../../engine/error-scope.js';
-import { getPipeline } from '../../engine/pipelines.js';
+import { checkBinding } from '../../engine/task-gpu.js';
+import type { Bindings, KernelName } from '../../engine/pipelines.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../../format/weights.js';
 import { copyClassIndices } from '../../format/class-indices.js';
@@ -41,15 +42,6 @@ export interface GpuCounterOptions extends GpuPlanOptions {
   ignoreIndex?: number | undefined;
 }
 
-interface Slot {
-  /** Rows the slot's buffers hold: they grow with the batches, up to the plan's chunkRows. */
-  rows: number;
-  labels: GPUBuffer | undefined;
-  preds: GPUBuffer | undefined;
-  logits: GPUBuffer | undefined;
-}
-
-const SLOTS = 2;
 /** Rows per chunk of a GPU-resident input are a multiple of this, so every chunk's binding offset is 256-byte aligned (twice as many rows for 16-bit logits). */
 const ALIGN_ROWS = 64;
 /** Override constants that make argmax.wgsl read 16-bit logits: halves packed two per u32, NaN above HALF_INF. */
@@ -73,105 +65,34 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const { chunkRows, workgroupSize: wg, maxWorkgroups } = plan;
   const cells = numClasses * numClasses;
   const constants = { NUM_CLASSES: numClasses, WORKGROUP_SIZE: wg };
-  // Pipelines are made on first use (and cached per device). With global atomics, logits are
-  // argmaxed and counted in one fused pass, with no preds buffer.
+  // With global atomics, logits are argmaxed and counted in one fused pass, with no preds buffer.
   const topK = options.topK ?? 0;
   const fused = plan.histogram !== 'private' || topK > 0;
   const local = plan.histogram === 'local';
   const ignore: Record<string, number> = options.ignoreIndex === undefined ? {} : { HAS_IGNORE: 1, IGNORE_LABEL: options.ignoreIndex >>> 0 };
-  const argmaxPipeline = (half?: HalfDtype): GPUComputePipeline =>
-    fused
-      ? getPipeline(device, local ? 'argmax_count_local' : 'argmax_count', { ...constants, TOP_K: topK, ...ignore, ...halfConstants(half), ...(local ? { LOCAL_ROWS } : {}) })
-      : getPipeline(device, 'argmax', { ...constants, ...halfConstants(half) });
-  const countPipeline = (): GPUComputePipeline =>
-    fused ? getPipeline(device, 'count_global', { ...constants, ...ignore }) : getPipeline(device, 'count_private', { ...constants, PRIVATE_BINS: cells, ...ignore });
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
 
   const runner = createChunkRunner(device, 'matrix');
-  const buffer = runner.buffer;
   const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const STORAGE_OUT = STORAGE_IN | GPUBufferUsage.COPY_SRC;
   const hitCells = topK > 0 ? numClasses : 0;
   const countsBytes = (cells + 4 + hitCells) * 4;
-  const counts = buffer('counts', countsBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-
-  const slots: Slot[] = Array.from({ length: SLOTS }, () => ({ rows: 0, labels: undefined, preds: undefined, logits: undefined }));
-  const groupCache = new Map<string, GPUBindGroup>();
-
-  /** Grows slot `s` to hold `rows` rows (of logits too, of `logitBytes` bytes each: 4, 2 or 0 for none), in powers of two up to chunkRows. */
-  const fit = (s: number, rows: number, logitBytes: number): Slot => {
-    const slot = slots[s]!;
-    slot.rows = Math.max(slot.rows, capacityFor(rows, chunkRows));
-    const labels = runner.grow(`labels slot ${s}`, slot.rows * 4, STORAGE_IN);
-    const preds = runner.grow(`preds slot ${s}`, slot.rows * 4, STORAGE_IN);
-    const logits = logitBytes > 0 ? runner.grow(`logits slot ${s}`, slot.rows * numClasses * logitBytes, STORAGE_IN) : undefined;
-    if (labels.grew || preds.grew) groupCache.delete(`count ${s}`);
-    if (labels.grew || preds.grew || logits?.grew) {
-      groupCache.delete(`argmax ${s}`);
-      groupCache.delete(`fused ${s}`);
-    }
-    slot.labels = labels.buffer;
-    slot.preds = preds.buffer;
-    if (logits) slot.logits = logits.buffer;
-    return slot;
-  };
-
+  const counts = runner.buffer('counts', countsBytes, STORAGE_OUT);
   // Sample weights: 96-bit fixed-point cells (shaders/common/weighted-add.wgsl), made on the first
   // weighted batch. Cell k < cells + numClasses is words 3k..3k+2 (top-k hits after the matrix),
   // then the four out-of-range tallies.
   const weightedCells = cells + numClasses;
   const weightedBytes = (3 * weightedCells + 4) * 4;
-  let weighted: { counts: GPUBuffer; slots: (GPUBuffer | undefined)[]; scratch: Uint32Array } | undefined;
-  const weightedBuffers = (): NonNullable<typeof weighted> => {
-    if (weighted) return weighted;
-    const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-    if (weightedBytes > maxBinding) {
-      throw new InputError('weights', `sample weights with ${numClasses} classes need (3 (C x C + C) + 4) x 4 = ${weightedBytes} bytes of GPU storage, the device allows ${maxBinding}: count on the CPU instead (--backend cpu)`, undefined, weightedBytes);
-    }
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    weighted = {
-      counts: buffer('weighted counts', weightedBytes, usage),
-      slots: Array.from({ length: SLOTS }, () => undefined),
-      scratch: new Uint32Array(0),
-    };
-    return weighted;
-  };
-  /** Uploads rows [start, start + rows) of the batch's weights as fixed-point (lo, hi) pairs into slot `s`'s weights buffer. */
-  const placeWeights = (s: number, weights: NonNullable<FormattedGpuBatch['weights']>, exponent: number, start: number, rows: number): GPUBuffer => {
-    const w = weightedBuffers();
-    w.slots[s] = runner.grow(`weights slot ${s}`, capacityFor(rows, chunkRows) * 8, STORAGE_IN).buffer;
-    if (w.scratch.length < rows * 2) w.scratch = new Uint32Array(Math.max(rows, Math.min(chunkRows, 1 << 20)) * 2);
-    toFixedPoint(weights, start, rows, exponent, w.scratch);
-    device.queue.writeBuffer(w.slots[s]!, 0, bufferSource(w.scratch), 0, rows * 2);
-    return w.slots[s]!;
-  };
+  let weightedCounts: GPUBuffer | undefined;
 
   const host = new Float64Array(cells + hitCells);
   const partial = new Float64Array(cells + hitCells);
-  const paramsData = new Uint32Array(4);
   const halfTail = new Uint16Array(2);
-  let scratch: Uint32Array | undefined;
   const stats = { chunks: 0, flushes: 0 };
 
-  /** A bind group of `resources` by binding number (an array binds 0, 1, 2, ...), cached under `cacheKey`. */
-  const bindGroup = (pipeline: GPUComputePipeline, label: string, resources: Record<number, GPUBuffer | GPUBufferBinding>, cacheKey?: string): GPUBindGroup => {
-    const cached = cacheKey === undefined ? undefined : groupCache.get(cacheKey);
-    if (cached) return cached;
-    const group = device.createBindGroup({
-      label: `confmat ${label}`,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: Object.entries(resources).map(([binding, r]) => ({ binding: Number(binding), resource: 'size' in r && 'usage' in r ? { buffer: r } : r })),
-    });
-    if (cacheKey !== undefined) groupCache.set(cacheKey, group);
-    return group;
-  };
-
   const writeIndices = (target: GPUBuffer, a: LabelArray, start: number, rows: number): void => {
-    if (a instanceof Uint32Array || a instanceof Int32Array) {
-      writeArray(device.queue, target, 0, a, start, rows);
-      return;
-    }
-    scratch ??= new Uint32Array(chunkRows);
+    if (a instanceof Uint32Array || a instanceof Int32Array) return writeArray(device.queue, target, 0, a, start, rows);
+    const scratch = runner.scratch(rows);
     copyClassIndices(a, start, rows, scratch);
     device.queue.writeBuffer(target, 0, bufferSource(scratch), 0, rows);
   };
@@ -186,16 +107,36 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     }
   };
 
+  /** Slot `s`'s buffer `name` of `bytes` per row for a chunk of `rows` (grown in powers of two up to chunkRows). */
+  const slotBuffer = (name: string, s: number, rows: number, bytes: number): GPUBuffer =>
+    runner.grow(`${name} slot ${s}`, capacityFor(rows, chunkRows) * bytes, STORAGE_IN).buffer;
+
   /**
-   * A host array is uploaded into the slot's buffer; a GPU buffer is bound in place at the chunk's
-   * offset. `half`: 16-bit logits (2 bytes each; the binding rounded up to whole 4-byte words).
+   * A host array is uploaded into slot `s`'s buffer `name`; a GPU buffer is bound in place at the
+   * chunk's offset. `half`: 16-bit logits (2 bytes each; the binding rounded up to whole 4-byte words).
    */
-  const place = (input: LabelArray | Float32Array | Uint16Array | GPUBuffer, slotBuffer: GPUBuffer, start: number, rows: number, width: number, half = false): GPUBuffer | GPUBufferBinding => {
-    if (isGpuBuffer(input)) return half ? { buffer: input, offset: start * width * 2, size: Math.ceil((rows * width) / 2) * 4 } : { buffer: input, offset: start * width * 4, size: rows * width * 4 };
-    if (half) writeHalves(slotBuffer, input as Uint16Array, start * width, rows * width);
-    else if (input instanceof Float32Array) writeArray(device.queue, slotBuffer, 0, input, start * width, rows * width);
-    else writeIndices(slotBuffer, input, start, rows);
-    return slotBuffer;
+  const place = (
+    input: LabelArray | Float32Array | Uint16Array | GPUBuffer, name: string, s: number,
+    start: number, rows: number, width: number, half = false,
+  ): GPUBuffer | GPUBufferBinding => {
+    if (isGpuBuffer(input)) {
+      if (half) return { buffer: input, offset: start * width * 2, size: Math.ceil((rows * width) / 2) * 4 };
+      return { buffer: input, offset: start * width * 4, size: rows * width * 4 };
+    }
+    const target = slotBuffer(name, s, rows, width * (half ? 2 : 4));
+    if (half) writeHalves(target, input as Uint16Array, start * width, rows * width);
+    else if (input instanceof Float32Array) writeArray(device.queue, target, 0, input, start * width, rows * width);
+    else writeIndices(target, input, start, rows);
+    return target;
+  };
+
+  /** Uploads rows [start, start + rows) of the weights as fixed-point (lo, hi) pairs into slot `s`'s weights buffer. */
+  const placeWeights = (s: number, w: SampleWeights, exponent: number, start: number, rows: number): GPUBuffer => {
+    const target = slotBuffer('weights', s, rows, 8);
+    const scratch = runner.scratch(rows * 2);
+    toFixedPoint(w, start, rows, exponent, scratch);
+    device.queue.writeBuffer(target, 0, bufferSource(scratch), 0, rows * 2);
+    return target;
   };
 
   const groups = (rows: number, perGroup: number): number => groupsFor(rows, perGroup, maxWorkgroups);
@@ -256,63 +197,46 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     }
     const { weights } = batch;
     const exponent = weights === undefined ? undefined : fixedPointExponent(weights);
-    if (weights) weightedBuffers();
+    if (weights && !weightedCounts) {
+      const what = `sample weights with ${numClasses} classes ((3 (C x C + C) + 4) x 4 bytes)`;
+      checkBinding(device.limits, weightedBytes, 'weights', what);
+      weightedCounts = runner.buffer('weighted counts', weightedBytes, STORAGE_OUT);
+    }
+    const argmaxConstants = { ...constants, ...halfConstants(half) };
+    const fusedConstants = { ...argmaxConstants, TOP_K: topK, ...ignore };
+    const countConstants = { ...constants, ...ignore };
     partial.fill(0);
     let pending = 0;
     await runner.chunks<number>(rows, step, {
       fold: (words, through) => fold(batch, words, through, exponent),
       encode: (encoder, start, n, s) => {
-        const slot = fit(s, n, logits === undefined || isGpuBuffer(logits) ? 0 : half ? 2 : 4);
-        const labelBinding = place(labels, slot.labels!, start, n, 1);
-        const pass = encoder.beginComputePass({ label: 'confmat chunk' });
+        const labelBinding = place(labels, 'labels', s, start, n, 1);
+        const logitBinding = logits && place(logits, 'logits', s, start, n, numClasses, half !== undefined);
+        const dispatch = <K extends KernelName>(kernel: K, c: Record<string, number>, bound: Bindings<K>, perGroup = wg) =>
+          runner.dispatch(encoder, kernel, c, bound, groups(n, perGroup));
         if (weights) {
           const weightBinding = placeWeights(s, weights, exponent!, start, n);
-          if (logits) {
-            const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
-            const pipeline = getPipeline(device, 'argmax_count_weighted', { ...constants, TOP_K: topK, ...ignore, ...halfConstants(half) });
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, bindGroup(pipeline, `argmax+count weighted slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: weighted!.counts, 5: weightBinding }));
-          } else {
-            const predBinding = place(preds!, slot.preds!, start, n, 1);
-            const pipeline = getPipeline(device, 'count_weighted', { ...constants, ...ignore });
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, bindGroup(pipeline, `count weighted slot ${s}`, { 0: params, 1: labelBinding, 2: predBinding, 3: weighted!.counts, 4: weightBinding }));
-          }
-          pass.dispatchWorkgroups(groups(n, wg));
-        } else if (logits && fused) {
-          const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
-          const pipeline = argmaxPipeline(half);
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bindGroup(pipeline, `argmax+count slot ${s}`, { 0: params, 1: logitBinding, 3: labelBinding, 4: counts }, resident || half ? undefined : `fused ${s}`));
-          pass.dispatchWorkgroups(groups(n, local ? wg * LOCAL_ROWS : wg));
+          const bound = { labels: labelBinding, counts: weightedCounts!, weights: weightBinding };
+          if (logitBinding) dispatch('argmax_count_weighted', fusedConstants, { ...bound, logits: logitBinding });
+          else dispatch('count_weighted', countConstants, { ...bound, preds: place(preds!, 'preds', s, start, n, 1) });
+        } else if (logitBinding && fused) {
+          const bound = { logits: logitBinding, labels: labelBinding, counts };
+          if (local) dispatch('argmax_count_local', { ...fusedConstants, LOCAL_ROWS }, bound, wg * LOCAL_ROWS);
+          else dispatch('argmax_count', fusedConstants, bound);
         } else {
-          let predBinding: GPUBuffer | GPUBufferBinding;
-          if (logits) {
-            const logitBinding = place(logits, slot.logits!, start, n, numClasses, half !== undefined);
-            const pipeline = argmaxPipeline(half);
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, bindGroup(pipeline, `argmax slot ${s}`, [params, logitBinding, slot.preds!], isGpuBuffer(logits) || half ? undefined : `argmax ${s}`));
-            pass.dispatchWorkgroups(groups(n, wg));
-            predBinding = slot.preds!;
-          } else {
-            predBinding = place(preds!, slot.preds!, start, n, 1);
-          }
-          const pipeline = countPipeline();
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, bindGroup(pipeline, `count slot ${s}`, [params, labelBinding, predBinding, counts], isGpuBuffer(labels) || isGpuBuffer(preds) ? undefined : `count ${s}`));
-          pass.dispatchWorkgroups(groups(n, countRowsPerGroup));
+          const predBinding = logitBinding ? slotBuffer('preds', s, n, 4) : place(preds!, 'preds', s, start, n, 1);
+          if (logitBinding) dispatch('argmax', argmaxConstants, { logits: logitBinding, preds: predBinding });
+          const bound = { labels: labelBinding, preds: predBinding, counts };
+          if (fused) dispatch('count_global', countConstants, bound);
+          else dispatch('count_private', { ...countConstants, PRIVATE_BINS: cells }, bound, countRowsPerGroup);
         }
-        pass.end();
-        paramsData[0] = n;
-        paramsData[1] = start;
-        device.queue.writeBuffer(params, 0, paramsData);
         pending += n;
         stats.chunks++;
         const nextRows = Math.min(step, rows - start - n);
         if (nextRows > 0 && pending + nextRows <= plan.flushEvery) return undefined;
         pending = 0;
         stats.flushes++;
-        const source = exponent === undefined ? counts : weighted!.counts;
+        const source = exponent === undefined ? counts : weightedCounts!;
         const bytes = exponent === undefined ? countsBytes : weightedBytes;
         return { source, bytes, clearBytes: bytes, info: start + n };
       },
@@ -323,7 +247,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const discard = async (): Promise<void> => {
     const encoder = device.createCommandEncoder({ label: 'confmat discard' });
     encoder.clearBuffer(counts);
-    if (weighted) encoder.clearBuffer(weighted.counts);
+    if (weightedCounts) encoder.clearBuffer(weightedCounts);
     device.queue.submit([encoder.finish()]);
   };
 
