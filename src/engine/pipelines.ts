@@ -1,10 +1,10 @@
 import { isGpuBuffer } from './gpu-batch.js';
-import { kernels, shaders } from './shaders.generated.js';
+import { bindings, kernels, sources } from './shaders.generated.js';
 
 /** The kernels confmat ships: every `@compute` entry point of shaders/*.wgsl. */
 export type KernelName = keyof typeof kernels;
 type Resource = GPUBuffer | GPUBufferBinding;
-type BindingName<K extends KernelName> = keyof (typeof shaders)[(typeof kernels)[K]]['bindings'];
+type BindingName<K extends KernelName> = keyof (typeof bindings)[(typeof kernels)[K]];
 /** `kernel`'s bindings by the names its shader declares: whole buffers or ranges. */
 export type Bindings<K extends KernelName> = Partial<Record<BindingName<K>, Resource>>;
 
@@ -25,7 +25,7 @@ export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Re
   let pipeline = cache.get(key) as GPUComputePipeline | undefined;
   if (!pipeline) {
     let module = cache.get(shader) as GPUShaderModule | undefined;
-    module ??= device.createShaderModule({ label: `confmat ${shader}.wgsl`, code: shaders[shader].wgsl });
+    module ??= device.createShaderModule({ label: `confmat ${shader}.wgsl`, code: sources[shader] });
     cache.set(shader, module);
     const compute = { module, entryPoint: kernel, constants };
     cache.set(key, (pipeline = device.createComputePipeline({ label: `confmat ${key}`, layout: 'auto', compute })));
@@ -43,7 +43,7 @@ export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Re
 export function bindGroup<K extends KernelName>(
   device: GPUDevice, kernel: K, pipeline: GPUComputePipeline, resources: Bindings<K>, label = `confmat ${kernel}`,
 ): GPUBindGroup {
-  const table: Record<string, number> = shaders[kernels[kernel]].bindings;
+  const table: Record<string, number> = bindings[kernels[kernel]];
   const entries = Object.entries(resources as Record<string, Resource>).map(([name, r]) => {
     const binding = table[name];
     if (binding === undefined) {

@@ -1,9 +1,11 @@
 import { InputError } from '../core/errors.js';
 import type { LabelArray, SampleWeights } from '../core/types.js';
-import { fixedPointExponent, toFixedPoint } from '../format/weights.js';
+import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../format/weights.js';
+import { copyClassIndices } from '../format/class-indices.js';
 import type { TaskCounter } from './accumulator.js';
 import type { ChunkRunner } from './chunk-runner.js';
 import { bufferSource } from './error-scope.js';
+import { writeArray } from './write-array.js';
 
 /** Knobs of the GPU counters; defaults come from the device's limits. */
 export interface TaskGpuOptions {
@@ -15,12 +17,8 @@ export interface TaskGpuOptions {
   maxWorkgroups?: number;
 }
 
-/** Chunk and dispatch sizes for one device and row width. */
-export interface TaskGpuPlan {
-  chunkRows: number;
-  workgroupSize: number;
-  maxWorkgroups: number;
-}
+/** Chunk and dispatch sizes for one device and row width: every knob resolved. */
+export type TaskGpuPlan = Required<TaskGpuOptions>;
 
 /** A task's GPU counter: the engine's counter with the chunk plan it runs. */
 export interface TaskGpuCounter<B, C> extends TaskCounter<B, C> {
@@ -41,13 +39,7 @@ export function positiveInt(name: string, v: number | undefined): number | undef
   throw new InputError(name, `${name} must be an integer >= 1, got ${v}`, undefined, v);
 }
 
-/**
- * The most bytes one buffer binding of the device holds.
- *
- * @example
- * maxBinding(device.limits); // 134217728 under the spec's default limits
- */
-export const maxBinding = (limits: GPUSupportedLimits): number =>
+const maxBinding = (limits: GPUSupportedLimits): number =>
   Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
 
 /**
@@ -88,7 +80,7 @@ export function planTaskGpu(
 /**
  * Uploads rows [start, start + rows) of `width` targets (0/1 or class indices) per row as u32 into
  * `target`, then with `weights` each row's weight as a fixed-point (lo, hi) pair; returns the
- * exponent of the chunk's weights (0 without).
+ * exponent of the chunk's weights (undefined without).
  *
  * @example
  * const exponent = writeTargets(runner, buffer, batch.targets, numLabels, start, n, batch.weights);
@@ -96,16 +88,27 @@ export function planTaskGpu(
 export function writeTargets(
   runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number, rows: number,
   weights?: SampleWeights,
-): number {
+): number | undefined {
   const words = rows * width;
+  const direct = !weights && (a instanceof Uint32Array || a instanceof Int32Array);
+  if (direct) return void writeArray(runner.device.queue, target, 0, a, start * width, words);
   const out = runner.scratch(words + (weights ? 2 * rows : 0));
-  if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
-    for (let i = 0; i < words; i++) out[i] = Number(a[start * width + i]!);
-  } else {
-    out.set(a.subarray(start * width, (start + rows) * width));
-  }
-  const exponent = weights ? fixedPointExponent(weights.subarray(start, start + rows)) : 0;
-  if (weights) toFixedPoint(weights, start, rows, exponent, out.subarray(words));
+  copyClassIndices(a, start * width, words, out);
+  const exponent = weights && fixedPointExponent(weights.subarray(start, start + rows));
+  if (weights) toFixedPoint(weights, start, rows, exponent!, out.subarray(words));
   runner.device.queue.writeBuffer(target, 0, bufferSource(out), 0, words + (weights ? 2 * rows : 0));
   return exponent;
+}
+
+/**
+ * Cell `i` of read-back counts: word `i`, or with `exponent` the 96-bit fixed-point cell in words
+ * 3i..3i+2 (shaders/common/weighted-add.wgsl) divided by 2^exponent.
+ *
+ * @example
+ * partial[i] += countAt(words, i, weighted ? exponent : undefined);
+ */
+export function countAt(words: Uint32Array, i: number, exponent?: number): number {
+  if (exponent === undefined) return words[i]!;
+  const [w0, w1, w2] = words.subarray(3 * i, 3 * i + 3) as unknown as [number, number, number];
+  return w0 === 0 && w1 === 0 && w2 === 0 ? 0 : fromFixedPoint(w0, w1, w2, exponent);
 }

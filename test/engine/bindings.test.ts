@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { createChunkRunner } from '../../src/engine/chunk-runner.js';
 import { bindGroup } from '../../src/engine/pipelines.js';
-import { kernels, shaders } from '../../src/engine/shaders.generated.js';
+import { bindings, kernels } from '../../src/engine/shaders.generated.js';
 import { checkBinding } from '../../src/engine/task-gpu.js';
-import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 
 /** A stand-in buffer (bindGroup tells buffers from ranges by shape) and a device that records its descriptors. */
-const fakeBuffer = (label: string) => ({ label, size: 64, usage: 0, mapAsync: () => Promise.resolve() }) as unknown as GPUBuffer;
+const fakeBuffer = (label: string) => ({ label, size: 64, usage: 0, mapAsync: async () => {} }) as unknown as GPUBuffer;
 function fakeDevice() {
   const made: GPUBindGroupDescriptor[] = [];
   const device = { createBindGroup: (d: GPUBindGroupDescriptor) => (made.push(d), {}) } as unknown as GPUDevice;
@@ -18,10 +17,11 @@ function fakeDevice() {
 
 describe('shader bindings by name', () => {
   it('the generated table holds every @group(0) @binding of every shader, and every @compute entry point', () => {
-    for (const [shader, { bindings }] of Object.entries(shaders)) {
+    for (const [shader, table] of Object.entries(bindings)) {
       const wgsl = readFileSync(`shaders/${shader}.wgsl`, 'utf8');
-      const declared = [...wgsl.matchAll(/@group\(0\) @binding\((\d+)\) var<[^>]+> (\w+)/g)].map(([, n, name]) => [name, Number(n)]);
-      expect(Object.entries(bindings), shader).toEqual(declared);
+      const found = wgsl.matchAll(/@group\(0\) @binding\((\d+)\) var<[^>]+> (\w+)/g);
+      const declared = [...found].map(([, n, v]) => [v, Number(n)]);
+      expect(Object.entries(table), shader).toEqual(declared);
       const entries = [...wgsl.matchAll(/@compute[^;{]*?fn (\w+)/g)].map(([, e]) => e);
       expect(Object.entries(kernels).filter(([, s]) => s === shader).map(([k]) => k), shader).toEqual(entries);
     }
@@ -38,7 +38,10 @@ describe('shader bindings by name', () => {
       { binding: 4, resource: { buffer: counts } },
     ]);
     bindGroup(device, 'count_global', pipeline, { labels, counts }, 'a label');
-    expect(made[1]!.entries).toEqual([{ binding: 1, resource: { buffer: labels } }, { binding: 3, resource: { buffer: counts } }]);
+    expect(made[1]!.entries).toEqual([
+      { binding: 1, resource: { buffer: labels } },
+      { binding: 3, resource: { buffer: counts } },
+    ]);
     expect(made[1]!.label).toBe('a label');
   });
 
@@ -65,18 +68,14 @@ describe('shader bindings by name', () => {
     }
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).field).toBe('weights');
-    expect((error as InputError).message).toMatch(/^sample weights with 10 labels need 1028 bytes of GPU storage, the device allows 1024/);
+    const message = /^sample weights with 10 labels need 1028 bytes of GPU storage, the device allows 1024:/;
+    expect((error as InputError).message).toMatch(message);
   });
 });
 
 describe.each(TEST_ADAPTERS)('chunk runner dispatches on $name', ({ options }) => {
-  let gpu: NodeGpu;
-  beforeAll(async () => {
-    gpu = await requireDevice(options);
-  });
-  afterAll(() => gpu?.destroy());
-
   it('reuses a bind group of whole buffers until a buffer grows, and never caches ranges', async () => {
+    const gpu = await requireDevice(options);
     const { device } = gpu;
     const runner = createChunkRunner(device, 'test');
     const spy = vi.spyOn(device, 'createBindGroup');
@@ -103,5 +102,6 @@ describe.each(TEST_ADAPTERS)('chunk runner dispatches on $name', ({ options }) =
     });
     spy.mockRestore();
     runner.destroy();
+    gpu.destroy();
   });
 });

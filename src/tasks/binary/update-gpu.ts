@@ -1,9 +1,8 @@
 import { emptySweepCounts, type BinaryBatch, type SweepCounts } from './binary.js';
 import { orderKey } from '../../format/order-key.js';
-import { fromFixedPoint } from '../../format/weights.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { writeArray } from '../../engine/write-array.js';
-import { checkBinding, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
+import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
@@ -24,30 +23,29 @@ export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
 export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array, options: TaskGpuOptions = {}): SweepGpuCounter {
   const k = thresholds.length;
   const runner = createChunkRunner(device, 'sweep');
-  const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const what = `${k} thresholds`;
-  const plan = planTaskGpu(device.limits, 4, options, what, 0, 'thresholds');
+  const planFor = (weighted: boolean): TaskGpuPlan => {
+    const what = `${k} thresholds${weighted ? ' with sample weights' : ''}`;
+    return planTaskGpu(device.limits, weighted ? 12 : 4, options, what, 0, 'thresholds');
+  };
+  const plan = planFor(false);
   let weightedPlan: TaskGpuPlan | undefined;
-  const keys = runner.buffer('thresholds', k * 4, STORAGE_IN);
+  const keys = runner.buffer('thresholds', k * 4);
   device.queue.writeBuffer(keys, 0, Uint32Array.from(thresholds, orderKey));
 
   const updateChunks = async (host: SweepCounts, batch: BinaryBatch): Promise<void> => {
     const { weights } = batch;
     const words = weights ? 3 : 1;
     const countsBytes = words * 2 * (k + 1) * 4;
-    if (weights && !weightedPlan) {
-      checkBinding(device.limits, countsBytes, 'weights', `sample weights with ${what}`);
-      weightedPlan = planTaskGpu(device.limits, 12, options, `${what} with sample weights`, 0, 'thresholds');
-    }
-    const p = weights ? weightedPlan! : plan;
+    if (weights) checkBinding(device.limits, countsBytes, 'weights', `sample weights with ${k} thresholds`);
+    const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'threshold_sweep_weighted' : 'threshold_sweep';
     const partial = emptySweepCounts(thresholds);
-    await runner.chunks<number>(batch.scores.length, p.chunkRows, {
+    await runner.chunks<number | undefined>(batch.scores.length, p.chunkRows, {
       encode: (encoder, start, n) => {
         const cap = capacityFor(n, p.chunkRows);
-        const scores = runner.grow('scores', cap * 4, STORAGE_IN).buffer;
-        const targets = runner.grow('targets and weights', cap * words * 4, STORAGE_IN).buffer;
-        const counts = runner.grow('counts', countsBytes, STORAGE_IN | GPUBufferUsage.COPY_SRC).buffer;
+        const scores = runner.grow('scores', cap * 4).buffer;
+        const targets = runner.grow('targets and weights', cap * words * 4).buffer;
+        const counts = runner.grow('counts', countsBytes).buffer;
         writeArray(device.queue, scores, 0, batch.scores, start, n);
         const exponent = writeTargets(runner, targets, batch.targets, 1, start, n, weights);
         const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize };
@@ -57,15 +55,8 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
       },
       fold: (c, exponent) => {
         for (let b = 0; b <= k; b++) {
-          if (!weights) {
-            partial.pos[b]! += c[b]!;
-            partial.neg[b]! += c[k + 1 + b]!;
-            continue;
-          }
-          for (const [into, cell] of [[partial.pos, b], [partial.neg, k + 1 + b]] as const) {
-            const w = 3 * cell;
-            if (c[w] !== 0 || c[w + 1] !== 0 || c[w + 2] !== 0) into[b]! += fromFixedPoint(c[w]!, c[w + 1]!, c[w + 2]!, exponent);
-          }
+          partial.pos[b]! += countAt(c, b, exponent);
+          partial.neg[b]! += countAt(c, k + 1 + b, exponent);
         }
       },
     });

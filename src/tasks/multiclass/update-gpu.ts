@@ -1,37 +1,27 @@
 import { InputError } from '../../core/errors.js';
 import type { FormattedGpuBatch, HalfDtype, LabelArray, SampleWeights } from '../../core/types.js';
 import { LOCAL_ROWS, planGpu, type GpuPlan, type GpuPlanOptions } from '../../engine/chunk-plan.js';
-import { capacityFor, createChunkRunner, groupsFor } from '../../engine/chunk-runner.js';
+import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { bufferSource } from '../../engine/error-scope.js';
-import { checkBinding } from '../../engine/task-gpu.js';
+import { checkBinding, countAt, writeTargets } from '../../engine/task-gpu.js';
+import type { TaskCounter } from '../../engine/accumulator.js';
 import type { Bindings, KernelName } from '../../engine/pipelines.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
-import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../../format/weights.js';
-import { copyClassIndices } from '../../format/class-indices.js';
+import { fixedPointExponent, toFixedPoint } from '../../format/weights.js';
 import { writeArray } from '../../engine/write-array.js';
 
 /**
- * The GPU update: streams validated batches through the argmax and histogram kernels into u32
- * counts on the device, and folds those into exact host totals before any cell could overflow.
- * Each `update()` is a transaction: it resolves once the whole batch is in the host totals, and a
- * batch that fails adds nothing to them.
+ * The GPU update: batches through the argmax and histogram kernels into u32 counts on the device,
+ * folded into exact host totals before any cell could overflow; a batch that fails adds nothing.
  */
-export interface GpuCounter {
+export interface GpuCounter extends TaskCounter<FormattedGpuBatch, Float64Array> {
   readonly plan: GpuPlan;
   /** Work done so far: chunks dispatched and read-backs of the u32 counts into the host totals. */
   readonly stats: { chunks: number; flushes: number };
-  /** Counts one validated batch, chunk by chunk; resolves once its counts are in the host totals. */
-  update(batch: FormattedGpuBatch): Promise<void>;
-  /** Exact counts of every batch whose update resolved (row-major C x C). */
+  /** Exact counts of every batch whose update resolved (row-major C x C); {@link committed} without the device. */
   read(): Promise<Float64Array>;
-  /** The same as {@link read}, synchronously and without touching the device: usable after it is lost. */
-  committed(): Float64Array;
   /** With `topK`: top-k hits per true class of every batch whose update resolved (else empty). */
   committedTopK(): Float64Array;
-  /** Zeroes every count. */
-  reset(): Promise<void>;
-  /** Frees every GPU buffer this counter made. */
-  destroy(): void;
 }
 
 /** Options of {@link createGpuCounter}: the plan's knobs, and top-k hits counted in the same pass. */
@@ -46,7 +36,6 @@ export interface GpuCounterOptions extends GpuPlanOptions {
 const ALIGN_ROWS = 64;
 /** Override constants that make argmax.wgsl read 16-bit logits: halves packed two per u32, NaN above HALF_INF. */
 const halfConstants = (half: HalfDtype | undefined): Record<string, number> => (half ? { LOGIT_BITS: 16, HALF_INF: half === 'float16' ? 0x7c00 : 0x7f80 } : {});
-
 
 /**
  * Creates a {@link GpuCounter} for `numClasses` classes on `device`. Buffers are sized from the
@@ -73,11 +62,9 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
 
   const runner = createChunkRunner(device, 'matrix');
-  const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const STORAGE_OUT = STORAGE_IN | GPUBufferUsage.COPY_SRC;
   const hitCells = topK > 0 ? numClasses : 0;
   const countsBytes = (cells + 4 + hitCells) * 4;
-  const counts = runner.buffer('counts', countsBytes, STORAGE_OUT);
+  const counts = runner.buffer('counts', countsBytes);
   // Sample weights: 96-bit fixed-point cells (shaders/common/weighted-add.wgsl), made on the first
   // weighted batch. Cell k < cells + numClasses is words 3k..3k+2 (top-k hits after the matrix),
   // then the four out-of-range tallies.
@@ -85,31 +72,11 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const weightedBytes = (3 * weightedCells + 4) * 4;
   let weightedCounts: GPUBuffer | undefined;
 
-  const host = new Float64Array(cells + hitCells);
   const partial = new Float64Array(cells + hitCells);
-  const halfTail = new Uint16Array(2);
   const stats = { chunks: 0, flushes: 0 };
 
-  const writeIndices = (target: GPUBuffer, a: LabelArray, start: number, rows: number): void => {
-    if (a instanceof Uint32Array || a instanceof Int32Array) return writeArray(device.queue, target, 0, a, start, rows);
-    const scratch = runner.scratch(rows);
-    copyClassIndices(a, start, rows, scratch);
-    device.queue.writeBuffer(target, 0, bufferSource(scratch), 0, rows);
-  };
-
-  /** Uploads halves [from, from + count) as they are; writes must be whole 4-byte words, so an odd count's last half goes with a zero. */
-  const writeHalves = (target: GPUBuffer, a: Uint16Array, from: number, count: number): void => {
-    const even = count - (count % 2);
-    if (even > 0) writeArray(device.queue, target, 0, a, from, even);
-    if (count % 2 === 1) {
-      halfTail[0] = a[from + even]!;
-      device.queue.writeBuffer(target, even * 2, bufferSource(halfTail), 0, 2);
-    }
-  };
-
-  /** Slot `s`'s buffer `name` of `bytes` per row for a chunk of `rows` (grown in powers of two up to chunkRows). */
   const slotBuffer = (name: string, s: number, rows: number, bytes: number): GPUBuffer =>
-    runner.grow(`${name} slot ${s}`, capacityFor(rows, chunkRows) * bytes, STORAGE_IN).buffer;
+    runner.grow(`${name} slot ${s}`, capacityFor(rows, chunkRows) * bytes).buffer;
 
   /**
    * A host array is uploaded into slot `s`'s buffer `name`; a GPU buffer is bound in place at the
@@ -124,9 +91,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       return { buffer: input, offset: start * width * 4, size: rows * width * 4 };
     }
     const target = slotBuffer(name, s, rows, width * (half ? 2 : 4));
-    if (half) writeHalves(target, input as Uint16Array, start * width, rows * width);
-    else if (input instanceof Float32Array) writeArray(device.queue, target, 0, input, start * width, rows * width);
-    else writeIndices(target, input, start, rows);
+    if (!(half || input instanceof Float32Array)) writeTargets(runner, target, input, 1, start, rows);
+    else writeArray(device.queue, target, 0, input as Uint16Array, start * width, rows * width);
     return target;
   };
 
@@ -139,21 +105,17 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     return target;
   };
 
-  const groups = (rows: number, perGroup: number): number => groupsFor(rows, perGroup, maxWorkgroups);
-
   /** Reads a u32 at `row` of a GPU input, for naming the offending value; undefined when the buffer cannot be copied from. */
   const valueAt = async (input: GPUBuffer, row: number): Promise<number | undefined> => {
     if (!(input.usage & GPUBufferUsage.COPY_SRC)) return undefined;
-    const probe = device.createBuffer({ label: 'confmat bad value probe', size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    try {
-      const encoder = device.createCommandEncoder({ label: 'confmat bad value probe' });
-      encoder.copyBufferToBuffer(input, row * 4, probe, 0, 4);
-      device.queue.submit([encoder.finish()]);
-      await probe.mapAsync(GPUMapMode.READ);
-      return new Uint32Array(probe.getMappedRange())[0];
-    } finally {
-      probe.destroy();
-    }
+    const probe = runner.grow('bad value probe', 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST).buffer;
+    const encoder = device.createCommandEncoder({ label: 'confmat bad value probe' });
+    encoder.copyBufferToBuffer(input, row * 4, probe, 0, 4);
+    device.queue.submit([encoder.finish()]);
+    await probe.mapAsync(GPUMapMode.READ);
+    const value = new Uint32Array(probe.getMappedRange())[0];
+    probe.unmap();
+    return value;
   };
 
   const refuse = async (batch: FormattedGpuBatch, field: 'labels' | 'preds', rowsBad: number, firstBits: number, through: number): Promise<never> => {
@@ -174,19 +136,19 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     const tally = exponent === undefined ? cells : 3 * weightedCells;
     if (gpu[tally] !== 0) await refuse(batch, 'labels', gpu[tally]!, gpu[tally + 2]!, through);
     if (gpu[tally + 1] !== 0) await refuse(batch, 'preds', gpu[tally + 1]!, gpu[tally + 3]!, through);
-    if (exponent !== undefined) {
-      for (let i = 0; i < cells + hitCells; i++) {
-        const k = 3 * i;
-        if (gpu[k] !== 0 || gpu[k + 1] !== 0 || gpu[k + 2] !== 0) partial[i]! += fromFixedPoint(gpu[k]!, gpu[k + 1]!, gpu[k + 2]!, exponent);
-      }
-      return;
-    }
-    for (let i = 0; i < cells; i++) partial[i]! += gpu[i]!;
-    for (let j = 0; j < hitCells; j++) partial[cells + j]! += gpu[cells + 4 + j]!;
+    const hitsAt = exponent === undefined ? 4 : 0;
+    for (let i = 0; i < cells + hitCells; i++) partial[i]! += countAt(gpu, i < cells ? i : hitsAt + i, exponent);
   };
 
-  const updateChunks = async (batch: FormattedGpuBatch): Promise<void> => {
-    const { rows, labels, logits, preds } = batch;
+  const discard = async (): Promise<void> => {
+    const encoder = device.createCommandEncoder({ label: 'confmat discard' });
+    encoder.clearBuffer(counts);
+    if (weightedCounts) encoder.clearBuffer(weightedCounts);
+    device.queue.submit([encoder.finish()]);
+  };
+
+  const updateChunks = async (host: Float64Array, batch: FormattedGpuBatch): Promise<void> => {
+    const { rows, labels, logits, preds, weights } = batch;
     const half = logits === undefined ? undefined : batch.logitsDtype;
     if (topK > 0 && !logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
     const resident = isGpuBuffer(labels) || isGpuBuffer(logits) || isGpuBuffer(preds);
@@ -195,12 +157,11 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     if (resident && step % align !== 0 && rows > step) {
       throw new InputError('chunkRows', `GPU-resident inputs need chunkRows >= ${align} (binding offsets must be 256-byte aligned), got ${chunkRows}`, undefined, chunkRows);
     }
-    const { weights } = batch;
     const exponent = weights === undefined ? undefined : fixedPointExponent(weights);
     if (weights && !weightedCounts) {
       const what = `sample weights with ${numClasses} classes ((3 (C x C + C) + 4) x 4 bytes)`;
       checkBinding(device.limits, weightedBytes, 'weights', what);
-      weightedCounts = runner.buffer('weighted counts', weightedBytes, STORAGE_OUT);
+      weightedCounts = runner.buffer('weighted counts', weightedBytes);
     }
     const argmaxConstants = { ...constants, ...halfConstants(half) };
     const fusedConstants = { ...argmaxConstants, TOP_K: topK, ...ignore };
@@ -212,8 +173,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       encode: (encoder, start, n, s) => {
         const labelBinding = place(labels, 'labels', s, start, n, 1);
         const logitBinding = logits && place(logits, 'logits', s, start, n, numClasses, half !== undefined);
-        const dispatch = <K extends KernelName>(kernel: K, c: Record<string, number>, bound: Bindings<K>, perGroup = wg) =>
-          runner.dispatch(encoder, kernel, c, bound, groups(n, perGroup));
+        const dispatch = <K extends KernelName>(kernel: K, c: Record<string, number>, bound: Bindings<K>, per = wg) =>
+          runner.dispatch(encoder, kernel, c, bound, groupsFor(n, per, maxWorkgroups));
         if (weights) {
           const weightBinding = placeWeights(s, weights, exponent!, start, n);
           const bound = { labels: labelBinding, counts: weightedCounts!, weights: weightBinding };
@@ -240,37 +201,21 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
         const bytes = exponent === undefined ? countsBytes : weightedBytes;
         return { source, bytes, clearBytes: bytes, info: start + n };
       },
+    }).catch(async (e: unknown) => {
+      if (e instanceof InputError) await discard();
+      throw e;
     });
     for (let i = 0; i < host.length; i++) host[i]! += partial[i]!;
   };
 
-  const discard = async (): Promise<void> => {
-    const encoder = device.createCommandEncoder({ label: 'confmat discard' });
-    encoder.clearBuffer(counts);
-    if (weightedCounts) encoder.clearBuffer(weightedCounts);
-    device.queue.submit([encoder.finish()]);
-  };
 
+  const counter = runnerCounter(runner, 'update', () => new Float64Array(cells + hitCells), updateChunks);
   return {
+    ...counter,
     plan,
     stats,
-    update: (batch) =>
-      runner.run('update', async () => {
-        try {
-          await updateChunks(batch);
-        } catch (e) {
-          if (e instanceof InputError) await discard();
-          throw e;
-        }
-      }),
-    read: () => runner.queued(async () => (runner.alive(), host.slice(0, cells))),
-    committed: () => host.slice(0, cells),
-    committedTopK: () => host.slice(cells),
-    reset: () =>
-      runner.queued(async () => {
-        runner.alive();
-        host.fill(0);
-      }),
-    destroy: runner.destroy,
+    read: () => runner.queued(async () => (runner.alive(), counter.committed().slice(0, cells))),
+    committed: () => counter.committed().slice(0, cells),
+    committedTopK: () => counter.committed().slice(cells),
   };
 }

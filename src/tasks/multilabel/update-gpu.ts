@@ -1,21 +1,13 @@
 import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights } from './multilabel.js';
 import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
 import { orderKey } from '../../format/order-key.js';
-import { fromFixedPoint } from '../../format/weights.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { writeArray } from '../../engine/write-array.js';
-import { checkBinding, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
+import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, MultilabelCounts>;
-
-/** What folding one chunk needs: its rows and the fixed-point exponent of its weights. */
-interface ChunkInfo {
-  start: number;
-  rows: number;
-  exponent: number;
-}
 
 /**
  * Creates a {@link MultilabelGpuCounter} running shaders/multilabel.wgsl on `device`: label j is
@@ -32,7 +24,6 @@ interface ChunkInfo {
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array, options: TaskGpuOptions = {}): MultilabelGpuCounter {
   const runner = createChunkRunner(device, 'multilabel');
-  const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const planFor = (weighted: boolean): TaskGpuPlan => {
     const what = `${numLabels} labels${weighted ? ' with sample weights' : ''}`;
     const rowBytes = Math.max(numLabels * 4 + (weighted ? 8 : 0), 12);
@@ -40,27 +31,24 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
   };
   const plan = planFor(false);
   let weightedPlan: TaskGpuPlan | undefined;
-  const keys = runner.buffer('thresholds', numLabels * 4, STORAGE_IN);
+  const keys = runner.buffer('thresholds', numLabels * 4);
   device.queue.writeBuffer(keys, 0, Uint32Array.from(thresholds, orderKey));
 
   const updateChunks = async (host: MultilabelCounts, batch: FormattedMultilabelBatch): Promise<void> => {
     const { weights } = batch;
     const cellBytes = numLabels * (weights ? 36 : 12);
-    if (weights && !weightedPlan) {
-      checkBinding(device.limits, cellBytes + 12, 'weights', `sample weights with ${numLabels} labels`);
-      weightedPlan = planFor(true);
-    }
-    const p = weights ? weightedPlan! : plan;
+    if (weights) checkBinding(device.limits, cellBytes + 12, 'weights', `sample weights with ${numLabels} labels`);
+    const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'multilabel_weighted' : 'multilabel';
     const partial = emptyMultilabelCounts(numLabels);
-    await runner.chunks<ChunkInfo>(batch.rows, p.chunkRows, {
+    await runner.chunks(batch.rows, p.chunkRows, {
       encode: (encoder, start, n) => {
         const cap = capacityFor(n, p.chunkRows);
-        const scores = runner.grow('scores', cap * numLabels * 4, STORAGE_IN).buffer;
+        const scores = runner.grow('scores', cap * numLabels * 4).buffer;
         const words = cap * (numLabels + (weights ? 2 : 0));
-        const targets = runner.grow('targets and weights', words * 4, STORAGE_IN).buffer;
+        const targets = runner.grow('targets and weights', words * 4).buffer;
         const stats = `counts and row stats${weights ? ' (weighted)' : ''}`;
-        const counts = runner.grow(stats, cellBytes + cap * 12, STORAGE_IN | GPUBufferUsage.COPY_SRC).buffer;
+        const counts = runner.grow(stats, cellBytes + cap * 12).buffer;
         writeArray(device.queue, scores, 0, batch.scores, start * numLabels, n * numLabels);
         const exponent = writeTargets(runner, targets, batch.targets, numLabels, start, n, weights);
         const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize };
@@ -71,18 +59,11 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
       },
       fold: (c, { start, rows: n, exponent }) => {
         const into = [partial.tp, partial.fp, partial.fn];
-        for (let j = 0; j < numLabels; j++) {
-          for (let x = 0; x < 3; x++) {
-            if (!weights) into[x]![j]! += c[3 * j + x]!;
-            else {
-              const w = 3 * (3 * j + x);
-              if (c[w] !== 0 || c[w + 1] !== 0 || c[w + 2] !== 0) into[x]![j]! += fromFixedPoint(c[w]!, c[w + 1]!, c[w + 2]!, exponent);
-            }
-          }
-        }
+        for (let j = 0; j < numLabels; j++) for (let x = 0; x < 3; x++) into[x]![j]! += countAt(c, 3 * j + x, exponent);
         const r = c.subarray(cellBytes / 4);
-        if (weights) for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights[start + i]!);
-        else for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!);
+        for (let i = 0; i < n; i++) {
+          addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights?.[start + i]);
+        }
       },
     });
     for (let j = 0; j < numLabels; j++) {

@@ -52,7 +52,6 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
   const wideByDefault = numClasses >= WIDE_FROM_CLASSES && !isEmulated(device.adapterInfo);
   const kernel = options.kernel === 'rows' || options.kernel === 'wide' ? options.kernel : wideByDefault ? 'wide' : 'rows';
   const wideSize = 2 ** Math.floor(Math.log2(plan.workgroupSize));
-  const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const runner = createChunkRunner(device, 'per-class');
   let errors = new Uint32Array(1024);
 
@@ -71,19 +70,14 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
     await runner.chunks<undefined>(batch.rows, plan.chunkRows, {
       encode: (encoder, start, n) => {
         const cap = capacityFor(n, plan.chunkRows);
-        const labels = runner.grow('labels', cap * 4, STORAGE_IN).buffer;
-        const tally = runner.grow('tally', (HEADER + 2 * cap) * 4, STORAGE_IN | GPUBufferUsage.COPY_SRC).buffer;
+        const labels = runner.grow('labels', cap * 4).buffer;
+        const tally = runner.grow('tally', (HEADER + 2 * cap) * 4).buffer;
         writeTargets(runner, labels, batch.labels, 1, start, n);
-        let input: { preds: GPUBuffer } | { logits: GPUBuffer };
-        if (batch.logits) {
-          input = { logits: runner.grow('logits', cap * numClasses * 4, STORAGE_IN).buffer };
-          writeArray(device.queue, input.logits, 0, batch.logits, start * numClasses, n * numClasses);
-        } else {
-          input = { preds: runner.grow('preds', cap * 4, STORAGE_IN).buffer };
-          writeTargets(runner, input.preds, batch.preds!, 1, start, n);
-        }
-        const groups = wide ? Math.min(n, plan.maxWorkgroups) : groupsFor(n, plan.workgroupSize, plan.maxWorkgroups);
-        runner.dispatch(encoder, name, constants, { labels, tally, ...input }, groups);
+        const input = runner.grow(batch.logits ? 'logits' : 'preds', cap * (batch.logits ? numClasses : 1) * 4).buffer;
+        if (batch.logits) writeArray(device.queue, input, 0, batch.logits, start * numClasses, n * numClasses);
+        else writeTargets(runner, input, batch.preds!, 1, start, n);
+        const count = wide ? Math.min(n, plan.maxWorkgroups) : groupsFor(n, plan.workgroupSize, plan.maxWorkgroups);
+        runner.dispatch(encoder, name, constants, { labels, tally, [batch.logits ? 'logits' : 'preds']: input }, count);
         return { source: tally, bytes: (HEADER + 2 * n) * 4, clearBytes: HEADER * 4, info: undefined };
       },
       fold: (got) => {
