@@ -1,7 +1,8 @@
 import { InputError } from '../core/errors.js';
+import { planTaskGpu, positiveInt, type TaskGpuOptions, type TaskGpuPlan } from './task-gpu.js';
 
 /** Knobs of the GPU path; every one has a default taken from the device's limits. */
-export interface GpuPlanOptions {
+export interface GpuPlanOptions extends TaskGpuOptions {
   /**
    * Rows per uploaded chunk. Default: about 128 MiB of logits on a hardware GPU (on an H200, 128 MiB
    * chunks took GPU-resident logits 1.5x to 2.9x faster than 32 MiB: bench/RESULTS.md, Real GPU),
@@ -10,10 +11,6 @@ export interface GpuPlanOptions {
   chunkRows?: number;
   /** Read the u32 GPU counts back into the host's exact totals before any cell could pass this many. Default 2^32 - 1. */
   flushEvery?: number;
-  /** Invocations per workgroup. Default: min(256, the device's limits). */
-  workgroupSize?: number;
-  /** Cap on workgroups per dispatch (a grid-stride loop covers the rest). Default: the device's maxComputeWorkgroupsPerDimension. */
-  maxWorkgroups?: number;
   /**
    * 'private' counts in workgroup memory (needs C^2 x 4 bytes of it), 'global' with global atomics,
    * 'local' in each invocation's own array of C^2 <= 100 cells (C <= 10), fused with argmax.
@@ -28,12 +25,9 @@ export interface GpuPlanOptions {
 }
 
 /** The resolved plan for one device and class count. */
-export interface GpuPlan {
+export interface GpuPlan extends TaskGpuPlan {
   numClasses: number;
-  chunkRows: number;
   flushEvery: number;
-  workgroupSize: number;
-  maxWorkgroups: number;
   histogram: 'private' | 'global' | 'local';
 }
 
@@ -55,18 +49,6 @@ export function isEmulated(info: GPUAdapterInfo | undefined): boolean {
 }
 
 /**
- * `v` when it is a safe integer >= 1, undefined when absent; an InputError on `name` otherwise.
- *
- * @example
- * positiveInt('chunkRows', options.chunkRows) ?? defaultRows;
- */
-export function positiveInt(name: string, v: number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isSafeInteger(v) || v < 1) throw new InputError(name, `${name} must be an integer >= 1, got ${v}`, undefined, v);
-  return v;
-}
-
-/**
  * Sizes chunks, workgroups and the histogram strategy from the device's limits.
  * Throws {@link InputError} when the C x C matrix does not fit the device: its (C x C + 4) x 4
  * bytes must fit both maxStorageBufferBindingSize and maxBufferSize (the message gives both and
@@ -78,7 +60,6 @@ export function positiveInt(name: string, v: number | undefined): number | undef
  */
 export function planGpu(limits: GPUSupportedLimits, numClasses: number, options: GpuPlanOptions, adapterInfo?: GPUAdapterInfo): GpuPlan {
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  const rowBytes = numClasses * 4;
   const countsBytes = (numClasses * numClasses + 4) * 4;
   if (countsBytes > maxBinding) {
     let maxC = Math.floor(Math.sqrt(maxBinding / 4));
@@ -93,16 +74,10 @@ export function planGpu(limits: GPUSupportedLimits, numClasses: number, options:
     );
   }
   const emulated = isEmulated(adapterInfo);
-  const fitRows = Math.floor(maxBinding / Math.max(rowBytes, 4));
   const flushEvery = Math.min(positiveInt('flushEvery', options.flushEvery) ?? U32_MAX, U32_MAX);
   const chunkBytes = emulated ? EMULATED_CHUNK_BYTES : DEFAULT_CHUNK_BYTES;
-  const chunkRows = Math.min(flushEvery, positiveInt('chunkRows', options.chunkRows) ?? Math.max(1, Math.floor(chunkBytes / rowBytes)), fitRows, U32_MAX);
-  const workgroupSize = Math.min(
-    positiveInt('workgroupSize', options.workgroupSize) ?? 256,
-    limits.maxComputeInvocationsPerWorkgroup,
-    limits.maxComputeWorkgroupSizeX,
-  );
-  const maxWorkgroups = Math.min(positiveInt('maxWorkgroups', options.maxWorkgroups) ?? U32_MAX, limits.maxComputeWorkgroupsPerDimension);
+  const rowBytes = Math.max(4, numClasses * 4);
+  const sizes = planTaskGpu(limits, rowBytes, options, `${numClasses} classes`, 0, 'numClasses', chunkBytes);
   const fitsPrivate = numClasses * numClasses * 4 <= limits.maxComputeWorkgroupStorageSize;
   const wanted = options.histogram ?? 'auto';
   if (wanted === 'private' && !fitsPrivate) {
@@ -113,5 +88,5 @@ export function planGpu(limits: GPUSupportedLimits, numClasses: number, options:
     throw new InputError('histogram', `histogram 'local' counts at most ${LOCAL_MAX_CELLS} cells per invocation (C <= 10), got C = ${numClasses}`);
   }
   const histogram = wanted === 'auto' ? (emulated ? (fitsLocal ? 'local' : 'global') : fitsPrivate && numClasses <= PRIVATE_MAX_C ? 'private' : 'global') : wanted;
-  return { numClasses, chunkRows, flushEvery, workgroupSize, maxWorkgroups, histogram };
+  return { numClasses, ...sizes, chunkRows: Math.min(flushEvery, sizes.chunkRows), flushEvery, histogram };
 }

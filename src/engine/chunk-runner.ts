@@ -2,6 +2,8 @@ import { GpuUnavailableError } from '../core/errors.js';
 import type { TaskCounter } from './accumulator.js';
 import { createSerial } from './serial.js';
 import { gpuScoped } from './error-scope.js';
+import { bindGroup, getPipeline, type Bindings, type KernelName } from './pipelines.js';
+import { isGpuBuffer } from './gpu-batch.js';
 
 /** What one chunk put on the command encoder, and which words of which buffer to read back. */
 export interface EncodedChunk<T> {
@@ -16,9 +18,8 @@ export interface EncodedChunk<T> {
 /** A task's two steps per chunk: encode (uploads and dispatches) and fold (read-back words into host totals). */
 export interface ChunkSteps<T> {
   /**
-   * Uploads rows [start, start + rows) with queue writes and records the dispatches on `encoder`;
-   * `slot` (0 or 1) alternates, for inputs that need a buffer per chunk in flight. Returns what to
-   * read back, or undefined when the counts stay on the device for now.
+   * Uploads rows [start, start + rows) and records the dispatches on `encoder`; `slot` (0 or 1) alternates,
+   * for inputs that need a buffer per chunk in flight. Returns what to read back, or undefined for none yet.
    */
   encode(encoder: GPUCommandEncoder, start: number, rows: number, slot: number): EncodedChunk<T> | undefined;
   /** Adds read-back words to the batch's partial totals; called in chunk order. May throw (or reject) to refuse the batch. */
@@ -26,16 +27,26 @@ export interface ChunkSteps<T> {
 }
 
 /**
- * The GPU side every task shares: tracked buffers that grow with the chunks, two read-back slots so
- * that the next chunk is uploaded and dispatched while the last one's results come back, error
- * scopes, one operation at a time, and a clear refusal after `destroy()`.
+ * The GPU side every task shares: tracked buffers that grow with the chunks, a `params` uniform of
+ * each chunk's rows and first row, cached bind groups, two read-back slots so that the next chunk is
+ * uploaded and dispatched while the last one's results come back, error scopes, one operation at a
+ * time, and a clear refusal after `destroy()`.
  */
 export interface ChunkRunner {
   readonly device: GPUDevice;
-  /** A new buffer with a `confmat <task> <label>` label, freed by {@link destroy}. */
-  buffer(label: string, bytes: number, usage: number): GPUBuffer;
+  /** A new buffer labelled `confmat <task> <label>`, freed by {@link destroy}; default usage: storage, copies. */
+  buffer(label: string, bytes: number, usage?: number): GPUBuffer;
   /** The buffer named `name`, at least `bytes` long (replaced by a larger one when needed): `grew` says it is new. */
-  grow(name: string, bytes: number, usage: number): { buffer: GPUBuffer; grew: boolean };
+  grow(name: string, bytes: number, usage?: number): { buffer: GPUBuffer; grew: boolean };
+  /** A host array of at least `words` u32 to stage uploads in, reused by every call. */
+  scratch(words: number): Uint32Array;
+  /**
+   * Records a pass of `kernel` over `groups` workgroups, `params` bound besides `resources`; a bind
+   * group of whole buffers is cached until a buffer grows.
+   */
+  dispatch<K extends KernelName>(
+    encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>, resources: Bindings<K>, groups: number,
+  ): void;
   /** Splits `rows` into chunks of at most `chunkRows`, runs {@link ChunkSteps} on each, and resolves once every chunk is folded. */
   chunks<T>(rows: number, chunkRows: number, steps: ChunkSteps<T>): Promise<void>;
   /** Runs `op` after every earlier one, inside error scopes (`what` names it in errors); refused once destroyed. */
@@ -50,6 +61,10 @@ export interface ChunkRunner {
 
 const SLOTS = 2;
 const MIN_BYTES = 16;
+const storage = (): number => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+const ids = new WeakMap<object, number>();
+let lastId = 0;
+const idOf = (o: object): number => ids.get(o) ?? (ids.set(o, ++lastId), lastId);
 
 /**
  * Rows to allocate for a chunk of `rows`: the next power of two (at least 256), at most `chunkRows`,
@@ -84,35 +99,52 @@ export function groupsFor(rows: number, perGroup: number, maxWorkgroups: number)
 export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner {
   const owned = new Set<GPUBuffer>();
   const named = new Map<string, GPUBuffer>();
-  const readbacks: (GPUBuffer | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
+  const groups = new Map<string, GPUBindGroup>();
   const serial = createSerial();
   let destroyed = false;
+  let scratch = new Uint32Array(0);
 
-  const buffer = (label: string, bytes: number, usage: number): GPUBuffer => {
+  const buffer = (label: string, bytes: number, usage = storage()): GPUBuffer => {
     const b = device.createBuffer({ label: `confmat ${task} ${label}`, size: Math.max(MIN_BYTES, Math.ceil(bytes / 4) * 4), usage });
     owned.add(b);
     return b;
   };
-  const grow = (name: string, bytes: number, usage: number): { buffer: GPUBuffer; grew: boolean } => {
+  const grow = (name: string, bytes: number, usage = storage()): { buffer: GPUBuffer; grew: boolean } => {
     const old = named.get(name);
     if (old && old.size >= bytes) return { buffer: old, grew: false };
     if (old) {
       old.destroy();
       owned.delete(old);
+      groups.clear();
     }
     const b = buffer(name, bytes, usage);
     named.set(name, b);
     return { buffer: b, grew: true };
   };
-  const readback = (s: number, bytes: number): GPUBuffer => {
-    const b = readbacks[s];
-    if (b && b.size >= bytes) return b;
-    if (b) {
-      b.destroy();
-      owned.delete(b);
+  const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const dispatch = <K extends KernelName>(
+    encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>, resources: Bindings<K>, count: number,
+  ): void => {
+    const pipeline = getPipeline(device, kernel, constants);
+    const all = { params, ...resources } as Bindings<K>;
+    const bound = Object.entries(all as Record<string, GPUBuffer | GPUBufferBinding>);
+    const whole = bound.every(([, b]) => isGpuBuffer(b));
+    const key = whole ? `${idOf(pipeline)} ${bound.map(([n, b]) => `${n}=${idOf(b)}`)}` : '';
+    let group = groups.get(key);
+    if (!group) {
+      group = bindGroup(device, kernel, pipeline, all, `confmat ${task} ${kernel}`);
+      if (key) groups.set(key, group);
     }
-    readbacks[s] = buffer(`read-back ${s}`, Math.max(bytes, 2 * (b?.size ?? 0)), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-    return readbacks[s]!;
+    const pass = encoder.beginComputePass({ label: `confmat ${task} ${kernel}` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(count);
+    pass.end();
+  };
+  const readback = (s: number, bytes: number): GPUBuffer => {
+    const had = named.get(`read-back ${s}`)?.size ?? 0;
+    const size = had >= bytes ? bytes : Math.max(bytes, 2 * had);
+    return grow(`read-back ${s}`, size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST).buffer;
   };
   const read = async (b: GPUBuffer, bytes: number): Promise<Uint32Array> => {
     await b.mapAsync(GPUMapMode.READ, 0, bytes);
@@ -122,25 +154,24 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
   };
 
   const chunks = async <T>(rows: number, chunkRows: number, steps: ChunkSteps<T>): Promise<void> => {
-    type Flight = { words: Promise<Uint32Array>; info: T } | { done: Promise<unknown> };
-    const inFlight: (Flight | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
+    const inFlight: ({ words: Promise<Uint32Array | undefined>; info?: T } | undefined)[] = [];
     const land = async (s: number): Promise<void> => {
       const flight = inFlight[s];
-      if (!flight) return;
       inFlight[s] = undefined;
-      if ('words' in flight) await steps.fold(await flight.words, flight.info);
-      else await flight.done;
+      const words = await flight?.words;
+      if (words) await steps.fold(words, flight!.info as T);
     };
     let s = 0;
     try {
       for (let start = 0; start < rows; start += chunkRows, s = (s + 1) % SLOTS) {
         await land(s);
         const n = Math.min(chunkRows, rows - start);
+        device.queue.writeBuffer(params, 0, Uint32Array.of(n, start, 0, 0));
         const encoder = device.createCommandEncoder({ label: `confmat ${task} chunk` });
         const out = steps.encode(encoder, start, n, s);
         if (!out) {
           device.queue.submit([encoder.finish()]);
-          inFlight[s] = { done: device.queue.onSubmittedWorkDone() };
+          inFlight[s] = { words: device.queue.onSubmittedWorkDone().then(() => undefined) };
           continue;
         }
         const target = readback(s, out.bytes);
@@ -153,7 +184,7 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
       }
       for (let k = 0; k < SLOTS; k++) await land((s + k) % SLOTS);
     } finally {
-      await Promise.all(inFlight.map((f) => (f && 'words' in f ? f.words.catch(() => undefined) : f?.done)));
+      await Promise.all(inFlight.map((f) => f?.words.catch(() => undefined)));
     }
   };
 
@@ -167,18 +198,17 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
     for (const b of owned) b.destroy();
     owned.clear();
     named.clear();
+    groups.clear();
   };
 
   return {
     device,
     buffer,
     grow,
+    scratch: (words) => (scratch.length >= words ? scratch : (scratch = new Uint32Array(words))),
+    dispatch,
     chunks,
-    run: (what, op) =>
-      serial(() => {
-        alive();
-        return gpuScoped(device, what, op, destroy);
-      }),
+    run: (what, op) => serial(() => (alive(), gpuScoped(device, what, op, destroy))),
     queued: (op) => serial(op),
     alive,
     destroy,
@@ -200,6 +230,7 @@ export function runnerCounter<B, C>(runner: ChunkRunner, what: string, empty: ()
     committed: () => host,
     reset: () =>
       runner.queued(async () => {
+        runner.alive();
         host = empty();
       }),
     destroy: runner.destroy,

@@ -1,26 +1,14 @@
-import { argmaxWgsl, histogramWgsl, multilabelWgsl, perClassWgsl, thresholdSweepWgsl } from './shaders.generated.js';
+import { isGpuBuffer } from './gpu-batch.js';
+import { bindings, kernels, sources } from './shaders.generated.js';
 
-interface DeviceCache {
-  modules: Map<string, GPUShaderModule>;
-  pipelines: Map<string, GPUComputePipeline>;
-}
+/** The kernels confmat ships: every `@compute` entry point of shaders/*.wgsl. */
+export type KernelName = keyof typeof kernels;
+type Resource = GPUBuffer | GPUBufferBinding;
+type BindingName<K extends KernelName> = keyof (typeof bindings)[(typeof kernels)[K]];
+/** `kernel`'s bindings by the names its shader declares: whole buffers or ranges. */
+export type Bindings<K extends KernelName> = Partial<Record<BindingName<K>, Resource>>;
 
-const caches = new WeakMap<GPUDevice, DeviceCache>();
-const sources: Record<string, string> = { argmax: argmaxWgsl, histogram: histogramWgsl, multilabel: multilabelWgsl, 'per-class': perClassWgsl, 'threshold-sweep': thresholdSweepWgsl };
-
-function cacheFor(device: GPUDevice): DeviceCache {
-  let cache = caches.get(device);
-  if (!cache) {
-    cache = { modules: new Map(), pipelines: new Map() };
-    caches.set(device, cache);
-  }
-  return cache;
-}
-
-/** The kernels confmat ships, by shader file and entry point. */
-export type KernelName = 'argmax' | 'argmax_count' | 'argmax_count_local' | 'argmax_count_weighted' | 'count_global' | 'count_private' | 'count_weighted' | 'multilabel' | 'multilabel_weighted' | 'threshold_sweep' | 'threshold_sweep_weighted' | 'per_class_rows' | 'per_class_wide' | 'per_class_preds';
-
-const shaderOf: Record<KernelName, string> = { argmax: 'argmax', argmax_count: 'argmax', argmax_count_local: 'argmax', argmax_count_weighted: 'argmax', count_global: 'histogram', count_private: 'histogram', count_weighted: 'histogram', multilabel: 'multilabel', multilabel_weighted: 'multilabel', threshold_sweep: 'threshold-sweep', threshold_sweep_weighted: 'threshold-sweep', per_class_rows: 'per-class', per_class_wide: 'per-class', per_class_preds: 'per-class' };
+const caches = new WeakMap<GPUDevice, Map<string, GPUShaderModule | GPUComputePipeline>>();
 
 /**
  * One compute pipeline per device, kernel and override constants, built once and cached in a
@@ -29,23 +17,40 @@ const shaderOf: Record<KernelName, string> = { argmax: 'argmax', argmax_count: '
  * @example
  * const p = getPipeline(device, 'argmax', { NUM_CLASSES: 10, WORKGROUP_SIZE: 128 });
  */
-export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Record<string, number>): GPUComputePipeline {
-  const cache = cacheFor(device);
-  const shader = shaderOf[kernel];
+export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Record<string, number>) {
+  let cache = caches.get(device);
+  if (!cache) caches.set(device, (cache = new Map()));
+  const shader = kernels[kernel];
   const key = `${kernel}:${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
-  let pipeline = cache.pipelines.get(key);
+  let pipeline = cache.get(key) as GPUComputePipeline | undefined;
   if (!pipeline) {
-    let module = cache.modules.get(shader);
-    if (!module) {
-      module = device.createShaderModule({ label: `confmat ${shader}.wgsl`, code: sources[shader]! });
-      cache.modules.set(shader, module);
-    }
-    pipeline = device.createComputePipeline({
-      label: `confmat ${key}`,
-      layout: 'auto',
-      compute: { module, entryPoint: kernel, constants },
-    });
-    cache.pipelines.set(key, pipeline);
+    let module = cache.get(shader) as GPUShaderModule | undefined;
+    module ??= device.createShaderModule({ label: `confmat ${shader}.wgsl`, code: sources[shader] });
+    cache.set(shader, module);
+    const compute = { module, entryPoint: kernel, constants };
+    cache.set(key, (pipeline = device.createComputePipeline({ label: `confmat ${key}`, layout: 'auto', compute })));
   }
   return pipeline;
+}
+
+/**
+ * A bind group for `kernel`'s `pipeline` from bindings by name, numbered as its shader declares them
+ * (src/engine/shaders.generated.ts); a name the shader does not declare throws.
+ *
+ * @example
+ * bindGroup(device, 'count_global', pipeline, { params, labels, preds, counts });
+ */
+export function bindGroup<K extends KernelName>(
+  device: GPUDevice, kernel: K, pipeline: GPUComputePipeline, resources: Bindings<K>, label = `confmat ${kernel}`,
+): GPUBindGroup {
+  const table: Record<string, number> = bindings[kernels[kernel]];
+  const entries = Object.entries(resources as Record<string, Resource>).map(([name, r]) => {
+    const binding = table[name];
+    if (binding === undefined) {
+      const known = Object.keys(table).join(', ');
+      throw new Error(`shaders/${kernels[kernel]}.wgsl has no binding '${name}' (it binds ${known})`);
+    }
+    return { binding, resource: isGpuBuffer(r) ? { buffer: r } : r };
+  });
+  return device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
 }

@@ -1,62 +1,114 @@
 import { InputError } from '../core/errors.js';
-import { positiveInt } from './chunk-plan.js';
-import type { LabelArray } from '../core/types.js';
+import type { LabelArray, SampleWeights } from '../core/types.js';
+import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../format/weights.js';
+import { copyClassIndices } from '../format/class-indices.js';
 import type { TaskCounter } from './accumulator.js';
+import type { ChunkRunner } from './chunk-runner.js';
+import { bufferSource } from './error-scope.js';
+import { writeArray } from './write-array.js';
 
-/** Knobs of the multilabel and sweep GPU counters; defaults come from the device's limits. */
+/** Knobs of the GPU counters; defaults come from the device's limits. */
 export interface TaskGpuOptions {
   /** Rows per uploaded chunk. Default: about 32 MiB of scores, within the device's binding limits. */
   chunkRows?: number;
   /** Invocations per workgroup. Default: min(256, the device's limits). */
   workgroupSize?: number;
-  /** Cap on workgroups per dispatch (a grid-stride loop covers the rest). */
+  /** Cap on workgroups per dispatch (a grid-stride loop covers the rest). Default: the device's limit. */
   maxWorkgroups?: number;
 }
 
-/** Chunk and dispatch sizes for one device and row width. */
-export interface TaskGpuPlan {
-  chunkRows: number;
-  workgroupSize: number;
-  maxWorkgroups: number;
-}
+/** Chunk and dispatch sizes for one device and row width: every knob resolved. */
+export type TaskGpuPlan = Required<TaskGpuOptions>;
 
 /** A task's GPU counter: the engine's counter with the chunk plan it runs. */
 export interface TaskGpuCounter<B, C> extends TaskCounter<B, C> {
   readonly plan: TaskGpuPlan;
 }
 
-const CHUNK_BYTES = 32 * 1024 * 1024;
+const U32_MAX = 0xffffffff;
 
 /**
- * Sizes chunks so that `rowBytes` per row (the largest per-row buffer), after `fixedBytes` in the
- * same buffer, fits the device's bindings. A row too large for the device is an InputError on
+ * `v` when it is a safe integer >= 1, undefined when absent; an InputError on `name` otherwise.
+ *
+ * @example
+ * positiveInt('chunkRows', options.chunkRows) ?? defaultRows;
+ */
+export function positiveInt(name: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (Number.isSafeInteger(v) && v >= 1) return v;
+  throw new InputError(name, `${name} must be an integer >= 1, got ${v}`, undefined, v);
+}
+
+const maxBinding = (limits: GPUSupportedLimits): number =>
+  Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+
+/**
+ * Refuses (an InputError on `field`) `bytes` of GPU storage for `what` that one binding cannot hold.
+ *
+ * @example
+ * checkBinding(device.limits, 6 * (k + 1) * 4, 'weights', `sample weights with ${k} thresholds`);
+ */
+export function checkBinding(limits: GPUSupportedLimits, bytes: number, field: string, what: string): void {
+  const max = maxBinding(limits);
+  if (bytes <= max) return;
+  const why = `${what} need ${bytes} bytes of GPU storage, the device allows ${max}`;
+  throw new InputError(field, `${why}: count on the CPU instead (--backend cpu)`, undefined, bytes);
+}
+
+/**
+ * Sizes chunks of about `chunkBytes` so that `rowBytes` per row (the largest per-row buffer), after
+ * `fixedBytes` in the same buffer, fit the device's bindings; a row too large is an InputError on
  * `field` (the task's count: numLabels, numClasses, thresholds).
  *
  * @example
  * planTaskGpu(device.limits, 5 * 4, {}, '5 labels').chunkRows; // rows of 5 float32 scores per chunk
  */
-export function planTaskGpu(limits: GPUSupportedLimits, rowBytes: number, options: TaskGpuOptions, what: string, fixedBytes = 0, field = 'numLabels'): TaskGpuPlan {
-  const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) - fixedBytes;
-  if (rowBytes > maxBinding) {
-    throw new InputError(field, `${what}: one row needs ${rowBytes} bytes of GPU storage, more than the device's ${maxBinding}; count on the CPU instead (--backend cpu)`, undefined, rowBytes);
-  }
-  const chunkRows = Math.min(positiveInt('chunkRows', options.chunkRows) ?? Math.max(1, Math.floor(CHUNK_BYTES / rowBytes)), Math.floor(maxBinding / rowBytes), 0xffffffff);
-  const workgroupSize = Math.min(positiveInt('workgroupSize', options.workgroupSize) ?? 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
-  const maxWorkgroups = Math.min(positiveInt('maxWorkgroups', options.maxWorkgroups) ?? 0xffffffff, limits.maxComputeWorkgroupsPerDimension);
-  return { chunkRows, workgroupSize, maxWorkgroups };
+export function planTaskGpu(
+  limits: GPUSupportedLimits, rowBytes: number, options: TaskGpuOptions, what: string,
+  fixedBytes = 0, field = 'numLabels', chunkBytes = 32 * 1024 * 1024,
+): TaskGpuPlan {
+  checkBinding(limits, fixedBytes + rowBytes, field, `${what}: the cells and one row`);
+  const fitRows = Math.floor((maxBinding(limits) - fixedBytes) / rowBytes);
+  const wanted = positiveInt('chunkRows', options.chunkRows) ?? Math.max(1, Math.floor(chunkBytes / rowBytes));
+  const chunkRows = Math.min(wanted, fitRows, U32_MAX);
+  const invocations = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  const workgroupSize = Math.min(positiveInt('workgroupSize', options.workgroupSize) ?? 256, invocations);
+  const maxWorkgroups = positiveInt('maxWorkgroups', options.maxWorkgroups) ?? U32_MAX;
+  return { chunkRows, workgroupSize, maxWorkgroups: Math.min(maxWorkgroups, limits.maxComputeWorkgroupsPerDimension) };
 }
 
 /**
- * Copies `a[start .. start + rows)` of 0/1 targets into `out` as u32.
+ * Uploads rows [start, start + rows) of `width` targets (0/1 or class indices) per row as u32 into
+ * `target`, then with `weights` each row's weight as a fixed-point (lo, hi) pair; returns the
+ * exponent of the chunk's weights (undefined without).
  *
  * @example
- * targetsToU32(new Uint8Array([0, 1, 1]), 1, 2, scratch); // scratch[0..2] = [1, 1]
+ * const exponent = writeTargets(runner, buffer, batch.targets, numLabels, start, n, batch.weights);
  */
-export function targetsToU32(a: LabelArray, start: number, rows: number, out: Uint32Array): Uint32Array {
-  if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
-    for (let i = 0; i < rows; i++) out[i] = Number(a[start + i]!);
-  } else {
-    out.set(a.subarray(start, start + rows));
-  }
-  return out;
+export function writeTargets(
+  runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number, rows: number,
+  weights?: SampleWeights,
+): number | undefined {
+  const words = rows * width;
+  const direct = !weights && (a instanceof Uint32Array || a instanceof Int32Array);
+  if (direct) return void writeArray(runner.device.queue, target, 0, a, start * width, words);
+  const out = runner.scratch(words + (weights ? 2 * rows : 0));
+  copyClassIndices(a, start * width, words, out);
+  const exponent = weights && fixedPointExponent(weights.subarray(start, start + rows));
+  if (weights) toFixedPoint(weights, start, rows, exponent!, out.subarray(words));
+  runner.device.queue.writeBuffer(target, 0, bufferSource(out), 0, words + (weights ? 2 * rows : 0));
+  return exponent;
+}
+
+/**
+ * Cell `i` of read-back counts: word `i`, or with `exponent` the 96-bit fixed-point cell in words
+ * 3i..3i+2 (shaders/common/weighted-add.wgsl) divided by 2^exponent.
+ *
+ * @example
+ * partial[i] += countAt(words, i, weighted ? exponent : undefined);
+ */
+export function countAt(words: Uint32Array, i: number, exponent?: number): number {
+  if (exponent === undefined) return words[i]!;
+  const [w0, w1, w2] = words.subarray(3 * i, 3 * i + 3) as unknown as [number, number, number];
+  return w0 === 0 && w1 === 0 && w2 === 0 ? 0 : fromFixedPoint(w0, w1, w2, exponent);
 }

@@ -1,26 +1,12 @@
-import { InputError } from '../../core/errors.js';
 import { emptySweepCounts, type BinaryBatch, type SweepCounts } from './binary.js';
 import { orderKey } from '../../format/order-key.js';
-import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../../format/weights.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
-import { bufferSource } from '../../engine/error-scope.js';
-import { getPipeline } from '../../engine/pipelines.js';
 import { writeArray } from '../../engine/write-array.js';
-import { planTaskGpu, targetsToU32, type TaskGpuCounter, type TaskGpuOptions, type TaskGpuPlan } from '../../engine/task-gpu.js';
+import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
+import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
 export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
-
-/** One kernel: `threshold_sweep`, or `threshold_sweep_weighted` (weights after the targets, 96-bit cells). */
-interface Kernel {
-  weighted: boolean;
-  plan: TaskGpuPlan;
-  pipeline: GPUComputePipeline;
-  counts: GPUBuffer;
-  countsBytes: number;
-  group?: GPUBindGroup;
-  scratch: Uint32Array;
-}
 
 /**
  * Creates a {@link SweepGpuCounter} running shaders/threshold-sweep.wgsl on `device` for ascending
@@ -37,76 +23,40 @@ interface Kernel {
 export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array, options: TaskGpuOptions = {}): SweepGpuCounter {
   const k = thresholds.length;
   const runner = createChunkRunner(device, 'sweep');
-  const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const kernel = (weighted: boolean): Kernel => {
-    const tag = weighted ? ' (weighted)' : '';
-    const countsBytes = (weighted ? 3 : 1) * 2 * (k + 1) * 4;
-    const plan = planTaskGpu(device.limits, weighted ? 12 : 4, options, `${k} thresholds${weighted ? ' with sample weights' : ''}`, 0, 'thresholds');
-    const pipeline = getPipeline(device, weighted ? 'threshold_sweep_weighted' : 'threshold_sweep', { NUM_THRESHOLDS: k, WORKGROUP_SIZE: plan.workgroupSize });
-    const counts = runner.buffer(`counts${tag}`, countsBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-    return { weighted, plan, pipeline, counts, countsBytes, scratch: new Uint32Array(0) };
+  const planFor = (weighted: boolean): TaskGpuPlan => {
+    const what = `${k} thresholds${weighted ? ' with sample weights' : ''}`;
+    return planTaskGpu(device.limits, weighted ? 12 : 4, options, what, 0, 'thresholds');
   };
-  const plain = kernel(false);
-  let weightedKernel: Kernel | undefined;
-  const params = runner.buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const keys = runner.buffer('thresholds', k * 4, STORAGE_IN);
+  const plan = planFor(false);
+  let weightedPlan: TaskGpuPlan | undefined;
+  const keys = runner.buffer('thresholds', k * 4);
   device.queue.writeBuffer(keys, 0, Uint32Array.from(thresholds, orderKey));
-
-  /** The kernel's input buffers for `rows` rows (grown as needed) and its bind group. */
-  const fit = (kn: Kernel, rows: number): { scores: GPUBuffer; targets: GPUBuffer } => {
-    const cap = capacityFor(rows, kn.plan.chunkRows);
-    const words = cap * (kn.weighted ? 3 : 1);
-    const scores = runner.grow(`scores${kn.weighted ? ' (weighted)' : ''}`, cap * 4, STORAGE_IN);
-    const targets = runner.grow(`targets${kn.weighted ? ' and weights' : ''}`, words * 4, STORAGE_IN);
-    if (kn.scratch.length < words) kn.scratch = new Uint32Array(words);
-    if (!kn.group || scores.grew || targets.grew) {
-      kn.group = device.createBindGroup({
-        label: `confmat sweep${kn.weighted ? ' (weighted)' : ''}`,
-        layout: kn.pipeline.getBindGroupLayout(0),
-        entries: [params, scores.buffer, targets.buffer, keys, kn.counts].map((b, binding) => ({ binding, resource: { buffer: b } })),
-      });
-    }
-    return { scores: scores.buffer, targets: targets.buffer };
-  };
-
 
   const updateChunks = async (host: SweepCounts, batch: BinaryBatch): Promise<void> => {
     const { weights } = batch;
-    if (weights && !weightedKernel) {
-      const bytes = 6 * (k + 1) * 4;
-      const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-      if (bytes > maxBinding) throw new InputError('weights', `sample weights with ${k} thresholds need ${bytes} bytes of GPU cells, the device allows ${maxBinding}: use fewer thresholds or count on the CPU (--backend cpu)`, undefined, bytes);
-      weightedKernel = kernel(true);
-    }
-    const kn = weights ? weightedKernel! : plain;
+    const words = weights ? 3 : 1;
+    const countsBytes = words * 2 * (k + 1) * 4;
+    if (weights) checkBinding(device.limits, countsBytes, 'weights', `sample weights with ${k} thresholds`);
+    const p = weights ? (weightedPlan ??= planFor(true)) : plan;
+    const kernel = weights ? 'threshold_sweep_weighted' : 'threshold_sweep';
     const partial = emptySweepCounts(thresholds);
-    await runner.chunks<number>(batch.scores.length, kn.plan.chunkRows, {
+    await runner.chunks<number | undefined>(batch.scores.length, p.chunkRows, {
       encode: (encoder, start, n) => {
-        const { scores, targets } = fit(kn, n);
+        const cap = capacityFor(n, p.chunkRows);
+        const scores = runner.grow('scores', cap * 4).buffer;
+        const targets = runner.grow('targets and weights', cap * words * 4).buffer;
+        const counts = runner.grow('counts', countsBytes).buffer;
         writeArray(device.queue, scores, 0, batch.scores, start, n);
-        targetsToU32(batch.targets, start, n, kn.scratch);
-        const exponent = weights ? fixedPointExponent(weights.subarray(start, start + n)) : 0;
-        if (weights) toFixedPoint(weights, start, n, exponent, kn.scratch.subarray(n));
-        device.queue.writeBuffer(targets, 0, bufferSource(kn.scratch), 0, n * (weights ? 3 : 1));
-        device.queue.writeBuffer(params, 0, Uint32Array.of(n, 0, 0, 0));
-        const pass = encoder.beginComputePass({ label: 'confmat sweep chunk' });
-        pass.setPipeline(kn.pipeline);
-        pass.setBindGroup(0, kn.group!);
-        pass.dispatchWorkgroups(groupsFor(n, kn.plan.workgroupSize, kn.plan.maxWorkgroups));
-        pass.end();
-        return { source: kn.counts, bytes: kn.countsBytes, clearBytes: kn.countsBytes, info: exponent };
+        const exponent = writeTargets(runner, targets, batch.targets, 1, start, n, weights);
+        const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize };
+        const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
+        runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
+        return { source: counts, bytes: countsBytes, clearBytes: countsBytes, info: exponent };
       },
       fold: (c, exponent) => {
         for (let b = 0; b <= k; b++) {
-          if (!weights) {
-            partial.pos[b]! += c[b]!;
-            partial.neg[b]! += c[k + 1 + b]!;
-            continue;
-          }
-          for (const [into, cell] of [[partial.pos, b], [partial.neg, k + 1 + b]] as const) {
-            const w = 3 * cell;
-            if (c[w] !== 0 || c[w + 1] !== 0 || c[w + 2] !== 0) into[b]! += fromFixedPoint(c[w]!, c[w + 1]!, c[w + 2]!, exponent);
-          }
+          partial.pos[b]! += countAt(c, b, exponent);
+          partial.neg[b]! += countAt(c, k + 1 + b, exponent);
         }
       },
     });
@@ -117,5 +67,6 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
     if (weights) host.weighted = true;
   };
 
-  return { ...runnerCounter(runner, 'the threshold sweep', () => emptySweepCounts(thresholds), updateChunks), plan: plain.plan };
+  const counter = runnerCounter(runner, 'the threshold sweep', () => emptySweepCounts(thresholds), updateChunks);
+  return { ...counter, plan };
 }

@@ -1,33 +1,13 @@
-import { InputError } from '../../core/errors.js';
-import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from './multilabel.js';
+import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights } from './multilabel.js';
+import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
 import { orderKey } from '../../format/order-key.js';
-import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../../format/weights.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
-import { bufferSource } from '../../engine/error-scope.js';
-import { getPipeline } from '../../engine/pipelines.js';
 import { writeArray } from '../../engine/write-array.js';
-import { planTaskGpu, targetsToU32, type TaskGpuCounter, type TaskGpuOptions, type TaskGpuPlan } from '../../engine/task-gpu.js';
+import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
+import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, MultilabelCounts>;
-
-/** One kernel: `multilabel`, or `multilabel_weighted` (weights after the targets, 96-bit cells). */
-interface Kernel {
-  weighted: boolean;
-  plan: TaskGpuPlan;
-  pipeline: GPUComputePipeline;
-  /** Bytes of the per label cells before the per row stats. */
-  cellBytes: number;
-  group?: GPUBindGroup;
-  scratch: Uint32Array;
-}
-
-/** What folding one chunk needs: its rows and the fixed-point exponent of its weights. */
-interface ChunkInfo {
-  start: number;
-  rows: number;
-  exponent: number;
-}
 
 /**
  * Creates a {@link MultilabelGpuCounter} running shaders/multilabel.wgsl on `device`: label j is
@@ -44,79 +24,46 @@ interface ChunkInfo {
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array, options: TaskGpuOptions = {}): MultilabelGpuCounter {
   const runner = createChunkRunner(device, 'multilabel');
-  const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const kernel = (weighted: boolean): Kernel => {
-    const cellBytes = numLabels * (weighted ? 36 : 12);
+  const planFor = (weighted: boolean): TaskGpuPlan => {
     const what = `${numLabels} labels${weighted ? ' with sample weights' : ''}`;
-    const plan = planTaskGpu(device.limits, Math.max(numLabels * 4 + (weighted ? 8 : 0), 12), options, what, cellBytes, 'numLabels');
-    const pipeline = getPipeline(device, weighted ? 'multilabel_weighted' : 'multilabel', { NUM_LABELS: numLabels, WORKGROUP_SIZE: plan.workgroupSize });
-    return { weighted, plan, pipeline, cellBytes, scratch: new Uint32Array(0) };
+    const rowBytes = Math.max(numLabels * 4 + (weighted ? 8 : 0), 12);
+    return planTaskGpu(device.limits, rowBytes, options, what, numLabels * (weighted ? 36 : 12));
   };
-  const plain = kernel(false);
-  let weightedKernel: Kernel | undefined;
-  const params = runner.buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const keys = runner.buffer('thresholds', numLabels * 4, STORAGE_IN);
+  const plan = planFor(false);
+  let weightedPlan: TaskGpuPlan | undefined;
+  const keys = runner.buffer('thresholds', numLabels * 4);
   device.queue.writeBuffer(keys, 0, Uint32Array.from(thresholds, orderKey));
-
-  /** The kernel's buffers for `rows` rows (grown as needed) and its bind group. */
-  const fit = (k: Kernel, rows: number): { scores: GPUBuffer; targets: GPUBuffer; counts: GPUBuffer } => {
-    const cap = capacityFor(rows, k.plan.chunkRows);
-    const words = cap * (numLabels + (k.weighted ? 2 : 0));
-    const tag = k.weighted ? ' (weighted)' : '';
-    const scores = runner.grow(`scores${tag}`, cap * numLabels * 4, STORAGE_IN);
-    const targets = runner.grow(`targets${k.weighted ? ' and weights' : ''}`, words * 4, STORAGE_IN);
-    const counts = runner.grow(`counts and row stats${tag}`, k.cellBytes + cap * 12, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-    if (k.scratch.length < words) k.scratch = new Uint32Array(words);
-    if (!k.group || scores.grew || targets.grew || counts.grew) {
-      k.group = device.createBindGroup({
-        label: `confmat multilabel${tag}`,
-        layout: k.pipeline.getBindGroupLayout(0),
-        entries: [params, scores.buffer, targets.buffer, keys, counts.buffer].map((b, binding) => ({ binding, resource: { buffer: b } })),
-      });
-    }
-    return { scores: scores.buffer, targets: targets.buffer, counts: counts.buffer };
-  };
-
 
   const updateChunks = async (host: MultilabelCounts, batch: FormattedMultilabelBatch): Promise<void> => {
     const { weights } = batch;
-    if (weights && !weightedKernel) {
-      const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-      if (numLabels * 36 + 12 > maxBinding) throw new InputError('weights', `sample weights with ${numLabels} labels need ${numLabels * 36} bytes of GPU cells, the device allows ${maxBinding}: count on the CPU instead (--backend cpu)`, undefined, numLabels * 36);
-      weightedKernel = kernel(true);
-    }
-    const k = weights ? weightedKernel! : plain;
+    const cellBytes = numLabels * (weights ? 36 : 12);
+    if (weights) checkBinding(device.limits, cellBytes + 12, 'weights', `sample weights with ${numLabels} labels`);
+    const p = weights ? (weightedPlan ??= planFor(true)) : plan;
+    const kernel = weights ? 'multilabel_weighted' : 'multilabel';
     const partial = emptyMultilabelCounts(numLabels);
-    await runner.chunks<ChunkInfo>(batch.rows, k.plan.chunkRows, {
+    await runner.chunks(batch.rows, p.chunkRows, {
       encode: (encoder, start, n) => {
-        const { scores, targets, counts } = fit(k, n);
+        const cap = capacityFor(n, p.chunkRows);
+        const scores = runner.grow('scores', cap * numLabels * 4).buffer;
+        const words = cap * (numLabels + (weights ? 2 : 0));
+        const targets = runner.grow('targets and weights', words * 4).buffer;
+        const stats = `counts and row stats${weights ? ' (weighted)' : ''}`;
+        const counts = runner.grow(stats, cellBytes + cap * 12).buffer;
         writeArray(device.queue, scores, 0, batch.scores, start * numLabels, n * numLabels);
-        targetsToU32(batch.targets, start * numLabels, n * numLabels, k.scratch);
-        const exponent = weights ? fixedPointExponent(weights.subarray(start, start + n)) : 0;
-        if (weights) toFixedPoint(weights, start, n, exponent, k.scratch.subarray(n * numLabels));
-        device.queue.writeBuffer(targets, 0, bufferSource(k.scratch), 0, n * (numLabels + (weights ? 2 : 0)));
-        device.queue.writeBuffer(params, 0, Uint32Array.of(n, 0, 0, 0));
-        const pass = encoder.beginComputePass({ label: 'confmat multilabel chunk' });
-        pass.setPipeline(k.pipeline);
-        pass.setBindGroup(0, k.group!);
-        pass.dispatchWorkgroups(groupsFor(n, k.plan.workgroupSize, k.plan.maxWorkgroups));
-        pass.end();
-        return { source: counts, bytes: k.cellBytes + n * 12, clearBytes: k.cellBytes, info: { start, rows: n, exponent } };
+        const exponent = writeTargets(runner, targets, batch.targets, numLabels, start, n, weights);
+        const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize };
+        const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
+        runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
+        const info = { start, rows: n, exponent };
+        return { source: counts, bytes: cellBytes + n * 12, clearBytes: cellBytes, info };
       },
       fold: (c, { start, rows: n, exponent }) => {
         const into = [partial.tp, partial.fp, partial.fn];
-        for (let j = 0; j < numLabels; j++) {
-          for (let x = 0; x < 3; x++) {
-            if (!weights) into[x]![j]! += c[3 * j + x]!;
-            else {
-              const w = 3 * (3 * j + x);
-              if (c[w] !== 0 || c[w + 1] !== 0 || c[w + 2] !== 0) into[x]![j]! += fromFixedPoint(c[w]!, c[w + 1]!, c[w + 2]!, exponent);
-            }
-          }
+        for (let j = 0; j < numLabels; j++) for (let x = 0; x < 3; x++) into[x]![j]! += countAt(c, 3 * j + x, exponent);
+        const r = c.subarray(cellBytes / 4);
+        for (let i = 0; i < n; i++) {
+          addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights?.[start + i]);
         }
-        const r = c.subarray(k.cellBytes / 4);
-        if (weights) for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights[start + i]!);
-        else for (let i = 0; i < n; i++) addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!);
       },
     });
     for (let j = 0; j < numLabels; j++) {
@@ -131,5 +78,6 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     addSampleSums(host.samples, partial.samples);
   };
 
-  return { ...runnerCounter(runner, 'the multilabel update', () => emptyMultilabelCounts(numLabels), updateChunks), plan: plain.plan };
+  const counter = runnerCounter(runner, 'the multilabel update', () => emptyMultilabelCounts(numLabels), updateChunks);
+  return { ...counter, plan };
 }

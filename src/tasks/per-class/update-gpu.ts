@@ -2,10 +2,9 @@ import { InputError } from '../../core/errors.js';
 import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from './per-class.js';
 import { isEmulated } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
-import { bufferSource } from '../../engine/error-scope.js';
-import { getPipeline, type KernelName } from '../../engine/pipelines.js';
+import type { KernelName } from '../../engine/pipelines.js';
 import { writeArray } from '../../engine/write-array.js';
-import { planTaskGpu, targetsToU32, type TaskGpuCounter, type TaskGpuOptions } from '../../engine/task-gpu.js';
+import { planTaskGpu, writeTargets, type TaskGpuCounter, type TaskGpuOptions } from '../../engine/task-gpu.js';
 
 /**
  * From this many classes on, `kernel: 'auto'` argmaxes each row with a whole workgroup
@@ -53,42 +52,7 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
   const wideByDefault = numClasses >= WIDE_FROM_CLASSES && !isEmulated(device.adapterInfo);
   const kernel = options.kernel === 'rows' || options.kernel === 'wide' ? options.kernel : wideByDefault ? 'wide' : 'rows';
   const wideSize = 2 ** Math.floor(Math.log2(plan.workgroupSize));
-  const pipeline = (name: KernelName): GPUComputePipeline =>
-    getPipeline(device, name, { NUM_CLASSES: numClasses, WORKGROUP_SIZE: name === 'per_class_wide' ? wideSize : plan.workgroupSize });
-  const STORAGE_IN = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const runner = createChunkRunner(device, 'per-class');
-  const params = runner.buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const groups = new Map<string, GPUBindGroup>();
-  let labelScratch = new Uint32Array(0);
-  let predScratch = new Uint32Array(0);
-
-  /** The buffers for `rows` rows of labels and logits (or predictions), grown as needed, and the kernel's bind group. */
-  const fit = (rows: number, name: KernelName): { labels: GPUBuffer; input: GPUBuffer; tally: GPUBuffer; group: GPUBindGroup } => {
-    const cap = capacityFor(rows, plan.chunkRows);
-    const labels = runner.grow('labels', cap * 4, STORAGE_IN);
-    const tally = runner.grow('tally and errors', (HEADER + 2 * cap) * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-    const preds = name === 'per_class_preds';
-    const input = preds ? runner.grow('preds', cap * 4, STORAGE_IN) : runner.grow('logits', cap * numClasses * 4, STORAGE_IN);
-    if (labels.grew || tally.grew || input.grew) groups.clear();
-    if (labelScratch.length < cap) labelScratch = new Uint32Array(cap);
-    if (preds && predScratch.length < cap) predScratch = new Uint32Array(cap);
-    let group = groups.get(name);
-    if (!group) {
-      group = device.createBindGroup({
-        label: `confmat per-class ${name}`,
-        layout: pipeline(name).getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: preds ? 2 : 1, resource: { buffer: input.buffer } },
-          { binding: 3, resource: { buffer: labels.buffer } },
-          { binding: 4, resource: { buffer: tally.buffer } },
-        ],
-      });
-      groups.set(name, group);
-    }
-    return { labels: labels.buffer, input: input.buffer, tally: tally.buffer, group };
-  };
-
   let errors = new Uint32Array(1024);
 
   const refuse = (batch: FormattedPerClassBatch, field: 'labels' | 'preds', bad: number, firstBits: number): never => {
@@ -101,18 +65,19 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
   const updateChunks = async (host: PerClassCounts, batch: FormattedPerClassBatch): Promise<void> => {
     const name: KernelName = batch.logits ? (kernel === 'wide' ? 'per_class_wide' : 'per_class_rows') : 'per_class_preds';
     let numErrors = 0;
+    const wide = name === 'per_class_wide';
+    const constants = { NUM_CLASSES: numClasses, WORKGROUP_SIZE: wide ? wideSize : plan.workgroupSize };
     await runner.chunks<undefined>(batch.rows, plan.chunkRows, {
       encode: (encoder, start, n) => {
-        const { labels, input, tally, group } = fit(n, name);
-        device.queue.writeBuffer(labels, 0, bufferSource(targetsToU32(batch.labels, start, n, labelScratch)), 0, n);
+        const cap = capacityFor(n, plan.chunkRows);
+        const labels = runner.grow('labels', cap * 4).buffer;
+        const tally = runner.grow('tally', (HEADER + 2 * cap) * 4).buffer;
+        writeTargets(runner, labels, batch.labels, 1, start, n);
+        const input = runner.grow(batch.logits ? 'logits' : 'preds', cap * (batch.logits ? numClasses : 1) * 4).buffer;
         if (batch.logits) writeArray(device.queue, input, 0, batch.logits, start * numClasses, n * numClasses);
-        else device.queue.writeBuffer(input, 0, bufferSource(targetsToU32(batch.preds!, start, n, predScratch)), 0, n);
-        device.queue.writeBuffer(params, 0, Uint32Array.of(n, start, 0, 0));
-        const pass = encoder.beginComputePass({ label: 'confmat per-class chunk' });
-        pass.setPipeline(pipeline(name));
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(name === 'per_class_wide' ? Math.min(n, plan.maxWorkgroups) : groupsFor(n, plan.workgroupSize, plan.maxWorkgroups));
-        pass.end();
+        else writeTargets(runner, input, batch.preds!, 1, start, n);
+        const count = wide ? Math.min(n, plan.maxWorkgroups) : groupsFor(n, plan.workgroupSize, plan.maxWorkgroups);
+        runner.dispatch(encoder, name, constants, { labels, tally, [batch.logits ? 'logits' : 'preds']: input }, count);
         return { source: tally, bytes: (HEADER + 2 * n) * 4, clearBytes: HEADER * 4, info: undefined };
       },
       fold: (got) => {
