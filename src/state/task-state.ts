@@ -1,17 +1,39 @@
 /**
  * Serialized states of the multilabel and binary tasks, in the `confmat-state` format (version 1)
- * of the multiclass matrix (src/state/state.ts), told apart by `task` (absent: multiclass). They hold
- * exact integer counts only, so states merge associatively and commutatively, and shards counted
- * anywhere add up to the single run's report bit for bit. States of sample weights
- * (`options.sampleWeight: true`) hold float64 sums of weights instead: they merge within float64
- * rounding, and never with unweighted states. Isomorphic: no Node imports.
+ * of the multiclass matrix (src/state/state.ts), told apart by `task` (absent: multiclass), and
+ * {@link parseAnyState} / {@link mergeAnyStates} for a state of any task (per-class states:
+ * src/state/per-class-state.ts). They hold exact integer counts only, so states merge associatively
+ * and commutatively, and shards counted anywhere add up to the single run's report bit for bit.
+ * States of sample weights (`options.sampleWeight: true`) hold float64 sums of weights instead: they
+ * merge within float64 rounding, and never with unweighted states. Isomorphic: no Node imports.
  *
  * @module
  */
 import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { InputError } from '../core/errors.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels, type MultilabelCounts, type MultilabelResult, type SampleSums } from '../tasks/multilabel/multilabel.js';
-import { canonical, checkNames, checkStateHeader, count, isObject, mergeStates, parseState, readShards, refuse, show, STATE_FORMAT, STATE_VERSION, type ConfusionMatrixState, type ShardSet } from './state.js';
+import { mergeStates, parseState, type ConfusionMatrixState } from './state.js';
+import { mergePerClassStates, parsePerClassState, type PerClassState } from './per-class-state.js';
+import {
+  amount,
+  checkStateHeader,
+  count,
+  createWith,
+  isObject,
+  mergeWith,
+  parseWith,
+  refuse,
+  show,
+  type Check,
+  type Plus,
+  type ShardSet,
+  type StateSpec,
+  type StateTask,
+  STATE_FORMAT,
+  STATE_VERSION,
+} from './envelope.js';
+
+export type { StateTask } from './envelope.js';
 
 /** A 2 x 2 matrix as sklearn writes it: `[[TN, FP], [FN, TP]]`. */
 export type Matrix2 = [[number, number], [number, number]];
@@ -77,10 +99,7 @@ export interface BinaryState {
 }
 
 /** A state of any task. */
-export type AnyState = ConfusionMatrixState | MultilabelState | BinaryState;
-
-/** The tasks a state can hold. */
-export type StateTask = 'multiclass' | 'multilabel' | 'binary';
+export type AnyState = ConfusionMatrixState | MultilabelState | BinaryState | PerClassState;
 
 /** What {@link createMultilabelState} records beside the counts. */
 export interface MultilabelStateMeta {
@@ -137,28 +156,13 @@ function readThreshold(file: string, path: string, v: unknown): JsonThreshold {
   return v === 0 ? 0 : v;
 }
 
-type Check = (file: string, path: string, v: unknown) => number;
-
-/** Checks a sum of sample weights: any finite number. */
-function amount(file: string, path: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) refuse(file, path, `a sum of sample weights must be a finite number, got ${show(v)}`, v);
-  return v;
-}
-
 /** Whether two sums of sample weights agree within float64 rounding (1e-9 of the magnitudes summed). */
 function near(a: number, b: number, ...terms: number[]): boolean {
   const scale = [a, b, ...terms].reduce((s, x) => s + Math.abs(x), 0);
   return Math.abs(a - b) <= 1e-9 * scale;
 }
 
-/** Reads `options.sampleWeight`: true (counts are sums of weights) or absent. */
-function readWeighted(file: string, options: Record<string, unknown>): boolean {
-  const w = options.sampleWeight;
-  if (w !== undefined && w !== true) refuse(file, '$.options.sampleWeight', `must be true when present, got ${show(w)}`, w);
-  return w === true;
-}
-
-function readMatrix2(file: string, path: string, v: unknown, check: Check = count): Matrix2 {
+function readMatrix2(file: string, path: string, v: unknown, check: Check): Matrix2 {
   const ok = Array.isArray(v) && v.length === 2 && v.every((r) => Array.isArray(r) && r.length === 2);
   if (!ok) refuse(file, path, `must be [[TN, FP], [FN, TP]], got ${show(v)}`, v);
   const m = v as unknown[][];
@@ -168,26 +172,12 @@ function readMatrix2(file: string, path: string, v: unknown, check: Check = coun
   ];
 }
 
-function readNames(file: string, path: string, v: unknown, n: number, what: string): string[] {
-  if (!Array.isArray(v)) refuse(file, path, `must be an array of ${n} ${what} names, got ${show(v)}`, v);
-  if (v.length !== n) refuse(file, path, `holds ${v.length} ${what} names for ${n} ${what}s`, v.length);
-  return checkNames(file, path, v, what);
-}
-
-function readOptions(file: string, v: unknown, known: string[]): Record<string, unknown> {
-  if (!isObject(v)) refuse(file, '$.options', `must be an object of counting options, got ${show(v)}`, v);
-  for (const key of Object.keys(v)) {
-    if (!known.includes(key)) refuse(file, `$.options.${key}`, `option not known to this confmat (state version ${STATE_VERSION}); it would change what is counted`, v[key]);
-  }
-  return v;
-}
-
-const safeSum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const SUMS = ['precision', 'recall', 'f1'] as const;
 
 function readSampleSums(file: string, v: unknown, numLabels: number, check: Check): SampleSumsJson {
   if (!isObject(v)) refuse(file, '$.sampleSums', `must be {"precision": [...], "recall": [...], "f1": [...]}, got ${show(v)}`, v);
   const out = {} as SampleSumsJson;
-  for (const key of ['precision', 'recall', 'f1'] as const) {
+  for (const key of SUMS) {
     const path = `$.sampleSums.${key}`;
     const max = key === 'f1' ? 2 * numLabels : numLabels;
     const pairs = v[key];
@@ -204,51 +194,58 @@ function readSampleSums(file: string, v: unknown, numLabels: number, check: Chec
   return out;
 }
 
-/**
- * Checks a parsed JSON value and returns it as a multilabel state: a bare state or the report of
- * `confmat eval --task multilabel --format json` (its metrics are ignored). Every matrix must add up
- * to `rows`, and the samples sums to the TP counts.
- *
- * @throws InputError (field `'state'`) naming the file, the JSON path and the value, e.g.
- *   `part-2.json: $.matrices[1]: TN + FP + FN + TP = 99, but rows is 100 (edited or corrupt file?)`
- * @example
- * const s = parseMultilabelState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
- */
-export function parseMultilabelState(value: unknown, file: string): MultilabelState {
-  const v = checkStateHeader(file, value);
-  if (v.task !== 'multilabel') refuse(file, '$.task', `expected "multilabel", got ${show(v.task)}`, v.task);
-  const l = v.numLabels;
-  if (typeof l !== 'number' || !Number.isSafeInteger(l) || l < 1 || l > 65536) refuse(file, '$.numLabels', `must be an integer in [1, 65536], got ${show(l)}`, l);
-  const options = readOptions(file, v.options, ['numLabels', 'sampleWeight']);
-  if (options.numLabels !== l) refuse(file, '$.options.numLabels', `must equal numLabels ${l}, got ${show(options.numLabels)}`, options.numLabels);
-  const weighted = readWeighted(file, options);
-  const check = weighted ? amount : count;
-  const rows = check(file, '$.rows', v.rows);
-  const t = v.thresholds;
-  if (!Array.isArray(t) || t.length !== l) refuse(file, '$.thresholds', `must hold ${l} thresholds, one per label, got ${show(t)}`, t);
-  const thresholds = t.map((x: unknown, j) => readThreshold(file, `$.thresholds[${j}]`, x));
-  const m = v.matrices;
-  if (!Array.isArray(m) || m.length !== l) refuse(file, '$.matrices', `must hold ${l} 2 x 2 matrices, got ${show(m)}`, m);
-  let tp = 0;
-  const matrices = m.map((x: unknown, j) => {
-    const mat = readMatrix2(file, `$.matrices[${j}]`, x, check);
-    const sum = mat[0][0] + mat[0][1] + mat[1][0] + mat[1][1];
-    if (weighted ? !near(sum, rows, ...mat.flat()) : sum !== rows) refuse(file, `$.matrices[${j}]`, `TN + FP + FN + TP = ${sum}, but rows is ${rows} (edited or corrupt file?)`, sum);
-    tp += mat[1][1];
-    return mat;
-  });
-  const sampleSums = readSampleSums(file, v.sampleSums, l, check);
-  // With weights, rows add w x TP to the sums and the device rounds each weight to fixed point for the
-  // matrices: the two agree only within rounding that depends on the weights' spread, so not checked.
-  if (!weighted) for (const [key, want] of [['precision', tp], ['recall', tp], ['f1', 2 * tp]] as const) {
-    const got = safeSum(sampleSums[key].map((p) => p[1]));
-    if (got !== want) refuse(file, `$.sampleSums.${key}`, `numerators add up to ${got}, but the matrices hold ${want === tp ? '' : '2 x '}${tp} TP (edited or corrupt file?)`, got);
-  }
-  const state: MultilabelState = { format: STATE_FORMAT, version: STATE_VERSION, task: 'multilabel', numLabels: l, rows, thresholds, matrices, sampleSums, options: weighted ? { numLabels: l, sampleWeight: true } : { numLabels: l } };
-  if (v.labels !== undefined) state.labels = readNames(file, '$.labels', v.labels, l, 'label');
-  if (v.shards !== undefined) state.shards = readShards(file, v.shards);
-  return state;
+const showT = (t: JsonThreshold): string => (typeof t === 'number' ? String(t) : t);
+
+/** Sparse `[key, count]` pairs added key by key, ascending, zeros left out. */
+function addPairs(a: [number, number][], b: [number, number][], plus: Plus, what: string): [number, number][] {
+  const m = new Map(a);
+  for (const [d, n] of b) m.set(d, plus(m.get(d) ?? 0, n, () => what));
+  return [...m].filter(([, n]) => n !== 0).sort((x, y) => x[0] - y[0]);
 }
+
+const multilabelSpec: StateSpec<MultilabelState> = {
+  task: 'multilabel',
+  size: { key: 'numLabels', max: 65536, noun: 'labels' },
+  names: { key: 'labels', what: 'label' },
+  options: ['numLabels', 'sampleWeight'],
+  weightsApart: true,
+  read(v, file, { n: l, weighted, check }) {
+    const rows = check(file, '$.rows', v.rows);
+    const t = v.thresholds;
+    if (!Array.isArray(t) || t.length !== l) refuse(file, '$.thresholds', `must hold ${l} thresholds, one per label, got ${show(t)}`, t);
+    const thresholds = t.map((x: unknown, j) => readThreshold(file, `$.thresholds[${j}]`, x));
+    const m = v.matrices;
+    if (!Array.isArray(m) || m.length !== l) refuse(file, '$.matrices', `must hold ${l} 2 x 2 matrices, got ${show(m)}`, m);
+    let tp = 0;
+    const matrices = m.map((x: unknown, j) => {
+      const mat = readMatrix2(file, `$.matrices[${j}]`, x, check);
+      const sum = mat[0][0] + mat[0][1] + mat[1][0] + mat[1][1];
+      if (weighted ? !near(sum, rows, ...mat.flat()) : sum !== rows) refuse(file, `$.matrices[${j}]`, `TN + FP + FN + TP = ${sum}, but rows is ${rows} (edited or corrupt file?)`, sum);
+      tp += mat[1][1];
+      return mat;
+    });
+    const sampleSums = readSampleSums(file, v.sampleSums, l, check);
+    // With weights, rows add w x TP to the sums and the device rounds each weight to fixed point for the
+    // matrices: the two agree only within rounding that depends on the weights' spread, so not checked.
+    if (!weighted) for (const [key, want] of [['precision', tp], ['recall', tp], ['f1', 2 * tp]] as const) {
+      const got = sampleSums[key].reduce((a, p) => a + p[1], 0);
+      if (got !== want) refuse(file, `$.sampleSums.${key}`, `numerators add up to ${got}, but the matrices hold ${want === tp ? '' : '2 x '}${tp} TP (edited or corrupt file?)`, got);
+    }
+    return { rows, thresholds, matrices, sampleSums };
+  },
+  differ(s, first, other) {
+    const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholdValue(first.thresholds[i]!));
+    if (j < 0) return undefined;
+    return `the threshold of label ${j} is ${showT(s.thresholds[j]!)}, but ${showT(first.thresholds[j]!)} in ${other}: parts must be counted with the same --threshold`;
+  },
+  add(into, from, plus) {
+    into.rows = plus(into.rows, from.rows, () => 'rows');
+    from.matrices.forEach((m, x) => {
+      for (const r of [0, 1] as const) for (const c of [0, 1] as const) into.matrices[x]![r][c] = plus(into.matrices[x]![r][c], m[r][c], () => `label ${x}'s cell [${r}][${c}]`);
+    });
+    for (const key of SUMS) into.sampleSums[key] = addPairs(into.sampleSums[key], from.sampleSums[key], plus, 'the samples sums');
+  },
+};
 
 function readCurve(file: string, path: string, v: unknown, k: number, limit: number, what: string, weighted: boolean): number[] {
   if (!Array.isArray(v) || v.length !== k) refuse(file, path, `must hold ${k} counts, one per threshold, got ${show(v)}`, v);
@@ -262,31 +259,24 @@ function readCurve(file: string, path: string, v: unknown, k: number, limit: num
   });
 }
 
-/**
- * Checks a parsed JSON value and returns it as a binary state: a bare state or the report of
- * `confmat eval --task binary --format json` (its metrics and curves are ignored). The matrix must
- * agree with `positives`, `negatives` and, for a sweep, with the sweep's counts at `threshold`.
- *
- * @throws InputError (field `'state'`) naming the file, the JSON path and the value
- * @example
- * const s = parseBinaryState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
- */
-export function parseBinaryState(value: unknown, file: string): BinaryState {
-  const v = checkStateHeader(file, value);
-  if (v.task !== 'binary') refuse(file, '$.task', `expected "binary", got ${show(v.task)}`, v.task);
-  const weighted = readWeighted(file, readOptions(file, v.options, ['sampleWeight']));
-  const check = weighted ? amount : count;
-  const threshold = readThreshold(file, '$.threshold', v.threshold);
-  const positives = check(file, '$.positives', v.positives);
-  const negatives = check(file, '$.negatives', v.negatives);
-  if (!weighted && !Number.isSafeInteger(positives + negatives)) refuse(file, '$', `positives and negatives add up to more than 2^53 - 1`, positives + negatives);
-  if (v.rows !== undefined && v.rows !== positives + negatives) refuse(file, '$.rows', `is ${show(v.rows)} but positives and negatives add up to ${positives + negatives} (edited or corrupt file?)`, v.rows);
-  const matrix = readMatrix2(file, '$.matrix', v.matrix, check);
-  const agrees = (a: number, b: number, total: number): boolean => (weighted ? near(a + b, total, a, b) : a + b === total);
-  if (!agrees(matrix[0][0], matrix[0][1], negatives)) refuse(file, '$.matrix', `TN + FP = ${matrix[0][0] + matrix[0][1]}, but negatives is ${negatives} (edited or corrupt file?)`, matrix);
-  if (!agrees(matrix[1][0], matrix[1][1], positives)) refuse(file, '$.matrix', `FN + TP = ${matrix[1][0] + matrix[1][1]}, but positives is ${positives} (edited or corrupt file?)`, matrix);
-  const state: BinaryState = { format: STATE_FORMAT, version: STATE_VERSION, task: 'binary', threshold, positives, negatives, matrix, options: weighted ? { sampleWeight: true } : {} };
-  if (v.sweep !== undefined) {
+const sweepText = (s: BinaryState): string => (s.sweep ? `a sweep of ${s.sweep.thresholds.length} thresholds` : 'not a sweep');
+
+const binarySpec: StateSpec<BinaryState> = {
+  task: 'binary',
+  options: ['sampleWeight'],
+  weightsApart: true,
+  read(v, file, { weighted, check }) {
+    const threshold = readThreshold(file, '$.threshold', v.threshold);
+    const positives = check(file, '$.positives', v.positives);
+    const negatives = check(file, '$.negatives', v.negatives);
+    if (!weighted && !Number.isSafeInteger(positives + negatives)) refuse(file, '$', `positives and negatives add up to more than 2^53 - 1`, positives + negatives);
+    if (v.rows !== undefined && v.rows !== positives + negatives) refuse(file, '$.rows', `is ${show(v.rows)} but positives and negatives add up to ${positives + negatives} (edited or corrupt file?)`, v.rows);
+    const matrix = readMatrix2(file, '$.matrix', v.matrix, check);
+    const agrees = (a: number, b: number, total: number): boolean => (weighted ? near(a + b, total, a, b) : a + b === total);
+    if (!agrees(matrix[0][0], matrix[0][1], negatives)) refuse(file, '$.matrix', `TN + FP = ${matrix[0][0] + matrix[0][1]}, but negatives is ${negatives} (edited or corrupt file?)`, matrix);
+    if (!agrees(matrix[1][0], matrix[1][1], positives)) refuse(file, '$.matrix', `FN + TP = ${matrix[1][0] + matrix[1][1]}, but positives is ${positives} (edited or corrupt file?)`, matrix);
+    const out: Record<string, unknown> = { threshold, positives, negatives, matrix };
+    if (v.sweep === undefined) return out;
     const s = v.sweep;
     if (!isObject(s)) refuse(file, '$.sweep', `must be {"thresholds": [...], "tps": [...], "fps": [...]}, got ${show(s)}`, s);
     const ts = s.thresholds;
@@ -301,15 +291,63 @@ export function parseBinaryState(value: unknown, file: string): BinaryState {
     const at = thresholds.findIndex((t) => t === threshold);
     if (at < 0) refuse(file, '$.threshold', `${show(threshold)} is not one of the sweep's thresholds`, threshold);
     if (tps[at] !== matrix[1][1] || fps[at] !== matrix[0][1]) refuse(file, '$.matrix', `TP ${matrix[1][1]} and FP ${matrix[0][1]} differ from the sweep's ${tps[at]} and ${fps[at]} at threshold ${show(threshold)} (edited or corrupt file?)`, matrix);
-    state.sweep = { thresholds, tps, fps };
-  }
-  if (v.shards !== undefined) state.shards = readShards(file, v.shards);
-  return state;
+    out.sweep = { thresholds, tps, fps };
+    return out;
+  },
+  differ(s, first, other) {
+    if (thresholdValue(s.threshold) !== thresholdValue(first.threshold)) return `threshold ${showT(s.threshold)}, but ${showT(first.threshold)} in ${other}: parts must be counted with the same --threshold`;
+    const [a, b] = [s.sweep?.thresholds, first.sweep?.thresholds];
+    if ((a === undefined) !== (b === undefined) || a?.length !== b?.length) return `${sweepText(s)}, but ${other} is ${sweepText(first)}: parts must be counted with the same --thresholds`;
+    const i = a?.findIndex((t, x) => thresholdValue(t) !== thresholdValue(b![x]!)) ?? -1;
+    if (i < 0) return undefined;
+    return `sweep threshold ${i} is ${showT(a![i]!)}, but ${showT(b![i]!)} in ${other}: parts must be counted with the same --thresholds (with --thresholds K and --shard, every shard spaces them over the whole file)`;
+  },
+  add(into, from, plus) {
+    into.positives = plus(into.positives, from.positives, () => 'positives');
+    into.negatives = plus(into.negatives, from.negatives, () => 'negatives');
+    for (const r of [0, 1] as const) for (const c of [0, 1] as const) into.matrix[r][c] += from.matrix[r][c];
+    const [a, b] = [into.sweep, from.sweep];
+    a?.tps.forEach((_, i) => ((a.tps[i]! += b!.tps[i]!), (a.fps[i]! += b!.fps[i]!)));
+  },
+  total: (s) => s.positives + s.negatives,
+};
+
+/**
+ * Checks a parsed JSON value and returns it as a multilabel state: a bare state or the report of
+ * `confmat eval --task multilabel --format json` (its metrics are ignored). Every matrix must add up
+ * to `rows`, and the samples sums to the TP counts.
+ *
+ * @throws InputError (field `'state'`) naming the file, the JSON path and the value, e.g.
+ *   `part-2.json: $.matrices[1]: TN + FP + FN + TP = 99, but rows is 100 (edited or corrupt file?)`
+ * @example
+ * const s = parseMultilabelState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
+ */
+export function parseMultilabelState(value: unknown, file: string): MultilabelState {
+  return parseWith(multilabelSpec, value, file);
 }
 
 /**
+ * Checks a parsed JSON value and returns it as a binary state: a bare state or the report of
+ * `confmat eval --task binary --format json` (its metrics and curves are ignored). The matrix must
+ * agree with `positives`, `negatives` and, for a sweep, with the sweep's counts at `threshold`.
+ *
+ * @throws InputError (field `'state'`) naming the file, the JSON path and the value
+ * @example
+ * const s = parseBinaryState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
+ */
+export function parseBinaryState(value: unknown, file: string): BinaryState {
+  return parseWith(binarySpec, value, file);
+}
+
+const PARSERS = new Map<unknown, (value: unknown, file: string) => AnyState>([
+  ['multilabel', parseMultilabelState],
+  ['binary', parseBinaryState],
+  ['per-class', parsePerClassState],
+]);
+
+/**
  * Checks a parsed JSON value as a state of any task (`task` absent or `"multiclass"`: see
- * `parseState`; `"multilabel"`, `"binary"`).
+ * `parseState`; `"multilabel"`, `"binary"`, `"per-class"`).
  *
  * @throws InputError (field `'state'`) naming the file, the JSON path and the value
  * @example
@@ -319,15 +357,9 @@ export function parseAnyState(value: unknown, file: string): AnyState {
   const task = isObject(value) ? value.task : undefined;
   if (task === undefined || task === 'multiclass') return parseState(value, file);
   checkStateHeader(file, value);
-  if (task === 'multilabel') return parseMultilabelState(value, file);
-  if (task === 'binary') return parseBinaryState(value, file);
-  return refuse(file, '$.task', `unknown task ${show(task)}; this confmat reads multiclass, multilabel and binary states`, task);
-}
-
-function toPairs(a: Float64Array): [number, number][] {
-  const out: [number, number][] = [];
-  for (let d = 1; d < a.length; d++) if (a[d] !== 0) out.push([d, a[d]!]);
-  return out;
+  const parse = PARSERS.get(task);
+  if (!parse) refuse(file, '$.task', `unknown task ${show(task)}; this confmat reads multiclass, multilabel and binary states`, task);
+  return parse(value, file);
 }
 
 /**
@@ -338,20 +370,17 @@ function toPairs(a: Float64Array): [number, number][] {
  * const state = createMultilabelState(await ml.compute(), { labels: ['cat', 'dog'], shards: { count: 4, indices: [1] } });
  */
 export function createMultilabelState(result: MultilabelResult, meta: MultilabelStateMeta = {}): MultilabelState {
-  const value: Record<string, unknown> = {
-    format: STATE_FORMAT,
-    version: STATE_VERSION,
-    task: 'multilabel',
-    numLabels: result.numLabels,
+  const pairs = (a: Float64Array): [number, number][] => Array.from(a, (n, d): [number, number] => [d, n]).filter(([d, n]) => d > 0 && n !== 0);
+  const l = result.numLabels;
+  const fields = {
+    numLabels: l,
     rows: result.rows,
     thresholds: result.thresholds.map(thresholdJson),
     matrices: result.matrices,
-    sampleSums: { precision: toPairs(result.sampleSums.precision), recall: toPairs(result.sampleSums.recall), f1: toPairs(result.sampleSums.f1) },
-    options: result.weighted ? { numLabels: result.numLabels, sampleWeight: true } : { numLabels: result.numLabels },
+    sampleSums: { precision: pairs(result.sampleSums.precision), recall: pairs(result.sampleSums.recall), f1: pairs(result.sampleSums.f1) },
+    options: { numLabels: l, ...(result.weighted ? { sampleWeight: true } : {}) },
   };
-  if (meta.labels !== undefined) value.labels = meta.labels;
-  if (meta.shards !== undefined) value.shards = meta.shards;
-  return parseMultilabelState(value, 'state');
+  return createWith(multilabelSpec, fields, { names: meta.labels, shards: meta.shards });
 }
 
 /**
@@ -367,19 +396,15 @@ export function createBinaryState(result: SweepResult, meta: BinaryStateMeta = {
   const k = result.thresholds.length;
   if (meta.threshold === undefined && k !== 1) throw new InputError('threshold', `a state of a sweep of ${k} thresholds needs the threshold of its 2 x 2 matrix (meta.threshold), one of them`);
   const t = meta.threshold ?? result.thresholds[0]!;
-  const value: Record<string, unknown> = {
-    format: STATE_FORMAT,
-    version: STATE_VERSION,
-    task: 'binary',
+  const fields: Record<string, unknown> = {
     threshold: thresholdJson(Math.fround(t)),
     positives: result.positives,
     negatives: result.negatives,
     matrix: binaryCounts(result, t).matrix,
     options: result.weighted ? { sampleWeight: true } : {},
   };
-  if (meta.sweep ?? k > 1) value.sweep = { thresholds: result.thresholds.map(thresholdJson), tps: result.tps, fps: result.fps };
-  if (meta.shards !== undefined) value.shards = meta.shards;
-  return parseBinaryState(value, 'state');
+  if (meta.sweep ?? k > 1) fields.sweep = { thresholds: result.thresholds.map(thresholdJson), tps: result.tps, fps: result.fps };
+  return createWith(binarySpec, fields, { shards: meta.shards });
 }
 
 /**
@@ -397,8 +422,7 @@ export function multilabelStateCounts(state: MultilabelState): MultilabelCounts 
     counts.fp[j] = fp;
     counts.fn[j] = fn;
   });
-  const dense = counts.samples;
-  for (const key of ['precision', 'recall', 'f1'] as const) for (const [d, n] of state.sampleSums[key]) dense[key][d] = n;
+  for (const key of SUMS) for (const [d, n] of state.sampleSums[key]) counts.samples[key][d] = n;
   return counts;
 }
 
@@ -430,53 +454,6 @@ export function binaryStateResult(state: BinaryState): { result: SweepResult; th
   return { result, threshold, sweep: s !== undefined };
 }
 
-type Fail = (k: number, detail: string, value?: unknown) => never;
-
-function failer(files: readonly string[] | undefined): { name: (i: number) => string; fail: Fail } {
-  const name = (i: number): string => files?.[i] ?? `state ${i}`;
-  return {
-    name,
-    fail: (k, detail, value) => {
-      throw new InputError('state', `${name(k)}: ${detail}`, undefined, value);
-    },
-  };
-}
-
-/** The union of the states' shard sets, refusing a mix of shards and whole runs, two splits, or a shard twice. */
-function mergeShardSets(states: readonly { shards?: ShardSet | undefined }[], name: (i: number) => string, fail: Fail): ShardSet | undefined {
-  const first = states[0]!.shards;
-  const where = (s: ShardSet | undefined): string => (s ? `shards of ${s.count}` : 'not sharded');
-  const seen = new Map<number, number>();
-  states.forEach((s, k) => {
-    if ((s.shards !== undefined) !== (first !== undefined)) fail(k, `${where(s.shards)}, but ${name(0)} is ${where(first)}: merge shards with shards of one split`);
-    if (s.shards && s.shards.count !== first!.count) fail(k, `a shard of ${s.shards.count}, but ${name(0)} is a shard of ${first!.count}: all parts must come from one --shard i/n split`, s.shards.count);
-    for (const i of s.shards?.indices ?? []) {
-      const other = seen.get(i);
-      if (other !== undefined) fail(k, `shard ${i}/${s.shards!.count} is also in ${name(other)}; each shard must be merged once`, i);
-      seen.set(i, k);
-    }
-  });
-  return first ? { count: first.count, indices: [...seen.keys()].sort((a, b) => a - b) } : undefined;
-}
-
-function addExact(a: number, b: number, k: number, what: string, fail: Fail, weighted = false): number {
-  const sum = a + b;
-  if (!weighted && !Number.isSafeInteger(sum)) fail(k, `${what} would add up to more than 2^53 - 1; counts would no longer be exact`, sum);
-  return sum;
-}
-
-/** Refuses a mix of weighted and unweighted states (their counts mean different things). */
-function sameWeighting(states: readonly { options: { sampleWeight?: true } }[], name: (i: number) => string, fail: Fail): boolean {
-  const weighted = states[0]!.options.sampleWeight === true;
-  const what = (w: boolean): string => (w ? 'counted with sample weights (--sample-weight)' : 'counted without sample weights');
-  states.forEach((s, k) => {
-    if ((s.options.sampleWeight === true) !== weighted) fail(k, `${what(!weighted)}, but ${name(0)} was ${what(weighted)}: weighted and unweighted parts do not merge`, s.options);
-  });
-  return weighted;
-}
-
-const showT = (t: JsonThreshold): string => (typeof t === 'number' ? String(t) : t);
-
 /**
  * Adds multilabel states up: matrices, rows and samples sums exactly, shard sets by union.
  * Associative and commutative. Absent label names equal `"0"`..`"L-1"`; the first names given are kept.
@@ -487,48 +464,7 @@ const showT = (t: JsonThreshold): string => (typeof t === 'number' ? String(t) :
  * const merged = mergeMultilabelStates([a, b], ['part-0.json', 'part-1.json']);
  */
 export function mergeMultilabelStates(states: readonly MultilabelState[], files?: readonly string[]): MultilabelState {
-  const { name, fail } = failer(files);
-  if (states.length === 0) throw new InputError('state', 'nothing to merge: no states given');
-  const first = states[0]!;
-  const l = first.numLabels;
-  const weighted = sameWeighting(states, name, fail);
-  const names = (s: MultilabelState): string[] => s.labels ?? Array.from({ length: s.numLabels }, (_, i) => String(i));
-  const firstNames = names(first);
-  const matrices = first.matrices.map(([[a, b], [c, d]]): Matrix2 => [[a, b], [c, d]]);
-  const sums = multilabelStateCounts(first).samples;
-  let rows = first.rows;
-  let labels = first.labels;
-  states.forEach((s, k) => {
-    if (k === 0) return;
-    if (s.numLabels !== l) fail(k, `${s.numLabels} labels, but ${name(0)} has ${l}`, s.numLabels);
-    const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholdValue(first.thresholds[i]!));
-    if (j >= 0) fail(k, `the threshold of label ${j} is ${showT(s.thresholds[j]!)}, but ${showT(first.thresholds[j]!)} in ${name(0)}: parts must be counted with the same --threshold`, s.thresholds[j]);
-    if (canonical(s.options) !== canonical(first.options)) fail(k, `options ${canonical(s.options)} differ from ${name(0)}'s ${canonical(first.options)}`, s.options);
-    const theirs = names(s);
-    const i = theirs.findIndex((n, x) => n !== firstNames[x]);
-    if (i >= 0) fail(k, `label ${i} is named ${JSON.stringify(theirs[i])}, but ${JSON.stringify(firstNames[i])} in ${name(0)}`, theirs[i]);
-    rows = addExact(rows, s.rows, k, 'rows', fail, weighted);
-    s.matrices.forEach((m, x) => {
-      for (const r of [0, 1] as const) for (const c of [0, 1] as const) matrices[x]![r][c] = addExact(matrices[x]![r][c], m[r][c], k, `label ${x}'s cell [${r}][${c}]`, fail, weighted);
-    });
-    for (const key of ['precision', 'recall', 'f1'] as const) for (const [d, n] of s.sampleSums[key]) sums[key][d] = addExact(sums[key][d]!, n, k, `the samples sums`, fail, weighted);
-    labels ??= s.labels;
-  });
-  const merged: MultilabelState = {
-    format: STATE_FORMAT,
-    version: STATE_VERSION,
-    task: 'multilabel',
-    numLabels: l,
-    rows,
-    thresholds: first.thresholds.slice(),
-    matrices,
-    sampleSums: { precision: toPairs(sums.precision), recall: toPairs(sums.recall), f1: toPairs(sums.f1) },
-    options: weighted ? { numLabels: l, sampleWeight: true } : { numLabels: l },
-  };
-  if (labels !== undefined) merged.labels = labels.slice();
-  const shards = mergeShardSets(states, name, fail);
-  if (shards) merged.shards = shards;
-  return merged;
+  return mergeWith(multilabelSpec, states, files);
 }
 
 /**
@@ -542,60 +478,26 @@ export function mergeMultilabelStates(states: readonly MultilabelState[], files?
  * const merged = mergeBinaryStates([a, b], ['part-0.json', 'part-1.json']);
  */
 export function mergeBinaryStates(states: readonly BinaryState[], files?: readonly string[]): BinaryState {
-  const { name, fail } = failer(files);
-  if (states.length === 0) throw new InputError('state', 'nothing to merge: no states given');
-  const first = states[0]!;
-  const matrix: Matrix2 = [[first.matrix[0][0], first.matrix[0][1]], [first.matrix[1][0], first.matrix[1][1]]];
-  let { positives, negatives } = first;
-  const tps = first.sweep?.tps.slice();
-  const fps = first.sweep?.fps.slice();
-  const sweepText = (s: BinaryState): string => (s.sweep ? `a sweep of ${s.sweep.thresholds.length} thresholds` : 'not a sweep');
-  const weighted = sameWeighting(states, name, fail);
-  states.forEach((s, k) => {
-    if (k === 0) return;
-    if (thresholdValue(s.threshold) !== thresholdValue(first.threshold)) fail(k, `threshold ${showT(s.threshold)}, but ${showT(first.threshold)} in ${name(0)}: parts must be counted with the same --threshold`, s.threshold);
-    if ((s.sweep === undefined) !== (first.sweep === undefined)) fail(k, `${sweepText(s)}, but ${name(0)} is ${sweepText(first)}: parts must be counted with the same --thresholds`);
-    if (s.sweep && first.sweep) {
-      const a = s.sweep.thresholds;
-      const b = first.sweep.thresholds;
-      if (a.length !== b.length) fail(k, `${sweepText(s)}, but ${name(0)} is ${sweepText(first)}: parts must be counted with the same --thresholds`, a.length);
-      const i = a.findIndex((t, x) => thresholdValue(t) !== thresholdValue(b[x]!));
-      if (i >= 0) fail(k, `sweep threshold ${i} is ${showT(a[i]!)}, but ${showT(b[i]!)} in ${name(0)}: parts must be counted with the same --thresholds (with --thresholds K and --shard, every shard spaces them over the whole file)`, a[i]);
-    }
-    if (canonical(s.options) !== canonical(first.options)) fail(k, `options ${canonical(s.options)} differ from ${name(0)}'s ${canonical(first.options)}`, s.options);
-    positives = addExact(positives, s.positives, k, 'positives', fail, weighted);
-    negatives = addExact(negatives, s.negatives, k, 'negatives', fail, weighted);
-    addExact(positives, negatives, k, 'rows', fail, weighted);
-    for (const r of [0, 1] as const) for (const c of [0, 1] as const) matrix[r][c] += s.matrix[r][c];
-    if (tps && fps) {
-      for (let i = 0; i < tps.length; i++) {
-        tps[i]! += s.sweep!.tps[i]!;
-        fps[i]! += s.sweep!.fps[i]!;
-      }
-    }
-  });
-  const merged: BinaryState = { format: STATE_FORMAT, version: STATE_VERSION, task: 'binary', threshold: first.threshold, positives, negatives, matrix, options: weighted ? { sampleWeight: true } : {} };
-  if (first.sweep) merged.sweep = { thresholds: first.sweep.thresholds.slice(), tps: tps!, fps: fps! };
-  const shards = mergeShardSets(states, name, fail);
-  if (shards) merged.shards = shards;
-  return merged;
+  return mergeWith(binarySpec, states, files);
 }
 
 /**
- * Adds states of one task up (`mergeStates`, {@link mergeMultilabelStates} or {@link mergeBinaryStates}).
+ * Adds states of one task up (`mergeStates`, {@link mergeMultilabelStates}, {@link mergeBinaryStates}
+ * or `mergePerClassStates`).
  *
  * @throws InputError naming the file when the tasks differ, or as the task's merge
  * @example
  * const merged = mergeAnyStates(parts.map((p, i) => parseAnyState(p, files[i])), files);
  */
 export function mergeAnyStates(states: readonly AnyState[], files?: readonly string[]): AnyState {
-  const { name, fail } = failer(files);
   if (states.length === 0) throw new InputError('state', 'nothing to merge: no states given');
   const task = stateTask(states[0]!);
+  const name = (i: number): string => files?.[i] ?? `state ${i}`;
   states.forEach((s, k) => {
-    if (stateTask(s) !== task) fail(k, `a ${stateTask(s)} state, but ${name(0)} is ${task}: parts of different tasks do not merge`, stateTask(s));
+    if (stateTask(s) !== task) throw new InputError('state', `${name(k)}: a ${stateTask(s)} state, but ${name(0)} is ${task}: parts of different tasks do not merge`, undefined, stateTask(s));
   });
   if (task === 'multilabel') return mergeMultilabelStates(states as MultilabelState[], files);
   if (task === 'binary') return mergeBinaryStates(states as BinaryState[], files);
+  if (task === 'per-class') return mergePerClassStates(states as PerClassState[], files);
   return mergeStates(states as ConfusionMatrixState[], files);
 }

@@ -360,7 +360,7 @@ export function perClassResult(counts: PerClassCounts): PerClassResult {
  * @example
  * topPairs(perClassResult(counts), 10)[0]; // { true: 7, pred: 3, count: 12, share: 0.4 }
  */
-export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs' | 'perClass'>, k: number): PerClassConfusion[] {
+export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs'> & { perClass: Pick<PerClassArrays, 'support'> }, k: number): PerClassConfusion[] {
   const limit = Math.floor(k);
   if (!(limit > 0)) return [];
   const c = result.numClasses;
