@@ -7,9 +7,11 @@
  *
  * @module
  */
-import { MAX_PER_CLASS_CLASSES, perClassResult, SparseCounts, topPairs, type PerClassCounts, type PerClassResult } from '../tasks/per-class/per-class.js';
+import { MAX_PER_CLASS_CLASSES, perClassResult, SparseCounts, topPairs } from '../tasks/per-class/per-class.js';
+import type { PerClassCounts, PerClassResult } from '../tasks/per-class/per-class.js';
 import type { StateOptions } from './state.js';
-import { countArray, createWith, intOption, isObject, mergeWith, parseWith, refuse, show, type ShardSet, type StateSpec, STATE_FORMAT, STATE_VERSION } from './envelope.js';
+import { createWith, intOption, isObject, mergeWith, parseWith, show } from './envelope.js';
+import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 
 /** Per class counts as a state holds them (index = class), exact integers. */
 export interface PerClassStateCounts {
@@ -24,21 +26,19 @@ export interface PerClassStateCounts {
  *
  * @example
  * const s: PerClassState = { format: 'confmat-state', version: 1, task: 'per-class', numClasses: 2,
- *   perClass: { tp: [1, 2], fp: [1, 0], fn: [0, 1], support: [1, 3] }, confusions: { true: [1], pred: [0], count: [1] }, options: { numClasses: 2 } };
+ *   perClass: { tp: [1, 2], fp: [1, 0], fn: [0, 1], support: [1, 3] },
+ *   confusions: { true: [1], pred: [0], count: [1] }, options: { numClasses: 2 } };
  */
-export interface PerClassState {
-  format: typeof STATE_FORMAT;
-  version: typeof STATE_VERSION;
+export interface PerClassState extends Envelope {
   task: 'per-class';
   numClasses: number;
   /** Class names, one per class; absent means `"0"`..`"C-1"`. */
   classes?: string[];
   perClass: PerClassStateCounts;
-  /** The off-diagonal pairs, each once: `count[i]` samples of class `true[i]` predicted as `pred[i]`, most frequent first. */
+  /** The off-diagonal pairs, each once, most frequent first: `count[i]` samples of `true[i]` predicted as `pred[i]`. */
   confusions: { true: number[]; pred: number[]; count: number[] };
   /** The multiclass counting options per-class mode has: `numClasses` and `ignoreIndex` (others are refused). */
   options: StateOptions;
-  shards?: ShardSet;
 }
 
 /** What `createPerClassState` records beside the counts. */
@@ -50,6 +50,7 @@ export interface PerClassStateMeta {
 }
 
 const KEYS = ['tp', 'fp', 'fn', 'support'] as const;
+const EDITED = '(edited or corrupt file?)';
 
 /** The sparse pairs of a state, key `true * C + pred`. */
 function statePairs(s: PerClassState): SparseCounts {
@@ -60,53 +61,67 @@ function statePairs(s: PerClassState): SparseCounts {
 }
 
 /** Sparse pairs as a state lists them: most frequent first, then by true, then predicted class. */
-function confusionsOf(pairs: SparseCounts, numClasses: number): PerClassState['confusions'] {
+function confusionsOf(pairs: SparseCounts, numClasses: number): Confusions {
   const all = topPairs({ numClasses, pairs, perClass: { support: new Float64Array(numClasses) } }, Infinity);
   return { true: all.map((x) => x.true), pred: all.map((x) => x.pred), count: all.map((x) => x.count) };
 }
 
-function readConfusions(file: string, v: unknown, c: number, perClass: PerClassStateCounts): PerClassState['confusions'] {
-  if (!isObject(v)) refuse(file, '$.confusions', `must be {"true": [...], "pred": [...], "count": [...]}, got ${show(v)}`, v);
-  if (!Array.isArray(v.count)) refuse(file, '$.confusions.count', `must be an array of pair counts, got ${show(v.count)}`, v.count);
-  const m = v.count.length;
-  const [t, p, n] = [countArray(file, '$.confusions.true', v.true, m), countArray(file, '$.confusions.pred', v.pred, m), countArray(file, '$.confusions.count', v.count, m)];
+type Confusions = PerClassState['confusions'];
+type PerClassCountList = [number[], number[], number[], number[]];
+
+function readConfusions(r: ReadContext, v: unknown, c: number, perClass: PerClassStateCounts): Confusions {
+  if (!isObject(v)) r.no('$.confusions', `must be {"true": [...], "pred": [...], "count": [...]}, got ${show(v)}`, v);
+  const m = Array.isArray(v.count) ? v.count.length : 0;
+  if (!Array.isArray(v.count)) r.no('$.confusions.count', `must be an array of counts, got ${show(v.count)}`, v.count);
+  const [t, p, n] = (['true', 'pred', 'count'] as const).map((k) => r.nums(`$.confusions.${k}`, v[k], m));
+  if (!t || !p || !n) return { true: [], pred: [], count: [] };
   const seen = new SparseCounts(m);
   const [rows, cols] = [new Float64Array(c), new Float64Array(c)];
   for (let i = 0; i < m; i++) {
-    if (t[i]! >= c) refuse(file, `$.confusions.true[${i}]`, `class index must be below ${c}, got ${t[i]}`, t[i]);
-    if (p[i]! >= c) refuse(file, `$.confusions.pred[${i}]`, `class index must be below ${c}, got ${p[i]}`, p[i]);
-    if (t[i] === p[i]) refuse(file, `$.confusions.pred[${i}]`, `${p[i]} is the true class too: confusions lie off the diagonal`, p[i]);
-    if (n[i] === 0) refuse(file, `$.confusions.count[${i}]`, 'a pair that occurred counts at least 1, got 0', 0);
-    const key = t[i]! * c + p[i]!;
-    if (seen.get(key) !== 0) refuse(file, `$.confusions.true[${i}]`, `the pair (${t[i]}, ${p[i]}) is listed twice`, key);
-    seen.add(key, n[i]);
-    rows[t[i]!]! += n[i]!;
-    cols[p[i]!]! += n[i]!;
+    const [a, b, at] = [t[i]!, p[i]!, (k: string): string => `$.confusions.${k}[${i}]`];
+    if (a >= c) r.no(at('true'), `class index must be below ${c}, got ${a}`, a);
+    if (b >= c) r.no(at('pred'), `class index must be below ${c}, got ${b}`, b);
+    if (a === b) r.no(at('pred'), `${b} is the true class too: confusions lie off the diagonal`, b);
+    if (n[i] === 0) r.no(at('count'), 'a pair that occurred counts at least 1, got 0', 0);
+    if (seen.get(a * c + b) !== 0) r.no(at('true'), `the pair (${a}, ${b}) is listed twice`, a);
+    seen.add(a * c + b, n[i]);
+    rows[a]! += n[i]!;
+    cols[b]! += n[i]!;
   }
   for (let k = 0; k < c; k++) {
-    if (rows[k] !== perClass.fn[k]) refuse(file, `$.perClass.fn[${k}]`, `is ${perClass.fn[k]}, but the confusions of true class ${k} add up to ${rows[k]} (edited or corrupt file?)`, perClass.fn[k]);
-    if (cols[k] !== perClass.fp[k]) refuse(file, `$.perClass.fp[${k}]`, `is ${perClass.fp[k]}, but the confusions predicted as ${k} add up to ${cols[k]} (edited or corrupt file?)`, perClass.fp[k]);
+    const [fn, fp] = [perClass.fn[k], perClass.fp[k]];
+    if (rows[k] !== fn) r.no(`$.perClass.fn[${k}]`, `is ${fn}, but the pairs of class ${k} sum to ${rows[k]} ${EDITED}`, fn);
+    if (cols[k] !== fp) r.no(`$.perClass.fp[${k}]`, `is ${fp}, but the pairs into ${k} sum to ${cols[k]} ${EDITED}`, fp);
   }
   return { true: t, pred: p, count: n };
 }
 
-const spec: StateSpec<PerClassState> = {
+/**
+ * The per-class state's spec: per class TP, FP, FN and support, the sparse pairs, class names.
+ *
+ * @example
+ * parseWith(perClassSpec, JSON.parse(text), 'part-0.json');
+ */
+export const perClassSpec: StateSpec<PerClassState> = {
   task: 'per-class',
   size: { key: 'numClasses', max: MAX_PER_CLASS_CLASSES, why: ' (2^24)', noun: 'classes' },
   names: { key: 'classes', what: 'class' },
   options: ['numClasses', 'ignoreIndex'],
-  read(v, file, { n: c, options }) {
-    const pc = v.perClass;
-    if (!isObject(pc)) refuse(file, '$.perClass', `must be {"tp": [...], "fp": [...], "fn": [...], "support": [...]}, got ${show(pc)}`, pc);
-    const perClass = Object.fromEntries(KEYS.map((k) => [k, countArray(file, `$.perClass.${k}`, pc[k], c)])) as unknown as PerClassStateCounts;
-    const { tp, fn, support } = perClass;
+  read(v, r: ReadContext) {
+    const [c, pc] = [r.n, v.perClass];
+    const shape = '{"tp": [...], "fp": [...], "fn": [...], "support": [...]}';
+    if (!isObject(pc)) r.no('$.perClass', `must be ${shape}, got ${show(pc)}`, pc);
+    const [tp, fp, fn, support] = KEYS.map((k) => r.nums(`$.perClass.${k}`, pc[k], c)) as PerClassCountList;
+    const perClass = { tp, fp, fn, support };
     let total = 0;
     for (let k = 0; k < c; k++) {
-      if (tp[k]! + fn[k]! !== support[k]) refuse(file, `$.perClass.support[${k}]`, `is ${support[k]}, but TP + FN = ${tp[k]! + fn[k]!} (edited or corrupt file?)`, support[k]);
+      const detail = `is ${support[k]}, but TP + FN = ${tp[k]! + fn[k]!} ${EDITED}`;
+      if (tp[k]! + fn[k]! !== support[k]) r.no(`$.perClass.support[${k}]`, detail, support[k]);
       total += support[k]!;
     }
-    if (!Number.isSafeInteger(total)) refuse(file, '$', `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`, total);
-    return { perClass, confusions: readConfusions(file, v.confusions, c, perClass), options: intOption(file, options, 'ignoreIndex') };
+    const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
+    if (!Number.isSafeInteger(total)) r.no('$', over, total);
+    return { perClass, confusions: readConfusions(r, v.confusions, c, perClass), options: intOption(r, 'ignoreIndex') };
   },
   add(into, from) {
     for (const key of KEYS) into.perClass[key].forEach((x, k) => (into.perClass[key][k] = x + from.perClass[key][k]!));
@@ -128,7 +143,7 @@ const spec: StateSpec<PerClassState> = {
  * const s = parsePerClassState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
  */
 export function parsePerClassState(value: unknown, file: string): PerClassState {
-  return parseWith(spec, value, file);
+  return parseWith(perClassSpec, value, file);
 }
 
 /**
@@ -143,7 +158,7 @@ export function createPerClassState(result: PerClassResult, meta: PerClassStateM
   const perClass = Object.fromEntries(KEYS.map((k) => [k, Array.from(result.perClass[k])]));
   const options = { numClasses: c, ...(meta.ignoreIndex === undefined ? {} : { ignoreIndex: meta.ignoreIndex }) };
   const fields = { numClasses: c, perClass, confusions: confusionsOf(result.pairs, c), options };
-  return createWith(spec, fields, { names: meta.classes, shards: meta.shards });
+  return createWith(perClassSpec, fields, { names: meta.classes, shards: meta.shards });
 }
 
 /**
@@ -156,7 +171,7 @@ export function createPerClassState(result: PerClassResult, meta: PerClassStateM
  * const merged = mergePerClassStates([a, b], ['part-0.json', 'part-1.json']);
  */
 export function mergePerClassStates(states: readonly PerClassState[], files?: readonly string[]): PerClassState {
-  return mergeWith(spec, states, files);
+  return mergeWith(perClassSpec, states, files);
 }
 
 /**
@@ -168,7 +183,8 @@ export function mergePerClassStates(states: readonly PerClassState[], files?: re
 export function perClassStateCounts(state: PerClassState): PerClassCounts {
   const { tp, fp, support } = state.perClass;
   const predicted = Float64Array.from(tp, (x, k) => x + fp[k]!);
-  return { numClasses: state.numClasses, support: Float64Array.from(support), predicted, tp: Float64Array.from(tp), pairs: statePairs(state) };
+  const [numClasses, pairs] = [state.numClasses, statePairs(state)];
+  return { numClasses, support: Float64Array.from(support), predicted, tp: Float64Array.from(tp), pairs };
 }
 
 /**

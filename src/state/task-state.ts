@@ -11,27 +11,12 @@
  */
 import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { InputError } from '../core/errors.js';
-import { emptyMultilabelCounts, multilabelResult, validateNumLabels, type MultilabelCounts, type MultilabelResult, type SampleSums } from '../tasks/multilabel/multilabel.js';
-import { mergeStates, parseState, type ConfusionMatrixState } from './state.js';
-import { mergePerClassStates, parsePerClassState, type PerClassState } from './per-class-state.js';
-import {
-  amount,
-  checkStateHeader,
-  count,
-  createWith,
-  isObject,
-  mergeWith,
-  parseWith,
-  refuse,
-  show,
-  type Check,
-  type Plus,
-  type ShardSet,
-  type StateSpec,
-  type StateTask,
-  STATE_FORMAT,
-  STATE_VERSION,
-} from './envelope.js';
+import { emptyMultilabelCounts, multilabelResult, validateNumLabels } from '../tasks/multilabel/multilabel.js';
+import type { MultilabelCounts, MultilabelResult, SampleSums } from '../tasks/multilabel/multilabel.js';
+import { multiclassSpec, type ConfusionMatrixState } from './state.js';
+import { perClassSpec, type PerClassState } from './per-class-state.js';
+import { createWith, isObject, mergeWith, parseWith, show } from './envelope.js';
+import type { Envelope, Plus, ReadContext, ShardSet, StateSpec, StateTask } from './envelope.js';
 
 export type { StateTask } from './envelope.js';
 
@@ -53,12 +38,11 @@ export interface SampleSumsJson {
  * samples average. `confmat eval --task multilabel --format json` writes it (with the metrics).
  *
  * @example
- * const s: MultilabelState = { format: 'confmat-state', version: 1, task: 'multilabel', numLabels: 1, rows: 2, thresholds: [0.5],
- *   matrices: [[[1, 0], [0, 1]]], sampleSums: { precision: [[1, 1]], recall: [[1, 1]], f1: [[2, 2]] }, options: { numLabels: 1 } };
+ * const s: MultilabelState = { format: 'confmat-state', version: 1, task: 'multilabel', numLabels: 1, rows: 2,
+ *   thresholds: [0.5], matrices: [[[1, 0], [0, 1]]], options: { numLabels: 1 },
+ *   sampleSums: { precision: [[1, 1]], recall: [[1, 1]], f1: [[2, 2]] } };
  */
-export interface MultilabelState {
-  format: typeof STATE_FORMAT;
-  version: typeof STATE_VERSION;
+export interface MultilabelState extends Envelope {
   task: 'multilabel';
   numLabels: number;
   /** Label names, one per label; absent means `"0"`..`"L-1"`. */
@@ -71,7 +55,6 @@ export interface MultilabelState {
   sampleSums: SampleSumsJson;
   /** `sampleWeight: true`: counts, `rows` and sample sums are sums of sample weights. */
   options: { numLabels: number; sampleWeight?: true };
-  shards?: ShardSet;
 }
 
 /**
@@ -79,11 +62,10 @@ export interface MultilabelState {
  * threshold (descending). `confmat eval --task binary --format json` writes it (with the metrics).
  *
  * @example
- * const s: BinaryState = { format: 'confmat-state', version: 1, task: 'binary', threshold: 0.5, positives: 3, negatives: 5, matrix: [[4, 1], [1, 2]], options: {} };
+ * const s: BinaryState = { format: 'confmat-state', version: 1, task: 'binary',
+ *   threshold: 0.5, positives: 3, negatives: 5, matrix: [[4, 1], [1, 2]], options: {} };
  */
-export interface BinaryState {
-  format: typeof STATE_FORMAT;
-  version: typeof STATE_VERSION;
+export interface BinaryState extends Envelope {
   task: 'binary';
   /** The threshold of `matrix` (float32); one of the sweep's. */
   threshold: JsonThreshold;
@@ -93,9 +75,6 @@ export interface BinaryState {
   matrix: Matrix2;
   /** Present for a sweep: thresholds descending, distinct float32, and TP and FP at each. */
   sweep?: { thresholds: JsonThreshold[]; tps: number[]; fps: number[] };
-  /** Counting options beyond the thresholds: `sampleWeight: true` when counts are sums of sample weights (an unknown option is refused). */
-  options: { sampleWeight?: true };
-  shards?: ShardSet;
 }
 
 /** A state of any task. */
@@ -148,11 +127,10 @@ export function thresholdValue(t: JsonThreshold): number {
   return t === 'Infinity' ? Infinity : t === '-Infinity' ? -Infinity : t;
 }
 
-function readThreshold(file: string, path: string, v: unknown): JsonThreshold {
+function readThreshold(r: ReadContext, path: string, v: unknown): JsonThreshold {
   if (v === 'Infinity' || v === '-Infinity') return v;
-  if (typeof v !== 'number' || !Number.isFinite(v) || Math.fround(v) !== v) {
-    refuse(file, path, `threshold must be a float32 number, "Infinity" or "-Infinity", got ${show(v)}`, v);
-  }
+  const float32 = typeof v === 'number' && Number.isFinite(v) && Math.fround(v) === v;
+  if (!float32) r.no(path, `threshold must be a float32 number, "Infinity" or "-Infinity", got ${show(v)}`, v);
   return v === 0 ? 0 : v;
 }
 
@@ -162,33 +140,33 @@ function near(a: number, b: number, ...terms: number[]): boolean {
   return Math.abs(a - b) <= 1e-9 * scale;
 }
 
-function readMatrix2(file: string, path: string, v: unknown, check: Check): Matrix2 {
-  const ok = Array.isArray(v) && v.length === 2 && v.every((r) => Array.isArray(r) && r.length === 2);
-  if (!ok) refuse(file, path, `must be [[TN, FP], [FN, TP]], got ${show(v)}`, v);
+function readMatrix2(r: ReadContext, path: string, v: unknown): Matrix2 {
+  const ok = Array.isArray(v) && v.length === 2 && v.every((row) => Array.isArray(row) && row.length === 2);
+  if (!ok) r.no(path, `must be [[TN, FP], [FN, TP]], got ${show(v)}`, v);
   const m = v as unknown[][];
-  return [
-    [check(file, `${path}[0][0]`, m[0]![0]), check(file, `${path}[0][1]`, m[0]![1])],
-    [check(file, `${path}[1][0]`, m[1]![0]), check(file, `${path}[1][1]`, m[1]![1])],
-  ];
+  return [0, 1].map((i) => [0, 1].map((j) => r.num(`${path}[${i}][${j}]`, m[i]![j]))) as Matrix2;
 }
 
 const SUMS = ['precision', 'recall', 'f1'] as const;
 
-function readSampleSums(file: string, v: unknown, numLabels: number, check: Check): SampleSumsJson {
-  if (!isObject(v)) refuse(file, '$.sampleSums', `must be {"precision": [...], "recall": [...], "f1": [...]}, got ${show(v)}`, v);
+function readSampleSums(r: ReadContext, v: unknown, numLabels: number): SampleSumsJson {
+  const shape = '{"precision": [...], "recall": [...], "f1": [...]}';
+  if (!isObject(v)) r.no('$.sampleSums', `must be ${shape}, got ${show(v)}`, v);
   const out = {} as SampleSumsJson;
   for (const key of SUMS) {
-    const path = `$.sampleSums.${key}`;
-    const max = key === 'f1' ? 2 * numLabels : numLabels;
-    const pairs = v[key];
-    if (!Array.isArray(pairs)) refuse(file, path, `must be an array of [denominator, numerator] pairs, got ${show(pairs)}`, pairs);
-    if (pairs.length > max) refuse(file, path, `holds ${pairs.length} pairs, more than the ${max} denominators there are`, pairs.length);
+    const [path, max, pairs] = [`$.sampleSums.${key}`, key === 'f1' ? 2 * numLabels : numLabels, v[key]];
+    const pair = '[denominator, numerator] pair';
+    if (!Array.isArray(pairs)) r.no(path, `must be an array of ${pair}s, got ${show(pairs)}`, pairs);
+    const more = `holds ${pairs.length} pairs, more than the ${max} denominators there are`;
+    if (pairs.length > max) r.no(path, more, pairs.length);
     out[key] = pairs.map((p: unknown, i): [number, number] => {
-      if (!Array.isArray(p) || p.length !== 2) refuse(file, `${path}[${i}]`, `must be a [denominator, numerator] pair, got ${show(p)}`, p);
-      const d = p[0] as unknown;
-      if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1 || d > max) refuse(file, `${path}[${i}][0]`, `denominator must be an integer in [1, ${max}], got ${show(d)}`, d);
-      if (i > 0 && d <= (pairs[i - 1] as number[])[0]!) refuse(file, `${path}[${i}][0]`, `denominators must be ascending and distinct: ${d} follows ${show((pairs[i - 1] as number[])[0])}`, d);
-      return [d, check(file, `${path}[${i}][1]`, p[1])];
+      if (!Array.isArray(p) || p.length !== 2) r.no(`${path}[${i}]`, `must be a ${pair}, got ${show(p)}`, p);
+      const [d, last] = [p[0] as unknown, (pairs[i - 1] as number[] | undefined)?.[0]];
+      const bad = typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1 || d > max;
+      if (bad) r.no(`${path}[${i}][0]`, `denominator must be an integer in [1, ${max}], got ${show(d)}`, d);
+      const order = `denominators must be ascending and distinct: ${d} follows ${show(last)}`;
+      if (d <= last!) r.no(`${path}[${i}][0]`, order, d);
+      return [d, r.num(`${path}[${i}][1]`, p[1])];
     });
   }
   return out;
@@ -209,103 +187,129 @@ const multilabelSpec: StateSpec<MultilabelState> = {
   names: { key: 'labels', what: 'label' },
   options: ['numLabels', 'sampleWeight'],
   weightsApart: true,
-  read(v, file, { n: l, weighted, check }) {
-    const rows = check(file, '$.rows', v.rows);
-    const t = v.thresholds;
-    if (!Array.isArray(t) || t.length !== l) refuse(file, '$.thresholds', `must hold ${l} thresholds, one per label, got ${show(t)}`, t);
-    const thresholds = t.map((x: unknown, j) => readThreshold(file, `$.thresholds[${j}]`, x));
-    const m = v.matrices;
-    if (!Array.isArray(m) || m.length !== l) refuse(file, '$.matrices', `must hold ${l} 2 x 2 matrices, got ${show(m)}`, m);
+  read(v, r: ReadContext) {
+    const { n: l, weighted } = r;
+    const [rows, t, m] = [r.num('$.rows', v.rows), v.thresholds, v.matrices];
+    const one = `must hold ${l} thresholds, one per label, got ${show(t)}`;
+    if (!Array.isArray(t) || t.length !== l) r.no('$.thresholds', one, t);
+    const thresholds = t.map((x: unknown, j) => readThreshold(r, `$.thresholds[${j}]`, x));
+    if (!Array.isArray(m) || m.length !== l) r.no('$.matrices', `must hold ${l} 2 x 2 matrices, got ${show(m)}`, m);
     let tp = 0;
     const matrices = m.map((x: unknown, j) => {
-      const mat = readMatrix2(file, `$.matrices[${j}]`, x, check);
+      const mat = readMatrix2(r, `$.matrices[${j}]`, x);
       const sum = mat[0][0] + mat[0][1] + mat[1][0] + mat[1][1];
-      if (weighted ? !near(sum, rows, ...mat.flat()) : sum !== rows) refuse(file, `$.matrices[${j}]`, `TN + FP + FN + TP = ${sum}, but rows is ${rows} (edited or corrupt file?)`, sum);
+      const detail = `TN + FP + FN + TP = ${sum}, but rows is ${rows} (edited or corrupt file?)`;
+      if (weighted ? !near(sum, rows, ...mat.flat()) : sum !== rows) r.no(`$.matrices[${j}]`, detail, sum);
       tp += mat[1][1];
       return mat;
     });
-    const sampleSums = readSampleSums(file, v.sampleSums, l, check);
+    const sampleSums = readSampleSums(r, v.sampleSums, l);
     // With weights, rows add w x TP to the sums and the device rounds each weight to fixed point for the
     // matrices: the two agree only within rounding that depends on the weights' spread, so not checked.
-    if (!weighted) for (const [key, want] of [['precision', tp], ['recall', tp], ['f1', 2 * tp]] as const) {
+    for (const [key, want] of weighted ? [] : ([['precision', tp], ['recall', tp], ['f1', 2 * tp]] as const)) {
       const got = sampleSums[key].reduce((a, p) => a + p[1], 0);
-      if (got !== want) refuse(file, `$.sampleSums.${key}`, `numerators add up to ${got}, but the matrices hold ${want === tp ? '' : '2 x '}${tp} TP (edited or corrupt file?)`, got);
+      const hold = `${want === tp ? '' : '2 x '}${tp} TP`;
+      const detail = `numerators add up to ${got}, but the matrices hold ${hold} (edited or corrupt file?)`;
+      if (got !== want) r.no(`$.sampleSums.${key}`, detail, got);
     }
     return { rows, thresholds, matrices, sampleSums };
   },
   differ(s, first, other) {
     const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholdValue(first.thresholds[i]!));
     if (j < 0) return undefined;
-    return `the threshold of label ${j} is ${showT(s.thresholds[j]!)}, but ${showT(first.thresholds[j]!)} in ${other}: parts must be counted with the same --threshold`;
+    const [a, b] = [showT(s.thresholds[j]!), showT(first.thresholds[j]!)];
+    return `the threshold of label ${j} is ${a}, but ${b} in ${other}: parts must be counted with the same --threshold`;
   },
   add(into, from, plus) {
     into.rows = plus(into.rows, from.rows, () => 'rows');
     from.matrices.forEach((m, x) => {
-      for (const r of [0, 1] as const) for (const c of [0, 1] as const) into.matrices[x]![r][c] = plus(into.matrices[x]![r][c], m[r][c], () => `label ${x}'s cell [${r}][${c}]`);
+      const [to, cell] = [into.matrices[x]!, (i: number, j: number) => (): string => `label ${x}'s cell [${i}][${j}]`];
+      for (const i of [0, 1] as const) for (const j of [0, 1] as const) to[i][j] = plus(to[i][j], m[i][j], cell(i, j));
     });
-    for (const key of SUMS) into.sampleSums[key] = addPairs(into.sampleSums[key], from.sampleSums[key], plus, 'the samples sums');
+    const sums = into.sampleSums;
+    for (const key of SUMS) sums[key] = addPairs(sums[key], from.sampleSums[key], plus, 'the samples sums');
   },
 };
 
-function readCurve(file: string, path: string, v: unknown, k: number, limit: number, what: string, weighted: boolean): number[] {
-  if (!Array.isArray(v) || v.length !== k) refuse(file, path, `must hold ${k} counts, one per threshold, got ${show(v)}`, v);
+function readCurve(r: ReadContext, path: string, v: unknown, k: number, limit: number, what: string): number[] {
+  if (!Array.isArray(v) || v.length !== k) r.no(path, `must hold ${k} counts, one per threshold, got ${show(v)}`, v);
   // Sums of weights (negative ones allowed) need not stay below the total or rise as thresholds fall.
-  if (weighted) return v.map((x: unknown, i) => amount(file, `${path}[${i}]`, x));
   return v.map((x: unknown, i) => {
-    const c = count(file, `${path}[${i}]`, x);
-    if (c > limit) refuse(file, `${path}[${i}]`, `${c} exceeds the ${limit} ${what} (edited or corrupt file?)`, c);
-    if (i > 0 && c < (v[i - 1] as number)) refuse(file, `${path}[${i}]`, `${c} is below ${show(v[i - 1])} at a higher threshold: counts must not fall as thresholds fall`, c);
+    const c = r.num(`${path}[${i}]`, x);
+    if (r.weighted) return c;
+    if (c > limit) r.no(`${path}[${i}]`, `${c} exceeds the ${limit} ${what} (edited or corrupt file?)`, c);
+    const fall = `${c} is below ${show(v[i - 1])} at a higher threshold: counts must not fall as thresholds fall`;
+    if (i > 0 && c < (v[i - 1] as number)) r.no(`${path}[${i}]`, fall, c);
     return c;
   });
 }
 
-const sweepText = (s: BinaryState): string => (s.sweep ? `a sweep of ${s.sweep.thresholds.length} thresholds` : 'not a sweep');
+function readSweep(r: ReadContext, s: unknown, positives: number, negatives: number): BinaryState['sweep'] {
+  if (!isObject(s)) r.no('$.sweep', `must be {"thresholds": [...], "tps": [...], "fps": [...]}, got ${show(s)}`, s);
+  const ts = s.thresholds;
+  const none = `must be a non-empty array of thresholds, got ${show(ts)}`;
+  if (!Array.isArray(ts) || ts.length === 0) r.no('$.sweep.thresholds', none, ts);
+  const thresholds = ts.map((x: unknown, i) => {
+    const [t, path] = [readThreshold(r, `$.sweep.thresholds[${i}]`, x), `$.sweep.thresholds[${i}]`];
+    const down = i === 0 || thresholdValue(t) < thresholdValue(ts[i - 1] as JsonThreshold);
+    if (!down) r.no(path, `thresholds must be distinct and descending: ${show(x)} follows ${show(ts[i - 1])}`, x);
+    return t;
+  });
+  const tps = readCurve(r, '$.sweep.tps', s.tps, thresholds.length, positives, 'positives');
+  return { thresholds, tps, fps: readCurve(r, '$.sweep.fps', s.fps, thresholds.length, negatives, 'negatives') };
+}
+
+const sweepText = (s: BinaryState): string =>
+  s.sweep ? `a sweep of ${s.sweep.thresholds.length} thresholds` : 'not a sweep';
 
 const binarySpec: StateSpec<BinaryState> = {
   task: 'binary',
   options: ['sampleWeight'],
   weightsApart: true,
-  read(v, file, { weighted, check }) {
-    const threshold = readThreshold(file, '$.threshold', v.threshold);
-    const positives = check(file, '$.positives', v.positives);
-    const negatives = check(file, '$.negatives', v.negatives);
-    if (!weighted && !Number.isSafeInteger(positives + negatives)) refuse(file, '$', `positives and negatives add up to more than 2^53 - 1`, positives + negatives);
-    if (v.rows !== undefined && v.rows !== positives + negatives) refuse(file, '$.rows', `is ${show(v.rows)} but positives and negatives add up to ${positives + negatives} (edited or corrupt file?)`, v.rows);
-    const matrix = readMatrix2(file, '$.matrix', v.matrix, check);
-    const agrees = (a: number, b: number, total: number): boolean => (weighted ? near(a + b, total, a, b) : a + b === total);
-    if (!agrees(matrix[0][0], matrix[0][1], negatives)) refuse(file, '$.matrix', `TN + FP = ${matrix[0][0] + matrix[0][1]}, but negatives is ${negatives} (edited or corrupt file?)`, matrix);
-    if (!agrees(matrix[1][0], matrix[1][1], positives)) refuse(file, '$.matrix', `FN + TP = ${matrix[1][0] + matrix[1][1]}, but positives is ${positives} (edited or corrupt file?)`, matrix);
-    const out: Record<string, unknown> = { threshold, positives, negatives, matrix };
-    if (v.sweep === undefined) return out;
-    const s = v.sweep;
-    if (!isObject(s)) refuse(file, '$.sweep', `must be {"thresholds": [...], "tps": [...], "fps": [...]}, got ${show(s)}`, s);
-    const ts = s.thresholds;
-    if (!Array.isArray(ts) || ts.length === 0) refuse(file, '$.sweep.thresholds', `must be a non-empty array of thresholds, got ${show(ts)}`, ts);
-    const thresholds = ts.map((x: unknown, i) => {
-      const t = readThreshold(file, `$.sweep.thresholds[${i}]`, x);
-      if (i > 0 && !(thresholdValue(t) < thresholdValue(ts[i - 1] as JsonThreshold))) refuse(file, `$.sweep.thresholds[${i}]`, `thresholds must be distinct and descending: ${show(x)} follows ${show(ts[i - 1])}`, x);
-      return t;
-    });
-    const tps = readCurve(file, '$.sweep.tps', s.tps, thresholds.length, positives, 'positives', weighted);
-    const fps = readCurve(file, '$.sweep.fps', s.fps, thresholds.length, negatives, 'negatives', weighted);
-    const at = thresholds.findIndex((t) => t === threshold);
-    if (at < 0) refuse(file, '$.threshold', `${show(threshold)} is not one of the sweep's thresholds`, threshold);
-    if (tps[at] !== matrix[1][1] || fps[at] !== matrix[0][1]) refuse(file, '$.matrix', `TP ${matrix[1][1]} and FP ${matrix[0][1]} differ from the sweep's ${tps[at]} and ${fps[at]} at threshold ${show(threshold)} (edited or corrupt file?)`, matrix);
-    out.sweep = { thresholds, tps, fps };
-    return out;
+  read(v, r: ReadContext) {
+    const { weighted } = r;
+    const threshold = readThreshold(r, '$.threshold', v.threshold);
+    const [positives, negatives] = [r.num('$.positives', v.positives), r.num('$.negatives', v.negatives)];
+    const rows = positives + negatives;
+    const over = 'positives and negatives add up to more than 2^53 - 1';
+    if (!weighted && !Number.isSafeInteger(rows)) r.no('$', over, rows);
+    const odd = `is ${show(v.rows)} but positives and negatives add up to ${rows} (edited or corrupt file?)`;
+    if (v.rows !== undefined && v.rows !== rows) r.no('$.rows', odd, v.rows);
+    const matrix = readMatrix2(r, '$.matrix', v.matrix);
+    const [[tn, fp], [fn, tp]] = matrix;
+    const agrees = (a: number, b: number, total: number): boolean =>
+      weighted ? near(a + b, total, a, b) : a + b === total;
+    for (const [a, b, total, what] of [[tn, fp, negatives, 'TN + FP'], [fn, tp, positives, 'FN + TP']] as const) {
+      const side = `${what === 'TN + FP' ? 'negatives' : 'positives'} is ${total}`;
+      if (!agrees(a, b, total)) r.no('$.matrix', `${what} = ${a + b}, but ${side} (edited or corrupt file?)`, matrix);
+    }
+    if (v.sweep === undefined) return { threshold, positives, negatives, matrix };
+    const sweep = readSweep(r, v.sweep, positives, negatives)!;
+    const at = sweep.thresholds.findIndex((t) => t === threshold);
+    if (at < 0) r.no('$.threshold', `${show(threshold)} is not one of the sweep's thresholds`, threshold);
+    const [tps, fps] = [sweep.tps[at], sweep.fps[at]];
+    const where = `at threshold ${show(threshold)} (edited or corrupt file?)`;
+    const differ = `TP ${tp} and FP ${fp} differ from the sweep's ${tps} and ${fps} ${where}`;
+    if (tps !== tp || fps !== fp) r.no('$.matrix', differ, matrix);
+    return { threshold, positives, negatives, matrix, sweep };
   },
   differ(s, first, other) {
-    if (thresholdValue(s.threshold) !== thresholdValue(first.threshold)) return `threshold ${showT(s.threshold)}, but ${showT(first.threshold)} in ${other}: parts must be counted with the same --threshold`;
+    const same = 'parts must be counted with the same';
+    const [t, u] = [showT(s.threshold), showT(first.threshold)];
+    const moved = thresholdValue(s.threshold) !== thresholdValue(first.threshold);
+    if (moved) return `threshold ${t}, but ${u} in ${other}: ${same} --threshold`;
     const [a, b] = [s.sweep?.thresholds, first.sweep?.thresholds];
-    if ((a === undefined) !== (b === undefined) || a?.length !== b?.length) return `${sweepText(s)}, but ${other} is ${sweepText(first)}: parts must be counted with the same --thresholds`;
-    const i = a?.findIndex((t, x) => thresholdValue(t) !== thresholdValue(b![x]!)) ?? -1;
+    const kind = `${sweepText(s)}, but ${other} is ${sweepText(first)}: ${same} --thresholds`;
+    if (!a !== !b || a?.length !== b?.length) return kind;
+    const i = a?.findIndex((x, j) => thresholdValue(x) !== thresholdValue(b![j]!)) ?? -1;
     if (i < 0) return undefined;
-    return `sweep threshold ${i} is ${showT(a![i]!)}, but ${showT(b![i]!)} in ${other}: parts must be counted with the same --thresholds (with --thresholds K and --shard, every shard spaces them over the whole file)`;
+    const spaced = '(with --thresholds K and --shard, every shard spaces them over the whole file)';
+    return `sweep threshold ${i} is ${showT(a![i]!)}, but ${showT(b![i]!)} in ${other}: ${same} --thresholds ${spaced}`;
   },
   add(into, from, plus) {
     into.positives = plus(into.positives, from.positives, () => 'positives');
     into.negatives = plus(into.negatives, from.negatives, () => 'negatives');
-    for (const r of [0, 1] as const) for (const c of [0, 1] as const) into.matrix[r][c] += from.matrix[r][c];
+    for (const i of [0, 1] as const) for (const j of [0, 1] as const) into.matrix[i][j] += from.matrix[i][j];
     const [a, b] = [into.sweep, from.sweep];
     a?.tps.forEach((_, i) => ((a.tps[i]! += b!.tps[i]!), (a.fps[i]! += b!.fps[i]!)));
   },
@@ -339,12 +343,6 @@ export function parseBinaryState(value: unknown, file: string): BinaryState {
   return parseWith(binarySpec, value, file);
 }
 
-const PARSERS = new Map<unknown, (value: unknown, file: string) => AnyState>([
-  ['multilabel', parseMultilabelState],
-  ['binary', parseBinaryState],
-  ['per-class', parsePerClassState],
-]);
-
 /**
  * Checks a parsed JSON value as a state of any task (`task` absent or `"multiclass"`: see
  * `parseState`; `"multilabel"`, `"binary"`, `"per-class"`).
@@ -354,12 +352,7 @@ const PARSERS = new Map<unknown, (value: unknown, file: string) => AnyState>([
  * const s = parseAnyState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
  */
 export function parseAnyState(value: unknown, file: string): AnyState {
-  const task = isObject(value) ? value.task : undefined;
-  if (task === undefined || task === 'multiclass') return parseState(value, file);
-  checkStateHeader(file, value);
-  const parse = PARSERS.get(task);
-  if (!parse) refuse(file, '$.task', `unknown task ${show(task)}; this confmat reads multiclass, multilabel and binary states`, task);
-  return parse(value, file);
+  return parseWith<AnyState>([multiclassSpec, multilabelSpec, binarySpec, perClassSpec], value, file);
 }
 
 /**
@@ -367,19 +360,16 @@ export function parseAnyState(value: unknown, file: string): AnyState {
  * {@link parseMultilabelState} checks a file.
  *
  * @example
- * const state = createMultilabelState(await ml.compute(), { labels: ['cat', 'dog'], shards: { count: 4, indices: [1] } });
+ * const state = createMultilabelState(await ml.compute(), { labels: ['cat', 'dog'] });
  */
 export function createMultilabelState(result: MultilabelResult, meta: MultilabelStateMeta = {}): MultilabelState {
-  const pairs = (a: Float64Array): [number, number][] => Array.from(a, (n, d): [number, number] => [d, n]).filter(([d, n]) => d > 0 && n !== 0);
+  const pairs = (a: Float64Array): [number, number][] =>
+    Array.from(a, (n, d): [number, number] => [d, n]).filter(([d, n]) => d > 0 && n !== 0);
   const l = result.numLabels;
-  const fields = {
-    numLabels: l,
-    rows: result.rows,
-    thresholds: result.thresholds.map(thresholdJson),
-    matrices: result.matrices,
-    sampleSums: { precision: pairs(result.sampleSums.precision), recall: pairs(result.sampleSums.recall), f1: pairs(result.sampleSums.f1) },
-    options: { numLabels: l, ...(result.weighted ? { sampleWeight: true } : {}) },
-  };
+  const { rows, thresholds, matrices, sampleSums: sums } = result;
+  const sampleSums = { precision: pairs(sums.precision), recall: pairs(sums.recall), f1: pairs(sums.f1) };
+  const options = { numLabels: l, ...(result.weighted ? { sampleWeight: true } : {}) };
+  const fields = { numLabels: l, rows, thresholds: thresholds.map(thresholdJson), matrices, sampleSums, options };
   return createWith(multilabelSpec, fields, { names: meta.labels, shards: meta.shards });
 }
 
@@ -394,7 +384,8 @@ export function createMultilabelState(result: MultilabelResult, meta: Multilabel
  */
 export function createBinaryState(result: SweepResult, meta: BinaryStateMeta = {}): BinaryState {
   const k = result.thresholds.length;
-  if (meta.threshold === undefined && k !== 1) throw new InputError('threshold', `a state of a sweep of ${k} thresholds needs the threshold of its 2 x 2 matrix (meta.threshold), one of them`);
+  const needs = `a state of a sweep of ${k} thresholds needs the threshold of its 2 x 2 matrix (meta.threshold)`;
+  if (meta.threshold === undefined && k !== 1) throw new InputError('threshold', `${needs}, one of them`);
   const t = meta.threshold ?? result.thresholds[0]!;
   const fields: Record<string, unknown> = {
     threshold: thresholdJson(Math.fround(t)),
@@ -403,7 +394,8 @@ export function createBinaryState(result: SweepResult, meta: BinaryStateMeta = {
     matrix: binaryCounts(result, t).matrix,
     options: result.weighted ? { sampleWeight: true } : {},
   };
-  if (meta.sweep ?? k > 1) fields.sweep = { thresholds: result.thresholds.map(thresholdJson), tps: result.tps, fps: result.fps };
+  const { thresholds, tps, fps } = result;
+  if (meta.sweep ?? k > 1) fields.sweep = { thresholds: thresholds.map(thresholdJson), tps, fps };
   return createWith(binarySpec, fields, { shards: meta.shards });
 }
 
@@ -447,9 +439,10 @@ export function multilabelStateResult(state: MultilabelState): MultilabelResult 
 export function binaryStateResult(state: BinaryState): { result: SweepResult; threshold: number; sweep: boolean } {
   const threshold = thresholdValue(state.threshold);
   const s = state.sweep;
+  const { positives, negatives, matrix } = state;
   const result: SweepResult = s
-    ? { thresholds: s.thresholds.map(thresholdValue), tps: s.tps.slice(), fps: s.fps.slice(), positives: state.positives, negatives: state.negatives }
-    : { thresholds: [threshold], tps: [state.matrix[1][1]], fps: [state.matrix[0][1]], positives: state.positives, negatives: state.negatives };
+    ? { thresholds: s.thresholds.map(thresholdValue), tps: s.tps.slice(), fps: s.fps.slice(), positives, negatives }
+    : { thresholds: [threshold], tps: [matrix[1][1]], fps: [matrix[0][1]], positives, negatives };
   if (state.options.sampleWeight === true) result.weighted = true;
   return { result, threshold, sweep: s !== undefined };
 }
@@ -482,7 +475,7 @@ export function mergeBinaryStates(states: readonly BinaryState[], files?: readon
 }
 
 /**
- * Adds states of one task up (`mergeStates`, {@link mergeMultilabelStates}, {@link mergeBinaryStates}
+ * Adds states of one task up (as `mergeStates`, {@link mergeMultilabelStates}, {@link mergeBinaryStates}
  * or `mergePerClassStates`).
  *
  * @throws InputError naming the file when the tasks differ, or as the task's merge
@@ -494,10 +487,9 @@ export function mergeAnyStates(states: readonly AnyState[], files?: readonly str
   const task = stateTask(states[0]!);
   const name = (i: number): string => files?.[i] ?? `state ${i}`;
   states.forEach((s, k) => {
-    if (stateTask(s) !== task) throw new InputError('state', `${name(k)}: a ${stateTask(s)} state, but ${name(0)} is ${task}: parts of different tasks do not merge`, undefined, stateTask(s));
+    const other = `a ${stateTask(s)} state, but ${name(0)} is ${task}: parts of different tasks do not merge`;
+    if (stateTask(s) !== task) throw new InputError('state', `${name(k)}: ${other}`, undefined, stateTask(s));
   });
-  if (task === 'multilabel') return mergeMultilabelStates(states as MultilabelState[], files);
-  if (task === 'binary') return mergeBinaryStates(states as BinaryState[], files);
-  if (task === 'per-class') return mergePerClassStates(states as PerClassState[], files);
-  return mergeStates(states as ConfusionMatrixState[], files);
+  const spec = [multiclassSpec, multilabelSpec, binarySpec, perClassSpec].find((x) => x.task === task)!;
+  return mergeWith<AnyState>(spec as StateSpec<AnyState>, states, files);
 }
