@@ -18,8 +18,8 @@ export interface TaskSpec<B, C> {
   empty(): C;
   /** Adds `from` into `into`. */
   add(into: C, from: C): void;
-  /** A counter on the CPU. */
-  cpu(): TaskCounter<B, C>;
+  /** Counts a batch into `into` on the CPU. */
+  count(into: C, batch: B): void;
   /** A counter on `device`. */
   gpu(device: GPUDevice): TaskCounter<B, C>;
   /** True when the batch lives in GPU buffers of the counter's device (it cannot move elsewhere). */
@@ -93,7 +93,7 @@ export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: Accumulat
     lost = undefined;
     device = next;
     onGpu = next !== undefined;
-    counter = next ? spec.gpu(next) : spec.cpu();
+    counter = next ? spec.gpu(next) : cpuCounter(spec.empty, spec.count);
     void next?.lost.then((info) => {
       if (device === next) lost = info;
     });
@@ -176,13 +176,8 @@ export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: Accumulat
   };
 }
 
-/**
- * A {@link TaskCounter} on the CPU: `count` adds a batch into the counts.
- *
- * @example
- * const cpu = cpuCounter(() => emptySweepCounts(thresholds), sweepCpuUpdate);
- */
-export function cpuCounter<B, C>(empty: () => C, count: (into: C, batch: B) => void): TaskCounter<B, C> {
+/** A {@link TaskCounter} on the CPU: `count` adds a batch into the counts. */
+function cpuCounter<B, C>(empty: () => C, count: (into: C, batch: B) => void): TaskCounter<B, C> {
   let counts = empty();
   return {
     update: async (batch) => count(counts, batch),
@@ -213,7 +208,7 @@ export interface TaskMatrix<In, R, S, M> {
 }
 
 /** What a task's matrix adds to its {@link TaskSpec}: batches checked, results and states read and written. */
-export interface TaskIo<In, B, C, R, S, M> {
+export interface TaskIo<In, B, C, R, S, M> extends TaskSpec<B, C> {
   format(batch: In): B;
   result(counts: C): R;
   state(result: R, meta: M | undefined): S;
@@ -222,19 +217,18 @@ export interface TaskIo<In, B, C, R, S, M> {
 }
 
 /**
- * A task's public matrix: an {@link Accumulator} of `spec` with the {@link TaskMatrix} methods and
+ * A task's public matrix: an {@link Accumulator} of the task with the {@link TaskMatrix} methods and
  * `extra` (read-only facts such as `numClasses`).
  *
  * @example
- * return taskMatrix(perClassSpec, options, { format, result: perClassResult, state, load }, { numClasses });
+ * return taskMatrix({ ...spec, format, result: perClassResult, state, load }, options, { numClasses });
  */
 export function taskMatrix<In, B, C, R, S, M, X extends object>(
-  spec: TaskSpec<B, C>,
-  options: AccumulatorOptions,
   io: TaskIo<In, B, C, R, S, M>,
+  options: AccumulatorOptions,
   extra: X,
 ): TaskMatrix<In, R, S, M> & X {
-  const acc = createAccumulator(spec, options);
+  const acc = createAccumulator(io, options);
   const matrix: TaskMatrix<In, R, S, M> = {
     get backend() {
       return acc.backend;

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   confusionMatrix,
   createPerClassMatrix,
-  InputError,
   mergeAnyStates,
   parseAnyState,
   perClassJson,
@@ -17,27 +16,9 @@ import { createPerClassState, mergePerClassStates, parsePerClassState } from '..
 import { createState } from '../../src/state/state.js';
 import { renderPerClassReport } from '../../src/report/per-class.js';
 import { rng } from '../helpers/random.js';
+import { json, refusal } from './refusal.js';
 
-const json = (s: object): Record<string, unknown> => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
-const cpu = { name: 'cpu' as const, adapter: null };
-
-function refusal(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected a refusal');
-}
-
-/** N predictions and labels over C classes, mostly right, with -1 labels to ignore. */
-function data(rows: number, c: number, seed: number): { preds: Int32Array; labels: Int32Array } {
-  const rand = rng(seed);
-  const labels = Int32Array.from({ length: rows }, () => (rand() < 0.05 ? -1 : Math.floor(rand() * c)));
-  const preds = Int32Array.from(labels, (y) => (rand() < 0.6 && y >= 0 ? y : Math.floor(rand() * c)));
-  return { preds, labels };
-}
+const cpu = { name: 'cpu', adapter: null } as const;
 
 async function count(preds: Int32Array, labels: Int32Array, c: number): Promise<PerClassResult> {
   const pc = createPerClassMatrix({ numClasses: c, ignoreIndex: -1 });
@@ -49,8 +30,10 @@ async function count(preds: Int32Array, labels: Int32Array, c: number): Promise<
 const plain = (r: PerClassResult) => ({ ...r, pairs: topPairs(r, Infinity) });
 
 describe('per-class states', () => {
-  const C = 40;
-  const { preds, labels } = data(3000, C, 3);
+  // 3000 predictions and labels over C classes, mostly right, with -1 labels to ignore.
+  const [C, rand] = [40, rng(3)];
+  const labels = Int32Array.from({ length: 3000 }, () => (rand() < 0.05 ? -1 : Math.floor(rand() * C)));
+  const preds = Int32Array.from(labels, (y) => (rand() < 0.6 && y >= 0 ? y : Math.floor(rand() * C)));
 
   it('round-trip through JSON; the result, the JSON report and the dense matrix agree', async () => {
     const result = await count(preds, labels, C);

@@ -1,7 +1,7 @@
 import { InputError } from '../../core/errors.js';
 import { addSweepCounts, emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult } from './binary.js';
 import type { BinaryBatch, SweepCounts, SweepResult } from './binary.js';
-import { cpuCounter, taskMatrix, type AccumulatorOptions, type TaskMatrix } from '../../engine/accumulator.js';
+import { taskMatrix, type AccumulatorOptions, type TaskCounter, type TaskMatrix } from '../../engine/accumulator.js';
 import { sweepCpuUpdate } from './update-cpu.js';
 import { createSweepGpuCounter } from './update-gpu.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
@@ -39,13 +39,6 @@ export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdS
   const thresholds = resolveSweepThresholds(options.thresholds);
   const descending = Array.from(thresholds).reverse();
   const empty = (): SweepCounts => emptySweepCounts(thresholds);
-  const spec = {
-    name: 'threshold sweep',
-    empty,
-    add: addSweepCounts,
-    cpu: () => cpuCounter(empty, sweepCpuUpdate),
-    gpu: (device: GPUDevice) => createSweepGpuCounter(device, thresholds, options),
-  };
   const load = (state: BinaryState): SweepCounts => {
     const { result } = binaryStateResult(parseBinaryState(state, 'state'));
     const theirs = result.thresholds;
@@ -56,6 +49,7 @@ export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdS
     }
     return { ...empty(), loaded: result };
   };
-  const io = { format: formatBinaryBatch, result: sweepResult, state: createBinaryState, load };
-  return taskMatrix(spec, options, io, { thresholds });
+  const gpu = (device: GPUDevice): TaskCounter<BinaryBatch, SweepCounts> => createSweepGpuCounter(device, thresholds, options);
+  const io = { format: formatBinaryBatch, result: sweepResult, state: createBinaryState, load, gpu };
+  return taskMatrix({ name: 'threshold sweep', empty, add: addSweepCounts, count: sweepCpuUpdate, ...io }, options, { thresholds });
 }

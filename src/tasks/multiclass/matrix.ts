@@ -11,7 +11,7 @@ import { cpuUpdateWeighted } from './update-cpu-weighted.js';
 import { checkWeights } from '../../format/weights.js';
 import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import { createGpuCounter } from './update-gpu.js';
-import { cpuCounter, taskMatrix, type AccumulatorOptions, type TaskMatrix, type TaskSpec } from '../../engine/accumulator.js';
+import { taskMatrix, type AccumulatorOptions, type TaskMatrix, type TaskSpec } from '../../engine/accumulator.js';
 
 /** Options of {@link createConfusionMatrix}: the class count, and a device to run on the GPU. */
 export interface ConfusionMatrixOptions extends GpuPlanOptions, AccumulatorOptions {
@@ -58,15 +58,14 @@ function matrixSpec(numClasses: number, topK: number, options: ConfusionMatrixOp
     empty,
     add: addMatrixCounts,
     resident: (batch) => isGpuBuffer(batch.labels) || isGpuBuffer(batch.logits) || isGpuBuffer(batch.preds),
-    cpu: () =>
-      cpuCounter(empty, (into, formatted) => {
-        const fb = cpuBatch(formatted);
-        if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
-        if (fb.weights) cpuUpdateWeighted(into.counts, { ...fb, weights: fb.weights });
-        else cpuUpdate(into.counts, fb);
-        if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, into.hits, fb.weights);
-        into.weighted ||= fb.weights !== undefined;
-      }),
+    count: (into, formatted) => {
+      const fb = cpuBatch(formatted);
+      if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
+      if (fb.weights) cpuUpdateWeighted(into.counts, { ...fb, weights: fb.weights });
+      else cpuUpdate(into.counts, fb);
+      if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, into.hits, fb.weights);
+      into.weighted ||= fb.weights !== undefined;
+    },
     gpu: (device) => {
       const counter = createGpuCounter(device, numClasses, options);
       let weighted = false;
@@ -137,7 +136,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
 
   const state = (r: ConfusionMatrixResult, meta?: StateMeta): ConfusionMatrixState =>
     createState(r, { ...meta, options: { ...meta?.options, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) } });
-  return taskMatrix(matrixSpec(numClasses, topK, options), options, { format, result, state, load }, { numClasses });
+  return taskMatrix({ ...matrixSpec(numClasses, topK, options), format, result, state, load }, options, { numClasses });
 }
 
 /**

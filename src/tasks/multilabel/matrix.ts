@@ -1,7 +1,7 @@
 import { InputError } from '../../core/errors.js';
 import { addMultilabelCounts, emptyMultilabelCounts, formatMultilabelBatch, multilabelResult } from './multilabel.js';
 import { resolveLabelThresholds, validateNumLabels, type FormattedMultilabelBatch, type MultilabelBatch, type MultilabelCounts, type MultilabelResult } from './multilabel.js';
-import { cpuCounter, taskMatrix, type AccumulatorOptions, type TaskMatrix } from '../../engine/accumulator.js';
+import { taskMatrix, type AccumulatorOptions, type TaskMatrix } from '../../engine/accumulator.js';
 import { multilabelCpuUpdate } from './update-cpu.js';
 import { createMultilabelGpuCounter } from './update-gpu.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
@@ -42,13 +42,7 @@ export function createMultilabelMatrix(options: MultilabelMatrixOptions): Multil
   const numLabels = validateNumLabels(options.numLabels);
   const thresholds = resolveLabelThresholds(options.threshold ?? 0.5, numLabels);
   const empty = (): MultilabelCounts => emptyMultilabelCounts(numLabels);
-  const spec = {
-    name: 'multilabel matrix',
-    empty,
-    add: addMultilabelCounts,
-    cpu: () => cpuCounter(empty, (into: MultilabelCounts, batch: FormattedMultilabelBatch) => multilabelCpuUpdate(into, batch, thresholds)),
-    gpu: (device: GPUDevice) => createMultilabelGpuCounter(device, numLabels, thresholds, options),
-  };
+  const count = (into: MultilabelCounts, batch: FormattedMultilabelBatch): void => multilabelCpuUpdate(into, batch, thresholds);
   const load = (state: MultilabelState): MultilabelCounts => {
     const s = parseMultilabelState(state, 'state');
     if (s.numLabels !== numLabels) throw new InputError('state', `the state counts ${s.numLabels} labels, this matrix ${numLabels}`, undefined, s.numLabels);
@@ -56,11 +50,19 @@ export function createMultilabelMatrix(options: MultilabelMatrixOptions): Multil
     if (j >= 0) throw new InputError('state', `the state's threshold of label ${j} is ${thresholdValue(s.thresholds[j]!)}, this matrix's ${thresholds[j]}`, j, s.thresholds[j]);
     return multilabelStateCounts(s);
   };
-  const io = {
-    format: (batch: MultilabelBatch) => formatMultilabelBatch(batch, numLabels),
-    result: (counts: MultilabelCounts) => multilabelResult(counts, thresholds),
-    state: createMultilabelState,
-    load,
-  };
-  return taskMatrix(spec, options, io, { numLabels, thresholds });
+  return taskMatrix(
+    {
+      name: 'multilabel matrix',
+      empty,
+      add: addMultilabelCounts,
+      count,
+      gpu: (device: GPUDevice) => createMultilabelGpuCounter(device, numLabels, thresholds, options),
+      format: (batch: MultilabelBatch) => formatMultilabelBatch(batch, numLabels),
+      result: (counts: MultilabelCounts) => multilabelResult(counts, thresholds),
+      state: createMultilabelState,
+      load,
+    },
+    options,
+    { numLabels, thresholds },
+  );
 }

@@ -1,7 +1,7 @@
 import { InputError } from '../../core/errors.js';
 import { addPerClassCounts, emptyPerClassCounts, formatPerClassBatch, perClassResult, validatePerClassClasses } from './per-class.js';
 import type { FormattedPerClassBatch, PerClassBatch, PerClassCounts, PerClassResult } from './per-class.js';
-import { cpuCounter, taskMatrix, type AccumulatorOptions, type TaskMatrix } from '../../engine/accumulator.js';
+import { taskMatrix, type AccumulatorOptions, type TaskCounter, type TaskMatrix } from '../../engine/accumulator.js';
 import { perClassCpuUpdate } from './update-cpu.js';
 import { createPerClassGpuCounter, type PerClassGpuOptions } from './update-gpu.js';
 import { createPerClassState, parsePerClassState, perClassStateCounts } from '../../state/per-class-state.js';
@@ -45,13 +45,7 @@ export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMa
   validatePerClassClasses(numClasses);
   if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new TypeError(`ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
   const empty = (): PerClassCounts => emptyPerClassCounts(numClasses);
-  const spec = {
-    name: 'per-class matrix',
-    empty,
-    add: addPerClassCounts,
-    cpu: () => cpuCounter(empty, perClassCpuUpdate),
-    gpu: (device: GPUDevice) => createPerClassGpuCounter(device, numClasses, options),
-  };
+  const gpu = (device: GPUDevice): TaskCounter<FormattedPerClassBatch, PerClassCounts> => createPerClassGpuCounter(device, numClasses, options);
   const load = (state: PerClassState): PerClassCounts => {
     const s = parsePerClassState(state, 'state');
     const theirs = { numClasses: s.numClasses, ignoreIndex: s.options.ignoreIndex };
@@ -61,11 +55,8 @@ export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMa
     }
     return perClassStateCounts(s);
   };
-  const io = {
-    format: (batch: PerClassBatch): FormattedPerClassBatch => formatPerClassBatch(batch, numClasses, ignoreIndex),
-    result: perClassResult,
-    state: (r: PerClassResult, meta?: PerClassStateMeta) => createPerClassState(r, { ...meta, ignoreIndex }),
-    load,
-  };
-  return taskMatrix(spec, options, io, { numClasses });
+  const task = { name: 'per-class matrix', empty, add: addPerClassCounts, count: perClassCpuUpdate, gpu, load };
+  const format = (batch: PerClassBatch): FormattedPerClassBatch => formatPerClassBatch(batch, numClasses, ignoreIndex);
+  const state = (r: PerClassResult, meta?: PerClassStateMeta): PerClassState => createPerClassState(r, { ...meta, ignoreIndex });
+  return taskMatrix({ ...task, format, result: perClassResult, state }, options, { numClasses });
 }
