@@ -89,9 +89,9 @@ function readConfusions(r: ReadContext, v: unknown, c: number, perClass: PerClas
     cols[b]! += n[i]!;
   }
   for (let k = 0; k < c; k++) {
-    const [fn, fp] = [perClass.fn[k], perClass.fp[k]];
-    if (rows[k] !== fn) r.no(`$.perClass.fn[${k}]`, `is ${fn}, but the pairs of class ${k} sum to ${rows[k]} ${EDITED}`, fn);
-    if (cols[k] !== fp) r.no(`$.perClass.fp[${k}]`, `is ${fp}, but the pairs into ${k} sum to ${cols[k]} ${EDITED}`, fp);
+    const [fn, fp, at] = [perClass.fn[k], perClass.fp[k], (key: string): string => `$.perClass.${key}[${k}]`];
+    if (rows[k] !== fn) r.no(at('fn'), `is ${fn}, but the pairs of class ${k} sum to ${rows[k]} ${EDITED}`, fn);
+    if (cols[k] !== fp) r.no(at('fp'), `is ${fp}, but the pairs into ${k} sum to ${cols[k]} ${EDITED}`, fp);
   }
   return { true: t, pred: p, count: n };
 }

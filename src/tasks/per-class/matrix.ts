@@ -1,5 +1,6 @@
 import { InputError } from '../../core/errors.js';
-import { addPerClassCounts, emptyPerClassCounts, formatPerClassBatch, perClassResult, validatePerClassClasses } from './per-class.js';
+import { addPerClassCounts, emptyPerClassCounts, formatPerClassBatch, perClassResult } from './per-class.js';
+import { validatePerClassClasses } from './per-class.js';
 import type { FormattedPerClassBatch, PerClassBatch, PerClassCounts, PerClassResult } from './per-class.js';
 import { taskMatrix, type AccumulatorOptions, type TaskCounter, type TaskMatrix } from '../../engine/accumulator.js';
 import { perClassCpuUpdate } from './update-cpu.js';
@@ -43,9 +44,11 @@ export interface PerClassMatrix
 export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMatrix {
   const { numClasses, ignoreIndex } = options;
   validatePerClassClasses(numClasses);
-  if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new TypeError(`ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  const bad = ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex);
+  if (bad) throw new TypeError(`ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
   const empty = (): PerClassCounts => emptyPerClassCounts(numClasses);
-  const gpu = (device: GPUDevice): TaskCounter<FormattedPerClassBatch, PerClassCounts> => createPerClassGpuCounter(device, numClasses, options);
+  const gpu = (device: GPUDevice): TaskCounter<FormattedPerClassBatch, PerClassCounts> =>
+    createPerClassGpuCounter(device, numClasses, options);
   const load = (state: PerClassState): PerClassCounts => {
     const s = parsePerClassState(state, 'state');
     const theirs = { numClasses: s.numClasses, ignoreIndex: s.options.ignoreIndex };
@@ -57,6 +60,7 @@ export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMa
   };
   const task = { name: 'per-class matrix', empty, add: addPerClassCounts, count: perClassCpuUpdate, gpu, load };
   const format = (batch: PerClassBatch): FormattedPerClassBatch => formatPerClassBatch(batch, numClasses, ignoreIndex);
-  const state = (r: PerClassResult, meta?: PerClassStateMeta): PerClassState => createPerClassState(r, { ...meta, ignoreIndex });
+  const state = (r: PerClassResult, meta?: PerClassStateMeta): PerClassState =>
+    createPerClassState(r, { ...meta, ignoreIndex });
   return taskMatrix({ ...task, format, result: perClassResult, state }, options, { numClasses });
 }
