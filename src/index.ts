@@ -79,6 +79,8 @@ export type { PerClassMatrix, PerClassMatrixOptions } from './tasks/per-class/ma
 export { topPairs, worstClasses } from './tasks/per-class/per-class.js';
 export type { PerClassBatch, PerClassResult, PerClassArrays, PerClassAverage, PerClassConfusion } from './tasks/per-class/per-class.js';
 export { perClassJson, perClassCsv, perClassTable, perClassMarkdown } from './report/per-class.js';
+export { perClassStateResult } from './state/per-class-state.js';
+export type { PerClassState, PerClassStateMeta, PerClassStateCounts } from './state/per-class-state.js';
 export type { PerClassReportOptions } from './report/per-class.js';
 
 // .npy bytes (confmat/node reads files)

@@ -18,8 +18,8 @@ export interface TaskSpec<B, C> {
   empty(): C;
   /** Adds `from` into `into`. */
   add(into: C, from: C): void;
-  /** A counter on the CPU. */
-  cpu(): TaskCounter<B, C>;
+  /** Counts a batch into `into` on the CPU. */
+  count(into: C, batch: B): void;
   /** A counter on `device`. */
   gpu(device: GPUDevice): TaskCounter<B, C>;
   /** True when the batch lives in GPU buffers of the counter's device (it cannot move elsewhere). */
@@ -52,10 +52,10 @@ export interface Accumulator<B, C> {
   update(format: () => B): Promise<void>;
   /** Runs `op` in turn with the other calls, given every count so far (batches counted on any device, counts added with {@link add}). */
   inTurn<R>(op: (totals: C) => R | Promise<R>): Promise<R>;
-  /** Adds counts from elsewhere (a saved state); `check` runs first, in turn, and may refuse them. */
-  add(counts: C, check?: () => void): Promise<void>;
-  /** Forgets every count; `also` runs in the same turn (for counts the task keeps itself). */
-  reset(also?: () => void): Promise<void>;
+  /** Adds counts from elsewhere (a saved state), in turn. */
+  add(counts: C): Promise<void>;
+  /** Forgets every count. */
+  reset(): Promise<void>;
   destroy(): void;
 }
 
@@ -93,7 +93,7 @@ export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: Accumulat
     lost = undefined;
     device = next;
     onGpu = next !== undefined;
-    counter = next ? spec.gpu(next) : spec.cpu();
+    counter = next ? spec.gpu(next) : cpuCounter(spec.empty, spec.count);
     void next?.lost.then((info) => {
       if (device === next) lost = info;
     });
@@ -158,18 +158,16 @@ export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: Accumulat
         usable();
         return op(totals());
       }),
-    add: (counts, check) =>
+    add: (counts) =>
       serial(async () => {
         usable();
-        check?.();
         spec.add(saved, counts);
       }),
-    reset: (also) =>
+    reset: () =>
       serial(async () => {
         usable();
         saved = spec.empty();
         await counter.reset();
-        also?.();
       }),
     destroy: () => {
       destroyed = true;
@@ -178,13 +176,8 @@ export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: Accumulat
   };
 }
 
-/**
- * A {@link TaskCounter} on the CPU: `count` adds a batch into the counts.
- *
- * @example
- * const cpu = cpuCounter(() => emptySweepCounts(thresholds), sweepCpuUpdate);
- */
-export function cpuCounter<B, C>(empty: () => C, count: (into: C, batch: B) => void): TaskCounter<B, C> {
+/** A {@link TaskCounter} on the CPU: `count` adds a batch into the counts. */
+function cpuCounter<B, C>(empty: () => C, count: (into: C, batch: B) => void): TaskCounter<B, C> {
   let counts = empty();
   return {
     update: async (batch) => count(counts, batch),
@@ -194,4 +187,58 @@ export function cpuCounter<B, C>(empty: () => C, count: (into: C, batch: B) => v
     },
     destroy: () => undefined,
   };
+}
+
+/** The public shape every task's matrix shares: counting, results and states, over an {@link Accumulator}. */
+export interface TaskMatrix<In, R, S, M> {
+  /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
+  readonly backend: 'gpu' | 'cpu';
+  /** Validates the whole batch (a refused batch adds nothing), then counts it; resolves once it is in the totals. */
+  update(batch: In): Promise<void>;
+  /** The result of every batch so far (and of the states loaded); counting may go on afterwards. */
+  compute(): Promise<R>;
+  /** Forgets every count. */
+  reset(): Promise<void>;
+  /** The counts so far as a serializable state (names, shards in `meta`); states merge. */
+  state(meta?: M): Promise<S>;
+  /** Adds a saved state's counts (another shard, a previous run); refuses one counted otherwise. */
+  load(state: S): Promise<void>;
+  /** Frees the GPU buffers (a no-op on the CPU). */
+  destroy(): void;
+}
+
+/** What a task's matrix adds to its {@link TaskSpec}: batches checked, results and states read and written. */
+export interface TaskIo<In, B, C, R, S, M> extends TaskSpec<B, C> {
+  format(batch: In): B;
+  result(counts: C): R;
+  state(result: R, meta: M | undefined): S;
+  /** A saved state's counts; throws an InputError when it was counted otherwise than this matrix counts. */
+  load(state: S): C;
+}
+
+/**
+ * A task's public matrix: an {@link Accumulator} of the task with the {@link TaskMatrix} methods and
+ * `extra` (read-only facts such as `numClasses`).
+ *
+ * @example
+ * return taskMatrix({ ...spec, format, result: perClassResult, state, load }, options, { numClasses });
+ */
+export function taskMatrix<In, B, C, R, S, M, X extends object>(
+  io: TaskIo<In, B, C, R, S, M>,
+  options: AccumulatorOptions,
+  extra: X,
+): TaskMatrix<In, R, S, M> & X {
+  const acc = createAccumulator(io, options);
+  const matrix: TaskMatrix<In, R, S, M> = {
+    get backend() {
+      return acc.backend;
+    },
+    update: (batch) => acc.update(() => io.format(batch)),
+    compute: () => acc.inTurn(io.result),
+    reset: () => acc.reset(),
+    state: (meta) => acc.inTurn((counts) => io.state(io.result(counts), meta)),
+    load: async (state) => acc.add(io.load(state)),
+    destroy: () => acc.destroy(),
+  };
+  return Object.assign(matrix, extra);
 }

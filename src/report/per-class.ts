@@ -1,6 +1,8 @@
 import { topPairs, worstClasses, type PerClassAverage, type PerClassResult } from '../tasks/per-class/per-class.js';
 import { csvField, markdownText, visibleText } from './escape.js';
 import type { BackendReport } from './json.js';
+import { createPerClassState } from '../state/per-class-state.js';
+import type { ShardSet } from '../state/envelope.js';
 import { markdownLines } from './markdown.js';
 
 /** Options of the per-class reports. */
@@ -11,6 +13,8 @@ export interface PerClassReportOptions {
   top?: number;
   /** Recorded in the JSON's `options` (ignore_index). */
   ignoreIndex?: number | undefined;
+  /** The shards the result holds (`--shard i/n`, `confmat merge`), recorded in the JSON. */
+  shards?: ShardSet | undefined;
 }
 
 const nameOf = (classes: string[] | undefined, k: number): string => classes?.[k] ?? String(k);
@@ -20,17 +24,23 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 /**
  * The `--per-class` JSON report: `mode: "per-class"`, the totals and metrics, per class arrays
  * (index = class), the top confused pairs (named as in the dense report) and every distinct
- * off-diagonal pair as parallel arrays, most frequent first.
+ * off-diagonal pair as parallel arrays, most frequent first. It is also the per-class state
+ * (`parseAnyState` reads it; `options.shards` says which shards it holds), so `confmat merge` adds
+ * reports up.
  *
  * @example
- * JSON.stringify(perClassJson(result, { name: 'gpu', adapter: 'SwiftShader' }));
+ * JSON.stringify(perClassJson(result, { name: 'gpu', adapter: 'SwiftShader' }, { shards: { count: 4, indices: [0] } }));
  */
 export function perClassJson(result: PerClassResult, backend: BackendReport, options: PerClassReportOptions = {}): object {
-  const { classes } = options;
-  const all = topPairs(result, Infinity);
+  const { classes, shards } = options;
+  const state = createPerClassState(result, { classes, shards, ignoreIndex: options.ignoreIndex });
+  const all = topPairs(result, (options.top ?? 10));
   const arr = (a: Float64Array): number[] => Array.from(a);
   const pc = result.perClass;
   return {
+    format: state.format,
+    version: state.version,
+    task: state.task,
     mode: 'per-class',
     numClasses: result.numClasses,
     ...(classes ? { classes } : {}),
@@ -44,12 +54,33 @@ export function perClassJson(result: PerClassResult, backend: BackendReport, opt
     macroAvg: result.macroAvg,
     weightedAvg: result.weightedAvg,
     microAvg: result.microAvg,
-    perClass: { tp: arr(pc.tp), fp: arr(pc.fp), fn: arr(pc.fn), support: arr(pc.support), precision: arr(pc.precision), recall: arr(pc.recall), f1: arr(pc.f1) },
-    topConfusions: all.slice(0, options.top ?? 10).map((x) => ({ true: nameOf(classes, x.true), pred: nameOf(classes, x.pred), count: x.count, share: x.share })),
-    confusions: { true: all.map((x) => x.true), pred: all.map((x) => x.pred), count: all.map((x) => x.count) },
-    options: { numClasses: result.numClasses, ...(options.ignoreIndex !== undefined ? { ignoreIndex: options.ignoreIndex } : {}) },
+    perClass: { ...state.perClass, precision: arr(pc.precision), recall: arr(pc.recall), f1: arr(pc.f1) },
+    topConfusions: all.map((x) => ({ true: nameOf(classes, x.true), pred: nameOf(classes, x.pred), count: x.count, share: x.share })),
+    confusions: state.confusions,
+    options: state.options,
     backend,
+    ...(state.shards ? { shards: state.shards } : {}),
   };
+}
+
+/**
+ * A per-class report in one of the formats, ending with a newline: what `confmat eval --per-class`
+ * and `confmat merge` of per-class parts write (the table ends with the backend).
+ *
+ * @example
+ * process.stdout.write(renderPerClassReport('json', perClassStateResult(merged), backend, { shards: merged.shards }));
+ */
+export function renderPerClassReport(
+  format: 'json' | 'table' | 'csv' | 'markdown',
+  result: PerClassResult,
+  backend: BackendReport,
+  options: PerClassReportOptions = {},
+): string {
+  if (format === 'json') return `${JSON.stringify(perClassJson(result, backend, options))}\n`;
+  if (format === 'csv') return perClassCsv(result, options);
+  if (format === 'markdown') return perClassMarkdown(result, options);
+  const where = `${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
+  return `${perClassTable(result, options)}\ncounted on the ${where}\n`;
 }
 
 /**

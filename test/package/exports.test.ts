@@ -16,7 +16,7 @@ const ROOT = [
   'mergeAnyStates', 'mergeBinaryStates', 'mergeMultilabelStates', 'mergeStates', 'missingShards',
   'multilabelCsv', 'multilabelMarkdown', 'multilabelMetrics', 'multilabelStateResult', 'normalizeCounts',
   'parseAnyState', 'parseBinaryState', 'parseMultilabelState', 'parseNpy', 'parseState',
-  'perClassCsv', 'perClassJson', 'perClassMarkdown', 'perClassTable', 'prCurve',
+  'perClassCsv', 'perClassJson', 'perClassMarkdown', 'perClassStateResult', 'perClassTable', 'prCurve',
   'renderCsv', 'renderHeatmapHtml', 'renderHeatmapSvg', 'renderMarkdown', 'renderTable',
   'rocCurve', 'selectClasses', 'stateResult', 'topConfusions', 'topPairs', 'worstClasses',
 ];

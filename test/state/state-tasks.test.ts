@@ -5,7 +5,6 @@ import {
   createMultilabelMatrix,
   createState,
   createThresholdSweep,
-  InputError,
   mergeAnyStates,
   mergeBinaryStates,
   mergeMultilabelStates,
@@ -26,20 +25,9 @@ import { binaryJson, multilabelJson } from '../../src/cli/task-report.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { rng } from '../helpers/random.js';
+import { json, refusal } from './refusal.js';
 
-/** The state as a JSON file would hold it. */
-const json = (s: object): Record<string, unknown> => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
 const cpu = { name: 'cpu' as const, adapter: null };
-
-function refusal(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** N x L scores on a coarse grid (ties at the thresholds), some NaN, and 0/1 targets. */
 function data(rows: number, labels: number, seed: number): { scores: Float32Array; targets: Uint8Array } {

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createState,
-  InputError,
   jsonReport,
   mergeStates,
   missingShards,
@@ -11,6 +10,7 @@ import {
   type ConfusionMatrixState,
 } from '../../src/index.js';
 import { reduceCounts } from '../../src/tasks/multiclass/reduce.js';
+import { json, refusal } from './refusal.js';
 
 const state = (counts: number[], extra: Partial<ConfusionMatrixState> = {}): ConfusionMatrixState => {
   const c = Math.round(Math.sqrt(counts.length));
@@ -23,18 +23,6 @@ const deep = (depth: number): unknown[] => {
   for (let i = 1; i < depth; i++) v = [v];
   return v;
 };
-/** The state as a JSON file would hold it. */
-const json = (s: object): Record<string, unknown> => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
-
-function refusal(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('createState / parseState', () => {
   it('round-trips through JSON exactly, counts past 2^32 included', () => {

@@ -24,6 +24,8 @@ export interface SweepCounts {
   neg: Float64Array;
   /** True when some batch carried sample weights: bins hold sums of weights (unweighted rows weigh 1). */
   weighted?: boolean;
+  /** Counts loaded from saved states (`ThresholdSweep.load`), added to the bins' by {@link sweepResult}. */
+  loaded?: SweepResult;
 }
 
 /** TP and FP at every threshold, thresholds descending (sklearn's `_binary_clf_curve` order). */
@@ -119,6 +121,7 @@ export function addSweepCounts(into: SweepCounts, from: SweepCounts): void {
     into.neg[b]! += from.neg[b]!;
   }
   if (from.weighted) into.weighted = true;
+  if (from.loaded) into.loaded = into.loaded ? addSweepResults(into.loaded, from.loaded) : from.loaded;
 }
 
 /**
@@ -143,7 +146,7 @@ export function sweepResult(counts: SweepCounts): SweepResult {
   out.positives = tp;
   out.negatives = fp;
   if (counts.weighted) out.weighted = true;
-  return out;
+  return counts.loaded ? addSweepResults(out, counts.loaded) : out;
 }
 
 /**

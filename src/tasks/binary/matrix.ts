@@ -1,6 +1,7 @@
 import { InputError } from '../../core/errors.js';
-import { addSweepCounts, addSweepResults, emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult, type BinaryBatch, type SweepCounts, type SweepResult } from './binary.js';
-import { createAccumulator, cpuCounter, type AccumulatorOptions } from '../../engine/accumulator.js';
+import { addSweepCounts, emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult } from './binary.js';
+import type { BinaryBatch, SweepCounts, SweepResult } from './binary.js';
+import { taskMatrix, type AccumulatorOptions, type TaskCounter, type TaskMatrix } from '../../engine/accumulator.js';
 import { sweepCpuUpdate } from './update-cpu.js';
 import { createSweepGpuCounter } from './update-gpu.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
@@ -12,21 +13,15 @@ export interface ThresholdSweepOptions extends TaskGpuOptions, AccumulatorOption
   thresholds: ArrayLike<number>;
 }
 
-/** Binary counts at K thresholds, updated batch by batch: ROC and precision-recall points. */
-export interface ThresholdSweep {
-  readonly backend: 'gpu' | 'cpu';
+/**
+ * Binary counts at K thresholds, updated batch by batch: ROC and precision-recall points. `update`
+ * takes scores and {0, 1} targets, with optional sample weights (one per row); `compute` gives TP
+ * and FP at each threshold (descending) and the totals; `state` holds the matrix at
+ * `meta.threshold` and, for a sweep, every threshold's counts (see `mergeBinaryStates`).
+ */
+export interface ThresholdSweep extends TaskMatrix<BinaryBatch, SweepResult, BinaryState, BinaryStateMeta> {
   /** The distinct float32 thresholds, ascending. */
   readonly thresholds: Float32Array;
-  /** Validates and counts a batch of scores and {0, 1} targets, with optional sample weights (one per row); a refused batch adds nothing. */
-  update(batch: BinaryBatch): Promise<void>;
-  /** TP and FP at each threshold (descending) and the totals of positives and negatives. */
-  compute(): Promise<SweepResult>;
-  reset(): Promise<void>;
-  /** The counts so far as a serializable state (see `mergeBinaryStates`): the matrix at `meta.threshold` and, for a sweep, every threshold's counts. */
-  state(meta?: BinaryStateMeta): Promise<BinaryState>;
-  /** Adds a saved state's counts (another shard, a previous run); refuses a state of other thresholds. */
-  load(state: BinaryState): Promise<void>;
-  destroy(): void;
 }
 
 /**
@@ -43,43 +38,18 @@ export interface ThresholdSweep {
 export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdSweep {
   const thresholds = resolveSweepThresholds(options.thresholds);
   const descending = Array.from(thresholds).reverse();
-  const zero = (): SweepResult => ({ thresholds: descending.slice(), tps: descending.map(() => 0), fps: descending.map(() => 0), positives: 0, negatives: 0 });
-  let saved = zero();
-  const acc = createAccumulator<BinaryBatch, SweepCounts>(
-    {
-      name: 'threshold sweep',
-      empty: () => emptySweepCounts(thresholds),
-      add: addSweepCounts,
-      cpu: () => cpuCounter(() => emptySweepCounts(thresholds), sweepCpuUpdate),
-      gpu: (device) => createSweepGpuCounter(device, thresholds, options),
-    },
-    options,
-  );
-  const compute = (): Promise<SweepResult> => acc.inTurn((counts) => addSweepResults(sweepResult(counts), saved));
-  return {
-    get backend() {
-      return acc.backend;
-    },
-    thresholds,
-    update: (batch) => acc.update(() => formatBinaryBatch(batch)),
-    compute,
-    reset: () =>
-      acc.reset(() => {
-        saved = zero();
-      }),
-    state: async (meta) => createBinaryState(await compute(), meta),
-    load: async (state) => {
-      const { result } = binaryStateResult(parseBinaryState(state, 'state'));
-      const theirs = result.thresholds;
-      const i = theirs.length !== descending.length ? Math.min(theirs.length, descending.length) : theirs.findIndex((t, x) => t !== descending[x]);
-      if (i >= 0) {
-        const show = (ts: number[]): string => `${ts.length} threshold${ts.length === 1 ? '' : 's'} [${ts.slice(0, 5).join(', ')}${ts.length > 5 ? ', ...' : ''}]`;
-        throw new InputError('state', `the state holds counts at ${show(theirs)}, this sweep counts at ${show(descending)} (descending)`, i, theirs[i]);
-      }
-      await acc.inTurn(() => {
-        saved = addSweepResults(saved, result);
-      });
-    },
-    destroy: () => acc.destroy(),
+  const empty = (): SweepCounts => emptySweepCounts(thresholds);
+  const load = (state: BinaryState): SweepCounts => {
+    const { result } = binaryStateResult(parseBinaryState(state, 'state'));
+    const theirs = result.thresholds;
+    const i = theirs.length !== descending.length ? Math.min(theirs.length, descending.length) : theirs.findIndex((t, x) => t !== descending[x]);
+    if (i >= 0) {
+      const show = (ts: number[]): string => `${ts.length} threshold${ts.length === 1 ? '' : 's'} [${ts.slice(0, 5).join(', ')}${ts.length > 5 ? ', ...' : ''}]`;
+      throw new InputError('state', `the state holds counts at ${show(theirs)}, this sweep counts at ${show(descending)} (descending)`, i, theirs[i]);
+    }
+    return { ...empty(), loaded: result };
   };
+  const gpu = (device: GPUDevice): TaskCounter<BinaryBatch, SweepCounts> => createSweepGpuCounter(device, thresholds, options);
+  const io = { format: formatBinaryBatch, result: sweepResult, state: createBinaryState, load, gpu };
+  return taskMatrix({ name: 'threshold sweep', empty, add: addSweepCounts, count: sweepCpuUpdate, ...io }, options, { thresholds });
 }

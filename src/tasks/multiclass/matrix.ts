@@ -11,7 +11,7 @@ import { cpuUpdateWeighted } from './update-cpu-weighted.js';
 import { checkWeights } from '../../format/weights.js';
 import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import { createGpuCounter } from './update-gpu.js';
-import { createAccumulator, cpuCounter, type AccumulatorOptions, type TaskSpec } from '../../engine/accumulator.js';
+import { taskMatrix, type AccumulatorOptions, type TaskMatrix, type TaskSpec } from '../../engine/accumulator.js';
 
 /** Options of {@link createConfusionMatrix}: the class count, and a device to run on the GPU. */
 export interface ConfusionMatrixOptions extends GpuPlanOptions, AccumulatorOptions {
@@ -29,28 +29,12 @@ export interface ConfusionMatrixOptions extends GpuPlanOptions, AccumulatorOptio
 }
 
 /**
- * A stateful confusion matrix: `update()` with batches, `compute()` the counts at any time.
- * Rows are true classes, columns predicted classes.
+ * A stateful confusion matrix: `update()` with batches, `compute()` the counts at any time; rows
+ * are true classes, columns predicted classes. Batches may hold GPU buffers on the matrix's device
+ * (zero-copy); `state()` and `load()` save and add counts (see `mergeStates`), refusing another C.
  */
-export interface ConfusionMatrix {
+export interface ConfusionMatrix extends TaskMatrix<Batch | GpuBatch, ConfusionMatrixResult, ConfusionMatrixState, StateMeta> {
   readonly numClasses: number;
-  /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
-  readonly backend: 'gpu' | 'cpu';
-  /**
-   * Validates the whole batch (nothing is counted if any of it is refused), then counts it; resolves
-   * once the batch is in the totals. Batches may hold GPU buffers on the matrix's device (zero-copy).
-   */
-  update(batch: Batch | GpuBatch): Promise<void>;
-  /** The exact counts so far; counting may go on afterwards. */
-  compute(): Promise<ConfusionMatrixResult>;
-  /** Forgets every count. */
-  reset(): Promise<void>;
-  /** The counts so far as a serializable state (see `mergeStates`), with optional class names and shard set. */
-  state(meta?: StateMeta): Promise<ConfusionMatrixState>;
-  /** Adds a saved state's counts (another shard, a previous run) to this matrix; refuses another C. */
-  load(state: ConfusionMatrixState): Promise<void>;
-  /** Frees the GPU buffers (a no-op on the CPU). */
-  destroy(): void;
 }
 
 /** The exact totals of a confusion matrix: C x C counts, top-k hits per true class, whether weights were counted. */
@@ -74,15 +58,14 @@ function matrixSpec(numClasses: number, topK: number, options: ConfusionMatrixOp
     empty,
     add: addMatrixCounts,
     resident: (batch) => isGpuBuffer(batch.labels) || isGpuBuffer(batch.logits) || isGpuBuffer(batch.preds),
-    cpu: () =>
-      cpuCounter(empty, (into, formatted) => {
-        const fb = cpuBatch(formatted);
-        if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
-        if (fb.weights) cpuUpdateWeighted(into.counts, { ...fb, weights: fb.weights });
-        else cpuUpdate(into.counts, fb);
-        if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, into.hits, fb.weights);
-        into.weighted ||= fb.weights !== undefined;
-      }),
+    count: (into, formatted) => {
+      const fb = cpuBatch(formatted);
+      if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
+      if (fb.weights) cpuUpdateWeighted(into.counts, { ...fb, weights: fb.weights });
+      else cpuUpdate(into.counts, fb);
+      if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, into.hits, fb.weights);
+      into.weighted ||= fb.weights !== undefined;
+    },
     gpu: (device) => {
       const counter = createGpuCounter(device, numClasses, options);
       let weighted = false;
@@ -122,8 +105,6 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
   if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new InputError('ignoreIndex', `ignoreIndex must be an integer, got ${ignoreIndex}`, undefined, ignoreIndex);
   const topK = options.topK ?? 0;
   if (!Number.isSafeInteger(topK) || topK < 0) throw new InputError('topK', `topK must be an integer >= 0 (0: off), got ${topK}`, undefined, topK);
-  const acc = createAccumulator(matrixSpec(numClasses, topK, options), options);
-
   const result = (t: MatrixCounts): ConfusionMatrixResult => {
     const r = reduceCounts(t.counts, numClasses, t.weighted);
     if (topK > 0) r.topK = { k: topK, hits: t.hits, accuracy: r.total === 0 ? 0 : t.hits.reduce((a, b) => a + b, 0) / r.total };
@@ -141,27 +122,21 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
     return formatted;
   };
 
-  return {
-    numClasses,
-    get backend() {
-      return acc.backend;
-    },
-    update: (batch) => acc.update(() => format(batch)),
-    compute: () => acc.inTurn(result),
-    state: (meta) => acc.inTurn((t) => createState(result(t), { ...meta, options: { ...meta?.options, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) } })),
-    load: async (state) => {
-      const s = parseState(state, 'state');
-      const o = s.options;
-      await acc.add({ counts: Float64Array.from(s.counts), hits: Float64Array.from(s.topKHits ?? new Float64Array(topK > 0 ? numClasses : 0)), weighted: o.sampleWeight === true }, () => {
-        if (s.numClasses !== numClasses) throw new InputError('state', `the state counts ${s.numClasses} classes, this matrix ${numClasses}`, undefined, s.numClasses);
-        if (o.ignoreIndex !== ignoreIndex || (o.topK ?? 0) !== topK || o.classSubset !== undefined) {
-          throw new InputError('state', `the state was counted with options ${JSON.stringify(o)}, this matrix with ${JSON.stringify({ numClasses, ignoreIndex, topK: topK || undefined })}`, undefined, o);
-        }
-      });
-    },
-    reset: () => acc.reset(),
-    destroy: () => acc.destroy(),
+  const load = (state: ConfusionMatrixState): MatrixCounts => {
+    const s = parseState(state, 'state');
+    const o = s.options;
+    if (s.numClasses !== numClasses) throw new InputError('state', `the state counts ${s.numClasses} classes, this matrix ${numClasses}`, undefined, s.numClasses);
+    if (o.ignoreIndex !== ignoreIndex || (o.topK ?? 0) !== topK || o.classSubset !== undefined) {
+      const ours = JSON.stringify({ numClasses, ignoreIndex, topK: topK || undefined });
+      throw new InputError('state', `the state was counted with options ${JSON.stringify(o)}, this matrix with ${ours}`, undefined, o);
+    }
+    const hits = Float64Array.from(s.topKHits ?? new Float64Array(topK > 0 ? numClasses : 0));
+    return { counts: Float64Array.from(s.counts), hits, weighted: o.sampleWeight === true };
   };
+
+  const state = (r: ConfusionMatrixResult, meta?: StateMeta): ConfusionMatrixState =>
+    createState(r, { ...meta, options: { ...meta?.options, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) } });
+  return taskMatrix({ ...matrixSpec(numClasses, topK, options), format, result, state, load }, options, { numClasses });
 }
 
 /**

@@ -1,17 +1,12 @@
-import {
-  addPerClassCounts,
-  emptyPerClassCounts,
-  formatPerClassBatch,
-  perClassResult,
-  validatePerClassClasses,
-  type FormattedPerClassBatch,
-  type PerClassBatch,
-  type PerClassCounts,
-  type PerClassResult,
-} from './per-class.js';
-import { createAccumulator, cpuCounter, type AccumulatorOptions } from '../../engine/accumulator.js';
+import { InputError } from '../../core/errors.js';
+import { addPerClassCounts, emptyPerClassCounts, formatPerClassBatch, perClassResult } from './per-class.js';
+import { validatePerClassClasses } from './per-class.js';
+import type { FormattedPerClassBatch, PerClassBatch, PerClassCounts, PerClassResult } from './per-class.js';
+import { taskMatrix, type AccumulatorOptions, type TaskCounter, type TaskMatrix } from '../../engine/accumulator.js';
 import { perClassCpuUpdate } from './update-cpu.js';
 import { createPerClassGpuCounter, type PerClassGpuOptions } from './update-gpu.js';
+import { createPerClassState, parsePerClassState, perClassStateCounts } from '../../state/per-class-state.js';
+import type { PerClassState, PerClassStateMeta } from '../../state/per-class-state.js';
 
 /** Options of {@link createPerClassMatrix}. */
 export interface PerClassMatrixOptions extends PerClassGpuOptions, AccumulatorOptions {
@@ -21,17 +16,15 @@ export interface PerClassMatrixOptions extends PerClassGpuOptions, AccumulatorOp
   ignoreIndex?: number | undefined;
 }
 
-/** Per-class counts for huge C, updated batch by batch: O(C) memory, never a C x C matrix. */
-export interface PerClassMatrix {
-  /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
-  readonly backend: 'gpu' | 'cpu';
+/**
+ * Per-class counts for huge C, updated batch by batch: O(C) memory, never a C x C matrix. `update`
+ * takes N x C float32 logits (or N predicted classes) and N labels; `compute` gives per class TP,
+ * FP, FN, support and metrics and the sparse off-diagonal pairs; `state` and `load` save and add
+ * counts (see `mergeAnyStates`).
+ */
+export interface PerClassMatrix
+  extends TaskMatrix<PerClassBatch, PerClassResult, PerClassState, Omit<PerClassStateMeta, 'ignoreIndex'>> {
   readonly numClasses: number;
-  /** Validates and counts a batch of N x C float32 logits (or N predicted classes) and N labels; a refused batch adds nothing. */
-  update(batch: PerClassBatch): Promise<void>;
-  /** Per class TP, FP, FN, support and metrics, and the sparse off-diagonal pairs, of every batch so far. */
-  compute(): Promise<PerClassResult>;
-  reset(): Promise<void>;
-  destroy(): void;
 }
 
 /**
@@ -45,30 +38,29 @@ export interface PerClassMatrix {
  * await pc.update({ logits, labels });   // Float32Array N x C, any integer array
  * const r = await pc.compute();
  * console.log(r.accuracy, r.macroAvg.f1, topPairs(r, 10));
+ * const saved = JSON.stringify(await pc.state()); // later: other.load(JSON.parse(saved))
  * pc.destroy();
  */
 export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMatrix {
   const { numClasses, ignoreIndex } = options;
   validatePerClassClasses(numClasses);
-  if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new TypeError(`ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
-  const acc = createAccumulator<FormattedPerClassBatch, PerClassCounts>(
-    {
-      name: 'per-class matrix',
-      empty: () => emptyPerClassCounts(numClasses),
-      add: addPerClassCounts,
-      cpu: () => cpuCounter(() => emptyPerClassCounts(numClasses), perClassCpuUpdate),
-      gpu: (device) => createPerClassGpuCounter(device, numClasses, options),
-    },
-    options,
-  );
-  return {
-    get backend() {
-      return acc.backend;
-    },
-    numClasses,
-    update: (batch) => acc.update(() => formatPerClassBatch(batch, numClasses, ignoreIndex)),
-    compute: () => acc.inTurn(perClassResult),
-    reset: () => acc.reset(),
-    destroy: () => acc.destroy(),
+  const bad = ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex);
+  if (bad) throw new TypeError(`ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  const empty = (): PerClassCounts => emptyPerClassCounts(numClasses);
+  const gpu = (device: GPUDevice): TaskCounter<FormattedPerClassBatch, PerClassCounts> =>
+    createPerClassGpuCounter(device, numClasses, options);
+  const load = (state: PerClassState): PerClassCounts => {
+    const s = parsePerClassState(state, 'state');
+    const theirs = { numClasses: s.numClasses, ignoreIndex: s.options.ignoreIndex };
+    if (theirs.numClasses !== numClasses || theirs.ignoreIndex !== ignoreIndex) {
+      const [a, b] = [JSON.stringify(theirs), JSON.stringify({ numClasses, ignoreIndex })];
+      throw new InputError('state', `the state was counted with ${a}, this matrix with ${b}`, undefined, s.options);
+    }
+    return perClassStateCounts(s);
   };
+  const task = { name: 'per-class matrix', empty, add: addPerClassCounts, count: perClassCpuUpdate, gpu, load };
+  const format = (batch: PerClassBatch): FormattedPerClassBatch => formatPerClassBatch(batch, numClasses, ignoreIndex);
+  const state = (r: PerClassResult, meta?: PerClassStateMeta): PerClassState =>
+    createPerClassState(r, { ...meta, ignoreIndex });
+  return taskMatrix({ ...task, format, result: perClassResult, state }, options, { numClasses });
 }

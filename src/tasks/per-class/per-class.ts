@@ -7,7 +7,7 @@
  * @module
  */
 import { InputError } from '../../core/errors.js';
-import { agreement, metricsFromSums } from '../multiclass/metrics.js';
+import { agreement, metricsFromSums, type Averages, type Metrics } from '../multiclass/metrics.js';
 import type { LabelArray } from '../../core/types.js';
 import { findOutOfRange, isLabelArray } from '../../format/validate.js';
 
@@ -278,12 +278,7 @@ export interface PerClassArrays {
 }
 
 /** An average over classes; `support` is the sample count, as in sklearn's classification_report. */
-export interface PerClassAverage {
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
+export type PerClassAverage = Averages;
 
 /** One off-diagonal pair: `count` samples of class `true` predicted as `pred`; share = count / support of `true`. */
 export interface PerClassConfusion {
@@ -293,22 +288,10 @@ export interface PerClassConfusion {
   share: number;
 }
 
-/** Everything per-class mode derives from its counts. */
-export interface PerClassResult {
+/** Everything per-class mode derives from its counts: `computeMetrics`' figures, per class as arrays. */
+export interface PerClassResult extends Omit<Metrics, 'perClass'> {
   mode: 'per-class';
-  numClasses: number;
-  total: number;
-  correct: number;
-  accuracy: number;
-  balancedAccuracy: number;
-  kappa: number;
-  mcc: number;
   perClass: PerClassArrays;
-  macroAvg: PerClassAverage;
-  weightedAvg: PerClassAverage;
-  microAvg: PerClassAverage;
-  /** Classes that occur as a true or a predicted class: the macro average runs over these. */
-  presentClasses: number;
   /** Distinct off-diagonal (true, pred) pairs that occurred. */
   distinctPairs: number;
   /** The sparse off-diagonal counts; see {@link topPairs}. */
@@ -360,7 +343,7 @@ export function perClassResult(counts: PerClassCounts): PerClassResult {
  * @example
  * topPairs(perClassResult(counts), 10)[0]; // { true: 7, pred: 3, count: 12, share: 0.4 }
  */
-export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs' | 'perClass'>, k: number): PerClassConfusion[] {
+export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs'> & { perClass: Pick<PerClassArrays, 'support'> }, k: number): PerClassConfusion[] {
   const limit = Math.floor(k);
   if (!(limit > 0)) return [];
   const c = result.numClasses;

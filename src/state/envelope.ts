@@ -1,0 +1,397 @@
+/**
+ * The envelope every serialized state shares: `format` "confmat-state", a `version`, the `task`
+ * (absent: multiclass), a size (C or L) and the options that change what is counted, names, and the
+ * shards a sharded run holds. A task's state is a {@link StateSpec} (its own fields, how two states
+ * must agree and how they add up); {@link parseWith}, {@link createWith} and {@link mergeWith} do the
+ * rest. Isomorphic: no Node imports.
+ *
+ * @module
+ */
+import { firstDuplicate } from '../core/duplicates.js';
+import { InputError } from '../core/errors.js';
+
+/** The `format` tag of a serialized state (and of a `confmat eval --format json` report). */
+export const STATE_FORMAT = 'confmat-state';
+/** The state format version this confmat writes and reads. */
+export const STATE_VERSION = 1;
+
+/**
+ * The most shards a split may have (`--shard i/n`, a state's `shards.count`): 2^20. A merge lists
+ * the missing shards, so n bounds its memory.
+ *
+ * @example
+ * MAX_SHARDS; // 1048576
+ */
+export const MAX_SHARDS = 2 ** 20;
+
+/**
+ * Which shards of an `n`-way split a state holds.
+ *
+ * @example
+ * const s: ShardSet = { count: 8, indices: [0, 3] }; // shards 0/8 and 3/8
+ */
+export interface ShardSet {
+  /** n, the number of shards the input was split into. */
+  count: number;
+  /** The 0-based shard indices held, sorted ascending, each once. */
+  indices: number[];
+}
+
+/** The tasks a state can hold (`per-class`: the multiclass task counted per class, for huge C). */
+export type StateTask = 'multiclass' | 'multilabel' | 'binary' | 'per-class';
+
+/** What every state holds beside its task's fields. */
+export interface Envelope {
+  format: typeof STATE_FORMAT;
+  version: typeof STATE_VERSION;
+  /** The counting options; `sampleWeight: true` when counts are sums of sample weights. */
+  options: { sampleWeight?: true };
+  /** Present for a sharded run: the shards it holds. */
+  shards?: ShardSet;
+}
+
+/**
+ * Whether a parsed JSON value is an object (not null, not an array).
+ *
+ * @example
+ * isObject({}); // true
+ */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A JSON value as a state error message quotes it (at most 60 characters).
+ *
+ * @example
+ * show(undefined); // "nothing"
+ */
+export function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  let s: string;
+  try {
+    s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
+  } catch {
+    s = Array.isArray(v) ? '[...]' : '{...}';
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * Throws the InputError of a bad state field: `file: path: detail`.
+ *
+ * @example
+ * refuse('part-1.json', '$.rows', 'must be an integer', 'x');
+ */
+export function refuse(file: string, path: string, detail: string, value?: unknown): never {
+  throw new InputError('state', `${file}: ${path}: ${detail}`, undefined, value);
+}
+
+type Check = (file: string, path: string, v: unknown) => number;
+
+const exact = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Checks an exact count: an integer in [0, 2^53 - 1]. */
+const count: Check = (file, path, v) => {
+  if (!exact(v)) refuse(file, path, `count must be an integer in [0, 2^53 - 1], got ${show(v)}`, v);
+  return v;
+};
+
+/** Checks a sum of sample weights: any finite number. */
+const amount: Check = (file, path, v) => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  return refuse(file, path, `a sum of sample weights must be a finite number, got ${show(v)}`, v);
+};
+
+/** Checks an array of `n` numbers (`shape` names n, e.g. `2 x 2`); paths are built only for a refusal. */
+function countArray(file: string, path: string, v: unknown, n: number, check = count, shape = ''): number[] {
+  if (!Array.isArray(v)) refuse(file, path, `must be an array of ${shape || n} counts, got ${show(v)}`, v);
+  if (v.length !== n) refuse(file, path, `holds ${v.length} counts, ${shape && `${shape} = `}${n} expected`, v.length);
+  for (let i = 0; i < n; i++) if (!exact(v[i])) check(file, `${path}[${i}]`, v[i]);
+  return v.slice() as number[];
+}
+
+
+/** What a task's reader is given: the size (C or L; 0 without one), the options, checks bound to the file. */
+export interface ReadContext {
+  n: number;
+  options: Record<string, unknown>;
+  weighted: boolean;
+  /** Checks a count, or with `weighted` a sum of weights. */
+  num(path: string, v: unknown): number;
+  /** Checks an array of `n` of them (`shape` names n in messages, e.g. `2 x 2`). */
+  nums(path: string, v: unknown, n: number, shape?: string): number[];
+  /** Refuses the file: `file: path: detail`. */
+  no(path: string, detail: string, value?: unknown): never;
+}
+
+/** Adds two counts, refusing a sum past 2^53 - 1 unless weighted; `what()` names the count in the refusal. */
+export type Plus = (a: number, b: number, what: () => string) => number;
+
+/**
+ * Checks an optional integer option (`ignoreIndex`), as an object to spread into the options.
+ *
+ * @example
+ * intOption(r, 'ignoreIndex'); // { ignoreIndex: -100 }
+ */
+export function intOption(r: ReadContext, key: string): Record<string, number> {
+  const v = r.options[key];
+  if (v === undefined) return {};
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return { [key]: v };
+  return r.no(`$.options.${key}`, `must be an integer, got ${show(v)}`, v);
+}
+
+/**
+ * A task's state: its fields (the envelope's are read by {@link parseWith}), how two states must
+ * agree beyond size, options and names, and how they add up.
+ *
+ * @example
+ * const spec: StateSpec<BinaryState> = { task: 'binary', options: ['sampleWeight'], read, add };
+ */
+export interface StateSpec<S extends Envelope> {
+  task: StateTask;
+  /** The size field (`numClasses`), its bound and why, what it counts (`classes`); absent: no size. */
+  size?: { key: string; max: number; why?: string; noun: string };
+  /** The names field (`classes`, `labels`) and what one names (`class`, `label`). */
+  names?: { key: string; what: string };
+  /** The options known (the size key is one): an unknown one is refused. */
+  options: readonly string[];
+  /** Weighted and unweighted states are refused as such (else as options that differ). */
+  weightsApart?: true;
+  /** The task's fields and options beyond size and weights, read from the checked envelope. */
+  read(v: Record<string, unknown>, r: ReadContext): Record<string, unknown>;
+  /** Why `s` cannot add to `first` (named `other`) beyond size, options and names; undefined when it can. */
+  differ?(s: S, first: S, other: string): string | undefined;
+  /** Adds `from` into `into` (a copy of the first state). */
+  add(into: S, from: S, plus: Plus): void;
+  /** The total count of a state, which must stay below 2^53 unless weighted. */
+  total?(s: S): number;
+}
+
+function readNames(file: string, path: string, names: unknown, n: number, what: string, plural: string): string[] {
+  if (!Array.isArray(names)) refuse(file, path, `must be an array of ${n} ${what} names, got ${show(names)}`, names);
+  if (names.length !== n) refuse(file, path, `holds ${names.length} ${what} names for ${n} ${plural}`, names.length);
+  names.forEach((x: unknown, i) => {
+    if (typeof x !== 'string') refuse(file, `${path}[${i}]`, `${what} name must be a string, got ${show(x)}`, x);
+  });
+  const dup = firstDuplicate(names as string[]);
+  const again = dup && `duplicate ${what} name ${show(names[dup.index])} (also ${what} ${dup.first})`;
+  if (dup) refuse(file, `${path}[${dup.index}]`, again!, names[dup.index]);
+  return names.slice() as string[];
+}
+
+function readShards(file: string, v: unknown): ShardSet {
+  if (!isObject(v)) refuse(file, '$.shards', `must be {"count": n, "indices": [...]}, got ${show(v)}`, v);
+  const { count: n, indices } = v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > MAX_SHARDS) {
+    refuse(file, '$.shards.count', `must be an integer in [1, ${MAX_SHARDS}] (2^20), got ${show(n)}`, n);
+  }
+  const path = '$.shards.indices';
+  if (!Array.isArray(indices) || indices.length === 0) {
+    refuse(file, path, `must be a non-empty array of shard indices, got ${show(indices)}`, indices);
+  }
+  const more = `holds ${indices.length} shard indices, more than the ${n} shards of the split`;
+  if (indices.length > n) refuse(file, path, more, indices.length);
+  indices.forEach((i: unknown, k) => {
+    const [at, before] = [`${path}[${k}]`, indices[k - 1] as number];
+    if (!exact(i) || i >= n) refuse(file, at, `shard index must be an integer in [0, ${n}), got ${show(i)}`, i);
+    if (k > 0 && i === before) refuse(file, at, `shard ${i} is listed twice`, i);
+    if (k > 0 && i < before) refuse(file, at, `indices must be sorted ascending: ${i} follows ${before}`, i);
+  });
+  return { count: n, indices: indices.slice() as number[] };
+}
+
+function readHeader(file: string, value: unknown): Record<string, unknown> {
+  const what = Array.isArray(value) ? 'an array' : show(value);
+  if (!isObject(value)) refuse(file, '$', `expected a confmat state object, got ${what}`, value);
+  const { format, version } = value;
+  if (format !== STATE_FORMAT) {
+    const report = ' (is this the JSON report of a confmat eval --format json from this version?)';
+    const hint = format === undefined ? report : '';
+    refuse(file, '$.format', `expected "${STATE_FORMAT}", got ${show(format)}${hint}`, format);
+  }
+  if (version === STATE_VERSION) return value;
+  const newer = typeof version === 'number' && Number.isInteger(version) && version > STATE_VERSION;
+  const detail = newer
+    ? `state version ${version} was written by a newer confmat; this one reads version ${STATE_VERSION}`
+    : `unsupported state version ${show(version)}; expected ${STATE_VERSION}`;
+  return refuse(file, '$.version', detail, version);
+}
+
+/**
+ * Checks a parsed JSON value as a state of `specs`' task (one spec) or of any of their tasks (a
+ * list, picked by `task`): the envelope, then the task's fields.
+ *
+ * @throws InputError (field `'state'`) naming the file, the JSON path and the offending value
+ * @example
+ * const s = parseWith(binarySpec, JSON.parse(text), 'part-0.json');
+ */
+export function parseWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>[], value: unknown, file: string): S {
+  const v = readHeader(file, value);
+  const task = v.task ?? 'multiclass';
+  const spec = Array.isArray(specs) ? specs.find((s) => s.task === task) : (specs as StateSpec<S>);
+  const reads = 'this confmat reads multiclass, multilabel and binary states';
+  if (!spec) refuse(file, '$.task', `unknown task ${show(v.task)}; ${reads}`, v.task);
+  if (task !== spec.task) {
+    const dense = spec.task === 'multiclass';
+    const why = dense ? ': parseState reads multiclass states (parseAnyState reads every task)' : '';
+    refuse(file, '$.task', `${dense ? 'is' : `expected "${spec.task}", got`} ${show(v.task)}${why}`, v.task);
+  }
+  const { size, names } = spec;
+  const n = size ? v[size.key] : 0;
+  if (size && (!exact(n) || n < 1 || n > size.max)) {
+    refuse(file, `$.${size.key}`, `must be an integer in [1, ${size.max}]${size.why ?? ''}, got ${show(n)}`, n);
+  }
+  const { options } = v;
+  const no: (path: string, detail: string, value?: unknown) => never = (path, detail, x) =>
+    refuse(file, path, detail, x);
+  if (!isObject(options)) no('$.options', `must be an object of counting options, got ${show(options)}`, options);
+  const unknown = Object.keys(options).find((key) => !spec.options.includes(key));
+  const why = `option not known to this confmat (state version ${STATE_VERSION}); it would change what is counted`;
+  if (unknown !== undefined) no(`$.options.${unknown}`, why, options[unknown]);
+  const sized = size ? { [size.key]: n } : {};
+  const [given, w] = [size && options[size.key], options.sampleWeight];
+  if (size && given !== n) no(`$.options.${size.key}`, `must equal ${size.key} ${n}, got ${show(given)}`, given);
+  if (w !== undefined && w !== true) no('$.options.sampleWeight', `must be true when present, got ${show(w)}`, w);
+  const check = w ? amount : count;
+  const body = spec.read(v, {
+    n: n as number,
+    options,
+    weighted: w === true,
+    num: (path, x) => check(file, path, x),
+    nums: (path, x, m, shape) => countArray(file, path, x, m, check, shape),
+    no,
+  });
+  const state: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION };
+  if (spec.task !== 'multiclass') state.task = spec.task;
+  const weighted = w ? { sampleWeight: true } : {};
+  Object.assign(state, sized, body, { options: { ...sized, ...(body.options as object), ...weighted } });
+  const [key, list] = [names?.key ?? '', names && v[names.key]];
+  if (list !== undefined) state[key] = readNames(file, `$.${key}`, list, n as number, names!.what, size!.noun);
+  if (v.shards !== undefined) state.shards = readShards(file, v.shards);
+  return state as unknown as S;
+}
+
+/**
+ * A state of `spec`'s task from its fields and meta (names, shards), checked as a file is.
+ *
+ * @example
+ * const s = createWith(binarySpec, { threshold: 0.5, positives: 1, ... }, { shards });
+ */
+export function createWith<S extends Envelope>(
+  spec: StateSpec<S>,
+  fields: Record<string, unknown>,
+  meta: { names?: string[] | undefined; shards?: ShardSet | undefined },
+): S {
+  const value: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION, task: spec.task, ...fields };
+  if (spec.names && meta.names !== undefined) value[spec.names.key] = meta.names;
+  if (meta.shards !== undefined) value.shards = meta.shards;
+  return parseWith(spec, value, 'state');
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)}}`;
+  return JSON.stringify(v);
+}
+
+type Fail = (k: number, detail: string, value?: unknown) => never;
+
+/** The union of the shard sets, refusing a mix of shards and whole runs, two splits, or a shard twice. */
+function mergeShards(states: readonly Envelope[], name: (i: number) => string, fail: Fail): ShardSet | undefined {
+  const first = states[0]!.shards;
+  const where = (s: ShardSet | undefined): string => (s ? `shards of ${s.count}` : 'not sharded');
+  const seen = new Map<number, number>();
+  states.forEach(({ shards: s }, k) => {
+    const [split, n] = ['all parts must come from one --shard i/n split', first?.count];
+    if (!s !== !first) fail(k, `${where(s)}, but ${name(0)} is ${where(first)}: merge shards with shards of one split`);
+    if (s && s.count !== n) fail(k, `a shard of ${s.count}, but ${name(0)} is a shard of ${n}: ${split}`, s.count);
+    for (const i of s?.indices ?? []) {
+      const other = seen.get(i);
+      if (other !== undefined) fail(k, `shard ${i}/${n} is also in ${name(other)}; each shard must be merged once`, i);
+      seen.set(i, k);
+    }
+  });
+  return first && { count: first.count, indices: [...seen.keys()].sort((a, b) => a - b) };
+}
+
+/**
+ * Adds states of `spec`'s task up: checks they fit together (size, options, names, the task's own
+ * rules; shards of one split, each once), then adds them exactly (sums of weights: as float64).
+ * Associative and commutative. Absent names equal `"0"`..`"n-1"`; the first names given are kept.
+ *
+ * @param files names the states in errors (default `state 0`, `state 1`, ...)
+ * @throws InputError (field `'state'`) naming the file that does not fit, or a count past 2^53 - 1
+ * @example
+ * const merged = mergeWith(binarySpec, [a, b], ['part-0.json', 'part-1.json']);
+ */
+export function mergeWith<S extends Envelope>(spec: StateSpec<S>, states: readonly S[], files?: readonly string[]): S {
+  const name = (i: number): string => files?.[i] ?? `state ${i}`;
+  const fail: Fail = (k, detail, value) => {
+    throw new InputError('state', `${name(k)}: ${detail}`, undefined, value);
+  };
+  if (states.length === 0) throw new InputError('state', 'nothing to merge: no states given');
+  const first = states[0]!;
+  const field = (s: S, key: string): unknown => (s as unknown as Record<string, unknown>)[key];
+  const { size, names } = spec;
+  const n = size ? (field(first, size.key) as number) : 0;
+  const namesOf = (s: S): string[] =>
+    (field(s, names!.key) as string[] | undefined) ?? Array.from({ length: n }, (_, i) => String(i));
+  const weighted = first.options.sampleWeight === true;
+  const weights = (w: boolean): string =>
+    w ? 'counted with sample weights (--sample-weight)' : 'counted without sample weights';
+  let given = names && field(first, names.key);
+  states.forEach((s, k) => {
+    const w = s.options.sampleWeight === true;
+    const mixed = `${weights(w)}, but ${name(0)} was ${weights(weighted)}: weighted and unweighted parts do not merge`;
+    if (k === 0) return;
+    if (spec.weightsApart && w !== weighted) fail(k, mixed, s.options);
+    const m = size && field(s, size.key);
+    if (size && m !== n) fail(k, `${m} ${size.noun}, but ${name(0)} has ${n}`, m);
+    const why = spec.differ?.(s, first, name(0));
+    if (why !== undefined) fail(k, why);
+    const [theirs, ours] = [canonical(s.options), canonical(first.options)];
+    if (theirs !== ours) fail(k, `options ${theirs} differ from ${name(0)}'s ${ours}`, s.options);
+    if (!names) return;
+    const [a, b] = [namesOf(s), namesOf(first)];
+    const i = a.findIndex((x, j) => x !== b[j]);
+    const [x, y] = [JSON.stringify(a[i]), JSON.stringify(b[i])];
+    if (i >= 0) fail(k, `${names.what} ${i} is named ${x}, but ${y} in ${name(0)}`, a[i]);
+    given ??= field(s, names.key);
+  });
+  const shards = mergeShards(states, name, fail);
+  const merged = structuredClone(first);
+  states.forEach((s, k) => {
+    if (k === 0) return;
+    spec.add(merged, s, (a, b, what) => {
+      const sum = a + b;
+      const detail = (): string => `${what()} would add up to more than 2^53 - 1; counts would no longer be exact`;
+      if (!weighted && !Number.isSafeInteger(sum)) fail(k, detail(), sum);
+      return sum;
+    });
+  });
+  const total = spec.total?.(merged) ?? 0;
+  if (!weighted && !Number.isSafeInteger(total)) {
+    const all = states.map((_, k) => name(k)).join(', ');
+    throw new InputError('state', `${all}: the merged counts add up to more than 2^53 - 1`, undefined, total);
+  }
+  const out = merged as unknown as Record<string, unknown>;
+  delete out.shards;
+  if (names) delete out[names.key];
+  if (names && given !== undefined) out[names.key] = (given as string[]).slice();
+  if (shards) out.shards = shards;
+  return merged;
+}
+
+/**
+ * The shard indices of `0..n-1` a sharded state lacks (empty when complete or not sharded).
+ *
+ * @example
+ * missingShards({ ...state, shards: { count: 4, indices: [0, 2] } }); // [1, 3]
+ */
+export function missingShards(state: { shards?: ShardSet | undefined }): number[] {
+  if (!state.shards) return [];
+  const have = new Set(state.shards.indices);
+  const out: number[] = [];
+  for (let i = 0; i < state.shards.count; i++) if (!have.has(i)) out.push(i);
+  return out;
+}
