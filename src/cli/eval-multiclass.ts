@@ -11,7 +11,7 @@ import { createCpuWorkerCounter, usefulThreads, type CpuWorkerCounter } from '..
 import { readClassNames } from '../read/class-names.js';
 import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
-import { perClassCsv, perClassJson, perClassMarkdown, perClassTable } from '../report/per-class.js';
+import { renderPerClassReport } from '../report/per-class.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
@@ -293,8 +293,9 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
       inputs = await openMulticlass(values, sources, validatePerClassClasses, false, reason !== undefined);
       return inputs.labels.rows;
     },
-    counter(backend) {
-      const { numClasses: c, input, labels, files } = inputs;
+    counter(backend, { start, end }) {
+      const { numClasses: c, files } = inputs;
+      const [input, labels] = [sliceRows(inputs.input, start, end), sliceRows(inputs.labels, start, end)];
       const pc = createPerClassMatrix({ numClasses: c, device: backend.device, ignoreIndex, ...(chunkRows === undefined ? {} : { chunkRows }) });
       return {
         streams: [input, labels],
@@ -310,12 +311,7 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
         destroy: () => pc.destroy(),
       };
     },
-    report(format, result, backend) {
-      const options = { classes: inputs.classes, ignoreIndex };
-      if (format === 'json') return `${JSON.stringify(perClassJson(result, backend, options))}\n`;
-      if (format === 'csv') return perClassCsv(result, options);
-      if (format === 'markdown') return perClassMarkdown(result, options);
-      return `${perClassTable(result, options)}\ncounted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}\n`;
-    },
+    report: (format, result, backend, shards) =>
+      renderPerClassReport(format, result, backend, { classes: inputs.classes, ignoreIndex, shards }),
   };
 }

@@ -114,8 +114,7 @@ export const FLAGS = {
   classes: { value: 'FILE', group: 'Report', commands: EM, modes: ['multiclass', 'multilabel', 'per-class'],
     help: 'class (or label) names: names.txt (one per line) or names.json',
   },
-  shard: { value: 'i/n', group: 'Sharded runs', commands: E, modes: NOT_PC, dense: 'writes a mergeable C x C state',
-    parse: parseShard,
+  shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
       'format with --shard) is a part for confmat merge; with --preds it needs --num-classes',
   },

@@ -6,6 +6,8 @@ import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
 import type { BackendReport } from '../report/json.js';
+import { renderPerClassReport } from '../report/per-class.js';
+import { perClassStateResult } from '../state/per-class-state.js';
 import { renderPlot, renderReport } from './render.js';
 import { flag } from './flags.js';
 import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
@@ -138,6 +140,14 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     return 0;
   }
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;
+  if (merged.task === 'per-class') {
+    if (normalize !== 'none' || plotPath !== undefined) {
+      throw new UsageError(`--${normalize !== 'none' ? 'normalize' : 'plot'} needs the C x C matrix; these are per-class parts`);
+    }
+    const options = { classes, ignoreIndex: merged.options.ignoreIndex, shards: merged.shards };
+    await outputs.commit(renderPerClassReport(format, perClassStateResult(merged), backend, options));
+    return 0;
+  }
   const result = stateResult(merged);
   const { ignoreIndex, classSubset } = merged.options;
   const stateOptions = { ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), ...(classSubset ? { classSubset } : {}) };

@@ -141,12 +141,37 @@ describe('confmat eval in per-class mode', () => {
     for (const [flags, message] of [
       [['--normalize', 'true'], /--normalize applies to the C x C matrix/],
       [['--top-k', '2'], /--top-k is counted with the C x C matrix/],
-      [['--shard', '0/2'], /--shard writes a mergeable C x C state/],
       [['--task', 'binary'], /--per-class applies to --task multiclass/],
     ] as const) {
       const r = confmat(['--preds', `${FIX}/preds.npy`, '--labels', `${FIX}/labels.npy`, '--per-class', ...flags]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+  });
+
+  it.each(['gpu', 'cpu'])('shards and merges: n parts of --per-class --shard i/n add up to the whole run (--backend %s)', (backend) => {
+    const { logits, labels } = huge('shards', 3001, 700, 11);
+    const common = ['--logits', logits, '--labels', labels, '--per-class', '--ignore-index', '5', '--backend', backend];
+    const whole = confmat([...common, '--format', 'json']);
+    expect(whole.code).toBe(0);
+    const parts = [0, 1, 2].map((i) => {
+      const out = join(dir, `pc-${backend}-${i}.json`);
+      const r = confmat([...common, '--shard', `${i}/3`, '--out', out]);
+      expect(r.code).toBe(0);
+      return out;
+    });
+    expect(JSON.parse(readFileSync(parts[1]!, 'utf8')).shards).toEqual({ count: 3, indices: [1] });
+    const merge = (args: string[]) => spawnSync(process.execPath, ['dist/cli/main.js', 'merge', ...args], { encoding: 'utf8' });
+    const merged = merge([...parts, '--format', 'json']);
+    expect(merged.status).toBe(0);
+    const { shards, ...sum } = withoutBackend(merged.stdout);
+    expect(shards).toEqual({ count: 3, indices: [0, 1, 2] });
+    expect(sum).toEqual(withoutBackend(whole.stdout));
+    const partial = merge([parts[0]!, parts[2]!, '--format', 'json']);
+    expect(partial.status).toBe(1);
+    expect(partial.stderr).toMatch(/missing shard 1 /);
+    const plot = merge([...parts, '--plot', join(dir, 'pc.svg')]);
+    expect(plot.status).toBe(2);
+    expect(plot.stderr).toMatch(/--plot needs the C x C matrix; these are per-class parts/);
   });
 });
