@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { openCsvArray, type CsvDelimiter } from './csv.js';
 import { NpyError, type NumericArray } from './npy.js';
-import { openNpyFile, type NpyFileReader } from './npy-file.js';
+import { openNpyFile } from './npy-file.js';
 import { openNpzArray } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';
 import { openSafetensorsArray } from './safetensors.js';
@@ -217,20 +217,7 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       if (name !== undefined) {
         throw new NpyError(path, undefined, `a .npy file holds a single array; drop ':${name}' from '${spec}' (names select arrays in .npz, .safetensors and CSV columns)`);
       }
-      const r = await openNpyFile(path, { halves: options.halves ?? false });
-      const h = r.header;
-      return {
-        file: spec,
-        dtype: h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}`,
-        kind: h.kind,
-        shape: h.shape,
-        rows: r.rows,
-        rowLength: r.rowLength,
-        chunks: (rowsPerChunk) => r.chunks(rowsPerChunk),
-        rangeChunks: (start, end, rowsPerChunk) => npyRangeChunks(r, start, end, rowsPerChunk),
-        ...(!h.bigEndian && !(h.fortranOrder && h.shape.length > 1) ? { raw: { path, byteOffset: h.dataOffset, dtype: h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}` } } : {}),
-        close: () => r.close(),
-      };
+      return openNpyFile(path, { halves: options.halves ?? false });
     }
     case 'npz':
       return openNpzArray(path, name, spec, { halves: options.halves ?? false });
@@ -259,13 +246,6 @@ function checkRange(file: string, rows: number, start: number, end: number, rows
   if (rowsPerChunk !== undefined && (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1)) {
     throw new RangeError(`${file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
   }
-}
-
-function npyRangeChunks(r: NpyFileReader, start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }> {
-  checkRange(r.file, r.rows, start, end, rowsPerChunk);
-  return (async function* () {
-    for (let at = start; at < end; at += rowsPerChunk) yield { start: at, data: await r.readRows(at, Math.min(rowsPerChunk, end - at)) };
-  })();
 }
 
 /** Rows [start, end) of a source that cannot seek: reads from row 0, stops at `end`, re-chunks from `start`. */
