@@ -16,7 +16,7 @@ import {
   type NumericArray,
 } from './npy.js';
 import type { ArraySource } from './open-array.js';
-import { FileRows, dtypeOf } from './row-source.js';
+import { FileRows, dtypeOf, type RowChunk } from './row-source.js';
 
 /** Bytes read first to find the header; most headers (numpy writes 128 bytes) fit. */
 const HEAD_PROBE_BYTES = 4096;
@@ -67,6 +67,13 @@ export async function readNpyHeader(fh: FileHandle, path: string, at: number, si
   return parseNpyHeader(head, file, size);
 }
 
+/** A `.npy` file's rows: it can seek. */
+class NpyRows extends FileRows {
+  rangeChunks(start: number, end: number, rowsPerChunk: number): AsyncIterable<RowChunk> {
+    return this.seekChunks(start, end, rowsPerChunk);
+  }
+}
+
 /**
  * Opens a `.npy` file (of any size) for reading by rows; the header and the file size are checked first.
  *
@@ -83,7 +90,7 @@ export async function openNpyFile(path: string, options: { halves?: boolean } = 
   const { fh, size } = await openRegularFile(path);
   try {
     const h = await readNpyHeader(fh, path, 0, size);
-    return new FileRows(path, path, fh, { ...h, dtype: dtypeOf(h) }, (raw) => decodeNpyItems(h, raw, options));
+    return new NpyRows(path, path, fh, { ...h, dtype: dtypeOf(h) }, (raw) => decodeNpyItems(h, raw, options));
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;

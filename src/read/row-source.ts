@@ -166,15 +166,12 @@ export const crcMismatch = (expected: number, got: number, data: string): string
   `CRC-32 mismatch: the zip directory says ${hex32(expected)}, the ${data} data gives ${hex32(got)} (corrupt archive)`;
 
 /**
- * @internal Rows of an array lying at `header.dataOffset` of an open file, by positional reads;
- * owns `fh`. Seeks (`readRows`, `rangeChunks`) unless a CRC-32 is to be checked.
+ * @internal Rows of an array lying at `header.dataOffset` of an open file, by positional reads; owns `fh`.
  *
  * @example
  * const src = new FileRows('x.npy', 'x.npy', fh, { ...h, dtype: dtypeOf(h) }, (raw) => decodeNpyItems(h, raw));
  */
 export class FileRows extends RowSource {
-  readonly rangeChunks?: (start: number, end: number, rowsPerChunk: number) => AsyncIterable<RowChunk>;
-
   constructor(
     file: string,
     path: string,
@@ -185,7 +182,6 @@ export class FileRows extends RowSource {
     private readonly check?: MemberCheck,
   ) {
     super(file, path, fh, header, decode, what);
-    if (check === undefined) this.rangeChunks = (start, end, per) => this.seekChunks(start, end, per);
   }
 
   get raw(): { path: string; byteOffset: number; dtype: string } | undefined {
@@ -209,7 +205,7 @@ export class FileRows extends RowSource {
     return this.decode(raw);
   }
 
-  private async *seekChunks(start: number, end: number, rowsPerChunk: number): AsyncGenerator<RowChunk> {
+  protected async *seekChunks(start: number, end: number, rowsPerChunk: number): AsyncGenerator<RowChunk> {
     for (let at = start; at < end; at += rowsPerChunk) yield { start: at, data: await this.readRows(at, Math.min(rowsPerChunk, end - at)) };
   }
 
