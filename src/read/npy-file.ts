@@ -90,7 +90,7 @@ export async function openNpyFile(path: string, options: { halves?: boolean } = 
   const { fh, size } = await openRegularFile(path);
   try {
     const h = await readNpyHeader(fh, path, 0, size);
-    return new NpyRows(path, path, fh, { ...h, dtype: dtypeOf(h) }, (raw) => decodeNpyItems(h, raw, options));
+    return new NpyRows({ file: path, path, fh, header: { ...h, dtype: dtypeOf(h) }, decode: (raw) => decodeNpyItems(h, raw, options) });
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;

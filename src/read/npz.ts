@@ -13,7 +13,7 @@ import { ioError, openRegularFile, readExactly } from './file-io.js';
 import { NpyError, decodeNpyItems, hexPreview, npyHeaderSpan, parseNpyHeader, type NpyHeader, type NumericArray } from './npy.js';
 import { readNpyHeader } from './npy-file.js';
 import type { ArraySource } from './open-array.js';
-import { FileRows, RowSource, crcMismatch, dtypeOf, type Layout, type RowChunk } from './row-source.js';
+import { FileRows, RowSource, crcMismatch, dtypeOf, type RowChunk, type SourceInit } from './row-source.js';
 
 const EOCD_SIG = 0x06054b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
@@ -68,16 +68,10 @@ async function* inflated(fh: FileHandle, path: string, start: number, size: numb
 
 class DeflatedSource extends RowSource {
   constructor(
-    file: string,
-    path: string,
-    fh: FileHandle,
-    header: Layout,
-    decode: (raw: Uint8Array) => NumericArray,
-    what: string,
+    init: SourceInit,
     private readonly entry: ZipEntry,
-    private readonly skip: number,
   ) {
-    super(file, path, fh, header, decode, what);
+    super(init);
   }
 
   protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
@@ -86,7 +80,7 @@ class DeflatedSource extends RowSource {
     const dataStart = this.header.dataOffset;
     const per = Math.min(rowsPerChunk, rows);
     const buf = new Uint8Array(per * rowBytes);
-    let [crc, produced, skip, start, fill] = [0, 0, this.skip, 0, 0];
+    let [crc, produced, skip, start, fill] = [0, 0, entry.uncompressedSize - this.header.dataBytes, 0, 0];
     let held: RowChunk | undefined;
     const pieces = inflated(this.fh, this.path, dataStart, entry.compressedSize, (e) => {
       const detail = `corrupt or truncated deflate data after ${produced} of ${entry.uncompressedSize} uncompressed bytes: ${e.message}`;
@@ -395,13 +389,12 @@ export async function openNpzArray(path: string, name?: string, spec?: string, o
     const memberSpec = spec ?? (name === undefined ? path : `${path}:${name}`);
     const dtype = dtypeOf(h);
     const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
-    if (entry.method === 8) {
-      return new DeflatedSource(memberSpec, path, fh, { ...h, dtype, descr: dtype, dataOffset: dataStart }, decode, what, entry, h.dataOffset);
-    }
+    const init = { file: memberSpec, path, fh, decode, what, header: { ...h, dtype, descr: dtype, dataOffset: dataStart } };
+    if (entry.method === 8) return new DeflatedSource(init, entry);
     const head = new Uint8Array(h.dataOffset);
     await readExactly(fh, path, head, dataStart);
     const check = { headCrc: crc32(head), expectedCrc: entry.crc, offset: lho };
-    return new FileRows(memberSpec, path, fh, { ...h, dtype, descr: dtype, dataOffset: dataStart + h.dataOffset }, decode, what, check);
+    return new FileRows({ ...init, header: { ...init.header, dataOffset: dataStart + h.dataOffset }, check });
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;

@@ -33,6 +33,23 @@ export type RowChunk = { start: number; data: NumericArray };
 export type Layout = NpyHeader & { dtype: string };
 
 /**
+ * @internal What a row source reads: `file` names it as a source, `path` in errors (after `what`, if any).
+ *
+ * @example
+ * const init: SourceInit = { file: 'x.npy', path: 'x.npy', fh, header, decode: (raw) => decodeNpyItems(header, raw) };
+ */
+export interface SourceInit {
+  file: string;
+  path: string;
+  fh: FileHandle;
+  header: Layout;
+  decode: (raw: Uint8Array) => NumericArray;
+  what?: string;
+  /** For a stored zip member: the CRC-32 a full pass checks. */
+  check?: MemberCheck;
+}
+
+/**
  * @internal The numpy-style dtype of a header, without byte order: 'f4', 'i8', 'b1'.
  *
  * @example
@@ -47,27 +64,29 @@ export const dtypeOf = (h: Pick<NpyHeader, 'kind' | 'itemSize'>): string => (h.k
  * class Mine extends RowSource { protected async *fileOrderChunks(per: number) { ... } }
  */
 export abstract class RowSource implements ArraySource {
+  readonly file: string;
+  readonly header: Layout;
   readonly dtype: string;
   readonly kind: NpyHeader['kind'];
   readonly shape: number[];
   readonly rows: number;
   readonly rowLength: number;
   protected readonly rowBytes: number;
+  protected readonly path: string;
+  protected readonly fh: FileHandle;
+  protected readonly decode: (raw: Uint8Array) => NumericArray;
+  protected readonly what: string;
+  protected readonly check: MemberCheck | undefined;
   protected closed = false;
   private whole: Promise<NumericArray> | undefined;
 
-  constructor(
-    readonly file: string,
-    protected readonly path: string,
-    protected readonly fh: FileHandle,
-    readonly header: Layout,
-    protected readonly decode: (raw: Uint8Array) => NumericArray,
-    protected readonly what = '',
-  ) {
-    ({ dtype: this.dtype, kind: this.kind, shape: this.shape } = header);
+  constructor(init: SourceInit) {
+    ({ file: this.file, path: this.path, fh: this.fh, header: this.header, decode: this.decode } = init);
+    [this.what, this.check] = [init.what ?? '', init.check];
+    ({ dtype: this.dtype, kind: this.kind, shape: this.shape } = this.header);
     this.rows = this.shape.length === 0 ? 1 : this.shape[0]!;
     this.rowLength = this.shape.slice(1).reduce((a, b) => a * b, 1);
-    this.rowBytes = this.rowLength * header.itemSize;
+    this.rowBytes = this.rowLength * this.header.itemSize;
   }
 
   protected fail(offset: number | undefined, detail: string): never {
@@ -169,20 +188,9 @@ export const crcMismatch = (expected: number, got: number, data: string): string
  * @internal Rows of an array lying at `header.dataOffset` of an open file, by positional reads; owns `fh`.
  *
  * @example
- * const src = new FileRows('x.npy', 'x.npy', fh, { ...h, dtype: dtypeOf(h) }, (raw) => decodeNpyItems(h, raw));
+ * const src = new FileRows({ file: 'x.npy', path: 'x.npy', fh, header, decode: (raw) => decodeNpyItems(header, raw) });
  */
 export class FileRows extends RowSource {
-  constructor(
-    file: string,
-    path: string,
-    fh: FileHandle,
-    header: Layout,
-    decode: (raw: Uint8Array) => NumericArray,
-    what = '',
-    private readonly check?: MemberCheck,
-  ) {
-    super(file, path, fh, header, decode, what);
-  }
 
   get raw(): { path: string; byteOffset: number; dtype: string } | undefined {
     const plain = this.check === undefined && !this.header.bigEndian && !this.fortranRows && this.dtype !== 'bf16';

@@ -141,7 +141,7 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     const layout = { descr: dt, dtype, kind, itemSize, bigEndian: false, shape, fortranOrder: false, dataOffset, dataBytes: end - begin };
     const h = { kind: dtype === 'bf16' ? 'u' : kind, itemSize, bigEndian: false } as const;
     const decode = dtype === 'bf16' && !options.halves ? bf16ToFloat32 : (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
-    return new FileRows(spec ?? (name === undefined ? path : `${path}:${name}`), path, fh, layout, decode, what);
+    return new FileRows({ file: spec ?? (name === undefined ? path : `${path}:${name}`), path, fh, header: layout, decode, what });
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;
