@@ -52,14 +52,20 @@ export interface NpyFileReader extends ArraySource {
  * @example
  * const h = await readNpyHeader(fh, 'logits.npy', 0, size);
  */
-export async function readNpyHeader(fh: FileHandle, path: string, at: number, size: number, file = path): Promise<NpyHeader> {
+export async function readNpyHeader(
+  fh: FileHandle,
+  path: string,
+  at: number,
+  size: number,
+  file = path,
+): Promise<NpyHeader> {
   let head = new Uint8Array(Math.min(HEAD_PROBE_BYTES, size));
   await readExactly(fh, path, head, at);
   const span = npyHeaderSpan(head);
   if (span !== undefined && span.start + span.length > head.length && span.start + span.length <= size) {
     if (span.length > MAX_HEADER_BYTES) {
-      const detail = `header length field says ${span.length} bytes; headers over 1 MiB (${MAX_HEADER_BYTES} bytes) are refused`;
-      throw new NpyError(file, 8, detail);
+      const refused = `headers over 1 MiB (${MAX_HEADER_BYTES} bytes) are refused`;
+      throw new NpyError(file, 8, `header length field says ${span.length} bytes; ${refused}`);
     }
     head = new Uint8Array(span.start + span.length);
     await readExactly(fh, path, head, at);
@@ -70,7 +76,7 @@ export async function readNpyHeader(fh: FileHandle, path: string, at: number, si
 /** A `.npy` file's rows: it can seek. */
 class NpyRows extends FileRows {
   rangeChunks(start: number, end: number, rowsPerChunk: number): AsyncIterable<RowChunk> {
-    return this.seekChunks(start, end, rowsPerChunk);
+    return this.rowChunks(start, end, rowsPerChunk, (at, n) => this.readRows(at, n));
   }
 }
 
@@ -90,7 +96,8 @@ export async function openNpyFile(path: string, options: { halves?: boolean } = 
   const { fh, size } = await openRegularFile(path);
   try {
     const h = await readNpyHeader(fh, path, 0, size);
-    return new NpyRows({ file: path, path, fh, header: { ...h, dtype: dtypeOf(h) }, decode: (raw) => decodeNpyItems(h, raw, options) });
+    const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
+    return new NpyRows({ file: path, path, fh, header: { ...h, dtype: dtypeOf(h) }, decode });
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;

@@ -131,7 +131,8 @@ class LiteralParser {
   }
 
   here(): string {
-    return this.pos >= this.s.length ? 'end of header' : JSON.stringify(this.s.slice(this.pos, this.pos + 12).trimEnd());
+    const next = this.s.slice(this.pos, this.pos + 12).trimEnd();
+    return this.pos >= this.s.length ? 'end of header' : JSON.stringify(next);
   }
 
   value(depth: number): PyValue {
@@ -259,7 +260,8 @@ const OTHER_KINDS: Record<string, string> = {
 function parseDescr(descr: string, fail: (msg: string) => never): { kind: Kind; itemSize: number; bigEndian: boolean } {
   const q = JSON.stringify(descr);
   const m = /^([<>|=]?)([a-zA-Z?])(\d*)(\[\w+\])?$/.exec(descr);
-  if (!m || (m[4] !== undefined && m[2] !== 'M' && m[2] !== 'm')) fail(`unsupported dtype ${q}: not a simple dtype descriptor`);
+  const simple = m && (m[4] === undefined || m[2] === 'M' || m[2] === 'm');
+  if (!simple) fail(`unsupported dtype ${q}: not a simple dtype descriptor`);
   const [, order, code, digits] = m as unknown as [string, string, string, string];
   const allowed = SIZES[code];
   if (allowed === undefined) {
@@ -285,9 +287,12 @@ function parseDescr(descr: string, fail: (msg: string) => never): { kind: Kind; 
 
 /** Copies `count` items of `itemSize` bytes into a fresh buffer, reversing the bytes of each item if `swap`. */
 function copyItems(src: Uint8Array, itemSize: number, count: number, swap: boolean): ArrayBuffer {
-  const out = new Uint8Array(count * itemSize);
-  if (!swap || itemSize === 1) out.set(src.subarray(0, count * itemSize));
-  else for (let o = 0; o < out.length; o += itemSize) for (let b = 0; b < itemSize; b++) out[o + b] = src[o + itemSize - 1 - b]!;
+  const out = src.slice(0, count * itemSize);
+  if (swap && itemSize > 1) {
+    for (let o = 0; o < out.length; o += itemSize) {
+      for (let b = 0; b < itemSize; b++) out[o + b] = src[o + itemSize - 1 - b]!;
+    }
+  }
   return out.buffer;
 }
 
@@ -415,7 +420,11 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
     } catch {
       fail(headerStart, 'header is not valid UTF-8 (required by format version 3.0)');
     }
-  } else for (let i = 0; i < headerBytes.length; i += 4096) header += String.fromCharCode(...headerBytes.subarray(i, i + 4096));
+  } else {
+    for (let i = 0; i < headerBytes.length; i += 4096) {
+      header += String.fromCharCode(...headerBytes.subarray(i, i + 4096));
+    }
+  }
 
   const p = new LiteralParser(header);
   let dict: PyValue;
@@ -440,19 +449,26 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
   const missing = keys.filter((k) => !entries.has(k));
   if (missing.length > 0) bad(`header dict is missing key${plural(missing)}: ${clip(pyRepr(dict))}`);
   const extra = [...entries.keys()].filter((k) => !keys.includes(k));
-  if (extra.length > 0) bad(`header dict has unexpected key${plural(extra)} (expected exactly 'descr', 'fortran_order', 'shape')`);
+  if (extra.length > 0) {
+    bad(`header dict has unexpected key${plural(extra)} (expected exactly 'descr', 'fortran_order', 'shape')`);
+  }
 
   const descrV = entries.get('descr')!;
-  if (descrV.t === 'list') bad(`unsupported dtype: structured dtype ${clip(pyRepr(descrV))} (only plain numeric dtypes are supported)`);
+  if (descrV.t === 'list') {
+    bad(`unsupported dtype: structured dtype ${clip(pyRepr(descrV))} (only plain numeric dtypes are supported)`);
+  }
   if (descrV.t !== 'str') bad(`'descr' must be a string, got ${clip(pyRepr(descrV))}`);
   const descr = descrV.v;
   const dtype = parseDescr(descr, bad);
   const foV = entries.get('fortran_order')!;
   if (foV.t !== 'bool') bad(`'fortran_order' must be True or False, got ${clip(pyRepr(foV))}`);
   const shapeV = entries.get('shape')!;
-  if (shapeV.t !== 'tuple') bad(`bad shape tuple: 'shape' must be a tuple of non-negative integers, got ${clip(pyRepr(shapeV))}`);
+  if (shapeV.t !== 'tuple') {
+    bad(`bad shape tuple: 'shape' must be a tuple of non-negative integers, got ${clip(pyRepr(shapeV))}`);
+  }
   const tuple = `bad shape tuple ${clip(pyRepr(shapeV))}`;
   const max = `exceeds Number.MAX_SAFE_INTEGER (${Number.MAX_SAFE_INTEGER})`;
+  const safe = BigInt(Number.MAX_SAFE_INTEGER);
   const shape: number[] = [];
   let count = 1n;
   for (const [i, d] of shapeV.v.entries()) {
@@ -460,16 +476,17 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
     const n = d.v;
     if (n < 0n) bad(`${tuple}: dimension ${i} is negative (${n})`);
     count *= n;
-    if (n > BigInt(Number.MAX_SAFE_INTEGER) || count > BigInt(Number.MAX_SAFE_INTEGER)) bad(`${tuple}: element count ${max}`);
+    if (n > safe || count > safe) bad(`${tuple}: element count ${max}`);
     shape.push(Number(n));
   }
   const expected = count * BigInt(dtype.itemSize);
   const actual = fileSize === undefined ? expected : BigInt(fileSize - dataOffset);
   if (actual !== expected) {
     const extraNote = actual > expected ? ` (${actual - expected} extra trailing bytes)` : '';
-    fail(dataOffset, `header says shape ${shapeText(shape)} of ${descr} = ${expected} bytes of data, file has ${actual}${extraNote}`);
+    const says = `header says shape ${shapeText(shape)} of ${descr} = ${expected} bytes of data`;
+    fail(dataOffset, `${says}, file has ${actual}${extraNote}`);
   }
-  if (expected > BigInt(Number.MAX_SAFE_INTEGER)) bad(`${tuple}: data size in bytes ${max}`);
+  if (expected > safe) bad(`${tuple}: data size in bytes ${max}`);
   return { descr, ...dtype, shape, fortranOrder: foV.v, dataOffset, dataBytes: Number(expected) };
 }
 
@@ -548,7 +565,9 @@ export function encodeNpy(
   const { bigEndian = false, fortranOrder = false } = opts;
   let count = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`encodeNpy: bad dimension ${d} in shape [${shape.join(', ')}]`);
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new RangeError(`encodeNpy: bad dimension ${d} in shape [${shape.join(', ')}]`);
+    }
     count *= d;
   }
   if (count !== data.length) {
@@ -557,7 +576,8 @@ export function encodeNpy(
   const code = Object.keys(TYPED).find((k) => data instanceof TYPED[k]!);
   if (code === undefined) throw new TypeError('encodeNpy: unsupported array type');
   const descr = `${code.endsWith('1') ? '|' : bigEndian ? '>' : '<'}${code}`;
-  let dict = `{'descr': '${descr}', 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${shapeText(shape)}, }`;
+  const order = fortranOrder ? 'True' : 'False';
+  let dict = `{'descr': '${descr}', 'fortran_order': ${order}, 'shape': ${shapeText(shape)}, }`;
   if (shape.length > 0) {
     const growth = String(shape[fortranOrder ? shape.length - 1 : 0]);
     dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - growth.length));
@@ -570,6 +590,7 @@ export function encodeNpy(
   out.set([...MAGIC, 1, 0, header.length & 0xff, header.length >> 8]);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
   const src = new Uint8Array(ordered.buffer, ordered.byteOffset, ordered.byteLength);
-  out.set(bigEndian && itemSize > 1 ? new Uint8Array(copyItems(src, itemSize, data.length, true)) : src, 10 + header.length);
+  const swapped = bigEndian && itemSize > 1 ? new Uint8Array(copyItems(src, itemSize, data.length, true)) : src;
+  out.set(swapped, 10 + header.length);
   return out;
 }

@@ -10,7 +10,8 @@ import { Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { crc32 } from '../core/crc32.js';
 import { ioError, openRegularFile, readExactly } from './file-io.js';
-import { NpyError, decodeNpyItems, hexPreview, npyHeaderSpan, parseNpyHeader, type NpyHeader, type NumericArray } from './npy.js';
+import { NpyError, decodeNpyItems, hexPreview, npyHeaderSpan, parseNpyHeader } from './npy.js';
+import type { NpyHeader, NumericArray } from './npy.js';
 import { readNpyHeader } from './npy-file.js';
 import type { ArraySource } from './open-array.js';
 import { FileRows, RowSource, crcMismatch, dtypeOf, type RowChunk, type SourceInit } from './row-source.js';
@@ -41,6 +42,7 @@ const METHODS: Record<number, string> = {
 };
 
 const preview = (bytes: Uint8Array): string => hexPreview(bytes, 8, false);
+const CORRUPT = ' (corrupt archive)';
 
 /** Bytes [start, start + size) of `fh`, in blocks, by positional reads (the handle stays open). */
 async function* byteRange(fh: FileHandle, path: string, start: number, size: number): AsyncGenerator<Buffer> {
@@ -53,9 +55,16 @@ async function* byteRange(fh: FileHandle, path: string, start: number, size: num
 }
 
 /** Inflated pieces of bytes [start, start + size) of `fh`, a raw deflate stream; zlib errors become `zlibError(e)`. */
-async function* inflated(fh: FileHandle, path: string, start: number, size: number, zlibError: (e: Error) => NpyError): AsyncGenerator<Buffer> {
+async function* inflated(
+  fh: FileHandle,
+  path: string,
+  start: number,
+  size: number,
+  zlibError: (e: Error) => NpyError,
+): AsyncGenerator<Buffer> {
   const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
-  pipeline(Readable.from(byteRange(fh, path, start, size), { objectMode: false, highWaterMark: READ_STREAM_BYTES }), inflate, () => undefined);
+  const src = Readable.from(byteRange(fh, path, start, size), { objectMode: false, highWaterMark: READ_STREAM_BYTES });
+  pipeline(src, inflate, () => undefined);
   try {
     yield* inflate as AsyncIterable<Buffer>;
   } catch (e) {
@@ -82,15 +91,17 @@ class DeflatedSource extends RowSource {
     const buf = new Uint8Array(per * rowBytes);
     let [crc, produced, skip, start, fill] = [0, 0, entry.uncompressedSize - this.header.dataBytes, 0, 0];
     let held: RowChunk | undefined;
+    const declared = entry.uncompressedSize;
     const pieces = inflated(this.fh, this.path, dataStart, entry.compressedSize, (e) => {
-      const detail = `corrupt or truncated deflate data after ${produced} of ${entry.uncompressedSize} uncompressed bytes: ${e.message}`;
-      return new NpyError(this.path, dataStart, `${this.what}: ${detail}`, { cause: e });
+      const at = `after ${produced} of ${declared} uncompressed bytes`;
+      const detail = `${this.what}: corrupt or truncated deflate data ${at}`;
+      return new NpyError(this.path, dataStart, `${detail}: ${e.message}`, { cause: e });
     });
     for await (const piece of pieces) {
       crc = crc32(piece, crc);
       produced += piece.length;
-      if (produced > entry.uncompressedSize) {
-        this.fail(dataStart, `inflates to more than the ${entry.uncompressedSize} bytes the zip directory declares (corrupt archive)`);
+      if (produced > declared) {
+        this.fail(dataStart, `inflates to more than the ${declared} bytes the zip directory declares${CORRUPT}`);
       }
       let p: Uint8Array = piece.subarray(Math.min(skip, piece.length));
       skip -= piece.length - p.length;
@@ -111,8 +122,9 @@ class DeflatedSource extends RowSource {
         }
       }
     }
-    if (produced !== entry.uncompressedSize) {
-      this.fail(dataStart, `inflates to ${produced} bytes but the zip directory declares ${entry.uncompressedSize} (corrupt or truncated archive)`);
+    if (produced !== declared) {
+      const says = `the zip directory declares ${declared} (corrupt or truncated archive)`;
+      this.fail(dataStart, `inflates to ${produced} bytes but ${says}`);
     }
     if (crc !== entry.crc) this.fail(entry.localHeaderOffset, crcMismatch(entry.crc, crc, 'inflated'));
     if (rowBytes === 0) for (; start < rows; start += per) yield { start, data: this.decode(new Uint8Array(0)) };
@@ -296,7 +308,13 @@ function listNames(entries: readonly ZipEntry[]): string {
 }
 
 /** The first bytes of a deflated member, up to the end of its .npy header (at least 4096 when there are). */
-async function inflatePrefix(fh: FileHandle, path: string, what: string, dataStart: number, entry: ZipEntry): Promise<Uint8Array> {
+async function inflatePrefix(
+  fh: FileHandle,
+  path: string,
+  what: string,
+  dataStart: number,
+  entry: ZipEntry,
+): Promise<Uint8Array> {
   const parts: Buffer[] = [];
   let [have, need] = [0, 12];
   const pieces = inflated(fh, path, dataStart, entry.compressedSize, (e) => {
@@ -315,16 +333,22 @@ async function inflatePrefix(fh: FileHandle, path: string, what: string, dataSta
 }
 
 /** The member's .npy header, its errors naming the member with an offset in the archive where there is one. */
-async function memberHeader(fh: FileHandle, path: string, what: string, entry: ZipEntry, dataStart: number): Promise<NpyHeader> {
+async function memberHeader(
+  fh: FileHandle,
+  path: string,
+  what: string,
+  entry: ZipEntry,
+  at: number,
+): Promise<NpyHeader> {
   const file = `${path}:${entry.name}`;
   try {
-    if (entry.method === 0) return await readNpyHeader(fh, path, dataStart, entry.uncompressedSize, file);
-    return parseNpyHeader(await inflatePrefix(fh, path, what, dataStart, entry), file, entry.uncompressedSize);
+    if (entry.method === 0) return await readNpyHeader(fh, path, at, entry.uncompressedSize, file);
+    return parseNpyHeader(await inflatePrefix(fh, path, what, at, entry), file, entry.uncompressedSize);
   } catch (e) {
     if (!(e instanceof NpyError) || e.file !== file) throw e;
-    if (entry.method === 0) throw new NpyError(path, dataStart + (e.offset ?? 0), `${what}: ${e.detail}`, { cause: e });
+    if (entry.method === 0) throw new NpyError(path, at + (e.offset ?? 0), `${what}: ${e.detail}`, { cause: e });
     const where = e.offset === undefined ? '' : `byte ${e.offset} of the uncompressed member: `;
-    throw new NpyError(path, dataStart, `${what}: ${where}${e.detail}`, { cause: e });
+    throw new NpyError(path, at, `${what}: ${where}${e.detail}`, { cause: e });
   }
 }
 
@@ -347,10 +371,14 @@ export async function openNpzArray(path: string, name?: string, spec?: string, o
   try {
     const { entries, directoryOffset } = await readZipDirectory(fh, path, size);
     if (name === undefined && entries.length !== 1) {
-      throw new NpyError(path, undefined, `the archive holds ${entries.length} arrays (${listNames(entries)}); choose one with ${path}:NAME`);
+      const holds = `the archive holds ${entries.length} arrays (${listNames(entries)})`;
+      throw new NpyError(path, undefined, `${holds}; choose one with ${path}:NAME`);
     }
-    const entry = name === undefined ? entries[0] : entries.find((e) => e.name === `${name}.npy`) ?? entries.find((e) => e.name === name);
-    if (entry === undefined) throw new NpyError(path, undefined, `no array '${name}' in the archive; it holds ${listNames(entries)}`);
+    const named = (n: string): ZipEntry | undefined => entries.find((e) => e.name === n);
+    const entry = name === undefined ? entries[0] : named(`${name}.npy`) ?? named(name);
+    if (entry === undefined) {
+      throw new NpyError(path, undefined, `no array '${name}' in the archive; it holds ${listNames(entries)}`);
+    }
     const what = `member '${entry.name}'`;
     const fail = (offset: number, detail: string): never => {
       throw new NpyError(path, offset, `${what}${detail}`);
@@ -358,38 +386,41 @@ export async function openNpzArray(path: string, name?: string, spec?: string, o
     if (entry.flags & 1) fail(entry.recordOffset + 8, ' is encrypted; encrypted archives are not supported');
     if (entry.method !== 0 && entry.method !== 8) {
       const m = METHODS[entry.method];
-      fail(
-        entry.recordOffset + 10,
-        ` uses compression method ${entry.method}${m ? ` (${m})` : ''}; only stored (np.savez) and deflate (np.savez_compressed) are supported`,
-      );
+      const only = 'only stored (np.savez) and deflate (np.savez_compressed) are supported';
+      fail(entry.recordOffset + 10, ` uses compression method ${entry.method}${m ? ` (${m})` : ''}; ${only}`);
     }
     const lho = entry.localHeaderOffset;
     if (lho + 30 > directoryOffset) {
-      fail(entry.recordOffset + 42, `: local header offset ${lho} is past the start of the central directory at byte ${directoryOffset} (corrupt archive)`);
+      const past = `past the start of the central directory at byte ${directoryOffset} (corrupt archive)`;
+      fail(entry.recordOffset + 42, `: local header offset ${lho} is ${past}`);
     }
     const local = new Uint8Array(30);
     await readExactly(fh, path, local, lho);
     const lv = new DataView(local.buffer);
-    if (lv.getUint32(0, true) !== LOCAL_SIG) fail(lho, `: expected a local file header (PK\\3\\4), got ${preview(local)} (corrupt archive)`);
-    if (lv.getUint16(8, true) !== entry.method) {
-      fail(lho + 8, `: the local header says compression method ${lv.getUint16(8, true)}, the central directory ${entry.method} (corrupt archive)`);
+    if (lv.getUint32(0, true) !== LOCAL_SIG) {
+      fail(lho, `: expected a local file header (PK\\3\\4), got ${preview(local)} (corrupt archive)`);
+    }
+    const method = lv.getUint16(8, true);
+    if (method !== entry.method) {
+      const says = `the local header says compression method ${method}`;
+      fail(lho + 8, `: ${says}, the central directory ${entry.method}${CORRUPT}`);
     }
     const dataStart = lho + 30 + lv.getUint16(26, true) + lv.getUint16(28, true);
     const dataEnd = dataStart + entry.compressedSize;
+    const sizes = [entry.compressedSize, entry.uncompressedSize];
     if (dataEnd > directoryOffset) {
-      fail(
-        dataStart,
-        `: its ${entry.compressedSize} bytes of data run to byte ${dataEnd}, past the central directory at byte ${directoryOffset} (truncated or corrupt archive)`,
-      );
+      const past = `past the central directory at byte ${directoryOffset} (truncated or corrupt archive)`;
+      fail(dataStart, `: its ${sizes[0]} bytes of data run to byte ${dataEnd}, ${past}`);
     }
-    if (entry.method === 0 && entry.compressedSize !== entry.uncompressedSize) {
-      fail(entry.recordOffset + 20, ` is stored (not compressed) but its sizes differ: ${entry.compressedSize} vs ${entry.uncompressedSize} (corrupt archive)`);
+    if (entry.method === 0 && sizes[0] !== sizes[1]) {
+      const differ = `its sizes differ: ${sizes[0]} vs ${sizes[1]}${CORRUPT}`;
+      fail(entry.recordOffset + 20, ` is stored (not compressed) but ${differ}`);
     }
     const h = await memberHeader(fh, path, what, entry, dataStart);
-    const memberSpec = spec ?? (name === undefined ? path : `${path}:${name}`);
     const dtype = dtypeOf(h);
     const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
-    const init = { file: memberSpec, path, fh, decode, what, header: { ...h, dtype, descr: dtype, dataOffset: dataStart } };
+    const header = { ...h, dtype, descr: dtype, dataOffset: dataStart };
+    const init = { file: spec ?? (name === undefined ? path : `${path}:${name}`), path, fh, decode, what, header };
     if (entry.method === 8) return new DeflatedSource(init, entry);
     const head = new Uint8Array(h.dataOffset);
     await readExactly(fh, path, head, dataStart);

@@ -55,7 +55,8 @@ export interface SourceInit {
  * @example
  * dtypeOf({ kind: 'f', itemSize: 2 }); // 'f2'
  */
-export const dtypeOf = (h: Pick<NpyHeader, 'kind' | 'itemSize'>): string => (h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}`);
+export const dtypeOf = (h: Pick<NpyHeader, 'kind' | 'itemSize'>): string =>
+  h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}`;
 
 /**
  * @internal Base of the row sources: row bookkeeping, Fortran-order arrays read whole (under 256 MiB), close state.
@@ -108,9 +109,9 @@ export abstract class RowSource implements ArraySource {
     if (this.fortranRows && dataBytes >= FORTRAN_WHOLE_MAX_BYTES) {
       this.fail(
         dataOffset,
-        `Fortran-order (column-major) array of shape ${shapeText(this.shape)} (${dataBytes} bytes of ${descr}) cannot be ` +
-          'streamed by rows; only Fortran-order arrays under 256 MiB are read (whole). Re-save it in C order, e.g. ' +
-          'np.save(path, np.ascontiguousarray(arr))',
+        `Fortran-order (column-major) array of shape ${shapeText(this.shape)} (${dataBytes} bytes of ${descr}) ` +
+          'cannot be streamed by rows; only Fortran-order arrays under 256 MiB are read (whole). Re-save it in C ' +
+          'order, e.g. np.save(path, np.ascontiguousarray(arr))',
       );
     }
   }
@@ -123,14 +124,23 @@ export abstract class RowSource implements ArraySource {
       throw new RangeError(`${this.file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
     }
     this.checkReadable();
-    return this.fortranRows ? this.wholeChunks(0, this.rows, rowsPerChunk) : this.fileOrderChunks(rowsPerChunk);
+    if (!this.fortranRows) return this.fileOrderChunks(rowsPerChunk);
+    return this.rowChunks(0, this.rows, rowsPerChunk, (at, n) => this.rowsOfWhole(at, n));
   }
 
-  /** Rows [start, end) of the whole array in C order (read once, kept until close), as fresh arrays. */
-  protected async *wholeChunks(start: number, end: number, rowsPerChunk: number): AsyncGenerator<RowChunk> {
-    for (let at = start; at < end; at += rowsPerChunk) yield { start: at, data: await this.rowsOfWhole(at, Math.min(rowsPerChunk, end - at)) };
+  /** Rows [start, end) in chunks of at most `rowsPerChunk`, each from `read(first, count)`. */
+  protected async *rowChunks(
+    start: number,
+    end: number,
+    rowsPerChunk: number,
+    read: (first: number, count: number) => Promise<NumericArray>,
+  ): AsyncGenerator<RowChunk> {
+    for (let at = start; at < end; at += rowsPerChunk) {
+      yield { start: at, data: await read(at, Math.min(rowsPerChunk, end - at)) };
+    }
   }
 
+  /** Rows of the whole array in C order (read once, kept until close), as a fresh array. */
   protected async rowsOfWhole(start: number, count: number): Promise<NumericArray> {
     if (this.whole === undefined) {
       this.whole = this.readAll();
@@ -143,7 +153,8 @@ export abstract class RowSource implements ArraySource {
   async readAll(): Promise<NumericArray> {
     let all: NumericArray | undefined;
     const total = this.rows * this.rowLength;
-    for await (const { start, data } of this.fileOrderChunks(Math.max(1, Math.floor(WHOLE_SLICE_BYTES / Math.max(1, this.rowBytes))))) {
+    const sliceRows = Math.max(1, Math.floor(WHOLE_SLICE_BYTES / Math.max(1, this.rowBytes)));
+    for await (const { start, data } of this.fileOrderChunks(sliceRows)) {
       all ??= data.length === total ? data : new (data.constructor as new (length: number) => NumericArray)(total);
       if (all !== data) (all as Float64Array).set(data as Float64Array, start * this.rowLength);
     }
@@ -198,8 +209,10 @@ export class FileRows extends RowSource {
   }
 
   private checkRange(start: number, count: number): void {
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > this.rows) {
-      throw new RangeError(`${this.file}: rows [${start}, ${start} + ${count}) are not within the ${this.rows} rows of the file`);
+    const ok = Number.isSafeInteger(start) && Number.isSafeInteger(count) && start >= 0 && count >= 0;
+    if (!ok || start + count > this.rows) {
+      const range = `rows [${start}, ${start} + ${count})`;
+      throw new RangeError(`${this.file}: ${range} are not within the ${this.rows} rows of the file`);
     }
   }
 
@@ -213,17 +226,14 @@ export class FileRows extends RowSource {
     return this.decode(raw);
   }
 
-  protected async *seekChunks(start: number, end: number, rowsPerChunk: number): AsyncGenerator<RowChunk> {
-    for (let at = start; at < end; at += rowsPerChunk) yield { start: at, data: await this.readRows(at, Math.min(rowsPerChunk, end - at)) };
-  }
-
   protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
     const { check } = this;
     let crc = check?.headCrc ?? 0;
     const per = Math.min(rowsPerChunk, this.rows);
     const buf = new Uint8Array(per * this.rowBytes);
     const verify = (): void => {
-      if (check !== undefined && crc !== check.expectedCrc) this.fail(check.offset, crcMismatch(check.expectedCrc, crc, 'stored'));
+      if (check === undefined || crc === check.expectedCrc) return;
+      this.fail(check.offset, crcMismatch(check.expectedCrc, crc, 'stored'));
     };
     if (this.rows * this.rowBytes === 0) verify();
     for (let start = 0; start < this.rows; start += per) {

@@ -114,8 +114,11 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     const dt = t.dtype;
     if (typeof dt !== 'string') fail(8, `${what}: 'dtype' is missing or not a string`);
     const dtype = Object.hasOwn(DTYPES, dt) ? DTYPES[dt]! : undefined;
-    if (dtype === undefined) fail(8, `${what}: unsupported dtype ${JSON.stringify(dt)}; supported: ${Object.keys(DTYPES).join(', ')}`);
-    const [kind, itemSize] = dtype === 'bf16' ? ['f' as const, 2] : [dtype[0] as NpyHeader['kind'], Number(dtype.slice(1))];
+    if (dtype === undefined) {
+      fail(8, `${what}: unsupported dtype ${JSON.stringify(dt)}; supported: ${Object.keys(DTYPES).join(', ')}`);
+    }
+    const bf16 = dtype === 'bf16';
+    const [kind, itemSize] = bf16 ? ['f' as const, 2] : [dtype[0] as NpyHeader['kind'], Number(dtype.slice(1))];
     const shapeV = t.shape;
     if (!Array.isArray(shapeV) || !shapeV.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) {
       fail(8, `${what}: 'shape' must be an array of non-negative integers, got ${JSON.stringify(shapeV)}`);
@@ -137,11 +140,12 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
         `${what}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${shape.join(', ')}] of ${dt} needs ${count * itemSize}`,
       );
     }
-    const dataOffset = base + begin;
-    const layout = { descr: dt, dtype, kind, itemSize, bigEndian: false, shape, fortranOrder: false, dataOffset, dataBytes: end - begin };
-    const h = { kind: dtype === 'bf16' ? 'u' : kind, itemSize, bigEndian: false } as const;
-    const decode = dtype === 'bf16' && !options.halves ? bf16ToFloat32 : (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
-    return new FileRows({ file: spec ?? (name === undefined ? path : `${path}:${name}`), path, fh, header: layout, decode, what });
+    const bytes = { bigEndian: false, fortranOrder: false, dataOffset: base + begin, dataBytes: end - begin };
+    const layout = { descr: dt, dtype, kind, itemSize, shape, ...bytes };
+    const h = { kind: bf16 ? 'u' : kind, itemSize, bigEndian: false } as const;
+    const decode = bf16 && !options.halves ? bf16ToFloat32 : (raw: Uint8Array) => decodeNpyItems(h, raw, options);
+    const file = spec ?? (name === undefined ? path : `${path}:${name}`);
+    return new FileRows({ file, path, fh, header: layout, decode, what });
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;
