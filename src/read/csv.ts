@@ -18,33 +18,26 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
 /**
- * A CSV problem at a place in the file: the message reads
- * `file:line:column: detail` (1-based line and column, columns in characters);
- * `offset` is the byte offset of that place.
+ * A CSV problem at a place in the file: `file:line:column: detail` (1-based; `offset` is the byte offset).
  *
  * @example
- * try {
- *   for await (const _ of (await openCsvArray('logits.csv')).chunks(1024));
- * } catch (e) {
- *   if (e instanceof CsvError) console.error(e.message); // "logits.csv:7:12: non-numeric field "n/a""
- * }
+ * throw new CsvError('logits.csv', 7, 12, 301, 'non-numeric field "n/a"'); // "logits.csv:7:12: non-numeric ..."
  */
 export class CsvError extends NpyError {
-  /** 1-based line number. */
-  readonly line: number;
-  /** 1-based column, in characters from the start of the line. */
-  readonly column: number;
-
   /**
    * @example
    * throw new CsvError('labels.csv', 3, 1, 17, 'non-integer label "2.5"');
    */
-  constructor(file: string, line: number, column: number, offset: number | undefined, detail: string) {
+  constructor(
+    file: string,
+    readonly line: number,
+    readonly column: number,
+    offset: number | undefined,
+    detail: string,
+  ) {
     super(file, offset, detail);
     this.name = 'CsvError';
     this.message = `${file}:${line}:${column}: ${detail}`;
-    this.line = line;
-    this.column = column;
   }
 }
 
@@ -96,7 +89,7 @@ function quoted(text: string, q: number): [string, number] {
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t';
 
 /** Splits one line into fields (unquoted, untrimmed) and the 0-based character index where each starts. */
-function splitLine(text: string, delim: CsvDelimiter): Split {
+function splitFields(text: string, delim: CsvDelimiter): Split {
   const fields: string[] = [];
   const starts: number[] = [];
   const n = text.length;
@@ -120,20 +113,6 @@ function splitLine(text: string, delim: CsvDelimiter): Split {
     }
   }
   const sep = delim === 'none' ? '' : delim;
-  if (text.indexOf('"') < 0) {
-    if (sep === '') return { fields: [text], starts: [0] };
-    let s = 0;
-    for (;;) {
-      const j = text.indexOf(sep, s);
-      starts.push(s);
-      if (j < 0) {
-        fields.push(text.slice(s));
-        return { fields, starts };
-      }
-      fields.push(text.slice(s, j));
-      s = j + 1;
-    }
-  }
   let i = 0;
   for (;;) {
     let j = i;
@@ -160,10 +139,17 @@ function splitLine(text: string, delim: CsvDelimiter): Split {
   }
 }
 
-
-function clip(s: string, n = 40): string {
-  return s.length <= n ? s : `${s.slice(0, n)}...`;
+/** {@link splitFields}, a syntax error thrown as a CsvError at its place in the file. */
+function splitLine(path: string, line: number, lineOffset: number, text: string, delim: CsvDelimiter): Split {
+  try {
+    return splitFields(text, delim);
+  } catch (e) {
+    if (!(e instanceof FieldError)) throw e;
+    throw new CsvError(path, line, e.at + 1, byteOffset(lineOffset, text, e.at), e.detail);
+  }
 }
+
+const clip = (s: string, n = 40): string => (s.length <= n ? s : `${s.slice(0, n)}...`);
 
 interface LineBatch {
   texts: string[];
@@ -301,13 +287,7 @@ class CsvSource implements ArraySource {
           if (text.trim() === '') continue;
           throw new CsvError(path, line, 1, offsets[i], `more data rows than the ${rows} counted when the file was opened (did the file change?)`);
         }
-        let split: Split;
-        try {
-          split = splitLine(text, scan.delimiter);
-        } catch (e) {
-          if (!(e instanceof FieldError)) throw e;
-          throw new CsvError(path, line, e.at + 1, byteOffset(offsets[i]!, text, e.at), e.detail);
-        }
+        const split = splitLine(path, line, offsets[i]!, text, scan.delimiter);
         if (split.fields.length !== scan.columns) {
           throw new CsvError(path, line, 1, offsets[i], `expected ${scan.columns} fields, found ${split.fields.length} (did the file change?)`);
         }
@@ -389,14 +369,7 @@ async function scanFile(fh: FileHandle, path: string, forced: CsvDelimiter | und
         throw new CsvError(path, blank.line, 1, blank.offset, `blank line before line ${line}; blank lines are only allowed at the end of the file`);
       }
       if (first === undefined && forced === undefined) delimiter = detectDelimiter(text);
-      let split: Split;
-      try {
-        split = splitLine(text, delimiter);
-      } catch (e) {
-        if (!(e instanceof FieldError)) throw e;
-        throw new CsvError(path, line, e.at + 1, byteOffset(offsets[i]!, text, e.at), e.detail);
-      }
-      const { fields, starts } = split;
+      const { fields, starts } = splitLine(path, line, offsets[i]!, text, delimiter);
       if (first === undefined) {
         first = { fields, line };
         columns = fields.length;
@@ -437,38 +410,17 @@ function describeColumns(scan: Scan): string {
 }
 
 /**
- * Opens a CSV, TSV or whitespace-separated text file of numbers for streaming
- * by rows.
+ * Opens a CSV, TSV or whitespace-separated text file of numbers for streaming by rows. A first pass
+ * detects the delimiter and a header row, checks every line's field count and counts the rows;
+ * numbers are parsed while streaming (see {@link parseCsvNumber}). `'logits'`: float32 `[N, C]`;
+ * `'labels'`: int32 `[N]` from one column; no role: float64, `[N]` for one column else `[N, C]`.
  *
- * A first pass (before this resolves) detects the delimiter from the first
- * line, takes the first line as a header when any field of it is not a number
- * (or when it reads exactly `0,1,...,C-1` and the next row holds a
- * non-integer, as `pandas.DataFrame.to_csv(index=False)` writes), checks that
- * every line has the same number of fields, and counts the data rows, so
- * `rows` is known up front. Blank lines are allowed only at the end. Fields
- * may be double-quoted (`""` escapes a quote; a quoted field cannot span
- * lines). `\n` and `\r\n` line endings, and a UTF-8 BOM, are accepted.
- * Numbers are parsed while streaming (see {@link parseCsvNumber}).
- *
- * Roles: `'logits'` gives float32 (`Math.fround` of the parsed double),
- * shape `[N, C]` (`[N, 1]` for one column); `'labels'` gives int32, shape
- * `[N]`, each value an integer (`3` or `3.0`, as `np.savetxt` writes) in the
- * int32 range, and needs a single column or `column`; without a role, float64,
- * `[N]` for one column else `[N, C]`. `chunks()` reuses one typed array per
- * pass; each call starts a fresh pass over the file.
- *
- * @param path the file on disk
- * @throws NpyError for I/O errors, an empty file, a file that is not UTF-8 text (UTF-16,
- *   compressed, binary: the first 512 bytes are checked), an unknown column (listing the
- *   header names), several columns for labels; {@link CsvError}
- *   (`file:line:column: ...`, with the offending text) for a wrong number of
- *   fields, a blank line in the data, or a bad quote. While streaming, CsvError
- *   for an empty field, a non-numeric field, a non-integer or out-of-range label.
+ * @throws NpyError for I/O errors, an empty or non-text file, an unknown column, several columns for
+ *   labels; {@link CsvError} (`file:line:column: ...`) for a bad line, field or label
  * @example
- * const logits = await openCsvArray('logits.csv', { role: 'logits' });   // shape [N, C], 'f4'
  * const labels = await openCsvArray('eval.csv', { role: 'labels', column: 'label' }); // [N], 'i4'
  * for await (const { start, data } of labels.chunks(65536)) consume(start, data as Int32Array);
- * await Promise.all([logits.close(), labels.close()]);
+ * await labels.close();
  */
 export async function openCsvArray(path: string, options: CsvOptions = {}): Promise<ArraySource> {
   const { fh, size } = await openRegularFile(path);

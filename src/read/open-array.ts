@@ -1,14 +1,13 @@
 /**
- * Node-only: one entry point that opens any supported array file for
- * streaming by rows: `.npy`, `.npz` members, `.safetensors` tensors, CSV/TSV
- * text. Used by the CLI for `--logits`, `--labels` and `--preds`.
+ * Node-only: one entry point that opens any supported array file for streaming by rows: `.npy`,
+ * `.npz` members, `.safetensors` tensors, CSV/TSV text. Used by the CLI for `--logits`, `--labels`, `--preds`.
  *
  * @module
  */
 import { stat } from 'node:fs/promises';
 import { openCsvArray, type CsvDelimiter } from './csv.js';
 import { NpyError, type NumericArray } from './npy.js';
-import { openNpyFile, type NpyFileReader } from './npy-file.js';
+import { openNpyFile } from './npy-file.js';
 import { openNpzArray } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';
 import { openSafetensorsArray } from './safetensors.js';
@@ -18,23 +17,13 @@ import { openSafetensorsArray } from './safetensors.js';
  *
  * @example
  * const src: ArraySource = await openArray('run.npz:logits');
- * try {
- *   console.log(src.dtype, src.shape); // 'f4' [10000, 10]
- *   for await (const { start, data } of src.chunks(4096)) consume(start, data as Float32Array);
- * } finally {
- *   await src.close();
- * }
+ * for await (const { start, data } of src.chunks(4096)) consume(start, data as Float32Array);
+ * await src.close();
  */
 export interface ArraySource {
   /** The spec as given to {@link openArray}, e.g. `'run.npz:logits'`. */
   readonly file: string;
-  /**
-   * The dtype in the file, numpy-style without byte order: `'f2'`, `'f4'`,
-   * `'f8'`, `'i1'`..`'i8'`, `'u1'`..`'u8'`, `'b1'`; `'bf16'` for safetensors
-   * BF16. The data itself is float16/bfloat16 widened to Float32Array (their
-   * raw bits as a Uint16Array with {@link OpenArrayOptions.halves}), bool as a
-   * 0/1 Uint8Array.
-   */
+  /** The dtype in the file, numpy-style without byte order (`'f4'`, `'b1'`; `'bf16'` for safetensors BF16). */
   readonly dtype: string;
   /** `'f'` float, `'i'` signed integer, `'u'` unsigned integer, `'b'` bool. */
   readonly kind: 'f' | 'i' | 'u' | 'b';
@@ -45,36 +34,24 @@ export interface ArraySource {
   /** Items per row: product of shape[1..] (1 for 1-D and 0-d arrays). */
   readonly rowLength: number;
   /**
-   * Consecutive chunks of at most `rowsPerChunk` rows covering all rows, in
-   * order, C order, native endian. Each call starts a fresh pass over the
-   * file. `data` may be a view of a buffer reused for the next chunk: it is
-   * valid until the loop asks for the next one (copy it with `data.slice()`
-   * to keep it). Checks that need the whole data (zip CRC-32, sizes) run
-   * before the last chunk is delivered.
+   * Consecutive chunks of at most `rowsPerChunk` rows, C order, native endian (float16/bfloat16
+   * widened to Float32Array unless `halves`, bool as 0/1); each call starts a fresh pass. `data` may
+   * be a reused buffer, valid until the next chunk; checks needing all the data run before the last chunk.
    *
-   * @throws RangeError (synchronously) if rowsPerChunk is not a positive integer
    * @example
-   * for await (const { start, data } of src.chunks(65536)) {
-   *   const n = data.length / src.rowLength; // rows start .. start + n
-   * }
+   * for await (const { start, data } of src.chunks(65536)) consume(start, data);
    */
   chunks(rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }>;
   /**
-   * Optional, for sources that can seek (`.npy`): consecutive chunks of at most `rowsPerChunk`
-   * rows covering rows [start, end) only, reading nothing outside them; each chunk's `start`
-   * counts from row 0 of the file. {@link sliceRows} uses it when present.
+   * For sources that can seek (`.npy`): chunks of rows [start, end) only; chunk starts count from row 0.
    *
-   * @throws RangeError (synchronously) for a bad range or chunk size
    * @example
    * for await (const { start, data } of src.rangeChunks!(1000, 2000, 256)) consume(start, data);
    */
   rangeChunks?(start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }>;
   /**
-   * Present when the items lie in the file as they are, little-endian, in C order, with nothing to
-   * decode or check on the way (`.npy`, `.safetensors`; never compressed or checksummed npz members,
-   * big-endian or Fortran-order data, bfloat16): row r starts at byte `byteOffset + r * rowLength *
-   * itemSize` of `path`, `dtype` as {@link ArraySource.dtype}. For readers of their own, such as the
-   * CPU worker threads (`CpuWorkerCounter.updateFromFile`).
+   * Present when the items lie in the file as they are (little-endian, C order, nothing to decode
+   * or check): row r starts at byte `byteOffset + r * rowLength * itemSize` of `path`. For the CPU workers.
    *
    * @example
    * if (src.raw?.dtype === 'f4') await workers.updateFromFile(src.raw, labels);
@@ -96,17 +73,9 @@ export interface ArraySource {
  * const opts: OpenArrayOptions = { role: 'labels' };
  */
 export interface OpenArrayOptions {
-  /**
-   * What the array is for; only text files need it (binary files carry their
-   * dtype): `'logits'` reads CSV as float32 `[N, C]`, `'labels'` as int32
-   * `[N]`; without a role CSV is read as float64.
-   */
+  /** What the array is for (text files only): `'logits'` reads CSV as float32 `[N, C]`, `'labels'` as int32 `[N]`. */
   role?: 'logits' | 'labels';
-  /**
-   * float16 (`'f2'`) and bfloat16 (`'bf16'`) data come as their raw bits in a
-   * Uint16Array instead of widened to Float32Array: half the bytes, for the
-   * GPU to read as they are (`{ logits, logitsDtype }`). Other dtypes are unaffected.
-   */
+  /** float16 and bfloat16 data come as their raw bits in a Uint16Array, for the GPU to read as they are. */
   halves?: boolean;
 }
 
@@ -152,15 +121,11 @@ async function sniff(path: string): Promise<ArrayFormat> {
 }
 
 /**
- * Splits a spec into the file path and the optional array name after the
- * format's extension: `'run.npz:logits'` → `{ path: 'run.npz', name: 'logits' }`.
- * A spec that names an existing file as a whole is taken as a path. Without
- * a known extension the format is sniffed from the first bytes, and a name
- * follows the last `:` when the part before it is a file.
+ * Splits a spec into the file path and the array name after the format's extension (an existing
+ * file named by the whole spec wins); without a known extension the format is sniffed.
  *
  * @example
  * await parseArraySpec('eval.csv:label');  // { path: 'eval.csv', name: 'label', format: 'csv' }
- * await parseArraySpec('logits.npy');      // { path: 'logits.npy', name: undefined, format: 'npy' }
  */
 export async function parseArraySpec(spec: string): Promise<{ path: string; name: string | undefined; format: ArrayFormat }> {
   const m = SPEC_RE.exec(spec);
@@ -178,37 +143,15 @@ export async function parseArraySpec(spec: string): Promise<{ path: string; name
 }
 
 /**
- * Opens an array for streaming by rows, in bounded memory, from any supported
- * source. `spec` is a path, optionally followed by `:NAME`:
+ * Opens an array for streaming by rows, in bounded memory: `x.npy`, `x.npz:NAME`, `x.safetensors:NAME`
+ * (the name optional with one array), `x.csv`/`x.tsv`/`x.txt` optionally `:COLUMN`; other names are
+ * sniffed. Everything that can be checked without reading the data is checked before this resolves.
  *
- * - `x.npy` — see `openNpyFile`.
- * - `x.npz:NAME` (or `x.npz` when it holds exactly one array) — member
- *   `NAME.npy` of an `np.savez` / `np.savez_compressed` archive (zip64
- *   included); deflated members are inflated as they stream, and a full pass
- *   checks the member's CRC-32. See {@link openNpzArray}.
- * - `x.safetensors:NAME` (or a file with one tensor). See {@link openSafetensorsArray}.
- * - `x.csv`, `x.tsv`, `x.txt`, optionally `:COLUMN` (header name or 0-based
- *   index): numbers as text, delimiter and header detected; `.tsv` is
- *   tab-separated. See {@link openCsvArray}; `options.role` picks float32
- *   logits or int32 labels.
- * - any other name: the format is sniffed from the first bytes (text is read as CSV).
- *
- * Everything that can be checked without reading the data is checked before
- * this resolves (headers, sizes, zip structure, CSV field counts and row count).
- *
- * @throws NpyError (or its subclass CsvError) naming the file and the byte
- *   offset (CSV: `file:line:column`): I/O errors, malformed or unsupported
- *   files, a missing array or column (listing those there are), a name after a
- *   `.npy` path
+ * @throws NpyError (or CsvError) naming the file and the byte (CSV: `file:line:column`)
  * @example
  * const logits = await openArray('run.npz:logits', { role: 'logits' });
- * const labels = await openArray('labels.csv', { role: 'labels' });
- * try {
- *   if (logits.rows !== labels.rows) throw new Error('row counts differ');
- *   for await (const { start, data } of logits.chunks(8192)) consume(start, data);
- * } finally {
- *   await Promise.all([logits.close(), labels.close()]);
- * }
+ * for await (const { start, data } of logits.chunks(8192)) consume(start, data);
+ * await logits.close();
  */
 export async function openArray(spec: string, options: OpenArrayOptions = {}): Promise<ArraySource> {
   const { path, name, format } = await parseArraySpec(spec);
@@ -217,20 +160,7 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       if (name !== undefined) {
         throw new NpyError(path, undefined, `a .npy file holds a single array; drop ':${name}' from '${spec}' (names select arrays in .npz, .safetensors and CSV columns)`);
       }
-      const r = await openNpyFile(path, { halves: options.halves ?? false });
-      const h = r.header;
-      return {
-        file: spec,
-        dtype: h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}`,
-        kind: h.kind,
-        shape: h.shape,
-        rows: r.rows,
-        rowLength: r.rowLength,
-        chunks: (rowsPerChunk) => r.chunks(rowsPerChunk),
-        rangeChunks: (start, end, rowsPerChunk) => npyRangeChunks(r, start, end, rowsPerChunk),
-        ...(!h.bigEndian && !(h.fortranOrder && h.shape.length > 1) ? { raw: { path, byteOffset: h.dataOffset, dtype: h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}` } } : {}),
-        close: () => r.close(),
-      };
+      return openNpyFile(path, { halves: options.halves ?? false });
     }
     case 'npz':
       return openNpzArray(path, name, spec, { halves: options.halves ?? false });
@@ -261,13 +191,6 @@ function checkRange(file: string, rows: number, start: number, end: number, rows
   }
 }
 
-function npyRangeChunks(r: NpyFileReader, start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }> {
-  checkRange(r.file, r.rows, start, end, rowsPerChunk);
-  return (async function* () {
-    for (let at = start; at < end; at += rowsPerChunk) yield { start: at, data: await r.readRows(at, Math.min(rowsPerChunk, end - at)) };
-  })();
-}
-
 /** Rows [start, end) of a source that cannot seek: reads from row 0, stops at `end`, re-chunks from `start`. */
 async function* scanRange(src: ArraySource, start: number, end: number, rowsPerChunk: number): AsyncGenerator<{ start: number; data: NumericArray }> {
   const width = src.rowLength;
@@ -296,18 +219,12 @@ async function* scanRange(src: ArraySource, start: number, end: number, rowsPerC
 }
 
 /**
- * Rows [start, end) of an opened source as a source of its own: `rows` and `shape[0]` are
- * `end - start`, chunk starts count from the slice's first row. Sources that can seek (`.npy`, see
- * {@link ArraySource.rangeChunks}) read only those rows; the others (npz, safetensors, CSV) read
- * from the first row and stop at `end` (a deflated npz member's CRC-32 is then not checked).
- * Closing the slice closes the source.
+ * Rows [start, end) of an opened source as a source of its own (chunk starts count from `start`);
+ * sources that cannot seek read from row 0 and stop at `end`. Closing the slice closes the source.
  *
  * @throws RangeError unless 0 <= start <= end <= src.rows
  * @example
- * const src = await openArray('logits.npy');
  * const shard = sliceRows(src, Math.floor(src.rows / 2), src.rows); // the second half
- * for await (const { start, data } of shard.chunks(4096)) consume(start, data);
- * await shard.close();
  */
 export function sliceRows(src: ArraySource, start: number, end: number): ArraySource {
   checkRange(src.file, src.rows, start, end);

@@ -1,50 +1,40 @@
 /**
- * Node-only: stream one tensor of a `.safetensors` file by rows.
- *
- * Format: an 8-byte little-endian header length N, N bytes of UTF-8 JSON
- * `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {...}}`,
- * then the data, little-endian, C order; `data_offsets` count from the end of
- * the header. Reference: https://github.com/huggingface/safetensors
+ * Node-only: stream one tensor of a `.safetensors` file by rows. Format: an 8-byte little-endian
+ * header length N, N bytes of UTF-8 JSON `{name: {dtype, shape, data_offsets: [begin, end]}, ...}`,
+ * then the data, little-endian, C order, offsets counting from the end of the header.
+ * Reference: https://github.com/huggingface/safetensors
  *
  * @module
  */
 import { widenHalves } from '../format/half.js';
-import { NpyError, decodeNpyItems, type NumericArray } from './npy.js';
-import { byteRangeSource } from './npz.js';
 import { openRegularFile, readExactly } from './file-io.js';
 import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
+import { NpyError, decodeNpyItems, type NpyHeader, type NumericArray } from './npy.js';
 import type { ArraySource } from './open-array.js';
+import { FileRows } from './row-source.js';
 
 /** The safetensors format's own limit on the header size. */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-interface DtypeInfo {
-  dtype: string;
-  kind: 'f' | 'i' | 'u' | 'b';
-  itemSize: number;
-}
-
-const DTYPES: Record<string, DtypeInfo> = {
-  F16: { dtype: 'f2', kind: 'f', itemSize: 2 },
-  BF16: { dtype: 'bf16', kind: 'f', itemSize: 2 },
-  F32: { dtype: 'f4', kind: 'f', itemSize: 4 },
-  F64: { dtype: 'f8', kind: 'f', itemSize: 8 },
-  I8: { dtype: 'i1', kind: 'i', itemSize: 1 },
-  I16: { dtype: 'i2', kind: 'i', itemSize: 2 },
-  I32: { dtype: 'i4', kind: 'i', itemSize: 4 },
-  I64: { dtype: 'i8', kind: 'i', itemSize: 8 },
-  U8: { dtype: 'u1', kind: 'u', itemSize: 1 },
-  U16: { dtype: 'u2', kind: 'u', itemSize: 2 },
-  U32: { dtype: 'u4', kind: 'u', itemSize: 4 },
-  U64: { dtype: 'u8', kind: 'u', itemSize: 8 },
-  BOOL: { dtype: 'b1', kind: 'b', itemSize: 1 },
+const DTYPES: Record<string, string> = {
+  F16: 'f2',
+  BF16: 'bf16',
+  F32: 'f4',
+  F64: 'f8',
+  I8: 'i1',
+  I16: 'i2',
+  I32: 'i4',
+  I64: 'i8',
+  U8: 'u1',
+  U16: 'u2',
+  U32: 'u4',
+  U64: 'u8',
+  BOOL: 'b1',
 };
 
 /**
- * Widens bfloat16 values (the upper halves of float32s) to a fresh
- * Float32Array; exact.
+ * Widens little-endian bfloat16 values (the upper halves of float32s) to a fresh Float32Array; exact.
  *
- * @param raw little-endian bfloat16 items; `raw.length` must be even
  * @example
  * bf16ToFloat32(Uint8Array.of(0x80, 0x3f, 0x00, 0xc0)); // Float32Array [1, -2]
  */
@@ -60,32 +50,15 @@ function listNames(names: readonly string[]): string {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Opens one tensor of a `.safetensors` file for streaming by rows, with
- * positional reads (memory bounded by the chunk size).
+ * Opens one tensor of a `.safetensors` file for streaming by rows (F16, BF16, F32, F64, I8..I64,
+ * U8..U64, BOOL), after checking its header entry, offsets and size.
  *
- * Without `name` the file must hold exactly one tensor (`__metadata__` is not
- * one). The header is validated before this resolves: its length against the
- * file size, the JSON, and for the chosen tensor its dtype, shape and
- * `data_offsets` (inside the data area, and exactly product(shape) * item size
- * bytes). dtypes: F16 (widened to Float32Array, reported as `'f2'`), BF16
- * (widened exactly to Float32Array, reported as `'bf16'`), F32, F64, I8..I64,
- * U8..U64, BOOL (Uint8Array of 0/1, `'b1'`); others (F8_E4M3, ...) are refused.
- *
- * @param path the file on disk
- * @param name the tensor to read; optional when the file holds one tensor
- * @param spec the name the source reports as `file` (defaults to `path` or `path:name`)
- * @param options `halves`: F16 and BF16 data come as their raw bits (Uint16Array) instead of widened to Float32Array
- * @throws NpyError naming `path` and the byte offset: I/O errors, a file too
- *   short for its header, invalid JSON (with the offset of the syntax error),
- *   a missing tensor (listing those there are), an unsupported dtype, or
- *   offsets that disagree with the shape or the file size
+ * @throws NpyError naming `path` and the byte: a short file, invalid JSON, a missing tensor (listing
+ *   the names), an unsupported dtype, offsets that disagree with the shape or the file size
  * @example
  * const src = await openSafetensorsArray('model-out.safetensors', 'logits');
- * try {
- *   for await (const { start, data } of src.chunks(8192)) consume(start, data as Float32Array);
- * } finally {
- *   await src.close();
- * }
+ * for await (const { start, data } of src.chunks(8192)) consume(start, data as Float32Array);
+ * await src.close();
  */
 export async function openSafetensorsArray(path: string, name?: string, spec?: string, options: { halves?: boolean } = {}): Promise<ArraySource> {
   const { fh, size } = await openRegularFile(path);
@@ -140,10 +113,12 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     const t = info as Record<string, unknown>;
     const dt = t.dtype;
     if (typeof dt !== 'string') fail(8, `${what}: 'dtype' is missing or not a string`);
-    const d = DTYPES[dt];
-    if (d === undefined) {
-      fail(8, `${what}: unsupported dtype ${JSON.stringify(dt)}; supported: F16, BF16, F32, F64, I8, I16, I32, I64, U8, U16, U32, U64, BOOL`);
+    const dtype = Object.hasOwn(DTYPES, dt) ? DTYPES[dt]! : undefined;
+    if (dtype === undefined) {
+      fail(8, `${what}: unsupported dtype ${JSON.stringify(dt)}; supported: ${Object.keys(DTYPES).join(', ')}`);
     }
+    const bf16 = dtype === 'bf16';
+    const [kind, itemSize] = bf16 ? ['f' as const, 2] : [dtype[0] as NpyHeader['kind'], Number(dtype.slice(1))];
     const shapeV = t.shape;
     if (!Array.isArray(shapeV) || !shapeV.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) {
       fail(8, `${what}: 'shape' must be an array of non-negative integers, got ${JSON.stringify(shapeV)}`);
@@ -159,28 +134,18 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
       fail(base + begin, `${what}: data_offsets [${begin}, ${end}] run past the end of the file: the data area holds ${size - base} bytes (truncated file?)`);
     }
     const count = shape.reduce((a, b) => a * b, 1);
-    if (!Number.isSafeInteger(count * d.itemSize) || count * d.itemSize !== end - begin) {
+    if (!Number.isSafeInteger(count * itemSize) || count * itemSize !== end - begin) {
       fail(
         base + begin,
-        `${what}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${shape.join(', ')}] of ${dt} needs ${count * d.itemSize}`,
+        `${what}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${shape.join(', ')}] of ${dt} needs ${count * itemSize}`,
       );
     }
-    const layout = { dtype: d.dtype, kind: d.kind, itemSize: d.itemSize, bigEndian: false, shape, fortranOrder: false };
-    const raw16 = options.halves === true && (dt === 'F16' || dt === 'BF16');
-    const decode = raw16
-      ? (raw: Uint8Array): NumericArray => decodeNpyItems({ kind: 'u', itemSize: 2, bigEndian: false }, raw)
-      : dt === 'BF16'
-        ? (raw: Uint8Array): NumericArray => bf16ToFloat32(raw)
-        : undefined;
-    return byteRangeSource({
-      fh,
-      path,
-      spec: spec ?? (name === undefined ? path : `${path}:${name}`),
-      what,
-      layout,
-      dataStart: base + begin,
-      ...(decode ? { decode } : {}),
-    });
+    const bytes = { bigEndian: false, fortranOrder: false, dataOffset: base + begin, dataBytes: end - begin };
+    const layout = { descr: dt, dtype, kind, itemSize, shape, ...bytes };
+    const h = { kind: bf16 ? 'u' : kind, itemSize, bigEndian: false } as const;
+    const decode = bf16 && !options.halves ? bf16ToFloat32 : (raw: Uint8Array) => decodeNpyItems(h, raw, options);
+    const file = spec ?? (name === undefined ? path : `${path}:${name}`);
+    return new FileRows({ file, path, fh, header: layout, decode, what });
   } catch (e) {
     await fh.close().catch(() => undefined);
     throw e;

@@ -1,0 +1,251 @@
+/**
+ * Node-only: the row sources behind every binary reader: a base with row bookkeeping, Fortran-order
+ * handling and close state, and the one that reads a byte range of a file with positional reads
+ * (`.npy` files, stored `.npz` members, `.safetensors` tensors).
+ *
+ * @module
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { crc32 } from '../core/crc32.js';
+import { readExactly } from './file-io.js';
+import { NpyError, fortranToCOrder, shapeText, type NpyHeader, type NumericArray } from './npy.js';
+import type { ArraySource } from './open-array.js';
+
+/** Fortran-order arrays with 2+ dimensions smaller than this are read whole to serve rows. */
+const FORTRAN_WHOLE_MAX_BYTES = 256 * 1024 * 1024;
+/** Bytes per slice when an array is read whole. */
+const WHOLE_SLICE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * @internal One chunk of rows: `data` holds rows `start ..` in C order.
+ *
+ * @example
+ * const c: RowChunk = { start: 0, data: new Float32Array(8) };
+ */
+export type RowChunk = { start: number; data: NumericArray };
+
+/**
+ * @internal Where an array lies in a file: `dataOffset` is absolute, `descr` is how errors name its dtype.
+ *
+ * @example
+ * const l: Layout = { ...parseNpyHeader(head, 'x.npy', size), dtype: 'f4' };
+ */
+export type Layout = NpyHeader & { dtype: string };
+
+/**
+ * @internal What a row source reads: `file` names it as a source, `path` in errors (after `what`, if any).
+ *
+ * @example
+ * const init: SourceInit = { file: 'x.npy', path: 'x.npy', fh, header, decode: (raw) => decodeNpyItems(header, raw) };
+ */
+export interface SourceInit {
+  file: string;
+  path: string;
+  fh: FileHandle;
+  header: Layout;
+  decode: (raw: Uint8Array) => NumericArray;
+  what?: string;
+  /** For a stored zip member: the CRC-32 a full pass checks. */
+  check?: MemberCheck;
+}
+
+/**
+ * @internal The numpy-style dtype of a header, without byte order: 'f4', 'i8', 'b1'.
+ *
+ * @example
+ * dtypeOf({ kind: 'f', itemSize: 2 }); // 'f2'
+ */
+export const dtypeOf = (h: Pick<NpyHeader, 'kind' | 'itemSize'>): string =>
+  h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}`;
+
+/**
+ * @internal Base of the row sources: row bookkeeping, Fortran-order arrays read whole (under 256 MiB), close state.
+ *
+ * @example
+ * class Mine extends RowSource { protected async *fileOrderChunks(per: number) { ... } }
+ */
+export abstract class RowSource implements ArraySource {
+  readonly file: string;
+  readonly header: Layout;
+  readonly dtype: string;
+  readonly kind: NpyHeader['kind'];
+  readonly shape: number[];
+  readonly rows: number;
+  readonly rowLength: number;
+  protected readonly rowBytes: number;
+  protected readonly path: string;
+  protected readonly fh: FileHandle;
+  protected readonly decode: (raw: Uint8Array) => NumericArray;
+  protected readonly what: string;
+  protected readonly check: MemberCheck | undefined;
+  protected closed = false;
+  private whole: Promise<NumericArray> | undefined;
+
+  constructor(init: SourceInit) {
+    ({ file: this.file, path: this.path, fh: this.fh, header: this.header, decode: this.decode } = init);
+    [this.what, this.check] = [init.what ?? '', init.check];
+    ({ dtype: this.dtype, kind: this.kind, shape: this.shape } = this.header);
+    this.rows = this.shape.length === 0 ? 1 : this.shape[0]!;
+    this.rowLength = this.shape.slice(1).reduce((a, b) => a * b, 1);
+    this.rowBytes = this.rowLength * this.header.itemSize;
+  }
+
+  protected fail(offset: number | undefined, detail: string): never {
+    throw new NpyError(this.path, offset, this.what === '' ? detail : `${this.what}: ${detail}`);
+  }
+
+  protected checkOpen(): void {
+    if (this.closed) this.fail(undefined, 'reader is closed');
+  }
+
+  protected get fortranRows(): boolean {
+    return this.header.fortranOrder && this.shape.length > 1;
+  }
+
+  /** Throws unless rows can be served: open, and not a Fortran-order array too big to read whole. */
+  protected checkReadable(): void {
+    this.checkOpen();
+    const { dataBytes, dataOffset, descr } = this.header;
+    if (this.fortranRows && dataBytes >= FORTRAN_WHOLE_MAX_BYTES) {
+      this.fail(
+        dataOffset,
+        `Fortran-order (column-major) array of shape ${shapeText(this.shape)} (${dataBytes} bytes of ${descr}) ` +
+          'cannot be streamed by rows; only Fortran-order arrays under 256 MiB are read (whole). Re-save it in C ' +
+          'order, e.g. np.save(path, np.ascontiguousarray(arr))',
+      );
+    }
+  }
+
+  /** Items in file order, in chunks of at most `rowsPerChunk` rows; a full pass verifies what can be verified. */
+  protected abstract fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk>;
+
+  chunks(rowsPerChunk: number): AsyncIterable<RowChunk> {
+    if (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1) {
+      throw new RangeError(`${this.file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
+    }
+    this.checkReadable();
+    if (!this.fortranRows) return this.fileOrderChunks(rowsPerChunk);
+    return this.rowChunks(0, this.rows, rowsPerChunk, (at, n) => this.rowsOfWhole(at, n));
+  }
+
+  /** Rows [start, end) in chunks of at most `rowsPerChunk`, each from `read(first, count)`. */
+  protected async *rowChunks(
+    start: number,
+    end: number,
+    rowsPerChunk: number,
+    read: (first: number, count: number) => Promise<NumericArray>,
+  ): AsyncGenerator<RowChunk> {
+    for (let at = start; at < end; at += rowsPerChunk) {
+      yield { start: at, data: await read(at, Math.min(rowsPerChunk, end - at)) };
+    }
+  }
+
+  /** Rows of the whole array in C order (read once, kept until close), as a fresh array. */
+  protected async rowsOfWhole(start: number, count: number): Promise<NumericArray> {
+    if (this.whole === undefined) {
+      this.whole = this.readAll();
+      this.whole.catch(() => (this.whole = undefined));
+    }
+    return (await this.whole).slice(start * this.rowLength, (start + count) * this.rowLength);
+  }
+
+  /** All data in C order, read in slices into one fresh array (which may exceed the 4 GiB of one read buffer). */
+  async readAll(): Promise<NumericArray> {
+    let all: NumericArray | undefined;
+    const total = this.rows * this.rowLength;
+    const sliceRows = Math.max(1, Math.floor(WHOLE_SLICE_BYTES / Math.max(1, this.rowBytes)));
+    for await (const { start, data } of this.fileOrderChunks(sliceRows)) {
+      all ??= data.length === total ? data : new (data.constructor as new (length: number) => NumericArray)(total);
+      if (all !== data) (all as Float64Array).set(data as Float64Array, start * this.rowLength);
+    }
+    all ??= this.decode(new Uint8Array(0));
+    return this.fortranRows ? fortranToCOrder(all, this.shape) : all;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.whole = undefined;
+    await this.fh.close();
+  }
+}
+
+/**
+ * @internal What a full pass over a stored zip member checks at its end.
+ *
+ * @example
+ * const check: MemberCheck = { headCrc: crc32(head), expectedCrc: entry.crc, offset: entry.localHeaderOffset };
+ */
+export interface MemberCheck {
+  /** CRC-32 of the member bytes before the data (the .npy header). */
+  headCrc: number;
+  expectedCrc: number;
+  /** Offset reported with a mismatch (the member's local header). */
+  offset: number;
+}
+
+const hex32 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+
+/**
+ * @internal A CRC-32 mismatch message.
+ *
+ * @example
+ * crcMismatch(0x1234, 0x5678, 'inflated'); // 'CRC-32 mismatch: the zip directory says 0x00001234, ...'
+ */
+export const crcMismatch = (expected: number, got: number, data: string): string =>
+  `CRC-32 mismatch: the zip directory says ${hex32(expected)}, the ${data} data gives ${hex32(got)} (corrupt archive)`;
+
+/**
+ * @internal Rows of an array lying at `header.dataOffset` of an open file, by positional reads; owns `fh`.
+ *
+ * @example
+ * const src = new FileRows({ file: 'x.npy', path: 'x.npy', fh, header, decode: (raw) => decodeNpyItems(header, raw) });
+ */
+export class FileRows extends RowSource {
+
+  get raw(): { path: string; byteOffset: number; dtype: string } | undefined {
+    const plain = this.check === undefined && !this.header.bigEndian && !this.fortranRows && this.dtype !== 'bf16';
+    return plain ? { path: this.path, byteOffset: this.header.dataOffset, dtype: this.dtype } : undefined;
+  }
+
+  private checkRange(start: number, count: number): void {
+    const ok = Number.isSafeInteger(start) && Number.isSafeInteger(count) && start >= 0 && count >= 0;
+    if (!ok || start + count > this.rows) {
+      const range = `rows [${start}, ${start} + ${count})`;
+      throw new RangeError(`${this.file}: ${range} are not within the ${this.rows} rows of the file`);
+    }
+  }
+
+  /** Rows [start, start + count) as a fresh array, read with one positional read. */
+  async readRows(start: number, count: number): Promise<NumericArray> {
+    this.checkRange(start, count);
+    this.checkReadable();
+    if (this.fortranRows) return this.rowsOfWhole(start, count);
+    const raw = new Uint8Array(count * this.rowBytes);
+    await readExactly(this.fh, this.path, raw, this.header.dataOffset + start * this.rowBytes);
+    return this.decode(raw);
+  }
+
+  protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
+    const { check } = this;
+    let crc = check?.headCrc ?? 0;
+    const per = Math.min(rowsPerChunk, this.rows);
+    const buf = new Uint8Array(per * this.rowBytes);
+    const verify = (): void => {
+      if (check === undefined || crc === check.expectedCrc) return;
+      this.fail(check.offset, crcMismatch(check.expectedCrc, crc, 'stored'));
+    };
+    if (this.rows * this.rowBytes === 0) verify();
+    for (let start = 0; start < this.rows; start += per) {
+      const n = Math.min(per, this.rows - start);
+      const raw = buf.subarray(0, n * this.rowBytes);
+      this.checkOpen();
+      await readExactly(this.fh, this.path, raw, this.header.dataOffset + start * this.rowBytes);
+      if (check !== undefined) {
+        crc = crc32(raw, crc);
+        if (start + n === this.rows) verify();
+      }
+      yield { start, data: this.decode(raw) };
+    }
+  }
+}
