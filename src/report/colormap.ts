@@ -1,8 +1,4 @@
-/**
- * Colormaps for the heatmaps: matplotlib's `viridis` (its exact 256-entry table) and `Blues`
- * (ColorBrewer's 9 stops, linearly interpolated as matplotlib does), plus a text colour that keeps
- * cell labels readable on any background. Isomorphic: no Node or DOM APIs.
- */
+// The heatmaps' colormaps, matplotlib's `viridis` and `Blues`, and a readable text colour on them.
 
 /** An sRGB colour, each channel 0..255. */
 export type Rgb = [r: number, g: number, b: number];
@@ -39,8 +35,7 @@ function hexToRgb(hex: string): Rgb {
 const clamp01 = (t: number): number => (t > 0 ? (t < 1 ? t : 1) : 0);
 
 /**
- * matplotlib's viridis, perceptually uniform from dark purple (0) to yellow (1); the same 256-entry
- * lookup matplotlib uses, so colours match `plt.cm.viridis` exactly.
+ * matplotlib's viridis, dark purple (0) to yellow (1), from its exact 256-entry table.
  *
  * @example
  * viridis(0); // [68, 1, 84]
@@ -53,8 +48,7 @@ export function viridis(t: number): Rgb {
 }
 
 /**
- * matplotlib's sequential `Blues`, near-white (0) to dark blue (1): sklearn's
- * `ConfusionMatrixDisplay(cmap='Blues')` look.
+ * matplotlib's `Blues`, near-white (0) to dark blue (1): ColorBrewer's 9 stops, linearly interpolated.
  *
  * @example
  * blues(0); // [247, 251, 255]

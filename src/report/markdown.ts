@@ -6,8 +6,7 @@ import { markdownText } from './escape.js';
 const cell = (v: string | number): string => markdownText(String(v));
 
 /**
- * A Markdown table of cells that are Markdown already (the caller escaped any text in them with
- * `markdownText`), e.g. a bold row header.
+ * A Markdown table of cells that are Markdown already (text escaped with `markdownText`).
  *
  * @example
  * markdownLines(['x', 'n'], [[`**${markdownText(name)}**`, '3']]);
@@ -19,8 +18,7 @@ export function markdownLines(headers: string[], rows: string[][]): string {
 }
 
 /**
- * Renders a {@link ReportTable} as a GitHub-flavoured Markdown table; every cell is text, escaped
- * with `markdownText` (controls shown as `\x1b`, markup characters and `|` after a backslash).
+ * A {@link ReportTable} as a GitHub-flavoured Markdown table, every cell escaped with `markdownText`.
  *
  * @example
  * renderMarkdownTable({ headers: ['a', 'b'], rows: [[1, 2]] }); // "| a | b |\n|---|--:|\n| 1 | 2 |"
