@@ -12,7 +12,8 @@
  *
  * @module
  */
-export { requestNodeDevice, adapterLabel, loadDawn, AdapterNotFoundError } from './request-device.js';
+export { requestNodeDevice, adapterLabel, loadDawn } from './request-device.js';
+export { AdapterNotFoundError } from '../core/errors.js';
 export type { NodeGpu, NodeDeviceOptions, AdapterDescription, DawnBackend } from './request-device.js';
 export { openBackend } from './open-backend.js';
 export type { BackendChoice, OpenBackend } from './open-backend.js';

@@ -5,9 +5,7 @@ type ResvgModule = typeof import('@resvg/resvg-js');
 let resvg: ResvgModule | undefined;
 
 /**
- * Loads the PNG renderer (the optional dependency `@resvg/resvg-js`, a native module) on first
- * use, never at import time, so a machine without its binary still does everything but PNG.
- * Throws {@link InputError} (field 'plot') with the loader's reason and what to use instead.
+ * Loads the PNG renderer (the optional native `@resvg/resvg-js`) on first use; an {@link InputError} without it.
  *
  * @example
  * if (plot.endsWith('.png')) loadPngRenderer(); // before any work
@@ -28,10 +26,7 @@ function renderer(): ResvgModule {
 }
 
 /**
- * Rasterizes an SVG (such as `renderHeatmapSvg`'s) to PNG bytes with resvg, using the system fonts
- * (DejaVu Sans by default, the heatmaps' font). Node only.
- *
- * @param options.width output width in px (height follows the aspect ratio); default the SVG's own size
+ * Rasterizes an SVG to PNG bytes with resvg and the system fonts, `width` px wide (default: the SVG's own size).
  * @example
  * import { writeFileSync } from 'node:fs';
  * writeFileSync('cm.png', svgToPng(renderHeatmapSvg(counts, 10), { width: 1200 }));

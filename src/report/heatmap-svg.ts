@@ -204,7 +204,8 @@ export function truncateLabel(name: string, max = 18): string {
  * @example
  * const png = encodePng({ width: 2, height: 1, data: Uint8Array.of(255, 0, 0, 255, 0, 0, 255, 255) });
  */
-export function encodePng(image: { width: number; height: number; data: Uint8Array; palette?: Uint8Array }): Uint8Array {
+export function encodePng(image: { width: number; height: number; data: Uint8Array; palette?: Uint8Array },
+): Uint8Array {
   const { width, height, data, palette } = image;
   const bpp = palette ? 1 : 4;
   if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height)) || data.length !== width * height * bpp) {
@@ -352,7 +353,8 @@ export function niceStep(n: number): number {
   for (let p = 1; ; p *= 10) for (const m of [1, 2, 5]) if (m * p >= n) return m * p;
 }
 
-const shownTicks = (c: number, step: number): number[] => Array.from({ length: Math.ceil(c / step) }, (_, k) => k * step);
+const shownTicks = (c: number, step: number): number[] =>
+  Array.from({ length: Math.ceil(c / step) }, (_, k) => k * step);
 
 /**
  * About `target` round-number ticks within [lo, hi] (as matplotlib's MaxNLocator); `integer` keeps them whole.
