@@ -1,10 +1,4 @@
 /**
- * The first name of a list that repeats an earlier one, for the class- and label-name checks.
- *
- * @module
- */
-
-/**
  * Where `names` first repeats itself: the index of the repeat and of the name it repeats.
  *
  * @example

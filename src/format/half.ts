@@ -1,10 +1,4 @@
-/**
- * 16-bit float logits: float16 (IEEE binary16) and bfloat16, held as their raw bits in a
- * Uint16Array. The GPU reads those bits as they are (shaders/argmax.wgsl, LOGIT_BITS 16); the CPU
- * widens them exactly to float32 first. Isomorphic: no Node imports.
- *
- * @module
- */
+// 16-bit float logits (float16, bfloat16) as raw bits in a Uint16Array: the GPU reads them, the CPU widens them.
 import type { HalfDtype } from '../core/types.js';
 
 /**
@@ -19,8 +13,7 @@ export function isHalfDtype(d: unknown): d is HalfDtype {
 }
 
 /**
- * The float32 bits of a float16's bits, exactly: subnormals become normal float32s, infinities
- * stay infinite, a NaN stays a NaN with its sign and payload (numpy's widening).
+ * The float32 bits of a float16's bits, exactly, NaN payloads kept (numpy's widening).
  *
  * @example
  * float16BitsToFloat32Bits(0x3c00); // 0x3f800000 (1)
@@ -44,8 +37,7 @@ export function float16BitsToFloat32Bits(h: number): number {
 let f16Table: Uint32Array | undefined;
 
 /**
- * Widens 16-bit float bits to a fresh Float32Array, exactly (every half is a float32). bfloat16 is
- * the top half of a float32; float16 as {@link float16BitsToFloat32Bits}.
+ * Widens 16-bit float bits to a fresh Float32Array, exactly.
  *
  * @example
  * widenHalves(Uint16Array.of(0x3c00, 0xfc00, 0x7e00), 'float16'); // Float32Array [1, -Infinity, NaN]
