@@ -18,7 +18,7 @@ import { InputError } from '../core/errors.js';
 import { checkClassIndices, isLabelArray } from '../format/validate.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
-import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows } from './cpu-worker-messages.js';
+import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
 
 /**
  * The most worker threads a counter starts (each has its own slots in one 4 GiB WebAssembly memory): 256.
@@ -148,10 +148,8 @@ const TABLE_MAX_CELLS = 1 << 22;
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
-/** A file the workers read logits from: its descriptor (shared by every thread of the process). */
-interface OpenFile extends LogitsFile {
-  fd: number;
-}
+/** A file the workers read logits from, by its descriptor (shared by every thread of the process). */
+type OpenFile = LogitsFile & { fd: number };
 
 interface Pending {
   resolve: () => void;
@@ -160,17 +158,8 @@ interface Pending {
   labelsFrom?: number;
 }
 
-/** Labels a worker reads from a file (the descriptor is shared by every thread of the process). */
-interface OpenLabels {
-  fd: number;
-  path: string;
-  byteOffset: number;
-  itemSize: number;
-  signed: boolean;
-  ignoreIndex: number | undefined;
-  /** The index, in the caller's terms, of the label at byteOffset (for error messages). */
-  index0: number;
-}
+/** Labels the workers read from a file; `index0`: the caller's index of the label at `byteOffset`. */
+type OpenLabels = Omit<LabelsRead, 'position' | 'raw'> & { byteOffset: number; index0: number };
 
 interface Lane {
   worker: Worker;
@@ -219,17 +208,13 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   const scratchBytes = align16(chunkRows * c * 4 + 16);
   const laneBytes = (rows: number): number => tableBytes + scratchBytes + 2 * slotBytes(rows);
   while (jobRows > 4 && threads * laneBytes(jobRows) > 2 ** 32 - PAGE) jobRows = Math.max(4, jobRows >> 1);
-  if (threads * laneBytes(jobRows) > 2 ** 32 - PAGE) {
-    throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
-  }
   const totalsAt = align16(threads * laneBytes(jobRows));
   const inputAt = align16(totalsAt + (inTables ? rowsCells * 8 : 0));
   if (inputAt > 2 ** 32 - PAGE) throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(inputAt / PAGE), maximum: 65536, shared: true });
   const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as CpuWasmExports;
-  let f32 = new Float32Array(memory.buffer);
-  let i32 = new Int32Array(memory.buffer);
-  let u32 = new Uint32Array(memory.buffer);
+  const views = (b = memory.buffer) => [new Float32Array(b), new Int32Array(b), new Uint32Array(b)] as const;
+  let [f32, i32, u32] = views();
   /** The buffers of the input views handed out (the memory's SharedArrayBuffer object changes when it grows). */
   const inputBuffers = new WeakSet<ArrayBufferLike>();
 
@@ -257,16 +242,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   for (let w = 0; w < threads; w++) {
     const base = w * laneBytes(jobRows);
     const worker = new Worker(url, { ...nodeOptions, workerData: { module, memory } satisfies CpuWorkerData });
-    const lane: Lane = {
-      worker,
-      table: base,
-      scratch: base + tableBytes,
-      slots: [base + tableBytes + scratchBytes, base + tableBytes + scratchBytes + slotBytes(jobRows)],
-      busy: [Promise.resolve(), Promise.resolve()],
-      nextSlot: 0,
-      queue: [],
-      rowsSinceFlush: 0,
-    };
+    const slot0 = base + tableBytes + scratchBytes;
+    const lane: Lane = { worker, table: base, scratch: base + tableBytes, slots: [slot0, slot0 + slotBytes(jobRows)],
+      busy: [Promise.resolve(), Promise.resolve()], nextSlot: 0, queue: [], rowsSinceFlush: 0 };
     worker.on('message', (m: CpuWorkerReply) => {
       const job = lane.queue.shift();
       if (m.kind === 'done') job?.resolve();
@@ -327,8 +305,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       await Promise.all(lane.busy);
       flushLane(lane);
     }
-    const slot = lane.slots[s];
-    const lab = slot;
+    const lab = lane.slots[s];
     const dst = lab + align16(jobRows * 4);
     const src = dst + align16(jobRows * 4);
     const fromFile = !isLabelArray(labels);
@@ -462,9 +439,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     const have = memory.buffer.byteLength;
     if (end > have) {
       memory.grow(Math.ceil((end - have) / PAGE));
-      f32 = new Float32Array(memory.buffer);
-      i32 = new Int32Array(memory.buffer);
-      u32 = new Uint32Array(memory.buffer);
+      [f32, i32, u32] = views();
     }
     inputBuffers.add(memory.buffer);
     return new Float32Array(memory.buffer, inputAt, rows * c);

@@ -166,33 +166,27 @@ function vulkanEnv(): Record<string, string> | null {
 
 function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFallback'>> & NodeDeviceOptions): Attempt[] {
   const adapterFlag = opts.adapter ? [`adapter=${opts.adapter}`] : [];
-  const level = (backend: string): 'core' | 'compatibility' =>
-    opts.featureLevel ?? (backend === 'opengles' ? 'compatibility' : 'core');
-  const gles: Attempt = {
-    flags: ['backend=opengles', ...adapterFlag],
-    featureLevel: level('opengles'),
-    env: process.env.EGL_PLATFORM ? {} : { EGL_PLATFORM: 'surfaceless' },
-    label: 'Mesa GL ES',
-  };
+  const attempt = (backend: string, env: Record<string, string>, label = backend, flags = adapterFlag): Attempt => ({
+    flags: backend === 'auto' ? flags : [`backend=${backend}`, ...flags], env, label,
+    featureLevel: opts.featureLevel ?? (backend === 'opengles' ? 'compatibility' : 'core'),
+  });
+  const gles = attempt('opengles', process.env.EGL_PLATFORM ? {} : { EGL_PLATFORM: 'surfaceless' }, 'Mesa GL ES');
   if (opts.backend === 'opengles') return [gles];
   if (opts.backend === 'vulkan') {
     const env = vulkanEnv();
-    return env ? [{ flags: ['backend=vulkan', ...adapterFlag], featureLevel: level('vulkan'), env, label: 'vulkan' }] : [];
+    return env ? [attempt('vulkan', env)] : [];
   }
-  if (opts.backend !== 'auto') {
-    return [{ flags: [`backend=${opts.backend}`, ...adapterFlag], featureLevel: level(opts.backend), env: {}, label: opts.backend }];
-  }
+  if (opts.backend !== 'auto') return [attempt(opts.backend, {})];
   // Without a usable Vulkan driver manifest the default attempt can only fail, loudly (the loader
   // prints "vkCreateInstance failed", Dawn refuses lavapipe with warnings): skip it.
   const env = process.platform === 'linux' ? vulkanEnv() : {};
-  const list: Attempt[] = env === null && opts.softwareFallback && !opts.adapter ? [] : [{ flags: adapterFlag, featureLevel: level('auto'), env: env ?? {}, label: 'default' }];
+  const list = env === null && opts.softwareFallback && !opts.adapter ? [] : [attempt('auto', env ?? {}, 'default')];
   if (!opts.softwareFallback || opts.adapter) return list;
-  if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
-    const icd = SWIFTSHADER_ICDS.find((p) => existsSync(p));
-    // both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set
-    if (icd) list.push({ flags: ['backend=vulkan'], featureLevel: level('vulkan'), env: { VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd }, label: 'SwiftShader' });
-  }
-  if (process.platform === 'linux') list.push(gles);
+  const linux = process.platform === 'linux';
+  const icd = linux && !process.env.VK_ICD_FILENAMES && SWIFTSHADER_ICDS.find((p) => existsSync(p));
+  // both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set
+  if (icd) list.push(attempt('vulkan', { VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd }, 'SwiftShader', []));
+  if (linux) list.push(gles);
   return list;
 }
 
@@ -242,10 +236,8 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions, create: Daw
   instances.add(gpu);
   let adapter: GPUAdapter | null;
   try {
-    adapter = await gpu.requestAdapter({
-      featureLevel: attempt.featureLevel,
-      ...(opts.powerPreference ? { powerPreference: opts.powerPreference } : {}),
-    });
+    const power = opts.powerPreference ? { powerPreference: opts.powerPreference } : {};
+    adapter = await gpu.requestAdapter({ featureLevel: attempt.featureLevel, ...power });
   } catch (e) {
     const reason = (e as Error).message;
     if (opts.adapter && /no adapter with|available adapters/i.test(reason)) throw new AdapterNotFoundError(opts.adapter, reason);

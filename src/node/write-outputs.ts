@@ -140,21 +140,8 @@ export function tempPath(target: string): string {
   return join(dirname(target), `.${bytes.subarray(0, end).toString()}${suffix}`);
 }
 
-/** Temporary files being written now, removed by {@link removeLiveTemps} on SIGINT or SIGTERM. */
+/** Temporary files being written now, removed by {@link onSignal} on SIGINT or SIGTERM. */
 const live = new Set<string>();
-
-/** Removes every temporary file still being written, synchronously. */
-function removeLiveTemps(): void {
-  for (const tmp of live) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already renamed or removed
-    }
-  }
-  live.clear();
-  listen();
-}
 
 /**
  * The SIGINT / SIGTERM handler while temporaries are live: removes them, then, unless the program listens for the
@@ -165,7 +152,15 @@ function removeLiveTemps(): void {
  */
 export function onSignal(signal: NodeJS.Signals): void {
   const others = process.listeners(signal).filter((l) => l !== onSignal).length;
-  removeLiveTemps();
+  for (const tmp of live) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or removed
+    }
+  }
+  live.clear();
+  listen();
   if (others === 0) process.kill(process.pid, signal);
 }
 
@@ -177,13 +172,9 @@ function listen(): void {
   }
 }
 
-function track(tmp: string): void {
-  live.add(tmp);
-  listen();
-}
-
-function untrack(tmp: string): void {
-  live.delete(tmp);
+function track(tmp: string, on: boolean): void {
+  if (on) live.add(tmp);
+  else live.delete(tmp);
   listen();
 }
 
@@ -221,7 +212,7 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   try {
     fh = await open(tmp, 'wx', 0o666);
     created = true;
-    track(tmp);
+    track(tmp, true);
     await writeAll(fh, data);
     if (t.keep) {
       if (t.keep.uid !== process.getuid?.() || t.keep.gid !== process.getgid?.()) await fh.chown(t.keep.uid, t.keep.gid).catch(() => undefined);
@@ -234,7 +225,7 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   } catch (e) {
     await fh?.close().catch(() => undefined);
     if (created) await rm(tmp, { force: true });
-    untrack(tmp);
+    track(tmp, false);
     throw e;
   }
 }
@@ -274,12 +265,12 @@ export async function commitOutputs(outputs: [OutputTarget, string | Uint8Array]
     for (const [t, tmp] of temps) {
       current = t;
       await rename(tmp, t.target);
-      untrack(tmp);
+      track(tmp, false);
     }
   } catch (e) {
     for (const [, tmp] of temps) {
       await rm(tmp, { force: true });
-      untrack(tmp);
+      track(tmp, false);
     }
     if (e instanceof InputError) throw e;
     throw refuse(current!.path, errnoText(e));
