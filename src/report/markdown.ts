@@ -43,16 +43,11 @@ export function renderMarkdown(result: ConfusionMatrixResult, options: { classes
     ['true \\ predicted', ...names.map(cell)],
     names.map((n, t) => [`**${cell(n)}**`, ...Array.from(values.subarray(t * c, (t + 1) * c), (v) => (normalized ? v.toFixed(4) : String(v)))]),
   );
-  return [
+  return `${[
     `## Confusion matrix${normalized ? ` (normalized over ${options.normalize})` : ''}`,
-    '',
     matrix,
-    '',
     `${result.weighted ? `${result.total.toFixed(2)} (sum of sample weights)` : result.total.toLocaleString('en-US')} samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}, Cohen's kappa ${metrics.kappa.toFixed(4)}, MCC ${metrics.mcc.toFixed(4)}.`,
-    '',
     '## Classification report',
-    '',
     renderMarkdownTable(classificationReport(metrics, names)),
-    '',
-  ].join('\n');
+  ].join('\n\n')}\n`;
 }

@@ -48,8 +48,7 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
   for (const v of values) cellWidth = Math.max(cellWidth, format(v).length);
   const headerNames = names.map((n) => clipText(n, Math.max(cellWidth, 10)));
   cellWidth = Math.max(cellWidth, ...headerNames.map((n) => n.length));
-  const total = nameWidth + 3 + c * (cellWidth + 1) + 10;
-  if (total > width) return null;
+  if (nameWidth + 3 + c * (cellWidth + 1) + 10 > width) return null;
   const lines = [
     `Confusion matrix${values === counts ? '' : ` (normalized over ${options.normalize})`}: rows are true classes, columns predicted`,
     `${'true'.padEnd(nameWidth)} | ${headerNames.map((n) => n.padStart(cellWidth)).join(' ')} | accuracy`,

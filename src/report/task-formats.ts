@@ -41,18 +41,13 @@ export function multilabelMarkdown(result: MultilabelResult, labels: string[]): 
     headers: ['average', 'precision', 'recall', 'F1', 'support'],
     rows: [avg('micro', m.microAvg), avg('macro', m.macroAvg), avg('weighted', m.weightedAvg), avg('samples', m.samplesAvg)],
   };
-  return [
+  return `${[
     '## Multilabel confusion matrices',
-    '',
     `${result.rows.toLocaleString('en-US')} rows, ${result.numLabels} labels; a label is predicted when its score >= its threshold.`,
-    '',
     renderMarkdownTable(perLabel),
-    '',
     '## Averages',
-    '',
     renderMarkdownTable(averages),
-    '',
-  ].join('\n');
+  ].join('\n\n')}\n`;
 }
 
 /** The counts and scores at descending threshold index i. */
@@ -90,14 +85,12 @@ export function binaryMarkdown(result: SweepResult, threshold: number, withSweep
   const matrix = markdownLines(['true \\ predicted', '0', '1'], [['**0**', String(tn!), String(fp!)], ['**1**', String(fn!), String(tp!)]]);
   const lines = [
     `## Confusion matrix at threshold ${t}`,
-    '',
     matrix,
-    '',
     `${(result.positives + result.negatives).toLocaleString('en-US')} rows (${result.positives.toLocaleString('en-US')} positive), predicted positive when score >= ${t}: accuracy ${f4(accuracy!)}, precision ${f4(precision!)}, recall ${f4(recall!)}, F1 ${f4(f1!)}.`,
   ];
   if (withSweep) {
     const roc = rocCurve(result);
-    lines.push('', `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}, average precision ${f4(averagePrecision(prCurve(result)))} over ${result.thresholds.length} thresholds.`);
+    lines.push(`ROC AUC ${f4(auc(roc.fpr, roc.tpr))}, average precision ${f4(averagePrecision(prCurve(result)))} over ${result.thresholds.length} thresholds.`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n\n')}\n`;
 }
