@@ -24,13 +24,10 @@ export function validateNumClasses(numClasses: unknown): asserts numClasses is n
   const bytes = numClasses * numClasses * 8;
   if (bytes > MAX_HOST_MATRIX_BYTES) {
     const maxC = Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8));
-    throw new InputError(
-      'numClasses',
-      `numClasses ${numClasses} is too large for the host: the ${numClasses} x ${numClasses} matrix of float64 counts needs ${bytes} bytes, ` +
-        `the limit is ${MAX_HOST_MATRIX_BYTES} bytes (C <= ${maxC})`,
-      undefined,
-      numClasses,
-    );
+    const why = `the ${numClasses} x ${numClasses} matrix of float64 counts needs ${bytes} bytes, ` +
+      `the limit is ${MAX_HOST_MATRIX_BYTES} bytes (C <= ${maxC})`;
+    throw new InputError('numClasses', `numClasses ${numClasses} is too large for the host: ${why}`, undefined,
+      numClasses);
   }
 }
 
@@ -131,13 +128,9 @@ export function logitsFormat(logits: unknown, logitsDtype: unknown, buffer = fal
   const half = isHalfDtype(logitsDtype) ? logitsDtype : undefined;
   if (logits instanceof Uint16Array) {
     if (!half) {
-      throw new InputError(
-        'logits',
-        `logits are a Uint16Array: if they hold 16-bit floats, say which with logitsDtype: 'float16' or 'bfloat16'` +
-          (logitsDtype === 'float32' ? ` (logitsDtype 'float32' needs a Float32Array)` : ''),
-        undefined,
-        logitsDtype,
-      );
+      const hint = logitsDtype === 'float32' ? ` (logitsDtype 'float32' needs a Float32Array)` : '';
+      const why = `if they hold 16-bit floats, say which with logitsDtype: 'float16' or 'bfloat16'${hint}`;
+      throw new InputError('logits', `logits are a Uint16Array: ${why}`, undefined, logitsDtype);
     }
     return half;
   }
@@ -199,12 +192,8 @@ export function formatHostBatch(batch: Batch, numClasses: number): FormattedGpuB
     const logits = batch.logits!;
     const half = logitsFormat(logits, batch.logitsDtype);
     if (logits.length !== rows * numClasses) {
-      throw new InputError(
-        'logits',
-        `logits hold ${logits.length} values, expected N x C = ${rows} x ${numClasses} = ${rows * numClasses} (N from labels)`,
-        undefined,
-        logits.length,
-      );
+      const expected = `expected N x C = ${rows} x ${numClasses} = ${rows * numClasses} (N from labels)`;
+      throw new InputError('logits', `logits hold ${logits.length} values, ${expected}`, undefined, logits.length);
     }
     return { rows, numClasses, labels, logits, ...(half ? { logitsDtype: half } : {}) };
   }

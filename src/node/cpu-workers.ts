@@ -176,15 +176,12 @@ interface Lane {
 }
 
 /**
- * Creates a {@link CpuWorkerCounter}: `threads` worker threads counting validated batches with
- * the fast CPU path's exact rule (first maximum on ties, -0 == +0, first NaN wins).
- * Workers are unreferenced while idle, so a forgotten counter does not keep Node alive.
+ * A {@link CpuWorkerCounter} of `threads` workers, counting as the fast CPU path; idle, they do not keep Node alive.
  *
  * @example
  * const counter = createCpuWorkerCounter({ numClasses: 10, threads: 2 });
  * await counter.update(formatBatch({ logits, labels }, 10));
  * const counts = await counter.read(); // Float64Array(100)
- * await counter.destroy();
  */
 export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWorkerCounter {
   const { numClasses: c } = options;

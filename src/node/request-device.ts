@@ -151,9 +151,8 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: s
 }
 
 /**
- * The environment for an attempt on Vulkan: when the loader would offer lavapipe, the other
- * drivers only (named in both variables: the loader ignores VK_ICD_FILENAMES while
- * VK_DRIVER_FILES is set); null when no usable driver is left, so the attempt is skipped.
+ * The environment for an attempt on Vulkan: the drivers but lavapipe, in both variables (the loader ignores
+ * VK_ICD_FILENAMES while VK_DRIVER_FILES is set); null when no usable driver is left.
  */
 function vulkanEnv(): Record<string, string> | null {
   const drivers = vulkanDrivers();
