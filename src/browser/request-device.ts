@@ -85,7 +85,6 @@ async function adapterAt(gpu: GPU, featureLevel: 'core' | 'compatibility', power
  * @example
  * const gpu = await requestBrowserDevice();
  * const cm = createConfusionMatrix({ numClasses: 10, device: gpu?.device }); // no GPU: the CPU
- * console.log(gpu ? browserAdapterLabel(gpu.info) : 'CPU');
  */
 export async function requestBrowserDevice(options: BrowserDeviceOptions = {}): Promise<BrowserGpu | null> {
   const gpu = options.gpu ?? (typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: GPU }).gpu);

@@ -3,7 +3,6 @@
  *
  * @example
  * firstDuplicate(['cat', 'dog', 'cat']); // { index: 2, first: 0 }
- * firstDuplicate(['cat', 'dog']);        // undefined
  */
 export function firstDuplicate(names: readonly string[]): { index: number; first: number } | undefined {
   const seen = new Map<string, number>();

@@ -18,7 +18,6 @@ export function int64Words(a: BigInt64Array | BigUint64Array, start = 0, n = a.l
  *
  * @example
  * int64InRange(BigInt64Array.of(0n, 9n), 10); // true
- * int64InRange(BigInt64Array.of(-1n), 10);    // false
  */
 export function int64InRange(a: BigInt64Array | BigUint64Array, numClasses: number): boolean {
   const { w, lo, hi } = int64Words(a);

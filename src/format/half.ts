@@ -6,7 +6,6 @@ import type { HalfDtype } from '../core/types.js';
  *
  * @example
  * isHalfDtype('bfloat16'); // true
- * isHalfDtype('float32');  // false
  */
 export function isHalfDtype(d: unknown): d is HalfDtype {
   return d === 'float16' || d === 'bfloat16';
@@ -17,7 +16,6 @@ export function isHalfDtype(d: unknown): d is HalfDtype {
  *
  * @example
  * float16BitsToFloat32Bits(0x3c00); // 0x3f800000 (1)
- * float16BitsToFloat32Bits(0x0001); // 0x33800000 (2^-24, the smallest subnormal)
  */
 export function float16BitsToFloat32Bits(h: number): number {
   const sign = (h & 0x8000) << 16;
@@ -41,7 +39,6 @@ let f16Table: Uint32Array | undefined;
  *
  * @example
  * widenHalves(Uint16Array.of(0x3c00, 0xfc00, 0x7e00), 'float16'); // Float32Array [1, -Infinity, NaN]
- * widenHalves(Uint16Array.of(0x3f80, 0xc000), 'bfloat16');        // Float32Array [1, -2]
  */
 export function widenHalves(bits: Uint16Array, dtype: HalfDtype): Float32Array {
   const n = bits.length;

@@ -97,7 +97,6 @@ export function findOutOfRange(a: LabelArray, numClasses: number): number {
  * Checks that `a` is an integer typed array of class indices in [0, numClasses), else an {@link InputError}.
  *
  * @example
- * checkClassIndices('labels', Int32Array.of(0, 2), 3); // the array
  * checkClassIndices('labels', Int32Array.of(0, 5), 3); // throws "index 1: label 5 is outside [0, 3)"
  */
 export function checkClassIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {

@@ -33,7 +33,6 @@ export const MAX_WORKER_THREADS = 256;
  * TypeScript source (vitest; a worker runs no .ts on Node 20), the one in dist/ (an Error says to build without).
  *
  * @example
- * new Worker(cpuWorkerUrl(), { workerData });
  * cpuWorkerUrl('file:///repo/dist/node/cpu-workers.js').href; // 'file:///repo/dist/node/cpu-worker.js'
  */
 export function cpuWorkerUrl(from: string = import.meta.url): URL {
@@ -69,7 +68,6 @@ const MIN_JOB_ROWS = 4;
  *
  * @example
  * usefulThreads(1000, 100); // 25
- * usefulThreads(4, 1_000_000); // 4
  */
 export function usefulThreads(threads: number, rows: number): number {
   return Math.max(1, Math.min(threads, Math.ceil(rows / MIN_JOB_ROWS)));
@@ -347,10 +345,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       weightsAdded = Promise.all([weightsAdded, done]).then(() => {
         for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += w[i]!;
       });
-      lane.busy[s] = weightsAdded;
-    } else {
-      lane.busy[s] = done;
     }
+    lane.busy[s] = weights ? weightsAdded : done;
     lane.busy[s].catch(() => undefined);
     lane.worker.ref();
     lane.worker.postMessage(job);
@@ -388,12 +384,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   };
 
   const fdOf = (path: string): number => {
-    let fd = files.get(path);
-    if (fd === undefined) {
-      fd = openSync(path, 'r');
-      files.set(path, fd);
-    }
-    return fd;
+    if (!files.has(path)) files.set(path, openSync(path, 'r'));
+    return files.get(path)!;
   };
 
   const checkAt = (what: string, at: { path: unknown; byteOffset: unknown }): void => {

@@ -20,7 +20,6 @@ const REASONS: Record<string, string> = {
  *
  * @example
  * fsReason(Object.assign(new Error('x'), { code: 'ENOSPC' })); // 'no space left on device'
- * fsReason(new Error('x'));                                    // undefined
  */
 export function fsReason(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;

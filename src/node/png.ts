@@ -28,7 +28,6 @@ function renderer(): ResvgModule {
 /**
  * Rasterizes an SVG to PNG bytes with resvg and the system fonts, `width` px wide (default: the SVG's own size).
  * @example
- * import { writeFileSync } from 'node:fs';
  * writeFileSync('cm.png', svgToPng(renderHeatmapSvg(counts, 10), { width: 1200 }));
  */
 export function svgToPng(svg: string, options: { width?: number } = {}): Uint8Array {

@@ -195,8 +195,7 @@ function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFa
  * cannot list its adapters or an adapter refuses a device, {@link AdapterNotFoundError} when `adapter` names none.
  *
  * @example
- * const gpu = await requestNodeDevice();
- * if (gpu) { console.log(gpu.info.description); gpu.destroy(); }
+ * const gpu = await requestNodeDevice(); // then gpu?.destroy()
  */
 export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promise<NodeGpu | null> {
   const { create } = await loadDawn();

@@ -26,9 +26,7 @@ const MODE_LABELS: Record<NormalizeMode, string> = { none: 'Counts', true: 'Row 
  * cell, radio buttons switch normalization; an optional report table beneath.
  *
  * @example
- * writeFileSync('cm.html', renderHeatmapHtml(result.counts, result.numClasses, {
- *   classes: names, normalize: 'true', title: 'CIFAR-10', report: classificationReport(metrics, names),
- * }));
+ * writeFileSync('cm.html', renderHeatmapHtml(counts, 10, { classes, report: classificationReport(metrics, classes) }));
  */
 export function renderHeatmapHtml(counts: Float64Array, numClasses: number, options: HeatmapHtmlOptions = {}): string {
   const c = checkMatrix(counts, numClasses);

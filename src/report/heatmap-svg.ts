@@ -33,8 +33,7 @@ export const FONT_FAMILY = 'DejaVu Sans, Arial, sans-serif';
  *
  * @param counts row-major C x C counts, `counts[t * C + p]` (t = true class, p = predicted class)
  * @example
- * const svg = renderHeatmapSvg(result.counts, result.numClasses, { classes: ['cat', 'dog'], normalize: 'true' });
- * writeFileSync('cm.svg', svg);
+ * writeFileSync('cm.svg', renderHeatmapSvg(result.counts, result.numClasses, { classes: ['cat', 'dog'] }));
  */
 export function renderHeatmapSvg(counts: Float64Array, numClasses: number, options: HeatmapOptions = {}): string {
   const c = checkMatrix(counts, numClasses);
@@ -292,7 +291,6 @@ export function checkMatrix(counts: Float64Array, numClasses: number): number {
  *
  * @example
  * classNames(undefined, 3); // ['0', '1', '2']
- * classNames(['a\x1b'], 1); // ['a\\x1b']
  */
 export function classNames(classes: string[] | undefined, numClasses: number): string[] {
   return Array.from({ length: numClasses }, (_, i) => visibleText(classes?.[i] ?? String(i)));
