@@ -11,15 +11,11 @@ let table: Int32Array | undefined;
  * crc32Table(new TextEncoder().encode('123456789')); // 0xcbf43926
  */
 export function crc32Table(data: Uint8Array, value = 0): number {
-  if (table === undefined) {
-    table = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c;
-    }
-  }
-  const t = table;
+  const t = (table ??= Int32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c;
+  }));
   let c = ~value;
   for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;

@@ -46,11 +46,7 @@ export function widenHalves(bits: Uint16Array, dtype: HalfDtype): Float32Array {
   if (dtype === 'bfloat16') {
     for (let i = 0; i < n; i++) out[i] = bits[i]! << 16;
   } else {
-    if (!f16Table) {
-      f16Table = new Uint32Array(65536);
-      for (let h = 0; h < 65536; h++) f16Table[h] = float16BitsToFloat32Bits(h);
-    }
-    const t = f16Table;
+    const t = (f16Table ??= Uint32Array.from({ length: 65536 }, (_, h) => float16BitsToFloat32Bits(h)));
     for (let i = 0; i < n; i++) out[i] = t[bits[i]!]!;
   }
   return new Float32Array(out.buffer);

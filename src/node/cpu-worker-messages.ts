@@ -36,10 +36,7 @@ export interface JobRows {
 }
 
 /** Where a worker copies or reads logits itself: `chunkRows` rows at a time into its cache-sized `scratch`. */
-interface Chunked {
-  scratch: number;
-  chunkRows: number;
-}
+type Chunked = { scratch: number; chunkRows: number };
 
 /**
  * Labels a worker reads raw from a file at byte `position` and checks: `itemSize`-byte integers, read into

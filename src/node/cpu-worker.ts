@@ -20,12 +20,11 @@ const [u8, i8, u16, i16] = [new Uint8Array(b), new Int8Array(b), new Uint16Array
 const view = new DataView(b);
 
 /**
- * Checks `n` labels of `size` bytes at `raw` and writes them as int32 at `lab` (ignored ones as c);
- * returns the first bad one's index, or -1. int64 in place: element i is read before i32[lab / 4 + i] is written.
+ * Checks `n` labels at `raw`, written as int32 at `lab` (ignored ones as c); the first bad one's index, or -1.
+ * int64 in place: element i is read before i32[lab / 4 + i] is written.
  */
-function checkLabels(
-  raw: number, size: number, signed: boolean, lab: number, n: number, c: number, ignore: number | undefined,
-): number {
+function checkLabels(l: LabelsRead, lab: number, n: number, c: number): number {
+  const { raw, itemSize: size, signed, ignoreIndex } = l;
   const at = lab >>> 2;
   for (let i = 0; i < n; i++) {
     let v: number;
@@ -36,7 +35,7 @@ function checkLabels(
     } else if (size === 4) v = signed ? i32[(raw >>> 2) + i]! : u32[(raw >>> 2) + i]!;
     else if (size === 2) v = signed ? i16[(raw >>> 1) + i]! : u16[(raw >>> 1) + i]!;
     else v = signed ? i8[raw + i]! : u8[raw + i]!;
-    if (v === ignore) i32[at + i] = c;
+    if (v === ignoreIndex) i32[at + i] = c;
     else if (v >= 0 && v < c) i32[at + i] = v;
     else return i;
   }
@@ -44,7 +43,7 @@ function checkLabels(
 }
 
 /** The label `i` of `size` bytes at `raw`, as written (int64 ones exactly). */
-function labelText(raw: number, size: number, signed: boolean, i: number): string {
+function labelText({ raw, itemSize: size, signed }: LabelsRead, i: number): string {
   if (size === 8) return String(signed ? view.getBigInt64(raw + 8 * i, true) : view.getBigUint64(raw + 8 * i, true));
   if (size === 4) return String((signed ? i32 : u32)[(raw >>> 2) + i]);
   if (size === 2) return String((signed ? i16 : u16)[(raw >>> 1) + i]);
@@ -54,8 +53,8 @@ function labelText(raw: number, size: number, signed: boolean, i: number): strin
 /** Reads and checks a job's labels; the reply for the first bad one, or undefined. */
 function readLabels(l: LabelsRead, rows: number, c: number, lab: number): CpuWorkerReply | undefined {
   readFully(l.fd, l.path, u8, l.raw, rows * l.itemSize, l.position, 'labels');
-  const bad = checkLabels(l.raw, l.itemSize, l.signed, lab, rows, c, l.ignoreIndex);
-  return bad < 0 ? undefined : { kind: 'bad-label', index: bad, value: labelText(l.raw, l.itemSize, l.signed, bad) };
+  const bad = checkLabels(l, lab, rows, c);
+  return bad < 0 ? undefined : { kind: 'bad-label', index: bad, value: labelText(l, bad) };
 }
 
 function run(job: CpuWorkerJob): CpuWorkerReply {

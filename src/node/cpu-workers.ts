@@ -149,23 +149,17 @@ const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** A file the workers read logits from, by its descriptor (shared by every thread of the process). */
 type OpenFile = LogitsFile & { fd: number };
 
-interface Pending {
-  resolve: () => void;
-  reject: (e: Error) => void;
-  /** For labels a worker reads and checks: the index, in the caller's terms, of the job's first label. */
-  labelsFrom?: number;
-}
+/** A job in flight; `labelsFrom`: the caller's index of its first label, for labels a worker reads and checks. */
+type Pending = { resolve: () => void; reject: (e: Error) => void; labelsFrom?: number };
 
 /** Labels the workers read from a file; `index0`: the caller's index of the label at `byteOffset`. */
 type OpenLabels = Omit<LabelsRead, 'position' | 'raw'> & { byteOffset: number; index0: number };
 
+/** A worker, and the byte offsets of its count table, its scratch for logits it copies and its two job slots. */
 interface Lane {
   worker: Worker;
-  /** Byte offset of this worker's count table (when counting in tables). */
   table: number;
-  /** Byte offset of its scratch for logits it copies itself. */
   scratch: number;
-  /** Byte offsets of its two job slots. */
   slots: [number, number];
   busy: [Promise<void>, Promise<void>];
   nextSlot: 0 | 1;

@@ -11,29 +11,26 @@ let resvg: ResvgModule | undefined;
  * if (plot.endsWith('.png')) loadPngRenderer(); // before any work
  */
 export function loadPngRenderer(): void {
-  renderer();
-}
-
-function renderer(): ResvgModule {
-  if (resvg) return resvg;
+  if (resvg) return;
   try {
     resvg = createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
   } catch (e) {
     const reason = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).find(Boolean);
     throw new InputError('plot', `PNG output needs the optional package @resvg/resvg-js, which could not be loaded (${reason}); write .svg or .html instead`);
   }
-  return resvg;
 }
 
 /**
  * Rasterizes an SVG to PNG bytes with resvg and the system fonts, `width` px wide (default: the SVG's own size).
+ *
  * @example
  * writeFileSync('cm.png', svgToPng(renderHeatmapSvg(counts, 10), { width: 1200 }));
  */
 export function svgToPng(svg: string, options: { width?: number } = {}): Uint8Array {
   const { width } = options;
   if (width !== undefined && !(Number.isInteger(width) && width > 0)) throw new RangeError(`width must be a positive integer, got ${width}`);
-  const { Resvg } = renderer();
+  loadPngRenderer();
+  const { Resvg } = resvg!;
   const image = new Resvg(svg, {
     fitTo: width === undefined ? { mode: 'original' } : { mode: 'width', value: width },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },

@@ -72,10 +72,9 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const xLabelH = rotate ? xLabelW * Math.SQRT1_2 + fs * 0.6 : fs;
 
   const titleText = options.title ?? '';
-  const top = pad + (titleText ? titleFs * 1.25 + 10 : 0);
+  const my = pad + (titleText ? titleFs * 1.25 + 10 : 0);
   const yTitleX = pad + axisFs * 0.8;
   const mx = Math.max(pad + axisFs + 10 + yLabelW + 3 + tickLen, rotate ? pad + xLabelW * Math.SQRT1_2 + fs : 0);
-  const my = top;
   const xLabelY = my + matrix + tickLen + 3;
   const xTitleY = xLabelY + xLabelH + 10 + axisFs * 0.8;
 
