@@ -1,15 +1,10 @@
 /// <reference types="@webgpu/types" preserve="true" />
 /**
- * confmat's browser entry: the isomorphic API of `confmat` (src/index.ts holds no Node-only
- * module: the readers and Dawn device selection live in `confmat/node`) plus {@link requestBrowserDevice}. Pulls in no Node built-ins
- * and carries its WGSL shaders as strings; `npm run build:web` bundles it to `dist-web/confmat.js`.
+ * confmat's browser entry (no Node built-ins; `npm run build:web` bundles it): `confmat` plus the browser device.
  *
  * @example
  * import { requestBrowserDevice, createConfusionMatrix } from './confmat.js';
- * const gpu = await requestBrowserDevice();
- * const cm = createConfusionMatrix({ numClasses: 10, device: gpu?.device });
- * await cm.update({ logits, labels });
- * const { counts, accuracy } = await cm.compute();
+ * const cm = createConfusionMatrix({ numClasses: 10, device: (await requestBrowserDevice())?.device });
  *
  * @module
  */

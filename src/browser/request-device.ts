@@ -1,8 +1,4 @@
-/**
- * WebGPU device selection in a browser (`navigator.gpu`). No Node built-ins.
- *
- * @module
- */
+// WebGPU device selection in a browser (`navigator.gpu`); no Node built-ins.
 import { isEmulated } from '../engine/chunk-plan.js';
 import { maxComputeLimits } from '../engine/limits.js';
 
@@ -35,16 +31,43 @@ export interface BrowserGpu {
   destroy(): void;
 }
 
-function describe(adapter: GPUAdapter, featureLevel: 'core' | 'compatibility'): BrowserAdapterDescription {
+/**
+ * What `adapter` says about itself (empty strings where it hides a field), at `featureLevel`.
+ *
+ * @example
+ * describeAdapter(adapter, 'core').software; // true on SwiftShader
+ */
+export function describeAdapter(adapter: GPUAdapter, featureLevel: 'core' | 'compatibility',
+): BrowserAdapterDescription {
   const i = adapter.info;
-  return {
-    vendor: i?.vendor ?? '',
-    architecture: i?.architecture ?? '',
-    device: i?.device ?? '',
-    description: i?.description ?? '',
-    featureLevel,
-    software: isEmulated(i),
-  };
+  const [vendor, architecture, device, description] = [i?.vendor, i?.architecture, i?.device, i?.description];
+  return { vendor: vendor ?? '', architecture: architecture ?? '', device: device ?? '', description: description ?? '',
+    featureLevel, software: isEmulated(i) };
+}
+
+/**
+ * `name (details..., feature level, software)`: one line naming an adapter.
+ *
+ * @example
+ * adapterLine(info, [info.description]); // 'google swiftshader (core, software)'
+ */
+export function adapterLine(info: BrowserAdapterDescription, details: string[]): string {
+  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.device || 'unknown adapter';
+  return `${name} (${[...details, info.featureLevel, info.software ? 'software' : ''].filter(Boolean).join(', ')})`;
+}
+
+/**
+ * `gpu` with a `destroy()` that destroys its device once.
+ *
+ * @example
+ * const gpu = deviceHandle({ device, adapter }); gpu.destroy(); gpu.destroy(); // destroyed once
+ */
+export function deviceHandle<T extends { device: GPUDevice }>(gpu: T): T & { destroy(): void } {
+  let destroyed = false;
+  return { ...gpu, destroy: () => {
+    if (!destroyed) gpu.device.destroy();
+    destroyed = true;
+  } };
 }
 
 async function adapterAt(gpu: GPU, featureLevel: 'core' | 'compatibility', powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter | null> {
@@ -56,15 +79,12 @@ async function adapterAt(gpu: GPU, featureLevel: 'core' | 'compatibility', power
 }
 
 /**
- * Creates a WebGPU device from `navigator.gpu` with the adapter's maximum storage and buffer
- * limits. Tries the core feature level first, then compatibility (e.g. OpenGL ES-backed browsers).
- * Resolves to null when the browser has no WebGPU or no adapter answers, so the caller can count
- * on the CPU instead; a device the adapter refuses rejects.
+ * A WebGPU device from `navigator.gpu` with the adapter's largest limits, core feature level first, then
+ * compatibility; null without WebGPU or an adapter (count on the CPU then); rejects when a device is refused.
  *
  * @example
  * const gpu = await requestBrowserDevice();
  * const cm = createConfusionMatrix({ numClasses: 10, device: gpu?.device }); // no GPU: the CPU
- * console.log(gpu ? browserAdapterLabel(gpu.info) : 'CPU');
  */
 export async function requestBrowserDevice(options: BrowserDeviceOptions = {}): Promise<BrowserGpu | null> {
   const gpu = options.gpu ?? (typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: GPU }).gpu);
@@ -74,17 +94,7 @@ export async function requestBrowserDevice(options: BrowserDeviceOptions = {}): 
     const adapter = await adapterAt(gpu, level, options.powerPreference);
     if (!adapter) continue;
     const device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter) });
-    let destroyed = false;
-    return {
-      device,
-      adapter,
-      info: describe(adapter, level),
-      destroy: () => {
-        if (destroyed) return;
-        destroyed = true;
-        device.destroy();
-      },
-    };
+    return deviceHandle({ device, adapter, info: describeAdapter(adapter, level) });
   }
   return null;
 }
@@ -96,7 +106,5 @@ export async function requestBrowserDevice(options: BrowserDeviceOptions = {}): 
  * status.textContent = `WebGPU: ${browserAdapterLabel(gpu.info)}`;
  */
 export function browserAdapterLabel(info: BrowserAdapterDescription): string {
-  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.device || 'unknown adapter';
-  const extra = [info.description, info.featureLevel, info.software ? 'software' : ''].filter(Boolean);
-  return `${name} (${extra.join(', ')})`;
+  return adapterLine(info, [info.description]);
 }

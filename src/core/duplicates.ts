@@ -1,15 +1,8 @@
 /**
- * The first name of a list that repeats an earlier one, for the class- and label-name checks.
- *
- * @module
- */
-
-/**
  * Where `names` first repeats itself: the index of the repeat and of the name it repeats.
  *
  * @example
  * firstDuplicate(['cat', 'dog', 'cat']); // { index: 2, first: 0 }
- * firstDuplicate(['cat', 'dog']);        // undefined
  */
 export function firstDuplicate(names: readonly string[]): { index: number; first: number } | undefined {
   const seen = new Map<string, number>();

@@ -1,10 +1,8 @@
 /**
- * An input that confmat refuses: it names what was wrong, where, and the offending value, so a
- * caller can add the file name it came from. Nothing from a refused batch is counted.
+ * An input that confmat refuses, naming what was wrong, where, and the value; nothing of the batch is counted.
  *
  * @example
- * try { await cm.update({ logits, labels }); }
- * catch (e) { if (e instanceof InputError) console.error(`labels.npy: ${e.message}`); }
+ * try { await cm.update({ logits, labels }); } catch (e) { if (e instanceof InputError) console.error(e.message); }
  */
 export class InputError extends Error {
   override readonly name = 'InputError';
@@ -27,20 +25,17 @@ export class InputError extends Error {
  * The GPU path cannot run: no adapter, a lost device, or a device too small for the request.
  *
  * @example
- * try { await requestNodeDevice({ backend: 'gpu' }); }
- * catch (e) { if (e instanceof GpuUnavailableError) console.error(e.message); }
+ * try { await requestNodeDevice(); } catch (e) { if (e instanceof GpuUnavailableError) console.error(e.message); }
  */
 export class GpuUnavailableError extends Error {
   override readonly name = 'GpuUnavailableError';
 }
 
 /**
- * No adapter has the name given as `adapter` (`--adapter`, `CONFMAT_ADAPTER`): a usage error. The
- * message lists the adapters Dawn offered.
+ * No adapter has the name given as `adapter` (`--adapter`, `CONFMAT_ADAPTER`); the message lists those Dawn offered.
  *
  * @example
- * try { await requestNodeDevice({ adapter: 'nope' }); }
- * catch (e) { if (e instanceof AdapterNotFoundError) console.error(e.message); }
+ * await requestNodeDevice({ adapter: 'nope' }); // throws AdapterNotFoundError
  */
 export class AdapterNotFoundError extends GpuUnavailableError {
   constructor(wanted: string, dawnMessage: string) {

@@ -1,19 +1,8 @@
 /** Any integer typed array accepted for labels or class-index predictions. */
-export type LabelArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+export type LabelArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array
+  | Uint32Array | BigInt64Array | BigUint64Array;
 
-/**
- * Per-sample weights (sklearn's `sample_weight`): any finite values, negative too, one per row, on
- * the host. Counts become sums of weights; a batch without weights weighs 1 per row.
- */
+/** Per-sample weights (sklearn's `sample_weight`): one finite value per row, on the host; absent: 1 per row. */
 export type SampleWeights = Float32Array | Float64Array;
 
 /** One batch of N samples: row-major N x C logits, or N predicted class indices, and N labels; optional weights. */
@@ -24,18 +13,12 @@ export type Batch = { weights?: SampleWeights | undefined } & (
 /** The 16-bit float formats of logits: IEEE binary16 (numpy float16) and bfloat16 (the top half of a float32). */
 export type HalfDtype = 'float16' | 'bfloat16';
 
-/**
- * How logits are stored: 'float32' (the default: a Float32Array, or f32 bits in a GPU buffer), or
- * 16-bit floats as their raw bits (a Uint16Array, or halves packed two per 4 bytes in a GPU buffer),
- * read on the GPU as they are and widened exactly to float32 on the CPU.
- */
+/** How logits are stored: 'float32' (the default), or 16-bit floats as their raw bits (Uint16Array, packed halves). */
 export type LogitsDtype = 'float32' | HalfDtype;
 
 /**
- * A batch whose inputs may already live in GPU buffers on the evaluator's device (zero-copy):
- * logits as f32 (N x C, row-major; or halves with `logitsDtype`), labels and predictions as u32 or i32. Any mix of host arrays
- * and buffers works; `rows` defaults to what the buffers hold. Class indices in buffers are checked
- * on the GPU: an out-of-range one refuses the whole batch, naming its index.
+ * A batch whose inputs may live in GPU buffers on the evaluator's device (f32 or packed-half logits, u32 or i32 class
+ * indices, checked on the GPU); `rows` defaults to what the buffers hold.
  */
 export type GpuBatch = { weights?: SampleWeights | undefined } & (
   | { logits: Float32Array | Uint16Array | GPUBuffer; logitsDtype?: LogitsDtype | undefined; labels: LabelArray | GPUBuffer; preds?: undefined; rows?: number }

@@ -1,5 +1,5 @@
 /** The demo data set's class names (CIFAR-10's). */
-export const DEMO_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+const DEMO_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 /** Pairs a CIFAR-10 classifier mixes up, with how often (share of the true class's errors). */
 const CONFUSERS: Record<number, [number, number][]> = {
@@ -24,22 +24,16 @@ const ERROR_RATE = [0.08, 0.04, 0.16, 0.3, 0.12, 0.22, 0.07, 0.08, 0.05, 0.06];
  */
 export const MAX_DEMO_ROWS = 100_000_000;
 
-/** Options of {@link makeDemoData}. */
-export interface DemoDataOptions {
-  rows?: number;
-  seed?: number;
-}
-
 /**
- * A seeded synthetic evaluation set shaped like a CIFAR-10 classifier's: 10 classes, uneven
- * error rates, and the usual confusions (cat/dog, automobile/truck, airplane/ship, deer/horse).
- * Logits are Gaussian noise with a margin on the predicted class; never all zeros.
+ * A seeded synthetic evaluation set shaped like a CIFAR-10 classifier's: uneven error rates, the usual confusions,
+ * Gaussian logits with a margin on the predicted class. `rows` (default 1M) must lie in [0, {@link MAX_DEMO_ROWS}].
  *
- * @throws RangeError unless `rows` is an integer in [0, {@link MAX_DEMO_ROWS}]
  * @example
  * const { logits, labels, classNames } = makeDemoData({ rows: 1_000_000, seed: 1 });
  */
-export function makeDemoData(options: DemoDataOptions = {}): { logits: Float32Array; labels: Uint8Array; classNames: string[]; numClasses: number } {
+export function makeDemoData(options: { rows?: number; seed?: number } = {}): {
+  logits: Float32Array; labels: Uint8Array; classNames: string[]; numClasses: number;
+} {
   const rows = options.rows ?? 1_000_000;
   if (!Number.isSafeInteger(rows) || rows < 0 || rows > MAX_DEMO_ROWS) throw new RangeError(`rows must be an integer in [0, ${MAX_DEMO_ROWS}], got ${rows}`);
   const c = DEMO_CLASSES.length;

@@ -1,10 +1,4 @@
-/**
- * 16-bit float logits: float16 (IEEE binary16) and bfloat16, held as their raw bits in a
- * Uint16Array. The GPU reads those bits as they are (shaders/argmax.wgsl, LOGIT_BITS 16); the CPU
- * widens them exactly to float32 first. Isomorphic: no Node imports.
- *
- * @module
- */
+// 16-bit float logits (float16, bfloat16) as raw bits in a Uint16Array: the GPU reads them, the CPU widens them.
 import type { HalfDtype } from '../core/types.js';
 
 /**
@@ -12,19 +6,16 @@ import type { HalfDtype } from '../core/types.js';
  *
  * @example
  * isHalfDtype('bfloat16'); // true
- * isHalfDtype('float32');  // false
  */
 export function isHalfDtype(d: unknown): d is HalfDtype {
   return d === 'float16' || d === 'bfloat16';
 }
 
 /**
- * The float32 bits of a float16's bits, exactly: subnormals become normal float32s, infinities
- * stay infinite, a NaN stays a NaN with its sign and payload (numpy's widening).
+ * The float32 bits of a float16's bits, exactly, NaN payloads kept (numpy's widening).
  *
  * @example
  * float16BitsToFloat32Bits(0x3c00); // 0x3f800000 (1)
- * float16BitsToFloat32Bits(0x0001); // 0x33800000 (2^-24, the smallest subnormal)
  */
 export function float16BitsToFloat32Bits(h: number): number {
   const sign = (h & 0x8000) << 16;
@@ -44,12 +35,10 @@ export function float16BitsToFloat32Bits(h: number): number {
 let f16Table: Uint32Array | undefined;
 
 /**
- * Widens 16-bit float bits to a fresh Float32Array, exactly (every half is a float32). bfloat16 is
- * the top half of a float32; float16 as {@link float16BitsToFloat32Bits}.
+ * Widens 16-bit float bits to a fresh Float32Array, exactly.
  *
  * @example
  * widenHalves(Uint16Array.of(0x3c00, 0xfc00, 0x7e00), 'float16'); // Float32Array [1, -Infinity, NaN]
- * widenHalves(Uint16Array.of(0x3f80, 0xc000), 'bfloat16');        // Float32Array [1, -2]
  */
 export function widenHalves(bits: Uint16Array, dtype: HalfDtype): Float32Array {
   const n = bits.length;
@@ -57,11 +46,7 @@ export function widenHalves(bits: Uint16Array, dtype: HalfDtype): Float32Array {
   if (dtype === 'bfloat16') {
     for (let i = 0; i < n; i++) out[i] = bits[i]! << 16;
   } else {
-    if (!f16Table) {
-      f16Table = new Uint32Array(65536);
-      for (let h = 0; h < 65536; h++) f16Table[h] = float16BitsToFloat32Bits(h);
-    }
-    const t = f16Table;
+    const t = (f16Table ??= Uint32Array.from({ length: 65536 }, (_, h) => float16BitsToFloat32Bits(h)));
     for (let i = 0; i < n; i++) out[i] = t[bits[i]!]!;
   }
   return new Float32Array(out.buffer);

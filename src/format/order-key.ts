@@ -7,7 +7,6 @@ const u32 = new Uint32Array(f32.buffer);
  *
  * @example
  * orderKey(-1) < orderKey(-0); // true
- * orderKey(-0) === orderKey(0); // true
  */
 export function orderKey(x: number): number {
   f32[0] = x;

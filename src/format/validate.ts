@@ -5,8 +5,6 @@ import { int64InRange } from './class-indices.js';
 
 /**
  * The most bytes the host's C x C matrix of float64 counts may take: 4 GiB, so C <= 23170.
- * Beyond it the matrix (and the reports drawn from it) would not fit a typical machine's memory,
- * and past C = 65536 not even a typed array.
  *
  * @example
  * Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8)); // 23170, the largest C accepted
@@ -14,12 +12,9 @@ import { int64InRange } from './class-indices.js';
 export const MAX_HOST_MATRIX_BYTES = 2 ** 32;
 
 /**
- * Checks that `numClasses` is an integer C >= 1 whose C x C float64 matrix fits
- * {@link MAX_HOST_MATRIX_BYTES}; the message gives the bytes needed and the limit.
+ * Checks that `numClasses` is an integer C >= 1 whose C x C float64 matrix fits {@link MAX_HOST_MATRIX_BYTES}.
  *
  * @example
- * validateNumClasses(10);     // ok
- * validateNumClasses(0);      // throws InputError
  * validateNumClasses(100000); // throws InputError: "... needs 80000000000 bytes, the limit is 4294967296 bytes (C <= 23170)"
  */
 export function validateNumClasses(numClasses: unknown): asserts numClasses is number {
@@ -29,13 +24,10 @@ export function validateNumClasses(numClasses: unknown): asserts numClasses is n
   const bytes = numClasses * numClasses * 8;
   if (bytes > MAX_HOST_MATRIX_BYTES) {
     const maxC = Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8));
-    throw new InputError(
-      'numClasses',
-      `numClasses ${numClasses} is too large for the host: the ${numClasses} x ${numClasses} matrix of float64 counts needs ${bytes} bytes, ` +
-        `the limit is ${MAX_HOST_MATRIX_BYTES} bytes (C <= ${maxC})`,
-      undefined,
-      numClasses,
-    );
+    const why = `the ${numClasses} x ${numClasses} matrix of float64 counts needs ${bytes} bytes, ` +
+      `the limit is ${MAX_HOST_MATRIX_BYTES} bytes (C <= ${maxC})`;
+    throw new InputError('numClasses', `numClasses ${numClasses} is too large for the host: ${why}`, undefined,
+      numClasses);
   }
 }
 
@@ -47,6 +39,8 @@ export function isLabelArray(a: unknown): a is LabelArray {
     a instanceof Uint32Array || a instanceof BigInt64Array || a instanceof BigUint64Array
   );
 }
+
+const typeName = (x: unknown): string => (x == null ? String(x) : (x as object).constructor?.name ?? typeof x);
 
 /** Elements checked per block when a label array is read through the Int32Array scratch. */
 const CHECK_BLOCK = 1 << 14;
@@ -71,9 +65,8 @@ function firstOutside(v: Int32Array, n: number, m: number): number {
 }
 
 /**
- * Index of the first element outside [0, numClasses), or -1 when all are in range. Arrays other
- * than Int32Array are read in blocks through an Int32Array (`set` converts them natively; values
- * of 2^31 and over turn negative there, outside the range as they should be).
+ * Index of the first element outside [0, numClasses), or -1; other arrays than Int32Array are read in blocks
+ * through one (where values of 2^31 and over turn negative, outside the range as they should be).
  *
  * @example
  * findOutOfRange(new Int32Array([0, 3, -1]), 3); // 1
@@ -101,17 +94,15 @@ export function findOutOfRange(a: LabelArray, numClasses: number): number {
 }
 
 /**
- * Checks that `a` is an integer typed array of class indices in [0, numClasses); throws an
- * {@link InputError} naming the field, the first bad index and its value.
+ * Checks that `a` is an integer typed array of class indices in [0, numClasses), else an {@link InputError}.
  *
  * @example
- * checkClassIndices('labels', Int32Array.of(0, 2), 3); // the array
  * checkClassIndices('labels', Int32Array.of(0, 5), 3); // throws "index 1: label 5 is outside [0, 3)"
  */
 export function checkClassIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {
   if (!isLabelArray(a)) {
-    const got = a === null || a === undefined ? String(a) : (a as object).constructor?.name ?? typeof a;
-    throw new InputError(field, `${field} must be an integer typed array (Int8..Int32, Uint8..Uint32, BigInt64, BigUint64), got ${got}`);
+    const types = 'Int8..Int32, Uint8..Uint32, BigInt64, BigUint64';
+    throw new InputError(field, `${field} must be an integer typed array (${types}), got ${typeName(a)}`);
   }
   const bad = findOutOfRange(a, numClasses);
   if (bad >= 0) {
@@ -122,16 +113,12 @@ export function checkClassIndices(field: 'labels' | 'preds', a: unknown, numClas
   return a;
 }
 
-const typeName = (x: unknown): string => (x === null || x === undefined ? String(x) : (x as object).constructor?.name ?? typeof x);
-
 /**
- * Checks `logitsDtype` against the logits' array type: a Float32Array is float32 (the default), a
- * Uint16Array holds float16 or bfloat16 bits and needs `logitsDtype` to say which. Returns the
- * half format, or undefined for float32. `buffer` allows GPU buffers (any dtype).
+ * The half format of logits (undefined: float32): a Uint16Array needs `logitsDtype` to say which; `buffer` allows
+ * GPU buffers.
  *
  * @example
  * logitsFormat(new Uint16Array(4), 'bfloat16'); // 'bfloat16'
- * logitsFormat(new Uint16Array(4), undefined);  // throws InputError: "... say which with logitsDtype ..."
  */
 export function logitsFormat(logits: unknown, logitsDtype: unknown, buffer = false): HalfDtype | undefined {
   if (logitsDtype !== undefined && logitsDtype !== 'float32' && !isHalfDtype(logitsDtype)) {
@@ -140,13 +127,9 @@ export function logitsFormat(logits: unknown, logitsDtype: unknown, buffer = fal
   const half = isHalfDtype(logitsDtype) ? logitsDtype : undefined;
   if (logits instanceof Uint16Array) {
     if (!half) {
-      throw new InputError(
-        'logits',
-        `logits are a Uint16Array: if they hold 16-bit floats, say which with logitsDtype: 'float16' or 'bfloat16'` +
-          (logitsDtype === 'float32' ? ` (logitsDtype 'float32' needs a Float32Array)` : ''),
-        undefined,
-        logitsDtype,
-      );
+      const hint = logitsDtype === 'float32' ? ` (logitsDtype 'float32' needs a Float32Array)` : '';
+      const why = `if they hold 16-bit floats, say which with logitsDtype: 'float16' or 'bfloat16'${hint}`;
+      throw new InputError('logits', `logits are a Uint16Array: ${why}`, undefined, logitsDtype);
     }
     return half;
   }
@@ -159,10 +142,8 @@ export function logitsFormat(logits: unknown, logitsDtype: unknown, buffer = fal
 }
 
 /**
- * Validates and formats one batch: shapes agree, labels and predictions lie in [0, numClasses).
- * Throws {@link InputError} naming the field, the index and the value; never returns a partial batch.
- * 16-bit logits (`{ logits: Uint16Array, logitsDtype: 'float16' | 'bfloat16' }`) are widened
- * exactly to float32 (the CPU's input; {@link formatHostBatch} keeps them for the GPU).
+ * Validates and formats one batch for the CPU (shapes agree, class indices in range; 16-bit logits widened), else
+ * an {@link InputError} naming the field, the index and the value.
  *
  * @example
  * const fb = formatBatch({ logits: new Float32Array([0, 1, 1, 0]), labels: new Uint8Array([1, 0]) }, 2);
@@ -188,8 +169,7 @@ export function cpuBatch(batch: FormattedGpuBatch): FormattedBatch {
 }
 
 /**
- * As {@link formatBatch}, for host arrays, but 16-bit logits stay as they are (for the GPU, which
- * reads them without a conversion).
+ * As {@link formatBatch}, but 16-bit logits stay as they are (for the GPU).
  *
  * @example
  * const fb = formatHostBatch({ logits: Uint16Array.of(0x3c00, 0), logitsDtype: 'float16', labels: Uint8Array.of(0) }, 2);
@@ -211,12 +191,8 @@ export function formatHostBatch(batch: Batch, numClasses: number): FormattedGpuB
     const logits = batch.logits!;
     const half = logitsFormat(logits, batch.logitsDtype);
     if (logits.length !== rows * numClasses) {
-      throw new InputError(
-        'logits',
-        `logits hold ${logits.length} values, expected N x C = ${rows} x ${numClasses} = ${rows * numClasses} (N from labels)`,
-        undefined,
-        logits.length,
-      );
+      const expected = `expected N x C = ${rows} x ${numClasses} = ${rows * numClasses} (N from labels)`;
+      throw new InputError('logits', `logits hold ${logits.length} values, ${expected}`, undefined, logits.length);
     }
     return { rows, numClasses, labels, logits, ...(half ? { logitsDtype: half } : {}) };
   }

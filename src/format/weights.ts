@@ -1,21 +1,13 @@
-/**
- * Sample weights: validation, and the fixed-point form the GPU adds exactly with u32 atomics
- * (shaders/common/weighted-add.wgsl says why). Isomorphic: no Node imports.
- *
- * @module
- */
+// Sample weights: validation, and the fixed-point form the GPU adds exactly (shaders/common/weighted-add.wgsl).
 import { InputError } from '../core/errors.js';
 import type { SampleWeights } from '../core/types.js';
 
 /**
- * Checks sample weights: a Float32Array or Float64Array with one finite value per row (negative
- * values are allowed, as sklearn allows them) whose absolute values add up to a finite sum, so
- * that no total or cell can overflow. Throws {@link InputError} naming the index and value.
+ * Checks sample weights: a Float32Array or Float64Array of one finite value per row (negative too) whose |w| add
+ * up to a finite sum; an {@link InputError} names the index and value.
  *
  * @example
- * checkWeights(new Float64Array([1, 0.5]), 2); // ok, returns the array
  * checkWeights(new Float64Array([1, NaN]), 2); // throws: "index 1: weight NaN is not finite"
- * checkWeights(new Float64Array([1e308, -1e308]), 2); // throws: "index 1: weight -1e+308 makes the sum of |weights| overflow ..."
  */
 export function checkWeights(weights: unknown, rows: number): SampleWeights {
   if (!(weights instanceof Float32Array || weights instanceof Float64Array)) {
@@ -28,16 +20,11 @@ export function checkWeights(weights: unknown, rows: number): SampleWeights {
 }
 
 /**
- * Adds |w| of each weight to `sum` (the running sum of the rows before, from a previous call) and
- * returns the new sum; `firstIndex` is the index of `weights[0]` in the whole input. Throws
- * {@link InputError} naming the index and value at the first weight that is not finite, or at the
- * first one whose |w| makes the running sum overflow to Infinity: every sum of the weights (a
- * total, a cell) is at most this one, so refusing there keeps them all finite.
+ * Adds each |w| to the running `sum` (`firstIndex`: the index of `weights[0]`); throws an {@link InputError} at the
+ * first weight that is not finite or makes the sum overflow, so that no total or cell can.
  *
  * @example
- * let sum = 0;
  * for (const { start, data } of chunks) sum = addAbsWeights(data, sum, start);
- * addAbsWeights(Float64Array.of(1e308, 1e308), 0, 0); // throws: "index 1: weight 1e+308 makes the sum of |weights| overflow ..."
  */
 export function addAbsWeights(weights: ArrayLike<number>, sum: number, firstIndex: number): number {
   let s = sum;
@@ -54,13 +41,8 @@ export function addAbsWeights(weights: ArrayLike<number>, sum: number, firstInde
   return s;
 }
 
-/**
- * x * 2^e without overflowing the intermediate power of two (e may reach +-1100).
- *
- * @example
- * scaleByPowerOfTwo(1e-300, 1100); // 1e-300 * 2^1100, though 2^1100 alone is Infinity
- */
-export function scaleByPowerOfTwo(x: number, e: number): number {
+/** x * 2^e without overflowing the intermediate power of two (e may reach +-1100). */
+function scaleByPowerOfTwo(x: number, e: number): number {
   const half = Math.trunc(e / 2);
   return x * 2 ** half * 2 ** (e - half);
 }

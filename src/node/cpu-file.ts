@@ -1,20 +1,13 @@
-/**
- * The fast CPU update on the calling thread, for logits stored raw in a file: read in cache-sized
- * pieces straight into the WebAssembly module's memory (no array in between, unlike a reader's
- * 32 MiB chunks, which spill the caches). Node only.
- *
- * @module
- */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { LabelArray } from '../core/types.js';
 import { cpuUpdateFastFrom } from '../tasks/multiclass/update-cpu-fast.js';
+import { readFully } from './cpu-worker-messages.js';
 import type { LogitsFile } from './cpu-workers.js';
 
 /**
- * Adds `labels.length` rows of float32 logits stored little-endian in `file` (row r at
- * `byteOffset + r * numClasses * 4`) into `counts`, as `cpuUpdateFast` would from an array.
- * `labels` must be validated. A file shorter than the rows asked for throws, naming the file and byte.
+ * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` into `counts` on this
+ * thread, read in cache-sized pieces straight into the WebAssembly memory.
  *
  * @example
  * const counts = new Float64Array(100);
@@ -27,12 +20,7 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
     const rowBytes = numClasses * 4;
     cpuUpdateFastFrom(counts, labels, numClasses, (into, start, rows) => {
       const bytes = new Uint8Array(into.buffer, into.byteOffset, rows * rowBytes);
-      const pos = file.byteOffset + start * rowBytes;
-      for (let done = 0; done < bytes.length; ) {
-        const n = readSync(fd, bytes, done, bytes.length - done, pos + done);
-        if (n === 0) throw new Error(`${file.path}: the file ends at byte ${pos + done}, before the ${bytes.length} bytes of logits from byte ${pos} (it shrank since it was opened?)`);
-        done += n;
-      }
+      readFully(fd, file.path, bytes, 0, bytes.length, file.byteOffset + start * rowBytes, 'logits');
     });
   } finally {
     closeSync(fd);

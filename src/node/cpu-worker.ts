@@ -1,16 +1,12 @@
 /**
- * One worker thread of a CPU worker counter (src/node/cpu-workers.ts starts it from its compiled
- * file, see `cpuWorkerUrl`): it instantiates the SIMD module on the shared memory it gets as
- * `workerData`, then answers each {@link CpuWorkerJob} with one {@link CpuWorkerReply}, in order.
- * Logits a worker copies or reads itself go chunk by chunk into its scratch, which stays in its L2 cache.
- * Errors (a file that ends too early) are answered as messages: the worker goes on with its next job.
- * Imports only Node and types, so it runs as it is from dist/.
+ * One worker thread of a CPU worker counter, started from its compiled file (`cpuWorkerUrl`): it answers each
+ * {@link CpuWorkerJob} with one {@link CpuWorkerReply}, in order, errors included.
  *
  * @module
  */
-import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
+import { readFully } from './cpu-worker-messages.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, LabelsRead } from './cpu-worker-messages.js';
 
 if (!parentPort) throw new Error('cpu-worker.js runs only as a worker thread of createCpuWorkerCounter');
@@ -23,25 +19,12 @@ const [f32, u32, i32] = [new Float32Array(b), new Uint32Array(b), new Int32Array
 const [u8, i8, u16, i16] = [new Uint8Array(b), new Int8Array(b), new Uint16Array(b), new Int16Array(b)];
 const view = new DataView(b);
 
-/** Reads `bytes` bytes of `fd` at `position` into the memory at `at`; throws naming the file and byte where it ends. */
-function readInto(fd: number, path: string, at: number, bytes: number, position: number, what: string): void {
-  for (let done = 0; done < bytes; ) {
-    const n = readSync(fd, u8, at + done, bytes - done, position + done);
-    if (n === 0) {
-      const before = `before the ${bytes} bytes of ${what} from byte ${position}`;
-      throw new Error(`${path}: the file ends at byte ${position + done}, ${before} (it shrank since it was opened?)`);
-    }
-    done += n;
-  }
-}
-
 /**
- * Checks `n` labels of `size` bytes at `raw` and writes them as int32 at `lab` (ignored ones as c);
- * returns the first bad one's index, or -1. int64 in place: element i is read before i32[lab / 4 + i] is written.
+ * Checks `n` labels at `raw`, written as int32 at `lab` (ignored ones as c); the first bad one's index, or -1.
+ * int64 in place: element i is read before i32[lab / 4 + i] is written.
  */
-function checkLabels(
-  raw: number, size: number, signed: boolean, lab: number, n: number, c: number, ignore: number | undefined,
-): number {
+function checkLabels(l: LabelsRead, lab: number, n: number, c: number): number {
+  const { raw, itemSize: size, signed, ignoreIndex } = l;
   const at = lab >>> 2;
   for (let i = 0; i < n; i++) {
     let v: number;
@@ -52,7 +35,7 @@ function checkLabels(
     } else if (size === 4) v = signed ? i32[(raw >>> 2) + i]! : u32[(raw >>> 2) + i]!;
     else if (size === 2) v = signed ? i16[(raw >>> 1) + i]! : u16[(raw >>> 1) + i]!;
     else v = signed ? i8[raw + i]! : u8[raw + i]!;
-    if (v === ignore) i32[at + i] = c;
+    if (v === ignoreIndex) i32[at + i] = c;
     else if (v >= 0 && v < c) i32[at + i] = v;
     else return i;
   }
@@ -60,7 +43,7 @@ function checkLabels(
 }
 
 /** The label `i` of `size` bytes at `raw`, as written (int64 ones exactly). */
-function labelText(raw: number, size: number, signed: boolean, i: number): string {
+function labelText({ raw, itemSize: size, signed }: LabelsRead, i: number): string {
   if (size === 8) return String(signed ? view.getBigInt64(raw + 8 * i, true) : view.getBigUint64(raw + 8 * i, true));
   if (size === 4) return String((signed ? i32 : u32)[(raw >>> 2) + i]);
   if (size === 2) return String((signed ? i16 : u16)[(raw >>> 1) + i]);
@@ -69,9 +52,9 @@ function labelText(raw: number, size: number, signed: boolean, i: number): strin
 
 /** Reads and checks a job's labels; the reply for the first bad one, or undefined. */
 function readLabels(l: LabelsRead, rows: number, c: number, lab: number): CpuWorkerReply | undefined {
-  readInto(l.fd, l.path, l.raw, rows * l.itemSize, l.position, 'labels');
-  const bad = checkLabels(l.raw, l.itemSize, l.signed, lab, rows, c, l.ignoreIndex);
-  return bad < 0 ? undefined : { kind: 'bad-label', index: bad, value: labelText(l.raw, l.itemSize, l.signed, bad) };
+  readFully(l.fd, l.path, u8, l.raw, rows * l.itemSize, l.position, 'labels');
+  const bad = checkLabels(l, lab, rows, c);
+  return bad < 0 ? undefined : { kind: 'bad-label', index: bad, value: labelText(l, bad) };
 }
 
 function run(job: CpuWorkerJob): CpuWorkerReply {
@@ -87,7 +70,7 @@ function run(job: CpuWorkerJob): CpuWorkerReply {
   const { scratch, chunkRows } = job;
   for (let r = 0; r < rows; r += chunkRows) {
     const k = Math.min(chunkRows, rows - r);
-    if (job.kind === 'read') readInto(job.fd, job.path, scratch, k * c * 4, job.position + r * c * 4, 'logits');
+    if (job.kind === 'read') readFully(job.fd, job.path, u8, scratch, k * c * 4, job.position + r * c * 4, 'logits');
     else f32.set(new Float32Array(job.from, job.byteOffset + r * c * 4, k * c), scratch >>> 2);
     wasm.update(scratch, labels + r * 4, k, c, predictions + r * 4, table);
   }

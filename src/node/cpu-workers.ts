@@ -1,16 +1,8 @@
 /**
- * The fast CPU path on worker threads: each batch's rows are split into jobs over `threads`
- * workers running the WebAssembly SIMD module of src/tasks/multiclass/update-cpu-fast.ts on one shared
- * WebAssembly memory. The main thread copies a job's logits into the shared memory once (no
- * structured clone, which copies twice, and no transfer, which would take the caller's buffer);
- * logits already in a SharedArrayBuffer are copied by the workers themselves, in parallel.
- * Logits stored raw in a file ({@link CpuWorkerCounter.updateFromFile}) are read by the workers
- * themselves, straight into their own memory: no copy on the main thread at all.
- * Batches of class indices are counted on the calling thread (counting is cheap; argmax is not).
- * Each worker counts into its own u32 table in the shared memory, added into exact float64
- * totals on `read()`. Node only.
- * The workers run src/node/cpu-worker.ts, compiled (see {@link cpuWorkerUrl}), and each job and
- * its answer is one typed message (src/node/cpu-worker-messages.ts).
+ * The fast CPU path on worker threads: jobs of rows over workers (cpu-worker.ts) that run the WebAssembly SIMD
+ * module on one shared memory. Logits are copied into it once by the main thread, or by the workers themselves
+ * (from a SharedArrayBuffer or a file); each worker counts into its own u32 table, added into exact float64
+ * totals on `read()`. Batches of class indices are counted on the calling thread. Node only.
  *
  * @module
  */
@@ -26,11 +18,10 @@ import { InputError } from '../core/errors.js';
 import { checkClassIndices, isLabelArray } from '../format/validate.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
-import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows } from './cpu-worker-messages.js';
+import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
 
 /**
- * The most worker threads a counter starts (each holds its own slots in one 4 GiB WebAssembly
- * memory and a V8 isolate of its own): 256.
+ * The most worker threads a counter starts (each has its own slots in one 4 GiB WebAssembly memory): 256.
  *
  * @example
  * createCpuWorkerCounter({ numClasses: 10, threads: Math.min(n, MAX_WORKER_THREADS) });
@@ -38,15 +29,10 @@ import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows } from './cpu
 export const MAX_WORKER_THREADS = 256;
 
 /**
- * The worker module's file URL: src/node/cpu-worker.ts compiled, next to this module's own compiled
- * file (dist/node/cpu-worker.js, in the built tree and in the packed package, whose "files" ship dist/).
- * Where this module runs as TypeScript source (`from` ends in .ts: vitest transforms the sources it
- * imports in its own thread, but a worker thread is plain Node, which runs no .ts file on Node 20),
- * it is the compiled one in dist/ instead (test/global-setup.ts builds dist/ before any test);
- * with no dist/ there, an Error says to build. `from` is this module's URL unless given (for tests).
+ * The worker module's file URL: cpu-worker.js beside this module's compiled file, or, where this module runs as
+ * TypeScript source (vitest; a worker runs no .ts on Node 20), the one in dist/ (an Error says to build without).
  *
  * @example
- * new Worker(cpuWorkerUrl(), { workerData });
  * cpuWorkerUrl('file:///repo/dist/node/cpu-workers.js').href; // 'file:///repo/dist/node/cpu-worker.js'
  */
 export function cpuWorkerUrl(from: string = import.meta.url): URL {
@@ -82,7 +68,6 @@ const MIN_JOB_ROWS = 4;
  *
  * @example
  * usefulThreads(1000, 100); // 25
- * usefulThreads(4, 1_000_000); // 4
  */
 export function usefulThreads(threads: number, rows: number): number {
   return Math.max(1, Math.min(threads, Math.ceil(rows / MIN_JOB_ROWS)));
@@ -98,9 +83,7 @@ export interface CpuWorkerCounterOptions {
 }
 
 /**
- * Logits stored in a file as raw little-endian float32, row-major (`rows x numClasses`), from a
- * byte offset on: what `.npy` (C order, `<f4`) and `.safetensors` (F32) files hold after their
- * header. `ArraySource.raw` (src/read/open-array.ts) says where, for files that are so.
+ * Logits stored raw in a file, little-endian float32 rows from `byteOffset` on (`.npy` and `.safetensors` data).
  *
  * @example
  * const at: LogitsFile = { path: 'logits.npy', byteOffset: 128 };
@@ -112,8 +95,7 @@ export interface LogitsFile {
 }
 
 /**
- * Class indices stored raw in a file: `rows` little-endian integers of `dtype` (numpy-style; `b1`
- * bool) from `byteOffset` on, as `.npy` and `.safetensors` files hold them (`ArraySource.raw`).
+ * Class indices stored raw in a file: `rows` little-endian integers of numpy `dtype` from `byteOffset` on;
  * `index0` is the first one's index in error messages (default 0).
  *
  * @example
@@ -127,54 +109,26 @@ export interface LabelsFile {
   index0?: number;
 }
 
-const LABEL_FILE_TYPES: Record<string, { itemSize: number; signed: boolean }> = {
-  i1: { itemSize: 1, signed: true },
-  i2: { itemSize: 2, signed: true },
-  i4: { itemSize: 4, signed: true },
-  i8: { itemSize: 8, signed: true },
-  u1: { itemSize: 1, signed: false },
-  b1: { itemSize: 1, signed: false },
-  u2: { itemSize: 2, signed: false },
-  u4: { itemSize: 4, signed: false },
-  u8: { itemSize: 8, signed: false },
-};
-
 /** A counter whose argmax and counting run on worker threads; same contract as the GPU counter. */
 export interface CpuWorkerCounter {
   readonly numClasses: number;
   readonly threads: number;
   /** Work done so far: jobs posted to workers, and read-backs of their tables into the totals. */
   readonly stats: { jobs: number; flushes: number };
-  /**
-   * Copies a validated batch into the shared memory, job by job; resolves once every job is
-   * posted (logits in a SharedArrayBuffer: once every job is done), so the caller may reuse the batch.
-   */
+  /** Counts a validated batch; resolves once the caller may reuse it (every job posted, or done for shared logits). */
   update(batch: FormattedBatch): Promise<void>;
   /**
-   * Counts `labels.length` rows of logits stored raw in a file: each worker reads its rows itself
-   * (positional reads into its own cache-sized scratch), so no thread copies them twice and the
-   * reading is split across the workers. Labels are checked first (an InputError naming the
-   * index and value; nothing counted) and copied; resolves once every job is posted, so the
-   * caller may reuse `labels`. The file stays open until `read()`, `reset()` or `destroy()`.
-   * A file shorter than the rows asked for fails the counter with an error naming the file and byte.
-   * With `ignoreIndex`, rows whose label is that value are read but not counted (torchmetrics'
-   * `ignore_index`), and only the other labels must lie in [0, numClasses). With `weights` (one
-   * finite weight per row) each row adds its weight, as `update()` with a weighted batch does.
-   * Weights are added in row order, batch after batch: a counter fed only weighted batches gives
-   * the one-thread float64 sums (`cpuUpdateWeighted`) bit for bit; unweighted rows mixed in are
-   * counted apart and added on `read()`, so mixed sums agree within float64 rounding.
-   * Labels may be in a file too ({@link LabelsFile}): the workers then read and check them as well,
-   * and the calling thread does nothing per row; a bad label fails the counter with an InputError
-   * naming its index (from `index0`) and value, and rows of other jobs may have been counted by then.
+   * Counts rows of logits stored raw in a file, each worker reading its own rows; labels in an array are checked
+   * first (nothing counted on a bad one), labels in a file by the workers (a bad one fails the counter). Rows
+   * labelled `ignoreIndex` are not counted; `weights` are added in row order, as one thread adds them.
+   * The file stays open until `read()`, `reset()` or `destroy()`.
    */
   updateFromFile(file: LogitsFile, labels: LabelArray | LabelsFile, options?: { ignoreIndex?: number | undefined; weights?: SampleWeights | undefined }): Promise<void>;
   /** Exact counts so far (row-major C x C), once every posted job is done. */
   read(): Promise<Float64Array>;
   /**
-   * A `rows x C` float32 array inside the workers' shared memory: logits written there and passed
-   * to `update()` are read by the workers in place, with no copy at all (the fastest way in, e.g.
-   * for a file reader to fill). Each call may return the same memory: write it only after the
-   * previous `update()` of it resolved (that is once it is counted).
+   * A `rows x C` float32 array in the workers' memory, counted in place by `update()` (no copy); each call may
+   * return the same memory, so write it only once the previous `update()` of it resolved.
    */
   inputBuffer(rows: number): Float32Array;
   /** Zeroes every count. */
@@ -192,37 +146,20 @@ const TABLE_MAX_CELLS = 1 << 22;
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
-/** A file the workers read logits from: its descriptor (shared by every thread of the process). */
-interface OpenFile extends LogitsFile {
-  fd: number;
-}
+/** A file the workers read logits from, by its descriptor (shared by every thread of the process). */
+type OpenFile = LogitsFile & { fd: number };
 
-interface Pending {
-  resolve: () => void;
-  reject: (e: Error) => void;
-  /** For labels a worker reads and checks: the index, in the caller's terms, of the job's first label. */
-  labelsFrom?: number;
-}
+/** A job in flight; `labelsFrom`: the caller's index of its first label, for labels a worker reads and checks. */
+type Pending = { resolve: () => void; reject: (e: Error) => void; labelsFrom?: number };
 
-/** Labels a worker reads from a file (the descriptor is shared by every thread of the process). */
-interface OpenLabels {
-  fd: number;
-  path: string;
-  byteOffset: number;
-  itemSize: number;
-  signed: boolean;
-  ignoreIndex: number | undefined;
-  /** The index, in the caller's terms, of the label at byteOffset (for error messages). */
-  index0: number;
-}
+/** Labels the workers read from a file; `index0`: the caller's index of the label at `byteOffset`. */
+type OpenLabels = Omit<LabelsRead, 'position' | 'raw'> & { byteOffset: number; index0: number };
 
+/** A worker, and the byte offsets of its count table, its scratch for logits it copies and its two job slots. */
 interface Lane {
   worker: Worker;
-  /** Byte offset of this worker's count table (when counting in tables). */
   table: number;
-  /** Byte offset of its scratch for logits it copies itself. */
   scratch: number;
-  /** Byte offsets of its two job slots. */
   slots: [number, number];
   busy: [Promise<void>, Promise<void>];
   nextSlot: 0 | 1;
@@ -231,15 +168,12 @@ interface Lane {
 }
 
 /**
- * Creates a {@link CpuWorkerCounter}: `threads` worker threads counting validated batches with
- * the fast CPU path's exact rule (first maximum on ties, -0 == +0, first NaN wins).
- * Workers are unreferenced while idle, so a forgotten counter does not keep Node alive.
+ * A {@link CpuWorkerCounter} of `threads` workers, counting as the fast CPU path; idle, they do not keep Node alive.
  *
  * @example
  * const counter = createCpuWorkerCounter({ numClasses: 10, threads: 2 });
  * await counter.update(formatBatch({ logits, labels }, 10));
  * const counts = await counter.read(); // Float64Array(100)
- * await counter.destroy();
  */
 export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWorkerCounter {
   const { numClasses: c } = options;
@@ -263,17 +197,13 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   const scratchBytes = align16(chunkRows * c * 4 + 16);
   const laneBytes = (rows: number): number => tableBytes + scratchBytes + 2 * slotBytes(rows);
   while (jobRows > 4 && threads * laneBytes(jobRows) > 2 ** 32 - PAGE) jobRows = Math.max(4, jobRows >> 1);
-  if (threads * laneBytes(jobRows) > 2 ** 32 - PAGE) {
-    throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
-  }
   const totalsAt = align16(threads * laneBytes(jobRows));
   const inputAt = align16(totalsAt + (inTables ? rowsCells * 8 : 0));
   if (inputAt > 2 ** 32 - PAGE) throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(inputAt / PAGE), maximum: 65536, shared: true });
   const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as CpuWasmExports;
-  let f32 = new Float32Array(memory.buffer);
-  let i32 = new Int32Array(memory.buffer);
-  let u32 = new Uint32Array(memory.buffer);
+  const views = (b = memory.buffer) => [new Float32Array(b), new Int32Array(b), new Uint32Array(b)] as const;
+  let [f32, i32, u32] = views();
   /** The buffers of the input views handed out (the memory's SharedArrayBuffer object changes when it grows). */
   const inputBuffers = new WeakSet<ArrayBufferLike>();
 
@@ -301,16 +231,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   for (let w = 0; w < threads; w++) {
     const base = w * laneBytes(jobRows);
     const worker = new Worker(url, { ...nodeOptions, workerData: { module, memory } satisfies CpuWorkerData });
-    const lane: Lane = {
-      worker,
-      table: base,
-      scratch: base + tableBytes,
-      slots: [base + tableBytes + scratchBytes, base + tableBytes + scratchBytes + slotBytes(jobRows)],
-      busy: [Promise.resolve(), Promise.resolve()],
-      nextSlot: 0,
-      queue: [],
-      rowsSinceFlush: 0,
-    };
+    const slot0 = base + tableBytes + scratchBytes;
+    const lane: Lane = { worker, table: base, scratch: base + tableBytes, slots: [slot0, slot0 + slotBytes(jobRows)],
+      busy: [Promise.resolve(), Promise.resolve()], nextSlot: 0, queue: [], rowsSinceFlush: 0 };
     worker.on('message', (m: CpuWorkerReply) => {
       const job = lane.queue.shift();
       if (m.kind === 'done') job?.resolve();
@@ -371,8 +294,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       await Promise.all(lane.busy);
       flushLane(lane);
     }
-    const slot = lane.slots[s];
-    const lab = slot;
+    const lab = lane.slots[s];
     const dst = lab + align16(jobRows * 4);
     const src = dst + align16(jobRows * 4);
     const fromFile = !isLabelArray(labels);
@@ -417,10 +339,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       weightsAdded = Promise.all([weightsAdded, done]).then(() => {
         for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += w[i]!;
       });
-      lane.busy[s] = weightsAdded;
-    } else {
-      lane.busy[s] = done;
     }
+    lane.busy[s] = weights ? weightsAdded : done;
     lane.busy[s].catch(() => undefined);
     lane.worker.ref();
     lane.worker.postMessage(job);
@@ -458,12 +378,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   };
 
   const fdOf = (path: string): number => {
-    let fd = files.get(path);
-    if (fd === undefined) {
-      fd = openSync(path, 'r');
-      files.set(path, fd);
-    }
-    return fd;
+    if (!files.has(path)) files.set(path, openSync(path, 'r'));
+    return files.get(path)!;
   };
 
   const checkAt = (what: string, at: { path: unknown; byteOffset: unknown }): void => {
@@ -483,7 +399,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       rows = y.length;
     } else {
       checkAt('the labels', labels);
-      const type = LABEL_FILE_TYPES[labels.dtype];
+      const dtype = String(labels.dtype);
+      const type = /^([iu][1248]|b1)$/.test(dtype) ? { itemSize: Number(dtype[1]), signed: dtype[0] === 'i' } : null;
       if (!type) throw new RangeError(`labels of dtype ${JSON.stringify(labels.dtype)}: a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1`);
       if (!Number.isSafeInteger(labels.rows) || labels.rows < 0) throw new RangeError(`labels.rows must be an integer >= 0, got ${labels.rows}`);
       if (ignoreIndex !== undefined && !(Number.isSafeInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32)) {
@@ -505,9 +422,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     const have = memory.buffer.byteLength;
     if (end > have) {
       memory.grow(Math.ceil((end - have) / PAGE));
-      f32 = new Float32Array(memory.buffer);
-      i32 = new Int32Array(memory.buffer);
-      u32 = new Uint32Array(memory.buffer);
+      [f32, i32, u32] = views();
     }
     inputBuffers.add(memory.buffer);
     return new Float32Array(memory.buffer, inputAt, rows * c);

@@ -1,9 +1,4 @@
-/**
- * Node-only: why a file-system call failed, in words, for the one-line messages of the readers,
- * the output writer and the CLI (`x.npy: cannot read: no such file`).
- *
- * @module
- */
+// Why a file-system call failed, in words, for one-line messages (`x.npy: cannot read: no such file`).
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file',
@@ -21,12 +16,10 @@ const REASONS: Record<string, string> = {
 };
 
 /**
- * The words for a file-system error's code when it is one of the failures a user can meet and fix
- * (missing file, permissions, full disk, ...); undefined otherwise.
+ * The words for a file-system error a user can meet and fix (missing file, permissions, full disk, ...).
  *
  * @example
  * fsReason(Object.assign(new Error('x'), { code: 'ENOSPC' })); // 'no space left on device'
- * fsReason(new Error('x'));                                    // undefined
  */
 export function fsReason(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -34,8 +27,7 @@ export function fsReason(e: unknown): string | undefined {
 }
 
 /**
- * Why `e` failed, always in words: {@link fsReason}, else libuv's own text from the message
- * (`EXDEV: cross-device link not permitted, rename ...`), else the code or the message.
+ * Why `e` failed, always in words: {@link fsReason}, else libuv's text from the message, else the code or message.
  *
  * @example
  * errnoText(Object.assign(new Error('EXDEV: cross-device link not permitted, rename'), { code: 'EXDEV' })); // 'cross-device link not permitted'

@@ -1,18 +1,16 @@
 /// <reference types="@webgpu/types" preserve="true" />
 /// <reference types="node" preserve="true" />
 /**
- * confmat's Node entry: Dawn device selection, the file readers, PNG, atomic writes and CPU worker
- * threads (docs/api.md documents every name). The isomorphic API is in `confmat`.
+ * confmat's Node entry: Dawn device selection, the file readers, PNG, atomic writes and CPU worker threads.
  *
  * @example
- * import { createConfusionMatrix } from 'confmat';
  * import { requestNodeDevice } from 'confmat/node';
- * const gpu = await requestNodeDevice();
- * const cm = createConfusionMatrix({ numClasses: 10, device: gpu?.device });
+ * const cm = createConfusionMatrix({ numClasses: 10, device: (await requestNodeDevice())?.device });
  *
  * @module
  */
-export { requestNodeDevice, adapterLabel, loadDawn, AdapterNotFoundError } from './request-device.js';
+export { requestNodeDevice, adapterLabel, loadDawn } from './request-device.js';
+export { AdapterNotFoundError } from '../core/errors.js';
 export type { NodeGpu, NodeDeviceOptions, AdapterDescription, DawnBackend } from './request-device.js';
 export { openBackend } from './open-backend.js';
 export type { BackendChoice, OpenBackend } from './open-backend.js';

@@ -1,5 +1,5 @@
-import { GpuUnavailableError } from '../core/errors.js';
-import { AdapterNotFoundError, adapterLabel, HOW_TO_GET_AN_ADAPTER, requestNodeDevice, type NodeDeviceOptions } from './request-device.js';
+import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
+import { adapterLabel, HOW_TO_GET_AN_ADAPTER, requestNodeDevice, type NodeDeviceOptions } from './request-device.js';
 
 /** Where to count: 'gpu' requires an adapter, 'cpu' never asks for one, 'auto' falls back aloud. */
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
@@ -12,20 +12,14 @@ export interface OpenBackend {
   /** True when the adapter runs shaders on the CPU (SwiftShader, llvmpipe). */
   software: boolean;
   device: GPUDevice | undefined;
-  /**
-   * For createConfusionMatrix's `recover`: a new device after the first is lost (undefined on the
-   * CPU). It is destroyed with the backend.
-   */
+  /** For createConfusionMatrix's `recover`: a new device after the first is lost (undefined on the CPU). */
   recover: (() => Promise<GPUDevice | undefined>) | undefined;
   destroy(): void;
 }
 
 /**
- * Opens the requested backend. 'auto' without an adapter (or without Dawn's binding, which is
- * loaded only here) says so in one line on `warn` and counts on the CPU; 'gpu' without one throws
- * {@link GpuUnavailableError} explaining how to get one, or why the binding did not load. With
- * `softwareAdapter: 'cpu'`, 'auto' also counts on the CPU when the only adapter emulates a GPU on
- * the CPU (SwiftShader, llvmpipe), where the CPU path is 10 to 20 x faster, and says so.
+ * Opens the requested backend: 'auto' without an adapter (or, with `softwareAdapter: 'cpu'`, with only a software
+ * one) says so on `warn` and counts on the CPU; 'gpu' without one throws {@link GpuUnavailableError}.
  *
  * @example
  * const backend = await openBackend('auto', {}, (line) => console.error(line), { softwareAdapter: 'cpu' });

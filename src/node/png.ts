@@ -5,41 +5,32 @@ type ResvgModule = typeof import('@resvg/resvg-js');
 let resvg: ResvgModule | undefined;
 
 /**
- * Loads the PNG renderer (the optional dependency `@resvg/resvg-js`, a native module) on first
- * use, never at import time, so a machine without its binary still does everything but PNG.
- * Throws {@link InputError} (field 'plot') with the loader's reason and what to use instead.
+ * Loads the PNG renderer (the optional native `@resvg/resvg-js`) on first use; an {@link InputError} without it.
  *
  * @example
  * if (plot.endsWith('.png')) loadPngRenderer(); // before any work
  */
 export function loadPngRenderer(): void {
-  renderer();
-}
-
-function renderer(): ResvgModule {
-  if (resvg) return resvg;
+  if (resvg) return;
   try {
     resvg = createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
   } catch (e) {
     const reason = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).find(Boolean);
     throw new InputError('plot', `PNG output needs the optional package @resvg/resvg-js, which could not be loaded (${reason}); write .svg or .html instead`);
   }
-  return resvg;
 }
 
 /**
- * Rasterizes an SVG (such as `renderHeatmapSvg`'s) to PNG bytes with resvg, using the system fonts
- * (DejaVu Sans by default, the heatmaps' font). Node only.
+ * Rasterizes an SVG to PNG bytes with resvg and the system fonts, `width` px wide (default: the SVG's own size).
  *
- * @param options.width output width in px (height follows the aspect ratio); default the SVG's own size
  * @example
- * import { writeFileSync } from 'node:fs';
  * writeFileSync('cm.png', svgToPng(renderHeatmapSvg(counts, 10), { width: 1200 }));
  */
 export function svgToPng(svg: string, options: { width?: number } = {}): Uint8Array {
   const { width } = options;
   if (width !== undefined && !(Number.isInteger(width) && width > 0)) throw new RangeError(`width must be a positive integer, got ${width}`);
-  const { Resvg } = renderer();
+  loadPngRenderer();
+  const { Resvg } = resvg!;
   const image = new Resvg(svg, {
     fitTo: width === undefined ? { mode: 'original' } : { mode: 'width', value: width },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },

@@ -2,10 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
-
-export { AdapterNotFoundError };
 import { maxComputeLimits } from '../engine/limits.js';
-import { isEmulated } from '../engine/chunk-plan.js';
+import { adapterLine, describeAdapter, deviceHandle } from '../browser/request-device.js';
+import type { BrowserAdapterDescription } from '../browser/request-device.js';
 
 /** Which Dawn backend to use; 'auto' tries the system's driver, then the software adapters. */
 export type DawnBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' | 'd3d11' | 'null';
@@ -25,16 +24,9 @@ export interface NodeDeviceOptions {
   dawnFlags?: string[] | undefined;
 }
 
-/** What the adapter said about itself, plus how confmat reached it. */
-export interface AdapterDescription {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
+/** What the adapter said about itself, plus the Dawn backend confmat reached it through. */
+export interface AdapterDescription extends BrowserAdapterDescription {
   backend: string;
-  featureLevel: 'core' | 'compatibility';
-  /** True for CPU-emulated adapters (SwiftShader, llvmpipe): their timings say nothing of GPU speed. */
-  software: boolean;
 }
 
 /** A device from Dawn, with the `create()` object it depends on kept alive until `destroy()`. */
@@ -69,7 +61,7 @@ export const HOW_TO_GET_AN_ADAPTER =
 const instances = new Set<GPU>();
 
 /** What confmat uses of the optional npm package `webgpu` (Dawn's Node binding). */
-export interface DawnBinding {
+interface DawnBinding {
   create(flags: string[]): GPU;
   globals: object;
 }
@@ -77,10 +69,8 @@ export interface DawnBinding {
 let binding: Promise<DawnBinding> | undefined;
 
 /**
- * Loads Dawn's Node binding (the optional dependency `webgpu`) on first use, never at import time:
- * where its native `dawn.node` cannot load (no binary for the platform, an older glibc or
- * libstdc++) everything but the GPU path still works. Throws {@link GpuUnavailableError} with the
- * loader's reason in one line.
+ * Loads Dawn's Node binding (the optional dependency `webgpu`) on first use, never at import time; throws
+ * {@link GpuUnavailableError} with the loader's reason in one line.
  *
  * @example
  * try { await loadDawn(); } catch (e) { console.error(`confmat: ${(e as Error).message}`); }
@@ -138,9 +128,8 @@ function isLavapipe(manifest: string): boolean {
 }
 
 /**
- * The Vulkan driver manifests the loader would find on Linux, less lavapipe. `usable` is what Dawn
- * may be offered; `filtered` tells whether anything had to be held back. Null where the user chose
- * the drivers (VK_ICD_FILENAMES, VK_DRIVER_FILES, VK_ADD_DRIVER_FILES) or off Linux.
+ * The Vulkan driver manifests the loader would find on Linux, less lavapipe (`filtered`: some were held back);
+ * null where the user chose the drivers (VK_ICD_FILENAMES, VK_DRIVER_FILES, VK_ADD_DRIVER_FILES) or off Linux.
  *
  * @example
  * vulkanDrivers({ XDG_DATA_DIRS: '/usr/share' }); // { usable: ['/usr/share/vulkan/icd.d/nvidia_icd.json'], filtered: true }
@@ -162,9 +151,8 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: s
 }
 
 /**
- * The environment for an attempt on Vulkan: when the loader would offer lavapipe, the other
- * drivers only (named in both variables: the loader ignores VK_ICD_FILENAMES while
- * VK_DRIVER_FILES is set); null when no usable driver is left, so the attempt is skipped.
+ * The environment for an attempt on Vulkan: the drivers but lavapipe, in both variables (the loader ignores
+ * VK_ICD_FILENAMES while VK_DRIVER_FILES is set); null when no usable driver is left.
  */
 function vulkanEnv(): Record<string, string> | null {
   const drivers = vulkanDrivers();
@@ -177,62 +165,37 @@ function vulkanEnv(): Record<string, string> | null {
 
 function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFallback'>> & NodeDeviceOptions): Attempt[] {
   const adapterFlag = opts.adapter ? [`adapter=${opts.adapter}`] : [];
-  const level = (backend: string): 'core' | 'compatibility' =>
-    opts.featureLevel ?? (backend === 'opengles' ? 'compatibility' : 'core');
-  const gles: Attempt = {
-    flags: ['backend=opengles', ...adapterFlag],
-    featureLevel: level('opengles'),
-    env: process.env.EGL_PLATFORM ? {} : { EGL_PLATFORM: 'surfaceless' },
-    label: 'Mesa GL ES',
-  };
+  const attempt = (backend: string, env: Record<string, string>, label = backend, flags = adapterFlag): Attempt => ({
+    flags: backend === 'auto' ? flags : [`backend=${backend}`, ...flags], env, label,
+    featureLevel: opts.featureLevel ?? (backend === 'opengles' ? 'compatibility' : 'core'),
+  });
+  const gles = attempt('opengles', process.env.EGL_PLATFORM ? {} : { EGL_PLATFORM: 'surfaceless' }, 'Mesa GL ES');
   if (opts.backend === 'opengles') return [gles];
   if (opts.backend === 'vulkan') {
     const env = vulkanEnv();
-    return env ? [{ flags: ['backend=vulkan', ...adapterFlag], featureLevel: level('vulkan'), env, label: 'vulkan' }] : [];
+    return env ? [attempt('vulkan', env)] : [];
   }
-  if (opts.backend !== 'auto') {
-    return [{ flags: [`backend=${opts.backend}`, ...adapterFlag], featureLevel: level(opts.backend), env: {}, label: opts.backend }];
-  }
+  if (opts.backend !== 'auto') return [attempt(opts.backend, {})];
   // Without a usable Vulkan driver manifest the default attempt can only fail, loudly (the loader
   // prints "vkCreateInstance failed", Dawn refuses lavapipe with warnings): skip it.
   const env = process.platform === 'linux' ? vulkanEnv() : {};
-  const list: Attempt[] = env === null && opts.softwareFallback && !opts.adapter ? [] : [{ flags: adapterFlag, featureLevel: level('auto'), env: env ?? {}, label: 'default' }];
+  const list = env === null && opts.softwareFallback && !opts.adapter ? [] : [attempt('auto', env ?? {}, 'default')];
   if (!opts.softwareFallback || opts.adapter) return list;
-  if (process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
-    const icd = SWIFTSHADER_ICDS.find((p) => existsSync(p));
-    // both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set
-    if (icd) list.push({ flags: ['backend=vulkan'], featureLevel: level('vulkan'), env: { VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd }, label: 'SwiftShader' });
-  }
-  if (process.platform === 'linux') list.push(gles);
+  const linux = process.platform === 'linux';
+  const icd = linux && !process.env.VK_ICD_FILENAMES && SWIFTSHADER_ICDS.find((p) => existsSync(p));
+  // both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set
+  if (icd) list.push(attempt('vulkan', { VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd }, 'SwiftShader', []));
+  if (linux) list.push(gles);
   return list;
 }
 
-function describe(adapter: GPUAdapter, backend: string, featureLevel: 'core' | 'compatibility'): AdapterDescription {
-  const i = adapter.info;
-  return {
-    vendor: i.vendor,
-    architecture: i.architecture,
-    device: i.device,
-    description: i.description,
-    backend,
-    featureLevel,
-    software: isEmulated(i),
-  };
-}
-
 /**
- * Creates a WebGPU device in Node through Dawn (npm `webgpu`), trying the system's driver first
- * and then the software adapters it can find (SwiftShader from a Chromium install, Mesa's GL ES).
- * Resolves to null when none answers. Throws {@link GpuUnavailableError} when the binding cannot
- * load, a backend fails to list its adapters or an adapter refuses a device, and
- * {@link AdapterNotFoundError} when `adapter` names none that Dawn lists. On Linux it sets
- * `XDG_RUNTIME_DIR` to the temp dir when unset (Mesa and the Vulkan loader complain without it);
- * the driver list (`VK_ICD_FILENAMES`, `VK_DRIVER_FILES`) and `EGL_PLATFORM` an attempt needs are
- * set only while that attempt runs.
+ * A WebGPU device in Node through Dawn: the system's driver first, then the software adapters found (SwiftShader,
+ * Mesa's GL ES); null when none answers. Throws {@link GpuUnavailableError} when the binding cannot load, a backend
+ * cannot list its adapters or an adapter refuses a device, {@link AdapterNotFoundError} when `adapter` names none.
  *
  * @example
- * const gpu = await requestNodeDevice();
- * if (gpu) { console.log(gpu.info.description); gpu.destroy(); }
+ * const gpu = await requestNodeDevice(); // then gpu?.destroy()
  */
 export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promise<NodeGpu | null> {
   const { create } = await loadDawn();
@@ -271,10 +234,8 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions, create: Daw
   instances.add(gpu);
   let adapter: GPUAdapter | null;
   try {
-    adapter = await gpu.requestAdapter({
-      featureLevel: attempt.featureLevel,
-      ...(opts.powerPreference ? { powerPreference: opts.powerPreference } : {}),
-    });
+    const power = opts.powerPreference ? { powerPreference: opts.powerPreference } : {};
+    adapter = await gpu.requestAdapter({ featureLevel: attempt.featureLevel, ...power });
   } catch (e) {
     const reason = (e as Error).message;
     if (opts.adapter && /no adapter with|available adapters/i.test(reason)) throw new AdapterNotFoundError(opts.adapter, reason);
@@ -289,19 +250,8 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions, create: Daw
     throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${(e as Error).message}`);
   }
   const backend = attempt.flags.find((f) => f.startsWith('backend='))?.slice(8) ?? 'default';
-  const info = describe(adapter, backend, attempt.featureLevel);
-  let destroyed = false;
-  return {
-    device,
-    adapter,
-    instance: gpu,
-    info,
-    destroy: () => {
-      if (destroyed) return;
-      destroyed = true;
-      device.destroy();
-    },
-  };
+  const info = { ...describeAdapter(adapter, attempt.featureLevel), backend };
+  return deviceHandle({ device, adapter, instance: gpu, info });
 }
 
 /**
@@ -312,7 +262,5 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions, create: Daw
  * console.error(`confmat: GPU: ${adapterLabel(gpu.info)}`);
  */
 export function adapterLabel(info: AdapterDescription): string {
-  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.device || 'unknown adapter';
-  const extra = [info.description || info.device, info.backend, info.featureLevel, info.software ? 'software' : ''].filter(Boolean);
-  return `${name} (${extra.join(', ')})`;
+  return adapterLine(info, [info.description || info.device, info.backend]);
 }

@@ -1,8 +1,6 @@
 /**
- * Output files that never destroy a file: each output path is classified before any work (a new or
- * regular file is replaced atomically, through a symbolic link onto its target; a character device,
- * a FIFO or /dev/stdout is written through; anything else is refused), then all the outputs of one
- * command are committed together: every temporary file written first, then renamed into place.
+ * Output files that never destroy a file: each output path is classified before any work, then all the outputs
+ * of one command are committed together (every temporary written first, then renamed into place).
  *
  * @module
  */
@@ -19,9 +17,8 @@ const NAME_MAX = 255;
 const MAX_LINKS = 40;
 
 /**
- * Where one output goes, as {@link resolveOutput} found it: `replace` a regular file (or create
- * one) at `target` by renaming a temporary beside it; write `through` to the character device or
- * FIFO at `target`; or write to the open file descriptor `fd` (/dev/stdout, /dev/fd/N).
+ * Where one output goes: `replace` the file at `target` by a temporary beside it, write `through` to the device or
+ * FIFO at `target`, or write to the descriptor `fd` (/dev/stdout, /dev/fd/N).
  *
  * @example
  * const t = await resolveOutput('report.json'); // { path: 'report.json', kind: 'replace', target: '/abs/report.json', ... }
@@ -67,11 +64,8 @@ function kindOf(st: Stats): string {
 }
 
 /**
- * Classifies an output path before any work: a new file in an existing directory, or a regular
- * file, is replaced (a symbolic link is followed, and its final target replaced, the link kept); a
- * character device (/dev/null) or a FIFO is written through, /dev/stdout and /dev/stderr (and
- * /dev/fd/N) go to the process's descriptor. Throws {@link InputError} naming the path for a
- * missing directory, a directory, a block device, a socket, a dangling or looping link.
+ * Classifies an output path before any work: a new or regular file (behind any symbolic links) is replaced, a
+ * character device or FIFO written through, /dev/stdout or /dev/fd/N written to; else an {@link InputError}.
  *
  * @example
  * const t = await resolveOutput('/dev/null'); // t.kind === 'through'
@@ -132,8 +126,7 @@ async function classify(path: string): Promise<OutputTarget> {
 }
 
 /**
- * The temporary file name beside `target`: `.NAME.PID.HEX.tmp`, NAME cut (on a UTF-8 character
- * boundary) so that the whole name fits in 255 bytes.
+ * The temporary file name beside `target`: `.NAME.PID.HEX.tmp`, NAME cut to fit the whole in 255 bytes.
  *
  * @example
  * tempPath('/out/report.json'); // '/out/.report.json.4242.9f3a0c1d.tmp'
@@ -147,18 +140,18 @@ export function tempPath(target: string): string {
   return join(dirname(target), `.${bytes.subarray(0, end).toString()}${suffix}`);
 }
 
-/** Temporary files being written now, removed by {@link removeLiveTemps} on SIGINT or SIGTERM. */
+/** Temporary files being written now, removed by {@link onSignal} on SIGINT or SIGTERM. */
 const live = new Set<string>();
 
 /**
- * Removes every temporary file still being written (synchronously, for a signal handler) and
- * returns how many there were.
+ * The SIGINT / SIGTERM handler while temporaries are live: removes them, then, unless the program listens for the
+ * signal itself, dies of it again (re-raising also ends a thread pool stuck opening a FIFO nobody reads).
  *
  * @example
- * process.on('exit', () => removeLiveTemps());
+ * process.on('SIGTERM', onSignal);
  */
-export function removeLiveTemps(): number {
-  const n = live.size;
+export function onSignal(signal: NodeJS.Signals): void {
+  const others = process.listeners(signal).filter((l) => l !== onSignal).length;
   for (const tmp of live) {
     try {
       unlinkSync(tmp);
@@ -168,21 +161,6 @@ export function removeLiveTemps(): number {
   }
   live.clear();
   listen();
-  return n;
-}
-
-/**
- * The SIGINT / SIGTERM handler while temporaries are live: removes them, then, unless the program
- * listens for the signal itself, dies of the signal again, its default action (a shell reports 130
- * or 143). Re-raising, rather than process.exit, also ends a process whose thread pool is stuck
- * opening a FIFO that nobody reads.
- *
- * @example
- * process.on('SIGTERM', onSignal);
- */
-export function onSignal(signal: NodeJS.Signals): void {
-  const others = process.listeners(signal).filter((l) => l !== onSignal).length;
-  removeLiveTemps();
   if (others === 0) process.kill(process.pid, signal);
 }
 
@@ -194,13 +172,9 @@ function listen(): void {
   }
 }
 
-function track(tmp: string): void {
-  live.add(tmp);
-  listen();
-}
-
-function untrack(tmp: string): void {
-  live.delete(tmp);
+function track(tmp: string, on: boolean): void {
+  if (on) live.add(tmp);
+  else live.delete(tmp);
   listen();
 }
 
@@ -238,7 +212,7 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   try {
     fh = await open(tmp, 'wx', 0o666);
     created = true;
-    track(tmp);
+    track(tmp, true);
     await writeAll(fh, data);
     if (t.keep) {
       if (t.keep.uid !== process.getuid?.() || t.keep.gid !== process.getgid?.()) await fh.chown(t.keep.uid, t.keep.gid).catch(() => undefined);
@@ -251,7 +225,7 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   } catch (e) {
     await fh?.close().catch(() => undefined);
     if (created) await rm(tmp, { force: true });
-    untrack(tmp);
+    track(tmp, false);
     throw e;
   }
 }
@@ -269,13 +243,8 @@ async function writeThrough(t: OutputTarget, data: Uint8Array): Promise<void> {
 }
 
 /**
- * Writes outputs classified by {@link resolveOutput}, all or nothing as far as files go: every
- * temporary is written (and synced) first, then the devices and descriptors, then the temporaries
- * are renamed over their targets. A failure before the renames (the usual one: no space, no
- * permission, a device that refuses) removes every temporary and touches no existing file; a rename
- * failing after another succeeded (the folder changed meanwhile) leaves the earlier outputs written.
- * The error is an {@link InputError} naming the output: `report.json: cannot write: no space left on
- * device`.
+ * Writes outputs classified by {@link resolveOutput}, all or nothing as far as files go: every temporary first,
+ * then the devices and descriptors, then the renames; failures are an {@link InputError} naming the output.
  *
  * @example
  * await commitOutputs([[await resolveOutput('report.json'), text], [await resolveOutput('cm.svg'), svg]]);
@@ -296,12 +265,12 @@ export async function commitOutputs(outputs: [OutputTarget, string | Uint8Array]
     for (const [t, tmp] of temps) {
       current = t;
       await rename(tmp, t.target);
-      untrack(tmp);
+      track(tmp, false);
     }
   } catch (e) {
     for (const [, tmp] of temps) {
       await rm(tmp, { force: true });
-      untrack(tmp);
+      track(tmp, false);
     }
     if (e instanceof InputError) throw e;
     throw refuse(current!.path, errnoText(e));

@@ -6,31 +6,20 @@ export interface ReportTable {
   rows: (string | number)[][];
 }
 
-const fixed = (v: number, digits: number): string => v.toFixed(digits);
-
 /**
- * sklearn's `classification_report` as rows: one per class, then accuracy, macro avg and
- * weighted avg, with `digits` decimals (sklearn's default is 2; confmat shows 4).
+ * sklearn's `classification_report` as rows: one per class, then accuracy, macro avg and weighted avg.
  *
  * @example
  * const { headers, rows } = classificationReport(computeMetrics(counts, 3), ['a', 'b', 'c']);
  */
 export function classificationReport(metrics: Metrics, classes: string[], digits = 4): ReportTable {
+  const f = (v: number): string => v.toFixed(digits);
   const amount = (v: number): string | number => (Number.isInteger(v) ? v : v.toFixed(2));
-  const rows: (string | number)[][] = metrics.perClass.map((m) => [
-    classes[m.class] ?? String(m.class),
-    fixed(m.precision, digits),
-    fixed(m.recall, digits),
-    fixed(m.f1, digits),
-    amount(m.support),
-  ]);
-  rows.push(['accuracy', '', '', fixed(metrics.accuracy, digits), amount(metrics.total)]);
-  for (const [name, avg] of [
-    ['macro avg', metrics.macroAvg],
-    ['weighted avg', metrics.weightedAvg],
-  ] as const) {
-    rows.push([name, fixed(avg.precision, digits), fixed(avg.recall, digits), fixed(avg.f1, digits), amount(avg.support)]);
-  }
+  const row = (name: string, s: Metrics['macroAvg']): (string | number)[] =>
+    [name, f(s.precision), f(s.recall), f(s.f1), amount(s.support)];
+  const rows = metrics.perClass.map((m) => row(classes[m.class] ?? String(m.class), m));
+  rows.push(['accuracy', '', '', f(metrics.accuracy), amount(metrics.total)]);
+  rows.push(row('macro avg', metrics.macroAvg), row('weighted avg', metrics.weightedAvg));
   return { headers: ['', 'precision', 'recall', 'f1-score', 'support'], rows };
 }
 
@@ -42,8 +31,6 @@ export function classificationReport(metrics: Metrics, classes: string[], digits
  */
 export function classNames(numClasses: number, names?: string[]): string[] {
   if (!names) return Array.from({ length: numClasses }, (_, i) => String(i));
-  if (names.length !== numClasses) {
-    throw new RangeError(`${names.length} class names for ${numClasses} classes`);
-  }
+  if (names.length !== numClasses) throw new RangeError(`${names.length} class names for ${numClasses} classes`);
   return names;
 }

@@ -1,8 +1,4 @@
-/**
- * Colormaps for the heatmaps: matplotlib's `viridis` (its exact 256-entry table) and `Blues`
- * (ColorBrewer's 9 stops, linearly interpolated as matplotlib does), plus a text colour that keeps
- * cell labels readable on any background. Isomorphic: no Node or DOM APIs.
- */
+// The heatmaps' colormaps, matplotlib's `viridis` and `Blues`, and a readable text colour on them.
 
 /** An sRGB colour, each channel 0..255. */
 export type Rgb = [r: number, g: number, b: number];
@@ -39,12 +35,10 @@ function hexToRgb(hex: string): Rgb {
 const clamp01 = (t: number): number => (t > 0 ? (t < 1 ? t : 1) : 0);
 
 /**
- * matplotlib's viridis, perceptually uniform from dark purple (0) to yellow (1); the same 256-entry
- * lookup matplotlib uses, so colours match `plt.cm.viridis` exactly.
+ * matplotlib's viridis, dark purple (0) to yellow (1), from its exact 256-entry table.
  *
  * @example
  * viridis(0); // [68, 1, 84]
- * viridis(1); // [253, 231, 37]
  */
 export function viridis(t: number): Rgb {
   viridisTable ??= Uint8Array.from({ length: 768 }, (_, i) => parseInt(VIRIDIS_HEX.slice(2 * i, 2 * i + 2), 16));
@@ -53,20 +47,17 @@ export function viridis(t: number): Rgb {
 }
 
 /**
- * matplotlib's sequential `Blues`, near-white (0) to dark blue (1): sklearn's
- * `ConfusionMatrixDisplay(cmap='Blues')` look.
+ * matplotlib's `Blues`, near-white (0) to dark blue (1): ColorBrewer's 9 stops, linearly interpolated.
  *
  * @example
  * blues(0); // [247, 251, 255]
- * blues(1); // [8, 48, 107]
  */
 export function blues(t: number): Rgb {
   const x = clamp01(t) * (BLUES_STOPS.length - 1);
   const i = Math.min(BLUES_STOPS.length - 2, Math.floor(x));
   const f = x - i;
-  const a = BLUES_STOPS[i]!;
-  const b = BLUES_STOPS[i + 1]!;
-  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+  const [a, b] = [BLUES_STOPS[i]!, BLUES_STOPS[i + 1]!];
+  return a.map((v, k) => Math.round(v + (b[k]! - v) * f)) as Rgb;
 }
 
 /**
@@ -88,7 +79,6 @@ export function relativeLuminance([r, g, b]: Rgb): number {
  *
  * @example
  * textColorOn(viridis(0)); // '#fff' (on dark purple)
- * textColorOn(viridis(1)); // '#000' (on yellow)
  */
 export function textColorOn(background: Rgb): '#000' | '#fff' {
   const l = relativeLuminance(background);

@@ -3,10 +3,8 @@ import type { ConfusionMatrixResult } from '../core/types.js';
 import { classNames } from './classification-report.js';
 import { csvField } from './escape.js';
 
-
 /**
- * The matrix as CSV: a header of predicted classes, then one row per true class. Names are
- * quoted as RFC 4180 asks, and a name a spreadsheet would run as a formula gets a leading `'`.
+ * The matrix as CSV (RFC 4180, formula-like names defused): a header of predicted classes, a row per true class.
  *
  * @example
  * renderCsv(result, { classes: ['cat', 'dog'] });

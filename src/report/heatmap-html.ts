@@ -22,15 +22,11 @@ const MODES: readonly NormalizeMode[] = ['none', 'true', 'pred', 'all'];
 const MODE_LABELS: Record<NormalizeMode, string> = { none: 'Counts', true: 'Row (true)', pred: 'Column (pred)', all: 'All' };
 
 /**
- * One self-contained HTML page (inline CSS and JS, no network) with an interactive confusion-matrix
- * heatmap drawn on a `<canvas>` (fine at 1000 classes): hover or move with the arrow keys for the
- * true / predicted class, count, row % and column % of a cell; switch normalization (none / true /
- * pred / all); an optional report table beneath. The counts are embedded as JSON.
+ * One self-contained HTML page (no network) with an interactive canvas heatmap: hover or arrow keys inspect a
+ * cell, radio buttons switch normalization; an optional report table beneath.
  *
  * @example
- * writeFileSync('cm.html', renderHeatmapHtml(result.counts, result.numClasses, {
- *   classes: names, normalize: 'true', title: 'CIFAR-10', report: classificationReport(metrics, names),
- * }));
+ * writeFileSync('cm.html', renderHeatmapHtml(counts, 10, { classes, report: classificationReport(metrics, classes) }));
  */
 export function renderHeatmapHtml(counts: Float64Array, numClasses: number, options: HeatmapHtmlOptions = {}): string {
   const c = checkMatrix(counts, numClasses);

@@ -4,7 +4,6 @@ import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
 import { clipText, escapeXml, visibleText } from './escape.js';
 
-
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
 export interface HeatmapOptions {
   /** Class names, index = class id. Default `'0'..'C-1'`. */
@@ -25,22 +24,16 @@ export type NormalizeMode = NonNullable<HeatmapOptions['normalize']>;
 
 /** Above this many classes the SVG embeds the matrix as one C x C raster image instead of `<rect>`s. */
 export const RASTER_THRESHOLD = 100;
-/** Longest class name shown on an axis; longer ones end in an ellipsis. */
-export const MAX_LABEL_CHARS = 18;
 /** The font stack of every rendered heatmap. */
 export const FONT_FAMILY = 'DejaVu Sans, Arial, sans-serif';
 
 /**
- * Renders a confusion matrix as a self-contained SVG heatmap in the style of scikit-learn's
- * `ConfusionMatrixDisplay`: true label on y, predicted label on x, values in the cells (black or white,
- * whichever reads better on the cell colour), a colorbar, rotated x tick labels when they would not
- * fit. Large matrices drop the cell text and thin out the tick labels; above {@link RASTER_THRESHOLD}
- * classes the cells are one embedded PNG (a pixel per cell) so the SVG stays small.
+ * A self-contained SVG heatmap in the style of scikit-learn's `ConfusionMatrixDisplay`, with a colorbar;
+ * above {@link RASTER_THRESHOLD} classes the cells are one embedded PNG (a pixel per cell).
  *
  * @param counts row-major C x C counts, `counts[t * C + p]` (t = true class, p = predicted class)
  * @example
- * const svg = renderHeatmapSvg(result.counts, result.numClasses, { classes: ['cat', 'dog'], normalize: 'true' });
- * writeFileSync('cm.svg', svg);
+ * writeFileSync('cm.svg', renderHeatmapSvg(result.counts, result.numClasses, { classes: ['cat', 'dog'] }));
  */
 export function renderHeatmapSvg(counts: Float64Array, numClasses: number, options: HeatmapOptions = {}): string {
   const c = checkMatrix(counts, numClasses);
@@ -57,23 +50,12 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
 
   const texts = showText ? Array.from(values, format) : [];
   const maxTextW = texts.reduce((m, s) => Math.max(m, textWidth(s, 1)), 0);
-  let cell: number;
-  let matrix: number;
-  if (raster) {
-    cell = c <= 1200 ? Math.max(1, Math.round(800 / c)) : 1200 / c;
-    matrix = c * cell;
-  } else {
-    cell = Math.max(2, Math.round(640 / c));
-    if (showText) cell = Math.min(110, Math.max(cell, Math.ceil(maxTextW * 8 + 8)));
-    matrix = c * cell;
-  }
+  let cell = raster ? (c <= 1200 ? Math.max(1, Math.round(800 / c)) : 1200 / c) : Math.max(2, Math.round(640 / c));
+  if (showText && !raster) cell = Math.min(110, Math.max(cell, Math.ceil(maxTextW * 8 + 8)));
+  const matrix = c * cell;
   const cellFs = showText ? Math.min(14, cell * 0.42, (cell - 6) / Math.max(maxTextW, 1)) : 0;
 
-  const pad = 16;
-  const fs = 13;
-  const axisFs = 14;
-  const titleFs = 16;
-  const tickLen = 4;
+  const [pad, fs, axisFs, titleFs, tickLen] = [16, 13, 14, 16, 4];
   const labels = names.map((n) => truncateLabel(n));
   const sparse = (minGap: number): number => {
     const step = niceStep(Math.ceil(minGap / cell));
@@ -88,13 +70,11 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const xShown = shownTicks(c, xStep);
   const xLabelW = Math.max(0, ...xShown.map((i) => textWidth(labels[i]!, fs)));
   const xLabelH = rotate ? xLabelW * Math.SQRT1_2 + fs * 0.6 : fs;
-  const diag = Math.SQRT1_2;
 
   const titleText = options.title ?? '';
-  const top = pad + (titleText ? titleFs * 1.25 + 10 : 0);
+  const my = pad + (titleText ? titleFs * 1.25 + 10 : 0);
   const yTitleX = pad + axisFs * 0.8;
-  const mx = Math.max(pad + axisFs + 10 + yLabelW + 3 + tickLen, rotate ? pad + xLabelW * diag + fs : 0);
-  const my = top;
+  const mx = Math.max(pad + axisFs + 10 + yLabelW + 3 + tickLen, rotate ? pad + xLabelW * Math.SQRT1_2 + fs : 0);
   const xLabelY = my + matrix + tickLen + 3;
   const xTitleY = xLabelY + xLabelH + 10 + axisFs * 0.8;
 
@@ -207,34 +187,23 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
 export { normalizeCounts };
 
 /**
- * A class name cut to at most `max` characters, the last one an ellipsis ({@link clipText}).
+ * A class name cut to at most `max` (default 18) characters, the last one an ellipsis.
  *
  * @example
  * truncateLabel('a very long class name indeed', 10); // 'a very lo…'
  */
-export function truncateLabel(name: string, max = MAX_LABEL_CHARS): string {
+export function truncateLabel(name: string, max = 18): string {
   return clipText(name, max);
 }
 
-/** An image for {@link encodePng}: RGBA bytes, or palette indices when `palette` (RGB triples) is given. */
-export interface PngImage {
-  width: number;
-  height: number;
-  /** `width * height * 4` RGBA bytes, or `width * height` palette indices. */
-  data: Uint8Array;
-  /** Up to 256 RGB triples; makes an 8-bit indexed-colour PNG. */
-  palette?: Uint8Array;
-}
-
 /**
- * Encodes a PNG without Node or DOM APIs: 8-bit RGBA or indexed colour, no row filters, the pixels
- * deflated by fflate ({@link zlibCompress}), CRC-32 per chunk.
+ * A PNG without Node or DOM APIs: `data` is RGBA bytes, or indices into `palette` (up to 256 RGB triples).
  *
  * @example
  * const png = encodePng({ width: 2, height: 1, data: Uint8Array.of(255, 0, 0, 255, 0, 0, 255, 255) });
- * const uri = `data:image/png;base64,${base64(png)}`;
  */
-export function encodePng(image: PngImage): Uint8Array {
+export function encodePng(image: { width: number; height: number; data: Uint8Array; palette?: Uint8Array },
+): Uint8Array {
   const { width, height, data, palette } = image;
   const bpp = palette ? 1 : 4;
   if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height)) || data.length !== width * height * bpp) {
@@ -262,7 +231,7 @@ export function encodePng(image: PngImage): Uint8Array {
 }
 
 /**
- * Standard base64 of `bytes` (for data URIs), without Node's Buffer or the DOM's btoa.
+ * Standard base64 of `bytes`, without Node's Buffer or the DOM's btoa.
  *
  * @example
  * base64(Uint8Array.of(1, 2, 3)); // 'AQID'
@@ -283,8 +252,7 @@ export function base64(bytes: Uint8Array): string {
 }
 
 /**
- * zlib stream (RFC 1950) of `data`, deflated by fflate at level 4: on a 1000-class heatmap 5% larger than
- * level 6, and up to 2.5x faster on noisy pixels.
+ * zlib stream (RFC 1950) of `data` by fflate at level 4 (5% larger than level 6, up to 2.5x faster).
  *
  * @example
  * zlibCompress(new Uint8Array(1000)); // a few bytes; node:zlib's inflateSync reads it back
@@ -318,12 +286,10 @@ export function checkMatrix(counts: Float64Array, numClasses: number): number {
 }
 
 /**
- * The class names to show: `classes` when given (missing ones filled with their index), else
- * `'0'..'C-1'`; control and bidi characters in them as visible escapes (`visibleText`).
+ * The class names to show (missing ones: their index), with control and bidi characters as visible escapes.
  *
  * @example
  * classNames(undefined, 3); // ['0', '1', '2']
- * classNames(['a\x1b'], 1); // ['a\\x1b']
  */
 export function classNames(classes: string[] | undefined, numClasses: number): string[] {
   return Array.from({ length: numClasses }, (_, i) => visibleText(classes?.[i] ?? String(i)));
@@ -352,13 +318,8 @@ function valueRange(values: Float64Array): [number, number] {
   return [lo, hi];
 }
 
-/**
- * Estimated width in px of `text` in DejaVu Sans at `fontSize` (per-character advance classes).
- *
- * @example
- * textWidth('airplane', 13); // about 60
- */
-export function textWidth(text: string, fontSize: number): number {
+/** Estimated width in px of `text` in DejaVu Sans at `fontSize` (per-character advance classes). */
+function textWidth(text: string, fontSize: number): number {
   let em = 0;
   for (const ch of text) {
     if (/[il.,:;|!'`ıj]/.test(ch)) em += 0.3;
@@ -389,15 +350,11 @@ export function niceStep(n: number): number {
   for (let p = 1; ; p *= 10) for (const m of [1, 2, 5]) if (m * p >= n) return m * p;
 }
 
-function shownTicks(c: number, step: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < c; i += step) out.push(i);
-  return out;
-}
+const shownTicks = (c: number, step: number): number[] =>
+  Array.from({ length: Math.ceil(c / step) }, (_, k) => k * step);
 
 /**
- * Round-number ticks within [lo, hi], about `target` of them (matplotlib's MaxNLocator in spirit);
- * `integer` keeps them whole (for counts).
+ * About `target` round-number ticks within [lo, hi] (as matplotlib's MaxNLocator); `integer` keeps them whole.
  *
  * @example
  * niceTicks(0, 185767, 6); // [0, 25000, 50000, ..., 175000]

@@ -11,11 +11,7 @@ export interface BackendReport {
   threads?: number;
 }
 
-/**
- * The JSON report of `confmat eval --format json` (documented in the README). It is also a
- * serialized state (`parseState` reads it: `format`, `version`, `options`, `classes`, the counts as
- * `matrix`, `shards`), so `confmat merge` adds reports up without a second copy of the matrix.
- */
+/** The JSON report of `confmat eval --format json`; also a serialized state that `parseState` reads. */
 export interface JsonReport {
   format: typeof STATE_FORMAT;
   version: typeof STATE_VERSION;

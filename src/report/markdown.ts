@@ -6,8 +6,7 @@ import { markdownText } from './escape.js';
 const cell = (v: string | number): string => markdownText(String(v));
 
 /**
- * A Markdown table of cells that are Markdown already (the caller escaped any text in them with
- * `markdownText`), e.g. a bold row header.
+ * A Markdown table of cells that are Markdown already (text escaped with `markdownText`).
  *
  * @example
  * markdownLines(['x', 'n'], [[`**${markdownText(name)}**`, '3']]);
@@ -19,8 +18,7 @@ export function markdownLines(headers: string[], rows: string[][]): string {
 }
 
 /**
- * Renders a {@link ReportTable} as a GitHub-flavoured Markdown table; every cell is text, escaped
- * with `markdownText` (controls shown as `\x1b`, markup characters and `|` after a backslash).
+ * A {@link ReportTable} as a GitHub-flavoured Markdown table, every cell escaped with `markdownText`.
  *
  * @example
  * renderMarkdownTable({ headers: ['a', 'b'], rows: [[1, 2]] }); // "| a | b |\n|---|--:|\n| 1 | 2 |"
@@ -45,16 +43,11 @@ export function renderMarkdown(result: ConfusionMatrixResult, options: { classes
     ['true \\ predicted', ...names.map(cell)],
     names.map((n, t) => [`**${cell(n)}**`, ...Array.from(values.subarray(t * c, (t + 1) * c), (v) => (normalized ? v.toFixed(4) : String(v)))]),
   );
-  return [
+  return `${[
     `## Confusion matrix${normalized ? ` (normalized over ${options.normalize})` : ''}`,
-    '',
     matrix,
-    '',
     `${result.weighted ? `${result.total.toFixed(2)} (sum of sample weights)` : result.total.toLocaleString('en-US')} samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}, Cohen's kappa ${metrics.kappa.toFixed(4)}, MCC ${metrics.mcc.toFixed(4)}.`,
-    '',
     '## Classification report',
-    '',
     renderMarkdownTable(classificationReport(metrics, names)),
-    '',
-  ].join('\n');
+  ].join('\n\n')}\n`;
 }

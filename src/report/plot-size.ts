@@ -1,12 +1,4 @@
-/**
- * The size budget of every plot: the dense heatmap keeps within it by its own layout (cells of at
- * most 110 px at up to 50 classes with numbers, a matrix of at most 1200 px above
- * `RASTER_THRESHOLD` classes); the multilabel charts keep within it by drawing at most
- * {@link maxChartRows} labels; a PNG of any other SVG is scaled down to fit ({@link pngWidthWithin}).
- * Isomorphic.
- *
- * @module
- */
+// The size budget of every plot: the heatmap keeps within it by its layout, the charts by maxChartRows.
 
 /** The longest side of a plot in px (browsers and image viewers handle 16384). */
 export const MAX_PLOT_SIDE = 16384;
@@ -37,8 +29,7 @@ export function withinPlotBudget(width: number, height: number): boolean {
 }
 
 /**
- * The width to rasterize `svg` at so that its PNG keeps within the budget, or undefined when its
- * own size does (or it has none to read).
+ * The width to rasterize `svg` at to keep its PNG within the budget; undefined when its own size does.
  *
  * @example
  * svgToPng(svg, { width: pngWidthWithin(svg) }); // never more than MAX_PLOT_PIXELS pixels
@@ -52,8 +43,7 @@ export function pngWidthWithin(svg: string): number | undefined {
 }
 
 /**
- * How many rows of `rowHeight` px fit under `chrome` px of title and margins within
- * {@link MAX_PLOT_SIDE} (at least one).
+ * How many rows of `rowHeight` px fit under `chrome` px within {@link MAX_PLOT_SIDE} (at least one).
  *
  * @example
  * maxChartRows(44, 110); // 369

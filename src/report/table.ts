@@ -26,14 +26,8 @@ function heat(text: string, share: number, diagonal: boolean): string {
   return `\x1b[48;2;${r};${g};${b}m\x1b[38;2;255;255;255m${text}\x1b[0m`;
 }
 
-/**
- * Renders a {@link ReportTable} as aligned text: the first column left-aligned, the rest right-aligned.
- * Control and bidi characters in cells are shown as escapes (`\x1b`), never sent to the terminal.
- *
- * @example
- * console.log(renderReportText(classificationReport(metrics, names)));
- */
-export function renderReportText(table: ReportTable): string {
+/** A {@link ReportTable} as aligned text, control and bidi characters in cells shown as escapes. */
+function renderReportText(table: ReportTable): string {
   const cells = [table.headers, ...table.rows.map((r) => r.map(String))].map((r) => r.map(visibleText));
   const widths = table.headers.map((_, j) => Math.max(...cells.map((r) => String(r[j] ?? '').length)));
   return cells
@@ -54,8 +48,7 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
   for (const v of values) cellWidth = Math.max(cellWidth, format(v).length);
   const headerNames = names.map((n) => clipText(n, Math.max(cellWidth, 10)));
   cellWidth = Math.max(cellWidth, ...headerNames.map((n) => n.length));
-  const total = nameWidth + 3 + c * (cellWidth + 1) + 10;
-  if (total > width) return null;
+  if (nameWidth + 3 + c * (cellWidth + 1) + 10 > width) return null;
   const lines = [
     `Confusion matrix${values === counts ? '' : ` (normalized over ${options.normalize})`}: rows are true classes, columns predicted`,
     `${'true'.padEnd(nameWidth)} | ${headerNames.map((n) => n.padStart(cellWidth)).join(' ')} | accuracy`,
@@ -73,11 +66,8 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
 }
 
 /**
- * The report people read during and after training: the matrix with each row's accuracy (the
- * Caffe layer's per-class accuracy, i.e. recall), the number of samples, sklearn's classification
- * report, balanced accuracy, kappa and MCC, and the most confused pairs. A matrix wider than
- * `width` is left out, with a line saying so. Class names are shown with control and bidi
- * characters escaped (`\x1b`, `\u202e`): the only escape sequences in the output are the colours.
+ * The terminal report: the matrix with each row's accuracy (left out when wider than `width`), sklearn's
+ * classification report, balanced accuracy, kappa, MCC and the most confused pairs; names shown escaped.
  *
  * @example
  * console.log(renderTable(await cm.compute(), { classes: ['cat', 'dog'], color: process.stdout.isTTY }));

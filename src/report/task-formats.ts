@@ -1,9 +1,4 @@
-/**
- * CSV and Markdown reports of the multilabel and binary tasks (`confmat eval --task multilabel|binary
- * --format csv|markdown`, and `confmat merge` of their parts). Isomorphic.
- *
- * @module
- */
+// CSV and Markdown reports of the multilabel and binary tasks.
 import { auc, averagePrecision, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
 import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { csvField } from './escape.js';
@@ -14,8 +9,7 @@ const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x)
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
 /**
- * One row per label: its threshold, `[[TN, FP], [FN, TP]]` flattened, precision, recall, F1 and
- * support; then the micro, macro, weighted and samples averages (count cells empty).
+ * One CSV row per label (threshold, TN, FP, FN, TP, scores, support), then the four averages.
  *
  * @example
  * multilabelCsv(result, ['cat', 'dog']);
@@ -47,18 +41,13 @@ export function multilabelMarkdown(result: MultilabelResult, labels: string[]): 
     headers: ['average', 'precision', 'recall', 'F1', 'support'],
     rows: [avg('micro', m.microAvg), avg('macro', m.macroAvg), avg('weighted', m.weightedAvg), avg('samples', m.samplesAvg)],
   };
-  return [
+  return `${[
     '## Multilabel confusion matrices',
-    '',
     `${result.rows.toLocaleString('en-US')} rows, ${result.numLabels} labels; a label is predicted when its score >= its threshold.`,
-    '',
     renderMarkdownTable(perLabel),
-    '',
     '## Averages',
-    '',
     renderMarkdownTable(averages),
-    '',
-  ].join('\n');
+  ].join('\n\n')}\n`;
 }
 
 /** The counts and scores at descending threshold index i. */
@@ -71,9 +60,7 @@ function atIndex(r: SweepResult, i: number): (string | number)[] {
 }
 
 /**
- * One row per threshold, descending (only `threshold` without a sweep): TN, FP, FN, TP (positive
- * when score >= threshold), accuracy, precision, recall, F1 (0 where undefined) and the false
- * positive rate (empty without negatives).
+ * One CSV row per threshold, descending (only `threshold` without a sweep): counts, scores and the FPR.
  *
  * @example
  * binaryCsv(result, 0.5, true); // "threshold,tn,fp,fn,tp,accuracy,precision,recall,f1,fpr\n..."
@@ -86,7 +73,7 @@ export function binaryCsv(result: SweepResult, threshold: number, withSweep: boo
 }
 
 /**
- * The 2 x 2 matrix at `threshold` and its scores and, with a sweep, ROC AUC and average precision, as Markdown.
+ * The 2 x 2 matrix at `threshold`, its scores and, with a sweep, ROC AUC and average precision, as Markdown.
  *
  * @example
  * await writeFile('binary.md', binaryMarkdown(result, 0.5, true));
@@ -98,14 +85,12 @@ export function binaryMarkdown(result: SweepResult, threshold: number, withSweep
   const matrix = markdownLines(['true \\ predicted', '0', '1'], [['**0**', String(tn!), String(fp!)], ['**1**', String(fn!), String(tp!)]]);
   const lines = [
     `## Confusion matrix at threshold ${t}`,
-    '',
     matrix,
-    '',
     `${(result.positives + result.negatives).toLocaleString('en-US')} rows (${result.positives.toLocaleString('en-US')} positive), predicted positive when score >= ${t}: accuracy ${f4(accuracy!)}, precision ${f4(precision!)}, recall ${f4(recall!)}, F1 ${f4(f1!)}.`,
   ];
   if (withSweep) {
     const roc = rocCurve(result);
-    lines.push('', `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}, average precision ${f4(averagePrecision(prCurve(result)))} over ${result.thresholds.length} thresholds.`);
+    lines.push(`ROC AUC ${f4(auc(roc.fpr, roc.tpr))}, average precision ${f4(averagePrecision(prCurve(result)))} over ${result.thresholds.length} thresholds.`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n\n')}\n`;
 }
