@@ -7,7 +7,7 @@
  * @module
  */
 import { InputError } from '../../core/errors.js';
-import { agreement, metricsFromSums, type Averages, type Metrics } from '../multiclass/metrics.js';
+import { metricsFromSums, type Averages, type Metrics } from '../multiclass/metrics.js';
 import type { LabelArray } from '../../core/types.js';
 import { findOutOfRange, isLabelArray } from '../../format/validate.js';
 
@@ -299,41 +299,20 @@ export interface PerClassResult extends Omit<Metrics, 'perClass'> {
 }
 
 /**
- * Reduces per-class counts to the metrics, with sklearn's rules as `computeMetrics` applies them to
- * the dense matrix (`zero_division=0`): precision, recall and F1 per class (0 where sklearn gives
- * NaN), macro averages over classes present as true or predicted, weighted by support, micro =
- * accuracy; balanced accuracy over classes with support; Cohen's kappa and MCC from the row and
- * column sums (exact integer arithmetic), 0 where sklearn gives NaN.
+ * The metrics of per-class counts, with the rules `computeMetrics` applies to the dense matrix.
  *
  * @example
  * const r = perClassResult(counts);
  * r.macroAvg.f1; r.perClass.fn[42];
  */
 export function perClassResult(counts: PerClassCounts): PerClassResult {
-  const { numClasses: c, support, predicted, tp } = counts;
-  const fp = new Float64Array(c);
-  const fn = new Float64Array(c);
-  for (let k = 0; k < c; k++) {
-    fp[k] = predicted[k]! - tp[k]!;
-    fn[k] = support[k]! - tp[k]!;
-  }
-  const m = metricsFromSums(tp, support, predicted);
-  return {
-    mode: 'per-class',
-    numClasses: c,
-    total: m.total,
-    correct: m.correct,
-    accuracy: m.accuracy,
-    balancedAccuracy: m.balancedAccuracy,
-    ...agreement(support, predicted, m.correct, m.total, true),
-    perClass: { tp: tp.slice(), fp, fn, support: support.slice(), predicted: predicted.slice(), precision: m.precision, recall: m.recall, f1: m.f1 },
-    macroAvg: m.macroAvg,
-    weightedAvg: m.weightedAvg,
-    microAvg: m.microAvg,
-    presentClasses: m.presentClasses,
-    distinctPairs: counts.pairs.size,
-    pairs: counts.pairs.clone(),
-  };
+  const { numClasses: c, support, predicted, tp, pairs } = counts;
+  const fp = Float64Array.from(predicted, (q, k) => q - tp[k]!);
+  const fn = Float64Array.from(support, (s, k) => s - tp[k]!);
+  const { precision, recall, f1, ...m } = metricsFromSums(tp, support, predicted);
+  const [t, s, q] = [tp.slice(), support.slice(), predicted.slice()];
+  const perClass = { tp: t, fp, fn, support: s, predicted: q, precision, recall, f1 };
+  return { mode: 'per-class', numClasses: c, ...m, perClass, distinctPairs: pairs.size, pairs: pairs.clone() };
 }
 
 /**
