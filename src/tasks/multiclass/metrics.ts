@@ -1,12 +1,6 @@
 /**
- * Classification metrics from a confusion matrix, equal to scikit-learn's (checked against
- * sklearn 1.2.1 with `zero_division=0`, see `test/fixtures/metrics/`). Pure functions of the
- * counts; no Node built-ins.
- *
- * Counts are row-major C x C, rows = true class, columns = predicted class: `counts[t * C + p]`.
- * With integer counts whose total is at most 2^53 (what confmat produces) every sum is exact, and
- * kappa and MCC are computed from exact integer covariances (BigInt), so they carry no
- * cancellation error even where n^2 is far beyond 2^53.
+ * Classification metrics from row-major C x C counts (`counts[t * C + p]`), equal to scikit-learn 1.2.1's with
+ * `zero_division=0` (see `test/fixtures/metrics/`). Pure functions; no Node built-ins.
  *
  * @module
  */
@@ -161,15 +155,11 @@ export function metricsFromSums(
 export type Normalize = 'none' | 'true' | 'pred' | 'all';
 
 /**
- * As sklearn confusion_matrix(normalize=...): 'true' divides each row by its sum, 'pred' each
- * column, 'all' by the total; 'none' returns a copy. A cell whose divisor is 0 (an empty row,
- * column or matrix) becomes 0: sklearn 1.2.1 divides with numpy errors silenced, getting nan
- * there, then applies `np.nan_to_num`, which turns the nan into 0 — so the results are equal.
+ * As sklearn's `confusion_matrix(normalize=...)` by rows ('true'), columns ('pred') or the total ('all');
+ * a cell whose divisor is 0 becomes 0 (sklearn's `nan_to_num`); 'none' copies.
  *
  * @example
  * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'true'); // [0.75, 0.25, 0, 0]
- * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'pred'); // [1, 1, 0, 0]
- * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'all');  // [0.75, 0.25, 0, 0]
  */
 export function normalizeCounts(counts: Float64Array, numClasses: number, mode: Normalize): Float64Array {
   checkShape(counts, numClasses);
@@ -205,9 +195,7 @@ export interface Confusion {
 }
 
 /**
- * The k largest off-diagonal cells, ties broken by true class then predicted class ascending.
- * Only cells with a count above 0 are confusions, so fewer than k may come back. k ≤ 0 gives [];
- * a fractional k is rounded down. Runs in O(C² log k).
+ * The k largest off-diagonal cells above 0, ties by true then predicted class ascending; O(C² log k).
  *
  * @example
  * topConfusions(new Float64Array([5, 2, 0, 3, 4, 2, 0, 2, 6]), 3, 2);
@@ -281,11 +269,10 @@ function checkShape(counts: Float64Array, numClasses: number): void {
 }
 
 /**
- * sklearn's F1: `(1 + β²) p r / (β² p + r)` with β = 1, evaluated in the same order; 0 when p + r is 0.
+ * sklearn's F1, `2 p r / (p + r)` in the same order; 0 when p + r is 0.
  *
  * @example
  * fScore(0.5, 1); // 0.6666666666666666
- * fScore(0, 0);   // 0
  */
 export function fScore(precision: number, recall: number): number {
   const denom = precision + recall;

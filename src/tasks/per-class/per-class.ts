@@ -1,8 +1,6 @@
 /**
- * Per-class mode for huge C (10^4 to 10^6 classes and beyond), where the C x C matrix does not fit:
- * per class TP, FP, FN and support in O(C) memory, and the off-diagonal (true, predicted) pairs in
- * a sparse count that holds only the pairs that occur. Pure functions and one small typed hash
- * table; no Node built-ins.
+ * Per-class mode for huge C, where the C x C matrix does not fit: per class TP, FP, FN and support in O(C)
+ * memory, and the off-diagonal (true, predicted) pairs that occur in a sparse count. No Node built-ins.
  *
  * @module
  */
@@ -12,11 +10,10 @@ import type { LabelArray } from '../../core/types.js';
 import { findOutOfRange, isLabelArray } from '../../format/validate.js';
 
 /**
- * The most classes per-class mode takes: 2^24. Keys `true * C + pred` stay below 2^48 (exact in a
- * float64), a logits row (64 MiB) fits a GPU binding, and the host's O(C) arrays stay small.
+ * The most classes per-class mode takes: 2^24 (keys `true * C + pred` stay below 2^48).
  *
  * @example
- * validatePerClassClasses(MAX_PER_CLASS_CLASSES); // ok
+ * MAX_PER_CLASS_CLASSES; // 16777216
  */
 export const MAX_PER_CLASS_CLASSES = 2 ** 24;
 
@@ -25,7 +22,6 @@ export const MAX_PER_CLASS_CLASSES = 2 ** 24;
  *
  * @example
  * validatePerClassClasses(100000); // ok
- * validatePerClassClasses(0);      // throws InputError
  */
 export function validatePerClassClasses(numClasses: unknown): asserts numClasses is number {
   if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
@@ -40,14 +36,11 @@ const EMPTY = -1;
 const TWO_32 = 2 ** 32;
 
 /**
- * A sparse count of non-negative integer keys (below 2^53): open addressing with linear probing
- * over typed arrays, grown at half load. Unlike a JS `Map` (about 16M entries at most) it holds as
- * many keys as memory allows, at 16 bytes per slot.
+ * A sparse count of integer keys below 2^53: open addressing over typed arrays, as many keys as memory allows.
  *
  * @example
  * const pairs = new SparseCounts();
- * pairs.add(3 * 100000 + 7, 2);
- * pairs.get(300007); // 2
+ * pairs.add(300007, 2);
  */
 export class SparseCounts {
   private keys: Float64Array;
@@ -190,9 +183,7 @@ function classIndices(field: 'labels' | 'preds', a: unknown, numClasses: number)
 }
 
 /**
- * Validates one batch for per-class mode: exactly one of logits (Float32Array, N x C) or preds, and
- * labels in [0, numClasses) once rows labelled `ignoreIndex` are dropped (their indices are those
- * of the kept rows). Throws {@link InputError} naming the field, index and value.
+ * Validates a per-class batch: one of logits or preds, labels in [0, C) once `ignoreIndex` rows are dropped.
  *
  * @example
  * formatPerClassBatch({ preds: new Uint32Array([5, 2]), labels: new Uint32Array([5, 1]) }, 50000).rows; // 2
@@ -238,10 +229,7 @@ function dropIgnoredRows(batch: PerClassBatch, ignoreIndex: number, numClasses: 
 }
 
 /**
- * Adds one batch given as its labels and its misclassified rows into `counts`: every row counts as
- * support and (tentatively) a hit of its label, then each error `(true, pred)` moves one hit of
- * `true` to a prediction of `pred` and into the sparse pairs. Both the CPU and the GPU paths end
- * here; the GPU path sends only the errors back.
+ * Adds a batch given as its labels and its misclassified `(true, pred)` rows into `counts` (the GPU path's end).
  *
  * @example
  * addRows(counts, new Uint32Array([0, 1, 1]), Uint32Array.of(1, 0), 1); // one row of class 1 predicted as 0
@@ -316,8 +304,7 @@ export function perClassResult(counts: PerClassCounts): PerClassResult {
 }
 
 /**
- * The `k` largest off-diagonal pairs, by count descending, then true class, then predicted class
- * ascending (the order of `topConfusions` on the dense matrix). `k` = Infinity lists them all.
+ * The `k` largest off-diagonal pairs (count descending, then true, then predicted class); `k` = Infinity: all.
  *
  * @example
  * topPairs(perClassResult(counts), 10)[0]; // { true: 7, pred: 3, count: 12, share: 0.4 }
@@ -356,8 +343,7 @@ export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs'> & 
 }
 
 /**
- * Classes with support, worst F1 first (ties: larger support first, then lower index): where a
- * huge-C model fails most.
+ * Classes with support, worst F1 first (ties: larger support, then lower index).
  *
  * @example
  * worstClasses(perClassResult(counts), 10); // [class indices]
