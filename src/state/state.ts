@@ -15,7 +15,7 @@ import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 export { MAX_SHARDS, missingShards, STATE_FORMAT, STATE_VERSION, type ShardSet } from './envelope.js';
 
 /**
- * The largest C of a state: its C x C float64 counts fit the host's limit (`MAX_HOST_MATRIX_BYTES`), 23170.
+ * The largest C of a state: C x C float64 counts fit `MAX_HOST_MATRIX_BYTES` (23170).
  *
  * @example
  * MAX_STATE_CLASSES; // 23170
