@@ -278,13 +278,8 @@ export function multilabelMetrics(result: MultilabelResult): MultilabelMetrics {
   };
 }
 
-/**
- * Precision, recall and F1 of a 2 x 2 matrix, 0 where sklearn divides by zero (`zero_division=0`).
- *
- * @example
- * labelScores(2, 1, 1); // { precision: 2 / 3, recall: 2 / 3, f1: 2 / 3 }
- */
-export function labelScores(tp: number, fp: number, fn: number): { precision: number; recall: number; f1: number } {
+/** Precision, recall and F1 of a 2 x 2 matrix, 0 where sklearn divides by zero (`zero_division=0`). */
+function labelScores(tp: number, fp: number, fn: number): { precision: number; recall: number; f1: number } {
   const [precision, recall] = [ratio(tp, tp + fp), ratio(tp, tp + fn)];
   return { precision, recall, f1: fScore(precision, recall) };
 }
