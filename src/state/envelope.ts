@@ -1,9 +1,6 @@
 /**
- * The envelope every serialized state shares: `format` "confmat-state", a `version`, the `task`
- * (absent: multiclass), a size (C or L) and the options that change what is counted, names, and the
- * shards a sharded run holds. A task's state is a {@link StateSpec} (its own fields, how two states
- * must agree and how they add up); {@link parseWith}, {@link createWith} and {@link mergeWith} do the
- * rest. Isomorphic: no Node imports.
+ * The envelope every serialized state shares (`format`, `version`, `task`, size, options, names, shards), and
+ * {@link parseWith}, {@link createWith}, {@link mergeWith} for a task's {@link StateSpec}. Isomorphic.
  *
  * @module
  */
@@ -16,8 +13,7 @@ export const STATE_FORMAT = 'confmat-state';
 export const STATE_VERSION = 1;
 
 /**
- * The most shards a split may have (`--shard i/n`, a state's `shards.count`): 2^20. A merge lists
- * the missing shards, so n bounds its memory.
+ * The most shards a split may have (`--shard i/n`, a state's `shards.count`): 2^20.
  *
  * @example
  * MAX_SHARDS; // 1048576
@@ -76,13 +72,8 @@ export function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-/**
- * Throws the InputError of a bad state field: `file: path: detail`.
- *
- * @example
- * refuse('part-1.json', '$.rows', 'must be an integer', 'x');
- */
-export function refuse(file: string, path: string, detail: string, value?: unknown): never {
+/** Throws the InputError of a bad state field: `file: path: detail`. */
+function refuse(file: string, path: string, detail: string, value?: unknown): never {
   throw new InputError('state', `${file}: ${path}: ${detail}`, undefined, value);
 }
 
@@ -109,7 +100,6 @@ function countArray(file: string, path: string, v: unknown, n: number, check = c
   for (let i = 0; i < n; i++) if (!exact(v[i])) check(file, `${path}[${i}]`, v[i]);
   return v.slice() as number[];
 }
-
 
 /** What a task's reader is given: the size (C or L; 0 without one), the options, checks bound to the file. */
 export interface ReadContext {
@@ -218,10 +208,8 @@ function readHeader(file: string, value: unknown): Record<string, unknown> {
 }
 
 /**
- * Checks a parsed JSON value as a state of `specs`' task (one spec) or of any of their tasks (a
- * list, picked by `task`): the envelope, then the task's fields.
+ * Checks a parsed JSON value as a state of `specs`' task (one spec) or of any of theirs (a list, by `task`).
  *
- * @throws InputError (field `'state'`) naming the file, the JSON path and the offending value
  * @example
  * const s = parseWith(binarySpec, JSON.parse(text), 'part-0.json');
  */
@@ -315,12 +303,10 @@ function mergeShards(states: readonly Envelope[], name: (i: number) => string, f
 }
 
 /**
- * Adds states of `spec`'s task up: checks they fit together (size, options, names, the task's own
- * rules; shards of one split, each once), then adds them exactly (sums of weights: as float64).
- * Associative and commutative. Absent names equal `"0"`..`"n-1"`; the first names given are kept.
+ * Adds states of `spec`'s task up, exactly (sums of weights: as float64), after checking that they fit
+ * together: size, options, names and the task's rules agree; shards of one split, each once. Associative and
+ * commutative; absent names equal `"0"`..`"n-1"`, the first names given are kept; `files` name the states in errors.
  *
- * @param files names the states in errors (default `state 0`, `state 1`, ...)
- * @throws InputError (field `'state'`) naming the file that does not fit, or a count past 2^53 - 1
  * @example
  * const merged = mergeWith(binarySpec, [a, b], ['part-0.json', 'part-1.json']);
  */

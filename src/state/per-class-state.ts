@@ -1,9 +1,6 @@
 /**
- * The serialized state of per-class mode (huge C): per class TP, FP, FN and support, the
- * off-diagonal (true, predicted) pairs that occurred, in the `confmat-state` envelope with `task`
- * "per-class". It is the `--per-class` JSON report's own fields, so the report of a `--shard` run is
- * a part `confmat merge` reads. Exact integer counts: states merge associatively and commutatively.
- * Isomorphic: no Node imports.
+ * The state of per-class mode (huge C), `task` "per-class": per class TP, FP, FN and support and the
+ * off-diagonal pairs that occurred; the `--per-class` JSON report is one. Isomorphic: no Node imports.
  *
  * @module
  */
@@ -96,12 +93,7 @@ function readConfusions(r: ReadContext, v: unknown, c: number, perClass: PerClas
   return { true: t, pred: p, count: n };
 }
 
-/**
- * The per-class state's spec: per class TP, FP, FN and support, the sparse pairs, class names.
- *
- * @example
- * parseWith(perClassSpec, JSON.parse(text), 'part-0.json');
- */
+/** The per-class state's spec: per class TP, FP, FN and support, the sparse pairs, class names. */
 export const perClassSpec: StateSpec<PerClassState> = {
   task: 'per-class',
   size: { key: 'numClasses', max: MAX_PER_CLASS_CLASSES, why: ' (2^24)', noun: 'classes' },
@@ -133,22 +125,17 @@ export const perClassSpec: StateSpec<PerClassState> = {
 };
 
 /**
- * Checks a parsed JSON value and returns it as a per-class state: a bare state or the `--per-class`
- * JSON report (its metrics are ignored). C is at most 2^24; TP + FN must equal the support, the
- * pairs lie in [0, C) off the diagonal, each once, and add up to each class's FN and FP.
+ * Checks a parsed JSON value as a per-class state (or the `--per-class` JSON report).
  *
- * @throws InputError (field `'state'`) naming the file, the JSON path and the value, e.g.
- *   `part-1.json: $.confusions.true[3]: the pair (7, 2) is listed twice`
  * @example
- * const s = parsePerClassState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
+ * const s = parsePerClassState(JSON.parse(text), 'part-0.json');
  */
 export function parsePerClassState(value: unknown, file: string): PerClassState {
   return parseWith(perClassSpec, value, file);
 }
 
 /**
- * The state of a per-class result (see `createPerClassMatrix(...).compute()`), checked as
- * {@link parsePerClassState} checks a file.
+ * The state of a per-class result (`createPerClassMatrix(...).compute()`), checked as a file is.
  *
  * @example
  * const state = createPerClassState(await pc.compute(), { shards: { count: 4, indices: [1] } });
@@ -162,11 +149,8 @@ export function createPerClassState(result: PerClassResult, meta: PerClassStateM
 }
 
 /**
- * Adds per-class states up: the per class counts and the pairs, exactly; shard sets by union.
- * Associative and commutative. Absent class names equal `"0"`..`"C-1"`; the first names given are kept.
+ * Adds per-class states up (see `mergeWith`).
  *
- * @throws InputError (field `'state'`) naming the file when C, the options or the class names
- *   differ, shards do not fit together (as `mergeStates`), or the counts would pass 2^53 - 1
  * @example
  * const merged = mergePerClassStates([a, b], ['part-0.json', 'part-1.json']);
  */
@@ -178,7 +162,7 @@ export function mergePerClassStates(states: readonly PerClassState[], files?: re
  * The exact counts a per-class state holds.
  *
  * @example
- * perClassStateCounts(state).pairs.get(7 * state.numClasses + 2); // samples of class 7 predicted as 2
+ * perClassStateCounts(state).pairs.get(7 * state.numClasses + 2); // class 7 predicted as 2
  */
 export function perClassStateCounts(state: PerClassState): PerClassCounts {
   const { tp, fp, support } = state.perClass;
@@ -191,7 +175,7 @@ export function perClassStateCounts(state: PerClassState): PerClassCounts {
  * The result a per-class state holds, as `createPerClassMatrix(...).compute()` gives it.
  *
  * @example
- * perClassStateResult(mergeAnyStates(parts) as PerClassState).macroAvg.f1;
+ * perClassStateResult(state).macroAvg.f1;
  */
 export function perClassStateResult(state: PerClassState): PerClassResult {
   return perClassResult(perClassStateCounts(state));

@@ -1,8 +1,6 @@
 /**
- * The serialized state of a confusion matrix: exact counts, class names, the options that change
- * counting, a format version and, for sharded runs, which shards it holds. States merge
- * associatively and commutatively, so shards evaluated anywhere add up to the single run.
- * Isomorphic: no Node imports.
+ * The multiclass state (`task` absent) in the `confmat-state` envelope of src/state/envelope.ts: exact C x C
+ * counts, class names, counting options. Isomorphic: no Node imports.
  *
  * @module
  */
@@ -17,7 +15,7 @@ import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 export { MAX_SHARDS, missingShards, STATE_FORMAT, STATE_VERSION, type ShardSet } from './envelope.js';
 
 /**
- * The largest C of a state: its C x C float64 counts fit the host's limit (`MAX_HOST_MATRIX_BYTES`), 23170.
+ * The largest C of a state: C x C float64 counts fit `MAX_HOST_MATRIX_BYTES` (23170).
  *
  * @example
  * MAX_STATE_CLASSES; // 23170
@@ -43,8 +41,7 @@ export interface StateOptions {
 }
 
 /**
- * A confusion matrix's state as JSON can hold it: `JSON.stringify(state)` and
- * {@link parseState} round-trip it exactly (counts are integers below 2^53).
+ * A multiclass state: `JSON.stringify(state)` and {@link parseState} round-trip it exactly.
  *
  * @example
  * const s: ConfusionMatrixState = {
@@ -102,12 +99,7 @@ function readTopK(v: Record<string, unknown>, c: number, r: ReadContext): number
   return r.nums(path, hits, c);
 }
 
-/**
- * The multiclass state's spec: C x C counts (or a report's `matrix` rows), top-k hits, class names.
- *
- * @example
- * parseWith(multiclassSpec, JSON.parse(text), 'part-0.json');
- */
+/** The multiclass state's spec: C x C counts (or a report's `matrix` rows), top-k hits, class names. */
 export const multiclassSpec: StateSpec<ConfusionMatrixState> = {
   task: 'multiclass',
   size: {
@@ -152,13 +144,8 @@ export const multiclassSpec: StateSpec<ConfusionMatrixState> = {
 };
 
 /**
- * Checks a parsed JSON value and returns it as a state: a bare state (flat `counts`) or the report
- * of `confmat eval --format json` (`matrix` rows instead of `counts`; where `total` or `correct`
- * are present they must agree with the counts). Other fields are ignored.
+ * Checks a parsed JSON value as a multiclass state: flat `counts`, or the `eval --format json` report's `matrix`.
  *
- * @param file names the source in errors
- * @throws InputError (field `'state'`) naming the file, the JSON path and the offending value, e.g.
- *   `part-3.json: $.matrix[2][7]: count must be an integer in [0, 2^53 - 1], got -1`
  * @example
  * const state = parseState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
  */
@@ -167,13 +154,10 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
 }
 
 /**
- * The state of a result: its counts and `meta` (class names, shards, options), checked as
- * {@link parseState} checks a file.
+ * The state of a result: its counts and `meta` (class names, shards, options), checked as a file is.
  *
- * @throws InputError when the counts are not exact integers or `meta` does not fit
  * @example
  * const state = createState(await cm.compute(), { shards: { count: 8, indices: [3] } });
- * await writeFile('part-3.json', JSON.stringify(state));
  */
 export function createState(result: ConfusionMatrixResult, meta: StateMeta = {}): ConfusionMatrixState {
   const c = result.numClasses;
@@ -184,15 +168,10 @@ export function createState(result: ConfusionMatrixResult, meta: StateMeta = {})
 }
 
 /**
- * Adds states up: the counts cell by cell, the shard sets by union. Associative and commutative
- * (exact integer sums; sums of sample weights within float64 rounding). Absent class names equal
- * `"0"`..`"C-1"`; the merged state keeps the first names given.
+ * Adds multiclass states up (see `mergeWith`): counts cell by cell, shard sets by union.
  *
- * @param files names the states in errors (default `state 0`, `state 1`, ...)
- * @throws InputError (field `'state'`) naming the files when: no states are given; C, the options
- *   or the class names differ; shards do not fit together; a merged count would pass 2^53 - 1
  * @example
- * const merged = mergeStates([part0, part1, part2], ['part-0.json', 'part-1.json', 'part-2.json']);
+ * const merged = mergeStates([part0, part1], ['part-0.json', 'part-1.json']);
  */
 export function mergeStates(states: readonly ConfusionMatrixState[], files?: readonly string[]): ConfusionMatrixState {
   return mergeWith(multiclassSpec, states, files);
@@ -209,8 +188,7 @@ function denseCounts({ numClasses: c, perClass, confusions }: PerClassState): Fl
 }
 
 /**
- * The result a state holds: counts, total, diagonal and accuracy (see `reduceCounts`); for a
- * per-class state its C x C matrix (C up to {@link MAX_STATE_CLASSES}).
+ * The result a state holds (see `reduceCounts`); for a per-class state its C x C matrix.
  *
  * @example
  * stateResult(mergeStates([a, b])).total; // a's total + b's total

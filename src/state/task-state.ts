@@ -1,11 +1,6 @@
 /**
- * Serialized states of the multilabel and binary tasks, in the `confmat-state` format (version 1)
- * of the multiclass matrix (src/state/state.ts), told apart by `task` (absent: multiclass), and
- * {@link parseAnyState} / {@link mergeAnyStates} for a state of any task (per-class states:
- * src/state/per-class-state.ts). They hold exact integer counts only, so states merge associatively
- * and commutatively, and shards counted anywhere add up to the single run's report bit for bit.
- * States of sample weights (`options.sampleWeight: true`) hold float64 sums of weights instead: they
- * merge within float64 rounding, and never with unweighted states. Isomorphic: no Node imports.
+ * States of the multilabel and binary tasks in the `confmat-state` envelope (src/state/envelope.ts), and
+ * {@link parseAnyState} / {@link mergeAnyStates} for a state of any task. Isomorphic: no Node imports.
  *
  * @module
  */
@@ -34,8 +29,7 @@ export interface SampleSumsJson {
 }
 
 /**
- * The state of a multilabel task: L 2 x 2 matrices, the per label thresholds, the exact sums of the
- * samples average. `confmat eval --task multilabel --format json` writes it (with the metrics).
+ * The state of a multilabel task: L 2 x 2 matrices, the per label thresholds, the samples sums.
  *
  * @example
  * const s: MultilabelState = { format: 'confmat-state', version: 1, task: 'multilabel', numLabels: 1, rows: 2,
@@ -58,8 +52,7 @@ export interface MultilabelState extends Envelope {
 }
 
 /**
- * The state of a binary task: the 2 x 2 matrix at `threshold` and, for a sweep, TP and FP at every
- * threshold (descending). `confmat eval --task binary --format json` writes it (with the metrics).
+ * The state of a binary task: the 2 x 2 matrix at `threshold` and, for a sweep, TP and FP at each.
  *
  * @example
  * const s: BinaryState = { format: 'confmat-state', version: 1, task: 'binary',
@@ -105,13 +98,8 @@ export function stateTask(state: AnyState): StateTask {
   return state.task ?? 'multiclass';
 }
 
-/**
- * A float32 threshold as JSON holds it (infinities as strings, -0 as 0).
- *
- * @example
- * thresholdJson(Infinity); // "Infinity"
- */
-export function thresholdJson(t: number): JsonThreshold {
+/** A float32 threshold as JSON holds it (infinities as strings, -0 as 0). */
+function thresholdJson(t: number): JsonThreshold {
   if (t === Infinity) return 'Infinity';
   if (t === -Infinity) return '-Infinity';
   return t === 0 ? 0 : t;
@@ -317,47 +305,37 @@ const binarySpec: StateSpec<BinaryState> = {
 };
 
 /**
- * Checks a parsed JSON value and returns it as a multilabel state: a bare state or the report of
- * `confmat eval --task multilabel --format json` (its metrics are ignored). Every matrix must add up
- * to `rows`, and the samples sums to the TP counts.
+ * Checks a parsed JSON value as a multilabel state (or the `eval --task multilabel` JSON report).
  *
- * @throws InputError (field `'state'`) naming the file, the JSON path and the value, e.g.
- *   `part-2.json: $.matrices[1]: TN + FP + FN + TP = 99, but rows is 100 (edited or corrupt file?)`
  * @example
- * const s = parseMultilabelState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
+ * const s = parseMultilabelState(JSON.parse(text), 'part-0.json');
  */
 export function parseMultilabelState(value: unknown, file: string): MultilabelState {
   return parseWith(multilabelSpec, value, file);
 }
 
 /**
- * Checks a parsed JSON value and returns it as a binary state: a bare state or the report of
- * `confmat eval --task binary --format json` (its metrics and curves are ignored). The matrix must
- * agree with `positives`, `negatives` and, for a sweep, with the sweep's counts at `threshold`.
+ * Checks a parsed JSON value as a binary state (or the `eval --task binary` JSON report).
  *
- * @throws InputError (field `'state'`) naming the file, the JSON path and the value
  * @example
- * const s = parseBinaryState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
+ * const s = parseBinaryState(JSON.parse(text), 'part-0.json');
  */
 export function parseBinaryState(value: unknown, file: string): BinaryState {
   return parseWith(binarySpec, value, file);
 }
 
 /**
- * Checks a parsed JSON value as a state of any task (`task` absent or `"multiclass"`: see
- * `parseState`; `"multilabel"`, `"binary"`, `"per-class"`).
+ * Checks a parsed JSON value as a state of any task (`task` absent: multiclass).
  *
- * @throws InputError (field `'state'`) naming the file, the JSON path and the value
  * @example
- * const s = parseAnyState(JSON.parse(readFileSync('part-0.json', 'utf8')), 'part-0.json');
+ * const s = parseAnyState(JSON.parse(text), 'part-0.json');
  */
 export function parseAnyState(value: unknown, file: string): AnyState {
   return parseWith<AnyState>([multiclassSpec, multilabelSpec, binarySpec, perClassSpec], value, file);
 }
 
 /**
- * The state of a multilabel result (see `createMultilabelMatrix(...).compute()`), checked as
- * {@link parseMultilabelState} checks a file.
+ * The state of a multilabel result (`createMultilabelMatrix(...).compute()`), checked as a file is.
  *
  * @example
  * const state = createMultilabelState(await ml.compute(), { labels: ['cat', 'dog'] });
@@ -374,11 +352,8 @@ export function createMultilabelState(result: MultilabelResult, meta: Multilabel
 }
 
 /**
- * The state of a sweep's result (see `createThresholdSweep(...).compute()`): the 2 x 2 matrix at
- * `meta.threshold` and, for a sweep, the counts at every threshold.
+ * The state of a sweep result: the 2 x 2 matrix at `meta.threshold` and, for a sweep, every threshold's counts.
  *
- * @throws InputError when `meta.threshold` is not one of the sweep's thresholds, or is left out
- *   for a sweep of more than one
  * @example
  * const state = createBinaryState(await sweep.compute(), { threshold: 0.5 });
  */
@@ -429,12 +404,10 @@ export function multilabelStateResult(state: MultilabelState): MultilabelResult 
 }
 
 /**
- * The sweep result a binary state holds (one threshold without a sweep), its threshold and whether
- * it is a sweep.
+ * The sweep result a binary state holds (one threshold without a sweep) and its threshold.
  *
  * @example
  * const { result, threshold } = binaryStateResult(merged);
- * binaryCounts(result, threshold).f1;
  */
 export function binaryStateResult(state: BinaryState): { result: SweepResult; threshold: number; sweep: boolean } {
   const threshold = thresholdValue(state.threshold);
@@ -448,11 +421,8 @@ export function binaryStateResult(state: BinaryState): { result: SweepResult; th
 }
 
 /**
- * Adds multilabel states up: matrices, rows and samples sums exactly, shard sets by union.
- * Associative and commutative. Absent label names equal `"0"`..`"L-1"`; the first names given are kept.
+ * Adds multilabel states up (see `mergeWith`).
  *
- * @throws InputError (field `'state'`) naming the file when L, a threshold, a label name or the
- *   options differ, shards do not fit together (as `mergeStates`), or a count would pass 2^53 - 1
  * @example
  * const merged = mergeMultilabelStates([a, b], ['part-0.json', 'part-1.json']);
  */
@@ -461,12 +431,8 @@ export function mergeMultilabelStates(states: readonly MultilabelState[], files?
 }
 
 /**
- * Adds binary states up: the matrix, positives, negatives and the sweep's counts exactly, shard
- * sets by union. Associative and commutative.
+ * Adds binary states up (see `mergeWith`).
  *
- * @throws InputError (field `'state'`) naming the file when the threshold, the sweep's thresholds
- *   or the options differ, one is a sweep and another not, shards do not fit together, or a count
- *   would pass 2^53 - 1
  * @example
  * const merged = mergeBinaryStates([a, b], ['part-0.json', 'part-1.json']);
  */
@@ -475,10 +441,8 @@ export function mergeBinaryStates(states: readonly BinaryState[], files?: readon
 }
 
 /**
- * Adds states of one task up (as `mergeStates`, {@link mergeMultilabelStates}, {@link mergeBinaryStates}
- * or `mergePerClassStates`).
+ * Adds states of one task up; states of different tasks are refused.
  *
- * @throws InputError naming the file when the tasks differ, or as the task's merge
  * @example
  * const merged = mergeAnyStates(parts.map((p, i) => parseAnyState(p, files[i])), files);
  */

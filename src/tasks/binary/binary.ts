@@ -65,7 +65,7 @@ export interface BinaryCounts {
 }
 
 /**
- * Sweep thresholds as distinct float32 values sorted ascending; NaN and an empty list are refused.
+ * Sweep thresholds as distinct float32 values, ascending; NaN and an empty list are refused.
  *
  * @example
  * resolveSweepThresholds([0.5, 0.1, 0.5]); // Float32Array [0.1, 0.5] (as float32)
@@ -81,8 +81,7 @@ export function resolveSweepThresholds(thresholds: ArrayLike<number>): Float32Ar
 }
 
 /**
- * Validates a binary batch: float32 scores, integer targets of the same length, targets 0 or 1
- * (a bad one is named by index and value), and sample weights when given (finite, one per row).
+ * Validates a binary batch: float32 scores, 0/1 integer targets of the same length, sample weights.
  *
  * @example
  * formatBinaryBatch({ scores: new Float32Array([0.2]), targets: new Uint8Array([1]) }); // 1 row
@@ -100,7 +99,7 @@ export function formatBinaryBatch(batch: BinaryBatch): BinaryBatch & { rows: num
 }
 
 /**
- * Zeroed sweep counts for ascending distinct `thresholds` (see {@link resolveSweepThresholds}).
+ * Zeroed sweep counts for ascending distinct `thresholds`.
  *
  * @example
  * const counts = emptySweepCounts(resolveSweepThresholds([0.25, 0.5, 0.75]));
@@ -125,11 +124,10 @@ export function addSweepCounts(into: SweepCounts, from: SweepCounts): void {
 }
 
 /**
- * TP and FP at each threshold from the bin counts by a suffix sum, thresholds descending.
+ * TP and FP at each threshold, thresholds descending, from the bin counts by a suffix sum.
  *
  * @example
- * const r = sweepResult(counts);
- * r.tps[0]; // positives with score >= the largest threshold
+ * sweepResult(counts).tps[0]; // positives with score >= the largest threshold
  */
 export function sweepResult(counts: SweepCounts): SweepResult {
   const k = counts.thresholds.length;
@@ -150,9 +148,7 @@ export function sweepResult(counts: SweepCounts): SweepResult {
 }
 
 /**
- * ROC points as sklearn's `roc_curve(drop_intermediate=False)` evaluated at the sweep's thresholds:
- * (0, 0) at +Infinity first (sklearn 1.2 writes max + 1 there), then FP / N and TP / P at each
- * threshold, descending; NaN when there are no negatives (FPR) or positives (TPR).
+ * ROC points as sklearn's `roc_curve(drop_intermediate=False)` at the sweep's thresholds, (0, 0) first.
  *
  * @example
  * const { fpr, tpr } = rocCurve(sweepResult(counts));
@@ -166,9 +162,7 @@ export function rocCurve(r: SweepResult): RocCurve {
 }
 
 /**
- * Precision-recall points as sklearn 1.2's `precision_recall_curve` at the sweep's thresholds:
- * ascending thresholds, precision 0 where nothing is predicted positive, recall 1 when there are no
- * positives, and a last point (precision 1, recall 0) without a threshold.
+ * Precision-recall points as sklearn 1.2's `precision_recall_curve` at the sweep's thresholds, ascending.
  *
  * @example
  * const { precision, recall } = prCurve(sweepResult(counts));
@@ -189,7 +183,7 @@ export function prCurve(r: SweepResult): PrCurve {
 }
 
 /**
- * The area under a curve by the trapezoidal rule, as `sklearn.metrics.auc` (x monotone, either direction).
+ * The area under a curve by the trapezoidal rule, as `sklearn.metrics.auc` (x monotone either way).
  *
  * @example
  * auc([0, 0.5, 1], [0, 1, 1]); // 0.75
@@ -202,8 +196,7 @@ export function auc(x: number[], y: number[]): number {
 }
 
 /**
- * Average precision from a PR curve, as sklearn's `average_precision_score`:
- * -sum(diff(recall) * precision[:-1]).
+ * Average precision from a PR curve, as sklearn's `average_precision_score`.
  *
  * @example
  * averagePrecision(prCurve(sweepResult(counts)));
@@ -215,7 +208,7 @@ export function averagePrecision(pr: PrCurve): number {
 }
 
 /**
- * The 2 x 2 matrix and scores at one threshold of the sweep (it must be one of its thresholds).
+ * The 2 x 2 matrix and scores at one of the sweep's thresholds.
  *
  * @example
  * binaryCounts(sweepResult(counts), 0.5).matrix; // [[tn, fp], [fn, tp]]
@@ -240,13 +233,8 @@ export function binaryCounts(r: SweepResult, threshold: number): BinaryCounts {
   };
 }
 
-/**
- * The sum of two sweep results over the same thresholds (TP, FP, positives and negatives added).
- *
- * @example
- * addSweepResults(await sweep.compute(), binaryStateResult(saved).result);
- */
-export function addSweepResults(a: SweepResult, b: SweepResult): SweepResult {
+/** The sum of two sweep results over the same thresholds. */
+function addSweepResults(a: SweepResult, b: SweepResult): SweepResult {
   return {
     thresholds: a.thresholds.slice(),
     tps: a.tps.map((x, i) => x + b.tps[i]!),

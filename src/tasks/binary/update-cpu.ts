@@ -1,12 +1,9 @@
 import type { BinaryBatch, SweepCounts } from './binary.js';
 
 /**
- * The CPU sweep update, oracle of shaders/threshold-sweep.wgsl: each row goes to the bin that counts
- * the thresholds <= its float32 score (binary search; -0 equals +0; NaN to bin 0), positives and
- * negatives apart. With sample weights a row adds its weight (float64) instead of 1.
+ * The CPU sweep update, oracle of threshold-sweep.wgsl: each row to the bin of the thresholds <= its score.
  *
  * @example
- * const counts = emptySweepCounts(resolveSweepThresholds([0.25, 0.5, 0.75]));
  * sweepCpuUpdate(counts, formatBinaryBatch({ scores, targets }));
  */
 export function sweepCpuUpdate(counts: SweepCounts, batch: BinaryBatch): void {

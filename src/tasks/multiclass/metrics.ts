@@ -1,12 +1,6 @@
 /**
- * Classification metrics from a confusion matrix, equal to scikit-learn's (checked against
- * sklearn 1.2.1 with `zero_division=0`, see `test/fixtures/metrics/`). Pure functions of the
- * counts; no Node built-ins.
- *
- * Counts are row-major C x C, rows = true class, columns = predicted class: `counts[t * C + p]`.
- * With integer counts whose total is at most 2^53 (what confmat produces) every sum is exact, and
- * kappa and MCC are computed from exact integer covariances (BigInt), so they carry no
- * cancellation error even where n^2 is far beyond 2^53.
+ * Classification metrics from row-major C x C counts (`counts[t * C + p]`), equal to scikit-learn 1.2.1's with
+ * `zero_division=0` (see `test/fixtures/metrics/`). Pure functions; no Node built-ins.
  *
  * @module
  */
@@ -50,48 +44,23 @@ export interface Metrics {
   macroAvg: Averages;
   weightedAvg: Averages;
   microAvg: Averages;
-  /** classes that appear as a true or a predicted class; the averages run over these, as sklearn's classification_report does without labels= */
+  /** Classes that occur as a true or a predicted class; the macro average runs over these. */
   presentClasses: number;
 }
 
 /**
- * All metrics of a confusion matrix, as scikit-learn (1.2.1, `zero_division=0`) computes them
- * from the y_true / y_pred the matrix was counted from.
- *
- * Rules (sklearn's, found by reading and running 1.2.1):
- * - `perClass` = `precision_recall_fscore_support(y, p, labels=range(C), zero_division=0)`:
- *   a class never predicted gets precision 0, one never true gets recall 0, f1 is 0 when both
- *   are 0, and a class absent from both gets 0 everywhere.
- * - `macroAvg` = `classification_report(y, p, zero_division=0)['macro avg']` without `labels=`:
- *   the unweighted mean over the *present* classes only (true or predicted at least once;
- *   `presentClasses` of them). A class that is predicted but never true counts with recall 0
- *   (and usually precision 0); a class absent from both is left out.
- * - `weightedAvg`: mean weighted by support, i.e. `sum(x_i * support_i) / total`; absent and
- *   predicted-only classes weigh 0, so it does not matter which of them are included.
- * - `microAvg` = `average='micro'`: precision = recall = correct / total, f1 = 2a·a / (a + a).
- * - `accuracy` = correct / total.
- * - `balancedAccuracy` = `balanced_accuracy_score`: the mean recall over classes with support > 0;
- *   a predicted-only class is dropped (sklearn warns "y_pred contains classes not in y_true").
- * - `kappa` = `cohen_kappa_score` = (n·correct − Σ t_i p_i) / (n² − Σ t_i p_i), with t_i, p_i the
- *   row and column sums.
- * - `mcc` = `matthews_corrcoef` = cov(yt, yp) / sqrt(cov(yt, yt) · cov(yp, yp)) with
- *   cov(yt, yp) = correct·n − Σ t_i p_i, cov(yt, yt) = n² − Σ t_i², cov(yp, yp) = n² − Σ p_i²;
- *   0 when the denominator is 0 (all true or all predicted labels one class), as sklearn returns.
- *
- * Degenerate cases, where sklearn gives no finite number, confmat gives 0:
- * - empty matrix (total 0): sklearn returns nan (with warnings) for accuracy, balanced accuracy,
- *   kappa and the macro average, and 0 for weighted, micro and MCC. confmat returns 0 for all.
- * - kappa when the expected agreement is 1 (every true and predicted label is one and the same
- *   class, e.g. C = 1): sklearn computes 0/0 and returns nan; confmat returns 0.
- *
- * Integer counts with total ≤ 2^53 use exact integer arithmetic for kappa and MCC; other inputs
- * (fractional counts, larger totals) fall back to float64 on shares of the total.
+ * All metrics of a confusion matrix, as scikit-learn 1.2.1 (`zero_division=0`) computes them from the
+ * y_true / y_pred it was counted from: per class `precision_recall_fscore_support(labels=range(C))`;
+ * macro average over the classes present (true or predicted), as `classification_report` without
+ * `labels=`; weighted by support; micro = accuracy; balanced accuracy over classes with support;
+ * `cohen_kappa_score` and `matthews_corrcoef` from the row and column sums (exact BigInt arithmetic
+ * for integer counts with total <= 2^53, else float64 on shares). Where sklearn gives nan (an empty
+ * matrix, kappa with expected agreement 1), confmat gives 0.
  *
  * @example
  * const m = computeMetrics(new Float64Array([5, 1, 2, 2]), 2);
  * m.accuracy;             // 0.7
  * m.perClass[1]!.recall;  // 0.5
- * m.macroAvg.f1;          // (0.7692… + 0.5714…) / 2
  */
 export function computeMetrics(counts: Float64Array, numClasses: number): Metrics {
   checkShape(counts, numClasses);
@@ -109,89 +78,62 @@ export function computeMetrics(counts: Float64Array, numClasses: number): Metric
     }
     diagonal[t] = counts[t * c + t]!;
   }
-  const s = metricsFromSums(diagonal, trueSum, predSum);
-  const perClass: ClassMetrics[] = [];
-  for (let k = 0; k < c; k++) {
-    perClass.push({ class: k, precision: s.precision[k]!, recall: s.recall[k]!, f1: s.f1[k]!, support: trueSum[k]!, predicted: predSum[k]! });
-  }
-  return {
-    numClasses: c,
-    total: s.total,
-    correct: s.correct,
-    accuracy: s.accuracy,
-    balancedAccuracy: s.balancedAccuracy,
-    ...agreement(trueSum, predSum, s.correct, s.total, integral),
-    perClass,
-    macroAvg: s.macroAvg,
-    weightedAvg: s.weightedAvg,
-    microAvg: s.microAvg,
-    presentClasses: s.presentClasses,
-  };
+  const { precision, recall, f1, ...s } = metricsFromSums(diagonal, trueSum, predSum, integral);
+  const perClass = Array.from(precision, (p, k): ClassMetrics => {
+    return { class: k, precision: p, recall: recall[k]!, f1: f1[k]!, support: trueSum[k]!, predicted: predSum[k]! };
+  });
+  return { numClasses: c, ...s, perClass };
 }
 
-/** What {@link metricsFromSums} derives from the O(C) sums: per-class figures as arrays, and the averages. */
-export interface ClassSummary {
+/** What {@link metricsFromSums} derives from the O(C) sums: {@link Metrics} with per-class figures as arrays. */
+export interface ClassSummary extends Omit<Metrics, 'numClasses' | 'perClass'> {
   precision: Float64Array;
   recall: Float64Array;
   f1: Float64Array;
-  total: number;
-  correct: number;
-  accuracy: number;
-  balancedAccuracy: number;
-  macroAvg: Averages;
-  weightedAvg: Averages;
-  microAvg: Averages;
-  presentClasses: number;
 }
 
 /**
- * Per-class precision, recall and F1 and their averages from the diagonal `tp`, the row sums
- * (`support`) and the column sums (`predicted`), with sklearn's rules (see {@link computeMetrics});
- * O(C), so the per-class mode for huge C shares it with the dense matrix.
+ * The metrics of {@link computeMetrics} from the diagonal `tp`, the row sums (`support`) and the column
+ * sums (`predicted`) in O(C), so the per-class mode for huge C shares them with the dense matrix.
  *
  * @example
  * const s = metricsFromSums(new Float64Array([5, 2]), new Float64Array([6, 4]), new Float64Array([7, 3]));
  * s.accuracy; // 0.7
  */
-export function metricsFromSums(tp: Float64Array, support: Float64Array, predicted: Float64Array): ClassSummary {
+export function metricsFromSums(
+  tp: Float64Array,
+  support: Float64Array,
+  predicted: Float64Array,
+  integral = true,
+): ClassSummary {
   const c = tp.length;
-  const precision = new Float64Array(c);
-  const recall = new Float64Array(c);
-  const f1 = new Float64Array(c);
-  const macro = { precision: 0, recall: 0, f1: 0 };
-  const weighted = { precision: 0, recall: 0, f1: 0 };
-  let total = 0;
-  let correct = 0;
-  let presentClasses = 0;
-  let recallSum = 0;
-  let supported = 0;
+  const [precision, recall, f1] = [new Float64Array(c), new Float64Array(c), new Float64Array(c)];
+  const [macro, weighted] = [{ precision: 0, recall: 0, f1: 0 }, { precision: 0, recall: 0, f1: 0 }];
+  const add = (x: typeof macro, p: number, r: number, f: number): void => {
+    [x.precision, x.recall, x.f1] = [x.precision + p, x.recall + r, x.f1 + f];
+  };
+  let [total, correct, presentClasses, recallSum, supported] = [0, 0, 0, 0, 0];
   for (let k = 0; k < c; k++) {
-    const s = support[k]!;
-    const q = predicted[k]!;
-    const t = tp[k]!;
+    const [s, q, t] = [support[k]!, predicted[k]!, tp[k]!];
     const p = q > 0 ? t / q : 0;
     const r = s > 0 ? t / s : 0;
     const f = fScore(p, r);
-    precision[k] = p;
-    recall[k] = r;
-    f1[k] = f;
+    [precision[k], recall[k], f1[k]] = [p, r, f];
     total += s;
     correct += t;
     if (s > 0 || q > 0) {
       presentClasses++;
-      macro.precision += p;
-      macro.recall += r;
-      macro.f1 += f;
+      add(macro, p, r, f);
     }
     if (s > 0) {
       supported++;
       recallSum += r;
-      weighted.precision += p * s;
-      weighted.recall += r * s;
-      weighted.f1 += f * s;
+      add(weighted, p * s, r * s, f * s);
     }
   }
   const mean = (sum: number, n: number): number => (n > 0 ? sum / n : 0);
+  const avg = (x: typeof macro, n: number): Averages =>
+    ({ precision: mean(x.precision, n), recall: mean(x.recall, n), f1: mean(x.f1, n), support: total });
   const accuracy = mean(correct, total);
   return {
     precision,
@@ -201,8 +143,9 @@ export function metricsFromSums(tp: Float64Array, support: Float64Array, predict
     correct,
     accuracy,
     balancedAccuracy: mean(recallSum, supported),
-    macroAvg: { precision: mean(macro.precision, presentClasses), recall: mean(macro.recall, presentClasses), f1: mean(macro.f1, presentClasses), support: total },
-    weightedAvg: { precision: mean(weighted.precision, total), recall: mean(weighted.recall, total), f1: mean(weighted.f1, total), support: total },
+    ...agreement(support, predicted, correct, total, integral),
+    macroAvg: avg(macro, presentClasses),
+    weightedAvg: avg(weighted, total),
     microAvg: { precision: accuracy, recall: accuracy, f1: fScore(accuracy, accuracy), support: total },
     presentClasses,
   };
@@ -212,15 +155,11 @@ export function metricsFromSums(tp: Float64Array, support: Float64Array, predict
 export type Normalize = 'none' | 'true' | 'pred' | 'all';
 
 /**
- * As sklearn confusion_matrix(normalize=...): 'true' divides each row by its sum, 'pred' each
- * column, 'all' by the total; 'none' returns a copy. A cell whose divisor is 0 (an empty row,
- * column or matrix) becomes 0: sklearn 1.2.1 divides with numpy errors silenced, getting nan
- * there, then applies `np.nan_to_num`, which turns the nan into 0 — so the results are equal.
+ * As sklearn's `confusion_matrix(normalize=...)` by rows ('true'), columns ('pred') or the total ('all');
+ * a cell whose divisor is 0 becomes 0 (sklearn's `nan_to_num`); 'none' copies.
  *
  * @example
  * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'true'); // [0.75, 0.25, 0, 0]
- * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'pred'); // [1, 1, 0, 0]
- * normalizeCounts(new Float64Array([3, 1, 0, 0]), 2, 'all');  // [0.75, 0.25, 0, 0]
  */
 export function normalizeCounts(counts: Float64Array, numClasses: number, mode: Normalize): Float64Array {
   checkShape(counts, numClasses);
@@ -256,9 +195,7 @@ export interface Confusion {
 }
 
 /**
- * The k largest off-diagonal cells, ties broken by true class then predicted class ascending.
- * Only cells with a count above 0 are confusions, so fewer than k may come back. k ≤ 0 gives [];
- * a fractional k is rounded down. Runs in O(C² log k).
+ * The k largest off-diagonal cells above 0, ties by true then predicted class ascending; O(C² log k).
  *
  * @example
  * topConfusions(new Float64Array([5, 2, 0, 3, 4, 2, 0, 2, 6]), 3, 2);
@@ -332,25 +269,18 @@ function checkShape(counts: Float64Array, numClasses: number): void {
 }
 
 /**
- * sklearn's F1: `(1 + β²) p r / (β² p + r)` with β = 1, evaluated in the same order; 0 when p + r is 0.
+ * sklearn's F1, `2 p r / (p + r)` in the same order; 0 when p + r is 0.
  *
  * @example
  * fScore(0.5, 1); // 0.6666666666666666
- * fScore(0, 0);   // 0
  */
 export function fScore(precision: number, recall: number): number {
   const denom = precision + recall;
   return denom === 0 ? 0 : (2 * precision * recall) / denom;
 }
 
-/**
- * Cohen's kappa and MCC from the row sums t, column sums p, the diagonal and the total, exactly
- * (BigInt) when the counts are integers. Needs only O(C) sums, so the per-class mode uses it too.
- *
- * @example
- * agreement(new Float64Array([6, 4]), new Float64Array([7, 3]), 7, 10, true); // { kappa: 0.3478…, mcc: 0.3563… }
- */
-export function agreement(
+/** Cohen's kappa and MCC from the row and column sums, exactly (BigInt) when the counts are integers. */
+function agreement(
   trueSum: Float64Array,
   predSum: Float64Array,
   correct: number,

@@ -1,13 +1,10 @@
 import type { ConfusionMatrixResult } from '../../core/types.js';
 
 /**
- * Reduces accumulated counts to a result: totals, the diagonal, accuracy. Copies `counts`.
- * With `weighted`, counts are sums of sample weights (any finite values) and the result says so.
+ * Reduces counts (copied) to a result: total, diagonal, accuracy; `weighted`: sums of sample weights.
  *
  * @example
- * const r = reduceCounts(new Float64Array([3, 1, 0, 4]), 2);
- * r.total; // 8
- * r.accuracy; // 0.875
+ * reduceCounts(new Float64Array([3, 1, 0, 4]), 2).accuracy; // 0.875
  */
 export function reduceCounts(counts: Float64Array, numClasses: number, weighted = false): ConfusionMatrixResult {
   let total = 0;
@@ -17,7 +14,8 @@ export function reduceCounts(counts: Float64Array, numClasses: number, weighted 
   if (!weighted && !Number.isSafeInteger(total)) {
     throw new RangeError(`the total count ${total} exceeds 2^53: counts would no longer be exact`);
   }
-  return { numClasses, counts: counts.slice(), total, correct, accuracy: total === 0 ? 0 : correct / total, ...(weighted ? { weighted } : {}) };
+  const accuracy = total === 0 ? 0 : correct / total;
+  return { numClasses, counts: counts.slice(), total, correct, accuracy, ...(weighted ? { weighted } : {}) };
 }
 
 /**

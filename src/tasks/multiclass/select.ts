@@ -5,11 +5,8 @@ import { int64Words } from '../../format/class-indices.js';
 import { isLabelArray } from '../../format/validate.js';
 
 /**
- * The matrix restricted to `classes`, in that order, as sklearn's `confusion_matrix(labels=...)`:
- * rows and columns of the listed classes only; samples whose true or predicted class is not listed
- * drop out of the total.
+ * The matrix restricted to `classes`, in that order, as sklearn's `confusion_matrix(labels=...)`.
  *
- * @throws InputError for an index outside [0, C), a repeated one, or an empty list
  * @example
  * selectClasses(reduceCounts(new Float64Array([3, 1, 0, 0, 4, 2, 1, 0, 5]), 3), [2, 0]).counts; // [5, 1, 0, 3]
  */
@@ -29,10 +26,7 @@ export function selectClasses(result: ConfusionMatrixResult, classes: readonly n
 }
 
 /**
- * The labels as int32, each one equal to `ignoreIndex` replaced by `numClasses`: a row past the
- * matrix, for counters that count ignored samples there and never read it out (so that the
- * logits need not be gathered). Every other label must lie in [0, numClasses): refused with its
- * index and value. int64 labels are read by their 32-bit words.
+ * The labels as int32 with `ignoreIndex` replaced by `numClasses` (a row past the matrix); others must lie in [0, C).
  *
  * @example
  * markIgnored(BigInt64Array.of(1n, -100n, 0n), -100, 3); // Int32Array [1, 3, 0]
@@ -65,14 +59,10 @@ export function markIgnored(labels: LabelArray, ignoreIndex: number, numClasses:
 }
 
 /**
- * The batch without the samples whose label is `ignoreIndex` (torchmetrics' `ignore_index`; any
- * integer, negative too), sample weights included. Returns the batch itself when none is ignored;
- * otherwise new arrays. A label outside [0, numClasses) that is not ignored is refused here, with
- * its index in the batch as given.
+ * The batch without the rows labelled `ignoreIndex` (weights too); itself when none is; bad labels refused.
  *
  * @example
- * dropIgnored({ preds: new Int8Array([0, 1, 1]), labels: new Int8Array([0, -100, 1]) }, -100, 2);
- * // { preds: Int8Array [0, 1], labels: Int8Array [0, 1] }
+ * dropIgnored({ preds: new Int8Array([0, 1, 1]), labels: new Int8Array([0, -100, 1]) }, -100, 2); // 2 rows
  */
 export function dropIgnored(batch: Batch, ignoreIndex: number, numClasses: number): Batch {
   const labels = batch.labels as unknown;

@@ -8,14 +8,11 @@ function rankKey(bits: number): number {
 }
 
 /**
- * Adds, per true class, the rows whose label is among the `k` highest logits into `hits`, ranking
- * as sklearn's top_k_accuracy_score (a stable descending sort: on ties the higher index ranks
- * first; NaN above everything). The same rule as shaders/argmax.wgsl's TOP_K, bit for bit.
- * With `weights`, each hit adds its row's weight.
+ * Adds per true class the rows whose label ranks among the `k` highest logits (weighted: their weights) into
+ * `hits`, as sklearn's top_k_accuracy_score and argmax.wgsl's TOP_K: ties rank the higher index first, NaN highest.
  *
  * @example
- * const hits = new Float64Array(3);
- * cpuTopKHits(new Float32Array([1, 2, 2]), new Uint8Array([1]), 3, 1, hits); // hits: [0, 0, 0] (class 2 ranks first)
+ * cpuTopKHits(new Float32Array([1, 2, 2]), new Uint8Array([1]), 3, 1, hits); // no hit: class 2 ranks first
  */
 export function cpuTopKHits(logits: Float32Array, labels: LabelArray, numClasses: number, k: number, hits: Float64Array, weights?: Float32Array | Float64Array): void {
   const bits = new Uint32Array(logits.buffer, logits.byteOffset, logits.length);

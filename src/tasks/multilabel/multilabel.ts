@@ -20,12 +20,8 @@ export interface FormattedMultilabelBatch extends MultilabelBatch {
 }
 
 /**
- * The sums of sklearn's "samples" average, exactly: a row's precision is TP / (TP + FP), its recall
- * TP / (TP + FN) and its F1 2TP / (2TP + FP + FN), fractions with denominators up to L (2L for F1).
- * Index d holds the sum of the numerators of the rows whose denominator is d, an integer, so sums
- * add up exactly in any order and shards merge into the single run bit for bit. With sample weights
- * a row adds its weight times its numerator: float64 sums in row order (exact for weights whose
- * products and sums are exact in float64, e.g. multiples of 2^-k; else within float64 rounding).
+ * The exact sums of sklearn's "samples" average: index d sums the numerators (TP; 2TP for F1, times
+ * the weight when weighted) of the rows whose denominator (TP + FP, TP + FN, 2TP + FP + FN) is d.
  */
 export interface SampleSums {
   /** Length L + 1: [d] sums TP over rows with TP + FP = d. */
@@ -36,11 +32,7 @@ export interface SampleSums {
   f1: Float64Array;
 }
 
-/**
- * Exact running counts of a multilabel task: per label TP/FP/FN (TN = rows - TP - FP - FN), and the
- * exact sums of each row's precision, recall and F1 for sklearn's "samples" average. When `weighted`,
- * every count (and `rows`) is a sum of sample weights.
- */
+/** Exact running counts of a multilabel task: per label TP, FP, FN and the samples sums. */
 export interface MultilabelCounts {
   numLabels: number;
   /** Rows counted; with sample weights the sum of their weights (sklearn's `sum(sample_weight)`). */
@@ -53,6 +45,8 @@ export interface MultilabelCounts {
   samples: SampleSums;
 }
 
+type Matrix2 = [[number, number], [number, number]];
+
 /** Per label 2 x 2 matrices as sklearn's `multilabel_confusion_matrix`: `[[TN, FP], [FN, TP]]`. */
 export interface MultilabelResult {
   numLabels: number;
@@ -61,7 +55,7 @@ export interface MultilabelResult {
   /** True when counts are sums of sample weights (sklearn's `sample_weight`). */
   weighted?: boolean;
   thresholds: number[];
-  matrices: [[number, number], [number, number]][];
+  matrices: Matrix2[];
   /** Sums over rows of each row's precision, recall and F1 (zero_division = 0), from `sampleSums`. */
   samples: { precision: number; recall: number; f1: number };
   /** The exact sums behind `samples` (see {@link SampleSums}); states save and merge these. */
@@ -99,8 +93,7 @@ export function validateNumLabels(numLabels: number): number {
 }
 
 /**
- * Per label thresholds as float32: one number for every label, or one per label; NaN is refused.
- * A label is predicted when its score >= its threshold: 0 suits logits, 0.5 probabilities.
+ * Per label float32 thresholds from one number or one per label; NaN is refused.
  *
  * @example
  * resolveLabelThresholds(0.5, 3); // Float32Array [0.5, 0.5, 0.5]
@@ -132,8 +125,7 @@ export function findNonBinary(targets: LabelArray): number {
 }
 
 /**
- * Validates a multilabel batch: float32 scores and integer targets of the same N x L size, targets 0 or 1.
- * A bad target is named by row, column and value (`index` = row).
+ * Validates a multilabel batch: float32 scores and integer 0/1 targets of the same N x L size.
  *
  * @example
  * formatMultilabelBatch({ scores: new Float32Array([0.2, 0.9]), targets: new Uint8Array([0, 1]) }, 2);
@@ -157,8 +149,7 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number)
 }
 
 /**
- * The sum of a batch's weights in row order (float64): the `rows` a weighted batch adds. Both
- * backends add it the same way, so they agree bit for bit.
+ * The sum of a batch's weights in row order (float64), as both backends add it.
  *
  * @example
  * sumWeights(new Float64Array([0.5, 2])); // 2.5
@@ -187,17 +178,8 @@ export function emptyMultilabelCounts(numLabels: number): MultilabelCounts {
  * emptySampleSums(3).f1.length; // 7
  */
 export function emptySampleSums(numLabels: number): SampleSums {
-  return { precision: new Float64Array(numLabels + 1), recall: new Float64Array(numLabels + 1), f1: new Float64Array(2 * numLabels + 1) };
-}
-
-/**
- * A copy of some {@link SampleSums}.
- *
- * @example
- * const saved = copySampleSums(counts.samples);
- */
-export function copySampleSums(s: SampleSums): SampleSums {
-  return { precision: s.precision.slice(), recall: s.recall.slice(), f1: s.f1.slice() };
+  const z = (n: number): Float64Array => new Float64Array(n);
+  return { precision: z(numLabels + 1), recall: z(numLabels + 1), f1: z(2 * numLabels + 1) };
 }
 
 /**
@@ -231,14 +213,8 @@ export function addMultilabelCounts(into: MultilabelCounts, from: MultilabelCoun
   addSampleSums(into.samples, from.samples);
 }
 
-/**
- * The float sums of per row precision, recall and F1 that {@link SampleSums} hold exactly: the sum
- * over denominators d of numerators[d] / d, in ascending d (so equal sums give equal floats).
- *
- * @example
- * sampleTotals(counts.samples).f1 / counts.rows; // f1_score(Y, P, average='samples')
- */
-export function sampleTotals(s: SampleSums): { precision: number; recall: number; f1: number } {
+/** The float sums of row precision, recall and F1: numerators[d] / d summed in ascending d. */
+function sampleTotals(s: SampleSums): { precision: number; recall: number; f1: number } {
   const total = (a: Float64Array): number => {
     let t = 0;
     for (let d = 1; d < a.length; d++) if (a[d] !== 0) t += a[d]! / d;
@@ -250,9 +226,7 @@ export function sampleTotals(s: SampleSums): { precision: number; recall: number
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
 /**
- * Adds one row's TP, FP and FN over its labels to the exact "samples" sums (a row without
- * predictions has precision 0, without positive targets recall 0, as zero_division = 0); with a
- * sample weight w the numerators are w TP and 2 w TP (sklearn averages the rows' scores with weights w).
+ * Adds one row's TP, FP and FN over its labels (weighted by `weight`) to the exact "samples" sums.
  *
  * @example
  * addSampleRow(counts.samples, 1, 0, 1); // precision 1/1, recall 1/2, F1 2/3
@@ -266,48 +240,46 @@ export function addSampleRow(samples: SampleSums, tp: number, fp: number, fn: nu
 }
 
 /**
- * The result of some counts: sklearn's `multilabel_confusion_matrix` layout, `[[TN, FP], [FN, TP]]` per label.
+ * The result of some counts, `[[TN, FP], [FN, TP]]` per label.
  *
  * @example
  * multilabelResult(counts, thresholds).matrices[0]; // [[tn, fp], [fn, tp]]
  */
 export function multilabelResult(counts: MultilabelCounts, thresholds: Float32Array): MultilabelResult {
-  const matrices: MultilabelResult['matrices'] = [];
-  for (let j = 0; j < counts.numLabels; j++) {
-    const [tp, fp, fn] = [counts.tp[j]!, counts.fp[j]!, counts.fn[j]!];
-    matrices.push([[counts.rows - tp - fp - fn, fp], [fn, tp]]);
-  }
-  return { numLabels: counts.numLabels, rows: counts.rows, ...(counts.weighted ? { weighted: true } : {}), thresholds: Array.from(thresholds), matrices, samples: sampleTotals(counts.samples), sampleSums: copySampleSums(counts.samples) };
+  const { numLabels, rows, tp, fp, fn, samples: s } = counts;
+  const matrices = Array.from(tp, (t, j): Matrix2 => [[rows - t - fp[j]! - fn[j]!, fp[j]!], [fn[j]!, t]]);
+  const sampleSums = { precision: s.precision.slice(), recall: s.recall.slice(), f1: s.f1.slice() };
+  const [weighted, samples] = [counts.weighted ? { weighted: true } : {}, sampleTotals(s)];
+  return { numLabels, rows, ...weighted, thresholds: Array.from(thresholds), matrices, samples, sampleSums };
 }
 
 /**
- * Per label precision, recall, F1 and support, and micro, macro, weighted and samples averages, as
- * sklearn's `precision_recall_fscore_support(average=..., zero_division=0)`; averages carry the
- * total support.
+ * Per label scores and micro, macro, weighted and samples averages, as sklearn's
+ * `precision_recall_fscore_support(average=..., zero_division=0)`; averages carry the total support.
  *
  * @example
- * const m = multilabelMetrics(result);
- * m.samplesAvg.f1; // f1_score(Y, P, average='samples', zero_division=0)
+ * multilabelMetrics(result).samplesAvg.f1; // f1_score(Y, P, average='samples', zero_division=0)
  */
 export function multilabelMetrics(result: MultilabelResult): MultilabelMetrics {
   const perLabel = result.matrices.map(([[tn, fp], [fn, tp]], index) => {
-    const precision = ratio(tp, tp + fp);
-    const recall = ratio(tp, tp + fn);
-    return { index, precision, recall, f1: fScore(precision, recall), support: tp + fn, tp, fp, fn, tn };
+    return { index, ...labelScores(tp, fp, fn), support: tp + fn, tp, fp, fn, tn };
   });
   const sum = (f: (x: (typeof perLabel)[number]) => number): number => perLabel.reduce((s, x) => s + f(x), 0);
   const support = sum((x) => x.support);
-  const [tp, fp, fn] = [sum((x) => x.tp), sum((x) => x.fp), sum((x) => x.fn)];
-  const microP = ratio(tp, tp + fp);
-  const microR = ratio(tp, tp + fn);
-  const n = perLabel.length;
-  const weighted = (f: (x: (typeof perLabel)[number]) => number): number => ratio(sum((x) => f(x) * x.support), support);
-  const rows = result.rows;
+  const avg = (f: (key: 'precision' | 'recall' | 'f1') => number): LabelScores =>
+    ({ precision: f('precision'), recall: f('recall'), f1: f('f1'), support });
+  const { rows, samples } = result;
   return {
     perLabel,
-    microAvg: { precision: microP, recall: microR, f1: fScore(microP, microR), support },
-    macroAvg: { precision: sum((x) => x.precision) / n, recall: sum((x) => x.recall) / n, f1: sum((x) => x.f1) / n, support },
-    weightedAvg: { precision: weighted((x) => x.precision), recall: weighted((x) => x.recall), f1: weighted((x) => x.f1), support },
-    samplesAvg: { precision: ratio(result.samples.precision, rows), recall: ratio(result.samples.recall, rows), f1: ratio(result.samples.f1, rows), support },
+    microAvg: { ...labelScores(sum((x) => x.tp), sum((x) => x.fp), sum((x) => x.fn)), support },
+    macroAvg: avg((k) => sum((x) => x[k]) / perLabel.length),
+    weightedAvg: avg((k) => ratio(sum((x) => x[k] * x.support), support)),
+    samplesAvg: avg((k) => ratio(samples[k], rows)),
   };
+}
+
+/** Precision, recall and F1 of a 2 x 2 matrix, 0 where sklearn divides by zero (`zero_division=0`). */
+function labelScores(tp: number, fp: number, fn: number): { precision: number; recall: number; f1: number } {
+  const [precision, recall] = [ratio(tp, tp + fp), ratio(tp, tp + fn)];
+  return { precision, recall, f1: fScore(precision, recall) };
 }

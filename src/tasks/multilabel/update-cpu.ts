@@ -1,13 +1,9 @@
 import { addSampleRow, addSampleSums, emptySampleSums, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from './multilabel.js';
 
 /**
- * The CPU multilabel update, oracle of shaders/multilabel.wgsl: label j of a row is predicted when
- * its float32 score >= thresholds[j] (-0 equals +0; NaN is never >= anything, so it predicts 0).
- * The batch's exact "samples" sums are summed row by row, then added, as the GPU path does. With
- * sample weights each row adds its weight (float64) instead of 1, as sklearn's `sample_weight`.
+ * The CPU multilabel update, oracle of multilabel.wgsl: label j is predicted when its score >= thresholds[j].
  *
  * @example
- * const counts = emptyMultilabelCounts(2);
  * multilabelCpuUpdate(counts, formatMultilabelBatch({ scores, targets }, 2), Float32Array.of(0.5, 0.5));
  */
 export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMultilabelBatch, thresholds: Float32Array): void {

@@ -1,22 +1,19 @@
 /**
- * Per-class mode for huge C (10^4 to 10^6 classes and beyond), where the C x C matrix does not fit:
- * per class TP, FP, FN and support in O(C) memory, and the off-diagonal (true, predicted) pairs in
- * a sparse count that holds only the pairs that occur. Pure functions and one small typed hash
- * table; no Node built-ins.
+ * Per-class mode for huge C, where the C x C matrix does not fit: per class TP, FP, FN and support in O(C)
+ * memory, and the off-diagonal (true, predicted) pairs that occur in a sparse count. No Node built-ins.
  *
  * @module
  */
 import { InputError } from '../../core/errors.js';
-import { agreement, metricsFromSums, type Averages, type Metrics } from '../multiclass/metrics.js';
+import { metricsFromSums, type Averages, type Metrics } from '../multiclass/metrics.js';
 import type { LabelArray } from '../../core/types.js';
 import { findOutOfRange, isLabelArray } from '../../format/validate.js';
 
 /**
- * The most classes per-class mode takes: 2^24. Keys `true * C + pred` stay below 2^48 (exact in a
- * float64), a logits row (64 MiB) fits a GPU binding, and the host's O(C) arrays stay small.
+ * The most classes per-class mode takes: 2^24 (keys `true * C + pred` stay below 2^48).
  *
  * @example
- * validatePerClassClasses(MAX_PER_CLASS_CLASSES); // ok
+ * MAX_PER_CLASS_CLASSES; // 16777216
  */
 export const MAX_PER_CLASS_CLASSES = 2 ** 24;
 
@@ -25,7 +22,6 @@ export const MAX_PER_CLASS_CLASSES = 2 ** 24;
  *
  * @example
  * validatePerClassClasses(100000); // ok
- * validatePerClassClasses(0);      // throws InputError
  */
 export function validatePerClassClasses(numClasses: unknown): asserts numClasses is number {
   if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
@@ -40,14 +36,11 @@ const EMPTY = -1;
 const TWO_32 = 2 ** 32;
 
 /**
- * A sparse count of non-negative integer keys (below 2^53): open addressing with linear probing
- * over typed arrays, grown at half load. Unlike a JS `Map` (about 16M entries at most) it holds as
- * many keys as memory allows, at 16 bytes per slot.
+ * A sparse count of integer keys below 2^53: open addressing over typed arrays, as many keys as memory allows.
  *
  * @example
  * const pairs = new SparseCounts();
- * pairs.add(3 * 100000 + 7, 2);
- * pairs.get(300007); // 2
+ * pairs.add(300007, 2);
  */
 export class SparseCounts {
   private keys: Float64Array;
@@ -190,9 +183,7 @@ function classIndices(field: 'labels' | 'preds', a: unknown, numClasses: number)
 }
 
 /**
- * Validates one batch for per-class mode: exactly one of logits (Float32Array, N x C) or preds, and
- * labels in [0, numClasses) once rows labelled `ignoreIndex` are dropped (their indices are those
- * of the kept rows). Throws {@link InputError} naming the field, index and value.
+ * Validates a per-class batch: one of logits or preds, labels in [0, C) once `ignoreIndex` rows are dropped.
  *
  * @example
  * formatPerClassBatch({ preds: new Uint32Array([5, 2]), labels: new Uint32Array([5, 1]) }, 50000).rows; // 2
@@ -238,10 +229,7 @@ function dropIgnoredRows(batch: PerClassBatch, ignoreIndex: number, numClasses: 
 }
 
 /**
- * Adds one batch given as its labels and its misclassified rows into `counts`: every row counts as
- * support and (tentatively) a hit of its label, then each error `(true, pred)` moves one hit of
- * `true` to a prediction of `pred` and into the sparse pairs. Both the CPU and the GPU paths end
- * here; the GPU path sends only the errors back.
+ * Adds a batch given as its labels and its misclassified `(true, pred)` rows into `counts` (the GPU path's end).
  *
  * @example
  * addRows(counts, new Uint32Array([0, 1, 1]), Uint32Array.of(1, 0), 1); // one row of class 1 predicted as 0
@@ -299,46 +287,24 @@ export interface PerClassResult extends Omit<Metrics, 'perClass'> {
 }
 
 /**
- * Reduces per-class counts to the metrics, with sklearn's rules as `computeMetrics` applies them to
- * the dense matrix (`zero_division=0`): precision, recall and F1 per class (0 where sklearn gives
- * NaN), macro averages over classes present as true or predicted, weighted by support, micro =
- * accuracy; balanced accuracy over classes with support; Cohen's kappa and MCC from the row and
- * column sums (exact integer arithmetic), 0 where sklearn gives NaN.
+ * The metrics of per-class counts, with the rules `computeMetrics` applies to the dense matrix.
  *
  * @example
  * const r = perClassResult(counts);
  * r.macroAvg.f1; r.perClass.fn[42];
  */
 export function perClassResult(counts: PerClassCounts): PerClassResult {
-  const { numClasses: c, support, predicted, tp } = counts;
-  const fp = new Float64Array(c);
-  const fn = new Float64Array(c);
-  for (let k = 0; k < c; k++) {
-    fp[k] = predicted[k]! - tp[k]!;
-    fn[k] = support[k]! - tp[k]!;
-  }
-  const m = metricsFromSums(tp, support, predicted);
-  return {
-    mode: 'per-class',
-    numClasses: c,
-    total: m.total,
-    correct: m.correct,
-    accuracy: m.accuracy,
-    balancedAccuracy: m.balancedAccuracy,
-    ...agreement(support, predicted, m.correct, m.total, true),
-    perClass: { tp: tp.slice(), fp, fn, support: support.slice(), predicted: predicted.slice(), precision: m.precision, recall: m.recall, f1: m.f1 },
-    macroAvg: m.macroAvg,
-    weightedAvg: m.weightedAvg,
-    microAvg: m.microAvg,
-    presentClasses: m.presentClasses,
-    distinctPairs: counts.pairs.size,
-    pairs: counts.pairs.clone(),
-  };
+  const { numClasses: c, support, predicted, tp, pairs } = counts;
+  const fp = Float64Array.from(predicted, (q, k) => q - tp[k]!);
+  const fn = Float64Array.from(support, (s, k) => s - tp[k]!);
+  const { precision, recall, f1, ...m } = metricsFromSums(tp, support, predicted);
+  const [t, s, q] = [tp.slice(), support.slice(), predicted.slice()];
+  const perClass = { tp: t, fp, fn, support: s, predicted: q, precision, recall, f1 };
+  return { mode: 'per-class', numClasses: c, ...m, perClass, distinctPairs: pairs.size, pairs: pairs.clone() };
 }
 
 /**
- * The `k` largest off-diagonal pairs, by count descending, then true class, then predicted class
- * ascending (the order of `topConfusions` on the dense matrix). `k` = Infinity lists them all.
+ * The `k` largest off-diagonal pairs (count descending, then true, then predicted class); `k` = Infinity: all.
  *
  * @example
  * topPairs(perClassResult(counts), 10)[0]; // { true: 7, pred: 3, count: 12, share: 0.4 }
@@ -377,8 +343,7 @@ export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs'> & 
 }
 
 /**
- * Classes with support, worst F1 first (ties: larger support first, then lower index): where a
- * huge-C model fails most.
+ * Classes with support, worst F1 first (ties: larger support, then lower index).
  *
  * @example
  * worstClasses(perClassResult(counts), 10); // [class indices]

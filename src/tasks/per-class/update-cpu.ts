@@ -2,12 +2,9 @@ import type { FormattedPerClassBatch, PerClassCounts } from './per-class.js';
 import { argmaxRow } from '../multiclass/update-cpu.js';
 
 /**
- * The per-class CPU update, the oracle of the GPU path: each row's prediction (argmax with the
- * rules of src/tasks/multiclass/update-cpu.ts: first maximal index, first NaN) is counted against its label
- * into support, predicted, TP and the sparse off-diagonal pairs.
+ * The per-class CPU update, oracle of the GPU path: each row's argmax or prediction against its label.
  *
  * @example
- * const counts = emptyPerClassCounts(50000);
  * perClassCpuUpdate(counts, formatPerClassBatch({ logits, labels }, 50000));
  */
 export function perClassCpuUpdate(counts: PerClassCounts, batch: FormattedPerClassBatch): void {
