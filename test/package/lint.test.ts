@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { execPath } from 'node:process';
+import { describe, expect, it } from 'vitest';
+
+/** Runs a dev tool from node_modules; its output is the failure message. */
+function tool(bin: string, args: string[]): { status: number | null; output: string } {
+  const r = spawnSync(execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, output: `${r.stdout}${r.stderr}`.slice(-8000) };
+}
+
+describe('the habits the tools keep (npm run lint)', () => {
+  it('dprint: the code is formatted (npm run format fixes it)', () => {
+    const r = tool('node_modules/dprint/bin.cjs', ['check']);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('ESLint: no finding', () => {
+    const r = tool('node_modules/eslint/bin/eslint.js', ['.', '--max-warnings', '0']);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('knip: no unused export, file or dependency', () => {
+    const r = tool('node_modules/knip/bin/knip.js', ['--no-progress']);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('no line of src/ over 120 characters outside generated files', async () => {
+    const { readFileSync } = await import('node:fs');
+    const files = spawnSync('git', ['ls-files', 'src'], { encoding: 'utf8' }).stdout.split('\n').filter((f) => f.endsWith('.ts') && !f.includes('.generated.'));
+    expect(files.length).toBeGreaterThan(50);
+    const long = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').flatMap((line, i) => (line.length > 120 ? [`${f}:${i + 1} (${line.length})`] : [])));
+    expect(long, long.slice(0, 40).join('\n')).toEqual([]);
+  });
+});
