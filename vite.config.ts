@@ -10,30 +10,12 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
  * the demo page `web/` to `dist-web/demo/`, with relative URLs so any static server can host it.
  */
 export default defineConfig(({ mode }) =>
-  mode === 'lib'
-    ? {
-        publicDir: false,
-        build: {
-          outDir: here('./dist-web'),
-          emptyOutDir: true,
-          target: 'es2022',
-          sourcemap: true,
-          minify: true,
-          reportCompressedSize: true,
-          lib: { entry: here('./src/browser/index.ts'), formats: ['es'], fileName: () => 'confmat.js' },
-        },
-      }
-    : {
-        root: here('./web'),
-        base: './',
-        publicDir: false,
-        server: { port: 5173 },
-        build: {
-          outDir: here('./dist-web/demo'),
-          emptyOutDir: true,
-          target: 'es2022',
-          sourcemap: true,
-          reportCompressedSize: true,
-        },
-      },
+  mode === 'lib' ?
+    { publicDir: false,
+      build: { outDir: here('./dist-web'), emptyOutDir: true, target: 'es2022', sourcemap: true, minify: true,
+        reportCompressedSize: true, lib: { entry: here('./src/browser/index.ts'), formats: ['es'], fileName: () =>
+          'confmat.js' } } } :
+    { root: here('./web'), base: './', publicDir: false, server: { port: 5173 },
+      build: { outDir: here('./dist-web/demo'), emptyOutDir: true, target: 'es2022', sourcemap: true,
+        reportCompressedSize: true } }
 );

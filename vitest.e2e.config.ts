@@ -6,12 +6,6 @@ import { defineConfig } from 'vitest/config';
  * time: each drives its own browser.
  */
 export default defineConfig({
-  test: {
-    include: ['test/e2e/**/*.e2e.ts'],
-    pool: 'forks',
-    fileParallelism: false,
-    testTimeout: 240_000,
-    hookTimeout: 120_000,
-    env: { XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
-  },
+  test: { include: ['test/e2e/**/*.e2e.ts'], pool: 'forks', fileParallelism: false, testTimeout: 240_000,
+    hookTimeout: 120_000, env: { XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } },
 });

@@ -13,9 +13,9 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { makeDemoData } from '../dist/demo/synthetic.js';
+import { createCpuWorkerCounter } from '../dist/node/index.js';
 import { cpuFastBackend, cpuUpdateFast } from '../dist/tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdate } from '../dist/tasks/multiclass/update-cpu.js';
-import { createCpuWorkerCounter } from '../dist/node/index.js';
 import { cells, flag, machineLine, numbers } from './lib/cli.mjs';
 import { branchyLoop as branchyLoopInto } from './lib/paths.mjs';
 
@@ -79,21 +79,19 @@ async function runCase(n, c) {
   const sharedLogits = new Float32Array(new SharedArrayBuffer(data.logits.byteLength));
   sharedLogits.set(data.logits);
   const sharedBatch = { ...batch, logits: sharedLogits };
-  const counters = THREADS.map((t) => createCpuWorkerCounter({ numClasses: c, threads: t, jobRows: JOB_ROWS && Number(JOB_ROWS) }));
-  const paths = [
-    ['host read floor (4-acc sum)', () => readFloor(data.logits)],
-    ['branchy JS loop', () => branchyLoop(data.logits, data.labels, c)],
-    ['oracle cpuUpdate', () => {
-      const counts = new Float64Array(c * c);
-      cpuUpdate(counts, batch);
-      return counts;
-    }],
-    [`fast cpuUpdateFast (${cpuFastBackend()})`, () => {
-      const counts = new Float64Array(c * c);
-      cpuUpdateFast(counts, batch);
-      return counts;
-    }],
-  ];
+  const counters = THREADS.map((t) =>
+    createCpuWorkerCounter({ numClasses: c, threads: t, jobRows: JOB_ROWS && Number(JOB_ROWS) })
+  );
+  const paths = [['host read floor (4-acc sum)', () => readFloor(data.logits)], ['branchy JS loop',
+    () => branchyLoop(data.logits, data.labels, c)], ['oracle cpuUpdate', () => {
+    const counts = new Float64Array(c * c);
+    cpuUpdate(counts, batch);
+    return counts;
+  }], [`fast cpuUpdateFast (${cpuFastBackend()})`, () => {
+    const counts = new Float64Array(c * c);
+    cpuUpdateFast(counts, batch);
+    return counts;
+  }]];
   for (const [i, k] of counters.entries()) {
     const run = (b) => async () => {
       await k.reset();
@@ -123,14 +121,26 @@ async function runCase(n, c) {
   await Promise.all(counters.map((k) => k.destroy()));
   const med = times.map(median);
   const [floor, loop, oracle, fast] = med;
-  console.log(`\nN=${n.toExponential(0)} C=${c} (${((n * c * 4) / 1e6).toFixed(0)} MB of logits), ${REPS} interleaved reps after 1 warm-up`);
-  console.log(`${'path'.padEnd(40)} ${'median ms'.padStart(9)} ${'min..max'.padStart(15)} ${'GB/s'.padStart(6)} ${'x loop'.padStart(7)} ${'x oracle'.padStart(8)} ${'x fast'.padStart(7)} ${'/ floor'.padStart(7)}`);
+  console.log(
+    `\nN=${n.toExponential(0)} C=${c} (${
+      ((n * c * 4) / 1e6).toFixed(0)
+    } MB of logits), ${REPS} interleaved reps after 1 warm-up`,
+  );
+  console.log(
+    `${'path'.padEnd(40)} ${'median ms'.padStart(9)} ${'min..max'.padStart(15)} ${'GB/s'.padStart(6)} ${
+      'x loop'.padStart(7)
+    } ${'x oracle'.padStart(8)} ${'x fast'.padStart(7)} ${'/ floor'.padStart(7)}`,
+  );
   for (const [p, [name]] of paths.entries()) {
     const ms = med[p];
     const spread = `${Math.min(...times[p]).toFixed(1)}..${Math.max(...times[p]).toFixed(1)}`;
     console.log(
-      `${name.padEnd(40)} ${ms.toFixed(1).padStart(9)} ${spread.padStart(15)} ${((n * c * 4) / ms / 1e6).toFixed(2).padStart(6)}` +
-        ` ${(loop / ms).toFixed(2).padStart(7)} ${(oracle / ms).toFixed(2).padStart(8)} ${(fast / ms).toFixed(2).padStart(7)} ${(ms / floor).toFixed(2).padStart(7)}`,
+      `${name.padEnd(40)} ${ms.toFixed(1).padStart(9)} ${spread.padStart(15)} ${
+        ((n * c * 4) / ms / 1e6).toFixed(2).padStart(6)
+      }` +
+        ` ${(loop / ms).toFixed(2).padStart(7)} ${(oracle / ms).toFixed(2).padStart(8)} ${
+          (fast / ms).toFixed(2).padStart(7)
+        } ${(ms / floor).toFixed(2).padStart(7)}`,
     );
   }
 }
@@ -138,7 +148,10 @@ async function runCase(n, c) {
 /** Getting 1e6 x 10 float32 logits (40 MB) to a worker and an answer back: the three ways. */
 async function copyCosts() {
   const logits = makeDemoData({ rows: 1e6, seed: 3 }).logits;
-  const worker = new Worker(`import('node:worker_threads').then(({ parentPort }) => parentPort.on('message', (m) => parentPort.postMessage(m instanceof Float32Array ? m[1] : 0)));`, { eval: true });
+  const worker = new Worker(
+    `import('node:worker_threads').then(({ parentPort }) => parentPort.on('message', (m) => parentPort.postMessage(m instanceof Float32Array ? m[1] : 0)));`,
+    { eval: true },
+  );
   const roundTrip = (message, transfer) =>
     new Promise((resolve) => {
       worker.once('message', resolve);
@@ -146,20 +159,19 @@ async function copyCosts() {
     });
   const sab = new Float32Array(new SharedArrayBuffer(logits.byteLength));
   // [name, setup outside the timer, timed]
-  const ways = [
-    ['empty message (latency)', () => 0, (m) => roundTrip(m)],
-    ['structured clone (copies twice)', () => logits, (m) => roundTrip(m)],
-    ['transfer (the caller loses its buffer)', () => logits.slice(), (m) => roundTrip(m, [m.buffer])],
-    ['slice + transfer (the caller keeps it)', () => logits, (m) => {
-      const copy = m.slice();
-      return roundTrip(copy, [copy.buffer]);
-    }],
-    ['copy into a SharedArrayBuffer', () => logits, async (m) => sab.set(m)],
-    ['copy into a SharedArrayBuffer + message', () => logits, (m) => {
+  const ways = [['empty message (latency)', () => 0, (m) => roundTrip(m)], ['structured clone (copies twice)',
+    () => logits, (m) => roundTrip(m)], ['transfer (the caller loses its buffer)', () => logits.slice(),
+    (m) => roundTrip(m, [m.buffer])], ['slice + transfer (the caller keeps it)', () => logits, (m) => {
+    const copy = m.slice();
+    return roundTrip(copy, [copy.buffer]);
+  }], ['copy into a SharedArrayBuffer', () => logits, async (m) => sab.set(m)], [
+    'copy into a SharedArrayBuffer + message',
+    () => logits,
+    (m) => {
       sab.set(m);
       return roundTrip(sab);
-    }],
-  ];
+    },
+  ]];
   const times = ways.map(() => []);
   for (let rep = -1; rep < REPS; rep++) {
     for (const [i, [, setup, fn]] of ways.entries()) {
@@ -172,7 +184,11 @@ async function copyCosts() {
   await worker.terminate();
   console.log(`\nGetting 40 MB of logits (1e6 x 10) to a worker and an answer back, ${REPS} interleaved reps`);
   for (const [i, [name]] of ways.entries()) {
-    console.log(`${name.padEnd(40)} ${median(times[i]).toFixed(2).padStart(9)} ms  (${Math.min(...times[i]).toFixed(2)}..${Math.max(...times[i]).toFixed(2)})`);
+    console.log(
+      `${name.padEnd(40)} ${median(times[i]).toFixed(2).padStart(9)} ms  (${Math.min(...times[i]).toFixed(2)}..${
+        Math.max(...times[i]).toFixed(2)
+      })`,
+    );
   }
 }
 

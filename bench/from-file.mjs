@@ -16,13 +16,13 @@
 //   ranges (updateFromFile with a LabelsFile; the CLI at --threads T for raw integer labels).
 // Every path's counts are checked against the oracle once, outside the timings. Files stay in the
 // page cache (each shape is read many times), so this measures memory, not the disk.
-import { existsSync, mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createConfusionMatrix } from '../dist/index.js';
 import { formatBatch } from '../dist/format/validate.js';
-import { cpuUpdate } from '../dist/tasks/multiclass/update-cpu.js';
+import { createConfusionMatrix } from '../dist/index.js';
 import * as nodeApi from '../dist/node/index.js';
+import { cpuUpdate } from '../dist/tasks/multiclass/update-cpu.js';
 import { cells, flag, machineLine, numbers } from './lib/cli.mjs';
 import { makeData } from './lib/data.mjs';
 
@@ -39,7 +39,9 @@ const CHUNK_BYTES = Number(flag('chunk-mb', '32')) * 1024 * 1024;
 
 /** A .npy file of `data` (version 1.0 header padded to 64 bytes, as numpy writes it), written in slices. */
 function writeNpy(path, descr, shape, data) {
-  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${
+    shape.length === 1 ? ',' : ''
+  }), }`;
   const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
   const header = `${dict}${' '.repeat(total - 10 - dict.length - 1)}\n`;
   const head = Buffer.alloc(10);
@@ -50,7 +52,9 @@ function writeNpy(path, descr, shape, data) {
     writeSync(fd, head);
     writeSync(fd, Buffer.from(header, 'latin1'));
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    for (let at = 0; at < bytes.length; at += 1 << 26) writeSync(fd, bytes.subarray(at, Math.min(bytes.length, at + (1 << 26))));
+    for (let at = 0; at < bytes.length; at += 1 << 26) {
+      writeSync(fd, bytes.subarray(at, Math.min(bytes.length, at + (1 << 26))));
+    }
   } finally {
     closeSync(fd);
   }
@@ -72,7 +76,8 @@ function files(n, c) {
 
 /** Both files in lockstep chunks, as the CLI reads them. */
 async function* chunks(logitsPath, labelsPath, rowsPerChunk) {
-  const [x, y] = await Promise.all([openArray(logitsPath, { role: 'logits' }), openArray(labelsPath, { role: 'labels' })]);
+  const [x, y] = await Promise.all([openArray(logitsPath, { role: 'logits' }),
+    openArray(labelsPath, { role: 'labels' })]);
   try {
     const a = x.chunks(rowsPerChunk)[Symbol.asyncIterator]();
     const b = y.chunks(rowsPerChunk)[Symbol.asyncIterator]();
@@ -93,25 +98,24 @@ async function runCase(n, c) {
   const { logitsPath, labelsPath, expected } = files(n, c);
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (c * 8)));
   const counters = THREADS.map((t) => createCpuWorkerCounter({ numClasses: c, threads: t }));
-  const paths = [
-    ['read floor (both files, no compute)', async () => {
-      for await (const _ of chunks(logitsPath, labelsPath, rowsPerChunk));
-    }],
-    ['one thread, reader chunks (CLI < 17:30)', async () => {
-      const cm = createConfusionMatrix({ numClasses: c });
-      for await (const b of chunks(logitsPath, labelsPath, rowsPerChunk)) await cm.update(b);
-      const { counts } = await cm.compute();
-      cm.destroy();
-      return counts;
-    }],
-  ];
+  const paths = [['read floor (both files, no compute)', async () => {
+    for await (const _ of chunks(logitsPath, labelsPath, rowsPerChunk));
+  }], ['one thread, reader chunks (CLI < 17:30)', async () => {
+    const cm = createConfusionMatrix({ numClasses: c });
+    for await (const b of chunks(logitsPath, labelsPath, rowsPerChunk)) await cm.update(b);
+    const { counts } = await cm.compute();
+    cm.destroy();
+    return counts;
+  }]];
   if (nodeApi.cpuUpdateFromFile) {
     paths.push(['one thread reads the file (CLI now)', async () => {
       const counts = new Float64Array(c * c);
       const x = await openArray(logitsPath, { role: 'logits' });
       const y = await openArray(labelsPath, { role: 'labels' });
       const at = x.raw;
-      for await (const { start, data } of y.chunks(rowsPerChunk)) nodeApi.cpuUpdateFromFile(counts, { path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data, c);
+      for await (const { start, data } of y.chunks(rowsPerChunk)) {
+        nodeApi.cpuUpdateFromFile(counts, { path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data, c);
+      }
       await Promise.all([x.close(), y.close()]);
       return counts;
     }]);
@@ -128,7 +132,9 @@ async function runCase(n, c) {
       const x = await openArray(logitsPath, { role: 'logits' });
       const y = await openArray(labelsPath, { role: 'labels' });
       const at = x.raw;
-      for await (const { start, data } of y.chunks(rowsPerChunk)) await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data);
+      for await (const { start, data } of y.chunks(rowsPerChunk)) {
+        await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data);
+      }
       const counts = await k.read();
       await Promise.all([x.close(), y.close()]);
       return counts;
@@ -141,7 +147,8 @@ async function runCase(n, c) {
       const size = Number(lt.dtype.slice(1));
       for (let start = 0; start < n; start += rowsPerChunk) {
         const rows = Math.min(rowsPerChunk, n - start);
-        await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, { path: lt.path, byteOffset: lt.byteOffset + start * size, dtype: lt.dtype, rows });
+        await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, { path: lt.path,
+          byteOffset: lt.byteOffset + start * size, dtype: lt.dtype, rows });
       }
       const counts = await k.read();
       await Promise.all([x.close(), y.close()]);
@@ -165,14 +172,26 @@ async function runCase(n, c) {
   const [floor, one, oneReads] = med;
   const readsCol = nodeApi.cpuUpdateFromFile !== undefined;
   const mb = (n * c * 4 + n * (LABELS === 'int64' ? 8 : 4)) / 1e6;
-  console.log(`\nN=${n.toExponential(0)} C=${c} (${mb.toFixed(0)} MB of logits + ${LABELS} labels), ${REPS} interleaved reps after 1 warm-up`);
-  console.log(`${'path'.padEnd(38)} ${'median ms'.padStart(9)} ${'min..max'.padStart(15)} ${'GB/s'.padStart(6)} ${'M rows/s'.padStart(8)} ${'x 1 thread'.padStart(10)}${readsCol ? ` ${'x 1 reads'.padStart(9)}` : ''} ${'/ floor'.padStart(7)}`);
+  console.log(
+    `\nN=${n.toExponential(0)} C=${c} (${
+      mb.toFixed(0)
+    } MB of logits + ${LABELS} labels), ${REPS} interleaved reps after 1 warm-up`,
+  );
+  console.log(
+    `${'path'.padEnd(38)} ${'median ms'.padStart(9)} ${'min..max'.padStart(15)} ${'GB/s'.padStart(6)} ${
+      'M rows/s'.padStart(8)
+    } ${'x 1 thread'.padStart(10)}${readsCol ? ` ${'x 1 reads'.padStart(9)}` : ''} ${'/ floor'.padStart(7)}`,
+  );
   for (const [p, [name]] of paths.entries()) {
     const ms = med[p];
     const spread = `${Math.min(...times[p]).toFixed(1)}..${Math.max(...times[p]).toFixed(1)}`;
     console.log(
-      `${name.padEnd(38)} ${ms.toFixed(1).padStart(9)} ${spread.padStart(15)} ${(mb / ms).toFixed(2).padStart(6)} ${(n / ms / 1e3).toFixed(1).padStart(8)}` +
-        ` ${(one / ms).toFixed(2).padStart(10)}${readsCol ? ` ${(oneReads / ms).toFixed(2).padStart(9)}` : ''} ${(ms / floor).toFixed(2).padStart(7)}`,
+      `${name.padEnd(38)} ${ms.toFixed(1).padStart(9)} ${spread.padStart(15)} ${(mb / ms).toFixed(2).padStart(6)} ${
+        (n / ms / 1e3).toFixed(1).padStart(8)
+      }` +
+        ` ${(one / ms).toFixed(2).padStart(10)}${readsCol ? ` ${(oneReads / ms).toFixed(2).padStart(9)}` : ''} ${
+          (ms / floor).toFixed(2).padStart(7)
+        }`,
     );
   }
 }

@@ -5,9 +5,9 @@
 // one dispatch on bound buffers, from submit to done). Each figure is wall clock and the process's
 // CPU time (user + system): SwiftShader runs in the process, so CPU time is the steadier measure on
 // a shared machine. Needs `npm run build`. Usage: node bench/half.mjs [rows] [classes] [runs]
-import { confusionMatrix } from '../dist/index.js';
 import { planGpu } from '../dist/engine/chunk-plan.js';
 import { getPipeline } from '../dist/engine/pipelines.js';
+import { confusionMatrix } from '../dist/index.js';
 import { openBenchDevice } from './lib/device.mjs';
 
 const [rows, c, runs] = [Number(process.argv[2] ?? 1e6), Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 7)];
@@ -29,17 +29,15 @@ for (let i = 0; i < f16.length; i++) {
 const labels = Uint32Array.from({ length: rows }, () => Math.floor(rand() * c));
 
 const upload = (data) => {
-  const b = device.createBuffer({ label: 'bench logits', size: Math.ceil(data.byteLength / 4) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const b = device.createBuffer({ label: 'bench logits', size: Math.ceil(data.byteLength / 4) * 4,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(b, 0, data);
   return b;
 };
 const labelBuffer = upload(labels);
-const cases = {
-  'f32 host': { logits: f32, labels },
-  'f16 host': { logits: f16, logitsDtype: 'float16', labels },
+const cases = { 'f32 host': { logits: f32, labels }, 'f16 host': { logits: f16, logitsDtype: 'float16', labels },
   'f32 buffer': { logits: upload(f32), labels: labelBuffer, rows },
-  'f16 buffer': { logits: upload(f16), logitsDtype: 'float16', labels: labelBuffer, rows },
-};
+  'f16 buffer': { logits: upload(f16), logitsDtype: 'float16', labels: labelBuffer, rows } };
 const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 const cpuMs = (since) => {
   const u = process.cpuUsage(since);
@@ -57,23 +55,32 @@ for (let r = 0; r < runs + 1; r++) {
   }
 }
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const show = (name, t) => console.log(`  ${name.padEnd(11)} wall ${median(t.map((x) => x[0])).toFixed(1).padStart(7)}   cpu ${median(t.map((x) => x[1])).toFixed(1).padStart(7)}`);
+const show = (name, t) =>
+  console.log(
+    `  ${name.padEnd(11)} wall ${median(t.map((x) => x[0])).toFixed(1).padStart(7)}   cpu ${
+      median(t.map((x) => x[1])).toFixed(1).padStart(7)
+    }`,
+  );
 console.log(`${gpu.label}: ${rows} x ${c}, medians of ${runs} runs (ms), end to end:`);
 for (const [name, t] of Object.entries(times)) show(name, t);
 
 const plan = planGpu(device.limits, c, { histogram: 'global' }, device.adapterInfo);
-const params = device.createBuffer({ label: 'bench params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+const params = device.createBuffer({ label: 'bench params', size: 16,
+  usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
 device.queue.writeBuffer(params, 0, Uint32Array.of(rows, 0, 0, 0));
-const counts = device.createBuffer({ label: 'bench counts', size: (c * c + 4) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-const kernels = {
-  'f32 kernel': [cases['f32 buffer'].logits, {}],
-  'f16 kernel': [cases['f16 buffer'].logits, { LOGIT_BITS: 16, HALF_INF: 0x7c00 }],
-};
+const counts = device.createBuffer({ label: 'bench counts', size: (c * c + 4) * 4,
+  usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+const kernels = { 'f32 kernel': [cases['f32 buffer'].logits, {}],
+  'f16 kernel': [cases['f16 buffer'].logits, { LOGIT_BITS: 16, HALF_INF: 0x7c00 }] };
 const ktimes = Object.fromEntries(Object.keys(kernels).map((k) => [k, []]));
 for (let r = 0; r < runs + 1; r++) {
   for (const [name, [logits, extra]] of Object.entries(kernels)) {
-    const pipeline = getPipeline(device, 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: plan.workgroupSize, TOP_K: 0, ...extra });
-    const group = device.createBindGroup({ label: 'bench', layout: pipeline.getBindGroupLayout(0), entries: [params, logits, labelBuffer, counts].map((buffer, i) => ({ binding: [0, 1, 3, 4][i], resource: { buffer } })) });
+    const pipeline = getPipeline(device, 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: plan.workgroupSize, TOP_K: 0,
+      ...extra });
+    const group = device.createBindGroup({ label: 'bench', layout: pipeline.getBindGroupLayout(0),
+      entries: [params, logits, labelBuffer, counts].map((buffer, i) => ({ binding: [0, 1, 3, 4][i],
+        resource: { buffer } })
+      ) });
     await device.queue.onSubmittedWorkDone();
     const [t0, c0] = [performance.now(), process.cpuUsage()];
     const encoder = device.createCommandEncoder({ label: 'bench kernel' });

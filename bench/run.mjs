@@ -64,8 +64,13 @@ try {
     try {
       if (!(await lib.setBackend('webgpu'))) throw new Error('setBackend returned false');
       const info = lib.backend().device?.adapterInfo;
-      const same = info && info.vendor === gpu.adapter.info.vendor && info.architecture === gpu.adapter.info.architecture;
-      notes.push(`tfjs webgpu backend: adapter ${info ? `${info.vendor} ${info.architecture}` : '(unknown)'}${same ? ', the same adapter as confmat' : ' (NOT confirmed to be confmat\'s adapter)'} (navigator.gpu = the bench's Dawn object).`);
+      const same = info && info.vendor === gpu.adapter.info.vendor &&
+        info.architecture === gpu.adapter.info.architecture;
+      notes.push(
+        `tfjs webgpu backend: adapter ${info ? `${info.vendor} ${info.architecture}` : '(unknown)'}${
+          same ? ', the same adapter as confmat' : " (NOT confirmed to be confmat's adapter)"
+        } (navigator.gpu = the bench's Dawn object).`,
+      );
       backends.push('webgpu');
     } catch (e) {
       notes.push(`tfjs webgpu backend cannot run here: ${e.message}`);
@@ -78,20 +83,42 @@ try {
 } catch (e) {
   notes.push(`@tensorflow/tfjs not importable (${e.message}): skipped.`);
 }
-if (!createCpuWorkerCounter) notes.push('confmat CPU workers: this build lacks createCpuWorkerCounter (src/node/cpu-workers.ts): skipped.');
+if (!createCpuWorkerCounter) {
+  notes.push('confmat CPU workers: this build lacks createCpuWorkerCounter (src/node/cpu-workers.ts): skipped.');
+}
 const python = hasPython();
 if (!python) notes.push('python3 with numpy and sklearn not found: Python paths skipped.');
-if (gpu?.software) notes.push('The adapter is a software (CPU-emulated) one: its "GPU" timings are CPU work on the same cores, not GPU speed.');
-if (gpu && !gpu.timestamps) notes.push('The adapter lacks timestamp-query: phase times are wall-clock per submit (they include submit overhead).');
-notes.push(`Medians of ${RUNS} runs after a warm-up (1 run when the warm-up took > ${SLOW_MS / 1e3} s); in-memory cells run the paths round-robin so that load from other processes spreads over all of them.`);
-notes.push(`Streamed cells (N = 1e8, or over 1 GB of logits): every pass generates each ~40 MB chunk once (untimed) and times every path on it; a path's time is its sum over the chunks; the warm-up is the first chunk; 2 timed passes when the first took > ${STREAM_PASS_S} s.`);
+if (gpu?.software) {
+  notes.push(
+    'The adapter is a software (CPU-emulated) one: its "GPU" timings are CPU work on the same cores, not GPU speed.',
+  );
+}
+if (gpu && !gpu.timestamps) {
+  notes.push(
+    'The adapter lacks timestamp-query: phase times are wall-clock per submit (they include submit overhead).',
+  );
+}
+notes.push(
+  `Medians of ${RUNS} runs after a warm-up (1 run when the warm-up took > ${
+    SLOW_MS / 1e3
+  } s); in-memory cells run the paths round-robin so that load from other processes spreads over all of them.`,
+);
+notes.push(
+  `Streamed cells (N = 1e8, or over 1 GB of logits): every pass generates each ~40 MB chunk once (untimed) and times every path on it; a path's time is its sum over the chunks; the warm-up is the first chunk; 2 timed passes when the first took > ${STREAM_PASS_S} s.`,
+);
 
 const date = new Date().toISOString();
 const cpuModel = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`;
 const adapter = gpu?.label ?? 'none (GPU paths skipped)';
 console.log(`confmat bench (${FULL ? 'full' : CELLS ? 'cells' : 'quick'})  ${date}`);
-console.log(`adapter: ${adapter}${gpu ? `, timestamp-query: ${gpu.timestamps ? 'yes (quantization off)' : 'no'}` : ''}`);
-console.log(`machine: ${cpuModel}, ${os.platform()} ${os.arch()}, node ${process.version}, load average at start ${load[0].map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `adapter: ${adapter}${gpu ? `, timestamp-query: ${gpu.timestamps ? 'yes (quantization off)' : 'no'}` : ''}`,
+);
+console.log(
+  `machine: ${cpuModel}, ${os.platform()} ${os.arch()}, node ${process.version}, load average at start ${
+    load[0].map((x) => x.toFixed(2)).join(' ')
+  }`,
+);
 for (const n of notes) console.log(`note: ${n}`);
 
 // ---------- one cell ----------
@@ -204,7 +231,9 @@ try {
       if (why) cellNotes.push(`N=${n.toExponential(0)} C=${c}: ${p.name} skipped: ${why}`);
       else active.push(p);
     }
-    const state = new Map(active.map((p) => [p, { runs: [], extra: [], wanted: RUNS, warmMs: null, error: null, mismatch: false }]));
+    const state = new Map(
+      active.map((p) => [p, { runs: [], extra: [], wanted: RUNS, warmMs: null, error: null, mismatch: false }]),
+    );
     let data = null;
     if (!streamed) data = makeData(n, c, SEED, GEN_CHUNK_ROWS);
     const oracle = streamed ? await timeStreamed(active, n, c, state) : await timeInMemory(active, data, n, c, state);
@@ -213,17 +242,22 @@ try {
     for (const p of active) {
       const s = state.get(p);
       if (s.error) cellNotes.push(`N=${n.toExponential(0)} C=${c}: ${p.name} failed: ${s.error}`);
-      if (s.mismatch) cellNotes.push(`N=${n.toExponential(0)} C=${c}: WARNING ${p.name} counts differ from the JS loop's`);
+      if (s.mismatch) {
+        cellNotes.push(`N=${n.toExponential(0)} C=${c}: WARNING ${p.name} counts differ from the JS loop's`);
+      }
       if (!s.runs.length) continue;
       if (p.kind === 'phases') {
         const keys = Object.keys(s.extra[0]);
         const med = Object.fromEntries(keys.map((k) => [k, median(s.extra.map((e) => e[k]))]));
         phases.push({ n, c, timestamps: gpu.timestamps, ms: med, runs: s.extra });
-        results.push({ path: 'GPU copy kernel floor', kind: 'floor', ms: med.copy, runs: s.extra.map((e) => e.copy), warmMs: null });
-        results.push({ path: 'confmat GPU kernels only (as the product runs them)', kind: 'kernels', ms: productKernels(med), runs: s.extra.map(productKernels), warmMs: null });
+        results.push({ path: 'GPU copy kernel floor', kind: 'floor', ms: med.copy, runs: s.extra.map((e) => e.copy),
+          warmMs: null });
+        results.push({ path: 'confmat GPU kernels only (as the product runs them)', kind: 'kernels',
+          ms: productKernels(med), runs: s.extra.map(productKernels), warmMs: null });
         continue;
       }
-      results.push({ path: p.name, kind: p.kind, ms: median(s.runs), runs: s.runs, warmMs: s.warmMs, mismatch: s.mismatch || undefined });
+      results.push({ path: p.name, kind: p.kind, ms: median(s.runs), runs: s.runs, warmMs: s.warmMs,
+        mismatch: s.mismatch || undefined });
     }
     if (python && !streamed) {
       try {
@@ -231,27 +265,37 @@ try {
         const trace = oracle ? oracle.reduce((a, v, i) => a + (i % (c + 1) === 0 ? v : 0), 0) : null;
         for (const [name, r] of Object.entries(py)) {
           if (name === 'versions') continue;
-          const mismatch = oracle ? r.trace !== trace || r.total !== n || (r.counts && !sameCounts(Float64Array.from(r.counts), oracle)) : false;
-          if (mismatch) cellNotes.push(`N=${n.toExponential(0)} C=${c}: WARNING ${name} counts differ from the JS loop's`);
-          results.push({ path: name, kind: 'peer', ms: r.ms, runs: r.runs, warmMs: r.warmMs, mismatch: mismatch || undefined });
+          const mismatch = oracle ?
+            r.trace !== trace || r.total !== n || (r.counts && !sameCounts(Float64Array.from(r.counts), oracle)) :
+            false;
+          if (mismatch) {
+            cellNotes.push(`N=${n.toExponential(0)} C=${c}: WARNING ${name} counts differ from the JS loop's`);
+          }
+          results.push({ path: name, kind: 'peer', ms: r.ms, runs: r.runs, warmMs: r.warmMs,
+            mismatch: mismatch || undefined });
         }
-        if (!notes.some((x) => x.startsWith('Python:'))) notes.push(`Python: numpy ${py.versions.numpy}, sklearn ${py.versions.sklearn}; argmax + counting timed inside Python (file IO excluded).`);
+        if (!notes.some((x) => x.startsWith('Python:'))) {
+          notes.push(
+            `Python: numpy ${py.versions.numpy}, sklearn ${py.versions.sklearn}; argmax + counting timed inside Python (file IO excluded).`,
+          );
+        }
       } catch (e) {
         cellNotes.push(`N=${n.toExponential(0)} C=${c}: python failed: ${e.message}`);
       }
-    } else if (python) cellNotes.push(`N=${n.toExponential(0)} C=${c}: Python paths skipped: streamed cell (they would need the whole array in one file)`);
+    } else if (python) {
+      cellNotes.push(
+        `N=${
+          n.toExponential(0)
+        } C=${c}: Python paths skipped: streamed cell (they would need the whole array in one file)`,
+      );
+    }
     data = null;
     const floor = (name) => results.find((r) => r.path === name)?.ms ?? null;
     const [read, upload, copy] = ['host read floor', 'host->GPU upload floor', 'GPU copy kernel floor'].map(floor);
     for (const r of results) {
-      rows.push({
-        ...r, n, c, streamed,
-        mPredPerS: n / r.ms / 1e3,
-        gbPerS: bytes / r.ms / 1e6,
-        ofRead: read ? read / r.ms : null,
-        ofUpload: upload ? upload / r.ms : null,
-        ofCopy: copy ? copy / r.ms : null,
-      });
+      rows.push({ ...r, n, c, streamed, mPredPerS: n / r.ms / 1e3, gbPerS: bytes / r.ms / 1e6,
+        ofRead: read ? read / r.ms : null, ofUpload: upload ? upload / r.ms : null,
+        ofCopy: copy ? copy / r.ms : null });
     }
     load.push(os.loadavg());
     log(`  done N=${n.toExponential(0)} C=${c}, load ${os.loadavg()[0].toFixed(2)}`);
@@ -264,20 +308,26 @@ try {
 const targets = targetChecks(rows, phases);
 printTables({ rows, phases, notes: cellNotes, targets, runs: RUNS, slowS: SLOW_MS / 1e3 });
 const loadRange = [Math.min(...load.map((l) => l[0])), Math.max(...load.map((l) => l[0]))];
-console.log(`load average (1 min) during the run: ${loadRange.map((x) => x.toFixed(2)).join(' to ')} on ${os.cpus().length} cores; total ${((performance.now() - t0) / 1e3).toFixed(0)} s`);
+console.log(
+  `load average (1 min) during the run: ${
+    loadRange.map((x) => x.toFixed(2)).join(' to ')
+  } on ${os.cpus().length} cores; total ${((performance.now() - t0) / 1e3).toFixed(0)} s`,
+);
 
 const outDir = path.join(here, 'results');
 mkdirSync(outDir, { recursive: true });
-const base = path.join(outDir, `${date.slice(0, 10)}-${gpu?.slug ?? 'no-gpu'}${FULL ? '-full' : CELLS ? '-cells' : ''}${FORCE_STREAM ? '-streamed' : ''}`);
+const base = path.join(outDir,
+  `${date.slice(0, 10)}-${gpu?.slug ?? 'no-gpu'}${FULL ? '-full' : CELLS ? '-cells' : ''}${
+    FORCE_STREAM ? '-streamed' : ''
+  }`);
 const mode = FULL ? 'full' : CELLS ? 'cells' : 'quick';
-writeFileSync(`${base}.json`, JSON.stringify({
-  date, mode, adapter, adapterInfo: gpu?.info ?? null, timestamps: gpu?.timestamps ?? false, machine: cpuModel, node: process.version,
-  loadAverages: load, seconds: (performance.now() - t0) / 1e3, runsPerCell: RUNS, notes, cellNotes, targets, phases, rows,
-}, null, 2) + '\n');
-writeFileSync(`${base}.svg`, renderChart(rows.filter((r) => r.kind !== 'kernels'), {
-  title: `confmat bench (${mode}), ${date.slice(0, 10)}`,
-  subtitle: `${adapter}; ${cpuModel}; median of ${RUNS} runs, end to end from N x C float32 logits`,
-}));
+writeFileSync(`${base}.json`,
+  JSON.stringify({ date, mode, adapter, adapterInfo: gpu?.info ?? null, timestamps: gpu?.timestamps ?? false,
+    machine: cpuModel, node: process.version, loadAverages: load, seconds: (performance.now() - t0) / 1e3,
+    runsPerCell: RUNS, notes, cellNotes, targets, phases, rows }, null, 2) + '\n');
+writeFileSync(`${base}.svg`,
+  renderChart(rows.filter((r) => r.kind !== 'kernels'), { title: `confmat bench (${mode}), ${date.slice(0, 10)}`,
+    subtitle: `${adapter}; ${cpuModel}; median of ${RUNS} runs, end to end from N x C float32 logits` }));
 console.log(`wrote ${path.relative(process.cwd(), base)}.json and .svg`);
 if (tf) tf.lib.engine().reset();
 gpu?.destroy();

@@ -5,7 +5,7 @@
 //   npm run build && node examples/tfjs-training.mjs [epochs]
 import * as tf from '@tensorflow/tfjs';
 import { createConfusionMatrix, renderTable } from 'confmat';
-import { requestNodeDevice, adapterLabel } from 'confmat/node';
+import { adapterLabel, requestNodeDevice } from 'confmat/node';
 
 const epochs = Number(process.argv[2] ?? 5);
 const classes = ['circle', 'ring', 'left arm', 'right arm'];
@@ -31,13 +31,11 @@ function makeData(n, seed) {
 
 const train = makeData(20000, 1);
 const valid = makeData(100000, 2);
-const model = tf.sequential({
-  layers: [
-    tf.layers.dense({ inputShape: [2], units: 32, activation: 'relu' }),
-    tf.layers.dense({ units: 32, activation: 'relu' }),
-    tf.layers.dense({ units: classes.length }), // logits
-  ],
-});
+const model = tf.sequential({ layers: [
+  tf.layers.dense({ inputShape: [2], units: 32, activation: 'relu' }),
+  tf.layers.dense({ units: 32, activation: 'relu' }),
+  tf.layers.dense({ units: classes.length }), // logits
+] });
 model.compile({ optimizer: tf.train.adam(0.01), loss: (y, logits) => tf.losses.softmaxCrossEntropy(y, logits) });
 
 const gpu = await requestNodeDevice();
@@ -49,16 +47,14 @@ await model.fit(tf.tensor2d(train.x, [train.y.length, 2]), tf.oneHot(tf.tensor1d
   epochs,
   batchSize: 256,
   verbose: 0,
-  callbacks: {
-    onEpochEnd: async (epoch, logs) => {
-      const logits = model.predict(validX);
-      await cm.reset();
-      await cm.update({ logits: await logits.data(), labels: valid.y });
-      logits.dispose();
-      console.log(`\nepoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(4)}`);
-      console.log(renderTable(await cm.compute(), { classes, top: 3 }));
-    },
-  },
+  callbacks: { onEpochEnd: async (epoch, logs) => {
+    const logits = model.predict(validX);
+    await cm.reset();
+    await cm.update({ logits: await logits.data(), labels: valid.y });
+    logits.dispose();
+    console.log(`\nepoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(4)}`);
+    console.log(renderTable(await cm.compute(), { classes, top: 3 }));
+  } },
 });
 cm.destroy();
 gpu?.destroy();

@@ -12,7 +12,8 @@
  *   eval "$(node scripts/software-adapters.mjs --env)" && node dist/cli/main.js demo --backend gpu
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync,
+  writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync } from 'node:zlib';
@@ -22,11 +23,9 @@ const pkgDir = join(root, 'node_modules', '@sparticuz', 'chromium', 'bin');
 const cacheDir = join(root, 'node_modules', '.cache', 'confmat');
 
 /** SHA-256 of the archives in @sparticuz/chromium 153.0.0 (package.json pins that version). */
-const ARCHIVES = {
-  swiftshader: 'b680e40a33235ecc6ad4c6897a168b70ce5164f0d62d2a64d675320d51614631',
+const ARCHIVES = { swiftshader: 'b680e40a33235ecc6ad4c6897a168b70ce5164f0d62d2a64d675320d51614631',
   chromium: '38e1e1649db20fa4ea644bf5987688ce81a4c9eb10e7eae8380b74fc0d699fea',
-  al2023: 'a166168dd3e3e9d8743689fff543c5cadb3025c1816c6a154c90dc68a59edd0a',
-};
+  al2023: 'a166168dd3e3e9d8743689fff543c5cadb3025c1816c6a154c90dc68a59edd0a' };
 
 /** The Vulkan files taken from swiftshader.tar.br (its ANGLE libEGL/libGLESv2 are left out). */
 const VULKAN_FILES = ['libvulkan.so.1', 'libvk_swiftshader.so', 'vk_swiftshader_icd.json'];
@@ -34,17 +33,21 @@ const VULKAN_FILES = ['libvulkan.so.1', 'libvk_swiftshader.so', 'vk_swiftshader_
 function archive(name, file) {
   const path = join(pkgDir, file);
   if (!existsSync(path)) {
-    throw new Error(`${path} is missing: run npm ci (the devDependency @sparticuz/chromium provides the test adapters)`);
+    throw new Error(
+      `${path} is missing: run npm ci (the devDependency @sparticuz/chromium provides the test adapters)`,
+    );
   }
   const bytes = readFileSync(path);
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== ARCHIVES[name]) throw new Error(`${path}: SHA-256 ${sha}, expected ${ARCHIVES[name]}: not the pinned @sparticuz/chromium 153.0.0`);
+  if (sha !== ARCHIVES[name]) {
+    throw new Error(`${path}: SHA-256 ${sha}, expected ${ARCHIVES[name]}: not the pinned @sparticuz/chromium 153.0.0`);
+  }
   return brotliDecompressSync(bytes);
 }
 
 /** The regular files of a ustar archive, as [name, bytes, mode]. */
 function* untar(tar) {
-  for (let o = 0; o + 512 <= tar.length; ) {
+  for (let o = 0; o + 512 <= tar.length;) {
     const field = (at, len) => tar.subarray(o + at, o + at + len).toString('latin1').replace(/\0.*$/s, '');
     const name = field(0, 100);
     if (!name) return;
@@ -101,11 +104,8 @@ export function swiftShader() {
  */
 export function swiftShaderEnv(env = process.env) {
   const { dir, icd } = swiftShader();
-  return {
-    LD_LIBRARY_PATH: [dir, env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
-    VK_ICD_FILENAMES: icd,
-    VK_DRIVER_FILES: icd,
-  };
+  return { LD_LIBRARY_PATH: [dir, env.LD_LIBRARY_PATH].filter(Boolean).join(':'), VK_ICD_FILENAMES: icd,
+    VK_DRIVER_FILES: icd };
 }
 
 /**
@@ -123,15 +123,11 @@ export function chromium() {
   });
   const vulkan = swiftShader().dir;
   // Chromium loads SwiftShader's Vulkan driver from its own folder (--use-webgpu-adapter=swiftshader)
-  const dir = cached(
-    'chromium',
-    (tmp) => {
-      writeFileSync(join(tmp, 'chromium'), archive('chromium', 'chromium.br'));
-      chmodSync(join(tmp, 'chromium'), 0o755);
-      for (const f of VULKAN_FILES) copyFileSync(join(vulkan, f), join(tmp, f));
-    },
-    'chromium-swiftshader',
-  );
+  const dir = cached('chromium', (tmp) => {
+    writeFileSync(join(tmp, 'chromium'), archive('chromium', 'chromium.br'));
+    chmodSync(join(tmp, 'chromium'), 0o755);
+    for (const f of VULKAN_FILES) copyFileSync(join(vulkan, f), join(tmp, f));
+  }, 'chromium-swiftshader');
   return { executablePath: join(dir, 'chromium'), libDir: join(libs, 'lib') };
 }
 

@@ -16,73 +16,59 @@
  */
 
 // The confusion matrix
-export { createConfusionMatrix, confusionMatrix } from './tasks/multiclass/matrix.js';
+export { GpuUnavailableError, InputError } from './core/errors.js';
+export type { Batch, ConfusionMatrixResult, GpuBatch, HalfDtype, LabelArray, LogitsDtype,
+  SampleWeights } from './core/types.js';
+export { confusionMatrix, createConfusionMatrix } from './tasks/multiclass/matrix.js';
 export type { ConfusionMatrix, ConfusionMatrixOptions } from './tasks/multiclass/matrix.js';
-export type { Batch, ConfusionMatrixResult, GpuBatch, LabelArray, SampleWeights, HalfDtype, LogitsDtype } from './core/types.js';
 export { matrixRows } from './tasks/multiclass/reduce.js';
 export { selectClasses } from './tasks/multiclass/select.js';
-export { InputError, GpuUnavailableError } from './core/errors.js';
 
 // Metrics and reports
-export { computeMetrics, normalizeCounts, topConfusions } from './tasks/multiclass/metrics.js';
-export type { Metrics, ClassMetrics, Averages, Normalize, Confusion } from './tasks/multiclass/metrics.js';
-export { renderTable } from './report/table.js';
-export type { TableOptions } from './report/table.js';
-export { jsonReport } from './report/json.js';
-export type { JsonReport, JsonReportOptions, BackendReport } from './report/json.js';
 export { renderCsv } from './report/csv.js';
-export { renderMarkdown } from './report/markdown.js';
-export { renderHeatmapSvg } from './report/heatmap-svg.js';
-export type { HeatmapOptions } from './report/heatmap-svg.js';
 export { renderHeatmapHtml } from './report/heatmap-html.js';
 export type { HeatmapHtmlOptions } from './report/heatmap-html.js';
+export { renderHeatmapSvg } from './report/heatmap-svg.js';
+export type { HeatmapOptions } from './report/heatmap-svg.js';
+export { jsonReport } from './report/json.js';
+export type { BackendReport, JsonReport, JsonReportOptions } from './report/json.js';
+export { renderMarkdown } from './report/markdown.js';
+export { renderTable } from './report/table.js';
+export type { TableOptions } from './report/table.js';
+export { computeMetrics, normalizeCounts, topConfusions } from './tasks/multiclass/metrics.js';
+export type { Averages, ClassMetrics, Confusion, Metrics, Normalize } from './tasks/multiclass/metrics.js';
 
 // States
-export { createState, parseState, mergeStates, missingShards, stateResult } from './state/state.js';
-export type { ConfusionMatrixState, StateOptions, StateMeta, ShardSet } from './state/state.js';
+export { createState, mergeStates, missingShards, parseState, stateResult } from './state/state.js';
+export type { ConfusionMatrixState, ShardSet, StateMeta, StateOptions } from './state/state.js';
 
 // Multilabel and binary tasks
-export { createMultilabelMatrix } from './tasks/multilabel/matrix.js';
-export type { MultilabelMatrix, MultilabelMatrixOptions } from './tasks/multilabel/matrix.js';
+export { binaryCsv, binaryMarkdown, multilabelCsv, multilabelMarkdown } from './report/task-formats.js';
+export { binaryStateResult, mergeAnyStates, mergeBinaryStates, mergeMultilabelStates, multilabelStateResult,
+  parseAnyState, parseBinaryState, parseMultilabelState } from './state/task-state.js';
+export type { AnyState, BinaryState, BinaryStateMeta, JsonThreshold, Matrix2, MultilabelState, MultilabelStateMeta,
+  SampleSumsJson, StateTask } from './state/task-state.js';
+export { auc, averagePrecision, binaryCounts, prCurve, rocCurve } from './tasks/binary/binary.js';
+export type { BinaryBatch, BinaryCounts, PrCurve, RocCurve, SweepResult } from './tasks/binary/binary.js';
 export { createThresholdSweep } from './tasks/binary/matrix.js';
 export type { ThresholdSweep, ThresholdSweepOptions } from './tasks/binary/matrix.js';
+export { createMultilabelMatrix } from './tasks/multilabel/matrix.js';
+export type { MultilabelMatrix, MultilabelMatrixOptions } from './tasks/multilabel/matrix.js';
 export { multilabelMetrics } from './tasks/multilabel/multilabel.js';
-export type { MultilabelBatch, MultilabelResult, MultilabelMetrics, LabelScores, SampleSums } from './tasks/multilabel/multilabel.js';
-export { rocCurve, prCurve, auc, averagePrecision, binaryCounts } from './tasks/binary/binary.js';
-export type { BinaryBatch, SweepResult, RocCurve, PrCurve, BinaryCounts } from './tasks/binary/binary.js';
-export {
-  parseAnyState,
-  mergeAnyStates,
-  parseMultilabelState,
-  mergeMultilabelStates,
-  multilabelStateResult,
-  parseBinaryState,
-  mergeBinaryStates,
-  binaryStateResult,
-} from './state/task-state.js';
-export type {
-  AnyState,
-  MultilabelState,
-  BinaryState,
-  MultilabelStateMeta,
-  BinaryStateMeta,
-  StateTask,
-  JsonThreshold,
-  SampleSumsJson,
-  Matrix2,
-} from './state/task-state.js';
-export { multilabelCsv, multilabelMarkdown, binaryCsv, binaryMarkdown } from './report/task-formats.js';
+export type { LabelScores, MultilabelBatch, MultilabelMetrics, MultilabelResult,
+  SampleSums } from './tasks/multilabel/multilabel.js';
 
 // Per-class mode (huge C)
+export { perClassCsv, perClassJson, perClassMarkdown, perClassTable } from './report/per-class.js';
+export type { PerClassReportOptions } from './report/per-class.js';
+export { perClassStateResult } from './state/per-class-state.js';
+export type { PerClassState, PerClassStateCounts, PerClassStateMeta } from './state/per-class-state.js';
 export { createPerClassMatrix } from './tasks/per-class/matrix.js';
 export type { PerClassMatrix, PerClassMatrixOptions } from './tasks/per-class/matrix.js';
 export { topPairs, worstClasses } from './tasks/per-class/per-class.js';
-export type { PerClassBatch, PerClassResult, PerClassArrays, PerClassAverage, PerClassConfusion } from './tasks/per-class/per-class.js';
-export { perClassJson, perClassCsv, perClassTable, perClassMarkdown } from './report/per-class.js';
-export { perClassStateResult } from './state/per-class-state.js';
-export type { PerClassState, PerClassStateMeta, PerClassStateCounts } from './state/per-class-state.js';
-export type { PerClassReportOptions } from './report/per-class.js';
+export type { PerClassArrays, PerClassAverage, PerClassBatch, PerClassConfusion,
+  PerClassResult } from './tasks/per-class/per-class.js';
 
 // .npy bytes (confmat/node reads files)
-export { parseNpy, NpyError } from './read/npy.js';
+export { NpyError, parseNpy } from './read/npy.js';
 export type { NpyArray, NumericArray } from './read/npy.js';

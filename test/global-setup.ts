@@ -9,7 +9,9 @@ import { swiftShaderEnv } from '../scripts/software-adapters.mjs';
  */
 export default function setup(): void {
   execFileSync(process.execPath, ['scripts/gen-shaders.mjs'], { stdio: 'inherit' });
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
   if (process.platform === 'linux' && process.arch === 'x64' && !process.env.VK_ICD_FILENAMES) {
     Object.assign(process.env, (swiftShaderEnv as (env: NodeJS.ProcessEnv) => Record<string, string>)(process.env));
   }

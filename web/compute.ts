@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { createConfusionMatrix } from '../src/tasks/multiclass/matrix.js';
 import type { Batch, ConfusionMatrixResult, GpuBatch, LabelArray } from '../src/core/types.js';
+import { createConfusionMatrix } from '../src/tasks/multiclass/matrix.js';
 import type { Predictions } from './inputs.js';
 
 /** One backend's result and how long `update()` + `compute()` took, in milliseconds. */
@@ -45,35 +45,33 @@ async function timed(numClasses: number, batch: Batch | GpuBatch, device: GPUDev
 }
 
 function upload(device: GPUDevice, label: string, data: Float32Array | Int32Array): GPUBuffer {
-  const buffer = device.createBuffer({
-    label,
-    size: Math.max(4, data.byteLength),
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    mappedAtCreation: true,
-  });
+  const buffer = device.createBuffer({ label, size: Math.max(4, data.byteLength),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
   new (data.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(buffer.getMappedRange()).set(data);
   buffer.unmap();
   return buffer;
 }
 
 /** The same input counted from GPU buffers uploaded beforehand; undefined when a buffer would exceed the device's limit. */
-async function residentRun(p: Predictions, labels: LabelArray, numClasses: number, device: GPUDevice): Promise<Timed | undefined> {
+async function residentRun(p: Predictions, labels: LabelArray, numClasses: number,
+  device: GPUDevice): Promise<Timed | undefined> {
   const values = p.kind === 'logits' ? p.logits : Int32Array.from(p.preds as ArrayLike<number>, Number);
   if (values.byteLength > device.limits.maxBufferSize || p.rows === 0) return undefined;
-  const buffers = [
-    upload(device, `demo ${p.kind}`, values),
-    upload(device, 'demo labels', Int32Array.from(labels as ArrayLike<number>, Number)),
-  ] as const;
+  const buffers = [upload(device, `demo ${p.kind}`, values),
+    upload(device, 'demo labels', Int32Array.from(labels as ArrayLike<number>, Number))] as const;
   try {
     const [input, labelBuffer] = buffers;
-    const batch: GpuBatch = p.kind === 'logits' ? { logits: input, labels: labelBuffer, rows: p.rows } : { preds: input, labels: labelBuffer, rows: p.rows };
+    const batch: GpuBatch = p.kind === 'logits' ?
+      { logits: input, labels: labelBuffer, rows: p.rows } :
+      { preds: input, labels: labelBuffer, rows: p.rows };
     return await timed(numClasses, batch, device);
   } finally {
     for (const b of buffers) b.destroy();
   }
 }
 
-const sameCounts = (a: Float64Array, b: Float64Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const sameCounts = (a: Float64Array, b: Float64Array): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * Counts `p` against `labels` on `device` (after a one-row warm-up that compiles the pipelines, so
@@ -84,7 +82,8 @@ const sameCounts = (a: Float64Array, b: Float64Array): boolean => a.length === b
  * const ev = await evaluate(preds, labels, 10, gpu?.device);
  * console.log(ev.gpu?.ms, ev.cpu.ms, ev.equal);
  */
-export async function evaluate(p: Predictions, labels: LabelArray, numClasses: number, device: GPUDevice | undefined): Promise<Evaluation> {
+export async function evaluate(p: Predictions, labels: LabelArray, numClasses: number,
+  device: GPUDevice | undefined): Promise<Evaluation> {
   const full = batchOf(p, labels);
   let gpu: Timed | undefined;
   let resident: Timed | undefined;

@@ -3,11 +3,11 @@
  *
  * @module
  */
-import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../src/core/types.js';
 import { renderCsv } from '../src/report/csv.js';
 import { renderHeatmapSvg } from '../src/report/heatmap-svg.js';
-import { jsonReport, type BackendReport } from '../src/report/json.js';
+import { type BackendReport, jsonReport } from '../src/report/json.js';
+import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { permuteCounts } from './reorder.js';
 
 /** What the downloads are made of: the result, its names, and the view's normalization and order. */
@@ -46,7 +46,11 @@ export function saveBlob(blob: Blob, name: string): void {
  */
 export async function downloadBlob(kind: 'json' | 'csv' | 'svg' | 'png', s: DownloadSource): Promise<Blob> {
   const options = { classes: s.classes, normalize: s.normalize };
-  if (kind === 'json') return new Blob([`${JSON.stringify(jsonReport(s.result, s.backend, options), null, 2)}\n`], { type: 'application/json' });
+  if (kind === 'json') {
+    return new Blob([`${JSON.stringify(jsonReport(s.result, s.backend, options), null, 2)}\n`], {
+      type: 'application/json',
+    });
+  }
   if (kind === 'csv') return new Blob([renderCsv(s.result, options)], { type: 'text/csv' });
   if (kind === 'svg') {
     const c = s.result.numClasses;
@@ -57,5 +61,7 @@ export async function downloadBlob(kind: 'json' | 'csv' | 'svg' | 'png', s: Down
     });
     return new Blob([svg], { type: 'image/svg+xml' });
   }
-  return new Promise((resolve, reject) => s.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the canvas gave no PNG'))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    s.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the canvas gave no PNG'))), 'image/png')
+  );
 }

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { normalizeCounts, type Normalize } from '../src/tasks/multiclass/metrics.js';
-import { textColorOn, viridis, type Rgb } from '../src/report/colormap.js';
-import { FONT_FAMILY, defaultValueFormat, niceStep, niceTicks, truncateLabel } from '../src/report/heatmap-svg.js';
+import { type Rgb, textColorOn, viridis } from '../src/report/colormap.js';
+import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, truncateLabel } from '../src/report/heatmap-svg.js';
+import { type Normalize, normalizeCounts } from '../src/tasks/multiclass/metrics.js';
 import { permuteCounts } from './reorder.js';
 
 /** What the heatmap shows: row-major C x C counts (rows = true class) and the class names. */
@@ -277,14 +277,11 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     const count = view[t * n + p]!;
     const ti = order[t]!;
     const pi = order[p]!;
-    const rows: [string, string][] = [
-      ['True', data!.classes[ti]!],
-      ['Predicted', data!.classes[pi]!],
-      ['Count', count.toLocaleString('en-US')],
-      ['Row %', pct(count, rowSum[ti]!)],
-      ['Column %', pct(count, colSum[pi]!)],
-    ];
-    const line = `True ${rows[0]![1]}, predicted ${rows[1]![1]}: ${rows[2]![1]}, row ${rows[3]![1]}, column ${rows[4]![1]}`;
+    const rows: [string, string][] = [['True', data!.classes[ti]!], ['Predicted', data!.classes[pi]!], ['Count',
+      count.toLocaleString('en-US')], ['Row %', pct(count, rowSum[ti]!)], ['Column %', pct(count, colSum[pi]!)]];
+    const line = `True ${rows[0]![1]}, predicted ${rows[1]![1]}: ${rows[2]![1]}, row ${rows[3]![1]}, column ${
+      rows[4]![1]
+    }`;
     return { rows, line };
   }
 
@@ -348,16 +345,8 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     if (!focus || !data) return;
     const n = c();
     const page = Math.max(1, Math.round(n / 10));
-    const moves: Record<string, [number, number]> = {
-      ArrowUp: [-1, 0],
-      ArrowDown: [1, 0],
-      ArrowLeft: [0, -1],
-      ArrowRight: [0, 1],
-      PageUp: [-page, 0],
-      PageDown: [page, 0],
-      Home: [0, -n],
-      End: [0, n],
-    };
+    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1],
+      ArrowRight: [0, 1], PageUp: [-page, 0], PageDown: [page, 0], Home: [0, -n], End: [0, n] };
     if (e.key === 'Escape') {
       tip.hidden = true;
       return;
@@ -373,41 +362,37 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     live.textContent = describe(focus).line;
   });
 
-  return {
-    show(d) {
-      data = d;
-      const n = d.numClasses;
-      order = Array.from({ length: n }, (_, i) => i);
-      rowSum = new Float64Array(n);
-      colSum = new Float64Array(n);
-      for (let t = 0; t < n; t++) {
-        for (let p = 0; p < n; p++) {
-          rowSum[t]! += d.counts[t * n + p]!;
-          colSum[p]! += d.counts[t * n + p]!;
-        }
+  return { show(d) {
+    data = d;
+    const n = d.numClasses;
+    order = Array.from({ length: n }, (_, i) => i);
+    rowSum = new Float64Array(n);
+    colSum = new Float64Array(n);
+    for (let t = 0; t < n; t++) {
+      for (let p = 0; p < n; p++) {
+        rowSum[t]! += d.counts[t * n + p]!;
+        colSum[p]! += d.counts[t * n + p]!;
       }
-      focus = null;
-      hover = null;
-      tip.hidden = true;
-      recompute();
-      resize();
-      draw();
-      canvas.setAttribute('aria-label', `Confusion matrix heatmap of ${n} classes: rows true label, columns predicted label`);
-    },
-    setNormalize(m) {
-      mode = m;
-      if (!data) return;
-      recompute();
-      draw();
-      if (focus && document.activeElement === canvas) showTip(focus);
-    },
-    setOrder(o) {
-      if (!data) return;
-      order = o ? o.slice() : Array.from({ length: c() }, (_, i) => i);
-      recompute();
-      draw();
-      if (focus && document.activeElement === canvas) showTip(focus);
-    },
-    order: () => order,
-  };
+    }
+    focus = null;
+    hover = null;
+    tip.hidden = true;
+    recompute();
+    resize();
+    draw();
+    canvas.setAttribute('aria-label',
+      `Confusion matrix heatmap of ${n} classes: rows true label, columns predicted label`);
+  }, setNormalize(m) {
+    mode = m;
+    if (!data) return;
+    recompute();
+    draw();
+    if (focus && document.activeElement === canvas) showTip(focus);
+  }, setOrder(o) {
+    if (!data) return;
+    order = o ? o.slice() : Array.from({ length: c() }, (_, i) => i);
+    recompute();
+    draw();
+    if (focus && document.activeElement === canvas) showTip(focus);
+  }, order: () => order };
 }

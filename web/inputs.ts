@@ -10,15 +10,17 @@ import { cpuArgmax } from '../src/tasks/multiclass/update-cpu.js';
 import { csvLabels, csvLogits } from './parse-csv.js';
 
 /** What a predictions file held: float32 logits (N x C), or class indices. */
-export type Predictions =
-  | { kind: 'logits'; logits: Float32Array; rows: number; numClasses: number; file: string; note?: string }
-  | { kind: 'preds'; preds: LabelArray; rows: number; numClasses?: undefined; file: string; note?: string };
+export type Predictions = { kind: 'logits'; logits: Float32Array; rows: number; numClasses: number; file: string;
+  note?: string } | { kind: 'preds'; preds: LabelArray; rows: number; numClasses?: undefined; file: string;
+  note?: string };
 
 const isNpy = (name: string): boolean => name.toLowerCase().endsWith('.npy');
 const text = (bytes: Uint8Array): string => new TextDecoder('utf-8').decode(bytes);
 
 function integerData(name: string, what: string, arr: ReturnType<typeof parseNpy>): LabelArray {
-  if (arr.kind === 'f') throw new Error(`${name}: dtype ${arr.descr}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
+  if (arr.kind === 'f') {
+    throw new Error(`${name}: dtype ${arr.descr}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
+  }
   return arr.data as LabelArray;
 }
 
@@ -41,14 +43,17 @@ export function readPredictions(name: string, bytes: Uint8Array): Predictions {
     const [rows, c] = shape as [number, number];
     if (arr.data instanceof Float64Array) {
       const preds = cpuArgmax(arr.data, c);
-      return { kind: 'preds', preds, rows, file: name, note: 'float64 logits: argmax in double precision on the CPU, then counted' };
+      return { kind: 'preds', preds, rows, file: name,
+        note: 'float64 logits: argmax in double precision on the CPU, then counted' };
     }
     return { kind: 'logits', logits: arr.data as Float32Array, rows, numClasses: c, file: name };
   }
   if (shape.length === 1 || (shape.length === 2 && shape[1] === 1)) {
     return { kind: 'preds', preds: integerData(name, 'predicted classes', arr), rows: shape[0]!, file: name };
   }
-  throw new Error(`${name}: shape (${shape.join(', ')}): expected logits (N, C) of floats or predicted classes (N,) of integers`);
+  throw new Error(
+    `${name}: shape (${shape.join(', ')}): expected logits (N, C) of floats or predicted classes (N,) of integers`,
+  );
 }
 
 /**
@@ -82,17 +87,23 @@ export function readClassNames(name: string, source: string): string[] {
     } catch (e) {
       throw new Error(`${name}: not valid JSON: ${(e as Error).message}`);
     }
-    const entries: [number, unknown][] = Array.isArray(value)
-      ? value.map((v, i) => [i, v])
-      : Object.entries(value as Record<string, unknown>).map(([k, v]) => [Number(k), v]);
+    const entries: [number, unknown][] = Array.isArray(value) ?
+      value.map((v, i) => [i, v]) :
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [Number(k), v]);
     const names: string[] = [];
     for (const [i, v] of entries) {
-      if (!Number.isInteger(i) || i < 0) throw new Error(`${name}: key ${JSON.stringify(String(i))} is not a class index`);
-      if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`${name}: class ${i}: name must be a string, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(i) || i < 0) {
+        throw new Error(`${name}: key ${JSON.stringify(String(i))} is not a class index`);
+      }
+      if (typeof v !== 'string' && typeof v !== 'number') {
+        throw new Error(`${name}: class ${i}: name must be a string, got ${JSON.stringify(v)}`);
+      }
       names[i] = String(v);
     }
     const hole = Array.from(names, (n) => n).findIndex((n) => n === undefined);
-    if (hole >= 0 || names.length !== entries.length) throw new Error(`${name}: class ${hole >= 0 ? hole : names.length} has no name`);
+    if (hole >= 0 || names.length !== entries.length) {
+      throw new Error(`${name}: class ${hole >= 0 ? hole : names.length} has no name`);
+    }
     return names;
   }
   const lines = trimmed.split(/\r?\n/);

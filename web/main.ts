@@ -5,21 +5,14 @@
  *
  * @module
  */
-import {
-  InputError,
-  browserAdapterLabel,
-  matrixRows,
-  requestBrowserDevice,
-  type BrowserGpu,
-  type LabelArray,
-  type Normalize,
-} from '../src/browser/index.js';
+import { browserAdapterLabel, type BrowserGpu, InputError, type LabelArray, matrixRows, type Normalize,
+  requestBrowserDevice } from '../src/browser/index.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
 import { evaluate, type Evaluation } from './compute.js';
 import { downloadBlob, saveBlob } from './downloads.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
-import { classCount, guessRole, readClassNames, readLabels, readPredictions, type Predictions } from './inputs.js';
+import { classCount, guessRole, type Predictions, readClassNames, readLabels, readPredictions } from './inputs.js';
 import { confusionOrder } from './reorder.js';
 import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
 
@@ -54,24 +47,8 @@ declare global {
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const page: PageState = {
-  ready: false,
-  webgpu: false,
-  backend: 'cpu',
-  adapter: null,
-  runs: 0,
-  busy: false,
-  error: null,
-  numClasses: 0,
-  total: 0,
-  matrix: [],
-  gpuMs: null,
-  residentMs: null,
-  cpuMs: 0,
-  equal: true,
-  classes: [],
-  source: '',
-};
+const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
+  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: 0, equal: true, classes: [], source: '' };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
@@ -102,9 +79,9 @@ function describeBackend(): void {
     el.textContent = `WebGPU adapter: ${page.adapter}. Counting on the GPU, checked against the CPU.`;
   } else {
     el.className = 'backend cpu';
-    el.textContent = page.webgpu
-      ? 'This browser has WebGPU but no adapter answered: counting on the CPU.'
-      : 'This browser has no WebGPU: counting on the CPU.';
+    el.textContent = page.webgpu ?
+      'This browser has WebGPU but no adapter answered: counting on the CPU.' :
+      'This browser has no WebGPU: counting on the CPU.';
   }
 }
 
@@ -133,9 +110,13 @@ async function probe(): Promise<void> {
 
 function refreshInputs(): void {
   const desc = (p: Predictions): string =>
-    p.kind === 'logits' ? `${p.file}: ${p.rows.toLocaleString('en-US')} × ${p.numClasses} logits` : `${p.file}: ${p.rows.toLocaleString('en-US')} predictions`;
+    p.kind === 'logits' ?
+      `${p.file}: ${p.rows.toLocaleString('en-US')} × ${p.numClasses} logits` :
+      `${p.file}: ${p.rows.toLocaleString('en-US')} predictions`;
   $('name-logits').textContent = preds ? desc(preds) : 'no file';
-  $('name-labels').textContent = labels ? `${labels.file}: ${labels.data.length.toLocaleString('en-US')} labels` : 'no file';
+  $('name-labels').textContent = labels ?
+    `${labels.file}: ${labels.data.length.toLocaleString('en-US')} labels` :
+    'no file';
   $('name-classes').textContent = names ? `${names.file}: ${names.names.length} names` : 'no file';
   $<HTMLButtonElement>('compute').disabled = !(preds && labels) || page.busy;
 }
@@ -161,25 +142,22 @@ async function run(): Promise<void> {
   document.querySelectorAll<HTMLButtonElement>('.actions button').forEach((b) => (b.disabled = true));
   try {
     const c = classCount(preds, labels.data, names?.names);
-    if (names && names.names.length !== c) throw new Error(`${names.file}: ${names.names.length} class names, but the data has ${c} classes`);
+    if (names && names.names.length !== c) {
+      throw new Error(`${names.file}: ${names.names.length} class names, but the data has ${c} classes`);
+    }
     const classes = names?.names ?? Array.from({ length: c }, (_, i) => String(i));
-    setProgress(`Counting ${preds.rows.toLocaleString('en-US')} rows of ${c} classes${gpu ? ' on the GPU and on the CPU' : ' on the CPU'}…`);
+    setProgress(
+      `Counting ${preds.rows.toLocaleString('en-US')} rows of ${c} classes${
+        gpu ? ' on the GPU and on the CPU' : ' on the CPU'
+      }…`,
+    );
     await nextFrame();
     const ev = await evaluate(preds, labels.data, c, gpu?.device);
     shown = { ev, classes };
     show(ev, classes);
-    Object.assign(page, {
-      numClasses: c,
-      total: ev.result.total,
-      matrix: matrixRows(ev.result),
-      gpuMs: ev.gpu?.ms ?? null,
-      residentMs: ev.resident?.ms ?? null,
-      cpuMs: ev.cpu.ms,
-      equal: ev.equal,
-      classes,
-      source: fromExample ? 'example' : `${preds.file} + ${labels.file}`,
-      backend: ev.gpu ? 'gpu' : 'cpu',
-    });
+    Object.assign(page, { numClasses: c, total: ev.result.total, matrix: matrixRows(ev.result),
+      gpuMs: ev.gpu?.ms ?? null, residentMs: ev.resident?.ms ?? null, cpuMs: ev.cpu.ms, equal: ev.equal, classes,
+      source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu' });
     setProgress(preds.note ? `Done. Note: ${preds.note}.` : 'Done.');
   } catch (e) {
     setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
@@ -247,7 +225,8 @@ async function loadExample(): Promise<void> {
 }
 
 for (const role of ['logits', 'labels', 'classes'] as const) {
-  bindDropZone($(`zone-${role}`), $<HTMLInputElement>(`file-${role}`), (files) => void loadAll(files.slice(0, 1), role));
+  bindDropZone($(`zone-${role}`), $<HTMLInputElement>(`file-${role}`), (files) =>
+    void loadAll(files.slice(0, 1), role));
 }
 bindPageDrop((files) => void loadAll(files));
 $('compute').addEventListener('click', () => void run());
@@ -268,14 +247,9 @@ document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button)
     if (!shown) return;
     const kind = button.dataset.download as 'json' | 'csv' | 'svg' | 'png';
     try {
-      const blob = await downloadBlob(kind, {
-        result: shown.ev.result,
-        classes: shown.classes,
-        backend: { name: shown.ev.gpu ? 'gpu' : 'cpu', adapter: shown.ev.gpu ? page.adapter : null },
-        normalize,
-        order: heatmap.order(),
-        canvas: $<HTMLCanvasElement>('cm-canvas'),
-      });
+      const blob = await downloadBlob(kind, { result: shown.ev.result, classes: shown.classes,
+        backend: { name: shown.ev.gpu ? 'gpu' : 'cpu', adapter: shown.ev.gpu ? page.adapter : null }, normalize,
+        order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas') });
       saveBlob(blob, `confusion-matrix.${kind}`);
     } catch (e) {
       setError((e as Error).message);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { detectDelimiter, parseCsvNumber, type CsvDelimiter } from '../src/read/csv-syntax.js';
+import { type CsvDelimiter, detectDelimiter, parseCsvNumber } from '../src/read/csv-syntax.js';
 
 /** A parsed table: `values` row-major `rows x columns`. */
 export interface CsvTable {
@@ -28,13 +28,14 @@ function fail(file: string, line: number, column: number, detail: string): never
   throw new Error(`${file}:${line}:${column}: ${detail}`);
 }
 
-
 /** Splits one line into [field, 0-based start] pairs; throws [at, detail] for a bad quote. */
 function splitLine(text: string, delim: Delimiter): [string, number][] {
   const out: [string, number][] = [];
   const n = text.length;
   let i = 0;
-  const isSep = (c: string | undefined): boolean => (delim === 'whitespace' ? c === ' ' || c === '\t' : delim !== 'none' && c === delim);
+  const isSep = (
+    c: string | undefined,
+  ): boolean => (delim === 'whitespace' ? c === ' ' || c === '\t' : delim !== 'none' && c === delim);
   for (;;) {
     if (delim === 'whitespace') {
       while (i < n && isSep(text[i])) i++;
@@ -98,7 +99,9 @@ export function parseCsvTable(text: string, file: string): CsvTable {
   for (let l = 0; l < end; l++) {
     const text = lines[l]!.replace(/\r$/, '');
     const line = l + 1;
-    if (text.trim() === '') fail(file, line, 1, `blank line before line ${line + 1}; blank lines are only allowed at the end of the file`);
+    if (text.trim() === '') {
+      fail(file, line, 1, `blank line before line ${line + 1}; blank lines are only allowed at the end of the file`);
+    }
     let fields: [string, number][];
     try {
       fields = splitLine(text, delim);
@@ -118,13 +121,17 @@ export function parseCsvTable(text: string, file: string): CsvTable {
         continue;
       }
     } else if (fields.length !== columns) {
-      fail(file, line, 1, `expected ${columns} fields (line 1 has ${columns}), found ${fields.length}: ${JSON.stringify(clip(text, 80))}`);
+      fail(file, line, 1,
+        `expected ${columns} fields (line 1 has ${columns}), found ${fields.length}: ${
+          JSON.stringify(clip(text, 80))
+        }`);
     }
     const row: number[] = [];
     for (const [f, at] of fields) {
       const v = parseNumber(f);
       if (v === undefined) {
-        fail(file, line, at + 1, f.trim() === '' ? 'empty field (missing value?)' : `non-numeric field ${JSON.stringify(clip(f.trim()))}`);
+        fail(file, line, at + 1,
+          f.trim() === '' ? 'empty field (missing value?)' : `non-numeric field ${JSON.stringify(clip(f.trim()))}`);
       }
       row.push(v);
     }
@@ -168,7 +175,9 @@ export function csvLabels(text: string, file: string): Int32Array {
   if (t.columns > 1) {
     col = t.header ? t.header.findIndex((h) => LABEL_COLUMNS.includes(h.toLowerCase())) : -1;
     if (col < 0) {
-      const what = t.header ? `columns ${t.header.map((h) => `'${h}'`).join(', ')}` : `${t.columns} columns and no header row`;
+      const what = t.header ?
+        `columns ${t.header.map((h) => `'${h}'`).join(', ')}` :
+        `${t.columns} columns and no header row`;
       throw new Error(`${file}: labels need one column or one named ${LABEL_COLUMNS.join('/')}; the file has ${what}`);
     }
   }
@@ -176,7 +185,11 @@ export function csvLabels(text: string, file: string): Int32Array {
   for (let r = 0; r < t.rows; r++) {
     const v = t.values[r * t.columns + col]!;
     if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-      throw new Error(`${t.where(r, col)}: label ${String(v)} is ${Number.isInteger(v) ? 'outside the int32 range' : 'not an integer'}`);
+      throw new Error(
+        `${t.where(r, col)}: label ${String(v)} is ${
+          Number.isInteger(v) ? 'outside the int32 range' : 'not an integer'
+        }`,
+      );
     }
     out[r] = v;
   }

@@ -55,7 +55,7 @@ export function confusionOrder(counts: Float64Array, numClasses: number): number
   for (let s = 0; s < c; s++) {
     if (seen[s] || degree[s] !== 1) continue;
     const nodes: number[] = [];
-    for (let prev = -1, at = s; at >= 0; ) {
+    for (let prev = -1, at = s; at >= 0;) {
       nodes.push(at);
       seen[at] = 1;
       const next = links[at]!.find((n) => n !== prev) ?? -1;

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { computeMetrics, topConfusions } from '../src/tasks/multiclass/metrics.js';
 import { classificationReport } from '../src/report/classification-report.js';
+import { computeMetrics, topConfusions } from '../src/tasks/multiclass/metrics.js';
 import type { Evaluation } from './compute.js';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
@@ -31,14 +31,11 @@ function rate(rows: number, v: number): string {
 export function renderSummary(ev: Evaluation): HTMLElement {
   const m = computeMetrics(ev.result.counts, ev.numClasses);
   const dl = el('dl', undefined, 'figures');
-  const items: [string, string][] = [
-    ['Samples', m.total.toLocaleString('en-US')],
-    ['Classes', String(ev.numClasses)],
-    ['Accuracy', m.accuracy.toFixed(4)],
-    ['Balanced accuracy', m.balancedAccuracy.toFixed(4)],
-    ["Cohen's kappa", m.kappa.toFixed(4)],
-    ['MCC', m.mcc.toFixed(4)],
-  ];
+  const items: [string, string][] = [['Samples', m.total.toLocaleString('en-US')], ['Classes', String(ev.numClasses)], [
+    'Accuracy',
+    m.accuracy.toFixed(4),
+  ], ['Balanced accuracy', m.balancedAccuracy.toFixed(4)], ["Cohen's kappa", m.kappa.toFixed(4)], ['MCC',
+    m.mcc.toFixed(4)]];
   for (const [k, v] of items) {
     const div = el('div');
     div.append(el('dt', k), el('dd', v));
@@ -69,13 +66,15 @@ export function renderTiming(ev: Evaluation, adapter: string | null, software: b
   if (ev.resident) line('GPU, inputs already in GPU buffers', ev.resident.ms);
   line('CPU (JavaScript)', ev.cpu.ms);
   box.append(table);
-  const verdict = ev.gpu
-    ? ev.equal
-      ? `The GPU${ev.resident ? ' (both runs)' : ''} and CPU matrices are identical, cell for cell.`
-      : 'The GPU and CPU matrices DIFFER: please report this.'
-    : 'Counted on the CPU only: this browser has no WebGPU adapter.';
+  const verdict = ev.gpu ?
+    ev.equal ?
+      `The GPU${ev.resident ? ' (both runs)' : ''} and CPU matrices are identical, cell for cell.` :
+      'The GPU and CPU matrices DIFFER: please report this.' :
+    'Counted on the CPU only: this browser has no WebGPU adapter.';
   box.append(el('p', verdict, !ev.gpu ? 'cpu-only' : ev.equal ? 'ok' : 'bad'));
-  if (software && ev.gpu) box.append(el('p', 'A software adapter runs shaders on the CPU: its time says nothing of GPU speed.', 'note'));
+  if (software && ev.gpu) {
+    box.append(el('p', 'A software adapter runs shaders on the CPU: its time says nothing of GPU speed.', 'note'));
+  }
   return box;
 }
 
@@ -120,7 +119,12 @@ export function renderTopConfusions(ev: Evaluation, classes: string[], k = 5): H
   const list = el('ol', undefined, 'confusions');
   for (const x of topConfusions(ev.result.counts, ev.numClasses, k)) {
     if (x.count === 0) break;
-    list.append(el('li', `${classes[x.true]} → ${classes[x.pred]}: ${x.count.toLocaleString('en-US')} (${(x.share * 100).toFixed(1)}% of ${classes[x.true]})`));
+    list.append(
+      el('li',
+        `${classes[x.true]} → ${classes[x.pred]}: ${x.count.toLocaleString('en-US')} (${
+          (x.share * 100).toFixed(1)
+        }% of ${classes[x.true]})`),
+    );
   }
   return list;
 }

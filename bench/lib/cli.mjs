@@ -25,7 +25,9 @@ export const numbers = (s) => s.split(',').map(Number);
  * console.log(`machine: ${machineLine()}`);
  */
 export const machineLine = () =>
-  `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`;
+  `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${
+    os.loadavg().map((l) => l.toFixed(2)).join(' ')
+  }, node ${process.version}`;
 
 /**
  * The distinct [n, c] cells of ns x cs, each n lowered to a power of ten so that n * c float32

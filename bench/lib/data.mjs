@@ -64,7 +64,9 @@ export function classModel(c, seed) {
  */
 export function fillChunk(model, seed, start, rows, logits, labels) {
   const { c, gauss, labelOf, errorRate, confusers } = model;
-  let x = (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) ^ Math.imul((start / 65536) | 0, 0x85ebca6b) ^ (start & 0xffff) ^ 0x6a09e667) | 0 || 1;
+  let x =
+    (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) ^ Math.imul((start / 65536) | 0, 0x85ebca6b) ^ (start & 0xffff) ^
+        0x6a09e667) | 0 || 1;
   const next = () => {
     x ^= x << 13;
     x ^= x >>> 17;
@@ -114,7 +116,8 @@ export function makeData(n, c, seed, chunkRows) {
   const labels = labelArray(n, c);
   for (let start = 0; start < n; start += chunkRows) {
     const rows = Math.min(chunkRows, n - start);
-    fillChunk(model, seed, start, rows, logits.subarray(start * c, (start + rows) * c), labels.subarray(start, start + rows));
+    fillChunk(model, seed, start, rows, logits.subarray(start * c, (start + rows) * c),
+      labels.subarray(start, start + rows));
   }
   return { logits, labels };
 }

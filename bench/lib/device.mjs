@@ -15,17 +15,10 @@ export async function openBenchDevice() {
   if (!node) return null;
   const { device, adapter, instance: gpu, info } = node;
   if (!('navigator' in globalThis) || !globalThis.navigator?.gpu) {
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu },
+      configurable: true, writable: true });
   }
-  return {
-    gpu,
-    adapter,
-    device,
-    timestamps: device.features.has('timestamp-query'),
-    software: info.software,
-    label: adapterLabel(info),
-    info,
-    slug: (info.architecture || info.vendor || 'gpu').replace(/[^\w.-]+/g, '_'),
-    destroy: () => node.destroy(),
-  };
+  return { gpu, adapter, device, timestamps: device.features.has('timestamp-query'), software: info.software,
+    label: adapterLabel(info), info, slug: (info.architecture || info.vendor || 'gpu').replace(/[^\w.-]+/g, '_'),
+    destroy: () => node.destroy() };
 }

@@ -25,9 +25,15 @@ import { getPipeline } from '../../dist/engine/pipelines.js';
  */
 export function benchKernelDir() {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const dirs = [process.env.CONFMAT_BENCH_KERNELS, path.join(here, '..', 'kernels'), path.join(here, 'kernels')].filter(Boolean);
+  const dirs = [process.env.CONFMAT_BENCH_KERNELS, path.join(here, '..', 'kernels'), path.join(here, 'kernels')].filter(
+    Boolean,
+  );
   const dir = dirs.find((d) => existsSync(path.join(d, 'copy.wgsl')));
-  if (!dir) throw new Error(`bench kernels (copy.wgsl) not found in ${dirs.join(', ')}: set CONFMAT_BENCH_KERNELS to bench/kernels`);
+  if (!dir) {
+    throw new Error(
+      `bench kernels (copy.wgsl) not found in ${dirs.join(', ')}: set CONFMAT_BENCH_KERNELS to bench/kernels`,
+    );
+  }
   return dir;
 }
 const QUERIES = 12;
@@ -42,11 +48,13 @@ const benchPipelines = new WeakMap();
  */
 export function benchPipeline(device, file, entry, constants) {
   let cache = benchPipelines.get(device);
-  if (!cache) benchPipelines.set(device, (cache = new Map()));
+  if (!cache) benchPipelines.set(device, cache = new Map());
   const key = `${file}:${entry}:${JSON.stringify(constants)}`;
   if (!cache.has(key)) {
-    const module = device.createShaderModule({ label: file, code: readFileSync(path.join(benchKernelDir(), file), 'utf8') });
-    cache.set(key, device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: entry, constants } }));
+    const module = device.createShaderModule({ label: file,
+      code: readFileSync(path.join(benchKernelDir(), file), 'utf8') });
+    cache.set(key,
+      device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: entry, constants } }));
   }
   return cache.get(key);
 }
@@ -64,14 +72,17 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
   const { chunkRows, workgroupSize: wg, maxWorkgroups } = plan;
   const cells = c * c;
   const argmax = getPipeline(device, 'argmax', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
-  const count = plan.histogram === 'private'
-    ? getPipeline(device, 'count_private', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, PRIVATE_BINS: cells })
-    : getPipeline(device, 'count_global', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
+  const count = plan.histogram === 'private' ?
+    getPipeline(device, 'count_private', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, PRIVATE_BINS: cells }) :
+    getPipeline(device, 'count_global', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
   const countRowsPerGroup = plan.histogram === 'private' ? Math.max(wg * 8, cells * 4) : wg;
   // What the product runs without workgroup-private counts: argmax and count fused in one pass (into its
   // own counts here), with global atomics or, at C <= 10 on emulated adapters, invocation-local counts.
   const local = plan.histogram === 'local';
-  const fused = plan.histogram === 'private' ? null : getPipeline(device, local ? 'argmax_count_local' : 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, TOP_K: 0, ...(local ? { LOCAL_ROWS } : {}) });
+  const fused = plan.histogram === 'private' ?
+    null :
+    getPipeline(device, local ? 'argmax_count_local' : 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, TOP_K: 0,
+      ...(local ? { LOCAL_ROWS } : {}) });
   const copy = benchPipeline(device, 'copy.wgsl', 'copy', { WORKGROUP_SIZE: wg });
   const readRows = benchPipeline(device, 'read-rows.wgsl', 'read_rows', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
 
@@ -98,23 +109,26 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
   const querySet = timestamps ? device.createQuerySet({ type: 'timestamp', count: QUERIES }) : null;
   const resolve = timestamps ? buffer('query resolve', QUERIES * 8, U.QUERY_RESOLVE | U.COPY_SRC) : null;
   const queryRead = timestamps ? buffer('query read', QUERIES * 8, U.MAP_READ | U.COPY_DST) : null;
-  const group = (p, bufs) => device.createBindGroup({ layout: p.getBindGroupLayout(0), entries: bufs.map((buffer, binding) => ({ binding, resource: { buffer } })) });
-  const groups = {
-    argmax: group(argmax, [params, logits, preds]),
-    count: group(count, [params, labels, preds, counts]),
-    copy: group(copy, [copyParams, logits, copyDst]),
-    readRows: group(readRows, [params, logits, rowsOut]),
-    fused: fused
-      ? device.createBindGroup({ layout: fused.getBindGroupLayout(0), entries: [[0, params], [1, logits], [3, labels], [4, fusedCounts]].map(([binding, buffer]) => ({ binding, resource: { buffer } })) })
-      : null,
-  };
+  const group = (p, bufs) =>
+    device.createBindGroup({ layout: p.getBindGroupLayout(0),
+      entries: bufs.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  const groups = { argmax: group(argmax, [params, logits, preds]), count: group(count, [params, labels, preds, counts]),
+    copy: group(copy, [copyParams, logits, copyDst]), readRows: group(readRows, [params, logits, rowsOut]),
+    fused: fused ?
+      device.createBindGroup({ layout: fused.getBindGroupLayout(0),
+        entries: [[0, params], [1, logits], [3, labels], [4, fusedCounts]].map(([binding, buffer]) => ({ binding,
+          resource: { buffer } })
+        ) }) :
+      null };
   const groupsFor = (rows, per) => Math.max(1, Math.min(Math.ceil(rows / per), maxWorkgroups));
   const ms = {};
   let uploadHost = 0;
   let readbackHost = 0;
 
   const dispatch = (encoder, pipeline, bindGroup, n, ts) => {
-    const pass = encoder.beginComputePass(ts ? { timestampWrites: { querySet, beginningOfPassWriteIndex: ts, endOfPassWriteIndex: ts + 1 } } : {});
+    const pass = encoder.beginComputePass(
+      ts ? { timestampWrites: { querySet, beginningOfPassWriteIndex: ts, endOfPassWriteIndex: ts + 1 } } : {},
+    );
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(n);
@@ -122,22 +136,21 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
   };
   const mark = (encoder, at, write) => encoder.beginComputePass({ timestampWrites: { querySet, [write]: at } }).end();
 
-  const encoders = (n) => ({
-    upload: (e) => {
-      e.copyBufferToBuffer(stageLogits, 0, logits, 0, n * c * 4);
-      e.copyBufferToBuffer(stageLabels, 0, labels, 0, n * 4);
-    },
-    argmax: (e, ts) => dispatch(e, argmax, groups.argmax, groupsFor(n, wg), ts),
+  const encoders = (n) => ({ upload: (e) => {
+    e.copyBufferToBuffer(stageLogits, 0, logits, 0, n * c * 4);
+    e.copyBufferToBuffer(stageLabels, 0, labels, 0, n * 4);
+  }, argmax: (e, ts) => dispatch(e, argmax, groups.argmax, groupsFor(n, wg), ts),
     histogram: (e, ts) => dispatch(e, count, groups.count, groupsFor(n, countRowsPerGroup), ts),
-    fused: (e, ts) => (fused ? dispatch(e, fused, groups.fused, groupsFor(n, local ? wg * LOCAL_ROWS : wg), ts) : undefined),
+    fused: (e,
+      ts) => (fused ? dispatch(e, fused, groups.fused, groupsFor(n, local ? wg * LOCAL_ROWS : wg), ts) : undefined),
     readback: (e) => e.copyBufferToBuffer(counts, 0, readback, 0, (cells + 4) * 4),
     copy: (e, ts) => dispatch(e, copy, groups.copy, groupsFor(Math.ceil((n * c) / 4), wg), ts),
-    readRows: (e, ts) => dispatch(e, readRows, groups.readRows, groupsFor(n, wg), ts),
-  });
+    readRows: (e, ts) => dispatch(e, readRows, groups.readRows, groupsFor(n, wg), ts) });
 
   const subChunk = async (l, y, start, n) => {
     let t = performance.now();
-    await Promise.all([stageLogits.mapAsync(GPUMapMode.WRITE, 0, n * c * 4), stageLabels.mapAsync(GPUMapMode.WRITE, 0, n * 4)]);
+    await Promise.all([stageLogits.mapAsync(GPUMapMode.WRITE, 0, n * c * 4),
+      stageLabels.mapAsync(GPUMapMode.WRITE, 0, n * 4)]);
     new Float32Array(stageLogits.getMappedRange(0, n * c * 4)).set(l.subarray(start * c, (start + n) * c));
     new Uint32Array(stageLabels.getMappedRange(0, n * 4)).set(y.subarray(start, start + n));
     stageLogits.unmap();
@@ -183,32 +196,30 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
     if (fused) ms.fused += d(10, 11);
   };
 
-  return {
-    plan,
-    start() {
-      for (const p of PHASES) ms[p] = 0;
-      uploadHost = 0;
-      readbackHost = 0;
-      const e = device.createCommandEncoder();
-      e.clearBuffer(counts);
-      device.queue.submit([e.finish()]);
-    },
-    async chunk(l, y) {
-      const rows = y.length;
-      for (let start = 0; start < rows; start += chunkRows) await subChunk(l, y, start, Math.min(chunkRows, rows - start));
-    },
-    async finish() {
-      const t = performance.now();
-      await readback.mapAsync(GPUMapMode.READ);
-      const u = new Uint32Array(readback.getMappedRange()).slice();
-      readback.unmap();
-      readbackHost += performance.now() - t;
-      if (u[cells] || u[cells + 1]) throw new Error(`phases: ${u[cells]} labels and ${u[cells + 1]} predictions out of range`);
-      return { counts: Float64Array.from(u.subarray(0, cells)), ms: { ...ms, uploadHost, readbackHost } };
-    },
-    destroy() {
-      for (const b of made) b.destroy();
-      querySet?.destroy();
-    },
-  };
+  return { plan, start() {
+    for (const p of PHASES) ms[p] = 0;
+    uploadHost = 0;
+    readbackHost = 0;
+    const e = device.createCommandEncoder();
+    e.clearBuffer(counts);
+    device.queue.submit([e.finish()]);
+  }, async chunk(l, y) {
+    const rows = y.length;
+    for (let start = 0; start < rows; start += chunkRows) {
+      await subChunk(l, y, start, Math.min(chunkRows, rows - start));
+    }
+  }, async finish() {
+    const t = performance.now();
+    await readback.mapAsync(GPUMapMode.READ);
+    const u = new Uint32Array(readback.getMappedRange()).slice();
+    readback.unmap();
+    readbackHost += performance.now() - t;
+    if (u[cells] || u[cells + 1]) {
+      throw new Error(`phases: ${u[cells]} labels and ${u[cells + 1]} predictions out of range`);
+    }
+    return { counts: Float64Array.from(u.subarray(0, cells)), ms: { ...ms, uploadHost, readbackHost } };
+  }, destroy() {
+    for (const b of made) b.destroy();
+    querySet?.destroy();
+  } };
 }

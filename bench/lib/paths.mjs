@@ -5,8 +5,8 @@
 // (creating the confusion matrix, converting labels, argmax); devices and worker pools are made
 // once per cell, outside the timings.
 import { ConfusionMatrix as MlConfusionMatrix } from 'ml-confusion-matrix';
-import { createConfusionMatrix } from '../../dist/index.js';
 import { formatBatch } from '../../dist/format/validate.js';
+import { createConfusionMatrix } from '../../dist/index.js';
 import * as nodeApi from '../../dist/node/index.js';
 import { createGpuPhases } from './gpu-phases.mjs';
 
@@ -56,7 +56,9 @@ export function branchyLoop(logits, labels, c, counts) {
   return counts;
 }
 
-const runner = (o) => ({ start() {}, async finish() { return null; }, ...o });
+const runner = (o) => ({ start() {}, async finish() {
+  return null;
+}, ...o });
 
 /**
  * The host -> GPU upload floor: `writeBuffer` of each chunk's logits in 32 MiB pieces into one
@@ -66,21 +68,15 @@ const runner = (o) => ({ start() {}, async finish() { return null; }, ...o });
  */
 export function uploadFloorPath(device) {
   let buf;
-  return {
-    name: 'host->GPU upload floor',
-    kind: 'floor',
-    make: () => runner({
-      start() {
-        buf ??= device.createBuffer({ label: 'upload floor', size: UPLOAD_CHUNK, usage: GPUBufferUsage.COPY_DST });
-      },
-      async chunk(l) {
-        const bytes = new Uint8Array(l.buffer, l.byteOffset, l.byteLength);
-        for (let off = 0; off < bytes.length; off += UPLOAD_CHUNK) device.queue.writeBuffer(buf, 0, bytes, off, Math.min(UPLOAD_CHUNK, bytes.length - off));
-        await device.queue.onSubmittedWorkDone();
-      },
-    }),
-    dispose: () => buf?.destroy(),
-  };
+  return { name: 'host->GPU upload floor', kind: 'floor', make: () =>
+    runner({ start() {
+      buf ??= device.createBuffer({ label: 'upload floor', size: UPLOAD_CHUNK, usage: GPUBufferUsage.COPY_DST });
+    }, async chunk(l) {
+      const bytes = new Uint8Array(l.buffer, l.byteOffset, l.byteLength);
+      for (let off = 0; off < bytes.length; off += UPLOAD_CHUNK) {device.queue.writeBuffer(buf, 0, bytes, off,
+          Math.min(UPLOAD_CHUNK, bytes.length - off));}
+      await device.queue.onSubmittedWorkDone();
+    } }), dispose: () => buf?.destroy() };
 }
 
 /**
@@ -92,15 +88,13 @@ export function uploadFloorPath(device) {
  */
 export function confmatRunner(c, device, options = {}) {
   let cm;
-  return runner({
-    start() { cm = createConfusionMatrix({ numClasses: c, device, ...options }); },
-    chunk: (logits, labels, extra) => cm.update({ logits, labels, ...extra }),
-    async finish() {
-      const { counts } = await cm.compute();
-      cm.destroy();
-      return Float64Array.from(counts);
-    },
-  });
+  return runner({ start() {
+    cm = createConfusionMatrix({ numClasses: c, device, ...options });
+  }, chunk: (logits, labels, extra) => cm.update({ logits, labels, ...extra }), async finish() {
+    const { counts } = await cm.compute();
+    cm.destroy();
+    return Float64Array.from(counts);
+  } });
 }
 
 /**
@@ -113,80 +107,81 @@ export function makePaths({ c, gpu, tf, limits }) {
   const paths = [];
   paths.push({ name: 'host read floor', kind: 'floor', make: () => runner({ chunk: (l) => void readPass(l) }) });
   if (gpu) paths.push(uploadFloorPath(gpu.device));
-  paths.push({
-    name: 'branchy JS loop',
-    kind: 'baseline',
-    make: () => {
-      let counts;
-      return runner({ start() { counts = new Float64Array(c * c); }, chunk(l, y) { branchyLoop(l, y, c, counts); }, async finish() { return counts; } });
-    },
-  });
+  paths.push({ name: 'branchy JS loop', kind: 'baseline', make: () => {
+    let counts;
+    return runner({ start() {
+      counts = new Float64Array(c * c);
+    }, chunk(l, y) {
+      branchyLoop(l, y, c, counts);
+    }, async finish() {
+      return counts;
+    } });
+  } });
   const confmat = (device) => () => confmatRunner(c, device);
   paths.push({ name: 'confmat CPU (1 thread)', kind: 'confmat', make: confmat(undefined) });
   if (createCpuWorkerCounter) {
     for (const threads of [1, 2]) {
       let counter;
-      paths.push({
-        name: `confmat CPU workers x${threads}`,
-        kind: 'confmat',
-        make: () => runner({
-          start() { counter ??= createCpuWorkerCounter({ numClasses: c, threads }); },
-          chunk: (logits, labels) => counter.update(formatBatch({ logits, labels }, c)),
-          async finish() {
-            const counts = await counter.read();
-            await counter.reset();
-            return counts;
-          },
-        }),
-        dispose: () => counter?.destroy(),
-      });
+      paths.push({ name: `confmat CPU workers x${threads}`, kind: 'confmat', make: () =>
+        runner({ start() {
+          counter ??= createCpuWorkerCounter({ numClasses: c, threads });
+        }, chunk: (logits, labels) => counter.update(formatBatch({ logits, labels }, c)), async finish() {
+          const counts = await counter.read();
+          await counter.reset();
+          return counts;
+        } }), dispose: () => counter?.destroy() });
     }
   }
   if (gpu) {
     paths.push({ name: 'confmat GPU', kind: 'confmat', make: confmat(gpu.device) });
     let phases;
-    paths.push({
-      name: 'confmat GPU phases',
-      kind: 'phases',
-      make: () => {
-        phases ??= createGpuPhases(gpu.device, c, gpu.timestamps);
-        return runner({ start: () => phases.start(), chunk: (l, y) => phases.chunk(l, y), finish: () => phases.finish() });
-      },
-      dispose: () => phases?.destroy(),
-    });
+    paths.push({ name: 'confmat GPU phases', kind: 'phases', make: () => {
+      phases ??= createGpuPhases(gpu.device, c, gpu.timestamps);
+      return runner({ start: () => phases.start(), chunk: (l, y) => phases.chunk(l, y), finish: () =>
+        phases.finish() });
+    }, dispose: () => phases?.destroy() });
   }
   if (tf) {
     for (const backend of tf.backends) {
-      paths.push({
-        name: `tfjs ${backend} argMax+confusionMatrix`,
-        kind: 'peer',
-        skip: (n, streamed) => {
-          const max = limits.tfjs[backend];
-          if (streamed) return 'streamed cell (tfjs takes whole tensors)';
-          if (n > limits.tfjsMaxN) return `N > ${limits.tfjsMaxN.toExponential(0)} (minutes per run: its confusionMatrix is a one-hot matmul, O(N C^2))`;
-          if (n * c * c > max) return `N x C^2 = ${(n * c * c).toExponential(0)} > ${max.toExponential(0)}: its confusionMatrix is a one-hot matmul, O(N C^2)`;
-          return null;
-        },
-        make: () => runner({
-          async start() { await tf.lib.setBackend(backend); },
-          async chunk(logits, labels) {
-            const t = tf.lib;
-            const n = labels.length;
-            const cm = t.tidy(() => t.math.confusionMatrix(t.tensor1d(Int32Array.from(labels), 'int32'), t.argMax(t.tensor2d(logits, [n, c]), 1), c));
-            this.out = await cm.data();
-            cm.dispose();
-          },
-          async finish() { return Float64Array.from(this.out); },
-        }),
-      });
+      paths.push({ name: `tfjs ${backend} argMax+confusionMatrix`, kind: 'peer', skip: (n, streamed) => {
+        const max = limits.tfjs[backend];
+        if (streamed) return 'streamed cell (tfjs takes whole tensors)';
+        if (n > limits.tfjsMaxN) {
+          return `N > ${
+            limits.tfjsMaxN.toExponential(0)
+          } (minutes per run: its confusionMatrix is a one-hot matmul, O(N C^2))`;
+        }
+        if (n * c * c > max) {
+          return `N x C^2 = ${(n * c * c).toExponential(0)} > ${
+            max.toExponential(0)
+          }: its confusionMatrix is a one-hot matmul, O(N C^2)`;
+        }
+        return null;
+      }, make: () =>
+        runner({ async start() {
+          await tf.lib.setBackend(backend);
+        }, async chunk(logits, labels) {
+          const t = tf.lib;
+          const n = labels.length;
+          const cm = t.tidy(() =>
+            t.math.confusionMatrix(t.tensor1d(Int32Array.from(labels), 'int32'),
+              t.argMax(t.tensor2d(logits, [n, c]), 1), c)
+          );
+          this.out = await cm.data();
+          cm.dispose();
+        }, async finish() {
+          return Float64Array.from(this.out);
+        } }) });
     }
   }
-  paths.push({
-    name: 'ml-confusion-matrix (JS argmax + fromLabels)',
-    kind: 'peer',
-    skip: (n, streamed) => (streamed ? 'streamed cell (it takes whole label arrays)' : n * c > limits.mlMaxNC ? `N x C > ${limits.mlMaxNC.toExponential(0)} (indexOf per sample)` : null),
-    make: () => runner({
-      chunk(logits, labels) {
+  paths.push({ name: 'ml-confusion-matrix (JS argmax + fromLabels)', kind: 'peer',
+    skip: (n,
+      streamed) => (streamed ?
+        'streamed cell (it takes whole label arrays)' :
+        n * c > limits.mlMaxNC ?
+        `N x C > ${limits.mlMaxNC.toExponential(0)} (indexOf per sample)` :
+        null), make: () =>
+      runner({ chunk(logits, labels) {
         const n = labels.length;
         const predicted = new Array(n);
         for (let i = 0; i < n; i++) {
@@ -194,10 +189,11 @@ export function makePaths({ c, gpu, tf, limits }) {
           for (let j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
           predicted[i] = best;
         }
-        this.cm = MlConfusionMatrix.fromLabels(Array.from(labels), predicted, { labels: Array.from({ length: c }, (_, k) => k) });
-      },
-      async finish() { return Float64Array.from(this.cm.getMatrix().flat()); },
-    }),
-  });
+        this.cm = MlConfusionMatrix.fromLabels(Array.from(labels), predicted, {
+          labels: Array.from({ length: c }, (_, k) => k),
+        });
+      }, async finish() {
+        return Float64Array.from(this.cm.getMatrix().flat());
+      } }) });
   return paths;
 }

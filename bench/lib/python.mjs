@@ -41,8 +41,12 @@ export function writeNpy(file, arr, shape) {
  * writeNpyParts('/tmp/x.npy', [new Float32Array(6), new Float32Array(4)], [5, 2]);
  */
 export function writeNpyParts(file, parts, shape) {
-  const descr = { Float32Array: '<f4', Float64Array: '<f8', Uint8Array: '|u1', Uint16Array: '<u2', Uint32Array: '<u4' }[parts[0].constructor.name];
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const descr =
+    { Float32Array: '<f4', Float64Array: '<f8', Uint8Array: '|u1', Uint16Array: '<u2',
+      Uint32Array: '<u4' }[parts[0].constructor.name];
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${
+    shape.length === 1 ? ',' : ''
+  }), }`;
   header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11) + '\n';
   const pre = Buffer.alloc(10);
   pre.write('\x93NUMPY\x01\x00', 'latin1');
@@ -53,7 +57,9 @@ export function writeNpyParts(file, parts, shape) {
     writeSync(fd, header, null, 'latin1');
     for (const arr of parts) {
       const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-      for (let off = 0; off < bytes.length; off += CHUNK) writeSync(fd, bytes, off, Math.min(CHUNK, bytes.length - off));
+      for (let off = 0; off < bytes.length; off += CHUNK) {
+        writeSync(fd, bytes, off, Math.min(CHUNK, bytes.length - off));
+      }
     }
   } finally {
     closeSync(fd);

@@ -9,5 +9,5 @@
  * @module
  */
 export * from '../index.js';
-export { requestBrowserDevice, browserAdapterLabel } from './request-device.js';
-export type { BrowserGpu, BrowserDeviceOptions, BrowserAdapterDescription } from './request-device.js';
+export { browserAdapterLabel, requestBrowserDevice } from './request-device.js';
+export type { BrowserAdapterDescription, BrowserDeviceOptions, BrowserGpu } from './request-device.js';

@@ -37,8 +37,8 @@ export interface BrowserGpu {
  * @example
  * describeAdapter(adapter, 'core').software; // true on SwiftShader
  */
-export function describeAdapter(adapter: GPUAdapter, featureLevel: 'core' | 'compatibility',
-): BrowserAdapterDescription {
+export function describeAdapter(adapter: GPUAdapter,
+  featureLevel: 'core' | 'compatibility'): BrowserAdapterDescription {
   const i = adapter.info;
   const [vendor, architecture, device, description] = [i?.vendor, i?.architecture, i?.device, i?.description];
   return { vendor: vendor ?? '', architecture: architecture ?? '', device: device ?? '', description: description ?? '',
@@ -70,7 +70,8 @@ export function deviceHandle<T extends { device: GPUDevice }>(gpu: T): T & { des
   } };
 }
 
-async function adapterAt(gpu: GPU, featureLevel: 'core' | 'compatibility', powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter | null> {
+async function adapterAt(gpu: GPU, featureLevel: 'core' | 'compatibility',
+  powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter | null> {
   try {
     return await gpu.requestAdapter({ featureLevel, ...(powerPreference ? { powerPreference } : {}) });
   } catch {
@@ -87,9 +88,12 @@ async function adapterAt(gpu: GPU, featureLevel: 'core' | 'compatibility', power
  * const cm = createConfusionMatrix({ numClasses: 10, device: gpu?.device }); // no GPU: the CPU
  */
 export async function requestBrowserDevice(options: BrowserDeviceOptions = {}): Promise<BrowserGpu | null> {
-  const gpu = options.gpu ?? (typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: GPU }).gpu);
+  const gpu = options.gpu ??
+    (typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: GPU }).gpu);
   if (!gpu) return null;
-  const levels: ('core' | 'compatibility')[] = options.featureLevel ? [options.featureLevel] : ['core', 'compatibility'];
+  const levels: ('core' | 'compatibility')[] = options.featureLevel ?
+    [options.featureLevel] :
+    ['core', 'compatibility'];
   for (const level of levels) {
     const adapter = await adapterAt(gpu, level, options.powerPreference);
     if (!adapter) continue;

@@ -6,9 +6,9 @@ export type LabelArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array
 export type SampleWeights = Float32Array | Float64Array;
 
 /** One batch of N samples: row-major N x C logits, or N predicted class indices, and N labels; optional weights. */
-export type Batch = { weights?: SampleWeights | undefined } & (
-  | { logits: Float32Array | Uint16Array; logitsDtype?: LogitsDtype | undefined; labels: LabelArray; preds?: undefined }
-  | { preds: LabelArray; labels: LabelArray; logits?: undefined; logitsDtype?: undefined });
+export type Batch = { weights?: SampleWeights | undefined }
+  & ({ logits: Float32Array | Uint16Array; logitsDtype?: LogitsDtype | undefined; labels: LabelArray;
+    preds?: undefined } | { preds: LabelArray; labels: LabelArray; logits?: undefined; logitsDtype?: undefined });
 
 /** The 16-bit float formats of logits: IEEE binary16 (numpy float16) and bfloat16 (the top half of a float32). */
 export type HalfDtype = 'float16' | 'bfloat16';
@@ -20,9 +20,10 @@ export type LogitsDtype = 'float32' | HalfDtype;
  * A batch whose inputs may live in GPU buffers on the evaluator's device (f32 or packed-half logits, u32 or i32 class
  * indices, checked on the GPU); `rows` defaults to what the buffers hold.
  */
-export type GpuBatch = { weights?: SampleWeights | undefined } & (
-  | { logits: Float32Array | Uint16Array | GPUBuffer; logitsDtype?: LogitsDtype | undefined; labels: LabelArray | GPUBuffer; preds?: undefined; rows?: number }
-  | { preds: LabelArray | GPUBuffer; labels: LabelArray | GPUBuffer; logits?: undefined; logitsDtype?: undefined; rows?: number });
+export type GpuBatch = { weights?: SampleWeights | undefined }
+  & ({ logits: Float32Array | Uint16Array | GPUBuffer; logitsDtype?: LogitsDtype | undefined;
+    labels: LabelArray | GPUBuffer; preds?: undefined; rows?: number } | { preds: LabelArray | GPUBuffer;
+    labels: LabelArray | GPUBuffer; logits?: undefined; logitsDtype?: undefined; rows?: number });
 
 /** A batch that passed validation: labels and predictions are known to lie in [0, numClasses). */
 export interface FormattedBatch {
@@ -35,12 +36,17 @@ export interface FormattedBatch {
   weights?: SampleWeights;
 }
 
-/** A validated batch for the GPU: class indices in host arrays lie in [0, numClasses); those in buffers are checked on the GPU. */
+/**
+ * A validated batch for the GPU: class indices in host arrays lie in [0, numClasses); those in buffers are checked on
+ * the GPU.
+ */
 export interface FormattedGpuBatch {
   rows: number;
   numClasses: number;
   labels: LabelArray | GPUBuffer;
-  /** f32 logits, or 16-bit ones (a Uint16Array of their bits, or a buffer of packed halves) when `logitsDtype` is set. */
+  /**
+   * f32 logits, or 16-bit ones (a Uint16Array of their bits, or a buffer of packed halves) when `logitsDtype` is set.
+   */
   logits?: Float32Array | Uint16Array | GPUBuffer;
   /** Set when `logits` hold 16-bit floats. */
   logitsDtype?: HalfDtype;
@@ -52,7 +58,10 @@ export interface FormattedGpuBatch {
 /** The reduced result: C x C counts, rows = true class, columns = predicted class. */
 export interface ConfusionMatrixResult {
   numClasses: number;
-  /** Row-major C x C counts; exact integers (below 2^53), or sums of sample weights when `weighted`. `counts[t * C + p]`. */
+  /**
+   * Row-major C x C counts; exact integers (below 2^53), or sums of sample weights when `weighted`. `counts[t * C +
+   * p]`.
+   */
   counts: Float64Array;
   /** Number of samples counted (the sum of their weights when `weighted`). */
   total: number;
@@ -62,6 +71,9 @@ export interface ConfusionMatrixResult {
   weighted?: boolean;
   /** correct / total, 0 when total is 0. */
   accuracy: number;
-  /** With the `topK` option: rows whose label is among the k highest logits, per true class (sklearn's top_k_accuracy_score). */
+  /**
+   * With the `topK` option: rows whose label is among the k highest logits, per true class (sklearn's
+   * top_k_accuracy_score).
+   */
   topK?: { k: number; hits: Float64Array; accuracy: number };
 }

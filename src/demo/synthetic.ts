@@ -2,18 +2,10 @@
 const DEMO_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 /** Pairs a CIFAR-10 classifier mixes up, with how often (share of the true class's errors). */
-const CONFUSERS: Record<number, [number, number][]> = {
-  0: [[8, 0.5], [2, 0.3]],
-  1: [[9, 0.8]],
-  2: [[0, 0.3], [4, 0.3], [3, 0.2]],
-  3: [[5, 0.7], [2, 0.1]],
-  4: [[7, 0.4], [2, 0.3], [5, 0.1]],
-  5: [[3, 0.7], [7, 0.1]],
-  6: [[3, 0.3], [4, 0.3], [2, 0.2]],
-  7: [[4, 0.4], [5, 0.3]],
-  8: [[0, 0.6], [1, 0.2]],
-  9: [[1, 0.8]],
-};
+const CONFUSERS: Record<number, [number, number][]> = { 0: [[8, 0.5], [2, 0.3]], 1: [[9, 0.8]],
+  2: [[0, 0.3], [4, 0.3], [3, 0.2]], 3: [[5, 0.7], [2, 0.1]], 4: [[7, 0.4], [2, 0.3], [5, 0.1]],
+  5: [[3, 0.7], [7, 0.1]], 6: [[3, 0.3], [4, 0.3], [2, 0.2]], 7: [[4, 0.4], [5, 0.3]], 8: [[0, 0.6], [1, 0.2]],
+  9: [[1, 0.8]] };
 const ERROR_RATE = [0.08, 0.04, 0.16, 0.3, 0.12, 0.22, 0.07, 0.08, 0.05, 0.06];
 
 /**
@@ -31,11 +23,13 @@ export const MAX_DEMO_ROWS = 100_000_000;
  * @example
  * const { logits, labels, classNames } = makeDemoData({ rows: 1_000_000, seed: 1 });
  */
-export function makeDemoData(options: { rows?: number; seed?: number } = {}): {
-  logits: Float32Array; labels: Uint8Array; classNames: string[]; numClasses: number;
-} {
+export function makeDemoData(
+  options: { rows?: number; seed?: number } = {},
+): { logits: Float32Array; labels: Uint8Array; classNames: string[]; numClasses: number } {
   const rows = options.rows ?? 1_000_000;
-  if (!Number.isSafeInteger(rows) || rows < 0 || rows > MAX_DEMO_ROWS) throw new RangeError(`rows must be an integer in [0, ${MAX_DEMO_ROWS}], got ${rows}`);
+  if (!Number.isSafeInteger(rows) || rows < 0 || rows > MAX_DEMO_ROWS) {
+    throw new RangeError(`rows must be an integer in [0, ${MAX_DEMO_ROWS}], got ${rows}`);
+  }
   const c = DEMO_CLASSES.length;
   let state = (options.seed ?? 1) >>> 0;
   const rand = (): number => {

@@ -50,7 +50,10 @@ export interface Accumulator<B, C> {
   readonly backend: 'gpu' | 'cpu';
   /** Counts `format()`'s batch (validation runs in turn, after earlier calls); a refused batch adds nothing. */
   update(format: () => B): Promise<void>;
-  /** Runs `op` in turn with the other calls, given every count so far (batches counted on any device, counts added with {@link add}). */
+  /**
+   * Runs `op` in turn with the other calls, given every count so far (batches counted on any device, counts added with
+   * {@link add}).
+   */
   inTurn<R>(op: (totals: C) => R | Promise<R>): Promise<R>;
   /** Adds counts from elsewhere (a saved state), in turn. */
   add(counts: C): Promise<void>;
@@ -61,7 +64,10 @@ export interface Accumulator<B, C> {
 
 const MAX_RECOVERIES = 3;
 
-/** Failures that a new device or the CPU can recover from: a lost device, out of memory. Validation errors are bugs and throw. */
+/**
+ * Failures that a new device or the CPU can recover from: a lost device, out of memory. Validation errors are bugs and
+ * throw.
+ */
 function recoverable(e: unknown, lost: boolean): boolean {
   if (e instanceof InputError) return false;
   if (lost) return true;
@@ -106,7 +112,9 @@ export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: Accumulat
   };
 
   const failOver = async (failure: Error): Promise<void> => {
-    const reason = lost ? `the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})` : `the GPU failed (${failure.message})`;
+    const reason = lost ?
+      `the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})` :
+      `the GPU failed (${failure.message})`;
     spec.add(saved, counter.committed());
     counter.destroy();
     let next: GPUDevice | undefined;
@@ -116,17 +124,24 @@ export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: Accumulat
       warn(`confmat: no new device (${(e as Error).message})`);
     }
     use(next);
-    warn(`confmat: ${reason}; ${next ? 'going on with a new device' : 'counting on the CPU from here on'}; no accepted batch is lost`);
+    warn(
+      `confmat: ${reason}; ${
+        next ? 'going on with a new device' : 'counting on the CPU from here on'
+      }; no accepted batch is lost`,
+    );
   };
 
   const update = async (format: () => B): Promise<void> => {
     usable();
     const batch = format();
     const resident = spec.resident?.(batch) ?? false;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       if (onGpu && lost) await failOver(new GpuUnavailableError('device lost'));
       if (resident && (attempt > 0 || !onGpu)) {
-        throw new GpuUnavailableError("this batch lives in GPU buffers of a device that is gone (or was never this matrix's): it was not counted; earlier batches are kept");
+        throw new GpuUnavailableError(
+          "this batch lives in GPU buffers of a device that is gone (or was never this matrix's): " +
+            'it was not counted; earlier batches are kept',
+        );
       }
       try {
         await counter.update(batch);
@@ -148,45 +163,33 @@ export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: Accumulat
     return all;
   };
 
-  return {
-    get backend() {
-      return onGpu ? 'gpu' : 'cpu';
-    },
-    update: (format) => serial(() => update(format)),
-    inTurn: (op) =>
-      serial(async () => {
-        usable();
-        return op(totals());
-      }),
-    add: (counts) =>
+  return { get backend() {
+    return onGpu ? 'gpu' : 'cpu';
+  }, update: (format) => serial(() => update(format)), inTurn: (op) =>
+    serial(async () => {
+      usable();
+      return op(totals());
+    }), add: (counts) =>
       serial(async () => {
         usable();
         spec.add(saved, counts);
-      }),
-    reset: () =>
+      }), reset: () =>
       serial(async () => {
         usable();
         saved = spec.empty();
         await counter.reset();
-      }),
-    destroy: () => {
+      }), destroy: () => {
       destroyed = true;
       counter.destroy();
-    },
-  };
+    } };
 }
 
 /** A {@link TaskCounter} on the CPU: `count` adds a batch into the counts. */
 function cpuCounter<B, C>(empty: () => C, count: (into: C, batch: B) => void): TaskCounter<B, C> {
   let counts = empty();
-  return {
-    update: async (batch) => count(counts, batch),
-    committed: () => counts,
-    reset: async () => {
-      counts = empty();
-    },
-    destroy: () => undefined,
-  };
+  return { update: async (batch) => count(counts, batch), committed: () => counts, reset: async () => {
+    counts = empty();
+  }, destroy: () => undefined };
 }
 
 /** The public shape every task's matrix shares: counting, results and states, over an {@link Accumulator}. */
@@ -223,22 +226,13 @@ export interface TaskIo<In, B, C, R, S, M> extends TaskSpec<B, C> {
  * @example
  * return taskMatrix({ ...spec, format, result: perClassResult, state, load }, options, { numClasses });
  */
-export function taskMatrix<In, B, C, R, S, M, X extends object>(
-  io: TaskIo<In, B, C, R, S, M>,
-  options: AccumulatorOptions,
-  extra: X,
-): TaskMatrix<In, R, S, M> & X {
+export function taskMatrix<In, B, C, R, S, M, X extends object>(io: TaskIo<In, B, C, R, S, M>,
+  options: AccumulatorOptions, extra: X): TaskMatrix<In, R, S, M> & X {
   const acc = createAccumulator(io, options);
-  const matrix: TaskMatrix<In, R, S, M> = {
-    get backend() {
-      return acc.backend;
-    },
-    update: (batch) => acc.update(() => io.format(batch)),
-    compute: () => acc.inTurn(io.result),
-    reset: () => acc.reset(),
-    state: (meta) => acc.inTurn((counts) => io.state(io.result(counts), meta)),
-    load: async (state) => acc.add(io.load(state)),
-    destroy: () => acc.destroy(),
-  };
+  const matrix: TaskMatrix<In, R, S, M> = { get backend() {
+    return acc.backend;
+  }, update: (batch) => acc.update(() => io.format(batch)), compute: () => acc.inTurn(io.result),
+    reset: () => acc.reset(), state: (meta) => acc.inTurn((counts) => io.state(io.result(counts), meta)),
+    load: async (state) => acc.add(io.load(state)), destroy: () => acc.destroy() };
   return Object.assign(matrix, extra);
 }

@@ -9,7 +9,9 @@ export interface GpuPlanOptions extends TaskGpuOptions {
    * 32 MiB on CPU-emulated adapters; always within the device's binding limits.
    */
   chunkRows?: number;
-  /** Read the u32 GPU counts back into the host's exact totals before any cell could pass this many. Default 2^32 - 1. */
+  /**
+   * Read the u32 GPU counts back into the host's exact totals before any cell could pass this many. Default 2^32 - 1.
+   */
   flushEvery?: number;
   /**
    * 'private' counts in workgroup memory (needs C^2 x 4 bytes of it), 'global' with global atomics,
@@ -33,7 +35,10 @@ export interface GpuPlan extends TaskGpuPlan {
 
 /** The most cells of the invocation-local counts (shaders/argmax.wgsl LOCAL_CELLS): C <= 10. */
 export const LOCAL_MAX_CELLS = 100;
-/** Rows each invocation of argmax_count_local counts into its own cells before adding them (256 was best on SwiftShader, bench/NOTES.md). */
+/**
+ * Rows each invocation of argmax_count_local counts into its own cells before adding them (256 was best on SwiftShader,
+ * bench/NOTES.md).
+ */
 export const LOCAL_ROWS = 256;
 
 /** Largest C that 'auto' privatizes on hardware: the crossover measured on an H200 (bench/RESULTS.md, Real GPU). */
@@ -45,7 +50,9 @@ const U32_MAX = 0xffffffff;
 /** True for adapters that run shaders on the CPU. */
 export function isEmulated(info: GPUAdapterInfo | undefined): boolean {
   if (!info) return false;
-  return /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  return /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/i.test(
+    `${info.vendor} ${info.architecture} ${info.device} ${info.description}`,
+  );
 }
 
 /**
@@ -58,20 +65,19 @@ export function isEmulated(info: GPUAdapterInfo | undefined): boolean {
  * const plan = planGpu(device.limits, 10, {});
  * plan.chunkRows; // 3355443 on a hardware GPU (128 MiB chunks)
  */
-export function planGpu(limits: GPUSupportedLimits, numClasses: number, options: GpuPlanOptions, adapterInfo?: GPUAdapterInfo): GpuPlan {
+export function planGpu(limits: GPUSupportedLimits, numClasses: number, options: GpuPlanOptions,
+  adapterInfo?: GPUAdapterInfo): GpuPlan {
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const countsBytes = (numClasses * numClasses + 4) * 4;
   if (countsBytes > maxBinding) {
     let maxC = Math.floor(Math.sqrt(maxBinding / 4));
     while (maxC > 0 && (maxC * maxC + 4) * 4 > maxBinding) maxC--;
-    throw new InputError(
-      'numClasses',
-      `numClasses ${numClasses} is too large for this device: the ${numClasses} x ${numClasses} matrix needs (C x C + 4) x 4 = ${countsBytes} bytes of GPU storage, ` +
-        `the device allows ${maxBinding} (maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}): ` +
-        `at most C = ${maxC} here; count on the CPU instead (--backend cpu)`,
-      undefined,
-      numClasses,
-    );
+    throw new InputError('numClasses',
+      `numClasses ${numClasses} is too large for this device: the ${numClasses} x ${numClasses} matrix needs (C x ` +
+        `C + 4) x 4 = ${countsBytes} bytes of GPU storage, ` +
+        `the device allows ${maxBinding} (maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, ` +
+        `maxBufferSize ${limits.maxBufferSize}): ` +
+        `at most C = ${maxC} here; count on the CPU instead (--backend cpu)`, undefined, numClasses);
   }
   const emulated = isEmulated(adapterInfo);
   const flushEvery = Math.min(positiveInt('flushEvery', options.flushEvery) ?? U32_MAX, U32_MAX);
@@ -81,12 +87,18 @@ export function planGpu(limits: GPUSupportedLimits, numClasses: number, options:
   const fitsPrivate = numClasses * numClasses * 4 <= limits.maxComputeWorkgroupStorageSize;
   const wanted = options.histogram ?? 'auto';
   if (wanted === 'private' && !fitsPrivate) {
-    throw new InputError('histogram', `histogram 'private' needs ${numClasses * numClasses * 4} bytes of workgroup storage, the device has ${limits.maxComputeWorkgroupStorageSize}`);
+    throw new InputError('histogram',
+      `histogram 'private' needs ${
+        numClasses * numClasses * 4
+      } bytes of workgroup storage, the device has ${limits.maxComputeWorkgroupStorageSize}`);
   }
   const fitsLocal = numClasses * numClasses <= LOCAL_MAX_CELLS;
   if (wanted === 'local' && !fitsLocal) {
-    throw new InputError('histogram', `histogram 'local' counts at most ${LOCAL_MAX_CELLS} cells per invocation (C <= 10), got C = ${numClasses}`);
+    throw new InputError('histogram',
+      `histogram 'local' counts at most ${LOCAL_MAX_CELLS} cells per invocation (C <= 10), got C = ${numClasses}`);
   }
-  const histogram = wanted === 'auto' ? (emulated ? (fitsLocal ? 'local' : 'global') : fitsPrivate && numClasses <= PRIVATE_MAX_C ? 'private' : 'global') : wanted;
+  const histogram = wanted === 'auto' ?
+    (emulated ? (fitsLocal ? 'local' : 'global') : fitsPrivate && numClasses <= PRIVATE_MAX_C ? 'private' : 'global') :
+    wanted;
   return { numClasses, ...sizes, chunkRows: Math.min(flushEvery, sizes.chunkRows), flushEvery, histogram };
 }

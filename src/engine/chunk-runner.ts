@@ -1,9 +1,9 @@
 import { GpuUnavailableError } from '../core/errors.js';
 import type { TaskCounter } from './accumulator.js';
-import { createSerial } from './serial.js';
 import { gpuScoped } from './error-scope.js';
-import { bindGroup, getPipeline, type Bindings, type KernelName } from './pipelines.js';
 import { isGpuBuffer } from './gpu-batch.js';
+import { bindGroup, type Bindings, getPipeline, type KernelName } from './pipelines.js';
+import { createSerial } from './serial.js';
 
 /** What one chunk put on the command encoder, and which words of which buffer to read back. */
 export interface EncodedChunk<T> {
@@ -22,7 +22,10 @@ export interface ChunkSteps<T> {
    * for inputs that need a buffer per chunk in flight. Returns what to read back, or undefined for none yet.
    */
   encode(encoder: GPUCommandEncoder, start: number, rows: number, slot: number): EncodedChunk<T> | undefined;
-  /** Adds read-back words to the batch's partial totals; called in chunk order. May throw (or reject) to refuse the batch. */
+  /**
+   * Adds read-back words to the batch's partial totals; called in chunk order. May throw (or reject) to refuse the
+   * batch.
+   */
   fold(words: Uint32Array, info: T): void | Promise<void>;
 }
 
@@ -44,10 +47,12 @@ export interface ChunkRunner {
    * Records a pass of `kernel` over `groups` workgroups, `params` bound besides `resources`; a bind
    * group of whole buffers is cached until a buffer grows.
    */
-  dispatch<K extends KernelName>(
-    encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>, resources: Bindings<K>, groups: number,
-  ): void;
-  /** Splits `rows` into chunks of at most `chunkRows`, runs {@link ChunkSteps} on each, and resolves once every chunk is folded. */
+  dispatch<K extends KernelName>(encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>,
+    resources: Bindings<K>, groups: number): void;
+  /**
+   * Splits `rows` into chunks of at most `chunkRows`, runs {@link ChunkSteps} on each, and resolves once every chunk is
+   * folded.
+   */
   chunks<T>(rows: number, chunkRows: number, steps: ChunkSteps<T>): Promise<void>;
   /** Runs `op` after every earlier one, inside error scopes (`what` names it in errors); refused once destroyed. */
   run<R>(what: string, op: () => Promise<R>): Promise<R>;
@@ -105,7 +110,8 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
   let scratch = new Uint32Array(0);
 
   const buffer = (label: string, bytes: number, usage = storage()): GPUBuffer => {
-    const b = device.createBuffer({ label: `confmat ${task} ${label}`, size: Math.max(MIN_BYTES, Math.ceil(bytes / 4) * 4), usage });
+    const b = device.createBuffer({ label: `confmat ${task} ${label}`,
+      size: Math.max(MIN_BYTES, Math.ceil(bytes / 4) * 4), usage });
     owned.add(b);
     return b;
   };
@@ -122,9 +128,8 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
     return { buffer: b, grew: true };
   };
   const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const dispatch = <K extends KernelName>(
-    encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>, resources: Bindings<K>, count: number,
-  ): void => {
+  const dispatch = <K extends KernelName>(encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>,
+    resources: Bindings<K>, count: number): void => {
     const pipeline = getPipeline(device, kernel, constants);
     const all = { params, ...resources } as Bindings<K>;
     const bound = Object.entries(all as Record<string, GPUBuffer | GPUBufferBinding>);
@@ -201,18 +206,10 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
     groups.clear();
   };
 
-  return {
-    device,
-    buffer,
-    grow,
-    scratch: (words) => (scratch.length >= words ? scratch : (scratch = new Uint32Array(words))),
-    dispatch,
-    chunks,
-    run: (what, op) => serial(() => (alive(), gpuScoped(device, what, op, destroy))),
-    queued: (op) => serial(op),
-    alive,
-    destroy,
-  };
+  return { device, buffer, grow,
+    scratch: (words) => (scratch.length >= words ? scratch : (scratch = new Uint32Array(words))), dispatch, chunks,
+    run: (what, op) => serial(() => (alive(), gpuScoped(device, what, op, destroy))), queued: (op) => serial(op), alive,
+    destroy };
 }
 
 /**
@@ -221,18 +218,16 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
  * names it), zeroed by reset and freed with the runner.
  *
  * @example
- * const counter = runnerCounter(runner, 'the sweep', () => emptySweepCounts(t), (host, batch) => countBatch(host, batch));
+ * const counter = runnerCounter(runner, 'the sweep', () => emptySweepCounts(t), (host, batch) => countBatch(host,
+ * batch));
  */
-export function runnerCounter<B, C>(runner: ChunkRunner, what: string, empty: () => C, count: (host: C, batch: B) => Promise<void>): TaskCounter<B, C> {
+export function runnerCounter<B, C>(runner: ChunkRunner, what: string, empty: () => C,
+  count: (host: C, batch: B) => Promise<void>): TaskCounter<B, C> {
   let host = empty();
-  return {
-    update: (batch) => runner.run(what, () => count(host, batch)),
-    committed: () => host,
+  return { update: (batch) => runner.run(what, () => count(host, batch)), committed: () => host,
     reset: () =>
       runner.queued(async () => {
         runner.alive();
         host = empty();
-      }),
-    destroy: runner.destroy,
-  };
+      }), destroy: runner.destroy };
 }

@@ -8,7 +8,8 @@ import { GpuUnavailableError } from '../core/errors.js';
  * @example
  * await gpuScoped(device, 'update', () => countChunks(batch), () => destroy());
  */
-export async function gpuScoped<T>(device: GPUDevice, what: string, op: () => Promise<T>, onError?: () => void): Promise<T> {
+export async function gpuScoped<T>(device: GPUDevice, what: string, op: () => Promise<T>,
+  onError?: () => void): Promise<T> {
   device.pushErrorScope('validation');
   device.pushErrorScope('out-of-memory');
   let result: T | undefined;
@@ -22,11 +23,20 @@ export async function gpuScoped<T>(device: GPUDevice, what: string, op: () => Pr
   if (validation || oom) {
     onError?.();
     const kind = validation ? 'validation' : 'out-of-memory';
-    throw new GpuUnavailableError(`the GPU failed during ${what} (${kind}): ${[validation, oom].filter((e) => e).map((e) => e!.message).join('; ')}`, { cause: failure });
+    throw new GpuUnavailableError(
+      `the GPU failed during ${what} (${kind}): ${
+        [validation, oom].filter((e) => e).map((e) => e!.message).join('; ')
+      }`,
+      { cause: failure },
+    );
   }
   if (failure !== undefined) throw failure;
   return result as T;
 }
 
-/** A typed array as writeBuffer's source type; for arrays a caller hands in (which may be over a SharedArrayBuffer) use writeArray (src/engine/write-array.ts). */
-export const bufferSource = (a: ArrayBufferView): GPUAllowSharedBufferSource => a as unknown as GPUAllowSharedBufferSource;
+/**
+ * A typed array as writeBuffer's source type; for arrays a caller hands in (which may be over a SharedArrayBuffer) use
+ * writeArray (src/engine/write-array.ts).
+ */
+export const bufferSource = (a: ArrayBufferView): GPUAllowSharedBufferSource =>
+  a as unknown as GPUAllowSharedBufferSource;

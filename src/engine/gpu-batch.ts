@@ -10,7 +10,9 @@ import { findOutOfRange, formatHostBatch, isLabelArray, logitsFormat } from '../
  * isGpuBuffer(new Float32Array(4)); // false
  */
 export function isGpuBuffer(x: unknown): x is GPUBuffer {
-  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && typeof (x as GPUBuffer).mapAsync === 'function' && typeof (x as GPUBuffer).size === 'number' && typeof (x as GPUBuffer).usage === 'number';
+  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) &&
+    typeof (x as GPUBuffer).mapAsync === 'function' && typeof (x as GPUBuffer).size === 'number' &&
+    typeof (x as GPUBuffer).usage === 'number';
 }
 
 /**
@@ -23,15 +25,24 @@ export function hasGpuInputs(batch: Batch | GpuBatch): boolean {
   return isGpuBuffer(batch.logits) || isGpuBuffer(batch.labels) || isGpuBuffer(batch.preds);
 }
 
-/** Rows of `width` items a buffer holds: 4-byte items, or 2-byte halves (`half`) packed two per 4 bytes, the last word padded. */
+/**
+ * Rows of `width` items a buffer holds: 4-byte items, or 2-byte halves (`half`) packed two per 4 bytes, the last word
+ * padded.
+ */
 function rowsIn(field: string, b: GPUBuffer, width: number, rows: number | undefined, half = false): number {
   if (!(b.usage & GPUBufferUsage.STORAGE)) {
-    throw new InputError(field, `the ${field} buffer '${b.label}' lacks GPUBufferUsage.STORAGE, which binding it in place needs`);
+    throw new InputError(field,
+      `the ${field} buffer '${b.label}' lacks GPUBufferUsage.STORAGE, which binding it in place needs`);
   }
   const fit = Math.floor(((half ? 2 : 1) * Math.floor(b.size / 4)) / width);
   if (rows !== undefined && rows > fit) {
-    const need = half ? `${rows} rows x ${width} halves x 2 bytes, padded to a multiple of 4 = ${Math.ceil((rows * width) / 2) * 4} bytes` : `${rows} rows x ${width * 4} bytes`;
-    throw new InputError(field, `the ${field} buffer '${b.label}' holds ${b.size} bytes, fewer than ${need}`, undefined, b.size);
+    const need = half ?
+      `${rows} rows x ${width} halves x 2 bytes, padded to a multiple of 4 = ${
+        Math.ceil((rows * width) / 2) * 4
+      } bytes` :
+      `${rows} rows x ${width * 4} bytes`;
+    throw new InputError(field, `the ${field} buffer '${b.label}' holds ${b.size} bytes, fewer than ${need}`, undefined,
+      b.size);
   }
   return fit;
 }
@@ -39,16 +50,25 @@ function rowsIn(field: string, b: GPUBuffer, width: number, rows: number | undef
 function checkHost(field: string, x: unknown, width: number, rows: number, numClasses: number): void {
   if (field === 'logits') {
     if (!(x instanceof Float32Array || x instanceof Uint16Array)) {
-      throw new InputError(field, `logits must be a Float32Array, a Uint16Array of float16/bfloat16 bits (with logitsDtype) or a GPUBuffer, got ${(x as object)?.constructor?.name ?? typeof x}`);
+      throw new InputError(field,
+        `logits must be a Float32Array, a Uint16Array of float16/bfloat16 bits (with logitsDtype) or a GPUBuffer, got ${
+          (x as object)?.constructor?.name ?? typeof x
+        }`);
     }
   } else if (!isLabelArray(x)) {
-    throw new InputError(field, `${field} must be an integer typed array or a GPUBuffer, got ${(x as object)?.constructor?.name ?? typeof x}`);
+    throw new InputError(field,
+      `${field} must be an integer typed array or a GPUBuffer, got ${(x as object)?.constructor?.name ?? typeof x}`);
   }
-  if (x.length !== rows * width) throw new InputError(field, `${field} hold ${x.length} values, expected ${rows * width} for ${rows} rows`, undefined, x.length);
+  if (x.length !== rows * width) {
+    throw new InputError(field, `${field} hold ${x.length} values, expected ${rows * width} for ${rows} rows`,
+      undefined, x.length);
+  }
   if (field !== 'logits' && isLabelArray(x)) {
     const bad = findOutOfRange(x, numClasses);
     const what = field === 'labels' ? 'label' : 'predicted class';
-    if (bad >= 0) throw new InputError(field, `index ${bad}: ${what} ${String(x[bad])} is outside [0, ${numClasses})`, bad, x[bad]);
+    if (bad >= 0) {
+      throw new InputError(field, `index ${bad}: ${what} ${String(x[bad])} is outside [0, ${numClasses})`, bad, x[bad]);
+    }
   }
 }
 
@@ -64,22 +84,27 @@ function checkHost(field: string, x: unknown, width: number, rows: number, numCl
 export function formatGpuBatch(batch: GpuBatch, numClasses: number): FormattedGpuBatch {
   if (!hasGpuInputs(batch)) return formatHostBatch(batch as Batch, numClasses);
   const { logits, labels, preds } = batch;
-  if ((logits === undefined) === (preds === undefined)) throw new InputError('batch', 'a batch needs exactly one of logits or preds');
+  if ((logits === undefined) === (preds === undefined)) {
+    throw new InputError('batch', 'a batch needs exactly one of logits or preds');
+  }
   const half = logits === undefined ? undefined : logitsFormat(logits, batch.logitsDtype, true);
   let rows = batch.rows;
   if (rows !== undefined && (!Number.isSafeInteger(rows) || rows < 0 || rows > 0xffffffff)) {
     throw new InputError('rows', `rows must be an integer in [0, 2^32), got ${rows}`, undefined, rows);
   }
-  const inputs: [string, Float32Array | Uint16Array | GPUBuffer | Batch['labels'], number][] = [
-    ['labels', labels, 1],
-    logits === undefined ? ['preds', preds!, 1] : ['logits', logits, numClasses],
-  ];
+  const inputs: [string, Float32Array | Uint16Array | GPUBuffer | Batch['labels'], number][] = [['labels', labels, 1],
+    logits === undefined ? ['preds', preds!, 1] : ['logits', logits, numClasses]];
   const host = inputs.find(([, x]) => !isGpuBuffer(x));
   if (host && rows === undefined) rows = Math.floor((host[1] as ArrayLike<unknown>).length / host[2]);
   if (rows === undefined) {
-    const fits = inputs.map(([f, x, w]) => rowsIn(f, x as GPUBuffer, w, undefined, f === 'logits' && half !== undefined));
+    const fits = inputs.map(([f, x, w]) =>
+      rowsIn(f, x as GPUBuffer, w, undefined, f === 'logits' && half !== undefined)
+    );
     if (fits[0] !== fits[1]) {
-      throw new InputError('rows', `the buffers hold ${fits[0]} labels but ${fits[1]} rows of ${logits === undefined ? 'predictions' : 'logits'}: pass rows`);
+      throw new InputError('rows',
+        `the buffers hold ${fits[0]} labels but ${fits[1]} rows of ${
+          logits === undefined ? 'predictions' : 'logits'
+        }: pass rows`);
     }
     rows = fits[0]!;
   }
@@ -87,5 +112,6 @@ export function formatGpuBatch(batch: GpuBatch, numClasses: number): FormattedGp
     if (isGpuBuffer(x)) rowsIn(field, x, width, rows, field === 'logits' && half !== undefined);
     else checkHost(field, x, width, rows, numClasses);
   }
-  return { rows, numClasses, labels, ...(logits === undefined ? { preds: preds! } : { logits, ...(half ? { logitsDtype: half } : {}) }) };
+  return { rows, numClasses, labels,
+    ...(logits === undefined ? { preds: preds! } : { logits, ...(half ? { logitsDtype: half } : {}) }) };
 }

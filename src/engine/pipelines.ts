@@ -19,7 +19,7 @@ const caches = new WeakMap<GPUDevice, Map<string, GPUShaderModule | GPUComputePi
  */
 export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Record<string, number>) {
   let cache = caches.get(device);
-  if (!cache) caches.set(device, (cache = new Map()));
+  if (!cache) caches.set(device, cache = new Map());
   const shader = kernels[kernel];
   const key = `${kernel}:${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
   let pipeline = cache.get(key) as GPUComputePipeline | undefined;
@@ -28,7 +28,7 @@ export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Re
     module ??= device.createShaderModule({ label: `confmat ${shader}.wgsl`, code: sources[shader] });
     cache.set(shader, module);
     const compute = { module, entryPoint: kernel, constants };
-    cache.set(key, (pipeline = device.createComputePipeline({ label: `confmat ${key}`, layout: 'auto', compute })));
+    cache.set(key, pipeline = device.createComputePipeline({ label: `confmat ${key}`, layout: 'auto', compute }));
   }
   return pipeline;
 }
@@ -40,9 +40,8 @@ export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Re
  * @example
  * bindGroup(device, 'count_global', pipeline, { params, labels, preds, counts });
  */
-export function bindGroup<K extends KernelName>(
-  device: GPUDevice, kernel: K, pipeline: GPUComputePipeline, resources: Bindings<K>, label = `confmat ${kernel}`,
-): GPUBindGroup {
+export function bindGroup<K extends KernelName>(device: GPUDevice, kernel: K, pipeline: GPUComputePipeline,
+  resources: Bindings<K>, label = `confmat ${kernel}`): GPUBindGroup {
   const table: Record<string, number> = bindings[kernels[kernel]];
   const entries = Object.entries(resources as Record<string, Resource>).map(([name, r]) => {
     const binding = table[name];

@@ -1,7 +1,7 @@
 import { InputError } from '../core/errors.js';
 import type { LabelArray, SampleWeights } from '../core/types.js';
-import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../format/weights.js';
 import { copyClassIndices } from '../format/class-indices.js';
+import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../format/weights.js';
 import type { TaskCounter } from './accumulator.js';
 import type { ChunkRunner } from './chunk-runner.js';
 import { bufferSource } from './error-scope.js';
@@ -63,10 +63,8 @@ export function checkBinding(limits: GPUSupportedLimits, bytes: number, field: s
  * @example
  * planTaskGpu(device.limits, 5 * 4, {}, '5 labels').chunkRows; // rows of 5 float32 scores per chunk
  */
-export function planTaskGpu(
-  limits: GPUSupportedLimits, rowBytes: number, options: TaskGpuOptions, what: string,
-  fixedBytes = 0, field = 'numLabels', chunkBytes = 32 * 1024 * 1024,
-): TaskGpuPlan {
+export function planTaskGpu(limits: GPUSupportedLimits, rowBytes: number, options: TaskGpuOptions, what: string,
+  fixedBytes = 0, field = 'numLabels', chunkBytes = 32 * 1024 * 1024): TaskGpuPlan {
   checkBinding(limits, fixedBytes + rowBytes, field, `${what}: the cells and one row`);
   const fitRows = Math.floor((maxBinding(limits) - fixedBytes) / rowBytes);
   const wanted = positiveInt('chunkRows', options.chunkRows) ?? Math.max(1, Math.floor(chunkBytes / rowBytes));
@@ -85,10 +83,8 @@ export function planTaskGpu(
  * @example
  * const exponent = writeTargets(runner, buffer, batch.targets, numLabels, start, n, batch.weights);
  */
-export function writeTargets(
-  runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number, rows: number,
-  weights?: SampleWeights,
-): number | undefined {
+export function writeTargets(runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number,
+  rows: number, weights?: SampleWeights): number | undefined {
   const words = rows * width;
   const direct = !weights && (a instanceof Uint32Array || a instanceof Int32Array);
   if (direct) return void writeArray(runner.device.queue, target, 0, a, start * width, words);

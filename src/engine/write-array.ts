@@ -6,7 +6,8 @@
  * @module
  */
 
-type Uploadable = Float32Array | Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array | Int8Array;
+type Uploadable = Float32Array | Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array
+  | Int8Array;
 
 /** Bytes copied per write for arrays over a SharedArrayBuffer. */
 const SHARED_COPY_BYTES = 1 << 22;
@@ -19,7 +20,8 @@ const SHARED_COPY_BYTES = 1 << 22;
  * @example
  * writeArray(device.queue, logitsBuffer, 0, logits, start * c, rows * c);
  */
-export function writeArray(queue: GPUQueue, target: GPUBuffer, targetOffset: number, a: Uploadable, start = 0, count = a.length - start): void {
+export function writeArray(queue: GPUQueue, target: GPUBuffer, targetOffset: number, a: Uploadable, start = 0,
+  count = a.length - start): void {
   if (a.BYTES_PER_ELEMENT === 2 && count % 2 === 1) {
     count--;
     queue.writeBuffer(target, targetOffset + count * 2, Uint16Array.of(a[start + count]!, 0));
@@ -31,6 +33,7 @@ export function writeArray(queue: GPUQueue, target: GPUBuffer, targetOffset: num
   const per = SHARED_COPY_BYTES / a.BYTES_PER_ELEMENT;
   for (let i = 0; i < count; i += per) {
     const k = Math.min(per, count - i);
-    queue.writeBuffer(target, targetOffset + i * a.BYTES_PER_ELEMENT, a.slice(start + i, start + i + k) as unknown as GPUAllowSharedBufferSource);
+    queue.writeBuffer(target, targetOffset + i * a.BYTES_PER_ELEMENT,
+      a.slice(start + i, start + i + k) as unknown as GPUAllowSharedBufferSource);
   }
 }

@@ -9,8 +9,10 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
  * @example
  * const { w, lo, hi } = int64Words(BigInt64Array.of(-2n)); // w[lo] = 0xfffffffe, w[hi] = 0xffffffff
  */
-export function int64Words(a: BigInt64Array | BigUint64Array, start = 0, n = a.length): { w: Uint32Array; lo: number; hi: number } {
-  return { w: new Uint32Array(a.buffer, a.byteOffset + start * 8, n * 2), lo: LITTLE_ENDIAN ? 0 : 1, hi: LITTLE_ENDIAN ? 1 : 0 };
+export function int64Words(a: BigInt64Array | BigUint64Array, start = 0,
+  n = a.length): { w: Uint32Array; lo: number; hi: number } {
+  return { w: new Uint32Array(a.buffer, a.byteOffset + start * 8, n * 2), lo: LITTLE_ENDIAN ? 0 : 1,
+    hi: LITTLE_ENDIAN ? 1 : 0 };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { InputError } from '../core/errors.js';
-import { isHalfDtype, widenHalves } from './half.js';
 import type { Batch, FormattedBatch, FormattedGpuBatch, HalfDtype, LabelArray } from '../core/types.js';
 import { int64InRange } from './class-indices.js';
+import { isHalfDtype, widenHalves } from './half.js';
 
 /**
  * The most bytes the host's C x C matrix of float64 counts may take: 4 GiB, so C <= 23170.
@@ -15,11 +15,13 @@ export const MAX_HOST_MATRIX_BYTES = 2 ** 32;
  * Checks that `numClasses` is an integer C >= 1 whose C x C float64 matrix fits {@link MAX_HOST_MATRIX_BYTES}.
  *
  * @example
- * validateNumClasses(100000); // throws InputError: "... needs 80000000000 bytes, the limit is 4294967296 bytes (C <= 23170)"
+ * validateNumClasses(100000); // throws InputError: "... needs 80000000000 bytes, the limit is 4294967296 bytes (C <=
+ * 23170)"
  */
 export function validateNumClasses(numClasses: unknown): asserts numClasses is number {
   if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
-    throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined, numClasses);
+    throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined,
+      numClasses);
   }
   const bytes = numClasses * numClasses * 8;
   if (bytes > MAX_HOST_MATRIX_BYTES) {
@@ -33,11 +35,9 @@ export function validateNumClasses(numClasses: unknown): asserts numClasses is n
 
 /** True when `a` is one of the integer typed arrays confmat accepts for labels and predictions. */
 export function isLabelArray(a: unknown): a is LabelArray {
-  return (
-    a instanceof Int8Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray ||
+  return (a instanceof Int8Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray ||
     a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int32Array ||
-    a instanceof Uint32Array || a instanceof BigInt64Array || a instanceof BigUint64Array
-  );
+    a instanceof Uint32Array || a instanceof BigInt64Array || a instanceof BigUint64Array);
 }
 
 const typeName = (x: unknown): string => (x == null ? String(x) : (x as object).constructor?.name ?? typeof x);
@@ -122,7 +122,10 @@ export function checkClassIndices(field: 'labels' | 'preds', a: unknown, numClas
  */
 export function logitsFormat(logits: unknown, logitsDtype: unknown, buffer = false): HalfDtype | undefined {
   if (logitsDtype !== undefined && logitsDtype !== 'float32' && !isHalfDtype(logitsDtype)) {
-    throw new InputError('logitsDtype', `logitsDtype must be 'float32', 'float16' or 'bfloat16', got ${JSON.stringify(logitsDtype) ?? String(logitsDtype)}`, undefined, logitsDtype);
+    throw new InputError('logitsDtype',
+      `logitsDtype must be 'float32', 'float16' or 'bfloat16', got ${
+        JSON.stringify(logitsDtype) ?? String(logitsDtype)
+      }`, undefined, logitsDtype);
   }
   const half = isHalfDtype(logitsDtype) ? logitsDtype : undefined;
   if (logits instanceof Uint16Array) {
@@ -134,11 +137,17 @@ export function logitsFormat(logits: unknown, logitsDtype: unknown, buffer = fal
     return half;
   }
   if (logits instanceof Float32Array) {
-    if (half) throw new InputError('logits', `logitsDtype '${half}' needs the logits' 16-bit patterns in a Uint16Array, got a Float32Array`, undefined, half);
+    if (half) {
+      throw new InputError('logits',
+        `logitsDtype '${half}' needs the logits' 16-bit patterns in a Uint16Array, got a Float32Array`, undefined,
+        half);
+    }
     return undefined;
   }
   if (buffer) return half;
-  throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), or a Uint16Array of float16/bfloat16 bits with logitsDtype, got ${typeName(logits)}`);
+  throw new InputError('logits',
+    'logits must be a Float32Array (N x C, row-major), or a Uint16Array of float16/bfloat16 bits with logitsDtype, ' +
+      `got ${typeName(logits)}`);
 }
 
 /**
@@ -157,7 +166,8 @@ export function formatBatch(batch: Batch, numClasses: number): FormattedBatch {
  * A formatted batch of host arrays for the CPU: 16-bit logits widened exactly to float32.
  *
  * @example
- * cpuBatch({ rows: 1, numClasses: 2, labels: Uint8Array.of(0), logits: Uint16Array.of(0x3c00, 0x4000), logitsDtype: 'float16' }).logits; // Float32Array [1, 2]
+ * cpuBatch({ rows: 1, numClasses: 2, labels: Uint8Array.of(0), logits: Uint16Array.of(0x3c00, 0x4000), logitsDtype:
+ * 'float16' }).logits; // Float32Array [1, 2]
  */
 export function cpuBatch(batch: FormattedGpuBatch): FormattedBatch {
   const { logits, logitsDtype } = batch;
@@ -172,7 +182,8 @@ export function cpuBatch(batch: FormattedGpuBatch): FormattedBatch {
  * As {@link formatBatch}, but 16-bit logits stay as they are (for the GPU).
  *
  * @example
- * const fb = formatHostBatch({ logits: Uint16Array.of(0x3c00, 0), logitsDtype: 'float16', labels: Uint8Array.of(0) }, 2);
+ * const fb = formatHostBatch({ logits: Uint16Array.of(0x3c00, 0), logitsDtype: 'float16', labels: Uint8Array.of(0) },
+ * 2);
  * fb.logitsDtype; // 'float16'
  */
 export function formatHostBatch(batch: Batch, numClasses: number): FormattedGpuBatch {
@@ -198,7 +209,8 @@ export function formatHostBatch(batch: Batch, numClasses: number): FormattedGpuB
   }
   const preds = checkClassIndices('preds', batch.preds, numClasses);
   if (preds.length !== rows) {
-    throw new InputError('preds', `preds hold ${preds.length} values, labels ${rows}: they must have the same length`, undefined, preds.length);
+    throw new InputError('preds', `preds hold ${preds.length} values, labels ${rows}: they must have the same length`,
+      undefined, preds.length);
   }
   return { rows, numClasses, labels, preds };
 }

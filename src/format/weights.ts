@@ -14,7 +14,10 @@ export function checkWeights(weights: unknown, rows: number): SampleWeights {
     const got = weights === null ? 'null' : (weights as object)?.constructor?.name ?? typeof weights;
     throw new InputError('weights', `sample weights must be a Float32Array or Float64Array on the host, got ${got}`);
   }
-  if (weights.length !== rows) throw new InputError('weights', `${weights.length} sample weights for ${rows} rows: give one per row`, undefined, weights.length);
+  if (weights.length !== rows) {
+    throw new InputError('weights', `${weights.length} sample weights for ${rows} rows: give one per row`, undefined,
+      weights.length);
+  }
   addAbsWeights(weights, 0, 0);
   return weights;
 }
@@ -34,7 +37,9 @@ export function addAbsWeights(weights: ArrayLike<number>, sum: number, firstInde
     if (!Number.isFinite(w)) throw new InputError('weights', `index ${at}: weight ${w} is not finite`, at, w);
     const next = s + Math.abs(w);
     if (next === Infinity) {
-      throw new InputError('weights', `index ${at}: weight ${w} makes the sum of |weights| overflow (${s} before it); sums of sample weights must stay finite`, at, w);
+      throw new InputError('weights',
+        `index ${at}: weight ${w} makes the sum of |weights| overflow (${s} before it); sums of sample weights ` +
+          `must stay finite`, at, w);
     }
     s = next;
   }

@@ -13,8 +13,11 @@ import type { LogitsFile } from './cpu-workers.js';
  * const counts = new Float64Array(100);
  * cpuUpdateFromFile(counts, { path: 'logits.npy', byteOffset: 128 }, labels, 10);
  */
-export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels: LabelArray, numClasses: number): void {
-  if (endianness() !== 'LE') throw new Error('cpuUpdateFromFile reads little-endian float32 as they are: this host is big-endian');
+export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels: LabelArray,
+  numClasses: number): void {
+  if (endianness() !== 'LE') {
+    throw new Error('cpuUpdateFromFile reads little-endian float32 as they are: this host is big-endian');
+  }
   const fd = openSync(file.path, 'r');
   try {
     const rowBytes = numClasses * 4;

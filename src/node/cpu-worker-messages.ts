@@ -62,8 +62,7 @@ export interface LabelsRead {
  * @example
  * worker.postMessage({ kind: 'count', logits: 8000, ...rows } satisfies CpuWorkerJob);
  */
-export type CpuWorkerJob =
-  | (JobRows & { kind: 'count'; logits: number })
+export type CpuWorkerJob = (JobRows & { kind: 'count'; logits: number })
   | (JobRows & Chunked & { kind: 'copy'; from: SharedArrayBuffer; byteOffset: number })
   | (JobRows & Chunked & { kind: 'read'; fd: number; path: string; position: number; labelsFile?: LabelsRead });
 
@@ -74,10 +73,8 @@ export type CpuWorkerJob =
  * @example
  * const reply: CpuWorkerReply = { kind: 'bad-label', index: 3, value: '-1' };
  */
-export type CpuWorkerReply =
-  | { kind: 'done' }
-  | { kind: 'bad-label'; index: number; value: string }
-  | { kind: 'error'; message: string };
+export type CpuWorkerReply = { kind: 'done' } | { kind: 'bad-label'; index: number; value: string } | { kind: 'error';
+  message: string };
 
 /**
  * Reads `bytes` bytes of `fd` at `position` into `into` at `at`; throws naming the file and byte where it ends.
@@ -87,7 +84,7 @@ export type CpuWorkerReply =
  */
 export function readFully(fd: number, path: string, into: Uint8Array, at: number, bytes: number, position: number,
   what: string): void {
-  for (let done = 0; done < bytes; ) {
+  for (let done = 0; done < bytes;) {
     const n = readSync(fd, into, at + done, bytes - done, position + done);
     if (n === 0) {
       const before = `before the ${bytes} bytes of ${what} from byte ${position}`;

@@ -10,12 +10,12 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { availableParallelism, endianness } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js';
-import { checkWeights } from '../format/weights.js';
-import { copyClassIndices } from '../format/class-indices.js';
-import { markIgnored } from '../tasks/multiclass/select.js';
 import { InputError } from '../core/errors.js';
+import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js';
+import { copyClassIndices } from '../format/class-indices.js';
 import { checkClassIndices, isLabelArray } from '../format/validate.js';
+import { checkWeights } from '../format/weights.js';
+import { markIgnored } from '../tasks/multiclass/select.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
@@ -123,7 +123,8 @@ export interface CpuWorkerCounter {
    * labelled `ignoreIndex` are not counted; `weights` are added in row order, as one thread adds them.
    * The file stays open until `read()`, `reset()` or `destroy()`.
    */
-  updateFromFile(file: LogitsFile, labels: LabelArray | LabelsFile, options?: { ignoreIndex?: number | undefined; weights?: SampleWeights | undefined }): Promise<void>;
+  updateFromFile(file: LogitsFile, labels: LabelArray | LabelsFile,
+    options?: { ignoreIndex?: number | undefined; weights?: SampleWeights | undefined }): Promise<void>;
   /** Exact counts so far (row-major C x C), once every posted job is done. */
   read(): Promise<Float64Array>;
   /**
@@ -178,8 +179,12 @@ interface Lane {
 export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWorkerCounter {
   const { numClasses: c } = options;
   const threads = options.threads ?? Math.min(MAX_WORKER_THREADS, availableParallelism());
-  if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
-  if (threads > MAX_WORKER_THREADS) throw new RangeError(`threads must be at most ${MAX_WORKER_THREADS}, got ${threads}`);
+  if (!Number.isSafeInteger(threads) || threads < 1) {
+    throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+  }
+  if (threads > MAX_WORKER_THREADS) {
+    throw new RangeError(`threads must be at most ${MAX_WORKER_THREADS}, got ${threads}`);
+  }
   if (!Number.isSafeInteger(c) || c < 1) throw new RangeError(`numClasses must be an integer >= 1, got ${c}`);
   if (options.jobRows !== undefined && (!Number.isSafeInteger(options.jobRows) || options.jobRows < 1)) {
     throw new RangeError(`jobRows must be an integer >= 1, got ${options.jobRows}`);
@@ -199,7 +204,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   while (jobRows > 4 && threads * laneBytes(jobRows) > 2 ** 32 - PAGE) jobRows = Math.max(4, jobRows >> 1);
   const totalsAt = align16(threads * laneBytes(jobRows));
   const inputAt = align16(totalsAt + (inTables ? rowsCells * 8 : 0));
-  if (inputAt > 2 ** 32 - PAGE) throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
+  if (inputAt > 2 ** 32 - PAGE) {
+    throw new RangeError(`${threads} workers at ${c} classes need more than the 4 GiB of one WebAssembly memory`);
+  }
   const memory = new WebAssembly.Memory({ initial: Math.ceil(inputAt / PAGE), maximum: 65536, shared: true });
   const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as CpuWasmExports;
   const views = (b = memory.buffer) => [new Float32Array(b), new Int32Array(b), new Uint32Array(b)] as const;
@@ -281,8 +288,12 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     usable();
   };
 
-  /** Posts rows `start .. start + n` to the next lane, waiting for its slot first; the logits come from an array or an open file. */
-  const post = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, start: number, n: number, weights?: SampleWeights): Promise<void> => {
+  /**
+   * Posts rows `start .. start + n` to the next lane, waiting for its slot first; the logits come from an array or an
+   * open file.
+   */
+  const post = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, start: number, n: number,
+    weights?: SampleWeights): Promise<void> => {
     const lane = lanes[nextLane]!;
     nextLane = (nextLane + 1) % threads;
     const s = lane.nextSlot;
@@ -313,7 +324,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
         job.labelsFile = { fd: labels.fd, path: labels.path, position, itemSize, signed, ignoreIndex, raw };
       }
     } else if (inputBuffers.has(logits.buffer)) {
-      if (logits.byteOffset < inputAt) throw new RangeError('these logits overlap the counter\'s own memory: use the array inputBuffer() returns');
+      if (logits.byteOffset < inputAt) {
+        throw new RangeError("these logits overlap the counter's own memory: use the array inputBuffer() returns");
+      }
       job = { kind: 'count', ...rows, logits: logits.byteOffset + start * c * 4 };
     } else if (logits.buffer instanceof SharedArrayBuffer) {
       job = { kind: 'copy', ...rows, ...chunked, from: logits.buffer, byteOffset: logits.byteOffset + start * c * 4 };
@@ -323,15 +336,13 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     }
     if (cnt >= 0) lane.rowsSinceFlush += n;
     const done = new Promise<void>((resolve, reject) => {
-      lane.queue.push({
-        ...(fromFile ? { labelsFrom: labels.index0 + start } : {}),
-        resolve: () => {
-          // predictions the worker left in the slot: count them here
-          if (cnt < 0 && !weights) for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += 1;
-          resolve();
-        },
-        reject,
-      });
+      lane.queue.push({ ...(fromFile ? { labelsFrom: labels.index0 + start } : {}), resolve: () => {
+        // predictions the worker left in the slot: count them here
+        if (cnt < 0 && !weights) {
+          for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += 1;
+        }
+        resolve();
+      }, reject });
     });
     if (weights) {
       // weights are added in row order, job after job, as one thread adds them: the same float64 sums
@@ -349,7 +360,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
 
   const updateJobs = async (batch: FormattedBatch): Promise<void> => {
     usable();
-    if (batch.numClasses !== c) throw new RangeError(`this counter counts ${c} classes, the batch has ${batch.numClasses}`);
+    if (batch.numClasses !== c) {
+      throw new RangeError(`this counter counts ${c} classes, the batch has ${batch.numClasses}`);
+    }
     const { rows, logits } = batch;
     if (!logits) {
       if (batch.weights) {
@@ -366,9 +379,12 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     if (logits.buffer instanceof SharedArrayBuffer) await idle();
   };
 
-  const postJobs = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, rows: number, weights?: SampleWeights): Promise<void> => {
+  const postJobs = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, rows: number,
+    weights?: SampleWeights): Promise<void> => {
     const per = Math.max(MIN_JOB_ROWS, Math.min(jobRows, Math.ceil(rows / threads)));
-    for (let start = 0; start < rows; start += per) await post(labels, logits, start, Math.min(per, rows - start), weights);
+    for (let start = 0; start < rows; start += per) {
+      await post(labels, logits, start, Math.min(per, rows - start), weights);
+    }
   };
 
   const files = new Map<string, number>();
@@ -384,30 +400,45 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
 
   const checkAt = (what: string, at: { path: unknown; byteOffset: unknown }): void => {
     if (typeof at.path !== 'string' || !Number.isSafeInteger(at.byteOffset) || (at.byteOffset as number) < 0) {
-      throw new RangeError(`updateFromFile needs ${what} as { path: string, byteOffset: integer >= 0, ... }, got ${JSON.stringify(at)}`);
+      throw new RangeError(
+        `updateFromFile needs ${what} as { path: string, byteOffset: integer >= 0, ... }, got ${JSON.stringify(at)}`,
+      );
     }
   };
 
-  const updateFromFile = async (file: LogitsFile, labels: LabelArray | LabelsFile, ignoreIndex?: number, weights?: SampleWeights): Promise<void> => {
+  const updateFromFile = async (file: LogitsFile, labels: LabelArray | LabelsFile, ignoreIndex?: number,
+    weights?: SampleWeights): Promise<void> => {
     usable();
     checkAt('the logits', file);
-    if (endianness() !== 'LE') throw new Error('updateFromFile reads little-endian numbers as they are: this host is big-endian');
+    if (endianness() !== 'LE') {
+      throw new Error('updateFromFile reads little-endian numbers as they are: this host is big-endian');
+    }
     let y: LabelArray | OpenLabels;
     let rows: number;
     if (isLabelArray(labels) || ArrayBuffer.isView(labels)) {
-      y = ignoreIndex === undefined || !isLabelArray(labels) ? checkClassIndices('labels', labels, c) : markIgnored(labels, ignoreIndex, c);
+      y = ignoreIndex === undefined || !isLabelArray(labels) ?
+        checkClassIndices('labels', labels, c) :
+        markIgnored(labels, ignoreIndex, c);
       rows = y.length;
     } else {
       checkAt('the labels', labels);
       const dtype = String(labels.dtype);
       const type = /^([iu][1248]|b1)$/.test(dtype) ? { itemSize: Number(dtype[1]), signed: dtype[0] === 'i' } : null;
-      if (!type) throw new RangeError(`labels of dtype ${JSON.stringify(labels.dtype)}: a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1`);
-      if (!Number.isSafeInteger(labels.rows) || labels.rows < 0) throw new RangeError(`labels.rows must be an integer >= 0, got ${labels.rows}`);
-      if (ignoreIndex !== undefined && !(Number.isSafeInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32)) {
+      if (!type) {
+        throw new RangeError(
+          `labels of dtype ${JSON.stringify(labels.dtype)}: a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1`,
+        );
+      }
+      if (!Number.isSafeInteger(labels.rows) || labels.rows < 0) {
+        throw new RangeError(`labels.rows must be an integer >= 0, got ${labels.rows}`);
+      }
+      if (ignoreIndex !== undefined &&
+        !(Number.isSafeInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32)) {
         throw new RangeError(`an ignore index read by the workers must lie in [-2^31, 2^32), got ${ignoreIndex}`);
       }
       rows = labels.rows;
-      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, ...type, ignoreIndex, index0: labels.index0 ?? 0 };
+      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, ...type, ignoreIndex,
+        index0: labels.index0 ?? 0 };
     }
     const w = weights === undefined ? undefined : checkWeights(weights, rows);
     if (rows === 0) return;
@@ -418,7 +449,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     usable();
     if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`rows must be an integer >= 0, got ${rows}`);
     const end = inputAt + align16(rows * c * 4);
-    if (end > 2 ** 32) throw new RangeError(`${rows} rows of ${c} classes do not fit the 4 GiB of one WebAssembly memory`);
+    if (end > 2 ** 32) {
+      throw new RangeError(`${rows} rows of ${c} classes do not fit the 4 GiB of one WebAssembly memory`);
+    }
     const have = memory.buffer.byteLength;
     if (end > have) {
       memory.grow(Math.ceil((end - have) / PAGE));
@@ -428,13 +461,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     return new Float32Array(memory.buffer, inputAt, rows * c);
   };
 
-  return {
-    numClasses: c,
-    threads,
-    stats,
-    update: (batch) => serial(() => updateJobs(batch)),
-    updateFromFile: (file, labels, options) => serial(() => updateFromFile(file, labels, options?.ignoreIndex, options?.weights)),
-    inputBuffer,
+  return { numClasses: c, threads, stats, update: (batch) => serial(() => updateJobs(batch)),
+    updateFromFile: (file, labels, options) =>
+      serial(() => updateFromFile(file, labels, options?.ignoreIndex, options?.weights)), inputBuffer,
     read: () =>
       serial(async () => {
         usable();
@@ -443,21 +472,18 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
         for (const lane of lanes) flushLane(lane);
         stats.flushes++;
         return host.slice(0, cells);
-      }),
-    reset: () =>
+      }), reset: () =>
       serial(async () => {
         usable();
         await idle();
         closeFiles();
         for (const lane of lanes) flushLane(lane, true);
         host.fill(0);
-      }),
-    destroy: async () => {
+      }), destroy: async () => {
       if (destroyed) return;
       destroyed = true;
       fail(new Error('this CPU worker counter was destroyed'));
       await Promise.all(lanes.map((l) => l.worker.terminate()));
       closeFiles();
-    },
-  };
+    } };
 }

@@ -1,19 +1,10 @@
 // Why a file-system call failed, in words, for one-line messages (`x.npy: cannot read: no such file`).
 
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a parent path component is not a directory',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EEXIST: 'already exists',
-  EMFILE: 'too many open files',
-  ENAMETOOLONG: 'file name too long',
-  EIO: 'input/output error',
-};
+const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied',
+  EPERM: 'operation not permitted', EISDIR: 'is a directory', ENOTDIR: 'a parent path component is not a directory',
+  EROFS: 'read-only file system', ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded',
+  EEXIST: 'already exists', EMFILE: 'too many open files', ENAMETOOLONG: 'file name too long',
+  EIO: 'input/output error' };
 
 /**
  * The words for a file-system error a user can meet and fix (missing file, permissions, full disk, ...).
@@ -30,7 +21,8 @@ export function fsReason(e: unknown): string | undefined {
  * Why `e` failed, always in words: {@link fsReason}, else libuv's text from the message, else the code or message.
  *
  * @example
- * errnoText(Object.assign(new Error('EXDEV: cross-device link not permitted, rename'), { code: 'EXDEV' })); // 'cross-device link not permitted'
+ * errnoText(Object.assign(new Error('EXDEV: cross-device link not permitted, rename'), { code: 'EXDEV' })); //
+ * 'cross-device link not permitted'
  */
 export function errnoText(e: unknown): string {
   const x = e as NodeJS.ErrnoException | undefined;

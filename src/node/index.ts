@@ -9,17 +9,17 @@
  *
  * @module
  */
-export { requestNodeDevice, adapterLabel, loadDawn } from './request-device.js';
 export { AdapterNotFoundError } from '../core/errors.js';
-export type { NodeGpu, NodeDeviceOptions, AdapterDescription, DawnBackend } from './request-device.js';
-export { openBackend } from './open-backend.js';
-export type { BackendChoice, OpenBackend } from './open-backend.js';
-export { svgToPng, loadPngRenderer } from './png.js';
-export { writeFileAtomic } from './write-atomic.js';
+export { readClassNames } from '../read/class-names.js';
+export { openNpyFile, readNpyFile } from '../read/npy-file.js';
 export { openArray } from '../read/open-array.js';
 export type { ArraySource } from '../read/open-array.js';
-export { openNpyFile, readNpyFile } from '../read/npy-file.js';
-export { readClassNames } from '../read/class-names.js';
-export { createCpuWorkerCounter } from './cpu-workers.js';
 export { cpuUpdateFromFile } from './cpu-file.js';
+export { createCpuWorkerCounter } from './cpu-workers.js';
 export type { CpuWorkerCounter, CpuWorkerCounterOptions, LogitsFile } from './cpu-workers.js';
+export { openBackend } from './open-backend.js';
+export type { BackendChoice, OpenBackend } from './open-backend.js';
+export { loadPngRenderer, svgToPng } from './png.js';
+export { adapterLabel, loadDawn, requestNodeDevice } from './request-device.js';
+export type { AdapterDescription, DawnBackend, NodeDeviceOptions, NodeGpu } from './request-device.js';
+export { writeFileAtomic } from './write-atomic.js';

@@ -1,5 +1,5 @@
 import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
-import { adapterLabel, HOW_TO_GET_AN_ADAPTER, requestNodeDevice, type NodeDeviceOptions } from './request-device.js';
+import { adapterLabel, HOW_TO_GET_AN_ADAPTER, type NodeDeviceOptions, requestNodeDevice } from './request-device.js';
 
 /** Where to count: 'gpu' requires an adapter, 'cpu' never asks for one, 'auto' falls back aloud. */
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
@@ -25,13 +25,11 @@ export interface OpenBackend {
  * const backend = await openBackend('auto', {}, (line) => console.error(line), { softwareAdapter: 'cpu' });
  * const cm = createConfusionMatrix({ numClasses: 10, device: backend.device });
  */
-export async function openBackend(
-  choice: BackendChoice,
-  options: NodeDeviceOptions = {},
+export async function openBackend(choice: BackendChoice, options: NodeDeviceOptions = {},
   warn: (line: string) => void = (line) => console.error(line),
-  { softwareAdapter = 'use' }: { softwareAdapter?: 'use' | 'cpu' } = {},
-): Promise<OpenBackend> {
-  const cpu: OpenBackend = { name: 'cpu', adapter: null, software: false, device: undefined, recover: undefined, destroy: () => undefined };
+  { softwareAdapter = 'use' }: { softwareAdapter?: 'use' | 'cpu' } = {}): Promise<OpenBackend> {
+  const cpu: OpenBackend = { name: 'cpu', adapter: null, software: false, device: undefined, recover: undefined,
+    destroy: () => undefined };
   if (choice === 'cpu') return cpu;
   let gpu;
   try {
@@ -47,23 +45,21 @@ export async function openBackend(
     return cpu;
   }
   if (choice === 'auto' && softwareAdapter === 'cpu' && gpu.info.software) {
-    warn(`confmat: the only WebGPU adapter here emulates a GPU on the CPU (${adapterLabel(gpu.info)}); counting on the CPU, which is faster there (--backend gpu uses the adapter anyway)`);
+    warn(
+      `confmat: the only WebGPU adapter here emulates a GPU on the CPU (${
+        adapterLabel(gpu.info)
+      }); counting on the CPU, which is faster there (--backend gpu uses the adapter anyway)`,
+    );
     gpu.destroy();
     return cpu;
   }
   const opened = [gpu];
-  return {
-    name: 'gpu',
-    adapter: adapterLabel(gpu.info),
-    software: gpu.info.software,
-    device: gpu.device,
+  return { name: 'gpu', adapter: adapterLabel(gpu.info), software: gpu.info.software, device: gpu.device,
     recover: async () => {
       const next = await requestNodeDevice(options);
       if (next) opened.push(next);
       return next?.device;
-    },
-    destroy: () => {
+    }, destroy: () => {
       for (const g of opened) g.destroy();
-    },
-  };
+    } };
 }

@@ -16,7 +16,9 @@ export function loadPngRenderer(): void {
     resvg = createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
   } catch (e) {
     const reason = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).find(Boolean);
-    throw new InputError('plot', `PNG output needs the optional package @resvg/resvg-js, which could not be loaded (${reason}); write .svg or .html instead`);
+    throw new InputError('plot',
+      `PNG output needs the optional package @resvg/resvg-js, which could not be loaded (${reason}); write .svg or ` +
+        `.html instead`);
   }
 }
 
@@ -28,13 +30,13 @@ export function loadPngRenderer(): void {
  */
 export function svgToPng(svg: string, options: { width?: number } = {}): Uint8Array {
   const { width } = options;
-  if (width !== undefined && !(Number.isInteger(width) && width > 0)) throw new RangeError(`width must be a positive integer, got ${width}`);
+  if (width !== undefined && !(Number.isInteger(width) && width > 0)) {
+    throw new RangeError(`width must be a positive integer, got ${width}`);
+  }
   loadPngRenderer();
   const { Resvg } = resvg!;
-  const image = new Resvg(svg, {
-    fitTo: width === undefined ? { mode: 'original' } : { mode: 'width', value: width },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
-  });
+  const image = new Resvg(svg, { fitTo: width === undefined ? { mode: 'original' } : { mode: 'width', value: width },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
   const png = image.render().asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
-import { maxComputeLimits } from '../engine/limits.js';
 import { adapterLine, describeAdapter, deviceHandle } from '../browser/request-device.js';
 import type { BrowserAdapterDescription } from '../browser/request-device.js';
+import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
+import { maxComputeLimits } from '../engine/limits.js';
 
 /** Which Dawn backend to use; 'auto' tries the system's driver, then the software adapters. */
 export type DawnBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' | 'd3d11' | 'null';
@@ -20,7 +20,10 @@ export interface NodeDeviceOptions {
   /** Try SwiftShader and Mesa's GL ES when no hardware adapter answers. Default true. */
   softwareFallback?: boolean | undefined;
   powerPreference?: GPUPowerPreference | undefined;
-  /** More flags for Dawn's `create()`, e.g. `disable-dawn-features=timestamp_quantization` for exact timestamps in benchmarks. */
+  /**
+   * More flags for Dawn's `create()`, e.g. `disable-dawn-features=timestamp_quantization` for exact timestamps in
+   * benchmarks.
+   */
   dawnFlags?: string[] | undefined;
 }
 
@@ -33,7 +36,9 @@ export interface AdapterDescription extends BrowserAdapterDescription {
 export interface NodeGpu {
   device: GPUDevice;
   adapter: GPUAdapter;
-  /** The `create()` object (a `GPU`, as `navigator.gpu`): other WebGPU code, e.g. TensorFlow.js, can share the adapter. */
+  /**
+   * The `create()` object (a `GPU`, as `navigator.gpu`): other WebGPU code, e.g. TensorFlow.js, can share the adapter.
+   */
   instance: GPU;
   info: AdapterDescription;
   /** Destroys the device; afterwards the process may exit. */
@@ -41,13 +46,10 @@ export interface NodeGpu {
 }
 
 /** Known places of SwiftShader's Vulkan ICD (shipped with Chromium builds). */
-export const SWIFTSHADER_ICDS = [
-  '/usr/lib/chromium/vk_swiftshader_icd.json',
-  '/usr/lib64/chromium/vk_swiftshader_icd.json',
-  '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+export const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json',
+  '/usr/lib64/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
   '/opt/google/chrome/vk_swiftshader_icd.json',
-  '/snap/chromium/current/usr/lib/chromium-browser/vk_swiftshader_icd.json',
-];
+  '/snap/chromium/current/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
 
 /** How to get an adapter, printed when none is found. */
 export const HOW_TO_GET_AN_ADAPTER =
@@ -76,17 +78,16 @@ let binding: Promise<DawnBinding> | undefined;
  * try { await loadDawn(); } catch (e) { console.error(`confmat: ${(e as Error).message}`); }
  */
 export function loadDawn(): Promise<DawnBinding> {
-  binding ??= import('webgpu').then(
-    (m: DawnBinding) => {
-      for (const [k, v] of Object.entries(m.globals as Record<string, unknown>)) {
-        if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-      }
-      return m;
-    },
-    (e: unknown) => {
-      throw new GpuUnavailableError(`the WebGPU binding for Node (npm package webgpu) could not be loaded: ${firstLine(e)}`);
-    },
-  );
+  binding ??= import('webgpu').then((m: DawnBinding) => {
+    for (const [k, v] of Object.entries(m.globals as Record<string, unknown>)) {
+      if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+    }
+    return m;
+  }, (e: unknown) => {
+    throw new GpuUnavailableError(
+      `the WebGPU binding for Node (npm package webgpu) could not be loaded: ${firstLine(e)}`,
+    );
+  });
   return binding;
 }
 
@@ -107,13 +108,9 @@ function vulkanManifestDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const config = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
   const data = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
   const home = env.HOME || homedir();
-  return [
-    join(env.XDG_CONFIG_HOME || join(home, '.config'), 'vulkan/icd.d'),
-    ...config.map((d) => join(d, 'vulkan/icd.d')),
-    '/etc/vulkan/icd.d',
-    join(env.XDG_DATA_HOME || join(home, '.local/share'), 'vulkan/icd.d'),
-    ...data.map((d) => join(d, 'vulkan/icd.d')),
-  ];
+  return [join(env.XDG_CONFIG_HOME || join(home, '.config'), 'vulkan/icd.d'),
+    ...config.map((d) => join(d, 'vulkan/icd.d')), '/etc/vulkan/icd.d',
+    join(env.XDG_DATA_HOME || join(home, '.local/share'), 'vulkan/icd.d'), ...data.map((d) => join(d, 'vulkan/icd.d'))];
 }
 
 /** True for Mesa's lavapipe, which Dawn refuses (with warnings on stderr) for missing features. */
@@ -132,10 +129,13 @@ function isLavapipe(manifest: string): boolean {
  * null where the user chose the drivers (VK_ICD_FILENAMES, VK_DRIVER_FILES, VK_ADD_DRIVER_FILES) or off Linux.
  *
  * @example
- * vulkanDrivers({ XDG_DATA_DIRS: '/usr/share' }); // { usable: ['/usr/share/vulkan/icd.d/nvidia_icd.json'], filtered: true }
+ * vulkanDrivers({ XDG_DATA_DIRS: '/usr/share' }); // { usable: ['/usr/share/vulkan/icd.d/nvidia_icd.json'], filtered:
+ * true }
  */
 export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: string[]; filtered: boolean } | null {
-  if (process.platform !== 'linux' || env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) return null;
+  if (process.platform !== 'linux' || env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) {
+    return null;
+  }
   const found: string[] = [];
   for (const dir of vulkanManifestDirs(env)) {
     let names: string[];
@@ -163,10 +163,14 @@ function vulkanEnv(): Record<string, string> | null {
   return { VK_ICD_FILENAMES: list, VK_DRIVER_FILES: list };
 }
 
-function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFallback'>> & NodeDeviceOptions): Attempt[] {
+function attempts(
+  opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFallback'>> & NodeDeviceOptions,
+): Attempt[] {
   const adapterFlag = opts.adapter ? [`adapter=${opts.adapter}`] : [];
   const attempt = (backend: string, env: Record<string, string>, label = backend, flags = adapterFlag): Attempt => ({
-    flags: backend === 'auto' ? flags : [`backend=${backend}`, ...flags], env, label,
+    flags: backend === 'auto' ? flags : [`backend=${backend}`, ...flags],
+    env,
+    label,
     featureLevel: opts.featureLevel ?? (backend === 'opengles' ? 'compatibility' : 'core'),
   });
   const gles = attempt('opengles', process.env.EGL_PLATFORM ? {} : { EGL_PLATFORM: 'surfaceless' }, 'Mesa GL ES');
@@ -200,13 +204,11 @@ function attempts(opts: Required<Pick<NodeDeviceOptions, 'backend' | 'softwareFa
 export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promise<NodeGpu | null> {
   const { create } = await loadDawn();
   if (process.platform === 'linux' && !process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = tmpdir();
-  const opts = {
-    ...options,
+  const opts = { ...options,
     backend: options.backend ?? (process.env.CONFMAT_DAWN_BACKEND as DawnBackend | undefined) ?? 'auto',
     adapter: options.adapter ?? process.env.CONFMAT_ADAPTER,
     featureLevel: options.featureLevel ?? (process.env.CONFMAT_FEATURE_LEVEL as 'core' | 'compatibility' | undefined),
-    softwareFallback: options.softwareFallback ?? true,
-  };
+    softwareFallback: options.softwareFallback ?? true };
   for (const attempt of attempts(opts)) {
     const saved = Object.keys(attempt.env).map((k) => [k, process.env[k]] as const);
     Object.assign(process.env, attempt.env);
@@ -224,7 +226,8 @@ export async function requestNodeDevice(options: NodeDeviceOptions = {}): Promis
 }
 
 /** One attempt: an instance with the attempt's flags, its adapter and a device, or null when it offers none. */
-async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions, create: DawnBinding['create']): Promise<NodeGpu | null> {
+async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions,
+  create: DawnBinding['create']): Promise<NodeGpu | null> {
   let gpu: GPU;
   try {
     gpu = create([...attempt.flags, ...(opts.dawnFlags ?? [])]);
@@ -238,14 +241,17 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions, create: Daw
     adapter = await gpu.requestAdapter({ featureLevel: attempt.featureLevel, ...power });
   } catch (e) {
     const reason = (e as Error).message;
-    if (opts.adapter && /no adapter with|available adapters/i.test(reason)) throw new AdapterNotFoundError(opts.adapter, reason);
+    if (opts.adapter && /no adapter with|available adapters/i.test(reason)) {
+      throw new AdapterNotFoundError(opts.adapter, reason);
+    }
     throw new GpuUnavailableError(`the ${attempt.label} backend failed to list its adapters: ${reason}`);
   }
   if (!adapter) return null;
   const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter), requiredFeatures: features });
+    device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter),
+      requiredFeatures: features });
   } catch (e) {
     throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${(e as Error).message}`);
   }

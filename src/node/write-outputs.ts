@@ -5,8 +5,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { constants, fstatSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { access, lstat, open, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants, fstatSync, type Stats, unlinkSync, writeSync } from 'node:fs';
+import { access, type FileHandle, lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { errnoText } from './fs-reason.js';
@@ -21,7 +21,8 @@ const MAX_LINKS = 40;
  * FIFO at `target`, or write to the descriptor `fd` (/dev/stdout, /dev/fd/N).
  *
  * @example
- * const t = await resolveOutput('report.json'); // { path: 'report.json', kind: 'replace', target: '/abs/report.json', ... }
+ * const t = await resolveOutput('report.json'); // { path: 'report.json', kind: 'replace', target: '/abs/report.json',
+ * ... }
  */
 export interface OutputTarget {
   /** The path as the user gave it. */
@@ -37,7 +38,8 @@ export interface OutputTarget {
   keep?: { mode: number; uid: number; gid: number };
 }
 
-const refuse = (path: string, why: string): InputError => new InputError('out', `${path}: cannot write: ${why}`, undefined, path);
+const refuse = (path: string, why: string): InputError =>
+  new InputError('out', `${path}: cannot write: ${why}`, undefined, path);
 
 /** The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N stand for. */
 function fdAlias(abs: string): number | undefined {
@@ -47,7 +49,10 @@ function fdAlias(abs: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Refuses, before any work, an output whose directory (or device) this process may not write: permission denied, read-only file system. */
+/**
+ * Refuses, before any work, an output whose directory (or device) this process may not write: permission denied,
+ * read-only file system.
+ */
 async function writable(path: string, where: string): Promise<void> {
   try {
     await access(where, constants.W_OK);
@@ -82,7 +87,7 @@ async function classify(path: string): Promise<OutputTarget> {
   if (path === '') throw refuse(path, 'empty file name');
   let abs = resolve(path);
   if (/[\\/]$/.test(path)) throw refuse(path, 'names a directory');
-  for (let hops = 0; ; hops++) {
+  for (let hops = 0;; hops++) {
     const fd = fdAlias(abs);
     if (fd !== undefined) {
       let st: Stats;
@@ -189,7 +194,7 @@ export function liveTemps(): number {
 }
 
 async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
-  for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
+  for (let done = 0; done < data.length;) done += (await fh.write(data, done, data.length - done)).bytesWritten;
 }
 
 /** Writes to a descriptor the process holds: stdout and stderr through their streams, others directly. */
@@ -199,7 +204,7 @@ async function writeFd(fd: number, data: Uint8Array): Promise<void> {
     await new Promise<void>((ok, fail) => stream.write(data, (e) => (e ? fail(e) : ok())));
     return;
   }
-  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+  for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
 }
 
 const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === 'string' ? Buffer.from(data) : data);
@@ -215,7 +220,9 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
     track(tmp, true);
     await writeAll(fh, data);
     if (t.keep) {
-      if (t.keep.uid !== process.getuid?.() || t.keep.gid !== process.getgid?.()) await fh.chown(t.keep.uid, t.keep.gid).catch(() => undefined);
+      if (t.keep.uid !== process.getuid?.() || t.keep.gid !== process.getgid?.()) {
+        await fh.chown(t.keep.uid, t.keep.gid).catch(() => undefined);
+      }
       await fh.chmod(t.keep.mode);
     }
     await fh.sync();
@@ -230,12 +237,17 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   }
 }
 
-/** Writes through to a character device or FIFO, opened without creating, truncating or following anything (a FIFO waits for its reader). */
+/**
+ * Writes through to a character device or FIFO, opened without creating, truncating or following anything (a FIFO waits
+ * for its reader).
+ */
 async function writeThrough(t: OutputTarget, data: Uint8Array): Promise<void> {
   const fh = await open(t.target, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NOCTTY);
   try {
     const st = await fh.stat();
-    if (!st.isCharacterDevice() && !st.isFIFO()) throw refuse(t.path, 'changed while confmat ran: no longer a device or FIFO');
+    if (!st.isCharacterDevice() && !st.isFIFO()) {
+      throw refuse(t.path, 'changed while confmat ran: no longer a device or FIFO');
+    }
     await writeAll(fh, data);
   } finally {
     await fh.close();

@@ -18,12 +18,14 @@ function lineColumn(text: string, at: number): string {
  *
  * @example
  * parseClassNames('cat\ndog\n', 'names.txt'); // ['cat', 'dog']
- * parseClassNames('cat\ncat\n', 'names.txt'); // throws InputError: names.txt: line 2: duplicate class name "cat" (also on line 1)
+ * parseClassNames('cat\ncat\n', 'names.txt'); // throws InputError: names.txt: line 2: duplicate class name "cat" (also
+ * on line 1)
  */
 export function parseClassNames(text: string, file: string): string[] {
   const trimmed = text.replace(/^\uFEFF/, '');
   if (trimmed.trim() === '') {
-    throw new InputError('classes', `${file}: the file is empty: expected one class name per line, or a JSON array of names`);
+    throw new InputError('classes',
+      `${file}: the file is empty: expected one class name per line, or a JSON array of names`);
   }
   if (/^\s*[[{]/.test(trimmed)) {
     const deep = jsonTooDeep(trimmed);
@@ -35,12 +37,19 @@ export function parseClassNames(text: string, file: string): string[] {
       const { at, detail } = jsonSyntaxError(trimmed, e);
       throw new InputError('classes', `${file}:${lineColumn(trimmed, at)}: not valid JSON: ${detail}`);
     }
-    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value as Record<string, unknown>);
+    const entries: [string, unknown][] = Array.isArray(value) ?
+      value.map((v, i) => [String(i), v]) :
+      Object.entries(value as Record<string, unknown>);
     const byIndex = new Map<number, string>();
     for (const [k, v] of entries) {
-      if (!/^(0|[1-9]\d*)$/.test(k)) throw new InputError('classes', `${file}: key ${JSON.stringify(k)} is not a class index (0, 1, 2, ...)`, undefined, k);
+      if (!/^(0|[1-9]\d*)$/.test(k)) {
+        throw new InputError('classes', `${file}: key ${JSON.stringify(k)} is not a class index (0, 1, 2, ...)`,
+          undefined, k);
+      }
       const i = Number(k);
-      if (typeof v !== 'string' && typeof v !== 'number') throw new InputError('classes', `${file}: class ${i}: name must be a string, got ${JSON.stringify(v)}`, i, v);
+      if (typeof v !== 'string' && typeof v !== 'number') {
+        throw new InputError('classes', `${file}: class ${i}: name must be a string, got ${JSON.stringify(v)}`, i, v);
+      }
       byIndex.set(i, String(v));
     }
     const names: string[] = [];
@@ -52,7 +61,9 @@ export function parseClassNames(text: string, file: string): string[] {
     const dup = firstDuplicate(names);
     if (dup) {
       const n = names[dup.index]!;
-      throw new InputError('classes', `${file}: class ${dup.index}: duplicate class name ${JSON.stringify(n)} (also class ${dup.first})`, dup.index, n);
+      throw new InputError('classes',
+        `${file}: class ${dup.index}: duplicate class name ${JSON.stringify(n)} (also class ${dup.first})`, dup.index,
+        n);
     }
     return names;
   }
@@ -64,7 +75,9 @@ export function parseClassNames(text: string, file: string): string[] {
   const dup = firstDuplicate(names);
   if (dup) {
     const n = names[dup.index]!;
-    throw new InputError('classes', `${file}: line ${dup.index + 1}: duplicate class name ${JSON.stringify(n)} (also on line ${dup.first + 1})`, dup.index, n);
+    throw new InputError('classes',
+      `${file}: line ${dup.index + 1}: duplicate class name ${JSON.stringify(n)} (also on line ${dup.first + 1})`,
+      dup.index, n);
   }
   return names;
 }
@@ -84,7 +97,8 @@ export async function readClassNames(path: string, numClasses: number): Promise<
   }
   const names = parseClassNames(text, path);
   if (names.length !== numClasses) {
-    throw new InputError('classes', `${path}: ${names.length} class names, but the data has ${numClasses} classes`, undefined, names.length);
+    throw new InputError('classes', `${path}: ${names.length} class names, but the data has ${numClasses} classes`,
+      undefined, names.length);
   }
   return names;
 }

@@ -11,14 +11,10 @@
 export type CsvDelimiter = ',' | '\t' | ';' | 'whitespace' | 'none';
 
 const NAN_WORDS = new Set(['nan', '+nan', '-nan']);
-const INF_WORDS = new Map([
-  ['inf', Infinity],
-  ['+inf', Infinity],
-  ['-inf', -Infinity],
-  ['infinity', Infinity],
-  ['+infinity', Infinity],
-  ['-infinity', -Infinity],
-]);
+const INF_WORDS = new Map([['inf', Infinity], ['+inf', Infinity], ['-inf', -Infinity], ['infinity', Infinity], [
+  '+infinity',
+  Infinity,
+], ['-infinity', -Infinity]]);
 
 /**
  * Parses a decimal number as written by numpy, pandas or Python: `1`, `-2.5`,
@@ -45,7 +41,8 @@ export function parseCsvNumber(field: string): number | undefined {
 }
 
 /**
- * Picks the delimiter from the first line: a tab, else `;`, else `,` (outside quotes), else whitespace between tokens, else none.
+ * Picks the delimiter from the first line: a tab, else `;`, else `,` (outside quotes), else whitespace between tokens,
+ * else none.
  *
  * @example
  * detectDelimiter('a;b;c'); // ';'

@@ -5,10 +5,10 @@
  * @module
  */
 import type { FileHandle } from 'node:fs/promises';
-import { NpyError, type NumericArray } from './npy.js';
+import { type CsvDelimiter, detectDelimiter, parseCsvNumber } from './csv-syntax.js';
 import { ioError, openRegularFile, readExactly } from './file-io.js';
+import { NpyError, type NumericArray } from './npy.js';
 import type { ArraySource } from './open-array.js';
-import { detectDelimiter, parseCsvNumber, type CsvDelimiter } from './csv-syntax.js';
 
 export { parseCsvNumber };
 
@@ -28,13 +28,8 @@ export class CsvError extends NpyError {
    * @example
    * throw new CsvError('labels.csv', 3, 1, 17, 'non-integer label "2.5"');
    */
-  constructor(
-    file: string,
-    readonly line: number,
-    readonly column: number,
-    offset: number | undefined,
-    detail: string,
-  ) {
+  constructor(file: string, readonly line: number, readonly column: number, offset: number | undefined,
+    detail: string) {
     super(file, offset, detail);
     this.name = 'CsvError';
     this.message = `${file}:${line}:${column}: ${detail}`;
@@ -61,10 +56,7 @@ export interface CsvOptions {
 }
 
 class FieldError {
-  constructor(
-    readonly at: number,
-    readonly detail: string,
-  ) {}
+  constructor(readonly at: number, readonly detail: string) {}
 }
 
 interface Split {
@@ -191,7 +183,9 @@ async function* lineBatches(fh: FileHandle, path: string, checkOpen: () => void)
       }
       return;
     }
-    const data = pending.length > 0 ? Buffer.concat([pending, block.subarray(0, bytesRead)]) : block.subarray(0, bytesRead);
+    const data = pending.length > 0 ?
+      Buffer.concat([pending, block.subarray(0, bytesRead)]) :
+      block.subarray(0, bytesRead);
     const dataOffset = pending.length > 0 ? pendingOffset : pos;
     pos += bytesRead;
     let s = 0;
@@ -206,7 +200,8 @@ async function* lineBatches(fh: FileHandle, path: string, checkOpen: () => void)
     pending = Buffer.from(data.subarray(s));
     pendingOffset = dataOffset + s;
     if (pending.length > MAX_LINE_BYTES) {
-      throw new CsvError(path, line + texts.length, 1, pendingOffset, `line is longer than ${MAX_LINE_BYTES} bytes; is this a text file?`);
+      throw new CsvError(path, line + texts.length, 1, pendingOffset,
+        `line is longer than ${MAX_LINE_BYTES} bytes; is this a text file?`);
     }
     if (texts.length > 0) {
       if (line === 1) dropBom(texts, offsets);
@@ -215,7 +210,6 @@ async function* lineBatches(fh: FileHandle, path: string, checkOpen: () => void)
     }
   }
 }
-
 
 interface Scan {
   delimiter: CsvDelimiter;
@@ -236,15 +230,9 @@ class CsvSource implements ArraySource {
   readonly rowLength: number;
   private closed = false;
 
-  constructor(
-    readonly file: string,
-    private readonly path: string,
-    private readonly fh: FileHandle,
-    private readonly scan: Scan,
-    private readonly cols: number[],
-    private readonly role: 'logits' | 'labels' | undefined,
-    shape: number[],
-  ) {
+  constructor(readonly file: string, private readonly path: string, private readonly fh: FileHandle,
+    private readonly scan: Scan, private readonly cols: number[],
+    private readonly role: 'logits' | 'labels' | undefined, shape: number[]) {
     this.kind = role === 'labels' ? 'i' : 'f';
     this.dtype = role === 'labels' ? 'i4' : role === 'logits' ? 'f4' : 'f8';
     this.shape = shape;
@@ -268,11 +256,15 @@ class CsvSource implements ArraySource {
     const { path, scan, cols, rows } = this;
     const width = cols.length;
     const per = Math.min(rowsPerChunk, rows);
-    const out: Int32Array | Float32Array | Float64Array =
-      this.role === 'labels' ? new Int32Array(per * width) : this.role === 'logits' ? new Float32Array(per * width) : new Float64Array(per * width);
+    const out: Int32Array | Float32Array | Float64Array = this.role === 'labels' ?
+      new Int32Array(per * width) :
+      this.role === 'logits' ?
+      new Float32Array(per * width) :
+      new Float64Array(per * width);
     const labels = this.role === 'labels';
     const skip = scan.header !== undefined ? 1 : 0;
-    const fail: (line: number, text: string, lineOffset: number, at: number, detail: string) => never = (line, text, lineOffset, at, detail) => {
+    const fail: (line: number, text: string, lineOffset: number, at: number, detail: string) => never = (line, text,
+      lineOffset, at, detail) => {
       throw new CsvError(path, line, at + 1, byteOffset(lineOffset, text, at), detail);
     };
     let start = 0;
@@ -285,18 +277,24 @@ class CsvSource implements ArraySource {
         const text = texts[i]!;
         if (start + r >= rows) {
           if (text.trim() === '') continue;
-          throw new CsvError(path, line, 1, offsets[i], `more data rows than the ${rows} counted when the file was opened (did the file change?)`);
+          throw new CsvError(path, line, 1, offsets[i],
+            `more data rows than the ${rows} counted when the file was opened (did the file change?)`);
         }
         const split = splitLine(path, line, offsets[i]!, text, scan.delimiter);
         if (split.fields.length !== scan.columns) {
-          throw new CsvError(path, line, 1, offsets[i], `expected ${scan.columns} fields, found ${split.fields.length} (did the file change?)`);
+          throw new CsvError(path, line, 1, offsets[i],
+            `expected ${scan.columns} fields, found ${split.fields.length} (did the file change?)`);
         }
         for (const c of cols) {
           const f = split.fields[c]!;
           const v = parseCsvNumber(f);
           if (v === undefined) {
-            if (f.trim() === '') fail(line, text, offsets[i]!, split.starts[c]!, `empty field${scan.header ? ` in column '${scan.header[c]}'` : ` in column ${c}`} (missing value?)`);
-            fail(line, text, offsets[i]!, split.starts[c]!, `non-numeric ${labels ? 'label' : 'field'} ${JSON.stringify(clip(f.trim()))}`);
+            if (f.trim() === '') {
+              fail(line, text, offsets[i]!, split.starts[c]!,
+                `empty field${scan.header ? ` in column '${scan.header[c]}'` : ` in column ${c}`} (missing value?)`);
+            }
+            fail(line, text, offsets[i]!, split.starts[c]!,
+              `non-numeric ${labels ? 'label' : 'field'} ${JSON.stringify(clip(f.trim()))}`);
           }
           if (labels && (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX)) {
             const why = Number.isInteger(v) ? 'is outside the int32 range' : 'is not an integer';
@@ -316,7 +314,8 @@ class CsvSource implements ArraySource {
       }
     }
     if (start < rows) {
-      throw new NpyError(path, undefined, `the file now holds ${start + r} data rows, ${rows} were counted when it was opened (did the file change?)`);
+      throw new NpyError(path, undefined,
+        `the file now holds ${start + r} data rows, ${rows} were counted when it was opened (did the file change?)`);
     }
   }
 
@@ -334,21 +333,29 @@ const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).
 /** Why the first bytes of a file are not UTF-8 text of numbers, with the offset; undefined when they may be. */
 function notText(head: Uint8Array): [number, string] | undefined {
   const starts = (...sig: number[]): boolean => sig.every((b, i) => head[i] === b);
-  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return [0, `the file is UTF-16 (byte-order mark ${hexBytes(head.subarray(0, 2))}); save it as UTF-8`];
-  const kinds: [number[], string][] = [
-    [[0x1f, 0x8b], 'gzip-compressed data; decompress it first'],
-    [[0x50, 0x4b, 0x03, 0x04], 'a zip archive (an .npz, or an .xlsx workbook: export it as CSV)'],
-    [[0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], 'a .npy file; name it .npy'],
-    [[0x28, 0xb5, 0x2f, 0xfd], 'zstd-compressed data; decompress it first'],
-    [[0x42, 0x5a, 0x68], 'bzip2-compressed data; decompress it first'],
-  ];
-  for (const [sig, what] of kinds) if (starts(...sig)) return [0, `not a text file: ${what} (starts with ${hexBytes(head.subarray(0, sig.length))})`];
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) {
+    return [0, `the file is UTF-16 (byte-order mark ${hexBytes(head.subarray(0, 2))}); save it as UTF-8`];
+  }
+  const kinds: [number[], string][] = [[[0x1f, 0x8b], 'gzip-compressed data; decompress it first'], [[0x50, 0x4b, 0x03,
+    0x04], 'a zip archive (an .npz, or an .xlsx workbook: export it as CSV)'], [[0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59],
+    'a .npy file; name it .npy'], [[0x28, 0xb5, 0x2f, 0xfd], 'zstd-compressed data; decompress it first'], [[0x42, 0x5a,
+    0x68], 'bzip2-compressed data; decompress it first']];
+  for (const [sig, what] of kinds) {
+    if (starts(...sig)) {
+      return [0, `not a text file: ${what} (starts with ${hexBytes(head.subarray(0, sig.length))})`];
+    }
+  }
   const nul = head.indexOf(0);
-  if (nul >= 0) return [nul, 'not a text file: a NUL byte (binary data, or UTF-16 text without a byte-order mark: save it as UTF-8)'];
+  if (nul >= 0) {
+    return [nul,
+      'not a text file: a NUL byte (binary data, or UTF-16 text without a byte-order mark: save it as UTF-8)'];
+  }
   return undefined;
 }
 
-/** First pass: delimiter, header, column count checked on every line, data rows counted, blank lines only at the end. */
+/**
+ * First pass: delimiter, header, column count checked on every line, data rows counted, blank lines only at the end.
+ */
 async function scanFile(fh: FileHandle, path: string, forced: CsvDelimiter | undefined): Promise<Scan> {
   let delimiter: CsvDelimiter = forced ?? ',';
   let header: string[] | undefined;
@@ -366,7 +373,8 @@ async function scanFile(fh: FileHandle, path: string, forced: CsvDelimiter | und
         continue;
       }
       if (blank !== undefined) {
-        throw new CsvError(path, blank.line, 1, blank.offset, `blank line before line ${line}; blank lines are only allowed at the end of the file`);
+        throw new CsvError(path, blank.line, 1, blank.offset,
+          `blank line before line ${line}; blank lines are only allowed at the end of the file`);
       }
       if (first === undefined && forced === undefined) delimiter = detectDelimiter(text);
       const { fields, starts } = splitLine(path, line, offsets[i]!, text, delimiter);
@@ -375,20 +383,18 @@ async function scanFile(fh: FileHandle, path: string, forced: CsvDelimiter | und
         columns = fields.length;
         const values = fields.map(parseCsvNumber);
         if (values.some((v) => v === undefined)) header = fields.map((f) => f.trim());
-        else if (columns >= 2 && fields.every((f, j) => f.trim() === String(j))) pendingHeader = fields.map((f) => f.trim());
-        else rows++;
+        else if (columns >= 2 && fields.every((f, j) => f.trim() === String(j))) {
+          pendingHeader = fields.map((f) => f.trim());
+        } else rows++;
         continue;
       }
       if (fields.length !== columns) {
         const at = fields.length > columns ? starts[columns]! : text.length;
-        const what = header !== undefined || pendingHeader !== undefined ? 'the header row has' : `line ${first.line} has`;
-        throw new CsvError(
-          path,
-          line,
-          at + 1,
-          byteOffset(offsets[i]!, text, at),
-          `expected ${columns} fields (${what} ${columns}), found ${fields.length}: ${JSON.stringify(clip(text, 80))}`,
-        );
+        const what = header !== undefined || pendingHeader !== undefined ?
+          'the header row has' :
+          `line ${first.line} has`;
+        throw new CsvError(path, line, at + 1, byteOffset(offsets[i]!, text, at),
+          `expected ${columns} fields (${what} ${columns}), found ${fields.length}: ${JSON.stringify(clip(text, 80))}`);
       }
       if (pendingHeader !== undefined) {
         if (fields.some((f) => !Number.isInteger(parseCsvNumber(f) ?? 0.5))) header = pendingHeader;
@@ -398,7 +404,10 @@ async function scanFile(fh: FileHandle, path: string, forced: CsvDelimiter | und
       rows++;
     }
   }
-  if (first === undefined) throw new NpyError(path, 0, blank ? 'no data: the file holds only blank lines' : 'empty file: no header and no data rows');
+  if (first === undefined) {
+    throw new NpyError(path, 0,
+      blank ? 'no data: the file holds only blank lines' : 'empty file: no header and no data rows');
+  }
   if (pendingHeader !== undefined) rows++;
   return { delimiter, header, columns, rows };
 }
@@ -436,17 +445,19 @@ export async function openCsvArray(path: string, options: CsvOptions = {}): Prom
       let c = scan.header?.indexOf(column) ?? -1;
       if (c < 0 && /^\d+$/.test(column) && Number(column) < scan.columns) c = Number(column);
       if (c < 0) {
-        const how = scan.header !== undefined ? 'a header name or a 0-based index' : 'the file has no header row, so a 0-based index';
-        throw new NpyError(path, undefined, `no column '${column}': the file has ${describeColumns(scan)}; choose one by ${how} below ${scan.columns}`);
+        const how = scan.header !== undefined ?
+          'a header name or a 0-based index' :
+          'the file has no header row, so a 0-based index';
+        throw new NpyError(path, undefined,
+          `no column '${column}': the file has ${describeColumns(scan)}; choose one by ${how} below ${scan.columns}`);
       }
       cols = [c];
     } else {
       if (role === 'labels' && scan.columns !== 1) {
-        throw new NpyError(
-          path,
-          undefined,
-          `labels need one column, the file has ${describeColumns(scan)}; choose one with ${path}:COLUMN (a header name or a 0-based index)`,
-        );
+        throw new NpyError(path, undefined,
+          `labels need one column, the file has ${
+            describeColumns(scan)
+          }; choose one with ${path}:COLUMN (a header name or a 0-based index)`);
       }
       cols = Array.from({ length: scan.columns }, (_, j) => j);
     }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { errnoText } from '../node/fs-reason.js';
 import { NpyError } from './npy.js';
 
@@ -14,7 +14,8 @@ const MAX_READ_CALL_BYTES = 1 << 30;
  * @internal An I/O failure as an NpyError naming the file (NpyErrors pass through).
  *
  * @example
- * try { await fh.read(buf, 0, n, pos); } catch (e) { throw ioError('run.npz', pos, e); } // "run.npz: byte 512: cannot read: input/output error"
+ * try { await fh.read(buf, 0, n, pos); } catch (e) { throw ioError('run.npz', pos, e); } // "run.npz: byte 512: cannot
+ * read: input/output error"
  */
 export function ioError(path: string, offset: number | undefined, e: unknown): NpyError {
   if (e instanceof NpyError) return e;
@@ -65,13 +66,10 @@ export async function readExactly(fh: FileHandle, path: string, into: Uint8Array
       throw ioError(path, position + done, e);
     }
     if (bytesRead === 0) {
-      throw new NpyError(
-        path,
-        position + done,
-        `unexpected end of file: needed ${into.length} bytes from byte ${position}, got ${done} (did the file change after it was opened?)`,
-      );
+      throw new NpyError(path, position + done,
+        `unexpected end of file: needed ${into.length} bytes from byte ${position}, got ${done} (did the file ` +
+          `change after it was opened?)`);
     }
     done += bytesRead;
   }
 }
-

@@ -5,7 +5,9 @@
  * @module
  */
 
-/** Index of the first character where `t` stops being valid JSON (t.length when it ends too soon); -1 when it is valid. */
+/**
+ * Index of the first character where `t` stops being valid JSON (t.length when it ends too soon); -1 when it is valid.
+ */
 function errorOffset(t: string): number {
   let i = 0;
   const ws = (): void => {
@@ -67,7 +69,8 @@ function errorOffset(t: string): number {
  * taken from the error `JSON.parse(text)` threw (without the quoted text or its position).
  *
  * @example
- * try { JSON.parse(t); } catch (e) { const { at, detail } = jsonSyntaxError(t, e); } // '["a",]' -> { at: 5, detail: "Unexpected token ']'" }
+ * try { JSON.parse(t); } catch (e) { const { at, detail } = jsonSyntaxError(t, e); } // '["a",]' -> { at: 5, detail:
+ * "Unexpected token ']'" }
  */
 export function jsonSyntaxError(text: string, e: unknown): { at: number; detail: string } {
   const at = errorOffset(text);
@@ -90,7 +93,8 @@ export const MAX_JSON_DEPTH = 64;
  * jsonTooDeep('[[[1]]]', 2); // { at: 2, byte: 2, detail: 'JSON nested deeper than 2 levels' }
  * jsonTooDeep('{"a": "[[[["}', 2); // undefined
  */
-export function jsonTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): { at: number; byte: number; detail: string } | undefined {
+export function jsonTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): { at: number; byte: number; detail: string }
+  | undefined {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -100,7 +104,10 @@ export function jsonTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): { at: numb
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > maxDepth) return { at: i, byte: new TextEncoder().encode(text.slice(0, i)).length, detail: `JSON nested deeper than ${maxDepth} levels` };
+      if (++depth > maxDepth) {
+        return { at: i, byte: new TextEncoder().encode(text.slice(0, i)).length,
+          detail: `JSON nested deeper than ${maxDepth} levels` };
+      }
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return undefined;

@@ -3,20 +3,12 @@
  *
  * @module
  */
-import { readFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, readFile } from 'node:fs/promises';
 import { ioError, openRegularFile, readExactly } from './file-io.js';
-import {
-  NpyError,
-  decodeNpyItems,
-  npyHeaderSpan,
-  parseNpy,
-  parseNpyHeader,
-  type NpyArray,
-  type NpyHeader,
-  type NumericArray,
-} from './npy.js';
+import { decodeNpyItems, type NpyArray, NpyError, type NpyHeader, npyHeaderSpan, type NumericArray, parseNpy,
+  parseNpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
-import { FileRows, dtypeOf, type RowChunk } from './row-source.js';
+import { dtypeOf, FileRows, type RowChunk } from './row-source.js';
 
 /** Bytes read first to find the header; most headers (numpy writes 128 bytes) fit. */
 const HEAD_PROBE_BYTES = 4096;
@@ -52,13 +44,8 @@ export interface NpyFileReader extends ArraySource {
  * @example
  * const h = await readNpyHeader(fh, 'logits.npy', 0, size);
  */
-export async function readNpyHeader(
-  fh: FileHandle,
-  path: string,
-  at: number,
-  size: number,
-  file = path,
-): Promise<NpyHeader> {
+export async function readNpyHeader(fh: FileHandle, path: string, at: number, size: number,
+  file = path): Promise<NpyHeader> {
   let head = new Uint8Array(Math.min(HEAD_PROBE_BYTES, size));
   await readExactly(fh, path, head, at);
   const span = npyHeaderSpan(head);

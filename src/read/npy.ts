@@ -12,17 +12,8 @@ import { widenHalves } from '../format/half.js';
  * @example
  * const data: NumericArray = new Float32Array([0.5, 1.5]);
  */
-export type NumericArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
+export type NumericArray = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
 /**
  * A parsed `.npy` array.
@@ -60,12 +51,8 @@ export class NpyError extends Error {
    * @example
    * throw new NpyError('a.npy', 6, 'unsupported .npy format version 4.0');
    */
-  constructor(
-    readonly file: string,
-    readonly offset: number | undefined,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(readonly file: string, readonly offset: number | undefined, detail: string,
+    options?: { cause?: unknown }) {
     super(offset === undefined ? `${file}: ${detail}` : `${file}: byte ${offset}: ${detail}`, options);
     this.name = 'NpyError';
     this.detail = detail;
@@ -77,41 +64,21 @@ const ARRAY_ALIGN = 64;
 const GROWTH_AXIS_MAX_DIGITS = 21;
 
 type Kind = NpyArray['kind'];
-type TypedCtor = {
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray;
-  new (length: number): NumericArray;
-};
+type TypedCtor = { new(buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray;
+  new(length: number): NumericArray };
 type Indexable = { [i: number]: number | bigint };
 
-const TYPED: Record<string, TypedCtor> = {
-  f4: Float32Array,
-  f8: Float64Array,
-  i1: Int8Array,
-  i2: Int16Array,
-  i4: Int32Array,
-  i8: BigInt64Array,
-  u1: Uint8Array,
-  u2: Uint16Array,
-  u4: Uint32Array,
-  u8: BigUint64Array,
-} as unknown as Record<string, TypedCtor>;
+const TYPED: Record<string, TypedCtor> = { f4: Float32Array, f8: Float64Array, i1: Int8Array, i2: Int16Array,
+  i4: Int32Array, i8: BigInt64Array, u1: Uint8Array, u2: Uint16Array, u4: Uint32Array,
+  u8: BigUint64Array } as unknown as Record<string, TypedCtor>;
 
 // Header literal parser: a strict subset of Python literal syntax.
 
-type PyValue =
-  | { t: 'str'; v: string }
-  | { t: 'int'; v: bigint }
-  | { t: 'float'; v: number; src: string }
-  | { t: 'bool'; v: boolean }
-  | { t: 'none' }
-  | { t: 'tuple' | 'list'; v: PyValue[] }
-  | { t: 'dict'; v: Array<[PyValue, PyValue]> };
+type PyValue = { t: 'str'; v: string } | { t: 'int'; v: bigint } | { t: 'float'; v: number; src: string } | { t: 'bool';
+  v: boolean } | { t: 'none' } | { t: 'tuple' | 'list'; v: PyValue[] } | { t: 'dict'; v: Array<[PyValue, PyValue]> };
 
 class HeaderSyntaxError extends Error {
-  constructor(
-    readonly pos: number,
-    message: string,
-  ) {
+  constructor(readonly pos: number, message: string) {
     super(message);
   }
 }
@@ -246,16 +213,8 @@ function pyRepr(v: PyValue): string {
 const clip = (s: string, n = 80): string => (s.length <= n ? s : `${s.slice(0, n)}...`);
 
 const SIZES: Record<string, number[]> = { f: [2, 4, 8], i: [1, 2, 4, 8], u: [1, 2, 4, 8], b: [1], '?': [1] };
-const OTHER_KINDS: Record<string, string> = {
-  c: 'complex',
-  O: 'object (pickled Python objects)',
-  U: 'unicode string',
-  S: 'byte string',
-  a: 'byte string',
-  V: 'void/raw bytes',
-  M: 'datetime64',
-  m: 'timedelta64',
-};
+const OTHER_KINDS: Record<string, string> = { c: 'complex', O: 'object (pickled Python objects)', U: 'unicode string',
+  S: 'byte string', a: 'byte string', V: 'void/raw bytes', M: 'datetime64', m: 'timedelta64' };
 
 function parseDescr(descr: string, fail: (msg: string) => never): { kind: Kind; itemSize: number; bigEndian: boolean } {
   const q = JSON.stringify(descr);
@@ -499,11 +458,8 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
  * @example
  * const chunk = decodeNpyItems(h, raw) as Float32Array; // a view of raw for '<f4'
  */
-export function decodeNpyItems(
-  header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bigEndian'>,
-  raw: Uint8Array,
-  options: { halves?: boolean } = {},
-): NumericArray {
+export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bigEndian'>, raw: Uint8Array,
+  options: { halves?: boolean } = {}): NumericArray {
   const { kind, itemSize } = header;
   if (raw.length % itemSize !== 0) {
     throw new RangeError(`decodeNpyItems: ${raw.length} bytes is not a whole number of ${itemSize}-byte items`);
@@ -513,9 +469,9 @@ export function decodeNpyItems(
   if (kind === 'b') return raw.every((b) => b <= 1) ? raw : raw.map((b) => (b ? 1 : 0));
   const half = kind === 'f' && itemSize === 2;
   const ctor = half ? Uint16Array : TYPED[`${kind}${itemSize}`]!;
-  const data = !swap && raw.byteOffset % itemSize === 0
-    ? new ctor(raw.buffer, raw.byteOffset, n)
-    : new ctor(copyItems(raw, itemSize, n, swap), 0, n);
+  const data = !swap && raw.byteOffset % itemSize === 0 ?
+    new ctor(raw.buffer, raw.byteOffset, n) :
+    new ctor(copyItems(raw, itemSize, n, swap), 0, n);
   return half && !options.halves ? widenHalves(data as Uint16Array, 'float16') : data;
 }
 
@@ -557,11 +513,8 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
  * const bytes = encodeNpy(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
  * parseNpy(bytes).shape; // [2, 3]
  */
-export function encodeNpy(
-  data: NumericArray,
-  shape: number[],
-  opts: { bigEndian?: boolean; fortranOrder?: boolean } = {},
-): Uint8Array {
+export function encodeNpy(data: NumericArray, shape: number[],
+  opts: { bigEndian?: boolean; fortranOrder?: boolean } = {}): Uint8Array {
   const { bigEndian = false, fortranOrder = false } = opts;
   let count = 1;
   for (const d of shape) {

@@ -6,15 +6,15 @@
  * @module
  */
 import type { FileHandle } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { crc32 } from '../core/crc32.js';
 import { ioError, openRegularFile, readExactly } from './file-io.js';
-import { NpyError, decodeNpyItems, hexPreview, npyHeaderSpan, parseNpyHeader } from './npy.js';
-import type { NpyHeader, NumericArray } from './npy.js';
 import { readNpyHeader } from './npy-file.js';
+import { decodeNpyItems, hexPreview, NpyError, npyHeaderSpan, parseNpyHeader } from './npy.js';
+import type { NpyHeader, NumericArray } from './npy.js';
 import type { ArraySource } from './open-array.js';
-import { FileRows, RowSource, crcMismatch, dtypeOf, type RowChunk, type SourceInit } from './row-source.js';
+import { crcMismatch, dtypeOf, FileRows, type RowChunk, RowSource, type SourceInit } from './row-source.js';
 
 const EOCD_SIG = 0x06054b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
@@ -29,24 +29,15 @@ const HEAD_PROBE_BYTES = 4096;
 const READ_STREAM_BYTES = 64 * 1024;
 const INFLATE_CHUNK_BYTES = 256 * 1024;
 
-const METHODS: Record<number, string> = {
-  1: 'shrink',
-  6: 'implode',
-  9: 'deflate64',
-  12: 'bzip2',
-  14: 'lzma',
-  93: 'zstd',
-  95: 'xz',
-  98: 'ppmd',
-  99: 'AES encryption',
-};
+const METHODS: Record<number, string> = { 1: 'shrink', 6: 'implode', 9: 'deflate64', 12: 'bzip2', 14: 'lzma',
+  93: 'zstd', 95: 'xz', 98: 'ppmd', 99: 'AES encryption' };
 
 const preview = (bytes: Uint8Array): string => hexPreview(bytes, 8, false);
 const CORRUPT = ' (corrupt archive)';
 
 /** Bytes [start, start + size) of `fh`, in blocks, by positional reads (the handle stays open). */
 async function* byteRange(fh: FileHandle, path: string, start: number, size: number): AsyncGenerator<Buffer> {
-  for (let pos = start, end = start + size; pos < end; ) {
+  for (let pos = start, end = start + size; pos < end;) {
     const block = Buffer.allocUnsafe(Math.min(READ_STREAM_BYTES, end - pos));
     await readExactly(fh, path, block, pos);
     pos += block.length;
@@ -55,13 +46,8 @@ async function* byteRange(fh: FileHandle, path: string, start: number, size: num
 }
 
 /** Inflated pieces of bytes [start, start + size) of `fh`, a raw deflate stream; zlib errors become `zlibError(e)`. */
-async function* inflated(
-  fh: FileHandle,
-  path: string,
-  start: number,
-  size: number,
-  zlibError: (e: Error) => NpyError,
-): AsyncGenerator<Buffer> {
+async function* inflated(fh: FileHandle, path: string, start: number, size: number,
+  zlibError: (e: Error) => NpyError): AsyncGenerator<Buffer> {
   const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
   const src = Readable.from(byteRange(fh, path, start, size), { objectMode: false, highWaterMark: READ_STREAM_BYTES });
   pipeline(src, inflate, () => undefined);
@@ -76,10 +62,7 @@ async function* inflated(
 }
 
 class DeflatedSource extends RowSource {
-  constructor(
-    init: SourceInit,
-    private readonly entry: ZipEntry,
-  ) {
+  constructor(init: SourceInit, private readonly entry: ZipEntry) {
     super(init);
   }
 
@@ -127,7 +110,7 @@ class DeflatedSource extends RowSource {
       this.fail(dataStart, `inflates to ${produced} bytes but ${says}`);
     }
     if (crc !== entry.crc) this.fail(entry.localHeaderOffset, crcMismatch(entry.crc, crc, 'inflated'));
-    if (rowBytes === 0) for (; start < rows; start += per) yield { start, data: this.decode(new Uint8Array(0)) };
+    if (rowBytes === 0) { for (; start < rows; start += per) yield { start, data: this.decode(new Uint8Array(0)) }; }
     else if (held !== undefined) yield held;
   }
 }
@@ -170,11 +153,8 @@ const looksLikeZipStart = (h: Uint8Array): boolean =>
  * @example
  * const { entries, directoryOffset } = await readZipDirectory(fh, 'run.npz', size);
  */
-export async function readZipDirectory(
-  fh: FileHandle,
-  path: string,
-  size: number,
-): Promise<{ entries: ZipEntry[]; directoryOffset: number }> {
+export async function readZipDirectory(fh: FileHandle, path: string,
+  size: number): Promise<{ entries: ZipEntry[]; directoryOffset: number }> {
   const tailLen = Math.min(size, EOCD_SIZE + MAX_COMMENT);
   const tail = new Uint8Array(tailLen);
   await readExactly(fh, path, tail, size - tailLen);
@@ -190,16 +170,18 @@ export async function readZipDirectory(
   if (eocd < 0) {
     const head = new Uint8Array(Math.min(8, size));
     await readExactly(fh, path, head, 0);
-    if (size === 0) throw new NpyError(path, 0, 'not a zip file: the file is empty (expected an .npz written by np.savez)');
+    if (size === 0) {
+      throw new NpyError(path, 0, 'not a zip file: the file is empty (expected an .npz written by np.savez)');
+    }
     if (looksLikeZipStart(head)) {
-      throw new NpyError(path, size, `truncated zip file: no end-of-central-directory record in its last ${tailLen} bytes (was the file cut short?)`);
+      throw new NpyError(path, size,
+        `truncated zip file: no end-of-central-directory record in its last ${tailLen} bytes (was the file cut ` +
+          `short?)`);
     }
     const npy = head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55;
-    throw new NpyError(
-      path,
-      0,
-      `not a zip file (expected an .npz written by np.savez): starts with ${preview(head)}` + (npy ? '; this looks like a .npy file, name it .npy' : ''),
-    );
+    throw new NpyError(path, 0,
+      `not a zip file (expected an .npz written by np.savez): starts with ${preview(head)}` +
+        (npy ? '; this looks like a .npy file, name it .npy' : ''));
   }
   const eocdOffset = tailStart + eocd;
   const disk = tv.getUint16(eocd + 4, true);
@@ -211,17 +193,24 @@ export async function readZipDirectory(
   if (eocd >= 20 && tv.getUint32(eocd - 20, true) === ZIP64_LOCATOR_SIG) {
     const locOffset = eocdOffset - 20;
     const recOffset = u64(tv, eocd - 20 + 8, path, locOffset + 8, 'end record offset');
-    if (tv.getUint32(eocd - 20 + 16, true) > 1) throw new NpyError(path, locOffset + 16, 'multi-disk (split) zip archives are not supported');
+    if (tv.getUint32(eocd - 20 + 16, true) > 1) {
+      throw new NpyError(path, locOffset + 16, 'multi-disk (split) zip archives are not supported');
+    }
     if (recOffset + 56 > locOffset) {
-      throw new NpyError(path, locOffset + 8, `zip64 end-of-central-directory locator points at byte ${recOffset}, past the locator itself (corrupt or truncated archive)`);
+      throw new NpyError(path, locOffset + 8,
+        `zip64 end-of-central-directory locator points at byte ${recOffset}, past the locator itself (corrupt or ` +
+          `truncated archive)`);
     }
     const rec = new Uint8Array(56);
     await readExactly(fh, path, rec, recOffset);
     const rv = new DataView(rec.buffer);
     if (rv.getUint32(0, true) !== ZIP64_EOCD_SIG) {
-      throw new NpyError(path, recOffset, `no zip64 end-of-central-directory record where the locator says (got ${preview(rec)})`);
+      throw new NpyError(path, recOffset,
+        `no zip64 end-of-central-directory record where the locator says (got ${preview(rec)})`);
     }
-    if (rv.getUint32(16, true) !== 0 || rv.getUint32(20, true) !== 0) throw new NpyError(path, recOffset + 16, 'multi-disk (split) zip archives are not supported');
+    if (rv.getUint32(16, true) !== 0 || rv.getUint32(20, true) !== 0) {
+      throw new NpyError(path, recOffset + 16, 'multi-disk (split) zip archives are not supported');
+    }
     count = u64(rv, 32, path, recOffset + 32, 'entry count');
     cdSize = u64(rv, 40, path, recOffset + 40, 'central directory size');
     cdOffset = u64(rv, 48, path, recOffset + 48, 'central directory offset');
@@ -229,18 +218,19 @@ export async function readZipDirectory(
   } else if (disk !== 0 || cdDisk !== 0) {
     throw new NpyError(path, eocdOffset + 4, 'multi-disk (split) zip archives are not supported');
   } else if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    throw new NpyError(path, eocdOffset, 'the end-of-central-directory record needs zip64 fields, but there is no zip64 locator before it (corrupt archive)');
+    throw new NpyError(path, eocdOffset,
+      'the end-of-central-directory record needs zip64 fields, but there is no zip64 locator before it (corrupt ' +
+        'archive)');
   }
   const cdEnd = zip64 ? eocdOffset - 20 : eocdOffset;
   if (cdOffset + cdSize > cdEnd) {
-    throw new NpyError(
-      path,
-      eocdOffset,
-      `the central directory (${cdSize} bytes at byte ${cdOffset}) runs past the end record at byte ${cdEnd} (truncated or corrupt archive)`,
-    );
+    throw new NpyError(path, eocdOffset,
+      `the central directory (${cdSize} bytes at byte ${cdOffset}) runs past the end record at byte ${cdEnd} ` +
+        `(truncated or corrupt archive)`);
   }
   if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) {
-    throw new NpyError(path, cdOffset, `central directory of ${cdSize} bytes is over the ${MAX_CENTRAL_DIRECTORY_BYTES}-byte limit`);
+    throw new NpyError(path, cdOffset,
+      `central directory of ${cdSize} bytes is over the ${MAX_CENTRAL_DIRECTORY_BYTES}-byte limit`);
   }
   const cd = new Uint8Array(cdSize);
   await readExactly(fh, path, cd, cdOffset);
@@ -251,7 +241,10 @@ export async function readZipDirectory(
   while (p < cdSize) {
     const at = cdOffset + p;
     if (p + 46 > cdSize || cv.getUint32(p, true) !== CENTRAL_SIG) {
-      throw new NpyError(path, at, `expected a central directory record (PK\\1\\2) for entry ${entries.length + 1} of ${count}, got ${preview(cd.subarray(p))}`);
+      throw new NpyError(path, at,
+        `expected a central directory record (PK\\1\\2) for entry ${entries.length + 1} of ${count}, got ${
+          preview(cd.subarray(p))
+        }`);
     }
     const flags = cv.getUint16(p + 8, true);
     const method = cv.getUint16(p + 10, true);
@@ -264,7 +257,10 @@ export async function readZipDirectory(
     let diskStart = cv.getUint16(p + 34, true);
     let localHeaderOffset = cv.getUint32(p + 42, true);
     const end = p + 46 + nameLen + extraLen + commentLen;
-    if (end > cdSize) throw new NpyError(path, at, 'central directory record runs past the end of the central directory (corrupt archive)');
+    if (end > cdSize) {
+      throw new NpyError(path, at,
+        'central directory record runs past the end of the central directory (corrupt archive)');
+    }
     const nameBytes = cd.subarray(p + 46, p + 46 + nameLen);
     const name = flags & 0x800 ? utf8.decode(nameBytes) : String.fromCharCode(...nameBytes);
     let e = p + 46 + nameLen;
@@ -272,12 +268,17 @@ export async function readZipDirectory(
     while (e + 4 <= extraEnd) {
       const id = cv.getUint16(e, true);
       const len = cv.getUint16(e + 2, true);
-      if (e + 4 + len > extraEnd) throw new NpyError(path, cdOffset + e, `extra field 0x${id.toString(16)} of entry '${name}' runs past its record`);
+      if (e + 4 + len > extraEnd) {
+        throw new NpyError(path, cdOffset + e,
+          `extra field 0x${id.toString(16)} of entry '${name}' runs past its record`);
+      }
       if (id === 0x0001) {
         let q = e + 4;
         const need = (cond: boolean, what: string): number | undefined => {
           if (!cond) return undefined;
-          if (q + 8 > e + 4 + len) throw new NpyError(path, cdOffset + q, `zip64 extra field of entry '${name}' is too short for its ${what}`);
+          if (q + 8 > e + 4 + len) {
+            throw new NpyError(path, cdOffset + q, `zip64 extra field of entry '${name}' is too short for its ${what}`);
+          }
           const v = u64(cv, q, path, cdOffset + q, what);
           q += 8;
           return v;
@@ -289,12 +290,15 @@ export async function readZipDirectory(
       }
       e += 4 + len;
     }
-    if (diskStart !== 0 && diskStart !== 0xffff) throw new NpyError(path, at + 34, 'multi-disk (split) zip archives are not supported');
+    if (diskStart !== 0 && diskStart !== 0xffff) {
+      throw new NpyError(path, at + 34, 'multi-disk (split) zip archives are not supported');
+    }
     entries.push({ name, flags, method, crc, compressedSize, uncompressedSize, localHeaderOffset, recordOffset: at });
     p = end;
   }
   if (entries.length !== count) {
-    throw new NpyError(path, cdOffset, `the end record says ${count} entries, the central directory holds ${entries.length} (corrupt archive)`);
+    throw new NpyError(path, cdOffset,
+      `the end record says ${count} entries, the central directory holds ${entries.length} (corrupt archive)`);
   }
   return { entries, directoryOffset: cdOffset };
 }
@@ -308,13 +312,8 @@ function listNames(entries: readonly ZipEntry[]): string {
 }
 
 /** The first bytes of a deflated member, up to the end of its .npy header (at least 4096 when there are). */
-async function inflatePrefix(
-  fh: FileHandle,
-  path: string,
-  what: string,
-  dataStart: number,
-  entry: ZipEntry,
-): Promise<Uint8Array> {
+async function inflatePrefix(fh: FileHandle, path: string, what: string, dataStart: number,
+  entry: ZipEntry): Promise<Uint8Array> {
   const parts: Buffer[] = [];
   let [have, need] = [0, 12];
   const pieces = inflated(fh, path, dataStart, entry.compressedSize, (e) => {
@@ -333,13 +332,8 @@ async function inflatePrefix(
 }
 
 /** The member's .npy header, its errors naming the member with an offset in the archive where there is one. */
-async function memberHeader(
-  fh: FileHandle,
-  path: string,
-  what: string,
-  entry: ZipEntry,
-  at: number,
-): Promise<NpyHeader> {
+async function memberHeader(fh: FileHandle, path: string, what: string, entry: ZipEntry,
+  at: number): Promise<NpyHeader> {
   const file = `${path}:${entry.name}`;
   try {
     if (entry.method === 0) return await readNpyHeader(fh, path, at, entry.uncompressedSize, file);
@@ -366,7 +360,8 @@ async function memberHeader(
  *   await src.close();
  * }
  */
-export async function openNpzArray(path: string, name?: string, spec?: string, options: { halves?: boolean } = {}): Promise<ArraySource> {
+export async function openNpzArray(path: string, name?: string, spec?: string,
+  options: { halves?: boolean } = {}): Promise<ArraySource> {
   const { fh, size } = await openRegularFile(path);
   try {
     const { entries, directoryOffset } = await readZipDirectory(fh, path, size);

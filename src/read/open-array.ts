@@ -5,11 +5,11 @@
  * @module
  */
 import { stat } from 'node:fs/promises';
-import { openCsvArray, type CsvDelimiter } from './csv.js';
-import { NpyError, type NumericArray } from './npy.js';
-import { openNpyFile } from './npy-file.js';
-import { openNpzArray } from './npz.js';
+import { type CsvDelimiter, openCsvArray } from './csv.js';
 import { openRegularFile, readExactly } from './file-io.js';
+import { openNpyFile } from './npy-file.js';
+import { NpyError, type NumericArray } from './npy.js';
+import { openNpzArray } from './npz.js';
 import { openSafetensorsArray } from './safetensors.js';
 
 /**
@@ -127,7 +127,9 @@ async function sniff(path: string): Promise<ArrayFormat> {
  * @example
  * await parseArraySpec('eval.csv:label');  // { path: 'eval.csv', name: 'label', format: 'csv' }
  */
-export async function parseArraySpec(spec: string): Promise<{ path: string; name: string | undefined; format: ArrayFormat }> {
+export async function parseArraySpec(
+  spec: string,
+): Promise<{ path: string; name: string | undefined; format: ArrayFormat }> {
   const m = SPEC_RE.exec(spec);
   if (m !== null && m[3] !== undefined && !(await isFile(spec))) {
     return { path: m[1]!, name: m[3], format: formatOfExtension(m[2]!) };
@@ -158,7 +160,9 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
   switch (format) {
     case 'npy': {
       if (name !== undefined) {
-        throw new NpyError(path, undefined, `a .npy file holds a single array; drop ':${name}' from '${spec}' (names select arrays in .npz, .safetensors and CSV columns)`);
+        throw new NpyError(path, undefined,
+          `a .npy file holds a single array; drop ':${name}' from '${spec}' (names select arrays in .npz, ` +
+            `.safetensors and CSV columns)`);
       }
       return openNpyFile(path, { halves: options.halves ?? false });
     }
@@ -169,12 +173,8 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
     case 'csv':
     case 'tsv': {
       const delimiter: CsvDelimiter | undefined = format === 'tsv' ? '\t' : undefined;
-      return openCsvArray(path, {
-        spec,
-        ...(options.role !== undefined ? { role: options.role } : {}),
-        ...(name !== undefined ? { column: name } : {}),
-        ...(delimiter !== undefined ? { delimiter } : {}),
-      });
+      return openCsvArray(path, { spec, ...(options.role !== undefined ? { role: options.role } : {}),
+        ...(name !== undefined ? { column: name } : {}), ...(delimiter !== undefined ? { delimiter } : {}) });
     }
   }
 }
@@ -192,7 +192,8 @@ function checkRange(file: string, rows: number, start: number, end: number, rows
 }
 
 /** Rows [start, end) of a source that cannot seek: reads from row 0, stops at `end`, re-chunks from `start`. */
-async function* scanRange(src: ArraySource, start: number, end: number, rowsPerChunk: number): AsyncGenerator<{ start: number; data: NumericArray }> {
+async function* scanRange(src: ArraySource, start: number, end: number,
+  rowsPerChunk: number): AsyncGenerator<{ start: number; data: NumericArray }> {
   const width = src.rowLength;
   const rows = end - start;
   let out: NumericArray | undefined;
@@ -201,11 +202,12 @@ async function* scanRange(src: ArraySource, start: number, end: number, rowsPerC
   if (rows === 0) return;
   for await (const { start: s, data } of src.chunks(rowsPerChunk)) {
     const n = width === 0 ? Math.min(rowsPerChunk, src.rows - s) : data.length / width;
-    for (let from = Math.max(s, start), to = Math.min(s + n, end); from < to; ) {
-      out ??= new (data.constructor as new (length: number) => NumericArray)(Math.min(rowsPerChunk, rows) * width);
+    for (let from = Math.max(s, start), to = Math.min(s + n, end); from < to;) {
+      out ??= new (data.constructor as new(length: number) => NumericArray)(Math.min(rowsPerChunk, rows) * width);
       const want = Math.min(rowsPerChunk, rows - next);
       const k = Math.min(to - from, want - fill);
-      (out as Float64Array).set(data.subarray((from - s) * width, (from - s + k) * width) as Float64Array, fill * width);
+      (out as Float64Array).set(data.subarray((from - s) * width, (from - s + k) * width) as Float64Array,
+        fill * width);
       fill += k;
       from += k;
       if (fill === want) {
@@ -229,22 +231,16 @@ async function* scanRange(src: ArraySource, start: number, end: number, rowsPerC
 export function sliceRows(src: ArraySource, start: number, end: number): ArraySource {
   checkRange(src.file, src.rows, start, end);
   if (start === 0 && end === src.rows) return src;
-  return {
-    file: src.file,
-    dtype: src.dtype,
-    kind: src.kind,
-    shape: [end - start, ...src.shape.slice(1)],
-    rows: end - start,
-    rowLength: src.rowLength,
-    ...(src.raw ? { raw: { ...src.raw, byteOffset: src.raw.byteOffset + start * src.rowLength * itemBytes(src.raw.dtype) } } : {}),
-    chunks(rowsPerChunk) {
-      checkRange(src.file, src.rows, start, end, rowsPerChunk);
-      if (src.rangeChunks === undefined) return scanRange(src, start, end, rowsPerChunk);
-      const inner = src.rangeChunks(start, end, rowsPerChunk);
-      return (async function* () {
-        for await (const c of inner) yield { start: c.start - start, data: c.data };
-      })();
-    },
-    close: () => src.close(),
-  };
+  return { file: src.file, dtype: src.dtype, kind: src.kind, shape: [end - start, ...src.shape.slice(1)],
+    rows: end - start, rowLength: src.rowLength,
+    ...(src.raw ?
+      { raw: { ...src.raw, byteOffset: src.raw.byteOffset + start * src.rowLength * itemBytes(src.raw.dtype) } } :
+      {}), chunks(rowsPerChunk) {
+    checkRange(src.file, src.rows, start, end, rowsPerChunk);
+    if (src.rangeChunks === undefined) return scanRange(src, start, end, rowsPerChunk);
+    const inner = src.rangeChunks(start, end, rowsPerChunk);
+    return (async function*() {
+      for await (const c of inner) yield { start: c.start - start, data: c.data };
+    })();
+  }, close: () => src.close() };
 }

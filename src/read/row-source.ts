@@ -8,7 +8,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from '../core/crc32.js';
 import { readExactly } from './file-io.js';
-import { NpyError, fortranToCOrder, shapeText, type NpyHeader, type NumericArray } from './npy.js';
+import { fortranToCOrder, NpyError, type NpyHeader, type NumericArray, shapeText } from './npy.js';
 import type { ArraySource } from './open-array.js';
 
 /** Fortran-order arrays with 2+ dimensions smaller than this are read whole to serve rows. */
@@ -107,12 +107,10 @@ export abstract class RowSource implements ArraySource {
     this.checkOpen();
     const { dataBytes, dataOffset, descr } = this.header;
     if (this.fortranRows && dataBytes >= FORTRAN_WHOLE_MAX_BYTES) {
-      this.fail(
-        dataOffset,
+      this.fail(dataOffset,
         `Fortran-order (column-major) array of shape ${shapeText(this.shape)} (${dataBytes} bytes of ${descr}) ` +
           'cannot be streamed by rows; only Fortran-order arrays under 256 MiB are read (whole). Re-save it in C ' +
-          'order, e.g. np.save(path, np.ascontiguousarray(arr))',
-      );
+          'order, e.g. np.save(path, np.ascontiguousarray(arr))');
     }
   }
 
@@ -129,12 +127,8 @@ export abstract class RowSource implements ArraySource {
   }
 
   /** Rows [start, end) in chunks of at most `rowsPerChunk`, each from `read(first, count)`. */
-  protected async *rowChunks(
-    start: number,
-    end: number,
-    rowsPerChunk: number,
-    read: (first: number, count: number) => Promise<NumericArray>,
-  ): AsyncGenerator<RowChunk> {
+  protected async *rowChunks(start: number, end: number, rowsPerChunk: number,
+    read: (first: number, count: number) => Promise<NumericArray>): AsyncGenerator<RowChunk> {
     for (let at = start; at < end; at += rowsPerChunk) {
       yield { start: at, data: await read(at, Math.min(rowsPerChunk, end - at)) };
     }
@@ -155,7 +149,7 @@ export abstract class RowSource implements ArraySource {
     const total = this.rows * this.rowLength;
     const sliceRows = Math.max(1, Math.floor(WHOLE_SLICE_BYTES / Math.max(1, this.rowBytes)));
     for await (const { start, data } of this.fileOrderChunks(sliceRows)) {
-      all ??= data.length === total ? data : new (data.constructor as new (length: number) => NumericArray)(total);
+      all ??= data.length === total ? data : new (data.constructor as new(length: number) => NumericArray)(total);
       if (all !== data) (all as Float64Array).set(data as Float64Array, start * this.rowLength);
     }
     all ??= this.decode(new Uint8Array(0));
@@ -202,7 +196,6 @@ export const crcMismatch = (expected: number, got: number, data: string): string
  * const src = new FileRows({ file: 'x.npy', path: 'x.npy', fh, header, decode: (raw) => decodeNpyItems(header, raw) });
  */
 export class FileRows extends RowSource {
-
   get raw(): { path: string; byteOffset: number; dtype: string } | undefined {
     const plain = this.check === undefined && !this.header.bigEndian && !this.fortranRows && this.dtype !== 'bf16';
     return plain ? { path: this.path, byteOffset: this.header.dataOffset, dtype: this.dtype } : undefined;

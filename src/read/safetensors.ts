@@ -9,28 +9,15 @@
 import { widenHalves } from '../format/half.js';
 import { openRegularFile, readExactly } from './file-io.js';
 import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
-import { NpyError, decodeNpyItems, type NpyHeader, type NumericArray } from './npy.js';
+import { decodeNpyItems, NpyError, type NpyHeader, type NumericArray } from './npy.js';
 import type { ArraySource } from './open-array.js';
 import { FileRows } from './row-source.js';
 
 /** The safetensors format's own limit on the header size. */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-const DTYPES: Record<string, string> = {
-  F16: 'f2',
-  BF16: 'bf16',
-  F32: 'f4',
-  F64: 'f8',
-  I8: 'i1',
-  I16: 'i2',
-  I32: 'i4',
-  I64: 'i8',
-  U8: 'u1',
-  U16: 'u2',
-  U32: 'u4',
-  U64: 'u8',
-  BOOL: 'b1',
-};
+const DTYPES: Record<string, string> = { F16: 'f2', BF16: 'bf16', F32: 'f4', F64: 'f8', I8: 'i1', I16: 'i2', I32: 'i4',
+  I64: 'i8', U8: 'u1', U16: 'u2', U32: 'u4', U64: 'u8', BOOL: 'b1' };
 
 /**
  * Widens little-endian bfloat16 values (the upper halves of float32s) to a fresh Float32Array; exact.
@@ -44,7 +31,11 @@ export function bf16ToFloat32(raw: Uint8Array): Float32Array {
 
 function listNames(names: readonly string[]): string {
   const q = names.map((n) => `'${n}'`);
-  return q.length === 0 ? '(none)' : q.length > 50 ? `${q.slice(0, 50).join(', ')}, ... (${q.length} in all)` : q.join(', ');
+  return q.length === 0 ?
+    '(none)' :
+    q.length > 50 ?
+    `${q.slice(0, 50).join(', ')}, ... (${q.length} in all)` :
+    q.join(', ');
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,7 +51,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * for await (const { start, data } of src.chunks(8192)) consume(start, data as Float32Array);
  * await src.close();
  */
-export async function openSafetensorsArray(path: string, name?: string, spec?: string, options: { halves?: boolean } = {}): Promise<ArraySource> {
+export async function openSafetensorsArray(path: string, name?: string, spec?: string,
+  options: { halves?: boolean } = {}): Promise<ArraySource> {
   const { fh, size } = await openRegularFile(path);
   const fail: (offset: number | undefined, detail: string) => never = (offset, detail) => {
     throw new NpyError(path, offset, detail);
@@ -71,15 +63,21 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     await readExactly(fh, path, lenBytes, 0);
     const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
     if (n > BigInt(size - 8)) {
-      fail(0, `header length ${n} is more than the ${size - 8} bytes after it (truncated file, or not a .safetensors file)`);
+      fail(0,
+        `header length ${n} is more than the ${size - 8} bytes after it (truncated file, or not a .safetensors file)`);
     }
     const headerLen = Number(n);
-    if (headerLen > MAX_HEADER_BYTES) fail(0, `header length ${headerLen} is over the format's limit of ${MAX_HEADER_BYTES} bytes`);
+    if (headerLen > MAX_HEADER_BYTES) {
+      fail(0, `header length ${headerLen} is over the format's limit of ${MAX_HEADER_BYTES} bytes`);
+    }
     if (headerLen < 2) fail(0, `header length ${headerLen} is too short for a JSON object`);
     const headerBytes = new Uint8Array(headerLen);
     await readExactly(fh, path, headerBytes, 8);
     if (headerBytes[0] !== 0x7b) {
-      fail(8, `header does not start with '{' (got byte 0x${headerBytes[0]!.toString(16).padStart(2, '0')}); not a .safetensors file?`);
+      fail(8,
+        `header does not start with '{' (got byte 0x${
+          headerBytes[0]!.toString(16).padStart(2, '0')
+        }); not a .safetensors file?`);
     }
     let text = '';
     try {
@@ -101,10 +99,14 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     const names = Object.keys(header).filter((k) => k !== '__metadata__');
     let tensor: string;
     if (name === undefined) {
-      if (names.length !== 1) fail(undefined, `the file holds ${names.length} tensors (${listNames(names)}); choose one with ${path}:NAME`);
+      if (names.length !== 1) {
+        fail(undefined, `the file holds ${names.length} tensors (${listNames(names)}); choose one with ${path}:NAME`);
+      }
       tensor = names[0]!;
     } else {
-      if (name === '__metadata__' || !Object.hasOwn(header, name)) fail(undefined, `no tensor '${name}' in the file; it holds ${listNames(names)}`);
+      if (name === '__metadata__' || !Object.hasOwn(header, name)) {
+        fail(undefined, `no tensor '${name}' in the file; it holds ${listNames(names)}`);
+      }
       tensor = name;
     }
     const what = `tensor '${tensor}'`;
@@ -125,20 +127,25 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     }
     const shape = shapeV as number[];
     const offs = t.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((v) => Number.isSafeInteger(v) && (v as number) >= 0) || offs[0] > offs[1]) {
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((v) =>
+      Number.isSafeInteger(v) && (v as number) >= 0
+    ) || offs[0] > offs[1]) {
       fail(8, `${what}: 'data_offsets' must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offs)}`);
     }
     const [begin, end] = offs as [number, number];
     const base = 8 + headerLen;
     if (base + end > size) {
-      fail(base + begin, `${what}: data_offsets [${begin}, ${end}] run past the end of the file: the data area holds ${size - base} bytes (truncated file?)`);
+      fail(base + begin,
+        `${what}: data_offsets [${begin}, ${end}] run past the end of the file: the data area holds ${
+          size - base
+        } bytes (truncated file?)`);
     }
     const count = shape.reduce((a, b) => a * b, 1);
     if (!Number.isSafeInteger(count * itemSize) || count * itemSize !== end - begin) {
-      fail(
-        base + begin,
-        `${what}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${shape.join(', ')}] of ${dt} needs ${count * itemSize}`,
-      );
+      fail(base + begin,
+        `${what}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${
+          shape.join(', ')
+        }] of ${dt} needs ${count * itemSize}`);
     }
     const bytes = { bigEndian: false, fortranOrder: false, dataOffset: base + begin, dataBytes: end - begin };
     const layout = { descr: dt, dtype, kind, itemSize, shape, ...bytes };

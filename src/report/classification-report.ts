@@ -15,8 +15,8 @@ export interface ReportTable {
 export function classificationReport(metrics: Metrics, classes: string[], digits = 4): ReportTable {
   const f = (v: number): string => v.toFixed(digits);
   const amount = (v: number): string | number => (Number.isInteger(v) ? v : v.toFixed(2));
-  const row = (name: string, s: Metrics['macroAvg']): (string | number)[] =>
-    [name, f(s.precision), f(s.recall), f(s.f1), amount(s.support)];
+  const row = (name: string,
+    s: Metrics['macroAvg']): (string | number)[] => [name, f(s.precision), f(s.recall), f(s.f1), amount(s.support)];
   const rows = metrics.perClass.map((m) => row(classes[m.class] ?? String(m.class), m));
   rows.push(['accuracy', '', '', f(metrics.accuracy), amount(metrics.total)]);
   rows.push(row('macro avg', metrics.macroAvg), row('weighted avg', metrics.weightedAvg));

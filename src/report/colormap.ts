@@ -6,8 +6,7 @@ export type Rgb = [r: number, g: number, b: number];
 /** A colormap: `t` in [0, 1] (clamped; NaN reads as 0) to an sRGB colour. */
 export type Colormap = (t: number) => Rgb;
 
-const VIRIDIS_HEX =
-  '44015444025645045745055946075a46085c460a5d460b5e470d60470e61471063471164471365481467481668481769' +
+const VIRIDIS_HEX = '44015444025645045745055946075a46085c460a5d460b5e470d60470e61471063471164471365481467481668481769' +
   '48186a481a6c481b6d481c6e481d6f481f70482071482173482374482475482576482677482878482979472a7a472c7a' +
   '472d7b472e7c472f7d46307e46327e46337f463480453581453781453882443983443a83443b84433d84433e85423f85' +
   '4240864241864142874144874045884046883f47883f48893e49893e4a893e4c8a3d4d8a3d4e8a3c4f8a3c508b3b518b' +
@@ -24,7 +23,8 @@ const VIRIDIS_HEX =
   'addc30b0dd2fb2dd2db5de2bb8de29bade28bddf26c0df25c2df23c5e021c8e020cae11fcde11dd0e11cd2e21bd5e21a' +
   'd8e219dae319dde318dfe318e2e418e5e419e7e419eae51aece51befe51cf1e51df4e61ef6e620f8e621fbe723fde725';
 
-const BLUES_STOPS: readonly Rgb[] = ['f7fbff', 'deebf7', 'c6dbef', '9ecae1', '6baed6', '4292c6', '2171b5', '08519c', '08306b'].map(hexToRgb);
+const BLUES_STOPS: readonly Rgb[] = ['f7fbff', 'deebf7', 'c6dbef', '9ecae1', '6baed6', '4292c6', '2171b5', '08519c',
+  '08306b'].map(hexToRgb);
 
 let viridisTable: Uint8Array | undefined;
 

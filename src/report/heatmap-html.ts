@@ -1,15 +1,7 @@
 import { colormapByName, rgbToHex } from './colormap.js';
 import { escapeXml, jsonForScript, visibleText } from './escape.js';
-import {
-  FONT_FAMILY,
-  checkMatrix,
-  classNames,
-  defaultValueFormat,
-  normalizeCounts,
-  truncateLabel,
-  type HeatmapOptions,
-  type NormalizeMode,
-} from './heatmap-svg.js';
+import { checkMatrix, classNames, defaultValueFormat, FONT_FAMILY, type HeatmapOptions, normalizeCounts,
+  type NormalizeMode, truncateLabel } from './heatmap-svg.js';
 
 /** Options of {@link renderHeatmapHtml}: the heatmap's, plus a table shown beneath it and a subtitle. */
 export interface HeatmapHtmlOptions extends HeatmapOptions {
@@ -19,7 +11,8 @@ export interface HeatmapHtmlOptions extends HeatmapOptions {
 }
 
 const MODES: readonly NormalizeMode[] = ['none', 'true', 'pred', 'all'];
-const MODE_LABELS: Record<NormalizeMode, string> = { none: 'Counts', true: 'Row (true)', pred: 'Column (pred)', all: 'All' };
+const MODE_LABELS: Record<NormalizeMode, string> = { none: 'Counts', true: 'Row (true)', pred: 'Column (pred)',
+  all: 'All' };
 
 /**
  * One self-contained HTML page (no network) with an interactive canvas heatmap: hover or arrow keys inspect a
@@ -43,10 +36,11 @@ export function renderHeatmapHtml(counts: Float64Array, numClasses: number, opti
       text[m] = Array.from(values, options.valueFormat ?? defaultValueFormat(m, values));
     }
   }
-  const data = { n: c, classes: names, labels: names.map((n) => truncateLabel(n)), counts: Array.from(counts), normalize: mode, lut, text: showText ? text : null };
+  const data = { n: c, classes: names, labels: names.map((n) => truncateLabel(n)), counts: Array.from(counts),
+    normalize: mode, lut, text: showText ? text : null };
   const title = options.title ?? 'Confusion matrix';
-  const controls = MODES.map(
-    (m) => `<label><input type="radio" name="normalize" value="${m}"${m === mode ? ' checked' : ''}> ${MODE_LABELS[m]}</label>`,
+  const controls = MODES.map((m) =>
+    `<label><input type="radio" name="normalize" value="${m}"${m === mode ? ' checked' : ''}> ${MODE_LABELS[m]}</label>`
   ).join('\n      ');
 
   return `<!doctype html>
@@ -84,7 +78,9 @@ function reportTable(report: { headers: string[]; rows: (string | number)[][] })
     const s = escapeXml(visibleText(String(v)));
     return i === 0 ? `<th scope="row">${s}</th>` : `<td${numeric(v) ? ' class="num"' : ''}>${s}</td>`;
   };
-  const head = report.headers.map((h, i) => `<th scope="col"${i > 0 ? ' class="num"' : ''}>${escapeXml(visibleText(h))}</th>`).join('');
+  const head = report.headers.map((h, i) =>
+    `<th scope="col"${i > 0 ? ' class="num"' : ''}>${escapeXml(visibleText(h))}</th>`
+  ).join('');
   const body = report.rows.map((row) => `      <tr>${row.map(cell).join('')}</tr>`).join('\n');
   return `  <table class="report">
     <thead><tr>${head}</tr></thead>

@@ -8,7 +8,10 @@ import { clipText, escapeXml, visibleText } from './escape.js';
 export interface HeatmapOptions {
   /** Class names, index = class id. Default `'0'..'C-1'`. */
   classes?: string[];
-  /** Values shown and coloured: raw counts, rows / their sums (`'true'`, recall), columns / their sums (`'pred'`, precision), or / total. 0/0 reads 0. */
+  /**
+   * Values shown and coloured: raw counts, rows / their sums (`'true'`, recall), columns / their sums (`'pred'`,
+   * precision), or / total. 0/0 reads 0.
+   */
   normalize?: 'none' | 'true' | 'pred' | 'all';
   title?: string;
   /** Numbers in the cells; `'auto'` (default) shows them when C <= 50. */
@@ -100,7 +103,11 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   if (title) {
     const tw = textWidth(title, titleFs);
     const cx = Math.min(Math.max(mx + matrix / 2, pad + tw / 2), width - pad - tw / 2);
-    out.push(`<text x="${r2(cx)}" y="${r2(pad + titleFs * 0.9)}" font-size="${titleFs}" text-anchor="middle" fill="#000">${escapeXml(title)}</text>`);
+    out.push(
+      `<text x="${r2(cx)}" y="${r2(pad + titleFs * 0.9)}" font-size="${titleFs}" text-anchor="middle" fill="#000">${
+        escapeXml(title)
+      }</text>`,
+    );
   }
 
   if (raster) {
@@ -109,11 +116,9 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
     const idx = new Uint8Array(c * c);
     for (let i = 0; i < c * c; i++) idx[i] = Math.min(255, Math.floor(scale(values[i]!) * 256));
     const png = encodePng({ width: c, height: c, data: idx, palette });
-    out.push(
-      `<style>@supports (image-rendering: pixelated) { .cm-raster { image-rendering: pixelated } }</style>`,
+    out.push(`<style>@supports (image-rendering: pixelated) { .cm-raster { image-rendering: pixelated } }</style>`,
       `<image x="${r2(mx)}" y="${r2(my)}" width="${r2(matrix)}" height="${r2(matrix)}" preserveAspectRatio="none" ` +
-        `image-rendering="optimizeSpeed" class="cm-raster" href="data:image/png;base64,${base64(png)}"/>`,
-    );
+        `image-rendering="optimizeSpeed" class="cm-raster" href="data:image/png;base64,${base64(png)}"/>`);
   } else {
     out.push(`<g shape-rendering="crispEdges">`);
     for (let t = 0; t < c; t++) {
@@ -122,7 +127,11 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
         const fill = rgbToHex(cmap(scale(values[t * c + p]!)));
         let q = p + 1;
         while (q < c && rgbToHex(cmap(scale(values[t * c + q]!))) === fill) q++;
-        out.push(`<rect x="${r2(mx + p * cell)}" y="${r2(my + t * cell)}" width="${r2((q - p) * cell)}" height="${r2(cell)}" fill="${fill}"/>`);
+        out.push(
+          `<rect x="${r2(mx + p * cell)}" y="${r2(my + t * cell)}" width="${r2((q - p) * cell)}" height="${
+            r2(cell)
+          }" fill="${fill}"/>`,
+        );
         p = q;
       }
     }
@@ -133,43 +142,61 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
         for (let p = 0; p < c; p++) {
           const ink = textColorOn(cmap(scale(values[t * c + p]!)));
           out.push(
-            `<text x="${r2(mx + (p + 0.5) * cell)}" y="${r2(my + (t + 0.5) * cell + cellFs * 0.36)}" fill="${ink}">${escapeXml(texts[t * c + p]!)}</text>`,
+            `<text x="${r2(mx + (p + 0.5) * cell)}" y="${r2(my + (t + 0.5) * cell + cellFs * 0.36)}" fill="${ink}">${
+              escapeXml(texts[t * c + p]!)
+            }</text>`,
           );
         }
       }
       out.push(`</g>`);
     }
   }
-  out.push(`<rect x="${r2(mx)}" y="${r2(my)}" width="${r2(matrix)}" height="${r2(matrix)}" fill="none" stroke="#000" stroke-width="0.8"/>`);
+  out.push(
+    `<rect x="${r2(mx)}" y="${r2(my)}" width="${r2(matrix)}" height="${
+      r2(matrix)
+    }" fill="none" stroke="#000" stroke-width="0.8"/>`,
+  );
 
   const ticks: string[] = [];
   const tickText: string[] = [];
   for (const t of yShown) {
     const y = r2(my + (t + 0.5) * cell);
     ticks.push(`M${r2(mx - tickLen)} ${y}h${tickLen}`);
-    tickText.push(`<text x="${r2(mx - tickLen - 3)}" y="${y}" dy="0.35em" text-anchor="end">${labelText(labels[t]!, names[t]!)}</text>`);
+    tickText.push(
+      `<text x="${r2(mx - tickLen - 3)}" y="${y}" dy="0.35em" text-anchor="end">${
+        labelText(labels[t]!, names[t]!)
+      }</text>`,
+    );
   }
   for (const p of xShown) {
     const x = r2(mx + (p + 0.5) * cell);
     ticks.push(`M${x} ${r2(my + matrix)}v${tickLen}`);
     tickText.push(
-      rotate
-        ? `<text transform="translate(${x} ${r2(xLabelY + fs * 0.3)}) rotate(-45)" dy="0.35em" text-anchor="end">${labelText(labels[p]!, names[p]!)}</text>`
-        : `<text x="${x}" y="${r2(xLabelY)}" dy="0.8em" text-anchor="middle">${labelText(labels[p]!, names[p]!)}</text>`,
+      rotate ?
+        `<text transform="translate(${x} ${r2(xLabelY + fs * 0.3)}) rotate(-45)" dy="0.35em" text-anchor="end">${
+          labelText(labels[p]!, names[p]!)
+        }</text>` :
+        `<text x="${x}" y="${r2(xLabelY)}" dy="0.8em" text-anchor="middle">${labelText(labels[p]!, names[p]!)}</text>`,
     );
   }
   out.push(`<path d="${ticks.join('')}" stroke="#000" stroke-width="0.8" fill="none"/>`);
   out.push(`<g font-size="${fs}" fill="#000">`, ...tickText, `</g>`);
   out.push(
-    `<text x="${r2(mx + matrix / 2)}" y="${r2(xTitleY)}" font-size="${axisFs}" text-anchor="middle" fill="#000">Predicted label</text>`,
-    `<text transform="translate(${r2(yTitleX)} ${r2(my + matrix / 2)}) rotate(-90)" font-size="${axisFs}" text-anchor="middle" fill="#000">True label</text>`,
+    `<text x="${r2(mx + matrix / 2)}" y="${
+      r2(xTitleY)
+    }" font-size="${axisFs}" text-anchor="middle" fill="#000">Predicted label</text>`,
+    `<text transform="translate(${r2(yTitleX)} ${
+      r2(my + matrix / 2)
+    }) rotate(-90)" font-size="${axisFs}" text-anchor="middle" fill="#000">True label</text>`,
   );
 
   const stops: string[] = [];
   for (let i = 0; i <= 32; i++) stops.push(`<stop offset="${r2(i / 32)}" stop-color="${rgbToHex(cmap(i / 32))}"/>`);
   out.push(
     `<defs><linearGradient id="cm-colorbar" x1="0" y1="1" x2="0" y2="0">${stops.join('')}</linearGradient></defs>`,
-    `<rect x="${r2(cbX)}" y="${r2(my)}" width="${cbW}" height="${r2(matrix)}" fill="url(#cm-colorbar)" stroke="#000" stroke-width="0.8"/>`,
+    `<rect x="${r2(cbX)}" y="${r2(my)}" width="${cbW}" height="${
+      r2(matrix)
+    }" fill="url(#cm-colorbar)" stroke="#000" stroke-width="0.8"/>`,
   );
   const cbTickPath: string[] = [];
   const cbText: string[] = [];
@@ -202,11 +229,13 @@ export function truncateLabel(name: string, max = 18): string {
  * @example
  * const png = encodePng({ width: 2, height: 1, data: Uint8Array.of(255, 0, 0, 255, 0, 0, 255, 255) });
  */
-export function encodePng(image: { width: number; height: number; data: Uint8Array; palette?: Uint8Array },
+export function encodePng(
+  image: { width: number; height: number; data: Uint8Array; palette?: Uint8Array },
 ): Uint8Array {
   const { width, height, data, palette } = image;
   const bpp = palette ? 1 : 4;
-  if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height)) || data.length !== width * height * bpp) {
+  if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height)) ||
+    data.length !== width * height * bpp) {
     throw new RangeError(`encodePng: ${data.length} bytes do not make a ${width} x ${height} image`);
   }
   const stride = width * bpp;
@@ -244,7 +273,8 @@ export function base64(bytes: Uint8Array): string {
     const end = Math.min(bytes.length, start + 3 * 8192);
     for (let i = start; i < end; i += 3) {
       const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-      s += abc[n >>> 18]! + abc[(n >>> 12) & 63]! + (i + 1 < end ? abc[(n >>> 6) & 63]! : '=') + (i + 2 < end ? abc[n & 63]! : '=');
+      s += abc[n >>> 18]! + abc[(n >>> 12) & 63]! + (i + 1 < end ? abc[(n >>> 6) & 63]! : '=') +
+        (i + 2 < end ? abc[n & 63]! : '=');
     }
     parts.push(s);
   }
@@ -278,9 +308,13 @@ function pngChunk(type: string, body: Uint8Array): Uint8Array {
  * checkMatrix(new Float64Array(4), 2); // 2
  */
 export function checkMatrix(counts: Float64Array, numClasses: number): number {
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
+  }
   if (counts.length !== numClasses * numClasses) {
-    throw new RangeError(`counts has ${counts.length} entries, expected ${numClasses} x ${numClasses} = ${numClasses * numClasses}`);
+    throw new RangeError(
+      `counts has ${counts.length} entries, expected ${numClasses} x ${numClasses} = ${numClasses * numClasses}`,
+    );
   }
   return numClasses;
 }
@@ -347,7 +381,7 @@ function truncateToWidth(text: string, fontSize: number, maxWidth: number): stri
  */
 export function niceStep(n: number): number {
   if (n <= 1) return 1;
-  for (let p = 1; ; p *= 10) for (const m of [1, 2, 5]) if (m * p >= n) return m * p;
+  for (let p = 1;; p *= 10) for (const m of [1, 2, 5]) if (m * p >= n) return m * p;
 }
 
 const shownTicks = (c: number, step: number): number[] =>
@@ -363,9 +397,12 @@ export function niceTicks(lo: number, hi: number, target: number, integer = fals
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / Math.max(1, target);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max(integer ? 1 : 0, ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw && (!integer || Number.isInteger(m * mag))) ?? 10) * mag);
+  const step = Math.max(integer ? 1 : 0,
+    ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw && (!integer || Number.isInteger(m * mag))) ?? 10) * mag);
   const out: number[] = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Math.round(k * step * 1e9) / 1e9 + 0);
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) {
+    out.push(Math.round(k * step * 1e9) / 1e9 + 0);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
-import { computeMetrics, normalizeCounts, topConfusions, type Averages, type Confusion, type Normalize } from '../tasks/multiclass/metrics.js';
-import { STATE_FORMAT, STATE_VERSION, type ShardSet, type StateOptions } from '../state/state.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
+import { type ShardSet, STATE_FORMAT, STATE_VERSION, type StateOptions } from '../state/state.js';
+import { type Averages, computeMetrics, type Confusion, type Normalize, normalizeCounts,
+  topConfusions } from '../tasks/multiclass/metrics.js';
 import { classNames } from './classification-report.js';
 
 /** The backend a result came from, as JSON reports it (`'mixed'`: merged parts counted on different backends). */
@@ -63,34 +64,31 @@ function rows(values: Float64Array, c: number): number[][] {
  * @example
  * JSON.stringify(jsonReport(result, { name: 'cpu', adapter: null }, { classes: ['cat', 'dog'] }));
  */
-export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport, options: JsonReportOptions = {}): JsonReport {
+export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport,
+  options: JsonReportOptions = {}): JsonReport {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
   const m = computeMetrics(result.counts, c);
-  const report: JsonReport = {
-    format: STATE_FORMAT,
-    version: STATE_VERSION,
-    numClasses: c,
-    classes: names,
-    matrix: rows(result.counts, c),
-    total: result.total,
-    correct: result.correct,
-    accuracy: m.accuracy,
+  const report: JsonReport = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, classes: names,
+    matrix: rows(result.counts, c), total: result.total, correct: result.correct, accuracy: m.accuracy,
     balancedAccuracy: m.balancedAccuracy,
-    ...(result.topK ? { topK: { k: result.topK.k, accuracy: result.topK.accuracy, hits: Array.from(result.topK.hits) } } : {}),
-    kappa: m.kappa,
-    mcc: m.mcc,
-    perClass: m.perClass.map((p) => ({ class: names[p.class]!, index: p.class, precision: p.precision, recall: p.recall, f1: p.f1, support: p.support })),
-    macroAvg: m.macroAvg,
-    weightedAvg: m.weightedAvg,
-    microAvg: m.microAvg,
-    topConfusions: topConfusions(result.counts, c, options.top ?? 10).map((x) => ({ ...x, true: names[x.true]!, pred: names[x.pred]! })),
-    backend,
-    options: { ...options.stateOptions, numClasses: c, ...(result.topK ? { topK: result.topK.k } : {}), ...(result.weighted ? { sampleWeight: true } : {}) },
-  };
-  if (options.shards !== undefined) report.shards = { count: options.shards.count, indices: options.shards.indices.slice() };
+    ...(result.topK ?
+      { topK: { k: result.topK.k, accuracy: result.topK.accuracy, hits: Array.from(result.topK.hits) } } :
+      {}), kappa: m.kappa, mcc: m.mcc,
+    perClass: m.perClass.map((p) => ({ class: names[p.class]!, index: p.class, precision: p.precision, recall: p.recall,
+      f1: p.f1, support: p.support })
+    ), macroAvg: m.macroAvg, weightedAvg: m.weightedAvg, microAvg: m.microAvg,
+    topConfusions: topConfusions(result.counts, c, options.top ?? 10).map((x) => ({ ...x, true: names[x.true]!,
+      pred: names[x.pred]! })
+    ), backend,
+    options: { ...options.stateOptions, numClasses: c, ...(result.topK ? { topK: result.topK.k } : {}),
+      ...(result.weighted ? { sampleWeight: true } : {}) } };
+  if (options.shards !== undefined) {
+    report.shards = { count: options.shards.count, indices: options.shards.indices.slice() };
+  }
   if (options.normalize && options.normalize !== 'none') {
-    report.normalized = { mode: options.normalize, matrix: rows(normalizeCounts(result.counts, c, options.normalize), c) };
+    report.normalized = { mode: options.normalize,
+      matrix: rows(normalizeCounts(result.counts, c, options.normalize), c) };
   }
   return report;
 }

@@ -1,5 +1,5 @@
-import { computeMetrics, normalizeCounts, type Normalize } from '../tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
+import { computeMetrics, type Normalize, normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { classificationReport, classNames, type ReportTable } from './classification-report.js';
 import { markdownText } from './escape.js';
 
@@ -33,21 +33,25 @@ export function renderMarkdownTable(table: ReportTable): string {
  * @example
  * await writeFile('report.md', renderMarkdown(result, { classes }));
  */
-export function renderMarkdown(result: ConfusionMatrixResult, options: { classes?: string[]; normalize?: Normalize } = {}): string {
+export function renderMarkdown(result: ConfusionMatrixResult,
+  options: { classes?: string[]; normalize?: Normalize } = {}): string {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
   const normalized = options.normalize && options.normalize !== 'none';
   const values = normalized ? normalizeCounts(result.counts, c, options.normalize!) : result.counts;
   const metrics = computeMetrics(result.counts, c);
-  const matrix = markdownLines(
-    ['true \\ predicted', ...names.map(cell)],
-    names.map((n, t) => [`**${cell(n)}**`, ...Array.from(values.subarray(t * c, (t + 1) * c), (v) => (normalized ? v.toFixed(4) : String(v)))]),
-  );
-  return `${[
-    `## Confusion matrix${normalized ? ` (normalized over ${options.normalize})` : ''}`,
-    matrix,
-    `${result.weighted ? `${result.total.toFixed(2)} (sum of sample weights)` : result.total.toLocaleString('en-US')} samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}, Cohen's kappa ${metrics.kappa.toFixed(4)}, MCC ${metrics.mcc.toFixed(4)}.`,
-    '## Classification report',
-    renderMarkdownTable(classificationReport(metrics, names)),
-  ].join('\n\n')}\n`;
+  const matrix = markdownLines(['true \\ predicted', ...names.map(cell)],
+    names.map((n,
+      t) => [`**${cell(n)}**`,
+      ...Array.from(values.subarray(t * c, (t + 1) * c), (v) => (normalized ? v.toFixed(4) : String(v)))]
+    ));
+  return `${
+    [`## Confusion matrix${normalized ? ` (normalized over ${options.normalize})` : ''}`, matrix,
+      `${
+        result.weighted ? `${result.total.toFixed(2)} (sum of sample weights)` : result.total.toLocaleString('en-US')
+      } samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${
+        metrics.balancedAccuracy.toFixed(4)
+      }, Cohen's kappa ${metrics.kappa.toFixed(4)}, MCC ${metrics.mcc.toFixed(4)}.`, '## Classification report',
+      renderMarkdownTable(classificationReport(metrics, names))].join('\n\n')
+  }\n`;
 }

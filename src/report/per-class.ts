@@ -1,8 +1,8 @@
-import { topPairs, worstClasses, type PerClassAverage, type PerClassResult } from '../tasks/per-class/per-class.js';
+import type { ShardSet } from '../state/envelope.js';
+import { createPerClassState } from '../state/per-class-state.js';
+import { type PerClassAverage, type PerClassResult, topPairs, worstClasses } from '../tasks/per-class/per-class.js';
 import { csvField, markdownText, visibleText } from './escape.js';
 import type { BackendReport } from './json.js';
-import { createPerClassState } from '../state/per-class-state.js';
-import type { ShardSet } from '../state/envelope.js';
 import { markdownLines } from './markdown.js';
 
 /** Options of the per-class reports. */
@@ -29,38 +29,26 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
  * reports up.
  *
  * @example
- * JSON.stringify(perClassJson(result, { name: 'gpu', adapter: 'SwiftShader' }, { shards: { count: 4, indices: [0] } }));
+ * JSON.stringify(perClassJson(result, { name: 'gpu', adapter: 'SwiftShader' }, { shards: { count: 4, indices: [0] }
+ * }));
  */
-export function perClassJson(result: PerClassResult, backend: BackendReport, options: PerClassReportOptions = {}): object {
+export function perClassJson(result: PerClassResult, backend: BackendReport,
+  options: PerClassReportOptions = {}): object {
   const { classes, shards } = options;
   const state = createPerClassState(result, { classes, shards, ignoreIndex: options.ignoreIndex });
-  const all = topPairs(result, (options.top ?? 10));
+  const all = topPairs(result, options.top ?? 10);
   const arr = (a: Float64Array): number[] => Array.from(a);
   const pc = result.perClass;
-  return {
-    format: state.format,
-    version: state.version,
-    task: state.task,
-    mode: 'per-class',
-    numClasses: result.numClasses,
-    ...(classes ? { classes } : {}),
-    total: result.total,
-    correct: result.correct,
-    accuracy: result.accuracy,
-    balancedAccuracy: result.balancedAccuracy,
-    kappa: result.kappa,
-    mcc: result.mcc,
-    presentClasses: result.presentClasses,
-    macroAvg: result.macroAvg,
-    weightedAvg: result.weightedAvg,
+  return { format: state.format, version: state.version, task: state.task, mode: 'per-class',
+    numClasses: result.numClasses, ...(classes ? { classes } : {}), total: result.total, correct: result.correct,
+    accuracy: result.accuracy, balancedAccuracy: result.balancedAccuracy, kappa: result.kappa, mcc: result.mcc,
+    presentClasses: result.presentClasses, macroAvg: result.macroAvg, weightedAvg: result.weightedAvg,
     microAvg: result.microAvg,
     perClass: { ...state.perClass, precision: arr(pc.precision), recall: arr(pc.recall), f1: arr(pc.f1) },
-    topConfusions: all.map((x) => ({ true: nameOf(classes, x.true), pred: nameOf(classes, x.pred), count: x.count, share: x.share })),
-    confusions: state.confusions,
-    options: state.options,
-    backend,
-    ...(state.shards ? { shards: state.shards } : {}),
-  };
+    topConfusions: all.map((x) => ({ true: nameOf(classes, x.true), pred: nameOf(classes, x.pred), count: x.count,
+      share: x.share })
+    ), confusions: state.confusions, options: state.options, backend,
+    ...(state.shards ? { shards: state.shards } : {}) };
 }
 
 /**
@@ -70,12 +58,8 @@ export function perClassJson(result: PerClassResult, backend: BackendReport, opt
  * @example
  * process.stdout.write(renderPerClassReport('json', perClassStateResult(merged), backend, { shards: merged.shards }));
  */
-export function renderPerClassReport(
-  format: 'json' | 'table' | 'csv' | 'markdown',
-  result: PerClassResult,
-  backend: BackendReport,
-  options: PerClassReportOptions = {},
-): string {
+export function renderPerClassReport(format: 'json' | 'table' | 'csv' | 'markdown', result: PerClassResult,
+  backend: BackendReport, options: PerClassReportOptions = {}): string {
   if (format === 'json') return `${JSON.stringify(perClassJson(result, backend, options))}\n`;
   if (format === 'csv') return perClassCsv(result, options);
   if (format === 'markdown') return perClassMarkdown(result, options);
@@ -93,7 +77,10 @@ export function perClassCsv(result: PerClassResult, options: PerClassReportOptio
   const pc = result.perClass;
   const lines = ['index,class,tp,fp,fn,support,precision,recall,f1'];
   for (let k = 0; k < result.numClasses; k++) {
-    lines.push([k, nameOf(options.classes, k), pc.tp[k]!, pc.fp[k]!, pc.fn[k]!, pc.support[k]!, pc.precision[k]!, pc.recall[k]!, pc.f1[k]!].map(csvField).join(','));
+    lines.push(
+      [k, nameOf(options.classes, k), pc.tp[k]!, pc.fp[k]!, pc.fn[k]!, pc.support[k]!, pc.precision[k]!, pc.recall[k]!,
+        pc.f1[k]!].map(csvField).join(','),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -108,25 +95,35 @@ interface Sections {
 function sections(result: PerClassResult, options: PerClassReportOptions): Sections {
   const shown = (k: number): string => visibleText(nameOf(options.classes, k));
   const top = options.top ?? 10;
-  const avg = (name: string, a: PerClassAverage): string[] => [name, f4(a.precision), f4(a.recall), f4(a.f1), String(a.support)];
+  const avg = (name: string,
+    a: PerClassAverage): string[] => [name, f4(a.precision), f4(a.recall), f4(a.f1), String(a.support)];
   const pc = result.perClass;
   return {
     summary: [
-      `per-class mode: ${result.numClasses} classes, ${result.total} samples (${result.presentClasses} classes present, ${result.distinctPairs} distinct confused pairs)`,
-      `accuracy ${f4(result.accuracy)}  balanced accuracy ${f4(result.balancedAccuracy)}  kappa ${f4(result.kappa)}  MCC ${f4(result.mcc)}`,
+      `per-class mode: ${result.numClasses} classes, ${result.total} samples (${result.presentClasses} classes ` +
+      `present, ${result.distinctPairs} distinct confused pairs)`,
+      `accuracy ${f4(result.accuracy)}  balanced accuracy ${f4(result.balancedAccuracy)}  kappa ${
+        f4(result.kappa)
+      }  MCC ${f4(result.mcc)}`,
     ],
-    averages: [['', 'precision', 'recall', 'f1-score', 'support'], avg('macro avg', result.macroAvg), avg('weighted avg', result.weightedAvg), avg('micro avg', result.microAvg)],
-    pairs: [['true', 'predicted', 'count', 'share of true'], ...topPairs(result, top).map((x) => [shown(x.true), shown(x.pred), String(x.count), pct(x.share)])],
-    worst: [
-      ['class', 'precision', 'recall', 'f1-score', 'support', 'tp', 'fp', 'fn'],
-      ...worstClasses(result, top).map((k) => [shown(k), f4(pc.precision[k]!), f4(pc.recall[k]!), f4(pc.f1[k]!), ...[pc.support, pc.tp, pc.fp, pc.fn].map((a) => String(a[k]!))]),
-    ],
+    averages: [['', 'precision', 'recall', 'f1-score', 'support'], avg('macro avg', result.macroAvg),
+      avg('weighted avg', result.weightedAvg), avg('micro avg', result.microAvg)],
+    pairs: [['true', 'predicted', 'count', 'share of true'],
+      ...topPairs(result, top).map((x) => [shown(x.true), shown(x.pred), String(x.count), pct(x.share)])],
+    worst: [['class', 'precision', 'recall', 'f1-score', 'support', 'tp', 'fp', 'fn'],
+      ...worstClasses(result, top).map((
+        k,
+      ) => [shown(k), f4(pc.precision[k]!), f4(pc.recall[k]!), f4(pc.f1[k]!),
+        ...[pc.support, pc.tp, pc.fp, pc.fn].map((a) => String(a[k]!))]
+      )],
   };
 }
 
 const aligned = (rows: string[][]): string => {
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
-  return rows.map((r) => r.map((cell, j) => (j === 0 ? cell.padStart(widths[j]!) : cell.padStart(widths[j]! + 2))).join('')).join('\n');
+  return rows.map((r) =>
+    r.map((cell, j) => (j === 0 ? cell.padStart(widths[j]!) : cell.padStart(widths[j]! + 2))).join('')
+  ).join('\n');
 };
 
 /**
@@ -153,7 +150,8 @@ export function perClassTable(result: PerClassResult, options: PerClassReportOpt
  */
 export function perClassMarkdown(result: PerClassResult, options: PerClassReportOptions = {}): string {
   const s = sections(result, options);
-  const table = ([head, ...rows]: string[][]): string => markdownLines(head!.map(markdownText), rows.map((r) => r.map(markdownText)));
+  const table = ([head, ...rows]: string[][]): string =>
+    markdownLines(head!.map(markdownText), rows.map((r) => r.map(markdownText)));
   const parts = [s.summary.join('\n\n'), table(s.averages)];
   if (s.pairs.length > 1) parts.push(`**Most confused pairs**\n\n${table(s.pairs)}`);
   if (s.worst.length > 1) parts.push(`**Worst classes by F1**\n\n${table(s.worst)}`);

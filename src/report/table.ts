@@ -1,5 +1,6 @@
-import { computeMetrics, normalizeCounts, topConfusions, type Metrics, type Normalize } from '../tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
+import { computeMetrics, type Metrics, type Normalize, normalizeCounts,
+  topConfusions } from '../tasks/multiclass/metrics.js';
 import { classificationReport, classNames, type ReportTable } from './classification-report.js';
 import { clipText, visibleText } from './escape.js';
 
@@ -8,7 +9,10 @@ export interface TableOptions {
   classes?: string[];
   /** Widest output in characters; a wider matrix gives way to the report and the top confusions. Default 160. */
   width?: number;
-  /** ANSI colours: a heat scale on each cell by its share of the row (the diagonal green, confusions red). Default false. */
+  /**
+   * ANSI colours: a heat scale on each cell by its share of the row (the diagonal green, confusions red). Default
+   * false.
+   */
   color?: boolean;
   /** Show normalized values instead of counts (as sklearn's confusion_matrix(normalize=...)). */
   normalize?: Normalize;
@@ -30,17 +34,20 @@ function heat(text: string, share: number, diagonal: boolean): string {
 function renderReportText(table: ReportTable): string {
   const cells = [table.headers, ...table.rows.map((r) => r.map(String))].map((r) => r.map(visibleText));
   const widths = table.headers.map((_, j) => Math.max(...cells.map((r) => String(r[j] ?? '').length)));
-  return cells
-    .map((r, i) => {
-      const line = r.map((v, j) => (j === 0 ? String(v).padEnd(widths[j]!) : String(v).padStart(widths[j]! + 2))).join('');
-      return i > 0 && (r[0] === 'accuracy') ? `\n${line}` : line;
-    })
-    .join('\n');
+  return cells.map((r, i) => {
+    const line = r.map((v, j) => (j === 0 ? String(v).padEnd(widths[j]!) : String(v).padStart(widths[j]! + 2))).join(
+      '',
+    );
+    return i > 0 && (r[0] === 'accuracy') ? `\n${line}` : line;
+  }).join('\n');
 }
 
-function matrixLines(result: ConfusionMatrixResult, names: string[], options: TableOptions, width: number): string[] | null {
+function matrixLines(result: ConfusionMatrixResult, names: string[], options: TableOptions, width: number): string[]
+  | null {
   const { counts, numClasses: c } = result;
-  const values = options.normalize && options.normalize !== 'none' ? normalizeCounts(counts, c, options.normalize) : counts;
+  const values = options.normalize && options.normalize !== 'none' ?
+    normalizeCounts(counts, c, options.normalize) :
+    counts;
   const format = values === counts && !result.weighted ? (v: number) => String(v) : (v: number) => v.toFixed(2);
   const rowSums = Array.from({ length: c }, (_, t) => counts.subarray(t * c, (t + 1) * c).reduce((a, b) => a + b, 0));
   const nameWidth = Math.max(4, ...names.map((n) => Math.min(n.length, 16)));
@@ -50,7 +57,9 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
   cellWidth = Math.max(cellWidth, ...headerNames.map((n) => n.length));
   if (nameWidth + 3 + c * (cellWidth + 1) + 10 > width) return null;
   const lines = [
-    `Confusion matrix${values === counts ? '' : ` (normalized over ${options.normalize})`}: rows are true classes, columns predicted`,
+    `Confusion matrix${
+      values === counts ? '' : ` (normalized over ${options.normalize})`
+    }: rows are true classes, columns predicted`,
     `${'true'.padEnd(nameWidth)} | ${headerNames.map((n) => n.padStart(cellWidth)).join(' ')} | accuracy`,
     `${'-'.repeat(nameWidth)}-+-${'-'.repeat(c * (cellWidth + 1) - 1)}-+---------`,
   ];
@@ -60,7 +69,11 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
       const text = format(values[t * c + p]!).padStart(cellWidth);
       cells.push(options.color ? heat(text, rowSums[t]! ? counts[t * c + p]! / rowSums[t]! : 0, t === p) : text);
     }
-    lines.push(`${clipText(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${pct(counts[t * c + t]!, rowSums[t]!).padStart(8)}`);
+    lines.push(
+      `${clipText(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${
+        pct(counts[t * c + t]!, rowSums[t]!).padStart(8)
+      }`,
+    );
   }
   return lines;
 }
@@ -80,18 +93,32 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   const out: string[] = [];
   const matrix = matrixLines(result, names, options, width);
   if (matrix) out.push(...matrix);
-  else out.push(`(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; --format csv or --plot give the whole matrix)`);
-  const topK = result.topK ? `   top-${result.topK.k} accuracy: ${pct(result.topK.hits.reduce((x, y) => x + y, 0), result.total)}` : '';
-  const samples = result.weighted ? `Sum of sample weights: ${result.total.toFixed(2)}` : `Number of test samples: ${thousands(result.total)}`;
+  else {out.push(
+      `(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; --format ` +
+        `csv or --plot give the whole matrix)`,
+    );}
+  const topK = result.topK ?
+    `   top-${result.topK.k} accuracy: ${pct(result.topK.hits.reduce((x, y) => x + y, 0), result.total)}` :
+    '';
+  const samples = result.weighted ?
+    `Sum of sample weights: ${result.total.toFixed(2)}` :
+    `Number of test samples: ${thousands(result.total)}`;
   out.push('', `${samples}   accuracy: ${pct(result.correct, result.total)}${topK}`, '');
   out.push(renderReportText(classificationReport(metrics, names)));
-  out.push('', `balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}   Cohen's kappa ${metrics.kappa.toFixed(4)}   MCC ${metrics.mcc.toFixed(4)}`);
+  out.push('',
+    `balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}   Cohen's kappa ${metrics.kappa.toFixed(4)}   MCC ${
+      metrics.mcc.toFixed(4)
+    }`);
   const top = topConfusions(result.counts, c, options.top ?? 10);
   if (top.length > 0) {
     out.push('', 'Most confused (true -> predicted):');
     const w = Math.max(...top.map((x) => `${names[x.true]} -> ${names[x.pred]}`.length));
     for (const x of top) {
-      out.push(`  ${`${names[x.true]} -> ${names[x.pred]}`.padEnd(w)}  ${thousands(x.count).padStart(12)}  ${`${(100 * x.share).toFixed(1)}%`.padStart(6)} of ${names[x.true]}`);
+      out.push(
+        `  ${`${names[x.true]} -> ${names[x.pred]}`.padEnd(w)}  ${thousands(x.count).padStart(12)}  ${
+          `${(100 * x.share).toFixed(1)}%`.padStart(6)
+        } of ${names[x.true]}`,
+      );
     }
   }
   return out.join('\n');

@@ -201,9 +201,9 @@ function readHeader(file: string, value: unknown): Record<string, unknown> {
   }
   if (version === STATE_VERSION) return value;
   const newer = typeof version === 'number' && Number.isInteger(version) && version > STATE_VERSION;
-  const detail = newer
-    ? `state version ${version} was written by a newer confmat; this one reads version ${STATE_VERSION}`
-    : `unsupported state version ${show(version)}; expected ${STATE_VERSION}`;
+  const detail = newer ?
+    `state version ${version} was written by a newer confmat; this one reads version ${STATE_VERSION}` :
+    `unsupported state version ${show(version)}; expected ${STATE_VERSION}`;
   return refuse(file, '$.version', detail, version);
 }
 
@@ -241,14 +241,8 @@ export function parseWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>
   if (size && given !== n) no(`$.options.${size.key}`, `must equal ${size.key} ${n}, got ${show(given)}`, given);
   if (w !== undefined && w !== true) no('$.options.sampleWeight', `must be true when present, got ${show(w)}`, w);
   const check = w ? amount : count;
-  const body = spec.read(v, {
-    n: n as number,
-    options,
-    weighted: w === true,
-    num: (path, x) => check(file, path, x),
-    nums: (path, x, m, shape) => countArray(file, path, x, m, check, shape),
-    no,
-  });
+  const body = spec.read(v, { n: n as number, options, weighted: w === true, num: (path, x) => check(file, path, x),
+    nums: (path, x, m, shape) => countArray(file, path, x, m, check, shape), no });
   const state: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION };
   if (spec.task !== 'multiclass') state.task = spec.task;
   const weighted = w ? { sampleWeight: true } : {};
@@ -265,11 +259,8 @@ export function parseWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>
  * @example
  * const s = createWith(binarySpec, { threshold: 0.5, positives: 1, ... }, { shards });
  */
-export function createWith<S extends Envelope>(
-  spec: StateSpec<S>,
-  fields: Record<string, unknown>,
-  meta: { names?: string[] | undefined; shards?: ShardSet | undefined },
-): S {
+export function createWith<S extends Envelope>(spec: StateSpec<S>, fields: Record<string, unknown>,
+  meta: { names?: string[] | undefined; shards?: ShardSet | undefined }): S {
   const value: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION, task: spec.task, ...fields };
   if (spec.names && meta.names !== undefined) value[spec.names.key] = meta.names;
   if (meta.shards !== undefined) value.shards = meta.shards;

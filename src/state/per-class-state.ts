@@ -6,9 +6,9 @@
  */
 import { MAX_PER_CLASS_CLASSES, perClassResult, SparseCounts, topPairs } from '../tasks/per-class/per-class.js';
 import type { PerClassCounts, PerClassResult } from '../tasks/per-class/per-class.js';
-import type { StateOptions } from './state.js';
 import { createWith, intOption, isObject, mergeWith, parseWith, show } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
+import type { StateOptions } from './state.js';
 
 /** Per class counts as a state holds them (index = class), exact integers. */
 export interface PerClassStateCounts {
@@ -94,35 +94,29 @@ function readConfusions(r: ReadContext, v: unknown, c: number, perClass: PerClas
 }
 
 /** The per-class state's spec: per class TP, FP, FN and support, the sparse pairs, class names. */
-export const perClassSpec: StateSpec<PerClassState> = {
-  task: 'per-class',
+export const perClassSpec: StateSpec<PerClassState> = { task: 'per-class',
   size: { key: 'numClasses', max: MAX_PER_CLASS_CLASSES, why: ' (2^24)', noun: 'classes' },
-  names: { key: 'classes', what: 'class' },
-  options: ['numClasses', 'ignoreIndex'],
-  read(v, r: ReadContext) {
-    const [c, pc] = [r.n, v.perClass];
-    const shape = '{"tp": [...], "fp": [...], "fn": [...], "support": [...]}';
-    if (!isObject(pc)) r.no('$.perClass', `must be ${shape}, got ${show(pc)}`, pc);
-    const [tp, fp, fn, support] = KEYS.map((k) => r.nums(`$.perClass.${k}`, pc[k], c)) as PerClassCountList;
-    const perClass = { tp, fp, fn, support };
-    let total = 0;
-    for (let k = 0; k < c; k++) {
-      const detail = `is ${support[k]}, but TP + FN = ${tp[k]! + fn[k]!} ${EDITED}`;
-      if (tp[k]! + fn[k]! !== support[k]) r.no(`$.perClass.support[${k}]`, detail, support[k]);
-      total += support[k]!;
-    }
-    const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
-    if (!Number.isSafeInteger(total)) r.no('$', over, total);
-    return { perClass, confusions: readConfusions(r, v.confusions, c, perClass), options: intOption(r, 'ignoreIndex') };
-  },
-  add(into, from) {
-    for (const key of KEYS) into.perClass[key].forEach((x, k) => (into.perClass[key][k] = x + from.perClass[key][k]!));
-    const pairs = statePairs(into);
-    statePairs(from).forEach((key, n) => pairs.add(key, n));
-    into.confusions = confusionsOf(pairs, into.numClasses);
-  },
-  total: (s) => s.perClass.support.reduce((a, b) => a + b, 0),
-};
+  names: { key: 'classes', what: 'class' }, options: ['numClasses', 'ignoreIndex'], read(v, r: ReadContext) {
+  const [c, pc] = [r.n, v.perClass];
+  const shape = '{"tp": [...], "fp": [...], "fn": [...], "support": [...]}';
+  if (!isObject(pc)) r.no('$.perClass', `must be ${shape}, got ${show(pc)}`, pc);
+  const [tp, fp, fn, support] = KEYS.map((k) => r.nums(`$.perClass.${k}`, pc[k], c)) as PerClassCountList;
+  const perClass = { tp, fp, fn, support };
+  let total = 0;
+  for (let k = 0; k < c; k++) {
+    const detail = `is ${support[k]}, but TP + FN = ${tp[k]! + fn[k]!} ${EDITED}`;
+    if (tp[k]! + fn[k]! !== support[k]) r.no(`$.perClass.support[${k}]`, detail, support[k]);
+    total += support[k]!;
+  }
+  const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
+  if (!Number.isSafeInteger(total)) r.no('$', over, total);
+  return { perClass, confusions: readConfusions(r, v.confusions, c, perClass), options: intOption(r, 'ignoreIndex') };
+}, add(into, from) {
+  for (const key of KEYS) into.perClass[key].forEach((x, k) => (into.perClass[key][k] = x + from.perClass[key][k]!));
+  const pairs = statePairs(into);
+  statePairs(from).forEach((key, n) => pairs.add(key, n));
+  into.confusions = confusionsOf(pairs, into.numClasses);
+}, total: (s) => s.perClass.support.reduce((a, b) => a + b, 0) };
 
 /**
  * Checks a parsed JSON value as a per-class state (or the `--per-class` JSON report).

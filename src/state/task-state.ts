@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { InputError } from '../core/errors.js';
+import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels } from '../tasks/multilabel/multilabel.js';
 import type { MultilabelCounts, MultilabelResult, SampleSums } from '../tasks/multilabel/multilabel.js';
-import { multiclassSpec, type ConfusionMatrixState } from './state.js';
-import { perClassSpec, type PerClassState } from './per-class-state.js';
 import { createWith, isObject, mergeWith, parseWith, show } from './envelope.js';
 import type { Envelope, Plus, ReadContext, ShardSet, StateSpec, StateTask } from './envelope.js';
+import { perClassSpec, type PerClassState } from './per-class-state.js';
+import { type ConfusionMatrixState, multiclassSpec } from './state.js';
 
 export type { StateTask } from './envelope.js';
 
@@ -169,55 +169,48 @@ function addPairs(a: [number, number][], b: [number, number][], plus: Plus, what
   return [...m].filter(([, n]) => n !== 0).sort((x, y) => x[0] - y[0]);
 }
 
-const multilabelSpec: StateSpec<MultilabelState> = {
-  task: 'multilabel',
-  size: { key: 'numLabels', max: 65536, noun: 'labels' },
-  names: { key: 'labels', what: 'label' },
-  options: ['numLabels', 'sampleWeight'],
-  weightsApart: true,
-  read(v, r: ReadContext) {
-    const { n: l, weighted } = r;
-    const [rows, t, m] = [r.num('$.rows', v.rows), v.thresholds, v.matrices];
-    const one = `must hold ${l} thresholds, one per label, got ${show(t)}`;
-    if (!Array.isArray(t) || t.length !== l) r.no('$.thresholds', one, t);
-    const thresholds = t.map((x: unknown, j) => readThreshold(r, `$.thresholds[${j}]`, x));
-    if (!Array.isArray(m) || m.length !== l) r.no('$.matrices', `must hold ${l} 2 x 2 matrices, got ${show(m)}`, m);
-    let tp = 0;
-    const matrices = m.map((x: unknown, j) => {
-      const mat = readMatrix2(r, `$.matrices[${j}]`, x);
-      const sum = mat[0][0] + mat[0][1] + mat[1][0] + mat[1][1];
-      const detail = `TN + FP + FN + TP = ${sum}, but rows is ${rows} (edited or corrupt file?)`;
-      if (weighted ? !near(sum, rows, ...mat.flat()) : sum !== rows) r.no(`$.matrices[${j}]`, detail, sum);
-      tp += mat[1][1];
-      return mat;
-    });
-    const sampleSums = readSampleSums(r, v.sampleSums, l);
-    // With weights, rows add w x TP to the sums and the device rounds each weight to fixed point for the
-    // matrices: the two agree only within rounding that depends on the weights' spread, so not checked.
-    for (const [key, want] of weighted ? [] : ([['precision', tp], ['recall', tp], ['f1', 2 * tp]] as const)) {
-      const got = sampleSums[key].reduce((a, p) => a + p[1], 0);
-      const hold = `${want === tp ? '' : '2 x '}${tp} TP`;
-      const detail = `numerators add up to ${got}, but the matrices hold ${hold} (edited or corrupt file?)`;
-      if (got !== want) r.no(`$.sampleSums.${key}`, detail, got);
-    }
-    return { rows, thresholds, matrices, sampleSums };
-  },
-  differ(s, first, other) {
-    const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholdValue(first.thresholds[i]!));
-    if (j < 0) return undefined;
-    const [a, b] = [showT(s.thresholds[j]!), showT(first.thresholds[j]!)];
-    return `the threshold of label ${j} is ${a}, but ${b} in ${other}: parts must be counted with the same --threshold`;
-  },
-  add(into, from, plus) {
-    into.rows = plus(into.rows, from.rows, () => 'rows');
-    from.matrices.forEach((m, x) => {
-      const [to, cell] = [into.matrices[x]!, (i: number, j: number) => (): string => `label ${x}'s cell [${i}][${j}]`];
-      for (const i of [0, 1] as const) for (const j of [0, 1] as const) to[i][j] = plus(to[i][j], m[i][j], cell(i, j));
-    });
-    const sums = into.sampleSums;
-    for (const key of SUMS) sums[key] = addPairs(sums[key], from.sampleSums[key], plus, 'the samples sums');
-  },
-};
+const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
+  size: { key: 'numLabels', max: 65536, noun: 'labels' }, names: { key: 'labels', what: 'label' },
+  options: ['numLabels', 'sampleWeight'], weightsApart: true, read(v, r: ReadContext) {
+  const { n: l, weighted } = r;
+  const [rows, t, m] = [r.num('$.rows', v.rows), v.thresholds, v.matrices];
+  const one = `must hold ${l} thresholds, one per label, got ${show(t)}`;
+  if (!Array.isArray(t) || t.length !== l) r.no('$.thresholds', one, t);
+  const thresholds = t.map((x: unknown, j) => readThreshold(r, `$.thresholds[${j}]`, x));
+  if (!Array.isArray(m) || m.length !== l) r.no('$.matrices', `must hold ${l} 2 x 2 matrices, got ${show(m)}`, m);
+  let tp = 0;
+  const matrices = m.map((x: unknown, j) => {
+    const mat = readMatrix2(r, `$.matrices[${j}]`, x);
+    const sum = mat[0][0] + mat[0][1] + mat[1][0] + mat[1][1];
+    const detail = `TN + FP + FN + TP = ${sum}, but rows is ${rows} (edited or corrupt file?)`;
+    if (weighted ? !near(sum, rows, ...mat.flat()) : sum !== rows) r.no(`$.matrices[${j}]`, detail, sum);
+    tp += mat[1][1];
+    return mat;
+  });
+  const sampleSums = readSampleSums(r, v.sampleSums, l);
+  // With weights, rows add w x TP to the sums and the device rounds each weight to fixed point for the
+  // matrices: the two agree only within rounding that depends on the weights' spread, so not checked.
+  for (const [key, want] of weighted ? [] : ([['precision', tp], ['recall', tp], ['f1', 2 * tp]] as const)) {
+    const got = sampleSums[key].reduce((a, p) => a + p[1], 0);
+    const hold = `${want === tp ? '' : '2 x '}${tp} TP`;
+    const detail = `numerators add up to ${got}, but the matrices hold ${hold} (edited or corrupt file?)`;
+    if (got !== want) r.no(`$.sampleSums.${key}`, detail, got);
+  }
+  return { rows, thresholds, matrices, sampleSums };
+}, differ(s, first, other) {
+  const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholdValue(first.thresholds[i]!));
+  if (j < 0) return undefined;
+  const [a, b] = [showT(s.thresholds[j]!), showT(first.thresholds[j]!)];
+  return `the threshold of label ${j} is ${a}, but ${b} in ${other}: parts must be counted with the same --threshold`;
+}, add(into, from, plus) {
+  into.rows = plus(into.rows, from.rows, () => 'rows');
+  from.matrices.forEach((m, x) => {
+    const [to, cell] = [into.matrices[x]!, (i: number, j: number) => (): string => `label ${x}'s cell [${i}][${j}]`];
+    for (const i of [0, 1] as const) for (const j of [0, 1] as const) to[i][j] = plus(to[i][j], m[i][j], cell(i, j));
+  });
+  const sums = into.sampleSums;
+  for (const key of SUMS) sums[key] = addPairs(sums[key], from.sampleSums[key], plus, 'the samples sums');
+} };
 
 function readCurve(r: ReadContext, path: string, v: unknown, k: number, limit: number, what: string): number[] {
   if (!Array.isArray(v) || v.length !== k) r.no(path, `must hold ${k} counts, one per threshold, got ${show(v)}`, v);
@@ -250,10 +243,7 @@ function readSweep(r: ReadContext, s: unknown, positives: number, negatives: num
 const sweepText = (s: BinaryState): string =>
   s.sweep ? `a sweep of ${s.sweep.thresholds.length} thresholds` : 'not a sweep';
 
-const binarySpec: StateSpec<BinaryState> = {
-  task: 'binary',
-  options: ['sampleWeight'],
-  weightsApart: true,
+const binarySpec: StateSpec<BinaryState> = { task: 'binary', options: ['sampleWeight'], weightsApart: true,
   read(v, r: ReadContext) {
     const { weighted } = r;
     const threshold = readThreshold(r, '$.threshold', v.threshold);
@@ -280,29 +270,25 @@ const binarySpec: StateSpec<BinaryState> = {
     const differ = `TP ${tp} and FP ${fp} differ from the sweep's ${tps} and ${fps} ${where}`;
     if (tps !== tp || fps !== fp) r.no('$.matrix', differ, matrix);
     return { threshold, positives, negatives, matrix, sweep };
-  },
-  differ(s, first, other) {
-    const same = 'parts must be counted with the same';
-    const [t, u] = [showT(s.threshold), showT(first.threshold)];
-    const moved = thresholdValue(s.threshold) !== thresholdValue(first.threshold);
-    if (moved) return `threshold ${t}, but ${u} in ${other}: ${same} --threshold`;
-    const [a, b] = [s.sweep?.thresholds, first.sweep?.thresholds];
-    const kind = `${sweepText(s)}, but ${other} is ${sweepText(first)}: ${same} --thresholds`;
-    if (!a !== !b || a?.length !== b?.length) return kind;
-    const i = a?.findIndex((x, j) => thresholdValue(x) !== thresholdValue(b![j]!)) ?? -1;
-    if (i < 0) return undefined;
-    const spaced = '(with --thresholds K and --shard, every shard spaces them over the whole file)';
-    return `sweep threshold ${i} is ${showT(a![i]!)}, but ${showT(b![i]!)} in ${other}: ${same} --thresholds ${spaced}`;
-  },
-  add(into, from, plus) {
-    into.positives = plus(into.positives, from.positives, () => 'positives');
-    into.negatives = plus(into.negatives, from.negatives, () => 'negatives');
-    for (const i of [0, 1] as const) for (const j of [0, 1] as const) into.matrix[i][j] += from.matrix[i][j];
-    const [a, b] = [into.sweep, from.sweep];
-    a?.tps.forEach((_, i) => ((a.tps[i]! += b!.tps[i]!), (a.fps[i]! += b!.fps[i]!)));
-  },
-  total: (s) => s.positives + s.negatives,
-};
+  }, differ(s, first, other) {
+  const same = 'parts must be counted with the same';
+  const [t, u] = [showT(s.threshold), showT(first.threshold)];
+  const moved = thresholdValue(s.threshold) !== thresholdValue(first.threshold);
+  if (moved) return `threshold ${t}, but ${u} in ${other}: ${same} --threshold`;
+  const [a, b] = [s.sweep?.thresholds, first.sweep?.thresholds];
+  const kind = `${sweepText(s)}, but ${other} is ${sweepText(first)}: ${same} --thresholds`;
+  if (!a !== !b || a?.length !== b?.length) return kind;
+  const i = a?.findIndex((x, j) => thresholdValue(x) !== thresholdValue(b![j]!)) ?? -1;
+  if (i < 0) return undefined;
+  const spaced = '(with --thresholds K and --shard, every shard spaces them over the whole file)';
+  return `sweep threshold ${i} is ${showT(a![i]!)}, but ${showT(b![i]!)} in ${other}: ${same} --thresholds ${spaced}`;
+}, add(into, from, plus) {
+  into.positives = plus(into.positives, from.positives, () => 'positives');
+  into.negatives = plus(into.negatives, from.negatives, () => 'negatives');
+  for (const i of [0, 1] as const) for (const j of [0, 1] as const) into.matrix[i][j] += from.matrix[i][j];
+  const [a, b] = [into.sweep, from.sweep];
+  a?.tps.forEach((_, i) => ((a.tps[i]! += b!.tps[i]!), (a.fps[i]! += b!.fps[i]!)));
+}, total: (s) => s.positives + s.negatives };
 
 /**
  * Checks a parsed JSON value as a multilabel state (or the `eval --task multilabel` JSON report).
@@ -362,13 +348,9 @@ export function createBinaryState(result: SweepResult, meta: BinaryStateMeta = {
   const needs = `a state of a sweep of ${k} thresholds needs the threshold of its 2 x 2 matrix (meta.threshold)`;
   if (meta.threshold === undefined && k !== 1) throw new InputError('threshold', `${needs}, one of them`);
   const t = meta.threshold ?? result.thresholds[0]!;
-  const fields: Record<string, unknown> = {
-    threshold: thresholdJson(Math.fround(t)),
-    positives: result.positives,
-    negatives: result.negatives,
-    matrix: binaryCounts(result, t).matrix,
-    options: result.weighted ? { sampleWeight: true } : {},
-  };
+  const fields: Record<string, unknown> = { threshold: thresholdJson(Math.fround(t)), positives: result.positives,
+    negatives: result.negatives, matrix: binaryCounts(result, t).matrix,
+    options: result.weighted ? { sampleWeight: true } : {} };
   const { thresholds, tps, fps } = result;
   if (meta.sweep ?? k > 1) fields.sweep = { thresholds: thresholds.map(thresholdJson), tps, fps };
   return createWith(binarySpec, fields, { shards: meta.shards });
@@ -413,9 +395,9 @@ export function binaryStateResult(state: BinaryState): { result: SweepResult; th
   const threshold = thresholdValue(state.threshold);
   const s = state.sweep;
   const { positives, negatives, matrix } = state;
-  const result: SweepResult = s
-    ? { thresholds: s.thresholds.map(thresholdValue), tps: s.tps.slice(), fps: s.fps.slice(), positives, negatives }
-    : { thresholds: [threshold], tps: [matrix[1][1]], fps: [matrix[0][1]], positives, negatives };
+  const result: SweepResult = s ?
+    { thresholds: s.thresholds.map(thresholdValue), tps: s.tps.slice(), fps: s.fps.slice(), positives, negatives } :
+    { thresholds: [threshold], tps: [matrix[1][1]], fps: [matrix[0][1]], positives, negatives };
   if (state.options.sampleWeight === true) result.weighted = true;
   return { result, threshold, sweep: s !== undefined };
 }

@@ -1,10 +1,9 @@
-import { builtinModules } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as browser from '../../src/browser/index.js';
 import * as main from '../../src/index.js';
-
 
 /** Runtime import specifiers of a TypeScript file (type-only imports and exports are erased). */
 function importsOf(file: string): string[] {
@@ -39,40 +38,46 @@ describe('browser entry src/browser/index.ts', () => {
     expect(files).toContain('src/engine/shaders.generated.ts');
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const browserSafe = new Set(['fflate']);
-    expect([...browserSafe].every((p) => p in JSON.parse(readFileSync('package.json', 'utf8')).dependencies)).toBe(true);
-    const offending = [...external].filter(([spec]) => builtins.has(spec) || spec.startsWith('node:') || (!spec.startsWith('.') && !browserSafe.has(spec)));
+    expect([...browserSafe].every((p) => p in JSON.parse(readFileSync('package.json', 'utf8')).dependencies)).toBe(
+      true,
+    );
+    const offending = [...external].filter(([spec]) =>
+      builtins.has(spec) || spec.startsWith('node:') || (!spec.startsWith('.') && !browserSafe.has(spec))
+    );
     expect(offending.map(([spec, file]) => `${file} imports ${spec}`)).toEqual([]);
   });
 
   it('exports every runtime export of src/index.ts (the isomorphic API) plus requestBrowserDevice', () => {
     const missing = Object.keys(main).filter((k) => !(k in browser));
     expect(missing).toEqual([]);
-    for (const k of Object.keys(main)) if (k in browser) expect((browser as Record<string, unknown>)[k], k).toBe((main as Record<string, unknown>)[k]);
+    for (const k of Object.keys(main)) {
+      if (k in browser) expect((browser as Record<string, unknown>)[k], k).toBe((main as Record<string, unknown>)[k]);
+    }
     expect(typeof browser.requestBrowserDevice).toBe('function');
   });
 });
 
 describe('requestBrowserDevice', () => {
   const fakeAdapter = (level: string): GPUAdapter =>
-    ({
-      info: { vendor: 'google', architecture: 'swiftshader', device: '', description: '' },
-      limits: { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 31, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupSizeX: 1024, maxComputeWorkgroupsPerDimension: 65535 },
-      requestDevice: async (d: GPUDeviceDescriptor) => ({ label: level, limits: d.requiredLimits, destroy: () => undefined }),
-    }) as unknown as GPUAdapter;
+    ({ info: { vendor: 'google', architecture: 'swiftshader', device: '', description: '' },
+      limits: { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 31, maxComputeWorkgroupStorageSize: 32768,
+        maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupSizeX: 1024,
+        maxComputeWorkgroupsPerDimension: 65535 },
+      requestDevice: async (d: GPUDeviceDescriptor) => ({ label: level, limits: d.requiredLimits, destroy: () =>
+        undefined }) }) as unknown as GPUAdapter;
 
   it('asks for the adapter maxima, and falls back to the compatibility feature level', async () => {
     const asked: (string | undefined)[] = [];
-    const gpu = {
-      requestAdapter: async (o?: GPURequestAdapterOptions) => {
-        asked.push(o?.featureLevel);
-        return o?.featureLevel === 'compatibility' ? fakeAdapter('compat') : null;
-      },
-    } as unknown as GPU;
+    const gpu = { requestAdapter: async (o?: GPURequestAdapterOptions) => {
+      asked.push(o?.featureLevel);
+      return o?.featureLevel === 'compatibility' ? fakeAdapter('compat') : null;
+    } } as unknown as GPU;
     const got = await browser.requestBrowserDevice({ gpu });
     expect(asked).toEqual(['core', 'compatibility']);
     expect(got?.info.featureLevel).toBe('compatibility');
     expect(got?.info.software).toBe(true);
-    expect(got?.device.limits).toMatchObject({ maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 31, maxComputeWorkgroupStorageSize: 32768 });
+    expect(got?.device.limits).toMatchObject({ maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 31,
+      maxComputeWorkgroupStorageSize: 32768 });
     expect(browser.browserAdapterLabel(got!.info)).toBe('google swiftshader (compatibility, software)');
   });
 

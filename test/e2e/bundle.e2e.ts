@@ -1,10 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { argmaxWgsl, histogramWgsl } from '../../src/engine/shaders.generated.js';
 import { confusionMatrix } from '../../src/tasks/multiclass/matrix.js';
 import { matrixRows } from '../../src/tasks/multiclass/reduce.js';
-import { argmaxWgsl, histogramWgsl } from '../../src/engine/shaders.generated.js';
-import { rng, makeLabels, makeLogits } from '../helpers/random.js';
+import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 import { launchChromium, type TestBrowser } from './helpers/browser.js';
 import { serveStatic, type StaticServer } from './helpers/serve.js';
 
@@ -24,7 +24,8 @@ describe('browser bundle dist-web/confmat.js', () => {
   const code = readFileSync(BUNDLE, 'utf8');
 
   it('is one self-contained ES module: no node: imports, no Node built-ins, no imports at all', () => {
-    expect(specifiers('import { a } from "node:fs"; export { b } from "./x.js"; import("webgpu")')).toEqual(['node:fs', './x.js', 'webgpu']);
+    expect(specifiers('import { a } from "node:fs"; export { b } from "./x.js"; import("webgpu")')).toEqual(['node:fs',
+      './x.js', 'webgpu']);
     expect(specifiers('var a=1;import{x as y}from"fs";import"node:os";')).toEqual(['fs', 'node:os']);
     expect(specifiers(code)).toEqual([]);
     expect(code).not.toMatch(/["'`]node:/);
@@ -56,28 +57,25 @@ describe('the bundle in a page: requestBrowserDevice + confusionMatrix on SwiftS
 
   it('counts on the GPU what the CPU oracle counts: ties, NaN, infinities, C = 7 and C = 300', async () => {
     await b.page.goto(`${server.url}/demo/`);
-    await b.page.addScriptTag({ type: 'module', content: `import * as m from '${server.url}/confmat.js'; window.confmat = m;` });
+    await b.page.addScriptTag({ type: 'module',
+      content: `import * as m from '${server.url}/confmat.js'; window.confmat = m;` });
     await b.page.waitForFunction(() => 'confmat' in window);
-    for (const [rows, c, style] of [
-      [5000, 7, 'ties'],
-      [3000, 300, 'special'],
-    ] as const) {
+    for (const [rows, c, style] of [[5000, 7, 'ties'], [3000, 300, 'special']] as const) {
       const r = rng(c);
       const logits = makeLogits(r, rows, c, style);
       const labels = makeLabels(r, rows, c);
       const b64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-      const got = await b.page.evaluate(
-        async ({ logits, labels, c }) => {
-          const bytes = (s: string): ArrayBuffer => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0)).buffer;
-          const m = (window as unknown as { confmat: typeof import('../../src/browser/index.js') }).confmat;
-          const gpu = await m.requestBrowserDevice();
-          if (!gpu) return { error: 'no adapter' };
-          const result = await m.confusionMatrix({ logits: new Float32Array(bytes(logits)), labels: new Int32Array(bytes(labels)) }, { numClasses: c, device: gpu.device });
-          gpu.destroy();
-          return { label: m.browserAdapterLabel(gpu.info), software: gpu.info.software, limit: gpu.device.limits.maxStorageBufferBindingSize, rows: m.matrixRows(result) };
-        },
-        { logits: b64(logits), labels: b64(labels), c },
-      );
+      const got = await b.page.evaluate(async ({ logits, labels, c }) => {
+        const bytes = (s: string): ArrayBuffer => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0)).buffer;
+        const m = (window as unknown as { confmat: typeof import('../../src/browser/index.js') }).confmat;
+        const gpu = await m.requestBrowserDevice();
+        if (!gpu) return { error: 'no adapter' };
+        const result = await m.confusionMatrix({ logits: new Float32Array(bytes(logits)),
+          labels: new Int32Array(bytes(labels)) }, { numClasses: c, device: gpu.device });
+        gpu.destroy();
+        return { label: m.browserAdapterLabel(gpu.info), software: gpu.info.software,
+          limit: gpu.device.limits.maxStorageBufferBindingSize, rows: m.matrixRows(result) };
+      }, { logits: b64(logits), labels: b64(labels), c });
       expect(got.error).toBeUndefined();
       expect(got.label).toMatch(/swiftshader.*core.*software/i);
       expect(got.software).toBe(true);

@@ -1,11 +1,11 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confusionMatrix } from '../../src/tasks/multiclass/matrix.js';
-import { matrixRows } from '../../src/tasks/multiclass/reduce.js';
 import type { Batch, LabelArray } from '../../src/core/types.js';
 import { makeDemoData } from '../../src/demo/synthetic.js';
-import { renderCsv } from '../../src/report/csv.js';
 import { parseNpy } from '../../src/read/npy.js';
+import { renderCsv } from '../../src/report/csv.js';
+import { confusionMatrix } from '../../src/tasks/multiclass/matrix.js';
+import { matrixRows } from '../../src/tasks/multiclass/reduce.js';
 import { launchChromium, type TestBrowser } from './helpers/browser.js';
 import { dropFiles, nextRun, openDemo, pageState } from './helpers/page.js';
 import { serveStatic, type StaticServer } from './helpers/serve.js';
@@ -22,7 +22,8 @@ async function oracle(batch: Batch, numClasses: number): Promise<number[][]> {
 function npyBatch(logitsFile: string, labelsFile: string): { batch: Batch; numClasses: number } {
   const logits = parseNpy(fixture(logitsFile), logitsFile);
   const labels = parseNpy(fixture(labelsFile), labelsFile);
-  return { batch: { logits: logits.data as Float32Array, labels: labels.data as LabelArray }, numClasses: logits.shape[1]! };
+  return { batch: { logits: logits.data as Float32Array, labels: labels.data as LabelArray },
+    numClasses: logits.shape[1]! };
 }
 
 async function exampleOracle(rows: number): Promise<number[][]> {
@@ -66,7 +67,9 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     const report = await b.page.locator('table.report tbody tr').allTextContents();
     expect(report).toHaveLength(10 + 3);
     expect(report[3]).toMatch(/^cat/);
-    await expect(b.page.textContent('#timing')).resolves.toMatch(/GPU: .*swiftshader[\s\S]*already in GPU buffers[\s\S]*CPU[\s\S]*identical/i);
+    await expect(b.page.textContent('#timing')).resolves.toMatch(
+      /GPU: .*swiftshader[\s\S]*already in GPU buffers[\s\S]*CPU[\s\S]*identical/i,
+    );
     const box = await b.page.locator('#cm-canvas').boundingBox();
     expect(box!.width).toBeGreaterThan(500);
     await b.page.screenshot({ path: `${OUT}/demo-gpu.png`, fullPage: true });
@@ -84,7 +87,9 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     const live = await b.page.textContent('#cm-live');
     const n = m[3]![5]!;
     expect(live).toBe(
-      `True cat, predicted dog: ${n.toLocaleString('en-US')}, row ${((100 * n) / rowSum).toFixed(1)}%, column ${((100 * n) / colSum).toFixed(1)}%`,
+      `True cat, predicted dog: ${n.toLocaleString('en-US')}, row ${((100 * n) / rowSum).toFixed(1)}%, column ${
+        ((100 * n) / colSum).toFixed(1)
+      }%`,
     );
     await expect(b.page.isVisible('#cm-tip')).resolves.toBe(true);
     await expect(b.page.textContent('#cm-tip')).resolves.toContain('dog');
@@ -94,7 +99,8 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
   });
 
   it('normalize toggle and reorder by confusion redraw the heatmap; downloads match the CLI formats', async () => {
-    const pixels = (): Promise<string> => b.page.evaluate(() => (document.getElementById('cm-canvas') as HTMLCanvasElement).toDataURL());
+    const pixels = (): Promise<string> =>
+      b.page.evaluate(() => (document.getElementById('cm-canvas') as HTMLCanvasElement).toDataURL());
     const before = await pixels();
     await b.page.check('input[name=normalize][value=true]');
     const normalized = await pixels();
@@ -110,23 +116,24 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     expect(json.matrix).toEqual(state.matrix);
     expect(json.normalized.mode).toBe('true');
     expect(json.backend).toEqual({ name: 'gpu', adapter: state.adapter });
-    const result = await confusionMatrix(
-      { preds: new Uint8Array(0), labels: new Uint8Array(0) },
-      { numClasses: state.numClasses },
-    );
+    const result = await confusionMatrix({ preds: new Uint8Array(0), labels: new Uint8Array(0) }, {
+      numClasses: state.numClasses,
+    });
     result.counts.set(state.matrix.flat());
-    expect((await download('csv')).toString('utf8')).toBe(renderCsv(result, { classes: state.classes, normalize: 'true' }));
+    expect((await download('csv')).toString('utf8')).toBe(
+      renderCsv(result, { classes: state.classes, normalize: 'true' }),
+    );
     expect((await download('svg')).toString('utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
-    expect((await download('png')).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect((await download('png')).subarray(0, 8)).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
     await b.page.check('input[name=normalize][value=none]');
     await b.page.uncheck('#reorder');
   });
 
   it('counts dropped .npy files of 1000 classes, equal to the CPU oracle', async () => {
-    const files = [
-      { name: 'c1000.logits.npy', bytes: fixture('sklearn/c1000.logits.npy') },
-      { name: 'c1000.labels.npy', bytes: fixture('sklearn/c1000.labels.npy') },
-    ];
+    const files = [{ name: 'c1000.logits.npy', bytes: fixture('sklearn/c1000.logits.npy') }, { name: 'c1000.labels.npy',
+      bytes: fixture('sklearn/c1000.labels.npy') }];
     const state = await nextRun(b.page, () => dropFiles(b.page, 'body', files));
     expect(state.error, b.errors.join('\n')).toBeNull();
     expect(state.backend).toBe('gpu');
@@ -151,9 +158,10 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
   it('refuses a bad label, naming the file, the index and the value', async () => {
     const lines = fixture('formats/labels.csv').toString('utf8').split('\n');
     lines[1 + 17] = '9';
-    const state = await nextRun(b.page, () =>
-      b.page.setInputFiles('#file-labels', { name: 'bad-labels.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) }),
-    );
+    const state = await nextRun(b.page,
+      () =>
+        b.page.setInputFiles('#file-labels', { name: 'bad-labels.csv', mimeType: 'text/csv',
+          buffer: Buffer.from(lines.join('\n')) }));
     expect(state.error).toMatch(/index 17.*9.*outside \[0, 5\)/);
     await expect(b.page.textContent('#error')).resolves.toBe(state.error);
   });
@@ -168,7 +176,9 @@ describe('demo page in headless Chromium without WebGPU', () => {
 
   it('has no WebGPU adapter, says so, and counts the example on the CPU', async () => {
     const state0 = await openDemo(b.page, `${server.url}/demo/`);
-    const adapter = await b.page.evaluate(async () => (navigator.gpu ? (await navigator.gpu.requestAdapter()) !== null : false));
+    const adapter = await b.page.evaluate(
+      async () => (navigator.gpu ? (await navigator.gpu.requestAdapter()) !== null : false)
+    );
     expect(adapter).toBe(false);
     expect(state0.backend).toBe('cpu');
     expect(state0.adapter).toBeNull();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseNpy, encodeNpy } from '../../src/read/npy.js';
+import { encodeNpy, parseNpy } from '../../src/read/npy.js';
 import { classCount, guessRole, readClassNames, readLabels, readPredictions } from '../../web/inputs.js';
 import { csvLabels, csvLogits, parseCsvTable, parseNumber } from '../../web/parse-csv.js';
 import { confusionOrder, permuteCounts } from '../../web/reorder.js';
@@ -14,14 +14,12 @@ describe('web/parse-csv: the demo page reads CSV text as the CLI reads CSV files
   const logits = npy('logits.npy');
   const labels = Array.from(npy('labels.npy').data as BigInt64Array, Number);
 
-  it.each(['logits-header.csv', 'logits-noheader.csv', 'logits-semicolon.csv', 'logits.tsv', 'logits-quoted.csv', 'logits-pandas.csv', 'logits-savetxt.txt', 'logits-bom.csv'])(
-    '%s holds logits.npy as float32',
-    (name) => {
+  it.each(['logits-header.csv', 'logits-noheader.csv', 'logits-semicolon.csv', 'logits.tsv', 'logits-quoted.csv',
+    'logits-pandas.csv', 'logits-savetxt.txt', 'logits-bom.csv'])('%s holds logits.npy as float32', (name) => {
       const got = csvLogits(text(name), name);
       expect([got.rows, got.numClasses]).toEqual(logits.shape);
       expect(got.logits).toEqual(logits.data);
-    },
-  );
+    });
 
   it.each(['labels.csv', 'labels-noheader.csv', 'labels-savetxt.txt', 'table.csv'])('%s holds labels.npy', (name) => {
     expect(Array.from(csvLabels(text(name), name))).toEqual(labels);
@@ -32,7 +30,8 @@ describe('web/parse-csv: the demo page reads CSV text as the CLI reads CSV files
     expect(Array.from(t.values.subarray(0, 3))).toEqual([NaN, Infinity, -Infinity]);
     expect(parseCsvTable('0,1\n2,3\n', 'x.csv')).toMatchObject({ header: undefined, rows: 2 });
     expect(parseCsvTable('0,1\n2.5,3\n', 'x.csv')).toMatchObject({ header: ['0', '1'], rows: 1 });
-    expect([parseNumber('0x10'), parseNumber(''), parseNumber('-Infinity'), parseNumber(' 1e-3 ')]).toEqual([undefined, undefined, -Infinity, 0.001]);
+    expect([parseNumber('0x10'), parseNumber(''), parseNumber('-Infinity'), parseNumber(' 1e-3 ')]).toEqual([undefined,
+      undefined, -Infinity, 0.001]);
   });
 
   it('names the file, line and column of a bad field', () => {
@@ -42,7 +41,9 @@ describe('web/parse-csv: the demo page reads CSV text as the CLI reads CSV files
     expect(() => csvLogits('"1,2\n', 'l.csv')).toThrow('l.csv:1:1: unterminated quoted field');
     expect(() => csvLabels('label\n3\n2.5\n', 'y.csv')).toThrow('y.csv:3:1: label 2.5 is not an integer');
     expect(() => csvLabels('id,label\n0,3\n1,2.5\n', 'y.csv')).toThrow('y.csv:3:3: label 2.5 is not an integer');
-    expect(() => csvLabels('a,b\n1,2\n', 'y.csv')).toThrow("y.csv: labels need one column or one named label/labels/y/y_true/target/true/class; the file has columns 'a', 'b'");
+    expect(() => csvLabels('a,b\n1,2\n', 'y.csv')).toThrow(
+      "y.csv: labels need one column or one named label/labels/y/y_true/target/true/class; the file has columns 'a', 'b'",
+    );
     expect(() => csvLogits('\n\n', 'e.csv')).toThrow('e.csv: empty file');
   });
 });
@@ -56,7 +57,9 @@ describe('web/inputs', () => {
     const preds = readPredictions('pred.npy', readFileSync(`${F}/pred.npy`));
     expect(preds.kind).toBe('preds');
     expect(() => readPredictions('x.npy', readFileSync(`${F}/three_d.npy`))).toThrow(/x\.npy: shape \(/);
-    expect(() => readLabels('score.npy', readFileSync(`${F}/score.npy`))).toThrow(/score\.npy: dtype .*labels must be integers/);
+    expect(() => readLabels('score.npy', readFileSync(`${F}/score.npy`))).toThrow(
+      /score\.npy: dtype .*labels must be integers/,
+    );
   });
 
   it('counts classes from logits, then names, then the largest class index', () => {
@@ -70,15 +73,11 @@ describe('web/inputs', () => {
     expect(readClassNames('n.json', '{"1": "dog", "0": "cat"}')).toEqual(['cat', 'dog']);
     expect(() => readClassNames('n.txt', 'cat\n\ndog\n')).toThrow('n.txt: line 2: empty class name');
     expect(() => readClassNames('n.json', '{"0": "cat", "2": "x"}')).toThrow('n.json: class 1 has no name');
-    expect(['val.logits.npy', 'val.labels.npy', 'y_true.csv', 'y.npy', 'classes.txt', 'names.json', 'preds.npy'].map(guessRole)).toEqual([
-      'logits',
-      'labels',
-      'labels',
-      'labels',
-      'classes',
-      'classes',
-      'logits',
-    ]);
+    expect(
+      ['val.logits.npy', 'val.labels.npy', 'y_true.csv', 'y.npy', 'classes.txt', 'names.json', 'preds.npy'].map(
+        guessRole,
+      ),
+    ).toEqual(['logits', 'labels', 'labels', 'labels', 'classes', 'classes', 'logits']);
   });
 });
 

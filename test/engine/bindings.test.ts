@@ -27,21 +27,16 @@ describe('shader bindings by name', () => {
     }
   });
 
-  it('maps names to the binding numbers of the kernel\'s shader, whole buffers and ranges alike', () => {
+  it("maps names to the binding numbers of the kernel's shader, whole buffers and ranges alike", () => {
     const { device, made, pipeline } = fakeDevice();
     const [logits, labels, counts] = ['logits', 'labels', 'counts'].map(fakeBuffer);
     bindGroup(device, 'argmax_count', pipeline, { logits: { buffer: logits!, offset: 256, size: 64 }, labels, counts });
     expect(made[0]!.label).toBe('confmat argmax_count');
-    expect(made[0]!.entries).toEqual([
-      { binding: 1, resource: { buffer: logits, offset: 256, size: 64 } },
-      { binding: 3, resource: { buffer: labels } },
-      { binding: 4, resource: { buffer: counts } },
-    ]);
+    expect(made[0]!.entries).toEqual([{ binding: 1, resource: { buffer: logits, offset: 256, size: 64 } }, { binding: 3,
+      resource: { buffer: labels } }, { binding: 4, resource: { buffer: counts } }]);
     bindGroup(device, 'count_global', pipeline, { labels, counts }, 'a label');
-    expect(made[1]!.entries).toEqual([
-      { binding: 1, resource: { buffer: labels } },
-      { binding: 3, resource: { buffer: counts } },
-    ]);
+    expect(made[1]!.entries).toEqual([{ binding: 1, resource: { buffer: labels } }, { binding: 3,
+      resource: { buffer: counts } }]);
     expect(made[1]!.label).toBe('a label');
   });
 

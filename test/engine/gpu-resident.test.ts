@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confusionMatrix, createConfusionMatrix, InputError, type Batch, type GpuBatch } from '../../src/index.js';
+import { type Batch, confusionMatrix, createConfusionMatrix, type GpuBatch, InputError } from '../../src/index.js';
 import type { NodeGpu } from '../../src/node/index.js';
-import { checked, requireDevice, TEST_ADAPTERS, bytesWritten } from '../helpers/gpu.js';
+import { bytesWritten, checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
-function upload(device: GPUDevice, data: Float32Array | Uint32Array | Int32Array, usage = USAGE(), padBytes = 0): GPUBuffer {
+function upload(device: GPUDevice, data: Float32Array | Uint32Array | Int32Array, usage = USAGE(),
+  padBytes = 0): GPUBuffer {
   const b = device.createBuffer({ label: 'test input', size: Math.max(4, data.byteLength + padBytes), usage });
   device.queue.writeBuffer(b, 0, data as Uint32Array<ArrayBuffer>);
   return b;
@@ -15,8 +16,7 @@ function upload(device: GPUDevice, data: Float32Array | Uint32Array | Int32Array
 /** Logits written by a compute pipeline of the test's own on the evaluator's device: never on the host. */
 function generateLogits(device: GPUDevice, rows: number, c: number): GPUBuffer {
   const out = device.createBuffer({ label: 'generated logits', size: rows * c * 4, usage: USAGE() });
-  const module = device.createShaderModule({
-    code: /* wgsl */ `
+  const module = device.createShaderModule({ code: /* wgsl */ `
       @group(0) @binding(0) var<storage, read_write> logits: array<f32>;
       fn hash(x: u32) -> u32 {
         var h = x * 747796405u + 2891336453u;
@@ -27,13 +27,15 @@ function generateLogits(device: GPUDevice, rows: number, c: number): GPUBuffer {
       fn main(@builtin(global_invocation_id) id: vec3u) {
         if (id.x >= arrayLength(&logits)) { return; }
         logits[id.x] = f32(hash(id.x) % 7u);
-      }`,
-  });
-  const pipeline = device.createComputePipeline({ label: 'generate logits', layout: 'auto', compute: { module, entryPoint: 'main' } });
+      }` });
+  const pipeline = device.createComputePipeline({ label: 'generate logits', layout: 'auto',
+    compute: { module, entryPoint: 'main' } });
   const encoder = device.createCommandEncoder();
   const pass = encoder.beginComputePass();
   pass.setPipeline(pipeline);
-  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: out } }] }));
+  pass.setBindGroup(0,
+    device.createBindGroup({ layout: pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: out } }] }));
   pass.dispatchWorkgroups(Math.ceil((rows * c) / 64));
   pass.end();
   device.queue.submit([encoder.finish()]);
@@ -63,25 +65,26 @@ for (const adapter of TEST_ADAPTERS) {
 
     it('logits, labels and predictions in buffers equal the host path, across chunks, with no upload of the data', async () => {
       const rand = rng(21);
-      for (const [n, c, chunkRows] of [[1000, 10, 64], [777, 3, 100], [130, 17, 64], [5, 2, 1 << 20], [0, 4, 64]] as const) {
+      for (const [n, c, chunkRows] of [[1000, 10, 64], [777, 3, 100], [130, 17, 64], [5, 2, 1 << 20], [0, 4,
+        64]] as const) {
         const logits = makeLogits(rand, n, c, 'special');
         const labels = makeLabels(rand, n, c, Uint32Array) as Uint32Array;
         const preds = makeLabels(rand, n, c, Int32Array) as Int32Array;
         const want = await confusionMatrix({ logits, labels }, { numClasses: c });
         const wantPreds = await confusionMatrix({ preds, labels }, { numClasses: c });
         const [lb, yb, pb] = [upload(device, logits), upload(device, labels), upload(device, preds)];
-        const batches: [GpuBatch, Float64Array][] = [
-          [{ logits: lb, labels: yb }, want.counts],
-          [{ logits: lb, labels }, want.counts],
-          [{ logits, labels: yb }, want.counts],
-          [{ preds: pb, labels: yb }, wantPreds.counts],
-          [{ preds, labels: yb }, wantPreds.counts],
-        ];
+        const batches: [GpuBatch, Float64Array][] = [[{ logits: lb, labels: yb }, want.counts], [{ logits: lb, labels },
+          want.counts], [{ logits, labels: yb }, want.counts], [{ preds: pb, labels: yb }, wantPreds.counts], [{ preds,
+          labels: yb }, wantPreds.counts]];
         for (const [batch, counts] of batches) {
           if (n === 0) batch.rows = 0;
-          const [got, bytes] = await bytesWritten(device, () => checked(device, () => confusionMatrix(batch, { numClasses: c, device, chunkRows })));
+          const [got, bytes] = await bytesWritten(device, () =>
+            checked(device, () => confusionMatrix(batch, { numClasses: c, device, chunkRows })));
           expect(got.counts).toEqual(counts);
-          const hostBytes = [batch.labels, batch.logits, batch.preds].reduce((s, x) => s + (ArrayBuffer.isView(x) ? x.byteLength : 0), 0);
+          const hostBytes = [batch.labels, batch.logits, batch.preds].reduce(
+            (s, x) => s + (ArrayBuffer.isView(x) ? x.byteLength : 0),
+            0,
+          );
           expect(bytes).toBeLessThanOrEqual(hostBytes + 16 * (Math.ceil(n / 64) + 1));
         }
         for (const b of [lb, yb, pb]) b.destroy();
@@ -108,14 +111,24 @@ for (const adapter of TEST_ADAPTERS) {
       const lb = upload(device, logits, USAGE(), 64);
       const yb = upload(device, new Uint32Array([1, 0, 2]), USAGE(), 32);
       const cm = createConfusionMatrix({ numClasses: c, device });
-      await expect(cm.update({ logits: lb, labels: yb })).rejects.toThrow(/buffers hold 11 labels but 8 rows of logits: pass rows/);
+      await expect(cm.update({ logits: lb, labels: yb })).rejects.toThrow(
+        /buffers hold 11 labels but 8 rows of logits: pass rows/,
+      );
       await cm.update({ logits: lb, labels: yb, rows: 3 });
       expect(Array.from((await cm.compute()).counts)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
-      await expect(cm.update({ logits: lb, labels: yb, rows: 12 })).rejects.toThrow(/labels buffer 'test input' holds 44 bytes, fewer than 12 rows/);
-      await expect(cm.update({ logits: lb, labels: new Uint8Array(20) })).rejects.toThrow(/logits buffer 'test input' holds 100 bytes, fewer than 20 rows x 12 bytes/);
+      await expect(cm.update({ logits: lb, labels: yb, rows: 12 })).rejects.toThrow(
+        /labels buffer 'test input' holds 44 bytes, fewer than 12 rows/,
+      );
+      await expect(cm.update({ logits: lb, labels: new Uint8Array(20) })).rejects.toThrow(
+        /logits buffer 'test input' holds 100 bytes, fewer than 20 rows x 12 bytes/,
+      );
       const mapOnly = device.createBuffer({ size: 16, usage: GPUBufferUsage.COPY_DST });
-      await expect(cm.update({ preds: mapOnly, labels: new Uint8Array([0]) })).rejects.toThrow(/lacks GPUBufferUsage.STORAGE/);
-      await expect(createConfusionMatrix({ numClasses: c, device, chunkRows: 7 }).update({ preds: yb, labels: yb, rows: 11 })).rejects.toThrow(/chunkRows >= 64/);
+      await expect(cm.update({ preds: mapOnly, labels: new Uint8Array([0]) })).rejects.toThrow(
+        /lacks GPUBufferUsage.STORAGE/,
+      );
+      await expect(
+        createConfusionMatrix({ numClasses: c, device, chunkRows: 7 }).update({ preds: yb, labels: yb, rows: 11 }),
+      ).rejects.toThrow(/chunkRows >= 64/);
       expect((await cm.compute()).total).toBe(3);
       cm.destroy();
     });
@@ -130,16 +143,22 @@ for (const adapter of TEST_ADAPTERS) {
       const yb = upload(device, labels);
       const err = await cm.update({ preds: new Uint32Array(300), labels: yb }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InputError);
-      expect((err as InputError).message).toBe('index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)');
+      expect((err as InputError).message).toBe(
+        'index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)',
+      );
       expect((err as InputError).index).toBe(250);
       for (const histogram of ['global', 'local'] as const) {
         const fused = createConfusionMatrix({ numClasses: c, device, chunkRows: 128, histogram });
         const fusedErr = await fused.update({ logits: new Float32Array(300 * c), labels: yb }).catch((e: unknown) => e);
-        expect((fusedErr as InputError).message, histogram).toBe('index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)');
+        expect((fusedErr as InputError).message, histogram).toBe(
+          'index 250: label 4294967294 (as int32: -2) is outside [0, 4) (2 such rows among rows [0, 300) of this batch)',
+        );
         fused.destroy();
       }
       const noCopy = upload(device, new Uint32Array([0, 7]), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
-      await expect(cm.update({ preds: noCopy, labels: new Uint8Array([0, 0]) })).rejects.toThrow('index 1: predicted class is outside [0, 4)');
+      await expect(cm.update({ preds: noCopy, labels: new Uint8Array([0, 0]) })).rejects.toThrow(
+        'index 1: predicted class is outside [0, 4)',
+      );
       const r = await cm.compute();
       expect(r.total).toBe(1);
       expect(r.counts[15]).toBe(1);
@@ -156,20 +175,23 @@ for (const adapter of TEST_ADAPTERS) {
         const labels = makeLabels(rand, n, c, Int32Array) as Int32Array;
         for (let i = 0; i < n; i += 7) labels[i] = ignoreIndex;
         const yb = upload(device, labels);
-        for (const [batch, host] of [
-          [{ logits: upload(device, logits), labels: yb }, { logits, labels }],
-          [{ preds: upload(device, preds), labels: yb }, { preds, labels }],
-          [{ preds, labels: yb }, { preds, labels }],
-        ] as [GpuBatch, Batch][]) {
+        for (const [batch, host] of [[{ logits: upload(device, logits), labels: yb }, { logits, labels }], [{
+          preds: upload(device, preds),
+          labels: yb,
+        }, { preds, labels }], [{ preds, labels: yb }, { preds, labels }]] as [GpuBatch, Batch][]) {
           const want = await confusionMatrix(host, { numClasses: c, ignoreIndex });
           for (const histogram of ['global', 'private', 'local'] as const) {
-            const got = await checked(device, () => confusionMatrix(batch, { numClasses: c, device, ignoreIndex, histogram, chunkRows: 256 }));
+            const got = await checked(device, () =>
+              confusionMatrix(batch, { numClasses: c, device, ignoreIndex, histogram, chunkRows: 256 }));
             expect(got.counts).toEqual(want.counts);
             expect(got.total).toBe(labels.filter((v) => v !== ignoreIndex).length);
           }
         }
       }
-      await expect(confusionMatrix({ logits: upload(device, logits), labels: new Int32Array(n) }, { numClasses: c, device, ignoreIndex: -100 })).rejects.toThrow(/needs the labels in a GPU buffer too/);
+      await expect(
+        confusionMatrix({ logits: upload(device, logits), labels: new Int32Array(n) }, { numClasses: c, device,
+          ignoreIndex: -100 }),
+      ).rejects.toThrow(/needs the labels in a GPU buffer too/);
     });
 
     it('buffers on a CPU matrix are refused, not read', async () => {

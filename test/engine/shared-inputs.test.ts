@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConfusionMatrix, createMultilabelMatrix, createPerClassMatrix, type LabelArray } from '../../src/index.js';
-import { createThresholdSweep } from '../../src/tasks/binary/matrix.js';
+import { createConfusionMatrix, createMultilabelMatrix, createPerClassMatrix,
+  type LabelArray } from '../../src/index.js';
 import type { NodeGpu } from '../../src/node/index.js';
+import { createThresholdSweep } from '../../src/tasks/binary/matrix.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 /** The same values in a typed array over a SharedArrayBuffer (a worker's memory, a WebAssembly.Memory). */
 function shared<T extends Float32Array | Uint16Array | Int32Array | Uint8Array>(a: T): T {
-  const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+  const out = new (a.constructor as new(b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
   out.set(a as never);
   return out;
 }
@@ -20,28 +21,28 @@ describe.each(TEST_ADAPTERS)('inputs over a SharedArrayBuffer on $name: as the C
   });
   afterAll(() => gpu?.destroy());
 
-  it.each([
-    [10, 3001],
-    [7, 1_100_001],
-  ])('dense matrix, C = %i, %i rows: float32 and float16 logits, int32 and uint8 labels', async (c, rows) => {
-    const rand = rng(rows + c);
-    const logits = makeLogits(rand, rows, c, 'special');
-    const labels = makeLabels(rand, rows, c, Int32Array) as Int32Array;
-    const halves = Uint16Array.from(logits, (_, i) => (i * 7919) & 0x7bff);
-    for (const [x, y, extra] of [
-      [shared(logits), shared(labels), {}],
-      [shared(halves), shared(Uint8Array.from(labels)), { logitsDtype: 'float16' }],
-    ] as const) {
-      const batch = { logits: x, labels: y as LabelArray, ...extra } as Parameters<ReturnType<typeof createConfusionMatrix>['update']>[0];
-      const cpu = createConfusionMatrix({ numClasses: c });
-      await cpu.update(batch);
-      const dev = createConfusionMatrix({ numClasses: c, device: gpu.device, chunkRows: 400_000 });
-      await checked(gpu.device, () => dev.update(batch));
-      expect(Array.from((await dev.compute()).counts)).toEqual(Array.from((await cpu.compute()).counts));
-      dev.destroy();
-      cpu.destroy();
-    }
-  });
+  it.each([[10, 3001], [7, 1_100_001]])(
+    'dense matrix, C = %i, %i rows: float32 and float16 logits, int32 and uint8 labels',
+    async (c, rows) => {
+      const rand = rng(rows + c);
+      const logits = makeLogits(rand, rows, c, 'special');
+      const labels = makeLabels(rand, rows, c, Int32Array) as Int32Array;
+      const halves = Uint16Array.from(logits, (_, i) => (i * 7919) & 0x7bff);
+      for (const [x, y, extra] of [[shared(logits), shared(labels), {}], [shared(halves),
+        shared(Uint8Array.from(labels)), { logitsDtype: 'float16' }]] as const) {
+        const batch = { logits: x, labels: y as LabelArray, ...extra } as Parameters<
+          ReturnType<typeof createConfusionMatrix>['update']
+        >[0];
+        const cpu = createConfusionMatrix({ numClasses: c });
+        await cpu.update(batch);
+        const dev = createConfusionMatrix({ numClasses: c, device: gpu.device, chunkRows: 400_000 });
+        await checked(gpu.device, () => dev.update(batch));
+        expect(Array.from((await dev.compute()).counts)).toEqual(Array.from((await cpu.compute()).counts));
+        dev.destroy();
+        cpu.destroy();
+      }
+    },
+  );
 
   it('per-class, multilabel and binary sweep scores', async () => {
     const rand = rng(99);
@@ -58,7 +59,9 @@ describe.each(TEST_ADAPTERS)('inputs over a SharedArrayBuffer on $name: as the C
       r.pairs.forEach((key, n) => out.push([key, n]));
       return out.sort((a, b) => a[0]! - b[0]!);
     };
-    expect([y.total, y.correct, Array.from(y.perClass.tp), Array.from(y.perClass.support), Array.from(y.perClass.predicted), pairs(y)]).toEqual([x.total, x.correct, Array.from(x.perClass.tp), Array.from(x.perClass.support), Array.from(x.perClass.predicted), pairs(x)]);
+    expect([y.total, y.correct, Array.from(y.perClass.tp), Array.from(y.perClass.support),
+      Array.from(y.perClass.predicted), pairs(y)]).toEqual([x.total, x.correct, Array.from(x.perClass.tp),
+        Array.from(x.perClass.support), Array.from(x.perClass.predicted), pairs(x)]);
     expect(x.total - x.correct).toBeGreaterThan(1000);
     pcGpu.destroy();
 

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { requestNodeDevice, adapterLabel, type NodeGpu, type NodeDeviceOptions } from '../../src/node/index.js';
+import { adapterLabel, type NodeDeviceOptions, type NodeGpu, requestNodeDevice } from '../../src/node/index.js';
 
 let warnedNoEgl = false;
 
@@ -12,12 +12,15 @@ function hasMesaEgl(): boolean {
   if (process.platform !== 'linux') return false;
   const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/lib/aarch64-linux-gnu'];
   // Real, non-empty libraries (scripts/bare-machine.sh hides them behind /dev/null) and glvnd's vendor file for Mesa.
-  const lib = (path: string) => (statSync(path, { throwIfNoEntry: false })?.isFile() ?? false) && statSync(path).size > 0;
+  const lib = (path: string) =>
+    (statSync(path, { throwIfNoEntry: false })?.isFile() ?? false) && statSync(path).size > 0;
   const vendor = ['/usr/share/glvnd/egl_vendor.d', '/etc/glvnd/egl_vendor.d'].some((d) => lib(join(d, '50_mesa.json')));
   const found = vendor && dirs.some((d) => lib(join(d, 'libEGL_mesa.so.0')) && lib(join(d, 'libEGL.so.1')));
   if (!found && !warnedNoEgl) {
     warnedNoEgl = true;
-    console.warn('GPU tests: Mesa EGL (libegl1 libegl-mesa0 libgles2) is not installed: the GL ES compatibility-level runs are left out here');
+    console.warn(
+      'GPU tests: Mesa EGL (libegl1 libegl-mesa0 libgles2) is not installed: the GL ES compatibility-level runs are left out here',
+    );
   }
   return found;
 }
@@ -28,10 +31,12 @@ function hasMesaEgl(): boolean {
  * Mesa llvmpipe through GL ES at the compatibility level where Mesa's EGL is installed (Debian's
  * libegl1 libegl-mesa0 libgles2; .ci/run installs them). GL ES is left out, said aloud, elsewhere.
  */
-export const TEST_ADAPTERS: { name: string; options: NodeDeviceOptions }[] = [
-  { name: 'vulkan core', options: { backend: 'vulkan', featureLevel: 'core' } },
-  ...(HAS_MESA_EGL ? [{ name: 'opengles compatibility', options: { backend: 'opengles', featureLevel: 'compatibility' } as NodeDeviceOptions }] : []),
-];
+export const TEST_ADAPTERS: { name: string; options: NodeDeviceOptions }[] = [{ name: 'vulkan core',
+  options: { backend: 'vulkan', featureLevel: 'core' } },
+  ...(HAS_MESA_EGL ?
+    [{ name: 'opengles compatibility',
+      options: { backend: 'opengles', featureLevel: 'compatibility' } as NodeDeviceOptions }] :
+    [])];
 
 /**
  * A device for tests, on exactly the backend and feature level asked for. No adapter is a
@@ -45,8 +50,12 @@ export async function requireDevice(options: NodeDeviceOptions): Promise<NodeGpu
         'test/global-setup.ts provides SwiftShader from npm (@sparticuz/chromium); GL ES needs apt-get install libegl1 libegl-mesa0 libgles2',
     );
   }
-  if (options.featureLevel && gpu.info.featureLevel !== options.featureLevel) throw new Error(`asked for ${options.featureLevel}, got ${adapterLabel(gpu.info)}`);
-  if (options.backend && options.backend !== 'auto' && gpu.info.backend !== options.backend) throw new Error(`asked for ${options.backend}, got ${adapterLabel(gpu.info)}`);
+  if (options.featureLevel && gpu.info.featureLevel !== options.featureLevel) {
+    throw new Error(`asked for ${options.featureLevel}, got ${adapterLabel(gpu.info)}`);
+  }
+  if (options.backend && options.backend !== 'auto' && gpu.info.backend !== options.backend) {
+    throw new Error(`asked for ${options.backend}, got ${adapterLabel(gpu.info)}`);
+  }
   console.log(`GPU tests on ${adapterLabel(gpu.info)}`);
   return gpu;
 }
@@ -71,8 +80,11 @@ export async function bytesWritten<T>(device: GPUDevice, fn: () => Promise<T>): 
   const queue = device.queue;
   const original = queue.writeBuffer;
   let bytes = 0;
-  queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: ArrayBufferView, dataOffset?: number, size?: number) {
-    const element = 'BYTES_PER_ELEMENT' in data ? (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 1;
+  queue.writeBuffer = function(this: GPUQueue, buffer: GPUBuffer, offset: number, data: ArrayBufferView,
+    dataOffset?: number, size?: number) {
+    const element = 'BYTES_PER_ELEMENT' in data ?
+      (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT :
+      1;
     bytes += size !== undefined ? size * element : data.byteLength - (dataOffset ?? 0) * element;
     return original.call(this, buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
   } as typeof original;
@@ -88,7 +100,7 @@ export function loseOnSubmit(device: GPUDevice, at: number): void {
   const queue = device.queue;
   const original = queue.submit;
   let calls = 0;
-  queue.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
+  queue.submit = function(this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
     const r = original.call(this, buffers);
     if (++calls === at) device.destroy();
     return r;

@@ -34,20 +34,12 @@ export function makeLogits(rand: () => number, rows: number, numClasses: number,
   return out;
 }
 
-export const LABEL_TYPES = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  BigInt64Array,
-  BigUint64Array,
-] as const;
+export const LABEL_TYPES = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  BigInt64Array, BigUint64Array] as const;
 
 /** N labels in [0, C) in the given typed array type (C must fit the type). */
-export function makeLabels(rand: () => number, rows: number, numClasses: number, type: (typeof LABEL_TYPES)[number] = Int32Array): LabelArray {
+export function makeLabels(rand: () => number, rows: number, numClasses: number,
+  type: (typeof LABEL_TYPES)[number] = Int32Array): LabelArray {
   const values = Array.from({ length: rows }, () => Math.floor(rand() * numClasses));
   if (type === BigInt64Array || type === BigUint64Array) return type.from(values.map(BigInt));
   return (type as Int32ArrayConstructor).from(values);

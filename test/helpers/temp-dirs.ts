@@ -15,12 +15,9 @@ export function tempDirs(prefix: string): { root: string; fresh: () => string } 
   const root = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   let n = 0;
-  return {
-    root,
-    fresh: () => {
-      const dir = join(root, `case-${n++}`);
-      mkdirSync(dir);
-      return dir;
-    },
-  };
+  return { root, fresh: () => {
+    const dir = join(root, `case-${n++}`);
+    mkdirSync(dir);
+    return dir;
+  } };
 }

@@ -69,7 +69,8 @@ describe('the CPU worker thread', () => {
       expect(await ask({ ...read, labelsFile: { ...labelsFile, ignoreIndex: -7 } })).toEqual({ kind: 'done' });
       expect(Array.from(i32.subarray(0, 3))).toEqual([0, 1, 2]);
       const shrank = `${x}: the file ends at byte 24, before the 8 bytes of logits from byte 24`;
-      expect(await ask({ ...read, rows: 4 })).toEqual({ kind: 'error', message: `${shrank} (it shrank since it was opened?)` });
+      expect(await ask({ ...read, rows: 4 })).toEqual({ kind: 'error',
+        message: `${shrank} (it shrank since it was opened?)` });
       expect(await ask({ kind: 'count', ...rows, logits: 1024 })).toEqual({ kind: 'done' });
     } finally {
       await worker.terminate();

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FormattedBatch } from '../../src/core/types.js';
-import { createCpuWorkerCounter, type CpuWorkerCounter } from '../../src/node/index.js';
 import { cpuUpdateFromFile } from '../../src/node/cpu-file.js';
-import { cpuUpdate } from '../../src/tasks/multiclass/update-cpu.js';
+import { type CpuWorkerCounter, createCpuWorkerCounter } from '../../src/node/index.js';
 import { cpuUpdateWeighted } from '../../src/tasks/multiclass/update-cpu-weighted.js';
-import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../helpers/random.js';
+import { cpuUpdate } from '../../src/tasks/multiclass/update-cpu.js';
+import { LABEL_TYPES, type LogitStyle, makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 const open: CpuWorkerCounter[] = [];
 function counter(numClasses: number, threads: number, jobRows?: number): CpuWorkerCounter {
@@ -44,7 +44,8 @@ function openOn(path: string): number {
   return n;
 }
 
-function batch(rand: () => number, rows: number, c: number, style: LogitStyle = 'special', type: (typeof LABEL_TYPES)[number] = Int32Array): FormattedBatch {
+function batch(rand: () => number, rows: number, c: number, style: LogitStyle = 'special',
+  type: (typeof LABEL_TYPES)[number] = Int32Array): FormattedBatch {
   return { rows, numClasses: c, logits: makeLogits(rand, rows, c, style), labels: makeLabels(rand, rows, c, type) };
 }
 
@@ -69,17 +70,19 @@ function shared(logits: Float32Array, pad = 0): Float32Array {
 }
 
 describe('CPU worker counter', () => {
-  it.each([
-    [1, 1], [2, 2], [3, 1], [10, 2], [10, 3], [23, 2], [100, 2], [1000, 2],
-  ])('counts C = %i on %i threads as the oracle does, over several batches and job sizes', async (c, threads) => {
-    const rand = rng(c * 10 + threads);
-    for (const jobRows of [undefined, 5]) {
-      const k = counter(c, threads, jobRows);
-      const batches = [batch(rand, 0, c), batch(rand, 1, c), batch(rand, 37, c, 'ties'), batch(rand, c >= 1000 ? 300 : 4000, c)];
-      for (const b of batches) await k.update(b);
-      expect(countsDiff(await k.read(), oracle(c, batches)), `jobRows ${jobRows}`).toBe('');
-    }
-  });
+  it.each([[1, 1], [2, 2], [3, 1], [10, 2], [10, 3], [23, 2], [100, 2], [1000, 2]])(
+    'counts C = %i on %i threads as the oracle does, over several batches and job sizes',
+    async (c, threads) => {
+      const rand = rng(c * 10 + threads);
+      for (const jobRows of [undefined, 5]) {
+        const k = counter(c, threads, jobRows);
+        const batches = [batch(rand, 0, c), batch(rand, 1, c), batch(rand, 37, c, 'ties'),
+          batch(rand, c >= 1000 ? 300 : 4000, c)];
+        for (const b of batches) await k.update(b);
+        expect(countsDiff(await k.read(), oracle(c, batches)), `jobRows ${jobRows}`).toBe('');
+      }
+    },
+  );
 
   it('splits a batch into jobs over every worker and both slots of each', async () => {
     const rand = rng(2);
@@ -136,160 +139,193 @@ describe('CPU worker counter', () => {
     const big = batch(rand, 5000, c);
     const grown = k.inputBuffer(5000);
     grown.set(big.logits!);
-    const tail: FormattedBatch = { rows: 4000, numClasses: c, logits: grown.subarray(1000 * c), labels: big.labels.subarray(1000) };
+    const tail: FormattedBatch = { rows: 4000, numClasses: c, logits: grown.subarray(1000 * c),
+      labels: big.labels.subarray(1000) };
     await k.update(tail);
     expect(countsDiff(await k.read(), oracle(c, [small, tail]))).toBe('');
     input.set(small.logits!.subarray(0, 100 * c));
-    const again: FormattedBatch = { rows: 100, numClasses: c, logits: input.subarray(0, 100 * c), labels: small.labels.subarray(0, 100) };
+    const again: FormattedBatch = { rows: 100, numClasses: c, logits: input.subarray(0, 100 * c),
+      labels: small.labels.subarray(0, 100) };
     await k.update(again);
     expect(countsDiff(await k.read(), oracle(c, [small, tail, again]))).toBe('');
   });
 
-  it.each([
-    [1, 1], [2, 2], [10, 1], [10, 3], [23, 2], [100, 2], [1000, 2], [2100, 2],
-  ])('reads logits from a file in the workers themselves: C = %i on %i threads, as the oracle counts, at odd offsets and in pieces', async (c, threads) => {
-    const rand = rng(c * 7 + threads);
-    const rows = c >= 1000 ? 61 : 3001;
-    for (const jobRows of [undefined, 5]) {
+  it.each([[1, 1], [2, 2], [10, 1], [10, 3], [23, 2], [100, 2], [1000, 2], [2100, 2]])(
+    'reads logits from a file in the workers themselves: C = %i on %i threads, as the oracle counts, at odd offsets and in pieces',
+    async (c, threads) => {
+      const rand = rng(c * 7 + threads);
+      const rows = c >= 1000 ? 61 : 3001;
+      for (const jobRows of [undefined, 5]) {
+        const b = batch(rand, rows, c);
+        const head = 13 + c;
+        const path = rawFile(`f-${c}-${threads}-${jobRows}.bin`, b.logits!, head);
+        const k = counter(c, threads, jobRows);
+        const cut = Math.floor(rows / 3);
+        await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, cut));
+        await k.updateFromFile({ path, byteOffset: head + cut * c * 4 }, b.labels.subarray(cut));
+        await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, 0));
+        const first: FormattedBatch = { rows: cut, numClasses: c, logits: b.logits!.subarray(0, cut * c),
+          labels: b.labels.subarray(0, cut) };
+        expect(countsDiff(await k.read(), oracle(c, [b])), `jobRows ${jobRows}`).toBe('');
+        await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, cut));
+        await k.update(b);
+        expect(countsDiff(await k.read(), oracle(c, [b, first, b])), `jobRows ${jobRows}, mixed with update()`).toBe(
+          '',
+        );
+      }
+    },
+  );
+
+  it.each(LABEL_TYPES.map((t) => [t.name, t] as const))(
+    'reads file logits with %s labels, and copies the labels before resolving',
+    async (_, type) => {
+      const rand = rng(type.name.length + 50);
+      const b = batch(rand, 999, 7, 'special', type);
+      const path = rawFile(`labels-${type.name}.bin`, b.logits!, 0);
+      const k = counter(7, 2, 50);
+      const labels = b.labels.slice();
+      await k.updateFromFile({ path, byteOffset: 0 }, labels);
+      labels.fill(labels instanceof BigInt64Array || labels instanceof BigUint64Array ? (6n as never) : (6 as never));
+      expect(countsDiff(await k.read(), oracle(7, [b]))).toBe('');
+    },
+  );
+
+  it.each(
+    [['Int32Array', -100, 6, Int32Array], ['BigInt64Array', -100, 6, BigInt64Array], ['Uint8Array', 255, 21,
+      Uint8Array], ['Int16Array', 3, 6, Int16Array], ['BigInt64Array', 2 ** 40, 6, BigInt64Array], ['Int32Array', -1,
+      2100, Int32Array]] as const,
+  )('skips rows whose %s label is the ignore index %s (C = %i) without gathering the logits',
+    async (_, ignore, c, type) => {
+      const rand = rng(c + 61);
+      const rows = c > 1000 ? 90 : 2500;
+      const b = batch(rand, rows, c, 'special', type);
+      const marked = Array.from({ length: rows }, () => rand() < 0.3);
+      const big = b.labels instanceof BigInt64Array;
+      for (const [i, m] of marked.entries()) {
+        if (m) (b.labels as Int32Array)[i] = (big ? BigInt(ignore) : ignore) as number;
+      }
+      const path = rawFile(`ignore-${type.name}-${ignore}.bin`, b.logits!, 12);
+      const k = counter(c, 2, 64);
+      await k.updateFromFile({ path, byteOffset: 12 }, b.labels, { ignoreIndex: ignore });
+      const keptRows = Array.from(b.labels as ArrayLike<number | bigint>, Number).flatMap((v,
+        i) => (v === ignore ? [] : [i])
+      );
+      const kept: FormattedBatch = { rows: keptRows.length, numClasses: c,
+        logits: Float32Array.from(keptRows.flatMap((i) => Array.from(b.logits!.subarray(i * c, (i + 1) * c)))),
+        labels: Int32Array.from(keptRows, (i) => Number(b.labels[i])) };
+      const got = await k.read();
+      expect(got.length).toBe(c * c);
+      expect(countsDiff(got, oracle(c, [kept]))).toBe('');
+      await k.update(kept);
+      expect(countsDiff(await k.read(), oracle(c, [kept, kept]))).toBe('');
+      const bad = b.labels.slice();
+      const at = keptRows[keptRows.length - 1]!;
+      (bad as Int32Array)[at] = (big ? BigInt(c) : c) as number;
+      await expect(k.updateFromFile({ path, byteOffset: 12 }, bad, { ignoreIndex: ignore })).rejects.toThrow(
+        `index ${at}: label ${c} is outside [0, ${c})`,
+      );
+      expect(countsDiff(await k.read(), oracle(c, [kept, kept]))).toBe('');
+    });
+
+  it.each([[1], [2], [3]])(
+    'adds sample weights in row order on %i threads: the one-thread float64 sums bit for bit, from arrays, files and class indices',
+    async (threads) => {
+      const rand = rng(70 + threads);
+      const c = 9;
+      const k = counter(c, threads, 37);
+      const expected = new Float64Array(c * c);
+      const weightsOf = (n: number) =>
+        Float64Array.from({ length: n }, () => (rand() - 0.3) * 10 ** Math.floor(rand() * 6 - 3));
+      for (const rows of [1, 500, 3001]) {
+        const b = batch(rand, rows, c, 'special', rows === 500 ? BigInt64Array : Int32Array);
+        const weights = weightsOf(rows);
+        const path = rawFile(`weighted-${threads}-${rows}.bin`, b.logits!, 4);
+        await k.update({ ...b, weights });
+        cpuUpdateWeighted(expected, { ...b, weights });
+        const kept = b.labels.slice();
+        await k.updateFromFile({ path, byteOffset: 4 }, kept, { weights: weights.slice() });
+        cpuUpdateWeighted(expected, { ...b, weights });
+        kept.fill((kept instanceof BigInt64Array ? 0n : 0) as never);
+        const preds: FormattedBatch = { rows, numClasses: c, labels: b.labels,
+          preds: makeLabels(rand, rows, c, Uint8Array) };
+        await k.update({ ...preds, weights: Float32Array.from(weights) });
+        cpuUpdateWeighted(expected, { ...preds, weights: Float32Array.from(weights) });
+      }
+      expect(countsDiff(await k.read(), expected)).toBe('');
+      const ignored = batch(rand, 400, c);
+      (ignored.labels as Int32Array).fill(-1, 0, 150);
+      const w = weightsOf(400);
+      await k.updateFromFile({ path: rawFile(`weighted-ignored-${threads}.bin`, ignored.logits!, 0), byteOffset: 0 },
+        ignored.labels, { ignoreIndex: -1, weights: w });
+      const keep = { rows: 250, numClasses: c, logits: ignored.logits!.subarray(150 * c),
+        labels: ignored.labels.subarray(150), weights: w.subarray(150) };
+      cpuUpdateWeighted(expected, keep);
+      expect(countsDiff(await k.read(), expected)).toBe('');
+      const plain = batch(rand, 999, c);
+      await k.update(plain);
+      cpuUpdate(expected, plain);
+      const mixed = await k.read();
+      expected.forEach((v, i) => expect(Math.abs(mixed[i]! - v)).toBeLessThanOrEqual(1e-12 * Math.abs(v)));
+      expected.set(mixed);
+      const nan = w.slice();
+      nan[321] = NaN;
+      await expect(
+        k.update({ ...ignored, labels: Int32Array.from(ignored.labels as Int32Array, (v) => Math.max(0, v)),
+          weights: nan }),
+      ).rejects.toThrow('index 321: weight NaN is not finite');
+      await expect(
+        k.updateFromFile({ path: rawFile('nan.bin', ignored.logits!, 0), byteOffset: 0 }, ignored.labels, {
+          ignoreIndex: -1,
+          weights: nan.subarray(1),
+        }),
+      ).rejects.toThrow('399 sample weights for 400 rows');
+      expect(countsDiff(await k.read(), expected)).toBe('');
+    },
+  );
+
+  it.each(
+    [['i8', 1, 10], ['i8', 3, 2], ['i4', 2, 23], ['u1', 2, 100], ['i2', 2, 1000], ['u8', 2, 2100], ['i1', 3, 5], ['u2',
+      2, 7], ['u4', 2, 9], ['b1', 2, 2]] as const,
+  )('reads %s labels from the file too (%i threads, C = %i): the oracle counts, ignored rows skipped',
+    async (dtype, threads, c) => {
+      const rand = rng(c * 3 + threads + dtype.charCodeAt(1));
+      const rows = c > 1000 ? 90 : 3001;
       const b = batch(rand, rows, c);
-      const head = 13 + c;
-      const path = rawFile(`f-${c}-${threads}-${jobRows}.bin`, b.logits!, head);
-      const k = counter(c, threads, jobRows);
-      const cut = Math.floor(rows / 3);
-      await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, cut));
-      await k.updateFromFile({ path, byteOffset: head + cut * c * 4 }, b.labels.subarray(cut));
-      await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, 0));
-      const first: FormattedBatch = { rows: cut, numClasses: c, logits: b.logits!.subarray(0, cut * c), labels: b.labels.subarray(0, cut) };
-      expect(countsDiff(await k.read(), oracle(c, [b])), `jobRows ${jobRows}`).toBe('');
-      await k.updateFromFile({ path, byteOffset: head }, b.labels.subarray(0, cut));
-      await k.update(b);
-      expect(countsDiff(await k.read(), oracle(c, [b, first, b])), `jobRows ${jobRows}, mixed with update()`).toBe('');
-    }
-  });
-
-  it.each(LABEL_TYPES.map((t) => [t.name, t] as const))('reads file logits with %s labels, and copies the labels before resolving', async (_, type) => {
-    const rand = rng(type.name.length + 50);
-    const b = batch(rand, 999, 7, 'special', type);
-    const path = rawFile(`labels-${type.name}.bin`, b.logits!, 0);
-    const k = counter(7, 2, 50);
-    const labels = b.labels.slice();
-    await k.updateFromFile({ path, byteOffset: 0 }, labels);
-    labels.fill(labels instanceof BigInt64Array || labels instanceof BigUint64Array ? (6n as never) : (6 as never));
-    expect(countsDiff(await k.read(), oracle(7, [b]))).toBe('');
-  });
-
-  it.each([
-    ['Int32Array', -100, 6, Int32Array],
-    ['BigInt64Array', -100, 6, BigInt64Array],
-    ['Uint8Array', 255, 21, Uint8Array],
-    ['Int16Array', 3, 6, Int16Array],
-    ['BigInt64Array', 2 ** 40, 6, BigInt64Array],
-    ['Int32Array', -1, 2100, Int32Array],
-  ] as const)('skips rows whose %s label is the ignore index %s (C = %i) without gathering the logits', async (_, ignore, c, type) => {
-    const rand = rng(c + 61);
-    const rows = c > 1000 ? 90 : 2500;
-    const b = batch(rand, rows, c, 'special', type);
-    const marked = Array.from({ length: rows }, () => rand() < 0.3);
-    const big = b.labels instanceof BigInt64Array;
-    for (const [i, m] of marked.entries()) if (m) (b.labels as Int32Array)[i] = (big ? BigInt(ignore) : ignore) as number;
-    const path = rawFile(`ignore-${type.name}-${ignore}.bin`, b.logits!, 12);
-    const k = counter(c, 2, 64);
-    await k.updateFromFile({ path, byteOffset: 12 }, b.labels, { ignoreIndex: ignore });
-    const keptRows = Array.from(b.labels as ArrayLike<number | bigint>, Number).flatMap((v, i) => (v === ignore ? [] : [i]));
-    const kept: FormattedBatch = {
-      rows: keptRows.length,
-      numClasses: c,
-      logits: Float32Array.from(keptRows.flatMap((i) => Array.from(b.logits!.subarray(i * c, (i + 1) * c)))),
-      labels: Int32Array.from(keptRows, (i) => Number(b.labels[i])),
-    };
-    const got = await k.read();
-    expect(got.length).toBe(c * c);
-    expect(countsDiff(got, oracle(c, [kept]))).toBe('');
-    await k.update(kept);
-    expect(countsDiff(await k.read(), oracle(c, [kept, kept]))).toBe('');
-    const bad = b.labels.slice();
-    const at = keptRows[keptRows.length - 1]!;
-    (bad as Int32Array)[at] = (big ? BigInt(c) : c) as number;
-    await expect(k.updateFromFile({ path, byteOffset: 12 }, bad, { ignoreIndex: ignore })).rejects.toThrow(`index ${at}: label ${c} is outside [0, ${c})`);
-    expect(countsDiff(await k.read(), oracle(c, [kept, kept]))).toBe('');
-  });
-
-  it.each([[1], [2], [3]])('adds sample weights in row order on %i threads: the one-thread float64 sums bit for bit, from arrays, files and class indices', async (threads) => {
-    const rand = rng(70 + threads);
-    const c = 9;
-    const k = counter(c, threads, 37);
-    const expected = new Float64Array(c * c);
-    const weightsOf = (n: number) => Float64Array.from({ length: n }, () => (rand() - 0.3) * 10 ** Math.floor(rand() * 6 - 3));
-    for (const rows of [1, 500, 3001]) {
-      const b = batch(rand, rows, c, 'special', rows === 500 ? BigInt64Array : Int32Array);
-      const weights = weightsOf(rows);
-      const path = rawFile(`weighted-${threads}-${rows}.bin`, b.logits!, 4);
-      await k.update({ ...b, weights });
-      cpuUpdateWeighted(expected, { ...b, weights });
-      const kept = b.labels.slice();
-      await k.updateFromFile({ path, byteOffset: 4 }, kept, { weights: weights.slice() });
-      cpuUpdateWeighted(expected, { ...b, weights });
-      kept.fill((kept instanceof BigInt64Array ? 0n : 0) as never);
-      const preds: FormattedBatch = { rows, numClasses: c, labels: b.labels, preds: makeLabels(rand, rows, c, Uint8Array) };
-      await k.update({ ...preds, weights: Float32Array.from(weights) });
-      cpuUpdateWeighted(expected, { ...preds, weights: Float32Array.from(weights) });
-    }
-    expect(countsDiff(await k.read(), expected)).toBe('');
-    const ignored = batch(rand, 400, c);
-    (ignored.labels as Int32Array).fill(-1, 0, 150);
-    const w = weightsOf(400);
-    await k.updateFromFile({ path: rawFile(`weighted-ignored-${threads}.bin`, ignored.logits!, 0), byteOffset: 0 }, ignored.labels, { ignoreIndex: -1, weights: w });
-    const keep = { rows: 250, numClasses: c, logits: ignored.logits!.subarray(150 * c), labels: ignored.labels.subarray(150), weights: w.subarray(150) };
-    cpuUpdateWeighted(expected, keep);
-    expect(countsDiff(await k.read(), expected)).toBe('');
-    const plain = batch(rand, 999, c);
-    await k.update(plain);
-    cpuUpdate(expected, plain);
-    const mixed = await k.read();
-    expected.forEach((v, i) => expect(Math.abs(mixed[i]! - v)).toBeLessThanOrEqual(1e-12 * Math.abs(v)));
-    expected.set(mixed);
-    const nan = w.slice();
-    nan[321] = NaN;
-    await expect(k.update({ ...ignored, labels: Int32Array.from(ignored.labels as Int32Array, (v) => Math.max(0, v)), weights: nan })).rejects.toThrow('index 321: weight NaN is not finite');
-    await expect(k.updateFromFile({ path: rawFile('nan.bin', ignored.logits!, 0), byteOffset: 0 }, ignored.labels, { ignoreIndex: -1, weights: nan.subarray(1) })).rejects.toThrow('399 sample weights for 400 rows');
-    expect(countsDiff(await k.read(), expected)).toBe('');
-  });
-
-  it.each([
-    ['i8', 1, 10], ['i8', 3, 2], ['i4', 2, 23], ['u1', 2, 100], ['i2', 2, 1000], ['u8', 2, 2100], ['i1', 3, 5], ['u2', 2, 7], ['u4', 2, 9], ['b1', 2, 2],
-  ] as const)('reads %s labels from the file too (%i threads, C = %i): the oracle counts, ignored rows skipped', async (dtype, threads, c) => {
-    const rand = rng(c * 3 + threads + dtype.charCodeAt(1));
-    const rows = c > 1000 ? 90 : 3001;
-    const b = batch(rand, rows, c);
-    const size = Number(dtype.slice(1));
-    const T = { i1: Int8Array, i2: Int16Array, i4: Int32Array, i8: BigInt64Array, u1: Uint8Array, b1: Uint8Array, u2: Uint16Array, u4: Uint32Array, u8: BigUint64Array }[dtype];
-    const signed = dtype.startsWith('i');
-    const ignore = signed ? -100 : dtype === 'b1' ? undefined : Math.min(2 ** (8 * Math.min(size, 4)) - 1, 255);
-    const values = Array.from(b.labels as Int32Array, (v) => (ignore !== undefined && rand() < 0.2 ? ignore : v));
-    const stored = T === BigInt64Array || T === BigUint64Array ? (T as typeof BigInt64Array).from(values, (v) => BigInt(v)) : (T as typeof Int32Array).from(values);
-    const logitsPath = rawFile(`lf-logits-${dtype}-${threads}-${c}.bin`, b.logits!, 5);
-    const labelsPath = join(dir, `lf-labels-${dtype}-${threads}-${c}.bin`);
-    writeFileSync(labelsPath, Buffer.concat([Buffer.alloc(3, 0xee), Buffer.from(stored.buffer)]));
-    const k = counter(c, threads, 37);
-    const cut = 1000;
-    await k.updateFromFile({ path: logitsPath, byteOffset: 5 }, { path: labelsPath, byteOffset: 3, dtype, rows: Math.min(cut, rows) }, { ignoreIndex: ignore });
-    if (rows > cut) await k.updateFromFile({ path: logitsPath, byteOffset: 5 + cut * c * 4 }, { path: labelsPath, byteOffset: 3 + cut * size, dtype, rows: rows - cut }, { ignoreIndex: ignore });
-    const keptRows = values.flatMap((v, i) => (v === ignore ? [] : [i]));
-    const kept: FormattedBatch = {
-      rows: keptRows.length,
-      numClasses: c,
-      logits: Float32Array.from(keptRows.flatMap((i) => Array.from(b.logits!.subarray(i * c, (i + 1) * c)))),
-      labels: Int32Array.from(keptRows, (i) => values[i]!),
-    };
-    expect(countsDiff(await k.read(), oracle(c, [kept]))).toBe('');
-    expect(openOn(labelsPath)).toBe(0);
-  });
+      const size = Number(dtype.slice(1));
+      const T =
+        { i1: Int8Array, i2: Int16Array, i4: Int32Array, i8: BigInt64Array, u1: Uint8Array, b1: Uint8Array,
+          u2: Uint16Array, u4: Uint32Array, u8: BigUint64Array }[dtype];
+      const signed = dtype.startsWith('i');
+      const ignore = signed ? -100 : dtype === 'b1' ? undefined : Math.min(2 ** (8 * Math.min(size, 4)) - 1, 255);
+      const values = Array.from(b.labels as Int32Array, (v) => (ignore !== undefined && rand() < 0.2 ? ignore : v));
+      const stored = T === BigInt64Array || T === BigUint64Array ?
+        (T as typeof BigInt64Array).from(values, (v) => BigInt(v)) :
+        (T as typeof Int32Array).from(values);
+      const logitsPath = rawFile(`lf-logits-${dtype}-${threads}-${c}.bin`, b.logits!, 5);
+      const labelsPath = join(dir, `lf-labels-${dtype}-${threads}-${c}.bin`);
+      writeFileSync(labelsPath, Buffer.concat([Buffer.alloc(3, 0xee), Buffer.from(stored.buffer)]));
+      const k = counter(c, threads, 37);
+      const cut = 1000;
+      await k.updateFromFile({ path: logitsPath, byteOffset: 5 }, { path: labelsPath, byteOffset: 3, dtype,
+        rows: Math.min(cut, rows) }, { ignoreIndex: ignore });
+      if (rows > cut) {
+        await k.updateFromFile({ path: logitsPath, byteOffset: 5 + cut * c * 4 }, { path: labelsPath,
+          byteOffset: 3 + cut * size, dtype, rows: rows - cut }, { ignoreIndex: ignore });
+      }
+      const keptRows = values.flatMap((v, i) => (v === ignore ? [] : [i]));
+      const kept: FormattedBatch = { rows: keptRows.length, numClasses: c,
+        logits: Float32Array.from(keptRows.flatMap((i) => Array.from(b.logits!.subarray(i * c, (i + 1) * c)))),
+        labels: Int32Array.from(keptRows, (i) => values[i]!) };
+      expect(countsDiff(await k.read(), oracle(c, [kept]))).toBe('');
+      expect(openOn(labelsPath)).toBe(0);
+    });
 
   it('fails naming the index and value of a bad label it read from the file, from index0 on', async () => {
     const rand = rng(88);
     const b = batch(rand, 5000, 6);
     const logitsPath = rawFile('lf-bad-logits.bin', b.logits!, 0);
-    for (const [bad, shown] of [[6n, '6'], [-1n, '-1'], [2n ** 32n + 2n, String(2n ** 32n + 2n)], [-100n, '-100']] as const) {
+    for (const [bad, shown] of [[6n, '6'], [-1n, '-1'], [2n ** 32n + 2n, String(2n ** 32n + 2n)], [-100n,
+      '-100']] as const) {
       const stored = BigInt64Array.from(b.labels as Int32Array, (v) => BigInt(v));
       stored[4321] = bad;
       stored[4999] = bad;
@@ -298,7 +334,8 @@ describe('CPU worker counter', () => {
       writeFileSync(labelsPath, Buffer.from(stored.buffer));
       const k = counter(6, 2, 100);
       const err = await (async () => {
-        await k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: labelsPath, byteOffset: 0, dtype: 'i8', rows: 5000, index0: 70 }, shown === '-100' ? { ignoreIndex: -99 } : {});
+        await k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: labelsPath, byteOffset: 0, dtype: 'i8',
+          rows: 5000, index0: 70 }, shown === '-100' ? { ignoreIndex: -99 } : {});
         return k.read();
       })().catch((e: unknown) => e);
       expect(err, shown).toMatchObject({ name: 'InputError', field: 'labels', index: 4391 });
@@ -306,8 +343,14 @@ describe('CPU worker counter', () => {
       await expect(k.read()).rejects.toThrow(`index 4391: label ${shown}`);
     }
     const k = counter(6, 1);
-    await expect(k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: logitsPath, byteOffset: 0, dtype: 'f4', rows: 3 })).rejects.toThrow(/dtype "f4"/);
-    await expect(k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: logitsPath, byteOffset: 0, dtype: 'i8', rows: 3 }, { ignoreIndex: 2 ** 40 })).rejects.toThrow(/\[-2\^31, 2\^32\)/);
+    await expect(
+      k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: logitsPath, byteOffset: 0, dtype: 'f4', rows: 3 }),
+    ).rejects.toThrow(/dtype "f4"/);
+    await expect(
+      k.updateFromFile({ path: logitsPath, byteOffset: 0 }, { path: logitsPath, byteOffset: 0, dtype: 'i8', rows: 3 }, {
+        ignoreIndex: 2 ** 40,
+      }),
+    ).rejects.toThrow(/\[-2\^31, 2\^32\)/);
   });
 
   it('refuses labels out of range before counting anything from the file, naming the index and value', async () => {
@@ -315,11 +358,12 @@ describe('CPU worker counter', () => {
     const b = batch(rand, 100, 4);
     const path = rawFile('bad-labels.bin', b.logits!, 8);
     const k = counter(4, 2, 10);
-    for (const [labels, index, value] of [
-      [Int32Array.from(b.labels as Int32Array, (v, i) => (i === 37 ? 4 : v)), 37, '4'],
-      [BigInt64Array.from(b.labels as Int32Array, (v, i) => (i === 5 ? -1n : BigInt(v))), 5, '-1'],
-      [BigInt64Array.from(b.labels as Int32Array, (v, i) => (i === 99 ? 2n ** 32n + 1n : BigInt(v))), 99, String(2n ** 32n + 1n)],
-    ] as const) {
+    for (const [labels, index, value] of [[Int32Array.from(b.labels as Int32Array, (v, i) => (i === 37 ? 4 : v)), 37,
+      '4'], [BigInt64Array.from(b.labels as Int32Array, (v, i) => (i === 5 ? -1n : BigInt(v))), 5, '-1'], [
+      BigInt64Array.from(b.labels as Int32Array, (v, i) => (i === 99 ? 2n ** 32n + 1n : BigInt(v))),
+      99,
+      String(2n ** 32n + 1n),
+    ]] as const) {
       const err = await k.updateFromFile({ path, byteOffset: 8 }, labels).catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'InputError', field: 'labels', index });
       expect(String(err)).toContain(`index ${index}: label ${value} is outside [0, 4)`);
@@ -341,24 +385,31 @@ describe('CPU worker counter', () => {
     await k.updateFromFile({ path, byteOffset: 4 + 40 }, b.labels);
     await expect(k.read()).rejects.toThrow(`${path}: the file ends at byte ${4 + 50 * 40}`);
     await k.destroy();
-    await expect(ok.updateFromFile({ path: join(dir, 'missing.bin'), byteOffset: 0 }, b.labels)).rejects.toThrow(/ENOENT.*missing\.bin/);
+    await expect(ok.updateFromFile({ path: join(dir, 'missing.bin'), byteOffset: 0 }, b.labels)).rejects.toThrow(
+      /ENOENT.*missing\.bin/,
+    );
     expect(openOn(path)).toBe(0);
     await expect(ok.updateFromFile({ path, byteOffset: -1 }, b.labels)).rejects.toThrow(/byteOffset: integer >= 0/);
-    await expect(ok.updateFromFile({ path, byteOffset: 0 }, new Float32Array(2) as never)).rejects.toThrow(/labels must be an integer typed array/);
+    await expect(ok.updateFromFile({ path, byteOffset: 0 }, new Float32Array(2) as never)).rejects.toThrow(
+      /labels must be an integer typed array/,
+    );
   });
 
   it('refuses logits that overlap its working memory', async () => {
     const k = counter(2, 1);
     const input = k.inputBuffer(4);
     const inside = new Float32Array(input.buffer, 0, 8);
-    await expect(k.update({ rows: 4, numClasses: 2, logits: inside, labels: new Uint8Array(4) })).rejects.toThrow(/overlap the counter's own memory/);
+    await expect(k.update({ rows: 4, numClasses: 2, logits: inside, labels: new Uint8Array(4) })).rejects.toThrow(
+      /overlap the counter's own memory/,
+    );
     expect(() => k.inputBuffer(-1)).toThrow(/rows must be an integer >= 0, got -1/);
   });
 
   it('counts batches of class indices', async () => {
     const rand = rng(5);
     const k = counter(4, 2);
-    const b: FormattedBatch = { rows: 500, numClasses: 4, labels: makeLabels(rand, 500, 4, Uint8Array), preds: makeLabels(rand, 500, 4, BigInt64Array) };
+    const b: FormattedBatch = { rows: 500, numClasses: 4, labels: makeLabels(rand, 500, 4, Uint8Array),
+      preds: makeLabels(rand, 500, 4, BigInt64Array) };
     const l = batch(rand, 300, 4);
     await k.update(b);
     await k.update(l);
@@ -402,8 +453,12 @@ describe('CPU worker counter', () => {
   it('refuses a batch of another class count, bad options, and any use after destroy()', async () => {
     const k = counter(3, 1);
     await expect(k.update(batch(rng(9), 4, 4))).rejects.toThrow(/counts 3 classes, the batch has 4/);
-    expect(() => createCpuWorkerCounter({ numClasses: 3, threads: 0 })).toThrow(/threads must be an integer >= 1, got 0/);
-    expect(() => createCpuWorkerCounter({ numClasses: 3, threads: 1, jobRows: 0.5 })).toThrow(/jobRows must be an integer >= 1, got 0.5/);
+    expect(() => createCpuWorkerCounter({ numClasses: 3, threads: 0 })).toThrow(
+      /threads must be an integer >= 1, got 0/,
+    );
+    expect(() => createCpuWorkerCounter({ numClasses: 3, threads: 1, jobRows: 0.5 })).toThrow(
+      /jobRows must be an integer >= 1, got 0.5/,
+    );
     await k.destroy();
     await k.destroy();
     await expect(k.update(batch(rng(9), 4, 3))).rejects.toThrow(/destroyed/);
@@ -417,29 +472,34 @@ describe('CPU worker counter', () => {
       await k.update({ rows: 3, numClasses: 2, logits: new Float32Array([1, 0, 0, 1, 5, 5]), labels: new Uint8Array([0, 1, 1]) });
       console.log(JSON.stringify(Array.from(await k.read())));
     `;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8',
+      timeout: 30_000 });
     expect(out.trim()).toBe('[1,0,1,1]');
   });
 });
 
 describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float32 logits)', () => {
-  it.each([2, 10, 100, 1000])('reads logits at an odd offset in cache-sized pieces, as the oracle counts, C = %i', (c) => {
-    const rand = rng(c + 77);
-    const rows = Math.max(3000, Math.floor((1 << 17) / c) + 11);
-    const b = batch(rand, rows, c);
-    const path = rawFile(`one-thread-${c}.bin`, b.logits!, 7);
-    const got = new Float64Array(c * c);
-    cpuUpdateFromFile(got, { path, byteOffset: 7 }, b.labels, c);
-    cpuUpdateFromFile(got, { path, byteOffset: 7 + 5 * c * 4 }, b.labels.subarray(5, 9), c);
-    const tail: FormattedBatch = { rows: 4, numClasses: c, logits: b.logits!.subarray(5 * c, 9 * c), labels: b.labels.subarray(5, 9) };
-    expect(countsDiff(got, oracle(c, [b, tail]))).toBe('');
-    expect(openOn(path)).toBe(0);
-  });
+  it.each([2, 10, 100, 1000])('reads logits at an odd offset in cache-sized pieces, as the oracle counts, C = %i',
+    (c) => {
+      const rand = rng(c + 77);
+      const rows = Math.max(3000, Math.floor((1 << 17) / c) + 11);
+      const b = batch(rand, rows, c);
+      const path = rawFile(`one-thread-${c}.bin`, b.logits!, 7);
+      const got = new Float64Array(c * c);
+      cpuUpdateFromFile(got, { path, byteOffset: 7 }, b.labels, c);
+      cpuUpdateFromFile(got, { path, byteOffset: 7 + 5 * c * 4 }, b.labels.subarray(5, 9), c);
+      const tail: FormattedBatch = { rows: 4, numClasses: c, logits: b.logits!.subarray(5 * c, 9 * c),
+        labels: b.labels.subarray(5, 9) };
+      expect(countsDiff(got, oracle(c, [b, tail]))).toBe('');
+      expect(openOn(path)).toBe(0);
+    });
 
   it('throws naming the file and byte when the file holds fewer rows than asked, and closes it', () => {
     const b = batch(rng(78), 50, 10);
     const path = rawFile('one-thread-short.bin', b.logits!, 4);
-    expect(() => cpuUpdateFromFile(new Float64Array(100), { path, byteOffset: 44 }, b.labels, 10)).toThrow(`${path}: the file ends at byte ${4 + 50 * 40}`);
+    expect(() => cpuUpdateFromFile(new Float64Array(100), { path, byteOffset: 44 }, b.labels, 10)).toThrow(
+      `${path}: the file ends at byte ${4 + 50 * 40}`,
+    );
     expect(openOn(path)).toBe(0);
   });
 });

@@ -13,7 +13,9 @@ describe('fsReason and errnoText', () => {
 
   it('fall back to libuv text, then the code, then the message', () => {
     expect(fsReason(errno('EXDEV', 'EXDEV: cross-device link not permitted, rename'))).toBeUndefined();
-    expect(errnoText(errno('EXDEV', 'EXDEV: cross-device link not permitted, rename'))).toBe('cross-device link not permitted');
+    expect(errnoText(errno('EXDEV', 'EXDEV: cross-device link not permitted, rename'))).toBe(
+      'cross-device link not permitted',
+    );
     expect(errnoText(errno('EWHAT', 'odd'))).toBe('EWHAT');
     expect(errnoText(new Error('plain'))).toBe('plain');
     expect(errnoText('text')).toBe('text');

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync,
+  readlinkSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
@@ -111,30 +112,35 @@ describe('writeFileAtomic', () => {
     expect((e as Error).message).toBe('/dev/full: cannot write: no space left on device');
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses a directory it may not write before writing anything (permission denied)', async () => {
-    const dir = fresh();
-    chmodSync(dir, 0o500);
-    try {
-      await expect(resolveOutput(join(dir, 'r.json'))).rejects.toThrow(/r\.json: cannot write: permission denied$/);
-    } finally {
-      chmodSync(dir, 0o700);
-    }
-  });
+  it.skipIf(process.getuid?.() === 0)(
+    'refuses a directory it may not write before writing anything (permission denied)',
+    async () => {
+      const dir = fresh();
+      chmodSync(dir, 0o500);
+      try {
+        await expect(resolveOutput(join(dir, 'r.json'))).rejects.toThrow(/r\.json: cannot write: permission denied$/);
+      } finally {
+        chmodSync(dir, 0o700);
+      }
+    },
+  );
 
-  it.each([
-    ['a directory', (dir: string) => dir, /: cannot write: is a directory$/],
-    ['a name ending in /', (dir: string) => `${dir}/x/`, /: cannot write: names a directory$/],
-    ['a missing directory', (dir: string) => join(dir, 'missing', 'r.json'), /r\.json: cannot write: no such directory .*missing$/],
-    ['a dangling link', (dir: string) => (symlinkSync('nowhere', join(dir, 'd.json')), join(dir, 'd.json')), /d\.json: cannot write: a dangling symbolic link/],
-    ['a link loop', (dir: string) => (symlinkSync('l.json', join(dir, 'l.json')), join(dir, 'l.json')), /l\.json: cannot write: too many levels of symbolic links/],
-  ])('refuses %s, leaving nothing behind', async (_, make, message) => {
-    const dir = fresh();
-    const path = make(dir);
-    const e = await writeFileAtomic(path, 'x').catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(InputError);
-    expect((e as Error).message).toMatch(message);
-    expect(temps(dir)).toEqual([]);
-  });
+  it.each([['a directory', (dir: string) => dir, /: cannot write: is a directory$/], ['a name ending in /',
+    (dir: string) => `${dir}/x/`, /: cannot write: names a directory$/], ['a missing directory',
+    (dir: string) => join(dir, 'missing', 'r.json'), /r\.json: cannot write: no such directory .*missing$/], [
+    'a dangling link',
+    (dir: string) => (symlinkSync('nowhere', join(dir, 'd.json')), join(dir, 'd.json')),
+    /d\.json: cannot write: a dangling symbolic link/,
+  ], ['a link loop', (dir: string) => (symlinkSync('l.json', join(dir, 'l.json')), join(dir, 'l.json')),
+    /l\.json: cannot write: too many levels of symbolic links/]])('refuses %s, leaving nothing behind',
+      async (_, make, message) => {
+        const dir = fresh();
+        const path = make(dir);
+        const e = await writeFileAtomic(path, 'x').catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(InputError);
+        expect((e as Error).message).toMatch(message);
+        expect(temps(dir)).toEqual([]);
+      });
 });
 
 describe('commitOutputs', () => {
@@ -142,11 +148,10 @@ describe('commitOutputs', () => {
     const dir = fresh();
     const a = join(dir, 'a.svg');
     writeFileSync(a, 'old');
-    const e = await commitOutputs([
-      [await resolveOutput(a), 'new'],
-      [await resolveOutput(join(dir, 'b.svg')), 'new'],
-      [await resolveOutput('/dev/full'), 'report'],
-    ]).catch((x: unknown) => x);
+    const e = await commitOutputs([[await resolveOutput(a), 'new'], [await resolveOutput(join(dir, 'b.svg')), 'new'], [
+      await resolveOutput('/dev/full'),
+      'report',
+    ]]).catch((x: unknown) => x);
     expect((e as Error).message).toBe('/dev/full: cannot write: no space left on device');
     expect(readFileSync(a, 'utf8')).toBe('old');
     expect(existsSync(join(dir, 'b.svg'))).toBe(false);
@@ -163,10 +168,8 @@ describe('commitOutputs', () => {
     const kill = vi.spyOn(process, 'kill').mockImplementation(() => true);
     try {
       // the plot's temporary is written, then opening the FIFO waits for a reader: a write in progress
-      const writing = commitOutputs([
-        [await resolveOutput(join(dir, 'p.svg')), '<svg/>'],
-        [await resolveOutput(fifo), '{}'],
-      ]).catch((x: unknown) => x);
+      const writing = commitOutputs([[await resolveOutput(join(dir, 'p.svg')), '<svg/>'], [await resolveOutput(fifo),
+        '{}']]).catch((x: unknown) => x);
       while (liveTemps() === 0 || temps(dir).length === 0) await new Promise((r) => setTimeout(r, 10));
       expect(process.listeners('SIGTERM')).toContain(onSignal);
       process.emit('SIGTERM', 'SIGTERM');

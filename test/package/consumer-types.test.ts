@@ -1,5 +1,6 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync,
+  writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +35,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** The environment without the npm_* variables of an enclosing `npm test` (its prefix, its config). */
 function npmEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  return { ...env, PATH: `${dirname(process.execPath)}${delimiter}${env.PATH ?? ''}`, npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' };
+  return { ...env, PATH: `${dirname(process.execPath)}${delimiter}${env.PATH ?? ''}`,
+    npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' };
 }
 
 function run(cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> {
@@ -50,14 +52,17 @@ function mustRun(cmd: string, args: string[], cwd: string): string {
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).map((f) => f.split('\\').join('/'));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).map((
+    f,
+  ) => f.split('\\').join('/'));
 }
 
 beforeAll(() => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[] };
   const copy = join(work, 'pack');
   mkdirSync(copy);
-  const needed = new Set([...pkg.files.filter((f) => f !== 'dist'), 'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'scripts', 'shaders', 'tsconfig.json', 'tsconfig.build.json']);
+  const needed = new Set([...pkg.files.filter((f) => f !== 'dist'), 'package.json', 'README.md', 'LICENSE',
+    'CHANGELOG.md', 'scripts', 'shaders', 'tsconfig.json', 'tsconfig.build.json']);
   for (const f of needed) if (existsSync(join(root, f))) cpSync(join(root, f), join(copy, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'), 'dir');
   mustRun('npm', ['pack', '--pack-destination', work], copy);
@@ -67,9 +72,12 @@ beforeAll(() => {
 
   mkdirSync(join(app, 'node_modules', '@webgpu'), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  const deps = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: object }).dependencies);
+  const deps = Object.keys(
+    (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: object }).dependencies,
+  );
   for (const dep of deps) cpSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep), { recursive: true });
-  mustRun('npm', ['install', '--offline', '--no-save', '--no-package-lock', '--ignore-scripts', '--omit=optional', '--no-audit', '--no-fund', tarball], app);
+  mustRun('npm', ['install', '--offline', '--no-save', '--no-package-lock', '--ignore-scripts', '--omit=optional',
+    '--no-audit', '--no-fund', tarball], app);
   mkdirSync(join(app, 'node_modules', '@types'), { recursive: true });
   symlinkSync(join(root, 'node_modules', '@types', 'node'), join(app, 'node_modules', '@types', 'node'), 'dir');
 
@@ -115,24 +123,22 @@ createConfusionMatrix({ numClasses: 3, device: "a string" });
  * tsc --noEmit on consumer files, strict, skipLibCheck false, no @types/* pulled in by the config
  * (confmat/node's declarations reference @types/node themselves). lib has DOM: @webgpu/types needs it.
  */
-function typecheck(files: string[], mode: { moduleResolution: string; module: string }): { code: number | null; errors: string[]; files: string[] } {
+function typecheck(files: string[],
+  mode: { moduleResolution: string; module: string }): { code: number | null; errors: string[]; files: string[] } {
   const config = join(app, `tsconfig.${files[0]}.${mode.moduleResolution}.json`);
-  const compilerOptions = { ...mode, target: 'es2022', lib: ['es2022', 'dom'], types: [], strict: true, skipLibCheck: false, noEmit: true };
+  const compilerOptions = { ...mode, target: 'es2022', lib: ['es2022', 'dom'], types: [], strict: true,
+    skipLibCheck: false, noEmit: true };
   writeFileSync(config, JSON.stringify({ compilerOptions, files }));
   const r = run(process.execPath, [tscBin, '-p', config, '--listFiles', '--pretty', 'false'], app);
   const lines = r.stdout.split('\n').filter(Boolean);
-  return {
-    code: r.status,
-    errors: lines.filter((l) => / error TS\d+:/.test(l)),
-    files: lines.filter((l) => !/ error TS\d+:/.test(l) && !l.startsWith(' ')),
-  };
+  return { code: r.status, errors: lines.filter((l) => / error TS\d+:/.test(l)),
+    files: lines.filter((l) => !/ error TS\d+:/.test(l) && !l.startsWith(' ')) };
 }
 
-const MODES = [
-  { moduleResolution: 'nodenext', module: 'nodenext' },
-  { moduleResolution: 'node16', module: 'node16' },
-  { moduleResolution: 'bundler', module: 'esnext' },
-];
+const MODES = [{ moduleResolution: 'nodenext', module: 'nodenext' }, { moduleResolution: 'node16', module: 'node16' }, {
+  moduleResolution: 'bundler',
+  module: 'esnext',
+}];
 
 describe('the packed package', () => {
   describe.each(MODES)('types under moduleResolution $moduleResolution, skipLibCheck false', (mode) => {
@@ -164,17 +170,25 @@ describe('the packed package', () => {
   it('ships the build, its sources and notices, and nothing else', () => {
     expect(statSync(tarball).size).toBeLessThan(1024 * 1024);
     const files = filesUnder(installed);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.d.ts', 'dist/node/index.d.ts', 'dist/browser/index.d.ts', 'dist/cli/main.js']) expect(files).toContain(f);
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.d.ts', 'dist/node/index.d.ts',
+      'dist/browser/index.d.ts', 'dist/cli/main.js']) expect(files).toContain(f);
     const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
     expect(top).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'package.json', 'src']);
-    const stale = files.filter((f) => f.startsWith('dist/') && f.endsWith('.js')).filter((f) => !files.includes(f.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')));
+    const stale = files.filter((f) => f.startsWith('dist/') && f.endsWith('.js')).filter((f) =>
+      !files.includes(f.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'))
+    );
     expect(stale).toEqual([]);
     for (const map of files.filter((f) => f.endsWith('.map'))) {
       const { sources } = JSON.parse(readFileSync(join(installed, map), 'utf8')) as { sources: string[] };
-      for (const s of sources) expect(files, `${map} -> ${s}`).toContain(relative(installed, resolve(installed, dirname(map), s)).split('\\').join('/'));
+      for (const s of sources) {
+        expect(files, `${map} -> ${s}`).toContain(
+          relative(installed, resolve(installed, dirname(map), s)).split('\\').join('/'),
+        );
+      }
     }
     const readme = readFileSync(join(installed, 'README.md'), 'utf8');
-    expect([...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]).filter((u) => !u!.startsWith('https://'))).toEqual([]);
+    expect([...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]).filter((u) => !u!.startsWith('https://')))
+      .toEqual([]);
   });
 
   describe('the CLI installed without the optional packages (webgpu, @resvg/resvg-js)', () => {
@@ -184,12 +198,14 @@ describe('the packed package', () => {
     beforeAll(() => {
       expect(existsSync(join(app, 'node_modules', 'webgpu'))).toBe(false);
       expect(existsSync(join(app, 'node_modules', '@resvg'))).toBe(false);
-      writeFileSync(join(app, 'logits.npy'), encodeNpy(new Float32Array([0.9, 0.1, 0, 0.2, 0.7, 0.1, 0.1, 0.2, 0.7, 0.8, 0.1, 0.1]), [4, 3]));
+      writeFileSync(join(app, 'logits.npy'),
+        encodeNpy(new Float32Array([0.9, 0.1, 0, 0.2, 0.7, 0.1, 0.1, 0.2, 0.7, 0.8, 0.1, 0.1]), [4, 3]));
       writeFileSync(join(app, 'labels.npy'), encodeNpy(new Int32Array([0, 1, 2, 1]), [4]));
     });
 
     it('confmat eval --backend cpu counts', () => {
-      const r = confmat(['eval', '--logits', 'logits.npy', '--labels', 'labels.npy', '--backend', 'cpu', '--format', 'json']);
+      const r = confmat(['eval', '--logits', 'logits.npy', '--labels', 'labels.npy', '--backend', 'cpu', '--format',
+        'json']);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const out = JSON.parse(r.stdout) as { matrix: number[][]; backend: { name: string } };
@@ -211,7 +227,8 @@ describe('the packed package', () => {
     });
 
     it('--plot cm.png exits 1 with one line naming @resvg/resvg-js, and writes nothing', () => {
-      const r = confmat(['eval', '--logits', 'logits.npy', '--labels', 'labels.npy', '--backend', 'cpu', '--plot', 'cm.png']);
+      const r = confmat(['eval', '--logits', 'logits.npy', '--labels', 'labels.npy', '--backend', 'cpu', '--plot',
+        'cm.png']);
       expect(r.status).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^confmat: .*@resvg\/resvg-js/);

@@ -8,24 +8,19 @@ import * as node from '../../src/node/index.js';
  * The public runtime API, pinned: adding or removing a name is a deliberate change to this list,
  * docs/api.md and CHANGELOG.md (removing one breaks users). Internals are imported by module path.
  */
-const ROOT = [
-  'GpuUnavailableError', 'InputError', 'NpyError',
-  'auc', 'averagePrecision', 'binaryCounts', 'binaryCsv', 'binaryMarkdown', 'binaryStateResult',
-  'computeMetrics', 'confusionMatrix', 'createConfusionMatrix', 'createMultilabelMatrix', 'createPerClassMatrix',
-  'createState', 'createThresholdSweep', 'jsonReport', 'matrixRows',
-  'mergeAnyStates', 'mergeBinaryStates', 'mergeMultilabelStates', 'mergeStates', 'missingShards',
-  'multilabelCsv', 'multilabelMarkdown', 'multilabelMetrics', 'multilabelStateResult', 'normalizeCounts',
-  'parseAnyState', 'parseBinaryState', 'parseMultilabelState', 'parseNpy', 'parseState',
-  'perClassCsv', 'perClassJson', 'perClassMarkdown', 'perClassStateResult', 'perClassTable', 'prCurve',
-  'renderCsv', 'renderHeatmapHtml', 'renderHeatmapSvg', 'renderMarkdown', 'renderTable',
-  'rocCurve', 'selectClasses', 'stateResult', 'topConfusions', 'topPairs', 'worstClasses',
-];
+const ROOT = ['GpuUnavailableError', 'InputError', 'NpyError', 'auc', 'averagePrecision', 'binaryCounts', 'binaryCsv',
+  'binaryMarkdown', 'binaryStateResult', 'computeMetrics', 'confusionMatrix', 'createConfusionMatrix',
+  'createMultilabelMatrix', 'createPerClassMatrix', 'createState', 'createThresholdSweep', 'jsonReport', 'matrixRows',
+  'mergeAnyStates', 'mergeBinaryStates', 'mergeMultilabelStates', 'mergeStates', 'missingShards', 'multilabelCsv',
+  'multilabelMarkdown', 'multilabelMetrics', 'multilabelStateResult', 'normalizeCounts', 'parseAnyState',
+  'parseBinaryState', 'parseMultilabelState', 'parseNpy', 'parseState', 'perClassCsv', 'perClassJson',
+  'perClassMarkdown', 'perClassStateResult', 'perClassTable', 'prCurve', 'renderCsv', 'renderHeatmapHtml',
+  'renderHeatmapSvg', 'renderMarkdown', 'renderTable', 'rocCurve', 'selectClasses', 'stateResult', 'topConfusions',
+  'topPairs', 'worstClasses'];
 
-const NODE = [
-  'AdapterNotFoundError', 'adapterLabel', 'cpuUpdateFromFile', 'createCpuWorkerCounter', 'loadDawn', 'loadPngRenderer',
-  'openArray', 'openBackend', 'openNpyFile', 'readClassNames', 'readNpyFile', 'requestNodeDevice', 'svgToPng',
-  'writeFileAtomic',
-];
+const NODE = ['AdapterNotFoundError', 'adapterLabel', 'cpuUpdateFromFile', 'createCpuWorkerCounter', 'loadDawn',
+  'loadPngRenderer', 'openArray', 'openBackend', 'openNpyFile', 'readClassNames', 'readNpyFile', 'requestNodeDevice',
+  'svgToPng', 'writeFileAtomic'];
 
 const names = (m: object): string[] => Object.keys(m).sort();
 
@@ -46,7 +41,9 @@ describe('public entry points', () => {
   it('docs/api.md names every runtime export of confmat and confmat/node', () => {
     const docs = readFileSync('docs/api.md', 'utf8');
     const documented = new Set([...docs.matchAll(/`([A-Za-z_][\w]*)[(`]/g)].map((m) => m[1]));
-    for (const line of docs.split('\n')) if (/^\s*import \{/.test(line)) for (const n of line.matchAll(/\b\w+\b/g)) documented.add(n[0]);
+    for (const line of docs.split('\n')) {
+      if (/^\s*import \{/.test(line)) { for (const n of line.matchAll(/\b\w+\b/g)) documented.add(n[0]); }
+    }
     expect([...ROOT, ...NODE].filter((n) => !documented.has(n))).toEqual([]);
   });
 

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 /** Runs a dev tool from node_modules; its output is the failure message. */
 function tool(bin: string, args: string[]): { status: number | null; output: string } {
-  const r = spawnSync(execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 16 << 20,
+    env: { ...process.env, NO_COLOR: '1' } });
   return { status: r.status, output: `${r.stdout}${r.stderr}`.slice(-8000) };
 }
 
@@ -26,9 +27,15 @@ describe('the habits the tools keep (npm run lint)', () => {
 
   it('no line of src/ over 120 characters outside generated files', async () => {
     const { readFileSync } = await import('node:fs');
-    const files = spawnSync('git', ['ls-files', 'src'], { encoding: 'utf8' }).stdout.split('\n').filter((f) => f.endsWith('.ts') && !f.includes('.generated.'));
+    const files = spawnSync('git', ['ls-files', 'src'], { encoding: 'utf8' }).stdout.split('\n').filter((f) =>
+      f.endsWith('.ts') && !f.includes('.generated.')
+    );
     expect(files.length).toBeGreaterThan(50);
-    const long = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').flatMap((line, i) => (line.length > 120 ? [`${f}:${i + 1} (${line.length})`] : [])));
+    const long = files.flatMap((f) =>
+      readFileSync(f, 'utf8').split('\n').flatMap((line,
+        i) => (line.length > 120 ? [`${f}:${i + 1} (${line.length})`] : [])
+      )
+    );
     expect(long, long.slice(0, 40).join('\n')).toEqual([]);
   });
 });

@@ -1,18 +1,10 @@
-import { open, mkdtemp, rm, truncate, writeFile, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  NpyError,
-  decodeNpyItems,
-  encodeNpy,
-  fortranToCOrder,
-  parseNpy,
-  parseNpyHeader,
-  type NpyHeader,
-  type NumericArray,
-} from '../../src/read/npy.js';
-import { openNpyFile, readNpyFile, type NpyFileReader } from '../../src/read/npy-file.js';
+import { type NpyFileReader, openNpyFile, readNpyFile } from '../../src/read/npy-file.js';
+import { decodeNpyItems, encodeNpy, fortranToCOrder, NpyError, type NpyHeader, type NumericArray, parseNpy,
+  parseNpyHeader } from '../../src/read/npy.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -55,7 +47,8 @@ const dict = (descr: string, shape: string, fortran = false) =>
 const shapeText = (shape: readonly number[]) => (shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`);
 
 /** Concatenates chunks after checking they are consecutive and within the chunk size. */
-async function collect(reader: NpyFileReader, rowsPerChunk: number): Promise<{ data: Uint8Array; chunks: number; ctor: unknown }> {
+async function collect(reader: NpyFileReader,
+  rowsPerChunk: number): Promise<{ data: Uint8Array; chunks: number; ctor: unknown }> {
   const parts: Uint8Array[] = [];
   let next = 0;
   let ctor: unknown;
@@ -82,28 +75,24 @@ async function collect(reader: NpyFileReader, rowsPerChunk: number): Promise<{ d
 }
 
 async function rejection(p: Promise<unknown>): Promise<NpyError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await p.then(() => undefined, (err: unknown) => err);
   expect(e).toBeInstanceOf(NpyError);
   return e as NpyError;
 }
 
 // ---------------------------------------------------------------------------
 
-const makers: Array<[string, (n: number) => NumericArray]> = [
-  ['f4', (n) => Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? -0 : i % 7 === 3 ? NaN : i * 1.25 - 20))],
-  ['f8', (n) => Float64Array.from({ length: n }, (_, i) => (i % 9 === 1 ? -Infinity : Math.PI * i - 1e10))],
-  ['i1', (n) => Int8Array.from({ length: n }, (_, i) => (i * 37) % 256 - 128)],
-  ['i2', (n) => Int16Array.from({ length: n }, (_, i) => (i * 7919) % 65536 - 32768)],
-  ['i4', (n) => Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0)],
-  ['i8', (n) => BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 0x0102030405060708n - (1n << 62n))],
-  ['u1', (n) => Uint8Array.from({ length: n }, (_, i) => (i * 31) % 256)],
-  ['u2', (n) => Uint16Array.from({ length: n }, (_, i) => (i * 40503) % 65536)],
-  ['u4', (n) => Uint32Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 0)],
-  ['u8', (n) => BigUint64Array.from({ length: n }, (_, i) => (BigInt(i) * 0xfedcba9876543210n) % (1n << 64n))],
-];
+const makers: Array<[string, (n: number) => NumericArray]> = [['f4',
+  (n) => Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? -0 : i % 7 === 3 ? NaN : i * 1.25 - 20))], ['f8',
+  (n) => Float64Array.from({ length: n }, (_, i) => (i % 9 === 1 ? -Infinity : Math.PI * i - 1e10))], ['i1',
+  (n) => Int8Array.from({ length: n }, (_, i) => (i * 37) % 256 - 128)], ['i2',
+  (n) => Int16Array.from({ length: n }, (_, i) => (i * 7919) % 65536 - 32768)], ['i4',
+  (n) => Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0)], ['i8',
+  (n) => BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 0x0102030405060708n - (1n << 62n))], ['u1',
+  (n) => Uint8Array.from({ length: n }, (_, i) => (i * 31) % 256)], ['u2',
+  (n) => Uint16Array.from({ length: n }, (_, i) => (i * 40503) % 65536)], ['u4',
+  (n) => Uint32Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 0)], ['u8',
+  (n) => BigUint64Array.from({ length: n }, (_, i) => (BigInt(i) * 0xfedcba9876543210n) % (1n << 64n))]];
 
 describe('openNpyFile chunks and readRows reassemble to parseNpy', () => {
   const shapes: number[][] = [[24, 3], [24], [6, 2, 2], [23, 5], [1, 4]];
@@ -129,11 +118,15 @@ describe('openNpyFile chunks and readRows reassemble to parseNpy', () => {
               expect(Buffer.from(got.data).equals(Buffer.from(bytesOf(want.data)))).toBe(true);
               expect(got.chunks).toBe(Math.ceil(reader.rows / size));
             }
-            for (const [s, c] of [[0, reader.rows], [Math.min(1, reader.rows - 1), Math.min(2, reader.rows - 1)], [reader.rows - 1, 1], [reader.rows, 0]] as const) {
+            for (const [s, c] of [[0, reader.rows], [Math.min(1, reader.rows - 1), Math.min(2, reader.rows - 1)], [
+              reader.rows - 1,
+              1,
+            ], [reader.rows, 0]] as const) {
               const part = await reader.readRows(s, c);
               expect(part.constructor).toBe(want.data.constructor);
               const rl = reader.rowLength;
-              expect(Buffer.from(bytesOf(part)).equals(Buffer.from(bytesOf(want.data.slice(s * rl, (s + c) * rl))))).toBe(true);
+              expect(Buffer.from(bytesOf(part)).equals(Buffer.from(bytesOf(want.data.slice(s * rl, (s + c) * rl)))))
+                .toBe(true);
             }
           } finally {
             await reader.close();
@@ -166,11 +159,8 @@ describe('openNpyFile chunks and readRows reassemble to parseNpy', () => {
 
   it('unaligned data offsets and v2/v3 headers', async () => {
     const data = bytesOf(Float64Array.from([0.25, -8, 3, 1e-300, 7, 9]));
-    for (const bytes of [
-      rawNpy(dict('<f8', '(3, 2)'), data, 1, false),
-      rawNpy(dict('>f8', '(3, 2)'), data, 2, false),
-      rawNpy(`{"descr": '<f8', 'fortran_order': False, 'shape': (3, 2)}  `, data, 3, false),
-    ]) {
+    for (const bytes of [rawNpy(dict('<f8', '(3, 2)'), data, 1, false), rawNpy(dict('>f8', '(3, 2)'), data, 2, false),
+      rawNpy(`{"descr": '<f8', 'fortran_order': False, 'shape': (3, 2)}  `, data, 3, false)]) {
       const want = parseNpy(bytes);
       const reader = await openNpyFile(await writeTmp(bytes));
       try {
@@ -211,7 +201,9 @@ describe('openNpyFile chunks and readRows reassemble to parseNpy', () => {
   });
 
   it('chunks reuse one buffer (copy to keep) while readRows returns fresh arrays', async () => {
-    const reader = await openNpyFile(await writeTmp(encodeNpy(Float32Array.from({ length: 40 }, (_, i) => i), [10, 4])));
+    const reader = await openNpyFile(
+      await writeTmp(encodeNpy(Float32Array.from({ length: 40 }, (_, i) => i), [10, 4])),
+    );
     try {
       const buffers = new Set<ArrayBufferLike>();
       for await (const { data } of reader.chunks(3)) buffers.add(data.buffer);
@@ -246,7 +238,8 @@ describe('Fortran order', () => {
     for (const shape of [[7, 5], [6, 2, 3], [1, 9], [9, 1]]) {
       const n = shape.reduce((a, b) => a * b, 1);
       for (const bigEndian of [false, true]) {
-        const bytes = encodeNpy(Float64Array.from({ length: n }, (_, i) => i * 0.5 - 3), shape, { fortranOrder: true, bigEndian });
+        const bytes = encodeNpy(Float64Array.from({ length: n }, (_, i) => i * 0.5 - 3), shape, { fortranOrder: true,
+          bigEndian });
         const want = parseNpy(bytes);
         const reader = await openNpyFile(await writeTmp(bytes));
         try {
@@ -258,7 +251,9 @@ describe('Fortran order', () => {
           const part = (await reader.readRows(1, reader.rows - 1)) as Float64Array;
           expect(Array.from(part)).toEqual(Array.from((want.data as Float64Array).subarray(rl)));
           part.fill(99);
-          expect(Array.from((await reader.readRows(0, reader.rows)) as Float64Array)).toEqual(Array.from(want.data as Float64Array));
+          expect(Array.from((await reader.readRows(0, reader.rows)) as Float64Array)).toEqual(
+            Array.from(want.data as Float64Array),
+          );
         } finally {
           await reader.close();
         }
@@ -282,7 +277,9 @@ describe('Fortran order', () => {
       const e = await rejection(reader.readRows(0, 1));
       expect(e.file).toBe(p);
       expect(e.offset).toBe(bytes.length);
-      expect(e.message).toContain('Fortran-order (column-major) array of shape (67108864, 1) (268435456 bytes of <f4) cannot be streamed by rows');
+      expect(e.message).toContain(
+        'Fortran-order (column-major) array of shape (67108864, 1) (268435456 bytes of <f4) cannot be streamed by rows',
+      );
       expect(e.message).toContain('under 256 MiB');
       expect(() => reader.chunks(10)).toThrow(/cannot be streamed by rows/);
     } finally {
@@ -299,27 +296,26 @@ describe('openNpyFile refuses bad files at open', () => {
     const full = encodeNpy(new Float32Array(10000), [1000, 10]);
     const short = await writeTmp(full.subarray(0, full.length - 4), 'short.npy');
     let e = await rejection(openNpyFile(short));
-    expect(e.message).toBe(`${short}: byte 128: header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 39996`);
+    expect(e.message).toBe(
+      `${short}: byte 128: header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 39996`,
+    );
     const longer = new Uint8Array(full.length + 4);
     longer.set(full);
     const padded = await writeTmp(longer, 'padded.npy');
     e = await rejection(openNpyFile(padded));
-    expect(e.message).toBe(`${padded}: byte 128: header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 40004 (4 extra trailing bytes)`);
+    expect(e.message).toBe(
+      `${padded}: byte 128: header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 40004 (4 extra trailing bytes)`,
+    );
     expect(e.file).toBe(padded);
     expect(e.offset).toBe(128);
   });
 
   it('header problems give the same errors as parseNpy', async () => {
-    const cases: Uint8Array[] = [
-      new Uint8Array(0),
-      new TextEncoder().encode('hello'),
-      Uint8Array.from([0x93, 0x4e, 0x55]),
-      Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 5]),
-      encodeNpy(Float32Array.of(1, 2), [2]).subarray(0, 50),
-      rawNpy(dict('<c8', '(1,)'), new Array(8).fill(0)),
+    const cases: Uint8Array[] = [new Uint8Array(0), new TextEncoder().encode('hello'),
+      Uint8Array.from([0x93, 0x4e, 0x55]), Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 5]),
+      encodeNpy(Float32Array.of(1, 2), [2]).subarray(0, 50), rawNpy(dict('<c8', '(1,)'), new Array(8).fill(0)),
       rawNpy(`{'descr' '<f4'}`),
-      rawNpy(`{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}`, [0, 0, 0, 0]),
-    ];
+      rawNpy(`{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}`, [0, 0, 0, 0])];
     const v4 = encodeNpy(Float32Array.of(1), [1]);
     v4[6] = 4;
     cases.push(v4);
@@ -362,11 +358,15 @@ describe('openNpyFile refuses bad files at open', () => {
     const p = await writeTmp(pre, 'huge-header.npy');
     await truncate(p, 12 + hugeLen + 16);
     const e = await rejection(openNpyFile(p));
-    expect(e.message).toBe(`${p}: byte 8: header length field says ${hugeLen} bytes; headers over 1 MiB (1048576 bytes) are refused`);
+    expect(e.message).toBe(
+      `${p}: byte 8: header length field says ${hugeLen} bytes; headers over 1 MiB (1048576 bytes) are refused`,
+    );
     // A header length beyond the end of the file is a truncated header, whatever its size.
     await truncate(p, 5000);
     const t = await rejection(openNpyFile(p));
-    expect(t.message).toBe(`${p}: byte 8: truncated header: header length field says ${hugeLen} bytes, but only 4988 bytes follow the preamble`);
+    expect(t.message).toBe(
+      `${p}: byte 8: truncated header: header length field says ${hugeLen} bytes, but only 4988 bytes follow the preamble`,
+    );
   });
 
   it('a file that shrinks after open fails with the byte offset', async () => {
@@ -378,7 +378,11 @@ describe('openNpyFile refuses bad files at open', () => {
       expect(Array.from((await reader.readRows(499, 1)) as Float32Array)).toEqual([1996, 1997, 1998, 1999]);
       const e = await rejection(reader.readRows(490, 20));
       expect(e.offset).toBe(128 + 16 * 500 + 8);
-      expect(e.message).toBe(`${p}: byte ${128 + 16 * 500 + 8}: unexpected end of file: needed 320 bytes from byte ${128 + 16 * 490}, got 168 (did the file change after it was opened?)`);
+      expect(e.message).toBe(
+        `${p}: byte ${128 + 16 * 500 + 8}: unexpected end of file: needed 320 bytes from byte ${
+          128 + 16 * 490
+        }, got 168 (did the file change after it was opened?)`,
+      );
       await expect(collect(reader, 300)).rejects.toThrow(/unexpected end of file/);
     } finally {
       await reader.close();
@@ -390,7 +394,8 @@ describe('openNpyFile refuses bad files at open', () => {
 
 describe('files over 2 GiB and 4 GiB (sparse)', () => {
   /** Writes a header, then extends the file with truncate (sparse: no disk used). */
-  async function sparse(name: string, descr: string, shape: number[], itemSize: number): Promise<{ path: string; dataOffset: number }> {
+  async function sparse(name: string, descr: string, shape: number[],
+    itemSize: number): Promise<{ path: string; dataOffset: number }> {
     const head = rawNpy(dict(descr, shapeText(shape)));
     const path = join(tmpdir(), `confmat-${process.pid}-${name}`);
     await writeFile(path, head);
@@ -453,10 +458,15 @@ describe('parseNpyHeader / decodeNpyItems / fortranToCOrder', () => {
   it('parses the header from a prefix and checks the file size when given', () => {
     const bytes = encodeNpy(Float32Array.from({ length: 30 }, (_, i) => i), [10, 3], { bigEndian: true });
     const h: NpyHeader = parseNpyHeader(bytes.subarray(0, 128), 'a.npy');
-    expect(h).toEqual({ descr: '>f4', kind: 'f', itemSize: 4, shape: [10, 3], fortranOrder: false, dataOffset: 128, dataBytes: 120, bigEndian: true });
+    expect(h).toEqual({ descr: '>f4', kind: 'f', itemSize: 4, shape: [10, 3], fortranOrder: false, dataOffset: 128,
+      dataBytes: 120, bigEndian: true });
     expect(parseNpyHeader(bytes, 'a.npy', bytes.length)).toEqual(h);
-    expect(() => parseNpyHeader(bytes.subarray(0, 128), 'a.npy', 200)).toThrow('a.npy: byte 128: header says shape (10, 3) of >f4 = 120 bytes of data, file has 72');
-    expect(() => parseNpyHeader(bytes.subarray(0, 100), 'a.npy')).toThrow('a.npy: byte 8: truncated header: header length field says 118 bytes, but only 90 bytes follow the preamble');
+    expect(() => parseNpyHeader(bytes.subarray(0, 128), 'a.npy', 200)).toThrow(
+      'a.npy: byte 128: header says shape (10, 3) of >f4 = 120 bytes of data, file has 72',
+    );
+    expect(() => parseNpyHeader(bytes.subarray(0, 100), 'a.npy')).toThrow(
+      'a.npy: byte 8: truncated header: header length field says 118 bytes, but only 90 bytes follow the preamble',
+    );
     expect(() => parseNpyHeader(bytes.subarray(0, 100), 'a.npy', 248)).toThrow(
       'a.npy: byte 8: truncated header: header length field says 118 bytes, but only 90 bytes follow the preamble in the 100 bytes given (file is 248 bytes)',
     );

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NpyError, encodeNpy, parseNpy, type NpyArray, type NumericArray } from '../../src/read/npy.js';
 import { readNpyFile } from '../../src/read/npy-file.js';
+import { encodeNpy, type NpyArray, NpyError, type NumericArray, parseNpy } from '../../src/read/npy.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const NPY_DIR = join(FIXTURES, 'npy');
@@ -51,7 +51,8 @@ const hdr = (descr: string, shape: string, fortran = 'False') =>
   `{'descr': '${descr}', 'fortran_order': ${fortran}, 'shape': ${shape}, }\n`;
 
 /** Asserts `fn` throws an NpyError for `file` at `offset` whose message contains every `parts` entry. */
-function expectNpyError(fn: () => unknown, file: string, offset: number | undefined, ...parts: Array<string | RegExp>): NpyError {
+function expectNpyError(fn: () => unknown, file: string, offset: number | undefined,
+  ...parts: Array<string | RegExp>): NpyError {
   let err: unknown;
   try {
     fn();
@@ -73,18 +74,29 @@ function expectNpyError(fn: () => unknown, file: string, offset: number | undefi
 // ---------------------------------------------------------------------------
 
 describe('encodeNpy / parseNpy round trips', () => {
-  const cases: Array<{ name: string; make: () => NumericArray; descr: string; kind: string }> = [
-    { name: 'f4', make: () => Float32Array.from([0, -0, 1.5, -3.25, 3.4028234663852886e38, 1e-45, Infinity, -Infinity]), descr: 'f4', kind: 'f' },
-    { name: 'f8', make: () => Float64Array.from([0.1, -0, Math.PI, -1e300, 5e-324, Infinity, Number.MAX_VALUE, -7]), descr: 'f8', kind: 'f' },
-    { name: 'i1', make: () => Int8Array.from([-128, 127, 0, -1, 5, 6, 7, 8]), descr: 'i1', kind: 'i' },
-    { name: 'i2', make: () => Int16Array.from([-32768, 32767, 0, -1, 256, 1, 2, 3]), descr: 'i2', kind: 'i' },
-    { name: 'i4', make: () => Int32Array.from([-2147483648, 2147483647, 0, -1, 65536, 1, 2, 3]), descr: 'i4', kind: 'i' },
-    { name: 'i8', make: () => BigInt64Array.from([-(2n ** 63n), 2n ** 63n - 1n, 0n, -1n, 2n ** 53n + 1n, 1n, 2n, 3n]), descr: 'i8', kind: 'i' },
-    { name: 'u1', make: () => Uint8Array.from([0, 255, 1, 128, 4, 5, 6, 7]), descr: 'u1', kind: 'u' },
-    { name: 'u2', make: () => Uint16Array.from([0, 65535, 258, 1, 4, 5, 6, 7]), descr: 'u2', kind: 'u' },
-    { name: 'u4', make: () => Uint32Array.from([0, 4294967295, 16909060, 1, 4, 5, 6, 7]), descr: 'u4', kind: 'u' },
-    { name: 'u8', make: () => BigUint64Array.from([0n, 2n ** 64n - 1n, 0x0102030405060708n, 1n, 4n, 5n, 6n, 7n]), descr: 'u8', kind: 'u' },
-  ];
+  const cases: Array<{ name: string; make: () => NumericArray; descr: string; kind: string }> = [{ name: 'f4',
+    make: () => Float32Array.from([0, -0, 1.5, -3.25, 3.4028234663852886e38, 1e-45, Infinity, -Infinity]), descr: 'f4',
+    kind: 'f' }, { name: 'f8',
+    make: () => Float64Array.from([0.1, -0, Math.PI, -1e300, 5e-324, Infinity, Number.MAX_VALUE, -7]), descr: 'f8',
+    kind: 'f' }, { name: 'i1', make: () => Int8Array.from([-128, 127, 0, -1, 5, 6, 7, 8]), descr: 'i1', kind: 'i' }, {
+    name: 'i2',
+    make: () => Int16Array.from([-32768, 32767, 0, -1, 256, 1, 2, 3]),
+    descr: 'i2',
+    kind: 'i',
+  }, { name: 'i4', make: () => Int32Array.from([-2147483648, 2147483647, 0, -1, 65536, 1, 2, 3]), descr: 'i4',
+    kind: 'i' }, { name: 'i8',
+    make: () => BigInt64Array.from([-(2n ** 63n), 2n ** 63n - 1n, 0n, -1n, 2n ** 53n + 1n, 1n, 2n, 3n]), descr: 'i8',
+    kind: 'i' }, { name: 'u1', make: () => Uint8Array.from([0, 255, 1, 128, 4, 5, 6, 7]), descr: 'u1', kind: 'u' }, {
+    name: 'u2',
+    make: () => Uint16Array.from([0, 65535, 258, 1, 4, 5, 6, 7]),
+    descr: 'u2',
+    kind: 'u',
+  }, { name: 'u4', make: () => Uint32Array.from([0, 4294967295, 16909060, 1, 4, 5, 6, 7]), descr: 'u4', kind: 'u' }, {
+    name: 'u8',
+    make: () => BigUint64Array.from([0n, 2n ** 64n - 1n, 0x0102030405060708n, 1n, 4n, 5n, 6n, 7n]),
+    descr: 'u8',
+    kind: 'u',
+  }];
   for (const c of cases) {
     for (const bigEndian of [false, true]) {
       for (const fortranOrder of [false, true]) {
@@ -181,7 +193,8 @@ describe('encodeNpy / parseNpy round trips', () => {
     expect(Array.from(parseNpy(shifted.subarray(3)).data as BigInt64Array)).toEqual([-2n, 2n ** 60n + 3n]);
 
     // A header that is not a multiple of the item size leaves the data unaligned.
-    const odd = rawNpy(`{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}`, bytesOf(Float64Array.from([0.25, -8])));
+    const odd = rawNpy(`{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}`,
+      bytesOf(Float64Array.from([0.25, -8])));
     expect((odd.length - 16) % 8).not.toBe(0);
     expect(Array.from(parseNpy(odd).data as Float64Array)).toEqual([0.25, -8]);
   });
@@ -203,7 +216,8 @@ describe('encodeNpy / parseNpy round trips', () => {
       expect(v[7]).toBe(2 ** -14);
     }
     const nan = parseNpy(rawNpy(hdr('<f2', '(2,)'), [0x01, 0xfe, 0x00, 0x7e])).data as Float32Array;
-    expect(Array.from(new Uint32Array(nan.buffer, nan.byteOffset, 2)), 'NaN sign and payload kept, as numpy widens').toEqual([0xffc02000, 0x7fc00000]);
+    expect(Array.from(new Uint32Array(nan.buffer, nan.byteOffset, 2)), 'NaN sign and payload kept, as numpy widens')
+      .toEqual([0xffc02000, 0x7fc00000]);
     const b = parseNpy(rawNpy(hdr('|b1', '(2, 2)'), [1, 0, 2, 255]));
     expect(b.kind).toBe('b');
     expect(b.data).toBeInstanceOf(Uint8Array);
@@ -218,13 +232,11 @@ describe('encodeNpy / parseNpy round trips', () => {
 
   it('accepts header variants: v2, v3 UTF-8, Python 2 longs, double quotes, no padding', () => {
     const data = bytesOf(Int16Array.from([-1, 2, -3, 4, -5, 6]));
-    const variants = [
-      rawNpy(hdr('<i2', '(2, 3)'), data, 2),
+    const variants = [rawNpy(hdr('<i2', '(2, 3)'), data, 2),
       rawNpy(`{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }  \n`, data, 3),
       rawNpy(`{'descr': '<i2', 'fortran_order': False, 'shape': (2L, 3L), }\n`, data),
       rawNpy(`{"shape": (2, 3), "descr": "<i2", "fortran_order": False}`, data),
-      rawNpy(`{ 'descr' : '<i2' ,\n'fortran_order':False,'shape':(2,3)}`, data),
-    ];
+      rawNpy(`{ 'descr' : '<i2' ,\n'fortran_order':False,'shape':(2,3)}`, data)];
     for (const v of variants) {
       const arr = parseNpy(v, 'v.npy');
       expect(arr.shape).toEqual([2, 3]);
@@ -261,17 +273,28 @@ function makeTyped(type: string, values: Array<number | bigint>): NumericArray {
   const nums = values as number[];
   const bigs = values as bigint[];
   switch (type) {
-    case 'Float32Array': return Float32Array.from(nums);
-    case 'Float64Array': return Float64Array.from(nums);
-    case 'Int8Array': return Int8Array.from(nums);
-    case 'Int16Array': return Int16Array.from(nums);
-    case 'Int32Array': return Int32Array.from(nums);
-    case 'BigInt64Array': return BigInt64Array.from(bigs);
-    case 'Uint8Array': return Uint8Array.from(nums);
-    case 'Uint16Array': return Uint16Array.from(nums);
-    case 'Uint32Array': return Uint32Array.from(nums);
-    case 'BigUint64Array': return BigUint64Array.from(bigs);
-    default: throw new Error(`unknown type ${type}`);
+    case 'Float32Array':
+      return Float32Array.from(nums);
+    case 'Float64Array':
+      return Float64Array.from(nums);
+    case 'Int8Array':
+      return Int8Array.from(nums);
+    case 'Int16Array':
+      return Int16Array.from(nums);
+    case 'Int32Array':
+      return Int32Array.from(nums);
+    case 'BigInt64Array':
+      return BigInt64Array.from(bigs);
+    case 'Uint8Array':
+      return Uint8Array.from(nums);
+    case 'Uint16Array':
+      return Uint16Array.from(nums);
+    case 'Uint32Array':
+      return Uint32Array.from(nums);
+    case 'BigUint64Array':
+      return BigUint64Array.from(bigs);
+    default:
+      throw new Error(`unknown type ${type}`);
   }
 }
 
@@ -303,7 +326,8 @@ describe('numpy-written files (test/fixtures/npy)', () => {
       if (exp.encode) {
         const data = makeTyped(exp.encode.type, want);
         expect(data.constructor).toBe(arr.data.constructor);
-        const mine = encodeNpy(data, exp.shape, { bigEndian: exp.encode.bigEndian, fortranOrder: exp.encode.fortranOrder });
+        const mine = encodeNpy(data, exp.shape, { bigEndian: exp.encode.bigEndian,
+          fortranOrder: exp.encode.fortranOrder });
         expect(Buffer.from(mine).equals(Buffer.from(bytes))).toBe(true);
       }
     });
@@ -361,7 +385,9 @@ interface Check {
   preds: number[] | null;
 }
 
-const checks = JSON.parse(await readFile(join(NPY_DIR, 'sklearn-checks.json'), 'utf8')) as { cases: Record<string, Check> };
+const checks = JSON.parse(await readFile(join(NPY_DIR, 'sklearn-checks.json'), 'utf8')) as {
+  cases: Record<string, Check>;
+};
 
 /** numpy's argmax: first NaN wins, else the first maximum. */
 function argmaxRow(l: Float32Array, off: number, c: number): number {
@@ -380,7 +406,10 @@ describe('sklearn fixtures (test/fixtures/sklearn)', () => {
   it('has a JSON for every checked case and no unchecked ones', async () => {
     const jsons = (await readdir(SK_DIR)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
     expect(jsons).toEqual([...caseNames].sort());
-    expect(caseNames).toEqual(expect.arrayContaining(['iris-logreg', 'digits-mlp', 'nan-inf', 'ties', 'signed-zero', 'one-class', 'c1000', 'missing-classes']));
+    expect(caseNames).toEqual(
+      expect.arrayContaining(['iris-logreg', 'digits-mlp', 'nan-inf', 'ties', 'signed-zero', 'one-class', 'c1000',
+        'missing-classes']),
+    );
     const dtypes = new Set<string>();
     for (const n of caseNames) dtypes.add(checks.cases[n]!.labelsDescr);
     expect([...dtypes].sort()).toEqual(['<i2', '<i8', '<u2', '>i4', '>u8', '|i1', '|u1']);
@@ -456,11 +485,13 @@ describe('errors', () => {
 
   it('empty file, wrong magic, short preamble', () => {
     expectNpyError(parse(new Uint8Array(0)), F, 0, 'file is empty');
-    expectNpyError(parse(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0])), F, 0, 'not a .npy file', '89 50 4e 47 0d 0a 1a 0a', '".PNG...."');
+    expectNpyError(parse(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0])), F, 0,
+      'not a .npy file', '89 50 4e 47 0d 0a 1a 0a', '".PNG...."');
     expectNpyError(parse(new TextEncoder().encode('a,b\n1,2\n')), F, 0, 'expected magic \\x93NUMPY', '61 2c 62 0a');
     expectNpyError(parse(Uint8Array.from([0x93, 0x4e, 0x55])), F, 3, 'truncated preamble', 'file is 3 bytes');
     expectNpyError(parse(Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1])), F, 7, 'truncated preamble');
-    expectNpyError(parse(Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 5])), F, 9, 'truncated preamble', 'needs 10');
+    expectNpyError(parse(Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 5])), F, 9, 'truncated preamble',
+      'needs 10');
     expectNpyError(parse(Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 5, 0, 0])), F, 11, 'needs 12');
   });
 
@@ -486,8 +517,10 @@ describe('errors', () => {
 
   it('header syntax errors carry the byte offset of the problem', () => {
     expectNpyError(parse(rawNpy(`[1, 2]`)), F, 10, 'header is not a Python dict literal', 'got [1, 2]');
-    expectNpyError(parse(rawNpy(`{'descr' '<f4'}`)), F, 19, 'header is not a Python dict literal', "expected ':' after dict key");
-    expectNpyError(parse(rawNpy(`{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), `)), F, 10 + 58, 'not a Python dict literal', 'end of header');
+    expectNpyError(parse(rawNpy(`{'descr' '<f4'}`)), F, 19, 'header is not a Python dict literal',
+      "expected ':' after dict key");
+    expectNpyError(parse(rawNpy(`{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), `)), F, 10 + 58,
+      'not a Python dict literal', 'end of header');
     expectNpyError(parse(rawNpy(`{'descr': __import__('os').system('x')}`)), F, 20, 'unexpected name "__import__"');
     expectNpyError(parse(rawNpy(`{'descr': '<f4}`)), F, 20, 'unterminated string literal');
     expectNpyError(parse(rawNpy(`{'a': 1} {'b': 2}`)), F, 19, 'after the dict');
@@ -504,19 +537,24 @@ describe('errors', () => {
   it('missing, extra and mistyped keys', () => {
     expectNpyError(parse(rawNpy(`{'descr': '<f4', 'fortran_order': False}`)), F, 10, "missing key 'shape'");
     expectNpyError(parse(rawNpy(`{'descr': '<f4'}`)), F, 10, "missing keys 'fortran_order', 'shape'");
-    expectNpyError(parse(rawNpy(`{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}`)), F, 10, "unexpected key 'x'");
+    expectNpyError(parse(rawNpy(`{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}`)), F, 10,
+      "unexpected key 'x'");
     expectNpyError(parse(rawNpy(`{1: 2}`)), F, 10, 'non-string key 1');
     expectNpyError(parse(rawNpy(hdr('<f4', '(1,)', "'no'"))), F, 10, "'fortran_order' must be True or False, got 'no'");
-    expectNpyError(parse(rawNpy(`{'descr': 4, 'fortran_order': False, 'shape': (1,)}`)), F, 10, "'descr' must be a string, got 4");
+    expectNpyError(parse(rawNpy(`{'descr': 4, 'fortran_order': False, 'shape': (1,)}`)), F, 10,
+      "'descr' must be a string, got 4");
   });
 
   it('bad shape tuples', () => {
     expectNpyError(parse(rawNpy(hdr('<f4', '[3, 4]'))), F, 10, 'bad shape tuple', 'got [3, 4]');
     expectNpyError(parse(rawNpy(hdr('<f4', '3'))), F, 10, 'bad shape tuple', 'got 3');
-    expectNpyError(parse(rawNpy(hdr('<f4', '(3.5, 2)'))), F, 10, 'bad shape tuple (3.5, 2): dimension 0 is 3.5, not an integer');
+    expectNpyError(parse(rawNpy(hdr('<f4', '(3.5, 2)'))), F, 10,
+      'bad shape tuple (3.5, 2): dimension 0 is 3.5, not an integer');
     expectNpyError(parse(rawNpy(hdr('<f4', "(2, 'a')"))), F, 10, "dimension 1 is 'a', not an integer");
-    expectNpyError(parse(rawNpy(hdr('<f4', '(-1, 4)'))), F, 10, 'bad shape tuple (-1, 4): dimension 0 is negative (-1)');
-    expectNpyError(parse(rawNpy(hdr('<f4', '(1099511627776, 1099511627776)'))), F, 10, 'exceeds Number.MAX_SAFE_INTEGER');
+    expectNpyError(parse(rawNpy(hdr('<f4', '(-1, 4)'))), F, 10,
+      'bad shape tuple (-1, 4): dimension 0 is negative (-1)');
+    expectNpyError(parse(rawNpy(hdr('<f4', '(1099511627776, 1099511627776)'))), F, 10,
+      'exceeds Number.MAX_SAFE_INTEGER');
     expectNpyError(parse(rawNpy(hdr('<f4', '(99999999999999999999,)'))), F, 10, 'exceeds Number.MAX_SAFE_INTEGER');
     // A zero dimension makes a huge product fine... but the first dimension alone must still be safe.
     expectNpyError(parse(rawNpy(hdr('<f4', '(0, 99999999999999999999)'))), F, 10, 'exceeds Number.MAX_SAFE_INTEGER');
@@ -533,26 +571,28 @@ describe('errors', () => {
     expectNpyError(dt('<i3'), F, 10, 'integer of 3 bytes');
     expectNpyError(dt('=f4'), F, 10, "native byte order '='");
     expectNpyError(dt('|f4'), F, 10, "byte order '|' is only valid for 1-byte types");
-    expectNpyError(
-      parse(rawNpy(`{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (1,)}`)),
-      F,
-      10,
-      "structured dtype [('a', '<f4'), ('b', '<i4')]",
-    );
+    expectNpyError(parse(rawNpy(`{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (1,)}`)), F,
+      10, "structured dtype [('a', '<f4'), ('b', '<i4')]");
   });
 
   it('data size must match the shape exactly', () => {
     const full = encodeNpy(new Float32Array(10000), [1000, 10]);
     const dataOffset = full.length - 40000;
     expect(dataOffset).toBe(128);
-    expectNpyError(parse(full.subarray(0, full.length - 4)), F, 128, 'header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 39996');
+    expectNpyError(parse(full.subarray(0, full.length - 4)), F, 128,
+      'header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 39996');
     const longer = new Uint8Array(full.length + 4);
     longer.set(full);
     const e = expectNpyError(parse(longer), F, 128, 'file has 40004 (4 extra trailing bytes)');
-    expect(e.message).toBe('labels.npy: byte 128: header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 40004 (4 extra trailing bytes)');
-    expectNpyError(parse(rawNpy(hdr('<i8', '(3,)'), new Array(23).fill(0))), F, 10 + hdr('<i8', '(3,)').length, 'shape (3,) of <i8 = 24 bytes of data, file has 23');
-    expectNpyError(parse(rawNpy(hdr('<f8', '()'), [0, 0, 0, 0])), F, 10 + hdr('<f8', '()').length, 'shape () of <f8 = 8 bytes');
-    expectNpyError(parse(rawNpy(hdr('<f4', '(0, 10)'), [0])), F, 10 + hdr('<f4', '(0, 10)').length, 'shape (0, 10) of <f4 = 0 bytes of data, file has 1');
+    expect(e.message).toBe(
+      'labels.npy: byte 128: header says shape (1000, 10) of <f4 = 40000 bytes of data, file has 40004 (4 extra trailing bytes)',
+    );
+    expectNpyError(parse(rawNpy(hdr('<i8', '(3,)'), new Array(23).fill(0))), F, 10 + hdr('<i8', '(3,)').length,
+      'shape (3,) of <i8 = 24 bytes of data, file has 23');
+    expectNpyError(parse(rawNpy(hdr('<f8', '()'), [0, 0, 0, 0])), F, 10 + hdr('<f8', '()').length,
+      'shape () of <f8 = 8 bytes');
+    expectNpyError(parse(rawNpy(hdr('<f4', '(0, 10)'), [0])), F, 10 + hdr('<f4', '(0, 10)').length,
+      'shape (0, 10) of <f4 = 0 bytes of data, file has 1');
   });
 });
 
@@ -576,10 +616,7 @@ describe('readNpyFile', () => {
 
   it('missing file and directory give NpyError without a raw stack message', async () => {
     const p = join(dir, 'nope.npy');
-    const e = await readNpyFile(p).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const e = await readNpyFile(p).then(() => undefined, (err: unknown) => err);
     expect(e).toBeInstanceOf(NpyError);
     expect((e as NpyError).message).toBe(`${p}: cannot read: no such file`);
     expect((e as NpyError).offset).toBeUndefined();

@@ -1,10 +1,10 @@
+import { zipSync } from 'fflate';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpy, NpyError, type NumericArray } from '../../src/read/npy.js';
-import { openArray, sliceRows, type ArraySource } from '../../src/read/open-array.js';
+import { type ArraySource, openArray, sliceRows } from '../../src/read/open-array.js';
 
 let tmp = '';
 beforeAll(async () => {
@@ -55,10 +55,7 @@ describe('.npz members: one header reader and one row source for stored and defl
 
   it('refuses a stored member whose header is over 1 MiB, naming the member and the byte', async () => {
     const p = await npz('huge.npz', { 'x.npy': paddedNpy([1], (1 << 20) + 64) }, 0);
-    const e = await openArray(p).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const e = await openArray(p).then(() => undefined, (err: unknown) => err);
     expect(e).toBeInstanceOf(NpyError);
     // The member's data starts after the 30-byte local header and its 5-byte name; the length field is 8 bytes in.
     expect((e as NpyError).message).toBe(

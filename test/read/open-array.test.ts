@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDeflateRaw } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsvError, parseCsvNumber } from '../../src/read/csv.js';
-import { decodeNpyItems, NpyError, type NumericArray } from '../../src/read/npy.js';
-import { readNpyFile } from '../../src/read/npy-file.js';
 import { crc32 } from '../../src/core/crc32.js';
-import { openArray, parseArraySpec, type ArraySource } from '../../src/read/open-array.js';
+import { CsvError, parseCsvNumber } from '../../src/read/csv.js';
+import { readNpyFile } from '../../src/read/npy-file.js';
+import { decodeNpyItems, NpyError, type NumericArray } from '../../src/read/npy.js';
+import { type ArraySource, openArray, parseArraySpec } from '../../src/read/open-array.js';
 import { bf16ToFloat32 } from '../../src/read/safetensors.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/formats/', import.meta.url));
@@ -42,13 +42,13 @@ async function writeTmp(name: string, bytes: Uint8Array | string): Promise<strin
 
 /** Comparable values: bigints that fit as numbers, others as strings; NaN stays NaN. */
 function values(a: NumericArray): Array<number | string> {
-  return Array.from(a as ArrayLike<number | bigint>, (v) =>
-    typeof v === 'bigint' ? (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v.toString()) : v,
-  );
+  return Array.from(a as ArrayLike<number | bigint>,
+    (v) => typeof v === 'bigint' ? (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v.toString()) : v);
 }
 
 /** Reads every chunk, checking they are consecutive, within the chunk size and of one type. */
-async function collect(src: ArraySource, rowsPerChunk: number): Promise<{ values: Array<number | string>; ctors: Set<string>; chunks: number }> {
+async function collect(src: ArraySource,
+  rowsPerChunk: number): Promise<{ values: Array<number | string>; ctors: Set<string>; chunks: number }> {
   const out: Array<number | string> = [];
   const ctors = new Set<string>();
   let next = 0;
@@ -66,7 +66,8 @@ async function collect(src: ArraySource, rowsPerChunk: number): Promise<{ values
   return { values: out, ctors, chunks };
 }
 
-async function expectRejects(p: Promise<unknown> | (() => Promise<unknown>), file: string, offset: number | undefined, ...parts: Array<string | RegExp>): Promise<NpyError> {
+async function expectRejects(p: Promise<unknown> | (() => Promise<unknown>), file: string, offset: number | undefined,
+  ...parts: Array<string | RegExp>): Promise<NpyError> {
   let err: unknown;
   try {
     await (typeof p === 'function' ? p() : p);
@@ -117,7 +118,8 @@ async function rawItems(at: { path: string; byteOffset: number; dtype: string },
 describe('openArray reads numpy-written fixtures back, chunk by chunk, equal to the .npy originals', () => {
   it('has a case for every format', () => {
     const specs = CASES.map((c) => c.spec);
-    for (const want of ['stored.npz:', 'compressed.npz:', 'zip64.npz:', 'forced-zip64.npz:', 'single.npz', 'tensors.safetensors:', 'single.safetensors', '.csv', '.tsv', '.txt', 'table.csv:']) {
+    for (const want of ['stored.npz:', 'compressed.npz:', 'zip64.npz:', 'forced-zip64.npz:', 'single.npz',
+      'tensors.safetensors:', 'single.safetensors', '.csv', '.tsv', '.txt', 'table.csv:']) {
       expect(specs.some((s) => s.includes(want)), want).toBe(true);
     }
   });
@@ -151,7 +153,8 @@ describe('openArray reads numpy-written fixtures back, chunk by chunk, equal to 
   });
 
   it('starts a fresh pass on every chunks() call, and data may be a reused buffer', async () => {
-    for (const spec of ['compressed.npz:logits', 'stored.npz:logits', 'tensors.safetensors:logits', 'logits-header.csv']) {
+    for (const spec of ['compressed.npz:logits', 'stored.npz:logits', 'tensors.safetensors:logits',
+      'logits-header.csv']) {
       const src = await openArray(join(DIR, spec), { role: 'logits' });
       try {
         const a = await collect(src, 5);
@@ -179,14 +182,16 @@ describe('openArray reads numpy-written fixtures back, chunk by chunk, equal to 
 
   it('parses specs: the name follows the extension; an existing file name wins', async () => {
     expect(await parseArraySpec('a/run.npz:logits')).toEqual({ path: 'a/run.npz', name: 'logits', format: 'npz' });
-    expect(await parseArraySpec('x.csv.d/t.TSV:label:2')).toEqual({ path: 'x.csv.d/t.TSV', name: 'label:2', format: 'tsv' });
+    expect(await parseArraySpec('x.csv.d/t.TSV:label:2')).toEqual({ path: 'x.csv.d/t.TSV', name: 'label:2',
+      format: 'tsv' });
     expect(await parseArraySpec('y.txt')).toEqual({ path: 'y.txt', name: undefined, format: 'csv' });
     const odd = await writeTmp('odd.csv:1', '1\n2\n');
     expect((await parseArraySpec(odd)).path).toBe(odd);
   });
 
   it('sniffs the format of a file without a known extension', async () => {
-    for (const [from, format] of [['logits.npy', 'npy'], ['compressed.npz', 'npz'], ['single.safetensors', 'safetensors'], ['labels.csv', 'csv']] as const) {
+    for (const [from, format] of [['logits.npy', 'npy'], ['compressed.npz', 'npz'], ['single.safetensors',
+      'safetensors'], ['labels.csv', 'csv']] as const) {
       const p = join(tmp, `sniff-${format}`);
       await copyFile(join(DIR, from), p);
       expect((await parseArraySpec(p)).format).toBe(format);
@@ -214,7 +219,9 @@ describe('small helpers', () => {
     expect(parseCsvNumber('-inf')).toBe(-Infinity);
     expect(parseCsvNumber('Infinity')).toBe(Infinity);
     expect(parseCsvNumber('NaN')).toBeNaN();
-    for (const bad of ['', '  ', '0x10', '0b1', '1,5', 'abc', '1e', '1_000']) expect(parseCsvNumber(bad), bad).toBeUndefined();
+    for (const bad of ['', '  ', '0x10', '0b1', '1,5', 'abc', '1e', '1_000']) {
+      expect(parseCsvNumber(bad), bad).toBeUndefined();
+    }
   });
 });
 
@@ -236,7 +243,8 @@ function dataStartOf(zip: Uint8Array, name: string): { lho: number; dataStart: n
   const dv = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   const rec = centralRecord(zip, name);
   const lho = dv.getUint32(rec + 42, true);
-  return { lho, dataStart: lho + 30 + dv.getUint16(lho + 26, true) + dv.getUint16(lho + 28, true), csize: dv.getUint32(rec + 20, true) };
+  return { lho, dataStart: lho + 30 + dv.getUint16(lho + 26, true) + dv.getUint16(lho + 28, true),
+    csize: dv.getUint32(rec + 20, true) };
 }
 
 async function patched(from: string, name: string, patch: (bytes: Uint8Array, dv: DataView) => void): Promise<string> {
@@ -258,12 +266,14 @@ describe('.npz errors name the file, the byte offset and the member', () => {
   it('truncated archive', async () => {
     const full = await readFile(join(DIR, 'stored.npz'));
     const p = await writeTmp('cut.npz', full.subarray(0, Math.floor(full.length / 2)));
-    await expectRejects(openArray(`${p}:logits`), p, Math.floor(full.length / 2), 'truncated zip file', 'end-of-central-directory');
+    await expectRejects(openArray(`${p}:logits`), p, Math.floor(full.length / 2), 'truncated zip file',
+      'end-of-central-directory');
   });
 
   it('member missing, or several and none named: lists the names', async () => {
     const p = join(DIR, 'compressed.npz');
-    await expectRejects(openArray(`${p}:nope`), p, undefined, "no array 'nope'", "'logits'", "'labels'", "'fortran_f4'");
+    await expectRejects(openArray(`${p}:nope`), p, undefined, "no array 'nope'", "'logits'", "'labels'",
+      "'fortran_f4'");
     await expectRejects(openArray(p), p, undefined, /holds 19 arrays \('logits', 'labels', /, `${p}:NAME`);
   });
 
@@ -282,7 +292,8 @@ describe('.npz errors name the file, the byte offset and the member', () => {
       rec = centralRecord(b, 'logits.npy');
       dv.setUint16(rec + 10, 12, true);
     });
-    await expectRejects(openArray(`${p}:logits`), p, rec + 10, "member 'logits.npy' uses compression method 12 (bzip2)");
+    await expectRejects(openArray(`${p}:logits`), p, rec + 10,
+      "member 'logits.npy' uses compression method 12 (bzip2)");
   });
 
   it('member data running into the central directory', async () => {
@@ -302,7 +313,8 @@ describe('.npz errors name the file, the byte offset and the member', () => {
       dataStart = dataStartOf(b, 'logits.npy').dataStart;
       dv.setUint32(rec + 24, dv.getUint32(rec + 24, true) + 4, true);
     });
-    await expectRejects(openArray(`${p}:logits`), p, dataStart, "member 'logits.npy'", 'of the uncompressed member', 'header says shape (37, 5) of <f4 = 740 bytes of data');
+    await expectRejects(openArray(`${p}:logits`), p, dataStart, "member 'logits.npy'", 'of the uncompressed member',
+      'header says shape (37, 5) of <f4 = 740 bytes of data');
   });
 
   it('CRC-32 mismatch in a deflated member: found at the end of a full pass, before the last chunk', async () => {
@@ -314,14 +326,9 @@ describe('.npz errors name the file, the byte offset and the member', () => {
     });
     const src = await openArray(`${p}:logits`);
     let delivered = 0;
-    await expectRejects(
-      async () => {
-        for await (const { data } of src.chunks(10)) delivered += data.length / 5;
-      },
-      p,
-      lho,
-      "member 'logits.npy': CRC-32 mismatch",
-    );
+    await expectRejects(async () => {
+      for await (const { data } of src.chunks(10)) delivered += data.length / 5;
+    }, p, lho, "member 'logits.npy': CRC-32 mismatch");
     expect(delivered).toBe(30);
     await src.close();
   });
@@ -343,13 +350,8 @@ describe('.npz errors name the file, the byte offset and the member', () => {
       dataStart = at.dataStart;
       b.fill(0xff, at.dataStart + (at.csize >> 1), at.dataStart + at.csize - 4);
     });
-    const e = await expectRejects(
-      (async () => drain(await openArray(`${p}:f8`)))(),
-      p,
-      undefined,
-      "member 'f8.npy'",
-      /corrupt or truncated deflate data|CRC-32 mismatch|inflates to/,
-    );
+    const e = await expectRejects((async () => drain(await openArray(`${p}:f8`)))(), p, undefined, "member 'f8.npy'",
+      /corrupt or truncated deflate data|CRC-32 mismatch|inflates to/);
     expect(e.offset === dataStart || (e.offset ?? 0) < dataStart).toBe(true);
   });
 
@@ -361,7 +363,8 @@ describe('.npz errors name the file, the byte offset and the member', () => {
       dataStart = at.dataStart;
       dv.setUint32(rec + 20, at.csize - 20, true);
     });
-    await expectRejects((async () => drain(await openArray(`${p}:f8`)))(), p, dataStart, "member 'f8.npy': corrupt or truncated deflate data", 'unexpected end of file');
+    await expectRejects((async () => drain(await openArray(`${p}:f8`)))(), p, dataStart,
+      "member 'f8.npy': corrupt or truncated deflate data", 'unexpected end of file');
   });
 
   it('a missing file', async () => {
@@ -407,20 +410,24 @@ describe('.safetensors errors name the file, the byte offset and the tensor', ()
   });
 
   it('unknown dtype', async () => {
-    const p = await writeTmp('f8e4.safetensors', safetensors({ x: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)));
-    await expectRejects(openArray(p), p, 8, "tensor 'x': unsupported dtype \"F8_E4M3\"", 'BF16');
+    const p = await writeTmp('f8e4.safetensors',
+      safetensors({ x: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)));
+    await expectRejects(openArray(p), p, 8, 'tensor \'x\': unsupported dtype "F8_E4M3"', 'BF16');
   });
 
   it('offsets disagreeing with the shape, or past the end of the file', async () => {
     const h = safetensors({ x: f32([2, 3], 0, 16) }, new Uint8Array(16));
     const p = await writeTmp('shape.safetensors', h);
     const base = h.length - 16;
-    await expectRejects(openArray(p), p, base, "tensor 'x': data_offsets [0, 16] hold 16 bytes, but shape [2, 3] of F32 needs 24");
+    await expectRejects(openArray(p), p, base,
+      "tensor 'x': data_offsets [0, 16] hold 16 bytes, but shape [2, 3] of F32 needs 24");
     const q = await writeTmp('past.safetensors', safetensors({ x: f32([2, 3], 8, 32) }, new Uint8Array(16)));
-    await expectRejects(openArray(q), q, base + 8, "tensor 'x': data_offsets [8, 32] run past the end of the file", 'holds 16 bytes');
+    await expectRejects(openArray(q), q, base + 8, "tensor 'x': data_offsets [8, 32] run past the end of the file",
+      'holds 16 bytes');
     const r = await writeTmp('neg.safetensors', safetensors({ x: f32([2], 8, 0) }, new Uint8Array(16)));
     await expectRejects(openArray(`${r}:x`), r, 8, "'data_offsets' must be [begin, end]");
-    const s = await writeTmp('badshape.safetensors', safetensors({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)));
+    const s = await writeTmp('badshape.safetensors',
+      safetensors({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)));
     await expectRejects(openArray(s), s, 8, "'shape' must be an array of non-negative integers");
   });
 });
@@ -435,28 +442,33 @@ describe('CSV errors name file:line:column and the offending text', () => {
 
   it('non-numeric field', async () => {
     const p = await csv('a,b\n1,2\n3,x y\n');
-    const e = await expectRejects(drain(await openArray(p, { role: 'logits' }), 1), p, 10, `${p}:3:3: non-numeric field "x y"`);
+    const e = await expectRejects(drain(await openArray(p, { role: 'logits' }), 1), p, 10,
+      `${p}:3:3: non-numeric field "x y"`);
     expect(e).toBeInstanceOf(CsvError);
     expect([(e as CsvError).line, (e as CsvError).column]).toEqual([3, 3]);
   });
 
   it('wrong number of fields, found when opening', async () => {
     const p = await csv('1,2,3\n4,5,6\n7,8\n');
-    await expectRejects(openArray(p, { role: 'logits' }), p, 15, `${p}:3:4: expected 3 fields (line 1 has 3), found 2: "7,8"`);
+    await expectRejects(openArray(p, { role: 'logits' }), p, 15,
+      `${p}:3:4: expected 3 fields (line 1 has 3), found 2: "7,8"`);
     const q = await csv('a\tb\n1\t2\t3\n', 'y.tsv');
-    await expectRejects(openArray(q, { role: 'logits' }), q, 8, `${q}:2:5: expected 2 fields (the header row has 2), found 3`);
+    await expectRejects(openArray(q, { role: 'logits' }), q, 8,
+      `${q}:2:5: expected 2 fields (the header row has 2), found 3`);
   });
 
   it('empty field', async () => {
     const p = await csv('a,b\n1,2\n3,\n');
-    await expectRejects(drain(await openArray(p, { role: 'logits' })), p, 10, `${p}:3:3: empty field in column 'b' (missing value?)`);
+    await expectRejects(drain(await openArray(p, { role: 'logits' })), p, 10,
+      `${p}:3:3: empty field in column 'b' (missing value?)`);
   });
 
   it('non-integer and out-of-range labels', async () => {
     const p = await csv('label\n1\n2.5\n');
     await expectRejects(drain(await openArray(p, { role: 'labels' })), p, 8, `${p}:3:1: label "2.5" is not an integer`);
     const q = await csv('1\n3000000000\n');
-    await expectRejects(drain(await openArray(q, { role: 'labels' })), q, 2, `${q}:2:1: label "3000000000" is outside the int32 range`);
+    await expectRejects(drain(await openArray(q, { role: 'labels' })), q, 2,
+      `${q}:2:1: label "3000000000" is outside the int32 range`);
     const r = await csv('1\nnan\n');
     await expectRejects(drain(await openArray(r, { role: 'labels' })), r, 2, `${r}:2:1: label "nan" is not an integer`);
   });
@@ -480,7 +492,8 @@ describe('CSV errors name file:line:column and the offending text', () => {
 
   it('unknown column lists the header; labels need one column; a name after .npy is refused', async () => {
     const t = join(DIR, 'table.csv');
-    await expectRejects(openArray(`${t}:nope`, { role: 'labels' }), t, undefined, "no column 'nope'", "columns 'id', 'label', 'pred', 'score'");
+    await expectRejects(openArray(`${t}:nope`, { role: 'labels' }), t, undefined, "no column 'nope'",
+      "columns 'id', 'label', 'pred', 'score'");
     await expectRejects(openArray(`${t}:9`, { role: 'labels' }), t, undefined, "no column '9'", 'below 4');
     await expectRejects(openArray(t, { role: 'labels' }), t, undefined, 'labels need one column', `${t}:COLUMN`);
     const n = join(DIR, 'logits-noheader.csv');

@@ -2,61 +2,37 @@ import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
 import { multilabelSvg, multilabelTable } from '../../src/cli/task-report.js';
 import { InputError } from '../../src/core/errors.js';
-import {
-  emptyMultilabelCounts,
-  formatMultilabelBatch,
-  multilabelResult,
-  resolveLabelThresholds,
-} from '../../src/tasks/multilabel/multilabel.js';
-import { emptyPerClassCounts, formatPerClassBatch, perClassResult } from '../../src/tasks/per-class/per-class.js';
 import { addAbsWeights, checkWeights } from '../../src/format/weights.js';
-import { reduceCounts } from '../../src/tasks/multiclass/reduce.js';
 import { renderCsv } from '../../src/report/csv.js';
-import {
-  clipText,
-  csvField,
-  escapeXml,
-  jsonForScript,
-  markdownText,
-  visibleText,
-  xmlName,
-} from '../../src/report/escape.js';
+import { clipText, csvField, escapeXml, jsonForScript, markdownText, visibleText,
+  xmlName } from '../../src/report/escape.js';
 import { renderHeatmapHtml } from '../../src/report/heatmap-html.js';
 import { renderHeatmapSvg } from '../../src/report/heatmap-svg.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { perClassCsv, perClassMarkdown, perClassTable } from '../../src/report/per-class.js';
-import {
-  MAX_PLOT_PIXELS,
-  MAX_PLOT_SIDE,
-  pngWidthWithin,
-  svgSize,
-  withinPlotBudget,
-} from '../../src/report/plot-size.js';
+import { MAX_PLOT_PIXELS, MAX_PLOT_SIDE, pngWidthWithin, svgSize,
+  withinPlotBudget } from '../../src/report/plot-size.js';
 import { renderTable } from '../../src/report/table.js';
 import { multilabelCsv, multilabelMarkdown } from '../../src/report/task-formats.js';
+import { reduceCounts } from '../../src/tasks/multiclass/reduce.js';
+import { emptyMultilabelCounts, formatMultilabelBatch, multilabelResult,
+  resolveLabelThresholds } from '../../src/tasks/multilabel/multilabel.js';
 import { multilabelCpuUpdate } from '../../src/tasks/multilabel/update-cpu.js';
+import { emptyPerClassCounts, formatPerClassBatch, perClassResult } from '../../src/tasks/per-class/per-class.js';
 import { perClassCpuUpdate } from '../../src/tasks/per-class/update-cpu.js';
 
 /** Names that try to drive a terminal, reorder text, break XML, run in a spreadsheet or end a script. */
-export const NASTY = [
-  'red\x1b[31mX',
-  '\x1b]8;;http://evil.example\x07link\x1b]8;;\x07',
-  'bell\x07',
-  'nul\x00',
-  'abc\u202edef',
-  '=HYPERLINK("http://x")',
-  'a|b\\|c',
-  '</script><b>',
-  'csi\u009b2J del\x7f',
-  'lone\ud800 sep\u2028 iso\u2066 nonchar\uffff',
-  'tab\tnew\nline\r',
-];
+export const NASTY = ['red\x1b[31mX', '\x1b]8;;http://evil.example\x07link\x1b]8;;\x07', 'bell\x07', 'nul\x00',
+  'abc\u202edef', '=HYPERLINK("http://x")', 'a|b\\|c', '</script><b>', 'csi\u009b2J del\x7f',
+  'lone\ud800 sep\u2028 iso\u2066 nonchar\uffff', 'tab\tnew\nline\r'];
 const C = NASTY.length;
 
 /** Characters no name may put into a human-readable report. */
-const UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSAFE =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** What XML 1.0 forbids in a document. */
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NOT_XML =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Tags nest, every `&` starts an entity, no raw `<` or `>` in text, no character XML forbids. */
 function assertXml(xml: string): void {
@@ -87,7 +63,8 @@ function cellsOf(line: string): string[] {
 }
 
 /** resvg parses XML strictly (roxmltree): it refuses a raw ESC with 'a non-XML character'. */
-const rasterize = (svg: string) => new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render();
+const rasterize = (svg: string) =>
+  new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render();
 
 const dense = reduceCounts(Float64Array.from({ length: C * C }, (_, i) => (i % (C + 1) === 0 ? 5 : i % 3)), C);
 
@@ -112,13 +89,17 @@ describe('visibleText', () => {
   it('writes controls, bidi controls, separators, lone surrogates and noncharacters as escapes', () => {
     expect(visibleText('\x1b[31m')).toBe('\\x1b[31m');
     expect(visibleText('\x00\x07\t\n\r\x7f\u0085\u009b')).toBe('\\x00\\x07\\x09\\x0a\\x0d\\x7f\\x85\\x9b');
-    expect(visibleText('a\u202ab\u202ec\u2066d\u2069e\u200ef\u061c')).toBe('a\\u202ab\\u202ec\\u2066d\\u2069e\\u200ef\\u061c');
+    expect(visibleText('a\u202ab\u202ec\u2066d\u2069e\u200ef\u061c')).toBe(
+      'a\\u202ab\\u202ec\\u2066d\\u2069e\\u200ef\\u061c',
+    );
     expect(visibleText('\u2028\u2029\ufffe\uffff')).toBe('\\u2028\\u2029\\ufffe\\uffff');
     expect(visibleText('x\ud800y\udfffz')).toBe('x\\ud800y\\udfffz');
   });
 
   it('keeps printable text, surrogate pairs and backslashes, and is idempotent', () => {
-    for (const s of ['cat', 'Straße', '猫', '😺 emoji', 'C:\\path', '"quoted" <tag> & | *']) expect(visibleText(s)).toBe(s);
+    for (const s of ['cat', 'Straße', '猫', '😺 emoji', 'C:\\path', '"quoted" <tag> & | *']) {
+      expect(visibleText(s)).toBe(s);
+    }
     for (const s of NASTY) {
       const v = visibleText(s);
       expect(v).not.toMatch(UNSAFE);
@@ -176,7 +157,9 @@ describe('jsonForScript', () => {
 
 describe('every writer escapes names from files', () => {
   it('terminal tables: no control or bidi character, columns aligned', () => {
-    const texts = [renderTable(dense, { classes: NASTY, width: 400 }), renderTable(dense, { classes: NASTY, width: 20 }), perClassTable(perClass(), { classes: NASTY }), multilabelTable(multilabel(C), NASTY)];
+    const texts = [renderTable(dense, { classes: NASTY, width: 400 }),
+      renderTable(dense, { classes: NASTY, width: 20 }), perClassTable(perClass(), { classes: NASTY }),
+      multilabelTable(multilabel(C), NASTY)];
     for (const t of texts) {
       expect(t).not.toMatch(UNSAFE);
       expect(t).toContain('\\x1b');
@@ -195,7 +178,8 @@ describe('every writer escapes names from files', () => {
   });
 
   it('Markdown: one cell per name, no raw control or markup', () => {
-    for (const md of [renderMarkdown(dense, { classes: NASTY }), perClassMarkdown(perClass(), { classes: NASTY }), multilabelMarkdown(multilabel(C), NASTY)]) {
+    for (const md of [renderMarkdown(dense, { classes: NASTY }), perClassMarkdown(perClass(), { classes: NASTY }),
+      multilabelMarkdown(multilabel(C), NASTY)]) {
       expect(md).not.toMatch(UNSAFE);
       expect(md).toContain('a\\|b\\\\\\|c');
       expect(md).toContain('\\</script\\>');
@@ -209,11 +193,14 @@ describe('every writer escapes names from files', () => {
     }
     const matrix = renderMarkdown(dense, { classes: NASTY });
     expect(matrix).toContain('| **a\\|b\\\\\\|c** |');
-    expect(matrix.split('\n').filter((l) => l.startsWith('| **')).map((l) => cellsOf(l).length)).toEqual(new Array(C).fill(C + 1));
+    expect(matrix.split('\n').filter((l) => l.startsWith('| **')).map((l) => cellsOf(l).length)).toEqual(
+      new Array(C).fill(C + 1),
+    );
   });
 
   it('CSV: RFC 4180 quoting, formulas neutralised, names otherwise kept exactly', () => {
-    for (const csv of [renderCsv(dense, { classes: NASTY }), perClassCsv(perClass(), { classes: NASTY }), multilabelCsv(multilabel(C), NASTY)]) {
+    for (const csv of [renderCsv(dense, { classes: NASTY }), perClassCsv(perClass(), { classes: NASTY }),
+      multilabelCsv(multilabel(C), NASTY)]) {
       expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
       expect(csv).toContain('"tab\tnew\nline\r"');
       expect(csv).toContain('red\x1b[31mX');
@@ -222,7 +209,10 @@ describe('every writer escapes names from files', () => {
   });
 
   it('SVG heatmaps and the multilabel charts are XML that resvg parses', () => {
-    for (const svg of [renderHeatmapSvg(dense.counts, C, { classes: NASTY }), renderHeatmapSvg(new Float64Array(101 * 101), 101, { classes: Array.from({ length: 101 }, (_, i) => NASTY[i % C]!) }), multilabelSvg(multilabel(C), NASTY)]) {
+    for (const svg of [renderHeatmapSvg(dense.counts, C, { classes: NASTY }),
+      renderHeatmapSvg(new Float64Array(101 * 101), 101, {
+        classes: Array.from({ length: 101 }, (_, i) => NASTY[i % C]!),
+      }), multilabelSvg(multilabel(C), NASTY)]) {
       assertXml(svg);
       expect(svg).not.toMatch(UNSAFE);
       expect(svg).toContain('\\x1b');
@@ -231,11 +221,14 @@ describe('every writer escapes names from files', () => {
   });
 
   it('HTML: names shown escaped, the data script inert', () => {
-    const html = renderHeatmapHtml(dense.counts, C, { classes: NASTY, title: 'T\x00</title>', report: { headers: ['', 'x'], rows: NASTY.map((n) => [n, 1]) } });
+    const html = renderHeatmapHtml(dense.counts, C, { classes: NASTY, title: 'T\x00</title>',
+      report: { headers: ['', 'x'], rows: NASTY.map((n) => [n, 1]) } });
     expect(html).not.toMatch(UNSAFE);
     expect(html.match(/<\/script>/g)).toHaveLength(2);
     expect(html).not.toContain('</script><b>');
-    const data = JSON.parse(/<script type="application\/json" id="cm-data">([^<]*)<\/script>/.exec(html)![1]!) as { classes: string[] };
+    const data = JSON.parse(/<script type="application\/json" id="cm-data">([^<]*)<\/script>/.exec(html)![1]!) as {
+      classes: string[];
+    };
     expect(data.classes).toEqual(NASTY.map(visibleText));
     expect(html).toContain('<th scope="row">&lt;/script&gt;&lt;b&gt;</th>');
     expect(html).toContain('<title>T\\x00&lt;/title&gt;</title>');
@@ -247,7 +240,10 @@ describe('plot budget', () => {
     const counts = Float64Array.from({ length: 2500 }, (_, i) => 123456789012345.67 + i);
     const classes = Array.from({ length: 50 }, (_, i) => `${'W'.repeat(40)}${i}`);
     for (const c of [50, 1200, 3000]) {
-      const svg = renderHeatmapSvg(c === 50 ? counts : new Float64Array(c * c).fill(1), c, { classes: c === 50 ? classes : undefined, title: 'W'.repeat(300) });
+      const svg = renderHeatmapSvg(c === 50 ? counts : new Float64Array(c * c).fill(1), c, {
+        classes: c === 50 ? classes : undefined,
+        title: 'W'.repeat(300),
+      });
       const { width, height } = svgSize(svg)!;
       expect(withinPlotBudget(width, height), `${c} classes: ${width} x ${height}`).toBe(true);
     }
@@ -297,6 +293,8 @@ describe('sample weight sums', () => {
     let sum = addAbsWeights(Float32Array.of(3e38, 3e38), 0, 0);
     sum = addAbsWeights(Float64Array.of(1.7e308), sum, 2);
     expect(refusal(() => addAbsWeights(Float64Array.of(0, 1e307), sum, 3)).message).toMatch(/^index 4: /);
-    expect(refusal(() => addAbsWeights(Float64Array.of(0, NaN), 0, 10)).message).toBe('index 11: weight NaN is not finite');
+    expect(refusal(() => addAbsWeights(Float64Array.of(0, NaN), 0, 10)).message).toBe(
+      'index 11: weight NaN is not finite',
+    );
   });
 });

@@ -1,36 +1,42 @@
-import { inflateSync } from 'node:zlib';
 import { Resvg } from '@resvg/resvg-js';
+import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { crc32, crc32Table } from '../../src/core/crc32.js';
 import { svgToPng } from '../../src/node/png.js';
 import { blues, relativeLuminance, textColorOn, viridis } from '../../src/report/colormap.js';
-import { renderHeatmapHtml } from '../../src/report/heatmap-html.js';
-import { crc32, crc32Table } from '../../src/core/crc32.js';
-import {
-  base64,
-  encodePng,
-  niceTicks,
-  normalizeCounts,
-  renderHeatmapSvg,
-  truncateLabel,
-  zlibCompress,
-} from '../../src/report/heatmap-svg.js';
-import { rng } from '../helpers/random.js';
 import { escapeXml } from '../../src/report/escape.js';
+import { renderHeatmapHtml } from '../../src/report/heatmap-html.js';
+import { base64, encodePng, niceTicks, normalizeCounts, renderHeatmapSvg, truncateLabel,
+  zlibCompress } from '../../src/report/heatmap-svg.js';
+import { rng } from '../helpers/random.js';
 
 const CIFAR_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CIFAR = Float64Array.from(
-  [
-    [29363, 209, 1023, 231, 230, 230, 209, 216, 1530, 191],
-    [474, 71814, 462, 482, 485, 455, 462, 444, 467, 2755],
-    [5876, 940, 88864, 4376, 5927, 926, 930, 979, 918, 960],
-    [1504, 1525, 5515, 93315, 1478, 29067, 1460, 1507, 1576, 1542],
-    [946, 921, 5184, 922, 106194, 2424, 958, 6740, 1026, 947],
-    [979, 945, 941, 15364, 1010, 73892, 914, 3002, 900, 971],
-    [590, 543, 1612, 2167, 2101, 510, 72410, 510, 565, 534],
-    [512, 499, 492, 516, 2682, 2029, 488, 59847, 518, 458],
-    [1942, 859, 334, 333, 358, 333, 333, 313, 52017, 374],
-    [1330, 10795, 1298, 1337, 1326, 1310, 1335, 1297, 1329, 185767],
-  ].flat(),
+  [[29363, 209, 1023, 231, 230, 230, 209, 216, 1530, 191], [474, 71814, 462, 482, 485, 455, 462, 444, 467, 2755], [5876,
+    940, 88864, 4376, 5927, 926, 930, 979, 918, 960], [1504, 1525, 5515, 93315, 1478, 29067, 1460, 1507, 1576, 1542], [
+    946,
+    921,
+    5184,
+    922,
+    106194,
+    2424,
+    958,
+    6740,
+    1026,
+    947,
+  ], [979, 945, 941, 15364, 1010, 73892, 914, 3002, 900, 971], [590, 543, 1612, 2167, 2101, 510, 72410, 510, 565, 534],
+    [512, 499, 492, 516, 2682, 2029, 488, 59847, 518, 458], [1942, 859, 334, 333, 358, 333, 333, 313, 52017, 374], [
+    1330,
+    10795,
+    1298,
+    1337,
+    1326,
+    1310,
+    1335,
+    1297,
+    1329,
+    185767,
+  ]].flat(),
 );
 
 /** A diagonal-heavy C x C matrix. */
@@ -63,14 +69,15 @@ function assertWellFormed(xml: string): void {
 /** A cell's value: its colour, then its text. */
 const CELL_TEXT = /<text x="[\d.]+" y="[\d.]+" fill="(#000|#fff)">([^<]*)<\/text>/g;
 
-const render = (svg: string): Resvg => new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
+const render = (svg: string): Resvg =>
+  new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
 
 /** PNG chunks, each CRC checked. */
 function pngChunks(png: Uint8Array): { type: string; body: Uint8Array }[] {
   expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const out: { type: string; body: Uint8Array }[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const len = view.getUint32(at);
     const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
     expect(view.getUint32(at + 8 + len) >>> 0, `CRC of ${type}`).toBe(crc32(png.subarray(at + 4, at + 8 + len)));
@@ -136,9 +143,13 @@ describe('renderHeatmapSvg', () => {
   it('fills all 100 cells and writes every count in them', () => {
     expect(cellTexts).toHaveLength(100);
     expect(cellTexts.map((m) => m[2])).toEqual(Array.from(CIFAR, String));
-    const rects = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="([\d.]+)" fill="#[0-9a-f]{6}"\/>/g)];
+    const rects = [
+      ...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="([\d.]+)" fill="#[0-9a-f]{6}"\/>/g),
+    ];
     const area = rects.reduce((a, m) => a + Number(m[1]) * Number(m[2]), 0);
-    const side = Number(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="none" stroke="#000"/.exec(svg)![1]);
+    const side = Number(
+      /<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="none" stroke="#000"/.exec(svg)![1],
+    );
     expect(area).toBeCloseTo(side * side, 3);
     for (const name of CIFAR_NAMES) expect(svg).toContain(`>${name}</text>`);
   });
@@ -172,7 +183,8 @@ describe('renderHeatmapSvg', () => {
     expect(texts[0]).toBe((29363 / 33432).toFixed(2));
     expect(texts[99]).toBe('0.90');
     expect(texts.every((s) => /^\d\.\d\d$/.test(s!))).toBe(true);
-    const zero = renderHeatmapSvg(Float64Array.of(0, 0, 1, 1), 2, { normalize: 'pred', valueFormat: (v) => `${Math.round(v * 100)}%` });
+    const zero = renderHeatmapSvg(Float64Array.of(0, 0, 1, 1), 2, { normalize: 'pred',
+      valueFormat: (v) => `${Math.round(v * 100)}%` });
     expect([...zero.matchAll(CELL_TEXT)].map((m) => m[2])).toEqual(['0%', '0%', '100%', '100%']);
   });
 
@@ -214,19 +226,18 @@ describe('encodePng', () => {
     const raw = inflateSync(chunks[1]!.body);
     for (let y = 0; y < 7; y++) {
       expect(raw[y * 53]).toBe(0);
-      expect(Array.from(raw.subarray(y * 53 + 1, (y + 1) * 53))).toEqual(Array.from(data.subarray(y * 52, (y + 1) * 52)));
+      expect(Array.from(raw.subarray(y * 53 + 1, (y + 1) * 53))).toEqual(
+        Array.from(data.subarray(y * 52, (y + 1) * 52)),
+      );
     }
   });
 
   it('round-trips through zlib for repetitive and random data', () => {
     const rand = rng(3);
-    for (const data of [
-      new Uint8Array(0),
-      new Uint8Array(100_000),
+    for (const data of [new Uint8Array(0), new Uint8Array(100_000),
       Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) % 251),
       Uint8Array.from({ length: 50_000 }, () => Math.floor(rand() * 256)),
-      Uint8Array.from({ length: 50_000 }, () => Math.floor(rand() * 3)),
-    ]) {
+      Uint8Array.from({ length: 50_000 }, () => Math.floor(rand() * 3))]) {
       const z = zlibCompress(data);
       expect(Buffer.compare(inflateSync(z), Buffer.from(data))).toBe(0);
     }
@@ -236,19 +247,12 @@ describe('encodePng', () => {
   it('decodes in resvg to the same pixels (indexed colour)', () => {
     const palette = Uint8Array.of(255, 0, 0, 0, 255, 0, 0, 0, 255);
     const png = encodePng({ width: 3, height: 2, data: Uint8Array.of(0, 1, 2, 2, 1, 0), palette });
-    const svg =
-      `<svg xmlns="http://www.w3.org/2000/svg" width="3" height="2">` +
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="3" height="2">` +
       `<image width="3" height="2" image-rendering="optimizeSpeed" href="data:image/png;base64,${base64(png)}"/></svg>`;
     const pixels = new Resvg(svg).render().pixels;
     const rgb = (i: number): number[] => Array.from(pixels.subarray(i * 4, i * 4 + 3));
-    expect([0, 1, 2, 3, 4, 5].map(rgb)).toEqual([
-      [255, 0, 0],
-      [0, 255, 0],
-      [0, 0, 255],
-      [0, 0, 255],
-      [0, 255, 0],
-      [255, 0, 0],
-    ]);
+    expect([0, 1, 2, 3, 4, 5].map(rgb)).toEqual([[255, 0, 0], [0, 255, 0], [0, 0, 255], [0, 0, 255], [0, 255, 0], [255,
+      0, 0]]);
   });
 
   it('has the standard checksums and base64', () => {
@@ -290,14 +294,18 @@ describe('svgToPng', () => {
     const view = new DataView(ihdr.body.buffer, ihdr.body.byteOffset);
     expect(view.getUint32(0)).toBe(640);
     expect(view.getUint32(4)).toBeGreaterThan(400);
-    expect(() => svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>', { width: 0 })).toThrow(RangeError);
+    expect(() => svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>', { width: 0 })).toThrow(
+      RangeError,
+    );
   });
 });
 
 describe('renderHeatmapHtml', () => {
   const names = [...CIFAR_NAMES.slice(0, 9), '<cat & "dog">'];
-  const report = { headers: ['', 'precision', 'recall'], rows: [['<cat & "dog">', '0.9000', 3] as (string | number)[]] };
-  const html = renderHeatmapHtml(CIFAR, 10, { classes: names, normalize: 'true', title: 'T <1>', subtitle: 'S & s', report });
+  const report = { headers: ['', 'precision', 'recall'],
+    rows: [['<cat & "dog">', '0.9000', 3] as (string | number)[]] };
+  const html = renderHeatmapHtml(CIFAR, 10, { classes: names, normalize: 'true', title: 'T <1>', subtitle: 'S & s',
+    report });
 
   it('embeds the counts as JSON and needs no network', () => {
     const json = /<script type="application\/json" id="cm-data">([^<]*)<\/script>/.exec(html)![1]!;
@@ -318,8 +326,15 @@ describe('renderHeatmapHtml', () => {
     expect(html).not.toContain('<cat');
     expect(html).toContain('<title>T &lt;1&gt;</title>');
     expect(html).toContain('S &amp; s');
-    expect(html).toContain('<th scope="row">&lt;cat &amp; &quot;dog&quot;&gt;</th><td class="num">0.9000</td><td class="num">3</td>');
-    assertWellFormed(html.replace(/<!doctype html>/i, '').replace(/<(meta|input)\b([^>]*)>/g, '<$1$2/>').replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, '').replace(/<style>[\s\S]*?<\/style>/, ''));
+    expect(html).toContain(
+      '<th scope="row">&lt;cat &amp; &quot;dog&quot;&gt;</th><td class="num">0.9000</td><td class="num">3</td>',
+    );
+    assertWellFormed(
+      html.replace(/<!doctype html>/i, '').replace(/<(meta|input)\b([^>]*)>/g, '<$1$2/>').replace(
+        /<script\b[^>]*>[\s\S]*?<\/script>/g,
+        '',
+      ).replace(/<style>[\s\S]*?<\/style>/, ''),
+    );
   });
 
   it('handles 1000 classes', () => {

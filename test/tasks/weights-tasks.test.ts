@@ -1,31 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  auc,
-  averagePrecision,
-  binaryCounts,
-  binaryStateResult,
-  createMultilabelMatrix,
-  createThresholdSweep,
-  mergeBinaryStates,
-  mergeMultilabelStates,
-  multilabelMetrics,
-  multilabelStateResult,
-  parseBinaryState,
-  parseMultilabelState,
-  parseNpy,
-  prCurve,
-  rocCurve,
-  type MultilabelResult,
-  type SweepResult,
-} from '../../src/index.js';
+import { auc, averagePrecision, binaryCounts, binaryStateResult, createMultilabelMatrix, createThresholdSweep,
+  mergeBinaryStates, mergeMultilabelStates, multilabelMetrics, type MultilabelResult, multilabelStateResult,
+  parseBinaryState, parseMultilabelState, parseNpy, prCurve, rocCurve, type SweepResult } from '../../src/index.js';
 import type { NodeGpu } from '../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 import { rng } from '../helpers/random.js';
 
 const dir = 'test/fixtures/weights-tasks';
 const npy = (name: string) => parseNpy(new Uint8Array(readFileSync(`${dir}/${name}.npy`)), name).data;
-interface Scores { precision: number; recall: number; f1: number }
+interface Scores {
+  precision: number;
+  recall: number;
+  f1: number;
+}
 interface MlCase {
   name: string;
   thresholds: number[];
@@ -36,32 +24,22 @@ interface MlCase {
   weighted: Scores;
   samples: Scores;
 }
-interface Grid { tps: number[]; fps: number[]; matrix: number[][] }
+interface Grid {
+  tps: number[];
+  fps: number[];
+  matrix: number[][];
+}
 const expected = JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8')) as {
   multilabel: { rows: number; labels: number; totalWeight: number; cases: MlCase[] };
-  binary: {
-    roc: { fpr: number[]; tpr: number[]; thresholds: number[] };
-    pr: { precision: number[]; recall: number[]; thresholds: number[] };
-    auc: number;
-    rocAuc: number;
-    averagePrecision: number;
-    positives: number;
-    negatives: number;
-    grid: { thresholds: number[]; weights: Grid; signed: Grid };
-  };
+  binary: { roc: { fpr: number[]; tpr: number[]; thresholds: number[] };
+    pr: { precision: number[]; recall: number[]; thresholds: number[] }; auc: number; rocAuc: number;
+    averagePrecision: number; positives: number; negatives: number;
+    grid: { thresholds: number[]; weights: Grid; signed: Grid } };
 };
-const ml = {
-  scores: npy('ml-scores') as Float32Array,
-  targets: npy('ml-targets') as Uint8Array,
-  weights: npy('ml-weights') as Float64Array,
-  L: expected.multilabel.labels,
-};
-const bin = {
-  scores: npy('bin-scores') as Float32Array,
-  targets: npy('bin-targets') as BigInt64Array,
-  weights: npy('bin-weights') as Float64Array,
-  signed: npy('bin-signed-weights') as Float64Array,
-};
+const ml = { scores: npy('ml-scores') as Float32Array, targets: npy('ml-targets') as Uint8Array,
+  weights: npy('ml-weights') as Float64Array, L: expected.multilabel.labels };
+const bin = { scores: npy('bin-scores') as Float32Array, targets: npy('bin-targets') as BigInt64Array,
+  weights: npy('bin-weights') as Float64Array, signed: npy('bin-signed-weights') as Float64Array };
 const REL = 1e-12;
 
 /** |a - b| <= rel * max(|a|, |b|, 1e-300) element by element (cells of sums of weights). */
@@ -69,7 +47,9 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, re
   expect(got.length, what).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     const [a, b] = [got[i]!, want[i]!];
-    if (!(Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-300))) expect.fail(`${what}[${i}]: ${a} vs sklearn ${b}`);
+    if (!(Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-300))) {
+      expect.fail(`${what}[${i}]: ${a} vs sklearn ${b}`);
+    }
   }
 }
 
@@ -78,7 +58,9 @@ function expectSklearnMultilabel(r: MultilabelResult, c: MlCase): void {
   close([r.rows], [expected.multilabel.totalWeight], 'sum of weights');
   close(r.matrices.flat(2), c.matrices.flat(2), 'matrices');
   const m = multilabelMetrics(r);
-  for (const key of ['precision', 'recall', 'f1', 'support'] as const) close(m.perLabel.map((x) => x[key]), c.perLabel[key], key);
+  for (const key of ['precision', 'recall', 'f1', 'support'] as const) {
+    close(m.perLabel.map((x) => x[key]), c.perLabel[key], key);
+  }
   for (const avg of ['micro', 'macro', 'weighted', 'samples'] as const) {
     const got = m[`${avg}Avg`];
     close([got.precision, got.recall, got.f1], [c[avg].precision, c[avg].recall, c[avg].f1], `${avg} average`);
@@ -108,23 +90,33 @@ function dyadic(rand: () => number, n: number): Float64Array {
 /** Scores with NaN, +-Inf, -0/+0, subnormals and ties at the thresholds. */
 function tricky(rand: () => number, n: number): Float32Array {
   const specials = [NaN, Infinity, -Infinity, -0, 0, 0.5, 1e-45, -1e-45];
-  return Float32Array.from({ length: n }, () => (rand() < 0.2 ? specials[Math.floor(rand() * specials.length)]! : Math.floor(rand() * 16) / 8 - 1));
+  return Float32Array.from({ length: n },
+    () => (rand() < 0.2 ? specials[Math.floor(rand() * specials.length)]! : Math.floor(rand() * 16) / 8 - 1));
 }
 
 describe('multilabel with sample weights on the CPU', () => {
-  it.each(expected.multilabel.cases.map((c) => [c.name, c]))('equals sklearn (multilabel_confusion_matrix, precision_recall_fscore_support with sample_weight): thresholds %s', async (_, c) => {
-    const m = createMultilabelMatrix({ numLabels: ml.L, threshold: c.thresholds });
-    await m.update(ml);
-    expectSklearnMultilabel(await m.compute(), c);
-  });
+  it.each(expected.multilabel.cases.map((c) => [c.name, c]))(
+    'equals sklearn (multilabel_confusion_matrix, precision_recall_fscore_support with sample_weight): thresholds %s',
+    async (_, c) => {
+      const m = createMultilabelMatrix({ numLabels: ml.L, threshold: c.thresholds });
+      await m.update(ml);
+      expectSklearnMultilabel(await m.compute(), c);
+    },
+  );
 
   it('refuses NaN and infinite weights, wrong lengths and non-float arrays, naming the index; counts nothing of them', async () => {
     const m = createMultilabelMatrix({ numLabels: 2 });
     const batch = { scores: new Float32Array(6), targets: new Uint8Array(6) };
-    await expect(m.update({ ...batch, weights: Float64Array.of(1, NaN, 1) })).rejects.toThrow('index 1: weight NaN is not finite');
-    await expect(m.update({ ...batch, weights: Float32Array.of(1, 1, Infinity) })).rejects.toThrow('index 2: weight Infinity is not finite');
+    await expect(m.update({ ...batch, weights: Float64Array.of(1, NaN, 1) })).rejects.toThrow(
+      'index 1: weight NaN is not finite',
+    );
+    await expect(m.update({ ...batch, weights: Float32Array.of(1, 1, Infinity) })).rejects.toThrow(
+      'index 2: weight Infinity is not finite',
+    );
     await expect(m.update({ ...batch, weights: Float64Array.of(1, 1) })).rejects.toThrow('2 sample weights for 3 rows');
-    await expect(m.update({ ...batch, weights: Int32Array.of(1, 1, 1) as unknown as Float64Array })).rejects.toThrow('got Int32Array');
+    await expect(m.update({ ...batch, weights: Int32Array.of(1, 1, 1) as unknown as Float64Array })).rejects.toThrow(
+      'got Int32Array',
+    );
     expect((await m.compute()).rows).toBe(0);
     expect((await m.compute()).weighted).toBeUndefined();
   });
@@ -133,7 +125,8 @@ describe('multilabel with sample weights on the CPU', () => {
     const a = createMultilabelMatrix({ numLabels: ml.L });
     const b = createMultilabelMatrix({ numLabels: ml.L });
     await a.update({ scores: ml.scores, targets: ml.targets });
-    await b.update({ scores: ml.scores, targets: ml.targets, weights: new Float64Array(expected.multilabel.rows).fill(1) });
+    await b.update({ scores: ml.scores, targets: ml.targets,
+      weights: new Float64Array(expected.multilabel.rows).fill(1) });
     const [ra, rb] = [await a.compute(), await b.compute()];
     expect(rb.weighted).toBe(true);
     expect({ ...rb, weighted: undefined }).toEqual(ra);
@@ -147,22 +140,30 @@ describe('threshold sweep with sample weights on the CPU', () => {
     expectSklearnCurves(await sweep.compute());
   });
 
-  it.each(['weights', 'signed'] as const)('equals numpy sums on a grid and confusion_matrix at 0.5 (%s weights), over two batches', async (key) => {
-    const e = expected.binary.grid;
-    const w = bin[key];
-    const sweep = createThresholdSweep({ thresholds: e.thresholds });
-    await sweep.update({ scores: bin.scores.subarray(0, 200), targets: bin.targets.subarray(0, 200), weights: w.subarray(0, 200) });
-    await sweep.update({ scores: bin.scores.subarray(200), targets: bin.targets.subarray(200), weights: w.subarray(200) });
-    const r = await sweep.compute();
-    expect(r.thresholds).toEqual(e.thresholds);
-    close(r.tps, e[key].tps, 'tps', 1e-12);
-    close(r.fps, e[key].fps, 'fps', 1e-12);
-    close(binaryCounts(r, 0.5).matrix.flat(), e[key].matrix.flat(), 'matrix at 0.5', 1e-12);
-  });
+  it.each(['weights', 'signed'] as const)(
+    'equals numpy sums on a grid and confusion_matrix at 0.5 (%s weights), over two batches',
+    async (key) => {
+      const e = expected.binary.grid;
+      const w = bin[key];
+      const sweep = createThresholdSweep({ thresholds: e.thresholds });
+      await sweep.update({ scores: bin.scores.subarray(0, 200), targets: bin.targets.subarray(0, 200),
+        weights: w.subarray(0, 200) });
+      await sweep.update({ scores: bin.scores.subarray(200), targets: bin.targets.subarray(200),
+        weights: w.subarray(200) });
+      const r = await sweep.compute();
+      expect(r.thresholds).toEqual(e.thresholds);
+      close(r.tps, e[key].tps, 'tps', 1e-12);
+      close(r.fps, e[key].fps, 'fps', 1e-12);
+      close(binaryCounts(r, 0.5).matrix.flat(), e[key].matrix.flat(), 'matrix at 0.5', 1e-12);
+    },
+  );
 
   it('refuses a NaN weight naming its index, and counts nothing of the batch', async () => {
     const sweep = createThresholdSweep({ thresholds: [0.5] });
-    await expect(sweep.update({ scores: new Float32Array(3), targets: new Uint8Array(3), weights: Float64Array.of(0, -Infinity, 1) })).rejects.toThrow('index 1: weight -Infinity is not finite');
+    await expect(
+      sweep.update({ scores: new Float32Array(3), targets: new Uint8Array(3),
+        weights: Float64Array.of(0, -Infinity, 1) }),
+    ).rejects.toThrow('index 1: weight -Infinity is not finite');
     expect(await sweep.compute()).toEqual({ thresholds: [0.5], tps: [0], fps: [0], positives: 0, negatives: 0 });
   });
 });
@@ -177,11 +178,14 @@ describe('states with sample weights', () => {
     for (let i = 0; i + 1 < cuts.length; i++) {
       const part = createMultilabelMatrix({ numLabels: ml.L, threshold: c.thresholds });
       const [a, b] = [cuts[i]!, cuts[i + 1]!];
-      await part.update({ scores: ml.scores.subarray(a * ml.L, b * ml.L), targets: ml.targets.subarray(a * ml.L, b * ml.L), weights: ml.weights.subarray(a, b) });
+      await part.update({ scores: ml.scores.subarray(a * ml.L, b * ml.L),
+        targets: ml.targets.subarray(a * ml.L, b * ml.L), weights: ml.weights.subarray(a, b) });
       parts.push(JSON.parse(JSON.stringify(await part.state({ shards: { count: 4, indices: [i] } }))));
     }
     expect(parts[0].options).toEqual({ numLabels: ml.L, sampleWeight: true });
-    const merged = mergeMultilabelStates([parts[2], parts[0], parts[3], parts[1]].map((p, i) => parseMultilabelState(p, `part-${i}.json`)));
+    const merged = mergeMultilabelStates(
+      [parts[2], parts[0], parts[3], parts[1]].map((p, i) => parseMultilabelState(p, `part-${i}.json`)),
+    );
     expectSklearnMultilabel(multilabelStateResult(merged), c);
     const single = await whole.compute();
     close(multilabelStateResult(merged).matrices.flat(2), single.matrices.flat(2), 'merged vs single', 1e-13);
@@ -189,14 +193,23 @@ describe('states with sample weights', () => {
     const plain = createMultilabelMatrix({ numLabels: ml.L, threshold: c.thresholds });
     await plain.update({ scores: ml.scores.subarray(0, ml.L), targets: ml.targets.subarray(0, ml.L) });
     const unweighted = await plain.state({ shards: { count: 4, indices: [3] } });
-    expect(() => mergeMultilabelStates([parts[0], unweighted], ['a.json', 'b.json'])).toThrow('b.json: counted without sample weights, but a.json was counted with sample weights (--sample-weight): weighted and unweighted parts do not merge');
+    expect(() => mergeMultilabelStates([parts[0], unweighted], ['a.json', 'b.json'])).toThrow(
+      'b.json: counted without sample weights, but a.json was counted with sample weights (--sample-weight): weighted and unweighted parts do not merge',
+    );
 
     const edited = structuredClone(parts[0]);
     edited.matrices[2][0][1] += 0.5;
-    expect(() => parseMultilabelState(edited, 'p.json')).toThrow(/p.json: \$.matrices\[2\]: TN \+ FP \+ FN \+ TP = .* \(edited or corrupt file\?\)/);
-    expect(() => parseMultilabelState({ ...parts[0], rows: 'x' }, 'p.json')).toThrow('p.json: $.rows: a sum of sample weights must be a finite number');
-    expect(() => parseMultilabelState({ ...parts[0], options: { numLabels: ml.L, sampleWeight: 1 } }, 'p.json')).toThrow('$.options.sampleWeight: must be true when present');
-    expect(() => parseMultilabelState({ ...parts[0], options: { numLabels: ml.L } }, 'p.json')).toThrow(/p.json: \$.rows: count must be an integer/);
+    expect(() => parseMultilabelState(edited, 'p.json')).toThrow(
+      /p.json: \$.matrices\[2\]: TN \+ FP \+ FN \+ TP = .* \(edited or corrupt file\?\)/,
+    );
+    expect(() => parseMultilabelState({ ...parts[0], rows: 'x' }, 'p.json')).toThrow(
+      'p.json: $.rows: a sum of sample weights must be a finite number',
+    );
+    expect(() => parseMultilabelState({ ...parts[0], options: { numLabels: ml.L, sampleWeight: 1 } }, 'p.json'))
+      .toThrow('$.options.sampleWeight: must be true when present');
+    expect(() => parseMultilabelState({ ...parts[0], options: { numLabels: ml.L } }, 'p.json')).toThrow(
+      /p.json: \$.rows: count must be an integer/,
+    );
 
     const back = createMultilabelMatrix({ numLabels: ml.L, threshold: c.thresholds });
     await back.load(merged);
@@ -208,8 +221,13 @@ describe('states with sample weights', () => {
     const parts: any[] = []; // JSON states, edited below
     for (const [a, b] of [[0, 123], [123, 124], [124, 500]] as const) {
       const sweep = createThresholdSweep({ thresholds });
-      await sweep.update({ scores: bin.scores.subarray(a, b), targets: bin.targets.subarray(a, b), weights: bin.weights.subarray(a, b) });
-      parts.push(JSON.parse(JSON.stringify(await sweep.state({ threshold: 0.5, shards: { count: 3, indices: [parts.length] } }))));
+      await sweep.update({ scores: bin.scores.subarray(a, b), targets: bin.targets.subarray(a, b),
+        weights: bin.weights.subarray(a, b) });
+      parts.push(
+        JSON.parse(
+          JSON.stringify(await sweep.state({ threshold: 0.5, shards: { count: 3, indices: [parts.length] } })),
+        ),
+      );
     }
     expect(parts[0].options).toEqual({ sampleWeight: true });
     const merged = mergeBinaryStates(parts.map((p, i) => parseBinaryState(p, `part-${i}.json`)));
@@ -219,12 +237,16 @@ describe('states with sample weights', () => {
     const plain = createThresholdSweep({ thresholds });
     await plain.update({ scores: bin.scores, targets: bin.targets });
     const unweighted = await plain.state({ threshold: 0.5 });
-    expect(() => mergeBinaryStates([unweighted, { ...parts[0], shards: undefined }], ['u.json', 'w.json'])).toThrow('w.json: counted with sample weights (--sample-weight), but u.json was counted without sample weights');
+    expect(() => mergeBinaryStates([unweighted, { ...parts[0], shards: undefined }], ['u.json', 'w.json'])).toThrow(
+      'w.json: counted with sample weights (--sample-weight), but u.json was counted without sample weights',
+    );
 
     const edited = structuredClone(parts[2]);
     edited.matrix[0][0] += 1;
     expect(() => parseBinaryState(edited, 'p.json')).toThrow('p.json: $.matrix: TN + FP');
-    expect(() => parseBinaryState({ ...parts[2], positives: null }, 'p.json')).toThrow('$.positives: a sum of sample weights must be a finite number');
+    expect(() => parseBinaryState({ ...parts[2], positives: null }, 'p.json')).toThrow(
+      '$.positives: a sum of sample weights must be a finite number',
+    );
 
     const sweep = createThresholdSweep({ thresholds });
     await sweep.load(merged);
@@ -239,18 +261,22 @@ describe.each(TEST_ADAPTERS)('sample weights on the GPU ($name)', ({ options }) 
   });
   afterAll(() => gpu?.destroy());
 
-  it.each(expected.multilabel.cases.map((c) => [c.name, c]))('multilabel equals sklearn with sample_weight: thresholds %s (one chunk and small chunks)', async (_, c) => {
-    for (const opts of [{}, { chunkRows: 64, workgroupSize: 32, maxWorkgroups: 1 }]) {
-      const m = createMultilabelMatrix({ numLabels: ml.L, threshold: c.thresholds, device: gpu.device, ...opts });
-      expect(m.backend).toBe('gpu');
-      await checked(gpu.device, () => m.update(ml));
-      expectSklearnMultilabel(await m.compute(), c);
-      m.destroy();
-    }
-  });
+  it.each(expected.multilabel.cases.map((c) => [c.name, c]))(
+    'multilabel equals sklearn with sample_weight: thresholds %s (one chunk and small chunks)',
+    async (_, c) => {
+      for (const opts of [{}, { chunkRows: 64, workgroupSize: 32, maxWorkgroups: 1 }]) {
+        const m = createMultilabelMatrix({ numLabels: ml.L, threshold: c.thresholds, device: gpu.device, ...opts });
+        expect(m.backend).toBe('gpu');
+        await checked(gpu.device, () => m.update(ml));
+        expectSklearnMultilabel(await m.compute(), c);
+        m.destroy();
+      }
+    },
+  );
 
   it('the sweep equals sklearn with sample_weight at its thresholds, and on the grid with signed weights', async () => {
-    const sweep = createThresholdSweep({ thresholds: expected.binary.roc.thresholds, device: gpu.device, chunkRows: 128 });
+    const sweep = createThresholdSweep({ thresholds: expected.binary.roc.thresholds, device: gpu.device,
+      chunkRows: 128 });
     await checked(gpu.device, () => sweep.update({ scores: bin.scores, targets: bin.targets, weights: bin.weights }));
     expectSklearnCurves(await sweep.compute());
     sweep.destroy();
@@ -264,54 +290,51 @@ describe.each(TEST_ADAPTERS)('sample weights on the GPU ($name)', ({ options }) 
     grid.destroy();
   });
 
-  it.each([
-    [1, 1],
-    [63, 3],
-    [64, 7],
-    [257, 5],
-    [1000, 13],
-  ])('multilabel, %i rows x %i labels, dyadic weights (negative and zero too), weighted and unweighted batches: bit for bit the CPU', async (rows, labels) => {
-    const rand = rng(rows * 7 + labels);
-    const scores = tricky(rand, rows * labels);
-    const targets = Uint8Array.from({ length: rows * labels }, () => (rand() < 0.4 ? 1 : 0));
-    const weights = dyadic(rand, rows);
-    const threshold = Array.from({ length: labels }, (_, j) => [0.5, -0, Infinity, -1][j % 4]!);
-    const cpu = createMultilabelMatrix({ numLabels: labels, threshold });
-    const dev = createMultilabelMatrix({ numLabels: labels, threshold, device: gpu.device, chunkRows: 100, workgroupSize: 64, maxWorkgroups: 2 });
-    for (const m of [cpu, dev]) {
-      await checked(gpu.device, () => m.update({ scores, targets, weights }));
-      await checked(gpu.device, () => m.update({ scores, targets }));
-      await checked(gpu.device, () => m.update({ scores, targets, weights: Float32Array.from(weights, (w) => -w) }));
-    }
-    const want = await cpu.compute();
-    expect(want.weighted).toBe(true);
-    expect(await dev.compute()).toEqual(want);
-    dev.destroy();
-  });
+  it.each([[1, 1], [63, 3], [64, 7], [257, 5], [1000, 13]])(
+    'multilabel, %i rows x %i labels, dyadic weights (negative and zero too), weighted and unweighted batches: bit for bit the CPU',
+    async (rows, labels) => {
+      const rand = rng(rows * 7 + labels);
+      const scores = tricky(rand, rows * labels);
+      const targets = Uint8Array.from({ length: rows * labels }, () => (rand() < 0.4 ? 1 : 0));
+      const weights = dyadic(rand, rows);
+      const threshold = Array.from({ length: labels }, (_, j) => [0.5, -0, Infinity, -1][j % 4]!);
+      const cpu = createMultilabelMatrix({ numLabels: labels, threshold });
+      const dev = createMultilabelMatrix({ numLabels: labels, threshold, device: gpu.device, chunkRows: 100,
+        workgroupSize: 64, maxWorkgroups: 2 });
+      for (const m of [cpu, dev]) {
+        await checked(gpu.device, () => m.update({ scores, targets, weights }));
+        await checked(gpu.device, () => m.update({ scores, targets }));
+        await checked(gpu.device, () => m.update({ scores, targets, weights: Float32Array.from(weights, (w) => -w) }));
+      }
+      const want = await cpu.compute();
+      expect(want.weighted).toBe(true);
+      expect(await dev.compute()).toEqual(want);
+      dev.destroy();
+    },
+  );
 
-  it.each([
-    [1, 1],
-    [65, 2],
-    [257, 17],
-    [3000, 255],
-  ])('sweep, %i rows, %i thresholds, dyadic weights, weighted and unweighted batches: bit for bit the CPU', async (rows, k) => {
-    const rand = rng(rows + 31 * k);
-    const scores = tricky(rand, rows);
-    const targets = Uint8Array.from({ length: rows }, () => (rand() < 0.3 ? 1 : 0));
-    const weights = dyadic(rand, rows);
-    const grid = Array.from({ length: k }, (_, i) => (k === 1 ? 0 : -1.25 + (2.5 * i) / (k - 1)));
-    if (k > 2) grid[k - 1] = Infinity;
-    const cpu = createThresholdSweep({ thresholds: grid });
-    const dev = createThresholdSweep({ thresholds: grid, device: gpu.device, chunkRows: 100, workgroupSize: 64, maxWorkgroups: 2 });
-    for (const s of [cpu, dev]) {
-      await checked(gpu.device, () => s.update({ scores, targets, weights }));
-      await checked(gpu.device, () => s.update({ scores, targets }));
-    }
-    const want = await cpu.compute();
-    expect(want.weighted).toBe(true);
-    expect(await dev.compute()).toEqual(want);
-    dev.destroy();
-  });
+  it.each([[1, 1], [65, 2], [257, 17], [3000, 255]])(
+    'sweep, %i rows, %i thresholds, dyadic weights, weighted and unweighted batches: bit for bit the CPU',
+    async (rows, k) => {
+      const rand = rng(rows + 31 * k);
+      const scores = tricky(rand, rows);
+      const targets = Uint8Array.from({ length: rows }, () => (rand() < 0.3 ? 1 : 0));
+      const weights = dyadic(rand, rows);
+      const grid = Array.from({ length: k }, (_, i) => (k === 1 ? 0 : -1.25 + (2.5 * i) / (k - 1)));
+      if (k > 2) grid[k - 1] = Infinity;
+      const cpu = createThresholdSweep({ thresholds: grid });
+      const dev = createThresholdSweep({ thresholds: grid, device: gpu.device, chunkRows: 100, workgroupSize: 64,
+        maxWorkgroups: 2 });
+      for (const s of [cpu, dev]) {
+        await checked(gpu.device, () => s.update({ scores, targets, weights }));
+        await checked(gpu.device, () => s.update({ scores, targets }));
+      }
+      const want = await cpu.compute();
+      expect(want.weighted).toBe(true);
+      expect(await dev.compute()).toEqual(want);
+      dev.destroy();
+    },
+  );
 
   it('weights spanning 12 decades: within 1e-6 relative of the CPU (fixed point rounds each weight to 2^-52 of its chunk largest)', async () => {
     const rand = rng(5);

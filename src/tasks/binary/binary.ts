@@ -1,10 +1,10 @@
 import { InputError } from '../../core/errors.js';
-import { fScore } from '../multiclass/metrics.js';
-import { findNonBinary } from '../multilabel/multilabel.js';
-import { orderKey } from '../../format/order-key.js';
 import type { LabelArray, SampleWeights } from '../../core/types.js';
+import { orderKey } from '../../format/order-key.js';
 import { isLabelArray } from '../../format/validate.js';
 import { checkWeights } from '../../format/weights.js';
+import { fScore } from '../multiclass/metrics.js';
+import { findNonBinary } from '../multilabel/multilabel.js';
 
 /** One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}; optional sample weights. */
 export interface BinaryBatch {
@@ -46,7 +46,10 @@ export interface RocCurve {
   thresholds: number[];
 }
 
-/** Precision-recall points as sklearn 1.2's `precision_recall_curve`: thresholds ascending, then (precision 1, recall 0). */
+/**
+ * Precision-recall points as sklearn 1.2's `precision_recall_curve`: thresholds ascending, then (precision 1, recall
+ * 0).
+ */
 export interface PrCurve {
   precision: number[];
   recall: number[];
@@ -72,7 +75,9 @@ export interface BinaryCounts {
  */
 export function resolveSweepThresholds(thresholds: ArrayLike<number>): Float32Array {
   const all = Float32Array.from(Array.from(thresholds));
-  if (all.length === 0) throw new InputError('thresholds', 'a threshold sweep needs at least one threshold', undefined, 0);
+  if (all.length === 0) {
+    throw new InputError('thresholds', 'a threshold sweep needs at least one threshold', undefined, 0);
+  }
   const bad = all.findIndex((t) => Number.isNaN(t));
   if (bad >= 0) throw new InputError('thresholds', `threshold ${bad} is NaN`, bad, NaN);
   const keys = Array.from(new Set(Array.from(all, orderKey))).sort((a, b) => a - b);
@@ -88,11 +93,22 @@ export function resolveSweepThresholds(thresholds: ArrayLike<number>): Float32Ar
  */
 export function formatBinaryBatch(batch: BinaryBatch): BinaryBatch & { rows: number } {
   const { scores, targets } = batch;
-  if (!(scores instanceof Float32Array)) throw new InputError('scores', `scores must be a Float32Array, got ${(scores as object)?.constructor?.name ?? typeof scores}`);
-  if (!isLabelArray(targets)) throw new InputError('targets', `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
-  if (targets.length !== scores.length) throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined, targets.length);
+  if (!(scores instanceof Float32Array)) {
+    throw new InputError('scores',
+      `scores must be a Float32Array, got ${(scores as object)?.constructor?.name ?? typeof scores}`);
+  }
+  if (!isLabelArray(targets)) {
+    throw new InputError('targets',
+      `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
+  }
+  if (targets.length !== scores.length) {
+    throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined,
+      targets.length);
+  }
   const bad = findNonBinary(targets);
-  if (bad >= 0) throw new InputError('targets', `index ${bad}: target ${String(targets[bad])} is not 0 or 1`, bad, targets[bad]);
+  if (bad >= 0) {
+    throw new InputError('targets', `index ${bad}: target ${String(targets[bad])} is not 0 or 1`, bad, targets[bad]);
+  }
   const out: BinaryBatch & { rows: number } = { rows: scores.length, scores, targets };
   if (batch.weights !== undefined) out.weights = checkWeights(batch.weights, scores.length);
   return out;
@@ -154,11 +170,8 @@ export function sweepResult(counts: SweepCounts): SweepResult {
  * const { fpr, tpr } = rocCurve(sweepResult(counts));
  */
 export function rocCurve(r: SweepResult): RocCurve {
-  return {
-    fpr: [0, ...r.fps.map((x) => x / r.negatives)],
-    tpr: [0, ...r.tps.map((x) => x / r.positives)],
-    thresholds: [Infinity, ...r.thresholds],
-  };
+  return { fpr: [0, ...r.fps.map((x) => x / r.negatives)], tpr: [0, ...r.tps.map((x) => x / r.positives)],
+    thresholds: [Infinity, ...r.thresholds] };
 }
 
 /**
@@ -216,31 +229,23 @@ export function averagePrecision(pr: PrCurve): number {
 export function binaryCounts(r: SweepResult, threshold: number): BinaryCounts {
   const t = Math.fround(threshold);
   const i = r.thresholds.findIndex((x) => x === t);
-  if (i < 0) throw new InputError('threshold', `threshold ${threshold} is not one of the sweep's thresholds`, undefined, threshold);
+  if (i < 0) {
+    throw new InputError('threshold', `threshold ${threshold} is not one of the sweep's thresholds`, undefined,
+      threshold);
+  }
   const [tp, fp] = [r.tps[i]!, r.fps[i]!];
   const fn = r.positives - tp;
   const tn = r.negatives - fp;
   const total = r.positives + r.negatives;
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
   const recall = r.positives === 0 ? 0 : tp / r.positives;
-  return {
-    threshold: t,
-    matrix: [[tn, fp], [fn, tp]],
-    accuracy: total === 0 ? 0 : (tp + tn) / total,
-    precision,
-    recall,
-    f1: fScore(precision, recall),
-  };
+  return { threshold: t, matrix: [[tn, fp], [fn, tp]], accuracy: total === 0 ? 0 : (tp + tn) / total, precision, recall,
+    f1: fScore(precision, recall) };
 }
 
 /** The sum of two sweep results over the same thresholds. */
 function addSweepResults(a: SweepResult, b: SweepResult): SweepResult {
-  return {
-    thresholds: a.thresholds.slice(),
-    tps: a.tps.map((x, i) => x + b.tps[i]!),
-    fps: a.fps.map((x, i) => x + b.fps[i]!),
-    positives: a.positives + b.positives,
-    negatives: a.negatives + b.negatives,
-    ...(a.weighted || b.weighted ? { weighted: true } : {}),
-  };
+  return { thresholds: a.thresholds.slice(), tps: a.tps.map((x, i) => x + b.tps[i]!),
+    fps: a.fps.map((x, i) => x + b.fps[i]!), positives: a.positives + b.positives, negatives: a.negatives + b.negatives,
+    ...(a.weighted || b.weighted ? { weighted: true } : {}) };
 }

@@ -1,11 +1,12 @@
 import { InputError } from '../../core/errors.js';
+import { type AccumulatorOptions, type TaskCounter, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
+import type { TaskGpuOptions } from '../../engine/task-gpu.js';
+import { type BinaryState, type BinaryStateMeta, binaryStateResult, createBinaryState,
+  parseBinaryState } from '../../state/task-state.js';
 import { addSweepCounts, emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult } from './binary.js';
 import type { BinaryBatch, SweepCounts, SweepResult } from './binary.js';
-import { taskMatrix, type AccumulatorOptions, type TaskCounter, type TaskMatrix } from '../../engine/accumulator.js';
 import { sweepCpuUpdate } from './update-cpu.js';
 import { createSweepGpuCounter } from './update-gpu.js';
-import type { TaskGpuOptions } from '../../engine/task-gpu.js';
-import { binaryStateResult, createBinaryState, parseBinaryState, type BinaryState, type BinaryStateMeta } from '../../state/task-state.js';
 
 /** Options of {@link createThresholdSweep}. */
 export interface ThresholdSweepOptions extends TaskGpuOptions, AccumulatorOptions {
@@ -42,14 +43,24 @@ export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdS
   const load = (state: BinaryState): SweepCounts => {
     const { result } = binaryStateResult(parseBinaryState(state, 'state'));
     const theirs = result.thresholds;
-    const i = theirs.length !== descending.length ? Math.min(theirs.length, descending.length) : theirs.findIndex((t, x) => t !== descending[x]);
+    const i = theirs.length !== descending.length ?
+      Math.min(theirs.length, descending.length) :
+      theirs.findIndex((t, x) => t !== descending[x]);
     if (i >= 0) {
-      const show = (ts: number[]): string => `${ts.length} threshold${ts.length === 1 ? '' : 's'} [${ts.slice(0, 5).join(', ')}${ts.length > 5 ? ', ...' : ''}]`;
-      throw new InputError('state', `the state holds counts at ${show(theirs)}, this sweep counts at ${show(descending)} (descending)`, i, theirs[i]);
+      const show = (ts: number[]): string =>
+        `${ts.length} threshold${ts.length === 1 ? '' : 's'} [${ts.slice(0, 5).join(', ')}${
+          ts.length > 5 ? ', ...' : ''
+        }]`;
+      throw new InputError('state',
+        `the state holds counts at ${show(theirs)}, this sweep counts at ${show(descending)} (descending)`, i,
+        theirs[i]);
     }
     return { ...empty(), loaded: result };
   };
-  const gpu = (device: GPUDevice): TaskCounter<BinaryBatch, SweepCounts> => createSweepGpuCounter(device, thresholds, options);
+  const gpu = (device: GPUDevice): TaskCounter<BinaryBatch, SweepCounts> =>
+    createSweepGpuCounter(device, thresholds, options);
   const io = { format: formatBinaryBatch, result: sweepResult, state: createBinaryState, load, gpu };
-  return taskMatrix({ name: 'threshold sweep', empty, add: addSweepCounts, count: sweepCpuUpdate, ...io }, options, { thresholds });
+  return taskMatrix({ name: 'threshold sweep', empty, add: addSweepCounts, count: sweepCpuUpdate, ...io }, options, {
+    thresholds,
+  });
 }

@@ -1,9 +1,9 @@
-import { emptySweepCounts, type BinaryBatch, type SweepCounts } from './binary.js';
-import { orderKey } from '../../format/order-key.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
-import { writeArray } from '../../engine/write-array.js';
 import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
+import { writeArray } from '../../engine/write-array.js';
+import { orderKey } from '../../format/order-key.js';
+import { type BinaryBatch, emptySweepCounts, type SweepCounts } from './binary.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
 export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
@@ -20,7 +20,8 @@ export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
  * const result = sweepResult(counter.committed());
  * counter.destroy();
  */
-export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array, options: TaskGpuOptions = {}): SweepGpuCounter {
+export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array,
+  options: TaskGpuOptions = {}): SweepGpuCounter {
   const k = thresholds.length;
   const runner = createChunkRunner(device, 'sweep');
   const planFor = (weighted: boolean): TaskGpuPlan => {
@@ -40,26 +41,23 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'threshold_sweep_weighted' : 'threshold_sweep';
     const partial = emptySweepCounts(thresholds);
-    await runner.chunks<number | undefined>(batch.scores.length, p.chunkRows, {
-      encode: (encoder, start, n) => {
-        const cap = capacityFor(n, p.chunkRows);
-        const scores = runner.grow('scores', cap * 4).buffer;
-        const targets = runner.grow('targets and weights', cap * words * 4).buffer;
-        const counts = runner.grow('counts', countsBytes).buffer;
-        writeArray(device.queue, scores, 0, batch.scores, start, n);
-        const exponent = writeTargets(runner, targets, batch.targets, 1, start, n, weights);
-        const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize };
-        const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
-        runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
-        return { source: counts, bytes: countsBytes, clearBytes: countsBytes, info: exponent };
-      },
-      fold: (c, exponent) => {
-        for (let b = 0; b <= k; b++) {
-          partial.pos[b]! += countAt(c, b, exponent);
-          partial.neg[b]! += countAt(c, k + 1 + b, exponent);
-        }
-      },
-    });
+    await runner.chunks<number | undefined>(batch.scores.length, p.chunkRows, { encode: (encoder, start, n) => {
+      const cap = capacityFor(n, p.chunkRows);
+      const scores = runner.grow('scores', cap * 4).buffer;
+      const targets = runner.grow('targets and weights', cap * words * 4).buffer;
+      const counts = runner.grow('counts', countsBytes).buffer;
+      writeArray(device.queue, scores, 0, batch.scores, start, n);
+      const exponent = writeTargets(runner, targets, batch.targets, 1, start, n, weights);
+      const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize };
+      const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
+      runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
+      return { source: counts, bytes: countsBytes, clearBytes: countsBytes, info: exponent };
+    }, fold: (c, exponent) => {
+      for (let b = 0; b <= k; b++) {
+        partial.pos[b]! += countAt(c, b, exponent);
+        partial.neg[b]! += countAt(c, k + 1 + b, exponent);
+      }
+    } });
     for (let b = 0; b <= k; b++) {
       host.pos[b]! += partial.pos[b]!;
       host.neg[b]! += partial.neg[b]!;

@@ -1,17 +1,17 @@
 import { InputError } from '../../core/errors.js';
+import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch } from '../../core/types.js';
+import { type AccumulatorOptions, type TaskMatrix, taskMatrix, type TaskSpec } from '../../engine/accumulator.js';
+import type { GpuPlanOptions } from '../../engine/chunk-plan.js';
+import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
+import { cpuBatch, validateNumClasses } from '../../format/validate.js';
+import { checkWeights } from '../../format/weights.js';
+import { type ConfusionMatrixState, createState, parseState, type StateMeta } from '../../state/state.js';
 import { reduceCounts } from './reduce.js';
 import { dropIgnored } from './select.js';
-import { createState, parseState, type ConfusionMatrixState, type StateMeta } from '../../state/state.js';
-import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch } from '../../core/types.js';
-import { cpuBatch, validateNumClasses } from '../../format/validate.js';
-import type { GpuPlanOptions } from '../../engine/chunk-plan.js';
-import { cpuUpdateFast as cpuUpdate } from './update-cpu-fast.js';
 import { cpuTopKHits } from './top-k.js';
+import { cpuUpdateFast as cpuUpdate } from './update-cpu-fast.js';
 import { cpuUpdateWeighted } from './update-cpu-weighted.js';
-import { checkWeights } from '../../format/weights.js';
-import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import { createGpuCounter } from './update-gpu.js';
-import { taskMatrix, type AccumulatorOptions, type TaskMatrix, type TaskSpec } from '../../engine/accumulator.js';
 
 /** Options of {@link createConfusionMatrix}: the class count, and a device to run on the GPU. */
 export interface ConfusionMatrixOptions extends GpuPlanOptions, AccumulatorOptions {
@@ -33,7 +33,8 @@ export interface ConfusionMatrixOptions extends GpuPlanOptions, AccumulatorOptio
  * are true classes, columns predicted classes. Batches may hold GPU buffers on the matrix's device
  * (zero-copy); `state()` and `load()` save and add counts (see `mergeStates`), refusing another C.
  */
-export interface ConfusionMatrix extends TaskMatrix<Batch | GpuBatch, ConfusionMatrixResult, ConfusionMatrixState, StateMeta> {
+export interface ConfusionMatrix
+  extends TaskMatrix<Batch | GpuBatch, ConfusionMatrixResult, ConfusionMatrixState, StateMeta> {
   readonly numClasses: number;
 }
 
@@ -51,38 +52,33 @@ const addMatrixCounts = (into: MatrixCounts, from: MatrixCounts): void => {
 };
 
 /** The multiclass task for the {@link createAccumulator} engine: the CPU oracle's counting and the GPU counter. */
-function matrixSpec(numClasses: number, topK: number, options: ConfusionMatrixOptions): TaskSpec<FormattedGpuBatch, MatrixCounts> {
-  const empty = (): MatrixCounts => ({ counts: new Float64Array(numClasses * numClasses), hits: new Float64Array(topK > 0 ? numClasses : 0), weighted: false });
-  return {
-    name: 'confusion matrix',
-    empty,
-    add: addMatrixCounts,
+function matrixSpec(numClasses: number, topK: number,
+  options: ConfusionMatrixOptions): TaskSpec<FormattedGpuBatch, MatrixCounts> {
+  const empty = (): MatrixCounts => ({ counts: new Float64Array(numClasses * numClasses),
+    hits: new Float64Array(topK > 0 ? numClasses : 0), weighted: false });
+  return { name: 'confusion matrix', empty, add: addMatrixCounts,
     resident: (batch) => isGpuBuffer(batch.labels) || isGpuBuffer(batch.logits) || isGpuBuffer(batch.preds),
     count: (into, formatted) => {
       const fb = cpuBatch(formatted);
-      if (topK > 0 && !fb.logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
+      if (topK > 0 && !fb.logits) {
+        throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
+      }
       if (fb.weights) cpuUpdateWeighted(into.counts, { ...fb, weights: fb.weights });
       else cpuUpdate(into.counts, fb);
       if (topK > 0) cpuTopKHits(fb.logits!, fb.labels, numClasses, topK, into.hits, fb.weights);
       into.weighted ||= fb.weights !== undefined;
-    },
-    gpu: (device) => {
+    }, gpu: (device) => {
       const counter = createGpuCounter(device, numClasses, options);
       let weighted = false;
-      return {
-        update: async (batch) => {
-          await counter.update(batch);
-          weighted ||= batch.weights !== undefined;
-        },
-        committed: () => ({ counts: counter.committed(), hits: counter.committedTopK(), weighted }),
+      return { update: async (batch) => {
+        await counter.update(batch);
+        weighted ||= batch.weights !== undefined;
+      }, committed: () => ({ counts: counter.committed(), hits: counter.committedTopK(), weighted }),
         reset: async () => {
           await counter.reset();
           weighted = false;
-        },
-        destroy: () => counter.destroy(),
-      };
-    },
-  };
+        }, destroy: () => counter.destroy() };
+    } };
 }
 
 /**
@@ -102,12 +98,18 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
   const { numClasses } = options;
   validateNumClasses(numClasses);
   const { ignoreIndex } = options;
-  if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) throw new InputError('ignoreIndex', `ignoreIndex must be an integer, got ${ignoreIndex}`, undefined, ignoreIndex);
+  if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) {
+    throw new InputError('ignoreIndex', `ignoreIndex must be an integer, got ${ignoreIndex}`, undefined, ignoreIndex);
+  }
   const topK = options.topK ?? 0;
-  if (!Number.isSafeInteger(topK) || topK < 0) throw new InputError('topK', `topK must be an integer >= 0 (0: off), got ${topK}`, undefined, topK);
+  if (!Number.isSafeInteger(topK) || topK < 0) {
+    throw new InputError('topK', `topK must be an integer >= 0 (0: off), got ${topK}`, undefined, topK);
+  }
   const result = (t: MatrixCounts): ConfusionMatrixResult => {
     const r = reduceCounts(t.counts, numClasses, t.weighted);
-    if (topK > 0) r.topK = { k: topK, hits: t.hits, accuracy: r.total === 0 ? 0 : t.hits.reduce((a, b) => a + b, 0) / r.total };
+    if (topK > 0) {
+      r.topK = { k: topK, hits: t.hits, accuracy: r.total === 0 ? 0 : t.hits.reduce((a, b) => a + b, 0) / r.total };
+    }
     return r;
   };
 
@@ -115,7 +117,9 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
     if (batch.weights !== undefined) checkWeights(batch.weights, batch.weights.length);
     if (ignoreIndex !== undefined && !hasGpuInputs(batch)) batch = dropIgnored(batch as Batch, ignoreIndex, numClasses);
     else if (ignoreIndex !== undefined && !isGpuBuffer(batch.labels)) {
-      throw new InputError('labels', 'ignoreIndex with logits or predictions in GPU buffers needs the labels in a GPU buffer too (skipped on the GPU), or all inputs on the host');
+      throw new InputError('labels',
+        'ignoreIndex with logits or predictions in GPU buffers needs the labels in a GPU buffer too (skipped on ' +
+          'the GPU), or all inputs on the host');
     }
     const formatted = formatGpuBatch(batch, numClasses);
     if (batch.weights !== undefined) formatted.weights = checkWeights(batch.weights, formatted.rows);
@@ -125,10 +129,14 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
   const load = (state: ConfusionMatrixState): MatrixCounts => {
     const s = parseState(state, 'state');
     const o = s.options;
-    if (s.numClasses !== numClasses) throw new InputError('state', `the state counts ${s.numClasses} classes, this matrix ${numClasses}`, undefined, s.numClasses);
+    if (s.numClasses !== numClasses) {
+      throw new InputError('state', `the state counts ${s.numClasses} classes, this matrix ${numClasses}`, undefined,
+        s.numClasses);
+    }
     if (o.ignoreIndex !== ignoreIndex || (o.topK ?? 0) !== topK || o.classSubset !== undefined) {
       const ours = JSON.stringify({ numClasses, ignoreIndex, topK: topK || undefined });
-      throw new InputError('state', `the state was counted with options ${JSON.stringify(o)}, this matrix with ${ours}`, undefined, o);
+      throw new InputError('state', `the state was counted with options ${JSON.stringify(o)}, this matrix with ${ours}`,
+        undefined, o);
     }
     const hits = Float64Array.from(s.topKHits ?? new Float64Array(topK > 0 ? numClasses : 0));
     return { counts: Float64Array.from(s.counts), hits, weighted: o.sampleWeight === true };
@@ -143,10 +151,12 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
  * One-shot: the confusion matrix of one batch, on `options.device` when given, else on the CPU.
  *
  * @example
- * const r = await confusionMatrix({ preds: new Uint8Array([0, 1, 1]), labels: new Uint8Array([0, 1, 0]) }, { numClasses: 2 });
+ * const r = await confusionMatrix({ preds: new Uint8Array([0, 1, 1]), labels: new Uint8Array([0, 1, 0]) }, {
+ * numClasses: 2 });
  * r.counts; // Float64Array [1, 1, 0, 1]
  */
-export async function confusionMatrix(batch: Batch | GpuBatch, options: ConfusionMatrixOptions): Promise<ConfusionMatrixResult> {
+export async function confusionMatrix(batch: Batch | GpuBatch,
+  options: ConfusionMatrixOptions): Promise<ConfusionMatrixResult> {
   const cm = createConfusionMatrix(options);
   try {
     await cm.update(batch);

@@ -100,12 +100,8 @@ export interface ClassSummary extends Omit<Metrics, 'numClasses' | 'perClass'> {
  * const s = metricsFromSums(new Float64Array([5, 2]), new Float64Array([6, 4]), new Float64Array([7, 3]));
  * s.accuracy; // 0.7
  */
-export function metricsFromSums(
-  tp: Float64Array,
-  support: Float64Array,
-  predicted: Float64Array,
-  integral = true,
-): ClassSummary {
+export function metricsFromSums(tp: Float64Array, support: Float64Array, predicted: Float64Array,
+  integral = true): ClassSummary {
   const c = tp.length;
   const [precision, recall, f1] = [new Float64Array(c), new Float64Array(c), new Float64Array(c)];
   const [macro, weighted] = [{ precision: 0, recall: 0, f1: 0 }, { precision: 0, recall: 0, f1: 0 }];
@@ -132,23 +128,14 @@ export function metricsFromSums(
     }
   }
   const mean = (sum: number, n: number): number => (n > 0 ? sum / n : 0);
-  const avg = (x: typeof macro, n: number): Averages =>
-    ({ precision: mean(x.precision, n), recall: mean(x.recall, n), f1: mean(x.f1, n), support: total });
+  const avg = (x: typeof macro, n: number): Averages => ({ precision: mean(x.precision, n), recall: mean(x.recall, n),
+    f1: mean(x.f1, n), support: total });
   const accuracy = mean(correct, total);
-  return {
-    precision,
-    recall,
-    f1,
-    total,
-    correct,
-    accuracy,
-    balancedAccuracy: mean(recallSum, supported),
-    ...agreement(support, predicted, correct, total, integral),
-    macroAvg: avg(macro, presentClasses),
+  return { precision, recall, f1, total, correct, accuracy, balancedAccuracy: mean(recallSum, supported),
+    ...agreement(support, predicted, correct, total, integral), macroAvg: avg(macro, presentClasses),
     weightedAvg: avg(weighted, total),
     microAvg: { precision: accuracy, recall: accuracy, f1: fScore(accuracy, accuracy), support: total },
-    presentClasses,
-  };
+    presentClasses };
 }
 
 /** The normalization modes of sklearn's `confusion_matrix(normalize=...)`; 'none' copies the counts. */
@@ -170,7 +157,8 @@ export function normalizeCounts(counts: Float64Array, numClasses: number, mode: 
     return out;
   }
   if (mode !== 'true' && mode !== 'pred' && mode !== 'all') {
-    throw new InputError('normalize', `normalize must be 'none', 'true', 'pred' or 'all', got ${String(mode)}`, undefined, mode);
+    throw new InputError('normalize', `normalize must be 'none', 'true', 'pred' or 'all', got ${String(mode)}`,
+      undefined, mode);
   }
   const divisors = new Float64Array(mode === 'all' ? 1 : c);
   for (let t = 0; t < c; t++) {
@@ -234,7 +222,7 @@ export function topConfusions(counts: Float64Array, numClasses: number, k: numbe
       if (t === p || !(v > 0)) continue;
       if (heap.length < limit) {
         heap.push(i);
-        for (let j = heap.length - 1; j > 0; ) {
+        for (let j = heap.length - 1; j > 0;) {
           const parent = (j - 1) >> 1;
           if (!worse(heap[j]!, heap[parent]!)) break;
           swap(j, parent);
@@ -264,7 +252,8 @@ export function topConfusions(counts: Float64Array, numClasses: number, k: numbe
 function checkShape(counts: Float64Array, numClasses: number): void {
   validateNumClasses(numClasses);
   if (counts.length !== numClasses * numClasses) {
-    throw new InputError('counts', `counts must hold numClasses^2 = ${numClasses * numClasses} cells, got ${counts.length}`);
+    throw new InputError('counts',
+      `counts must hold numClasses^2 = ${numClasses * numClasses} cells, got ${counts.length}`);
   }
 }
 
@@ -280,13 +269,8 @@ export function fScore(precision: number, recall: number): number {
 }
 
 /** Cohen's kappa and MCC from the row and column sums, exactly (BigInt) when the counts are integers. */
-function agreement(
-  trueSum: Float64Array,
-  predSum: Float64Array,
-  correct: number,
-  total: number,
-  integral: boolean,
-): { kappa: number; mcc: number } {
+function agreement(trueSum: Float64Array, predSum: Float64Array, correct: number, total: number,
+  integral: boolean): { kappa: number; mcc: number } {
   if (total === 0) return { kappa: 0, mcc: 0 };
   if (integral && Number.isSafeInteger(total)) {
     const n = BigInt(total);
@@ -305,10 +289,8 @@ function agreement(
     const covTT = n * n - tt;
     const covPP = n * n - pp;
     const kappaDenom = n * n - tp;
-    return {
-      kappa: kappaDenom === 0n ? 0 : Number(covTP) / Number(kappaDenom),
-      mcc: covTT === 0n || covPP === 0n ? 0 : Number(covTP) / Math.sqrt(Number(covTT) * Number(covPP)),
-    };
+    return { kappa: kappaDenom === 0n ? 0 : Number(covTP) / Number(kappaDenom),
+      mcc: covTT === 0n || covPP === 0n ? 0 : Number(covTP) / Math.sqrt(Number(covTT) * Number(covPP)) };
   }
   let tp = 0;
   let tt = 0;
@@ -323,8 +305,6 @@ function agreement(
   const covTP = correct / total - tp;
   const covTT = 1 - tt;
   const covPP = 1 - pp;
-  return {
-    kappa: 1 - tp === 0 ? 0 : covTP / (1 - tp),
-    mcc: covTT * covPP === 0 ? 0 : covTP / Math.sqrt(covTT * covPP),
-  };
+  return { kappa: 1 - tp === 0 ? 0 : covTP / (1 - tp),
+    mcc: covTT * covPP === 0 ? 0 : covTP / Math.sqrt(covTT * covPP) };
 }

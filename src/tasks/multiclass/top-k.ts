@@ -14,7 +14,8 @@ function rankKey(bits: number): number {
  * @example
  * cpuTopKHits(new Float32Array([1, 2, 2]), new Uint8Array([1]), 3, 1, hits); // no hit: class 2 ranks first
  */
-export function cpuTopKHits(logits: Float32Array, labels: LabelArray, numClasses: number, k: number, hits: Float64Array, weights?: Float32Array | Float64Array): void {
+export function cpuTopKHits(logits: Float32Array, labels: LabelArray, numClasses: number, k: number, hits: Float64Array,
+  weights?: Float32Array | Float64Array): void {
   const bits = new Uint32Array(logits.buffer, logits.byteOffset, logits.length);
   for (let r = 0, base = 0; r < labels.length; r++, base += numClasses) {
     const label = Number(labels[r]);

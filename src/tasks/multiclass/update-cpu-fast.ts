@@ -7,11 +7,14 @@
  * @module
  */
 import type { FormattedBatch, LabelArray } from '../../core/types.js';
-import { cpuArgmax, cpuUpdate } from './update-cpu.js';
-import { CPU_WASM_BASE64, CPU_WASM_SHARED_BASE64 } from './cpu-wasm.generated.js';
 import { copyClassIndices } from '../../format/class-indices.js';
+import { CPU_WASM_BASE64, CPU_WASM_SHARED_BASE64 } from './cpu-wasm.generated.js';
+import { cpuArgmax, cpuUpdate } from './update-cpu.js';
 
-/** Which SIMD layout the argmax uses: 'auto' picks by class count; 'rows4' (4 rows in the lanes) any C, 'cols' (4 columns) C >= 4. */
+/**
+ * Which SIMD layout the argmax uses: 'auto' picks by class count; 'rows4' (4 rows in the lanes) any C, 'cols' (4
+ * columns) C >= 4.
+ */
 export type CpuArgmaxStrategy = 'auto' | 'rows4' | 'cols';
 
 /** The exports of the module wasm/cpu-argmax.wat (byte offsets into its memory). */
@@ -63,7 +66,8 @@ function instantiate(module: WebAssembly.Module): Kernel {
   const memory = new WebAssembly.Memory({ initial: 8, maximum: 65536 });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const buffer = memory.buffer;
-  return { exports: instance.exports as unknown as CpuWasmExports, memory, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u32: new Uint32Array(buffer) };
+  return { exports: instance.exports as unknown as CpuWasmExports, memory, f32: new Float32Array(buffer),
+    i32: new Int32Array(buffer), u32: new Uint32Array(buffer) };
 }
 
 /** The module, compiled once on first use; null (the oracle runs) without WebAssembly SIMD. */
@@ -121,14 +125,13 @@ export function cpuFastBackend(): 'wasm-simd' | 'js' {
  * @example
  * cpuArgmaxFast(new Float32Array([0, 1, 1, NaN, 2, NaN]), 3); // Uint32Array [1, 1]
  */
-export function cpuArgmaxFast(
-  logits: Float32Array,
-  numClasses: number,
+export function cpuArgmaxFast(logits: Float32Array, numClasses: number,
   out = new Uint32Array(Math.floor(logits.length / numClasses)),
-  options: { strategy?: CpuArgmaxStrategy } = {},
-): Uint32Array {
+  options: { strategy?: CpuArgmaxStrategy } = {}): Uint32Array {
   const strategy = options.strategy ?? 'auto';
-  if (strategy === 'cols' && numClasses < 4) throw new RangeError(`the 'cols' strategy needs at least 4 classes, got ${numClasses}`);
+  if (strategy === 'cols' && numClasses < 4) {
+    throw new RangeError(`the 'cols' strategy needs at least 4 classes, got ${numClasses}`);
+  }
   const k = kernel();
   const rows = out.length;
   if (!k) return cpuArgmax(logits, numClasses, out);
@@ -137,7 +140,11 @@ export function cpuArgmaxFast(
   const predAt = 0;
   const srcAt = align16(chunkRows * 4);
   ensure(k, srcAt + chunkRows * c * 4 + 16);
-  const run = strategy === 'rows4' ? k.exports.argmax_rows4 : strategy === 'cols' ? k.exports.argmax_cols : k.exports.argmax;
+  const run = strategy === 'rows4' ?
+    k.exports.argmax_rows4 :
+    strategy === 'cols' ?
+    k.exports.argmax_cols :
+    k.exports.argmax;
   for (let start = 0; start < rows; start += chunkRows) {
     const n = Math.min(chunkRows, rows - start);
     k.f32.set(logits.subarray(start * c, (start + n) * c), srcAt >> 2);
@@ -159,7 +166,9 @@ export function cpuArgmaxFast(
  */
 export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void {
   const { rows, numClasses: c, labels, logits, preds } = batch;
-  if (logits) return updateLogits(counts, labels, c, (into, start, n) => into.set(logits.subarray(start * c, (start + n) * c)));
+  if (logits) {
+    return updateLogits(counts, labels, c, (into, start, n) => into.set(logits.subarray(start * c, (start + n) * c)));
+  }
   const k = rows > 0 ? kernel() : null;
   const cells = c * c;
   if (!k || cells > WASM_COUNT_MAX_CELLS || cells > rows) return cpuUpdate(counts, batch);
@@ -184,9 +193,11 @@ export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void
  * read from a file with no array in between. `labels` must be validated (in [0, numClasses)).
  *
  * @example
- * cpuUpdateFastFrom(counts, labels, 10, (into, start, rows) => readSync(fd, new Uint8Array(into.buffer, into.byteOffset, rows * 40), 0, rows * 40, offset + start * 40));
+ * cpuUpdateFastFrom(counts, labels, 10, (into, start, rows) => readSync(fd, new Uint8Array(into.buffer,
+ * into.byteOffset, rows * 40), 0, rows * 40, offset + start * 40));
  */
-export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, numClasses: number, fill: (into: Float32Array, start: number, rows: number) => void): void {
+export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, numClasses: number,
+  fill: (into: Float32Array, start: number, rows: number) => void): void {
   updateLogits(counts, labels, numClasses, fill);
 }
 
@@ -200,16 +211,14 @@ function moduleTable(k: Kernel, counts: Float64Array, cells: number): { add(rows
     u32.fill(0, 0, cells);
     sinceFlush = 0;
   };
-  return {
-    add(rows) {
-      if (sinceFlush + rows > 0xffffffff) flush();
-      sinceFlush += rows;
-    },
-    flush,
-  };
+  return { add(rows) {
+    if (sinceFlush + rows > 0xffffffff) flush();
+    sinceFlush += rows;
+  }, flush };
 }
 
-function updateLogits(counts: Float64Array, labels: LabelArray, c: number, fill: (into: Float32Array, start: number, rows: number) => void): void {
+function updateLogits(counts: Float64Array, labels: LabelArray, c: number,
+  fill: (into: Float32Array, start: number, rows: number) => void): void {
   const rows = labels.length;
   const k = rows > 0 ? kernel() : null;
   const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
@@ -218,7 +227,8 @@ function updateLogits(counts: Float64Array, labels: LabelArray, c: number, fill:
     for (let start = 0; start < rows; start += chunkRows) {
       const n = Math.min(chunkRows, rows - start);
       fill(scratch.subarray(0, n * c), start, n);
-      cpuUpdate(counts, { rows: n, numClasses: c, labels: labels.subarray(start, start + n), logits: scratch.subarray(0, n * c) });
+      cpuUpdate(counts, { rows: n, numClasses: c, labels: labels.subarray(start, start + n),
+        logits: scratch.subarray(0, n * c) });
     }
     return;
   }
@@ -247,7 +257,8 @@ function updateLogits(counts: Float64Array, labels: LabelArray, c: number, fill:
 }
 
 /** counts[label * c + pred] += 1 for rows `start .. start + n` with predictions at `i32[at ..]`. */
-function countInJs(counts: Float64Array, labels: LabelArray, start: number, n: number, c: number, i32: Int32Array, at: number): void {
+function countInJs(counts: Float64Array, labels: LabelArray, start: number, n: number, c: number, i32: Int32Array,
+  at: number): void {
   if (labels instanceof BigInt64Array || labels instanceof BigUint64Array) {
     for (let i = 0; i < n; i++) counts[Number(labels[start + i]!) * c + i32[at + i]!]! += 1;
   } else {

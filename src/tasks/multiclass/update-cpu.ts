@@ -1,7 +1,8 @@
 import type { FormattedBatch } from '../../core/types.js';
 
 /**
- * Index of the largest of `logits[base .. base + numClasses)`: the first on ties, the first NaN if any (as argmax.wgsl).
+ * Index of the largest of `logits[base .. base + numClasses)`: the first on ties, the first NaN if any (as
+ * argmax.wgsl).
  *
  * @example
  * argmaxRow(new Float32Array([1, 3, 3]), 0, 3); // 1
@@ -28,7 +29,8 @@ export function argmaxRow(logits: Float32Array | Float64Array, base: number, num
  * @example
  * cpuArgmax(new Float32Array([0, 1, 1, 0]), 2); // Uint32Array [1, 0]
  */
-export function cpuArgmax(logits: Float32Array | Float64Array, numClasses: number, out = new Uint32Array(logits.length / numClasses)): Uint32Array {
+export function cpuArgmax(logits: Float32Array | Float64Array, numClasses: number,
+  out = new Uint32Array(logits.length / numClasses)): Uint32Array {
   for (let i = 0, base = 0; i < out.length; i++, base += numClasses) out[i] = argmaxRow(logits, base, numClasses);
   return out;
 }

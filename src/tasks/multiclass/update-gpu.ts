@@ -1,14 +1,14 @@
 import { InputError } from '../../core/errors.js';
 import type { FormattedGpuBatch, HalfDtype, LabelArray, SampleWeights } from '../../core/types.js';
-import { LOCAL_ROWS, planGpu, type GpuPlan, type GpuPlanOptions } from '../../engine/chunk-plan.js';
+import type { TaskCounter } from '../../engine/accumulator.js';
+import { type GpuPlan, type GpuPlanOptions, LOCAL_ROWS, planGpu } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { bufferSource } from '../../engine/error-scope.js';
-import { checkBinding, countAt, writeTargets } from '../../engine/task-gpu.js';
-import type { TaskCounter } from '../../engine/accumulator.js';
-import type { Bindings, KernelName } from '../../engine/pipelines.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
-import { fixedPointExponent, toFixedPoint } from '../../format/weights.js';
+import type { Bindings, KernelName } from '../../engine/pipelines.js';
+import { checkBinding, countAt, writeTargets } from '../../engine/task-gpu.js';
 import { writeArray } from '../../engine/write-array.js';
+import { fixedPointExponent, toFixedPoint } from '../../format/weights.js';
 
 /**
  * The GPU update: batches through the argmax and histogram kernels into u32 counts on the device,
@@ -26,16 +26,24 @@ export interface GpuCounter extends TaskCounter<FormattedGpuBatch, Float64Array>
 
 /** Options of {@link createGpuCounter}: the plan's knobs, and top-k hits counted in the same pass. */
 export interface GpuCounterOptions extends GpuPlanOptions {
-  /** Also count, per true class, the rows whose label is among the k highest logits (sklearn's top_k_accuracy_score). 0: off. */
+  /**
+   * Also count, per true class, the rows whose label is among the k highest logits (sklearn's top_k_accuracy_score). 0:
+   * off.
+   */
   topK?: number | undefined;
   /** Rows whose label in a GPU buffer is this value (as u32 bits: -100 is 0xffffff9c) are skipped on the GPU. */
   ignoreIndex?: number | undefined;
 }
 
-/** Rows per chunk of a GPU-resident input are a multiple of this, so every chunk's binding offset is 256-byte aligned (twice as many rows for 16-bit logits). */
+/**
+ * Rows per chunk of a GPU-resident input are a multiple of this, so every chunk's binding offset is 256-byte aligned
+ * (twice as many rows for 16-bit logits).
+ */
 const ALIGN_ROWS = 64;
 /** Override constants that make argmax.wgsl read 16-bit logits: halves packed two per u32, NaN above HALF_INF. */
-const halfConstants = (half: HalfDtype | undefined): Record<string, number> => (half ? { LOGIT_BITS: 16, HALF_INF: half === 'float16' ? 0x7c00 : 0x7f80 } : {});
+const halfConstants = (
+  half: HalfDtype | undefined,
+): Record<string, number> => (half ? { LOGIT_BITS: 16, HALF_INF: half === 'float16' ? 0x7c00 : 0x7f80 } : {});
 
 /**
  * Creates a {@link GpuCounter} for `numClasses` classes on `device`. Buffers are sized from the
@@ -58,7 +66,9 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const topK = options.topK ?? 0;
   const fused = plan.histogram !== 'private' || topK > 0;
   const local = plan.histogram === 'local';
-  const ignore: Record<string, number> = options.ignoreIndex === undefined ? {} : { HAS_IGNORE: 1, IGNORE_LABEL: options.ignoreIndex >>> 0 };
+  const ignore: Record<string, number> = options.ignoreIndex === undefined ?
+    {} :
+    { HAS_IGNORE: 1, IGNORE_LABEL: options.ignoreIndex >>> 0 };
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
 
   const runner = createChunkRunner(device, 'matrix');
@@ -82,10 +92,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
    * A host array is uploaded into slot `s`'s buffer `name`; a GPU buffer is bound in place at the
    * chunk's offset. `half`: 16-bit logits (2 bytes each; the binding rounded up to whole 4-byte words).
    */
-  const place = (
-    input: LabelArray | Float32Array | Uint16Array | GPUBuffer, name: string, s: number,
-    start: number, rows: number, width: number, half = false,
-  ): GPUBuffer | GPUBufferBinding => {
+  const place = (input: LabelArray | Float32Array | Uint16Array | GPUBuffer, name: string, s: number, start: number,
+    rows: number, width: number, half = false): GPUBuffer | GPUBufferBinding => {
     if (isGpuBuffer(input)) {
       if (half) return { buffer: input, offset: start * width * 2, size: Math.ceil((rows * width) / 2) * 4 };
       return { buffer: input, offset: start * width * 4, size: rows * width * 4 };
@@ -105,7 +113,10 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     return target;
   };
 
-  /** Reads a u32 at `row` of a GPU input, for naming the offending value; undefined when the buffer cannot be copied from. */
+  /**
+   * Reads a u32 at `row` of a GPU input, for naming the offending value; undefined when the buffer cannot be copied
+   * from.
+   */
   const valueAt = async (input: GPUBuffer, row: number): Promise<number | undefined> => {
     if (!(input.usage & GPUBufferUsage.COPY_SRC)) return undefined;
     const probe = runner.grow('bad value probe', 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST).buffer;
@@ -118,13 +129,16 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     return value;
   };
 
-  const refuse = async (batch: FormattedGpuBatch, field: 'labels' | 'preds', rowsBad: number, firstBits: number, through: number): Promise<never> => {
+  const refuse = async (batch: FormattedGpuBatch, field: 'labels' | 'preds', rowsBad: number, firstBits: number,
+    through: number): Promise<never> => {
     const row = ~firstBits >>> 0;
     const input = batch[field];
     const value = isGpuBuffer(input) ? await valueAt(input, row) : undefined;
     const what = field === 'labels' ? 'label' : 'predicted class';
     const shown = value === undefined ? '' : ` ${value} (as int32: ${value | 0})`;
-    throw new InputError(field, `index ${row}: ${what}${shown} is outside [0, ${numClasses}) (${rowsBad} such rows among rows [0, ${through}) of this batch)`, row, value);
+    throw new InputError(field,
+      `index ${row}: ${what}${shown} is outside [0, ${numClasses}) (${rowsBad} such rows among rows [0, ` +
+        `${through}) of this batch)`, row, value);
   };
 
   /**
@@ -132,7 +146,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
    * batch on out-of-range indices among rows [0, through). A weighted batch's 96-bit cells are
    * divided by 2^exponent.
    */
-  const fold = async (batch: FormattedGpuBatch, gpu: Uint32Array, through: number, exponent?: number): Promise<void> => {
+  const fold = async (batch: FormattedGpuBatch, gpu: Uint32Array, through: number,
+    exponent?: number): Promise<void> => {
     const tally = exponent === undefined ? cells : 3 * weightedCells;
     if (gpu[tally] !== 0) await refuse(batch, 'labels', gpu[tally]!, gpu[tally + 2]!, through);
     if (gpu[tally + 1] !== 0) await refuse(batch, 'preds', gpu[tally + 1]!, gpu[tally + 3]!, through);
@@ -150,12 +165,16 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const updateChunks = async (host: Float64Array, batch: FormattedGpuBatch): Promise<void> => {
     const { rows, labels, logits, preds, weights } = batch;
     const half = logits === undefined ? undefined : batch.logitsDtype;
-    if (topK > 0 && !logits) throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
+    if (topK > 0 && !logits) {
+      throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
+    }
     const resident = isGpuBuffer(labels) || isGpuBuffer(logits) || isGpuBuffer(preds);
     const align = half ? 2 * ALIGN_ROWS : ALIGN_ROWS;
     const step = resident && chunkRows >= align ? chunkRows - (chunkRows % align) : chunkRows;
     if (resident && step % align !== 0 && rows > step) {
-      throw new InputError('chunkRows', `GPU-resident inputs need chunkRows >= ${align} (binding offsets must be 256-byte aligned), got ${chunkRows}`, undefined, chunkRows);
+      throw new InputError('chunkRows',
+        `GPU-resident inputs need chunkRows >= ${align} (binding offsets must be 256-byte aligned), got ${chunkRows}`,
+        undefined, chunkRows);
     }
     const exponent = weights === undefined ? undefined : fixedPointExponent(weights);
     if (weights && !weightedCounts) {
@@ -168,8 +187,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     const countConstants = { ...constants, ...ignore };
     partial.fill(0);
     let pending = 0;
-    await runner.chunks<number>(rows, step, {
-      fold: (words, through) => fold(batch, words, through, exponent),
+    await runner.chunks<number>(rows, step, { fold: (words, through) => fold(batch, words, through, exponent),
       encode: (encoder, start, n, s) => {
         const labelBinding = place(labels, 'labels', s, start, n, 1);
         const logitBinding = logits && place(logits, 'logits', s, start, n, numClasses, half !== undefined);
@@ -200,22 +218,15 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
         const source = exponent === undefined ? counts : weightedCounts!;
         const bytes = exponent === undefined ? countsBytes : weightedBytes;
         return { source, bytes, clearBytes: bytes, info: start + n };
-      },
-    }).catch(async (e: unknown) => {
-      if (e instanceof InputError) await discard();
-      throw e;
-    });
+      } }).catch(async (e: unknown) => {
+        if (e instanceof InputError) await discard();
+        throw e;
+      });
     for (let i = 0; i < host.length; i++) host[i]! += partial[i]!;
   };
 
-
   const counter = runnerCounter(runner, 'update', () => new Float64Array(cells + hitCells), updateChunks);
-  return {
-    ...counter,
-    plan,
-    stats,
+  return { ...counter, plan, stats,
     read: () => runner.queued(async () => (runner.alive(), counter.committed().slice(0, cells))),
-    committed: () => counter.committed().slice(0, cells),
-    committedTopK: () => counter.committed().slice(cells),
-  };
+    committed: () => counter.committed().slice(0, cells), committedTopK: () => counter.committed().slice(cells) };
 }

@@ -1,17 +1,22 @@
 import { InputError } from '../../core/errors.js';
+import { type AccumulatorOptions, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
+import type { TaskGpuOptions } from '../../engine/task-gpu.js';
+import { createMultilabelState, multilabelStateCounts, parseMultilabelState,
+  thresholdValue } from '../../state/task-state.js';
+import type { MultilabelState, MultilabelStateMeta } from '../../state/task-state.js';
 import { addMultilabelCounts, emptyMultilabelCounts, formatMultilabelBatch, multilabelResult } from './multilabel.js';
-import { resolveLabelThresholds, validateNumLabels, type FormattedMultilabelBatch, type MultilabelBatch, type MultilabelCounts, type MultilabelResult } from './multilabel.js';
-import { taskMatrix, type AccumulatorOptions, type TaskMatrix } from '../../engine/accumulator.js';
+import { type FormattedMultilabelBatch, type MultilabelBatch, type MultilabelCounts, type MultilabelResult,
+  resolveLabelThresholds, validateNumLabels } from './multilabel.js';
 import { multilabelCpuUpdate } from './update-cpu.js';
 import { createMultilabelGpuCounter } from './update-gpu.js';
-import type { TaskGpuOptions } from '../../engine/task-gpu.js';
-import { createMultilabelState, multilabelStateCounts, parseMultilabelState, thresholdValue } from '../../state/task-state.js';
-import type { MultilabelState, MultilabelStateMeta } from '../../state/task-state.js';
 
 /** Options of {@link createMultilabelMatrix}. */
 export interface MultilabelMatrixOptions extends TaskGpuOptions, AccumulatorOptions {
   numLabels: number;
-  /** A label is predicted when score >= threshold: one for all labels or one per label. Default 0.5 (probabilities; use 0 for logits). */
+  /**
+   * A label is predicted when score >= threshold: one for all labels or one per label. Default 0.5 (probabilities; use
+   * 0 for logits).
+   */
   threshold?: number | ArrayLike<number>;
 }
 
@@ -21,7 +26,8 @@ export interface MultilabelMatrixOptions extends TaskGpuOptions, AccumulatorOpti
  * row); `compute` gives the matrices as sklearn's `multilabel_confusion_matrix`; `state` and `load`
  * save and add counts (see `mergeMultilabelStates`), refusing another L or other thresholds.
  */
-export interface MultilabelMatrix extends TaskMatrix<MultilabelBatch, MultilabelResult, MultilabelState, MultilabelStateMeta> {
+export interface MultilabelMatrix
+  extends TaskMatrix<MultilabelBatch, MultilabelResult, MultilabelState, MultilabelStateMeta> {
   readonly numLabels: number;
   /** The thresholds as float32, one per label. */
   readonly thresholds: Float32Array;
@@ -42,27 +48,25 @@ export function createMultilabelMatrix(options: MultilabelMatrixOptions): Multil
   const numLabels = validateNumLabels(options.numLabels);
   const thresholds = resolveLabelThresholds(options.threshold ?? 0.5, numLabels);
   const empty = (): MultilabelCounts => emptyMultilabelCounts(numLabels);
-  const count = (into: MultilabelCounts, batch: FormattedMultilabelBatch): void => multilabelCpuUpdate(into, batch, thresholds);
+  const count = (into: MultilabelCounts, batch: FormattedMultilabelBatch): void =>
+    multilabelCpuUpdate(into, batch, thresholds);
   const load = (state: MultilabelState): MultilabelCounts => {
     const s = parseMultilabelState(state, 'state');
-    if (s.numLabels !== numLabels) throw new InputError('state', `the state counts ${s.numLabels} labels, this matrix ${numLabels}`, undefined, s.numLabels);
+    if (s.numLabels !== numLabels) {
+      throw new InputError('state', `the state counts ${s.numLabels} labels, this matrix ${numLabels}`, undefined,
+        s.numLabels);
+    }
     const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholds[i]);
-    if (j >= 0) throw new InputError('state', `the state's threshold of label ${j} is ${thresholdValue(s.thresholds[j]!)}, this matrix's ${thresholds[j]}`, j, s.thresholds[j]);
+    if (j >= 0) {
+      throw new InputError('state',
+        `the state's threshold of label ${j} is ${thresholdValue(s.thresholds[j]!)}, this matrix's ${thresholds[j]}`, j,
+        s.thresholds[j]);
+    }
     return multilabelStateCounts(s);
   };
-  return taskMatrix(
-    {
-      name: 'multilabel matrix',
-      empty,
-      add: addMultilabelCounts,
-      count,
-      gpu: (device: GPUDevice) => createMultilabelGpuCounter(device, numLabels, thresholds, options),
-      format: (batch: MultilabelBatch) => formatMultilabelBatch(batch, numLabels),
-      result: (counts: MultilabelCounts) => multilabelResult(counts, thresholds),
-      state: createMultilabelState,
-      load,
-    },
-    options,
-    { numLabels, thresholds },
-  );
+  return taskMatrix({ name: 'multilabel matrix', empty, add: addMultilabelCounts, count,
+    gpu: (device: GPUDevice) => createMultilabelGpuCounter(device, numLabels, thresholds, options),
+    format: (batch: MultilabelBatch) => formatMultilabelBatch(batch, numLabels),
+    result: (counts: MultilabelCounts) => multilabelResult(counts, thresholds), state: createMultilabelState, load },
+    options, { numLabels, thresholds });
 }

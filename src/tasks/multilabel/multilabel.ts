@@ -1,10 +1,13 @@
 import { InputError } from '../../core/errors.js';
-import { fScore } from '../multiclass/metrics.js';
 import type { LabelArray, SampleWeights } from '../../core/types.js';
 import { isLabelArray } from '../../format/validate.js';
 import { checkWeights } from '../../format/weights.js';
+import { fScore } from '../multiclass/metrics.js';
 
-/** One batch of a multilabel task: row-major N x L scores and N x L targets in {0, 1}; optional sample weights, one per row. */
+/**
+ * One batch of a multilabel task: row-major N x L scores and N x L targets in {0, 1}; optional sample weights, one per
+ * row.
+ */
 export interface MultilabelBatch {
   scores: Float32Array;
   targets: LabelArray;
@@ -87,7 +90,8 @@ export interface MultilabelMetrics {
  */
 export function validateNumLabels(numLabels: number): number {
   if (!Number.isSafeInteger(numLabels) || numLabels < 1 || numLabels > 65536) {
-    throw new InputError('numLabels', `numLabels must be an integer in [1, 65536], got ${numLabels}`, undefined, numLabels);
+    throw new InputError('numLabels', `numLabels must be an integer in [1, 65536], got ${numLabels}`, undefined,
+      numLabels);
   }
   return numLabels;
 }
@@ -102,7 +106,10 @@ export function resolveLabelThresholds(threshold: number | ArrayLike<number>, nu
   const out = new Float32Array(numLabels);
   if (typeof threshold === 'number') out.fill(threshold);
   else {
-    if (threshold.length !== numLabels) throw new InputError('threshold', `${threshold.length} thresholds given for ${numLabels} labels`, undefined, threshold.length);
+    if (threshold.length !== numLabels) {
+      throw new InputError('threshold', `${threshold.length} thresholds given for ${numLabels} labels`, undefined,
+        threshold.length);
+    }
     out.set(Array.from(threshold));
   }
   const bad = out.findIndex((t) => Number.isNaN(t));
@@ -133,14 +140,27 @@ export function findNonBinary(targets: LabelArray): number {
 export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number): FormattedMultilabelBatch {
   validateNumLabels(numLabels);
   const { scores, targets } = batch;
-  if (!(scores instanceof Float32Array)) throw new InputError('scores', `scores must be a Float32Array, got ${(scores as object)?.constructor?.name ?? typeof scores}`);
-  if (!isLabelArray(targets)) throw new InputError('targets', `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
-  if (scores.length % numLabels !== 0) throw new InputError('scores', `scores hold ${scores.length} values, not a multiple of ${numLabels} labels`, undefined, scores.length);
-  if (targets.length !== scores.length) throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined, targets.length);
+  if (!(scores instanceof Float32Array)) {
+    throw new InputError('scores',
+      `scores must be a Float32Array, got ${(scores as object)?.constructor?.name ?? typeof scores}`);
+  }
+  if (!isLabelArray(targets)) {
+    throw new InputError('targets',
+      `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
+  }
+  if (scores.length % numLabels !== 0) {
+    throw new InputError('scores', `scores hold ${scores.length} values, not a multiple of ${numLabels} labels`,
+      undefined, scores.length);
+  }
+  if (targets.length !== scores.length) {
+    throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined,
+      targets.length);
+  }
   const bad = findNonBinary(targets);
   if (bad >= 0) {
     const row = Math.floor(bad / numLabels);
-    throw new InputError('targets', `row ${row}, column ${bad % numLabels}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
+    throw new InputError('targets',
+      `row ${row}, column ${bad % numLabels}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
   }
   const rows = scores.length / numLabels;
   const out: FormattedMultilabelBatch = { rows, numLabels, scores, targets };
@@ -266,16 +286,13 @@ export function multilabelMetrics(result: MultilabelResult): MultilabelMetrics {
   });
   const sum = (f: (x: (typeof perLabel)[number]) => number): number => perLabel.reduce((s, x) => s + f(x), 0);
   const support = sum((x) => x.support);
-  const avg = (f: (key: 'precision' | 'recall' | 'f1') => number): LabelScores =>
-    ({ precision: f('precision'), recall: f('recall'), f1: f('f1'), support });
+  const avg = (f: (key: 'precision' | 'recall' | 'f1') => number): LabelScores => ({ precision: f('precision'),
+    recall: f('recall'), f1: f('f1'), support });
   const { rows, samples } = result;
-  return {
-    perLabel,
-    microAvg: { ...labelScores(sum((x) => x.tp), sum((x) => x.fp), sum((x) => x.fn)), support },
+  return { perLabel, microAvg: { ...labelScores(sum((x) => x.tp), sum((x) => x.fp), sum((x) => x.fn)), support },
     macroAvg: avg((k) => sum((x) => x[k]) / perLabel.length),
     weightedAvg: avg((k) => ratio(sum((x) => x[k] * x.support), support)),
-    samplesAvg: avg((k) => ratio(samples[k], rows)),
-  };
+    samplesAvg: avg((k) => ratio(samples[k], rows)) };
 }
 
 /** Precision, recall and F1 of a 2 x 2 matrix, 0 where sklearn divides by zero (`zero_division=0`). */

@@ -1,4 +1,5 @@
-import { addSampleRow, addSampleSums, emptySampleSums, sumWeights, type FormattedMultilabelBatch, type MultilabelCounts } from './multilabel.js';
+import { addSampleRow, addSampleSums, emptySampleSums, type FormattedMultilabelBatch, type MultilabelCounts,
+  sumWeights } from './multilabel.js';
 
 /**
  * The CPU multilabel update, oracle of multilabel.wgsl: label j is predicted when its score >= thresholds[j].
@@ -6,7 +7,8 @@ import { addSampleRow, addSampleSums, emptySampleSums, sumWeights, type Formatte
  * @example
  * multilabelCpuUpdate(counts, formatMultilabelBatch({ scores, targets }, 2), Float32Array.of(0.5, 0.5));
  */
-export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMultilabelBatch, thresholds: Float32Array): void {
+export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMultilabelBatch,
+  thresholds: Float32Array): void {
   const { rows, numLabels: l, scores, targets, weights } = batch;
   const big = typeof targets[0] === 'bigint';
   const samples = emptySampleSums(l);

@@ -1,10 +1,10 @@
-import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights } from './multilabel.js';
-import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
-import { orderKey } from '../../format/order-key.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
-import { writeArray } from '../../engine/write-array.js';
 import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
+import { writeArray } from '../../engine/write-array.js';
+import { orderKey } from '../../format/order-key.js';
+import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights } from './multilabel.js';
+import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, MultilabelCounts>;
@@ -22,7 +22,8 @@ export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, Mult
  * const counts = counter.committed();
  * counter.destroy();
  */
-export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array, options: TaskGpuOptions = {}): MultilabelGpuCounter {
+export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array,
+  options: TaskGpuOptions = {}): MultilabelGpuCounter {
   const runner = createChunkRunner(device, 'multilabel');
   const planFor = (weighted: boolean): TaskGpuPlan => {
     const what = `${numLabels} labels${weighted ? ' with sample weights' : ''}`;
@@ -41,31 +42,28 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'multilabel_weighted' : 'multilabel';
     const partial = emptyMultilabelCounts(numLabels);
-    await runner.chunks(batch.rows, p.chunkRows, {
-      encode: (encoder, start, n) => {
-        const cap = capacityFor(n, p.chunkRows);
-        const scores = runner.grow('scores', cap * numLabels * 4).buffer;
-        const words = cap * (numLabels + (weights ? 2 : 0));
-        const targets = runner.grow('targets and weights', words * 4).buffer;
-        const stats = `counts and row stats${weights ? ' (weighted)' : ''}`;
-        const counts = runner.grow(stats, cellBytes + cap * 12).buffer;
-        writeArray(device.queue, scores, 0, batch.scores, start * numLabels, n * numLabels);
-        const exponent = writeTargets(runner, targets, batch.targets, numLabels, start, n, weights);
-        const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize };
-        const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
-        runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
-        const info = { start, rows: n, exponent };
-        return { source: counts, bytes: cellBytes + n * 12, clearBytes: cellBytes, info };
-      },
-      fold: (c, { start, rows: n, exponent }) => {
-        const into = [partial.tp, partial.fp, partial.fn];
-        for (let j = 0; j < numLabels; j++) for (let x = 0; x < 3; x++) into[x]![j]! += countAt(c, 3 * j + x, exponent);
-        const r = c.subarray(cellBytes / 4);
-        for (let i = 0; i < n; i++) {
-          addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights?.[start + i]);
-        }
-      },
-    });
+    await runner.chunks(batch.rows, p.chunkRows, { encode: (encoder, start, n) => {
+      const cap = capacityFor(n, p.chunkRows);
+      const scores = runner.grow('scores', cap * numLabels * 4).buffer;
+      const words = cap * (numLabels + (weights ? 2 : 0));
+      const targets = runner.grow('targets and weights', words * 4).buffer;
+      const stats = `counts and row stats${weights ? ' (weighted)' : ''}`;
+      const counts = runner.grow(stats, cellBytes + cap * 12).buffer;
+      writeArray(device.queue, scores, 0, batch.scores, start * numLabels, n * numLabels);
+      const exponent = writeTargets(runner, targets, batch.targets, numLabels, start, n, weights);
+      const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize };
+      const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
+      runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
+      const info = { start, rows: n, exponent };
+      return { source: counts, bytes: cellBytes + n * 12, clearBytes: cellBytes, info };
+    }, fold: (c, { start, rows: n, exponent }) => {
+      const into = [partial.tp, partial.fp, partial.fn];
+      for (let j = 0; j < numLabels; j++) for (let x = 0; x < 3; x++) into[x]![j]! += countAt(c, 3 * j + x, exponent);
+      const r = c.subarray(cellBytes / 4);
+      for (let i = 0; i < n; i++) {
+        addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights?.[start + i]);
+      }
+    } });
     for (let j = 0; j < numLabels; j++) {
       host.tp[j]! += partial.tp[j]!;
       host.fp[j]! += partial.fp[j]!;

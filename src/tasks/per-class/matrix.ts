@@ -1,12 +1,12 @@
 import { InputError } from '../../core/errors.js';
+import { type AccumulatorOptions, type TaskCounter, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
+import { createPerClassState, parsePerClassState, perClassStateCounts } from '../../state/per-class-state.js';
+import type { PerClassState, PerClassStateMeta } from '../../state/per-class-state.js';
 import { addPerClassCounts, emptyPerClassCounts, formatPerClassBatch, perClassResult } from './per-class.js';
 import { validatePerClassClasses } from './per-class.js';
 import type { FormattedPerClassBatch, PerClassBatch, PerClassCounts, PerClassResult } from './per-class.js';
-import { taskMatrix, type AccumulatorOptions, type TaskCounter, type TaskMatrix } from '../../engine/accumulator.js';
 import { perClassCpuUpdate } from './update-cpu.js';
 import { createPerClassGpuCounter, type PerClassGpuOptions } from './update-gpu.js';
-import { createPerClassState, parsePerClassState, perClassStateCounts } from '../../state/per-class-state.js';
-import type { PerClassState, PerClassStateMeta } from '../../state/per-class-state.js';
 
 /** Options of {@link createPerClassMatrix}. */
 export interface PerClassMatrixOptions extends PerClassGpuOptions, AccumulatorOptions {

@@ -5,9 +5,9 @@
  * @module
  */
 import { InputError } from '../../core/errors.js';
-import { metricsFromSums, type Averages, type Metrics } from '../multiclass/metrics.js';
 import type { LabelArray } from '../../core/types.js';
 import { findOutOfRange, isLabelArray } from '../../format/validate.js';
+import { type Averages, type Metrics, metricsFromSums } from '../multiclass/metrics.js';
 
 /**
  * The most classes per-class mode takes: 2^24 (keys `true * C + pred` stay below 2^48).
@@ -25,10 +25,13 @@ export const MAX_PER_CLASS_CLASSES = 2 ** 24;
  */
 export function validatePerClassClasses(numClasses: unknown): asserts numClasses is number {
   if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
-    throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined, numClasses);
+    throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined,
+      numClasses);
   }
   if (numClasses > MAX_PER_CLASS_CLASSES) {
-    throw new InputError('numClasses', `numClasses ${numClasses} is too large for per-class mode: at most ${MAX_PER_CLASS_CLASSES} (2^24) classes`, undefined, numClasses);
+    throw new InputError('numClasses',
+      `numClasses ${numClasses} is too large for per-class mode: at most ${MAX_PER_CLASS_CLASSES} (2^24) classes`,
+      undefined, numClasses);
   }
 }
 
@@ -137,7 +140,8 @@ export interface PerClassCounts {
  */
 export function emptyPerClassCounts(numClasses: number): PerClassCounts {
   validatePerClassClasses(numClasses);
-  return { numClasses, support: new Float64Array(numClasses), predicted: new Float64Array(numClasses), tp: new Float64Array(numClasses), pairs: new SparseCounts() };
+  return { numClasses, support: new Float64Array(numClasses), predicted: new Float64Array(numClasses),
+    tp: new Float64Array(numClasses), pairs: new SparseCounts() };
 }
 
 /**
@@ -156,9 +160,8 @@ export function addPerClassCounts(into: PerClassCounts, from: PerClassCounts): v
 }
 
 /** One batch for per-class mode: row-major N x C float32 logits, or N predicted classes, and N labels. */
-export type PerClassBatch =
-  | { logits: Float32Array; labels: LabelArray; preds?: undefined }
-  | { preds: LabelArray; labels: LabelArray; logits?: undefined };
+export type PerClassBatch = { logits: Float32Array; labels: LabelArray; preds?: undefined } | { preds: LabelArray;
+  labels: LabelArray; logits?: undefined };
 
 /** A validated per-class batch: labels (and predictions) lie in [0, numClasses), ignored rows dropped. */
 export interface FormattedPerClassBatch {
@@ -172,7 +175,8 @@ export interface FormattedPerClassBatch {
 function classIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {
   if (!isLabelArray(a)) {
     const got = a === null || a === undefined ? String(a) : (a as object).constructor?.name ?? typeof a;
-    throw new InputError(field, `${field} must be an integer typed array (Int8..Int32, Uint8..Uint32, BigInt64, BigUint64), got ${got}`);
+    throw new InputError(field,
+      `${field} must be an integer typed array (Int8..Int32, Uint8..Uint32, BigInt64, BigUint64), got ${got}`);
   }
   const bad = findOutOfRange(a, numClasses);
   if (bad >= 0) {
@@ -188,24 +192,40 @@ function classIndices(field: 'labels' | 'preds', a: unknown, numClasses: number)
  * @example
  * formatPerClassBatch({ preds: new Uint32Array([5, 2]), labels: new Uint32Array([5, 1]) }, 50000).rows; // 2
  */
-export function formatPerClassBatch(batch: PerClassBatch, numClasses: number, ignoreIndex?: number): FormattedPerClassBatch {
+export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
+  ignoreIndex?: number): FormattedPerClassBatch {
   validatePerClassClasses(numClasses);
-  if (batch === null || typeof batch !== 'object') throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
-  if ((batch.logits !== undefined) === (batch.preds !== undefined)) throw new InputError('batch', 'a batch needs exactly one of logits or preds');
+  if (batch === null || typeof batch !== 'object') {
+    throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
+  }
+  if ((batch.logits !== undefined) === (batch.preds !== undefined)) {
+    throw new InputError('batch', 'a batch needs exactly one of logits or preds');
+  }
   for (const key of ['weights', 'logitsDtype'] as const) {
-    if ((batch as Record<string, unknown>)[key] !== undefined) throw new InputError(key, `per-class mode takes no ${key === 'weights' ? 'sample weights' : 'logitsDtype (pass float32 logits)'}`);
+    if ((batch as Record<string, unknown>)[key] !== undefined) {
+      throw new InputError(key,
+        `per-class mode takes no ${key === 'weights' ? 'sample weights' : 'logitsDtype (pass float32 logits)'}`);
+    }
   }
   if (!isLabelArray(batch.labels)) classIndices('labels', batch.labels, numClasses);
   if (batch.logits !== undefined) {
     if (!(batch.logits instanceof Float32Array)) {
-      throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${(batch.logits as object)?.constructor?.name ?? typeof batch.logits}`);
+      throw new InputError('logits',
+        `logits must be a Float32Array (N x C, row-major), got ${
+          (batch.logits as object)?.constructor?.name ?? typeof batch.logits
+        }`);
     }
     if (batch.logits.length !== batch.labels.length * numClasses) {
       const n = batch.labels.length;
-      throw new InputError('logits', `logits hold ${batch.logits.length} values, expected N x C = ${n} x ${numClasses} = ${n * numClasses} (N from labels)`, undefined, batch.logits.length);
+      throw new InputError('logits',
+        `logits hold ${batch.logits.length} values, expected N x C = ${n} x ${numClasses} = ${
+          n * numClasses
+        } (N from labels)`, undefined, batch.logits.length);
     }
   } else if (isLabelArray(batch.preds) && batch.preds.length !== batch.labels.length) {
-    throw new InputError('preds', `preds hold ${batch.preds.length} values, labels ${batch.labels.length}: they must have the same length`, undefined, batch.preds.length);
+    throw new InputError('preds',
+      `preds hold ${batch.preds.length} values, labels ${batch.labels.length}: they must have the same length`,
+      undefined, batch.preds.length);
   }
   const kept = ignoreIndex === undefined ? batch : dropIgnoredRows(batch, ignoreIndex, numClasses);
   const labels = classIndices('labels', kept.labels, numClasses);
@@ -215,13 +235,17 @@ export function formatPerClassBatch(batch: PerClassBatch, numClasses: number, ig
 
 function dropIgnoredRows(batch: PerClassBatch, ignoreIndex: number, numClasses: number): PerClassBatch {
   const labels = batch.labels;
-  const target = labels instanceof BigInt64Array || labels instanceof BigUint64Array ? BigInt(ignoreIndex) : ignoreIndex;
+  const target = labels instanceof BigInt64Array || labels instanceof BigUint64Array ?
+    BigInt(ignoreIndex) :
+    ignoreIndex;
   const keep: number[] = [];
   for (let i = 0; i < labels.length; i++) if (labels[i] !== target) keep.push(i);
   if (keep.length === labels.length) return batch;
   const pick = <T extends LabelArray | Float32Array>(a: T, width: number): T => {
-    const out = new (a.constructor as new (n: number) => T)(keep.length * width);
-    for (let k = 0; k < keep.length; k++) (out as Float32Array).set((a as Float32Array).subarray(keep[k]! * width, (keep[k]! + 1) * width), k * width);
+    const out = new (a.constructor as new(n: number) => T)(keep.length * width);
+    for (let k = 0; k < keep.length; k++) {
+      (out as Float32Array).set((a as Float32Array).subarray(keep[k]! * width, (keep[k]! + 1) * width), k * width);
+    }
     return out;
   };
   if (batch.logits !== undefined) return { logits: pick(batch.logits, numClasses), labels: pick(labels, 1) };
@@ -309,13 +333,17 @@ export function perClassResult(counts: PerClassCounts): PerClassResult {
  * @example
  * topPairs(perClassResult(counts), 10)[0]; // { true: 7, pred: 3, count: 12, share: 0.4 }
  */
-export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs'> & { perClass: Pick<PerClassArrays, 'support'> }, k: number): PerClassConfusion[] {
+export function topPairs(
+  result: Pick<PerClassResult, 'numClasses' | 'pairs'> & { perClass: Pick<PerClassArrays, 'support'> },
+  k: number,
+): PerClassConfusion[] {
   const limit = Math.floor(k);
   if (!(limit > 0)) return [];
   const c = result.numClasses;
   const keys: number[] = [];
   const counts: number[] = [];
-  const before = (i: number, j: number): boolean => counts[i]! > counts[j]! || (counts[i] === counts[j] && keys[i]! < keys[j]!);
+  const before = (i: number, j: number): boolean =>
+    counts[i]! > counts[j]! || (counts[i] === counts[j] && keys[i]! < keys[j]!);
   const bounded = limit <= 4096;
   let top: number[] = [];
   result.pairs.forEach((key, n) => {
@@ -334,7 +362,9 @@ export function topPairs(result: Pick<PerClassResult, 'numClasses' | 'pairs'> & 
     top.splice(lo, 0, i);
     if (top.length > limit) top.pop();
   });
-  if (!bounded) top = Array.from(keys.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, limit);
+  if (!bounded) {
+    top = Array.from(keys.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, limit);
+  }
   return top.map((i) => {
     const t = Math.floor(keys[i]! / c);
     const count = counts[i]!;

@@ -1,5 +1,5 @@
-import type { FormattedPerClassBatch, PerClassCounts } from './per-class.js';
 import { argmaxRow } from '../multiclass/update-cpu.js';
+import type { FormattedPerClassBatch, PerClassCounts } from './per-class.js';
 
 /**
  * The per-class CPU update, oracle of the GPU path: each row's argmax or prediction against its label.

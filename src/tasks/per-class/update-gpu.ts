@@ -1,10 +1,10 @@
 import { InputError } from '../../core/errors.js';
-import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from './per-class.js';
 import { isEmulated } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import type { KernelName } from '../../engine/pipelines.js';
+import { planTaskGpu, type TaskGpuCounter, type TaskGpuOptions, writeTargets } from '../../engine/task-gpu.js';
 import { writeArray } from '../../engine/write-array.js';
-import { planTaskGpu, writeTargets, type TaskGpuCounter, type TaskGpuOptions } from '../../engine/task-gpu.js';
+import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from './per-class.js';
 
 /**
  * From this many classes on, `kernel: 'auto'` argmaxes each row with a whole workgroup
@@ -21,7 +21,10 @@ export const WIDE_FROM_CLASSES = 1024;
 
 /** Options of {@link createPerClassGpuCounter}. */
 export interface PerClassGpuOptions extends TaskGpuOptions {
-  /** 'rows': one invocation per row; 'wide': one workgroup per row; 'auto' (default): wide from {@link WIDE_FROM_CLASSES} classes, except on CPU-emulated adapters. */
+  /**
+   * 'rows': one invocation per row; 'wide': one workgroup per row; 'auto' (default): wide from {@link
+   * WIDE_FROM_CLASSES} classes, except on CPU-emulated adapters.
+   */
   kernel?: 'auto' | 'rows' | 'wide' | undefined;
 }
 
@@ -47,10 +50,16 @@ const HEADER = 8;
  * const counts = counter.committed();
  * counter.destroy();
  */
-export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, options: PerClassGpuOptions = {}): PerClassGpuCounter {
-  const plan = planTaskGpu(device.limits, Math.max(numClasses * 4, 8), options, `${numClasses} classes`, HEADER * 4, 'numClasses');
+export function createPerClassGpuCounter(device: GPUDevice, numClasses: number,
+  options: PerClassGpuOptions = {}): PerClassGpuCounter {
+  const plan = planTaskGpu(device.limits, Math.max(numClasses * 4, 8), options, `${numClasses} classes`, HEADER * 4,
+    'numClasses');
   const wideByDefault = numClasses >= WIDE_FROM_CLASSES && !isEmulated(device.adapterInfo);
-  const kernel = options.kernel === 'rows' || options.kernel === 'wide' ? options.kernel : wideByDefault ? 'wide' : 'rows';
+  const kernel = options.kernel === 'rows' || options.kernel === 'wide' ?
+    options.kernel :
+    wideByDefault ?
+    'wide' :
+    'rows';
   const wideSize = 2 ** Math.floor(Math.log2(plan.workgroupSize));
   const runner = createChunkRunner(device, 'per-class');
   let errors = new Uint32Array(1024);
@@ -59,42 +68,45 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number, 
     const row = ~firstBits >>> 0;
     const value = field === 'labels' ? batch.labels[row] : batch.preds?.[row];
     const what = field === 'labels' ? 'label' : 'predicted class';
-    throw new InputError(field, `index ${row}: ${what} ${String(value)} is outside [0, ${numClasses}) (${bad} such rows in this chunk, found on the GPU)`, row, value);
+    throw new InputError(field,
+      `index ${row}: ${what} ${
+        String(value)
+      } is outside [0, ${numClasses}) (${bad} such rows in this chunk, found on the GPU)`, row, value);
   };
 
   const updateChunks = async (host: PerClassCounts, batch: FormattedPerClassBatch): Promise<void> => {
-    const name: KernelName = batch.logits ? (kernel === 'wide' ? 'per_class_wide' : 'per_class_rows') : 'per_class_preds';
+    const name: KernelName = batch.logits ?
+      (kernel === 'wide' ? 'per_class_wide' : 'per_class_rows') :
+      'per_class_preds';
     let numErrors = 0;
     const wide = name === 'per_class_wide';
     const constants = { NUM_CLASSES: numClasses, WORKGROUP_SIZE: wide ? wideSize : plan.workgroupSize };
-    await runner.chunks<undefined>(batch.rows, plan.chunkRows, {
-      encode: (encoder, start, n) => {
-        const cap = capacityFor(n, plan.chunkRows);
-        const labels = runner.grow('labels', cap * 4).buffer;
-        const tally = runner.grow('tally', (HEADER + 2 * cap) * 4).buffer;
-        writeTargets(runner, labels, batch.labels, 1, start, n);
-        const input = runner.grow(batch.logits ? 'logits' : 'preds', cap * (batch.logits ? numClasses : 1) * 4).buffer;
-        if (batch.logits) writeArray(device.queue, input, 0, batch.logits, start * numClasses, n * numClasses);
-        else writeTargets(runner, input, batch.preds!, 1, start, n);
-        const count = wide ? Math.min(n, plan.maxWorkgroups) : groupsFor(n, plan.workgroupSize, plan.maxWorkgroups);
-        runner.dispatch(encoder, name, constants, { labels, tally, [batch.logits ? 'logits' : 'preds']: input }, count);
-        return { source: tally, bytes: (HEADER + 2 * n) * 4, clearBytes: HEADER * 4, info: undefined };
-      },
-      fold: (got) => {
-        if (got[1] !== 0) refuse(batch, 'labels', got[1]!, got[2]!);
-        if (got[3] !== 0) refuse(batch, 'preds', got[3]!, got[4]!);
-        const count = got[0]!;
-        if (2 * (numErrors + count) > errors.length) {
-          const grown = new Uint32Array(Math.max(errors.length * 2, 2 * (numErrors + count)));
-          grown.set(errors.subarray(0, 2 * numErrors));
-          errors = grown;
-        }
-        errors.set(got.subarray(HEADER, HEADER + 2 * count), 2 * numErrors);
-        numErrors += count;
-      },
-    });
+    await runner.chunks<undefined>(batch.rows, plan.chunkRows, { encode: (encoder, start, n) => {
+      const cap = capacityFor(n, plan.chunkRows);
+      const labels = runner.grow('labels', cap * 4).buffer;
+      const tally = runner.grow('tally', (HEADER + 2 * cap) * 4).buffer;
+      writeTargets(runner, labels, batch.labels, 1, start, n);
+      const input = runner.grow(batch.logits ? 'logits' : 'preds', cap * (batch.logits ? numClasses : 1) * 4).buffer;
+      if (batch.logits) writeArray(device.queue, input, 0, batch.logits, start * numClasses, n * numClasses);
+      else writeTargets(runner, input, batch.preds!, 1, start, n);
+      const count = wide ? Math.min(n, plan.maxWorkgroups) : groupsFor(n, plan.workgroupSize, plan.maxWorkgroups);
+      runner.dispatch(encoder, name, constants, { labels, tally, [batch.logits ? 'logits' : 'preds']: input }, count);
+      return { source: tally, bytes: (HEADER + 2 * n) * 4, clearBytes: HEADER * 4, info: undefined };
+    }, fold: (got) => {
+      if (got[1] !== 0) refuse(batch, 'labels', got[1]!, got[2]!);
+      if (got[3] !== 0) refuse(batch, 'preds', got[3]!, got[4]!);
+      const count = got[0]!;
+      if (2 * (numErrors + count) > errors.length) {
+        const grown = new Uint32Array(Math.max(errors.length * 2, 2 * (numErrors + count)));
+        grown.set(errors.subarray(0, 2 * numErrors));
+        errors = grown;
+      }
+      errors.set(got.subarray(HEADER, HEADER + 2 * count), 2 * numErrors);
+      numErrors += count;
+    } });
     addRows(host, batch.labels, errors, numErrors);
   };
 
-  return { ...runnerCounter(runner, 'the per-class update', () => emptyPerClassCounts(numClasses), updateChunks), plan, kernel };
+  return { ...runnerCounter(runner, 'the per-class update', () => emptyPerClassCounts(numClasses), updateChunks), plan,
+    kernel };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 // @ts-expect-error plain ES module without types
 import { chromium as npmChromium } from '../../../scripts/software-adapters.mjs';
 
@@ -16,7 +16,8 @@ function browserBinary(): { executablePath: string; env: Record<string, string> 
   return { executablePath, env: { LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } };
 }
 
-const COMMON_FLAGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const COMMON_FLAGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
 /** WebGPU on SwiftShader, Chromium's CPU Vulkan implementation: works without any GPU. */
 export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
 
@@ -42,27 +43,17 @@ export async function launchChromium(options: { webgpu: boolean }): Promise<Test
   const userDataDir = mkdtempSync(join(tmpdir(), 'confmat-chromium-'));
   const args = [...COMMON_FLAGS, ...(options.webgpu ? WEBGPU_FLAGS : ['--disable-webgpu'])];
   const { executablePath, env } = browserBinary();
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    env: { ...(process.env as Record<string, string>), ...env },
-    headless: true,
-    args,
-    viewport: { width: 1500, height: 1000 },
-    acceptDownloads: true,
-  });
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath,
+    env: { ...(process.env as Record<string, string>), ...env }, headless: true, args,
+    viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(String(e)));
-  return {
-    context,
-    page,
-    errors,
-    close: async () => {
-      await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
+  return { context, page, errors, close: async () => {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  } };
 }

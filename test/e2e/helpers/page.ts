@@ -44,7 +44,8 @@ export async function nextRun(page: Page, action: () => Promise<unknown>): Promi
  * @example
  * await dropFiles(page, 'body', [{ name: 'logits.npy', bytes: readFileSync('logits.npy') }]);
  */
-export async function dropFiles(page: Page, selector: string, files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+export async function dropFiles(page: Page, selector: string,
+  files: { name: string; bytes: Uint8Array }[]): Promise<void> {
   const payload = files.map((f) => ({ name: f.name, b64: Buffer.from(f.bytes).toString('base64') }));
   const dataTransfer = await page.evaluateHandle((list) => {
     const dt = new DataTransfer();

@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  auc,
-  averagePrecision,
-  binaryCounts,
-  createThresholdSweep,
-  InputError,
-  parseNpy,
-  prCurve,
-  rocCurve,
-} from '../../../src/index.js';
-import { resolveSweepThresholds } from '../../../src/tasks/binary/binary.js';
+import { auc, averagePrecision, binaryCounts, createThresholdSweep, InputError, parseNpy, prCurve,
+  rocCurve } from '../../../src/index.js';
 import type { NodeGpu } from '../../../src/node/index.js';
+import { resolveSweepThresholds } from '../../../src/tasks/binary/binary.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { rng } from '../../helpers/random.js';
 
@@ -39,7 +31,8 @@ const close = (got: number[], want: number[]) => {
 function tricky(rows: number, seed: number): { scores: Float32Array; targets: Uint8Array } {
   const rand = rng(seed);
   const specials = [NaN, Infinity, -Infinity, -0, 0, 0.25, 0.5, 1e-45, -1e-45];
-  const s = Float32Array.from({ length: rows }, () => (rand() < 0.2 ? specials[Math.floor(rand() * specials.length)]! : Math.floor(rand() * 16) / 8 - 1));
+  const s = Float32Array.from({ length: rows },
+    () => (rand() < 0.2 ? specials[Math.floor(rand() * specials.length)]! : Math.floor(rand() * 16) / 8 - 1));
   return { scores: s, targets: Uint8Array.from({ length: rows }, () => (rand() < 0.3 ? 1 : 0)) };
 }
 
@@ -72,17 +65,21 @@ describe('threshold sweep on the CPU', () => {
   });
 
   it('dedupes thresholds as float32, -0 as +0, and refuses NaN, none and bad targets', async () => {
-    expect(Array.from(resolveSweepThresholds([0.5, 0.1, 0.5, -0, 0, 0.1000000001]))).toEqual([0, Math.fround(0.1), 0.5]);
+    expect(Array.from(resolveSweepThresholds([0.5, 0.1, 0.5, -0, 0, 0.1000000001]))).toEqual([0, Math.fround(0.1),
+      0.5]);
     expect(() => resolveSweepThresholds([0.5, NaN])).toThrow(/threshold 1 is NaN/);
     expect(() => resolveSweepThresholds([])).toThrow(InputError);
     const sweep = createThresholdSweep({ thresholds: [0.5] });
-    await expect(sweep.update({ scores: new Float32Array(3), targets: Int16Array.of(0, 1, -1) })).rejects.toThrow(/index 2: target -1 is not 0 or 1/);
+    await expect(sweep.update({ scores: new Float32Array(3), targets: Int16Array.of(0, 1, -1) })).rejects.toThrow(
+      /index 2: target -1 is not 0 or 1/,
+    );
     expect((await sweep.compute()).positives).toBe(0);
   });
 
   it('counts ties at a threshold as reached and NaN as reaching none', async () => {
     const sweep = createThresholdSweep({ thresholds: [0, 0.5] });
-    await sweep.update({ scores: Float32Array.of(0.5, -0, NaN, 0.4999999, Infinity), targets: Uint8Array.of(1, 1, 1, 0, 0) });
+    await sweep.update({ scores: Float32Array.of(0.5, -0, NaN, 0.4999999, Infinity),
+      targets: Uint8Array.of(1, 1, 1, 0, 0) });
     const r = await sweep.compute();
     expect(r).toEqual({ thresholds: [0.5, 0], tps: [1, 2], fps: [1, 2], positives: 3, negatives: 2 });
   });
@@ -107,23 +104,20 @@ describe.each(TEST_ADAPTERS)('threshold sweep GPU == CPU on $name', ({ options }
     sweep.destroy();
   });
 
-  it.each([
-    [1, 1],
-    [63, 2],
-    [64, 3],
-    [65, 17],
-    [257, 64],
-    [3000, 255],
-  ])('%i rows, %i thresholds, small chunks and workgroups: bit for bit the CPU', async (rows, k) => {
-    const { scores: s, targets: t } = tricky(rows, rows + k);
-    const grid = Array.from({ length: k }, (_, i) => (k === 1 ? 0 : -1.25 + (2.5 * i) / (k - 1)));
-    grid[0] = -0;
-    if (k > 2) grid[k - 1] = Infinity;
-    const cpu = createThresholdSweep({ thresholds: grid });
-    const dev = createThresholdSweep({ thresholds: grid, device: gpu.device, chunkRows: 100, workgroupSize: 64, maxWorkgroups: 2 });
-    await cpu.update({ scores: s, targets: t });
-    await checked(gpu.device, () => dev.update({ scores: s, targets: t }));
-    expect(await dev.compute()).toEqual(await cpu.compute());
-    dev.destroy();
-  });
+  it.each([[1, 1], [63, 2], [64, 3], [65, 17], [257, 64], [3000, 255]])(
+    '%i rows, %i thresholds, small chunks and workgroups: bit for bit the CPU',
+    async (rows, k) => {
+      const { scores: s, targets: t } = tricky(rows, rows + k);
+      const grid = Array.from({ length: k }, (_, i) => (k === 1 ? 0 : -1.25 + (2.5 * i) / (k - 1)));
+      grid[0] = -0;
+      if (k > 2) grid[k - 1] = Infinity;
+      const cpu = createThresholdSweep({ thresholds: grid });
+      const dev = createThresholdSweep({ thresholds: grid, device: gpu.device, chunkRows: 100, workgroupSize: 64,
+        maxWorkgroups: 2 });
+      await cpu.update({ scores: s, targets: t });
+      await checked(gpu.device, () => dev.update({ scores: s, targets: t }));
+      expect(await dev.compute()).toEqual(await cpu.compute());
+      dev.destroy();
+    },
+  );
 });

@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  confusionMatrix,
-  createConfusionMatrix,
-  type Batch,
-  type ConfusionMatrixOptions,
-  type ConfusionMatrixResult,
-} from '../../../src/index.js';
-import { createGpuCounter } from '../../../src/tasks/multiclass/update-gpu.js';
+import { type Batch, confusionMatrix, type ConfusionMatrixOptions, type ConfusionMatrixResult,
+  createConfusionMatrix } from '../../../src/index.js';
 import type { NodeGpu } from '../../../src/node/index.js';
+import { createGpuCounter } from '../../../src/tasks/multiclass/update-gpu.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
-import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../../helpers/random.js';
+import { LABEL_TYPES, type LogitStyle, makeLabels, makeLogits, rng } from '../../helpers/random.js';
 
-async function bothPaths(device: GPUDevice, batch: Batch, options: Omit<ConfusionMatrixOptions, 'device'>): Promise<ConfusionMatrixResult> {
+async function bothPaths(device: GPUDevice, batch: Batch,
+  options: Omit<ConfusionMatrixOptions, 'device'>): Promise<ConfusionMatrixResult> {
   const cpu = await confusionMatrix(batch, options);
   const gpu = await checked(device, () => confusionMatrix(batch, { ...options, device }));
   expect(gpu.total).toBe(cpu.total);
@@ -40,7 +36,8 @@ for (const adapter of TEST_ADAPTERS) {
 
     const histograms = ['global', 'private', 'local'] as const;
     const fits = (histogram: (typeof histograms)[number], c: number) =>
-      histogram === 'global' || (histogram === 'private' ? c * c * 4 <= device.limits.maxComputeWorkgroupStorageSize : c * c <= 100);
+      histogram === 'global' ||
+      (histogram === 'private' ? c * c * 4 <= device.limits.maxComputeWorkgroupStorageSize : c * c <= 100);
 
     it.each([1, 2, 3, 10, 64, 65, 90, 91])('C = %i, N around workgroup boundaries, every histogram', async (c) => {
       const rand = rng(c);
@@ -57,7 +54,9 @@ for (const adapter of TEST_ADAPTERS) {
     it('C = 1000 (global atomics), N = 0, 1, 257, 3001', async () => {
       const rand = rng(1000);
       for (const n of [0, 1, 257, 3001]) {
-        await bothPaths(device, { logits: makeLogits(rand, n, 1000, 'special'), labels: makeLabels(rand, n, 1000) }, { numClasses: 1000 });
+        await bothPaths(device, { logits: makeLogits(rand, n, 1000, 'special'), labels: makeLabels(rand, n, 1000) }, {
+          numClasses: 1000,
+        });
       }
     });
 
@@ -73,15 +72,8 @@ for (const adapter of TEST_ADAPTERS) {
     });
 
     it('rows of only NaN, only -Inf, only +Inf, and NaN after +Inf', async () => {
-      const rows = [
-        [NaN, NaN, NaN],
-        [-Infinity, -Infinity, -Infinity],
-        [Infinity, Infinity, Infinity],
-        [Infinity, 1, NaN],
-        [-0, 0, -0],
-        [0, -0, 0],
-        [1e-45, 0, 1e-45],
-      ];
+      const rows = [[NaN, NaN, NaN], [-Infinity, -Infinity, -Infinity], [Infinity, Infinity, Infinity], [Infinity, 1,
+        NaN], [-0, 0, -0], [0, -0, 0], [1e-45, 0, 1e-45]];
       const logits = new Float32Array(rows.flat());
       const labels = new Uint8Array([0, 0, 0, 1, 1, 2, 2]);
       const r = await bothPaths(device, { logits, labels }, { numClasses: 3 });
@@ -99,7 +91,9 @@ for (const adapter of TEST_ADAPTERS) {
 
     it('one class only: every sample on the single cell', async () => {
       const rand = rng(1);
-      const r = await bothPaths(device, { logits: makeLogits(rand, 999, 1, 'special'), labels: new Uint8Array(999) }, { numClasses: 1 });
+      const r = await bothPaths(device, { logits: makeLogits(rand, 999, 1, 'special'), labels: new Uint8Array(999) }, {
+        numClasses: 1,
+      });
       expect(Array.from(r.counts)).toEqual([999]);
     });
 
@@ -107,7 +101,8 @@ for (const adapter of TEST_ADAPTERS) {
       const rand = rng(7);
       const c = 5;
       for (const chunkRows of [1, 7, 64]) {
-        for (const n of [chunkRows - 1, chunkRows, chunkRows + 1, 2 * chunkRows, 2 * chunkRows + 1, 10 * chunkRows + 3]) {
+        for (const n of [chunkRows - 1, chunkRows, chunkRows + 1, 2 * chunkRows, 2 * chunkRows + 1,
+          10 * chunkRows + 3]) {
           const batch = { logits: makeLogits(rand, n, c, 'ties'), labels: makeLabels(rand, n, c) };
           await bothPaths(device, batch, { numClasses: c, chunkRows });
           await bothPaths(device, batch, { numClasses: c, chunkRows, flushEvery: 3 });
@@ -137,7 +132,9 @@ for (const adapter of TEST_ADAPTERS) {
       await checked(device, async () => {
         for (let k = 0; k < 12; k++) {
           const n = Math.floor(rand() * 300);
-          const batch: Batch = k % 2 ? { logits: makeLogits(rand, n, c, 'special'), labels: makeLabels(rand, n, c, Uint16Array) } : { preds: makeLabels(rand, n, c), labels: makeLabels(rand, n, c, BigInt64Array) };
+          const batch: Batch = k % 2 ?
+            { logits: makeLogits(rand, n, c, 'special'), labels: makeLabels(rand, n, c, Uint16Array) } :
+            { preds: makeLabels(rand, n, c), labels: makeLabels(rand, n, c, BigInt64Array) };
           await cpu.update(batch);
           await gm.update(batch);
           if (k % 5 === 4) expect((await gm.compute()).counts).toEqual((await cpu.compute()).counts);
@@ -156,7 +153,8 @@ for (const adapter of TEST_ADAPTERS) {
     it('updates issued without awaiting are counted in order, none lost', async () => {
       const rand = rng(5);
       const c = 4;
-      const batches = Array.from({ length: 8 }, () => ({ logits: makeLogits(rand, 333, c, 'random'), labels: makeLabels(rand, 333, c) }));
+      const batches = Array.from({ length: 8 },
+        () => ({ logits: makeLogits(rand, 333, c, 'random'), labels: makeLabels(rand, 333, c) }));
       const gm = createConfusionMatrix({ numClasses: c, device, chunkRows: 100 });
       const cpu = createConfusionMatrix({ numClasses: c });
       await checked(device, async () => {
@@ -182,15 +180,20 @@ for (const adapter of TEST_ADAPTERS) {
     it('the histogram kernel refuses out-of-range indices that bypass validation, naming the first row', async () => {
       for (const histogram of histograms) {
         const counter = createGpuCounter(device, 3, { histogram, chunkRows: 4, flushEvery: 8 });
-        await counter.update({ rows: 3, numClasses: 3, labels: new Uint32Array([0, 1, 2]), preds: new Uint32Array([0, 1, 1]) });
+        await counter.update({ rows: 3, numClasses: 3, labels: new Uint32Array([0, 1, 2]),
+          preds: new Uint32Array([0, 1, 1]) });
         const labels = new Uint32Array(20).fill(1);
         labels[13] = 3;
         labels[17] = 7;
-        await expect(counter.update({ rows: 20, numClasses: 3, labels, preds: new Uint32Array(20) })).rejects.toThrow('index 13: label is outside [0, 3) (1 such rows among rows [0, 16) of this batch)');
+        await expect(counter.update({ rows: 20, numClasses: 3, labels, preds: new Uint32Array(20) })).rejects.toThrow(
+          'index 13: label is outside [0, 3) (1 such rows among rows [0, 16) of this batch)',
+        );
         const preds = new Uint32Array(20);
         preds[19] = 0xffffffff;
         preds[2] = 5;
-        await expect(counter.update({ rows: 20, numClasses: 3, labels: new Uint32Array(20), preds })).rejects.toThrow('index 2: predicted class is outside [0, 3) (1 such rows among rows [0, 8)');
+        await expect(counter.update({ rows: 20, numClasses: 3, labels: new Uint32Array(20), preds })).rejects.toThrow(
+          'index 2: predicted class is outside [0, 3) (1 such rows among rows [0, 8)',
+        );
         expect(Array.from(await counter.read())).toEqual([1, 0, 0, 0, 1, 0, 0, 1, 0]);
         await counter.update({ rows: 1, numClasses: 3, labels: new Uint32Array([2]), preds: new Uint32Array([2]) });
         expect(Array.from(await counter.read())).toEqual([1, 0, 0, 0, 1, 0, 0, 1, 1]);
@@ -202,11 +205,13 @@ for (const adapter of TEST_ADAPTERS) {
       const gm = createConfusionMatrix({ numClasses: 3, device });
       const queue = device.queue;
       const original = queue.writeBuffer;
-      queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, _offset: number, ...rest: unknown[]) {
+      queue.writeBuffer = function(this: GPUQueue, buffer: GPUBuffer, _offset: number, ...rest: unknown[]) {
         return (original as (...a: unknown[]) => undefined).call(this, buffer, buffer.size + 256, ...rest);
       } as typeof original;
       try {
-        await expect(gm.update({ preds: new Uint8Array([1, 2]), labels: new Uint8Array([1, 1]) })).rejects.toThrow(/the GPU failed during update/);
+        await expect(gm.update({ preds: new Uint8Array([1, 2]), labels: new Uint8Array([1, 1]) })).rejects.toThrow(
+          /the GPU failed during update/,
+        );
       } finally {
         queue.writeBuffer = original;
       }

@@ -2,15 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
-import {
-  computeMetrics,
-  normalizeCounts,
-  topConfusions,
-  type Averages,
-  type Confusion,
-  type Metrics,
-  type Normalize,
-} from '../../../src/tasks/multiclass/metrics.js';
+import { type Averages, computeMetrics, type Confusion, type Metrics, type Normalize, normalizeCounts,
+  topConfusions } from '../../../src/tasks/multiclass/metrics.js';
 import { rng } from '../../helpers/random.js';
 
 const dir = 'test/fixtures/metrics';
@@ -42,10 +35,9 @@ interface Fixture {
   sklearnVersion: string;
 }
 
-const fixtures: Fixture[] = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Fixture);
+const fixtures: Fixture[] = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) =>
+  JSON.parse(readFileSync(join(dir, f), 'utf8')) as Fixture
+);
 
 function countsOf(f: Fixture): Float64Array {
   const c = f.numClasses;
@@ -91,7 +83,9 @@ function figureMismatches(m: Metrics, e: Expected): string[] {
     out.push(...mismatches(m.perClass.map((x) => x[key]), e.perClass[key], `perClass.${key}`));
   }
   for (const avg of ['macroAvg', 'weightedAvg', 'microAvg'] as const) {
-    for (const key of ['precision', 'recall', 'f1'] as const) out.push(...mismatches([m[avg][key]], [e[avg][key]], `${avg}.${key}`));
+    for (const key of ['precision', 'recall', 'f1'] as const) {
+      out.push(...mismatches([m[avg][key]], [e[avg][key]], `${avg}.${key}`));
+    }
   }
   return out;
 }
@@ -99,11 +93,10 @@ function figureMismatches(m: Metrics, e: Expected): string[] {
 describe('metrics fixtures (sklearn)', () => {
   it('has every case, all from one sklearn version', () => {
     const names = fixtures.map((f) => f.name);
-    for (const name of [
-      'sklearn-iris-logreg', 'sklearn-digits-mlp', 'sklearn-wine-logreg', 'sklearn-breast-cancer-logreg', 'sklearn-c1000',
-      'never-true', 'never-predicted', 'never-either', 'ties-heavy', 'one-class', 'two-classes', 'all-pred-one',
-      'perfect', 'all-wrong', 'random-100', 'empty', 'large-counts', 'large-cancel',
-    ]) {
+    for (const name of ['sklearn-iris-logreg', 'sklearn-digits-mlp', 'sklearn-wine-logreg',
+      'sklearn-breast-cancer-logreg', 'sklearn-c1000', 'never-true', 'never-predicted', 'never-either', 'ties-heavy',
+      'one-class', 'two-classes', 'all-pred-one', 'perfect', 'all-wrong', 'random-100', 'empty', 'large-counts',
+      'large-cancel']) {
       expect(names).toContain(name);
     }
     expect(new Set(fixtures.map((f) => f.sklearnVersion))).toEqual(new Set(['1.2.1']));
@@ -130,7 +123,7 @@ describe('metrics fixtures (sklearn)', () => {
       expect(figureMismatches(m, e)).toEqual([]);
     });
 
-    it("figures sklearn leaves non-finite are 0", () => {
+    it('figures sklearn leaves non-finite are 0', () => {
       for (const path of Object.keys(f.nonFinite)) {
         const [a, b] = path.split('.') as [keyof Metrics, string?];
         const v = b === undefined ? m[a] : (m[a] as unknown as Record<string, number>)[b];
@@ -165,10 +158,8 @@ describe('computeMetrics by hand', () => {
     const p0 = 5 / 7, r0 = 5 / 6, p1 = 2 / 3, r1 = 1 / 2;
     const f0 = 10 / 13, f1 = 4 / 7;
     expect(m.accuracy).toBe(0.7);
-    expect(m.perClass).toEqual([
-      { class: 0, precision: p0, recall: r0, f1: expect.closeTo(f0, 15), support: 6, predicted: 7 },
-      { class: 1, precision: p1, recall: r1, f1: expect.closeTo(f1, 15), support: 4, predicted: 3 },
-    ]);
+    expect(m.perClass).toEqual([{ class: 0, precision: p0, recall: r0, f1: expect.closeTo(f0, 15), support: 6,
+      predicted: 7 }, { class: 1, precision: p1, recall: r1, f1: expect.closeTo(f1, 15), support: 4, predicted: 3 }]);
     expect(m.macroAvg.precision).toBeCloseTo((p0 + p1) / 2, 15);
     expect(m.macroAvg.f1).toBeCloseTo((f0 + f1) / 2, 15);
     expect(m.weightedAvg.precision).toBeCloseTo((p0 * 6 + p1 * 4) / 10, 15);
@@ -205,7 +196,8 @@ describe('computeMetrics by hand', () => {
 
   it('degenerate: empty, one class, all predictions one class', () => {
     const empty = computeMetrics(new Float64Array(9), 3);
-    for (const v of [empty.accuracy, empty.balancedAccuracy, empty.kappa, empty.mcc, empty.macroAvg.f1, empty.weightedAvg.f1, empty.microAvg.f1]) {
+    for (const v of [empty.accuracy, empty.balancedAccuracy, empty.kappa, empty.mcc, empty.macroAvg.f1,
+      empty.weightedAvg.f1, empty.microAvg.f1]) {
       expect(v).toBe(0);
     }
     expect(empty.presentClasses).toBe(0);
@@ -217,7 +209,8 @@ describe('computeMetrics by hand', () => {
 
   it('perfect and all-wrong classifiers', () => {
     const perfect = computeMetrics(Float64Array.of(4, 0, 0, 0, 5, 0, 0, 0, 6), 3);
-    expect([perfect.accuracy, perfect.kappa, perfect.mcc, perfect.macroAvg.f1, perfect.weightedAvg.f1]).toEqual([1, 1, 1, 1, 1]);
+    expect([perfect.accuracy, perfect.kappa, perfect.mcc, perfect.macroAvg.f1, perfect.weightedAvg.f1]).toEqual([1, 1,
+      1, 1, 1]);
     const wrong = computeMetrics(Float64Array.of(0, 3, 3, 0), 2);
     expect([wrong.accuracy, wrong.kappa, wrong.mcc, wrong.macroAvg.f1]).toEqual([0, -1, -1, 0]);
   });
@@ -285,12 +278,8 @@ describe('topConfusions', () => {
 
   it('orders by count, then true, then predicted class; skips the diagonal and zeros', () => {
     const m = Float64Array.of(5, 2, 0, 3, 4, 2, 0, 2, 6);
-    expect(topConfusions(m, 3, 10)).toEqual([
-      { true: 1, pred: 0, count: 3, share: 3 / 9 },
-      { true: 0, pred: 1, count: 2, share: 2 / 7 },
-      { true: 1, pred: 2, count: 2, share: 2 / 9 },
-      { true: 2, pred: 1, count: 2, share: 2 / 8 },
-    ]);
+    expect(topConfusions(m, 3, 10)).toEqual([{ true: 1, pred: 0, count: 3, share: 3 / 9 }, { true: 0, pred: 1, count: 2,
+      share: 2 / 7 }, { true: 1, pred: 2, count: 2, share: 2 / 9 }, { true: 2, pred: 1, count: 2, share: 2 / 8 }]);
     expect(topConfusions(m, 3, 2)).toEqual(topConfusions(m, 3, 10).slice(0, 2));
     expect(topConfusions(m, 3, 2.9)).toHaveLength(2);
     expect(topConfusions(m, 3, 0)).toEqual([]);

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confusionMatrix, matrixRows } from '../../../src/index.js';
 import { isLabelArray } from '../../../src/format/validate.js';
+import { confusionMatrix, matrixRows } from '../../../src/index.js';
 import type { NodeGpu } from '../../../src/node/index.js';
 import { readNpyFile } from '../../../src/read/npy-file.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
@@ -18,9 +18,9 @@ interface Case {
   matrixSparse?: [number, number, number][];
   accuracy: number;
 }
-const cases: Case[] = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Case);
+const cases: Case[] = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) =>
+  JSON.parse(readFileSync(join(dir, f), 'utf8')) as Case
+);
 
 function expectedRows(c: Case): number[][] {
   if (c.matrix) return c.matrix;
@@ -56,7 +56,8 @@ for (const adapter of TEST_ADAPTERS) {
     afterAll(() => gpu?.destroy());
     it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
       const batch = await load(c);
-      const r = await checked(gpu.device, () => confusionMatrix(batch, { numClasses: c.numClasses, device: gpu.device, chunkRows: 64 }));
+      const r = await checked(gpu.device, () =>
+        confusionMatrix(batch, { numClasses: c.numClasses, device: gpu.device, chunkRows: 64 }));
       expect(matrixRows(r)).toEqual(expectedRows(c));
     });
   });

@@ -5,7 +5,9 @@ import { readNpyFile } from '../../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../../helpers/random.js';
 
-const expected = JSON.parse(readFileSync('test/fixtures/topk/expected.json', 'utf8')) as { k: { k: number; hits: number; perClass: number[] }[] };
+const expected = JSON.parse(readFileSync('test/fixtures/topk/expected.json', 'utf8')) as {
+  k: { k: number; hits: number; perClass: number[] }[];
+};
 
 describe('top-k hits', () => {
   it('the CPU path equals sklearn top_k_accuracy_score on heavy ties and signed zeros, k = 1..C', async () => {
@@ -19,7 +21,9 @@ describe('top-k hits', () => {
   });
 
   it('refuses predicted-class batches, which have no scores to rank', async () => {
-    await expect(confusionMatrix({ preds: new Uint8Array([0]), labels: new Uint8Array([0]) }, { numClasses: 2, topK: 1 })).rejects.toThrow('top-k needs logits');
+    await expect(
+      confusionMatrix({ preds: new Uint8Array([0]), labels: new Uint8Array([0]) }, { numClasses: 2, topK: 1 }),
+    ).rejects.toThrow('top-k needs logits');
   });
 
   for (const adapter of TEST_ADAPTERS) {
@@ -29,7 +33,8 @@ describe('top-k hits', () => {
         const logits = (await readNpyFile('test/fixtures/topk/logits.npy')).data as Float32Array;
         const labels = (await readNpyFile('test/fixtures/topk/labels.npy')).data as Int32Array;
         for (const { k, perClass } of [expected.k[0]!, expected.k[2]!]) {
-          const r = await checked(gpu.device, () => confusionMatrix({ logits, labels }, { numClasses: 7, topK: k, device: gpu.device, chunkRows: 300 }));
+          const r = await checked(gpu.device, () =>
+            confusionMatrix({ logits, labels }, { numClasses: 7, topK: k, device: gpu.device, chunkRows: 300 }));
           expect(Array.from(r.topK!.hits)).toEqual(perClass);
         }
         const rand = rng(17);
@@ -37,7 +42,8 @@ describe('top-k hits', () => {
           const batch = { logits: makeLogits(rand, 700, c, 'special'), labels: makeLabels(rand, 700, c) };
           for (const k of [1, 2, c - 1, c]) {
             const cpu = await confusionMatrix(batch, { numClasses: c, topK: k });
-            const gm = createConfusionMatrix({ numClasses: c, topK: k, device: gpu.device, chunkRows: 256, histogram: 'global' });
+            const gm = createConfusionMatrix({ numClasses: c, topK: k, device: gpu.device, chunkRows: 256,
+              histogram: 'global' });
             await checked(gpu.device, () => gm.update(batch));
             const got = await gm.compute();
             expect(Array.from(got.topK!.hits)).toEqual(Array.from(cpu.topK!.hits));

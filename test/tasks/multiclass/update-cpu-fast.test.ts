@@ -1,18 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { LabelArray } from '../../../src/index.js';
 import type { FormattedBatch } from '../../../src/core/types.js';
-import { cpuArgmax, cpuUpdate } from '../../../src/tasks/multiclass/update-cpu.js';
-import {
-  compileCpuWasm,
-  cpuArgmaxFast,
-  cpuFastBackend,
-  cpuUpdateFast,
-  cpuUpdateFastFrom,
-  type CpuArgmaxStrategy,
-} from '../../../src/tasks/multiclass/update-cpu-fast.js';
+import type { LabelArray } from '../../../src/index.js';
 import { CPU_WASM_ROWS4_BELOW } from '../../../src/tasks/multiclass/cpu-wasm.generated.js';
-import { LABEL_TYPES, makeLabels, makeLogits, rng, type LogitStyle } from '../../helpers/random.js';
+import { compileCpuWasm, cpuArgmaxFast, type CpuArgmaxStrategy, cpuFastBackend, cpuUpdateFast,
+  cpuUpdateFastFrom } from '../../../src/tasks/multiclass/update-cpu-fast.js';
+import { cpuArgmax, cpuUpdate } from '../../../src/tasks/multiclass/update-cpu.js';
+import { LABEL_TYPES, type LogitStyle, makeLabels, makeLogits, rng } from '../../helpers/random.js';
 
 const CLASSES = [1, 2, 3, 4, 5, 8, 10, 16, 100, 1000];
 const STYLES: LogitStyle[] = ['random', 'ties', 'special'];
@@ -44,7 +38,9 @@ function expectSameArgmax(logits: Float32Array, c: number, what: string): void {
     const bad = got.findIndex((p, i) => p !== expected[i]);
     if (bad >= 0) {
       const row = Array.from(logits.subarray(bad * c, bad * c + Math.min(c, 12)));
-      expect.fail(`${what} ${strategy}: row ${bad} gives ${got[bad]}, the oracle ${expected[bad]}; row starts ${row.join(', ')}`);
+      expect.fail(
+        `${what} ${strategy}: row ${bad} gives ${got[bad]}, the oracle ${expected[bad]}; row starts ${row.join(', ')}`,
+      );
     }
   }
 }
@@ -55,7 +51,8 @@ describe('fast CPU path', () => {
   });
 
   it('ships a module generated from scripts/gen-cpu-wasm.mjs', () => {
-    expect(() => execFileSync(process.execPath, ['scripts/gen-cpu-wasm.mjs', '--check'], { stdio: 'pipe' })).not.toThrow();
+    expect(() => execFileSync(process.execPath, ['scripts/gen-cpu-wasm.mjs', '--check'], { stdio: 'pipe' })).not
+      .toThrow();
   });
 
   it('compiles for an unshared memory, and for a shared one (worker threads) when asked', () => {
@@ -72,27 +69,23 @@ describe('fast CPU path', () => {
   describe.each(CLASSES)('argmax, C = %i', (c) => {
     it.each(STYLES)('equals the oracle on %s logits at every row count', (style) => {
       const rand = rng(c * 7919 + style.length);
-      for (const rows of rowCounts(c)) expectSameArgmax(makeLogits(rand, rows, c, style), c, `C=${c} N=${rows} ${style}`);
+      for (const rows of rowCounts(c)) {
+        expectSameArgmax(makeLogits(rand, rows, c, style), c, `C=${c} N=${rows} ${style}`);
+      }
     });
   });
 
-  it.each([6, 7, 9, 11, 12, 13, 15, CPU_WASM_ROWS4_BELOW - 1, CPU_WASM_ROWS4_BELOW, CPU_WASM_ROWS4_BELOW + 1, 31, 33, 37])(
-    'argmax equals the oracle at C = %i (every tail of the 4-column steps, the strategy switch)',
-    (c) => {
+  it.each([6, 7, 9, 11, 12, 13, 15, CPU_WASM_ROWS4_BELOW - 1, CPU_WASM_ROWS4_BELOW, CPU_WASM_ROWS4_BELOW + 1, 31, 33,
+    37])('argmax equals the oracle at C = %i (every tail of the 4-column steps, the strategy switch)', (c) => {
       const rand = rng(c);
       for (const style of STYLES) expectSameArgmax(makeLogits(rand, 67, c, style), c, `C=${c} ${style}`);
-    },
-  );
+    });
 
   it.each([2, 3, 4, 5, 9, 10, 17, 40])('puts the special value first in every column, C = %i', (c) => {
-    const specials: [string, (row: Float32Array, bits: Uint32Array, j: number) => void][] = [
-      ['NaN', (row, _, j) => (row[j] = NaN)],
-      ['negative NaN', (_, bits, j) => (bits[j] = 0xffc00000)],
-      ['signalling NaN', (_, bits, j) => (bits[j] = 0x7f800001)],
-      ['+Infinity', (row, _, j) => (row[j] = Infinity)],
-      ['+0 among -0', (row, _, j) => (row[j] = 0)],
-      ['largest subnormal', (row, _, j) => (row[j] = 1.1754942e-38)],
-    ];
+    const specials: [string, (row: Float32Array, bits: Uint32Array, j: number) => void][] = [['NaN',
+      (row, _, j) => (row[j] = NaN)], ['negative NaN', (_, bits, j) => (bits[j] = 0xffc00000)], ['signalling NaN',
+      (_, bits, j) => (bits[j] = 0x7f800001)], ['+Infinity', (row, _, j) => (row[j] = Infinity)], ['+0 among -0',
+      (row, _, j) => (row[j] = 0)], ['largest subnormal', (row, _, j) => (row[j] = 1.1754942e-38)]];
     for (const [name, put] of specials) {
       // rows of -0, then rows of -Infinity, each with the special value at column j, and after it a copy of itself
       const rows = 2 * c;
@@ -107,7 +100,9 @@ describe('fast CPU path', () => {
       }
       expectSameArgmax(logits, c, `${name} C=${c}`);
       const got = cpuArgmaxFast(logits, c);
-      for (let r = 0; r < rows; r++) expect(got[r], `${name} row ${r}`).toBe(name === '+0 among -0' && r < c ? 0 : r % c);
+      for (let r = 0; r < rows; r++) {
+        expect(got[r], `${name} row ${r}`).toBe(name === '+0 among -0' && r < c ? 0 : r % c);
+      }
     }
   });
 
@@ -149,7 +144,8 @@ describe('fast CPU path', () => {
       const rand = rng(type.name.length);
       for (const c of [1, 2, 10, 100].filter((k) => k <= max)) {
         for (const rows of [1, 3, c * c - 1, c * c, c * c + 5, 70_000]) {
-          const batch: FormattedBatch = { rows, numClasses: c, labels: makeLabels(rand, rows, c, type), preds: makeLabels(rand, rows, c, type) };
+          const batch: FormattedBatch = { rows, numClasses: c, labels: makeLabels(rand, rows, c, type),
+            preds: makeLabels(rand, rows, c, type) };
           const expected = new Float64Array(c * c).fill(2);
           cpuUpdate(expected, batch);
           const got = new Float64Array(c * c).fill(2);
@@ -160,24 +156,27 @@ describe('fast CPU path', () => {
     });
   });
 
-  it.each([1, 2, 10, 23, 100, 300, 1000])('cpuUpdateFastFrom: logits written by a callback, consecutive row ranges, as the oracle counts (C = %i)', (c) => {
-    const rand = rng(c + 900);
-    for (const rows of [0, 1, 7, c * c + 3, Math.floor(CHUNK_FLOATS / c) * 2 + 5].filter((r) => r * c <= 3_000_000)) {
-      const logits = makeLogits(rand, rows, c, 'special');
-      const labels = makeLabels(rand, rows, c, Int32Array);
-      const expected = new Float64Array(c * c).fill(1);
-      cpuUpdate(expected, { rows, numClasses: c, labels, logits });
-      const got = new Float64Array(c * c).fill(1);
-      let next = 0;
-      cpuUpdateFastFrom(got, labels, c, (into, start, n) => {
-        expect([start, into.length]).toEqual([next, n * c]);
-        next += n;
-        into.set(logits.subarray(start * c, (start + n) * c));
-      });
-      expect(next).toBe(c === 1 ? 0 : rows);
-      expect(countsDiff(got, expected), `C=${c} N=${rows}`).toBe('');
-    }
-  });
+  it.each([1, 2, 10, 23, 100, 300, 1000])(
+    'cpuUpdateFastFrom: logits written by a callback, consecutive row ranges, as the oracle counts (C = %i)',
+    (c) => {
+      const rand = rng(c + 900);
+      for (const rows of [0, 1, 7, c * c + 3, Math.floor(CHUNK_FLOATS / c) * 2 + 5].filter((r) => r * c <= 3_000_000)) {
+        const logits = makeLogits(rand, rows, c, 'special');
+        const labels = makeLabels(rand, rows, c, Int32Array);
+        const expected = new Float64Array(c * c).fill(1);
+        cpuUpdate(expected, { rows, numClasses: c, labels, logits });
+        const got = new Float64Array(c * c).fill(1);
+        let next = 0;
+        cpuUpdateFastFrom(got, labels, c, (into, start, n) => {
+          expect([start, into.length]).toEqual([next, n * c]);
+          next += n;
+          into.set(logits.subarray(start * c, (start + n) * c));
+        });
+        expect(next).toBe(c === 1 ? 0 : rows);
+        expect(countsDiff(got, expected), `C=${c} N=${rows}`).toBe('');
+      }
+    },
+  );
 
   it('leaves its inputs untouched and forgets nothing between calls', () => {
     const rand = rng(5);
@@ -188,7 +187,8 @@ describe('fast CPU path', () => {
     const got = new Float64Array(c * c);
     const expected = new Float64Array(c * c);
     for (const [a, b] of [[0, 1000], [1000, 1003], [1003, 5000]] as const) {
-      const batch: FormattedBatch = { rows: b - a, numClasses: c, labels: labels.subarray(a, b), logits: logits.subarray(a * c, b * c) };
+      const batch: FormattedBatch = { rows: b - a, numClasses: c, labels: labels.subarray(a, b),
+        logits: logits.subarray(a * c, b * c) };
       cpuUpdateFast(got, batch);
       cpuUpdate(expected, batch);
     }

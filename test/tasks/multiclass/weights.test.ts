@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, confusionMatrix, createConfusionMatrix, parseState, type Batch } from '../../../src/index.js';
 import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../../../src/format/weights.js';
+import { type Batch, computeMetrics, confusionMatrix, createConfusionMatrix, parseState } from '../../../src/index.js';
 import { readNpyFile } from '../../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../../helpers/random.js';
@@ -33,7 +33,9 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel: numbe
   for (let i = 0; i < want.length; i++) {
     const a = got[i]!;
     const b = want[i]!;
-    if (Math.abs(a - b) > rel * Math.max(Math.abs(a), Math.abs(b), floor)) expect.fail(`cell ${i}: ${a} vs ${b} (relative tolerance ${rel})`);
+    if (Math.abs(a - b) > rel * Math.max(Math.abs(a), Math.abs(b), floor)) {
+      expect.fail(`cell ${i}: ${a} vs ${b} (relative tolerance ${rel})`);
+    }
   }
 }
 
@@ -49,13 +51,15 @@ function checkSklearn(r: Awaited<ReturnType<typeof confusionMatrix>>, rel: numbe
   expect(r.accuracy).toBeCloseTo(expected.accuracy, 12);
   expect(r.topK!.accuracy).toBeCloseTo(expected.top2, 12);
   const m = computeMetrics(r.counts, c);
-  const pick = (f: 'precision' | 'recall' | 'f1' | 'support'): number[] => expected.present.map((k) => m.perClass[k]![f]);
+  const pick = (f: 'precision' | 'recall' | 'f1' | 'support'): number[] =>
+    expected.present.map((k) => m.perClass[k]![f]);
   expectClose(pick('precision'), expected.precision, rel);
   expectClose(pick('recall'), expected.recall, rel);
   expectClose(pick('f1'), expected.f1, rel);
   expectClose(pick('support'), expected.support, rel, 1);
   expectClose([m.macroAvg.precision, m.macroAvg.recall, m.macroAvg.f1], Object.values(expected.averages.macro), rel);
-  expectClose([m.weightedAvg.precision, m.weightedAvg.recall, m.weightedAvg.f1], Object.values(expected.averages.weighted), rel);
+  expectClose([m.weightedAvg.precision, m.weightedAvg.recall, m.weightedAvg.f1],
+    Object.values(expected.averages.weighted), rel);
   expectClose([m.microAvg.f1], [expected.averages.micro.f1], rel);
 }
 
@@ -88,10 +92,17 @@ describe('sample weights: fixed point', () => {
   it('refuses NaN, Inf, wrong lengths and non-float weights, naming the index', async () => {
     const labels = new Int32Array([0, 1, 1]);
     const preds = new Int32Array([0, 1, 0]);
-    await expect(confusionMatrix({ preds, labels, weights: new Float64Array([1, NaN, 1]) }, { numClasses: 2 })).rejects.toThrow('index 1: weight NaN is not finite');
-    await expect(confusionMatrix({ preds, labels, weights: new Float32Array([1, 1, -Infinity]) }, { numClasses: 2 })).rejects.toThrow('index 2: weight -Infinity is not finite');
-    await expect(confusionMatrix({ preds, labels, weights: new Float64Array([1, 1]) }, { numClasses: 2 })).rejects.toThrow('2 sample weights for 3 rows');
-    await expect(confusionMatrix({ preds, labels, weights: new Int32Array([1, 1, 1]) as unknown as Float64Array }, { numClasses: 2 })).rejects.toThrow('Float32Array or Float64Array on the host, got Int32Array');
+    await expect(confusionMatrix({ preds, labels, weights: new Float64Array([1, NaN, 1]) }, { numClasses: 2 })).rejects
+      .toThrow('index 1: weight NaN is not finite');
+    await expect(confusionMatrix({ preds, labels, weights: new Float32Array([1, 1, -Infinity]) }, { numClasses: 2 }))
+      .rejects.toThrow('index 2: weight -Infinity is not finite');
+    await expect(confusionMatrix({ preds, labels, weights: new Float64Array([1, 1]) }, { numClasses: 2 })).rejects
+      .toThrow('2 sample weights for 3 rows');
+    await expect(
+      confusionMatrix({ preds, labels, weights: new Int32Array([1, 1, 1]) as unknown as Float64Array }, {
+        numClasses: 2,
+      }),
+    ).rejects.toThrow('Float32Array or Float64Array on the host, got Int32Array');
   });
 
   it('the CPU path equals sklearn (confusion_matrix, precision_recall_fscore_support, accuracy, top-2) with sample_weight', async () => {
@@ -101,7 +112,8 @@ describe('sample weights: fixed point', () => {
 
   it('drops ignored rows with their weights; unweighted batches weigh 1', async () => {
     const cm = createConfusionMatrix({ numClasses: 2, ignoreIndex: -100 });
-    await cm.update({ preds: new Int8Array([0, 1, 1]), labels: new Int8Array([0, -100, 1]), weights: new Float64Array([0.25, 100, 2]) });
+    await cm.update({ preds: new Int8Array([0, 1, 1]), labels: new Int8Array([0, -100, 1]),
+      weights: new Float64Array([0.25, 100, 2]) });
     await cm.update({ preds: new Int8Array([1]), labels: new Int8Array([1]) });
     const r = await cm.compute();
     expect(Array.from(r.counts)).toEqual([0.25, 0, 0, 3]);
@@ -115,8 +127,12 @@ describe('sample weights: fixed point', () => {
     const back = await cm.compute();
     expect(back.weighted).toBe(true);
     expect(Array.from(back.counts)).toEqual([0.25, 0, 0, 3]);
-    expect(() => parseState({ ...saved, counts: [0.25, 0, NaN, 3] }, 'part.json')).toThrow('part.json: $.counts[2]: a sum of sample weights must be a finite number');
-    expect(() => parseState({ ...saved, options: { numClasses: 2, ignoreIndex: -100 } }, 'part.json')).toThrow('part.json: $.counts[0]: count must be an integer');
+    expect(() => parseState({ ...saved, counts: [0.25, 0, NaN, 3] }, 'part.json')).toThrow(
+      'part.json: $.counts[2]: a sum of sample weights must be a finite number',
+    );
+    expect(() => parseState({ ...saved, options: { numClasses: 2, ignoreIndex: -100 } }, 'part.json')).toThrow(
+      'part.json: $.counts[0]: count must be an integer',
+    );
     cm.destroy();
   });
 });
@@ -128,7 +144,8 @@ describe('sample weights on the GPU', () => {
       try {
         const batch = await fixture();
         for (const opts of [{}, { chunkRows: 256, flushEvery: 700 }]) {
-          const r = await checked(gpu.device, () => confusionMatrix(batch, { numClasses: expected.numClasses, topK: 2, device: gpu.device, ...opts }));
+          const r = await checked(gpu.device, () =>
+            confusionMatrix(batch, { numClasses: expected.numClasses, topK: 2, device: gpu.device, ...opts }));
           checkSklearn(r, 1e-12);
         }
       } finally {
@@ -144,16 +161,15 @@ describe('sample weights on the GPU', () => {
           for (const rows of [0, 1, 255, 256, 257, 1000]) {
             const weights = dyadicWeights(rand, rows);
             const labels = makeLabels(rand, rows, c);
-            const batches: Batch[] = [
-              { logits: makeLogits(rand, rows, c, rows % 2 ? 'special' : 'ties'), labels, weights },
-              { preds: makeLabels(rand, rows, c), labels, weights },
-            ];
+            const batches: Batch[] = [{ logits: makeLogits(rand, rows, c, rows % 2 ? 'special' : 'ties'), labels,
+              weights }, { preds: makeLabels(rand, rows, c), labels, weights }];
             for (const batch of batches) {
               const topK = batch.logits && c > 1 ? 2 : 0;
               const cpu = await confusionMatrix(batch, { numClasses: c, topK });
               for (const histogram of ['global', 'private'] as const) {
                 if (histogram === 'private' && c * c * 4 > gpu.device.limits.maxComputeWorkgroupStorageSize) continue;
-                const got = await checked(gpu.device, () => confusionMatrix(batch, { numClasses: c, topK, device: gpu.device, chunkRows: 256, histogram }));
+                const got = await checked(gpu.device, () =>
+                  confusionMatrix(batch, { numClasses: c, topK, device: gpu.device, chunkRows: 256, histogram }));
                 expect(Array.from(got.counts)).toEqual(Array.from(cpu.counts));
                 if (topK) expect(Array.from(got.topK!.hits)).toEqual(Array.from(cpu.topK!.hits));
               }
@@ -171,7 +187,8 @@ describe('sample weights on the GPU', () => {
         const rand = rng(31);
         const rows = 4096;
         // Weights in [1, 2) with 52 significant bits: every add carries out of the low word about half the time.
-        const weights = Float64Array.from({ length: rows }, () => 1 + Math.floor(rand() * 2 ** 26) * 2 ** -26 + Math.floor(rand() * 2 ** 25) * 2 ** -51);
+        const weights = Float64Array.from({ length: rows }, () =>
+          1 + Math.floor(rand() * 2 ** 26) * 2 ** -26 + Math.floor(rand() * 2 ** 25) * 2 ** -51);
         weights[7] = -1.75;
         const labels = new Int32Array(rows);
         const preds = new Int32Array(rows);
@@ -212,9 +229,11 @@ describe('sample weights on the GPU', () => {
     try {
       const cm = createConfusionMatrix({ numClasses: 3, device: gpu.device });
       await cm.update({ preds: new Int32Array([2]), labels: new Int32Array([1]), weights: new Float64Array([0.5]) });
-      const labels = gpu.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+      const labels = gpu.device.createBuffer({ size: 16,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
       gpu.device.queue.writeBuffer(labels, 0, new Int32Array([0, 1, 7, 2]));
-      await expect(cm.update({ preds: new Int32Array([0, 1, 2, 2]), labels, weights: new Float64Array([1, 1, 1, 1]) })).rejects.toThrow(/index 2: label 7/);
+      await expect(cm.update({ preds: new Int32Array([0, 1, 2, 2]), labels, weights: new Float64Array([1, 1, 1, 1]) }))
+        .rejects.toThrow(/index 2: label 7/);
       const r = await cm.compute();
       expect(Array.from(r.counts)).toEqual([0, 0, 0, 0, 0, 0.5, 0, 0, 0]);
       cm.destroy();

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMultilabelMatrix, InputError, multilabelMetrics, parseNpy, type MultilabelResult } from '../../../src/index.js';
+import { createMultilabelMatrix, InputError, multilabelMetrics, type MultilabelResult,
+  parseNpy } from '../../../src/index.js';
 import type { NodeGpu } from '../../../src/node/index.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { rng } from '../../helpers/random.js';
 
 const dir = 'test/fixtures/multilabel';
 const npy = (name: string) => parseNpy(new Uint8Array(readFileSync(`${dir}/${name}.npy`)), name);
-interface Scores { precision: number; recall: number; f1: number }
+interface Scores {
+  precision: number;
+  recall: number;
+  f1: number;
+}
 interface Case {
   name: string;
   input: 'scores' | 'logits';
@@ -19,7 +24,8 @@ interface Case {
   weighted: Scores;
   samples: Scores;
 }
-const expected = JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8')) as { meta: { rows: number; labels: number }; cases: Case[] };
+const expected = JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8')) as { meta: { rows: number; labels: number };
+  cases: Case[] };
 const targets = npy('targets').data as Uint8Array;
 const inputs = { scores: npy('scores').data as Float32Array, logits: npy('logits').data as Float32Array };
 const L = expected.meta.labels;
@@ -54,10 +60,13 @@ function tricky(rows: number, labels: number, seed: number): { scores: Float32Ar
 }
 
 describe('the multilabel and sweep kernels', () => {
-  it.each(['multilabel', 'threshold-sweep'])('%s.wgsl binds at most 4 storage buffers (the compatibility-level default)', (name) => {
-    const wgsl = readFileSync(`shaders/${name}.wgsl`, 'utf8');
-    expect(wgsl.match(/var<storage/g)!.length).toBeLessThanOrEqual(4);
-  });
+  it.each(['multilabel', 'threshold-sweep'])(
+    '%s.wgsl binds at most 4 storage buffers (the compatibility-level default)',
+    (name) => {
+      const wgsl = readFileSync(`shaders/${name}.wgsl`, 'utf8');
+      expect(wgsl.match(/var<storage/g)!.length).toBeLessThanOrEqual(4);
+    },
+  );
 });
 
 describe('multilabel on the CPU', () => {
@@ -81,12 +90,19 @@ describe('multilabel on the CPU', () => {
   it('names the row, column and value of a target that is not 0 or 1', async () => {
     const ml = createMultilabelMatrix({ numLabels: 3 });
     const bad = new Int32Array([0, 1, 0, 1, 0, 2]);
-    await expect(ml.update({ scores: new Float32Array(6), targets: bad })).rejects.toThrow(/row 1, column 2: target 2 is not 0 or 1/);
-    await expect(ml.update({ scores: new Float32Array(6), targets: new Int8Array([0, 0, 0, 0, -1, 0]) })).rejects.toThrow(/row 1, column 1: target -1/);
-    await expect(ml.update({ scores: new Float32Array(5), targets: new Uint8Array(5) })).rejects.toBeInstanceOf(InputError);
+    await expect(ml.update({ scores: new Float32Array(6), targets: bad })).rejects.toThrow(
+      /row 1, column 2: target 2 is not 0 or 1/,
+    );
+    await expect(ml.update({ scores: new Float32Array(6), targets: new Int8Array([0, 0, 0, 0, -1, 0]) })).rejects
+      .toThrow(/row 1, column 1: target -1/);
+    await expect(ml.update({ scores: new Float32Array(5), targets: new Uint8Array(5) })).rejects.toBeInstanceOf(
+      InputError,
+    );
     expect((await ml.compute()).rows).toBe(0);
     expect(() => createMultilabelMatrix({ numLabels: 3, threshold: [0.5, NaN, 0.5] })).toThrow(/threshold 1 is NaN/);
-    expect(() => createMultilabelMatrix({ numLabels: 3, threshold: [0.5, 0.5] })).toThrow(/2 thresholds given for 3 labels/);
+    expect(() => createMultilabelMatrix({ numLabels: 3, threshold: [0.5, 0.5] })).toThrow(
+      /2 thresholds given for 3 labels/,
+    );
   });
 
   it('predicts a label when score >= threshold, -0 equal to +0, NaN never', async () => {
@@ -111,29 +127,29 @@ describe.each(TEST_ADAPTERS)('multilabel GPU == CPU on $name', ({ options }) => 
     ml.destroy();
   });
 
-  it.each([
-    [1, 1, 0],
-    [63, 3, 0.5],
-    [64, 7, 0],
-    [65, 2, 0.5],
-    [257, 5, 0],
-    [1000, 13, 0.5],
-  ])('rows %i x %i labels, threshold %d, small chunks and workgroups: bit for bit the CPU', async (rows, labels, threshold) => {
-    const { scores, targets: t } = tricky(rows, labels, rows * 31 + labels);
-    const perLabel = Array.from({ length: labels }, (_, j) => (j % 3 === 0 ? threshold : j % 3 === 1 ? -0 : Infinity));
-    const cpu = createMultilabelMatrix({ numLabels: labels, threshold: perLabel });
-    const dev = createMultilabelMatrix({ numLabels: labels, threshold: perLabel, device: gpu.device, chunkRows: 100, workgroupSize: 64, maxWorkgroups: 2 });
-    await cpu.update({ scores, targets: t });
-    await checked(gpu.device, () => dev.update({ scores, targets: t }));
-    await checked(gpu.device, () => dev.update({ scores, targets: t }));
-    await cpu.update({ scores, targets: t });
-    expect(await dev.compute()).toEqual(await cpu.compute());
-    dev.destroy();
-  });
+  it.each([[1, 1, 0], [63, 3, 0.5], [64, 7, 0], [65, 2, 0.5], [257, 5, 0], [1000, 13, 0.5]])(
+    'rows %i x %i labels, threshold %d, small chunks and workgroups: bit for bit the CPU',
+    async (rows, labels, threshold) => {
+      const { scores, targets: t } = tricky(rows, labels, rows * 31 + labels);
+      const perLabel = Array.from({ length: labels },
+        (_, j) => (j % 3 === 0 ? threshold : j % 3 === 1 ? -0 : Infinity));
+      const cpu = createMultilabelMatrix({ numLabels: labels, threshold: perLabel });
+      const dev = createMultilabelMatrix({ numLabels: labels, threshold: perLabel, device: gpu.device, chunkRows: 100,
+        workgroupSize: 64, maxWorkgroups: 2 });
+      await cpu.update({ scores, targets: t });
+      await checked(gpu.device, () => dev.update({ scores, targets: t }));
+      await checked(gpu.device, () => dev.update({ scores, targets: t }));
+      await cpu.update({ scores, targets: t });
+      expect(await dev.compute()).toEqual(await cpu.compute());
+      dev.destroy();
+    },
+  );
 
   it('refuses a bad target before counting and counts nothing of it', async () => {
     const ml = createMultilabelMatrix({ numLabels: 2, device: gpu.device });
-    await expect(ml.update({ scores: new Float32Array(4), targets: BigInt64Array.of(0n, 1n, 1n, 3n) })).rejects.toThrow(/row 1, column 1: target 3/);
+    await expect(ml.update({ scores: new Float32Array(4), targets: BigInt64Array.of(0n, 1n, 1n, 3n) })).rejects.toThrow(
+      /row 1, column 1: target 3/,
+    );
     await ml.update({ scores: Float32Array.of(0.9, 0.1), targets: BigInt64Array.of(1n, 0n) });
     const r = await ml.compute();
     expect(r.rows).toBe(1);

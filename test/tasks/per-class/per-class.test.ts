@@ -1,54 +1,45 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  computeMetrics,
-  createPerClassMatrix,
-  InputError,
-  parseNpy,
-  topConfusions,
-  topPairs,
-  type LabelArray,
-  type PerClassBatch,
-  type PerClassMatrixOptions,
-  type PerClassResult,
-} from '../../../src/index.js';
-import { cpuUpdate } from '../../../src/tasks/multiclass/update-cpu.js';
-import { createPerClassGpuCounter, WIDE_FROM_CLASSES } from '../../../src/tasks/per-class/update-gpu.js';
-import { formatBatch } from '../../../src/format/validate.js';
-import { SparseCounts } from '../../../src/tasks/per-class/per-class.js';
 import { isEmulated } from '../../../src/engine/chunk-plan.js';
+import { formatBatch } from '../../../src/format/validate.js';
+import { computeMetrics, createPerClassMatrix, InputError, type LabelArray, parseNpy, type PerClassBatch,
+  type PerClassMatrixOptions, type PerClassResult, topConfusions, topPairs } from '../../../src/index.js';
 import type { NodeGpu } from '../../../src/node/index.js';
+import { cpuUpdate } from '../../../src/tasks/multiclass/update-cpu.js';
+import { SparseCounts } from '../../../src/tasks/per-class/per-class.js';
+import { createPerClassGpuCounter, WIDE_FROM_CLASSES } from '../../../src/tasks/per-class/update-gpu.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { LABEL_TYPES, makeLabels, makeLogits, rng } from '../../helpers/random.js';
 
 const FIXTURE = 'test/fixtures/per-class';
-const fixtureNpy = (name: string) => parseNpy(new Uint8Array(readFileSync(`${FIXTURE}/${name}.npy`)), name).data as Uint16Array;
-interface Scores { precision: number; recall: number; f1: number }
-const sk = JSON.parse(readFileSync(`${FIXTURE}/expected.json`, 'utf8')) as {
-  meta: { numClasses: number };
-  total: number;
-  accuracy: number;
-  balancedAccuracy: number;
-  presentClasses: number;
-  distinctPairs: number;
-  macro: Scores;
-  weighted: Scores;
-  micro: Scores;
-  topPairs: [number, number, number][];
-  sample: { classes: number[]; precision: number[]; recall: number[]; f1: number[]; support: number[]; tp: number[]; predicted: number[] };
-};
+const fixtureNpy = (name: string) =>
+  parseNpy(new Uint8Array(readFileSync(`${FIXTURE}/${name}.npy`)), name).data as Uint16Array;
+interface Scores {
+  precision: number;
+  recall: number;
+  f1: number;
+}
+const sk = JSON.parse(readFileSync(`${FIXTURE}/expected.json`, 'utf8')) as { meta: { numClasses: number };
+  total: number; accuracy: number; balancedAccuracy: number; presentClasses: number; distinctPairs: number;
+  macro: Scores; weighted: Scores; micro: Scores; topPairs: [number, number, number][];
+  sample: { classes: number[]; precision: number[]; recall: number[]; f1: number[]; support: number[]; tp: number[];
+    predicted: number[] } };
 
 /** Checks a result of the fixture against sklearn's and numpy's figures. */
 function expectSklearnPerClass(r: PerClassResult): void {
-  expect([r.numClasses, r.total, r.presentClasses, r.distinctPairs]).toEqual([sk.meta.numClasses, sk.total, sk.presentClasses, sk.distinctPairs]);
+  expect([r.numClasses, r.total, r.presentClasses, r.distinctPairs]).toEqual([sk.meta.numClasses, sk.total,
+    sk.presentClasses, sk.distinctPairs]);
   expect(r.accuracy).toBeCloseTo(sk.accuracy, 12);
   expect(r.balancedAccuracy).toBeCloseTo(sk.balancedAccuracy, 12);
   for (const [avg, want] of [['macroAvg', sk.macro], ['weightedAvg', sk.weighted], ['microAvg', sk.micro]] as const) {
     for (const k of ['precision', 'recall', 'f1'] as const) expect(r[avg][k], `${avg} ${k}`).toBeCloseTo(want[k], 12);
   }
   sk.sample.classes.forEach((k, i) => {
-    for (const f of ['precision', 'recall', 'f1'] as const) expect(r.perClass[f][k], `class ${k} ${f}`).toBeCloseTo(sk.sample[f][i]!, 12);
-    expect([r.perClass.support[k], r.perClass.tp[k], r.perClass.predicted[k]]).toEqual([sk.sample.support[i], sk.sample.tp[i], sk.sample.predicted[i]]);
+    for (const f of ['precision', 'recall', 'f1'] as const) {
+      expect(r.perClass[f][k], `class ${k} ${f}`).toBeCloseTo(sk.sample[f][i]!, 12);
+    }
+    expect([r.perClass.support[k], r.perClass.tp[k], r.perClass.predicted[k]]).toEqual([sk.sample.support[i],
+      sk.sample.tp[i], sk.sample.predicted[i]]);
   });
   expect(topPairs(r, 20).map((x) => [x.true, x.pred, x.count])).toEqual(sk.topPairs);
 }
@@ -58,7 +49,8 @@ function counts(r: PerClassResult): { support: number[]; predicted: number[]; tp
   const pairs: number[][] = [];
   r.pairs.forEach((key, n) => pairs.push([key, n]));
   pairs.sort((a, b) => a[0]! - b[0]!);
-  return { support: Array.from(r.perClass.support), predicted: Array.from(r.perClass.predicted), tp: Array.from(r.perClass.tp), pairs };
+  return { support: Array.from(r.perClass.support), predicted: Array.from(r.perClass.predicted),
+    tp: Array.from(r.perClass.tp), pairs };
 }
 
 /** Wide rows: each row random, four-valued ties, one NaN somewhere, +-Inf, all -Inf, or signed zeros. */
@@ -68,7 +60,15 @@ function wideLogits(rand: () => number, rows: number, c: number): Float32Array {
   for (let i = 0; i < rows; i++) {
     const kind = Math.floor(rand() * 7);
     const row = out.subarray(i * c, (i + 1) * c);
-    for (let j = 0; j < c; j++) row[j] = kind === 1 ? Math.floor(rand() * 4) : kind === 4 ? -Infinity : kind === 5 ? (rand() < 0.5 ? -0 : 0) : rand() * 8 - 4;
+    for (let j = 0; j < c; j++) {
+      row[j] = kind === 1 ?
+        Math.floor(rand() * 4) :
+        kind === 4 ?
+        -Infinity :
+        kind === 5 ?
+        (rand() < 0.5 ? -0 : 0) :
+        rand() * 8 - 4;
+    }
     if (kind === 2) row[Math.floor(rand() * c)] = NaN;
     if (kind === 3) {
       row[Math.floor(rand() * c)] = Infinity;
@@ -82,7 +82,8 @@ function wideLogits(rand: () => number, rows: number, c: number): Float32Array {
   return out;
 }
 
-async function bothPaths(device: GPUDevice, batches: PerClassBatch[], options: Omit<PerClassMatrixOptions, 'device'>): Promise<PerClassResult> {
+async function bothPaths(device: GPUDevice, batches: PerClassBatch[],
+  options: Omit<PerClassMatrixOptions, 'device'>): Promise<PerClassResult> {
   const cpu = createPerClassMatrix(options);
   const gpu = createPerClassMatrix({ ...options, device });
   try {
@@ -111,12 +112,15 @@ describe('per-class mode on the CPU', () => {
       const pc = createPerClassMatrix({ numClasses: c });
       await pc.update(batch);
       const r = await pc.compute();
-      for (const k of ['total', 'correct', 'accuracy', 'balancedAccuracy', 'presentClasses'] as const) expect(r[k], k).toBe(m[k]);
+      for (const k of ['total', 'correct', 'accuracy', 'balancedAccuracy', 'presentClasses'] as const) {
+        expect(r[k], k).toBe(m[k]);
+      }
       expect(r.kappa).toBeCloseTo(m.kappa, 14);
       expect(r.mcc).toBeCloseTo(m.mcc, 14);
       for (const avg of ['macroAvg', 'weightedAvg', 'microAvg'] as const) expect(r[avg]).toEqual(m[avg]);
       m.perClass.forEach((x, k) => {
-        expect([r.perClass.precision[k], r.perClass.recall[k], r.perClass.f1[k], r.perClass.support[k], r.perClass.predicted[k]]).toEqual([x.precision, x.recall, x.f1, x.support, x.predicted]);
+        expect([r.perClass.precision[k], r.perClass.recall[k], r.perClass.f1[k], r.perClass.support[k],
+          r.perClass.predicted[k]]).toEqual([x.precision, x.recall, x.f1, x.support, x.predicted]);
         expect(r.perClass.tp[k]! + r.perClass.fn[k]!).toBe(x.support);
         expect(r.perClass.tp[k]! + r.perClass.fp[k]!).toBe(x.predicted);
         expect(r.perClass.tp[k]).toBe(dense[k * c + k]);
@@ -137,8 +141,12 @@ describe('per-class mode on the CPU', () => {
     const pc = createPerClassMatrix({ numClasses: 5, ignoreIndex: -100 });
     await pc.update({ preds: Int32Array.of(1, 2, 4), labels: Int32Array.of(1, -100, 3) });
     await pc.update({ preds: Int32Array.of(0), labels: Int32Array.of(0) });
-    await expect(pc.update({ preds: Int32Array.of(0, 1), labels: Int32Array.of(0, 7) })).rejects.toThrow(/index 1: label 7 is outside \[0, 5\)/);
-    await expect(pc.update({ preds: Int32Array.of(0, -1), labels: Int32Array.of(0, 1) })).rejects.toThrow(/index 1: predicted class -1/);
+    await expect(pc.update({ preds: Int32Array.of(0, 1), labels: Int32Array.of(0, 7) })).rejects.toThrow(
+      /index 1: label 7 is outside \[0, 5\)/,
+    );
+    await expect(pc.update({ preds: Int32Array.of(0, -1), labels: Int32Array.of(0, 1) })).rejects.toThrow(
+      /index 1: predicted class -1/,
+    );
     const r = await pc.compute();
     expect([r.total, r.correct]).toEqual([3, 2]);
     expect(topPairs(r, 5)).toEqual([{ true: 3, pred: 4, count: 1, share: 1 }]);
@@ -150,18 +158,26 @@ describe('per-class mode on the CPU', () => {
     expect(() => createPerClassMatrix({ numClasses: 0 })).toThrow(InputError);
     expect(() => createPerClassMatrix({ numClasses: 2 ** 24 + 1 })).toThrow(/at most 16777216/);
     const pc = createPerClassMatrix({ numClasses: 3 });
-    await expect(pc.update({ logits: new Float32Array(5), labels: Int32Array.of(0, 1) })).rejects.toThrow(/expected N x C = 2 x 3/);
-    await expect(pc.update({ preds: Int32Array.of(0), labels: Int32Array.of(0), weights: Float32Array.of(2) } as PerClassBatch)).rejects.toThrow(/sample weights/);
+    await expect(pc.update({ logits: new Float32Array(5), labels: Int32Array.of(0, 1) })).rejects.toThrow(
+      /expected N x C = 2 x 3/,
+    );
+    await expect(
+      pc.update({ preds: Int32Array.of(0), labels: Int32Array.of(0), weights: Float32Array.of(2) } as PerClassBatch),
+    ).rejects.toThrow(/sample weights/);
   });
 
   it('topPairs orders by count, then true class, then predicted class', () => {
     const c = 100000;
     const pairs = new SparseCounts(1);
-    for (const [t, p, n] of [[5, 1, 3], [2, 9, 3], [2, 3, 3], [99999, 0, 7], [1, 2, 1]] as const) pairs.add(t * c + p, n);
+    for (const [t, p, n] of [[5, 1, 3], [2, 9, 3], [2, 3, 3], [99999, 0, 7], [1, 2, 1]] as const) {
+      pairs.add(t * c + p, n);
+    }
     const support = new Float64Array(c).fill(10);
     const top = topPairs({ numClasses: c, pairs, perClass: { support } as PerClassResult['perClass'] }, 4);
     expect(top.map((x) => [x.true, x.pred, x.count])).toEqual([[99999, 0, 7], [2, 3, 3], [2, 9, 3], [5, 1, 3]]);
-    expect(topPairs({ numClasses: c, pairs, perClass: { support } as PerClassResult['perClass'] }, 5000).length).toBe(5);
+    expect(topPairs({ numClasses: c, pairs, perClass: { support } as PerClassResult['perClass'] }, 5000).length).toBe(
+      5,
+    );
   });
 
   it('SparseCounts holds keys up to 2^48 through many growths, like a Map', () => {
@@ -198,26 +214,32 @@ for (const adapter of TEST_ADAPTERS) {
     });
     afterAll(() => gpu?.destroy());
 
-    it.each([1, 2, 3, 64, 65, 200])('one invocation per row: C = %i, N around workgroup and chunk boundaries, ties, NaN, Inf', async (c) => {
-      const rand = rng(c);
-      for (const n of [0, 1, wg - 1, wg + 1, 1500]) {
-        const batches = [{ logits: makeLogits(rand, n, c, 'special'), labels: makeLabels(rand, n, c) }, { logits: makeLogits(rand, n, c, 'ties'), labels: makeLabels(rand, n, c) }];
-        const r = await bothPaths(device, batches, { numClasses: c, kernel: 'rows', chunkRows: n > 1000 ? 1000 : 97, maxWorkgroups: n > 1000 ? 2 : undefined });
-        expect(r.total).toBe(2 * n);
-      }
-    });
-
-    it.each([1, 2, 31, 32, 33, 127, 128, 129, 1000, WIDE_FROM_CLASSES - 1, WIDE_FROM_CLASSES, WIDE_FROM_CLASSES + 1, 3001])(
-      'one workgroup per row: C = %i, rows of ties, NaN, +-Inf, -0',
+    it.each([1, 2, 3, 64, 65, 200])(
+      'one invocation per row: C = %i, N around workgroup and chunk boundaries, ties, NaN, Inf',
       async (c) => {
+        const rand = rng(c);
+        for (const n of [0, 1, wg - 1, wg + 1, 1500]) {
+          const batches = [{ logits: makeLogits(rand, n, c, 'special'), labels: makeLabels(rand, n, c) }, {
+            logits: makeLogits(rand, n, c, 'ties'),
+            labels: makeLabels(rand, n, c),
+          }];
+          const r = await bothPaths(device, batches, { numClasses: c, kernel: 'rows', chunkRows: n > 1000 ? 1000 : 97,
+            maxWorkgroups: n > 1000 ? 2 : undefined });
+          expect(r.total).toBe(2 * n);
+        }
+      },
+    );
+
+    it.each([1, 2, 31, 32, 33, 127, 128, 129, 1000, WIDE_FROM_CLASSES - 1, WIDE_FROM_CLASSES, WIDE_FROM_CLASSES + 1,
+      3001])('one workgroup per row: C = %i, rows of ties, NaN, +-Inf, -0', async (c) => {
         const rand = rng(c + 1);
         const n = c > 500 ? 150 : 600;
         const batch = { logits: wideLogits(rand, n, c), labels: makeLabels(rand, n, c) };
         for (const workgroupSize of c === 1000 ? [32, 64, wg] : [wg]) {
-          await bothPaths(device, [batch], { numClasses: c, kernel: 'wide', chunkRows: 61, workgroupSize, maxWorkgroups: 40 });
+          await bothPaths(device, [batch], { numClasses: c, kernel: 'wide', chunkRows: 61, workgroupSize,
+            maxWorkgroups: 40 });
         }
-      },
-    );
+      });
 
     it('equals sklearn and numpy on C = 30000, N = 20000 (test/fixtures/per-class)', async () => {
       const pc = createPerClassMatrix({ numClasses: sk.meta.numClasses, device, chunkRows: 7000 });
@@ -231,7 +253,8 @@ for (const adapter of TEST_ADAPTERS) {
       const wide = createPerClassGpuCounter(device, WIDE_FROM_CLASSES, { kernel: 'wide' });
       expect(wide.kernel).toBe('wide');
       wide.destroy();
-      for (const [c, kernel] of [[WIDE_FROM_CLASSES - 1, 'rows'], [WIDE_FROM_CLASSES, emulated ? 'rows' : 'wide']] as const) {
+      for (const [c, kernel] of [[WIDE_FROM_CLASSES - 1, 'rows'], [WIDE_FROM_CLASSES,
+        emulated ? 'rows' : 'wide']] as const) {
         const counter = createPerClassGpuCounter(device, c);
         expect(counter.kernel).toBe(kernel);
         counter.destroy();
@@ -246,7 +269,8 @@ for (const adapter of TEST_ADAPTERS) {
         const preds = makeLabels(rand, 3000, c, type);
         for (let i = 0; i < 3000; i += 3) (preds as Int32Array)[i] = (labels as Int32Array)[i]!;
         const ignore = Number(labels[5]!);
-        await bothPaths(device, [{ preds, labels }, { preds: preds.subarray(0, 700) as LabelArray, labels: labels.subarray(0, 700) as LabelArray }], { numClasses: c, chunkRows: 1024, ignoreIndex: ignore });
+        await bothPaths(device, [{ preds, labels }, { preds: preds.subarray(0, 700) as LabelArray,
+          labels: labels.subarray(0, 700) as LabelArray }], { numClasses: c, chunkRows: 1024, ignoreIndex: ignore });
       }
     });
 
@@ -268,14 +292,16 @@ for (const adapter of TEST_ADAPTERS) {
     });
 
     it('the kernel refuses an out-of-range label or prediction itself, naming the first row', async () => {
-      for (const [name, batch] of [
-        ['logits', { rows: 300, numClasses: 5, labels: Uint32Array.from({ length: 300 }, (_, i) => (i === 201 || i === 250 ? 9 : i % 5)), logits: new Float32Array(1500) }],
-        ['preds', { rows: 300, numClasses: 5, labels: new Uint32Array(300), preds: Uint32Array.from({ length: 300 }, (_, i) => (i >= 123 ? 5 : 1)) }],
-      ] as const) {
+      for (const [name, batch] of [['logits', { rows: 300, numClasses: 5,
+        labels: Uint32Array.from({ length: 300 }, (_, i) => (i === 201 || i === 250 ? 9 : i % 5)),
+        logits: new Float32Array(1500) }], ['preds', { rows: 300, numClasses: 5, labels: new Uint32Array(300),
+        preds: Uint32Array.from({ length: 300 }, (_, i) => (i >= 123 ? 5 : 1)) }]] as const) {
         for (const kernel of ['rows', 'wide'] as const) {
           const counter = createPerClassGpuCounter(device, 5, { kernel, chunkRows: 100 });
           const field = name === 'preds' ? 'predicted class 5' : 'label 9';
-          await expect(counter.update(batch)).rejects.toThrow(new RegExp(`index ${name === 'preds' ? 123 : 201}: ${field} is outside \\[0, 5\\)`));
+          await expect(counter.update(batch)).rejects.toThrow(
+            new RegExp(`index ${name === 'preds' ? 123 : 201}: ${field} is outside \\[0, 5\\)`),
+          );
           expect(counter.committed().support.every((v) => v === 0)).toBe(true);
           await counter.update({ rows: 2, numClasses: 5, labels: Uint32Array.of(1, 2), preds: Uint32Array.of(1, 3) });
           const read = counter.committed();
