@@ -85,7 +85,7 @@ export function readClassNames(name: string, source: string): string[] {
     try {
       value = JSON.parse(trimmed);
     } catch (e) {
-      throw new Error(`${name}: not valid JSON: ${(e as Error).message}`);
+      throw new Error(`${name}: not valid JSON: ${(e as Error).message}`, { cause: e });
     }
     const entries: [number, unknown][] = Array.isArray(value) ?
       value.map((v, i) => [i, v]) :

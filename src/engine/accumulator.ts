@@ -45,7 +45,7 @@ export interface AccumulatorOptions {
  * device (going on on `recover`'s device or the CPU, said aloud), a failed or destroyed accumulator
  * refuses further use, and counts from elsewhere (a saved state) can be added.
  */
-export interface Accumulator<B, C> {
+interface Accumulator<B, C> {
   /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
   readonly backend: 'gpu' | 'cpu';
   /** Counts `format()`'s batch (validation runs in turn, after earlier calls); a refused batch adds nothing. */
@@ -84,7 +84,7 @@ function recoverable(e: unknown, lost: boolean): boolean {
  * const result = await acc.inTurn((counts) => multilabelResult(counts, thresholds));
  * acc.destroy();
  */
-export function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: AccumulatorOptions): Accumulator<B, C> {
+function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: AccumulatorOptions): Accumulator<B, C> {
   const warn = options.warn ?? ((m: string) => console.warn(m));
   let saved = spec.empty();
   let counter!: TaskCounter<B, C>;

@@ -34,7 +34,7 @@ export interface GpuPlan extends TaskGpuPlan {
 }
 
 /** The most cells of the invocation-local counts (shaders/argmax.wgsl LOCAL_CELLS): C <= 10. */
-export const LOCAL_MAX_CELLS = 100;
+const LOCAL_MAX_CELLS = 100;
 /**
  * Rows each invocation of argmax_count_local counts into its own cells before adding them (256 was best on SwiftShader,
  * bench/NOTES.md).
@@ -42,7 +42,7 @@ export const LOCAL_MAX_CELLS = 100;
 export const LOCAL_ROWS = 256;
 
 /** Largest C that 'auto' privatizes on hardware: the crossover measured on an H200 (bench/RESULTS.md, Real GPU). */
-export const PRIVATE_MAX_C = 32;
+const PRIVATE_MAX_C = 32;
 const DEFAULT_CHUNK_BYTES = 128 * 1024 * 1024;
 const EMULATED_CHUNK_BYTES = 32 * 1024 * 1024;
 const U32_MAX = 0xffffffff;

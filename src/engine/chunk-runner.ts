@@ -6,7 +6,7 @@ import { bindGroup, type Bindings, getPipeline, type KernelName } from './pipeli
 import { createSerial } from './serial.js';
 
 /** What one chunk put on the command encoder, and which words of which buffer to read back. */
-export interface EncodedChunk<T> {
+interface EncodedChunk<T> {
   /** The buffer holding the chunk's results; `bytes` of it are read back, then the first `clearBytes` zeroed. */
   source: GPUBuffer;
   bytes: number;
@@ -16,7 +16,7 @@ export interface EncodedChunk<T> {
 }
 
 /** A task's two steps per chunk: encode (uploads and dispatches) and fold (read-back words into host totals). */
-export interface ChunkSteps<T> {
+interface ChunkSteps<T> {
   /**
    * Uploads rows [start, start + rows) and records the dispatches on `encoder`; `slot` (0 or 1) alternates,
    * for inputs that need a buffer per chunk in flight. Returns what to read back, or undefined for none yet.

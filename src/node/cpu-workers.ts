@@ -101,7 +101,7 @@ export interface LogitsFile {
  * @example
  * const labels: LabelsFile = { path: 'labels.npy', byteOffset: 128, dtype: 'i8', rows: 1_000_000 };
  */
-export interface LabelsFile {
+interface LabelsFile {
   path: string;
   byteOffset: number;
   dtype: string;

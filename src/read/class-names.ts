@@ -21,7 +21,7 @@ function lineColumn(text: string, at: number): string {
  * parseClassNames('cat\ncat\n', 'names.txt'); // throws InputError: names.txt: line 2: duplicate class name "cat" (also
  * on line 1)
  */
-export function parseClassNames(text: string, file: string): string[] {
+function parseClassNames(text: string, file: string): string[] {
   const trimmed = text.replace(/^\uFEFF/, '');
   if (trimmed.trim() === '') {
     throw new InputError('classes',

@@ -122,7 +122,7 @@ class DeflatedSource extends RowSource {
  * const { entries } = await readZipDirectory(fh, 'run.npz', size);
  * entries.map((e) => e.name); // ['logits.npy', 'labels.npy']
  */
-export interface ZipEntry {
+interface ZipEntry {
   /** Member name, e.g. `'logits.npy'`. */
   name: string;
   /** General-purpose bit flags (bit 0: encrypted, bit 3: data descriptor). */
@@ -153,7 +153,7 @@ const looksLikeZipStart = (h: Uint8Array): boolean =>
  * @example
  * const { entries, directoryOffset } = await readZipDirectory(fh, 'run.npz', size);
  */
-export async function readZipDirectory(fh: FileHandle, path: string,
+async function readZipDirectory(fh: FileHandle, path: string,
   size: number): Promise<{ entries: ZipEntry[]; directoryOffset: number }> {
   const tailLen = Math.min(size, EOCD_SIZE + MAX_COMMENT);
   const tail = new Uint8Array(tailLen);

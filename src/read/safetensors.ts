@@ -9,7 +9,7 @@
 import { widenHalves } from '../format/half.js';
 import { openRegularFile, readExactly } from './file-io.js';
 import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
-import { decodeNpyItems, NpyError, type NpyHeader, type NumericArray } from './npy.js';
+import { decodeNpyItems, NpyError, type NpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
 import { FileRows } from './row-source.js';
 

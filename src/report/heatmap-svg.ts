@@ -26,7 +26,7 @@ export interface HeatmapOptions {
 export type NormalizeMode = NonNullable<HeatmapOptions['normalize']>;
 
 /** Above this many classes the SVG embeds the matrix as one C x C raster image instead of `<rect>`s. */
-export const RASTER_THRESHOLD = 100;
+const RASTER_THRESHOLD = 100;
 /** The font stack of every rendered heatmap. */
 export const FONT_FAMILY = 'DejaVu Sans, Arial, sans-serif';
 

@@ -7,7 +7,7 @@
 import { InputError } from '../core/errors.js';
 import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels } from '../tasks/multilabel/multilabel.js';
-import type { MultilabelCounts, MultilabelResult, SampleSums } from '../tasks/multilabel/multilabel.js';
+import type { MultilabelCounts, MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { createWith, isObject, mergeWith, parseWith, show } from './envelope.js';
 import type { Envelope, Plus, ReadContext, ShardSet, StateSpec, StateTask } from './envelope.js';
 import { perClassSpec, type PerClassState } from './per-class-state.js';
@@ -21,7 +21,7 @@ export type Matrix2 = [[number, number], [number, number]];
 /** A float32 threshold as JSON holds it: a number, or `"Infinity"` / `"-Infinity"` (JSON has no infinities). */
 export type JsonThreshold = number | 'Infinity' | '-Infinity';
 
-/** {@link SampleSums} as JSON: `[denominator, numerator sum]` pairs, ascending, zeros left out. */
+/** Sample sums (`SampleSums`) as JSON: `[denominator, numerator sum]` pairs, ascending, zeros left out. */
 export interface SampleSumsJson {
   precision: [number, number][];
   recall: [number, number][];
