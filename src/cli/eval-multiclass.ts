@@ -19,10 +19,10 @@ import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
 import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
 import { MAX_PER_CLASS_CLASSES, validatePerClassClasses, type PerClassResult } from '../tasks/per-class/per-class.js';
 import type { EvalTask } from './eval.js';
-import { denseFlag, flag } from './flags.js';
+import { denseFlag, engineOptions, flag } from './flags.js';
 import { asWeights, located, openWeights } from './inputs.js';
 import { renderPlot, renderReport } from './render.js';
-import { engineOptions, UsageError, type CliValues } from './usage.js';
+import { UsageError, type CliValues } from './usage.js';
 
 /** Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes. */
 async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {

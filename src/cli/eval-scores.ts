@@ -13,10 +13,10 @@ import { createThresholdSweep } from '../tasks/binary/matrix.js';
 import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
 import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import type { EvalTask, TaskCounter } from './eval.js';
-import { flag } from './flags.js';
+import { engineOptions, flag } from './flags.js';
 import { asWeights, openWeights, plotData, READ_CHUNK_BYTES } from './inputs.js';
 import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
-import { engineOptions, UsageError, type CliValues } from './usage.js';
+import { UsageError, type CliValues } from './usage.js';
 
 /**
  * Opens a float score array of `dims` dimensions ((N,) for binary, which also takes (N, 1); (N, L) for multilabel).

@@ -3,13 +3,13 @@ import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import type { NumericArray } from '../read/npy.js';
 import type { ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
-import { checkModeFlags, flag } from './flags.js';
+import { backendOptions, checkModeFlags, flag } from './flags.js';
 import { lockstep, READ_CHUNK_BYTES } from './inputs.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import type { OutputFormat } from './render.js';
 import { shardRows } from './shard.js';
-import { backendOptions, UsageError, type CliValues } from './usage.js';
+import { UsageError, type CliValues } from './usage.js';
 import { binaryTask, multilabelTask } from './eval-scores.js';
 import { denseTooLarge, multiclassTask, perClassTask } from './eval-multiclass.js';
 
