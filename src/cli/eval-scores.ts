@@ -14,8 +14,8 @@ import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
 import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import type { EvalTask, TaskCounter } from './eval.js';
 import { engineOptions, flag } from './flags.js';
-import { asWeights, openWeights, plotData, READ_CHUNK_BYTES } from './inputs.js';
-import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
+import { asWeights, openWeights, READ_CHUNK_BYTES } from './inputs.js';
+import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
 import { UsageError, type CliValues } from './usage.js';
 
 /**
@@ -119,6 +119,7 @@ export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
   const threshold = flag(values, 'threshold') ?? 0.5;
   const { chunkRows } = engineOptions(values);
   let labels: string[];
+  const report = (result: MultilabelResult): ScoreReport => ({ task: 'multilabel', result, labels });
   return {
     async open(sources) {
       const scores = await io.open(sources);
@@ -131,8 +132,8 @@ export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
       return scores.rows;
     },
     counter: ({ device }, range) => io.counter(createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows }), range),
-    report: (format, result, backend, shards) => renderMultilabelReport(format, result, labels, backend, shards),
-    plot: (path, result) => plotData(path, multilabelSvg(result, labels)),
+    report: (format, result, backend, shards) => renderScoreReport(format, report(result), backend, shards),
+    plot: (path, result) => scorePlot(path, report(result)),
   };
 }
 
@@ -169,6 +170,7 @@ export function binaryTask(values: CliValues): EvalTask<SweepResult> {
   }
   const { chunkRows } = engineOptions(values);
   let grid: number[];
+  const report = (result: SweepResult): ScoreReport => ({ task: 'binary', result, threshold, sweep: sweep !== undefined });
   return {
     async open(sources) {
       const scores = await io.open(sources);
@@ -176,7 +178,7 @@ export function binaryTask(values: CliValues): EvalTask<SweepResult> {
       return scores.rows;
     },
     counter: ({ device }, range) => io.counter(createThresholdSweep({ thresholds: [...grid, threshold], device, chunkRows }), range),
-    report: (format, result, b, shards) => renderBinaryReport(format, result, threshold, sweep !== undefined, b, shards),
-    plot: (path, result) => plotData(path, binarySvg(result)),
+    report: (format, result, backend, shards) => renderScoreReport(format, report(result), backend, shards),
+    plot: (path, result) => scorePlot(path, report(result)),
   };
 }

@@ -10,8 +10,7 @@ import { renderPerClassReport } from '../report/per-class.js';
 import { perClassStateResult } from '../state/per-class-state.js';
 import { renderPlot, renderReport } from './render.js';
 import { flag } from './flags.js';
-import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
-import { plotData } from './inputs.js';
+import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
 import { checkOutputs } from './outputs.js';
 import { UsageError, type CliValues } from './usage.js';
 
@@ -122,21 +121,23 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     const task = stateTask(merged);
     if (normalize !== 'none') throw new UsageError(`--normalize applies to multiclass parts; these are ${task}`);
     if (plotPath !== undefined && extname(plotPath).toLowerCase() === '.html') throw new UsageError(`--plot ${plotPath}: ${task} parts draw .svg or .png`);
-    let text: string;
-    let plot: string | undefined;
+    let report: ScoreReport;
     if (merged.task === 'multilabel') {
-      const result = multilabelStateResult(merged);
-      const labels = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numLabels) : (merged.labels ?? Array.from({ length: merged.numLabels }, (_, j) => String(j)));
-      text = renderMultilabelReport(format, result, labels, backend, merged.shards);
-      if (plotPath !== undefined) plot = multilabelSvg(result, labels);
+      const n = merged.numLabels;
+      const names = typeof values.classes === 'string' ? await readClassNames(values.classes, n) : merged.labels;
+      report = { task: 'multilabel', result: multilabelStateResult(merged), labels: names ?? Array.from({ length: n }, (_, j) => String(j)) };
     } else {
-      if (values.classes !== undefined) throw new UsageError('--classes names the classes or labels of multiclass and multilabel parts; these are binary');
+      if (values.classes !== undefined) {
+        throw new UsageError('--classes names the classes or labels of multiclass and multilabel parts; these are binary');
+      }
       const { result, threshold, sweep } = binaryStateResult(merged);
-      if (plotPath !== undefined && !sweep) throw new UsageError('--plot with binary parts draws ROC and PR curves: the parts need --thresholds K or a list');
-      text = renderBinaryReport(format, result, threshold, sweep, backend, merged.shards);
-      if (plotPath !== undefined) plot = binarySvg(result);
+      if (plotPath !== undefined && !sweep) {
+        throw new UsageError('--plot with binary parts draws ROC and PR curves: the parts need --thresholds K or a list');
+      }
+      report = { task: 'binary', result, threshold, sweep };
     }
-    await outputs.commit(text, plotPath === undefined ? undefined : plotData(plotPath, plot!));
+    const plot = plotPath === undefined ? undefined : scorePlot(plotPath, report);
+    await outputs.commit(renderScoreReport(format, report, backend, merged.shards), plot);
     return 0;
   }
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;

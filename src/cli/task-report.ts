@@ -7,18 +7,28 @@ import { FONT_FAMILY, truncateLabel } from '../report/heatmap-svg.js';
 import { maxChartRows } from '../report/plot-size.js';
 import type { BackendReport } from '../report/json.js';
 import { binaryCsv, binaryMarkdown, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
-
-/** The report formats of the multilabel and binary tasks. */
-export type TaskFormat = 'json' | 'table' | 'csv' | 'markdown';
+import { plotData } from './inputs.js';
+import type { OutputFormat } from './render.js';
 
 /**
- * The `--task multilabel` JSON report (schema in the README). It is also the task's serialized
- * state (`parseMultilabelState` reads it), so `confmat merge` adds reports up.
+ * What a multilabel or binary report shows.
+ *
+ * @example
+ * const report: ScoreReport = { task: 'binary', result, threshold: 0.5, sweep: true };
+ */
+export type ScoreReport =
+  | { task: 'multilabel'; result: MultilabelResult; labels: string[] }
+  | { task: 'binary'; result: SweepResult; threshold: number; sweep: boolean };
+
+/**
+ * The `--task multilabel` JSON report, also its serialized state (`parseMultilabelState` reads it).
  *
  * @example
  * JSON.stringify(multilabelJson(result, names, backend));
  */
-export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet): object {
+export function multilabelJson(
+  result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet,
+): object {
   const m = multilabelMetrics(result);
   const state = createMultilabelState(result, { labels, shards });
   return {
@@ -43,13 +53,14 @@ export function multilabelJson(result: MultilabelResult, labels: string[], backe
 }
 
 /**
- * The `--task binary` JSON report: the 2 x 2 matrix at `threshold` and, with a sweep, its curves. It
- * is also the task's serialized state (`parseBinaryState` reads it).
+ * The `--task binary` JSON report (the matrix at `threshold`; with a sweep, its curves), also its state.
  *
  * @example
  * JSON.stringify(binaryJson(result, 0.5, true, backend));
  */
-export function binaryJson(result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet): object {
+export function binaryJson(
+  result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet,
+): object {
   const at = binaryCounts(result, threshold);
   const state = createBinaryState(result, { threshold, sweep: withSweep, shards });
   const out: Record<string, unknown> = {
@@ -82,41 +93,31 @@ export function binaryJson(result: SweepResult, threshold: number, withSweep: bo
 }
 
 /**
- * A multilabel report in one of the formats, ending with a newline.
+ * A multilabel or binary report in one of the formats, ending with a newline.
  *
  * @example
- * process.stdout.write(renderMultilabelReport('markdown', result, names, backend));
+ * process.stdout.write(renderScoreReport('csv', { task: 'binary', result, threshold: 0.5, sweep: true }, backend));
  */
-export function renderMultilabelReport(format: TaskFormat, result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet): string {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(multilabelJson(result, labels, backend, shards), null, 2)}\n`;
-    case 'csv':
-      return multilabelCsv(result, labels);
-    case 'markdown':
-      return multilabelMarkdown(result, labels);
-    case 'table':
-      return multilabelTable(result, labels);
+export function renderScoreReport(format: OutputFormat, r: ScoreReport, backend: BackendReport, shards?: ShardSet): string {
+  if (format === 'json') {
+    const json = r.task === 'multilabel' ? multilabelJson(r.result, r.labels, backend, shards)
+      : binaryJson(r.result, r.threshold, r.sweep, backend, shards);
+    return `${JSON.stringify(json, null, 2)}\n`;
   }
+  if (r.task === 'multilabel') {
+    return (format === 'csv' ? multilabelCsv : format === 'markdown' ? multilabelMarkdown : multilabelTable)(r.result, r.labels);
+  }
+  return (format === 'csv' ? binaryCsv : format === 'markdown' ? binaryMarkdown : binaryTable)(r.result, r.threshold, r.sweep);
 }
 
 /**
- * A binary report in one of the formats, ending with a newline.
+ * The --plot chart of a multilabel or binary report, for `path` (.svg or .png).
  *
  * @example
- * process.stdout.write(renderBinaryReport('csv', result, 0.5, true, backend));
+ * await outputs.commit(text, scorePlot('roc.png', report));
  */
-export function renderBinaryReport(format: TaskFormat, result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet): string {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(binaryJson(result, threshold, withSweep, backend, shards), null, 2)}\n`;
-    case 'csv':
-      return binaryCsv(result, threshold, withSweep);
-    case 'markdown':
-      return binaryMarkdown(result, threshold, withSweep);
-    case 'table':
-      return binaryTable(result, threshold, withSweep);
-  }
+export function scorePlot(path: string, r: ScoreReport): string | Uint8Array {
+  return plotData(path, r.task === 'multilabel' ? multilabelSvg(r.result, r.labels) : binarySvg(r.result));
 }
 
 const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
@@ -125,7 +126,6 @@ const amountText = (weighted: boolean | undefined) => (v: number): string => (we
 
 /**
  * A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages.
- * Control and bidi characters in label names are shown as escapes (`\x1b`).
  *
  * @example
  * process.stdout.write(multilabelTable(result, names));
@@ -146,13 +146,8 @@ export function multilabelTable(result: MultilabelResult, names: string[]): stri
   return `${title}, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n`;
 }
 
-/**
- * A plain-text summary of a binary task: the matrix at the threshold and, with a sweep, the AUCs.
- *
- * @example
- * process.stdout.write(binaryTable(result, 0.5, false));
- */
-export function binaryTable(result: SweepResult, threshold: number, withSweep: boolean): string {
+/** A plain-text summary of a binary task: the matrix at the threshold and, with a sweep, the AUCs. */
+function binaryTable(result: SweepResult, threshold: number, withSweep: boolean): string {
   const at = binaryCounts(result, threshold);
   const [[tn, fp], [fn, tp]] = at.matrix;
   const n = amountText(result.weighted);
