@@ -51,7 +51,8 @@ function exitCode(e: unknown): number {
 function internalMessage(e: unknown): string {
   const first = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0];
   const stack = process.env.CONFMAT_DEBUG === '1' && e instanceof Error && e.stack ? `\n${e.stack}` : '';
-  return `internal error (${first}). This is a bug in confmat: please report it with the command line at ${BUGS_URL} (CONFMAT_DEBUG=1 shows where it happened)${stack}`;
+  const report = `please report it with the command line at ${BUGS_URL} (CONFMAT_DEBUG=1 shows where it happened)`;
+  return `internal error (${first}). This is a bug in confmat: ${report}${stack}`;
 }
 
 function message(e: unknown, code: number): string {
