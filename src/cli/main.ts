@@ -35,11 +35,6 @@ function fsError(e: unknown): NodeJS.ErrnoException | undefined {
   return e instanceof Error && typeof x?.syscall === 'string' && fsReason(x) !== undefined ? x : undefined;
 }
 
-/** One line for a file-system failure: the file and why. */
-function fsMessage(e: NodeJS.ErrnoException): string {
-  return `${e.path ?? ''}: ${e.syscall}: ${fsReason(e)!}`;
-}
-
 function exitCode(e: unknown): number {
   if (e instanceof UsageError || e instanceof AdapterNotFoundError) return 2;
   if (e instanceof InputError || e instanceof NpyError || fsError(e)) return 1;
@@ -57,7 +52,7 @@ function internalMessage(e: unknown): string {
 
 function message(e: unknown, code: number): string {
   const fs = fsError(e);
-  if (fs) return fsMessage(fs);
+  if (fs) return `${fs.path ?? ''}: ${fs.syscall}: ${fsReason(fs)!}`;
   return code === 4 ? internalMessage(e) : (e as Error).message;
 }
 
