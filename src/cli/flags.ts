@@ -1,7 +1,5 @@
 /**
- * Every flag of the command line, once: its value, help line, the commands (and for `eval` the
- * tasks) it applies to and its parser. The parseArgs options, the help texts, the "does not apply"
- * usage errors and "did you mean" all come from {@link FLAGS}.
+ * Every flag, once ({@link FLAGS}): parseArgs options, help, "does not apply" errors and "did you mean".
  *
  * @module
  */

@@ -1,6 +1,5 @@
 /**
- * What every task of `confmat eval` reads and writes: weight files, stepping inputs in lockstep,
- * naming the file and row of a refused value, and the bytes of a --plot.
+ * What every task of `confmat eval` reads and writes: weights, lockstep inputs, located errors, plot bytes.
  *
  * @module
  */

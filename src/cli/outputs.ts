@@ -1,6 +1,5 @@
 /**
- * The output files of a command (--out, --plot), checked before any work and written together at
- * the end: never over an input, never both to one file, never replacing a device or a link.
+ * The output files of a command (--out, --plot), checked before any work and written together at the end.
  *
  * @module
  */

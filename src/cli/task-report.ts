@@ -255,13 +255,8 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
   return `${out.join('\n')}\n`;
 }
 
-/**
- * ROC and precision-recall curves side by side, with their areas.
- *
- * @example
- * writeFileSync('curves.svg', binarySvg(result));
- */
-export function binarySvg(result: SweepResult): string {
+/** ROC and precision-recall curves side by side, with their areas. */
+function binarySvg(result: SweepResult): string {
   const roc = rocCurve(result);
   const pr = prCurve(result);
   const size = 300;
