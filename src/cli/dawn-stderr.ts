@@ -7,11 +7,8 @@ const CHILD_ENV = 'CONFMAT_DAWN_STDERR';
 export const STDERR_COLUMNS_ENV = 'CONFMAT_STDERR_COLUMNS';
 
 /**
- * Dawn and the Vulkan loader write warnings to file descriptor 2 from native code ("Warning:
- * maxDynamicUniformBuffersPerPipelineLayout artificially reduced ...", lavapipe refused, loader
- * messages), which JavaScript cannot silence in its own process. A command that may create a
- * WebGPU instance therefore runs in a child whose stderr this filter reads. Feed it chunks; it
- * passes every other line through unchanged, and a progress line redrawn with `\r` at once.
+ * Drops the warnings Dawn and the Vulkan loader write to fd 2 from native code (which JavaScript cannot
+ * silence in its own process), passing other lines through and a progress line redrawn with `\r` at once.
  *
  * @example
  * const filter = createDawnStderrFilter((text) => process.stderr.write(text));
@@ -52,17 +49,19 @@ export function createDawnStderrFilter(out: (text: string) => void): { write(chu
   };
 }
 
-/** True in the child started by {@link runWithDawnStderrFiltered}, or where the user asked to see Dawn's messages (CONFMAT_DAWN_LOG=1). */
+/**
+ * True in the child of {@link runWithDawnStderrFiltered}, or where CONFMAT_DAWN_LOG=1 asks for Dawn's messages.
+ *
+ * @example
+ * if (!dawnStderrHandled()) return runWithDawnStderrFiltered(argv);
+ */
 export function dawnStderrHandled(): boolean {
   return process.env[CHILD_ENV] === '1' || process.env.CONFMAT_DAWN_LOG === '1';
 }
 
 /**
- * Runs this CLI again with the same arguments in a child process whose stderr goes through
- * {@link createDawnStderrFilter}; stdin and stdout are shared. Resolves to the child's exit code;
- * a child killed by a signal kills this process with the same signal. SIGINT, SIGTERM and SIGHUP
- * are passed on (a terminal's Ctrl-C reaches the child twice, which ends it the same way). Where
- * stderr is a terminal, the child draws its progress bar as if it were ({@link STDERR_COLUMNS_ENV}).
+ * Runs this CLI again in a child whose stderr goes through {@link createDawnStderrFilter}, passing on
+ * SIGINT, SIGTERM and SIGHUP; resolves to its exit code (its signal, if killed, kills this process too).
  *
  * @example
  * if (!dawnStderrHandled()) return runWithDawnStderrFiltered(process.argv.slice(2));
@@ -77,16 +76,9 @@ export function runWithDawnStderrFiltered(argv: string[]): Promise<number> {
   const filter = createDawnStderrFilter((text) => process.stderr.write(text));
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => filter.write(chunk));
-  const pass = (signal: NodeJS.Signals) => () => child.kill(signal);
-  const handlers: [NodeJS.Signals, () => void][] = [
-    ['SIGINT', pass('SIGINT')],
-    ['SIGTERM', pass('SIGTERM')],
-    ['SIGHUP', pass('SIGHUP')],
-  ];
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, () => child.kill(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
-  const unhook = () => {
-    for (const [s, h] of handlers) process.off(s, h);
-  };
+  const unhook = () => handlers.forEach(([s, h]) => process.off(s, h));
   return new Promise((resolve, reject) => {
     child.on('error', (e) => {
       unhook();
@@ -95,11 +87,8 @@ export function runWithDawnStderrFiltered(argv: string[]): Promise<number> {
     child.on('close', (code, signal) => {
       filter.end();
       unhook();
-      if (signal) {
-        process.kill(process.pid, signal);
-        return;
-      }
-      resolve(code ?? 4);
+      if (signal) process.kill(process.pid, signal);
+      else resolve(code ?? 4);
     });
   });
 }

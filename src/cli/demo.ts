@@ -4,14 +4,16 @@ import { makeDemoData } from '../demo/synthetic.js';
 import { openBackend } from '../node/open-backend.js';
 import { jsonReport } from '../report/json.js';
 import { renderTable } from '../report/table.js';
-import { flag } from './flags.js';
-import { backendOptions, engineOptions, oneOf, type CliValues } from './usage.js';
+import { backendOptions, engineOptions, flag } from './flags.js';
+import { oneOf, type CliValues } from './usage.js';
 
 const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).toFixed(1)} M predictions/s`;
 
 /**
- * `confmat demo`: the main job on built-in data. A seeded CIFAR-10-like evaluation set (1M rows by
- * default) is counted on the GPU and on the CPU; prints the matrix, both times, and whether they agree.
+ * `confmat demo`: seeded CIFAR-10-like predictions counted on the GPU and the CPU: the matrix, both times, agreement.
+ *
+ * @example
+ * await runDemo({ rows: '100000' });
  */
 export async function runDemo(values: CliValues): Promise<number> {
   const rows = flag(values, 'rows') ?? 1_000_000;
@@ -24,7 +26,8 @@ export async function runDemo(values: CliValues): Promise<number> {
 
   const t0 = performance.now();
   const { logits, labels, classNames, numClasses } = makeDemoData({ rows, seed });
-  say(`demo: ${rows.toLocaleString('en-US')} predictions over ${numClasses} classes (seed ${seed}), made in ${(performance.now() - t0).toFixed(0)} ms`);
+  const made = `made in ${(performance.now() - t0).toFixed(0)} ms`;
+  say(`demo: ${rows.toLocaleString('en-US')} predictions over ${numClasses} classes (seed ${seed}), ${made}`);
 
   const backend = await openBackend(choice, deviceOptions);
   const count = async (device: GPUDevice | undefined, n = rows) => {
@@ -47,8 +50,10 @@ export async function runDemo(values: CliValues): Promise<number> {
   const result = gpu?.result ?? cpu.result;
 
   if (gpu) {
-    say(`GPU: ${gpu.ms.toFixed(0)} ms (${rate(rows, gpu.ms)}) on ${backend.adapter}, upload included, shaders compiled beforehand`);
-    if (backend.software) say('     (a software adapter emulates the GPU on the CPU: its times say nothing about GPU speed)');
+    const what = 'upload included, shaders compiled beforehand';
+    say(`GPU: ${gpu.ms.toFixed(0)} ms (${rate(rows, gpu.ms)}) on ${backend.adapter}, ${what}`);
+    const speed = 'a software adapter emulates the GPU on the CPU: its times say nothing about GPU speed';
+    if (backend.software) say(`     (${speed})`);
   }
   say(`CPU: ${cpu.ms.toFixed(0)} ms (${rate(rows, cpu.ms)}), one thread`);
   if (gpu) {
@@ -59,10 +64,14 @@ export async function runDemo(values: CliValues): Promise<number> {
     }
     say(`GPU and CPU agree on all ${numClasses * numClasses} cells.`);
   }
+  const classes = classNames;
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes: classNames }))}\n`);
-  } else {
-    process.stdout.write(`${renderTable(result, { classes: classNames, color: process.stdout.isTTY && !process.env.NO_COLOR, width: process.stdout.columns ?? 160 })}\n\n${out.join('\n')}\n`);
+    const json = jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes });
+    process.stdout.write(`${JSON.stringify(json)}\n`);
+    return 0;
   }
+  const [color, width] = [process.stdout.isTTY && !process.env.NO_COLOR, process.stdout.columns ?? 160];
+  const table = renderTable(result, { classes, color, width });
+  process.stdout.write(`${table}\n\n${out.join('\n')}\n`);
   return 0;
 }

@@ -19,28 +19,23 @@ import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
 import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
 import { MAX_PER_CLASS_CLASSES, validatePerClassClasses, type PerClassResult } from '../tasks/per-class/per-class.js';
 import type { EvalTask } from './eval.js';
-import { denseFlag, flag } from './flags.js';
+import { denseFlag, engineOptions, flag } from './flags.js';
 import { asWeights, located, openWeights } from './inputs.js';
 import { renderPlot, renderReport } from './render.js';
-import { engineOptions, UsageError, type CliValues } from './usage.js';
+import { UsageError, type CliValues } from './usage.js';
 
 /** Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes. */
 async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
   const src = await openArray(spec, { role: 'labels' });
-  if (src.kind === 'f') {
-    await src.close();
-    throw new NpyError(spec, undefined, `dtype ${src.dtype}: ${what} must be integers (int8..int64, uint8..uint64 or bool)`);
-  }
-  if (src.shape.length !== 1) {
-    await src.close();
-    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)`);
-  }
-  return src;
+  const ints = 'integers (int8..int64, uint8..uint64 or bool)';
+  const bad = src.kind === 'f' ? `dtype ${src.dtype}: ${what} must be ${ints}`
+    : src.shape.length !== 1 ? `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)` : undefined;
+  if (bad === undefined) return src;
+  await src.close();
+  throw new NpyError(spec, undefined, bad);
 }
 
-/**
- * Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU to read as they are.
- */
+/** Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU. */
 async function openLogits(spec: string, wantedClasses: number | undefined, halves = false): Promise<ArraySource> {
   const src = await openArray(spec, { role: 'logits', halves });
   const fail = async (message: string, usage = false): Promise<never> => {
@@ -51,7 +46,8 @@ async function openLogits(spec: string, wantedClasses: number | undefined, halve
   if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
   const cols = src.shape[1]!;
   if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
-  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`, true);
+  const disagrees = `--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`;
+  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(disagrees, true);
   return src;
 }
 
@@ -112,18 +108,27 @@ async function openMulticlass(
     sources.push((input = await openLogits(logits, wanted, halves)));
     numClasses = input.shape[1]!;
     classSource = `${logits}: shape ${shapeText(input.shape)}`;
-    if (input.rows !== labels.rows) throw new InputError('labels', `${labelsPath} holds ${labels.rows} labels but ${logits} has ${input.rows} rows (shape ${shapeText(input.shape)})`);
-    if (input.dtype === 'f8' && values['top-k'] !== undefined) throw new UsageError(`--top-k: ${logits} holds float64 logits; top-k ranks float16/32 logits only`);
-    if (input.dtype === 'f8') process.stderr.write('confmat: float64 logits: argmax runs on the host in double precision; the backend counts the predictions\n');
+    const rows = `${labelsPath} holds ${labels.rows} labels but ${logits} has ${input.rows} rows`;
+    if (input.rows !== labels.rows) throw new InputError('labels', `${rows} (shape ${shapeText(input.shape)})`);
+    const f8 = input.dtype === 'f8';
+    if (f8 && values['top-k'] !== undefined) {
+      throw new UsageError(`--top-k: ${logits} holds float64 logits; top-k ranks float16/32 logits only`);
+    }
+    const host = 'argmax runs on the host in double precision; the backend counts the predictions';
+    if (f8) process.stderr.write(`confmat: float64 logits: ${host}\n`);
   } else {
     sources.push((input = await openClassIndices(preds!, 'predictions')));
-    if (input.rows !== labels.rows) throw new InputError('preds', `${labelsPath} holds ${labels.rows} labels but ${preds} holds ${input.rows} predictions`);
-    numClasses = wanted ?? Math.max(1, (await maxIndex(labels, flag(values, 'ignore-index'))) + 1, (await maxIndex(input)) + 1);
-    if (wanted === undefined && !quiet) process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
-    classSource = wanted === undefined ? `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}` : `--num-classes ${numClasses}`;
+    const holds = `${labelsPath} holds ${labels.rows} labels but ${preds} holds ${input.rows} predictions`;
+    if (input.rows !== labels.rows) throw new InputError('preds', holds);
+    const largest = async () => Math.max(await maxIndex(labels, flag(values, 'ignore-index')), await maxIndex(input));
+    numClasses = wanted ?? Math.max(1, (await largest()) + 1);
+    const using = `using ${numClasses} (largest class index + 1)`;
+    if (wanted === undefined && !quiet) process.stderr.write(`confmat: --num-classes not given; ${using}\n`);
+    classSource = wanted === undefined ? `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}`
+      : `--num-classes ${numClasses}`;
   }
-  const classesFrom = (e: unknown): unknown =>
-    (e instanceof InputError && e.field === 'numClasses' ? new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) : e);
+  const classesFrom = (e: unknown): unknown => (e instanceof InputError && e.field === 'numClasses'
+    ? new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) : e);
   try {
     validate(numClasses);
   } catch (e) {
@@ -132,14 +137,15 @@ async function openMulticlass(
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, numClasses) : undefined;
   const weights = weightsPath === undefined ? undefined : await openWeights(weightsPath, labels, labelsPath);
   if (weights) sources.push(weights);
-  const files = { labels: labelsPath!, preds: preds ?? logits!, ...(weightsPath !== undefined ? { weights: weightsPath } : {}) };
+  const files = { labels: labelsPath!, preds: preds ?? logits!, ...(weightsPath && { weights: weightsPath }) };
   return { labels, input, weights, numClasses, classes, files, classesFrom };
 }
 
 /** Refuses a command line without --labels, or without exactly one of --logits and --preds. */
 function checkInputs(values: CliValues): void {
   if (!values.labels) throw new UsageError('eval needs --labels Y.npy');
-  if ((values.logits === undefined) === (values.preds === undefined)) throw new UsageError('eval needs exactly one of --logits L.npy or --preds P.npy');
+  const one = 'eval needs exactly one of --logits L.npy or --preds P.npy';
+  if ((values.logits === undefined) === (values.preds === undefined)) throw new UsageError(one);
 }
 
 /**
@@ -153,14 +159,19 @@ function checkInputs(values: CliValues): void {
 export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResult> {
   checkInputs(values);
   const plot = values.plot;
-  if (typeof plot === 'string' && !/\.(svg|png|html)$/i.test(plot)) throw new UsageError(`--plot ${plot}: the file must end in .svg, .png or .html`);
-  if (flag(values, 'shard') && values.preds !== undefined && values['num-classes'] === undefined) {
-    throw new UsageError('--shard with --preds needs --num-classes C: every shard must count the same classes, whatever its slice holds');
+  if (typeof plot === 'string' && !/\.(svg|png|html)$/i.test(plot)) {
+    throw new UsageError(`--plot ${plot}: the file must end in .svg, .png or .html`);
   }
-  const [engine, threads, ignoreIndex] = [engineOptions(values), flag(values, 'threads') ?? 1, flag(values, 'ignore-index')];
+  const same = 'every shard must count the same classes, whatever its slice holds';
+  if (flag(values, 'shard') && values.preds !== undefined && values['num-classes'] === undefined) {
+    throw new UsageError(`--shard with --preds needs --num-classes C: ${same}`);
+  }
+  const [engine, threads, ignoreIndex] = [engineOptions(values),
+    flag(values, 'threads') ?? 1, flag(values, 'ignore-index')];
   const [subset, topK] = [flag(values, 'class-subset'), flag(values, 'top-k')];
+  const combine = 'and does not combine with --threads or --class-subset';
   if (topK !== undefined && (values.preds !== undefined || threads > 1 || subset)) {
-    throw new UsageError('--top-k needs --logits (the scores to rank), and does not combine with --threads or --class-subset');
+    throw new UsageError(`--top-k needs --logits (the scores to rank), ${combine}`);
   }
   const normalize = flag(values, 'normalize') ?? 'none';
   let inputs: MulticlassInputs;
@@ -178,7 +189,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       const warn = (line: string): boolean => process.stderr.write(`${line}\n`);
       const cm = (() => {
         try {
-          return createConfusionMatrix({ numClasses: c, device: backend.device, ...engine, ignoreIndex, topK, recover: backend.recover, warn });
+          const { device, recover } = backend;
+          return createConfusionMatrix({ numClasses: c, device, ...engine, ignoreIndex, topK, recover, warn });
         } catch (e) {
           throw classesFrom(e);
         }
@@ -186,7 +198,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       let workers: CpuWorkerCounter | undefined;
       const workerThreads = usefulThreads(threads, labels.rows);
       try {
-        if (workerThreads > 1 && backend.name === 'cpu') workers = createCpuWorkerCounter({ numClasses: c, threads: workerThreads });
+        const cpu = workerThreads > 1 && backend.name === 'cpu';
+        if (cpu) workers = createCpuWorkerCounter({ numClasses: c, threads: workerThreads });
       } catch (e) {
         cm.destroy();
         throw e instanceof RangeError ? new UsageError(`--threads ${workerThreads}: ${e.message}`) : e;
@@ -202,8 +215,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       const intLabels = labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) ? labels.raw : undefined;
       const rawLabels = workers && fileRows && !weights && ignoreFits ? intLabels : undefined;
       const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * c * 4 });
-      const count = (batch: Batch): Promise<void> =>
-        workers ? workers.update(formatBatch(ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c), c)) : cm.update(batch);
+      const kept = (batch: Batch): Batch => (ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c));
+      const count = (b: Batch): Promise<void> => (workers ? workers.update(formatBatch(kept(b), c)) : cm.update(b));
       return {
         streams: rawLabels ? [] : [...(fileRows ? [] : [input]), labels, ...(weights ? [weights] : [])],
         rowLength: input.rowLength,
@@ -221,7 +234,10 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
           else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, c), c);
           else if (values.preds !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
           else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, c), labels: y, ...w });
-          else if (data instanceof Uint16Array) await count({ logits: data, logitsDtype: input.dtype === 'bf16' ? 'bfloat16' : 'float16', labels: y, ...w });
+          else if (data instanceof Uint16Array) {
+            const logitsDtype = input.dtype === 'bf16' ? 'bfloat16' : 'float16';
+            await count({ logits: data, logitsDtype, labels: y, ...w });
+          }
           else await count({ logits: data as Float32Array, labels: y, ...w });
         },
         locate: (e, start) => located(e, rawLabels ? 0 : start, files),
@@ -237,12 +253,15 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
           try {
             result = selectClasses(result, subset);
           } catch (e) {
-            throw e instanceof InputError ? new InputError('classes', `--class-subset: ${e.message}`, e.index, e.value) : e;
+            if (!(e instanceof InputError)) throw e;
+            throw new InputError('classes', `--class-subset: ${e.message}`, e.index, e.value);
           }
           classes = subset.map((k) => classes?.[k] ?? String(k));
           return result;
         },
-        backend: (b) => ({ ...b, name: cm.backend === b.name ? b.name : 'mixed', ...(workers && { threads: workers.threads }) }),
+        backend: (b) => (
+          { ...b, name: cm.backend === b.name ? b.name : 'mixed', ...(workers && { threads: workers.threads }) }
+        ),
         async destroy() {
           await workers?.destroy();
           cm.destroy();
@@ -250,7 +269,9 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       };
     },
     report(format, result, backend, shards) {
-      const stateOptions = { ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), ...(subset ? { classSubset: subset } : {}) };
+      const stateOptions = {
+        ...(ignoreIndex !== undefined && { ignoreIndex }), ...(subset && { classSubset: subset })
+      };
       const tty = values.out === undefined && process.stdout.isTTY;
       return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions });
     },
@@ -281,8 +302,10 @@ function keptRow(labels: LabelArray, ignore: number | undefined, k: number): num
 export function perClassTask(values: CliValues, reason?: InputError): EvalTask<PerClassResult> {
   if (reason) {
     const dense = denseFlag(values);
-    if (dense) throw new InputError('numClasses', `${reason.message}; per-class mode (--per-class) would count without the matrix, but --${dense} needs it`, undefined, reason.value);
-    process.stderr.write(`confmat: ${reason.message}; counting per class instead (per-class mode: per class metrics and the most confused pairs, no C x C matrix)\n`);
+    const would = `${reason.message}; per-class mode (--per-class) would count without the matrix`;
+    if (dense) throw new InputError('numClasses', `${would}, but --${dense} needs it`, undefined, reason.value);
+    const mode = 'per-class mode: per class metrics and the most confused pairs, no C x C matrix';
+    process.stderr.write(`confmat: ${reason.message}; counting per class instead (${mode})\n`);
   }
   checkInputs(values);
   const { chunkRows } = engineOptions(values);
@@ -296,7 +319,7 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
     counter(backend, { start, end }) {
       const { numClasses: c, files } = inputs;
       const [input, labels] = [sliceRows(inputs.input, start, end), sliceRows(inputs.labels, start, end)];
-      const pc = createPerClassMatrix({ numClasses: c, device: backend.device, ignoreIndex, ...(chunkRows === undefined ? {} : { chunkRows }) });
+      const pc = createPerClassMatrix({ numClasses: c, device: backend.device, ignoreIndex, chunkRows });
       return {
         streams: [input, labels],
         rowLength: input.rowLength,

@@ -13,14 +13,12 @@ import { createThresholdSweep } from '../tasks/binary/matrix.js';
 import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
 import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import type { EvalTask, TaskCounter } from './eval.js';
-import { flag } from './flags.js';
-import { asWeights, openWeights, plotData, READ_CHUNK_BYTES } from './inputs.js';
-import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
-import { engineOptions, UsageError, type CliValues } from './usage.js';
+import { engineOptions, flag } from './flags.js';
+import { asWeights, openWeights, READ_CHUNK_BYTES } from './inputs.js';
+import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
+import { UsageError, type CliValues } from './usage.js';
 
-/**
- * Opens a float score array of `dims` dimensions ((N,) for binary, which also takes (N, 1); (N, L) for multilabel).
- */
+/** Opens a float score array: (N, L) for `dims` 2 (multilabel), else (N,) or (N, 1). */
 async function openScores(spec: string, dims: 1 | 2): Promise<ArraySource> {
   const src = await openArray(spec, { role: 'logits' });
   const fail = async (message: string): Promise<never> => {
@@ -28,8 +26,10 @@ async function openScores(spec: string, dims: 1 | 2): Promise<ArraySource> {
     throw new NpyError(spec, undefined, message);
   };
   if (src.kind !== 'f') await fail(`dtype ${src.dtype}: scores must be floating point (float16, float32 or float64)`);
-  const ok = dims === 2 ? src.shape.length === 2 && src.shape[1]! >= 1 : src.shape.length === 1 || (src.shape.length === 2 && src.shape[1] === 1);
-  if (!ok) await fail(`shape ${shapeText(src.shape)}: scores must be ${dims === 2 ? '2-D (N, L)' : '1-D (N,) or (N, 1): one score per row, higher = positive'}`);
+  const [n, cols] = [src.shape.length, src.shape[1]!];
+  const ok = dims === 2 ? n === 2 && cols >= 1 : n === 1 || (n === 2 && cols === 1);
+  const want = dims === 2 ? '2-D (N, L)' : '1-D (N,) or (N, 1): one score per row, higher = positive';
+  if (!ok) await fail(`shape ${shapeText(src.shape)}: scores must be ${want}`);
   return src;
 }
 
@@ -38,7 +38,8 @@ async function openTargets(spec: string, scores: ArraySource): Promise<ArraySour
   const src = await openArray(spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' });
   if (src.rows !== scores.rows || src.rowLength !== scores.rowLength) {
     await src.close();
-    throw new InputError('targets', `${spec} has shape ${shapeText(src.shape)} but ${scores.file} has shape ${shapeText(scores.shape)}: targets must match the scores`);
+    const shapes = `${spec} has shape ${shapeText(src.shape)} but ${scores.file} has shape ${shapeText(scores.shape)}`;
+    throw new InputError('targets', `${shapes}: targets must match the scores`);
   }
   return src;
 }
@@ -76,7 +77,8 @@ function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
   if (typeof scoresPath !== 'string' || typeof targetsPath !== 'string') {
     throw new UsageError(`--task ${task} needs --scores S and --targets Y`);
   }
-  if (typeof plot === 'string' && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot ${plot}: --task ${task} draws .svg or .png`);
+  const draws = `--task ${task} draws .svg or .png`;
+  if (typeof plot === 'string' && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot ${plot}: ${draws}`);
   const inputs: ArraySource[] = [];
   return {
     inputs,
@@ -87,7 +89,8 @@ function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
       sources.push(await openTargets(targetsPath, scores));
       if (typeof values['sample-weight'] === 'string') sources.push(await openWeights(values['sample-weight'], scores));
       inputs.push(...sources);
-      if (scores.dtype === 'f8') process.stderr.write(`confmat: float64 scores are rounded to float32 before the threshold comparison\n`);
+      const note = 'confmat: float64 scores are rounded to float32 before the threshold comparison\n';
+      if (scores.dtype === 'f8') process.stderr.write(note);
       return scores;
     },
     /** The counter of `m` over rows [start, end). */
@@ -97,8 +100,8 @@ function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
         streams: inputs.map((s) => sliceRows(s, first, end)),
         rowLength: width,
         update: (start, _n, [s, y, w]: NumericArray[]) => {
-          const weights = w ? { weights: asWeights(w) } : {};
-          return m.update({ scores: toScores(s!), targets: toTargets(y!, targetsPath, first + start, width), ...weights });
+          const targets = toTargets(y!, targetsPath, first + start, width);
+          return m.update({ scores: toScores(s!), targets, ...(w && { weights: asWeights(w) }) });
         },
         compute: () => m.compute(),
         destroy: () => m.destroy(),
@@ -108,8 +111,7 @@ function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
 }
 
 /**
- * `--task multilabel`: N x L scores against N x L {0, 1} targets, one 2 x 2 matrix per label
- * (sklearn's `multilabel_confusion_matrix`), with per label and averaged precision, recall and F1.
+ * `--task multilabel`: N x L scores against 0/1 targets, one 2 x 2 matrix per label, and their metrics.
  *
  * @example
  * await runTask(values, multilabelTask(values));
@@ -119,20 +121,24 @@ export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
   const threshold = flag(values, 'threshold') ?? 0.5;
   const { chunkRows } = engineOptions(values);
   let labels: string[];
+  const report = (result: MultilabelResult): ScoreReport => ({ task: 'multilabel', result, labels });
   return {
     async open(sources) {
       const scores = await io.open(sources);
       const numLabels = scores.shape[1]!;
       if (Array.isArray(threshold) && threshold.length !== numLabels) {
-        throw new InputError('threshold', `--threshold gives ${threshold.length} thresholds but ${scores.file} has ${numLabels} labels`);
+        const has = `${scores.file} has ${numLabels} labels`;
+        throw new InputError('threshold', `--threshold gives ${threshold.length} thresholds but ${has}`);
       }
       const names = values.classes;
-      labels = typeof names === 'string' ? await readClassNames(names, numLabels) : Array.from({ length: numLabels }, (_, j) => String(j));
+      const numbered = Array.from({ length: numLabels }, (_, j) => String(j));
+      labels = typeof names === 'string' ? await readClassNames(names, numLabels) : numbered;
       return scores.rows;
     },
-    counter: ({ device }, range) => io.counter(createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows }), range),
-    report: (format, result, backend, shards) => renderMultilabelReport(format, result, labels, backend, shards),
-    plot: (path, result) => plotData(path, multilabelSvg(result, labels)),
+    counter: ({ device }, range) =>
+      io.counter(createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows }), range),
+    report: (format, result, backend, shards) => renderScoreReport(format, report(result), backend, shards),
+    plot: (path, result) => scorePlot(path, report(result)),
   };
 }
 
@@ -150,8 +156,7 @@ async function spacedThresholds(scores: ArraySource, k: number): Promise<number[
 }
 
 /**
- * `--task binary`: the 2 x 2 matrix at --threshold T (score >= T is positive) and, with
- * --thresholds, ROC and precision-recall points and their areas, all counted in one pass.
+ * `--task binary`: the 2 x 2 matrix at --threshold T and, with --thresholds, ROC and PR curves, in one pass.
  *
  * @example
  * await runTask(values, binaryTask(values));
@@ -160,7 +165,8 @@ export function binaryTask(values: CliValues): EvalTask<SweepResult> {
   const io = scoreInputs(values, 'binary', 1);
   const t = flag(values, 'threshold') ?? 0.5;
   if (Array.isArray(t)) {
-    throw new UsageError(`--threshold ${String(values.threshold)}: a binary task takes one threshold (use --thresholds for a sweep)`);
+    const one = 'a binary task takes one threshold (use --thresholds for a sweep)';
+    throw new UsageError(`--threshold ${String(values.threshold)}: ${one}`);
   }
   const threshold = Math.fround(t);
   const sweep = flag(values, 'thresholds');
@@ -169,14 +175,16 @@ export function binaryTask(values: CliValues): EvalTask<SweepResult> {
   }
   const { chunkRows } = engineOptions(values);
   let grid: number[];
+  const report = (result: SweepResult): ScoreReport => ({ task: 'binary', result, threshold, sweep: !!sweep });
   return {
     async open(sources) {
       const scores = await io.open(sources);
       grid = sweep === undefined ? [] : 'list' in sweep ? sweep.list : await spacedThresholds(scores, sweep.count);
       return scores.rows;
     },
-    counter: ({ device }, range) => io.counter(createThresholdSweep({ thresholds: [...grid, threshold], device, chunkRows }), range),
-    report: (format, result, b, shards) => renderBinaryReport(format, result, threshold, sweep !== undefined, b, shards),
-    plot: (path, result) => plotData(path, binarySvg(result)),
+    counter: ({ device }, range) =>
+      io.counter(createThresholdSweep({ thresholds: [...grid, threshold], device, chunkRows }), range),
+    report: (format, result, backend, shards) => renderScoreReport(format, report(result), backend, shards),
+    plot: (path, result) => scorePlot(path, report(result)),
   };
 }

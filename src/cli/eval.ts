@@ -3,13 +3,13 @@ import { openBackend, type OpenBackend } from '../node/open-backend.js';
 import type { NumericArray } from '../read/npy.js';
 import type { ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
-import { checkModeFlags, flag } from './flags.js';
+import { backendOptions, checkModeFlags, flag } from './flags.js';
 import { lockstep, READ_CHUNK_BYTES } from './inputs.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import type { OutputFormat } from './render.js';
 import { shardRows } from './shard.js';
-import { backendOptions, UsageError, type CliValues } from './usage.js';
+import { UsageError, type CliValues } from './usage.js';
 import { binaryTask, multilabelTask } from './eval-scores.js';
 import { denseTooLarge, multiclassTask, perClassTask } from './eval-multiclass.js';
 
@@ -20,13 +20,13 @@ import { denseTooLarge, multiclassTask, perClassTask } from './eval-multiclass.j
  * const task: EvalTask<MultilabelResult> = multilabelTask(values);
  */
 export interface EvalTask<R> {
-  /** Opens and checks the inputs, each pushed to `sources` at once (runTask closes them); resolves to their rows. */
+  /** Opens and checks the inputs, each pushed to `sources` (runTask closes them); resolves to their rows. */
   open(sources: ArraySource[]): Promise<number>;
   /** The counter of rows `range` of the inputs on `backend`. */
   counter(backend: OpenBackend, range: { start: number; end: number }): TaskCounter<R>;
   /** The report; with `shards` (--shard), its JSON is the task's state, a part for `confmat merge`. */
   report(format: OutputFormat, result: R, backend: BackendReport, shards: ShardSet | undefined): string;
-  /** The --plot file's bytes for `path` (a task without plots refuses --plot before). */
+  /** The --plot file's bytes for `path`. */
   plot?(path: string, result: R): string | Uint8Array;
 }
 
@@ -52,9 +52,8 @@ export interface TaskCounter<R> {
 }
 
 /**
- * The one skeleton of every `confmat eval` task: checks the outputs, opens the inputs, takes the
- * --shard rows, opens the backend, reads the inputs in lockstep with a progress bar (naming the file
- * and row of a refused value), computes, then writes the report and the plot together. Returns the exit status.
+ * The skeleton of every `confmat eval` task: outputs checked, inputs opened, --shard rows read in lockstep
+ * with a progress bar, then the report and plot written together. Returns the exit status.
  *
  * @example
  * await runTask(values, binaryTask(values));
@@ -99,9 +98,7 @@ export async function runTask<R>(values: CliValues, task: EvalTask<R>): Promise<
 }
 
 /**
- * `confmat eval`: the task of --task (multiclass by default) after refusing the flags that do not
- * apply to it. Multiclass counts the C x C matrix, or per class with --per-class or (noted on
- * stderr) when the matrix does not fit the host or the device. Returns the exit status.
+ * `confmat eval`: the task of --task, or per class with --per-class or when the C x C matrix does not fit.
  *
  * @example
  * await runEval({ logits: 'logits.npy', labels: 'labels.npy' });

@@ -1,16 +1,59 @@
 /**
- * Every flag of the command line, once: its value, help line, the commands (and for `eval` the
- * tasks) it applies to and its parser. The parseArgs options, the help texts, the "does not apply"
- * usage errors and "did you mean" all come from {@link FLAGS}.
+ * Every flag, once ({@link FLAGS}): parseArgs options, help, "does not apply" errors and "did you mean".
  *
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAX_DEMO_ROWS } from '../demo/synthetic.js';
 import { MAX_STATE_CLASSES } from '../state/state.js';
+import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
+import type { BackendChoice } from '../node/open-backend.js';
 import { parseShard } from './shard.js';
 import * as u from './usage.js';
 import { UsageError, type CliValues } from './usage.js';
+
+const fail = (message: string): never => {
+  throw new UsageError(message);
+};
+
+/** `--ignore-index N`: any integer, negative too. */
+function ignoreIndexOption(values: CliValues): number {
+  const v = String(values['ignore-index']);
+  if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(+v)) fail(`--ignore-index must be an integer, got '${v}'`);
+  return Number(v);
+}
+
+/** `--class-subset 3,1,2`: class indices, in the order the report lists them. */
+function classSubset(values: CliValues): number[] {
+  const v = String(values['class-subset']);
+  const what = 'class indices separated by commas (e.g. 3,1,2)';
+  if (!/^\s*\d+(\s*,\s*\d+)*\s*$/.test(v)) fail(`--class-subset must be ${what}, got '${v}'`);
+  return v.split(',').map((x) => Number(x.trim()));
+}
+
+/** `--threshold`: a number, `logits` (0), `probs` (0.5), or a comma list (one per label; binary refuses it). */
+function parseThreshold(values: CliValues): number | number[] {
+  const v = String(values.threshold);
+  if (v === 'logits' || v === 'probs') return v === 'logits' ? 0 : 0.5;
+  const nums = v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  const what = 'a number, logits (0), probs (0.5) or (multilabel) a comma list, one per label';
+  if (typeof values.threshold !== 'string' || nums.some(Number.isNaN)) fail(`--threshold must be ${what}; got '${v}'`);
+  return nums.length === 1 ? nums[0]! : nums;
+}
+
+/** `--thresholds`: K (an integer in [2, 2^20]: evenly spaced over the finite scores) or a comma list. */
+function parseSweep(values: CliValues): { count: number } | { list: number[] } {
+  const v = values.thresholds;
+  if (typeof v !== 'string') return fail('--thresholds needs a value');
+  const k = Number(v);
+  if (/^\s*\d+\s*$/.test(v) && (!Number.isSafeInteger(k) || k < 2 || k > 1 << 20)) {
+    fail(`--thresholds K must be an integer in [2, 1048576], got '${v}'`);
+  }
+  if (/^\s*\d+\s*$/.test(v)) return { count: k };
+  const list = v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (list.some(Number.isNaN)) fail(`--thresholds must be a count K or a comma list of numbers, got '${v}'`);
+  return { list };
+}
 
 /** The commands of `confmat`. */
 export type Command = 'eval' | 'merge' | 'demo';
@@ -35,6 +78,7 @@ interface Flag {
   parse?: (values: CliValues, name: string) => unknown;
 }
 
+const DAWN_BACKENDS = ['auto', 'vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
 const E = ['eval'] as const;
 const EM = ['eval', 'merge'] as const;
 const ED = ['eval', 'demo'] as const;
@@ -67,11 +111,11 @@ export const FLAGS = {
   targets: { value: 'Y', group: 'Tasks', commands: E, modes: SCORES,
     help: '0/1 targets shaped like the scores',
   },
-  threshold: { value: 'T', group: 'Tasks', commands: E, modes: SCORES, parse: u.parseThreshold,
+  threshold: { value: 'T', group: 'Tasks', commands: E, modes: SCORES, parse: parseThreshold,
     help: 'predicted positive when score >= T: a number, logits (0) or probs (0.5, the default); multilabel ' +
       'also takes a comma list, one per label',
   },
-  thresholds: { value: 'K|LIST', group: 'Tasks', commands: E, modes: ['binary'], parse: u.parseSweep,
+  thresholds: { value: 'K|LIST', group: 'Tasks', commands: E, modes: ['binary'], parse: parseSweep,
     help: 'sweep K thresholds evenly spaced over the scores (or the listed ones) in one pass: ROC and PR ' +
       'curves, ROC AUC and average precision (--plot F.svg|F.png draws them)',
   },
@@ -79,12 +123,12 @@ export const FLAGS = {
     help: 'per-sample weights, 1-D (N,) of any numeric dtype, as sklearn\'s sample_weight: counts and metrics ' +
       'become sums of weights (negatives allowed)',
   },
-  'ignore-index': { value: 'N', group: 'Tasks', commands: E, modes: MC, parse: u.ignoreIndexOption,
+  'ignore-index': { value: 'N', group: 'Tasks', commands: E, modes: MC, parse: ignoreIndexOption,
     help: 'skip samples labelled N, as torchmetrics (--ignore-index=-100, or 255)',
   },
   'class-subset': { value: 'LIST', group: 'Tasks', commands: E, modes: DENSE,
     dense: 'selects rows and columns of the C x C matrix',
-    parse: u.classSubset,
+    parse: classSubset,
     help: 'report only these classes, in this order (e.g. 3,1,2), as sklearn\'s labels=',
   },
   'top-k': { value: 'K', group: 'Tasks', commands: E, modes: DENSE, dense: 'is counted with the C x C matrix',
@@ -126,12 +170,14 @@ export const FLAGS = {
     help: 'auto (default: a hardware GPU, else the CPU with a note), gpu or cpu',
   },
   'dawn-backend': { value: 'NAME', group: 'Engine', commands: ED,
+    parse: (v, n) => u.oneOf<DawnBackend>(v, n, [...DAWN_BACKENDS], 'auto'),
     help: 'Dawn backend: auto, vulkan, opengles, opengl, metal, d3d12, d3d11, null (env CONFMAT_DAWN_BACKEND)',
   },
   adapter: { value: 'NAME', group: 'Engine', commands: ED,
     help: 'adapter name as Dawn lists it (env CONFMAT_ADAPTER)',
   },
   'feature-level': { value: 'L', group: 'Engine', commands: ED,
+    parse: (v, n) => u.oneOf(v, n, ['core', 'compatibility'] as const, 'core'),
     help: 'core or compatibility (env CONFMAT_FEATURE_LEVEL)',
   },
   'chunk-rows': { value: 'N', group: 'Engine', commands: ED, parse: (v, n) => u.positiveInt(v, n),
@@ -143,6 +189,7 @@ export const FLAGS = {
     help: 'on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)',
   },
   histogram: { value: 'MODE', group: 'Engine', commands: ED, modes: MC,
+    parse: (v, n) => u.oneOf(v, n, ['auto', 'private', 'global', 'local'] as const, 'auto'),
     help: 'auto, private (workgroup), global atomics, or local (per invocation, C <= 10)',
   },
   rows: { value: 'N', group: 'Demo', commands: ['demo'],
@@ -174,6 +221,27 @@ export function flag<K extends FlagName>(values: CliValues, name: K): Parsed<K> 
   const f = table[name]!;
   if (values[name] === undefined) return undefined;
   return (f.parse ? f.parse(values, name) : values[name]) as Parsed<K>;
+}
+
+/**
+ * The backend choice and Dawn options of the command line.
+ *
+ * @example
+ * backendOptions({ backend: 'cpu' }); // { choice: 'cpu', device: {} }
+ */
+export function backendOptions(v: CliValues): { choice: BackendChoice; device: NodeDeviceOptions } {
+  const [backend, adapter, featureLevel] = [flag(v, 'dawn-backend'), flag(v, 'adapter'), flag(v, 'feature-level')];
+  return { choice: flag(v, 'backend') ?? 'auto', device: { backend, adapter, featureLevel } };
+}
+
+/**
+ * The engine knobs of the command line (--chunk-rows, --histogram).
+ *
+ * @example
+ * engineOptions({ 'chunk-rows': '4096' }); // { chunkRows: 4096, histogram: undefined }
+ */
+export function engineOptions(values: CliValues) {
+  return { chunkRows: flag(values, 'chunk-rows'), histogram: flag(values, 'histogram') };
 }
 
 /** The closest of `names` to `word`: edit distance <= 2, else the only one it begins. */
@@ -209,7 +277,7 @@ interface CommandLine {
  * "did you mean", and every given flag's value is checked by its parser.
  *
  * @example
- * parseCommandLine(['eval', '--logits', 'l.npy']); // { command: 'eval', positionals: [], values: { logits: 'l.npy' } }
+ * parseCommandLine(['eval', '--logits', 'l.npy']); // { command: 'eval', positionals: [], values: { logits: ... } }
  */
 export function parseCommandLine(argv: string[]): CommandLine {
   const options: ParseArgsConfig['options'] = Object.fromEntries(Object.entries(table).map(([name, f]) =>

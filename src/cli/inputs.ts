@@ -1,6 +1,5 @@
 /**
- * What every task of `confmat eval` reads and writes: weight files, stepping inputs in lockstep,
- * naming the file and row of a refused value, and the bytes of a --plot.
+ * What every task of `confmat eval` reads and writes: weights, lockstep inputs, located errors, plot bytes.
  *
  * @module
  */
@@ -21,13 +20,15 @@ import { pngWidthWithin } from '../report/plot-size.js';
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
 
 /**
- * Steps sources in lockstep, chunk by chunk, checking they stay the same length: yields the first
- * row, the rows and each source's chunk. Without sources, it steps through `rows` rows.
+ * Steps sources chunk by chunk, checking they stay the same length: yields the first row, the rows and
+ * each source's chunk (without sources, steps through `rows` rows).
  *
  * @example
- * for await (const [start, n, logits, labels] of lockstep([logitsSrc, labelSrc], 4096, rows)) count(logits!, labels!);
+ * for await (const [start, n, logits, labels] of lockstep([x, y], 4096, rows)) count(logits!, labels!);
  */
-export async function* lockstep(sources: ArraySource[], step: number, rows: number): AsyncGenerator<[number, number, ...NumericArray[]]> {
+export async function* lockstep(
+  sources: ArraySource[], step: number, rows: number,
+): AsyncGenerator<[number, number, ...NumericArray[]]> {
   for (let start = 0; sources.length === 0 && start < rows; start += step) yield [start, Math.min(step, rows - start)];
   const its = sources.map((s) => s.chunks(step)[Symbol.asyncIterator]());
   const [a] = sources as [ArraySource];
@@ -50,32 +51,23 @@ export async function* lockstep(sources: ArraySource[], step: number, rows: numb
   }
 }
 
-/**
- * Reads a whole sample-weight file once, before anything is counted, and refuses it (closing it)
- * at the first weight that is not finite or that makes the running sum of |weights| overflow, naming
- * the file, the index and the weight: every total and cell is at most that sum, so none can overflow.
- *
- * @example
- * await checkWeightSum(await openArray('w.npy')); // 'w.npy: index 1: weight 1e+308 makes the sum of |weights| overflow ...'
- */
-export async function checkWeightSum(src: ArraySource): Promise<void> {
+/** Refuses (closing it) a weight file with a weight that is not finite or makes the sum of |weights| overflow. */
+async function checkWeightSum(src: ArraySource): Promise<void> {
   let sum = 0;
   try {
     for await (const { start, data } of src.chunks(1 << 20)) sum = addAbsWeights(asWeights(data), sum, start);
   } catch (e) {
     await src.close();
-    throw e instanceof InputError && e.field === 'weights' ? new InputError('weights', `${src.file}: ${e.message}`, e.index, e.value) : e;
+    const ours = e instanceof InputError && e.field === 'weights';
+    throw ours ? new InputError('weights', `${src.file}: ${e.message}`, e.index, e.value) : e;
   }
 }
 
 /**
- * Opens `--sample-weight W`: a 1-D numeric array (any dtype) with one weight per row of `rowsOf`,
- * whose |weights| add up to a finite sum ({@link checkWeightSum}). A count mismatch names `rowsOf`
- * by its rows and shape, or as `labelsPath` holding that many labels when given.
+ * Opens `--sample-weight W`: 1-D, any dtype, one weight per row of `rowsOf` (`labelsPath`'s labels when given).
  *
  * @example
- * await openWeights('w.npy', scores);            // 'w.npy holds 9 sample weights but s.npy has 10 rows (shape (10, 3))'
- * await openWeights('w.npy', labels, 'y.npy');   // 'w.npy holds 9 sample weights but y.npy holds 10 labels'
+ * await openWeights('w.npy', labels, 'y.npy'); // 'w.npy holds 9 sample weights but y.npy holds 10 labels'
  */
 export async function openWeights(spec: string, rowsOf: ArraySource, labelsPath?: string): Promise<ArraySource> {
   const src = await openArray(spec);
@@ -95,7 +87,7 @@ export async function openWeights(spec: string, rowsOf: ArraySource, labelsPath?
 }
 
 /**
- * A chunk of weights as float64 (float32 kept), for the engine's checks (finite) to name the index.
+ * A chunk of weights as float64 (float32 kept).
  *
  * @example
  * asWeights(Int32Array.of(2, 1)); // Float64Array [2, 1]
@@ -106,13 +98,12 @@ export function asWeights(data: NumericArray): Float32Array | Float64Array {
 }
 
 /**
- * Re-throws a batch-relative InputError with the file it came from and the row in that file;
- * `kept` maps a row of a batch that dropped ignored rows back to the chunk's row.
+ * A batch-relative InputError naming its file and row there (`kept`: a batch row to the chunk's row).
  *
  * @example
  * throw located(e, start, { labels: 'y.npy' }); // 'y.npy: index 1042: label 7 is outside [0, 5)'
  */
-export function located(e: unknown, start: number, files: Record<string, string>, kept: (i: number) => number = (i) => i): unknown {
+export function located(e: unknown, start: number, files: Record<string, string>, kept = (i: number) => i): unknown {
   if (!(e instanceof InputError) || e.index === undefined || !files[e.field]) return e;
   const what = e.field === 'labels' ? 'label' : e.field === 'weights' ? 'weight' : 'predicted class';
   const index = start + kept(e.index);
@@ -121,8 +112,7 @@ export function located(e: unknown, start: number, files: Record<string, string>
 }
 
 /**
- * The bytes of an SVG plot for `path`: the SVG, or its PNG rendering for a .png path (scaled down
- * to the plot budget, `MAX_PLOT_PIXELS`, should the SVG exceed it).
+ * The bytes of an SVG plot for `path`: the SVG, or for a .png path its PNG rendering within the plot budget.
  *
  * @example
  * await outputs.commit(text, plotData('roc.png', svg));

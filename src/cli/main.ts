@@ -35,11 +35,6 @@ function fsError(e: unknown): NodeJS.ErrnoException | undefined {
   return e instanceof Error && typeof x?.syscall === 'string' && fsReason(x) !== undefined ? x : undefined;
 }
 
-/** One line for a file-system failure: the file and why. */
-function fsMessage(e: NodeJS.ErrnoException): string {
-  return `${e.path ?? ''}: ${e.syscall}: ${fsReason(e)!}`;
-}
-
 function exitCode(e: unknown): number {
   if (e instanceof UsageError || e instanceof AdapterNotFoundError) return 2;
   if (e instanceof InputError || e instanceof NpyError || fsError(e)) return 1;
@@ -51,12 +46,13 @@ function exitCode(e: unknown): number {
 function internalMessage(e: unknown): string {
   const first = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0];
   const stack = process.env.CONFMAT_DEBUG === '1' && e instanceof Error && e.stack ? `\n${e.stack}` : '';
-  return `internal error (${first}). This is a bug in confmat: please report it with the command line at ${BUGS_URL} (CONFMAT_DEBUG=1 shows where it happened)${stack}`;
+  const report = `please report it with the command line at ${BUGS_URL} (CONFMAT_DEBUG=1 shows where it happened)`;
+  return `internal error (${first}). This is a bug in confmat: ${report}${stack}`;
 }
 
 function message(e: unknown, code: number): string {
   const fs = fsError(e);
-  if (fs) return fsMessage(fs);
+  if (fs) return `${fs.path ?? ''}: ${fs.syscall}: ${fsReason(fs)!}`;
   return code === 4 ? internalMessage(e) : (e as Error).message;
 }
 

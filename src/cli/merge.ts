@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { missingShards, stateResult } from '../state/state.js';
-import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState, stateTask, type AnyState } from '../state/task-state.js';
+import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState } from '../state/task-state.js';
+import { stateTask, type AnyState } from '../state/task-state.js';
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
 import type { BackendReport } from '../report/json.js';
@@ -10,88 +11,63 @@ import { renderPerClassReport } from '../report/per-class.js';
 import { perClassStateResult } from '../state/per-class-state.js';
 import { renderPlot, renderReport } from './render.js';
 import { flag } from './flags.js';
-import { binarySvg, multilabelSvg, renderBinaryReport, renderMultilabelReport } from './task-report.js';
-import { plotData } from './inputs.js';
+import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
 import { checkOutputs } from './outputs.js';
 import { UsageError, type CliValues } from './usage.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const refuse = (message: string, index?: number): never => {
+  throw new InputError('state', message, undefined, index);
+};
 
 /** A part file: its state and the backend its report names (undefined for a bare state). */
 async function readPart(file: string): Promise<{ state: AnyState; backend: BackendReport | undefined }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError('state', `${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) =>
+    refuse(`${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`));
   const deep = jsonTooDeep(text);
-  if (deep) throw new InputError('state', `${file}: ${deep.detail} at byte ${deep.byte}`, undefined, deep.byte);
+  if (deep) refuse(`${file}: ${deep.detail} at byte ${deep.byte}`, deep.byte);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new InputError('state', `${file}: not valid JSON (truncated or corrupt part?): ${(e as Error).message}`);
+    refuse(`${file}: not valid JSON (truncated or corrupt part?): ${(e as Error).message}`);
   }
   const state = parseAnyState(value, file);
   const b = isObject(value) ? value.backend : undefined;
-  const known = isObject(b) && (b.name === 'gpu' || b.name === 'cpu' || b.name === 'mixed') && (b.adapter === null || typeof b.adapter === 'string');
-  return { state, backend: known ? { name: b.name as BackendReport['name'], adapter: b.adapter as string | null } : undefined };
+  const known = isObject(b) && ['gpu', 'cpu', 'mixed'].includes(b.name as string)
+    && (b.adapter === null || typeof b.adapter === 'string');
+  return { state, backend: known ? { name: b.name, adapter: b.adapter } as BackendReport : undefined };
 }
 
 /** The most missing shards a message lists. */
 const MAX_LISTED = 50;
 
-/** The device and inode of a file (links to one file share them), or undefined when unknown (no such file: reading it says so). */
-async function fileId(file: string): Promise<string | undefined> {
-  try {
-    const s = await stat(file, { bigint: true });
-    return s.ino === 0n ? undefined : `${s.dev}:${s.ino}`;
-  } catch {
-    return undefined;
+/** Refuses a part given twice: by path, or the same file through a link (device and inode). */
+async function checkDistinct(files: string[]): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const other = seen.get(resolve(f));
+    const once = 'each part must be merged once';
+    if (other !== undefined) refuse(`${f}: given twice${other === f ? '' : ` (also as ${other})`}; ${once}`);
+    seen.set(resolve(f), f);
+    const s = await stat(f, { bigint: true }).catch(() => undefined);
+    const id = s === undefined || s.ino === 0n ? undefined : `${s.dev}:${s.ino}`;
+    const same = id === undefined ? undefined : seen.get(id);
+    if (same !== undefined) refuse(`${f}: the same file as ${same} (a symbolic or hard link to it); ${once}`);
+    if (id !== undefined) seen.set(id, f);
   }
 }
 
 /** The parts' backend when they agree, else `mixed` listing them. */
 function mergedBackend(backends: (BackendReport | undefined)[]): BackendReport {
-  const label = (b: BackendReport | undefined): string => (b === undefined ? 'unknown' : b.adapter ? `${b.name}: ${b.adapter}` : b.name);
+  const label = (b?: BackendReport): string => (!b ? 'unknown' : b.adapter ? `${b.name}: ${b.adapter}` : b.name);
   const distinct = [...new Map(backends.map((b) => [label(b), b])).entries()];
   if (distinct.length === 1 && distinct[0]![1] !== undefined) return distinct[0]![1];
   return { name: 'mixed', adapter: distinct.map(([l]) => l).join('; ') };
 }
 
-/**
- * `confmat merge part*.json`: adds up the JSON reports of `confmat eval --format json` (or bare
- * serialized states) of one task (multiclass, multilabel or binary), checking they fit together
- * (same task, classes or labels, names, thresholds and options; shards of one split, each once, all
- * there unless `--allow-partial`), then writes the report of the sum, as eval does (--format, --out,
- * --plot, --normalize, --classes). Nothing is written on a refusal.
- * Returns the exit status.
- *
- * @example
- * await runMerge(['part-0.json', 'part-1.json'], { format: 'json', out: 'report.json' });
- */
-export async function runMerge(files: string[], values: CliValues): Promise<number> {
-  if (files.length === 0) throw new UsageError('merge needs the part files to add up, e.g. confmat merge part-*.json');
-  const outPath = values.out as string | undefined;
-  const plotPath = values.plot as string | undefined;
-  const format = flag(values, 'format') ?? (outPath === undefined && process.stdout.isTTY ? 'table' : 'json');
-  const normalize = flag(values, 'normalize') ?? 'none';
-  if (plotPath !== undefined && !/\.(svg|png|html)$/i.test(plotPath)) throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
-  const outputs = await checkOutputs(values, files);
-  const seen = new Map<string, string>();
-  const seenFile = new Map<string, string>();
-  for (const f of files) {
-    const other = seen.get(resolve(f));
-    if (other !== undefined) throw new InputError('state', `${f}: given twice${other === f ? '' : ` (also as ${other})`}; each part must be merged once`);
-    seen.set(resolve(f), f);
-    const id = await fileId(f);
-    const same = id === undefined ? undefined : seenFile.get(id);
-    if (same !== undefined) throw new InputError('state', `${f}: the same file as ${same} (a symbolic or hard link to it); each part must be merged once`);
-    if (id !== undefined) seenFile.set(id, f);
-  }
-  // One part at a time, folded: memory holds two matrices, not n.
+/** The parts added up, one at a time (memory holds two matrices, not n), each shard once. */
+async function foldParts(files: string[]): Promise<{ merged: AnyState; backend: BackendReport }> {
   let merged: AnyState | undefined;
   const backends: (BackendReport | undefined)[] = [];
   const shardFile = new Map<number, string>();
@@ -100,58 +76,87 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     const sameSplit = merged === undefined || merged.shards?.count === state.shards?.count;
     for (const i of sameSplit ? (state.shards?.indices ?? []) : []) {
       const other = shardFile.get(i);
-      if (other !== undefined) throw new InputError('state', `${f}: shard ${i}/${state.shards!.count} is also in ${other}; each shard must be merged once`, undefined, i);
+      const where = `${f}: shard ${i}/${state.shards!.count} is also in ${other}`;
+      if (other !== undefined) refuse(`${where}; each shard must be merged once`, i);
       shardFile.set(i, f);
     }
     merged = merged === undefined ? state : mergeAnyStates([merged, state], [files[0]!, f]);
     backends.push(backend);
   }
-  if (merged === undefined) throw new UsageError('merge needs the part files to add up');
+  return { merged: merged!, backend: mergedBackend(backends) };
+}
+
+/** Refuses a shard set with shards missing, or with --allow-partial notes them on stderr. */
+function checkComplete(merged: AnyState, parts: number, allowPartial: boolean): void {
   const missing = missingShards(merged);
-  if (missing.length > 0) {
-    const n = merged.shards!.count;
-    const have = `${files.length} part${files.length === 1 ? '' : 's'} hold${files.length === 1 ? 's' : ''} ${merged.shards!.indices.length} of ${n} shards`;
-    const list = missing.length > MAX_LISTED ? `${missing.slice(0, MAX_LISTED).join(', ')}, ... (${missing.length} in all)` : missing.join(', ');
-    if (values['allow-partial'] !== true) {
-      throw new InputError('state', `${have}; missing shard${missing.length === 1 ? '' : 's'} ${list} (confmat eval --shard i/${n}); pass --allow-partial to merge them anyway`);
-    }
-    process.stderr.write(`confmat: --allow-partial: ${have}; missing ${list}: the report covers only part of the input\n`);
+  if (missing.length === 0) return;
+  const n = merged.shards!.count;
+  const held = `${merged.shards!.indices.length} of ${n} shards`;
+  const have = `${parts} part${parts === 1 ? '' : 's'} hold${parts === 1 ? 's' : ''} ${held}`;
+  const list = missing.length > MAX_LISTED
+    ? `${missing.slice(0, MAX_LISTED).join(', ')}, ... (${missing.length} in all)` : missing.join(', ');
+  const s = missing.length === 1 ? '' : 's';
+  const [anyway, part] = ['pass --allow-partial to merge them anyway', 'the report covers only part of the input'];
+  if (!allowPartial) refuse(`${have}; missing shard${s} ${list} (confmat eval --shard i/${n}); ${anyway}`);
+  process.stderr.write(`confmat: --allow-partial: ${have}; missing ${list}: ${part}\n`);
+}
+
+/**
+ * `confmat merge part*.json`: adds up the JSON reports (or bare states) of `confmat eval` runs of one task,
+ * checking they fit together, and writes the sum's report as eval does; nothing is written on a refusal.
+ *
+ * @example
+ * await runMerge(['part-0.json', 'part-1.json'], { format: 'json', out: 'report.json' });
+ */
+export async function runMerge(files: string[], values: CliValues): Promise<number> {
+  if (files.length === 0) throw new UsageError('merge needs the part files to add up, e.g. confmat merge part-*.json');
+  const plotPath = values.plot as string | undefined;
+  const tty = values.out === undefined && process.stdout.isTTY;
+  const format = flag(values, 'format') ?? (tty ? 'table' : 'json');
+  const normalize = flag(values, 'normalize') ?? 'none';
+  if (plotPath !== undefined && !/\.(svg|png|html)$/i.test(plotPath)) {
+    throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
   }
-  const backend = mergedBackend(backends);
+  const outputs = await checkOutputs(values, files);
+  await checkDistinct(files);
+  const { merged, backend } = await foldParts(files);
+  checkComplete(merged, files.length, values['allow-partial'] === true);
   if (merged.task === 'multilabel' || merged.task === 'binary') {
     const task = stateTask(merged);
     if (normalize !== 'none') throw new UsageError(`--normalize applies to multiclass parts; these are ${task}`);
-    if (plotPath !== undefined && extname(plotPath).toLowerCase() === '.html') throw new UsageError(`--plot ${plotPath}: ${task} parts draw .svg or .png`);
-    let text: string;
-    let plot: string | undefined;
+    const html = extname(plotPath ?? '').toLowerCase() === '.html';
+    if (html) throw new UsageError(`--plot ${plotPath}: ${task} parts draw .svg or .png`);
+    let report: ScoreReport;
     if (merged.task === 'multilabel') {
-      const result = multilabelStateResult(merged);
-      const labels = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numLabels) : (merged.labels ?? Array.from({ length: merged.numLabels }, (_, j) => String(j)));
-      text = renderMultilabelReport(format, result, labels, backend, merged.shards);
-      if (plotPath !== undefined) plot = multilabelSvg(result, labels);
+      const n = merged.numLabels;
+      const names = typeof values.classes === 'string' ? await readClassNames(values.classes, n) : merged.labels;
+      const labels = names ?? Array.from({ length: n }, (_, j) => String(j));
+      report = { task: 'multilabel', result: multilabelStateResult(merged), labels };
     } else {
-      if (values.classes !== undefined) throw new UsageError('--classes names the classes or labels of multiclass and multilabel parts; these are binary');
+      const names = 'names the classes or labels of multiclass and multilabel parts';
+      if (values.classes !== undefined) throw new UsageError(`--classes ${names}; these are binary`);
       const { result, threshold, sweep } = binaryStateResult(merged);
-      if (plotPath !== undefined && !sweep) throw new UsageError('--plot with binary parts draws ROC and PR curves: the parts need --thresholds K or a list');
-      text = renderBinaryReport(format, result, threshold, sweep, backend, merged.shards);
-      if (plotPath !== undefined) plot = binarySvg(result);
+      const curves = 'draws ROC and PR curves: the parts need --thresholds K or a list';
+      if (plotPath !== undefined && !sweep) throw new UsageError(`--plot with binary parts ${curves}`);
+      report = { task: 'binary', result, threshold, sweep };
     }
-    await outputs.commit(text, plotPath === undefined ? undefined : plotData(plotPath, plot!));
+    const plot = plotPath === undefined ? undefined : scorePlot(plotPath, report);
+    await outputs.commit(renderScoreReport(format, report, backend, merged.shards), plot);
     return 0;
   }
-  const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, merged.numClasses) : merged.classes;
+  const c = merged.numClasses;
+  const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, c) : merged.classes;
   if (merged.task === 'per-class') {
-    if (normalize !== 'none' || plotPath !== undefined) {
-      throw new UsageError(`--${normalize !== 'none' ? 'normalize' : 'plot'} needs the C x C matrix; these are per-class parts`);
-    }
+    const dense = normalize !== 'none' ? 'normalize' : plotPath !== undefined ? 'plot' : undefined;
+    if (dense) throw new UsageError(`--${dense} needs the C x C matrix; these are per-class parts`);
     const options = { classes, ignoreIndex: merged.options.ignoreIndex, shards: merged.shards };
     await outputs.commit(renderPerClassReport(format, perClassStateResult(merged), backend, options));
     return 0;
   }
   const result = stateResult(merged);
   const { ignoreIndex, classSubset } = merged.options;
-  const stateOptions = { ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), ...(classSubset ? { classSubset } : {}) };
-  const text = renderReport(format, result, backend, { classes, normalize, tty: outPath === undefined && process.stdout.isTTY, shards: merged.shards, stateOptions });
+  const stateOptions = { ...(ignoreIndex !== undefined && { ignoreIndex }), ...(classSubset && { classSubset }) };
+  const text = renderReport(format, result, backend, { classes, normalize, tty, shards: merged.shards, stateOptions });
   await outputs.commit(text, plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize }));
   return 0;
 }

@@ -1,6 +1,5 @@
 /**
- * The output files of a command (--out, --plot), checked before any work and written together at
- * the end: never over an input, never both to one file, never replacing a device or a link.
+ * The output files of a command (--out, --plot), checked before any work and written together at the end.
  *
  * @module
  */
@@ -22,7 +21,7 @@ interface InputFile {
 
 const SPEC_RE = /^(.*?\.(?:npy|npz|safetensors|csv|tsv|txt))(?::(.*))?$/is;
 
-/** The file an input spec reads: the spec itself when that is a file, else the spec without its `:member` (x.npz:name, x.csv:column). */
+/** The file an input spec reads: the spec when that is a file, else the spec without its `:member` (x.npz:name). */
 async function inputPath(spec: string): Promise<string> {
   if (await stat(spec).then((s) => s.isFile(), () => false)) return spec;
   const m = SPEC_RE.exec(spec);
@@ -31,17 +30,18 @@ async function inputPath(spec: string): Promise<string> {
   return colon > 0 ? spec.slice(0, colon) : spec;
 }
 
-/** True when both are known and name one file (device and inode; links to one file share them). */
+/** True when both are known and name one file (device and inode). */
 const sameFile = (a?: { dev: number; ino: number }, b?: { dev: number; ino: number }): boolean =>
   a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 
-/** Refuses an output that is one of the inputs: the same path, the same file through a link, or a hard link to it. */
+/** Refuses an output that is one of the inputs: the same path, or the same file through a link. */
 async function checkNotInput(flag: string, t: OutputTarget, inputs: InputFile[]): Promise<void> {
   for (const input of inputs) {
     const path = await inputPath(input.spec);
     const st = await stat(path).catch(() => undefined);
-    const same = resolve(path) === resolve(t.path) || resolve(path) === t.target || (st?.isFile() && sameFile(st, t.id));
-    if (same) throw new UsageError(`--${flag} ${t.path} is also the input ${input.what} ${input.spec}: writing it would destroy the input`);
+    const same = [resolve(t.path), t.target].includes(resolve(path)) || (st?.isFile() && sameFile(st, t.id));
+    const what = `the input ${input.what} ${input.spec}: writing it would destroy the input`;
+    if (same) throw new UsageError(`--${flag} ${t.path} is also ${what}`);
   }
 }
 
@@ -62,39 +62,34 @@ async function resolveAll(outputs: [string, string][], inputs: InputFile[]): Pro
   return targets;
 }
 
-/** Refuses a --plot that is standard output (fd 1, or the file stdout was redirected to) when the report goes there too. */
+/** Refuses a --plot that is standard output (fd 1, or the file stdout goes to) when the report goes there too. */
 function refuseStdout(t: OutputTarget): void {
-  const out = (() => {
-    try {
-      return fstatSync(1);
-    } catch {
-      return undefined;
-    }
-  })();
-  const same = (t.kind === 'fd' && t.fd === 1) || (out !== undefined && !out.isCharacterDevice() && sameFile(out, t.id));
-  if (same) throw new UsageError(`--plot ${t.path} is standard output, where the report goes without --out: name a file with --out, or another --plot`);
+  let out;
+  try {
+    out = fstatSync(1);
+  } catch {
+    out = undefined;
+  }
+  const same = (t.kind === 'fd' && t.fd === 1) || (out?.isCharacterDevice() === false && sameFile(out, t.id));
+  const fix = 'name a file with --out, or another --plot';
+  if (same) throw new UsageError(`--plot ${t.path} is standard output, where the report goes without --out: ${fix}`);
 }
 
 /**
- * The outputs of one command, checked: {@link CommandOutputs.commit} writes the report to --out
- * (else stdout) and the plot to --plot, together.
+ * The checked outputs of one command.
  *
  * @example
  * const outputs = await checkOutputs(values);
  * await outputs.commit(text, svg);
  */
 export interface CommandOutputs {
-  /** Writes `report` to --out (or stdout without --out) and `plot` to --plot: all the files, or none of them. */
+  /** Writes `report` to --out (or stdout) and `plot` to --plot: all the files, or none of them. */
   commit(report: string, plot?: string | Uint8Array): Promise<void>;
 }
 
 /**
- * Checks --out and --plot before any work: each can be written (its directory exists; it is not
- * a directory, block device, socket or dangling link), neither is a file the command reads (every
- * input flag, and `parts`, the files of `confmat merge`; compared by path and by device and inode,
- * so links to an input count), and they are not one file. Throws {@link UsageError} (exit 2) for
- * an output that is an input or both outputs on one file, an InputError (exit 1) for a path that
- * cannot be written or a .png plot where the PNG renderer cannot be loaded. The check is repeated when committing, in case the files changed meanwhile.
+ * Checks --out and --plot before any work (again when committing): writable, not an input (nor one of
+ * `parts`, merge's files), not one file; the PNG renderer loads for a .png plot.
  *
  * @example
  * const outputs = await checkOutputs(values);            // before reading anything
@@ -102,9 +97,9 @@ export interface CommandOutputs {
  */
 export async function checkOutputs(values: CliValues, parts: string[] = []): Promise<CommandOutputs> {
   const outputs: [string, string][] = [];
-  for (const flag of ['plot', 'out'] as const) if (typeof values[flag] === 'string') outputs.push([flag, values[flag] as string]);
+  for (const flag of ['plot', 'out'] as const) if (typeof values[flag] === 'string') outputs.push([flag, values[flag]]);
   const inputs: InputFile[] = [
-    ...INPUT_FLAGS.filter((f) => typeof values[f] === 'string').map((f) => ({ what: `--${f}`, spec: values[f] as string })),
+    ...INPUT_FLAGS.flatMap((f) => (typeof values[f] === 'string' ? [{ what: `--${f}`, spec: values[f] }] : [])),
     ...parts.map((spec) => ({ what: 'part', spec })),
   ];
   const targets = await resolveAll(outputs, inputs);

@@ -1,17 +1,16 @@
 import { STDERR_COLUMNS_ENV } from './dawn-stderr.js';
 
 /** A progress line on a terminal: predictions done, rate and time left. */
-export interface Progress {
+interface Progress {
   update(done: number): void;
   finish(): void;
 }
 
-const si = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
+const si = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M`
+  : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
 
 /**
- * A progress bar on `stream` (stderr), drawn only when it is a terminal (or, for stderr, when the
- * parent that filters it says its own is: STDERR_COLUMNS_ENV), at most 10 times a second, and erased
- * when finished. Silent and free otherwise.
+ * A progress bar on `stream` when it is (or, for stderr, the filtering parent's is) a terminal; 10 draws/s at most.
  *
  * @example
  * const bar = createProgress(rows, process.stderr);
@@ -32,9 +31,9 @@ export function createProgress(total: number, stream: NodeJS.WriteStream): Progr
       const seconds = (now - start) / 1000;
       const rate = seconds > 0 ? done / seconds : 0;
       const left = rate > 0 ? (total - done) / rate : 0;
-      const width = 24;
-      const filled = Math.round((width * done) / total);
-      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}%  ${si(done)}/${si(total)} predictions  ${si(rate)}/s  ${left.toFixed(0)} s left`;
+      const filled = Math.round((24 * done) / total);
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}%`;
+      const line = `${bar}  ${si(done)}/${si(total)} predictions  ${si(rate)}/s  ${left.toFixed(0)} s left`;
       stream.write(`\r${line.slice(0, columns() - 1)}\x1b[K`);
       drawn = true;
     },

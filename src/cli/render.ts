@@ -1,7 +1,6 @@
 import { extname } from 'node:path';
 import type { Normalize } from '../tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
-import { svgToPng } from '../node/png.js';
 import { classificationReport, classNames } from '../report/classification-report.js';
 import { computeMetrics } from '../tasks/multiclass/metrics.js';
 import { renderCsv } from '../report/csv.js';
@@ -9,7 +8,7 @@ import { renderHeatmapHtml } from '../report/heatmap-html.js';
 import { renderHeatmapSvg } from '../report/heatmap-svg.js';
 import { jsonReport, type BackendReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { pngWidthWithin } from '../report/plot-size.js';
+import { plotData } from './inputs.js';
 import { renderTable } from '../report/table.js';
 import type { ShardSet, StateOptions } from '../state/state.js';
 
@@ -31,9 +30,11 @@ export interface OutputOptions {
  * The multiclass report in one of the formats, ending with a newline.
  *
  * @example
- * process.stdout.write(renderReport('json', result, backend, { classes, shards: { count: 8, indices: [3] } }));
+ * process.stdout.write(renderReport('json', result, backend, { classes }));
  */
-export function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport, options: OutputOptions): string {
+export function renderReport(
+  format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport, options: OutputOptions,
+): string {
   const { classes, normalize = 'none', shards, stateOptions } = options;
   switch (format) {
     case 'json':
@@ -45,22 +46,25 @@ export function renderReport(format: OutputFormat, result: ConfusionMatrixResult
     case 'table': {
       const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
       const color = options.tty === true && !process.env.NO_COLOR;
-      return `${renderTable(result, { classes, normalize, color, width: process.stdout.columns ?? 160 })}\n\n${where}\n`;
+      const width = process.stdout.columns ?? 160;
+      return `${renderTable(result, { classes, normalize, color, width })}\n\n${where}\n`;
     }
   }
 }
 
-/** The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html). */
+/**
+ * The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html).
+ *
+ * @example
+ * await outputs.commit(text, renderPlot('cm.svg', result, { classes }));
+ */
 export function renderPlot(path: string, result: ConfusionMatrixResult, options: OutputOptions): string | Uint8Array {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
   const heatmap = { classes: names, normalize: options.normalize ?? 'none' };
-  const ext = extname(path).toLowerCase();
-  if (ext === '.html') {
-    const metrics = computeMetrics(result.counts, c);
-    const subtitle = `${result.total.toLocaleString('en-US')} samples, accuracy ${metrics.accuracy.toFixed(4)}, balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}`;
-    return renderHeatmapHtml(result.counts, c, { ...heatmap, report: classificationReport(metrics, names), subtitle });
-  }
-  const svg = renderHeatmapSvg(result.counts, c, heatmap);
-  return ext === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
+  if (extname(path).toLowerCase() !== '.html') return plotData(path, renderHeatmapSvg(result.counts, c, heatmap));
+  const m = computeMetrics(result.counts, c);
+  const accuracy = `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balancedAccuracy.toFixed(4)}`;
+  const subtitle = `${result.total.toLocaleString('en-US')} samples, ${accuracy}`;
+  return renderHeatmapHtml(result.counts, c, { ...heatmap, report: classificationReport(m, names), subtitle });
 }

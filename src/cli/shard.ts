@@ -13,9 +13,8 @@ export interface Shard {
 }
 
 /**
- * The `--shard i/n` option (0-based i), or undefined when absent.
+ * The `--shard i/n` option (0-based i, n <= 2^20), or undefined when absent.
  *
- * @throws UsageError unless the value is `i/n` with integers 0 <= i < n <= 2^20 ({@link MAX_SHARDS})
  * @example
  * parseShard({ shard: '3/8' }); // { index: 3, count: 8 }
  */
@@ -23,18 +22,17 @@ export function parseShard(values: CliValues): Shard | undefined {
   const v = values.shard;
   if (v === undefined) return undefined;
   const m = typeof v === 'string' ? /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v) : null;
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
+  const [index, count] = [Number(m?.[1]), Number(m?.[2])];
   if (m === null || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count) {
     throw new UsageError(`--shard must be i/n with 0 <= i < n (0-based, e.g. 0/8 .. 7/8), got '${String(v)}'`);
   }
-  if (count > MAX_SHARDS) throw new UsageError(`--shard ${String(v)}: at most ${MAX_SHARDS} (2^20) shards, got n = ${count}`);
+  const most = `at most ${MAX_SHARDS} (2^20) shards`;
+  if (count > MAX_SHARDS) throw new UsageError(`--shard ${String(v)}: ${most}, got n = ${count}`);
   return { index, count };
 }
 
 /**
- * Rows [start, end) of shard i of n over `rows` rows: [floor(i*N/n), floor((i+1)*N/n)); the n
- * shards cover every row once and differ in size by at most one.
+ * Rows [floor(i*N/n), floor((i+1)*N/n)) of shard i of n over N rows.
  *
  * @example
  * shardRows({ index: 2, count: 3 }, 10); // { start: 6, end: 10 }

@@ -7,18 +7,28 @@ import { FONT_FAMILY, truncateLabel } from '../report/heatmap-svg.js';
 import { maxChartRows } from '../report/plot-size.js';
 import type { BackendReport } from '../report/json.js';
 import { binaryCsv, binaryMarkdown, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
-
-/** The report formats of the multilabel and binary tasks. */
-export type TaskFormat = 'json' | 'table' | 'csv' | 'markdown';
+import { plotData } from './inputs.js';
+import type { OutputFormat } from './render.js';
 
 /**
- * The `--task multilabel` JSON report (schema in the README). It is also the task's serialized
- * state (`parseMultilabelState` reads it), so `confmat merge` adds reports up.
+ * What a multilabel or binary report shows.
+ *
+ * @example
+ * const report: ScoreReport = { task: 'binary', result, threshold: 0.5, sweep: true };
+ */
+export type ScoreReport =
+  | { task: 'multilabel'; result: MultilabelResult; labels: string[] }
+  | { task: 'binary'; result: SweepResult; threshold: number; sweep: boolean };
+
+/**
+ * The `--task multilabel` JSON report, also its serialized state (`parseMultilabelState` reads it).
  *
  * @example
  * JSON.stringify(multilabelJson(result, names, backend));
  */
-export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet): object {
+export function multilabelJson(
+  result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet,
+): object {
   const m = multilabelMetrics(result);
   const state = createMultilabelState(result, { labels, shards });
   return {
@@ -43,13 +53,14 @@ export function multilabelJson(result: MultilabelResult, labels: string[], backe
 }
 
 /**
- * The `--task binary` JSON report: the 2 x 2 matrix at `threshold` and, with a sweep, its curves. It
- * is also the task's serialized state (`parseBinaryState` reads it).
+ * The `--task binary` JSON report (the matrix at `threshold`; with a sweep, its curves), also its state.
  *
  * @example
  * JSON.stringify(binaryJson(result, 0.5, true, backend));
  */
-export function binaryJson(result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet): object {
+export function binaryJson(
+  result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet,
+): object {
   const at = binaryCounts(result, threshold);
   const state = createBinaryState(result, { threshold, sweep: withSweep, shards });
   const out: Record<string, unknown> = {
@@ -82,41 +93,33 @@ export function binaryJson(result: SweepResult, threshold: number, withSweep: bo
 }
 
 /**
- * A multilabel report in one of the formats, ending with a newline.
+ * A multilabel or binary report in one of the formats, ending with a newline.
  *
  * @example
- * process.stdout.write(renderMultilabelReport('markdown', result, names, backend));
+ * process.stdout.write(renderScoreReport('csv', { task: 'binary', result, threshold: 0.5, sweep: true }, backend));
  */
-export function renderMultilabelReport(format: TaskFormat, result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet): string {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(multilabelJson(result, labels, backend, shards), null, 2)}\n`;
-    case 'csv':
-      return multilabelCsv(result, labels);
-    case 'markdown':
-      return multilabelMarkdown(result, labels);
-    case 'table':
-      return multilabelTable(result, labels);
+export function renderScoreReport(
+  format: OutputFormat, r: ScoreReport, backend: BackendReport, shards?: ShardSet,
+): string {
+  if (format === 'json') {
+    const json = r.task === 'multilabel' ? multilabelJson(r.result, r.labels, backend, shards)
+      : binaryJson(r.result, r.threshold, r.sweep, backend, shards);
+    return `${JSON.stringify(json, null, 2)}\n`;
   }
+  const [csv, md] = [format === 'csv', format === 'markdown'];
+  const ml = csv ? multilabelCsv : md ? multilabelMarkdown : multilabelTable;
+  if (r.task === 'multilabel') return ml(r.result, r.labels);
+  return (csv ? binaryCsv : md ? binaryMarkdown : binaryTable)(r.result, r.threshold, r.sweep);
 }
 
 /**
- * A binary report in one of the formats, ending with a newline.
+ * The --plot chart of a multilabel or binary report, for `path` (.svg or .png).
  *
  * @example
- * process.stdout.write(renderBinaryReport('csv', result, 0.5, true, backend));
+ * await outputs.commit(text, scorePlot('roc.png', report));
  */
-export function renderBinaryReport(format: TaskFormat, result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet): string {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(binaryJson(result, threshold, withSweep, backend, shards), null, 2)}\n`;
-    case 'csv':
-      return binaryCsv(result, threshold, withSweep);
-    case 'markdown':
-      return binaryMarkdown(result, threshold, withSweep);
-    case 'table':
-      return binaryTable(result, threshold, withSweep);
-  }
+export function scorePlot(path: string, r: ScoreReport): string | Uint8Array {
+  return plotData(path, r.task === 'multilabel' ? multilabelSvg(r.result, r.labels) : binarySvg(r.result));
 }
 
 const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
@@ -125,7 +128,6 @@ const amountText = (weighted: boolean | undefined) => (v: number): string => (we
 
 /**
  * A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages.
- * Control and bidi characters in label names are shown as escapes (`\x1b`).
  *
  * @example
  * process.stdout.write(multilabelTable(result, names));
@@ -135,29 +137,30 @@ export function multilabelTable(result: MultilabelResult, names: string[]): stri
   const labels = names.map(visibleText);
   const w = Math.max(13, ...labels.map((l) => l.length));
   const head = ['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support'];
-  const line = (name: string, cells: string[]): string => `${name.padStart(w)}  ${cells.map((c) => c.padStart(9)).join(' ')}`;
+  const line = (name: string, cells: string[]): string => `${name.padStart(w)} ` +
+    ` ${cells.map((c) => c.padStart(9)).join(' ')}`;
   const rows = [line('', head)];
   const n = amountText(result.weighted);
-  for (const x of m.perLabel) rows.push(line(labels[x.index]!, [x.tp, x.fp, x.fn, x.tn].map(n).concat([f4(x.precision), f4(x.recall), f4(x.f1), n(x.support)])));
+  const scores = (s: LabelScores): string[] => [f4(s.precision), f4(s.recall), f4(s.f1), n(s.support)];
+  for (const x of m.perLabel) rows.push(line(labels[x.index]!, [x.tp, x.fp, x.fn, x.tn].map(n).concat(scores(x))));
   rows.push('');
-  const avg = (name: string, s: LabelScores): string => line(name, ['', '', '', '', f4(s.precision), f4(s.recall), f4(s.f1), n(s.support)]);
-  rows.push(avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg), avg('samples avg', m.samplesAvg));
-  const title = result.weighted ? `${n(result.rows)} (sum of sample weights; counts are sums of weights)` : `${result.rows} rows`;
+  const avg = (name: string, s: LabelScores): string => line(name, ['', '', '', '', ...scores(s)]);
+  rows.push(avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg));
+  rows.push(avg('samples avg', m.samplesAvg));
+  const title = result.weighted ? `${n(result.rows)} (sum of sample weights; counts are sums of` +
+    ` weights)` : `${result.rows} rows`;
   return `${title}, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n`;
 }
 
-/**
- * A plain-text summary of a binary task: the matrix at the threshold and, with a sweep, the AUCs.
- *
- * @example
- * process.stdout.write(binaryTable(result, 0.5, false));
- */
-export function binaryTable(result: SweepResult, threshold: number, withSweep: boolean): string {
+/** A plain-text summary of a binary task: the matrix at the threshold and, with a sweep, the AUCs. */
+function binaryTable(result: SweepResult, threshold: number, withSweep: boolean): string {
   const at = binaryCounts(result, threshold);
   const [[tn, fp], [fn, tp]] = at.matrix;
   const n = amountText(result.weighted);
   const w = Math.max(8, ...[tn, fp, fn, tp].map((v) => n(v).length));
-  const total = result.weighted ? `${n(result.positives + result.negatives)} (sum of sample weights; counts are sums of weights; ${n(result.positives)} positive)` : `${result.positives + result.negatives} rows (${result.positives} positive)`;
+  const total = result.weighted ? `${n(result.positives + result.negatives)} (sum of sample weights; counts are sums` +
+    ` of weights; ${n(result.positives)} positive)` : `${result.positives + result.negatives} rows` +
+      ` (${result.positives} positive)`;
   const lines = [
     `${total}, predicted positive when score >= ${at.threshold}`,
     '',
@@ -169,7 +172,8 @@ export function binaryTable(result: SweepResult, threshold: number, withSweep: b
   ];
   if (withSweep) {
     const roc = rocCurve(result);
-    lines.push(`ROC AUC ${f4(auc(roc.fpr, roc.tpr))}  average precision ${f4(averagePrecision(prCurve(result)))}  (${result.thresholds.length} thresholds)`);
+    lines.push(`ROC AUC ${f4(auc(roc.fpr, roc.tpr))}  average precision ${f4(averagePrecision(prCurve(result)))} ` +
+      ` (${result.thresholds.length} thresholds)`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -202,18 +206,25 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
   const width = barX + barW + 70;
   const height = top + rowH * drawn.length + 20;
   const total = result.weighted ? (result.rows > 0 ? result.rows : 1) : Math.max(1, result.rows);
-  const shown = (n: number): string => (n >= 1000 ? `${Math.round(n / 100) / 10}k` : result.weighted ? String(Math.round(n * 10) / 10) : String(n));
+  const shown = (n: number): string =>
+    (n >= 1000 ? `${Math.round(n / 100) / 10}k` : result.weighted ? String(Math.round(n * 10) / 10) : String(n));
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="Multilabel confusion matrices">`,
-    `<title>Multilabel confusion matrices (${result.weighted ? `${r2(result.rows)} total sample weight` : `${result.rows} rows`}, ${result.numLabels} labels)</title>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
+      ` font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="Multilabel confusion matrices">`,
+    `<title>Multilabel confusion matrices` +
+      ` (${result.weighted ? `${r2(result.rows)} total sample weight` : `${result.rows} rows`}, ${result.numLabels}` +
+        ` labels)</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="8" y="42" font-size="11" fill="#333">cells: [[TN, FP], [FN, TP]], shaded by share of rows</text>`,
-    `<text x="8" y="20" font-size="11"><tspan fill="#1f77b4">■ precision</tspan> <tspan fill="#ff7f0e">■ recall</tspan> <tspan fill="#2ca02c">■ F1</tspan></text>`,
+    `<text x="8" y="20" font-size="11"><tspan fill="#1f77b4">■ precision</tspan> <tspan fill="#ff7f0e">■` +
+      ` recall</tspan> <tspan fill="#2ca02c">■ F1</tspan></text>`,
   ];
   if (capped) {
-    out.push(`<text x="8" y="62" font-size="11" font-weight="bold" fill="#b00">showing the first ${drawn.length} of ${result.numLabels} labels; the text reports list them all</text>`);
+    out.push(`<text x="8" y="62" font-size="11" font-weight="bold" fill="#b00">showing the first ${drawn.length} of` +
+      ` ${result.numLabels} labels; the text reports list them all</text>`);
   }
-  for (const t of [0, 0.5, 1]) out.push(`<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10" text-anchor="middle" fill="#666">${t}</text>`);
+  for (const t of [0, 0.5, 1]) out.push(`<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10"` +
+    ` text-anchor="middle" fill="#666">${t}</text>`);
   drawn.forEach((x, i) => {
     const y = top + i * rowH;
     const tip = labels[i] === full[i] ? '' : `<title>${xmlName(full[i]!)}</title>`;
@@ -225,12 +236,17 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
       const cx = nameW + (k % 2) * cell;
       const cy = y + Math.floor(k / 2) * cell;
       const good = k === 0 || k === 3;
-      out.push(`<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${good ? '#08306b' : '#67000d'}" fill-opacity="${r2(0.08 + 0.92 * share)}" stroke="#fff"><title>${['TN', 'FP', 'FN', 'TP'][k]} ${n}</title></rect>`);
-      if (n > 0 && cell >= 20) out.push(`<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8" text-anchor="middle" fill="${ink}">${shown(n)}</text>`);
+      out.push(`<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${good ? '#08306b' : '#67000d'}"` +
+        ` fill-opacity="${r2(0.08 + 0.92 * share)}" stroke="#fff"><title>${['TN', 'FP', 'FN', 'TP'][k]}` +
+          ` ${n}</title></rect>`);
+      if (n > 0 && cell >= 20) out.push(`<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8"` +
+        ` text-anchor="middle" fill="${ink}">${shown(n)}</text>`);
     });
     [x.precision, x.recall, x.f1].forEach((v, k) => {
       const by = y + 4 + k * 12;
-      out.push(`<rect x="${barX}" y="${by}" width="${r2(v * barW)}" height="10" fill="${['#1f77b4', '#ff7f0e', '#2ca02c'][k]}"><title>${['precision', 'recall', 'F1'][k]} ${f4(v)}</title></rect>`);
+      out.push(`<rect x="${barX}" y="${by}" width="${r2(v * barW)}" height="10"` +
+        ` fill="${['#1f77b4', '#ff7f0e', '#2ca02c'][k]}"><title>${['precision', 'recall', 'F1'][k]}` +
+          ` ${f4(v)}</title></rect>`);
     });
     out.push(`<text x="${barX + barW + 6}" y="${y + 26}" font-size="11" fill="#333">F1 ${f4(x.f1)}</text>`);
     out.push(`<line x1="${barX}" x2="${barX + barW}" y1="${y + rowH - 4}" y2="${y + rowH - 4}" stroke="#eee"/>`);
@@ -239,13 +255,8 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
   return `${out.join('\n')}\n`;
 }
 
-/**
- * ROC and precision-recall curves side by side, with their areas.
- *
- * @example
- * writeFileSync('curves.svg', binarySvg(result));
- */
-export function binarySvg(result: SweepResult): string {
+/** ROC and precision-recall curves side by side, with their areas. */
+function binarySvg(result: SweepResult): string {
   const roc = rocCurve(result);
   const pr = prCurve(result);
   const size = 300;
@@ -258,13 +269,17 @@ export function binarySvg(result: SweepResult): string {
       `<text x="${x0 + size / 2}" y="${pad - 14}" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
       `<rect x="${x0}" y="${pad}" width="${size}" height="${size}" fill="none" stroke="#444"/>`,
       `<text x="${x0 + size / 2}" y="${pad + size + 34}" text-anchor="middle">${xl}</text>`,
-      `<text x="${x0 - 34}" y="${pad + size / 2}" text-anchor="middle" transform="rotate(-90 ${x0 - 34} ${pad + size / 2})">${yl}</text>`,
+      `<text x="${x0 - 34}" y="${pad + size / 2}" text-anchor="middle" transform="rotate(-90 ${x0 - 34}` +
+        ` ${pad + size / 2})">${yl}</text>`,
     ];
     for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-      o.push(`<line x1="${px(t)}" x2="${px(t)}" y1="${pad}" y2="${pad + size}" stroke="#eee"/><line x1="${x0}" x2="${x0 + size}" y1="${py(t)}" y2="${py(t)}" stroke="#eee"/>`);
-      o.push(`<text x="${px(t)}" y="${pad + size + 16}" font-size="10" text-anchor="middle">${t}</text><text x="${x0 - 6}" y="${r2(pad + (1 - t) * size + 3)}" font-size="10" text-anchor="end">${t}</text>`);
+      o.push(`<line x1="${px(t)}" x2="${px(t)}" y1="${pad}" y2="${pad + size}" stroke="#eee"/><line x1="${x0}"` +
+        ` x2="${x0 + size}" y1="${py(t)}" y2="${py(t)}" stroke="#eee"/>`);
+      o.push(`<text x="${px(t)}" y="${pad + size + 16}" font-size="10" text-anchor="middle">${t}</text><text` +
+        ` x="${x0 - 6}" y="${r2(pad + (1 - t) * size + 3)}" font-size="10" text-anchor="end">${t}</text>`);
     }
-    o.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${pts.map(([x, y]) => `${px(x)},${py(y)}`).join(' ')}"/>`);
+    o.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2"` +
+      ` points="${pts.map(([x, y]) => `${px(x)},${py(y)}`).join(' ')}"/>`);
     return o;
   };
   const width = 2 * (size + pad) + pad + 20;
@@ -272,8 +287,10 @@ export function binarySvg(result: SweepResult): string {
   const rocAuc = auc(roc.fpr, roc.tpr);
   const ap = averagePrecision(pr);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="ROC and precision-recall curves">`,
-    `<title>ROC (AUC ${f4(rocAuc)}) and precision-recall (AP ${f4(ap)}) curves, ${result.thresholds.length} thresholds</title>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
+      ` font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="ROC and precision-recall curves">`,
+    `<title>ROC (AUC ${f4(rocAuc)}) and precision-recall (AP ${f4(ap)}) curves, ${result.thresholds.length}` +
+      ` thresholds</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<line x1="${pad}" y1="${pad + size}" x2="${pad + size}" y2="${pad}" stroke="#bbb" stroke-dasharray="4 4"/>`,
     ...panel(pad, `ROC, AUC = ${f4(rocAuc)}`, roc.fpr, roc.tpr, 'false positive rate', 'true positive rate'),
