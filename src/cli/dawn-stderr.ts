@@ -27,26 +27,23 @@ export function createDawnStderrFilter(out: (text: string) => void): { write(chu
     return l;
   };
   let redrawing = false;
-  return {
-    write(chunk) {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop() ?? '';
-      const kept = lines.map(line).filter((l): l is string => l !== null);
-      if (kept.length) out(`${kept.join('\n')}\n`);
-      if (lines.length > 0) redrawing = false;
-      if (!inWarning && (pending.startsWith('\r') || (redrawing && pending !== ''))) {
-        out(pending);
-        pending = '';
-        redrawing = true;
-      }
-    },
-    end() {
-      if (pending === '') return;
-      const kept = line(pending);
+  return { write(chunk) {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    const kept = lines.map(line).filter((l): l is string => l !== null);
+    if (kept.length) out(`${kept.join('\n')}\n`);
+    if (lines.length > 0) redrawing = false;
+    if (!inWarning && (pending.startsWith('\r') || (redrawing && pending !== ''))) {
+      out(pending);
       pending = '';
-      if (kept !== null) out(kept);
-    },
-  };
+      redrawing = true;
+    }
+  }, end() {
+    if (pending === '') return;
+    const kept = line(pending);
+    pending = '';
+    if (kept !== null) out(kept);
+  } };
 }
 
 /**
@@ -69,10 +66,8 @@ export function dawnStderrHandled(): boolean {
 export function runWithDawnStderrFiltered(argv: string[]): Promise<number> {
   const main = fileURLToPath(new URL('./main.js', import.meta.url));
   const tty = process.stderr.isTTY ? { [STDERR_COLUMNS_ENV]: String(process.stderr.columns || 80) } : {};
-  const child = spawn(process.execPath, [...process.execArgv, main, ...argv], {
-    stdio: ['inherit', 'inherit', 'pipe'],
-    env: { ...process.env, [CHILD_ENV]: '1', ...tty },
-  });
+  const child = spawn(process.execPath, [...process.execArgv, main, ...argv], { stdio: ['inherit', 'inherit', 'pipe'],
+    env: { ...process.env, [CHILD_ENV]: '1', ...tty } });
   const filter = createDawnStderrFilter((text) => process.stderr.write(text));
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => filter.write(chunk));

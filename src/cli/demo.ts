@@ -1,11 +1,11 @@
-import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { makeDemoData } from '../demo/synthetic.js';
 import { openBackend } from '../node/open-backend.js';
 import { jsonReport } from '../report/json.js';
 import { renderTable } from '../report/table.js';
+import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { backendOptions, engineOptions, flag } from './flags.js';
-import { oneOf, type CliValues } from './usage.js';
+import { type CliValues, oneOf } from './usage.js';
 
 const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).toFixed(1)} M predictions/s`;
 

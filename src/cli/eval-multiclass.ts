@@ -7,29 +7,32 @@ import { InputError } from '../core/errors.js';
 import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
 import { checkClassIndices, formatBatch, isLabelArray, validateNumClasses } from '../format/validate.js';
 import { cpuUpdateFromFile } from '../node/cpu-file.js';
-import { createCpuWorkerCounter, usefulThreads, type CpuWorkerCounter } from '../node/cpu-workers.js';
+import { type CpuWorkerCounter, createCpuWorkerCounter, usefulThreads } from '../node/cpu-workers.js';
 import { readClassNames } from '../read/class-names.js';
-import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
-import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
+import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
+import { type ArraySource, openArray, sliceRows } from '../read/open-array.js';
 import { renderPerClassReport } from '../report/per-class.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
 import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
 import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
-import { MAX_PER_CLASS_CLASSES, validatePerClassClasses, type PerClassResult } from '../tasks/per-class/per-class.js';
+import { MAX_PER_CLASS_CLASSES, type PerClassResult, validatePerClassClasses } from '../tasks/per-class/per-class.js';
 import type { EvalTask } from './eval.js';
 import { denseFlag, engineOptions, flag } from './flags.js';
 import { asWeights, located, openWeights } from './inputs.js';
 import { renderPlot, renderReport } from './render.js';
-import { UsageError, type CliValues } from './usage.js';
+import { type CliValues, UsageError } from './usage.js';
 
 /** Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes. */
 async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
   const src = await openArray(spec, { role: 'labels' });
   const ints = 'integers (int8..int64, uint8..uint64 or bool)';
-  const bad = src.kind === 'f' ? `dtype ${src.dtype}: ${what} must be ${ints}`
-    : src.shape.length !== 1 ? `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)` : undefined;
+  const bad = src.kind === 'f' ?
+    `dtype ${src.dtype}: ${what} must be ${ints}` :
+    src.shape.length !== 1 ?
+    `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)` :
+    undefined;
   if (bad === undefined) return src;
   await src.close();
   throw new NpyError(spec, undefined, bad);
@@ -94,9 +97,8 @@ interface MulticlassInputs {
 }
 
 /** Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`. */
-async function openMulticlass(
-  values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean, quiet = false,
-): Promise<MulticlassInputs> {
+async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean,
+  quiet = false): Promise<MulticlassInputs> {
   const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
   const wanted = flag(values, 'num-classes');
   const labels = await openClassIndices(labelsPath!, 'labels');
@@ -105,7 +107,7 @@ async function openMulticlass(
   let numClasses: number;
   let classSource: string;
   if (logits !== undefined) {
-    sources.push((input = await openLogits(logits, wanted, halves)));
+    sources.push(input = await openLogits(logits, wanted, halves));
     numClasses = input.shape[1]!;
     classSource = `${logits}: shape ${shapeText(input.shape)}`;
     const rows = `${labelsPath} holds ${labels.rows} labels but ${logits} has ${input.rows} rows`;
@@ -117,18 +119,22 @@ async function openMulticlass(
     const host = 'argmax runs on the host in double precision; the backend counts the predictions';
     if (f8) process.stderr.write(`confmat: float64 logits: ${host}\n`);
   } else {
-    sources.push((input = await openClassIndices(preds!, 'predictions')));
+    sources.push(input = await openClassIndices(preds!, 'predictions'));
     const holds = `${labelsPath} holds ${labels.rows} labels but ${preds} holds ${input.rows} predictions`;
     if (input.rows !== labels.rows) throw new InputError('preds', holds);
     const largest = async () => Math.max(await maxIndex(labels, flag(values, 'ignore-index')), await maxIndex(input));
     numClasses = wanted ?? Math.max(1, (await largest()) + 1);
     const using = `using ${numClasses} (largest class index + 1)`;
     if (wanted === undefined && !quiet) process.stderr.write(`confmat: --num-classes not given; ${using}\n`);
-    classSource = wanted === undefined ? `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}`
-      : `--num-classes ${numClasses}`;
+    classSource = wanted === undefined ?
+      `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}` :
+      `--num-classes ${numClasses}`;
   }
-  const classesFrom = (e: unknown): unknown => (e instanceof InputError && e.field === 'numClasses'
-    ? new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) : e);
+  const classesFrom = (
+    e: unknown,
+  ): unknown => (e instanceof InputError && e.field === 'numClasses' ?
+    new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) :
+    e);
   try {
     validate(numClasses);
   } catch (e) {
@@ -166,8 +172,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
   if (flag(values, 'shard') && values.preds !== undefined && values['num-classes'] === undefined) {
     throw new UsageError(`--shard with --preds needs --num-classes C: ${same}`);
   }
-  const [engine, threads, ignoreIndex] = [engineOptions(values),
-    flag(values, 'threads') ?? 1, flag(values, 'ignore-index')];
+  const [engine, threads, ignoreIndex] = [engineOptions(values), flag(values, 'threads') ?? 1,
+    flag(values, 'ignore-index')];
   const [subset, topK] = [flag(values, 'class-subset'), flag(values, 'top-k')];
   const combine = 'and does not combine with --threads or --class-subset';
   if (topK !== undefined && (values.preds !== undefined || threads > 1 || subset)) {
@@ -176,107 +182,92 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
   const normalize = flag(values, 'normalize') ?? 'none';
   let inputs: MulticlassInputs;
   let classes: string[] | undefined;
-  return {
-    async open(sources) {
-      inputs = await openMulticlass(values, sources, validateNumClasses, values.backend !== 'cpu');
-      classes = inputs.classes;
-      return inputs.labels.rows;
-    },
-    counter(backend, { start: first, end }) {
-      const { numClasses: c, files, classesFrom } = inputs;
-      const [labels, input] = [sliceRows(inputs.labels, first, end), sliceRows(inputs.input, first, end)];
-      const weights = inputs.weights && sliceRows(inputs.weights, first, end);
-      const warn = (line: string): boolean => process.stderr.write(`${line}\n`);
-      const cm = (() => {
-        try {
-          const { device, recover } = backend;
-          return createConfusionMatrix({ numClasses: c, device, ...engine, ignoreIndex, topK, recover, warn });
-        } catch (e) {
-          throw classesFrom(e);
-        }
-      })();
-      let workers: CpuWorkerCounter | undefined;
-      const workerThreads = usefulThreads(threads, labels.rows);
+  return { async open(sources) {
+    inputs = await openMulticlass(values, sources, validateNumClasses, values.backend !== 'cpu');
+    classes = inputs.classes;
+    return inputs.labels.rows;
+  }, counter(backend, { start: first, end }) {
+    const { numClasses: c, files, classesFrom } = inputs;
+    const [labels, input] = [sliceRows(inputs.labels, first, end), sliceRows(inputs.input, first, end)];
+    const weights = inputs.weights && sliceRows(inputs.weights, first, end);
+    const warn = (line: string): boolean => process.stderr.write(`${line}\n`);
+    const cm = (() => {
       try {
-        const cpu = workerThreads > 1 && backend.name === 'cpu';
-        if (cpu) workers = createCpuWorkerCounter({ numClasses: c, threads: workerThreads });
+        const { device, recover } = backend;
+        return createConfusionMatrix({ numClasses: c, device, ...engine, ignoreIndex, topK, recover, warn });
       } catch (e) {
-        cm.destroy();
-        throw e instanceof RangeError ? new UsageError(`--threads ${workerThreads}: ${e.message}`) : e;
+        throw classesFrom(e);
       }
-      // raw float32 logits in a file: read in cache-sized pieces by the worker threads, or by this thread
-      // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw integer
-      // labels too, by the workers, so that this thread does nothing per row
-      const rawLogits = input.raw?.dtype === 'f4' ? input.raw : undefined;
-      const plain = backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights;
-      const fileRows = workers || plain ? rawLogits : undefined;
-      const fileCounts = fileRows && !workers ? new Float64Array(c * c) : undefined;
-      const ignoreFits = ignoreIndex === undefined || (ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32);
-      const intLabels = labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) ? labels.raw : undefined;
-      const rawLabels = workers && fileRows && !weights && ignoreFits ? intLabels : undefined;
-      const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * c * 4 });
-      const kept = (batch: Batch): Batch => (ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c));
-      const count = (b: Batch): Promise<void> => (workers ? workers.update(formatBatch(kept(b), c)) : cm.update(b));
-      return {
-        streams: rawLabels ? [] : [...(fileRows ? [] : [input]), labels, ...(weights ? [weights] : [])],
-        rowLength: input.rowLength,
-        async update(start, n, parts) {
-          if (rawLabels) {
-            const byteOffset = rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1));
-            const y = { path: rawLabels.path, byteOffset, dtype: rawLabels.dtype, rows: n, index0: first + start };
-            return workers!.updateFromFile(logitsAt(start), y, { ignoreIndex });
-          }
-          const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
-          const y = asLabels(labelData!);
-          const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
-          const at = fileRows && logitsAt(start);
-          if (at && workers) await workers.updateFromFile(at, y, { ignoreIndex, ...w });
-          else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, c), c);
-          else if (values.preds !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
-          else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, c), labels: y, ...w });
-          else if (data instanceof Uint16Array) {
-            const logitsDtype = input.dtype === 'bf16' ? 'bfloat16' : 'float16';
-            await count({ logits: data, logitsDtype, labels: y, ...w });
-          }
-          else await count({ logits: data as Float32Array, labels: y, ...w });
-        },
-        locate: (e, start) => located(e, rawLabels ? 0 : start, files),
-        async compute() {
-          let counts: Float64Array | undefined;
-          try {
-            counts = workers ? await workers.read() : fileCounts;
-          } catch (e) {
-            throw rawLabels ? located(e, 0, files) : e;
-          }
-          let result = counts ? reduceCounts(counts, c, weights !== undefined) : await cm.compute();
-          if (!subset) return result;
-          try {
-            result = selectClasses(result, subset);
-          } catch (e) {
-            if (!(e instanceof InputError)) throw e;
-            throw new InputError('classes', `--class-subset: ${e.message}`, e.index, e.value);
-          }
-          classes = subset.map((k) => classes?.[k] ?? String(k));
-          return result;
-        },
-        backend: (b) => (
-          { ...b, name: cm.backend === b.name ? b.name : 'mixed', ...(workers && { threads: workers.threads }) }
-        ),
-        async destroy() {
-          await workers?.destroy();
-          cm.destroy();
-        },
-      };
+    })();
+    let workers: CpuWorkerCounter | undefined;
+    const workerThreads = usefulThreads(threads, labels.rows);
+    try {
+      const cpu = workerThreads > 1 && backend.name === 'cpu';
+      if (cpu) workers = createCpuWorkerCounter({ numClasses: c, threads: workerThreads });
+    } catch (e) {
+      cm.destroy();
+      throw e instanceof RangeError ? new UsageError(`--threads ${workerThreads}: ${e.message}`) : e;
+    }
+    // raw float32 logits in a file: read in cache-sized pieces by the worker threads, or by this thread
+    // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw integer
+    // labels too, by the workers, so that this thread does nothing per row
+    const rawLogits = input.raw?.dtype === 'f4' ? input.raw : undefined;
+    const plain = backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights;
+    const fileRows = workers || plain ? rawLogits : undefined;
+    const fileCounts = fileRows && !workers ? new Float64Array(c * c) : undefined;
+    const ignoreFits = ignoreIndex === undefined || (ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32);
+    const intLabels = labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) ? labels.raw : undefined;
+    const rawLabels = workers && fileRows && !weights && ignoreFits ? intLabels : undefined;
+    const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * c * 4 });
+    const kept = (batch: Batch): Batch => (ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c));
+    const count = (b: Batch): Promise<void> => (workers ? workers.update(formatBatch(kept(b), c)) : cm.update(b));
+    return { streams: rawLabels ? [] : [...(fileRows ? [] : [input]), labels, ...(weights ? [weights] : [])],
+      rowLength: input.rowLength, async update(start, n, parts) {
+      if (rawLabels) {
+        const byteOffset = rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1));
+        const y = { path: rawLabels.path, byteOffset, dtype: rawLabels.dtype, rows: n, index0: first + start };
+        return workers!.updateFromFile(logitsAt(start), y, { ignoreIndex });
+      }
+      const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
+      const y = asLabels(labelData!);
+      const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
+      const at = fileRows && logitsAt(start);
+      if (at && workers) await workers.updateFromFile(at, y, { ignoreIndex, ...w });
+      else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, c), c);
+      else if (values.preds !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
+      else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, c), labels: y, ...w });
+      else if (data instanceof Uint16Array) {
+        const logitsDtype = input.dtype === 'bf16' ? 'bfloat16' : 'float16';
+        await count({ logits: data, logitsDtype, labels: y, ...w });
+      } else await count({ logits: data as Float32Array, labels: y, ...w });
+    }, locate: (e, start) => located(e, rawLabels ? 0 : start, files), async compute() {
+      let counts: Float64Array | undefined;
+      try {
+        counts = workers ? await workers.read() : fileCounts;
+      } catch (e) {
+        throw rawLabels ? located(e, 0, files) : e;
+      }
+      let result = counts ? reduceCounts(counts, c, weights !== undefined) : await cm.compute();
+      if (!subset) return result;
+      try {
+        result = selectClasses(result, subset);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        throw new InputError('classes', `--class-subset: ${e.message}`, e.index, e.value);
+      }
+      classes = subset.map((k) => classes?.[k] ?? String(k));
+      return result;
     },
-    report(format, result, backend, shards) {
-      const stateOptions = {
-        ...(ignoreIndex !== undefined && { ignoreIndex }), ...(subset && { classSubset: subset })
-      };
-      const tty = values.out === undefined && process.stdout.isTTY;
-      return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions });
-    },
-    plot: (path, result) => renderPlot(path, result, { classes, normalize }),
-  };
+      backend: (b) => ({ ...b, name: cm.backend === b.name ? b.name : 'mixed',
+        ...(workers && { threads: workers.threads }) }), async destroy() {
+      await workers?.destroy();
+      cm.destroy();
+    } };
+  }, report(format, result, backend, shards) {
+    const stateOptions = { ...(ignoreIndex !== undefined && { ignoreIndex }), ...(subset && { classSubset: subset }) };
+    const tty = values.out === undefined && process.stdout.isTTY;
+    return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions });
+  }, plot: (path, result) => renderPlot(path, result, { classes, normalize }) };
 }
 
 /** Index in the chunk of the `k`-th row whose label is not `ignore`. */
@@ -311,30 +302,21 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
   const { chunkRows } = engineOptions(values);
   const ignoreIndex = flag(values, 'ignore-index');
   let inputs: MulticlassInputs;
-  return {
-    async open(sources) {
-      inputs = await openMulticlass(values, sources, validatePerClassClasses, false, reason !== undefined);
-      return inputs.labels.rows;
-    },
-    counter(backend, { start, end }) {
-      const { numClasses: c, files } = inputs;
-      const [input, labels] = [sliceRows(inputs.input, start, end), sliceRows(inputs.labels, start, end)];
-      const pc = createPerClassMatrix({ numClasses: c, device: backend.device, ignoreIndex, chunkRows });
-      return {
-        streams: [input, labels],
-        rowLength: input.rowLength,
-        async update(_start, _n, [data, labelData]) {
-          const y = asLabels(labelData!);
-          if (values.preds !== undefined) await pc.update({ preds: asLabels(data!), labels: y });
-          else if (data instanceof Float64Array) await pc.update({ preds: cpuArgmax(data, c), labels: y });
-          else await pc.update({ logits: data as Float32Array, labels: y });
-        },
-        locate: (e, start, [, y]) => located(e, start, files, (k) => keptRow(asLabels(y!), ignoreIndex, k)),
-        compute: () => pc.compute(),
-        destroy: () => pc.destroy(),
-      };
-    },
+  return { async open(sources) {
+    inputs = await openMulticlass(values, sources, validatePerClassClasses, false, reason !== undefined);
+    return inputs.labels.rows;
+  }, counter(backend, { start, end }) {
+    const { numClasses: c, files } = inputs;
+    const [input, labels] = [sliceRows(inputs.input, start, end), sliceRows(inputs.labels, start, end)];
+    const pc = createPerClassMatrix({ numClasses: c, device: backend.device, ignoreIndex, chunkRows });
+    return { streams: [input, labels], rowLength: input.rowLength, async update(_start, _n, [data, labelData]) {
+      const y = asLabels(labelData!);
+      if (values.preds !== undefined) await pc.update({ preds: asLabels(data!), labels: y });
+      else if (data instanceof Float64Array) await pc.update({ preds: cpuArgmax(data, c), labels: y });
+      else await pc.update({ logits: data as Float32Array, labels: y });
+    }, locate: (e, start, [, y]) => located(e, start, files, (k) => keptRow(asLabels(y!), ignoreIndex, k)),
+      compute: () => pc.compute(), destroy: () => pc.destroy() };
+  },
     report: (format, result, backend, shards) =>
-      renderPerClassReport(format, result, backend, { classes: inputs.classes, ignoreIndex, shards }),
-  };
+      renderPerClassReport(format, result, backend, { classes: inputs.classes, ignoreIndex, shards }) };
 }

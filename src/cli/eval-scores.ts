@@ -5,9 +5,9 @@
  */
 import { InputError } from '../core/errors.js';
 import type { SampleWeights } from '../core/types.js';
-import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
 import { readClassNames } from '../read/class-names.js';
-import { openArray, sliceRows, type ArraySource } from '../read/open-array.js';
+import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
+import { type ArraySource, openArray, sliceRows } from '../read/open-array.js';
 import type { SweepResult } from '../tasks/binary/binary.js';
 import { createThresholdSweep } from '../tasks/binary/matrix.js';
 import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
@@ -16,7 +16,7 @@ import type { EvalTask, TaskCounter } from './eval.js';
 import { engineOptions, flag } from './flags.js';
 import { asWeights, openWeights, READ_CHUNK_BYTES } from './inputs.js';
 import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
-import { UsageError, type CliValues } from './usage.js';
+import { type CliValues, UsageError } from './usage.js';
 
 /** Opens a float score array: (N, L) for `dims` 2 (multilabel), else (N,) or (N, 1). */
 async function openScores(spec: string, dims: 1 | 2): Promise<ArraySource> {
@@ -96,16 +96,11 @@ function scoreInputs(values: CliValues, task: string, dims: 1 | 2) {
     /** The counter of `m` over rows [start, end). */
     counter<R>(m: ScoreMatrix<R>, { start: first, end }: { start: number; end: number }): TaskCounter<R> {
       const width = inputs[0]!.rowLength;
-      return {
-        streams: inputs.map((s) => sliceRows(s, first, end)),
-        rowLength: width,
+      return { streams: inputs.map((s) => sliceRows(s, first, end)), rowLength: width,
         update: (start, _n, [s, y, w]: NumericArray[]) => {
           const targets = toTargets(y!, targetsPath, first + start, width);
           return m.update({ scores: toScores(s!), targets, ...(w && { weights: asWeights(w) }) });
-        },
-        compute: () => m.compute(),
-        destroy: () => m.destroy(),
-      };
+        }, compute: () => m.compute(), destroy: () => m.destroy() };
     },
   };
 }
@@ -122,24 +117,22 @@ export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
   const { chunkRows } = engineOptions(values);
   let labels: string[];
   const report = (result: MultilabelResult): ScoreReport => ({ task: 'multilabel', result, labels });
-  return {
-    async open(sources) {
-      const scores = await io.open(sources);
-      const numLabels = scores.shape[1]!;
-      if (Array.isArray(threshold) && threshold.length !== numLabels) {
-        const has = `${scores.file} has ${numLabels} labels`;
-        throw new InputError('threshold', `--threshold gives ${threshold.length} thresholds but ${has}`);
-      }
-      const names = values.classes;
-      const numbered = Array.from({ length: numLabels }, (_, j) => String(j));
-      labels = typeof names === 'string' ? await readClassNames(names, numLabels) : numbered;
-      return scores.rows;
-    },
+  return { async open(sources) {
+    const scores = await io.open(sources);
+    const numLabels = scores.shape[1]!;
+    if (Array.isArray(threshold) && threshold.length !== numLabels) {
+      const has = `${scores.file} has ${numLabels} labels`;
+      throw new InputError('threshold', `--threshold gives ${threshold.length} thresholds but ${has}`);
+    }
+    const names = values.classes;
+    const numbered = Array.from({ length: numLabels }, (_, j) => String(j));
+    labels = typeof names === 'string' ? await readClassNames(names, numLabels) : numbered;
+    return scores.rows;
+  },
     counter: ({ device }, range) =>
       io.counter(createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows }), range),
     report: (format, result, backend, shards) => renderScoreReport(format, report(result), backend, shards),
-    plot: (path, result) => scorePlot(path, report(result)),
-  };
+    plot: (path, result) => scorePlot(path, report(result)) };
 }
 
 /** K thresholds evenly spaced over the finite scores (a pass over the whole file: every shard gets the same K). */
@@ -176,15 +169,13 @@ export function binaryTask(values: CliValues): EvalTask<SweepResult> {
   const { chunkRows } = engineOptions(values);
   let grid: number[];
   const report = (result: SweepResult): ScoreReport => ({ task: 'binary', result, threshold, sweep: !!sweep });
-  return {
-    async open(sources) {
-      const scores = await io.open(sources);
-      grid = sweep === undefined ? [] : 'list' in sweep ? sweep.list : await spacedThresholds(scores, sweep.count);
-      return scores.rows;
-    },
+  return { async open(sources) {
+    const scores = await io.open(sources);
+    grid = sweep === undefined ? [] : 'list' in sweep ? sweep.list : await spacedThresholds(scores, sweep.count);
+    return scores.rows;
+  },
     counter: ({ device }, range) =>
       io.counter(createThresholdSweep({ thresholds: [...grid, threshold], device, chunkRows }), range),
     report: (format, result, backend, shards) => renderScoreReport(format, report(result), backend, shards),
-    plot: (path, result) => scorePlot(path, report(result)),
-  };
+    plot: (path, result) => scorePlot(path, report(result)) };
 }

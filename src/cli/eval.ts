@@ -1,17 +1,17 @@
-import type { ShardSet } from '../state/state.js';
-import { openBackend, type OpenBackend } from '../node/open-backend.js';
+import { type OpenBackend, openBackend } from '../node/open-backend.js';
 import type { NumericArray } from '../read/npy.js';
 import type { ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
+import type { ShardSet } from '../state/state.js';
+import { denseTooLarge, multiclassTask, perClassTask } from './eval-multiclass.js';
+import { binaryTask, multilabelTask } from './eval-scores.js';
 import { backendOptions, checkModeFlags, flag } from './flags.js';
 import { lockstep, READ_CHUNK_BYTES } from './inputs.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import type { OutputFormat } from './render.js';
 import { shardRows } from './shard.js';
-import { UsageError, type CliValues } from './usage.js';
-import { binaryTask, multilabelTask } from './eval-scores.js';
-import { denseTooLarge, multiclassTask, perClassTask } from './eval-multiclass.js';
+import { type CliValues, UsageError } from './usage.js';
 
 /**
  * What one task of `confmat eval` does in {@link runTask}'s skeleton.

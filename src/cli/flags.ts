@@ -5,12 +5,12 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAX_DEMO_ROWS } from '../demo/synthetic.js';
-import { MAX_STATE_CLASSES } from '../state/state.js';
-import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
 import type { BackendChoice } from '../node/open-backend.js';
+import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
+import { MAX_STATE_CLASSES } from '../state/state.js';
 import { parseShard } from './shard.js';
 import * as u from './usage.js';
-import { UsageError, type CliValues } from './usage.js';
+import { type CliValues, UsageError } from './usage.js';
 
 const fail = (message: string): never => {
   throw new UsageError(message);
@@ -89,125 +89,90 @@ const NOT_PC = ['multiclass', 'multilabel', 'binary'] as const;
 
 /** The flags, in the order help lists them. */
 export const FLAGS = {
-  task: { value: 'T', group: 'Tasks', commands: E,
-    parse: (v, n) => u.oneOf(v, n, ['multiclass', 'multilabel', 'binary'] as const, 'multiclass'),
-    help: 'multiclass (the default: --logits or --preds, --labels), multilabel or binary (--scores, --targets)',
-  },
+  task: { value: 'T', group: 'Tasks', commands: E, parse: (v, n) =>
+    u.oneOf(v, n, ['multiclass', 'multilabel', 'binary'] as const, 'multiclass'),
+    help: 'multiclass (the default: --logits or --preds, --labels), multilabel or binary (--scores, --targets)' },
   logits: { value: 'L', group: 'Tasks', commands: E, modes: MC,
-    help: 'scores, float16/32/64 (N, C); the prediction is each row\'s argmax',
-  },
+    help: "scores, float16/32/64 (N, C); the prediction is each row's argmax" },
   preds: { value: 'P', group: 'Tasks', commands: E, modes: MC,
-    help: 'predicted class indices, integers or bool (N,); instead of --logits',
-  },
-  labels: { value: 'Y', group: 'Tasks', commands: E, modes: MC,
-    help: 'true class indices, integers or bool (N,)',
-  },
+    help: 'predicted class indices, integers or bool (N,); instead of --logits' },
+  labels: { value: 'Y', group: 'Tasks', commands: E, modes: MC, help: 'true class indices, integers or bool (N,)' },
   'num-classes': { value: 'C', group: 'Tasks', commands: E, modes: MC, parse: (v, n) => u.positiveInt(v, n),
-    help: 'class count (default: the logits\' columns; with --preds, max index + 1)',
-  },
+    help: "class count (default: the logits' columns; with --preds, max index + 1)" },
   scores: { value: 'S', group: 'Tasks', commands: E, modes: SCORES,
-    help: 'multilabel: (N, L) scores; binary: one score per row, (N,) or (N, 1)',
-  },
-  targets: { value: 'Y', group: 'Tasks', commands: E, modes: SCORES,
-    help: '0/1 targets shaped like the scores',
-  },
+    help: 'multilabel: (N, L) scores; binary: one score per row, (N,) or (N, 1)' },
+  targets: { value: 'Y', group: 'Tasks', commands: E, modes: SCORES, help: '0/1 targets shaped like the scores' },
   threshold: { value: 'T', group: 'Tasks', commands: E, modes: SCORES, parse: parseThreshold,
     help: 'predicted positive when score >= T: a number, logits (0) or probs (0.5, the default); multilabel ' +
-      'also takes a comma list, one per label',
-  },
+      'also takes a comma list, one per label' },
   thresholds: { value: 'K|LIST', group: 'Tasks', commands: E, modes: ['binary'], parse: parseSweep,
     help: 'sweep K thresholds evenly spaced over the scores (or the listed ones) in one pass: ROC and PR ' +
-      'curves, ROC AUC and average precision (--plot F.svg|F.png draws them)',
-  },
+      'curves, ROC AUC and average precision (--plot F.svg|F.png draws them)' },
   'sample-weight': { value: 'W', group: 'Tasks', commands: E, modes: NOT_PC, dense: 'weights the C x C matrix',
-    help: 'per-sample weights, 1-D (N,) of any numeric dtype, as sklearn\'s sample_weight: counts and metrics ' +
-      'become sums of weights (negatives allowed)',
-  },
+    help: "per-sample weights, 1-D (N,) of any numeric dtype, as sklearn's sample_weight: counts and metrics " +
+      'become sums of weights (negatives allowed)' },
   'ignore-index': { value: 'N', group: 'Tasks', commands: E, modes: MC, parse: ignoreIndexOption,
-    help: 'skip samples labelled N, as torchmetrics (--ignore-index=-100, or 255)',
-  },
+    help: 'skip samples labelled N, as torchmetrics (--ignore-index=-100, or 255)' },
   'class-subset': { value: 'LIST', group: 'Tasks', commands: E, modes: DENSE,
-    dense: 'selects rows and columns of the C x C matrix',
-    parse: classSubset,
-    help: 'report only these classes, in this order (e.g. 3,1,2), as sklearn\'s labels=',
-  },
+    dense: 'selects rows and columns of the C x C matrix', parse: classSubset,
+    help: "report only these classes, in this order (e.g. 3,1,2), as sklearn's labels=" },
   'top-k': { value: 'K', group: 'Tasks', commands: E, modes: DENSE, dense: 'is counted with the C x C matrix',
     parse: (v, n) =>
       u.positiveInt(v, n, MAX_STATE_CLASSES, 'the largest C of a C x C matrix; any K >= C counts every row'),
-    help: 'also top-k accuracy and hits per class (sklearn\'s top_k_accuracy_score); float16/32 --logits',
-  },
+    help: "also top-k accuracy and hits per class (sklearn's top_k_accuracy_score); float16/32 --logits" },
   'per-class': { group: 'Tasks', commands: E, modes: MC,
     help: 'huge C: per class TP/FP/FN, metrics and the most confused pairs in O(C) memory, no C x C matrix ' +
-      '(automatic, with a note, when the matrix does not fit)',
-  },
-  format: { value: 'F', group: 'Report', commands: ['eval', 'merge', 'demo'],
-    parse: (v, n) => u.oneOf(v, n, ['json', 'table', 'csv', 'markdown'] as const, 'json'),
-    help: 'table (default on a terminal), json (otherwise), csv, markdown; demo: table or json',
-  },
+      '(automatic, with a note, when the matrix does not fit)' },
+  format: { value: 'F', group: 'Report', commands: ['eval', 'merge', 'demo'], parse: (v, n) =>
+    u.oneOf(v, n, ['json', 'table', 'csv', 'markdown'] as const, 'json'),
+    help: 'table (default on a terminal), json (otherwise), csv, markdown; demo: table or json' },
   out: { value: 'FILE', group: 'Report', commands: EM,
-    help: 'write the report to FILE (atomically) instead of stdout',
-  },
+    help: 'write the report to FILE (atomically) instead of stdout' },
   plot: { value: 'FILE', group: 'Report', commands: EM, modes: NOT_PC, dense: 'draws the C x C matrix',
-    help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts',
-  },
+    help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts' },
   normalize: { value: 'M', group: 'Report', commands: EM, modes: DENSE, default: 'none',
-    dense: 'applies to the C x C matrix',
-    parse: (v, n) => u.oneOf(v, n, ['none', 'true', 'pred', 'all'] as const, 'none'),
-    help: 'none, true (rows), pred (columns) or all, as sklearn',
-  },
+    dense: 'applies to the C x C matrix', parse: (v, n) =>
+      u.oneOf(v, n, ['none', 'true', 'pred', 'all'] as const, 'none'),
+    help: 'none, true (rows), pred (columns) or all, as sklearn' },
   classes: { value: 'FILE', group: 'Report', commands: EM, modes: ['multiclass', 'multilabel', 'per-class'],
-    help: 'class (or label) names: names.txt (one per line) or names.json',
-  },
+    help: 'class (or label) names: names.txt (one per line) or names.json' },
   shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
-      'format with --shard) is a part for confmat merge; with --preds it needs --num-classes',
-  },
+      'format with --shard) is a part for confmat merge; with --preds it needs --num-classes' },
   'allow-partial': { group: 'Sharded runs', commands: ['merge'],
-    help: 'accept an incomplete shard set (missing shards are listed)',
-  },
-  backend: { value: 'B', group: 'Engine', commands: ED, ignoredBy: ['merge'],
-    parse: (v, n) => u.oneOf(v, n, ['auto', 'gpu', 'cpu'] as const, 'auto'),
-    help: 'auto (default: a hardware GPU, else the CPU with a note), gpu or cpu',
-  },
-  'dawn-backend': { value: 'NAME', group: 'Engine', commands: ED,
-    parse: (v, n) => u.oneOf<DawnBackend>(v, n, [...DAWN_BACKENDS], 'auto'),
-    help: 'Dawn backend: auto, vulkan, opengles, opengl, metal, d3d12, d3d11, null (env CONFMAT_DAWN_BACKEND)',
-  },
+    help: 'accept an incomplete shard set (missing shards are listed)' },
+  backend: { value: 'B', group: 'Engine', commands: ED, ignoredBy: ['merge'], parse: (v, n) =>
+    u.oneOf(v, n, ['auto', 'gpu', 'cpu'] as const, 'auto'),
+    help: 'auto (default: a hardware GPU, else the CPU with a note), gpu or cpu' },
+  'dawn-backend': { value: 'NAME', group: 'Engine', commands: ED, parse: (v, n) =>
+    u.oneOf<DawnBackend>(v, n, [...DAWN_BACKENDS], 'auto'),
+    help: 'Dawn backend: auto, vulkan, opengles, opengl, metal, d3d12, d3d11, null (env CONFMAT_DAWN_BACKEND)' },
   adapter: { value: 'NAME', group: 'Engine', commands: ED,
-    help: 'adapter name as Dawn lists it (env CONFMAT_ADAPTER)',
-  },
-  'feature-level': { value: 'L', group: 'Engine', commands: ED,
-    parse: (v, n) => u.oneOf(v, n, ['core', 'compatibility'] as const, 'core'),
-    help: 'core or compatibility (env CONFMAT_FEATURE_LEVEL)',
-  },
+    help: 'adapter name as Dawn lists it (env CONFMAT_ADAPTER)' },
+  'feature-level': { value: 'L', group: 'Engine', commands: ED, parse: (v, n) =>
+    u.oneOf(v, n, ['core', 'compatibility'] as const, 'core'),
+    help: 'core or compatibility (env CONFMAT_FEATURE_LEVEL)' },
   'chunk-rows': { value: 'N', group: 'Engine', commands: ED, parse: (v, n) => u.positiveInt(v, n),
-    help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)',
-  },
+    help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)' },
   threads: { value: 'N|auto', group: 'Engine', commands: E, modes: DENSE, default: '1',
-    dense: 'splits the C x C count over worker threads',
-    parse: (v) => u.threadsOption(v),
-    help: 'on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)',
-  },
-  histogram: { value: 'MODE', group: 'Engine', commands: ED, modes: MC,
-    parse: (v, n) => u.oneOf(v, n, ['auto', 'private', 'global', 'local'] as const, 'auto'),
-    help: 'auto, private (workgroup), global atomics, or local (per invocation, C <= 10)',
-  },
-  rows: { value: 'N', group: 'Demo', commands: ['demo'],
-    parse: (v, n) => u.positiveInt(v, n, MAX_DEMO_ROWS, '4 GB of float32 logits'),
-    help: 'rows of built-in data (default 1,000,000)',
-  },
-  seed: { value: 'S', group: 'Demo', commands: ['demo'],
-    parse: (v, n) => u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds'),
-    help: 'the data\'s seed (default 1)',
-  },
+    dense: 'splits the C x C count over worker threads', parse: (v) => u.threadsOption(v),
+    help: 'on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)' },
+  histogram: { value: 'MODE', group: 'Engine', commands: ED, modes: MC, parse: (v, n) =>
+    u.oneOf(v, n, ['auto', 'private', 'global', 'local'] as const, 'auto'),
+    help: 'auto, private (workgroup), global atomics, or local (per invocation, C <= 10)' },
+  rows: { value: 'N', group: 'Demo', commands: ['demo'], parse: (v, n) =>
+    u.positiveInt(v, n, MAX_DEMO_ROWS, '4 GB of float32 logits'), help: 'rows of built-in data (default 1,000,000)' },
+  seed: { value: 'S', group: 'Demo', commands: ['demo'], parse: (v, n) =>
+    u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds'), help: "the data's seed (default 1)" },
   help: { short: 'h', help: 'this help', group: 'Report', commands: [] },
   version: { help: 'the version', group: 'Report', commands: [] },
 } as const satisfies Record<string, Flag>;
 
 /** A flag's name, without the dashes. */
 export type FlagName = keyof typeof FLAGS;
-type Parsed<K extends FlagName> = (typeof FLAGS)[K] extends { parse: (...a: never[]) => infer T } ? T
-  : (typeof FLAGS)[K] extends { value: string } ? string : boolean;
+type Parsed<K extends FlagName> = (typeof FLAGS)[K] extends { parse: (...a: never[]) => infer T } ? T :
+  (typeof FLAGS)[K] extends { value: string } ? string :
+  boolean;
 
 const table: Record<string, Flag> = FLAGS;
 
@@ -280,8 +245,11 @@ interface CommandLine {
  * parseCommandLine(['eval', '--logits', 'l.npy']); // { command: 'eval', positionals: [], values: { logits: ... } }
  */
 export function parseCommandLine(argv: string[]): CommandLine {
-  const options: ParseArgsConfig['options'] = Object.fromEntries(Object.entries(table).map(([name, f]) =>
-    [name, { type: f.value === undefined ? 'boolean' : 'string', ...(f.short ? { short: f.short } : {}) }]));
+  const options: ParseArgsConfig['options'] = Object.fromEntries(
+    Object.entries(table).map((
+      [name, f],
+    ) => [name, { type: f.value === undefined ? 'boolean' : 'string', ...(f.short ? { short: f.short } : {}) }]),
+  );
   const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
   const unknown = tokens.find((t) => t.kind === 'option' && !(t.name in table));
   if (unknown?.kind === 'option') {

@@ -6,9 +6,9 @@
 import { extname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { addAbsWeights } from '../format/weights.js';
-import { NpyError, shapeText, type NumericArray } from '../read/npy.js';
-import { openArray, type ArraySource } from '../read/open-array.js';
 import { svgToPng } from '../node/png.js';
+import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
+import { type ArraySource, openArray } from '../read/open-array.js';
 import { pngWidthWithin } from '../report/plot-size.js';
 
 /**
@@ -26,9 +26,8 @@ export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
  * @example
  * for await (const [start, n, logits, labels] of lockstep([x, y], 4096, rows)) count(logits!, labels!);
  */
-export async function* lockstep(
-  sources: ArraySource[], step: number, rows: number,
-): AsyncGenerator<[number, number, ...NumericArray[]]> {
+export async function* lockstep(sources: ArraySource[], step: number,
+  rows: number): AsyncGenerator<[number, number, ...NumericArray[]]> {
   for (let start = 0; sources.length === 0 && start < rows; start += step) yield [start, Math.min(step, rows - start)];
   const its = sources.map((s) => s.chunks(step)[Symbol.asyncIterator]());
   const [a] = sources as [ArraySource];
@@ -77,9 +76,9 @@ export async function openWeights(spec: string, rowsOf: ArraySource, labelsPath?
   }
   if (src.rows !== rowsOf.rows) {
     await src.close();
-    const other = labelsPath !== undefined
-      ? `${labelsPath} holds ${rowsOf.rows} labels`
-      : `${rowsOf.file} has ${rowsOf.rows} rows (shape ${shapeText(rowsOf.shape)})`;
+    const other = labelsPath !== undefined ?
+      `${labelsPath} holds ${rowsOf.rows} labels` :
+      `${rowsOf.file} has ${rowsOf.rows} rows (shape ${shapeText(rowsOf.shape)})`;
     throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${other}`, undefined, src.rows);
   }
   await checkWeightSum(src);

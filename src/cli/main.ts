@@ -2,9 +2,9 @@
 import { AdapterNotFoundError, GpuUnavailableError, InputError } from '../core/errors.js';
 import { fsReason } from '../node/fs-reason.js';
 import { NpyError } from '../read/npy.js';
-import { UsageError } from './usage.js';
 import { dawnStderrHandled, runWithDawnStderrFiltered } from './dawn-stderr.js';
-import { helpText, parseCommandLine, type Command } from './flags.js';
+import { type Command, helpText, parseCommandLine } from './flags.js';
+import { UsageError } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
   const { command, positionals, values } = parseCommandLine(argv);
@@ -65,15 +65,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => finish(code),
-  (e: unknown) => {
-    const code = exitCode(e);
-    process.stderr.write(`confmat: ${message(e, code)}\n`);
-    if (code === 2) process.stderr.write('Run confmat --help for usage.\n');
-    finish(code);
-  },
-);
+main(process.argv.slice(2)).then((code) => finish(code), (e: unknown) => {
+  const code = exitCode(e);
+  process.stderr.write(`confmat: ${message(e, code)}\n`);
+  if (code === 2) process.stderr.write('Run confmat --help for usage.\n');
+  finish(code);
+});
 
 function finish(code: number): void {
   process.exitCode = code;

@@ -1,19 +1,19 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { missingShards, stateResult } from '../state/state.js';
-import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState } from '../state/task-state.js';
-import { stateTask, type AnyState } from '../state/task-state.js';
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPerClassReport } from '../report/per-class.js';
 import { perClassStateResult } from '../state/per-class-state.js';
-import { renderPlot, renderReport } from './render.js';
+import { missingShards, stateResult } from '../state/state.js';
+import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState } from '../state/task-state.js';
+import { type AnyState, stateTask } from '../state/task-state.js';
 import { flag } from './flags.js';
-import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
 import { checkOutputs } from './outputs.js';
-import { UsageError, type CliValues } from './usage.js';
+import { renderPlot, renderReport } from './render.js';
+import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
+import { type CliValues, UsageError } from './usage.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const refuse = (message: string, index?: number): never => {
@@ -23,7 +23,8 @@ const refuse = (message: string, index?: number): never => {
 /** A part file: its state and the backend its report names (undefined for a bare state). */
 async function readPart(file: string): Promise<{ state: AnyState; backend: BackendReport | undefined }> {
   const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) =>
-    refuse(`${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`));
+    refuse(`${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
+  );
   const deep = jsonTooDeep(text);
   if (deep) refuse(`${file}: ${deep.detail} at byte ${deep.byte}`, deep.byte);
   let value: unknown;
@@ -34,8 +35,8 @@ async function readPart(file: string): Promise<{ state: AnyState; backend: Backe
   }
   const state = parseAnyState(value, file);
   const b = isObject(value) ? value.backend : undefined;
-  const known = isObject(b) && ['gpu', 'cpu', 'mixed'].includes(b.name as string)
-    && (b.adapter === null || typeof b.adapter === 'string');
+  const known = isObject(b) && ['gpu', 'cpu', 'mixed'].includes(b.name as string) &&
+    (b.adapter === null || typeof b.adapter === 'string');
   return { state, backend: known ? { name: b.name, adapter: b.adapter } as BackendReport : undefined };
 }
 
@@ -93,8 +94,9 @@ function checkComplete(merged: AnyState, parts: number, allowPartial: boolean): 
   const n = merged.shards!.count;
   const held = `${merged.shards!.indices.length} of ${n} shards`;
   const have = `${parts} part${parts === 1 ? '' : 's'} hold${parts === 1 ? 's' : ''} ${held}`;
-  const list = missing.length > MAX_LISTED
-    ? `${missing.slice(0, MAX_LISTED).join(', ')}, ... (${missing.length} in all)` : missing.join(', ');
+  const list = missing.length > MAX_LISTED ?
+    `${missing.slice(0, MAX_LISTED).join(', ')}, ... (${missing.length} in all)` :
+    missing.join(', ');
   const s = missing.length === 1 ? '' : 's';
   const [anyway, part] = ['pass --allow-partial to merge them anyway', 'the report covers only part of the input'];
   if (!allowPartial) refuse(`${have}; missing shard${s} ${list} (confmat eval --shard i/${n}); ${anyway}`);

@@ -7,8 +7,8 @@ import { fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadPngRenderer } from '../node/png.js';
-import { commitOutputs, resolveOutput, type OutputTarget } from '../node/write-outputs.js';
-import { UsageError, type CliValues } from './usage.js';
+import { commitOutputs, type OutputTarget, resolveOutput } from '../node/write-outputs.js';
+import { type CliValues, UsageError } from './usage.js';
 
 /** The flags naming files a command reads. */
 const INPUT_FLAGS = ['logits', 'labels', 'preds', 'scores', 'targets', 'sample-weight', 'classes'] as const;
@@ -103,17 +103,15 @@ export async function checkOutputs(values: CliValues, parts: string[] = []): Pro
     ...parts.map((spec) => ({ what: 'part', spec })),
   ];
   const targets = await resolveAll(outputs, inputs);
-  if (values.out === undefined) for (const t of targets) refuseStdout(t);
+  if (values.out === undefined) { for (const t of targets) refuseStdout(t); }
   if (typeof values.plot === 'string' && values.plot.toLowerCase().endsWith('.png')) loadPngRenderer();
-  return {
-    async commit(report: string, plot?: string | Uint8Array): Promise<void> {
-      const targets = await resolveAll(outputs, inputs);
-      const data = new Map<string, string | Uint8Array | undefined>([['plot', plot], ['out', report]]);
-      await commitOutputs(targets.flatMap((t, k) => {
-        const d = data.get(outputs[k]![0]);
-        return d === undefined ? [] : [[t, d] as [OutputTarget, string | Uint8Array]];
-      }));
-      if (values.out === undefined) process.stdout.write(report);
-    },
-  };
+  return { async commit(report: string, plot?: string | Uint8Array): Promise<void> {
+    const targets = await resolveAll(outputs, inputs);
+    const data = new Map<string, string | Uint8Array | undefined>([['plot', plot], ['out', report]]);
+    await commitOutputs(targets.flatMap((t, k) => {
+      const d = data.get(outputs[k]![0]);
+      return d === undefined ? [] : [[t, d] as [OutputTarget, string | Uint8Array]];
+    }));
+    if (values.out === undefined) process.stdout.write(report);
+  } };
 }

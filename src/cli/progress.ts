@@ -6,8 +6,15 @@ interface Progress {
   finish(): void;
 }
 
-const si = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M`
-  : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n)));
+const si = (
+  n: number,
+): string => (n >= 1e9 ?
+  `${(n / 1e9).toFixed(2)}G` :
+  n >= 1e6 ?
+  `${(n / 1e6).toFixed(1)}M` :
+  n >= 1e3 ?
+  `${(n / 1e3).toFixed(1)}k` :
+  String(Math.round(n)));
 
 /**
  * A progress bar on `stream` when it is (or, for stderr, the filtering parent's is) a terminal; 10 draws/s at most.
@@ -23,22 +30,19 @@ export function createProgress(total: number, stream: NodeJS.WriteStream): Progr
   const start = performance.now();
   let last = 0;
   let drawn = false;
-  return {
-    update(done) {
-      const now = performance.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
-      const seconds = (now - start) / 1000;
-      const rate = seconds > 0 ? done / seconds : 0;
-      const left = rate > 0 ? (total - done) / rate : 0;
-      const filled = Math.round((24 * done) / total);
-      const bar = `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}%`;
-      const line = `${bar}  ${si(done)}/${si(total)} predictions  ${si(rate)}/s  ${left.toFixed(0)} s left`;
-      stream.write(`\r${line.slice(0, columns() - 1)}\x1b[K`);
-      drawn = true;
-    },
-    finish() {
-      if (drawn) stream.write('\r\x1b[K');
-    },
-  };
+  return { update(done) {
+    const now = performance.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    const seconds = (now - start) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    const left = rate > 0 ? (total - done) / rate : 0;
+    const filled = Math.round((24 * done) / total);
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] ${((100 * done) / total).toFixed(0).padStart(3)}%`;
+    const line = `${bar}  ${si(done)}/${si(total)} predictions  ${si(rate)}/s  ${left.toFixed(0)} s left`;
+    stream.write(`\r${line.slice(0, columns() - 1)}\x1b[K`);
+    drawn = true;
+  }, finish() {
+    if (drawn) stream.write('\r\x1b[K');
+  } };
 }

@@ -1,16 +1,16 @@
 import { extname } from 'node:path';
-import type { Normalize } from '../tasks/multiclass/metrics.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { classificationReport, classNames } from '../report/classification-report.js';
-import { computeMetrics } from '../tasks/multiclass/metrics.js';
 import { renderCsv } from '../report/csv.js';
 import { renderHeatmapHtml } from '../report/heatmap-html.js';
 import { renderHeatmapSvg } from '../report/heatmap-svg.js';
-import { jsonReport, type BackendReport } from '../report/json.js';
+import { type BackendReport, jsonReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { plotData } from './inputs.js';
 import { renderTable } from '../report/table.js';
 import type { ShardSet, StateOptions } from '../state/state.js';
+import type { Normalize } from '../tasks/multiclass/metrics.js';
+import { computeMetrics } from '../tasks/multiclass/metrics.js';
+import { plotData } from './inputs.js';
 
 /** The report formats of `confmat eval --format`. */
 export type OutputFormat = 'json' | 'table' | 'csv' | 'markdown';
@@ -32,9 +32,8 @@ export interface OutputOptions {
  * @example
  * process.stdout.write(renderReport('json', result, backend, { classes }));
  */
-export function renderReport(
-  format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport, options: OutputOptions,
-): string {
+export function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport,
+  options: OutputOptions): string {
   const { classes, normalize = 'none', shards, stateOptions } = options;
   switch (format) {
     case 'json':

@@ -1,5 +1,5 @@
 import { MAX_SHARDS } from '../state/state.js';
-import { UsageError, type CliValues } from './usage.js';
+import { type CliValues, UsageError } from './usage.js';
 
 /**
  * One shard of an n-way split: `--shard i/n`, 0 <= i < n.

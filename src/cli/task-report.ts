@@ -1,12 +1,12 @@
-import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
-import { multilabelMetrics, type LabelScores, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
-import type { ShardSet } from '../state/state.js';
-import { createBinaryState, createMultilabelState } from '../state/task-state.js';
 import { escapeXml, visibleText, xmlName } from '../report/escape.js';
 import { FONT_FAMILY, truncateLabel } from '../report/heatmap-svg.js';
-import { maxChartRows } from '../report/plot-size.js';
 import type { BackendReport } from '../report/json.js';
+import { maxChartRows } from '../report/plot-size.js';
 import { binaryCsv, binaryMarkdown, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
+import type { ShardSet } from '../state/state.js';
+import { createBinaryState, createMultilabelState } from '../state/task-state.js';
+import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
+import { type LabelScores, multilabelMetrics, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { plotData } from './inputs.js';
 import type { OutputFormat } from './render.js';
 
@@ -16,9 +16,8 @@ import type { OutputFormat } from './render.js';
  * @example
  * const report: ScoreReport = { task: 'binary', result, threshold: 0.5, sweep: true };
  */
-export type ScoreReport =
-  | { task: 'multilabel'; result: MultilabelResult; labels: string[] }
-  | { task: 'binary'; result: SweepResult; threshold: number; sweep: boolean };
+export type ScoreReport = { task: 'multilabel'; result: MultilabelResult; labels: string[] } | { task: 'binary';
+  result: SweepResult; threshold: number; sweep: boolean };
 
 /**
  * The `--task multilabel` JSON report, also its serialized state (`parseMultilabelState` reads it).
@@ -26,30 +25,15 @@ export type ScoreReport =
  * @example
  * JSON.stringify(multilabelJson(result, names, backend));
  */
-export function multilabelJson(
-  result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet,
-): object {
+export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport,
+  shards?: ShardSet): object {
   const m = multilabelMetrics(result);
   const state = createMultilabelState(result, { labels, shards });
-  return {
-    format: state.format,
-    version: state.version,
-    task: 'multilabel',
-    numLabels: result.numLabels,
-    labels,
-    rows: result.rows,
-    thresholds: state.thresholds,
-    matrices: result.matrices,
-    perLabel: m.perLabel.map((x) => ({ label: labels[x.index], ...x })),
-    microAvg: m.microAvg,
-    macroAvg: m.macroAvg,
-    weightedAvg: m.weightedAvg,
-    samplesAvg: m.samplesAvg,
-    sampleSums: state.sampleSums,
-    backend,
-    options: state.options,
-    ...(state.shards ? { shards: state.shards } : {}),
-  };
+  return { format: state.format, version: state.version, task: 'multilabel', numLabels: result.numLabels, labels,
+    rows: result.rows, thresholds: state.thresholds, matrices: result.matrices,
+    perLabel: m.perLabel.map((x) => ({ label: labels[x.index], ...x })), microAvg: m.microAvg, macroAvg: m.macroAvg,
+    weightedAvg: m.weightedAvg, samplesAvg: m.samplesAvg, sampleSums: state.sampleSums, backend, options: state.options,
+    ...(state.shards ? { shards: state.shards } : {}) };
 }
 
 /**
@@ -58,33 +42,19 @@ export function multilabelJson(
  * @example
  * JSON.stringify(binaryJson(result, 0.5, true, backend));
  */
-export function binaryJson(
-  result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport, shards?: ShardSet,
-): object {
+export function binaryJson(result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport,
+  shards?: ShardSet): object {
   const at = binaryCounts(result, threshold);
   const state = createBinaryState(result, { threshold, sweep: withSweep, shards });
-  const out: Record<string, unknown> = {
-    format: state.format,
-    version: state.version,
-    task: 'binary',
-    rows: result.positives + result.negatives,
-    positives: result.positives,
-    negatives: result.negatives,
-    ...at,
-    threshold: state.threshold,
-  };
+  const out: Record<string, unknown> = { format: state.format, version: state.version, task: 'binary',
+    rows: result.positives + result.negatives, positives: result.positives, negatives: result.negatives, ...at,
+    threshold: state.threshold };
   if (withSweep) {
     const roc = rocCurve(result);
     const pr = prCurve(result);
-    out.sweep = {
-      thresholds: state.sweep!.thresholds,
-      tps: result.tps,
-      fps: result.fps,
-      roc: { fpr: roc.fpr, tpr: roc.tpr },
-      pr: { precision: pr.precision, recall: pr.recall },
-      rocAuc: auc(roc.fpr, roc.tpr),
-      averagePrecision: averagePrecision(pr),
-    };
+    out.sweep = { thresholds: state.sweep!.thresholds, tps: result.tps, fps: result.fps,
+      roc: { fpr: roc.fpr, tpr: roc.tpr }, pr: { precision: pr.precision, recall: pr.recall },
+      rocAuc: auc(roc.fpr, roc.tpr), averagePrecision: averagePrecision(pr) };
   }
   out.backend = backend;
   out.options = state.options;
@@ -98,12 +68,12 @@ export function binaryJson(
  * @example
  * process.stdout.write(renderScoreReport('csv', { task: 'binary', result, threshold: 0.5, sweep: true }, backend));
  */
-export function renderScoreReport(
-  format: OutputFormat, r: ScoreReport, backend: BackendReport, shards?: ShardSet,
-): string {
+export function renderScoreReport(format: OutputFormat, r: ScoreReport, backend: BackendReport,
+  shards?: ShardSet): string {
   if (format === 'json') {
-    const json = r.task === 'multilabel' ? multilabelJson(r.result, r.labels, backend, shards)
-      : binaryJson(r.result, r.threshold, r.sweep, backend, shards);
+    const json = r.task === 'multilabel' ?
+      multilabelJson(r.result, r.labels, backend, shards) :
+      binaryJson(r.result, r.threshold, r.sweep, backend, shards);
     return `${JSON.stringify(json, null, 2)}\n`;
   }
   const [csv, md] = [format === 'csv', format === 'markdown'];
@@ -137,8 +107,8 @@ export function multilabelTable(result: MultilabelResult, names: string[]): stri
   const labels = names.map(visibleText);
   const w = Math.max(13, ...labels.map((l) => l.length));
   const head = ['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support'];
-  const line = (name: string, cells: string[]): string => `${name.padStart(w)} ` +
-    ` ${cells.map((c) => c.padStart(9)).join(' ')}`;
+  const line = (name: string, cells: string[]): string =>
+    `${name.padStart(w)} ` + ` ${cells.map((c) => c.padStart(9)).join(' ')}`;
   const rows = [line('', head)];
   const n = amountText(result.weighted);
   const scores = (s: LabelScores): string[] => [f4(s.precision), f4(s.recall), f4(s.f1), n(s.support)];
@@ -147,8 +117,9 @@ export function multilabelTable(result: MultilabelResult, names: string[]): stri
   const avg = (name: string, s: LabelScores): string => line(name, ['', '', '', '', ...scores(s)]);
   rows.push(avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg));
   rows.push(avg('samples avg', m.samplesAvg));
-  const title = result.weighted ? `${n(result.rows)} (sum of sample weights; counts are sums of` +
-    ` weights)` : `${result.rows} rows`;
+  const title = result.weighted ?
+    `${n(result.rows)} (sum of sample weights; counts are sums of` + ` weights)` :
+    `${result.rows} rows`;
   return `${title}, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n`;
 }
 
@@ -158,22 +129,21 @@ function binaryTable(result: SweepResult, threshold: number, withSweep: boolean)
   const [[tn, fp], [fn, tp]] = at.matrix;
   const n = amountText(result.weighted);
   const w = Math.max(8, ...[tn, fp, fn, tp].map((v) => n(v).length));
-  const total = result.weighted ? `${n(result.positives + result.negatives)} (sum of sample weights; counts are sums` +
-    ` of weights; ${n(result.positives)} positive)` : `${result.positives + result.negatives} rows` +
-      ` (${result.positives} positive)`;
-  const lines = [
-    `${total}, predicted positive when score >= ${at.threshold}`,
-    '',
+  const total = result.weighted ?
+    `${n(result.positives + result.negatives)} (sum of sample weights; counts are sums` +
+    ` of weights; ${n(result.positives)} positive)` :
+    `${result.positives + result.negatives} rows` + ` (${result.positives} positive)`;
+  const lines = [`${total}, predicted positive when score >= ${at.threshold}`, '',
     `${''.padStart(10)} ${'pred 0'.padStart(w)} ${'pred 1'.padStart(w)}`,
     `${'true 0'.padStart(10)} ${n(tn).padStart(w)} ${n(fp).padStart(w)}`,
-    `${'true 1'.padStart(10)} ${n(fn).padStart(w)} ${n(tp).padStart(w)}`,
-    '',
-    `accuracy ${f4(at.accuracy)}  precision ${f4(at.precision)}  recall ${f4(at.recall)}  f1 ${f4(at.f1)}`,
-  ];
+    `${'true 1'.padStart(10)} ${n(fn).padStart(w)} ${n(tp).padStart(w)}`, '',
+    `accuracy ${f4(at.accuracy)}  precision ${f4(at.precision)}  recall ${f4(at.recall)}  f1 ${f4(at.f1)}`];
   if (withSweep) {
     const roc = rocCurve(result);
-    lines.push(`ROC AUC ${f4(auc(roc.fpr, roc.tpr))}  average precision ${f4(averagePrecision(prCurve(result)))} ` +
-      ` (${result.thresholds.length} thresholds)`);
+    lines.push(
+      `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}  average precision ${f4(averagePrecision(prCurve(result)))} ` +
+        ` (${result.thresholds.length} thresholds)`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -206,25 +176,36 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
   const width = barX + barW + 70;
   const height = top + rowH * drawn.length + 20;
   const total = result.weighted ? (result.rows > 0 ? result.rows : 1) : Math.max(1, result.rows);
-  const shown = (n: number): string =>
-    (n >= 1000 ? `${Math.round(n / 100) / 10}k` : result.weighted ? String(Math.round(n * 10) / 10) : String(n));
+  const shown = (
+    n: number,
+  ): string => (n >= 1000 ?
+    `${Math.round(n / 100) / 10}k` :
+    result.weighted ?
+    String(Math.round(n * 10) / 10) :
+    String(n));
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
-      ` font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="Multilabel confusion matrices">`,
+    ` font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="Multilabel confusion matrices">`,
     `<title>Multilabel confusion matrices` +
-      ` (${result.weighted ? `${r2(result.rows)} total sample weight` : `${result.rows} rows`}, ${result.numLabels}` +
-        ` labels)</title>`,
+    ` (${result.weighted ? `${r2(result.rows)} total sample weight` : `${result.rows} rows`}, ${result.numLabels}` +
+    ` labels)</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="8" y="42" font-size="11" fill="#333">cells: [[TN, FP], [FN, TP]], shaded by share of rows</text>`,
     `<text x="8" y="20" font-size="11"><tspan fill="#1f77b4">■ precision</tspan> <tspan fill="#ff7f0e">■` +
-      ` recall</tspan> <tspan fill="#2ca02c">■ F1</tspan></text>`,
+    ` recall</tspan> <tspan fill="#2ca02c">■ F1</tspan></text>`,
   ];
   if (capped) {
-    out.push(`<text x="8" y="62" font-size="11" font-weight="bold" fill="#b00">showing the first ${drawn.length} of` +
-      ` ${result.numLabels} labels; the text reports list them all</text>`);
+    out.push(
+      `<text x="8" y="62" font-size="11" font-weight="bold" fill="#b00">showing the first ${drawn.length} of` +
+        ` ${result.numLabels} labels; the text reports list them all</text>`,
+    );
   }
-  for (const t of [0, 0.5, 1]) out.push(`<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10"` +
-    ` text-anchor="middle" fill="#666">${t}</text>`);
+  for (const t of [0, 0.5, 1]) {
+    out.push(
+      `<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10"` +
+        ` text-anchor="middle" fill="#666">${t}</text>`,
+    );
+  }
   drawn.forEach((x, i) => {
     const y = top + i * rowH;
     const tip = labels[i] === full[i] ? '' : `<title>${xmlName(full[i]!)}</title>`;
@@ -236,17 +217,25 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
       const cx = nameW + (k % 2) * cell;
       const cy = y + Math.floor(k / 2) * cell;
       const good = k === 0 || k === 3;
-      out.push(`<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${good ? '#08306b' : '#67000d'}"` +
-        ` fill-opacity="${r2(0.08 + 0.92 * share)}" stroke="#fff"><title>${['TN', 'FP', 'FN', 'TP'][k]}` +
-          ` ${n}</title></rect>`);
-      if (n > 0 && cell >= 20) out.push(`<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8"` +
-        ` text-anchor="middle" fill="${ink}">${shown(n)}</text>`);
+      out.push(
+        `<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${good ? '#08306b' : '#67000d'}"` +
+          ` fill-opacity="${r2(0.08 + 0.92 * share)}" stroke="#fff"><title>${['TN', 'FP', 'FN', 'TP'][k]}` +
+          ` ${n}</title></rect>`,
+      );
+      if (n > 0 && cell >= 20) {
+        out.push(
+          `<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8"` +
+            ` text-anchor="middle" fill="${ink}">${shown(n)}</text>`,
+        );
+      }
     });
     [x.precision, x.recall, x.f1].forEach((v, k) => {
       const by = y + 4 + k * 12;
-      out.push(`<rect x="${barX}" y="${by}" width="${r2(v * barW)}" height="10"` +
-        ` fill="${['#1f77b4', '#ff7f0e', '#2ca02c'][k]}"><title>${['precision', 'recall', 'F1'][k]}` +
-          ` ${f4(v)}</title></rect>`);
+      out.push(
+        `<rect x="${barX}" y="${by}" width="${r2(v * barW)}" height="10"` +
+          ` fill="${['#1f77b4', '#ff7f0e', '#2ca02c'][k]}"><title>${['precision', 'recall', 'F1'][k]}` +
+          ` ${f4(v)}</title></rect>`,
+      );
     });
     out.push(`<text x="${barX + barW + 6}" y="${y + 26}" font-size="11" fill="#333">F1 ${f4(x.f1)}</text>`);
     out.push(`<line x1="${barX}" x2="${barX + barW}" y1="${y + rowH - 4}" y2="${y + rowH - 4}" stroke="#eee"/>`);
@@ -270,16 +259,23 @@ function binarySvg(result: SweepResult): string {
       `<rect x="${x0}" y="${pad}" width="${size}" height="${size}" fill="none" stroke="#444"/>`,
       `<text x="${x0 + size / 2}" y="${pad + size + 34}" text-anchor="middle">${xl}</text>`,
       `<text x="${x0 - 34}" y="${pad + size / 2}" text-anchor="middle" transform="rotate(-90 ${x0 - 34}` +
-        ` ${pad + size / 2})">${yl}</text>`,
+      ` ${pad + size / 2})">${yl}</text>`,
     ];
     for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-      o.push(`<line x1="${px(t)}" x2="${px(t)}" y1="${pad}" y2="${pad + size}" stroke="#eee"/><line x1="${x0}"` +
-        ` x2="${x0 + size}" y1="${py(t)}" y2="${py(t)}" stroke="#eee"/>`);
-      o.push(`<text x="${px(t)}" y="${pad + size + 16}" font-size="10" text-anchor="middle">${t}</text><text` +
-        ` x="${x0 - 6}" y="${r2(pad + (1 - t) * size + 3)}" font-size="10" text-anchor="end">${t}</text>`);
+      o.push(
+        `<line x1="${px(t)}" x2="${px(t)}" y1="${pad}" y2="${pad + size}" stroke="#eee"/><line x1="${x0}"` +
+          ` x2="${x0 + size}" y1="${py(t)}" y2="${py(t)}" stroke="#eee"/>`,
+      );
+      o.push(
+        `<text x="${px(t)}" y="${pad + size + 16}" font-size="10" text-anchor="middle">${t}</text><text` +
+          ` x="${x0 - 6}" y="${r2(pad + (1 - t) * size + 3)}" font-size="10" text-anchor="end">${t}</text>`,
+      );
     }
-    o.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2"` +
-      ` points="${pts.map(([x, y]) => `${px(x)},${py(y)}`).join(' ')}"/>`);
+    o.push(
+      `<polyline fill="none" stroke="#1f77b4" stroke-width="2"` + ` points="${
+        pts.map(([x, y]) => `${px(x)},${py(y)}`).join(' ')
+      }"/>`,
+    );
     return o;
   };
   const width = 2 * (size + pad) + pad + 20;
@@ -288,9 +284,9 @@ function binarySvg(result: SweepResult): string {
   const ap = averagePrecision(pr);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
-      ` font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="ROC and precision-recall curves">`,
+    ` font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="ROC and precision-recall curves">`,
     `<title>ROC (AUC ${f4(rocAuc)}) and precision-recall (AP ${f4(ap)}) curves, ${result.thresholds.length}` +
-      ` thresholds</title>`,
+    ` thresholds</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<line x1="${pad}" y1="${pad + size}" x2="${pad + size}" y2="${pad}" stroke="#bbb" stroke-dasharray="4 4"/>`,
     ...panel(pad, `ROC, AUC = ${f4(rocAuc)}`, roc.fpr, roc.tpr, 'false positive rate', 'true positive rate'),

@@ -35,9 +35,8 @@ export function oneOf<T extends string>(values: CliValues, name: string, allowed
  * @example
  * positiveInt({ rows: '1000' }, 'rows', 100_000_000); // 1000
  */
-export function positiveInt(
-  values: CliValues, name: string, max = Number.MAX_SAFE_INTEGER, why = '',
-): number | undefined {
+export function positiveInt(values: CliValues, name: string, max = Number.MAX_SAFE_INTEGER, why = ''): number
+  | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);

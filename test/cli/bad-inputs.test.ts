@@ -17,13 +17,13 @@ function run(c: BadCase, tmp: string) {
   const backend = c.backend ?? 'cpu';
   if (backend === 'swiftshader') {
     const icd = process.env.VK_ICD_FILENAMES ?? SWIFTSHADER_ICDS.find((p) => existsSync(p));
-    if (!icd?.includes('swiftshader')) throw new Error(`no SwiftShader Vulkan ICD: VK_ICD_FILENAMES is ${icd} (test/global-setup.ts sets it)`);
+    if (!icd?.includes('swiftshader')) {
+      throw new Error(`no SwiftShader Vulkan ICD: VK_ICD_FILENAMES is ${icd} (test/global-setup.ts sets it)`);
+    }
     env.VK_ICD_FILENAMES = icd;
   }
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', c.command ?? 'eval', ...args, '--format', 'json', '--backend', backend === 'cpu' ? 'cpu' : 'gpu'], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', c.command ?? 'eval', ...args, '--format', 'json',
+    '--backend', backend === 'cpu' ? 'cpu' : 'gpu'], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -49,18 +49,25 @@ describe('the bad-input corpus', () => {
     expect(readdirSync(tmp, { recursive: true })).toEqual([]);
   });
 
-  it.each([
-    ['a symbolic link', (from: string, to: string) => symlinkSync(from, to)],
-    ['a hard link', (from: string, to: string) => linkSync(from, to)],
-  ])('merge: a part given again through %s is refused, naming both paths', (_, link) => {
-    const tmp = mkdtempSync(join(root, 'link-'));
-    const part = (i: number) => ({ format: 'confmat-state', version: 1, numClasses: 2, counts: [1, 0, 0, 1], options: { numClasses: 2 }, shards: { count: 2, indices: [i] } });
-    writeFileSync(join(tmp, 'part-0.json'), JSON.stringify(part(0)));
-    writeFileSync(join(tmp, 'part-1.json'), JSON.stringify(part(1)));
-    link(join(tmp, 'part-0.json'), join(tmp, 'again.json'));
-    const r = spawnSync(process.execPath, ['dist/cli/main.js', 'merge', join(tmp, 'part-0.json'), join(tmp, 'again.json'), join(tmp, 'part-1.json'), '--format', 'json'], { encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`confmat: ${join(tmp, 'again.json')}: the same file as ${join(tmp, 'part-0.json')} (a symbolic or hard link to it); each part must be merged once\n`);
-    expect(r.stdout).toBe('');
-  });
+  it.each([['a symbolic link', (from: string, to: string) => symlinkSync(from, to)], ['a hard link',
+    (from: string, to: string) => linkSync(from, to)]])(
+      'merge: a part given again through %s is refused, naming both paths',
+      (_, link) => {
+        const tmp = mkdtempSync(join(root, 'link-'));
+        const part = (i: number) => ({ format: 'confmat-state', version: 1, numClasses: 2, counts: [1, 0, 0, 1],
+          options: { numClasses: 2 }, shards: { count: 2, indices: [i] } });
+        writeFileSync(join(tmp, 'part-0.json'), JSON.stringify(part(0)));
+        writeFileSync(join(tmp, 'part-1.json'), JSON.stringify(part(1)));
+        link(join(tmp, 'part-0.json'), join(tmp, 'again.json'));
+        const r = spawnSync(process.execPath, ['dist/cli/main.js', 'merge', join(tmp, 'part-0.json'),
+          join(tmp, 'again.json'), join(tmp, 'part-1.json'), '--format', 'json'], { encoding: 'utf8' });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toBe(
+          `confmat: ${join(tmp, 'again.json')}: the same file as ${
+            join(tmp, 'part-0.json')
+          } (a symbolic or hard link to it); each part must be merged once\n`,
+        );
+        expect(r.stdout).toBe('');
+      },
+    );
 });

@@ -9,13 +9,15 @@ import { requestNodeDevice, vulkanDrivers } from '../../src/node/request-device.
 const root = mkdtempSync(join(tmpdir(), 'confmat-dawn-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const data = ['--logits', 'test/fixtures/sklearn/digits-mlp.logits.npy', '--labels', 'test/fixtures/sklearn/digits-mlp.labels.npy'];
+const data = ['--logits', 'test/fixtures/sklearn/digits-mlp.logits.npy', '--labels',
+  'test/fixtures/sklearn/digits-mlp.labels.npy'];
 
 /** A Vulkan driver folder as a desktop has it: lavapipe, and a hardware driver whose library is not there. */
 function fakeDrivers(): string {
   const share = join(root, 'share');
   mkdirSync(join(share, 'vulkan/icd.d'), { recursive: true });
-  const manifest = (lib: string) => JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: lib, api_version: '1.3.0' } });
+  const manifest = (lib: string) =>
+    JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: lib, api_version: '1.3.0' } });
   writeFileSync(join(share, 'vulkan/icd.d/lvp_icd.x86_64.json'), manifest('/nowhere/libvulkan_lvp.so'));
   writeFileSync(join(share, 'vulkan/icd.d/intel_icd.x86_64.json'), manifest('/nowhere/libvulkan_intel.so'));
   return share;
@@ -40,7 +42,9 @@ describe("Dawn's native warnings", () => {
       'progress 50%\n\nlast line without newline',
     ]) f.write(chunk);
     f.end();
-    expect(out).toBe('confmat: no WebGPU adapter found; counting on the CPU\nprogress 50%\n\nlast line without newline');
+    expect(out).toBe(
+      'confmat: no WebGPU adapter found; counting on the CPU\nprogress 50%\n\nlast line without newline',
+    );
   });
 
   it('the filter passes a progress line redrawn with \\r at once, not at the next newline', () => {
@@ -69,10 +73,9 @@ describe("Dawn's native warnings", () => {
     mkdirSync(dir);
     const fifo = join(dir, 'labels.npy');
     spawnSync('mkfifo', [fifo]);
-    const parent = spawn(process.execPath, ['dist/cli/main.js', 'eval', '--logits', data[1]!, '--labels', fifo, '--backend', 'auto', '--out', join(dir, 'r.json')], {
-      env: { ...process.env, CONFMAT_DAWN_STDERR: undefined },
-      stdio: 'ignore',
-    });
+    const parent = spawn(process.execPath, ['dist/cli/main.js', 'eval', '--logits', data[1]!, '--labels', fifo,
+      '--backend', 'auto', '--out', join(dir, 'r.json')], { env: { ...process.env, CONFMAT_DAWN_STDERR: undefined },
+      stdio: 'ignore' });
     await new Promise((ok) => setTimeout(ok, 1500));
     parent.kill('SIGINT');
     const ended = await new Promise<string | number | null>((ok) => {
@@ -87,19 +90,22 @@ describe("Dawn's native warnings", () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it.each(['cpu', 'auto'])('a reader that goes away (| head) ends --backend %s quietly, without a stack', async (backend) => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'eval', ...data, '--backend', backend, '--format', 'csv'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.stdout.destroy();
-    const code = await new Promise((ok) => child.on('close', (c, signal) => ok(signal ?? c)));
-    expect(stderr).not.toMatch(/Unhandled|EPIPE|^\s+at /m);
-    expect(code).toBe(0);
-  });
+  it.each(['cpu', 'auto'])('a reader that goes away (| head) ends --backend %s quietly, without a stack',
+    async (backend) => {
+      const child = spawn(process.execPath, ['dist/cli/main.js', 'eval', ...data, '--backend', backend, '--format',
+        'csv'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+      child.stdout.destroy();
+      const code = await new Promise((ok) => child.on('close', (c, signal) => ok(signal ?? c)));
+      expect(stderr).not.toMatch(/Unhandled|EPIPE|^\s+at /m);
+      expect(code).toBe(0);
+    });
 
   it('lavapipe is never offered to Dawn; other manifests are', () => {
     const share = fakeDrivers();
-    const found = vulkanDrivers({ XDG_DATA_DIRS: share, XDG_CONFIG_DIRS: join(root, 'none'), HOME: join(root, 'home') });
+    const found = vulkanDrivers({ XDG_DATA_DIRS: share, XDG_CONFIG_DIRS: join(root, 'none'),
+      HOME: join(root, 'home') });
     expect(found?.usable).toContain(join(share, 'vulkan/icd.d/intel_icd.x86_64.json'));
     expect(found?.usable.some((p) => p.includes('lvp'))).toBe(false);
     expect(found?.filtered).toBe(true);
@@ -123,29 +129,21 @@ describe("Dawn's native warnings", () => {
     }
   });
 
-  it.each([
-    ['auto', 0],
-    ['gpu', null],
-  ] as const)('eval --backend %s leaves stderr to confmat where the Vulkan drivers fail loudly', (backend, code) => {
-    const share = fakeDrivers();
-    const r = confmat(['eval', ...data, '--backend', backend, '--format', 'json'], {
-      VK_ICD_FILENAMES: undefined,
-      VK_DRIVER_FILES: undefined,
-      XDG_DATA_DIRS: share,
-      NO_COLOR: '1',
-    });
-    if (code !== null) expect(r.code).toBe(code);
-    expect([0, 3]).toContain(r.code);
-    expect(r.stderr).not.toMatch(/Warning|Loader Message|\.cpp:\d+/);
-    for (const line of r.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^(confmat: |Run confmat --help)/);
-    const shown = confmat(['eval', ...data, '--backend', backend, '--format', 'json'], {
-      VK_ICD_FILENAMES: undefined,
-      VK_DRIVER_FILES: undefined,
-      XDG_DATA_DIRS: share,
-      CONFMAT_DAWN_LOG: '1',
-    });
-    expect(shown.stderr).toMatch(/Warning|Loader Message/);
-  });
+  it.each([['auto', 0], ['gpu', null]] as const)(
+    'eval --backend %s leaves stderr to confmat where the Vulkan drivers fail loudly',
+    (backend, code) => {
+      const share = fakeDrivers();
+      const r = confmat(['eval', ...data, '--backend', backend, '--format', 'json'], { VK_ICD_FILENAMES: undefined,
+        VK_DRIVER_FILES: undefined, XDG_DATA_DIRS: share, NO_COLOR: '1' });
+      if (code !== null) expect(r.code).toBe(code);
+      expect([0, 3]).toContain(r.code);
+      expect(r.stderr).not.toMatch(/Warning|Loader Message|\.cpp:\d+/);
+      for (const line of r.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^(confmat: |Run confmat --help)/);
+      const shown = confmat(['eval', ...data, '--backend', backend, '--format', 'json'], { VK_ICD_FILENAMES: undefined,
+        VK_DRIVER_FILES: undefined, XDG_DATA_DIRS: share, CONFMAT_DAWN_LOG: '1' });
+      expect(shown.stderr).toMatch(/Warning|Loader Message/);
+    },
+  );
 
   it('the child that does the work passes its exit code and its own lines through', () => {
     const bad = confmat(['eval', '--logits', join(root, 'missing.npy'), '--labels', data[3]!, '--backend', 'auto'], {});

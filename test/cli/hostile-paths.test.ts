@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync,
+  readFileSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/temp-dirs.js';
@@ -7,7 +8,8 @@ import { tempDirs } from '../helpers/temp-dirs.js';
 const { fresh } = tempDirs('confmat-hostile-');
 
 function confmat(args: string[], options: SpawnSyncOptions = {}) {
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', NO_COLOR: '1' }, maxBuffer: 64 << 20, ...options });
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', NO_COLOR: '1' }, maxBuffer: 64 << 20, ...options });
   return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 const fx = 'test/fixtures/sklearn/digits-mlp';
@@ -17,10 +19,12 @@ function inputs(dir: string): { logits: string; labels: string; args: string[] }
   const labels = join(dir, 'labels.npy');
   copyFileSync(`${fx}.logits.npy`, logits);
   copyFileSync(`${fx}.labels.npy`, labels);
-  return { logits, labels, args: ['eval', '--logits', logits, '--labels', labels, '--backend', 'cpu', '--format', 'json'] };
+  return { logits, labels,
+    args: ['eval', '--logits', logits, '--labels', labels, '--backend', 'cpu', '--format', 'json'] };
 }
 /** Every temporary file under `dir`. */
-const temps = (dir: string): string[] => (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.tmp'));
+const temps = (dir: string): string[] =>
+  (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.tmp'));
 const total = (path: string): number => JSON.parse(readFileSync(path, 'utf8')).total;
 
 describe('--out and --plot never destroy a file', () => {
@@ -87,7 +91,9 @@ describe('--out and --plot never destroy a file', () => {
       closeSync(fd);
     }
     expect(readFileSync(log, 'utf8')).toBe('');
-    const ok = confmat([...plotArgs, '--plot', join(dir, 's.svg'), '--out', join(dir, 'r.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ok = confmat([...plotArgs, '--plot', join(dir, 's.svg'), '--out', join(dir, 'r.json')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^<svg/);
   });
@@ -102,7 +108,7 @@ describe('--out and --plot never destroy a file', () => {
       expect(confmat([...args, '--out', fifo]).code).toBe(0);
       const buf = Buffer.alloc(1 << 16);
       let got = '';
-      for (let k; (k = readSyncSafe(reader, buf)) > 0; ) got += buf.subarray(0, k).toString();
+      for (let k; (k = readSyncSafe(reader, buf)) > 0;) got += buf.subarray(0, k).toString();
       expect(JSON.parse(got).total).toBe(899);
     } finally {
       closeSync(reader);
@@ -111,38 +117,47 @@ describe('--out and --plot never destroy a file', () => {
     expect(temps(dir)).toEqual([]);
   });
 
-  it.each([
-    ['the input itself', (d: string, labels: string) => labels],
-    ['the input by another spelling', (d: string) => `${d}/./sub/../labels.npy`],
-    ['a symbolic link to the input', (d: string) => (symlinkSync('labels.npy', join(d, 'sym.json')), join(d, 'sym.json'))],
-    ['a hard link to the input', (d: string, labels: string) => (linkSync(labels, join(d, 'hard.json')), join(d, 'hard.json'))],
-  ])('--out as %s is refused (exit 2), the input untouched byte for byte', (_, out) => {
-    const dir = fresh();
-    mkdirSync(join(dir, 'sub'));
-    const { labels, args } = inputs(dir);
-    const r = confmat([...args, '--out', out(dir, labels), '--plot', join(dir, 'cm.svg')]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^confmat: --out \S+ is also the input --labels \S*labels\.npy: writing it would destroy the input$/m);
-    expect(readFileSync(labels).equals(readFileSync(`${fx}.labels.npy`))).toBe(true);
-    expect(existsSync(join(dir, 'cm.svg'))).toBe(false);
-    expect(temps(dir)).toEqual([]);
-  });
+  it.each([['the input itself', (d: string, labels: string) => labels], ['the input by another spelling',
+    (d: string) => `${d}/./sub/../labels.npy`], ['a symbolic link to the input',
+    (d: string) => (symlinkSync('labels.npy', join(d, 'sym.json')), join(d, 'sym.json'))], ['a hard link to the input',
+    (d: string, labels: string) => (linkSync(labels, join(d, 'hard.json')), join(d, 'hard.json'))]])(
+      '--out as %s is refused (exit 2), the input untouched byte for byte',
+      (_, out) => {
+        const dir = fresh();
+        mkdirSync(join(dir, 'sub'));
+        const { labels, args } = inputs(dir);
+        const r = confmat([...args, '--out', out(dir, labels), '--plot', join(dir, 'cm.svg')]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(
+          /^confmat: --out \S+ is also the input --labels \S*labels\.npy: writing it would destroy the input$/m,
+        );
+        expect(readFileSync(labels).equals(readFileSync(`${fx}.labels.npy`))).toBe(true);
+        expect(existsSync(join(dir, 'cm.svg'))).toBe(false);
+        expect(temps(dir)).toEqual([]);
+      },
+    );
 
   it('--plot over --logits, a CSV column input or --classes is refused too', () => {
     const dir = fresh();
     const { logits, args } = inputs(dir);
     const logitsBefore = readFileSync(logits);
-    expect(confmat([...args, '--plot', (symlinkSync('logits.npy', join(dir, 'l.svg')), join(dir, 'l.svg'))]).code).toBe(2);
+    expect(confmat([...args, '--plot', (symlinkSync('logits.npy', join(dir, 'l.svg')), join(dir, 'l.svg'))]).code).toBe(
+      2,
+    );
     expect(readFileSync(logits).equals(logitsBefore)).toBe(true);
     const csv = join(dir, 'd.csv');
     writeFileSync(csv, 'pred,label\n0,0\n1,1\n1,0\n');
-    const r = confmat(['eval', '--preds', `${csv}:pred`, '--labels', `${csv}:label`, '--num-classes', '2', '--backend', 'cpu', '--out', csv]);
+    const r = confmat(['eval', '--preds', `${csv}:pred`, '--labels', `${csv}:label`, '--num-classes', '2', '--backend',
+      'cpu', '--out', csv]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`is also the input --labels ${csv}:label`);
     expect(readFileSync(csv, 'utf8')).toBe('pred,label\n0,0\n1,1\n1,0\n');
     const names = join(dir, 'names.txt');
     writeFileSync(names, 'a\nb\n');
-    expect(confmat(['eval', '--preds', `${csv}:pred`, '--labels', `${csv}:label`, '--classes', names, '--backend', 'cpu', '--out', names]).code).toBe(2);
+    expect(
+      confmat(['eval', '--preds', `${csv}:pred`, '--labels', `${csv}:label`, '--classes', names, '--backend', 'cpu',
+        '--out', names]).code,
+    ).toBe(2);
     expect(readFileSync(names, 'utf8')).toBe('a\nb\n');
   });
 
@@ -203,21 +218,24 @@ describe('--out and --plot never destroy a file', () => {
     expect(readdirSync(dir).sort()).toEqual(['labels.npy', 'logits.npy', 'old.png']);
   });
 
-  it.each([
-    ['a directory', (d: string) => d, /cannot write: is a directory/],
-    ['a dangling symbolic link', (d: string) => (symlinkSync('nowhere.json', join(d, 'd.json')), join(d, 'd.json')), /d\.json: cannot write: a dangling symbolic link/],
-    ['a missing directory', (d: string) => join(d, 'missing', 'r.json'), /r\.json: cannot write: no such directory/],
-  ])('--out as %s fails (exit 1) before any input is read', (_, out, message) => {
-    const dir = fresh();
-    const bad = join(dir, 'bad.npy');
-    writeFileSync(bad, 'not an npy file');
-    const r = confmat(['eval', '--logits', bad, '--labels', bad, '--backend', 'cpu', '--out', out(dir), '--plot', join(dir, 'cm.svg')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).not.toContain('bad.npy');
-    expect(existsSync(join(dir, 'cm.svg'))).toBe(false);
-    expect(temps(dir)).toEqual([]);
-  });
+  it.each([['a directory', (d: string) => d, /cannot write: is a directory/], ['a dangling symbolic link',
+    (d: string) => (symlinkSync('nowhere.json', join(d, 'd.json')), join(d, 'd.json')),
+    /d\.json: cannot write: a dangling symbolic link/], ['a missing directory',
+    (d: string) => join(d, 'missing', 'r.json'), /r\.json: cannot write: no such directory/]])(
+      '--out as %s fails (exit 1) before any input is read',
+      (_, out, message) => {
+        const dir = fresh();
+        const bad = join(dir, 'bad.npy');
+        writeFileSync(bad, 'not an npy file');
+        const r = confmat(['eval', '--logits', bad, '--labels', bad, '--backend', 'cpu', '--out', out(dir), '--plot',
+          join(dir, 'cm.svg')]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).not.toContain('bad.npy');
+        expect(existsSync(join(dir, 'cm.svg'))).toBe(false);
+        expect(temps(dir)).toEqual([]);
+      },
+    );
 
   it('SIGTERM while the outputs are being written removes the temporaries', async () => {
     const dir = fresh();
@@ -225,8 +243,13 @@ describe('--out and --plot never destroy a file', () => {
     const fifo = join(dir, 'report.json');
     spawnSync('mkfifo', [fifo]);
     // nobody reads the FIFO: the CLI holds the plot's temporary while it waits to write the report
-    const child = spawn(process.execPath, ['dist/cli/main.js', ...args, '--out', fifo, '--plot', join(dir, 'cm.svg')], { stdio: 'ignore', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
-    const exited = new Promise<[number | null, NodeJS.Signals | null]>((ok) => child.on('exit', (code, signal) => ok([code, signal])));
+    const child = spawn(process.execPath, ['dist/cli/main.js', ...args, '--out', fifo, '--plot', join(dir, 'cm.svg')], {
+      stdio: 'ignore',
+      env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((ok) =>
+      child.on('exit', (code, signal) => ok([code, signal]))
+    );
     while (temps(dir).length === 0 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGTERM');
     expect(await exited).toEqual([null, 'SIGTERM']);

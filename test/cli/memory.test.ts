@@ -19,7 +19,9 @@ const labelsPath = join(dir, 'big-labels.npy');
 let expected: number[][];
 
 function npyHeader(descr: string, shape: number[]): Buffer {
-  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${
+    shape.length === 1 ? ',' : ''
+  }), }`;
   const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
   const header = Buffer.alloc(total, 0x20);
   header.write('\x93NUMPY', 0, 'latin1');
@@ -53,30 +55,34 @@ beforeAll(async () => {
   const cm = createConfusionMatrix({ numClasses: classes });
   await cm.update({ logits, labels });
   const block = (await cm.compute()).counts;
-  expected = Array.from({ length: classes }, (_, t) => Array.from(block.subarray(t * classes, (t + 1) * classes), (v) => v * (rows / BLOCK)));
+  expected = Array.from({ length: classes },
+    (_, t) => Array.from(block.subarray(t * classes, (t + 1) * classes), (v) => v * (rows / BLOCK)));
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('memory', () => {
-  it.each([
-    ['cpu', MEMORY.cpuBoundBytes],
-    ['gpu', MEMORY.gpuBoundBytes],
-  ] as const)('a %s run over a 2.7 GB logits file stays under its peak-RSS bound (%i bytes) and counts every row', (backend, bound) => {
-    const fileBytes = statSync(logitsPath).size;
-    expect(fileBytes).toBeGreaterThan(2.5 * 2 ** 30);
-    const r = spawnSync(process.execPath, ['--import', './test/helpers/report-rss.mjs', 'dist/cli/main.js', 'eval', '--logits', logitsPath, '--labels', labelsPath, '--backend', backend, '--format', 'json'], {
-      encoding: 'utf8',
-      env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
-      maxBuffer: 16 * 2 ** 20,
-    });
-    expect(r.stderr).not.toMatch(/Error|counting on the CPU/);
-    expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout);
-    expect(out.total).toBe(MEMORY.rows);
-    expect(out.matrix).toEqual(expected);
-    const peak = Number(/confmat-test peak-rss-bytes (\d+)/.exec(r.stderr)?.[1]);
-    console.log(`${backend}: ${fileBytes} bytes of logits, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (bound ${bound / 2 ** 20} MiB)`);
-    expect(peak).toBeGreaterThan(10 * 2 ** 20);
-    expect(peak).toBeLessThan(bound);
-  }, 600_000);
+  it.each([['cpu', MEMORY.cpuBoundBytes], ['gpu', MEMORY.gpuBoundBytes]] as const)(
+    'a %s run over a 2.7 GB logits file stays under its peak-RSS bound (%i bytes) and counts every row',
+    (backend, bound) => {
+      const fileBytes = statSync(logitsPath).size;
+      expect(fileBytes).toBeGreaterThan(2.5 * 2 ** 30);
+      const r = spawnSync(process.execPath, ['--import', './test/helpers/report-rss.mjs', 'dist/cli/main.js', 'eval',
+        '--logits', logitsPath, '--labels', labelsPath, '--backend', backend, '--format', 'json'], { encoding: 'utf8',
+        env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, maxBuffer: 16 * 2 ** 20 });
+      expect(r.stderr).not.toMatch(/Error|counting on the CPU/);
+      expect(r.status).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.total).toBe(MEMORY.rows);
+      expect(out.matrix).toEqual(expected);
+      const peak = Number(/confmat-test peak-rss-bytes (\d+)/.exec(r.stderr)?.[1]);
+      console.log(
+        `${backend}: ${fileBytes} bytes of logits, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (bound ${
+          bound / 2 ** 20
+        } MiB)`,
+      );
+      expect(peak).toBeGreaterThan(10 * 2 ** 20);
+      expect(peak).toBeLessThan(bound);
+    },
+    600_000,
+  );
 });

@@ -10,7 +10,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'confmat-names-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function confmat(args: string[]) {
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', NO_COLOR: '1' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', NO_COLOR: '1' }, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -20,16 +21,21 @@ function file(name: string, data: string | Uint8Array): string {
   return path;
 }
 
-const npy = (name: string, data: Parameters<typeof encodeNpy>[0], shape = [data.length]): string => file(name, encodeNpy(data, shape));
+const npy = (name: string, data: Parameters<typeof encodeNpy>[0], shape = [data.length]): string =>
+  file(name, encodeNpy(data, shape));
 
 /** Names that try to drive a terminal, reorder text, break XML, run in a spreadsheet or end a script. */
-const NAMES = ['red\x1b[31mX', '\x1b]8;;http://evil.example\x07link\x1b]8;;\x07', 'bell\x07', 'nul\x00', 'abc\u202edef', '=HYPERLINK("http://x")', 'a|b\\|c', '</script><b>'];
+const NAMES = ['red\x1b[31mX', '\x1b]8;;http://evil.example\x07link\x1b]8;;\x07', 'bell\x07', 'nul\x00', 'abc\u202edef',
+  '=HYPERLINK("http://x")', 'a|b\\|c', '</script><b>'];
 const C = NAMES.length;
 const names = file('names.json', JSON.stringify(NAMES));
 const labels = npy('y.npy', Int32Array.from({ length: 40 }, (_, i) => i % C));
 const preds = npy('p.npy', Int32Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? (i + 1) % C : i % C)));
-const DENSE = ['eval', '--preds', preds, '--labels', labels, '--num-classes', String(C), '--classes', names, '--backend', 'cpu'];
-const ML = ['eval', '--task', 'multilabel', '--scores', npy('s.npy', Float32Array.from({ length: 5 * C }, (_, i) => (i % 7) / 7), [5, C]), '--targets', npy('t.npy', Uint8Array.from({ length: 5 * C }, (_, i) => i % 2), [5, C]), '--classes', names, '--backend', 'cpu'];
+const DENSE = ['eval', '--preds', preds, '--labels', labels, '--num-classes', String(C), '--classes', names,
+  '--backend', 'cpu'];
+const ML = ['eval', '--task', 'multilabel', '--scores',
+  npy('s.npy', Float32Array.from({ length: 5 * C }, (_, i) => (i % 7) / 7), [5, C]), '--targets',
+  npy('t.npy', Uint8Array.from({ length: 5 * C }, (_, i) => i % 2), [5, C]), '--classes', names, '--backend', 'cpu'];
 
 /** Bytes a names file must never put into a text report (tab, LF and CR are the report's own). */
 const RAW_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]/;
@@ -140,7 +146,8 @@ describe('plot size', () => {
     const plot = join(tmp, 'wide.png');
     const scores = npy('wide-s.npy', Float32Array.from({ length: 2 * L }, (_, i) => (i % 10) / 10), [2, L]);
     const targets = npy('wide-t.npy', Uint8Array.from({ length: 2 * L }, (_, i) => i % 3 === 0 ? 1 : 0), [2, L]);
-    const r = confmat(['eval', '--task', 'multilabel', '--scores', scores, '--targets', targets, '--backend', 'cpu', '--plot', plot, '--out', join(tmp, 'wide.json')]);
+    const r = confmat(['eval', '--task', 'multilabel', '--scores', scores, '--targets', targets, '--backend', 'cpu',
+      '--plot', plot, '--out', join(tmp, 'wide.json')]);
     expect(r.code, r.stderr).toBe(0);
     const { width, height } = pngSize(plot);
     expect(height).toBeLessThanOrEqual(MAX_PLOT_SIDE);
@@ -150,19 +157,29 @@ describe('plot size', () => {
 
 describe('sample weights whose sum overflows', () => {
   const w = npy('huge.npy', Float64Array.of(1e308, 1e308));
-  const two = { preds: npy('p2.npy', Int32Array.of(0, 1)), labels: npy('y2.npy', Int32Array.of(0, 1)), scores: npy('s2.npy', Float32Array.of(0.2, 0.9)), targets: npy('t2.npy', Uint8Array.of(0, 1)) };
-  const ml = { scores: npy('s22.npy', Float32Array.of(0.2, 0.9, 0.4, 0.1), [2, 2]), targets: npy('t22.npy', Uint8Array.of(0, 1, 1, 0), [2, 2]) };
+  const two = { preds: npy('p2.npy', Int32Array.of(0, 1)), labels: npy('y2.npy', Int32Array.of(0, 1)),
+    scores: npy('s2.npy', Float32Array.of(0.2, 0.9)), targets: npy('t2.npy', Uint8Array.of(0, 1)) };
+  const ml = { scores: npy('s22.npy', Float32Array.of(0.2, 0.9, 0.4, 0.1), [2, 2]),
+    targets: npy('t22.npy', Uint8Array.of(0, 1, 1, 0), [2, 2]) };
 
-  it.each([
-    ['multiclass', ['eval', '--preds', two.preds, '--labels', two.labels, '--num-classes', '2']],
-    ['multiclass --threads 2', ['eval', '--preds', two.preds, '--labels', two.labels, '--num-classes', '2', '--threads', '2']],
-    ['binary', ['eval', '--task', 'binary', '--scores', two.scores, '--targets', two.targets]],
-    ['multilabel', ['eval', '--task', 'multilabel', '--scores', ml.scores, '--targets', ml.targets]],
-  ])('are refused up front (%s), naming the file and index 1; nothing is written', (_, args) => {
-    const out = join(tmp, 'never.json');
-    const r = confmat([...args, '--sample-weight', w, '--backend', 'cpu', '--out', out]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^confmat: ${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: index 1: weight 1e\\+308 makes the sum of \\|weights\\| overflow .*\\n$`));
-    expect(existsSync(out)).toBe(false);
-  });
+  it.each([['multiclass', ['eval', '--preds', two.preds, '--labels', two.labels, '--num-classes', '2']], [
+    'multiclass --threads 2',
+    ['eval', '--preds', two.preds, '--labels', two.labels, '--num-classes', '2', '--threads', '2'],
+  ], ['binary', ['eval', '--task', 'binary', '--scores', two.scores, '--targets', two.targets]], ['multilabel', ['eval',
+    '--task', 'multilabel', '--scores', ml.scores, '--targets', ml.targets]]])(
+      'are refused up front (%s), naming the file and index 1; nothing is written',
+      (_, args) => {
+        const out = join(tmp, 'never.json');
+        const r = confmat([...args, '--sample-weight', w, '--backend', 'cpu', '--out', out]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `^confmat: ${
+              w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+            }: index 1: weight 1e\\+308 makes the sum of \\|weights\\| overflow .*\\n$`,
+          ),
+        );
+        expect(existsSync(out)).toBe(false);
+      },
+    );
 });

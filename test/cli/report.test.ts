@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { confusionMatrix, matrixRows } from '../../src/index.js';
-import { cpuArgmax } from '../../src/tasks/multiclass/update-cpu.js';
 import { encodeNpy } from '../../src/read/npy.js';
+import { cpuArgmax } from '../../src/tasks/multiclass/update-cpu.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'confmat-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function confmat(args: string[]) {
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const fx = 'test/fixtures/sklearn/digits-mlp';
@@ -25,7 +26,9 @@ describe('confmat eval reports', () => {
     const r = confmat(['eval', ...digits, '--format', 'json', '--backend', 'gpu', '--normalize', 'true']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    for (const k of ['balancedAccuracy', 'kappa', 'mcc', 'accuracy'] as const) expect(rel(out[k], expected[k])).toBe(true);
+    for (const k of ['balancedAccuracy', 'kappa', 'mcc', 'accuracy'] as const) {
+      expect(rel(out[k], expected[k])).toBe(true);
+    }
     for (const k of ['precision', 'recall', 'f1'] as const) {
       expect(rel(out.macroAvg[k], expected.macroAvg[k])).toBe(true);
       expect(rel(out.weightedAvg[k], expected.weightedAvg[k])).toBe(true);
@@ -38,15 +41,19 @@ describe('confmat eval reports', () => {
 
   it('class names reach the table, CSV and Markdown', () => {
     const names = join(dir, 'names.txt');
-    writeFileSync(names, `${['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'].join('\n')}\n`);
+    writeFileSync(names,
+      `${['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'].join('\n')}\n`);
     const table = confmat(['eval', ...digits, '--classes', names, '--format', 'table', '--backend', 'cpu']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^seven +\|/m);
     expect(table.stdout).toContain('macro avg');
     expect(table.stdout).not.toContain('\x1b[');
-    const csv = confmat(['eval', ...digits, '--classes', names, '--format', 'csv', '--backend', 'cpu']).stdout.trim().split('\n');
+    const csv = confmat(['eval', ...digits, '--classes', names, '--format', 'csv', '--backend', 'cpu']).stdout.trim()
+      .split('\n');
     expect(csv[0]).toBe('true\\predicted,zero,one,two,three,four,five,six,seven,eight,nine');
-    expect(csv.slice(1).map((l) => l.split(',').slice(1).map(Number))).toEqual(JSON.parse(readFileSync(`${fx}.json`, 'utf8')).matrix);
+    expect(csv.slice(1).map((l) => l.split(',').slice(1).map(Number))).toEqual(
+      JSON.parse(readFileSync(`${fx}.json`, 'utf8')).matrix,
+    );
     const md = confmat(['eval', ...digits, '--classes', names, '--format', 'markdown', '--backend', 'cpu']).stdout;
     expect(md).toContain('| **nine** |');
     expect(md).toContain('## Classification report');
@@ -75,7 +82,8 @@ describe('confmat eval reports', () => {
     const bad = join(dir, 'bad.labels.npy');
     writeFileSync(bad, encodeNpy(new Int32Array(899).fill(11), [899]));
     const fresh = join(dir, 'fresh.json');
-    const r = confmat(['eval', '--logits', `${fx}.logits.npy`, '--labels', bad, '--out', fresh, '--plot', join(dir, 'fresh.svg')]);
+    const r = confmat(['eval', '--logits', `${fx}.logits.npy`, '--labels', bad, '--out', fresh, '--plot',
+      join(dir, 'fresh.svg')]);
     expect(r.code).toBe(1);
     expect(existsSync(fresh) || existsSync(join(dir, 'fresh.svg'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -104,7 +112,8 @@ describe('confmat eval inputs', () => {
     const y = join(dir, 'y.npy');
     writeFileSync(y, encodeNpy(labels, [n]));
     writeFileSync(join(dir, 'x64.npy'), encodeNpy(f64, [n, c], { bigEndian: true }));
-    const r = confmat(['eval', '--logits', join(dir, 'x64.npy'), '--labels', y, '--format', 'json', '--backend', 'gpu']);
+    const r = confmat(['eval', '--logits', join(dir, 'x64.npy'), '--labels', y, '--format', 'json', '--backend',
+      'gpu']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('float64 logits');
     const want = matrixRows(await confusionMatrix({ preds: cpuArgmax(f64, c), labels }, { numClasses: c }));
@@ -118,7 +127,8 @@ describe('confmat eval inputs', () => {
     const csv = join(dir, 'labels.csv');
     writeFileSync(csv, `id,label\n${Array.from(labels, (v, i) => `${i},${v}`).join('\n')}\n`);
     writeFileSync(join(dir, 'x.npy'), encodeNpy(logits, [n, c]));
-    const r = confmat(['eval', '--logits', join(dir, 'x.npy'), '--labels', `${csv}:label`, '--format', 'json', '--backend', 'gpu']);
+    const r = confmat(['eval', '--logits', join(dir, 'x.npy'), '--labels', `${csv}:label`, '--format', 'json',
+      '--backend', 'gpu']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).matrix).toEqual(want);
     const npz = 'test/fixtures/formats';
