@@ -10,8 +10,8 @@ function tool(bin: string, args: string[]): { status: number | null; output: str
 }
 
 describe('the habits the tools keep (npm run lint)', () => {
-  it('dprint: the code is formatted (npm run format fixes it)', () => {
-    const r = tool('node_modules/dprint/bin.cjs', ['check']);
+  it('dprint (@dprint/formatter): the code is formatted (npm run format fixes it)', () => {
+    const r = tool('scripts/format.mjs', ['--check']);
     expect(r.status, r.output).toBe(0);
   });
 
