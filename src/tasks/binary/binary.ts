@@ -1,10 +1,9 @@
 import { InputError } from '../../core/errors.js';
 import type { LabelArray, SampleWeights } from '../../core/types.js';
 import { orderKey } from '../../format/order-key.js';
-import { isLabelArray } from '../../format/validate.js';
 import { checkWeights } from '../../format/weights.js';
 import { fScore } from '../multiclass/metrics.js';
-import { findNonBinary } from '../multilabel/multilabel.js';
+import { checkScoresTargets, findNonBinary } from '../multilabel/multilabel.js';
 
 /** One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}; optional sample weights. */
 export interface BinaryBatch {
@@ -92,15 +91,7 @@ export function resolveSweepThresholds(thresholds: ArrayLike<number>): Float32Ar
  * formatBinaryBatch({ scores: new Float32Array([0.2]), targets: new Uint8Array([1]) }); // 1 row
  */
 export function formatBinaryBatch(batch: BinaryBatch): BinaryBatch & { rows: number } {
-  const { scores, targets } = batch;
-  if (!(scores instanceof Float32Array)) {
-    throw new InputError('scores',
-      `scores must be a Float32Array, got ${(scores as object)?.constructor?.name ?? typeof scores}`);
-  }
-  if (!isLabelArray(targets)) {
-    throw new InputError('targets',
-      `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
-  }
+  const { scores, targets } = checkScoresTargets(batch);
   if (targets.length !== scores.length) {
     throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined,
       targets.length);

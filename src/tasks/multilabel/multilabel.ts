@@ -132,13 +132,14 @@ export function findNonBinary(targets: LabelArray): number {
 }
 
 /**
- * Validates a multilabel batch: float32 scores and integer 0/1 targets of the same N x L size.
+ * The batch's scores and targets, checked: a Float32Array and an integer typed array (binary and multilabel tasks).
  *
  * @example
- * formatMultilabelBatch({ scores: new Float32Array([0.2, 0.9]), targets: new Uint8Array([0, 1]) }, 2);
+ * const { scores, targets } = checkScoresTargets(batch);
  */
-export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number): FormattedMultilabelBatch {
-  validateNumLabels(numLabels);
+export function checkScoresTargets(
+  batch: { scores: unknown; targets: unknown },
+): { scores: Float32Array; targets: LabelArray } {
   const { scores, targets } = batch;
   if (!(scores instanceof Float32Array)) {
     throw new InputError('scores',
@@ -148,6 +149,18 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number)
     throw new InputError('targets',
       `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
   }
+  return { scores, targets };
+}
+
+/**
+ * Validates a multilabel batch: float32 scores and integer 0/1 targets of the same N x L size.
+ *
+ * @example
+ * formatMultilabelBatch({ scores: new Float32Array([0.2, 0.9]), targets: new Uint8Array([0, 1]) }, 2);
+ */
+export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number): FormattedMultilabelBatch {
+  validateNumLabels(numLabels);
+  const { scores, targets } = checkScoresTargets(batch);
   if (scores.length % numLabels !== 0) {
     throw new InputError('scores', `scores hold ${scores.length} values, not a multiple of ${numLabels} labels`,
       undefined, scores.length);
