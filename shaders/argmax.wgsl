@@ -16,6 +16,13 @@
 //                 dominate there: 1.4x to 3.6x over argmax_count on SwiftShader, bench/NOTES.md).
 //                 Same tallies and top-k hits as argmax_count. On hardware GPUs a 100-cell private
 //                 array spills and LOCAL_ROWS consecutive rows break coalescing: not used there.
+//   argmax_count_wide  the fused pass for wide rows on hardware GPUs (no TOP_K, no weights): LANES
+//                 invocations share a row, lane l reading elements l, l + LANES, ..., so neighbouring
+//                 invocations read neighbouring words (argmax_count's are C x 4 bytes apart). Each
+//                 lane keeps its best (rank_key, index); a tree in workgroup memory keeps the higher
+//                 key, on equal keys the lower index, which is the rules below (rank_key puts NaN
+//                 above +Inf); lane 0 then counts the row as argmax_count does, tallies included.
+//                 WORKGROUP_SIZE / LANES rows per workgroup and pass; LANES a power of two.
 //   argmax_count_weighted  the fused pass with sample weights: adds each row's weight, as a 64-bit
 //                 fixed-point integer from the host, into 96-bit cells (common/weighted-add.wgsl):
 //                 cell k is counts[3k .. 3k + 2] for k < W = NUM_CLASSES^2 + NUM_CLASSES (top-k
@@ -49,7 +56,7 @@
 //   4  counts  storage, read_write    array<atomic<u32>>, NUM_CLASSES^2 + 4 (+ NUM_CLASSES with TOP_K);
 //                                     weighted: 3 (NUM_CLASSES^2 + NUM_CLASSES) + 4
 //   5  weights storage, read          array<u32>, rows x 2: (lo, hi) of each row's fixed-point weight (weighted only)
-// Overrides: NUM_CLASSES, WORKGROUP_SIZE, LOCAL_ROWS (argmax_count_local), TOP_K (argmax_count*; 0: off), HAS_IGNORE and IGNORE_LABEL
+// Overrides: NUM_CLASSES, WORKGROUP_SIZE, LOCAL_ROWS (argmax_count_local), LANES (argmax_count_wide), TOP_K (argmax_count*; 0: off), HAS_IGNORE and IGNORE_LABEL
 // (argmax_count: rows with that label, as u32 bits, are skipped: ignore_index), LOGIT_BITS (32: f32;
 // 16: packed halves) and HALF_INF (with 16: 0x7c00 float16, 0x7f80 bfloat16). Dispatch: 1-D, any count; a grid-stride loop covers
 // rows beyond workgroups x WORKGROUP_SIZE.
@@ -58,6 +65,7 @@ override NUM_CLASSES: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
 override TOP_K: u32 = 0u;
 override LOCAL_ROWS: u32 = 256u;
+override LANES: u32 = 32u;
 override HAS_IGNORE: bool = false;
 override IGNORE_LABEL: u32 = 0u;
 override LOGIT_BITS: u32 = 32u;
@@ -177,6 +185,62 @@ fn argmax_count_weighted(@builtin(global_invocation_id) gid: vec3u, @builtin(num
     } else {
       atomicAdd(&counts[tally], 1u);
       atomicMax(&counts[tally + 2u], ~(params.first_row + row));
+    }
+  }
+}
+
+var<workgroup> wide_keys: array<u32, WORKGROUP_SIZE>;
+var<workgroup> wide_index: array<u32, WORKGROUP_SIZE>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn argmax_count_wide(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) groups: vec3u) {
+  let per_group = WORKGROUP_SIZE / LANES;
+  let lane = lid % LANES;
+  let m = NUM_CLASSES * NUM_CLASSES;
+  // The loop and the tree run in uniform control flow (workgroupBarrier); idle lanes carry key 0,
+  // below every rank_key (-Inf keys as 0x007fffff).
+  for (var first = wid.x * per_group; first < params.rows; first += groups.x * per_group) {
+    let row = first + lid / LANES;
+    let live = lid / LANES < per_group && row < params.rows;
+    var label = 0u;
+    var key = 0u;
+    var best = 0u;
+    if (live) {
+      label = labels[row];
+      if (label < NUM_CLASSES && !(HAS_IGNORE && label == IGNORE_LABEL)) {
+        for (var j = lane; j < NUM_CLASSES; j += LANES) {
+          let k = rank_key(logit_bits(row * NUM_CLASSES + j));
+          if (k > key) {
+            key = k;
+            best = j;
+          }
+        }
+      }
+    }
+    wide_keys[lid] = key;
+    wide_index[lid] = best;
+    workgroupBarrier();
+    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
+      if (lane < s) {
+        let k = wide_keys[lid + s];
+        let i = wide_index[lid + s];
+        if (k > key || (k == key && i < best)) {
+          key = k;
+          best = i;
+          wide_keys[lid] = k;
+          wide_index[lid] = i;
+        }
+      }
+      workgroupBarrier();
+    }
+    if (live && lane == 0u && !(HAS_IGNORE && label == IGNORE_LABEL)) {
+      if (label < NUM_CLASSES) {
+        atomicAdd(&counts[label * NUM_CLASSES + best], 1u);
+      } else {
+        atomicAdd(&counts[m], 1u);
+        atomicMax(&counts[m + 2u], ~(params.first_row + row));
+      }
     }
   }
 }

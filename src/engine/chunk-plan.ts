@@ -15,22 +15,23 @@ export interface GpuPlanOptions extends TaskGpuOptions {
   flushEvery?: number;
   /**
    * 'private' counts in workgroup memory (needs C^2 x 4 bytes of it), 'global' with global atomics,
-   * 'local' in each invocation's own array of C^2 <= 100 cells (C <= 10), fused with argmax.
+   * 'local' in each invocation's own array of C^2 <= 100 cells (C <= 10), fused with argmax; 'wide' global atomics
+   * fused with an argmax of {@link WIDE_LANES} invocations per row (coalesced reads; not with topK).
    * 'auto' (the default) privatizes when C <= 32 and the C^2 cells fit: on an H200 the private
    * kernels took 0.1x to 0.5x the time of global atomics at C <= 24, the same at C = 32, and 1.3x
-   * to 3x at C >= 48 (bench/RESULTS.md, Real GPU). On CPU-emulated adapters (SwiftShader,
-   * llvmpipe) emulated workgroup atomics made it 1.5x to 7x slower and invocation-local counts
-   * 1.4x to 3.6x faster than global atomics (bench/NOTES.md): there 'local' when C <= 10, else
-   * 'global'.
+   * to 3x at C >= 48 (bench/RESULTS.md, Real GPU); else 'wide' from C = 64 without topK, else 'global'.
+   * On CPU-emulated adapters (SwiftShader, llvmpipe) emulated workgroup atomics made it 1.5x to 7x slower
+   * and invocation-local counts 1.4x to 3.6x faster than global atomics (bench/NOTES.md): there 'local'
+   * when C <= 10, else 'global'.
    */
-  histogram?: 'auto' | 'private' | 'global' | 'local';
+  histogram?: 'auto' | 'private' | 'global' | 'local' | 'wide';
 }
 
 /** The resolved plan for one device and class count. */
 export interface GpuPlan extends TaskGpuPlan {
   numClasses: number;
   flushEvery: number;
-  histogram: 'private' | 'global' | 'local';
+  histogram: 'private' | 'global' | 'local' | 'wide';
 }
 
 /** The most cells of the invocation-local counts (shaders/argmax.wgsl LOCAL_CELLS): C <= 10. */
@@ -41,6 +42,15 @@ const LOCAL_MAX_CELLS = 100;
  */
 export const LOCAL_ROWS = 256;
 
+/** Invocations that share a row in argmax_count_wide (shaders/argmax.wgsl LANES): one NVIDIA warp, 128 B per read. */
+export const WIDE_LANES = 32;
+/**
+ * Smallest C that 'auto' reads with {@link WIDE_LANES} invocations per row on hardware. One invocation per row reads
+ * rows C x 4 bytes apart, uncoalesced: on an H200 the fused pass took 2x the copy floor at C = 100 and 9x at C = 1000
+ * (bench/RESULTS.md, third session). From 64 every lane has at least two elements to read; below it the lanes
+ * mostly idle, and up to C = 32 the private histogram is the measured best. A first value, to tune on the device.
+ */
+const WIDE_MIN_C = 64;
 /** Largest C that 'auto' privatizes on hardware: the crossover measured on an H200 (bench/RESULTS.md, Real GPU). */
 const PRIVATE_MAX_C = 32;
 const DEFAULT_CHUNK_BYTES = 128 * 1024 * 1024;
@@ -65,8 +75,8 @@ export function isEmulated(info: GPUAdapterInfo | undefined): boolean {
  * const plan = planGpu(device.limits, 10, {});
  * plan.chunkRows; // 3355443 on a hardware GPU (128 MiB chunks)
  */
-export function planGpu(limits: GPUSupportedLimits, numClasses: number, options: GpuPlanOptions,
-  adapterInfo?: GPUAdapterInfo): GpuPlan {
+export function planGpu(limits: GPUSupportedLimits, numClasses: number,
+  options: GpuPlanOptions & { topK?: number | undefined }, adapterInfo?: GPUAdapterInfo): GpuPlan {
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const countsBytes = (numClasses * numClasses + 4) * 4;
   if (countsBytes > maxBinding) {
@@ -97,8 +107,10 @@ export function planGpu(limits: GPUSupportedLimits, numClasses: number, options:
     throw new InputError('histogram',
       `histogram 'local' counts at most ${LOCAL_MAX_CELLS} cells per invocation (C <= 10), got C = ${numClasses}`);
   }
-  const histogram = wanted === 'auto' ?
-    (emulated ? (fitsLocal ? 'local' : 'global') : fitsPrivate && numClasses <= PRIVATE_MAX_C ? 'private' : 'global') :
-    wanted;
+  const topK = (options.topK ?? 0) > 0;
+  if (wanted === 'wide' && topK) throw new InputError('histogram', "histogram 'wide' counts no top-k hits");
+  const wide = numClasses >= WIDE_MIN_C && !topK;
+  const hardware = fitsPrivate && numClasses <= PRIVATE_MAX_C ? 'private' : wide ? 'wide' : 'global';
+  const histogram = wanted === 'auto' ? (emulated ? (fitsLocal ? 'local' : 'global') : hardware) : wanted;
   return { numClasses, ...sizes, chunkRows: Math.min(flushEvery, sizes.chunkRows), flushEvery, histogram };
 }

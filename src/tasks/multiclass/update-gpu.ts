@@ -1,7 +1,7 @@
 import { InputError } from '../../core/errors.js';
 import type { FormattedGpuBatch, HalfDtype, LabelArray, SampleWeights } from '../../core/types.js';
 import type { TaskCounter } from '../../engine/accumulator.js';
-import { type GpuPlan, type GpuPlanOptions, LOCAL_ROWS, planGpu } from '../../engine/chunk-plan.js';
+import { type GpuPlan, type GpuPlanOptions, LOCAL_ROWS, planGpu, WIDE_LANES } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { bufferSource } from '../../engine/error-scope.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
@@ -66,6 +66,8 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const topK = options.topK ?? 0;
   const fused = plan.histogram !== 'private' || topK > 0;
   const local = plan.histogram === 'local';
+  // argmax_count_wide: a power of two of lanes per row, WORKGROUP_SIZE / LANES rows per workgroup.
+  const lanes = plan.histogram === 'wide' ? 2 ** Math.floor(Math.log2(Math.min(WIDE_LANES, wg))) : 0;
   const ignore: Record<string, number> = options.ignoreIndex === undefined ?
     {} :
     { HAS_IGNORE: 1, IGNORE_LABEL: options.ignoreIndex >>> 0 };
@@ -185,6 +187,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     const argmaxConstants = { ...constants, ...halfConstants(half) };
     const fusedConstants = { ...argmaxConstants, TOP_K: topK, ...ignore };
     const countConstants = { ...constants, ...ignore };
+    const wideConstants = { ...argmaxConstants, ...ignore, LANES: lanes };
     partial.fill(0);
     let pending = 0;
     await runner.chunks<number>(rows, step, { fold: (words, through) => fold(batch, words, through, exponent),
@@ -201,6 +204,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
         } else if (logitBinding && fused) {
           const bound = { logits: logitBinding, labels: labelBinding, counts };
           if (local) dispatch('argmax_count_local', { ...fusedConstants, LOCAL_ROWS }, bound, wg * LOCAL_ROWS);
+          else if (lanes) dispatch('argmax_count_wide', wideConstants, bound, Math.floor(wg / lanes));
           else dispatch('argmax_count', fusedConstants, bound);
         } else {
           const predBinding = logitBinding ? slotBuffer('preds', s, n, 4) : place(preds!, 'preds', s, start, n, 1);
