@@ -7,7 +7,7 @@
 //             cells); float16 halves
 //   resident  confmat on logits and labels already in GPU buffers (the zero-copy update(), wall,
 //             from createConfusionMatrix to compute()): the default plan ('auto') and each other
-//             histogram mode the device allows (global, private, local), each at the default
+//             histogram mode the device allows (global, private, local, wide), each at the default
 //             (32 MiB) and 512 MiB chunks; 8 and 128 MiB chunks; float16
 //   phases    GPU time per phase (upload, kernels, readback, copy and read-rows floors) from
 //             timestamp queries, per histogram mode (bench/lib/gpu-phases.mjs)
@@ -440,7 +440,7 @@ async function main() {
     record.plan = plan;
     const chunkOpt = (mib) => ({ chunkRows: Math.max(1, Math.floor((mib * MiB) / (c * 4))) });
     const rowsOf = (opts) => planGpu(device.limits, c, opts, device.adapterInfo).chunkRows;
-    const feasible = ['global'];
+    const feasible = ['global', 'wide'];
     if (c * c * 4 <= device.limits.maxComputeWorkgroupStorageSize) feasible.push('private');
     else {record.notes.push(
         `histogram 'private' skipped: C^2 x 4 = ${

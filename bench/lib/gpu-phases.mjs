@@ -13,8 +13,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_ROWS, planGpu } from '../../dist/engine/chunk-plan.js';
-import { getPipeline } from '../../dist/engine/pipelines.js';
+import { LOCAL_ROWS, planGpu, WIDE_LANES } from '../../dist/engine/chunk-plan.js';
+import { bindGroup, getPipeline } from '../../dist/engine/pipelines.js';
 
 /**
  * Where the bench kernels (bench/kernels/*.wgsl) are: beside this module's folder when run from the
@@ -72,17 +72,20 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
   const { chunkRows, workgroupSize: wg, maxWorkgroups } = plan;
   const cells = c * c;
   const argmax = getPipeline(device, 'argmax', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
-  const count = plan.histogram === 'private' ?
-    getPipeline(device, 'count_private', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, PRIVATE_BINS: cells }) :
-    getPipeline(device, 'count_global', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
+  const countKernel = plan.histogram === 'private' ? 'count_private' : 'count_global';
+  const count = getPipeline(device, countKernel, { NUM_CLASSES: c, WORKGROUP_SIZE: wg,
+    ...(plan.histogram === 'private' ? { PRIVATE_BINS: cells } : {}) });
   const countRowsPerGroup = plan.histogram === 'private' ? Math.max(wg * 8, cells * 4) : wg;
   // What the product runs without workgroup-private counts: argmax and count fused in one pass (into its
-  // own counts here), with global atomics or, at C <= 10 on emulated adapters, invocation-local counts.
-  const local = plan.histogram === 'local';
-  const fused = plan.histogram === 'private' ?
-    null :
-    getPipeline(device, local ? 'argmax_count_local' : 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: wg, TOP_K: 0,
-      ...(local ? { LOCAL_ROWS } : {}) });
+  // own counts here), with global atomics, at C <= 10 on emulated adapters invocation-local counts, or
+  // ('wide') WIDE_LANES invocations per row.
+  const lanes = 2 ** Math.floor(Math.log2(Math.min(WIDE_LANES, wg)));
+  const fusedKernel =
+    { local: ['argmax_count_local', { LOCAL_ROWS }, wg * LOCAL_ROWS],
+      wide: ['argmax_count_wide', { LANES: lanes }, Math.floor(wg / lanes)],
+      global: ['argmax_count', { TOP_K: 0 }, wg] }[plan.histogram];
+  const fused = fusedKernel &&
+    getPipeline(device, fusedKernel[0], { NUM_CLASSES: c, WORKGROUP_SIZE: wg, ...fusedKernel[1] });
   const copy = benchPipeline(device, 'copy.wgsl', 'copy', { WORKGROUP_SIZE: wg });
   const readRows = benchPipeline(device, 'read-rows.wgsl', 'read_rows', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
 
@@ -112,14 +115,10 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
   const group = (p, bufs) =>
     device.createBindGroup({ layout: p.getBindGroupLayout(0),
       entries: bufs.map((buffer, binding) => ({ binding, resource: { buffer } })) });
-  const groups = { argmax: group(argmax, [params, logits, preds]), count: group(count, [params, labels, preds, counts]),
+  const groups = { argmax: bindGroup(device, 'argmax', argmax, { params, logits, preds }),
+    count: bindGroup(device, countKernel, count, { params, labels, preds, counts }),
     copy: group(copy, [copyParams, logits, copyDst]), readRows: group(readRows, [params, logits, rowsOut]),
-    fused: fused ?
-      device.createBindGroup({ layout: fused.getBindGroupLayout(0),
-        entries: [[0, params], [1, logits], [3, labels], [4, fusedCounts]].map(([binding, buffer]) => ({ binding,
-          resource: { buffer } })
-        ) }) :
-      null };
+    fused: fused && bindGroup(device, fusedKernel[0], fused, { params, logits, labels, counts: fusedCounts }) };
   const groupsFor = (rows, per) => Math.max(1, Math.min(Math.ceil(rows / per), maxWorkgroups));
   const ms = {};
   let uploadHost = 0;
@@ -141,8 +140,7 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
     e.copyBufferToBuffer(stageLabels, 0, labels, 0, n * 4);
   }, argmax: (e, ts) => dispatch(e, argmax, groups.argmax, groupsFor(n, wg), ts),
     histogram: (e, ts) => dispatch(e, count, groups.count, groupsFor(n, countRowsPerGroup), ts),
-    fused: (e,
-      ts) => (fused ? dispatch(e, fused, groups.fused, groupsFor(n, local ? wg * LOCAL_ROWS : wg), ts) : undefined),
+    fused: (e, ts) => (fused ? dispatch(e, fused, groups.fused, groupsFor(n, fusedKernel[2]), ts) : undefined),
     readback: (e) => e.copyBufferToBuffer(counts, 0, readback, 0, (cells + 4) * 4),
     copy: (e, ts) => dispatch(e, copy, groups.copy, groupsFor(Math.ceil((n * c) / 4), wg), ts),
     readRows: (e, ts) => dispatch(e, readRows, groups.readRows, groupsFor(n, wg), ts) });
