@@ -56,105 +56,101 @@ function halves(rand: () => number, n: number, bfloat: boolean): Uint16Array {
         specials[8 + Math.floor(rand() * 2)]! ^ (rand() < 0.3 ? 0x8000 : 0));
 }
 
-for (const adapter of TEST_ADAPTERS) {
-  describe(`argmax_count_wide == the CPU oracle, bit for bit, on ${adapter.name}`, () => {
-    let gpu: NodeGpu;
-    let device: GPUDevice;
-    beforeAll(async () => {
-      gpu = await requireDevice(adapter.options);
-      device = gpu.device;
-    });
-    afterAll(() => gpu?.destroy());
+describe.each(TEST_ADAPTERS)('argmax_count_wide == the CPU oracle, bit for bit, on $name', ({ options: adapter }) => {
+  let gpu: NodeGpu | undefined;
+  beforeAll(async () => void (gpu = await requireDevice(adapter)));
+  afterAll(() => gpu?.destroy());
+  const device = () => gpu!.device;
 
-    const same = async (batch: Batch | GpuBatch, options: Omit<ConfusionMatrixOptions, 'device'>, host = batch) => {
-      const want = await confusionMatrix(host, options);
-      const got = await checked(device, () => confusionMatrix(batch, { ...options, device, histogram: 'wide' }));
-      const i = got.counts.findIndex((v, k) => v !== want.counts[k]);
-      expect(i === -1 ? 'equal' : `C = ${options.numClasses}, cell ${i}: ${got.counts[i]} != ${want.counts[i]}`).toBe(
-        'equal',
-      );
-      expect(got.total).toBe(want.total);
-    };
+  const same = async (batch: Batch | GpuBatch, options: Omit<ConfusionMatrixOptions, 'device'>, host = batch) => {
+    const want = await confusionMatrix(host, options);
+    const got = await checked(device(),
+      () => confusionMatrix(batch, { ...options, device: device(), histogram: 'wide' }));
+    const i = got.counts.findIndex((v, k) => v !== want.counts[k]);
+    expect(i === -1 ? 'equal' : `C = ${options.numClasses}, cell ${i}: ${got.counts[i]} != ${want.counts[i]}`).toBe(
+      'equal',
+    );
+    expect(got.total).toBe(want.total);
+  };
 
-    it('runs the wide kernel: C in {2, 63, 64, 65, 1000, 4097}, rows around workgroup boundaries', async () => {
-      const spy = vi.spyOn(device, 'createComputePipeline');
-      const wg = Math.min(256, device.limits.maxComputeInvocationsPerWorkgroup);
-      const perGroup = wg / 32;
-      for (const c of [2, 63, 64, 65, 1000, 4097]) {
-        const rand = rng(c);
-        const sizes = c > 1000 ? [perGroup + 1] : [1, perGroup - 1, perGroup, perGroup + 1, 2 * wg + 1];
-        for (const n of sizes) {
-          const style = (['random', 'ties', 'special'] as const)[n % 3]!;
-          const logits = n % 2 ? planted(rand, n, c) : makeLogits(rand, n, c, style);
-          await same({ logits, labels: makeLabels(rand, n, c) }, { numClasses: c });
-        }
+  it('runs the wide kernel: C in {2, 63, 64, 65, 1000, 4097}, rows around workgroup boundaries', async () => {
+    const spy = vi.spyOn(device(), 'createComputePipeline');
+    const wg = Math.min(256, device().limits.maxComputeInvocationsPerWorkgroup);
+    const perGroup = wg / 32;
+    for (const c of [2, 63, 64, 65, 1000, 4097]) {
+      const rand = rng(c);
+      const sizes = c > 1000 ? [perGroup + 1] : [1, perGroup - 1, perGroup, perGroup + 1, 2 * wg + 1];
+      for (const n of sizes) {
+        const style = (['random', 'ties', 'special'] as const)[n % 3]!;
+        const logits = n % 2 ? planted(rand, n, c) : makeLogits(rand, n, c, style);
+        await same({ logits, labels: makeLabels(rand, n, c) }, { numClasses: c });
       }
-      expect(spy.mock.calls.filter(([d]) => d.label?.includes('argmax_count_wide')).length).toBeGreaterThan(0);
-      spy.mockRestore();
-    });
-
-    it('ties, NaN, +-Inf, -0: C = 1000, 2,000 rows', async () => {
-      const rand = rng(1000);
-      for (const style of ['ties', 'special'] as const) {
-        await same({ logits: makeLogits(rand, 2000, 1000, style), labels: makeLabels(rand, 2000, 1000) }, {
-          numClasses: 1000,
-        });
-      }
-    });
-
-    it('chunk boundaries, tiny workgroups and the grid-stride loop past maxWorkgroups', async () => {
-      const rand = rng(17);
-      for (const c of [65, 1000]) {
-        const batch = { logits: planted(rand, 33, c), labels: makeLabels(rand, 33, c) };
-        await same(batch, { numClasses: c, chunkRows: 7, flushEvery: 15 });
-        for (const [workgroupSize, maxWorkgroups] of [[32, 1], [96, 1], [8, 2], [1, 3]]) {
-          await same(batch, { numClasses: c, workgroupSize, maxWorkgroups });
-        }
-      }
-    });
-
-    it('float16 and bfloat16 halves (odd C: rows start mid-word), NaN, +-Inf, -0, subnormals, ties', async () => {
-      const rand = rng(23);
-      for (const logitsDtype of ['float16', 'bfloat16'] as const) {
-        for (const [c, n] of [[2, 9], [63, 300], [65, 300], [1000, 9]] as const) {
-          const batch = { logits: halves(rand, n * c, logitsDtype === 'bfloat16'), logitsDtype,
-            labels: makeLabels(rand, n, c) };
-          await same(batch, { numClasses: c, chunkRows: 128 });
-        }
-      }
-    });
-
-    it('GPU-resident labels: ignoreIndex skips rows, an out-of-range label refuses the batch naming its row', async () => {
-      const rand = rng(29);
-      const c = 100;
-      const n = 700;
-      const logits = makeLogits(rand, n, c, 'special');
-      const labels = makeLabels(rand, n, c, Int32Array) as Int32Array;
-      for (let i = 0; i < n; i += 5) labels[i] = -100;
-      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-      const upload = (a: Float32Array | Int32Array) => {
-        const b = device.createBuffer({ size: a.byteLength, usage });
-        device.queue.writeBuffer(b, 0, a as Int32Array<ArrayBuffer>);
-        return b;
-      };
-      const resident = { logits: upload(logits), labels: upload(labels) };
-      await same(resident, { numClasses: c, ignoreIndex: -100, chunkRows: 256 }, { logits,
-        labels: labels as LabelArray });
-      labels[0] = 3;
-      labels[333] = c;
-      labels[600] = -7;
-      const err = await confusionMatrix({ logits: resident.logits, labels: upload(labels) }, { numClasses: c, device,
-        histogram: 'wide', chunkRows: 128 }).catch((e: unknown) => e);
-      expect((err as InputError).message).toBe(
-        `index 5: label 4294967196 (as int32: -100) is outside [0, ${c}) (${
-          labels.filter((v) => v < 0 || v >= c).length
-        } such rows among rows [0, ${n}) of this batch)`,
-      );
-      const fewer = await confusionMatrix({ logits: resident.logits, labels: upload(labels) }, { numClasses: c, device,
-        histogram: 'wide', chunkRows: 128, ignoreIndex: -100 }).catch((e: unknown) => e);
-      expect((fewer as InputError).message).toBe(
-        `index 333: label ${c} (as int32: ${c}) is outside [0, ${c}) (2 such rows among rows [0, ${n}) of this batch)`,
-      );
-    });
+    }
+    expect(spy.mock.calls.filter(([d]) => d.label?.includes('argmax_count_wide')).length).toBeGreaterThan(0);
+    spy.mockRestore();
   });
-}
+
+  it('ties, NaN, +-Inf, -0: C = 1000, 2,000 rows', async () => {
+    const rand = rng(1000);
+    for (const style of ['ties', 'special'] as const) {
+      await same({ logits: makeLogits(rand, 2000, 1000, style), labels: makeLabels(rand, 2000, 1000) }, {
+        numClasses: 1000,
+      });
+    }
+  });
+
+  it('chunk boundaries, tiny workgroups and the grid-stride loop past maxWorkgroups', async () => {
+    const rand = rng(17);
+    for (const c of [65, 1000]) {
+      const batch = { logits: planted(rand, 33, c), labels: makeLabels(rand, 33, c) };
+      await same(batch, { numClasses: c, chunkRows: 7, flushEvery: 15 });
+      for (const [workgroupSize, maxWorkgroups] of [[32, 1], [96, 1], [8, 2], [1, 3]]) {
+        await same(batch, { numClasses: c, workgroupSize, maxWorkgroups });
+      }
+    }
+  });
+
+  it('float16 and bfloat16 halves (odd C: rows start mid-word), NaN, +-Inf, -0, subnormals, ties', async () => {
+    const rand = rng(23);
+    for (const logitsDtype of ['float16', 'bfloat16'] as const) {
+      for (const [c, n] of [[2, 9], [63, 300], [65, 300], [1000, 9]] as const) {
+        const batch = { logits: halves(rand, n * c, logitsDtype === 'bfloat16'), logitsDtype,
+          labels: makeLabels(rand, n, c) };
+        await same(batch, { numClasses: c, chunkRows: 128 });
+      }
+    }
+  });
+
+  it('GPU-resident labels: ignoreIndex skips rows, an out-of-range label refuses the batch naming its row', async () => {
+    const rand = rng(29);
+    const c = 100;
+    const n = 700;
+    const labels = makeLabels(rand, n, c, Int32Array) as Int32Array;
+    for (let i = 0; i < n; i += 5) labels[i] = -100;
+    const logits = makeLogits(rand, n, c, 'special');
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const upload = (a: Float32Array | Int32Array) => {
+      const b = device().createBuffer({ size: a.byteLength, usage });
+      device().queue.writeBuffer(b, 0, a as Int32Array<ArrayBuffer>);
+      return b;
+    };
+    const resident = { logits: upload(logits), labels: upload(labels) };
+    await same(resident, { numClasses: c, ignoreIndex: -100, chunkRows: 256 }, { logits,
+      labels: labels as LabelArray });
+    labels[0] = 3;
+    labels[333] = c;
+    labels[600] = -7;
+    const err = await confusionMatrix({ logits: resident.logits, labels: upload(labels) }, { numClasses: c,
+      device: device(), histogram: 'wide', chunkRows: 128 }).catch((e: unknown) => e);
+    expect((err as InputError).message).toBe(
+      `index 5: label 4294967196 (as int32: -100) is outside [0, ${c}) (${
+        labels.filter((v) => v < 0 || v >= c).length
+      } such rows among rows [0, ${n}) of this batch)`,
+    );
+    const fewer = await confusionMatrix({ logits: resident.logits, labels: upload(labels) }, { numClasses: c,
+      device: device(), histogram: 'wide', chunkRows: 128, ignoreIndex: -100 }).catch((e: unknown) => e);
+    expect((fewer as InputError).message).toBe(
+      `index 333: label ${c} (as int32: ${c}) is outside [0, ${c}) (2 such rows among rows [0, ${n}) of this batch)`,
+    );
+  });
+});
