@@ -36,19 +36,15 @@ export interface GpuPlan extends TaskGpuPlan {
 
 /** The most cells of the invocation-local counts (shaders/argmax.wgsl LOCAL_CELLS): C <= 10. */
 const LOCAL_MAX_CELLS = 100;
-/**
- * Rows each invocation of argmax_count_local counts into its own cells before adding them (256 was best on SwiftShader,
- * bench/NOTES.md).
- */
+/** Rows per invocation of argmax_count_local before it adds its cells (256 was best on SwiftShader, bench/NOTES.md). */
 export const LOCAL_ROWS = 256;
 
 /** Invocations that share a row in argmax_count_wide (shaders/argmax.wgsl LANES): one NVIDIA warp, 128 B per read. */
 export const WIDE_LANES = 32;
 /**
- * Smallest C that 'auto' reads with {@link WIDE_LANES} invocations per row on hardware. One invocation per row reads
- * rows C x 4 bytes apart, uncoalesced: on an H200 the fused pass took 2x the copy floor at C = 100 and 9x at C = 1000
- * (bench/RESULTS.md, third session). From 64 every lane has at least two elements to read; below it the lanes
- * mostly idle, and up to C = 32 the private histogram is the measured best. A first value, to tune on the device.
+ * Smallest C that 'auto' gives {@link WIDE_LANES} invocations per row on hardware. One per row reads rows C x 4 bytes
+ * apart: on an H200 the fused pass took 2x the copy floor at C = 100, 9x at C = 1000 (bench/RESULTS.md, third
+ * session). From 64 each lane reads at least two elements, below it most idle. A first value, to tune on the device.
  */
 const WIDE_MIN_C = 64;
 /** Largest C that 'auto' privatizes on hardware: the crossover measured on an H200 (bench/RESULTS.md, Real GPU). */

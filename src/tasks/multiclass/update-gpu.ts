@@ -35,10 +35,7 @@ export interface GpuCounterOptions extends GpuPlanOptions {
   ignoreIndex?: number | undefined;
 }
 
-/**
- * Rows per chunk of a GPU-resident input are a multiple of this, so every chunk's binding offset is 256-byte aligned
- * (twice as many rows for 16-bit logits).
- */
+/** Resident chunks are multiples of this many rows (twice for 16-bit logits): 256-byte aligned binding offsets. */
 const ALIGN_ROWS = 64;
 /** Override constants that make argmax.wgsl read 16-bit logits: halves packed two per u32, NaN above HALF_INF. */
 const halfConstants = (
@@ -115,10 +112,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     return target;
   };
 
-  /**
-   * Reads a u32 at `row` of a GPU input, for naming the offending value; undefined when the buffer cannot be copied
-   * from.
-   */
+  /** The u32 at `row` of a GPU input, to name the offending value; undefined when it cannot be copied from. */
   const valueAt = async (input: GPUBuffer, row: number): Promise<number | undefined> => {
     if (!(input.usage & GPUBufferUsage.COPY_SRC)) return undefined;
     const probe = runner.grow('bad value probe', 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST).buffer;
