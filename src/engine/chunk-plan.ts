@@ -42,11 +42,11 @@ export const LOCAL_ROWS = 256;
 /** Invocations that share a row in argmax_count_wide (shaders/argmax.wgsl LANES): one NVIDIA warp, 128 B per read. */
 export const WIDE_LANES = 32;
 /**
- * Smallest C that 'auto' gives {@link WIDE_LANES} invocations per row on hardware. One per row reads rows C x 4 bytes
- * apart: on an H200 the fused pass took 2x the copy floor at C = 100, 9x at C = 1000 (bench/RESULTS.md, third
- * session). From 64 each lane reads at least two elements, below it most idle. A first value, to tune on the device.
+ * Smallest C that 'auto' gives {@link WIDE_LANES} invocations per row on hardware. Fused GPU time on an H200, global vs
+ * wide (bench/RESULTS.md, "The wide argmax"): 3x faster from C = 256 (3.6x at 512, 4.4x at 1000), mixed below
+ * (C = 64 and 180 equal, 128 1.7x faster, 100 1.45x slower at N = 1e7).
  */
-const WIDE_MIN_C = 64;
+const WIDE_MIN_C = 256;
 /** Largest C that 'auto' privatizes on hardware: the crossover measured on an H200 (bench/RESULTS.md, Real GPU). */
 const PRIVATE_MAX_C = 32;
 const DEFAULT_CHUNK_BYTES = 128 * 1024 * 1024;

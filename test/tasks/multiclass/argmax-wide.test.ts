@@ -13,11 +13,11 @@ describe("argmax_count_wide in the plan ('wide': 32 invocations per row)", () =>
   const h200 = { vendor: 'nvidia', architecture: 'hopper' } as GPUAdapterInfo;
   const swiftshader = { vendor: 'google', architecture: 'swiftshader' } as GPUAdapterInfo;
 
-  it('auto: hardware adapters from C = 64 without topK; emulated adapters keep global; forced anywhere', () => {
+  it('auto: hardware adapters from C = 256 without topK; emulated adapters keep global; forced anywhere', () => {
     const mode = (c: number, o: Parameters<typeof planGpu>[2] = {}, info = h200) =>
       planGpu(limits, c, o, info).histogram;
-    expect([32, 33, 63, 64, 65, 1000, 4097].map((c) => mode(c))).toEqual(['private', 'global', 'global', 'wide', 'wide',
-      'wide', 'wide']);
+    expect([32, 33, 255, 256, 257, 1000, 4097].map((c) => mode(c))).toEqual(['private', 'global', 'global', 'wide',
+      'wide', 'wide', 'wide']);
     expect(mode(1000, { topK: 5 })).toBe('global');
     expect(mode(1000, { topK: 0 })).toBe('wide');
     expect(mode(1000, {}, swiftshader)).toBe('global');
