@@ -8,7 +8,7 @@ import { InputError } from '../core/errors.js';
 import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels } from '../tasks/multilabel/multilabel.js';
 import type { MultilabelCounts, MultilabelResult } from '../tasks/multilabel/multilabel.js';
-import { createWith, isObject, mergeWith, parseWith, show } from './envelope.js';
+import { createWith, mergeWith, parseWith, show } from './envelope.js';
 import type { Envelope, Plus, ReadContext, ShardSet, StateSpec, StateTask } from './envelope.js';
 import { perClassSpec, type PerClassState } from './per-class-state.js';
 import { type ConfusionMatrixState, multiclassSpec } from './state.js';
@@ -88,15 +88,8 @@ export interface BinaryStateMeta {
   shards?: ShardSet | undefined;
 }
 
-/**
- * The task of a state.
- *
- * @example
- * stateTask(parseAnyState(json, 'part-0.json')); // 'multilabel'
- */
-export function stateTask(state: AnyState): StateTask {
-  return state.task ?? 'multiclass';
-}
+/** The task of a state. */
+export const stateTask = (state: AnyState): StateTask => state.task ?? 'multiclass';
 
 /** A float32 threshold as JSON holds it (infinities as strings, -0 as 0). */
 function thresholdJson(t: number): JsonThreshold {
@@ -105,12 +98,7 @@ function thresholdJson(t: number): JsonThreshold {
   return t === 0 ? 0 : t;
 }
 
-/**
- * The number a {@link JsonThreshold} stands for.
- *
- * @example
- * thresholdValue('-Infinity'); // -Infinity
- */
+/** The number a {@link JsonThreshold} stands for. */
 export function thresholdValue(t: JsonThreshold): number {
   return t === 'Infinity' ? Infinity : t === '-Infinity' ? -Infinity : t;
 }
@@ -137,9 +125,8 @@ function readMatrix2(r: ReadContext, path: string, v: unknown): Matrix2 {
 
 const SUMS = ['precision', 'recall', 'f1'] as const;
 
-function readSampleSums(r: ReadContext, v: unknown, numLabels: number): SampleSumsJson {
-  const shape = '{"precision": [...], "recall": [...], "f1": [...]}';
-  if (!isObject(v)) r.no('$.sampleSums', `must be ${shape}, got ${show(v)}`, v);
+function readSampleSums(r: ReadContext, value: unknown, numLabels: number): SampleSumsJson {
+  const v = r.obj('$.sampleSums', value, '{"precision": [...], "recall": [...], "f1": [...]}');
   const out = {} as SampleSumsJson;
   for (const key of SUMS) {
     const [path, max, pairs] = [`$.sampleSums.${key}`, key === 'f1' ? 2 * numLabels : numLabels, v[key]];
@@ -173,13 +160,11 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
   size: { key: 'numLabels', max: 65536, noun: 'labels' }, names: { key: 'labels', what: 'label' },
   options: ['numLabels', 'sampleWeight'], weightsApart: true, read(v, r: ReadContext) {
   const { n: l, weighted } = r;
-  const [rows, t, m] = [r.num('$.rows', v.rows), v.thresholds, v.matrices];
-  const one = `must hold ${l} thresholds, one per label, got ${show(t)}`;
-  if (!Array.isArray(t) || t.length !== l) r.no('$.thresholds', one, t);
-  const thresholds = t.map((x: unknown, j) => readThreshold(r, `$.thresholds[${j}]`, x));
-  if (!Array.isArray(m) || m.length !== l) r.no('$.matrices', `must hold ${l} 2 x 2 matrices, got ${show(m)}`, m);
+  const rows = r.num('$.rows', v.rows);
+  const t = r.list('$.thresholds', v.thresholds, l, 'thresholds, one per label');
+  const thresholds = t.map((x, j) => readThreshold(r, `$.thresholds[${j}]`, x));
   let tp = 0;
-  const matrices = m.map((x: unknown, j) => {
+  const matrices = r.list('$.matrices', v.matrices, l, '2 x 2 matrices').map((x, j) => {
     const mat = readMatrix2(r, `$.matrices[${j}]`, x);
     const sum = mat[0][0] + mat[0][1] + mat[1][0] + mat[1][1];
     const detail = `TN + FP + FN + TP = ${sum}, but rows is ${rows} (edited or corrupt file?)`;
@@ -213,20 +198,19 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
 } };
 
 function readCurve(r: ReadContext, path: string, v: unknown, k: number, limit: number, what: string): number[] {
-  if (!Array.isArray(v) || v.length !== k) r.no(path, `must hold ${k} counts, one per threshold, got ${show(v)}`, v);
   // Sums of weights (negative ones allowed) need not stay below the total or rise as thresholds fall.
-  return v.map((x: unknown, i) => {
+  return r.list(path, v, k, 'counts, one per threshold').map((x, i, a) => {
     const c = r.num(`${path}[${i}]`, x);
     if (r.weighted) return c;
     if (c > limit) r.no(`${path}[${i}]`, `${c} exceeds the ${limit} ${what} (edited or corrupt file?)`, c);
-    const fall = `${c} is below ${show(v[i - 1])} at a higher threshold: counts must not fall as thresholds fall`;
-    if (i > 0 && c < (v[i - 1] as number)) r.no(`${path}[${i}]`, fall, c);
+    const fall = `${c} is below ${show(a[i - 1])} at a higher threshold: counts must not fall as thresholds fall`;
+    if (i > 0 && c < (a[i - 1] as number)) r.no(`${path}[${i}]`, fall, c);
     return c;
   });
 }
 
-function readSweep(r: ReadContext, s: unknown, positives: number, negatives: number): BinaryState['sweep'] {
-  if (!isObject(s)) r.no('$.sweep', `must be {"thresholds": [...], "tps": [...], "fps": [...]}, got ${show(s)}`, s);
+function readSweep(r: ReadContext, v: unknown, positives: number, negatives: number): BinaryState['sweep'] {
+  const s = r.obj('$.sweep', v, '{"thresholds": [...], "tps": [...], "fps": [...]}');
   const ts = s.thresholds;
   const none = `must be a non-empty array of thresholds, got ${show(ts)}`;
   if (!Array.isArray(ts) || ts.length === 0) r.no('$.sweep.thresholds', none, ts);
@@ -310,6 +294,8 @@ export function parseBinaryState(value: unknown, file: string): BinaryState {
   return parseWith(binarySpec, value, file);
 }
 
+const SPECS = [multiclassSpec, multilabelSpec, binarySpec, perClassSpec] as StateSpec<AnyState>[];
+
 /**
  * Checks a parsed JSON value as a state of any task (`task` absent: multiclass).
  *
@@ -317,15 +303,10 @@ export function parseBinaryState(value: unknown, file: string): BinaryState {
  * const s = parseAnyState(JSON.parse(text), 'part-0.json');
  */
 export function parseAnyState(value: unknown, file: string): AnyState {
-  return parseWith<AnyState>([multiclassSpec, multilabelSpec, binarySpec, perClassSpec], value, file);
+  return parseWith<AnyState>(SPECS, value, file);
 }
 
-/**
- * The state of a multilabel result (`createMultilabelMatrix(...).compute()`), checked as a file is.
- *
- * @example
- * const state = createMultilabelState(await ml.compute(), { labels: ['cat', 'dog'] });
- */
+/** The state of a multilabel result (`createMultilabelMatrix(...).compute()`), checked as a file is. */
 export function createMultilabelState(result: MultilabelResult, meta: MultilabelStateMeta = {}): MultilabelState {
   const pairs = (a: Float64Array): [number, number][] =>
     Array.from(a, (n, d): [number, number] => [d, n]).filter(([d, n]) => d > 0 && n !== 0);
@@ -337,12 +318,7 @@ export function createMultilabelState(result: MultilabelResult, meta: Multilabel
   return createWith(multilabelSpec, fields, { names: meta.labels, shards: meta.shards });
 }
 
-/**
- * The state of a sweep result: the 2 x 2 matrix at `meta.threshold` and, for a sweep, every threshold's counts.
- *
- * @example
- * const state = createBinaryState(await sweep.compute(), { threshold: 0.5 });
- */
+/** The state of a sweep result: the 2 x 2 matrix at `meta.threshold` and, for a sweep, every threshold's counts. */
 export function createBinaryState(result: SweepResult, meta: BinaryStateMeta = {}): BinaryState {
   const k = result.thresholds.length;
   const needs = `a state of a sweep of ${k} thresholds needs the threshold of its 2 x 2 matrix (meta.threshold)`;
@@ -356,12 +332,7 @@ export function createBinaryState(result: SweepResult, meta: BinaryStateMeta = {
   return createWith(binarySpec, fields, { shards: meta.shards });
 }
 
-/**
- * The exact counts a multilabel state holds.
- *
- * @example
- * multilabelStateCounts(state).tp[0]; // TP of label 0
- */
+/** The exact counts a multilabel state holds. */
 export function multilabelStateCounts(state: MultilabelState): MultilabelCounts {
   const counts = emptyMultilabelCounts(validateNumLabels(state.numLabels));
   counts.rows = state.rows;
@@ -429,13 +400,5 @@ export function mergeBinaryStates(states: readonly BinaryState[], files?: readon
  * const merged = mergeAnyStates(parts.map((p, i) => parseAnyState(p, files[i])), files);
  */
 export function mergeAnyStates(states: readonly AnyState[], files?: readonly string[]): AnyState {
-  if (states.length === 0) throw new InputError('state', 'nothing to merge: no states given');
-  const task = stateTask(states[0]!);
-  const name = (i: number): string => files?.[i] ?? `state ${i}`;
-  states.forEach((s, k) => {
-    const other = `a ${stateTask(s)} state, but ${name(0)} is ${task}: parts of different tasks do not merge`;
-    if (stateTask(s) !== task) throw new InputError('state', `${name(k)}: ${other}`, undefined, stateTask(s));
-  });
-  const spec = [multiclassSpec, multilabelSpec, binarySpec, perClassSpec].find((x) => x.task === task)!;
-  return mergeWith<AnyState>(spec as StateSpec<AnyState>, states, files);
+  return mergeWith<AnyState>(SPECS, states, files);
 }
