@@ -92,16 +92,10 @@ export interface BinaryStateMeta {
 export const stateTask = (state: AnyState): StateTask => state.task ?? 'multiclass';
 
 /** A float32 threshold as JSON holds it (infinities as strings, -0 as 0). */
-function thresholdJson(t: number): JsonThreshold {
-  if (t === Infinity) return 'Infinity';
-  if (t === -Infinity) return '-Infinity';
-  return t === 0 ? 0 : t;
-}
+const thresholdJson = (t: number): JsonThreshold => (Math.abs(t) === Infinity ? (String(t) as JsonThreshold) : t + 0);
 
-/** The number a {@link JsonThreshold} stands for. */
-export function thresholdValue(t: JsonThreshold): number {
-  return t === 'Infinity' ? Infinity : t === '-Infinity' ? -Infinity : t;
-}
+/** The number a {@link JsonThreshold} stands for (`Number` reads the infinities' names). */
+export const thresholdValue = (t: JsonThreshold): number => Number(t);
 
 function readThreshold(r: ReadContext, path: string, v: unknown): JsonThreshold {
   if (v === 'Infinity' || v === '-Infinity') return v;
@@ -147,8 +141,6 @@ function readSampleSums(r: ReadContext, value: unknown, numLabels: number): Samp
   return out;
 }
 
-const showT = (t: JsonThreshold): string => (typeof t === 'number' ? String(t) : t);
-
 /** Sparse `[key, count]` pairs added key by key, ascending, zeros left out. */
 function addPairs(a: [number, number][], b: [number, number][], plus: Plus, what: string): [number, number][] {
   const m = new Map(a);
@@ -184,9 +176,8 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
   return { rows, thresholds, matrices, sampleSums };
 }, differ(s, first, other) {
   const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholdValue(first.thresholds[i]!));
-  if (j < 0) return undefined;
-  const [a, b] = [showT(s.thresholds[j]!), showT(first.thresholds[j]!)];
-  return `the threshold of label ${j} is ${a}, but ${b} in ${other}: parts must be counted with the same --threshold`;
+  const why = `, but ${first.thresholds[j]} in ${other}: parts must be counted with the same --threshold`;
+  return j < 0 ? undefined : `the threshold of label ${j} is ${s.thresholds[j]}${why}`;
 }, add(into, from, plus) {
   into.rows = plus(into.rows, from.rows, () => 'rows');
   from.matrices.forEach((m, x) => {
@@ -239,11 +230,11 @@ const binarySpec: StateSpec<BinaryState> = { task: 'binary', options: ['sampleWe
     if (v.rows !== undefined && v.rows !== rows) r.no('$.rows', odd, v.rows);
     const matrix = readMatrix2(r, '$.matrix', v.matrix);
     const [[tn, fp], [fn, tp]] = matrix;
-    const agrees = (a: number, b: number, total: number): boolean =>
-      weighted ? near(a + b, total, a, b) : a + b === total;
     for (const [a, b, total, what] of [[tn, fp, negatives, 'TN + FP'], [fn, tp, positives, 'FN + TP']] as const) {
-      const side = `${what === 'TN + FP' ? 'negatives' : 'positives'} is ${total}`;
-      if (!agrees(a, b, total)) r.no('$.matrix', `${what} = ${a + b}, but ${side} (edited or corrupt file?)`, matrix);
+      const side = `${what === 'TN + FP' ? 'negatives' : 'positives'} is ${total} (edited or corrupt file?)`;
+      if (weighted ? !near(a + b, total, a, b) : a + b !== total) {
+        r.no('$.matrix', `${what} = ${a + b}, but ${side}`, matrix);
+      }
     }
     if (v.sweep === undefined) return { threshold, positives, negatives, matrix };
     const sweep = readSweep(r, v.sweep, positives, negatives)!;
@@ -256,16 +247,15 @@ const binarySpec: StateSpec<BinaryState> = { task: 'binary', options: ['sampleWe
     return { threshold, positives, negatives, matrix, sweep };
   }, differ(s, first, other) {
   const same = 'parts must be counted with the same';
-  const [t, u] = [showT(s.threshold), showT(first.threshold)];
   const moved = thresholdValue(s.threshold) !== thresholdValue(first.threshold);
-  if (moved) return `threshold ${t}, but ${u} in ${other}: ${same} --threshold`;
+  if (moved) return `threshold ${s.threshold}, but ${first.threshold} in ${other}: ${same} --threshold`;
   const [a, b] = [s.sweep?.thresholds, first.sweep?.thresholds];
   const kind = `${sweepText(s)}, but ${other} is ${sweepText(first)}: ${same} --thresholds`;
   if (!a !== !b || a?.length !== b?.length) return kind;
   const i = a?.findIndex((x, j) => thresholdValue(x) !== thresholdValue(b![j]!)) ?? -1;
   if (i < 0) return undefined;
   const spaced = '(with --thresholds K and --shard, every shard spaces them over the whole file)';
-  return `sweep threshold ${i} is ${showT(a![i]!)}, but ${showT(b![i]!)} in ${other}: ${same} --thresholds ${spaced}`;
+  return `sweep threshold ${i} is ${a![i]}, but ${b![i]} in ${other}: ${same} --thresholds ${spaced}`;
 }, add(into, from, plus) {
   into.positives = plus(into.positives, from.positives, () => 'positives');
   into.negatives = plus(into.negatives, from.negatives, () => 'negatives');
