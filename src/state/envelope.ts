@@ -61,6 +61,12 @@ const exact = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 
 type No = (path: string, detail: string, value?: unknown) => never;
 
+/** Checks an integer in [1, max], else refused: `${what}must be an integer in [1, ${max}]${why}`. */
+export function within(no: No, path: string, v: unknown, max: number, why = '', what = ''): number {
+  if (exact(v) && v >= 1 && v <= max) return v;
+  return no(path, `${what}must be an integer in [1, ${max}]${why}, got ${show(v)}`, v);
+}
+
 /** What a task's reader is given: the size (C or L; 0 without one), the options, checks bound to the file. */
 export interface ReadContext {
   n: number;
@@ -123,10 +129,8 @@ function readNames(no: No, path: string, names: unknown, n: number, what: string
 }
 
 function readShards(r: ReadContext, v: unknown): ShardSet {
-  const { count: n, indices } = r.obj('$.shards', v, '{"count": n, "indices": [...]}');
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > MAX_SHARDS) {
-    r.no('$.shards.count', `must be an integer in [1, ${MAX_SHARDS}] (2^20), got ${show(n)}`, n);
-  }
+  const { count, indices } = r.obj('$.shards', v, '{"count": n, "indices": [...]}');
+  const n = within(r.no, '$.shards.count', count, MAX_SHARDS, ' (2^20)');
   const path = '$.shards.indices';
   if (!Array.isArray(indices) || indices.length === 0) {
     r.no(path, `must be a non-empty array of shard indices, got ${show(indices)}`, indices);
@@ -174,10 +178,7 @@ export function parseWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>
     no('$.task', `${dense ? 'is' : `expected "${spec.task}", got`} ${show(v.task)}${why}`, v.task);
   }
   const { size, names } = spec;
-  const n = size ? v[size.key] : 0;
-  if (size && (!exact(n) || n < 1 || n > size.max)) {
-    no(`$.${size.key}`, `must be an integer in [1, ${size.max}]${size.why ?? ''}, got ${show(n)}`, n);
-  }
+  const n = size ? within(no, `$.${size.key}`, v[size.key], size.max, size.why) : 0;
   const obj = (path: string, x: unknown, shape: string): Record<string, unknown> =>
     isObject(x) ? x : no(path, `must be ${shape}, got ${show(x)}`, x);
   const options = obj('$.options', v.options, 'an object of counting options');

@@ -65,13 +65,13 @@ function confusionsOf(pairs: SparseCounts, numClasses: number): Confusions {
 
 type Confusions = PerClassState['confusions'];
 type PerClassCountList = [number[], number[], number[], number[]];
+type Trio = [number[], number[], number[]];
 
 function readConfusions(r: ReadContext, value: unknown, c: number, perClass: PerClassStateCounts): Confusions {
   const v = r.obj('$.confusions', value, '{"true": [...], "pred": [...], "count": [...]}');
-  const m = Array.isArray(v.count) ? v.count.length : 0;
   if (!Array.isArray(v.count)) r.no('$.confusions.count', `must be an array of counts, got ${show(v.count)}`, v.count);
-  const [t, p, n] = (['true', 'pred', 'count'] as const).map((k) => r.nums(`$.confusions.${k}`, v[k], m));
-  if (!t || !p || !n) return { true: [], pred: [], count: [] };
+  const m = v.count.length;
+  const [t, p, n] = (['true', 'pred', 'count'] as const).map((k) => r.nums(`$.confusions.${k}`, v[k], m)) as Trio;
   const seen = new SparseCounts(m);
   const [rows, cols] = [new Float64Array(c), new Float64Array(c)];
   for (let i = 0; i < m; i++) {

@@ -8,7 +8,7 @@ import { InputError } from '../core/errors.js';
 import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels } from '../tasks/multilabel/multilabel.js';
 import type { MultilabelCounts, MultilabelResult } from '../tasks/multilabel/multilabel.js';
-import { createWith, mergeWith, parseWith, show } from './envelope.js';
+import { createWith, mergeWith, parseWith, show, within } from './envelope.js';
 import type { Envelope, Plus, ReadContext, ShardSet, StateSpec, StateTask } from './envelope.js';
 import { perClassSpec, type PerClassState } from './per-class-state.js';
 import { type ConfusionMatrixState, multiclassSpec } from './state.js';
@@ -130,9 +130,8 @@ function readSampleSums(r: ReadContext, value: unknown, numLabels: number): Samp
     if (pairs.length > max) r.no(path, more, pairs.length);
     out[key] = pairs.map((p: unknown, i): [number, number] => {
       if (!Array.isArray(p) || p.length !== 2) r.no(`${path}[${i}]`, `must be a ${pair}, got ${show(p)}`, p);
-      const [d, last] = [p[0] as unknown, (pairs[i - 1] as number[] | undefined)?.[0]];
-      const bad = typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1 || d > max;
-      if (bad) r.no(`${path}[${i}][0]`, `denominator must be an integer in [1, ${max}], got ${show(d)}`, d);
+      const d = within(r.no, `${path}[${i}][0]`, p[0], max, '', 'denominator ');
+      const last = (pairs[i - 1] as number[] | undefined)?.[0];
       const order = `denominators must be ascending and distinct: ${d} follows ${show(last)}`;
       if (d <= last!) r.no(`${path}[${i}][0]`, order, d);
       return [d, r.num(`${path}[${i}][1]`, p[1])];
@@ -327,11 +326,7 @@ export function multilabelStateCounts(state: MultilabelState): MultilabelCounts 
   const counts = emptyMultilabelCounts(validateNumLabels(state.numLabels));
   counts.rows = state.rows;
   if (state.options.sampleWeight === true) counts.weighted = true;
-  state.matrices.forEach(([[, fp], [fn, tp]], j) => {
-    counts.tp[j] = tp;
-    counts.fp[j] = fp;
-    counts.fn[j] = fn;
-  });
+  state.matrices.forEach(([[, fp], [fn, tp]], j) => ([counts.tp[j], counts.fp[j], counts.fn[j]] = [tp, fp, fn]));
   for (const key of SUMS) for (const [d, n] of state.sampleSums[key]) counts.samples[key][d] = n;
   return counts;
 }
