@@ -1,6 +1,5 @@
 /**
- * The envelope every serialized state shares (`format`, `version`, `task`, size, options, names, shards), and
- * {@link parseWith}, {@link createWith}, {@link mergeWith} for a task's {@link StateSpec}. Isomorphic.
+ * The envelope all states share, and parsing, creating and merging a task's {@link StateSpec}. Isomorphic.
  *
  * @module
  */
@@ -250,10 +249,9 @@ function mergeShards(states: readonly Envelope[], name: (i: number) => string, f
 }
 
 /**
- * Adds states of `specs`' task (one spec) or of one of theirs (a list; other tasks are refused) up, exactly
- * (sums of weights: as float64), after checking that they fit together: size, options, names and the task's
- * rules agree; shards of one split, each once. Associative and commutative; absent names equal `"0"`..`"n-1"`,
- * the first names given are kept; `files` name the states in errors.
+ * Adds states of `specs`' task (a list: of one of theirs) up, exactly (weights: as float64), once size, options,
+ * names, task rules agree and shards are of one split, each once. Associative, commutative; absent names equal
+ * `"0"`..`"n-1"`, the first names given are kept; `files` name the states in errors.
  */
 export function mergeWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>[], states: readonly S[],
   files?: readonly string[]): S {

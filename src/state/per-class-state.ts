@@ -1,6 +1,5 @@
 /**
- * The state of per-class mode (huge C), `task` "per-class": per class TP, FP, FN and support and the
- * off-diagonal pairs that occurred; the `--per-class` JSON report is one. Isomorphic: no Node imports.
+ * The per-class state (huge C; the `--per-class` JSON report is one): per class counts, pairs seen. Isomorphic.
  *
  * @module
  */

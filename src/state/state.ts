@@ -1,6 +1,5 @@
 /**
- * The multiclass state (`task` absent) in the `confmat-state` envelope of src/state/envelope.ts: exact C x C
- * counts, class names, counting options. Isomorphic: no Node imports.
+ * The multiclass state (`task` absent): exact C x C counts, class names, counting options. Isomorphic.
  *
  * @module
  */

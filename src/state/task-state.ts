@@ -1,6 +1,5 @@
 /**
- * States of the multilabel and binary tasks in the `confmat-state` envelope (src/state/envelope.ts), and
- * {@link parseAnyState} / {@link mergeAnyStates} for a state of any task. Isomorphic: no Node imports.
+ * The multilabel and binary states, and {@link parseAnyState} / {@link mergeAnyStates} for any task. Isomorphic.
  *
  * @module
  */
