@@ -1,6 +1,5 @@
 /**
- * The envelope every serialized state shares (`format`, `version`, `task`, size, options, names, shards), and
- * {@link parseWith}, {@link createWith}, {@link mergeWith} for a task's {@link StateSpec}. Isomorphic.
+ * The envelope all states share, and parsing, creating and merging a task's {@link StateSpec}. Isomorphic.
  *
  * @module
  */
@@ -11,13 +10,7 @@ import { InputError } from '../core/errors.js';
 export const STATE_FORMAT = 'confmat-state';
 /** The state format version this confmat writes and reads. */
 export const STATE_VERSION = 1;
-
-/**
- * The most shards a split may have (`--shard i/n`, a state's `shards.count`): 2^20.
- *
- * @example
- * MAX_SHARDS; // 1048576
- */
+/** The most shards a split may have (`--shard i/n`, a state's `shards.count`): 2^20. */
 export const MAX_SHARDS = 2 ** 20;
 
 /**
@@ -36,31 +29,22 @@ export interface ShardSet {
 /** The tasks a state can hold (`per-class`: the multiclass task counted per class, for huge C). */
 export type StateTask = 'multiclass' | 'multilabel' | 'binary' | 'per-class';
 
-/** What every state holds beside its task's fields. */
+/** What every state holds beside its task's fields (`task` absent: multiclass). */
 export interface Envelope {
   format: typeof STATE_FORMAT;
   version: typeof STATE_VERSION;
+  task?: StateTask;
   /** The counting options; `sampleWeight: true` when counts are sums of sample weights. */
   options: { sampleWeight?: true };
   /** Present for a sharded run: the shards it holds. */
   shards?: ShardSet;
 }
 
-/**
- * Whether a parsed JSON value is an object (not null, not an array).
- *
- * @example
- * isObject({}); // true
- */
+/** Whether a parsed JSON value is an object (not null, not an array). */
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * A JSON value as a state error message quotes it (at most 60 characters).
- *
- * @example
- * show(undefined); // "nothing"
- */
+/** A JSON value as a state error message quotes it (at most 60 characters; `undefined`: "nothing"). */
 export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   let s: string;
@@ -72,33 +56,14 @@ export function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-/** Throws the InputError of a bad state field: `file: path: detail`. */
-function refuse(file: string, path: string, detail: string, value?: unknown): never {
-  throw new InputError('state', `${file}: ${path}: ${detail}`, undefined, value);
-}
-
-type Check = (file: string, path: string, v: unknown) => number;
-
 const exact = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-/** Checks an exact count: an integer in [0, 2^53 - 1]. */
-const count: Check = (file, path, v) => {
-  if (!exact(v)) refuse(file, path, `count must be an integer in [0, 2^53 - 1], got ${show(v)}`, v);
-  return v;
-};
+type No = (path: string, detail: string, value?: unknown) => never;
 
-/** Checks a sum of sample weights: any finite number. */
-const amount: Check = (file, path, v) => {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  return refuse(file, path, `a sum of sample weights must be a finite number, got ${show(v)}`, v);
-};
-
-/** Checks an array of `n` numbers (`shape` names n, e.g. `2 x 2`); paths are built only for a refusal. */
-function countArray(file: string, path: string, v: unknown, n: number, check = count, shape = ''): number[] {
-  if (!Array.isArray(v)) refuse(file, path, `must be an array of ${shape || n} counts, got ${show(v)}`, v);
-  if (v.length !== n) refuse(file, path, `holds ${v.length} counts, ${shape && `${shape} = `}${n} expected`, v.length);
-  for (let i = 0; i < n; i++) if (!exact(v[i])) check(file, `${path}[${i}]`, v[i]);
-  return v.slice() as number[];
+/** Checks an integer in [1, max], else refused: `${what}must be an integer in [1, ${max}]${why}`. */
+export function within(no: No, path: string, v: unknown, max: number, why = '', what = ''): number {
+  if (exact(v) && v >= 1 && v <= max) return v;
+  return no(path, `${what}must be an integer in [1, ${max}]${why}, got ${show(v)}`, v);
 }
 
 /** What a task's reader is given: the size (C or L; 0 without one), the options, checks bound to the file. */
@@ -106,23 +71,22 @@ export interface ReadContext {
   n: number;
   options: Record<string, unknown>;
   weighted: boolean;
-  /** Checks a count, or with `weighted` a sum of weights. */
+  /** A count, or with `weighted` a sum of weights. */
   num(path: string, v: unknown): number;
-  /** Checks an array of `n` of them (`shape` names n in messages, e.g. `2 x 2`). */
+  /** An array of `n` of them (`shape` names n in messages, e.g. `2 x 2`). */
   nums(path: string, v: unknown, n: number, shape?: string): number[];
+  /** An array of `n` things, else refused: `must hold ${n} ${what}`. */
+  list(path: string, v: unknown, n: number, what: string): unknown[];
+  /** An object, else refused: `must be ${shape}`. */
+  obj(path: string, v: unknown, shape: string): Record<string, unknown>;
   /** Refuses the file: `file: path: detail`. */
-  no(path: string, detail: string, value?: unknown): never;
+  no: No;
 }
 
 /** Adds two counts, refusing a sum past 2^53 - 1 unless weighted; `what()` names the count in the refusal. */
 export type Plus = (a: number, b: number, what: () => string) => number;
 
-/**
- * Checks an optional integer option (`ignoreIndex`), as an object to spread into the options.
- *
- * @example
- * intOption(r, 'ignoreIndex'); // { ignoreIndex: -100 }
- */
+/** Checks an optional integer option (`ignoreIndex`), as an object to spread into the options. */
 export function intOption(r: ReadContext, key: string): Record<string, number> {
   const v = r.options[key];
   if (v === undefined) return {};
@@ -130,13 +94,7 @@ export function intOption(r: ReadContext, key: string): Record<string, number> {
   return r.no(`$.options.${key}`, `must be an integer, got ${show(v)}`, v);
 }
 
-/**
- * A task's state: its fields (the envelope's are read by {@link parseWith}), how two states must
- * agree beyond size, options and names, and how they add up.
- *
- * @example
- * const spec: StateSpec<BinaryState> = { task: 'binary', options: ['sampleWeight'], read, add };
- */
+/** A task's state: its fields beyond the envelope, how two states must agree and how they add up. */
 export interface StateSpec<S extends Envelope> {
   task: StateTask;
   /** The size field (`numClasses`), its bound and why, what it counts (`classes`); absent: no size. */
@@ -157,82 +115,72 @@ export interface StateSpec<S extends Envelope> {
   total?(s: S): number;
 }
 
-function readNames(file: string, path: string, names: unknown, n: number, what: string, plural: string): string[] {
-  if (!Array.isArray(names)) refuse(file, path, `must be an array of ${n} ${what} names, got ${show(names)}`, names);
-  if (names.length !== n) refuse(file, path, `holds ${names.length} ${what} names for ${n} ${plural}`, names.length);
+function readNames(no: No, path: string, names: unknown, n: number, what: string, plural: string): string[] {
+  if (!Array.isArray(names)) no(path, `must be an array of ${n} ${what} names, got ${show(names)}`, names);
+  if (names.length !== n) no(path, `holds ${names.length} ${what} names for ${n} ${plural}`, names.length);
   names.forEach((x: unknown, i) => {
-    if (typeof x !== 'string') refuse(file, `${path}[${i}]`, `${what} name must be a string, got ${show(x)}`, x);
+    if (typeof x !== 'string') no(`${path}[${i}]`, `${what} name must be a string, got ${show(x)}`, x);
   });
   const dup = firstDuplicate(names as string[]);
   const again = dup && `duplicate ${what} name ${show(names[dup.index])} (also ${what} ${dup.first})`;
-  if (dup) refuse(file, `${path}[${dup.index}]`, again!, names[dup.index]);
+  if (dup) no(`${path}[${dup.index}]`, again!, names[dup.index]);
   return names.slice() as string[];
 }
 
-function readShards(file: string, v: unknown): ShardSet {
-  if (!isObject(v)) refuse(file, '$.shards', `must be {"count": n, "indices": [...]}, got ${show(v)}`, v);
-  const { count: n, indices } = v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > MAX_SHARDS) {
-    refuse(file, '$.shards.count', `must be an integer in [1, ${MAX_SHARDS}] (2^20), got ${show(n)}`, n);
-  }
+function readShards(r: ReadContext, v: unknown): ShardSet {
+  const { count, indices } = r.obj('$.shards', v, '{"count": n, "indices": [...]}');
+  const n = within(r.no, '$.shards.count', count, MAX_SHARDS, ' (2^20)');
   const path = '$.shards.indices';
   if (!Array.isArray(indices) || indices.length === 0) {
-    refuse(file, path, `must be a non-empty array of shard indices, got ${show(indices)}`, indices);
+    r.no(path, `must be a non-empty array of shard indices, got ${show(indices)}`, indices);
   }
   const more = `holds ${indices.length} shard indices, more than the ${n} shards of the split`;
-  if (indices.length > n) refuse(file, path, more, indices.length);
+  if (indices.length > n) r.no(path, more, indices.length);
   indices.forEach((i: unknown, k) => {
     const [at, before] = [`${path}[${k}]`, indices[k - 1] as number];
-    if (!exact(i) || i >= n) refuse(file, at, `shard index must be an integer in [0, ${n}), got ${show(i)}`, i);
-    if (k > 0 && i === before) refuse(file, at, `shard ${i} is listed twice`, i);
-    if (k > 0 && i < before) refuse(file, at, `indices must be sorted ascending: ${i} follows ${before}`, i);
+    if (!exact(i) || i >= n) r.no(at, `shard index must be an integer in [0, ${n}), got ${show(i)}`, i);
+    if (k > 0 && i === before) r.no(at, `shard ${i} is listed twice`, i);
+    if (k > 0 && i < before) r.no(at, `indices must be sorted ascending: ${i} follows ${before}`, i);
   });
   return { count: n, indices: indices.slice() as number[] };
 }
 
-function readHeader(file: string, value: unknown): Record<string, unknown> {
+function readHeader(no: No, value: unknown): Record<string, unknown> {
   const what = Array.isArray(value) ? 'an array' : show(value);
-  if (!isObject(value)) refuse(file, '$', `expected a confmat state object, got ${what}`, value);
+  if (!isObject(value)) no('$', `expected a confmat state object, got ${what}`, value);
   const { format, version } = value;
   if (format !== STATE_FORMAT) {
     const report = ' (is this the JSON report of a confmat eval --format json from this version?)';
-    const hint = format === undefined ? report : '';
-    refuse(file, '$.format', `expected "${STATE_FORMAT}", got ${show(format)}${hint}`, format);
+    no('$.format', `expected "${STATE_FORMAT}", got ${show(format)}${format === undefined ? report : ''}`, format);
   }
   if (version === STATE_VERSION) return value;
   const newer = typeof version === 'number' && Number.isInteger(version) && version > STATE_VERSION;
   const detail = newer ?
     `state version ${version} was written by a newer confmat; this one reads version ${STATE_VERSION}` :
     `unsupported state version ${show(version)}; expected ${STATE_VERSION}`;
-  return refuse(file, '$.version', detail, version);
+  return no('$.version', detail, version);
 }
 
-/**
- * Checks a parsed JSON value as a state of `specs`' task (one spec) or of any of theirs (a list, by `task`).
- *
- * @example
- * const s = parseWith(binarySpec, JSON.parse(text), 'part-0.json');
- */
+/** Checks a parsed JSON value as a state of `specs`' task (one spec) or of any of theirs (a list, by `task`). */
 export function parseWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>[], value: unknown, file: string): S {
-  const v = readHeader(file, value);
+  const no: No = (path, detail, x) => {
+    throw new InputError('state', `${file}: ${path}: ${detail}`, undefined, x);
+  };
+  const v = readHeader(no, value);
   const task = v.task ?? 'multiclass';
-  const spec = Array.isArray(specs) ? specs.find((s) => s.task === task) : (specs as StateSpec<S>);
+  const spec = Array.isArray(specs) ? specs.find((s) => s.task === task) : specs;
   const reads = 'this confmat reads multiclass, multilabel and binary states';
-  if (!spec) refuse(file, '$.task', `unknown task ${show(v.task)}; ${reads}`, v.task);
+  if (!spec) no('$.task', `unknown task ${show(v.task)}; ${reads}`, v.task);
   if (task !== spec.task) {
     const dense = spec.task === 'multiclass';
     const why = dense ? ': parseState reads multiclass states (parseAnyState reads every task)' : '';
-    refuse(file, '$.task', `${dense ? 'is' : `expected "${spec.task}", got`} ${show(v.task)}${why}`, v.task);
+    no('$.task', `${dense ? 'is' : `expected "${spec.task}", got`} ${show(v.task)}${why}`, v.task);
   }
   const { size, names } = spec;
-  const n = size ? v[size.key] : 0;
-  if (size && (!exact(n) || n < 1 || n > size.max)) {
-    refuse(file, `$.${size.key}`, `must be an integer in [1, ${size.max}]${size.why ?? ''}, got ${show(n)}`, n);
-  }
-  const { options } = v;
-  const no: (path: string, detail: string, value?: unknown) => never = (path, detail, x) =>
-    refuse(file, path, detail, x);
-  if (!isObject(options)) no('$.options', `must be an object of counting options, got ${show(options)}`, options);
+  const n = size ? within(no, `$.${size.key}`, v[size.key], size.max, size.why) : 0;
+  const obj = (path: string, x: unknown, shape: string): Record<string, unknown> =>
+    isObject(x) ? x : no(path, `must be ${shape}, got ${show(x)}`, x);
+  const options = obj('$.options', v.options, 'an object of counting options');
   const unknown = Object.keys(options).find((key) => !spec.options.includes(key));
   const why = `option not known to this confmat (state version ${STATE_VERSION}); it would change what is counted`;
   if (unknown !== undefined) no(`$.options.${unknown}`, why, options[unknown]);
@@ -240,25 +188,32 @@ export function parseWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>
   const [given, w] = [size && options[size.key], options.sampleWeight];
   if (size && given !== n) no(`$.options.${size.key}`, `must equal ${size.key} ${n}, got ${show(given)}`, given);
   if (w !== undefined && w !== true) no('$.options.sampleWeight', `must be true when present, got ${show(w)}`, w);
-  const check = w ? amount : count;
-  const body = spec.read(v, { n: n as number, options, weighted: w === true, num: (path, x) => check(file, path, x),
-    nums: (path, x, m, shape) => countArray(file, path, x, m, check, shape), no });
+  const num = (path: string, x: unknown): number => {
+    if (w ? typeof x === 'number' && Number.isFinite(x) : exact(x)) return x as number;
+    const what = w ? 'a sum of sample weights must be a finite number' : 'count must be an integer in [0, 2^53 - 1]';
+    return no(path, `${what}, got ${show(x)}`, x);
+  };
+  const nums = (path: string, x: unknown, m: number, shape = ''): number[] => {
+    if (!Array.isArray(x)) no(path, `must be an array of ${shape || m} counts, got ${show(x)}`, x);
+    if (x.length !== m) no(path, `holds ${x.length} counts, ${shape && `${shape} = `}${m} expected`, x.length);
+    for (let i = 0; i < m; i++) if (!exact(x[i])) num(`${path}[${i}]`, x[i]);
+    return x.slice() as number[];
+  };
+  const list = (path: string, x: unknown, m: number, what: string): unknown[] =>
+    Array.isArray(x) && x.length === m ? x : no(path, `must hold ${m} ${what}, got ${show(x)}`, x);
+  const r: ReadContext = { n: n as number, options, weighted: w === true, num, nums, list, obj, no };
+  const body = spec.read(v, r);
   const state: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION };
   if (spec.task !== 'multiclass') state.task = spec.task;
   const weighted = w ? { sampleWeight: true } : {};
   Object.assign(state, sized, body, { options: { ...sized, ...(body.options as object), ...weighted } });
-  const [key, list] = [names?.key ?? '', names && v[names.key]];
-  if (list !== undefined) state[key] = readNames(file, `$.${key}`, list, n as number, names!.what, size!.noun);
-  if (v.shards !== undefined) state.shards = readShards(file, v.shards);
+  const [key, listed] = [names?.key ?? '', names && v[names.key]];
+  if (listed !== undefined) state[key] = readNames(no, `$.${key}`, listed, n as number, names!.what, size!.noun);
+  if (v.shards !== undefined) state.shards = readShards(r, v.shards);
   return state as unknown as S;
 }
 
-/**
- * A state of `spec`'s task from its fields and meta (names, shards), checked as a file is.
- *
- * @example
- * const s = createWith(binarySpec, { threshold: 0.5, positives: 1, ... }, { shards });
- */
+/** A state of `spec`'s task from its fields and meta (names, shards), checked as a file is. */
 export function createWith<S extends Envelope>(spec: StateSpec<S>, fields: Record<string, unknown>,
   meta: { names?: string[] | undefined; shards?: ShardSet | undefined }): S {
   const value: Record<string, unknown> = { format: STATE_FORMAT, version: STATE_VERSION, task: spec.task, ...fields };
@@ -294,20 +249,24 @@ function mergeShards(states: readonly Envelope[], name: (i: number) => string, f
 }
 
 /**
- * Adds states of `spec`'s task up, exactly (sums of weights: as float64), after checking that they fit
- * together: size, options, names and the task's rules agree; shards of one split, each once. Associative and
- * commutative; absent names equal `"0"`..`"n-1"`, the first names given are kept; `files` name the states in errors.
- *
- * @example
- * const merged = mergeWith(binarySpec, [a, b], ['part-0.json', 'part-1.json']);
+ * Adds states of `specs`' task (a list: of one of theirs) up, exactly (weights: as float64), once size, options,
+ * names, task rules agree and shards are of one split, each once. Associative, commutative; absent names equal
+ * `"0"`..`"n-1"`, the first names given are kept; `files` name the states in errors.
  */
-export function mergeWith<S extends Envelope>(spec: StateSpec<S>, states: readonly S[], files?: readonly string[]): S {
+export function mergeWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>[], states: readonly S[],
+  files?: readonly string[]): S {
   const name = (i: number): string => files?.[i] ?? `state ${i}`;
   const fail: Fail = (k, detail, value) => {
     throw new InputError('state', `${name(k)}: ${detail}`, undefined, value);
   };
   if (states.length === 0) throw new InputError('state', 'nothing to merge: no states given');
   const first = states[0]!;
+  const task = first.task ?? 'multiclass';
+  states.forEach(({ task: t = 'multiclass' }, k) => {
+    const other = `a ${t} state, but ${name(0)} is ${task}: parts of different tasks do not merge`;
+    if (Array.isArray(specs) && t !== task) fail(k, other, t);
+  });
+  const spec = Array.isArray(specs) ? specs.find((x) => x.task === task)! : specs;
   const field = (s: S, key: string): unknown => (s as unknown as Record<string, unknown>)[key];
   const { size, names } = spec;
   const n = size ? (field(first, size.key) as number) : 0;
@@ -366,9 +325,6 @@ export function mergeWith<S extends Envelope>(spec: StateSpec<S>, states: readon
  * missingShards({ ...state, shards: { count: 4, indices: [0, 2] } }); // [1, 3]
  */
 export function missingShards(state: { shards?: ShardSet | undefined }): number[] {
-  if (!state.shards) return [];
-  const have = new Set(state.shards.indices);
-  const out: number[] = [];
-  for (let i = 0; i < state.shards.count; i++) if (!have.has(i)) out.push(i);
-  return out;
+  const have = new Set(state.shards?.indices);
+  return Array.from({ length: state.shards?.count ?? 0 }, (_, i) => i).filter((i) => !have.has(i));
 }

@@ -1,12 +1,11 @@
 /**
- * The state of per-class mode (huge C), `task` "per-class": per class TP, FP, FN and support and the
- * off-diagonal pairs that occurred; the `--per-class` JSON report is one. Isomorphic: no Node imports.
+ * The per-class state (huge C; the `--per-class` JSON report is one): per class counts, pairs seen. Isomorphic.
  *
  * @module
  */
 import { MAX_PER_CLASS_CLASSES, perClassResult, SparseCounts, topPairs } from '../tasks/per-class/per-class.js';
 import type { PerClassCounts, PerClassResult } from '../tasks/per-class/per-class.js';
-import { createWith, intOption, isObject, mergeWith, parseWith, show } from './envelope.js';
+import { createWith, intOption, mergeWith, parseWith, show } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import type { StateOptions } from './state.js';
 
@@ -65,13 +64,13 @@ function confusionsOf(pairs: SparseCounts, numClasses: number): Confusions {
 
 type Confusions = PerClassState['confusions'];
 type PerClassCountList = [number[], number[], number[], number[]];
+type Trio = [number[], number[], number[]];
 
-function readConfusions(r: ReadContext, v: unknown, c: number, perClass: PerClassStateCounts): Confusions {
-  if (!isObject(v)) r.no('$.confusions', `must be {"true": [...], "pred": [...], "count": [...]}, got ${show(v)}`, v);
-  const m = Array.isArray(v.count) ? v.count.length : 0;
+function readConfusions(r: ReadContext, value: unknown, c: number, perClass: PerClassStateCounts): Confusions {
+  const v = r.obj('$.confusions', value, '{"true": [...], "pred": [...], "count": [...]}');
   if (!Array.isArray(v.count)) r.no('$.confusions.count', `must be an array of counts, got ${show(v.count)}`, v.count);
-  const [t, p, n] = (['true', 'pred', 'count'] as const).map((k) => r.nums(`$.confusions.${k}`, v[k], m));
-  if (!t || !p || !n) return { true: [], pred: [], count: [] };
+  const m = v.count.length;
+  const [t, p, n] = (['true', 'pred', 'count'] as const).map((k) => r.nums(`$.confusions.${k}`, v[k], m)) as Trio;
   const seen = new SparseCounts(m);
   const [rows, cols] = [new Float64Array(c), new Float64Array(c)];
   for (let i = 0; i < m; i++) {
@@ -97,9 +96,8 @@ function readConfusions(r: ReadContext, v: unknown, c: number, perClass: PerClas
 export const perClassSpec: StateSpec<PerClassState> = { task: 'per-class',
   size: { key: 'numClasses', max: MAX_PER_CLASS_CLASSES, why: ' (2^24)', noun: 'classes' },
   names: { key: 'classes', what: 'class' }, options: ['numClasses', 'ignoreIndex'], read(v, r: ReadContext) {
-  const [c, pc] = [r.n, v.perClass];
-  const shape = '{"tp": [...], "fp": [...], "fn": [...], "support": [...]}';
-  if (!isObject(pc)) r.no('$.perClass', `must be ${shape}, got ${show(pc)}`, pc);
+  const c = r.n;
+  const pc = r.obj('$.perClass', v.perClass, '{"tp": [...], "fp": [...], "fn": [...], "support": [...]}');
   const [tp, fp, fn, support] = KEYS.map((k) => r.nums(`$.perClass.${k}`, pc[k], c)) as PerClassCountList;
   const perClass = { tp, fp, fn, support };
   let total = 0;
@@ -118,22 +116,12 @@ export const perClassSpec: StateSpec<PerClassState> = { task: 'per-class',
   into.confusions = confusionsOf(pairs, into.numClasses);
 }, total: (s) => s.perClass.support.reduce((a, b) => a + b, 0) };
 
-/**
- * Checks a parsed JSON value as a per-class state (or the `--per-class` JSON report).
- *
- * @example
- * const s = parsePerClassState(JSON.parse(text), 'part-0.json');
- */
+/** Checks a parsed JSON value as a per-class state (or the `--per-class` JSON report). */
 export function parsePerClassState(value: unknown, file: string): PerClassState {
   return parseWith(perClassSpec, value, file);
 }
 
-/**
- * The state of a per-class result (`createPerClassMatrix(...).compute()`), checked as a file is.
- *
- * @example
- * const state = createPerClassState(await pc.compute(), { shards: { count: 4, indices: [1] } });
- */
+/** The state of a per-class result (`createPerClassMatrix(...).compute()`), checked as a file is. */
 export function createPerClassState(result: PerClassResult, meta: PerClassStateMeta = {}): PerClassState {
   const c = result.numClasses;
   const perClass = Object.fromEntries(KEYS.map((k) => [k, Array.from(result.perClass[k])]));
@@ -142,22 +130,12 @@ export function createPerClassState(result: PerClassResult, meta: PerClassStateM
   return createWith(perClassSpec, fields, { names: meta.classes, shards: meta.shards });
 }
 
-/**
- * Adds per-class states up (see `mergeWith`).
- *
- * @example
- * const merged = mergePerClassStates([a, b], ['part-0.json', 'part-1.json']);
- */
+/** Adds per-class states up (see `mergeWith`). */
 export function mergePerClassStates(states: readonly PerClassState[], files?: readonly string[]): PerClassState {
   return mergeWith(perClassSpec, states, files);
 }
 
-/**
- * The exact counts a per-class state holds.
- *
- * @example
- * perClassStateCounts(state).pairs.get(7 * state.numClasses + 2); // class 7 predicted as 2
- */
+/** The exact counts a per-class state holds. */
 export function perClassStateCounts(state: PerClassState): PerClassCounts {
   const { tp, fp, support } = state.perClass;
   const predicted = Float64Array.from(tp, (x, k) => x + fp[k]!);

@@ -1,6 +1,5 @@
 /**
- * The multiclass state (`task` absent) in the `confmat-state` envelope of src/state/envelope.ts: exact C x C
- * counts, class names, counting options. Isomorphic: no Node imports.
+ * The multiclass state (`task` absent): exact C x C counts, class names, counting options. Isomorphic.
  *
  * @module
  */
@@ -14,12 +13,7 @@ import type { PerClassState } from './per-class-state.js';
 
 export { MAX_SHARDS, missingShards, type ShardSet, STATE_FORMAT, STATE_VERSION } from './envelope.js';
 
-/**
- * The largest C of a state: C x C float64 counts fit `MAX_HOST_MATRIX_BYTES` (23170).
- *
- * @example
- * MAX_STATE_CLASSES; // 23170
- */
+/** The largest C of a state: C x C float64 counts fit `MAX_HOST_MATRIX_BYTES` (23170). */
 export const MAX_STATE_CLASSES = Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8));
 
 /**
@@ -95,8 +89,7 @@ function readTopK(v: Record<string, unknown>, c: number, r: ReadContext): number
   if (!kOk) r.no('$.options.topK', `must be an integer >= 1, got ${show(k)}`, k);
   const own = v.topKHits !== undefined;
   const [path, hits] = own ? ['$.topKHits', v.topKHits] : ['$.topK.hits', isObject(v.topK) ? v.topK.hits : undefined];
-  if (!Array.isArray(hits) || hits.length !== c) r.no(path, `must hold ${c} top-k hit counts, got ${show(hits)}`, hits);
-  return r.nums(path, hits, c);
+  return r.nums(path, r.list(path, hits, c, 'top-k hit counts'), c);
 }
 
 /** The multiclass state's spec: C x C counts (or a report's `matrix` rows), top-k hits, class names. */
@@ -109,8 +102,8 @@ export const multiclassSpec: StateSpec<ConfusionMatrixState> = { task: 'multicla
   const options = { ...intOption(r, 'ignoreIndex'), ...(o.classSubset ? { classSubset: o.classSubset } : {}) };
   const hits = readTopK(v, c, r);
   const counts = readCounts(v, c, r);
-  let [total, correct] = [0, 0];
-  for (let i = 0; i < counts.length; i++) total += counts[i]!;
+  const total = counts.reduce((a, b) => a + b, 0);
+  let correct = 0;
   for (let t = 0; t < c; t++) correct += counts[t * c + t]!;
   const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
   if (!weighted && !Number.isSafeInteger(total)) r.no('$', over, total);

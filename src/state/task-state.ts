@@ -1,6 +1,5 @@
 /**
- * States of the multilabel and binary tasks in the `confmat-state` envelope (src/state/envelope.ts), and
- * {@link parseAnyState} / {@link mergeAnyStates} for a state of any task. Isomorphic: no Node imports.
+ * The multilabel and binary states, and {@link parseAnyState} / {@link mergeAnyStates} for any task. Isomorphic.
  *
  * @module
  */
@@ -8,7 +7,7 @@ import { InputError } from '../core/errors.js';
 import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels } from '../tasks/multilabel/multilabel.js';
 import type { MultilabelCounts, MultilabelResult } from '../tasks/multilabel/multilabel.js';
-import { createWith, isObject, mergeWith, parseWith, show } from './envelope.js';
+import { createWith, mergeWith, parseWith, show, within } from './envelope.js';
 import type { Envelope, Plus, ReadContext, ShardSet, StateSpec, StateTask } from './envelope.js';
 import { perClassSpec, type PerClassState } from './per-class-state.js';
 import { type ConfusionMatrixState, multiclassSpec } from './state.js';
@@ -88,32 +87,14 @@ export interface BinaryStateMeta {
   shards?: ShardSet | undefined;
 }
 
-/**
- * The task of a state.
- *
- * @example
- * stateTask(parseAnyState(json, 'part-0.json')); // 'multilabel'
- */
-export function stateTask(state: AnyState): StateTask {
-  return state.task ?? 'multiclass';
-}
+/** The task of a state. */
+export const stateTask = (state: AnyState): StateTask => state.task ?? 'multiclass';
 
 /** A float32 threshold as JSON holds it (infinities as strings, -0 as 0). */
-function thresholdJson(t: number): JsonThreshold {
-  if (t === Infinity) return 'Infinity';
-  if (t === -Infinity) return '-Infinity';
-  return t === 0 ? 0 : t;
-}
+const thresholdJson = (t: number): JsonThreshold => (Math.abs(t) === Infinity ? (String(t) as JsonThreshold) : t + 0);
 
-/**
- * The number a {@link JsonThreshold} stands for.
- *
- * @example
- * thresholdValue('-Infinity'); // -Infinity
- */
-export function thresholdValue(t: JsonThreshold): number {
-  return t === 'Infinity' ? Infinity : t === '-Infinity' ? -Infinity : t;
-}
+/** The number a {@link JsonThreshold} stands for (`Number` reads the infinities' names). */
+export const thresholdValue = (t: JsonThreshold): number => Number(t);
 
 function readThreshold(r: ReadContext, path: string, v: unknown): JsonThreshold {
   if (v === 'Infinity' || v === '-Infinity') return v;
@@ -137,9 +118,8 @@ function readMatrix2(r: ReadContext, path: string, v: unknown): Matrix2 {
 
 const SUMS = ['precision', 'recall', 'f1'] as const;
 
-function readSampleSums(r: ReadContext, v: unknown, numLabels: number): SampleSumsJson {
-  const shape = '{"precision": [...], "recall": [...], "f1": [...]}';
-  if (!isObject(v)) r.no('$.sampleSums', `must be ${shape}, got ${show(v)}`, v);
+function readSampleSums(r: ReadContext, value: unknown, numLabels: number): SampleSumsJson {
+  const v = r.obj('$.sampleSums', value, '{"precision": [...], "recall": [...], "f1": [...]}');
   const out = {} as SampleSumsJson;
   for (const key of SUMS) {
     const [path, max, pairs] = [`$.sampleSums.${key}`, key === 'f1' ? 2 * numLabels : numLabels, v[key]];
@@ -149,9 +129,8 @@ function readSampleSums(r: ReadContext, v: unknown, numLabels: number): SampleSu
     if (pairs.length > max) r.no(path, more, pairs.length);
     out[key] = pairs.map((p: unknown, i): [number, number] => {
       if (!Array.isArray(p) || p.length !== 2) r.no(`${path}[${i}]`, `must be a ${pair}, got ${show(p)}`, p);
-      const [d, last] = [p[0] as unknown, (pairs[i - 1] as number[] | undefined)?.[0]];
-      const bad = typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1 || d > max;
-      if (bad) r.no(`${path}[${i}][0]`, `denominator must be an integer in [1, ${max}], got ${show(d)}`, d);
+      const d = within(r.no, `${path}[${i}][0]`, p[0], max, '', 'denominator ');
+      const last = (pairs[i - 1] as number[] | undefined)?.[0];
       const order = `denominators must be ascending and distinct: ${d} follows ${show(last)}`;
       if (d <= last!) r.no(`${path}[${i}][0]`, order, d);
       return [d, r.num(`${path}[${i}][1]`, p[1])];
@@ -159,8 +138,6 @@ function readSampleSums(r: ReadContext, v: unknown, numLabels: number): SampleSu
   }
   return out;
 }
-
-const showT = (t: JsonThreshold): string => (typeof t === 'number' ? String(t) : t);
 
 /** Sparse `[key, count]` pairs added key by key, ascending, zeros left out. */
 function addPairs(a: [number, number][], b: [number, number][], plus: Plus, what: string): [number, number][] {
@@ -173,13 +150,11 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
   size: { key: 'numLabels', max: 65536, noun: 'labels' }, names: { key: 'labels', what: 'label' },
   options: ['numLabels', 'sampleWeight'], weightsApart: true, read(v, r: ReadContext) {
   const { n: l, weighted } = r;
-  const [rows, t, m] = [r.num('$.rows', v.rows), v.thresholds, v.matrices];
-  const one = `must hold ${l} thresholds, one per label, got ${show(t)}`;
-  if (!Array.isArray(t) || t.length !== l) r.no('$.thresholds', one, t);
-  const thresholds = t.map((x: unknown, j) => readThreshold(r, `$.thresholds[${j}]`, x));
-  if (!Array.isArray(m) || m.length !== l) r.no('$.matrices', `must hold ${l} 2 x 2 matrices, got ${show(m)}`, m);
+  const rows = r.num('$.rows', v.rows);
+  const t = r.list('$.thresholds', v.thresholds, l, 'thresholds, one per label');
+  const thresholds = t.map((x, j) => readThreshold(r, `$.thresholds[${j}]`, x));
   let tp = 0;
-  const matrices = m.map((x: unknown, j) => {
+  const matrices = r.list('$.matrices', v.matrices, l, '2 x 2 matrices').map((x, j) => {
     const mat = readMatrix2(r, `$.matrices[${j}]`, x);
     const sum = mat[0][0] + mat[0][1] + mat[1][0] + mat[1][1];
     const detail = `TN + FP + FN + TP = ${sum}, but rows is ${rows} (edited or corrupt file?)`;
@@ -199,9 +174,8 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
   return { rows, thresholds, matrices, sampleSums };
 }, differ(s, first, other) {
   const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholdValue(first.thresholds[i]!));
-  if (j < 0) return undefined;
-  const [a, b] = [showT(s.thresholds[j]!), showT(first.thresholds[j]!)];
-  return `the threshold of label ${j} is ${a}, but ${b} in ${other}: parts must be counted with the same --threshold`;
+  const why = `, but ${first.thresholds[j]} in ${other}: parts must be counted with the same --threshold`;
+  return j < 0 ? undefined : `the threshold of label ${j} is ${s.thresholds[j]}${why}`;
 }, add(into, from, plus) {
   into.rows = plus(into.rows, from.rows, () => 'rows');
   from.matrices.forEach((m, x) => {
@@ -213,20 +187,19 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
 } };
 
 function readCurve(r: ReadContext, path: string, v: unknown, k: number, limit: number, what: string): number[] {
-  if (!Array.isArray(v) || v.length !== k) r.no(path, `must hold ${k} counts, one per threshold, got ${show(v)}`, v);
   // Sums of weights (negative ones allowed) need not stay below the total or rise as thresholds fall.
-  return v.map((x: unknown, i) => {
+  return r.list(path, v, k, 'counts, one per threshold').map((x, i, a) => {
     const c = r.num(`${path}[${i}]`, x);
     if (r.weighted) return c;
     if (c > limit) r.no(`${path}[${i}]`, `${c} exceeds the ${limit} ${what} (edited or corrupt file?)`, c);
-    const fall = `${c} is below ${show(v[i - 1])} at a higher threshold: counts must not fall as thresholds fall`;
-    if (i > 0 && c < (v[i - 1] as number)) r.no(`${path}[${i}]`, fall, c);
+    const fall = `${c} is below ${show(a[i - 1])} at a higher threshold: counts must not fall as thresholds fall`;
+    if (i > 0 && c < (a[i - 1] as number)) r.no(`${path}[${i}]`, fall, c);
     return c;
   });
 }
 
-function readSweep(r: ReadContext, s: unknown, positives: number, negatives: number): BinaryState['sweep'] {
-  if (!isObject(s)) r.no('$.sweep', `must be {"thresholds": [...], "tps": [...], "fps": [...]}, got ${show(s)}`, s);
+function readSweep(r: ReadContext, v: unknown, positives: number, negatives: number): BinaryState['sweep'] {
+  const s = r.obj('$.sweep', v, '{"thresholds": [...], "tps": [...], "fps": [...]}');
   const ts = s.thresholds;
   const none = `must be a non-empty array of thresholds, got ${show(ts)}`;
   if (!Array.isArray(ts) || ts.length === 0) r.no('$.sweep.thresholds', none, ts);
@@ -255,11 +228,11 @@ const binarySpec: StateSpec<BinaryState> = { task: 'binary', options: ['sampleWe
     if (v.rows !== undefined && v.rows !== rows) r.no('$.rows', odd, v.rows);
     const matrix = readMatrix2(r, '$.matrix', v.matrix);
     const [[tn, fp], [fn, tp]] = matrix;
-    const agrees = (a: number, b: number, total: number): boolean =>
-      weighted ? near(a + b, total, a, b) : a + b === total;
     for (const [a, b, total, what] of [[tn, fp, negatives, 'TN + FP'], [fn, tp, positives, 'FN + TP']] as const) {
-      const side = `${what === 'TN + FP' ? 'negatives' : 'positives'} is ${total}`;
-      if (!agrees(a, b, total)) r.no('$.matrix', `${what} = ${a + b}, but ${side} (edited or corrupt file?)`, matrix);
+      const side = `${what === 'TN + FP' ? 'negatives' : 'positives'} is ${total} (edited or corrupt file?)`;
+      if (weighted ? !near(a + b, total, a, b) : a + b !== total) {
+        r.no('$.matrix', `${what} = ${a + b}, but ${side}`, matrix);
+      }
     }
     if (v.sweep === undefined) return { threshold, positives, negatives, matrix };
     const sweep = readSweep(r, v.sweep, positives, negatives)!;
@@ -272,16 +245,15 @@ const binarySpec: StateSpec<BinaryState> = { task: 'binary', options: ['sampleWe
     return { threshold, positives, negatives, matrix, sweep };
   }, differ(s, first, other) {
   const same = 'parts must be counted with the same';
-  const [t, u] = [showT(s.threshold), showT(first.threshold)];
   const moved = thresholdValue(s.threshold) !== thresholdValue(first.threshold);
-  if (moved) return `threshold ${t}, but ${u} in ${other}: ${same} --threshold`;
+  if (moved) return `threshold ${s.threshold}, but ${first.threshold} in ${other}: ${same} --threshold`;
   const [a, b] = [s.sweep?.thresholds, first.sweep?.thresholds];
   const kind = `${sweepText(s)}, but ${other} is ${sweepText(first)}: ${same} --thresholds`;
   if (!a !== !b || a?.length !== b?.length) return kind;
   const i = a?.findIndex((x, j) => thresholdValue(x) !== thresholdValue(b![j]!)) ?? -1;
   if (i < 0) return undefined;
   const spaced = '(with --thresholds K and --shard, every shard spaces them over the whole file)';
-  return `sweep threshold ${i} is ${showT(a![i]!)}, but ${showT(b![i]!)} in ${other}: ${same} --thresholds ${spaced}`;
+  return `sweep threshold ${i} is ${a![i]}, but ${b![i]} in ${other}: ${same} --thresholds ${spaced}`;
 }, add(into, from, plus) {
   into.positives = plus(into.positives, from.positives, () => 'positives');
   into.negatives = plus(into.negatives, from.negatives, () => 'negatives');
@@ -310,6 +282,8 @@ export function parseBinaryState(value: unknown, file: string): BinaryState {
   return parseWith(binarySpec, value, file);
 }
 
+const SPECS = [multiclassSpec, multilabelSpec, binarySpec, perClassSpec] as StateSpec<AnyState>[];
+
 /**
  * Checks a parsed JSON value as a state of any task (`task` absent: multiclass).
  *
@@ -317,15 +291,10 @@ export function parseBinaryState(value: unknown, file: string): BinaryState {
  * const s = parseAnyState(JSON.parse(text), 'part-0.json');
  */
 export function parseAnyState(value: unknown, file: string): AnyState {
-  return parseWith<AnyState>([multiclassSpec, multilabelSpec, binarySpec, perClassSpec], value, file);
+  return parseWith<AnyState>(SPECS, value, file);
 }
 
-/**
- * The state of a multilabel result (`createMultilabelMatrix(...).compute()`), checked as a file is.
- *
- * @example
- * const state = createMultilabelState(await ml.compute(), { labels: ['cat', 'dog'] });
- */
+/** The state of a multilabel result (`createMultilabelMatrix(...).compute()`), checked as a file is. */
 export function createMultilabelState(result: MultilabelResult, meta: MultilabelStateMeta = {}): MultilabelState {
   const pairs = (a: Float64Array): [number, number][] =>
     Array.from(a, (n, d): [number, number] => [d, n]).filter(([d, n]) => d > 0 && n !== 0);
@@ -337,12 +306,7 @@ export function createMultilabelState(result: MultilabelResult, meta: Multilabel
   return createWith(multilabelSpec, fields, { names: meta.labels, shards: meta.shards });
 }
 
-/**
- * The state of a sweep result: the 2 x 2 matrix at `meta.threshold` and, for a sweep, every threshold's counts.
- *
- * @example
- * const state = createBinaryState(await sweep.compute(), { threshold: 0.5 });
- */
+/** The state of a sweep result: the 2 x 2 matrix at `meta.threshold` and, for a sweep, every threshold's counts. */
 export function createBinaryState(result: SweepResult, meta: BinaryStateMeta = {}): BinaryState {
   const k = result.thresholds.length;
   const needs = `a state of a sweep of ${k} thresholds needs the threshold of its 2 x 2 matrix (meta.threshold)`;
@@ -356,21 +320,12 @@ export function createBinaryState(result: SweepResult, meta: BinaryStateMeta = {
   return createWith(binarySpec, fields, { shards: meta.shards });
 }
 
-/**
- * The exact counts a multilabel state holds.
- *
- * @example
- * multilabelStateCounts(state).tp[0]; // TP of label 0
- */
+/** The exact counts a multilabel state holds. */
 export function multilabelStateCounts(state: MultilabelState): MultilabelCounts {
   const counts = emptyMultilabelCounts(validateNumLabels(state.numLabels));
   counts.rows = state.rows;
   if (state.options.sampleWeight === true) counts.weighted = true;
-  state.matrices.forEach(([[, fp], [fn, tp]], j) => {
-    counts.tp[j] = tp;
-    counts.fp[j] = fp;
-    counts.fn[j] = fn;
-  });
+  state.matrices.forEach(([[, fp], [fn, tp]], j) => ([counts.tp[j], counts.fp[j], counts.fn[j]] = [tp, fp, fn]));
   for (const key of SUMS) for (const [d, n] of state.sampleSums[key]) counts.samples[key][d] = n;
   return counts;
 }
@@ -429,13 +384,5 @@ export function mergeBinaryStates(states: readonly BinaryState[], files?: readon
  * const merged = mergeAnyStates(parts.map((p, i) => parseAnyState(p, files[i])), files);
  */
 export function mergeAnyStates(states: readonly AnyState[], files?: readonly string[]): AnyState {
-  if (states.length === 0) throw new InputError('state', 'nothing to merge: no states given');
-  const task = stateTask(states[0]!);
-  const name = (i: number): string => files?.[i] ?? `state ${i}`;
-  states.forEach((s, k) => {
-    const other = `a ${stateTask(s)} state, but ${name(0)} is ${task}: parts of different tasks do not merge`;
-    if (stateTask(s) !== task) throw new InputError('state', `${name(k)}: ${other}`, undefined, stateTask(s));
-  });
-  const spec = [multiclassSpec, multilabelSpec, binarySpec, perClassSpec].find((x) => x.task === task)!;
-  return mergeWith<AnyState>(spec as StateSpec<AnyState>, states, files);
+  return mergeWith<AnyState>(SPECS, states, files);
 }
