@@ -23,28 +23,59 @@ export function ioError(path: string, offset: number | undefined, e: unknown): N
 }
 
 /**
- * @internal Opens a regular file for positional reads; returns it with its size.
+ * @internal Opens the regular file at `path` for positional reads and runs `use` on it with its size,
+ * closing the file if that throws.
  *
  * @throws NpyError `"x.npz: cannot read: no such file"`, `"...: is a directory"`, not a regular file
  * @example
- * const { fh, size } = await openRegularFile('run.npz');
+ * const src = await openWith('run.npz', async (fh, size) => new FileRows({ ... }));
  */
-export async function openRegularFile(path: string): Promise<{ fh: FileHandle; size: number }> {
+export async function openWith<T>(path: string, use: (fh: FileHandle, size: number) => Promise<T>): Promise<T> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch (e) {
     throw ioError(path, undefined, e);
   }
+  let size: number | undefined;
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (!st.isFile()) throw new Error('not a regular file (streaming needs a file with a known size)');
-    return { fh, size: st.size };
+    size = st.size;
+    return await use(fh, size);
   } catch (e) {
     await fh.close().catch(() => undefined);
-    throw ioError(path, undefined, e);
+    throw size === undefined ? ioError(path, undefined, e) : e;
   }
+}
+
+/**
+ * @internal Bytes [start, start + size) of `fh` in blocks of at most `blockBytes`, by positional reads.
+ *
+ * @example
+ * for await (const block of byteBlocks(fh, 'x.csv', 0, size, 1 << 20)) consume(block);
+ */
+export async function* byteBlocks(fh: FileHandle, path: string, start: number, size: number,
+  blockBytes: number): AsyncGenerator<Buffer> {
+  for (let pos = start, end = start + size; pos < end;) {
+    const block = Buffer.allocUnsafe(Math.min(blockBytes, end - pos));
+    await readExactly(fh, path, block, pos);
+    pos += block.length;
+    yield block;
+  }
+}
+
+/**
+ * @internal Names quoted and joined for an error message, the first 50 then a count; `none` when empty.
+ *
+ * @example
+ * quoteList(['logits', 'labels'], '(none)'); // "'logits', 'labels'"
+ */
+export function quoteList(names: readonly string[], none: string): string {
+  const q = names.map((n) => `'${n}'`);
+  if (q.length === 0) return none;
+  return q.length > 50 ? `${q.slice(0, 50).join(', ')}, ... (${q.length} in all)` : q.join(', ');
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 import { type FileHandle, readFile } from 'node:fs/promises';
-import { ioError, openRegularFile, readExactly } from './file-io.js';
+import { ioError, openWith, readExactly } from './file-io.js';
 import { decodeNpyItems, type NpyArray, NpyError, type NpyHeader, npyHeaderSpan, type NumericArray, parseNpy,
   parseNpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
@@ -79,16 +79,12 @@ class NpyRows extends FileRows {
  *   await reader.close();
  * }
  */
-export async function openNpyFile(path: string, options: { halves?: boolean } = {}): Promise<NpyFileReader> {
-  const { fh, size } = await openRegularFile(path);
-  try {
+export function openNpyFile(path: string, options: { halves?: boolean } = {}): Promise<NpyFileReader> {
+  return openWith(path, async (fh, size) => {
     const h = await readNpyHeader(fh, path, 0, size);
     const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
     return new NpyRows({ file: path, path, fh, header: { ...h, dtype: dtypeOf(h) }, decode });
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
-  }
+  });
 }
 
 /**

@@ -293,6 +293,14 @@ export function shapeText(shape: readonly number[]): string {
 }
 
 /**
+ * @internal Bytes in hex, space-separated.
+ *
+ * @example
+ * hexBytes(Uint8Array.of(0x1f, 0x8b)); // '1f 8b'
+ */
+export const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+
+/**
  * @internal The first `n` bytes in hex and as text, with ` ...` after when `more`.
  *
  * @example
@@ -300,9 +308,8 @@ export function shapeText(shape: readonly number[]): string {
  */
 export function hexPreview(bytes: Uint8Array, n: number, more = bytes.length > n): string {
   const head = bytes.subarray(0, n);
-  const hex = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
   const text = Array.from(head, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-  return `${hex} ("${text}")${more ? ' ...' : ''}`;
+  return `${hexBytes(head)} ("${text}")${more ? ' ...' : ''}`;
 }
 
 /**

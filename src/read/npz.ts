@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { crc32 } from '../core/crc32.js';
-import { ioError, openRegularFile, readExactly } from './file-io.js';
+import { byteBlocks, ioError, openWith, quoteList, readExactly } from './file-io.js';
 import { readNpyHeader } from './npy-file.js';
 import { decodeNpyItems, hexPreview, NpyError, npyHeaderSpan, parseNpyHeader } from './npy.js';
 import type { NpyHeader, NumericArray } from './npy.js';
@@ -35,21 +35,12 @@ const METHODS: Record<number, string> = { 1: 'shrink', 6: 'implode', 9: 'deflate
 const preview = (bytes: Uint8Array): string => hexPreview(bytes, 8, false);
 const CORRUPT = ' (corrupt archive)';
 
-/** Bytes [start, start + size) of `fh`, in blocks, by positional reads (the handle stays open). */
-async function* byteRange(fh: FileHandle, path: string, start: number, size: number): AsyncGenerator<Buffer> {
-  for (let pos = start, end = start + size; pos < end;) {
-    const block = Buffer.allocUnsafe(Math.min(READ_STREAM_BYTES, end - pos));
-    await readExactly(fh, path, block, pos);
-    pos += block.length;
-    yield block;
-  }
-}
-
 /** Inflated pieces of bytes [start, start + size) of `fh`, a raw deflate stream; zlib errors become `zlibError(e)`. */
 async function* inflated(fh: FileHandle, path: string, start: number, size: number,
   zlibError: (e: Error) => NpyError): AsyncGenerator<Buffer> {
   const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
-  const src = Readable.from(byteRange(fh, path, start, size), { objectMode: false, highWaterMark: READ_STREAM_BYTES });
+  const src = Readable.from(byteBlocks(fh, path, start, size, READ_STREAM_BYTES), { objectMode: false,
+    highWaterMark: READ_STREAM_BYTES });
   pipeline(src, inflate, () => undefined);
   try {
     yield* inflate as AsyncIterable<Buffer>;
@@ -305,11 +296,8 @@ async function readZipDirectory(fh: FileHandle, path: string,
 
 const arrayName = (member: string): string => (member.endsWith('.npy') ? member.slice(0, -4) : member);
 
-function listNames(entries: readonly ZipEntry[]): string {
-  const names = entries.map((e) => `'${arrayName(e.name)}'`);
-  if (names.length === 0) return '(none: the archive is empty)';
-  return names.length > 50 ? `${names.slice(0, 50).join(', ')}, ... (${names.length} in all)` : names.join(', ');
-}
+const listNames = (entries: readonly ZipEntry[]): string =>
+  quoteList(entries.map((e) => arrayName(e.name)), '(none: the archive is empty)');
 
 /** The first bytes of a deflated member, up to the end of its .npy header (at least 4096 when there are). */
 async function inflatePrefix(fh: FileHandle, path: string, what: string, dataStart: number,
@@ -360,10 +348,9 @@ async function memberHeader(fh: FileHandle, path: string, what: string, entry: Z
  *   await src.close();
  * }
  */
-export async function openNpzArray(path: string, name?: string, spec?: string,
+export function openNpzArray(path: string, name?: string, spec?: string,
   options: { halves?: boolean } = {}): Promise<ArraySource> {
-  const { fh, size } = await openRegularFile(path);
-  try {
+  return openWith(path, async (fh, size) => {
     const { entries, directoryOffset } = await readZipDirectory(fh, path, size);
     if (name === undefined && entries.length !== 1) {
       const holds = `the archive holds ${entries.length} arrays (${listNames(entries)})`;
@@ -421,8 +408,5 @@ export async function openNpzArray(path: string, name?: string, spec?: string,
     await readExactly(fh, path, head, dataStart);
     const check = { headCrc: crc32(head), expectedCrc: entry.crc, offset: lho };
     return new FileRows({ ...init, header: { ...init.header, dataOffset: dataStart + h.dataOffset }, check });
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
-  }
+  });
 }

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { type CsvDelimiter, openCsvArray } from './csv.js';
-import { openRegularFile, readExactly } from './file-io.js';
+import { openWith, readExactly } from './file-io.js';
 import { openNpyFile } from './npy-file.js';
 import { NpyError, type NumericArray } from './npy.js';
 import { openNpzArray } from './npz.js';
@@ -103,21 +103,16 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** Guesses the format of a file without a known extension from its first bytes. */
-async function sniff(path: string): Promise<ArrayFormat> {
-  const { fh, size } = await openRegularFile(path);
-  try {
+function sniff(path: string): Promise<ArrayFormat> {
+  return openWith(path, async (fh, size) => {
     const head = new Uint8Array(Math.min(16, size));
     await readExactly(fh, path, head, 0);
+    await fh.close();
     if (head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55 && head[3] === 0x4d) return 'npy';
     if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'npz';
-    if (head.length >= 9 && head[8] === 0x7b) {
-      const n = new DataView(head.buffer).getBigUint64(0, true);
-      if (n >= 2n && n <= BigInt(size - 8)) return 'safetensors';
-    }
-    return 'csv';
-  } finally {
-    await fh.close();
-  }
+    const n = head.length >= 9 && head[8] === 0x7b ? new DataView(head.buffer).getBigUint64(0, true) : 0n;
+    return n >= 2n && n <= BigInt(size - 8) ? 'safetensors' : 'csv';
+  });
 }
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import { widenHalves } from '../format/half.js';
-import { openRegularFile, readExactly } from './file-io.js';
+import { openWith, quoteList, readExactly } from './file-io.js';
 import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
 import { decodeNpyItems, NpyError, type NpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
@@ -29,14 +29,7 @@ export function bf16ToFloat32(raw: Uint8Array): Float32Array {
   return widenHalves(decodeNpyItems({ kind: 'u', itemSize: 2, bigEndian: false }, raw) as Uint16Array, 'bfloat16');
 }
 
-function listNames(names: readonly string[]): string {
-  const q = names.map((n) => `'${n}'`);
-  return q.length === 0 ?
-    '(none)' :
-    q.length > 50 ?
-    `${q.slice(0, 50).join(', ')}, ... (${q.length} in all)` :
-    q.join(', ');
-}
+const listNames = (names: readonly string[]): string => quoteList(names, '(none)');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -51,13 +44,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * for await (const { start, data } of src.chunks(8192)) consume(start, data as Float32Array);
  * await src.close();
  */
-export async function openSafetensorsArray(path: string, name?: string, spec?: string,
+export function openSafetensorsArray(path: string, name?: string, spec?: string,
   options: { halves?: boolean } = {}): Promise<ArraySource> {
-  const { fh, size } = await openRegularFile(path);
   const fail: (offset: number | undefined, detail: string) => never = (offset, detail) => {
     throw new NpyError(path, offset, detail);
   };
-  try {
+  return openWith(path, async (fh, size) => {
     if (size < 8) fail(0, `not a .safetensors file: ${size} bytes, too short for the 8-byte header length`);
     const lenBytes = new Uint8Array(8);
     await readExactly(fh, path, lenBytes, 0);
@@ -153,8 +145,5 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     const decode = bf16 && !options.halves ? bf16ToFloat32 : (raw: Uint8Array) => decodeNpyItems(h, raw, options);
     const file = spec ?? (name === undefined ? path : `${path}:${name}`);
     return new FileRows({ file, path, fh, header: layout, decode, what });
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
-  }
+  });
 }
