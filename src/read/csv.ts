@@ -42,7 +42,7 @@ export type { CsvDelimiter } from './csv-syntax.js';
  * Options of {@link openCsvArray}.
  *
  * @example
- * const opts: CsvOptions = { role: 'labels', column: 'label' };
+ * const opts: CsvOptions = { spec: 'eval.csv:label', role: 'labels', column: 'label' };
  */
 export interface CsvOptions {
   /** `'logits'`: float32 `[N, C]`; `'labels'`: int32 `[N]`; none: float64, `[N]` for one column else `[N, C]`. */
@@ -51,8 +51,8 @@ export interface CsvOptions {
   column?: string | undefined;
   /** Default: detected from the first line (tab, then `;`, then `,`, then whitespace, else one column). */
   delimiter?: CsvDelimiter | undefined;
-  /** The name the source reports as `file` (defaults to `path`, or `path:column`). */
-  spec?: string;
+  /** The name the source reports as `file`. */
+  spec: string;
 }
 
 class FieldError {
@@ -331,11 +331,11 @@ function describeColumns(scan: Scan): string {
  * @throws NpyError for I/O errors, an empty or non-text file, an unknown column, several columns for
  *   labels; {@link CsvError} (`file:line:column: ...`) for a bad line, field or label
  * @example
- * const labels = await openCsvArray('eval.csv', { role: 'labels', column: 'label' }); // [N], 'i4'
+ * const labels = await openCsvArray('eval.csv', { spec: 'eval.csv:label', role: 'labels', column: 'label' });
  * for await (const { start, data } of labels.chunks(65536)) consume(start, data as Int32Array);
  * await labels.close();
  */
-export function openCsvArray(path: string, options: CsvOptions = {}): Promise<ArraySource> {
+export function openCsvArray(path: string, options: CsvOptions): Promise<ArraySource> {
   return openWith(path, async (fh, size) => {
     const head = new Uint8Array(Math.min(SNIFF_BYTES, size));
     await readExactly(fh, path, head, 0);
@@ -364,7 +364,7 @@ export function openCsvArray(path: string, options: CsvOptions = {}): Promise<Ar
     const itemSize = Number(dtype[1]);
     const header = { descr: dtype, dtype, kind, itemSize, shape, fortranOrder: false, bigEndian: false, dataOffset: 0,
       dataBytes: scan.rows * cols.length * itemSize };
-    const file = options.spec ?? (column === undefined ? path : `${path}:${column}`);
-    return new CsvSource({ file, path, fh, header, decode: () => new values(0) }, scan, cols, size, values);
+    return new CsvSource({ file: options.spec, path, fh, header, decode: () => new values(0) }, scan, cols, size,
+      values);
   });
 }

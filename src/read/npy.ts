@@ -255,32 +255,6 @@ function copyItems(src: Uint8Array, itemSize: number, count: number, swap: boole
   return out.buffer;
 }
 
-/** Permutes Fortran-order (column-major) data of `shape` into C order; with the shape reversed, C into Fortran. */
-function fortranToC<T extends NumericArray>(src: T, shape: readonly number[]): T {
-  const n = src.length;
-  const out = new (src.constructor as TypedCtor)(n) as T;
-  const [s, d] = [src as unknown as Indexable, out as unknown as Indexable];
-  if (n === 0) return out;
-  if (shape.length === 2) {
-    const [r, c] = shape as [number, number];
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) d[i * c + j] = s[j * r + i]!;
-    return out;
-  }
-  const fstride: number[] = [];
-  for (let k = 0, acc = 1; k < shape.length; acc *= shape[k++]!) fstride.push(acc);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let c = 0, f = 0; c < n; c++) {
-    d[c] = s[f]!;
-    for (let k = shape.length - 1; k >= 0; k--) {
-      f += fstride[k]!;
-      if (++idx[k]! < shape[k]!) break;
-      f -= fstride[k]! * shape[k]!;
-      idx[k] = 0;
-    }
-  }
-  return out;
-}
-
 /**
  * A shape as numpy prints it (and as a `.npy` header writes it).
  *
@@ -483,18 +457,39 @@ export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bi
 }
 
 /**
- * Permutes Fortran-order (column-major) elements into C order, into a fresh array of the same type.
+ * Permutes Fortran-order (column-major) elements into C order, into a fresh array of the same type
+ * (with the shape reversed, C order into Fortran order).
  *
  * @throws RangeError if the shape does not match `data.length`
  * @example
  * fortranToCOrder(Int32Array.of(1, 4, 2, 5, 3, 6), [2, 3]); // Int32Array [1, 2, 3, 4, 5, 6]
  */
-export function fortranToCOrder<T extends NumericArray>(data: T, shape: readonly number[]): T {
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) {
-    throw new RangeError(`fortranToCOrder: shape ${shapeText(shape)} needs ${count} elements, data has ${data.length}`);
+export function fortranToCOrder<T extends NumericArray>(src: T, shape: readonly number[]): T {
+  const [n, count] = [src.length, shape.reduce((a, b) => a * b, 1)];
+  if (count !== n) {
+    throw new RangeError(`fortranToCOrder: shape ${shapeText(shape)} needs ${count} elements, data has ${n}`);
   }
-  return shape.length < 2 ? (data.slice() as T) : fortranToC(data, shape);
+  const out = new (src.constructor as TypedCtor)(n) as T;
+  const [s, d] = [src as unknown as Indexable, out as unknown as Indexable];
+  if (n === 0) return out;
+  if (shape.length === 2) {
+    const [r, c] = shape as [number, number];
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) d[i * c + j] = s[j * r + i]!;
+    return out;
+  }
+  const fstride: number[] = [];
+  for (let k = 0, acc = 1; k < shape.length; acc *= shape[k++]!) fstride.push(acc);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let c = 0, f = 0; c < n; c++) {
+    d[c] = s[f]!;
+    for (let k = shape.length - 1; k >= 0; k--) {
+      f += fstride[k]!;
+      if (++idx[k]! < shape[k]!) break;
+      f -= fstride[k]! * shape[k]!;
+      idx[k] = 0;
+    }
+  }
+  return out;
 }
 
 /**
@@ -508,7 +503,7 @@ export function fortranToCOrder<T extends NumericArray>(data: T, shape: readonly
 export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
   const { dataOffset, dataBytes, bigEndian, ...h } = parseNpyHeader(bytes, file, bytes.length);
   const data = decodeNpyItems({ ...h, bigEndian }, bytes.subarray(dataOffset, dataOffset + dataBytes));
-  return { ...h, data: h.fortranOrder && h.shape.length > 1 ? fortranToC(data, h.shape) : data };
+  return { ...h, data: h.fortranOrder && h.shape.length > 1 ? fortranToCOrder(data, h.shape) : data };
 }
 
 /**
@@ -544,7 +539,7 @@ export function encodeNpy(data: NumericArray, shape: number[],
   }
   const header = dict + ' '.repeat(ARRAY_ALIGN - ((11 + dict.length) % ARRAY_ALIGN)) + '\n';
   if (header.length > 0xffff) throw new RangeError('encodeNpy: header too long for format 1.0');
-  const ordered = fortranOrder && shape.length > 1 ? fortranToC(data, [...shape].reverse()) : data;
+  const ordered = fortranOrder && shape.length > 1 ? fortranToCOrder(data, [...shape].reverse()) : data;
   const itemSize = data.BYTES_PER_ELEMENT;
   const out = new Uint8Array(10 + header.length + data.length * itemSize);
   out.set([...MAGIC, 1, 0, header.length & 0xff, header.length >> 8]);

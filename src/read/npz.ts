@@ -348,7 +348,7 @@ async function memberHeader(fh: FileHandle, path: string, what: string, entry: Z
  *   await src.close();
  * }
  */
-export function openNpzArray(path: string, name?: string, spec?: string,
+export function openNpzArray(path: string, name: string | undefined, spec: string,
   options: { halves?: boolean } = {}): Promise<ArraySource> {
   return openWith(path, async (fh, size) => {
     const { entries, directoryOffset } = await readZipDirectory(fh, path, size);
@@ -402,7 +402,7 @@ export function openNpzArray(path: string, name?: string, spec?: string,
     const dtype = dtypeOf(h);
     const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
     const header = { ...h, dtype, descr: dtype, dataOffset: dataStart };
-    const init = { file: spec ?? (name === undefined ? path : `${path}:${name}`), path, fh, decode, what, header };
+    const init = { file: spec, path, fh, decode, what, header };
     if (entry.method === 8) return new DeflatedSource(init, entry);
     const head = new Uint8Array(h.dataOffset);
     await readExactly(fh, path, head, dataStart);

@@ -5,11 +5,12 @@
  * @module
  */
 import { stat } from 'node:fs/promises';
-import { type CsvDelimiter, openCsvArray } from './csv.js';
+import { openCsvArray } from './csv.js';
 import { openWith, readExactly } from './file-io.js';
 import { openNpyFile } from './npy-file.js';
 import { NpyError, type NumericArray } from './npy.js';
 import { openNpzArray } from './npz.js';
+import { checkRowsPerChunk } from './row-source.js';
 import { openSafetensorsArray } from './safetensors.js';
 
 /**
@@ -159,32 +160,20 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
           `a .npy file holds a single array; drop ':${name}' from '${spec}' (names select arrays in .npz, ` +
             `.safetensors and CSV columns)`);
       }
-      return openNpyFile(path, { halves: options.halves ?? false });
+      return openNpyFile(path, options);
     }
     case 'npz':
-      return openNpzArray(path, name, spec, { halves: options.halves ?? false });
+      return openNpzArray(path, name, spec, options);
     case 'safetensors':
-      return openSafetensorsArray(path, name, spec, { halves: options.halves ?? false });
-    case 'csv':
-    case 'tsv': {
-      const delimiter: CsvDelimiter | undefined = format === 'tsv' ? '\t' : undefined;
-      return openCsvArray(path, { spec, ...(options.role !== undefined ? { role: options.role } : {}),
-        ...(name !== undefined ? { column: name } : {}), ...(delimiter !== undefined ? { delimiter } : {}) });
-    }
+      return openSafetensorsArray(path, name, spec, options);
+    default:
+      return openCsvArray(path, { spec, role: options.role, column: name,
+        delimiter: format === 'tsv' ? '\t' : undefined });
   }
 }
 
 /** Bytes per item of a numpy-style dtype ('f4' -> 4, 'b1' -> 1). */
 const itemBytes = (dtype: string): number => Number(dtype.slice(1));
-
-function checkRange(file: string, rows: number, start: number, end: number, rowsPerChunk?: number): void {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > rows) {
-    throw new RangeError(`${file}: rows [${start}, ${end}) are not within its ${rows} rows`);
-  }
-  if (rowsPerChunk !== undefined && (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1)) {
-    throw new RangeError(`${file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
-  }
-}
 
 /** Rows [start, end) of a source that cannot seek: reads from row 0, stops at `end`, re-chunks from `start`. */
 async function* scanRange(src: ArraySource, start: number, end: number,
@@ -224,14 +213,16 @@ async function* scanRange(src: ArraySource, start: number, end: number,
  * const shard = sliceRows(src, Math.floor(src.rows / 2), src.rows); // the second half
  */
 export function sliceRows(src: ArraySource, start: number, end: number): ArraySource {
-  checkRange(src.file, src.rows, start, end);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > src.rows) {
+    throw new RangeError(`${src.file}: rows [${start}, ${end}) are not within its ${src.rows} rows`);
+  }
   if (start === 0 && end === src.rows) return src;
   return { file: src.file, dtype: src.dtype, kind: src.kind, shape: [end - start, ...src.shape.slice(1)],
     rows: end - start, rowLength: src.rowLength,
     ...(src.raw ?
       { raw: { ...src.raw, byteOffset: src.raw.byteOffset + start * src.rowLength * itemBytes(src.raw.dtype) } } :
       {}), chunks(rowsPerChunk) {
-    checkRange(src.file, src.rows, start, end, rowsPerChunk);
+    checkRowsPerChunk(src.file, rowsPerChunk);
     if (src.rangeChunks === undefined) return scanRange(src, start, end, rowsPerChunk);
     const inner = src.rangeChunks(start, end, rowsPerChunk);
     return (async function*() {

@@ -59,6 +59,18 @@ export const dtypeOf = (h: Pick<NpyHeader, 'kind' | 'itemSize'>): string =>
   h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}`;
 
 /**
+ * @internal Throws a RangeError naming `file` unless `rowsPerChunk` is a positive integer.
+ *
+ * @example
+ * checkRowsPerChunk('x.npy', 0); // throws 'x.npy: rowsPerChunk must be a positive integer, got 0'
+ */
+export function checkRowsPerChunk(file: string, rowsPerChunk: number): void {
+  if (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1) {
+    throw new RangeError(`${file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
+  }
+}
+
+/**
  * @internal Base of the row sources: row bookkeeping, Fortran-order arrays read whole (under 256 MiB), close state.
  *
  * @example
@@ -118,9 +130,7 @@ export abstract class RowSource implements ArraySource {
   protected abstract fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk>;
 
   chunks(rowsPerChunk: number): AsyncIterable<RowChunk> {
-    if (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1) {
-      throw new RangeError(`${this.file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
-    }
+    checkRowsPerChunk(this.file, rowsPerChunk);
     this.checkReadable();
     if (!this.fortranRows) return this.fileOrderChunks(rowsPerChunk);
     return this.rowChunks(0, this.rows, rowsPerChunk, (at, n) => this.rowsOfWhole(at, n));

@@ -44,7 +44,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * for await (const { start, data } of src.chunks(8192)) consume(start, data as Float32Array);
  * await src.close();
  */
-export function openSafetensorsArray(path: string, name?: string, spec?: string,
+export function openSafetensorsArray(path: string, name: string | undefined, spec: string,
   options: { halves?: boolean } = {}): Promise<ArraySource> {
   const fail: (offset: number | undefined, detail: string) => never = (offset, detail) => {
     throw new NpyError(path, offset, detail);
@@ -143,7 +143,6 @@ export function openSafetensorsArray(path: string, name?: string, spec?: string,
     const layout = { descr: dt, dtype, kind, itemSize, shape, ...bytes };
     const h = { kind: bf16 ? 'u' : kind, itemSize, bigEndian: false } as const;
     const decode = bf16 && !options.halves ? bf16ToFloat32 : (raw: Uint8Array) => decodeNpyItems(h, raw, options);
-    const file = spec ?? (name === undefined ? path : `${path}:${name}`);
-    return new FileRows({ file, path, fh, header: layout, decode, what });
+    return new FileRows({ file: spec, path, fh, header: layout, decode, what });
   });
 }
