@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { type FileHandle, readFile } from 'node:fs/promises';
-import { ioError, openWith, readExactly } from './file-io.js';
-import { decodeNpyItems, type NpyArray, NpyError, type NpyHeader, npyHeaderSpan, type NumericArray, parseNpy,
+import type { FileHandle } from 'node:fs/promises';
+import { openWith, readExactly } from './file-io.js';
+import { decodeNpyItems, type NpyArray, NpyError, type NpyHeader, npyHeaderSpan, type NumericArray,
   parseNpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
 import { dtypeOf, FileRows, type RowChunk } from './row-source.js';
@@ -88,25 +88,18 @@ export function openNpyFile(path: string, options: { halves?: boolean } = {}): P
 }
 
 /**
- * Reads and parses a whole `.npy` file (see {@link parseNpy}); files over 2 GiB through {@link openNpyFile}.
+ * Reads and parses a whole `.npy` file (as `parseNpy` does), of any size, through {@link openNpyFile}.
  *
  * @throws NpyError for I/O failures (`"labels.npy: cannot read: no such file"`) and malformed contents
  * @example
  * const { shape, data } = await readNpyFile('test/fixtures/sklearn/iris-logreg.logits.npy');
  */
 export async function readNpyFile(path: string): Promise<NpyArray> {
-  let buf: Buffer;
+  const reader = (await openNpyFile(path)) as NpyRows;
   try {
-    buf = await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException | undefined)?.code !== 'ERR_FS_FILE_TOO_LARGE') throw ioError(path, undefined, e);
-    const reader = (await openNpyFile(path)) as FileRows;
-    try {
-      const { descr, kind, itemSize, shape, fortranOrder } = reader.header;
-      return { descr, kind, itemSize, shape, fortranOrder, data: await reader.readAll() };
-    } finally {
-      await reader.close();
-    }
+    const { descr, kind, itemSize, shape, fortranOrder } = reader.header;
+    return { descr, kind, itemSize, shape, fortranOrder, data: await reader.readAll() };
+  } finally {
+    await reader.close();
   }
-  return parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
 }
