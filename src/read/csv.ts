@@ -337,8 +337,7 @@ function describeColumns(scan: Scan): string {
  */
 export function openCsvArray(path: string, options: CsvOptions): Promise<ArraySource> {
   return openWith(path, async (fh, size) => {
-    const head = new Uint8Array(Math.min(SNIFF_BYTES, size));
-    await readExactly(fh, path, head, 0);
+    const head = await readExactly(fh, path, Math.min(SNIFF_BYTES, size), 0);
     const bad = notText(head);
     if (bad !== undefined) throw new NpyError(path, bad[0], bad[1]);
     const scan = await scanFile(fh, path, size, options.delimiter);

@@ -79,28 +79,29 @@ export function quoteList(names: readonly string[], none: string): string {
 }
 
 /**
- * @internal Reads exactly `into.length` bytes at `position`, looping over short
- * reads; hitting the end of the file first is an NpyError at the missing byte.
+ * @internal Reads exactly `into.length` bytes (or into a fresh array of `into` bytes) at `position`,
+ * looping over short reads; hitting the end of the file first is an NpyError at the missing byte.
  *
  * @example
- * const head = new Uint8Array(8);
- * await readExactly(fh, 'model.safetensors', head, 0);
+ * const head = await readExactly(fh, 'model.safetensors', 8, 0);
  */
-export async function readExactly(fh: FileHandle, path: string, into: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < into.length) {
-    const want = Math.min(into.length - done, MAX_READ_CALL_BYTES);
+export async function readExactly(fh: FileHandle, path: string, into: Uint8Array | number,
+  position: number): Promise<Uint8Array> {
+  const buf = typeof into === 'number' ? new Uint8Array(into) : into;
+  for (let done = 0; done < buf.length;) {
+    const want = Math.min(buf.length - done, MAX_READ_CALL_BYTES);
     let bytesRead: number;
     try {
-      ({ bytesRead } = await fh.read(into, done, want, position + done));
+      ({ bytesRead } = await fh.read(buf, done, want, position + done));
     } catch (e) {
       throw ioError(path, position + done, e);
     }
     if (bytesRead === 0) {
       throw new NpyError(path, position + done,
-        `unexpected end of file: needed ${into.length} bytes from byte ${position}, got ${done} (did the file ` +
+        `unexpected end of file: needed ${buf.length} bytes from byte ${position}, got ${done} (did the file ` +
           `change after it was opened?)`);
     }
     done += bytesRead;
   }
+  return buf;
 }

@@ -46,16 +46,14 @@ export interface NpyFileReader extends ArraySource {
  */
 export async function readNpyHeader(fh: FileHandle, path: string, at: number, size: number,
   file = path): Promise<NpyHeader> {
-  let head = new Uint8Array(Math.min(HEAD_PROBE_BYTES, size));
-  await readExactly(fh, path, head, at);
+  let head = await readExactly(fh, path, Math.min(HEAD_PROBE_BYTES, size), at);
   const span = npyHeaderSpan(head);
   if (span !== undefined && span.start + span.length > head.length && span.start + span.length <= size) {
     if (span.length > MAX_HEADER_BYTES) {
       const refused = `headers over 1 MiB (${MAX_HEADER_BYTES} bytes) are refused`;
       throw new NpyError(file, 8, `header length field says ${span.length} bytes; ${refused}`);
     }
-    head = new Uint8Array(span.start + span.length);
-    await readExactly(fh, path, head, at);
+    head = await readExactly(fh, path, span.start + span.length, at);
   }
   return parseNpyHeader(head, file, size);
 }

@@ -130,8 +130,7 @@ async function readZipDirectory(fh: FileHandle, path: string,
     throw new NpyError(path, at, detail);
   };
   const read = async (at: number, n: number): Promise<[Uint8Array, DataView]> => {
-    const b = new Uint8Array(n);
-    await readExactly(fh, path, b, at);
+    const b = await readExactly(fh, path, n, at);
     return [b, new DataView(b.buffer)];
   };
   /** The zip64 field at `at` of `dv`, which holds the file's bytes from `base`. */
@@ -320,8 +319,7 @@ export function openNpzArray(path: string, name: string | undefined, spec: strin
       const past = `past the start of the central directory at byte ${directoryOffset} (corrupt archive)`;
       fail(entry.recordOffset + 42, `: local header offset ${lho} is ${past}`);
     }
-    const local = new Uint8Array(30);
-    await readExactly(fh, path, local, lho);
+    const local = await readExactly(fh, path, 30, lho);
     const lv = new DataView(local.buffer);
     if (lv.getUint32(0, true) !== LOCAL_SIG) {
       fail(lho, `: expected a local file header (PK\\3\\4), got ${preview(local)} (corrupt archive)`);
@@ -348,8 +346,7 @@ export function openNpzArray(path: string, name: string | undefined, spec: strin
     const header = { ...h, dtype, descr: dtype, dataOffset: dataStart };
     const init = { file: spec, path, fh, decode, what, header };
     if (entry.method === 8) return new DeflatedSource(init, entry);
-    const head = new Uint8Array(h.dataOffset);
-    await readExactly(fh, path, head, dataStart);
+    const head = await readExactly(fh, path, h.dataOffset, dataStart);
     const check = { headCrc: crc32(head), expectedCrc: entry.crc, offset: lho };
     return new FileRows({ ...init, header: { ...init.header, dataOffset: dataStart + h.dataOffset }, check });
   });

@@ -106,8 +106,7 @@ async function isFile(path: string): Promise<boolean> {
 /** Guesses the format of a file without a known extension from its first bytes. */
 function sniff(path: string): Promise<ArrayFormat> {
   return openWith(path, async (fh, size) => {
-    const head = new Uint8Array(Math.min(16, size));
-    await readExactly(fh, path, head, 0);
+    const head = await readExactly(fh, path, Math.min(16, size), 0);
     await fh.close();
     if (head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55 && head[3] === 0x4d) return 'npy';
     if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'npz';

@@ -224,8 +224,8 @@ export class FileRows extends RowSource {
     this.checkRange(start, count);
     this.checkReadable();
     if (this.fortranRows) return this.rowsOfWhole(start, count);
-    const raw = new Uint8Array(count * this.rowBytes);
-    await readExactly(this.fh, this.path, raw, this.header.dataOffset + start * this.rowBytes);
+    const raw = await readExactly(this.fh, this.path, count * this.rowBytes,
+      this.header.dataOffset + start * this.rowBytes);
     return this.decode(raw);
   }
 
