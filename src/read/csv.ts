@@ -38,12 +38,7 @@ export class CsvError extends NpyError {
 
 export type { CsvDelimiter } from './csv-syntax.js';
 
-/**
- * Options of {@link openCsvArray}.
- *
- * @example
- * const opts: CsvOptions = { spec: 'eval.csv:label', role: 'labels', column: 'label' };
- */
+/** Options of {@link openCsvArray}. */
 export interface CsvOptions {
   /** `'logits'`: float32 `[N, C]`; `'labels'`: int32 `[N]`; none: float64, `[N]` for one column else `[N, C]`. */
   role?: 'logits' | 'labels' | undefined;
@@ -193,12 +188,13 @@ class CsvSource extends RowSource {
   }
 
   protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
-    const { path, scan, cols, rows } = this;
+    const { scan, cols, rows } = this;
+    const { path } = this.init;
     const labels = this.kind === 'i';
     const per = Math.min(rowsPerChunk, rows);
     const out = new this.values(per * cols.length);
     let [start, r, k] = [0, 0, 0];
-    for await (const lines of lineBatches(this.fh, path, this.size, () => this.checkOpen())) {
+    for await (const lines of lineBatches(this.init.fh, path, this.size, () => this.checkOpen())) {
       for (const l of lines) {
         if (l.line === 1 && scan.header !== undefined) continue;
         if (start + r >= rows) {
@@ -330,10 +326,6 @@ function describeColumns(scan: Scan): string {
  *
  * @throws NpyError for I/O errors, an empty or non-text file, an unknown column, several columns for
  *   labels; {@link CsvError} (`file:line:column: ...`) for a bad line, field or label
- * @example
- * const labels = await openCsvArray('eval.csv', { spec: 'eval.csv:label', role: 'labels', column: 'label' });
- * for await (const { start, data } of labels.chunks(65536)) consume(start, data as Int32Array);
- * await labels.close();
  */
 export function openCsvArray(path: string, options: CsvOptions): Promise<ArraySource> {
   return openWith(path, async (fh, size) => {

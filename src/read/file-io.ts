@@ -10,25 +10,15 @@ import { NpyError } from './npy.js';
 
 const MAX_READ_CALL_BYTES = 1 << 30;
 
-/**
- * @internal An I/O failure as an NpyError naming the file (NpyErrors pass through).
- *
- * @example
- * try { await fh.read(buf, 0, n, pos); } catch (e) { throw ioError('run.npz', pos, e); } // "run.npz: byte 512: cannot
- * read: input/output error"
- */
+/** @internal An I/O failure as an NpyError: "run.npz: byte 512: cannot read: input/output error" (NpyErrors pass). */
 export function ioError(path: string, offset: number | undefined, e: unknown): NpyError {
   if (e instanceof NpyError) return e;
   return new NpyError(path, offset, `cannot read: ${errnoText(e)}`, { cause: e });
 }
 
 /**
- * @internal Opens the regular file at `path` for positional reads and runs `use` on it with its size,
- * closing the file if that throws.
- *
- * @throws NpyError `"x.npz: cannot read: no such file"`, `"...: is a directory"`, not a regular file
- * @example
- * const src = await openWith('run.npz', async (fh, size) => new FileRows({ ... }));
+ * @internal Opens the regular file at `path` (refusing directories and devices: `"x.npz: cannot read: ..."`)
+ * and runs `use` on it with its size, closing the file if that throws.
  */
 export async function openWith<T>(path: string, use: (fh: FileHandle, size: number) => Promise<T>): Promise<T> {
   let fh: FileHandle;
@@ -50,12 +40,7 @@ export async function openWith<T>(path: string, use: (fh: FileHandle, size: numb
   }
 }
 
-/**
- * @internal Bytes [start, start + size) of `fh` in blocks of at most `blockBytes`, by positional reads.
- *
- * @example
- * for await (const block of byteBlocks(fh, 'x.csv', 0, size, 1 << 20)) consume(block);
- */
+/** @internal Bytes [start, start + size) of `fh` in blocks of at most `blockBytes`, by positional reads. */
 export async function* byteBlocks(fh: FileHandle, path: string, start: number, size: number,
   blockBytes: number): AsyncGenerator<Buffer> {
   for (let pos = start, end = start + size; pos < end;) {
@@ -66,12 +51,7 @@ export async function* byteBlocks(fh: FileHandle, path: string, start: number, s
   }
 }
 
-/**
- * @internal Names quoted and joined for an error message, the first 50 then a count; `none` when empty.
- *
- * @example
- * quoteList(['logits', 'labels'], '(none)'); // "'logits', 'labels'"
- */
+/** @internal Names quoted and joined for an error message, the first 50 then a count; `none` when empty. */
 export function quoteList(names: readonly string[], none: string): string {
   const q = names.map((n) => `'${n}'`);
   if (q.length === 0) return none;
@@ -81,9 +61,6 @@ export function quoteList(names: readonly string[], none: string): string {
 /**
  * @internal Reads exactly `into.length` bytes (or into a fresh array of `into` bytes) at `position`,
  * looping over short reads; hitting the end of the file first is an NpyError at the missing byte.
- *
- * @example
- * const head = await readExactly(fh, 'model.safetensors', 8, 0);
  */
 export async function readExactly(fh: FileHandle, path: string, into: Uint8Array | number,
   position: number): Promise<Uint8Array> {

@@ -67,10 +67,6 @@ function errorOffset(t: string): number {
 /**
  * @internal The character offset of the first JSON syntax error in `text` and a short description
  * taken from the error `JSON.parse(text)` threw (without the quoted text or its position).
- *
- * @example
- * try { JSON.parse(t); } catch (e) { const { at, detail } = jsonSyntaxError(t, e); } // '["a",]' -> { at: 5, detail:
- * "Unexpected token ']'" }
  */
 export function jsonSyntaxError(text: string, e: unknown): { at: number; detail: string } {
   const at = errorOffset(text);

@@ -40,9 +40,6 @@ export interface NpyFileReader extends ArraySource {
 /**
  * @internal Parses the `.npy` header at byte `at` of `fh` (a file of `size` bytes, or a stored zip
  * member), reading past the first 4096 bytes for a longer header (up to 1 MiB).
- *
- * @example
- * const h = await readNpyHeader(fh, 'logits.npy', 0, size);
  */
 export async function readNpyHeader(fh: FileHandle, path: string, at: number, size: number,
   file = path): Promise<NpyHeader> {

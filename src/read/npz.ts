@@ -66,10 +66,10 @@ class DeflatedSource extends RowSource {
     let [crc, produced, skip, start, fill] = [0, 0, entry.uncompressedSize - this.header.dataBytes, 0, 0];
     let held: RowChunk | undefined;
     const declared = entry.uncompressedSize;
-    const pieces = inflated(this.fh, this.path, dataStart, entry.compressedSize, (e) => {
+    const pieces = inflated(this.init.fh, this.init.path, dataStart, entry.compressedSize, (e) => {
       const at = `after ${produced} of ${declared} uncompressed bytes`;
-      const detail = `${this.what}: corrupt or truncated deflate data ${at}`;
-      return new NpyError(this.path, dataStart, `${detail}: ${e.message}`, { cause: e });
+      const detail = `${this.init.what}: corrupt or truncated deflate data ${at}`;
+      return new NpyError(this.init.path, dataStart, `${detail}: ${e.message}`, { cause: e });
     });
     for await (const piece of pieces) {
       crc = crc32(piece, crc);
@@ -86,7 +86,7 @@ class DeflatedSource extends RowSource {
         fill += k;
         p = p.subarray(k);
         if (fill < n * rowBytes) continue;
-        const chunk = { start, data: this.decode(buf.subarray(0, fill)) };
+        const chunk = { start, data: this.init.decode(buf.subarray(0, fill)) };
         start += n;
         fill = 0;
         if (start === rows) held = chunk;
@@ -101,8 +101,9 @@ class DeflatedSource extends RowSource {
       this.fail(dataStart, `inflates to ${produced} bytes but ${says}`);
     }
     if (crc !== entry.crc) this.fail(entry.localHeaderOffset, crcMismatch(entry.crc, crc, 'inflated'));
-    if (rowBytes === 0) { for (; start < rows; start += per) yield { start, data: this.decode(new Uint8Array(0)) }; }
-    else if (held !== undefined) yield held;
+    if (rowBytes === 0) { for (; start < rows; start += per) {
+        yield { start, data: this.init.decode(new Uint8Array(0)) };
+      } } else if (held !== undefined) yield held;
   }
 }
 
@@ -283,13 +284,6 @@ async function memberHeader(fh: FileHandle, path: string, what: string, entry: Z
  *
  * @throws NpyError naming `path`, the byte and the member: a bad zip, a missing member (listing the
  *   names), encryption, a method other than stored or deflate, a bad inner .npy header
- * @example
- * const src = await openNpzArray('run.npz', 'logits');
- * try {
- *   for await (const { start, data } of src.chunks(4096)) consume(start, data as Float32Array);
- * } finally {
- *   await src.close();
- * }
  */
 export function openNpzArray(path: string, name: string | undefined, spec: string,
   options: { halves?: boolean } = {}): Promise<ArraySource> {

@@ -80,12 +80,7 @@ export interface OpenArrayOptions {
   halves?: boolean;
 }
 
-/**
- * The formats {@link openArray} reads (`.txt` is read as CSV).
- *
- * @example
- * const f: ArrayFormat = 'npz';
- */
+/** The formats {@link openArray} reads (`.txt` is read as CSV). */
 export type ArrayFormat = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv';
 
 const SPEC_RE = /^(.*?\.(npy|npz|safetensors|csv|tsv|txt))(?::(.*))?$/is;
@@ -117,10 +112,8 @@ function sniff(path: string): Promise<ArrayFormat> {
 
 /**
  * Splits a spec into the file path and the array name after the format's extension (an existing
- * file named by the whole spec wins); without a known extension the format is sniffed.
- *
- * @example
- * await parseArraySpec('eval.csv:label');  // { path: 'eval.csv', name: 'label', format: 'csv' }
+ * file named by the whole spec wins); without a known extension the format is sniffed:
+ * `'eval.csv:label'` -> `{ path: 'eval.csv', name: 'label', format: 'csv' }`.
  */
 export async function parseArraySpec(
   spec: string,
@@ -208,8 +201,6 @@ async function* scanRange(src: ArraySource, start: number, end: number,
  * sources that cannot seek read from row 0 and stop at `end`. Closing the slice closes the source.
  *
  * @throws RangeError unless 0 <= start <= end <= src.rows
- * @example
- * const shard = sliceRows(src, Math.floor(src.rows / 2), src.rows); // the second half
  */
 export function sliceRows(src: ArraySource, start: number, end: number): ArraySource {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > src.rows) {

@@ -19,12 +19,7 @@ const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const DTYPES: Record<string, string> = { F16: 'f2', BF16: 'bf16', F32: 'f4', F64: 'f8', I8: 'i1', I16: 'i2', I32: 'i4',
   I64: 'i8', U8: 'u1', U16: 'u2', U32: 'u4', U64: 'u8', BOOL: 'b1' };
 
-/**
- * Widens little-endian bfloat16 values (the upper halves of float32s) to a fresh Float32Array; exact.
- *
- * @example
- * bf16ToFloat32(Uint8Array.of(0x80, 0x3f, 0x00, 0xc0)); // Float32Array [1, -2]
- */
+/** Widens little-endian bfloat16 values (the upper halves of float32s) to a fresh Float32Array; exact. */
 export function bf16ToFloat32(raw: Uint8Array): Float32Array {
   return widenHalves(decodeNpyItems({ kind: 'u', itemSize: 2, bigEndian: false }, raw) as Uint16Array, 'bfloat16');
 }
@@ -39,10 +34,6 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  *
  * @throws NpyError naming `path` and the byte: a short file, invalid JSON, a missing tensor (listing
  *   the names), an unsupported dtype, offsets that disagree with the shape or the file size
- * @example
- * const src = await openSafetensorsArray('model-out.safetensors', 'logits');
- * for await (const { start, data } of src.chunks(8192)) consume(start, data as Float32Array);
- * await src.close();
  */
 export function openSafetensorsArray(path: string, name: string | undefined, spec: string,
   options: { halves?: boolean } = {}): Promise<ArraySource> {
