@@ -101,9 +101,11 @@ class DeflatedSource extends RowSource {
       this.fail(dataStart, `inflates to ${produced} bytes but ${says}`);
     }
     if (crc !== entry.crc) this.fail(entry.localHeaderOffset, crcMismatch(entry.crc, crc, 'inflated'));
-    if (rowBytes === 0) { for (; start < rows; start += per) {
+    if (rowBytes === 0) {
+      for (; start < rows; start += per) {
         yield { start, data: this.init.decode(new Uint8Array(0)) };
-      } } else if (held !== undefined) yield held;
+      }
+    } else if (held !== undefined) yield held;
   }
 }
 
