@@ -36,8 +36,6 @@ export class CsvError extends NpyError {
   }
 }
 
-export type { CsvDelimiter } from './csv-syntax.js';
-
 /** Options of {@link openCsvArray}. */
 export interface CsvOptions {
   /** `'logits'`: float32 `[N, C]`; `'labels'`: int32 `[N]`; none: float64, `[N]` for one column else `[N, C]`. */

@@ -140,7 +140,7 @@ export abstract class RowSource implements ArraySource {
 }
 
 /** @internal What a full pass over a stored zip member checks at its end. */
-export interface MemberCheck {
+interface MemberCheck {
   /** CRC-32 of the member bytes before the data (the .npy header). */
   headCrc: number;
   expectedCrc: number;
