@@ -245,33 +245,29 @@ const arrayName = (member: string): string => (member.endsWith('.npy') ? member.
 const listNames = (entries: readonly ZipEntry[]): string =>
   quoteList(entries.map((e) => arrayName(e.name)), '(none: the archive is empty)');
 
-/** The first bytes of a deflated member, up to the end of its .npy header (at least 4096 when there are). */
-async function inflatePrefix(fh: FileHandle, path: string, what: string, dataStart: number,
-  entry: ZipEntry): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  let [have, need] = [0, 12];
-  const pieces = inflated(fh, path, dataStart, entry.compressedSize, (e) => {
-    const detail = `${what}: corrupt or truncated deflate data at the start of the member: ${e.message}`;
-    return new NpyError(path, dataStart, detail, { cause: e });
-  });
-  for await (const piece of pieces) {
-    parts.push(piece);
-    have += piece.length;
-    const span = need === 12 && have >= 12 ? npyHeaderSpan(Buffer.concat(parts)) : undefined;
-    if (span !== undefined) need = Math.min(span.start + span.length, MAX_NPY_HEADER_BYTES + 12);
-    if (have >= need) break;
-  }
-  const all = Buffer.concat(parts);
-  return new Uint8Array(all.buffer, all.byteOffset, Math.min(all.length, Math.max(need, HEAD_PROBE_BYTES)));
-}
-
 /** The member's .npy header, its errors naming the member with an offset in the archive where there is one. */
 async function memberHeader(fh: FileHandle, path: string, what: string, entry: ZipEntry,
   at: number): Promise<NpyHeader> {
   const file = `${path}:${entry.name}`;
   try {
     if (entry.method === 0) return await readNpyHeader(fh, path, at, entry.uncompressedSize, file);
-    return parseNpyHeader(await inflatePrefix(fh, path, what, at, entry), file, entry.uncompressedSize);
+    // Inflate up to the end of the .npy header (at least 4096 bytes when there are).
+    const parts: Buffer[] = [];
+    let [have, need] = [0, 12];
+    const pieces = inflated(fh, path, at, entry.compressedSize, (e) => {
+      const detail = `${what}: corrupt or truncated deflate data at the start of the member: ${e.message}`;
+      return new NpyError(path, at, detail, { cause: e });
+    });
+    for await (const piece of pieces) {
+      parts.push(piece);
+      have += piece.length;
+      const span = need === 12 && have >= 12 ? npyHeaderSpan(Buffer.concat(parts)) : undefined;
+      if (span !== undefined) need = Math.min(span.start + span.length, MAX_NPY_HEADER_BYTES + 12);
+      if (have >= need) break;
+    }
+    const all = Buffer.concat(parts);
+    const head = new Uint8Array(all.buffer, all.byteOffset, Math.min(all.length, Math.max(need, HEAD_PROBE_BYTES)));
+    return parseNpyHeader(head, file, entry.uncompressedSize);
   } catch (e) {
     if (!(e instanceof NpyError) || e.file !== file) throw e;
     if (entry.method === 0) throw new NpyError(path, at + (e.offset ?? 0), `${what}: ${e.detail}`, { cause: e });
