@@ -255,7 +255,7 @@ function notText(head: Uint8Array): [number, string] | undefined {
   return [nul, 'not a text file: a NUL byte (binary data, or UTF-16 text without a byte-order mark: save it as UTF-8)'];
 }
 
-/** First pass: delimiter, header, column count checked on every line, data rows counted, blank lines only at the end. */
+/** First pass: delimiter, header, every line's field count checked, data rows counted, blank lines only at the end. */
 async function scanFile(fh: FileHandle, path: string, size: number, forced: CsvDelimiter | undefined): Promise<Scan> {
   let delimiter: CsvDelimiter = forced ?? ',';
   let header: string[] | undefined;
