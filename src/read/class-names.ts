@@ -13,29 +13,25 @@ function lineColumn(text: string, at: number): string {
 /**
  * Parses class names: a JSON array of strings, a JSON object of index -> name, or plain text with
  * one name per line (a trailing empty line is ignored). Refuses an empty file, empty names and
- * duplicate names. `file` names the source in errors, with the line (text) or the class index and
- * key (JSON), or `file:line:column` for a JSON syntax error.
- *
- * @example
- * parseClassNames('cat\ndog\n', 'names.txt'); // ['cat', 'dog']
- * parseClassNames('cat\ncat\n', 'names.txt'); // throws InputError: names.txt: line 2: duplicate class name "cat" (also
- * on line 1)
+ * duplicate names; errors name `file` and the line (text), the class (JSON) or `file:line:column`.
  */
 function parseClassNames(text: string, file: string): string[] {
   const trimmed = text.replace(/^\uFEFF/, '');
-  if (trimmed.trim() === '') {
-    throw new InputError('classes',
-      `${file}: the file is empty: expected one class name per line, or a JSON array of names`);
-  }
-  if (/^\s*[[{]/.test(trimmed)) {
+  const fail = (detail: string, index?: number, value?: unknown): never => {
+    throw new InputError('classes', `${file}${detail}`, index, value);
+  };
+  if (trimmed.trim() === '') fail(': the file is empty: expected one class name per line, or a JSON array of names');
+  const json = /^\s*[[{]/.test(trimmed);
+  let names: string[];
+  if (json) {
     const deep = jsonTooDeep(trimmed);
-    if (deep) throw new InputError('classes', `${file}:${lineColumn(trimmed, deep.at)}: ${deep.detail}`);
+    if (deep) fail(`:${lineColumn(trimmed, deep.at)}: ${deep.detail}`);
     let value: unknown;
     try {
       value = JSON.parse(trimmed);
     } catch (e) {
       const { at, detail } = jsonSyntaxError(trimmed, e);
-      throw new InputError('classes', `${file}:${lineColumn(trimmed, at)}: not valid JSON: ${detail}`);
+      fail(`:${lineColumn(trimmed, at)}: not valid JSON: ${detail}`);
     }
     const entries: [string, unknown][] = Array.isArray(value) ?
       value.map((v, i) => [String(i), v]) :
@@ -43,41 +39,27 @@ function parseClassNames(text: string, file: string): string[] {
     const byIndex = new Map<number, string>();
     for (const [k, v] of entries) {
       if (!/^(0|[1-9]\d*)$/.test(k)) {
-        throw new InputError('classes', `${file}: key ${JSON.stringify(k)} is not a class index (0, 1, 2, ...)`,
-          undefined, k);
+        fail(`: key ${JSON.stringify(k)} is not a class index (0, 1, 2, ...)`, undefined, k);
       }
       const i = Number(k);
       if (typeof v !== 'string' && typeof v !== 'number') {
-        throw new InputError('classes', `${file}: class ${i}: name must be a string, got ${JSON.stringify(v)}`, i, v);
+        fail(`: class ${i}: name must be a string, got ${JSON.stringify(v)}`, i, v);
       }
       byIndex.set(i, String(v));
     }
-    const names: string[] = [];
-    for (let i = 0; i < entries.length; i++) {
-      const n = byIndex.get(i);
-      if (n === undefined) throw new InputError('classes', `${file}: class ${i} has no name`, i);
-      names.push(n);
-    }
-    const dup = firstDuplicate(names);
-    if (dup) {
-      const n = names[dup.index]!;
-      throw new InputError('classes',
-        `${file}: class ${dup.index}: duplicate class name ${JSON.stringify(n)} (also class ${dup.first})`, dup.index,
-        n);
-    }
-    return names;
+    names = entries.map((_, i) => byIndex.get(i) ?? fail(`: class ${i} has no name`, i));
+  } else {
+    const lines = trimmed.split(/\r?\n/);
+    if (lines[lines.length - 1] === '') lines.pop();
+    names = lines.map((l) => l.trim());
+    const empty = names.indexOf('');
+    if (empty >= 0) fail(`: line ${empty + 1}: empty class name`, empty);
   }
-  const lines = trimmed.split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const names = lines.map((l) => l.trim());
-  const empty = names.indexOf('');
-  if (empty >= 0) throw new InputError('classes', `${file}: line ${empty + 1}: empty class name`, empty);
   const dup = firstDuplicate(names);
   if (dup) {
-    const n = names[dup.index]!;
-    throw new InputError('classes',
-      `${file}: line ${dup.index + 1}: duplicate class name ${JSON.stringify(n)} (also on line ${dup.first + 1})`,
-      dup.index, n);
+    const [n, i, first] = [names[dup.index]!, dup.index, dup.first];
+    const [at, also] = json ? [`class ${i}`, `class ${first}`] : [`line ${i + 1}`, `on line ${first + 1}`];
+    fail(`: ${at}: duplicate class name ${JSON.stringify(n)} (also ${also})`, i, n);
   }
   return names;
 }

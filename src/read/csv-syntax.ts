@@ -2,30 +2,16 @@
 // (web/parse-csv.ts): no Node imports.
 
 /**
- * How fields are separated: one delimiter character, `'whitespace'` (runs of
- * spaces and tabs, as `np.savetxt` writes by default), or `'none'` (one column).
- *
- * @example
- * const d: CsvDelimiter = '\t';
+ * How fields are separated: one delimiter character, `'whitespace'` (runs of spaces and tabs, as
+ * `np.savetxt` writes by default), or `'none'` (one column).
  */
 export type CsvDelimiter = ',' | '\t' | ';' | 'whitespace' | 'none';
 
-const NAN_WORDS = new Set(['nan', '+nan', '-nan']);
-const INF_WORDS = new Map([['inf', Infinity], ['+inf', Infinity], ['-inf', -Infinity], ['infinity', Infinity], [
-  '+infinity',
-  Infinity,
-], ['-infinity', -Infinity]]);
+const WORDS = new Map([['nan', NaN], ['inf', Infinity], ['infinity', Infinity]]);
 
 /**
- * Parses a decimal number as written by numpy, pandas or Python: `1`, `-2.5`,
- * `.5`, `1e-3`, `nan`, `inf`, `-Infinity` (case-insensitive words),
- * surrounding spaces allowed. Returns undefined for anything else (empty,
- * hex, `1,5`, text).
- *
- * @example
- * parseCsvNumber(' 1.5e2 '); // 150
- * parseCsvNumber('-inf');    // -Infinity
- * parseCsvNumber('0x10');    // undefined
+ * Parses a decimal number as numpy, pandas or Python write it (`1`, `-2.5`, `.5`, `1e-3`, `nan`, `inf`,
+ * `-Infinity`, words in any case; surrounding spaces allowed); undefined for anything else (empty, hex, `1,5`).
  */
 export function parseCsvNumber(field: string): number | undefined {
   const t = field.trim();
@@ -36,17 +22,11 @@ export function parseCsvNumber(field: string): number | undefined {
     return v;
   }
   const w = t.toLowerCase();
-  if (NAN_WORDS.has(w)) return NaN;
-  return INF_WORDS.get(w);
+  const word = WORDS.get(w.replace(/^[-+]/, ''));
+  return word !== undefined && w[0] === '-' ? -word : word;
 }
 
-/**
- * Picks the delimiter from the first line: a tab, else `;`, else `,` (outside quotes), else whitespace between tokens,
- * else none.
- *
- * @example
- * detectDelimiter('a;b;c'); // ';'
- */
+/** Picks the delimiter from the first line: a tab, else `;`, else `,` (outside quotes), else whitespace, else none. */
 export function detectDelimiter(text: string): CsvDelimiter {
   let inQuote = false;
   const seen = new Set<string>();

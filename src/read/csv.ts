@@ -6,16 +6,16 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { type CsvDelimiter, detectDelimiter, parseCsvNumber } from './csv-syntax.js';
-import { ioError, openRegularFile, readExactly } from './file-io.js';
-import { NpyError, type NumericArray } from './npy.js';
+import { byteBlocks, openWith, readExactly } from './file-io.js';
+import { hexBytes, NpyError } from './npy.js';
 import type { ArraySource } from './open-array.js';
+import { type RowChunk, RowSource, type SourceInit } from './row-source.js';
 
 export { parseCsvNumber };
 
 const BLOCK_BYTES = 1 << 20;
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
+const SNIFF_BYTES = 512;
 
 /**
  * A CSV problem at a place in the file: `file:line:column: detail` (1-based; `offset` is the byte offset).
@@ -36,33 +36,25 @@ export class CsvError extends NpyError {
   }
 }
 
-export type { CsvDelimiter } from './csv-syntax.js';
-
-/**
- * Options of {@link openCsvArray}.
- *
- * @example
- * const opts: CsvOptions = { role: 'labels', column: 'label' };
- */
+/** Options of {@link openCsvArray}. */
 export interface CsvOptions {
   /** `'logits'`: float32 `[N, C]`; `'labels'`: int32 `[N]`; none: float64, `[N]` for one column else `[N, C]`. */
-  role?: 'logits' | 'labels';
+  role?: 'logits' | 'labels' | undefined;
   /** Read only this column: a header name, or a 0-based index (a header name wins if both match). */
-  column?: string;
+  column?: string | undefined;
   /** Default: detected from the first line (tab, then `;`, then `,`, then whitespace, else one column). */
-  delimiter?: CsvDelimiter;
-  /** The name the source reports as `file` (defaults to `path`, or `path:column`). */
-  spec?: string;
+  delimiter?: CsvDelimiter | undefined;
+  /** The name the source reports as `file`. */
+  spec: string;
 }
 
 class FieldError {
   constructor(readonly at: number, readonly detail: string) {}
 }
 
-interface Split {
-  fields: string[];
-  starts: number[];
-}
+/** An error at character `at` of line `line` (its text starting at byte `offset`). */
+const csvError = (path: string, line: number, offset: number, text: string, at: number, detail: string): CsvError =>
+  new CsvError(path, line, at + 1, offset + Buffer.byteLength(text.slice(0, at)), detail);
 
 function quoted(text: string, q: number): [string, number] {
   let out = '';
@@ -81,7 +73,7 @@ function quoted(text: string, q: number): [string, number] {
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t';
 
 /** Splits one line into fields (unquoted, untrimmed) and the 0-based character index where each starts. */
-function splitFields(text: string, delim: CsvDelimiter): Split {
+function splitFields(text: string, delim: CsvDelimiter): { fields: string[]; starts: number[] } {
   const fields: string[] = [];
   const starts: number[] = [];
   const n = text.length;
@@ -121,94 +113,60 @@ function splitFields(text: string, delim: CsvDelimiter): Split {
     } else {
       const d = sep === '' ? -1 : text.indexOf(sep, i);
       starts.push(i);
-      if (d < 0) {
-        fields.push(text.slice(i));
-        return { fields, starts };
-      }
-      fields.push(text.slice(i, d));
+      fields.push(text.slice(i, d < 0 ? undefined : d));
+      if (d < 0) return { fields, starts };
       i = d + 1;
     }
   }
 }
 
+const clip = (s: string, n = 40): string => (s.length <= n ? s : `${s.slice(0, n)}...`);
+
+/** One line of the file: its 1-based number, its text without the line ending, the byte where it starts. */
+interface Line {
+  line: number;
+  text: string;
+  offset: number;
+}
+
 /** {@link splitFields}, a syntax error thrown as a CsvError at its place in the file. */
-function splitLine(path: string, line: number, lineOffset: number, text: string, delim: CsvDelimiter): Split {
+function splitLine(path: string, { line, text, offset }: Line, delim: CsvDelimiter): ReturnType<typeof splitFields> {
   try {
     return splitFields(text, delim);
   } catch (e) {
     if (!(e instanceof FieldError)) throw e;
-    throw new CsvError(path, line, e.at + 1, byteOffset(lineOffset, text, e.at), e.detail);
+    throw csvError(path, line, offset, text, e.at, e.detail);
   }
 }
 
-const clip = (s: string, n = 40): string => (s.length <= n ? s : `${s.slice(0, n)}...`);
-
-interface LineBatch {
-  texts: string[];
-  offsets: number[];
-  firstLine: number;
-}
-
-function dropBom(texts: string[], offsets: number[]): void {
-  if (texts[0]!.charCodeAt(0) === 0xfeff) {
-    texts[0] = texts[0]!.slice(1);
-    offsets[0] = offsets[0]! + 3;
-  }
-}
-
-/** Lines of the file in batches (one per block read), without line endings; the UTF-8 BOM of line 1 dropped. */
-async function* lineBatches(fh: FileHandle, path: string, checkOpen: () => void): AsyncGenerator<LineBatch> {
-  const block = Buffer.allocUnsafe(BLOCK_BYTES);
-  let pending = Buffer.alloc(0);
-  let pendingOffset = 0;
-  let pos = 0;
-  let line = 1;
-  for (;;) {
-    checkOpen();
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await fh.read(block, 0, BLOCK_BYTES, pos));
-    } catch (e) {
-      throw ioError(path, pos, e);
-    }
-    const texts: string[] = [];
-    const offsets: number[] = [];
-    if (bytesRead === 0) {
-      if (pending.length > 0) {
-        const e = pending[pending.length - 1] === 13 ? pending.length - 1 : pending.length;
-        texts.push(pending.toString('utf8', 0, e));
-        offsets.push(pendingOffset);
-        if (line === 1) dropBom(texts, offsets);
-        yield { texts, offsets, firstLine: line };
-      }
-      return;
-    }
-    const data = pending.length > 0 ?
-      Buffer.concat([pending, block.subarray(0, bytesRead)]) :
-      block.subarray(0, bytesRead);
+/** The lines of the file's first `size` bytes, in batches (one per block read); line 1's UTF-8 BOM dropped. */
+async function* lineBatches(fh: FileHandle, path: string, size: number,
+  checkOpen?: () => void): AsyncGenerator<Line[]> {
+  let [pending, pendingOffset, pos, line] = [Buffer.alloc(0), 0, 0, 1];
+  const make = (text: string, offset: number): Line => {
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) [text, offset] = [text.slice(1), offset + 3];
+    return { line: line++, text, offset };
+  };
+  for await (const block of byteBlocks(fh, path, 0, size, BLOCK_BYTES)) {
+    checkOpen?.();
+    const data = pending.length > 0 ? Buffer.concat([pending, block]) : block;
     const dataOffset = pending.length > 0 ? pendingOffset : pos;
-    pos += bytesRead;
+    pos += block.length;
+    const lines: Line[] = [];
     let s = 0;
-    for (;;) {
-      const nl = data.indexOf(10, s);
-      if (nl < 0) break;
-      const e = nl > s && data[nl - 1] === 13 ? nl - 1 : nl;
-      texts.push(data.toString('utf8', s, e));
-      offsets.push(dataOffset + s);
-      s = nl + 1;
+    for (let nl = data.indexOf(10); nl >= 0; s = nl + 1, nl = data.indexOf(10, s)) {
+      lines.push(make(data.toString('utf8', s, nl > s && data[nl - 1] === 13 ? nl - 1 : nl), dataOffset + s));
     }
     pending = Buffer.from(data.subarray(s));
     pendingOffset = dataOffset + s;
     if (pending.length > MAX_LINE_BYTES) {
-      throw new CsvError(path, line + texts.length, 1, pendingOffset,
+      throw new CsvError(path, line, 1, pendingOffset,
         `line is longer than ${MAX_LINE_BYTES} bytes; is this a text file?`);
     }
-    if (texts.length > 0) {
-      if (line === 1) dropBom(texts, offsets);
-      yield { texts, offsets, firstLine: line };
-      line += texts.length;
-    }
+    if (lines.length > 0) yield lines;
   }
+  const e = pending[pending.length - 1] === 13 ? pending.length - 1 : pending.length;
+  if (pending.length > 0) yield [make(pending.toString('utf8', 0, e), pendingOffset)];
 }
 
 interface Scan {
@@ -218,183 +176,123 @@ interface Scan {
   rows: number;
 }
 
-function byteOffset(lineOffset: number, text: string, at: number): number {
-  return lineOffset + Buffer.byteLength(text.slice(0, at));
-}
+const ROLES = { labels: ['i', 'i4', Int32Array], logits: ['f', 'f4', Float32Array], none: ['f', 'f8', Float64Array] };
+type Values = Int32Array | Float32Array | Float64Array;
 
-class CsvSource implements ArraySource {
-  readonly dtype: string;
-  readonly kind: 'f' | 'i';
-  readonly shape: number[];
-  readonly rows: number;
-  readonly rowLength: number;
-  private closed = false;
-
-  constructor(readonly file: string, private readonly path: string, private readonly fh: FileHandle,
-    private readonly scan: Scan, private readonly cols: number[],
-    private readonly role: 'logits' | 'labels' | undefined, shape: number[]) {
-    this.kind = role === 'labels' ? 'i' : 'f';
-    this.dtype = role === 'labels' ? 'i4' : role === 'logits' ? 'f4' : 'f8';
-    this.shape = shape;
-    this.rows = scan.rows;
-    this.rowLength = cols.length;
+class CsvSource extends RowSource {
+  constructor(init: SourceInit, private readonly scan: Scan, private readonly cols: number[],
+    private readonly size: number, private readonly values: new(length: number) => Values) {
+    super(init);
   }
 
-  private checkOpen = (): void => {
-    if (this.closed) throw new NpyError(this.path, undefined, 'reader is closed');
-  };
-
-  chunks(rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }> {
-    if (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1) {
-      throw new RangeError(`${this.file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
-    }
-    this.checkOpen();
-    return this.stream(rowsPerChunk);
-  }
-
-  private async *stream(rowsPerChunk: number): AsyncGenerator<{ start: number; data: NumericArray }> {
-    const { path, scan, cols, rows } = this;
-    const width = cols.length;
+  protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
+    const { scan, cols, rows } = this;
+    const { path } = this.init;
+    const labels = this.kind === 'i';
     const per = Math.min(rowsPerChunk, rows);
-    const out: Int32Array | Float32Array | Float64Array = this.role === 'labels' ?
-      new Int32Array(per * width) :
-      this.role === 'logits' ?
-      new Float32Array(per * width) :
-      new Float64Array(per * width);
-    const labels = this.role === 'labels';
-    const skip = scan.header !== undefined ? 1 : 0;
-    const fail: (line: number, text: string, lineOffset: number, at: number, detail: string) => never = (line, text,
-      lineOffset, at, detail) => {
-      throw new CsvError(path, line, at + 1, byteOffset(lineOffset, text, at), detail);
-    };
-    let start = 0;
-    let r = 0;
-    let k = 0;
-    for await (const { texts, offsets, firstLine } of lineBatches(this.fh, path, this.checkOpen)) {
-      for (let i = 0; i < texts.length; i++) {
-        const line = firstLine + i;
-        if (line <= skip) continue;
-        const text = texts[i]!;
+    const out = new this.values(per * cols.length);
+    let [start, r, k] = [0, 0, 0];
+    for await (const lines of lineBatches(this.init.fh, path, this.size, () => this.checkOpen())) {
+      for (const l of lines) {
+        if (l.line === 1 && scan.header !== undefined) continue;
         if (start + r >= rows) {
-          if (text.trim() === '') continue;
-          throw new CsvError(path, line, 1, offsets[i],
+          if (l.text.trim() === '') continue;
+          throw new CsvError(path, l.line, 1, l.offset,
             `more data rows than the ${rows} counted when the file was opened (did the file change?)`);
         }
-        const split = splitLine(path, line, offsets[i]!, text, scan.delimiter);
-        if (split.fields.length !== scan.columns) {
-          throw new CsvError(path, line, 1, offsets[i],
-            `expected ${scan.columns} fields, found ${split.fields.length} (did the file change?)`);
+        const { fields, starts } = splitLine(path, l, scan.delimiter);
+        if (fields.length !== scan.columns) {
+          throw new CsvError(path, l.line, 1, l.offset,
+            `expected ${scan.columns} fields, found ${fields.length} (did the file change?)`);
         }
         for (const c of cols) {
-          const f = split.fields[c]!;
+          const f = fields[c]!;
           const v = parseCsvNumber(f);
+          let why: string | undefined;
           if (v === undefined) {
-            if (f.trim() === '') {
-              fail(line, text, offsets[i]!, split.starts[c]!,
-                `empty field${scan.header ? ` in column '${scan.header[c]}'` : ` in column ${c}`} (missing value?)`);
-            }
-            fail(line, text, offsets[i]!, split.starts[c]!,
-              `non-numeric ${labels ? 'label' : 'field'} ${JSON.stringify(clip(f.trim()))}`);
+            const empty = `empty field${scan.header ? ` in column '${scan.header[c]}'` : ` in column ${c}`}`;
+            why = f.trim() === '' ?
+              `${empty} (missing value?)` :
+              `non-numeric ${labels ? 'label' : 'field'} ${JSON.stringify(clip(f.trim()))}`;
+          } else if (labels && (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)) {
+            const range = Number.isInteger(v) ? 'is outside the int32 range' : 'is not an integer';
+            why = `label ${JSON.stringify(clip(f.trim()))} ${range}`;
           }
-          if (labels && (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX)) {
-            const why = Number.isInteger(v) ? 'is outside the int32 range' : 'is not an integer';
-            fail(line, text, offsets[i]!, split.starts[c]!, `label ${JSON.stringify(clip(f.trim()))} ${why}`);
-          }
-          out[k++] = v;
+          if (why !== undefined) throw csvError(path, l.line, l.offset, l.text, starts[c]!, why);
+          out[k++] = v!;
         }
-        r++;
         const n = Math.min(per, rows - start);
-        if (r === n) {
-          yield { start, data: out.subarray(0, n * width) };
+        if (++r === n) {
+          yield { start, data: out.subarray(0, n * cols.length) };
           this.checkOpen();
-          start += n;
-          r = 0;
-          k = 0;
+          [start, r, k] = [start + n, 0, 0];
         }
       }
     }
     if (start < rows) {
-      throw new NpyError(path, undefined,
+      this.fail(undefined,
         `the file now holds ${start + r} data rows, ${rows} were counted when it was opened (did the file change?)`);
     }
   }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.fh.close();
-  }
 }
-
-const SNIFF_BYTES = 512;
-
-const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 
 /** Why the first bytes of a file are not UTF-8 text of numbers, with the offset; undefined when they may be. */
 function notText(head: Uint8Array): [number, string] | undefined {
   const starts = (...sig: number[]): boolean => sig.every((b, i) => head[i] === b);
+  const hex = (n: number): string => hexBytes(head.subarray(0, n));
   if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) {
-    return [0, `the file is UTF-16 (byte-order mark ${hexBytes(head.subarray(0, 2))}); save it as UTF-8`];
+    return [0, `the file is UTF-16 (byte-order mark ${hex(2)}); save it as UTF-8`];
   }
   const kinds: [number[], string][] = [[[0x1f, 0x8b], 'gzip-compressed data; decompress it first'], [[0x50, 0x4b, 0x03,
     0x04], 'a zip archive (an .npz, or an .xlsx workbook: export it as CSV)'], [[0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59],
     'a .npy file; name it .npy'], [[0x28, 0xb5, 0x2f, 0xfd], 'zstd-compressed data; decompress it first'], [[0x42, 0x5a,
     0x68], 'bzip2-compressed data; decompress it first']];
   for (const [sig, what] of kinds) {
-    if (starts(...sig)) {
-      return [0, `not a text file: ${what} (starts with ${hexBytes(head.subarray(0, sig.length))})`];
-    }
+    if (starts(...sig)) return [0, `not a text file: ${what} (starts with ${hex(sig.length)})`];
   }
   const nul = head.indexOf(0);
-  if (nul >= 0) {
-    return [nul,
-      'not a text file: a NUL byte (binary data, or UTF-16 text without a byte-order mark: save it as UTF-8)'];
-  }
-  return undefined;
+  if (nul < 0) return undefined;
+  return [nul, 'not a text file: a NUL byte (binary data, or UTF-16 text without a byte-order mark: save it as UTF-8)'];
 }
 
-/**
- * First pass: delimiter, header, column count checked on every line, data rows counted, blank lines only at the end.
- */
-async function scanFile(fh: FileHandle, path: string, forced: CsvDelimiter | undefined): Promise<Scan> {
+/** First pass: delimiter, header, every line's field count checked, data rows counted, blank lines only at the end. */
+async function scanFile(fh: FileHandle, path: string, size: number, forced: CsvDelimiter | undefined): Promise<Scan> {
   let delimiter: CsvDelimiter = forced ?? ',';
   let header: string[] | undefined;
-  let columns = 0;
-  let rows = 0;
-  let first: { fields: string[]; line: number } | undefined;
   let pendingHeader: string[] | undefined;
-  let blank: { line: number; offset: number } | undefined;
-  for await (const { texts, offsets, firstLine } of lineBatches(fh, path, () => undefined)) {
-    for (let i = 0; i < texts.length; i++) {
-      const line = firstLine + i;
-      const text = texts[i]!;
-      if (text.trim() === '') {
-        blank ??= { line, offset: offsets[i]! };
+  let [columns, rows] = [0, 0];
+  let first: Line | undefined;
+  let blank: Line | undefined;
+  for await (const lines of lineBatches(fh, path, size)) {
+    for (const l of lines) {
+      if (l.text.trim() === '') {
+        blank ??= l;
         continue;
       }
       if (blank !== undefined) {
         throw new CsvError(path, blank.line, 1, blank.offset,
-          `blank line before line ${line}; blank lines are only allowed at the end of the file`);
+          `blank line before line ${l.line}; blank lines are only allowed at the end of the file`);
       }
-      if (first === undefined && forced === undefined) delimiter = detectDelimiter(text);
-      const { fields, starts } = splitLine(path, line, offsets[i]!, text, delimiter);
+      if (first === undefined && forced === undefined) delimiter = detectDelimiter(l.text);
+      const { fields, starts } = splitLine(path, l, delimiter);
       if (first === undefined) {
-        first = { fields, line };
+        first = l;
         columns = fields.length;
-        const values = fields.map(parseCsvNumber);
-        if (values.some((v) => v === undefined)) header = fields.map((f) => f.trim());
+        if (fields.some((f) => parseCsvNumber(f) === undefined)) header = fields.map((f) => f.trim());
         else if (columns >= 2 && fields.every((f, j) => f.trim() === String(j))) {
           pendingHeader = fields.map((f) => f.trim());
         } else rows++;
         continue;
       }
       if (fields.length !== columns) {
-        const at = fields.length > columns ? starts[columns]! : text.length;
+        const at = fields.length > columns ? starts[columns]! : l.text.length;
         const what = header !== undefined || pendingHeader !== undefined ?
           'the header row has' :
           `line ${first.line} has`;
-        throw new CsvError(path, line, at + 1, byteOffset(offsets[i]!, text, at),
-          `expected ${columns} fields (${what} ${columns}), found ${fields.length}: ${JSON.stringify(clip(text, 80))}`);
+        throw csvError(path, l.line, l.offset, l.text, at,
+          `expected ${columns} fields (${what} ${columns}), found ${fields.length}: ${
+            JSON.stringify(clip(l.text, 80))
+          }`);
       }
       if (pendingHeader !== undefined) {
         if (fields.some((f) => !Number.isInteger(parseCsvNumber(f) ?? 0.5))) header = pendingHeader;
@@ -426,21 +324,15 @@ function describeColumns(scan: Scan): string {
  *
  * @throws NpyError for I/O errors, an empty or non-text file, an unknown column, several columns for
  *   labels; {@link CsvError} (`file:line:column: ...`) for a bad line, field or label
- * @example
- * const labels = await openCsvArray('eval.csv', { role: 'labels', column: 'label' }); // [N], 'i4'
- * for await (const { start, data } of labels.chunks(65536)) consume(start, data as Int32Array);
- * await labels.close();
  */
-export async function openCsvArray(path: string, options: CsvOptions = {}): Promise<ArraySource> {
-  const { fh, size } = await openRegularFile(path);
-  try {
-    const head = new Uint8Array(Math.min(SNIFF_BYTES, size));
-    await readExactly(fh, path, head, 0);
+export function openCsvArray(path: string, options: CsvOptions): Promise<ArraySource> {
+  return openWith(path, async (fh, size) => {
+    const head = await readExactly(fh, path, Math.min(SNIFF_BYTES, size), 0);
     const bad = notText(head);
     if (bad !== undefined) throw new NpyError(path, bad[0], bad[1]);
-    const scan = await scanFile(fh, path, options.delimiter);
+    const scan = await scanFile(fh, path, size, options.delimiter);
     const { role, column } = options;
-    let cols: number[];
+    let cols = Array.from({ length: scan.columns }, (_, j) => j);
     if (column !== undefined) {
       let c = scan.header?.indexOf(column) ?? -1;
       if (c < 0 && /^\d+$/.test(column) && Number(column) < scan.columns) c = Number(column);
@@ -452,20 +344,16 @@ export async function openCsvArray(path: string, options: CsvOptions = {}): Prom
           `no column '${column}': the file has ${describeColumns(scan)}; choose one by ${how} below ${scan.columns}`);
       }
       cols = [c];
-    } else {
-      if (role === 'labels' && scan.columns !== 1) {
-        throw new NpyError(path, undefined,
-          `labels need one column, the file has ${
-            describeColumns(scan)
-          }; choose one with ${path}:COLUMN (a header name or a 0-based index)`);
-      }
-      cols = Array.from({ length: scan.columns }, (_, j) => j);
+    } else if (role === 'labels' && scan.columns !== 1) {
+      const choose = `choose one with ${path}:COLUMN (a header name or a 0-based index)`;
+      throw new NpyError(path, undefined, `labels need one column, the file has ${describeColumns(scan)}; ${choose}`);
     }
+    const [kind, dtype, values] = ROLES[role ?? 'none'] as ['f' | 'i', string, new(length: number) => Values];
     const shape = role === 'logits' || cols.length > 1 ? [scan.rows, cols.length] : [scan.rows];
-    const spec = options.spec ?? (column === undefined ? path : `${path}:${column}`);
-    return new CsvSource(spec, path, fh, scan, cols, role, shape);
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
-  }
+    const itemSize = Number(dtype[1]);
+    const header = { descr: dtype, dtype, kind, itemSize, shape, fortranOrder: false, bigEndian: false, dataOffset: 0,
+      dataBytes: scan.rows * cols.length * itemSize };
+    return new CsvSource({ file: options.spec, path, fh, header, decode: () => new values(0) }, scan, cols, size,
+      values);
+  });
 }

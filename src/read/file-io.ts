@@ -10,66 +10,75 @@ import { NpyError } from './npy.js';
 
 const MAX_READ_CALL_BYTES = 1 << 30;
 
-/**
- * @internal An I/O failure as an NpyError naming the file (NpyErrors pass through).
- *
- * @example
- * try { await fh.read(buf, 0, n, pos); } catch (e) { throw ioError('run.npz', pos, e); } // "run.npz: byte 512: cannot
- * read: input/output error"
- */
+/** @internal An I/O failure as an NpyError: "run.npz: byte 512: cannot read: input/output error" (NpyErrors pass). */
 export function ioError(path: string, offset: number | undefined, e: unknown): NpyError {
   if (e instanceof NpyError) return e;
   return new NpyError(path, offset, `cannot read: ${errnoText(e)}`, { cause: e });
 }
 
 /**
- * @internal Opens a regular file for positional reads; returns it with its size.
- *
- * @throws NpyError `"x.npz: cannot read: no such file"`, `"...: is a directory"`, not a regular file
- * @example
- * const { fh, size } = await openRegularFile('run.npz');
+ * @internal Opens the regular file at `path` (refusing directories and devices: `"x.npz: cannot read: ..."`)
+ * and runs `use` on it with its size, closing the file if that throws.
  */
-export async function openRegularFile(path: string): Promise<{ fh: FileHandle; size: number }> {
+export async function openWith<T>(path: string, use: (fh: FileHandle, size: number) => Promise<T>): Promise<T> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch (e) {
     throw ioError(path, undefined, e);
   }
+  let size: number | undefined;
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (!st.isFile()) throw new Error('not a regular file (streaming needs a file with a known size)');
-    return { fh, size: st.size };
+    size = st.size;
+    return await use(fh, size);
   } catch (e) {
     await fh.close().catch(() => undefined);
-    throw ioError(path, undefined, e);
+    throw size === undefined ? ioError(path, undefined, e) : e;
   }
 }
 
+/** @internal Bytes [start, start + size) of `fh` in blocks of at most `blockBytes`, by positional reads. */
+export async function* byteBlocks(fh: FileHandle, path: string, start: number, size: number,
+  blockBytes: number): AsyncGenerator<Buffer> {
+  for (let pos = start, end = start + size; pos < end;) {
+    const block = Buffer.allocUnsafe(Math.min(blockBytes, end - pos));
+    await readExactly(fh, path, block, pos);
+    pos += block.length;
+    yield block;
+  }
+}
+
+/** @internal Names quoted and joined for an error message, the first 50 then a count; `none` when empty. */
+export function quoteList(names: readonly string[], none: string): string {
+  const q = names.map((n) => `'${n}'`);
+  if (q.length === 0) return none;
+  return q.length > 50 ? `${q.slice(0, 50).join(', ')}, ... (${q.length} in all)` : q.join(', ');
+}
+
 /**
- * @internal Reads exactly `into.length` bytes at `position`, looping over short
- * reads; hitting the end of the file first is an NpyError at the missing byte.
- *
- * @example
- * const head = new Uint8Array(8);
- * await readExactly(fh, 'model.safetensors', head, 0);
+ * @internal Reads exactly `into.length` bytes (or into a fresh array of `into` bytes) at `position`,
+ * looping over short reads; hitting the end of the file first is an NpyError at the missing byte.
  */
-export async function readExactly(fh: FileHandle, path: string, into: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < into.length) {
-    const want = Math.min(into.length - done, MAX_READ_CALL_BYTES);
+export async function readExactly(fh: FileHandle, path: string, into: Uint8Array | number,
+  position: number): Promise<Uint8Array> {
+  const buf = typeof into === 'number' ? new Uint8Array(into) : into;
+  for (let done = 0; done < buf.length;) {
+    const want = Math.min(buf.length - done, MAX_READ_CALL_BYTES);
     let bytesRead: number;
     try {
-      ({ bytesRead } = await fh.read(into, done, want, position + done));
+      ({ bytesRead } = await fh.read(buf, done, want, position + done));
     } catch (e) {
       throw ioError(path, position + done, e);
     }
     if (bytesRead === 0) {
       throw new NpyError(path, position + done,
-        `unexpected end of file: needed ${into.length} bytes from byte ${position}, got ${done} (did the file ` +
+        `unexpected end of file: needed ${buf.length} bytes from byte ${position}, got ${done} (did the file ` +
           `change after it was opened?)`);
     }
     done += bytesRead;
   }
+  return buf;
 }

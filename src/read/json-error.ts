@@ -67,10 +67,6 @@ function errorOffset(t: string): number {
 /**
  * @internal The character offset of the first JSON syntax error in `text` and a short description
  * taken from the error `JSON.parse(text)` threw (without the quoted text or its position).
- *
- * @example
- * try { JSON.parse(t); } catch (e) { const { at, detail } = jsonSyntaxError(t, e); } // '["a",]' -> { at: 5, detail:
- * "Unexpected token ']'" }
  */
 export function jsonSyntaxError(text: string, e: unknown): { at: number; detail: string } {
   const at = errorOffset(text);
@@ -83,15 +79,9 @@ export function jsonSyntaxError(text: string, e: unknown): { at: number; detail:
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * Where `text` nests arrays and objects deeper than `maxDepth`, found by counting `[` and `{`
- * outside strings (no parsing, no recursion): run it before `JSON.parse`, whose deep values
- * overflow the stack of the code that walks them. `at` is the character offset of the bracket
- * that opens level `maxDepth + 1`, `byte` the same offset in UTF-8 bytes. Undefined when the
- * nesting is within bounds (the text may still be invalid JSON).
- *
- * @example
- * jsonTooDeep('[[[1]]]', 2); // { at: 2, byte: 2, detail: 'JSON nested deeper than 2 levels' }
- * jsonTooDeep('{"a": "[[[["}', 2); // undefined
+ * @internal Where `text` nests arrays and objects deeper than `maxDepth` (`at` in characters, `byte` in
+ * UTF-8 bytes, of the bracket opening level `maxDepth + 1`), by counting brackets outside strings; else
+ * undefined. Run it before `JSON.parse`, whose deep values overflow the stack of the code that walks them.
  */
 export function jsonTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): { at: number; byte: number; detail: string }
   | undefined {

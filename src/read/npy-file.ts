@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { type FileHandle, readFile } from 'node:fs/promises';
-import { ioError, openRegularFile, readExactly } from './file-io.js';
-import { decodeNpyItems, type NpyArray, NpyError, type NpyHeader, npyHeaderSpan, type NumericArray, parseNpy,
+import type { FileHandle } from 'node:fs/promises';
+import { openWith, readExactly } from './file-io.js';
+import { decodeNpyItems, type NpyArray, NpyError, type NpyHeader, npyHeaderSpan, type NumericArray,
   parseNpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
 import { dtypeOf, FileRows, type RowChunk } from './row-source.js';
@@ -40,22 +40,17 @@ export interface NpyFileReader extends ArraySource {
 /**
  * @internal Parses the `.npy` header at byte `at` of `fh` (a file of `size` bytes, or a stored zip
  * member), reading past the first 4096 bytes for a longer header (up to 1 MiB).
- *
- * @example
- * const h = await readNpyHeader(fh, 'logits.npy', 0, size);
  */
 export async function readNpyHeader(fh: FileHandle, path: string, at: number, size: number,
   file = path): Promise<NpyHeader> {
-  let head = new Uint8Array(Math.min(HEAD_PROBE_BYTES, size));
-  await readExactly(fh, path, head, at);
+  let head = await readExactly(fh, path, Math.min(HEAD_PROBE_BYTES, size), at);
   const span = npyHeaderSpan(head);
   if (span !== undefined && span.start + span.length > head.length && span.start + span.length <= size) {
     if (span.length > MAX_HEADER_BYTES) {
       const refused = `headers over 1 MiB (${MAX_HEADER_BYTES} bytes) are refused`;
       throw new NpyError(file, 8, `header length field says ${span.length} bytes; ${refused}`);
     }
-    head = new Uint8Array(span.start + span.length);
-    await readExactly(fh, path, head, at);
+    head = await readExactly(fh, path, span.start + span.length, at);
   }
   return parseNpyHeader(head, file, size);
 }
@@ -79,38 +74,27 @@ class NpyRows extends FileRows {
  *   await reader.close();
  * }
  */
-export async function openNpyFile(path: string, options: { halves?: boolean } = {}): Promise<NpyFileReader> {
-  const { fh, size } = await openRegularFile(path);
-  try {
+export function openNpyFile(path: string, options: { halves?: boolean } = {}): Promise<NpyFileReader> {
+  return openWith(path, async (fh, size) => {
     const h = await readNpyHeader(fh, path, 0, size);
     const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
     return new NpyRows({ file: path, path, fh, header: { ...h, dtype: dtypeOf(h) }, decode });
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
-  }
+  });
 }
 
 /**
- * Reads and parses a whole `.npy` file (see {@link parseNpy}); files over 2 GiB through {@link openNpyFile}.
+ * Reads and parses a whole `.npy` file (as `parseNpy` does), of any size, through {@link openNpyFile}.
  *
  * @throws NpyError for I/O failures (`"labels.npy: cannot read: no such file"`) and malformed contents
  * @example
  * const { shape, data } = await readNpyFile('test/fixtures/sklearn/iris-logreg.logits.npy');
  */
 export async function readNpyFile(path: string): Promise<NpyArray> {
-  let buf: Buffer;
+  const reader = (await openNpyFile(path)) as NpyRows;
   try {
-    buf = await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException | undefined)?.code !== 'ERR_FS_FILE_TOO_LARGE') throw ioError(path, undefined, e);
-    const reader = (await openNpyFile(path)) as FileRows;
-    try {
-      const { descr, kind, itemSize, shape, fortranOrder } = reader.header;
-      return { descr, kind, itemSize, shape, fortranOrder, data: await reader.readAll() };
-    } finally {
-      await reader.close();
-    }
+    const { descr, kind, itemSize, shape, fortranOrder } = reader.header;
+    return { descr, kind, itemSize, shape, fortranOrder, data: await reader.readAll() };
+  } finally {
+    await reader.close();
   }
-  return parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
 }

@@ -255,62 +255,22 @@ function copyItems(src: Uint8Array, itemSize: number, count: number, swap: boole
   return out.buffer;
 }
 
-/** Permutes Fortran-order (column-major) data of `shape` into C order; with the shape reversed, C into Fortran. */
-function fortranToC<T extends NumericArray>(src: T, shape: readonly number[]): T {
-  const n = src.length;
-  const out = new (src.constructor as TypedCtor)(n) as T;
-  const [s, d] = [src as unknown as Indexable, out as unknown as Indexable];
-  if (n === 0) return out;
-  if (shape.length === 2) {
-    const [r, c] = shape as [number, number];
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) d[i * c + j] = s[j * r + i]!;
-    return out;
-  }
-  const fstride: number[] = [];
-  for (let k = 0, acc = 1; k < shape.length; acc *= shape[k++]!) fstride.push(acc);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let c = 0, f = 0; c < n; c++) {
-    d[c] = s[f]!;
-    for (let k = shape.length - 1; k >= 0; k--) {
-      f += fstride[k]!;
-      if (++idx[k]! < shape[k]!) break;
-      f -= fstride[k]! * shape[k]!;
-      idx[k] = 0;
-    }
-  }
-  return out;
-}
-
-/**
- * A shape as numpy prints it (and as a `.npy` header writes it).
- *
- * @example
- * shapeText([3, 4]); // '(3, 4)'
- * shapeText([3]);    // '(3,)'
- */
+/** A shape as numpy prints it (and a `.npy` header writes it): `(3, 4)`, `(3,)`. */
 export function shapeText(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
-/**
- * @internal The first `n` bytes in hex and as text, with ` ...` after when `more`.
- *
- * @example
- * hexPreview(Uint8Array.of(0x50, 0x4b), 8); // '50 4b ("PK")'
- */
+/** @internal Bytes in hex, space-separated: '1f 8b'. */
+export const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+
+/** @internal The first `n` bytes in hex and as text, with ` ...` after when `more`: '50 4b ("PK")'. */
 export function hexPreview(bytes: Uint8Array, n: number, more = bytes.length > n): string {
   const head = bytes.subarray(0, n);
-  const hex = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
   const text = Array.from(head, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-  return `${hex} ("${text}")${more ? ' ...' : ''}`;
+  return `${hexBytes(head)} ("${text}")${more ? ' ...' : ''}`;
 }
 
-/**
- * @internal Where the header dict starts and its length, from a valid preamble in `head`; else undefined.
- *
- * @example
- * npyHeaderSpan(encodeNpy(new Float32Array(2), [2])); // { start: 10, length: 118 }
- */
+/** @internal Where the header dict starts and its length, from a valid preamble in `head`; else undefined. */
 export function npyHeaderSpan(head: Uint8Array): { start: number; length: number } | undefined {
   if (head.length < 12 || MAGIC.some((b, i) => head[i] !== b) || head[7] !== 0) return undefined;
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
@@ -318,12 +278,7 @@ export function npyHeaderSpan(head: Uint8Array): { start: number; length: number
   return head[6] === 2 || head[6] === 3 ? { start: 12, length: dv.getUint32(8, true) } : undefined;
 }
 
-/**
- * The header of a `.npy` file: everything needed to locate and decode its data.
- *
- * @example
- * const h: NpyHeader = parseNpyHeader(firstBytes, 'logits.npy', fileSize); // h.dataOffset 128, h.dataBytes 40000
- */
+/** The header of a `.npy` file: everything needed to locate and decode its data. */
 export interface NpyHeader extends Omit<NpyArray, 'data'> {
   /** Byte offset of the data in the file. */
   dataOffset: number;
@@ -338,9 +293,6 @@ export interface NpyHeader extends Omit<NpyArray, 'data'> {
  * without touching the data; with `fileSize`, checks it equals `dataOffset + dataBytes`.
  *
  * @throws NpyError on a malformed or unsupported header, or a file size that does not match
- * @example
- * const h = parseNpyHeader(head.subarray(0, bytesRead), 'logits.npy', (await fh.stat()).size);
- * // h.descr '<f4', h.shape [1000, 10], h.dataOffset 128, h.dataBytes 40000
  */
 export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: number): NpyHeader {
   const fail: (offset: number | undefined, msg: string) => never = (offset, msg) => {
@@ -450,13 +402,10 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
 }
 
 /**
- * Converts raw item bytes as laid out in a `.npy` file into a native-endian typed array (a view of
- * `raw` when it can): float16 widened to Float32Array (its bits as a Uint16Array with `halves`),
- * bool as 0/1 Uint8Array; element order unchanged.
+ * Converts raw `.npy` item bytes into a native-endian typed array (a view of `raw` when it can):
+ * float16 widened to Float32Array (its bits as a Uint16Array with `halves`), bool as 0/1 Uint8Array.
  *
  * @throws RangeError if `raw.length` is not a multiple of the item size
- * @example
- * const chunk = decodeNpyItems(h, raw) as Float32Array; // a view of raw for '<f4'
  */
 export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bigEndian'>, raw: Uint8Array,
   options: { halves?: boolean } = {}): NumericArray {
@@ -476,18 +425,37 @@ export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bi
 }
 
 /**
- * Permutes Fortran-order (column-major) elements into C order, into a fresh array of the same type.
+ * Permutes Fortran-order (column-major) elements into C order, into a fresh array of the same type
+ * (with the shape reversed, C order into Fortran order).
  *
  * @throws RangeError if the shape does not match `data.length`
- * @example
- * fortranToCOrder(Int32Array.of(1, 4, 2, 5, 3, 6), [2, 3]); // Int32Array [1, 2, 3, 4, 5, 6]
  */
-export function fortranToCOrder<T extends NumericArray>(data: T, shape: readonly number[]): T {
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) {
-    throw new RangeError(`fortranToCOrder: shape ${shapeText(shape)} needs ${count} elements, data has ${data.length}`);
+export function fortranToCOrder<T extends NumericArray>(src: T, shape: readonly number[]): T {
+  const [n, count] = [src.length, shape.reduce((a, b) => a * b, 1)];
+  if (count !== n) {
+    throw new RangeError(`fortranToCOrder: shape ${shapeText(shape)} needs ${count} elements, data has ${n}`);
   }
-  return shape.length < 2 ? (data.slice() as T) : fortranToC(data, shape);
+  const out = new (src.constructor as TypedCtor)(n) as T;
+  const [s, d] = [src as unknown as Indexable, out as unknown as Indexable];
+  if (n === 0) return out;
+  if (shape.length === 2) {
+    const [r, c] = shape as [number, number];
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) d[i * c + j] = s[j * r + i]!;
+    return out;
+  }
+  const fstride: number[] = [];
+  for (let k = 0, acc = 1; k < shape.length; acc *= shape[k++]!) fstride.push(acc);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let c = 0, f = 0; c < n; c++) {
+    d[c] = s[f]!;
+    for (let k = shape.length - 1; k >= 0; k--) {
+      f += fstride[k]!;
+      if (++idx[k]! < shape[k]!) break;
+      f -= fstride[k]! * shape[k]!;
+      idx[k] = 0;
+    }
+  }
+  return out;
 }
 
 /**
@@ -501,7 +469,7 @@ export function fortranToCOrder<T extends NumericArray>(data: T, shape: readonly
 export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
   const { dataOffset, dataBytes, bigEndian, ...h } = parseNpyHeader(bytes, file, bytes.length);
   const data = decodeNpyItems({ ...h, bigEndian }, bytes.subarray(dataOffset, dataOffset + dataBytes));
-  return { ...h, data: h.fortranOrder && h.shape.length > 1 ? fortranToC(data, h.shape) : data };
+  return { ...h, data: h.fortranOrder && h.shape.length > 1 ? fortranToCOrder(data, h.shape) : data };
 }
 
 /**
@@ -509,9 +477,6 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
  * (`fortranOrder` writes the elements column-major; a `Uint8Array` is `'|u1'`).
  *
  * @throws RangeError if `data.length` does not match the product of `shape`, or a dimension is bad
- * @example
- * const bytes = encodeNpy(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
- * parseNpy(bytes).shape; // [2, 3]
  */
 export function encodeNpy(data: NumericArray, shape: number[],
   opts: { bigEndian?: boolean; fortranOrder?: boolean } = {}): Uint8Array {
@@ -537,7 +502,7 @@ export function encodeNpy(data: NumericArray, shape: number[],
   }
   const header = dict + ' '.repeat(ARRAY_ALIGN - ((11 + dict.length) % ARRAY_ALIGN)) + '\n';
   if (header.length > 0xffff) throw new RangeError('encodeNpy: header too long for format 1.0');
-  const ordered = fortranOrder && shape.length > 1 ? fortranToC(data, [...shape].reverse()) : data;
+  const ordered = fortranOrder && shape.length > 1 ? fortranToCOrder(data, [...shape].reverse()) : data;
   const itemSize = data.BYTES_PER_ELEMENT;
   const out = new Uint8Array(10 + header.length + data.length * itemSize);
   out.set([...MAGIC, 1, 0, header.length & 0xff, header.length >> 8]);

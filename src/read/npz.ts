@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { crc32 } from '../core/crc32.js';
-import { ioError, openRegularFile, readExactly } from './file-io.js';
+import { byteBlocks, ioError, openWith, quoteList, readExactly } from './file-io.js';
 import { readNpyHeader } from './npy-file.js';
 import { decodeNpyItems, hexPreview, NpyError, npyHeaderSpan, parseNpyHeader } from './npy.js';
 import type { NpyHeader, NumericArray } from './npy.js';
@@ -35,21 +35,12 @@ const METHODS: Record<number, string> = { 1: 'shrink', 6: 'implode', 9: 'deflate
 const preview = (bytes: Uint8Array): string => hexPreview(bytes, 8, false);
 const CORRUPT = ' (corrupt archive)';
 
-/** Bytes [start, start + size) of `fh`, in blocks, by positional reads (the handle stays open). */
-async function* byteRange(fh: FileHandle, path: string, start: number, size: number): AsyncGenerator<Buffer> {
-  for (let pos = start, end = start + size; pos < end;) {
-    const block = Buffer.allocUnsafe(Math.min(READ_STREAM_BYTES, end - pos));
-    await readExactly(fh, path, block, pos);
-    pos += block.length;
-    yield block;
-  }
-}
-
 /** Inflated pieces of bytes [start, start + size) of `fh`, a raw deflate stream; zlib errors become `zlibError(e)`. */
 async function* inflated(fh: FileHandle, path: string, start: number, size: number,
   zlibError: (e: Error) => NpyError): AsyncGenerator<Buffer> {
   const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
-  const src = Readable.from(byteRange(fh, path, start, size), { objectMode: false, highWaterMark: READ_STREAM_BYTES });
+  const src = Readable.from(byteBlocks(fh, path, start, size, READ_STREAM_BYTES), { objectMode: false,
+    highWaterMark: READ_STREAM_BYTES });
   pipeline(src, inflate, () => undefined);
   try {
     yield* inflate as AsyncIterable<Buffer>;
@@ -75,10 +66,10 @@ class DeflatedSource extends RowSource {
     let [crc, produced, skip, start, fill] = [0, 0, entry.uncompressedSize - this.header.dataBytes, 0, 0];
     let held: RowChunk | undefined;
     const declared = entry.uncompressedSize;
-    const pieces = inflated(this.fh, this.path, dataStart, entry.compressedSize, (e) => {
+    const pieces = inflated(this.init.fh, this.init.path, dataStart, entry.compressedSize, (e) => {
       const at = `after ${produced} of ${declared} uncompressed bytes`;
-      const detail = `${this.what}: corrupt or truncated deflate data ${at}`;
-      return new NpyError(this.path, dataStart, `${detail}: ${e.message}`, { cause: e });
+      const detail = `${this.init.what}: corrupt or truncated deflate data ${at}`;
+      return new NpyError(this.init.path, dataStart, `${detail}: ${e.message}`, { cause: e });
     });
     for await (const piece of pieces) {
       crc = crc32(piece, crc);
@@ -95,7 +86,7 @@ class DeflatedSource extends RowSource {
         fill += k;
         p = p.subarray(k);
         if (fill < n * rowBytes) continue;
-        const chunk = { start, data: this.decode(buf.subarray(0, fill)) };
+        const chunk = { start, data: this.init.decode(buf.subarray(0, fill)) };
         start += n;
         fill = 0;
         if (start === rows) held = chunk;
@@ -110,20 +101,16 @@ class DeflatedSource extends RowSource {
       this.fail(dataStart, `inflates to ${produced} bytes but ${says}`);
     }
     if (crc !== entry.crc) this.fail(entry.localHeaderOffset, crcMismatch(entry.crc, crc, 'inflated'));
-    if (rowBytes === 0) { for (; start < rows; start += per) yield { start, data: this.decode(new Uint8Array(0)) }; }
-    else if (held !== undefined) yield held;
+    if (rowBytes === 0) {
+      for (; start < rows; start += per) {
+        yield { start, data: this.init.decode(new Uint8Array(0)) };
+      }
+    } else if (held !== undefined) yield held;
   }
 }
 
-/**
- * @internal One member of a zip archive, from its central directory record (zip64 fields applied).
- *
- * @example
- * const { entries } = await readZipDirectory(fh, 'run.npz', size);
- * entries.map((e) => e.name); // ['logits.npy', 'labels.npy']
- */
+/** One member of a zip archive, from its central directory record (zip64 fields applied). */
 interface ZipEntry {
-  /** Member name, e.g. `'logits.npy'`. */
   name: string;
   /** General-purpose bit flags (bit 0: encrypted, bit 3: data descriptor). */
   flags: number;
@@ -137,167 +124,117 @@ interface ZipEntry {
   recordOffset: number;
 }
 
-function u64(dv: DataView, at: number, path: string, fileOffset: number, what: string): number {
-  const v = dv.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new NpyError(path, fileOffset, `zip64 ${what} ${v} is too large`);
-  return Number(v);
-}
+const MULTI_DISK = 'multi-disk (split) zip archives are not supported';
 
-const looksLikeZipStart = (h: Uint8Array): boolean =>
-  h[0] === 0x50 && h[1] === 0x4b && (h[2] === 3 || h[2] === 5) && (h[3] === 4 || h[3] === 6);
-
-/**
- * @internal Reads the central directory of a zip file (zip64 end records and extra fields included).
- *
- * @throws NpyError naming `path` and the byte offset: not a zip file, truncated, multi-disk, malformed records
- * @example
- * const { entries, directoryOffset } = await readZipDirectory(fh, 'run.npz', size);
- */
+/** Reads the central directory of a zip file (zip64 end records and extra fields included). */
 async function readZipDirectory(fh: FileHandle, path: string,
   size: number): Promise<{ entries: ZipEntry[]; directoryOffset: number }> {
-  const tailLen = Math.min(size, EOCD_SIZE + MAX_COMMENT);
-  const tail = new Uint8Array(tailLen);
-  await readExactly(fh, path, tail, size - tailLen);
-  const tailStart = size - tailLen;
-  const tv = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
-  let eocd = -1;
-  for (let i = tailLen - EOCD_SIZE; i >= 0; i--) {
-    if (tv.getUint32(i, true) === EOCD_SIG && i + EOCD_SIZE + tv.getUint16(i + 20, true) <= tailLen) {
-      eocd = i;
-      break;
-    }
+  const fail: (at: number, detail: string) => never = (at, detail) => {
+    throw new NpyError(path, at, detail);
+  };
+  const read = async (at: number, n: number): Promise<[Uint8Array, DataView]> => {
+    const b = await readExactly(fh, path, n, at);
+    return [b, new DataView(b.buffer)];
+  };
+  /** The zip64 field at `at` of `dv`, which holds the file's bytes from `base`. */
+  const u64 = (dv: DataView, base: number, at: number, what: string): number => {
+    const v = dv.getBigUint64(at, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail(base + at, `zip64 ${what} ${v} is too large`);
+    return Number(v);
+  };
+  const tailStart = Math.max(0, size - EOCD_SIZE - MAX_COMMENT);
+  const [tail, tv] = await read(tailStart, size - tailStart);
+  let eocd = tail.length - EOCD_SIZE;
+  for (; eocd >= 0; eocd--) {
+    if (tv.getUint32(eocd, true) === EOCD_SIG && eocd + EOCD_SIZE + tv.getUint16(eocd + 20, true) <= tail.length) break;
   }
   if (eocd < 0) {
-    const head = new Uint8Array(Math.min(8, size));
-    await readExactly(fh, path, head, 0);
-    if (size === 0) {
-      throw new NpyError(path, 0, 'not a zip file: the file is empty (expected an .npz written by np.savez)');
+    if (size === 0) fail(0, 'not a zip file: the file is empty (expected an .npz written by np.savez)');
+    const [h] = tailStart === 0 ? [tail] : await read(0, 8);
+    if (h[0] === 0x50 && h[1] === 0x4b && (h[2] === 3 || h[2] === 5) && (h[3] === 4 || h[3] === 6)) {
+      const cut = `no end-of-central-directory record in its last ${tail.length} bytes (was the file cut short?)`;
+      fail(size, `truncated zip file: ${cut}`);
     }
-    if (looksLikeZipStart(head)) {
-      throw new NpyError(path, size,
-        `truncated zip file: no end-of-central-directory record in its last ${tailLen} bytes (was the file cut ` +
-          `short?)`);
-    }
-    const npy = head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55;
-    throw new NpyError(path, 0,
-      `not a zip file (expected an .npz written by np.savez): starts with ${preview(head)}` +
-        (npy ? '; this looks like a .npy file, name it .npy' : ''));
+    const npy = h[0] === 0x93 && h[1] === 0x4e && h[2] === 0x55 ? '; this looks like a .npy file, name it .npy' : '';
+    fail(0, `not a zip file (expected an .npz written by np.savez): starts with ${preview(h)}${npy}`);
   }
   const eocdOffset = tailStart + eocd;
-  const disk = tv.getUint16(eocd + 4, true);
-  const cdDisk = tv.getUint16(eocd + 6, true);
-  let count = tv.getUint16(eocd + 10, true);
-  let cdSize = tv.getUint32(eocd + 12, true);
-  let cdOffset = tv.getUint32(eocd + 16, true);
-  let zip64 = false;
-  if (eocd >= 20 && tv.getUint32(eocd - 20, true) === ZIP64_LOCATOR_SIG) {
-    const locOffset = eocdOffset - 20;
-    const recOffset = u64(tv, eocd - 20 + 8, path, locOffset + 8, 'end record offset');
-    if (tv.getUint32(eocd - 20 + 16, true) > 1) {
-      throw new NpyError(path, locOffset + 16, 'multi-disk (split) zip archives are not supported');
+  let [count, cdSize, cdOffset] = [tv.getUint16(eocd + 10, true), tv.getUint32(eocd + 12, true),
+    tv.getUint32(eocd + 16, true)];
+  const zip64 = eocd >= 20 && tv.getUint32(eocd - 20, true) === ZIP64_LOCATOR_SIG;
+  if (zip64) {
+    const loc = eocdOffset - 20;
+    const recOffset = u64(tv, tailStart, eocd - 20 + 8, 'end record offset');
+    if (tv.getUint32(eocd - 20 + 16, true) > 1) fail(loc + 16, MULTI_DISK);
+    if (recOffset + 56 > loc) {
+      const past = `points at byte ${recOffset}, past the locator itself (corrupt or truncated archive)`;
+      fail(loc + 8, `zip64 end-of-central-directory locator ${past}`);
     }
-    if (recOffset + 56 > locOffset) {
-      throw new NpyError(path, locOffset + 8,
-        `zip64 end-of-central-directory locator points at byte ${recOffset}, past the locator itself (corrupt or ` +
-          `truncated archive)`);
-    }
-    const rec = new Uint8Array(56);
-    await readExactly(fh, path, rec, recOffset);
-    const rv = new DataView(rec.buffer);
+    const [rec, rv] = await read(recOffset, 56);
     if (rv.getUint32(0, true) !== ZIP64_EOCD_SIG) {
-      throw new NpyError(path, recOffset,
-        `no zip64 end-of-central-directory record where the locator says (got ${preview(rec)})`);
+      fail(recOffset, `no zip64 end-of-central-directory record where the locator says (got ${preview(rec)})`);
     }
-    if (rv.getUint32(16, true) !== 0 || rv.getUint32(20, true) !== 0) {
-      throw new NpyError(path, recOffset + 16, 'multi-disk (split) zip archives are not supported');
-    }
-    count = u64(rv, 32, path, recOffset + 32, 'entry count');
-    cdSize = u64(rv, 40, path, recOffset + 40, 'central directory size');
-    cdOffset = u64(rv, 48, path, recOffset + 48, 'central directory offset');
-    zip64 = true;
-  } else if (disk !== 0 || cdDisk !== 0) {
-    throw new NpyError(path, eocdOffset + 4, 'multi-disk (split) zip archives are not supported');
-  } else if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    throw new NpyError(path, eocdOffset,
-      'the end-of-central-directory record needs zip64 fields, but there is no zip64 locator before it (corrupt ' +
-        'archive)');
+    if (rv.getUint32(16, true) !== 0 || rv.getUint32(20, true) !== 0) fail(recOffset + 16, MULTI_DISK);
+    count = u64(rv, recOffset, 32, 'entry count');
+    cdSize = u64(rv, recOffset, 40, 'central directory size');
+    cdOffset = u64(rv, recOffset, 48, 'central directory offset');
+  } else if (tv.getUint16(eocd + 4, true) !== 0 || tv.getUint16(eocd + 6, true) !== 0) fail(eocdOffset + 4, MULTI_DISK);
+  else if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    const no = 'but there is no zip64 locator before it (corrupt archive)';
+    fail(eocdOffset, `the end-of-central-directory record needs zip64 fields, ${no}`);
   }
   const cdEnd = zip64 ? eocdOffset - 20 : eocdOffset;
   if (cdOffset + cdSize > cdEnd) {
-    throw new NpyError(path, eocdOffset,
-      `the central directory (${cdSize} bytes at byte ${cdOffset}) runs past the end record at byte ${cdEnd} ` +
-        `(truncated or corrupt archive)`);
+    const runs = `runs past the end record at byte ${cdEnd} (truncated or corrupt archive)`;
+    fail(eocdOffset, `the central directory (${cdSize} bytes at byte ${cdOffset}) ${runs}`);
   }
   if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) {
-    throw new NpyError(path, cdOffset,
-      `central directory of ${cdSize} bytes is over the ${MAX_CENTRAL_DIRECTORY_BYTES}-byte limit`);
+    fail(cdOffset, `central directory of ${cdSize} bytes is over the ${MAX_CENTRAL_DIRECTORY_BYTES}-byte limit`);
   }
-  const cd = new Uint8Array(cdSize);
-  await readExactly(fh, path, cd, cdOffset);
-  const cv = new DataView(cd.buffer);
+  const [cd, cv] = await read(cdOffset, cdSize);
   const entries: ZipEntry[] = [];
-  const utf8 = new TextDecoder('utf-8');
-  let p = 0;
-  while (p < cdSize) {
+  for (let p = 0; p < cdSize;) {
     const at = cdOffset + p;
     if (p + 46 > cdSize || cv.getUint32(p, true) !== CENTRAL_SIG) {
-      throw new NpyError(path, at,
-        `expected a central directory record (PK\\1\\2) for entry ${entries.length + 1} of ${count}, got ${
-          preview(cd.subarray(p))
-        }`);
+      const got = `got ${preview(cd.subarray(p))}`;
+      fail(at, `expected a central directory record (PK\\1\\2) for entry ${entries.length + 1} of ${count}, ${got}`);
     }
-    const flags = cv.getUint16(p + 8, true);
-    const method = cv.getUint16(p + 10, true);
-    const crc = cv.getUint32(p + 16, true);
-    let compressedSize = cv.getUint32(p + 20, true);
-    let uncompressedSize = cv.getUint32(p + 24, true);
-    const nameLen = cv.getUint16(p + 28, true);
-    const extraLen = cv.getUint16(p + 30, true);
-    const commentLen = cv.getUint16(p + 32, true);
-    let diskStart = cv.getUint16(p + 34, true);
-    let localHeaderOffset = cv.getUint32(p + 42, true);
-    const end = p + 46 + nameLen + extraLen + commentLen;
-    if (end > cdSize) {
-      throw new NpyError(path, at,
-        'central directory record runs past the end of the central directory (corrupt archive)');
-    }
+    const u16 = (o: number): number => cv.getUint16(p + o, true);
+    const u32 = (o: number): number => cv.getUint32(p + o, true);
+    const [flags, method, nameLen, extraEnd] = [u16(8), u16(10), u16(28), p + 46 + u16(28) + u16(30)];
+    let [compressedSize, uncompressedSize, localHeaderOffset, diskStart] = [u32(20), u32(24), u32(42), u16(34)];
+    const end = extraEnd + u16(32);
+    if (end > cdSize) fail(at, 'central directory record runs past the end of the central directory (corrupt archive)');
     const nameBytes = cd.subarray(p + 46, p + 46 + nameLen);
-    const name = flags & 0x800 ? utf8.decode(nameBytes) : String.fromCharCode(...nameBytes);
-    let e = p + 46 + nameLen;
-    const extraEnd = e + extraLen;
-    while (e + 4 <= extraEnd) {
+    const name = flags & 0x800 ? new TextDecoder('utf-8').decode(nameBytes) : String.fromCharCode(...nameBytes);
+    for (let e = p + 46 + nameLen, len = 0; e + 4 <= extraEnd; e += 4 + len) {
       const id = cv.getUint16(e, true);
-      const len = cv.getUint16(e + 2, true);
+      len = cv.getUint16(e + 2, true);
       if (e + 4 + len > extraEnd) {
-        throw new NpyError(path, cdOffset + e,
-          `extra field 0x${id.toString(16)} of entry '${name}' runs past its record`);
+        fail(cdOffset + e, `extra field 0x${id.toString(16)} of entry '${name}' runs past its record`);
       }
-      if (id === 0x0001) {
-        let q = e + 4;
-        const need = (cond: boolean, what: string): number | undefined => {
-          if (!cond) return undefined;
-          if (q + 8 > e + 4 + len) {
-            throw new NpyError(path, cdOffset + q, `zip64 extra field of entry '${name}' is too short for its ${what}`);
-          }
-          const v = u64(cv, q, path, cdOffset + q, what);
-          q += 8;
-          return v;
-        };
-        uncompressedSize = need(uncompressedSize === 0xffffffff, 'uncompressed size') ?? uncompressedSize;
-        compressedSize = need(compressedSize === 0xffffffff, 'compressed size') ?? compressedSize;
-        localHeaderOffset = need(localHeaderOffset === 0xffffffff, 'local header offset') ?? localHeaderOffset;
-        if (diskStart === 0xffff && q + 4 <= e + 4 + len) diskStart = cv.getUint32(q, true);
-      }
-      e += 4 + len;
+      if (id !== 0x0001) continue;
+      let q = e + 4;
+      const field = (v: number, what: string): number => {
+        if (v !== 0xffffffff) return v;
+        if (q + 8 > e + 4 + len) {
+          fail(cdOffset + q, `zip64 extra field of entry '${name}' is too short for its ${what}`);
+        }
+        q += 8;
+        return u64(cv, cdOffset, q - 8, what);
+      };
+      uncompressedSize = field(uncompressedSize, 'uncompressed size');
+      compressedSize = field(compressedSize, 'compressed size');
+      localHeaderOffset = field(localHeaderOffset, 'local header offset');
+      if (diskStart === 0xffff && q + 4 <= e + 4 + len) diskStart = cv.getUint32(q, true);
     }
-    if (diskStart !== 0 && diskStart !== 0xffff) {
-      throw new NpyError(path, at + 34, 'multi-disk (split) zip archives are not supported');
-    }
+    if (diskStart !== 0 && diskStart !== 0xffff) fail(at + 34, MULTI_DISK);
+    const crc = u32(16);
     entries.push({ name, flags, method, crc, compressedSize, uncompressedSize, localHeaderOffset, recordOffset: at });
     p = end;
   }
   if (entries.length !== count) {
-    throw new NpyError(path, cdOffset,
+    fail(cdOffset,
       `the end record says ${count} entries, the central directory holds ${entries.length} (corrupt archive)`);
   }
   return { entries, directoryOffset: cdOffset };
@@ -305,31 +242,8 @@ async function readZipDirectory(fh: FileHandle, path: string,
 
 const arrayName = (member: string): string => (member.endsWith('.npy') ? member.slice(0, -4) : member);
 
-function listNames(entries: readonly ZipEntry[]): string {
-  const names = entries.map((e) => `'${arrayName(e.name)}'`);
-  if (names.length === 0) return '(none: the archive is empty)';
-  return names.length > 50 ? `${names.slice(0, 50).join(', ')}, ... (${names.length} in all)` : names.join(', ');
-}
-
-/** The first bytes of a deflated member, up to the end of its .npy header (at least 4096 when there are). */
-async function inflatePrefix(fh: FileHandle, path: string, what: string, dataStart: number,
-  entry: ZipEntry): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  let [have, need] = [0, 12];
-  const pieces = inflated(fh, path, dataStart, entry.compressedSize, (e) => {
-    const detail = `${what}: corrupt or truncated deflate data at the start of the member: ${e.message}`;
-    return new NpyError(path, dataStart, detail, { cause: e });
-  });
-  for await (const piece of pieces) {
-    parts.push(piece);
-    have += piece.length;
-    const span = need === 12 && have >= 12 ? npyHeaderSpan(Buffer.concat(parts)) : undefined;
-    if (span !== undefined) need = Math.min(span.start + span.length, MAX_NPY_HEADER_BYTES + 12);
-    if (have >= need) break;
-  }
-  const all = Buffer.concat(parts);
-  return new Uint8Array(all.buffer, all.byteOffset, Math.min(all.length, Math.max(need, HEAD_PROBE_BYTES)));
-}
+const listNames = (entries: readonly ZipEntry[]): string =>
+  quoteList(entries.map((e) => arrayName(e.name)), '(none: the archive is empty)');
 
 /** The member's .npy header, its errors naming the member with an offset in the archive where there is one. */
 async function memberHeader(fh: FileHandle, path: string, what: string, entry: ZipEntry,
@@ -337,7 +251,23 @@ async function memberHeader(fh: FileHandle, path: string, what: string, entry: Z
   const file = `${path}:${entry.name}`;
   try {
     if (entry.method === 0) return await readNpyHeader(fh, path, at, entry.uncompressedSize, file);
-    return parseNpyHeader(await inflatePrefix(fh, path, what, at, entry), file, entry.uncompressedSize);
+    // Inflate up to the end of the .npy header (at least 4096 bytes when there are).
+    const parts: Buffer[] = [];
+    let [have, need] = [0, 12];
+    const pieces = inflated(fh, path, at, entry.compressedSize, (e) => {
+      const detail = `${what}: corrupt or truncated deflate data at the start of the member: ${e.message}`;
+      return new NpyError(path, at, detail, { cause: e });
+    });
+    for await (const piece of pieces) {
+      parts.push(piece);
+      have += piece.length;
+      const span = need === 12 && have >= 12 ? npyHeaderSpan(Buffer.concat(parts)) : undefined;
+      if (span !== undefined) need = Math.min(span.start + span.length, MAX_NPY_HEADER_BYTES + 12);
+      if (have >= need) break;
+    }
+    const all = Buffer.concat(parts);
+    const head = new Uint8Array(all.buffer, all.byteOffset, Math.min(all.length, Math.max(need, HEAD_PROBE_BYTES)));
+    return parseNpyHeader(head, file, entry.uncompressedSize);
   } catch (e) {
     if (!(e instanceof NpyError) || e.file !== file) throw e;
     if (entry.method === 0) throw new NpyError(path, at + (e.offset ?? 0), `${what}: ${e.detail}`, { cause: e });
@@ -352,18 +282,10 @@ async function memberHeader(fh: FileHandle, path: string, what: string, entry: Z
  *
  * @throws NpyError naming `path`, the byte and the member: a bad zip, a missing member (listing the
  *   names), encryption, a method other than stored or deflate, a bad inner .npy header
- * @example
- * const src = await openNpzArray('run.npz', 'logits');
- * try {
- *   for await (const { start, data } of src.chunks(4096)) consume(start, data as Float32Array);
- * } finally {
- *   await src.close();
- * }
  */
-export async function openNpzArray(path: string, name?: string, spec?: string,
+export function openNpzArray(path: string, name: string | undefined, spec: string,
   options: { halves?: boolean } = {}): Promise<ArraySource> {
-  const { fh, size } = await openRegularFile(path);
-  try {
+  return openWith(path, async (fh, size) => {
     const { entries, directoryOffset } = await readZipDirectory(fh, path, size);
     if (name === undefined && entries.length !== 1) {
       const holds = `the archive holds ${entries.length} arrays (${listNames(entries)})`;
@@ -389,8 +311,7 @@ export async function openNpzArray(path: string, name?: string, spec?: string,
       const past = `past the start of the central directory at byte ${directoryOffset} (corrupt archive)`;
       fail(entry.recordOffset + 42, `: local header offset ${lho} is ${past}`);
     }
-    const local = new Uint8Array(30);
-    await readExactly(fh, path, local, lho);
+    const local = await readExactly(fh, path, 30, lho);
     const lv = new DataView(local.buffer);
     if (lv.getUint32(0, true) !== LOCAL_SIG) {
       fail(lho, `: expected a local file header (PK\\3\\4), got ${preview(local)} (corrupt archive)`);
@@ -415,14 +336,10 @@ export async function openNpzArray(path: string, name?: string, spec?: string,
     const dtype = dtypeOf(h);
     const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
     const header = { ...h, dtype, descr: dtype, dataOffset: dataStart };
-    const init = { file: spec ?? (name === undefined ? path : `${path}:${name}`), path, fh, decode, what, header };
+    const init = { file: spec, path, fh, decode, what, header };
     if (entry.method === 8) return new DeflatedSource(init, entry);
-    const head = new Uint8Array(h.dataOffset);
-    await readExactly(fh, path, head, dataStart);
+    const head = await readExactly(fh, path, h.dataOffset, dataStart);
     const check = { headCrc: crc32(head), expectedCrc: entry.crc, offset: lho };
     return new FileRows({ ...init, header: { ...init.header, dataOffset: dataStart + h.dataOffset }, check });
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
-  }
+  });
 }

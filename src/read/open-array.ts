@@ -5,11 +5,12 @@
  * @module
  */
 import { stat } from 'node:fs/promises';
-import { type CsvDelimiter, openCsvArray } from './csv.js';
-import { openRegularFile, readExactly } from './file-io.js';
+import { openCsvArray } from './csv.js';
+import { openWith, readExactly } from './file-io.js';
 import { openNpyFile } from './npy-file.js';
 import { NpyError, type NumericArray } from './npy.js';
 import { openNpzArray } from './npz.js';
+import { checkRowsPerChunk } from './row-source.js';
 import { openSafetensorsArray } from './safetensors.js';
 
 /**
@@ -79,12 +80,7 @@ export interface OpenArrayOptions {
   halves?: boolean;
 }
 
-/**
- * The formats {@link openArray} reads (`.txt` is read as CSV).
- *
- * @example
- * const f: ArrayFormat = 'npz';
- */
+/** The formats {@link openArray} reads (`.txt` is read as CSV). */
 export type ArrayFormat = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv';
 
 const SPEC_RE = /^(.*?\.(npy|npz|safetensors|csv|tsv|txt))(?::(.*))?$/is;
@@ -103,29 +99,21 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** Guesses the format of a file without a known extension from its first bytes. */
-async function sniff(path: string): Promise<ArrayFormat> {
-  const { fh, size } = await openRegularFile(path);
-  try {
-    const head = new Uint8Array(Math.min(16, size));
-    await readExactly(fh, path, head, 0);
+function sniff(path: string): Promise<ArrayFormat> {
+  return openWith(path, async (fh, size) => {
+    const head = await readExactly(fh, path, Math.min(16, size), 0);
+    await fh.close();
     if (head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55 && head[3] === 0x4d) return 'npy';
     if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'npz';
-    if (head.length >= 9 && head[8] === 0x7b) {
-      const n = new DataView(head.buffer).getBigUint64(0, true);
-      if (n >= 2n && n <= BigInt(size - 8)) return 'safetensors';
-    }
-    return 'csv';
-  } finally {
-    await fh.close();
-  }
+    const n = head.length >= 9 && head[8] === 0x7b ? new DataView(head.buffer).getBigUint64(0, true) : 0n;
+    return n >= 2n && n <= BigInt(size - 8) ? 'safetensors' : 'csv';
+  });
 }
 
 /**
  * Splits a spec into the file path and the array name after the format's extension (an existing
- * file named by the whole spec wins); without a known extension the format is sniffed.
- *
- * @example
- * await parseArraySpec('eval.csv:label');  // { path: 'eval.csv', name: 'label', format: 'csv' }
+ * file named by the whole spec wins); without a known extension the format is sniffed:
+ * `'eval.csv:label'` -> `{ path: 'eval.csv', name: 'label', format: 'csv' }`.
  */
 export async function parseArraySpec(
   spec: string,
@@ -164,32 +152,20 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
           `a .npy file holds a single array; drop ':${name}' from '${spec}' (names select arrays in .npz, ` +
             `.safetensors and CSV columns)`);
       }
-      return openNpyFile(path, { halves: options.halves ?? false });
+      return openNpyFile(path, options);
     }
     case 'npz':
-      return openNpzArray(path, name, spec, { halves: options.halves ?? false });
+      return openNpzArray(path, name, spec, options);
     case 'safetensors':
-      return openSafetensorsArray(path, name, spec, { halves: options.halves ?? false });
-    case 'csv':
-    case 'tsv': {
-      const delimiter: CsvDelimiter | undefined = format === 'tsv' ? '\t' : undefined;
-      return openCsvArray(path, { spec, ...(options.role !== undefined ? { role: options.role } : {}),
-        ...(name !== undefined ? { column: name } : {}), ...(delimiter !== undefined ? { delimiter } : {}) });
-    }
+      return openSafetensorsArray(path, name, spec, options);
+    default:
+      return openCsvArray(path, { spec, role: options.role, column: name,
+        delimiter: format === 'tsv' ? '\t' : undefined });
   }
 }
 
 /** Bytes per item of a numpy-style dtype ('f4' -> 4, 'b1' -> 1). */
 const itemBytes = (dtype: string): number => Number(dtype.slice(1));
-
-function checkRange(file: string, rows: number, start: number, end: number, rowsPerChunk?: number): void {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > rows) {
-    throw new RangeError(`${file}: rows [${start}, ${end}) are not within its ${rows} rows`);
-  }
-  if (rowsPerChunk !== undefined && (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1)) {
-    throw new RangeError(`${file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
-  }
-}
 
 /** Rows [start, end) of a source that cannot seek: reads from row 0, stops at `end`, re-chunks from `start`. */
 async function* scanRange(src: ArraySource, start: number, end: number,
@@ -225,18 +201,18 @@ async function* scanRange(src: ArraySource, start: number, end: number,
  * sources that cannot seek read from row 0 and stop at `end`. Closing the slice closes the source.
  *
  * @throws RangeError unless 0 <= start <= end <= src.rows
- * @example
- * const shard = sliceRows(src, Math.floor(src.rows / 2), src.rows); // the second half
  */
 export function sliceRows(src: ArraySource, start: number, end: number): ArraySource {
-  checkRange(src.file, src.rows, start, end);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > src.rows) {
+    throw new RangeError(`${src.file}: rows [${start}, ${end}) are not within its ${src.rows} rows`);
+  }
   if (start === 0 && end === src.rows) return src;
   return { file: src.file, dtype: src.dtype, kind: src.kind, shape: [end - start, ...src.shape.slice(1)],
     rows: end - start, rowLength: src.rowLength,
     ...(src.raw ?
       { raw: { ...src.raw, byteOffset: src.raw.byteOffset + start * src.rowLength * itemBytes(src.raw.dtype) } } :
       {}), chunks(rowsPerChunk) {
-    checkRange(src.file, src.rows, start, end, rowsPerChunk);
+    checkRowsPerChunk(src.file, rowsPerChunk);
     if (src.rangeChunks === undefined) return scanRange(src, start, end, rowsPerChunk);
     const inner = src.rangeChunks(start, end, rowsPerChunk);
     return (async function*() {

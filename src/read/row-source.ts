@@ -16,28 +16,13 @@ const FORTRAN_WHOLE_MAX_BYTES = 256 * 1024 * 1024;
 /** Bytes per slice when an array is read whole. */
 const WHOLE_SLICE_BYTES = 64 * 1024 * 1024;
 
-/**
- * @internal One chunk of rows: `data` holds rows `start ..` in C order.
- *
- * @example
- * const c: RowChunk = { start: 0, data: new Float32Array(8) };
- */
+/** @internal One chunk of rows: `data` holds rows `start ..` in C order. */
 export type RowChunk = { start: number; data: NumericArray };
 
-/**
- * @internal Where an array lies in a file: `dataOffset` is absolute, `descr` is how errors name its dtype.
- *
- * @example
- * const l: Layout = { ...parseNpyHeader(head, 'x.npy', size), dtype: 'f4' };
- */
+/** @internal Where an array lies in a file: `dataOffset` is absolute, `descr` is how errors name its dtype. */
 export type Layout = NpyHeader & { dtype: string };
 
-/**
- * @internal What a row source reads: `file` names it as a source, `path` in errors (after `what`, if any).
- *
- * @example
- * const init: SourceInit = { file: 'x.npy', path: 'x.npy', fh, header, decode: (raw) => decodeNpyItems(header, raw) };
- */
+/** @internal What a row source reads: `file` names it as a source, `path` in errors (after `what`, if any). */
 export interface SourceInit {
   file: string;
   path: string;
@@ -49,21 +34,18 @@ export interface SourceInit {
   check?: MemberCheck;
 }
 
-/**
- * @internal The numpy-style dtype of a header, without byte order: 'f4', 'i8', 'b1'.
- *
- * @example
- * dtypeOf({ kind: 'f', itemSize: 2 }); // 'f2'
- */
+/** @internal The numpy-style dtype of a header, without byte order: 'f4', 'i8', 'b1'. */
 export const dtypeOf = (h: Pick<NpyHeader, 'kind' | 'itemSize'>): string =>
   h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}`;
 
-/**
- * @internal Base of the row sources: row bookkeeping, Fortran-order arrays read whole (under 256 MiB), close state.
- *
- * @example
- * class Mine extends RowSource { protected async *fileOrderChunks(per: number) { ... } }
- */
+/** @internal Throws a RangeError naming `file` unless `rowsPerChunk` is a positive integer. */
+export function checkRowsPerChunk(file: string, rowsPerChunk: number): void {
+  if (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1) {
+    throw new RangeError(`${file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
+  }
+}
+
+/** @internal Base of the row sources: row bookkeeping, Fortran-order arrays read whole (under 256 MiB), close state. */
 export abstract class RowSource implements ArraySource {
   readonly file: string;
   readonly header: Layout;
@@ -73,17 +55,11 @@ export abstract class RowSource implements ArraySource {
   readonly rows: number;
   readonly rowLength: number;
   protected readonly rowBytes: number;
-  protected readonly path: string;
-  protected readonly fh: FileHandle;
-  protected readonly decode: (raw: Uint8Array) => NumericArray;
-  protected readonly what: string;
-  protected readonly check: MemberCheck | undefined;
   protected closed = false;
   private whole: Promise<NumericArray> | undefined;
 
-  constructor(init: SourceInit) {
-    ({ file: this.file, path: this.path, fh: this.fh, header: this.header, decode: this.decode } = init);
-    [this.what, this.check] = [init.what ?? '', init.check];
+  constructor(protected readonly init: SourceInit) {
+    ({ file: this.file, header: this.header } = init);
     ({ dtype: this.dtype, kind: this.kind, shape: this.shape } = this.header);
     this.rows = this.shape.length === 0 ? 1 : this.shape[0]!;
     this.rowLength = this.shape.slice(1).reduce((a, b) => a * b, 1);
@@ -91,7 +67,8 @@ export abstract class RowSource implements ArraySource {
   }
 
   protected fail(offset: number | undefined, detail: string): never {
-    throw new NpyError(this.path, offset, this.what === '' ? detail : `${this.what}: ${detail}`);
+    const { path, what } = this.init;
+    throw new NpyError(path, offset, what === undefined ? detail : `${what}: ${detail}`);
   }
 
   protected checkOpen(): void {
@@ -118,9 +95,7 @@ export abstract class RowSource implements ArraySource {
   protected abstract fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk>;
 
   chunks(rowsPerChunk: number): AsyncIterable<RowChunk> {
-    if (!Number.isSafeInteger(rowsPerChunk) || rowsPerChunk < 1) {
-      throw new RangeError(`${this.file}: rowsPerChunk must be a positive integer, got ${rowsPerChunk}`);
-    }
+    checkRowsPerChunk(this.file, rowsPerChunk);
     this.checkReadable();
     if (!this.fortranRows) return this.fileOrderChunks(rowsPerChunk);
     return this.rowChunks(0, this.rows, rowsPerChunk, (at, n) => this.rowsOfWhole(at, n));
@@ -152,7 +127,7 @@ export abstract class RowSource implements ArraySource {
       all ??= data.length === total ? data : new (data.constructor as new(length: number) => NumericArray)(total);
       if (all !== data) (all as Float64Array).set(data as Float64Array, start * this.rowLength);
     }
-    all ??= this.decode(new Uint8Array(0));
+    all ??= this.init.decode(new Uint8Array(0));
     return this.fortranRows ? fortranToCOrder(all, this.shape) : all;
   }
 
@@ -160,17 +135,12 @@ export abstract class RowSource implements ArraySource {
     if (this.closed) return;
     this.closed = true;
     this.whole = undefined;
-    await this.fh.close();
+    await this.init.fh.close();
   }
 }
 
-/**
- * @internal What a full pass over a stored zip member checks at its end.
- *
- * @example
- * const check: MemberCheck = { headCrc: crc32(head), expectedCrc: entry.crc, offset: entry.localHeaderOffset };
- */
-export interface MemberCheck {
+/** @internal What a full pass over a stored zip member checks at its end. */
+interface MemberCheck {
   /** CRC-32 of the member bytes before the data (the .npy header). */
   headCrc: number;
   expectedCrc: number;
@@ -180,25 +150,15 @@ export interface MemberCheck {
 
 const hex32 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
-/**
- * @internal A CRC-32 mismatch message.
- *
- * @example
- * crcMismatch(0x1234, 0x5678, 'inflated'); // 'CRC-32 mismatch: the zip directory says 0x00001234, ...'
- */
+/** @internal A CRC-32 mismatch message; `data` is 'stored' or 'inflated'. */
 export const crcMismatch = (expected: number, got: number, data: string): string =>
   `CRC-32 mismatch: the zip directory says ${hex32(expected)}, the ${data} data gives ${hex32(got)} (corrupt archive)`;
 
-/**
- * @internal Rows of an array lying at `header.dataOffset` of an open file, by positional reads; owns `fh`.
- *
- * @example
- * const src = new FileRows({ file: 'x.npy', path: 'x.npy', fh, header, decode: (raw) => decodeNpyItems(header, raw) });
- */
+/** @internal Rows of an array lying at `header.dataOffset` of an open file, by positional reads; owns `fh`. */
 export class FileRows extends RowSource {
   get raw(): { path: string; byteOffset: number; dtype: string } | undefined {
-    const plain = this.check === undefined && !this.header.bigEndian && !this.fortranRows && this.dtype !== 'bf16';
-    return plain ? { path: this.path, byteOffset: this.header.dataOffset, dtype: this.dtype } : undefined;
+    const plain = this.init.check === undefined && !this.header.bigEndian && !this.fortranRows && this.dtype !== 'bf16';
+    return plain ? { path: this.init.path, byteOffset: this.header.dataOffset, dtype: this.dtype } : undefined;
   }
 
   private checkRange(start: number, count: number): void {
@@ -214,13 +174,13 @@ export class FileRows extends RowSource {
     this.checkRange(start, count);
     this.checkReadable();
     if (this.fortranRows) return this.rowsOfWhole(start, count);
-    const raw = new Uint8Array(count * this.rowBytes);
-    await readExactly(this.fh, this.path, raw, this.header.dataOffset + start * this.rowBytes);
-    return this.decode(raw);
+    const raw = await readExactly(this.init.fh, this.init.path, count * this.rowBytes,
+      this.header.dataOffset + start * this.rowBytes);
+    return this.init.decode(raw);
   }
 
   protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
-    const { check } = this;
+    const { check } = this.init;
     let crc = check?.headCrc ?? 0;
     const per = Math.min(rowsPerChunk, this.rows);
     const buf = new Uint8Array(per * this.rowBytes);
@@ -233,12 +193,12 @@ export class FileRows extends RowSource {
       const n = Math.min(per, this.rows - start);
       const raw = buf.subarray(0, n * this.rowBytes);
       this.checkOpen();
-      await readExactly(this.fh, this.path, raw, this.header.dataOffset + start * this.rowBytes);
+      await readExactly(this.init.fh, this.init.path, raw, this.header.dataOffset + start * this.rowBytes);
       if (check !== undefined) {
         crc = crc32(raw, crc);
         if (start + n === this.rows) verify();
       }
-      yield { start, data: this.decode(raw) };
+      yield { start, data: this.init.decode(raw) };
     }
   }
 }

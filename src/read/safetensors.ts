@@ -7,9 +7,9 @@
  * @module
  */
 import { widenHalves } from '../format/half.js';
-import { openRegularFile, readExactly } from './file-io.js';
+import { openWith, quoteList, readExactly } from './file-io.js';
 import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
-import { decodeNpyItems, NpyError, type NpyHeader } from './npy.js';
+import { decodeNpyItems, hexBytes, NpyError, type NpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
 import { FileRows } from './row-source.js';
 
@@ -19,24 +19,12 @@ const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const DTYPES: Record<string, string> = { F16: 'f2', BF16: 'bf16', F32: 'f4', F64: 'f8', I8: 'i1', I16: 'i2', I32: 'i4',
   I64: 'i8', U8: 'u1', U16: 'u2', U32: 'u4', U64: 'u8', BOOL: 'b1' };
 
-/**
- * Widens little-endian bfloat16 values (the upper halves of float32s) to a fresh Float32Array; exact.
- *
- * @example
- * bf16ToFloat32(Uint8Array.of(0x80, 0x3f, 0x00, 0xc0)); // Float32Array [1, -2]
- */
+/** Widens little-endian bfloat16 values (the upper halves of float32s) to a fresh Float32Array; exact. */
 export function bf16ToFloat32(raw: Uint8Array): Float32Array {
   return widenHalves(decodeNpyItems({ kind: 'u', itemSize: 2, bigEndian: false }, raw) as Uint16Array, 'bfloat16');
 }
 
-function listNames(names: readonly string[]): string {
-  const q = names.map((n) => `'${n}'`);
-  return q.length === 0 ?
-    '(none)' :
-    q.length > 50 ?
-    `${q.slice(0, 50).join(', ')}, ... (${q.length} in all)` :
-    q.join(', ');
-}
+const listNames = (names: readonly string[]): string => quoteList(names, '(none)');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -46,37 +34,27 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  *
  * @throws NpyError naming `path` and the byte: a short file, invalid JSON, a missing tensor (listing
  *   the names), an unsupported dtype, offsets that disagree with the shape or the file size
- * @example
- * const src = await openSafetensorsArray('model-out.safetensors', 'logits');
- * for await (const { start, data } of src.chunks(8192)) consume(start, data as Float32Array);
- * await src.close();
  */
-export async function openSafetensorsArray(path: string, name?: string, spec?: string,
+export function openSafetensorsArray(path: string, name: string | undefined, spec: string,
   options: { halves?: boolean } = {}): Promise<ArraySource> {
-  const { fh, size } = await openRegularFile(path);
   const fail: (offset: number | undefined, detail: string) => never = (offset, detail) => {
     throw new NpyError(path, offset, detail);
   };
-  try {
+  return openWith(path, async (fh, size) => {
     if (size < 8) fail(0, `not a .safetensors file: ${size} bytes, too short for the 8-byte header length`);
-    const lenBytes = new Uint8Array(8);
-    await readExactly(fh, path, lenBytes, 0);
-    const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
-    if (n > BigInt(size - 8)) {
-      fail(0,
-        `header length ${n} is more than the ${size - 8} bytes after it (truncated file, or not a .safetensors file)`);
-    }
+    const n = new DataView((await readExactly(fh, path, 8, 0)).buffer).getBigUint64(0, true);
+    const after = `${size - 8} bytes after it (truncated file, or not a .safetensors file)`;
+    if (n > BigInt(size - 8)) fail(0, `header length ${n} is more than the ${after}`);
     const headerLen = Number(n);
     if (headerLen > MAX_HEADER_BYTES) {
       fail(0, `header length ${headerLen} is over the format's limit of ${MAX_HEADER_BYTES} bytes`);
     }
     if (headerLen < 2) fail(0, `header length ${headerLen} is too short for a JSON object`);
-    const headerBytes = new Uint8Array(headerLen);
-    await readExactly(fh, path, headerBytes, 8);
+    const headerBytes = await readExactly(fh, path, headerLen, 8);
     if (headerBytes[0] !== 0x7b) {
       fail(8,
         `header does not start with '{' (got byte 0x${
-          headerBytes[0]!.toString(16).padStart(2, '0')
+          hexBytes(headerBytes.subarray(0, 1))
         }); not a .safetensors file?`);
     }
     let text = '';
@@ -87,33 +65,25 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     }
     const deep = jsonTooDeep(text);
     if (deep) fail(8 + deep.byte, `header ${deep.detail}`);
-    let json: unknown;
+    let header: unknown;
     try {
-      json = JSON.parse(text);
+      header = JSON.parse(text);
     } catch (e) {
       const { at, detail } = jsonSyntaxError(text, e);
-      fail(8 + new TextEncoder().encode(text.slice(0, at)).length, `header is not valid JSON: ${detail}`);
+      fail(8 + Buffer.byteLength(text.slice(0, at)), `header is not valid JSON: ${detail}`);
     }
-    if (!isObject(json)) fail(8, 'header JSON is not an object of tensors');
-    const header = json as Record<string, unknown>;
+    if (!isObject(header)) fail(8, 'header JSON is not an object of tensors');
     const names = Object.keys(header).filter((k) => k !== '__metadata__');
-    let tensor: string;
-    if (name === undefined) {
-      if (names.length !== 1) {
-        fail(undefined, `the file holds ${names.length} tensors (${listNames(names)}); choose one with ${path}:NAME`);
-      }
-      tensor = names[0]!;
-    } else {
-      if (name === '__metadata__' || !Object.hasOwn(header, name)) {
-        fail(undefined, `no tensor '${name}' in the file; it holds ${listNames(names)}`);
-      }
-      tensor = name;
+    if (name === undefined && names.length !== 1) {
+      fail(undefined, `the file holds ${names.length} tensors (${listNames(names)}); choose one with ${path}:NAME`);
     }
-    const what = `tensor '${tensor}'`;
-    const info = header[tensor];
+    if (name !== undefined && !names.includes(name)) {
+      fail(undefined, `no tensor '${name}' in the file; it holds ${listNames(names)}`);
+    }
+    const what = `tensor '${name ?? names[0]}'`;
+    const info = header[name ?? names[0]!];
     if (!isObject(info)) fail(8, `${what}: header entry is not an object`);
-    const t = info as Record<string, unknown>;
-    const dt = t.dtype;
+    const { dtype: dt, shape, data_offsets: offs } = info;
     if (typeof dt !== 'string') fail(8, `${what}: 'dtype' is missing or not a string`);
     const dtype = Object.hasOwn(DTYPES, dt) ? DTYPES[dt]! : undefined;
     if (dtype === undefined) {
@@ -121,40 +91,28 @@ export async function openSafetensorsArray(path: string, name?: string, spec?: s
     }
     const bf16 = dtype === 'bf16';
     const [kind, itemSize] = bf16 ? ['f' as const, 2] : [dtype[0] as NpyHeader['kind'], Number(dtype.slice(1))];
-    const shapeV = t.shape;
-    if (!Array.isArray(shapeV) || !shapeV.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) {
-      fail(8, `${what}: 'shape' must be an array of non-negative integers, got ${JSON.stringify(shapeV)}`);
+    const natural = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+    if (!Array.isArray(shape) || !shape.every(natural)) {
+      fail(8, `${what}: 'shape' must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     }
-    const shape = shapeV as number[];
-    const offs = t.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((v) =>
-      Number.isSafeInteger(v) && (v as number) >= 0
-    ) || offs[0] > offs[1]) {
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(natural) || offs[0]! > offs[1]!) {
       fail(8, `${what}: 'data_offsets' must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offs)}`);
     }
     const [begin, end] = offs as [number, number];
-    const base = 8 + headerLen;
+    const [base, count] = [8 + headerLen, shape.reduce((a, b) => a * b, 1)];
+    const at = `${what}: data_offsets [${begin}, ${end}]`;
     if (base + end > size) {
       fail(base + begin,
-        `${what}: data_offsets [${begin}, ${end}] run past the end of the file: the data area holds ${
-          size - base
-        } bytes (truncated file?)`);
+        `${at} run past the end of the file: the data area holds ${size - base} bytes (truncated file?)`);
     }
-    const count = shape.reduce((a, b) => a * b, 1);
     if (!Number.isSafeInteger(count * itemSize) || count * itemSize !== end - begin) {
       fail(base + begin,
-        `${what}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but shape [${
-          shape.join(', ')
-        }] of ${dt} needs ${count * itemSize}`);
+        `${at} hold ${end - begin} bytes, but shape [${shape.join(', ')}] of ${dt} needs ${count * itemSize}`);
     }
     const bytes = { bigEndian: false, fortranOrder: false, dataOffset: base + begin, dataBytes: end - begin };
     const layout = { descr: dt, dtype, kind, itemSize, shape, ...bytes };
     const h = { kind: bf16 ? 'u' : kind, itemSize, bigEndian: false } as const;
     const decode = bf16 && !options.halves ? bf16ToFloat32 : (raw: Uint8Array) => decodeNpyItems(h, raw, options);
-    const file = spec ?? (name === undefined ? path : `${path}:${name}`);
-    return new FileRows({ file, path, fh, header: layout, decode, what });
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
-  }
+    return new FileRows({ file: spec, path, fh, header: layout, decode, what });
+  });
 }
