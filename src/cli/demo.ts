@@ -4,7 +4,7 @@ import { openBackend } from '../node/open-backend.js';
 import { jsonReport } from '../report/json.js';
 import { renderTable } from '../report/table.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
-import { backendOptions, engineOptions, flag } from './flags.js';
+import { backendOptions, flag } from './flags.js';
 import { type CliValues, oneOf } from './usage.js';
 
 const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).toFixed(1)} M predictions/s`;
@@ -20,7 +20,7 @@ export async function runDemo(values: CliValues): Promise<number> {
   const seed = flag(values, 'seed') ?? 1;
   const format = oneOf(values, 'format', ['json', 'table'] as const, 'table');
   const { choice, device: deviceOptions } = backendOptions(values);
-  const engine = engineOptions(values);
+  const engine = { chunkRows: flag(values, 'chunk-rows'), histogram: flag(values, 'histogram') };
   const out: string[] = [];
   const say = (line: string) => (format === 'table' ? out.push(line) : process.stderr.write(`${line}\n`));
 

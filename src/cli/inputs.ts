@@ -8,7 +8,7 @@ import { InputError } from '../core/errors.js';
 import { addAbsWeights } from '../format/weights.js';
 import { svgToPng } from '../node/png.js';
 import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
-import { type ArraySource, openArray } from '../read/open-array.js';
+import { type ArraySource, openArray, type OpenArrayOptions } from '../read/open-array.js';
 import { pngWidthWithin } from '../report/plot-size.js';
 
 /**
@@ -50,38 +50,45 @@ export async function* lockstep(sources: ArraySource[], step: number,
   }
 }
 
-/** Refuses (closing it) a weight file with a weight that is not finite or makes the sum of |weights| overflow. */
-async function checkWeightSum(src: ArraySource): Promise<void> {
-  let sum = 0;
-  try {
-    for await (const { start, data } of src.chunks(1 << 20)) sum = addAbsWeights(asWeights(data), sum, start);
-  } catch (e) {
-    await src.close();
-    const ours = e instanceof InputError && e.field === 'weights';
-    throw ours ? new InputError('weights', `${src.file}: ${e.message}`, e.index, e.value) : e;
-  }
+/**
+ * Opens `spec` into `sources` (which the caller closes, on a refusal too), refused with the first of `problems`.
+ *
+ * @example
+ * const y = await openInto(sources, 'y.npy', {}, (s) => [s.shape.length !== 1 && 'labels must be 1-D (N,)']);
+ */
+export async function openInto(sources: ArraySource[], spec: string, options: OpenArrayOptions = {},
+  problems: (src: ArraySource) => (string | false)[] = () => []): Promise<ArraySource> {
+  const src = await openArray(spec, options);
+  sources.push(src);
+  const bad = problems(src).find((p) => p !== false);
+  if (bad !== undefined) throw new NpyError(spec, undefined, bad);
+  return src;
 }
 
 /**
- * Opens `--sample-weight W`: 1-D, any dtype, one weight per row of `rowsOf` (`labelsPath`'s labels when given).
+ * Opens `--sample-weight W` into `sources`: 1-D, any dtype, one finite weight per row of `rowsOf` (`labelsPath`'s
+ * labels when given), the sum of |weights| finite.
  *
  * @example
- * await openWeights('w.npy', labels, 'y.npy'); // 'w.npy holds 9 sample weights but y.npy holds 10 labels'
+ * await openWeights(sources, 'w.npy', labels, 'y.npy'); // 'w.npy holds 9 sample weights but y.npy holds 10 labels'
  */
-export async function openWeights(spec: string, rowsOf: ArraySource, labelsPath?: string): Promise<ArraySource> {
-  const src = await openArray(spec);
-  if (src.shape.length !== 1) {
-    await src.close();
-    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: sample weights must be 1-D (N,), one per row`);
-  }
+export async function openWeights(sources: ArraySource[], spec: string, rowsOf: ArraySource,
+  labelsPath?: string): Promise<ArraySource> {
+  const src = await openInto(sources, spec, {},
+    (s) => [s.shape.length !== 1 && `shape ${shapeText(s.shape)}: sample weights must be 1-D (N,), one per row`]);
   if (src.rows !== rowsOf.rows) {
-    await src.close();
     const other = labelsPath !== undefined ?
       `${labelsPath} holds ${rowsOf.rows} labels` :
       `${rowsOf.file} has ${rowsOf.rows} rows (shape ${shapeText(rowsOf.shape)})`;
     throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${other}`, undefined, src.rows);
   }
-  await checkWeightSum(src);
+  let sum = 0;
+  try {
+    for await (const { start, data } of src.chunks(1 << 20)) sum = addAbsWeights(asWeights(data), sum, start);
+  } catch (e) {
+    const ours = e instanceof InputError && e.field === 'weights';
+    throw ours ? new InputError('weights', `${src.file}: ${e.message}`, e.index, e.value) : e;
+  }
   return src;
 }
 
