@@ -11,9 +11,6 @@ const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).
 
 /**
  * `confmat demo`: seeded CIFAR-10-like predictions counted on the GPU and the CPU: the matrix, both times, agreement.
- *
- * @example
- * await runDemo({ rows: '100000' });
  */
 export async function runDemo(values: CliValues): Promise<number> {
   const rows = flag(values, 'rows') ?? 1_000_000;

@@ -79,9 +79,6 @@ function chunkBatch(values: CliValues, input: ArraySource, data: NumericArray, l
 /**
  * True when `e` is the dense path refusing C because its C x C matrix does not fit the host or the
  * device, and per-class mode can take that C: `confmat eval` then counts per class instead.
- *
- * @example
- * if (denseTooLarge(e)) return runTask(values, perClassTask(values, e));
  */
 export function denseTooLarge(e: unknown): e is InputError {
   const c = e instanceof InputError && e.field === 'numClasses' ? e.value : undefined;
@@ -160,9 +157,6 @@ function checkInputs(values: CliValues): void {
  * The dense multiclass task: the C x C matrix of argmax(logits) or predictions vs labels, on the
  * backend or on CPU worker threads (--threads); raw float32 logits (and integer labels) in files are
  * read by the workers themselves, or on one CPU thread straight into the counts.
- *
- * @example
- * await runTask(values, multiclassTask(values));
  */
 export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResult> {
   checkInputs(values);
@@ -279,9 +273,6 @@ function keptRow(labels: LabelArray, ignore: number | undefined, k: number): num
  * refusal, noted on stderr; unless a flag needs the matrix, e.g. --plot, when the refusal stands
  * with a hint): per class TP, FP, FN, support, precision, recall and F1, the averages, and the most
  * confused pairs from a sparse count, in O(C) memory; on the GPU or the CPU.
- *
- * @example
- * await runTask(values, perClassTask(values));
  */
 export function perClassTask(values: CliValues, reason?: InputError): EvalTask<PerClassResult> {
   if (reason) {

@@ -98,12 +98,7 @@ function scoreTask<R>(values: CliValues, task: 'multilabel' | 'binary', opened: 
     plot: (path, result) => scorePlot(path, report(result)) };
 }
 
-/**
- * `--task multilabel`: N x L scores against 0/1 targets, one 2 x 2 matrix per label, and their metrics.
- *
- * @example
- * await runTask(values, multilabelTask(values));
- */
+/** `--task multilabel`: N x L scores against 0/1 targets, one 2 x 2 matrix per label, and their metrics. */
 export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
   const threshold = flag(values, 'threshold') ?? 0.5;
   let labels: string[];
@@ -133,12 +128,7 @@ async function spacedThresholds(scores: ArraySource, k: number): Promise<number[
   return Array.from({ length: k }, (_, i) => (i === k - 1 ? hi : lo + ((hi - lo) * i) / (k - 1)));
 }
 
-/**
- * `--task binary`: the 2 x 2 matrix at --threshold T and, with --thresholds, ROC and PR curves, in one pass.
- *
- * @example
- * await runTask(values, binaryTask(values));
- */
+/** `--task binary`: the 2 x 2 matrix at --threshold T and, with --thresholds, ROC and PR curves, in one pass. */
 export function binaryTask(values: CliValues): EvalTask<SweepResult> {
   const [t, sweep] = [flag(values, 'threshold') ?? 0.5, flag(values, 'thresholds')];
   let grid: number[];

@@ -187,24 +187,14 @@ type Parsed<K extends FlagName> = (typeof FLAGS)[K] extends { parse: (...a: neve
 
 const table: Record<string, Flag> = FLAGS;
 
-/**
- * A flag's value, parsed by its parser (usage error on a bad value), or undefined when absent.
- *
- * @example
- * flag({ rows: '1000' }, 'rows'); // 1000
- */
+/** A flag's value, parsed by its parser (usage error on a bad value), or undefined when absent. */
 export function flag<K extends FlagName>(values: CliValues, name: K): Parsed<K> | undefined {
   const f = table[name]!;
   if (values[name] === undefined) return undefined;
   return (f.parse ? f.parse(values, name) : values[name]) as Parsed<K>;
 }
 
-/**
- * The backend choice and Dawn options of the command line.
- *
- * @example
- * backendOptions({ backend: 'cpu' }); // { choice: 'cpu', device: {} }
- */
+/** The backend choice and Dawn options of the command line. */
 export function backendOptions(v: CliValues): { choice: BackendChoice; device: NodeDeviceOptions } {
   const [backend, adapter, featureLevel] = [flag(v, 'dawn-backend'), flag(v, 'adapter'), flag(v, 'feature-level')];
   return { choice: flag(v, 'backend') ?? 'auto', device: { backend, adapter, featureLevel } };
@@ -241,9 +231,6 @@ interface CommandLine {
 /**
  * Parses the command line against {@link FLAGS}: an unknown flag or command is a usage error with
  * "did you mean", and every given flag's value is checked by its parser.
- *
- * @example
- * parseCommandLine(['eval', '--logits', 'l.npy']); // { command: 'eval', positionals: [], values: { logits: ... } }
  */
 export function parseCommandLine(argv: string[]): CommandLine {
   const options: ParseArgsConfig['options'] = {};
@@ -284,12 +271,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
 const given = (values: CliValues, [name, f]: [string, Flag]): boolean =>
   values[name] !== undefined && values[name] !== f.default;
 
-/**
- * Refuses the flags that do not apply to what `confmat eval` counts in `mode`, or (`parts`) to merged parts of it.
- *
- * @example
- * checkModeFlags({ logits: 'x.npy' }, 'binary'); // UsageError: --logits does not apply to --task binary (...)
- */
+/** Refuses the flags that do not apply to what `confmat eval` counts in `mode`, or (`parts`) to merged parts of it. */
 export function checkModeFlags(values: CliValues, mode: Mode, parts = false): void {
   for (const [name, f] of Object.entries(table)) {
     if (!given(values, [name, f]) || !f.modes || f.modes.includes(mode)) continue;
@@ -305,12 +287,7 @@ export function checkModeFlags(values: CliValues, mode: Mode, parts = false): vo
   }
 }
 
-/**
- * The first flag given that needs the C x C matrix (per-class mode does not build it), if any.
- *
- * @example
- * denseFlag({ plot: 'cm.svg' }); // 'plot'
- */
+/** The first flag given that needs the C x C matrix (per-class mode does not build it), if any. */
 export function denseFlag(values: CliValues): string | undefined {
   return Object.entries(table).find((e) => e[1].dense && given(values, e))?.[0];
 }
@@ -345,12 +322,7 @@ function wrap(text: string, indent: number, width = 104): string {
   return lines.join(`\n${' '.repeat(indent)}`);
 }
 
-/**
- * The help text: of every command, or of one (its usage and only its flags, with the tasks each applies to).
- *
- * @example
- * process.stdout.write(helpText('eval'));
- */
+/** The help text: of every command, or of one (its usage and only its flags, with the tasks each applies to). */
 export function helpText(command?: Command): string {
   const commands = command ? [command] : COMMANDS;
   const out = ['confmat: confusion matrices on the GPU (WebGPU), checked against a CPU path', '', 'Usage:'];

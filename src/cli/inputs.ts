@@ -11,20 +11,12 @@ import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, openArray, type OpenArrayOptions } from '../read/open-array.js';
 import { pngWidthWithin } from '../report/plot-size.js';
 
-/**
- * Bytes of input read per step (logits rows x C x 8 at most).
- *
- * @example
- * const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (src.rowLength * 8)));
- */
+/** Bytes of input read per step (logits rows x C x 8 at most). */
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
 
 /**
  * Steps sources chunk by chunk, checking they stay the same length: yields the first row, the rows and
  * each source's chunk (without sources, steps through `rows` rows).
- *
- * @example
- * for await (const [start, n, logits, labels] of lockstep([x, y], 4096, rows)) count(logits!, labels!);
  */
 export async function* lockstep(sources: ArraySource[], step: number,
   rows: number): AsyncGenerator<[number, number, ...NumericArray[]]> {
@@ -50,12 +42,7 @@ export async function* lockstep(sources: ArraySource[], step: number,
   }
 }
 
-/**
- * Opens `spec` into `sources` (which the caller closes, on a refusal too), refused with the first of `problems`.
- *
- * @example
- * const y = await openInto(sources, 'y.npy', {}, (s) => [s.shape.length !== 1 && 'labels must be 1-D (N,)']);
- */
+/** Opens `spec` into `sources` (which the caller closes, on a refusal too), refused with the first of `problems`. */
 export async function openInto(sources: ArraySource[], spec: string, options: OpenArrayOptions = {},
   problems: (src: ArraySource) => (string | false)[] = () => []): Promise<ArraySource> {
   const src = await openArray(spec, options);
@@ -68,9 +55,6 @@ export async function openInto(sources: ArraySource[], spec: string, options: Op
 /**
  * Opens `--sample-weight W` into `sources`: 1-D, any dtype, one finite weight per row of `rowsOf` (`labelsPath`'s
  * labels when given), the sum of |weights| finite.
- *
- * @example
- * await openWeights(sources, 'w.npy', labels, 'y.npy'); // 'w.npy holds 9 sample weights but y.npy holds 10 labels'
  */
 export async function openWeights(sources: ArraySource[], spec: string, rowsOf: ArraySource,
   labelsPath?: string): Promise<ArraySource> {
@@ -92,23 +76,13 @@ export async function openWeights(sources: ArraySource[], spec: string, rowsOf: 
   return src;
 }
 
-/**
- * A chunk of weights as float64 (float32 kept).
- *
- * @example
- * asWeights(Int32Array.of(2, 1)); // Float64Array [2, 1]
- */
+/** A chunk of weights as float64 (float32 kept). */
 export function asWeights(data: NumericArray): Float32Array | Float64Array {
   if (data instanceof Float32Array || data instanceof Float64Array) return data;
   return Float64Array.from(data as ArrayLike<number | bigint>, Number);
 }
 
-/**
- * A batch-relative InputError naming its file and row there (`kept`: a batch row to the chunk's row).
- *
- * @example
- * throw located(e, start, { labels: 'y.npy' }); // 'y.npy: index 1042: label 7 is outside [0, 5)'
- */
+/** A batch-relative InputError naming its file and row there (`kept`: a batch row to the chunk's row). */
 export function located(e: unknown, start: number, files: Record<string, string>, kept = (i: number) => i): unknown {
   if (!(e instanceof InputError) || e.index === undefined || !files[e.field]) return e;
   const what = e.field === 'labels' ? 'label' : e.field === 'weights' ? 'weight' : 'predicted class';
@@ -117,12 +91,7 @@ export function located(e: unknown, start: number, files: Record<string, string>
   return new InputError(e.field, `${files[e.field]}: index ${index}: ${what} ${detail}`, index, e.value);
 }
 
-/**
- * The bytes of an SVG plot for `path`: the SVG, or for a .png path its PNG rendering within the plot budget.
- *
- * @example
- * await outputs.commit(text, plotData('roc.png', svg));
- */
+/** The bytes of an SVG plot for `path`: the SVG, or for a .png path its PNG rendering within the plot budget. */
 export function plotData(path: string, svg: string): string | Uint8Array {
   return extname(path).toLowerCase() === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
 }

@@ -106,9 +106,6 @@ function checkComplete(merged: AnyState, parts: number, allowPartial: boolean): 
 /**
  * `confmat merge part*.json`: adds up the JSON reports (or bare states) of `confmat eval` runs of one task,
  * checking they fit together, and writes the sum's report as eval does; nothing is written on a refusal.
- *
- * @example
- * await runMerge(['part-0.json', 'part-1.json'], { format: 'json', out: 'report.json' });
  */
 export async function runMerge(files: string[], values: CliValues): Promise<number> {
   if (files.length === 0) throw new UsageError('merge needs the part files to add up, e.g. confmat merge part-*.json');

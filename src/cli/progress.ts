@@ -16,13 +16,7 @@ const si = (
   `${(n / 1e3).toFixed(1)}k` :
   String(Math.round(n)));
 
-/**
- * A progress bar on `stream` when it is (or, for stderr, the filtering parent's is) a terminal; 10 draws/s at most.
- *
- * @example
- * const bar = createProgress(rows, process.stderr);
- * bar.update(done); ...; bar.finish();
- */
+/** A progress bar on `stream` when it is (or, for stderr, the filtering parent's is) a terminal; 10 draws/s at most. */
 export function createProgress(total: number, stream: NodeJS.WriteStream): Progress {
   const relayed = stream === process.stderr ? Number(process.env[STDERR_COLUMNS_ENV]) || 0 : 0;
   if ((!stream.isTTY && relayed === 0) || total === 0) return { update: () => undefined, finish: () => undefined };
