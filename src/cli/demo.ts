@@ -9,9 +9,7 @@ import { type CliValues, oneOf } from './usage.js';
 
 const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).toFixed(1)} M predictions/s`;
 
-/**
- * `confmat demo`: seeded CIFAR-10-like predictions counted on the GPU and the CPU: the matrix, both times, agreement.
- */
+/** `confmat demo`: seeded CIFAR-10-like predictions counted on the GPU and the CPU, both timed, then compared. */
 export async function runDemo(values: CliValues): Promise<number> {
   const rows = flag(values, 'rows') ?? 1_000_000;
   const seed = flag(values, 'seed') ?? 1;

@@ -34,22 +34,6 @@ function openClassIndices(sources: ArraySource[], spec: string, what: 'labels' |
   });
 }
 
-/** Opens logits into `sources`; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU. */
-async function openLogits(sources: ArraySource[], spec: string, wantedClasses: number | undefined,
-  halves: boolean): Promise<ArraySource> {
-  const src = await openInto(sources, spec, { role: 'logits', halves }, (s) => {
-    const shape = `shape ${shapeText(s.shape)}: logits`;
-    return [s.kind !== 'f' && `dtype ${s.dtype}: logits must be floating point (float16, float32 or float64)`,
-      s.shape.length !== 2 && `${shape} must be 2-D (N, C)`,
-      s.shape[1]! < 1 && `${shape} have no class columns (C must be >= 1)`];
-  });
-  const cols = src.shape[1]!;
-  if (wantedClasses !== undefined && wantedClasses !== cols) {
-    throw new UsageError(`--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`);
-  }
-  return src;
-}
-
 /** Largest class index over a streamed source, for inferring C from class-index files. */
 async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
   let m = -1;
@@ -76,10 +60,7 @@ function chunkBatch(values: CliValues, input: ArraySource, data: NumericArray, l
   return data instanceof Uint16Array ? { logits: data, logitsDtype, labels } : { logits: data as Float32Array, labels };
 }
 
-/**
- * True when `e` is the dense path refusing C because its C x C matrix does not fit the host or the
- * device, and per-class mode can take that C: `confmat eval` then counts per class instead.
- */
+/** True when `e` is the dense path refusing a C x C matrix too large to fit, for a C that per-class mode takes. */
 export function denseTooLarge(e: unknown): e is InputError {
   const c = e instanceof InputError && e.field === 'numClasses' ? e.value : undefined;
   return Number.isSafeInteger(c) && (c as number) > 1 && (c as number) <= MAX_PER_CLASS_CLASSES;
@@ -97,7 +78,10 @@ interface MulticlassInputs {
   classesFrom(e: unknown): unknown;
 }
 
-/** Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`. */
+/**
+ * Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`; with
+ * `halves`, float16/bfloat16 logits come as their bits (Uint16Array), for the GPU.
+ */
 async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean,
   quiet = false): Promise<MulticlassInputs> {
   const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
@@ -107,8 +91,15 @@ async function openMulticlass(values: CliValues, sources: ArraySource[], validat
   let numClasses: number;
   let classSource: string;
   if (logits !== undefined) {
-    input = await openLogits(sources, logits, wanted, halves);
+    input = await openInto(sources, logits, { role: 'logits', halves }, (s) => {
+      const shape = `shape ${shapeText(s.shape)}: logits`;
+      return [s.kind !== 'f' && `dtype ${s.dtype}: logits must be floating point (float16, float32 or float64)`,
+        s.shape.length !== 2 && `${shape} must be 2-D (N, C)`,
+        s.shape[1]! < 1 && `${shape} have no class columns (C must be >= 1)`];
+    });
     numClasses = input.shape[1]!;
+    const disagrees = `--num-classes ${wanted} disagrees with ${logits}, which has ${numClasses} columns`;
+    if (wanted !== undefined && wanted !== numClasses) throw new UsageError(disagrees);
     classSource = `${logits}: shape ${shapeText(input.shape)}`;
     const rows = `${labelsPath} holds ${labels.rows} labels but ${logits} has ${input.rows} rows`;
     if (input.rows !== labels.rows) throw new InputError('labels', `${rows} (shape ${shapeText(input.shape)})`);
@@ -130,11 +121,10 @@ async function openMulticlass(values: CliValues, sources: ArraySource[], validat
       `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}` :
       `--num-classes ${numClasses}`;
   }
-  const classesFrom = (
-    e: unknown,
-  ): unknown => (e instanceof InputError && e.field === 'numClasses' ?
-    new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) :
-    e);
+  const classesFrom = (e: unknown): unknown => {
+    const ours = e instanceof InputError && e.field === 'numClasses';
+    return ours ? new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) : e;
+  };
   try {
     validate(numClasses);
   } catch (e) {
@@ -269,10 +259,8 @@ function keptRow(labels: LabelArray, ignore: number | undefined, k: number): num
 }
 
 /**
- * Per-class mode (--per-class, or C too large for the dense matrix, `reason` being the dense path's
- * refusal, noted on stderr; unless a flag needs the matrix, e.g. --plot, when the refusal stands
- * with a hint): per class TP, FP, FN, support, precision, recall and F1, the averages, and the most
- * confused pairs from a sparse count, in O(C) memory; on the GPU or the CPU.
+ * Per-class mode (--per-class, or after `reason`, the dense path's refusal of C, unless a flag needs the matrix):
+ * per class counts and metrics and the most confused pairs, in O(C) memory, on the GPU or the CPU.
  */
 export function perClassTask(values: CliValues, reason?: InputError): EvalTask<PerClassResult> {
   if (reason) {

@@ -66,10 +66,7 @@ interface ScoreMatrix<R> {
   destroy(): void;
 }
 
-/**
- * A score task: --scores, --targets and --sample-weight opened and checked (then `opened` sees the scores),
- * counted by `matrix`, reported as `report` says.
- */
+/** A score task: its inputs opened and checked (then `opened` sees the scores), counted by `matrix`. */
 function scoreTask<R>(values: CliValues, task: 'multilabel' | 'binary', opened: (scores: ArraySource) => Promise<void>,
   matrix: (device: GPUDevice | undefined, chunkRows: number | undefined) => ScoreMatrix<R>,
   report: (result: R) => ScoreReport): EvalTask<R> {

@@ -92,9 +92,8 @@ export async function runEval(values: CliValues): Promise<number> {
   }
   const mode = values['per-class'] !== undefined ? 'per-class' : task;
   checkModeFlags(values, mode);
-  if (mode === 'multilabel') return runTask(values, multilabelTask(values));
-  if (mode === 'binary') return runTask(values, binaryTask(values));
-  if (mode === 'per-class') return runTask(values, perClassTask(values));
+  const tasks = { multilabel: multilabelTask, binary: binaryTask, 'per-class': perClassTask };
+  if (mode !== 'multiclass') return runTask(values, tasks[mode](values) as EvalTask<unknown>);
   try {
     return await runTask(values, multiclassTask(values));
   } catch (e) {

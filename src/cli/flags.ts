@@ -221,18 +221,8 @@ function closest(word: string, names: readonly string[]): string | undefined {
 
 const COMMANDS = ['eval', 'merge', 'demo'] as const;
 
-/** A parsed command line: the command, its other arguments and the flags' values. */
-interface CommandLine {
-  command: string | undefined;
-  positionals: string[];
-  values: CliValues;
-}
-
-/**
- * Parses the command line against {@link FLAGS}: an unknown flag or command is a usage error with
- * "did you mean", and every given flag's value is checked by its parser.
- */
-export function parseCommandLine(argv: string[]): CommandLine {
+/** Parses the command line against {@link FLAGS}: "did you mean" for unknown flags and commands; values parsed. */
+export function parseCommandLine(argv: string[]): { command?: string; positionals: string[]; values: CliValues } {
   const options: ParseArgsConfig['options'] = {};
   for (const [name, f] of Object.entries(table)) {
     options[name] = { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }) };

@@ -14,10 +14,7 @@ import { pngWidthWithin } from '../report/plot-size.js';
 /** Bytes of input read per step (logits rows x C x 8 at most). */
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
 
-/**
- * Steps sources chunk by chunk, checking they stay the same length: yields the first row, the rows and
- * each source's chunk (without sources, steps through `rows` rows).
- */
+/** Steps sources chunk by chunk, checking they stay in lockstep: [first row, rows, ...chunks] (no sources: `rows`). */
 export async function* lockstep(sources: ArraySource[], step: number,
   rows: number): AsyncGenerator<[number, number, ...NumericArray[]]> {
   for (let start = 0; sources.length === 0 && start < rows; start += step) yield [start, Math.min(step, rows - start)];
@@ -52,10 +49,7 @@ export async function openInto(sources: ArraySource[], spec: string, options: Op
   return src;
 }
 
-/**
- * Opens `--sample-weight W` into `sources`: 1-D, any dtype, one finite weight per row of `rowsOf` (`labelsPath`'s
- * labels when given), the sum of |weights| finite.
- */
+/** Opens `--sample-weight W` into `sources`: 1-D, one weight per row of `rowsOf`, finite, with a finite sum of |w|. */
 export async function openWeights(sources: ArraySource[], spec: string, rowsOf: ArraySource,
   labelsPath?: string): Promise<ArraySource> {
   const src = await openInto(sources, spec, {},

@@ -14,10 +14,7 @@ import { type CliValues, UsageError } from './usage.js';
 const INPUT_FLAGS = ['logits', 'labels', 'preds', 'scores', 'targets', 'sample-weight', 'classes'] as const;
 
 /** An input as the command line named it: `--labels y.npz:labels`, or a part of `confmat merge`. */
-interface InputFile {
-  what: string;
-  spec: string;
-}
+type InputFile = { what: string; spec: string };
 
 const SPEC_RE = /^(.*?\.(?:npy|npz|safetensors|csv|tsv|txt))(?::(.*))?$/is;
 
