@@ -59,14 +59,13 @@ export async function runDemo(values: CliValues): Promise<number> {
     }
     say(`GPU and CPU agree on all ${numClasses * numClasses} cells.`);
   }
-  const classes = classNames;
   if (format === 'json') {
-    const json = jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes });
+    const json = jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes: classNames });
     process.stdout.write(`${JSON.stringify(json)}\n`);
     return 0;
   }
   const [color, width] = [process.stdout.isTTY && !process.env.NO_COLOR, process.stdout.columns ?? 160];
-  const table = renderTable(result, { classes, color, width });
+  const table = renderTable(result, { classes: classNames, color, width });
   process.stdout.write(`${table}\n\n${out.join('\n')}\n`);
   return 0;
 }
