@@ -9,10 +9,6 @@ export const STDERR_COLUMNS_ENV = 'CONFMAT_STDERR_COLUMNS';
 /**
  * Drops the warnings Dawn and the Vulkan loader write to fd 2 from native code (which JavaScript cannot
  * silence in its own process), passing other lines through and a progress line redrawn with `\r` at once.
- *
- * @example
- * const filter = createDawnStderrFilter((text) => process.stderr.write(text));
- * filter.write('Warning: x\n - While y\nconfmat: ok\n'); filter.end(); // writes "confmat: ok\n"
  */
 export function createDawnStderrFilter(out: (text: string) => void): { write(chunk: string): void; end(): void } {
   let pending = '';
@@ -46,12 +42,7 @@ export function createDawnStderrFilter(out: (text: string) => void): { write(chu
   } };
 }
 
-/**
- * True in the child of {@link runWithDawnStderrFiltered}, or where CONFMAT_DAWN_LOG=1 asks for Dawn's messages.
- *
- * @example
- * if (!dawnStderrHandled()) return runWithDawnStderrFiltered(argv);
- */
+/** True in the child of {@link runWithDawnStderrFiltered}, or where CONFMAT_DAWN_LOG=1 asks for Dawn's messages. */
 export function dawnStderrHandled(): boolean {
   return process.env[CHILD_ENV] === '1' || process.env.CONFMAT_DAWN_LOG === '1';
 }
@@ -59,9 +50,6 @@ export function dawnStderrHandled(): boolean {
 /**
  * Runs this CLI again in a child whose stderr goes through {@link createDawnStderrFilter}, passing on
  * SIGINT, SIGTERM and SIGHUP; resolves to its exit code (its signal, if killed, kills this process too).
- *
- * @example
- * if (!dawnStderrHandled()) return runWithDawnStderrFiltered(process.argv.slice(2));
  */
 export function runWithDawnStderrFiltered(argv: string[]): Promise<number> {
   const main = fileURLToPath(new URL('./main.js', import.meta.url));

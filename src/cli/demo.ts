@@ -4,23 +4,18 @@ import { openBackend } from '../node/open-backend.js';
 import { jsonReport } from '../report/json.js';
 import { renderTable } from '../report/table.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
-import { backendOptions, engineOptions, flag } from './flags.js';
+import { backendOptions, flag } from './flags.js';
 import { type CliValues, oneOf } from './usage.js';
 
 const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).toFixed(1)} M predictions/s`;
 
-/**
- * `confmat demo`: seeded CIFAR-10-like predictions counted on the GPU and the CPU: the matrix, both times, agreement.
- *
- * @example
- * await runDemo({ rows: '100000' });
- */
+/** `confmat demo`: seeded CIFAR-10-like predictions counted on the GPU and the CPU, both timed, then compared. */
 export async function runDemo(values: CliValues): Promise<number> {
   const rows = flag(values, 'rows') ?? 1_000_000;
   const seed = flag(values, 'seed') ?? 1;
   const format = oneOf(values, 'format', ['json', 'table'] as const, 'table');
   const { choice, device: deviceOptions } = backendOptions(values);
-  const engine = engineOptions(values);
+  const engine = { chunkRows: flag(values, 'chunk-rows'), histogram: flag(values, 'histogram') };
   const out: string[] = [];
   const say = (line: string) => (format === 'table' ? out.push(line) : process.stderr.write(`${line}\n`));
 
@@ -64,14 +59,13 @@ export async function runDemo(values: CliValues): Promise<number> {
     }
     say(`GPU and CPU agree on all ${numClasses * numClasses} cells.`);
   }
-  const classes = classNames;
   if (format === 'json') {
-    const json = jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes });
+    const json = jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes: classNames });
     process.stdout.write(`${JSON.stringify(json)}\n`);
     return 0;
   }
   const [color, width] = [process.stdout.isTTY && !process.env.NO_COLOR, process.stdout.columns ?? 160];
-  const table = renderTable(result, { classes, color, width });
+  const table = renderTable(result, { classes: classNames, color, width });
   process.stdout.write(`${table}\n\n${out.join('\n')}\n`);
   return 0;
 }

@@ -9,49 +9,29 @@ import { checkClassIndices, formatBatch, isLabelArray, validateNumClasses } from
 import { cpuUpdateFromFile } from '../node/cpu-file.js';
 import { type CpuWorkerCounter, createCpuWorkerCounter, usefulThreads } from '../node/cpu-workers.js';
 import { readClassNames } from '../read/class-names.js';
-import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
-import { type ArraySource, openArray, sliceRows } from '../read/open-array.js';
+import { type NumericArray, shapeText } from '../read/npy.js';
+import { type ArraySource, sliceRows } from '../read/open-array.js';
 import { renderPerClassReport } from '../report/per-class.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
 import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
 import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
-import { MAX_PER_CLASS_CLASSES, type PerClassResult, validatePerClassClasses } from '../tasks/per-class/per-class.js';
+import { MAX_PER_CLASS_CLASSES, type PerClassBatch, type PerClassResult } from '../tasks/per-class/per-class.js';
+import { validatePerClassClasses } from '../tasks/per-class/per-class.js';
 import type { EvalTask } from './eval.js';
-import { denseFlag, engineOptions, flag } from './flags.js';
-import { asWeights, located, openWeights } from './inputs.js';
+import { denseFlag, flag } from './flags.js';
+import { asWeights, located, openInto, openWeights } from './inputs.js';
 import { renderPlot, renderReport } from './render.js';
 import { type CliValues, UsageError } from './usage.js';
 
-/** Opens a 1-D integer file of labels or predicted classes, refusing floats and other shapes. */
-async function openClassIndices(spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'labels' });
+/** Opens a 1-D integer file of labels or predicted classes into `sources`, refusing floats and other shapes. */
+function openClassIndices(sources: ArraySource[], spec: string, what: 'labels' | 'predictions'): Promise<ArraySource> {
   const ints = 'integers (int8..int64, uint8..uint64 or bool)';
-  const bad = src.kind === 'f' ?
-    `dtype ${src.dtype}: ${what} must be ${ints}` :
-    src.shape.length !== 1 ?
-    `shape ${shapeText(src.shape)}: ${what} must be 1-D (N,)` :
-    undefined;
-  if (bad === undefined) return src;
-  await src.close();
-  throw new NpyError(spec, undefined, bad);
-}
-
-/** Opens logits; with `halves`, float16/bfloat16 ones come as their bits (Uint16Array), for the GPU. */
-async function openLogits(spec: string, wantedClasses: number | undefined, halves = false): Promise<ArraySource> {
-  const src = await openArray(spec, { role: 'logits', halves });
-  const fail = async (message: string, usage = false): Promise<never> => {
-    await src.close();
-    throw usage ? new UsageError(message) : new NpyError(spec, undefined, message);
-  };
-  if (src.kind !== 'f') await fail(`dtype ${src.dtype}: logits must be floating point (float16, float32 or float64)`);
-  if (src.shape.length !== 2) await fail(`shape ${shapeText(src.shape)}: logits must be 2-D (N, C)`);
-  const cols = src.shape[1]!;
-  if (cols < 1) await fail(`shape ${shapeText(src.shape)}: logits have no class columns (C must be >= 1)`);
-  const disagrees = `--num-classes ${wantedClasses} disagrees with ${spec}, which has ${cols} columns`;
-  if (wantedClasses !== undefined && wantedClasses !== cols) await fail(disagrees, true);
-  return src;
+  return openInto(sources, spec, { role: 'labels' }, (s) => {
+    return [s.kind === 'f' && `dtype ${s.dtype}: ${what} must be ${ints}`,
+      s.shape.length !== 1 && `shape ${shapeText(s.shape)}: ${what} must be 1-D (N,)`];
+  });
 }
 
 /** Largest class index over a streamed source, for inferring C from class-index files. */
@@ -72,13 +52,15 @@ function asLabels(data: NumericArray): LabelArray {
   return data;
 }
 
-/**
- * True when `e` is the dense path refusing C because its C x C matrix does not fit the host or the
- * device, and per-class mode can take that C: `confmat eval` then counts per class instead.
- *
- * @example
- * if (denseTooLarge(e)) return runTask(values, perClassTask(values, e));
- */
+/** One chunk's batch: its predictions, the host's argmax of float64 logits, or the float32 or half logits. */
+function chunkBatch(values: CliValues, input: ArraySource, data: NumericArray, labels: LabelArray, c: number): Batch {
+  if (values.preds !== undefined) return { preds: asLabels(data), labels };
+  if (data instanceof Float64Array) return { preds: cpuArgmax(data, c), labels };
+  const logitsDtype = input.dtype === 'bf16' ? 'bfloat16' : 'float16';
+  return data instanceof Uint16Array ? { logits: data, logitsDtype, labels } : { logits: data as Float32Array, labels };
+}
+
+/** True when `e` is the dense path refusing a C x C matrix too large to fit, for a C that per-class mode takes. */
 export function denseTooLarge(e: unknown): e is InputError {
   const c = e instanceof InputError && e.field === 'numClasses' ? e.value : undefined;
   return Number.isSafeInteger(c) && (c as number) > 1 && (c as number) <= MAX_PER_CLASS_CLASSES;
@@ -96,19 +78,28 @@ interface MulticlassInputs {
   classesFrom(e: unknown): unknown;
 }
 
-/** Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`. */
+/**
+ * Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`; with
+ * `halves`, float16/bfloat16 logits come as their bits (Uint16Array), for the GPU.
+ */
 async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean,
   quiet = false): Promise<MulticlassInputs> {
   const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
   const wanted = flag(values, 'num-classes');
-  const labels = await openClassIndices(labelsPath!, 'labels');
-  sources.push(labels);
+  const labels = await openClassIndices(sources, labelsPath!, 'labels');
   let input: ArraySource;
   let numClasses: number;
   let classSource: string;
   if (logits !== undefined) {
-    sources.push(input = await openLogits(logits, wanted, halves));
+    input = await openInto(sources, logits, { role: 'logits', halves }, (s) => {
+      const shape = `shape ${shapeText(s.shape)}: logits`;
+      return [s.kind !== 'f' && `dtype ${s.dtype}: logits must be floating point (float16, float32 or float64)`,
+        s.shape.length !== 2 && `${shape} must be 2-D (N, C)`,
+        s.shape[1]! < 1 && `${shape} have no class columns (C must be >= 1)`];
+    });
     numClasses = input.shape[1]!;
+    const disagrees = `--num-classes ${wanted} disagrees with ${logits}, which has ${numClasses} columns`;
+    if (wanted !== undefined && wanted !== numClasses) throw new UsageError(disagrees);
     classSource = `${logits}: shape ${shapeText(input.shape)}`;
     const rows = `${labelsPath} holds ${labels.rows} labels but ${logits} has ${input.rows} rows`;
     if (input.rows !== labels.rows) throw new InputError('labels', `${rows} (shape ${shapeText(input.shape)})`);
@@ -119,7 +110,7 @@ async function openMulticlass(values: CliValues, sources: ArraySource[], validat
     const host = 'argmax runs on the host in double precision; the backend counts the predictions';
     if (f8) process.stderr.write(`confmat: float64 logits: ${host}\n`);
   } else {
-    sources.push(input = await openClassIndices(preds!, 'predictions'));
+    input = await openClassIndices(sources, preds!, 'predictions');
     const holds = `${labelsPath} holds ${labels.rows} labels but ${preds} holds ${input.rows} predictions`;
     if (input.rows !== labels.rows) throw new InputError('preds', holds);
     const largest = async () => Math.max(await maxIndex(labels, flag(values, 'ignore-index')), await maxIndex(input));
@@ -130,19 +121,17 @@ async function openMulticlass(values: CliValues, sources: ArraySource[], validat
       `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}` :
       `--num-classes ${numClasses}`;
   }
-  const classesFrom = (
-    e: unknown,
-  ): unknown => (e instanceof InputError && e.field === 'numClasses' ?
-    new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) :
-    e);
+  const classesFrom = (e: unknown): unknown => {
+    const ours = e instanceof InputError && e.field === 'numClasses';
+    return ours ? new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) : e;
+  };
   try {
     validate(numClasses);
   } catch (e) {
     throw classesFrom(e);
   }
   const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, numClasses) : undefined;
-  const weights = weightsPath === undefined ? undefined : await openWeights(weightsPath, labels, labelsPath);
-  if (weights) sources.push(weights);
+  const weights = weightsPath === undefined ? undefined : await openWeights(sources, weightsPath, labels, labelsPath);
   const files = { labels: labelsPath!, preds: preds ?? logits!, ...(weightsPath && { weights: weightsPath }) };
   return { labels, input, weights, numClasses, classes, files, classesFrom };
 }
@@ -158,22 +147,15 @@ function checkInputs(values: CliValues): void {
  * The dense multiclass task: the C x C matrix of argmax(logits) or predictions vs labels, on the
  * backend or on CPU worker threads (--threads); raw float32 logits (and integer labels) in files are
  * read by the workers themselves, or on one CPU thread straight into the counts.
- *
- * @example
- * await runTask(values, multiclassTask(values));
  */
 export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResult> {
   checkInputs(values);
-  const plot = values.plot;
-  if (typeof plot === 'string' && !/\.(svg|png|html)$/i.test(plot)) {
-    throw new UsageError(`--plot ${plot}: the file must end in .svg, .png or .html`);
-  }
   const same = 'every shard must count the same classes, whatever its slice holds';
   if (flag(values, 'shard') && values.preds !== undefined && values['num-classes'] === undefined) {
     throw new UsageError(`--shard with --preds needs --num-classes C: ${same}`);
   }
-  const [engine, threads, ignoreIndex] = [engineOptions(values), flag(values, 'threads') ?? 1,
-    flag(values, 'ignore-index')];
+  const engine = { chunkRows: flag(values, 'chunk-rows'), histogram: flag(values, 'histogram') };
+  const [threads, ignoreIndex] = [flag(values, 'threads') ?? 1, flag(values, 'ignore-index')];
   const [subset, topK] = [flag(values, 'class-subset'), flag(values, 'top-k')];
   const combine = 'and does not combine with --threads or --class-subset';
   if (topK !== undefined && (values.preds !== undefined || threads > 1 || subset)) {
@@ -234,12 +216,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       const at = fileRows && logitsAt(start);
       if (at && workers) await workers.updateFromFile(at, y, { ignoreIndex, ...w });
       else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, c), c);
-      else if (values.preds !== undefined) await count({ preds: asLabels(data!), labels: y, ...w });
-      else if (data instanceof Float64Array) await count({ preds: cpuArgmax(data, c), labels: y, ...w });
-      else if (data instanceof Uint16Array) {
-        const logitsDtype = input.dtype === 'bf16' ? 'bfloat16' : 'float16';
-        await count({ logits: data, logitsDtype, labels: y, ...w });
-      } else await count({ logits: data as Float32Array, labels: y, ...w });
+      else await count({ ...chunkBatch(values, input, data!, y, c), ...w });
     }, locate: (e, start) => located(e, rawLabels ? 0 : start, files), async compute() {
       let counts: Float64Array | undefined;
       try {
@@ -264,8 +241,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       cm.destroy();
     } };
   }, report(format, result, backend, shards) {
-    const stateOptions = { ...(ignoreIndex !== undefined && { ignoreIndex }), ...(subset && { classSubset: subset }) };
-    const tty = values.out === undefined && process.stdout.isTTY;
+    const [tty, stateOptions] = [values.out === undefined && process.stdout.isTTY, { ignoreIndex,
+      classSubset: subset }];
     return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions });
   }, plot: (path, result) => renderPlot(path, result, { classes, normalize }) };
 }
@@ -282,13 +259,8 @@ function keptRow(labels: LabelArray, ignore: number | undefined, k: number): num
 }
 
 /**
- * Per-class mode (--per-class, or C too large for the dense matrix, `reason` being the dense path's
- * refusal, noted on stderr; unless a flag needs the matrix, e.g. --plot, when the refusal stands
- * with a hint): per class TP, FP, FN, support, precision, recall and F1, the averages, and the most
- * confused pairs from a sparse count, in O(C) memory; on the GPU or the CPU.
- *
- * @example
- * await runTask(values, perClassTask(values));
+ * Per-class mode (--per-class, or after `reason`, the dense path's refusal of C, unless a flag needs the matrix):
+ * per class counts and metrics and the most confused pairs, in O(C) memory, on the GPU or the CPU.
  */
 export function perClassTask(values: CliValues, reason?: InputError): EvalTask<PerClassResult> {
   if (reason) {
@@ -299,7 +271,7 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
     process.stderr.write(`confmat: ${reason.message}; counting per class instead (${mode})\n`);
   }
   checkInputs(values);
-  const { chunkRows } = engineOptions(values);
+  const chunkRows = flag(values, 'chunk-rows');
   const ignoreIndex = flag(values, 'ignore-index');
   let inputs: MulticlassInputs;
   return { async open(sources) {
@@ -309,12 +281,9 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
     const { numClasses: c, files } = inputs;
     const [input, labels] = [sliceRows(inputs.input, start, end), sliceRows(inputs.labels, start, end)];
     const pc = createPerClassMatrix({ numClasses: c, device: backend.device, ignoreIndex, chunkRows });
-    return { streams: [input, labels], rowLength: input.rowLength, async update(_start, _n, [data, labelData]) {
-      const y = asLabels(labelData!);
-      if (values.preds !== undefined) await pc.update({ preds: asLabels(data!), labels: y });
-      else if (data instanceof Float64Array) await pc.update({ preds: cpuArgmax(data, c), labels: y });
-      else await pc.update({ logits: data as Float32Array, labels: y });
-    }, locate: (e, start, [, y]) => located(e, start, files, (k) => keptRow(asLabels(y!), ignoreIndex, k)),
+    return { streams: [input, labels], rowLength: input.rowLength,
+      update: (_start, _n, [data, y]) => pc.update(chunkBatch(values, input, data!, asLabels(y!), c) as PerClassBatch),
+      locate: (e, start, [, y]) => located(e, start, files, (k) => keptRow(asLabels(y!), ignoreIndex, k)),
       compute: () => pc.compute(), destroy: () => pc.destroy() };
   },
     report: (format, result, backend, shards) =>

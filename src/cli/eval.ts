@@ -13,12 +13,7 @@ import type { OutputFormat } from './render.js';
 import { shardRows } from './shard.js';
 import { type CliValues, UsageError } from './usage.js';
 
-/**
- * What one task of `confmat eval` does in {@link runTask}'s skeleton.
- *
- * @example
- * const task: EvalTask<MultilabelResult> = multilabelTask(values);
- */
+/** What one task of `confmat eval` does in {@link runTask}'s skeleton. */
 export interface EvalTask<R> {
   /** Opens and checks the inputs, each pushed to `sources` (runTask closes them); resolves to their rows. */
   open(sources: ArraySource[]): Promise<number>;
@@ -30,12 +25,7 @@ export interface EvalTask<R> {
   plot?(path: string, result: R): string | Uint8Array;
 }
 
-/**
- * A task's counter: the sources it reads in lockstep and what it does with each chunk.
- *
- * @example
- * const counter: TaskCounter<SweepResult> = { streams, rowLength: 1, update, compute, destroy };
- */
+/** A task's counter: the sources it reads in lockstep and what it does with each chunk. */
 export interface TaskCounter<R> {
   /** The sources read in lockstep (sliced to the range); none: update gets row ranges only. */
   streams: ArraySource[];
@@ -54,9 +44,6 @@ export interface TaskCounter<R> {
 /**
  * The skeleton of every `confmat eval` task: outputs checked, inputs opened, --shard rows read in lockstep
  * with a progress bar, then the report and plot written together. Returns the exit status.
- *
- * @example
- * await runTask(values, binaryTask(values));
  */
 export async function runTask<R>(values: CliValues, task: EvalTask<R>): Promise<number> {
   const shard = flag(values, 'shard');
@@ -97,12 +84,7 @@ export async function runTask<R>(values: CliValues, task: EvalTask<R>): Promise<
   return 0;
 }
 
-/**
- * `confmat eval`: the task of --task, or per class with --per-class or when the C x C matrix does not fit.
- *
- * @example
- * await runEval({ logits: 'logits.npy', labels: 'labels.npy' });
- */
+/** `confmat eval`: the task of --task, or per class with --per-class or when the C x C matrix does not fit. */
 export async function runEval(values: CliValues): Promise<number> {
   const task = flag(values, 'task') ?? 'multiclass';
   if (values['per-class'] !== undefined && task !== 'multiclass') {
@@ -110,9 +92,8 @@ export async function runEval(values: CliValues): Promise<number> {
   }
   const mode = values['per-class'] !== undefined ? 'per-class' : task;
   checkModeFlags(values, mode);
-  if (mode === 'multilabel') return runTask(values, multilabelTask(values));
-  if (mode === 'binary') return runTask(values, binaryTask(values));
-  if (mode === 'per-class') return runTask(values, perClassTask(values));
+  const tasks = { multilabel: multilabelTask, binary: binaryTask, 'per-class': perClassTask };
+  if (mode !== 'multiclass') return runTask(values, tasks[mode](values) as EvalTask<unknown>);
   try {
     return await runTask(values, multiclassTask(values));
   } catch (e) {

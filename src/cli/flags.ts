@@ -55,6 +55,15 @@ function parseSweep(values: CliValues): { count: number } | { list: number[] } {
   return { list };
 }
 
+/** `--plot FILE`: .svg, .png or .html; the score tasks (--task multilabel, binary) draw .svg or .png. */
+function plotFile(values: CliValues): string {
+  const [v, task] = [String(values.plot), values.task];
+  const score = task === 'multilabel' || task === 'binary';
+  const draws = score ? `--task ${task} draws .svg or .png` : 'the file must end in .svg, .png or .html';
+  if (!(score ? /\.(svg|png)$/i : /\.(svg|png|html)$/i).test(v)) fail(`--plot ${v}: ${draws}`);
+  return v;
+}
+
 /** The commands of `confmat`. */
 export type Command = 'eval' | 'merge' | 'demo';
 /** What `confmat eval` counts: a `--task`, or per-class mode (`--per-class`, multiclass). */
@@ -75,6 +84,8 @@ interface Flag {
   dense?: string;
   /** A value that is the same as leaving the flag out. */
   default?: string;
+  /** What merge says it does to the parts of its modes (default: applies to). */
+  parts?: string;
   parse?: (values: CliValues, name: string) => unknown;
 }
 
@@ -128,14 +139,14 @@ export const FLAGS = {
     help: 'table (default on a terminal), json (otherwise), csv, markdown; demo: table or json' },
   out: { value: 'FILE', group: 'Report', commands: EM,
     help: 'write the report to FILE (atomically) instead of stdout' },
-  plot: { value: 'FILE', group: 'Report', commands: EM, modes: NOT_PC, dense: 'draws the C x C matrix',
+  plot: { value: 'FILE', group: 'Report', commands: EM, modes: NOT_PC, dense: 'draws the C x C matrix', parse: plotFile,
     help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts' },
   normalize: { value: 'M', group: 'Report', commands: EM, modes: DENSE, default: 'none',
     dense: 'applies to the C x C matrix', parse: (v, n) =>
       u.oneOf(v, n, ['none', 'true', 'pred', 'all'] as const, 'none'),
     help: 'none, true (rows), pred (columns) or all, as sklearn' },
   classes: { value: 'FILE', group: 'Report', commands: EM, modes: ['multiclass', 'multilabel', 'per-class'],
-    help: 'class (or label) names: names.txt (one per line) or names.json' },
+    parts: 'names the classes or labels of', help: 'class (or label) names: names.txt (one per line) or names.json' },
   shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
       'format with --shard) is a part for confmat merge; with --preds it needs --num-classes' },
@@ -176,37 +187,17 @@ type Parsed<K extends FlagName> = (typeof FLAGS)[K] extends { parse: (...a: neve
 
 const table: Record<string, Flag> = FLAGS;
 
-/**
- * A flag's value, parsed by its parser (usage error on a bad value), or undefined when absent.
- *
- * @example
- * flag({ rows: '1000' }, 'rows'); // 1000
- */
+/** A flag's value, parsed by its parser (usage error on a bad value), or undefined when absent. */
 export function flag<K extends FlagName>(values: CliValues, name: K): Parsed<K> | undefined {
   const f = table[name]!;
   if (values[name] === undefined) return undefined;
   return (f.parse ? f.parse(values, name) : values[name]) as Parsed<K>;
 }
 
-/**
- * The backend choice and Dawn options of the command line.
- *
- * @example
- * backendOptions({ backend: 'cpu' }); // { choice: 'cpu', device: {} }
- */
+/** The backend choice and Dawn options of the command line. */
 export function backendOptions(v: CliValues): { choice: BackendChoice; device: NodeDeviceOptions } {
   const [backend, adapter, featureLevel] = [flag(v, 'dawn-backend'), flag(v, 'adapter'), flag(v, 'feature-level')];
   return { choice: flag(v, 'backend') ?? 'auto', device: { backend, adapter, featureLevel } };
-}
-
-/**
- * The engine knobs of the command line (--chunk-rows, --histogram).
- *
- * @example
- * engineOptions({ 'chunk-rows': '4096' }); // { chunkRows: 4096, histogram: undefined }
- */
-export function engineOptions(values: CliValues) {
-  return { chunkRows: flag(values, 'chunk-rows'), histogram: flag(values, 'histogram') };
 }
 
 /** The closest of `names` to `word`: edit distance <= 2, else the only one it begins. */
@@ -230,26 +221,12 @@ function closest(word: string, names: readonly string[]): string | undefined {
 
 const COMMANDS = ['eval', 'merge', 'demo'] as const;
 
-/** A parsed command line: the command, its other arguments and the flags' values. */
-interface CommandLine {
-  command: string | undefined;
-  positionals: string[];
-  values: CliValues;
-}
-
-/**
- * Parses the command line against {@link FLAGS}: an unknown flag or command is a usage error with
- * "did you mean", and every given flag's value is checked by its parser.
- *
- * @example
- * parseCommandLine(['eval', '--logits', 'l.npy']); // { command: 'eval', positionals: [], values: { logits: ... } }
- */
-export function parseCommandLine(argv: string[]): CommandLine {
-  const options: ParseArgsConfig['options'] = Object.fromEntries(
-    Object.entries(table).map((
-      [name, f],
-    ) => [name, { type: f.value === undefined ? 'boolean' : 'string', ...(f.short ? { short: f.short } : {}) }]),
-  );
+/** Parses the command line against {@link FLAGS}: "did you mean" for unknown flags and commands; values parsed. */
+export function parseCommandLine(argv: string[]): { command?: string; positionals: string[]; values: CliValues } {
+  const options: ParseArgsConfig['options'] = {};
+  for (const [name, f] of Object.entries(table)) {
+    options[name] = { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }) };
+  }
   const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
   const unknown = tokens.find((t) => t.kind === 'option' && !(t.name in table));
   if (unknown?.kind === 'option') {
@@ -275,44 +252,34 @@ export function parseCommandLine(argv: string[]): CommandLine {
     const takes: readonly string[] = [...f.commands, ...(f.ignoredBy ?? [])];
     const elsewhere = command !== undefined && takes.length > 0 && !takes.includes(command);
     if (values[name] !== undefined && elsewhere) {
-      throw new UsageError(`--${name} applies to confmat ${f.commands.join(' and ')}, not ${command}`);
+      fail(`--${name} applies to confmat ${f.commands.join(' and ')}, not ${command}`);
     }
   }
   return { command, positionals, values };
 }
 
-/**
- * Refuses the flags that do not apply to what `confmat eval` counts in `mode` (`task` when the
- * mode was asked for with `--task`).
- *
- * @example
- * checkModeFlags({ logits: 'x.npy' }, 'binary'); // UsageError: --logits does not apply to --task binary (...)
- */
-export function checkModeFlags(values: CliValues, mode: Mode): void {
+const given = (values: CliValues, [name, f]: [string, Flag]): boolean =>
+  values[name] !== undefined && values[name] !== f.default;
+
+/** Refuses the flags that do not apply to what `confmat eval` counts in `mode`, or (`parts`) to merged parts of it. */
+export function checkModeFlags(values: CliValues, mode: Mode, parts = false): void {
   for (const [name, f] of Object.entries(table)) {
-    const v = values[name];
-    if (v === undefined || v === f.default || !f.modes || f.modes.includes(mode)) continue;
+    if (!given(values, [name, f]) || !f.modes || f.modes.includes(mode)) continue;
     const tasks = f.modes.filter((m) => m !== 'per-class');
+    if (parts && mode === 'per-class') fail(`--${name} needs the C x C matrix; these are per-class parts`);
+    if (parts) fail(`--${name} ${f.parts ?? 'applies to'} ${tasks.join(' and ')} parts; these are ${mode}`);
     if (mode === 'per-class' && f.dense) {
       const what = 'per-class mode: per class metrics and the most confused pairs';
-      throw new UsageError(`--${name} ${f.dense}, which per-class mode does not build: drop --${name} (${what})`);
+      fail(`--${name} ${f.dense}, which per-class mode does not build: drop --${name} (${what})`);
     }
-    if (mode === 'multiclass' || mode === 'per-class') {
-      throw new UsageError(`--${name} needs --task ${tasks.join(' or --task ')}`);
-    }
-    throw new UsageError(`--${name} does not apply to --task ${mode} (only to --task ${tasks.join(', ')})`);
+    if (mode === 'multiclass' || mode === 'per-class') fail(`--${name} needs --task ${tasks.join(' or --task ')}`);
+    fail(`--${name} does not apply to --task ${mode} (only to --task ${tasks.join(', ')})`);
   }
 }
 
-/**
- * The first flag given that needs the C x C matrix (per-class mode does not build it), if any.
- *
- * @example
- * denseFlag({ plot: 'cm.svg' }); // 'plot'
- */
+/** The first flag given that needs the C x C matrix (per-class mode does not build it), if any. */
 export function denseFlag(values: CliValues): string | undefined {
-  const given = ([name, f]: [string, Flag]): boolean => values[name] !== undefined && values[name] !== f.default;
-  return Object.entries(table).find((e) => e[1].dense && given(e))?.[0];
+  return Object.entries(table).find((e) => e[1].dense && given(values, e))?.[0];
 }
 
 const USAGE: Record<Command, string> = {
@@ -345,12 +312,7 @@ function wrap(text: string, indent: number, width = 104): string {
   return lines.join(`\n${' '.repeat(indent)}`);
 }
 
-/**
- * The help text: of every command, or of one (its usage and only its flags, with the tasks each applies to).
- *
- * @example
- * process.stdout.write(helpText('eval'));
- */
+/** The help text: of every command, or of one (its usage and only its flags, with the tasks each applies to). */
 export function helpText(command?: Command): string {
   const commands = command ? [command] : COMMANDS;
   const out = ['confmat: confusion matrices on the GPU (WebGPU), checked against a CPU path', '', 'Usage:'];

@@ -8,24 +8,13 @@ import { InputError } from '../core/errors.js';
 import { addAbsWeights } from '../format/weights.js';
 import { svgToPng } from '../node/png.js';
 import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
-import { type ArraySource, openArray } from '../read/open-array.js';
+import { type ArraySource, openArray, type OpenArrayOptions } from '../read/open-array.js';
 import { pngWidthWithin } from '../report/plot-size.js';
 
-/**
- * Bytes of input read per step (logits rows x C x 8 at most).
- *
- * @example
- * const rowsPerChunk = Math.max(1, Math.floor(READ_CHUNK_BYTES / (src.rowLength * 8)));
- */
+/** Bytes of input read per step (logits rows x C x 8 at most). */
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
 
-/**
- * Steps sources chunk by chunk, checking they stay the same length: yields the first row, the rows and
- * each source's chunk (without sources, steps through `rows` rows).
- *
- * @example
- * for await (const [start, n, logits, labels] of lockstep([x, y], 4096, rows)) count(logits!, labels!);
- */
+/** Steps sources chunk by chunk, checking they stay in lockstep: [first row, rows, ...chunks] (no sources: `rows`). */
 export async function* lockstep(sources: ArraySource[], step: number,
   rows: number): AsyncGenerator<[number, number, ...NumericArray[]]> {
   for (let start = 0; sources.length === 0 && start < rows; start += step) yield [start, Math.min(step, rows - start)];
@@ -50,58 +39,44 @@ export async function* lockstep(sources: ArraySource[], step: number,
   }
 }
 
-/** Refuses (closing it) a weight file with a weight that is not finite or makes the sum of |weights| overflow. */
-async function checkWeightSum(src: ArraySource): Promise<void> {
-  let sum = 0;
-  try {
-    for await (const { start, data } of src.chunks(1 << 20)) sum = addAbsWeights(asWeights(data), sum, start);
-  } catch (e) {
-    await src.close();
-    const ours = e instanceof InputError && e.field === 'weights';
-    throw ours ? new InputError('weights', `${src.file}: ${e.message}`, e.index, e.value) : e;
-  }
+/** Opens `spec` into `sources` (which the caller closes, on a refusal too), refused with the first of `problems`. */
+export async function openInto(sources: ArraySource[], spec: string, options: OpenArrayOptions = {},
+  problems: (src: ArraySource) => (string | false)[] = () => []): Promise<ArraySource> {
+  const src = await openArray(spec, options);
+  sources.push(src);
+  const bad = problems(src).find((p) => p !== false);
+  if (bad !== undefined) throw new NpyError(spec, undefined, bad);
+  return src;
 }
 
-/**
- * Opens `--sample-weight W`: 1-D, any dtype, one weight per row of `rowsOf` (`labelsPath`'s labels when given).
- *
- * @example
- * await openWeights('w.npy', labels, 'y.npy'); // 'w.npy holds 9 sample weights but y.npy holds 10 labels'
- */
-export async function openWeights(spec: string, rowsOf: ArraySource, labelsPath?: string): Promise<ArraySource> {
-  const src = await openArray(spec);
-  if (src.shape.length !== 1) {
-    await src.close();
-    throw new NpyError(spec, undefined, `shape ${shapeText(src.shape)}: sample weights must be 1-D (N,), one per row`);
-  }
+/** Opens `--sample-weight W` into `sources`: 1-D, one weight per row of `rowsOf`, finite, with a finite sum of |w|. */
+export async function openWeights(sources: ArraySource[], spec: string, rowsOf: ArraySource,
+  labelsPath?: string): Promise<ArraySource> {
+  const src = await openInto(sources, spec, {},
+    (s) => [s.shape.length !== 1 && `shape ${shapeText(s.shape)}: sample weights must be 1-D (N,), one per row`]);
   if (src.rows !== rowsOf.rows) {
-    await src.close();
     const other = labelsPath !== undefined ?
       `${labelsPath} holds ${rowsOf.rows} labels` :
       `${rowsOf.file} has ${rowsOf.rows} rows (shape ${shapeText(rowsOf.shape)})`;
     throw new InputError('weights', `${spec} holds ${src.rows} sample weights but ${other}`, undefined, src.rows);
   }
-  await checkWeightSum(src);
+  let sum = 0;
+  try {
+    for await (const { start, data } of src.chunks(1 << 20)) sum = addAbsWeights(asWeights(data), sum, start);
+  } catch (e) {
+    const ours = e instanceof InputError && e.field === 'weights';
+    throw ours ? new InputError('weights', `${src.file}: ${e.message}`, e.index, e.value) : e;
+  }
   return src;
 }
 
-/**
- * A chunk of weights as float64 (float32 kept).
- *
- * @example
- * asWeights(Int32Array.of(2, 1)); // Float64Array [2, 1]
- */
+/** A chunk of weights as float64 (float32 kept). */
 export function asWeights(data: NumericArray): Float32Array | Float64Array {
   if (data instanceof Float32Array || data instanceof Float64Array) return data;
   return Float64Array.from(data as ArrayLike<number | bigint>, Number);
 }
 
-/**
- * A batch-relative InputError naming its file and row there (`kept`: a batch row to the chunk's row).
- *
- * @example
- * throw located(e, start, { labels: 'y.npy' }); // 'y.npy: index 1042: label 7 is outside [0, 5)'
- */
+/** A batch-relative InputError naming its file and row there (`kept`: a batch row to the chunk's row). */
 export function located(e: unknown, start: number, files: Record<string, string>, kept = (i: number) => i): unknown {
   if (!(e instanceof InputError) || e.index === undefined || !files[e.field]) return e;
   const what = e.field === 'labels' ? 'label' : e.field === 'weights' ? 'weight' : 'predicted class';
@@ -110,12 +85,7 @@ export function located(e: unknown, start: number, files: Record<string, string>
   return new InputError(e.field, `${files[e.field]}: index ${index}: ${what} ${detail}`, index, e.value);
 }
 
-/**
- * The bytes of an SVG plot for `path`: the SVG, or for a .png path its PNG rendering within the plot budget.
- *
- * @example
- * await outputs.commit(text, plotData('roc.png', svg));
- */
+/** The bytes of an SVG plot for `path`: the SVG, or for a .png path its PNG rendering within the plot budget. */
 export function plotData(path: string, svg: string): string | Uint8Array {
   return extname(path).toLowerCase() === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
 }

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
@@ -9,7 +9,7 @@ import { perClassStateResult } from '../state/per-class-state.js';
 import { missingShards, stateResult } from '../state/state.js';
 import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState } from '../state/task-state.js';
 import { type AnyState, stateTask } from '../state/task-state.js';
-import { flag } from './flags.js';
+import { checkModeFlags, flag } from './flags.js';
 import { checkOutputs } from './outputs.js';
 import { renderPlot, renderReport } from './render.js';
 import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
@@ -106,59 +106,47 @@ function checkComplete(merged: AnyState, parts: number, allowPartial: boolean): 
 /**
  * `confmat merge part*.json`: adds up the JSON reports (or bare states) of `confmat eval` runs of one task,
  * checking they fit together, and writes the sum's report as eval does; nothing is written on a refusal.
- *
- * @example
- * await runMerge(['part-0.json', 'part-1.json'], { format: 'json', out: 'report.json' });
  */
 export async function runMerge(files: string[], values: CliValues): Promise<number> {
   if (files.length === 0) throw new UsageError('merge needs the part files to add up, e.g. confmat merge part-*.json');
-  const plotPath = values.plot as string | undefined;
+  const plotPath = flag(values, 'plot');
   const tty = values.out === undefined && process.stdout.isTTY;
   const format = flag(values, 'format') ?? (tty ? 'table' : 'json');
   const normalize = flag(values, 'normalize') ?? 'none';
-  if (plotPath !== undefined && !/\.(svg|png|html)$/i.test(plotPath)) {
-    throw new UsageError(`--plot ${plotPath}: the file must end in .svg, .png or .html`);
-  }
   const outputs = await checkOutputs(values, files);
   await checkDistinct(files);
   const { merged, backend } = await foldParts(files);
   checkComplete(merged, files.length, values['allow-partial'] === true);
+  const task = stateTask(merged);
+  checkModeFlags(values, task, true);
+  const { shards } = merged;
+  const names = async (n: number, given?: string[]) =>
+    typeof values.classes === 'string' ? readClassNames(values.classes, n) : given;
   if (merged.task === 'multilabel' || merged.task === 'binary') {
-    const task = stateTask(merged);
-    if (normalize !== 'none') throw new UsageError(`--normalize applies to multiclass parts; these are ${task}`);
-    const html = extname(plotPath ?? '').toLowerCase() === '.html';
-    if (html) throw new UsageError(`--plot ${plotPath}: ${task} parts draw .svg or .png`);
+    if (/\.html$/i.test(plotPath ?? '')) throw new UsageError(`--plot ${plotPath}: ${task} parts draw .svg or .png`);
     let report: ScoreReport;
     if (merged.task === 'multilabel') {
       const n = merged.numLabels;
-      const names = typeof values.classes === 'string' ? await readClassNames(values.classes, n) : merged.labels;
-      const labels = names ?? Array.from({ length: n }, (_, j) => String(j));
+      const labels = (await names(n, merged.labels)) ?? Array.from({ length: n }, (_, j) => String(j));
       report = { task: 'multilabel', result: multilabelStateResult(merged), labels };
     } else {
-      const names = 'names the classes or labels of multiclass and multilabel parts';
-      if (values.classes !== undefined) throw new UsageError(`--classes ${names}; these are binary`);
       const { result, threshold, sweep } = binaryStateResult(merged);
       const curves = 'draws ROC and PR curves: the parts need --thresholds K or a list';
       if (plotPath !== undefined && !sweep) throw new UsageError(`--plot with binary parts ${curves}`);
       report = { task: 'binary', result, threshold, sweep };
     }
     const plot = plotPath === undefined ? undefined : scorePlot(plotPath, report);
-    await outputs.commit(renderScoreReport(format, report, backend, merged.shards), plot);
-    return 0;
+    return outputs.commit(renderScoreReport(format, report, backend, shards), plot).then(() => 0);
   }
-  const c = merged.numClasses;
-  const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, c) : merged.classes;
+  const classes = await names(merged.numClasses, merged.classes);
   if (merged.task === 'per-class') {
-    const dense = normalize !== 'none' ? 'normalize' : plotPath !== undefined ? 'plot' : undefined;
-    if (dense) throw new UsageError(`--${dense} needs the C x C matrix; these are per-class parts`);
-    const options = { classes, ignoreIndex: merged.options.ignoreIndex, shards: merged.shards };
-    await outputs.commit(renderPerClassReport(format, perClassStateResult(merged), backend, options));
-    return 0;
+    const options = { classes, ignoreIndex: merged.options.ignoreIndex, shards };
+    return outputs.commit(renderPerClassReport(format, perClassStateResult(merged), backend, options)).then(() => 0);
   }
   const result = stateResult(merged);
   const { ignoreIndex, classSubset } = merged.options;
-  const stateOptions = { ...(ignoreIndex !== undefined && { ignoreIndex }), ...(classSubset && { classSubset }) };
-  const text = renderReport(format, result, backend, { classes, normalize, tty, shards: merged.shards, stateOptions });
-  await outputs.commit(text, plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize }));
-  return 0;
+  const text = renderReport(format, result, backend, { classes, normalize, tty, shards,
+    stateOptions: { ignoreIndex, classSubset } });
+  const plot = plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize });
+  return outputs.commit(text, plot).then(() => 0);
 }

@@ -14,10 +14,7 @@ import { type CliValues, UsageError } from './usage.js';
 const INPUT_FLAGS = ['logits', 'labels', 'preds', 'scores', 'targets', 'sample-weight', 'classes'] as const;
 
 /** An input as the command line named it: `--labels y.npz:labels`, or a part of `confmat merge`. */
-interface InputFile {
-  what: string;
-  spec: string;
-}
+type InputFile = { what: string; spec: string };
 
 const SPEC_RE = /^(.*?\.(?:npy|npz|safetensors|csv|tsv|txt))(?::(.*))?$/is;
 
@@ -75,13 +72,7 @@ function refuseStdout(t: OutputTarget): void {
   if (same) throw new UsageError(`--plot ${t.path} is standard output, where the report goes without --out: ${fix}`);
 }
 
-/**
- * The checked outputs of one command.
- *
- * @example
- * const outputs = await checkOutputs(values);
- * await outputs.commit(text, svg);
- */
+/** The checked outputs of one command. */
 export interface CommandOutputs {
   /** Writes `report` to --out (or stdout) and `plot` to --plot: all the files, or none of them. */
   commit(report: string, plot?: string | Uint8Array): Promise<void>;
@@ -90,10 +81,6 @@ export interface CommandOutputs {
 /**
  * Checks --out and --plot before any work (again when committing): writable, not an input (nor one of
  * `parts`, merge's files), not one file; the PNG renderer loads for a .png plot.
- *
- * @example
- * const outputs = await checkOutputs(values);            // before reading anything
- * await outputs.commit(renderReport(...), renderPlot(...)); // at the end
  */
 export async function checkOutputs(values: CliValues, parts: string[] = []): Promise<CommandOutputs> {
   const outputs: [string, string][] = [];

@@ -1,28 +1,17 @@
 import { STDERR_COLUMNS_ENV } from './dawn-stderr.js';
 
 /** A progress line on a terminal: predictions done, rate and time left. */
-interface Progress {
-  update(done: number): void;
-  finish(): void;
+type Progress = { update(done: number): void; finish(): void };
+
+const SI = [[1e9, 'G', 2], [1e6, 'M', 1], [1e3, 'k', 1]] as const;
+
+/** `n` as 1.23G, 4.5M, 6.7k or 89. */
+function si(n: number): string {
+  const [scale, suffix, digits] = SI.find(([s]) => n >= s) ?? [1, '', 0];
+  return digits === 0 ? String(Math.round(n)) : `${(n / scale).toFixed(digits)}${suffix}`;
 }
 
-const si = (
-  n: number,
-): string => (n >= 1e9 ?
-  `${(n / 1e9).toFixed(2)}G` :
-  n >= 1e6 ?
-  `${(n / 1e6).toFixed(1)}M` :
-  n >= 1e3 ?
-  `${(n / 1e3).toFixed(1)}k` :
-  String(Math.round(n)));
-
-/**
- * A progress bar on `stream` when it is (or, for stderr, the filtering parent's is) a terminal; 10 draws/s at most.
- *
- * @example
- * const bar = createProgress(rows, process.stderr);
- * bar.update(done); ...; bar.finish();
- */
+/** A progress bar on `stream` when it is (or, for stderr, the filtering parent's is) a terminal; 10 draws/s at most. */
 export function createProgress(total: number, stream: NodeJS.WriteStream): Progress {
   const relayed = stream === process.stderr ? Number(process.env[STDERR_COLUMNS_ENV]) || 0 : 0;
   if ((!stream.isTTY && relayed === 0) || total === 0) return { update: () => undefined, finish: () => undefined };

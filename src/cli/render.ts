@@ -26,12 +26,7 @@ export interface OutputOptions {
   stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'>;
 }
 
-/**
- * The multiclass report in one of the formats, ending with a newline.
- *
- * @example
- * process.stdout.write(renderReport('json', result, backend, { classes }));
- */
+/** The multiclass report in one of the formats, ending with a newline. */
 export function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport,
   options: OutputOptions): string {
   const { classes, normalize = 'none', shards, stateOptions } = options;
@@ -51,12 +46,7 @@ export function renderReport(format: OutputFormat, result: ConfusionMatrixResult
   }
 }
 
-/**
- * The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html).
- *
- * @example
- * await outputs.commit(text, renderPlot('cm.svg', result, { classes }));
- */
+/** The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html). */
 export function renderPlot(path: string, result: ConfusionMatrixResult, options: OutputOptions): string | Uint8Array {
   const c = result.numClasses;
   const names = classNames(c, options.classes);

@@ -1,23 +1,13 @@
 import { MAX_SHARDS } from '../state/state.js';
 import { type CliValues, UsageError } from './usage.js';
 
-/**
- * One shard of an n-way split: `--shard i/n`, 0 <= i < n.
- *
- * @example
- * const s: Shard = { index: 3, count: 8 };
- */
+/** One shard of an n-way split: `--shard i/n`, 0 <= i < n. */
 export interface Shard {
   index: number;
   count: number;
 }
 
-/**
- * The `--shard i/n` option (0-based i, n <= 2^20), or undefined when absent.
- *
- * @example
- * parseShard({ shard: '3/8' }); // { index: 3, count: 8 }
- */
+/** The `--shard i/n` option (0-based i, n <= 2^20), or undefined when absent. */
 export function parseShard(values: CliValues): Shard | undefined {
   const v = values.shard;
   if (v === undefined) return undefined;
@@ -31,12 +21,7 @@ export function parseShard(values: CliValues): Shard | undefined {
   return { index, count };
 }
 
-/**
- * Rows [floor(i*N/n), floor((i+1)*N/n)) of shard i of n over N rows.
- *
- * @example
- * shardRows({ index: 2, count: 3 }, 10); // { start: 6, end: 10 }
- */
+/** Rows [floor(i*N/n), floor((i+1)*N/n)) of shard i of n over N rows. */
 export function shardRows(shard: Shard, rows: number): { start: number; end: number } {
   const at = (i: number): number => Number((BigInt(i) * BigInt(rows)) / BigInt(shard.count));
   return { start: at(shard.index), end: at(shard.index + 1) };

@@ -1,12 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MAX_WORKER_THREADS } from '../node/cpu-workers.js';
 
-/**
- * A command line confmat cannot run; exit status 2.
- *
- * @example
- * throw new UsageError('eval needs --labels Y.npy');
- */
+/** A command line confmat cannot run; exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -14,12 +9,7 @@ export class UsageError extends Error {
 /** Values of the parsed command line (all strings until checked). */
 export type CliValues = Partial<Record<string, string | boolean | undefined>>;
 
-/**
- * A string option from a fixed set, or its default.
- *
- * @example
- * oneOf({ format: 'csv' }, 'format', ['json', 'csv'] as const, 'json'); // 'csv'
- */
+/** A string option from a fixed set, or its default. */
 export function oneOf<T extends string>(values: CliValues, name: string, allowed: readonly T[], fallback: T): T {
   const v = values[name];
   if (v === undefined) return fallback;
@@ -29,12 +19,7 @@ export function oneOf<T extends string>(values: CliValues, name: string, allowed
   return v as T;
 }
 
-/**
- * A positive integer option, at most `max` (`why` gives the bound's reason), or undefined when absent.
- *
- * @example
- * positiveInt({ rows: '1000' }, 'rows', 100_000_000); // 1000
- */
+/** A positive integer option, at most `max` (`why` gives the bound's reason), or undefined when absent. */
 export function positiveInt(values: CliValues, name: string, max = Number.MAX_SAFE_INTEGER, why = ''): number
   | undefined {
   const v = values[name];
@@ -47,22 +32,12 @@ export function positiveInt(values: CliValues, name: string, max = Number.MAX_SA
   return n;
 }
 
-/**
- * The most worker threads `--threads` takes: 4 x `os.availableParallelism()`, at most `MAX_WORKER_THREADS` (256).
- *
- * @example
- * maxThreads(); // 8 on a 2-core machine
- */
+/** The most worker threads `--threads` takes: 4 x `os.availableParallelism()`, at most `MAX_WORKER_THREADS` (256). */
 export function maxThreads(): number {
   return Math.min(MAX_WORKER_THREADS, 4 * availableParallelism());
 }
 
-/**
- * `--threads N|auto`: N in [1, {@link maxThreads}] (default 1, the main thread; auto: one per core, at most 256).
- *
- * @example
- * threadsOption({ threads: '2' }); // 2
- */
+/** `--threads N|auto`: N in [1, {@link maxThreads}] (default 1, the main thread; auto: one per core, at most 256). */
 export function threadsOption(values: CliValues): number {
   if (values.threads === 'auto') return Math.min(MAX_WORKER_THREADS, availableParallelism());
   const why = `4 x the ${availableParallelism()} cores os.availableParallelism() reports, at most 256`;
