@@ -15,15 +15,10 @@ import { errnoText } from './fs-reason.js';
 const NAME_MAX = 255;
 /** Symbolic links followed before giving up (as Linux's MAXSYMLINKS). */
 const MAX_LINKS = 40;
+/** What an output path that is none of a file, device, FIFO or link is, in words. */
+const KINDS = { isDirectory: 'is a directory', isBlockDevice: 'is a block device', isSocket: 'is a socket' } as const;
 
-/**
- * Where one output goes: `replace` the file at `target` by a temporary beside it, write `through` to the device or
- * FIFO at `target`, or write to the descriptor `fd` (/dev/stdout, /dev/fd/N).
- *
- * @example
- * const t = await resolveOutput('report.json'); // { path: 'report.json', kind: 'replace', target: '/abs/report.json',
- * ... }
- */
+/** Where one output goes: `replace` `target` by a temporary, write `through` to a device or FIFO, or to `fd`. */
 export interface OutputTarget {
   /** The path as the user gave it. */
   path: string;
@@ -49,38 +44,21 @@ function fdAlias(abs: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/**
- * Refuses, before any work, an output whose directory (or device) this process may not write: permission denied,
- * read-only file system.
- */
+/** Refuses, before any work, a directory or device this process may not write (permissions, read-only). */
 async function writable(path: string, where: string): Promise<void> {
-  try {
-    await access(where, constants.W_OK);
-  } catch (e) {
+  await access(where, constants.W_OK).catch((e: unknown) => {
     throw refuse(path, errnoText(e));
-  }
-}
-
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'is a directory';
-  if (st.isBlockDevice()) return 'is a block device';
-  if (st.isSocket()) return 'is a socket';
-  return 'is not a regular file';
+  });
 }
 
 /**
  * Classifies an output path before any work: a new or regular file (behind any symbolic links) is replaced, a
  * character device or FIFO written through, /dev/stdout or /dev/fd/N written to; else an {@link InputError}.
- *
- * @example
- * const t = await resolveOutput('/dev/null'); // t.kind === 'through'
  */
-export async function resolveOutput(path: string): Promise<OutputTarget> {
-  try {
-    return await classify(path);
-  } catch (e) {
+export function resolveOutput(path: string): Promise<OutputTarget> {
+  return classify(path).catch((e: unknown) => {
     throw e instanceof InputError ? e : refuse(path, errnoText(e));
-  }
+  });
 }
 
 async function classify(path: string): Promise<OutputTarget> {
@@ -126,16 +104,12 @@ async function classify(path: string): Promise<OutputTarget> {
       await writable(path, target);
       return { path, kind: 'through', target, id };
     }
-    throw refuse(path, kindOf(st));
+    const kind = (Object.keys(KINDS) as (keyof typeof KINDS)[]).find((k) => st[k]());
+    throw refuse(path, kind ? KINDS[kind] : 'is not a regular file');
   }
 }
 
-/**
- * The temporary file name beside `target`: `.NAME.PID.HEX.tmp`, NAME cut to fit the whole in 255 bytes.
- *
- * @example
- * tempPath('/out/report.json'); // '/out/.report.json.4242.9f3a0c1d.tmp'
- */
+/** The temporary beside `target`: `.NAME.PID.HEX.tmp`, NAME cut (on a UTF-8 boundary) to fit in 255 bytes. */
 export function tempPath(target: string): string {
   const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const budget = NAME_MAX - 1 - Buffer.byteLength(suffix);
@@ -151,9 +125,6 @@ const live = new Set<string>();
 /**
  * The SIGINT / SIGTERM handler while temporaries are live: removes them, then, unless the program listens for the
  * signal itself, dies of it again (re-raising also ends a thread pool stuck opening a FIFO nobody reads).
- *
- * @example
- * process.on('SIGTERM', onSignal);
  */
 export function onSignal(signal: NodeJS.Signals): void {
   const others = process.listeners(signal).filter((l) => l !== onSignal).length;
@@ -183,12 +154,7 @@ function track(tmp: string, on: boolean): void {
   listen();
 }
 
-/**
- * The number of temporary files being written now (for tests).
- *
- * @example
- * liveTemps(); // 0 between writes
- */
+/** The number of temporary files being written now (for tests). */
 export function liveTemps(): number {
   return live.size;
 }
@@ -213,10 +179,8 @@ const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === 'str
 async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   const tmp = tempPath(t.target);
   let fh: FileHandle | undefined;
-  let created = false;
   try {
     fh = await open(tmp, 'wx', 0o666);
-    created = true;
     track(tmp, true);
     await writeAll(fh, data);
     if (t.keep) {
@@ -230,8 +194,8 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
     fh = undefined;
     return tmp;
   } catch (e) {
-    await fh?.close().catch(() => undefined);
-    if (created) await rm(tmp, { force: true });
+    // fh is set from the temporary's creation until it is closed
+    if (fh) await Promise.all([fh.close().catch(() => undefined), rm(tmp, { force: true })]);
     track(tmp, false);
     throw e;
   }
@@ -257,9 +221,6 @@ async function writeThrough(t: OutputTarget, data: Uint8Array): Promise<void> {
 /**
  * Writes outputs classified by {@link resolveOutput}, all or nothing as far as files go: every temporary first,
  * then the devices and descriptors, then the renames; failures are an {@link InputError} naming the output.
- *
- * @example
- * await commitOutputs([[await resolveOutput('report.json'), text], [await resolveOutput('cm.svg'), svg]]);
  */
 export async function commitOutputs(outputs: [OutputTarget, string | Uint8Array][]): Promise<void> {
   const temps: [OutputTarget, string][] = [];
