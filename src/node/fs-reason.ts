@@ -29,3 +29,13 @@ export function errnoText(e: unknown): string {
   const libuv = /^[A-Z0-9_]+: ([^,]+)/.exec(typeof x?.message === 'string' ? x.message : '')?.[1];
   return fsReason(e) ?? libuv ?? x?.code ?? (e instanceof Error ? e.message : String(e));
 }
+
+/**
+ * The first non-blank line of an error's message (loaders print pages).
+ *
+ * @example
+ * firstLine(new Error('\n  Cannot find module x\nRequire stack: ...')); // 'Cannot find module x'
+ */
+export function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).find(Boolean) ?? 'unknown error';
+}

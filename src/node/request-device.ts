@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { adapterLine, describeAdapter, deviceHandle } from '../browser/request-device.js';
+import { adapterLine, openDevice, requestAdapter } from '../browser/request-device.js';
 import type { BrowserAdapterDescription } from '../browser/request-device.js';
 import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
-import { maxComputeLimits } from '../engine/limits.js';
+import { firstLine } from './fs-reason.js';
 
 /** Which Dawn backend to use; 'auto' tries the system's driver, then the software adapters. */
 export type DawnBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' | 'd3d11' | 'null';
@@ -91,11 +91,6 @@ export function loadDawn(): Promise<DawnBinding> {
   return binding;
 }
 
-function firstLine(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? 'unknown error';
-}
-
 interface Attempt {
   flags: string[];
   featureLevel: 'core' | 'compatibility';
@@ -127,10 +122,6 @@ function isLavapipe(manifest: string): boolean {
 /**
  * The Vulkan driver manifests the loader would find on Linux, less lavapipe (`filtered`: some were held back);
  * null where the user chose the drivers (VK_ICD_FILENAMES, VK_DRIVER_FILES, VK_ADD_DRIVER_FILES) or off Linux.
- *
- * @example
- * vulkanDrivers({ XDG_DATA_DIRS: '/usr/share' }); // { usable: ['/usr/share/vulkan/icd.d/nvidia_icd.json'], filtered:
- * true }
  */
 export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: string[]; filtered: boolean } | null {
   if (process.platform !== 'linux' || env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) {
@@ -150,17 +141,14 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: s
   return { usable, filtered: usable.length < found.length };
 }
 
-/**
- * The environment for an attempt on Vulkan: the drivers but lavapipe, in both variables (the loader ignores
- * VK_ICD_FILENAMES while VK_DRIVER_FILES is set); null when no usable driver is left.
- */
+/** Vulkan drivers in both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set. */
+const icdEnv = (list: string): Record<string, string> => ({ VK_ICD_FILENAMES: list, VK_DRIVER_FILES: list });
+
+/** The environment for an attempt on Vulkan: the drivers but lavapipe; null when no usable driver is left. */
 function vulkanEnv(): Record<string, string> | null {
   const drivers = vulkanDrivers();
-  if (drivers === null) return {};
-  if (drivers.usable.length === 0) return null;
-  if (!drivers.filtered) return {};
-  const list = drivers.usable.join(':');
-  return { VK_ICD_FILENAMES: list, VK_DRIVER_FILES: list };
+  if (drivers?.usable.length === 0) return null;
+  return drivers?.filtered ? icdEnv(drivers.usable.join(':')) : {};
 }
 
 function attempts(
@@ -187,8 +175,7 @@ function attempts(
   if (!opts.softwareFallback || opts.adapter) return list;
   const linux = process.platform === 'linux';
   const icd = linux && !process.env.VK_ICD_FILENAMES && SWIFTSHADER_ICDS.find((p) => existsSync(p));
-  // both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set
-  if (icd) list.push(attempt('vulkan', { VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd }, 'SwiftShader', []));
+  if (icd) list.push(attempt('vulkan', icdEnv(icd), 'SwiftShader', []));
   if (linux) list.push(gles);
   return list;
 }
@@ -237,8 +224,7 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions,
   instances.add(gpu);
   let adapter: GPUAdapter | null;
   try {
-    const power = opts.powerPreference ? { powerPreference: opts.powerPreference } : {};
-    adapter = await gpu.requestAdapter({ featureLevel: attempt.featureLevel, ...power });
+    adapter = await requestAdapter(gpu, attempt.featureLevel, opts.powerPreference);
   } catch (e) {
     const reason = (e as Error).message;
     if (opts.adapter && /no adapter with|available adapters/i.test(reason)) {
@@ -248,16 +234,11 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions,
   }
   if (!adapter) return null;
   const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-  let device: GPUDevice;
-  try {
-    device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter),
-      requiredFeatures: features });
-  } catch (e) {
-    throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${(e as Error).message}`);
-  }
+  const opened = await openDevice(adapter, attempt.featureLevel, features).catch((e: Error) => {
+    throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${e.message}`);
+  });
   const backend = attempt.flags.find((f) => f.startsWith('backend='))?.slice(8) ?? 'default';
-  const info = { ...describeAdapter(adapter, attempt.featureLevel), backend };
-  return deviceHandle({ device, adapter, instance: gpu, info });
+  return { ...opened, instance: gpu, info: { ...opened.info, backend } };
 }
 
 /**
