@@ -43,10 +43,7 @@ export async function requestAdapter(gpu: GPU, featureLevel: 'core' | 'compatibi
   return gpu.requestAdapter({ featureLevel, ...(powerPreference ? { powerPreference } : {}) });
 }
 
-/**
- * A device of `adapter` with its largest limits and `features`, described, whose `destroy()` destroys it once
- * (Node's and the browser's).
- */
+/** A device of `adapter` with its largest limits and `features`, described; `destroy()` destroys it once. */
 export async function openDevice(adapter: GPUAdapter, featureLevel: 'core' | 'compatibility',
   features: GPUFeatureName[] = []): Promise<BrowserGpu> {
   const device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter),

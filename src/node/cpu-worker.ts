@@ -20,13 +20,14 @@ const [u8, i8, u16, i16] = [new Uint8Array(b), new Int8Array(b), new Uint16Array
 const view = new DataView(b);
 
 /**
- * Checks `n` labels at `raw`, written as int32 at `lab` (ignored ones as c); the first bad one's index, or -1.
- * int64 in place: element i is read before i32[lab / 4 + i] is written.
+ * Reads a job's `rows` labels into `raw` and checks them, written as int32 at `lab` (ignored ones as c); the reply for
+ * the first bad one, or undefined. int64 in place: element i is read before i32[lab / 4 + i] is written.
  */
-function checkLabels(l: LabelsRead, lab: number, n: number, c: number): number {
+function readLabels(l: LabelsRead, rows: number, c: number, lab: number): CpuWorkerReply | undefined {
   const { raw, itemSize: size, signed, ignoreIndex } = l;
+  readFully(l.fd, l.path, u8, raw, rows * size, l.position, 'labels');
   const at = lab >>> 2;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < rows; i++) {
     let v: number;
     if (size === 8) {
       const lo = u32[(raw >>> 2) + 2 * i]!;
@@ -37,24 +38,12 @@ function checkLabels(l: LabelsRead, lab: number, n: number, c: number): number {
     else v = signed ? i8[raw + i]! : u8[raw + i]!;
     if (v === ignoreIndex) i32[at + i] = c;
     else if (v >= 0 && v < c) i32[at + i] = v;
-    else return i;
+    else {
+      const int64 = () => (signed ? view.getBigInt64(raw + 8 * i, true) : view.getBigUint64(raw + 8 * i, true));
+      return { kind: 'bad-label', index: i, value: String(size === 8 ? int64() : v) };
+    }
   }
-  return -1;
-}
-
-/** The label `i` of `size` bytes at `raw`, as written (int64 ones exactly). */
-function labelText({ raw, itemSize: size, signed }: LabelsRead, i: number): string {
-  if (size === 8) return String(signed ? view.getBigInt64(raw + 8 * i, true) : view.getBigUint64(raw + 8 * i, true));
-  if (size === 4) return String((signed ? i32 : u32)[(raw >>> 2) + i]);
-  if (size === 2) return String((signed ? i16 : u16)[(raw >>> 1) + i]);
-  return String((signed ? i8 : u8)[raw + i]);
-}
-
-/** Reads and checks a job's labels; the reply for the first bad one, or undefined. */
-function readLabels(l: LabelsRead, rows: number, c: number, lab: number): CpuWorkerReply | undefined {
-  readFully(l.fd, l.path, u8, l.raw, rows * l.itemSize, l.position, 'labels');
-  const bad = checkLabels(l, lab, rows, c);
-  return bad < 0 ? undefined : { kind: 'bad-label', index: bad, value: labelText(l, bad) };
+  return undefined;
 }
 
 function run(job: CpuWorkerJob): CpuWorkerReply {
