@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { adapterLine, openDevice, requestAdapter } from '../browser/request-device.js';
-import type { BrowserAdapterDescription } from '../browser/request-device.js';
+import type { BrowserAdapterDescription, BrowserGpu } from '../browser/request-device.js';
 import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
 import { firstLine } from './fs-reason.js';
 
@@ -32,17 +32,13 @@ export interface AdapterDescription extends BrowserAdapterDescription {
   backend: string;
 }
 
-/** A device from Dawn, with the `create()` object it depends on kept alive until `destroy()`. */
-export interface NodeGpu {
-  device: GPUDevice;
-  adapter: GPUAdapter;
+/** A device from Dawn, with the `create()` object it depends on kept alive until `destroy()` (then Node may exit). */
+export interface NodeGpu extends BrowserGpu {
   /**
    * The `create()` object (a `GPU`, as `navigator.gpu`): other WebGPU code, e.g. TensorFlow.js, can share the adapter.
    */
   instance: GPU;
   info: AdapterDescription;
-  /** Destroys the device; afterwards the process may exit. */
-  destroy(): void;
 }
 
 /** Known places of SwiftShader's Vulkan ICD (shipped with Chromium builds). */
@@ -96,6 +92,8 @@ interface Attempt {
   featureLevel: 'core' | 'compatibility';
   env: Record<string, string>;
   label: string;
+  /** The backend flag's value, or 'default'. */
+  backend: string;
 }
 
 /** Where the Vulkan loader looks for driver manifests (ICD JSON) on Linux, in its order. */
@@ -159,6 +157,7 @@ function attempts(
     flags: backend === 'auto' ? flags : [`backend=${backend}`, ...flags],
     env,
     label,
+    backend: backend === 'auto' ? 'default' : backend,
     featureLevel: opts.featureLevel ?? (backend === 'opengles' ? 'compatibility' : 'core'),
   });
   const gles = attempt('opengles', process.env.EGL_PLATFORM ? {} : { EGL_PLATFORM: 'surfaceless' }, 'Mesa GL ES');
@@ -222,23 +221,18 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions,
     return null;
   }
   instances.add(gpu);
-  let adapter: GPUAdapter | null;
-  try {
-    adapter = await requestAdapter(gpu, attempt.featureLevel, opts.powerPreference);
-  } catch (e) {
-    const reason = (e as Error).message;
-    if (opts.adapter && /no adapter with|available adapters/i.test(reason)) {
-      throw new AdapterNotFoundError(opts.adapter, reason);
+  const adapter = await requestAdapter(gpu, attempt.featureLevel, opts.powerPreference).catch((e: Error) => {
+    if (opts.adapter && /no adapter with|available adapters/i.test(e.message)) {
+      throw new AdapterNotFoundError(opts.adapter, e.message);
     }
-    throw new GpuUnavailableError(`the ${attempt.label} backend failed to list its adapters: ${reason}`);
-  }
+    throw new GpuUnavailableError(`the ${attempt.label} backend failed to list its adapters: ${e.message}`);
+  });
   if (!adapter) return null;
   const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   const opened = await openDevice(adapter, attempt.featureLevel, features).catch((e: Error) => {
     throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${e.message}`);
   });
-  const backend = attempt.flags.find((f) => f.startsWith('backend='))?.slice(8) ?? 'default';
-  return { ...opened, instance: gpu, info: { ...opened.info, backend } };
+  return { ...opened, instance: gpu, info: { ...opened.info, backend: attempt.backend } };
 }
 
 /**
