@@ -67,13 +67,9 @@ export async function openDevice(adapter: GPUAdapter, featureLevel: 'core' | 'co
  * const cm = createConfusionMatrix({ numClasses: 10, device: gpu?.device }); // no GPU: the CPU
  */
 export async function requestBrowserDevice(options: BrowserDeviceOptions = {}): Promise<BrowserGpu | null> {
-  const gpu = options.gpu ??
-    (typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: GPU }).gpu);
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) return null;
-  const levels: ('core' | 'compatibility')[] = options.featureLevel ?
-    [options.featureLevel] :
-    ['core', 'compatibility'];
-  for (const level of levels) {
+  for (const level of options.featureLevel ? [options.featureLevel] : (['core', 'compatibility'] as const)) {
     const adapter = await requestAdapter(gpu, level, options.powerPreference).catch(() => null);
     if (adapter) return openDevice(adapter, level);
   }

@@ -33,13 +33,10 @@ export function makeDemoData(
   };
   let spare = NaN;
   const gauss = (): number => {
-    if (spare === spare) {
-      const s = spare;
-      spare = NaN;
-      return s;
-    }
-    const u = 1 - rand();
-    const r = Math.sqrt(-2 * Math.log(u));
+    const s = spare;
+    spare = NaN;
+    if (s === s) return s;
+    const r = Math.sqrt(-2 * Math.log(1 - rand()));
     const a = 2 * Math.PI * rand();
     spare = r * Math.sin(a);
     return r * Math.cos(a);
@@ -53,14 +50,8 @@ export function makeDemoData(
     if (rand() < ERROR_RATE[y]!) {
       const u = rand();
       let acc = 0;
-      target = Math.floor(rand() * c);
-      for (const [k, p] of CONFUSERS[y]!) {
-        acc += p;
-        if (u < acc) {
-          target = k;
-          break;
-        }
-      }
+      const anyClass = Math.floor(rand() * c);
+      target = CONFUSERS[y]!.find(([, p]) => u < (acc += p))?.[0] ?? anyClass;
     }
     const base = i * c;
     for (let j = 0; j < c; j++) logits[base + j] = gauss();

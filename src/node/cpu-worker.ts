@@ -52,10 +52,8 @@ function run(job: CpuWorkerJob): CpuWorkerReply {
     wasm.update(job.logits, labels, rows, c, predictions, table);
     return { kind: 'done' };
   }
-  if (job.kind === 'read' && job.labelsFile) {
-    const bad = readLabels(job.labelsFile, rows, c, labels);
-    if (bad) return bad;
-  }
+  const bad = job.kind === 'read' && job.labelsFile && readLabels(job.labelsFile, rows, c, labels);
+  if (bad) return bad;
   const { scratch, chunkRows } = job;
   for (let r = 0; r < rows; r += chunkRows) {
     const k = Math.min(chunkRows, rows - r);

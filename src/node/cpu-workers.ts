@@ -334,19 +334,15 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       throw new RangeError(`this counter counts ${c} classes, the batch has ${batch.numClasses}`);
     }
     const { rows, logits } = batch;
-    if (!logits) {
-      if (batch.weights) {
-        const weights = checkWeights(batch.weights, rows);
-        await weightsAdded;
-        cpuUpdateWeighted(host, { ...batch, weights });
-      } else {
-        cpuUpdateFast(host, batch);
-      }
-      return;
-    }
-    await postJobs(batch.labels, logits, rows, batch.weights && checkWeights(batch.weights, rows));
-    // workers read shared logits themselves: the caller may reuse them only once they are done
-    if (logits.buffer instanceof SharedArrayBuffer) await idle();
+    const weights = batch.weights && checkWeights(batch.weights, rows);
+    if (logits) {
+      await postJobs(batch.labels, logits, rows, weights);
+      // workers read shared logits themselves: the caller may reuse them only once they are done
+      if (logits.buffer instanceof SharedArrayBuffer) await idle();
+    } else if (weights) {
+      await weightsAdded;
+      cpuUpdateWeighted(host, { ...batch, weights });
+    } else cpuUpdateFast(host, batch);
   };
 
   const postJobs = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, rows: number,
@@ -393,11 +389,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     } else {
       checkAt('the labels', labels);
       const dtype = String(labels.dtype);
-      const type = /^([iu][1248]|b1)$/.test(dtype) ? { itemSize: Number(dtype[1]), signed: dtype[0] === 'i' } : null;
-      if (!type) {
-        throw new RangeError(
-          `labels of dtype ${JSON.stringify(labels.dtype)}: a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1`,
-        );
+      if (!/^([iu][1248]|b1)$/.test(dtype)) {
+        const holds = 'a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1';
+        throw new RangeError(`labels of dtype ${JSON.stringify(labels.dtype)}: ${holds}`);
       }
       checkCount('labels.rows', labels.rows, 0);
       if (ignoreIndex !== undefined &&
@@ -405,8 +399,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
         throw new RangeError(`an ignore index read by the workers must lie in [-2^31, 2^32), got ${ignoreIndex}`);
       }
       rows = labels.rows;
-      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, ...type, ignoreIndex,
-        index0: labels.index0 ?? 0 };
+      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, itemSize: Number(dtype[1]),
+        signed: dtype[0] === 'i', ignoreIndex, index0: labels.index0 ?? 0 };
     }
     const w = weights === undefined ? undefined : checkWeights(weights, rows);
     if (rows === 0) return;

@@ -36,12 +36,12 @@ export interface OutputTarget {
 const refuse = (path: string, why: string): InputError =>
   new InputError('out', `${path}: cannot write: ${why}`, undefined, path);
 
+const STD_FDS: Record<string, number> = { '/dev/stdout': 1, '/dev/stderr': 2 };
+
 /** The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N stand for. */
 function fdAlias(abs: string): number | undefined {
-  if (abs === '/dev/stdout') return 1;
-  if (abs === '/dev/stderr') return 2;
   const m = /^\/(?:dev\/fd|proc\/self\/fd|proc\/thread-self\/fd)\/(\d+)$/.exec(abs);
-  return m ? Number(m[1]) : undefined;
+  return m ? Number(m[1]) : STD_FDS[abs];
 }
 
 /** Refuses, before any work, a directory or device this process may not write (permissions, read-only). */
@@ -165,11 +165,8 @@ async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
 
 /** Writes to a descriptor the process holds: stdout and stderr through their streams, others directly. */
 async function writeFd(fd: number, data: Uint8Array): Promise<void> {
-  if (fd === 1 || fd === 2) {
-    const stream = fd === 1 ? process.stdout : process.stderr;
-    await new Promise<void>((ok, fail) => stream.write(data, (e) => (e ? fail(e) : ok())));
-    return;
-  }
+  const stream = fd === 1 ? process.stdout : fd === 2 ? process.stderr : undefined;
+  if (stream) return new Promise<void>((ok, fail) => stream.write(data, (e) => (e ? fail(e) : ok())));
   for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
 }
 
