@@ -17,8 +17,7 @@ export function crc32Table(data: Uint8Array, value = 0): number {
 }
 
 type NodeProcess = { getBuiltinModule?: (id: string) => { crc32?: Crc } | undefined };
-const nodeZlib = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('zlib');
-const native: Crc | undefined = nodeZlib?.crc32;
+const native = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('zlib')?.crc32;
 
 /** CRC-32 of `data`, continuing from `value` (the CRC of the bytes before it; 0 to start): `crc32(b, crc32(a))`. */
 export function crc32(data: Uint8Array, value = 0): number {

@@ -1,10 +1,5 @@
-/**
- * What a CPU worker counter (cpu-workers.ts) and its worker threads (cpu-worker.ts) share: the
- * messages, whose offsets are byte offsets into the one WebAssembly memory of all the threads, and
- * {@link readFully}.
- *
- * @module
- */
+// What cpu-workers.ts and its threads (cpu-worker.ts) share: messages, whose offsets are byte offsets into the one
+// WebAssembly memory of all the threads, and readFully.
 import { readSync } from 'node:fs';
 
 /** What each worker gets when it starts (`workerData`): the compiled SIMD module and the shared memory. */

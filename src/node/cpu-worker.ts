@@ -1,9 +1,4 @@
-/**
- * One worker thread of a CPU worker counter, started from its compiled file (`cpuWorkerUrl`): it answers each
- * {@link CpuWorkerJob} with one {@link CpuWorkerReply}, in order, errors included.
- *
- * @module
- */
+// One worker thread of a CPU worker counter (cpu-workers.ts), run compiled: one reply per job, in order.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { readFully } from './cpu-worker-messages.js';

@@ -20,10 +20,7 @@ export interface NodeDeviceOptions {
   /** Try SwiftShader and Mesa's GL ES when no hardware adapter answers. Default true. */
   softwareFallback?: boolean | undefined;
   powerPreference?: GPUPowerPreference | undefined;
-  /**
-   * More flags for Dawn's `create()`, e.g. `disable-dawn-features=timestamp_quantization` for exact timestamps in
-   * benchmarks.
-   */
+  /** More flags for Dawn's `create()`, e.g. `disable-dawn-features=timestamp_quantization` (exact timestamps). */
   dawnFlags?: string[] | undefined;
 }
 
@@ -34,9 +31,7 @@ export interface AdapterDescription extends BrowserAdapterDescription {
 
 /** A device from Dawn, with the `create()` object it depends on kept alive until `destroy()` (then Node may exit). */
 export interface NodeGpu extends BrowserGpu {
-  /**
-   * The `create()` object (a `GPU`, as `navigator.gpu`): other WebGPU code, e.g. TensorFlow.js, can share the adapter.
-   */
+  /** The `create()` object (a `GPU`, as `navigator.gpu`): other WebGPU code (TensorFlow.js) can share the adapter. */
   instance: GPU;
   info: AdapterDescription;
 }
@@ -117,10 +112,7 @@ function isLavapipe(manifest: string): boolean {
   }
 }
 
-/**
- * The Vulkan driver manifests the loader would find on Linux, less lavapipe (`filtered`: some were held back);
- * null where the user chose the drivers (VK_ICD_FILENAMES, VK_DRIVER_FILES, VK_ADD_DRIVER_FILES) or off Linux.
- */
+/** The Vulkan manifests the Linux loader would find, less lavapipe; null off Linux or where the user chose them. */
 export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: string[]; filtered: boolean } | null {
   if (process.platform !== 'linux' || env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) {
     return null;

@@ -134,24 +134,19 @@ export function onSignal(signal: NodeJS.Signals): void {
     } catch {
       // already renamed or removed
     }
+    track(tmp, false);
   }
-  live.clear();
-  listen();
   if (others === 0) process.kill(process.pid, signal);
 }
 
-/** Listens for SIGINT and SIGTERM exactly while temporaries are live. */
-function listen(): void {
+/** Adds or removes a live temporary; listens for SIGINT and SIGTERM exactly while temporaries are live. */
+function track(tmp: string, on: boolean): void {
+  if (on) live.add(tmp);
+  else live.delete(tmp);
   for (const s of ['SIGINT', 'SIGTERM'] as const) {
     process.off(s, onSignal);
     if (live.size > 0) process.on(s, onSignal);
   }
-}
-
-function track(tmp: string, on: boolean): void {
-  if (on) live.add(tmp);
-  else live.delete(tmp);
-  listen();
 }
 
 /** The number of temporary files being written now (for tests). */
@@ -198,10 +193,7 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   }
 }
 
-/**
- * Writes through to a character device or FIFO, opened without creating, truncating or following anything (a FIFO waits
- * for its reader).
- */
+/** Writes to a device or FIFO, opened without creating, truncating or following anything (FIFOs wait for a reader). */
 async function writeThrough(t: OutputTarget, data: Uint8Array): Promise<void> {
   const fh = await open(t.target, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NOCTTY);
   try {
@@ -245,4 +237,15 @@ export async function commitOutputs(outputs: [OutputTarget, string | Uint8Array]
     if (e instanceof InputError) throw e;
     throw refuse(current!.path, errnoText(e));
   }
+}
+
+/**
+ * Writes a file atomically (a temporary beside it, renamed over it; the mode kept), or through to a device, FIFO
+ * or /dev/stdout; failures are an `InputError` naming `path` (`report.json: cannot write: no space left on device`).
+ *
+ * @example
+ * await writeFileAtomic('report.json', JSON.stringify(report));
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await commitOutputs([[await resolveOutput(path), data]]);
 }
