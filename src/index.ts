@@ -1,10 +1,8 @@
 /// <reference types="@webgpu/types" preserve="true" />
 /**
- * confmat's root entry: the isomorphic public API (Node and browsers, no Node built-ins). Matrices
- * and tasks, metrics, reports, states, errors, and `.npy` parsing; docs/api.md documents every name.
- * Everything else (GPU plans, pipelines, shaders, CPU kernels, validation helpers) is internal and
- * may change in any release; `confmat/node` adds devices and files, `confmat/browser` the browser device.
- * test/package/exports.test.ts pins the runtime names.
+ * confmat's root entry: the isomorphic public API (no Node built-ins): matrices and tasks, metrics, reports, states,
+ * errors and `.npy` parsing, each documented in docs/api.md; the rest of src/ is internal. `confmat/node` adds
+ * devices and files, `confmat/browser` the browser device. test/package/exports.test.ts pins the runtime names.
  *
  * @example
  * import { createConfusionMatrix, renderTable } from 'confmat';

@@ -31,52 +31,31 @@ export interface BrowserGpu {
   destroy(): void;
 }
 
-/**
- * What `adapter` says about itself (empty strings where it hides a field), at `featureLevel`.
- *
- * @example
- * describeAdapter(adapter, 'core').software; // true on SwiftShader
- */
-export function describeAdapter(adapter: GPUAdapter,
-  featureLevel: 'core' | 'compatibility'): BrowserAdapterDescription {
-  const i = adapter.info;
-  const [vendor, architecture, device, description] = [i?.vendor, i?.architecture, i?.device, i?.description];
-  return { vendor: vendor ?? '', architecture: architecture ?? '', device: device ?? '', description: description ?? '',
-    featureLevel, software: isEmulated(i) };
-}
-
-/**
- * `name (details..., feature level, software)`: one line naming an adapter.
- *
- * @example
- * adapterLine(info, [info.description]); // 'google swiftshader (core, software)'
- */
+/** `name (details..., feature level, software)`: one line naming an adapter (Node's and the browser's). */
 export function adapterLine(info: BrowserAdapterDescription, details: string[]): string {
   const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.device || 'unknown adapter';
   return `${name} (${[...details, info.featureLevel, info.software ? 'software' : ''].filter(Boolean).join(', ')})`;
 }
 
-/**
- * `gpu` with a `destroy()` that destroys its device once.
- *
- * @example
- * const gpu = deviceHandle({ device, adapter }); gpu.destroy(); gpu.destroy(); // destroyed once
- */
-export function deviceHandle<T extends { device: GPUDevice }>(gpu: T): T & { destroy(): void } {
-  let destroyed = false;
-  return { ...gpu, destroy: () => {
-    if (!destroyed) gpu.device.destroy();
-    destroyed = true;
-  } };
+/** An adapter of `gpu` at `featureLevel` (Node's and the browser's request). */
+export async function requestAdapter(gpu: GPU, featureLevel: 'core' | 'compatibility',
+  powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter | null> {
+  return gpu.requestAdapter({ featureLevel, ...(powerPreference ? { powerPreference } : {}) });
 }
 
-async function adapterAt(gpu: GPU, featureLevel: 'core' | 'compatibility',
-  powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter | null> {
-  try {
-    return await gpu.requestAdapter({ featureLevel, ...(powerPreference ? { powerPreference } : {}) });
-  } catch {
-    return null;
-  }
+/** A device of `adapter` with its largest limits and `features`, described; `destroy()` destroys it once. */
+export async function openDevice(adapter: GPUAdapter, featureLevel: 'core' | 'compatibility',
+  features: GPUFeatureName[] = []): Promise<BrowserGpu> {
+  const device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter),
+    requiredFeatures: features });
+  const i = adapter.info;
+  const info = { vendor: i?.vendor ?? '', architecture: i?.architecture ?? '', device: i?.device ?? '',
+    description: i?.description ?? '', featureLevel, software: isEmulated(i) };
+  let destroyed = false;
+  return { device, adapter, info, destroy: () => {
+    if (!destroyed) device.destroy();
+    destroyed = true;
+  } };
 }
 
 /**
@@ -88,17 +67,11 @@ async function adapterAt(gpu: GPU, featureLevel: 'core' | 'compatibility',
  * const cm = createConfusionMatrix({ numClasses: 10, device: gpu?.device }); // no GPU: the CPU
  */
 export async function requestBrowserDevice(options: BrowserDeviceOptions = {}): Promise<BrowserGpu | null> {
-  const gpu = options.gpu ??
-    (typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: GPU }).gpu);
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) return null;
-  const levels: ('core' | 'compatibility')[] = options.featureLevel ?
-    [options.featureLevel] :
-    ['core', 'compatibility'];
-  for (const level of levels) {
-    const adapter = await adapterAt(gpu, level, options.powerPreference);
-    if (!adapter) continue;
-    const device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter) });
-    return deviceHandle({ device, adapter, info: describeAdapter(adapter, level) });
+  for (const level of options.featureLevel ? [options.featureLevel] : (['core', 'compatibility'] as const)) {
+    const adapter = await requestAdapter(gpu, level, options.powerPreference).catch(() => null);
+    if (adapter) return openDevice(adapter, level);
   }
   return null;
 }

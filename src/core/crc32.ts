@@ -4,12 +4,7 @@ type Crc = (data: Uint8Array, value?: number) => number;
 
 let table: Int32Array | undefined;
 
-/**
- * CRC-32 of `data` in plain TypeScript, continuing from `value` (0 to start).
- *
- * @example
- * crc32Table(new TextEncoder().encode('123456789')); // 0xcbf43926
- */
+/** CRC-32 of `data` in plain TypeScript, continuing from `value` (0 to start). */
 export function crc32Table(data: Uint8Array, value = 0): number {
   const t = (table ??= Int32Array.from({ length: 256 }, (_, n) => {
     let c = n;
@@ -22,15 +17,9 @@ export function crc32Table(data: Uint8Array, value = 0): number {
 }
 
 type NodeProcess = { getBuiltinModule?: (id: string) => { crc32?: Crc } | undefined };
-const nodeZlib = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('zlib');
-const native: Crc | undefined = nodeZlib?.crc32;
+const native = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('zlib')?.crc32;
 
-/**
- * CRC-32 of `data`, continuing from `value` (the CRC of the bytes before it; 0 to start).
- *
- * @example
- * crc32(b, crc32(a)) === crc32(concat(a, b)); // true
- */
+/** CRC-32 of `data`, continuing from `value` (the CRC of the bytes before it; 0 to start): `crc32(b, crc32(a))`. */
 export function crc32(data: Uint8Array, value = 0): number {
   return native !== undefined ? native(data, value) >>> 0 : crc32Table(data, value);
 }

@@ -1,9 +1,4 @@
-/**
- * Where `names` first repeats itself: the index of the repeat and of the name it repeats.
- *
- * @example
- * firstDuplicate(['cat', 'dog', 'cat']); // { index: 2, first: 0 }
- */
+/** Where `names` first repeats itself: `['cat', 'dog', 'cat']` gives `{ index: 2, first: 0 }`. */
 export function firstDuplicate(names: readonly string[]): { index: number; first: number } | undefined {
   const seen = new Map<string, number>();
   for (const [index, n] of names.entries()) {

@@ -40,10 +40,7 @@ export class GpuUnavailableError extends Error {
 export class AdapterNotFoundError extends GpuUnavailableError {
   constructor(wanted: string, dawnMessage: string) {
     const names = [...dawnMessage.matchAll(/backend: '([^']*)', name: '([^']*)'/g)].map((m) => `'${m[2]}' (${m[1]})`);
-    super(
-      `no WebGPU adapter is named '${wanted}'; ${
-        names.length ? `available: ${names.join(', ')}` : 'Dawn offered none'
-      }`,
-    );
+    const offered = names.length ? `available: ${names.join(', ')}` : 'Dawn offered none';
+    super(`no WebGPU adapter is named '${wanted}'; ${offered}`);
   }
 }

@@ -36,17 +36,12 @@ export interface FormattedBatch {
   weights?: SampleWeights;
 }
 
-/**
- * A validated batch for the GPU: class indices in host arrays lie in [0, numClasses); those in buffers are checked on
- * the GPU.
- */
+/** A validated batch for the GPU: class indices in host arrays lie in [0, numClasses), buffers are checked there. */
 export interface FormattedGpuBatch {
   rows: number;
   numClasses: number;
   labels: LabelArray | GPUBuffer;
-  /**
-   * f32 logits, or 16-bit ones (a Uint16Array of their bits, or a buffer of packed halves) when `logitsDtype` is set.
-   */
+  /** f32 logits, or 16-bit ones (their bits, or a buffer of packed halves) when `logitsDtype` is set. */
   logits?: Float32Array | Uint16Array | GPUBuffer;
   /** Set when `logits` hold 16-bit floats. */
   logitsDtype?: HalfDtype;

@@ -8,20 +8,12 @@ const CONFUSERS: Record<number, [number, number][]> = { 0: [[8, 0.5], [2, 0.3]],
   9: [[1, 0.8]] };
 const ERROR_RATE = [0.08, 0.04, 0.16, 0.3, 0.12, 0.22, 0.07, 0.08, 0.05, 0.06];
 
-/**
- * The most rows {@link makeDemoData} makes: 100M (4 GB of float32 logits, 100 MB of labels).
- *
- * @example
- * makeDemoData({ rows: MAX_DEMO_ROWS }); // the largest demo set
- */
+/** The most rows {@link makeDemoData} makes: 100M (4 GB of float32 logits, 100 MB of labels). */
 export const MAX_DEMO_ROWS = 100_000_000;
 
 /**
  * A seeded synthetic evaluation set shaped like a CIFAR-10 classifier's: uneven error rates, the usual confusions,
  * Gaussian logits with a margin on the predicted class. `rows` (default 1M) must lie in [0, {@link MAX_DEMO_ROWS}].
- *
- * @example
- * const { logits, labels, classNames } = makeDemoData({ rows: 1_000_000, seed: 1 });
  */
 export function makeDemoData(
   options: { rows?: number; seed?: number } = {},
@@ -41,13 +33,10 @@ export function makeDemoData(
   };
   let spare = NaN;
   const gauss = (): number => {
-    if (spare === spare) {
-      const s = spare;
-      spare = NaN;
-      return s;
-    }
-    const u = 1 - rand();
-    const r = Math.sqrt(-2 * Math.log(u));
+    const s = spare;
+    spare = NaN;
+    if (s === s) return s;
+    const r = Math.sqrt(-2 * Math.log(1 - rand()));
     const a = 2 * Math.PI * rand();
     spare = r * Math.sin(a);
     return r * Math.cos(a);
@@ -61,14 +50,8 @@ export function makeDemoData(
     if (rand() < ERROR_RATE[y]!) {
       const u = rand();
       let acc = 0;
-      target = Math.floor(rand() * c);
-      for (const [k, p] of CONFUSERS[y]!) {
-        acc += p;
-        if (u < acc) {
-          target = k;
-          break;
-        }
-      }
+      const anyClass = Math.floor(rand() * c);
+      target = CONFUSERS[y]!.find(([, p]) => u < (acc += p))?.[0] ?? anyClass;
     }
     const base = i * c;
     for (let j = 0; j < c; j++) logits[base + j] = gauss();

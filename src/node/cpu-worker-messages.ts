@@ -1,29 +1,14 @@
-/**
- * What a CPU worker counter (cpu-workers.ts) and its worker threads (cpu-worker.ts) share: the
- * messages, whose offsets are byte offsets into the one WebAssembly memory of all the threads, and
- * {@link readFully}.
- *
- * @module
- */
+// What cpu-workers.ts and its threads (cpu-worker.ts) share: messages, whose offsets are byte offsets into the one
+// WebAssembly memory of all the threads, and readFully.
 import { readSync } from 'node:fs';
 
-/**
- * What each worker gets when it starts (`workerData`): the compiled SIMD module and the shared memory.
- *
- * @example
- * new Worker(cpuWorkerUrl(), { workerData: { module, memory } satisfies CpuWorkerData });
- */
+/** What each worker gets when it starts (`workerData`): the compiled SIMD module and the shared memory. */
 export interface CpuWorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
 }
 
-/**
- * The rows of one job, in one of its worker's two slots.
- *
- * @example
- * const rows: JobRows = { rows: 1000, numClasses: 10, labels: 0, predictions: 4000, table: -1 };
- */
+/** The rows of one job, in one of its worker's two slots. */
 export interface JobRows {
   rows: number;
   numClasses: number;
@@ -41,9 +26,6 @@ type Chunked = { scratch: number; chunkRows: number };
 /**
  * Labels a worker reads raw from a file at byte `position` and checks: `itemSize`-byte integers, read into
  * the memory at `raw` (int64 ones in place, at the job's `labels`); labels equal to `ignoreIndex` go to row C.
- *
- * @example
- * const y: LabelsRead = { fd, path: 'y.npy', position: 128, itemSize: 8, signed: true, ignoreIndex: -100, raw: 0 };
  */
 export interface LabelsRead {
   fd: number;
@@ -58,30 +40,16 @@ export interface LabelsRead {
 /**
  * A job the parent posts to a worker: logits already in the shared memory (`count`), in another
  * SharedArrayBuffer (`copy`), or in a file the worker reads itself, with its labels perhaps (`read`).
- *
- * @example
- * worker.postMessage({ kind: 'count', logits: 8000, ...rows } satisfies CpuWorkerJob);
  */
 export type CpuWorkerJob = (JobRows & { kind: 'count'; logits: number })
   | (JobRows & Chunked & { kind: 'copy'; from: SharedArrayBuffer; byteOffset: number })
   | (JobRows & Chunked & { kind: 'read'; fd: number; path: string; position: number; labelsFile?: LabelsRead });
 
-/**
- * A worker's answer to each job, in order: done, the first bad label it read (index within the job,
- * value as written), or an error's message (a file that ends too early).
- *
- * @example
- * const reply: CpuWorkerReply = { kind: 'bad-label', index: 3, value: '-1' };
- */
+/** A worker's answer to each job, in order: done, the first bad label it read (value as written), or an error. */
 export type CpuWorkerReply = { kind: 'done' } | { kind: 'bad-label'; index: number; value: string } | { kind: 'error';
   message: string };
 
-/**
- * Reads `bytes` bytes of `fd` at `position` into `into` at `at`; throws naming the file and byte where it ends.
- *
- * @example
- * readFully(fd, 'x.npy', new Uint8Array(64), 0, 64, 128, 'logits');
- */
+/** Reads `bytes` bytes of `fd` at `position` into `into` at `at`; throws naming the file and byte where it ends. */
 export function readFully(fd: number, path: string, into: Uint8Array, at: number, bytes: number, position: number,
   what: string): void {
   for (let done = 0; done < bytes;) {

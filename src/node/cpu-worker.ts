@@ -1,9 +1,4 @@
-/**
- * One worker thread of a CPU worker counter, started from its compiled file (`cpuWorkerUrl`): it answers each
- * {@link CpuWorkerJob} with one {@link CpuWorkerReply}, in order, errors included.
- *
- * @module
- */
+// One worker thread of a CPU worker counter (cpu-workers.ts), run compiled: one reply per job, in order.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { readFully } from './cpu-worker-messages.js';
@@ -20,13 +15,14 @@ const [u8, i8, u16, i16] = [new Uint8Array(b), new Int8Array(b), new Uint16Array
 const view = new DataView(b);
 
 /**
- * Checks `n` labels at `raw`, written as int32 at `lab` (ignored ones as c); the first bad one's index, or -1.
- * int64 in place: element i is read before i32[lab / 4 + i] is written.
+ * Reads a job's `rows` labels into `raw` and checks them, written as int32 at `lab` (ignored ones as c); the reply for
+ * the first bad one, or undefined. int64 in place: element i is read before i32[lab / 4 + i] is written.
  */
-function checkLabels(l: LabelsRead, lab: number, n: number, c: number): number {
+function readLabels(l: LabelsRead, rows: number, c: number, lab: number): CpuWorkerReply | undefined {
   const { raw, itemSize: size, signed, ignoreIndex } = l;
+  readFully(l.fd, l.path, u8, raw, rows * size, l.position, 'labels');
   const at = lab >>> 2;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < rows; i++) {
     let v: number;
     if (size === 8) {
       const lo = u32[(raw >>> 2) + 2 * i]!;
@@ -37,24 +33,12 @@ function checkLabels(l: LabelsRead, lab: number, n: number, c: number): number {
     else v = signed ? i8[raw + i]! : u8[raw + i]!;
     if (v === ignoreIndex) i32[at + i] = c;
     else if (v >= 0 && v < c) i32[at + i] = v;
-    else return i;
+    else {
+      const int64 = () => (signed ? view.getBigInt64(raw + 8 * i, true) : view.getBigUint64(raw + 8 * i, true));
+      return { kind: 'bad-label', index: i, value: String(size === 8 ? int64() : v) };
+    }
   }
-  return -1;
-}
-
-/** The label `i` of `size` bytes at `raw`, as written (int64 ones exactly). */
-function labelText({ raw, itemSize: size, signed }: LabelsRead, i: number): string {
-  if (size === 8) return String(signed ? view.getBigInt64(raw + 8 * i, true) : view.getBigUint64(raw + 8 * i, true));
-  if (size === 4) return String((signed ? i32 : u32)[(raw >>> 2) + i]);
-  if (size === 2) return String((signed ? i16 : u16)[(raw >>> 1) + i]);
-  return String((signed ? i8 : u8)[raw + i]);
-}
-
-/** Reads and checks a job's labels; the reply for the first bad one, or undefined. */
-function readLabels(l: LabelsRead, rows: number, c: number, lab: number): CpuWorkerReply | undefined {
-  readFully(l.fd, l.path, u8, l.raw, rows * l.itemSize, l.position, 'labels');
-  const bad = checkLabels(l, lab, rows, c);
-  return bad < 0 ? undefined : { kind: 'bad-label', index: bad, value: labelText(l, bad) };
+  return undefined;
 }
 
 function run(job: CpuWorkerJob): CpuWorkerReply {
@@ -63,10 +47,8 @@ function run(job: CpuWorkerJob): CpuWorkerReply {
     wasm.update(job.logits, labels, rows, c, predictions, table);
     return { kind: 'done' };
   }
-  if (job.kind === 'read' && job.labelsFile) {
-    const bad = readLabels(job.labelsFile, rows, c, labels);
-    if (bad) return bad;
-  }
+  const bad = job.kind === 'read' && job.labelsFile && readLabels(job.labelsFile, rows, c, labels);
+  if (bad) return bad;
   const { scratch, chunkRows } = job;
   for (let r = 0; r < rows; r += chunkRows) {
     const k = Math.min(chunkRows, rows - r);

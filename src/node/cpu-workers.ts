@@ -1,8 +1,7 @@
 /**
- * The fast CPU path on worker threads: jobs of rows over workers (cpu-worker.ts) that run the WebAssembly SIMD
- * module on one shared memory. Logits are copied into it once by the main thread, or by the workers themselves
- * (from a SharedArrayBuffer or a file); each worker counts into its own u32 table, added into exact float64
- * totals on `read()`. Batches of class indices are counted on the calling thread. Node only.
+ * The fast CPU path on worker threads (cpu-worker.ts) running the WebAssembly SIMD module on one shared memory.
+ * Logits are copied into it by the main thread, or by the workers (from a SharedArrayBuffer or a file); each worker
+ * counts into its own u32 table, added into exact float64 totals on `read()`. Class indices count on this thread.
  *
  * @module
  */
@@ -20,21 +19,10 @@ import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/mul
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
 
-/**
- * The most worker threads a counter starts (each has its own slots in one 4 GiB WebAssembly memory): 256.
- *
- * @example
- * createCpuWorkerCounter({ numClasses: 10, threads: Math.min(n, MAX_WORKER_THREADS) });
- */
+/** The most worker threads a counter starts (each has its own slots in one 4 GiB WebAssembly memory). */
 export const MAX_WORKER_THREADS = 256;
 
-/**
- * The worker module's file URL: cpu-worker.js beside this module's compiled file, or, where this module runs as
- * TypeScript source (vitest; a worker runs no .ts on Node 20), the one in dist/ (an Error says to build without).
- *
- * @example
- * cpuWorkerUrl('file:///repo/dist/node/cpu-workers.js').href; // 'file:///repo/dist/node/cpu-worker.js'
- */
+/** cpu-worker.js beside this module, or in dist/ when this runs as TypeScript (Node 20 runs no .ts in a worker). */
 export function cpuWorkerUrl(from: string = import.meta.url): URL {
   const beside = new URL('./cpu-worker.js', from);
   if (!from.endsWith('.ts') || existsSync(beside)) return beside;
@@ -47,13 +35,11 @@ export function cpuWorkerUrl(from: string = import.meta.url): URL {
 
 const INPUT_TYPE = /(^|\s)--input-type(=|\s+)\S+/g;
 
-/**
- * The parent's Node options for a worker, less `--input-type` (in `execArgv` or NODE_OPTIONS, as
- * `node --input-type=module -e` sets it): Node refuses it for a worker started from a file.
- */
+/** The parent's Node options less `--input-type` (`node --input-type=module -e`), which a file worker refuses. */
 function workerNodeOptions(): Pick<WorkerOptions, 'execArgv' | 'env'> {
-  const isInputType = (a: string | undefined): boolean => a === '--input-type' || !!a?.startsWith('--input-type=');
-  const execArgv = process.execArgv.filter((a, i, all) => !isInputType(a) && all[i - 1] !== '--input-type');
+  const execArgv = process.execArgv.filter((a, i, all) =>
+    !/^--input-type(=|$)/.test(a) && all[i - 1] !== '--input-type'
+  );
   const nodeOptions = process.env.NODE_OPTIONS;
   if (!nodeOptions?.includes('--input-type')) return { execArgv };
   return { execArgv, env: { ...process.env, NODE_OPTIONS: nodeOptions.replace(INPUT_TYPE, '$1').trim() } };
@@ -62,13 +48,7 @@ function workerNodeOptions(): Pick<WorkerOptions, 'execArgv' | 'env'> {
 /** The fewest rows a job holds: rows are split into jobs of at least this many. */
 const MIN_JOB_ROWS = 4;
 
-/**
- * The worker threads worth starting for `rows` rows: at most `threads`, and no more than the jobs
- * of at least 4 rows they split into (at least 1).
- *
- * @example
- * usefulThreads(1000, 100); // 25
- */
+/** The worker threads worth starting for `rows` rows: at most `threads`, one per job of at least 4 rows. */
 export function usefulThreads(threads: number, rows: number): number {
   return Math.max(1, Math.min(threads, Math.ceil(rows / MIN_JOB_ROWS)));
 }
@@ -94,13 +74,7 @@ export interface LogitsFile {
   byteOffset: number;
 }
 
-/**
- * Class indices stored raw in a file: `rows` little-endian integers of numpy `dtype` from `byteOffset` on;
- * `index0` is the first one's index in error messages (default 0).
- *
- * @example
- * const labels: LabelsFile = { path: 'labels.npy', byteOffset: 128, dtype: 'i8', rows: 1_000_000 };
- */
+/** Class indices stored raw in a file: `rows` little-endian numpy `dtype` integers; `index0` names the first. */
 interface LabelsFile {
   path: string;
   byteOffset: number;
@@ -147,7 +121,12 @@ const TABLE_MAX_CELLS = 1 << 22;
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
-/** A file the workers read logits from, by its descriptor (shared by every thread of the process). */
+function checkCount(name: string, v: number, min = 1, max = Infinity): void {
+  if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}`);
+  if (v > max) throw new RangeError(`${name} must be at most ${max}, got ${v}`);
+}
+
+/** A file the workers read logits from, by its descriptor (shared by every thread). */
 type OpenFile = LogitsFile & { fd: number };
 
 /** A job in flight; `labelsFrom`: the caller's index of its first label, for labels a worker reads and checks. */
@@ -179,16 +158,9 @@ interface Lane {
 export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWorkerCounter {
   const { numClasses: c } = options;
   const threads = options.threads ?? Math.min(MAX_WORKER_THREADS, availableParallelism());
-  if (!Number.isSafeInteger(threads) || threads < 1) {
-    throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
-  }
-  if (threads > MAX_WORKER_THREADS) {
-    throw new RangeError(`threads must be at most ${MAX_WORKER_THREADS}, got ${threads}`);
-  }
-  if (!Number.isSafeInteger(c) || c < 1) throw new RangeError(`numClasses must be an integer >= 1, got ${c}`);
-  if (options.jobRows !== undefined && (!Number.isSafeInteger(options.jobRows) || options.jobRows < 1)) {
-    throw new RangeError(`jobRows must be an integer >= 1, got ${options.jobRows}`);
-  }
+  checkCount('threads', threads, 1, MAX_WORKER_THREADS);
+  checkCount('numClasses', c);
+  if (options.jobRows !== undefined) checkCount('jobRows', options.jobRows);
   const module = compileCpuWasm(true);
   if (!module) throw new Error('createCpuWorkerCounter needs WebAssembly SIMD, which this Node lacks');
   const cells = c * c;
@@ -288,10 +260,12 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     usable();
   };
 
-  /**
-   * Posts rows `start .. start + n` to the next lane, waiting for its slot first; the logits come from an array or an
-   * open file.
-   */
+  /** Adds `n` rows of labels at `lab` and predictions at `dst` into the totals, weighing `w[i]` or 1. */
+  const addRows = (lab: number, dst: number, n: number, w?: SampleWeights): void => {
+    for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += w ? w[i]! : 1;
+  };
+
+  /** Posts rows `start .. start + n` to the next lane once its slot is free; logits from an array or an open file. */
   const post = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, start: number, n: number,
     weights?: SampleWeights): Promise<void> => {
     const lane = lanes[nextLane]!;
@@ -338,18 +312,14 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     const done = new Promise<void>((resolve, reject) => {
       lane.queue.push({ ...(fromFile ? { labelsFrom: labels.index0 + start } : {}), resolve: () => {
         // predictions the worker left in the slot: count them here
-        if (cnt < 0 && !weights) {
-          for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += 1;
-        }
+        if (cnt < 0 && !weights) addRows(lab, dst, n);
         resolve();
       }, reject });
     });
     if (weights) {
       // weights are added in row order, job after job, as one thread adds them: the same float64 sums
       const w = weights.slice(start, start + n);
-      weightsAdded = Promise.all([weightsAdded, done]).then(() => {
-        for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += w[i]!;
-      });
+      weightsAdded = Promise.all([weightsAdded, done]).then(() => addRows(lab, dst, n, w));
     }
     lane.busy[s] = weights ? weightsAdded : done;
     lane.busy[s].catch(() => undefined);
@@ -364,19 +334,15 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       throw new RangeError(`this counter counts ${c} classes, the batch has ${batch.numClasses}`);
     }
     const { rows, logits } = batch;
-    if (!logits) {
-      if (batch.weights) {
-        const weights = checkWeights(batch.weights, rows);
-        await weightsAdded;
-        cpuUpdateWeighted(host, { ...batch, weights });
-      } else {
-        cpuUpdateFast(host, batch);
-      }
-      return;
-    }
-    await postJobs(batch.labels, logits, rows, batch.weights && checkWeights(batch.weights, rows));
-    // workers read shared logits themselves: the caller may reuse them only once they are done
-    if (logits.buffer instanceof SharedArrayBuffer) await idle();
+    const weights = batch.weights && checkWeights(batch.weights, rows);
+    if (logits) {
+      await postJobs(batch.labels, logits, rows, weights);
+      // workers read shared logits themselves: the caller may reuse them only once they are done
+      if (logits.buffer instanceof SharedArrayBuffer) await idle();
+    } else if (weights) {
+      await weightsAdded;
+      cpuUpdateWeighted(host, { ...batch, weights });
+    } else cpuUpdateFast(host, batch);
   };
 
   const postJobs = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, rows: number,
@@ -423,22 +389,18 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     } else {
       checkAt('the labels', labels);
       const dtype = String(labels.dtype);
-      const type = /^([iu][1248]|b1)$/.test(dtype) ? { itemSize: Number(dtype[1]), signed: dtype[0] === 'i' } : null;
-      if (!type) {
-        throw new RangeError(
-          `labels of dtype ${JSON.stringify(labels.dtype)}: a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1`,
-        );
+      if (!/^([iu][1248]|b1)$/.test(dtype)) {
+        const holds = 'a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1';
+        throw new RangeError(`labels of dtype ${JSON.stringify(labels.dtype)}: ${holds}`);
       }
-      if (!Number.isSafeInteger(labels.rows) || labels.rows < 0) {
-        throw new RangeError(`labels.rows must be an integer >= 0, got ${labels.rows}`);
-      }
+      checkCount('labels.rows', labels.rows, 0);
       if (ignoreIndex !== undefined &&
         !(Number.isSafeInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32)) {
         throw new RangeError(`an ignore index read by the workers must lie in [-2^31, 2^32), got ${ignoreIndex}`);
       }
       rows = labels.rows;
-      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, ...type, ignoreIndex,
-        index0: labels.index0 ?? 0 };
+      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, itemSize: Number(dtype[1]),
+        signed: dtype[0] === 'i', ignoreIndex, index0: labels.index0 ?? 0 };
     }
     const w = weights === undefined ? undefined : checkWeights(weights, rows);
     if (rows === 0) return;
@@ -447,7 +409,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
 
   const inputBuffer = (rows: number): Float32Array => {
     usable();
-    if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`rows must be an integer >= 0, got ${rows}`);
+    checkCount('rows', rows, 0);
     const end = inputAt + align16(rows * c * 4);
     if (end > 2 ** 32) {
       throw new RangeError(`${rows} rows of ${c} classes do not fit the 4 GiB of one WebAssembly memory`);
@@ -461,25 +423,22 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     return new Float32Array(memory.buffer, inputAt, rows * c);
   };
 
+  /** Once every job is done, closes the files and adds the tables into the totals, or zeroes everything (`drop`). */
+  const drain = (drop: boolean): Promise<Float64Array> =>
+    serial(async () => {
+      usable();
+      await idle();
+      closeFiles();
+      for (const lane of lanes) flushLane(lane, drop);
+      if (drop) host.fill(0);
+      else stats.flushes++;
+      return host.slice(0, cells);
+    });
+
   return { numClasses: c, threads, stats, update: (batch) => serial(() => updateJobs(batch)),
     updateFromFile: (file, labels, options) =>
       serial(() => updateFromFile(file, labels, options?.ignoreIndex, options?.weights)), inputBuffer,
-    read: () =>
-      serial(async () => {
-        usable();
-        await idle();
-        closeFiles();
-        for (const lane of lanes) flushLane(lane);
-        stats.flushes++;
-        return host.slice(0, cells);
-      }), reset: () =>
-      serial(async () => {
-        usable();
-        await idle();
-        closeFiles();
-        for (const lane of lanes) flushLane(lane, true);
-        host.fill(0);
-      }), destroy: async () => {
+    read: () => drain(false), reset: () => drain(true).then(() => undefined), destroy: async () => {
       if (destroyed) return;
       destroyed = true;
       fail(new Error('this CPU worker counter was destroyed'));

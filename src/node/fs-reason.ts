@@ -6,26 +6,20 @@ const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permi
   EEXIST: 'already exists', EMFILE: 'too many open files', ENAMETOOLONG: 'file name too long',
   EIO: 'input/output error' };
 
-/**
- * The words for a file-system error a user can meet and fix (missing file, permissions, full disk, ...).
- *
- * @example
- * fsReason(Object.assign(new Error('x'), { code: 'ENOSPC' })); // 'no space left on device'
- */
+/** The words for a file-system error a user can meet and fix (missing file, permissions, full disk, ...). */
 export function fsReason(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && Object.hasOwn(REASONS, code) ? REASONS[code] : undefined;
 }
 
-/**
- * Why `e` failed, always in words: {@link fsReason}, else libuv's text from the message, else the code or message.
- *
- * @example
- * errnoText(Object.assign(new Error('EXDEV: cross-device link not permitted, rename'), { code: 'EXDEV' })); //
- * 'cross-device link not permitted'
- */
+/** Why `e` failed, always in words: {@link fsReason}, else libuv's text from the message, else the code or message. */
 export function errnoText(e: unknown): string {
   const x = e as NodeJS.ErrnoException | undefined;
   const libuv = /^[A-Z0-9_]+: ([^,]+)/.exec(typeof x?.message === 'string' ? x.message : '')?.[1];
   return fsReason(e) ?? libuv ?? x?.code ?? (e instanceof Error ? e.message : String(e));
+}
+
+/** The first non-blank line of an error's message (loaders print pages). */
+export function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).find(Boolean) ?? 'unknown error';
 }

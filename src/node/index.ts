@@ -22,4 +22,4 @@ export type { BackendChoice, OpenBackend } from './open-backend.js';
 export { loadPngRenderer, svgToPng } from './png.js';
 export { adapterLabel, loadDawn, requestNodeDevice } from './request-device.js';
 export type { AdapterDescription, DawnBackend, NodeDeviceOptions, NodeGpu } from './request-device.js';
-export { writeFileAtomic } from './write-atomic.js';
+export { writeFileAtomic } from './write-outputs.js';

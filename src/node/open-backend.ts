@@ -44,22 +44,21 @@ export async function openBackend(choice: BackendChoice, options: NodeDeviceOpti
     warn('confmat: no WebGPU adapter found; counting on the CPU (--backend gpu makes this an error)');
     return cpu;
   }
+  const adapter = adapterLabel(gpu.info);
   if (choice === 'auto' && softwareAdapter === 'cpu' && gpu.info.software) {
     warn(
-      `confmat: the only WebGPU adapter here emulates a GPU on the CPU (${
-        adapterLabel(gpu.info)
-      }); counting on the CPU, which is faster there (--backend gpu uses the adapter anyway)`,
+      `confmat: the only WebGPU adapter here emulates a GPU on the CPU (${adapter}); counting on the CPU, which is ` +
+        'faster there (--backend gpu uses the adapter anyway)',
     );
     gpu.destroy();
     return cpu;
   }
   const opened = [gpu];
-  return { name: 'gpu', adapter: adapterLabel(gpu.info), software: gpu.info.software, device: gpu.device,
-    recover: async () => {
-      const next = await requestNodeDevice(options);
-      if (next) opened.push(next);
-      return next?.device;
-    }, destroy: () => {
-      for (const g of opened) g.destroy();
-    } };
+  return { name: 'gpu', adapter, software: gpu.info.software, device: gpu.device, recover: async () => {
+    const next = await requestNodeDevice(options);
+    if (next) opened.push(next);
+    return next?.device;
+  }, destroy: () => {
+    for (const g of opened) g.destroy();
+  } };
 }

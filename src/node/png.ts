@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { InputError } from '../core/errors.js';
+import { firstLine } from './fs-reason.js';
 
 type ResvgModule = typeof import('@resvg/resvg-js');
 let resvg: ResvgModule | undefined;
@@ -15,7 +16,7 @@ export function loadPngRenderer(): void {
   try {
     resvg = createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
   } catch (e) {
-    const reason = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).find(Boolean);
+    const reason = firstLine(e);
     throw new InputError('plot',
       `PNG output needs the optional package @resvg/resvg-js, which could not be loaded (${reason}); write .svg or ` +
         `.html instead`);

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { adapterLine, describeAdapter, deviceHandle } from '../browser/request-device.js';
-import type { BrowserAdapterDescription } from '../browser/request-device.js';
+import { adapterLine, openDevice, requestAdapter } from '../browser/request-device.js';
+import type { BrowserAdapterDescription, BrowserGpu } from '../browser/request-device.js';
 import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
-import { maxComputeLimits } from '../engine/limits.js';
+import { firstLine } from './fs-reason.js';
 
 /** Which Dawn backend to use; 'auto' tries the system's driver, then the software adapters. */
 export type DawnBackend = 'auto' | 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' | 'd3d11' | 'null';
@@ -20,10 +20,7 @@ export interface NodeDeviceOptions {
   /** Try SwiftShader and Mesa's GL ES when no hardware adapter answers. Default true. */
   softwareFallback?: boolean | undefined;
   powerPreference?: GPUPowerPreference | undefined;
-  /**
-   * More flags for Dawn's `create()`, e.g. `disable-dawn-features=timestamp_quantization` for exact timestamps in
-   * benchmarks.
-   */
+  /** More flags for Dawn's `create()`, e.g. `disable-dawn-features=timestamp_quantization` (exact timestamps). */
   dawnFlags?: string[] | undefined;
 }
 
@@ -32,17 +29,11 @@ export interface AdapterDescription extends BrowserAdapterDescription {
   backend: string;
 }
 
-/** A device from Dawn, with the `create()` object it depends on kept alive until `destroy()`. */
-export interface NodeGpu {
-  device: GPUDevice;
-  adapter: GPUAdapter;
-  /**
-   * The `create()` object (a `GPU`, as `navigator.gpu`): other WebGPU code, e.g. TensorFlow.js, can share the adapter.
-   */
+/** A device from Dawn, with the `create()` object it depends on kept alive until `destroy()` (then Node may exit). */
+export interface NodeGpu extends BrowserGpu {
+  /** The `create()` object (a `GPU`, as `navigator.gpu`): other WebGPU code (TensorFlow.js) can share the adapter. */
   instance: GPU;
   info: AdapterDescription;
-  /** Destroys the device; afterwards the process may exit. */
-  destroy(): void;
 }
 
 /** Known places of SwiftShader's Vulkan ICD (shipped with Chromium builds). */
@@ -91,16 +82,13 @@ export function loadDawn(): Promise<DawnBinding> {
   return binding;
 }
 
-function firstLine(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? 'unknown error';
-}
-
 interface Attempt {
   flags: string[];
   featureLevel: 'core' | 'compatibility';
   env: Record<string, string>;
   label: string;
+  /** The backend flag's value, or 'default'. */
+  backend: string;
 }
 
 /** Where the Vulkan loader looks for driver manifests (ICD JSON) on Linux, in its order. */
@@ -124,14 +112,7 @@ function isLavapipe(manifest: string): boolean {
   }
 }
 
-/**
- * The Vulkan driver manifests the loader would find on Linux, less lavapipe (`filtered`: some were held back);
- * null where the user chose the drivers (VK_ICD_FILENAMES, VK_DRIVER_FILES, VK_ADD_DRIVER_FILES) or off Linux.
- *
- * @example
- * vulkanDrivers({ XDG_DATA_DIRS: '/usr/share' }); // { usable: ['/usr/share/vulkan/icd.d/nvidia_icd.json'], filtered:
- * true }
- */
+/** The Vulkan manifests the Linux loader would find, less lavapipe; null off Linux or where the user chose them. */
 export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: string[]; filtered: boolean } | null {
   if (process.platform !== 'linux' || env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) {
     return null;
@@ -150,17 +131,14 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { usable: s
   return { usable, filtered: usable.length < found.length };
 }
 
-/**
- * The environment for an attempt on Vulkan: the drivers but lavapipe, in both variables (the loader ignores
- * VK_ICD_FILENAMES while VK_DRIVER_FILES is set); null when no usable driver is left.
- */
+/** Vulkan drivers in both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set. */
+const icdEnv = (list: string): Record<string, string> => ({ VK_ICD_FILENAMES: list, VK_DRIVER_FILES: list });
+
+/** The environment for an attempt on Vulkan: the drivers but lavapipe; null when no usable driver is left. */
 function vulkanEnv(): Record<string, string> | null {
   const drivers = vulkanDrivers();
-  if (drivers === null) return {};
-  if (drivers.usable.length === 0) return null;
-  if (!drivers.filtered) return {};
-  const list = drivers.usable.join(':');
-  return { VK_ICD_FILENAMES: list, VK_DRIVER_FILES: list };
+  if (drivers?.usable.length === 0) return null;
+  return drivers?.filtered ? icdEnv(drivers.usable.join(':')) : {};
 }
 
 function attempts(
@@ -171,6 +149,7 @@ function attempts(
     flags: backend === 'auto' ? flags : [`backend=${backend}`, ...flags],
     env,
     label,
+    backend: backend === 'auto' ? 'default' : backend,
     featureLevel: opts.featureLevel ?? (backend === 'opengles' ? 'compatibility' : 'core'),
   });
   const gles = attempt('opengles', process.env.EGL_PLATFORM ? {} : { EGL_PLATFORM: 'surfaceless' }, 'Mesa GL ES');
@@ -187,8 +166,7 @@ function attempts(
   if (!opts.softwareFallback || opts.adapter) return list;
   const linux = process.platform === 'linux';
   const icd = linux && !process.env.VK_ICD_FILENAMES && SWIFTSHADER_ICDS.find((p) => existsSync(p));
-  // both variables: the loader ignores VK_ICD_FILENAMES while VK_DRIVER_FILES is set
-  if (icd) list.push(attempt('vulkan', { VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd }, 'SwiftShader', []));
+  if (icd) list.push(attempt('vulkan', icdEnv(icd), 'SwiftShader', []));
   if (linux) list.push(gles);
   return list;
 }
@@ -235,29 +213,18 @@ async function tryAttempt(attempt: Attempt, opts: NodeDeviceOptions,
     return null;
   }
   instances.add(gpu);
-  let adapter: GPUAdapter | null;
-  try {
-    const power = opts.powerPreference ? { powerPreference: opts.powerPreference } : {};
-    adapter = await gpu.requestAdapter({ featureLevel: attempt.featureLevel, ...power });
-  } catch (e) {
-    const reason = (e as Error).message;
-    if (opts.adapter && /no adapter with|available adapters/i.test(reason)) {
-      throw new AdapterNotFoundError(opts.adapter, reason);
+  const adapter = await requestAdapter(gpu, attempt.featureLevel, opts.powerPreference).catch((e: Error) => {
+    if (opts.adapter && /no adapter with|available adapters/i.test(e.message)) {
+      throw new AdapterNotFoundError(opts.adapter, e.message);
     }
-    throw new GpuUnavailableError(`the ${attempt.label} backend failed to list its adapters: ${reason}`);
-  }
+    throw new GpuUnavailableError(`the ${attempt.label} backend failed to list its adapters: ${e.message}`);
+  });
   if (!adapter) return null;
   const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-  let device: GPUDevice;
-  try {
-    device = await adapter.requestDevice({ label: 'confmat', requiredLimits: maxComputeLimits(adapter),
-      requiredFeatures: features });
-  } catch (e) {
-    throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${(e as Error).message}`);
-  }
-  const backend = attempt.flags.find((f) => f.startsWith('backend='))?.slice(8) ?? 'default';
-  const info = { ...describeAdapter(adapter, attempt.featureLevel), backend };
-  return deviceHandle({ device, adapter, instance: gpu, info });
+  const opened = await openDevice(adapter, attempt.featureLevel, features).catch((e: Error) => {
+    throw new GpuUnavailableError(`the ${attempt.label} adapter refused a device: ${e.message}`);
+  });
+  return { ...opened, instance: gpu, info: { ...opened.info, backend: attempt.backend } };
 }
 
 /**

@@ -15,15 +15,10 @@ import { errnoText } from './fs-reason.js';
 const NAME_MAX = 255;
 /** Symbolic links followed before giving up (as Linux's MAXSYMLINKS). */
 const MAX_LINKS = 40;
+/** What an output path that is none of a file, device, FIFO or link is, in words. */
+const KINDS = { isDirectory: 'is a directory', isBlockDevice: 'is a block device', isSocket: 'is a socket' } as const;
 
-/**
- * Where one output goes: `replace` the file at `target` by a temporary beside it, write `through` to the device or
- * FIFO at `target`, or write to the descriptor `fd` (/dev/stdout, /dev/fd/N).
- *
- * @example
- * const t = await resolveOutput('report.json'); // { path: 'report.json', kind: 'replace', target: '/abs/report.json',
- * ... }
- */
+/** Where one output goes: `replace` `target` by a temporary, write `through` to a device or FIFO, or to `fd`. */
 export interface OutputTarget {
   /** The path as the user gave it. */
   path: string;
@@ -41,46 +36,29 @@ export interface OutputTarget {
 const refuse = (path: string, why: string): InputError =>
   new InputError('out', `${path}: cannot write: ${why}`, undefined, path);
 
+const STD_FDS: Record<string, number> = { '/dev/stdout': 1, '/dev/stderr': 2 };
+
 /** The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N stand for. */
 function fdAlias(abs: string): number | undefined {
-  if (abs === '/dev/stdout') return 1;
-  if (abs === '/dev/stderr') return 2;
   const m = /^\/(?:dev\/fd|proc\/self\/fd|proc\/thread-self\/fd)\/(\d+)$/.exec(abs);
-  return m ? Number(m[1]) : undefined;
+  return m ? Number(m[1]) : STD_FDS[abs];
 }
 
-/**
- * Refuses, before any work, an output whose directory (or device) this process may not write: permission denied,
- * read-only file system.
- */
+/** Refuses, before any work, a directory or device this process may not write (permissions, read-only). */
 async function writable(path: string, where: string): Promise<void> {
-  try {
-    await access(where, constants.W_OK);
-  } catch (e) {
+  await access(where, constants.W_OK).catch((e: unknown) => {
     throw refuse(path, errnoText(e));
-  }
-}
-
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'is a directory';
-  if (st.isBlockDevice()) return 'is a block device';
-  if (st.isSocket()) return 'is a socket';
-  return 'is not a regular file';
+  });
 }
 
 /**
  * Classifies an output path before any work: a new or regular file (behind any symbolic links) is replaced, a
  * character device or FIFO written through, /dev/stdout or /dev/fd/N written to; else an {@link InputError}.
- *
- * @example
- * const t = await resolveOutput('/dev/null'); // t.kind === 'through'
  */
-export async function resolveOutput(path: string): Promise<OutputTarget> {
-  try {
-    return await classify(path);
-  } catch (e) {
+export function resolveOutput(path: string): Promise<OutputTarget> {
+  return classify(path).catch((e: unknown) => {
     throw e instanceof InputError ? e : refuse(path, errnoText(e));
-  }
+  });
 }
 
 async function classify(path: string): Promise<OutputTarget> {
@@ -126,16 +104,12 @@ async function classify(path: string): Promise<OutputTarget> {
       await writable(path, target);
       return { path, kind: 'through', target, id };
     }
-    throw refuse(path, kindOf(st));
+    const kind = (Object.keys(KINDS) as (keyof typeof KINDS)[]).find((k) => st[k]());
+    throw refuse(path, kind ? KINDS[kind] : 'is not a regular file');
   }
 }
 
-/**
- * The temporary file name beside `target`: `.NAME.PID.HEX.tmp`, NAME cut to fit the whole in 255 bytes.
- *
- * @example
- * tempPath('/out/report.json'); // '/out/.report.json.4242.9f3a0c1d.tmp'
- */
+/** The temporary beside `target`: `.NAME.PID.HEX.tmp`, NAME cut (on a UTF-8 boundary) to fit in 255 bytes. */
 export function tempPath(target: string): string {
   const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const budget = NAME_MAX - 1 - Buffer.byteLength(suffix);
@@ -151,9 +125,6 @@ const live = new Set<string>();
 /**
  * The SIGINT / SIGTERM handler while temporaries are live: removes them, then, unless the program listens for the
  * signal itself, dies of it again (re-raising also ends a thread pool stuck opening a FIFO nobody reads).
- *
- * @example
- * process.on('SIGTERM', onSignal);
  */
 export function onSignal(signal: NodeJS.Signals): void {
   const others = process.listeners(signal).filter((l) => l !== onSignal).length;
@@ -163,32 +134,22 @@ export function onSignal(signal: NodeJS.Signals): void {
     } catch {
       // already renamed or removed
     }
+    track(tmp, false);
   }
-  live.clear();
-  listen();
   if (others === 0) process.kill(process.pid, signal);
 }
 
-/** Listens for SIGINT and SIGTERM exactly while temporaries are live. */
-function listen(): void {
+/** Adds or removes a live temporary; listens for SIGINT and SIGTERM exactly while temporaries are live. */
+function track(tmp: string, on: boolean): void {
+  if (on) live.add(tmp);
+  else live.delete(tmp);
   for (const s of ['SIGINT', 'SIGTERM'] as const) {
     process.off(s, onSignal);
     if (live.size > 0) process.on(s, onSignal);
   }
 }
 
-function track(tmp: string, on: boolean): void {
-  if (on) live.add(tmp);
-  else live.delete(tmp);
-  listen();
-}
-
-/**
- * The number of temporary files being written now (for tests).
- *
- * @example
- * liveTemps(); // 0 between writes
- */
+/** The number of temporary files being written now (for tests). */
 export function liveTemps(): number {
   return live.size;
 }
@@ -199,11 +160,8 @@ async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
 
 /** Writes to a descriptor the process holds: stdout and stderr through their streams, others directly. */
 async function writeFd(fd: number, data: Uint8Array): Promise<void> {
-  if (fd === 1 || fd === 2) {
-    const stream = fd === 1 ? process.stdout : process.stderr;
-    await new Promise<void>((ok, fail) => stream.write(data, (e) => (e ? fail(e) : ok())));
-    return;
-  }
+  const stream = fd === 1 ? process.stdout : fd === 2 ? process.stderr : undefined;
+  if (stream) return new Promise<void>((ok, fail) => stream.write(data, (e) => (e ? fail(e) : ok())));
   for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
 }
 
@@ -213,10 +171,8 @@ const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === 'str
 async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
   const tmp = tempPath(t.target);
   let fh: FileHandle | undefined;
-  let created = false;
   try {
     fh = await open(tmp, 'wx', 0o666);
-    created = true;
     track(tmp, true);
     await writeAll(fh, data);
     if (t.keep) {
@@ -230,17 +186,14 @@ async function writeTemp(t: OutputTarget, data: Uint8Array): Promise<string> {
     fh = undefined;
     return tmp;
   } catch (e) {
-    await fh?.close().catch(() => undefined);
-    if (created) await rm(tmp, { force: true });
+    // fh is set from the temporary's creation until it is closed
+    if (fh) await Promise.all([fh.close().catch(() => undefined), rm(tmp, { force: true })]);
     track(tmp, false);
     throw e;
   }
 }
 
-/**
- * Writes through to a character device or FIFO, opened without creating, truncating or following anything (a FIFO waits
- * for its reader).
- */
+/** Writes to a device or FIFO, opened without creating, truncating or following anything (FIFOs wait for a reader). */
 async function writeThrough(t: OutputTarget, data: Uint8Array): Promise<void> {
   const fh = await open(t.target, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NOCTTY);
   try {
@@ -257,9 +210,6 @@ async function writeThrough(t: OutputTarget, data: Uint8Array): Promise<void> {
 /**
  * Writes outputs classified by {@link resolveOutput}, all or nothing as far as files go: every temporary first,
  * then the devices and descriptors, then the renames; failures are an {@link InputError} naming the output.
- *
- * @example
- * await commitOutputs([[await resolveOutput('report.json'), text], [await resolveOutput('cm.svg'), svg]]);
  */
 export async function commitOutputs(outputs: [OutputTarget, string | Uint8Array][]): Promise<void> {
   const temps: [OutputTarget, string][] = [];
@@ -287,4 +237,15 @@ export async function commitOutputs(outputs: [OutputTarget, string | Uint8Array]
     if (e instanceof InputError) throw e;
     throw refuse(current!.path, errnoText(e));
   }
+}
+
+/**
+ * Writes a file atomically (a temporary beside it, renamed over it; the mode kept), or through to a device, FIFO
+ * or /dev/stdout; failures are an `InputError` naming `path` (`report.json: cannot write: no space left on device`).
+ *
+ * @example
+ * await writeFileAtomic('report.json', JSON.stringify(report));
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await commitOutputs([[await resolveOutput(path), data]]);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errnoText, fsReason } from '../../src/node/fs-reason.js';
+import { errnoText, firstLine, fsReason } from '../../src/node/fs-reason.js';
 
 const errno = (code: string, message: string): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
 
@@ -20,5 +20,11 @@ describe('fsReason and errnoText', () => {
     expect(errnoText(new Error('plain'))).toBe('plain');
     expect(errnoText('text')).toBe('text');
     expect(fsReason(errno('toString', 'x'))).toBeUndefined();
+  });
+
+  it('firstLine keeps the first non-blank line of a message', () => {
+    expect(firstLine(new Error('\n  Cannot find module x  \nRequire stack:\n- a.js'))).toBe('Cannot find module x');
+    expect(firstLine('one\ntwo')).toBe('one');
+    expect(firstLine(new Error(' \n '))).toBe('unknown error');
   });
 });

@@ -4,8 +4,8 @@ import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, open
 import { basename, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { writeFileAtomic } from '../../src/node/write-atomic.js';
-import { commitOutputs, liveTemps, onSignal, resolveOutput, tempPath } from '../../src/node/write-outputs.js';
+import { commitOutputs, liveTemps, onSignal, resolveOutput, tempPath,
+  writeFileAtomic } from '../../src/node/write-outputs.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const fixedRandom = vi.hoisted(() => ({ on: false }));
