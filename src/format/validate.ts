@@ -179,15 +179,15 @@ export function cpuBatch(batch: FormattedGpuBatch): FormattedBatch {
 }
 
 /**
- * As {@link formatBatch}, but 16-bit logits stay as they are (for the GPU).
+ * As {@link formatBatch}, but 16-bit logits stay as they are (for the GPU); `hostMatrix` false: no C x C limit.
  *
  * @example
  * const fb = formatHostBatch({ logits: Uint16Array.of(0x3c00, 0), logitsDtype: 'float16', labels: Uint8Array.of(0) },
  * 2);
  * fb.logitsDtype; // 'float16'
  */
-export function formatHostBatch(batch: Batch, numClasses: number): FormattedGpuBatch {
-  validateNumClasses(numClasses);
+export function formatHostBatch(batch: Batch, numClasses: number, hostMatrix = true): FormattedGpuBatch {
+  if (hostMatrix) validateNumClasses(numClasses);
   if (batch === null || typeof batch !== 'object') {
     throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
   }

@@ -70,8 +70,8 @@ export function markIgnored(labels: LabelArray, ignoreIndex: number, numClasses:
  * dropIgnored({ preds: new Int8Array([0, 1, 1]), labels: new Int8Array([0, -100, 1]) }, -100, 2); // 2 rows
  */
 export function dropIgnored(batch: Batch, ignoreIndex: number, numClasses: number): Batch {
-  const labels = batch.labels as unknown;
-  if (!isLabelArray(labels)) return batch;
+  const labels = (batch as Batch | null)?.labels as unknown;
+  if (!isLabelArray(labels) || (batch.logits === undefined) === (batch.preds === undefined)) return batch;
   const big = labels instanceof BigInt64Array || labels instanceof BigUint64Array;
   const target = big ? BigInt(ignoreIndex) : ignoreIndex;
   const keep: number[] = [];

@@ -5,9 +5,10 @@
  * @module
  */
 import { InputError } from '../../core/errors.js';
-import type { LabelArray } from '../../core/types.js';
-import { findOutOfRange, isLabelArray } from '../../format/validate.js';
+import type { FormattedBatch, LabelArray } from '../../core/types.js';
+import { formatHostBatch } from '../../format/validate.js';
 import { type Averages, type Metrics, metricsFromSums } from '../multiclass/metrics.js';
+import { dropIgnored } from '../multiclass/select.js';
 
 /**
  * The most classes per-class mode takes: 2^24 (keys `true * C + pred` stay below 2^48).
@@ -164,27 +165,7 @@ export type PerClassBatch = { logits: Float32Array; labels: LabelArray; preds?: 
   labels: LabelArray; logits?: undefined };
 
 /** A validated per-class batch: labels (and predictions) lie in [0, numClasses), ignored rows dropped. */
-export interface FormattedPerClassBatch {
-  rows: number;
-  numClasses: number;
-  labels: LabelArray;
-  logits?: Float32Array;
-  preds?: LabelArray;
-}
-
-function classIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {
-  if (!isLabelArray(a)) {
-    const got = a === null || a === undefined ? String(a) : (a as object).constructor?.name ?? typeof a;
-    throw new InputError(field,
-      `${field} must be an integer typed array (Int8..Int32, Uint8..Uint32, BigInt64, BigUint64), got ${got}`);
-  }
-  const bad = findOutOfRange(a, numClasses);
-  if (bad >= 0) {
-    const what = field === 'labels' ? 'label' : 'predicted class';
-    throw new InputError(field, `index ${bad}: ${what} ${String(a[bad]!)} is outside [0, ${numClasses})`, bad, a[bad]);
-  }
-  return a;
-}
+export type FormattedPerClassBatch = FormattedBatch;
 
 /**
  * Validates a per-class batch: one of logits or preds, labels in [0, C) once `ignoreIndex` rows are dropped.
@@ -195,61 +176,19 @@ function classIndices(field: 'labels' | 'preds', a: unknown, numClasses: number)
 export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
   ignoreIndex?: number): FormattedPerClassBatch {
   validatePerClassClasses(numClasses);
-  if (batch === null || typeof batch !== 'object') {
-    throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
-  }
-  if ((batch.logits !== undefined) === (batch.preds !== undefined)) {
-    throw new InputError('batch', 'a batch needs exactly one of logits or preds');
-  }
   for (const key of ['weights', 'logitsDtype'] as const) {
-    if ((batch as Record<string, unknown>)[key] !== undefined) {
+    if ((batch as Record<string, unknown> | null)?.[key] !== undefined) {
       throw new InputError(key,
         `per-class mode takes no ${key === 'weights' ? 'sample weights' : 'logitsDtype (pass float32 logits)'}`);
     }
   }
-  if (!isLabelArray(batch.labels)) classIndices('labels', batch.labels, numClasses);
-  if (batch.logits !== undefined) {
-    if (!(batch.logits instanceof Float32Array)) {
-      throw new InputError('logits',
-        `logits must be a Float32Array (N x C, row-major), got ${
-          (batch.logits as object)?.constructor?.name ?? typeof batch.logits
-        }`);
-    }
-    if (batch.logits.length !== batch.labels.length * numClasses) {
-      const n = batch.labels.length;
-      throw new InputError('logits',
-        `logits hold ${batch.logits.length} values, expected N x C = ${n} x ${numClasses} = ${
-          n * numClasses
-        } (N from labels)`, undefined, batch.logits.length);
-    }
-  } else if (isLabelArray(batch.preds) && batch.preds.length !== batch.labels.length) {
-    throw new InputError('preds',
-      `preds hold ${batch.preds.length} values, labels ${batch.labels.length}: they must have the same length`,
-      undefined, batch.preds.length);
+  const logits: unknown = batch?.logits;
+  if (logits !== undefined && !(logits instanceof Float32Array)) {
+    const got = (logits as object)?.constructor?.name ?? typeof logits;
+    throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${got}`);
   }
-  const kept = ignoreIndex === undefined ? batch : dropIgnoredRows(batch, ignoreIndex, numClasses);
-  const labels = classIndices('labels', kept.labels, numClasses);
-  if (kept.logits !== undefined) return { rows: labels.length, numClasses, labels, logits: kept.logits };
-  return { rows: labels.length, numClasses, labels, preds: classIndices('preds', kept.preds, numClasses) };
-}
-
-function dropIgnoredRows(batch: PerClassBatch, ignoreIndex: number, numClasses: number): PerClassBatch {
-  const labels = batch.labels;
-  const target = labels instanceof BigInt64Array || labels instanceof BigUint64Array ?
-    BigInt(ignoreIndex) :
-    ignoreIndex;
-  const keep: number[] = [];
-  for (let i = 0; i < labels.length; i++) if (labels[i] !== target) keep.push(i);
-  if (keep.length === labels.length) return batch;
-  const pick = <T extends LabelArray | Float32Array>(a: T, width: number): T => {
-    const out = new (a.constructor as new(n: number) => T)(keep.length * width);
-    for (let k = 0; k < keep.length; k++) {
-      (out as Float32Array).set((a as Float32Array).subarray(keep[k]! * width, (keep[k]! + 1) * width), k * width);
-    }
-    return out;
-  };
-  if (batch.logits !== undefined) return { logits: pick(batch.logits, numClasses), labels: pick(labels, 1) };
-  return { preds: pick(batch.preds, 1), labels: pick(labels, 1) };
+  const kept = ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, numClasses);
+  return formatHostBatch(kept, numClasses, false) as FormattedPerClassBatch;
 }
 
 /**
