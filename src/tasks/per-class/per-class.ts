@@ -7,7 +7,7 @@
 import { InputError } from '../../core/errors.js';
 import type { FormattedBatch, LabelArray } from '../../core/types.js';
 import { formatHostBatch } from '../../format/validate.js';
-import { type Averages, type Metrics, metricsFromSums } from '../multiclass/metrics.js';
+import { type Averages, type Metrics, metricsFromSums, topKeys } from '../multiclass/metrics.js';
 import { dropIgnored } from '../multiclass/select.js';
 
 /**
@@ -276,38 +276,10 @@ export function topPairs(
   result: Pick<PerClassResult, 'numClasses' | 'pairs'> & { perClass: Pick<PerClassArrays, 'support'> },
   k: number,
 ): PerClassConfusion[] {
-  const limit = Math.floor(k);
-  if (!(limit > 0)) return [];
   const c = result.numClasses;
-  const keys: number[] = [];
-  const counts: number[] = [];
-  const before = (i: number, j: number): boolean =>
-    counts[i]! > counts[j]! || (counts[i] === counts[j] && keys[i]! < keys[j]!);
-  const bounded = limit <= 4096;
-  let top: number[] = [];
-  result.pairs.forEach((key, n) => {
-    if (!(n > 0)) return;
-    keys.push(key);
-    counts.push(n);
-    const i = keys.length - 1;
-    if (!bounded || (top.length === limit && !before(i, top[limit - 1]!))) return;
-    let lo = 0;
-    let hi = top.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (before(top[mid]!, i)) lo = mid + 1;
-      else hi = mid;
-    }
-    top.splice(lo, 0, i);
-    if (top.length > limit) top.pop();
-  });
-  if (!bounded) {
-    top = Array.from(keys.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, limit);
-  }
-  return top.map((i) => {
-    const t = Math.floor(keys[i]! / c);
-    const count = counts[i]!;
-    return { true: t, pred: keys[i]! - t * c, count, share: count / result.perClass.support[t]! };
+  return topKeys((add) => result.pairs.forEach(add), k).map(([key, count]) => {
+    const t = Math.floor(key / c);
+    return { true: t, pred: key - t * c, count, share: count / result.perClass.support[t]! };
   });
 }
 
