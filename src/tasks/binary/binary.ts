@@ -1,9 +1,8 @@
 import { InputError } from '../../core/errors.js';
 import type { LabelArray, SampleWeights } from '../../core/types.js';
 import { orderKey } from '../../format/order-key.js';
-import { checkWeights } from '../../format/weights.js';
 import { fScore } from '../multiclass/metrics.js';
-import { checkScoresTargets, findNonBinary } from '../multilabel/multilabel.js';
+import { formatMultilabelBatch } from '../multilabel/multilabel.js';
 
 /** One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}; optional sample weights. */
 export interface BinaryBatch {
@@ -91,18 +90,7 @@ export function resolveSweepThresholds(thresholds: ArrayLike<number>): Float32Ar
  * formatBinaryBatch({ scores: new Float32Array([0.2]), targets: new Uint8Array([1]) }); // 1 row
  */
 export function formatBinaryBatch(batch: BinaryBatch): BinaryBatch & { rows: number } {
-  const { scores, targets } = checkScoresTargets(batch);
-  if (targets.length !== scores.length) {
-    throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined,
-      targets.length);
-  }
-  const bad = findNonBinary(targets);
-  if (bad >= 0) {
-    throw new InputError('targets', `index ${bad}: target ${String(targets[bad])} is not 0 or 1`, bad, targets[bad]);
-  }
-  const out: BinaryBatch & { rows: number } = { rows: scores.length, scores, targets };
-  if (batch.weights !== undefined) out.weights = checkWeights(batch.weights, scores.length);
-  return out;
+  return formatMultilabelBatch(batch, 1, true);
 }
 
 /**

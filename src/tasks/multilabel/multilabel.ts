@@ -118,49 +118,23 @@ export function resolveLabelThresholds(threshold: number | ArrayLike<number>, nu
 }
 
 /**
- * The first value of `targets` that is neither 0 nor 1, or -1.
- *
- * @example
- * findNonBinary(new Uint8Array([0, 1, 2])); // 2
- */
-export function findNonBinary(targets: LabelArray): number {
-  for (let i = 0; i < targets.length; i++) {
-    const v = targets[i]!;
-    if (v !== 0 && v !== 1 && v !== 0n && v !== 1n) return i;
-  }
-  return -1;
-}
-
-/**
- * The batch's scores and targets, checked: a Float32Array and an integer typed array (binary and multilabel tasks).
- *
- * @example
- * const { scores, targets } = checkScoresTargets(batch);
- */
-export function checkScoresTargets(
-  batch: { scores: unknown; targets: unknown },
-): { scores: Float32Array; targets: LabelArray } {
-  const { scores, targets } = batch;
-  if (!(scores instanceof Float32Array)) {
-    throw new InputError('scores',
-      `scores must be a Float32Array, got ${(scores as object)?.constructor?.name ?? typeof scores}`);
-  }
-  if (!isLabelArray(targets)) {
-    throw new InputError('targets',
-      `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
-  }
-  return { scores, targets };
-}
-
-/**
- * Validates a multilabel batch: float32 scores and integer 0/1 targets of the same N x L size.
+ * Validates a multilabel batch: float32 scores and integer 0/1 targets of the same N x L size; `binary`: a binary
+ * task's batch (L = 1), whose bad targets are named by index.
  *
  * @example
  * formatMultilabelBatch({ scores: new Float32Array([0.2, 0.9]), targets: new Uint8Array([0, 1]) }, 2);
  */
-export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number): FormattedMultilabelBatch {
+export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number,
+  binary = false): FormattedMultilabelBatch {
   validateNumLabels(numLabels);
-  const { scores, targets } = checkScoresTargets(batch);
+  const { scores, targets } = batch;
+  const typeName = (x: unknown): string => (x as object)?.constructor?.name ?? typeof x;
+  if (!(scores instanceof Float32Array)) {
+    throw new InputError('scores', `scores must be a Float32Array, got ${typeName(scores)}`);
+  }
+  if (!isLabelArray(targets)) {
+    throw new InputError('targets', `targets must be an integer typed array, got ${typeName(targets)}`);
+  }
   if (scores.length % numLabels !== 0) {
     throw new InputError('scores', `scores hold ${scores.length} values, not a multiple of ${numLabels} labels`,
       undefined, scores.length);
@@ -169,11 +143,15 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number)
     throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined,
       targets.length);
   }
-  const bad = findNonBinary(targets);
+  let bad = -1;
+  for (let i = 0; i < targets.length && bad < 0; i++) {
+    const v = targets[i]!;
+    if (v !== 0 && v !== 1 && v !== 0n && v !== 1n) bad = i;
+  }
   if (bad >= 0) {
     const row = Math.floor(bad / numLabels);
-    throw new InputError('targets',
-      `row ${row}, column ${bad % numLabels}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
+    const at = binary ? `index ${bad}` : `row ${row}, column ${bad % numLabels}`;
+    throw new InputError('targets', `${at}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
   }
   const rows = scores.length / numLabels;
   const out: FormattedMultilabelBatch = { rows, numLabels, scores, targets };

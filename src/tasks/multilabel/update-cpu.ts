@@ -33,9 +33,7 @@ export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMu
     }
     addSampleRow(samples, tp, fp, fn, w);
   }
-  if (weights) {
-    counts.rows += sumWeights(weights);
-    counts.weighted = true;
-  } else counts.rows += rows;
+  counts.rows += weights ? sumWeights(weights) : rows;
+  if (weights) counts.weighted = true;
   addSampleSums(counts.samples, samples);
 }

@@ -3,7 +3,7 @@ import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/t
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 import { writeArray } from '../../engine/write-array.js';
 import { orderKey } from '../../format/order-key.js';
-import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights } from './multilabel.js';
+import { addMultilabelCounts, addSampleRow, emptyMultilabelCounts, sumWeights } from './multilabel.js';
 import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
@@ -64,16 +64,9 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
         addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights?.[start + i]);
       }
     } });
-    for (let j = 0; j < numLabels; j++) {
-      host.tp[j]! += partial.tp[j]!;
-      host.fp[j]! += partial.fp[j]!;
-      host.fn[j]! += partial.fn[j]!;
-    }
-    if (weights) {
-      host.rows += sumWeights(weights);
-      host.weighted = true;
-    } else host.rows += batch.rows;
-    addSampleSums(host.samples, partial.samples);
+    partial.rows = weights ? sumWeights(weights) : batch.rows;
+    partial.weighted = weights !== undefined;
+    addMultilabelCounts(host, partial);
   };
 
   const counter = runnerCounter(runner, 'the multilabel update', () => emptyMultilabelCounts(numLabels), updateChunks);
