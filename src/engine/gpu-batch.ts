@@ -1,6 +1,6 @@
 import { InputError } from '../core/errors.js';
 import type { Batch, FormattedGpuBatch, GpuBatch } from '../core/types.js';
-import { findOutOfRange, formatHostBatch, isLabelArray, logitsFormat } from '../format/validate.js';
+import { checkClassIndices, formatHostBatch, isLabelArray, logitsFormat } from '../format/validate.js';
 
 /**
  * True for a WebGPU buffer (checked by shape: Node has no global `GPUBuffer` class).
@@ -63,13 +63,7 @@ function checkHost(field: string, x: unknown, width: number, rows: number, numCl
     throw new InputError(field, `${field} hold ${x.length} values, expected ${rows * width} for ${rows} rows`,
       undefined, x.length);
   }
-  if (field !== 'logits' && isLabelArray(x)) {
-    const bad = findOutOfRange(x, numClasses);
-    const what = field === 'labels' ? 'label' : 'predicted class';
-    if (bad >= 0) {
-      throw new InputError(field, `index ${bad}: ${what} ${String(x[bad])} is outside [0, ${numClasses})`, bad, x[bad]);
-    }
-  }
+  if (field !== 'logits') checkClassIndices(field as 'labels' | 'preds', x, numClasses);
 }
 
 /**

@@ -161,15 +161,9 @@ export function normalizeCounts(counts: Float64Array, numClasses: number, mode: 
       undefined, mode);
   }
   const divisors = new Float64Array(mode === 'all' ? 1 : c);
-  for (let t = 0; t < c; t++) {
-    for (let p = 0; p < c; p++) divisors[mode === 'true' ? t : mode === 'pred' ? p : 0]! += counts[t * c + p]!;
-  }
-  for (let t = 0; t < c; t++) {
-    for (let p = 0; p < c; p++) {
-      const d = divisors[mode === 'true' ? t : mode === 'pred' ? p : 0]!;
-      out[t * c + p] = d === 0 ? 0 : counts[t * c + p]! / d;
-    }
-  }
+  const of = (i: number): number => (mode === 'true' ? Math.floor(i / c) : mode === 'pred' ? i % c : 0);
+  for (let i = 0; i < c * c; i++) divisors[of(i)]! += counts[i]!;
+  for (let i = 0; i < c * c; i++) out[i] = divisors[of(i)] === 0 ? 0 : counts[i]! / divisors[of(i)]!;
   return out;
 }
 

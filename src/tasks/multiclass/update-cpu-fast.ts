@@ -89,9 +89,7 @@ function kernel(): Kernel | null {
 /** Grows the module's memory to `bytes` and refreshes the views. */
 function ensure(k: Kernel, bytes: number): void {
   const have = k.memory.buffer.byteLength;
-  if (bytes > have) {
-    k.memory.grow(Math.ceil((bytes - have) / PAGE));
-  }
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / PAGE));
   if (k.f32.buffer !== k.memory.buffer) {
     const buffer = k.memory.buffer;
     k.f32 = new Float32Array(buffer);
@@ -101,11 +99,6 @@ function ensure(k: Kernel, bytes: number): void {
 }
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
-
-/** Copies `a[start .. start + n)` into the module's i32 view at element `at`. */
-function copyIndices(k: Kernel, at: number, a: LabelArray, start: number, n: number): void {
-  copyClassIndices(a, start, n, k.i32, at);
-}
 
 /**
  * Which implementation {@link cpuUpdateFast} runs here: 'wasm-simd', or 'js' (the oracle) where
@@ -167,7 +160,8 @@ export function cpuArgmaxFast(logits: Float32Array, numClasses: number,
 export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void {
   const { rows, numClasses: c, labels, logits, preds } = batch;
   if (logits) {
-    return updateLogits(counts, labels, c, (into, start, n) => into.set(logits.subarray(start * c, (start + n) * c)));
+    return cpuUpdateFastFrom(counts, labels, c, (into, start, n) =>
+      into.set(logits.subarray(start * c, (start + n) * c)));
   }
   const k = rows > 0 ? kernel() : null;
   const cells = c * c;
@@ -180,8 +174,8 @@ export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void
   for (let start = 0; start < rows; start += chunkRows) {
     const n = Math.min(chunkRows, rows - start);
     table.add(n);
-    copyIndices(k, labAt >> 2, labels, start, n);
-    copyIndices(k, predAt >> 2, preds!, start, n);
+    copyClassIndices(labels, start, n, k.i32, labAt >> 2);
+    copyClassIndices(preds!, start, n, k.i32, predAt >> 2);
     k.exports.count(labAt, predAt, n, c, 0);
   }
   table.flush();
@@ -196,28 +190,7 @@ export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void
  * cpuUpdateFastFrom(counts, labels, 10, (into, start, rows) => readSync(fd, new Uint8Array(into.buffer,
  * into.byteOffset, rows * 40), 0, rows * 40, offset + start * 40));
  */
-export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, numClasses: number,
-  fill: (into: Float32Array, start: number, rows: number) => void): void {
-  updateLogits(counts, labels, numClasses, fill);
-}
-
-/** A module-side u32 count table at byte 0, added into `counts` before any cell could reach 2^32. */
-function moduleTable(k: Kernel, counts: Float64Array, cells: number): { add(rows: number): void; flush(): void } {
-  k.u32.fill(0, 0, cells);
-  let sinceFlush = 0;
-  const flush = (): void => {
-    const u32 = k.u32;
-    for (let i = 0; i < cells; i++) counts[i]! += u32[i]!;
-    u32.fill(0, 0, cells);
-    sinceFlush = 0;
-  };
-  return { add(rows) {
-    if (sinceFlush + rows > 0xffffffff) flush();
-    sinceFlush += rows;
-  }, flush };
-}
-
-function updateLogits(counts: Float64Array, labels: LabelArray, c: number,
+export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, c: number,
   fill: (into: Float32Array, start: number, rows: number) => void): void {
   const rows = labels.length;
   const k = rows > 0 ? kernel() : null;
@@ -247,13 +220,29 @@ function updateLogits(counts: Float64Array, labels: LabelArray, c: number,
     const n = Math.min(chunkRows, rows - start);
     if (table) {
       table.add(n);
-      copyIndices(k, labAt >> 2, labels, start, n);
+      copyClassIndices(labels, start, n, k.i32, labAt >> 2);
     }
     fill(k.f32.subarray(srcAt >> 2, (srcAt >> 2) + n * c), start, n);
     k.exports.update(srcAt, labAt, n, c, predAt, table ? 0 : -1);
     if (!table) countInJs(counts, labels, start, n, c, k.i32, predAt >> 2);
   }
   table?.flush();
+}
+
+/** A module-side u32 count table at byte 0, added into `counts` before any cell could reach 2^32. */
+function moduleTable(k: Kernel, counts: Float64Array, cells: number): { add(rows: number): void; flush(): void } {
+  k.u32.fill(0, 0, cells);
+  let sinceFlush = 0;
+  const flush = (): void => {
+    const u32 = k.u32;
+    for (let i = 0; i < cells; i++) counts[i]! += u32[i]!;
+    u32.fill(0, 0, cells);
+    sinceFlush = 0;
+  };
+  return { add(rows) {
+    if (sinceFlush + rows > 0xffffffff) flush();
+    sinceFlush += rows;
+  }, flush };
 }
 
 /** counts[label * c + pred] += 1 for rows `start .. start + n` with predictions at `i32[at ..]`. */
