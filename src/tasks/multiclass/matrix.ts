@@ -51,7 +51,7 @@ const addMatrixCounts = (into: MatrixCounts, from: MatrixCounts): void => {
   into.weighted ||= from.weighted;
 };
 
-/** The multiclass task for the {@link createAccumulator} engine: the CPU oracle's counting and the GPU counter. */
+/** The multiclass task for the {@link taskMatrix} engine: the CPU oracle's counting and the GPU counter. */
 function matrixSpec(numClasses: number, topK: number,
   options: ConfusionMatrixOptions): TaskSpec<FormattedGpuBatch, MatrixCounts> {
   const empty = (): MatrixCounts => ({ counts: new Float64Array(numClasses * numClasses),
