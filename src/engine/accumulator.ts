@@ -40,6 +40,11 @@ export interface AccumulatorOptions {
   warn?: ((message: string) => void) | undefined;
 }
 
+/** Adds `from` into `into` element by element (the fold of every task's float64 counts). */
+export function addInto(into: Float64Array, from: ArrayLike<number>): void {
+  for (let i = 0; i < into.length; i++) into[i]! += from[i]!;
+}
+
 const MAX_RECOVERIES = 3;
 
 /**
@@ -57,9 +62,6 @@ function recoverable(e: unknown, lost: boolean): boolean {
  * A task's public matrix, the stateful shell every task shares: calls run one at a time in call order,
  * counts survive a lost device (going on on `recover`'s device or the CPU, said aloud), a failed or
  * destroyed matrix refuses further use; `extra` adds read-only facts such as `numClasses`.
- *
- * @example
- * return taskMatrix({ ...spec, format, result: perClassResult, state, load }, options, { numClasses });
  */
 export function taskMatrix<In, B, C, R, S, M, X extends object>(spec: TaskIo<In, B, C, R, S, M>,
   options: AccumulatorOptions, extra: X): TaskMatrix<In, R, S, M> & X {

@@ -15,12 +15,7 @@ export function isGpuBuffer(x: unknown): x is GPUBuffer {
     typeof (x as GPUBuffer).usage === 'number';
 }
 
-/**
- * True when any input of the batch is a GPU buffer.
- *
- * @example
- * hasGpuInputs({ logits: buffer, labels: new Int32Array(8) }); // true
- */
+/** True when any input of the batch is a GPU buffer. */
 export function hasGpuInputs(batch: Batch | GpuBatch): boolean {
   return isGpuBuffer(batch.logits) || isGpuBuffer(batch.labels) || isGpuBuffer(batch.preds);
 }
@@ -71,9 +66,6 @@ function checkHost(field: string, x: unknown, width: number, rows: number, numCl
  * Host arrays are checked as {@link formatHostBatch} checks them; class indices in buffers are checked on the GPU.
  * 16-bit logits (`logitsDtype` 'float16' or 'bfloat16': a Uint16Array, or a buffer of halves packed
  * two per 4 bytes) stay as they are: the GPU reads them without a conversion.
- *
- * @example
- * const fb = formatGpuBatch({ logits: logitsBuffer, labels: labelsBuffer, rows: 1024 }, 10);
  */
 export function formatGpuBatch(batch: GpuBatch, numClasses: number): FormattedGpuBatch {
   if (!hasGpuInputs(batch)) return formatHostBatch(batch as Batch, numClasses);

@@ -13,12 +13,6 @@ export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
  * distinct float32 `thresholds` (see resolveSweepThresholds): one pass, O(log K) per row. Batches
  * with sample weights run `threshold_sweep_weighted`: exact fixed-point sums of each chunk's
  * weights, one rounding per bin and chunk (see src/format/weights.ts).
- *
- * @example
- * const counter = createSweepGpuCounter(device, resolveSweepThresholds([0.25, 0.5, 0.75]));
- * await counter.update(formatBinaryBatch({ scores, targets }));
- * const result = sweepResult(counter.committed());
- * counter.destroy();
  */
 export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array,
   options: TaskGpuOptions = {}): SweepGpuCounter {

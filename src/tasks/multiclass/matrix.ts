@@ -1,6 +1,7 @@
 import { InputError } from '../../core/errors.js';
 import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch } from '../../core/types.js';
-import { type AccumulatorOptions, type TaskMatrix, taskMatrix, type TaskSpec } from '../../engine/accumulator.js';
+import { type AccumulatorOptions, addInto, type TaskMatrix, taskMatrix,
+  type TaskSpec } from '../../engine/accumulator.js';
 import type { GpuPlanOptions } from '../../engine/chunk-plan.js';
 import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import { cpuBatch, validateNumClasses } from '../../format/validate.js';
@@ -46,8 +47,8 @@ interface MatrixCounts {
 }
 
 const addMatrixCounts = (into: MatrixCounts, from: MatrixCounts): void => {
-  for (let i = 0; i < into.counts.length; i++) into.counts[i]! += from.counts[i]!;
-  for (let i = 0; i < into.hits.length; i++) into.hits[i]! += from.hits[i]!;
+  addInto(into.counts, from.counts);
+  addInto(into.hits, from.hits);
   into.weighted ||= from.weighted;
 };
 

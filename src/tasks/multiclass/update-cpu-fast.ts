@@ -51,9 +51,6 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 /**
  * Compiles the fast path's WebAssembly module, for a shared memory when `shared` (worker
  * threads share one), or returns null where WebAssembly SIMD is not supported.
- *
- * @example
- * const module = compileCpuWasm(true); // import { env: { memory } } with a shared WebAssembly.Memory
  */
 export function compileCpuWasm(shared = false): WebAssembly.Module | null {
   if (typeof WebAssembly !== 'object') return null;
@@ -151,11 +148,6 @@ export function cpuArgmaxFast(logits: Float32Array, numClasses: number,
  * The fast CPU update: adds a validated batch into `counts` (row-major C x C, rows = true
  * class), exactly as {@link cpuUpdate} does, on WebAssembly SIMD (4 to 6 times the oracle's
  * speed; see bench/NOTES.md). Where WebAssembly SIMD is unavailable it is the oracle.
- *
- * @example
- * const counts = new Float64Array(4);
- * cpuUpdateFast(counts, formatBatch({ logits: new Float32Array([0, 1, 2, 1]), labels: new Uint8Array([1, 0]) }, 2));
- * counts; // [1, 0, 0, 1]
  */
 export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void {
   const { rows, numClasses: c, labels, logits, preds } = batch;
@@ -185,10 +177,6 @@ export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void
  * As {@link cpuUpdateFast} for `labels.length` rows of N x C float32 logits that `fill` writes,
  * chunk by chunk, straight into the module's memory (`into`: rows `start .. start + rows`), e.g.
  * read from a file with no array in between. `labels` must be validated (in [0, numClasses)).
- *
- * @example
- * cpuUpdateFastFrom(counts, labels, 10, (into, start, rows) => readSync(fd, new Uint8Array(into.buffer,
- * into.byteOffset, rows * 40), 0, rows * 40, offset + start * 40));
  */
 export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, c: number,
   fill: (into: Float32Array, start: number, rows: number) => void): void {

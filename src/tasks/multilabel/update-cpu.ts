@@ -1,12 +1,7 @@
 import { addSampleRow, addSampleSums, emptySampleSums, type FormattedMultilabelBatch, type MultilabelCounts,
   sumWeights } from './multilabel.js';
 
-/**
- * The CPU multilabel update, oracle of multilabel.wgsl: label j is predicted when its score >= thresholds[j].
- *
- * @example
- * multilabelCpuUpdate(counts, formatMultilabelBatch({ scores, targets }, 2), Float32Array.of(0.5, 0.5));
- */
+/** The CPU multilabel update, oracle of multilabel.wgsl: label j is predicted when its score >= thresholds[j]. */
 export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMultilabelBatch,
   thresholds: Float32Array): void {
   const { rows, numLabels: l, scores, targets, weights } = batch;

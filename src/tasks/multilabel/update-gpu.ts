@@ -15,12 +15,6 @@ export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, Mult
  * Each chunk's counts and per-row stats are read back while the next chunk runs, so u32 counts never
  * overflow. Batches with sample weights run `multilabel_weighted`: exact fixed-point sums of each
  * chunk's weights, one rounding per cell and chunk (see src/format/weights.ts).
- *
- * @example
- * const counter = createMultilabelGpuCounter(device, 5, Float32Array.of(0.5, 0.5, 0.5, 0.5, 0.5));
- * await counter.update(formatMultilabelBatch({ scores, targets }, 5));
- * const counts = counter.committed();
- * counter.destroy();
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array,
   options: TaskGpuOptions = {}): MultilabelGpuCounter {

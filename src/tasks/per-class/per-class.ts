@@ -6,7 +6,8 @@
  */
 import { InputError } from '../../core/errors.js';
 import type { FormattedBatch, LabelArray } from '../../core/types.js';
-import { formatHostBatch } from '../../format/validate.js';
+import { addInto } from '../../engine/accumulator.js';
+import { formatHostBatch, validateNumClasses } from '../../format/validate.js';
 import { type Averages, type Metrics, metricsFromSums, topKeys } from '../multiclass/metrics.js';
 import { dropIgnored } from '../multiclass/select.js';
 
@@ -18,17 +19,9 @@ import { dropIgnored } from '../multiclass/select.js';
  */
 export const MAX_PER_CLASS_CLASSES = 2 ** 24;
 
-/**
- * Checks that `numClasses` is an integer in [1, {@link MAX_PER_CLASS_CLASSES}].
- *
- * @example
- * validatePerClassClasses(100000); // ok
- */
+/** Checks that `numClasses` is an integer in [1, {@link MAX_PER_CLASS_CLASSES}]. */
 export function validatePerClassClasses(numClasses: unknown): asserts numClasses is number {
-  if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
-    throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined,
-      numClasses);
-  }
+  validateNumClasses(numClasses, false);
   if (numClasses > MAX_PER_CLASS_CLASSES) {
     throw new InputError('numClasses',
       `numClasses ${numClasses} is too large for per-class mode: at most ${MAX_PER_CLASS_CLASSES} (2^24) classes`,
@@ -133,30 +126,16 @@ export interface PerClassCounts {
   pairs: SparseCounts;
 }
 
-/**
- * Zeroed counts for `numClasses` classes.
- *
- * @example
- * emptyPerClassCounts(100000).support.length; // 100000
- */
+/** Zeroed counts for `numClasses` classes. */
 export function emptyPerClassCounts(numClasses: number): PerClassCounts {
   validatePerClassClasses(numClasses);
   return { numClasses, support: new Float64Array(numClasses), predicted: new Float64Array(numClasses),
     tp: new Float64Array(numClasses), pairs: new SparseCounts() };
 }
 
-/**
- * Adds the counts `from` into `into` (the same C).
- *
- * @example
- * addPerClassCounts(total, counts);
- */
+/** Adds the counts `from` into `into` (the same C). */
 export function addPerClassCounts(into: PerClassCounts, from: PerClassCounts): void {
-  for (let k = 0; k < into.numClasses; k++) {
-    into.support[k]! += from.support[k]!;
-    into.predicted[k]! += from.predicted[k]!;
-    into.tp[k]! += from.tp[k]!;
-  }
+  for (const k of ['support', 'predicted', 'tp'] as const) addInto(into[k], from[k]);
   from.pairs.forEach((key, count) => into.pairs.add(key, count));
 }
 
@@ -167,12 +146,7 @@ export type PerClassBatch = { logits: Float32Array; labels: LabelArray; preds?: 
 /** A validated per-class batch: labels (and predictions) lie in [0, numClasses), ignored rows dropped. */
 export type FormattedPerClassBatch = FormattedBatch;
 
-/**
- * Validates a per-class batch: one of logits or preds, labels in [0, C) once `ignoreIndex` rows are dropped.
- *
- * @example
- * formatPerClassBatch({ preds: new Uint32Array([5, 2]), labels: new Uint32Array([5, 1]) }, 50000).rows; // 2
- */
+/** Validates a per-class batch: one of logits or preds, labels in [0, C) once `ignoreIndex` rows are dropped. */
 export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
   ignoreIndex?: number): FormattedPerClassBatch {
   validatePerClassClasses(numClasses);
