@@ -161,7 +161,7 @@ export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
     const got = (logits as object)?.constructor?.name ?? typeof logits;
     throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${got}`);
   }
-  const kept = ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, numClasses);
+  const kept = ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, numClasses, false);
   return formatHostBatch(kept, numClasses, false) as FormattedPerClassBatch;
 }
 
