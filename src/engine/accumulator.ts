@@ -11,7 +11,7 @@ export interface TaskCounter<B, C> {
   destroy(): void;
 }
 
-/** What {@link createAccumulator} needs to know of a task. */
+/** What {@link taskMatrix} needs to know of a task's counting. */
 export interface TaskSpec<B, C> {
   /** What the user holds, for messages: 'confusion matrix', 'multilabel matrix'. */
   name: string;
@@ -40,26 +40,9 @@ export interface AccumulatorOptions {
   warn?: ((message: string) => void) | undefined;
 }
 
-/**
- * The stateful shell every task shares: calls run one at a time in call order, counts survive a lost
- * device (going on on `recover`'s device or the CPU, said aloud), a failed or destroyed accumulator
- * refuses further use, and counts from elsewhere (a saved state) can be added.
- */
-interface Accumulator<B, C> {
-  /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
-  readonly backend: 'gpu' | 'cpu';
-  /** Counts `format()`'s batch (validation runs in turn, after earlier calls); a refused batch adds nothing. */
-  update(format: () => B): Promise<void>;
-  /**
-   * Runs `op` in turn with the other calls, given every count so far (batches counted on any device, counts added with
-   * {@link add}).
-   */
-  inTurn<R>(op: (totals: C) => R | Promise<R>): Promise<R>;
-  /** Adds counts from elsewhere (a saved state), in turn. */
-  add(counts: C): Promise<void>;
-  /** Forgets every count. */
-  reset(): Promise<void>;
-  destroy(): void;
+/** Adds `from` into `into` element by element (the fold of every task's float64 counts). */
+export function addInto(into: Float64Array, from: ArrayLike<number>): void {
+  for (let i = 0; i < into.length; i++) into[i]! += from[i]!;
 }
 
 const MAX_RECOVERIES = 3;
@@ -76,15 +59,12 @@ function recoverable(e: unknown, lost: boolean): boolean {
 }
 
 /**
- * Creates the {@link Accumulator} of one task: on `options.device` when given, else on the CPU.
- *
- * @example
- * const acc = createAccumulator(multilabelSpec(5, thresholds, {}), { device });
- * await acc.update(() => formatMultilabelBatch(batch, 5));
- * const result = await acc.inTurn((counts) => multilabelResult(counts, thresholds));
- * acc.destroy();
+ * A task's public matrix, the stateful shell every task shares: calls run one at a time in call order,
+ * counts survive a lost device (going on on `recover`'s device or the CPU, said aloud), a failed or
+ * destroyed matrix refuses further use; `extra` adds read-only facts such as `numClasses`.
  */
-function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: AccumulatorOptions): Accumulator<B, C> {
+export function taskMatrix<In, B, C, R, S, M, X extends object>(spec: TaskIo<In, B, C, R, S, M>,
+  options: AccumulatorOptions, extra: X): TaskMatrix<In, R, S, M> & X {
   const warn = options.warn ?? ((m: string) => console.warn(m));
   let saved = spec.empty();
   let counter!: TaskCounter<B, C>;
@@ -131,9 +111,9 @@ function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: AccumulatorOptio
     );
   };
 
-  const update = async (format: () => B): Promise<void> => {
+  const update = async (input: In): Promise<void> => {
     usable();
-    const batch = format();
+    const batch = spec.format(input);
     const resident = spec.resident?.(batch) ?? false;
     for (let attempt = 0;; attempt++) {
       if (onGpu && lost) await failOver(new GpuUnavailableError('device lost'));
@@ -163,25 +143,26 @@ function createAccumulator<B, C>(spec: TaskSpec<B, C>, options: AccumulatorOptio
     return all;
   };
 
-  return { get backend() {
-    return onGpu ? 'gpu' : 'cpu';
-  }, update: (format) => serial(() => update(format)), inTurn: (op) =>
+  const turn = <T>(op: () => T | Promise<T>): Promise<T> =>
     serial(async () => {
       usable();
-      return op(totals());
-    }), add: (counts) =>
-      serial(async () => {
-        usable();
-        spec.add(saved, counts);
-      }), reset: () =>
-      serial(async () => {
-        usable();
+      return op();
+    });
+  const matrix: TaskMatrix<In, R, S, M> = { get backend() {
+    return onGpu ? 'gpu' : 'cpu';
+  }, update: (batch) => serial(() => update(batch)), compute: () => turn(() => spec.result(totals())),
+    state: (meta) => turn(() => spec.state(spec.result(totals()), meta)), load: async (state) => {
+      const counts = spec.load(state);
+      return turn(() => spec.add(saved, counts));
+    }, reset: () =>
+      turn(async () => {
         saved = spec.empty();
         await counter.reset();
       }), destroy: () => {
       destroyed = true;
       counter.destroy();
     } };
+  return Object.assign(matrix, extra);
 }
 
 /** A {@link TaskCounter} on the CPU: `count` adds a batch into the counts. */
@@ -192,7 +173,7 @@ function cpuCounter<B, C>(empty: () => C, count: (into: C, batch: B) => void): T
   }, destroy: () => undefined };
 }
 
-/** The public shape every task's matrix shares: counting, results and states, over an {@link Accumulator}. */
+/** The public shape every task's matrix shares: counting, results and states. */
 export interface TaskMatrix<In, R, S, M> {
   /** Where counting runs now: 'gpu' can become 'cpu' after a device loss. */
   readonly backend: 'gpu' | 'cpu';
@@ -217,22 +198,4 @@ export interface TaskIo<In, B, C, R, S, M> extends TaskSpec<B, C> {
   state(result: R, meta: M | undefined): S;
   /** A saved state's counts; throws an InputError when it was counted otherwise than this matrix counts. */
   load(state: S): C;
-}
-
-/**
- * A task's public matrix: an {@link Accumulator} of the task with the {@link TaskMatrix} methods and
- * `extra` (read-only facts such as `numClasses`).
- *
- * @example
- * return taskMatrix({ ...spec, format, result: perClassResult, state, load }, options, { numClasses });
- */
-export function taskMatrix<In, B, C, R, S, M, X extends object>(io: TaskIo<In, B, C, R, S, M>,
-  options: AccumulatorOptions, extra: X): TaskMatrix<In, R, S, M> & X {
-  const acc = createAccumulator(io, options);
-  const matrix: TaskMatrix<In, R, S, M> = { get backend() {
-    return acc.backend;
-  }, update: (batch) => acc.update(() => io.format(batch)), compute: () => acc.inTurn(io.result),
-    reset: () => acc.reset(), state: (meta) => acc.inTurn((counts) => io.state(io.result(counts), meta)),
-    load: async (state) => acc.add(io.load(state)), destroy: () => acc.destroy() };
-  return Object.assign(matrix, extra);
 }

@@ -93,14 +93,7 @@ export function groupsFor(rows: number, perGroup: number, maxWorkgroups: number)
   return Math.max(1, Math.min(Math.ceil(rows / perGroup), maxWorkgroups));
 }
 
-/**
- * Creates a {@link ChunkRunner} for one task on `device`; `task` goes into every label and error.
- *
- * @example
- * const runner = createChunkRunner(device, 'multilabel');
- * await runner.run('the multilabel update', () => runner.chunks(rows, plan.chunkRows, steps));
- * runner.destroy();
- */
+/** Creates a {@link ChunkRunner} for one task on `device`; `task` goes into every label and error. */
 export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner {
   const owned = new Set<GPUBuffer>();
   const named = new Map<string, GPUBuffer>();
@@ -216,10 +209,6 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
  * A task's counter over `runner`: host counts that `count` adds each batch into (once the whole
  * batch has passed, so a batch that fails adds nothing), run in turn inside error scopes (`what`
  * names it), zeroed by reset and freed with the runner.
- *
- * @example
- * const counter = runnerCounter(runner, 'the sweep', () => emptySweepCounts(t), (host, batch) => countBatch(host,
- * batch));
  */
 export function runnerCounter<B, C>(runner: ChunkRunner, what: string, empty: () => C,
   count: (host: C, batch: B) => Promise<void>): TaskCounter<B, C> {

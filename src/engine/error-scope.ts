@@ -4,9 +4,6 @@ import { GpuUnavailableError } from '../core/errors.js';
  * Runs `op` inside validation and out-of-memory error scopes: a GPU error throws
  * {@link GpuUnavailableError} naming the phase and the kind ("(validation)" or "(out-of-memory)",
  * which device-loss recovery reads), never a wrong count. `onError` runs first (e.g. to free buffers).
- *
- * @example
- * await gpuScoped(device, 'update', () => countChunks(batch), () => destroy());
  */
 export async function gpuScoped<T>(device: GPUDevice, what: string, op: () => Promise<T>,
   onError?: () => void): Promise<T> {

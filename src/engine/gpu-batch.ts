@@ -1,6 +1,6 @@
 import { InputError } from '../core/errors.js';
 import type { Batch, FormattedGpuBatch, GpuBatch } from '../core/types.js';
-import { findOutOfRange, formatHostBatch, isLabelArray, logitsFormat } from '../format/validate.js';
+import { checkClassIndices, formatHostBatch, isLabelArray, logitsFormat } from '../format/validate.js';
 
 /**
  * True for a WebGPU buffer (checked by shape: Node has no global `GPUBuffer` class).
@@ -15,12 +15,7 @@ export function isGpuBuffer(x: unknown): x is GPUBuffer {
     typeof (x as GPUBuffer).usage === 'number';
 }
 
-/**
- * True when any input of the batch is a GPU buffer.
- *
- * @example
- * hasGpuInputs({ logits: buffer, labels: new Int32Array(8) }); // true
- */
+/** True when any input of the batch is a GPU buffer. */
 export function hasGpuInputs(batch: Batch | GpuBatch): boolean {
   return isGpuBuffer(batch.logits) || isGpuBuffer(batch.labels) || isGpuBuffer(batch.preds);
 }
@@ -63,13 +58,7 @@ function checkHost(field: string, x: unknown, width: number, rows: number, numCl
     throw new InputError(field, `${field} hold ${x.length} values, expected ${rows * width} for ${rows} rows`,
       undefined, x.length);
   }
-  if (field !== 'logits' && isLabelArray(x)) {
-    const bad = findOutOfRange(x, numClasses);
-    const what = field === 'labels' ? 'label' : 'predicted class';
-    if (bad >= 0) {
-      throw new InputError(field, `index ${bad}: ${what} ${String(x[bad])} is outside [0, ${numClasses})`, bad, x[bad]);
-    }
-  }
+  if (field !== 'logits') checkClassIndices(field as 'labels' | 'preds', x, numClasses);
 }
 
 /**
@@ -77,9 +66,6 @@ function checkHost(field: string, x: unknown, width: number, rows: number, numCl
  * Host arrays are checked as {@link formatHostBatch} checks them; class indices in buffers are checked on the GPU.
  * 16-bit logits (`logitsDtype` 'float16' or 'bfloat16': a Uint16Array, or a buffer of halves packed
  * two per 4 bytes) stay as they are: the GPU reads them without a conversion.
- *
- * @example
- * const fb = formatGpuBatch({ logits: logitsBuffer, labels: labelsBuffer, rows: 1024 }, 10);
  */
 export function formatGpuBatch(batch: GpuBatch, numClasses: number): FormattedGpuBatch {
   if (!hasGpuInputs(batch)) return formatHostBatch(batch as Batch, numClasses);

@@ -4,9 +4,6 @@ const LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkg
 /**
  * Asks the adapter for its own maxima of the limits confmat sizes its work by; WebGPU grants only
  * the spec's defaults otherwise. Used by the Node and the browser device requests alike.
- *
- * @example
- * const device = await adapter.requestDevice({ requiredLimits: maxComputeLimits(adapter) });
  */
 export function maxComputeLimits(adapter: GPUAdapter): Record<string, number> {
   const out: Record<string, number> = {};

@@ -13,9 +13,6 @@ const caches = new WeakMap<GPUDevice, Map<string, GPUShaderModule | GPUComputePi
 /**
  * One compute pipeline per device, kernel and override constants, built once and cached in a
  * per-device `WeakMap`.
- *
- * @example
- * const p = getPipeline(device, 'argmax', { NUM_CLASSES: 10, WORKGROUP_SIZE: 128 });
  */
 export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Record<string, number>) {
   let cache = caches.get(device);
@@ -36,9 +33,6 @@ export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Re
 /**
  * A bind group for `kernel`'s `pipeline` from bindings by name, numbered as its shader declares them
  * (src/engine/shaders.generated.ts); a name the shader does not declare throws.
- *
- * @example
- * bindGroup(device, 'count_global', pipeline, { params, labels, preds, counts });
  */
 export function bindGroup<K extends KernelName>(device: GPUDevice, kernel: K, pipeline: GPUComputePipeline,
   resources: Bindings<K>, label = `confmat ${kernel}`): GPUBindGroup {

@@ -27,12 +27,7 @@ export interface TaskGpuCounter<B, C> extends TaskCounter<B, C> {
 
 const U32_MAX = 0xffffffff;
 
-/**
- * `v` when it is a safe integer >= 1, undefined when absent; an InputError on `name` otherwise.
- *
- * @example
- * positiveInt('chunkRows', options.chunkRows) ?? defaultRows;
- */
+/** `v` when it is a safe integer >= 1, undefined when absent; an InputError on `name` otherwise. */
 export function positiveInt(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (Number.isSafeInteger(v) && v >= 1) return v;
@@ -42,12 +37,7 @@ export function positiveInt(name: string, v: number | undefined): number | undef
 const maxBinding = (limits: GPUSupportedLimits): number =>
   Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
 
-/**
- * Refuses (an InputError on `field`) `bytes` of GPU storage for `what` that one binding cannot hold.
- *
- * @example
- * checkBinding(device.limits, 6 * (k + 1) * 4, 'weights', `sample weights with ${k} thresholds`);
- */
+/** Refuses (an InputError on `field`) `bytes` of GPU storage for `what` that one binding cannot hold. */
 export function checkBinding(limits: GPUSupportedLimits, bytes: number, field: string, what: string): void {
   const max = maxBinding(limits);
   if (bytes <= max) return;
@@ -59,9 +49,6 @@ export function checkBinding(limits: GPUSupportedLimits, bytes: number, field: s
  * Sizes chunks of about `chunkBytes` so that `rowBytes` per row (the largest per-row buffer), after
  * `fixedBytes` in the same buffer, fit the device's bindings; a row too large is an InputError on
  * `field` (the task's count: numLabels, numClasses, thresholds).
- *
- * @example
- * planTaskGpu(device.limits, 5 * 4, {}, '5 labels').chunkRows; // rows of 5 float32 scores per chunk
  */
 export function planTaskGpu(limits: GPUSupportedLimits, rowBytes: number, options: TaskGpuOptions, what: string,
   fixedBytes = 0, field = 'numLabels', chunkBytes = 32 * 1024 * 1024): TaskGpuPlan {
@@ -79,9 +66,6 @@ export function planTaskGpu(limits: GPUSupportedLimits, rowBytes: number, option
  * Uploads rows [start, start + rows) of `width` targets (0/1 or class indices) per row as u32 into
  * `target`, then with `weights` each row's weight as a fixed-point (lo, hi) pair; returns the
  * exponent of the chunk's weights (undefined without).
- *
- * @example
- * const exponent = writeTargets(runner, buffer, batch.targets, numLabels, start, n, batch.weights);
  */
 export function writeTargets(runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number,
   rows: number, weights?: SampleWeights): number | undefined {
@@ -99,9 +83,6 @@ export function writeTargets(runner: ChunkRunner, target: GPUBuffer, a: LabelArr
 /**
  * Cell `i` of read-back counts: word `i`, or with `exponent` the 96-bit fixed-point cell in words
  * 3i..3i+2 (shaders/common/weighted-add.wgsl) divided by 2^exponent.
- *
- * @example
- * partial[i] += countAt(words, i, weighted ? exponent : undefined);
  */
 export function countAt(words: Uint32Array, i: number, exponent?: number): number {
   if (exponent === undefined) return words[i]!;

@@ -16,9 +16,6 @@ const SHARED_COPY_BYTES = 1 << 22;
  * `queue.writeBuffer(target, targetOffset, a, start, count)` (offsets and counts in elements of
  * `a`, `targetOffset` in bytes), safe for arrays over a SharedArrayBuffer. Writes are whole 4-byte
  * words: an odd count of 16-bit items ends with the last one and a zero.
- *
- * @example
- * writeArray(device.queue, logitsBuffer, 0, logits, start * c, rows * c);
  */
 export function writeArray(queue: GPUQueue, target: GPUBuffer, targetOffset: number, a: Uploadable, start = 0,
   count = a.length - start): void {

@@ -12,17 +12,19 @@ import { isHalfDtype, widenHalves } from './half.js';
 export const MAX_HOST_MATRIX_BYTES = 2 ** 32;
 
 /**
- * Checks that `numClasses` is an integer C >= 1 whose C x C float64 matrix fits {@link MAX_HOST_MATRIX_BYTES}.
+ * Checks that `numClasses` is an integer C >= 1 whose C x C float64 matrix fits {@link MAX_HOST_MATRIX_BYTES}
+ * (`hostMatrix` false: any C >= 1).
  *
  * @example
  * validateNumClasses(100000); // throws InputError: "... needs 80000000000 bytes, the limit is 4294967296 bytes (C <=
  * 23170)"
  */
-export function validateNumClasses(numClasses: unknown): asserts numClasses is number {
+export function validateNumClasses(numClasses: unknown, hostMatrix = true): asserts numClasses is number {
   if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
     throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined,
       numClasses);
   }
+  if (!hostMatrix) return;
   const bytes = numClasses * numClasses * 8;
   if (bytes > MAX_HOST_MATRIX_BYTES) {
     const maxC = Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8));
@@ -153,22 +155,12 @@ export function logitsFormat(logits: unknown, logitsDtype: unknown, buffer = fal
 /**
  * Validates and formats one batch for the CPU (shapes agree, class indices in range; 16-bit logits widened), else
  * an {@link InputError} naming the field, the index and the value.
- *
- * @example
- * const fb = formatBatch({ logits: new Float32Array([0, 1, 1, 0]), labels: new Uint8Array([1, 0]) }, 2);
- * fb.rows; // 2
  */
 export function formatBatch(batch: Batch, numClasses: number): FormattedBatch {
   return cpuBatch(formatHostBatch(batch, numClasses));
 }
 
-/**
- * A formatted batch of host arrays for the CPU: 16-bit logits widened exactly to float32.
- *
- * @example
- * cpuBatch({ rows: 1, numClasses: 2, labels: Uint8Array.of(0), logits: Uint16Array.of(0x3c00, 0x4000), logitsDtype:
- * 'float16' }).logits; // Float32Array [1, 2]
- */
+/** A formatted batch of host arrays for the CPU: 16-bit logits widened exactly to float32. */
 export function cpuBatch(batch: FormattedGpuBatch): FormattedBatch {
   const { logits, logitsDtype } = batch;
   if (logits instanceof Uint16Array && logitsDtype) {
@@ -178,16 +170,9 @@ export function cpuBatch(batch: FormattedGpuBatch): FormattedBatch {
   return batch as FormattedBatch;
 }
 
-/**
- * As {@link formatBatch}, but 16-bit logits stay as they are (for the GPU).
- *
- * @example
- * const fb = formatHostBatch({ logits: Uint16Array.of(0x3c00, 0), logitsDtype: 'float16', labels: Uint8Array.of(0) },
- * 2);
- * fb.logitsDtype; // 'float16'
- */
-export function formatHostBatch(batch: Batch, numClasses: number): FormattedGpuBatch {
-  validateNumClasses(numClasses);
+/** As {@link formatBatch}, but 16-bit logits stay as they are (for the GPU); `hostMatrix` false: no C x C limit. */
+export function formatHostBatch(batch: Batch, numClasses: number, hostMatrix = true): FormattedGpuBatch {
+  validateNumClasses(numClasses, hostMatrix);
   if (batch === null || typeof batch !== 'object') {
     throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
   }

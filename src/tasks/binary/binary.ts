@@ -1,9 +1,9 @@
 import { InputError } from '../../core/errors.js';
 import type { LabelArray, SampleWeights } from '../../core/types.js';
+import { addInto } from '../../engine/accumulator.js';
 import { orderKey } from '../../format/order-key.js';
-import { checkWeights } from '../../format/weights.js';
 import { fScore } from '../multiclass/metrics.js';
-import { checkScoresTargets, findNonBinary } from '../multilabel/multilabel.js';
+import { formatMultilabelBatch } from '../multilabel/multilabel.js';
 
 /** One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}; optional sample weights. */
 export interface BinaryBatch {
@@ -84,58 +84,25 @@ export function resolveSweepThresholds(thresholds: ArrayLike<number>): Float32Ar
   return Float32Array.from(keys, (k) => byKey.get(k)!);
 }
 
-/**
- * Validates a binary batch: float32 scores, 0/1 integer targets of the same length, sample weights.
- *
- * @example
- * formatBinaryBatch({ scores: new Float32Array([0.2]), targets: new Uint8Array([1]) }); // 1 row
- */
+/** Validates a binary batch: float32 scores, 0/1 integer targets of the same length, sample weights. */
 export function formatBinaryBatch(batch: BinaryBatch): BinaryBatch & { rows: number } {
-  const { scores, targets } = checkScoresTargets(batch);
-  if (targets.length !== scores.length) {
-    throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined,
-      targets.length);
-  }
-  const bad = findNonBinary(targets);
-  if (bad >= 0) {
-    throw new InputError('targets', `index ${bad}: target ${String(targets[bad])} is not 0 or 1`, bad, targets[bad]);
-  }
-  const out: BinaryBatch & { rows: number } = { rows: scores.length, scores, targets };
-  if (batch.weights !== undefined) out.weights = checkWeights(batch.weights, scores.length);
-  return out;
+  return formatMultilabelBatch(batch, 1, true);
 }
 
-/**
- * Zeroed sweep counts for ascending distinct `thresholds`.
- *
- * @example
- * const counts = emptySweepCounts(resolveSweepThresholds([0.25, 0.5, 0.75]));
- */
+/** Zeroed sweep counts for ascending distinct `thresholds`. */
 export function emptySweepCounts(thresholds: Float32Array): SweepCounts {
   return { thresholds, pos: new Float64Array(thresholds.length + 1), neg: new Float64Array(thresholds.length + 1) };
 }
 
-/**
- * Adds the bin counts `from` into `into` (the same thresholds).
- *
- * @example
- * addSweepCounts(total, shardCounts);
- */
+/** Adds the bin counts `from` into `into` (the same thresholds). */
 export function addSweepCounts(into: SweepCounts, from: SweepCounts): void {
-  for (let b = 0; b < into.pos.length; b++) {
-    into.pos[b]! += from.pos[b]!;
-    into.neg[b]! += from.neg[b]!;
-  }
+  addInto(into.pos, from.pos);
+  addInto(into.neg, from.neg);
   if (from.weighted) into.weighted = true;
   if (from.loaded) into.loaded = into.loaded ? addSweepResults(into.loaded, from.loaded) : from.loaded;
 }
 
-/**
- * TP and FP at each threshold, thresholds descending, from the bin counts by a suffix sum.
- *
- * @example
- * sweepResult(counts).tps[0]; // positives with score >= the largest threshold
- */
+/** TP and FP at each threshold, thresholds descending, from the bin counts by a suffix sum. */
 export function sweepResult(counts: SweepCounts): SweepResult {
   const k = counts.thresholds.length;
   const out: SweepResult = { thresholds: [], tps: [], fps: [], positives: 0, negatives: 0 };

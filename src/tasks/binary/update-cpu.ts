@@ -1,11 +1,6 @@
 import type { BinaryBatch, SweepCounts } from './binary.js';
 
-/**
- * The CPU sweep update, oracle of threshold-sweep.wgsl: each row to the bin of the thresholds <= its score.
- *
- * @example
- * sweepCpuUpdate(counts, formatBinaryBatch({ scores, targets }));
- */
+/** The CPU sweep update, oracle of threshold-sweep.wgsl: each row to the bin of the thresholds <= its score. */
 export function sweepCpuUpdate(counts: SweepCounts, batch: BinaryBatch): void {
   const { scores, targets, weights } = batch;
   const t = counts.thresholds;

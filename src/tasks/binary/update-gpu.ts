@@ -3,7 +3,7 @@ import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/t
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 import { writeArray } from '../../engine/write-array.js';
 import { orderKey } from '../../format/order-key.js';
-import { type BinaryBatch, emptySweepCounts, type SweepCounts } from './binary.js';
+import { addSweepCounts, type BinaryBatch, emptySweepCounts, type SweepCounts } from './binary.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
 export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
@@ -13,12 +13,6 @@ export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
  * distinct float32 `thresholds` (see resolveSweepThresholds): one pass, O(log K) per row. Batches
  * with sample weights run `threshold_sweep_weighted`: exact fixed-point sums of each chunk's
  * weights, one rounding per bin and chunk (see src/format/weights.ts).
- *
- * @example
- * const counter = createSweepGpuCounter(device, resolveSweepThresholds([0.25, 0.5, 0.75]));
- * await counter.update(formatBinaryBatch({ scores, targets }));
- * const result = sweepResult(counter.committed());
- * counter.destroy();
  */
 export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array,
   options: TaskGpuOptions = {}): SweepGpuCounter {
@@ -58,11 +52,7 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
         partial.neg[b]! += countAt(c, k + 1 + b, exponent);
       }
     } });
-    for (let b = 0; b <= k; b++) {
-      host.pos[b]! += partial.pos[b]!;
-      host.neg[b]! += partial.neg[b]!;
-    }
-    if (weights) host.weighted = true;
+    addSweepCounts(host, { ...partial, weighted: weights !== undefined });
   };
 
   const counter = runnerCounter(runner, 'the threshold sweep', () => emptySweepCounts(thresholds), updateChunks);

@@ -1,6 +1,7 @@
 import { InputError } from '../../core/errors.js';
 import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch } from '../../core/types.js';
-import { type AccumulatorOptions, type TaskMatrix, taskMatrix, type TaskSpec } from '../../engine/accumulator.js';
+import { type AccumulatorOptions, addInto, type TaskMatrix, taskMatrix,
+  type TaskSpec } from '../../engine/accumulator.js';
 import type { GpuPlanOptions } from '../../engine/chunk-plan.js';
 import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import { cpuBatch, validateNumClasses } from '../../format/validate.js';
@@ -46,12 +47,12 @@ interface MatrixCounts {
 }
 
 const addMatrixCounts = (into: MatrixCounts, from: MatrixCounts): void => {
-  for (let i = 0; i < into.counts.length; i++) into.counts[i]! += from.counts[i]!;
-  for (let i = 0; i < into.hits.length; i++) into.hits[i]! += from.hits[i]!;
+  addInto(into.counts, from.counts);
+  addInto(into.hits, from.hits);
   into.weighted ||= from.weighted;
 };
 
-/** The multiclass task for the {@link createAccumulator} engine: the CPU oracle's counting and the GPU counter. */
+/** The multiclass task for the {@link taskMatrix} engine: the CPU oracle's counting and the GPU counter. */
 function matrixSpec(numClasses: number, topK: number,
   options: ConfusionMatrixOptions): TaskSpec<FormattedGpuBatch, MatrixCounts> {
   const empty = (): MatrixCounts => ({ counts: new Float64Array(numClasses * numClasses),

@@ -161,15 +161,9 @@ export function normalizeCounts(counts: Float64Array, numClasses: number, mode: 
       undefined, mode);
   }
   const divisors = new Float64Array(mode === 'all' ? 1 : c);
-  for (let t = 0; t < c; t++) {
-    for (let p = 0; p < c; p++) divisors[mode === 'true' ? t : mode === 'pred' ? p : 0]! += counts[t * c + p]!;
-  }
-  for (let t = 0; t < c; t++) {
-    for (let p = 0; p < c; p++) {
-      const d = divisors[mode === 'true' ? t : mode === 'pred' ? p : 0]!;
-      out[t * c + p] = d === 0 ? 0 : counts[t * c + p]! / d;
-    }
-  }
+  const of = (i: number): number => (mode === 'true' ? Math.floor(i / c) : mode === 'pred' ? i % c : 0);
+  for (let i = 0; i < c * c; i++) divisors[of(i)]! += counts[i]!;
+  for (let i = 0; i < c * c; i++) out[i] = divisors[of(i)] === 0 ? 0 : counts[i]! / divisors[of(i)]!;
   return out;
 }
 
@@ -183,7 +177,7 @@ export interface Confusion {
 }
 
 /**
- * The k largest off-diagonal cells above 0, ties by true then predicted class ascending; O(C² log k).
+ * The k largest off-diagonal cells above 0, ties by true then predicted class ascending; one pass over the cells.
  *
  * @example
  * topConfusions(new Float64Array([5, 2, 0, 3, 4, 2, 0, 2, 6]), 3, 2);
@@ -192,51 +186,11 @@ export interface Confusion {
 export function topConfusions(counts: Float64Array, numClasses: number, k: number): Confusion[] {
   checkShape(counts, numClasses);
   const c = numClasses;
-  const limit = Math.floor(k);
-  if (!(limit > 0)) return [];
-  // Min-heap of cell indices, worst on top. Cells arrive in tie-break order (t, then p,
-  // ascending), so among equal counts the later one is the worse.
-  const heap: number[] = [];
-  const worse = (a: number, b: number): boolean => counts[a]! < counts[b]! || (counts[a] === counts[b] && a > b);
-  const swap = (i: number, j: number): void => {
-    const x = heap[i]!;
-    heap[i] = heap[j]!;
-    heap[j] = x;
+  const cells = (add: (key: number, count: number) => void): void => {
+    for (let i = 0; i < c * c; i++) if (i % (c + 1) !== 0) add(i, counts[i]!);
   };
-  const siftDown = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let w = i;
-      if (l < heap.length && worse(heap[l]!, heap[w]!)) w = l;
-      if (r < heap.length && worse(heap[r]!, heap[w]!)) w = r;
-      if (w === i) return;
-      swap(i, w);
-      i = w;
-    }
-  };
-  for (let t = 0; t < c; t++) {
-    for (let p = 0; p < c; p++) {
-      const i = t * c + p;
-      const v = counts[i]!;
-      if (t === p || !(v > 0)) continue;
-      if (heap.length < limit) {
-        heap.push(i);
-        for (let j = heap.length - 1; j > 0;) {
-          const parent = (j - 1) >> 1;
-          if (!worse(heap[j]!, heap[parent]!)) break;
-          swap(j, parent);
-          j = parent;
-        }
-      } else if (v > counts[heap[0]!]!) {
-        heap[0] = i;
-        siftDown(0);
-      }
-    }
-  }
-  heap.sort((a, b) => counts[b]! - counts[a]! || a - b);
   const support = new Map<number, number>();
-  return heap.map((i) => {
+  return topKeys(cells, k).map(([i, count]) => {
     const t = Math.floor(i / c);
     let s = support.get(t);
     if (s === undefined) {
@@ -244,9 +198,34 @@ export function topConfusions(counts: Float64Array, numClasses: number, k: numbe
       for (let p = 0; p < c; p++) s += counts[t * c + p]!;
       support.set(t, s);
     }
-    const count = counts[i]!;
     return { true: t, pred: i - t * c, count, share: count / s };
   });
+}
+
+/**
+ * The `k` largest [key, count] pairs above 0 that `each` yields (distinct keys): count descending, then key
+ * ascending; k = Infinity: all. Up to 4096 kept in order as they come (O(k) memory), more sorted at the end.
+ */
+export function topKeys(each: (add: (key: number, count: number) => void) => void, k: number): [number, number][] {
+  const limit = Math.floor(k);
+  if (!(limit > 0)) return [];
+  const before = (key: number, n: number, [k2, n2]: [number, number]): boolean => n > n2 || (n === n2 && key < k2);
+  const bounded = limit <= 4096;
+  const top: [number, number][] = [];
+  each((key, count) => {
+    if (!(count > 0) || (bounded && top.length === limit && !before(key, count, top[limit - 1]!))) return;
+    if (!bounded) return void top.push([key, count]);
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(top[mid]![0], top[mid]![1], [key, count])) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, [key, count]);
+    if (top.length > limit) top.pop();
+  });
+  return bounded ? top : top.sort((a, b) => (before(a[0], a[1], b) ? -1 : 1)).slice(0, limit);
 }
 
 function checkShape(counts: Float64Array, numClasses: number): void {

@@ -1,11 +1,6 @@
 import type { ConfusionMatrixResult } from '../../core/types.js';
 
-/**
- * Reduces counts (copied) to a result: total, diagonal, accuracy; `weighted`: sums of sample weights.
- *
- * @example
- * reduceCounts(new Float64Array([3, 1, 0, 4]), 2).accuracy; // 0.875
- */
+/** Reduces counts (copied) to a result: total, diagonal, accuracy; `weighted`: sums of sample weights. */
 export function reduceCounts(counts: Float64Array, numClasses: number, weighted = false): ConfusionMatrixResult {
   let total = 0;
   let correct = 0;

@@ -64,21 +64,22 @@ export function markIgnored(labels: LabelArray, ignoreIndex: number, numClasses:
 }
 
 /**
- * The batch without the rows labelled `ignoreIndex` (weights too); itself when none is; bad labels refused.
+ * The batch without the rows labelled `ignoreIndex` (weights too); itself when none is; bad labels refused
+ * (`refuse` false: kept, for the caller to name by their index among the rows kept).
  *
  * @example
  * dropIgnored({ preds: new Int8Array([0, 1, 1]), labels: new Int8Array([0, -100, 1]) }, -100, 2); // 2 rows
  */
-export function dropIgnored(batch: Batch, ignoreIndex: number, numClasses: number): Batch {
-  const labels = batch.labels as unknown;
-  if (!isLabelArray(labels)) return batch;
+export function dropIgnored(batch: Batch, ignoreIndex: number, numClasses: number, refuse = true): Batch {
+  const labels = (batch as Batch | null)?.labels as unknown;
+  if (!isLabelArray(labels) || (batch.logits === undefined) === (batch.preds === undefined)) return batch;
   const big = labels instanceof BigInt64Array || labels instanceof BigUint64Array;
   const target = big ? BigInt(ignoreIndex) : ignoreIndex;
   const keep: number[] = [];
   for (let i = 0; i < labels.length; i++) {
     const v = labels[i]!;
     if (v === target) continue;
-    if (v < 0 || v >= numClasses) {
+    if (refuse && (v < 0 || v >= numClasses)) {
       throw new InputError('labels', `index ${i}: label ${String(v)} is outside [0, ${numClasses})`, i, v);
     }
     keep.push(i);

@@ -51,9 +51,6 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 /**
  * Compiles the fast path's WebAssembly module, for a shared memory when `shared` (worker
  * threads share one), or returns null where WebAssembly SIMD is not supported.
- *
- * @example
- * const module = compileCpuWasm(true); // import { env: { memory } } with a shared WebAssembly.Memory
  */
 export function compileCpuWasm(shared = false): WebAssembly.Module | null {
   if (typeof WebAssembly !== 'object') return null;
@@ -89,9 +86,7 @@ function kernel(): Kernel | null {
 /** Grows the module's memory to `bytes` and refreshes the views. */
 function ensure(k: Kernel, bytes: number): void {
   const have = k.memory.buffer.byteLength;
-  if (bytes > have) {
-    k.memory.grow(Math.ceil((bytes - have) / PAGE));
-  }
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / PAGE));
   if (k.f32.buffer !== k.memory.buffer) {
     const buffer = k.memory.buffer;
     k.f32 = new Float32Array(buffer);
@@ -101,11 +96,6 @@ function ensure(k: Kernel, bytes: number): void {
 }
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
-
-/** Copies `a[start .. start + n)` into the module's i32 view at element `at`. */
-function copyIndices(k: Kernel, at: number, a: LabelArray, start: number, n: number): void {
-  copyClassIndices(a, start, n, k.i32, at);
-}
 
 /**
  * Which implementation {@link cpuUpdateFast} runs here: 'wasm-simd', or 'js' (the oracle) where
@@ -158,16 +148,12 @@ export function cpuArgmaxFast(logits: Float32Array, numClasses: number,
  * The fast CPU update: adds a validated batch into `counts` (row-major C x C, rows = true
  * class), exactly as {@link cpuUpdate} does, on WebAssembly SIMD (4 to 6 times the oracle's
  * speed; see bench/NOTES.md). Where WebAssembly SIMD is unavailable it is the oracle.
- *
- * @example
- * const counts = new Float64Array(4);
- * cpuUpdateFast(counts, formatBatch({ logits: new Float32Array([0, 1, 2, 1]), labels: new Uint8Array([1, 0]) }, 2));
- * counts; // [1, 0, 0, 1]
  */
 export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void {
   const { rows, numClasses: c, labels, logits, preds } = batch;
   if (logits) {
-    return updateLogits(counts, labels, c, (into, start, n) => into.set(logits.subarray(start * c, (start + n) * c)));
+    return cpuUpdateFastFrom(counts, labels, c, (into, start, n) =>
+      into.set(logits.subarray(start * c, (start + n) * c)));
   }
   const k = rows > 0 ? kernel() : null;
   const cells = c * c;
@@ -180,8 +166,8 @@ export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void
   for (let start = 0; start < rows; start += chunkRows) {
     const n = Math.min(chunkRows, rows - start);
     table.add(n);
-    copyIndices(k, labAt >> 2, labels, start, n);
-    copyIndices(k, predAt >> 2, preds!, start, n);
+    copyClassIndices(labels, start, n, k.i32, labAt >> 2);
+    copyClassIndices(preds!, start, n, k.i32, predAt >> 2);
     k.exports.count(labAt, predAt, n, c, 0);
   }
   table.flush();
@@ -191,33 +177,8 @@ export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void
  * As {@link cpuUpdateFast} for `labels.length` rows of N x C float32 logits that `fill` writes,
  * chunk by chunk, straight into the module's memory (`into`: rows `start .. start + rows`), e.g.
  * read from a file with no array in between. `labels` must be validated (in [0, numClasses)).
- *
- * @example
- * cpuUpdateFastFrom(counts, labels, 10, (into, start, rows) => readSync(fd, new Uint8Array(into.buffer,
- * into.byteOffset, rows * 40), 0, rows * 40, offset + start * 40));
  */
-export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, numClasses: number,
-  fill: (into: Float32Array, start: number, rows: number) => void): void {
-  updateLogits(counts, labels, numClasses, fill);
-}
-
-/** A module-side u32 count table at byte 0, added into `counts` before any cell could reach 2^32. */
-function moduleTable(k: Kernel, counts: Float64Array, cells: number): { add(rows: number): void; flush(): void } {
-  k.u32.fill(0, 0, cells);
-  let sinceFlush = 0;
-  const flush = (): void => {
-    const u32 = k.u32;
-    for (let i = 0; i < cells; i++) counts[i]! += u32[i]!;
-    u32.fill(0, 0, cells);
-    sinceFlush = 0;
-  };
-  return { add(rows) {
-    if (sinceFlush + rows > 0xffffffff) flush();
-    sinceFlush += rows;
-  }, flush };
-}
-
-function updateLogits(counts: Float64Array, labels: LabelArray, c: number,
+export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, c: number,
   fill: (into: Float32Array, start: number, rows: number) => void): void {
   const rows = labels.length;
   const k = rows > 0 ? kernel() : null;
@@ -247,13 +208,29 @@ function updateLogits(counts: Float64Array, labels: LabelArray, c: number,
     const n = Math.min(chunkRows, rows - start);
     if (table) {
       table.add(n);
-      copyIndices(k, labAt >> 2, labels, start, n);
+      copyClassIndices(labels, start, n, k.i32, labAt >> 2);
     }
     fill(k.f32.subarray(srcAt >> 2, (srcAt >> 2) + n * c), start, n);
     k.exports.update(srcAt, labAt, n, c, predAt, table ? 0 : -1);
     if (!table) countInJs(counts, labels, start, n, c, k.i32, predAt >> 2);
   }
   table?.flush();
+}
+
+/** A module-side u32 count table at byte 0, added into `counts` before any cell could reach 2^32. */
+function moduleTable(k: Kernel, counts: Float64Array, cells: number): { add(rows: number): void; flush(): void } {
+  k.u32.fill(0, 0, cells);
+  let sinceFlush = 0;
+  const flush = (): void => {
+    const u32 = k.u32;
+    for (let i = 0; i < cells; i++) counts[i]! += u32[i]!;
+    u32.fill(0, 0, cells);
+    sinceFlush = 0;
+  };
+  return { add(rows) {
+    if (sinceFlush + rows > 0xffffffff) flush();
+    sinceFlush += rows;
+  }, flush };
 }
 
 /** counts[label * c + pred] += 1 for rows `start .. start + n` with predictions at `i32[at ..]`. */

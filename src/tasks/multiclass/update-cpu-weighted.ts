@@ -1,12 +1,7 @@
 import type { FormattedBatch, SampleWeights } from '../../core/types.js';
 import { argmaxRow } from './update-cpu.js';
 
-/**
- * The CPU update with sample weights (float64), oracle of the GPU's fixed-point weighted kernels.
- *
- * @example
- * cpuUpdateWeighted(counts, { ...formatBatch(batch, 2), weights: new Float64Array([0.5, 2]) });
- */
+/** The CPU update with sample weights (float64), oracle of the GPU's fixed-point weighted kernels. */
 export function cpuUpdateWeighted(counts: Float64Array, batch: FormattedBatch & { weights: SampleWeights }): void {
   const { rows, numClasses: c, labels, logits, preds, weights } = batch;
   for (let i = 0, base = 0; i < rows; i++, base += c) {

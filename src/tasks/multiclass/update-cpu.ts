@@ -23,24 +23,14 @@ export function argmaxRow(logits: Float32Array | Float64Array, base: number, num
   return best;
 }
 
-/**
- * Writes the argmax of each row of a row-major `rows x numClasses` matrix into `out`.
- *
- * @example
- * cpuArgmax(new Float32Array([0, 1, 1, 0]), 2); // Uint32Array [1, 0]
- */
+/** Writes the argmax of each row of a row-major `rows x numClasses` matrix into `out`. */
 export function cpuArgmax(logits: Float32Array | Float64Array, numClasses: number,
   out = new Uint32Array(logits.length / numClasses)): Uint32Array {
   for (let i = 0, base = 0; i < out.length; i++, base += numClasses) out[i] = argmaxRow(logits, base, numClasses);
   return out;
 }
 
-/**
- * The CPU update, the oracle of every GPU result: adds a validated batch into `counts` (C x C, rows = true class).
- *
- * @example
- * cpuUpdate(counts, formatBatch({ preds: new Uint8Array([1]), labels: new Uint8Array([0]) }, 2)); // counts[1] += 1
- */
+/** The CPU update, the oracle of every GPU result: adds a validated batch into `counts` (C x C, rows = true class). */
 export function cpuUpdate(counts: Float64Array, batch: FormattedBatch): void {
   const { rows, numClasses: c, labels, logits, preds } = batch;
   for (let i = 0, base = 0; i < rows; i++, base += c) {

@@ -1,5 +1,6 @@
 import { InputError } from '../../core/errors.js';
 import type { LabelArray, SampleWeights } from '../../core/types.js';
+import { addInto } from '../../engine/accumulator.js';
 import { isLabelArray } from '../../format/validate.js';
 import { checkWeights } from '../../format/weights.js';
 import { fScore } from '../multiclass/metrics.js';
@@ -82,12 +83,7 @@ export interface MultilabelMetrics {
   samplesAvg: LabelScores;
 }
 
-/**
- * Checks a label count: an integer in [1, 65536].
- *
- * @example
- * validateNumLabels(5); // 5
- */
+/** Checks a label count: an integer in [1, 65536]. */
 export function validateNumLabels(numLabels: number): number {
   if (!Number.isSafeInteger(numLabels) || numLabels < 1 || numLabels > 65536) {
     throw new InputError('numLabels', `numLabels must be an integer in [1, 65536], got ${numLabels}`, undefined,
@@ -96,12 +92,7 @@ export function validateNumLabels(numLabels: number): number {
   return numLabels;
 }
 
-/**
- * Per label float32 thresholds from one number or one per label; NaN is refused.
- *
- * @example
- * resolveLabelThresholds(0.5, 3); // Float32Array [0.5, 0.5, 0.5]
- */
+/** Per label float32 thresholds from one number or one per label; NaN is refused. */
 export function resolveLabelThresholds(threshold: number | ArrayLike<number>, numLabels: number): Float32Array {
   const out = new Float32Array(numLabels);
   if (typeof threshold === 'number') out.fill(threshold);
@@ -118,49 +109,20 @@ export function resolveLabelThresholds(threshold: number | ArrayLike<number>, nu
 }
 
 /**
- * The first value of `targets` that is neither 0 nor 1, or -1.
- *
- * @example
- * findNonBinary(new Uint8Array([0, 1, 2])); // 2
+ * Validates a multilabel batch: float32 scores and integer 0/1 targets of the same N x L size; `binary`: a binary
+ * task's batch (L = 1), whose bad targets are named by index.
  */
-export function findNonBinary(targets: LabelArray): number {
-  for (let i = 0; i < targets.length; i++) {
-    const v = targets[i]!;
-    if (v !== 0 && v !== 1 && v !== 0n && v !== 1n) return i;
-  }
-  return -1;
-}
-
-/**
- * The batch's scores and targets, checked: a Float32Array and an integer typed array (binary and multilabel tasks).
- *
- * @example
- * const { scores, targets } = checkScoresTargets(batch);
- */
-export function checkScoresTargets(
-  batch: { scores: unknown; targets: unknown },
-): { scores: Float32Array; targets: LabelArray } {
+export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number,
+  binary = false): FormattedMultilabelBatch {
+  validateNumLabels(numLabels);
   const { scores, targets } = batch;
+  const typeName = (x: unknown): string => (x as object)?.constructor?.name ?? typeof x;
   if (!(scores instanceof Float32Array)) {
-    throw new InputError('scores',
-      `scores must be a Float32Array, got ${(scores as object)?.constructor?.name ?? typeof scores}`);
+    throw new InputError('scores', `scores must be a Float32Array, got ${typeName(scores)}`);
   }
   if (!isLabelArray(targets)) {
-    throw new InputError('targets',
-      `targets must be an integer typed array, got ${(targets as object)?.constructor?.name ?? typeof targets}`);
+    throw new InputError('targets', `targets must be an integer typed array, got ${typeName(targets)}`);
   }
-  return { scores, targets };
-}
-
-/**
- * Validates a multilabel batch: float32 scores and integer 0/1 targets of the same N x L size.
- *
- * @example
- * formatMultilabelBatch({ scores: new Float32Array([0.2, 0.9]), targets: new Uint8Array([0, 1]) }, 2);
- */
-export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number): FormattedMultilabelBatch {
-  validateNumLabels(numLabels);
-  const { scores, targets } = checkScoresTargets(batch);
   if (scores.length % numLabels !== 0) {
     throw new InputError('scores', `scores hold ${scores.length} values, not a multiple of ${numLabels} labels`,
       undefined, scores.length);
@@ -169,11 +131,15 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number)
     throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined,
       targets.length);
   }
-  const bad = findNonBinary(targets);
+  let bad = -1;
+  for (let i = 0; i < targets.length && bad < 0; i++) {
+    const v = targets[i]!;
+    if (v !== 0 && v !== 1 && v !== 0n && v !== 1n) bad = i;
+  }
   if (bad >= 0) {
     const row = Math.floor(bad / numLabels);
-    throw new InputError('targets',
-      `row ${row}, column ${bad % numLabels}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
+    const at = binary ? `index ${bad}` : `row ${row}, column ${bad % numLabels}`;
+    throw new InputError('targets', `${at}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
   }
   const rows = scores.length / numLabels;
   const out: FormattedMultilabelBatch = { rows, numLabels, scores, targets };
@@ -181,68 +147,35 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number)
   return out;
 }
 
-/**
- * The sum of a batch's weights in row order (float64), as both backends add it.
- *
- * @example
- * sumWeights(new Float64Array([0.5, 2])); // 2.5
- */
+/** The sum of a batch's weights in row order (float64), as both backends add it. */
 export function sumWeights(weights: SampleWeights): number {
   let s = 0;
   for (let i = 0; i < weights.length; i++) s += weights[i]!;
   return s;
 }
 
-/**
- * Zeroed counts for `numLabels` labels.
- *
- * @example
- * const counts = emptyMultilabelCounts(3);
- */
+/** Zeroed counts for `numLabels` labels. */
 export function emptyMultilabelCounts(numLabels: number): MultilabelCounts {
   const z = () => new Float64Array(numLabels);
   return { numLabels, rows: 0, tp: z(), fp: z(), fn: z(), samples: emptySampleSums(numLabels) };
 }
 
-/**
- * Zeroed {@link SampleSums} for `numLabels` labels.
- *
- * @example
- * emptySampleSums(3).f1.length; // 7
- */
+/** Zeroed {@link SampleSums} for `numLabels` labels. */
 export function emptySampleSums(numLabels: number): SampleSums {
   const z = (n: number): Float64Array => new Float64Array(n);
   return { precision: z(numLabels + 1), recall: z(numLabels + 1), f1: z(2 * numLabels + 1) };
 }
 
-/**
- * Adds `from` into `into` (same label count), exactly.
- *
- * @example
- * addSampleSums(host.samples, partial.samples);
- */
+/** Adds `from` into `into` (same label count), exactly. */
 export function addSampleSums(into: SampleSums, from: SampleSums): void {
-  for (const k of ['precision', 'recall', 'f1'] as const) {
-    const a = into[k];
-    const b = from[k];
-    for (let d = 0; d < a.length; d++) a[d]! += b[d]!;
-  }
+  for (const k of ['precision', 'recall', 'f1'] as const) addInto(into[k], from[k]);
 }
 
-/**
- * Adds counts into `into` (same label count), exactly.
- *
- * @example
- * addMultilabelCounts(total, multilabelStateCounts(state));
- */
+/** Adds counts into `into` (same label count), exactly. */
 export function addMultilabelCounts(into: MultilabelCounts, from: MultilabelCounts): void {
   into.rows += from.rows;
   if (from.weighted) into.weighted = true;
-  for (let j = 0; j < into.numLabels; j++) {
-    into.tp[j]! += from.tp[j]!;
-    into.fp[j]! += from.fp[j]!;
-    into.fn[j]! += from.fn[j]!;
-  }
+  for (const k of ['tp', 'fp', 'fn'] as const) addInto(into[k], from[k]);
   addSampleSums(into.samples, from.samples);
 }
 
@@ -272,12 +205,7 @@ export function addSampleRow(samples: SampleSums, tp: number, fp: number, fn: nu
   samples.f1[2 * tp + fp + fn]! += 2 * n;
 }
 
-/**
- * The result of some counts, `[[TN, FP], [FN, TP]]` per label.
- *
- * @example
- * multilabelResult(counts, thresholds).matrices[0]; // [[tn, fp], [fn, tp]]
- */
+/** The result of some counts, `[[TN, FP], [FN, TP]]` per label. */
 export function multilabelResult(counts: MultilabelCounts, thresholds: Float32Array): MultilabelResult {
   const { numLabels, rows, tp, fp, fn, samples: s } = counts;
   const matrices = Array.from(tp, (t, j): Matrix2 => [[rows - t - fp[j]! - fn[j]!, fp[j]!], [fn[j]!, t]]);

@@ -1,12 +1,7 @@
 import { addSampleRow, addSampleSums, emptySampleSums, type FormattedMultilabelBatch, type MultilabelCounts,
   sumWeights } from './multilabel.js';
 
-/**
- * The CPU multilabel update, oracle of multilabel.wgsl: label j is predicted when its score >= thresholds[j].
- *
- * @example
- * multilabelCpuUpdate(counts, formatMultilabelBatch({ scores, targets }, 2), Float32Array.of(0.5, 0.5));
- */
+/** The CPU multilabel update, oracle of multilabel.wgsl: label j is predicted when its score >= thresholds[j]. */
 export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMultilabelBatch,
   thresholds: Float32Array): void {
   const { rows, numLabels: l, scores, targets, weights } = batch;
@@ -33,9 +28,7 @@ export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMu
     }
     addSampleRow(samples, tp, fp, fn, w);
   }
-  if (weights) {
-    counts.rows += sumWeights(weights);
-    counts.weighted = true;
-  } else counts.rows += rows;
+  counts.rows += weights ? sumWeights(weights) : rows;
+  if (weights) counts.weighted = true;
   addSampleSums(counts.samples, samples);
 }

@@ -3,7 +3,7 @@ import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/t
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 import { writeArray } from '../../engine/write-array.js';
 import { orderKey } from '../../format/order-key.js';
-import { addSampleRow, addSampleSums, emptyMultilabelCounts, sumWeights } from './multilabel.js';
+import { addMultilabelCounts, addSampleRow, emptyMultilabelCounts, sumWeights } from './multilabel.js';
 import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
@@ -15,12 +15,6 @@ export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, Mult
  * Each chunk's counts and per-row stats are read back while the next chunk runs, so u32 counts never
  * overflow. Batches with sample weights run `multilabel_weighted`: exact fixed-point sums of each
  * chunk's weights, one rounding per cell and chunk (see src/format/weights.ts).
- *
- * @example
- * const counter = createMultilabelGpuCounter(device, 5, Float32Array.of(0.5, 0.5, 0.5, 0.5, 0.5));
- * await counter.update(formatMultilabelBatch({ scores, targets }, 5));
- * const counts = counter.committed();
- * counter.destroy();
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array,
   options: TaskGpuOptions = {}): MultilabelGpuCounter {
@@ -64,16 +58,9 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
         addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights?.[start + i]);
       }
     } });
-    for (let j = 0; j < numLabels; j++) {
-      host.tp[j]! += partial.tp[j]!;
-      host.fp[j]! += partial.fp[j]!;
-      host.fn[j]! += partial.fn[j]!;
-    }
-    if (weights) {
-      host.rows += sumWeights(weights);
-      host.weighted = true;
-    } else host.rows += batch.rows;
-    addSampleSums(host.samples, partial.samples);
+    partial.rows = weights ? sumWeights(weights) : batch.rows;
+    partial.weighted = weights !== undefined;
+    addMultilabelCounts(host, partial);
   };
 
   const counter = runnerCounter(runner, 'the multilabel update', () => emptyMultilabelCounts(numLabels), updateChunks);

@@ -5,9 +5,11 @@
  * @module
  */
 import { InputError } from '../../core/errors.js';
-import type { LabelArray } from '../../core/types.js';
-import { findOutOfRange, isLabelArray } from '../../format/validate.js';
-import { type Averages, type Metrics, metricsFromSums } from '../multiclass/metrics.js';
+import type { FormattedBatch, LabelArray } from '../../core/types.js';
+import { addInto } from '../../engine/accumulator.js';
+import { formatHostBatch, validateNumClasses } from '../../format/validate.js';
+import { type Averages, type Metrics, metricsFromSums, topKeys } from '../multiclass/metrics.js';
+import { dropIgnored } from '../multiclass/select.js';
 
 /**
  * The most classes per-class mode takes: 2^24 (keys `true * C + pred` stay below 2^48).
@@ -17,17 +19,9 @@ import { type Averages, type Metrics, metricsFromSums } from '../multiclass/metr
  */
 export const MAX_PER_CLASS_CLASSES = 2 ** 24;
 
-/**
- * Checks that `numClasses` is an integer in [1, {@link MAX_PER_CLASS_CLASSES}].
- *
- * @example
- * validatePerClassClasses(100000); // ok
- */
+/** Checks that `numClasses` is an integer in [1, {@link MAX_PER_CLASS_CLASSES}]. */
 export function validatePerClassClasses(numClasses: unknown): asserts numClasses is number {
-  if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) {
-    throw new InputError('numClasses', `numClasses must be an integer >= 1, got ${String(numClasses)}`, undefined,
-      numClasses);
-  }
+  validateNumClasses(numClasses, false);
   if (numClasses > MAX_PER_CLASS_CLASSES) {
     throw new InputError('numClasses',
       `numClasses ${numClasses} is too large for per-class mode: at most ${MAX_PER_CLASS_CLASSES} (2^24) classes`,
@@ -132,30 +126,16 @@ export interface PerClassCounts {
   pairs: SparseCounts;
 }
 
-/**
- * Zeroed counts for `numClasses` classes.
- *
- * @example
- * emptyPerClassCounts(100000).support.length; // 100000
- */
+/** Zeroed counts for `numClasses` classes. */
 export function emptyPerClassCounts(numClasses: number): PerClassCounts {
   validatePerClassClasses(numClasses);
   return { numClasses, support: new Float64Array(numClasses), predicted: new Float64Array(numClasses),
     tp: new Float64Array(numClasses), pairs: new SparseCounts() };
 }
 
-/**
- * Adds the counts `from` into `into` (the same C).
- *
- * @example
- * addPerClassCounts(total, counts);
- */
+/** Adds the counts `from` into `into` (the same C). */
 export function addPerClassCounts(into: PerClassCounts, from: PerClassCounts): void {
-  for (let k = 0; k < into.numClasses; k++) {
-    into.support[k]! += from.support[k]!;
-    into.predicted[k]! += from.predicted[k]!;
-    into.tp[k]! += from.tp[k]!;
-  }
+  for (const k of ['support', 'predicted', 'tp'] as const) addInto(into[k], from[k]);
   from.pairs.forEach((key, count) => into.pairs.add(key, count));
 }
 
@@ -164,92 +144,25 @@ export type PerClassBatch = { logits: Float32Array; labels: LabelArray; preds?: 
   labels: LabelArray; logits?: undefined };
 
 /** A validated per-class batch: labels (and predictions) lie in [0, numClasses), ignored rows dropped. */
-export interface FormattedPerClassBatch {
-  rows: number;
-  numClasses: number;
-  labels: LabelArray;
-  logits?: Float32Array;
-  preds?: LabelArray;
-}
+export type FormattedPerClassBatch = FormattedBatch;
 
-function classIndices(field: 'labels' | 'preds', a: unknown, numClasses: number): LabelArray {
-  if (!isLabelArray(a)) {
-    const got = a === null || a === undefined ? String(a) : (a as object).constructor?.name ?? typeof a;
-    throw new InputError(field,
-      `${field} must be an integer typed array (Int8..Int32, Uint8..Uint32, BigInt64, BigUint64), got ${got}`);
-  }
-  const bad = findOutOfRange(a, numClasses);
-  if (bad >= 0) {
-    const what = field === 'labels' ? 'label' : 'predicted class';
-    throw new InputError(field, `index ${bad}: ${what} ${String(a[bad]!)} is outside [0, ${numClasses})`, bad, a[bad]);
-  }
-  return a;
-}
-
-/**
- * Validates a per-class batch: one of logits or preds, labels in [0, C) once `ignoreIndex` rows are dropped.
- *
- * @example
- * formatPerClassBatch({ preds: new Uint32Array([5, 2]), labels: new Uint32Array([5, 1]) }, 50000).rows; // 2
- */
+/** Validates a per-class batch: one of logits or preds, labels in [0, C) once `ignoreIndex` rows are dropped. */
 export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
   ignoreIndex?: number): FormattedPerClassBatch {
   validatePerClassClasses(numClasses);
-  if (batch === null || typeof batch !== 'object') {
-    throw new InputError('batch', 'a batch must be an object { logits, labels } or { preds, labels }');
-  }
-  if ((batch.logits !== undefined) === (batch.preds !== undefined)) {
-    throw new InputError('batch', 'a batch needs exactly one of logits or preds');
-  }
   for (const key of ['weights', 'logitsDtype'] as const) {
-    if ((batch as Record<string, unknown>)[key] !== undefined) {
+    if ((batch as Record<string, unknown> | null)?.[key] !== undefined) {
       throw new InputError(key,
         `per-class mode takes no ${key === 'weights' ? 'sample weights' : 'logitsDtype (pass float32 logits)'}`);
     }
   }
-  if (!isLabelArray(batch.labels)) classIndices('labels', batch.labels, numClasses);
-  if (batch.logits !== undefined) {
-    if (!(batch.logits instanceof Float32Array)) {
-      throw new InputError('logits',
-        `logits must be a Float32Array (N x C, row-major), got ${
-          (batch.logits as object)?.constructor?.name ?? typeof batch.logits
-        }`);
-    }
-    if (batch.logits.length !== batch.labels.length * numClasses) {
-      const n = batch.labels.length;
-      throw new InputError('logits',
-        `logits hold ${batch.logits.length} values, expected N x C = ${n} x ${numClasses} = ${
-          n * numClasses
-        } (N from labels)`, undefined, batch.logits.length);
-    }
-  } else if (isLabelArray(batch.preds) && batch.preds.length !== batch.labels.length) {
-    throw new InputError('preds',
-      `preds hold ${batch.preds.length} values, labels ${batch.labels.length}: they must have the same length`,
-      undefined, batch.preds.length);
+  const logits: unknown = batch?.logits;
+  if (logits !== undefined && !(logits instanceof Float32Array)) {
+    const got = (logits as object)?.constructor?.name ?? typeof logits;
+    throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${got}`);
   }
-  const kept = ignoreIndex === undefined ? batch : dropIgnoredRows(batch, ignoreIndex, numClasses);
-  const labels = classIndices('labels', kept.labels, numClasses);
-  if (kept.logits !== undefined) return { rows: labels.length, numClasses, labels, logits: kept.logits };
-  return { rows: labels.length, numClasses, labels, preds: classIndices('preds', kept.preds, numClasses) };
-}
-
-function dropIgnoredRows(batch: PerClassBatch, ignoreIndex: number, numClasses: number): PerClassBatch {
-  const labels = batch.labels;
-  const target = labels instanceof BigInt64Array || labels instanceof BigUint64Array ?
-    BigInt(ignoreIndex) :
-    ignoreIndex;
-  const keep: number[] = [];
-  for (let i = 0; i < labels.length; i++) if (labels[i] !== target) keep.push(i);
-  if (keep.length === labels.length) return batch;
-  const pick = <T extends LabelArray | Float32Array>(a: T, width: number): T => {
-    const out = new (a.constructor as new(n: number) => T)(keep.length * width);
-    for (let k = 0; k < keep.length; k++) {
-      (out as Float32Array).set((a as Float32Array).subarray(keep[k]! * width, (keep[k]! + 1) * width), k * width);
-    }
-    return out;
-  };
-  if (batch.logits !== undefined) return { logits: pick(batch.logits, numClasses), labels: pick(labels, 1) };
-  return { preds: pick(batch.preds, 1), labels: pick(labels, 1) };
+  const kept = ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, numClasses, false);
+  return formatHostBatch(kept, numClasses, false) as FormattedPerClassBatch;
 }
 
 /**
@@ -337,38 +250,10 @@ export function topPairs(
   result: Pick<PerClassResult, 'numClasses' | 'pairs'> & { perClass: Pick<PerClassArrays, 'support'> },
   k: number,
 ): PerClassConfusion[] {
-  const limit = Math.floor(k);
-  if (!(limit > 0)) return [];
   const c = result.numClasses;
-  const keys: number[] = [];
-  const counts: number[] = [];
-  const before = (i: number, j: number): boolean =>
-    counts[i]! > counts[j]! || (counts[i] === counts[j] && keys[i]! < keys[j]!);
-  const bounded = limit <= 4096;
-  let top: number[] = [];
-  result.pairs.forEach((key, n) => {
-    if (!(n > 0)) return;
-    keys.push(key);
-    counts.push(n);
-    const i = keys.length - 1;
-    if (!bounded || (top.length === limit && !before(i, top[limit - 1]!))) return;
-    let lo = 0;
-    let hi = top.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (before(top[mid]!, i)) lo = mid + 1;
-      else hi = mid;
-    }
-    top.splice(lo, 0, i);
-    if (top.length > limit) top.pop();
-  });
-  if (!bounded) {
-    top = Array.from(keys.keys()).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, limit);
-  }
-  return top.map((i) => {
-    const t = Math.floor(keys[i]! / c);
-    const count = counts[i]!;
-    return { true: t, pred: keys[i]! - t * c, count, share: count / result.perClass.support[t]! };
+  return topKeys((add) => result.pairs.forEach(add), k).map(([key, count]) => {
+    const t = Math.floor(key / c);
+    return { true: t, pred: key - t * c, count, share: count / result.perClass.support[t]! };
   });
 }
 

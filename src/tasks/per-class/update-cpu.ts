@@ -1,12 +1,7 @@
 import { argmaxRow } from '../multiclass/update-cpu.js';
 import type { FormattedPerClassBatch, PerClassCounts } from './per-class.js';
 
-/**
- * The per-class CPU update, oracle of the GPU path: each row's argmax or prediction against its label.
- *
- * @example
- * perClassCpuUpdate(counts, formatPerClassBatch({ logits, labels }, 50000));
- */
+/** The per-class CPU update, oracle of the GPU path: each row's argmax or prediction against its label. */
 export function perClassCpuUpdate(counts: PerClassCounts, batch: FormattedPerClassBatch): void {
   const { rows, numClasses: c, labels, logits, preds } = batch;
   const { support, predicted, tp, pairs } = counts;

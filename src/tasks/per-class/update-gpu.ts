@@ -43,12 +43,6 @@ const HEADER = 8;
  * support, TP, FP, FN and the sparse pairs into float64 totals once the whole batch has passed.
  * Nothing accumulates on the device past a chunk, so no u32 can overflow, and there is no O(C)
  * read-back per chunk; a chunk's list comes back while the next one runs.
- *
- * @example
- * const counter = createPerClassGpuCounter(device, 100000);
- * await counter.update(formatPerClassBatch({ logits, labels }, 100000));
- * const counts = counter.committed();
- * counter.destroy();
  */
 export function createPerClassGpuCounter(device: GPUDevice, numClasses: number,
   options: PerClassGpuOptions = {}): PerClassGpuCounter {
