@@ -169,8 +169,9 @@ export const FLAGS = {
     dense: 'splits the C x C count over worker threads', parse: (v) => u.threadsOption(v),
     help: 'on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)' },
   histogram: { value: 'MODE', group: 'Engine', commands: ED, modes: MC, parse: (v, n) =>
-    u.oneOf(v, n, ['auto', 'private', 'global', 'local'] as const, 'auto'),
-    help: 'auto, private (workgroup), global atomics, or local (per invocation, C <= 10)' },
+    u.oneOf(v, n, ['auto', 'private', 'global', 'local', 'wide'] as const, 'auto'),
+    help:
+      'auto, private (workgroup), global atomics, local (per invocation, C <= 10), or wide (32 invocations a row)' },
   rows: { value: 'N', group: 'Demo', commands: ['demo'], parse: (v, n) =>
     u.positiveInt(v, n, MAX_DEMO_ROWS, '4 GB of float32 logits'), help: 'rows of built-in data (default 1,000,000)' },
   seed: { value: 'S', group: 'Demo', commands: ['demo'], parse: (v, n) =>

@@ -47,6 +47,18 @@ describe('confmat eval', () => {
       else expect(out.backend.adapter).toBeNull();
     });
 
+  it('--histogram picks the GPU kernel: each mode equals sklearn; a misspelt one is refused', () => {
+    for (const mode of ['global', 'private', 'local', 'wide']) {
+      const r = confmat(['eval', ...fixtureArgs('digits-mlp'), '--backend', 'gpu', '--histogram', mode, '--format',
+        'json']);
+      expect(r.code, `${mode}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout).matrix).toEqual(fixture('digits-mlp').matrix);
+    }
+    const bad = confmat(['eval', ...fixtureArgs('digits-mlp'), '--histogram', 'wider']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('wide');
+  });
+
   it('counts on CPU worker threads with --threads 2, equal to sklearn', () => {
     const r = confmat(['eval', ...fixtureArgs('digits-mlp'), '--backend', 'cpu', '--threads', '2', '--format', 'json']);
     expect(r.code).toBe(0);
