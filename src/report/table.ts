@@ -30,16 +30,17 @@ function heat(text: string, share: number, diagonal: boolean): string {
   return `\x1b[48;2;${r};${g};${b}m\x1b[38;2;255;255;255m${text}\x1b[0m`;
 }
 
+/** Rows of cells as aligned text: the first column padded at `first`, the others right-aligned two spaces apart. */
+export function alignColumns(rows: string[][], first: 'padStart' | 'padEnd'): string[] {
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  return rows.map((r) => r.map((v, j) => (j === 0 ? v[first](widths[0]!) : v.padStart(widths[j]! + 2))).join(''));
+}
+
 /** A {@link ReportTable} as aligned text, control and bidi characters in cells shown as escapes. */
 function renderReportText(table: ReportTable): string {
   const cells = [table.headers, ...table.rows.map((r) => r.map(String))].map((r) => r.map(visibleText));
-  const widths = table.headers.map((_, j) => Math.max(...cells.map((r) => String(r[j] ?? '').length)));
-  return cells.map((r, i) => {
-    const line = r.map((v, j) => (j === 0 ? String(v).padEnd(widths[j]!) : String(v).padStart(widths[j]! + 2))).join(
-      '',
-    );
-    return i > 0 && (r[0] === 'accuracy') ? `\n${line}` : line;
-  }).join('\n');
+  const lines = alignColumns(cells, 'padEnd');
+  return lines.map((line, i) => (i > 0 && cells[i]![0] === 'accuracy' ? `\n${line}` : line)).join('\n');
 }
 
 function matrixLines(result: ConfusionMatrixResult, names: string[], options: TableOptions, width: number): string[]
@@ -90,13 +91,8 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   const names = classNames(c, options.classes).map(visibleText);
   const width = options.width ?? 160;
   const metrics: Metrics = computeMetrics(result.counts, c);
-  const out: string[] = [];
-  const matrix = matrixLines(result, names, options, width);
-  if (matrix) out.push(...matrix);
-  else {out.push(
-      `(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; --format ` +
-        `csv or --plot give the whole matrix)`,
-    );}
+  const wide = `(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; `;
+  const out = matrixLines(result, names, options, width) ?? [`${wide}--format csv or --plot give the whole matrix)`];
   const topK = result.topK ?
     `   top-${result.topK.k} accuracy: ${pct(result.topK.hits.reduce((x, y) => x + y, 0), result.total)}` :
     '';
