@@ -35,16 +35,12 @@ export function binaryJson(result: SweepResult, threshold: number, withSweep: bo
     rows: result.positives + result.negatives, positives: result.positives, negatives: result.negatives, ...at,
     threshold: state.threshold };
   if (withSweep) {
-    const roc = rocCurve(result);
-    const pr = prCurve(result);
+    const [roc, pr] = [rocCurve(result), prCurve(result)];
     out.sweep = { thresholds: state.sweep!.thresholds, tps: result.tps, fps: result.fps,
       roc: { fpr: roc.fpr, tpr: roc.tpr }, pr: { precision: pr.precision, recall: pr.recall },
       rocAuc: auc(roc.fpr, roc.tpr), averagePrecision: averagePrecision(pr) };
   }
-  out.backend = backend;
-  out.options = state.options;
-  if (state.shards) out.shards = state.shards;
-  return out;
+  return { ...out, backend, options: state.options, ...(state.shards ? { shards: state.shards } : {}) };
 }
 
 /** A multilabel or binary report in one of the formats, ending with a newline. */
@@ -151,11 +147,9 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
         `${result.numLabels} labels; the text reports list them all</text>`,
     );
   }
-  for (const t of [0, 0.5, 1]) {
-    out.push(
-      `<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10" text-anchor="middle" fill="#666">${t}</text>`,
-    );
-  }
+  const tick = (t: number): string =>
+    `<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10" text-anchor="middle" fill="#666">${t}</text>`;
+  out.push(...[0, 0.5, 1].map(tick));
   drawn.forEach((x, i) => {
     const y = top + i * rowH;
     const tip = labels[i] === full[i] ? '' : `<title>${xmlName(full[i]!)}</title>`;
@@ -193,8 +187,7 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c'];
 
 /** ROC and precision-recall curves side by side, with their areas. */
 function binarySvg(result: SweepResult): string {
-  const roc = rocCurve(result);
-  const pr = prCurve(result);
+  const [roc, pr] = [rocCurve(result), prCurve(result)];
   const [size, pad] = [300, 50];
   const panel = (x0: number, title: string, xs: number[], ys: number[], xl: string, yl: string): string[] => {
     const pts = xs.map((x, i) => [x, ys[i]!] as const).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));

@@ -1,6 +1,6 @@
 import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, relativeLuminance, rgbToHex } from './colormap.js';
-import { escapeXml, jsonForScript, visibleText } from './escape.js';
+import { escapeXml, jsonForScript, xmlName } from './escape.js';
 import { checkMatrix, classNames, defaultValueFormat, FONT_FAMILY, type HeatmapOptions, niceStep, niceTicks,
   type NormalizeMode, tickDecimals, truncateLabel } from './heatmap-svg.js';
 
@@ -78,12 +78,12 @@ ${options.report ? reportTable(options.report) : ''}</main>
 function reportTable(report: { headers: string[]; rows: (string | number)[][] }): string {
   const numeric = (v: string | number): boolean => typeof v === 'number' || /^[-+]?[\d.,]+%?$/.test(v.trim());
   const cell = (v: string | number, i: number): string => {
-    const s = escapeXml(visibleText(String(v)));
+    const s = xmlName(String(v));
     return i === 0 ? `<th scope="row">${s}</th>` : `<td${numeric(v) ? ' class="num"' : ''}>${s}</td>`;
   };
-  const head = report.headers.map((h, i) =>
-    `<th scope="col"${i > 0 ? ' class="num"' : ''}>${escapeXml(visibleText(h))}</th>`
-  ).join('');
+  const head = report.headers.map((h, i) => `<th scope="col"${i > 0 ? ' class="num"' : ''}>${xmlName(h)}</th>`).join(
+    '',
+  );
   const body = report.rows.map((row) => `      <tr>${row.map(cell).join('')}</tr>`).join('\n');
   return `  <table class="report">
     <thead><tr>${head}</tr></thead>
@@ -134,8 +134,7 @@ const SCRIPT = `
   const C = D.n, counts = D.counts, FONT = ${JSON.stringify(FONT_FAMILY)};
   const canvas = document.getElementById('cm-canvas'), tip = document.getElementById('cm-tip');
   const live = document.getElementById('cm-live'), ctx = canvas.getContext('2d');
-  const lut = [];
-  for (let i = 0; i < 256; i++) lut.push([0, 2, 4].map((k) => parseInt(D.lut.substr(i * 6 + k, 2), 16)));
+  const lut = Array.from({ length: 256 }, (_, i) => [0, 2, 4].map((k) => parseInt(D.lut.substr(i * 6 + k, 2), 16)));
   const rowSum = new Float64Array(C), colSum = new Float64Array(C);
   let total = 0, maxCount = 0;
   for (let t = 0; t < C; t++) for (let p = 0; p < C; p++) {
@@ -157,11 +156,7 @@ const SCRIPT = `
       values[i] = v; if (v < vmin) vmin = v; if (v > vmax) vmax = v;
     }
     const img = off.getContext('2d').createImageData(C, C);
-    for (let i = 0; i < C * C; i++) {
-      const rgb = color(values[i]);
-      for (let k = 0; k < 3; k++) img.data[i * 4 + k] = rgb[k];
-      img.data[i * 4 + 3] = 255;
-    }
+    for (let i = 0; i < C * C; i++) img.data.set([...color(values[i]), 255], i * 4);
     off.getContext('2d').putImageData(img, 0, 0);
   }
   const level = (v) => (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0);

@@ -46,10 +46,8 @@ export function perClassJson(result: PerClassResult, backend: BackendReport,
     presentClasses: result.presentClasses, macroAvg: result.macroAvg, weightedAvg: result.weightedAvg,
     microAvg: result.microAvg,
     perClass: { ...state.perClass, precision: arr(pc.precision), recall: arr(pc.recall), f1: arr(pc.f1) },
-    topConfusions: all.map((x) => ({ true: nameOf(classes, x.true), pred: nameOf(classes, x.pred), count: x.count,
-      share: x.share })
-    ), confusions: state.confusions, options: state.options, backend,
-    ...(state.shards ? { shards: state.shards } : {}) };
+    topConfusions: all.map((x) => ({ ...x, true: nameOf(classes, x.true), pred: nameOf(classes, x.pred) })),
+    confusions: state.confusions, options: state.options, backend, ...(state.shards ? { shards: state.shards } : {}) };
 }
 
 /**

@@ -57,24 +57,18 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
   const headerNames = names.map((n) => clipText(n, Math.max(cellWidth, 10)));
   cellWidth = Math.max(cellWidth, ...headerNames.map((n) => n.length));
   if (nameWidth + 3 + c * (cellWidth + 1) + 10 > width) return null;
-  const lines = [
-    `Confusion matrix${
-      values === counts ? '' : ` (normalized over ${options.normalize})`
-    }: rows are true classes, columns predicted`,
+  const over = values === counts ? '' : ` (normalized over ${options.normalize})`;
+  const lines = [`Confusion matrix${over}: rows are true classes, columns predicted`,
     `${'true'.padEnd(nameWidth)} | ${headerNames.map((n) => n.padStart(cellWidth)).join(' ')} | accuracy`,
-    `${'-'.repeat(nameWidth)}-+-${'-'.repeat(c * (cellWidth + 1) - 1)}-+---------`,
-  ];
+    `${'-'.repeat(nameWidth)}-+-${'-'.repeat(c * (cellWidth + 1) - 1)}-+---------`];
   for (let t = 0; t < c; t++) {
     const cells: string[] = [];
     for (let p = 0; p < c; p++) {
       const text = format(values[t * c + p]!).padStart(cellWidth);
       cells.push(options.color ? heat(text, rowSums[t]! ? counts[t * c + p]! / rowSums[t]! : 0, t === p) : text);
     }
-    lines.push(
-      `${clipText(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${
-        pct(counts[t * c + t]!, rowSums[t]!).padStart(8)
-      }`,
-    );
+    const accuracy = pct(counts[t * c + t]!, rowSums[t]!).padStart(8);
+    lines.push(`${clipText(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${accuracy}`);
   }
   return lines;
 }
@@ -99,23 +93,19 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   const samples = result.weighted ?
     `Sum of sample weights: ${result.total.toFixed(2)}` :
     `Number of test samples: ${thousands(result.total)}`;
-  out.push('', `${samples}   accuracy: ${pct(result.correct, result.total)}${topK}`, '');
-  out.push(renderReportText(classificationReport(metrics, names)));
-  out.push('',
-    `balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}   Cohen's kappa ${metrics.kappa.toFixed(4)}   MCC ${
-      metrics.mcc.toFixed(4)
-    }`);
+  const [balanced, kappa, mcc] = [metrics.balancedAccuracy, metrics.kappa, metrics.mcc].map((v) => v.toFixed(4));
+  out.push('', `${samples}   accuracy: ${pct(result.correct, result.total)}${topK}`, '',
+    renderReportText(classificationReport(metrics, names)), '',
+    `balanced accuracy ${balanced}   Cohen's kappa ${kappa}   MCC ${mcc}`);
   const top = topConfusions(result.counts, c, options.top ?? 10);
   if (top.length > 0) {
     out.push('', 'Most confused (true -> predicted):');
-    const w = Math.max(...top.map((x) => `${names[x.true]} -> ${names[x.pred]}`.length));
-    for (const x of top) {
-      out.push(
-        `  ${`${names[x.true]} -> ${names[x.pred]}`.padEnd(w)}  ${thousands(x.count).padStart(12)}  ${
-          `${(100 * x.share).toFixed(1)}%`.padStart(6)
-        } of ${names[x.true]}`,
-      );
-    }
+    const pairs = top.map((x) => `${names[x.true]} -> ${names[x.pred]}`);
+    const w = Math.max(...pairs.map((s) => s.length));
+    top.forEach((x, i) => {
+      const share = `${(100 * x.share).toFixed(1)}%`.padStart(6);
+      out.push(`  ${pairs[i]!.padEnd(w)}  ${thousands(x.count).padStart(12)}  ${share} of ${names[x.true]}`);
+    });
   }
   return out.join('\n');
 }
