@@ -142,20 +142,18 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
     ticks.push(`M${r2(mx - tickLen)} ${y}h${tickLen}`);
     tickText.push(`<text x="${r2(mx - tickLen - 3)}" y="${y}" dy="0.35em" text-anchor="end">${labelText(t)}</text>`);
   }
-  const xAt = r2(xLabelY);
+  const [xAt, xRotY] = [r2(xLabelY), r2(xLabelY + fs * 0.3)];
   for (const p of xShown) {
     const x = r2(mx + (p + 0.5) * cell);
     ticks.push(`M${x} ${r2(my + matrix)}v${tickLen}`);
-    tickText.push(
-      rotate ?
-        `<text transform="translate(${x} ${r2(xLabelY + fs * 0.3)}) rotate(-45)" dy="0.35em" text-anchor="end">` +
-        `${labelText(p)}</text>` :
-        `<text x="${x}" y="${xAt}" dy="0.8em" text-anchor="middle">${labelText(p)}</text>`,
-    );
+    const at = rotate ?
+      `transform="translate(${x} ${xRotY}) rotate(-45)" dy="0.35em" text-anchor="end"` :
+      `x="${x}" y="${xAt}" dy="0.8em" text-anchor="middle"`;
+    tickText.push(`<text ${at}>${labelText(p)}</text>`);
   }
   const axis = (
     t: string[],
-  ): string[] => [`<path d="${t.join('')}" ${stroke} fill="none"/>`, `<g font-size="${fs}" fill="#000">`];
+  ) => [`<path d="${t.join('')}" ${stroke} fill="none"/>`, `<g font-size="${fs}" fill="#000">`];
   out.push(...axis(ticks), ...tickText, `</g>`,
     `<text x="${r2(mx + matrix / 2)}" y="${r2(xTitleY)}" font-size="${axisFs}" ${ink}>Predicted label</text>`,
     `<text transform="translate(${r2(pad + axisFs * 0.8)} ${r2(my + matrix / 2)}) rotate(-90)" font-size="${axisFs}" ` +

@@ -71,12 +71,10 @@ export function renderPerClassReport(format: 'json' | 'table' | 'csv' | 'markdow
  */
 export function perClassCsv(result: PerClassResult, options: PerClassReportOptions = {}): string {
   const pc = result.perClass;
+  const cols = [pc.tp, pc.fp, pc.fn, pc.support, pc.precision, pc.recall, pc.f1];
   const lines = ['index,class,tp,fp,fn,support,precision,recall,f1'];
   for (let k = 0; k < result.numClasses; k++) {
-    lines.push(
-      [k, nameOf(options.classes, k), pc.tp[k]!, pc.fp[k]!, pc.fn[k]!, pc.support[k]!, pc.precision[k]!, pc.recall[k]!,
-        pc.f1[k]!].map(csvField).join(','),
-    );
+    lines.push([k, nameOf(options.classes, k), ...cols.map((a) => a[k]!)].map(csvField).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
