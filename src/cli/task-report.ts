@@ -1,8 +1,8 @@
 import { escapeXml, visibleText, xmlName } from '../report/escape.js';
-import { FONT_FAMILY, truncateLabel } from '../report/heatmap-svg.js';
+import { r2, svgStart, truncateLabel } from '../report/heatmap-svg.js';
 import type { BackendReport } from '../report/json.js';
 import { maxChartRows } from '../report/plot-size.js';
-import { binaryCsv, binaryMarkdown, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
+import { binaryCsv, binaryMarkdown, f4, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
 import type { ShardSet } from '../state/state.js';
 import { createBinaryState, createMultilabelState } from '../state/task-state.js';
 import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
@@ -10,21 +10,11 @@ import { type LabelScores, multilabelMetrics, type MultilabelResult } from '../t
 import { plotData } from './inputs.js';
 import type { OutputFormat } from './render.js';
 
-/**
- * What a multilabel or binary report shows.
- *
- * @example
- * const report: ScoreReport = { task: 'binary', result, threshold: 0.5, sweep: true };
- */
+/** What a multilabel or binary report shows. */
 export type ScoreReport = { task: 'multilabel'; result: MultilabelResult; labels: string[] } | { task: 'binary';
   result: SweepResult; threshold: number; sweep: boolean };
 
-/**
- * The `--task multilabel` JSON report, also its serialized state (`parseMultilabelState` reads it).
- *
- * @example
- * JSON.stringify(multilabelJson(result, names, backend));
- */
+/** The `--task multilabel` JSON report, also its serialized state (`parseMultilabelState` reads it). */
 export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport,
   shards?: ShardSet): object {
   const m = multilabelMetrics(result);
@@ -36,12 +26,7 @@ export function multilabelJson(result: MultilabelResult, labels: string[], backe
     ...(state.shards ? { shards: state.shards } : {}) };
 }
 
-/**
- * The `--task binary` JSON report (the matrix at `threshold`; with a sweep, its curves), also its state.
- *
- * @example
- * JSON.stringify(binaryJson(result, 0.5, true, backend));
- */
+/** The `--task binary` JSON report (the matrix at `threshold`; with a sweep, its curves), also its state. */
 export function binaryJson(result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport,
   shards?: ShardSet): object {
   const at = binaryCounts(result, threshold);
@@ -50,24 +35,15 @@ export function binaryJson(result: SweepResult, threshold: number, withSweep: bo
     rows: result.positives + result.negatives, positives: result.positives, negatives: result.negatives, ...at,
     threshold: state.threshold };
   if (withSweep) {
-    const roc = rocCurve(result);
-    const pr = prCurve(result);
+    const [roc, pr] = [rocCurve(result), prCurve(result)];
     out.sweep = { thresholds: state.sweep!.thresholds, tps: result.tps, fps: result.fps,
       roc: { fpr: roc.fpr, tpr: roc.tpr }, pr: { precision: pr.precision, recall: pr.recall },
       rocAuc: auc(roc.fpr, roc.tpr), averagePrecision: averagePrecision(pr) };
   }
-  out.backend = backend;
-  out.options = state.options;
-  if (state.shards) out.shards = state.shards;
-  return out;
+  return { ...out, backend, options: state.options, ...(state.shards ? { shards: state.shards } : {}) };
 }
 
-/**
- * A multilabel or binary report in one of the formats, ending with a newline.
- *
- * @example
- * process.stdout.write(renderScoreReport('csv', { task: 'binary', result, threshold: 0.5, sweep: true }, backend));
- */
+/** A multilabel or binary report in one of the formats, ending with a newline. */
 export function renderScoreReport(format: OutputFormat, r: ScoreReport, backend: BackendReport,
   shards?: ShardSet): string {
   if (format === 'json') {
@@ -76,50 +52,36 @@ export function renderScoreReport(format: OutputFormat, r: ScoreReport, backend:
       binaryJson(r.result, r.threshold, r.sweep, backend, shards);
     return `${JSON.stringify(json, null, 2)}\n`;
   }
-  const [csv, md] = [format === 'csv', format === 'markdown'];
-  const ml = csv ? multilabelCsv : md ? multilabelMarkdown : multilabelTable;
-  if (r.task === 'multilabel') return ml(r.result, r.labels);
-  return (csv ? binaryCsv : md ? binaryMarkdown : binaryTable)(r.result, r.threshold, r.sweep);
+  if (r.task === 'multilabel') {
+    return { csv: multilabelCsv, markdown: multilabelMarkdown, table: multilabelTable }[format](r.result, r.labels);
+  }
+  return { csv: binaryCsv, markdown: binaryMarkdown, table: binaryTable }[format](r.result, r.threshold, r.sweep);
 }
 
-/**
- * The --plot chart of a multilabel or binary report, for `path` (.svg or .png).
- *
- * @example
- * await outputs.commit(text, scorePlot('roc.png', report));
- */
+/** The --plot chart of a multilabel or binary report, for `path` (.svg or .png). */
 export function scorePlot(path: string, r: ScoreReport): string | Uint8Array {
   return plotData(path, r.task === 'multilabel' ? multilabelSvg(r.result, r.labels) : binarySvg(r.result));
 }
 
-const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 /** Counts as integers, or sums of sample weights with two decimals. */
 const amountText = (weighted: boolean | undefined) => (v: number): string => (weighted ? v.toFixed(2) : String(v));
+const weightNote = 'sum of sample weights; counts are sums of weights';
 
-/**
- * A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages.
- *
- * @example
- * process.stdout.write(multilabelTable(result, names));
- */
+/** A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages. */
 export function multilabelTable(result: MultilabelResult, names: string[]): string {
   const m = multilabelMetrics(result);
   const labels = names.map(visibleText);
   const w = Math.max(13, ...labels.map((l) => l.length));
-  const head = ['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support'];
   const line = (name: string, cells: string[]): string =>
-    `${name.padStart(w)} ` + ` ${cells.map((c) => c.padStart(9)).join(' ')}`;
-  const rows = [line('', head)];
+    `${name.padStart(w)}  ${cells.map((c) => c.padStart(9)).join(' ')}`;
   const n = amountText(result.weighted);
   const scores = (s: LabelScores): string[] => [f4(s.precision), f4(s.recall), f4(s.f1), n(s.support)];
-  for (const x of m.perLabel) rows.push(line(labels[x.index]!, [x.tp, x.fp, x.fn, x.tn].map(n).concat(scores(x))));
-  rows.push('');
   const avg = (name: string, s: LabelScores): string => line(name, ['', '', '', '', ...scores(s)]);
-  rows.push(avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg));
-  rows.push(avg('samples avg', m.samplesAvg));
-  const title = result.weighted ?
-    `${n(result.rows)} (sum of sample weights; counts are sums of` + ` weights)` :
-    `${result.rows} rows`;
+  const rows = [line('', ['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support']),
+    ...m.perLabel.map((x) => line(labels[x.index]!, [x.tp, x.fp, x.fn, x.tn].map(n).concat(scores(x)))), '',
+    avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg),
+    avg('samples avg', m.samplesAvg)];
+  const title = result.weighted ? `${n(result.rows)} (${weightNote})` : `${result.rows} rows`;
   return `${title}, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n`;
 }
 
@@ -129,26 +91,24 @@ function binaryTable(result: SweepResult, threshold: number, withSweep: boolean)
   const [[tn, fp], [fn, tp]] = at.matrix;
   const n = amountText(result.weighted);
   const w = Math.max(8, ...[tn, fp, fn, tp].map((v) => n(v).length));
+  const rows = result.positives + result.negatives;
   const total = result.weighted ?
-    `${n(result.positives + result.negatives)} (sum of sample weights; counts are sums` +
-    ` of weights; ${n(result.positives)} positive)` :
-    `${result.positives + result.negatives} rows` + ` (${result.positives} positive)`;
-  const lines = [`${total}, predicted positive when score >= ${at.threshold}`, '',
-    `${''.padStart(10)} ${'pred 0'.padStart(w)} ${'pred 1'.padStart(w)}`,
-    `${'true 0'.padStart(10)} ${n(tn).padStart(w)} ${n(fp).padStart(w)}`,
-    `${'true 1'.padStart(10)} ${n(fn).padStart(w)} ${n(tp).padStart(w)}`, '',
+    `${n(rows)} (${weightNote}; ${n(result.positives)} positive)` :
+    `${rows} rows (${result.positives} positive)`;
+  const line = (cells: string[]): string =>
+    `${cells[0]!.padStart(10)} ${cells.slice(1).map((c) => c.padStart(w)).join(' ')}`;
+  const lines = [`${total}, predicted positive when score >= ${at.threshold}`, '', line(['', 'pred 0', 'pred 1']),
+    line(['true 0', n(tn), n(fp)]), line(['true 1', n(fn), n(tp)]), '',
     `accuracy ${f4(at.accuracy)}  precision ${f4(at.precision)}  recall ${f4(at.recall)}  f1 ${f4(at.f1)}`];
   if (withSweep) {
     const roc = rocCurve(result);
+    const ap = averagePrecision(prCurve(result));
     lines.push(
-      `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}  average precision ${f4(averagePrecision(prCurve(result)))} ` +
-        ` (${result.thresholds.length} thresholds)`,
+      `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}  average precision ${f4(ap)}  (${result.thresholds.length} thresholds)`,
     );
   }
   return `${lines.join('\n')}\n`;
 }
-
-const r2 = (x: number): string => String(Math.round(x * 100) / 100);
 
 /** Longest label name the multilabel charts show; longer ones end in an ellipsis (the whole name in a tooltip). */
 const CHART_LABEL_CHARS = 30;
@@ -157,14 +117,10 @@ const CHART_LABEL_CHARS = 30;
  * Small multiples of L labels: per label a 2 x 2 matrix shaded by share of rows, and bars of
  * precision, recall and F1. At most as many labels as fit in `MAX_PLOT_SIDE` px are drawn (the
  * first ones, in label order), with a note saying how many of L, so the image stays within the plot budget.
- *
- * @example
- * writeFileSync('labels.svg', multilabelSvg(result, names));
  */
 export function multilabelSvg(result: MultilabelResult, names: string[]): string {
   const m = multilabelMetrics(result);
-  const rowH = 44;
-  const cell = 20;
+  const [rowH, cell, barW] = [44, 20, 260];
   const capped = maxChartRows(rowH, 72 + 18 + 20) < result.numLabels;
   const top = capped ? 90 : 72;
   const drawn = m.perLabel.slice(0, maxChartRows(rowH, top + 20));
@@ -172,122 +128,92 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
   const labels = full.map((l) => truncateLabel(l, CHART_LABEL_CHARS));
   const nameW = Math.min(220, 16 + 7 * Math.max(5, ...labels.map((l) => l.length)));
   const barX = nameW + 2 * cell + 30;
-  const barW = 260;
   const width = barX + barW + 70;
-  const height = top + rowH * drawn.length + 20;
   const total = result.weighted ? (result.rows > 0 ? result.rows : 1) : Math.max(1, result.rows);
-  const shown = (
-    n: number,
-  ): string => (n >= 1000 ?
-    `${Math.round(n / 100) / 10}k` :
-    result.weighted ?
-    String(Math.round(n * 10) / 10) :
-    String(n));
+  const shown = (n: number): string =>
+    n >= 1000 ? `${Math.round(n / 100) / 10}k` : String(result.weighted ? Math.round(n * 10) / 10 : n);
+  const rows = result.weighted ? `${r2(result.rows)} total sample weight` : `${result.rows} rows`;
+  const label = 'Multilabel confusion matrices';
+  const legend = BARS.map((b, k) => `<tspan fill="${COLORS[k]}">■ ${b}</tspan>`).join(' ');
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
-    ` font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="Multilabel confusion matrices">`,
-    `<title>Multilabel confusion matrices` +
-    ` (${result.weighted ? `${r2(result.rows)} total sample weight` : `${result.rows} rows`}, ${result.numLabels}` +
-    ` labels)</title>`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    ...svgStart(width, top + rowH * drawn.length + 20, ' font-size="12"', label,
+      `${label} (${rows}, ${result.numLabels} labels)`),
     `<text x="8" y="42" font-size="11" fill="#333">cells: [[TN, FP], [FN, TP]], shaded by share of rows</text>`,
-    `<text x="8" y="20" font-size="11"><tspan fill="#1f77b4">■ precision</tspan> <tspan fill="#ff7f0e">■` +
-    ` recall</tspan> <tspan fill="#2ca02c">■ F1</tspan></text>`,
+    `<text x="8" y="20" font-size="11">${legend}</text>`,
   ];
   if (capped) {
     out.push(
-      `<text x="8" y="62" font-size="11" font-weight="bold" fill="#b00">showing the first ${drawn.length} of` +
-        ` ${result.numLabels} labels; the text reports list them all</text>`,
+      `<text x="8" y="62" font-size="11" font-weight="bold" fill="#b00">showing the first ${drawn.length} of ` +
+        `${result.numLabels} labels; the text reports list them all</text>`,
     );
   }
-  for (const t of [0, 0.5, 1]) {
-    out.push(
-      `<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10"` +
-        ` text-anchor="middle" fill="#666">${t}</text>`,
-    );
-  }
+  const tick = (t: number): string =>
+    `<text x="${r2(barX + t * barW)}" y="${top - 8}" font-size="10" text-anchor="middle" fill="#666">${t}</text>`;
+  out.push(...[0, 0.5, 1].map(tick));
   drawn.forEach((x, i) => {
     const y = top + i * rowH;
     const tip = labels[i] === full[i] ? '' : `<title>${xmlName(full[i]!)}</title>`;
     out.push(`<text x="${nameW - 8}" y="${y + cell + 4}" text-anchor="end">${xmlName(labels[i]!)}${tip}</text>`);
-    const cells = [x.tn, x.fp, x.fn, x.tp];
-    cells.forEach((n, k) => {
+    [x.tn, x.fp, x.fn, x.tp].forEach((n, k) => {
       const share = Math.min(1, Math.max(0, n / total));
-      const ink = share > 0.5 ? '#fff' : '#000';
-      const cx = nameW + (k % 2) * cell;
-      const cy = y + Math.floor(k / 2) * cell;
-      const good = k === 0 || k === 3;
+      const [cx, cy] = [nameW + (k % 2) * cell, y + Math.floor(k / 2) * cell];
       out.push(
-        `<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${good ? '#08306b' : '#67000d'}"` +
-          ` fill-opacity="${r2(0.08 + 0.92 * share)}" stroke="#fff"><title>${['TN', 'FP', 'FN', 'TP'][k]}` +
-          ` ${n}</title></rect>`,
+        `<rect x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${k % 3 === 0 ? '#08306b' : '#67000d'}"` +
+          ` fill-opacity="${r2(0.08 + 0.92 * share)}" stroke="#fff"><title>${CELLS[k]} ${n}</title></rect>`,
       );
-      if (n > 0 && cell >= 20) {
+      if (n > 0) {
         out.push(
-          `<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8"` +
-            ` text-anchor="middle" fill="${ink}">${shown(n)}</text>`,
+          `<text x="${cx + cell / 2}" y="${cy + cell / 2 + 3}" font-size="8" text-anchor="middle"` +
+            ` fill="${share > 0.5 ? '#fff' : '#000'}">${shown(n)}</text>`,
         );
       }
     });
     [x.precision, x.recall, x.f1].forEach((v, k) => {
-      const by = y + 4 + k * 12;
       out.push(
-        `<rect x="${barX}" y="${by}" width="${r2(v * barW)}" height="10"` +
-          ` fill="${['#1f77b4', '#ff7f0e', '#2ca02c'][k]}"><title>${['precision', 'recall', 'F1'][k]}` +
-          ` ${f4(v)}</title></rect>`,
+        `<rect x="${barX}" y="${y + 4 + k * 12}" width="${r2(v * barW)}" height="10" fill="${COLORS[k]}">` +
+          `<title>${BARS[k]} ${f4(v)}</title></rect>`,
       );
     });
-    out.push(`<text x="${barX + barW + 6}" y="${y + 26}" font-size="11" fill="#333">F1 ${f4(x.f1)}</text>`);
-    out.push(`<line x1="${barX}" x2="${barX + barW}" y1="${y + rowH - 4}" y2="${y + rowH - 4}" stroke="#eee"/>`);
+    out.push(`<text x="${barX + barW + 6}" y="${y + 26}" font-size="11" fill="#333">F1 ${f4(x.f1)}</text>`,
+      `<line x1="${barX}" x2="${barX + barW}" y1="${y + rowH - 4}" y2="${y + rowH - 4}" stroke="#eee"/>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
 
+const CELLS = ['TN', 'FP', 'FN', 'TP'];
+const BARS = ['precision', 'recall', 'F1'];
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c'];
+
 /** ROC and precision-recall curves side by side, with their areas. */
 function binarySvg(result: SweepResult): string {
-  const roc = rocCurve(result);
-  const pr = prCurve(result);
-  const size = 300;
-  const pad = 50;
+  const [roc, pr] = [rocCurve(result), prCurve(result)];
+  const [size, pad] = [300, 50];
   const panel = (x0: number, title: string, xs: number[], ys: number[], xl: string, yl: string): string[] => {
     const pts = xs.map((x, i) => [x, ys[i]!] as const).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    const px = (x: number): string => r2(x0 + x * size);
-    const py = (y: number): string => r2(pad + (1 - y) * size);
-    const o = [
-      `<text x="${x0 + size / 2}" y="${pad - 14}" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
+    const px = (x: number): number => r2(x0 + x * size);
+    const py = (y: number): number => r2(pad + (1 - y) * size);
+    const [cx, cy] = [x0 + size / 2, pad + size / 2];
+    const o = [`<text x="${cx}" y="${pad - 14}" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
       `<rect x="${x0}" y="${pad}" width="${size}" height="${size}" fill="none" stroke="#444"/>`,
-      `<text x="${x0 + size / 2}" y="${pad + size + 34}" text-anchor="middle">${xl}</text>`,
-      `<text x="${x0 - 34}" y="${pad + size / 2}" text-anchor="middle" transform="rotate(-90 ${x0 - 34}` +
-      ` ${pad + size / 2})">${yl}</text>`,
-    ];
+      `<text x="${cx}" y="${pad + size + 34}" text-anchor="middle">${xl}</text>`,
+      `<text x="${x0 - 34}" y="${cy}" text-anchor="middle" transform="rotate(-90 ${x0 - 34} ${cy})">${yl}</text>`];
     for (const t of [0, 0.25, 0.5, 0.75, 1]) {
       o.push(
         `<line x1="${px(t)}" x2="${px(t)}" y1="${pad}" y2="${pad + size}" stroke="#eee"/><line x1="${x0}"` +
           ` x2="${x0 + size}" y1="${py(t)}" y2="${py(t)}" stroke="#eee"/>`,
-      );
-      o.push(
         `<text x="${px(t)}" y="${pad + size + 16}" font-size="10" text-anchor="middle">${t}</text><text` +
           ` x="${x0 - 6}" y="${r2(pad + (1 - t) * size + 3)}" font-size="10" text-anchor="end">${t}</text>`,
       );
     }
-    o.push(
-      `<polyline fill="none" stroke="#1f77b4" stroke-width="2"` + ` points="${
-        pts.map(([x, y]) => `${px(x)},${py(y)}`).join(' ')
-      }"/>`,
-    );
-    return o;
+    const points = pts.map(([x, y]) => `${px(x)},${py(y)}`).join(' ');
+    return [...o, `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${points}"/>`];
   };
-  const width = 2 * (size + pad) + pad + 20;
-  const height = size + 2 * pad + 30;
   const rocAuc = auc(roc.fpr, roc.tpr);
   const ap = averagePrecision(pr);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
-    ` font-family="${FONT_FAMILY}" font-size="12" role="img" aria-label="ROC and precision-recall curves">`,
-    `<title>ROC (AUC ${f4(rocAuc)}) and precision-recall (AP ${f4(ap)}) curves, ${result.thresholds.length}` +
-    ` thresholds</title>`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    ...svgStart(2 * (size + pad) + pad + 20, size + 2 * pad + 30, ' font-size="12"', 'ROC and precision-recall curves',
+      `ROC (AUC ${f4(rocAuc)}) and precision-recall (AP ${f4(ap)}) curves, ${result.thresholds.length} thresholds`),
     `<line x1="${pad}" y1="${pad + size}" x2="${pad + size}" y2="${pad}" stroke="#bbb" stroke-dasharray="4 4"/>`,
     ...panel(pad, `ROC, AUC = ${f4(rocAuc)}`, roc.fpr, roc.tpr, 'false positive rate', 'true positive rate'),
     ...panel(2 * pad + size + 20, `Precision-recall, AP = ${f4(ap)}`, pr.recall, pr.precision, 'recall', 'precision'),

@@ -6,12 +6,7 @@ export interface ReportTable {
   rows: (string | number)[][];
 }
 
-/**
- * sklearn's `classification_report` as rows: one per class, then accuracy, macro avg and weighted avg.
- *
- * @example
- * const { headers, rows } = classificationReport(computeMetrics(counts, 3), ['a', 'b', 'c']);
- */
+/** sklearn's `classification_report` as rows: one per class, then accuracy, macro avg and weighted avg. */
 export function classificationReport(metrics: Metrics, classes: string[], digits = 4): ReportTable {
   const f = (v: number): string => v.toFixed(digits);
   const amount = (v: number): string | number => (Number.isInteger(v) ? v : v.toFixed(2));
@@ -23,12 +18,7 @@ export function classificationReport(metrics: Metrics, classes: string[], digits
   return { headers: ['', 'precision', 'recall', 'f1-score', 'support'], rows };
 }
 
-/**
- * Default class names '0'..'C-1', or the given names after checking their count.
- *
- * @example
- * classNames(3); // ['0', '1', '2']
- */
+/** Default class names '0'..'C-1', or the given names after checking their count. */
 export function classNames(numClasses: number, names?: string[]): string[] {
   if (!names) return Array.from({ length: numClasses }, (_, i) => String(i));
   if (names.length !== numClasses) throw new RangeError(`${names.length} class names for ${numClasses} classes`);

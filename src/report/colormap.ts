@@ -34,24 +34,14 @@ function hexToRgb(hex: string): Rgb {
 
 const clamp01 = (t: number): number => (t > 0 ? (t < 1 ? t : 1) : 0);
 
-/**
- * matplotlib's viridis, dark purple (0) to yellow (1), from its exact 256-entry table.
- *
- * @example
- * viridis(0); // [68, 1, 84]
- */
+/** matplotlib's viridis, dark purple (0) to yellow (1), from its exact 256-entry table. */
 export function viridis(t: number): Rgb {
   viridisTable ??= Uint8Array.from({ length: 768 }, (_, i) => parseInt(VIRIDIS_HEX.slice(2 * i, 2 * i + 2), 16));
   const i = Math.min(255, Math.floor(clamp01(t) * 256)) * 3;
   return [viridisTable[i]!, viridisTable[i + 1]!, viridisTable[i + 2]!];
 }
 
-/**
- * matplotlib's `Blues`, near-white (0) to dark blue (1): ColorBrewer's 9 stops, linearly interpolated.
- *
- * @example
- * blues(0); // [247, 251, 255]
- */
+/** matplotlib's `Blues`, near-white (0) to dark blue (1): ColorBrewer's 9 stops, linearly interpolated. */
 export function blues(t: number): Rgb {
   const x = clamp01(t) * (BLUES_STOPS.length - 1);
   const i = Math.min(BLUES_STOPS.length - 2, Math.floor(x));
@@ -60,12 +50,7 @@ export function blues(t: number): Rgb {
   return a.map((v, k) => Math.round(v + (b[k]! - v) * f)) as Rgb;
 }
 
-/**
- * WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white).
- *
- * @example
- * relativeLuminance([255, 255, 255]); // 1
- */
+/** WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white). Self-contained: the HTML page embeds it. */
 export function relativeLuminance([r, g, b]: Rgb): number {
   const lin = (c: number): number => {
     const s = c / 255;
@@ -74,33 +59,18 @@ export function relativeLuminance([r, g, b]: Rgb): number {
   return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
 }
 
-/**
- * Black or white, whichever has the higher WCAG contrast ratio against the background colour.
- *
- * @example
- * textColorOn(viridis(0)); // '#fff' (on dark purple)
- */
+/** Black or white, whichever has the higher WCAG contrast ratio against the background colour. */
 export function textColorOn(background: Rgb): '#000' | '#fff' {
   const l = relativeLuminance(background);
   return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#000' : '#fff';
 }
 
-/**
- * A colour as CSS hex, `#rrggbb`.
- *
- * @example
- * rgbToHex([68, 1, 84]); // '#440154'
- */
+/** A colour as CSS hex, `#rrggbb`. */
 export function rgbToHex([r, g, b]: Rgb): string {
   return `#${((1 << 24) | (r << 16) | (g << 8) | b).toString(16).slice(1)}`;
 }
 
-/**
- * The colormap called `name`.
- *
- * @example
- * colormapByName('blues')(0.5);
- */
+/** The colormap called `name`. */
 export function colormapByName(name: 'viridis' | 'blues'): Colormap {
   return name === 'blues' ? blues : viridis;
 }

@@ -18,75 +18,42 @@ function visibleEscape(ch: string): string {
 /**
  * A name safe to show: C0 / C1 controls, DEL, bidi controls, U+2028 / U+2029, lone surrogates and U+FFFE / U+FFFF
  * become visible escapes; everything else is kept. Idempotent.
- *
- * @example
- * visibleText('\x1b[31mred'); // '\\x1b[31mred' (shown as \x1b[31mred)
  */
 export function visibleText(text: string): string {
   return text.replace(UNSAFE, visibleEscape);
 }
 
-/**
- * Text for XML / HTML content and attributes: `& < > " '` as entities, characters XML 1.0 forbids as escapes.
- *
- * @example
- * escapeXml('<cat & "dog">'); // '&lt;cat &amp; &quot;dog&quot;&gt;'
- */
+/** Text for XML / HTML content and attributes: `& < > " '` as entities, characters XML 1.0 forbids as escapes. */
 export function escapeXml(text: string): string {
   return text.replace(XML_FORBIDDEN, visibleEscape).replace(/[&<>"']/g, (ch) => XML_ENTITIES[ch]!);
 }
 
-/**
- * A name as the text of an SVG or HTML element: {@link visibleText}, then {@link escapeXml}.
- *
- * @example
- * xmlName('</script>\x07'); // '&lt;/script&gt;\\x07'
- */
+/** A name as the text of an SVG or HTML element: {@link visibleText}, then {@link escapeXml}. */
 export function xmlName(text: string): string {
   return escapeXml(visibleText(text));
 }
 
-/**
- * Text for a Markdown table cell: {@link visibleText}, then a backslash before each markup character and `|`.
- *
- * @example
- * markdownText('a|b\\|c'); // 'a\\|b\\\\\\|c', rendered a|b\|c
- */
+/** Text for a Markdown table cell: {@link visibleText}, then a backslash before each markup character and `|`. */
 export function markdownText(text: string): string {
   return visibleText(text).replace(/[\\`*_[\]<>&|~]/g, '\\$&');
 }
 
 const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
-/**
- * One CSV field (RFC 4180); text a spreadsheet would run as a formula (OWASP's list) gets a leading `'`.
- *
- * @example
- * csvField('=HYPERLINK("http://x")'); // '"\'=HYPERLINK(""http://x"")"'
- */
+/** One CSV field (RFC 4180); text a spreadsheet would run as a formula (OWASP's list) gets a leading `'`. */
 export function csvField(value: string | number): string {
   let s = String(value);
   if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s) && !PLAIN_NUMBER.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/**
- * JSON for the body of an HTML `<script>` element: `<`, U+2028 and U+2029 written as `\u` escapes.
- *
- * @example
- * jsonForScript({ name: '</script>' }); // '{"name":"\\u003c/script>"}'
- */
+/** JSON for the body of an HTML `<script>` element: `<`, U+2028 and U+2029 written as `\u` escapes. */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<\u2028\u2029]/g,
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/**
- * The first `max` code points of `text`, the last one an ellipsis when it is cut.
- *
- * @example
- * clipText('a very long name', 6); // 'a ver…'
- */
+/** The first `max` code points of `text`, the last one an ellipsis when it is cut. */
 export function clipText(text: string, max: number): string {
   const chars = Array.from(text);
   return chars.length <= max ? text : `${chars.slice(0, Math.max(1, max - 1)).join('').trimEnd()}…`;

@@ -1,7 +1,7 @@
 import { zlibSync } from 'fflate';
 import { crc32 } from '../core/crc32.js';
 import { normalizeCounts } from '../tasks/multiclass/metrics.js';
-import { colormapByName, rgbToHex, textColorOn } from './colormap.js';
+import { colormapByName, type Rgb, rgbToHex, textColorOn } from './colormap.js';
 import { clipText, escapeXml, visibleText } from './escape.js';
 
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
@@ -44,8 +44,10 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const values = normalizeCounts(counts, c, mode);
   const names = classNames(options.classes, c);
   const cmap = colormapByName(options.colormap ?? 'viridis');
-  const [vmin, vmax] = valueRange(values);
+  const vmin = values.reduce((m, v) => (v < m ? v : m), Infinity);
+  const vmax = values.reduce((m, v) => (v > m ? v : m), -Infinity);
   const scale = (v: number): number => (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0);
+  const colorAt = (i: number): Rgb => cmap(scale(values[i]!));
   const format = options.valueFormat ?? defaultValueFormat(mode, values);
   const cellText = options.cellText ?? 'auto';
   const showText = cellText === 'on' || (cellText === 'auto' && c <= 50);
@@ -64,19 +66,18 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
     const step = niceStep(Math.ceil(minGap / cell));
     return step === 1 ? 1 : niceStep(Math.ceil(Math.max(minGap, 60) / cell));
   };
+  const widest = (shown: string[]): number => Math.max(0, ...shown.map((l) => textWidth(l, fs)));
   const yStep = sparse(fs * 1.4);
   const yShown = shownTicks(c, yStep);
-  const yLabelW = Math.max(0, ...yShown.map((i) => textWidth(labels[i]!, fs)));
-  const hStep = sparse(Math.max(0, ...labels.map((l) => textWidth(l, fs))) + 8);
+  const hStep = sparse(widest(labels) + 8);
   const rotate = hStep > yStep;
-  const xStep = rotate ? sparse(fs * 1.6) : hStep;
-  const xShown = shownTicks(c, xStep);
-  const xLabelW = Math.max(0, ...xShown.map((i) => textWidth(labels[i]!, fs)));
+  const xShown = shownTicks(c, rotate ? sparse(fs * 1.6) : hStep);
+  const xLabelW = widest(xShown.map((i) => labels[i]!));
   const xLabelH = rotate ? xLabelW * Math.SQRT1_2 + fs * 0.6 : fs;
 
   const titleText = options.title ?? '';
   const my = pad + (titleText ? titleFs * 1.25 + 10 : 0);
-  const yTitleX = pad + axisFs * 0.8;
+  const yLabelW = widest(yShown.map((i) => labels[i]!));
   const mx = Math.max(pad + axisFs + 10 + yLabelW + 3 + tickLen, rotate ? pad + xLabelW * Math.SQRT1_2 + fs : 0);
   const xLabelY = my + matrix + tickLen + 3;
   const xTitleY = xLabelY + xLabelH + 10 + axisFs * 0.8;
@@ -88,28 +89,20 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const cbTicks = niceTicks(vmin, vmax, Math.max(4, Math.min(8, Math.floor(matrix / 70))), integerValues);
   const cbDecimals = tickDecimals(cbTicks);
   const cbLabels = cbTicks.map((v) => v.toFixed(cbDecimals));
-  const cbLabelW = Math.max(0, ...cbLabels.map((s) => textWidth(s, fs)));
-  const width = Math.ceil(cbX + cbW + tickLen + 3 + cbLabelW + pad);
+  const width = Math.ceil(cbX + cbW + tickLen + 3 + Math.max(0, ...cbLabels.map((s) => textWidth(s, fs))) + pad);
   const height = Math.ceil(xTitleY + axisFs * 0.3 + pad);
 
-  const out: string[] = [];
   const title = titleText ? truncateToWidth(titleText, titleFs, width - 2 * pad) : '';
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
-      `font-family="${FONT_FAMILY}" role="img" aria-label="${escapeXml(title || 'Confusion matrix')}">`,
-    `<title>${escapeXml(title || 'Confusion matrix')}</title>`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
-  );
+  const out = svgStart(width, height, '', escapeXml(title || 'Confusion matrix'), undefined, '100%');
+  const ink = 'text-anchor="middle" fill="#000"';
   if (title) {
     const tw = textWidth(title, titleFs);
     const cx = Math.min(Math.max(mx + matrix / 2, pad + tw / 2), width - pad - tw / 2);
     out.push(
-      `<text x="${r2(cx)}" y="${r2(pad + titleFs * 0.9)}" font-size="${titleFs}" text-anchor="middle" fill="#000">${
-        escapeXml(title)
-      }</text>`,
+      `<text x="${r2(cx)}" y="${r2(pad + titleFs * 0.9)}" font-size="${titleFs}" ${ink}>${escapeXml(title)}</text>`,
     );
   }
-
+  const box = (x: number, w: number): string => `x="${r2(x)}" y="${r2(my)}" width="${w}" height="${r2(matrix)}"`;
   if (raster) {
     const palette = new Uint8Array(256 * 3);
     for (let i = 0; i < 256; i++) palette.set(cmap(i / 255), i * 3);
@@ -117,118 +110,91 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
     for (let i = 0; i < c * c; i++) idx[i] = Math.min(255, Math.floor(scale(values[i]!) * 256));
     const png = encodePng({ width: c, height: c, data: idx, palette });
     out.push(`<style>@supports (image-rendering: pixelated) { .cm-raster { image-rendering: pixelated } }</style>`,
-      `<image x="${r2(mx)}" y="${r2(my)}" width="${r2(matrix)}" height="${r2(matrix)}" preserveAspectRatio="none" ` +
-        `image-rendering="optimizeSpeed" class="cm-raster" href="data:image/png;base64,${base64(png)}"/>`);
+      `<image ${box(mx, r2(matrix))} preserveAspectRatio="none" image-rendering="optimizeSpeed" class="cm-raster" ` +
+        `href="data:image/png;base64,${base64(png)}"/>`);
   } else {
     out.push(`<g shape-rendering="crispEdges">`);
     for (let t = 0; t < c; t++) {
-      let p = 0;
-      while (p < c) {
-        const fill = rgbToHex(cmap(scale(values[t * c + p]!)));
-        let q = p + 1;
-        while (q < c && rgbToHex(cmap(scale(values[t * c + q]!))) === fill) q++;
-        out.push(
-          `<rect x="${r2(mx + p * cell)}" y="${r2(my + t * cell)}" width="${r2((q - p) * cell)}" height="${
-            r2(cell)
-          }" fill="${fill}"/>`,
-        );
-        p = q;
+      for (let p = 0, q = 1; p < c; p = q++) {
+        const fill = rgbToHex(colorAt(t * c + p));
+        while (q < c && rgbToHex(colorAt(t * c + q)) === fill) q++;
+        const [x, y, w] = [mx + p * cell, my + t * cell, (q - p) * cell].map(r2);
+        out.push(`<rect x="${x}" y="${y}" width="${w}" height="${r2(cell)}" fill="${fill}"/>`);
       }
     }
     out.push(`</g>`);
     if (showText) {
       out.push(`<g font-size="${r2(cellFs)}" text-anchor="middle">`);
-      for (let t = 0; t < c; t++) {
-        for (let p = 0; p < c; p++) {
-          const ink = textColorOn(cmap(scale(values[t * c + p]!)));
-          out.push(
-            `<text x="${r2(mx + (p + 0.5) * cell)}" y="${r2(my + (t + 0.5) * cell + cellFs * 0.36)}" fill="${ink}">${
-              escapeXml(texts[t * c + p]!)
-            }</text>`,
-          );
-        }
+      for (let i = 0; i < c * c; i++) {
+        const [x, y] = [r2(mx + ((i % c) + 0.5) * cell), r2(my + (Math.floor(i / c) + 0.5) * cell + cellFs * 0.36)];
+        out.push(`<text x="${x}" y="${y}" fill="${textColorOn(colorAt(i))}">${escapeXml(texts[i]!)}</text>`);
       }
       out.push(`</g>`);
     }
   }
-  out.push(
-    `<rect x="${r2(mx)}" y="${r2(my)}" width="${r2(matrix)}" height="${
-      r2(matrix)
-    }" fill="none" stroke="#000" stroke-width="0.8"/>`,
-  );
+  const stroke = 'stroke="#000" stroke-width="0.8"';
+  out.push(`<rect ${box(mx, r2(matrix))} fill="none" ${stroke}/>`);
 
   const ticks: string[] = [];
   const tickText: string[] = [];
   for (const t of yShown) {
     const y = r2(my + (t + 0.5) * cell);
     ticks.push(`M${r2(mx - tickLen)} ${y}h${tickLen}`);
-    tickText.push(
-      `<text x="${r2(mx - tickLen - 3)}" y="${y}" dy="0.35em" text-anchor="end">${
-        labelText(labels[t]!, names[t]!)
-      }</text>`,
-    );
+    tickText.push(`<text x="${r2(mx - tickLen - 3)}" y="${y}" dy="0.35em" text-anchor="end">${labelText(t)}</text>`);
   }
+  const [xAt, xRotY] = [r2(xLabelY), r2(xLabelY + fs * 0.3)];
   for (const p of xShown) {
     const x = r2(mx + (p + 0.5) * cell);
     ticks.push(`M${x} ${r2(my + matrix)}v${tickLen}`);
-    tickText.push(
-      rotate ?
-        `<text transform="translate(${x} ${r2(xLabelY + fs * 0.3)}) rotate(-45)" dy="0.35em" text-anchor="end">${
-          labelText(labels[p]!, names[p]!)
-        }</text>` :
-        `<text x="${x}" y="${r2(xLabelY)}" dy="0.8em" text-anchor="middle">${labelText(labels[p]!, names[p]!)}</text>`,
-    );
+    const at = rotate ?
+      `transform="translate(${x} ${xRotY}) rotate(-45)" dy="0.35em" text-anchor="end"` :
+      `x="${x}" y="${xAt}" dy="0.8em" text-anchor="middle"`;
+    tickText.push(`<text ${at}>${labelText(p)}</text>`);
   }
-  out.push(`<path d="${ticks.join('')}" stroke="#000" stroke-width="0.8" fill="none"/>`);
-  out.push(`<g font-size="${fs}" fill="#000">`, ...tickText, `</g>`);
-  out.push(
-    `<text x="${r2(mx + matrix / 2)}" y="${
-      r2(xTitleY)
-    }" font-size="${axisFs}" text-anchor="middle" fill="#000">Predicted label</text>`,
-    `<text transform="translate(${r2(yTitleX)} ${
-      r2(my + matrix / 2)
-    }) rotate(-90)" font-size="${axisFs}" text-anchor="middle" fill="#000">True label</text>`,
-  );
+  const axis = (
+    t: string[],
+  ) => [`<path d="${t.join('')}" ${stroke} fill="none"/>`, `<g font-size="${fs}" fill="#000">`];
+  out.push(...axis(ticks), ...tickText, `</g>`,
+    `<text x="${r2(mx + matrix / 2)}" y="${r2(xTitleY)}" font-size="${axisFs}" ${ink}>Predicted label</text>`,
+    `<text transform="translate(${r2(pad + axisFs * 0.8)} ${r2(my + matrix / 2)}) rotate(-90)" font-size="${axisFs}" ` +
+      `${ink}>True label</text>`);
 
-  const stops: string[] = [];
-  for (let i = 0; i <= 32; i++) stops.push(`<stop offset="${r2(i / 32)}" stop-color="${rgbToHex(cmap(i / 32))}"/>`);
+  const stops = Array.from({ length: 33 },
+    (_, i) => `<stop offset="${r2(i / 32)}" stop-color="${rgbToHex(cmap(i / 32))}"/>`);
   out.push(
     `<defs><linearGradient id="cm-colorbar" x1="0" y1="1" x2="0" y2="0">${stops.join('')}</linearGradient></defs>`,
-    `<rect x="${r2(cbX)}" y="${r2(my)}" width="${cbW}" height="${
-      r2(matrix)
-    }" fill="url(#cm-colorbar)" stroke="#000" stroke-width="0.8"/>`,
+    `<rect ${box(cbX, cbW)} fill="url(#cm-colorbar)" ${stroke}/>`,
   );
-  const cbTickPath: string[] = [];
-  const cbText: string[] = [];
-  cbTicks.forEach((v, i) => {
-    const y = r2(my + matrix * (1 - scale(v)));
-    cbTickPath.push(`M${r2(cbX + cbW)} ${y}h${tickLen}`);
-    cbText.push(`<text x="${r2(cbX + cbW + tickLen + 3)}" y="${y}" dy="0.35em">${cbLabels[i]!}</text>`);
-  });
-  out.push(`<path d="${cbTickPath.join('')}" stroke="#000" stroke-width="0.8" fill="none"/>`);
-  out.push(`<g font-size="${fs}" fill="#000">`, ...cbText, `</g>`);
-  out.push(`</svg>`);
+  const cbY = cbTicks.map((v) => r2(my + matrix * (1 - scale(v))));
+  out.push(...axis(cbY.map((y) => `M${r2(cbX + cbW)} ${y}h${tickLen}`)),
+    ...cbY.map((y, i) => `<text x="${r2(cbX + cbW + tickLen + 3)}" y="${y}" dy="0.35em">${cbLabels[i]!}</text>`),
+    `</g>`, `</svg>`);
   return out.join('\n') + '\n';
+
+  function labelText(i: number): string {
+    const [shown, full] = [labels[i]!, names[i]!];
+    return shown === full ? escapeXml(shown) : `${escapeXml(shown)}<title>${escapeXml(full)}</title>`;
+  }
 }
 
-export { normalizeCounts };
+/** An SVG's opening tag (`attrs` after the font), its title and white background (`label`, `title`: escaped). */
+export function svgStart(width: number, height: number, attrs: string, label: string, title = label,
+  background: string | number = ''): string[] {
+  const [w, h] = background === '' ? [width, height] : [background, background];
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
+    ` font-family="${FONT_FAMILY}"${attrs} role="img" aria-label="${label}">`,
+    `<title>${title}</title>`,
+    `<rect width="${w}" height="${h}" fill="#fff"/>`,
+  ];
+}
 
-/**
- * A class name cut to at most `max` (default 18) characters, the last one an ellipsis.
- *
- * @example
- * truncateLabel('a very long class name indeed', 10); // 'a very lo…'
- */
+/** A class name cut to at most `max` (default 18) characters, the last one an ellipsis. */
 export function truncateLabel(name: string, max = 18): string {
   return clipText(name, max);
 }
 
-/**
- * A PNG without Node or DOM APIs: `data` is RGBA bytes, or indices into `palette` (up to 256 RGB triples).
- *
- * @example
- * const png = encodePng({ width: 2, height: 1, data: Uint8Array.of(255, 0, 0, 255, 0, 0, 255, 255) });
- */
+/** A PNG without Node or DOM APIs: `data` is RGBA bytes, or indices into `palette` (up to 256 RGB triples). */
 export function encodePng(
   image: { width: number; height: number; data: Uint8Array; palette?: Uint8Array },
 ): Uint8Array {
@@ -259,12 +225,7 @@ export function encodePng(
   return out;
 }
 
-/**
- * Standard base64 of `bytes`, without Node's Buffer or the DOM's btoa.
- *
- * @example
- * base64(Uint8Array.of(1, 2, 3)); // 'AQID'
- */
+/** Standard base64 of `bytes`, without Node's Buffer or the DOM's btoa. */
 export function base64(bytes: Uint8Array): string {
   const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   const parts: string[] = [];
@@ -281,12 +242,7 @@ export function base64(bytes: Uint8Array): string {
   return parts.join('');
 }
 
-/**
- * zlib stream (RFC 1950) of `data` by fflate at level 4 (5% larger than level 6, up to 2.5x faster).
- *
- * @example
- * zlibCompress(new Uint8Array(1000)); // a few bytes; node:zlib's inflateSync reads it back
- */
+/** zlib stream (RFC 1950) of `data` by fflate at level 4 (5% larger than level 6, up to 2.5x faster). */
 export function zlibCompress(data: Uint8Array): Uint8Array {
   return zlibSync(data, { level: 4 });
 }
@@ -301,12 +257,7 @@ function pngChunk(type: string, body: Uint8Array): Uint8Array {
   return out;
 }
 
-/**
- * Checks that `counts` is a C x C matrix and returns C.
- *
- * @example
- * checkMatrix(new Float64Array(4), 2); // 2
- */
+/** Checks that `counts` is a C x C matrix and returns C. */
 export function checkMatrix(counts: Float64Array, numClasses: number): number {
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
@@ -319,37 +270,17 @@ export function checkMatrix(counts: Float64Array, numClasses: number): number {
   return numClasses;
 }
 
-/**
- * The class names to show (missing ones: their index), with control and bidi characters as visible escapes.
- *
- * @example
- * classNames(undefined, 3); // ['0', '1', '2']
- */
+/** The class names to show (missing ones: their index), with control and bidi characters as visible escapes. */
 export function classNames(classes: string[] | undefined, numClasses: number): string[] {
   return Array.from({ length: numClasses }, (_, i) => visibleText(classes?.[i] ?? String(i)));
 }
 
-/**
- * The default number format: integers for whole counts, else up to 2 decimals.
- *
- * @example
- * defaultValueFormat('true', new Float64Array(1))(0.5); // '0.50'
- */
+/** The default number format: integers for whole counts, else up to 2 decimals; 2 decimals when normalized. */
 export function defaultValueFormat(mode: NormalizeMode, values: ArrayLike<number>): (v: number) => string {
   if (mode !== 'none') return (v) => v.toFixed(2);
   let whole = true;
   for (let i = 0; i < values.length && whole; i++) whole = Number.isInteger(values[i]);
   return whole ? (v) => String(Math.round(v)) : (v) => String(Math.round(v * 100) / 100);
-}
-
-function valueRange(values: Float64Array): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
 }
 
 /** Estimated width in px of `text` in DejaVu Sans at `fontSize` (per-character advance classes). */
@@ -373,12 +304,7 @@ function truncateToWidth(text: string, fontSize: number, maxWidth: number): stri
   return chars.join('').trimEnd() + '…';
 }
 
-/**
- * The smallest of 1, 2, 5, 10, 20, 50, ... that is at least `n`.
- *
- * @example
- * niceStep(13); // 20
- */
+/** The smallest of 1, 2, 5, 10, 20, 50, ... that is at least `n`. Self-contained: the HTML page embeds it. */
 export function niceStep(n: number): number {
   if (n <= 1) return 1;
   for (let p = 1;; p *= 10) for (const m of [1, 2, 5]) if (m * p >= n) return m * p;
@@ -389,9 +315,7 @@ const shownTicks = (c: number, step: number): number[] =>
 
 /**
  * About `target` round-number ticks within [lo, hi] (as matplotlib's MaxNLocator); `integer` keeps them whole.
- *
- * @example
- * niceTicks(0, 185767, 6); // [0, 25000, 50000, ..., 175000]
+ * Self-contained: the HTML page embeds it.
  */
 export function niceTicks(lo: number, hi: number, target: number, integer = false): number[] {
   if (!(hi > lo)) return [lo];
@@ -406,14 +330,12 @@ export function niceTicks(lo: number, hi: number, target: number, integer = fals
   return out;
 }
 
-function tickDecimals(ticks: number[]): number {
+/** The decimals that write every tick exactly (at most 6). Self-contained: the HTML page embeds it. */
+export function tickDecimals(ticks: number[]): number {
   let d = 0;
   for (const t of ticks) while (d < 6 && Math.abs(Math.round(t * 10 ** d) - t * 10 ** d) > 1e-6) d++;
   return d;
 }
 
-function labelText(shown: string, full: string): string {
-  return shown === full ? escapeXml(shown) : `${escapeXml(shown)}<title>${escapeXml(full)}</title>`;
-}
-
-const r2 = (v: number): number => Math.round(v * 100) / 100;
+/** `v` rounded to 2 decimals, for SVG coordinates. */
+export const r2 = (v: number): number => Math.round(v * 100) / 100;

@@ -83,9 +83,8 @@ export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport
     ), backend,
     options: { ...options.stateOptions, numClasses: c, ...(result.topK ? { topK: result.topK.k } : {}),
       ...(result.weighted ? { sampleWeight: true } : {}) } };
-  if (options.shards !== undefined) {
-    report.shards = { count: options.shards.count, indices: options.shards.indices.slice() };
-  }
+  const shards = options.shards;
+  if (shards !== undefined) report.shards = { count: shards.count, indices: shards.indices.slice() };
   if (options.normalize && options.normalize !== 'none') {
     report.normalized = { mode: options.normalize,
       matrix: rows(normalizeCounts(result.counts, c, options.normalize), c) };

@@ -1,9 +1,11 @@
 import type { ShardSet } from '../state/envelope.js';
 import { createPerClassState } from '../state/per-class-state.js';
 import { type PerClassAverage, type PerClassResult, topPairs, worstClasses } from '../tasks/per-class/per-class.js';
-import { csvField, markdownText, visibleText } from './escape.js';
+import { csvField, visibleText } from './escape.js';
 import type { BackendReport } from './json.js';
-import { markdownLines } from './markdown.js';
+import { renderMarkdownTable } from './markdown.js';
+import { alignColumns } from './table.js';
+import { f4 } from './task-formats.js';
 
 /** Options of the per-class reports. */
 export interface PerClassReportOptions {
@@ -18,7 +20,6 @@ export interface PerClassReportOptions {
 }
 
 const nameOf = (classes: string[] | undefined, k: number): string => classes?.[k] ?? String(k);
-const f4 = (x: number): string => x.toFixed(4);
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 /**
@@ -45,18 +46,13 @@ export function perClassJson(result: PerClassResult, backend: BackendReport,
     presentClasses: result.presentClasses, macroAvg: result.macroAvg, weightedAvg: result.weightedAvg,
     microAvg: result.microAvg,
     perClass: { ...state.perClass, precision: arr(pc.precision), recall: arr(pc.recall), f1: arr(pc.f1) },
-    topConfusions: all.map((x) => ({ true: nameOf(classes, x.true), pred: nameOf(classes, x.pred), count: x.count,
-      share: x.share })
-    ), confusions: state.confusions, options: state.options, backend,
-    ...(state.shards ? { shards: state.shards } : {}) };
+    topConfusions: all.map((x) => ({ ...x, true: nameOf(classes, x.true), pred: nameOf(classes, x.pred) })),
+    confusions: state.confusions, options: state.options, backend, ...(state.shards ? { shards: state.shards } : {}) };
 }
 
 /**
  * A per-class report in one of the formats, ending with a newline: what `confmat eval --per-class`
  * and `confmat merge` of per-class parts write (the table ends with the backend).
- *
- * @example
- * process.stdout.write(renderPerClassReport('json', perClassStateResult(merged), backend, { shards: merged.shards }));
  */
 export function renderPerClassReport(format: 'json' | 'table' | 'csv' | 'markdown', result: PerClassResult,
   backend: BackendReport, options: PerClassReportOptions = {}): string {
@@ -75,12 +71,10 @@ export function renderPerClassReport(format: 'json' | 'table' | 'csv' | 'markdow
  */
 export function perClassCsv(result: PerClassResult, options: PerClassReportOptions = {}): string {
   const pc = result.perClass;
+  const cols = [pc.tp, pc.fp, pc.fn, pc.support, pc.precision, pc.recall, pc.f1];
   const lines = ['index,class,tp,fp,fn,support,precision,recall,f1'];
   for (let k = 0; k < result.numClasses; k++) {
-    lines.push(
-      [k, nameOf(options.classes, k), pc.tp[k]!, pc.fp[k]!, pc.fn[k]!, pc.support[k]!, pc.precision[k]!, pc.recall[k]!,
-        pc.f1[k]!].map(csvField).join(','),
-    );
+    lines.push([k, nameOf(options.classes, k), ...cols.map((a) => a[k]!)].map(csvField).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -95,36 +89,27 @@ interface Sections {
 function sections(result: PerClassResult, options: PerClassReportOptions): Sections {
   const shown = (k: number): string => visibleText(nameOf(options.classes, k));
   const top = options.top ?? 10;
-  const avg = (name: string,
-    a: PerClassAverage): string[] => [name, f4(a.precision), f4(a.recall), f4(a.f1), String(a.support)];
   const pc = result.perClass;
+  const avg = (name: string, a: PerClassAverage) => [name, ...[a.precision, a.recall, a.f1].map(f4), String(a.support)];
+  const [rates, amounts] = [[pc.precision, pc.recall, pc.f1], [pc.support, pc.tp, pc.fp, pc.fn]];
+  const worst = (k: number) => [shown(k), ...rates.map((a) => f4(a[k]!)), ...amounts.map((a) => String(a[k]!))];
   return {
     summary: [
       `per-class mode: ${result.numClasses} classes, ${result.total} samples (${result.presentClasses} classes ` +
       `present, ${result.distinctPairs} distinct confused pairs)`,
-      `accuracy ${f4(result.accuracy)}  balanced accuracy ${f4(result.balancedAccuracy)}  kappa ${
-        f4(result.kappa)
-      }  MCC ${f4(result.mcc)}`,
+      `accuracy ${f4(result.accuracy)}  balanced accuracy ` +
+      `${f4(result.balancedAccuracy)}  kappa ${f4(result.kappa)}  MCC ${f4(result.mcc)}`,
     ],
     averages: [['', 'precision', 'recall', 'f1-score', 'support'], avg('macro avg', result.macroAvg),
       avg('weighted avg', result.weightedAvg), avg('micro avg', result.microAvg)],
     pairs: [['true', 'predicted', 'count', 'share of true'],
       ...topPairs(result, top).map((x) => [shown(x.true), shown(x.pred), String(x.count), pct(x.share)])],
     worst: [['class', 'precision', 'recall', 'f1-score', 'support', 'tp', 'fp', 'fn'],
-      ...worstClasses(result, top).map((
-        k,
-      ) => [shown(k), f4(pc.precision[k]!), f4(pc.recall[k]!), f4(pc.f1[k]!),
-        ...[pc.support, pc.tp, pc.fp, pc.fn].map((a) => String(a[k]!))]
-      )],
+      ...worstClasses(result, top).map(worst)],
   };
 }
 
-const aligned = (rows: string[][]): string => {
-  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
-  return rows.map((r) =>
-    r.map((cell, j) => (j === 0 ? cell.padStart(widths[j]!) : cell.padStart(widths[j]! + 2))).join('')
-  ).join('\n');
-};
+const aligned = (rows: string[][]): string => alignColumns(rows, 'padStart').join('\n');
 
 /**
  * A plain-text report: totals, accuracy, balanced accuracy, kappa, MCC, the averages, the most
@@ -150,8 +135,7 @@ export function perClassTable(result: PerClassResult, options: PerClassReportOpt
  */
 export function perClassMarkdown(result: PerClassResult, options: PerClassReportOptions = {}): string {
   const s = sections(result, options);
-  const table = ([head, ...rows]: string[][]): string =>
-    markdownLines(head!.map(markdownText), rows.map((r) => r.map(markdownText)));
+  const table = ([headers, ...rows]: string[][]): string => renderMarkdownTable({ headers: headers!, rows });
   const parts = [s.summary.join('\n\n'), table(s.averages)];
   if (s.pairs.length > 1) parts.push(`**Most confused pairs**\n\n${table(s.pairs)}`);
   if (s.worst.length > 1) parts.push(`**Worst classes by F1**\n\n${table(s.worst)}`);

@@ -5,12 +5,7 @@ export const MAX_PLOT_SIDE = 16384;
 /** The most pixels in a plot: 40 million, 160 MB of RGBA. */
 export const MAX_PLOT_PIXELS = 40_000_000;
 
-/**
- * The width and height of an SVG's root element, from its `width` and `height` attributes.
- *
- * @example
- * svgSize('<svg xmlns="http://www.w3.org/2000/svg" width="620" height="900">'); // { width: 620, height: 900 }
- */
+/** The width and height of an SVG's root element, from its `width` and `height` attributes. */
 export function svgSize(svg: string): { width: number; height: number } | undefined {
   const root = /<svg\b[^>]*>/.exec(svg)?.[0];
   const width = Number(root && /\swidth="([\d.]+)"/.exec(root)?.[1]);
@@ -18,22 +13,12 @@ export function svgSize(svg: string): { width: number; height: number } | undefi
   return width > 0 && height > 0 ? { width, height } : undefined;
 }
 
-/**
- * Whether a `width` x `height` image is within {@link MAX_PLOT_SIDE} and {@link MAX_PLOT_PIXELS}.
- *
- * @example
- * withinPlotBudget(1200, 1000); // true
- */
+/** Whether a `width` x `height` image is within {@link MAX_PLOT_SIDE} and {@link MAX_PLOT_PIXELS}. */
 export function withinPlotBudget(width: number, height: number): boolean {
   return width <= MAX_PLOT_SIDE && height <= MAX_PLOT_SIDE && width * height <= MAX_PLOT_PIXELS;
 }
 
-/**
- * The width to rasterize `svg` at to keep its PNG within the budget; undefined when its own size does.
- *
- * @example
- * svgToPng(svg, { width: pngWidthWithin(svg) }); // never more than MAX_PLOT_PIXELS pixels
- */
+/** The width to rasterize `svg` at to keep its PNG within the budget; undefined when its own size does. */
 export function pngWidthWithin(svg: string): number | undefined {
   const size = svgSize(svg);
   if (!size || withinPlotBudget(Math.ceil(size.width), Math.ceil(size.height))) return undefined;
@@ -42,12 +27,7 @@ export function pngWidthWithin(svg: string): number | undefined {
   return Math.max(1, Math.floor(width * scale) - 1);
 }
 
-/**
- * How many rows of `rowHeight` px fit under `chrome` px within {@link MAX_PLOT_SIDE} (at least one).
- *
- * @example
- * maxChartRows(44, 110); // 369
- */
+/** How many rows of `rowHeight` px fit under `chrome` px within {@link MAX_PLOT_SIDE} (at least one). */
 export function maxChartRows(rowHeight: number, chrome: number): number {
   return Math.max(1, Math.floor((MAX_PLOT_SIDE - chrome) / rowHeight));
 }

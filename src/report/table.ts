@@ -30,16 +30,17 @@ function heat(text: string, share: number, diagonal: boolean): string {
   return `\x1b[48;2;${r};${g};${b}m\x1b[38;2;255;255;255m${text}\x1b[0m`;
 }
 
+/** Rows of cells as aligned text: the first column padded at `first`, the others right-aligned two spaces apart. */
+export function alignColumns(rows: string[][], first: 'padStart' | 'padEnd'): string[] {
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  return rows.map((r) => r.map((v, j) => (j === 0 ? v[first](widths[0]!) : v.padStart(widths[j]! + 2))).join(''));
+}
+
 /** A {@link ReportTable} as aligned text, control and bidi characters in cells shown as escapes. */
 function renderReportText(table: ReportTable): string {
   const cells = [table.headers, ...table.rows.map((r) => r.map(String))].map((r) => r.map(visibleText));
-  const widths = table.headers.map((_, j) => Math.max(...cells.map((r) => String(r[j] ?? '').length)));
-  return cells.map((r, i) => {
-    const line = r.map((v, j) => (j === 0 ? String(v).padEnd(widths[j]!) : String(v).padStart(widths[j]! + 2))).join(
-      '',
-    );
-    return i > 0 && (r[0] === 'accuracy') ? `\n${line}` : line;
-  }).join('\n');
+  const lines = alignColumns(cells, 'padEnd');
+  return lines.map((line, i) => (i > 0 && cells[i]![0] === 'accuracy' ? `\n${line}` : line)).join('\n');
 }
 
 function matrixLines(result: ConfusionMatrixResult, names: string[], options: TableOptions, width: number): string[]
@@ -56,24 +57,18 @@ function matrixLines(result: ConfusionMatrixResult, names: string[], options: Ta
   const headerNames = names.map((n) => clipText(n, Math.max(cellWidth, 10)));
   cellWidth = Math.max(cellWidth, ...headerNames.map((n) => n.length));
   if (nameWidth + 3 + c * (cellWidth + 1) + 10 > width) return null;
-  const lines = [
-    `Confusion matrix${
-      values === counts ? '' : ` (normalized over ${options.normalize})`
-    }: rows are true classes, columns predicted`,
+  const over = values === counts ? '' : ` (normalized over ${options.normalize})`;
+  const lines = [`Confusion matrix${over}: rows are true classes, columns predicted`,
     `${'true'.padEnd(nameWidth)} | ${headerNames.map((n) => n.padStart(cellWidth)).join(' ')} | accuracy`,
-    `${'-'.repeat(nameWidth)}-+-${'-'.repeat(c * (cellWidth + 1) - 1)}-+---------`,
-  ];
+    `${'-'.repeat(nameWidth)}-+-${'-'.repeat(c * (cellWidth + 1) - 1)}-+---------`];
   for (let t = 0; t < c; t++) {
     const cells: string[] = [];
     for (let p = 0; p < c; p++) {
       const text = format(values[t * c + p]!).padStart(cellWidth);
       cells.push(options.color ? heat(text, rowSums[t]! ? counts[t * c + p]! / rowSums[t]! : 0, t === p) : text);
     }
-    lines.push(
-      `${clipText(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${
-        pct(counts[t * c + t]!, rowSums[t]!).padStart(8)
-      }`,
-    );
+    const accuracy = pct(counts[t * c + t]!, rowSums[t]!).padStart(8);
+    lines.push(`${clipText(names[t]!, 16).padEnd(nameWidth)} | ${cells.join(' ')} | ${accuracy}`);
   }
   return lines;
 }
@@ -90,36 +85,27 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   const names = classNames(c, options.classes).map(visibleText);
   const width = options.width ?? 160;
   const metrics: Metrics = computeMetrics(result.counts, c);
-  const out: string[] = [];
-  const matrix = matrixLines(result, names, options, width);
-  if (matrix) out.push(...matrix);
-  else {out.push(
-      `(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; --format ` +
-        `csv or --plot give the whole matrix)`,
-    );}
+  const wide = `(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; `;
+  const out = matrixLines(result, names, options, width) ?? [`${wide}--format csv or --plot give the whole matrix)`];
   const topK = result.topK ?
     `   top-${result.topK.k} accuracy: ${pct(result.topK.hits.reduce((x, y) => x + y, 0), result.total)}` :
     '';
   const samples = result.weighted ?
     `Sum of sample weights: ${result.total.toFixed(2)}` :
     `Number of test samples: ${thousands(result.total)}`;
-  out.push('', `${samples}   accuracy: ${pct(result.correct, result.total)}${topK}`, '');
-  out.push(renderReportText(classificationReport(metrics, names)));
-  out.push('',
-    `balanced accuracy ${metrics.balancedAccuracy.toFixed(4)}   Cohen's kappa ${metrics.kappa.toFixed(4)}   MCC ${
-      metrics.mcc.toFixed(4)
-    }`);
+  const [balanced, kappa, mcc] = [metrics.balancedAccuracy, metrics.kappa, metrics.mcc].map((v) => v.toFixed(4));
+  out.push('', `${samples}   accuracy: ${pct(result.correct, result.total)}${topK}`, '',
+    renderReportText(classificationReport(metrics, names)), '',
+    `balanced accuracy ${balanced}   Cohen's kappa ${kappa}   MCC ${mcc}`);
   const top = topConfusions(result.counts, c, options.top ?? 10);
   if (top.length > 0) {
     out.push('', 'Most confused (true -> predicted):');
-    const w = Math.max(...top.map((x) => `${names[x.true]} -> ${names[x.pred]}`.length));
-    for (const x of top) {
-      out.push(
-        `  ${`${names[x.true]} -> ${names[x.pred]}`.padEnd(w)}  ${thousands(x.count).padStart(12)}  ${
-          `${(100 * x.share).toFixed(1)}%`.padStart(6)
-        } of ${names[x.true]}`,
-      );
-    }
+    const pairs = top.map((x) => `${names[x.true]} -> ${names[x.pred]}`);
+    const w = Math.max(...pairs.map((s) => s.length));
+    top.forEach((x, i) => {
+      const share = `${(100 * x.share).toFixed(1)}%`.padStart(6);
+      out.push(`  ${pairs[i]!.padEnd(w)}  ${thousands(x.count).padStart(12)}  ${share} of ${names[x.true]}`);
+    });
   }
   return out.join('\n');
 }

@@ -5,7 +5,8 @@ import { type LabelScores, multilabelMetrics, type MultilabelResult } from '../t
 import { csvField } from './escape.js';
 import { markdownLines, renderMarkdownTable } from './markdown.js';
 
-const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+/** A number with 4 decimals (NaN and infinities as `String` writes them). */
+export const f4 = (x: number): string => x.toFixed(4);
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
 /**
@@ -16,19 +17,10 @@ const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
  * // "label,threshold,tn,fp,fn,tp,precision,recall,f1,support\ncat,0.5,..."
  */
 export function multilabelCsv(result: MultilabelResult, labels: string[]): string {
-  const m = multilabelMetrics(result);
-  const lines = [['label', 'threshold', 'tn', 'fp', 'fn', 'tp', 'precision', 'recall', 'f1', 'support'].join(',')];
-  for (const x of m.perLabel) {
-    lines.push(
-      [labels[x.index]!, result.thresholds[x.index]!, x.tn, x.fp, x.fn, x.tp, x.precision, x.recall, x.f1, x.support]
-        .map(csvField).join(','),
-    );
-  }
-  const avg = (name: string, s: LabelScores): string =>
-    [name, '', '', '', '', '', s.precision, s.recall, s.f1, s.support].map(csvField).join(',');
-  lines.push(avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg),
-    avg('samples avg', m.samplesAvg));
-  return `${lines.join('\n')}\n`;
+  const { perLabel, averages } = multilabelRows(result, labels, (v) => v);
+  const lines = [['label', 'threshold', 'tn', 'fp', 'fn', 'tp', 'precision', 'recall', 'f1', 'support'], ...perLabel,
+    ...averages.map(([name, ...scores]) => [`${name} avg`, '', '', '', '', '', ...scores])];
+  return `${lines.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
 }
 
 /**
@@ -38,25 +30,25 @@ export function multilabelCsv(result: MultilabelResult, labels: string[]): strin
  * await writeFile('labels.md', multilabelMarkdown(result, names));
  */
 export function multilabelMarkdown(result: MultilabelResult, labels: string[]): string {
+  const { perLabel, averages } = multilabelRows(result, labels, f4);
+  const scores = ['precision', 'recall', 'F1', 'support'];
+  const parts = ['## Multilabel confusion matrices',
+    `${result.rows.toLocaleString('en-US')} rows, ${result.numLabels} labels; ` +
+    'a label is predicted when its score >= its threshold.',
+    renderMarkdownTable({ headers: ['label', 'threshold', 'TN', 'FP', 'FN', 'TP', ...scores], rows: perLabel }),
+    '## Averages', renderMarkdownTable({ headers: ['average', ...scores], rows: averages })];
+  return `${parts.join('\n\n')}\n`;
+}
+
+/** Per label its name, threshold, TN, FP, FN, TP and scores, then each average's name and scores (`f` writes them). */
+function multilabelRows(result: MultilabelResult, labels: string[], f: (v: number) => string | number) {
   const m = multilabelMetrics(result);
-  const perLabel = { headers: ['label', 'threshold', 'TN', 'FP', 'FN', 'TP', 'precision', 'recall', 'F1', 'support'],
-    rows: m.perLabel.map((
-      x,
-    ) => [labels[x.index]!, result.thresholds[x.index]!, x.tn, x.fp, x.fn, x.tp, f4(x.precision), f4(x.recall),
-      f4(x.f1), x.support]
-    ) };
-  const avg = (name: string,
-    s: LabelScores): (string | number)[] => [name, f4(s.precision), f4(s.recall), f4(s.f1), s.support];
-  const averages = { headers: ['average', 'precision', 'recall', 'F1', 'support'],
-    rows: [avg('micro', m.microAvg), avg('macro', m.macroAvg), avg('weighted', m.weightedAvg),
-      avg('samples', m.samplesAvg)] };
-  return `${
-    ['## Multilabel confusion matrices',
-      `${
-        result.rows.toLocaleString('en-US')
-      } rows, ${result.numLabels} labels; a label is predicted when its score >= its threshold.`,
-      renderMarkdownTable(perLabel), '## Averages', renderMarkdownTable(averages)].join('\n\n')
-  }\n`;
+  const scores = (s: LabelScores): (string | number)[] => [f(s.precision), f(s.recall), f(s.f1), s.support];
+  const averages: [string, LabelScores][] = [['micro', m.microAvg], ['macro', m.macroAvg], ['weighted', m.weightedAvg],
+    ['samples', m.samplesAvg]];
+  const t = result.thresholds;
+  const perLabel = m.perLabel.map((x) => [labels[x.index]!, t[x.index]!, x.tn, x.fp, x.fn, x.tp, ...scores(x)]);
+  return { perLabel, averages: averages.map(([name, s]) => [name, ...scores(s)]) };
 }
 
 /** The counts and scores at descending threshold index i. */
@@ -94,20 +86,15 @@ export function binaryMarkdown(result: SweepResult, threshold: number, withSweep
   const t = Math.fround(threshold);
   const i = result.thresholds.findIndex((x) => x === t);
   const [, tn, fp, fn, tp, accuracy, precision, recall, f1] = atIndex(result, i) as number[];
-  const matrix = markdownLines(['true \\ predicted', '0', '1'], [['**0**', String(tn!), String(fp!)], ['**1**',
-    String(fn!), String(tp!)]]);
-  const lines = [`## Confusion matrix at threshold ${t}`, matrix,
-    `${(result.positives + result.negatives).toLocaleString('en-US')} rows (${
-      result.positives.toLocaleString('en-US')
-    } positive), predicted positive when score >= ${t}: accuracy ${f4(accuracy!)}, precision ${
-      f4(precision!)
-    }, recall ${f4(recall!)}, F1 ${f4(f1!)}.`];
+  const rows = [['**0**', tn!, fp!], ['**1**', fn!, tp!]].map((r) => r.map(String));
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const lines = [`## Confusion matrix at threshold ${t}`, markdownLines(['true \\ predicted', '0', '1'], rows),
+    `${n(result.positives + result.negatives)} rows (${n(result.positives)} positive), predicted positive when ` +
+    `score >= ${t}: accuracy ${f4(accuracy!)}, precision ${f4(precision!)}, recall ${f4(recall!)}, F1 ${f4(f1!)}.`];
   if (withSweep) {
-    const roc = rocCurve(result);
+    const [roc, ap] = [rocCurve(result), averagePrecision(prCurve(result))];
     lines.push(
-      `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}, average precision ${
-        f4(averagePrecision(prCurve(result)))
-      } over ${result.thresholds.length} thresholds.`,
+      `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}, average precision ${f4(ap)} over ${result.thresholds.length} thresholds.`,
     );
   }
   return `${lines.join('\n\n')}\n`;
