@@ -68,8 +68,8 @@ export function planTaskGpu(limits: GPUSupportedLimits, rowBytes: number, option
  * `target`, then with `weights` each row's weight as a fixed-point (lo, hi) pair; returns the
  * exponent of the chunk's weights (undefined without).
  */
-export function writeTargets(runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number,
-  rows: number, weights?: SampleWeights): number | undefined {
+function writeTargets(runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number, rows: number,
+  weights?: SampleWeights): number | undefined {
   const words = rows * width;
   const direct = !weights && (a instanceof Uint32Array || a instanceof Int32Array);
   if (direct) return void writeArray(runner.device.queue, target, 0, a, start * width, words);

@@ -169,7 +169,8 @@ export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
   if (hasGpuInputs(batch)) {
     const labels = batch.labels;
     if (ignoreIndex !== undefined) {
-      throw new InputError('ignoreIndex', 'per-class mode drops ignored rows on the host: pass host arrays');
+      throw new InputError('ignoreIndex',
+        'ignoreIndex with GPU buffers: per-class mode drops ignored rows on the host; pass host arrays');
     }
     if (isGpuBuffer(labels) && !(labels.usage & GPUBufferUsage.COPY_SRC)) {
       throw new InputError('labels',
