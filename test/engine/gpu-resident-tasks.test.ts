@@ -124,7 +124,7 @@ for (const adapter of TEST_ADAPTERS) {
         cpu.destroy();
       });
 
-      it(`${task.name}: a buffer of another device is refused; of a lost device, refused with earlier counts kept`, async () => {
+      it(`${task.name}: buffers of another or of a lost device are refused, earlier counts kept`, async () => {
         const other = await requireDevice(adapter.options);
         const [[f0, x0], [f1, x1]] = task.batch(5, 300);
         const m = task.make({ device, warn: () => undefined });

@@ -166,6 +166,10 @@ export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
     }
   }
   const logits: unknown = batch?.logits;
+  if (logits !== undefined && !(logits instanceof Float32Array || isGpuBuffer(logits))) {
+    const got = (logits as object)?.constructor?.name ?? typeof logits;
+    throw new InputError('logits', `logits must be a Float32Array (N x C, row-major) or a GPUBuffer, got ${got}`);
+  }
   if (hasGpuInputs(batch)) {
     const labels = batch.labels;
     if (ignoreIndex !== undefined) {
@@ -174,14 +178,9 @@ export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
     }
     if (isGpuBuffer(labels) && !(labels.usage & GPUBufferUsage.COPY_SRC)) {
       throw new InputError('labels',
-        `the labels buffer '${labels.label}' lacks GPUBufferUsage.COPY_SRC, which per-class mode needs to read them back`);
+        `the labels buffer '${labels.label}' lacks GPUBufferUsage.COPY_SRC: per-class mode reads the labels back`);
     }
-    if (logits instanceof Uint16Array) throw new InputError('logits', 'per-class mode takes float32 logits');
     return formatGpuBatch(batch as GpuBatch, numClasses);
-  }
-  if (logits !== undefined && !(logits instanceof Float32Array)) {
-    const got = (logits as object)?.constructor?.name ?? typeof logits;
-    throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${got}`);
   }
   const host = batch as Batch;
   return formatHostBatch(ignoreIndex === undefined ? host : dropIgnored(host, ignoreIndex, numClasses, false),
