@@ -15,9 +15,9 @@ export function isGpuBuffer(x: unknown): x is GPUBuffer {
     typeof (x as GPUBuffer).usage === 'number';
 }
 
-/** True when any input of the batch is a GPU buffer. */
-export function hasGpuInputs(batch: Batch | GpuBatch): boolean {
-  return isGpuBuffer(batch.logits) || isGpuBuffer(batch.labels) || isGpuBuffer(batch.preds);
+/** True when any input of the batch (of any task) is a GPU buffer. */
+export function hasGpuInputs(batch: object): boolean {
+  return Object.values(batch).some(isGpuBuffer);
 }
 
 /**
@@ -40,6 +40,36 @@ function rowsIn(field: string, b: GPUBuffer, width: number, rows: number | undef
       b.size);
   }
   return fit;
+}
+
+/**
+ * The rows of a batch with GPU buffers among its `inputs` ([field, array or buffer, items per row, 16-bit halves]):
+ * `rows` when given, else what the first host array holds, else what the buffers hold (they must agree); every buffer
+ * must be bindable as storage and hold the rows.
+ *
+ * @example
+ * gpuRows([['targets', targetBuffer, 5], ['scores', scores, 5]], undefined); // scores.length / 5
+ */
+export function gpuRows(inputs: [string, unknown, number, boolean?][], rows: number | undefined): number {
+  if (rows !== undefined && (!Number.isSafeInteger(rows) || rows < 0 || rows > 0xffffffff)) {
+    throw new InputError('rows', `rows must be an integer in [0, 2^32), got ${rows}`, undefined, rows);
+  }
+  const host = inputs.find(([, x]) => !isGpuBuffer(x));
+  if (host && rows === undefined) rows = Math.floor((host[1] as ArrayLike<unknown>).length / host[2]);
+  if (rows === undefined) {
+    const fits = inputs.map(([f, x, w, half]) => rowsIn(f, x as GPUBuffer, w, undefined, half));
+    const i = fits.findIndex((fit) => fit !== fits[0]);
+    if (i > 0) {
+      const [[first, , width], [other]] = [inputs[0]!, inputs[i]!];
+      throw new InputError('rows',
+        `the buffers hold ${fits[0]} ${width === 1 ? '' : 'rows of '}${first} but ${fits[i]} rows of ${
+          other === 'preds' ? 'predictions' : other
+        }: pass rows`);
+    }
+    rows = fits[0]!;
+  }
+  for (const [f, x, w, half] of inputs) if (isGpuBuffer(x)) rowsIn(f, x, w, rows, half);
+  return rows;
 }
 
 function checkHost(field: string, x: unknown, width: number, rows: number, numClasses: number): void {
@@ -74,30 +104,10 @@ export function formatGpuBatch(batch: GpuBatch, numClasses: number): FormattedGp
     throw new InputError('batch', 'a batch needs exactly one of logits or preds');
   }
   const half = logits === undefined ? undefined : logitsFormat(logits, batch.logitsDtype, true);
-  let rows = batch.rows;
-  if (rows !== undefined && (!Number.isSafeInteger(rows) || rows < 0 || rows > 0xffffffff)) {
-    throw new InputError('rows', `rows must be an integer in [0, 2^32), got ${rows}`, undefined, rows);
-  }
   const inputs: [string, Float32Array | Uint16Array | GPUBuffer | Batch['labels'], number][] = [['labels', labels, 1],
     logits === undefined ? ['preds', preds!, 1] : ['logits', logits, numClasses]];
-  const host = inputs.find(([, x]) => !isGpuBuffer(x));
-  if (host && rows === undefined) rows = Math.floor((host[1] as ArrayLike<unknown>).length / host[2]);
-  if (rows === undefined) {
-    const fits = inputs.map(([f, x, w]) =>
-      rowsIn(f, x as GPUBuffer, w, undefined, f === 'logits' && half !== undefined)
-    );
-    if (fits[0] !== fits[1]) {
-      throw new InputError('rows',
-        `the buffers hold ${fits[0]} labels but ${fits[1]} rows of ${
-          logits === undefined ? 'predictions' : 'logits'
-        }: pass rows`);
-    }
-    rows = fits[0]!;
-  }
-  for (const [field, x, width] of inputs) {
-    if (isGpuBuffer(x)) rowsIn(field, x, width, rows, field === 'logits' && half !== undefined);
-    else checkHost(field, x, width, rows, numClasses);
-  }
+  const rows = gpuRows(inputs.map(([f, x, w]) => [f, x, w, f === 'logits' && half !== undefined]), batch.rows);
+  for (const [field, x, width] of inputs) if (!isGpuBuffer(x)) checkHost(field, x, width, rows, numClasses);
   return { rows, numClasses, labels,
     ...(logits === undefined ? { preds: preds! } : { logits, ...(half ? { logitsDtype: half } : {}) }) };
 }

@@ -5,6 +5,7 @@ import { fixedPointExponent, fromFixedPoint, toFixedPoint } from '../format/weig
 import type { TaskCounter } from './accumulator.js';
 import type { ChunkRunner } from './chunk-runner.js';
 import { bufferSource } from './error-scope.js';
+import { isGpuBuffer } from './gpu-batch.js';
 import { writeArray } from './write-array.js';
 
 /** Knobs of the GPU counters; defaults come from the device's limits. */
@@ -67,8 +68,8 @@ export function planTaskGpu(limits: GPUSupportedLimits, rowBytes: number, option
  * `target`, then with `weights` each row's weight as a fixed-point (lo, hi) pair; returns the
  * exponent of the chunk's weights (undefined without).
  */
-export function writeTargets(runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number,
-  rows: number, weights?: SampleWeights): number | undefined {
+function writeTargets(runner: ChunkRunner, target: GPUBuffer, a: LabelArray, width: number, start: number, rows: number,
+  weights?: SampleWeights): number | undefined {
   const words = rows * width;
   const direct = !weights && (a instanceof Uint32Array || a instanceof Int32Array);
   if (direct) return void writeArray(runner.device.queue, target, 0, a, start * width, words);
@@ -78,6 +79,44 @@ export function writeTargets(runner: ChunkRunner, target: GPUBuffer, a: LabelArr
   if (weights) toFixedPoint(weights, start, rows, exponent!, out.subarray(words));
   runner.device.queue.writeBuffer(target, 0, bufferSource(out), 0, words + (weights ? 2 * rows : 0));
   return exponent;
+}
+
+/** Resident chunks start at multiples of this many rows (twice for 16-bit halves): 256-byte aligned binding offsets. */
+const ALIGN_ROWS = 64;
+
+/**
+ * Rows per chunk: `chunkRows`, rounded down to whole alignments when an input is `resident` (bound in place at each
+ * chunk's offset); an InputError when it cannot be and the batch needs more than one chunk.
+ */
+export function chunkStep(chunkRows: number, rows: number, resident: boolean, half = false): number {
+  const align = half ? 2 * ALIGN_ROWS : ALIGN_ROWS;
+  if (!resident || rows <= chunkRows) return chunkRows;
+  if (chunkRows >= align) return chunkRows - (chunkRows % align);
+  throw new InputError('chunkRows',
+    `GPU-resident inputs need chunkRows >= ${align} (binding offsets must be 256-byte aligned), got ${chunkRows}`,
+    undefined, chunkRows);
+}
+
+/**
+ * Rows [start, start + rows) of `width` items per row: a GPU buffer is bound in place at the rows' offset; a host
+ * array is uploaded into the runner's buffer `name` (of `capRows` rows): f32 (or 16-bit `half`) values as they are,
+ * integers as u32, with `weights` appended as writeTargets does. Returns the binding and the weights' exponent.
+ */
+export function placeRows(runner: ChunkRunner, input: LabelArray | Float32Array | Uint16Array | GPUBuffer, name: string,
+  start: number, rows: number, width: number, capRows: number, half = false,
+  weights?: SampleWeights): { binding: GPUBuffer | GPUBufferBinding; exponent?: number | undefined } {
+  const bytes = half ? 2 : 4;
+  if (isGpuBuffer(input)) {
+    return {
+      binding: { buffer: input, offset: start * width * bytes, size: Math.ceil((rows * width * bytes) / 4) * 4 },
+    };
+  }
+  const target = runner.grow(name, capRows * (width * bytes + (weights ? 8 : 0))).buffer;
+  if (half || input instanceof Float32Array) {
+    writeArray(runner.device.queue, target, 0, input as Uint16Array, start * width, rows * width);
+    return { binding: target };
+  }
+  return { binding: target, exponent: writeTargets(runner, target, input, width, start, rows, weights) };
 }
 
 /**

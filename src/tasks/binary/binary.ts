@@ -5,12 +5,17 @@ import { orderKey } from '../../format/order-key.js';
 import { fScore } from '../multiclass/metrics.js';
 import { formatMultilabelBatch } from '../multilabel/multilabel.js';
 
-/** One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}; optional sample weights. */
+/**
+ * One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}; optional sample weights.
+ * Scores (f32) and targets (u32) may be GPU buffers as in a multilabel batch (targets there unchecked: nonzero is 1).
+ */
 export interface BinaryBatch {
-  scores: Float32Array;
-  targets: LabelArray;
+  scores: Float32Array | GPUBuffer;
+  targets: LabelArray | GPUBuffer;
   /** sklearn's `sample_weight`: one finite weight per row (negative allowed); absent: 1 per row. */
   weights?: SampleWeights | undefined;
+  /** With GPU buffers: the rows to count (default: what the buffers hold). */
+  rows?: number | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { InputError } from '../../core/errors.js';
 import { type AccumulatorOptions, type TaskCounter, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
+import { hasGpuInputs } from '../../engine/gpu-batch.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
 import { type BinaryState, type BinaryStateMeta, binaryStateResult, createBinaryState,
   parseBinaryState } from '../../state/task-state.js';
@@ -59,7 +60,8 @@ export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdS
   };
   const gpu = (device: GPUDevice): TaskCounter<BinaryBatch, SweepCounts> =>
     createSweepGpuCounter(device, thresholds, options);
-  const io = { format: formatBinaryBatch, result: sweepResult, state: createBinaryState, load, gpu };
+  const io = { format: formatBinaryBatch, result: sweepResult, state: createBinaryState, load, gpu,
+    resident: hasGpuInputs };
   return taskMatrix({ name: 'threshold sweep', empty, add: addSweepCounts, count: sweepCpuUpdate, ...io }, options, {
     thresholds,
   });

@@ -1,8 +1,10 @@
+import type { LabelArray } from '../../core/types.js';
 import type { BinaryBatch, SweepCounts } from './binary.js';
 
 /** The CPU sweep update, oracle of threshold-sweep.wgsl: each row to the bin of the thresholds <= its score. */
 export function sweepCpuUpdate(counts: SweepCounts, batch: BinaryBatch): void {
-  const { scores, targets, weights } = batch;
+  const { weights } = batch;
+  const [scores, targets] = [batch.scores as Float32Array, batch.targets as LabelArray];
   const t = counts.thresholds;
   const k = t.length;
   const big = typeof targets[0] === 'bigint';

@@ -1,12 +1,12 @@
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
-import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
+import { isGpuBuffer } from '../../engine/gpu-batch.js';
+import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
-import { writeArray } from '../../engine/write-array.js';
 import { orderKey } from '../../format/order-key.js';
 import { addSweepCounts, type BinaryBatch, emptySweepCounts, type SweepCounts } from './binary.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
-export type SweepGpuCounter = TaskGpuCounter<BinaryBatch, SweepCounts>;
+export type SweepGpuCounter = TaskGpuCounter<BinaryBatch & { rows: number }, SweepCounts>;
 
 /**
  * Creates a {@link SweepGpuCounter} running shaders/threshold-sweep.wgsl on `device` for ascending
@@ -27,7 +27,7 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
   const keys = runner.buffer('thresholds', k * 4);
   device.queue.writeBuffer(keys, 0, Uint32Array.from(thresholds, orderKey));
 
-  const updateChunks = async (host: SweepCounts, batch: BinaryBatch): Promise<void> => {
+  const updateChunks = async (host: SweepCounts, batch: BinaryBatch & { rows: number }): Promise<void> => {
     const { weights } = batch;
     const words = weights ? 3 : 1;
     const countsBytes = words * 2 * (k + 1) * 4;
@@ -35,13 +35,13 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'threshold_sweep_weighted' : 'threshold_sweep';
     const partial = emptySweepCounts(thresholds);
-    await runner.chunks<number | undefined>(batch.scores.length, p.chunkRows, { encode: (encoder, start, n) => {
+    const step = chunkStep(p.chunkRows, batch.rows, isGpuBuffer(batch.scores) || isGpuBuffer(batch.targets));
+    await runner.chunks<number | undefined>(batch.rows, step, { encode: (encoder, start, n) => {
       const cap = capacityFor(n, p.chunkRows);
-      const scores = runner.grow('scores', cap * 4).buffer;
-      const targets = runner.grow('targets and weights', cap * words * 4).buffer;
       const counts = runner.grow('counts', countsBytes).buffer;
-      writeArray(device.queue, scores, 0, batch.scores, start, n);
-      const exponent = writeTargets(runner, targets, batch.targets, 1, start, n, weights);
+      const scores = placeRows(runner, batch.scores, 'scores', start, n, 1, cap).binding;
+      const { binding: targets, exponent } = placeRows(runner, batch.targets, 'targets and weights', start, n, 1, cap,
+        false, weights);
       const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize };
       const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
       runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);

@@ -6,8 +6,7 @@ import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../
 import { bufferSource } from '../../engine/error-scope.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
 import type { Bindings, KernelName } from '../../engine/pipelines.js';
-import { checkBinding, countAt, writeTargets } from '../../engine/task-gpu.js';
-import { writeArray } from '../../engine/write-array.js';
+import { checkBinding, chunkStep, countAt, placeRows } from '../../engine/task-gpu.js';
 import { fixedPointExponent, toFixedPoint } from '../../format/weights.js';
 
 /**
@@ -35,8 +34,6 @@ export interface GpuCounterOptions extends GpuPlanOptions {
   ignoreIndex?: number | undefined;
 }
 
-/** Resident chunks are multiples of this many rows (twice for 16-bit logits): 256-byte aligned binding offsets. */
-const ALIGN_ROWS = 64;
 /** Override constants that make argmax.wgsl read 16-bit logits: halves packed two per u32, NaN above HALF_INF. */
 const halfConstants = (
   half: HalfDtype | undefined,
@@ -87,21 +84,9 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
   const slotBuffer = (name: string, s: number, rows: number, bytes: number): GPUBuffer =>
     runner.grow(`${name} slot ${s}`, capacityFor(rows, chunkRows) * bytes).buffer;
 
-  /**
-   * A host array is uploaded into slot `s`'s buffer `name`; a GPU buffer is bound in place at the
-   * chunk's offset. `half`: 16-bit logits (2 bytes each; the binding rounded up to whole 4-byte words).
-   */
   const place = (input: LabelArray | Float32Array | Uint16Array | GPUBuffer, name: string, s: number, start: number,
-    rows: number, width: number, half = false): GPUBuffer | GPUBufferBinding => {
-    if (isGpuBuffer(input)) {
-      if (half) return { buffer: input, offset: start * width * 2, size: Math.ceil((rows * width) / 2) * 4 };
-      return { buffer: input, offset: start * width * 4, size: rows * width * 4 };
-    }
-    const target = slotBuffer(name, s, rows, width * (half ? 2 : 4));
-    if (!(half || input instanceof Float32Array)) writeTargets(runner, target, input, 1, start, rows);
-    else writeArray(device.queue, target, 0, input as Uint16Array, start * width, rows * width);
-    return target;
-  };
+    rows: number, width: number, half = false): GPUBuffer | GPUBufferBinding =>
+    placeRows(runner, input, `${name} slot ${s}`, start, rows, width, capacityFor(rows, chunkRows), half).binding;
 
   /** Uploads rows [start, start + rows) of the weights as fixed-point (lo, hi) pairs into slot `s`'s weights buffer. */
   const placeWeights = (s: number, w: SampleWeights, exponent: number, start: number, rows: number): GPUBuffer => {
@@ -165,13 +150,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
       throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');
     }
     const resident = isGpuBuffer(labels) || isGpuBuffer(logits) || isGpuBuffer(preds);
-    const align = half ? 2 * ALIGN_ROWS : ALIGN_ROWS;
-    const step = resident && chunkRows >= align ? chunkRows - (chunkRows % align) : chunkRows;
-    if (resident && step % align !== 0 && rows > step) {
-      throw new InputError('chunkRows',
-        `GPU-resident inputs need chunkRows >= ${align} (binding offsets must be 256-byte aligned), got ${chunkRows}`,
-        undefined, chunkRows);
-    }
+    const step = chunkStep(chunkRows, rows, resident, half !== undefined);
     const exponent = weights === undefined ? undefined : fixedPointExponent(weights);
     if (weights && !weightedCounts) {
       const what = `sample weights with ${numClasses} classes ((3 (C x C + C) + 4) x 4 bytes)`;

@@ -1,5 +1,6 @@
 import { InputError } from '../../core/errors.js';
 import { type AccumulatorOptions, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
+import { hasGpuInputs } from '../../engine/gpu-batch.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
 import { createMultilabelState, multilabelStateCounts, parseMultilabelState,
   thresholdValue } from '../../state/task-state.js';
@@ -64,7 +65,7 @@ export function createMultilabelMatrix(options: MultilabelMatrixOptions): Multil
     }
     return multilabelStateCounts(s);
   };
-  return taskMatrix({ name: 'multilabel matrix', empty, add: addMultilabelCounts, count,
+  return taskMatrix({ name: 'multilabel matrix', empty, add: addMultilabelCounts, count, resident: hasGpuInputs,
     gpu: (device: GPUDevice) => createMultilabelGpuCounter(device, numLabels, thresholds, options),
     format: (batch: MultilabelBatch) => formatMultilabelBatch(batch, numLabels),
     result: (counts: MultilabelCounts) => multilabelResult(counts, thresholds), state: createMultilabelState, load },

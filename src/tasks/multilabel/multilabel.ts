@@ -1,19 +1,23 @@
 import { InputError } from '../../core/errors.js';
 import type { LabelArray, SampleWeights } from '../../core/types.js';
 import { addInto } from '../../engine/accumulator.js';
+import { gpuRows, isGpuBuffer } from '../../engine/gpu-batch.js';
 import { isLabelArray } from '../../format/validate.js';
 import { checkWeights } from '../../format/weights.js';
 import { fScore } from '../multiclass/metrics.js';
 
 /**
  * One batch of a multilabel task: row-major N x L scores and N x L targets in {0, 1}; optional sample weights, one per
- * row.
+ * row. Scores (f32) and targets (u32) may be GPU buffers of the matrix's device, read in place; targets in a buffer
+ * are not checked: any nonzero value counts as 1.
  */
 export interface MultilabelBatch {
-  scores: Float32Array;
-  targets: LabelArray;
+  scores: Float32Array | GPUBuffer;
+  targets: LabelArray | GPUBuffer;
   /** sklearn's `sample_weight`: one finite weight per row (negative allowed); absent: 1 per row. */
   weights?: SampleWeights | undefined;
+  /** With GPU buffers: the rows to count (default: what the buffers hold). */
+  rows?: number | undefined;
 }
 
 /** A batch that passed {@link formatMultilabelBatch} (weights, when given, are checked: finite, one per row). */
@@ -117,31 +121,40 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number,
   validateNumLabels(numLabels);
   const { scores, targets } = batch;
   const typeName = (x: unknown): string => (x as object)?.constructor?.name ?? typeof x;
-  if (!(scores instanceof Float32Array)) {
-    throw new InputError('scores', `scores must be a Float32Array, got ${typeName(scores)}`);
+  if (!(scores instanceof Float32Array || isGpuBuffer(scores))) {
+    throw new InputError('scores', `scores must be a Float32Array or a GPUBuffer, got ${typeName(scores)}`);
   }
-  if (!isLabelArray(targets)) {
-    throw new InputError('targets', `targets must be an integer typed array, got ${typeName(targets)}`);
+  if (!(isLabelArray(targets) || isGpuBuffer(targets))) {
+    throw new InputError('targets', `targets must be an integer typed array or a GPUBuffer, got ${typeName(targets)}`);
   }
-  if (scores.length % numLabels !== 0) {
-    throw new InputError('scores', `scores hold ${scores.length} values, not a multiple of ${numLabels} labels`,
-      undefined, scores.length);
+  if (isGpuBuffer(targets) && batch.weights !== undefined) {
+    throw new InputError('weights',
+      'sample weights need the targets on the host: the weighted kernels read both from one upload');
   }
-  if (targets.length !== scores.length) {
-    throw new InputError('targets', `targets hold ${targets.length} values, scores ${scores.length}`, undefined,
-      targets.length);
+  const resident = isGpuBuffer(scores) || isGpuBuffer(targets);
+  const inputs: [string, unknown, number][] = [['targets', targets, numLabels], ['scores', scores, numLabels]];
+  const rows = resident ? gpuRows(inputs, batch.rows) : Math.floor((scores as Float32Array).length / numLabels);
+  for (const [field, x] of resident ? inputs : inputs.reverse()) {
+    const length = (x as ArrayLike<unknown>).length;
+    if (isGpuBuffer(x) || length === rows * numLabels) continue;
+    const why = resident ?
+      `expected ${rows * numLabels} for ${rows} rows` :
+      field === 'scores' ?
+      `not a multiple of ${numLabels} labels` :
+      `scores ${(scores as Float32Array).length}`;
+    throw new InputError(field, `${field} hold ${length} values, ${why}`, undefined, length);
   }
   let bad = -1;
-  for (let i = 0; i < targets.length && bad < 0; i++) {
+  for (let i = 0; !isGpuBuffer(targets) && i < targets.length && bad < 0; i++) {
     const v = targets[i]!;
     if (v !== 0 && v !== 1 && v !== 0n && v !== 1n) bad = i;
   }
   if (bad >= 0) {
+    const t = (targets as LabelArray)[bad];
     const row = Math.floor(bad / numLabels);
     const at = binary ? `index ${bad}` : `row ${row}, column ${bad % numLabels}`;
-    throw new InputError('targets', `${at}: target ${String(targets[bad])} is not 0 or 1`, row, targets[bad]);
+    throw new InputError('targets', `${at}: target ${String(t)} is not 0 or 1`, row, t);
   }
-  const rows = scores.length / numLabels;
   const out: FormattedMultilabelBatch = { rows, numLabels, scores, targets };
   if (batch.weights !== undefined) out.weights = checkWeights(batch.weights, rows);
   return out;

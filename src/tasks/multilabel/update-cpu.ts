@@ -1,10 +1,12 @@
+import type { LabelArray } from '../../core/types.js';
 import { addSampleRow, addSampleSums, emptySampleSums, type FormattedMultilabelBatch, type MultilabelCounts,
   sumWeights } from './multilabel.js';
 
 /** The CPU multilabel update, oracle of multilabel.wgsl: label j is predicted when its score >= thresholds[j]. */
 export function multilabelCpuUpdate(counts: MultilabelCounts, batch: FormattedMultilabelBatch,
   thresholds: Float32Array): void {
-  const { rows, numLabels: l, scores, targets, weights } = batch;
+  const { rows, numLabels: l, weights } = batch;
+  const [scores, targets] = [batch.scores as Float32Array, batch.targets as LabelArray];
   const big = typeof targets[0] === 'bigint';
   const samples = emptySampleSums(l);
   for (let i = 0, base = 0; i < rows; i++, base += l) {

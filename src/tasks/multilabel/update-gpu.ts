@@ -1,7 +1,7 @@
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
-import { checkBinding, countAt, planTaskGpu, writeTargets } from '../../engine/task-gpu.js';
+import { isGpuBuffer } from '../../engine/gpu-batch.js';
+import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
-import { writeArray } from '../../engine/write-array.js';
 import { orderKey } from '../../format/order-key.js';
 import { addMultilabelCounts, addSampleRow, emptyMultilabelCounts, sumWeights } from './multilabel.js';
 import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
@@ -36,15 +36,14 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'multilabel_weighted' : 'multilabel';
     const partial = emptyMultilabelCounts(numLabels);
-    await runner.chunks(batch.rows, p.chunkRows, { encode: (encoder, start, n) => {
+    const step = chunkStep(p.chunkRows, batch.rows, isGpuBuffer(batch.scores) || isGpuBuffer(batch.targets));
+    await runner.chunks(batch.rows, step, { encode: (encoder, start, n) => {
       const cap = capacityFor(n, p.chunkRows);
-      const scores = runner.grow('scores', cap * numLabels * 4).buffer;
-      const words = cap * (numLabels + (weights ? 2 : 0));
-      const targets = runner.grow('targets and weights', words * 4).buffer;
       const stats = `counts and row stats${weights ? ' (weighted)' : ''}`;
       const counts = runner.grow(stats, cellBytes + cap * 12).buffer;
-      writeArray(device.queue, scores, 0, batch.scores, start * numLabels, n * numLabels);
-      const exponent = writeTargets(runner, targets, batch.targets, numLabels, start, n, weights);
+      const scores = placeRows(runner, batch.scores, 'scores', start, n, numLabels, cap).binding;
+      const { binding: targets, exponent } = placeRows(runner, batch.targets, 'targets and weights', start, n,
+        numLabels, cap, false, weights);
       const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize };
       const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
       runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);

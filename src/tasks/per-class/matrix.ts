@@ -1,5 +1,6 @@
 import { InputError } from '../../core/errors.js';
 import { type AccumulatorOptions, type TaskCounter, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
+import { hasGpuInputs } from '../../engine/gpu-batch.js';
 import { createPerClassState, parsePerClassState, perClassStateCounts } from '../../state/per-class-state.js';
 import type { PerClassState, PerClassStateMeta } from '../../state/per-class-state.js';
 import { addPerClassCounts, emptyPerClassCounts, formatPerClassBatch, perClassResult } from './per-class.js';
@@ -58,7 +59,8 @@ export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMa
     }
     return perClassStateCounts(s);
   };
-  const task = { name: 'per-class matrix', empty, add: addPerClassCounts, count: perClassCpuUpdate, gpu, load };
+  const task = { name: 'per-class matrix', empty, add: addPerClassCounts, count: perClassCpuUpdate, gpu, load,
+    resident: hasGpuInputs };
   const format = (batch: PerClassBatch): FormattedPerClassBatch => formatPerClassBatch(batch, numClasses, ignoreIndex);
   const state = (r: PerClassResult, meta?: PerClassStateMeta): PerClassState =>
     createPerClassState(r, { ...meta, ignoreIndex });

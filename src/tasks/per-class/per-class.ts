@@ -5,8 +5,9 @@
  * @module
  */
 import { InputError } from '../../core/errors.js';
-import type { FormattedBatch, LabelArray } from '../../core/types.js';
+import type { Batch, FormattedGpuBatch, GpuBatch, LabelArray } from '../../core/types.js';
 import { addInto } from '../../engine/accumulator.js';
+import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import { formatHostBatch, validateNumClasses } from '../../format/validate.js';
 import { type Averages, type Metrics, metricsFromSums, topKeys } from '../multiclass/metrics.js';
 import { dropIgnored } from '../multiclass/select.js';
@@ -139,12 +140,20 @@ export function addPerClassCounts(into: PerClassCounts, from: PerClassCounts): v
   from.pairs.forEach((key, count) => into.pairs.add(key, count));
 }
 
-/** One batch for per-class mode: row-major N x C float32 logits, or N predicted classes, and N labels. */
-export type PerClassBatch = { logits: Float32Array; labels: LabelArray; preds?: undefined } | { preds: LabelArray;
-  labels: LabelArray; logits?: undefined };
+/**
+ * One batch for per-class mode: row-major N x C float32 logits, or N predicted classes, and N labels. Any of them may
+ * be a GPU buffer of the matrix's device (f32, u32 or i32), read in place, `rows` then defaulting to what the buffers
+ * hold; labels in a buffer also need GPUBufferUsage.COPY_SRC: the host reads them back to add each class's support.
+ */
+export type PerClassBatch = { rows?: number | undefined }
+  & ({ logits: Float32Array | GPUBuffer; labels: LabelArray | GPUBuffer; preds?: undefined } | {
+    preds: LabelArray | GPUBuffer;
+    labels: LabelArray | GPUBuffer;
+    logits?: undefined;
+  });
 
-/** A validated per-class batch: labels (and predictions) lie in [0, numClasses), ignored rows dropped. */
-export type FormattedPerClassBatch = FormattedBatch;
+/** A validated per-class batch: host labels (and predictions) lie in [0, numClasses), ignored rows dropped. */
+export type FormattedPerClassBatch = FormattedGpuBatch;
 
 /** Validates a per-class batch: one of logits or preds, labels in [0, C) once `ignoreIndex` rows are dropped. */
 export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
@@ -157,12 +166,25 @@ export function formatPerClassBatch(batch: PerClassBatch, numClasses: number,
     }
   }
   const logits: unknown = batch?.logits;
-  if (logits !== undefined && !(logits instanceof Float32Array)) {
+  if (logits !== undefined && !(logits instanceof Float32Array || isGpuBuffer(logits))) {
     const got = (logits as object)?.constructor?.name ?? typeof logits;
-    throw new InputError('logits', `logits must be a Float32Array (N x C, row-major), got ${got}`);
+    throw new InputError('logits', `logits must be a Float32Array (N x C, row-major) or a GPUBuffer, got ${got}`);
   }
-  const kept = ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, numClasses, false);
-  return formatHostBatch(kept, numClasses, false) as FormattedPerClassBatch;
+  if (hasGpuInputs(batch)) {
+    const labels = batch.labels;
+    if (ignoreIndex !== undefined) {
+      throw new InputError('ignoreIndex',
+        'ignoreIndex with GPU buffers: per-class mode drops ignored rows on the host; pass host arrays');
+    }
+    if (isGpuBuffer(labels) && !(labels.usage & GPUBufferUsage.COPY_SRC)) {
+      throw new InputError('labels',
+        `the labels buffer '${labels.label}' lacks GPUBufferUsage.COPY_SRC: per-class mode reads the labels back`);
+    }
+    return formatGpuBatch(batch as GpuBatch, numClasses);
+  }
+  const host = batch as Batch;
+  return formatHostBatch(ignoreIndex === undefined ? host : dropIgnored(host, ignoreIndex, numClasses, false),
+    numClasses, false);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { InputError } from '../../core/errors.js';
+import type { LabelArray } from '../../core/types.js';
 import { isEmulated } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
+import { hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import type { KernelName } from '../../engine/pipelines.js';
-import { planTaskGpu, type TaskGpuCounter, type TaskGpuOptions, writeTargets } from '../../engine/task-gpu.js';
-import { writeArray } from '../../engine/write-array.js';
+import { chunkStep, placeRows, planTaskGpu, type TaskGpuCounter, type TaskGpuOptions } from '../../engine/task-gpu.js';
 import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from './per-class.js';
 
 /**
@@ -58,37 +59,46 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number,
   const runner = createChunkRunner(device, 'per-class');
   let errors = new Uint32Array(1024);
 
-  const refuse = (batch: FormattedPerClassBatch, field: 'labels' | 'preds', bad: number, firstBits: number): never => {
+  const refuse = (labels: LabelArray, preds: FormattedPerClassBatch['preds'], field: 'labels' | 'preds', bad: number,
+    firstBits: number): never => {
     const row = ~firstBits >>> 0;
-    const value = field === 'labels' ? batch.labels[row] : batch.preds?.[row];
+    const value = field === 'labels' ? labels[row] : isGpuBuffer(preds) ? undefined : preds?.[row];
     const what = field === 'labels' ? 'label' : 'predicted class';
     throw new InputError(field,
-      `index ${row}: ${what} ${
-        String(value)
+      `index ${row}: ${what}${
+        value === undefined ? '' : ` ${String(value)}`
       } is outside [0, ${numClasses}) (${bad} such rows in this chunk, found on the GPU)`, row, value);
   };
 
   const updateChunks = async (host: PerClassCounts, batch: FormattedPerClassBatch): Promise<void> => {
-    const name: KernelName = batch.logits ?
-      (kernel === 'wide' ? 'per_class_wide' : 'per_class_rows') :
-      'per_class_preds';
+    const { rows, logits, preds } = batch;
+    const name: KernelName = logits ? (kernel === 'wide' ? 'per_class_wide' : 'per_class_rows') : 'per_class_preds';
     let numErrors = 0;
     const wide = name === 'per_class_wide';
     const constants = { NUM_CLASSES: numClasses, WORKGROUP_SIZE: wide ? wideSize : plan.workgroupSize };
-    await runner.chunks<undefined>(batch.rows, plan.chunkRows, { encode: (encoder, start, n) => {
+    // Labels in a buffer are copied after the chunk's error list and read back with it: the host adds support.
+    const readLabels = isGpuBuffer(batch.labels);
+    const labels = isGpuBuffer(batch.labels) ? new Uint32Array(rows) : batch.labels;
+    const step = chunkStep(plan.chunkRows, rows, hasGpuInputs(batch));
+    await runner.chunks<[number, number]>(rows, step, { encode: (encoder, start, n) => {
       const cap = capacityFor(n, plan.chunkRows);
-      const labels = runner.grow('labels', cap * 4).buffer;
-      const tally = runner.grow('tally', (HEADER + 2 * cap) * 4).buffer;
-      writeTargets(runner, labels, batch.labels, 1, start, n);
-      const input = runner.grow(batch.logits ? 'logits' : 'preds', cap * (batch.logits ? numClasses : 1) * 4).buffer;
-      if (batch.logits) writeArray(device.queue, input, 0, batch.logits, start * numClasses, n * numClasses);
-      else writeTargets(runner, input, batch.preds!, 1, start, n);
+      const place = (x: FormattedPerClassBatch['labels'] | Float32Array, field: string, width = 1) =>
+        placeRows(runner, x, field, start, n, width, cap).binding;
+      const tally = runner.grow('tally', (HEADER + (readLabels ? 3 : 2) * cap) * 4).buffer;
+      const input = logits ? place(logits as Float32Array, 'logits', numClasses) : place(preds!, 'preds');
       const count = wide ? Math.min(n, plan.maxWorkgroups) : groupsFor(n, plan.workgroupSize, plan.maxWorkgroups);
-      runner.dispatch(encoder, name, constants, { labels, tally, [batch.logits ? 'logits' : 'preds']: input }, count);
-      return { source: tally, bytes: (HEADER + 2 * n) * 4, clearBytes: HEADER * 4, info: undefined };
-    }, fold: (got) => {
-      if (got[1] !== 0) refuse(batch, 'labels', got[1]!, got[2]!);
-      if (got[3] !== 0) refuse(batch, 'preds', got[3]!, got[4]!);
+      const bound = { labels: place(batch.labels, 'labels'), [logits ? 'logits' : 'preds']: input,
+        tally: readLabels ? { buffer: tally, size: (HEADER + 2 * n) * 4 } : tally };
+      runner.dispatch(encoder, name, constants, bound, count);
+      if (isGpuBuffer(batch.labels)) {
+        encoder.copyBufferToBuffer(batch.labels, start * 4, tally, (HEADER + 2 * n) * 4, n * 4);
+      }
+      return { source: tally, bytes: (HEADER + (readLabels ? 3 : 2) * n) * 4, clearBytes: HEADER * 4,
+        info: [start, n] };
+    }, fold: (got, [start, n]) => {
+      if (readLabels) (labels as Uint32Array).set(got.subarray(HEADER + 2 * n, HEADER + 3 * n), start);
+      if (got[1] !== 0) refuse(labels, preds, 'labels', got[1]!, got[2]!);
+      if (got[3] !== 0) refuse(labels, preds, 'preds', got[3]!, got[4]!);
       const count = got[0]!;
       if (2 * (numErrors + count) > errors.length) {
         const grown = new Uint32Array(Math.max(errors.length * 2, 2 * (numErrors + count)));
@@ -98,7 +108,7 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number,
       errors.set(got.subarray(HEADER, HEADER + 2 * count), 2 * numErrors);
       numErrors += count;
     } });
-    addRows(host, batch.labels, errors, numErrors);
+    addRows(host, labels, errors, numErrors);
   };
 
   return { ...runnerCounter(runner, 'the per-class update', () => emptyPerClassCounts(numClasses), updateChunks), plan,
