@@ -1,7 +1,7 @@
 import type { Random } from './random.js';
 
 /** Stirling's series tail of log(k!): log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi)/2], exact below 10. */
-function stirlingTail(k: number): number {
+export function stirlingTail(k: number): number {
   if (k < 10) return STIRLING_SMALL[k]!;
   const kp1 = k + 1;
   const kp1sq = kp1 * kp1;

@@ -62,6 +62,12 @@ export function checkCountCells(cells: ArrayLike<number>, weighted: boolean | un
  */
 export function bootstrapIntervals(cells: ArrayLike<number>, method: IntervalMethod, width: number,
   statistic: (drawn: Float64Array, out: Float64Array, random: Random) => void): Interval[] {
+  return bootstrapColumns(cells, method, width, statistic).map((v) => percentileInterval(v, method.level));
+}
+
+/** The draws of {@link bootstrapIntervals}: one column of `method.resamples` values per statistic. */
+export function bootstrapColumns(cells: ArrayLike<number>, method: IntervalMethod, width: number,
+  statistic: (drawn: Float64Array, out: Float64Array, random: Random) => void): Float64Array[] {
   const random = createRandom(method.seed);
   const b = method.resamples;
   const columns = Array.from({ length: width }, () => new Float64Array(b));
@@ -72,5 +78,5 @@ export function bootstrapIntervals(cells: ArrayLike<number>, method: IntervalMet
     statistic(drawn, out, random);
     for (let j = 0; j < width; j++) columns[j]![r] = out[j]!;
   }
-  return columns.map((v) => percentileInterval(v, method.level));
+  return columns;
 }

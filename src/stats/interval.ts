@@ -13,15 +13,19 @@ export function checkLevel(level: number): void {
 
 /**
  * The central `level` interval of `values` (sorted in place): the (1 - level) / 2 and (1 + level) / 2 quantiles
- * with linear interpolation, as numpy.percentile's default.
+ * with linear interpolation, as numpy.percentile's default. NaN values (a statistic undefined on a resample) are left
+ * out; none left gives { low: NaN, high: NaN }.
  */
 export function percentileInterval(values: Float64Array, level: number): Interval {
   checkLevel(level);
   values.sort();
+  let n = values.length;
+  while (n > 0 && Number.isNaN(values[n - 1])) n--;
+  if (n === 0) return { low: NaN, high: NaN };
   const at = (q: number): number => {
-    const pos = q * (values.length - 1);
+    const pos = q * (n - 1);
     const lo = Math.floor(pos);
-    const hi = Math.min(lo + 1, values.length - 1);
+    const hi = Math.min(lo + 1, n - 1);
     return values[lo]! + (pos - lo) * (values[hi]! - values[lo]!);
   };
   return { low: at((1 - level) / 2), high: at((1 + level) / 2) };

@@ -41,21 +41,19 @@ const ERFC_BIG_Q = [0.0023352049762686918, 0.06051834131244132, 0.52790510295142
 
 /**
  * The standard normal quantile Phi^-1(p) for p in (0, 1): Acklam's rational approximation refined by one Halley
- * step on erfc, about 1e-15 relative.
+ * step on erfc, about 1e-15 relative; above 1/2 by symmetry from 1 - p (exact there), so no cancellation near 1.
  */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile needs 0 < p < 1, got ${p}`);
-  const low = 0.02425;
+  if (p > 0.5) return -normalQuantile(1 - p);
   let x: number;
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    x = tail(q);
-  } else if (p <= 1 - low) {
+  if (p < 0.02425) x = tail(Math.sqrt(-2 * Math.log(p)));
+  else {
     const q = p - 0.5;
     const r = q * q;
     x = ((((((A[0]! * r + A[1]!) * r + A[2]!) * r + A[3]!) * r + A[4]!) * r + A[5]!) * q) /
       (((((B[0]! * r + B[1]!) * r + B[2]!) * r + B[3]!) * r + B[4]!) * r + 1);
-  } else x = -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  }
   const e = 0.5 * erfc(-x / Math.SQRT2) - p;
   const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
   return x - u / (1 + (x * u) / 2);

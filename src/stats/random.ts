@@ -7,23 +7,28 @@ export interface Random {
 /** The largest seed {@link createRandom} takes (seeds are integers 0..2^53 - 1). */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
-function splitmix32(state: number): [number, number] {
-  const s = (state + 0x9e3779b9) | 0;
-  let z = s;
+/** MurmurHash3's 32-bit finalizer: a bijection of the 32-bit words with fmix32(0) = 0. */
+function fmix32(z: number): number {
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return [s, (z ^ (z >>> 16)) >>> 0];
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+function splitmix32(state: number): [number, number] {
+  const s = (state + 0x9e3779b9) | 0;
+  return [s, fmix32(s)];
 }
 
 /**
- * xoshiro128** seeded through splitmix32 from both 32-bit halves of an integer seed in [0, 2^53); two outputs make
- * one 53-bit double.
+ * xoshiro128** seeded through splitmix32 from the low 32 bits of an integer seed in [0, 2^53), the high bits mixed
+ * into the third word (one-to-one: distinct seeds give distinct states); two outputs make one 53-bit double.
  */
 export function createRandom(seed: number): Random {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer 0..2^53-1, got ${seed}`);
-  let mix = (seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32), 0x27d4eb2d);
+  let mix = seed >>> 0;
   const s = new Uint32Array(4);
   for (let i = 0; i < 4; i++) [mix, s[i]] = splitmix32(mix);
+  s[2]! ^= fmix32(Math.floor(seed / 2 ** 32));
   if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
   const word = (): number => {
     const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;

@@ -1,6 +1,6 @@
-import { bootstrapIntervals, checkCountCells, type IntervalMethod, intervalMethod,
+import { bootstrapColumns, checkCountCells, type IntervalMethod, intervalMethod,
   type IntervalOptions } from '../../stats/bootstrap.js';
-import type { Interval } from '../../stats/interval.js';
+import { type Interval, percentileInterval } from '../../stats/interval.js';
 import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from './binary.js';
 
 /** Confidence intervals of a threshold sweep's scores (see {@link sweepIntervals}). */
@@ -36,12 +36,20 @@ function binCells(r: SweepResult): Float64Array {
  */
 export function sweepIntervals(result: SweepResult, threshold: number, options: IntervalOptions): SweepIntervals {
   const method = intervalMethod(options);
+  const [rocAuc, ap, accuracy, precision, recall, f1] = sweepDraws(result, threshold, method).map((v) =>
+    percentileInterval(v, method.level)
+  ) as [Interval, Interval, Interval, Interval, Interval, Interval];
+  return { ...method, rocAuc, averagePrecision: ap, accuracy, precision, recall, f1 };
+}
+
+/** The bootstrap draws behind {@link sweepIntervals}: columns of ROC AUC, AP, accuracy, precision, recall, F1. */
+export function sweepDraws(result: SweepResult, threshold: number, method: IntervalMethod): Float64Array[] {
   const cells = binCells(result);
   checkCountCells(cells, result.weighted);
   const k = result.thresholds.length;
   const drawn: SweepResult = { thresholds: result.thresholds, tps: new Array<number>(k).fill(0),
     fps: new Array<number>(k).fill(0), positives: 0, negatives: 0 };
-  const [rocAuc, ap, accuracy, precision, recall, f1] = bootstrapIntervals(cells, method, 6, (d, out) => {
+  return bootstrapColumns(cells, method, 6, (d, out) => {
     let [tp, fp] = [0, 0];
     for (let i = 0; i < k; i++) {
       tp += d[2 * i]!;
@@ -54,6 +62,5 @@ export function sweepIntervals(result: SweepResult, threshold: number, options: 
     const roc = rocCurve(drawn);
     const at = binaryCounts(drawn, threshold);
     out.set([auc(roc.fpr, roc.tpr), averagePrecision(prCurve(drawn)), at.accuracy, at.precision, at.recall, at.f1]);
-  }) as [Interval, Interval, Interval, Interval, Interval, Interval];
-  return { ...method, rocAuc, averagePrecision: ap, accuracy, precision, recall, f1 };
+  });
 }

@@ -1,8 +1,8 @@
 import type { ConfusionMatrixResult } from '../../core/types.js';
 import { sampleBinomial } from '../../stats/binomial.js';
-import { bootstrapIntervals, checkCountCells, type IntervalMethod, intervalMethod,
+import { bootstrapColumns, checkCountCells, type IntervalMethod, intervalMethod,
   type IntervalOptions } from '../../stats/bootstrap.js';
-import { type Interval, wilsonInterval } from '../../stats/interval.js';
+import { type Interval, percentileInterval, wilsonInterval } from '../../stats/interval.js';
 import { metricsFromSums } from './metrics.js';
 
 /** Intervals of precision, recall and F1. */
@@ -43,12 +43,32 @@ const SCALARS = 13;
 export function matrixIntervals(result: ConfusionMatrixResult, options: IntervalOptions): MatrixIntervals {
   const method = intervalMethod(options);
   const { counts, numClasses: c, topK } = result;
+  const intervals = matrixDraws(result, method).map((v) => percentileInterval(v, method.level));
+  const prf = (i: number): PrfIntervals => ({ precision: intervals[i]!, recall: intervals[i + 1]!,
+    f1: intervals[i + 2]! });
+  const diag = (k: number): number => counts[k * c + k]!;
+  const sums = rowColumnSums(counts, c);
+  return { ...method, accuracy: intervals[0]!, balancedAccuracy: intervals[1]!, kappa: intervals[2]!,
+    mcc: intervals[3]!, macroAvg: prf(4), weightedAvg: prf(7), microAvg: prf(10),
+    ...(topK ? { topK: intervals[SCALARS + 3 * c]! } : {}),
+    perClass: Array.from({ length: c },
+      (_, k) => ({ ...prf(SCALARS + 3 * k),
+        wilson: { precision: wilsonInterval(diag(k), sums.cols[k]!, method.level),
+          recall: wilsonInterval(diag(k), sums.rows[k]!, method.level) } })) };
+}
+
+/**
+ * The bootstrap draws behind {@link matrixIntervals}, one column per statistic: accuracy, balanced accuracy, kappa,
+ * MCC, macro, weighted and micro P/R/F1, then P/R/F1 of each class, then top-k accuracy.
+ */
+export function matrixDraws(result: ConfusionMatrixResult, method: IntervalMethod): Float64Array[] {
+  const { counts, numClasses: c, topK } = result;
   checkCountCells(counts, result.weighted);
   const tp = new Float64Array(c);
   const support = new Float64Array(c);
   const predicted = new Float64Array(c);
   const total = result.total;
-  const intervals = bootstrapIntervals(counts, method, SCALARS + 3 * c + (topK ? 1 : 0), (drawn, out, random) => {
+  return bootstrapColumns(counts, method, SCALARS + 3 * c + (topK ? 1 : 0), (drawn, out, random) => {
     tp.fill(0);
     support.fill(0);
     predicted.fill(0);
@@ -70,17 +90,6 @@ export function matrixIntervals(result: ConfusionMatrixResult, options: Interval
       out[SCALARS + 3 * c] = total === 0 ? 0 : sampleBinomial(random, total, hits / total) / total;
     }
   });
-  const prf = (i: number): PrfIntervals => ({ precision: intervals[i]!, recall: intervals[i + 1]!,
-    f1: intervals[i + 2]! });
-  const diag = (k: number): number => counts[k * c + k]!;
-  const sums = rowColumnSums(counts, c);
-  return { ...method, accuracy: intervals[0]!, balancedAccuracy: intervals[1]!, kappa: intervals[2]!,
-    mcc: intervals[3]!, macroAvg: prf(4), weightedAvg: prf(7), microAvg: prf(10),
-    ...(topK ? { topK: intervals[SCALARS + 3 * c]! } : {}),
-    perClass: Array.from({ length: c },
-      (_, k) => ({ ...prf(SCALARS + 3 * k),
-        wilson: { precision: wilsonInterval(diag(k), sums.cols[k]!, method.level),
-          recall: wilsonInterval(diag(k), sums.rows[k]!, method.level) } })) };
 }
 
 function rowColumnSums(counts: Float64Array, c: number): { rows: Float64Array; cols: Float64Array } {

@@ -1,0 +1,134 @@
+// Fixed seeds; each chi-square is set for a false-alarm rate of 1e-4 (see helpers.ts), each moment check at 5 standard
+// errors (about 6e-7 two-sided, normal approximation). Expected values: scipy (test/fixtures/stats).
+import { describe, expect, it } from 'vitest';
+import { sampleBinomial, sampleMultinomial, stirlingTail } from '../../src/stats/binomial.js';
+import { createRandom } from '../../src/stats/random.js';
+import { chiSquare, moments, statsFixture } from './helpers.js';
+
+const draws = (seed: number, m: number, n: number, p: number): Float64Array => {
+  const r = createRandom(seed);
+  return Float64Array.from({ length: m }, () => sampleBinomial(r, n, p));
+};
+
+/** |mean - expected| within 5 standard errors; the variance within 5 of its standard errors (binomial kurtosis). */
+function expectMoments(xs: Float64Array, n: number, p: number): void {
+  const ref = Math.round(n * p);
+  const { mean, variance } = moments(xs.map((x) => x - ref));
+  const v = n * p * (1 - p);
+  const m = xs.length;
+  expect(Math.abs(mean + ref - n * p)).toBeLessThan(5 * Math.sqrt(v / m) + 1e-9);
+  const kurtosisExcess = v === 0 ? 0 : (1 - 6 * p * (1 - p)) / v;
+  expect(Math.abs(variance - v)).toBeLessThan(5 * v * Math.sqrt((2 + kurtosisExcess) / m) + 1e-9);
+}
+
+describe('sampleBinomial', () => {
+  it.each(statsFixture.binomialPmf.map((c, i) => [c.n, c.p, i] as const))(
+    'fits the exact pmf of Binomial(%d, %d) (chi-square over pooled bins)',
+    (n, p, i) => {
+      const { edges, prob } = statsFixture.binomialPmf[i]!;
+      const m = 20_000;
+      const observed = new Float64Array(prob.length);
+      let outside = 0;
+      for (const x of draws(100 + i, m, n, p)) {
+        if (!(Number.isInteger(x) && x >= 0 && x <= n)) outside++;
+        let bin = 0;
+        while (bin + 1 < prob.length && x >= edges[bin + 1]!) bin++;
+        observed[bin]!++;
+      }
+      expect(outside).toBe(0);
+      const { stat, limit } = chiSquare(observed, prob.map((q) => q * m));
+      expect(stat).toBeLessThan(limit);
+    },
+  );
+
+  it.each([[1e9, 0.25], [1e9, 1e-8], [2 ** 52, 0.4], [2 ** 52, 0.6], [2 ** 53 - 1, 0.5], [2 ** 52, 1e-12], [12345, 0.5],
+    [10, 0.9999]])('has the mean and variance of Binomial(%d, %d)', (n, p) => {
+      expectMoments(draws(n % 1000, 20_000, n, p), n, p);
+    });
+
+  it('mirrors p > 1/2: the distribution of n - X(n, 1 - p)', () => {
+    const [n, p, m] = [60, 0.85, 40_000];
+    const hi = new Float64Array(n + 1);
+    const lo = new Float64Array(n + 1);
+    for (const x of draws(5, m, n, p)) hi[x]!++;
+    for (const x of draws(6, m, n, 1 - p)) lo[n - x]!++;
+    const keep = [...hi.keys()].filter((k) => hi[k]! + lo[k]! >= 20);
+    // two-sample homogeneity: expected counts are the pooled means
+    const obs = keep.flatMap((k) => [hi[k]!, lo[k]!]);
+    const exp = keep.flatMap((k) => [(hi[k]! + lo[k]!) / 2, (hi[k]! + lo[k]!) / 2]);
+    const { stat } = chiSquare(obs, exp);
+    const limit = chiSquare(new Float64Array(keep.length + 1), new Float64Array(keep.length + 1).fill(1)).limit;
+    expect(stat).toBeLessThan(limit);
+  });
+
+  it('takes the edges: n = 0, p = 0, p = 1, n = 1, and stays in [0, n]', () => {
+    const r = createRandom(3);
+    for (let i = 0; i < 1000; i++) {
+      expect(sampleBinomial(r, 0, 0.5)).toBe(0);
+      expect(sampleBinomial(r, 17, 0)).toBe(0);
+      expect(sampleBinomial(r, 17, 1)).toBe(17);
+      expect(sampleBinomial(r, 2 ** 53 - 1, 1)).toBe(2 ** 53 - 1);
+      expect([0, 1]).toContain(sampleBinomial(r, 1, 0.5));
+    }
+    let outside = 0;
+    for (const [n, p] of [[3, 0.999], [11, 0.95], [25, 0.4], [200, 0.05], [1e6, 0.9999999]] as const) {
+      for (const x of draws(n, 5000, n, p)) if (!(Number.isInteger(x) && x >= 0 && x <= n)) outside++;
+    }
+    expect(outside).toBe(0);
+  });
+
+  it('matches the Stirling series tail to log-gamma computed at 50 digits (mpmath)', () => {
+    // the table below 10 is exact; above, the series stops before 1 / (1680 (k + 1)^7), 3.1e-11 at k = 10
+    for (const [k, v] of statsFixture.stirling) {
+      expect(Math.abs(stirlingTail(k) - v)).toBeLessThan(k < 10 ? 1e-16 : 1 / (1680 * (k + 1) ** 7) + 1e-17);
+    }
+  });
+});
+
+describe('sampleMultinomial', () => {
+  const counts = [0, 5, 1, 0, 120, 30, 2, 0, 40, 2];
+  const total = counts.reduce((a, b) => a + b, 0);
+
+  function drawMany(order: number[], seed: number, m: number, n?: number): Float64Array[] {
+    const r = createRandom(seed);
+    const out = new Float64Array(counts.length);
+    const permuted = order.map((i) => counts[i]!);
+    return Array.from({ length: m }, () => {
+      sampleMultinomial(r, permuted, out, n);
+      const back = new Float64Array(counts.length);
+      order.forEach((i, j) => (back[i] = out[j]!));
+      return back;
+    });
+  }
+
+  it('sums to n and keeps zero cells at zero (n = the total, and a given n)', () => {
+    for (const n of [undefined, 0, 1, 7, 1e9, 2 ** 52]) {
+      let bad = 0;
+      for (const d of drawMany(counts.map((_, i) => i), 9, 500, n)) {
+        if (d.reduce((a, b) => a + b, 0) !== (n ?? total)) bad++;
+        if (counts.some((c, i) => c === 0 && d[i] !== 0)) bad++;
+        if (d.some((x) => !Number.isInteger(x) || x < 0)) bad++;
+      }
+      expect(bad).toBe(0);
+    }
+  });
+
+  it('has binomial marginals and multinomial covariances, whatever the order of the cells', () => {
+    const m = 20_000;
+    const orders = [counts.map((_, i) => i), [4, 9, 0, 8, 1, 7, 2, 6, 3, 5], counts.map((_, i) => 9 - i)];
+    orders.forEach((order, o) => {
+      const d = drawMany(order, 11 + o, m);
+      for (let i = 0; i < counts.length; i++) {
+        const p = counts[i]! / total;
+        expectMoments(Float64Array.from(d, (x) => x[i]!), total, p);
+      }
+      // cov(X4, X8) = -n p4 p8: its estimate's standard error is about sqrt(var4 var8 / m)
+      const [p4, p8] = [counts[4]! / total, counts[8]! / total];
+      let cov = 0;
+      for (const x of d) cov += (x[4]! - total * p4) * (x[8]! - total * p8);
+      cov /= m;
+      const se = Math.sqrt(total * p4 * (1 - p4) * total * p8 * (1 - p8) / m);
+      expect(Math.abs(cov + total * p4 * p8)).toBeLessThan(5 * se);
+    });
+  });
+});
