@@ -1,7 +1,7 @@
 // Fixed seeds; each chi-square is set for a false-alarm rate of 1e-4 (see helpers.ts), each moment check at 5 standard
 // errors (about 6e-7 two-sided, normal approximation). Expected values: scipy (test/fixtures/stats).
 import { describe, expect, it } from 'vitest';
-import { sampleBinomial, sampleMultinomial, stirlingTail } from '../../src/stats/binomial.js';
+import { logPmfRatio, sampleBinomial, sampleMultinomial, stirlingTail } from '../../src/stats/binomial.js';
 import { createRandom } from '../../src/stats/random.js';
 import { chiSquare, moments, statsFixture } from './helpers.js';
 
@@ -75,6 +75,12 @@ describe('sampleBinomial', () => {
       for (const x of draws(n, 5000, n, p)) if (!(Number.isInteger(x) && x >= 0 && x <= n)) outside++;
     }
     expect(outside).toBe(0);
+  });
+
+  it("computes BTRS's bound log(f(k) / f(m)) to 1e-6 up to n = 2^53 - 1 (mpmath at 60 digits)", () => {
+    for (const [n, p, k, m, v] of statsFixture.logPmfRatio) {
+      expect(Math.abs(logPmfRatio(n, p / (1 - p), k, m) - v), `${n} ${p} ${k}`).toBeLessThan(1e-6);
+    }
   });
 
   it('matches the Stirling series tail to log-gamma computed at 50 digits (mpmath)', () => {

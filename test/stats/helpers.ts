@@ -11,6 +11,7 @@ export interface StatsFixture {
   wilson: [number, number, number, number, number][];
   percentile: { values: number[]; level: number; low: number; high: number }[];
   stirling: [number, number][];
+  logPmfRatio: [number, number, number, number, number][];
   binomialPmf: { n: number; p: number; edges: number[]; prob: number[]; mean: number; variance: number }[];
   multiclass: { numClasses: number; counts: number[]; accuracy: number[]; macroF1: number[]; mcc: number[] };
   binary: { thresholds: number[]; pos: number[]; neg: number[]; rocAuc: number[]; averagePrecision: number[];
