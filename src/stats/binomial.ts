@@ -99,3 +99,60 @@ export function sampleMultinomial(random: Random, counts: ArrayLike<number>, out
     rest -= w;
   }
 }
+
+/** Cells of at most this count are drawn together: their total by one binomial, then spread in one ordered pass. */
+const SMALL_CELL = 16;
+
+/**
+ * A sampler of Multinomial(sum(counts), counts / sum(counts)), prepared once for many draws; it writes the nonzero
+ * cells of `out` and leaves the others as they are. Exact in distribution (up to floating point), as
+ * {@link sampleMultinomial}: the cells of count above 16 by conditional binomials; the G ~ Binomial(n, their share)
+ * rows that fall in the small cells as G sorted uniforms (normalized sums of G + 1 exponentials) walked once through
+ * the small cells' cumulative shares (given G they are Multinomial(G, their counts / their sum)): one log a row
+ * instead of a binomial a cell, in cell order.
+ */
+export function multinomialSampler(counts: ArrayLike<number>): (random: Random, out: Float64Array) => void {
+  const big: number[] = [];
+  const small: number[] = [];
+  let [total, smallTotal] = [0, 0];
+  for (let i = 0; i < counts.length; i++) {
+    const w = counts[i]!;
+    if (w === 0) continue;
+    (w > SMALL_CELL ? big : small).push(i);
+    total += w;
+    if (w <= SMALL_CELL) smallTotal += w;
+  }
+  const bigCells = Int32Array.from(big);
+  const bigCounts = Float64Array.from(big, (i) => counts[i]!);
+  const smallCells = Int32Array.from(small);
+  const smallEnds = new Float64Array(small.length);
+  small.reduce((sum, i, j) => (smallEnds[j] = sum + counts[i]!), 0);
+  let spacings = new Float64Array(64);
+  return (random, out) => {
+    let g = 0;
+    if (smallTotal > 0) g = bigCells.length === 0 ? total : sampleBinomial(random, total, smallTotal / total);
+    let left = total - g;
+    let rest = total - smallTotal;
+    for (let j = 0; j < bigCells.length; j++) {
+      const w = bigCounts[j]!;
+      const x = left === 0 ? 0 : w >= rest ? left : sampleBinomial(random, left, w / rest);
+      out[bigCells[j]!] = x;
+      left -= x;
+      rest -= w;
+    }
+    if (g >= spacings.length) spacings = new Float64Array(2 * g + 1);
+    let sum = 0;
+    for (let r = 0; r <= g; r++) sum += spacings[r] = -Math.log(1 - random.next());
+    const scale = sum / smallTotal;
+    let [at, r] = [0, 0];
+    for (let j = 0; j < smallCells.length; j++) {
+      const end = j === smallCells.length - 1 ? Infinity : smallEnds[j]! * scale;
+      let x = 0;
+      while (r < g && at + spacings[r]! < end) {
+        at += spacings[r++]!;
+        x++;
+      }
+      out[smallCells[j]!] = x;
+    }
+  };
+}

@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import { sampleMultinomial } from './binomial.js';
+import { multinomialSampler } from './binomial.js';
 import { type Interval, percentileInterval } from './interval.js';
 import { createRandom, MAX_SEED, type Random } from './random.js';
 
@@ -73,8 +73,9 @@ export function bootstrapColumns(cells: ArrayLike<number>, method: IntervalMetho
   const columns = Array.from({ length: width }, () => new Float64Array(b));
   const drawn = new Float64Array(cells.length);
   const out = new Float64Array(width);
+  const sample = multinomialSampler(cells);
   for (let r = 0; r < b; r++) {
-    sampleMultinomial(random, cells, drawn);
+    sample(random, drawn);
     statistic(drawn, out, random);
     for (let j = 0; j < width; j++) columns[j]![r] = out[j]!;
   }

@@ -1,8 +1,9 @@
 // Fixed seeds; each chi-square is set for a false-alarm rate of 1e-4 (see helpers.ts), each moment check at 5 standard
 // errors (about 6e-7 two-sided, normal approximation). Expected values: scipy (test/fixtures/stats).
 import { describe, expect, it } from 'vitest';
-import { logPmfRatio, sampleBinomial, sampleMultinomial, stirlingTail } from '../../src/stats/binomial.js';
-import { createRandom } from '../../src/stats/random.js';
+import { logPmfRatio, multinomialSampler, sampleBinomial, sampleMultinomial,
+  stirlingTail } from '../../src/stats/binomial.js';
+import { createRandom, type Random } from '../../src/stats/random.js';
 import { chiSquare, moments, statsFixture } from './helpers.js';
 
 const draws = (seed: number, m: number, n: number, p: number): Float64Array => {
@@ -91,50 +92,74 @@ describe('sampleBinomial', () => {
   });
 });
 
-describe('sampleMultinomial', () => {
-  const counts = [0, 5, 1, 0, 120, 30, 2, 0, 40, 2];
-  const total = counts.reduce((a, b) => a + b, 0);
+type Sampler = (random: Random, counts: number[], out: Float64Array) => void;
+const samplers: [string, Sampler][] = [
+  ['sampleMultinomial', (random, counts, out) => sampleMultinomial(random, counts, out)],
+  // prepared once per call here (the bootstrap prepares it once for all resamples; the draws are the same)
+  ['multinomialSampler', (random, counts, out) => multinomialSampler(counts)(random, out)],
+];
 
-  function drawMany(order: number[], seed: number, m: number, n?: number): Float64Array[] {
+describe.each(samplers)('%s', (name, sample) => {
+  // small cells (at most 16: drawn as a group by multinomialSampler), large ones, zeros; all small; all large
+  const cases = [[0, 5, 1, 0, 120, 30, 2, 0, 40, 2], [3, 1, 0, 2, 1, 16, 0, 7], [0, 17, 300, 45, 0]];
+
+  function drawMany(counts: number[], order: number[], seed: number, m: number): Float64Array[] {
     const r = createRandom(seed);
-    const out = new Float64Array(counts.length);
     const permuted = order.map((i) => counts[i]!);
     return Array.from({ length: m }, () => {
-      sampleMultinomial(r, permuted, out, n);
+      const out = new Float64Array(counts.length);
+      sample(r, permuted, out);
       const back = new Float64Array(counts.length);
       order.forEach((i, j) => (back[i] = out[j]!));
       return back;
     });
   }
 
-  it('sums to n and keeps zero cells at zero (n = the total, and a given n)', () => {
-    for (const n of [undefined, 0, 1, 7, 1e9, 2 ** 52]) {
-      let bad = 0;
-      for (const d of drawMany(counts.map((_, i) => i), 9, 500, n)) {
-        if (d.reduce((a, b) => a + b, 0) !== (n ?? total)) bad++;
-        if (counts.some((c, i) => c === 0 && d[i] !== 0)) bad++;
-        if (d.some((x) => !Number.isInteger(x) || x < 0)) bad++;
-      }
-      expect(bad).toBe(0);
+  it.each(cases)('sums to n and keeps zero cells at zero (case %#)', (...counts) => {
+    const total = counts.reduce((a, b) => a + b, 0);
+    let bad = 0;
+    for (const d of drawMany(counts, counts.map((_, i) => i), 9, 2000)) {
+      if (d.reduce((a, b) => a + b, 0) !== total) bad++;
+      if (counts.some((c, i) => c === 0 && d[i] !== 0)) bad++;
+      if (d.some((x) => !Number.isInteger(x) || x < 0)) bad++;
     }
+    expect(bad).toBe(0);
   });
 
-  it('has binomial marginals and multinomial covariances, whatever the order of the cells', () => {
+  it.each(cases)('has binomial marginals and multinomial covariances, whatever the order (case %#)', (...counts) => {
+    const total = counts.reduce((a, b) => a + b, 0);
     const m = 20_000;
-    const orders = [counts.map((_, i) => i), [4, 9, 0, 8, 1, 7, 2, 6, 3, 5], counts.map((_, i) => 9 - i)];
+    const n = counts.length;
+    const orders = [counts.map((_, i) => i), counts.map((_, i) => (i * 3 + 1) % n), counts.map((_, i) => n - 1 - i)];
+    const a = counts.indexOf(Math.max(...counts));
+    const b = counts.indexOf(Math.min(...counts.filter((c) => c > 0)));
     orders.forEach((order, o) => {
-      const d = drawMany(order, 11 + o, m);
-      for (let i = 0; i < counts.length; i++) {
-        const p = counts[i]! / total;
-        expectMoments(Float64Array.from(d, (x) => x[i]!), total, p);
-      }
-      // cov(X4, X8) = -n p4 p8: its estimate's standard error is about sqrt(var4 var8 / m)
-      const [p4, p8] = [counts[4]! / total, counts[8]! / total];
+      const d = drawMany(counts, order, 11 + o + name.length, m);
+      for (let i = 0; i < n; i++) expectMoments(Float64Array.from(d, (x) => x[i]!), total, counts[i]! / total);
+      // cov(Xa, Xb) = -n pa pb: its estimate's standard error is about sqrt(var_a var_b / m)
+      const [pa, pb] = [counts[a]! / total, counts[b]! / total];
       let cov = 0;
-      for (const x of d) cov += (x[4]! - total * p4) * (x[8]! - total * p8);
+      for (const x of d) cov += (x[a]! - total * pa) * (x[b]! - total * pb);
       cov /= m;
-      const se = Math.sqrt(total * p4 * (1 - p4) * total * p8 * (1 - p8) / m);
-      expect(Math.abs(cov + total * p4 * p8)).toBeLessThan(5 * se);
+      const se = Math.sqrt((total * pa * (1 - pa) * total * pb * (1 - pb)) / m);
+      expect(Math.abs(cov + total * pa * pb)).toBeLessThan(5 * se);
     });
+  });
+});
+
+describe('sampleMultinomial with a given n', () => {
+  it('sums to n and keeps zero cells at zero', () => {
+    const counts = [0, 5, 1, 0, 120, 30, 2, 0, 40, 2];
+    const r = createRandom(9);
+    const out = new Float64Array(counts.length);
+    let bad = 0;
+    for (const n of [0, 1, 7, 1e9, 2 ** 52]) {
+      for (let i = 0; i < 300; i++) {
+        sampleMultinomial(r, counts, out, n);
+        if (out.reduce((a, b) => a + b, 0) !== n) bad++;
+        if (counts.some((c, k) => c === 0 && out[k] !== 0)) bad++;
+      }
+    }
+    expect(bad).toBe(0);
   });
 });

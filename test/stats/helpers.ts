@@ -6,6 +6,7 @@ export const statsFixture = JSON.parse(
 ) as StatsFixture;
 
 export interface StatsFixture {
+  random: [number, number[]][];
   erfc: [number, number][];
   quantile: [number, number][];
   wilson: [number, number, number, number, number][];

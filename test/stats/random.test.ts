@@ -2,7 +2,7 @@
 // rate at which a correct generator would fail on a fresh seed.
 import { describe, expect, it } from 'vitest';
 import { createRandom, MAX_SEED } from '../../src/stats/random.js';
-import { chiSquare } from './helpers.js';
+import { chiSquare, statsFixture } from './helpers.js';
 
 const take = (seed: number, n: number): number[] => {
   const r = createRandom(seed);
@@ -18,6 +18,12 @@ describe('createRandom', () => {
       0x4fa9d65a, ...Array.from({ length: 300 }, (_, i) => i * 0x1000193 + (i % 7) * 2 ** 40)];
     const firsts = new Set(seeds.map((s) => take(s, 2).join(',')));
     expect(firsts.size).toBe(new Set(seeds).size);
+  });
+
+  it('draws the stream of a reference xoshiro128** (Python, test/fixtures/stats) for seeds up to 2^53 - 1', () => {
+    for (const [seed, doubles] of statsFixture.random) {
+      expect(take(seed, doubles.length), `seed ${seed}`).toEqual(doubles);
+    }
   });
 
   it('takes integer seeds 0..2^53-1 and refuses others', () => {

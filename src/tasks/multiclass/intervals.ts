@@ -67,28 +67,31 @@ export function matrixDraws(result: ConfusionMatrixResult, method: IntervalMetho
   const tp = new Float64Array(c);
   const support = new Float64Array(c);
   const predicted = new Float64Array(c);
+  const nonzero = Int32Array.from(counts.keys()).filter((i) => counts[i]! > 0);
+  const [rows, cols] = [nonzero.map((i) => Math.floor(i / c)), nonzero.map((i) => i % c)];
   const total = result.total;
+  const hits = topK ? topK.hits.reduce((a, b) => a + b, 0) : 0;
   return bootstrapColumns(counts, method, SCALARS + 3 * c + (topK ? 1 : 0), (drawn, out, random) => {
     tp.fill(0);
     support.fill(0);
     predicted.fill(0);
-    for (let t = 0; t < c; t++) {
-      for (let p = 0; p < c; p++) {
-        const v = drawn[t * c + p]!;
-        support[t]! += v;
-        predicted[p]! += v;
-      }
-      tp[t] = drawn[t * c + t]!;
+    for (let j = 0; j < nonzero.length; j++) {
+      const [v, t, p] = [drawn[nonzero[j]!]!, rows[j]!, cols[j]!];
+      support[t]! += v;
+      predicted[p]! += v;
+      if (t === p) tp[t] = v;
     }
     const s = metricsFromSums(tp, support, predicted, false);
-    out.set([s.accuracy, s.balancedAccuracy, s.kappa, s.mcc, s.macroAvg.precision, s.macroAvg.recall, s.macroAvg.f1,
-      s.weightedAvg.precision, s.weightedAvg.recall, s.weightedAvg.f1, s.microAvg.precision, s.microAvg.recall,
-      s.microAvg.f1]);
-    for (let k = 0; k < c; k++) out.set([s.precision[k]!, s.recall[k]!, s.f1[k]!], SCALARS + 3 * k);
-    if (topK) {
-      const hits = topK.hits.reduce((a, b) => a + b, 0);
-      out[SCALARS + 3 * c] = total === 0 ? 0 : sampleBinomial(random, total, hits / total) / total;
+    const scalars = [s.accuracy, s.balancedAccuracy, s.kappa, s.mcc, s.macroAvg.precision, s.macroAvg.recall,
+      s.macroAvg.f1, s.weightedAvg.precision, s.weightedAvg.recall, s.weightedAvg.f1, s.microAvg.precision,
+      s.microAvg.recall, s.microAvg.f1];
+    out.set(scalars);
+    for (let k = 0; k < c; k++) {
+      out[SCALARS + 3 * k] = s.precision[k]!;
+      out[SCALARS + 3 * k + 1] = s.recall[k]!;
+      out[SCALARS + 3 * k + 2] = s.f1[k]!;
     }
+    if (topK) out[SCALARS + 3 * c] = total === 0 ? 0 : sampleBinomial(random, total, hits / total) / total;
   });
 }
 
