@@ -4,8 +4,9 @@
 //        [--max-draws 3e7] [--numpy-n 1e6] [--numpy-b 200] [--no-numpy]
 // The matrix: row t puts 80 % of its N / C rows on the diagonal and spreads 20 % evenly over the other classes (every
 // cell nonzero once N / C^2 is large: the worst case for the sampler), counts rounded stochastically (seed 1).
-// A cell whose B x nonzero cells exceeds --max-draws runs fewer resamples and is scaled to B (the cost is linear in B;
-// marked "scaled"). The first call is timed apart (cold: compilation), then the median of --reps calls.
+// A cell whose B x nonzero cells exceeds --max-draws runs b and 2b resamples instead (b = max-draws / nonzero cells),
+// and B is extrapolated from the two: t(b) + (t(2b) - t(b)) (B - b) / b (marked "extrapolated"). The first call is
+// timed apart (cold: compilation), then the median of --reps calls.
 import { execFileSync } from 'node:child_process';
 import { matrixIntervals } from '../dist/tasks/multiclass/intervals.js';
 import { reduceCounts } from '../dist/tasks/multiclass/reduce.js';
@@ -46,10 +47,15 @@ function timeCell(n, c) {
   const result = makeMatrix(n, c);
   const nonzero = result.counts.reduce((k, v) => k + (v > 0 ? 1 : 0), 0);
   const b = Math.max(2, Math.min(B, Math.floor(MAX_DRAWS / nonzero)));
-  const run = () => {
+  const time = (resamples) => {
     const t0 = performance.now();
-    matrixIntervals(result, { level: 0.95, resamples: b, seed: 7 });
-    return ((performance.now() - t0) * B) / b;
+    matrixIntervals(result, { level: 0.95, resamples, seed: 7 });
+    return performance.now() - t0;
+  };
+  const run = () => {
+    if (b === B) return time(B);
+    const [t1, t2] = [time(b), time(2 * b)];
+    return t1 + ((t2 - t1) * (B - b)) / b;
   };
   const first = run();
   const reps = b < B ? Math.min(REPS, 2) : REPS;
@@ -59,12 +65,12 @@ function timeCell(n, c) {
 
 console.log(`machine: ${machineLine()}`);
 console.log(`matrixIntervals, B = ${B}, level 0.95, seed 7 (ms; first call, then median [min..max] of ${REPS})`);
-console.log('| C | N | nonzero cells | resamples run | first ms | median ms | min..max ms |');
+console.log('| C | N | nonzero cells | resamples run (b) | first ms | median ms | min..max ms |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const c of CS) {
   for (const n of NS) {
     const r = timeCell(n, c);
-    const scaled = r.b < B ? ` (${r.b}, scaled)` : '';
+    const scaled = r.b < B ? ' (extrapolated)' : '';
     console.log(
       `| ${c} | ${n.toExponential(0)} | ${r.nonzero} | ${r.b}${scaled} | ${r.first.toFixed(1)} | ` +
         `${r.median.toFixed(1)} | ${r.min.toFixed(1)}..${r.max.toFixed(1)} |`,

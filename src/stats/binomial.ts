@@ -112,21 +112,21 @@ const SMALL_CELL = 16;
  * instead of a binomial a cell, in cell order.
  */
 export function multinomialSampler(counts: ArrayLike<number>): (random: Random, out: Float64Array) => void {
-  const big: number[] = [];
-  const small: number[] = [];
-  let [total, smallTotal] = [0, 0];
+  let [total, smallTotal, bigs, smalls] = [0, 0, 0, 0];
   for (let i = 0; i < counts.length; i++) {
     const w = counts[i]!;
-    if (w === 0) continue;
-    (w > SMALL_CELL ? big : small).push(i);
     total += w;
-    if (w <= SMALL_CELL) smallTotal += w;
+    if (w > SMALL_CELL) bigs++;
+    else if (w > 0) [smalls, smallTotal] = [smalls + 1, smallTotal + w];
   }
-  const bigCells = Int32Array.from(big);
-  const bigCounts = Float64Array.from(big, (i) => counts[i]!);
-  const smallCells = Int32Array.from(small);
-  const smallEnds = new Float64Array(small.length);
-  small.reduce((sum, i, j) => (smallEnds[j] = sum + counts[i]!), 0);
+  const [bigCells, bigCounts] = [new Int32Array(bigs), new Float64Array(bigs)];
+  const [smallCells, smallEnds] = [new Int32Array(smalls), new Float64Array(smalls)];
+  let [b, m, end] = [0, 0, 0];
+  for (let i = 0; i < counts.length; i++) {
+    const w = counts[i]!;
+    if (w > SMALL_CELL) [bigCells[b], bigCounts[b++]] = [i, w];
+    else if (w > 0) [smallCells[m], smallEnds[m++]] = [i, end += w];
+  }
   let spacings = new Float64Array(64);
   return (random, out) => {
     let g = 0;

@@ -30,16 +30,15 @@ export function createRandom(seed: number): Random {
   for (let i = 0; i < 4; i++) [mix, s[i]] = splitmix32(mix);
   s[2]! ^= fmix32(Math.floor(seed / 2 ** 32));
   if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
-  let [s0, s1, s2, s3] = [s[0]! | 0, s[1]! | 0, s[2]! | 0, s[3]! | 0];
   const word = (): number => {
-    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
+    const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
+    const t = s[1]! << 9;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s[1]!;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= t;
+    s[3] = rotl(s[3]!, 11);
     return result;
   };
   return { next: () => ((word() >>> 5) * 67108864 + (word() >>> 6)) / 9007199254740992 };

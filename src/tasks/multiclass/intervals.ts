@@ -67,8 +67,12 @@ export function matrixDraws(result: ConfusionMatrixResult, method: IntervalMetho
   const tp = new Float64Array(c);
   const support = new Float64Array(c);
   const predicted = new Float64Array(c);
-  const nonzero = Int32Array.from(counts.keys()).filter((i) => counts[i]! > 0);
-  const [rows, cols] = [nonzero.map((i) => Math.floor(i / c)), nonzero.map((i) => i % c)];
+  let size = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) size++;
+  const [nonzero, rows, cols] = [new Int32Array(size), new Int32Array(size), new Int32Array(size)];
+  for (let t = 0, j = 0; t < c; t++) {
+    for (let p = 0; p < c; p++) if (counts[t * c + p]! > 0) [nonzero[j], rows[j], cols[j++]] = [t * c + p, t, p];
+  }
   const total = result.total;
   const hits = topK ? topK.hits.reduce((a, b) => a + b, 0) : 0;
   return bootstrapColumns(counts, method, SCALARS + 3 * c + (topK ? 1 : 0), (drawn, out, random) => {
@@ -76,7 +80,9 @@ export function matrixDraws(result: ConfusionMatrixResult, method: IntervalMetho
     support.fill(0);
     predicted.fill(0);
     for (let j = 0; j < nonzero.length; j++) {
-      const [v, t, p] = [drawn[nonzero[j]!]!, rows[j]!, cols[j]!];
+      const v = drawn[nonzero[j]!]!;
+      const t = rows[j]!;
+      const p = cols[j]!;
       support[t]! += v;
       predicted[p]! += v;
       if (t === p) tp[t] = v;
