@@ -11,23 +11,13 @@ import { execFileSync } from 'node:child_process';
 import { matrixIntervals } from '../dist/tasks/multiclass/intervals.js';
 import { reduceCounts } from '../dist/tasks/multiclass/reduce.js';
 import { flag, machineLine, numbers } from './lib/cli.mjs';
+import { mulberry32 } from './lib/data.mjs';
 
 const CS = numbers(flag('c', '10,100,1000'));
 const NS = numbers(flag('n', '1e6,1e8'));
 const B = Number(flag('b', '1000'));
 const REPS = Number(flag('reps', '5'));
 const MAX_DRAWS = Number(flag('max-draws', '3e7'));
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeMatrix(n, c) {
   const rand = mulberry32(1);

@@ -3,7 +3,7 @@ import { sampleBinomial } from '../../stats/binomial.js';
 import { bootstrapColumns, checkCountCells, type IntervalMethod, intervalMethod,
   type IntervalOptions } from '../../stats/bootstrap.js';
 import { type Interval, percentileInterval, wilsonInterval } from '../../stats/interval.js';
-import { metricsFromSums } from './metrics.js';
+import { fScore } from './metrics.js';
 
 /** Intervals of precision, recall and F1. */
 export interface PrfIntervals {
@@ -59,7 +59,7 @@ export function matrixIntervals(result: ConfusionMatrixResult, options: Interval
 
 /**
  * The bootstrap draws behind {@link matrixIntervals}, one column per statistic: accuracy, balanced accuracy, kappa,
- * MCC, macro, weighted and micro P/R/F1, then P/R/F1 of each class, then top-k accuracy.
+ * MCC, macro, weighted and micro P/R/F1, then P/R/F1 of each class, then top-k accuracy (see {@link writeMetrics}).
  */
 export function matrixDraws(result: ConfusionMatrixResult, method: IntervalMethod): Float64Array[] {
   const { counts, numClasses: c, topK } = result;
@@ -87,18 +87,67 @@ export function matrixDraws(result: ConfusionMatrixResult, method: IntervalMetho
       predicted[p]! += v;
       if (t === p) tp[t] = v;
     }
-    const s = metricsFromSums(tp, support, predicted, false);
-    const scalars = [s.accuracy, s.balancedAccuracy, s.kappa, s.mcc, s.macroAvg.precision, s.macroAvg.recall,
-      s.macroAvg.f1, s.weightedAvg.precision, s.weightedAvg.recall, s.weightedAvg.f1, s.microAvg.precision,
-      s.microAvg.recall, s.microAvg.f1];
-    out.set(scalars);
-    for (let k = 0; k < c; k++) {
-      out[SCALARS + 3 * k] = s.precision[k]!;
-      out[SCALARS + 3 * k + 1] = s.recall[k]!;
-      out[SCALARS + 3 * k + 2] = s.f1[k]!;
-    }
+    writeMetrics(tp, support, predicted, out);
     if (topK) out[SCALARS + 3 * c] = total === 0 ? 0 : sampleBinomial(random, total, hits / total) / total;
   });
+}
+
+/**
+ * The figures of {@link metricsFromSums} (its float path) in the column order of {@link matrixDraws}, written into
+ * `out` without allocating: the bootstrap calls it once per resample.
+ */
+export function writeMetrics(tp: Float64Array, support: Float64Array, predicted: Float64Array,
+  out: Float64Array): void {
+  const c = tp.length;
+  let total = 0;
+  for (let k = 0; k < c; k++) total += support[k]!;
+  let [correct, present, supported, recallSum, pt, tt, pp] = [0, 0, 0, 0, 0, 0, 0];
+  let [mp, mr, mf, wp, wr, wf] = [0, 0, 0, 0, 0, 0];
+  for (let k = 0; k < c; k++) {
+    const s = support[k]!;
+    const q = predicted[k]!;
+    const t = tp[k]!;
+    const p = q > 0 ? t / q : 0;
+    const r = s > 0 ? t / s : 0;
+    const f = fScore(p, r);
+    out[SCALARS + 3 * k] = p;
+    out[SCALARS + 3 * k + 1] = r;
+    out[SCALARS + 3 * k + 2] = f;
+    correct += t;
+    pt += (s / total) * (q / total);
+    tt += (s / total) ** 2;
+    pp += (q / total) ** 2;
+    if (s > 0 || q > 0) {
+      present++;
+      mp += p;
+      mr += r;
+      mf += f;
+    }
+    if (s > 0) {
+      supported++;
+      recallSum += r;
+      wp += p * s;
+      wr += r * s;
+      wf += f * s;
+    }
+  }
+  const mean = (sum: number, n: number): number => (n > 0 ? sum / n : 0);
+  const accuracy = mean(correct, total);
+  const cov = correct / total - pt;
+  const kappa = total === 0 || 1 - pt === 0 ? 0 : cov / (1 - pt);
+  const mcc = total === 0 || (1 - tt) * (1 - pp) === 0 ? 0 : cov / Math.sqrt((1 - tt) * (1 - pp));
+  out[0] = accuracy;
+  out[1] = mean(recallSum, supported);
+  out[2] = kappa;
+  out[3] = mcc;
+  out[4] = mean(mp, present);
+  out[5] = mean(mr, present);
+  out[6] = mean(mf, present);
+  out[7] = mean(wp, total);
+  out[8] = mean(wr, total);
+  out[9] = mean(wf, total);
+  out[10] = out[11] = accuracy;
+  out[12] = fScore(accuracy, accuracy);
 }
 
 function rowColumnSums(counts: Float64Array, c: number): { rows: Float64Array; cols: Float64Array } {

@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
 import { createState, mergeStates, parseState, stateResult } from '../../../src/state/state.js';
-import { intervalMethod } from '../../../src/stats/bootstrap.js';
+import { intervalMethod, MAX_RESAMPLES } from '../../../src/stats/bootstrap.js';
 import { wilsonInterval } from '../../../src/stats/interval.js';
-import { matrixDraws, matrixIntervals } from '../../../src/tasks/multiclass/intervals.js';
-import { computeMetrics, fScore } from '../../../src/tasks/multiclass/metrics.js';
+import { matrixDraws, matrixIntervals, type PrfIntervals,
+  writeMetrics } from '../../../src/tasks/multiclass/intervals.js';
+import { computeMetrics, fScore, metricsFromSums } from '../../../src/tasks/multiclass/metrics.js';
 import { reduceCounts } from '../../../src/tasks/multiclass/reduce.js';
 import { rng } from '../../helpers/random.js';
 import { ksTwoSample, statsFixture } from '../../stats/helpers.js';
@@ -25,6 +26,31 @@ function drawMatrix(rand: () => number, probs: number[], rows: number): Float64A
 
 /** To 10 decimals: the fixture holds 12, and statistics on a lattice must tie where they are equal. */
 const round = (x: number): number => Math.round(x * 1e10) / 1e10;
+
+describe('writeMetrics', () => {
+  it("writes metricsFromSums' figures exactly, empty and absent classes included (300 random matrices)", () => {
+    const rand = rng(5);
+    for (let trial = 0; trial < 300; trial++) {
+      const c = 1 + Math.floor(rand() * 7);
+      const [tp, support, predicted] = [new Float64Array(c), new Float64Array(c), new Float64Array(c)];
+      for (let t = 0; t < c; t++) {
+        for (let p = 0; p < c; p++) {
+          const v = rand() < 0.3 ? 0 : Math.floor(rand() * (trial % 3 === 0 ? 3 : 1000));
+          support[t]! += v;
+          predicted[p]! += v;
+          if (t === p) tp[t] = v;
+        }
+      }
+      const out = new Float64Array(13 + 3 * c);
+      writeMetrics(tp, support, predicted, out);
+      const s = metricsFromSums(tp, support, predicted, false);
+      const prf = (a: { precision: number; recall: number; f1: number }): number[] => [a.precision, a.recall, a.f1];
+      expect(Array.from(out)).toEqual([s.accuracy, s.balancedAccuracy, s.kappa, s.mcc, ...prf(s.macroAvg),
+        ...prf(s.weightedAvg), ...prf(s.microAvg),
+        ...Array.from({ length: c }, (_, k) => [s.precision[k]!, s.recall[k]!, s.f1[k]!]).flat()]);
+    }
+  });
+});
 
 describe('matrixIntervals', () => {
   it("draws accuracy, macro-F1 and MCC as numpy's row resampling does (two-sample KS, B = 2,000)", () => {
@@ -91,7 +117,8 @@ describe('matrixIntervals', () => {
     const inside = (i: { low: number; high: number }, v: number): boolean => i.low <= v && v <= i.high;
     expect(inside(ci.accuracy, m.accuracy) && inside(ci.kappa, m.kappa) && inside(ci.mcc, m.mcc)).toBe(true);
     expect(inside(ci.topK!, 133 / 138)).toBe(true);
-    expect(ci.microAvg.f1).toEqual(ci.accuracy);
+    const micro: PrfIntervals = ci.microAvg;
+    expect(micro.f1).toEqual(ci.accuracy);
     expect(fScore(1, 1)).toBe(1);
     expect(matrixIntervals(reduceCounts(counts, 3), { level: 0.9 }).topK).toBeUndefined();
   });
@@ -112,7 +139,7 @@ describe('matrixIntervals', () => {
     for (const level of [0, 1, 95, -0.5, NaN]) {
       expect(field(() => matrixIntervals(reduceCounts(counts, 2), { level }))).toBe('ci');
     }
-    for (const resamples of [0, 1, 2.5, 1e7, NaN]) {
+    for (const resamples of [0, 1, 2.5, MAX_RESAMPLES + 1, NaN]) {
       expect(field(() => matrixIntervals(reduceCounts(counts, 2), { level: 0.95, resamples }))).toBe('bootstrap');
     }
     for (const seed of [-1, 0.5, 2 ** 53, NaN]) {
