@@ -70,3 +70,7 @@ export type { PerClassArrays, PerClassAverage, PerClassBatch, PerClassConfusion,
 // .npy bytes (confmat/node reads files)
 export { NpyError, parseNpy } from './read/npy.js';
 export type { NpyArray, NumericArray } from './read/npy.js';
+
+// Two models
+export { chiSquare1Sf, mcnemar, mcnemarExactPValue } from './stats/mcnemar.js';
+export type { McNemarResult } from './stats/mcnemar.js';
