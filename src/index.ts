@@ -74,3 +74,7 @@ export type { NpyArray, NumericArray } from './read/npy.js';
 // Two models
 export { chiSquare1Sf, mcnemar, mcnemarExactPValue } from './stats/mcnemar.js';
 export type { McNemarResult } from './stats/mcnemar.js';
+export { comparisonFromJoint, MAX_JOINT_CELLS, RIGHT_WRONG } from './tasks/compare/compare.js';
+export type { ComparisonBatch, ComparisonResult } from './tasks/compare/compare.js';
+export { createComparison } from './tasks/compare/matrix.js';
+export type { Comparison, ComparisonOptions, ComparisonState } from './tasks/compare/matrix.js';

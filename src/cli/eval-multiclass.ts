@@ -47,13 +47,14 @@ async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
 }
 
 /** A chunk of class indices as an integer typed array (the readers give one for integer files). */
-function asLabels(data: NumericArray): LabelArray {
+export function asLabels(data: NumericArray): LabelArray {
   if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
   return data;
 }
 
 /** One chunk's batch: its predictions, the host's argmax of float64 logits, or the float32 or half logits. */
-function chunkBatch(values: CliValues, input: ArraySource, data: NumericArray, labels: LabelArray, c: number): Batch {
+export function chunkBatch(values: CliValues, input: ArraySource, data: NumericArray, labels: LabelArray,
+  c: number): Batch {
   if (values.preds !== undefined) return { preds: asLabels(data), labels };
   if (data instanceof Float64Array) return { preds: cpuArgmax(data, c), labels };
   const logitsDtype = input.dtype === 'bf16' ? 'bfloat16' : 'float16';
@@ -67,7 +68,7 @@ export function denseTooLarge(e: unknown): e is InputError {
 }
 
 /** The opened multiclass inputs: labels, logits or predictions, weights, C and the files for messages. */
-interface MulticlassInputs {
+export interface MulticlassInputs {
   labels: ArraySource;
   input: ArraySource;
   weights: ArraySource | undefined;
@@ -82,8 +83,8 @@ interface MulticlassInputs {
  * Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`; with
  * `halves`, float16/bfloat16 logits come as their bits (Uint16Array), for the GPU.
  */
-async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean,
-  quiet = false): Promise<MulticlassInputs> {
+export async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void,
+  halves: boolean, quiet = false): Promise<MulticlassInputs> {
   const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
   const wanted = flag(values, 'num-classes');
   const labels = await openClassIndices(sources, labelsPath!, 'labels');

@@ -12,10 +12,8 @@ interface Case {
   statistic: Num;
   pValue: Num;
 }
-const expected = JSON.parse(readFileSync('test/fixtures/compare/expected.json', 'utf8')) as {
-  mcnemar: Case;
-  synthetic: Case[];
-};
+const expected = JSON.parse(readFileSync('test/fixtures/compare/expected.json', 'utf8')) as { mcnemar: Case;
+  synthetic: Case[] };
 
 /** `got` within `rel` of `want` relative (absolute below 1e-300). */
 function close(got: number, want: number, rel: number, what: string): void {
