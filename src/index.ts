@@ -72,6 +72,8 @@ export { NpyError, parseNpy } from './read/npy.js';
 export type { NpyArray, NumericArray } from './read/npy.js';
 
 // Two models
+export { comparisonJson, comparisonTable } from './report/compare.js';
+export type { CellChange, ClassScores, ComparisonJson } from './report/compare.js';
 export { chiSquare1Sf, mcnemar, mcnemarExactPValue } from './stats/mcnemar.js';
 export type { McNemarResult } from './stats/mcnemar.js';
 export { comparisonFromJoint, MAX_JOINT_CELLS, RIGHT_WRONG } from './tasks/compare/compare.js';

@@ -54,7 +54,7 @@ const scores = (m: Metrics, k: number): ClassScores => {
  * @example
  * largestChanges(result, ['cat', 'dog'], 10)[0]; // { true: 'cat', pred: 'dog', a: 12, b: 3, delta: -9 }
  */
-export function largestChanges(result: ComparisonResult, names: string[], top = 10): CellChange[] {
+function largestChanges(result: ComparisonResult, names: string[], top = 10): CellChange[] {
   const c = result.numClasses;
   const [a, b] = [result.a.counts, result.b.counts];
   const cells: number[] = [];
