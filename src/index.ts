@@ -71,12 +71,9 @@ export type { PerClassArrays, PerClassAverage, PerClassBatch, PerClassConfusion,
 export { NpyError, parseNpy } from './read/npy.js';
 export type { NpyArray, NumericArray } from './read/npy.js';
 
-// Two models
-export { comparisonJson, comparisonTable } from './report/compare.js';
+// Two models (mcnemar, comparisonFromJoint and the report renderers are importable by module path)
 export type { CellChange, ClassScores, ComparisonJson } from './report/compare.js';
-export { chiSquare1Sf, mcnemar, mcnemarExactPValue } from './stats/mcnemar.js';
 export type { McNemarResult } from './stats/mcnemar.js';
-export { comparisonFromJoint, MAX_JOINT_CELLS, RIGHT_WRONG } from './tasks/compare/compare.js';
 export type { ComparisonBatch, ComparisonResult } from './tasks/compare/compare.js';
 export { createComparison } from './tasks/compare/matrix.js';
 export type { Comparison, ComparisonOptions, ComparisonState } from './tasks/compare/matrix.js';

@@ -54,9 +54,9 @@ export function runCompare(values: CliValues): Promise<number> {
     [a, b] = bFirst ? [second, first] : [first, second];
     const both = values.logits !== undefined && values['logits-b'] !== undefined;
     if (both && a.numClasses !== b.numClasses) {
-      throw new InputError('logits',
-        `${files().preds} has ${a.numClasses} class columns but ${files().predsB} has ${b.numClasses}: both models must score the same classes`,
-        undefined, b.numClasses);
+      const why = 'both models must score the same classes';
+      const columns = `${files().preds} has ${a.numClasses} class columns but ${files().predsB} has ${b.numClasses}`;
+      throw new InputError('logits', `${columns}: ${why}`, undefined, b.numClasses);
     }
     numClasses = Math.max(a.numClasses, b.numClasses);
     if (given === undefined && values.logits === undefined && values['logits-b'] === undefined) {

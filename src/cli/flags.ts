@@ -260,7 +260,7 @@ export function parseCommandLine(argv: string[]): { command?: string; positional
     const takes: readonly string[] = [...f.commands, ...(f.ignoredBy ?? [])];
     const elsewhere = command !== undefined && takes.length > 0 && !takes.includes(command);
     if (values[name] !== undefined && elsewhere) {
-      fail(`--${name} applies to confmat ${f.commands.join(' and ')}, not ${command}`);
+      fail(`--${name} applies to confmat ${f.commands.join(', ').replace(/, (?=[^,]*$)/, ' and ')}, not ${command}`);
     }
   }
   return { command, positionals, values };

@@ -9,14 +9,14 @@ import * as node from '../../src/node/index.js';
  * docs/api.md and CHANGELOG.md (removing one breaks users). Internals are imported by module path.
  */
 const ROOT = ['GpuUnavailableError', 'InputError', 'NpyError', 'auc', 'averagePrecision', 'binaryCounts', 'binaryCsv',
-  'binaryMarkdown', 'binaryStateResult', 'computeMetrics', 'confusionMatrix', 'createConfusionMatrix',
-  'createMultilabelMatrix', 'createPerClassMatrix', 'createState', 'createThresholdSweep', 'jsonReport', 'matrixRows',
-  'mergeAnyStates', 'mergeBinaryStates', 'mergeMultilabelStates', 'mergeStates', 'missingShards', 'multilabelCsv',
-  'multilabelMarkdown', 'multilabelMetrics', 'multilabelStateResult', 'normalizeCounts', 'parseAnyState',
-  'parseBinaryState', 'parseMultilabelState', 'parseNpy', 'parseState', 'perClassCsv', 'perClassJson',
-  'perClassMarkdown', 'perClassStateResult', 'perClassTable', 'prCurve', 'renderCsv', 'renderHeatmapHtml',
-  'renderHeatmapSvg', 'renderMarkdown', 'renderTable', 'rocCurve', 'selectClasses', 'stateResult', 'topConfusions',
-  'topPairs', 'worstClasses'];
+  'binaryMarkdown', 'binaryStateResult', 'computeMetrics', 'confusionMatrix', 'createComparison',
+  'createConfusionMatrix', 'createMultilabelMatrix', 'createPerClassMatrix', 'createState', 'createThresholdSweep',
+  'jsonReport', 'matrixRows', 'mergeAnyStates', 'mergeBinaryStates', 'mergeMultilabelStates', 'mergeStates',
+  'missingShards', 'multilabelCsv', 'multilabelMarkdown', 'multilabelMetrics', 'multilabelStateResult',
+  'normalizeCounts', 'parseAnyState', 'parseBinaryState', 'parseMultilabelState', 'parseNpy', 'parseState',
+  'perClassCsv', 'perClassJson', 'perClassMarkdown', 'perClassStateResult', 'perClassTable', 'prCurve', 'renderCsv',
+  'renderHeatmapHtml', 'renderHeatmapSvg', 'renderMarkdown', 'renderTable', 'rocCurve', 'selectClasses', 'stateResult',
+  'topConfusions', 'topPairs', 'worstClasses'];
 
 const NODE = ['AdapterNotFoundError', 'adapterLabel', 'cpuUpdateFromFile', 'createCpuWorkerCounter', 'loadDawn',
   'loadPngRenderer', 'openArray', 'openBackend', 'openNpyFile', 'readClassNames', 'readNpyFile', 'requestNodeDevice',

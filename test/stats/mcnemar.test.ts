@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chiSquare1Sf, InputError, mcnemar, mcnemarExactPValue } from '../../src/index.js';
+import { InputError } from '../../src/index.js';
+import { chiSquare1Sf, mcnemar, mcnemarExactPValue } from '../../src/stats/mcnemar.js';
 
 type Num = number | 'NaN' | 'Infinity';
 interface Case {

@@ -13,14 +13,8 @@ import { mcnemar, type McNemarResult } from '../../stats/mcnemar.js';
 import { reduceCounts } from '../multiclass/reduce.js';
 import { markIgnored } from '../multiclass/select.js';
 
-/**
- * Up to this many cells (C^3 <= 2^24, C <= 256) `joint: 'auto'` counts the joint table; above, both matrices and
- * the per-class right/wrong table (each read back and added on the host once per batch: 64 MiB at C = 256).
- *
- * @example
- * MAX_JOINT_CELLS; // 16777216
- */
-export const MAX_JOINT_CELLS = 2 ** 24;
+/** Up to C^3 <= 2^24 cells (C <= 256) `joint: 'auto'` counts the joint table (read back once a batch: 64 MiB). */
+const MAX_JOINT_CELLS = 2 ** 24;
 
 /**
  * One batch of a comparison: N labels and, for each model, row-major N x C logits (float32, or float16/bfloat16 bits
@@ -56,9 +50,6 @@ export interface FormattedComparisonBatch {
   b: ModelInput;
 }
 
-/** What {@link ComparisonResult.rightWrong} holds per true class t, at 4 t + k. */
-export const RIGHT_WRONG = ['both right', 'A right, B wrong', 'A wrong, B right', 'both wrong'] as const;
-
 /** Everything a comparison derives from its counts. */
 export interface ComparisonResult {
   numClasses: number;
@@ -73,7 +64,10 @@ export interface ComparisonResult {
   a: ConfusionMatrixResult;
   /** Model B's confusion matrix. */
   b: ConfusionMatrixResult;
-  /** Per true class t, 4 cells at 4 t + k: k = 2 (A wrong) + (B wrong), see {@link RIGHT_WRONG}. */
+  /**
+   * Per true class t, 4 cells at 4 t + k, k = 2 (A wrong) + (B wrong): both right, A right and B wrong, A wrong and
+   * B right, both wrong.
+   */
   rightWrong: Float64Array;
   /** McNemar's test on the discordant rows (b: A right and B wrong, c: A wrong and B right). */
   mcnemar: McNemarResult;

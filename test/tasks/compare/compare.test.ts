@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComparisonBatch, comparisonFromJoint, type ComparisonOptions, type ComparisonResult, createComparison,
-  createConfusionMatrix, InputError, type LabelArray, parseNpy } from '../../../src/index.js';
+import { type ComparisonBatch, type ComparisonOptions, type ComparisonResult, createComparison, createConfusionMatrix,
+  InputError, type LabelArray, parseNpy } from '../../../src/index.js';
 import type { NodeGpu } from '../../../src/node/index.js';
+import { comparisonFromJoint } from '../../../src/tasks/compare/compare.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { LABEL_TYPES, makeLabels, makeLogits, rng } from '../../helpers/random.js';
 
