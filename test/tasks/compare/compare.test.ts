@@ -157,6 +157,18 @@ describe.each(TEST_ADAPTERS)('comparison on the GPU ($name) equals the CPU', ({ 
     }
   });
 
+  it('past the joint table (C = 257: both matrices and the right/wrong table)', async () => {
+    const rand = rng(3);
+    const c = 257;
+    const labels = makeLabels(rand, 700, c, Uint16Array);
+    const batch = { labels, logits: makeLogits(rand, 700, c, 'special'), predsB: makeLabels(rand, 700, c) };
+    const cpu = await compare({ numClasses: c }, [batch]);
+    const onGpu = await checked(gpu.device,
+      () => compare({ numClasses: c, device: gpu.device, chunkRows: 128 }, [batch]));
+    expect([cpu.joint, onGpu.joint]).toEqual([false, false]);
+    expect(plain(onGpu)).toEqual(plain(cpu));
+  });
+
   it('for random shapes, chunk edges, ties, NaN/Inf, halves, ignored rows and label types', async () => {
     const kinds = ['f32', 'float16', 'bfloat16', 'preds'] as const;
     const arb = fc.record({ c: fc.constantFrom(1, 2, 3, 10, 64, 65), a: fc.constantFrom(...kinds),
