@@ -6,8 +6,9 @@
 // is predicted negative, as numpy's `scores >= t` (False for NaN) before sklearn sees the predictions.
 // Thresholds arrive as keys already (the host computes them; NaN thresholds are refused there).
 // Targets from the host are validated there (0 or 1) before upload; targets in a GPU buffer are checked
-// here, as argmax.wgsl checks labels: a target that is not 0 or 1 sets counts[3 * NUM_LABELS] to the max
-// of ~(its element index in the chunk), i.e. the first such target (0: none), and the host refuses the batch.
+// here (CHECK_TARGETS), as argmax.wgsl checks labels: a target that is not 0 or 1 sets counts[3 * NUM_LABELS]
+// to the max of ~(its element index in the chunk), i.e. the first such target (0: none), and the host
+// refuses the batch.
 //
 // counts[3 * j + 0] TP of label j, [3 * j + 1] FP, [3 * j + 2] FN; TN = rows - TP - FP - FN (host).
 // counts[3 * NUM_LABELS] the bad-target tally above.
@@ -29,10 +30,12 @@
 //   3  thresholds  storage, read         array<u32>, NUM_LABELS order keys
 //   4  counts      storage, read_write   array<atomic<u32>>, 3 x NUM_LABELS + 1 + 3 x rows
 //                                        (weighted: 9 x NUM_LABELS + 3 x rows)
-// Overrides: NUM_LABELS, WORKGROUP_SIZE. Dispatch: 1-D, one invocation per row, any count (grid-stride).
+// Overrides: NUM_LABELS, WORKGROUP_SIZE, CHECK_TARGETS (multilabel). Dispatch: 1-D, one invocation per row,
+// any count (grid-stride).
 
 override NUM_LABELS: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
+override CHECK_TARGETS: bool = false;
 
 struct Params {
   rows: u32,
@@ -64,7 +67,7 @@ fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
     for (var j = 0u; j < NUM_LABELS; j++) {
       let predicted = predicts(base, j);
       let t = targets[base + j];
-      if (t > 1u) {
+      if (CHECK_TARGETS && t > 1u) {
         atomicMax(&counts[3u * NUM_LABELS], ~(base + j));
       }
       let actual = t != 0u;

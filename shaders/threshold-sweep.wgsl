@@ -8,8 +8,9 @@
 // Scores compare as order-preserving u32 keys of their f32 bits (as argmax.wgsl; -0 equals +0). A
 // NaN score is >= no threshold (numpy: NaN >= t is False): it falls in bin 0.
 // Targets from the host are validated there (0 or 1) before upload; targets in a GPU buffer are checked
-// here, as argmax.wgsl checks labels: a target that is not 0 or 1 sets counts[2 * NUM_THRESHOLDS + 2] to
-// the max of ~(its row in the chunk), i.e. the first such row (0: none), and the host refuses the batch.
+// here (CHECK_TARGETS), as argmax.wgsl checks labels: a target that is not 0 or 1 sets
+// counts[2 * NUM_THRESHOLDS + 2] to the max of ~(its row in the chunk), i.e. the first such row (0: none),
+// and the host refuses the batch.
 //
 // counts[b] positives in bin b; counts[NUM_THRESHOLDS + 1 + b] negatives in bin b; then the tally.
 //
@@ -28,10 +29,12 @@
 //   3  thresholds  storage, read         array<u32>, NUM_THRESHOLDS order keys, ascending
 //   4  counts      storage, read_write   array<atomic<u32>>, 2 x (NUM_THRESHOLDS + 1) + 1 (weighted:
 //                                        3 x 2 x (NUM_THRESHOLDS + 1))
-// Overrides: NUM_THRESHOLDS, WORKGROUP_SIZE. Dispatch: 1-D, any count (grid-stride).
+// Overrides: NUM_THRESHOLDS, WORKGROUP_SIZE, CHECK_TARGETS (threshold_sweep). Dispatch: 1-D, any count
+// (grid-stride).
 
 override NUM_THRESHOLDS: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
+override CHECK_TARGETS: bool = false;
 
 struct Params {
   rows: u32,
@@ -72,7 +75,7 @@ fn cell_of(row: u32) -> u32 {
 fn threshold_sweep(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let stride = groups.x * WORKGROUP_SIZE;
   for (var row = gid.x; row < params.rows; row += stride) {
-    if (targets[row] > 1u) {
+    if (CHECK_TARGETS && targets[row] > 1u) {
       atomicMax(&counts[2u * NUM_THRESHOLDS + 2u], ~row);
     }
     atomicAdd(&counts[cell_of(row)], 1u);

@@ -35,6 +35,7 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
     if (weights) checkBinding(device.limits, countsBytes, 'weights', `sample weights with ${k} thresholds`);
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'threshold_sweep_weighted' : 'threshold_sweep';
+    const check: Record<string, number> = isGpuBuffer(batch.targets) ? { CHECK_TARGETS: 1 } : {};
     const partial = emptySweepCounts(thresholds);
     const step = chunkStep(p.chunkRows, batch.rows, isGpuBuffer(batch.scores) || isGpuBuffer(batch.targets));
     await runner.chunks<[number, number | undefined]>(batch.rows, step, { encode: (encoder, start, n) => {
@@ -43,7 +44,7 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
       const scores = placeRows(runner, batch.scores, 'scores', start, n, 1, cap).binding;
       const { binding: targets, exponent } = placeRows(runner, batch.targets, 'targets and weights', start, n, 1, cap,
         false, weights);
-      const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize };
+      const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize, ...check };
       const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
       runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
       return { source: counts, bytes: countsBytes, clearBytes: countsBytes, info: [start, exponent] };

@@ -36,6 +36,7 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     if (weights) checkBinding(device.limits, cellBytes + 12, 'weights', `sample weights with ${numLabels} labels`);
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'multilabel_weighted' : 'multilabel';
+    const check: Record<string, number> = isGpuBuffer(batch.targets) ? { CHECK_TARGETS: 1 } : {};
     const partial = emptyMultilabelCounts(numLabels);
     const step = chunkStep(p.chunkRows, batch.rows, isGpuBuffer(batch.scores) || isGpuBuffer(batch.targets));
     await runner.chunks(batch.rows, step, { encode: (encoder, start, n) => {
@@ -45,7 +46,7 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
       const scores = placeRows(runner, batch.scores, 'scores', start, n, numLabels, cap).binding;
       const { binding: targets, exponent } = placeRows(runner, batch.targets, 'targets and weights', start, n,
         numLabels, cap, false, weights);
-      const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize };
+      const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize, ...check };
       const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
       runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
       const info = { start, rows: n, exponent };
