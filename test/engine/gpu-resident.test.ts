@@ -364,12 +364,15 @@ for (const adapter of TEST_ADAPTERS) {
     it('targets in a buffer that are not 0 or 1 refuse the batch as host arrays do, the first named; counts kept', async () => {
       const n = 300;
       const edge = 64;
-      // [bad elements (row-major) and their values, the one named]; chunks of 64 rows.
-      const cases = (
-        w: number,
-      ): [[number, number][], number][] => [[[[0, 7]], 0], [[[n * w - 1, 2]], n * w - 1], [[[edge * w - 1, 0xffffffff]],
-        edge * w - 1], [[[edge * w, 3]], edge * w], [[[200 * w, 9], [130 * w + w - 1, 5], [131 * w, 4], [250 * w, 8]],
-        130 * w + w - 1], [[[70 * w, 6], [65 * w + w - 1, 2], [66 * w, 5]], 65 * w + w - 1]];
+      // Bad targets as [element (row-major), value], and the element named: first, last, at chunk edges, several.
+      const cases = (w: number): [[number, number][], number][] => {
+        const last = (r: number) => r * w + w - 1;
+        const one = (i: number, v: number): [[number, number][], number] => [[[i, v]], i];
+        const several: [number, number][][] = [[[200 * w, 9], [last(130), 5], [131 * w, 4], [250 * w, 8]], [[70 * w, 6],
+          [last(65), 2], [66 * w, 5]]];
+        return [one(0, 7), one(n * w - 1, 2), one(edge * w - 1, 0xffffffff), one(edge * w, 3), [several[0]!, last(130)],
+          [several[1]!, last(65)]];
+      };
       for (const task of TASKS.slice(0, 2)) {
         const [[, scores], [, targets]] = task.batch(8, n) as [[string, Float32Array], [string, Uint32Array]];
         const earlier = Object.fromEntries(task.batch(9, 70));
