@@ -5,6 +5,8 @@ import { type ComparisonBatch, type ComparisonOptions, type ComparisonResult, cr
   InputError, type LabelArray, parseNpy } from '../../../src/index.js';
 import type { NodeGpu } from '../../../src/node/index.js';
 import { comparisonFromJoint } from '../../../src/tasks/compare/compare.js';
+import { pairedIntervals } from '../../../src/tasks/compare/paired-intervals.js';
+import { computeMetrics } from '../../../src/tasks/multiclass/metrics.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { LABEL_TYPES, makeLabels, makeLogits, rng } from '../../helpers/random.js';
 
@@ -79,6 +81,15 @@ describe('comparison on the CPU', () => {
       expect([r.mcnemar.b, r.mcnemar.c, r.total]).toEqual([2, 1, 6]);
       expect([r.a.correct, r.b.correct]).toEqual([4, 3]);
     }
+  });
+
+  it('exposes the joint table for the paired bootstrap (pairedIntervals)', async () => {
+    const r = await compare({ numClasses: 10 }, [fixtureBatch()]);
+    const d = pairedIntervals(r.counts!, 10, { level: 0.95, resamples: 200, seed: 1 });
+    const [a, b] = [computeMetrics(r.a.counts, 10), computeMetrics(r.b.counts, 10)];
+    expect(d.accuracy.estimate).toBeCloseTo(b.accuracy - a.accuracy, 14);
+    expect(d.macroF1.estimate).toBeCloseTo(b.macroAvg.f1 - a.macroAvg.f1, 14);
+    expect(d.accuracy.high).toBeLessThan(0);
   });
 
   it('picks the joint table up to C^3 = 2^24 cells', () => {
