@@ -139,7 +139,7 @@ function splitLine(path: string, { line, text, offset }: Line, delim: CsvDelimit
   }
 }
 
-/** The lines of one block read: `data` starts at file byte `offset`; line `line` first; [start, end) pairs in `spans`. */
+/** One block read: `data` starts at file byte `offset`, line `line` first; [start, end) of each line in `spans`. */
 interface LineBlock {
   data: Buffer;
   offset: number;

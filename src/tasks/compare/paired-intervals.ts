@@ -85,7 +85,7 @@ function differences(joint: ArrayLike<number>, c: number, out: Float64Array): vo
  * beside the differences on the counts.
  *
  * @example
- * const d = pairedIntervals((await cmp.compute()).joint, 10, { level: 0.95, seed: 1 });
+ * const d = pairedIntervals((await cmp.compute()).counts!, 10, { level: 0.95, seed: 1 });
  * d.accuracy; // { estimate: 0.012, low: 0.004, high: 0.020 }
  */
 export function pairedIntervals(joint: ArrayLike<number>, numClasses: number,
