@@ -8,6 +8,7 @@ import { MAX_DEMO_ROWS } from '../demo/synthetic.js';
 import type { BackendChoice } from '../node/open-backend.js';
 import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
 import { MAX_STATE_CLASSES } from '../state/state.js';
+import { bootstrapResamples, ciLevel, seedOption } from './interval-options.js';
 import { parseShard } from './shard.js';
 import * as u from './usage.js';
 import { type CliValues, UsageError } from './usage.js';
@@ -97,6 +98,7 @@ const MC = ['multiclass', 'per-class'] as const;
 const SCORES = ['multilabel', 'binary'] as const;
 const DENSE = ['multiclass'] as const;
 const NOT_PC = ['multiclass', 'multilabel', 'binary'] as const;
+const CI = ['multiclass', 'binary'] as const;
 
 /** The flags, in the order help lists them. */
 export const FLAGS = {
@@ -147,6 +149,14 @@ export const FLAGS = {
     help: 'none, true (rows), pred (columns) or all, as sklearn' },
   classes: { value: 'FILE', group: 'Report', commands: EM, modes: ['multiclass', 'multilabel', 'per-class'],
     parts: 'names the classes or labels of', help: 'class (or label) names: names.txt (one per line) or names.json' },
+  ci: { value: 'LEVEL', group: 'Report', commands: ['eval', 'merge', 'demo'], modes: CI, parse: ciLevel,
+    dense: 'draws its intervals from the C x C matrix',
+    help: 'confidence intervals of every metric at LEVEL (0.95 or 95%) by the multinomial bootstrap (exact, ' +
+      'O(B x C^2) whatever N is); not with --sample-weight' },
+  bootstrap: { value: 'B', group: 'Report', commands: ['eval', 'merge', 'demo'], modes: CI, parse: bootstrapResamples,
+    help: 'with --ci: bootstrap resamples (default 1000)' },
+  seed: { value: 'S', group: 'Report', commands: ['eval', 'merge', 'demo'], parse: seedOption,
+    help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },
   shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
       'format with --shard) is a part for confmat merge; with --preds it needs --num-classes' },
@@ -174,8 +184,6 @@ export const FLAGS = {
       'auto, private (workgroup), global atomics, local (per invocation, C <= 10), or wide (32 invocations a row)' },
   rows: { value: 'N', group: 'Demo', commands: ['demo'], parse: (v, n) =>
     u.positiveInt(v, n, MAX_DEMO_ROWS, '4 GB of float32 logits'), help: 'rows of built-in data (default 1,000,000)' },
-  seed: { value: 'S', group: 'Demo', commands: ['demo'], parse: (v, n) =>
-    u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds'), help: "the data's seed (default 1)" },
   help: { short: 'h', help: 'this help', group: 'Report', commands: [] },
   version: { help: 'the version', group: 'Report', commands: [] },
 } as const satisfies Record<string, Flag>;
