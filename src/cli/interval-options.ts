@@ -15,7 +15,7 @@ export function ciLevel(values: CliValues): number {
   const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$/.exec(v);
   const level = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
   if (level > 0 && level < 1) return level;
-  const hint = m && !m[2] && Number(m[1]) > 1 && Number(m[1]) < 100 ? ` (did you mean ${m[1]}%?)` : '';
+  const hint = m && !m[2] && Number(m[1]) >= 50 && Number(m[1]) < 100 ? ` (did you mean ${m[1]}%?)` : '';
   throw new UsageError(`--ci must be a confidence level in (0, 1) such as 0.95, or a percentage such as 95%, ` +
     `got '${v}'${hint}`);
 }

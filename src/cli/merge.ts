@@ -116,6 +116,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   const tty = values.out === undefined && process.stdout.isTTY;
   const format = flag(values, 'format') ?? (tty ? 'table' : 'json');
   const normalize = flag(values, 'normalize') ?? 'none';
+  const ci = intervalOptions(values);
   const outputs = await checkOutputs(values, files);
   await checkDistinct(files);
   const { merged, backend } = await foldParts(files);
@@ -123,7 +124,6 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   const task = stateTask(merged);
   checkIntervalMode(values, task, true);
   checkModeFlags(values, task, true);
-  const ci = intervalOptions(values);
   const weighted = 'parts counted with --sample-weight';
   if (ci && 'options' in merged && 'sampleWeight' in merged.options) throw weightedRefusal(weighted);
   const { shards } = merged;
