@@ -12,7 +12,7 @@ import { readClassNames } from '../read/class-names.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
 import { renderPerClassReport } from '../report/per-class.js';
-import { matrixIntervals, type MatrixIntervals } from '../tasks/multiclass/intervals.js';
+import { type MatrixIntervals, matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';

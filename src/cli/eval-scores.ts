@@ -9,7 +9,7 @@ import { readClassNames } from '../read/class-names.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
 import type { SweepResult } from '../tasks/binary/binary.js';
-import { sweepIntervals, type SweepIntervals } from '../tasks/binary/intervals.js';
+import { type SweepIntervals, sweepIntervals } from '../tasks/binary/intervals.js';
 import { createThresholdSweep } from '../tasks/binary/matrix.js';
 import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
 import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';

@@ -16,8 +16,9 @@ export function ciLevel(values: CliValues): number {
   const level = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
   if (level > 0 && level < 1) return level;
   const hint = m && !m[2] && Number(m[1]) >= 50 && Number(m[1]) < 100 ? ` (did you mean ${m[1]}%?)` : '';
-  throw new UsageError(`--ci must be a confidence level in (0, 1) such as 0.95, or a percentage such as 95%, ` +
-    `got '${v}'${hint}`);
+  throw new UsageError(
+    `--ci must be a confidence level in (0, 1) such as 0.95, or a percentage such as 95%, ` + `got '${v}'${hint}`,
+  );
 }
 
 /** An integer option in [min, max], or a usage error naming the flag and the value. */
@@ -58,8 +59,10 @@ export function checkIntervalMode(values: CliValues, mode: string, parts = false
   if (values.ci === undefined) return;
   const what = parts ? `${mode} parts` : mode === 'per-class' ? 'per-class mode' : `--task ${mode}`;
   if (mode === 'multilabel' || mode === 'per-class') {
-    throw new UsageError(`--ci: confidence intervals for ${what} are ${NOT_YET}; they exist for multiclass ` +
-      `(the C x C matrix) and --task binary`);
+    throw new UsageError(
+      `--ci: confidence intervals for ${what} are ${NOT_YET}; they exist for multiclass ` +
+        `(the C x C matrix) and --task binary`,
+    );
   }
   if (values['sample-weight'] !== undefined) throw weightedRefusal('--sample-weight');
 }

@@ -35,7 +35,9 @@ export function renderReport(format: OutputFormat, result: ConfusionMatrixResult
   const { classes, normalize = 'none', shards, stateOptions, intervals } = options;
   switch (format) {
     case 'json':
-      return `${JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions, intervals }))}\n`;
+      return `${
+        JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions, intervals }))
+      }\n`;
     case 'csv':
       return renderCsv(result, { classes, normalize });
     case 'markdown':

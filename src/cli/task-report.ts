@@ -50,7 +50,7 @@ export function binaryJson(result: SweepResult, threshold: number, withSweep: bo
 
 /** The intervals a binary report shows: ROC AUC and average precision only with a sweep. */
 function binaryIntervals(ci: SweepIntervals, withSweep: boolean): Partial<SweepIntervals> {
-  const { rocAuc, averagePrecision, ...rest } = ci;
+  const { rocAuc: _roc, averagePrecision: _ap, ...rest } = ci;
   return withSweep ? ci : rest;
 }
 
@@ -118,8 +118,10 @@ function binaryTable(result: SweepResult, threshold: number, withSweep: boolean,
   if (withSweep) {
     const roc = rocCurve(result);
     const ap = averagePrecision(prCurve(result));
-    lines.push(`ROC AUC ${ci4(auc(roc.fpr, roc.tpr), ci?.rocAuc)}  average precision ${ci4(ap, ci?.averagePrecision)}  ` +
-      `(${result.thresholds.length} thresholds)`);
+    lines.push(
+      `ROC AUC ${ci4(auc(roc.fpr, roc.tpr), ci?.rocAuc)}  average precision ${ci4(ap, ci?.averagePrecision)}  ` +
+        `(${result.thresholds.length} thresholds)`,
+    );
   }
   if (ci) lines.push('', intervalNote(ci));
   return `${lines.join('\n')}\n`;

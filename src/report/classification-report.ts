@@ -21,9 +21,9 @@ export function classificationReport(metrics: Metrics, classes: string[], digits
   intervals?: MatrixIntervals): ReportTable {
   const f = (v: number): string => v.toFixed(digits);
   const amount = (v: number): string | number => (Number.isInteger(v) ? v : v.toFixed(2));
-  const row = (name: string, s: Metrics['macroAvg'], ci?: MatrixIntervals['macroAvg']): (string | number)[] => [name,
-    withInterval(s.precision, ci?.precision, f), withInterval(s.recall, ci?.recall, f), withInterval(s.f1, ci?.f1, f),
-    amount(s.support)];
+  const row = (name: string, s: Metrics['macroAvg'],
+    ci?: MatrixIntervals['macroAvg']): (string | number)[] => [name, withInterval(s.precision, ci?.precision, f),
+    withInterval(s.recall, ci?.recall, f), withInterval(s.f1, ci?.f1, f), amount(s.support)];
   const rows = metrics.perClass.map((m) => row(classes[m.class] ?? String(m.class), m, intervals?.perClass[m.class]));
   rows.push(['accuracy', '', '', withInterval(metrics.accuracy, intervals?.accuracy, f), amount(metrics.total)]);
   rows.push(row('macro avg', metrics.macroAvg, intervals?.macroAvg),

@@ -1,6 +1,6 @@
 import type { ConfusionMatrixResult } from '../core/types.js';
-import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { type ShardSet, STATE_FORMAT, STATE_VERSION, type StateOptions } from '../state/state.js';
+import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { type Averages, computeMetrics, type Confusion, type Normalize, normalizeCounts,
   topConfusions } from '../tasks/multiclass/metrics.js';
 import { classNames } from './classification-report.js';

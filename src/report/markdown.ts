@@ -1,6 +1,6 @@
 import type { ConfusionMatrixResult } from '../core/types.js';
-import { computeMetrics, type Normalize, normalizeCounts } from '../tasks/multiclass/metrics.js';
 import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
+import { computeMetrics, type Normalize, normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { classificationReport, classNames, type ReportTable, withInterval } from './classification-report.js';
 import { markdownText } from './escape.js';
 
@@ -45,7 +45,7 @@ export function renderMarkdown(result: ConfusionMatrixResult,
     withInterval(v, key && ci?.[key], f4);
   const how = ci ?
     ` Intervals: ${+(100 * ci.level).toFixed(6)}% confidence, multinomial bootstrap, ${ci.resamples} resamples, ` +
-      `seed ${ci.seed}.` :
+    `seed ${ci.seed}.` :
     '';
   const parts = [`## Confusion matrix${normalized ? ` (normalized over ${options.normalize})` : ''}`, matrix,
     `${total} samples, accuracy ${f(metrics.accuracy, 'accuracy')}, balanced accuracy ` +

@@ -1,9 +1,9 @@
 import type { ConfusionMatrixResult } from '../core/types.js';
 import type { IntervalMethod } from '../stats/bootstrap.js';
 import type { Interval } from '../stats/interval.js';
+import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { computeMetrics, type Metrics, type Normalize, normalizeCounts,
   topConfusions } from '../tasks/multiclass/metrics.js';
-import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { classificationReport, classNames, type ReportTable, withInterval } from './classification-report.js';
 import { clipText, visibleText } from './escape.js';
 
@@ -32,7 +32,9 @@ const percent = (v: number): string => `${(100 * v).toFixed(1)}%`;
 /** The line saying how the intervals in brackets were drawn. */
 export function intervalNote(ci: IntervalMethod): string {
   const level = `${+(100 * ci.level).toFixed(6)}%`;
-  return `[${level} confidence intervals: multinomial bootstrap, ${thousands(ci.resamples)} resamples, seed ${ci.seed}]`;
+  return `[${level} confidence intervals: multinomial bootstrap, ${
+    thousands(ci.resamples)
+  } resamples, seed ${ci.seed}]`;
 }
 
 function heat(text: string, share: number, diagonal: boolean): string {
@@ -101,8 +103,8 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   const out = matrixLines(result, names, options, width) ?? [`${wide}--format csv or --plot give the whole matrix)`];
   const ci = options.intervals;
   const share = (num: number, interval?: Interval): string =>
-    pct(num, result.total) + (interval && result.total > 0 ? ` [${percent(interval.low)}, ${percent(interval.high)}]` :
-      '');
+    pct(num, result.total) +
+    (interval && result.total > 0 ? ` [${percent(interval.low)}, ${percent(interval.high)}]` : '');
   const topK = result.topK ?
     `   top-${result.topK.k} accuracy: ${share(result.topK.hits.reduce((x, y) => x + y, 0), ci?.topK)}` :
     '';

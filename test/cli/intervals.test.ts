@@ -30,8 +30,9 @@ type Iv = { low: number; high: number };
 /** Every {low, high} under `ci` with its path, paired with the point estimate at `point(path)`. */
 function intervals(ci: Record<string, any>, path = ''): [string, Iv][] {
   if (typeof ci.low === 'number' && typeof ci.high === 'number') return [[path, ci as Iv]];
-  return Object.entries(ci).flatMap(([k, v]) => (typeof v === 'object' && v !== null ? intervals(v, `${path}.${k}`) :
-    []));
+  return Object.entries(ci).flatMap((
+    [k, v],
+  ) => (typeof v === 'object' && v !== null ? intervals(v, `${path}.${k}`) : []));
 }
 
 describe('confmat eval --ci (multiclass)', () => {
@@ -89,7 +90,7 @@ describe('confmat eval --ci (multiclass)', () => {
     );
   });
 
-  it('merge --ci of shards equals one run with the same seed, byte for byte; merge drops the parts\' ci', () => {
+  it("merge --ci of shards equals one run with the same seed, byte for byte; merge drops the parts' ci", () => {
     const parts = [0, 1, 2].map((i) => join(dir, `mc-${i}.json`));
     parts.forEach((p, i) => ok([...MC, '--shard', `${i}/3`, '--ci', '0.9', '--seed', String(i), '--out', p]));
     const one = json([...MC, '--ci', '0.9', '--seed', '5']);
@@ -108,9 +109,12 @@ describe('confmat eval --ci (multiclass)', () => {
     expect(text).toContain(`MCC ${f(report.mcc)} [${f(iv.mcc.low)}, ${f(iv.mcc.high)}]`);
     expect(text).toContain(`balanced accuracy ${f(report.balancedAccuracy)} [${f(iv.balancedAccuracy.low)}, `);
     const p8 = report.perClass[8];
-    const row8 = new RegExp(`^8 +${f(p8.precision)} \\[${f(iv.perClass[8].precision.low)}, ` +
-      `${f(iv.perClass[8].precision.high)}\\] +${f(p8.recall)} \\[[\\d.]+, [\\d.]+\\] +${f(p8.f1)} \\[[\\d.]+, ` +
-      `[\\d.]+\\] +87$`, 'm');
+    const row8 = new RegExp(
+      `^8 +${f(p8.precision)} \\[${f(iv.perClass[8].precision.low)}, ` +
+        `${f(iv.perClass[8].precision.high)}\\] +${f(p8.recall)} \\[[\\d.]+, [\\d.]+\\] +${f(p8.f1)} \\[[\\d.]+, ` +
+        `[\\d.]+\\] +87$`,
+      'm',
+    );
     expect(text).toMatch(row8);
     expect(text).toContain('[95% confidence intervals: multinomial bootstrap, 1,000 resamples, seed 0]');
     const head = text.split('\n').findIndex((l) => /^ +precision +recall +f1-score +support$/.test(l));
@@ -118,7 +122,7 @@ describe('confmat eval --ci (multiclass)', () => {
     expect(new Set(block.map((l) => l.length)).size).toBe(1);
   });
 
-  it('shows the intervals in markdown and in the HTML heatmap\'s report; CSV is the matrix alone', () => {
+  it("shows the intervals in markdown and in the HTML heatmap's report; CSV is the matrix alone", () => {
     const md = ok([...MC, '--ci', '0.95', '--format', 'markdown']);
     expect(md).toMatch(/accuracy 0\.8821 \[0\.\d{4}, 0\.\d{4}\], balanced accuracy 0\.8821 \[/);
     expect(md).toMatch(/^\| 8 \| 0\.7053 \\\[0\.\d{4}, 0\.\d{4}\\\] \| /m);
@@ -176,11 +180,13 @@ describe('--ci refusals and bad values', () => {
     refused([...MC, '--seed', '3'], 2, '--seed sets how --ci draws its intervals: it needs --ci LEVEL');
     refused([...MC, '--bootstrap', '50'], 2, '--bootstrap sets how --ci draws its intervals');
     refused(['merge', join(dir, 'none.json'), '--bootstrap', '50'], 2, '--bootstrap sets how --ci');
-    refused([...MC, '--ci', '95'], 2, "--ci must be a confidence level in (0, 1) such as 0.95, or a percentage such " +
-      "as 95%, got '95' (did you mean 95%?)");
+    refused([...MC, '--ci', '95'], 2,
+      '--ci must be a confidence level in (0, 1) such as 0.95, or a percentage such ' +
+        "as 95%, got '95' (did you mean 95%?)");
     for (const bad of ['1', '0', '100%', 'abc', '-0.5', '0.95x']) refused([...MC, `--ci=${bad}`], 2, `got '${bad}'`);
     refused([...MC, '--ci', '0.95', '--bootstrap', '1'], 2, "--bootstrap must be an integer in [2, 1000000], got '1'");
-    refused([...MC, '--ci', '0.95', '--seed', '1.5'], 2, "--seed must be an integer in [0, 9007199254740991], got '1.5'");
+    refused([...MC, '--ci', '0.95', '--seed', '1.5'], 2,
+      "--seed must be an integer in [0, 9007199254740991], got '1.5'");
   });
 
   it('refuses multilabel, per-class mode and sample weights, saying why', () => {
@@ -202,9 +208,8 @@ describe('--ci refusals and bad values', () => {
 });
 
 describe('confmat demo --ci', () => {
-  it('draws the intervals with the data\'s seed', () => {
-    const out = run(['demo', '--rows', '20000', '--backend', 'cpu', '--ci', '0.95', '--seed', '3', '--format',
-      'json']);
+  it("draws the intervals with the data's seed", () => {
+    const out = run(['demo', '--rows', '20000', '--backend', 'cpu', '--ci', '0.95', '--seed', '3', '--format', 'json']);
     expect(out.code, out.stderr).toBe(0);
     const ci = JSON.parse(out.stdout).ci;
     expect([ci.seed, ci.resamples]).toEqual([3, 1000]);
