@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonReport, matrixIntervals, parseState, renderMarkdown, renderTable, stateResult } from '../../src/index.js';
+import { computeMetrics, jsonReport, matrixIntervals, parseState, renderMarkdown, renderTable,
+  stateResult } from '../../src/index.js';
 import { reduceCounts } from '../../src/tasks/multiclass/reduce.js';
 
 const result = reduceCounts(new Float64Array([50, 10, 0, 5, 30, 5, 2, 3, 40]), 3);
@@ -23,8 +24,12 @@ describe('reports with confidence intervals', () => {
     const text = renderTable(result, { intervals });
     const f = (v: number) => v.toFixed(4);
     const pc = (v: number) => `${(100 * v).toFixed(1)}%`;
-    expect(text).toContain(`accuracy: 80.0% [${pc(intervals.accuracy.low)}, ${pc(intervals.accuracy.high)}]`);
-    expect(text).toContain(`Cohen's kappa 0.6765 [${f(intervals.kappa.low)}, ${f(intervals.kappa.high)}]`);
+    expect(text).toContain(`accuracy: 82.8% [${pc(intervals.accuracy.low)}, ${pc(intervals.accuracy.high)}]`);
+    expect(text).toContain(
+      `Cohen's kappa ${f(computeMetrics(result.counts, 3).kappa)} [${f(intervals.kappa.low)}, ${
+        f(intervals.kappa.high)
+      }]`,
+    );
     const lines = text.split('\n');
     const head = lines.findIndex((l) => l.includes('precision'));
     const block = lines.slice(head, head + 8).filter((l) => l !== '');
@@ -38,7 +43,7 @@ describe('reports with confidence intervals', () => {
 
   it('markdown shows them in the summary and the report', () => {
     const md = renderMarkdown(result, { intervals });
-    expect(md).toContain(`accuracy 0.8000 [${intervals.accuracy.low.toFixed(4)}, `);
+    expect(md).toContain(`accuracy 0.8276 [${intervals.accuracy.low.toFixed(4)}, `);
     expect(md).toMatch(/^\| macro avg \| 0\.\d{4} \\\[0\.\d{4}, 0\.\d{4}\\\] \|/m);
     expect(md).toContain('Intervals: 90% confidence, multinomial bootstrap, 200 resamples, seed 11.');
     expect(renderMarkdown(result)).not.toContain('Intervals');
