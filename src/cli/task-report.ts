@@ -67,7 +67,8 @@ export function renderScoreReport(format: OutputFormat, r: ScoreReport, backend:
     return { csv: multilabelCsv, markdown: multilabelMarkdown, table: multilabelTable }[format](r.result, r.labels);
   }
   if (format === 'table') return binaryTable(r.result, r.threshold, r.sweep, r.intervals);
-  return { csv: binaryCsv, markdown: binaryMarkdown }[format](r.result, r.threshold, r.sweep);
+  if (format === 'markdown') return binaryMarkdown(r.result, r.threshold, r.sweep, r.intervals);
+  return binaryCsv(r.result, r.threshold, r.sweep);
 }
 
 /** The --plot chart of a multilabel or binary report, for `path` (.svg or .png). */

@@ -100,6 +100,12 @@ describe('confmat eval --ci (multiclass)', () => {
     expect(JSON.parse(readFileSync(parts[0]!, 'utf8')).ci.seed).toBe(0);
   });
 
+  it('counted on the GPU gives the same intervals as on the CPU', () => {
+    const gpu = json([...MC.slice(0, -1), 'gpu', '--ci', '0.95', '--top-k', '2']);
+    expect(gpu.backend.name).toBe('gpu');
+    expect(JSON.stringify(gpu.ci)).toBe(JSON.stringify(ci));
+  });
+
   it('prints value [low, high] in the table: the summary lines and the report, columns aligned', () => {
     const text = ok([...MC, '--ci', '0.95', '--format', 'table']);
     const iv = json([...MC, '--ci', '0.95']).ci;
@@ -157,6 +163,10 @@ describe('confmat eval --task binary --ci', () => {
     expect(table).toContain(`ROC AUC ${f(swept.sweep.rocAuc)} [${f(swept.ci.rocAuc.low)}, ${f(swept.ci.rocAuc.high)}]`);
     expect(table).toContain(`recall ${f(swept.recall)} [${f(swept.ci.recall.low)}, ${f(swept.ci.recall.high)}]`);
     expect(table).toContain('[90% confidence intervals: multinomial bootstrap, 1,000 resamples, seed 4]');
+    const md = ok([...BIN, '--thresholds', '21', '--ci', '0.9', '--seed', '4', '--format', 'markdown']);
+    expect(md).toContain(`F1 ${f(swept.f1)} [${f(swept.ci.f1.low)}, ${f(swept.ci.f1.high)}].`);
+    expect(md).toContain(`average precision ${f(swept.sweep.averagePrecision)} [${f(swept.ci.averagePrecision.low)}, `);
+    expect(md).toContain('Intervals: 90% confidence, multinomial bootstrap, 1000 resamples, seed 4.');
   });
 
   it('merge --ci of binary shards equals one run', () => {
