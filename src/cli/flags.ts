@@ -87,7 +87,7 @@ interface Flag {
   default?: string;
   /** What merge says it does to the parts of its modes (default: applies to). */
   parts?: string;
-  parse?: (values: CliValues, name: string) => unknown;
+  parse?: (values: CliValues, name: string, command?: string) => unknown;
 }
 
 const DAWN_BACKENDS = ['auto', 'vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
@@ -155,7 +155,8 @@ export const FLAGS = {
       'O(B x C^2) whatever N is); not with --sample-weight' },
   bootstrap: { value: 'B', group: 'Report', commands: ['eval', 'merge', 'demo'], modes: CI, parse: bootstrapResamples,
     help: 'with --ci: bootstrap resamples (default 1000)' },
-  seed: { value: 'S', group: 'Report', commands: ['eval', 'merge', 'demo'], parse: seedOption,
+  seed: { value: 'S', group: 'Report', commands: ['eval', 'merge', 'demo'], parse: (v, n, command) =>
+    command === 'demo' ? u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds') : seedOption(v),
     help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },
   shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
@@ -173,10 +174,11 @@ export const FLAGS = {
   'feature-level': { value: 'L', group: 'Engine', commands: ED, parse: (v, n) =>
     u.oneOf(v, n, ['core', 'compatibility'] as const, 'core'),
     help: 'core or compatibility (env CONFMAT_FEATURE_LEVEL)' },
-  'chunk-rows': { value: 'N', group: 'Engine', commands: ED, parse: (v, n) => u.positiveInt(v, n),
-    help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)' },
+  'chunk-rows': { value: 'N', group: 'Engine', commands: ED, parse: (v, n) =>
+    u.positiveInt(v, n), help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)' },
   threads: { value: 'N|auto', group: 'Engine', commands: E, modes: DENSE, default: '1',
-    dense: 'splits the C x C count over worker threads', parse: (v) => u.threadsOption(v),
+    dense: 'splits the C x C count over worker threads', parse: (v) =>
+      u.threadsOption(v),
     help: 'on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)' },
   histogram: { value: 'MODE', group: 'Engine', commands: ED, modes: MC, parse: (v, n) =>
     u.oneOf(v, n, ['auto', 'private', 'global', 'local', 'wide'] as const, 'auto'),
@@ -196,11 +198,11 @@ type Parsed<K extends FlagName> = (typeof FLAGS)[K] extends { parse: (...a: neve
 
 const table: Record<string, Flag> = FLAGS;
 
-/** A flag's value, parsed by its parser (usage error on a bad value), or undefined when absent. */
-export function flag<K extends FlagName>(values: CliValues, name: K): Parsed<K> | undefined {
+/** A flag's value, parsed by its parser (usage error on a bad value; `command`'s), or undefined when absent. */
+export function flag<K extends FlagName>(values: CliValues, name: K, command?: string): Parsed<K> | undefined {
   const f = table[name]!;
   if (values[name] === undefined) return undefined;
-  return (f.parse ? f.parse(values, name) : values[name]) as Parsed<K>;
+  return (f.parse ? f.parse(values, name, command) : values[name]) as Parsed<K>;
 }
 
 /** The backend choice and Dawn options of the command line. */
@@ -256,7 +258,7 @@ export function parseCommandLine(argv: string[]): { command?: string; positional
     const hint = near ? `; did you mean ${near}?` : '';
     throw new UsageError(`unknown command '${command}' (expected eval, merge or demo${hint})`);
   }
-  for (const name of Object.keys(values)) flag(values, name as FlagName);
+  for (const name of Object.keys(values)) flag(values, name as FlagName, command);
   for (const [name, f] of Object.entries(table)) {
     const takes: readonly string[] = [...f.commands, ...(f.ignoredBy ?? [])];
     const elsewhere = command !== undefined && takes.length > 0 && !takes.includes(command);

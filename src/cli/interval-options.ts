@@ -32,7 +32,7 @@ function integerIn(values: CliValues, name: string, min: number, max: number): n
 /** `--bootstrap B`: resamples, 2..1,000,000. */
 export const bootstrapResamples = (values: CliValues): number => integerIn(values, 'bootstrap', 2, MAX_RESAMPLES);
 
-/** `--seed S`: an integer 0..2^53-1 (demo takes 1..2^32-1 and checks it itself). */
+/** `--seed S` of eval and merge: an integer 0..2^53-1 (demo's, the data's seed, is 1..2^32-1). */
 export const seedOption = (values: CliValues): number => integerIn(values, 'seed', 0, MAX_SEED);
 
 /**
