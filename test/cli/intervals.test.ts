@@ -169,9 +169,11 @@ describe('confmat eval --task binary --ci', () => {
     expect(md).toContain('Intervals: 90% confidence, multinomial bootstrap, 1000 resamples, seed 4.');
   });
 
-  it('merge --ci of binary shards equals one run', () => {
+  it('merge --ci of binary shards (parts that carry ci) equals one run', () => {
     const parts = [0, 1].map((i) => join(dir, `bin-${i}.json`));
-    parts.forEach((p, i) => ok([...BIN, '--thresholds', '0.2,0.4,0.6,0.8', '--shard', `${i}/2`, '--out', p]));
+    parts.forEach((p, i) =>
+      ok([...BIN, '--thresholds', '0.2,0.4,0.6,0.8', '--shard', `${i}/2`, '--ci', '0.8', '--out', p])
+    );
     const one = json([...BIN, '--thresholds', '0.2,0.4,0.6,0.8', '--ci', '0.95', '--seed', '9']);
     const merged = json(['merge', ...parts, '--ci', '0.95', '--seed', '9']);
     expect(JSON.stringify(merged.ci)).toBe(JSON.stringify(one.ci));
