@@ -12,6 +12,7 @@ import { readClassNames } from '../read/class-names.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
 import { renderPerClassReport } from '../report/per-class.js';
+import { type MatrixIntervals, matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
@@ -22,6 +23,7 @@ import { validatePerClassClasses } from '../tasks/per-class/per-class.js';
 import type { EvalTask } from './eval.js';
 import { denseFlag, flag } from './flags.js';
 import { asWeights, located, openInto, openWeights } from './inputs.js';
+import { intervalOptions } from './interval-options.js';
 import { renderPlot, renderReport } from './render.js';
 import { type CliValues, UsageError } from './usage.js';
 
@@ -163,6 +165,9 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     throw new UsageError(`--top-k needs --logits (the scores to rank), ${combine}`);
   }
   const normalize = flag(values, 'normalize') ?? 'none';
+  const ci = intervalOptions(values);
+  let drawn: MatrixIntervals | undefined;
+  const intervals = (r: ConfusionMatrixResult) => (ci ? (drawn ??= matrixIntervals(r, ci)) : undefined);
   let inputs: MulticlassInputs;
   let classes: string[] | undefined;
   return { async open(sources) {
@@ -244,8 +249,9 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
   }, report(format, result, backend, shards) {
     const [tty, stateOptions] = [values.out === undefined && process.stdout.isTTY, { ignoreIndex,
       classSubset: subset }];
-    return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions });
-  }, plot: (path, result) => renderPlot(path, result, { classes, normalize }) };
+    return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions,
+      intervals: intervals(result) });
+  }, plot: (path, result) => renderPlot(path, result, { classes, normalize, intervals: intervals(result) }) };
 }
 
 /** Index in the chunk of the `k`-th row whose label is not `ignore`. */

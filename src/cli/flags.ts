@@ -8,6 +8,7 @@ import { MAX_DEMO_ROWS } from '../demo/synthetic.js';
 import type { BackendChoice } from '../node/open-backend.js';
 import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
 import { MAX_STATE_CLASSES } from '../state/state.js';
+import { bootstrapResamples, ciLevel, seedOption } from './interval-options.js';
 import { parseShard } from './shard.js';
 import * as u from './usage.js';
 import { type CliValues, UsageError } from './usage.js';
@@ -86,7 +87,7 @@ interface Flag {
   default?: string;
   /** What merge says it does to the parts of its modes (default: applies to). */
   parts?: string;
-  parse?: (values: CliValues, name: string) => unknown;
+  parse?: (values: CliValues, name: string, command?: string) => unknown;
 }
 
 const DAWN_BACKENDS = ['auto', 'vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
@@ -100,6 +101,7 @@ const MC = ['multiclass', 'per-class'] as const;
 const SCORES = ['multilabel', 'binary'] as const;
 const DENSE = ['multiclass'] as const;
 const NOT_PC = ['multiclass', 'multilabel', 'binary'] as const;
+const CI = ['multiclass', 'binary'] as const;
 
 /** The flags, in the order help lists them. */
 export const FLAGS = {
@@ -154,6 +156,15 @@ export const FLAGS = {
     help: 'none, true (rows), pred (columns) or all, as sklearn' },
   classes: { value: 'FILE', group: 'Report', commands: ECM, modes: ['multiclass', 'multilabel', 'per-class'],
     parts: 'names the classes or labels of', help: 'class (or label) names: names.txt (one per line) or names.json' },
+  ci: { value: 'LEVEL', group: 'Report', commands: ['eval', 'merge', 'demo'], modes: CI, parse: ciLevel,
+    dense: 'draws its intervals from the C x C matrix',
+    help: 'confidence intervals of every metric at LEVEL (0.95 or 95%) by the multinomial bootstrap (exact, ' +
+      'O(B x C^2) whatever N is); not with --sample-weight' },
+  bootstrap: { value: 'B', group: 'Report', commands: ['eval', 'merge', 'demo'], modes: CI, parse: bootstrapResamples,
+    help: 'with --ci: bootstrap resamples (default 1000)' },
+  seed: { value: 'S', group: 'Report', commands: ['eval', 'merge', 'demo'], parse: (v, n, command) =>
+    command === 'demo' ? u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds') : seedOption(v),
+    help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },
   shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
       'format with --shard) is a part for confmat merge; with --preds it needs --num-classes' },
@@ -173,7 +184,8 @@ export const FLAGS = {
   'chunk-rows': { value: 'N', group: 'Engine', commands: ECD, parse: (v, n) => u.positiveInt(v, n),
     help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)' },
   threads: { value: 'N|auto', group: 'Engine', commands: E, modes: DENSE, default: '1',
-    dense: 'splits the C x C count over worker threads', parse: (v) => u.threadsOption(v),
+    dense: 'splits the C x C count over worker threads', parse: (v) =>
+      u.threadsOption(v),
     help: 'on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)' },
   histogram: { value: 'MODE', group: 'Engine', commands: ED, modes: MC, parse: (v, n) =>
     u.oneOf(v, n, ['auto', 'private', 'global', 'local', 'wide'] as const, 'auto'),
@@ -181,8 +193,6 @@ export const FLAGS = {
       'auto, private (workgroup), global atomics, local (per invocation, C <= 10), or wide (32 invocations a row)' },
   rows: { value: 'N', group: 'Demo', commands: ['demo'], parse: (v, n) =>
     u.positiveInt(v, n, MAX_DEMO_ROWS, '4 GB of float32 logits'), help: 'rows of built-in data (default 1,000,000)' },
-  seed: { value: 'S', group: 'Demo', commands: ['demo'], parse: (v, n) =>
-    u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds'), help: "the data's seed (default 1)" },
   help: { short: 'h', help: 'this help', group: 'Report', commands: [] },
   version: { help: 'the version', group: 'Report', commands: [] },
 } as const satisfies Record<string, Flag>;
@@ -195,11 +205,11 @@ type Parsed<K extends FlagName> = (typeof FLAGS)[K] extends { parse: (...a: neve
 
 const table: Record<string, Flag> = FLAGS;
 
-/** A flag's value, parsed by its parser (usage error on a bad value), or undefined when absent. */
-export function flag<K extends FlagName>(values: CliValues, name: K): Parsed<K> | undefined {
+/** A flag's value, parsed by its parser (usage error on a bad value; `command`'s), or undefined when absent. */
+export function flag<K extends FlagName>(values: CliValues, name: K, command?: string): Parsed<K> | undefined {
   const f = table[name]!;
   if (values[name] === undefined) return undefined;
-  return (f.parse ? f.parse(values, name) : values[name]) as Parsed<K>;
+  return (f.parse ? f.parse(values, name, command) : values[name]) as Parsed<K>;
 }
 
 /** The backend choice and Dawn options of the command line. */
@@ -255,7 +265,7 @@ export function parseCommandLine(argv: string[]): { command?: string; positional
     const hint = near ? `; did you mean ${near}?` : '';
     throw new UsageError(`unknown command '${command}' (expected eval, compare, merge or demo${hint})`);
   }
-  for (const name of Object.keys(values)) flag(values, name as FlagName);
+  for (const name of Object.keys(values)) flag(values, name as FlagName, command);
   for (const [name, f] of Object.entries(table)) {
     const takes: readonly string[] = [...f.commands, ...(f.ignoredBy ?? [])];
     const elsewhere = command !== undefined && takes.length > 0 && !takes.includes(command);
