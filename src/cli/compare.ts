@@ -11,10 +11,13 @@ import { sliceRows } from '../read/open-array.js';
 import { comparisonJson, comparisonTable } from '../report/compare.js';
 import type { ComparisonBatch, ComparisonResult } from '../tasks/compare/compare.js';
 import { createComparison } from '../tasks/compare/matrix.js';
+import { pairedIntervals, rightWrongIntervals } from '../tasks/compare/paired-intervals.js';
+import { matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { asLabels, chunkBatch, type MulticlassInputs, openMulticlass } from './eval-multiclass.js';
 import { runTask } from './eval.js';
 import { flag } from './flags.js';
 import { located } from './inputs.js';
+import { intervalOptions } from './interval-options.js';
 import { type CliValues, UsageError } from './usage.js';
 
 /** Model B's flags in the place of model A's, for the openers and chunk readers of `confmat eval`. */
@@ -35,6 +38,7 @@ function checkInputs(values: CliValues): void {
 /** `confmat compare`: both models' reports side by side, McNemar's test, per-class deltas, the largest changes. */
 export function runCompare(values: CliValues): Promise<number> {
   checkInputs(values);
+  const ci = intervalOptions(values);
   const ignoreIndex = flag(values, 'ignore-index');
   const halves = values.backend !== 'cpu';
   let [a, b]: MulticlassInputs[] = [];
@@ -82,11 +86,19 @@ export function runCompare(values: CliValues): Promise<number> {
       backend: (opened) => ({ ...opened, name: cmp.backend === opened.name ? opened.name : 'mixed' }),
       destroy: () => cmp.destroy() };
   }, report(format, result, backend) {
+    const intervals = ci &&
+      {
+        difference: result.counts ?
+          pairedIntervals(result.counts, result.numClasses, ci) :
+          rightWrongIntervals(result.rightWrong, result.numClasses, ci),
+        a: matrixIntervals(result.a, ci),
+        b: matrixIntervals(result.b, ci),
+      };
     if (format === 'json') {
       const stateOptions = ignoreIndex === undefined ? undefined : { ignoreIndex };
-      return `${JSON.stringify(comparisonJson(result, backend, { classes, stateOptions }))}\n`;
+      return `${JSON.stringify(comparisonJson(result, backend, { classes, stateOptions, intervals }))}\n`;
     }
     const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
-    return `${comparisonTable(result, { classes })}\n\n${where}\n`;
+    return `${comparisonTable(result, { classes, intervals })}\n\n${where}\n`;
   } });
 }

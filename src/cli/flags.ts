@@ -156,13 +156,13 @@ export const FLAGS = {
     help: 'none, true (rows), pred (columns) or all, as sklearn' },
   classes: { value: 'FILE', group: 'Report', commands: ECM, modes: ['multiclass', 'multilabel', 'per-class'],
     parts: 'names the classes or labels of', help: 'class (or label) names: names.txt (one per line) or names.json' },
-  ci: { value: 'LEVEL', group: 'Report', commands: ['eval', 'merge', 'demo'], modes: CI, parse: ciLevel,
+  ci: { value: 'LEVEL', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], modes: CI, parse: ciLevel,
     dense: 'draws its intervals from the C x C matrix',
     help: 'confidence intervals of every metric at LEVEL (0.95 or 95%) by the multinomial bootstrap (exact, ' +
       'O(B x C^2) whatever N is); not with --sample-weight' },
-  bootstrap: { value: 'B', group: 'Report', commands: ['eval', 'merge', 'demo'], modes: CI, parse: bootstrapResamples,
-    help: 'with --ci: bootstrap resamples (default 1000)' },
-  seed: { value: 'S', group: 'Report', commands: ['eval', 'merge', 'demo'], parse: (v, n, command) =>
+  bootstrap: { value: 'B', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], modes: CI,
+    parse: bootstrapResamples, help: 'with --ci: bootstrap resamples (default 1000)' },
+  seed: { value: 'S', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: (v, n, command) =>
     command === 'demo' ? u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds') : seedOption(v),
     help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },
   shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
@@ -181,8 +181,8 @@ export const FLAGS = {
   'feature-level': { value: 'L', group: 'Engine', commands: ECD, parse: (v, n) =>
     u.oneOf(v, n, ['core', 'compatibility'] as const, 'core'),
     help: 'core or compatibility (env CONFMAT_FEATURE_LEVEL)' },
-  'chunk-rows': { value: 'N', group: 'Engine', commands: ECD, parse: (v, n) => u.positiveInt(v, n),
-    help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)' },
+  'chunk-rows': { value: 'N', group: 'Engine', commands: ECD, parse: (v, n) =>
+    u.positiveInt(v, n), help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)' },
   threads: { value: 'N|auto', group: 'Engine', commands: E, modes: DENSE, default: '1',
     dense: 'splits the C x C count over worker threads', parse: (v) =>
       u.threadsOption(v),

@@ -6,6 +6,8 @@
  */
 import type { McNemarResult } from '../stats/mcnemar.js';
 import type { ComparisonResult } from '../tasks/compare/compare.js';
+import type { Difference, PairedIntervals, RecallDifferences } from '../tasks/compare/paired-intervals.js';
+import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { computeMetrics, type Metrics } from '../tasks/multiclass/metrics.js';
 import { classNames } from './classification-report.js';
 import { visibleText } from './escape.js';
@@ -40,6 +42,17 @@ export interface ComparisonJson {
   perClass: { class: string; index: number; support: number; a: ClassScores; b: ClassScores; delta: ClassScores }[];
   /** The off-diagonal cells that changed most (largest |delta| first). */
   changes: CellChange[];
+  /** With --ci: the paired bootstrap of each metric's difference B - A (class names in `perClass`). */
+  difference?: Omit<RecallDifferences, 'perClass'> & Partial<Omit<PairedIntervals, 'perClass' | 'table'>> & {
+    perClass: ({ class: string; recall: Difference } & Partial<Record<'precision' | 'f1', Difference>>)[];
+  };
+}
+
+/** With --ci: the paired intervals of the differences, and each model's own intervals. */
+export interface ComparisonIntervals {
+  difference: PairedIntervals | RecallDifferences;
+  a: MatrixIntervals;
+  b: MatrixIntervals;
 }
 
 const scores = (m: Metrics, k: number): ClassScores => {
@@ -74,7 +87,8 @@ function largestChanges(result: ComparisonResult, names: string[], top = 10): Ce
  * report.mcnemar.exactPValue; report.perClass[3].delta.f1;
  */
 export function comparisonJson(result: ComparisonResult, backend: BackendReport,
-  options: Pick<JsonReportOptions, 'classes' | 'stateOptions'> & { top?: number } = {}): ComparisonJson {
+  options: Pick<JsonReportOptions, 'classes' | 'stateOptions'> & { top?: number; intervals?: ComparisonIntervals } =
+    {}): ComparisonJson {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
   const [ma, mb] = [computeMetrics(result.a.counts, c), computeMetrics(result.b.counts, c)];
@@ -84,10 +98,16 @@ export function comparisonJson(result: ComparisonResult, backend: BackendReport,
     return { class: name, index: k, support: ma.perClass[k]!.support, a, b, delta };
   });
   const report = { classes: options.classes, stateOptions: options.stateOptions };
+  const ci = options.intervals;
   const { b, c: discordantC, statistic, pValue, exactPValue } = result.mcnemar;
-  return { a: jsonReport(result.a, backend, report), b: jsonReport(result.b, backend, report), joint: result.joint,
+  const out: ComparisonJson = { a: jsonReport(result.a, backend, { ...report, intervals: ci?.a }),
+    b: jsonReport(result.b, backend, { ...report, intervals: ci?.b }), joint: result.joint,
     mcnemar: { b, c: discordantC, statistic, pValue, exactPValue }, perClass,
     changes: largestChanges(result, names, options.top ?? 10) };
+  if (ci) {
+    out.difference = { ...ci.difference, perClass: ci.difference.perClass.map((p, k) => ({ class: names[k]!, ...p })) };
+  }
+  return out;
 }
 
 const fixed = (x: number): string => x.toFixed(4);
@@ -102,18 +122,28 @@ const pText = (p: number): string => (p >= 1e-4 ? p.toFixed(4) : p.toExponential
  * console.log(comparisonTable(await cmp.compute(), { classes: names }));
  */
 export function comparisonTable(result: ComparisonResult,
-  options: { classes?: string[] | undefined; top?: number } = {}): string {
+  options: { classes?: string[] | undefined; top?: number; intervals?: ComparisonIntervals | undefined } = {}): string {
   const c = result.numClasses;
   const names = classNames(c, options.classes).map(visibleText);
   const top = options.top ?? 10;
   const [ma, mb] = [computeMetrics(result.a.counts, c), computeMetrics(result.b.counts, c)];
-  const headline = (label: string,
-    f: (m: Metrics) => number) => [label, fixed(f(ma)), fixed(f(mb)), signed(f(mb) - f(ma))];
+  const d = options.intervals?.difference as Partial<PairedIntervals> | undefined;
+  const range = (x: Difference | undefined): string[] => (d ? [x ? `[${signed(x.low)}, ${signed(x.high)}]` : '-'] : []);
+  const headline = (label: string, f: (m: Metrics) => number,
+    x: Difference | undefined) => [label, fixed(f(ma)), fixed(f(mb)), signed(f(mb) - f(ma)), ...range(x)];
+  const level = d ? [`${+(100 * d.level!).toFixed(4)}% CI of B - A`] : [];
   const out = [`${result.total.toLocaleString('en-US')} rows, ${c} classes`, '',
-    ...alignColumns([['', 'A', 'B', 'B - A'], headline('accuracy', (m) => m.accuracy),
-      headline('balanced accuracy', (m) => m.balancedAccuracy), headline('macro F1', (m) => m.macroAvg.f1),
-      headline('weighted F1', (m) => m.weightedAvg.f1), headline('kappa', (m) => m.kappa),
-      headline('MCC', (m) => m.mcc)], 'padEnd')];
+    ...alignColumns([['', 'A', 'B', 'B - A', ...level], headline('accuracy', (m) => m.accuracy, d?.accuracy),
+      headline('balanced accuracy', (m) => m.balancedAccuracy, d?.balancedAccuracy),
+      headline('macro F1', (m) => m.macroAvg.f1, d?.macroF1),
+      headline('weighted F1', (m) => m.weightedAvg.f1, d?.weightedF1), headline('kappa', (m) => m.kappa, d?.kappa),
+      headline('MCC', (m) => m.mcc, d?.mcc)], 'padEnd')];
+  if (d) {
+    const how = d.table === 'joint' ?
+      'the joint table' :
+      'the per-class right/wrong table (C too large for the joint one)';
+    out.push(`[paired bootstrap over ${how}: ${d.resamples!.toLocaleString('en-US')} resamples, seed ${d.seed}]`);
+  }
   const t = result.mcnemar;
   out.push('',
     `McNemar: b = ${t.b} (A right, B wrong), c = ${t.c} (A wrong, B right); chi-square ${t.statistic.toFixed(2)} (p = ${
@@ -126,11 +156,11 @@ export function comparisonTable(result: ComparisonResult,
   classes.sort((x, y) => Math.abs(delta(y)) - Math.abs(delta(x)) || x - y);
   const shown = classes.slice(0, top);
   out.push('', `Per class F1${classes.length > shown.length ? ` (the ${top} largest changes)` : ''}:`,
-    ...alignColumns([['class', 'support', 'A', 'B', 'B - A'],
+    ...alignColumns([['class', 'support', 'A', 'B', 'B - A', ...level],
       ...shown.map((
         k,
       ) => [names[k]!, String(ma.perClass[k]!.support), fixed(ma.perClass[k]!.f1), fixed(mb.perClass[k]!.f1),
-        signed(delta(k))]
+        signed(delta(k)), ...range(d?.perClass?.[k]?.f1)]
       )], 'padEnd').map((l) => `  ${l}`));
   const changes = largestChanges(result, names, top);
   out.push('', 'Largest changes of confusions (true -> predicted, rows):');

@@ -10,16 +10,24 @@ export interface Difference {
 }
 
 /** Per-class differences B - A of precision, recall and F1. */
-export interface ClassDifference {
+interface ClassDifference {
   precision: Difference;
   recall: Difference;
   f1: Difference;
 }
 
-/** Paired bootstrap intervals of every metric's difference B - A (see {@link pairedIntervals}). */
-export interface PairedIntervals extends IntervalMethod {
+/** What the per-class right/wrong table holds: the differences of accuracy, balanced accuracy and recall. */
+export interface RecallDifferences extends IntervalMethod {
+  /** 'joint': from the (true, A, B) table; 'right-wrong': from the per-class right/wrong table (C too large). */
+  table: 'joint' | 'right-wrong';
   accuracy: Difference;
   balancedAccuracy: Difference;
+  perClass: { recall: Difference }[];
+}
+
+/** Paired bootstrap intervals of every metric's difference B - A (see {@link pairedIntervals}). */
+export interface PairedIntervals extends RecallDifferences {
+  table: 'joint';
   kappa: Difference;
   mcc: Difference;
   macroPrecision: Difference;
@@ -98,11 +106,52 @@ export function pairedIntervals(joint: ArrayLike<number>, numClasses: number,
   differences(joint, c, estimate);
   const intervals = bootstrapIntervals(joint, method, width, (drawn, out) => differences(drawn, c, out));
   const diff = (j: number): Difference => ({ estimate: estimate[j]!, ...intervals[j]! });
-  const out = { ...method } as PairedIntervals;
+  const out = { ...method, table: 'joint' } as PairedIntervals;
   SCALARS.forEach((name, j) => (out[name] = diff(j)));
   out.perClass = Array.from({ length: c }, (_, k) => {
     const at = SCALARS.length + 3 * k;
     return { precision: diff(at), recall: diff(at + 1), f1: diff(at + 2) };
   });
   return out;
+}
+
+/** Accuracy, balanced accuracy and per-class recall of A and B from the right/wrong cells, B - A into `out`. */
+function recallDifferences(cells: ArrayLike<number>, c: number, out: Float64Array): void {
+  let [total, rightA, rightB, recallA, recallB, supported] = [0, 0, 0, 0, 0, 0];
+  for (let t = 0; t < c; t++) {
+    const [both, onlyA, onlyB, none] = [cells[4 * t]!, cells[4 * t + 1]!, cells[4 * t + 2]!, cells[4 * t + 3]!];
+    const support = both + onlyA + onlyB + none;
+    total += support;
+    rightA += both + onlyA;
+    rightB += both + onlyB;
+    if (support > 0) {
+      supported++;
+      recallA += (both + onlyA) / support;
+      recallB += (both + onlyB) / support;
+    }
+    out[2 + t] = support > 0 ? (onlyB - onlyA) / support : 0;
+  }
+  out[0] = total > 0 ? (rightB - rightA) / total : 0;
+  out[1] = supported > 0 ? (recallB - recallA) / supported : 0;
+}
+
+/**
+ * The paired bootstrap of what the per-class right/wrong table determines (`cells[4 t + k]`, k = 2 (A wrong) +
+ * (B wrong)), for comparisons counted without the joint table: the differences of accuracy, balanced accuracy and
+ * per-class recall, exactly as a row bootstrap gives them; precision, F1, kappa and MCC need the joint table.
+ *
+ * @example
+ * rightWrongIntervals(result.rightWrong, result.numClasses, { level: 0.95 }).accuracy; // { estimate, low, high }
+ */
+export function rightWrongIntervals(cells: ArrayLike<number>, numClasses: number,
+  options: IntervalOptions): RecallDifferences {
+  const method = intervalMethod(options);
+  const c = numClasses;
+  checkCountCells(cells, false);
+  const estimate = new Float64Array(2 + c);
+  recallDifferences(cells, c, estimate);
+  const intervals = bootstrapIntervals(cells, method, 2 + c, (drawn, out) => recallDifferences(drawn, c, out));
+  const diff = (j: number): Difference => ({ estimate: estimate[j]!, ...intervals[j]! });
+  return { ...method, table: 'right-wrong', accuracy: diff(0), balancedAccuracy: diff(1),
+    perClass: Array.from({ length: c }, (_, k) => ({ recall: diff(2 + k) })) };
 }
