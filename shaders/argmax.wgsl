@@ -86,38 +86,30 @@ struct Params {
 //!include common/order-key.wgsl
 //!include common/weighted-add.wgsl
 
+//!include common/argmax-row.wgsl
+
+// The one input's logits, for common/argmax-row.wgsl.
+fn logit_word(side: u32, w: u32) -> u32 {
+  return logits[w];
+}
+
+// HALF_INF when the logits are halves (LOGIT_BITS 16), 0 for f32.
+fn half_inf() -> u32 {
+  return select(0u, HALF_INF, LOGIT_BITS == 16u);
+}
+
 // Logit `i` (element index in the chunk) as f32 bits, or a half's 16 bits at the top of a u32.
 fn logit_bits(i: u32) -> u32 {
-  if (LOGIT_BITS == 16u) {
-    let word = logits[i >> 1u];
-    return select(word << 16u, word & 0xffff0000u, (i & 1u) != 0u);
-  }
-  return logits[i];
+  return logit_bits_of(0u, i, half_inf());
 }
 
 fn logit_is_nan(bits: u32) -> bool {
-  if (LOGIT_BITS == 16u) {
-    return is_nan_half_bits(bits, HALF_INF);
-  }
-  return is_nan_bits(bits);
+  return logit_nan(bits, half_inf());
 }
 
-// Argmax of the row whose first element is logit `base` (row * NUM_CLASSES).
+// Argmax of the row whose first element is logit `base` (row * NUM_CLASSES): common/argmax-row.wgsl's rules.
 fn argmax_row(base: u32) -> u32 {
-  var best = 0u;
-  var best_key = 0u;
-  for (var j = 0u; j < NUM_CLASSES; j++) {
-    let bits = logit_bits(base + j);
-    if (logit_is_nan(bits)) {
-      return j;
-    }
-    let key = order_key(bits);
-    if (key > best_key) {
-      best_key = key;
-      best = j;
-    }
-  }
-  return best;
+  return argmax_row_of(0u, base, half_inf());
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -5,10 +5,14 @@
 // (src/tasks/multilabel/update-cpu.ts) agrees bit for bit. A NaN score is never >= a threshold: that label
 // is predicted negative, as numpy's `scores >= t` (False for NaN) before sklearn sees the predictions.
 // Thresholds arrive as keys already (the host computes them; NaN thresholds are refused there).
-// Targets are validated on the host (0 or 1) before upload.
+// Targets from the host are validated there (0 or 1) before upload; targets in a GPU buffer are checked
+// here (CHECK_TARGETS), as argmax.wgsl checks labels: a target that is not 0 or 1 sets counts[3 * NUM_LABELS]
+// to the max of ~(its element index in the chunk), i.e. the first such target (0: none), and the host
+// refuses the batch.
 //
 // counts[3 * j + 0] TP of label j, [3 * j + 1] FP, [3 * j + 2] FN; TN = rows - TP - FP - FN (host).
-// counts[3 * NUM_LABELS + 3 * row + 0..2] the row's TP, FP, FN over its labels, for sklearn's "samples"
+// counts[3 * NUM_LABELS] the bad-target tally above.
+// counts[3 * NUM_LABELS + 1 + 3 * row + 0..2] the row's TP, FP, FN over its labels, for sklearn's "samples"
 // average (stored in the same buffer, so the kernel binds 4 storage buffers, the compatibility minimum).
 //
 // multilabel_weighted: the same with sample weights. Each row's weight arrives from the host as a
@@ -21,15 +25,17 @@
 // Bindings (group 0):
 //   0  params      uniform               Params: rows in this chunk
 //   1  scores      storage, read         array<u32>, f32 bits, rows x NUM_LABELS, row-major
-//   2  targets     storage, read         array<u32>, 0 or 1, rows x NUM_LABELS, row-major
+//   2  targets     storage, read         array<u32>, 0 or 1 (else refused), rows x NUM_LABELS, row-major
 //                                        (weighted: then rows x 2 fixed-point weight words)
 //   3  thresholds  storage, read         array<u32>, NUM_LABELS order keys
-//   4  counts      storage, read_write   array<atomic<u32>>, 3 x NUM_LABELS + 3 x rows
+//   4  counts      storage, read_write   array<atomic<u32>>, 3 x NUM_LABELS + 1 + 3 x rows
 //                                        (weighted: 9 x NUM_LABELS + 3 x rows)
-// Overrides: NUM_LABELS, WORKGROUP_SIZE. Dispatch: 1-D, one invocation per row, any count (grid-stride).
+// Overrides: NUM_LABELS, WORKGROUP_SIZE, CHECK_TARGETS (multilabel). Dispatch: 1-D, one invocation per row,
+// any count (grid-stride).
 
 override NUM_LABELS: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
+override CHECK_TARGETS: bool = false;
 
 struct Params {
   rows: u32,
@@ -60,7 +66,11 @@ fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
     let base = row * NUM_LABELS;
     for (var j = 0u; j < NUM_LABELS; j++) {
       let predicted = predicts(base, j);
-      let actual = targets[base + j] != 0u;
+      let t = targets[base + j];
+      if (CHECK_TARGETS && t > 1u) {
+        atomicMax(&counts[3u * NUM_LABELS], ~(base + j));
+      }
+      let actual = t != 0u;
       if (predicted && actual) {
         tp += 1u;
         atomicAdd(&counts[3u * j], 1u);
@@ -72,7 +82,7 @@ fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
         atomicAdd(&counts[3u * j + 2u], 1u);
       }
     }
-    let stats = 3u * NUM_LABELS + 3u * row;
+    let stats = 3u * NUM_LABELS + 1u + 3u * row;
     atomicStore(&counts[stats], tp);
     atomicStore(&counts[stats + 1u], fp);
     atomicStore(&counts[stats + 2u], fn_);

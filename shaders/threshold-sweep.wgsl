@@ -7,26 +7,34 @@
 // b > k: TP(t_k) = sum of pos[k+1 ..= K], FP(t_k) = sum of neg[k+1 ..= K].
 // Scores compare as order-preserving u32 keys of their f32 bits (as argmax.wgsl; -0 equals +0). A
 // NaN score is >= no threshold (numpy: NaN >= t is False): it falls in bin 0.
-// Targets are validated on the host (0 or 1) before upload.
+// Targets from the host are validated there (0 or 1) before upload; targets in a GPU buffer are checked
+// here (CHECK_TARGETS), as argmax.wgsl checks labels: a target that is not 0 or 1 sets
+// counts[2 * NUM_THRESHOLDS + 2] to the max of ~(its row in the chunk), i.e. the first such row (0: none),
+// and the host refuses the batch.
 //
-// counts[b] positives in bin b; counts[NUM_THRESHOLDS + 1 + b] negatives in bin b.
+// counts[b] positives in bin b; counts[NUM_THRESHOLDS + 1 + b] negatives in bin b; then the tally.
 //
 // threshold_sweep_weighted: the same bins with sample weights. Each row's weight arrives from the
 // host as a 64-bit fixed-point integer (lo, hi) (src/format/weights.ts), appended to the targets buffer
 // at targets[rows + 2 * row .. + 1] (still 4 storage bindings), and is added into 96-bit cells with
 // carries (common/weighted-add.wgsl: exact, independent of thread order): cell c (c = b for the
-// positives of bin b, NUM_THRESHOLDS + 1 + b for its negatives) is counts[3c .. 3c + 2].
+// positives of bin b, NUM_THRESHOLDS + 1 + b for its negatives) is counts[3c .. 3c + 2]. Weighted targets
+// always come from the host (validated there): no tally.
 //
 // Bindings (group 0):
 //   0  params      uniform               Params: rows in this chunk
 //   1  scores      storage, read         array<u32>, f32 bits, rows
-//   2  targets     storage, read         array<u32>, 0 or 1, rows (weighted: then rows x 2 weight words)
+//   2  targets     storage, read         array<u32>, 0 or 1 (else refused), rows (weighted: then rows x 2
+//                                        weight words)
 //   3  thresholds  storage, read         array<u32>, NUM_THRESHOLDS order keys, ascending
-//   4  counts      storage, read_write   array<atomic<u32>>, 2 x (NUM_THRESHOLDS + 1) (weighted: 3 times that)
-// Overrides: NUM_THRESHOLDS, WORKGROUP_SIZE. Dispatch: 1-D, any count (grid-stride).
+//   4  counts      storage, read_write   array<atomic<u32>>, 2 x (NUM_THRESHOLDS + 1) + 1 (weighted:
+//                                        3 x 2 x (NUM_THRESHOLDS + 1))
+// Overrides: NUM_THRESHOLDS, WORKGROUP_SIZE, CHECK_TARGETS (threshold_sweep). Dispatch: 1-D, any count
+// (grid-stride).
 
 override NUM_THRESHOLDS: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
+override CHECK_TARGETS: bool = false;
 
 struct Params {
   rows: u32,
@@ -67,6 +75,9 @@ fn cell_of(row: u32) -> u32 {
 fn threshold_sweep(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let stride = groups.x * WORKGROUP_SIZE;
   for (var row = gid.x; row < params.rows; row += stride) {
+    if (CHECK_TARGETS && targets[row] > 1u) {
+      atomicMax(&counts[2u * NUM_THRESHOLDS + 2u], ~row);
+    }
     atomicAdd(&counts[cell_of(row)], 1u);
   }
 }

@@ -29,7 +29,7 @@ export type { HeatmapHtmlOptions } from './report/heatmap-html.js';
 export { renderHeatmapSvg } from './report/heatmap-svg.js';
 export type { HeatmapOptions } from './report/heatmap-svg.js';
 export { jsonReport } from './report/json.js';
-export type { BackendReport, JsonReport, JsonReportOptions } from './report/json.js';
+export type { BackendReport, JsonIntervals, JsonReport, JsonReportOptions } from './report/json.js';
 export { renderMarkdown } from './report/markdown.js';
 export { renderTable } from './report/table.js';
 export type { TableOptions } from './report/table.js';
@@ -67,6 +67,21 @@ export { topPairs, worstClasses } from './tasks/per-class/per-class.js';
 export type { PerClassArrays, PerClassAverage, PerClassBatch, PerClassConfusion,
   PerClassResult } from './tasks/per-class/per-class.js';
 
+// Confidence intervals (the multinomial bootstrap)
+export type { IntervalMethod, IntervalOptions } from './stats/bootstrap.js';
+export type { Interval } from './stats/interval.js';
+export { sweepIntervals } from './tasks/binary/intervals.js';
+export type { SweepIntervals } from './tasks/binary/intervals.js';
+export { matrixIntervals } from './tasks/multiclass/intervals.js';
+export type { MatrixIntervals, PrfIntervals } from './tasks/multiclass/intervals.js';
+
 // .npy bytes (confmat/node reads files)
 export { NpyError, parseNpy } from './read/npy.js';
 export type { NpyArray, NumericArray } from './read/npy.js';
+
+// Two models (mcnemar, comparisonFromJoint and the report renderers are importable by module path)
+export type { CellChange, ClassScores, ComparisonJson } from './report/compare.js';
+export type { McNemarResult } from './stats/mcnemar.js';
+export type { ComparisonBatch, ComparisonResult } from './tasks/compare/compare.js';
+export { createComparison } from './tasks/compare/matrix.js';
+export type { Comparison, ComparisonOptions, ComparisonState } from './tasks/compare/matrix.js';

@@ -3,8 +3,10 @@ import { makeDemoData } from '../demo/synthetic.js';
 import { openBackend } from '../node/open-backend.js';
 import { jsonReport } from '../report/json.js';
 import { renderTable } from '../report/table.js';
+import { matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { backendOptions, flag } from './flags.js';
+import { intervalOptions } from './interval-options.js';
 import { type CliValues, oneOf } from './usage.js';
 
 const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).toFixed(1)} M predictions/s`;
@@ -12,7 +14,8 @@ const rate = (rows: number, ms: number): string => `${((rows / ms) * 1e3 / 1e6).
 /** `confmat demo`: seeded CIFAR-10-like predictions counted on the GPU and the CPU, both timed, then compared. */
 export async function runDemo(values: CliValues): Promise<number> {
   const rows = flag(values, 'rows') ?? 1_000_000;
-  const seed = flag(values, 'seed') ?? 1;
+  const seed = flag(values, 'seed', 'demo') ?? 1;
+  const ci = intervalOptions(values, seed);
   const format = oneOf(values, 'format', ['json', 'table'] as const, 'table');
   const { choice, device: deviceOptions } = backendOptions(values);
   const engine = { chunkRows: flag(values, 'chunk-rows'), histogram: flag(values, 'histogram') };
@@ -59,13 +62,15 @@ export async function runDemo(values: CliValues): Promise<number> {
     }
     say(`GPU and CPU agree on all ${numClasses * numClasses} cells.`);
   }
+  const intervals = ci && matrixIntervals(result, ci);
   if (format === 'json') {
-    const json = jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes: classNames });
+    const json = jsonReport(result, { name: backend.name, adapter: backend.adapter }, { classes: classNames,
+      intervals });
     process.stdout.write(`${JSON.stringify(json)}\n`);
     return 0;
   }
   const [color, width] = [process.stdout.isTTY && !process.env.NO_COLOR, process.stdout.columns ?? 160];
-  const table = renderTable(result, { classes: classNames, color, width });
+  const table = renderTable(result, { classes: classNames, color, width, ...(intervals && { intervals }) });
   process.stdout.write(`${table}\n\n${out.join('\n')}\n`);
   return 0;
 }

@@ -12,6 +12,7 @@ import { readClassNames } from '../read/class-names.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
 import { renderPerClassReport } from '../report/per-class.js';
+import { type MatrixIntervals, matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
@@ -22,6 +23,7 @@ import { validatePerClassClasses } from '../tasks/per-class/per-class.js';
 import type { EvalTask } from './eval.js';
 import { denseFlag, flag } from './flags.js';
 import { asWeights, located, openInto, openWeights } from './inputs.js';
+import { intervalOptions } from './interval-options.js';
 import { renderPlot, renderReport } from './render.js';
 import { type CliValues, UsageError } from './usage.js';
 
@@ -47,13 +49,14 @@ async function maxIndex(src: ArraySource, ignore?: number): Promise<number> {
 }
 
 /** A chunk of class indices as an integer typed array (the readers give one for integer files). */
-function asLabels(data: NumericArray): LabelArray {
+export function asLabels(data: NumericArray): LabelArray {
   if (!isLabelArray(data)) throw new TypeError(`not an integer array: ${data.constructor.name}`);
   return data;
 }
 
 /** One chunk's batch: its predictions, the host's argmax of float64 logits, or the float32 or half logits. */
-function chunkBatch(values: CliValues, input: ArraySource, data: NumericArray, labels: LabelArray, c: number): Batch {
+export function chunkBatch(values: CliValues, input: ArraySource, data: NumericArray, labels: LabelArray,
+  c: number): Batch {
   if (values.preds !== undefined) return { preds: asLabels(data), labels };
   if (data instanceof Float64Array) return { preds: cpuArgmax(data, c), labels };
   const logitsDtype = input.dtype === 'bf16' ? 'bfloat16' : 'float16';
@@ -67,7 +70,7 @@ export function denseTooLarge(e: unknown): e is InputError {
 }
 
 /** The opened multiclass inputs: labels, logits or predictions, weights, C and the files for messages. */
-interface MulticlassInputs {
+export interface MulticlassInputs {
   labels: ArraySource;
   input: ArraySource;
   weights: ArraySource | undefined;
@@ -82,8 +85,8 @@ interface MulticlassInputs {
  * Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`; with
  * `halves`, float16/bfloat16 logits come as their bits (Uint16Array), for the GPU.
  */
-async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void, halves: boolean,
-  quiet = false): Promise<MulticlassInputs> {
+export async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void,
+  halves: boolean, quiet = false): Promise<MulticlassInputs> {
   const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
   const wanted = flag(values, 'num-classes');
   const labels = await openClassIndices(sources, labelsPath!, 'labels');
@@ -162,6 +165,9 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     throw new UsageError(`--top-k needs --logits (the scores to rank), ${combine}`);
   }
   const normalize = flag(values, 'normalize') ?? 'none';
+  const ci = intervalOptions(values);
+  let drawn: MatrixIntervals | undefined;
+  const intervals = (r: ConfusionMatrixResult) => (ci ? (drawn ??= matrixIntervals(r, ci)) : undefined);
   let inputs: MulticlassInputs;
   let classes: string[] | undefined;
   return { async open(sources) {
@@ -243,8 +249,9 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
   }, report(format, result, backend, shards) {
     const [tty, stateOptions] = [values.out === undefined && process.stdout.isTTY, { ignoreIndex,
       classSubset: subset }];
-    return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions });
-  }, plot: (path, result) => renderPlot(path, result, { classes, normalize }) };
+    return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions,
+      intervals: intervals(result) });
+  }, plot: (path, result) => renderPlot(path, result, { classes, normalize, intervals: intervals(result) }) };
 }
 
 /** Index in the chunk of the `k`-th row whose label is not `ignore`. */

@@ -9,12 +9,14 @@ import { readClassNames } from '../read/class-names.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
 import type { SweepResult } from '../tasks/binary/binary.js';
+import { type SweepIntervals, sweepIntervals } from '../tasks/binary/intervals.js';
 import { createThresholdSweep } from '../tasks/binary/matrix.js';
 import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
 import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import type { EvalTask } from './eval.js';
 import { flag } from './flags.js';
 import { asWeights, openInto, openWeights, READ_CHUNK_BYTES } from './inputs.js';
+import { intervalOptions } from './interval-options.js';
 import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
 import { type CliValues, UsageError } from './usage.js';
 
@@ -127,12 +129,14 @@ async function spacedThresholds(scores: ArraySource, k: number): Promise<number[
 
 /** `--task binary`: the 2 x 2 matrix at --threshold T and, with --thresholds, ROC and PR curves, in one pass. */
 export function binaryTask(values: CliValues): EvalTask<SweepResult> {
-  const [t, sweep] = [flag(values, 'threshold') ?? 0.5, flag(values, 'thresholds')];
+  const [t, sweep, ci] = [flag(values, 'threshold') ?? 0.5, flag(values, 'thresholds'), intervalOptions(values)];
   let grid: number[];
+  let drawn: SweepIntervals | undefined;
   const task = scoreTask(values, 'binary', async (scores) => {
     grid = sweep === undefined ? [] : 'list' in sweep ? sweep.list : await spacedThresholds(scores, sweep.count);
   }, (device, chunkRows) => createThresholdSweep({ thresholds: [...grid, threshold], device, chunkRows }),
-    (result) => ({ task: 'binary', result, threshold, sweep: !!sweep }));
+    (result) => ({ task: 'binary', result, threshold, sweep: !!sweep,
+      intervals: ci && (drawn ??= sweepIntervals(result, threshold, ci)) }));
   if (Array.isArray(t)) {
     const one = 'a binary task takes one threshold (use --thresholds for a sweep)';
     throw new UsageError(`--threshold ${String(values.threshold)}: ${one}`);

@@ -7,6 +7,7 @@ import { denseTooLarge, multiclassTask, perClassTask } from './eval-multiclass.j
 import { binaryTask, multilabelTask } from './eval-scores.js';
 import { backendOptions, checkModeFlags, flag } from './flags.js';
 import { lockstep, READ_CHUNK_BYTES } from './inputs.js';
+import { checkIntervalMode, intervalOptions } from './interval-options.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
 import type { OutputFormat } from './render.js';
@@ -91,7 +92,9 @@ export async function runEval(values: CliValues): Promise<number> {
     throw new UsageError(`--per-class applies to --task multiclass, not --task ${task}`);
   }
   const mode = values['per-class'] !== undefined ? 'per-class' : task;
+  checkIntervalMode(values, mode);
   checkModeFlags(values, mode);
+  intervalOptions(values);
   const tasks = { multilabel: multilabelTask, binary: binaryTask, 'per-class': perClassTask };
   if (mode !== 'multiclass') return runTask(values, tasks[mode](values) as EvalTask<unknown>);
   try {

@@ -8,6 +8,7 @@ import { MAX_DEMO_ROWS } from '../demo/synthetic.js';
 import type { BackendChoice } from '../node/open-backend.js';
 import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
 import { MAX_STATE_CLASSES } from '../state/state.js';
+import { bootstrapResamples, ciLevel, seedOption } from './interval-options.js';
 import { parseShard } from './shard.js';
 import * as u from './usage.js';
 import { type CliValues, UsageError } from './usage.js';
@@ -65,7 +66,7 @@ function plotFile(values: CliValues): string {
 }
 
 /** The commands of `confmat`. */
-export type Command = 'eval' | 'merge' | 'demo';
+export type Command = 'eval' | 'compare' | 'merge' | 'demo';
 /** What `confmat eval` counts: a `--task`, or per-class mode (`--per-class`, multiclass). */
 export type Mode = 'multiclass' | 'multilabel' | 'binary' | 'per-class';
 
@@ -86,30 +87,38 @@ interface Flag {
   default?: string;
   /** What merge says it does to the parts of its modes (default: applies to). */
   parts?: string;
-  parse?: (values: CliValues, name: string) => unknown;
+  parse?: (values: CliValues, name: string, command?: string) => unknown;
 }
 
 const DAWN_BACKENDS = ['auto', 'vulkan', 'opengles', 'opengl', 'metal', 'd3d12', 'd3d11', 'null'] as const;
 const E = ['eval'] as const;
 const EM = ['eval', 'merge'] as const;
 const ED = ['eval', 'demo'] as const;
+const EC = ['eval', 'compare'] as const;
+const ECM = ['eval', 'compare', 'merge'] as const;
+const ECD = ['eval', 'compare', 'demo'] as const;
 const MC = ['multiclass', 'per-class'] as const;
 const SCORES = ['multilabel', 'binary'] as const;
 const DENSE = ['multiclass'] as const;
 const NOT_PC = ['multiclass', 'multilabel', 'binary'] as const;
+const CI = ['multiclass', 'binary'] as const;
 
 /** The flags, in the order help lists them. */
 export const FLAGS = {
   task: { value: 'T', group: 'Tasks', commands: E, parse: (v, n) =>
     u.oneOf(v, n, ['multiclass', 'multilabel', 'binary'] as const, 'multiclass'),
     help: 'multiclass (the default: --logits or --preds, --labels), multilabel or binary (--scores, --targets)' },
-  logits: { value: 'L', group: 'Tasks', commands: E, modes: MC,
+  logits: { value: 'L', group: 'Tasks', commands: EC, modes: MC,
     help: "scores, float16/32/64 (N, C); the prediction is each row's argmax" },
-  preds: { value: 'P', group: 'Tasks', commands: E, modes: MC,
+  preds: { value: 'P', group: 'Tasks', commands: EC, modes: MC,
     help: 'predicted class indices, integers or bool (N,); instead of --logits' },
-  labels: { value: 'Y', group: 'Tasks', commands: E, modes: MC, help: 'true class indices, integers or bool (N,)' },
-  'num-classes': { value: 'C', group: 'Tasks', commands: E, modes: MC, parse: (v, n) => u.positiveInt(v, n),
+  labels: { value: 'Y', group: 'Tasks', commands: EC, modes: MC, help: 'true class indices, integers or bool (N,)' },
+  'num-classes': { value: 'C', group: 'Tasks', commands: EC, modes: MC, parse: (v, n) => u.positiveInt(v, n),
     help: "class count (default: the logits' columns; with --preds, max index + 1)" },
+  'logits-b': { value: 'L', group: 'Tasks', commands: ['compare'],
+    help: "compare: model B's scores, as --logits (A's); the prediction is each row's argmax" },
+  'preds-b': { value: 'P', group: 'Tasks', commands: ['compare'],
+    help: "compare: model B's predicted class indices, instead of --logits-b" },
   scores: { value: 'S', group: 'Tasks', commands: E, modes: SCORES,
     help: 'multilabel: (N, L) scores; binary: one score per row, (N,) or (N, 1)' },
   targets: { value: 'Y', group: 'Tasks', commands: E, modes: SCORES, help: '0/1 targets shaped like the scores' },
@@ -122,7 +131,7 @@ export const FLAGS = {
   'sample-weight': { value: 'W', group: 'Tasks', commands: E, modes: NOT_PC, dense: 'weights the C x C matrix',
     help: "per-sample weights, 1-D (N,) of any numeric dtype, as sklearn's sample_weight: counts and metrics " +
       'become sums of weights (negatives allowed)' },
-  'ignore-index': { value: 'N', group: 'Tasks', commands: E, modes: MC, parse: ignoreIndexOption,
+  'ignore-index': { value: 'N', group: 'Tasks', commands: EC, modes: MC, parse: ignoreIndexOption,
     help: 'skip samples labelled N, as torchmetrics (--ignore-index=-100, or 255)' },
   'class-subset': { value: 'LIST', group: 'Tasks', commands: E, modes: DENSE,
     dense: 'selects rows and columns of the C x C matrix', parse: classSubset,
@@ -134,10 +143,10 @@ export const FLAGS = {
   'per-class': { group: 'Tasks', commands: E, modes: MC,
     help: 'huge C: per class TP/FP/FN, metrics and the most confused pairs in O(C) memory, no C x C matrix ' +
       '(automatic, with a note, when the matrix does not fit)' },
-  format: { value: 'F', group: 'Report', commands: ['eval', 'merge', 'demo'], parse: (v, n) =>
+  format: { value: 'F', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: (v, n) =>
     u.oneOf(v, n, ['json', 'table', 'csv', 'markdown'] as const, 'json'),
     help: 'table (default on a terminal), json (otherwise), csv, markdown; demo: table or json' },
-  out: { value: 'FILE', group: 'Report', commands: EM,
+  out: { value: 'FILE', group: 'Report', commands: ECM,
     help: 'write the report to FILE (atomically) instead of stdout' },
   plot: { value: 'FILE', group: 'Report', commands: EM, modes: NOT_PC, dense: 'draws the C x C matrix', parse: plotFile,
     help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts' },
@@ -145,28 +154,38 @@ export const FLAGS = {
     dense: 'applies to the C x C matrix', parse: (v, n) =>
       u.oneOf(v, n, ['none', 'true', 'pred', 'all'] as const, 'none'),
     help: 'none, true (rows), pred (columns) or all, as sklearn' },
-  classes: { value: 'FILE', group: 'Report', commands: EM, modes: ['multiclass', 'multilabel', 'per-class'],
+  classes: { value: 'FILE', group: 'Report', commands: ECM, modes: ['multiclass', 'multilabel', 'per-class'],
     parts: 'names the classes or labels of', help: 'class (or label) names: names.txt (one per line) or names.json' },
+  ci: { value: 'LEVEL', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], modes: CI, parse: ciLevel,
+    dense: 'draws its intervals from the C x C matrix',
+    help: 'confidence intervals of every metric at LEVEL (0.95 or 95%) by the multinomial bootstrap (exact, ' +
+      'O(B x C^2) whatever N is); not with --sample-weight' },
+  bootstrap: { value: 'B', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], modes: CI,
+    parse: bootstrapResamples, help: 'with --ci: bootstrap resamples (default 1000)' },
+  seed: { value: 'S', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: (v, n, command) =>
+    command === 'demo' ? u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds') : seedOption(v),
+    help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },
   shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
       'format with --shard) is a part for confmat merge; with --preds it needs --num-classes' },
   'allow-partial': { group: 'Sharded runs', commands: ['merge'],
     help: 'accept an incomplete shard set (missing shards are listed)' },
-  backend: { value: 'B', group: 'Engine', commands: ED, ignoredBy: ['merge'], parse: (v, n) =>
+  backend: { value: 'B', group: 'Engine', commands: ECD, ignoredBy: ['merge'], parse: (v, n) =>
     u.oneOf(v, n, ['auto', 'gpu', 'cpu'] as const, 'auto'),
     help: 'auto (default: a hardware GPU, else the CPU with a note), gpu or cpu' },
-  'dawn-backend': { value: 'NAME', group: 'Engine', commands: ED, parse: (v, n) =>
+  'dawn-backend': { value: 'NAME', group: 'Engine', commands: ECD, parse: (v, n) =>
     u.oneOf<DawnBackend>(v, n, [...DAWN_BACKENDS], 'auto'),
     help: 'Dawn backend: auto, vulkan, opengles, opengl, metal, d3d12, d3d11, null (env CONFMAT_DAWN_BACKEND)' },
-  adapter: { value: 'NAME', group: 'Engine', commands: ED,
+  adapter: { value: 'NAME', group: 'Engine', commands: ECD,
     help: 'adapter name as Dawn lists it (env CONFMAT_ADAPTER)' },
-  'feature-level': { value: 'L', group: 'Engine', commands: ED, parse: (v, n) =>
+  'feature-level': { value: 'L', group: 'Engine', commands: ECD, parse: (v, n) =>
     u.oneOf(v, n, ['core', 'compatibility'] as const, 'core'),
     help: 'core or compatibility (env CONFMAT_FEATURE_LEVEL)' },
-  'chunk-rows': { value: 'N', group: 'Engine', commands: ED, parse: (v, n) => u.positiveInt(v, n),
-    help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)' },
+  'chunk-rows': { value: 'N', group: 'Engine', commands: ECD, parse: (v, n) =>
+    u.positiveInt(v, n), help: 'rows per GPU upload (default: about 128 MiB of logits, 32 MiB on a software adapter)' },
   threads: { value: 'N|auto', group: 'Engine', commands: E, modes: DENSE, default: '1',
-    dense: 'splits the C x C count over worker threads', parse: (v) => u.threadsOption(v),
+    dense: 'splits the C x C count over worker threads', parse: (v) =>
+      u.threadsOption(v),
     help: 'on the CPU: argmax on N worker threads (auto: one per core; default 1: the main thread)' },
   histogram: { value: 'MODE', group: 'Engine', commands: ED, modes: MC, parse: (v, n) =>
     u.oneOf(v, n, ['auto', 'private', 'global', 'local', 'wide'] as const, 'auto'),
@@ -174,8 +193,6 @@ export const FLAGS = {
       'auto, private (workgroup), global atomics, local (per invocation, C <= 10), or wide (32 invocations a row)' },
   rows: { value: 'N', group: 'Demo', commands: ['demo'], parse: (v, n) =>
     u.positiveInt(v, n, MAX_DEMO_ROWS, '4 GB of float32 logits'), help: 'rows of built-in data (default 1,000,000)' },
-  seed: { value: 'S', group: 'Demo', commands: ['demo'], parse: (v, n) =>
-    u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds'), help: "the data's seed (default 1)" },
   help: { short: 'h', help: 'this help', group: 'Report', commands: [] },
   version: { help: 'the version', group: 'Report', commands: [] },
 } as const satisfies Record<string, Flag>;
@@ -188,11 +205,11 @@ type Parsed<K extends FlagName> = (typeof FLAGS)[K] extends { parse: (...a: neve
 
 const table: Record<string, Flag> = FLAGS;
 
-/** A flag's value, parsed by its parser (usage error on a bad value), or undefined when absent. */
-export function flag<K extends FlagName>(values: CliValues, name: K): Parsed<K> | undefined {
+/** A flag's value, parsed by its parser (usage error on a bad value; `command`'s), or undefined when absent. */
+export function flag<K extends FlagName>(values: CliValues, name: K, command?: string): Parsed<K> | undefined {
   const f = table[name]!;
   if (values[name] === undefined) return undefined;
-  return (f.parse ? f.parse(values, name) : values[name]) as Parsed<K>;
+  return (f.parse ? f.parse(values, name, command) : values[name]) as Parsed<K>;
 }
 
 /** The backend choice and Dawn options of the command line. */
@@ -220,7 +237,7 @@ function closest(word: string, names: readonly string[]): string | undefined {
   return prefixed.length === 1 ? prefixed[0] : undefined;
 }
 
-const COMMANDS = ['eval', 'merge', 'demo'] as const;
+const COMMANDS = ['eval', 'compare', 'merge', 'demo'] as const;
 
 /** Parses the command line against {@link FLAGS}: "did you mean" for unknown flags and commands; values parsed. */
 export function parseCommandLine(argv: string[]): { command?: string; positionals: string[]; values: CliValues } {
@@ -246,14 +263,14 @@ export function parseCommandLine(argv: string[]): { command?: string; positional
   if (command !== undefined && command !== 'help' && !(COMMANDS as readonly string[]).includes(command)) {
     const near = closest(command, [...COMMANDS, 'help']);
     const hint = near ? `; did you mean ${near}?` : '';
-    throw new UsageError(`unknown command '${command}' (expected eval, merge or demo${hint})`);
+    throw new UsageError(`unknown command '${command}' (expected eval, compare, merge or demo${hint})`);
   }
-  for (const name of Object.keys(values)) flag(values, name as FlagName);
+  for (const name of Object.keys(values)) flag(values, name as FlagName, command);
   for (const [name, f] of Object.entries(table)) {
     const takes: readonly string[] = [...f.commands, ...(f.ignoredBy ?? [])];
     const elsewhere = command !== undefined && takes.length > 0 && !takes.includes(command);
     if (values[name] !== undefined && elsewhere) {
-      fail(`--${name} applies to confmat ${f.commands.join(' and ')}, not ${command}`);
+      fail(`--${name} applies to confmat ${f.commands.join(', ').replace(/, (?=[^,]*$)/, ' and ')}, not ${command}`);
     }
   }
   return { command, positionals, values };
@@ -290,6 +307,10 @@ const USAGE: Record<Command, string> = {
                                                  one 2x2 matrix per label (N x L scores, N x L 0/1 targets)
   confmat eval --task binary --scores S --targets Y [--threshold T] [--thresholds K|T1,T2,..]
                                                  2x2 matrix at T; ROC/PR points and AUC at K thresholds`,
+  compare: `  confmat compare --logits A --logits-b B --labels Y [options]
+                                                 two models on the same labels, counted in one pass: both
+                                                 reports, McNemar's test, per-class deltas, biggest changes
+                                                 (--preds / --preds-b for predicted class indices)`,
   merge: '  confmat merge PART.json... [report options]    add up the JSON reports of sharded (or separate) runs',
   demo: '  confmat demo [--rows N] [--seed S] [options]   1M seeded CIFAR-10-like predictions, GPU vs CPU',
 };
@@ -320,7 +341,7 @@ export function helpText(command?: Command): string {
   out.push(...commands.map((c) => USAGE[c]));
   const helpLine = `  ${'confmat help COMMAND | COMMAND --help'.padEnd(46)} the flags of one command`;
   if (!command) out.push(helpLine, '  confmat --help | --version');
-  if (commands.includes('eval')) out.push('', INPUTS);
+  if (commands.includes('eval') || commands.includes('compare')) out.push('', INPUTS);
   let group = '';
   for (const [name, f] of Object.entries(table)) {
     if (!f.commands.some((c) => commands.includes(c))) continue;

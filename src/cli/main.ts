@@ -15,7 +15,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const topic = command === 'help' ? positionals[0] : values.help ? command : undefined;
-  if (topic !== undefined && !['eval', 'merge', 'demo'].includes(topic)) parseCommandLine([topic]);
+  if (topic !== undefined && !['eval', 'compare', 'merge', 'demo'].includes(topic)) parseCommandLine([topic]);
   if (values.help || command === undefined || command === 'help') {
     process.stdout.write(helpText(topic as Command | undefined));
     return command === undefined && !values.help ? 2 : 0;
@@ -24,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (values.backend !== 'cpu' && !dawnStderrHandled()) return runWithDawnStderrFiltered(argv);
   if (command === 'eval') return (await import('./eval.js')).runEval(values);
+  if (command === 'compare') return (await import('./compare.js')).runCompare(values);
   return (await import('./demo.js')).runDemo(values);
 }
 

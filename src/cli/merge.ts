@@ -9,7 +9,10 @@ import { perClassStateResult } from '../state/per-class-state.js';
 import { missingShards, stateResult } from '../state/state.js';
 import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState } from '../state/task-state.js';
 import { type AnyState, stateTask } from '../state/task-state.js';
+import { sweepIntervals } from '../tasks/binary/intervals.js';
+import { matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { checkModeFlags, flag } from './flags.js';
+import { checkIntervalMode, intervalOptions, weightedRefusal } from './interval-options.js';
 import { checkOutputs } from './outputs.js';
 import { renderPlot, renderReport } from './render.js';
 import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
@@ -113,12 +116,16 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   const tty = values.out === undefined && process.stdout.isTTY;
   const format = flag(values, 'format') ?? (tty ? 'table' : 'json');
   const normalize = flag(values, 'normalize') ?? 'none';
+  const ci = intervalOptions(values);
   const outputs = await checkOutputs(values, files);
   await checkDistinct(files);
   const { merged, backend } = await foldParts(files);
   checkComplete(merged, files.length, values['allow-partial'] === true);
   const task = stateTask(merged);
+  checkIntervalMode(values, task, true);
   checkModeFlags(values, task, true);
+  const weighted = 'parts counted with --sample-weight';
+  if (ci && 'options' in merged && 'sampleWeight' in merged.options) throw weightedRefusal(weighted);
   const { shards } = merged;
   const names = async (n: number, given?: string[]) =>
     typeof values.classes === 'string' ? readClassNames(values.classes, n) : given;
@@ -133,7 +140,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
       const { result, threshold, sweep } = binaryStateResult(merged);
       const curves = 'draws ROC and PR curves: the parts need --thresholds K or a list';
       if (plotPath !== undefined && !sweep) throw new UsageError(`--plot with binary parts ${curves}`);
-      report = { task: 'binary', result, threshold, sweep };
+      report = { task: 'binary', result, threshold, sweep, intervals: ci && sweepIntervals(result, threshold, ci) };
     }
     const plot = plotPath === undefined ? undefined : scorePlot(plotPath, report);
     return outputs.commit(renderScoreReport(format, report, backend, shards), plot).then(() => 0);
@@ -145,8 +152,9 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   }
   const result = stateResult(merged);
   const { ignoreIndex, classSubset } = merged.options;
+  const intervals = ci && matrixIntervals(result, ci);
   const text = renderReport(format, result, backend, { classes, normalize, tty, shards,
-    stateOptions: { ignoreIndex, classSubset } });
-  const plot = plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize });
+    stateOptions: { ignoreIndex, classSubset }, intervals });
+  const plot = plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize, intervals });
   return outputs.commit(text, plot).then(() => 0);
 }

@@ -1,13 +1,14 @@
 import { extname } from 'node:path';
 import type { ConfusionMatrixResult } from '../core/types.js';
-import { classificationReport, classNames } from '../report/classification-report.js';
+import { classificationReport, classNames, withInterval } from '../report/classification-report.js';
 import { renderCsv } from '../report/csv.js';
 import { renderHeatmapHtml } from '../report/heatmap-html.js';
 import { renderHeatmapSvg } from '../report/heatmap-svg.js';
 import { type BackendReport, jsonReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { renderTable } from '../report/table.js';
+import { intervalNote, renderTable } from '../report/table.js';
 import type { ShardSet, StateOptions } from '../state/state.js';
+import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import type { Normalize } from '../tasks/multiclass/metrics.js';
 import { computeMetrics } from '../tasks/multiclass/metrics.js';
 import { plotData } from './inputs.js';
@@ -24,24 +25,29 @@ export interface OutputOptions {
   /** The shard set, written in the JSON report (which `confmat merge` reads back). */
   shards?: ShardSet | undefined;
   stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'>;
+  /** With --ci: the intervals of the metrics, in every format but CSV (the matrix alone). */
+  intervals?: MatrixIntervals | undefined;
 }
 
 /** The multiclass report in one of the formats, ending with a newline. */
 export function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport,
   options: OutputOptions): string {
-  const { classes, normalize = 'none', shards, stateOptions } = options;
+  const { classes, normalize = 'none', shards, stateOptions, intervals } = options;
   switch (format) {
     case 'json':
-      return `${JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions }))}\n`;
+      return `${
+        JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions, intervals }))
+      }\n`;
     case 'csv':
       return renderCsv(result, { classes, normalize });
     case 'markdown':
-      return renderMarkdown(result, { classes, normalize });
+      return renderMarkdown(result, { classes, normalize, ...(intervals && { intervals }) });
     case 'table': {
       const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
       const color = options.tty === true && !process.env.NO_COLOR;
       const width = process.stdout.columns ?? 160;
-      return `${renderTable(result, { classes, normalize, color, width })}\n\n${where}\n`;
+      const table = renderTable(result, { classes, normalize, color, width, ...(intervals && { intervals }) });
+      return `${table}\n\n${where}\n`;
     }
   }
 }
@@ -52,8 +58,11 @@ export function renderPlot(path: string, result: ConfusionMatrixResult, options:
   const names = classNames(c, options.classes);
   const heatmap = { classes: names, normalize: options.normalize ?? 'none' };
   if (extname(path).toLowerCase() !== '.html') return plotData(path, renderHeatmapSvg(result.counts, c, heatmap));
-  const m = computeMetrics(result.counts, c);
-  const accuracy = `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balancedAccuracy.toFixed(4)}`;
-  const subtitle = `${result.total.toLocaleString('en-US')} samples, ${accuracy}`;
-  return renderHeatmapHtml(result.counts, c, { ...heatmap, report: classificationReport(m, names), subtitle });
+  const [m, ci] = [computeMetrics(result.counts, c), options.intervals];
+  const f4 = (v: number): string => v.toFixed(4);
+  const accuracy = `accuracy ${withInterval(m.accuracy, ci?.accuracy, f4)}, balanced accuracy ` +
+    withInterval(m.balancedAccuracy, ci?.balancedAccuracy, f4);
+  const how = ci ? ` (${intervalNote(ci).slice(1, -1)})` : '';
+  const subtitle = `${result.total.toLocaleString('en-US')} samples, ${accuracy}${how}`;
+  return renderHeatmapHtml(result.counts, c, { ...heatmap, report: classificationReport(m, names, 4, ci), subtitle });
 }

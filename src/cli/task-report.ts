@@ -1,18 +1,22 @@
+import { withInterval } from '../report/classification-report.js';
 import { escapeXml, visibleText, xmlName } from '../report/escape.js';
 import { r2, svgStart, truncateLabel } from '../report/heatmap-svg.js';
 import type { BackendReport } from '../report/json.js';
 import { maxChartRows } from '../report/plot-size.js';
+import { intervalNote } from '../report/table.js';
 import { binaryCsv, binaryMarkdown, f4, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
 import type { ShardSet } from '../state/state.js';
 import { createBinaryState, createMultilabelState } from '../state/task-state.js';
+import type { Interval } from '../stats/interval.js';
 import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
+import type { SweepIntervals } from '../tasks/binary/intervals.js';
 import { type LabelScores, multilabelMetrics, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { plotData } from './inputs.js';
 import type { OutputFormat } from './render.js';
 
 /** What a multilabel or binary report shows. */
 export type ScoreReport = { task: 'multilabel'; result: MultilabelResult; labels: string[] } | { task: 'binary';
-  result: SweepResult; threshold: number; sweep: boolean };
+  result: SweepResult; threshold: number; sweep: boolean; intervals?: SweepIntervals | undefined };
 
 /** The `--task multilabel` JSON report, also its serialized state (`parseMultilabelState` reads it). */
 export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport,
@@ -28,7 +32,7 @@ export function multilabelJson(result: MultilabelResult, labels: string[], backe
 
 /** The `--task binary` JSON report (the matrix at `threshold`; with a sweep, its curves), also its state. */
 export function binaryJson(result: SweepResult, threshold: number, withSweep: boolean, backend: BackendReport,
-  shards?: ShardSet): object {
+  shards?: ShardSet, intervals?: SweepIntervals): object {
   const at = binaryCounts(result, threshold);
   const state = createBinaryState(result, { threshold, sweep: withSweep, shards });
   const out: Record<string, unknown> = { format: state.format, version: state.version, task: 'binary',
@@ -40,7 +44,14 @@ export function binaryJson(result: SweepResult, threshold: number, withSweep: bo
       roc: { fpr: roc.fpr, tpr: roc.tpr }, pr: { precision: pr.precision, recall: pr.recall },
       rocAuc: auc(roc.fpr, roc.tpr), averagePrecision: averagePrecision(pr) };
   }
-  return { ...out, backend, options: state.options, ...(state.shards ? { shards: state.shards } : {}) };
+  return { ...out, backend, options: state.options, ...(state.shards ? { shards: state.shards } : {}),
+    ...(intervals && { ci: binaryIntervals(intervals, withSweep) }) };
+}
+
+/** The intervals a binary report shows: ROC AUC and average precision only with a sweep. */
+function binaryIntervals(ci: SweepIntervals, withSweep: boolean): Partial<SweepIntervals> {
+  const { rocAuc: _roc, averagePrecision: _ap, ...rest } = ci;
+  return withSweep ? ci : rest;
 }
 
 /** A multilabel or binary report in one of the formats, ending with a newline. */
@@ -49,19 +60,23 @@ export function renderScoreReport(format: OutputFormat, r: ScoreReport, backend:
   if (format === 'json') {
     const json = r.task === 'multilabel' ?
       multilabelJson(r.result, r.labels, backend, shards) :
-      binaryJson(r.result, r.threshold, r.sweep, backend, shards);
+      binaryJson(r.result, r.threshold, r.sweep, backend, shards, r.intervals);
     return `${JSON.stringify(json, null, 2)}\n`;
   }
   if (r.task === 'multilabel') {
     return { csv: multilabelCsv, markdown: multilabelMarkdown, table: multilabelTable }[format](r.result, r.labels);
   }
-  return { csv: binaryCsv, markdown: binaryMarkdown, table: binaryTable }[format](r.result, r.threshold, r.sweep);
+  if (format === 'table') return binaryTable(r.result, r.threshold, r.sweep, r.intervals);
+  if (format === 'markdown') return binaryMarkdown(r.result, r.threshold, r.sweep, r.intervals);
+  return binaryCsv(r.result, r.threshold, r.sweep);
 }
 
 /** The --plot chart of a multilabel or binary report, for `path` (.svg or .png). */
 export function scorePlot(path: string, r: ScoreReport): string | Uint8Array {
   return plotData(path, r.task === 'multilabel' ? multilabelSvg(r.result, r.labels) : binarySvg(r.result));
 }
+
+const ci4 = (v: number, interval?: Interval): string => withInterval(v, interval, f4);
 
 /** Counts as integers, or sums of sample weights with two decimals. */
 const amountText = (weighted: boolean | undefined) => (v: number): string => (weighted ? v.toFixed(2) : String(v));
@@ -86,7 +101,7 @@ export function multilabelTable(result: MultilabelResult, names: string[]): stri
 }
 
 /** A plain-text summary of a binary task: the matrix at the threshold and, with a sweep, the AUCs. */
-function binaryTable(result: SweepResult, threshold: number, withSweep: boolean): string {
+function binaryTable(result: SweepResult, threshold: number, withSweep: boolean, ci?: SweepIntervals): string {
   const at = binaryCounts(result, threshold);
   const [[tn, fp], [fn, tp]] = at.matrix;
   const n = amountText(result.weighted);
@@ -99,14 +114,17 @@ function binaryTable(result: SweepResult, threshold: number, withSweep: boolean)
     `${cells[0]!.padStart(10)} ${cells.slice(1).map((c) => c.padStart(w)).join(' ')}`;
   const lines = [`${total}, predicted positive when score >= ${at.threshold}`, '', line(['', 'pred 0', 'pred 1']),
     line(['true 0', n(tn), n(fp)]), line(['true 1', n(fn), n(tp)]), '',
-    `accuracy ${f4(at.accuracy)}  precision ${f4(at.precision)}  recall ${f4(at.recall)}  f1 ${f4(at.f1)}`];
+    `accuracy ${ci4(at.accuracy, ci?.accuracy)}  precision ${ci4(at.precision, ci?.precision)}  recall ` +
+    `${ci4(at.recall, ci?.recall)}  f1 ${ci4(at.f1, ci?.f1)}`];
   if (withSweep) {
     const roc = rocCurve(result);
     const ap = averagePrecision(prCurve(result));
     lines.push(
-      `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}  average precision ${f4(ap)}  (${result.thresholds.length} thresholds)`,
+      `ROC AUC ${ci4(auc(roc.fpr, roc.tpr), ci?.rocAuc)}  average precision ${ci4(ap, ci?.averagePrecision)}  ` +
+        `(${result.thresholds.length} thresholds)`,
     );
   }
+  if (ci) lines.push('', intervalNote(ci));
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,4 +1,5 @@
 import { GpuUnavailableError, InputError } from '../core/errors.js';
+import { checkBufferDevice } from './gpu-batch.js';
 import { createSerial } from './serial.js';
 
 /** A task's counter on one device (or the CPU): folded counts on the host, read without touching the device. */
@@ -124,6 +125,7 @@ export function taskMatrix<In, B, C, R, S, M, X extends object>(spec: TaskIo<In,
         );
       }
       try {
+        if (resident) await checkBufferDevice(device!, batch as object);
         await counter.update(batch);
         return;
       } catch (e) {

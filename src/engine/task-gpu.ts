@@ -128,3 +128,16 @@ export function countAt(words: Uint32Array, i: number, exponent?: number): numbe
   const [w0, w1, w2] = words.subarray(3 * i, 3 * i + 3) as unknown as [number, number, number];
   return w0 === 0 && w1 === 0 && w2 === 0 ? 0 : fromFixedPoint(w0, w1, w2, exponent);
 }
+
+/** Word `index` of a GPU input, read back to name an offending value; undefined when the buffer lacks COPY_SRC. */
+export async function valueAt(runner: ChunkRunner, input: GPUBuffer, index: number): Promise<number | undefined> {
+  if (!(input.usage & GPUBufferUsage.COPY_SRC)) return undefined;
+  const probe = runner.grow('bad value probe', 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST).buffer;
+  const encoder = runner.device.createCommandEncoder({ label: 'confmat bad value probe' });
+  encoder.copyBufferToBuffer(input, index * 4, probe, 0, 4);
+  runner.device.queue.submit([encoder.finish()]);
+  await probe.mapAsync(GPUMapMode.READ);
+  const value = new Uint32Array(probe.getMappedRange())[0];
+  probe.unmap();
+  return value;
+}

@@ -139,34 +139,119 @@ function splitLine(path: string, { line, text, offset }: Line, delim: CsvDelimit
   }
 }
 
-/** The lines of the file's first `size` bytes, in batches (one per block read); line 1's UTF-8 BOM dropped. */
-async function* lineBatches(fh: FileHandle, path: string, size: number,
-  checkOpen?: () => void): AsyncGenerator<Line[]> {
+/** One block read: `data` starts at file byte `offset`, line `line` first; [start, end) of each line in `spans`. */
+interface LineBlock {
+  data: Buffer;
+  offset: number;
+  line: number;
+  spans: number[];
+}
+
+/** Line `i` of a block as text; line 1's UTF-8 BOM dropped. */
+function lineAt(b: LineBlock, i: number): Line {
+  const line = b.line + i;
+  let text = b.data.toString('utf8', b.spans[2 * i], b.spans[2 * i + 1]);
+  let offset = b.offset + b.spans[2 * i]!;
+  if (line === 1 && text.charCodeAt(0) === 0xfeff) [text, offset] = [text.slice(1), offset + 3];
+  return { line, text, offset };
+}
+
+/** The lines of the file's first `size` bytes, in blocks (one per block read), without their line endings. */
+async function* lineBlocks(fh: FileHandle, path: string, size: number,
+  checkOpen?: () => void): AsyncGenerator<LineBlock> {
   let [pending, pendingOffset, pos, line] = [Buffer.alloc(0), 0, 0, 1];
-  const make = (text: string, offset: number): Line => {
-    if (line === 1 && text.charCodeAt(0) === 0xfeff) [text, offset] = [text.slice(1), offset + 3];
-    return { line: line++, text, offset };
-  };
+  const end = (data: Buffer, nl: number, s: number): number => (nl > s && data[nl - 1] === 13 ? nl - 1 : nl);
   for await (const block of byteBlocks(fh, path, 0, size, BLOCK_BYTES)) {
     checkOpen?.();
     const data = pending.length > 0 ? Buffer.concat([pending, block]) : block;
-    const dataOffset = pending.length > 0 ? pendingOffset : pos;
+    const offset = pending.length > 0 ? pendingOffset : pos;
     pos += block.length;
-    const lines: Line[] = [];
+    const spans: number[] = [];
     let s = 0;
-    for (let nl = data.indexOf(10); nl >= 0; s = nl + 1, nl = data.indexOf(10, s)) {
-      lines.push(make(data.toString('utf8', s, nl > s && data[nl - 1] === 13 ? nl - 1 : nl), dataOffset + s));
+    for (let nl = 0; nl < data.length; nl++) {
+      if (data[nl] !== 10) continue;
+      spans.push(s, end(data, nl, s));
+      s = nl + 1;
     }
     pending = Buffer.from(data.subarray(s));
-    pendingOffset = dataOffset + s;
+    pendingOffset = offset + s;
     if (pending.length > MAX_LINE_BYTES) {
-      throw new CsvError(path, line, 1, pendingOffset,
+      throw new CsvError(path, line + spans.length / 2, 1, pendingOffset,
         `line is longer than ${MAX_LINE_BYTES} bytes; is this a text file?`);
     }
-    if (lines.length > 0) yield lines;
+    if (spans.length > 0) yield { data, offset, line, spans };
+    line += spans.length / 2;
   }
-  const e = pending[pending.length - 1] === 13 ? pending.length - 1 : pending.length;
-  if (pending.length > 0) yield [make(pending.toString('utf8', 0, e), pendingOffset)];
+  if (pending.length > 0) {
+    yield { data: pending, offset: pendingOffset, line, spans: [0, end(pending, pending.length, 0)] };
+  }
+}
+
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+
+/**
+ * Splits bytes [s, e) of a plain line (printable ASCII and tabs, no quotes, not blank) by `delim`, calling `field`
+ * with each field's byte span; the field count, or -1 for any other line or when `field` returns false (the
+ * string path then decides, so every message stays its own).
+ */
+function plainFields(d: Buffer, s: number, e: number, delim: CsvDelimiter,
+  field?: (j: number, a: number, b: number) => boolean): number {
+  const sep = delim.length === 1 ? delim.charCodeAt(0) : -1;
+  const ws = delim === 'whitespace';
+  let [j, a, seen] = [0, s, false];
+  for (let i = s; i <= e; i++) {
+    const c = i < e ? d[i]! : -2;
+    if (c === 34 || c > 126 || (c >= 0 && c < 32 && c !== 9)) return -1;
+    if (c >= 0 && !isBlank(c)) seen = true;
+    const cut = c === -2 || c === sep || (ws && isBlank(c));
+    if (!cut) continue;
+    if (!ws || i > a) {
+      if (field && !field(j, a, i)) return -1;
+      j++;
+    }
+    a = i + 1;
+  }
+  return seen ? j : -1;
+}
+
+/** 10^0 .. 10^22, each exact in float64. */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/**
+ * The number in bytes [a, b) written as `[+-]digits[.digits][e[+-]digits]` with blanks around, else undefined. Up to
+ * 15 significant digits and a decimal exponent within 22 (Clinger's fast path: one correctly rounded operation on
+ * exact operands) it is computed from the digits, otherwise by `Number`: the same double either way.
+ */
+function plainNumber(d: Buffer, a: number, b: number): number | undefined {
+  while (a < b && isBlank(d[a]!)) a++;
+  while (b > a && isBlank(d[b - 1]!)) b--;
+  let i = d[a] === 43 || d[a] === 45 ? a + 1 : a;
+  let [m, digits, sig, scale] = [0, 0, 0, 0];
+  const digit = (): boolean => {
+    const c = d[i]! - 48;
+    if (!(c >= 0 && c <= 9)) return false;
+    m = m * 10 + c;
+    digits++;
+    if (m > 0) sig++;
+    return true;
+  };
+  for (; i < b && digit(); i++);
+  if (d[i] === 46) { for (i++; i < b && digit(); i++) scale--; }
+  if (digits === 0) return undefined;
+  let e = 0;
+  if (d[i] === 101 || d[i] === 69) {
+    const minus = d[i + 1] === 45;
+    i += minus || d[i + 1] === 43 ? 2 : 1;
+    const e0 = i;
+    for (; i < b && d[i]! >= 48 && d[i]! <= 57 && e < 1e6; i++) e = e * 10 + d[i]! - 48;
+    if (i === e0) return undefined;
+    if (minus) e = -e;
+  }
+  if (i !== b) return undefined;
+  const p = e + scale;
+  if (sig > 15 || p < -22 || p > 22) return Number(d.toString('latin1', a, b));
+  const v = p >= 0 ? m * POW10[p]! : m / POW10[-p]!;
+  return d[a] === 45 ? -v : v;
 }
 
 interface Scan {
@@ -185,42 +270,64 @@ class CsvSource extends RowSource {
     super(init);
   }
 
+  /** Row `row` (0-based) from line `l` by the string path, into `out` at `k`; returns the next `k`. */
+  private stringRow(l: Line, row: number, out: Values, k: number): number {
+    const { scan, cols, rows } = this;
+    const { path } = this.init;
+    if (row >= rows) {
+      if (l.text.trim() === '') return k;
+      throw new CsvError(path, l.line, 1, l.offset,
+        `more data rows than the ${rows} counted when the file was opened (did the file change?)`);
+    }
+    const { fields, starts } = splitLine(path, l, scan.delimiter);
+    if (fields.length !== scan.columns) {
+      throw new CsvError(path, l.line, 1, l.offset,
+        `expected ${scan.columns} fields, found ${fields.length} (did the file change?)`);
+    }
+    const labels = this.kind === 'i';
+    for (const c of cols) {
+      const f = fields[c]!;
+      const v = parseCsvNumber(f);
+      let why: string | undefined;
+      if (v === undefined) {
+        const empty = `empty field${scan.header ? ` in column '${scan.header[c]}'` : ` in column ${c}`}`;
+        why = f.trim() === '' ?
+          `${empty} (missing value?)` :
+          `non-numeric ${labels ? 'label' : 'field'} ${JSON.stringify(clip(f.trim()))}`;
+      } else if (labels && (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)) {
+        const range = Number.isInteger(v) ? 'is outside the int32 range' : 'is not an integer';
+        why = `label ${JSON.stringify(clip(f.trim()))} ${range}`;
+      }
+      if (why !== undefined) throw csvError(path, l.line, l.offset, l.text, starts[c]!, why);
+      out[k++] = v!;
+    }
+    return k;
+  }
+
   protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
     const { scan, cols, rows } = this;
     const { path } = this.init;
-    const labels = this.kind === 'i';
     const per = Math.min(rowsPerChunk, rows);
     const out = new this.values(per * cols.length);
     let [start, r, k] = [0, 0, 0];
-    for await (const lines of lineBatches(this.init.fh, path, this.size, () => this.checkOpen())) {
-      for (const l of lines) {
-        if (l.line === 1 && scan.header !== undefined) continue;
-        if (start + r >= rows) {
-          if (l.text.trim() === '') continue;
-          throw new CsvError(path, l.line, 1, l.offset,
-            `more data rows than the ${rows} counted when the file was opened (did the file change?)`);
-        }
-        const { fields, starts } = splitLine(path, l, scan.delimiter);
-        if (fields.length !== scan.columns) {
-          throw new CsvError(path, l.line, 1, l.offset,
-            `expected ${scan.columns} fields, found ${fields.length} (did the file change?)`);
-        }
-        for (const c of cols) {
-          const f = fields[c]!;
-          const v = parseCsvNumber(f);
-          let why: string | undefined;
-          if (v === undefined) {
-            const empty = `empty field${scan.header ? ` in column '${scan.header[c]}'` : ` in column ${c}`}`;
-            why = f.trim() === '' ?
-              `${empty} (missing value?)` :
-              `non-numeric ${labels ? 'label' : 'field'} ${JSON.stringify(clip(f.trim()))}`;
-          } else if (labels && (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)) {
-            const range = Number.isInteger(v) ? 'is outside the int32 range' : 'is not an integer';
-            why = `label ${JSON.stringify(clip(f.trim()))} ${range}`;
-          }
-          if (why !== undefined) throw csvError(path, l.line, l.offset, l.text, starts[c]!, why);
-          out[k++] = v!;
-        }
+    const labels = this.kind === 'i';
+    const all = cols.length === scan.columns;
+    const put = (j: number, a: number, b: number): boolean => {
+      if (!all && j !== cols[0]) return true;
+      const v = plainNumber(data, a, b);
+      if (v === undefined || (labels && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647))) return false;
+      out[all ? k + j : k] = v;
+      return true;
+    };
+    let data: Buffer = Buffer.alloc(0);
+    for await (const block of lineBlocks(this.init.fh, path, this.size, () => this.checkOpen())) {
+      data = block.data;
+      for (let i = 0; i < block.spans.length / 2; i++) {
+        if (block.line + i === 1 && scan.header !== undefined) continue;
+        const plain = start + r < rows &&
+          plainFields(block.data, block.spans[2 * i]!, block.spans[2 * i + 1]!, scan.delimiter, put) === scan.columns;
+        if (plain) k += cols.length;
+        else k = this.stringRow(lineAt(block, i), start + r, out, k);
         const n = Math.min(per, rows - start);
         if (++r === n) {
           yield { start, data: out.subarray(0, n * cols.length) };
@@ -263,8 +370,14 @@ async function scanFile(fh: FileHandle, path: string, size: number, forced: CsvD
   let [columns, rows] = [0, 0];
   let first: Line | undefined;
   let blank: Line | undefined;
-  for await (const lines of lineBatches(fh, path, size)) {
-    for (const l of lines) {
+  for await (const block of lineBlocks(fh, path, size)) {
+    for (let i = 0; i < block.spans.length / 2; i++) {
+      const settled = first !== undefined && pendingHeader === undefined && blank === undefined;
+      if (settled && plainFields(block.data, block.spans[2 * i]!, block.spans[2 * i + 1]!, delimiter) === columns) {
+        rows++;
+        continue;
+      }
+      const l = lineAt(block, i);
       if (l.text.trim() === '') {
         blank ??= l;
         continue;

@@ -1,5 +1,6 @@
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { type ShardSet, STATE_FORMAT, STATE_VERSION, type StateOptions } from '../state/state.js';
+import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { type Averages, computeMetrics, type Confusion, type Normalize, normalizeCounts,
   topConfusions } from '../tasks/multiclass/metrics.js';
 import { classNames } from './classification-report.js';
@@ -40,7 +41,14 @@ export interface JsonReport {
   options: StateOptions;
   /** Sharded runs: the shards of an n-way split counted here. */
   shards?: ShardSet;
+  /** With --ci: the confidence interval of every metric (`parseState` ignores it; merge draws them anew). */
+  ci?: JsonIntervals;
 }
+
+/** The `ci` of a {@link JsonReport}: {@link MatrixIntervals} with each class's name in `perClass`. */
+export type JsonIntervals = Omit<MatrixIntervals, 'perClass'> & {
+  perClass: ({ class: string } & MatrixIntervals['perClass'][number])[];
+};
 
 /** Options of {@link jsonReport}. */
 export interface JsonReportOptions {
@@ -52,6 +60,8 @@ export interface JsonReportOptions {
   shards?: ShardSet | undefined;
   /** Counting options to record beside C (ignoreIndex, classSubset); topK comes from the result. */
   stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'> | undefined;
+  /** Confidence intervals of the metrics (`matrixIntervals` of the same result), written as `ci`. */
+  intervals?: MatrixIntervals | undefined;
 }
 
 function rows(values: Float64Array, c: number): number[][] {
@@ -89,5 +99,7 @@ export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport
     report.normalized = { mode: options.normalize,
       matrix: rows(normalizeCounts(result.counts, c, options.normalize), c) };
   }
+  const ci = options.intervals;
+  if (ci) report.ci = { ...ci, perClass: ci.perClass.map((p, k) => ({ class: names[k]!, ...p })) };
   return report;
 }

@@ -1,6 +1,7 @@
 import type { ConfusionMatrixResult } from '../core/types.js';
+import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { computeMetrics, type Normalize, normalizeCounts } from '../tasks/multiclass/metrics.js';
-import { classificationReport, classNames, type ReportTable } from './classification-report.js';
+import { classificationReport, classNames, type ReportTable, withInterval } from './classification-report.js';
 import { markdownText } from './escape.js';
 
 const cell = (v: string | number): string => markdownText(String(v));
@@ -18,13 +19,14 @@ export function renderMarkdownTable(table: ReportTable): string {
 }
 
 /**
- * The matrix and the classification report as Markdown, for a pull request or a notebook.
+ * The matrix and the classification report as Markdown, for a pull request or a notebook; with `intervals`
+ * (`matrixIntervals`), each metric followed by its confidence interval.
  *
  * @example
  * await writeFile('report.md', renderMarkdown(result, { classes }));
  */
 export function renderMarkdown(result: ConfusionMatrixResult,
-  options: { classes?: string[]; normalize?: Normalize } = {}): string {
+  options: { classes?: string[]; normalize?: Normalize; intervals?: MatrixIntervals } = {}): string {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
   const normalized = options.normalize && options.normalize !== 'none';
@@ -37,10 +39,18 @@ export function renderMarkdown(result: ConfusionMatrixResult,
   const total = result.weighted ?
     `${result.total.toFixed(2)} (sum of sample weights)` :
     result.total.toLocaleString('en-US');
-  const f = (v: number): string => v.toFixed(4);
+  const ci = options.intervals;
+  const f4 = (v: number): string => v.toFixed(4);
+  const f = (v: number, key?: 'accuracy' | 'balancedAccuracy' | 'kappa' | 'mcc'): string =>
+    withInterval(v, key && ci?.[key], f4);
+  const how = ci ?
+    ` Intervals: ${+(100 * ci.level).toFixed(6)}% confidence, multinomial bootstrap, ${ci.resamples} resamples, ` +
+    `seed ${ci.seed}.` :
+    '';
   const parts = [`## Confusion matrix${normalized ? ` (normalized over ${options.normalize})` : ''}`, matrix,
-    `${total} samples, accuracy ${f(metrics.accuracy)}, balanced accuracy ${f(metrics.balancedAccuracy)}, ` +
-    `Cohen's kappa ${f(metrics.kappa)}, MCC ${f(metrics.mcc)}.`, '## Classification report',
-    renderMarkdownTable(classificationReport(metrics, names))];
+    `${total} samples, accuracy ${f(metrics.accuracy, 'accuracy')}, balanced accuracy ` +
+    `${f(metrics.balancedAccuracy, 'balancedAccuracy')}, Cohen's kappa ${f(metrics.kappa, 'kappa')}, MCC ` +
+    `${f(metrics.mcc, 'mcc')}.${how}`, '## Classification report',
+    renderMarkdownTable(classificationReport(metrics, names, 4, ci))];
   return `${parts.join('\n\n')}\n`;
 }

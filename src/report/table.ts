@@ -1,7 +1,10 @@
 import type { ConfusionMatrixResult } from '../core/types.js';
+import type { IntervalMethod } from '../stats/bootstrap.js';
+import type { Interval } from '../stats/interval.js';
+import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { computeMetrics, type Metrics, type Normalize, normalizeCounts,
   topConfusions } from '../tasks/multiclass/metrics.js';
-import { classificationReport, classNames, type ReportTable } from './classification-report.js';
+import { classificationReport, classNames, type ReportTable, withInterval } from './classification-report.js';
 import { clipText, visibleText } from './escape.js';
 
 /** Options of {@link renderTable}. */
@@ -18,10 +21,21 @@ export interface TableOptions {
   normalize?: Normalize;
   /** How many top confusions to list. Default 10. */
   top?: number;
+  /** Confidence intervals (`matrixIntervals`): each metric printed as `0.8335 [0.8327, 0.8342]`. */
+  intervals?: MatrixIntervals;
 }
 
 const pct = (num: number, den: number): string => (den === 0 ? '-' : `${((100 * num) / den).toFixed(1)}%`);
 const thousands = (n: number): string => n.toLocaleString('en-US');
+const percent = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+/** The line saying how the intervals in brackets were drawn. */
+export function intervalNote(ci: IntervalMethod): string {
+  const level = `${+(100 * ci.level).toFixed(6)}%`;
+  return `[${level} confidence intervals: multinomial bootstrap, ${
+    thousands(ci.resamples)
+  } resamples, seed ${ci.seed}]`;
+}
 
 function heat(text: string, share: number, diagonal: boolean): string {
   if (share <= 0) return `\x1b[2m${text}\x1b[0m`;
@@ -87,16 +101,23 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   const metrics: Metrics = computeMetrics(result.counts, c);
   const wide = `(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; `;
   const out = matrixLines(result, names, options, width) ?? [`${wide}--format csv or --plot give the whole matrix)`];
+  const ci = options.intervals;
+  const share = (num: number, interval?: Interval): string =>
+    pct(num, result.total) +
+    (interval && result.total > 0 ? ` [${percent(interval.low)}, ${percent(interval.high)}]` : '');
   const topK = result.topK ?
-    `   top-${result.topK.k} accuracy: ${pct(result.topK.hits.reduce((x, y) => x + y, 0), result.total)}` :
+    `   top-${result.topK.k} accuracy: ${share(result.topK.hits.reduce((x, y) => x + y, 0), ci?.topK)}` :
     '';
   const samples = result.weighted ?
     `Sum of sample weights: ${result.total.toFixed(2)}` :
     `Number of test samples: ${thousands(result.total)}`;
-  const [balanced, kappa, mcc] = [metrics.balancedAccuracy, metrics.kappa, metrics.mcc].map((v) => v.toFixed(4));
-  out.push('', `${samples}   accuracy: ${pct(result.correct, result.total)}${topK}`, '',
-    renderReportText(classificationReport(metrics, names)), '',
+  const f4 = (v: number): string => v.toFixed(4);
+  const [balanced, kappa, mcc] = [withInterval(metrics.balancedAccuracy, ci?.balancedAccuracy, f4),
+    withInterval(metrics.kappa, ci?.kappa, f4), withInterval(metrics.mcc, ci?.mcc, f4)];
+  out.push('', `${samples}   accuracy: ${share(result.correct, ci?.accuracy)}${topK}`, '',
+    renderReportText(classificationReport(metrics, names, 4, ci)), '',
     `balanced accuracy ${balanced}   Cohen's kappa ${kappa}   MCC ${mcc}`);
+  if (ci) out.push(intervalNote(ci));
   const top = topConfusions(result.counts, c, options.top ?? 10);
   if (top.length > 0) {
     out.push('', 'Most confused (true -> predicted):');

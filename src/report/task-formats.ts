@@ -1,7 +1,10 @@
 // CSV and Markdown reports of the multilabel and binary tasks.
+import type { IntervalMethod } from '../stats/bootstrap.js';
 import { auc, averagePrecision, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
+import type { SweepIntervals } from '../tasks/binary/intervals.js';
 import { fScore } from '../tasks/multiclass/metrics.js';
 import { type LabelScores, multilabelMetrics, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
+import { withInterval } from './classification-report.js';
 import { csvField } from './escape.js';
 import { markdownLines, renderMarkdownTable } from './markdown.js';
 
@@ -77,24 +80,36 @@ export function binaryCsv(result: SweepResult, threshold: number, withSweep: boo
 }
 
 /**
- * The 2 x 2 matrix at `threshold`, its scores and, with a sweep, ROC AUC and average precision, as Markdown.
+ * The 2 x 2 matrix at `threshold`, its scores and, with a sweep, ROC AUC and average precision, as Markdown;
+ * with `intervals` (`sweepIntervals`), each score followed by its confidence interval.
  *
  * @example
  * await writeFile('binary.md', binaryMarkdown(result, 0.5, true));
  */
-export function binaryMarkdown(result: SweepResult, threshold: number, withSweep: boolean): string {
+export function binaryMarkdown(result: SweepResult, threshold: number, withSweep: boolean,
+  intervals?: SweepIntervals): string {
   const t = Math.fround(threshold);
   const i = result.thresholds.findIndex((x) => x === t);
   const [, tn, fp, fn, tp, accuracy, precision, recall, f1] = atIndex(result, i) as number[];
   const rows = [['**0**', tn!, fp!], ['**1**', fn!, tp!]].map((r) => r.map(String));
   const n = (v: number): string => v.toLocaleString('en-US');
+  const ci = (v: number, key: keyof Omit<SweepIntervals, keyof IntervalMethod>): string =>
+    withInterval(v, intervals?.[key], f4);
   const lines = [`## Confusion matrix at threshold ${t}`, markdownLines(['true \\ predicted', '0', '1'], rows),
     `${n(result.positives + result.negatives)} rows (${n(result.positives)} positive), predicted positive when ` +
-    `score >= ${t}: accuracy ${f4(accuracy!)}, precision ${f4(precision!)}, recall ${f4(recall!)}, F1 ${f4(f1!)}.`];
+    `score >= ${t}: accuracy ${ci(accuracy!, 'accuracy')}, precision ${ci(precision!, 'precision')}, recall ` +
+    `${ci(recall!, 'recall')}, F1 ${ci(f1!, 'f1')}.`];
   if (withSweep) {
     const [roc, ap] = [rocCurve(result), averagePrecision(prCurve(result))];
     lines.push(
-      `ROC AUC ${f4(auc(roc.fpr, roc.tpr))}, average precision ${f4(ap)} over ${result.thresholds.length} thresholds.`,
+      `ROC AUC ${ci(auc(roc.fpr, roc.tpr), 'rocAuc')}, average precision ${ci(ap, 'averagePrecision')} ` +
+        `over ${result.thresholds.length} thresholds.`,
+    );
+  }
+  if (intervals) {
+    lines.push(
+      `Intervals: ${+(100 * intervals.level).toFixed(6)}% confidence, multinomial bootstrap, ` +
+        `${intervals.resamples} resamples, seed ${intervals.seed}.`,
     );
   }
   return `${lines.join('\n\n')}\n`;

@@ -41,7 +41,7 @@ export function intervalMethod(options: IntervalOptions): IntervalMethod {
   return { level, method: 'multinomial-bootstrap', resamples, seed };
 }
 
-/** Refuses cells that are not exact counts (sums of sample weights): the multinomial bootstrap needs rows of weight 1. */
+/** Refuses cells that are not exact counts (sums of sample weights): the bootstrap resamples rows of weight 1. */
 export function checkCountCells(cells: ArrayLike<number>, weighted: boolean | undefined): void {
   const why = 'confidence intervals need unweighted counts (the multinomial bootstrap resamples rows of weight 1)';
   if (weighted) throw new InputError('sampleWeight', `${why}: counted with sample weights`);

@@ -40,9 +40,9 @@ describe('help from the flag table', () => {
   it.each([[['eval', '--threshlod', '0.3'], "unknown option '--threshlod' (did you mean --threshold?)"], [['eval',
     '--sample-w', 'w.npy'], "unknown option '--sample-w' (did you mean --sample-weight?)"], [['eval', '--zzzzzz'],
     "unknown option '--zzzzzz'\n"], [['evl', '--logits', 'x.npy'],
-    "unknown command 'evl' (expected eval, merge or demo; did you mean eval?)"], [['help', 'mrege'],
-    "unknown command 'mrege' (expected eval, merge or demo; did you mean merge?)"], [['frobnicate'],
-    "unknown command 'frobnicate' (expected eval, merge or demo)\n"]])('a usage error with did-you-mean: %j',
+    "unknown command 'evl' (expected eval, compare, merge or demo; did you mean eval?)"], [['help', 'mrege'],
+    "unknown command 'mrege' (expected eval, compare, merge or demo; did you mean merge?)"], [['frobnicate'],
+    "unknown command 'frobnicate' (expected eval, compare, merge or demo)\n"]])('a usage error with did-you-mean: %j',
       (args, message) => {
         const r = confmat(args);
         expect(r.code).toBe(2);
@@ -50,9 +50,9 @@ describe('help from the flag table', () => {
         expect(r.stdout).toBe('');
       });
 
-  it.each([[['demo', '--out', 'x.json'], '--out applies to confmat eval and merge, not demo'], [['merge', 'p.json',
-    '--threads', '2'], '--threads applies to confmat eval, not merge'], [['eval', '--task', 'multilabel', '--scores',
-    's.npy', '--targets', 't.npy', '--thresholds', '5'],
+  it.each([[['demo', '--out', 'x.json'], '--out applies to confmat eval, compare and merge, not demo'], [['merge',
+    'p.json', '--threads', '2'], '--threads applies to confmat eval, not merge'], [['eval', '--task', 'multilabel',
+    '--scores', 's.npy', '--targets', 't.npy', '--thresholds', '5'],
     '--thresholds does not apply to --task multilabel (only to --task binary)'], [['eval', '--task', 'binary',
     '--scores', 's.npy', '--targets', 't.npy', '--classes', 'n.txt'], '--classes does not apply to --task binary'], [[
     'eval',

@@ -261,6 +261,30 @@ for (const adapter of TEST_ADAPTERS) {
       expect((await cm.compute()).total).toBe(0);
     });
 
+    it('a buffer of another device is refused with an InputError; the matrix goes on and keeps its counts', async () => {
+      const other = await requireDevice(adapter.options);
+      const rand = rng(12);
+      const [logits, labels] = [makeLogits(rand, 200, C, 'special'),
+        makeLabels(rand, 200, C, Uint32Array) as Uint32Array];
+      const cm = createConfusionMatrix({ numClasses: C, device });
+      await cm.update({ preds: new Uint8Array([1, 2]), labels: new Uint8Array([1, 1]) });
+      const foreign = upload(other.device, labels);
+      const err = await checked(device, () => cm.update({ logits: upload(device, logits), labels: foreign })).catch((
+        e: unknown,
+      ) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect([(err as InputError).field, (err as InputError).message]).toEqual(['labels',
+        "the labels buffer 'test input' belongs to another GPUDevice than this matrix's: this batch was not counted; " +
+        'earlier batches are kept']);
+      await checked(device, () => cm.update({ logits: upload(device, logits), labels: upload(device, labels) }));
+      const cpu = createConfusionMatrix({ numClasses: C });
+      await cpu.update({ preds: new Uint8Array([1, 2]), labels: new Uint8Array([1, 1]) });
+      await cpu.update({ logits, labels });
+      expect((await cm.compute()).counts).toEqual((await cpu.compute()).counts);
+      cm.destroy();
+      other.destroy();
+    });
+
     for (const task of TASKS) {
       it(`${task.name}: buffers == host arrays == the CPU oracle, across chunk boundaries`, async () => {
         for (const [n, chunkRows] of [[130, 64], [257, 128], [64, 64], [5, 1 << 20], [0, 64]] as const) {
@@ -307,7 +331,21 @@ for (const adapter of TEST_ADAPTERS) {
         const [[f0, x0], [f1, x1]] = task.batch(5, 300);
         const m = task.make({ device, warn: () => undefined });
         const foreign = upload(other.device, x0);
-        await expect(m.update({ [f0]: foreign, [f1]: x1 })).rejects.toThrow(/validation|device/i);
+        await m.update(Object.fromEntries(task.batch(7, 90)));
+        for (let i = 0; i < 2; i++) {
+          const err = await checked(device, () => m.update({ [f0]: foreign, [f1]: x1 })).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(InputError);
+          expect((err as InputError).message).toBe(
+            `the ${f0} buffer 'test input' belongs to another GPUDevice than this matrix's: this batch was not ` +
+              'counted; earlier batches are kept',
+          );
+        }
+        const own = upload(device, x0);
+        await checked(device, () => m.update({ [f0]: own, [f1]: x1 }));
+        const oracle = task.make({});
+        await oracle.update(Object.fromEntries(task.batch(7, 90)));
+        await oracle.update({ [f0]: x0, [f1]: x1 });
+        expect(json(await m.compute())).toBe(json(await oracle.compute()));
         m.destroy();
         const before = task.batch(6, 200);
         const lost = task.make({ device: other.device, chunkRows: 64, warn: () => undefined });
@@ -323,11 +361,54 @@ for (const adapter of TEST_ADAPTERS) {
       });
     }
 
-    it('targets in a buffer are not checked (nonzero counts as 1); weights need host targets', async () => {
-      const scores = new Float32Array([0.9, 0.1, 0.6]);
-      const want = await result(TASKS[1]!, { scores, targets: new Uint32Array([1, 1, 0]) });
+    it('targets in a buffer that are not 0 or 1 refuse the batch as host arrays do, the first named; counts kept', async () => {
+      const n = 300;
+      const edge = 64;
+      // Bad targets as [element (row-major), value], and the element named: first, last, at chunk edges, several.
+      const cases = (w: number): [[number, number][], number][] => {
+        const last = (r: number) => r * w + w - 1;
+        const one = (i: number, v: number): [[number, number][], number] => [[[i, v]], i];
+        const several: [number, number][][] = [[[200 * w, 9], [last(130), 5], [131 * w, 4], [250 * w, 8]], [[70 * w, 6],
+          [last(65), 2], [66 * w, 5]]];
+        return [one(0, 7), one(n * w - 1, 2), one(edge * w - 1, 0xffffffff), one(edge * w, 3), [several[0]!, last(130)],
+          [several[1]!, last(65)]];
+      };
+      for (const task of TASKS.slice(0, 2)) {
+        const [[, scores], [, targets]] = task.batch(8, n) as [[string, Float32Array], [string, Uint32Array]];
+        const earlier = Object.fromEntries(task.batch(9, 70));
+        const want = await result(task, earlier);
+        const m = task.make({ device, chunkRows: edge });
+        await m.update(earlier);
+        for (const [bad, first] of cases(task.width)) {
+          const odd = targets.slice();
+          for (const [i, v] of bad) odd[i] = v;
+          const cpu = task.make({});
+          const hostErr = await cpu.update({ scores, targets: odd }).catch((e: unknown) => e);
+          cpu.destroy();
+          expect(hostErr).toBeInstanceOf(InputError);
+          const row = Math.floor(first / task.width);
+          const at = task.width === 1 ? `index ${first}` : `row ${row}, column ${first % task.width}`;
+          expect((hostErr as InputError).message).toMatch(new RegExp(`^${at}: target ${odd[first]}( |$)`));
+          const tb = upload(device, odd);
+          for (const batch of [{ scores, targets: tb }, { scores: upload(device, scores), targets: tb }]) {
+            const err = await checked(device, () => m.update(batch)).catch((e: unknown) => e);
+            expect(err, `${task.name}: ${json(bad)}`).toBeInstanceOf(InputError);
+            expect((err as InputError).message).toBe((hostErr as InputError).message);
+            expect([(err as InputError).field, (err as InputError).index]).toEqual(['targets', row]);
+          }
+          const noCopy = upload(device, odd, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+          await expect(m.update({ scores, targets: noCopy })).rejects.toThrow(`${at}: a target is not 0 or 1`);
+          expect(json(await m.compute())).toBe(want);
+        }
+        await checked(device, () => m.update({ scores, targets: upload(device, targets) }));
+        const both = task.make({});
+        await both.update(earlier);
+        await both.update({ scores, targets });
+        expect(json(await m.compute())).toBe(json(await both.compute()));
+        m.destroy();
+      }
       const odd = upload(device, new Uint32Array([7, 1, 0]));
-      expect(await checked(device, () => result(TASKS[1]!, { scores, targets: odd }, { device }))).toBe(want);
+      const scores = new Float32Array([0.9, 0.1, 0.6]);
       await expect(result(TASKS[0]!, { scores, targets: odd, weights: new Float64Array(1) }, { device })).rejects
         .toThrow(/sample weights need the targets on the host/);
       const weights = Float64Array.of(0.5, 2, 1.5);

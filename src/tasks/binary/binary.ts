@@ -7,7 +7,7 @@ import { formatMultilabelBatch } from '../multilabel/multilabel.js';
 
 /**
  * One batch of a binary task: N scores (higher = more positive) and N targets in {0, 1}; optional sample weights.
- * Scores (f32) and targets (u32) may be GPU buffers as in a multilabel batch (targets there unchecked: nonzero is 1).
+ * Scores (f32) and targets (u32) may be GPU buffers as in a multilabel batch (targets there checked on the GPU).
  */
 export interface BinaryBatch {
   scores: Float32Array | GPUBuffer;

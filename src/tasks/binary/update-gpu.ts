@@ -1,8 +1,9 @@
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
-import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu } from '../../engine/task-gpu.js';
+import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu, valueAt } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 import { orderKey } from '../../format/order-key.js';
+import { targetError } from '../multilabel/multilabel.js';
 import { addSweepCounts, type BinaryBatch, emptySweepCounts, type SweepCounts } from './binary.js';
 
 /** The GPU threshold sweep: bin counts of positives and negatives over K thresholds, exact on the host. */
@@ -29,24 +30,30 @@ export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Arra
 
   const updateChunks = async (host: SweepCounts, batch: BinaryBatch & { rows: number }): Promise<void> => {
     const { weights } = batch;
-    const words = weights ? 3 : 1;
-    const countsBytes = words * 2 * (k + 1) * 4;
+    // Weighted: 96-bit cells; else u32 cells and the bad-target tally (shaders/threshold-sweep.wgsl).
+    const countsBytes = weights ? 3 * 2 * (k + 1) * 4 : (2 * (k + 1) + 1) * 4;
     if (weights) checkBinding(device.limits, countsBytes, 'weights', `sample weights with ${k} thresholds`);
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'threshold_sweep_weighted' : 'threshold_sweep';
+    const check: Record<string, number> = isGpuBuffer(batch.targets) ? { CHECK_TARGETS: 1 } : {};
     const partial = emptySweepCounts(thresholds);
     const step = chunkStep(p.chunkRows, batch.rows, isGpuBuffer(batch.scores) || isGpuBuffer(batch.targets));
-    await runner.chunks<number | undefined>(batch.rows, step, { encode: (encoder, start, n) => {
+    await runner.chunks<[number, number | undefined]>(batch.rows, step, { encode: (encoder, start, n) => {
       const cap = capacityFor(n, p.chunkRows);
       const counts = runner.grow('counts', countsBytes).buffer;
       const scores = placeRows(runner, batch.scores, 'scores', start, n, 1, cap).binding;
       const { binding: targets, exponent } = placeRows(runner, batch.targets, 'targets and weights', start, n, 1, cap,
         false, weights);
-      const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize };
+      const constants = { NUM_THRESHOLDS: k, WORKGROUP_SIZE: p.workgroupSize, ...check };
       const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
       runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
-      return { source: counts, bytes: countsBytes, clearBytes: countsBytes, info: exponent };
-    }, fold: (c, exponent) => {
+      return { source: counts, bytes: countsBytes, clearBytes: countsBytes, info: [start, exponent] };
+    }, fold: async (c, [start, exponent]) => {
+      const tally = weights ? 0 : c[2 * (k + 1)]!;
+      if (tally !== 0) {
+        const [index, t] = [start + (~tally >>> 0), batch.targets];
+        throw targetError(index, 1, true, isGpuBuffer(t) ? await valueAt(runner, t, index) : t[index]);
+      }
       for (let b = 0; b <= k; b++) {
         partial.pos[b]! += countAt(c, b, exponent);
         partial.neg[b]! += countAt(c, k + 1 + b, exponent);

@@ -6,7 +6,7 @@ import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../
 import { bufferSource } from '../../engine/error-scope.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
 import type { Bindings, KernelName } from '../../engine/pipelines.js';
-import { checkBinding, chunkStep, countAt, placeRows } from '../../engine/task-gpu.js';
+import { checkBinding, chunkStep, countAt, placeRows, valueAt } from '../../engine/task-gpu.js';
 import { fixedPointExponent, toFixedPoint } from '../../format/weights.js';
 
 /**
@@ -97,24 +97,11 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     return target;
   };
 
-  /** The u32 at `row` of a GPU input, to name the offending value; undefined when it cannot be copied from. */
-  const valueAt = async (input: GPUBuffer, row: number): Promise<number | undefined> => {
-    if (!(input.usage & GPUBufferUsage.COPY_SRC)) return undefined;
-    const probe = runner.grow('bad value probe', 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST).buffer;
-    const encoder = device.createCommandEncoder({ label: 'confmat bad value probe' });
-    encoder.copyBufferToBuffer(input, row * 4, probe, 0, 4);
-    device.queue.submit([encoder.finish()]);
-    await probe.mapAsync(GPUMapMode.READ);
-    const value = new Uint32Array(probe.getMappedRange())[0];
-    probe.unmap();
-    return value;
-  };
-
   const refuse = async (batch: FormattedGpuBatch, field: 'labels' | 'preds', rowsBad: number, firstBits: number,
     through: number): Promise<never> => {
     const row = ~firstBits >>> 0;
     const input = batch[field];
-    const value = isGpuBuffer(input) ? await valueAt(input, row) : undefined;
+    const value = isGpuBuffer(input) ? await valueAt(runner, input, row) : undefined;
     const what = field === 'labels' ? 'label' : 'predicted class';
     const shown = value === undefined ? '' : ` ${value} (as int32: ${value | 0})`;
     throw new InputError(field,

@@ -9,7 +9,7 @@ import { fScore } from '../multiclass/metrics.js';
 /**
  * One batch of a multilabel task: row-major N x L scores and N x L targets in {0, 1}; optional sample weights, one per
  * row. Scores (f32) and targets (u32) may be GPU buffers of the matrix's device, read in place; targets in a buffer
- * are not checked: any nonzero value counts as 1.
+ * are checked on the GPU: one that is not 0 or 1 refuses the batch.
  */
 export interface MultilabelBatch {
   scores: Float32Array | GPUBuffer;
@@ -113,6 +113,19 @@ export function resolveLabelThresholds(threshold: number | ArrayLike<number>, nu
 }
 
 /**
+ * The refusal of target `index` (row-major, `numLabels` per row), not 0 or 1: named by index when `binary`, else by
+ * row and column; `value` undefined when a GPU buffer could not be read back.
+ */
+export function targetError(index: number, numLabels: number, binary: boolean,
+  value: number | bigint | undefined): InputError {
+  const row = Math.floor(index / numLabels);
+  const at = binary ? `index ${index}` : `row ${row}, column ${index % numLabels}`;
+  const int32 = typeof value === 'number' && value > 0x7fffffff ? ` (as int32: ${value | 0})` : '';
+  const shown = value === undefined ? 'a target' : `target ${String(value)}${int32}`;
+  return new InputError('targets', `${at}: ${shown} is not 0 or 1`, row, value);
+}
+
+/**
  * Validates a multilabel batch: float32 scores and integer 0/1 targets of the same N x L size; `binary`: a binary
  * task's batch (L = 1), whose bad targets are named by index.
  */
@@ -149,12 +162,7 @@ export function formatMultilabelBatch(batch: MultilabelBatch, numLabels: number,
     const v = targets[i]!;
     if (v !== 0 && v !== 1 && v !== 0n && v !== 1n) bad = i;
   }
-  if (bad >= 0) {
-    const t = (targets as LabelArray)[bad];
-    const row = Math.floor(bad / numLabels);
-    const at = binary ? `index ${bad}` : `row ${row}, column ${bad % numLabels}`;
-    throw new InputError('targets', `${at}: target ${String(t)} is not 0 or 1`, row, t);
-  }
+  if (bad >= 0) throw targetError(bad, numLabels, binary, (targets as LabelArray)[bad]);
   const out: FormattedMultilabelBatch = { rows, numLabels, scores, targets };
   if (batch.weights !== undefined) out.weights = checkWeights(batch.weights, rows);
   return out;

@@ -1,9 +1,9 @@
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
-import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu } from '../../engine/task-gpu.js';
+import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu, valueAt } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 import { orderKey } from '../../format/order-key.js';
-import { addMultilabelCounts, addSampleRow, emptyMultilabelCounts, sumWeights } from './multilabel.js';
+import { addMultilabelCounts, addSampleRow, emptyMultilabelCounts, sumWeights, targetError } from './multilabel.js';
 import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
@@ -22,7 +22,7 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
   const planFor = (weighted: boolean): TaskGpuPlan => {
     const what = `${numLabels} labels${weighted ? ' with sample weights' : ''}`;
     const rowBytes = Math.max(numLabels * 4 + (weighted ? 8 : 0), 12);
-    return planTaskGpu(device.limits, rowBytes, options, what, numLabels * (weighted ? 36 : 12));
+    return planTaskGpu(device.limits, rowBytes, options, what, weighted ? numLabels * 36 : numLabels * 12 + 4);
   };
   const plan = planFor(false);
   let weightedPlan: TaskGpuPlan | undefined;
@@ -31,10 +31,12 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
 
   const updateChunks = async (host: MultilabelCounts, batch: FormattedMultilabelBatch): Promise<void> => {
     const { weights } = batch;
-    const cellBytes = numLabels * (weights ? 36 : 12);
+    // Weighted: 96-bit TP/FP/FN cells; else u32 cells and the bad-target tally (shaders/multilabel.wgsl).
+    const cellBytes = weights ? numLabels * 36 : numLabels * 12 + 4;
     if (weights) checkBinding(device.limits, cellBytes + 12, 'weights', `sample weights with ${numLabels} labels`);
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'multilabel_weighted' : 'multilabel';
+    const check: Record<string, number> = isGpuBuffer(batch.targets) ? { CHECK_TARGETS: 1 } : {};
     const partial = emptyMultilabelCounts(numLabels);
     const step = chunkStep(p.chunkRows, batch.rows, isGpuBuffer(batch.scores) || isGpuBuffer(batch.targets));
     await runner.chunks(batch.rows, step, { encode: (encoder, start, n) => {
@@ -44,12 +46,17 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
       const scores = placeRows(runner, batch.scores, 'scores', start, n, numLabels, cap).binding;
       const { binding: targets, exponent } = placeRows(runner, batch.targets, 'targets and weights', start, n,
         numLabels, cap, false, weights);
-      const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize };
+      const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize, ...check };
       const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
       runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
       const info = { start, rows: n, exponent };
       return { source: counts, bytes: cellBytes + n * 12, clearBytes: cellBytes, info };
-    }, fold: (c, { start, rows: n, exponent }) => {
+    }, fold: async (c, { start, rows: n, exponent }) => {
+      const tally = weights ? 0 : c[3 * numLabels]!;
+      if (tally !== 0) {
+        const [index, t] = [start * numLabels + (~tally >>> 0), batch.targets];
+        throw targetError(index, numLabels, false, isGpuBuffer(t) ? await valueAt(runner, t, index) : t[index]);
+      }
       const into = [partial.tp, partial.fp, partial.fn];
       for (let j = 0; j < numLabels; j++) for (let x = 0; x < 3; x++) into[x]![j]! += countAt(c, 3 * j + x, exponent);
       const r = c.subarray(cellBytes / 4);
