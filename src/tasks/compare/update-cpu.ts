@@ -1,12 +1,15 @@
 import { widenHalves } from '../../format/half.js';
-import { cpuArgmax } from '../multiclass/update-cpu.js';
+import { cpuArgmaxFast } from '../multiclass/update-cpu-fast.js';
 import type { FormattedComparisonBatch, ModelInput } from './compare.js';
 
-/** A model's prediction per row: its classes, or the argmax of its logits (16-bit ones widened exactly). */
+/**
+ * A model's prediction per row: its classes, or the argmax of its logits (16-bit ones widened exactly) on
+ * WebAssembly SIMD, bit for bit the oracle's rule (argmaxRow; test/tasks/multiclass checks the two equal).
+ */
 function predictions(m: ModelInput, c: number): ArrayLike<number | bigint> {
   if (m.preds) return m.preds;
   const logits = m.half ? widenHalves(m.logits as Uint16Array, m.half) : (m.logits as Float32Array);
-  return cpuArgmax(logits, c);
+  return cpuArgmaxFast(logits, c);
 }
 
 /**
