@@ -165,7 +165,7 @@ export const FLAGS = {
   seed: { value: 'S', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: (v, n, command) =>
     command === 'demo' ? u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds') : seedOption(v),
     help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },
-  shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
+  shard: { value: 'i/n', group: 'Sharded runs', commands: EC, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
       'format with --shard) is a part for confmat merge; with --preds it needs --num-classes' },
   'allow-partial': { group: 'Sharded runs', commands: ['merge'],
