@@ -8,7 +8,7 @@ import { validateNumClasses } from '../format/validate.js';
 import { readClassNames } from '../read/class-names.js';
 import type { ArraySource } from '../read/open-array.js';
 import { sliceRows } from '../read/open-array.js';
-import { comparisonJson, comparisonTable } from '../report/compare.js';
+import { comparisonHeatmapSvg, comparisonJson, comparisonTable } from '../report/compare.js';
 import type { BackendReport } from '../report/json.js';
 import { createComparisonState } from '../state/comparison-state.js';
 import type { ShardSet } from '../state/envelope.js';
@@ -20,7 +20,7 @@ import { matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { asLabels, chunkBatch, type MulticlassInputs, openMulticlass } from './eval-multiclass.js';
 import { runTask } from './eval.js';
 import { flag } from './flags.js';
-import { located } from './inputs.js';
+import { located, plotData } from './inputs.js';
 import { intervalOptions } from './interval-options.js';
 import type { OutputFormat } from './render.js';
 import { type CliValues, UsageError } from './usage.js';
@@ -41,6 +41,9 @@ function checkInputs(values: CliValues): void {
   if (flag(values, 'shard') && preds && values['num-classes'] === undefined) {
     throw new UsageError(`--shard with --preds and --preds-b needs --num-classes C: ${same}`);
   }
+  const plot = flag(values, 'plot');
+  const html = 'compare draws the difference heatmap B - A as .svg or .png';
+  if (plot !== undefined && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot ${plot}: ${html}`);
   const format = flag(values, 'format');
   if (format === 'csv' || format === 'markdown') throw new UsageError(`compare writes table or json, not ${format}`);
 }
@@ -97,7 +100,8 @@ export function runCompare(values: CliValues): Promise<number> {
       destroy: () => cmp.destroy() };
   },
     report: (format, result, backend, shards) =>
-      renderComparison(format, result, backend, { classes, ignoreIndex, ci, shards }) });
+      renderComparison(format, result, backend, { classes, ignoreIndex, ci, shards }),
+    plot: (path, result) => plotData(path, comparisonHeatmapSvg(result, { classes })) });
 }
 
 /** What a comparison's report shows beside the counts. */

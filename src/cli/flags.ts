@@ -148,8 +148,10 @@ export const FLAGS = {
     help: 'table (default on a terminal), json (otherwise), csv, markdown; demo: table or json' },
   out: { value: 'FILE', group: 'Report', commands: ECM,
     help: 'write the report to FILE (atomically) instead of stdout' },
-  plot: { value: 'FILE', group: 'Report', commands: EM, modes: NOT_PC, dense: 'draws the C x C matrix', parse: plotFile,
-    help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts' },
+  plot: { value: 'FILE', group: 'Report', commands: ECM, modes: NOT_PC, dense: 'draws the C x C matrix',
+    parse: plotFile,
+    help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts; ' +
+      'compare: B - A per cell, .svg or .png' },
   normalize: { value: 'M', group: 'Report', commands: EM, modes: DENSE, default: 'none',
     dense: 'applies to the C x C matrix', parse: (v, n) =>
       u.oneOf(v, n, ['none', 'true', 'pred', 'all'] as const, 'none'),

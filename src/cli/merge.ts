@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
+import { comparisonHeatmapSvg } from '../report/compare.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPerClassReport } from '../report/per-class.js';
 import { type ComparisonPartState, comparisonStateResult } from '../state/comparison-state.js';
@@ -14,6 +15,7 @@ import { sweepIntervals } from '../tasks/binary/intervals.js';
 import { matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { renderComparison } from './compare.js';
 import { checkModeFlags, flag } from './flags.js';
+import { plotData } from './inputs.js';
 import { checkIntervalMode, intervalOptions, weightedRefusal } from './interval-options.js';
 import { checkOutputs } from './outputs.js';
 import { renderPlot, renderReport } from './render.js';
@@ -136,8 +138,9 @@ function mergedComparison(merged: ComparisonPartState, backend: BackendReport, v
   if (format === 'csv' || format === 'markdown') {
     throw new UsageError(`compare parts merge into table or json, not ${format}`);
   }
-  const dense = (['normalize', 'plot'] as const).find((n) => values[n] !== undefined);
-  if (dense) throw new UsageError(`--${dense} applies to eval parts; these are confmat compare parts`);
+  if (values.normalize !== undefined) {
+    throw new UsageError('--normalize applies to eval parts; these are compare parts');
+  }
   const { ignoreIndex } = merged.options;
   return renderComparison(format, comparisonStateResult(merged), backend, { classes, ignoreIndex,
     ci: intervalOptions(values), shards: merged.shards });
@@ -159,10 +162,13 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   const { merged, backend } = await foldParts(files);
   checkComplete(merged, files.length, values['allow-partial'] === true);
   if (merged.task === 'comparison') {
+    const html = 'compare parts draw the difference heatmap B - A as .svg or .png';
+    if (plotPath !== undefined && !/\.(svg|png)$/i.test(plotPath)) throw new UsageError(`--plot ${plotPath}: ${html}`);
     const classes = typeof values.classes === 'string' ?
       await readClassNames(values.classes, merged.numClasses) :
       merged.classes;
-    return outputs.commit(mergedComparison(merged, backend, values, classes)).then(() => 0);
+    const plot = plotPath && plotData(plotPath, comparisonHeatmapSvg(comparisonStateResult(merged), { classes }));
+    return outputs.commit(mergedComparison(merged, backend, values, classes), plot).then(() => 0);
   }
   const task = merged.task ?? 'multiclass';
   checkIntervalMode(values, task, true);

@@ -86,6 +86,25 @@ describe('confmat compare --shard and merge', () => {
     expect((merged.difference as { table: string }).table).toBe('right-wrong');
   });
 
+  it("draws the difference heatmap: merge of the shards draws the one run's, byte for byte", () => {
+    const one = confmat(['compare', ...ARGS, '--plot', at('one.svg'), '--out', at('one.json')]);
+    expect(one.code, one.stderr).toBe(0);
+    const r = confmat(['merge', ...parts, '--plot', at('merged.svg'), '--out', at('merged.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    const svg = readFileSync(at('one.svg'), 'utf8');
+    expect(readFileSync(at('merged.svg'), 'utf8')).toBe(svg);
+    expect(svg).toContain('B - A: change in rows per cell');
+    expect(svg.match(/<text x="[\d.]+" y="[\d.]+" fill="#(000|fff)">[-+]?\d+<\/text>/g)).toHaveLength(100);
+    for (const cmd of [['compare', ...ARGS], ['merge', ...parts]]) {
+      const html = confmat([...cmd, '--plot', at('x.html'), '--out', at('x.json')]);
+      expect(html.stderr).toMatch(
+        /--plot .*x\.html: compare (parts )?draws? the difference heatmap B - A as \.svg or \.png/,
+      );
+      expect(html.code).toBe(2);
+      expect(existsSync(at('x.json'))).toBe(false);
+    }
+  });
+
   it('refuses --shard with --preds and --preds-b but no --num-classes (exit 2)', () => {
     const r = confmat(['compare', '--preds', `${F}/labels.npy`, '--preds-b', `${F}/labels.npy`, '--labels',
       `${F}/labels.npy`, '--shard', '0/2']);
@@ -148,7 +167,7 @@ describe('confmat compare --shard and merge', () => {
       });
 
   it.each([[['--format', 'csv'], /compare parts merge into table or json, not csv/], [['--normalize', 'true'],
-    /--normalize applies to eval parts; these are confmat compare parts/]])('refuses %j on compare parts (exit 2)',
+    /--normalize applies to eval parts; these are compare parts/]])('refuses %j on compare parts (exit 2)',
       (flags, message) => {
         const r = confmat(['merge', ...parts, ...flags]);
         expect(r.stderr).toMatch(message);
