@@ -75,22 +75,24 @@ function mergedBackend(backends: (BackendReport | undefined)[]): BackendReport {
   return { name: 'mixed', adapter: distinct.map(([l]) => l).join('; ') };
 }
 
-/**
- * Refuses a compare part with an eval part, naming both; notes on stderr when joint and non-joint compare parts
- * merge as both matrices and the right/wrong table.
- */
+/** Refuses a compare part with an eval part (or one with the other), naming both files. */
 function checkKinds(merged: AnyState, state: AnyState, first: string, f: string): void {
-  const kind = (
-    s: AnyState,
-  ): string => (s.task === 'comparison' ? 'confmat compare' : `confmat eval (${s.task ?? 'multiclass'})`);
+  const kind = (s: AnyState): string =>
+    s.task === 'comparison' ? 'confmat compare' : `confmat eval (${s.task ?? 'multiclass'})`;
   if ((merged.task === 'comparison') !== (state.task === 'comparison')) {
     refuse(`${f}: a ${kind(state)} part, but ${first} is a ${kind(merged)} part: compare and eval parts do not merge`);
   }
-  if (merged.task !== 'comparison' || state.task !== 'comparison' || merged.joint === state.joint) return;
-  const [joint, not] = merged.joint ? [first, f] : [f, first];
+}
+
+/** Notes on stderr, once, that joint and non-joint compare parts merge as both matrices and the right/wrong table. */
+function noteJointMix(joint: Map<string, boolean>): void {
+  const [yes, no] = [true, false].map((j) => [...joint].filter(([, x]) => x === j).map(([f]) => f));
+  if (yes!.length === 0 || no!.length === 0) return;
+  const more = (l: string[]): string => (l.length > 1 ? ` (and ${l.length - 1} more)` : '');
   process.stderr.write(
-    `confmat: ${joint} holds the joint (true, A, B) table, ${not} only both matrices and the ` +
-      'right/wrong table (C^3 cells did not fit its device): merging those (--ci resamples the right/wrong table)\n',
+    `confmat: ${yes![0]}${more(yes!)} holds the joint (true, A, B) table, ${no![0]}${more(no!)} ` +
+      'only both matrices and the right/wrong table (C^3 cells did not fit its device): merging those (--ci ' +
+      'resamples the right/wrong table)\n',
   );
 }
 
@@ -99,6 +101,7 @@ async function foldParts(files: string[]): Promise<{ merged: AnyState; backend: 
   let merged: AnyState | undefined;
   const backends: (BackendReport | undefined)[] = [];
   const shardFile = new Map<number, string>();
+  const joint = new Map<string, boolean>();
   for (const f of files) {
     const { state, backend } = await readPart(f);
     const sameSplit = merged === undefined || merged.shards?.count === state.shards?.count;
@@ -109,9 +112,11 @@ async function foldParts(files: string[]): Promise<{ merged: AnyState; backend: 
       shardFile.set(i, f);
     }
     if (merged !== undefined) checkKinds(merged, state, files[0]!, f);
+    if (state.task === 'comparison') joint.set(f, state.joint);
     merged = merged === undefined ? state : mergeAnyStates([merged, state], [files[0]!, f]);
     backends.push(backend);
   }
+  noteJointMix(joint);
   return { merged: merged!, backend: mergedBackend(backends) };
 }
 

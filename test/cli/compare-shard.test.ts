@@ -78,7 +78,8 @@ describe('confmat compare --shard and merge', () => {
     const flat = edited('flat1.json', parts[1]!, unjoint);
     const r = confmat(['merge', parts[0]!, flat, parts[2]!, '--format', 'json', ...CI]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/p0\.json holds the joint \(true, A, B\) table, .*flat1\.json only both matrices/);
+    expect(r.stderr).toMatch(/p0\.json \(and 1 more\) holds the joint \(true, A, B\) table, .*flat1\.json only both/);
+    expect(r.stderr.match(/holds the joint/g)).toHaveLength(1);
     const merged = JSON.parse(r.stdout) as Record<string, unknown>;
     const one = JSON.parse(confmat(['compare', ...ARGS, '--format', 'json', ...CI]).stdout) as Record<string, unknown>;
     expect(merged.joint).toBe(false);
@@ -103,6 +104,16 @@ describe('confmat compare --shard and merge', () => {
       expect(html.code).toBe(2);
       expect(existsSync(at('x.json'))).toBe(false);
     }
+  });
+
+  it('merges merged parts again: associative', () => {
+    const r = confmat(['merge', parts[0]!, parts[2]!, '--allow-partial', '--out', at('m02.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(at('m02.json')).shards).toEqual({ count: 3, indices: [0, 2] });
+    const [again, flat] = [confmat(['merge', at('m02.json'), parts[1]!, '--format', 'json']),
+      confmat(['merge', ...parts, '--format', 'json'])];
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(flat.stdout);
   });
 
   it('refuses --shard with --preds and --preds-b but no --num-classes (exit 2)', () => {
