@@ -81,6 +81,7 @@ export type { NpyArray, NumericArray } from './read/npy.js';
 
 // Two models (mcnemar, comparisonFromJoint and the report renderers are importable by module path)
 export type { CellChange, ClassScores, ComparisonJson } from './report/compare.js';
+export type { ComparisonPartState } from './state/comparison-state.js';
 export type { McNemarResult } from './stats/mcnemar.js';
 export type { ComparisonBatch, ComparisonResult } from './tasks/compare/compare.js';
 export { createComparison } from './tasks/compare/matrix.js';

@@ -8,7 +8,11 @@ import { validateNumClasses } from '../format/validate.js';
 import { readClassNames } from '../read/class-names.js';
 import type { ArraySource } from '../read/open-array.js';
 import { sliceRows } from '../read/open-array.js';
-import { comparisonJson, comparisonTable } from '../report/compare.js';
+import { comparisonHeatmapSvg, comparisonJson, comparisonTable } from '../report/compare.js';
+import type { BackendReport } from '../report/json.js';
+import { createComparisonState } from '../state/comparison-state.js';
+import type { ShardSet } from '../state/envelope.js';
+import type { IntervalOptions } from '../stats/bootstrap.js';
 import type { ComparisonBatch, ComparisonResult } from '../tasks/compare/compare.js';
 import { createComparison } from '../tasks/compare/matrix.js';
 import { pairedIntervals, rightWrongIntervals } from '../tasks/compare/paired-intervals.js';
@@ -16,8 +20,9 @@ import { matrixIntervals } from '../tasks/multiclass/intervals.js';
 import { asLabels, chunkBatch, type MulticlassInputs, openMulticlass } from './eval-multiclass.js';
 import { runTask } from './eval.js';
 import { flag } from './flags.js';
-import { located } from './inputs.js';
+import { located, plotData } from './inputs.js';
 import { intervalOptions } from './interval-options.js';
+import type { OutputFormat } from './render.js';
 import { type CliValues, UsageError } from './usage.js';
 
 /** Model B's flags in the place of model A's, for the openers and chunk readers of `confmat eval`. */
@@ -31,6 +36,14 @@ function checkInputs(values: CliValues): void {
       throw new UsageError(`compare needs exactly one of --${l} or --${p} (model ${m})`);
     }
   }
+  const same = 'every shard must count the same classes, whatever its slice holds';
+  const preds = values.logits === undefined && values['logits-b'] === undefined;
+  if (flag(values, 'shard') && preds && values['num-classes'] === undefined) {
+    throw new UsageError(`--shard with --preds and --preds-b needs --num-classes C: ${same}`);
+  }
+  const plot = flag(values, 'plot');
+  const html = 'compare draws the difference heatmap B - A as .svg or .png';
+  if (plot !== undefined && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot ${plot}: ${html}`);
   const format = flag(values, 'format');
   if (format === 'csv' || format === 'markdown') throw new UsageError(`compare writes table or json, not ${format}`);
 }
@@ -85,20 +98,41 @@ export function runCompare(values: CliValues): Promise<number> {
     }, locate: (e, at) => located(e, at, files()), compute: () => cmp.compute(),
       backend: (opened) => ({ ...opened, name: cmp.backend === opened.name ? opened.name : 'mixed' }),
       destroy: () => cmp.destroy() };
-  }, report(format, result, backend) {
-    const intervals = ci &&
-      {
-        difference: result.counts ?
-          pairedIntervals(result.counts, result.numClasses, ci) :
-          rightWrongIntervals(result.rightWrong, result.numClasses, ci),
-        a: matrixIntervals(result.a, ci),
-        b: matrixIntervals(result.b, ci),
-      };
-    if (format === 'json') {
-      const stateOptions = ignoreIndex === undefined ? undefined : { ignoreIndex };
-      return `${JSON.stringify(comparisonJson(result, backend, { classes, stateOptions, intervals }))}\n`;
-    }
-    const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
-    return `${comparisonTable(result, { classes, intervals })}\n\n${where}\n`;
-  } });
+  },
+    report: (format, result, backend, shards) =>
+      renderComparison(format, result, backend, { classes, ignoreIndex, ci, shards }),
+    plot: (path, result) => plotData(path, comparisonHeatmapSvg(result, { classes })) });
+}
+
+/** What a comparison's report shows beside the counts. */
+export interface ComparisonReportOptions {
+  classes?: string[] | undefined;
+  ignoreIndex?: number | undefined;
+  ci?: IntervalOptions | undefined;
+  /** The shard set: the JSON report is then a part for `confmat merge` (it carries the counts). */
+  shards?: ShardSet | undefined;
+}
+
+/** The report of a comparison, table or json (with --ci its intervals), of `confmat compare` and `merge`. */
+export function renderComparison(format: OutputFormat, result: ComparisonResult, backend: BackendReport,
+  options: ComparisonReportOptions): string {
+  const { classes, ignoreIndex, ci, shards } = options;
+  const intervals = ci &&
+    {
+      difference: result.counts ?
+        pairedIntervals(result.counts, result.numClasses, ci) :
+        rightWrongIntervals(result.rightWrong, result.numClasses, ci),
+      a: matrixIntervals(result.a, ci),
+      b: matrixIntervals(result.b, ci),
+    };
+  if (format === 'json') {
+    const stateOptions = ignoreIndex === undefined ? undefined : { ignoreIndex };
+    const report = comparisonJson(result, backend, { classes, stateOptions, intervals });
+    if (shards === undefined) return `${JSON.stringify(report)}\n`;
+    const { counts, countsA, countsB, rightWrong, ...head } = createComparisonState(result, { classes, ignoreIndex,
+      shards });
+    return `${JSON.stringify({ ...head, ...report, counts, countsA, countsB, rightWrong })}\n`;
+  }
+  const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
+  return `${comparisonTable(result, { classes, intervals })}\n\n${where}\n`;
 }

@@ -148,8 +148,10 @@ export const FLAGS = {
     help: 'table (default on a terminal), json (otherwise), csv, markdown; demo: table or json' },
   out: { value: 'FILE', group: 'Report', commands: ECM,
     help: 'write the report to FILE (atomically) instead of stdout' },
-  plot: { value: 'FILE', group: 'Report', commands: EM, modes: NOT_PC, dense: 'draws the C x C matrix', parse: plotFile,
-    help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts' },
+  plot: { value: 'FILE', group: 'Report', commands: ECM, modes: NOT_PC, dense: 'draws the C x C matrix',
+    parse: plotFile,
+    help: 'heatmap: FILE.svg, FILE.png or FILE.html (interactive); multilabel and binary draw .svg or .png charts; ' +
+      'compare: B - A per cell, .svg or .png' },
   normalize: { value: 'M', group: 'Report', commands: EM, modes: DENSE, default: 'none',
     dense: 'applies to the C x C matrix', parse: (v, n) =>
       u.oneOf(v, n, ['none', 'true', 'pred', 'all'] as const, 'none'),
@@ -165,7 +167,7 @@ export const FLAGS = {
   seed: { value: 'S', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: (v, n, command) =>
     command === 'demo' ? u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds') : seedOption(v),
     help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },
-  shard: { value: 'i/n', group: 'Sharded runs', commands: E, parse: parseShard,
+  shard: { value: 'i/n', group: 'Sharded runs', commands: EC, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
       'format with --shard) is a part for confmat merge; with --preds it needs --num-classes' },
   'allow-partial': { group: 'Sharded runs', commands: ['merge'],

@@ -3,15 +3,19 @@ import { resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { readClassNames } from '../read/class-names.js';
 import { jsonTooDeep } from '../read/json-error.js';
+import { comparisonHeatmapSvg } from '../report/compare.js';
 import type { BackendReport } from '../report/json.js';
 import { renderPerClassReport } from '../report/per-class.js';
+import { type ComparisonPartState, comparisonStateResult } from '../state/comparison-state.js';
 import { perClassStateResult } from '../state/per-class-state.js';
 import { missingShards, stateResult } from '../state/state.js';
 import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState } from '../state/task-state.js';
-import { type AnyState, stateTask } from '../state/task-state.js';
+import type { AnyState } from '../state/task-state.js';
 import { sweepIntervals } from '../tasks/binary/intervals.js';
 import { matrixIntervals } from '../tasks/multiclass/intervals.js';
+import { renderComparison } from './compare.js';
 import { checkModeFlags, flag } from './flags.js';
+import { plotData } from './inputs.js';
 import { checkIntervalMode, intervalOptions, weightedRefusal } from './interval-options.js';
 import { checkOutputs } from './outputs.js';
 import { renderPlot, renderReport } from './render.js';
@@ -37,7 +41,8 @@ async function readPart(file: string): Promise<{ state: AnyState; backend: Backe
     refuse(`${file}: not valid JSON (truncated or corrupt part?): ${(e as Error).message}`);
   }
   const state = parseAnyState(value, file);
-  const b = isObject(value) ? value.backend : undefined;
+  const report = isObject(value) && state.task === 'comparison' ? value.a : value;
+  const b = isObject(report) ? report.backend : undefined;
   const known = isObject(b) && ['gpu', 'cpu', 'mixed'].includes(b.name as string) &&
     (b.adapter === null || typeof b.adapter === 'string');
   return { state, backend: known ? { name: b.name, adapter: b.adapter } as BackendReport : undefined };
@@ -70,11 +75,33 @@ function mergedBackend(backends: (BackendReport | undefined)[]): BackendReport {
   return { name: 'mixed', adapter: distinct.map(([l]) => l).join('; ') };
 }
 
+/** Refuses a compare part with an eval part (or one with the other), naming both files. */
+function checkKinds(merged: AnyState, state: AnyState, first: string, f: string): void {
+  const kind = (s: AnyState): string =>
+    s.task === 'comparison' ? 'confmat compare' : `confmat eval (${s.task ?? 'multiclass'})`;
+  if ((merged.task === 'comparison') !== (state.task === 'comparison')) {
+    refuse(`${f}: a ${kind(state)} part, but ${first} is a ${kind(merged)} part: compare and eval parts do not merge`);
+  }
+}
+
+/** Notes on stderr, once, that joint and non-joint compare parts merge as both matrices and the right/wrong table. */
+function noteJointMix(joint: Map<string, boolean>): void {
+  const [yes, no] = [true, false].map((j) => [...joint].filter(([, x]) => x === j).map(([f]) => f));
+  if (yes!.length === 0 || no!.length === 0) return;
+  const more = (l: string[]): string => (l.length > 1 ? ` (and ${l.length - 1} more)` : '');
+  process.stderr.write(
+    `confmat: ${yes![0]}${more(yes!)} holds the joint (true, A, B) table, ${no![0]}${more(no!)} ` +
+      'only both matrices and the right/wrong table (C^3 cells did not fit its device): merging those (--ci ' +
+      'resamples the right/wrong table)\n',
+  );
+}
+
 /** The parts added up, one at a time (memory holds two matrices, not n), each shard once. */
 async function foldParts(files: string[]): Promise<{ merged: AnyState; backend: BackendReport }> {
   let merged: AnyState | undefined;
   const backends: (BackendReport | undefined)[] = [];
   const shardFile = new Map<number, string>();
+  const joint = new Map<string, boolean>();
   for (const f of files) {
     const { state, backend } = await readPart(f);
     const sameSplit = merged === undefined || merged.shards?.count === state.shards?.count;
@@ -84,9 +111,12 @@ async function foldParts(files: string[]): Promise<{ merged: AnyState; backend: 
       if (other !== undefined) refuse(`${where}; each shard must be merged once`, i);
       shardFile.set(i, f);
     }
+    if (merged !== undefined) checkKinds(merged, state, files[0]!, f);
+    if (state.task === 'comparison') joint.set(f, state.joint);
     merged = merged === undefined ? state : mergeAnyStates([merged, state], [files[0]!, f]);
     backends.push(backend);
   }
+  noteJointMix(joint);
   return { merged: merged!, backend: mergedBackend(backends) };
 }
 
@@ -106,6 +136,21 @@ function checkComplete(merged: AnyState, parts: number, allowPartial: boolean): 
   process.stderr.write(`confmat: --allow-partial: ${have}; missing ${list}: ${part}\n`);
 }
 
+/** The report of merged `confmat compare --shard` parts, as one compare run writes it (table or json). */
+function mergedComparison(merged: ComparisonPartState, backend: BackendReport, values: CliValues,
+  classes: string[] | undefined): string {
+  const format = flag(values, 'format') ?? (values.out === undefined && process.stdout.isTTY ? 'table' : 'json');
+  if (format === 'csv' || format === 'markdown') {
+    throw new UsageError(`compare parts merge into table or json, not ${format}`);
+  }
+  if (values.normalize !== undefined) {
+    throw new UsageError('--normalize applies to eval parts; these are compare parts');
+  }
+  const { ignoreIndex } = merged.options;
+  return renderComparison(format, comparisonStateResult(merged), backend, { classes, ignoreIndex,
+    ci: intervalOptions(values), shards: merged.shards });
+}
+
 /**
  * `confmat merge part*.json`: adds up the JSON reports (or bare states) of `confmat eval` runs of one task,
  * checking they fit together, and writes the sum's report as eval does; nothing is written on a refusal.
@@ -121,7 +166,16 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   await checkDistinct(files);
   const { merged, backend } = await foldParts(files);
   checkComplete(merged, files.length, values['allow-partial'] === true);
-  const task = stateTask(merged);
+  if (merged.task === 'comparison') {
+    const html = 'compare parts draw the difference heatmap B - A as .svg or .png';
+    if (plotPath !== undefined && !/\.(svg|png)$/i.test(plotPath)) throw new UsageError(`--plot ${plotPath}: ${html}`);
+    const classes = typeof values.classes === 'string' ?
+      await readClassNames(values.classes, merged.numClasses) :
+      merged.classes;
+    const plot = plotPath && plotData(plotPath, comparisonHeatmapSvg(comparisonStateResult(merged), { classes }));
+    return outputs.commit(mergedComparison(merged, backend, values, classes), plot).then(() => 0);
+  }
+  const task = merged.task ?? 'multiclass';
   checkIntervalMode(values, task, true);
   checkModeFlags(values, task, true);
   const weighted = 'parts counted with --sample-weight';

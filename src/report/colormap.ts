@@ -1,4 +1,4 @@
-// The heatmaps' colormaps, matplotlib's `viridis` and `Blues`, and a readable text colour on them.
+// The heatmaps' colormaps, matplotlib's `viridis`, `Blues` and `RdBu`, and a readable text colour on them.
 
 /** An sRGB colour, each channel 0..255. */
 export type Rgb = [r: number, g: number, b: number];
@@ -26,6 +26,13 @@ const VIRIDIS_HEX = '44015444025645045745055946075a46085c460a5d460b5e470d60470e6
 const BLUES_STOPS: readonly Rgb[] = ['f7fbff', 'deebf7', 'c6dbef', '9ecae1', '6baed6', '4292c6', '2171b5', '08519c',
   '08306b'].map(hexToRgb);
 
+/**
+ * ColorBrewer's `RdBu`, 11 stops: dark red, through a neutral light grey at the centre, to dark blue (colour-blind
+ * safe: red and blue differ in lightness as well as hue).
+ */
+const RDBU_STOPS: readonly Rgb[] = ['67001f', 'b2182b', 'd6604d', 'f4a582', 'fddbc7', 'f7f7f7', 'd1e5f0', '92c5de',
+  '4393c3', '2166ac', '053061'].map(hexToRgb);
+
 let viridisTable: Uint8Array | undefined;
 
 function hexToRgb(hex: string): Rgb {
@@ -41,13 +48,26 @@ export function viridis(t: number): Rgb {
   return [viridisTable[i]!, viridisTable[i + 1]!, viridisTable[i + 2]!];
 }
 
+/** `t` in [0, 1] along `stops`, linearly interpolated. */
+function interpolate(stops: readonly Rgb[], t: number): Rgb {
+  const x = clamp01(t) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const [a, b] = [stops[i]!, stops[i + 1]!];
+  return a.map((v, k) => Math.round(v + (b[k]! - v) * f)) as Rgb;
+}
+
 /** matplotlib's `Blues`, near-white (0) to dark blue (1): ColorBrewer's 9 stops, linearly interpolated. */
 export function blues(t: number): Rgb {
-  const x = clamp01(t) * (BLUES_STOPS.length - 1);
-  const i = Math.min(BLUES_STOPS.length - 2, Math.floor(x));
-  const f = x - i;
-  const [a, b] = [BLUES_STOPS[i]!, BLUES_STOPS[i + 1]!];
-  return a.map((v, k) => Math.round(v + (b[k]! - v) * f)) as Rgb;
+  return interpolate(BLUES_STOPS, t);
+}
+
+/**
+ * matplotlib's diverging `RdBu`: dark red (0), neutral `#f7f7f7` (0.5), dark blue (1); ColorBrewer's 11 stops,
+ * linearly interpolated. Centre a signed value v at 0 with t = 0.5 + v / (2 max |v|).
+ */
+export function rdbu(t: number): Rgb {
+  return interpolate(RDBU_STOPS, t);
 }
 
 /** WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white). Self-contained: the HTML page embeds it. */
@@ -71,6 +91,6 @@ export function rgbToHex([r, g, b]: Rgb): string {
 }
 
 /** The colormap called `name`. */
-export function colormapByName(name: 'viridis' | 'blues'): Colormap {
-  return name === 'blues' ? blues : viridis;
+export function colormapByName(name: 'viridis' | 'blues' | 'rdbu'): Colormap {
+  return name === 'blues' ? blues : name === 'rdbu' ? rdbu : viridis;
 }

@@ -11,6 +11,7 @@ import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import { computeMetrics, type Metrics } from '../tasks/multiclass/metrics.js';
 import { classNames } from './classification-report.js';
 import { visibleText } from './escape.js';
+import { renderHeatmapSvg } from './heatmap-svg.js';
 import { type BackendReport, type JsonReport, jsonReport, type JsonReportOptions } from './json.js';
 import { alignColumns } from './table.js';
 
@@ -175,4 +176,20 @@ export function comparisonTable(result: ComparisonResult,
     );
   }
   return out.join('\n');
+}
+
+/**
+ * The difference heatmap of a comparison: B's count minus A's in each cell (rows: true class, columns: predicted), on
+ * the diverging `RdBu` colormap centred at 0: blue where B has more rows than A, red where fewer, grey where equal
+ * (on the diagonal blue is B right more often; off it, B confusing more).
+ *
+ * @example
+ * writeFileSync('diff.svg', comparisonHeatmapSvg(await cmp.compute(), { classes: names }));
+ */
+export function comparisonHeatmapSvg(result: ComparisonResult,
+  options: { classes?: string[] | undefined } = {}): string {
+  const [a, b] = [result.a.counts, result.b.counts];
+  const diff = b.map((x, i) => x - a[i]!);
+  return renderHeatmapSvg(diff, result.numClasses, { ...(options.classes && { classes: options.classes }),
+    colormap: 'rdbu', title: 'B - A: change in rows per cell', valueFormat: (v) => (v > 0 ? `+${v}` : String(v)) });
 }

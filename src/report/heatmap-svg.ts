@@ -16,8 +16,11 @@ export interface HeatmapOptions {
   title?: string;
   /** Numbers in the cells; `'auto'` (default) shows them when C <= 50. */
   cellText?: 'auto' | 'on' | 'off';
-  /** Default `'viridis'` (sklearn's default); `'blues'` for the classic white-to-blue look. */
-  colormap?: 'viridis' | 'blues';
+  /**
+   * Default `'viridis'` (sklearn's default); `'blues'` for the classic white-to-blue look; `'rdbu'` (diverging, for
+   * signed values such as a difference of two matrices) centres 0 on its neutral colour, the range symmetric.
+   */
+  colormap?: 'viridis' | 'blues' | 'rdbu';
   /** Cell (and tooltip) number format. Default: integers for counts, 2 decimals when normalized. */
   valueFormat?: (v: number) => string;
 }
@@ -44,8 +47,10 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const values = normalizeCounts(counts, c, mode);
   const names = classNames(options.classes, c);
   const cmap = colormapByName(options.colormap ?? 'viridis');
-  const vmin = values.reduce((m, v) => (v < m ? v : m), Infinity);
-  const vmax = values.reduce((m, v) => (v > m ? v : m), -Infinity);
+  let vmin = values.reduce((m, v) => (v < m ? v : m), Infinity);
+  let vmax = values.reduce((m, v) => (v > m ? v : m), -Infinity);
+  const lim = Math.max(-vmin, vmax) || 1;
+  if (options.colormap === 'rdbu') [vmin, vmax] = [-lim, lim];
   const scale = (v: number): number => (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0);
   const colorAt = (i: number): Rgb => cmap(scale(values[i]!));
   const format = options.valueFormat ?? defaultValueFormat(mode, values);

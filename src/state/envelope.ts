@@ -26,8 +26,8 @@ export interface ShardSet {
   indices: number[];
 }
 
-/** The tasks a state can hold (`per-class`: the multiclass task counted per class, for huge C). */
-export type StateTask = 'multiclass' | 'multilabel' | 'binary' | 'per-class';
+/** The tasks a state can hold (`per-class`: multiclass counted per class, for huge C; `comparison`: two models). */
+export type StateTask = 'multiclass' | 'multilabel' | 'binary' | 'per-class' | 'comparison';
 
 /** What every state holds beside its task's fields (`task` absent: multiclass). */
 export interface Envelope {

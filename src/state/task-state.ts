@@ -7,8 +7,9 @@ import { InputError } from '../core/errors.js';
 import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels } from '../tasks/multilabel/multilabel.js';
 import type { MultilabelCounts, MultilabelResult } from '../tasks/multilabel/multilabel.js';
+import { type ComparisonPartState, comparisonSpec } from './comparison-state.js';
 import { createWith, mergeWith, parseWith, show, within } from './envelope.js';
-import type { Envelope, Plus, ReadContext, ShardSet, StateSpec, StateTask } from './envelope.js';
+import type { Envelope, Plus, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import { perClassSpec, type PerClassState } from './per-class-state.js';
 import { type ConfusionMatrixState, multiclassSpec } from './state.js';
 
@@ -70,7 +71,7 @@ export interface BinaryState extends Envelope {
 }
 
 /** A state of any task. */
-export type AnyState = ConfusionMatrixState | MultilabelState | BinaryState | PerClassState;
+export type AnyState = ConfusionMatrixState | MultilabelState | BinaryState | PerClassState | ComparisonPartState;
 
 /** What {@link createMultilabelState} records beside the counts. */
 export interface MultilabelStateMeta {
@@ -86,9 +87,6 @@ export interface BinaryStateMeta {
   sweep?: boolean | undefined;
   shards?: ShardSet | undefined;
 }
-
-/** The task of a state. */
-export const stateTask = (state: AnyState): StateTask => state.task ?? 'multiclass';
 
 /** A float32 threshold as JSON holds it (infinities as strings, -0 as 0). */
 const thresholdJson = (t: number): JsonThreshold => (Math.abs(t) === Infinity ? (String(t) as JsonThreshold) : t + 0);
@@ -282,7 +280,7 @@ export function parseBinaryState(value: unknown, file: string): BinaryState {
   return parseWith(binarySpec, value, file);
 }
 
-const SPECS = [multiclassSpec, multilabelSpec, binarySpec, perClassSpec] as StateSpec<AnyState>[];
+const SPECS = [multiclassSpec, multilabelSpec, binarySpec, perClassSpec, comparisonSpec] as StateSpec<AnyState>[];
 
 /**
  * Checks a parsed JSON value as a state of any task (`task` absent: multiclass).

@@ -139,8 +139,8 @@ describe('confmat compare', () => {
       '--logits-b',
       B,
     ], /compare needs --labels/], [['--logits', A, '--logits-b', B, '--labels', Y, '--format', 'csv'],
-      /table or json, not csv/], [['--logits', A, '--logits-b', B, '--labels', Y, '--shard', '0/2'],
-      /--shard applies to confmat eval/]];
+      /table or json, not csv/], [['--logits', A, '--logits-b', B, '--labels', Y, '--top-k', '2'],
+      /--top-k applies to confmat eval/]];
     for (const [args, message] of usage) {
       const r = confmat([...args, '--backend', 'cpu']);
       expect(r.code).toBe(2);
