@@ -74,10 +74,6 @@ export { sweepIntervals } from './tasks/binary/intervals.js';
 export type { SweepIntervals } from './tasks/binary/intervals.js';
 export { matrixIntervals } from './tasks/multiclass/intervals.js';
 export type { MatrixIntervals, PrfIntervals } from './tasks/multiclass/intervals.js';
-export { perClassIntervals } from './tasks/per-class/intervals.js';
-export type { ClassIntervals, PerClassIntervals } from './tasks/per-class/intervals.js';
-export { labelIntervals } from './tasks/multilabel/intervals.js';
-export type { LabelIntervals } from './tasks/multilabel/intervals.js';
 
 // .npy bytes (confmat/node reads files)
 export { NpyError, parseNpy } from './read/npy.js';
