@@ -264,6 +264,11 @@ describe('confmat eval --per-class --ci', () => {
       bracket(report.perClass.recall[8], p8.recall)
     }`;
     expect(text).toMatch(new RegExp(`^ +8  ${row.replace(/[[\].]/g, '\\$&')}  ${f(report.perClass.f1[8])} \\[`, 'm'));
+    for (const p of ci.perClass) {
+      const line = text.split('\n').find((l) => new RegExp(`^ +${p.index}  \\d`).test(l))!;
+      const cells = ['precision', 'recall', 'f1'].map((k) => bracket(report.perClass[k][p.index], p[k]));
+      expect(line.trim().split(/ {2,}/).slice(1, 4), `class ${p.index}`).toEqual(cells);
+    }
     expect(text).toContain('[95% confidence intervals: multinomial bootstrap, 2,000 resamples, seed 3] for accuracy');
     expect(text).toContain(
       'balanced accuracy, kappa, MCC and the macro / weighted averages get none: they need the ' +
