@@ -226,6 +226,17 @@ const ML = ['eval', '--task', 'multilabel', '--scores', `${M}/scores.npy`, '--ta
 const f = (v: number) => v.toFixed(4);
 const bracket = (v: number, iv: Iv) => `${f(v)} [${f(iv.low)}, ${f(iv.high)}]`;
 
+/** `merge --ci` of `n` shards of `args` (their own ci drawn with other seeds) equals one run's ci; no --ci, no ci. */
+function mergeMatchesOneRun(args: string[], name: string, n: number): void {
+  const parts = Array.from({ length: n }, (_, i) => join(dir, `${name}-${i}.json`));
+  parts.forEach((p, i) => ok([...args, '--shard', `${i}/${n}`, '--ci', '0.8', '--seed', String(i + 1), '--out', p]));
+  const [one, merged] = [json([...args, '--ci', '0.95', '--seed', '6']),
+    json(['merge', ...parts, '--ci', '0.95', '--seed', '6'])];
+  expect(merged.ci.seed).toBe(6);
+  expect(JSON.stringify(merged.ci)).toBe(JSON.stringify(one.ci));
+  expect(json(['merge', ...parts]).ci).toBeUndefined();
+}
+
 describe('confmat eval --per-class --ci', () => {
   const report = json([...PC, '--ci', '0.95', '--bootstrap', '2000', '--seed', '3']);
   const ci = report.ci;
@@ -282,12 +293,7 @@ describe('confmat eval --per-class --ci', () => {
   });
 
   it('merge --ci of per-class shards equals one run with the same seed, byte for byte', () => {
-    const parts = [0, 1, 2].map((i) => join(dir, `pc-${i}.json`));
-    parts.forEach((p, i) => ok([...PC, '--shard', `${i}/3`, '--ci', '0.9', '--seed', String(i), '--out', p]));
-    const one = json([...PC, '--ci', '0.9', '--seed', '5']);
-    const merged = json(['merge', ...parts, '--ci', '0.9', '--seed', '5']);
-    expect(JSON.stringify(merged.ci)).toBe(JSON.stringify(one.ci));
-    expect(json(['merge', ...parts]).ci).toBeUndefined();
+    mergeMatchesOneRun(PC, 'pc', 3);
   });
 });
 
@@ -332,12 +338,7 @@ describe('confmat eval --task multilabel --ci', () => {
   });
 
   it('merge --ci of multilabel shards equals one run with the same seed, byte for byte', () => {
-    const parts = [0, 1].map((i) => join(dir, `ml-${i}.json`));
-    parts.forEach((p, i) => ok([...ML, '--shard', `${i}/2`, '--ci', '0.8', '--out', p]));
-    const one = json([...ML, '--ci', '0.95', '--seed', '6']);
-    const merged = json(['merge', ...parts, '--ci', '0.95', '--seed', '6']);
-    expect(JSON.stringify(merged.ci)).toBe(JSON.stringify(one.ci));
-    expect(json(['merge', ...parts]).ci).toBeUndefined();
+    mergeMatchesOneRun(ML, 'ml', 2);
   });
 });
 

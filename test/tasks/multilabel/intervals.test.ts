@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
-import type { Interval } from '../../../src/stats/interval.js';
 import { matrixIntervals } from '../../../src/tasks/multiclass/intervals.js';
 import { createConfusionMatrix } from '../../../src/tasks/multiclass/matrix.js';
 import { labelIntervals } from '../../../src/tasks/multilabel/intervals.js';
 import { createMultilabelMatrix } from '../../../src/tasks/multilabel/matrix.js';
+import { expectNearInterval } from '../../helpers/intervals.js';
 import { rng } from '../../helpers/random.js';
 
 const L = 4;
@@ -20,13 +20,6 @@ function batch(seed: number, n: number, labels = L): { scores: Float32Array; tar
     scores[i] = 0.35 * y + 0.75 * rand();
   }
   return { scores, targets };
-}
-
-function close(a: Interval, b: Interval, what: string): void {
-  const tol = 0.1 * (b.high - b.low);
-  expect(tol, what).toBeGreaterThan(0);
-  expect(Math.abs(a.low - b.low), `${what} low`).toBeLessThan(tol);
-  expect(Math.abs(a.high - b.high), `${what} high`).toBeLessThan(tol);
 }
 
 describe('labelIntervals', () => {
@@ -46,7 +39,9 @@ describe('labelIntervals', () => {
       const cm = createConfusionMatrix({ numClasses: 2 });
       await cm.update({ labels, preds });
       const full = matrixIntervals(await cm.compute(), { level: 0.95, resamples: 4000, seed: 5 }).perClass[1]!;
-      for (const key of ['precision', 'recall', 'f1'] as const) close(ci.perLabel[j]![key], full[key], `${j} ${key}`);
+      for (const key of ['precision', 'recall', 'f1'] as const) {
+        expectNearInterval(ci.perLabel[j]![key], full[key], `${j} ${key}`);
+      }
       expect(ci.perLabel[j]!.wilson).toEqual(full.wilson);
     }
     const p = ci.perLabel[0]!;

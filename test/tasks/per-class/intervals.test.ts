@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import type { Interval } from '../../../src/stats/interval.js';
 import { matrixIntervals } from '../../../src/tasks/multiclass/intervals.js';
 import { createConfusionMatrix } from '../../../src/tasks/multiclass/matrix.js';
 import { perClassIntervals } from '../../../src/tasks/per-class/intervals.js';
 import { createPerClassMatrix } from '../../../src/tasks/per-class/matrix.js';
 import { worstClasses } from '../../../src/tasks/per-class/per-class.js';
+import { expectNearInterval } from '../../helpers/intervals.js';
 import { rng } from '../../helpers/random.js';
 
 const C = 5;
@@ -31,14 +31,6 @@ async function counted(seed: number, n: number) {
   return { dense: await cm.compute(), perClass: await pc.compute() };
 }
 
-/** |a - b| within a tenth of the reference interval's width at both ends. */
-function close(a: Interval, b: Interval, what: string): void {
-  const tol = 0.1 * (b.high - b.low);
-  expect(tol, what).toBeGreaterThan(0);
-  expect(Math.abs(a.low - b.low), `${what} low`).toBeLessThan(tol);
-  expect(Math.abs(a.high - b.high), `${what} high`).toBeLessThan(tol);
-}
-
 describe('perClassIntervals', () => {
   test("gives each class's precision, recall and F1 the marginal intervals of the full matrix's bootstrap", async () => {
     const { dense, perClass } = await counted(1, 6000);
@@ -49,11 +41,11 @@ describe('perClassIntervals', () => {
     expect(ours.classes).toEqual(all);
     for (let k = 0; k < C; k++) {
       for (const key of ['precision', 'recall', 'f1'] as const) {
-        close(ours.perClass[k]![key], full.perClass[k]![key], `class ${k} ${key}`);
+        expectNearInterval(ours.perClass[k]![key], full.perClass[k]![key], `class ${k} ${key}`);
       }
       expect(ours.perClass[k]!.wilson).toEqual(full.perClass[k]!.wilson);
     }
-    close(ours.accuracy, full.accuracy, 'accuracy');
+    expectNearInterval(ours.accuracy, full.accuracy, 'accuracy');
     const p0 = ours.perClass[0]!;
     expect(p0.recall.low - p0.precision.high).toBeGreaterThan(0.05);
     expect(Object.keys(ours)).toEqual(['level', 'method', 'resamples', 'seed', 'accuracy', 'classes', 'perClass']);
