@@ -292,6 +292,12 @@ describe('confmat eval --per-class --ci', () => {
     expect(ok([...PC, '--format', 'table'])).not.toContain('[');
   });
 
+  it('counted on the GPU gives the same intervals as on the CPU', () => {
+    const gpu = json([...PC.slice(0, -2), 'gpu', '--per-class', '--ci', '0.95', '--bootstrap', '2000', '--seed', '3']);
+    expect(gpu.backend.name).toBe('gpu');
+    expect(JSON.stringify(gpu.ci)).toBe(JSON.stringify(ci));
+  });
+
   it('merge --ci of per-class shards equals one run with the same seed, byte for byte', () => {
     mergeMatchesOneRun(PC, 'pc', 3);
   });
@@ -335,6 +341,12 @@ describe('confmat eval --task multilabel --ci', () => {
     expect(md).toContain(`${f(p1.precision)} \\[${f(ci.perLabel[1].precision.low)}, `);
     expect(md).toContain('which the per-label matrices do not keep');
     expect(ok([...ML, '--format', 'table'])).not.toContain('[');
+  });
+
+  it('counted on the GPU gives the same intervals as on the CPU', () => {
+    const gpu = json([...ML.slice(0, -1), 'gpu', '--ci', '0.9', '--seed', '2']);
+    expect(gpu.backend.name).toBe('gpu');
+    expect(JSON.stringify(gpu.ci)).toBe(JSON.stringify(ci));
   });
 
   it('merge --ci of multilabel shards equals one run with the same seed, byte for byte', () => {
