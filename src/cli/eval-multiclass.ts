@@ -17,6 +17,7 @@ import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
 import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
+import { type PerClassIntervals, perClassIntervals } from '../tasks/per-class/intervals.js';
 import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
 import { MAX_PER_CLASS_CLASSES, type PerClassBatch, type PerClassResult } from '../tasks/per-class/per-class.js';
 import { validatePerClassClasses } from '../tasks/per-class/per-class.js';
@@ -280,7 +281,9 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
   checkInputs(values);
   const chunkRows = flag(values, 'chunk-rows');
   const ignoreIndex = flag(values, 'ignore-index');
+  const ci = intervalOptions(values);
   let inputs: MulticlassInputs;
+  let drawn: PerClassIntervals | undefined;
   return { async open(sources) {
     inputs = await openMulticlass(values, sources, validatePerClassClasses, false, reason !== undefined);
     return inputs.labels.rows;
@@ -294,5 +297,6 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
       compute: () => pc.compute(), destroy: () => pc.destroy() };
   },
     report: (format, result, backend, shards) =>
-      renderPerClassReport(format, result, backend, { classes: inputs.classes, ignoreIndex, shards }) };
+      renderPerClassReport(format, result, backend, { classes: inputs.classes, ignoreIndex, shards,
+        intervals: ci && (drawn ??= perClassIntervals(result, ci)) }) };
 }

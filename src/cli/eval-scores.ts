@@ -11,6 +11,7 @@ import { type ArraySource, sliceRows } from '../read/open-array.js';
 import type { SweepResult } from '../tasks/binary/binary.js';
 import { type SweepIntervals, sweepIntervals } from '../tasks/binary/intervals.js';
 import { createThresholdSweep } from '../tasks/binary/matrix.js';
+import { type LabelIntervals, labelIntervals } from '../tasks/multilabel/intervals.js';
 import { createMultilabelMatrix } from '../tasks/multilabel/matrix.js';
 import type { MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import type { EvalTask } from './eval.js';
@@ -99,8 +100,9 @@ function scoreTask<R>(values: CliValues, task: 'multilabel' | 'binary', opened: 
 
 /** `--task multilabel`: N x L scores against 0/1 targets, one 2 x 2 matrix per label, and their metrics. */
 export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
-  const threshold = flag(values, 'threshold') ?? 0.5;
+  const [threshold, ci] = [flag(values, 'threshold') ?? 0.5, intervalOptions(values)];
   let labels: string[];
+  let drawn: LabelIntervals | undefined;
   return scoreTask(values, 'multilabel', async (scores) => {
     const numLabels = scores.shape[1]!;
     if (Array.isArray(threshold) && threshold.length !== numLabels) {
@@ -111,7 +113,7 @@ export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
     const numbered = Array.from({ length: numLabels }, (_, j) => String(j));
     labels = typeof names === 'string' ? await readClassNames(names, numLabels) : numbered;
   }, (device, chunkRows) => createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows }),
-    (result) => ({ task: 'multilabel', result, labels }));
+    (result) => ({ task: 'multilabel', result, labels, intervals: ci && (drawn ??= labelIntervals(result, ci)) }));
 }
 
 /** K thresholds evenly spaced over the finite scores (a pass over the whole file: every shard gets the same K). */

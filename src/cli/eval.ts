@@ -92,7 +92,7 @@ export async function runEval(values: CliValues): Promise<number> {
     throw new UsageError(`--per-class applies to --task multiclass, not --task ${task}`);
   }
   const mode = values['per-class'] !== undefined ? 'per-class' : task;
-  checkIntervalMode(values, mode);
+  checkIntervalMode(values);
   checkModeFlags(values, mode);
   intervalOptions(values);
   const tasks = { multilabel: multilabelTask, binary: binaryTask, 'per-class': perClassTask };

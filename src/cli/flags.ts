@@ -101,7 +101,6 @@ const MC = ['multiclass', 'per-class'] as const;
 const SCORES = ['multilabel', 'binary'] as const;
 const DENSE = ['multiclass'] as const;
 const NOT_PC = ['multiclass', 'multilabel', 'binary'] as const;
-const CI = ['multiclass', 'binary'] as const;
 
 /** The flags, in the order help lists them. */
 export const FLAGS = {
@@ -158,12 +157,11 @@ export const FLAGS = {
     help: 'none, true (rows), pred (columns) or all, as sklearn' },
   classes: { value: 'FILE', group: 'Report', commands: ECM, modes: ['multiclass', 'multilabel', 'per-class'],
     parts: 'names the classes or labels of', help: 'class (or label) names: names.txt (one per line) or names.json' },
-  ci: { value: 'LEVEL', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], modes: CI, parse: ciLevel,
-    dense: 'draws its intervals from the C x C matrix',
-    help: 'confidence intervals of every metric at LEVEL (0.95 or 95%) by the multinomial bootstrap (exact, ' +
-      'O(B x C^2) whatever N is); not with --sample-weight' },
-  bootstrap: { value: 'B', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], modes: CI,
-    parse: bootstrapResamples, help: 'with --ci: bootstrap resamples (default 1000)' },
+  ci: { value: 'LEVEL', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: ciLevel,
+    help: 'confidence intervals of the metrics at LEVEL (0.95 or 95%) by the multinomial bootstrap (exact, ' +
+      'whatever N is; multilabel and per-class mode: per label / class, no averages); not with --sample-weight' },
+  bootstrap: { value: 'B', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: bootstrapResamples,
+    help: 'with --ci: bootstrap resamples (default 1000)' },
   seed: { value: 'S', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: (v, n, command) =>
     command === 'demo' ? u.positiveInt(v, n, 2 ** 32 - 1, 'the generator takes 32-bit seeds') : seedOption(v),
     help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },

@@ -49,22 +49,9 @@ export function intervalOptions(values: CliValues, seed = 0): IntervalOptions | 
   return { level: ciLevel(values), resamples, seed: values.seed === undefined ? seed : seedOption(values) };
 }
 
-const NOT_YET = 'not supported yet (issue 15)';
-
-/**
- * Refuses --ci where there are no intervals yet (multilabel, per-class mode; `parts`: merged parts of them) and
- * with sample weights (`weighted`: the command line's --sample-weight).
- */
-export function checkIntervalMode(values: CliValues, mode: string, parts = false): void {
-  if (values.ci === undefined) return;
-  const what = parts ? `${mode} parts` : mode === 'per-class' ? 'per-class mode' : `--task ${mode}`;
-  if (mode === 'multilabel' || mode === 'per-class') {
-    throw new UsageError(
-      `--ci: confidence intervals for ${what} are ${NOT_YET}; they exist for multiclass ` +
-        `(the C x C matrix) and --task binary`,
-    );
-  }
-  if (values['sample-weight'] !== undefined) throw weightedRefusal('--sample-weight');
+/** Refuses --ci with sample weights (the command line's --sample-weight); every mode has intervals. */
+export function checkIntervalMode(values: CliValues): void {
+  if (values.ci !== undefined && values['sample-weight'] !== undefined) throw weightedRefusal('--sample-weight');
 }
 
 /** The refusal of intervals of counts that are sums of sample weights (`where`: the flag or the parts). */

@@ -13,10 +13,12 @@ import { binaryStateResult, mergeAnyStates, multilabelStateResult, parseAnyState
 import type { AnyState } from '../state/task-state.js';
 import { sweepIntervals } from '../tasks/binary/intervals.js';
 import { matrixIntervals } from '../tasks/multiclass/intervals.js';
+import { labelIntervals } from '../tasks/multilabel/intervals.js';
+import { perClassIntervals } from '../tasks/per-class/intervals.js';
 import { renderComparison } from './compare.js';
 import { checkModeFlags, flag } from './flags.js';
 import { plotData } from './inputs.js';
-import { checkIntervalMode, intervalOptions, weightedRefusal } from './interval-options.js';
+import { intervalOptions, weightedRefusal } from './interval-options.js';
 import { checkOutputs } from './outputs.js';
 import { renderPlot, renderReport } from './render.js';
 import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
@@ -176,7 +178,6 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     return outputs.commit(mergedComparison(merged, backend, values, classes), plot).then(() => 0);
   }
   const task = merged.task ?? 'multiclass';
-  checkIntervalMode(values, task, true);
   checkModeFlags(values, task, true);
   const weighted = 'parts counted with --sample-weight';
   if (ci && 'options' in merged && 'sampleWeight' in merged.options) throw weightedRefusal(weighted);
@@ -189,7 +190,8 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     if (merged.task === 'multilabel') {
       const n = merged.numLabels;
       const labels = (await names(n, merged.labels)) ?? Array.from({ length: n }, (_, j) => String(j));
-      report = { task: 'multilabel', result: multilabelStateResult(merged), labels };
+      const result = multilabelStateResult(merged);
+      report = { task: 'multilabel', result, labels, intervals: ci && labelIntervals(result, ci) };
     } else {
       const { result, threshold, sweep } = binaryStateResult(merged);
       const curves = 'draws ROC and PR curves: the parts need --thresholds K or a list';
@@ -201,8 +203,10 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   }
   const classes = await names(merged.numClasses, merged.classes);
   if (merged.task === 'per-class') {
-    const options = { classes, ignoreIndex: merged.options.ignoreIndex, shards };
-    return outputs.commit(renderPerClassReport(format, perClassStateResult(merged), backend, options)).then(() => 0);
+    const result = perClassStateResult(merged);
+    const options = { classes, ignoreIndex: merged.options.ignoreIndex, shards,
+      intervals: ci && perClassIntervals(result, ci) };
+    return outputs.commit(renderPerClassReport(format, result, backend, options)).then(() => 0);
   }
   const result = stateResult(merged);
   const { ignoreIndex, classSubset } = merged.options;

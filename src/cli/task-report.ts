@@ -4,30 +4,35 @@ import { r2, svgStart, truncateLabel } from '../report/heatmap-svg.js';
 import type { BackendReport } from '../report/json.js';
 import { maxChartRows } from '../report/plot-size.js';
 import { intervalNote } from '../report/table.js';
-import { binaryCsv, binaryMarkdown, f4, multilabelCsv, multilabelMarkdown } from '../report/task-formats.js';
+import { binaryCsv, binaryMarkdown, f4, labelIntervalNote, multilabelCsv,
+  multilabelMarkdown } from '../report/task-formats.js';
 import type { ShardSet } from '../state/state.js';
 import { createBinaryState, createMultilabelState } from '../state/task-state.js';
 import type { Interval } from '../stats/interval.js';
 import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
 import type { SweepIntervals } from '../tasks/binary/intervals.js';
+import type { LabelIntervals } from '../tasks/multilabel/intervals.js';
 import { type LabelScores, multilabelMetrics, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { plotData } from './inputs.js';
 import type { OutputFormat } from './render.js';
 
 /** What a multilabel or binary report shows. */
-export type ScoreReport = { task: 'multilabel'; result: MultilabelResult; labels: string[] } | { task: 'binary';
-  result: SweepResult; threshold: number; sweep: boolean; intervals?: SweepIntervals | undefined };
+export type ScoreReport = { task: 'multilabel'; result: MultilabelResult; labels: string[];
+  intervals?: LabelIntervals | undefined } | { task: 'binary'; result: SweepResult; threshold: number; sweep: boolean;
+  intervals?: SweepIntervals | undefined };
 
 /** The `--task multilabel` JSON report, also its serialized state (`parseMultilabelState` reads it). */
-export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport,
-  shards?: ShardSet): object {
+export function multilabelJson(result: MultilabelResult, labels: string[], backend: BackendReport, shards?: ShardSet,
+  intervals?: LabelIntervals): object {
   const m = multilabelMetrics(result);
   const state = createMultilabelState(result, { labels, shards });
   return { format: state.format, version: state.version, task: 'multilabel', numLabels: result.numLabels, labels,
     rows: result.rows, thresholds: state.thresholds, matrices: result.matrices,
     perLabel: m.perLabel.map((x) => ({ label: labels[x.index], ...x })), microAvg: m.microAvg, macroAvg: m.macroAvg,
     weightedAvg: m.weightedAvg, samplesAvg: m.samplesAvg, sampleSums: state.sampleSums, backend, options: state.options,
-    ...(state.shards ? { shards: state.shards } : {}) };
+    ...(state.shards ? { shards: state.shards } : {}),
+    ...(intervals &&
+      { ci: { ...intervals, perLabel: intervals.perLabel.map((p, j) => ({ label: labels[j], ...p })) } }) };
 }
 
 /** The `--task binary` JSON report (the matrix at `threshold`; with a sweep, its curves), also its state. */
@@ -59,12 +64,13 @@ export function renderScoreReport(format: OutputFormat, r: ScoreReport, backend:
   shards?: ShardSet): string {
   if (format === 'json') {
     const json = r.task === 'multilabel' ?
-      multilabelJson(r.result, r.labels, backend, shards) :
+      multilabelJson(r.result, r.labels, backend, shards, r.intervals) :
       binaryJson(r.result, r.threshold, r.sweep, backend, shards, r.intervals);
     return `${JSON.stringify(json, null, 2)}\n`;
   }
   if (r.task === 'multilabel') {
-    return { csv: multilabelCsv, markdown: multilabelMarkdown, table: multilabelTable }[format](r.result, r.labels);
+    return { csv: multilabelCsv, markdown: multilabelMarkdown, table: multilabelTable }[format](r.result, r.labels,
+      r.intervals);
   }
   if (format === 'table') return binaryTable(r.result, r.threshold, r.sweep, r.intervals);
   if (format === 'markdown') return binaryMarkdown(r.result, r.threshold, r.sweep, r.intervals);
@@ -82,22 +88,32 @@ const ci4 = (v: number, interval?: Interval): string => withInterval(v, interval
 const amountText = (weighted: boolean | undefined) => (v: number): string => (weighted ? v.toFixed(2) : String(v));
 const weightNote = 'sum of sample weights; counts are sums of weights';
 
-/** A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages. */
-export function multilabelTable(result: MultilabelResult, names: string[]): string {
+/**
+ * A plain-text table: per label TP/FP/FN/TN, precision, recall, F1, support, then the four averages; with
+ * `intervals`, each label's scores followed by their confidence intervals.
+ */
+export function multilabelTable(result: MultilabelResult, names: string[], intervals?: LabelIntervals): string {
   const m = multilabelMetrics(result);
   const labels = names.map(visibleText);
   const w = Math.max(13, ...labels.map((l) => l.length));
-  const line = (name: string, cells: string[]): string =>
-    `${name.padStart(w)}  ${cells.map((c) => c.padStart(9)).join(' ')}`;
   const n = amountText(result.weighted);
-  const scores = (s: LabelScores): string[] => [f4(s.precision), f4(s.recall), f4(s.f1), n(s.support)];
-  const avg = (name: string, s: LabelScores): string => line(name, ['', '', '', '', ...scores(s)]);
-  const rows = [line('', ['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support']),
-    ...m.perLabel.map((x) => line(labels[x.index]!, [x.tp, x.fp, x.fn, x.tn].map(n).concat(scores(x)))), '',
-    avg('micro avg', m.microAvg), avg('macro avg', m.macroAvg), avg('weighted avg', m.weightedAvg),
-    avg('samples avg', m.samplesAvg)];
+  const scores = (s: LabelScores,
+    iv?: LabelIntervals['perLabel'][number]): string[] => [ci4(s.precision, iv?.precision), ci4(s.recall, iv?.recall),
+    ci4(s.f1, iv?.f1), n(s.support)];
+  const cells = [['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support'],
+    ...m.perLabel.map((x) => [x.tp, x.fp, x.fn, x.tn].map(n).concat(scores(x, intervals?.perLabel[x.index])))];
+  const avgs =
+    ([['micro avg', m.microAvg], ['macro avg', m.macroAvg], ['weighted avg', m.weightedAvg], ['samples avg',
+      m.samplesAvg]] as const).map(([name, s]) => [name, ['', '', '', '', ...scores(s)]] as const);
+  const all = intervals ? [...cells, ...avgs.map((a) => a[1])] : [];
+  const widths = cells[0]!.map((_, j) => Math.max(9, ...all.map((r) => r[j]!.length + 1)));
+  const line = (name: string, row: readonly string[]): string =>
+    `${name.padStart(w)}  ${row.map((c, j) => c.padStart(widths[j]!)).join(' ')}`;
+  const rows = [line('', cells[0]!), ...m.perLabel.map((x, i) => line(labels[x.index]!, cells[i + 1]!)), '',
+    ...avgs.map(([name, row]) => line(name, row))];
   const title = result.weighted ? `${n(result.rows)} (${weightNote})` : `${result.rows} rows`;
-  return `${title}, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n`;
+  const note = intervals ? `\n${labelIntervalNote(intervals)}\n` : '';
+  return `${title}, ${result.numLabels} labels, predicted when score >= threshold\n\n${rows.join('\n')}\n${note}`;
 }
 
 /** A plain-text summary of a binary task: the matrix at the threshold and, with a sweep, the AUCs. */

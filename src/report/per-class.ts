@@ -1,10 +1,13 @@
 import type { ShardSet } from '../state/envelope.js';
 import { createPerClassState } from '../state/per-class-state.js';
+import type { Interval } from '../stats/interval.js';
+import type { PerClassIntervals } from '../tasks/per-class/intervals.js';
 import { type PerClassAverage, type PerClassResult, topPairs, worstClasses } from '../tasks/per-class/per-class.js';
+import { withInterval } from './classification-report.js';
 import { csvField, visibleText } from './escape.js';
 import type { BackendReport } from './json.js';
 import { renderMarkdownTable } from './markdown.js';
-import { alignColumns } from './table.js';
+import { alignColumns, intervalNote } from './table.js';
 import { f4 } from './task-formats.js';
 
 /** Options of the per-class reports. */
@@ -17,6 +20,8 @@ export interface PerClassReportOptions {
   ignoreIndex?: number | undefined;
   /** The shards the result holds (`--shard i/n`, `confmat merge`), recorded in the JSON. */
   shards?: ShardSet | undefined;
+  /** With --ci: `perClassIntervals` of the same result (for the classes the report lists), written as `ci`. */
+  intervals?: PerClassIntervals | undefined;
 }
 
 const nameOf = (classes: string[] | undefined, k: number): string => classes?.[k] ?? String(k);
@@ -47,7 +52,20 @@ export function perClassJson(result: PerClassResult, backend: BackendReport,
     microAvg: result.microAvg,
     perClass: { ...state.perClass, precision: arr(pc.precision), recall: arr(pc.recall), f1: arr(pc.f1) },
     topConfusions: all.map((x) => ({ ...x, true: nameOf(classes, x.true), pred: nameOf(classes, x.pred) })),
-    confusions: state.confusions, options: state.options, backend, ...(state.shards ? { shards: state.shards } : {}) };
+    confusions: state.confusions, options: state.options, backend, ...(state.shards ? { shards: state.shards } : {}),
+    ...(options.intervals && { ci: jsonIntervals(options.intervals, classes) }) };
+}
+
+/** The JSON `ci`: the method, accuracy and, per class drawn, its name and index beside its intervals. */
+function jsonIntervals(ci: PerClassIntervals, classes: string[] | undefined): object {
+  const { classes: drawn, perClass, ...rest } = ci;
+  return { ...rest, perClass: perClass.map((p, i) => ({ class: nameOf(classes, drawn[i]!), index: drawn[i]!, ...p })) };
+}
+
+/** The line under a per-class table or Markdown report saying how its intervals were drawn and what they leave out. */
+function perClassIntervalNote(ci: PerClassIntervals): string {
+  return `${intervalNote(ci)} for accuracy and the classes listed;\nbalanced accuracy, kappa, MCC and the macro / ` +
+    'weighted averages get none: they need the joint counts across classes, which per-class mode does not keep';
 }
 
 /**
@@ -92,12 +110,19 @@ function sections(result: PerClassResult, options: PerClassReportOptions): Secti
   const pc = result.perClass;
   const avg = (name: string, a: PerClassAverage) => [name, ...[a.precision, a.recall, a.f1].map(f4), String(a.support)];
   const [rates, amounts] = [[pc.precision, pc.recall, pc.f1], [pc.support, pc.tp, pc.fp, pc.fn]];
-  const worst = (k: number) => [shown(k), ...rates.map((a) => f4(a[k]!)), ...amounts.map((a) => String(a[k]!))];
+  const ci = options.intervals;
+  const drawn = (k: number): Interval[] | undefined => {
+    const p = ci?.perClass[ci.classes.indexOf(k)];
+    return p && [p.precision, p.recall, p.f1];
+  };
+  const worst = (
+    k: number,
+  ) => [shown(k), ...rates.map((a, j) => withInterval(a[k]!, drawn(k)?.[j], f4)), ...amounts.map((a) => String(a[k]!))];
   return {
     summary: [
       `per-class mode: ${result.numClasses} classes, ${result.total} samples (${result.presentClasses} classes ` +
       `present, ${result.distinctPairs} distinct confused pairs)`,
-      `accuracy ${f4(result.accuracy)}  balanced accuracy ` +
+      `accuracy ${withInterval(result.accuracy, ci?.accuracy, f4)}  balanced accuracy ` +
       `${f4(result.balancedAccuracy)}  kappa ${f4(result.kappa)}  MCC ${f4(result.mcc)}`,
     ],
     averages: [['', 'precision', 'recall', 'f1-score', 'support'], avg('macro avg', result.macroAvg),
@@ -124,6 +149,7 @@ export function perClassTable(result: PerClassResult, options: PerClassReportOpt
   const parts = [s.summary.join('\n'), aligned(s.averages)];
   parts.push(s.pairs.length > 1 ? `most confused pairs\n${aligned(s.pairs)}` : 'no confused pairs');
   if (s.worst.length > 1) parts.push(`worst classes by F1\n${aligned(s.worst)}`);
+  if (options.intervals) parts.push(perClassIntervalNote(options.intervals));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -139,5 +165,6 @@ export function perClassMarkdown(result: PerClassResult, options: PerClassReport
   const parts = [s.summary.join('\n\n'), table(s.averages)];
   if (s.pairs.length > 1) parts.push(`**Most confused pairs**\n\n${table(s.pairs)}`);
   if (s.worst.length > 1) parts.push(`**Worst classes by F1**\n\n${table(s.worst)}`);
+  if (options.intervals) parts.push(perClassIntervalNote(options.intervals));
   return `${parts.join('\n\n')}\n`;
 }

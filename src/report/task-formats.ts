@@ -3,10 +3,12 @@ import type { IntervalMethod } from '../stats/bootstrap.js';
 import { auc, averagePrecision, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
 import type { SweepIntervals } from '../tasks/binary/intervals.js';
 import { fScore } from '../tasks/multiclass/metrics.js';
+import type { LabelIntervals } from '../tasks/multilabel/intervals.js';
 import { type LabelScores, multilabelMetrics, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { withInterval } from './classification-report.js';
 import { csvField } from './escape.js';
 import { markdownLines, renderMarkdownTable } from './markdown.js';
+import { intervalNote } from './table.js';
 
 /** A number with 4 decimals (NaN and infinities as `String` writes them). */
 export const f4 = (x: number): string => x.toFixed(4);
@@ -27,30 +29,53 @@ export function multilabelCsv(result: MultilabelResult, labels: string[]): strin
 }
 
 /**
- * The label matrices and scores, then the averages, as Markdown tables.
+ * The line under a multilabel report with intervals: how they were drawn, and that the averages have none.
+ *
+ * @example
+ * labelIntervalNote(labelIntervals(result, { level: 0.95 }));
+ */
+export function labelIntervalNote(ci: LabelIntervals): string {
+  return `${intervalNote(ci)} for each label;\nthe micro, macro, weighted and samples averages get none: they need ` +
+    'the joint counts across labels, which the per-label matrices do not keep';
+}
+
+/**
+ * The label matrices and scores, then the averages, as Markdown tables; with `intervals` (`labelIntervals`), each
+ * label's precision, recall and F1 followed by its confidence interval.
  *
  * @example
  * await writeFile('labels.md', multilabelMarkdown(result, names));
  */
-export function multilabelMarkdown(result: MultilabelResult, labels: string[]): string {
-  const { perLabel, averages } = multilabelRows(result, labels, f4);
+export function multilabelMarkdown(result: MultilabelResult, labels: string[], intervals?: LabelIntervals): string {
+  const { perLabel, averages } = multilabelRows(result, labels, f4, intervals);
   const scores = ['precision', 'recall', 'F1', 'support'];
   const parts = ['## Multilabel confusion matrices',
     `${result.rows.toLocaleString('en-US')} rows, ${result.numLabels} labels; ` +
     'a label is predicted when its score >= its threshold.',
     renderMarkdownTable({ headers: ['label', 'threshold', 'TN', 'FP', 'FN', 'TP', ...scores], rows: perLabel }),
     '## Averages', renderMarkdownTable({ headers: ['average', ...scores], rows: averages })];
+  if (intervals) parts.push(labelIntervalNote(intervals));
   return `${parts.join('\n\n')}\n`;
 }
 
-/** Per label its name, threshold, TN, FP, FN, TP and scores, then each average's name and scores (`f` writes them). */
-function multilabelRows(result: MultilabelResult, labels: string[], f: (v: number) => string | number) {
+/**
+ * Per label its name, threshold, TN, FP, FN, TP and scores, then each average's name and scores (`f` writes them;
+ * with `ci`, a label's scores are followed by their intervals).
+ */
+function multilabelRows(result: MultilabelResult, labels: string[], f: (v: number) => string | number,
+  ci?: LabelIntervals) {
   const m = multilabelMetrics(result);
-  const scores = (s: LabelScores): (string | number)[] => [f(s.precision), f(s.recall), f(s.f1), s.support];
+  const scores = (s: LabelScores, j?: number): (string | number)[] => {
+    const iv = j === undefined ? undefined : ci?.perLabel[j];
+    const g = (v: number, key: 'precision' | 'recall' | 'f1') => (iv ? withInterval(v, iv[key], f4) : f(v));
+    return [g(s.precision, 'precision'), g(s.recall, 'recall'), g(s.f1, 'f1'), s.support];
+  };
   const averages: [string, LabelScores][] = [['micro', m.microAvg], ['macro', m.macroAvg], ['weighted', m.weightedAvg],
     ['samples', m.samplesAvg]];
   const t = result.thresholds;
-  const perLabel = m.perLabel.map((x) => [labels[x.index]!, t[x.index]!, x.tn, x.fp, x.fn, x.tp, ...scores(x)]);
+  const perLabel = m.perLabel.map((
+    x,
+  ) => [labels[x.index]!, t[x.index]!, x.tn, x.fp, x.fn, x.tp, ...scores(x, x.index)]);
   return { perLabel, averages: averages.map(([name, s]) => [name, ...scores(s)]) };
 }
 

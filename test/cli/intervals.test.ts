@@ -201,10 +201,7 @@ describe('--ci refusals and bad values', () => {
       "--seed must be an integer in [0, 9007199254740991], got '1.5'");
   });
 
-  it('refuses multilabel, per-class mode and sample weights, saying why', () => {
-    const soon = /confidence intervals for (--task multilabel|per-class mode) are not supported yet \(issue 15\)/;
-    refused(['eval', '--task', 'multilabel', '--scores', 'x.npy', '--targets', 'y.npy', '--ci', '0.95'], 2, soon);
-    refused([...MC, '--per-class', '--ci', '0.95'], 2, soon);
+  it('refuses sample weights, saying why (every mode: multiclass, multilabel, eval and merge)', () => {
     const W = 'test/fixtures/weights';
     const weighted = ['eval', '--logits', `${W}/logits.npy`, '--labels', `${W}/labels.npy`, '--sample-weight',
       `${W}/weights.npy`, '--backend', 'cpu'];
@@ -212,10 +209,148 @@ describe('--ci refusals and bad values', () => {
     const part = join(dir, 'weighted.json');
     ok([...weighted, '--out', part, '--format', 'json']);
     refused(['merge', part, '--ci', '0.95'], 1, '--ci with parts counted with --sample-weight: confidence intervals');
-    const ml = join(dir, 'ml.json');
-    ok(['eval', '--task', 'multilabel', '--scores', 'test/fixtures/multilabel/scores.npy', '--targets',
-      'test/fixtures/multilabel/targets.npy', '--backend', 'cpu', '--out', ml, '--format', 'json']);
-    refused(['merge', ml, '--ci', '0.95'], 2, 'confidence intervals for multilabel parts are not supported yet');
+    const T = 'test/fixtures/weights-tasks';
+    const ml = ['eval', '--task', 'multilabel', '--scores', `${T}/ml-scores.npy`, '--targets', `${T}/ml-targets.npy`,
+      '--sample-weight', `${T}/ml-weights.npy`, '--backend', 'cpu'];
+    refused([...ml, '--ci', '0.95'], 1, '--ci with --sample-weight: confidence intervals need unweighted counts');
+    const mlPart = join(dir, 'ml-weighted.json');
+    ok([...ml, '--out', mlPart, '--format', 'json']);
+    refused(['merge', mlPart, '--ci', '0.95'], 1, '--ci with parts counted with --sample-weight');
+  });
+});
+
+const PC = [...MC, '--per-class'];
+const M = 'test/fixtures/multilabel';
+const ML = ['eval', '--task', 'multilabel', '--scores', `${M}/scores.npy`, '--targets', `${M}/targets.npy`, '--backend',
+  'cpu'];
+const f = (v: number) => v.toFixed(4);
+const bracket = (v: number, iv: Iv) => `${f(v)} [${f(iv.low)}, ${f(iv.high)}]`;
+
+/** `merge --ci` of `n` shards of `args` (their own ci drawn with other seeds) equals one run's ci; no --ci, no ci. */
+function mergeMatchesOneRun(args: string[], name: string, n: number): void {
+  const parts = Array.from({ length: n }, (_, i) => join(dir, `${name}-${i}.json`));
+  parts.forEach((p, i) => ok([...args, '--shard', `${i}/${n}`, '--ci', '0.8', '--seed', String(i + 1), '--out', p]));
+  const [one, merged] = [json([...args, '--ci', '0.95', '--seed', '6']),
+    json(['merge', ...parts, '--ci', '0.95', '--seed', '6'])];
+  expect(merged.ci.seed).toBe(6);
+  expect(JSON.stringify(merged.ci)).toBe(JSON.stringify(one.ci));
+  expect(json(['merge', ...parts]).ci).toBeUndefined();
+}
+
+describe('confmat eval --per-class --ci', () => {
+  const report = json([...PC, '--ci', '0.95', '--bootstrap', '2000', '--seed', '3']);
+  const ci = report.ci;
+
+  it("gives accuracy and the listed (worst) classes' P/R/F1 intervals, the dense run's within Monte Carlo error", () => {
+    expect(Object.keys(ci)).toEqual(['level', 'method', 'resamples', 'seed', 'accuracy', 'perClass']);
+    expect([ci.level, ci.method, ci.resamples, ci.seed]).toEqual([0.95, 'multinomial-bootstrap', 2000, 3]);
+    const f1: number[] = report.perClass.f1;
+    const worst = f1.map((_, k) => k).sort((a, b) => f1[a]! - f1[b]! || a - b);
+    expect(ci.perClass.map((p: { index: number }) => p.index)).toEqual(worst);
+    const dense = json([...MC, '--ci', '0.95', '--bootstrap', '2000', '--seed', '9']).ci;
+    const near = (a: Iv, b: Iv, what: string) => {
+      const tol = 0.15 * (b.high - b.low) + 1e-12;
+      expect(Math.abs(a.low - b.low), what).toBeLessThan(tol);
+      expect(Math.abs(a.high - b.high), what).toBeLessThan(tol);
+    };
+    near(ci.accuracy, dense.accuracy, 'accuracy');
+    for (const p of ci.perClass) {
+      expect(Object.keys(p)).toEqual(['class', 'index', 'precision', 'recall', 'f1', 'wilson']);
+      expect(p.class).toBe(String(p.index));
+      expect(p.wilson).toEqual(dense.perClass[p.index].wilson);
+      for (const key of ['precision', 'recall', 'f1']) near(p[key], dense.perClass[p.index][key], `${p.index} ${key}`);
+    }
+    for (const left of ['balancedAccuracy', 'kappa', 'mcc', 'macroAvg', 'weightedAvg', 'microAvg']) {
+      expect(ci[left], left).toBeUndefined();
+    }
+  });
+
+  it('prints value [low, high] in the table and Markdown, with the line saying what has no interval', () => {
+    const args = [...PC, '--ci', '0.95', '--bootstrap', '2000', '--seed', '3'];
+    const text = ok([...args, '--format', 'table']);
+    expect(text).toContain(`accuracy ${bracket(report.accuracy, ci.accuracy)}  balanced accuracy ${f(0.8821)}  `);
+    const p8 = ci.perClass[0];
+    expect(p8.index).toBe(8);
+    const row = `${bracket(report.perClass.precision[8], p8.precision)}  ${
+      bracket(report.perClass.recall[8], p8.recall)
+    }`;
+    expect(text).toMatch(new RegExp(`^ +8  ${row.replace(/[[\].]/g, '\\$&')}  ${f(report.perClass.f1[8])} \\[`, 'm'));
+    for (const p of ci.perClass) {
+      const line = text.split('\n').find((l) => new RegExp(`^ +${p.index}  \\d`).test(l))!;
+      const cells = ['precision', 'recall', 'f1'].map((k) => bracket(report.perClass[k][p.index], p[k]));
+      expect(line.trim().split(/ {2,}/).slice(1, 4), `class ${p.index}`).toEqual(cells);
+    }
+    expect(text).toContain('[95% confidence intervals: multinomial bootstrap, 2,000 resamples, seed 3] for accuracy');
+    expect(text).toContain(
+      'balanced accuracy, kappa, MCC and the macro / weighted averages get none: they need the ' +
+        'joint counts across classes, which per-class mode does not keep',
+    );
+    const md = ok([...args, '--format', 'markdown']);
+    expect(md).toMatch(/^\| 8 \| 0\.7053 \\\[0\.\d{4}, 0\.\d{4}\\\] \| /m);
+    expect(md).toContain('per-class mode does not keep');
+    expect(ok([...args, '--format', 'csv'])).toBe(ok([...PC, '--format', 'csv']));
+    expect(ok([...PC, '--format', 'table'])).not.toContain('[');
+  });
+
+  it('counted on the GPU gives the same intervals as on the CPU', () => {
+    const gpu = json([...PC.slice(0, -2), 'gpu', '--per-class', '--ci', '0.95', '--bootstrap', '2000', '--seed', '3']);
+    expect(gpu.backend.name).toBe('gpu');
+    expect(JSON.stringify(gpu.ci)).toBe(JSON.stringify(ci));
+  });
+
+  it('merge --ci of per-class shards equals one run with the same seed, byte for byte', () => {
+    mergeMatchesOneRun(PC, 'pc', 3);
+  });
+});
+
+describe('confmat eval --task multilabel --ci', () => {
+  const report = json([...ML, '--ci', '0.9', '--seed', '2']);
+  const ci = report.ci;
+
+  it("gives each label's P/R/F1 intervals with Wilson's, the averages none", () => {
+    expect(Object.keys(ci)).toEqual(['level', 'method', 'resamples', 'seed', 'perLabel']);
+    expect(ci.perLabel).toHaveLength(report.numLabels);
+    ci.perLabel.forEach((p: Record<string, any>, j: number) => {
+      expect(Object.keys(p)).toEqual(['label', 'precision', 'recall', 'f1', 'wilson']);
+      expect(p.label).toBe(String(j));
+      for (const key of ['precision', 'recall', 'f1']) {
+        const v = report.perLabel[j][key];
+        expect(p[key].low, `${j} ${key}`).toBeLessThanOrEqual(v);
+        expect(p[key].high, `${j} ${key}`).toBeGreaterThanOrEqual(v);
+      }
+    });
+    expect(ci.perLabel[1].recall.high).toBeGreaterThan(ci.perLabel[1].recall.low + 0.05);
+    const again = json([...ML, '--ci', '0.9', '--seed', '2']).ci;
+    expect(JSON.stringify(again)).toBe(JSON.stringify(ci));
+    expect(JSON.stringify(json([...ML, '--ci', '0.9', '--seed', '3']).ci.perLabel)).not.toBe(
+      JSON.stringify(ci.perLabel),
+    );
+  });
+
+  it('prints value [low, high] per label in the table and Markdown, with the line saying the averages have none', () => {
+    const text = ok([...ML, '--ci', '0.9', '--seed', '2', '--format', 'table']);
+    const p1 = report.perLabel[1];
+    const cells = ['precision', 'recall', 'f1', 'support'].map((k) =>
+      k === 'support' ? String(p1[k]) : bracket(p1[k], ci.perLabel[1][k])
+    );
+    const line = text.split('\n').find((l) => /^ +1 /.test(l))!;
+    expect(line.trim().split(/ {2,}/).slice(-4)).toEqual(cells);
+    expect(text).toContain('[90% confidence intervals: multinomial bootstrap, 1,000 resamples, seed 2] for each label');
+    expect(text).toContain('the micro, macro, weighted and samples averages get none');
+    const md = ok([...ML, '--ci', '0.9', '--seed', '2', '--format', 'markdown']);
+    expect(md).toContain(`${f(p1.precision)} \\[${f(ci.perLabel[1].precision.low)}, `);
+    expect(md).toContain('which the per-label matrices do not keep');
+    expect(ok([...ML, '--format', 'table'])).not.toContain('[');
+  });
+
+  it('counted on the GPU gives the same intervals as on the CPU', () => {
+    const gpu = json([...ML.slice(0, -1), 'gpu', '--ci', '0.9', '--seed', '2']);
+    expect(gpu.backend.name).toBe('gpu');
+    expect(JSON.stringify(gpu.ci)).toBe(JSON.stringify(ci));
+  });
+
+  it('merge --ci of multilabel shards equals one run with the same seed, byte for byte', () => {
+    mergeMatchesOneRun(ML, 'ml', 2);
   });
 });
 
