@@ -85,4 +85,4 @@ export type { ComparisonPartState } from './state/comparison-state.js';
 export type { McNemarResult } from './stats/mcnemar.js';
 export type { ComparisonBatch, ComparisonResult } from './tasks/compare/compare.js';
 export { createComparison } from './tasks/compare/matrix.js';
-export type { Comparison, ComparisonOptions, ComparisonState } from './tasks/compare/matrix.js';
+export type { Comparison, ComparisonOptions } from './tasks/compare/matrix.js';

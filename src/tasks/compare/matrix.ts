@@ -1,6 +1,8 @@
 import { InputError } from '../../core/errors.js';
 import { type AccumulatorOptions, addInto, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
+import { type ComparisonPartState, comparisonSpec, createComparisonState } from '../../state/comparison-state.js';
+import { parseWith } from '../../state/envelope.js';
 import { type ComparisonBatch, comparisonCells, type ComparisonResult, comparisonResult, formatComparisonBatch,
   jointFits, validateComparisonClasses } from './compare.js';
 import { compareCpuUpdate } from './update-cpu.js';
@@ -18,22 +20,12 @@ export interface ComparisonOptions extends TaskGpuOptions, AccumulatorOptions {
   joint?: boolean | 'auto' | undefined;
 }
 
-/** A comparison's counts as a serializable state: the cells as the counters lay them out, and how they were counted. */
-export interface ComparisonState {
-  format: 'confmat-comparison';
-  version: 1;
-  numClasses: number;
-  joint: boolean;
-  ignoreIndex?: number;
-  cells: number[];
-}
-
 /**
  * Two models' predictions on the same labels, counted together, batch by batch: `update` takes the labels and each
  * model's logits or predicted classes; `compute` gives the joint table (or both matrices and the right/wrong table),
  * both confusion matrices and McNemar's test. `state` and `load` save and add counts of the same setup.
  */
-export interface Comparison extends TaskMatrix<ComparisonBatch, ComparisonResult, ComparisonState, undefined> {
+export interface Comparison extends TaskMatrix<ComparisonBatch, ComparisonResult, ComparisonPartState, undefined> {
   readonly numClasses: number;
   /** Whether the joint table is counted (C^3 cells). */
   readonly joint: boolean;
@@ -66,21 +58,17 @@ export function createComparison(options: ComparisonOptions): Comparison {
   validateComparisonClasses(numClasses, wanted === true);
   const joint = wanted === 'auto' ? jointFits(numClasses, maxBinding(device)) : wanted;
   const cells = comparisonCells(numClasses, joint);
-  const load = (state: ComparisonState): Float64Array => {
-    const ok = state?.format === 'confmat-comparison' && Array.isArray(state.cells) && state.cells.length === cells;
-    const theirs = { numClasses: state?.numClasses, joint: state?.joint, ignoreIndex: state?.ignoreIndex };
+  const load = (value: ComparisonPartState): Float64Array => {
+    const state = parseWith(comparisonSpec, value, 'state');
+    const theirs = { numClasses: state.numClasses, joint: state.joint, ignoreIndex: state.options.ignoreIndex };
     const ours = { numClasses, joint, ignoreIndex };
-    if (!ok || JSON.stringify(theirs) !== JSON.stringify(ours)) {
+    if (JSON.stringify(theirs) !== JSON.stringify(ours)) {
       throw new InputError('state',
         `the state was counted with ${JSON.stringify(theirs)}, this comparison with ${JSON.stringify(ours)}`);
     }
-    return Float64Array.from(state.cells);
+    return Float64Array.from(joint ? state.counts! : [state.countsA!, state.countsB!, state.rightWrong!].flat());
   };
-  const state = (r: ComparisonResult): ComparisonState => {
-    const flat = r.counts ?? [r.a.counts, r.b.counts, r.rightWrong].flatMap((x) => Array.from(x));
-    return { format: 'confmat-comparison', version: 1, numClasses, joint,
-      ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), cells: Array.from(flat) };
-  };
+  const state = (r: ComparisonResult): ComparisonPartState => createComparisonState(r, { ignoreIndex });
   const spec = { name: 'comparison', empty: () => new Float64Array(cells), add: addInto,
     count: (into: Float64Array, batch: Parameters<typeof compareCpuUpdate>[1]) => compareCpuUpdate(into, batch, joint),
     gpu: (d: GPUDevice) => createComparisonGpuCounter(d, numClasses, joint, options),
