@@ -74,6 +74,10 @@ export { sweepIntervals } from './tasks/binary/intervals.js';
 export type { SweepIntervals } from './tasks/binary/intervals.js';
 export { matrixIntervals } from './tasks/multiclass/intervals.js';
 export type { MatrixIntervals, PrfIntervals } from './tasks/multiclass/intervals.js';
+export { labelIntervals } from './tasks/multilabel/intervals.js';
+export type { LabelIntervals } from './tasks/multilabel/intervals.js';
+export { perClassIntervals } from './tasks/per-class/intervals.js';
+export type { ClassIntervals, PerClassIntervals } from './tasks/per-class/intervals.js';
 
 // .npy bytes (confmat/node reads files)
 export { NpyError, parseNpy } from './read/npy.js';
@@ -86,3 +90,5 @@ export type { McNemarResult } from './stats/mcnemar.js';
 export type { ComparisonBatch, ComparisonResult } from './tasks/compare/compare.js';
 export { createComparison } from './tasks/compare/matrix.js';
 export type { Comparison, ComparisonOptions } from './tasks/compare/matrix.js';
+export { pairedIntervals } from './tasks/compare/paired-intervals.js';
+export type { Difference, PairedIntervals, RecallDifferences } from './tasks/compare/paired-intervals.js';
