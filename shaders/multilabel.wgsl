@@ -14,6 +14,9 @@
 // counts[3 * NUM_LABELS] the bad-target tally above.
 // counts[3 * NUM_LABELS + 1 + 3 * row + 0..2] the row's TP, FP, FN over its labels, for sklearn's "samples"
 // average (stored in the same buffer, so the kernel binds 4 storage buffers, the compatibility minimum).
+// With OUTCOME_WORDS > 0 (= ceil(NUM_LABELS / 16)), the row's outcome per label follows, 2 bits each (0 TN, 1 TP,
+// 2 FP, 3 FN; label j at bits 2 (j % 16) of word j / 16): counts[3 * NUM_LABELS + 1 + 3 * rows + row * OUTCOME_WORDS
+// + w], for the table of distinct rows behind the intervals of the averages (src/tasks/multilabel/row-outcomes.ts).
 //
 // multilabel_weighted: the same with sample weights. Each row's weight arrives from the host as a
 // 64-bit fixed-point integer (lo, hi) (src/format/weights.ts), appended to the targets buffer at
@@ -28,14 +31,15 @@
 //   2  targets     storage, read         array<u32>, 0 or 1 (else refused), rows x NUM_LABELS, row-major
 //                                        (weighted: then rows x 2 fixed-point weight words)
 //   3  thresholds  storage, read         array<u32>, NUM_LABELS order keys
-//   4  counts      storage, read_write   array<atomic<u32>>, 3 x NUM_LABELS + 1 + 3 x rows
+//   4  counts      storage, read_write   array<atomic<u32>>, 3 x NUM_LABELS + 1 + (3 + OUTCOME_WORDS) x rows
 //                                        (weighted: 9 x NUM_LABELS + 3 x rows)
-// Overrides: NUM_LABELS, WORKGROUP_SIZE, CHECK_TARGETS (multilabel). Dispatch: 1-D, one invocation per row,
-// any count (grid-stride).
+// Overrides: NUM_LABELS, WORKGROUP_SIZE, CHECK_TARGETS and OUTCOME_WORDS (multilabel). Dispatch: 1-D, one
+// invocation per row, any count (grid-stride).
 
 override NUM_LABELS: u32 = 1u;
 override WORKGROUP_SIZE: u32 = 64u;
 override CHECK_TARGETS: bool = false;
+override OUTCOME_WORDS: u32 = 0u;
 
 struct Params {
   rows: u32,
@@ -63,7 +67,9 @@ fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
     var tp = 0u;
     var fp = 0u;
     var fn_ = 0u;
+    var word = 0u;
     let base = row * NUM_LABELS;
+    let outcomes = 3u * NUM_LABELS + 1u + 3u * params.rows + row * OUTCOME_WORDS;
     for (var j = 0u; j < NUM_LABELS; j++) {
       let predicted = predicts(base, j);
       let t = targets[base + j];
@@ -71,15 +77,26 @@ fn multilabel(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
         atomicMax(&counts[3u * NUM_LABELS], ~(base + j));
       }
       let actual = t != 0u;
+      var code = 0u;
       if (predicted && actual) {
         tp += 1u;
+        code = 1u;
         atomicAdd(&counts[3u * j], 1u);
       } else if (predicted) {
         fp += 1u;
+        code = 2u;
         atomicAdd(&counts[3u * j + 1u], 1u);
       } else if (actual) {
         fn_ += 1u;
+        code = 3u;
         atomicAdd(&counts[3u * j + 2u], 1u);
+      }
+      if (OUTCOME_WORDS > 0u) {
+        word |= code << (2u * (j % 16u));
+        if (j % 16u == 15u || j + 1u == NUM_LABELS) {
+          atomicStore(&counts[outcomes + j / 16u], word);
+          word = 0u;
+        }
       }
     }
     let stats = 3u * NUM_LABELS + 1u + 3u * row;

@@ -112,7 +112,10 @@ export function multilabelTask(values: CliValues): EvalTask<MultilabelResult> {
     const names = values.classes;
     const numbered = Array.from({ length: numLabels }, (_, j) => String(j));
     labels = typeof names === 'string' ? await readClassNames(names, numLabels) : numbered;
-  }, (device, chunkRows) => createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows }),
+  },
+    (device, chunkRows) =>
+      createMultilabelMatrix({ numLabels: labels.length, threshold, device, chunkRows,
+        rowOutcomes: ci !== undefined || values.shard !== undefined }),
     (result) => ({ task: 'multilabel', result, labels, intervals: ci && (drawn ??= labelIntervals(result, ci)) }));
 }
 

@@ -4,14 +4,14 @@ import { r2, svgStart, truncateLabel } from '../report/heatmap-svg.js';
 import type { BackendReport } from '../report/json.js';
 import { maxChartRows } from '../report/plot-size.js';
 import { intervalNote } from '../report/table.js';
-import { binaryCsv, binaryMarkdown, f4, labelIntervalNote, multilabelCsv,
+import { AVERAGE_NAMES, binaryCsv, binaryMarkdown, f4, labelIntervalNote, multilabelCsv,
   multilabelMarkdown } from '../report/task-formats.js';
 import type { ShardSet } from '../state/state.js';
 import { createBinaryState, createMultilabelState } from '../state/task-state.js';
 import type { Interval } from '../stats/interval.js';
 import { auc, averagePrecision, binaryCounts, prCurve, rocCurve, type SweepResult } from '../tasks/binary/binary.js';
 import type { SweepIntervals } from '../tasks/binary/intervals.js';
-import type { LabelIntervals } from '../tasks/multilabel/intervals.js';
+import type { AverageIntervals, LabelIntervals } from '../tasks/multilabel/intervals.js';
 import { type LabelScores, multilabelMetrics, type MultilabelResult } from '../tasks/multilabel/multilabel.js';
 import { plotData } from './inputs.js';
 import type { OutputFormat } from './render.js';
@@ -29,7 +29,8 @@ export function multilabelJson(result: MultilabelResult, labels: string[], backe
   return { format: state.format, version: state.version, task: 'multilabel', numLabels: result.numLabels, labels,
     rows: result.rows, thresholds: state.thresholds, matrices: result.matrices,
     perLabel: m.perLabel.map((x) => ({ label: labels[x.index], ...x })), microAvg: m.microAvg, macroAvg: m.macroAvg,
-    weightedAvg: m.weightedAvg, samplesAvg: m.samplesAvg, sampleSums: state.sampleSums, backend, options: state.options,
+    weightedAvg: m.weightedAvg, samplesAvg: m.samplesAvg, sampleSums: state.sampleSums,
+    ...(state.rowOutcomes !== undefined && { rowOutcomes: state.rowOutcomes }), backend, options: state.options,
     ...(state.shards ? { shards: state.shards } : {}),
     ...(intervals &&
       { ci: { ...intervals, perLabel: intervals.perLabel.map((p, j) => ({ label: labels[j], ...p })) } }) };
@@ -98,13 +99,13 @@ export function multilabelTable(result: MultilabelResult, names: string[], inter
   const w = Math.max(13, ...labels.map((l) => l.length));
   const n = amountText(result.weighted);
   const scores = (s: LabelScores,
-    iv?: LabelIntervals['perLabel'][number]): string[] => [ci4(s.precision, iv?.precision), ci4(s.recall, iv?.recall),
-    ci4(s.f1, iv?.f1), n(s.support)];
+    iv?: AverageIntervals): string[] => [ci4(s.precision, iv?.precision), ci4(s.recall, iv?.recall), ci4(s.f1, iv?.f1),
+    n(s.support)];
   const cells = [['tp', 'fp', 'fn', 'tn', 'precision', 'recall', 'f1', 'support'],
     ...m.perLabel.map((x) => [x.tp, x.fp, x.fn, x.tn].map(n).concat(scores(x, intervals?.perLabel[x.index])))];
-  const avgs =
-    ([['micro avg', m.microAvg], ['macro avg', m.macroAvg], ['weighted avg', m.weightedAvg], ['samples avg',
-      m.samplesAvg]] as const).map(([name, s]) => [name, ['', '', '', '', ...scores(s)]] as const);
+  const avgs = AVERAGE_NAMES.map((k) =>
+    [`${k.slice(0, -3)} avg`, ['', '', '', '', ...scores(m[k], intervals?.[k])]] as const
+  );
   const all = intervals ? [...cells, ...avgs.map((a) => a[1])] : [];
   const widths = cells[0]!.map((_, j) => Math.max(9, ...all.map((r) => r[j]!.length + 1)));
   const line = (name: string, row: readonly string[]): string =>

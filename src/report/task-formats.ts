@@ -29,14 +29,16 @@ export function multilabelCsv(result: MultilabelResult, labels: string[]): strin
 }
 
 /**
- * The line under a multilabel report with intervals: how they were drawn, and that the averages have none.
+ * The line under a multilabel report with intervals: how they were drawn, and why the averages have none when they
+ * have none.
  *
  * @example
  * labelIntervalNote(labelIntervals(result, { level: 0.95 }));
  */
 export function labelIntervalNote(ci: LabelIntervals): string {
+  if (ci.averagesNote === undefined) return `${intervalNote(ci)} for each label and each average`;
   return `${intervalNote(ci)} for each label;\nthe micro, macro, weighted and samples averages get none: they need ` +
-    'the joint counts across labels, which the per-label matrices do not keep';
+    `the joint counts across labels: ${ci.averagesNote}`;
 }
 
 /**
@@ -58,6 +60,11 @@ export function multilabelMarkdown(result: MultilabelResult, labels: string[], i
   return `${parts.join('\n\n')}\n`;
 }
 
+type AverageName = 'microAvg' | 'macroAvg' | 'weightedAvg' | 'samplesAvg';
+
+/** The multilabel averages in report order. */
+export const AVERAGE_NAMES: readonly AverageName[] = ['microAvg', 'macroAvg', 'weightedAvg', 'samplesAvg'];
+
 /**
  * Per label its name, threshold, TN, FP, FN, TP and scores, then each average's name and scores (`f` writes them;
  * with `ci`, a label's scores are followed by their intervals).
@@ -65,18 +72,17 @@ export function multilabelMarkdown(result: MultilabelResult, labels: string[], i
 function multilabelRows(result: MultilabelResult, labels: string[], f: (v: number) => string | number,
   ci?: LabelIntervals) {
   const m = multilabelMetrics(result);
-  const scores = (s: LabelScores, j?: number): (string | number)[] => {
-    const iv = j === undefined ? undefined : ci?.perLabel[j];
+  const scores = (s: LabelScores, j?: number | AverageName): (string | number)[] => {
+    const iv = j === undefined ? undefined : typeof j === 'number' ? ci?.perLabel[j] : ci?.[j];
     const g = (v: number, key: 'precision' | 'recall' | 'f1') => (iv ? withInterval(v, iv[key], f4) : f(v));
     return [g(s.precision, 'precision'), g(s.recall, 'recall'), g(s.f1, 'f1'), s.support];
   };
-  const averages: [string, LabelScores][] = [['micro', m.microAvg], ['macro', m.macroAvg], ['weighted', m.weightedAvg],
-    ['samples', m.samplesAvg]];
+  const averages = AVERAGE_NAMES.map((name) => [name.slice(0, -3), m[name], name] as const);
   const t = result.thresholds;
   const perLabel = m.perLabel.map((
     x,
   ) => [labels[x.index]!, t[x.index]!, x.tn, x.fp, x.fn, x.tp, ...scores(x, x.index)]);
-  return { perLabel, averages: averages.map(([name, s]) => [name, ...scores(s)]) };
+  return { perLabel, averages: averages.map(([name, s, key]) => [name, ...scores(s, key)]) };
 }
 
 /** The counts and scores at descending threshold index i. */

@@ -7,6 +7,8 @@ import { InputError } from '../core/errors.js';
 import { binaryCounts, type SweepResult } from '../tasks/binary/binary.js';
 import { emptyMultilabelCounts, multilabelResult, validateNumLabels } from '../tasks/multilabel/multilabel.js';
 import type { MultilabelCounts, MultilabelResult } from '../tasks/multilabel/multilabel.js';
+import { MAX_ROW_OUTCOMES, mergeRowOutcomes, parseRowOutcomeKey, type RowOutcome,
+  type RowOutcomes } from '../tasks/multilabel/row-outcomes.js';
 import { type ComparisonPartState, comparisonSpec } from './comparison-state.js';
 import { createWith, mergeWith, parseWith, show, within } from './envelope.js';
 import type { Envelope, Plus, ReadContext, ShardSet, StateSpec } from './envelope.js';
@@ -47,6 +49,11 @@ export interface MultilabelState extends Envelope {
   /** Per label `[[TN, FP], [FN, TP]]`, exact integers (sums of weights with `options.sampleWeight`). */
   matrices: Matrix2[];
   sampleSums: SampleSumsJson;
+  /**
+   * The distinct rows' outcomes as `[key, rows]` pairs, keys ascending (see `RowOutcomes`); `null`: too many to
+   * keep. Absent: not kept (the intervals of the averages need them).
+   */
+  rowOutcomes?: [string, number][] | null;
   /** `sampleWeight: true`: counts, `rows` and sample sums are sums of sample weights. */
   options: { numLabels: number; sampleWeight?: true };
 }
@@ -161,6 +168,9 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
     return mat;
   });
   const sampleSums = readSampleSums(r, v.sampleSums, l);
+  const outcomes = v.rowOutcomes === undefined ?
+    {} :
+    { rowOutcomes: readRowOutcomes(r, v.rowOutcomes, rows, matrices) };
   // With weights, rows add w x TP to the sums and the device rounds each weight to fixed point for the
   // matrices: the two agree only within rounding that depends on the weights' spread, so not checked.
   for (const [key, want] of weighted ? [] : ([['precision', tp], ['recall', tp], ['f1', 2 * tp]] as const)) {
@@ -169,7 +179,7 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
     const detail = `numerators add up to ${got}, but the matrices hold ${hold} (edited or corrupt file?)`;
     if (got !== want) r.no(`$.sampleSums.${key}`, detail, got);
   }
-  return { rows, thresholds, matrices, sampleSums };
+  return { rows, thresholds, matrices, sampleSums, ...outcomes };
 }, differ(s, first, other) {
   const j = s.thresholds.findIndex((t, i) => thresholdValue(t) !== thresholdValue(first.thresholds[i]!));
   const why = `, but ${first.thresholds[j]} in ${other}: parts must be counted with the same --threshold`;
@@ -182,7 +192,66 @@ const multilabelSpec: StateSpec<MultilabelState> = { task: 'multilabel',
   });
   const sums = into.sampleSums;
   for (const key of SUMS) sums[key] = addPairs(sums[key], from.sampleSums[key], plus, 'the samples sums');
+  if (into.rowOutcomes === undefined) return;
+  if (from.rowOutcomes === undefined) delete into.rowOutcomes;
+  else {into.rowOutcomes = rowOutcomesJson(
+      mergeRowOutcomes(outcomeTable(into.rowOutcomes), outcomeTable(from.rowOutcomes)),
+    );}
 } };
+
+/** The table of `[key, rows]` pairs (null stays null). */
+const outcomeTable = (pairs: [string, number][] | null): RowOutcomes => (pairs === null ? null : new Map(pairs));
+
+/** A table as `[key, rows]` pairs, keys ascending by code point (null stays null). */
+function rowOutcomesJson(t: RowOutcomes): [string, number][] | null {
+  return t === null ? null : [...t].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
+
+/**
+ * Checks `rowOutcomes`: at most MAX_ROW_OUTCOMES `[key, rows]` pairs, keys valid and ascending, adding up to `rows`
+ * and to each label's TP, FP and FN; not with sample weights.
+ */
+function readRowOutcomes(r: ReadContext, v: unknown, rows: number, matrices: Matrix2[]): [string, number][] | null {
+  const path = '$.rowOutcomes';
+  if (v === null) return null;
+  if (r.weighted) r.no(path, 'a state counted with sample weights keeps no row outcomes', v);
+  if (!Array.isArray(v)) r.no(path, `must be an array of [key, rows] pairs or null, got ${show(v)}`, v);
+  const pairs = v as unknown[];
+  if (pairs.length > MAX_ROW_OUTCOMES) {
+    r.no(path, `holds ${pairs.length} pairs, more than ${MAX_ROW_OUTCOMES}`, pairs.length);
+  }
+  const l = matrices.length;
+  const [tp, fp, fn] = [new Float64Array(l), new Float64Array(l), new Float64Array(l)];
+  let total = 0;
+  const out = pairs.map((p, i): [string, number] => {
+    const at = `${path}[${i}]`;
+    if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string') {
+      r.no(at, `must be a [key, rows] pair, got ${show(p)}`, p);
+    }
+    const [key, n] = [p[0] as string, r.num(`${at}[1]`, p[1])];
+    if (n === 0) r.no(`${at}[1]`, 'a row outcome must count at least one row', n);
+    const prev = (pairs[i - 1] as [string] | undefined)?.[0];
+    if (prev !== undefined && !(prev < key)) {
+      r.no(`${at}[0]`, `keys must be ascending and distinct: ${show(key)} follows ${show(prev)}`, key);
+    }
+    let o: RowOutcome;
+    try {
+      o = parseRowOutcomeKey(key, l);
+    } catch (e) {
+      return r.no(`${at}[0]`, (e as Error).message, key);
+    }
+    for (const [list, into] of [[o.tp, tp], [o.fp, fp], [o.fn, fn]] as const) for (const j of list) into[j]! += n;
+    total += n;
+    return [key, n];
+  });
+  if (total !== rows) {
+    r.no(path, `the row outcomes count ${total} rows, but rows is ${rows} (edited or corrupt file?)`, total);
+  }
+  const j = matrices.findIndex(([[, f], [n, t]], x) => t !== tp[x] || f !== fp[x] || n !== fn[x]);
+  const what = `the row outcomes give label ${j} TP, FP, FN = ${tp[j]}, ${fp[j]}, ${fn[j]}`;
+  if (j >= 0) r.no(path, `${what}, but its matrix ${show(matrices[j])} (edited or corrupt file?)`, j);
+  return out;
+}
 
 function readCurve(r: ReadContext, path: string, v: unknown, k: number, limit: number, what: string): number[] {
   // Sums of weights (negative ones allowed) need not stay below the total or rise as thresholds fall.
@@ -300,7 +369,8 @@ export function createMultilabelState(result: MultilabelResult, meta: Multilabel
   const { rows, thresholds, matrices, sampleSums: sums } = result;
   const sampleSums = { precision: pairs(sums.precision), recall: pairs(sums.recall), f1: pairs(sums.f1) };
   const options = { numLabels: l, ...(result.weighted ? { sampleWeight: true } : {}) };
-  const fields = { numLabels: l, rows, thresholds: thresholds.map(thresholdJson), matrices, sampleSums, options };
+  const fields = { numLabels: l, rows, thresholds: thresholds.map(thresholdJson), matrices, sampleSums, options,
+    ...(result.rowOutcomes !== undefined && { rowOutcomes: rowOutcomesJson(result.rowOutcomes) }) };
   return createWith(multilabelSpec, fields, { names: meta.labels, shards: meta.shards });
 }
 
@@ -325,6 +395,7 @@ export function multilabelStateCounts(state: MultilabelState): MultilabelCounts 
   if (state.options.sampleWeight === true) counts.weighted = true;
   state.matrices.forEach(([[, fp], [fn, tp]], j) => ([counts.tp[j], counts.fp[j], counts.fn[j]] = [tp, fp, fn]));
   for (const key of SUMS) for (const [d, n] of state.sampleSums[key]) counts.samples[key][d] = n;
+  if (state.rowOutcomes !== undefined) counts.outcomes = outcomeTable(state.rowOutcomes);
   return counts;
 }
 

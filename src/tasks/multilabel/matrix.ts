@@ -19,6 +19,11 @@ export interface MultilabelMatrixOptions extends TaskGpuOptions, AccumulatorOpti
    * 0 for logits).
    */
   threshold?: number | ArrayLike<number>;
+  /**
+   * Keep the table of distinct row outcomes (which labels each row counts as TP, FP, FN; at most 65,536 distinct),
+   * which the intervals of the micro, macro, weighted and samples averages need (`labelIntervals`). Default false.
+   */
+  rowOutcomes?: boolean;
 }
 
 /**
@@ -48,7 +53,8 @@ export interface MultilabelMatrix
 export function createMultilabelMatrix(options: MultilabelMatrixOptions): MultilabelMatrix {
   const numLabels = validateNumLabels(options.numLabels);
   const thresholds = resolveLabelThresholds(options.threshold ?? 0.5, numLabels);
-  const empty = (): MultilabelCounts => emptyMultilabelCounts(numLabels);
+  const keep = options.rowOutcomes === true;
+  const empty = (): MultilabelCounts => emptyMultilabelCounts(numLabels, keep);
   const count = (into: MultilabelCounts, batch: FormattedMultilabelBatch): void =>
     multilabelCpuUpdate(into, batch, thresholds);
   const load = (state: MultilabelState): MultilabelCounts => {
@@ -66,7 +72,7 @@ export function createMultilabelMatrix(options: MultilabelMatrixOptions): Multil
     return multilabelStateCounts(s);
   };
   return taskMatrix({ name: 'multilabel matrix', empty, add: addMultilabelCounts, count, resident: hasGpuInputs,
-    gpu: (device: GPUDevice) => createMultilabelGpuCounter(device, numLabels, thresholds, options),
+    gpu: (device: GPUDevice) => createMultilabelGpuCounter(device, numLabels, thresholds, options, keep),
     format: (batch: MultilabelBatch) => formatMultilabelBatch(batch, numLabels),
     result: (counts: MultilabelCounts) => multilabelResult(counts, thresholds), state: createMultilabelState, load },
     options, { numLabels, thresholds });

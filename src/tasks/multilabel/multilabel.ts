@@ -5,6 +5,7 @@ import { gpuRows, isGpuBuffer } from '../../engine/gpu-batch.js';
 import { isLabelArray } from '../../format/validate.js';
 import { checkWeights } from '../../format/weights.js';
 import { fScore } from '../multiclass/metrics.js';
+import { copyRowOutcomes, mergeRowOutcomes, type RowOutcomes } from './row-outcomes.js';
 
 /**
  * One batch of a multilabel task: row-major N x L scores and N x L targets in {0, 1}; optional sample weights, one per
@@ -51,6 +52,8 @@ export interface MultilabelCounts {
   fp: Float64Array;
   fn: Float64Array;
   samples: SampleSums;
+  /** The distinct rows' outcomes (see {@link RowOutcomes}); absent when not kept. */
+  outcomes?: RowOutcomes;
 }
 
 type Matrix2 = [[number, number], [number, number]];
@@ -68,6 +71,8 @@ export interface MultilabelResult {
   samples: { precision: number; recall: number; f1: number };
   /** The exact sums behind `samples` (see {@link SampleSums}); states save and merge these. */
   sampleSums: SampleSums;
+  /** The distinct rows' outcomes, when kept (`rowOutcomes: true`): the intervals of the averages need them. */
+  rowOutcomes?: RowOutcomes;
 }
 
 /** Precision, recall, F1 and support of one label or one average. */
@@ -175,10 +180,13 @@ export function sumWeights(weights: SampleWeights): number {
   return s;
 }
 
-/** Zeroed counts for `numLabels` labels. */
-export function emptyMultilabelCounts(numLabels: number): MultilabelCounts {
+/** Zeroed counts for `numLabels` labels; `outcomes`: with an empty table of row outcomes. */
+export function emptyMultilabelCounts(numLabels: number, outcomes = false): MultilabelCounts {
   const z = () => new Float64Array(numLabels);
-  return { numLabels, rows: 0, tp: z(), fp: z(), fn: z(), samples: emptySampleSums(numLabels) };
+  const counts: MultilabelCounts = { numLabels, rows: 0, tp: z(), fp: z(), fn: z(),
+    samples: emptySampleSums(numLabels) };
+  if (outcomes) counts.outcomes = new Map();
+  return counts;
 }
 
 /** Zeroed {@link SampleSums} for `numLabels` labels. */
@@ -198,6 +206,9 @@ export function addMultilabelCounts(into: MultilabelCounts, from: MultilabelCoun
   if (from.weighted) into.weighted = true;
   for (const k of ['tp', 'fp', 'fn'] as const) addInto(into[k], from[k]);
   addSampleSums(into.samples, from.samples);
+  if (into.outcomes === undefined) return;
+  if (from.outcomes === undefined) delete into.outcomes;
+  else into.outcomes = mergeRowOutcomes(into.outcomes, from.outcomes);
 }
 
 /** The float sums of row precision, recall and F1: numerators[d] / d summed in ascending d. */
@@ -232,7 +243,9 @@ export function multilabelResult(counts: MultilabelCounts, thresholds: Float32Ar
   const matrices = Array.from(tp, (t, j): Matrix2 => [[rows - t - fp[j]! - fn[j]!, fp[j]!], [fn[j]!, t]]);
   const sampleSums = { precision: s.precision.slice(), recall: s.recall.slice(), f1: s.f1.slice() };
   const [weighted, samples] = [counts.weighted ? { weighted: true } : {}, sampleTotals(s)];
-  return { numLabels, rows, ...weighted, thresholds: Array.from(thresholds), matrices, samples, sampleSums };
+  const outcomes = counts.outcomes === undefined ? {} : { rowOutcomes: copyRowOutcomes(counts.outcomes) };
+  return { numLabels, rows, ...weighted, thresholds: Array.from(thresholds), matrices, samples, sampleSums,
+    ...outcomes };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/t
 import { orderKey } from '../../format/order-key.js';
 import { addMultilabelCounts, addSampleRow, emptyMultilabelCounts, sumWeights, targetError } from './multilabel.js';
 import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
+import { addRowOutcome, createOutcomeKeyBuilder } from './row-outcomes.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, MultilabelCounts>;
@@ -14,14 +15,16 @@ export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, Mult
  * predicted when its float32 score >= thresholds[j], compared as order keys exactly like the CPU path.
  * Each chunk's counts and per-row stats are read back while the next chunk runs, so u32 counts never
  * overflow. Batches with sample weights run `multilabel_weighted`: exact fixed-point sums of each
- * chunk's weights, one rounding per cell and chunk (see src/format/weights.ts).
+ * chunk's weights, one rounding per cell and chunk (see src/format/weights.ts). With `outcomes`, unweighted
+ * batches also read back each row's outcome per label (2 bits) for the table of row outcomes.
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array,
-  options: TaskGpuOptions = {}): MultilabelGpuCounter {
+  options: TaskGpuOptions = {}, outcomes = false): MultilabelGpuCounter {
   const runner = createChunkRunner(device, 'multilabel');
+  const words = outcomes ? Math.ceil(numLabels / 16) : 0;
   const planFor = (weighted: boolean): TaskGpuPlan => {
     const what = `${numLabels} labels${weighted ? ' with sample weights' : ''}`;
-    const rowBytes = Math.max(numLabels * 4 + (weighted ? 8 : 0), 12);
+    const rowBytes = Math.max(numLabels * 4 + (weighted ? 8 : 0), 12 + (weighted ? 0 : 4 * words));
     return planTaskGpu(device.limits, rowBytes, options, what, weighted ? numLabels * 36 : numLabels * 12 + 4);
   };
   const plan = planFor(false);
@@ -37,20 +40,25 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     const p = weights ? (weightedPlan ??= planFor(true)) : plan;
     const kernel = weights ? 'multilabel_weighted' : 'multilabel';
     const check: Record<string, number> = isGpuBuffer(batch.targets) ? { CHECK_TARGETS: 1 } : {};
-    const partial = emptyMultilabelCounts(numLabels);
+    const keep = !weights && host.outcomes !== undefined && host.outcomes !== null ? words : 0;
+    const rowWords = 3 + keep;
+    const partial = emptyMultilabelCounts(numLabels, keep > 0);
+    if (keep === 0 && host.outcomes !== undefined) partial.outcomes = null;
+    const outcomeKeys = createOutcomeKeyBuilder();
     const step = chunkStep(p.chunkRows, batch.rows, isGpuBuffer(batch.scores) || isGpuBuffer(batch.targets));
     await runner.chunks(batch.rows, step, { encode: (encoder, start, n) => {
       const cap = capacityFor(n, p.chunkRows);
       const stats = `counts and row stats${weights ? ' (weighted)' : ''}`;
-      const counts = runner.grow(stats, cellBytes + cap * 12).buffer;
+      const counts = runner.grow(stats, cellBytes + cap * 4 * rowWords).buffer;
       const scores = placeRows(runner, batch.scores, 'scores', start, n, numLabels, cap).binding;
       const { binding: targets, exponent } = placeRows(runner, batch.targets, 'targets and weights', start, n,
         numLabels, cap, false, weights);
-      const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize, ...check };
+      const constants = { NUM_LABELS: numLabels, WORKGROUP_SIZE: p.workgroupSize, ...check,
+        ...(keep > 0 && { OUTCOME_WORDS: keep }) };
       const groups = groupsFor(n, p.workgroupSize, p.maxWorkgroups);
       runner.dispatch(encoder, kernel, constants, { scores, targets, thresholds: keys, counts }, groups);
       const info = { start, rows: n, exponent };
-      return { source: counts, bytes: cellBytes + n * 12, clearBytes: cellBytes, info };
+      return { source: counts, bytes: cellBytes + n * 4 * rowWords, clearBytes: cellBytes, info };
     }, fold: async (c, { start, rows: n, exponent }) => {
       const tally = weights ? 0 : c[3 * numLabels]!;
       if (tally !== 0) {
@@ -63,12 +71,19 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
       for (let i = 0; i < n; i++) {
         addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights?.[start + i]);
       }
+      for (let i = 0, at = 3 * n; i < n && keep > 0; i++, at += keep) {
+        for (let w = 0; w < keep; w++) {
+          for (let word = r[at + w]!, j = 16 * w; word !== 0; word >>>= 2, j++) outcomeKeys.add(j, word & 3);
+        }
+        partial.outcomes = addRowOutcome(partial.outcomes!, outcomeKeys.key(), 1);
+      }
     } });
     partial.rows = weights ? sumWeights(weights) : batch.rows;
     partial.weighted = weights !== undefined;
     addMultilabelCounts(host, partial);
   };
 
-  const counter = runnerCounter(runner, 'the multilabel update', () => emptyMultilabelCounts(numLabels), updateChunks);
+  const counter = runnerCounter(runner, 'the multilabel update', () => emptyMultilabelCounts(numLabels, outcomes),
+    updateChunks);
   return { ...counter, plan };
 }
