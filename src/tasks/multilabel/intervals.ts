@@ -1,6 +1,6 @@
-import { bootstrapIntervals, checkCountCells, type IntervalMethod, intervalMethod,
+import { bootstrapColumns, checkCountCells, type IntervalMethod, intervalMethod,
   type IntervalOptions } from '../../stats/bootstrap.js';
-import type { Interval } from '../../stats/interval.js';
+import { type Interval, percentileInterval } from '../../stats/interval.js';
 import { fScore } from '../multiclass/metrics.js';
 import { type ClassIntervals, tableIntervals } from '../per-class/intervals.js';
 import type { MultilabelResult } from './multilabel.js';
@@ -55,9 +55,7 @@ export function labelIntervals(result: MultilabelResult, options: IntervalOption
       'the counts kept no row outcomes (eval keeps them with --ci or --shard; the API with rowOutcomes: true)';
     return out;
   }
-  const keys = [...table.keys()];
-  const drawn = averageIntervals(keys.map((k) => parseRowOutcomeKey(k, result.numLabels)), result.numLabels,
-    keys.map((k) => table.get(k)!), method);
+  const drawn = averageDraws(result, method)!.map((v) => percentileInterval(v, method.level));
   AVERAGES.forEach((name, i) => {
     const [precision, recall, f1] = drawn.slice(3 * i, 3 * i + 3) as [Interval, Interval, Interval];
     out[name] = { precision, recall, f1 };
@@ -102,7 +100,15 @@ export function outcomeAverages(rows: RowOutcome[], numLabels: number, counts: A
     ratio(wr, support), ratio(wf, support), ratio(sp, n), ratio(sr, n), ratio(sf, n)]);
 }
 
-/** Percentile intervals of the 12 averages under the multinomial bootstrap over the distinct rows. */
-function averageIntervals(rows: RowOutcome[], numLabels: number, counts: number[], method: IntervalMethod): Interval[] {
-  return bootstrapIntervals(counts, method, 12, (drawn, out) => outcomeAverages(rows, numLabels, drawn, out));
+/**
+ * The draws behind the averages' intervals: 12 columns (micro, macro, weighted, samples x precision, recall, F1) of
+ * `method.resamples` values, by the multinomial bootstrap over the result's distinct rows; undefined when it kept none.
+ */
+export function averageDraws(result: MultilabelResult, method: IntervalMethod): Float64Array[] | undefined {
+  const table = result.rowOutcomes;
+  if (table === undefined || table === null) return undefined;
+  const keys = [...table.keys()].sort();
+  const rows = keys.map((k) => parseRowOutcomeKey(k, result.numLabels));
+  return bootstrapColumns(keys.map((k) => table.get(k)!), method, 12,
+    (drawn, out) => outcomeAverages(rows, result.numLabels, drawn, out));
 }

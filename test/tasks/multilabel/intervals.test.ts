@@ -30,7 +30,7 @@ describe('labelIntervals', () => {
     await ml.update(data);
     const result = await ml.compute();
     const ci = labelIntervals(result, { level: 0.95, resamples: 4000, seed: 2 });
-    expect(Object.keys(ci)).toEqual(['level', 'method', 'resamples', 'seed', 'perLabel']);
+    expect(Object.keys(ci)).toEqual(['level', 'method', 'resamples', 'seed', 'perLabel', 'averagesNote']);
     expect(ci.perLabel).toHaveLength(L);
     for (let j = 0; j < L; j++) {
       const labels = new Int32Array(n);
