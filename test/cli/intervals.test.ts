@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -307,8 +307,18 @@ describe('confmat eval --task multilabel --ci', () => {
   const report = json([...ML, '--ci', '0.9', '--seed', '2']);
   const ci = report.ci;
 
-  it("gives each label's P/R/F1 intervals with Wilson's, the averages none", () => {
-    expect(Object.keys(ci)).toEqual(['level', 'method', 'resamples', 'seed', 'perLabel']);
+  it("gives each label's P/R/F1 intervals with Wilson's, and every average's", () => {
+    expect(Object.keys(ci)).toEqual(['level', 'method', 'resamples', 'seed', 'perLabel', 'microAvg', 'macroAvg',
+      'weightedAvg', 'samplesAvg']);
+    for (const name of ['microAvg', 'macroAvg', 'weightedAvg', 'samplesAvg']) {
+      for (const key of ['precision', 'recall', 'f1']) {
+        expect(ci[name][key].low, `${name} ${key}`).toBeLessThan(report[name][key]);
+        expect(ci[name][key].high, `${name} ${key}`).toBeGreaterThan(report[name][key]);
+      }
+    }
+    const table: [string, number][] = report.rowOutcomes;
+    expect(table.reduce((n, [, c]) => n + c, 0)).toBe(report.rows);
+    expect(json(ML).rowOutcomes).toBeUndefined();
     expect(ci.perLabel).toHaveLength(report.numLabels);
     ci.perLabel.forEach((p: Record<string, any>, j: number) => {
       expect(Object.keys(p)).toEqual(['label', 'precision', 'recall', 'f1', 'wilson']);
@@ -327,7 +337,7 @@ describe('confmat eval --task multilabel --ci', () => {
     );
   });
 
-  it('prints value [low, high] per label in the table and Markdown, with the line saying the averages have none', () => {
+  it('prints value [low, high] per label and average in the table and Markdown, and how they were drawn', () => {
     const text = ok([...ML, '--ci', '0.9', '--seed', '2', '--format', 'table']);
     const p1 = report.perLabel[1];
     const cells = ['precision', 'recall', 'f1', 'support'].map((k) =>
@@ -335,12 +345,23 @@ describe('confmat eval --task multilabel --ci', () => {
     );
     const line = text.split('\n').find((l) => /^ +1 /.test(l))!;
     expect(line.trim().split(/ {2,}/).slice(-4)).toEqual(cells);
-    expect(text).toContain('[90% confidence intervals: multinomial bootstrap, 1,000 resamples, seed 2] for each label');
-    expect(text).toContain('the micro, macro, weighted and samples averages get none');
+    const macro = text.split('\n').find((l) => /^ +macro avg /.test(l))!;
+    expect(macro).toContain(bracket(report.macroAvg.f1, ci.macroAvg.f1));
+    expect(text).toContain(
+      '[90% confidence intervals: multinomial bootstrap, 1,000 resamples, seed 2] for each label and each average',
+    );
     const md = ok([...ML, '--ci', '0.9', '--seed', '2', '--format', 'markdown']);
     expect(md).toContain(`${f(p1.precision)} \\[${f(ci.perLabel[1].precision.low)}, `);
-    expect(md).toContain('which the per-label matrices do not keep');
+    expect(md).toContain(`| samples | ${f(report.samplesAvg.precision)} \\[${f(ci.samplesAvg.precision.low)}, `);
     expect(ok([...ML, '--format', 'table'])).not.toContain('[');
+  });
+
+  it('says why the averages get none when the parts kept no row outcomes (counted before they were kept)', () => {
+    const part = join(dir, 'ml-old.json');
+    writeFileSync(part, JSON.stringify(json(ML)));
+    const text = ok(['merge', part, '--ci', '0.9', '--format', 'table']);
+    expect(text).toContain('the micro, macro, weighted and samples averages get none: they need the joint counts');
+    expect(text).toContain('kept no row outcomes (eval keeps them with --ci or --shard');
   });
 
   it('counted on the GPU gives the same intervals as on the CPU', () => {
