@@ -79,19 +79,56 @@ export function parseRowOutcomeKey(key: string, numLabels: number): RowOutcome {
   return { tp, fp, fn };
 }
 
+/** A table's key of one row from its outcome words (2 bits per label, 16 labels per word: 0 TN, 1 TP, 2 FP, 3 FN). */
+function keyOfWords(words: ArrayLike<number>, at: number, count: number): string {
+  const lists: string[][] = [[], [], []];
+  for (let w = 0; w < count; w++) {
+    for (let word = words[at + w]!, j = 16 * w; word !== 0; word >>>= 2, j++) {
+      if ((word & 3) !== 0) lists[(word & 3) - 1]!.push(String(j));
+    }
+  }
+  return lists.map((l) => l.join(',')).join(';');
+}
+
+/** Counts rows by their outcome words, cheaply, for {@link createOutcomeTally}. */
+export interface OutcomeTally {
+  /** Counts one row whose outcome words start at `words[at]`. */
+  add(words: ArrayLike<number>, at: number): void;
+  /** Adds the rows counted since the last flush into `into` (the result: null once too many are distinct). */
+  flush(into: RowOutcomes): RowOutcomes;
+}
+
 /**
- * Collects the outcome of one row label by label (`code`: 0 TN, 1 TP, 2 FP, 3 FN, labels in ascending order), then
- * its key; shared by the CPU update and the GPU fold so both build the same keys.
+ * A tally of rows by their outcome words (see shaders/multilabel.wgsl: 2 bits per label, ceil(L / 16) words per
+ * row), keyed by a number up to 26 labels (beyond, a string of the words' 16-bit halves), turned into table keys once per distinct
+ * row at `flush`. Shared by the CPU update and the GPU fold, so both count the same table.
  */
-export function createOutcomeKeyBuilder(): { add(label: number, code: number): void; key(): string } {
-  let lists = ['', '', ''];
-  return { add(label, code) {
-    if (code === 0) return;
-    const i = code - 1;
-    lists[i] = lists[i] === '' ? String(label) : `${lists[i]},${label}`;
-  }, key() {
-    const k = `${lists[0]};${lists[1]};${lists[2]}`;
-    lists = ['', '', ''];
-    return k;
+export function createOutcomeTally(numLabels: number): OutcomeTally {
+  const count = Math.ceil(numLabels / 16);
+  let seen: Map<number | string, number> | null = new Map();
+  const keyOf = count === 1 ?
+    (a: ArrayLike<number>, i: number): number | string => a[i]! :
+    numLabels <= 26 ?
+    (a: ArrayLike<number>, i: number): number | string => a[i]! + a[i + 1]! * 2 ** 32 :
+    (a: ArrayLike<number>, i: number): number | string => {
+      let k = '';
+      for (let w = i; w < i + count; w++) k += String.fromCharCode(a[w]! & 0xffff, a[w]! >>> 16);
+      return k;
+    };
+  const wordsOf = (k: number | string): number[] =>
+    typeof k === 'string' ?
+      Array.from({ length: count }, (_, w) => k.charCodeAt(2 * w) + k.charCodeAt(2 * w + 1) * 0x10000) :
+      [k % 2 ** 32, Math.floor(k / 2 ** 32)];
+  return { add(words, at) {
+    if (seen === null) return;
+    const k = keyOf(words, at);
+    const had = seen.get(k);
+    if (had === undefined && seen.size >= MAX_ROW_OUTCOMES) seen = null;
+    else seen.set(k, (had ?? 0) + 1);
+  }, flush(into) {
+    let out = seen === null ? null : into;
+    for (const [k, n] of seen ?? []) out = addRowOutcome(out, keyOfWords(wordsOf(k), 0, count), n);
+    seen = new Map();
+    return out;
   } };
 }

@@ -5,7 +5,7 @@ import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/t
 import { orderKey } from '../../format/order-key.js';
 import { addMultilabelCounts, addSampleRow, emptyMultilabelCounts, sumWeights, targetError } from './multilabel.js';
 import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';
-import { addRowOutcome, createOutcomeKeyBuilder } from './row-outcomes.js';
+import { createOutcomeTally } from './row-outcomes.js';
 
 /** The GPU multilabel update: per label TP/FP/FN and per row sample sums, exact on the host. */
 export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, MultilabelCounts>;
@@ -44,7 +44,7 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
     const rowWords = 3 + keep;
     const partial = emptyMultilabelCounts(numLabels, keep > 0);
     if (keep === 0 && host.outcomes !== undefined) partial.outcomes = null;
-    const outcomeKeys = createOutcomeKeyBuilder();
+    const outcomeTally = createOutcomeTally(numLabels);
     const step = chunkStep(p.chunkRows, batch.rows, isGpuBuffer(batch.scores) || isGpuBuffer(batch.targets));
     await runner.chunks(batch.rows, step, { encode: (encoder, start, n) => {
       const cap = capacityFor(n, p.chunkRows);
@@ -71,12 +71,8 @@ export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number,
       for (let i = 0; i < n; i++) {
         addSampleRow(partial.samples, r[3 * i]!, r[3 * i + 1]!, r[3 * i + 2]!, weights?.[start + i]);
       }
-      for (let i = 0, at = 3 * n; i < n && keep > 0; i++, at += keep) {
-        for (let w = 0; w < keep; w++) {
-          for (let word = r[at + w]!, j = 16 * w; word !== 0; word >>>= 2, j++) outcomeKeys.add(j, word & 3);
-        }
-        partial.outcomes = addRowOutcome(partial.outcomes!, outcomeKeys.key(), 1);
-      }
+      for (let i = 0, at = 3 * n; i < n && keep > 0; i++, at += keep) outcomeTally.add(r, at);
+      if (keep > 0) partial.outcomes = outcomeTally.flush(partial.outcomes!);
     } });
     partial.rows = weights ? sumWeights(weights) : batch.rows;
     partial.weighted = weights !== undefined;

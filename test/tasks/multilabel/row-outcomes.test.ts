@@ -9,7 +9,7 @@ import { intervalMethod } from '../../../src/stats/bootstrap.js';
 import { averageDraws, labelIntervals, outcomeAverages } from '../../../src/tasks/multilabel/intervals.js';
 import { createMultilabelMatrix } from '../../../src/tasks/multilabel/matrix.js';
 import { multilabelMetrics, type MultilabelResult } from '../../../src/tasks/multilabel/multilabel.js';
-import { addRowOutcome, createOutcomeKeyBuilder, MAX_ROW_OUTCOMES, mergeRowOutcomes, parseRowOutcomeKey, rowOutcomeKey,
+import { addRowOutcome, createOutcomeTally, MAX_ROW_OUTCOMES, mergeRowOutcomes, parseRowOutcomeKey, rowOutcomeKey,
   type RowOutcomes } from '../../../src/tasks/multilabel/row-outcomes.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { rng } from '../../helpers/random.js';
@@ -44,11 +44,27 @@ function naive(scores: Float32Array, targets: Uint8Array, labels: number, thresh
 const sorted = (t: RowOutcomes | undefined) => (t ? [...t].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : t);
 
 describe('row outcomes', () => {
-  it('builds the same keys as rowOutcomeKey and parses them back; refuses bad keys by name', () => {
-    const b = createOutcomeKeyBuilder();
-    for (const [j, code] of [[0, 1], [2, 0], [3, 3], [5, 1], [7, 2], [11, 3]]) b.add(j!, code!);
-    expect(b.key()).toBe('0,5;7;3,11');
-    expect(b.key()).toBe(';;');
+  it('tallies rows by outcome words into the keys of rowOutcomeKey (1 word, 2 words, more); parses them back', () => {
+    const wordsOf = (codes: [number, number][], labels: number): Uint32Array => {
+      const w = new Uint32Array(Math.ceil(labels / 16));
+      for (const [j, code] of codes) w[j >> 4]! |= code << (2 * (j % 16));
+      return w;
+    };
+    for (const labels of [13, 16, 17, 26, 27, 40]) {
+      const t = createOutcomeTally(labels);
+      const codes: [number, number][] = [[0, 1], [2, 0], [3, 3], [5, 1], [7, 2], [11, 3], [labels - 1, 2]];
+      const row = wordsOf(codes, labels);
+      t.add(row, 0);
+      t.add(Uint32Array.of(9, ...row), 1);
+      t.add(new Uint32Array(row.length), 0);
+      const table = t.flush(new Map([['0;;', 1]]));
+      const key = rowOutcomeKey({ tp: [0, 5], fp: [7, labels - 1], fn: [3, 11] });
+      expect([...table!].sort(), String(labels)).toEqual([['0;;', 1], [';;', 1], [key, 2]].sort());
+      expect([...t.flush(new Map())!], 'flushed').toEqual([]);
+    }
+    const full = createOutcomeTally(1);
+    for (let i = 0; i < 3; i++) full.add([i], 0);
+    expect(full.flush(null)).toBeNull();
     expect(rowOutcomeKey({ tp: [0, 5], fp: [7], fn: [3, 11] })).toBe('0,5;7;3,11');
     expect(parseRowOutcomeKey('0,5;7;3,11', 12)).toEqual({ tp: [0, 5], fp: [7], fn: [3, 11] });
     expect(parseRowOutcomeKey(';;', 1)).toEqual({ tp: [], fp: [], fn: [] });
