@@ -173,6 +173,7 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     canvas.height = Math.round(layout.h * dpr);
     canvas.style.width = `${layout.w}px`;
     canvas.style.height = `${layout.h}px`;
+    Object.assign(canvas.dataset, { cell: String(layout.cell), mx: String(layout.mx), my: String(layout.my) });
   }
 
   function ring({ t, p }: { t: number; p: number }, strong: boolean): void {
@@ -323,19 +324,27 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     draw();
     showTip(document.activeElement === canvas ? focus : null);
   });
-  canvas.addEventListener('click', (e) => {
-    const at = cellFromEvent(e);
-    if (!at) return;
-    focus = at;
-    canvas.focus({ preventScroll: true });
-    draw();
+  // A press focuses the canvas before its click: the focus handler then takes the pressed cell, not (0, 0).
+  let pressed: { t: number; p: number } | null = null;
+  canvas.addEventListener('pointerdown', (e) => {
+    pressed = cellFromEvent(e);
   });
-  canvas.addEventListener('focus', () => {
-    if (!data) return;
-    focus ??= { t: 0, p: 0 };
+  const select = (at: { t: number; p: number }): void => {
+    focus = at;
     draw();
     showTip(focus);
     live.textContent = describe(focus).line;
+  };
+  canvas.addEventListener('click', (e) => {
+    const at = cellFromEvent(e) ?? pressed;
+    pressed = null;
+    if (!at || !data) return;
+    if (document.activeElement !== canvas) canvas.focus({ preventScroll: true });
+    select(at);
+  });
+  canvas.addEventListener('focus', () => {
+    if (!data) return;
+    select(pressed ?? focus ?? { t: 0, p: 0 });
   });
   canvas.addEventListener('blur', () => {
     draw();

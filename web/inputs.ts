@@ -7,7 +7,7 @@
 import type { LabelArray } from '../src/core/types.js';
 import { parseNpy } from '../src/read/npy.js';
 import { cpuArgmax } from '../src/tasks/multiclass/update-cpu.js';
-import { csvLabels, csvLogits } from './parse-csv.js';
+import { csvLabels, csvPredictions } from './parse-csv.js';
 
 /** What a predictions file held: float32 logits (N x C), or class indices. */
 export type Predictions = { kind: 'logits'; logits: Float32Array; rows: number; numClasses: number; file: string;
@@ -26,7 +26,7 @@ function integerData(name: string, what: string, arr: ReturnType<typeof parseNpy
 
 /**
  * Logits (`(N, C)` float16/32/64 `.npy` or a CSV of N rows x C numbers) or predicted class indices
- * (a 1-D integer `.npy`). float64 logits are compared in double precision here (argmax on the
+ * (a 1-D integer `.npy`, a one-column CSV, or a CSV column named pred, y_pred, prediction...). float64 logits are compared in double precision here (argmax on the
  * host, as the CLI does), then counted as class indices.
  *
  * @example
@@ -34,8 +34,10 @@ function integerData(name: string, what: string, arr: ReturnType<typeof parseNpy
  */
 export function readPredictions(name: string, bytes: Uint8Array): Predictions {
   if (!isNpy(name)) {
-    const { logits, rows, numClasses } = csvLogits(text(bytes), name);
-    return { kind: 'logits', logits, rows, numClasses, file: name };
+    const p = csvPredictions(text(bytes), name);
+    return p.kind === 'preds' ?
+      { kind: 'preds', preds: p.preds, rows: p.preds.length, file: name } :
+      { kind: 'logits', logits: p.logits, rows: p.rows, numClasses: p.numClasses, file: name };
   }
   const arr = parseNpy(bytes, name);
   const shape = arr.shape;
@@ -130,14 +132,39 @@ export function classCount(p: Predictions, labels: LabelArray, names: string[] |
 
 /**
  * Which input a dropped file most likely is, from its name: class names (`.txt` / `.json` with
- * "class" or "name" in it), labels ("label", "target", "y_true", "truth"), else logits.
+ * "class" or "name" in it), predictions ("pred", "logit", "score", "prob", "output", "yhat": `y_pred.npy`),
+ * labels ("label", "target", "y_true", "truth", "gt", "ground", a lone "y"), else logits.
  *
  * @example
  * guessRole('val.labels.npy'); // 'labels'
+ * guessRole('y_pred.npy'); // 'logits' (logits or predicted classes)
  */
 export function guessRole(name: string): 'logits' | 'labels' | 'classes' {
   const n = name.toLowerCase();
   if (/\.(txt|json)$/.test(n) && /class|name/.test(n)) return 'classes';
-  if (/label|target|y_true|truth|(^|[^a-z])y([^a-z]|$)/.test(n)) return 'labels';
+  if (/pred|logit|score|prob|output|y_?hat/.test(n)) return 'logits';
+  if (/label|target|y_true|truth|ground|(^|[^a-z])(y|gt)([^a-z]|$)/.test(n)) return 'labels';
   return 'logits';
+}
+
+/**
+ * The role of each of several files dropped at once, or why they cannot be told apart: two files
+ * that look like the same input (the page would keep one and drop the other).
+ *
+ * @example
+ * routeFiles(['y_pred.npy', 'y_true.npy']); // { roles: ['logits', 'labels'] }
+ */
+export function routeFiles(names: string[]): { roles: ('logits' | 'labels' | 'classes')[] } | { error: string } {
+  const roles = names.map(guessRole);
+  const what = { logits: 'predictions', labels: 'labels', classes: 'class names' };
+  for (const role of ['logits', 'labels', 'classes'] as const) {
+    const same = names.filter((_, i) => roles[i] === role);
+    if (same.length > 1) {
+      return {
+        error: `${same.map((n) => `'${n}'`).join(' and ')} all look like ${what[role]} from their names: ` +
+          'drop each file on its own box (predictions, labels, class names)',
+      };
+    }
+  }
+  return { roles };
 }

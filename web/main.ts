@@ -12,7 +12,7 @@ import { evaluate, type Evaluation } from './compute.js';
 import { downloadBlob, saveBlob } from './downloads.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
-import { classCount, guessRole, type Predictions, readClassNames, readLabels, readPredictions } from './inputs.js';
+import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
 import { confusionOrder } from './reorder.js';
 import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
 
@@ -119,6 +119,17 @@ function refreshInputs(): void {
     'no file';
   $('name-classes').textContent = names ? `${names.file}: ${names.names.length} names` : 'no file';
   $<HTMLButtonElement>('compute').disabled = !(preds && labels) || page.busy;
+  for (const [role, loaded] of [['logits', preds], ['labels', labels], ['classes', names]] as const) {
+    $(`clear-${role}`).hidden = loaded === undefined || fromExample || page.busy;
+  }
+}
+
+/** Hides the results: they no longer match the inputs named above them. */
+function hideResults(): void {
+  $('results').hidden = true;
+  shown = undefined;
+  Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: 0, equal: true,
+    classes: [], source: '' });
 }
 
 /** The file an input field came from, for error messages. */
@@ -162,6 +173,7 @@ async function run(): Promise<void> {
   } catch (e) {
     setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
     setProgress('');
+    hideResults();
   } finally {
     page.busy = false;
     document.querySelectorAll<HTMLButtonElement>('.actions button').forEach((b) => (b.disabled = false));
@@ -187,10 +199,14 @@ function show(ev: Evaluation, classes: string[]): void {
 
 async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<void> {
   setError(null);
+  hideResults();
   if (fromExample) {
     preds = labels = names = undefined;
     fromExample = false;
   }
+  if (role === 'logits') preds = undefined;
+  else if (role === 'labels') labels = undefined;
+  else names = undefined;
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
     if (role === 'logits') preds = readPredictions(file.name, bytes);
@@ -203,9 +219,27 @@ async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<
 }
 
 async function loadAll(files: File[], role?: 'logits' | 'labels' | 'classes'): Promise<void> {
-  for (const f of files) await load(role ?? guessRole(f.name), f);
+  const route = role ? { roles: files.map(() => role) } : routeFiles(files.map((f) => f.name));
+  if ('error' in route) {
+    setError(route.error);
+    page.runs++;
+    return;
+  }
+  for (const [i, f] of files.entries()) await load(route.roles[i]!, f);
   if (page.error !== null) page.runs++;
   else if (preds && labels) await run();
+}
+
+/** Forgets one input (its Remove button); runs again when predictions and labels remain. */
+async function clear(role: 'logits' | 'labels' | 'classes'): Promise<void> {
+  if (role === 'logits') preds = undefined;
+  else if (role === 'labels') labels = undefined;
+  else names = undefined;
+  setError(null);
+  hideResults();
+  refreshInputs();
+  if (preds && labels) await run();
+  else page.runs++;
 }
 
 async function loadExample(): Promise<void> {
@@ -227,6 +261,10 @@ async function loadExample(): Promise<void> {
 for (const role of ['logits', 'labels', 'classes'] as const) {
   bindDropZone($(`zone-${role}`), $<HTMLInputElement>(`file-${role}`), (files) =>
     void loadAll(files.slice(0, 1), role));
+  $(`clear-${role}`).addEventListener('click', (e) => {
+    e.preventDefault();
+    void clear(role);
+  });
 }
 bindPageDrop((files) => void loadAll(files));
 $('compute').addEventListener('click', () => void run());

@@ -22,6 +22,9 @@ export interface CsvTable {
 /** Column names that `csvLabels` picks from a table with several columns. */
 export const LABEL_COLUMNS = ['label', 'labels', 'y', 'y_true', 'target', 'true', 'class'];
 
+/** Column names that `csvPredictions` reads as predicted classes. */
+export const PRED_COLUMNS = ['pred', 'preds', 'y_pred', 'prediction', 'predictions', 'predicted', 'yhat', 'y_hat'];
+
 type Delimiter = CsvDelimiter;
 
 function fail(file: string, line: number, column: number, detail: string): never {
@@ -163,6 +166,40 @@ export function csvLogits(text: string, file: string): { logits: Float32Array; r
 }
 
 /**
+ * What a predictions CSV holds: predicted classes when it has one column (one logit per row would predict class 0
+ * always) or a column named as in {@link PRED_COLUMNS}, else N x C logits.
+ *
+ * @example
+ * csvPredictions('pred\n3\n1\n', 'preds.csv'); // { kind: 'preds', preds: Int32Array [3, 1] }
+ */
+export function csvPredictions(text: string, file: string): { kind: 'preds'; preds: Int32Array } | { kind: 'logits';
+  logits: Float32Array; rows: number; numClasses: number } {
+  const t = parseCsvTable(text, file);
+  const named = t.header?.findIndex((h) => PRED_COLUMNS.includes(h.toLowerCase())) ?? -1;
+  if (t.columns === 1 || named >= 0) {
+    return { kind: 'preds', preds: integerColumn(t, Math.max(0, named), 'prediction') };
+  }
+  return { kind: 'logits', logits: Float32Array.from(t.values), rows: t.rows, numClasses: t.columns };
+}
+
+/** Column `col` of a table as int32, each value an integer (`3` or `3.0`), else an error at its line and column. */
+function integerColumn(t: CsvTable, col: number, what: string): Int32Array {
+  const out = new Int32Array(t.rows);
+  for (let r = 0; r < t.rows; r++) {
+    const v = t.values[r * t.columns + col]!;
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw new Error(
+        `${t.where(r, col)}: ${what} ${String(v)} is ${
+          Number.isInteger(v) ? 'outside the int32 range' : 'not an integer'
+        }`,
+      );
+    }
+    out[r] = v;
+  }
+  return out;
+}
+
+/**
  * Labels from a CSV: one column of integers (`3` or `3.0`), or the column named as in
  * {@link LABEL_COLUMNS} when there are several.
  *
@@ -181,17 +218,5 @@ export function csvLabels(text: string, file: string): Int32Array {
       throw new Error(`${file}: labels need one column or one named ${LABEL_COLUMNS.join('/')}; the file has ${what}`);
     }
   }
-  const out = new Int32Array(t.rows);
-  for (let r = 0; r < t.rows; r++) {
-    const v = t.values[r * t.columns + col]!;
-    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-      throw new Error(
-        `${t.where(r, col)}: label ${String(v)} is ${
-          Number.isInteger(v) ? 'outside the int32 range' : 'not an integer'
-        }`,
-      );
-    }
-    out[r] = v;
-  }
-  return out;
+  return integerColumn(t, col, 'label');
 }

@@ -6,6 +6,7 @@ import { parseNpy } from '../../src/read/npy.js';
 import { renderCsv } from '../../src/report/csv.js';
 import { confusionMatrix } from '../../src/tasks/multiclass/matrix.js';
 import { matrixRows } from '../../src/tasks/multiclass/reduce.js';
+import { cpuArgmax as matrixArgmax } from '../../src/tasks/multiclass/update-cpu.js';
 import { launchChromium, type TestBrowser } from './helpers/browser.js';
 import { dropFiles, nextRun, openDemo, pageState } from './helpers/page.js';
 import { serveStatic, type StaticServer } from './helpers/serve.js';
@@ -98,6 +99,32 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     await expect(b.page.textContent('#cm-tip')).resolves.toMatch(/True.*Predicted.*Count.*Row %.*Column %/);
   });
 
+  it('a click (a tap) on a cell shows and announces that cell, not the first one', async () => {
+    const state = await pageState(b.page);
+    const m = state.matrix;
+    await b.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const canvas = b.page.locator('#cm-canvas');
+    const { cell, mx, my } = await canvas.evaluate((el) => ({ cell: Number(el.dataset.cell), mx: Number(el.dataset.mx),
+      my: Number(el.dataset.my) })
+    );
+    const box = (await canvas.boundingBox())!;
+    const at = (t: number, p: number) => ({ x: box.x + mx + (p + 0.5) * cell, y: box.y + my + (t + 0.5) * cell });
+    const line = (t: number, p: number): string => {
+      const n = m[t]![p]!;
+      const [row, col] = [m[t]!.reduce((a, v) => a + v, 0), m.reduce((a, r) => a + r[p]!, 0)];
+      return `True ${state.classes[t]}, predicted ${state.classes[p]}: ${n.toLocaleString('en-US')}, row ${
+        ((100 * n) / row).toFixed(1)
+      }%, column ${((100 * n) / col).toFixed(1)}%`;
+    };
+    await b.page.mouse.click(at(3, 5).x, at(3, 5).y);
+    await expect(b.page.textContent('#cm-live')).resolves.toBe(line(3, 5));
+    await expect(b.page.textContent('#cm-tip')).resolves.toContain(`Predicted${state.classes[5]}`);
+    await b.page.mouse.click(at(6, 2).x, at(6, 2).y);
+    await expect(b.page.textContent('#cm-live')).resolves.toBe(line(6, 2));
+    await b.page.mouse.move(box.x + box.width + 40, box.y - 20);
+    await expect(b.page.textContent('#cm-tip')).resolves.toContain(`True${state.classes[6]}`);
+  });
+
   it('normalize toggle and reorder by confusion redraw the heatmap; downloads match the CLI formats', async () => {
     const pixels = (): Promise<string> =>
       b.page.evaluate(() => (document.getElementById('cm-canvas') as HTMLCanvasElement).toDataURL());
@@ -153,6 +180,56 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     const { batch, numClasses } = npyBatch('formats/logits.npy', 'formats/labels.npy');
     expect(state.numClasses).toBe(numClasses);
     expect(state.matrix).toEqual(await oracle(batch, numClasses));
+  });
+
+  it('reads a CSV of predicted classes (header pred) as predictions, not as N x 1 logits', async () => {
+    const labels = parseNpy(fixture('formats/labels.npy'), 'labels.npy').data as LabelArray;
+    const { batch, numClasses } = npyBatch('formats/logits.npy', 'formats/labels.npy');
+    const preds = Array.from(matrixArgmax(batch.logits as Float32Array, numClasses));
+    const csv = `pred\n${preds.join('\n')}\n`;
+    const state = await nextRun(b.page,
+      () =>
+        b.page.setInputFiles('#file-logits', { name: 'preds.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) }));
+    expect(state.error, b.errors.join('\n')).toBeNull();
+    expect(state.matrix).toEqual(await oracle({ preds: Int32Array.from(preds), labels }, numClasses));
+    await expect(b.page.textContent('#name-logits')).resolves.toContain('predictions');
+  });
+
+  it('routes y_pred.npy + y_true.npy dropped together; says so when two files look alike', async () => {
+    const files = [{ name: 'y_pred.npy', bytes: fixture('formats/logits.npy') }, { name: 'y_true.npy',
+      bytes: fixture('formats/labels.npy') }];
+    const state = await nextRun(b.page, () => dropFiles(b.page, 'body', files));
+    expect(state.error, b.errors.join('\n')).toBeNull();
+    const { batch, numClasses } = npyBatch('formats/logits.npy', 'formats/labels.npy');
+    expect(state.matrix).toEqual(await oracle(batch, numClasses));
+    const twins = [{ name: 'gt.npy', bytes: fixture('formats/labels.npy') }, { name: 'y.npy',
+      bytes: fixture('formats/labels.npy') }];
+    const refused = await nextRun(b.page, () => dropFiles(b.page, 'body', twins));
+    expect(refused.error).toBe(
+      "'gt.npy' and 'y.npy' all look like labels from their names: drop each file on its " +
+        'own box (predictions, labels, class names)',
+    );
+    await expect(b.page.textContent('#name-labels')).resolves.toContain('y_true.npy');
+  });
+
+  it('removes a loaded file, and hides the results once they no longer match the inputs', async () => {
+    const ten = { name: 'ten-classes.txt',
+      bytes: Buffer.from(`${Array.from({ length: 10 }, (_, i) => `c${i}`).join('\n')}\n`) };
+    const failed = await nextRun(b.page, () => dropFiles(b.page, '#zone-classes', [ten]));
+    expect(failed.error).toMatch(/ten-classes.txt: 10 class names, but the data has 5 classes/);
+    await expect(b.page.isHidden('#results')).resolves.toBe(true);
+    expect(failed.matrix).toEqual([]);
+    await expect(b.page.isVisible('#clear-classes')).resolves.toBe(true);
+    const state = await nextRun(b.page, () => b.page.click('#clear-classes'));
+    expect(state.error).toBeNull();
+    await expect(b.page.textContent('#name-classes')).resolves.toBe('no file');
+    await expect(b.page.isVisible('#results')).resolves.toBe(true);
+    expect(state.numClasses).toBe(5);
+    const cleared = await nextRun(b.page, () => b.page.click('#clear-labels'));
+    await expect(b.page.isHidden('#results')).resolves.toBe(true);
+    await expect(b.page.isDisabled('#compute')).resolves.toBe(true);
+    expect(cleared.matrix).toEqual([]);
+    await nextRun(b.page, () => b.page.setInputFiles('#file-labels', 'test/fixtures/formats/labels.npy'));
   });
 
   it('refuses a bad label, naming the file, the index and the value', async () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy } from '../../src/read/npy.js';
-import { classCount, guessRole, readClassNames, readLabels, readPredictions } from '../../web/inputs.js';
-import { csvLabels, csvLogits, parseCsvTable, parseNumber } from '../../web/parse-csv.js';
+import { classCount, guessRole, readClassNames, readLabels, readPredictions, routeFiles } from '../../web/inputs.js';
+import { csvLabels, csvLogits, csvPredictions, parseCsvTable, parseNumber } from '../../web/parse-csv.js';
 import { confusionOrder, permuteCounts } from '../../web/reorder.js';
 import { rng } from '../helpers/random.js';
 
@@ -78,6 +78,28 @@ describe('web/inputs', () => {
         guessRole,
       ),
     ).toEqual(['logits', 'labels', 'labels', 'labels', 'classes', 'classes', 'logits']);
+    expect(
+      ['y_pred.npy', 'y_true.npy', 'gt.npy', 'yhat.csv', 'probs.npy', 'ground_truth.csv', 'target.npy',
+        'model_output.npy'].map(guessRole),
+    ).toEqual(['logits', 'labels', 'labels', 'logits', 'logits', 'labels', 'labels', 'logits']);
+  });
+
+  it('routes files dropped together by name, refusing two that look like the same input', () => {
+    expect(routeFiles(['y_pred.npy', 'y_true.npy', 'classes.txt'])).toEqual({ roles: ['logits', 'labels', 'classes'] });
+    expect(routeFiles(['a.npy', 'b.npy'])).toEqual({
+      error: "'a.npy' and 'b.npy' all look like predictions from " +
+        'their names: drop each file on its own box (predictions, labels, class names)',
+    });
+  });
+
+  it('reads a one-column CSV, or a column named pred, as predicted classes; more columns as logits', () => {
+    expect(csvPredictions('pred\n3\n1\n', 'p.csv')).toEqual({ kind: 'preds', preds: Int32Array.of(3, 1) });
+    expect(csvPredictions('2\n0\n', 'p.csv')).toEqual({ kind: 'preds', preds: Int32Array.of(2, 0) });
+    expect(csvPredictions('id,y_pred\n7,3\n8,1\n', 'p.csv')).toEqual({ kind: 'preds', preds: Int32Array.of(3, 1) });
+    expect(csvPredictions('0.5,1.5\n2,1\n', 'l.csv')).toMatchObject({ kind: 'logits', rows: 2, numClasses: 2 });
+    expect(() => csvPredictions('pred\n3\n1.5\n', 'p.csv')).toThrow('p.csv:3:1: prediction 1.5 is not an integer');
+    const r = readPredictions('preds.csv', new TextEncoder().encode('pred\n4\n0\n'));
+    expect(r).toMatchObject({ kind: 'preds', rows: 2, file: 'preds.csv' });
   });
 });
 
