@@ -7,6 +7,10 @@
 // a shared machine. Needs `npm run build`. Usage: node bench/half.mjs [rows] [classes] [runs]
 import { planGpu } from '../dist/engine/chunk-plan.js';
 import { getPipeline } from '../dist/engine/pipelines.js';
+import { argmaxWgsl, histogramWgsl } from '../dist/engine/shaders.generated.js';
+
+const SHADERS = { argmax: argmaxWgsl, histogram: histogramWgsl };
+const kernelPipeline = (device, kernel, constants) => getPipeline(device, kernel, constants, SHADERS);
 import { confusionMatrix } from '../dist/index.js';
 import { openBenchDevice } from './lib/device.mjs';
 
@@ -75,8 +79,8 @@ const kernels = { 'f32 kernel': [cases['f32 buffer'].logits, {}],
 const ktimes = Object.fromEntries(Object.keys(kernels).map((k) => [k, []]));
 for (let r = 0; r < runs + 1; r++) {
   for (const [name, [logits, extra]] of Object.entries(kernels)) {
-    const pipeline = getPipeline(device, 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: plan.workgroupSize, TOP_K: 0,
-      ...extra });
+    const pipeline = kernelPipeline(device, 'argmax_count', { NUM_CLASSES: c, WORKGROUP_SIZE: plan.workgroupSize,
+      TOP_K: 0, ...extra });
     const group = device.createBindGroup({ label: 'bench', layout: pipeline.getBindGroupLayout(0),
       entries: [params, logits, labelBuffer, counts].map((buffer, i) => ({ binding: [0, 1, 3, 4][i],
         resource: { buffer } })

@@ -10,6 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planGpu } from '../dist/engine/chunk-plan.js';
 import { getPipeline } from '../dist/engine/pipelines.js';
+import { argmaxWgsl, histogramWgsl } from '../dist/engine/shaders.generated.js';
+
+const SHADERS = { argmax: argmaxWgsl, histogram: histogramWgsl };
+const kernelPipeline = (device, kernel, constants) => getPipeline(device, kernel, constants, SHADERS);
 import { makeData } from './lib/data.mjs';
 import { openBenchDevice } from './lib/device.mjs';
 import { benchPipeline } from './lib/gpu-phases.mjs';
@@ -38,9 +42,9 @@ function variantsFor(c, wg) {
   const list = [];
   const twoPass = (name, argmax, count, countPerGroup = null) =>
     list.push({ name, passes: [{ ...argmax, out: 'preds' }, { ...count, perGroup: countPerGroup, in: 'preds' }] });
-  const argmax = (w = wg) => ({ pipeline: getPipeline(device, 'argmax', { NUM_CLASSES: c, WORKGROUP_SIZE: w }),
+  const argmax = (w = wg) => ({ pipeline: kernelPipeline(device, 'argmax', { NUM_CLASSES: c, WORKGROUP_SIZE: w }),
     layout: 'argmax', wg: w, rowsPerInv: 1 });
-  const global = (w = wg) => ({ pipeline: getPipeline(device, 'count_global', { NUM_CLASSES: c, WORKGROUP_SIZE: w }),
+  const global = (w = wg) => ({ pipeline: kernelPipeline(device, 'count_global', { NUM_CLASSES: c, WORKGROUP_SIZE: w }),
     layout: 'count', wg: w, rowsPerInv: 1 });
   twoPass(`baseline: argmax + count_global (wg ${wg})`, argmax(), global());
   for (const w of [64, 128]) if (w !== wg) twoPass(`workgroup size ${w}`, argmax(w), global(w));
@@ -57,7 +61,7 @@ function variantsFor(c, wg) {
   }
   if (c * c * 4 <= device.limits.maxComputeWorkgroupStorageSize) {
     twoPass('count_private (workgroup atomics)', argmax(), {
-      pipeline: getPipeline(device, 'count_private', k(c, { PRIVATE_BINS: c * c })),
+      pipeline: kernelPipeline(device, 'count_private', k(c, { PRIVATE_BINS: c * c })),
       layout: 'count',
       wg,
       rowsPerInv: 1,

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Rgb, textColorOn, viridis } from '../src/report/colormap.js';
-import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, truncateLabel } from '../src/report/heatmap-svg.js';
+import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, truncateLabel } from '../src/report/heatmap-scale.js';
 import { type Normalize, normalizeCounts } from '../src/tasks/multiclass/metrics.js';
 import { permuteCounts } from './reorder.js';
 

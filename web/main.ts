@@ -5,11 +5,13 @@
  *
  * @module
  */
-import { browserAdapterLabel, type BrowserGpu, InputError, type LabelArray, matrixRows, type Normalize,
-  requestBrowserDevice } from '../src/browser/index.js';
+import { browserAdapterLabel, type BrowserGpu, requestBrowserDevice } from '../src/browser/request-device.js';
+import { InputError } from '../src/core/errors.js';
+import type { LabelArray } from '../src/core/types.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
+import type { Normalize } from '../src/tasks/multiclass/metrics.js';
+import { matrixRows } from '../src/tasks/multiclass/reduce.js';
 import { evaluate, type Evaluation } from './compute.js';
-import { downloadBlob, saveBlob } from './downloads.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
@@ -285,6 +287,7 @@ document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button)
     if (!shown) return;
     const kind = button.dataset.download as 'json' | 'csv' | 'svg' | 'png';
     try {
+      const { downloadBlob, saveBlob } = await import('./downloads.js');
       const blob = await downloadBlob(kind, { result: shown.ev.result, classes: shown.classes,
         backend: { name: shown.ev.gpu ? 'gpu' : 'cpu', adapter: shown.ev.gpu ? page.adapter : null }, normalize,
         order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas') });

@@ -15,6 +15,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_ROWS, planGpu, WIDE_LANES } from '../../dist/engine/chunk-plan.js';
 import { bindGroup, getPipeline } from '../../dist/engine/pipelines.js';
+import { argmaxWgsl, histogramWgsl } from '../../dist/engine/shaders.generated.js';
+
+const SHADERS = { argmax: argmaxWgsl, histogram: histogramWgsl };
+const kernelPipeline = (device, kernel, constants) => getPipeline(device, kernel, constants, SHADERS);
 
 /**
  * Where the bench kernels (bench/kernels/*.wgsl) are: beside this module's folder when run from the
@@ -71,9 +75,9 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
   const plan = planGpu(device.limits, c, planOptions, device.adapterInfo);
   const { chunkRows, workgroupSize: wg, maxWorkgroups } = plan;
   const cells = c * c;
-  const argmax = getPipeline(device, 'argmax', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
+  const argmax = kernelPipeline(device, 'argmax', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
   const countKernel = plan.histogram === 'private' ? 'count_private' : 'count_global';
-  const count = getPipeline(device, countKernel, { NUM_CLASSES: c, WORKGROUP_SIZE: wg,
+  const count = kernelPipeline(device, countKernel, { NUM_CLASSES: c, WORKGROUP_SIZE: wg,
     ...(plan.histogram === 'private' ? { PRIVATE_BINS: cells } : {}) });
   const countRowsPerGroup = plan.histogram === 'private' ? Math.max(wg * 8, cells * 4) : wg;
   // What the product runs without workgroup-private counts: argmax and count fused in one pass (into its
@@ -85,7 +89,7 @@ export function createGpuPhases(device, c, timestamps, planOptions = {}) {
       wide: ['argmax_count_wide', { LANES: lanes }, Math.floor(wg / lanes)],
       global: ['argmax_count', { TOP_K: 0 }, wg] }[plan.histogram];
   const fused = fusedKernel &&
-    getPipeline(device, fusedKernel[0], { NUM_CLASSES: c, WORKGROUP_SIZE: wg, ...fusedKernel[1] });
+    kernelPipeline(device, fusedKernel[0], { NUM_CLASSES: c, WORKGROUP_SIZE: wg, ...fusedKernel[1] });
   const copy = benchPipeline(device, 'copy.wgsl', 'copy', { WORKGROUP_SIZE: wg });
   const readRows = benchPipeline(device, 'read-rows.wgsl', 'read_rows', { NUM_CLASSES: c, WORKGROUP_SIZE: wg });
 

@@ -1,6 +1,7 @@
 import { withInterval } from '../report/classification-report.js';
 import { escapeXml, visibleText, xmlName } from '../report/escape.js';
-import { r2, svgStart, truncateLabel } from '../report/heatmap-svg.js';
+import { truncateLabel } from '../report/heatmap-scale.js';
+import { r2, svgStart } from '../report/heatmap-svg.js';
 import type { BackendReport } from '../report/json.js';
 import { maxChartRows } from '../report/plot-size.js';
 import { intervalNote } from '../report/table.js';

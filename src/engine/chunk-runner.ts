@@ -2,7 +2,7 @@ import { GpuUnavailableError } from '../core/errors.js';
 import type { TaskCounter } from './accumulator.js';
 import { gpuScoped } from './error-scope.js';
 import { isGpuBuffer } from './gpu-batch.js';
-import { bindGroup, type Bindings, getPipeline, type KernelName } from './pipelines.js';
+import { bindGroup, type Bindings, getPipeline, type KernelName, type ShaderSources } from './pipelines.js';
 import { createSerial } from './serial.js';
 
 /** What one chunk put on the command encoder, and which words of which buffer to read back. */
@@ -93,8 +93,11 @@ export function groupsFor(rows: number, perGroup: number, maxWorkgroups: number)
   return Math.max(1, Math.min(Math.ceil(rows / perGroup), maxWorkgroups));
 }
 
-/** Creates a {@link ChunkRunner} for one task on `device`; `task` goes into every label and error. */
-export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner {
+/**
+ * Creates a {@link ChunkRunner} for one task on `device`; `task` goes into every label and error, `shaders` holds the
+ * WGSL of the kernels it dispatches (`{ multilabel: multilabelWgsl }`).
+ */
+export function createChunkRunner(device: GPUDevice, task: string, shaders: ShaderSources): ChunkRunner {
   const owned = new Set<GPUBuffer>();
   const named = new Map<string, GPUBuffer>();
   const groups = new Map<string, GPUBindGroup>();
@@ -123,7 +126,7 @@ export function createChunkRunner(device: GPUDevice, task: string): ChunkRunner 
   const params = buffer('params', 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const dispatch = <K extends KernelName>(encoder: GPUCommandEncoder, kernel: K, constants: Record<string, number>,
     resources: Bindings<K>, count: number): void => {
-    const pipeline = getPipeline(device, kernel, constants);
+    const pipeline = getPipeline(device, kernel, constants, shaders);
     const all = { params, ...resources } as Bindings<K>;
     const bound = Object.entries(all as Record<string, GPUBuffer | GPUBufferBinding>);
     const whole = bound.every(([, b]) => isGpuBuffer(b));

@@ -1,5 +1,5 @@
 import { isGpuBuffer } from './gpu-batch.js';
-import { bindings, kernels, sources } from './shaders.generated.js';
+import { bindings, kernels, type ShaderName } from './shaders.generated.js';
 
 /** The kernels confmat ships: every `@compute` entry point of shaders/*.wgsl. */
 export type KernelName = keyof typeof kernels;
@@ -10,11 +10,15 @@ export type Bindings<K extends KernelName> = Partial<Record<BindingName<K>, Reso
 
 const caches = new WeakMap<GPUDevice, Map<string, GPUShaderModule | GPUComputePipeline>>();
 
+/** The WGSL of the shaders a task runs, by file name (`{ argmax: argmaxWgsl }`): what its bundle carries. */
+export type ShaderSources = Partial<Record<ShaderName, string>>;
+
 /**
  * One compute pipeline per device, kernel and override constants, built once and cached in a
- * per-device `WeakMap`.
+ * per-device `WeakMap`; `shaders` holds the WGSL of the kernel's shader.
  */
-export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Record<string, number>) {
+export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Record<string, number>,
+  shaders: ShaderSources) {
   let cache = caches.get(device);
   if (!cache) caches.set(device, cache = new Map());
   const shader = kernels[kernel];
@@ -22,7 +26,11 @@ export function getPipeline(device: GPUDevice, kernel: KernelName, constants: Re
   let pipeline = cache.get(key) as GPUComputePipeline | undefined;
   if (!pipeline) {
     let module = cache.get(shader) as GPUShaderModule | undefined;
-    module ??= device.createShaderModule({ label: `confmat ${shader}.wgsl`, code: sources[shader] });
+    const code = shaders[shader];
+    if (code === undefined) {
+      throw new Error(`kernel ${kernel} needs shaders/${shader}.wgsl, which this task did not load`);
+    }
+    module ??= device.createShaderModule({ label: `confmat ${shader}.wgsl`, code });
     cache.set(shader, module);
     const compute = { module, entryPoint: kernel, constants };
     cache.set(key, pipeline = device.createComputePipeline({ label: `confmat ${key}`, layout: 'auto', compute }));

@@ -1,8 +1,8 @@
 import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, relativeLuminance, rgbToHex } from './colormap.js';
 import { escapeXml, jsonForScript, xmlName } from './escape.js';
-import { checkMatrix, classNames, defaultValueFormat, FONT_FAMILY, type HeatmapOptions, niceStep, niceTicks,
-  type NormalizeMode, tickDecimals, truncateLabel } from './heatmap-svg.js';
+import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, tickDecimals, truncateLabel } from './heatmap-scale.js';
+import { checkMatrix, classNames, type HeatmapOptions, type NormalizeMode } from './heatmap-svg.js';
 
 /** Options of {@link renderHeatmapHtml}: the heatmap's, plus a table shown beneath it and a subtitle. */
 export interface HeatmapHtmlOptions extends HeatmapOptions {

@@ -2,7 +2,8 @@ import { zlibSync } from 'fflate';
 import { crc32 } from '../core/crc32.js';
 import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, type Rgb, rgbToHex, textColorOn } from './colormap.js';
-import { clipText, escapeXml, visibleText } from './escape.js';
+import { escapeXml, visibleText } from './escape.js';
+import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, tickDecimals, truncateLabel } from './heatmap-scale.js';
 
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
 export interface HeatmapOptions {
@@ -30,8 +31,6 @@ export type NormalizeMode = NonNullable<HeatmapOptions['normalize']>;
 
 /** Above this many classes the SVG embeds the matrix as one C x C raster image instead of `<rect>`s. */
 const RASTER_THRESHOLD = 100;
-/** The font stack of every rendered heatmap. */
-export const FONT_FAMILY = 'DejaVu Sans, Arial, sans-serif';
 
 /**
  * A self-contained SVG heatmap in the style of scikit-learn's `ConfusionMatrixDisplay`, with a colorbar;
@@ -194,11 +193,6 @@ export function svgStart(width: number, height: number, attrs: string, label: st
   ];
 }
 
-/** A class name cut to at most `max` (default 18) characters, the last one an ellipsis. */
-export function truncateLabel(name: string, max = 18): string {
-  return clipText(name, max);
-}
-
 /** A PNG without Node or DOM APIs: `data` is RGBA bytes, or indices into `palette` (up to 256 RGB triples). */
 export function encodePng(
   image: { width: number; height: number; data: Uint8Array; palette?: Uint8Array },
@@ -280,14 +274,6 @@ export function classNames(classes: string[] | undefined, numClasses: number): s
   return Array.from({ length: numClasses }, (_, i) => visibleText(classes?.[i] ?? String(i)));
 }
 
-/** The default number format: integers for whole counts, else up to 2 decimals; 2 decimals when normalized. */
-export function defaultValueFormat(mode: NormalizeMode, values: ArrayLike<number>): (v: number) => string {
-  if (mode !== 'none') return (v) => v.toFixed(2);
-  let whole = true;
-  for (let i = 0; i < values.length && whole; i++) whole = Number.isInteger(values[i]);
-  return whole ? (v) => String(Math.round(v)) : (v) => String(Math.round(v * 100) / 100);
-}
-
 /** Estimated width in px of `text` in DejaVu Sans at `fontSize` (per-character advance classes). */
 function textWidth(text: string, fontSize: number): number {
   let em = 0;
@@ -309,38 +295,8 @@ function truncateToWidth(text: string, fontSize: number, maxWidth: number): stri
   return chars.join('').trimEnd() + '…';
 }
 
-/** The smallest of 1, 2, 5, 10, 20, 50, ... that is at least `n`. Self-contained: the HTML page embeds it. */
-export function niceStep(n: number): number {
-  if (n <= 1) return 1;
-  for (let p = 1;; p *= 10) for (const m of [1, 2, 5]) if (m * p >= n) return m * p;
-}
-
 const shownTicks = (c: number, step: number): number[] =>
   Array.from({ length: Math.ceil(c / step) }, (_, k) => k * step);
-
-/**
- * About `target` round-number ticks within [lo, hi] (as matplotlib's MaxNLocator); `integer` keeps them whole.
- * Self-contained: the HTML page embeds it.
- */
-export function niceTicks(lo: number, hi: number, target: number, integer = false): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / Math.max(1, target);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max(integer ? 1 : 0,
-    ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw && (!integer || Number.isInteger(m * mag))) ?? 10) * mag);
-  const out: number[] = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) {
-    out.push(Math.round(k * step * 1e9) / 1e9 + 0);
-  }
-  return out;
-}
-
-/** The decimals that write every tick exactly (at most 6). Self-contained: the HTML page embeds it. */
-export function tickDecimals(ticks: number[]): number {
-  let d = 0;
-  for (const t of ticks) while (d < 6 && Math.abs(Math.round(t * 10 ** d) - t * 10 ** d) > 1e-6) d++;
-  return d;
-}
 
 /** `v` rounded to 2 decimals, for SVG coordinates. */
 export const r2 = (v: number): number => Math.round(v * 100) / 100;

@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { argmaxWgsl, histogramWgsl } from '../../src/engine/shaders.generated.js';
+import { argmaxWgsl, compareWgsl, histogramWgsl, multilabelWgsl, perClassWgsl,
+  thresholdSweepWgsl } from '../../src/engine/shaders.generated.js';
 import { confusionMatrix } from '../../src/tasks/multiclass/matrix.js';
 import { matrixRows } from '../../src/tasks/multiclass/reduce.js';
 import { makeLabels, makeLogits, rng } from '../helpers/random.js';
@@ -40,6 +41,29 @@ describe('browser bundle dist-web/confmat.js', () => {
       expect(lines.length).toBeGreaterThan(10);
       expect(lines.filter((l) => !code.includes(l))).toEqual([]);
     }
+  });
+});
+
+describe('the demo page bundle', () => {
+  it("carries the matrix's shaders only, and the downloads (fflate, the report writers) in a chunk of their own", () => {
+    const dir = 'dist-web/demo/assets';
+    const chunks = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    const entry = readFileSync(`${dir}/${chunks.find((f) => f.startsWith('index-'))!}`, 'utf8');
+    const firstLine = (wgsl: string): string => wgsl.split('\n')[0]!;
+    for (const wgsl of [argmaxWgsl, histogramWgsl]) {
+      expect(entry).toContain(JSON.stringify(firstLine(wgsl)).slice(1, -1));
+    }
+    for (const wgsl of [compareWgsl, multilabelWgsl, perClassWgsl, thresholdSweepWgsl]) {
+      expect(entry).not.toContain(firstLine(wgsl).slice(0, 40));
+    }
+    const downloads = readFileSync(`${dir}/${chunks.find((f) => f.startsWith('downloads-'))!}`, 'utf8');
+    expect(downloads).toContain('<svg xmlns=');
+    expect(entry).not.toContain('<svg xmlns=');
+    console.log(
+      `demo entry chunk: ${(entry.length / 1024).toFixed(1)} KiB raw, ${
+        (gzipSync(entry).length / 1024).toFixed(1)
+      } KiB gzip`,
+    );
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { createChunkRunner } from '../../src/engine/chunk-runner.js';
 import { bindGroup } from '../../src/engine/pipelines.js';
-import { bindings, kernels } from '../../src/engine/shaders.generated.js';
+import { bindings, histogramWgsl, kernels } from '../../src/engine/shaders.generated.js';
 import { checkBinding } from '../../src/engine/task-gpu.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 
@@ -72,7 +72,7 @@ describe.each(TEST_ADAPTERS)('chunk runner dispatches on $name', ({ options }) =
   it('reuses a bind group of whole buffers until a buffer grows, and never caches ranges', async () => {
     const gpu = await requireDevice(options);
     const { device } = gpu;
-    const runner = createChunkRunner(device, 'test');
+    const runner = createChunkRunner(device, 'test', { histogram: histogramWgsl });
     const spy = vi.spyOn(device, 'createBindGroup');
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
     const constants = { NUM_CLASSES: 2, WORKGROUP_SIZE: 64 };
@@ -96,6 +96,10 @@ describe.each(TEST_ADAPTERS)('chunk runner dispatches on $name', ({ options }) =
       await device.queue.onSubmittedWorkDone();
     });
     spy.mockRestore();
+    const encoder = device.createCommandEncoder();
+    expect(() => runner.dispatch(encoder, 'argmax', constants, {}, 1)).toThrow(
+      'kernel argmax needs shaders/argmax.wgsl, which this task did not load',
+    );
     runner.destroy();
     gpu.destroy();
   });

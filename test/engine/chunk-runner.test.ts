@@ -56,7 +56,7 @@ describe.each(TEST_ADAPTERS)('the chunk runner on $name', ({ options }) => {
   afterAll(() => gpu?.destroy());
 
   it('folds every chunk in order, the next chunk encoded before the last one is folded', async () => {
-    const runner = createChunkRunner(gpu.device, 'test');
+    const runner = createChunkRunner(gpu.device, 'test', {});
     const log: string[] = [];
     const { steps, folded } = rowsTask(runner, log);
     await checked(gpu.device, () => runner.run('the test', () => runner.chunks(1000, 300, steps)));
@@ -67,7 +67,7 @@ describe.each(TEST_ADAPTERS)('the chunk runner on $name', ({ options }) => {
   });
 
   it('a fold that refuses the batch rejects it, leaves nothing mapped, and the next batch runs', async () => {
-    const runner = createChunkRunner(gpu.device, 'test');
+    const runner = createChunkRunner(gpu.device, 'test', {});
     const bad = rowsTask(runner, [], 300);
     await expect(runner.run('the test', () => runner.chunks(1000, 300, bad.steps))).rejects.toThrow(/bad chunk at 300/);
     const good = rowsTask(runner, []);
@@ -80,7 +80,7 @@ describe.each(TEST_ADAPTERS)('the chunk runner on $name', ({ options }) => {
   });
 
   it('grows a named buffer only when it must, and says so', () => {
-    const runner = createChunkRunner(gpu.device, 'test');
+    const runner = createChunkRunner(gpu.device, 'test', {});
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     const a = runner.grow('scores', 1000, usage);
     const b = runner.grow('scores', 800, usage);

@@ -6,8 +6,8 @@ import { svgToPng } from '../../src/node/png.js';
 import { blues, relativeLuminance, textColorOn, viridis } from '../../src/report/colormap.js';
 import { escapeXml } from '../../src/report/escape.js';
 import { renderHeatmapHtml } from '../../src/report/heatmap-html.js';
-import { base64, encodePng, niceTicks, renderHeatmapSvg, truncateLabel,
-  zlibCompress } from '../../src/report/heatmap-svg.js';
+import { niceTicks, truncateLabel } from '../../src/report/heatmap-scale.js';
+import { base64, encodePng, renderHeatmapSvg, zlibCompress } from '../../src/report/heatmap-svg.js';
 import { normalizeCounts } from '../../src/tasks/multiclass/metrics.js';
 import { rng } from '../helpers/random.js';
 

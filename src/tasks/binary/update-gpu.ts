@@ -1,5 +1,6 @@
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
+import { thresholdSweepWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu, valueAt } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 import { orderKey } from '../../format/order-key.js';
@@ -18,7 +19,7 @@ export type SweepGpuCounter = TaskGpuCounter<BinaryBatch & { rows: number }, Swe
 export function createSweepGpuCounter(device: GPUDevice, thresholds: Float32Array,
   options: TaskGpuOptions = {}): SweepGpuCounter {
   const k = thresholds.length;
-  const runner = createChunkRunner(device, 'sweep');
+  const runner = createChunkRunner(device, 'sweep', { 'threshold-sweep': thresholdSweepWgsl });
   const planFor = (weighted: boolean): TaskGpuPlan => {
     const what = `${k} thresholds${weighted ? ' with sample weights' : ''}`;
     return planTaskGpu(device.limits, weighted ? 12 : 4, options, what, 0, 'thresholds');

@@ -1,5 +1,6 @@
 import { addInto } from '../../engine/accumulator.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
+import { compareWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, placeRows, planTaskGpu, type TaskGpuCounter,
   type TaskGpuOptions } from '../../engine/task-gpu.js';
 import { comparisonCells, type FormattedComparisonBatch, type ModelInput } from './compare.js';
@@ -28,7 +29,7 @@ export function createComparisonGpuCounter(device: GPUDevice, numClasses: number
   const what = joint ? `the joint table of ${c} classes (C^3 x 4 bytes)` : `the two matrices of ${c} classes`;
   checkBinding(device.limits, cells * 4, 'numClasses', what);
   const plan = planTaskGpu(device.limits, c * 4, options, `${c} classes`, 0, 'numClasses');
-  const runner = createChunkRunner(device, 'compare');
+  const runner = createChunkRunner(device, 'compare', { compare: compareWgsl });
   const counts = runner.buffer('counts', cells * 4);
 
   const updateChunks = async (host: Float64Array, batch: FormattedComparisonBatch): Promise<void> => {

@@ -6,6 +6,7 @@ import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../
 import { bufferSource } from '../../engine/error-scope.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
 import type { Bindings, KernelName } from '../../engine/pipelines.js';
+import { argmaxWgsl, histogramWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, chunkStep, countAt, placeRows, valueAt } from '../../engine/task-gpu.js';
 import { fixedPointExponent, toFixedPoint } from '../../format/weights.js';
 
@@ -67,7 +68,7 @@ export function createGpuCounter(device: GPUDevice, numClasses: number, options:
     { HAS_IGNORE: 1, IGNORE_LABEL: options.ignoreIndex >>> 0 };
   const countRowsPerGroup = fused ? wg : Math.max(wg * 8, cells * 4);
 
-  const runner = createChunkRunner(device, 'matrix');
+  const runner = createChunkRunner(device, 'matrix', { argmax: argmaxWgsl, histogram: histogramWgsl });
   const hitCells = topK > 0 ? numClasses : 0;
   const countsBytes = (cells + 4 + hitCells) * 4;
   const counts = runner.buffer('counts', countsBytes);

@@ -1,5 +1,6 @@
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
+import { multilabelWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu, valueAt } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
 import { orderKey } from '../../format/order-key.js';
@@ -20,7 +21,7 @@ export type MultilabelGpuCounter = TaskGpuCounter<FormattedMultilabelBatch, Mult
  */
 export function createMultilabelGpuCounter(device: GPUDevice, numLabels: number, thresholds: Float32Array,
   options: TaskGpuOptions = {}, outcomes = false): MultilabelGpuCounter {
-  const runner = createChunkRunner(device, 'multilabel');
+  const runner = createChunkRunner(device, 'multilabel', { multilabel: multilabelWgsl });
   const words = outcomes ? Math.ceil(numLabels / 16) : 0;
   const planFor = (weighted: boolean): TaskGpuPlan => {
     const what = `${numLabels} labels${weighted ? ' with sample weights' : ''}`;

@@ -4,6 +4,7 @@ import { isEmulated } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import type { KernelName } from '../../engine/pipelines.js';
+import { perClassWgsl } from '../../engine/shaders.generated.js';
 import { chunkStep, placeRows, planTaskGpu, type TaskGpuCounter, type TaskGpuOptions } from '../../engine/task-gpu.js';
 import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from './per-class.js';
 
@@ -56,7 +57,7 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number,
     'wide' :
     'rows';
   const wideSize = 2 ** Math.floor(Math.log2(plan.workgroupSize));
-  const runner = createChunkRunner(device, 'per-class');
+  const runner = createChunkRunner(device, 'per-class', { 'per-class': perClassWgsl });
   let errors = new Uint32Array(1024);
 
   const refuse = (labels: LabelArray, preds: FormattedPerClassBatch['preds'], field: 'labels' | 'preds', bad: number,
