@@ -36,11 +36,6 @@ function checkInputs(values: CliValues): void {
       throw new UsageError(`compare needs exactly one of --${l} or --${p} (model ${m})`);
     }
   }
-  const same = 'every shard must count the same classes, whatever its slice holds';
-  const preds = values.logits === undefined && values['logits-b'] === undefined;
-  if (flag(values, 'shard') && preds && values['num-classes'] === undefined) {
-    throw new UsageError(`--shard with --preds and --preds-b needs --num-classes C: ${same}`);
-  }
   const plot = flag(values, 'plot');
   const html = 'compare draws the difference heatmap B - A as .svg or .png';
   if (plot !== undefined && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot ${plot}: ${html}`);
@@ -63,11 +58,20 @@ export function runCompare(values: CliValues): Promise<number> {
     const plain = { ...values, classes: undefined };
     // The side with logits opens first: its columns are C, which the other side's predictions are checked against.
     const bFirst = values.logits === undefined && values['logits-b'] !== undefined;
-    const first = await openMulticlass(bFirst ? sideB(plain) : plain, sources, validateNumClasses, halves, true);
+    const [predsA, predsB] = [values.preds, values['preds-b']].map((p) => (typeof p === 'string' ? [p] : []));
+    const same = 'every shard must count the same classes, whatever its slice holds';
+    const preds = values.logits === undefined && values['logits-b'] === undefined;
+    const more = { classes: typeof values.classes === 'string' ? values.classes : undefined,
+      shardNeedsC: preds ? `--shard with --preds and --preds-b needs --num-classes C: ${same}` : undefined };
+    const first = await openMulticlass(bFirst ? sideB(plain) : plain, sources, validateNumClasses, halves, true, {
+      ...more,
+      alsoPreds: bFirst ? predsA : predsB,
+    });
     const oneLogits = (values.logits === undefined) !== (values['logits-b'] === undefined);
     const given = values['num-classes'] ?? (oneLogits ? String(first.numClasses) : undefined);
     const otherValues = { ...(bFirst ? plain : sideB(plain)), 'num-classes': given };
-    const second = await openMulticlass(otherValues, sources, validateNumClasses, halves, true);
+    const second = await openMulticlass(otherValues, sources, validateNumClasses, halves, true, { ...more,
+      alsoPreds: bFirst ? predsB : predsA });
     [a, b] = bFirst ? [second, first] : [first, second];
     const both = values.logits !== undefined && values['logits-b'] !== undefined;
     if (both && a.numClasses !== b.numClasses) {
@@ -76,10 +80,11 @@ export function runCompare(values: CliValues): Promise<number> {
       throw new InputError('logits', `${columns}: ${why}`, undefined, b.numClasses);
     }
     numClasses = Math.max(a.numClasses, b.numClasses);
-    if (given === undefined && values.logits === undefined && values['logits-b'] === undefined) {
+    if (given === undefined && preds && !a.strings) {
       process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
     }
-    if (typeof values.classes === 'string') classes = await readClassNames(values.classes, numClasses);
+    if (a.strings) classes = a.classes;
+    else if (typeof values.classes === 'string') classes = await readClassNames(values.classes, numClasses);
     return a.labels.rows;
   }, counter(backend, { start, end }) {
     const c = numClasses;

@@ -8,6 +8,7 @@ import type { SampleWeights } from '../core/types.js';
 import { readClassNames } from '../read/class-names.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
+import { numeric } from '../read/row-source.js';
 import type { SweepResult } from '../tasks/binary/binary.js';
 import { type SweepIntervals, sweepIntervals } from '../tasks/binary/intervals.js';
 import { createThresholdSweep } from '../tasks/binary/matrix.js';
@@ -121,7 +122,7 @@ async function spacedThresholds(scores: ArraySource, k: number): Promise<number[
   let lo = Infinity;
   let hi = -Infinity;
   for await (const { data } of scores.chunks(READ_CHUNK_BYTES / 8)) {
-    for (const x of toScores(data)) {
+    for (const x of toScores(numeric(data))) {
       if (Number.isFinite(x)) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
     }
   }

@@ -6,7 +6,7 @@
  */
 import { MAX_HOST_MATRIX_BYTES } from '../format/validate.js';
 import { type ComparisonResult, comparisonResult } from '../tasks/compare/compare.js';
-import { createWith, intOption } from './envelope.js';
+import { createWith, intOption, widenGrid } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import { MAX_STATE_CLASSES, type StateOptions } from './state.js';
 
@@ -98,6 +98,12 @@ export const comparisonSpec: StateSpec<ComparisonPartState> = { task: 'compariso
   }
   into.joint = false;
   delete into.counts;
+}, widen(s, at, n) {
+  const c = s.numClasses;
+  if (s.counts) s.counts = widenGrid(s.counts, c, 3, at, n);
+  for (const [key, dims, inner] of [['countsA', 2, 1], ['countsB', 2, 1], ['rightWrong', 1, 4]] as const) {
+    if (s[key]) s[key] = widenGrid(s[key], c, dims, at, n, inner);
+  }
 }, total: (s) => (s.joint ? s.counts! : s.countsA!).reduce((a, b) => a + b, 0) };
 
 /**

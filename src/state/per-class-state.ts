@@ -5,7 +5,7 @@
  */
 import { MAX_PER_CLASS_CLASSES, perClassResult, SparseCounts, topPairs } from '../tasks/per-class/per-class.js';
 import type { PerClassCounts, PerClassResult } from '../tasks/per-class/per-class.js';
-import { createWith, intOption, mergeWith, parseWith, show } from './envelope.js';
+import { createWith, intOption, mergeWith, parseWith, show, widenGrid } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import type { StateOptions } from './state.js';
 
@@ -114,6 +114,10 @@ export const perClassSpec: StateSpec<PerClassState> = { task: 'per-class',
   const pairs = statePairs(into);
   statePairs(from).forEach((key, n) => pairs.add(key, n));
   into.confusions = confusionsOf(pairs, into.numClasses);
+}, widen(s, at, n) {
+  for (const key of KEYS) s.perClass[key] = widenGrid(s.perClass[key], s.numClasses, 1, at, n);
+  const { true: t, pred, count } = s.confusions;
+  s.confusions = { true: t.map((k) => at[k]!), pred: pred.map((k) => at[k]!), count };
 }, total: (s) => s.perClass.support.reduce((a, b) => a + b, 0) };
 
 /** Checks a parsed JSON value as a per-class state (or the `--per-class` JSON report). */

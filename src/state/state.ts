@@ -7,7 +7,7 @@ import { InputError } from '../core/errors.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { MAX_HOST_MATRIX_BYTES } from '../format/validate.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
-import { createWith, intOption, isObject, mergeWith, parseWith, show } from './envelope.js';
+import { createWith, intOption, isObject, mergeWith, parseWith, show, widenGrid } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import type { PerClassState } from './per-class-state.js';
 
@@ -125,6 +125,9 @@ export const multiclassSpec: StateSpec<ConfusionMatrixState> = { task: 'multicla
   const cell = (j: number) => (): string => `cell [${Math.floor(j / c)}][${j % c}]`;
   into.counts.forEach((x, j) => (into.counts[j] = plus(x, from.counts[j]!, cell(j))));
   into.topKHits?.forEach((x, j) => (into.topKHits![j] = plus(x, from.topKHits![j]!, () => 'top-k hits')));
+}, widen(s, at, n) {
+  s.counts = widenGrid(s.counts, s.numClasses, 2, at, n);
+  if (s.topKHits) s.topKHits = widenGrid(s.topKHits, s.numClasses, 1, at, n);
 }, total: (s) => s.counts.reduce((a, b) => a + b, 0) };
 
 /**
