@@ -105,7 +105,7 @@ export function runCompare(values: CliValues): Promise<number> {
       destroy: () => cmp.destroy() };
   },
     report: (format, result, backend, shards) =>
-      renderComparison(format, result, backend, { classes, ignoreIndex, ci, shards }),
+      renderComparison(format, result, backend, { classes, ignoreIndex, ci, shards, stringLabels: a!.strings }),
     plot: (path, result) => plotData(path, comparisonHeatmapSvg(result, { classes })) });
 }
 
@@ -113,6 +113,8 @@ export function runCompare(values: CliValues): Promise<number> {
 export interface ComparisonReportOptions {
   classes?: string[] | undefined;
   ignoreIndex?: number | undefined;
+  /** The classes are the names of string labels (recorded in the state). */
+  stringLabels?: boolean | undefined;
   ci?: IntervalOptions | undefined;
   /** The shard set: the JSON report is then a part for `confmat merge` (it carries the counts). */
   shards?: ShardSet | undefined;
@@ -121,7 +123,7 @@ export interface ComparisonReportOptions {
 /** The report of a comparison, table or json (with --ci its intervals), of `confmat compare` and `merge`. */
 export function renderComparison(format: OutputFormat, result: ComparisonResult, backend: BackendReport,
   options: ComparisonReportOptions): string {
-  const { classes, ignoreIndex, ci, shards } = options;
+  const { classes, ignoreIndex, ci, shards, stringLabels } = options;
   const intervals = ci &&
     {
       difference: result.counts ?
@@ -131,11 +133,12 @@ export function renderComparison(format: OutputFormat, result: ComparisonResult,
       b: matrixIntervals(result.b, ci),
     };
   if (format === 'json') {
-    const stateOptions = ignoreIndex === undefined ? undefined : { ignoreIndex };
+    const strings = stringLabels ? { stringLabels: true as const } : {};
+    const stateOptions = ignoreIndex === undefined && !stringLabels ? undefined : { ignoreIndex, ...strings };
     const report = comparisonJson(result, backend, { classes, stateOptions, intervals });
     if (shards === undefined) return `${JSON.stringify(report)}\n`;
     const { counts, countsA, countsB, rightWrong, ...head } = createComparisonState(result, { classes, ignoreIndex,
-      shards });
+      shards, stringLabels });
     return `${JSON.stringify({ ...head, ...report, counts, countsA, countsB, rightWrong })}\n`;
   }
   const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;

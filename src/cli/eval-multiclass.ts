@@ -275,8 +275,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       cm.destroy();
     } };
   }, report(format, result, backend, shards) {
-    const [tty, stateOptions] = [values.out === undefined && process.stdout.isTTY, { ignoreIndex,
-      classSubset: subset }];
+    const [tty, stateOptions] = [values.out === undefined && process.stdout.isTTY, { ignoreIndex, classSubset: subset,
+      ...(inputs.strings && { stringLabels: true as const }) }];
     return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions,
       intervals: intervals(result) });
   }, plot: (path, result) => renderPlot(path, result, { classes, normalize, intervals: intervals(result) }) };
@@ -325,5 +325,5 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
   },
     report: (format, result, backend, shards) =>
       renderPerClassReport(format, result, backend, { classes: inputs.classes, ignoreIndex, shards,
-        intervals: ci && (drawn ??= perClassIntervals(result, ci)) }) };
+        stringLabels: inputs.strings, intervals: ci && (drawn ??= perClassIntervals(result, ci)) }) };
 }

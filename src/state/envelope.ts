@@ -87,6 +87,13 @@ export interface ReadContext {
 /** Adds two counts, refusing a sum past 2^53 - 1 unless weighted; `what()` names the count in the refusal. */
 export type Plus = (a: number, b: number, what: () => string) => number;
 
+/** Checks an optional `true` option (`stringLabels`), as an object to spread into the options. */
+export function trueOption(r: ReadContext, key: string): Record<string, true> {
+  const v = r.options[key];
+  if (v === undefined) return {};
+  return v === true ? { [key]: true } : r.no(`$.options.${key}`, `must be true when present, got ${show(v)}`, v);
+}
+
 /** Checks an optional integer option (`ignoreIndex`), as an object to spread into the options. */
 export function intOption(r: ReadContext, key: string): Record<string, number> {
   const v = r.options[key];
@@ -265,8 +272,8 @@ export function widenGrid(values: number[], c: number, dims: number, at: number[
 const sortedNames = (l: string[]): boolean => l.every((x, i) => i === 0 || byCodePoint(l[i - 1]!, x) < 0);
 
 /**
- * States whose class names differ but are each sorted by code point (string labels, each part's classes inferred
- * from its rows), every one re-indexed into the sorted union of their names; other states as they are.
+ * States of string labels (`options.stringLabels`) whose class names differ but are each sorted by code point (each
+ * part's classes inferred from its rows), every one re-indexed into the sorted union of their names; others as is.
  */
 function alignNames<S extends Envelope>(spec: StateSpec<S>, states: readonly S[]): readonly S[] {
   const { names, size, widen } = spec;
@@ -275,9 +282,9 @@ function alignNames<S extends Envelope>(spec: StateSpec<S>, states: readonly S[]
   const lists = states.map((s) => field(s)[names.key] as string[] | undefined);
   const first = JSON.stringify(lists[0]);
   if (lists.every((l) => JSON.stringify(l) === first)) return states;
-  if (!lists.every((l) => l !== undefined && sortedNames(l))) return states;
-  const indexed = (s: S): boolean => ['classSubset', 'ignoreIndex'].some((k) => k in s.options);
-  if (states.some(indexed)) return states;
+  const strings = (s: S): boolean => (s.options as Record<string, unknown>).stringLabels === true;
+  if (!states.every(strings) || !lists.every((l) => l !== undefined && sortedNames(l))) return states;
+  if (states.some((s) => 'classSubset' in s.options)) return states;
   const union = [...new Set(lists.flat() as string[])].sort(byCodePoint);
   if (union.length > size.max) return states;
   const index = new Map(union.map((x, i) => [x, i]));
