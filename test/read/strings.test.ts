@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,5 +101,34 @@ describe('byCodePoint', () => {
     expect([...names].sort(byCodePoint)).toEqual(['', 'B', 'a', 'ab', 'b', '\uff21', '\u{1f600}']);
     expect(['\u{1f600}', '\uff21'].sort()).toEqual(['\u{1f600}', '\uff21']);
     expect(byCodePoint('a\u{1f600}', 'a\u{1f600}')).toBe(0);
+  });
+});
+
+describe('fuzz: string .npy files', () => {
+  it('round-trips any strings through <U (UTF-32) and |S (UTF-8), and refuses bad items as NpyError', async () => {
+    let k = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ unit: 'grapheme', maxLength: 6 }), { maxLength: 20 }),
+        fc.uint8Array({ maxLength: 64 }), async (names, noise) => {
+        const cps = names.map((x) => [...x].map((c) => c.codePointAt(0)!).filter((c) => c !== 0));
+        const width = Math.max(1, ...cps.map((c) => c.length));
+        const u = new Uint32Array(names.length * width);
+        cps.forEach((c, i) => u.set(c, i * width));
+        const src = await openArray(at(`f${k++}.npy`, npy(`<U${width}`, names.length, new Uint8Array(u.buffer))));
+        expect(await all(src, 3)).toEqual(cps.map((c) => String.fromCodePoint(...c)));
+        await src.close();
+        const n = Math.floor(noise.length / 4);
+        const bad = await openArray(at(`g${k++}.npy`, npy('<U1', n, noise.subarray(0, 4 * n))));
+        const bytes = await openArray(
+          at(`h${k++}.npy`, npy('|S2', noise.length >> 1, noise.subarray(0, noise.length & ~1))),
+        );
+        for (const s of [bad, bytes]) {
+          await all(s, 2).then((got) => expect(got.every((x) => typeof x === 'string')).toBe(true), (e) =>
+            expect(e).toBeInstanceOf(NpyError));
+          await s.close();
+        }
+      }),
+      { numRuns: 100, seed: 16 },
+    );
   });
 });
