@@ -36,7 +36,8 @@ function openScores(sources: ArraySource[], spec: string, dims: 1 | 2): Promise<
 
 /** Opens 0/1 targets (integers, bool, or floats that are exactly 0 or 1) shaped like the scores into `sources`. */
 async function openTargets(sources: ArraySource[], spec: string, scores: ArraySource): Promise<void> {
-  const src = await openInto(sources, spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' });
+  const src = await openInto(sources, spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' },
+    (s) => [s.kind === 's' && 'dtype str: targets must be 0 or 1 (integers, bool or floats), not strings']);
   if (src.rows !== scores.rows || src.rowLength !== scores.rowLength) {
     const shapes = `${spec} has shape ${shapeText(src.shape)} but ${scores.file} has shape ${shapeText(scores.shape)}`;
     throw new InputError('targets', `${shapes}: targets must match the scores`);
