@@ -269,6 +269,13 @@ export function widenGrid(values: number[], c: number, dims: number, at: number[
   return out;
 }
 
+/** Why parts of string labels did not align, and what to do. */
+const ALIGN_HINT = '; parts of string labels align by name when each lists its classes sorted (inferred, without ' +
+  '--classes): run every shard with the same --classes, or with none';
+
+const stringParts = (...states: Envelope[]): boolean =>
+  states.every((s) => (s.options as Record<string, unknown>).stringLabels === true);
+
 const sortedNames = (l: string[]): boolean => l.every((x, i) => i === 0 || byCodePoint(l[i - 1]!, x) < 0);
 
 /**
@@ -282,8 +289,7 @@ function alignNames<S extends Envelope>(spec: StateSpec<S>, states: readonly S[]
   const lists = states.map((s) => field(s)[names.key] as string[] | undefined);
   const first = JSON.stringify(lists[0]);
   if (lists.every((l) => JSON.stringify(l) === first)) return states;
-  const strings = (s: S): boolean => (s.options as Record<string, unknown>).stringLabels === true;
-  if (!states.every(strings) || !lists.every((l) => l !== undefined && sortedNames(l))) return states;
+  if (!stringParts(...states) || !lists.every((l) => l !== undefined && sortedNames(l))) return states;
   if (states.some((s) => 'classSubset' in s.options)) return states;
   const union = [...new Set(lists.flat() as string[])].sort(byCodePoint);
   if (union.length > size.max) return states;
@@ -333,7 +339,8 @@ export function mergeWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>
     if (k === 0) return;
     if (spec.weightsApart && w !== weighted) fail(k, mixed, s.options);
     const m = size && field(s, size.key);
-    if (size && m !== n) fail(k, `${m} ${size.noun}, but ${name(0)} has ${n}`, m);
+    const hint = stringParts(s, first) ? ALIGN_HINT : '';
+    if (size && m !== n) fail(k, `${m} ${size.noun}, but ${name(0)} has ${n}${hint}`, m);
     const why = spec.differ?.(s, first, name(0));
     if (why !== undefined) fail(k, why);
     const [theirs, ours] = [canonical(s.options), canonical(first.options)];
@@ -342,7 +349,7 @@ export function mergeWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>
     const [a, b] = [namesOf(s), namesOf(first)];
     const i = a.findIndex((x, j) => x !== b[j]);
     const [x, y] = [JSON.stringify(a[i]), JSON.stringify(b[i])];
-    if (i >= 0) fail(k, `${names.what} ${i} is named ${x}, but ${y} in ${name(0)}`, a[i]);
+    if (i >= 0) fail(k, `${names.what} ${i} is named ${x}, but ${y} in ${name(0)}${hint}`, a[i]);
     given ??= field(s, names.key);
   });
   const shards = mergeShards(states, name, fail);

@@ -71,10 +71,11 @@ describe('string labels against sklearn (test/fixtures/strings/make-strings.py)'
     }
   });
 
-  it('a heatmap names the classes', () => {
-    const svg = at('cm.svg');
-    expect(confmat(['eval', ...NPY, '--backend', 'cpu', '--out', at('r.json'), '--plot', svg]).code).toBe(0);
-    expect(readFileSync(svg, 'utf8')).toContain('éclair');
+  it('heatmaps name the classes (SVG and HTML)', () => {
+    for (const plot of [at('cm.svg'), at('cm.html')]) {
+      expect(confmat(['eval', ...NPY, '--backend', 'cpu', '--out', at('r.json'), '--plot', plot]).code).toBe(0);
+      expect(readFileSync(plot, 'utf8')).toMatch(/Bird[^]*a b[^]*x,y/);
+    }
   });
 
   it('escapes control characters in names read from the data', () => {

@@ -254,7 +254,8 @@ describe('mergeStates', () => {
       .toBe('b.json: 3 classes, but a.json has 2');
     const unsorted = state([1, 2, 3, 4], { classes: ['dog', 'cat'], options: o(2), topKHits: [1, 4] });
     expect(refusal(() => mergeStates([unsorted, b], ['a.json', 'b.json'])).message).toBe(
-      'b.json: 3 classes, but a.json has 2',
+      'b.json: 3 classes, but a.json has 2; parts of string labels align by name when each lists its classes sorted ' +
+        '(inferred, without --classes): run every shard with the same --classes, or with none',
     );
   });
 
