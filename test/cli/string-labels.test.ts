@@ -46,6 +46,13 @@ describe('string labels against sklearn (test/fixtures/strings/make-strings.py)'
       },
     );
 
+  it('counts the same on the GPU backend (the test adapter)', () => {
+    const r = confmat(['eval', ...NPY, '--backend', 'gpu', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect([out.classes, out.matrix, out.backend.name]).toEqual([expected.classes, expected.matrix, 'gpu']);
+  });
+
   it('--classes: the classes in its order, unused ones too (confusion_matrix(labels=...))', () => {
     for (const args of [NPY, CSV]) {
       const r = report(['eval', ...args, '--classes', `${F}/names.txt`]);
