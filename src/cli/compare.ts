@@ -36,11 +36,6 @@ function checkInputs(values: CliValues): void {
       throw new UsageError(`compare needs exactly one of --${l} or --${p} (model ${m})`);
     }
   }
-  const same = 'every shard must count the same classes, whatever its slice holds';
-  const preds = values.logits === undefined && values['logits-b'] === undefined;
-  if (flag(values, 'shard') && preds && values['num-classes'] === undefined) {
-    throw new UsageError(`--shard with --preds and --preds-b needs --num-classes C: ${same}`);
-  }
   const plot = flag(values, 'plot');
   const html = 'compare draws the difference heatmap B - A as .svg or .png';
   if (plot !== undefined && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot ${plot}: ${html}`);
@@ -63,11 +58,20 @@ export function runCompare(values: CliValues): Promise<number> {
     const plain = { ...values, classes: undefined };
     // The side with logits opens first: its columns are C, which the other side's predictions are checked against.
     const bFirst = values.logits === undefined && values['logits-b'] !== undefined;
-    const first = await openMulticlass(bFirst ? sideB(plain) : plain, sources, validateNumClasses, halves, true);
+    const [predsA, predsB] = [values.preds, values['preds-b']].map((p) => (typeof p === 'string' ? [p] : []));
+    const same = 'every shard must count the same classes, whatever its slice holds';
+    const preds = values.logits === undefined && values['logits-b'] === undefined;
+    const more = { classes: typeof values.classes === 'string' ? values.classes : undefined,
+      shardNeedsC: preds ? `--shard with --preds and --preds-b needs --num-classes C: ${same}` : undefined };
+    const first = await openMulticlass(bFirst ? sideB(plain) : plain, sources, validateNumClasses, halves, true, {
+      ...more,
+      alsoPreds: bFirst ? predsA : predsB,
+    });
     const oneLogits = (values.logits === undefined) !== (values['logits-b'] === undefined);
     const given = values['num-classes'] ?? (oneLogits ? String(first.numClasses) : undefined);
     const otherValues = { ...(bFirst ? plain : sideB(plain)), 'num-classes': given };
-    const second = await openMulticlass(otherValues, sources, validateNumClasses, halves, true);
+    const second = await openMulticlass(otherValues, sources, validateNumClasses, halves, true, { ...more,
+      alsoPreds: bFirst ? predsB : predsA });
     [a, b] = bFirst ? [second, first] : [first, second];
     const both = values.logits !== undefined && values['logits-b'] !== undefined;
     if (both && a.numClasses !== b.numClasses) {
@@ -76,10 +80,11 @@ export function runCompare(values: CliValues): Promise<number> {
       throw new InputError('logits', `${columns}: ${why}`, undefined, b.numClasses);
     }
     numClasses = Math.max(a.numClasses, b.numClasses);
-    if (given === undefined && values.logits === undefined && values['logits-b'] === undefined) {
+    if (given === undefined && preds && !a.strings) {
       process.stderr.write(`confmat: --num-classes not given; using ${numClasses} (largest class index + 1)\n`);
     }
-    if (typeof values.classes === 'string') classes = await readClassNames(values.classes, numClasses);
+    if (a.strings) classes = a.classes;
+    else if (typeof values.classes === 'string') classes = await readClassNames(values.classes, numClasses);
     return a.labels.rows;
   }, counter(backend, { start, end }) {
     const c = numClasses;
@@ -100,7 +105,7 @@ export function runCompare(values: CliValues): Promise<number> {
       destroy: () => cmp.destroy() };
   },
     report: (format, result, backend, shards) =>
-      renderComparison(format, result, backend, { classes, ignoreIndex, ci, shards }),
+      renderComparison(format, result, backend, { classes, ignoreIndex, ci, shards, stringLabels: a!.strings }),
     plot: (path, result) => plotData(path, comparisonHeatmapSvg(result, { classes })) });
 }
 
@@ -108,6 +113,8 @@ export function runCompare(values: CliValues): Promise<number> {
 export interface ComparisonReportOptions {
   classes?: string[] | undefined;
   ignoreIndex?: number | undefined;
+  /** The classes are the names of string labels (recorded in the state). */
+  stringLabels?: boolean | undefined;
   ci?: IntervalOptions | undefined;
   /** The shard set: the JSON report is then a part for `confmat merge` (it carries the counts). */
   shards?: ShardSet | undefined;
@@ -116,7 +123,7 @@ export interface ComparisonReportOptions {
 /** The report of a comparison, table or json (with --ci its intervals), of `confmat compare` and `merge`. */
 export function renderComparison(format: OutputFormat, result: ComparisonResult, backend: BackendReport,
   options: ComparisonReportOptions): string {
-  const { classes, ignoreIndex, ci, shards } = options;
+  const { classes, ignoreIndex, ci, shards, stringLabels } = options;
   const intervals = ci &&
     {
       difference: result.counts ?
@@ -126,11 +133,12 @@ export function renderComparison(format: OutputFormat, result: ComparisonResult,
       b: matrixIntervals(result.b, ci),
     };
   if (format === 'json') {
-    const stateOptions = ignoreIndex === undefined ? undefined : { ignoreIndex };
+    const strings = stringLabels ? { stringLabels: true as const } : {};
+    const stateOptions = ignoreIndex === undefined && !stringLabels ? undefined : { ignoreIndex, ...strings };
     const report = comparisonJson(result, backend, { classes, stateOptions, intervals });
     if (shards === undefined) return `${JSON.stringify(report)}\n`;
     const { counts, countsA, countsB, rightWrong, ...head } = createComparisonState(result, { classes, ignoreIndex,
-      shards });
+      shards, stringLabels });
     return `${JSON.stringify({ ...head, ...report, counts, countsA, countsB, rightWrong })}\n`;
   }
   const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;

@@ -26,6 +26,7 @@ import { denseFlag, flag } from './flags.js';
 import { asWeights, located, openInto, openWeights } from './inputs.js';
 import { intervalOptions } from './interval-options.js';
 import { renderPlot, renderReport } from './render.js';
+import { type NamedClasses, stringClasses } from './string-labels.js';
 import { type CliValues, UsageError } from './usage.js';
 
 /** Opens a 1-D integer file of labels or predicted classes into `sources`, refusing floats and other shapes. */
@@ -80,20 +81,35 @@ export interface MulticlassInputs {
   files: Record<string, string>;
   /** Adds where C came from to a refusal of C. */
   classesFrom(e: unknown): unknown;
+  /** Whether the labels were strings (the names in `classes`). */
+  strings: boolean;
+}
+
+/** What {@link openMulticlass} reads beyond `values`: compare's other predictions and --classes, a --shard rule. */
+export interface OpenMore {
+  /** Predictions of another model whose strings join the inferred class names (compare). */
+  alsoPreds?: string[] | undefined;
+  /** The --classes file for string labels (compare reads the names of numeric labels itself). */
+  classes?: string | undefined;
+  /** With --shard, numeric predictions need --num-classes: this message says so. */
+  shardNeedsC?: string | undefined;
 }
 
 /**
  * Opens and checks --labels and --logits or --preds (and --sample-weight), with C checked by `validate`; with
- * `halves`, float16/bfloat16 logits come as their bits (Uint16Array), for the GPU.
+ * `halves`, float16/bfloat16 logits come as their bits (Uint16Array), for the GPU. String labels and predictions
+ * come mapped to class indices, the class names in `classes` (see `stringClasses`).
  */
 export async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void,
-  halves: boolean, quiet = false): Promise<MulticlassInputs> {
+  halves: boolean, quiet = false, more: OpenMore = {}): Promise<MulticlassInputs> {
   const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
   const wanted = flag(values, 'num-classes');
-  const labels = await openClassIndices(sources, labelsPath!, 'labels');
+  let labels = await openClassIndices(sources, labelsPath!, 'labels');
   let input: ArraySource;
   let numClasses: number;
   let classSource: string;
+  let named: NamedClasses | undefined;
+  const classesPath = more.classes ?? (typeof values.classes === 'string' ? values.classes : undefined);
   if (logits !== undefined) {
     input = await openInto(sources, logits, { role: 'logits', halves }, (s) => {
       const shape = `shape ${shapeText(s.shape)}: logits`;
@@ -113,18 +129,28 @@ export async function openMulticlass(values: CliValues, sources: ArraySource[], 
     }
     const host = 'argmax runs on the host in double precision; the backend counts the predictions';
     if (f8) process.stderr.write(`confmat: float64 logits: ${host}\n`);
+    named = await stringClasses(values, labels, { columns: numClasses, classes: classesPath });
   } else {
     input = await openClassIndices(sources, preds!, 'predictions');
     const holds = `${labelsPath} holds ${labels.rows} labels but ${preds} holds ${input.rows} predictions`;
     if (input.rows !== labels.rows) throw new InputError('preds', holds);
-    const largest = async () => Math.max(await maxIndex(labels, flag(values, 'ignore-index')), await maxIndex(input));
-    numClasses = wanted ?? Math.max(1, (await largest()) + 1);
-    const using = `using ${numClasses} (largest class index + 1)`;
-    if (wanted === undefined && !quiet) process.stderr.write(`confmat: --num-classes not given; ${using}\n`);
-    classSource = wanted === undefined ?
-      `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}` :
-      `--num-classes ${numClasses}`;
+    const also = [];
+    for (const p of more.alsoPreds ?? []) also.push(await openClassIndices(sources, p, 'predictions'));
+    named = await stringClasses(values, labels, { preds: input, also, classes: classesPath });
+    if (named) {
+      [numClasses, classSource] = [named.names.length, named.from];
+    } else {
+      if (flag(values, 'shard') && more.shardNeedsC && wanted === undefined) throw new UsageError(more.shardNeedsC);
+      const largest = async () => Math.max(await maxIndex(labels, flag(values, 'ignore-index')), await maxIndex(input));
+      numClasses = wanted ?? Math.max(1, (await largest()) + 1);
+      const using = `using ${numClasses} (largest class index + 1)`;
+      if (wanted === undefined && !quiet) process.stderr.write(`confmat: --num-classes not given; ${using}\n`);
+      classSource = wanted === undefined ?
+        `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}` :
+        `--num-classes ${numClasses}`;
+    }
   }
+  if (named) [labels, input] = [named.labels, named.preds ?? input];
   const classesFrom = (e: unknown): unknown => {
     const ours = e instanceof InputError && e.field === 'numClasses';
     return ours ? new InputError('numClasses', `${classSource}: ${e.message}`, undefined, e.value) : e;
@@ -134,10 +160,11 @@ export async function openMulticlass(values: CliValues, sources: ArraySource[], 
   } catch (e) {
     throw classesFrom(e);
   }
-  const classes = typeof values.classes === 'string' ? await readClassNames(values.classes, numClasses) : undefined;
+  const classes = named?.names ??
+    (typeof values.classes === 'string' ? await readClassNames(values.classes, numClasses) : undefined);
   const weights = weightsPath === undefined ? undefined : await openWeights(sources, weightsPath, labels, labelsPath);
   const files = { labels: labelsPath!, preds: preds ?? logits!, ...(weightsPath && { weights: weightsPath }) };
-  return { labels, input, weights, numClasses, classes, files, classesFrom };
+  return { labels, input, weights, numClasses, classes, files, classesFrom, strings: named !== undefined };
 }
 
 /** Refuses a command line without --labels, or without exactly one of --logits and --preds. */
@@ -155,9 +182,7 @@ function checkInputs(values: CliValues): void {
 export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResult> {
   checkInputs(values);
   const same = 'every shard must count the same classes, whatever its slice holds';
-  if (flag(values, 'shard') && values.preds !== undefined && values['num-classes'] === undefined) {
-    throw new UsageError(`--shard with --preds needs --num-classes C: ${same}`);
-  }
+  const shardNeedsC = `--shard with --preds needs --num-classes C: ${same}`;
   const engine = { chunkRows: flag(values, 'chunk-rows'), histogram: flag(values, 'histogram') };
   const [threads, ignoreIndex] = [flag(values, 'threads') ?? 1, flag(values, 'ignore-index')];
   const [subset, topK] = [flag(values, 'class-subset'), flag(values, 'top-k')];
@@ -172,7 +197,9 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
   let inputs: MulticlassInputs;
   let classes: string[] | undefined;
   return { async open(sources) {
-    inputs = await openMulticlass(values, sources, validateNumClasses, values.backend !== 'cpu');
+    inputs = await openMulticlass(values, sources, validateNumClasses, values.backend !== 'cpu', false, {
+      shardNeedsC,
+    });
     classes = inputs.classes;
     return inputs.labels.rows;
   }, counter(backend, { start: first, end }) {
@@ -248,8 +275,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       cm.destroy();
     } };
   }, report(format, result, backend, shards) {
-    const [tty, stateOptions] = [values.out === undefined && process.stdout.isTTY, { ignoreIndex,
-      classSubset: subset }];
+    const [tty, stateOptions] = [values.out === undefined && process.stdout.isTTY, { ignoreIndex, classSubset: subset,
+      ...(inputs.strings && { stringLabels: true as const }) }];
     return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions,
       intervals: intervals(result) });
   }, plot: (path, result) => renderPlot(path, result, { classes, normalize, intervals: intervals(result) }) };
@@ -298,5 +325,5 @@ export function perClassTask(values: CliValues, reason?: InputError): EvalTask<P
   },
     report: (format, result, backend, shards) =>
       renderPerClassReport(format, result, backend, { classes: inputs.classes, ignoreIndex, shards,
-        intervals: ci && (drawn ??= perClassIntervals(result, ci)) }) };
+        stringLabels: inputs.strings, intervals: ci && (drawn ??= perClassIntervals(result, ci)) }) };
 }

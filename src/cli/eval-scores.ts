@@ -8,6 +8,7 @@ import type { SampleWeights } from '../core/types.js';
 import { readClassNames } from '../read/class-names.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
+import { numeric } from '../read/row-source.js';
 import type { SweepResult } from '../tasks/binary/binary.js';
 import { type SweepIntervals, sweepIntervals } from '../tasks/binary/intervals.js';
 import { createThresholdSweep } from '../tasks/binary/matrix.js';
@@ -35,7 +36,8 @@ function openScores(sources: ArraySource[], spec: string, dims: 1 | 2): Promise<
 
 /** Opens 0/1 targets (integers, bool, or floats that are exactly 0 or 1) shaped like the scores into `sources`. */
 async function openTargets(sources: ArraySource[], spec: string, scores: ArraySource): Promise<void> {
-  const src = await openInto(sources, spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' });
+  const src = await openInto(sources, spec, scores.rowLength > 1 ? { role: 'logits' } : { role: 'labels' },
+    (s) => [s.kind === 's' && 'dtype str: targets must be 0 or 1 (integers, bool or floats), not strings']);
   if (src.rows !== scores.rows || src.rowLength !== scores.rowLength) {
     const shapes = `${spec} has shape ${shapeText(src.shape)} but ${scores.file} has shape ${shapeText(scores.shape)}`;
     throw new InputError('targets', `${shapes}: targets must match the scores`);
@@ -124,7 +126,7 @@ async function spacedThresholds(scores: ArraySource, k: number): Promise<number[
   let lo = Infinity;
   let hi = -Infinity;
   for await (const { data } of scores.chunks(READ_CHUNK_BYTES / 8)) {
-    for (const x of toScores(data)) {
+    for (const x of toScores(numeric(data))) {
       if (Number.isFinite(x)) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
     }
   }

@@ -167,7 +167,7 @@ export const FLAGS = {
     help: "with --ci: the bootstrap's seed (default 0; in the report); demo: the data's seed too (default 1)" },
   shard: { value: 'i/n', group: 'Sharded runs', commands: EC, parse: parseShard,
     help: 'count rows [floor(i*N/n), floor((i+1)*N/n)) only (0-based i < n); the JSON report (the default ' +
-      'format with --shard) is a part for confmat merge; with --preds it needs --num-classes' },
+      'format with --shard) is a part for confmat merge; with integer --preds it needs --num-classes' },
   'allow-partial': { group: 'Sharded runs', commands: ['merge'],
     help: 'accept an incomplete shard set (missing shards are listed)' },
   backend: { value: 'B', group: 'Engine', commands: ECD, ignoredBy: ['merge'], parse: (v, n) =>

@@ -9,6 +9,7 @@ import { addAbsWeights } from '../format/weights.js';
 import { svgToPng } from '../node/png.js';
 import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, openArray, type OpenArrayOptions } from '../read/open-array.js';
+import { numeric } from '../read/row-source.js';
 import { pngWidthWithin } from '../report/plot-size.js';
 
 /** Bytes of input read per step (logits rows x C x 8 at most). */
@@ -53,7 +54,10 @@ export async function openInto(sources: ArraySource[], spec: string, options: Op
 export async function openWeights(sources: ArraySource[], spec: string, rowsOf: ArraySource,
   labelsPath?: string): Promise<ArraySource> {
   const src = await openInto(sources, spec, {},
-    (s) => [s.shape.length !== 1 && `shape ${shapeText(s.shape)}: sample weights must be 1-D (N,), one per row`]);
+    (
+      s,
+    ) => [s.kind === 's' && `dtype str: sample weights must be numbers`,
+      s.shape.length !== 1 && `shape ${shapeText(s.shape)}: sample weights must be 1-D (N,), one per row`]);
   if (src.rows !== rowsOf.rows) {
     const other = labelsPath !== undefined ?
       `${labelsPath} holds ${rowsOf.rows} labels` :
@@ -62,7 +66,7 @@ export async function openWeights(sources: ArraySource[], spec: string, rowsOf: 
   }
   let sum = 0;
   try {
-    for await (const { start, data } of src.chunks(1 << 20)) sum = addAbsWeights(asWeights(data), sum, start);
+    for await (const { start, data } of src.chunks(1 << 20)) sum = addAbsWeights(asWeights(numeric(data)), sum, start);
   } catch (e) {
     const ours = e instanceof InputError && e.field === 'weights';
     throw ours ? new InputError('weights', `${src.file}: ${e.message}`, e.index, e.value) : e;

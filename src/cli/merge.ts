@@ -148,8 +148,8 @@ function mergedComparison(merged: ComparisonPartState, backend: BackendReport, v
   if (values.normalize !== undefined) {
     throw new UsageError('--normalize applies to eval parts; these are compare parts');
   }
-  const { ignoreIndex } = merged.options;
-  return renderComparison(format, comparisonStateResult(merged), backend, { classes, ignoreIndex,
+  const { ignoreIndex, stringLabels } = merged.options;
+  return renderComparison(format, comparisonStateResult(merged), backend, { classes, ignoreIndex, stringLabels,
     ci: intervalOptions(values), shards: merged.shards });
 }
 
@@ -204,15 +204,15 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   const classes = await names(merged.numClasses, merged.classes);
   if (merged.task === 'per-class') {
     const result = perClassStateResult(merged);
-    const options = { classes, ignoreIndex: merged.options.ignoreIndex, shards,
-      intervals: ci && perClassIntervals(result, ci) };
+    const options = { classes, ignoreIndex: merged.options.ignoreIndex, stringLabels: merged.options.stringLabels,
+      shards, intervals: ci && perClassIntervals(result, ci) };
     return outputs.commit(renderPerClassReport(format, result, backend, options)).then(() => 0);
   }
   const result = stateResult(merged);
-  const { ignoreIndex, classSubset } = merged.options;
+  const { ignoreIndex, classSubset, stringLabels } = merged.options;
   const intervals = ci && matrixIntervals(result, ci);
   const text = renderReport(format, result, backend, { classes, normalize, tty, shards,
-    stateOptions: { ignoreIndex, classSubset }, intervals });
+    stateOptions: { ignoreIndex, classSubset, stringLabels }, intervals });
   const plot = plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize, intervals });
   return outputs.commit(text, plot).then(() => 0);
 }

@@ -64,6 +64,17 @@ function parseClassNames(text: string, file: string): string[] {
   return names;
 }
 
+/** Reads class names from a .txt (one per line) or .json file, as many as it holds. */
+export async function readClassList(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new InputError('classes', `${path}: ${ioError(path, undefined, e).detail}`);
+  }
+  return parseClassNames(text, path);
+}
+
 /**
  * Reads class names from a .txt (one per line) or .json file and checks there is one per class.
  *
@@ -71,13 +82,7 @@ function parseClassNames(text: string, file: string): string[] {
  * const names = await readClassNames('names.txt', 10);
  */
 export async function readClassNames(path: string, numClasses: number): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new InputError('classes', `${path}: ${ioError(path, undefined, e).detail}`);
-  }
-  const names = parseClassNames(text, path);
+  const names = await readClassList(path);
   if (names.length !== numClasses) {
     throw new InputError('classes', `${path}: ${names.length} class names, but the data has ${numClasses} classes`,
       undefined, names.length);

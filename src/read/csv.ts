@@ -261,8 +261,11 @@ interface Scan {
   rows: number;
 }
 
-const ROLES = { labels: ['i', 'i4', Int32Array], logits: ['f', 'f4', Float32Array], none: ['f', 'f8', Float64Array] };
-type Values = Int32Array | Float32Array | Float64Array;
+const ROLES = { labels: ['i', 'i4', Int32Array], logits: ['f', 'f4', Float32Array], none: ['f', 'f8', Float64Array],
+  strings: ['s', 'str', Array] };
+type Values = Int32Array | Float32Array | Float64Array | string[];
+
+const MIXED = '; the column also holds numbers (a column of string labels holds none)';
 
 class CsvSource extends RowSource {
   constructor(init: SourceInit, private readonly scan: Scan, private readonly cols: number[],
@@ -287,19 +290,23 @@ class CsvSource extends RowSource {
     const labels = this.kind === 'i';
     for (const c of cols) {
       const f = fields[c]!;
+      if (this.kind === 's' && f.trim() !== '') {
+        out[k++] = f.trim();
+        continue;
+      }
       const v = parseCsvNumber(f);
       let why: string | undefined;
       if (v === undefined) {
         const empty = `empty field${scan.header ? ` in column '${scan.header[c]}'` : ` in column ${c}`}`;
         why = f.trim() === '' ?
           `${empty} (missing value?)` :
-          `non-numeric ${labels ? 'label' : 'field'} ${JSON.stringify(clip(f.trim()))}`;
+          `non-numeric ${labels ? 'label' : 'field'} ${JSON.stringify(clip(f.trim()))}${labels ? MIXED : ''}`;
       } else if (labels && (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)) {
         const range = Number.isInteger(v) ? 'is outside the int32 range' : 'is not an integer';
         why = `label ${JSON.stringify(clip(f.trim()))} ${range}`;
       }
       if (why !== undefined) throw csvError(path, l.line, l.offset, l.text, starts[c]!, why);
-      out[k++] = v!;
+      (out as Float64Array)[k++] = v!;
     }
     return k;
   }
@@ -314,6 +321,12 @@ class CsvSource extends RowSource {
     const all = cols.length === scan.columns;
     const put = (j: number, a: number, b: number): boolean => {
       if (!all && j !== cols[0]) return true;
+      if (Array.isArray(out)) {
+        while (a < b && isBlank(data[a]!)) a++;
+        while (b > a && isBlank(data[b - 1]!)) b--;
+        out[all ? k + j : k] = data.toString('latin1', a, b);
+        return a < b;
+      }
       const v = plainNumber(data, a, b);
       if (v === undefined || (labels && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647))) return false;
       out[all ? k + j : k] = v;
@@ -330,7 +343,7 @@ class CsvSource extends RowSource {
         else k = this.stringRow(lineAt(block, i), start + r, out, k);
         const n = Math.min(per, rows - start);
         if (++r === n) {
-          yield { start, data: out.subarray(0, n * cols.length) };
+          yield { start, data: Array.isArray(out) ? out.slice(0, n * cols.length) : out.subarray(0, n * cols.length) };
           this.checkOpen();
           [start, r, k] = [start + n, 0, 0];
         }
@@ -362,8 +375,20 @@ function notText(head: Uint8Array): [number, string] | undefined {
   return [nul, 'not a text file: a NUL byte (binary data, or UTF-16 text without a byte-order mark: save it as UTF-8)'];
 }
 
+/** The columns holding a field that is a number, and those holding one that is not (blanks aside). */
+interface FieldKinds {
+  numbers: Set<number>;
+  texts: Set<number>;
+}
+
+/** Notes the kind of field `f` of column `j`. */
+function noteKind(kinds: FieldKinds, j: number, f: string): void {
+  if (f.trim() !== '') (parseCsvNumber(f) === undefined ? kinds.texts : kinds.numbers).add(j);
+}
+
 /** First pass: delimiter, header, every line's field count checked, data rows counted, blank lines only at the end. */
-async function scanFile(fh: FileHandle, path: string, size: number, forced: CsvDelimiter | undefined): Promise<Scan> {
+async function scanFile(fh: FileHandle, path: string, size: number, forced: CsvDelimiter | undefined,
+  kinds?: FieldKinds): Promise<Scan> {
   let delimiter: CsvDelimiter = forced ?? ',';
   let header: string[] | undefined;
   let pendingHeader: string[] | undefined;
@@ -371,9 +396,15 @@ async function scanFile(fh: FileHandle, path: string, size: number, forced: CsvD
   let first: Line | undefined;
   let blank: Line | undefined;
   for await (const block of lineBlocks(fh, path, size)) {
+    const text = kinds && ((j: number, a: number, b: number): boolean => {
+      if (plainNumber(block.data, a, b) !== undefined) kinds.numbers.add(j);
+      else if (!kinds.texts.has(j)) noteKind(kinds, j, block.data.toString('latin1', a, b));
+      return true;
+    });
     for (let i = 0; i < block.spans.length / 2; i++) {
       const settled = first !== undefined && pendingHeader === undefined && blank === undefined;
-      if (settled && plainFields(block.data, block.spans[2 * i]!, block.spans[2 * i + 1]!, delimiter) === columns) {
+      if (settled &&
+        plainFields(block.data, block.spans[2 * i]!, block.spans[2 * i + 1]!, delimiter, text) === columns) {
         rows++;
         continue;
       }
@@ -412,6 +443,7 @@ async function scanFile(fh: FileHandle, path: string, size: number, forced: CsvD
         else rows++;
         pendingHeader = undefined;
       }
+      if (kinds) fields.forEach((f, j) => noteKind(kinds, j, f));
       rows++;
     }
   }
@@ -433,7 +465,8 @@ function describeColumns(scan: Scan): string {
  * Opens a CSV, TSV or whitespace-separated text file of numbers for streaming by rows. A first pass
  * detects the delimiter and a header row, checks every line's field count and counts the rows;
  * numbers are parsed while streaming (see {@link parseCsvNumber}). `'logits'`: float32 `[N, C]`;
- * `'labels'`: int32 `[N]` from one column; no role: float64, `[N]` for one column else `[N, C]`.
+ * `'labels'`: int32 `[N]` from one column, or its strings (`kind: 's'`, blanks around each dropped) when no field
+ * of it is a number; no role: float64, `[N]` for one column else `[N, C]`.
  *
  * @throws NpyError for I/O errors, an empty or non-text file, an unknown column, several columns for
  *   labels; {@link CsvError} (`file:line:column: ...`) for a bad line, field or label
@@ -443,8 +476,9 @@ export function openCsvArray(path: string, options: CsvOptions): Promise<ArraySo
     const head = await readExactly(fh, path, Math.min(SNIFF_BYTES, size), 0);
     const bad = notText(head);
     if (bad !== undefined) throw new NpyError(path, bad[0], bad[1]);
-    const scan = await scanFile(fh, path, size, options.delimiter);
     const { role, column } = options;
+    const kinds = role === 'labels' ? { numbers: new Set<number>(), texts: new Set<number>() } : undefined;
+    const scan = await scanFile(fh, path, size, options.delimiter, kinds);
     let cols = Array.from({ length: scan.columns }, (_, j) => j);
     if (column !== undefined) {
       let c = scan.header?.indexOf(column) ?? -1;
@@ -461,9 +495,12 @@ export function openCsvArray(path: string, options: CsvOptions): Promise<ArraySo
       const choose = `choose one with ${path}:COLUMN (a header name or a 0-based index)`;
       throw new NpyError(path, undefined, `labels need one column, the file has ${describeColumns(scan)}; ${choose}`);
     }
-    const [kind, dtype, values] = ROLES[role ?? 'none'] as ['f' | 'i', string, new(length: number) => Values];
+    const strings = cols.length === 1 && kinds !== undefined && kinds.texts.has(cols[0]!) &&
+      !kinds.numbers.has(cols[0]!);
+    const [kind, dtype, values] = ROLES[strings ? 'strings' : role ?? 'none'] as ['f' | 'i' | 's', string,
+      new(length: number) => Values];
     const shape = role === 'logits' || cols.length > 1 ? [scan.rows, cols.length] : [scan.rows];
-    const itemSize = Number(dtype[1]);
+    const itemSize = strings ? 0 : Number(dtype[1]);
     const header = { descr: dtype, dtype, kind, itemSize, shape, fortranOrder: false, bigEndian: false, dataOffset: 0,
       dataBytes: scan.rows * cols.length * itemSize };
     return new CsvSource({ file: options.spec, path, fh, header, decode: () => new values(0) }, scan, cols, size,

@@ -5,10 +5,10 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { openWith, readExactly } from './file-io.js';
-import { decodeNpyItems, type NpyArray, NpyError, type NpyHeader, npyHeaderSpan, type NumericArray,
+import { type NpyArray, NpyError, type NpyHeader, npyHeaderSpan, type NumericArray, numericHeader,
   parseNpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
-import { dtypeOf, FileRows, type RowChunk } from './row-source.js';
+import { dtypeOf, FileRows, itemDecoder, type RowChunk } from './row-source.js';
 
 /** Bytes read first to find the header; most headers (numpy writes 128 bytes) fit. */
 const HEAD_PROBE_BYTES = 4096;
@@ -52,13 +52,13 @@ export async function readNpyHeader(fh: FileHandle, path: string, at: number, si
     }
     head = await readExactly(fh, path, span.start + span.length, at);
   }
-  return parseNpyHeader(head, file, size);
+  return parseNpyHeader(head, file, size, true);
 }
 
 /** A `.npy` file's rows: it can seek. */
 class NpyRows extends FileRows {
   rangeChunks(start: number, end: number, rowsPerChunk: number): AsyncIterable<RowChunk> {
-    return this.rowChunks(start, end, rowsPerChunk, (at, n) => this.readRows(at, n));
+    return this.rowChunks(start, end, rowsPerChunk, (at, n) => this.readItems(at, n));
   }
 }
 
@@ -77,8 +77,8 @@ class NpyRows extends FileRows {
 export function openNpyFile(path: string, options: { halves?: boolean } = {}): Promise<NpyFileReader> {
   return openWith(path, async (fh, size) => {
     const h = await readNpyHeader(fh, path, 0, size);
-    const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
-    return new NpyRows({ file: path, path, fh, header: { ...h, dtype: dtypeOf(h) }, decode });
+    return new NpyRows({ file: path, path, fh, header: { ...h, dtype: dtypeOf(h) },
+      decode: itemDecoder(h, path, options) });
   });
 }
 
@@ -92,7 +92,7 @@ export function openNpyFile(path: string, options: { halves?: boolean } = {}): P
 export async function readNpyFile(path: string): Promise<NpyArray> {
   const reader = (await openNpyFile(path)) as NpyRows;
   try {
-    const { descr, kind, itemSize, shape, fortranOrder } = reader.header;
+    const { descr, kind, itemSize, shape, fortranOrder } = numericHeader(reader.header, path, reader.header.dataOffset);
     return { descr, kind, itemSize, shape, fortranOrder, data: await reader.readAll() };
   } finally {
     await reader.close();

@@ -216,12 +216,28 @@ const SIZES: Record<string, number[]> = { f: [2, 4, 8], i: [1, 2, 4, 8], u: [1, 
 const OTHER_KINDS: Record<string, string> = { c: 'complex', O: 'object (pickled Python objects)', U: 'unicode string',
   S: 'byte string', a: 'byte string', V: 'void/raw bytes', M: 'datetime64', m: 'timedelta64' };
 
-function parseDescr(descr: string, fail: (msg: string) => never): { kind: Kind; itemSize: number; bigEndian: boolean } {
+/** A string dtype (`'<U5'`: 5 UTF-32 code points; `'|S5'`: 5 bytes), or undefined for any other code. */
+function stringDescr(q: string, order: string, code: string, digits: string, fail: (msg: string) => never): ItemType
+  | undefined {
+  if (code !== 'U' && code !== 'S' && code !== 'a') return undefined;
+  const n = Number(digits);
+  if (digits === '' || n < 1) fail(`unsupported dtype ${q}: a string dtype needs a length of 1 or more`);
+  const unit = code === 'U' ? 4 : 1;
+  if (order === '=' && unit > 1) fail(`unsupported dtype ${q}: native byte order '=' is ambiguous in a file`);
+  return { kind: 's', itemSize: n * unit, bigEndian: order === '>', chars: code === 'U' ? 'U' : 'S' };
+}
+
+/** What a dtype descriptor says of the items. */
+type ItemType = { kind: Kind | 's'; itemSize: number; bigEndian: boolean; chars?: 'U' | 'S' };
+
+function parseDescr(descr: string, fail: (msg: string) => never, strings: boolean): ItemType {
   const q = JSON.stringify(descr);
   const m = /^([<>|=]?)([a-zA-Z?])(\d*)(\[\w+\])?$/.exec(descr);
   const simple = m && (m[4] === undefined || m[2] === 'M' || m[2] === 'm');
   if (!simple) fail(`unsupported dtype ${q}: not a simple dtype descriptor`);
   const [, order, code, digits] = m as unknown as [string, string, string, string];
+  const str = strings ? stringDescr(q, order, code, digits, fail) : undefined;
+  if (str) return str;
   const allowed = SIZES[code];
   if (allowed === undefined) {
     const what = OTHER_KINDS[code];
@@ -279,7 +295,11 @@ export function npyHeaderSpan(head: Uint8Array): { start: number; length: number
 }
 
 /** The header of a `.npy` file: everything needed to locate and decode its data. */
-export interface NpyHeader extends Omit<NpyArray, 'data'> {
+export interface NpyHeader extends Omit<NpyArray, 'data' | 'kind'> {
+  /** As in {@link NpyArray}, or `'s'` for a string dtype (`'<U5'`, `'|S5'`: read through `openArray`). */
+  kind: Kind | 's';
+  /** For `kind: 's'`: `'U'` UTF-32 code points or `'S'` bytes (`itemSize` is bytes either way). */
+  chars?: 'U' | 'S';
   /** Byte offset of the data in the file. */
   dataOffset: number;
   /** Size of the data in bytes: product(shape) * itemSize. */
@@ -290,11 +310,12 @@ export interface NpyHeader extends Omit<NpyArray, 'data'> {
 
 /**
  * Parses the preamble and header of a `.npy` file from its first bytes (at least the whole header),
- * without touching the data; with `fileSize`, checks it equals `dataOffset + dataBytes`.
+ * without touching the data; with `fileSize`, checks it equals `dataOffset + dataBytes`; with `strings`, str and
+ * bytes dtypes (`<U5`, `|S5`) are read as `kind: 's'` (else refused).
  *
  * @throws NpyError on a malformed or unsupported header, or a file size that does not match
  */
-export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: number): NpyHeader {
+export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: number, strings = false): NpyHeader {
   const fail: (offset: number | undefined, msg: string) => never = (offset, msg) => {
     throw new NpyError(file, offset, msg);
   };
@@ -370,7 +391,7 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>', fileSize?: 
   }
   if (descrV.t !== 'str') bad(`'descr' must be a string, got ${clip(pyRepr(descrV))}`);
   const descr = descrV.v;
-  const dtype = parseDescr(descr, bad);
+  const dtype = parseDescr(descr, bad, strings);
   const foV = entries.get('fortran_order')!;
   if (foV.t !== 'bool') bad(`'fortran_order' must be True or False, got ${clip(pyRepr(foV))}`);
   const shapeV = entries.get('shape')!;
@@ -424,6 +445,42 @@ export function decodeNpyItems(header: Pick<NpyHeader, 'kind' | 'itemSize' | 'bi
   return half && !options.halves ? widenHalves(data as Uint16Array, 'float16') : data;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * @internal Raw items of a string dtype as strings, trailing NULs dropped as numpy does: `'U'` items are UTF-32
+ * code points, `'S'` items bytes read as UTF-8; `first` is the index of the first item, for messages.
+ *
+ * @throws RangeError naming the item that is not a code point or not UTF-8
+ */
+export function decodeNpyStrings(header: Pick<NpyHeader, 'itemSize' | 'bigEndian' | 'chars'>, raw: Uint8Array,
+  first = 0): string[] {
+  const { itemSize, bigEndian } = header;
+  const n = itemSize === 0 ? 0 : raw.length / itemSize;
+  const out = new Array<string>(n);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
+  for (let i = 0; i < n; i++) {
+    const a = i * itemSize;
+    if (header.chars === 'S') {
+      let e = a + itemSize;
+      while (e > a && raw[e - 1] === 0) e--;
+      try {
+        out[i] = utf8.decode(raw.subarray(a, e));
+      } catch {
+        throw new RangeError(`item ${first + i}: byte string ${hexBytes(raw.subarray(a, e))} is not UTF-8`);
+      }
+      continue;
+    }
+    const cps: number[] = [];
+    for (let o = a; o < a + itemSize; o += 4) cps.push(view.getUint32(o, !bigEndian));
+    while (cps.length > 0 && cps[cps.length - 1] === 0) cps.pop();
+    const bad = cps.find((c) => c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff));
+    if (bad !== undefined) throw new RangeError(`item ${first + i}: 0x${bad.toString(16)} is not a Unicode code point`);
+    out[i] = String.fromCodePoint(...cps);
+  }
+  return out;
+}
+
 /**
  * Permutes Fortran-order (column-major) elements into C order, into a fresh array of the same type
  * (with the shape reversed, C order into Fortran order).
@@ -458,6 +515,17 @@ export function fortranToCOrder<T extends NumericArray>(src: T, shape: readonly 
   return out;
 }
 
+/** @internal `h`, refused (at `offset`) when of a string dtype: those are read through `openArray` only. */
+export function numericHeader<H extends { kind: Kind | 's'; descr: string }>(h: H, file: string, offset?: number): H & {
+  kind: Kind;
+} {
+  if (h.kind !== 's') return h as H & { kind: Kind };
+  const what = h.descr.includes('U') ? 'unicode string' : 'byte string';
+  throw new NpyError(file, offset,
+    `unsupported dtype ${JSON.stringify(h.descr)} (${what}) here: string arrays are read as labels by the CLI ` +
+      "(openArray from 'confmat/node'), not as numbers");
+}
+
 /**
  * Parses a `.npy` file (format 1.0, 2.0 or 3.0) from its bytes; aligned little-endian C-order data is a view.
  *
@@ -467,7 +535,7 @@ export function fortranToCOrder<T extends NumericArray>(src: T, shape: readonly 
  * arr.shape; // [1000, 10]
  */
 export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
-  const { dataOffset, dataBytes, bigEndian, ...h } = parseNpyHeader(bytes, file, bytes.length);
+  const { dataOffset, dataBytes, bigEndian, ...h } = numericHeader(parseNpyHeader(bytes, file, bytes.length), file);
   const data = decodeNpyItems({ ...h, bigEndian }, bytes.subarray(dataOffset, dataOffset + dataBytes));
   return { ...h, data: h.fortranOrder && h.shape.length > 1 ? fortranToCOrder(data, h.shape) : data };
 }

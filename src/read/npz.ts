@@ -11,10 +11,11 @@ import * as zlib from 'node:zlib';
 import { crc32 } from '../core/crc32.js';
 import { byteBlocks, ioError, openWith, quoteList, readExactly } from './file-io.js';
 import { readNpyHeader } from './npy-file.js';
-import { decodeNpyItems, hexPreview, NpyError, npyHeaderSpan, parseNpyHeader } from './npy.js';
-import type { NpyHeader, NumericArray } from './npy.js';
+import { hexPreview, NpyError, npyHeaderSpan, parseNpyHeader } from './npy.js';
+import type { NpyHeader } from './npy.js';
 import type { ArraySource } from './open-array.js';
-import { crcMismatch, dtypeOf, FileRows, type RowChunk, RowSource, type SourceInit } from './row-source.js';
+import { crcMismatch, dtypeOf, FileRows, itemDecoder, type RowChunk, RowSource,
+  type SourceInit } from './row-source.js';
 
 const EOCD_SIG = 0x06054b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
@@ -86,7 +87,7 @@ class DeflatedSource extends RowSource {
         fill += k;
         p = p.subarray(k);
         if (fill < n * rowBytes) continue;
-        const chunk = { start, data: this.init.decode(buf.subarray(0, fill)) };
+        const chunk = { start, data: this.init.decode(buf.subarray(0, fill), start * this.rowLength) };
         start += n;
         fill = 0;
         if (start === rows) held = chunk;
@@ -267,7 +268,7 @@ async function memberHeader(fh: FileHandle, path: string, what: string, entry: Z
     }
     const all = Buffer.concat(parts);
     const head = new Uint8Array(all.buffer, all.byteOffset, Math.min(all.length, Math.max(need, HEAD_PROBE_BYTES)));
-    return parseNpyHeader(head, file, entry.uncompressedSize);
+    return parseNpyHeader(head, file, entry.uncompressedSize, true);
   } catch (e) {
     if (!(e instanceof NpyError) || e.file !== file) throw e;
     if (entry.method === 0) throw new NpyError(path, at + (e.offset ?? 0), `${what}: ${e.detail}`, { cause: e });
@@ -334,7 +335,7 @@ export function openNpzArray(path: string, name: string | undefined, spec: strin
     }
     const h = await memberHeader(fh, path, what, entry, dataStart);
     const dtype = dtypeOf(h);
-    const decode = (raw: Uint8Array): NumericArray => decodeNpyItems(h, raw, options);
+    const decode = itemDecoder(h, path, options, what);
     const header = { ...h, dtype, descr: dtype, dataOffset: dataStart };
     const init = { file: spec, path, fh, decode, what, header };
     if (entry.method === 8) return new DeflatedSource(init, entry);

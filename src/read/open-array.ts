@@ -13,6 +13,9 @@ import { openNpzArray } from './npz.js';
 import { checkRowsPerChunk } from './row-source.js';
 import { openSafetensorsArray } from './safetensors.js';
 
+/** The items of one chunk: numbers in a typed array, or strings for a string source (`kind: 's'`). */
+export type ChunkData = NumericArray | string[];
+
 /**
  * An array opened for streaming by rows, whatever the file format.
  *
@@ -26,8 +29,8 @@ export interface ArraySource {
   readonly file: string;
   /** The dtype in the file, numpy-style without byte order (`'f4'`, `'b1'`; `'bf16'` for safetensors BF16). */
   readonly dtype: string;
-  /** `'f'` float, `'i'` signed integer, `'u'` unsigned integer, `'b'` bool. */
-  readonly kind: 'f' | 'i' | 'u' | 'b';
+  /** `'f'` float, `'i'` signed integer, `'u'` unsigned integer, `'b'` bool, `'s'` string (dtype `'str'`). */
+  readonly kind: 'f' | 'i' | 'u' | 'b' | 's';
   /** Dimensions; `[]` for a 0-d array. */
   readonly shape: number[];
   /** shape[0] (1 for a 0-d array). */
@@ -38,18 +41,19 @@ export interface ArraySource {
    * Consecutive chunks of at most `rowsPerChunk` rows, C order, native endian (float16/bfloat16
    * widened to Float32Array unless `halves`, bool as 0/1); each call starts a fresh pass. `data` may
    * be a reused buffer, valid until the next chunk; checks needing all the data run before the last chunk.
+   * A string source (`kind: 's'`) yields a `string[]`, one string per item.
    *
    * @example
    * for await (const { start, data } of src.chunks(65536)) consume(start, data);
    */
-  chunks(rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }>;
+  chunks(rowsPerChunk: number): AsyncIterable<{ start: number; data: ChunkData }>;
   /**
    * For sources that can seek (`.npy`): chunks of rows [start, end) only; chunk starts count from row 0.
    *
    * @example
    * for await (const { start, data } of src.rangeChunks!(1000, 2000, 256)) consume(start, data);
    */
-  rangeChunks?(start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: NumericArray }>;
+  rangeChunks?(start: number, end: number, rowsPerChunk: number): AsyncIterable<{ start: number; data: ChunkData }>;
   /**
    * Present when the items lie in the file as they are (little-endian, C order, nothing to decode
    * or check): row r starts at byte `byteOffset + r * rowLength * itemSize` of `path`. For the CPU workers.
@@ -167,27 +171,36 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
 /** Bytes per item of a numpy-style dtype ('f4' -> 4, 'b1' -> 1). */
 const itemBytes = (dtype: string): number => Number(dtype.slice(1));
 
+/** A fresh chunk like `data` (typed array or string[]) of `length` items. */
+const like = (data: ChunkData, length: number): ChunkData =>
+  Array.isArray(data) ? new Array<string>(length) : new (data.constructor as new(n: number) => NumericArray)(length);
+
+/** Items [a, b) of `from` copied into `to` at `at`. */
+function copyItems(to: ChunkData, from: ChunkData, a: number, b: number, at: number): void {
+  if (Array.isArray(to)) { for (let i = a; i < b; i++) to[at + i - a] = (from as string[])[i]!; }
+  else (to as Float64Array).set((from as Float64Array).subarray(a, b), at);
+}
+
 /** Rows [start, end) of a source that cannot seek: reads from row 0, stops at `end`, re-chunks from `start`. */
 async function* scanRange(src: ArraySource, start: number, end: number,
-  rowsPerChunk: number): AsyncGenerator<{ start: number; data: NumericArray }> {
+  rowsPerChunk: number): AsyncGenerator<{ start: number; data: ChunkData }> {
   const width = src.rowLength;
   const rows = end - start;
-  let out: NumericArray | undefined;
+  let out: ChunkData | undefined;
   let next = 0;
   let fill = 0;
   if (rows === 0) return;
   for await (const { start: s, data } of src.chunks(rowsPerChunk)) {
     const n = width === 0 ? Math.min(rowsPerChunk, src.rows - s) : data.length / width;
     for (let from = Math.max(s, start), to = Math.min(s + n, end); from < to;) {
-      out ??= new (data.constructor as new(length: number) => NumericArray)(Math.min(rowsPerChunk, rows) * width);
+      out ??= like(data, Math.min(rowsPerChunk, rows) * width);
       const want = Math.min(rowsPerChunk, rows - next);
       const k = Math.min(to - from, want - fill);
-      (out as Float64Array).set(data.subarray((from - s) * width, (from - s + k) * width) as Float64Array,
-        fill * width);
+      copyItems(out, data, (from - s) * width, (from - s + k) * width, fill * width);
       fill += k;
       from += k;
       if (fill === want) {
-        yield { start: next, data: out.subarray(0, fill * width) };
+        yield { start: next, data: Array.isArray(out) ? out.slice(0, fill * width) : out.subarray(0, fill * width) };
         next += fill;
         fill = 0;
       }

@@ -8,8 +8,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from '../core/crc32.js';
 import { readExactly } from './file-io.js';
-import { fortranToCOrder, NpyError, type NpyHeader, type NumericArray, shapeText } from './npy.js';
-import type { ArraySource } from './open-array.js';
+import { decodeNpyItems, decodeNpyStrings, fortranToCOrder, NpyError, type NpyHeader, type NumericArray,
+  shapeText } from './npy.js';
+import type { ArraySource, ChunkData } from './open-array.js';
 
 /** Fortran-order arrays with 2+ dimensions smaller than this are read whole to serve rows. */
 const FORTRAN_WHOLE_MAX_BYTES = 256 * 1024 * 1024;
@@ -17,7 +18,7 @@ const FORTRAN_WHOLE_MAX_BYTES = 256 * 1024 * 1024;
 const WHOLE_SLICE_BYTES = 64 * 1024 * 1024;
 
 /** @internal One chunk of rows: `data` holds rows `start ..` in C order. */
-export type RowChunk = { start: number; data: NumericArray };
+export type RowChunk = { start: number; data: ChunkData };
 
 /** @internal Where an array lies in a file: `dataOffset` is absolute, `descr` is how errors name its dtype. */
 export type Layout = NpyHeader & { dtype: string };
@@ -28,15 +29,35 @@ export interface SourceInit {
   path: string;
   fh: FileHandle;
   header: Layout;
-  decode: (raw: Uint8Array) => NumericArray;
+  /** Decodes raw items; `first`: the index of the first in the array (for messages). */
+  decode: (raw: Uint8Array, first?: number) => ChunkData;
   what?: string;
   /** For a stored zip member: the CRC-32 a full pass checks. */
   check?: MemberCheck;
 }
 
+/** @internal The numbers of a chunk of a numeric source; strings here are a bug (string sources are mapped first). */
+export function numeric(data: ChunkData): NumericArray {
+  if (Array.isArray(data)) throw new TypeError('a chunk of strings where numbers are needed');
+  return data;
+}
+
 /** @internal The numpy-style dtype of a header, without byte order: 'f4', 'i8', 'b1'. */
 export const dtypeOf = (h: Pick<NpyHeader, 'kind' | 'itemSize'>): string =>
-  h.kind === 'b' ? 'b1' : `${h.kind}${h.itemSize}`;
+  h.kind === 'b' ? 'b1' : h.kind === 's' ? 'str' : `${h.kind}${h.itemSize}`;
+
+/** @internal The decoder of a header's items: numbers (see `decodeNpyItems`) or strings, failing as `path`. */
+export function itemDecoder(h: NpyHeader, path: string, options: { halves?: boolean },
+  what?: string): (raw: Uint8Array, first?: number) => ChunkData {
+  if (h.kind !== 's') return (raw) => decodeNpyItems({ ...h, kind: h.kind }, raw, options);
+  return (raw, first = 0) => {
+    try {
+      return decodeNpyStrings(h, raw, first);
+    } catch (e) {
+      throw new NpyError(path, undefined, `${what === undefined ? '' : `${what}: `}${(e as Error).message}`);
+    }
+  };
+}
 
 /** @internal Throws a RangeError naming `file` unless `rowsPerChunk` is a positive integer. */
 export function checkRowsPerChunk(file: string, rowsPerChunk: number): void {
@@ -83,6 +104,9 @@ export abstract class RowSource implements ArraySource {
   protected checkReadable(): void {
     this.checkOpen();
     const { dataBytes, dataOffset, descr } = this.header;
+    if (this.fortranRows && this.kind === 's') {
+      this.fail(dataOffset, `a Fortran-order ${descr} array: strings are read in C order`);
+    }
     if (this.fortranRows && dataBytes >= FORTRAN_WHOLE_MAX_BYTES) {
       this.fail(dataOffset,
         `Fortran-order (column-major) array of shape ${shapeText(this.shape)} (${dataBytes} bytes of ${descr}) ` +
@@ -103,7 +127,7 @@ export abstract class RowSource implements ArraySource {
 
   /** Rows [start, end) in chunks of at most `rowsPerChunk`, each from `read(first, count)`. */
   protected async *rowChunks(start: number, end: number, rowsPerChunk: number,
-    read: (first: number, count: number) => Promise<NumericArray>): AsyncGenerator<RowChunk> {
+    read: (first: number, count: number) => Promise<ChunkData>): AsyncGenerator<RowChunk> {
     for (let at = start; at < end; at += rowsPerChunk) {
       yield { start: at, data: await read(at, Math.min(rowsPerChunk, end - at)) };
     }
@@ -123,11 +147,12 @@ export abstract class RowSource implements ArraySource {
     let all: NumericArray | undefined;
     const total = this.rows * this.rowLength;
     const sliceRows = Math.max(1, Math.floor(WHOLE_SLICE_BYTES / Math.max(1, this.rowBytes)));
-    for await (const { start, data } of this.fileOrderChunks(sliceRows)) {
+    for await (const { start, data: items } of this.fileOrderChunks(sliceRows)) {
+      const data = numeric(items);
       all ??= data.length === total ? data : new (data.constructor as new(length: number) => NumericArray)(total);
       if (all !== data) (all as Float64Array).set(data as Float64Array, start * this.rowLength);
     }
-    all ??= this.init.decode(new Uint8Array(0));
+    all ??= numeric(this.init.decode(new Uint8Array(0)));
     return this.fortranRows ? fortranToCOrder(all, this.shape) : all;
   }
 
@@ -157,7 +182,8 @@ export const crcMismatch = (expected: number, got: number, data: string): string
 /** @internal Rows of an array lying at `header.dataOffset` of an open file, by positional reads; owns `fh`. */
 export class FileRows extends RowSource {
   get raw(): { path: string; byteOffset: number; dtype: string } | undefined {
-    const plain = this.init.check === undefined && !this.header.bigEndian && !this.fortranRows && this.dtype !== 'bf16';
+    const plain = this.kind !== 's' && this.init.check === undefined && !this.header.bigEndian && !this.fortranRows &&
+      this.dtype !== 'bf16';
     return plain ? { path: this.init.path, byteOffset: this.header.dataOffset, dtype: this.dtype } : undefined;
   }
 
@@ -171,12 +197,17 @@ export class FileRows extends RowSource {
 
   /** Rows [start, start + count) as a fresh array, read with one positional read. */
   async readRows(start: number, count: number): Promise<NumericArray> {
+    return numeric(await this.readItems(start, count));
+  }
+
+  /** Rows [start, start + count) as fresh numbers or strings, read with one positional read. */
+  async readItems(start: number, count: number): Promise<ChunkData> {
     this.checkRange(start, count);
     this.checkReadable();
     if (this.fortranRows) return this.rowsOfWhole(start, count);
     const raw = await readExactly(this.init.fh, this.init.path, count * this.rowBytes,
       this.header.dataOffset + start * this.rowBytes);
-    return this.init.decode(raw);
+    return this.init.decode(raw, start * this.rowLength);
   }
 
   protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
@@ -198,7 +229,7 @@ export class FileRows extends RowSource {
         crc = crc32(raw, crc);
         if (start + n === this.rows) verify();
       }
-      yield { start, data: this.init.decode(raw) };
+      yield { start, data: this.init.decode(raw, start * this.rowLength) };
     }
   }
 }

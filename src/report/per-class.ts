@@ -18,6 +18,8 @@ export interface PerClassReportOptions {
   top?: number;
   /** Recorded in the JSON's `options` (ignore_index). */
   ignoreIndex?: number | undefined;
+  /** Recorded in the JSON's `options`: the classes are the names of string labels. */
+  stringLabels?: boolean | undefined;
   /** The shards the result holds (`--shard i/n`, `confmat merge`), recorded in the JSON. */
   shards?: ShardSet | undefined;
   /** With --ci: `perClassIntervals` of the same result (for the classes the report lists), written as `ci`. */
@@ -41,7 +43,8 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 export function perClassJson(result: PerClassResult, backend: BackendReport,
   options: PerClassReportOptions = {}): object {
   const { classes, shards } = options;
-  const state = createPerClassState(result, { classes, shards, ignoreIndex: options.ignoreIndex });
+  const state = createPerClassState(result, { classes, shards, ignoreIndex: options.ignoreIndex,
+    stringLabels: options.stringLabels });
   const all = topPairs(result, options.top ?? 10);
   const arr = (a: Float64Array): number[] => Array.from(a);
   const pc = result.perClass;

@@ -6,7 +6,7 @@
  */
 import { MAX_HOST_MATRIX_BYTES } from '../format/validate.js';
 import { type ComparisonResult, comparisonResult } from '../tasks/compare/compare.js';
-import { createWith, intOption } from './envelope.js';
+import { createWith, intOption, trueOption, widenGrid } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import { MAX_STATE_CLASSES, type StateOptions } from './state.js';
 
@@ -37,6 +37,8 @@ export interface ComparisonStateMeta {
   classes?: string[] | undefined;
   shards?: ShardSet | undefined;
   ignoreIndex?: number | undefined;
+  /** The classes are the names of string labels (see `StateOptions`). */
+  stringLabels?: boolean | undefined;
 }
 
 const EDITED = '(edited or corrupt file?)';
@@ -68,9 +70,9 @@ function checkRightWrong(r: ReadContext, a: number[], b: number[], rw: number[])
 export const comparisonSpec: StateSpec<ComparisonPartState> = { task: 'comparison',
   size: { key: 'numClasses', max: MAX_STATE_CLASSES,
     why: ` (a C x C matrix of float64 counts fits ${MAX_HOST_MATRIX_BYTES} bytes)`, noun: 'classes' },
-  names: { key: 'classes', what: 'class' }, options: ['numClasses', 'ignoreIndex'], read(v, r) {
+  names: { key: 'classes', what: 'class' }, options: ['numClasses', 'ignoreIndex', 'stringLabels'], read(v, r) {
   const c = r.n;
-  const options = intOption(r, 'ignoreIndex');
+  const options = { ...intOption(r, 'ignoreIndex'), ...trueOption(r, 'stringLabels') };
   if (typeof v.joint !== 'boolean') r.no('$.joint', `must be true or false, got ${JSON.stringify(v.joint)}`, v.joint);
   if (v.joint) {
     const big = `a joint table of ${c} classes: C^3 float64 counts need ${c ** 3 * 8} bytes, more than ` +
@@ -98,6 +100,12 @@ export const comparisonSpec: StateSpec<ComparisonPartState> = { task: 'compariso
   }
   into.joint = false;
   delete into.counts;
+}, widen(s, at, n) {
+  const c = s.numClasses;
+  if (s.counts) s.counts = widenGrid(s.counts, c, 3, at, n);
+  for (const [key, dims, inner] of [['countsA', 2, 1], ['countsB', 2, 1], ['rightWrong', 1, 4]] as const) {
+    if (s[key]) s[key] = widenGrid(s[key], c, dims, at, n, inner);
+  }
 }, total: (s) => (s.joint ? s.counts! : s.countsA!).reduce((a, b) => a + b, 0) };
 
 /**
@@ -108,7 +116,8 @@ export const comparisonSpec: StateSpec<ComparisonPartState> = { task: 'compariso
  */
 export function createComparisonState(result: ComparisonResult, meta: ComparisonStateMeta = {}): ComparisonPartState {
   const c = result.numClasses;
-  const ignore = meta.ignoreIndex === undefined ? {} : { ignoreIndex: meta.ignoreIndex };
+  const ignore = { ...(meta.ignoreIndex === undefined ? {} : { ignoreIndex: meta.ignoreIndex }),
+    ...(meta.stringLabels ? { stringLabels: true } : {}) };
   const counts = result.joint ?
     { counts: Array.from(result.counts!) } :
     { countsA: Array.from(result.a.counts), countsB: Array.from(result.b.counts),

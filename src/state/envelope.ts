@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { byCodePoint } from '../core/code-point.js';
 import { firstDuplicate } from '../core/duplicates.js';
 import { InputError } from '../core/errors.js';
 
@@ -86,6 +87,13 @@ export interface ReadContext {
 /** Adds two counts, refusing a sum past 2^53 - 1 unless weighted; `what()` names the count in the refusal. */
 export type Plus = (a: number, b: number, what: () => string) => number;
 
+/** Checks an optional `true` option (`stringLabels`), as an object to spread into the options. */
+export function trueOption(r: ReadContext, key: string): Record<string, true> {
+  const v = r.options[key];
+  if (v === undefined) return {};
+  return v === true ? { [key]: true } : r.no(`$.options.${key}`, `must be true when present, got ${show(v)}`, v);
+}
+
 /** Checks an optional integer option (`ignoreIndex`), as an object to spread into the options. */
 export function intOption(r: ReadContext, key: string): Record<string, number> {
   const v = r.options[key];
@@ -111,6 +119,8 @@ export interface StateSpec<S extends Envelope> {
   differ?(s: S, first: S, other: string): string | undefined;
   /** Adds `from` into `into` (a copy of the first state). */
   add(into: S, from: S, plus: Plus): void;
+  /** Re-indexes the counts of `s` (a copy) into `n` classes, its class k becoming class `at[k]` (see `alignNames`). */
+  widen?(s: S, at: number[], n: number): void;
   /** The total count of a state, which must stay below 2^53 unless weighted. */
   total?(s: S): number;
 }
@@ -248,25 +258,72 @@ function mergeShards(states: readonly Envelope[], name: (i: number) => string, f
   return first && { count: first.count, indices: [...seen.keys()].sort((a, b) => a - b) };
 }
 
+/** @internal `values`, a [c]^dims grid of classes (`inner` values each), re-indexed into [n]^dims by `at`. */
+export function widenGrid(values: number[], c: number, dims: number, at: number[], n: number, inner = 1): number[] {
+  const out = new Array<number>(n ** dims * inner).fill(0);
+  for (let j = 0; j < values.length; j++) {
+    let [rest, to, scale] = [Math.floor(j / inner), 0, 1];
+    for (let d = 0; d < dims; d++, rest = Math.floor(rest / c), scale *= n) to += at[rest % c]! * scale;
+    out[to * inner + (j % inner)] = values[j]!;
+  }
+  return out;
+}
+
+/** Why parts of string labels did not align, and what to do. */
+const ALIGN_HINT = '; parts of string labels align by name when each lists its classes sorted (inferred, without ' +
+  '--classes): run every shard with the same --classes, or with none';
+
+const stringParts = (...states: Envelope[]): boolean =>
+  states.every((s) => (s.options as Record<string, unknown>).stringLabels === true);
+
+const sortedNames = (l: string[]): boolean => l.every((x, i) => i === 0 || byCodePoint(l[i - 1]!, x) < 0);
+
+/**
+ * States of string labels (`options.stringLabels`) whose class names differ but are each sorted by code point (each
+ * part's classes inferred from its rows), every one re-indexed into the sorted union of their names; others as is.
+ */
+function alignNames<S extends Envelope>(spec: StateSpec<S>, states: readonly S[]): readonly S[] {
+  const { names, size, widen } = spec;
+  if (!names || !size || !widen) return states;
+  const field = (s: S): Record<string, unknown> => s as unknown as Record<string, unknown>;
+  const lists = states.map((s) => field(s)[names.key] as string[] | undefined);
+  const first = JSON.stringify(lists[0]);
+  if (lists.every((l) => JSON.stringify(l) === first)) return states;
+  if (!stringParts(...states) || !lists.every((l) => l !== undefined && sortedNames(l))) return states;
+  if (states.some((s) => 'classSubset' in s.options)) return states;
+  const union = [...new Set(lists.flat() as string[])].sort(byCodePoint);
+  if (union.length > size.max) return states;
+  const index = new Map(union.map((x, i) => [x, i]));
+  return states.map((s, k) => {
+    if (lists[k]!.length === union.length) return s;
+    const out = structuredClone(s);
+    widen(out, lists[k]!.map((x) => index.get(x)!), union.length);
+    Object.assign(field(out), { [size.key]: union.length, [names.key]: union.slice() });
+    out.options = { ...out.options, [size.key]: union.length };
+    return out;
+  });
+}
+
 /**
  * Adds states of `specs`' task (a list: of one of theirs) up, exactly (weights: as float64), once size, options,
  * names, task rules agree and shards are of one split, each once. Associative, commutative; absent names equal
  * `"0"`..`"n-1"`, the first names given are kept; `files` name the states in errors.
  */
-export function mergeWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>[], states: readonly S[],
+export function mergeWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>[], parts: readonly S[],
   files?: readonly string[]): S {
   const name = (i: number): string => files?.[i] ?? `state ${i}`;
   const fail: Fail = (k, detail, value) => {
     throw new InputError('state', `${name(k)}: ${detail}`, undefined, value);
   };
-  if (states.length === 0) throw new InputError('state', 'nothing to merge: no states given');
-  const first = states[0]!;
-  const task = first.task ?? 'multiclass';
-  states.forEach(({ task: t = 'multiclass' }, k) => {
+  if (parts.length === 0) throw new InputError('state', 'nothing to merge: no states given');
+  const task = parts[0]!.task ?? 'multiclass';
+  parts.forEach(({ task: t = 'multiclass' }, k) => {
     const other = `a ${t} state, but ${name(0)} is ${task}: parts of different tasks do not merge`;
     if (Array.isArray(specs) && t !== task) fail(k, other, t);
   });
   const spec = Array.isArray(specs) ? specs.find((x) => x.task === task)! : specs;
+  const states = alignNames(spec, parts);
+  const first = states[0]!;
   const field = (s: S, key: string): unknown => (s as unknown as Record<string, unknown>)[key];
   const { size, names } = spec;
   const n = size ? (field(first, size.key) as number) : 0;
@@ -282,7 +339,8 @@ export function mergeWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>
     if (k === 0) return;
     if (spec.weightsApart && w !== weighted) fail(k, mixed, s.options);
     const m = size && field(s, size.key);
-    if (size && m !== n) fail(k, `${m} ${size.noun}, but ${name(0)} has ${n}`, m);
+    const hint = stringParts(s, first) ? ALIGN_HINT : '';
+    if (size && m !== n) fail(k, `${m} ${size.noun}, but ${name(0)} has ${n}${hint}`, m);
     const why = spec.differ?.(s, first, name(0));
     if (why !== undefined) fail(k, why);
     const [theirs, ours] = [canonical(s.options), canonical(first.options)];
@@ -291,7 +349,7 @@ export function mergeWith<S extends Envelope>(specs: StateSpec<S> | StateSpec<S>
     const [a, b] = [namesOf(s), namesOf(first)];
     const i = a.findIndex((x, j) => x !== b[j]);
     const [x, y] = [JSON.stringify(a[i]), JSON.stringify(b[i])];
-    if (i >= 0) fail(k, `${names.what} ${i} is named ${x}, but ${y} in ${name(0)}`, a[i]);
+    if (i >= 0) fail(k, `${names.what} ${i} is named ${x}, but ${y} in ${name(0)}${hint}`, a[i]);
     given ??= field(s, names.key);
   });
   const shards = mergeShards(states, name, fail);

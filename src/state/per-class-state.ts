@@ -5,7 +5,7 @@
  */
 import { MAX_PER_CLASS_CLASSES, perClassResult, SparseCounts, topPairs } from '../tasks/per-class/per-class.js';
 import type { PerClassCounts, PerClassResult } from '../tasks/per-class/per-class.js';
-import { createWith, intOption, mergeWith, parseWith, show } from './envelope.js';
+import { createWith, intOption, mergeWith, parseWith, show, trueOption, widenGrid } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import type { StateOptions } from './state.js';
 
@@ -43,6 +43,8 @@ export interface PerClassStateMeta {
   shards?: ShardSet | undefined;
   /** Rows with this label were skipped. */
   ignoreIndex?: number | undefined;
+  /** The classes are the names of string labels (see `StateOptions`). */
+  stringLabels?: boolean | undefined;
 }
 
 const KEYS = ['tp', 'fp', 'fn', 'support'] as const;
@@ -95,25 +97,31 @@ function readConfusions(r: ReadContext, value: unknown, c: number, perClass: Per
 /** The per-class state's spec: per class TP, FP, FN and support, the sparse pairs, class names. */
 export const perClassSpec: StateSpec<PerClassState> = { task: 'per-class',
   size: { key: 'numClasses', max: MAX_PER_CLASS_CLASSES, why: ' (2^24)', noun: 'classes' },
-  names: { key: 'classes', what: 'class' }, options: ['numClasses', 'ignoreIndex'], read(v, r: ReadContext) {
-  const c = r.n;
-  const pc = r.obj('$.perClass', v.perClass, '{"tp": [...], "fp": [...], "fn": [...], "support": [...]}');
-  const [tp, fp, fn, support] = KEYS.map((k) => r.nums(`$.perClass.${k}`, pc[k], c)) as PerClassCountList;
-  const perClass = { tp, fp, fn, support };
-  let total = 0;
-  for (let k = 0; k < c; k++) {
-    const detail = `is ${support[k]}, but TP + FN = ${tp[k]! + fn[k]!} ${EDITED}`;
-    if (tp[k]! + fn[k]! !== support[k]) r.no(`$.perClass.support[${k}]`, detail, support[k]);
-    total += support[k]!;
-  }
-  const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
-  if (!Number.isSafeInteger(total)) r.no('$', over, total);
-  return { perClass, confusions: readConfusions(r, v.confusions, c, perClass), options: intOption(r, 'ignoreIndex') };
-}, add(into, from) {
+  names: { key: 'classes', what: 'class' }, options: ['numClasses', 'ignoreIndex', 'stringLabels'],
+  read(v, r: ReadContext) {
+    const c = r.n;
+    const pc = r.obj('$.perClass', v.perClass, '{"tp": [...], "fp": [...], "fn": [...], "support": [...]}');
+    const [tp, fp, fn, support] = KEYS.map((k) => r.nums(`$.perClass.${k}`, pc[k], c)) as PerClassCountList;
+    const perClass = { tp, fp, fn, support };
+    let total = 0;
+    for (let k = 0; k < c; k++) {
+      const detail = `is ${support[k]}, but TP + FN = ${tp[k]! + fn[k]!} ${EDITED}`;
+      if (tp[k]! + fn[k]! !== support[k]) r.no(`$.perClass.support[${k}]`, detail, support[k]);
+      total += support[k]!;
+    }
+    const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
+    if (!Number.isSafeInteger(total)) r.no('$', over, total);
+    return { perClass, confusions: readConfusions(r, v.confusions, c, perClass),
+      options: { ...intOption(r, 'ignoreIndex'), ...trueOption(r, 'stringLabels') } };
+  }, add(into, from) {
   for (const key of KEYS) into.perClass[key].forEach((x, k) => (into.perClass[key][k] = x + from.perClass[key][k]!));
   const pairs = statePairs(into);
   statePairs(from).forEach((key, n) => pairs.add(key, n));
   into.confusions = confusionsOf(pairs, into.numClasses);
+}, widen(s, at, n) {
+  for (const key of KEYS) s.perClass[key] = widenGrid(s.perClass[key], s.numClasses, 1, at, n);
+  const { true: t, pred, count } = s.confusions;
+  s.confusions = { true: t.map((k) => at[k]!), pred: pred.map((k) => at[k]!), count };
 }, total: (s) => s.perClass.support.reduce((a, b) => a + b, 0) };
 
 /** Checks a parsed JSON value as a per-class state (or the `--per-class` JSON report). */
@@ -125,7 +133,8 @@ export function parsePerClassState(value: unknown, file: string): PerClassState 
 export function createPerClassState(result: PerClassResult, meta: PerClassStateMeta = {}): PerClassState {
   const c = result.numClasses;
   const perClass = Object.fromEntries(KEYS.map((k) => [k, Array.from(result.perClass[k])]));
-  const options = { numClasses: c, ...(meta.ignoreIndex === undefined ? {} : { ignoreIndex: meta.ignoreIndex }) };
+  const options = { numClasses: c, ...(meta.ignoreIndex === undefined ? {} : { ignoreIndex: meta.ignoreIndex }),
+    ...(meta.stringLabels ? { stringLabels: true } : {}) };
   const fields = { numClasses: c, perClass, confusions: confusionsOf(result.pairs, c), options };
   return createWith(perClassSpec, fields, { names: meta.classes, shards: meta.shards });
 }

@@ -7,7 +7,7 @@ import { InputError } from '../core/errors.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
 import { MAX_HOST_MATRIX_BYTES } from '../format/validate.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
-import { createWith, intOption, isObject, mergeWith, parseWith, show } from './envelope.js';
+import { createWith, intOption, isObject, mergeWith, parseWith, show, trueOption, widenGrid } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import type { PerClassState } from './per-class-state.js';
 
@@ -32,6 +32,8 @@ export interface StateOptions {
   topK?: number;
   /** Counts are sums of sample weights (any finite numbers); such states merge within float64 rounding. */
   sampleWeight?: true;
+  /** The classes are the names of string labels, sorted unless --classes: states of them merge aligned by name. */
+  stringLabels?: true;
 }
 
 /**
@@ -97,34 +99,39 @@ export const multiclassSpec: StateSpec<ConfusionMatrixState> = { task: 'multicla
   size: { key: 'numClasses', max: MAX_STATE_CLASSES,
     why: ` (a C x C matrix of float64 counts fits ${MAX_HOST_MATRIX_BYTES} bytes)`, noun: 'classes' },
   names: { key: 'classes', what: 'class' },
-  options: ['numClasses', 'ignoreIndex', 'classSubset', 'topK', 'sampleWeight'], read(v, r: ReadContext) {
-  const { n: c, options: o, weighted } = r;
-  const options = { ...intOption(r, 'ignoreIndex'), ...(o.classSubset ? { classSubset: o.classSubset } : {}) };
-  const hits = readTopK(v, c, r);
-  const counts = readCounts(v, c, r);
-  const total = counts.reduce((a, b) => a + b, 0);
-  let correct = 0;
-  for (let t = 0; t < c; t++) correct += counts[t * c + t]!;
-  const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
-  if (!weighted && !Number.isSafeInteger(total)) r.no('$', over, total);
-  const path = v.topKHits !== undefined ? '$.topKHits' : '$.topK.hits';
-  for (let t = 0; t < hits.length && !weighted; t++) {
-    const support = counts.slice(t * c, t * c + c).reduce((a, b) => a + b, 0);
-    const detail = `${hits[t]} top-k hits, but class ${t} has ${support} samples (edited or corrupt file?)`;
-    if (hits[t]! > support) r.no(`${path}[${t}]`, detail, hits[t]);
-  }
-  for (const [key, sum, what] of [['total', total, 'the counts'], ['correct', correct, 'the diagonal']] as const) {
-    const adds = key === 'total' ? 'add' : 'adds';
-    const detail = `is ${show(v[key])} but ${what} ${adds} up to ${sum} (edited or corrupt file?)`;
-    if (v[key] !== undefined && v[key] !== sum) r.no(`$.${key}`, detail, v[key]);
-  }
-  if (o.topK === undefined) return { counts, options };
-  return { counts, options: { ...options, topK: o.topK }, topKHits: hits };
-}, add(into, from, plus) {
+  options: ['numClasses', 'ignoreIndex', 'classSubset', 'topK', 'sampleWeight', 'stringLabels'],
+  read(v, r: ReadContext) {
+    const { n: c, options: o, weighted } = r;
+    const options = { ...intOption(r, 'ignoreIndex'), ...(o.classSubset ? { classSubset: o.classSubset } : {}),
+      ...trueOption(r, 'stringLabels') };
+    const hits = readTopK(v, c, r);
+    const counts = readCounts(v, c, r);
+    const total = counts.reduce((a, b) => a + b, 0);
+    let correct = 0;
+    for (let t = 0; t < c; t++) correct += counts[t * c + t]!;
+    const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
+    if (!weighted && !Number.isSafeInteger(total)) r.no('$', over, total);
+    const path = v.topKHits !== undefined ? '$.topKHits' : '$.topK.hits';
+    for (let t = 0; t < hits.length && !weighted; t++) {
+      const support = counts.slice(t * c, t * c + c).reduce((a, b) => a + b, 0);
+      const detail = `${hits[t]} top-k hits, but class ${t} has ${support} samples (edited or corrupt file?)`;
+      if (hits[t]! > support) r.no(`${path}[${t}]`, detail, hits[t]);
+    }
+    for (const [key, sum, what] of [['total', total, 'the counts'], ['correct', correct, 'the diagonal']] as const) {
+      const adds = key === 'total' ? 'add' : 'adds';
+      const detail = `is ${show(v[key])} but ${what} ${adds} up to ${sum} (edited or corrupt file?)`;
+      if (v[key] !== undefined && v[key] !== sum) r.no(`$.${key}`, detail, v[key]);
+    }
+    if (o.topK === undefined) return { counts, options };
+    return { counts, options: { ...options, topK: o.topK }, topKHits: hits };
+  }, add(into, from, plus) {
   const c = into.numClasses;
   const cell = (j: number) => (): string => `cell [${Math.floor(j / c)}][${j % c}]`;
   into.counts.forEach((x, j) => (into.counts[j] = plus(x, from.counts[j]!, cell(j))));
   into.topKHits?.forEach((x, j) => (into.topKHits![j] = plus(x, from.topKHits![j]!, () => 'top-k hits')));
+}, widen(s, at, n) {
+  s.counts = widenGrid(s.counts, s.numClasses, 2, at, n);
+  if (s.topKHits) s.topKHits = widenGrid(s.topKHits, s.numClasses, 1, at, n);
 }, total: (s) => s.counts.reduce((a, b) => a + b, 0) };
 
 /**

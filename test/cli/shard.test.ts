@@ -339,7 +339,7 @@ describe('sliceRows', () => {
               const n = w === 0 ? Math.min(per, end - start - s) : data.length / w;
               expect(n).toBe(Math.min(per, end - start - s));
               next += n;
-              got.push(...list(data));
+              got.push(...list(data as NumericArray));
             }
             expect(next).toBe(end - start);
             expect(got).toEqual(whole.slice(start * w, end * w));

@@ -10,7 +10,7 @@ const F16 = [`${DIR}/logits-f16.npy`, `${DIR}/logits-f16-be.npy`, `${DIR}/logits
 async function readAll(src: ArraySource, rowsPerChunk: number): Promise<NumericArray[]> {
   const parts: NumericArray[] = [];
   try {
-    for await (const { data } of src.chunks(rowsPerChunk)) parts.push(data.slice());
+    for await (const { data } of src.chunks(rowsPerChunk)) parts.push((data as NumericArray).slice());
   } finally {
     await src.close();
   }

@@ -61,7 +61,7 @@ async function collect(reader: NpyFileReader,
     if (start + rows < reader.rows) expect(rows).toBe(rowsPerChunk);
     ctor ??= data.constructor;
     expect(data.constructor).toBe(ctor);
-    parts.push(bytesOf(data).slice());
+    parts.push(bytesOf(data as NumericArray).slice());
     next = start + rows;
   }
   expect(next).toBe(reader.rows);
@@ -206,7 +206,7 @@ describe('openNpyFile chunks and readRows reassemble to parseNpy', () => {
     );
     try {
       const buffers = new Set<ArrayBufferLike>();
-      for await (const { data } of reader.chunks(3)) buffers.add(data.buffer);
+      for await (const { data } of reader.chunks(3)) buffers.add((data as NumericArray).buffer);
       expect(buffers.size).toBe(1);
       const a = await reader.readRows(0, 2);
       const b = await reader.readRows(0, 2);

@@ -60,7 +60,7 @@ async function collect(src: ArraySource,
     next += rows;
     chunks++;
     ctors.add(data.constructor.name);
-    out.push(...values(data));
+    out.push(...values(data as NumericArray));
   }
   expect(next).toBe(src.rows);
   return { values: out, ctors, chunks };
@@ -161,7 +161,7 @@ describe('openArray reads numpy-written fixtures back, chunk by chunk, equal to 
         const b = await collect(src, 5);
         expect(b.values).toEqual(a.values);
         const kept: NumericArray[] = [];
-        for await (const { data } of src.chunks(5)) kept.push(data.slice());
+        for await (const { data } of src.chunks(5)) kept.push((data as NumericArray).slice());
         expect(kept.flatMap((d) => values(d))).toEqual(a.values);
       } finally {
         await src.close();

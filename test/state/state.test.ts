@@ -233,6 +233,32 @@ describe('mergeStates', () => {
     expect(refusal(() => mergeStates(states, ['a.json', 'b.json', 'c.json'])).message).toMatch(message);
   });
 
+  it('aligns states of string labels whose names differ (each sorted) by name into the sorted union', () => {
+    const o = (n: number) => ({ numClasses: n, topK: 1, stringLabels: true }) as ConfusionMatrixState['options'];
+    const a = state([1, 2, 3, 4], { classes: ['cat', 'dog'], options: o(2), topKHits: [1, 4] });
+    const b = state([5, 0, 6, 7, 0, 8, 9, 1, 2], { classes: ['ant', 'cat', 'emu'], options: o(3),
+      topKHits: [5, 0, 2] });
+    // union: ant cat dog emu; a's cat -> 1, dog -> 2; b's ant -> 0, cat -> 1, emu -> 3
+    const want = [5, 0, 0, 6, 7, 1, 2, 8, 0, 3, 4, 0, 9, 1, 0, 2];
+    for (const merged of [mergeStates([a, b]), mergeStates([b, a])]) {
+      expect(merged.classes).toEqual(['ant', 'cat', 'dog', 'emu']);
+      expect(merged.numClasses).toBe(4);
+      expect(merged.options).toEqual(o(4));
+      expect(merged.counts).toEqual(want);
+      expect(merged.topKHits).toEqual([5, 1, 4, 2]);
+    }
+    expect(a.counts).toEqual([1, 2, 3, 4]);
+    expect(parseState(JSON.parse(JSON.stringify(a)), 'a.json')).toEqual(a);
+    const plain = state([1, 0, 0, 0, 1, 0, 0, 0, 1], { classes: ['ant', 'cat', 'emu'] });
+    expect(refusal(() => mergeStates([{ ...a, options: { numClasses: 2 } }, plain], ['a.json', 'b.json'])).message)
+      .toBe('b.json: 3 classes, but a.json has 2');
+    const unsorted = state([1, 2, 3, 4], { classes: ['dog', 'cat'], options: o(2), topKHits: [1, 4] });
+    expect(refusal(() => mergeStates([unsorted, b], ['a.json', 'b.json'])).message).toBe(
+      'b.json: 3 classes, but a.json has 2; parts of string labels align by name when each lists its classes sorted ' +
+        '(inferred, without --classes): run every shard with the same --classes, or with none',
+    );
+  });
+
   it('names states by position without file names', () => {
     expect(refusal(() => mergeStates([state([1]), state([1, 0, 0, 1])])).message).toBe(
       'state 1: 2 classes, but state 0 has 1',
