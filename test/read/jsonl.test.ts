@@ -5,6 +5,7 @@ import { CsvError } from '../../src/read/csv.js';
 import { readNpyFile } from '../../src/read/npy-file.js';
 import { NpyError } from '../../src/read/npy.js';
 import { type ArraySource, openArray, type OpenArrayOptions } from '../../src/read/open-array.js';
+import { rng } from '../helpers/random.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const FIXTURE = 'test/fixtures/jsonl/digits';
@@ -140,5 +141,39 @@ describe('JSON Lines', () => {
       /x\.jsonl:3:1: more lines than the 2 counted when the file was opened/,
     );
     await src.close();
+  });
+
+  it('fuzz: 300 mutated files each read whole or refused with a located error (seed 16)', async () => {
+    const rand = rng(16);
+    const base = Buffer.from(
+      '{"y": 1, "x": [0.5, -1e3, 2], "s": "a\\"b"}\n{"y": 0, "x": [1, 2, 3], "s": "c"}\n'.repeat(3),
+    );
+    const pick = (n: number): number => Math.floor(rand() * n);
+    const bytes = [...'{}[],:"\\ \n\r0-.eEnNaI'].map((c) => c.charCodeAt(0)).concat([0, 0xff, 0xc3]);
+    const dir = fresh();
+    let [read, refused] = [0, 0];
+    for (let i = 0; i < 300; i++) {
+      const b = Buffer.from(base);
+      for (let k = 1 + pick(3); k > 0; k--) b[pick(b.length)] = bytes[pick(bytes.length)]!;
+      const path = join(dir, `f${i}.jsonl`);
+      await writeFile(path, rand() < 0.2 ? b.subarray(0, pick(b.length)) : b);
+      for (const [field, role] of [['y', 'labels'], ['x', 'logits'], ['s', 'labels']] as const) {
+        try {
+          const src = await openArray(`${path}:${field}`, { role });
+          try {
+            await collect(src, 1 + pick(4));
+          } finally {
+            await src.close();
+          }
+          read++;
+        } catch (e) {
+          if (!(e instanceof NpyError)) throw e;
+          expect(e.message).toMatch(/^\S+f\d+\.jsonl(:\d+:\d+|: byte \d+)?: \S/);
+          refused++;
+        }
+      }
+    }
+    expect(read).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(600);
   });
 });
