@@ -16,7 +16,7 @@ const SNIFF_BYTES = 512;
 
 /** Options of {@link openJsonlArray}. */
 export interface JsonlOptions {
-  /** `'logits'`: arrays of numbers as float32 `[N, C]`; `'labels'`: int32 `[N]`, or strings; none: float64. */
+  /** `'logits'`: arrays of numbers (or numbers) as float32 `[N, C]`; `'labels'`: int32 `[N]`, or strings. */
   role?: 'logits' | 'labels' | undefined;
   /** The field read from every object; default: the only field of the first object. */
   field?: string | undefined;
@@ -250,8 +250,8 @@ async function scanFile(fh: FileHandle, path: string, size: number, options: Jso
     return { ...scan, holds: 'array', width: v.length };
   }
   if (typeof v === 'string' && role === 'labels') return { ...scan, holds: 'string' };
-  if (typeof v === 'number' && role !== 'logits') return scan;
-  const want = role === 'logits' ? 'an array of numbers (one row of logits)' : 'a number';
+  if (typeof v === 'number') return scan;
+  const want = role === 'logits' ? 'an array of numbers (a row of logits) or a number (a score)' : 'a number';
   throw check.fail(at, `field '${field}' holds ${describe(v)}; expected ${want} on every line`);
 }
 
@@ -259,7 +259,7 @@ async function scanFile(fh: FileHandle, path: string, size: number, options: Jso
  * Opens one field of a JSON Lines file for streaming by rows. A first pass counts the lines (blank
  * lines only at the end) and reads the first object; each line is parsed and checked while streaming.
  * `'labels'`: int32 `[N]` from integers, or strings (kind `'s'`); `'logits'`: float32 `[N, C]` from
- * arrays of C numbers; no role: float64, `[N]` or `[N, C]`.
+ * arrays of C numbers (`[N, 1]` from numbers, as scores); no role: float64, `[N]` or `[N, C]`.
  *
  * @throws NpyError for I/O errors, an empty or non-text file, no field named; CsvError (`file:line:column: ...`)
  *   for invalid JSON, a missing field, a value of the wrong type, a ragged array, a non-finite number
@@ -276,7 +276,7 @@ export function openJsonlArray(path: string, options: JsonlOptions): Promise<Arr
       options.role === 'logits' ?
       ['f', 'f4', Float32Array] :
       ['f', 'f8', Float64Array];
-    const shape = scan.holds === 'array' ? [scan.rows, scan.width] : [scan.rows];
+    const shape = scan.holds === 'array' || options.role === 'logits' ? [scan.rows, scan.width] : [scan.rows];
     const itemSize = values?.BYTES_PER_ELEMENT ?? 0;
     const header = { descr: dtype, dtype, kind, itemSize, shape, fortranOrder: false, bigEndian: false, dataOffset: 0,
       dataBytes: scan.rows * scan.width * itemSize } as Layout;

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeNpy } from '../../src/read/npy.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const D = 'test/fixtures/jsonl/digits';
@@ -17,7 +18,9 @@ interface Sklearn {
   f1: number[];
   support: number[];
 }
-const SKLEARN = JSON.parse(readFileSync(`${D}.json`, 'utf8')) as Record<'logits' | 'preds', Sklearn>;
+const SKLEARN = JSON.parse(readFileSync(`${D}.json`, 'utf8')) as Record<'logits' | 'preds', Sklearn> & {
+  binary: { matrix: number[][] };
+};
 const { fresh } = tempDirs('confmat-stdin-');
 
 /** The built CLI with `input` on its standard input and TMPDIR a fresh folder (returned, to check it stays empty). */
@@ -62,6 +65,25 @@ describe('JSON Lines inputs', () => {
     const out = report(['--preds', `${D}.jsonl:pred`, '--labels', `${D}.jsonl:label`, '--backend', 'cpu']);
     expectSklearn(out, 'preds');
     expect(out).toBe(report(['--preds', `${D}.preds.npy`, '--labels', `${D}.labels.npy`, '--backend', 'cpu']));
+  });
+});
+
+describe('JSON Lines scores', () => {
+  it('--task binary: a number per line as the score, an integer as the target, equal to the .npy run', () => {
+    const dir = fresh();
+    const rows = readFileSync(`${D}.jsonl`, 'utf8').trim().split('\n').map((l) =>
+      JSON.parse(l) as { label: number; logits: number[] }
+    );
+    const scores = Float32Array.from(rows, (r) => r.logits[1]!);
+    const targets = Int32Array.from(rows, (r) => Number(r.label === 1));
+    writeFileSync(join(dir, 's.npy'), encodeNpy(scores, [rows.length]));
+    writeFileSync(join(dir, 't.npy'), encodeNpy(targets, [rows.length]));
+    writeFileSync(join(dir, 'b.jsonl'), rows.map((_, i) => `{"t": ${targets[i]}, "s": ${scores[i]}}\n`).join(''));
+    const args = (s: string, t: string) => ['--task', 'binary', '--scores', s, '--targets', t, '--backend', 'cpu'];
+    const npy = report(args(join(dir, 's.npy'), join(dir, 't.npy')));
+    expect(JSON.parse(npy).matrix).toEqual(SKLEARN.binary.matrix);
+    expect(report(args(`${join(dir, 'b.jsonl')}:s`, `${join(dir, 'b.jsonl')}:t`))).toBe(npy);
+    expect(report(args('-:s', `${join(dir, 'b.jsonl')}:t`), readFileSync(join(dir, 'b.jsonl')))).toBe(npy);
   });
 });
 

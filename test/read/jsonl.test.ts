@@ -76,6 +76,14 @@ describe('JSON Lines', () => {
     expect((await read(`${copy}:label`, { role: 'labels' })).values.slice(0, 3)).toEqual([6, 8, 3]);
   });
 
+  it('reads numbers as logits (scores) as float32 (N, 1), and as weights (no role) as float64 (N,)', async () => {
+    const path = await jsonl('{"s": 0.25}\n{"s": -3}\n{"s": 1e-50}\n');
+    const scores = await read(path, { role: 'logits' }, 2);
+    expect([scores.src.dtype, scores.src.shape, scores.values]).toEqual(['f4', [3, 1], [0.25, -3, 0]]);
+    const weights = await read(path);
+    expect([weights.src.dtype, weights.src.shape, weights.values]).toEqual(['f8', [3], [0.25, -3, 1e-50]]);
+  });
+
   it.each([['a blank line inside', '{"y": 1}\n\n{"y": 0}\n', /x\.jsonl:2:1: blank line before line 3/], ['invalid JSON',
     '{"y": 1}\n{"y": 1 "z": 2}\n', /x\.jsonl:2:9: not valid JSON/], ['a line not an object', '{"y": 1}\n  7\n',
     /x\.jsonl:2:3: expected one JSON object per line, found a number/], ['a missing field', '{"y": 1}\n{"z": 1}\n',
