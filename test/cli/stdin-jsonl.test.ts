@@ -2,7 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createConfusionMatrix } from '../../src/index.js';
 import { encodeNpy } from '../../src/read/npy.js';
+import { makeLabels, makeLogits, rng } from '../helpers/random.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const D = 'test/fixtures/jsonl/digits';
@@ -179,6 +181,47 @@ describe('- reads standard input', () => {
       expect(await exited).toEqual([null, signal]);
       expect(readdirSync(tmp)).toEqual([]);
     });
+
+  it('a 540 MB .npy stream stays under 256 MiB of peak RSS, counts every row and leaves no copy', async () => {
+    const [block, repeats, classes] = [2 ** 20, 13, 10];
+    const rows = block * repeats;
+    const rand = rng(16);
+    const logits = makeLogits(rand, block, classes, 'random');
+    const labels = makeLabels(rand, block, classes, Int32Array) as Int32Array;
+    const dir = fresh();
+    const labelsPath = join(dir, 'labels.npy');
+    const all = new Int32Array(rows);
+    for (let i = 0; i < repeats; i++) all.set(labels, i * block);
+    writeFileSync(labelsPath, encodeNpy(all, [rows]));
+    const empty = Buffer.from(encodeNpy(new Float32Array(0), [0, classes])).toString('latin1');
+    const pad = new RegExp(` {${String(rows).length - 1}}\n$`);
+    const header = Buffer.from(empty.replace('(0, 10)', `(${rows}, 10)`).replace(pad, '\n'), 'latin1');
+    const cm = createConfusionMatrix({ numClasses: classes });
+    await cm.update({ logits, labels });
+    const counts = (await cm.compute()).counts;
+    const tmp = fresh();
+    const child = spawn(process.execPath, ['--import', './test/helpers/report-rss.mjs', 'dist/cli/main.js', 'eval',
+      '--logits', '-', '--labels', labelsPath, '--backend', 'cpu', '--format', 'json'], {
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    let [stdout, stderr] = ['', ''];
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((ok) => child.on('close', ok));
+    const write = (b: Uint8Array) => new Promise<void>((ok, fail) => child.stdin.write(b, (e) => (e ? fail(e) : ok())));
+    await write(header);
+    for (let i = 0; i < repeats; i++) await write(new Uint8Array(logits.buffer));
+    child.stdin.end();
+    expect(await exited, stderr).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.total).toBe(rows);
+    expect(out.matrix.flat()).toEqual(Array.from(counts, (v) => v * repeats));
+    const peak = Number(/confmat-test peak-rss-bytes (\d+)/.exec(stderr)?.[1]);
+    console.log(`${header.length + rows * classes * 4} bytes of .npy on standard input, peak RSS ${peak} bytes`);
+    expect(peak).toBeGreaterThan(10 * 2 ** 20);
+    expect(peak).toBeLessThan(256 * 2 ** 20);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 300_000);
 
   it('a file named - is read with ./-', () => {
     const dir = fresh();
