@@ -83,6 +83,7 @@ async function copyToSpool(input: Readable): Promise<{ dir: string; file: string
     try {
       for await (const chunk of input as AsyncIterable<Buffer | string>) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        size += bytes.length;
         if (head !== undefined) {
           head = Buffer.concat([head, bytes]);
           if (head.length < HEAD_BYTES) continue;
@@ -90,7 +91,6 @@ async function copyToSpool(input: Readable): Promise<{ dir: string; file: string
           await fh.writeFile(head);
           head = undefined;
         } else await fh.writeFile(bytes);
-        size += bytes.length;
       }
       if (head !== undefined) {
         checkHead(head);
@@ -136,8 +136,9 @@ async function* renaming<T>(it: AsyncIterable<T>, path: string): AsyncGenerator<
 
 /**
  * Opens standard input (`-`, or `-:NAME`) through `openFile`, which opens the copy (a path without an
- * extension: its format is sniffed) as a file. Opened again in one process (`compare` reads the labels
- * twice), it reads the same copy; standard input itself is read once.
+ * extension: its format is sniffed) as a file; the source's `file` and its errors name `<stdin>`. Opened
+ * again in one process (`compare` reads the labels twice), it reads the same copy; standard input itself
+ * is read once.
  *
  * @throws NpyError naming `<stdin>`: a terminal, empty input, a format that needs seeking, a failed copy
  */
