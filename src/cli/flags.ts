@@ -239,7 +239,6 @@ function closest(word: string, names: readonly string[]): string | undefined {
 
 const COMMANDS = ['eval', 'compare', 'merge', 'demo'] as const;
 
-/** Parses the command line against {@link FLAGS}: "did you mean" for unknown flags and commands; values parsed. */
 /** `--labels -:y` as `--labels=-:y` (standard input's field y): parseArgs takes a value like it only joined. */
 function joinStdinValues(argv: string[]): string[] {
   const out: string[] = [];
@@ -252,6 +251,7 @@ function joinStdinValues(argv: string[]): string[] {
   return out;
 }
 
+/** Parses the command line against {@link FLAGS}: "did you mean" for unknown flags and commands; values parsed. */
 export function parseCommandLine(argv: string[]): { command?: string; positionals: string[]; values: CliValues } {
   argv = joinStdinValues(argv);
   const options: ParseArgsConfig['options'] = {};

@@ -122,7 +122,7 @@ function splitFields(text: string, delim: CsvDelimiter): { fields: string[]; sta
 
 const clip = (s: string, n = 40): string => (s.length <= n ? s : `${s.slice(0, n)}...`);
 
-/** @internal One line of a text file: its 1-based number, its text without the line ending, the byte where it starts. */
+/** @internal One line of a text file: its 1-based number, its text without the line ending, its first byte. */
 export interface Line {
   line: number;
   text: string;
@@ -139,8 +139,8 @@ function splitLine(path: string, { line, text, offset }: Line, delim: CsvDelimit
   }
 }
 
-/** @internal One block read: `data` starts at byte `offset`, line `line` first; [start, end) of each line in `spans`. */
-export interface LineBlock {
+/** One block read: `data` starts at file byte `offset`, line `line` first; [start, end) of each line in `spans`. */
+interface LineBlock {
   data: Buffer;
   offset: number;
   line: number;

@@ -1,6 +1,7 @@
 /**
  * Node-only: one entry point that opens any supported array file for streaming by rows: `.npy`,
- * `.npz` members, `.safetensors` tensors, CSV/TSV text, JSON Lines fields. Used by the CLI for `--logits`, `--labels`, `--preds`.
+ * `.npz` members, `.safetensors` tensors, CSV/TSV text, JSON Lines fields, standard input. Used by the
+ * CLI for `--logits`, `--labels`, `--preds`.
  *
  * @module
  */
@@ -138,7 +139,8 @@ export async function parseArraySpec(
 /**
  * Opens an array for streaming by rows, in bounded memory: `x.npy`, `x.npz:NAME`, `x.safetensors:NAME`
  * (the name optional with one array), `x.csv`/`x.tsv`/`x.txt` optionally `:COLUMN`, `x.jsonl`/`x.ndjson`
- * optionally `:FIELD`; other names are sniffed (a first `{`: JSON Lines); `-` (or `-:NAME`) reads standard input. Everything that can be checked without reading the data is checked before this resolves.
+ * optionally `:FIELD`; other names are sniffed (a first `{`: JSON Lines); `-` (or `-:NAME`) reads
+ * standard input. Everything that can be checked without reading the data is checked before this resolves.
  *
  * @throws NpyError (or CsvError) naming the file and the byte (CSV: `file:line:column`)
  * @example

@@ -66,7 +66,7 @@ describe('JSON Lines', () => {
     );
   });
 
-  it('takes .ndjson, sniffs a first {, skips a byte order mark and trailing blank lines, takes the only field', async () => {
+  it('takes .ndjson, sniffs a first {, skips a BOM and trailing blank lines, takes the only field', async () => {
     const text = '{"y": 1}\r\n{"y": 0}\n{"y": 2}\n\n  \n';
     for (const path of [await jsonl(text, 'y.ndjson'), await jsonl(`\ufeff${text}`, 'y.log')]) {
       expect((await read(path, { role: 'labels' }, 2)).values).toEqual([1, 0, 2]);
@@ -118,7 +118,8 @@ describe('JSON Lines', () => {
     );
 
   it('errors are CsvErrors with the line, column and byte; whole-file problems NpyErrors', async () => {
-    const bad = await read(await jsonl('{"y": 1}\n{"y": "é", "z": 1}\n{"y": 2}\n'), { role: 'labels' }).catch((e) => e);
+    const path = await jsonl('{"y": 1}\n{"y": "é", "z": 1}\n{"y": 2}\n');
+    const bad = await read(path, { role: 'labels' }).catch((e) => e);
     expect(bad).toBeInstanceOf(CsvError);
     expect([bad.line, bad.column, bad.offset]).toEqual([2, 7, 15]);
     const unnamed = await openArray(await jsonl('{"a": 1, "b": 2}\n')).catch((e) => e);

@@ -29,7 +29,7 @@ describe('standard input', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  it('is copied once, in chunks of any size; opened twice it reads the copy, removed after the last close', async () => {
+  it('is copied once, from chunks of any size; opened twice it reads the copy, removed at the last close', async () => {
     const bytes = Buffer.from('id,label\n7,1\n8,0\n9,2\n');
     const input = Readable.from([...bytes.subarray(0, 12)].map((b) => Buffer.from([b])).concat(bytes.subarray(12)));
     const a = await values('-:label', input);
