@@ -137,7 +137,7 @@ class LineCheck {
     if (typeof v !== 'number') throw this.fail(at(), `${what}: expected a number, found ${describe(v)}`);
     if (Number.isFinite(v)) return v;
     const a = at();
-    throw this.fail(a, `${what}: ${this.l.text.slice(a, valueEnd(this.l.text, a))} is beyond the float64 range`);
+    throw this.fail(a, `${what}: ${clip(this.l.text.slice(a, valueEnd(this.l.text, a)))} is beyond the float64 range`);
   }
 }
 
@@ -161,7 +161,7 @@ class JsonlSource extends RowSource {
       const x = check.number(v, at, name);
       if (this.kind === 'i' && !(Number.isInteger(x) && x >= -2147483648 && x <= 2147483647)) {
         const why = Number.isInteger(x) ? 'is outside the int32 range' : 'is not an integer';
-        throw check.fail(at(), `${name}: label ${l.text.slice(at(), valueEnd(l.text, at()))} ${why}`);
+        throw check.fail(at(), `${name}: label ${clip(l.text.slice(at(), valueEnd(l.text, at())))} ${why}`);
       }
       (out as Values)[r] = x;
     } else {

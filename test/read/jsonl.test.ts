@@ -117,6 +117,13 @@ describe('JSON Lines', () => {
       },
     );
 
+  it('quotes a 1000-digit number clipped', async () => {
+    const path = await jsonl(`{"y": 1}\n{"y": 1${'0'.repeat(999)}}\n`);
+    await expect(read(path, { role: 'labels' })).rejects.toThrow(
+      /x\.jsonl:2:7: field 'y': 10{39}\.\.\. is beyond the float64/,
+    );
+  });
+
   it('errors are CsvErrors with the line, column and byte; whole-file problems NpyErrors', async () => {
     const path = await jsonl('{"y": 1}\n{"y": "é", "z": 1}\n{"y": 2}\n');
     const bad = await read(path, { role: 'labels' }).catch((e) => e);
