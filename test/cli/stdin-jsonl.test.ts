@@ -165,11 +165,13 @@ describe('- reads standard input', () => {
     expect(r.stderr).toMatch(/--logits -:logits and --labels -:label: standard input can feed one input only/);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s while standard input is copied removes the copy, then dies of it',
-    async (signal) => {
+  it.each([['SIGTERM', 'cpu'], ['SIGINT', 'cpu'], ['SIGTERM', 'auto']] as const)(
+    '%s while standard input is copied (--backend %s) removes the copy, then dies of it',
+    async (signal, backend) => {
       const tmp = fresh();
+      // --backend auto runs the CLI in a child behind Dawn's stderr filter, which passes the signal on
       const child = spawn(process.execPath, ['dist/cli/main.js', 'eval', '--logits', '-', '--labels', `${D}.labels.npy`,
-        '--backend', 'cpu'], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, TMPDIR: tmp } });
+        '--backend', backend], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, TMPDIR: tmp } });
       const exited = new Promise<[number | null, NodeJS.Signals | null]>((ok) =>
         child.on('exit', (code, sig) => ok([code, sig]))
       );
@@ -180,7 +182,8 @@ describe('- reads standard input', () => {
       child.kill(signal);
       expect(await exited).toEqual([null, signal]);
       expect(readdirSync(tmp)).toEqual([]);
-    });
+    },
+  );
 
   it('a 540 MB .npy stream stays under 256 MiB of peak RSS, counts every row and leaves no copy', async () => {
     const [block, repeats, classes] = [2 ** 20, 13, 10];
