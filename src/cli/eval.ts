@@ -6,7 +6,7 @@ import type { ShardSet } from '../state/state.js';
 import { denseTooLarge, multiclassTask, perClassTask } from './eval-multiclass.js';
 import { binaryTask, multilabelTask } from './eval-scores.js';
 import { backendOptions, checkModeFlags, flag } from './flags.js';
-import { lockstep, READ_CHUNK_BYTES } from './inputs.js';
+import { checkOneStdin, lockstep, READ_CHUNK_BYTES } from './inputs.js';
 import { checkIntervalMode, intervalOptions } from './interval-options.js';
 import { checkOutputs } from './outputs.js';
 import { createProgress } from './progress.js';
@@ -47,6 +47,7 @@ export interface TaskCounter<R> {
  * with a progress bar, then the report and plot written together. Returns the exit status.
  */
 export async function runTask<R>(values: CliValues, task: EvalTask<R>): Promise<number> {
+  checkOneStdin(values);
   const shard = flag(values, 'shard');
   const tty = values.out === undefined && process.stdout.isTTY;
   const format = flag(values, 'format') ?? (tty && !shard ? 'table' : 'json');

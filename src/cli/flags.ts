@@ -239,8 +239,21 @@ function closest(word: string, names: readonly string[]): string | undefined {
 
 const COMMANDS = ['eval', 'compare', 'merge', 'demo'] as const;
 
+/** `--labels -:y` as `--labels=-:y` (standard input's field y): parseArgs takes a value like it only joined. */
+function joinStdinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [a, b] = [argv[i]!, argv[i + 1]];
+    const takesValue = /^--[a-z-]+$/.test(a) && table[a.slice(2)]?.value !== undefined;
+    if (takesValue && b?.startsWith('-:')) out.push(`${a}=${argv[++i]!}`);
+    else out.push(a);
+  }
+  return out;
+}
+
 /** Parses the command line against {@link FLAGS}: "did you mean" for unknown flags and commands; values parsed. */
 export function parseCommandLine(argv: string[]): { command?: string; positionals: string[]; values: CliValues } {
+  argv = joinStdinValues(argv);
   const options: ParseArgsConfig['options'] = {};
   for (const [name, f] of Object.entries(table)) {
     options[name] = { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }) };

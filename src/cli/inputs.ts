@@ -10,7 +10,9 @@ import { svgToPng } from '../node/png.js';
 import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, openArray, type OpenArrayOptions } from '../read/open-array.js';
 import { numeric } from '../read/row-source.js';
+import { isStdinSpec } from '../read/stdin.js';
 import { pngWidthWithin } from '../report/plot-size.js';
+import { type CliValues, UsageError } from './usage.js';
 
 /** Bytes of input read per step (logits rows x C x 8 at most). */
 export const READ_CHUNK_BYTES = 32 * 1024 * 1024;
@@ -92,4 +94,13 @@ export function located(e: unknown, start: number, files: Record<string, string>
 /** The bytes of an SVG plot for `path`: the SVG, or for a .png path its PNG rendering within the plot budget. */
 export function plotData(path: string, svg: string): string | Uint8Array {
   return extname(path).toLowerCase() === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
+}
+
+/** Refuses a command line reading more than one input from standard input (`-`), which can feed one. */
+export function checkOneStdin(values: CliValues): void {
+  const inputs = ['logits', 'preds', 'labels', 'logits-b', 'preds-b', 'scores', 'targets', 'sample-weight'];
+  const dashes = inputs.filter((f) => typeof values[f] === 'string' && isStdinSpec(values[f]));
+  if (dashes.length < 2) return;
+  const given = dashes.map((f) => `--${f} ${String(values[f])}`).join(' and ');
+  throw new UsageError(`${given}: standard input can feed one input only; save the others to files`);
 }

@@ -52,9 +52,9 @@ class FieldError {
   constructor(readonly at: number, readonly detail: string) {}
 }
 
-/** An error at character `at` of line `line` (its text starting at byte `offset`). */
-const csvError = (path: string, line: number, offset: number, text: string, at: number, detail: string): CsvError =>
-  new CsvError(path, line, at + 1, offset + Buffer.byteLength(text.slice(0, at)), detail);
+/** @internal An error at character `at` of line `line` (its text starting at byte `offset`). */
+export const csvError = (path: string, line: number, offset: number, text: string, at: number,
+  detail: string): CsvError => new CsvError(path, line, at + 1, offset + Buffer.byteLength(text.slice(0, at)), detail);
 
 function quoted(text: string, q: number): [string, number] {
   let out = '';
@@ -122,8 +122,8 @@ function splitFields(text: string, delim: CsvDelimiter): { fields: string[]; sta
 
 const clip = (s: string, n = 40): string => (s.length <= n ? s : `${s.slice(0, n)}...`);
 
-/** One line of the file: its 1-based number, its text without the line ending, the byte where it starts. */
-interface Line {
+/** @internal One line of a text file: its 1-based number, its text without the line ending, its first byte. */
+export interface Line {
   line: number;
   text: string;
   offset: number;
@@ -147,8 +147,8 @@ interface LineBlock {
   spans: number[];
 }
 
-/** Line `i` of a block as text; line 1's UTF-8 BOM dropped. */
-function lineAt(b: LineBlock, i: number): Line {
+/** @internal Line `i` of a block as text; line 1's UTF-8 BOM dropped. */
+export function lineAt(b: LineBlock, i: number): Line {
   const line = b.line + i;
   let text = b.data.toString('utf8', b.spans[2 * i], b.spans[2 * i + 1]);
   let offset = b.offset + b.spans[2 * i]!;
@@ -156,8 +156,8 @@ function lineAt(b: LineBlock, i: number): Line {
   return { line, text, offset };
 }
 
-/** The lines of the file's first `size` bytes, in blocks (one per block read), without their line endings. */
-async function* lineBlocks(fh: FileHandle, path: string, size: number,
+/** @internal The lines of a file's first `size` bytes, in blocks (one per block read), without their line endings. */
+export async function* lineBlocks(fh: FileHandle, path: string, size: number,
   checkOpen?: () => void): AsyncGenerator<LineBlock> {
   let [pending, pendingOffset, pos, line] = [Buffer.alloc(0), 0, 0, 1];
   const end = (data: Buffer, nl: number, s: number): number => (nl > s && data[nl - 1] === 13 ? nl - 1 : nl);
@@ -356,8 +356,8 @@ class CsvSource extends RowSource {
   }
 }
 
-/** Why the first bytes of a file are not UTF-8 text of numbers, with the offset; undefined when they may be. */
-function notText(head: Uint8Array): [number, string] | undefined {
+/** @internal Why the first bytes of a file are not UTF-8 text, with the offset; undefined when they may be. */
+export function notText(head: Uint8Array): [number, string] | undefined {
   const starts = (...sig: number[]): boolean => sig.every((b, i) => head[i] === b);
   const hex = (n: number): string => hexBytes(head.subarray(0, n));
   if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) {

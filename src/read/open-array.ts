@@ -1,17 +1,20 @@
 /**
  * Node-only: one entry point that opens any supported array file for streaming by rows: `.npy`,
- * `.npz` members, `.safetensors` tensors, CSV/TSV text. Used by the CLI for `--logits`, `--labels`, `--preds`.
+ * `.npz` members, `.safetensors` tensors, CSV/TSV text, JSON Lines fields, standard input. Used by the
+ * CLI for `--logits`, `--labels`, `--preds`.
  *
  * @module
  */
 import { stat } from 'node:fs/promises';
 import { openCsvArray } from './csv.js';
 import { openWith, readExactly } from './file-io.js';
+import { openJsonlArray } from './jsonl.js';
 import { openNpyFile } from './npy-file.js';
 import { NpyError, type NumericArray } from './npy.js';
 import { openNpzArray } from './npz.js';
 import { checkRowsPerChunk } from './row-source.js';
 import { openSafetensorsArray } from './safetensors.js';
+import { isStdinSpec, openStdinArray } from './stdin.js';
 
 /** The items of one chunk: numbers in a typed array, or strings for a string source (`kind: 's'`). */
 export type ChunkData = NumericArray | string[];
@@ -84,14 +87,14 @@ export interface OpenArrayOptions {
   halves?: boolean;
 }
 
-/** The formats {@link openArray} reads (`.txt` is read as CSV). */
-export type ArrayFormat = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv';
+/** The formats {@link openArray} reads (`.txt` is read as CSV, `.ndjson` as JSON Lines). */
+export type ArrayFormat = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv' | 'jsonl';
 
-const SPEC_RE = /^(.*?\.(npy|npz|safetensors|csv|tsv|txt))(?::(.*))?$/is;
+const SPEC_RE = /^(.*?\.(npy|npz|safetensors|csv|tsv|txt|jsonl|ndjson))(?::(.*))?$/is;
 
 function formatOfExtension(ext: string): ArrayFormat {
   const e = ext.toLowerCase();
-  return e === 'txt' ? 'csv' : (e as ArrayFormat);
+  return e === 'txt' ? 'csv' : e === 'ndjson' ? 'jsonl' : (e as ArrayFormat);
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -110,7 +113,8 @@ function sniff(path: string): Promise<ArrayFormat> {
     if (head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55 && head[3] === 0x4d) return 'npy';
     if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'npz';
     const n = head.length >= 9 && head[8] === 0x7b ? new DataView(head.buffer).getBigUint64(0, true) : 0n;
-    return n >= 2n && n <= BigInt(size - 8) ? 'safetensors' : 'csv';
+    if (n >= 2n && n <= BigInt(size - 8)) return 'safetensors';
+    return head[head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0] === 0x7b ? 'jsonl' : 'csv';
   });
 }
 
@@ -126,7 +130,7 @@ export async function parseArraySpec(
   if (m !== null && m[3] !== undefined && !(await isFile(spec))) {
     return { path: m[1]!, name: m[3], format: formatOfExtension(m[2]!) };
   }
-  const ext = /\.(npy|npz|safetensors|csv|tsv|txt)$/i.exec(spec);
+  const ext = /\.(npy|npz|safetensors|csv|tsv|txt|jsonl|ndjson)$/i.exec(spec);
   if (ext !== null) return { path: spec, name: undefined, format: formatOfExtension(ext[1]!) };
   const colon = spec.lastIndexOf(':');
   if (colon > 0 && !(await isFile(spec)) && (await isFile(spec.slice(0, colon)))) {
@@ -138,8 +142,9 @@ export async function parseArraySpec(
 
 /**
  * Opens an array for streaming by rows, in bounded memory: `x.npy`, `x.npz:NAME`, `x.safetensors:NAME`
- * (the name optional with one array), `x.csv`/`x.tsv`/`x.txt` optionally `:COLUMN`; other names are
- * sniffed. Everything that can be checked without reading the data is checked before this resolves.
+ * (the name optional with one array), `x.csv`/`x.tsv`/`x.txt` optionally `:COLUMN`, `x.jsonl`/`x.ndjson`
+ * optionally `:FIELD`; other names are sniffed (a first `{`: JSON Lines); `-` (or `-:NAME`) reads
+ * standard input. Everything that can be checked without reading the data is checked before this resolves.
  *
  * @throws NpyError (or CsvError) naming the file and the byte (CSV: `file:line:column`)
  * @example
@@ -148,6 +153,7 @@ export async function parseArraySpec(
  * await logits.close();
  */
 export async function openArray(spec: string, options: OpenArrayOptions = {}): Promise<ArraySource> {
+  if (isStdinSpec(spec)) return openStdinArray(spec, (copy) => openArray(copy, options));
   const { path, name, format } = await parseArraySpec(spec);
   switch (format) {
     case 'npy': {
@@ -162,6 +168,8 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       return openNpzArray(path, name, spec, options);
     case 'safetensors':
       return openSafetensorsArray(path, name, spec, options);
+    case 'jsonl':
+      return openJsonlArray(path, { spec, role: options.role, field: name });
     default:
       return openCsvArray(path, { spec, role: options.role, column: name,
         delimiter: format === 'tsv' ? '\t' : undefined });

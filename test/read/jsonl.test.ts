@@ -1,0 +1,195 @@
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CsvError } from '../../src/read/csv.js';
+import { readNpyFile } from '../../src/read/npy-file.js';
+import { NpyError } from '../../src/read/npy.js';
+import { type ArraySource, openArray, type OpenArrayOptions } from '../../src/read/open-array.js';
+import { rng } from '../helpers/random.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
+
+const FIXTURE = 'test/fixtures/jsonl/digits';
+const { fresh } = tempDirs('confmat-jsonl-');
+
+/** Every item of every chunk, checking the chunks are consecutive and within `rowsPerChunk` rows. */
+async function collect(src: ArraySource, rowsPerChunk: number): Promise<unknown[]> {
+  const out: unknown[] = [];
+  let next = 0;
+  for await (const { start, data } of src.chunks(rowsPerChunk)) {
+    expect(start).toBe(next);
+    const rows = data.length / src.rowLength;
+    expect(rows >= 1 && rows <= rowsPerChunk).toBe(true);
+    next += rows;
+    out.push(...Array.from(data as ArrayLike<unknown>));
+  }
+  expect(next).toBe(src.rows);
+  return out;
+}
+
+async function read(spec: string, options: OpenArrayOptions = {}, rowsPerChunk = 7) {
+  const src = await openArray(spec, options);
+  try {
+    const first = await collect(src, rowsPerChunk);
+    expect(await collect(src, 1000)).toEqual(first);
+    return { src, values: first };
+  } finally {
+    await src.close();
+  }
+}
+
+async function jsonl(text: string, name = 'x.jsonl'): Promise<string> {
+  const path = join(fresh(), name);
+  await writeFile(path, text);
+  return path;
+}
+
+describe('JSON Lines', () => {
+  it('reads logits, labels and predictions as the .npy files written with them hold, in any chunking', async () => {
+    const npy = async (what: string) => Array.from((await readNpyFile(`${FIXTURE}.${what}.npy`)).data, Number);
+    const logits = await read(`${FIXTURE}.jsonl:logits`, { role: 'logits' });
+    expect([logits.src.kind, logits.src.dtype, logits.src.shape]).toEqual(['f', 'f4', [450, 10]]);
+    expect(logits.values).toEqual(await npy('logits'));
+    const labels = await read(`${FIXTURE}.jsonl:label`, { role: 'labels' }, 64);
+    expect([labels.src.kind, labels.src.dtype, labels.src.shape]).toEqual(['i', 'i4', [450]]);
+    expect(labels.values).toEqual(await npy('labels'));
+    expect((await read(`${FIXTURE}.jsonl:pred`, { role: 'labels' }, 450)).values).toEqual(await npy('preds'));
+    const wide = await read(`${FIXTURE}.jsonl:logits`);
+    expect([wide.src.dtype, wide.values]).toEqual(['f8', await npy('logits')]);
+  });
+
+  it('reads a string field as kind s, string[] chunks (labels only)', async () => {
+    const { src, values } = await read(`${FIXTURE}.jsonl:name`, { role: 'labels' });
+    expect([src.kind, src.dtype, src.shape]).toEqual(['s', 'str', [450]]);
+    expect(values.slice(0, 3)).toEqual(['six', 'eight', 'three']);
+    await expect(openArray(`${FIXTURE}.jsonl:name`, { role: 'logits' })).rejects.toThrow(
+      /digits\.jsonl:1:\d+: field 'name' holds a string \("six"\); expected an array of numbers/,
+    );
+  });
+
+  it('takes .ndjson, sniffs a first {, skips a BOM and trailing blank lines, takes the only field', async () => {
+    const text = '{"y": 1}\r\n{"y": 0}\n{"y": 2}\n\n  \n';
+    for (const path of [await jsonl(text, 'y.ndjson'), await jsonl(`\ufeff${text}`, 'y.log')]) {
+      expect((await read(path, { role: 'labels' }, 2)).values).toEqual([1, 0, 2]);
+    }
+    const copy = join(fresh(), 'digits');
+    await copyFile(`${FIXTURE}.jsonl`, copy);
+    expect((await read(`${copy}:label`, { role: 'labels' })).values.slice(0, 3)).toEqual([6, 8, 3]);
+  });
+
+  it('reads numbers as logits (scores) as float32 (N, 1), and as weights (no role) as float64 (N,)', async () => {
+    const path = await jsonl('{"s": 0.25}\n{"s": -3}\n{"s": 1e-50}\n');
+    const scores = await read(path, { role: 'logits' }, 2);
+    expect([scores.src.dtype, scores.src.shape, scores.values]).toEqual(['f4', [3, 1], [0.25, -3, 0]]);
+    const weights = await read(path);
+    expect([weights.src.dtype, weights.src.shape, weights.values]).toEqual(['f8', [3], [0.25, -3, 1e-50]]);
+  });
+
+  it.each([['a blank line inside', '{"y": 1}\n\n{"y": 0}\n', /x\.jsonl:2:1: blank line before line 3/], ['invalid JSON',
+    '{"y": 1}\n{"y": 1 "z": 2}\n', /x\.jsonl:2:9: not valid JSON/], ['a line not an object', '{"y": 1}\n  7\n',
+    /x\.jsonl:2:3: expected one JSON object per line, found a number/], ['a missing field', '{"y": 1}\n{"z": 1}\n',
+    /x\.jsonl:2:1: no field 'y' \(the object has fields 'z'\)/], ['a string after numbers',
+    '{"y": 1}\n{"a": [1], "y": "1"}\n', /x\.jsonl:2:17: field 'y': expected a number, found a string \("1"\)/], [
+    'a number after strings',
+    '{"y": "cat"}\n{"y": 1}\n',
+    /x\.jsonl:2:7: field 'y': expected a string, found a/,
+  ], ['a fraction', '{"y": 1}\n{"y": 1.5}\n', /x\.jsonl:2:7: field 'y': label 1\.5 is not an integer/], ['beyond int32',
+    '{"y": 1}\n{"y": -2147483649}\n', /x\.jsonl:2:7: field 'y': label -2147483649 is outside/], ['beyond float64',
+    '{"y": 1}\n{"y": -1e999}\n', /x\.jsonl:2:7: field 'y': -1e999 is beyond the float64 range/], ['Infinity',
+    '{"y": 1}\n{"y": -Infinity}\n', /x\.jsonl:2:7: non-finite value -Infinity/], ['an array of labels', '{"y": [1]}\n',
+    /x\.jsonl:1:7: field 'y' holds an array; labels and predictions/], ['a UTF-16 file', '\ufeff{"y": 1}\n',
+    /byte 0: the file is UTF-16/, 'utf16le']])('labels: %s', async (_, text, message, encoding?: string) => {
+      const path = await jsonl(text);
+      if (encoding) await writeFile(path, Buffer.from(text, encoding as BufferEncoding));
+      await expect(read(`${path}:y`, { role: 'labels' })).rejects.toThrow(message);
+    });
+
+  it.each([['ragged, short', '{"x": [1, 2]}\n{"x": [1]}\n', /x\.jsonl:2:9: field 'x': 1 number, but line 1 has 2/], [
+    'ragged, long',
+    '{"x": [1, 2]}\n{"x": [1,2 , 3]}\n',
+    /x\.jsonl:2:14: field 'x': 3 numbers, but line 1 has 2/,
+  ], ['null inside', '{"x": [1, 2]}\n{"x": [1, null]}\n',
+    /x\.jsonl:2:11: field 'x'\[1\]: expected a number, found null/], ['NaN', '{"x": [1, 2]}\n{"x": [NaN, 1]}\n',
+    /x\.jsonl:2:8: non-finite value NaN/], ['a duplicated key: the last counts',
+    '{"x": [1, 2]}\n{"x": [1, 2], "x": [true, 1]}\n', /x\.jsonl:2:21: field 'x'\[0\]: expected a number, found true/]])(
+      'logits: %s',
+      async (_, text, message) => {
+        await expect(read(await jsonl(text), { role: 'logits' })).rejects.toThrow(message);
+      },
+    );
+
+  it('quotes a 1000-digit number clipped', async () => {
+    const path = await jsonl(`{"y": 1}\n{"y": 1${'0'.repeat(999)}}\n`);
+    await expect(read(path, { role: 'labels' })).rejects.toThrow(
+      /x\.jsonl:2:7: field 'y': 10{39}\.\.\. is beyond the float64/,
+    );
+  });
+
+  it('errors are CsvErrors with the line, column and byte; whole-file problems NpyErrors', async () => {
+    const path = await jsonl('{"y": 1}\n{"y": "é", "z": 1}\n{"y": 2}\n');
+    const bad = await read(path, { role: 'labels' }).catch((e) => e);
+    expect(bad).toBeInstanceOf(CsvError);
+    expect([bad.line, bad.column, bad.offset]).toEqual([2, 7, 15]);
+    const unnamed = await openArray(await jsonl('{"a": 1, "b": 2}\n')).catch((e) => e);
+    expect(unnamed).toBeInstanceOf(NpyError);
+    expect(unnamed.message).toMatch(
+      /x\.jsonl: name the field to read, as \S+x\.jsonl:FIELD \(line 1 has fields 'a', 'b'\)/,
+    );
+    await expect(openArray(await jsonl(''))).rejects.toThrow(/byte 0: empty file: no JSON lines/);
+    await expect(openArray(await jsonl('\n \n'))).rejects.toThrow(/byte 0: no data: the file holds only blank lines/);
+  });
+
+  it('reads values nested 100,000 deep in other fields, and locates one in the field, without a stack overflow',
+    async () => {
+      const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      const path = await jsonl(`{"y": 1, "z": ${deep}}\n{"y": 0, "z": {"a": ${deep}}}\n`);
+      expect((await read(`${path}:y`, { role: 'labels' })).values).toEqual([1, 0]);
+      const inField = await jsonl(`{"x": [1, 2]}\n{"x": [1, ${deep}]}\n`);
+      await expect(read(inField, { role: 'logits' })).rejects.toThrow(
+        /2:11: field 'x'\[1\]: expected a number, found an/,
+      );
+    });
+
+  it('a file with more lines at the second pass is refused, naming the line', async () => {
+    const path = await jsonl('{"y": 1}\n{"y": 0}\n');
+    const src = await openArray(path, { role: 'labels' });
+    await writeFile(path, '{"y":1}\n{"y":0}\n1\n');
+    await expect(collect(src, 10)).rejects.toThrow(
+      /x\.jsonl:3:1: more lines than the 2 counted when the file was opened/,
+    );
+    await src.close();
+  });
+
+  it('fuzz: 300 mutated files each read whole or refused with a located error (seed 16)', async () => {
+    const rand = rng(16);
+    const base = Buffer.from(
+      '{"y": 1, "x": [0.5, -1e3, 2], "s": "a\\"b"}\n{"y": 0, "x": [1, 2, 3], "s": "c"}\n'.repeat(3),
+    );
+    const pick = (n: number): number => Math.floor(rand() * n);
+    const bytes = [...'{}[],:"\\ \n\r0-.eEnNaI'].map((c) => c.charCodeAt(0)).concat([0, 0xff, 0xc3]);
+    const dir = fresh();
+    let [read, refused] = [0, 0];
+    for (let i = 0; i < 300; i++) {
+      const b = Buffer.from(base);
+      for (let k = 1 + pick(3); k > 0; k--) b[pick(b.length)] = bytes[pick(bytes.length)]!;
+      const path = join(dir, `f${i}.jsonl`);
+      await writeFile(path, rand() < 0.2 ? b.subarray(0, pick(b.length)) : b);
+      for (const [field, role] of [['y', 'labels'], ['x', 'logits'], ['s', 'labels']] as const) {
+        try {
+          const src = await openArray(`${path}:${field}`, { role });
+          try {
+            await collect(src, 1 + pick(4));
+          } finally {
+            await src.close();
+          }
+          read++;
+        } catch (e) {
+          if (!(e instanceof NpyError)) throw e;
+          expect(e.message).toMatch(/^\S+f\d+\.jsonl(:\d+:\d+|: byte \d+)?: \S/);
+          refused++;
+        }
+      }
+    }
+    expect(read).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(600);
+  });
+});
