@@ -96,5 +96,6 @@ export async function resolveInputs(batch: unknown, fields: TensorFields,
     throw e;
   }
   if (rows !== undefined && out.rows === undefined) out.rows = rows;
-  return { batch: out, release };
+  const same = Object.entries(batch).every(([k, v]) => out[k] === v) && out.rows === (batch as { rows?: unknown }).rows;
+  return { batch: same ? batch : out, release };
 }

@@ -75,7 +75,7 @@ export function tensorInput(field: string, t: TfTensorLike | OrtTensorLike): Ten
 
 const INT_DTYPES = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
-/** Whether a field can take a tensor of `dtype`: integers (bool for targets) or float32 for class indices, else float32 or int32. */
+/** Whether `field` takes a tensor of `dtype`: class indices integer or float32 (targets bool), scores float32/int32. */
 function dtypeFits(field: string, dtype: string): boolean {
   const kind = inputKind(field);
   if (kind === 'int') return INT_DTYPES.has(dtype) || dtype === 'float32' || (dtype === 'bool' && field === 'targets');

@@ -25,7 +25,7 @@ const N = 2048; // over WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD (1000): smaller int op
 const rand = rng(61);
 const labelValues = makeLabels(rand, N, C) as Int32Array;
 
-/** Logits a model computes on the GPU (small integers: many tied rows), and the CPU oracle's counts of their numbers. */
+/** Logits a model computes on the GPU (small integers: many tied rows), and the CPU oracle's counts of them. */
 async function modelLogits(): Promise<[tf.Tensor2D, number[]]> {
   const x = tf.tensor2d(Float32Array.from({ length: N * 3 }, () => Math.floor(rand() * 4)), [N, 3]);
   const w = tf.tensor2d(Float32Array.from({ length: 3 * C }, () => Math.floor(rand() * 3) - 1), [3, C]);
