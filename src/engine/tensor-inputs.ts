@@ -67,12 +67,11 @@ export async function resolveInputs(batch: unknown, fields: TensorFields,
   if (batch === null || typeof batch !== 'object') return { batch, release };
   const out: Record<string, unknown> = { ...batch };
   let rows: number | undefined;
+  let first: [string, number] | undefined;
   try {
     for (const [field, x] of Object.entries(batch)) {
       const width = field === 'weights' ? 1 : fields.widths[field];
-      if (width === undefined || x === null || typeof x !== 'object' || ArrayBuffer.isView(x) || isGpuBuffer(x)) {
-        continue;
-      }
+      if (width === undefined || x === undefined || ArrayBuffer.isView(x) || isGpuBuffer(x)) continue;
       if (Array.isArray(x)) {
         out[field] = plainArrayOf(field, x, width);
         continue;
@@ -82,6 +81,10 @@ export async function resolveInputs(batch: unknown, fields: TensorFields,
       }
       const t = tensorInput(field, x);
       const n = tensorRows(field, t, width);
+      first ??= [field, n];
+      if (n !== first[1]) {
+        throw new InputError(field, `${field} holds ${n} rows, ${first[0]} ${first[1]}: they must agree`, undefined, n);
+      }
       const gpu = device && fields.inPlace ? gpuSide(field, x, t.dtype) : undefined;
       if (gpu) releases.push(gpu.dispose);
       if (gpu && (await onDevice(device!, [gpu.buffer]))[0]) {
@@ -96,6 +99,6 @@ export async function resolveInputs(batch: unknown, fields: TensorFields,
     throw e;
   }
   if (rows !== undefined && out.rows === undefined) out.rows = rows;
-  const same = Object.entries(batch).every(([k, v]) => out[k] === v) && out.rows === (batch as { rows?: unknown }).rows;
+  const same = Object.keys(out).every((k) => out[k] === (batch as Record<string, unknown>)[k]);
   return { batch: same ? batch : out, release };
 }

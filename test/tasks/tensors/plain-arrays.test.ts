@@ -96,6 +96,11 @@ describe('plain number arrays', () => {
       'preds must be an integer typed array, an array of integers, a TensorFlow.js or onnxruntime tensor of integers ' +
         'or a GPUBuffer, got Map',
     );
+    for (const [value, found] of [[null, 'null'], ['0,1', 'string'], [3, 'number']] as const) {
+      const l = await refusal(confusionMatrix({ preds: [0, 1], labels: value as never }, { numClasses: c }));
+      expect([l.field, l.message]).toEqual(['labels',
+        expect.stringMatching(new RegExp(`^labels must be .*, got ${found}$`))]);
+    }
     const s = await refusal(createThresholdSweep({ thresholds: [0.5] }).update({ scores: {} as never, targets: [1] }));
     expect(s.message).toMatch(/^scores must be a Float32Array, an array of numbers, a float32 .* got Object$/);
   });

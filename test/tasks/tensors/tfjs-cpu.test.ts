@@ -85,6 +85,10 @@ describe('TensorFlow.js tensors on the cpu backend', () => {
       const e = await refusal(confusionMatrix(batch as never, { numClasses: C }));
       expect([e.field, e.message]).toEqual([field, expect.stringMatching(message)]);
     }
+    const rows = await refusal(
+      confusionMatrix({ preds: y, labels: tf.tensor1d([0, 1, 1], 'int32') }, { numClasses: C }),
+    );
+    expect([rows.field, rows.message]).toEqual(['labels', 'labels holds 3 rows, preds 2: they must agree']);
     const gone = tf.tensor1d([0, 1], 'int32');
     gone.dispose();
     const e = await refusal(confusionMatrix({ preds: gone, labels: y }, { numClasses: C }));
