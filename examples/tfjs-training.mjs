@@ -50,7 +50,7 @@ await model.fit(tf.tensor2d(train.x, [train.y.length, 2]), tf.oneHot(tf.tensor1d
   callbacks: { onEpochEnd: async (epoch, logs) => {
     const logits = model.predict(validX);
     await cm.reset();
-    await cm.update({ logits: await logits.data(), labels: valid.y });
+    await cm.update({ logits, labels: valid.y }); // a tf.Tensor as it is (in place on a shared webgpu device)
     logits.dispose();
     console.log(`\nepoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(4)}`);
     console.log(renderTable(await cm.compute(), { classes, top: 3 }));

@@ -92,3 +92,7 @@ export { createComparison } from './tasks/compare/matrix.js';
 export type { Comparison, ComparisonOptions } from './tasks/compare/matrix.js';
 export { pairedIntervals } from './tasks/compare/paired-intervals.js';
 export type { Difference, PairedIntervals, RecallDifferences } from './tasks/compare/paired-intervals.js';
+
+// Framework tensors (TensorFlow.js, onnxruntime): update() takes them; share the framework's device
+export type { FrameworkTensor, WithTensors } from './core/types.js';
+export { frameworkDevice } from './engine/framework-device.js';

@@ -72,3 +72,27 @@ export interface ConfusionMatrixResult {
    */
   topK?: { k: number; hits: Float64Array; accuracy: number };
 }
+
+/**
+ * A framework's tensor as `update()` takes it, matched by shape (confmat imports no framework): a TensorFlow.js
+ * `tf.Tensor` (int32 or float32; counted in place from `dataToGPU()` when its webgpu backend shares the matrix's
+ * device) or an onnxruntime `Tensor` (`data`, `dims`, `type`; a `gpuBuffer` on the matrix's device counted in place).
+ */
+export type FrameworkTensor = { shape: number[]; dtype: string; dataSync(): unknown; data(): Promise<unknown> } | {
+  dims: readonly number[];
+  type: string;
+};
+
+type TensorField = 'labels' | 'preds' | 'predsB' | 'targets' | 'logits' | 'logitsB' | 'scores' | 'weights';
+
+/**
+ * A task's batch as `update()` takes it: each array input may also be a {@link FrameworkTensor} or a plain array of
+ * numbers (flat, or one array per row), converted with every item checked.
+ */
+export type WithTensors<B> = B extends unknown ?
+  {
+    [K in keyof B]: K extends TensorField ?
+      [B[K]] extends [undefined] ? B[K] : B[K] | FrameworkTensor | number[] | number[][] :
+      B[K];
+  } :
+  never;

@@ -1,6 +1,7 @@
 import { GpuUnavailableError, InputError } from '../core/errors.js';
 import { checkBufferDevice } from './gpu-batch.js';
 import { createSerial } from './serial.js';
+import { resolveInputs, type TensorFields } from './tensor-inputs.js';
 
 /** A task's counter on one device (or the CPU): folded counts on the host, read without touching the device. */
 export interface TaskCounter<B, C> {
@@ -114,6 +115,16 @@ export function taskMatrix<In, B, C, R, S, M, X extends object>(spec: TaskIo<In,
 
   const update = async (input: In): Promise<void> => {
     usable();
+    if (!spec.inputs) return counted(input);
+    const resolved = await resolveInputs(input, spec.inputs, onGpu && !lost ? device : undefined);
+    try {
+      return await counted(resolved.batch as In);
+    } finally {
+      resolved.release();
+    }
+  };
+
+  const counted = async (input: In): Promise<void> => {
     const batch = spec.format(input);
     const resident = spec.resident?.(batch) ?? false;
     for (let attempt = 0;; attempt++) {
@@ -195,6 +206,8 @@ export interface TaskMatrix<In, R, S, M> {
 
 /** What a task's matrix adds to its {@link TaskSpec}: batches checked, results and states read and written. */
 export interface TaskIo<In, B, C, R, S, M> extends TaskSpec<B, C> {
+  /** The fields that may be framework tensors or plain arrays (resolved before `format`); absent: none. */
+  inputs?: TensorFields;
   format(batch: In): B;
   result(counts: C): R;
   state(result: R, meta: M | undefined): S;

@@ -24,39 +24,42 @@ const probeLayouts = new WeakMap<GPUDevice, GPUBindGroupLayout>();
 const ownBuffers = new WeakMap<GPUDevice, WeakSet<GPUBuffer>>();
 
 /**
- * Refuses, with an InputError on its field, a GPU buffer of `batch` made on another device than `device`: binding its
- * first 4 bytes (usage and size are checked already) fails validation only then, inside a scope of its own, so the
- * device and the matrix stay usable. Each buffer is probed once per device.
+ * Whether each buffer was made on `device`: binding its first 4 bytes (usage and size are checked already) fails
+ * validation only otherwise, inside a scope of its own, so the device stays usable. Each buffer is probed once.
  */
-export async function checkBufferDevice(device: GPUDevice, batch: object): Promise<void> {
+export async function onDevice(device: GPUDevice, buffers: GPUBuffer[]): Promise<boolean[]> {
   let own = ownBuffers.get(device);
   if (!own) ownBuffers.set(device, own = new WeakSet());
-  const fresh = Object.entries(batch).filter((e): e is [string, GPUBuffer] =>
-    isGpuBuffer(e[1]) && e[1].size >= 4 && !own.has(e[1])
-  );
-  if (fresh.length === 0) return;
   let layout = probeLayouts.get(device);
-  if (!layout) {
-    layout = device.createBindGroupLayout({ label: 'confmat device probe',
+  const errors = buffers.map((buffer) => {
+    if (buffer.size < 4 || own.has(buffer)) return null;
+    layout ??= device.createBindGroupLayout({ label: 'confmat device probe',
       entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }] });
     probeLayouts.set(device, layout);
-  }
-  const errors = fresh.map(([, buffer]) => {
     device.pushErrorScope('validation');
     device.createBindGroup({ label: 'confmat device probe', layout,
       entries: [{ binding: 0, resource: { buffer, offset: 0, size: 4 } }] });
     return device.popErrorScope();
   });
-  for (const [i, error] of (await Promise.all(errors)).entries()) {
-    const [field, buffer] = fresh[i]!;
-    if (!error) {
-      own.add(buffer);
-      continue;
-    }
-    throw new InputError(field,
-      `the ${field} buffer '${buffer.label}' belongs to another GPUDevice than this matrix's: this batch was not ` +
-        'counted; earlier batches are kept');
-  }
+  return (await Promise.all(errors)).map((error, i) => {
+    if (!error) own.add(buffers[i]!);
+    return !error;
+  });
+}
+
+/**
+ * Refuses, with an InputError on its field, a GPU buffer of `batch` made on another device than `device` (probed by
+ * {@link onDevice}), so the device and the matrix stay usable.
+ */
+export async function checkBufferDevice(device: GPUDevice, batch: object): Promise<void> {
+  const fresh = Object.entries(batch).filter((e): e is [string, GPUBuffer] => isGpuBuffer(e[1]));
+  const ours = await onDevice(device, fresh.map(([, buffer]) => buffer));
+  const i = ours.indexOf(false);
+  if (i < 0) return;
+  const [field, buffer] = fresh[i]!;
+  throw new InputError(field,
+    `the ${field} buffer '${buffer.label}' belongs to another GPUDevice than this matrix's: this batch was not ` +
+      'counted; earlier batches are kept');
 }
 
 /**

@@ -35,6 +35,20 @@ export function validateNumClasses(numClasses: unknown, hostMatrix = true): asse
   }
 }
 
+/**
+ * Checks that a task's `options` are an object, else an {@link InputError} naming the call and what it needs.
+ *
+ * @example
+ * requireOptions(undefined, 'confusionMatrix(batch, options)', 'numClasses'); // throws "... needs options ..."
+ */
+export function requireOptions<O>(options: O, call: string, needs: string): O & object {
+  if (options === null || typeof options !== 'object') {
+    throw new InputError('options',
+      `${call} needs options { ${needs}, ... }, got ${options === null ? 'null' : typeof options}`, undefined, options);
+  }
+  return options;
+}
+
 /** True when `a` is one of the integer typed arrays confmat accepts for labels and predictions. */
 export function isLabelArray(a: unknown): a is LabelArray {
   return (a instanceof Int8Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray ||

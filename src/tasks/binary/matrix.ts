@@ -1,7 +1,9 @@
 import { InputError } from '../../core/errors.js';
+import type { WithTensors } from '../../core/types.js';
 import { type AccumulatorOptions, type TaskCounter, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
 import { hasGpuInputs } from '../../engine/gpu-batch.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
+import { requireOptions } from '../../format/validate.js';
 import { type BinaryState, type BinaryStateMeta, binaryStateResult, createBinaryState,
   parseBinaryState } from '../../state/task-state.js';
 import { addSweepCounts, emptySweepCounts, formatBinaryBatch, resolveSweepThresholds, sweepResult } from './binary.js';
@@ -21,7 +23,8 @@ export interface ThresholdSweepOptions extends TaskGpuOptions, AccumulatorOption
  * and FP at each threshold (descending) and the totals; `state` holds the matrix at
  * `meta.threshold` and, for a sweep, every threshold's counts (see `mergeBinaryStates`).
  */
-export interface ThresholdSweep extends TaskMatrix<BinaryBatch, SweepResult, BinaryState, BinaryStateMeta> {
+export interface ThresholdSweep
+  extends TaskMatrix<WithTensors<BinaryBatch>, SweepResult, BinaryState, BinaryStateMeta> {
   /** The distinct float32 thresholds, ascending. */
   readonly thresholds: Float32Array;
 }
@@ -38,7 +41,9 @@ export interface ThresholdSweep extends TaskMatrix<BinaryBatch, SweepResult, Bin
  * sweep.destroy();
  */
 export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdSweep {
-  const thresholds = resolveSweepThresholds(options.thresholds);
+  const thresholds = resolveSweepThresholds(
+    requireOptions(options, 'createThresholdSweep(options)', 'thresholds').thresholds,
+  );
   const descending = Array.from(thresholds).reverse();
   const empty = (): SweepCounts => emptySweepCounts(thresholds);
   const load = (state: BinaryState): SweepCounts => {
@@ -61,7 +66,7 @@ export function createThresholdSweep(options: ThresholdSweepOptions): ThresholdS
   const gpu = (device: GPUDevice): TaskCounter<BinaryBatch, SweepCounts> =>
     createSweepGpuCounter(device, thresholds, options);
   const io = { format: formatBinaryBatch, result: sweepResult, state: createBinaryState, load, gpu,
-    resident: hasGpuInputs };
+    resident: hasGpuInputs, inputs: { widths: { scores: 1, targets: 1 }, inPlace: true } };
   return taskMatrix({ name: 'threshold sweep', empty, add: addSweepCounts, count: sweepCpuUpdate, ...io }, options, {
     thresholds,
   });

@@ -1,6 +1,9 @@
 import { InputError } from '../../core/errors.js';
+import type { WithTensors } from '../../core/types.js';
 import { type AccumulatorOptions, addInto, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
+import { classFields } from '../../engine/tensor-inputs.js';
+import { requireOptions } from '../../format/validate.js';
 import { type ComparisonPartState, comparisonSpec, createComparisonState } from '../../state/comparison-state.js';
 import { parseWith } from '../../state/envelope.js';
 import { type ComparisonBatch, comparisonCells, type ComparisonResult, comparisonResult, formatComparisonBatch,
@@ -25,7 +28,8 @@ export interface ComparisonOptions extends TaskGpuOptions, AccumulatorOptions {
  * model's logits or predicted classes; `compute` gives the joint table (or both matrices and the right/wrong table),
  * both confusion matrices and McNemar's test. `state` and `load` save and add counts of the same setup.
  */
-export interface Comparison extends TaskMatrix<ComparisonBatch, ComparisonResult, ComparisonPartState, undefined> {
+export interface Comparison
+  extends TaskMatrix<WithTensors<ComparisonBatch>, ComparisonResult, ComparisonPartState, undefined> {
   readonly numClasses: number;
   /** Whether the joint table is counted (C^3 cells). */
   readonly joint: boolean;
@@ -47,7 +51,7 @@ const maxBinding = (device: GPUDevice | undefined): number =>
  * cmp.destroy();
  */
 export function createComparison(options: ComparisonOptions): Comparison {
-  const { numClasses, ignoreIndex, device } = options;
+  const { numClasses, ignoreIndex, device } = requireOptions(options, 'createComparison(options)', 'numClasses');
   if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) {
     throw new InputError('ignoreIndex', `ignoreIndex must be an integer, got ${ignoreIndex}`, undefined, ignoreIndex);
   }
@@ -73,6 +77,7 @@ export function createComparison(options: ComparisonOptions): Comparison {
     count: (into: Float64Array, batch: Parameters<typeof compareCpuUpdate>[1]) => compareCpuUpdate(into, batch, joint),
     gpu: (d: GPUDevice) => createComparisonGpuCounter(d, numClasses, joint, options),
     format: (batch: ComparisonBatch) => formatComparisonBatch(batch, numClasses, ignoreIndex),
-    result: (counts: Float64Array) => comparisonResult(counts, numClasses, joint), state, load };
+    result: (counts: Float64Array) => comparisonResult(counts, numClasses, joint), state, load,
+    inputs: classFields(numClasses, false, true) };
   return taskMatrix(spec, options, { numClasses, joint });
 }

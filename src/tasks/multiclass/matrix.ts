@@ -1,10 +1,11 @@
 import { InputError } from '../../core/errors.js';
-import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch } from '../../core/types.js';
+import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch, WithTensors } from '../../core/types.js';
 import { type AccumulatorOptions, addInto, type TaskMatrix, taskMatrix,
   type TaskSpec } from '../../engine/accumulator.js';
 import type { GpuPlanOptions } from '../../engine/chunk-plan.js';
 import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
-import { cpuBatch, validateNumClasses } from '../../format/validate.js';
+import { classFields } from '../../engine/tensor-inputs.js';
+import { cpuBatch, requireOptions, validateNumClasses } from '../../format/validate.js';
 import { checkWeights } from '../../format/weights.js';
 import { type ConfusionMatrixState, createState, parseState, type StateMeta } from '../../state/state.js';
 import { reduceCounts } from './reduce.js';
@@ -35,7 +36,7 @@ export interface ConfusionMatrixOptions extends GpuPlanOptions, AccumulatorOptio
  * (zero-copy); `state()` and `load()` save and add counts (see `mergeStates`), refusing another C.
  */
 export interface ConfusionMatrix
-  extends TaskMatrix<Batch | GpuBatch, ConfusionMatrixResult, ConfusionMatrixState, StateMeta> {
+  extends TaskMatrix<WithTensors<Batch | GpuBatch>, ConfusionMatrixResult, ConfusionMatrixState, StateMeta> {
   readonly numClasses: number;
 }
 
@@ -96,7 +97,7 @@ function matrixSpec(numClasses: number, topK: number,
  * cm.destroy();
  */
 export function createConfusionMatrix(options: ConfusionMatrixOptions): ConfusionMatrix {
-  const { numClasses } = options;
+  const { numClasses } = requireOptions(options, 'createConfusionMatrix(options)', 'numClasses');
   validateNumClasses(numClasses);
   const { ignoreIndex } = options;
   if (ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex)) {
@@ -145,7 +146,10 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
 
   const state = (r: ConfusionMatrixResult, meta?: StateMeta): ConfusionMatrixState =>
     createState(r, { ...meta, options: { ...meta?.options, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) } });
-  return taskMatrix({ ...matrixSpec(numClasses, topK, options), format, result, state, load }, options, { numClasses });
+  const inputs = classFields(numClasses, ignoreIndex === undefined);
+  return taskMatrix({ ...matrixSpec(numClasses, topK, options), inputs, format, result, state, load }, options, {
+    numClasses,
+  });
 }
 
 /**
@@ -156,9 +160,9 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
  * numClasses: 2 });
  * r.counts; // Float64Array [1, 1, 0, 1]
  */
-export async function confusionMatrix(batch: Batch | GpuBatch,
+export async function confusionMatrix(batch: WithTensors<Batch | GpuBatch>,
   options: ConfusionMatrixOptions): Promise<ConfusionMatrixResult> {
-  const cm = createConfusionMatrix(options);
+  const cm = createConfusionMatrix(requireOptions(options, 'confusionMatrix(batch, options)', 'numClasses'));
   try {
     await cm.update(batch);
     return await cm.compute();

@@ -1,7 +1,9 @@
 import { InputError } from '../../core/errors.js';
+import type { WithTensors } from '../../core/types.js';
 import { type AccumulatorOptions, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
 import { hasGpuInputs } from '../../engine/gpu-batch.js';
 import type { TaskGpuOptions } from '../../engine/task-gpu.js';
+import { requireOptions } from '../../format/validate.js';
 import { createMultilabelState, multilabelStateCounts, parseMultilabelState,
   thresholdValue } from '../../state/task-state.js';
 import type { MultilabelState, MultilabelStateMeta } from '../../state/task-state.js';
@@ -33,7 +35,7 @@ export interface MultilabelMatrixOptions extends TaskGpuOptions, AccumulatorOpti
  * save and add counts (see `mergeMultilabelStates`), refusing another L or other thresholds.
  */
 export interface MultilabelMatrix
-  extends TaskMatrix<MultilabelBatch, MultilabelResult, MultilabelState, MultilabelStateMeta> {
+  extends TaskMatrix<WithTensors<MultilabelBatch>, MultilabelResult, MultilabelState, MultilabelStateMeta> {
   readonly numLabels: number;
   /** The thresholds as float32, one per label. */
   readonly thresholds: Float32Array;
@@ -51,7 +53,9 @@ export interface MultilabelMatrix
  * ml.destroy();
  */
 export function createMultilabelMatrix(options: MultilabelMatrixOptions): MultilabelMatrix {
-  const numLabels = validateNumLabels(options.numLabels);
+  const numLabels = validateNumLabels(
+    requireOptions(options, 'createMultilabelMatrix(options)', 'numLabels').numLabels,
+  );
   const thresholds = resolveLabelThresholds(options.threshold ?? 0.5, numLabels);
   const keep = options.rowOutcomes === true;
   const empty = (): MultilabelCounts => emptyMultilabelCounts(numLabels, keep);
@@ -72,6 +76,7 @@ export function createMultilabelMatrix(options: MultilabelMatrixOptions): Multil
     return multilabelStateCounts(s);
   };
   return taskMatrix({ name: 'multilabel matrix', empty, add: addMultilabelCounts, count, resident: hasGpuInputs,
+    inputs: { widths: { scores: numLabels, targets: numLabels }, inPlace: true },
     gpu: (device: GPUDevice) => createMultilabelGpuCounter(device, numLabels, thresholds, options, keep),
     format: (batch: MultilabelBatch) => formatMultilabelBatch(batch, numLabels),
     result: (counts: MultilabelCounts) => multilabelResult(counts, thresholds), state: createMultilabelState, load },

@@ -1,6 +1,9 @@
 import { InputError } from '../../core/errors.js';
+import type { WithTensors } from '../../core/types.js';
 import { type AccumulatorOptions, type TaskCounter, type TaskMatrix, taskMatrix } from '../../engine/accumulator.js';
 import { hasGpuInputs } from '../../engine/gpu-batch.js';
+import { classFields } from '../../engine/tensor-inputs.js';
+import { requireOptions } from '../../format/validate.js';
 import { createPerClassState, parsePerClassState, perClassStateCounts } from '../../state/per-class-state.js';
 import type { PerClassState, PerClassStateMeta } from '../../state/per-class-state.js';
 import { addPerClassCounts, emptyPerClassCounts, formatPerClassBatch, perClassResult } from './per-class.js';
@@ -24,7 +27,8 @@ export interface PerClassMatrixOptions extends PerClassGpuOptions, AccumulatorOp
  * counts (see `mergeAnyStates`).
  */
 export interface PerClassMatrix
-  extends TaskMatrix<PerClassBatch, PerClassResult, PerClassState, Omit<PerClassStateMeta, 'ignoreIndex'>> {
+  extends
+    TaskMatrix<WithTensors<PerClassBatch>, PerClassResult, PerClassState, Omit<PerClassStateMeta, 'ignoreIndex'>> {
   readonly numClasses: number;
 }
 
@@ -43,7 +47,7 @@ export interface PerClassMatrix
  * pc.destroy();
  */
 export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMatrix {
-  const { numClasses, ignoreIndex } = options;
+  const { numClasses, ignoreIndex } = requireOptions(options, 'createPerClassMatrix(options)', 'numClasses');
   validatePerClassClasses(numClasses);
   const bad = ignoreIndex !== undefined && !Number.isSafeInteger(ignoreIndex);
   if (bad) throw new TypeError(`ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
@@ -64,5 +68,6 @@ export function createPerClassMatrix(options: PerClassMatrixOptions): PerClassMa
   const format = (batch: PerClassBatch): FormattedPerClassBatch => formatPerClassBatch(batch, numClasses, ignoreIndex);
   const state = (r: PerClassResult, meta?: PerClassStateMeta): PerClassState =>
     createPerClassState(r, { ...meta, ignoreIndex });
-  return taskMatrix({ ...task, format, result: perClassResult, state }, options, { numClasses });
+  const inputs = classFields(numClasses, ignoreIndex === undefined);
+  return taskMatrix({ ...task, inputs, format, result: perClassResult, state }, options, { numClasses });
 }
