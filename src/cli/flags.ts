@@ -329,7 +329,9 @@ const USAGE: Record<Command, string> = {
 };
 
 const INPUTS = `Inputs (L, Y, P, S, W): x.npy | x.npz:name | x.safetensors:name | x.csv | x.csv:column
-  logits: float16/32/64, 2-D (N, C); labels and predictions: integers or bool, 1-D (N,).`;
+  | x.jsonl:field | - (standard input, one input at most: .npy, CSV or JSON Lines; -:field for a column)
+  logits: float16/32/64, 2-D (N, C); labels and predictions: integers or bool, 1-D (N,), or strings (class
+  names: sorted as sklearn does, or in --classes order).`;
 
 const FOOTER = `Rows of the matrix are true classes, columns predicted classes. Ties go to the first maximal
 logit; a row holding NaN predicts its first NaN's column (as numpy.argmax). Colours follow

@@ -17,8 +17,9 @@ function confmat(args: string[]) {
 const at = (name: string) => join(dir, name);
 const report = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 /** The report without the fields a merge may change: the backend and the shard set. */
+/** A report without what differs by how it was run: backend, shards, and the row outcomes parts keep (--shard). */
 const comparable = (r: Record<string, unknown>) => {
-  const { backend: _b, shards: _s, ...rest } = r;
+  const { backend: _b, shards: _s, rowOutcomes: _o, ...rest } = r;
   return rest;
 };
 const npy = (path: string) => parseNpy(new Uint8Array(readFileSync(path)), path).data;
@@ -83,6 +84,9 @@ describe('confmat eval --task multilabel --shard i/n and confmat merge', () => {
     [3],
   ]])("%s: each part counts its rows; merged parts give the single run's JSON report", async (tag, extra, counts) => {
     const whole = single(mlArgs('--backend', 'cpu'));
+    const outcomes = single(mlArgs('--backend', 'cpu', '--ci', '0.95')).rowOutcomes as [string, number][];
+    expect(outcomes.reduce((a, [, c]) => a + c, 0)).toBe(N);
+    expect(whole.rowOutcomes).toBeUndefined();
     for (const n of counts) {
       const parts = shards(`ml-${tag.replace(/\W+/g, '-')}`, mlArgs(...extra), n);
       for (const [i, part] of parts.entries()) {
@@ -95,6 +99,7 @@ describe('confmat eval --task multilabel --shard i/n and confmat merge', () => {
       }
       const merged = JSON.parse(merge(parts.reverse(), '--format', 'json')) as Record<string, unknown>;
       expect(comparable(merged)).toEqual(comparable(whole));
+      expect(merged.rowOutcomes).toEqual(outcomes);
       expect(merged.shards).toEqual({ count: n, indices: Array.from({ length: n }, (_, i) => i) });
     }
   });

@@ -100,8 +100,8 @@ export interface OutcomeTally {
 
 /**
  * A tally of rows by their outcome words (see shaders/multilabel.wgsl: 2 bits per label, ceil(L / 16) words per
- * row), keyed by a number up to 26 labels (beyond, a string of the words' 16-bit halves), turned into table keys once per distinct
- * row at `flush`. Shared by the CPU update and the GPU fold, so both count the same table.
+ * row), keyed by a number up to 26 labels (beyond, a string of the words' 16-bit halves), turned into table keys
+ * once per distinct row at `flush`. Shared by the CPU update and the GPU fold, so both count the same table.
  */
 export function createOutcomeTally(numLabels: number): OutcomeTally {
   const count = Math.ceil(numLabels / 16);
