@@ -15,6 +15,7 @@ import { evaluate, type Evaluation } from './compute.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
+import { readParquet } from './parquet.js';
 import { confusionOrder } from './reorder.js';
 import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
 
@@ -210,10 +211,19 @@ async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<
   else if (role === 'labels') labels = undefined;
   else names = undefined;
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    if (role === 'logits') preds = readPredictions(file.name, bytes);
-    else if (role === 'labels') labels = { data: readLabels(file.name, bytes), file: file.name };
-    else names = { names: readClassNames(file.name, new TextDecoder().decode(bytes)), file: file.name };
+    if (role !== 'classes' && /\.parquet$/i.test(file.name)) {
+      const got = await readParquet(file.name, await file.arrayBuffer());
+      if (got.preds) preds = got.preds;
+      if (got.labels) labels = { data: got.labels, file: file.name };
+      if (!(role === 'logits' ? got.preds : got.labels)) {
+        throw new Error(`${file.name}: no column of ${role === 'logits' ? 'predictions or logits' : 'labels'} here`);
+      }
+    } else {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      if (role === 'logits') preds = readPredictions(file.name, bytes);
+      else if (role === 'labels') labels = { data: readLabels(file.name, bytes), file: file.name };
+      else names = { names: readClassNames(file.name, new TextDecoder().decode(bytes)), file: file.name };
+    }
   } catch (e) {
     setError((e as Error).message);
   }

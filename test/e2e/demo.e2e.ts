@@ -232,6 +232,25 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     await nextRun(b.page, () => b.page.setInputFiles('#file-labels', 'test/fixtures/formats/labels.npy'));
   });
 
+  it('reads a Parquet file holding labels and predictions (dropped alone), and logits from a list column', async () => {
+    const oracleParquet = async () => {
+      const { batch, numClasses } = npyBatch('parquet/eval-logits.npy', 'parquet/eval-labels.npy');
+      return oracle(batch, numClasses);
+    };
+    const state = await nextRun(b.page,
+      () => dropFiles(b.page, 'body', [{ name: 'eval.parquet', bytes: fixture('parquet/eval-zstd.parquet') }]));
+    expect(state.error, b.errors.join('\n')).toBeNull();
+    expect(state.matrix).toEqual(await oracleParquet());
+    await expect(b.page.textContent('#name-labels')).resolves.toContain('eval.parquet: 4,200 labels');
+    const bad = await nextRun(b.page,
+      () =>
+        b.page.setInputFiles('#file-logits', { name: 'x.parquet', mimeType: 'application/octet-stream',
+          buffer: Buffer.from('PAR1 not really') }));
+    expect(bad.error).toMatch(/^x\.parquet: not a readable Parquet file/);
+    await nextRun(b.page, () => b.page.setInputFiles('#file-labels', 'test/fixtures/formats/labels.npy'));
+    await nextRun(b.page, () => b.page.setInputFiles('#file-logits', 'test/fixtures/formats/logits.npy'));
+  });
+
   it('refuses a bad label, naming the file, the index and the value', async () => {
     const lines = fixture('formats/labels.csv').toString('utf8').split('\n');
     lines[1 + 17] = '9';
