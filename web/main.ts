@@ -188,6 +188,12 @@ async function run(): Promise<void> {
   }
 }
 
+/** A download's file name after the predictions file (`val.logits.npy` -> `val.logits-confusion-matrix.csv`). */
+function downloadName(kind: string): string {
+  const file = fromExample || !preds ? '' : preds.file.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').slice(0, 80);
+  return `${file ? `${file}-` : ''}confusion-matrix.${kind}`;
+}
+
 function show(ev: Evaluation, classes: string[]): void {
   $('results').hidden = false;
   heatmap.show({ counts: ev.result.counts, numClasses: ev.numClasses, classes });
@@ -301,7 +307,7 @@ document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button)
       const blob = await downloadBlob(kind, { result: shown.ev.result, classes: shown.classes,
         backend: { name: shown.ev.gpu ? 'gpu' : 'cpu', adapter: shown.ev.gpu ? page.adapter : null }, normalize,
         order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas') });
-      saveBlob(blob, `confusion-matrix.${kind}`);
+      saveBlob(blob, downloadName(kind));
     } catch (e) {
       setError((e as Error).message);
     }

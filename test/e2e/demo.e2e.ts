@@ -168,6 +168,8 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     const { batch, numClasses } = npyBatch('sklearn/c1000.logits.npy', 'sklearn/c1000.labels.npy');
     expect(state.matrix).toEqual(await oracle(batch, numClasses));
     await expect(b.page.textContent('#name-logits')).resolves.toContain('c1000.logits.npy');
+    const [d] = await Promise.all([b.page.waitForEvent('download'), b.page.click('[data-download=csv]')]);
+    expect(d.suggestedFilename()).toBe('c1000.logits-confusion-matrix.csv');
     await b.page.check('#reorder');
     await b.page.screenshot({ path: `${OUT}/demo-1000.png`, fullPage: true });
     await b.page.uncheck('#reorder');
