@@ -10,6 +10,7 @@ import { openWith, readExactly } from './file-io.js';
 import { openNpyFile } from './npy-file.js';
 import { NpyError, type NumericArray } from './npy.js';
 import { openNpzArray } from './npz.js';
+import { isParquetMagic, openParquetArray } from './parquet.js';
 import { checkRowsPerChunk } from './row-source.js';
 import { openSafetensorsArray } from './safetensors.js';
 
@@ -26,8 +27,8 @@ export interface ArraySource {
   readonly file: string;
   /** The dtype in the file, numpy-style without byte order (`'f4'`, `'b1'`; `'bf16'` for safetensors BF16). */
   readonly dtype: string;
-  /** `'f'` float, `'i'` signed integer, `'u'` unsigned integer, `'b'` bool. */
-  readonly kind: 'f' | 'i' | 'u' | 'b';
+  /** `'f'` float, `'i'` signed integer, `'u'` unsigned integer, `'b'` bool, `'s'` string (dtype `'str'`). */
+  readonly kind: 'f' | 'i' | 'u' | 'b' | 's';
   /** Dimensions; `[]` for a 0-d array. */
   readonly shape: number[];
   /** shape[0] (1 for a 0-d array). */
@@ -81,9 +82,9 @@ export interface OpenArrayOptions {
 }
 
 /** The formats {@link openArray} reads (`.txt` is read as CSV). */
-export type ArrayFormat = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv';
+export type ArrayFormat = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv' | 'parquet';
 
-const SPEC_RE = /^(.*?\.(npy|npz|safetensors|csv|tsv|txt))(?::(.*))?$/is;
+const SPEC_RE = /^(.*?\.(npy|npz|safetensors|csv|tsv|txt|parquet))(?::(.*))?$/is;
 
 function formatOfExtension(ext: string): ArrayFormat {
   const e = ext.toLowerCase();
@@ -105,6 +106,7 @@ function sniff(path: string): Promise<ArrayFormat> {
     await fh.close();
     if (head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55 && head[3] === 0x4d) return 'npy';
     if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'npz';
+    if (isParquetMagic(head)) return 'parquet';
     const n = head.length >= 9 && head[8] === 0x7b ? new DataView(head.buffer).getBigUint64(0, true) : 0n;
     return n >= 2n && n <= BigInt(size - 8) ? 'safetensors' : 'csv';
   });
@@ -122,7 +124,7 @@ export async function parseArraySpec(
   if (m !== null && m[3] !== undefined && !(await isFile(spec))) {
     return { path: m[1]!, name: m[3], format: formatOfExtension(m[2]!) };
   }
-  const ext = /\.(npy|npz|safetensors|csv|tsv|txt)$/i.exec(spec);
+  const ext = /\.(npy|npz|safetensors|csv|tsv|txt|parquet)$/i.exec(spec);
   if (ext !== null) return { path: spec, name: undefined, format: formatOfExtension(ext[1]!) };
   const colon = spec.lastIndexOf(':');
   if (colon > 0 && !(await isFile(spec)) && (await isFile(spec.slice(0, colon)))) {
@@ -134,7 +136,8 @@ export async function parseArraySpec(
 
 /**
  * Opens an array for streaming by rows, in bounded memory: `x.npy`, `x.npz:NAME`, `x.safetensors:NAME`
- * (the name optional with one array), `x.csv`/`x.tsv`/`x.txt` optionally `:COLUMN`; other names are
+ * (the name optional with one array), `x.csv`/`x.tsv`/`x.txt` optionally `:COLUMN`, `x.parquet:COLUMN` (or
+ * `:COL1,COL2,...`); other names are
  * sniffed. Everything that can be checked without reading the data is checked before this resolves.
  *
  * @throws NpyError (or CsvError) naming the file and the byte (CSV: `file:line:column`)
@@ -158,6 +161,8 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       return openNpzArray(path, name, spec, options);
     case 'safetensors':
       return openSafetensorsArray(path, name, spec, options);
+    case 'parquet':
+      return openParquetArray(path, name, spec, options);
     default:
       return openCsvArray(path, { spec, role: options.role, column: name,
         delimiter: format === 'tsv' ? '\t' : undefined });
