@@ -7,16 +7,18 @@
  *
  * @module
  */
-import { type AsyncBuffer, type FileMetaData, parquetMetadata, type ParquetScan, parquetScan, parquetSchema,
-  type SchemaElement, type SchemaTree } from 'hyparquet';
+import { type FileMetaData, parquetMetadata, parquetSchema, type SchemaElement, type SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { FileHandle } from 'node:fs/promises';
 import { openWith, quoteList, readExactly } from './file-io.js';
 import { hexBytes, NpyError, type NumericArray } from './npy.js';
 import type { ArraySource, OpenArrayOptions } from './open-array.js';
+import { columnDecoder, decodeChunk, type Levels, levelsOf } from './parquet-pages.js';
 import { checkRowsPerChunk } from './row-source.js';
 
 const MAGIC = 0x31524150;
+/** Most bytes one row group's rows may take decoded (or one column chunk compressed): memory stays bounded. */
+const MAX_GROUP_BYTES = 1 << 30;
 
 type Kind = ArraySource['kind'];
 
@@ -28,6 +30,9 @@ interface Column {
   list: boolean;
   /** How errors name the type, e.g. `INT32 (INT_8)`. */
   type: string;
+  /** Schema nodes from the root to the leaf, and their definition levels. */
+  path: SchemaTree[];
+  levels: Levels;
 }
 
 type Chunk = { start: number; data: NumericArray };
@@ -73,15 +78,18 @@ function leafDtype(e: SchemaElement): { dtype: string; type: string } | { refuse
 }
 
 /** The column of a top-level schema node: a primitive, or a list (3-level or legacy 2-level) of primitives. */
-function describe(node: SchemaTree): Column | string {
+function describe(root: SchemaTree, node: SchemaTree): Column | string {
   const e = node.element;
   const isList = e.converted_type === 'LIST' || e.logical_type?.type === 'LIST';
   let leaf: SchemaTree | undefined = node;
   let list = e.repetition_type === 'REPEATED';
+  const path = [root, node];
   if (isList) {
     const rep = node.children.length === 1 ? node.children[0]! : undefined;
     leaf = rep?.children.length === 0 ? rep : rep?.children.length === 1 ? rep.children[0] : undefined;
     list = true;
+    if (rep !== undefined) path.push(rep);
+    if (leaf !== undefined && leaf !== rep) path.push(leaf);
   }
   if (leaf === undefined || leaf.children.length > 0) {
     return `column '${e.name}' is a ${isList ? 'nested list' : 'group (struct or map)'}; not read`;
@@ -93,7 +101,7 @@ function describe(node: SchemaTree): Column | string {
   }
   const kind = (d.dtype === 'str' ? 's' : d.dtype[0]) as Kind;
   if (list && kind === 's') return `column '${e.name}' holds lists of strings; lists must hold numbers`;
-  return { name: e.name, list, kind, ...d };
+  return { name: e.name, list, kind, ...d, path, levels: levelsOf(path) };
 }
 
 /** Reads the footer (checking both magics and the length), as hyparquet's metadata. */
@@ -118,14 +126,6 @@ async function readFooter(fh: FileHandle, path: string, size: number,
   }
 }
 
-/** An AsyncBuffer reading byte ranges of an open file. */
-function fileBuffer(fh: FileHandle, path: string, size: number): AsyncBuffer {
-  return { byteLength: size, async slice(start, end = size) {
-    const bytes = await readExactly(fh, path, Math.max(0, Math.min(end, size) - start), start);
-    return bytes.buffer as ArrayBuffer;
-  } };
-}
-
 /**
  * Items per row of a list column from the footer's value counts (`c`, from the first row group), and the
  * first row group whose count disagrees (ragged or null lists), if any.
@@ -143,32 +143,6 @@ function listLength(meta: FileMetaData, column: Column): { c: number | undefined
   return { c: c ?? 0 };
 }
 
-/** Copies rows of decoded column values into `out` (row-major, `width` per row) at row `at`, checking each. */
-function copyRows(out: Out, at: number, width: number, cols: Column[], decoded: ArrayLike<unknown>[], first: number,
-  count: number, where: (col: Column, i: number, detail: string) => never): void {
-  const c0 = cols[0]!;
-  const big = c0.dtype === 'i8' || c0.dtype === 'u8';
-  const o = out as unknown[];
-  for (let i = 0; i < count; i++) {
-    for (let k = 0; k < cols.length; k++) {
-      const col = cols[k]!;
-      const v = decoded[k]![first + i];
-      if (v === null || v === undefined) where(col, i, 'is null; missing values are not read');
-      if (!col.list) {
-        o[(at + i) * width + k] = big ? v : typeof v === 'boolean' ? Number(v) : v;
-        continue;
-      }
-      const row = v as ArrayLike<unknown>;
-      if (row.length !== width) where(col, i, `holds ${row.length} values, not ${width} like the others`);
-      for (let j = 0; j < width; j++) {
-        const x = row[j];
-        if (x === null || x === undefined) where(col, i, `item ${j} is null; missing values are not read`);
-        o[(at + i) * width + j] = x;
-      }
-    }
-  }
-}
-
 /** Rows of Parquet columns; owns `fh`. */
 class ParquetRows implements ArraySource {
   readonly dtype: string;
@@ -180,11 +154,12 @@ class ParquetRows implements ArraySource {
   private readonly starts: number[] = [0];
 
   constructor(readonly file: string, private readonly path: string, private readonly fh: FileHandle,
-    private readonly scan: ParquetScan, private readonly cols: Column[], width: number) {
+    private readonly size: number, private readonly meta: FileMetaData, private readonly cols: Column[],
+    width: number) {
     const [c0] = cols as [Column];
     this.dtype = cols.some((c) => c.dtype !== c0.dtype) ? 'f8' : c0.dtype;
     this.kind = c0.kind;
-    for (const rg of scan.metadata.row_groups) this.starts.push(this.starts.at(-1)! + Number(rg.num_rows));
+    for (const rg of meta.row_groups) this.starts.push(this.starts.at(-1)! + Number(rg.num_rows));
     this.rows = this.starts.at(-1)!;
     this.rowLength = width;
     this.shape = cols.length > 1 || c0.list ? [this.rows, width] : [this.rows];
@@ -217,66 +192,91 @@ class ParquetRows implements ArraySource {
     return this.kind === 's' ? new Array<string>(n) : new ARRAYS[this.dtype]!(n);
   }
 
-  /** The first `rows` rows of `out`; strings (kind 's') come as a `string[]`, per the string-column contract. */
-  private take(out: Out, rows: number): NumericArray {
-    const n = rows * this.rowLength;
-    if (this.kind !== 's') return (out as NumericArray).subarray(0, n);
-    return ((out as string[]).length === n ? out : (out as string[]).slice(0, n)) as unknown as NumericArray;
-  }
-
   private async *read(start: number, end: number, rowsPerChunk: number): AsyncGenerator<Chunk> {
     const per = Math.min(rowsPerChunk, end - start);
-    let out = this.newOut(per);
+    const w = this.rowLength;
+    let out: Out | undefined;
     let next = start;
     let fill = 0;
     for (let g = 0; g < this.starts.length - 1 && next < end; g++) {
-      const [gs, ge] = [this.starts[g]!, this.starts[g + 1]!];
-      if (ge <= next) continue;
-      const [a, b] = [Math.max(next + fill, gs), Math.min(end, ge)];
+      const [a, b] = [Math.max(start, this.starts[g]!), Math.min(end, this.starts[g + 1]!)];
       if (a >= b) continue;
-      const decoded = await this.readGroup(g, a, b);
-      const where = (col: Column, i: number, detail: string): never =>
-        this.fail(`column '${col.name}': row ${a + i} (row group ${g}, row ${a + i - gs} of the group) ${detail}`);
+      const data = await this.readGroup(g, a, b);
       for (let at = a; at < b;) {
         const want = Math.min(per, end - next);
         const k = Math.min(b - at, want - fill);
-        copyRows(out, fill, this.rowLength, this.cols, decoded, at - a, k, (c, i, d) => where(c, at - a + i, d));
-        fill += k;
+        const [from, to] = [(at - a) * w, (at - a + k) * w];
         at += k;
+        if (fill === 0 && k === want) {
+          yield { start: next, data: this.take(data, from, to) };
+          next += k;
+          continue;
+        }
+        out ??= this.newOut(per);
+        if (this.kind !== 's') (out as Float64Array).set((data as Float64Array).subarray(from, to), fill * w);
+        else for (let i = from; i < to; i++) (out as string[])[fill * w + i - from] = (data as string[])[i]!;
+        fill += k;
         if (fill === want) {
-          yield { start: next, data: this.take(out, fill) };
+          yield { start: next, data: this.take(out, 0, fill * w) };
           next += fill;
           fill = 0;
-          if (this.kind === 's') out = this.newOut(per);
+          if (this.kind === 's') out = undefined;
         }
       }
     }
   }
 
-  /** Decoded values of every column for rows [a, b) of row group `g` (absolute rows). */
-  private async readGroup(g: number, a: number, b: number): Promise<ArrayLike<unknown>[]> {
-    this.checkOpen();
-    let decoded: ArrayLike<unknown>[];
-    try {
-      decoded = await Promise.all(
-        this.cols.map((c) => this.scan.readColumn({ column: c.name, rowStart: a, rowEnd: b })),
-      );
-    } catch (e) {
-      if (e instanceof NpyError) throw e;
-      return this.fail(
-        `row group ${g} (rows ${this.starts[g]}..${this.starts[g + 1]! - 1}): cannot decode ` +
-          `(corrupt file?): ${(e as Error).message}`,
+  /** Items [from, to) of `out` as a chunk; strings (kind 's') come as a `string[]`, per the string-column contract. */
+  private take(out: Out, from: number, to: number): NumericArray {
+    if (this.kind !== 's') return (out as NumericArray).subarray(from, to);
+    return (from === 0 && to === out.length ? out : (out as string[]).slice(from, to)) as unknown as NumericArray;
+  }
+
+  /** Rows [a, b) (absolute) of row group `g`, every column decoded into `out`, row-major. */
+  async readGroup(g: number, a: number, b: number, out?: Out): Promise<Out> {
+    const gs = this.starts[g]!;
+    const item = this.kind === 's' ? 8 : Number(this.dtype.slice(1)) || 1;
+    if ((b - a) * this.rowLength * item > MAX_GROUP_BYTES) {
+      this.fail(
+        `row group ${g} holds ${b - a} rows of ${this.rowLength} ${this.dtype} items (${
+          Math.ceil((b - a) * this.rowLength * item / 2 ** 20)
+        } MiB), over the 1 GiB a row group may take here; write the file with smaller row groups (pyarrow: ` +
+          'row_group_size=, DuckDB: ROW_GROUP_SIZE)',
       );
     }
-    this.checkOpen();
-    for (const [k, d] of decoded.entries()) {
-      if (d.length !== b - a) {
-        this.fail(
-          `column '${this.cols[k]!.name}': row group ${g} decodes to ${d.length} rows, not ${b - a} (corrupt file?)`,
-        );
+    out ??= this.newOut(b - a);
+    const rg = this.meta.row_groups[g]!;
+    for (const [k, col] of this.cols.entries()) {
+      const leaf = col.path.slice(1).map((n) => n.element.name).join('.');
+      const meta = rg.columns.find((c) => c.meta_data?.path_in_schema.join('.') === leaf)?.meta_data;
+      const where = `column '${col.name}', row group ${g} (rows ${gs}..${this.starts[g + 1]! - 1})`;
+      if (meta === undefined) this.fail(`${where}: no column chunk in the footer (corrupt file?)`);
+      const dict = meta.dictionary_page_offset;
+      const from = Number(
+        dict !== undefined && dict > 0n && dict < meta.data_page_offset ? dict : meta.data_page_offset,
+      );
+      const len = Number(meta.total_compressed_size);
+      if (len > MAX_GROUP_BYTES) {
+        this.fail(`${where}: ${len} bytes compressed, over the 1 GiB a row group may take here`);
+      }
+      if (!(from >= 0 && len >= 0 && from + len <= this.size)) {
+        this.fail(`${where}: its ${len} bytes at byte ${from} run past the end of the file (${this.size} bytes)`);
+      }
+      this.checkOpen();
+      const bytes = await readExactly(this.fh, this.path, len, from);
+      this.checkOpen();
+      const fail = (row: number, detail: string): never =>
+        this.fail(`column '${col.name}': row ${gs + row} (row group ${g}, row ${row} of the group) ${detail}`);
+      try {
+        decodeChunk(bytes, columnDecoder(col.path, meta, compressors), col.levels, { out: out as unknown[], a: a - gs,
+          b: b - gs, stride: this.rowLength, col: this.cols.length > 1 ? k : 0, width: col.list ? this.rowLength : 1,
+          fail }, Number(meta.num_values));
+      } catch (e) {
+        if (e instanceof NpyError) throw e;
+        this.fail(`${where}: cannot decode (corrupt file?): ${(e as Error).message}`);
       }
     }
-    return decoded;
+    return out;
   }
 
   private checkOpen(): void {
@@ -310,6 +310,13 @@ export function openParquetArray(path: string, name: string | undefined, spec: s
     } catch (e) {
       return fail(undefined, `cannot read the schema (corrupt file?): ${(e as Error).message}`);
     }
+    for (const [g, rg] of metadata.row_groups.entries()) {
+      if (!(rg.num_rows >= 0n && rg.num_rows <= BigInt(Number.MAX_SAFE_INTEGER))) {
+        fail(size - 8, `row group ${g} says it holds ${rg.num_rows} rows (corrupt footer?)`);
+      }
+    }
+    const total = metadata.row_groups.reduce((n, rg) => n + Number(rg.num_rows), 0);
+    if (!Number.isSafeInteger(total)) fail(size - 8, `the row groups hold ${total} rows in all (corrupt footer?)`);
     const top = new Map(tree.children.map((c) => [c.element.name, c]));
     const holds = `it holds ${quoteList([...top.keys()], '(none)')}`;
     if (name === undefined && top.size !== 1) fail(undefined, `choose a column with ${path}:COLUMN; ${holds}`);
@@ -317,7 +324,7 @@ export function openParquetArray(path: string, name: string | undefined, spec: s
     const cols = names.map((n) => {
       const node = top.get(n);
       if (node === undefined) return fail(undefined, `no column '${n}' in the file; ${holds}`);
-      const c = describe(node);
+      const c = describe(tree, node);
       return typeof c === 'string' ? fail(undefined, c) : c;
     });
     for (const c of cols) {
@@ -332,20 +339,19 @@ export function openParquetArray(path: string, name: string | undefined, spec: s
             'make one row of floats, so each must be FLOAT or DOUBLE');
       }
     }
-    const list = cols.length === 1 && cols[0]!.list ? listLength(metadata, cols[0]!) : { c: cols.length };
-    let scan: ParquetScan;
-    try {
-      scan = await parquetScan({ file: fileBuffer(fh, path, size), metadata, columns: cols.map((c) => c.name),
-        compressors });
-    } catch (e) {
-      return fail(undefined, `cannot read (corrupt file?): ${(e as Error).message}`);
+    for (const [g, rg] of metadata.row_groups.entries()) {
+      for (const c of cols.filter((c) => !c.list)) {
+        const v = rg.columns.find((k) => k.meta_data?.path_in_schema[0] === c.name)?.meta_data?.num_values;
+        if (v !== rg.num_rows) {
+          fail(undefined,
+            `column '${c.name}': row group ${g} holds ${v} values for ${rg.num_rows} rows (corrupt file?)`);
+        }
+      }
     }
-    if (list.bad === undefined) return new ParquetRows(spec, path, fh, scan, cols, list.c!);
-    const first = list.c ??
-      (await scan.readColumn({ column: cols[0]!.name, rowStart: 0, rowEnd: 1 }) as unknown[][])[0]?.length;
-    const rows = new ParquetRows(spec, path, fh, scan, cols, first ?? 0);
-    const [gs, ge] = [rows.groupStart(list.bad), rows.groupStart(list.bad + 1)];
-    for await (const _ of rows.rangeChunks(gs, ge, ge - gs)) void _;
+    const list = cols.length === 1 && cols[0]!.list ? listLength(metadata, cols[0]!) : { c: cols.length };
+    if (list.bad === undefined) return new ParquetRows(spec, path, fh, size, metadata, cols, list.c!);
+    const rows = new ParquetRows(spec, path, fh, size, metadata, cols, list.c ?? NaN);
+    await rows.readGroup(list.bad, rows.groupStart(list.bad), rows.groupStart(list.bad + 1), []);
     const rg = metadata.row_groups[list.bad]!;
     const values = rg.columns.find((k) => k.meta_data?.path_in_schema[0] === cols[0]!.name)?.meta_data?.num_values;
     return fail(undefined,
