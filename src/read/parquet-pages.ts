@@ -100,7 +100,7 @@ function checkHybrid(view: DataView, at: { offset: number }, bits: number, n: nu
 
 const bitWidth = (max: number): number => 32 - Math.clz32(max);
 
-/** Checks the run lists of a decompressed version 1 data page (levels, dictionary indices) before hyparquet reads it. */
+/** Checks the run lists of a decompressed version 1 data page (levels, dictionary indices) before hyparquet. */
 function checkPageV1(page: Uint8Array, n: number, levels: Levels, encoding: string, type: string): void {
   const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
   const at = { offset: 0 };
