@@ -185,6 +185,14 @@ export function decodeChunk(bytes: Uint8Array, decoder: ColumnDecoder, levels: L
       readDataPageV2(page, header, decoder);
     const values = convertWithDictionary(dataPage, dictionary, (v1 ?? header.data_page_header_v2!).encoding,
       decoder) as ArrayLike<unknown>;
+    if (flat && stride === 1 && values.length === n && ArrayBuffer.isView(values) && ArrayBuffer.isView(out)) {
+      if (row >= 0) endRow();
+      const first = row + 1;
+      const [lo, hi] = [Math.max(a, first), Math.min(b, first + n)];
+      if (hi > lo) (out as Float64Array).set((values as Float64Array).subarray(lo - first, hi - first), lo - a + col);
+      [row, item] = first + n > b ? [b, 0] : [first + n - 1, 1];
+      continue;
+    }
     const hasDefs = defs !== undefined && defs.length > 0;
     let vi = 0;
     for (let i = 0; i < n; i++) {

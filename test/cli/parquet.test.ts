@@ -8,11 +8,9 @@ const DIR = fileURLToPath(new URL('../fixtures/parquet/', import.meta.url));
 const at = (name: string) => join(DIR, name);
 const EXPECTED = JSON.parse(readFileSync(at('expected.json'), 'utf8')) as { matrix: number[][]; rows: number };
 
-function evalJson(args: string[]): Record<string, unknown> {
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', 'eval', ...args, '--format', 'json', '--backend', 'cpu'], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', NO_COLOR: '1' },
-  });
+function evalJson(args: string[], backend = 'cpu'): Record<string, unknown> {
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', 'eval', ...args, '--format', 'json', '--backend', backend],
+    { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', NO_COLOR: '1' } });
   expect(
     r.stderr.split('\n').filter((l) => l !== '' && !/adapter|--num-classes not given|float64 logits: argmax/.test(l)),
   ).toEqual([]);
@@ -43,6 +41,13 @@ describe('confmat eval reads Parquet columns', () => {
     expect(
       evalJson(['--logits', at('eval-snappy.parquet:logits64'), '--labels', at('eval-snappy.parquet:label')]).matrix,
     ).toEqual(EXPECTED.matrix);
+  });
+
+  it('--backend gpu (the test adapter) counts Parquet logits as it counts .npy', () => {
+    const pq = evalJson(['--logits', at('eval-snappy.parquet:logits'), '--labels', at('eval-snappy.parquet:label')],
+      'gpu');
+    expect(pq.matrix).toEqual(EXPECTED.matrix);
+    expect(pq).toEqual(evalJson(['--logits', at('eval-logits.npy'), '--labels', at('eval-labels.npy')], 'gpu'));
   });
 
   it.each(['0/3', '1/3', '2/3'])('--shard %s reads the same rows as from .npy', (shard) => {

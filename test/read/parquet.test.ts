@@ -137,6 +137,28 @@ describe('Parquet columns read back equal to the .npy twins (DuckDB-written, 3 r
     });
 });
 
+describe('encodings: PLAIN, version 2 pages (DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT)', () => {
+  it.each([['eval-plain.parquet', 'PLAIN'], ['eval-v2.parquet', 'DELTA_BINARY_PACKED'], ['eval-v2-dict.parquet',
+    'RLE_DICTIONARY']])('%s (%s)', async (name, encoding) => {
+      const file = join(DIR, name);
+      const meta = parquetMetadata(readFileSync(file));
+      expect(meta.row_groups[0]!.columns[0]!.meta_data!.encodings).toContain(encoding);
+      expect((await readAll(`${file}:label`, 3000)).values).toEqual(labels);
+      expect((await readAll(`${file}:label64`, 999)).values).toEqual(labels.map(BigInt));
+      expect((await readAll(`${file}:name`, 3000)).values).toEqual(labels.map((y) => NAMES[y]));
+      expect((await readAll(`${file}:logits`, 3000)).values).toEqual(logits);
+      expect((await readAll(`${file}:l0,l1,l2,l3`, 2048)).values).toEqual(logits);
+      for (const [start, end] of [[2040, 2060], [4100, 4200], [5, 6]] as const) {
+        for (const [col, w, want] of [['label', 1, labels], ['logits', 4, logits]] as const) {
+          const src = await openArray(`${file}:${col}`);
+          const got = await collect(src.rangeChunks!(start, end, 7), w, 7, start, end);
+          await src.close();
+          expect(got.values).toEqual(want.slice(start * w, end * w));
+        }
+      }
+    });
+});
+
 describe('row ranges (shards) across row-group edges', () => {
   it.each([[0, 4200], [2040, 2060], [2048, 4096], [4000, 4200], [4100, 4200], [10, 11], [2048, 2048]])('rows [%i, %i)',
     async (start, end) => {
@@ -151,6 +173,15 @@ describe('row ranges (shards) across row-group edges', () => {
         }
       } finally {
         await src.close();
+      }
+      const flat = await openArray(`${join(DIR, 'eval-none.parquet')}:label`);
+      try {
+        for (const per of [1, 5, 2048]) {
+          const got = await collect(flat.rangeChunks!(start, end, per), 1, per, start, end);
+          expect(got.values).toEqual(labels.slice(start, end));
+        }
+      } finally {
+        await flat.close();
       }
     });
 
@@ -236,12 +267,12 @@ describe('errors name the file and where', () => {
   });
 
   it('fuzz: a corrupted file is read or refused with an NpyError naming it, nothing else (no abort)', async () => {
-    const files = ['eval-zstd.parquet', 'eval-snappy.parquet', 'eval-none.parquet'].map((f) =>
-      readFileSync(join(DIR, f))
-    );
+    const files = ['eval-zstd.parquet', 'eval-snappy.parquet', 'eval-none.parquet', 'eval-v2.parquet',
+      'eval-plain.parquet'].map((f) => readFileSync(join(DIR, f)));
     const p = join(tmp, 'fuzz.parquet');
     const columns = [[0, 'label'], [0, 'logits'], [0, 'name'], [1, 'label64'], [1, 'logits_arr'], [1, 'hit'], [1,
-      'l0,l1,l2,l3'], [2, 'logits'], [2, 'label']] as const;
+      'l0,l1,l2,l3'], [2, 'logits'], [2, 'label'], [3, 'label'], [3, 'logits'], [3, 'name'], [4, 'label64'], [4,
+      'logits']] as const;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...columns),
         fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 8 }), async ([f, col], edits) => {
