@@ -179,6 +179,16 @@ export function decodeChunk(bytes: Uint8Array, decoder: ColumnDecoder, levels: L
       const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
       if (levels.rep > 0) checkHybrid(view, { offset: 0 }, bitWidth(levels.rep), n);
       if (levels.max > 0) checkHybrid(view, { offset: h2.repetition_levels_byte_length }, bitWidth(levels.max), n);
+      const skip = h2.repetition_levels_byte_length + h2.definition_levels_byte_length;
+      if ((h2.encoding.endsWith('_DICTIONARY') || h2.encoding === 'RLE') && page.length > skip) {
+        const rest = page.subarray(skip);
+        const values = h2.is_compressed === false ?
+          rest :
+          decompressPage(rest, header.uncompressed_page_size - skip, decoder.codec, decoder.compressors);
+        const v = new DataView(values.buffer, values.byteOffset, values.byteLength);
+        const bits = decoder.type === 'BOOLEAN' ? 1 : v.getUint8(0);
+        if (bits > 0) checkHybrid(v, { offset: decoder.type === 'BOOLEAN' ? 4 : 1 }, bits, n);
+      }
     }
     const { definitionLevels: defs, repetitionLevels: reps, dataPage } = raw ?
       readDataPage(raw, v1!, decoder) :

@@ -268,11 +268,11 @@ describe('errors name the file and where', () => {
 
   it('fuzz: a corrupted file is read or refused with an NpyError naming it, nothing else (no abort)', async () => {
     const files = ['eval-zstd.parquet', 'eval-snappy.parquet', 'eval-none.parquet', 'eval-v2.parquet',
-      'eval-plain.parquet'].map((f) => readFileSync(join(DIR, f)));
+      'eval-plain.parquet', 'eval-v2-dict.parquet'].map((f) => readFileSync(join(DIR, f)));
     const p = join(tmp, 'fuzz.parquet');
     const columns = [[0, 'label'], [0, 'logits'], [0, 'name'], [1, 'label64'], [1, 'logits_arr'], [1, 'hit'], [1,
       'l0,l1,l2,l3'], [2, 'logits'], [2, 'label'], [3, 'label'], [3, 'logits'], [3, 'name'], [4, 'label64'], [4,
-      'logits']] as const;
+      'logits'], [5, 'label'], [5, 'logits'], [5, 'name']] as const;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...columns),
         fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 8 }), async ([f, col], edits) => {
