@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ColumnMetaData, Compressors, DecodedArray, SchemaTree } from 'hyparquet';
+import type { ColumnMetaData, Compressors, DecodedArray, PageHeader, SchemaTree } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { convert, convertWithDictionary, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
@@ -119,6 +119,23 @@ function checkPageV1(page: Uint8Array, n: number, levels: Levels, encoding: stri
   }
 }
 
+/** Checks the run lists of a version 2 data page (levels; dictionary indices, decompressed for it). */
+function checkPageV2(page: Uint8Array, header: PageHeader, n: number, levels: Levels, decoder: ColumnDecoder): void {
+  const h2 = header.data_page_header_v2!;
+  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  if (levels.rep > 0) checkHybrid(view, { offset: 0 }, bitWidth(levels.rep), n);
+  if (levels.max > 0) checkHybrid(view, { offset: h2.repetition_levels_byte_length }, bitWidth(levels.max), n);
+  const skip = h2.repetition_levels_byte_length + h2.definition_levels_byte_length;
+  if (!(h2.encoding.endsWith('_DICTIONARY') || h2.encoding === 'RLE') || page.length <= skip) return;
+  const rest = page.subarray(skip);
+  const values = h2.is_compressed === false ?
+    rest :
+    decompressPage(rest, header.uncompressed_page_size - skip, decoder.codec, decoder.compressors);
+  const v = new DataView(values.buffer, values.byteOffset, values.byteLength);
+  const bits = decoder.type === 'BOOLEAN' ? 1 : v.getUint8(0);
+  if (bits > 0) checkHybrid(v, { offset: decoder.type === 'BOOLEAN' ? 4 : 1 }, bits, n);
+}
+
 /**
  * @internal Decodes the pages in `bytes` (one column chunk) for rows [t.a, t.b) of its row group into `t.out`.
  * Returns the items per row. Errors from hyparquet (corrupt pages) propagate as they are.
@@ -175,20 +192,7 @@ export function decodeChunk(bytes: Uint8Array, decoder: ColumnDecoder, levels: L
       raw = decompressPage(page, header.uncompressed_page_size, decoder.codec, decoder.compressors);
       checkPageV1(raw, n, levels, v1.encoding, decoder.type);
     } else {
-      const h2 = header.data_page_header_v2!;
-      const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
-      if (levels.rep > 0) checkHybrid(view, { offset: 0 }, bitWidth(levels.rep), n);
-      if (levels.max > 0) checkHybrid(view, { offset: h2.repetition_levels_byte_length }, bitWidth(levels.max), n);
-      const skip = h2.repetition_levels_byte_length + h2.definition_levels_byte_length;
-      if ((h2.encoding.endsWith('_DICTIONARY') || h2.encoding === 'RLE') && page.length > skip) {
-        const rest = page.subarray(skip);
-        const values = h2.is_compressed === false ?
-          rest :
-          decompressPage(rest, header.uncompressed_page_size - skip, decoder.codec, decoder.compressors);
-        const v = new DataView(values.buffer, values.byteOffset, values.byteLength);
-        const bits = decoder.type === 'BOOLEAN' ? 1 : v.getUint8(0);
-        if (bits > 0) checkHybrid(v, { offset: decoder.type === 'BOOLEAN' ? 4 : 1 }, bits, n);
-      }
+      checkPageV2(page, header, n, levels, decoder);
     }
     const { definitionLevels: defs, repetitionLevels: reps, dataPage } = raw ?
       readDataPage(raw, v1!, decoder) :
