@@ -12,6 +12,7 @@ import { openJsonlArray } from './jsonl.js';
 import { openNpyFile } from './npy-file.js';
 import { NpyError, type NumericArray } from './npy.js';
 import { openNpzArray } from './npz.js';
+import { isParquetMagic, openParquetArray } from './parquet.js';
 import { checkRowsPerChunk } from './row-source.js';
 import { openSafetensorsArray } from './safetensors.js';
 import { isStdinSpec, openStdinArray } from './stdin.js';
@@ -88,9 +89,9 @@ export interface OpenArrayOptions {
 }
 
 /** The formats {@link openArray} reads (`.txt` is read as CSV, `.ndjson` as JSON Lines). */
-export type ArrayFormat = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv' | 'jsonl';
+export type ArrayFormat = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv' | 'jsonl' | 'parquet';
 
-const SPEC_RE = /^(.*?\.(npy|npz|safetensors|csv|tsv|txt|jsonl|ndjson))(?::(.*))?$/is;
+const SPEC_RE = /^(.*?\.(npy|npz|safetensors|csv|tsv|txt|jsonl|ndjson|parquet))(?::(.*))?$/is;
 
 function formatOfExtension(ext: string): ArrayFormat {
   const e = ext.toLowerCase();
@@ -112,6 +113,7 @@ function sniff(path: string): Promise<ArrayFormat> {
     await fh.close();
     if (head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55 && head[3] === 0x4d) return 'npy';
     if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'npz';
+    if (isParquetMagic(head)) return 'parquet';
     const n = head.length >= 9 && head[8] === 0x7b ? new DataView(head.buffer).getBigUint64(0, true) : 0n;
     if (n >= 2n && n <= BigInt(size - 8)) return 'safetensors';
     return head[head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0] === 0x7b ? 'jsonl' : 'csv';
@@ -130,7 +132,7 @@ export async function parseArraySpec(
   if (m !== null && m[3] !== undefined && !(await isFile(spec))) {
     return { path: m[1]!, name: m[3], format: formatOfExtension(m[2]!) };
   }
-  const ext = /\.(npy|npz|safetensors|csv|tsv|txt|jsonl|ndjson)$/i.exec(spec);
+  const ext = /\.(npy|npz|safetensors|csv|tsv|txt|jsonl|ndjson|parquet)$/i.exec(spec);
   if (ext !== null) return { path: spec, name: undefined, format: formatOfExtension(ext[1]!) };
   const colon = spec.lastIndexOf(':');
   if (colon > 0 && !(await isFile(spec)) && (await isFile(spec.slice(0, colon)))) {
@@ -143,8 +145,9 @@ export async function parseArraySpec(
 /**
  * Opens an array for streaming by rows, in bounded memory: `x.npy`, `x.npz:NAME`, `x.safetensors:NAME`
  * (the name optional with one array), `x.csv`/`x.tsv`/`x.txt` optionally `:COLUMN`, `x.jsonl`/`x.ndjson`
- * optionally `:FIELD`; other names are sniffed (a first `{`: JSON Lines); `-` (or `-:NAME`) reads
- * standard input. Everything that can be checked without reading the data is checked before this resolves.
+ * optionally `:FIELD`, `x.parquet:COLUMN` (or `:COL1,COL2,...`); other names are sniffed (a first `{`: JSON Lines;
+ * `PAR1`: Parquet); `-` (or `-:NAME`) reads standard input. Everything that can be checked without reading the data
+ * is checked before this resolves.
  *
  * @throws NpyError (or CsvError) naming the file and the byte (CSV: `file:line:column`)
  * @example
@@ -170,6 +173,8 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       return openSafetensorsArray(path, name, spec, options);
     case 'jsonl':
       return openJsonlArray(path, { spec, role: options.role, field: name });
+    case 'parquet':
+      return openParquetArray(path, name, spec, options);
     default:
       return openCsvArray(path, { spec, role: options.role, column: name,
         delimiter: format === 'tsv' ? '\t' : undefined });
