@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 
 const DIR = fileURLToPath(new URL('../fixtures/parquet/', import.meta.url));
 const at = (name: string) => join(DIR, name);
-const EXPECTED = JSON.parse(readFileSync(at('expected.json'), 'utf8')) as { matrix: number[][]; rows: number };
+const EXPECTED = JSON.parse(readFileSync(at('expected.json'), 'utf8')) as { matrix: number[][]; rows: number;
+  names: string[]; namesMatrix: number[][] };
 
 function evalJson(args: string[], backend = 'cpu'): Record<string, unknown> {
   const r = spawnSync(process.execPath, ['dist/cli/main.js', 'eval', ...args, '--format', 'json', '--backend', backend],
@@ -41,6 +42,12 @@ describe('confmat eval reads Parquet columns', () => {
     expect(
       evalJson(['--logits', at('eval-snappy.parquet:logits64'), '--labels', at('eval-snappy.parquet:label')]).matrix,
     ).toEqual(EXPECTED.matrix);
+  });
+
+  it('string columns as labels and predictions: classes as sklearn infers them, its matrix', () => {
+    const got = evalJson(['--labels', at('eval-snappy.parquet:name'), '--preds', at('eval-snappy.parquet:pred_name')]);
+    expect(got.classes).toEqual(EXPECTED.names);
+    expect(got.matrix).toEqual(EXPECTED.namesMatrix);
   });
 
   it('--backend gpu (the test adapter) counts Parquet logits as it counts .npy', () => {
