@@ -329,7 +329,7 @@ const USAGE: Record<Command, string> = {
 };
 
 const INPUTS = `Inputs (L, Y, P, S, W): x.npy | x.npz:name | x.safetensors:name | x.csv | x.csv:column
-  | x.jsonl:field | - (standard input, one input at most: .npy, CSV or JSON Lines; -:field for a column)
+  | x.jsonl:field | x.parquet:column | - (standard input, one input at most: .npy, CSV or JSON Lines)
   logits: float16/32/64, 2-D (N, C); labels and predictions: integers or bool, 1-D (N,), or strings (class
   names: sorted as sklearn does, or in --classes order).`;
 
