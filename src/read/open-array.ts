@@ -12,7 +12,6 @@ import { openJsonlArray } from './jsonl.js';
 import { openNpyFile } from './npy-file.js';
 import { NpyError, type NumericArray } from './npy.js';
 import { openNpzArray } from './npz.js';
-import { isParquetMagic, openParquetArray } from './parquet.js';
 import { checkRowsPerChunk } from './row-source.js';
 import { openSafetensorsArray } from './safetensors.js';
 import { isStdinSpec, openStdinArray } from './stdin.js';
@@ -113,7 +112,7 @@ function sniff(path: string): Promise<ArrayFormat> {
     await fh.close();
     if (head[0] === 0x93 && head[1] === 0x4e && head[2] === 0x55 && head[3] === 0x4d) return 'npy';
     if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'npz';
-    if (isParquetMagic(head)) return 'parquet';
+    if (head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31) return 'parquet';
     const n = head.length >= 9 && head[8] === 0x7b ? new DataView(head.buffer).getBigUint64(0, true) : 0n;
     if (n >= 2n && n <= BigInt(size - 8)) return 'safetensors';
     return head[head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0] === 0x7b ? 'jsonl' : 'csv';
@@ -174,7 +173,8 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
     case 'jsonl':
       return openJsonlArray(path, { spec, role: options.role, field: name });
     case 'parquet':
-      return openParquetArray(path, name, spec, options);
+      // Loaded only for Parquet: hyparquet and its codecs stay out of every other run's start-up.
+      return (await import('./parquet.js')).openParquetArray(path, name, spec, options);
     default:
       return openCsvArray(path, { spec, role: options.role, column: name,
         delimiter: format === 'tsv' ? '\t' : undefined });

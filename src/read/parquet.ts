@@ -43,7 +43,7 @@ const ARRAYS: Record<string, new(n: number) => NumericArray> = { i1: Int8Array, 
   f8: Float64Array, b1: Uint8Array };
 
 /** True when the file at `head` (its first 4 bytes) starts with Parquet's magic `PAR1`. */
-export const isParquetMagic = (head: Uint8Array): boolean =>
+const isParquetMagic = (head: Uint8Array): boolean =>
   head.length >= 4 && new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true) === MAGIC;
 
 /** The numpy-style dtype of a leaf column, or why it is not read. */
