@@ -249,8 +249,8 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
         b.page.setInputFiles('#file-logits', { name: 'x.parquet', mimeType: 'application/octet-stream',
           buffer: Buffer.from('PAR1 not really') }));
     expect(bad.error).toMatch(/^x\.parquet: not a readable Parquet file/);
-    await nextRun(b.page, () => b.page.setInputFiles('#file-labels', 'test/fixtures/formats/labels.npy'));
     await nextRun(b.page, () => b.page.setInputFiles('#file-logits', 'test/fixtures/formats/logits.npy'));
+    await nextRun(b.page, () => b.page.setInputFiles('#file-labels', 'test/fixtures/formats/labels.npy'));
   });
 
   it('refuses a bad label, naming the file, the index and the value', async () => {
