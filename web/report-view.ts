@@ -79,25 +79,27 @@ export function renderTiming(ev: Evaluation, adapter: string | null, software: b
 }
 
 /**
- * sklearn's classification report (4 decimals) as a table.
+ * sklearn's classification report as a table with a class filter: the class rows in one body, sortable by any column
+ * (a header button: descending first for numbers, `aria-sort` says the order), the accuracy and average rows in a
+ * second body that stays put.
  *
  * @example
  * report.replaceChildren(renderReport(ev, names));
  */
-export function renderReport(ev: Evaluation, classes: string[]): HTMLTableElement {
+export function renderReport(ev: Evaluation, classes: string[]): HTMLElement {
   const { headers, rows } = classificationReport(computeMetrics(ev.result.counts, ev.numClasses), classes);
+  const wrap = el('div', undefined, 'report-wrap');
+  const filter = el('input', undefined, 'report-filter');
+  Object.assign(filter, { type: 'search', placeholder: 'Filter classes' });
+  filter.setAttribute('aria-label', 'Filter the classes by name');
   const table = el('table', undefined, 'report');
   table.createCaption().textContent = 'Classification report';
   const head = table.createTHead().insertRow();
-  headers.forEach((h, i) => {
-    const th = el('th', h, i > 0 ? 'num' : undefined);
-    th.scope = 'col';
-    head.append(th);
-  });
-  const body = table.createTBody();
-  rows.forEach((row, r) => {
-    const tr = body.insertRow();
-    if (r === ev.numClasses) tr.className = 'sep';
+  const classBody = table.createTBody();
+  const summary = table.createTBody();
+  summary.className = 'sep';
+  const rowOf = (row: (string | number)[]): HTMLTableRowElement => {
+    const tr = document.createElement('tr');
     row.forEach((v, i) => {
       if (i === 0) {
         const th = el('th', String(v));
@@ -105,8 +107,43 @@ export function renderReport(ev: Evaluation, classes: string[]): HTMLTableElemen
         tr.append(th);
       } else tr.append(el('td', typeof v === 'number' ? v.toLocaleString('en-US') : v, 'num'));
     });
+    return tr;
+  };
+  const classRows = rows.slice(0, ev.numClasses).map((row) => ({ row, tr: rowOf(row) }));
+  classBody.append(...classRows.map((r) => r.tr));
+  summary.append(...rows.slice(ev.numClasses).map(rowOf));
+  const sortBy = (col: number, th: HTMLTableCellElement): void => {
+    const first = col === 0 ? 'ascending' : 'descending';
+    const dir = th.getAttribute('aria-sort') !== first ? first : col === 0 ? 'descending' : 'ascending';
+    const sign = dir === 'ascending' ? 1 : -1;
+    const key = (row: (string | number)[]): string | number => (col === 0 ? String(row[0]) : Number(row[col]));
+    const compare = (x: string | number, y: string | number): number =>
+      typeof x === 'number' ? x - (y as number) : x.localeCompare(String(y));
+    const order = classRows.map((r, i) => ({ ...r, i })).sort((a, b) =>
+      sign * compare(key(a.row), key(b.row)) || a.i - b.i
+    );
+    head.querySelectorAll('th').forEach((h) => h.setAttribute('aria-sort', 'none'));
+    th.setAttribute('aria-sort', dir);
+    classBody.append(...order.map((r) => r.tr));
+  };
+  headers.forEach((h, i) => {
+    const th = el('th', undefined, i > 0 ? 'num' : undefined);
+    th.scope = 'col';
+    th.setAttribute('aria-sort', 'none');
+    const button = el('button', h || 'class', 'sort');
+    button.type = 'button';
+    button.addEventListener('click', () => sortBy(i, th));
+    th.append(button);
+    head.append(th);
   });
-  return table;
+  filter.addEventListener('input', () => {
+    const q = filter.value.trim().toLowerCase();
+    for (const { row, tr } of classRows) tr.hidden = q !== '' && !String(row[0]).toLowerCase().includes(q);
+  });
+  const scroll = el('div', undefined, 'report-scroll');
+  scroll.append(table);
+  wrap.append(filter, scroll);
+  return wrap;
 }
 
 /**

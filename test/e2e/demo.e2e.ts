@@ -77,6 +77,31 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     if (process.env.CONFMAT_UPDATE_DOCS) copyFileSync(`${OUT}/demo-gpu.png`, 'docs/demo.png');
   });
 
+  it('the report filters classes by name and sorts them by any column; the summary rows stay below', async () => {
+    const state = await pageState(b.page);
+    const names =
+      async () => (await b.page.locator('table.report tbody:not(.sep) tr:not([hidden]) th').allTextContents());
+    await b.page.fill('.report-filter', 'CA');
+    expect(await names()).toEqual(['cat']);
+    await b.page.fill('.report-filter', '');
+    expect(await names()).toEqual(state.classes);
+    const f1 = (await b.page.locator('table.report tbody:not(.sep) tr td:nth-of-type(3)').allTextContents()).map(
+      Number,
+    );
+    expect(f1).toHaveLength(state.classes.length);
+    await b.page.click('table.report thead button:text("f1-score")');
+    const byF1 = state.classes.map((n, k) => [n, f1[k]!] as const).sort((x, y) => y[1] - x[1]).map(([n]) => n);
+    expect(await names()).toEqual(byF1);
+    await expect(b.page.getAttribute('table.report thead th:nth-child(4)', 'aria-sort')).resolves.toBe('descending');
+    await b.page.click('table.report thead button:text("f1-score")');
+    const ascending = state.classes.map((n, k) => [n, f1[k]!] as const).sort((x, y) => x[1] - y[1]).map(([n]) => n);
+    expect(await names()).toEqual(ascending);
+    await b.page.click('table.report thead button:text("class")');
+    expect(await names()).toEqual([...state.classes].sort((x, y) => x.localeCompare(y)));
+    const summary = await b.page.locator('table.report tbody.sep tr th').allTextContents();
+    expect(summary).toEqual(['accuracy', 'macro avg', 'weighted avg']);
+  });
+
   it('hover and arrow keys show a cell: true and predicted class, count, row %, column %', async () => {
     const state = await pageState(b.page);
     const m = state.matrix;
