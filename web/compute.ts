@@ -13,16 +13,17 @@ export interface Timed {
   ms: number;
 }
 
-/** Both runs of one input: the GPU's (absent without a device) and the CPU's. */
+/** The runs of one input: the GPU's (absent without a device), and with the check the resident run and the CPU's. */
 export interface Evaluation {
   numClasses: number;
   gpu: Timed | undefined;
   /** The GPU again with the inputs already in GPU buffers (zero-copy `update()`): no upload timed. */
   resident: Timed | undefined;
-  cpu: Timed;
+  /** The CPU's run: always without a device, else only with the check. */
+  cpu: Timed | undefined;
   /** The result shown: the GPU's when there is one. */
   result: ConfusionMatrixResult;
-  /** True when every GPU run's counts equal the CPU's cell for cell (true without a GPU run). */
+  /** True when every GPU run's counts equal the CPU's cell for cell (true when nothing was compared). */
   equal: boolean;
 }
 
@@ -74,25 +75,25 @@ const sameCounts = (a: Float64Array, b: Float64Array): boolean =>
   a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
- * Counts `p` against `labels` on `device` (after a one-row warm-up that compiles the pipelines, so
- * the timing is of counting, not of shader compilation), again from GPU buffers filled beforehand
- * (what a page whose model runs on WebGPU would pass), and on the CPU, and compares them.
+ * Counts `p` against `labels` on `device` (after a one-row warm-up that compiles the pipelines, so the timing is of
+ * counting, not of shader compilation), or on the CPU without a device. With `check` (and a device), counts it again
+ * from GPU buffers filled beforehand (what a page whose model runs on WebGPU would pass) and on the CPU, and compares.
  *
  * @example
- * const ev = await evaluate(preds, labels, 10, gpu?.device);
- * console.log(ev.gpu?.ms, ev.cpu.ms, ev.equal);
+ * const ev = await evaluate(preds, labels, 10, gpu?.device, true);
+ * console.log(ev.gpu?.ms, ev.cpu?.ms, ev.equal);
  */
-export async function evaluate(p: Predictions, labels: LabelArray, numClasses: number,
-  device: GPUDevice | undefined): Promise<Evaluation> {
+export async function evaluate(p: Predictions, labels: LabelArray, numClasses: number, device: GPUDevice | undefined,
+  check = false): Promise<Evaluation> {
   const full = batchOf(p, labels);
   let gpu: Timed | undefined;
   let resident: Timed | undefined;
   if (device) {
     if (p.rows > 0) await timed(numClasses, batchOf(p, labels, 1), device);
     gpu = await timed(numClasses, full, device);
-    resident = await residentRun(p, labels, numClasses, device);
+    if (check) resident = await residentRun(p, labels, numClasses, device);
   }
-  const cpu = await timed(numClasses, full, undefined);
-  const equal = [gpu, resident].every((t) => !t || sameCounts(t.result.counts, cpu.result.counts));
-  return { numClasses, gpu, resident, cpu, result: (gpu ?? cpu).result, equal };
+  const cpu = !device || check ? await timed(numClasses, full, undefined) : undefined;
+  const equal = !cpu || [gpu, resident].every((t) => !t || sameCounts(t.result.counts, cpu.result.counts));
+  return { numClasses, gpu, resident, cpu, result: (gpu ?? cpu)!.result, equal };
 }

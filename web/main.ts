@@ -36,7 +36,8 @@ export interface PageState {
   gpuMs: number | null;
   /** The GPU's time with the inputs already in GPU buffers (zero-copy). */
   residentMs: number | null;
-  cpuMs: number;
+  /** The CPU's time: without a device, or with the check; null otherwise. */
+  cpuMs: number | null;
   equal: boolean;
   classes: string[];
   source: string;
@@ -51,7 +52,8 @@ declare global {
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
-  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: 0, equal: true, classes: [], source: '' };
+  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [],
+  source: '' };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
@@ -75,16 +77,36 @@ function setProgress(text: string): void {
   $('progress').textContent = text;
 }
 
+const choice = $<HTMLSelectElement>('backend-choice');
+const check = $<HTMLInputElement>('check');
+const query = new URLSearchParams(location.search);
+if (['auto', 'gpu', 'cpu'].includes(query.get('backend') ?? '')) choice.value = query.get('backend')!;
+check.checked = query.get('check') === '1';
+
+/** The device to count on: the chosen backend's; `auto` leaves a software adapter out (the CPU is faster there). */
+function countingDevice(): GPUDevice | undefined {
+  if (!gpu || choice.value === 'cpu') return undefined;
+  return choice.value === 'gpu' || !gpu.info.software ? gpu.device : undefined;
+}
+
 function describeBackend(): void {
   const el = $('backend');
-  if (gpu) {
-    el.className = 'backend gpu';
-    el.textContent = `WebGPU adapter: ${page.adapter}. Counting on the GPU, checked against the CPU.`;
-  } else {
-    el.className = 'backend cpu';
+  const device = countingDevice();
+  page.backend = device ? 'gpu' : 'cpu';
+  el.className = `backend ${page.backend}`;
+  if (!gpu) {
     el.textContent = page.webgpu ?
       'This browser has WebGPU but no adapter answered: counting on the CPU.' :
       'This browser has no WebGPU: counting on the CPU.';
+  } else if (device) {
+    el.textContent = `WebGPU adapter: ${page.adapter}. Counting on the GPU${
+      check.checked ? ', checked against the CPU' : ''
+    }.`;
+  } else if (choice.value === 'cpu') {
+    el.textContent = `WebGPU adapter: ${page.adapter}. Counting on the CPU, as chosen.`;
+  } else {
+    el.textContent = `WebGPU adapter: ${page.adapter}, a software adapter (it runs shaders on the CPU): counting on ` +
+      'the CPU, which is faster there. Choose "the GPU" to use it anyway.';
   }
 }
 
@@ -97,12 +119,10 @@ async function probe(): Promise<void> {
     setError(`The WebGPU adapter refused a device (${(e as Error).message}); counting on the CPU.`);
   }
   if (gpu) {
-    page.backend = 'gpu';
     page.adapter = browserAdapterLabel(gpu.info);
     void gpu.device.lost.then((info) => {
       if (info.reason === 'destroyed') return;
       gpu = null;
-      page.backend = 'cpu';
       describeBackend();
       setError(`The GPU device was lost (${info.message}); counting on the CPU from now on.`);
     });
@@ -131,7 +151,7 @@ function refreshInputs(): void {
 function hideResults(): void {
   $('results').hidden = true;
   shown = undefined;
-  Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: 0, equal: true,
+  Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true,
     classes: [], source: '' });
 }
 
@@ -160,18 +180,16 @@ async function run(): Promise<void> {
       throw new Error(`${names.file}: ${names.names.length} class names, but the data has ${c} classes`);
     }
     const classes = names?.names ?? Array.from({ length: c }, (_, i) => String(i));
-    setProgress(
-      `Counting ${preds.rows.toLocaleString('en-US')} rows of ${c} classes${
-        gpu ? ' on the GPU and on the CPU' : ' on the CPU'
-      }…`,
-    );
+    const device = countingDevice();
+    const where = device ? (check.checked ? ' on the GPU and on the CPU' : ' on the GPU') : ' on the CPU';
+    setProgress(`Counting ${preds.rows.toLocaleString('en-US')} rows of ${c} classes${where}…`);
     await nextFrame();
-    const ev = await evaluate(preds, labels.data, c, gpu?.device);
+    const ev = await evaluate(preds, labels.data, c, device, check.checked);
     shown = { ev, classes };
     show(ev, classes);
     Object.assign(page, { numClasses: c, total: ev.result.total, matrix: matrixRows(ev.result),
-      gpuMs: ev.gpu?.ms ?? null, residentMs: ev.resident?.ms ?? null, cpuMs: ev.cpu.ms, equal: ev.equal, classes,
-      source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu' });
+      gpuMs: ev.gpu?.ms ?? null, residentMs: ev.resident?.ms ?? null, cpuMs: ev.cpu?.ms ?? null, equal: ev.equal,
+      classes, source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu' });
     setProgress(preds.note ? `Done. Note: ${preds.note}.` : 'Done.');
   } catch (e) {
     setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
@@ -201,7 +219,7 @@ function show(ev: Evaluation, classes: string[]): void {
   const reorder = $<HTMLInputElement>('reorder');
   if (reorder.checked) heatmap.setOrder(confusionOrder(ev.result.counts, ev.numClasses));
   $('figures').replaceChildren(renderSummary(ev));
-  $('timing').replaceChildren(renderTiming(ev, gpu ? page.adapter : null, gpu?.info.software ?? false));
+  $('timing').replaceChildren(renderTiming(ev, ev.gpu ? page.adapter : null, gpu?.info.software ?? false));
   $('report').replaceChildren(renderReport(ev, classes));
   $('confusions').replaceChildren(renderTopConfusions(ev, classes));
 }
@@ -286,6 +304,12 @@ for (const role of ['logits', 'labels', 'classes'] as const) {
 }
 bindPageDrop((files) => void loadAll(files));
 $('compute').addEventListener('click', () => void run());
+for (const control of [choice, check]) {
+  control.addEventListener('change', () => {
+    describeBackend();
+    if (preds && labels) void run();
+  });
+}
 $('example').addEventListener('click', () => void loadExample());
 document.querySelectorAll<HTMLInputElement>('input[name=normalize]').forEach((input) => {
   input.addEventListener('change', () => {
@@ -315,7 +339,7 @@ document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button)
 });
 
 void probe().then(() => {
-  const rows = new URLSearchParams(location.search).get('example');
+  const rows = query.get('example');
   if (rows !== null) {
     if (rows !== '') $<HTMLInputElement>('example-rows').value = rows;
     void loadExample();

@@ -64,14 +64,16 @@ export function renderTiming(ev: Evaluation, adapter: string | null, software: b
   };
   if (ev.gpu) line(`GPU: ${adapter ?? 'WebGPU'}`, ev.gpu.ms);
   if (ev.resident) line('GPU, inputs already in GPU buffers', ev.resident.ms);
-  line('CPU (JavaScript)', ev.cpu.ms);
+  if (ev.cpu) line('CPU (JavaScript)', ev.cpu.ms);
   box.append(table);
-  const verdict = ev.gpu ?
+  const verdict = !ev.gpu ?
+    'Counted on the CPU only.' :
+    !ev.cpu ?
+    'Counted on the GPU once; tick "Check against the CPU" to count again on the CPU and compare.' :
     ev.equal ?
-      `The GPU${ev.resident ? ' (both runs)' : ''} and CPU matrices are identical, cell for cell.` :
-      'The GPU and CPU matrices DIFFER: please report this.' :
-    'Counted on the CPU only: this browser has no WebGPU adapter.';
-  box.append(el('p', verdict, !ev.gpu ? 'cpu-only' : ev.equal ? 'ok' : 'bad'));
+    `The GPU${ev.resident ? ' (both runs)' : ''} and CPU matrices are identical, cell for cell.` :
+    'The GPU and CPU matrices DIFFER: please report this.';
+  box.append(el('p', verdict, !ev.gpu ? 'cpu-only' : !ev.cpu ? 'note' : ev.equal ? 'ok' : 'bad'));
   if (software && ev.gpu) {
     box.append(el('p', 'A software adapter runs shaders on the CPU: its time says nothing of GPU speed.', 'note'));
   }

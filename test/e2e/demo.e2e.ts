@@ -47,7 +47,7 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
   afterAll(async () => b?.close());
 
   it('finds the WebGPU adapter and says so on the page', async () => {
-    const state = await openDemo(b.page, `${server.url}/demo/`);
+    const state = await openDemo(b.page, `${server.url}/demo/?backend=gpu&check=1`);
     expect(state.webgpu).toBe(true);
     expect(state.backend).toBe('gpu');
     expect(state.adapter).toMatch(/swiftshader/i);
@@ -287,6 +287,24 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
           buffer: Buffer.from(lines.join('\n')) }));
     expect(state.error).toMatch(/index 17.*9.*outside \[0, 5\)/);
     await expect(b.page.textContent('#error')).resolves.toBe(state.error);
+  });
+  it('counts on the CPU by default on a software adapter, and says so; the GPU once, unchecked, on demand', async () => {
+    const state0 = await openDemo(b.page, `${server.url}/demo/`);
+    expect(state0.backend).toBe('cpu');
+    await expect(b.page.textContent('#backend')).resolves.toMatch(/a software adapter .*counting on the CPU/);
+    await b.page.fill('#example-rows', '50000');
+    const cpu = await nextRun(b.page, () => b.page.click('#example'));
+    expect([cpu.backend, cpu.gpuMs, cpu.residentMs]).toEqual(['cpu', null, null]);
+    expect(cpu.cpuMs).toBeGreaterThan(0);
+    const once = await nextRun(b.page, () => b.page.selectOption('#backend-choice', 'gpu'));
+    expect(once.error, b.errors.join('\n')).toBeNull();
+    expect([once.backend, once.residentMs, once.cpuMs]).toEqual(['gpu', null, null]);
+    expect(once.gpuMs).toBeGreaterThan(0);
+    expect(once.matrix).toEqual(await exampleOracle(50000));
+    await expect(b.page.textContent('#timing')).resolves.toMatch(/Counted on the GPU once/);
+    const checked = await nextRun(b.page, () => b.page.check('#check'));
+    expect([checked.backend, checked.equal]).toEqual(['gpu', true]);
+    expect(checked.residentMs! > 0 && checked.cpuMs! > 0).toBe(true);
   });
 });
 
