@@ -98,6 +98,11 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     expect(await names()).toEqual(ascending);
     await b.page.click('table.report thead button:text("class")');
     expect(await names()).toEqual([...state.classes].sort((x, y) => x.localeCompare(y)));
+    const [headColor, inkColor] = await b.page.evaluate(
+      () => [getComputedStyle(document.querySelector('table.report thead button')!).color,
+        getComputedStyle(document.querySelector('table.report tbody th')!).color]
+    );
+    expect(headColor).toBe(inkColor);
     const summary = await b.page.locator('table.report tbody.sep tr th').allTextContents();
     expect(summary).toEqual(['accuracy', 'macro avg', 'weighted avg']);
   });
@@ -305,6 +310,23 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
     const checked = await nextRun(b.page, () => b.page.check('#check'));
     expect([checked.backend, checked.equal]).toEqual(['gpu', true]);
     expect(checked.residentMs! > 0 && checked.cpuMs! > 0).toBe(true);
+  });
+  it("follows the system's dark theme, the heatmap staying a white figure", async () => {
+    const colors = () =>
+      b.page.evaluate(() => ({ page: getComputedStyle(document.documentElement).backgroundColor,
+        ink: getComputedStyle(document.documentElement).color })
+      );
+    await b.page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await colors();
+    expect(dark).toEqual({ page: 'rgb(24, 25, 27)', ink: 'rgb(230, 230, 230)' });
+    const corner = await b.page.evaluate(() => {
+      const c = document.getElementById('cm-canvas') as HTMLCanvasElement;
+      return Array.from(c.getContext('2d')!.getImageData(1, 1, 1, 1).data);
+    });
+    expect(corner).toEqual([255, 255, 255, 255]);
+    await b.page.screenshot({ path: `${OUT}/demo-dark.png`, fullPage: true });
+    await b.page.emulateMedia({ colorScheme: 'light' });
+    expect(await colors()).toEqual({ page: 'rgb(255, 255, 255)', ink: 'rgb(17, 17, 17)' });
   });
 });
 
