@@ -121,7 +121,18 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     labels = order.map((k) => truncateLabel(data!.classes[k]!));
   }
 
+  /** The layout at the natural cell size, or with cells shrunk so the figure fits the window's width (a phone). */
   function computeLayout(): Layout {
+    const natural = layoutFor(Infinity);
+    const room = document.documentElement.clientWidth - canvas.getBoundingClientRect().left - 16;
+    if (room <= 0 || natural.w <= room) return natural;
+    const fit = (l: Layout): Layout => layoutFor(Math.max(1, Math.floor((room - (l.w - l.m)) / c())));
+    const first = fit(natural);
+    const second = fit(first);
+    return second.w <= room ? second : first;
+  }
+
+  function layoutFor(maxCell: number): Layout {
     const n = c();
     ctx.font = `${FS}px ${FONT_FAMILY}`;
     let cell = n > 100 ? Math.max(1, Math.round(800 / n)) : Math.max(2, Math.round(640 / n));
@@ -134,8 +145,11 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
         const f = defaultValueFormat(m, vs);
         for (const v of vs) w8 = Math.max(w8, width(f(v)));
       }
-      cell = Math.min(110, Math.max(cell, Math.ceil(w8 + 8)));
+      cell = Math.min(110, maxCell, Math.max(cell, Math.ceil(w8 + 8)));
       cellFs = Math.min(14, cell * 0.42, ((cell - 6) * 8) / w8);
+      if (cellFs < 6) cellFs = 0;
+    } else {
+      cell = Math.min(cell, maxCell);
       ctx.font = `${FS}px ${FONT_FAMILY}`;
     }
     const m = n * cell;
@@ -199,7 +213,7 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     ctx.fillRect(0, 0, w, h);
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(off, mx, my, m, m);
-    if (texts) {
+    if (texts && cellFs > 0) {
       ctx.font = `${cellFs}px ${FONT_FAMILY}`;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';

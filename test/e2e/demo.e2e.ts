@@ -356,4 +356,28 @@ describe('demo page in headless Chromium without WebGPU', () => {
     await expect(b.page.textContent('#timing')).resolves.toMatch(/CPU only/);
     await b.page.screenshot({ path: `${OUT}/demo-cpu.png`, fullPage: true });
   });
+
+  it("fits the heatmap to a phone's width (390 x 844), every cell on screen and a tap still answers", async () => {
+    await b.page.setViewportSize({ width: 390, height: 844 });
+    await b.page.fill('#example-rows', '20000');
+    const state = await nextRun(b.page, () => b.page.click('#example'));
+    const fit = await b.page.evaluate(() => ({ page: document.scrollingElement!.scrollWidth, width: innerWidth,
+      right: document.getElementById('cm-canvas')!.getBoundingClientRect().right })
+    );
+    expect(fit.page).toBe(fit.width);
+    expect(fit.right).toBeLessThanOrEqual(fit.width);
+    const canvas = b.page.locator('#cm-canvas');
+    const { cell, mx, my } = await canvas.evaluate((el) => ({ cell: Number(el.dataset.cell), mx: Number(el.dataset.mx),
+      my: Number(el.dataset.my) })
+    );
+    expect(cell).toBeGreaterThanOrEqual(8);
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await b.page.mouse.click(box.x + mx + 9.5 * cell, box.y + my + 0.5 * cell);
+    await expect(b.page.textContent('#cm-live')).resolves.toMatch(
+      new RegExp(`^True ${state.classes[0]}, predicted ${state.classes[9]}: `),
+    );
+    await b.page.screenshot({ path: `${OUT}/demo-phone.png`, fullPage: true });
+    await b.page.setViewportSize({ width: 1500, height: 1000 });
+  });
 });
