@@ -5,6 +5,7 @@
  */
 import type { ConfusionMatrixResult } from '../src/core/types.js';
 import { renderCsv } from '../src/report/csv.js';
+import { FONT_FAMILY } from '../src/report/heatmap-scale.js';
 import { renderHeatmapSvg } from '../src/report/heatmap-svg.js';
 import { type BackendReport, jsonReport } from '../src/report/json.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
@@ -18,6 +19,8 @@ export interface DownloadSource {
   normalize: Normalize;
   order: readonly number[];
   canvas: HTMLCanvasElement;
+  /** The PNG's title line. Default "Confusion matrix". */
+  title?: string;
 }
 
 /**
@@ -61,7 +64,25 @@ export async function downloadBlob(kind: 'json' | 'csv' | 'svg' | 'png', s: Down
     });
     return new Blob([svg], { type: 'image/svg+xml' });
   }
+  const titled = withTitle(s.canvas, s.title ?? 'Confusion matrix');
   return new Promise((resolve, reject) =>
-    s.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the canvas gave no PNG'))), 'image/png')
+    titled.toBlob((b) => (b ? resolve(b) : reject(new Error('the canvas gave no PNG'))), 'image/png')
   );
+}
+
+/** The heatmap canvas under a title line, as the SVG download has one (same pixel density as the canvas). */
+function withTitle(canvas: HTMLCanvasElement, title: string): HTMLCanvasElement {
+  const scale = canvas.width / Math.max(1, canvas.clientWidth || canvas.width);
+  const band = Math.round(32 * scale);
+  const out = document.createElement('canvas');
+  [out.width, out.height] = [canvas.width, canvas.height + band];
+  const ctx = out.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = '#111';
+  ctx.font = `600 ${Math.round(16 * scale)}px ${FONT_FAMILY}`;
+  ctx.textBaseline = 'middle';
+  ctx.fillText(title, Math.round(12 * scale), band / 2, out.width - Math.round(24 * scale));
+  ctx.drawImage(canvas, 0, band);
+  return out;
 }

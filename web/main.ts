@@ -330,7 +330,8 @@ document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button)
       const { downloadBlob, saveBlob } = await import('./downloads.js');
       const blob = await downloadBlob(kind, { result: shown.ev.result, classes: shown.classes,
         backend: { name: shown.ev.gpu ? 'gpu' : 'cpu', adapter: shown.ev.gpu ? page.adapter : null }, normalize,
-        order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas') });
+        order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas'),
+        title: `Confusion matrix: ${page.source} (${page.total.toLocaleString('en-US')} samples)` });
       saveBlob(blob, downloadName(kind));
     } catch (e) {
       setError((e as Error).message);

@@ -181,9 +181,13 @@ describe('demo page in headless Chromium, WebGPU on SwiftShader', () => {
       renderCsv(result, { classes: state.classes, normalize: 'true' }),
     );
     expect((await download('svg')).toString('utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
-    expect((await download('png')).subarray(0, 8)).toEqual(
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    );
+    const png = await download('png');
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const canvasSize = await b.page.evaluate(() => {
+      const c = document.getElementById('cm-canvas') as HTMLCanvasElement;
+      return [c.width, c.height];
+    });
+    expect([png.readUInt32BE(16), png.readUInt32BE(20) - canvasSize[1]!]).toEqual([canvasSize[0], 32]);
     await b.page.check('input[name=normalize][value=none]');
     await b.page.uncheck('#reorder');
   });
