@@ -6,7 +6,7 @@
  * @module
  */
 import { type Rgb, textColorOn, viridis } from '../src/report/colormap.js';
-import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, truncateLabel } from '../src/report/heatmap-scale.js';
+import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, shortLabels } from '../src/report/heatmap-scale.js';
 import { type Normalize, normalizeCounts } from '../src/tasks/multiclass/metrics.js';
 import { permuteCounts } from './reorder.js';
 
@@ -118,7 +118,8 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     }
     octx.putImageData(img, 0, 0);
     texts = n <= 50 ? Array.from(values, defaultValueFormat(mode, values)) : null;
-    labels = order.map((k) => truncateLabel(data!.classes[k]!));
+    const short = shortLabels(data!.classes);
+    labels = order.map((k) => short[k]!);
   }
 
   /** The layout at the natural cell size, or with cells shrunk so the figure fits the window's width (a phone). */
@@ -158,7 +159,7 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
       return s === 1 ? 1 : niceStep(Math.ceil(Math.max(gap, 60) / cell));
     };
     const every = (k: number): number[] => Array.from({ length: Math.ceil(n / k) }, (_, i) => i * k);
-    const names = data!.classes.map((s) => truncateLabel(s));
+    const names = shortLabels(data!.classes);
     const yStep = sparse(FS * 1.4);
     const yW = names.reduce((m, s) => Math.max(m, width(s)), 0);
     const xW = yW;

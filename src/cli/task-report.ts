@@ -1,6 +1,6 @@
 import { withInterval } from '../report/classification-report.js';
 import { escapeXml, visibleText, xmlName } from '../report/escape.js';
-import { truncateLabel } from '../report/heatmap-scale.js';
+import { shortLabels } from '../report/heatmap-scale.js';
 import { r2, svgStart } from '../report/heatmap-svg.js';
 import type { BackendReport } from '../report/json.js';
 import { maxChartRows } from '../report/plot-size.js';
@@ -161,7 +161,7 @@ export function multilabelSvg(result: MultilabelResult, names: string[]): string
   const top = capped ? 90 : 72;
   const drawn = m.perLabel.slice(0, maxChartRows(rowH, top + 20));
   const full = drawn.map((x) => visibleText(names[x.index]!));
-  const labels = full.map((l) => truncateLabel(l, CHART_LABEL_CHARS));
+  const labels = shortLabels(full, CHART_LABEL_CHARS);
   const nameW = Math.min(220, 16 + 7 * Math.max(5, ...labels.map((l) => l.length)));
   const barX = nameW + 2 * cell + 30;
   const width = barX + barW + 70;

@@ -1,7 +1,7 @@
 import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, relativeLuminance, rgbToHex } from './colormap.js';
 import { escapeXml, jsonForScript, xmlName } from './escape.js';
-import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, tickDecimals, truncateLabel } from './heatmap-scale.js';
+import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, shortLabels, tickDecimals } from './heatmap-scale.js';
 import { checkMatrix, classNames, type HeatmapOptions, type NormalizeMode } from './heatmap-svg.js';
 
 /** Options of {@link renderHeatmapHtml}: the heatmap's, plus a table shown beneath it and a subtitle. */
@@ -38,8 +38,8 @@ export function renderHeatmapHtml(counts: Float64Array, numClasses: number, opti
       text[m] = Array.from(values, options.valueFormat ?? defaultValueFormat(m, values));
     }
   }
-  const data = { n: c, classes: names, labels: names.map((n) => truncateLabel(n)), counts: Array.from(counts),
-    normalize: mode, lut, text: showText ? text : null };
+  const data = { n: c, classes: names, labels: shortLabels(names), counts: Array.from(counts), normalize: mode, lut,
+    text: showText ? text : null };
   const title = options.title ?? 'Confusion matrix';
   const ariaLabel = `Confusion matrix heatmap of ${c} classes, rows true label, columns predicted label`;
   const controls = MODES.map((m) =>

@@ -52,3 +52,20 @@ export function tickDecimals(ticks: number[]): number {
 export function truncateLabel(name: string, max = 18): string {
   return clipText(name, max);
 }
+
+/**
+ * Axis labels of `names`, each at most `max` characters: cut at the end ({@link truncateLabel}), or, where that makes
+ * two labels alike (names sharing a long prefix, as `n01440764_tench`-style ids do), cut in the middle so both ends
+ * show.
+ */
+export function shortLabels(names: readonly string[], max = 18): string[] {
+  const short = names.map((n) => truncateLabel(n, max));
+  const uses = new Map<string, number>();
+  for (const s of short) uses.set(s, (uses.get(s) ?? 0) + 1);
+  return short.map((s, i) => {
+    const chars = Array.from(names[i]!);
+    if (uses.get(s)! < 2 || chars.length <= max) return s;
+    const head = Math.ceil((max - 1) / 2);
+    return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
+  });
+}

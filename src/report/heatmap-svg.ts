@@ -3,7 +3,7 @@ import { crc32 } from '../core/crc32.js';
 import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, type Rgb, rgbToHex, textColorOn } from './colormap.js';
 import { escapeXml, visibleText } from './escape.js';
-import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, tickDecimals, truncateLabel } from './heatmap-scale.js';
+import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, shortLabels, tickDecimals } from './heatmap-scale.js';
 
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
 export interface HeatmapOptions {
@@ -65,7 +65,7 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const cellFs = showText ? Math.min(14, cell * 0.42, (cell - 6) / Math.max(maxTextW, 1)) : 0;
 
   const [pad, fs, axisFs, titleFs, tickLen] = [16, 13, 14, 16, 4];
-  const labels = names.map((n) => truncateLabel(n));
+  const labels = shortLabels(names);
   const sparse = (minGap: number): number => {
     const step = niceStep(Math.ceil(minGap / cell));
     return step === 1 ? 1 : niceStep(Math.ceil(Math.max(minGap, 60) / cell));

@@ -6,7 +6,7 @@ import { svgToPng } from '../../src/node/png.js';
 import { blues, relativeLuminance, textColorOn, viridis } from '../../src/report/colormap.js';
 import { escapeXml } from '../../src/report/escape.js';
 import { renderHeatmapHtml } from '../../src/report/heatmap-html.js';
-import { niceTicks, truncateLabel } from '../../src/report/heatmap-scale.js';
+import { niceTicks, shortLabels, truncateLabel } from '../../src/report/heatmap-scale.js';
 import { base64, encodePng, renderHeatmapSvg, zlibCompress } from '../../src/report/heatmap-svg.js';
 import { normalizeCounts } from '../../src/tasks/multiclass/metrics.js';
 import { rng } from '../helpers/random.js';
@@ -342,5 +342,25 @@ describe('renderHeatmapHtml', () => {
     const big = renderHeatmapHtml(diagonalHeavy(1000), 1000, { normalize: 'true' });
     expect(big.length).toBeLessThan(5_000_000);
     expect(big).not.toMatch(/https?:/);
+  });
+});
+
+describe('shortLabels', () => {
+  it('cuts at the end, or in the middle where end cuts would make labels alike', () => {
+    const ids = ['n01440764_tench_fish_a', 'n01440764_tench_fish_b', 'cat', 'a_rather_long_class_name'];
+    expect(ids.map((n) => truncateLabel(n))).toEqual(['n01440764_tench_f…', 'n01440764_tench_f…', 'cat',
+      'a_rather_long_cla…']);
+    const short = shortLabels(ids);
+    expect(short).toEqual(['n01440764…h_fish_a', 'n01440764…h_fish_b', 'cat', 'a_rather_long_cla…']);
+    expect(short.every((l) => Array.from(l).length <= 18)).toBe(true);
+    expect(shortLabels(['same_prefix_and_same_end', 'same_prefix_and_same_end'], 10)).toEqual(['same_…_end',
+      'same_…_end']);
+  });
+
+  it('keeps the labels of the SVG heatmap distinct when names share a long prefix', () => {
+    const names = ['imagenet_synset_0001', 'imagenet_synset_0002'];
+    const svg = renderHeatmapSvg(Float64Array.of(5, 1, 2, 7), 2, { classes: names });
+    expect(svg).toContain('imagenet_…set_0001');
+    expect(svg).toContain('imagenet_…set_0002');
   });
 });
