@@ -40,6 +40,20 @@ export interface TestBrowser {
  * await b.close();
  */
 export async function launchChromium(options: { webgpu: boolean }): Promise<TestBrowser> {
+  const b = await launchOnce(options);
+  try {
+    await b.page.goto('about:blank');
+    return b;
+  } catch (e) {
+    // A browser that dies before its first page (seen once in CI: "Target page, context or browser has been closed"
+    // at the first goto, the same run's other browsers fine) is the harness's failure, not the page's: one retry, said.
+    console.warn(`chromium closed at start-up (${(e as Error).message.split('\n')[0]}); launching it again`);
+    await b.close().catch(() => undefined);
+    return launchOnce(options);
+  }
+}
+
+async function launchOnce(options: { webgpu: boolean }): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'confmat-chromium-'));
   const args = [...COMMON_FLAGS, ...(options.webgpu ? WEBGPU_FLAGS : ['--disable-webgpu'])];
   const { executablePath, env } = browserBinary();
