@@ -25,7 +25,8 @@ const cacheDir = join(root, 'node_modules', '.cache', 'confmat');
 /** SHA-256 of the archives in @sparticuz/chromium 153.0.0 (package.json pins that version). */
 const ARCHIVES = { swiftshader: 'b680e40a33235ecc6ad4c6897a168b70ce5164f0d62d2a64d675320d51614631',
   chromium: '38e1e1649db20fa4ea644bf5987688ce81a4c9eb10e7eae8380b74fc0d699fea',
-  al2023: 'a166168dd3e3e9d8743689fff543c5cadb3025c1816c6a154c90dc68a59edd0a' };
+  al2023: 'a166168dd3e3e9d8743689fff543c5cadb3025c1816c6a154c90dc68a59edd0a',
+  fonts: 'c1307fe5cd607092f0426742b4ab93755eec9a9b7752e47c56408c2bcf3e515b' };
 
 /** The Vulkan files taken from swiftshader.tar.br (its ANGLE libEGL/libGLESv2 are left out). */
 const VULKAN_FILES = ['libvulkan.so.1', 'libvk_swiftshader.so', 'vk_swiftshader_icd.json'];
@@ -128,7 +129,30 @@ export function chromium() {
     chmodSync(join(tmp, 'chromium'), 0o755);
     for (const f of VULKAN_FILES) copyFileSync(join(vulkan, f), join(tmp, f));
   }, 'chromium-swiftshader');
-  return { executablePath: join(dir, 'chromium'), libDir: join(libs, 'lib') };
+  return { executablePath: join(dir, 'chromium'), libDir: join(libs, 'lib'), fontconfigFile: fontconfig() };
+}
+
+/**
+ * A fontconfig file naming the fonts of the same package (Open Sans), for a machine with no fonts of its own:
+ * without one, Chromium's GPU process aborts (Skia's FontConfigInterface) when it draws form controls' text.
+ * @returns {string} the file, for FONTCONFIG_FILE
+ */
+function fontconfig() {
+  const dir = cached('fonts', (tmp) => {
+    for (const [name, bytes, mode] of untar(archive('fonts', 'fonts.tar.br'))) {
+      if (!name.startsWith('fonts/')) continue;
+      const path = join(tmp, name);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, bytes, { mode: mode | 0o444 });
+    }
+  });
+  const file = join(dir, 'fonts.conf');
+  if (!existsSync(file)) {
+    writeFileSync(file,
+      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n` +
+        `  <dir>${join(dir, 'fonts')}</dir>\n  <cachedir>${join(dir, 'cache')}</cachedir>\n</fontconfig>\n`);
+  }
+  return file;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -12,8 +12,13 @@ import { chromium as npmChromium } from '../../../scripts/software-adapters.mjs'
  */
 function browserBinary(): { executablePath: string; env: Record<string, string> } {
   if (process.env.CONFMAT_CHROMIUM) return { executablePath: process.env.CONFMAT_CHROMIUM, env: {} };
-  const { executablePath, libDir } = (npmChromium as () => { executablePath: string; libDir: string })();
-  return { executablePath, env: { LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } };
+  const { executablePath, libDir, fontconfigFile } =
+    (npmChromium as () => { executablePath: string; libDir: string; fontconfigFile: string })();
+  // The package's fonts where the machine has none (a bare CI machine): Chromium's GPU process aborts without fonts.
+  const fonts: Record<string, string> = {};
+  if (!existsSync('/etc/fonts/fonts.conf') && !process.env.FONTCONFIG_FILE) fonts.FONTCONFIG_FILE = fontconfigFile;
+  return { executablePath,
+    env: { LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), ...fonts } };
 }
 
 const COMMON_FLAGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
