@@ -9,12 +9,14 @@ import { browserAdapterLabel, type BrowserGpu, requestBrowserDevice } from '../s
 import { InputError } from '../src/core/errors.js';
 import type { LabelArray } from '../src/core/types.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
+import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { matrixRows } from '../src/tasks/multiclass/reduce.js';
 import { evaluate, type Evaluation } from './compute.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
+import { type IntervalJob, pageIntervalOptions, startIntervals } from './intervals-view.js';
 import { readParquet } from './parquet.js';
 import { confusionOrder } from './reorder.js';
 import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
@@ -41,6 +43,8 @@ export interface PageState {
   equal: boolean;
   classes: string[];
   source: string;
+  /** The shown matrix's confidence intervals, once drawn (the "95% confidence intervals" box); null otherwise. */
+  intervals: MatrixIntervals | null;
 }
 
 declare global {
@@ -52,8 +56,8 @@ declare global {
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
-  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [],
-  source: '' };
+  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [], source: '',
+  intervals: null };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
@@ -147,9 +151,52 @@ function refreshInputs(): void {
   }
 }
 
+let intervalJob: IntervalJob | undefined;
+
+/** Stops drawing intervals and says nothing more of them. */
+function stopIntervals(): void {
+  intervalJob?.cancel();
+  intervalJob = undefined;
+  page.intervals = null;
+  $('intervals-cancel').hidden = true;
+  $('intervals-status').textContent = '';
+}
+
+/** Draws the shown matrix's intervals in a worker (the box ticked), then shows them in the figures and the report. */
+function drawIntervals(): void {
+  stopIntervals();
+  const now = shown;
+  if (!now || !$<HTMLInputElement>('intervals').checked) return;
+  const options = pageIntervalOptions(0.95);
+  const job = startIntervals(now.ev.result, options);
+  intervalJob = job;
+  const t0 = performance.now();
+  $('intervals-cancel').hidden = false;
+  $('intervals-status').textContent = `Drawing ${options.resamples!.toLocaleString('en-US')} bootstrap resamples…`;
+  job.done.then((ci) => {
+    if (intervalJob !== job || shown !== now) return;
+    intervalJob = undefined;
+    page.intervals = ci;
+    $('intervals-cancel').hidden = true;
+    $('figures').replaceChildren(renderSummary(now.ev, ci));
+    $('report').replaceChildren(renderReport(now.ev, now.classes, ci));
+    $('intervals-status').textContent = `95% percentile intervals of the multinomial bootstrap: ${
+      ci.resamples.toLocaleString('en-US')
+    } resamples, seed ${ci.seed}, as \`confmat eval --ci 0.95\` draws them (${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s).`;
+  }, (e: Error) => {
+    if (intervalJob !== job) return;
+    intervalJob = undefined;
+    $('intervals-cancel').hidden = true;
+    $('intervals-status').textContent = `No intervals: ${e.message}.`;
+  });
+}
+
 /** Hides the results: they no longer match the inputs named above them. */
 function hideResults(): void {
   $('results').hidden = true;
+  stopIntervals();
   shown = undefined;
   Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true,
     classes: [], source: '' });
@@ -222,6 +269,7 @@ function show(ev: Evaluation, classes: string[]): void {
   $('timing').replaceChildren(renderTiming(ev, ev.gpu ? page.adapter : null, gpu?.info.software ?? false));
   $('report').replaceChildren(renderReport(ev, classes));
   $('confusions').replaceChildren(renderTopConfusions(ev, classes));
+  drawIntervals();
 }
 
 async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<void> {
@@ -317,6 +365,18 @@ document.querySelectorAll<HTMLInputElement>('input[name=normalize]').forEach((in
     heatmap.setNormalize(normalize);
   });
 });
+$('intervals').addEventListener('change', () => {
+  if (!shown) return;
+  drawIntervals();
+  if (!$<HTMLInputElement>('intervals').checked) {
+    $('figures').replaceChildren(renderSummary(shown.ev));
+    $('report').replaceChildren(renderReport(shown.ev, shown.classes));
+  }
+});
+$('intervals-cancel').addEventListener('click', () => {
+  stopIntervals();
+  $('intervals-status').textContent = 'Cancelled.';
+});
 $<HTMLInputElement>('reorder').addEventListener('change', (e) => {
   if (!shown) return;
   const on = (e.target as HTMLInputElement).checked;
@@ -330,7 +390,7 @@ document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button)
       const { downloadBlob, saveBlob } = await import('./downloads.js');
       const blob = await downloadBlob(kind, { result: shown.ev.result, classes: shown.classes,
         backend: { name: shown.ev.gpu ? 'gpu' : 'cpu', adapter: shown.ev.gpu ? page.adapter : null }, normalize,
-        order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas'),
+        order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas'), intervals: page.intervals ?? undefined,
         title: `Confusion matrix: ${page.source} (${page.total.toLocaleString('en-US')} samples)` });
       saveBlob(blob, downloadName(kind));
     } catch (e) {
