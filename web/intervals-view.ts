@@ -5,7 +5,9 @@
  * @module
  */
 import type { ConfusionMatrixResult } from '../src/core/types.js';
+import type { ComparisonIntervals } from '../src/report/compare.js';
 import type { IntervalOptions } from '../src/stats/bootstrap.js';
+import type { ComparisonResult } from '../src/tasks/compare/compare.js';
 import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
 import type { IntervalRequest } from './intervals-worker.js';
 
@@ -13,8 +15,8 @@ import type { IntervalRequest } from './intervals-worker.js';
 export const pageIntervalOptions = (level: number): IntervalOptions => ({ level, resamples: 1000, seed: 0 });
 
 /** A running interval computation: its promise, and `cancel()` that stops the worker (the promise then rejects). */
-export interface IntervalJob {
-  done: Promise<MatrixIntervals>;
+export interface IntervalJob<T> {
+  done: Promise<T>;
   cancel(): void;
 }
 
@@ -25,12 +27,27 @@ export interface IntervalJob {
  * const job = startIntervals(ev.result, pageIntervalOptions(0.95));
  * renderReport(ev, classes, await job.done);
  */
-export function startIntervals(result: ConfusionMatrixResult, options: IntervalOptions): IntervalJob {
+export function startIntervals(result: ConfusionMatrixResult, options: IntervalOptions): IntervalJob<MatrixIntervals> {
+  return startJob({ kind: 'matrix', result, options });
+}
+
+/**
+ * Starts drawing a comparison's paired intervals (and each model's) in a worker, as `confmat compare --ci` does.
+ *
+ * @example
+ * const ci = await startComparisonIntervals(result, pageIntervalOptions(0.95)).done;
+ */
+export function startComparisonIntervals(result: ComparisonResult,
+  options: IntervalOptions): IntervalJob<ComparisonIntervals> {
+  return startJob({ kind: 'comparison', result, options });
+}
+
+function startJob<T>(request: IntervalRequest): IntervalJob<T> {
   const worker = new Worker(new URL('./intervals-worker.ts', import.meta.url), { type: 'module' });
   let reject: (e: Error) => void = () => undefined;
-  const done = new Promise<MatrixIntervals>((resolve, no) => {
+  const done = new Promise<T>((resolve, no) => {
     reject = no;
-    worker.onmessage = (e: MessageEvent<{ intervals?: MatrixIntervals; error?: string }>): void => {
+    worker.onmessage = (e: MessageEvent<{ intervals?: T; error?: string }>): void => {
       worker.terminate();
       if (e.data.intervals) resolve(e.data.intervals);
       else no(new Error(e.data.error ?? 'the interval worker failed'));
@@ -40,7 +57,6 @@ export function startIntervals(result: ConfusionMatrixResult, options: IntervalO
       no(new Error(`the interval worker failed: ${e.message}`));
     };
   });
-  const request: IntervalRequest = { result, options };
   worker.postMessage(request);
   return { done, cancel: () => {
     worker.terminate();

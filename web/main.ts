@@ -9,6 +9,10 @@ import { browserAdapterLabel, type BrowserGpu, requestBrowserDevice } from '../s
 import { InputError } from '../src/core/errors.js';
 import type { LabelArray } from '../src/core/types.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
+import type { ComparisonIntervals } from '../src/report/compare.js';
+import type { BackendReport } from '../src/report/json.js';
+import type { IntervalOptions } from '../src/stats/bootstrap.js';
+import type { ComparisonResult } from '../src/tasks/compare/compare.js';
 import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { matrixRows } from '../src/tasks/multiclass/reduce.js';
@@ -16,7 +20,7 @@ import { evaluate, type Evaluation } from './compute.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
-import { type IntervalJob, pageIntervalOptions, startIntervals } from './intervals-view.js';
+import { type IntervalJob, pageIntervalOptions, startComparisonIntervals, startIntervals } from './intervals-view.js';
 import { readParquet } from './parquet.js';
 import { confusionOrder } from './reorder.js';
 import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
@@ -45,6 +49,8 @@ export interface PageState {
   source: string;
   /** The shown matrix's confidence intervals, once drawn (the "95% confidence intervals" box); null otherwise. */
   intervals: MatrixIntervals | null;
+  /** With a model B file: the comparison of the shown run (B's matrix, McNemar's discordant rows); null otherwise. */
+  comparison: { matrixB: number[][]; b: number; c: number; ms: number; intervals: ComparisonIntervals | null } | null;
 }
 
 declare global {
@@ -57,7 +63,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getEl
 
 const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
   numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [], source: '',
-  intervals: null };
+  intervals: null, comparison: null };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
@@ -67,6 +73,9 @@ let names: { names: string[]; file: string } | undefined;
 let fromExample = false;
 let shown: { ev: Evaluation; classes: string[] } | undefined;
 let normalize: Normalize = 'none';
+let predsB: Predictions | undefined;
+type Compared = { result: ComparisonResult; classes: string[]; backend: BackendReport };
+let compared: Compared | undefined;
 
 const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live') });
 const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -145,19 +154,24 @@ function refreshInputs(): void {
     `${labels.file}: ${labels.data.length.toLocaleString('en-US')} labels` :
     'no file';
   $('name-classes').textContent = names ? `${names.file}: ${names.names.length} names` : 'no file';
+  $('name-model-b').textContent = predsB ? desc(predsB) : 'no file';
+  $('clear-model-b').hidden = predsB === undefined || page.busy;
   $<HTMLButtonElement>('compute').disabled = !(preds && labels) || page.busy;
   for (const [role, loaded] of [['logits', preds], ['labels', labels], ['classes', names]] as const) {
     $(`clear-${role}`).hidden = loaded === undefined || fromExample || page.busy;
   }
 }
 
-let intervalJob: IntervalJob | undefined;
+let intervalJob: IntervalJob<unknown> | undefined;
+let comparisonJob: IntervalJob<unknown> | undefined;
 
 /** Stops drawing intervals and says nothing more of them. */
 function stopIntervals(): void {
   intervalJob?.cancel();
-  intervalJob = undefined;
+  comparisonJob?.cancel();
+  intervalJob = comparisonJob = undefined;
   page.intervals = null;
+  if (page.comparison) page.comparison.intervals = null;
   $('intervals-cancel').hidden = true;
   $('intervals-status').textContent = '';
 }
@@ -191,12 +205,57 @@ function drawIntervals(): void {
     $('intervals-cancel').hidden = true;
     $('intervals-status').textContent = `No intervals: ${e.message}.`;
   });
+  if (compared) drawComparisonIntervals(compared, options);
+}
+
+/** The paired intervals of the shown comparison, then its table again with them. */
+function drawComparisonIntervals(now: Compared, options: IntervalOptions): void {
+  const job = startComparisonIntervals(now.result, options);
+  comparisonJob = job;
+  job.done.then(async (ci) => {
+    if (comparisonJob !== job || compared !== now) return;
+    comparisonJob = undefined;
+    if (page.comparison) page.comparison.intervals = ci;
+    const { renderComparison } = await import('./compare-view.js');
+    $('cmp-body').replaceChildren(...renderComparison(now.result, now.classes, ci));
+  }, () => undefined);
+}
+
+/** Model B's comparison with the shown run, when a model B file is loaded; its own errors leave the run shown. */
+async function compareModelB(ev: Evaluation, classes: string[], device: GPUDevice | undefined): Promise<void> {
+  if (!predsB || !preds || !labels) return;
+  try {
+    const { compareModels, renderComparison } = await import('./compare-view.js');
+    const { result, ms } = await compareModels(preds, predsB, labels.data, ev.numClasses, device);
+    if (!result.a.counts.every((v, i) => v === ev.result.counts[i])) {
+      throw new Error('model A counted in the comparison DIFFERS from its own run: please report this');
+    }
+    compared = { result, classes, backend: { name: device ? 'gpu' : 'cpu', adapter: device ? page.adapter : null } };
+    $('cmp-summary').textContent = `${predsB.file} (B) against ${preds.file} (A): ${
+      result.total.toLocaleString('en-US')
+    } rows counted together on the ${device ? 'GPU' : 'CPU'} in ${ms.toFixed(1)} ms.`;
+    $('cmp-body').replaceChildren(...renderComparison(result, classes));
+    $('comparison').hidden = false;
+    page.comparison = { matrixB: matrixRows(result.b), b: result.mcnemar.b, c: result.mcnemar.c, ms, intervals: null };
+  } catch (e) {
+    setError(`Model B: ${e instanceof InputError ? `${predsB.file}: ` : ''}${(e as Error).message}`);
+  }
+}
+
+/** Forgets the comparison shown. */
+function hideComparison(): void {
+  comparisonJob?.cancel();
+  comparisonJob = undefined;
+  compared = undefined;
+  page.comparison = null;
+  $('comparison').hidden = true;
 }
 
 /** Hides the results: they no longer match the inputs named above them. */
 function hideResults(): void {
   $('results').hidden = true;
   stopIntervals();
+  hideComparison();
   shown = undefined;
   Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true,
     classes: [], source: '' });
@@ -233,11 +292,18 @@ async function run(): Promise<void> {
     await nextFrame();
     const ev = await evaluate(preds, labels.data, c, device, check.checked);
     shown = { ev, classes };
+    hideComparison();
     show(ev, classes);
     Object.assign(page, { numClasses: c, total: ev.result.total, matrix: matrixRows(ev.result),
       gpuMs: ev.gpu?.ms ?? null, residentMs: ev.resident?.ms ?? null, cpuMs: ev.cpu?.ms ?? null, equal: ev.equal,
       classes, source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu' });
     setProgress(preds.note ? `Done. Note: ${preds.note}.` : 'Done.');
+    if (predsB) {
+      await compareModelB(ev, classes, device);
+      if (compared && $<HTMLInputElement>('intervals').checked && !intervalJob) {
+        drawComparisonIntervals(compared, pageIntervalOptions(0.95));
+      }
+    }
   } catch (e) {
     setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
     setProgress('');
@@ -302,6 +368,25 @@ async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<
   refreshInputs();
 }
 
+/** Model B's logits or predictions (its own drop zone); runs the comparison when the run's inputs are there. */
+async function loadModelB(file: File): Promise<void> {
+  setError(null);
+  predsB = undefined;
+  hideComparison();
+  try {
+    const bytes = await file.arrayBuffer();
+    if (/\.parquet$/i.test(file.name)) {
+      predsB = (await readParquet(file.name, bytes)).preds;
+      if (!predsB) throw new Error(`${file.name}: no column of predictions or logits here`);
+    } else predsB = readPredictions(file.name, new Uint8Array(bytes));
+  } catch (e) {
+    setError((e as Error).message);
+  }
+  refreshInputs();
+  if (predsB && preds && labels) await run();
+  else page.runs++;
+}
+
 async function loadAll(files: File[], role?: 'logits' | 'labels' | 'classes'): Promise<void> {
   const route = role ? { roles: files.map(() => role) } : routeFiles(files.map((f) => f.name));
   if ('error' in route) {
@@ -351,6 +436,26 @@ for (const role of ['logits', 'labels', 'classes'] as const) {
   });
 }
 bindPageDrop((files) => void loadAll(files));
+bindDropZone($('zone-model-b'), $<HTMLInputElement>('file-model-b'), ([file]) => void loadModelB(file!));
+$('clear-model-b').addEventListener('click', (e) => {
+  e.preventDefault();
+  predsB = undefined;
+  hideComparison();
+  refreshInputs();
+});
+document.querySelectorAll<HTMLButtonElement>('[data-cmp-download]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    if (!compared) return;
+    const { comparisonReport, comparisonSvg } = await import('./compare-view.js');
+    const { saveBlob } = await import('./downloads.js');
+    const json = button.dataset.cmpDownload === 'json';
+    const text = json ?
+      comparisonReport(compared.result, compared.classes, compared.backend, page.comparison?.intervals ?? undefined) :
+      comparisonSvg(compared.result, compared.classes);
+    saveBlob(new Blob([text], { type: json ? 'application/json' : 'image/svg+xml' }),
+      downloadName(json ? 'json' : 'svg').replace('confusion-matrix', 'comparison'));
+  });
+});
 $('compute').addEventListener('click', () => void run());
 for (const control of [choice, check]) {
   control.addEventListener('change', () => {
