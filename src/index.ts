@@ -99,5 +99,5 @@ export { frameworkDevice } from './engine/framework-device.js';
 
 // Cell rows: from a cell of the matrix to its samples
 export type { CellRow, CellRowsCell, CellRowsResult, CellSpec } from './tasks/cell-rows/cell-rows.js';
-export { cellRows, createCellRows } from './tasks/cell-rows/matrix.js';
+export { createCellRows } from './tasks/cell-rows/matrix.js';
 export type { CellRows, CellRowsOptions } from './tasks/cell-rows/matrix.js';

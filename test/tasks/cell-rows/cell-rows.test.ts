@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellRows, type CellRowsOptions, type CellRowsResult, createCellRows, InputError, type LabelArray,
+import { type CellRowsOptions, type CellRowsResult, createCellRows, InputError, type LabelArray,
   type PerClassBatch } from '../../../src/index.js';
 import type { NodeGpu } from '../../../src/node/index.js';
+import { cellRows } from '../../../src/tasks/cell-rows/matrix.js';
 import { argmaxRow } from '../../../src/tasks/multiclass/update-cpu.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../../helpers/random.js';
