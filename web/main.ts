@@ -11,6 +11,7 @@ import type { LabelArray } from '../src/core/types.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { matrixRows } from '../src/tasks/multiclass/reduce.js';
+import { createCellRowsView } from './cell-rows-view.js';
 import { evaluate, type Evaluation } from './compute.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
@@ -41,6 +42,8 @@ export interface PageState {
   equal: boolean;
   classes: string[];
   source: string;
+  /** The cell whose rows the "Rows in this cell" panel lists (its first rows by index), once gathered. */
+  cellRows: { true: number; pred: number; count: number; rows: number[] } | null;
 }
 
 declare global {
@@ -52,8 +55,8 @@ declare global {
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
-  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [],
-  source: '' };
+  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [], source: '',
+  cellRows: null };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
@@ -65,6 +68,8 @@ let shown: { ev: Evaluation; classes: string[] } | undefined;
 let normalize: Normalize = 'none';
 
 const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live') });
+const cellRowsView = createCellRowsView(document.querySelector<HTMLElement>('.downloads')!,
+  async (blob, name) => (await import('./downloads.js')).saveBlob(blob, name));
 const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 function setError(message: string | null): void {
@@ -151,6 +156,8 @@ function refreshInputs(): void {
 function hideResults(): void {
   $('results').hidden = true;
   shown = undefined;
+  cellRowsView.hide();
+  page.cellRows = null;
   Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true,
     classes: [], source: '' });
 }
@@ -212,8 +219,20 @@ function downloadName(kind: string): string {
   return `${file ? `${file}-` : ''}confusion-matrix.${kind}`;
 }
 
+/** Lists the rows of a clicked cell (its panel hides for a diagonal cell), on the backend the page counts on. */
+async function showCellRows(cell: { true: number; pred: number }): Promise<void> {
+  if (!shown || !preds || !labels) return;
+  page.cellRows = null;
+  const name = downloadName('x').replace(/-?confusion-matrix\.x$/, '') || 'confmat';
+  const input = { preds, labels: labels.data, numClasses: shown.ev.numClasses, classes: shown.classes,
+    device: countingDevice(), name };
+  const r = (await cellRowsView.show(input, cell))?.cells[0];
+  if (r) page.cellRows = { true: r.true, pred: r.pred, count: r.count, rows: r.rows.map((x) => x.row) };
+}
+
 function show(ev: Evaluation, classes: string[]): void {
   $('results').hidden = false;
+  cellRowsView.hide();
   heatmap.show({ counts: ev.result.counts, numClasses: ev.numClasses, classes });
   heatmap.setNormalize(normalize);
   const reorder = $<HTMLInputElement>('reorder');
@@ -311,6 +330,7 @@ for (const control of [choice, check]) {
   });
 }
 $('example').addEventListener('click', () => void loadExample());
+$('cm-canvas').addEventListener('cellselect', (e) => void showCellRows((e as CustomEvent).detail));
 document.querySelectorAll<HTMLInputElement>('input[name=normalize]').forEach((input) => {
   input.addEventListener('change', () => {
     normalize = input.value as Normalize;
