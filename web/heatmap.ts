@@ -349,6 +349,7 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
     draw();
     showTip(focus);
     live.textContent = describe(focus).line;
+    canvas.dispatchEvent(new CustomEvent('cellselect', { detail: { true: order[at.t]!, pred: order[at.p]! } }));
   };
   canvas.addEventListener('click', (e) => {
     const at = cellFromEvent(e) ?? pressed;
@@ -375,6 +376,7 @@ export function createHeatmap({ canvas, tip, live }: HeatmapElements): Heatmap {
       tip.hidden = true;
       return;
     }
+    if (e.key === 'Enter') return select(focus);
     const mv = moves[e.key];
     if (!mv) return;
     e.preventDefault();

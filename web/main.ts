@@ -16,6 +16,7 @@ import type { ComparisonResult } from '../src/tasks/compare/compare.js';
 import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { matrixRows } from '../src/tasks/multiclass/reduce.js';
+import { createCellRowsView } from './cell-rows-view.js';
 import { evaluate, type Evaluation } from './compute.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
@@ -51,6 +52,8 @@ export interface PageState {
   intervals: MatrixIntervals | null;
   /** With a model B file: the comparison of the shown run (B's matrix, McNemar's discordant rows); null otherwise. */
   comparison: { matrixB: number[][]; b: number; c: number; ms: number; intervals: ComparisonIntervals | null } | null;
+  /** The cell whose rows the "Rows in this cell" panel lists (its first rows by index), once gathered. */
+  cellRows: { true: number; pred: number; count: number; rows: number[] } | null;
 }
 
 declare global {
@@ -63,7 +66,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getEl
 
 const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
   numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [], source: '',
-  intervals: null, comparison: null };
+  intervals: null, comparison: null, cellRows: null };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
@@ -78,6 +81,8 @@ type Compared = { result: ComparisonResult; classes: string[]; backend: BackendR
 let compared: Compared | undefined;
 
 const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live') });
+const cellRowsView = createCellRowsView(document.querySelector<HTMLElement>('.downloads')!,
+  async (blob, name) => (await import('./downloads.js')).saveBlob(blob, name));
 const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 function setError(message: string | null): void {
@@ -257,6 +262,8 @@ function hideResults(): void {
   stopIntervals();
   hideComparison();
   shown = undefined;
+  cellRowsView.hide();
+  page.cellRows = null;
   Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true,
     classes: [], source: '' });
 }
@@ -325,8 +332,20 @@ function downloadName(kind: string): string {
   return `${file ? `${file}-` : ''}confusion-matrix.${kind}`;
 }
 
+/** Lists the rows of a clicked cell (its panel hides for a diagonal cell), on the backend the page counts on. */
+async function showCellRows(cell: { true: number; pred: number }): Promise<void> {
+  if (!shown || !preds || !labels) return;
+  page.cellRows = null;
+  const name = downloadName('x').replace(/-?confusion-matrix\.x$/, '') || 'confmat';
+  const input = { preds, labels: labels.data, numClasses: shown.ev.numClasses, classes: shown.classes,
+    device: countingDevice(), name };
+  const r = (await cellRowsView.show(input, cell))?.cells[0];
+  if (r) page.cellRows = { true: r.true, pred: r.pred, count: r.count, rows: r.rows.map((x) => x.row) };
+}
+
 function show(ev: Evaluation, classes: string[]): void {
   $('results').hidden = false;
+  cellRowsView.hide();
   heatmap.show({ counts: ev.result.counts, numClasses: ev.numClasses, classes });
   heatmap.setNormalize(normalize);
   const reorder = $<HTMLInputElement>('reorder');
@@ -464,6 +483,7 @@ for (const control of [choice, check]) {
   });
 }
 $('example').addEventListener('click', () => void loadExample());
+$('cm-canvas').addEventListener('cellselect', (e) => void showCellRows((e as CustomEvent).detail));
 document.querySelectorAll<HTMLInputElement>('input[name=normalize]').forEach((input) => {
   input.addEventListener('change', () => {
     normalize = input.value as Normalize;
