@@ -8,7 +8,6 @@
 import type { LabelArray } from '../src/core/types.js';
 import { renderRowsOf } from '../src/report/cell-rows.js';
 import type { CellRowsResult } from '../src/tasks/cell-rows/cell-rows.js';
-import { createCellRows } from '../src/tasks/cell-rows/matrix.js';
 import type { Predictions } from './inputs.js';
 
 /** Rows gathered per cell (the count stays exact), and rows the panel's table shows. */
@@ -97,6 +96,7 @@ export function createCellRowsView(anchor: HTMLElement,
     panel.hidden = false;
     panel.replaceChildren(el('p', 'Gathering the rows of this cell…'));
     const { preds, labels, numClasses, device } = input;
+    const { createCellRows } = await import('../src/tasks/cell-rows/matrix.js');
     const cr = createCellRows({ numClasses, cells: [cell], limit: LIMIT, device });
     try {
       await cr.update(preds.kind === 'logits' ? { logits: preds.logits, labels } : { preds: preds.preds, labels });

@@ -3,8 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { createChunkRunner } from '../../src/engine/chunk-runner.js';
 import { bindGroup } from '../../src/engine/pipelines.js';
-import { bindings, histogramWgsl, kernels } from '../../src/engine/shaders.generated.js';
+import { bindings, kernels } from '../../src/engine/shaders.generated.js';
 import { checkBinding } from '../../src/engine/task-gpu.js';
+import { histogramWgsl } from '../../src/engine/wgsl/histogram.generated.js';
 import { checked, requireDevice, TEST_ADAPTERS } from '../helpers/gpu.js';
 
 /** A stand-in buffer (bindGroup tells buffers from ranges by shape) and a device that records its descriptors. */

@@ -1,8 +1,8 @@
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
-import { thresholdSweepWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu, valueAt } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
+import { thresholdSweepWgsl } from '../../engine/wgsl/threshold-sweep.generated.js';
 import { orderKey } from '../../format/order-key.js';
 import { targetError } from '../multilabel/multilabel.js';
 import { addSweepCounts, type BinaryBatch, emptySweepCounts, type SweepCounts } from './binary.js';

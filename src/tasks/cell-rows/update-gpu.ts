@@ -1,9 +1,9 @@
 import type { LabelArray } from '../../core/types.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { hasGpuInputs } from '../../engine/gpu-batch.js';
-import { cellRowsWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, chunkStep, indexOutOfRange, placeRows, planTaskGpu, type TaskGpuCounter,
   type TaskGpuOptions } from '../../engine/task-gpu.js';
+import { cellRowsWgsl } from '../../engine/wgsl/cell-rows.generated.js';
 import type { FormattedPerClassBatch } from '../per-class/per-class.js';
 import { addCellRowsCounts, cellRow, type CellRowsCounts, emptyCellRowsCounts } from './cell-rows.js';
 

@@ -1,8 +1,8 @@
 import { addInto } from '../../engine/accumulator.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
-import { compareWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, placeRows, planTaskGpu, type TaskGpuCounter,
   type TaskGpuOptions } from '../../engine/task-gpu.js';
+import { compareWgsl } from '../../engine/wgsl/compare.generated.js';
 import { comparisonCells, type FormattedComparisonBatch, type ModelInput } from './compare.js';
 
 /** The GPU comparison: both models' predictions of each row counted in one pass of shaders/compare.wgsl. */

@@ -6,8 +6,9 @@ import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../
 import { bufferSource } from '../../engine/error-scope.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
 import type { Bindings, KernelName } from '../../engine/pipelines.js';
-import { argmaxWgsl, histogramWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, chunkStep, countAt, placeRows, valueAt } from '../../engine/task-gpu.js';
+import { argmaxWgsl } from '../../engine/wgsl/argmax.generated.js';
+import { histogramWgsl } from '../../engine/wgsl/histogram.generated.js';
 import { fixedPointExponent, toFixedPoint } from '../../format/weights.js';
 
 /**

@@ -1,8 +1,8 @@
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { isGpuBuffer } from '../../engine/gpu-batch.js';
-import { multilabelWgsl } from '../../engine/shaders.generated.js';
 import { checkBinding, chunkStep, countAt, placeRows, planTaskGpu, valueAt } from '../../engine/task-gpu.js';
 import type { TaskGpuCounter, TaskGpuOptions, TaskGpuPlan } from '../../engine/task-gpu.js';
+import { multilabelWgsl } from '../../engine/wgsl/multilabel.generated.js';
 import { orderKey } from '../../format/order-key.js';
 import { addMultilabelCounts, addSampleRow, emptyMultilabelCounts, sumWeights, targetError } from './multilabel.js';
 import type { FormattedMultilabelBatch, MultilabelCounts } from './multilabel.js';

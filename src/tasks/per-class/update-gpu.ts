@@ -2,9 +2,9 @@ import { isEmulated } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import type { KernelName } from '../../engine/pipelines.js';
-import { perClassWgsl } from '../../engine/shaders.generated.js';
 import { chunkStep, indexOutOfRange, placeRows, planTaskGpu, type TaskGpuCounter,
   type TaskGpuOptions } from '../../engine/task-gpu.js';
+import { perClassWgsl } from '../../engine/wgsl/per-class.generated.js';
 import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from './per-class.js';
 
 /**
