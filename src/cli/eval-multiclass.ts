@@ -278,5 +278,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       ...(inputs.strings && { stringLabels: true as const }) }];
     return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions,
       intervals: await intervals(result) });
-  }, plot: async (path, result) => renderPlot(path, result, { classes, normalize, intervals: await intervals(result) }) };
+  },
+    plot: async (path, result) =>
+      renderPlot(path, result, { classes, normalize, intervals: await intervals(result) }) };
 }

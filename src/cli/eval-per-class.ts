@@ -11,8 +11,8 @@ import { type PerClassIntervals, perClassIntervals } from '../tasks/per-class/in
 import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
 import type { PerClassBatch, PerClassResult } from '../tasks/per-class/per-class.js';
 import { validatePerClassClasses } from '../tasks/per-class/per-class.js';
-import type { EvalTask } from './eval.js';
 import { asLabels, checkInputs, chunkBatch, type MulticlassInputs, openMulticlass } from './eval-multiclass.js';
+import type { EvalTask } from './eval.js';
 import { denseFlag, flag } from './flags.js';
 import { located } from './inputs.js';
 import { intervalOptions } from './interval-options.js';

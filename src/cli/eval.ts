@@ -97,7 +97,8 @@ export async function runEval(values: CliValues): Promise<number> {
   intervalOptions(values);
   if (mode === 'multilabel' || mode === 'binary') {
     const scores = await import('./eval-scores.js');
-    return runTask(values, (mode === 'binary' ? scores.binaryTask : scores.multilabelTask)(values) as EvalTask<unknown>);
+    return runTask(values,
+      (mode === 'binary' ? scores.binaryTask : scores.multilabelTask)(values) as EvalTask<unknown>);
   }
   const perClass = async () => (await import('./eval-per-class.js')).perClassTask;
   if (mode === 'per-class') return runTask(values, (await perClass())(values));

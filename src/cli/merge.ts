@@ -213,6 +213,8 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   const intervals = ci && matrixIntervals(result, ci);
   const text = await renderReport(format, result, backend, { classes, normalize, tty, shards,
     stateOptions: { ignoreIndex, classSubset, stringLabels }, intervals });
-  const plot = plotPath === undefined ? undefined : await renderPlot(plotPath, result, { classes, normalize, intervals });
+  const plot = plotPath === undefined ?
+    undefined :
+    await renderPlot(plotPath, result, { classes, normalize, intervals });
   return outputs.commit(text, plot).then(() => 0);
 }

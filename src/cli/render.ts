@@ -29,7 +29,9 @@ export async function renderReport(format: OutputFormat, result: ConfusionMatrix
   switch (format) {
     case 'json': {
       const { jsonReport } = await import('../report/json.js');
-      return `${JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions, intervals }))}\n`;
+      return `${
+        JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions, intervals }))
+      }\n`;
     }
     case 'csv':
       return (await import('../report/csv.js')).renderCsv(result, { classes, normalize });
@@ -51,13 +53,18 @@ export async function renderReport(format: OutputFormat, result: ConfusionMatrix
 export async function renderPlot(path: string, result: ConfusionMatrixResult,
   options: OutputOptions): Promise<string | Uint8Array> {
   const [{ classificationReport, classNames, withInterval }, { renderHeatmapSvg }] = await Promise.all([
-    import('../report/classification-report.js'), import('../report/heatmap-svg.js')]);
+    import('../report/classification-report.js'),
+    import('../report/heatmap-svg.js'),
+  ]);
   const c = result.numClasses;
   const names = classNames(c, options.classes);
   const heatmap = { classes: names, normalize: options.normalize ?? 'none' };
   if (extname(path).toLowerCase() !== '.html') return plotData(path, renderHeatmapSvg(result.counts, c, heatmap));
   const [{ renderHeatmapHtml }, { computeMetrics }, { intervalNote }] = await Promise.all([
-    import('../report/heatmap-html.js'), import('../tasks/multiclass/metrics.js'), import('../report/table.js')]);
+    import('../report/heatmap-html.js'),
+    import('../tasks/multiclass/metrics.js'),
+    import('../report/table.js'),
+  ]);
   const [m, ci] = [computeMetrics(result.counts, c), options.intervals];
   const f4 = (v: number): string => v.toFixed(4);
   const accuracy = `accuracy ${withInterval(m.accuracy, ci?.accuracy, f4)}, balanced accuracy ` +

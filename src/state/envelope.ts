@@ -12,7 +12,6 @@ import { MAX_SHARDS } from '../core/limits.js';
 export const STATE_FORMAT = 'confmat-state';
 /** The state format version this confmat writes and reads. */
 export const STATE_VERSION = 1;
-export { MAX_SHARDS } from '../core/limits.js';
 
 /**
  * Which shards of an `n`-way split a state holds.

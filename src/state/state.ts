@@ -4,14 +4,14 @@
  * @module
  */
 import { InputError } from '../core/errors.js';
-import type { ConfusionMatrixResult } from '../core/types.js';
 import { MAX_HOST_MATRIX_BYTES, MAX_STATE_CLASSES } from '../core/limits.js';
+import type { ConfusionMatrixResult } from '../core/types.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { createWith, intOption, isObject, mergeWith, parseWith, show, trueOption, widenGrid } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import type { PerClassState } from './per-class-state.js';
 
-export { MAX_SHARDS, missingShards, type ShardSet, STATE_FORMAT, STATE_VERSION } from './envelope.js';
+export { missingShards, type ShardSet, STATE_FORMAT, STATE_VERSION } from './envelope.js';
 
 export { MAX_STATE_CLASSES } from '../core/limits.js';
 

@@ -1,7 +1,7 @@
 import { InputError } from '../core/errors.js';
+import { MAX_RESAMPLES, MAX_SEED } from '../core/limits.js';
 import { multinomialSampler } from './binomial.js';
 import { type Interval, percentileInterval } from './interval.js';
-import { MAX_RESAMPLES, MAX_SEED } from '../core/limits.js';
 import { createRandom, type Random } from './random.js';
 
 /** How intervals are drawn: the level, the number of resamples and the seed. */

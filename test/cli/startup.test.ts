@@ -32,7 +32,9 @@ function loaded(args: string[]): { status: number | null; stdout: string; stderr
   const log = join(root, `loaded-${runs++}.txt`);
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, 'dist/cli/main.js', ...args], {
-    encoding: 'utf8', env: { ...process.env, CONFMAT_TEST_LOADED: log, NO_COLOR: '1' } });
+    encoding: 'utf8',
+    env: { ...process.env, CONFMAT_TEST_LOADED: log, NO_COLOR: '1' },
+  });
   const here = pathToFileURL(resolve('.')).href + '/';
   const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((u) => u.replace(here, ''));
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules };
@@ -56,8 +58,8 @@ describe('lean start-up', () => {
     const r = loaded(['--version']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
-    expect(r.modules.filter((m) => m.startsWith('dist/')).sort()).toEqual(['dist/cli/main.js',
-      'dist/core/errors.js', 'dist/node/fs-reason.js']);
+    expect(r.modules.filter((m) => m.startsWith('dist/')).sort()).toEqual(['dist/cli/main.js', 'dist/core/errors.js',
+      'dist/node/fs-reason.js']);
     expect(heavyIn(r.modules)).toEqual([]);
   });
 
@@ -68,8 +70,9 @@ describe('lean start-up', () => {
     expect(r.stdout).toContain('Confusion matrix');
     expect(r.stdout).toContain('counted on the CPU');
     // the hook sees the modules a command loads on demand
-    expect(r.modules).toEqual(expect.arrayContaining(['dist/cli/eval-multiclass.js', 'dist/read/npy-file.js',
-      'dist/report/table.js']));
+    expect(r.modules).toEqual(
+      expect.arrayContaining(['dist/cli/eval-multiclass.js', 'dist/read/npy-file.js', 'dist/report/table.js']),
+    );
     expect(heavyIn(r.modules)).toEqual([]);
   });
 
