@@ -11,7 +11,8 @@
 // - numpy: np.load both, argmax(1), bincount(y * C + p, minlength C * C), prints the accuracy;
 // - sklearn: np.load both, confusion_matrix(y, logits.argmax(1)), prints the accuracy;
 // and, once, the fixed costs: confmat --version, node -e 0, python3 -c pass.
-// Peak RSS is /usr/bin/time's maximum resident set size (the largest process), where /usr/bin/time exists.
+// Peak RSS is /usr/bin/time's maximum resident set size (the largest process), and CPU its user + system seconds
+// (the figure to trust on a shared machine), where /usr/bin/time exists.
 // --quick: 8 MiB of logits, C in 2,100,10000, 3 runs (a minute). Prints one Markdown table.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -83,10 +84,10 @@ print(f"accuracy {np.trace(m) / m.sum():.4f}")`;
 /** Whether `python` imports numpy and sklearn. */
 const pythonHas = (module) => spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
 
-/** One run of `argv`: wall seconds (spawn to exit, monotonic) and peak RSS in MiB (undefined without time). */
+/** One run of `argv`: wall seconds (spawn to exit, monotonic), peak RSS in MiB and CPU seconds (with time). */
 function runOnce(argv) {
   const rssFile = join(DIR, `rss-${process.pid}.txt`);
-  const full = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...argv] : argv;
+  const full = TIME ? [TIME, '-f', '%M %U %S', '-o', rssFile, ...argv] : argv;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -96,8 +97,8 @@ function runOnce(argv) {
     child.on('close', (code) => {
       const wall = (performance.now() - t0) / 1000;
       if (code !== 0) return reject(new Error(`${argv.join(' ')} exited ${code}: ${err.trim().slice(-400)}`));
-      const rss = TIME ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024 : undefined;
-      resolve({ wall, rss });
+      const [kb, user, sys] = TIME ? readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [];
+      resolve({ wall, rss: TIME ? kb / 1024 : undefined, cpu: TIME ? user + sys : undefined });
     });
   });
 }
@@ -117,7 +118,7 @@ async function interleaved(commands) {
   return commands.map((c) => {
     const rs = got.get(c.name);
     return { name: c.name, wall: median(rs.map((r) => r.wall)),
-      rss: TIME ? Math.max(...rs.map((r) => r.rss)) : undefined };
+      rss: TIME ? Math.max(...rs.map((r) => r.rss)) : undefined, cpu: TIME ? median(rs.map((r) => r.cpu)) : undefined };
   });
 }
 
@@ -127,6 +128,7 @@ const eval1 = (
 ) => [node, CLI, 'eval', '--backend', 'cpu', '--logits', d.logits, '--labels', d.labels, '--format', 'table'];
 const [hasNumpy, hasSklearn] = [pythonHas('numpy'), pythonHas('sklearn')];
 
+mkdirSync(DIR, { recursive: true });
 const rows = [];
 const fixed = [{ name: 'confmat --version', argv: [node, CLI, '--version'] }, { name: 'node -e 0',
   argv: [node, '-e', '0'] },
@@ -152,13 +154,14 @@ console.log(
   `Whole process, ${at} UTC; ${machineLine()}; ${MB} MiB of float32 logits per C, int64 labels; ` +
     `medians of ${RUNS} interleaved runs${TIME ? '; peak RSS: /usr/bin/time' : ''}\n`,
 );
-console.log('| C | N | command | wall s (median) | / numpy | peak RSS MiB |');
-console.log('| ---: | ---: | --- | ---: | ---: | ---: |');
+console.log('| C | N | command | wall s (median) | / numpy | CPU s (median) | peak RSS MiB |');
+console.log('| ---: | ---: | --- | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const ratio = r.ratio === undefined ? '' : r.ratio.toFixed(2);
   const rss = r.rss === undefined ? '' : r.rss.toFixed(0);
+  const cpu = r.cpu === undefined ? '' : r.cpu.toFixed(2);
   const n = typeof r.n === 'number' ? r.n.toLocaleString('en-US') : r.n;
-  console.log(`| ${r.c} | ${n} | ${r.name} | ${r.wall.toFixed(3)} | ${ratio} | ${rss} |`);
+  console.log(`| ${r.c} | ${n} | ${r.name} | ${r.wall.toFixed(3)} | ${ratio} | ${cpu} | ${rss} |`);
 }
 if (!hasNumpy || !hasSklearn) {
   console.log(`\n${PYTHON} lacks numpy or sklearn: apt-get install -y python3-numpy python3-sklearn`);
