@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Set in the child that does the work, so it does not wrap itself again. */
@@ -51,7 +50,8 @@ export function dawnStderrHandled(): boolean {
  * Runs this CLI again in a child whose stderr goes through {@link createDawnStderrFilter}, passing on
  * SIGINT, SIGTERM and SIGHUP; resolves to its exit code (its signal, if killed, kills this process too).
  */
-export function runWithDawnStderrFiltered(argv: string[]): Promise<number> {
+export async function runWithDawnStderrFiltered(argv: string[]): Promise<number> {
+  const { spawn } = await import('node:child_process');
   const main = fileURLToPath(new URL('./main.js', import.meta.url));
   const tty = process.stderr.isTTY ? { [STDERR_COLUMNS_ENV]: String(process.stderr.columns || 80) } : {};
   const child = spawn(process.execPath, [...process.execArgv, main, ...argv], { stdio: ['inherit', 'inherit', 'pipe'],

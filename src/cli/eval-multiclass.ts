@@ -4,25 +4,20 @@
  * @module
  */
 import { InputError } from '../core/errors.js';
+import { MAX_PER_CLASS_CLASSES } from '../core/limits.js';
 import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
 import { checkClassIndices, formatBatch, isLabelArray, validateNumClasses } from '../format/validate.js';
 import { cpuUpdateFromFile } from '../node/cpu-file.js';
-import { type CpuWorkerCounter, createCpuWorkerCounter, usefulThreads } from '../node/cpu-workers.js';
-import { readClassNames } from '../read/class-names.js';
+import type { CpuWorkerCounter } from '../node/cpu-workers.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
-import { renderPerClassReport } from '../report/per-class.js';
-import { type MatrixIntervals, matrixIntervals } from '../tasks/multiclass/intervals.js';
-import { createConfusionMatrix } from '../tasks/multiclass/matrix.js';
+import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
+import type { ConfusionMatrix } from '../tasks/multiclass/matrix.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
 import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
-import { type PerClassIntervals, perClassIntervals } from '../tasks/per-class/intervals.js';
-import { createPerClassMatrix } from '../tasks/per-class/matrix.js';
-import { MAX_PER_CLASS_CLASSES, type PerClassBatch, type PerClassResult } from '../tasks/per-class/per-class.js';
-import { validatePerClassClasses } from '../tasks/per-class/per-class.js';
 import type { EvalTask } from './eval.js';
-import { denseFlag, flag } from './flags.js';
+import { flag } from './flags.js';
 import { asWeights, located, openInto, openWeights } from './inputs.js';
 import { intervalOptions } from './interval-options.js';
 import { renderPlot, renderReport } from './render.js';
@@ -160,15 +155,15 @@ export async function openMulticlass(values: CliValues, sources: ArraySource[], 
   } catch (e) {
     throw classesFrom(e);
   }
-  const classes = named?.names ??
-    (typeof values.classes === 'string' ? await readClassNames(values.classes, numClasses) : undefined);
+  const classNames = async (path: string) => (await import('../read/class-names.js')).readClassNames(path, numClasses);
+  const classes = named?.names ?? (typeof values.classes === 'string' ? await classNames(values.classes) : undefined);
   const weights = weightsPath === undefined ? undefined : await openWeights(sources, weightsPath, labels, labelsPath);
   const files = { labels: labelsPath!, preds: preds ?? logits!, ...(weightsPath && { weights: weightsPath }) };
   return { labels, input, weights, numClasses, classes, files, classesFrom, strings: named !== undefined };
 }
 
 /** Refuses a command line without --labels, or without exactly one of --logits and --preds. */
-function checkInputs(values: CliValues): void {
+export function checkInputs(values: CliValues): void {
   if (!values.labels) throw new UsageError('eval needs --labels Y.npy');
   const one = 'eval needs exactly one of --logits L.npy or --preds P.npy';
   if ((values.logits === undefined) === (values.preds === undefined)) throw new UsageError(one);
@@ -193,7 +188,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
   const normalize = flag(values, 'normalize') ?? 'none';
   const ci = intervalOptions(values);
   let drawn: MatrixIntervals | undefined;
-  const intervals = (r: ConfusionMatrixResult) => (ci ? (drawn ??= matrixIntervals(r, ci)) : undefined);
+  const intervals = async (r: ConfusionMatrixResult) =>
+    ci ? (drawn ??= (await import('../tasks/multiclass/intervals.js')).matrixIntervals(r, ci)) : undefined;
   let inputs: MulticlassInputs;
   let classes: string[] | undefined;
   return { async open(sources) {
@@ -202,26 +198,18 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     });
     classes = inputs.classes;
     return inputs.labels.rows;
-  }, counter(backend, { start: first, end }) {
+  }, async counter(backend, { start: first, end }) {
     const { numClasses: c, files, classesFrom } = inputs;
     const [labels, input] = [sliceRows(inputs.labels, first, end), sliceRows(inputs.input, first, end)];
     const weights = inputs.weights && sliceRows(inputs.weights, first, end);
     const warn = (line: string): boolean => process.stderr.write(`${line}\n`);
-    const cm = (() => {
-      try {
-        const { device, recover } = backend;
-        return createConfusionMatrix({ numClasses: c, device, ...engine, ignoreIndex, topK, recover, warn });
-      } catch (e) {
-        throw classesFrom(e);
-      }
-    })();
     let workers: CpuWorkerCounter | undefined;
-    const workerThreads = usefulThreads(threads, labels.rows);
+    const cpuWorkers = threads > 1 ? await import('../node/cpu-workers.js') : undefined;
+    const workerThreads = cpuWorkers?.usefulThreads(threads, labels.rows) ?? 1;
     try {
       const cpu = workerThreads > 1 && backend.name === 'cpu';
-      if (cpu) workers = createCpuWorkerCounter({ numClasses: c, threads: workerThreads });
+      if (cpu) workers = cpuWorkers!.createCpuWorkerCounter({ numClasses: c, threads: workerThreads });
     } catch (e) {
-      cm.destroy();
       throw e instanceof RangeError ? new UsageError(`--threads ${workerThreads}: ${e.message}`) : e;
     }
     // raw float32 logits in a file: read in cache-sized pieces by the worker threads, or by this thread
@@ -231,12 +219,23 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     const plain = backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights;
     const fileRows = workers || plain ? rawLogits : undefined;
     const fileCounts = fileRows && !workers ? new Float64Array(c * c) : undefined;
+    // the matrix (and the GPU code it loads) only for what neither the workers nor the file path count
+    let cm: ConfusionMatrix | undefined;
+    if (!workers && !fileCounts) {
+      const { createConfusionMatrix } = await import('../tasks/multiclass/matrix.js');
+      try {
+        const { device, recover } = backend;
+        cm = createConfusionMatrix({ numClasses: c, device, ...engine, ignoreIndex, topK, recover, warn });
+      } catch (e) {
+        throw classesFrom(e);
+      }
+    }
     const ignoreFits = ignoreIndex === undefined || (ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32);
     const intLabels = labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) ? labels.raw : undefined;
     const rawLabels = workers && fileRows && !weights && ignoreFits ? intLabels : undefined;
     const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * c * 4 });
     const kept = (batch: Batch): Batch => (ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c));
-    const count = (b: Batch): Promise<void> => (workers ? workers.update(formatBatch(kept(b), c)) : cm.update(b));
+    const count = (b: Batch): Promise<void> => (workers ? workers.update(formatBatch(kept(b), c)) : cm!.update(b));
     return { streams: rawLabels ? [] : [...(fileRows ? [] : [input]), labels, ...(weights ? [weights] : [])],
       rowLength: input.rowLength, async update(start, n, parts) {
       if (rawLabels) {
@@ -258,7 +257,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       } catch (e) {
         throw rawLabels ? located(e, 0, files) : e;
       }
-      let result = counts ? reduceCounts(counts, c, weights !== undefined) : await cm.compute();
+      let result = counts ? reduceCounts(counts, c, weights !== undefined) : await cm!.compute();
       if (!subset) return result;
       try {
         result = selectClasses(result, subset);
@@ -269,61 +268,17 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       classes = subset.map((k) => classes?.[k] ?? String(k));
       return result;
     },
-      backend: (b) => ({ ...b, name: cm.backend === b.name ? b.name : 'mixed',
+      backend: (b) => ({ ...b, name: (cm?.backend ?? b.name) === b.name ? b.name : 'mixed',
         ...(workers && { threads: workers.threads }) }), async destroy() {
       await workers?.destroy();
-      cm.destroy();
+      cm?.destroy();
     } };
-  }, report(format, result, backend, shards) {
+  }, async report(format, result, backend, shards) {
     const [tty, stateOptions] = [values.out === undefined && process.stdout.isTTY, { ignoreIndex, classSubset: subset,
       ...(inputs.strings && { stringLabels: true as const }) }];
     return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions,
-      intervals: intervals(result) });
-  }, plot: (path, result) => renderPlot(path, result, { classes, normalize, intervals: intervals(result) }) };
-}
-
-/** Index in the chunk of the `k`-th row whose label is not `ignore`. */
-function keptRow(labels: LabelArray, ignore: number | undefined, k: number): number {
-  if (ignore === undefined) return k;
-  const target = labels instanceof BigInt64Array || labels instanceof BigUint64Array ? BigInt(ignore) : ignore;
-  for (let i = 0, seen = 0; i < labels.length; i++) {
-    if (labels[i] === target) continue;
-    if (seen++ === k) return i;
-  }
-  return k;
-}
-
-/**
- * Per-class mode (--per-class, or after `reason`, the dense path's refusal of C, unless a flag needs the matrix):
- * per class counts and metrics and the most confused pairs, in O(C) memory, on the GPU or the CPU.
- */
-export function perClassTask(values: CliValues, reason?: InputError): EvalTask<PerClassResult> {
-  if (reason) {
-    const dense = denseFlag(values);
-    const would = `${reason.message}; per-class mode (--per-class) would count without the matrix`;
-    if (dense) throw new InputError('numClasses', `${would}, but --${dense} needs it`, undefined, reason.value);
-    const mode = 'per-class mode: per class metrics and the most confused pairs, no C x C matrix';
-    process.stderr.write(`confmat: ${reason.message}; counting per class instead (${mode})\n`);
-  }
-  checkInputs(values);
-  const chunkRows = flag(values, 'chunk-rows');
-  const ignoreIndex = flag(values, 'ignore-index');
-  const ci = intervalOptions(values);
-  let inputs: MulticlassInputs;
-  let drawn: PerClassIntervals | undefined;
-  return { async open(sources) {
-    inputs = await openMulticlass(values, sources, validatePerClassClasses, false, reason !== undefined);
-    return inputs.labels.rows;
-  }, counter(backend, { start, end }) {
-    const { numClasses: c, files } = inputs;
-    const [input, labels] = [sliceRows(inputs.input, start, end), sliceRows(inputs.labels, start, end)];
-    const pc = createPerClassMatrix({ numClasses: c, device: backend.device, ignoreIndex, chunkRows });
-    return { streams: [input, labels], rowLength: input.rowLength,
-      update: (_start, _n, [data, y]) => pc.update(chunkBatch(values, input, data!, asLabels(y!), c) as PerClassBatch),
-      locate: (e, start, [, y]) => located(e, start, files, (k) => keptRow(asLabels(y!), ignoreIndex, k)),
-      compute: () => pc.compute(), destroy: () => pc.destroy() };
+      intervals: await intervals(result) });
   },
-    report: (format, result, backend, shards) =>
-      renderPerClassReport(format, result, backend, { classes: inputs.classes, ignoreIndex, shards,
-        stringLabels: inputs.strings, intervals: ci && (drawn ??= perClassIntervals(result, ci)) }) };
+    plot: async (path, result) =>
+      renderPlot(path, result, { classes, normalize, intervals: await intervals(result) }) };
 }

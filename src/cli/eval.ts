@@ -3,8 +3,6 @@ import type { NumericArray } from '../read/npy.js';
 import type { ArraySource } from '../read/open-array.js';
 import type { BackendReport } from '../report/json.js';
 import type { ShardSet } from '../state/state.js';
-import { denseTooLarge, multiclassTask, perClassTask } from './eval-multiclass.js';
-import { binaryTask, multilabelTask } from './eval-scores.js';
 import { backendOptions, checkModeFlags, flag } from './flags.js';
 import { checkOneStdin, lockstep, READ_CHUNK_BYTES } from './inputs.js';
 import { checkIntervalMode, intervalOptions } from './interval-options.js';
@@ -19,11 +17,12 @@ export interface EvalTask<R> {
   /** Opens and checks the inputs, each pushed to `sources` (runTask closes them); resolves to their rows. */
   open(sources: ArraySource[]): Promise<number>;
   /** The counter of rows `range` of the inputs on `backend`. */
-  counter(backend: OpenBackend, range: { start: number; end: number }): TaskCounter<R>;
+  counter(backend: OpenBackend, range: { start: number; end: number }): TaskCounter<R> | Promise<TaskCounter<R>>;
   /** The report; with `shards` (--shard), its JSON is the task's state, a part for `confmat merge`. */
-  report(format: OutputFormat, result: R, backend: BackendReport, shards: ShardSet | undefined): string;
+  report(format: OutputFormat, result: R, backend: BackendReport, shards: ShardSet | undefined): Promise<string>
+    | string;
   /** The --plot file's bytes for `path`. */
-  plot?(path: string, result: R): string | Uint8Array;
+  plot?(path: string, result: R): Promise<string | Uint8Array> | string | Uint8Array;
 }
 
 /** A task's counter: the sources it reads in lockstep and what it does with each chunk. */
@@ -61,7 +60,7 @@ export async function runTask<R>(values: CliValues, task: EvalTask<R>): Promise<
     const rows = await task.open(sources);
     const range = shard ? shardRows(shard, rows) : { start: 0, end: rows };
     backend = await openBackend(choice, device, undefined, { softwareAdapter: 'cpu' });
-    counter = task.counter(backend, range);
+    counter = await task.counter(backend, range);
     const progress = createProgress(range.end - range.start, process.stderr);
     const step = Math.max(1, Math.floor(READ_CHUNK_BYTES / (counter.rowLength * 8)));
     for await (const [start, n, ...data] of lockstep(counter.streams, step, range.end - range.start)) {
@@ -81,8 +80,8 @@ export async function runTask<R>(values: CliValues, task: EvalTask<R>): Promise<
   }
   const opened: BackendReport = { name: backend.name, adapter: backend.adapter };
   const shards = shard ? { count: shard.count, indices: [shard.index] } : undefined;
-  const text = task.report(format, result, counter.backend?.(opened) ?? opened, shards);
-  await outputs.commit(text, typeof values.plot === 'string' ? task.plot?.(values.plot, result) : undefined);
+  const text = await task.report(format, result, counter.backend?.(opened) ?? opened, shards);
+  await outputs.commit(text, typeof values.plot === 'string' ? await task.plot?.(values.plot, result) : undefined);
   return 0;
 }
 
@@ -98,12 +97,18 @@ export async function runEval(values: CliValues): Promise<number> {
   intervalOptions(values);
   if (values.ids !== undefined && values['rows-of'] === undefined) throw new UsageError('--ids needs --rows-of T,P');
   if (values['rows-of'] !== undefined) return runTask(values, (await import('./rows-of.js')).rowsOfTask(values));
-  const tasks = { multilabel: multilabelTask, binary: binaryTask, 'per-class': perClassTask };
-  if (mode !== 'multiclass') return runTask(values, tasks[mode](values) as EvalTask<unknown>);
+  if (mode === 'multilabel' || mode === 'binary') {
+    const scores = await import('./eval-scores.js');
+    return runTask(values,
+      (mode === 'binary' ? scores.binaryTask : scores.multilabelTask)(values) as EvalTask<unknown>);
+  }
+  const perClass = async () => (await import('./eval-per-class.js')).perClassTask;
+  if (mode === 'per-class') return runTask(values, (await perClass())(values));
+  const { denseTooLarge, multiclassTask } = await import('./eval-multiclass.js');
   try {
     return await runTask(values, multiclassTask(values));
   } catch (e) {
     if (!denseTooLarge(e)) throw e;
-    return runTask(values, perClassTask(values, e));
+    return runTask(values, (await perClass())(values, e));
   }
 }

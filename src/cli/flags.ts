@@ -4,10 +4,9 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_DEMO_ROWS } from '../demo/synthetic.js';
+import { MAX_DEMO_ROWS, MAX_STATE_CLASSES } from '../core/limits.js';
 import type { BackendChoice } from '../node/open-backend.js';
 import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
-import { MAX_STATE_CLASSES } from '../state/state.js';
 import { bootstrapResamples, ciLevel, seedOption } from './interval-options.js';
 import { parseShard } from './shard.js';
 import * as u from './usage.js';

@@ -6,12 +6,10 @@
 import { extname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { addAbsWeights } from '../format/weights.js';
-import { svgToPng } from '../node/png.js';
 import { NpyError, type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, openArray, type OpenArrayOptions } from '../read/open-array.js';
 import { numeric } from '../read/row-source.js';
 import { isStdinSpec } from '../read/stdin.js';
-import { pngWidthWithin } from '../report/plot-size.js';
 import { type CliValues, UsageError } from './usage.js';
 
 /** Bytes of input read per step (logits rows x C x 8 at most). */
@@ -92,8 +90,11 @@ export function located(e: unknown, start: number, files: Record<string, string>
 }
 
 /** The bytes of an SVG plot for `path`: the SVG, or for a .png path its PNG rendering within the plot budget. */
-export function plotData(path: string, svg: string): string | Uint8Array {
-  return extname(path).toLowerCase() === '.png' ? svgToPng(svg, { width: pngWidthWithin(svg) }) : svg;
+export async function plotData(path: string, svg: string): Promise<string | Uint8Array> {
+  if (extname(path).toLowerCase() !== '.png') return svg;
+  const [{ svgToPng }, { pngWidthWithin }] = await Promise.all([import('../node/png.js'),
+    import('../report/plot-size.js')]);
+  return svgToPng(svg, { width: pngWidthWithin(svg) });
 }
 
 /** Refuses a command line reading more than one input from standard input (`-`), which can feed one. */

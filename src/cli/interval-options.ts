@@ -4,9 +4,8 @@
  * @module
  */
 import { InputError } from '../core/errors.js';
+import { MAX_RESAMPLES, MAX_SEED } from '../core/limits.js';
 import type { IntervalOptions } from '../stats/bootstrap.js';
-import { MAX_RESAMPLES } from '../stats/bootstrap.js';
-import { MAX_SEED } from '../stats/random.js';
 import { type CliValues, UsageError } from './usage.js';
 
 /** `--ci LEVEL`: a fraction in (0, 1) such as 0.95, or a percentage in (0, 100) with its sign, such as 95%. */

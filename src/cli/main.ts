@@ -1,19 +1,27 @@
 #!/usr/bin/env node
+import module from 'node:module';
 import { AdapterNotFoundError, GpuUnavailableError, InputError } from '../core/errors.js';
 import { fsReason } from '../node/fs-reason.js';
-import { NpyError } from '../read/npy.js';
-import { dawnStderrHandled, runWithDawnStderrFiltered } from './dawn-stderr.js';
-import { type Command, helpText, parseCommandLine } from './flags.js';
-import { UsageError } from './usage.js';
+import type { Command } from './flags.js';
 
+// Node >= 22.1 keeps V8's compiled code of the modules loaded below on disk; older Nodes go without.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+/** The version in package.json, read without loading the rest of the CLI. */
+async function printVersion(): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  process.stdout.write(`${pkg.version}\n`);
+  return 0;
+}
+
+// Each command loads its own modules when it runs (`await import`): start-up stays that of Node's for --version.
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && argv[0] === '--version') return printVersion();
+  const { helpText, parseCommandLine } = await import('./flags.js');
+  const { UsageError } = await import('./usage.js');
   const { command, positionals, values } = parseCommandLine(argv);
-  if (values.version) {
-    const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
-    return 0;
-  }
+  if (values.version) return printVersion();
   const topic = command === 'help' ? positionals[0] : values.help ? command : undefined;
   if (topic !== undefined && !['eval', 'compare', 'merge', 'demo'].includes(topic)) parseCommandLine([topic]);
   if (values.help || command === undefined || command === 'help') {
@@ -22,7 +30,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'merge') return (await import('./merge.js')).runMerge(positionals, values);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  if (values.backend !== 'cpu' && !dawnStderrHandled()) return runWithDawnStderrFiltered(argv);
+  if (values.backend !== 'cpu') {
+    const { dawnStderrHandled, runWithDawnStderrFiltered } = await import('./dawn-stderr.js');
+    if (!dawnStderrHandled()) return runWithDawnStderrFiltered(argv);
+  }
   if (command === 'eval') return (await import('./eval.js')).runEval(values);
   if (command === 'compare') return (await import('./compare.js')).runCompare(values);
   return (await import('./demo.js')).runDemo(values);
@@ -36,7 +47,8 @@ function fsError(e: unknown): NodeJS.ErrnoException | undefined {
   return e instanceof Error && typeof x?.syscall === 'string' && fsReason(x) !== undefined ? x : undefined;
 }
 
-function exitCode(e: unknown): number {
+async function exitCode(e: unknown): Promise<number> {
+  const [{ UsageError }, { NpyError }] = await Promise.all([import('./usage.js'), import('../read/npy.js')]);
   if (e instanceof UsageError || e instanceof AdapterNotFoundError) return 2;
   if (e instanceof InputError || e instanceof NpyError || fsError(e)) return 1;
   if (e instanceof GpuUnavailableError) return 3;
@@ -66,8 +78,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv.slice(2)).then((code) => finish(code), (e: unknown) => {
-  const code = exitCode(e);
+main(process.argv.slice(2)).then((code) => finish(code), async (e: unknown) => {
+  const code = await exitCode(e);
   process.stderr.write(`confmat: ${message(e, code)}\n`);
   if (code === 2) process.stderr.write('Run confmat --help for usage.\n');
   finish(code);

@@ -174,7 +174,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     const classes = typeof values.classes === 'string' ?
       await readClassNames(values.classes, merged.numClasses) :
       merged.classes;
-    const plot = plotPath && plotData(plotPath, comparisonHeatmapSvg(comparisonStateResult(merged), { classes }));
+    const plot = plotPath && await plotData(plotPath, comparisonHeatmapSvg(comparisonStateResult(merged), { classes }));
     return outputs.commit(mergedComparison(merged, backend, values, classes), plot).then(() => 0);
   }
   const task = merged.task ?? 'multiclass';
@@ -198,7 +198,7 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
       if (plotPath !== undefined && !sweep) throw new UsageError(`--plot with binary parts ${curves}`);
       report = { task: 'binary', result, threshold, sweep, intervals: ci && sweepIntervals(result, threshold, ci) };
     }
-    const plot = plotPath === undefined ? undefined : scorePlot(plotPath, report);
+    const plot = plotPath === undefined ? undefined : await scorePlot(plotPath, report);
     return outputs.commit(renderScoreReport(format, report, backend, shards), plot).then(() => 0);
   }
   const classes = await names(merged.numClasses, merged.classes);
@@ -211,8 +211,10 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
   const result = stateResult(merged);
   const { ignoreIndex, classSubset, stringLabels } = merged.options;
   const intervals = ci && matrixIntervals(result, ci);
-  const text = renderReport(format, result, backend, { classes, normalize, tty, shards,
+  const text = await renderReport(format, result, backend, { classes, normalize, tty, shards,
     stateOptions: { ignoreIndex, classSubset, stringLabels }, intervals });
-  const plot = plotPath === undefined ? undefined : renderPlot(plotPath, result, { classes, normalize, intervals });
+  const plot = plotPath === undefined ?
+    undefined :
+    await renderPlot(plotPath, result, { classes, normalize, intervals });
   return outputs.commit(text, plot).then(() => 0);
 }

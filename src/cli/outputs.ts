@@ -6,7 +6,6 @@
 import { fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadPngRenderer } from '../node/png.js';
 import { commitOutputs, type OutputTarget, resolveOutput } from '../node/write-outputs.js';
 import { type CliValues, UsageError } from './usage.js';
 
@@ -91,7 +90,9 @@ export async function checkOutputs(values: CliValues, parts: string[] = []): Pro
   ];
   const targets = await resolveAll(outputs, inputs);
   if (values.out === undefined) { for (const t of targets) refuseStdout(t); }
-  if (typeof values.plot === 'string' && values.plot.toLowerCase().endsWith('.png')) loadPngRenderer();
+  if (typeof values.plot === 'string' && values.plot.toLowerCase().endsWith('.png')) {
+    (await import('../node/png.js')).loadPngRenderer();
+  }
   return { async commit(report: string, plot?: string | Uint8Array): Promise<void> {
     const targets = await resolveAll(outputs, inputs);
     const data = new Map<string, string | Uint8Array | undefined>([['plot', plot], ['out', report]]);

@@ -1,16 +1,9 @@
 import { extname } from 'node:path';
 import type { ConfusionMatrixResult } from '../core/types.js';
-import { classificationReport, classNames, withInterval } from '../report/classification-report.js';
-import { renderCsv } from '../report/csv.js';
-import { renderHeatmapHtml } from '../report/heatmap-html.js';
-import { renderHeatmapSvg } from '../report/heatmap-svg.js';
-import { type BackendReport, jsonReport } from '../report/json.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { intervalNote, renderTable } from '../report/table.js';
+import type { BackendReport } from '../report/json.js';
 import type { ShardSet, StateOptions } from '../state/state.js';
 import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import type { Normalize } from '../tasks/multiclass/metrics.js';
-import { computeMetrics } from '../tasks/multiclass/metrics.js';
 import { plotData } from './inputs.js';
 
 /** The report formats of `confmat eval --format`. */
@@ -29,20 +22,24 @@ export interface OutputOptions {
   intervals?: MatrixIntervals | undefined;
 }
 
-/** The multiclass report in one of the formats, ending with a newline. */
-export function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport,
-  options: OutputOptions): string {
+/** The multiclass report in one of the formats, ending with a newline; each format loads its own module. */
+export async function renderReport(format: OutputFormat, result: ConfusionMatrixResult, backend: BackendReport,
+  options: OutputOptions): Promise<string> {
   const { classes, normalize = 'none', shards, stateOptions, intervals } = options;
   switch (format) {
-    case 'json':
+    case 'json': {
+      const { jsonReport } = await import('../report/json.js');
       return `${
         JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions, intervals }))
       }\n`;
+    }
     case 'csv':
-      return renderCsv(result, { classes, normalize });
+      return (await import('../report/csv.js')).renderCsv(result, { classes, normalize });
     case 'markdown':
-      return renderMarkdown(result, { classes, normalize, ...(intervals && { intervals }) });
+      return (await import('../report/markdown.js')).renderMarkdown(result, { classes, normalize,
+        ...(intervals && { intervals }) });
     case 'table': {
+      const { renderTable } = await import('../report/table.js');
       const where = `counted on the ${backend.name.toUpperCase()}${backend.adapter ? `: ${backend.adapter}` : ''}`;
       const color = options.tty === true && !process.env.NO_COLOR;
       const width = process.stdout.columns ?? 160;
@@ -53,11 +50,21 @@ export function renderReport(format: OutputFormat, result: ConfusionMatrixResult
 }
 
 /** The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html). */
-export function renderPlot(path: string, result: ConfusionMatrixResult, options: OutputOptions): string | Uint8Array {
+export async function renderPlot(path: string, result: ConfusionMatrixResult,
+  options: OutputOptions): Promise<string | Uint8Array> {
+  const [{ classificationReport, classNames, withInterval }, { renderHeatmapSvg }] = await Promise.all([
+    import('../report/classification-report.js'),
+    import('../report/heatmap-svg.js'),
+  ]);
   const c = result.numClasses;
   const names = classNames(c, options.classes);
   const heatmap = { classes: names, normalize: options.normalize ?? 'none' };
   if (extname(path).toLowerCase() !== '.html') return plotData(path, renderHeatmapSvg(result.counts, c, heatmap));
+  const [{ renderHeatmapHtml }, { computeMetrics }, { intervalNote }] = await Promise.all([
+    import('../report/heatmap-html.js'),
+    import('../tasks/multiclass/metrics.js'),
+    import('../report/table.js'),
+  ]);
   const [m, ci] = [computeMetrics(result.counts, c), options.intervals];
   const f4 = (v: number): string => v.toFixed(4);
   const accuracy = `accuracy ${withInterval(m.accuracy, ci?.accuracy, f4)}, balanced accuracy ` +

@@ -1,4 +1,4 @@
-import { MAX_SHARDS } from '../state/state.js';
+import { MAX_SHARDS } from '../core/limits.js';
 import { type CliValues, UsageError } from './usage.js';
 
 /** One shard of an n-way split: `--shard i/n`, 0 <= i < n. */

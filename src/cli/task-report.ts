@@ -80,7 +80,7 @@ export function renderScoreReport(format: OutputFormat, r: ScoreReport, backend:
 }
 
 /** The --plot chart of a multilabel or binary report, for `path` (.svg or .png). */
-export function scorePlot(path: string, r: ScoreReport): string | Uint8Array {
+export function scorePlot(path: string, r: ScoreReport): Promise<string | Uint8Array> {
   return plotData(path, r.task === 'multilabel' ? multilabelSvg(r.result, r.labels) : binarySvg(r.result));
 }
 

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { MAX_WORKER_THREADS } from '../node/cpu-workers.js';
+import { MAX_WORKER_THREADS } from '../core/limits.js';
 
 /** A command line confmat cannot run; exit status 2. */
 export class UsageError extends Error {

@@ -1,3 +1,5 @@
+import { MAX_DEMO_ROWS } from '../core/limits.js';
+
 /** The demo data set's class names (CIFAR-10's). */
 const DEMO_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
@@ -8,8 +10,7 @@ const CONFUSERS: Record<number, [number, number][]> = { 0: [[8, 0.5], [2, 0.3]],
   9: [[1, 0.8]] };
 const ERROR_RATE = [0.08, 0.04, 0.16, 0.3, 0.12, 0.22, 0.07, 0.08, 0.05, 0.06];
 
-/** The most rows {@link makeDemoData} makes: 100M (4 GB of float32 logits, 100 MB of labels). */
-export const MAX_DEMO_ROWS = 100_000_000;
+export { MAX_DEMO_ROWS } from '../core/limits.js';
 
 /**
  * A seeded synthetic evaluation set shaped like a CIFAR-10 classifier's: uneven error rates, the usual confusions,

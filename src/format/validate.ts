@@ -1,15 +1,10 @@
 import { InputError } from '../core/errors.js';
+import { MAX_HOST_MATRIX_BYTES } from '../core/limits.js';
 import type { Batch, FormattedBatch, FormattedGpuBatch, HalfDtype, LabelArray } from '../core/types.js';
 import { int64InRange } from './class-indices.js';
 import { isHalfDtype, widenHalves } from './half.js';
 
-/**
- * The most bytes the host's C x C matrix of float64 counts may take: 4 GiB, so C <= 23170.
- *
- * @example
- * Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8)); // 23170, the largest C accepted
- */
-export const MAX_HOST_MATRIX_BYTES = 2 ** 32;
+export { MAX_HOST_MATRIX_BYTES } from '../core/limits.js';
 
 /**
  * Checks that `numClasses` is an integer C >= 1 whose C x C float64 matrix fits {@link MAX_HOST_MATRIX_BYTES}

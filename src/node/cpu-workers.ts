@@ -10,6 +10,7 @@ import { availableParallelism, endianness } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { InputError } from '../core/errors.js';
+import { MAX_WORKER_THREADS } from '../core/limits.js';
 import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js';
 import { copyClassIndices } from '../format/class-indices.js';
 import { checkClassIndices, isLabelArray } from '../format/validate.js';
@@ -19,8 +20,7 @@ import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/mul
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
 
-/** The most worker threads a counter starts (each has its own slots in one 4 GiB WebAssembly memory). */
-export const MAX_WORKER_THREADS = 256;
+export { MAX_WORKER_THREADS } from '../core/limits.js';
 
 /** cpu-worker.js beside this module, or in dist/ when this runs as TypeScript (Node 20 runs no .ts in a worker). */
 export function cpuWorkerUrl(from: string = import.meta.url): URL {

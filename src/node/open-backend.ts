@@ -1,5 +1,5 @@
 import { AdapterNotFoundError, GpuUnavailableError } from '../core/errors.js';
-import { adapterLabel, HOW_TO_GET_AN_ADAPTER, type NodeDeviceOptions, requestNodeDevice } from './request-device.js';
+import type { NodeDeviceOptions } from './request-device.js';
 
 /** Where to count: 'gpu' requires an adapter, 'cpu' never asks for one, 'auto' falls back aloud. */
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
@@ -31,6 +31,8 @@ export async function openBackend(choice: BackendChoice, options: NodeDeviceOpti
   const cpu: OpenBackend = { name: 'cpu', adapter: null, software: false, device: undefined, recover: undefined,
     destroy: () => undefined };
   if (choice === 'cpu') return cpu;
+  // Dawn's binding and the device code load only when a run asks for a GPU.
+  const { adapterLabel, HOW_TO_GET_AN_ADAPTER, requestNodeDevice } = await import('./request-device.js');
   let gpu;
   try {
     gpu = await requestNodeDevice(options);

@@ -6,14 +6,10 @@
  * @module
  */
 import { stat } from 'node:fs/promises';
-import { openCsvArray } from './csv.js';
 import { openWith, readExactly } from './file-io.js';
-import { openJsonlArray } from './jsonl.js';
 import { openNpyFile } from './npy-file.js';
 import { NpyError, type NumericArray } from './npy.js';
-import { openNpzArray } from './npz.js';
 import { checkRowsPerChunk } from './row-source.js';
-import { openSafetensorsArray } from './safetensors.js';
 import { isStdinSpec, openStdinArray } from './stdin.js';
 
 /** The items of one chunk: numbers in a typed array, or strings for a string source (`kind: 's'`). */
@@ -166,17 +162,17 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
       }
       return openNpyFile(path, options);
     }
+    // Each other format's reader loads when a file needs it (Parquet's: hyparquet and its codecs).
     case 'npz':
-      return openNpzArray(path, name, spec, options);
+      return (await import('./npz.js')).openNpzArray(path, name, spec, options);
     case 'safetensors':
-      return openSafetensorsArray(path, name, spec, options);
+      return (await import('./safetensors.js')).openSafetensorsArray(path, name, spec, options);
     case 'jsonl':
-      return openJsonlArray(path, { spec, role: options.role, field: name });
+      return (await import('./jsonl.js')).openJsonlArray(path, { spec, role: options.role, field: name });
     case 'parquet':
-      // Loaded only for Parquet: hyparquet and its codecs stay out of every other run's start-up.
       return (await import('./parquet.js')).openParquetArray(path, name, spec, options);
     default:
-      return openCsvArray(path, { spec, role: options.role, column: name,
+      return (await import('./csv.js')).openCsvArray(path, { spec, role: options.role, column: name,
         delimiter: format === 'tsv' ? '\t' : undefined });
   }
 }

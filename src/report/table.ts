@@ -26,7 +26,10 @@ export interface TableOptions {
 }
 
 const pct = (num: number, den: number): string => (den === 0 ? '-' : `${((100 * num) / den).toFixed(1)}%`);
-const thousands = (n: number): string => n.toLocaleString('en-US');
+// Integers grouped by hand as en-US groups them: the first toLocaleString call costs ~12 ms of ICU set-up.
+const grouped = (n: number): boolean => Number.isSafeInteger(n) && !Object.is(n, -0);
+const thousands = (n: number): string =>
+  grouped(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
 const percent = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
 /** The line saying how the intervals in brackets were drawn. */

@@ -6,13 +6,12 @@
 import { byCodePoint } from '../core/code-point.js';
 import { firstDuplicate } from '../core/duplicates.js';
 import { InputError } from '../core/errors.js';
+import { MAX_SHARDS } from '../core/limits.js';
 
 /** The `format` tag of a serialized state (and of a `confmat eval --format json` report). */
 export const STATE_FORMAT = 'confmat-state';
 /** The state format version this confmat writes and reads. */
 export const STATE_VERSION = 1;
-/** The most shards a split may have (`--shard i/n`, a state's `shards.count`): 2^20. */
-export const MAX_SHARDS = 2 ** 20;
 
 /**
  * Which shards of an `n`-way split a state holds.

@@ -4,17 +4,16 @@
  * @module
  */
 import { InputError } from '../core/errors.js';
+import { MAX_HOST_MATRIX_BYTES, MAX_STATE_CLASSES } from '../core/limits.js';
 import type { ConfusionMatrixResult } from '../core/types.js';
-import { MAX_HOST_MATRIX_BYTES } from '../format/validate.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { createWith, intOption, isObject, mergeWith, parseWith, show, trueOption, widenGrid } from './envelope.js';
 import type { Envelope, ReadContext, ShardSet, StateSpec } from './envelope.js';
 import type { PerClassState } from './per-class-state.js';
 
-export { MAX_SHARDS, missingShards, type ShardSet, STATE_FORMAT, STATE_VERSION } from './envelope.js';
+export { missingShards, type ShardSet, STATE_FORMAT, STATE_VERSION } from './envelope.js';
 
-/** The largest C of a state: C x C float64 counts fit `MAX_HOST_MATRIX_BYTES` (23170). */
-export const MAX_STATE_CLASSES = Math.floor(Math.sqrt(MAX_HOST_MATRIX_BYTES / 8));
+export { MAX_STATE_CLASSES } from '../core/limits.js';
 
 /**
  * The options that change what is counted; states with different options never merge.

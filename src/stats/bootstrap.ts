@@ -1,7 +1,8 @@
 import { InputError } from '../core/errors.js';
+import { MAX_RESAMPLES, MAX_SEED } from '../core/limits.js';
 import { multinomialSampler } from './binomial.js';
 import { type Interval, percentileInterval } from './interval.js';
-import { createRandom, MAX_SEED, type Random } from './random.js';
+import { createRandom, type Random } from './random.js';
 
 /** How intervals are drawn: the level, the number of resamples and the seed. */
 export interface IntervalOptions {
@@ -21,8 +22,7 @@ export interface IntervalMethod {
   seed: number;
 }
 
-/** Largest number of resamples taken. */
-export const MAX_RESAMPLES = 1_000_000;
+export { MAX_RESAMPLES } from '../core/limits.js';
 
 /** Checks `options` and fills the defaults; an InputError names the field. */
 export function intervalMethod(options: IntervalOptions): IntervalMethod {

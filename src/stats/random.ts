@@ -4,8 +4,7 @@ export interface Random {
   next(): number;
 }
 
-/** The largest seed {@link createRandom} takes (seeds are integers 0..2^53 - 1). */
-export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+export { MAX_SEED } from '../core/limits.js';
 
 /** MurmurHash3's 32-bit finalizer: a bijection of the 32-bit words with fmix32(0) = 0. */
 function fmix32(z: number): number {

@@ -5,6 +5,7 @@
  * @module
  */
 import { InputError } from '../../core/errors.js';
+import { MAX_PER_CLASS_CLASSES } from '../../core/limits.js';
 import type { Batch, FormattedGpuBatch, GpuBatch, LabelArray } from '../../core/types.js';
 import { addInto } from '../../engine/accumulator.js';
 import { formatGpuBatch, hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
@@ -12,13 +13,7 @@ import { formatHostBatch, validateNumClasses } from '../../format/validate.js';
 import { type Averages, type Metrics, metricsFromSums, topKeys } from '../multiclass/metrics.js';
 import { dropIgnored } from '../multiclass/select.js';
 
-/**
- * The most classes per-class mode takes: 2^24 (keys `true * C + pred` stay below 2^48).
- *
- * @example
- * MAX_PER_CLASS_CLASSES; // 16777216
- */
-export const MAX_PER_CLASS_CLASSES = 2 ** 24;
+export { MAX_PER_CLASS_CLASSES } from '../../core/limits.js';
 
 /** Checks that `numClasses` is an integer in [1, {@link MAX_PER_CLASS_CLASSES}]. */
 export function validatePerClassClasses(numClasses: unknown): asserts numClasses is number {
