@@ -4,7 +4,7 @@ import { classificationReport, classNames, withInterval } from '../report/classi
 import { renderCsv } from '../report/csv.js';
 import { renderHeatmapHtml } from '../report/heatmap-html.js';
 import { renderHeatmapSvg } from '../report/heatmap-svg.js';
-import { type BackendReport, jsonReport } from '../report/json.js';
+import { type BackendReport, renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { intervalNote, renderTable } from '../report/table.js';
 import type { ShardSet, StateOptions } from '../state/state.js';
@@ -35,9 +35,7 @@ export function renderReport(format: OutputFormat, result: ConfusionMatrixResult
   const { classes, normalize = 'none', shards, stateOptions, intervals } = options;
   switch (format) {
     case 'json':
-      return `${
-        JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions, intervals }))
-      }\n`;
+      return `${renderJson(result, backend, { classes, normalize, shards, stateOptions, intervals })}\n`;
     case 'csv':
       return renderCsv(result, { classes, normalize });
     case 'markdown':
