@@ -7,7 +7,7 @@ import type { ConfusionMatrixResult } from '../../src/core/types.js';
 import { renderCsv } from '../../src/report/csv.js';
 import { renderHeatmapHtml } from '../../src/report/heatmap-html.js';
 import { renderHeatmapSvg } from '../../src/report/heatmap-svg.js';
-import { jsonReport } from '../../src/report/json.js';
+import { jsonReport, renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTable } from '../../src/report/table.js';
 import { createState, mergeStates, parseState, stateResult } from '../../src/state/state.js';
@@ -96,4 +96,18 @@ describe('report outputs stay byte for byte the same', () => {
         .toMatchSnapshot();
     });
   }
+
+  it('writes non-finite and negative-zero counts as JSON.stringify does (the fast matrix writers fall back)', () => {
+    const backend = { name: 'cpu' as const, adapter: null };
+    for (const cells of [[1, NaN, -0, 3], [1, Infinity, -0, 3], [1, 2.5, -0, -3]]) {
+      const counts = new Float64Array(cells);
+      const result = { ...reduceCounts(new Float64Array(4), 2, true), counts };
+      for (const normalize of ['none', 'pred'] as const) {
+        expect(renderJson(result, backend, { normalize })).toBe(
+          JSON.stringify(jsonReport(result, backend, { normalize })),
+        );
+      }
+      expect(renderHeatmapHtml(counts, 2)).toContain(`"counts":${JSON.stringify(cells)}`);
+    }
+  });
 });
