@@ -4,12 +4,13 @@
 // The matrix: seeded, N = 40 C samples with a long tail of class sizes; each true class right 60 to 97 % of the time,
 // its errors on a few confusers (many zeros off the diagonal), one row in ten spread over every class (dense rows).
 // Class names are ImageNet-like (`n01440764_tench`), a few with characters the formats escape.
-// Each stage is timed interleaved (every stage once per round, rounds after one warm-up round): median, min..max.
+// Each stage is timed interleaved (every stage once per round, rounds after one warm-up round): wall time of the
+// first (cold) call, median and min..max of the rest, median CPU time (user + system of the process, GC threads too).
 // With --cli C (0: none), also whole processes `confmat eval --backend cpu --format X --out F` on a rows x C .npy
-// (float32 logits, int64 labels, written once under --dir), against the same command's `--format csv` on C = 2
+// (float32 logits, uint32 labels, written once under --dir), against the same command's `--format csv` on C = 2
 // (the start-up and read floor).
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { renderPlot, renderReport } from '../dist/cli/render.js';
@@ -20,6 +21,8 @@ import { createState } from '../dist/state/state.js';
 import { computeMetrics } from '../dist/tasks/multiclass/metrics.js';
 import { reduceCounts } from '../dist/tasks/multiclass/reduce.js';
 import { flag, machineLine, numbers } from './lib/cli.mjs';
+import { mulberry32 as rng } from './lib/data.mjs';
+import { writeNpy } from './lib/python.mjs';
 
 const CS = numbers(flag('c', '10,100,1000,3000'));
 const REPS = Number(flag('reps', '5'));
@@ -28,20 +31,8 @@ const ROWS = Number(flag('rows', '40000'));
 const DIR = flag('dir', join(os.tmpdir(), 'confmat-bench-reports'));
 const BIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
-/** mulberry32: a seeded uniform in [0, 1). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The bench matrix of C classes (see the header). */
-export function benchMatrix(c, seed = 1) {
+function benchMatrix(c, seed = 1) {
   const r = rng(seed);
   const counts = new Float64Array(c * c);
   for (let t = 0; t < c; t++) {
@@ -59,7 +50,7 @@ export function benchMatrix(c, seed = 1) {
 }
 
 /** ImageNet-like names, one in 50 with a character some format escapes. */
-export function benchNames(c) {
+function benchNames(c) {
   const odd = ['a,b', 'say "hi"', 'x|y', '<b>&', '=SUM(A1)', 'tab\there', 'ünïcödé', 'rtl\u202eevil'];
   return Array.from({ length: c }, (_, i) => {
     const base = `n${String(1440764 + 7919 * i).padStart(8, '0')}_class_${i}`;
@@ -110,44 +101,33 @@ function benchStages() {
       (png || name !== 'png') && (only === '' || only.split(',').includes(name.split(' ')[0]))
     );
     const times = new Map(all.map(([name]) => [name, []]));
-    const [sizes, first] = [new Map(), new Map()];
+    const [sizes, first, cpu] = [new Map(), new Map(), new Map(all.map(([name]) => [name, []]))];
     for (let rep = -1; rep < REPS; rep++) {
       for (const [name, f] of all) {
-        const t0 = performance.now();
+        const [t0, c0] = [performance.now(), process.cpuUsage()];
         const out = f();
         const dt = performance.now() - t0;
-        if (rep >= 0) times.get(name).push(dt);
+        const { user, system } = process.cpuUsage(c0);
+        if (rep >= 0) {
+          times.get(name).push(dt);
+          cpu.get(name).push((user + system) / 1000);
+        }
         else first.set(name, dt);
         if (typeof out === 'string' || out instanceof Uint8Array) sizes.set(name, out.length);
       }
     }
     for (const [name] of all) {
       const t = times.get(name);
-      rows.push([c, name, first.get(name), median(t), Math.min(...t), Math.max(...t), sizes.get(name)]);
+      rows.push([c, name, first.get(name), median(t), Math.min(...t), Math.max(...t), median(cpu.get(name)),
+        sizes.get(name)]);
     }
   }
-  console.log(`\n| C | stage | first ms | median ms | min..max ms | output bytes |\n|--:|---|--:|--:|--:|--:|`);
-  for (const [c, name, one, med, lo, hi, size] of rows) {
+  console.log(`\n| C | stage | first ms | median ms | min..max ms | CPU ms | output bytes |`);
+  console.log('|--:|---|--:|--:|--:|--:|--:|');
+  for (const [c, name, one, med, lo, hi, cpuMs, size] of rows) {
     const bytes = size?.toLocaleString('en-US') ?? '';
-    console.log(`| ${c} | ${name} | ${ms(one)} | ${ms(med)} | ${ms(lo)}..${ms(hi)} | ${bytes} |`);
+    console.log(`| ${c} | ${name} | ${ms(one)} | ${ms(med)} | ${ms(lo)}..${ms(hi)} | ${ms(cpuMs)} | ${bytes} |`);
   }
-}
-
-/** A .npy file (version 1.0, header padded to 64 bytes). */
-function writeNpy(path, descr, shape, data) {
-  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${
-    shape.length === 1 ? ',' : ''
-  }), }`;
-  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  const header = `${dict}${' '.repeat(total - 10 - dict.length - 1)}\n`;
-  const head = Buffer.alloc(10);
-  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  head.writeUInt16LE(header.length, 8);
-  const fd = openSync(path, 'w');
-  writeSync(fd, head);
-  writeSync(fd, header);
-  writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  closeSync(fd);
 }
 
 /** rows x c logits whose argmax follows the bench matrix's rows (each label's row of counts, cycled). */
@@ -159,7 +139,7 @@ function cliFiles(c) {
   const { counts } = benchMatrix(c);
   const r = rng(7);
   const logits = new Float32Array(ROWS * c);
-  const labels = new BigInt64Array(ROWS);
+  const labels = new Uint32Array(ROWS);
   for (let i = 0; i < ROWS; i++) {
     const t = Math.floor(r() * c);
     let s = 0;
@@ -174,10 +154,10 @@ function cliFiles(c) {
     }
     for (let p = 0; p < c; p++) logits[i * c + p] = r();
     logits[i * c + pred] = 2;
-    labels[i] = BigInt(t);
+    labels[i] = t;
   }
-  writeNpy(files.logits, '<f4', [ROWS, c], logits);
-  writeNpy(files.labels, '<i8', [ROWS], labels);
+  writeNpy(files.logits, logits, [ROWS, c]);
+  writeNpy(files.labels, labels, [ROWS]);
   writeFileSync(files.classes, benchNames(c).map((n) => n.replace(/[\t\u202e]/g, '_')).join('\n') + '\n');
   return files;
 }
