@@ -111,8 +111,7 @@ function benchStages() {
         if (rep >= 0) {
           times.get(name).push(dt);
           cpu.get(name).push((user + system) / 1000);
-        }
-        else first.set(name, dt);
+        } else first.set(name, dt);
         if (typeof out === 'string' || out instanceof Uint8Array) sizes.set(name, out.length);
       }
     }
