@@ -97,7 +97,7 @@ describe('report outputs stay byte for byte the same', () => {
     });
   }
 
-  it('writes non-finite and negative-zero counts as JSON.stringify does (the fast matrix writers fall back)', () => {
+  it('writes non-finite and negative-zero counts and names like keys as JSON.stringify does', () => {
     const backend = { name: 'cpu' as const, adapter: null };
     for (const cells of [[1, NaN, -0, 3], [1, Infinity, -0, 3], [1, 2.5, -0, -3]]) {
       const counts = new Float64Array(cells);
@@ -109,5 +109,12 @@ describe('report outputs stay byte for byte the same', () => {
       }
       expect(renderHeatmapHtml(counts, 2)).toContain(`"counts":${JSON.stringify(cells)}`);
     }
+    const classes = ['"matrix":[]', '"counts":[]'];
+    const result = reduceCounts(new Float64Array([1, 2, 3, 4]), 2);
+    expect(renderJson(result, backend, { classes, normalize: 'all' })).toBe(
+      JSON.stringify(jsonReport(result, backend, { classes, normalize: 'all' })),
+    );
+    const page = renderHeatmapHtml(result.counts, 2, { classes });
+    expect(JSON.parse(/id="cm-data">(.*?)<\/script>/.exec(page)![1]!)).toMatchObject({ classes, counts: [1, 2, 3, 4] });
   });
 });
