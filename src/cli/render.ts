@@ -28,10 +28,8 @@ export async function renderReport(format: OutputFormat, result: ConfusionMatrix
   const { classes, normalize = 'none', shards, stateOptions, intervals } = options;
   switch (format) {
     case 'json': {
-      const { jsonReport } = await import('../report/json.js');
-      return `${
-        JSON.stringify(jsonReport(result, backend, { classes, normalize, shards, stateOptions, intervals }))
-      }\n`;
+      const { renderJson } = await import('../report/json.js');
+      return `${renderJson(result, backend, { classes, normalize, shards, stateOptions, intervals })}\n`;
     }
     case 'csv':
       return (await import('../report/csv.js')).renderCsv(result, { classes, normalize });

@@ -18,6 +18,6 @@ export function renderCsv(result: ConfusionMatrixResult,
     normalizeCounts(result.counts, c, options.normalize) :
     result.counts;
   const lines = [['true\\predicted', ...names].map(csvField).join(',')];
-  for (let t = 0; t < c; t++) lines.push([names[t]!, ...values.subarray(t * c, (t + 1) * c)].map(csvField).join(','));
+  for (let t = 0; t < c; t++) lines.push(`${csvField(names[t]!)},${values.subarray(t * c, (t + 1) * c).join(',')}`);
   return `${lines.join('\n')}\n`;
 }

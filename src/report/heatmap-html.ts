@@ -38,7 +38,7 @@ export function renderHeatmapHtml(counts: Float64Array, numClasses: number, opti
       text[m] = Array.from(values, options.valueFormat ?? defaultValueFormat(m, values));
     }
   }
-  const data = { n: c, classes: names, labels: shortLabels(names), counts: Array.from(counts), normalize: mode, lut,
+  const data = { n: c, classes: names, labels: shortLabels(names), counts: [], normalize: mode, lut,
     text: showText ? text : null };
   const title = options.title ?? 'Confusion matrix';
   const ariaLabel = `Confusion matrix heatmap of ${c} classes, rows true label, columns predicted label`;
@@ -68,11 +68,20 @@ ${options.subtitle ? `  <p class="subtitle">${escapeXml(options.subtitle)}</p>\n
   </div>
   <p id="cm-live" class="sr-only" aria-live="polite"></p>
 ${options.report ? reportTable(options.report) : ''}</main>
-<script type="application/json" id="cm-data">${jsonForScript(data)}</script>
+<script type="application/json" id="cm-data">${dataJson(data, counts)}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+/** `jsonForScript` of the page's data with `counts` as its array, written from the typed array. */
+function dataJson(data: { counts: number[] }, counts: Float64Array): string {
+  const [head, tail, ...more] = jsonForScript(data).split('"counts":[]');
+  let finite = true;
+  for (const v of counts) finite &&= Number.isFinite(v);
+  if (!finite || tail === undefined || more.length > 0) return jsonForScript({ ...data, counts: Array.from(counts) });
+  return `${head!}"counts":[${counts.join(',')}]${tail}`;
 }
 
 function reportTable(report: { headers: string[]; rows: (string | number)[][] }): string {

@@ -46,10 +46,9 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const values = normalizeCounts(counts, c, mode);
   const names = classNames(options.classes, c);
   const cmap = colormapByName(options.colormap ?? 'viridis');
-  let vmin = values.reduce((m, v) => (v < m ? v : m), Infinity);
-  let vmax = values.reduce((m, v) => (v > m ? v : m), -Infinity);
-  const lim = Math.max(-vmin, vmax) || 1;
-  if (options.colormap === 'rdbu') [vmin, vmax] = [-lim, lim];
+  const [low, high, whole] = valueRange(values);
+  const lim = Math.max(-low, high) || 1;
+  const [vmin, vmax] = options.colormap === 'rdbu' ? [-lim, lim] : [low, high];
   const scale = (v: number): number => (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0);
   const colorAt = (i: number): Rgb => cmap(scale(values[i]!));
   const format = options.valueFormat ?? defaultValueFormat(mode, values);
@@ -89,7 +88,7 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const cbGap = Math.max(16, Math.round(matrix * 0.035));
   const cbW = Math.min(24, Math.max(12, Math.round(matrix * 0.045)));
   const cbX = mx + matrix + cbGap;
-  const integerValues = mode === 'none' && values.every(Number.isInteger);
+  const integerValues = mode === 'none' && whole;
   const cbTicks = niceTicks(vmin, vmax, Math.max(4, Math.min(8, Math.floor(matrix / 70))), integerValues);
   const cbDecimals = tickDecimals(cbTicks);
   const cbLabels = cbTicks.map((v) => v.toFixed(cbDecimals));
@@ -111,7 +110,9 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
     const palette = new Uint8Array(256 * 3);
     for (let i = 0; i < 256; i++) palette.set(cmap(i / 255), i * 3);
     const idx = new Uint8Array(c * c);
-    for (let i = 0; i < c * c; i++) idx[i] = Math.min(255, Math.floor(scale(values[i]!) * 256));
+    if (vmax > vmin) {
+      for (let i = 0; i < c * c; i++) idx[i] = Math.min(255, Math.floor(((values[i]! - vmin) / (vmax - vmin)) * 256));
+    }
     const png = encodePng({ width: c, height: c, data: idx, palette });
     out.push(`<style>@supports (image-rendering: pixelated) { .cm-raster { image-rendering: pixelated } }</style>`,
       `<image ${box(mx, r2(matrix))} preserveAspectRatio="none" image-rendering="optimizeSpeed" class="cm-raster" ` +
@@ -254,6 +255,17 @@ function pngChunk(type: string, body: Uint8Array): Uint8Array {
   out.set(body, 8);
   view.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
   return out;
+}
+
+/** The least and the greatest value (NaN skipped; Infinity and -Infinity when none), and whether all are whole. */
+function valueRange(values: Float64Array): [number, number, boolean] {
+  let [low, high, whole] = [Infinity, -Infinity, true];
+  for (const v of values) {
+    if (v < low) low = v;
+    if (v > high) high = v;
+    if (whole && !Number.isInteger(v)) whole = false;
+  }
+  return [low, high, whole];
 }
 
 /** Checks that `counts` is a C x C matrix and returns C. */

@@ -65,7 +65,21 @@ export interface JsonReportOptions {
 }
 
 function rows(values: Float64Array, c: number): number[][] {
-  return Array.from({ length: c }, (_, t) => Array.from(values.subarray(t * c, (t + 1) * c)));
+  const out: number[][] = [];
+  for (let t = 0; t < c; t++) {
+    const row: number[] = [];
+    for (let p = t * c; p < (t + 1) * c; p++) row.push(values[p]!);
+    out.push(row);
+  }
+  return out;
+}
+
+/** `JSON.stringify(rows(values, c))`, written from the typed array (JSON and `join` agree on finite numbers). */
+function matrixJson(values: Float64Array, c: number): string {
+  for (const v of values) if (!Number.isFinite(v)) return JSON.stringify(rows(values, c));
+  const out: string[] = [];
+  for (let t = 0; t < c; t++) out.push(`[${values.subarray(t * c, (t + 1) * c).join(',')}]`);
+  return `[${out.join(',')}]`;
 }
 
 /**
@@ -76,11 +90,28 @@ function rows(values: Float64Array, c: number): number[][] {
  */
 export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport,
   options: JsonReportOptions = {}): JsonReport {
+  return buildReport(result, backend, options, (values) => rows(values, result.numClasses));
+}
+
+/** `JSON.stringify(jsonReport(...))`, its matrices written straight from the typed arrays. */
+export function renderJson(result: ConfusionMatrixResult, backend: BackendReport,
+  options: JsonReportOptions = {}): string {
+  const matrices: Float64Array[] = [];
+  const parts = JSON.stringify(buildReport(result, backend, options, (values) => {
+    matrices.push(values);
+    return [];
+  })).split('"matrix":[]');
+  if (parts.length !== matrices.length + 1) return JSON.stringify(jsonReport(result, backend, options));
+  return parts.reduce((text, part, i) => `${text}"matrix":${matrixJson(matrices[i - 1]!, result.numClasses)}${part}`);
+}
+
+function buildReport(result: ConfusionMatrixResult, backend: BackendReport, options: JsonReportOptions,
+  matrix: (values: Float64Array) => number[][]): JsonReport {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
   const m = computeMetrics(result.counts, c);
   const report: JsonReport = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, classes: names,
-    matrix: rows(result.counts, c), total: result.total, correct: result.correct, accuracy: m.accuracy,
+    matrix: matrix(result.counts), total: result.total, correct: result.correct, accuracy: m.accuracy,
     balancedAccuracy: m.balancedAccuracy,
     ...(result.topK ?
       { topK: { k: result.topK.k, accuracy: result.topK.accuracy, hits: Array.from(result.topK.hits) } } :
@@ -97,7 +128,7 @@ export function jsonReport(result: ConfusionMatrixResult, backend: BackendReport
   if (shards !== undefined) report.shards = { count: shards.count, indices: shards.indices.slice() };
   if (options.normalize && options.normalize !== 'none') {
     report.normalized = { mode: options.normalize,
-      matrix: rows(normalizeCounts(result.counts, c, options.normalize), c) };
+      matrix: matrix(normalizeCounts(result.counts, c, options.normalize)) };
   }
   const ci = options.intervals;
   if (ci) report.ci = { ...ci, perClass: ci.perClass.map((p, k) => ({ class: names[k]!, ...p })) };

@@ -32,10 +32,12 @@ export function renderMarkdown(result: ConfusionMatrixResult,
   const normalized = options.normalize && options.normalize !== 'none';
   const values = normalized ? normalizeCounts(result.counts, c, options.normalize!) : result.counts;
   const metrics = computeMetrics(result.counts, c);
-  const row = (t: number): string[] =>
-    Array.from(values.subarray(t * c, (t + 1) * c), (v) => (normalized ? v.toFixed(4) : String(v)));
+  const row = (t: number): string => {
+    const cells = values.subarray(t * c, (t + 1) * c);
+    return normalized ? Array.from(cells, (v) => (v === 0 ? '0.0000' : v.toFixed(4))).join(' | ') : cells.join(' | ');
+  };
   const matrix = markdownLines(['true \\ predicted', ...names.map(cell)],
-    names.map((n, t) => [`**${cell(n)}**`, ...row(t)]));
+    names.map((n, t) => [`**${cell(n)}**`, row(t)]));
   const total = result.weighted ?
     `${result.total.toFixed(2)} (sum of sample weights)` :
     result.total.toLocaleString('en-US');

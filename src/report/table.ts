@@ -63,12 +63,13 @@ function renderReportText(table: ReportTable): string {
 function matrixLines(result: ConfusionMatrixResult, names: string[], options: TableOptions, width: number): string[]
   | null {
   const { counts, numClasses: c } = result;
+  const nameWidth = Math.max(4, ...names.map((n) => Math.min(n.length, 16)));
+  if (nameWidth + 3 + 2 * c + 10 > width) return null;
   const values = options.normalize && options.normalize !== 'none' ?
     normalizeCounts(counts, c, options.normalize) :
     counts;
   const format = values === counts && !result.weighted ? (v: number) => String(v) : (v: number) => v.toFixed(2);
   const rowSums = Array.from({ length: c }, (_, t) => counts.subarray(t * c, (t + 1) * c).reduce((a, b) => a + b, 0));
-  const nameWidth = Math.max(4, ...names.map((n) => Math.min(n.length, 16)));
   let cellWidth = 1;
   for (const v of values) cellWidth = Math.max(cellWidth, format(v).length);
   const headerNames = names.map((n) => clipText(n, Math.max(cellWidth, 10)));

@@ -155,8 +155,8 @@ function readShards(r: ReadContext, v: unknown): ShardSet {
 }
 
 function readHeader(no: No, value: unknown): Record<string, unknown> {
-  const what = Array.isArray(value) ? 'an array' : show(value);
-  if (!isObject(value)) no('$', `expected a confmat state object, got ${what}`, value);
+  const what = (): string => (Array.isArray(value) ? 'an array' : show(value));
+  if (!isObject(value)) no('$', `expected a confmat state object, got ${what()}`, value);
   const { format, version } = value;
   if (format !== STATE_FORMAT) {
     const report = ' (is this the JSON report of a confmat eval --format json from this version?)';

@@ -68,6 +68,13 @@ export interface StateMeta {
   options?: Omit<StateOptions, 'numClasses' | 'topK'> | undefined;
 }
 
+/** values[start] + ... + values[end - 1], added in order. */
+function sum(values: number[], start: number, end: number): number {
+  let total = 0;
+  for (let i = start; i < end; i++) total += values[i]!;
+  return total;
+}
+
 /** The flat counts of a state, or of a report's `matrix` rows. */
 function readCounts(v: Record<string, unknown>, c: number, r: ReadContext): number[] {
   const rows = v.matrix;
@@ -77,7 +84,9 @@ function readCounts(v: Record<string, unknown>, c: number, r: ReadContext): numb
   if (rows === undefined) r.no('$', 'has neither "counts" nor "matrix"');
   if (!Array.isArray(rows)) r.no('$.matrix', `must be an array of ${c} rows, got ${show(rows)}`, rows);
   if (rows.length !== c) r.no('$.matrix', `holds ${rows.length} rows, ${c} expected`, rows.length);
-  return rows.flatMap((row: unknown, t) => r.nums(`$.matrix[${t}]`, row, c));
+  const checked: number[][] = [];
+  for (let t = 0; t < c; t++) checked.push(r.nums(`$.matrix[${t}]`, rows[t], c));
+  return ([] as number[]).concat(...checked);
 }
 
 /** Checks `options.classSubset`; reads `options.topK` and its hits (`topKHits`, or a report's `topK.hits`). */
@@ -105,14 +114,14 @@ export const multiclassSpec: StateSpec<ConfusionMatrixState> = { task: 'multicla
       ...trueOption(r, 'stringLabels') };
     const hits = readTopK(v, c, r);
     const counts = readCounts(v, c, r);
-    const total = counts.reduce((a, b) => a + b, 0);
+    const total = sum(counts, 0, counts.length);
     let correct = 0;
     for (let t = 0; t < c; t++) correct += counts[t * c + t]!;
     const over = `the counts add up to more than 2^53 - 1 (${total}); they would no longer be exact`;
     if (!weighted && !Number.isSafeInteger(total)) r.no('$', over, total);
     const path = v.topKHits !== undefined ? '$.topKHits' : '$.topK.hits';
     for (let t = 0; t < hits.length && !weighted; t++) {
-      const support = counts.slice(t * c, t * c + c).reduce((a, b) => a + b, 0);
+      const support = sum(counts, t * c, t * c + c);
       const detail = `${hits[t]} top-k hits, but class ${t} has ${support} samples (edited or corrupt file?)`;
       if (hits[t]! > support) r.no(`${path}[${t}]`, detail, hits[t]);
     }
@@ -126,12 +135,16 @@ export const multiclassSpec: StateSpec<ConfusionMatrixState> = { task: 'multicla
   }, add(into, from, plus) {
   const c = into.numClasses;
   const cell = (j: number) => (): string => `cell [${Math.floor(j / c)}][${j % c}]`;
-  into.counts.forEach((x, j) => (into.counts[j] = plus(x, from.counts[j]!, cell(j))));
+  const [to, more] = [into.counts, from.counts];
+  for (let j = 0; j < to.length; j++) {
+    const sum = to[j]! + more[j]!;
+    to[j] = Number.isSafeInteger(sum) ? sum : plus(to[j]!, more[j]!, cell(j));
+  }
   into.topKHits?.forEach((x, j) => (into.topKHits![j] = plus(x, from.topKHits![j]!, () => 'top-k hits')));
 }, widen(s, at, n) {
   s.counts = widenGrid(s.counts, s.numClasses, 2, at, n);
   if (s.topKHits) s.topKHits = widenGrid(s.topKHits, s.numClasses, 1, at, n);
-}, total: (s) => s.counts.reduce((a, b) => a + b, 0) };
+}, total: (s) => sum(s.counts, 0, s.counts.length) };
 
 /**
  * Checks a parsed JSON value as a multiclass state: flat `counts`, or the `eval --format json` report's `matrix`.
@@ -152,7 +165,9 @@ export function parseState(value: unknown, file: string): ConfusionMatrixState {
 export function createState(result: ConfusionMatrixResult, meta: StateMeta = {}): ConfusionMatrixState {
   const c = result.numClasses;
   const options: StateOptions = { ...meta.options, numClasses: c, ...(result.weighted ? { sampleWeight: true } : {}) };
-  const fields: Record<string, unknown> = { numClasses: c, counts: Array.from(result.counts), options };
+  const counts = new Array<number>(result.counts.length);
+  for (let i = 0; i < counts.length; i++) counts[i] = result.counts[i]!;
+  const fields: Record<string, unknown> = { numClasses: c, counts, options };
   if (result.topK) [options.topK, fields.topKHits] = [result.topK.k, Array.from(result.topK.hits)];
   return createWith(multiclassSpec, fields, { names: meta.classes, shards: meta.shards });
 }

@@ -70,12 +70,14 @@ export function computeMetrics(counts: Float64Array, numClasses: number): Metric
   const diagonal = new Float64Array(c);
   let integral = true;
   for (let t = 0; t < c; t++) {
-    for (let p = 0; p < c; p++) {
-      const v = counts[t * c + p]!;
-      if (!Number.isInteger(v)) integral = false;
-      trueSum[t]! += v;
+    let row = 0;
+    for (let p = 0, i = t * c; p < c; p++, i++) {
+      const v = counts[i]!;
+      integral &&= Number.isInteger(v);
+      row += v;
       predSum[p]! += v;
     }
+    trueSum[t] = row;
     diagonal[t] = counts[t * c + t]!;
   }
   const { precision, recall, f1, ...s } = metricsFromSums(diagonal, trueSum, predSum, integral);
@@ -161,9 +163,16 @@ export function normalizeCounts(counts: Float64Array, numClasses: number, mode: 
       undefined, mode);
   }
   const divisors = new Float64Array(mode === 'all' ? 1 : c);
-  const of = (i: number): number => (mode === 'true' ? Math.floor(i / c) : mode === 'pred' ? i % c : 0);
-  for (let i = 0; i < c * c; i++) divisors[of(i)]! += counts[i]!;
-  for (let i = 0; i < c * c; i++) out[i] = divisors[of(i)] === 0 ? 0 : counts[i]! / divisors[of(i)]!;
+  const [rowStep, colStep] = mode === 'true' ? [1, 0] : mode === 'pred' ? [0, 1] : [0, 0];
+  for (let t = 0, i = 0; t < c; t++) {
+    for (let p = 0; p < c; p++, i++) divisors[t * rowStep + p * colStep]! += counts[i]!;
+  }
+  for (let t = 0, i = 0; t < c; t++) {
+    for (let p = 0; p < c; p++, i++) {
+      const d = divisors[t * rowStep + p * colStep]!;
+      out[i] = d === 0 ? 0 : counts[i]! / d;
+    }
+  }
   return out;
 }
 
@@ -187,7 +196,12 @@ export function topConfusions(counts: Float64Array, numClasses: number, k: numbe
   checkShape(counts, numClasses);
   const c = numClasses;
   const cells = (add: (key: number, count: number) => void): void => {
-    for (let i = 0; i < c * c; i++) if (i % (c + 1) !== 0) add(i, counts[i]!);
+    for (let t = 0, i = 0; t < c; t++) {
+      for (let p = 0; p < c; p++, i++) {
+        const v = counts[i]!;
+        if (v > 0 && p !== t) add(i, v);
+      }
+    }
   };
   const support = new Map<number, number>();
   return topKeys(cells, k).map(([i, count]) => {
