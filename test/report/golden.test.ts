@@ -43,13 +43,13 @@ function matrix(c: number, seed: number, weights = false): ConfusionMatrixResult
 
 const digest = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
-function outputs(c: number, seed: number, weights = false): Record<string, string> {
+async function outputs(c: number, seed: number, weights = false): Promise<Record<string, string>> {
   const result = matrix(c, seed, weights);
   const classes = namesOf(c);
   const backend = { name: 'cpu' as const, adapter: null };
   const shards = { count: 4, indices: [1, 3] };
-  const out: Record<string, string> = { json: renderReport('json', result, backend, { classes }),
-    'json normalize=true shards': renderReport('json', result, backend, { classes, normalize: 'true', shards,
+  const out: Record<string, string> = { json: await renderReport('json', result, backend, { classes }),
+    'json normalize=true shards': await renderReport('json', result, backend, { classes, normalize: 'true', shards,
       stateOptions: { ignoreIndex: -100 } }), csv: renderCsv(result, { classes }),
     'csv normalize=pred': renderCsv(result, { classes, normalize: 'pred' }),
     markdown: renderMarkdown(result, { classes }),
@@ -59,13 +59,14 @@ function outputs(c: number, seed: number, weights = false): Record<string, strin
     'table wide normalize=true': renderTable(result, { classes, width: 1e6, normalize: 'true', top: 30 }),
     svg: renderHeatmapSvg(result.counts, c, { classes }),
     'svg normalize=true text blues': renderHeatmapSvg(result.counts, c, { classes, normalize: 'true', cellText: 'on',
-      colormap: 'blues', title: 'A <title> & more' }), html: renderPlot('plot.html', result, { classes }) as string,
+      colormap: 'blues', title: 'A <title> & more' }),
+    html: (await renderPlot('plot.html', result, { classes })) as string,
     'html bare': renderHeatmapHtml(result.counts, c, { normalize: 'pred' }),
     state: JSON.stringify(createState(result, { classes, shards })) };
   if (!weights) {
     const part = parseState(JSON.parse(out.json!), 'part.json');
     out['state parsed'] = JSON.stringify(part);
-    const shard0 = renderReport('json', result, backend, { classes, shards: { count: 4, indices: [0] } });
+    const shard0 = await renderReport('json', result, backend, { classes, shards: { count: 4, indices: [0] } });
     const parts = [parseState(JSON.parse(shard0), 'a'), parseState(JSON.parse(out.state!), 'b')];
     out['state merged'] = JSON.stringify(mergeStates(parts));
     out['state result'] = JSON.stringify(Array.from(stateResult(part).counts));
@@ -75,14 +76,14 @@ function outputs(c: number, seed: number, weights = false): Record<string, strin
     out['json ci'] = JSON.stringify(jsonReport(result, backend, { classes, intervals }));
     out['markdown ci'] = renderMarkdown(result, { classes, intervals });
     out['table ci'] = renderTable(result, { classes, intervals, width: 1e6 });
-    out['html ci'] = renderPlot('plot.html', result, { classes, intervals }) as string;
+    out['html ci'] = (await renderPlot('plot.html', result, { classes, intervals })) as string;
   }
   return out;
 }
 
 describe('report outputs stay byte for byte the same', () => {
-  it('C = 3: whole texts', () => {
-    const out = outputs(3, 1);
+  it('C = 3: whole texts', async () => {
+    const out = await outputs(3, 1);
     for (const key of ['svg', 'svg normalize=true text blues', 'html', 'html bare', 'html ci']) {
       out[key] = digest(out[key]!);
     }
@@ -90,8 +91,8 @@ describe('report outputs stay byte for byte the same', () => {
   });
 
   for (const [c, seed, weights] of [[50, 2, false], [50, 3, true], [1000, 4, false]] as const) {
-    it(`C = ${c}${weights ? ', sample weights' : ''}: digests`, () => {
-      const out = outputs(c, seed, weights);
+    it(`C = ${c}${weights ? ', sample weights' : ''}: digests`, async () => {
+      const out = await outputs(c, seed, weights);
       expect(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, `${digest(v)} ${v.length}`])))
         .toMatchSnapshot();
     });
