@@ -5,7 +5,7 @@
 ;; Exports (pointers are byte offsets into env.memory; f32 rows are row-major, c floats each):
 ;;   argmax(src, rows, c, dst)            i32 index of each row's maximum, the oracle's rule
 ;;   count(lab, pred, rows, c, cnt)       u32 counts[lab * c + pred] += 1
-;;   update(src, lab, rows, c, dst, cnt)  argmax, then count unless cnt is -1
+;;   update(src, lab, rows, c, dst, cnt)  argmax, then count unless cnt is -1 (C = 2: by SIMD sums per cell)
 ;;   flush(cnt, totals, cells)            f64 totals[i] += u32 cnt[i]; cnt[i] = 0
 ;;   argmax_rows4 (c >= 1) / argmax_cols (c >= 4) / argmax_cols16 (c >= 16)(src, rows, c, dst)
 ;;                                        the strategies argmax chooses between
@@ -495,11 +495,49 @@
         (local.set $pred (i32.add (local.get $pred) (i32.const 4)))
         (br $next))))
 
+  ;; C = 2 counting, four rows per step: each lane's cell lab * 2 + pred against 0..3, the matches summed per cell
+  ;; (-1 per match); cells from 4 on (a label 2: the row past the matrix that worker threads count ignored rows in,
+  ;; never read out) are not counted. The sums go to the u32 cells at the end, the last 1..3 rows through $count.
+  (func $count_2 (param $lab i32) (param $pred i32) (param $rows i32) (param $cnt i32)
+    (local $end i32) (local $i v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $k1 v128) (local $k2 v128) (local $k3 v128)
+    (local.set $k1 (v128.const i32x4 1 1 1 1))
+    (local.set $k2 (v128.const i32x4 2 2 2 2))
+    (local.set $k3 (v128.const i32x4 3 3 3 3))
+    (local.set $end (i32.add (local.get $lab) (i32.shl (i32.and (local.get $rows) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $lab) (local.get $end)))
+        (local.set $i (i32x4.add (i32x4.shl (v128.load align=4 (local.get $lab)) (i32.const 1))
+          (v128.load align=4 (local.get $pred))))
+        (local.set $c0 (i32x4.sub (local.get $c0) (i32x4.eq (local.get $i) (v128.const i32x4 0 0 0 0))))
+        (local.set $c1 (i32x4.sub (local.get $c1) (i32x4.eq (local.get $i) (local.get $k1))))
+        (local.set $c2 (i32x4.sub (local.get $c2) (i32x4.eq (local.get $i) (local.get $k2))))
+        (local.set $c3 (i32x4.sub (local.get $c3) (i32x4.eq (local.get $i) (local.get $k3))))
+        (local.set $lab (i32.add (local.get $lab) (i32.const 16)))
+        (local.set $pred (i32.add (local.get $pred) (i32.const 16)))
+        (br $next)))
+    (call $add_lanes (local.get $cnt) (local.get $c0))
+    (call $add_lanes (i32.add (local.get $cnt) (i32.const 4)) (local.get $c1))
+    (call $add_lanes (i32.add (local.get $cnt) (i32.const 8)) (local.get $c2))
+    (call $add_lanes (i32.add (local.get $cnt) (i32.const 12)) (local.get $c3))
+    (call $count (local.get $lab) (local.get $pred) (i32.and (local.get $rows) (i32.const 3)) (i32.const 2)
+      (local.get $cnt)))
+
+  ;; u32 at $at += the sum of $v's four lanes.
+  (func $add_lanes (param $at i32) (param $v v128)
+    (i32.store (local.get $at) (i32.add (i32.load (local.get $at))
+      (i32.add (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+               (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))))
+
   (func $update (export "update")
     (param $src i32) (param $lab i32) (param $rows i32) (param $c i32) (param $dst i32) (param $cnt i32)
     (call $argmax (local.get $src) (local.get $rows) (local.get $c) (local.get $dst))
     (if (i32.ne (local.get $cnt) (i32.const -1))
-      (then (call $count (local.get $lab) (local.get $dst) (local.get $rows) (local.get $c) (local.get $cnt)))))
+      (then
+        (if (i32.eq (local.get $c) (i32.const 2))
+          (then (call $count_2 (local.get $lab) (local.get $dst) (local.get $rows) (local.get $cnt)))
+          (else (call $count (local.get $lab) (local.get $dst) (local.get $rows) (local.get $c) (local.get $cnt)))))))
 
   (func $flush (export "flush") (param $cnt i32) (param $totals i32) (param $cells i32)
     (local $end i32)

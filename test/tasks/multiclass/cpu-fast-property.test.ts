@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { float16BitsToFloat32Bits, widenHalves } from '../../../src/format/half.js';
 import { CPU_WASM_ROWS4_BELOW } from '../../../src/tasks/multiclass/cpu-wasm.generated.js';
-import { compileCpuWasm, cpuArgmaxFast, cpuArgmaxHalfFast, type CpuArgmaxStrategy,
+import { compileCpuWasm, cpuArgmaxFast, cpuArgmaxHalfFast, type CpuArgmaxStrategy, cpuUpdateFast,
   cpuUpdateFastHalf } from '../../../src/tasks/multiclass/update-cpu-fast.js';
 import { argmaxRow, cpuArgmax, cpuUpdate } from '../../../src/tasks/multiclass/update-cpu.js';
 import { emptyPerClassCounts, type PerClassCounts } from '../../../src/tasks/per-class/per-class.js';
@@ -80,6 +80,26 @@ describe('property: the WebAssembly kernels == the oracle', () => {
         const got = cpuArgmaxFast(logits, c, new Uint32Array(rows), { strategy });
         expect(argmaxDiff(got, want, bits, c), `C=${c} N=${rows} ${strategy}`).toBe('');
       }
+    }), { numRuns: RUNS, seed: SEED });
+  });
+
+  it('float32 counts, in the module from C^2 rows on (C = 2: SIMD sums per cell)', () => {
+    const rowsArb32 = rowsArb(F32_SPECIALS, f32Of, 0xffffffff, fc.constantFrom(2, 2, 3, 5, 16, 33));
+    fc.assert(fc.property(rowsArb32, fc.nat(), fc.nat({ max: 40 }), ({ c, rows: r, bits }, seed, extra) => {
+      // rows past C^2 (the module counts) by repeating the drawn ones
+      const rows = r === 0 ? 0 : r * Math.ceil((c * c + extra) / r);
+      const logits = new Float32Array(rows * c);
+      for (let i = 0; i < logits.length; i++) {
+        logits[i] = new Float32Array(Uint32Array.of(bits[i % bits.length]!).buffer)[0]!;
+      }
+      const labels = Int32Array.from({ length: rows }, (_, i) => ((i * 2654435761 + seed) >>> 0) % c);
+      const batch = { rows, numClasses: c, labels, logits };
+      const want = new Float64Array(c * c).fill(1);
+      cpuUpdate(want, batch);
+      const got = new Float64Array(c * c).fill(1);
+      cpuUpdateFast(got, batch);
+      const cell = got.findIndex((v, i) => v !== want[i]);
+      expect(cell, `C=${c} N=${rows} cell ${cell}: ${got[cell]} != ${want[cell]}`).toBe(-1);
     }), { numRuns: RUNS, seed: SEED });
   });
 
