@@ -45,7 +45,7 @@ export const CPU_WASM_BASE64 = ${base64Line(plain)};
 /** The same module importing a shared env.memory (worker threads share one); base64. */
 export const CPU_WASM_SHARED_BASE64 = ${base64Line(shared)};
 
-/** Class counts below this put 4 rows in the SIMD lanes (gathered); from it on, 4 columns. */
+/** Class counts below this put 4 rows in the SIMD lanes (gathered); from it on, 16 columns a step. */
 export const CPU_WASM_ROWS4_BELOW = ${rows4Below};
 `;
 }

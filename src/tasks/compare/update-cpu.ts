@@ -1,15 +1,13 @@
-import { widenHalves } from '../../format/half.js';
-import { cpuArgmaxFast } from '../multiclass/update-cpu-fast.js';
+import { cpuArgmaxFast, cpuArgmaxHalfFast } from '../multiclass/update-cpu-fast.js';
 import type { FormattedComparisonBatch, ModelInput } from './compare.js';
 
 /**
- * A model's prediction per row: its classes, or the argmax of its logits (16-bit ones widened exactly) on
+ * A model's prediction per row: its classes, or the argmax of its logits (16-bit ones widened exactly in the module) on
  * WebAssembly SIMD, bit for bit the oracle's rule (argmaxRow; test/tasks/multiclass checks the two equal).
  */
 function predictions(m: ModelInput, c: number): ArrayLike<number | bigint> {
   if (m.preds) return m.preds;
-  const logits = m.half ? widenHalves(m.logits as Uint16Array, m.half) : (m.logits as Float32Array);
-  return cpuArgmaxFast(logits, c);
+  return m.half ? cpuArgmaxHalfFast(m.logits as Uint16Array, m.half, c) : cpuArgmaxFast(m.logits as Float32Array, c);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { InputError } from '../../core/errors.js';
-import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch, WithTensors } from '../../core/types.js';
+import type { Batch, ConfusionMatrixResult, FormattedGpuBatch, GpuBatch, LabelArray,
+  WithTensors } from '../../core/types.js';
 import { type AccumulatorOptions, addInto, type TaskMatrix, taskMatrix,
   type TaskSpec } from '../../engine/accumulator.js';
 import type { GpuPlanOptions } from '../../engine/chunk-plan.js';
@@ -11,7 +12,7 @@ import { type ConfusionMatrixState, createState, parseState, type StateMeta } fr
 import { reduceCounts } from './reduce.js';
 import { dropIgnored } from './select.js';
 import { cpuTopKHits } from './top-k.js';
-import { cpuUpdateFast as cpuUpdate } from './update-cpu-fast.js';
+import { cpuUpdateFast as cpuUpdate, cpuUpdateFastHalf } from './update-cpu-fast.js';
 import { cpuUpdateWeighted } from './update-cpu-weighted.js';
 import { createGpuCounter } from './update-gpu.js';
 
@@ -61,6 +62,10 @@ function matrixSpec(numClasses: number, topK: number,
   return { name: 'confusion matrix', empty, add: addMatrixCounts,
     resident: (batch) => isGpuBuffer(batch.labels) || isGpuBuffer(batch.logits) || isGpuBuffer(batch.preds),
     count: (into, formatted) => {
+      const { logits, logitsDtype, weights } = formatted;
+      if (logits instanceof Uint16Array && logitsDtype && !weights && topK === 0) {
+        return cpuUpdateFastHalf(into.counts, formatted.labels as LabelArray, numClasses, logits, logitsDtype);
+      }
       const fb = cpuBatch(formatted);
       if (topK > 0 && !fb.logits) {
         throw new InputError('preds', 'top-k needs logits: a batch of predicted classes has no scores to rank');

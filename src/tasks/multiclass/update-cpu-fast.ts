@@ -6,22 +6,26 @@
  *
  * @module
  */
-import type { FormattedBatch, LabelArray } from '../../core/types.js';
+import type { FormattedBatch, HalfDtype, LabelArray } from '../../core/types.js';
 import { copyClassIndices } from '../../format/class-indices.js';
+import { widenHalves } from '../../format/half.js';
 import { CPU_WASM_BASE64, CPU_WASM_SHARED_BASE64 } from './cpu-wasm.generated.js';
 import { cpuArgmax, cpuUpdate } from './update-cpu.js';
 
 /**
  * Which SIMD layout the argmax uses: 'auto' picks by class count; 'rows4' (4 rows in the lanes) any C, 'cols' (4
- * columns) C >= 4.
+ * columns, one chain) C >= 4, 'cols16' (16 columns a step, the first step of each lane's maximum) C >= 16.
  */
-export type CpuArgmaxStrategy = 'auto' | 'rows4' | 'cols';
+export type CpuArgmaxStrategy = 'auto' | 'rows4' | 'cols' | 'cols16';
 
 /** The exports of the module wasm/cpu-argmax.wat (byte offsets into its memory). */
 export interface CpuWasmExports {
   argmax(src: number, rows: number, c: number, dst: number): void;
   argmax_rows4(src: number, rows: number, c: number, dst: number): void;
   argmax_cols(src: number, rows: number, c: number, dst: number): void;
+  argmax_cols16(src: number, rows: number, c: number, dst: number): void;
+  argmax_half(src: number, rows: number, c: number, dst: number, kind: number, scratch: number): void;
+  read_floor(src: number, bytes: number): number;
   count(lab: number, pred: number, rows: number, c: number, cnt: number): void;
   update(src: number, lab: number, rows: number, c: number, dst: number, cnt: number): void;
   flush(cnt: number, totals: number, cells: number): void;
@@ -119,25 +123,46 @@ export function cpuArgmaxFast(logits: Float32Array, numClasses: number,
   out = new Uint32Array(Math.floor(logits.length / numClasses)),
   options: { strategy?: CpuArgmaxStrategy } = {}): Uint32Array {
   const strategy = options.strategy ?? 'auto';
-  if (strategy === 'cols' && numClasses < 4) {
-    throw new RangeError(`the 'cols' strategy needs at least 4 classes, got ${numClasses}`);
+  const least = strategy === 'cols' ? 4 : strategy === 'cols16' ? 16 : 1;
+  if (numClasses < least) {
+    throw new RangeError(`the '${strategy}' strategy needs at least ${least} classes, got ${numClasses}`);
   }
   const k = kernel();
-  const rows = out.length;
   if (!k) return cpuArgmax(logits, numClasses, out);
-  const c = numClasses;
+  const run = strategy === 'auto' ? k.exports.argmax : k.exports[`argmax_${strategy}`];
+  return argmaxChunks(k, numClasses, out, 4, (into, start, n) => into.set(logits.subarray(start, start + n)), run);
+}
+
+/**
+ * As {@link cpuArgmaxFast} for 16-bit logits (`bits`: float16 or bfloat16 patterns, as `logitsDtype` says), read at
+ * 2 bytes a logit and widened exactly in the module: the oracle's answer on the widened values.
+ *
+ * @example
+ * cpuArgmaxHalfFast(Uint16Array.of(0x3c00, 0x4000, 0x7e00, 0x3c00), 'float16', 2); // Uint32Array [1, 0]
+ */
+export function cpuArgmaxHalfFast(bits: Uint16Array, dtype: HalfDtype, numClasses: number,
+  out = new Uint32Array(Math.floor(bits.length / numClasses))): Uint32Array {
+  const k = kernel();
+  if (!k) return cpuArgmax(widenHalves(bits.subarray(0, out.length * numClasses), dtype), numClasses, out);
+  const kind = dtype === 'bfloat16' ? 1 : 0;
+  const scratch = Math.max(16384, numClasses * 4) + 64;
+  return argmaxChunks(k, numClasses, out, 2, (into, start, n) => into.set(bits.subarray(start, start + n)),
+    (src, rows, c, dst) => k.exports.argmax_half(src, rows, c, dst, kind, src - scratch), scratch);
+}
+
+/** Copies chunks of logits (`size` bytes each) into the module and runs `run` on each, the answers into `out`. */
+function argmaxChunks(k: Kernel, c: number, out: Uint32Array, size: 2 | 4,
+  copy: (into: Float32Array | Uint16Array, start: number, n: number) => void,
+  run: (src: number, rows: number, c: number, dst: number) => void, scratch = 0): Uint32Array {
+  const rows = out.length;
   const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
   const predAt = 0;
-  const srcAt = align16(chunkRows * 4);
-  ensure(k, srcAt + chunkRows * c * 4 + 16);
-  const run = strategy === 'rows4' ?
-    k.exports.argmax_rows4 :
-    strategy === 'cols' ?
-    k.exports.argmax_cols :
-    k.exports.argmax;
+  const srcAt = align16(chunkRows * 4) + align16(scratch);
+  ensure(k, srcAt + chunkRows * c * size + 16);
+  const into = size === 4 ? k.f32 : new Uint16Array(k.memory.buffer);
   for (let start = 0; start < rows; start += chunkRows) {
     const n = Math.min(chunkRows, rows - start);
-    k.f32.set(logits.subarray(start * c, (start + n) * c), srcAt >> 2);
+    copy(into.subarray(srcAt / size, srcAt / size + n * c), start * c, n * c);
     run(srcAt, n, c, predAt);
     out.set(k.i32.subarray(predAt >> 2, (predAt >> 2) + n), start);
   }
@@ -180,16 +205,37 @@ export function cpuUpdateFast(counts: Float64Array, batch: FormattedBatch): void
  */
 export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, c: number,
   fill: (into: Float32Array, start: number, rows: number) => void): void {
+  updateFrom(counts, labels, c, undefined,
+    fill as (into: Float32Array | Uint16Array, start: number, n: number) => void);
+}
+
+/**
+ * As {@link cpuUpdateFast} for a batch of 16-bit logits (`bits`: float16 or bfloat16 patterns, N x C): read at
+ * 2 bytes a logit and widened exactly in the module, the counts of the oracle on the widened values.
+ *
+ * @example
+ * const counts = new Float64Array(4);
+ * cpuUpdateFastHalf(counts, Int32Array.of(1), 2, Uint16Array.of(0x3c00, 0x4000), 'float16'); // counts[3] === 1
+ */
+export function cpuUpdateFastHalf(counts: Float64Array, labels: LabelArray, c: number, bits: Uint16Array,
+  dtype: HalfDtype): void {
+  updateFrom(counts, labels, c, dtype, (into, start, n) => into.set(bits.subarray(start * c, (start + n) * c)));
+}
+
+/** cpuUpdateFastFrom for float32 (`half` undefined) or 16-bit logits that `fill` writes into the module. */
+function updateFrom(counts: Float64Array, labels: LabelArray, c: number, half: HalfDtype | undefined,
+  fill: (into: Float32Array | Uint16Array, start: number, rows: number) => void): void {
   const rows = labels.length;
   const k = rows > 0 ? kernel() : null;
   const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
   if (!k) {
-    const scratch = new Float32Array(chunkRows * c);
+    const scratch = half ? new Uint16Array(chunkRows * c) : new Float32Array(chunkRows * c);
     for (let start = 0; start < rows; start += chunkRows) {
       const n = Math.min(chunkRows, rows - start);
       fill(scratch.subarray(0, n * c), start, n);
+      const got = scratch.subarray(0, n * c);
       cpuUpdate(counts, { rows: n, numClasses: c, labels: labels.subarray(start, start + n),
-        logits: scratch.subarray(0, n * c) });
+        logits: half ? widenHalves(got as Uint16Array, half) : (got as Float32Array) });
     }
     return;
   }
@@ -197,21 +243,27 @@ export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, c: n
     counts[0]! += rows;
     return;
   }
+  const size = half ? 2 : 4;
+  const scratch = half ? align16(Math.max(16384, c * 4)) : 0;
   const cells = c * c;
   const inModule = cells <= WASM_COUNT_MAX_CELLS && cells <= rows;
   const labAt = align16(inModule ? cells * 4 : 0);
   const predAt = labAt + align16(chunkRows * 4);
-  const srcAt = predAt + align16(chunkRows * 4);
-  ensure(k, srcAt + chunkRows * c * 4 + 16);
+  const srcAt = predAt + align16(chunkRows * 4) + scratch;
+  ensure(k, srcAt + chunkRows * c * size + 16);
   const table = inModule ? moduleTable(k, counts, cells) : undefined;
+  const into = half ? new Uint16Array(k.memory.buffer) : k.f32;
   for (let start = 0; start < rows; start += chunkRows) {
     const n = Math.min(chunkRows, rows - start);
     if (table) {
       table.add(n);
       copyClassIndices(labels, start, n, k.i32, labAt >> 2);
     }
-    fill(k.f32.subarray(srcAt >> 2, (srcAt >> 2) + n * c), start, n);
-    k.exports.update(srcAt, labAt, n, c, predAt, table ? 0 : -1);
+    fill(into.subarray(srcAt / size, srcAt / size + n * c), start, n);
+    if (half) {
+      k.exports.argmax_half(srcAt, n, c, predAt, half === 'bfloat16' ? 1 : 0, srcAt - scratch);
+      if (table) k.exports.count(labAt, predAt, n, c, 0);
+    } else k.exports.update(srcAt, labAt, n, c, predAt, table ? 0 : -1);
     if (!table) countInJs(counts, labels, start, n, c, k.i32, predAt >> 2);
   }
   table?.flush();

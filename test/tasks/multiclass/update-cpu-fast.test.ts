@@ -28,7 +28,7 @@ function countsDiff(got: Float64Array, expected: Float64Array): string {
 }
 
 function strategies(c: number): CpuArgmaxStrategy[] {
-  return c >= 4 ? ['auto', 'rows4', 'cols'] : ['auto', 'rows4'];
+  return ['auto', 'rows4', ...(c >= 4 ? ['cols' as const] : []), ...(c >= 16 ? ['cols16' as const] : [])];
 }
 
 function expectSameArgmax(logits: Float32Array, c: number, what: string): void {
