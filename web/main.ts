@@ -11,13 +11,16 @@ import type { LabelArray } from '../src/core/types.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { matrixRows } from '../src/tasks/multiclass/reduce.js';
-import { evaluate, type Evaluation } from './compute.js';
+import { evaluate, evaluateStream, type Evaluation } from './compute.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
 import { readParquet } from './parquet.js';
 import { confusionOrder } from './reorder.js';
 import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
+import { checkWholeRead, isStreamed, readNpyHead, streamedLabels, type StreamedLogits, streamedLogits, type StreamedNpy,
+  wholeLabels } from './stream-npy.js';
+import { createStreamUi } from './stream-progress.js';
 
 /** What the page exposes for tests and the console. */
 export interface PageState {
@@ -41,6 +44,10 @@ export interface PageState {
   equal: boolean;
   classes: string[];
   source: string;
+  /** True when the last count read its .npy logits in chunks (a big file). */
+  streamed: boolean;
+  /** True when the last count was cancelled (nothing shown). */
+  cancelled: boolean;
 }
 
 declare global {
@@ -52,13 +59,13 @@ declare global {
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
-  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [],
-  source: '' };
+  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [], source: '',
+  streamed: false, cancelled: false };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
-let preds: Predictions | undefined;
-let labels: { data: LabelArray; file: string } | undefined;
+let preds: Predictions | StreamedLogits | undefined;
+let labels: { data: LabelArray | StreamedNpy; file: string } | undefined;
 let names: { names: string[]; file: string } | undefined;
 let fromExample = false;
 let shown: { ev: Evaluation; classes: string[] } | undefined;
@@ -82,6 +89,11 @@ const check = $<HTMLInputElement>('check');
 const query = new URLSearchParams(location.search);
 if (['auto', 'gpu', 'cpu'].includes(query.get('backend') ?? '')) choice.value = query.get('backend')!;
 check.checked = query.get('check') === '1';
+/** `.npy` files above this many bytes are read in chunks of `streamChunk` bytes (both settable for tests). */
+const streamAbove = Number(query.get('stream-above') ?? 64 * 1024 * 1024);
+const streamChunk = query.has('stream-chunk') ? Number(query.get('stream-chunk')) : undefined;
+const streamUi = createStreamUi($('stream'), $<HTMLProgressElement>('stream-bar'), $('stream-text'),
+  $<HTMLButtonElement>('stream-cancel'));
 
 /** The device to count on: the chosen backend's; `auto` leaves a software adapter out (the CPU is faster there). */
 function countingDevice(): GPUDevice | undefined {
@@ -132,13 +144,17 @@ async function probe(): Promise<void> {
 }
 
 function refreshInputs(): void {
-  const desc = (p: Predictions): string =>
-    p.kind === 'logits' ?
-      `${p.file}: ${p.rows.toLocaleString('en-US')} × ${p.numClasses} logits` :
+  const desc = (p: Predictions | StreamedLogits): string =>
+    p.kind !== 'preds' ?
+      `${p.file}: ${p.rows.toLocaleString('en-US')} × ${p.numClasses} logits${
+        p.kind === 'stream' ? ', read in chunks' : ''
+      }` :
       `${p.file}: ${p.rows.toLocaleString('en-US')} predictions`;
   $('name-logits').textContent = preds ? desc(preds) : 'no file';
   $('name-labels').textContent = labels ?
-    `${labels.file}: ${labels.data.length.toLocaleString('en-US')} labels` :
+    `${labels.file}: ${
+      (isStreamed(labels.data) ? labels.data.rows : labels.data.length).toLocaleString('en-US')
+    } labels` :
     'no file';
   $('name-classes').textContent = names ? `${names.file}: ${names.names.length} names` : 'no file';
   $<HTMLButtonElement>('compute').disabled = !(preds && labels) || page.busy;
@@ -152,7 +168,7 @@ function hideResults(): void {
   $('results').hidden = true;
   shown = undefined;
   Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true,
-    classes: [], source: '' });
+    classes: [], source: '', streamed: false, cancelled: false });
 }
 
 /** The file an input field came from, for error messages. */
@@ -168,14 +184,17 @@ async function run(): Promise<void> {
   if (!preds || !labels) return;
   if (page.busy) {
     rerun = true;
+    streamUi.abort('rerun');
     return;
   }
   page.busy = true;
   setError(null);
   refreshInputs();
   document.querySelectorAll<HTMLButtonElement>('.actions button').forEach((b) => (b.disabled = true));
+  let signal: AbortSignal | undefined;
   try {
-    const c = classCount(preds, labels.data, names?.names);
+    if (preds.kind !== 'stream' && isStreamed(labels.data)) labels.data = await wholeLabels(labels.data);
+    const c = preds.kind === 'stream' ? preds.numClasses : classCount(preds, labels.data as LabelArray, names?.names);
     if (names && names.names.length !== c) {
       throw new Error(`${names.file}: ${names.names.length} class names, but the data has ${c} classes`);
     }
@@ -184,18 +203,27 @@ async function run(): Promise<void> {
     const where = device ? (check.checked ? ' on the GPU and on the CPU' : ' on the GPU') : ' on the CPU';
     setProgress(`Counting ${preds.rows.toLocaleString('en-US')} rows of ${c} classes${where}…`);
     await nextFrame();
-    const ev = await evaluate(preds, labels.data, c, device, check.checked);
+    if (preds.kind === 'stream') signal = streamUi.begin();
+    const ev = preds.kind === 'stream' ?
+      await evaluateStream(preds, labels.data, labels.file, c, device, check.checked, { signal, chunkBytes: streamChunk,
+        onProgress: (p) => streamUi.update(p) }) :
+      await evaluate(preds, labels.data as LabelArray, c, device, check.checked);
     shown = { ev, classes };
     show(ev, classes);
     Object.assign(page, { numClasses: c, total: ev.result.total, matrix: matrixRows(ev.result),
       gpuMs: ev.gpu?.ms ?? null, residentMs: ev.resident?.ms ?? null, cpuMs: ev.cpu?.ms ?? null, equal: ev.equal,
-      classes, source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu' });
+      classes, source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu',
+      streamed: preds.kind === 'stream', cancelled: false });
     setProgress(preds.note ? `Done. Note: ${preds.note}.` : 'Done.');
   } catch (e) {
-    setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
-    setProgress('');
+    const cancelled = signal?.aborted === true && (signal.reason as Error).message === 'cancelled';
+    if (signal?.aborted) setError(null);
+    else setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
+    setProgress(cancelled ? 'Cancelled: the files were not read to the end, and nothing was counted.' : '');
     hideResults();
+    page.cancelled = cancelled;
   } finally {
+    if (signal) streamUi.end();
     page.busy = false;
     document.querySelectorAll<HTMLButtonElement>('.actions button').forEach((b) => (b.disabled = false));
     refreshInputs();
@@ -235,14 +263,23 @@ async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<
   else if (role === 'labels') labels = undefined;
   else names = undefined;
   try {
+    const big = role !== 'classes' && /\.npy$/i.test(file.name) && file.size > streamAbove ?
+      await readNpyHead(file, file.name) :
+      undefined;
     if (role !== 'classes' && /\.parquet$/i.test(file.name)) {
+      checkWholeRead(file);
       const got = await readParquet(file.name, await file.arrayBuffer());
       if (got.preds) preds = got.preds;
       if (got.labels) labels = { data: got.labels, file: file.name };
       if (!(role === 'logits' ? got.preds : got.labels)) {
         throw new Error(`${file.name}: no column of ${role === 'logits' ? 'predictions or logits' : 'labels'} here`);
       }
+    } else if (big && role === 'labels') {
+      labels = { data: streamedLabels(big), file: file.name };
+    } else if (big && role === 'logits' && streamedLogits(big)) {
+      preds = streamedLogits(big);
     } else {
+      checkWholeRead(file);
       const bytes = new Uint8Array(await file.arrayBuffer());
       if (role === 'logits') preds = readPredictions(file.name, bytes);
       else if (role === 'labels') labels = { data: readLabels(file.name, bytes), file: file.name };
