@@ -5,10 +5,12 @@
  *
  * @module
  */
-import type { LabelArray } from '../src/core/types.js';
+import type { Batch, LabelArray } from '../src/core/types.js';
 import { renderRowsOf } from '../src/report/cell-rows.js';
 import type { CellRowsResult } from '../src/tasks/cell-rows/cell-rows.js';
+import type { PerClassBatch } from '../src/tasks/per-class/per-class.js';
 import type { Predictions } from './inputs.js';
+import { isStreamed, type StreamedLogits, type StreamedNpy } from './stream-npy.js';
 
 /** Rows gathered per cell (the count stays exact), and rows the panel's table shows. */
 const LIMIT = 1000;
@@ -16,8 +18,11 @@ const SHOWN = 50;
 
 /** What a click needs: the inputs shown, their class names, the device counted on and a name for downloads. */
 export interface CellRowsInput {
-  preds: Predictions;
-  labels: LabelArray;
+  /** In memory, or a big `.npy` read again in chunks (float32 logits). */
+  preds: Predictions | StreamedLogits;
+  labels: LabelArray | StreamedNpy;
+  /** Labels file name, for errors of a streamed pass. */
+  labelsFile: string;
   numClasses: number;
   classes: string[];
   device: GPUDevice | undefined;
@@ -99,8 +104,24 @@ export function createCellRowsView(anchor: HTMLElement,
     const { createCellRows } = await import('../src/tasks/cell-rows/matrix.js');
     const cr = createCellRows({ numClasses, cells: [cell], limit: LIMIT, device });
     try {
-      await cr.update(preds.kind === 'logits' ? { logits: preds.logits, labels } : { preds: preds.preds, labels });
-      const r = await cr.compute();
+      let r: CellRowsResult;
+      if (preds.kind === 'stream') {
+        if (preds.stream.header.itemSize !== 4) {
+          throw new Error(
+            `${preds.file}: rows of a cell are gathered from float32 logits; this file holds ` +
+              `${preds.stream.header.descr}`,
+          );
+        }
+        const { streamInto } = await import('./stream-npy.js');
+        const counter = { update: (b: Batch) => cr.update(b as PerClassBatch), compute: () => cr.compute(),
+          destroy: () => undefined };
+        r =
+          (await streamInto({ logits: preds, labels, labelsFile: input.labelsFile, numClasses }, [counter]))[0]!.result;
+      } else {
+        if (isStreamed(labels)) throw new Error(`${input.labelsFile}: the labels were read in chunks; load them again`);
+        await cr.update(preds.kind === 'logits' ? { logits: preds.logits, labels } : { preds: preds.preds, labels });
+        r = await cr.compute();
+      }
       if (mine === ticket) render(r, input);
       return r;
     } catch (e) {

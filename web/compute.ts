@@ -6,6 +6,7 @@
 import type { Batch, ConfusionMatrixResult, GpuBatch, LabelArray } from '../src/core/types.js';
 import { createConfusionMatrix } from '../src/tasks/multiclass/matrix.js';
 import type { Predictions } from './inputs.js';
+import { streamCount, type StreamedLogits, type StreamedNpy, type StreamOptions } from './stream-npy.js';
 
 /** One backend's result and how long `update()` + `compute()` took, in milliseconds. */
 export interface Timed {
@@ -96,4 +97,22 @@ export async function evaluate(p: Predictions, labels: LabelArray, numClasses: n
   const cpu = !device || check ? await timed(numClasses, full, undefined) : undefined;
   const equal = !cpu || [gpu, resident].every((t) => !t || sameCounts(t.result.counts, cpu.result.counts));
   return { numClasses, gpu, resident, cpu, result: (gpu ?? cpu)!.result, equal };
+}
+
+/**
+ * Counts streamed logits against `labels` chunk by chunk (see `streamCount`): on `device`, and with `check` on the
+ * CPU too in the same pass over the files; without a device on the CPU. Times are of `update()` + `compute()` only.
+ *
+ * @example
+ * const ev = await evaluateStream(p, labels, 'y.npy', 10, undefined, false, { signal, onProgress });
+ */
+export async function evaluateStream(p: StreamedLogits, labels: LabelArray | StreamedNpy, labelsFile: string,
+  numClasses: number, device: GPUDevice | undefined, check: boolean,
+  options: Pick<StreamOptions, 'signal' | 'onProgress' | 'chunkBytes'>): Promise<Evaluation> {
+  const devices = device ? (check ? [device, undefined] : [device]) : [undefined];
+  const runs = await streamCount({ logits: p, labels, labelsFile, numClasses, devices, ...options });
+  const gpu = device ? runs[0] : undefined;
+  const cpu = runs.find((r) => r.device === undefined);
+  const equal = !gpu || !cpu || sameCounts(gpu.result.counts, cpu.result.counts);
+  return { numClasses, gpu, resident: undefined, cpu, result: (gpu ?? cpu)!.result, equal };
 }

@@ -17,7 +17,7 @@ import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { matrixRows } from '../src/tasks/multiclass/reduce.js';
 import { createCellRowsView } from './cell-rows-view.js';
-import { evaluate, type Evaluation } from './compute.js';
+import { evaluate, evaluateStream, type Evaluation } from './compute.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
@@ -25,6 +25,9 @@ import { type IntervalJob, pageIntervalOptions, startComparisonIntervals, startI
 import { readParquet } from './parquet.js';
 import { confusionOrder } from './reorder.js';
 import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
+import { checkWholeRead, isStreamed, readNpyHead, streamedLabels, type StreamedLogits, streamedLogits, type StreamedNpy,
+  wholeLabels } from './stream-npy.js';
+import { createStreamUi } from './stream-progress.js';
 
 /** What the page exposes for tests and the console. */
 export interface PageState {
@@ -54,6 +57,10 @@ export interface PageState {
   comparison: { matrixB: number[][]; b: number; c: number; ms: number; intervals: ComparisonIntervals | null } | null;
   /** The cell whose rows the "Rows in this cell" panel lists (its first rows by index), once gathered. */
   cellRows: { true: number; pred: number; count: number; rows: number[] } | null;
+  /** True when the last count read its .npy logits in chunks (a big file). */
+  streamed: boolean;
+  /** True when the last count was cancelled (nothing shown). */
+  cancelled: boolean;
 }
 
 declare global {
@@ -66,12 +73,12 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getEl
 
 const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
   numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [], source: '',
-  intervals: null, comparison: null, cellRows: null };
+  intervals: null, comparison: null, cellRows: null, streamed: false, cancelled: false };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
-let preds: Predictions | undefined;
-let labels: { data: LabelArray; file: string } | undefined;
+let preds: Predictions | StreamedLogits | undefined;
+let labels: { data: LabelArray | StreamedNpy; file: string } | undefined;
 let names: { names: string[]; file: string } | undefined;
 let fromExample = false;
 let shown: { ev: Evaluation; classes: string[] } | undefined;
@@ -100,6 +107,11 @@ const check = $<HTMLInputElement>('check');
 const query = new URLSearchParams(location.search);
 if (['auto', 'gpu', 'cpu'].includes(query.get('backend') ?? '')) choice.value = query.get('backend')!;
 check.checked = query.get('check') === '1';
+/** `.npy` files above this many bytes are read in chunks of `streamChunk` bytes (both settable for tests). */
+const streamAbove = Number(query.get('stream-above') ?? 64 * 1024 * 1024);
+const streamChunk = query.has('stream-chunk') ? Number(query.get('stream-chunk')) : undefined;
+const streamUi = createStreamUi($('stream'), $<HTMLProgressElement>('stream-bar'), $('stream-text'),
+  $<HTMLButtonElement>('stream-cancel'));
 
 /** The device to count on: the chosen backend's; `auto` leaves a software adapter out (the CPU is faster there). */
 function countingDevice(): GPUDevice | undefined {
@@ -150,13 +162,17 @@ async function probe(): Promise<void> {
 }
 
 function refreshInputs(): void {
-  const desc = (p: Predictions): string =>
-    p.kind === 'logits' ?
-      `${p.file}: ${p.rows.toLocaleString('en-US')} × ${p.numClasses} logits` :
+  const desc = (p: Predictions | StreamedLogits): string =>
+    p.kind !== 'preds' ?
+      `${p.file}: ${p.rows.toLocaleString('en-US')} × ${p.numClasses} logits${
+        p.kind === 'stream' ? ', read in chunks' : ''
+      }` :
       `${p.file}: ${p.rows.toLocaleString('en-US')} predictions`;
   $('name-logits').textContent = preds ? desc(preds) : 'no file';
   $('name-labels').textContent = labels ?
-    `${labels.file}: ${labels.data.length.toLocaleString('en-US')} labels` :
+    `${labels.file}: ${
+      (isStreamed(labels.data) ? labels.data.rows : labels.data.length).toLocaleString('en-US')
+    } labels` :
     'no file';
   $('name-classes').textContent = names ? `${names.file}: ${names.names.length} names` : 'no file';
   $('name-model-b').textContent = predsB ? desc(predsB) : 'no file';
@@ -231,6 +247,10 @@ async function compareModelB(ev: Evaluation, classes: string[], device: GPUDevic
   if (!predsB || !preds || !labels) return;
   try {
     const { compareModels, renderComparison } = await import('./compare-view.js');
+    if (preds.kind === 'stream' || isStreamed(labels.data)) {
+      const big = preds.kind === 'stream' ? preds.file : labels.file;
+      throw new Error(`${big} was read in chunks (a big file); model B is compared with files read whole`);
+    }
     const { result, ms } = await compareModels(preds, predsB, labels.data, ev.numClasses, device);
     if (!result.a.counts.every((v, i) => v === ev.result.counts[i])) {
       throw new Error('model A counted in the comparison DIFFERS from its own run: please report this');
@@ -265,7 +285,7 @@ function hideResults(): void {
   cellRowsView.hide();
   page.cellRows = null;
   Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true,
-    classes: [], source: '' });
+    classes: [], source: '', streamed: false, cancelled: false });
 }
 
 /** The file an input field came from, for error messages. */
@@ -281,14 +301,17 @@ async function run(): Promise<void> {
   if (!preds || !labels) return;
   if (page.busy) {
     rerun = true;
+    streamUi.abort('rerun');
     return;
   }
   page.busy = true;
   setError(null);
   refreshInputs();
   document.querySelectorAll<HTMLButtonElement>('.actions button').forEach((b) => (b.disabled = true));
+  let signal: AbortSignal | undefined;
   try {
-    const c = classCount(preds, labels.data, names?.names);
+    if (preds.kind !== 'stream' && isStreamed(labels.data)) labels.data = await wholeLabels(labels.data);
+    const c = preds.kind === 'stream' ? preds.numClasses : classCount(preds, labels.data as LabelArray, names?.names);
     if (names && names.names.length !== c) {
       throw new Error(`${names.file}: ${names.names.length} class names, but the data has ${c} classes`);
     }
@@ -297,13 +320,18 @@ async function run(): Promise<void> {
     const where = device ? (check.checked ? ' on the GPU and on the CPU' : ' on the GPU') : ' on the CPU';
     setProgress(`Counting ${preds.rows.toLocaleString('en-US')} rows of ${c} classes${where}…`);
     await nextFrame();
-    const ev = await evaluate(preds, labels.data, c, device, check.checked);
+    if (preds.kind === 'stream') signal = streamUi.begin();
+    const ev = preds.kind === 'stream' ?
+      await evaluateStream(preds, labels.data, labels.file, c, device, check.checked, { signal, chunkBytes: streamChunk,
+        onProgress: (p) => streamUi.update(p) }) :
+      await evaluate(preds, labels.data as LabelArray, c, device, check.checked);
     shown = { ev, classes };
     hideComparison();
     show(ev, classes);
     Object.assign(page, { numClasses: c, total: ev.result.total, matrix: matrixRows(ev.result),
       gpuMs: ev.gpu?.ms ?? null, residentMs: ev.resident?.ms ?? null, cpuMs: ev.cpu?.ms ?? null, equal: ev.equal,
-      classes, source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu' });
+      classes, source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu',
+      streamed: preds.kind === 'stream', cancelled: false });
     setProgress(preds.note ? `Done. Note: ${preds.note}.` : 'Done.');
     if (predsB) {
       await compareModelB(ev, classes, device);
@@ -312,10 +340,14 @@ async function run(): Promise<void> {
       }
     }
   } catch (e) {
-    setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
-    setProgress('');
+    const cancelled = signal?.aborted === true && (signal.reason as Error).message === 'cancelled';
+    if (signal?.aborted) setError(null);
+    else setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
+    setProgress(cancelled ? 'Cancelled: the files were not read to the end, and nothing was counted.' : '');
     hideResults();
+    page.cancelled = cancelled;
   } finally {
+    if (signal) streamUi.end();
     page.busy = false;
     document.querySelectorAll<HTMLButtonElement>('.actions button').forEach((b) => (b.disabled = false));
     refreshInputs();
@@ -337,8 +369,8 @@ async function showCellRows(cell: { true: number; pred: number }): Promise<void>
   if (!shown || !preds || !labels) return;
   page.cellRows = null;
   const name = downloadName('x').replace(/-?confusion-matrix\.x$/, '') || 'confmat';
-  const input = { preds, labels: labels.data, numClasses: shown.ev.numClasses, classes: shown.classes,
-    device: countingDevice(), name };
+  const input = { preds, labels: labels.data, labelsFile: labels.file, numClasses: shown.ev.numClasses,
+    classes: shown.classes, device: countingDevice(), name };
   const r = (await cellRowsView.show(input, cell))?.cells[0];
   if (r) page.cellRows = { true: r.true, pred: r.pred, count: r.count, rows: r.rows.map((x) => x.row) };
 }
@@ -368,14 +400,23 @@ async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<
   else if (role === 'labels') labels = undefined;
   else names = undefined;
   try {
+    const big = role !== 'classes' && /\.npy$/i.test(file.name) && file.size > streamAbove ?
+      await readNpyHead(file, file.name) :
+      undefined;
     if (role !== 'classes' && /\.parquet$/i.test(file.name)) {
+      checkWholeRead(file);
       const got = await readParquet(file.name, await file.arrayBuffer());
       if (got.preds) preds = got.preds;
       if (got.labels) labels = { data: got.labels, file: file.name };
       if (!(role === 'logits' ? got.preds : got.labels)) {
         throw new Error(`${file.name}: no column of ${role === 'logits' ? 'predictions or logits' : 'labels'} here`);
       }
+    } else if (big && role === 'labels') {
+      labels = { data: streamedLabels(big), file: file.name };
+    } else if (big && role === 'logits' && streamedLogits(big)) {
+      preds = streamedLogits(big);
     } else {
+      checkWholeRead(file);
       const bytes = new Uint8Array(await file.arrayBuffer());
       if (role === 'logits') preds = readPredictions(file.name, bytes);
       else if (role === 'labels') labels = { data: readLabels(file.name, bytes), file: file.name };
