@@ -150,7 +150,13 @@ function describeDevice(device: GPUDevice): void {
 
 async function load(): Promise<NonNullable<typeof loaded>> {
   if (loaded) return loaded;
-  if (!('gpu' in navigator) || !navigator.gpu) throw new Error('This page needs WebGPU, which this browser lacks.');
+  const gpu = 'gpu' in navigator ? navigator.gpu : undefined;
+  if (!gpu || !(await gpu.requestAdapter().catch(() => null))) {
+    throw new Error(
+      `This page needs a WebGPU adapter: ${gpu ? 'none answered' : 'this browser has no WebGPU'}. The ` +
+        'demo page (index.html) counts on the CPU without one.',
+    );
+  }
   $('progress').textContent = 'Loading onnxruntime-web and the model…';
   const t0 = performance.now();
   const [model, digits] = await Promise.all([

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confusionMatrix } from '../../src/tasks/multiclass/matrix.js';
@@ -82,6 +82,7 @@ describe('model page in headless Chromium: onnxruntime-web on WebGPU (SwiftShade
       expect(await b.page.$eval('#cm-canvas', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(100);
       mkdirSync(OUT, { recursive: true });
       await b.page.screenshot({ path: `${OUT}/model-gpu.png`, fullPage: true });
+      if (process.env.CONFMAT_UPDATE_DOCS) copyFileSync(`${OUT}/model-gpu.png`, 'docs/model.png');
     });
 
   it('counts a noisy set over several batches (the last one short) as the CPU oracle does', async () => {
@@ -94,5 +95,24 @@ describe('model page in headless Chromium: onnxruntime-web on WebGPU (SwiftShade
     expect(state.inPlace).toBe(true);
     const first = state.matrix.map((row, i) => row.map((v, j) => v - sklearnRows()[i]![j]!));
     expect(first.flat().every((v) => v >= 0)).toBe(true);
+  });
+});
+
+describe('model page without WebGPU', () => {
+  it('says it needs a WebGPU adapter, shows no results and loads no onnxruntime', async () => {
+    const nogpu = await launchChromium({ webgpu: false });
+    try {
+      const wasm: string[] = [];
+      nogpu.page.on('request', (r) => {
+        if (/\.wasm$|ort\.webgpu/.test(r.url())) wasm.push(r.url());
+      });
+      const state = await runPage(nogpu.page, `${server.url}/model/model.html?run=1`);
+      expect(state.error).toMatch(/needs a WebGPU adapter: none answered/);
+      await expect(nogpu.page.textContent('#error')).resolves.toMatch(/needs a WebGPU adapter: none answered/);
+      await expect(nogpu.page.isHidden('#results')).resolves.toBe(true);
+      expect(wasm).toEqual([]);
+    } finally {
+      await nogpu.close();
+    }
   });
 });
