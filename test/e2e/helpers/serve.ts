@@ -5,7 +5,7 @@ import { extname, join, normalize, sep } from 'node:path';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.wasm': 'application/wasm' };
 
 /** A static file server on 127.0.0.1 (a secure context, so the page gets `navigator.gpu`). */
 export interface StaticServer {
