@@ -1,6 +1,7 @@
 // confmat CPU paths fed from files, as `confmat eval --backend cpu [--threads T]` runs them, in one process.
 // Usage: npm run build && node bench/from-file.mjs [--n 1e6,1e7] [--c 2,10,100,1000] [--reps 5]
 //        [--max-bytes 4e8] [--threads 2] [--labels int64|int32] [--chunk-mb 32] [--dir /tmp/confmat-bench-files]
+//        [--compare DIR] [--only reads]
 // Writes the bench data (bench/lib/data.mjs: float32 logits with a confusion structure; labels int64 by
 // default, numpy's integer) as .npy once per shape, then
 // times, interleaved after one warm-up round (medians, min..max, ratios inside the run):
@@ -14,11 +15,14 @@
 //   (updateFromFile with a labels array);
 // - workers read both files: labels too, checked in the workers; the main thread hands out row
 //   ranges (updateFromFile with a LabelsFile; the CLI at --threads T for raw integer labels).
+// --compare DIR adds the two file-reading paths (one thread, workers reading both files) of the build in DIR/dist
+// (e.g. a checkout of main), interleaved with this one's; --only reads keeps the file-reading paths alone.
 // Every path's counts are checked against the oracle once, outside the timings. Files stay in the
 // page cache (each shape is read many times), so this measures memory, not the disk.
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { formatBatch } from '../dist/format/validate.js';
 import { createConfusionMatrix } from '../dist/index.js';
 import * as nodeApi from '../dist/node/index.js';
@@ -36,6 +40,9 @@ const THREADS = numbers(flag('threads', '2'));
 const LABELS = flag('labels', 'int64');
 const DIR = flag('dir', join(os.tmpdir(), 'confmat-bench-files'));
 const CHUNK_BYTES = Number(flag('chunk-mb', '32')) * 1024 * 1024;
+const COMPARE = flag('compare', '');
+const other = COMPARE ? await import(pathToFileURL(join(resolve(COMPARE), 'dist/node/index.js')).href) : undefined;
+const ONLY_READS = flag('only', '') === 'reads';
 
 /** A .npy file of `data` (version 1.0 header padded to 64 bytes, as numpy writes it), written in slices. */
 function writeNpy(path, descr, shape, data) {
@@ -98,6 +105,7 @@ async function runCase(n, c) {
   const { logitsPath, labelsPath, expected } = files(n, c);
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (c * 8)));
   const counters = THREADS.map((t) => createCpuWorkerCounter({ numClasses: c, threads: t }));
+  const others = other ? THREADS.map((t) => other.createCpuWorkerCounter({ numClasses: c, threads: t })) : [];
   const paths = [['read floor (both files, no compute)', async () => {
     for await (const _ of chunks(logitsPath, labelsPath, rowsPerChunk));
   }], ['one thread, reader chunks (CLI < 17:30)', async () => {
@@ -107,53 +115,61 @@ async function runCase(n, c) {
     cm.destroy();
     return counts;
   }]];
-  if (nodeApi.cpuUpdateFromFile) {
-    paths.push(['one thread reads the file (CLI now)', async () => {
-      const counts = new Float64Array(c * c);
-      const x = await openArray(logitsPath, { role: 'logits' });
-      const y = await openArray(labelsPath, { role: 'labels' });
-      const at = x.raw;
-      for await (const { start, data } of y.chunks(rowsPerChunk)) {
-        nodeApi.cpuUpdateFromFile(counts, { path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data, c);
-      }
-      await Promise.all([x.close(), y.close()]);
-      return counts;
-    }]);
-  }
+  /** The one-thread path of a build: cpuUpdateFromFile over the labels' reader chunks. */
+  const oneThreadReads = (api) => async () => {
+    const counts = new Float64Array(c * c);
+    const x = await api.openArray(logitsPath, { role: 'logits' });
+    const y = await api.openArray(labelsPath, { role: 'labels' });
+    const at = x.raw;
+    for await (const { start, data } of y.chunks(rowsPerChunk)) {
+      api.cpuUpdateFromFile(counts, { path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data, c);
+    }
+    await Promise.all([x.close(), y.close()]);
+    return counts;
+  };
+  /** Workers of counter `k` reading both files (the CLI at --threads T for raw integer labels). */
+  const readBoth = (k) => async () => {
+    await k.reset();
+    const x = await openArray(logitsPath, { role: 'logits' });
+    const y = await openArray(labelsPath, { role: 'labels' });
+    const [at, lt] = [x.raw, y.raw];
+    const size = Number(lt.dtype.slice(1));
+    for (let start = 0; start < n; start += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, n - start);
+      await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, { path: lt.path,
+        byteOffset: lt.byteOffset + start * size, dtype: lt.dtype, rows });
+    }
+    const counts = await k.read();
+    await Promise.all([x.close(), y.close()]);
+    return counts;
+  };
+  if (nodeApi.cpuUpdateFromFile) paths.push(['one thread reads the file (CLI now)', oneThreadReads(nodeApi)]);
+  if (other) paths.push(['  compare: one thread reads the file', oneThreadReads(other)]);
   for (const [i, k] of counters.entries()) {
-    paths.push([`workers x${THREADS[i]}, main reads + copies`, async () => {
-      await k.reset();
-      for await (const b of chunks(logitsPath, labelsPath, rowsPerChunk)) await k.update(formatBatch(b, c));
-      return k.read();
-    }]);
+    if (!ONLY_READS) {
+      paths.push([`workers x${THREADS[i]}, main reads + copies`, async () => {
+        await k.reset();
+        for await (const b of chunks(logitsPath, labelsPath, rowsPerChunk)) await k.update(formatBatch(b, c));
+        return k.read();
+      }]);
+    }
     if (typeof k.updateFromFile !== 'function') continue; // a build from before 2026-11-29, for before/after runs
-    paths.push([`workers x${THREADS[i]} read the file`, async () => {
-      await k.reset();
-      const x = await openArray(logitsPath, { role: 'logits' });
-      const y = await openArray(labelsPath, { role: 'labels' });
-      const at = x.raw;
-      for await (const { start, data } of y.chunks(rowsPerChunk)) {
-        await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data);
-      }
-      const counts = await k.read();
-      await Promise.all([x.close(), y.close()]);
-      return counts;
-    }]);
-    paths.push([`workers x${THREADS[i]} read both files`, async () => {
-      await k.reset();
-      const x = await openArray(logitsPath, { role: 'logits' });
-      const y = await openArray(labelsPath, { role: 'labels' });
-      const [at, lt] = [x.raw, y.raw];
-      const size = Number(lt.dtype.slice(1));
-      for (let start = 0; start < n; start += rowsPerChunk) {
-        const rows = Math.min(rowsPerChunk, n - start);
-        await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, { path: lt.path,
-          byteOffset: lt.byteOffset + start * size, dtype: lt.dtype, rows });
-      }
-      const counts = await k.read();
-      await Promise.all([x.close(), y.close()]);
-      return counts;
-    }]);
+    if (!ONLY_READS) {
+      paths.push([`workers x${THREADS[i]} read the file`, async () => {
+        await k.reset();
+        const x = await openArray(logitsPath, { role: 'logits' });
+        const y = await openArray(labelsPath, { role: 'labels' });
+        const at = x.raw;
+        for await (const { start, data } of y.chunks(rowsPerChunk)) {
+          await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data);
+        }
+        const counts = await k.read();
+        await Promise.all([x.close(), y.close()]);
+        return counts;
+      }]);
+    }
+    paths.push([`workers x${THREADS[i]} read both files`, readBoth(k)]);
+    if (others[i]) paths.push([`  compare: workers x${THREADS[i]} read both`, readBoth(others[i])]);
   }
   for (const [name, fn] of paths.slice(1)) {
     const got = await fn();
@@ -167,7 +183,7 @@ async function runCase(n, c) {
       if (rep >= 0) times[p].push(performance.now() - t);
     }
   }
-  await Promise.all(counters.map((k) => k.destroy()));
+  await Promise.all([...counters, ...others].map((k) => k.destroy()));
   const med = times.map(median);
   const [floor, one, oneReads] = med;
   const readsCol = nodeApi.cpuUpdateFromFile !== undefined;

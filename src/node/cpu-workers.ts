@@ -17,6 +17,7 @@ import { checkWeights } from '../format/weights.js';
 import { markIgnored } from '../tasks/multiclass/select.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
+import { compileLabelsWasm } from './cpu-labels.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
 
 /** The most worker threads a counter starts (each has its own slots in one 4 GiB WebAssembly memory). */
@@ -163,6 +164,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   if (options.jobRows !== undefined) checkCount('jobRows', options.jobRows);
   const module = compileCpuWasm(true);
   if (!module) throw new Error('createCpuWorkerCounter needs WebAssembly SIMD, which this Node lacks');
+  const labelsModule = compileLabelsWasm(true);
   const cells = c * c;
   const inTables = cells <= TABLE_MAX_CELLS;
   /** Counted cells: C x C, plus a row C for the samples whose label is ignored (never read out). */
@@ -209,7 +211,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   const nodeOptions = workerNodeOptions();
   for (let w = 0; w < threads; w++) {
     const base = w * laneBytes(jobRows);
-    const worker = new Worker(url, { ...nodeOptions, workerData: { module, memory } satisfies CpuWorkerData });
+    const workerData = { module, labelsModule, memory } satisfies CpuWorkerData;
+    const worker = new Worker(url, { ...nodeOptions, workerData });
     const slot0 = base + tableBytes + scratchBytes;
     const lane: Lane = { worker, table: base, scratch: base + tableBytes, slots: [slot0, slot0 + slotBytes(jobRows)],
       busy: [Promise.resolve(), Promise.resolve()], nextSlot: 0, queue: [], rowsSinceFlush: 0 };

@@ -353,6 +353,38 @@ describe('CPU worker counter', () => {
     ).rejects.toThrow(/\[-2\^31, 2\^32\)/);
   });
 
+  it.each(
+    [['i1', -3n], ['u1', 255n], ['i2', -32768n], ['u2', 6n], ['i4', -(2n ** 31n)], ['u4', 2n ** 32n - 1n], ['i8',
+      2n ** 62n + 1n], ['u8', 2n ** 63n + 2n]] as const,
+  )('fails on the first bad %s label in row order (%s) across the jobs of 3 workers', async (dtype, bad) => {
+    const rows = 3000;
+    const b = batch(rng(90 + dtype.charCodeAt(1)), rows, 6);
+    const T =
+      { i1: Int8Array, i2: Int16Array, i4: Int32Array, i8: BigInt64Array, u1: Uint8Array, u2: Uint16Array,
+        u4: Uint32Array, u8: BigUint64Array }[dtype];
+    const values = Array.from(b.labels as Int32Array, BigInt);
+    // jobs of 97 rows over 3 workers: the later job's bad label (job 21) may be found before the earlier one's (job 9)
+    for (const at of [2100, 2101, 999, 873]) values[at] = bad;
+    const stored = T === BigInt64Array || T === BigUint64Array ?
+      (T as typeof BigInt64Array).from(values) :
+      (T as typeof Int32Array).from(values, Number);
+    const labelsPath = join(dir, `lf-first-bad-${dtype}.bin`);
+    writeFileSync(labelsPath, Buffer.from(stored.buffer));
+    const k = counter(6, 3, 97);
+    const err = await (async () => {
+      await k.updateFromFile({ path: rawFile(`lf-first-bad-${dtype}.bin.x`, b.logits!, 0), byteOffset: 0 }, {
+        path: labelsPath,
+        byteOffset: 0,
+        dtype,
+        rows,
+        index0: 5,
+      });
+      return k.read();
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'InputError', field: 'labels', index: 878 });
+    expect(String(err)).toContain(`index 878: label ${bad} is outside [0, 6)`);
+  });
+
   it('refuses labels out of range before counting anything from the file, naming the index and value', async () => {
     const rand = rng(51);
     const b = batch(rand, 100, 4);
