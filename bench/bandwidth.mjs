@@ -32,7 +32,8 @@ const WAT = `(module
       (local.set $d (i32x4.add (local.get $d) (v128.load offset=48 (local.get $p))))
       (local.set $p (i32.add (local.get $p) (i32.const 64)))
       (br $next)))
-    (i32x4.extract_lane 0 (i32x4.add (i32x4.add (local.get $a) (local.get $b)) (i32x4.add (local.get $c) (local.get $d)))))
+    (i32x4.extract_lane 0
+      (i32x4.add (i32x4.add (local.get $a) (local.get $b)) (i32x4.add (local.get $c) (local.get $d)))))
   (func (export "copy") (param $to i32) (param $from i32) (param $n i32)
     (memory.copy (local.get $to) (local.get $from) (local.get $n))))`;
 

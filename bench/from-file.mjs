@@ -8,14 +8,16 @@
 // - the read floor: the same two files read in the CLI's 32 MiB chunks, nothing computed;
 // - one thread, reader chunks: chunks of both files into createConfusionMatrix's CPU update (the CLI
 //   at --threads 1 before 2026-11-29 17:30);
-// - one thread reads the file: cpuUpdateFromFile, cache-sized reads into the module (the CLI now);
+// - one thread reads both files: cpuUpdateFromFile with a labels file, both read in cache-sized pieces into the
+//   module, labels checked there (the CLI at --threads 1 since 2026-12-05; `x 1 reads` is over this path);
+// - one thread reads logits: cpuUpdateFromFile with the labels' reader chunks (the CLI from 2026-11-29 17:30);
 // - workers, main reads: chunks into createCpuWorkerCounter().update (the main thread reads and
 //   copies the logits into the workers' shared memory; the CLI before 2026-11-29);
 // - workers read the file: the main thread reads labels only, each worker reads its own rows
 //   (updateFromFile with a labels array);
 // - workers read both files: labels too, checked in the workers; the main thread hands out row
 //   ranges (updateFromFile with a LabelsFile; the CLI at --threads T for raw integer labels).
-// --compare DIR adds the two file-reading paths (one thread, workers reading both files) of the build in DIR/dist
+// --compare DIR adds the workers reading both files of the build in DIR/dist
 // (e.g. a checkout of main), interleaved with this one's; --only reads keeps the file-reading paths alone.
 // Every path's counts are checked against the oracle once, outside the timings. Files stay in the
 // page cache (each shape is read many times), so this measures memory, not the disk.
@@ -115,36 +117,45 @@ async function runCase(n, c) {
     cm.destroy();
     return counts;
   }]];
-  /** The one-thread path of a build: cpuUpdateFromFile over the labels' reader chunks. */
-  const oneThreadReads = (api) => async () => {
+  /** The one-thread path from 2026-11-29 17:30: cpuUpdateFromFile over the labels' reader chunks. */
+  const oneThreadReads = async () => {
     const counts = new Float64Array(c * c);
-    const x = await api.openArray(logitsPath, { role: 'logits' });
-    const y = await api.openArray(labelsPath, { role: 'labels' });
+    const x = await openArray(logitsPath, { role: 'logits' });
+    const y = await openArray(labelsPath, { role: 'labels' });
     const at = x.raw;
     for await (const { start, data } of y.chunks(rowsPerChunk)) {
-      api.cpuUpdateFromFile(counts, { path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data, c);
+      nodeApi.cpuUpdateFromFile(counts, { path: at.path, byteOffset: at.byteOffset + start * c * 4 }, data, c);
     }
     await Promise.all([x.close(), y.close()]);
     return counts;
   };
-  /** Workers of counter `k` reading both files (the CLI at --threads T for raw integer labels). */
-  const readBoth = (k) => async () => {
-    await k.reset();
+  /** `update(logitsFile, labelsFile)` over both files' rows, as the CLI hands them out for raw integer labels. */
+  const bothFiles = async (update) => {
     const x = await openArray(logitsPath, { role: 'logits' });
     const y = await openArray(labelsPath, { role: 'labels' });
     const [at, lt] = [x.raw, y.raw];
     const size = Number(lt.dtype.slice(1));
     for (let start = 0; start < n; start += rowsPerChunk) {
       const rows = Math.min(rowsPerChunk, n - start);
-      await k.updateFromFile({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, { path: lt.path,
+      await update({ path: at.path, byteOffset: at.byteOffset + start * c * 4 }, { path: lt.path,
         byteOffset: lt.byteOffset + start * size, dtype: lt.dtype, rows });
     }
-    const counts = await k.read();
     await Promise.all([x.close(), y.close()]);
+  };
+  /** Workers of counter `k` reading both files (the CLI at --threads T). */
+  const readBoth = (k) => async () => {
+    await k.reset();
+    await bothFiles((x, y) => k.updateFromFile(x, y));
+    return k.read();
+  };
+  /** This thread reading both files, labels checked in the label module (the CLI at --threads 1 since 12-05). */
+  const oneThreadBoth = async () => {
+    const counts = new Float64Array(c * c);
+    await bothFiles((x, y) => nodeApi.cpuUpdateFromFile(counts, x, y, c));
     return counts;
   };
-  if (nodeApi.cpuUpdateFromFile) paths.push(['one thread reads the file (CLI now)', oneThreadReads(nodeApi)]);
-  if (other) paths.push(['  compare: one thread reads the file', oneThreadReads(other)]);
+  paths.push(['one thread reads both files (CLI now)', oneThreadBoth]);
+  paths.push(['one thread reads logits (CLI < 12-05)', oneThreadReads]);
   for (const [i, k] of counters.entries()) {
     if (!ONLY_READS) {
       paths.push([`workers x${THREADS[i]}, main reads + copies`, async () => {

@@ -75,7 +75,8 @@
             (local.set $h (if (result v128) (local.get $signed)
               (then (i32x4.shr_s (local.get $v) (i32.const 31)))
               (else (v128.const i32x4 0 0 0 0))))))
-        (local.set $ign (v128.and (i32x4.eq (local.get $v) (local.get $lov)) (i32x4.eq (local.get $h) (local.get $hiv))))
+        (local.set $ign
+          (v128.and (i32x4.eq (local.get $v) (local.get $lov)) (i32x4.eq (local.get $h) (local.get $hiv))))
         ;; a bad one among the four (v >= c unsigned, or a high word set, and not ignored): the scalar loop below
         ;; finds which, from this step's first
         (br_if $simd_done (v128.any_true (v128.andnot

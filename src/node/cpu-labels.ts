@@ -1,5 +1,6 @@
 // Class labels read raw from a file into the fast CPU path's memory, checked and narrowed to int32 there by the
 // WebAssembly module wasm/cpu-labels.wat (cpu-worker.ts, cpu-file.ts).
+import { InputError } from '../core/errors.js';
 import { CPU_LABELS_WASM_BASE64, CPU_LABELS_WASM_SHARED_BASE64 } from './cpu-labels-wasm.generated.js';
 
 /** The exports of wasm/cpu-labels.wat (byte offsets into the memory it shares with the argmax module). */
@@ -17,6 +18,21 @@ export function compileLabelsWasm(shared: boolean): WebAssembly.Module {
 export interface RawLabels {
   itemSize: number;
   signed: boolean;
+}
+
+/** The storage of labels of numpy `dtype` (i1..i8, u1..u8, b1); a RangeError for any other. */
+export function rawLabelType(dtype: unknown): RawLabels {
+  const d = String(dtype);
+  if (!/^([iu][1248]|b1)$/.test(d)) {
+    const holds = 'a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1';
+    throw new RangeError(`labels of dtype ${JSON.stringify(dtype)}: ${holds}`);
+  }
+  return { itemSize: Number(d[1]), signed: d[0] === 'i' };
+}
+
+/** The error for label `value` (as written) at `index`, outside [0, c). */
+export function badLabelError(index: number, value: string, c: number): InputError {
+  return new InputError('labels', `index ${index}: label ${value} is outside [0, ${c})`, index, value);
 }
 
 /**
