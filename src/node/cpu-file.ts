@@ -10,6 +10,8 @@ import type { LabelsFile, LogitsFile } from './cpu-workers.js';
 
 /** Floats of logits read at once (256 KiB, as the fast path's chunks). */
 const CHUNK_FLOATS = 1 << 16;
+/** Labels read, checked and narrowed at once: at least this many (one read per piece of logits at C < 4). */
+const LABEL_BLOCK_ROWS = 1 << 14;
 /** Counting runs in the module's u32 table up to this many cells (and no more than the rows). */
 const TABLE_MAX_CELLS = 1 << 16;
 const PAGE = 65536;
@@ -51,7 +53,7 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
   }
 }
 
-/** As {@link cpuUpdateFromFile} with labels read from their file, piece by piece with the logits. */
+/** As {@link cpuUpdateFromFile} with labels read from their file, a block for one or more pieces of logits. */
 function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: number, start: number, n: number) => void,
   labels: LabelsFile, c: number): void {
   const type = rawLabelType(labels.dtype);
@@ -69,16 +71,17 @@ function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: numb
   }
   const { memory, wasm } = both;
   const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
+  const blockRows = Math.min(rows, Math.max(chunkRows, LABEL_BLOCK_ROWS));
   const cells = c * c;
   const inTable = cells <= TABLE_MAX_CELLS && cells <= rows;
   const labAt = inTable ? align16(cells * 4) : 0;
-  const predAt = labAt + align16(chunkRows * 8);
-  const srcAt = predAt + align16(chunkRows * 4);
+  const predAt = labAt + align16(blockRows * 8);
+  const srcAt = predAt + align16(blockRows * 4);
   const end = srcAt + chunkRows * c * 4 + 16;
   if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
   const b = memory.buffer;
   const [u8, i32, u32] = [new Uint8Array(b), new Int32Array(b), new Uint32Array(b)];
-  /** int64 labels narrow in place; the others from where the predictions go next. */
+  /** int64 labels narrow in place; the others from where the predictions go once the block is narrowed. */
   const raw = type.itemSize === 8 ? labAt : predAt;
   const flush = (): void => {
     for (let i = 0; i < cells; i++) counts[i]! += u32[i]!;
@@ -88,21 +91,25 @@ function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: numb
   const fd = openSync(labels.path, 'r');
   try {
     let sinceFlush = 0;
-    for (let start = 0; start < rows; start += chunkRows) {
-      const n = Math.min(chunkRows, rows - start);
-      readFully(fd, labels.path, u8, raw, n * type.itemSize, labels.byteOffset + start * type.itemSize, 'labels');
-      const bad = narrowLabels(both.labels, type, raw, labAt, n, c, undefined);
+    for (let block = 0; block < rows; block += blockRows) {
+      const m = Math.min(blockRows, rows - block);
+      readFully(fd, labels.path, u8, raw, m * type.itemSize, labels.byteOffset + block * type.itemSize, 'labels');
+      const bad = narrowLabels(both.labels, type, raw, labAt, m, c, undefined);
       if (bad >= 0) {
-        throw badLabelError(index0 + start + bad, rawLabelValue(new DataView(b), raw + bad * type.itemSize, type), c);
+        throw badLabelError(index0 + block + bad, rawLabelValue(new DataView(b), raw + bad * type.itemSize, type), c);
       }
-      readLogits(u8, srcAt, start, n);
-      if (inTable && sinceFlush + n > 0xffffffff) {
-        flush();
-        sinceFlush = 0;
+      for (let r = 0; r < m; r += chunkRows) {
+        const n = Math.min(chunkRows, m - r);
+        const lab = labAt + r * 4;
+        readLogits(u8, srcAt, block + r, n);
+        if (inTable && sinceFlush + n > 0xffffffff) {
+          flush();
+          sinceFlush = 0;
+        }
+        sinceFlush += n;
+        wasm.update(srcAt, lab, n, c, predAt, inTable ? 0 : -1);
+        if (!inTable) { for (let i = 0; i < n; i++) counts[i32[(lab >> 2) + i]! * c + i32[(predAt >> 2) + i]!]! += 1; }
       }
-      sinceFlush += n;
-      wasm.update(srcAt, labAt, n, c, predAt, inTable ? 0 : -1);
-      if (!inTable) { for (let i = 0; i < n; i++) counts[i32[(labAt >> 2) + i]! * c + i32[(predAt >> 2) + i]!]! += 1; }
     }
     if (inTable) flush();
   } finally {
