@@ -214,7 +214,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     }
     // raw float32 logits in a file: read in cache-sized pieces by the worker threads, or by this thread
     // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw integer
-    // labels too, by the workers, so that this thread does nothing per row
+    // labels too (checked in WebAssembly), so that this thread does nothing per row with workers
     const rawLogits = input.raw?.dtype === 'f4' ? input.raw : undefined;
     const plain = backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights;
     const fileRows = workers || plain ? rawLogits : undefined;
@@ -232,7 +232,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     }
     const ignoreFits = ignoreIndex === undefined || (ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32);
     const intLabels = labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) ? labels.raw : undefined;
-    const rawLabels = workers && fileRows && !weights && ignoreFits ? intLabels : undefined;
+    const rawLabels = fileRows && !weights && ignoreFits ? intLabels : undefined;
     const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * c * 4 });
     const kept = (batch: Batch): Batch => (ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c));
     const count = (b: Batch): Promise<void> => (workers ? workers.update(formatBatch(kept(b), c)) : cm!.update(b));
@@ -241,7 +241,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       if (rawLabels) {
         const byteOffset = rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1));
         const y = { path: rawLabels.path, byteOffset, dtype: rawLabels.dtype, rows: n, index0: first + start };
-        return workers!.updateFromFile(logitsAt(start), y, { ignoreIndex });
+        if (workers) return workers.updateFromFile(logitsAt(start), y, { ignoreIndex });
+        return cpuUpdateFromFile(fileCounts!, logitsAt(start), y, c);
       }
       const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
       const y = asLabels(labelData!);

@@ -2,9 +2,10 @@
 // WebAssembly memory of all the threads, and readFully.
 import { readSync } from 'node:fs';
 
-/** What each worker gets when it starts (`workerData`): the compiled SIMD module and the shared memory. */
+/** What each worker gets when it starts (`workerData`): the compiled SIMD and label modules and the shared memory. */
 export interface CpuWorkerData {
   module: WebAssembly.Module;
+  labelsModule: WebAssembly.Module;
   memory: WebAssembly.Memory;
 }
 

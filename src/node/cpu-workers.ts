@@ -9,7 +9,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { availableParallelism, endianness } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { InputError } from '../core/errors.js';
+import type { InputError } from '../core/errors.js';
 import { MAX_WORKER_THREADS } from '../core/limits.js';
 import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js';
 import { copyClassIndices } from '../format/class-indices.js';
@@ -18,6 +18,7 @@ import { checkWeights } from '../format/weights.js';
 import { markIgnored } from '../tasks/multiclass/select.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
+import { badLabelError, compileLabelsWasm, rawLabelType } from './cpu-labels.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
 
 export { MAX_WORKER_THREADS } from '../core/limits.js';
@@ -74,8 +75,13 @@ export interface LogitsFile {
   byteOffset: number;
 }
 
-/** Class indices stored raw in a file: `rows` little-endian numpy `dtype` integers; `index0` names the first. */
-interface LabelsFile {
+/**
+ * Class indices stored raw in a file: `rows` little-endian numpy `dtype` integers; `index0` names the first.
+ *
+ * @example
+ * const y: LabelsFile = { path: 'labels.npy', byteOffset: 128, dtype: 'i8', rows: 1000 };
+ */
+export interface LabelsFile {
   path: string;
   byteOffset: number;
   dtype: string;
@@ -163,6 +169,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   if (options.jobRows !== undefined) checkCount('jobRows', options.jobRows);
   const module = compileCpuWasm(true);
   if (!module) throw new Error('createCpuWorkerCounter needs WebAssembly SIMD, which this Node lacks');
+  const labelsModule = compileLabelsWasm(true);
   const cells = c * c;
   const inTables = cells <= TABLE_MAX_CELLS;
   /** Counted cells: C x C, plus a row C for the samples whose label is ignored (never read out). */
@@ -209,7 +216,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
   const nodeOptions = workerNodeOptions();
   for (let w = 0; w < threads; w++) {
     const base = w * laneBytes(jobRows);
-    const worker = new Worker(url, { ...nodeOptions, workerData: { module, memory } satisfies CpuWorkerData });
+    const workerData = { module, labelsModule, memory } satisfies CpuWorkerData;
+    const worker = new Worker(url, { ...nodeOptions, workerData });
     const slot0 = base + tableBytes + scratchBytes;
     const lane: Lane = { worker, table: base, scratch: base + tableBytes, slots: [slot0, slot0 + slotBytes(jobRows)],
       busy: [Promise.resolve(), Promise.resolve()], nextSlot: 0, queue: [], rowsSinceFlush: 0 };
@@ -220,7 +228,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       else if (job) {
         // the first bad label in row order wins: it surfaces once every job in flight has answered
         const index = (job.labelsFrom ?? 0) + m.index;
-        const e = new InputError('labels', `index ${index}: label ${m.value} is outside [0, ${c})`, index, m.value);
+        const e = badLabelError(index, m.value, c);
         if (!badLabel || index < badLabel.index!) badLabel = e;
         job.reject(e);
       }
@@ -388,19 +396,15 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       rows = y.length;
     } else {
       checkAt('the labels', labels);
-      const dtype = String(labels.dtype);
-      if (!/^([iu][1248]|b1)$/.test(dtype)) {
-        const holds = 'a labels file holds i1, i2, i4, i8, u1, u2, u4, u8 or b1';
-        throw new RangeError(`labels of dtype ${JSON.stringify(labels.dtype)}: ${holds}`);
-      }
+      const { itemSize, signed } = rawLabelType(labels.dtype);
       checkCount('labels.rows', labels.rows, 0);
       if (ignoreIndex !== undefined &&
         !(Number.isSafeInteger(ignoreIndex) && ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32)) {
         throw new RangeError(`an ignore index read by the workers must lie in [-2^31, 2^32), got ${ignoreIndex}`);
       }
       rows = labels.rows;
-      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, itemSize: Number(dtype[1]),
-        signed: dtype[0] === 'i', ignoreIndex, index0: labels.index0 ?? 0 };
+      y = { fd: fdOf(labels.path), path: labels.path, byteOffset: labels.byteOffset, itemSize, signed, ignoreIndex,
+        index0: labels.index0 ?? 0 };
     }
     const w = weights === undefined ? undefined : checkWeights(weights, rows);
     if (rows === 0) return;

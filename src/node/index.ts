@@ -16,7 +16,7 @@ export { openArray } from '../read/open-array.js';
 export type { ArraySource } from '../read/open-array.js';
 export { cpuUpdateFromFile } from './cpu-file.js';
 export { createCpuWorkerCounter } from './cpu-workers.js';
-export type { CpuWorkerCounter, CpuWorkerCounterOptions, LogitsFile } from './cpu-workers.js';
+export type { CpuWorkerCounter, CpuWorkerCounterOptions, LabelsFile, LogitsFile } from './cpu-workers.js';
 export { openBackend } from './open-backend.js';
 export type { BackendChoice, OpenBackend } from './open-backend.js';
 export { loadPngRenderer, svgToPng } from './png.js';

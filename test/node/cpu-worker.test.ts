@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compileLabelsWasm } from '../../src/node/cpu-labels.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows } from '../../src/node/cpu-worker-messages.js';
 import { cpuWorkerUrl } from '../../src/node/cpu-workers.js';
 import { compileCpuWasm } from '../../src/tasks/multiclass/update-cpu-fast.js';
@@ -32,7 +33,7 @@ describe('cpuWorkerUrl', () => {
 describe('the CPU worker thread', () => {
   it('answers each typed job in order: done, its first bad label, or an error, and goes on after one', async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-    const workerData: CpuWorkerData = { module: compileCpuWasm(true)!, memory };
+    const workerData: CpuWorkerData = { module: compileCpuWasm(true)!, labelsModule: compileLabelsWasm(true), memory };
     const worker = new Worker(cpuWorkerUrl(), { workerData });
     const ask = (job: CpuWorkerJob): Promise<CpuWorkerReply> => {
       const reply = new Promise<CpuWorkerReply>((resolve) => worker.once('message', resolve));

@@ -353,6 +353,38 @@ describe('CPU worker counter', () => {
     ).rejects.toThrow(/\[-2\^31, 2\^32\)/);
   });
 
+  it.each(
+    [['i1', -3n], ['u1', 255n], ['i2', -32768n], ['u2', 6n], ['i4', -(2n ** 31n)], ['u4', 2n ** 32n - 1n], ['i8',
+      2n ** 62n + 1n], ['u8', 2n ** 63n + 2n]] as const,
+  )('fails on the first bad %s label in row order (%s) across the jobs of 3 workers', async (dtype, bad) => {
+    const rows = 3000;
+    const b = batch(rng(90 + dtype.charCodeAt(1)), rows, 6);
+    const T =
+      { i1: Int8Array, i2: Int16Array, i4: Int32Array, i8: BigInt64Array, u1: Uint8Array, u2: Uint16Array,
+        u4: Uint32Array, u8: BigUint64Array }[dtype];
+    const values = Array.from(b.labels as Int32Array, BigInt);
+    // jobs of 97 rows over 3 workers: the later job's bad label (job 21) may be found before the earlier one's (job 9)
+    for (const at of [2100, 2101, 999, 873]) values[at] = bad;
+    const stored = T === BigInt64Array || T === BigUint64Array ?
+      (T as typeof BigInt64Array).from(values) :
+      (T as typeof Int32Array).from(values, Number);
+    const labelsPath = join(dir, `lf-first-bad-${dtype}.bin`);
+    writeFileSync(labelsPath, Buffer.from(stored.buffer));
+    const k = counter(6, 3, 97);
+    const err = await (async () => {
+      await k.updateFromFile({ path: rawFile(`lf-first-bad-${dtype}.bin.x`, b.logits!, 0), byteOffset: 0 }, {
+        path: labelsPath,
+        byteOffset: 0,
+        dtype,
+        rows,
+        index0: 5,
+      });
+      return k.read();
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'InputError', field: 'labels', index: 878 });
+    expect(String(err)).toContain(`index 878: label ${bad} is outside [0, 6)`);
+  });
+
   it('refuses labels out of range before counting anything from the file, naming the index and value', async () => {
     const rand = rng(51);
     const b = batch(rand, 100, 4);
@@ -493,6 +525,60 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       expect(countsDiff(got, oracle(c, [b, tail]))).toBe('');
       expect(openOn(path)).toBe(0);
     });
+
+  it.each([['i8', 2], ['u1', 10], ['i4', 23], ['u2', 300], ['b1', 2], ['i1', 1], ['u8', 7], ['u4', 100]] as const)(
+    'reads %s labels from their file in the same pieces, C = %i: the oracle counts, a bad one named from index0',
+    (dtype, c) => {
+      const rand = rng(c * 5 + dtype.charCodeAt(1));
+      // several blocks of 16384 labels (C < 100), each for one or more pieces of logits
+      const rows = Math.max(c >= 100 ? 3000 : 40_000, 2 * Math.floor((1 << 16) / c) + 7);
+      const b = batch(rand, rows, c);
+      const size = Number(dtype[1]);
+      const T =
+        { i1: Int8Array, i4: Int32Array, i8: BigInt64Array, u1: Uint8Array, b1: Uint8Array, u2: Uint16Array,
+          u4: Uint32Array, u8: BigUint64Array }[dtype];
+      const big = T === BigInt64Array || T === BigUint64Array;
+      const store = (values: bigint[]): Buffer => {
+        const typed = big ? (T as typeof BigInt64Array).from(values) : (T as typeof Int32Array).from(values, Number);
+        return Buffer.concat([Buffer.alloc(3, 0xee), Buffer.from(typed.buffer)]);
+      };
+      const values = Array.from(b.labels as Int32Array, BigInt);
+      const logits = { path: rawFile(`one-both-${dtype}.bin`, b.logits!, 7), byteOffset: 7 };
+      const labelsPath = join(dir, `one-both-labels-${dtype}.bin`);
+      writeFileSync(labelsPath, store(values));
+      const got = new Float64Array(c * c);
+      cpuUpdateFromFile(got, logits, { path: labelsPath, byteOffset: 3, dtype, rows }, c);
+      cpuUpdateFromFile(got, { ...logits, byteOffset: 7 + 5 * c * 4 }, { path: labelsPath, byteOffset: 3 + 5 * size,
+        dtype, rows: 4 }, c);
+      const tail: FormattedBatch = { rows: 4, numClasses: c, logits: b.logits!.subarray(5 * c, 9 * c),
+        labels: b.labels.subarray(5, 9) };
+      expect(countsDiff(got, oracle(c, [b, tail]))).toBe('');
+      const bad = dtype[0] === 'i' ? -1n : big ? 2n ** 64n - 1n : BigInt(c);
+      values[rows - 3] = bad;
+      values[rows - 2] = 0n;
+      writeFileSync(labelsPath, store(values));
+      const before = got.slice();
+      const err = (() => {
+        try {
+          return cpuUpdateFromFile(got, logits, { path: labelsPath, byteOffset: 3, dtype, rows, index0: 40 }, c);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toMatchObject({ name: 'InputError', field: 'labels', index: rows + 37 });
+      expect(String(err)).toContain(`index ${rows + 37}: label ${bad} is outside [0, ${c})`);
+      if (c * c <= rows) expect(Array.from(got)).toEqual(Array.from(before));
+      expect(openOn(labelsPath) + openOn(logits.path)).toBe(0);
+      // nothing of the failed call is left to count in the next one
+      writeFileSync(labelsPath, store(Array.from(b.labels as Int32Array, BigInt)));
+      const again = new Float64Array(c * c);
+      cpuUpdateFromFile(again, logits, { path: labelsPath, byteOffset: 3, dtype, rows }, c);
+      expect(countsDiff(again, oracle(c, [b]))).toBe('');
+      expect(() => cpuUpdateFromFile(got, logits, { path: labelsPath, byteOffset: 3, dtype: 'f4', rows }, c)).toThrow(
+        /dtype "f4"/,
+      );
+    },
+  );
 
   it('throws naming the file and byte when the file holds fewer rows than asked, and closes it', () => {
     const b = batch(rng(78), 50, 10);
