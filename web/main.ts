@@ -9,6 +9,7 @@ import { browserAdapterLabel, type BrowserGpu, requestBrowserDevice } from '../s
 import { InputError } from '../src/core/errors.js';
 import type { LabelArray } from '../src/core/types.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
+import type { ColorScale } from '../src/report/heatmap-scale.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { matrixRows } from '../src/tasks/multiclass/reduce.js';
 import { evaluate, type Evaluation } from './compute.js';
@@ -16,8 +17,9 @@ import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
 import { readParquet } from './parquet.js';
-import { confusionOrder } from './reorder.js';
-import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
+import { confusionOrder, hierarchicalOrder } from './reorder.js';
+import { renderReport, renderSummary, renderTiming } from './report-view.js';
+import { renderTopConfusionList } from './top-confusions.js';
 
 /** What the page exposes for tests and the console. */
 export interface PageState {
@@ -64,7 +66,8 @@ let fromExample = false;
 let shown: { ev: Evaluation; classes: string[] } | undefined;
 let normalize: Normalize = 'none';
 
-const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live') });
+const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live'),
+  zoom: $('cm-zoom') });
 const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 function setError(message: string | null): void {
@@ -217,11 +220,13 @@ function show(ev: Evaluation, classes: string[]): void {
   heatmap.show({ counts: ev.result.counts, numClasses: ev.numClasses, classes });
   heatmap.setNormalize(normalize);
   const reorder = $<HTMLInputElement>('reorder');
-  if (reorder.checked) heatmap.setOrder(confusionOrder(ev.result.counts, ev.numClasses));
+  if (reorder.checked) heatmap.setOrder(classOrder(ev));
   $('figures').replaceChildren(renderSummary(ev));
   $('timing').replaceChildren(renderTiming(ev, ev.gpu ? page.adapter : null, gpu?.info.software ?? false));
   $('report').replaceChildren(renderReport(ev, classes));
-  $('confusions').replaceChildren(renderTopConfusions(ev, classes));
+  $('confusions').replaceChildren(
+    renderTopConfusionList(ev.result.counts, ev.numClasses, classes, 20, (t, p) => heatmap.reveal(t, p)),
+  );
 }
 
 async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<void> {
@@ -317,11 +322,20 @@ document.querySelectorAll<HTMLInputElement>('input[name=normalize]').forEach((in
     heatmap.setNormalize(normalize);
   });
 });
-$<HTMLInputElement>('reorder').addEventListener('change', (e) => {
-  if (!shown) return;
-  const on = (e.target as HTMLInputElement).checked;
-  heatmap.setOrder(on ? confusionOrder(shown.ev.result.counts, shown.ev.numClasses) : null);
-});
+for (const id of ['reorder', 'reorder-method']) {
+  $(id).addEventListener('change', () => {
+    if (shown) heatmap.setOrder($<HTMLInputElement>('reorder').checked ? classOrder(shown.ev) : null);
+  });
+}
+/** The class order the reorder method names: chained confused pairs, or average-linkage clusters. */
+function classOrder(ev: Evaluation): number[] {
+  const by = $<HTMLSelectElement>('reorder-method').value === 'hierarchical' ? hierarchicalOrder : confusionOrder;
+  return by(ev.result.counts, ev.numClasses);
+}
+for (const id of ['scale', 'no-diagonal']) {
+  $(id).addEventListener('change', () =>
+    heatmap.setScale($<HTMLSelectElement>('scale').value as ColorScale, !$<HTMLInputElement>('no-diagonal').checked));
+}
 document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button) => {
   button.addEventListener('click', async () => {
     if (!shown) return;
