@@ -32,6 +32,9 @@ describe('web/reorder hierarchicalOrder: average linkage on the symmetrised, row
     const diag = new Float64Array(16);
     for (let i = 0; i < 4; i++) diag[i * 5] = 3;
     expect(hierarchicalOrder(diag, 4)).toEqual([0, 1, 2, 3]);
+    const star = diag.slice();
+    star.set([3, 1, 1, 1]);
+    expect(hierarchicalOrder(star, 4)).toEqual([0, 1, 2, 3]);
   });
 
   it('is always a permutation, empty rows and 0, 1, 2 classes too', () => {
