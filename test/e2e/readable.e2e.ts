@@ -144,13 +144,14 @@ describe('1000 classes that can be read: desktop 1440 x 900, WebGPU on SwiftShad
     await topConfusionSelects(b.page);
   });
 
-  it('hierarchical order puts the planted groups in blocks (screenshot: log scale, clusters, zoomed)', async () => {
+  it('hierarchical order puts the planted groups in blocks (screenshots: log, no diagonal, clusters, zoomed)', async () => {
     await b.page.click('[data-zoom=reset]');
     await b.page.selectOption('#reorder-method', 'hierarchical');
     const before = await pixels(b.page);
     await b.page.check('#reorder');
     expect(await pixels(b.page)).not.toBe(before);
     await b.page.selectOption('#scale', 'log');
+    await b.page.check('#no-diagonal');
     await b.page.locator('.plot-col').screenshot({ path: `${OUT}/demo-1000-clusters.png` });
     await topConfusionSelects(b.page, true);
     await b.page.locator('.plot-col').screenshot({ path: `${OUT}/demo-1000-zoom.png` });
