@@ -25,7 +25,7 @@ import type { EvalTask } from './eval.js';
 import { denseFlag, flag } from './flags.js';
 import { asWeights, located, openInto, openWeights } from './inputs.js';
 import { intervalOptions } from './interval-options.js';
-import { renderPlot, renderReport } from './render.js';
+import { plotColors, renderPlot, renderReport } from './render.js';
 import { type NamedClasses, stringClasses } from './string-labels.js';
 import { type CliValues, UsageError } from './usage.js';
 
@@ -279,7 +279,9 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       ...(inputs.strings && { stringLabels: true as const }) }];
     return renderReport(format, result, backend, { classes, normalize, tty, shards, stateOptions,
       intervals: intervals(result) });
-  }, plot: (path, result) => renderPlot(path, result, { classes, normalize, intervals: intervals(result) }) };
+  },
+    plot: (path, result) =>
+      renderPlot(path, result, { classes, normalize, intervals: intervals(result), plotColors: plotColors(values) }) };
 }
 
 /** Index in the chunk of the `k`-th row whose label is not `ignore`. */

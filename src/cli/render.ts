@@ -11,7 +11,9 @@ import type { ShardSet, StateOptions } from '../state/state.js';
 import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import type { Normalize } from '../tasks/multiclass/metrics.js';
 import { computeMetrics } from '../tasks/multiclass/metrics.js';
+import { flag } from './flags.js';
 import { plotData } from './inputs.js';
+import type { CliValues } from './usage.js';
 
 /** The report formats of `confmat eval --format`. */
 export type OutputFormat = 'json' | 'table' | 'csv' | 'markdown';
@@ -53,10 +55,15 @@ export function renderReport(format: OutputFormat, result: ConfusionMatrixResult
 }
 
 /** The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html). */
+/** The heatmap colours that --plot-scale and --plot-no-diagonal ask for. */
+export function plotColors(values: CliValues): NonNullable<OutputOptions['plotColors']> {
+  return { scale: flag(values, 'plot-scale') ?? 'linear', shadeDiagonal: values['plot-no-diagonal'] !== true };
+}
+
 export function renderPlot(path: string, result: ConfusionMatrixResult, options: OutputOptions): string | Uint8Array {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
-  const heatmap = { classes: names, normalize: options.normalize ?? 'none' };
+  const heatmap = { classes: names, normalize: options.normalize ?? 'none', ...options.plotColors };
   if (extname(path).toLowerCase() !== '.html') return plotData(path, renderHeatmapSvg(result.counts, c, heatmap));
   const [m, ci] = [computeMetrics(result.counts, c), options.intervals];
   const f4 = (v: number): string => v.toFixed(4);
