@@ -29,6 +29,8 @@ export interface OutputOptions {
   stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'>;
   /** With --ci: the intervals of the metrics, in every format but CSV (the matrix alone). */
   intervals?: MatrixIntervals | undefined;
+  /** The heatmap's `scale` and `shadeDiagonal` (--plot-scale, --plot-no-diagonal). */
+  plotColors?: { scale: 'linear' | 'log' | 'row'; shadeDiagonal: boolean };
 }
 
 /** The multiclass report in one of the formats, ending with a newline. */
@@ -54,12 +56,12 @@ export function renderReport(format: OutputFormat, result: ConfusionMatrixResult
   }
 }
 
-/** The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html). */
 /** The heatmap colours that --plot-scale and --plot-no-diagonal ask for. */
 export function plotColors(values: CliValues): NonNullable<OutputOptions['plotColors']> {
   return { scale: flag(values, 'plot-scale') ?? 'linear', shadeDiagonal: values['plot-no-diagonal'] !== true };
 }
 
+/** The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html). */
 export function renderPlot(path: string, result: ConfusionMatrixResult, options: OutputOptions): string | Uint8Array {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
