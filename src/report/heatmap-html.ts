@@ -148,14 +148,14 @@ const SCRIPT = `
   const pct = (a, b) => (b === 0 ? '–' : (100 * a / b).toFixed(1) + '%');
   const esc = (s) => String(s).replace(/[&<>"']/g, (ch) => '&#' + ch.charCodeAt(0) + ';');
 
-  let mode = D.normalize, values, vmin, vmax, cl, focus = null, hover = null;
+  let mode = D.normalize, values, cl, focus = null, hover = null;
   const off = document.createElement('canvas'); off.width = off.height = C;
   function compute() {
-    values = new Float64Array(C * C); vmin = Infinity; vmax = -Infinity;
+    values = new Float64Array(C * C);
     for (let t = 0; t < C; t++) for (let p = 0; p < C; p++) {
       const i = t * C + p, d = mode === 'true' ? rowSum[t] : mode === 'pred' ? colSum[p] : mode === 'all' ? total : 1;
       const v = d === 0 ? 0 : counts[i] / d;
-      values[i] = v; if (v < vmin) vmin = v; if (v > vmax) vmax = v;
+      values[i] = v;
     }
     const img = off.getContext('2d').createImageData(C, C);
     const rows = D.scale === 'row' && Float64Array.from(counts, (v, i) => (rowSum[Math.floor(i / C)] ? v / rowSum[Math.floor(i / C)] : 0));
