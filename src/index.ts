@@ -96,3 +96,8 @@ export type { Difference, PairedIntervals, RecallDifferences } from './tasks/com
 // Framework tensors (TensorFlow.js, onnxruntime): update() takes them; share the framework's device
 export type { FrameworkTensor, WithTensors } from './core/types.js';
 export { frameworkDevice } from './engine/framework-device.js';
+
+// Cell rows: from a cell of the matrix to its samples
+export type { CellRow, CellRowsCell, CellRowsResult, CellSpec } from './tasks/cell-rows/cell-rows.js';
+export { createCellRows } from './tasks/cell-rows/matrix.js';
+export type { CellRows, CellRowsOptions } from './tasks/cell-rows/matrix.js';

@@ -8,6 +8,7 @@ import { renderCsv } from '../src/report/csv.js';
 import { FONT_FAMILY } from '../src/report/heatmap-scale.js';
 import { renderHeatmapSvg } from '../src/report/heatmap-svg.js';
 import { type BackendReport, jsonReport } from '../src/report/json.js';
+import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { permuteCounts } from './reorder.js';
 
@@ -21,6 +22,8 @@ export interface DownloadSource {
   canvas: HTMLCanvasElement;
   /** The PNG's title line. Default "Confusion matrix". */
   title?: string;
+  /** The intervals shown on the page, written into the JSON report as `ci`. */
+  intervals?: MatrixIntervals | undefined;
 }
 
 /**
@@ -50,9 +53,8 @@ export function saveBlob(blob: Blob, name: string): void {
 export async function downloadBlob(kind: 'json' | 'csv' | 'svg' | 'png', s: DownloadSource): Promise<Blob> {
   const options = { classes: s.classes, normalize: s.normalize };
   if (kind === 'json') {
-    return new Blob([`${JSON.stringify(jsonReport(s.result, s.backend, options), null, 2)}\n`], {
-      type: 'application/json',
-    });
+    const json = jsonReport(s.result, s.backend, { ...options, intervals: s.intervals });
+    return new Blob([`${JSON.stringify(json, null, 2)}\n`], { type: 'application/json' });
   }
   if (kind === 'csv') return new Blob([renderCsv(s.result, options)], { type: 'text/csv' });
   if (kind === 'svg') {

@@ -453,6 +453,7 @@ export function createHeatmap({ canvas, tip, live, zoom }: HeatmapElements): Hea
     draw();
     showTip(focus);
     live.textContent = describe(focus).line;
+    canvas.dispatchEvent(new CustomEvent('cellselect', { detail: { true: order[at.t]!, pred: order[at.p]! } }));
   };
   canvas.addEventListener('click', (e) => {
     const at = cellFromEvent(e) ?? pressed;
@@ -481,6 +482,7 @@ export function createHeatmap({ canvas, tip, live, zoom }: HeatmapElements): Hea
       tip.hidden = true;
       return;
     }
+    if (e.key === 'Enter') return select(focus);
     const zoomKey = ({ '+': 2, '=': 2, '-': 0.5, _: 0.5 } as Record<string, number>)[e.key];
     if (zoomKey || e.key === '0') {
       e.preventDefault();

@@ -9,13 +9,20 @@ import { browserAdapterLabel, type BrowserGpu, requestBrowserDevice } from '../s
 import { InputError } from '../src/core/errors.js';
 import type { LabelArray } from '../src/core/types.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
+import type { ComparisonIntervals } from '../src/report/compare.js';
 import type { ColorScale } from '../src/report/heatmap-scale.js';
+import type { BackendReport } from '../src/report/json.js';
+import type { IntervalOptions } from '../src/stats/bootstrap.js';
+import type { ComparisonResult } from '../src/tasks/compare/compare.js';
+import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
 import type { Normalize } from '../src/tasks/multiclass/metrics.js';
 import { matrixRows } from '../src/tasks/multiclass/reduce.js';
+import { createCellRowsView } from './cell-rows-view.js';
 import { evaluate, type Evaluation } from './compute.js';
 import { bindDropZone, bindPageDrop } from './drop.js';
 import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
+import { type IntervalJob, pageIntervalOptions, startComparisonIntervals, startIntervals } from './intervals-view.js';
 import { readParquet } from './parquet.js';
 import { confusionOrder, hierarchicalOrder } from './reorder.js';
 import { renderReport, renderSummary, renderTiming } from './report-view.js';
@@ -43,6 +50,12 @@ export interface PageState {
   equal: boolean;
   classes: string[];
   source: string;
+  /** The shown matrix's confidence intervals, once drawn (the "95% confidence intervals" box); null otherwise. */
+  intervals: MatrixIntervals | null;
+  /** With a model B file: the comparison of the shown run (B's matrix, McNemar's discordant rows); null otherwise. */
+  comparison: { matrixB: number[][]; b: number; c: number; ms: number; intervals: ComparisonIntervals | null } | null;
+  /** The cell whose rows the "Rows in this cell" panel lists (its first rows by index), once gathered. */
+  cellRows: { true: number; pred: number; count: number; rows: number[] } | null;
 }
 
 declare global {
@@ -54,8 +67,8 @@ declare global {
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const page: PageState = { ready: false, webgpu: false, backend: 'cpu', adapter: null, runs: 0, busy: false, error: null,
-  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [],
-  source: '' };
+  numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true, classes: [], source: '',
+  intervals: null, comparison: null, cellRows: null };
 window.__confmat = page;
 
 let gpu: BrowserGpu | null = null;
@@ -65,9 +78,14 @@ let names: { names: string[]; file: string } | undefined;
 let fromExample = false;
 let shown: { ev: Evaluation; classes: string[] } | undefined;
 let normalize: Normalize = 'none';
+let predsB: Predictions | undefined;
+type Compared = { result: ComparisonResult; classes: string[]; backend: BackendReport };
+let compared: Compared | undefined;
 
 const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live'),
   zoom: $('cm-zoom') });
+const cellRowsView = createCellRowsView(document.querySelector<HTMLElement>('.downloads')!,
+  async (blob, name) => (await import('./downloads.js')).saveBlob(blob, name));
 const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 function setError(message: string | null): void {
@@ -144,16 +162,111 @@ function refreshInputs(): void {
     `${labels.file}: ${labels.data.length.toLocaleString('en-US')} labels` :
     'no file';
   $('name-classes').textContent = names ? `${names.file}: ${names.names.length} names` : 'no file';
+  $('name-model-b').textContent = predsB ? desc(predsB) : 'no file';
+  $('clear-model-b').hidden = predsB === undefined || page.busy;
   $<HTMLButtonElement>('compute').disabled = !(preds && labels) || page.busy;
   for (const [role, loaded] of [['logits', preds], ['labels', labels], ['classes', names]] as const) {
     $(`clear-${role}`).hidden = loaded === undefined || fromExample || page.busy;
   }
 }
 
+let intervalJob: IntervalJob<unknown> | undefined;
+let comparisonJob: IntervalJob<unknown> | undefined;
+
+/** Stops drawing intervals and says nothing more of them. */
+function stopIntervals(): void {
+  intervalJob?.cancel();
+  comparisonJob?.cancel();
+  intervalJob = comparisonJob = undefined;
+  page.intervals = null;
+  if (page.comparison) page.comparison.intervals = null;
+  $('intervals-cancel').hidden = true;
+  $('intervals-status').textContent = '';
+}
+
+/** Draws the shown matrix's intervals in a worker (the box ticked), then shows them in the figures and the report. */
+function drawIntervals(): void {
+  stopIntervals();
+  const now = shown;
+  if (!now || !$<HTMLInputElement>('intervals').checked) return;
+  const options = pageIntervalOptions(0.95);
+  const job = startIntervals(now.ev.result, options);
+  intervalJob = job;
+  const t0 = performance.now();
+  $('intervals-cancel').hidden = false;
+  $('intervals-status').textContent = `Drawing ${options.resamples!.toLocaleString('en-US')} bootstrap resamples…`;
+  job.done.then((ci) => {
+    if (intervalJob !== job || shown !== now) return;
+    intervalJob = undefined;
+    page.intervals = ci;
+    $('intervals-cancel').hidden = true;
+    $('figures').replaceChildren(renderSummary(now.ev, ci));
+    $('report').replaceChildren(renderReport(now.ev, now.classes, ci));
+    $('intervals-status').textContent = `95% percentile intervals of the multinomial bootstrap: ${
+      ci.resamples.toLocaleString('en-US')
+    } resamples, seed ${ci.seed}, as \`confmat eval --ci 0.95\` draws them (${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s).`;
+  }, (e: Error) => {
+    if (intervalJob !== job) return;
+    intervalJob = undefined;
+    $('intervals-cancel').hidden = true;
+    $('intervals-status').textContent = `No intervals: ${e.message}.`;
+  });
+  if (compared) drawComparisonIntervals(compared, options);
+}
+
+/** The paired intervals of the shown comparison, then its table again with them. */
+function drawComparisonIntervals(now: Compared, options: IntervalOptions): void {
+  const job = startComparisonIntervals(now.result, options);
+  comparisonJob = job;
+  job.done.then(async (ci) => {
+    if (comparisonJob !== job || compared !== now) return;
+    comparisonJob = undefined;
+    if (page.comparison) page.comparison.intervals = ci;
+    const { renderComparison } = await import('./compare-view.js');
+    $('cmp-body').replaceChildren(...renderComparison(now.result, now.classes, ci));
+  }, () => undefined);
+}
+
+/** Model B's comparison with the shown run, when a model B file is loaded; its own errors leave the run shown. */
+async function compareModelB(ev: Evaluation, classes: string[], device: GPUDevice | undefined): Promise<void> {
+  if (!predsB || !preds || !labels) return;
+  try {
+    const { compareModels, renderComparison } = await import('./compare-view.js');
+    const { result, ms } = await compareModels(preds, predsB, labels.data, ev.numClasses, device);
+    if (!result.a.counts.every((v, i) => v === ev.result.counts[i])) {
+      throw new Error('model A counted in the comparison DIFFERS from its own run: please report this');
+    }
+    compared = { result, classes, backend: { name: device ? 'gpu' : 'cpu', adapter: device ? page.adapter : null } };
+    $('cmp-summary').textContent = `${predsB.file} (B) against ${preds.file} (A): ${
+      result.total.toLocaleString('en-US')
+    } rows counted together on the ${device ? 'GPU' : 'CPU'} in ${ms.toFixed(1)} ms.`;
+    $('cmp-body').replaceChildren(...renderComparison(result, classes));
+    $('comparison').hidden = false;
+    page.comparison = { matrixB: matrixRows(result.b), b: result.mcnemar.b, c: result.mcnemar.c, ms, intervals: null };
+  } catch (e) {
+    setError(`Model B: ${e instanceof InputError ? `${predsB.file}: ` : ''}${(e as Error).message}`);
+  }
+}
+
+/** Forgets the comparison shown. */
+function hideComparison(): void {
+  comparisonJob?.cancel();
+  comparisonJob = undefined;
+  compared = undefined;
+  page.comparison = null;
+  $('comparison').hidden = true;
+}
+
 /** Hides the results: they no longer match the inputs named above them. */
 function hideResults(): void {
   $('results').hidden = true;
+  stopIntervals();
+  hideComparison();
   shown = undefined;
+  cellRowsView.hide();
+  page.cellRows = null;
   Object.assign(page, { numClasses: 0, total: 0, matrix: [], gpuMs: null, residentMs: null, cpuMs: null, equal: true,
     classes: [], source: '' });
 }
@@ -189,11 +302,18 @@ async function run(): Promise<void> {
     await nextFrame();
     const ev = await evaluate(preds, labels.data, c, device, check.checked);
     shown = { ev, classes };
+    hideComparison();
     show(ev, classes);
     Object.assign(page, { numClasses: c, total: ev.result.total, matrix: matrixRows(ev.result),
       gpuMs: ev.gpu?.ms ?? null, residentMs: ev.resident?.ms ?? null, cpuMs: ev.cpu?.ms ?? null, equal: ev.equal,
       classes, source: fromExample ? 'example' : `${preds.file} + ${labels.file}`, backend: ev.gpu ? 'gpu' : 'cpu' });
     setProgress(preds.note ? `Done. Note: ${preds.note}.` : 'Done.');
+    if (predsB) {
+      await compareModelB(ev, classes, device);
+      if (compared && $<HTMLInputElement>('intervals').checked && !intervalJob) {
+        drawComparisonIntervals(compared, pageIntervalOptions(0.95));
+      }
+    }
   } catch (e) {
     setError(e instanceof InputError ? `${inputFile(e.field)}: ${e.message}` : (e as Error).message);
     setProgress('');
@@ -215,8 +335,20 @@ function downloadName(kind: string): string {
   return `${file ? `${file}-` : ''}confusion-matrix.${kind}`;
 }
 
+/** Lists the rows of a clicked cell (its panel hides for a diagonal cell), on the backend the page counts on. */
+async function showCellRows(cell: { true: number; pred: number }): Promise<void> {
+  if (!shown || !preds || !labels) return;
+  page.cellRows = null;
+  const name = downloadName('x').replace(/-?confusion-matrix\.x$/, '') || 'confmat';
+  const input = { preds, labels: labels.data, numClasses: shown.ev.numClasses, classes: shown.classes,
+    device: countingDevice(), name };
+  const r = (await cellRowsView.show(input, cell))?.cells[0];
+  if (r) page.cellRows = { true: r.true, pred: r.pred, count: r.count, rows: r.rows.map((x) => x.row) };
+}
+
 function show(ev: Evaluation, classes: string[]): void {
   $('results').hidden = false;
+  cellRowsView.hide();
   heatmap.show({ counts: ev.result.counts, numClasses: ev.numClasses, classes });
   heatmap.setNormalize(normalize);
   const reorder = $<HTMLInputElement>('reorder');
@@ -227,6 +359,7 @@ function show(ev: Evaluation, classes: string[]): void {
   $('confusions').replaceChildren(
     renderTopConfusionList(ev.result.counts, ev.numClasses, classes, 20, (t, p) => heatmap.reveal(t, p)),
   );
+  drawIntervals();
 }
 
 async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<void> {
@@ -257,6 +390,25 @@ async function load(role: 'logits' | 'labels' | 'classes', file: File): Promise<
     setError((e as Error).message);
   }
   refreshInputs();
+}
+
+/** Model B's logits or predictions (its own drop zone); runs the comparison when the run's inputs are there. */
+async function loadModelB(file: File): Promise<void> {
+  setError(null);
+  predsB = undefined;
+  hideComparison();
+  try {
+    const bytes = await file.arrayBuffer();
+    if (/\.parquet$/i.test(file.name)) {
+      predsB = (await readParquet(file.name, bytes)).preds;
+      if (!predsB) throw new Error(`${file.name}: no column of predictions or logits here`);
+    } else predsB = readPredictions(file.name, new Uint8Array(bytes));
+  } catch (e) {
+    setError((e as Error).message);
+  }
+  refreshInputs();
+  if (predsB && preds && labels) await run();
+  else page.runs++;
 }
 
 async function loadAll(files: File[], role?: 'logits' | 'labels' | 'classes'): Promise<void> {
@@ -308,6 +460,26 @@ for (const role of ['logits', 'labels', 'classes'] as const) {
   });
 }
 bindPageDrop((files) => void loadAll(files));
+bindDropZone($('zone-model-b'), $<HTMLInputElement>('file-model-b'), ([file]) => void loadModelB(file!));
+$('clear-model-b').addEventListener('click', (e) => {
+  e.preventDefault();
+  predsB = undefined;
+  hideComparison();
+  refreshInputs();
+});
+document.querySelectorAll<HTMLButtonElement>('[data-cmp-download]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    if (!compared) return;
+    const { comparisonReport, comparisonSvg } = await import('./compare-view.js');
+    const { saveBlob } = await import('./downloads.js');
+    const json = button.dataset.cmpDownload === 'json';
+    const text = json ?
+      comparisonReport(compared.result, compared.classes, compared.backend, page.comparison?.intervals ?? undefined) :
+      comparisonSvg(compared.result, compared.classes);
+    saveBlob(new Blob([text], { type: json ? 'application/json' : 'image/svg+xml' }),
+      downloadName(json ? 'json' : 'svg').replace('confusion-matrix', 'comparison'));
+  });
+});
 $('compute').addEventListener('click', () => void run());
 for (const control of [choice, check]) {
   control.addEventListener('change', () => {
@@ -316,11 +488,24 @@ for (const control of [choice, check]) {
   });
 }
 $('example').addEventListener('click', () => void loadExample());
+$('cm-canvas').addEventListener('cellselect', (e) => void showCellRows((e as CustomEvent).detail));
 document.querySelectorAll<HTMLInputElement>('input[name=normalize]').forEach((input) => {
   input.addEventListener('change', () => {
     normalize = input.value as Normalize;
     heatmap.setNormalize(normalize);
   });
+});
+$('intervals').addEventListener('change', () => {
+  if (!shown) return;
+  drawIntervals();
+  if (!$<HTMLInputElement>('intervals').checked) {
+    $('figures').replaceChildren(renderSummary(shown.ev));
+    $('report').replaceChildren(renderReport(shown.ev, shown.classes));
+  }
+});
+$('intervals-cancel').addEventListener('click', () => {
+  stopIntervals();
+  $('intervals-status').textContent = 'Cancelled.';
 });
 for (const id of ['reorder', 'reorder-method']) {
   $(id).addEventListener('change', () => {
@@ -344,7 +529,7 @@ document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button)
       const { downloadBlob, saveBlob } = await import('./downloads.js');
       const blob = await downloadBlob(kind, { result: shown.ev.result, classes: shown.classes,
         backend: { name: shown.ev.gpu ? 'gpu' : 'cpu', adapter: shown.ev.gpu ? page.adapter : null }, normalize,
-        order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas'),
+        order: heatmap.order(), canvas: $<HTMLCanvasElement>('cm-canvas'), intervals: page.intervals ?? undefined,
         title: `Confusion matrix: ${page.source} (${page.total.toLocaleString('en-US')} samples)` });
       saveBlob(blob, downloadName(kind));
     } catch (e) {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { classificationReport } from '../src/report/classification-report.js';
+import { classificationReport, withInterval } from '../src/report/classification-report.js';
+import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
 import { computeMetrics } from '../src/tasks/multiclass/metrics.js';
 import type { Evaluation } from './compute.js';
 
@@ -23,19 +24,21 @@ function rate(rows: number, v: number): string {
 }
 
 /**
- * Headline figures as a definition list: samples, classes, accuracy, balanced accuracy, kappa, MCC.
+ * Headline figures as a definition list: samples, classes, accuracy, balanced accuracy, kappa, MCC; with
+ * `intervals`, each score followed by its confidence interval.
  *
  * @example
  * summary.replaceChildren(renderSummary(ev));
  */
-export function renderSummary(ev: Evaluation): HTMLElement {
+export function renderSummary(ev: Evaluation, intervals?: MatrixIntervals): HTMLElement {
   const m = computeMetrics(ev.result.counts, ev.numClasses);
   const dl = el('dl', undefined, 'figures');
+  const f = (v: number): string => v.toFixed(4);
   const items: [string, string][] = [['Samples', m.total.toLocaleString('en-US')], ['Classes', String(ev.numClasses)], [
     'Accuracy',
-    m.accuracy.toFixed(4),
-  ], ['Balanced accuracy', m.balancedAccuracy.toFixed(4)], ["Cohen's kappa", m.kappa.toFixed(4)], ['MCC',
-    m.mcc.toFixed(4)]];
+    withInterval(m.accuracy, intervals?.accuracy, f),
+  ], ['Balanced accuracy', withInterval(m.balancedAccuracy, intervals?.balancedAccuracy, f)], ["Cohen's kappa",
+    withInterval(m.kappa, intervals?.kappa, f)], ['MCC', withInterval(m.mcc, intervals?.mcc, f)]];
   for (const [k, v] of items) {
     const div = el('div');
     div.append(el('dt', k), el('dd', v));
@@ -83,13 +86,15 @@ export function renderTiming(ev: Evaluation, adapter: string | null, software: b
 /**
  * sklearn's classification report as a table with a class filter: the class rows in one body, sortable by any column
  * (a header button: descending first for numbers, `aria-sort` says the order), the accuracy and average rows in a
- * second body that stays put.
+ * second body that stays put. With `intervals`, each score is followed by its confidence interval (sorting goes by the
+ * score).
  *
  * @example
  * report.replaceChildren(renderReport(ev, names));
  */
-export function renderReport(ev: Evaluation, classes: string[]): HTMLElement {
-  const { headers, rows } = classificationReport(computeMetrics(ev.result.counts, ev.numClasses), classes);
+export function renderReport(ev: Evaluation, classes: string[], intervals?: MatrixIntervals): HTMLElement {
+  const { headers, rows } = classificationReport(computeMetrics(ev.result.counts, ev.numClasses), classes, 4,
+    intervals);
   const wrap = el('div', undefined, 'report-wrap');
   const filter = el('input', undefined, 'report-filter');
   Object.assign(filter, { type: 'search', placeholder: 'Filter classes' });
@@ -118,7 +123,9 @@ export function renderReport(ev: Evaluation, classes: string[]): HTMLElement {
     const first = col === 0 ? 'ascending' : 'descending';
     const dir = th.getAttribute('aria-sort') !== first ? first : col === 0 ? 'descending' : 'ascending';
     const sign = dir === 'ascending' ? 1 : -1;
-    const key = (row: (string | number)[]): string | number => (col === 0 ? String(row[0]) : Number(row[col]));
+    const key = (
+      row: (string | number)[],
+    ): string | number => (col === 0 ? String(row[0]) : parseFloat(String(row[col])));
     const compare = (x: string | number, y: string | number): number =>
       typeof x === 'number' ? x - (y as number) : x.localeCompare(String(y));
     const order = classRows.map((r, i) => ({ ...r, i })).sort((a, b) =>

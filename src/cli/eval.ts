@@ -96,6 +96,8 @@ export async function runEval(values: CliValues): Promise<number> {
   checkIntervalMode(values);
   checkModeFlags(values, mode);
   intervalOptions(values);
+  if (values.ids !== undefined && values['rows-of'] === undefined) throw new UsageError('--ids needs --rows-of T,P');
+  if (values['rows-of'] !== undefined) return runTask(values, (await import('./rows-of.js')).rowsOfTask(values));
   const tasks = { multilabel: multilabelTask, binary: binaryTask, 'per-class': perClassTask };
   if (mode !== 'multiclass') return runTask(values, tasks[mode](values) as EvalTask<unknown>);
   try {

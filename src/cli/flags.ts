@@ -85,6 +85,8 @@ interface Flag {
   dense?: string;
   /** A value that is the same as leaving the flag out. */
   default?: string;
+  /** Repeatable: its value is the list of every occurrence. */
+  multiple?: boolean;
   /** What merge says it does to the parts of its modes (default: applies to). */
   parts?: string;
   parse?: (values: CliValues, name: string, command?: string) => unknown;
@@ -142,6 +144,12 @@ export const FLAGS = {
   'per-class': { group: 'Tasks', commands: E, modes: MC,
     help: 'huge C: per class TP/FP/FN, metrics and the most confused pairs in O(C) memory, no C x C matrix ' +
       '(automatic, with a note, when the matrix does not fit)' },
+  'rows-of': { value: 'T,P', group: 'Report', commands: E, modes: MC, multiple: true, parse: (v) =>
+    (v['rows-of'] as unknown as string[]).map(String),
+    help: 'list the rows of cell (true T, predicted P) instead of the metrics (T,* : every off-diagonal cell of T; ' +
+      'repeatable): JSON {row, id, true, pred, score_true, score_pred}, CSV or text; the first 1000 a cell' },
+  ids: { value: 'FILE', group: 'Report', commands: E, modes: MC,
+    help: 'with --rows-of: a text file of ids or paths, one per line and row of the inputs' },
   format: { value: 'F', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: (v, n) =>
     u.oneOf(v, n, ['json', 'table', 'csv', 'markdown'] as const, 'json'),
     help: 'table (default on a terminal), json (otherwise), csv, markdown; demo: table or json' },
@@ -261,7 +269,8 @@ export function parseCommandLine(argv: string[]): { command?: string; positional
   argv = joinStdinValues(argv);
   const options: ParseArgsConfig['options'] = {};
   for (const [name, f] of Object.entries(table)) {
-    options[name] = { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }) };
+    options[name] = { type: f.value ? 'string' : 'boolean', ...(f.short && { short: f.short }),
+      ...(f.multiple && { multiple: true }) };
   }
   const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
   const unknown = tokens.find((t) => t.kind === 'option' && !(t.name in table));

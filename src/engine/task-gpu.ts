@@ -129,6 +129,21 @@ export function countAt(words: Uint32Array, i: number, exponent?: number): numbe
   return w0 === 0 && w1 === 0 && w2 === 0 ? 0 : fromFixedPoint(w0, w1, w2, exponent);
 }
 
+/**
+ * The refusal of a chunk in which the GPU found `bad` class indices of `field` outside [0, numClasses), the first at
+ * the row whose bitwise NOT is `firstBits`; `values` names the value when it is a host array.
+ */
+export function indexOutOfRange(field: 'labels' | 'preds', bad: number, firstBits: number, numClasses: number,
+  values: LabelArray | GPUBuffer | undefined): InputError {
+  const row = ~firstBits >>> 0;
+  const value = values === undefined || isGpuBuffer(values) ? undefined : values[row];
+  const what = field === 'labels' ? 'label' : 'predicted class';
+  return new InputError(field,
+    `index ${row}: ${what}${
+      value === undefined ? '' : ` ${String(value)}`
+    } is outside [0, ${numClasses}) (${bad} such rows in this chunk, found on the GPU)`, row, value);
+}
+
 /** Word `index` of a GPU input, read back to name an offending value; undefined when the buffer lacks COPY_SRC. */
 export async function valueAt(runner: ChunkRunner, input: GPUBuffer, index: number): Promise<number | undefined> {
   if (!(input.usage & GPUBufferUsage.COPY_SRC)) return undefined;

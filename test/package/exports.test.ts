@@ -17,7 +17,7 @@ const ROOT = ['GpuUnavailableError', 'InputError', 'NpyError', 'auc', 'averagePr
   'parseBinaryState', 'parseMultilabelState', 'parseNpy', 'parseState', 'perClassCsv', 'perClassJson',
   'perClassMarkdown', 'perClassStateResult', 'perClassTable', 'prCurve', 'renderCsv', 'renderHeatmapHtml',
   'renderHeatmapSvg', 'renderMarkdown', 'renderTable', 'rocCurve', 'selectClasses', 'stateResult', 'sweepIntervals',
-  'topConfusions', 'topPairs', 'worstClasses', 'frameworkDevice'];
+  'topConfusions', 'topPairs', 'worstClasses', 'frameworkDevice', 'createCellRows'];
 
 const NODE = ['AdapterNotFoundError', 'adapterLabel', 'cpuUpdateFromFile', 'createCpuWorkerCounter', 'loadDawn',
   'loadPngRenderer', 'openArray', 'openBackend', 'openNpyFile', 'readClassNames', 'readNpyFile', 'requestNodeDevice',
@@ -26,9 +26,9 @@ const NODE = ['AdapterNotFoundError', 'adapterLabel', 'cpuUpdateFromFile', 'crea
 const names = (m: object): string[] => Object.keys(m).sort();
 
 describe('public entry points', () => {
-  it('confmat exports exactly the pinned runtime names, at most 57', () => {
+  it('confmat exports exactly the pinned runtime names, at most 58', () => {
     expect(names(root)).toEqual([...ROOT].sort());
-    expect(ROOT.length).toBeLessThanOrEqual(57);
+    expect(ROOT.length).toBeLessThanOrEqual(58);
   });
 
   it('confmat/node exports exactly the pinned runtime names', () => {

@@ -1,11 +1,10 @@
-import { InputError } from '../../core/errors.js';
-import type { LabelArray } from '../../core/types.js';
 import { isEmulated } from '../../engine/chunk-plan.js';
 import { capacityFor, createChunkRunner, groupsFor, runnerCounter } from '../../engine/chunk-runner.js';
 import { hasGpuInputs, isGpuBuffer } from '../../engine/gpu-batch.js';
 import type { KernelName } from '../../engine/pipelines.js';
 import { perClassWgsl } from '../../engine/shaders.generated.js';
-import { chunkStep, placeRows, planTaskGpu, type TaskGpuCounter, type TaskGpuOptions } from '../../engine/task-gpu.js';
+import { chunkStep, indexOutOfRange, placeRows, planTaskGpu, type TaskGpuCounter,
+  type TaskGpuOptions } from '../../engine/task-gpu.js';
 import { addRows, emptyPerClassCounts, type FormattedPerClassBatch, type PerClassCounts } from './per-class.js';
 
 /**
@@ -60,17 +59,6 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number,
   const runner = createChunkRunner(device, 'per-class', { 'per-class': perClassWgsl });
   let errors = new Uint32Array(1024);
 
-  const refuse = (labels: LabelArray, preds: FormattedPerClassBatch['preds'], field: 'labels' | 'preds', bad: number,
-    firstBits: number): never => {
-    const row = ~firstBits >>> 0;
-    const value = field === 'labels' ? labels[row] : isGpuBuffer(preds) ? undefined : preds?.[row];
-    const what = field === 'labels' ? 'label' : 'predicted class';
-    throw new InputError(field,
-      `index ${row}: ${what}${
-        value === undefined ? '' : ` ${String(value)}`
-      } is outside [0, ${numClasses}) (${bad} such rows in this chunk, found on the GPU)`, row, value);
-  };
-
   const updateChunks = async (host: PerClassCounts, batch: FormattedPerClassBatch): Promise<void> => {
     const { rows, logits, preds } = batch;
     const name: KernelName = logits ? (kernel === 'wide' ? 'per_class_wide' : 'per_class_rows') : 'per_class_preds';
@@ -98,8 +86,8 @@ export function createPerClassGpuCounter(device: GPUDevice, numClasses: number,
         info: [start, n] };
     }, fold: (got, [start, n]) => {
       if (readLabels) (labels as Uint32Array).set(got.subarray(HEADER + 2 * n, HEADER + 3 * n), start);
-      if (got[1] !== 0) refuse(labels, preds, 'labels', got[1]!, got[2]!);
-      if (got[3] !== 0) refuse(labels, preds, 'preds', got[3]!, got[4]!);
+      if (got[1] !== 0) throw indexOutOfRange('labels', got[1]!, got[2]!, numClasses, labels);
+      if (got[3] !== 0) throw indexOutOfRange('preds', got[3]!, got[4]!, numClasses, preds);
       const count = got[0]!;
       if (2 * (numErrors + count) > errors.length) {
         const grown = new Uint32Array(Math.max(errors.length * 2, 2 * (numErrors + count)));
