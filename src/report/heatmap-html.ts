@@ -158,7 +158,8 @@ const SCRIPT = `
       values[i] = v;
     }
     const img = off.getContext('2d').createImageData(C, C);
-    const rows = D.scale === 'row' && Float64Array.from(counts, (v, i) => (rowSum[Math.floor(i / C)] ? v / rowSum[Math.floor(i / C)] : 0));
+    const share = (v, i) => (rowSum[Math.floor(i / C)] ? v / rowSum[Math.floor(i / C)] : 0);
+    const rows = D.scale === 'row' && Float64Array.from(counts, share);
     cl = colorLevels(rows || values, C, D.scale === 'log', D.diagonal, Math.max(4, Math.min(8, Math.floor(M / 70))),
       D.scale !== 'row' && mode === 'none' && wholeCounts);
     for (let i = 0; i < C * C; i++) img.data.set([...color(i), 255], i * 4);
