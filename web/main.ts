@@ -10,6 +10,7 @@ import { InputError } from '../src/core/errors.js';
 import type { LabelArray } from '../src/core/types.js';
 import { makeDemoData } from '../src/demo/synthetic.js';
 import type { ComparisonIntervals } from '../src/report/compare.js';
+import type { ColorScale } from '../src/report/heatmap-scale.js';
 import type { BackendReport } from '../src/report/json.js';
 import type { IntervalOptions } from '../src/stats/bootstrap.js';
 import type { ComparisonResult } from '../src/tasks/compare/compare.js';
@@ -23,11 +24,12 @@ import { createHeatmap } from './heatmap.js';
 import { classCount, type Predictions, readClassNames, readLabels, readPredictions, routeFiles } from './inputs.js';
 import { type IntervalJob, pageIntervalOptions, startComparisonIntervals, startIntervals } from './intervals-view.js';
 import { readParquet } from './parquet.js';
-import { confusionOrder } from './reorder.js';
-import { renderReport, renderSummary, renderTiming, renderTopConfusions } from './report-view.js';
+import { confusionOrder, hierarchicalOrder } from './reorder.js';
+import { renderReport, renderSummary, renderTiming } from './report-view.js';
 import { checkWholeRead, isStreamed, readNpyHead, streamedLabels, type StreamedLogits, streamedLogits, type StreamedNpy,
   wholeLabels } from './stream-npy.js';
 import { createStreamUi } from './stream-progress.js';
+import { renderTopConfusionList } from './top-confusions.js';
 
 /** What the page exposes for tests and the console. */
 export interface PageState {
@@ -87,7 +89,8 @@ let predsB: Predictions | undefined;
 type Compared = { result: ComparisonResult; classes: string[]; backend: BackendReport };
 let compared: Compared | undefined;
 
-const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live') });
+const heatmap = createHeatmap({ canvas: $<HTMLCanvasElement>('cm-canvas'), tip: $('cm-tip'), live: $('cm-live'),
+  zoom: $('cm-zoom') });
 const cellRowsView = createCellRowsView(document.querySelector<HTMLElement>('.downloads')!,
   async (blob, name) => (await import('./downloads.js')).saveBlob(blob, name));
 const nextFrame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -381,11 +384,13 @@ function show(ev: Evaluation, classes: string[]): void {
   heatmap.show({ counts: ev.result.counts, numClasses: ev.numClasses, classes });
   heatmap.setNormalize(normalize);
   const reorder = $<HTMLInputElement>('reorder');
-  if (reorder.checked) heatmap.setOrder(confusionOrder(ev.result.counts, ev.numClasses));
+  if (reorder.checked) heatmap.setOrder(classOrder(ev));
   $('figures').replaceChildren(renderSummary(ev));
   $('timing').replaceChildren(renderTiming(ev, ev.gpu ? page.adapter : null, gpu?.info.software ?? false));
   $('report').replaceChildren(renderReport(ev, classes));
-  $('confusions').replaceChildren(renderTopConfusions(ev, classes));
+  $('confusions').replaceChildren(
+    renderTopConfusionList(ev.result.counts, ev.numClasses, classes, 20, (t, p) => heatmap.reveal(t, p)),
+  );
   drawIntervals();
 }
 
@@ -543,11 +548,20 @@ $('intervals-cancel').addEventListener('click', () => {
   stopIntervals();
   $('intervals-status').textContent = 'Cancelled.';
 });
-$<HTMLInputElement>('reorder').addEventListener('change', (e) => {
-  if (!shown) return;
-  const on = (e.target as HTMLInputElement).checked;
-  heatmap.setOrder(on ? confusionOrder(shown.ev.result.counts, shown.ev.numClasses) : null);
-});
+for (const id of ['reorder', 'reorder-method']) {
+  $(id).addEventListener('change', () => {
+    if (shown) heatmap.setOrder($<HTMLInputElement>('reorder').checked ? classOrder(shown.ev) : null);
+  });
+}
+/** The class order the reorder method names: chained confused pairs, or average-linkage clusters. */
+function classOrder(ev: Evaluation): number[] {
+  const by = $<HTMLSelectElement>('reorder-method').value === 'hierarchical' ? hierarchicalOrder : confusionOrder;
+  return by(ev.result.counts, ev.numClasses);
+}
+for (const id of ['scale', 'no-diagonal']) {
+  $(id).addEventListener('change', () =>
+    heatmap.setScale($<HTMLSelectElement>('scale').value as ColorScale, !$<HTMLInputElement>('no-diagonal').checked));
+}
 document.querySelectorAll<HTMLButtonElement>('[data-download]').forEach((button) => {
   button.addEventListener('click', async () => {
     if (!shown) return;

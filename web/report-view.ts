@@ -6,7 +6,7 @@
  */
 import { classificationReport, withInterval } from '../src/report/classification-report.js';
 import type { MatrixIntervals } from '../src/tasks/multiclass/intervals.js';
-import { computeMetrics, topConfusions } from '../src/tasks/multiclass/metrics.js';
+import { computeMetrics } from '../src/tasks/multiclass/metrics.js';
 import type { Evaluation } from './compute.js';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
@@ -153,24 +153,4 @@ export function renderReport(ev: Evaluation, classes: string[], intervals?: Matr
   scroll.append(table);
   wrap.append(filter, scroll);
   return wrap;
-}
-
-/**
- * The most confused (true, predicted) pairs as an ordered list.
- *
- * @example
- * confusions.replaceChildren(renderTopConfusions(ev, names, 5));
- */
-export function renderTopConfusions(ev: Evaluation, classes: string[], k = 5): HTMLElement {
-  const list = el('ol', undefined, 'confusions');
-  for (const x of topConfusions(ev.result.counts, ev.numClasses, k)) {
-    if (x.count === 0) break;
-    list.append(
-      el('li',
-        `${classes[x.true]} → ${classes[x.pred]}: ${x.count.toLocaleString('en-US')} (${
-          (x.share * 100).toFixed(1)
-        }% of ${classes[x.true]})`),
-    );
-  }
-  return list;
 }

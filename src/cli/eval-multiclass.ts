@@ -20,7 +20,7 @@ import type { EvalTask } from './eval.js';
 import { flag } from './flags.js';
 import { asWeights, located, openInto, openWeights } from './inputs.js';
 import { intervalOptions } from './interval-options.js';
-import { renderPlot, renderReport } from './render.js';
+import { plotColors, renderPlot, renderReport } from './render.js';
 import { type NamedClasses, stringClasses } from './string-labels.js';
 import { type CliValues, UsageError } from './usage.js';
 
@@ -281,5 +281,6 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       intervals: await intervals(result) });
   },
     plot: async (path, result) =>
-      renderPlot(path, result, { classes, normalize, intervals: await intervals(result) }) };
+      renderPlot(path, result, { classes, normalize, intervals: await intervals(result),
+        plotColors: plotColors(values) }) };
 }

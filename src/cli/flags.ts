@@ -162,6 +162,11 @@ export const FLAGS = {
     dense: 'applies to the C x C matrix', parse: (v, n) =>
       u.oneOf(v, n, ['none', 'true', 'pred', 'all'] as const, 'none'),
     help: 'none, true (rows), pred (columns) or all, as sklearn' },
+  'plot-scale': { value: 'S', group: 'Report', commands: EM, modes: DENSE, default: 'linear',
+    dense: 'colours the C x C heatmap', parse: (v, n) => u.oneOf(v, n, ['linear', 'log', 'row'] as const, 'linear'),
+    help: "--plot heatmap colours: linear, log, or row (each true class's row share)" },
+  'plot-no-diagonal': { group: 'Report', commands: EM, modes: DENSE, dense: 'colours the C x C heatmap',
+    help: "--plot heatmap: the diagonal drawn grey, left out of the colour range (tfjs-vis' shadeDiagonal)" },
   classes: { value: 'FILE', group: 'Report', commands: ECM, modes: ['multiclass', 'multilabel', 'per-class'],
     parts: 'names the classes or labels of', help: 'class (or label) names: names.txt (one per line) or names.json' },
   ci: { value: 'LEVEL', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: ciLevel,

@@ -20,7 +20,7 @@ import { checkModeFlags, flag } from './flags.js';
 import { plotData } from './inputs.js';
 import { intervalOptions, weightedRefusal } from './interval-options.js';
 import { checkOutputs } from './outputs.js';
-import { renderPlot, renderReport } from './render.js';
+import { plotColors, renderPlot, renderReport } from './render.js';
 import { renderScoreReport, scorePlot, type ScoreReport } from './task-report.js';
 import { type CliValues, UsageError } from './usage.js';
 
@@ -215,6 +215,6 @@ export async function runMerge(files: string[], values: CliValues): Promise<numb
     stateOptions: { ignoreIndex, classSubset, stringLabels }, intervals });
   const plot = plotPath === undefined ?
     undefined :
-    await renderPlot(plotPath, result, { classes, normalize, intervals });
+    await renderPlot(plotPath, result, { classes, normalize, intervals, plotColors: plotColors(values) });
   return outputs.commit(text, plot).then(() => 0);
 }

@@ -4,7 +4,9 @@ import type { BackendReport } from '../report/json.js';
 import type { ShardSet, StateOptions } from '../state/state.js';
 import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import type { Normalize } from '../tasks/multiclass/metrics.js';
+import { flag } from './flags.js';
 import { plotData } from './inputs.js';
+import type { CliValues } from './usage.js';
 
 /** The report formats of `confmat eval --format`. */
 export type OutputFormat = 'json' | 'table' | 'csv' | 'markdown';
@@ -20,6 +22,8 @@ export interface OutputOptions {
   stateOptions?: Omit<StateOptions, 'numClasses' | 'topK'>;
   /** With --ci: the intervals of the metrics, in every format but CSV (the matrix alone). */
   intervals?: MatrixIntervals | undefined;
+  /** The heatmap's `scale` and `shadeDiagonal` (--plot-scale, --plot-no-diagonal). */
+  plotColors?: { scale: 'linear' | 'log' | 'row'; shadeDiagonal: boolean };
 }
 
 /** The multiclass report in one of the formats, ending with a newline; each format loads its own module. */
@@ -47,6 +51,11 @@ export async function renderReport(format: OutputFormat, result: ConfusionMatrix
   }
 }
 
+/** The heatmap colours that --plot-scale and --plot-no-diagonal ask for. */
+export function plotColors(values: CliValues): NonNullable<OutputOptions['plotColors']> {
+  return { scale: flag(values, 'plot-scale') ?? 'linear', shadeDiagonal: values['plot-no-diagonal'] !== true };
+}
+
 /** The heatmap for `--plot`, chosen by the file's extension (.svg, .png or .html). */
 export async function renderPlot(path: string, result: ConfusionMatrixResult,
   options: OutputOptions): Promise<string | Uint8Array> {
@@ -56,7 +65,7 @@ export async function renderPlot(path: string, result: ConfusionMatrixResult,
   ]);
   const c = result.numClasses;
   const names = classNames(c, options.classes);
-  const heatmap = { classes: names, normalize: options.normalize ?? 'none' };
+  const heatmap = { classes: names, normalize: options.normalize ?? 'none', ...options.plotColors };
   if (extname(path).toLowerCase() !== '.html') return plotData(path, renderHeatmapSvg(result.counts, c, heatmap));
   const [{ renderHeatmapHtml }, { computeMetrics }, { intervalNote }] = await Promise.all([
     import('../report/heatmap-html.js'),

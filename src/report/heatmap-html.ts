@@ -1,7 +1,8 @@
 import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, relativeLuminance, rgbToHex } from './colormap.js';
 import { escapeXml, jsonForScript, xmlName } from './escape.js';
-import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, shortLabels, tickDecimals } from './heatmap-scale.js';
+import { colorLevels, defaultValueFormat, FONT_FAMILY, NEUTRAL, niceStep, niceTicks, shortLabels,
+  tickDecimals } from './heatmap-scale.js';
 import { checkMatrix, classNames, type HeatmapOptions, type NormalizeMode } from './heatmap-svg.js';
 
 /** Options of {@link renderHeatmapHtml}: the heatmap's, plus a table shown beneath it and a subtitle. */
@@ -39,7 +40,7 @@ export function renderHeatmapHtml(counts: Float64Array, numClasses: number, opti
     }
   }
   const data = { n: c, classes: names, labels: shortLabels(names), counts: [], normalize: mode, lut,
-    text: showText ? text : null };
+    text: showText ? text : null, scale: options.scale ?? 'linear', diagonal: options.shadeDiagonal ?? true };
   const title = options.title ?? 'Confusion matrix';
   const ariaLabel = `Confusion matrix heatmap of ${c} classes, rows true label, columns predicted label`;
   const controls = MODES.map((m) =>
@@ -139,6 +140,7 @@ const SCRIPT = `
 (() => {
   'use strict';
   const nice = ${niceStep}, niceTicks = ${niceTicks}, decimals = ${tickDecimals}, luminance = ${relativeLuminance};
+  const colorLevels = ${colorLevels}, NEUTRAL = ${JSON.stringify(NEUTRAL)};
   const D = JSON.parse(document.getElementById('cm-data').textContent);
   const C = D.n, counts = D.counts, FONT = ${JSON.stringify(FONT_FAMILY)};
   const canvas = document.getElementById('cm-canvas'), tip = document.getElementById('cm-tip');
@@ -155,21 +157,24 @@ const SCRIPT = `
   const pct = (a, b) => (b === 0 ? '–' : (100 * a / b).toFixed(1) + '%');
   const esc = (s) => String(s).replace(/[&<>"']/g, (ch) => '&#' + ch.charCodeAt(0) + ';');
 
-  let mode = D.normalize, values, vmin, vmax, focus = null, hover = null;
+  let mode = D.normalize, values, cl, focus = null, hover = null;
   const off = document.createElement('canvas'); off.width = off.height = C;
   function compute() {
-    values = new Float64Array(C * C); vmin = Infinity; vmax = -Infinity;
+    values = new Float64Array(C * C);
     for (let t = 0; t < C; t++) for (let p = 0; p < C; p++) {
       const i = t * C + p, d = mode === 'true' ? rowSum[t] : mode === 'pred' ? colSum[p] : mode === 'all' ? total : 1;
       const v = d === 0 ? 0 : counts[i] / d;
-      values[i] = v; if (v < vmin) vmin = v; if (v > vmax) vmax = v;
+      values[i] = v;
     }
     const img = off.getContext('2d').createImageData(C, C);
-    for (let i = 0; i < C * C; i++) img.data.set([...color(values[i]), 255], i * 4);
+    const share = (v, i) => (rowSum[Math.floor(i / C)] ? v / rowSum[Math.floor(i / C)] : 0);
+    const rows = D.scale === 'row' && Float64Array.from(counts, share);
+    cl = colorLevels(rows || values, C, D.scale === 'log', D.diagonal, Math.max(4, Math.min(8, Math.floor(M / 70))),
+      D.scale !== 'row' && mode === 'none' && wholeCounts);
+    for (let i = 0; i < C * C; i++) img.data.set([...color(i), 255], i * 4);
     off.getContext('2d').putImageData(img, 0, 0);
   }
-  const level = (v) => (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0);
-  const color = (v) => lut[Math.min(255, Math.floor(level(v) * 256))];
+  const color = (i) => (cl.levels[i] !== cl.levels[i] ? NEUTRAL : lut[Math.min(255, Math.floor(cl.levels[i] * 256))]);
 
   const fs = 13, axisFs = 14, pad = 16, tick = 4;
   ctx.font = fs + 'px ' + FONT;
@@ -213,7 +218,7 @@ const SCRIPT = `
       const txt = D.text[mode];
       ctx.font = cellFs + 'px ' + FONT; align('center', 'middle');
       for (let t = 0; t < C; t++) for (let p = 0; p < C; p++) {
-        ctx.fillStyle = ink(color(values[t * C + p]));
+        ctx.fillStyle = ink(color(t * C + p));
         ctx.fillText(txt[t * C + p], mx + (p + 0.5) * cell, my + (t + 0.5) * cell + 0.5);
       }
     }
@@ -234,15 +239,14 @@ const SCRIPT = `
       } else { align('center', 'top'); ctx.fillText(D.labels[p], x, xLabelY); }
       ctx.restore();
     }
-    const ticks = niceTicks(vmin, vmax, Math.max(4, Math.min(8, Math.floor(M / 70))), mode === 'none' && wholeCounts);
-    const dec = decimals(ticks);
+    const ticks = cl.ticks.map((k) => k.value), dec = decimals(ticks);
     for (let i = 0; i < M; i++) {
       const [r, g, b] = lut[Math.min(255, Math.floor((1 - (i + 0.5) / M) * 256))];
       ctx.fillStyle = 'rgb(' + r + ',' + g + ',' + b + ')'; ctx.fillRect(cbX, my + i, cbW, 1.2);
     }
     ctx.fillStyle = '#000'; align('left', 'middle');
     for (const v of ticks) {
-      const y = my + M * (1 - level(v));
+      const y = my + M * (1 - cl.ticks[ticks.indexOf(v)].level);
       ctx.moveTo(cbX + cbW, y); ctx.lineTo(cbX + cbW + tick, y); ctx.fillText(v.toFixed(dec), cbX + cbW + tick + 3, y);
     }
     ctx.stroke(); ctx.strokeRect(cbX, my, cbW, M);

@@ -69,3 +69,66 @@ export function shortLabels(names: readonly string[], max = 18): string[] {
     return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
   });
 }
+
+/** The grey of cells left out of the colour scale. */
+export const NEUTRAL: [number, number, number] = [200, 200, 200];
+
+/**
+ * How colours follow the values: `'linear'`, `'log'` (zeros at the bottom colour, the smallest non-zero value just
+ * above), or `'row'`: each true class's row shares (recall rows), whatever the values shown.
+ */
+export type ColorScale = 'linear' | 'log' | 'row';
+
+/** The colour of every cell as a level in [0, 1] (NaN: a diagonal cell left out), and the colourbar's ticks. */
+export interface ColorLevels {
+  levels: Float64Array;
+  ticks: { value: number; level: number }[];
+}
+
+/**
+ * Colour levels of the C x C `values` (already normalized or row shares, see {@link ColorScale}): linear or log,
+ * the range from every cell or, with `diagonal` false (tfjs-vis' `shadeDiagonal: false`), from the off-diagonal
+ * cells only, the diagonal then NaN (drawn in a neutral shade). `symmetric` centres 0 (a diverging colormap).
+ * About `target` colourbar ticks; `integer` keeps linear ticks whole. The HTML page embeds it (and `niceTicks`).
+ */
+export function colorLevels(values: ArrayLike<number>, n: number, log: boolean, diagonal = true, target = 6,
+  integer = false, symmetric = false): ColorLevels {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let pos = Infinity;
+  for (let i = 0; i < n * n; i++) {
+    if (!diagonal && i % (n + 1) === 0) continue;
+    const v = values[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (v > 0 && v < pos) pos = v;
+  }
+  if (!(hi >= lo)) [lo, hi] = [0, 0];
+  const levels = new Float64Array(n * n);
+  const ticks: { value: number; level: number }[] = [];
+  const clamp = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
+  if (log && hi > 0) {
+    const bottom = Math.log(pos / 2);
+    const span = Math.log(hi) - bottom;
+    const at = (v: number): number => (v > 0 ? clamp((Math.log(v) - bottom) / span) : 0);
+    for (let i = 0; i < n * n; i++) levels[i] = at(values[i]!);
+    const e0 = Math.floor(Math.log10(pos));
+    const e1 = Math.ceil(Math.log10(hi));
+    const mult = e1 - e0 <= 2 ? [1, 2, 5] : [1];
+    for (let e = e0; e <= e1; e++) {
+      for (const m of mult) {
+        const v = Number((m * 10 ** e).toPrecision(1));
+        if (v >= pos * (1 - 1e-9) && v <= hi * (1 + 1e-9)) ticks.push({ value: v, level: at(v) });
+      }
+    }
+    if (ticks.length === 0) ticks.push({ value: hi, level: 1 });
+  } else {
+    if (symmetric) [lo, hi] = [-(Math.max(-lo, hi) || 1), Math.max(-lo, hi) || 1];
+    const at = (v: number): number => (hi > lo ? clamp((v - lo) / (hi - lo)) : 0);
+    for (let i = 0; i < n * n; i++) levels[i] = at(values[i]!);
+    if (hi > lo) { for (const v of niceTicks(lo, hi, target, integer)) ticks.push({ value: v, level: at(v) }); }
+    if (ticks.length === 0) ticks.push({ value: lo, level: 0 });
+  }
+  if (!diagonal) { for (let i = 0; i < n * n; i += n + 1) levels[i] = NaN; }
+  return { levels, ticks };
+}

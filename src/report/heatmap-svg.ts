@@ -3,7 +3,8 @@ import { crc32 } from '../core/crc32.js';
 import { normalizeCounts } from '../tasks/multiclass/metrics.js';
 import { colormapByName, type Rgb, rgbToHex, textColorOn } from './colormap.js';
 import { escapeXml, visibleText } from './escape.js';
-import { defaultValueFormat, FONT_FAMILY, niceStep, niceTicks, shortLabels, tickDecimals } from './heatmap-scale.js';
+import { colorLevels, type ColorScale, defaultValueFormat, FONT_FAMILY, NEUTRAL, niceStep, shortLabels,
+  tickDecimals } from './heatmap-scale.js';
 
 /** Options of {@link renderHeatmapSvg} (and of `renderHeatmapHtml`). */
 export interface HeatmapOptions {
@@ -24,6 +25,10 @@ export interface HeatmapOptions {
   colormap?: 'viridis' | 'blues' | 'rdbu';
   /** Cell (and tooltip) number format. Default: integers for counts, 2 decimals when normalized. */
   valueFormat?: (v: number) => string;
+  /** Colour scale: `'linear'` (default), `'log'`, or `'row'` (colour by each true class's row share). */
+  scale?: ColorScale;
+  /** `false` leaves the diagonal out of the colour range, drawn grey (tfjs-vis' `shadeDiagonal`). Default true. */
+  shadeDiagonal?: boolean;
 }
 
 /** Normalization modes of {@link HeatmapOptions.normalize}. */
@@ -46,11 +51,7 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const values = normalizeCounts(counts, c, mode);
   const names = classNames(options.classes, c);
   const cmap = colormapByName(options.colormap ?? 'viridis');
-  const [low, high, whole] = valueRange(values);
-  const lim = Math.max(-low, high) || 1;
-  const [vmin, vmax] = options.colormap === 'rdbu' ? [-lim, lim] : [low, high];
-  const scale = (v: number): number => (vmax > vmin ? (v - vmin) / (vmax - vmin) : 0);
-  const colorAt = (i: number): Rgb => cmap(scale(values[i]!));
+  const whole = valueRange(values)[2];
   const format = options.valueFormat ?? defaultValueFormat(mode, values);
   const cellText = options.cellText ?? 'auto';
   const showText = cellText === 'on' || (cellText === 'auto' && c <= 50);
@@ -89,9 +90,13 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const cbW = Math.min(24, Math.max(12, Math.round(matrix * 0.045)));
   const cbX = mx + matrix + cbGap;
   const integerValues = mode === 'none' && whole;
-  const cbTicks = niceTicks(vmin, vmax, Math.max(4, Math.min(8, Math.floor(matrix / 70))), integerValues);
-  const cbDecimals = tickDecimals(cbTicks);
-  const cbLabels = cbTicks.map((v) => v.toFixed(cbDecimals));
+  const diagonal = options.shadeDiagonal ?? true;
+  const { levels, ticks: cb } = colorLevels(options.scale === 'row' ? normalizeCounts(counts, c, 'true') : values, c,
+    options.scale === 'log', diagonal, Math.max(4, Math.min(8, Math.floor(matrix / 70))),
+    integerValues && options.scale !== 'row', options.colormap === 'rdbu');
+  const colorAt = (i: number): Rgb => (Number.isNaN(levels[i]) ? NEUTRAL : cmap(levels[i]!));
+  const cbDecimals = tickDecimals(cb.map((k) => k.value));
+  const cbLabels = cb.map((k) => k.value.toFixed(cbDecimals));
   const width = Math.ceil(cbX + cbW + tickLen + 3 + Math.max(0, ...cbLabels.map((s) => textWidth(s, fs))) + pad);
   const height = Math.ceil(xTitleY + axisFs * 0.3 + pad);
 
@@ -108,10 +113,11 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
   const box = (x: number, w: number): string => `x="${r2(x)}" y="${r2(my)}" width="${w}" height="${r2(matrix)}"`;
   if (raster) {
     const palette = new Uint8Array(256 * 3);
-    for (let i = 0; i < 256; i++) palette.set(cmap(i / 255), i * 3);
+    const top = diagonal ? 255 : 254;
+    for (let i = 0; i < 256; i++) palette.set(i > top ? NEUTRAL : cmap(i / top), i * 3);
     const idx = new Uint8Array(c * c);
-    if (vmax > vmin) {
-      for (let i = 0; i < c * c; i++) idx[i] = Math.min(255, Math.floor(((values[i]! - vmin) / (vmax - vmin)) * 256));
+    for (let i = 0; i < c * c; i++) {
+      idx[i] = Number.isNaN(levels[i]) ? 255 : Math.min(top, Math.floor(levels[i]! * (top + 1)));
     }
     const png = encodePng({ width: c, height: c, data: idx, palette });
     out.push(`<style>@supports (image-rendering: pixelated) { .cm-raster { image-rendering: pixelated } }</style>`,
@@ -170,7 +176,7 @@ export function renderHeatmapSvg(counts: Float64Array, numClasses: number, optio
     `<defs><linearGradient id="cm-colorbar" x1="0" y1="1" x2="0" y2="0">${stops.join('')}</linearGradient></defs>`,
     `<rect ${box(cbX, cbW)} fill="url(#cm-colorbar)" ${stroke}/>`,
   );
-  const cbY = cbTicks.map((v) => r2(my + matrix * (1 - scale(v))));
+  const cbY = cb.map((k) => r2(my + matrix * (1 - k.level)));
   out.push(...axis(cbY.map((y) => `M${r2(cbX + cbW)} ${y}h${tickLen}`)),
     ...cbY.map((y, i) => `<text x="${r2(cbX + cbW + tickLen + 3)}" y="${y}" dy="0.35em">${cbLabels[i]!}</text>`),
     `</g>`, `</svg>`);

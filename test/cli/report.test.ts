@@ -135,3 +135,29 @@ describe('confmat eval inputs', () => {
     expect(readdirSync(npz).some((f) => f.endsWith('.npz'))).toBe(true);
   });
 });
+
+const digitsCpu = ['eval', '--logits', `${fx}.logits.npy`, '--labels', `${fx}.labels.npy`, '--backend', 'cpu'];
+
+describe('confmat eval --plot-scale, --plot-no-diagonal', () => {
+  it('colour the SVG and HTML heatmaps; the default draws as before', () => {
+    const svg = (name: string, ...flags: string[]): string => {
+      const path = join(dir, name);
+      expect(confmat([...digitsCpu, '--plot', path, ...flags]).code).toBe(0);
+      return readFileSync(path, 'utf8');
+    };
+    const base = svg('a.svg');
+    expect(svg('b.svg', '--plot-scale', 'linear')).toBe(base);
+    const log = svg('c.svg', '--plot-scale', 'log', '--plot-no-diagonal');
+    expect(log).not.toBe(base);
+    expect(log.match(/fill="#c8c8c8"/g)).toHaveLength(10);
+    expect(svg('d.svg', '--plot-scale', 'row')).not.toBe(base);
+    expect(svg('e.html', '--plot-scale', 'log', '--plot-no-diagonal')).toContain('"scale":"log","diagonal":false');
+  });
+
+  it('refuses another scale, naming the flag and the value', () => {
+    const r = confmat([...digitsCpu, '--plot', join(dir, 'x.svg'), '--plot-scale', 'sqrt']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--plot-scale.*sqrt/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
