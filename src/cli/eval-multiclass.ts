@@ -98,6 +98,7 @@ export interface OpenMore {
 export async function openMulticlass(values: CliValues, sources: ArraySource[], validate: (c: number) => void,
   halves: boolean, quiet = false, more: OpenMore = {}): Promise<MulticlassInputs> {
   const { logits, preds, labels: labelsPath, 'sample-weight': weightsPath } = values as Partial<Record<string, string>>;
+  const [labelsName, logitsName, predsName] = [labelsPath, logits, preds].map(inputName);
   const wanted = flag(values, 'num-classes');
   let labels = await openClassIndices(sources, labelsPath!, 'labels');
   let input: ArraySource;
@@ -113,21 +114,21 @@ export async function openMulticlass(values: CliValues, sources: ArraySource[], 
         s.shape[1]! < 1 && `${shape} have no class columns (C must be >= 1)`];
     });
     numClasses = input.shape[1]!;
-    const disagrees = `--num-classes ${wanted} disagrees with ${logits}, which has ${numClasses} columns`;
+    const disagrees = `--num-classes ${wanted} disagrees with ${logitsName}, which has ${numClasses} columns`;
     if (wanted !== undefined && wanted !== numClasses) throw new UsageError(disagrees);
-    classSource = `${logits}: shape ${shapeText(input.shape)}`;
-    const rows = `${labelsPath} holds ${labels.rows} labels but ${logits} has ${input.rows} rows`;
+    classSource = `${logitsName}: shape ${shapeText(input.shape)}`;
+    const rows = `${labelsName} holds ${labels.rows} labels but ${logitsName} has ${input.rows} rows`;
     if (input.rows !== labels.rows) throw new InputError('labels', `${rows} (shape ${shapeText(input.shape)})`);
     const f8 = input.dtype === 'f8';
     if (f8 && values['top-k'] !== undefined) {
-      throw new UsageError(`--top-k: ${logits} holds float64 logits; top-k ranks float16/32 logits only`);
+      throw new UsageError(`--top-k: ${logitsName} holds float64 logits; top-k ranks float16/32 logits only`);
     }
     const host = 'argmax runs on the host in double precision; the backend counts the predictions';
     if (f8) process.stderr.write(`confmat: float64 logits: ${host}\n`);
     named = await stringClasses(values, labels, { columns: numClasses, classes: classesPath });
   } else {
     input = await openClassIndices(sources, preds!, 'predictions');
-    const holds = `${labelsPath} holds ${labels.rows} labels but ${preds} holds ${input.rows} predictions`;
+    const holds = `${labelsName} holds ${labels.rows} labels but ${predsName} holds ${input.rows} predictions`;
     if (input.rows !== labels.rows) throw new InputError('preds', holds);
     const also = [];
     for (const p of more.alsoPreds ?? []) also.push(await openClassIndices(sources, p, 'predictions'));
@@ -141,7 +142,7 @@ export async function openMulticlass(values: CliValues, sources: ArraySource[], 
       const using = `using ${numClasses} (largest class index + 1)`;
       if (wanted === undefined && !quiet) process.stderr.write(`confmat: --num-classes not given; ${using}\n`);
       classSource = wanted === undefined ?
-        `${labelsPath}, ${preds}: largest class index + 1 = ${numClasses}` :
+        `${labelsName}, ${predsName}: largest class index + 1 = ${numClasses}` :
         `--num-classes ${numClasses}`;
     }
   }
@@ -157,9 +158,15 @@ export async function openMulticlass(values: CliValues, sources: ArraySource[], 
   }
   const classNames = async (path: string) => (await import('../read/class-names.js')).readClassNames(path, numClasses);
   const classes = named?.names ?? (typeof values.classes === 'string' ? await classNames(values.classes) : undefined);
-  const weights = weightsPath === undefined ? undefined : await openWeights(sources, weightsPath, labels, labelsPath);
-  const files = { labels: labelsPath!, preds: preds ?? logits!, ...(weightsPath && { weights: weightsPath }) };
+  const weights = weightsPath === undefined ? undefined : await openWeights(sources, weightsPath, labels, labelsName);
+  const files = { labels: labelsName!, preds: predsName ?? logitsName!,
+    ...(weightsPath && { weights: inputName(weightsPath) }) };
   return { labels, input, weights, numClasses, classes, files, classesFrom, strings: named !== undefined };
+}
+
+/** An input as messages name it: `-` (standard input) as `<stdin>`, `-:field` as `<stdin>:field`. */
+function inputName<T extends string | undefined>(spec: T): T {
+  return (spec !== undefined && /^-(:|$)/.test(spec) ? `<stdin>${spec.slice(1)}` : spec) as T;
 }
 
 /** Refuses a command line without --labels, or without exactly one of --logits and --preds. */
@@ -258,7 +265,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       } catch (e) {
         throw rawLabels ? located(e, 0, files) : e;
       }
-      let result = counts ? reduceCounts(counts, c, weights !== undefined) : await cm!.compute();
+      let result = counts ? reduceCounts(counts, c, weights !== undefined, true) : await cm!.compute();
       if (!subset) return result;
       try {
         result = selectClasses(result, subset);

@@ -232,3 +232,18 @@ describe('- reads standard input', () => {
     expect(report(['--logits', join(dir, '-'), ...npyArgs.slice(2)])).toBe(npy);
   });
 });
+
+describe('messages name standard input <stdin>, not -', () => {
+  it('a bad label and a row count that differs, read from standard input', () => {
+    const preds = join(fresh(), 'p.npy');
+    writeFileSync(preds, encodeNpy(new Int32Array([0, 1, 2, 1]), [4]));
+    const bad = confmat(['--preds', preds, '--labels', '-', '--num-classes', '3', '--backend', 'cpu'],
+      encodeNpy(new Int32Array([0, 1, -1, 1]), [4]));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('confmat: <stdin>: index 2: label -1 is outside [0, 3)\n');
+    const short = confmat(['--preds', preds, '--labels', '-', '--num-classes', '3', '--backend', 'cpu'],
+      encodeNpy(new Int32Array([0, 1, 2]), [3]));
+    expect(short.stderr).toBe(`confmat: <stdin> holds 3 labels but ${preds} holds 4 predictions\n`);
+    expect(short.left).toEqual([]);
+  });
+});

@@ -73,6 +73,7 @@ export function computeMetrics(counts: Float64Array, numClasses: number): Metric
     let row = 0;
     for (let p = 0, i = t * c; p < c; p++, i++) {
       const v = counts[i]!;
+      if (v === 0) continue;
       integral &&= Number.isInteger(v);
       row += v;
       predSum[p]! += v;

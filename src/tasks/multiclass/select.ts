@@ -26,7 +26,7 @@ export function selectClasses(result: ConfusionMatrixResult, classes: readonly n
   for (let t = 0; t < n; t++) {
     for (let p = 0; p < n; p++) out[t * n + p] = result.counts[classes[t]! * c + classes[p]!]!;
   }
-  return reduceCounts(out, n, result.weighted === true);
+  return reduceCounts(out, n, result.weighted === true, true);
 }
 
 /**
