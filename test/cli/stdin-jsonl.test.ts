@@ -151,7 +151,7 @@ describe('- reads standard input', () => {
     /a \.npy file holds a single array; drop ':x' from '<stdin>:x'/, '-:x'], ['a bad JSONL line',
     '{"x": [1, 2]}\n{"x": [1, 2, 3]}\n{"x": [1, 2]}\n', 1, /^confmat: <stdin>:2:14: field 'x': 3 numbers/, '-',
     'test/fixtures/bad/ok-labels.npy'], ['CSV of the wrong width', '1,2\n3,4\n', 1,
-    /labels\.npy holds 450 labels but - has 2 rows/]])('refuses %s, naming <stdin>, and leaves no temporary',
+    /labels\.npy holds 450 labels but <stdin> has 2 rows/]])('refuses %s, naming <stdin>, and leaves no temporary',
       (_, input, code, message, spec = '-', labels = `${D}.labels.npy`) => {
         const r = confmat(['--logits', spec, '--labels', labels, '--backend', 'cpu'], input);
         expect({ code: r.code, left: r.left, stdout: r.stdout }).toEqual({ code, left: [], stdout: '' });

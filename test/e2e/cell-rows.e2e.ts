@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDemoData } from '../../src/demo/synthetic.js';
 import { renderRowsOf } from '../../src/report/cell-rows.js';
@@ -61,6 +61,11 @@ describe('demo page: rows in a clicked cell, WebGPU on SwiftShader', () => {
         cells: [{ true: 3, pred: 5 }] });
       expect(readFileSync((await d.path())!, 'utf8')).toBe(renderRowsOf('csv', oracle, undefined, state.classes));
       expect(d.suggestedFilename()).toBe('confmat-rows-true3-pred5.csv');
+      if (backend === 'gpu') {
+        mkdirSync('test/e2e/out', { recursive: true });
+        await b.page.locator('#results').screenshot({ path: 'test/e2e/out/demo-cell-rows.png' });
+        if (process.env.CONFMAT_UPDATE_DOCS) copyFileSync('test/e2e/out/demo-cell-rows.png', 'docs/demo-cell-rows.png');
+      }
       await click(4, 4);
       const after = await b.page.evaluate(
         () => [document.getElementById('cell-rows')!.hidden, document.getElementById('cm-live')!.textContent,

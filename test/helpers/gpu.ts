@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { adapterLabel, type NodeDeviceOptions, type NodeGpu, requestNodeDevice } from '../../src/node/index.js';
 
 let warnedNoEgl = false;
@@ -37,6 +37,22 @@ export const TEST_ADAPTERS: { name: string; options: NodeDeviceOptions }[] = [{ 
     [{ name: 'opengles compatibility',
       options: { backend: 'opengles', featureLevel: 'compatibility' } as NodeDeviceOptions }] :
     [])];
+
+/**
+ * The device of a describe block: requested in `beforeAll` ({@link requireDevice}), destroyed in `afterAll`.
+ *
+ * @example
+ * const device = useDevice(adapter.options);
+ * it('counts', async () => { await checked(device(), () => run(device())); });
+ */
+export function useDevice(options: NodeDeviceOptions): () => GPUDevice {
+  let gpu: NodeGpu | undefined;
+  beforeAll(async () => {
+    gpu = await requireDevice(options);
+  });
+  afterAll(() => gpu?.destroy());
+  return () => gpu!.device;
+}
 
 /**
  * A device for tests, on exactly the backend and feature level asked for. No adapter is a

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CellRowsOptions, type CellRowsResult, createCellRows, InputError, type LabelArray,
   type PerClassBatch } from '../../../src/index.js';
-import type { NodeGpu } from '../../../src/node/index.js';
 import { cellRows } from '../../../src/tasks/cell-rows/matrix.js';
 import { argmaxRow } from '../../../src/tasks/multiclass/update-cpu.js';
-import { checked, requireDevice, TEST_ADAPTERS } from '../../helpers/gpu.js';
+import { checked, TEST_ADAPTERS, useDevice } from '../../helpers/gpu.js';
 import { makeLabels, makeLogits, rng } from '../../helpers/random.js';
 
 type Batch = { logits: Float32Array; labels: LabelArray } | { preds: LabelArray; labels: LabelArray };
@@ -99,17 +98,11 @@ describe('cell rows on the CPU', () => {
 
 for (const adapter of TEST_ADAPTERS) {
   describe(`cell rows GPU == CPU on ${adapter.name}`, () => {
-    let gpu: NodeGpu;
-    let device: GPUDevice;
-    beforeAll(async () => {
-      gpu = await requireDevice(adapter.options);
-      device = gpu.device;
-    });
-    afterAll(() => gpu?.destroy());
+    const device = useDevice(adapter.options);
 
     const both = async (batches: Batch[], options: CellRowsOptions): Promise<CellRowsResult> => {
       const cpu = await run(batches, options);
-      const onGpu = await checked(device, () => run(batches, options, device));
+      const onGpu = await checked(device(), () => run(batches, options, device()));
       expect(onGpu).toEqual(cpu);
       return cpu;
     };
@@ -142,8 +135,8 @@ for (const adapter of TEST_ADAPTERS) {
 
     it('refuses a label out of range found on the GPU, naming the row', async () => {
       const labels = Int32Array.of(0, 1, 2, 9, 1);
-      const cr = createCellRows({ numClasses: 3, cells: [{ true: 1 }], device });
-      const batch = { preds: Int32Array.of(0, 0, 0, 0, 0), labels: labelsBuffer(device, labels) };
+      const cr = createCellRows({ numClasses: 3, cells: [{ true: 1 }], device: device() });
+      const batch = { preds: Int32Array.of(0, 0, 0, 0, 0), labels: labelsBuffer(device(), labels) };
       await expect(cr.update(batch)).rejects.toThrow(/index 3: label is outside \[0, 3\)/);
       cr.destroy();
     });
