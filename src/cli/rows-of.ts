@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
+import { ioError, readTextFile } from '../read/file-io.js';
 import { sliceRows } from '../read/open-array.js';
 import { renderRowsOf } from '../report/cell-rows.js';
 import type { CellRowsResult, CellSpec } from '../tasks/cell-rows/cell-rows.js';
@@ -29,7 +29,13 @@ export function parseRowsOf(value: string): CellSpec {
 
 /** The ids of --ids: one per line (a final empty line ignored); their count must be the rows of the inputs. */
 async function readIds(path: string, rows: number, labels: string): Promise<string[]> {
-  const lines = (await readFile(path, 'utf8')).split(/\r?\n/);
+  let text: string;
+  try {
+    text = await readTextFile(path);
+  } catch (e) {
+    throw new InputError('ids', `${path}: ${ioError(path, undefined, e).detail}`);
+  }
+  const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   if (lines.length !== rows) {
     throw new InputError('ids', `--ids ${path} holds ${lines.length} lines but ${labels} holds ${rows} rows`, undefined,

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { firstDuplicate } from '../core/duplicates.js';
 import { InputError } from '../core/errors.js';
-import { ioError } from './file-io.js';
+import { ioError, readTextFile } from './file-io.js';
 import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
 
 /** 1-based line and column of character `at` of `text`. */
@@ -68,7 +67,7 @@ function parseClassNames(text: string, file: string): string[] {
 export async function readClassList(path: string): Promise<string[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextFile(path);
   } catch (e) {
     throw new InputError('classes', `${path}: ${ioError(path, undefined, e).detail}`);
   }

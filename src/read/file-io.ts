@@ -40,6 +40,28 @@ export async function openWith<T>(path: string, use: (fh: FileHandle, size: numb
   }
 }
 
+/** Largest text file read whole (class names, ids): V8's strings stop near 2^29 characters. */
+const MAX_TEXT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * @internal The UTF-8 text of the regular file at `path`: directories and devices refused (`/dev/zero` would never
+ * end), and files over 256 MiB, as NpyErrors naming the file.
+ */
+export async function readTextFile(path: string): Promise<string> {
+  return openWith(path, async (fh, size) => {
+    try {
+      if (size > MAX_TEXT_BYTES) {
+        throw new NpyError(path, undefined,
+          `${size.toLocaleString('en-US')} bytes: too large for a text file read ` +
+            `whole (at most ${MAX_TEXT_BYTES.toLocaleString('en-US')})`);
+      }
+      return await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
+  });
+}
+
 /** @internal Bytes [start, start + size) of `fh` in blocks of at most `blockBytes`, by positional reads. */
 export async function* byteBlocks(fh: FileHandle, path: string, start: number, size: number,
   blockBytes: number): AsyncGenerator<Buffer> {

@@ -266,3 +266,20 @@ function readSyncSafe(fd: number, buf: Buffer): number {
     throw e;
   }
 }
+
+describe('text inputs read whole (--classes, --ids) refuse devices and directories', () => {
+  it.each([['--classes'], ['--ids']])('%s /dev/zero or a directory: one line naming it, exit 1, nothing written',
+    (flagName) => {
+      const dir = fresh();
+      const { args } = inputs(dir);
+      const extra = flagName === '--ids' ? ['--rows-of', '3,5'] : [];
+      for (const [path, why] of [['/dev/zero', /not a regular file/], [dir, /is a directory/]] as const) {
+        const out = join(dir, 'out.json');
+        const r = confmat([...args, ...extra, flagName, path, '--out', out]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`^confmat: ${path.replace(/[/.]/g, '\\$&')}: cannot read: ${why.source}`));
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(existsSync(out)).toBe(false);
+      }
+    });
+});
