@@ -167,6 +167,7 @@ export function createHeatmap({ canvas, tip, live, zoom }: HeatmapElements): Hea
       return s === 1 ? 1 : niceStep(Math.ceil(Math.max(gap, 60) / cell));
     };
     const names = shortLabels(data!.classes);
+    ctx.font = `${FS}px ${FONT_FAMILY}`;
     const yW = names.reduce((m, s) => Math.max(m, width(s)), 0);
     const xW = yW;
     const rotate = sparse(yW + 8) > sparse(FS * 1.4) || n > 50;
