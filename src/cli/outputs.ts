@@ -10,7 +10,8 @@ import { commitOutputs, type OutputTarget, resolveOutput } from '../node/write-o
 import { type CliValues, UsageError } from './usage.js';
 
 /** The flags naming files a command reads. */
-const INPUT_FLAGS = ['logits', 'labels', 'preds', 'scores', 'targets', 'sample-weight', 'classes'] as const;
+const INPUT_FLAGS = ['logits', 'labels', 'preds', 'logits-b', 'preds-b', 'scores', 'targets', 'sample-weight',
+  'classes', 'ids'] as const;
 
 /** An input as the command line named it: `--labels y.npz:labels`, or a part of `confmat merge`. */
 type InputFile = { what: string; spec: string };

@@ -283,3 +283,25 @@ describe('text inputs read whole (--classes, --ids) refuse devices and directori
       }
     });
 });
+
+describe("--out over the other inputs: --ids, and compare's model B", () => {
+  it('is refused (exit 2) and the input is left as it was', () => {
+    const dir = fresh();
+    const { logits, labels, args } = inputs(dir);
+    const ids = join(dir, 'ids.txt');
+    const rows = JSON.parse(confmat([...args]).stdout).total as number;
+    writeFileSync(ids, Array.from({ length: rows }, (_, i) => `img_${i}.png`).join('\n'));
+    const before = readFileSync(ids);
+    const r = confmat([...args, '--rows-of', '3,5', '--ids', ids, '--out', ids]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`is also the input --ids ${ids}`);
+    expect(readFileSync(ids)).toEqual(before);
+    const b = join(dir, 'b.npy');
+    copyFileSync(logits, b);
+    const c = confmat(['compare', '--logits', logits, '--logits-b', b, '--labels', labels, '--backend', 'cpu', '--out',
+      b]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain(`is also the input --logits-b ${b}`);
+    expect(readFileSync(b)).toEqual(readFileSync(logits));
+  });
+});
