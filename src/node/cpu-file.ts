@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { LabelArray } from '../core/types.js';
 import { isLabelArray } from '../format/validate.js';
+import { countPairs, type NonzeroCells } from '../tasks/multiclass/nonzero.js';
 import { compileCpuWasm, cpuUpdateFastFrom, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { badLabelError, compileLabelsWasm, type CpuLabelsExports, narrowLabels, rawLabelType,
   rawLabelValue } from './cpu-labels.js';
@@ -24,7 +25,8 @@ let both: { memory: WebAssembly.Memory; wasm: CpuWasmExports; labels: CpuLabelsE
  * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` into `counts` on this
  * thread, read in cache-sized pieces straight into the WebAssembly memory. Labels in a file (`rows` raw
  * integers of numpy `dtype`) are read, checked and narrowed there too; a bad one throws an `InputError` naming its
- * index (from `index0`) and value, and may leave `counts` partly added to.
+ * index (from `index0`) and value, and may leave `counts` partly added to. `nonzero` (from `createNonzeroCells` with
+ * `counts` all zero before the first call) lists the cells that turn nonzero, or is dropped.
  *
  * @example
  * const counts = new Float64Array(100);
@@ -33,7 +35,7 @@ let both: { memory: WebAssembly.Memory; wasm: CpuWasmExports; labels: CpuLabelsE
  *   { path: 'labels.npy', byteOffset: 128, dtype: 'i8', rows: 1000 }, 10);
  */
 export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels: LabelArray | LabelsFile,
-  numClasses: number): void {
+  numClasses: number, nonzero?: NonzeroCells): void {
   if (endianness() !== 'LE') {
     throw new Error('cpuUpdateFromFile reads little-endian float32 as they are: this host is big-endian');
   }
@@ -43,10 +45,11 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
     const readLogits = (into: Uint8Array, at: number, start: number, rows: number): void =>
       readFully(fd, file.path, into, at, rows * rowBytes, file.byteOffset + start * rowBytes, 'logits');
     if (isLabelArray(labels)) {
+      if (nonzero) nonzero.cells = undefined;
       cpuUpdateFastFrom(counts, labels, numClasses, (into, start, rows) =>
         readLogits(new Uint8Array(into.buffer, into.byteOffset, rows * rowBytes), 0, start, rows));
     } else {
-      countBoth(counts, readLogits, labels, numClasses);
+      countBoth(counts, readLogits, labels, numClasses, nonzero);
     }
   } finally {
     closeSync(fd);
@@ -55,7 +58,7 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
 
 /** As {@link cpuUpdateFromFile} with labels read from their file, a block for one or more pieces of logits. */
 function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: number, start: number, n: number) => void,
-  labels: LabelsFile, c: number): void {
+  labels: LabelsFile, c: number, nonzero: NonzeroCells | undefined): void {
   const type = rawLabelType(labels.dtype);
   const { rows, index0 = 0 } = labels;
   if (rows === 0) return;
@@ -88,6 +91,7 @@ function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: numb
     u32.fill(0, 0, cells);
   };
   if (inTable) u32.fill(0, 0, cells);
+  if (inTable && nonzero) nonzero.cells = undefined;
   const fd = openSync(labels.path, 'r');
   try {
     let sinceFlush = 0;
@@ -108,7 +112,7 @@ function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: numb
         }
         sinceFlush += n;
         wasm.update(srcAt, lab, n, c, predAt, inTable ? 0 : -1);
-        if (!inTable) { for (let i = 0; i < n; i++) counts[i32[(lab >> 2) + i]! * c + i32[(predAt >> 2) + i]!]! += 1; }
+        if (!inTable) countPairs(counts, c, i32, lab >> 2, predAt >> 2, n, nonzero);
       }
     }
     if (inTable) flush();

@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FormattedBatch } from '../../src/core/types.js';
 import { cpuUpdateFromFile } from '../../src/node/cpu-file.js';
 import { type CpuWorkerCounter, createCpuWorkerCounter } from '../../src/node/index.js';
+import { createNonzeroCells, sortedCells } from '../../src/tasks/multiclass/nonzero.js';
 import { cpuUpdateWeighted } from '../../src/tasks/multiclass/update-cpu-weighted.js';
 import { cpuUpdate } from '../../src/tasks/multiclass/update-cpu.js';
 import { LABEL_TYPES, type LogitStyle, makeLabels, makeLogits, rng } from '../helpers/random.js';
@@ -587,5 +588,53 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       `${path}: the file ends at byte ${4 + 50 * 40}`,
     );
     expect(openOn(path)).toBe(0);
+  });
+});
+
+describe('cpuUpdateFromFile listing the nonzero cells (the CLI at C^2 >> rows)', () => {
+  const nonzeroOf = (counts: Float64Array): number[] => [...counts.keys()].filter((i) => counts[i] !== 0);
+  const labelsFile = (name: string,
+    labels: Int32Array): { path: string; byteOffset: number; dtype: 'i4'; rows: number } => {
+    const path = join(dir, name);
+    writeFileSync(path, new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+    return { path, byteOffset: 0, dtype: 'i4', rows: labels.length };
+  };
+
+  it.each([[300, 50], [1000, 700], [257, 3000]])('lists exactly the nonzero cells in two calls, C = %i, %i rows',
+    (c, rows) => {
+      const b = batch(rng(c + rows), rows, c);
+      const logits = { path: rawFile(`nz-${c}.bin`, b.logits!, 0), byteOffset: 0 };
+      const labels = labelsFile(`nz-labels-${c}.bin`, b.labels as Int32Array);
+      const got = new Float64Array(c * c);
+      const nonzero = createNonzeroCells(c);
+      const half = Math.floor(rows / 2);
+      cpuUpdateFromFile(got, logits, { ...labels, rows: half }, c, nonzero);
+      cpuUpdateFromFile(got, { path: logits.path, byteOffset: half * c * 4 }, { ...labels, byteOffset: half * 4,
+        rows: rows - half }, c, nonzero);
+      expect(countsDiff(got, oracle(c, [b]))).toBe('');
+      expect(Array.from(sortedCells(nonzero)!)).toEqual(nonzeroOf(got));
+    });
+
+  it('drops the list where the module counts in its table, for labels in an array, and past C^2 / 16 cells', () => {
+    const [c, rows] = [10, 400];
+    const b = batch(rng(5), rows, c);
+    const logits = { path: rawFile('nz-table.bin', b.logits!, 0), byteOffset: 0 };
+    const inTable = createNonzeroCells(c);
+    cpuUpdateFromFile(new Float64Array(c * c), logits, labelsFile('nz-table-labels.bin', b.labels as Int32Array), c,
+      inTable);
+    expect(sortedCells(inTable)).toBeUndefined();
+    const inArray = createNonzeroCells(300);
+    const b300 = batch(rng(6), 20, 300);
+    cpuUpdateFromFile(new Float64Array(300 * 300), { path: rawFile('nz-array.bin', b300.logits!, 0), byteOffset: 0 },
+      b300.labels, 300, inArray);
+    expect(sortedCells(inArray)).toBeUndefined();
+    const [wide, few] = [100, 5000];
+    const many = batch(rng(7), few, wide);
+    const past = createNonzeroCells(wide);
+    const got = new Float64Array(wide * wide);
+    cpuUpdateFromFile(got, { path: rawFile('nz-past.bin', many.logits!, 0), byteOffset: 0 },
+      labelsFile('nz-past-labels.bin', many.labels as Int32Array), wide, past);
+    expect(nonzeroOf(got).length).toBeGreaterThan((wide * wide) / 16);
+    expect(sortedCells(past)).toBeUndefined();
   });
 });
