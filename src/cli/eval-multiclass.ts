@@ -267,7 +267,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       } catch (e) {
         throw rawLabels ? located(e, 0, files) : e;
       }
-      const cells = counts === fileCounts ? sortedCells(nonzero) : undefined;
+      const cells = workers ? workers.nonzero() : sortedCells(nonzero);
       let result = counts ? reduceCounts(counts, c, weights !== undefined, true, cells) : await cm!.compute();
       if (!subset) return result;
       try {

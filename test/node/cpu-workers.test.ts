@@ -458,6 +458,32 @@ describe('CPU worker counter', () => {
     expect(countsDiff(await k.read(), oracle(c, [b]))).toBe('');
   });
 
+  it('lists the nonzero cells it counts beyond 2048 classes, ignored rows left out; drops them for weights', async () => {
+    const rand = rng(16);
+    const c = 2100;
+    const nonzeroOf = (x: Float64Array): number[] => [...x.keys()].filter((i) => x[i] !== 0);
+    const k = counter(c, 2, 9);
+    const [a, b] = [batch(rand, 40, c), batch(rand, 33, c)];
+    const path = rawFile('nz-workers.bin', b.logits!, 0);
+    await k.update(a);
+    await k.updateFromFile({ path, byteOffset: 0 }, b.labels, { ignoreIndex: b.labels[0] as number });
+    const got = await k.read();
+    const kept: FormattedBatch = { ...b, rows: 0, labels: new Int32Array(0), logits: new Float32Array(0) };
+    const keep = [...b.labels.keys()].filter((i) => b.labels[i] !== b.labels[0]);
+    kept.rows = keep.length;
+    kept.labels = Int32Array.from(keep, (i) => b.labels[i] as number);
+    kept.logits = Float32Array.from(keep.flatMap((i) => Array.from(b.logits!.subarray(i * c, (i + 1) * c))));
+    expect(countsDiff(got, oracle(c, [a, kept]))).toBe('');
+    expect(Array.from(k.nonzero()!)).toEqual(nonzeroOf(got));
+    await k.update({ ...a, weights: new Float32Array(a.rows).fill(0.5) });
+    await k.read();
+    expect(k.nonzero()).toBeUndefined();
+    await k.reset();
+    await k.update(a);
+    expect(countsDiff(await k.read(), oracle(c, [a]))).toBe('');
+    expect(Array.from(k.nonzero()!)).toEqual(nonzeroOf(oracle(c, [a])));
+  });
+
   it('reads any number of times, goes on counting, and resets', async () => {
     const rand = rng(7);
     const k = counter(5, 2, 16);
