@@ -75,14 +75,15 @@ export function jsonNumber(d: Buffer, i: number, e: number): number {
   let sig = 0;
   let scale = 0;
   let x = 0;
-  let c: number;
-  if (i >= e || !isDigit(d[i]!)) return NaN;
-  if (d[i] === 48) i++;
-  else for (; i < e && isDigit(c = d[i]!); i++, sig++) m = m * 10 + c - 48;
+  let k = i < e ? d[i]! - 48 : -1;
+  if (k < 0 || k > 9) return NaN;
+  if (k > 0) {
+    for (m = k, sig = 1, i++; i < e && (k = d[i]! - 48) >= 0 && k <= 9; i++, sig++) m = m * 10 + k;
+  } else i++;
   if (i < e && d[i] === 46) {
     const f = ++i;
-    for (; i < e && isDigit(c = d[i]!); i++, scale--) {
-      m = m * 10 + c - 48;
+    for (; i < e && (k = d[i]! - 48) >= 0 && k <= 9; i++, scale--) {
+      m = m * 10 + k;
       if (m > 0) sig++;
     }
     if (i === f) return NaN;
@@ -91,7 +92,7 @@ export function jsonNumber(d: Buffer, i: number, e: number): number {
     const minus = d[++i] === 45;
     if (minus || d[i] === 43) i++;
     const f = i;
-    for (; i < e && isDigit(c = d[i]!); i++) if (x < 1e6) x = x * 10 + c - 48;
+    for (; i < e && (k = d[i]! - 48) >= 0 && k <= 9; i++) if (x < 1e6) x = x * 10 + k;
     if (i === f) return NaN;
     if (minus) x = -x;
   }

@@ -174,10 +174,12 @@ interface Group {
 
 const groups = new Map<string, Group>();
 
+type LineBlock = Parameters<typeof lineAt>[0];
+
 /** Where a pass is in the file when it reads lines itself: the block, the line in it, the rows before it. */
 interface Cursor {
-  blocks: AsyncIterator<Awaited<ReturnType<typeof lineBlocks>> extends AsyncGenerator<infer B> ? B : never>;
-  block: { data: Buffer; line: number; spans: number[]; offset: number } | undefined;
+  blocks: AsyncIterator<LineBlock>;
+  block: LineBlock | undefined;
   i: number;
   row: number;
 }
@@ -338,7 +340,7 @@ class JsonlSource extends RowSource {
     if (++p.queued * p.target.width > MAX_QUEUED_ITEMS) p.open = false;
   }
 
-  private moreLines(block: { line: number; spans: number[]; data: Buffer; offset: number }, i: number): never {
+  private moreLines(block: LineBlock, i: number): never {
     const l = lineAt(block, i);
     throw new CsvError(this.init.path, l.line, 1, l.offset,
       `more lines than the ${this.scan.rows} counted when the file was opened (did the file change?)`);
