@@ -8,6 +8,8 @@
 
 /** Exact powers of ten as doubles (10^22 is the largest). */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+/** Relative distance from a float32 rounding boundary that decides a float32 from an approximate double. */
+const F32_MARGIN = 2 ** -45;
 
 /** @internal One field a line is read for: where its value goes (`out[row]`, or `width` items from `row * width`). */
 export interface FieldTarget {
@@ -67,8 +69,11 @@ function stringEnd(d: Buffer, i: number, e: number): number {
  * @internal The JSON number starting at `i` (before `e`), NaN when the text there is not one; `end` is set after it.
  * Up to 15 significant digits and a decimal exponent within 22 it is one correctly rounded operation on exact
  * operands (Clinger's fast path), otherwise `Number` of the text: the same double as `JSON.parse` either way.
+ * `f32`: the number is wanted as float32 only; up to 19 digits and an exponent within 44 it may then be the float32
+ * value of `JSON.parse`'s double, from an approximation y (within 2^-49 of the decimal, as is that double) whose
+ * float32 rounding is the same over y * (1 +- 2^-45): no float32 rounding boundary lies between the two.
  */
-export function jsonNumber(d: Buffer, i: number, e: number): number {
+export function jsonNumber(d: Buffer, i: number, e: number, f32 = false): number {
   const a = i;
   if (d[i] === 45) i++;
   let m = 0;
@@ -98,9 +103,15 @@ export function jsonNumber(d: Buffer, i: number, e: number): number {
   }
   end = i;
   const p = x + scale;
-  if (sig > 15 || p < -22 || p > 22) return Number(d.toString('latin1', a, i));
-  const v = p >= 0 ? m * POW10[p]! : m / POW10[-p]!;
-  return d[a] === 45 ? -v : v;
+  const sign = d[a] === 45 ? -1 : 1;
+  if (sig <= 15 && p >= -22 && p <= 22) return sign * (p >= 0 ? m * POW10[p]! : m / POW10[-p]!);
+  if (f32 && sig <= 19 && p >= -44 && p <= 44) {
+    const [p1, p2] = p >= 0 ? [Math.min(p, 22), Math.max(p - 22, 0)] : [Math.min(-p, 22), Math.max(-p - 22, 0)];
+    const y = sign * (p >= 0 ? m * POW10[p1]! * POW10[p2]! : m / POW10[p1]! / POW10[p2]!);
+    const f = Math.fround(y);
+    if (Math.fround(y * (1 + F32_MARGIN)) === f && Math.fround(y * (1 - F32_MARGIN)) === f) return f;
+  }
+  return Number(d.toString('latin1', a, i));
 }
 
 /** The end of the JSON value starting at `i`, or -1 when it is not valid JSON; iterative, any depth. */
@@ -182,15 +193,16 @@ function readField(f: FieldTarget, d: Buffer, i: number, e: number): number {
   }
   const out = f.out as Float64Array;
   if (f.holds === 'number') {
-    const x = jsonNumber(d, i, e);
+    const x = jsonNumber(d, i, e, out instanceof Float32Array);
     if (!Number.isFinite(x) || (f.int && !(Number.isInteger(x) && x >= -2147483648 && x <= 2147483647))) return -1;
     out[f.row] = x;
     return end;
   }
   if (d[i] !== 91) return -1;
   i = skipSpace(d, i + 1, e);
+  const f32 = out instanceof Float32Array;
   for (let j = 0, o = f.row * f.width; j < f.width; j++) {
-    const x = jsonNumber(d, i, e);
+    const x = jsonNumber(d, i, e, f32);
     if (!Number.isFinite(x)) return -1;
     out[o + j] = x;
     i = skipSpace(d, end, e);

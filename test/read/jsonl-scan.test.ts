@@ -47,6 +47,31 @@ describe('jsonNumber', () => {
     expect(fast).toBeGreaterThan(5000);
   });
 
+  it('as float32 (logits): the float32 of JSON.parse, on random 16-19 digit texts and texts at float32 midpoints', () => {
+    const f32 = (t: string): number => jsonNumber(Buffer.from(t), 0, Buffer.byteLength(t), true);
+    const bits = new Uint32Array(1);
+    const asF32 = new Float32Array(bits.buffer);
+    let [approximated, fellBack] = [0, 0];
+    for (let k = 0; k < 30_000; k++) {
+      bits[0] = (Math.floor(rand() * 0x7f000000) | (rand() < 0.5 ? 0x80000000 : 0)) >>> 0;
+      const f = asF32[0]!;
+      bits[0]++;
+      const mid = (f + asF32[0]!) / 2;
+      const t = k % 3 === 0 ?
+        randomNumber() :
+        k % 3 === 1 ?
+        (mid * (1 + (rand() - 0.5) * 2 ** -50)).toPrecision(17 + pick(3)) :
+        `${rand() < 0.5 ? '-' : ''}${digits(16 + pick(4), true)}e${-30 + pick(40)}`;
+      const [got, want] = [f32(t), Math.fround(JSON.parse(t) as number)];
+      if (!Object.is(Math.fround(got), want)) expect([t, got]).toEqual([t, want]);
+      const double = JSON.parse(t) as number;
+      if (got !== double) approximated++;
+      else if (k % 3 === 1 && double !== Math.fround(double)) fellBack++;
+    }
+    expect(approximated).toBeGreaterThan(10_000);
+    expect(fellBack).toBeGreaterThan(1000);
+  });
+
   it('refuses what JSON does not allow: +1, .5, 1., 01, -, 1e, 1e+, 0x1, Infinity, NaN', () => {
     for (const t of ['+1', '.5', '1.', '01', '-', '1e', '1e+', '0x1', 'Infinity', '-Infinity', 'NaN', '1.e3', '--1',
       '1 2']) {
