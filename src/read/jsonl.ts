@@ -319,7 +319,7 @@ class JsonlSource extends RowSource {
       if (readLine(d, s, e, fields)) {
         for (const p of them) JsonlSource.queued(p);
       } else {
-        for (const p of them) p.open = false;
+        // The others' `end` stays at this row: they read it, and what follows, themselves.
         [them, fields] = [[], [target]];
         this.take(lineAt(block, cursor.i), target.out, r);
       }
