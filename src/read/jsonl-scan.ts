@@ -106,8 +106,10 @@ export function jsonNumber(d: Buffer, i: number, e: number, f32 = false): number
   const sign = d[a] === 45 ? -1 : 1;
   if (sig <= 15 && p >= -22 && p <= 22) return sign * (p >= 0 ? m * POW10[p]! : m / POW10[-p]!);
   if (f32 && sig <= 19 && p >= -44 && p <= 44) {
-    const [p1, p2] = p >= 0 ? [Math.min(p, 22), Math.max(p - 22, 0)] : [Math.min(-p, 22), Math.max(-p - 22, 0)];
-    const y = sign * (p >= 0 ? m * POW10[p1]! * POW10[p2]! : m / POW10[p1]! / POW10[p2]!);
+    const q = p >= 0 ? p : -p;
+    const a1 = POW10[q > 22 ? 22 : q]!;
+    const a2 = POW10[q > 22 ? q - 22 : 0]!;
+    const y = sign * (p >= 0 ? m * a1 * a2 : m / a1 / a2);
     const f = Math.fround(y);
     if (Math.fround(y * (1 + F32_MARGIN)) === f && Math.fround(y * (1 - F32_MARGIN)) === f) return f;
   }
