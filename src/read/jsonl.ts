@@ -23,6 +23,8 @@ export interface JsonlOptions {
   field?: string | undefined;
   /** The name the source reports as `file`. */
   spec: string;
+  /** @internal Items other passes may queue for a pass of this source (default 8M). */
+  queueItems?: number | undefined;
 }
 
 /** What the field holds on every line, as on the first: a number, a string or an array of `width` numbers. */
@@ -159,6 +161,8 @@ interface Pass {
   make: () => Values | string[];
   queue: Queued[];
   queued: number;
+  /** Items queued at most: beyond, `open` turns false. */
+  max: number;
   /** The row after the last this pass holds (queued or read); others queue row `end` only, while `open`. */
   end: number;
   open: boolean;
@@ -186,7 +190,8 @@ interface Cursor {
 
 class JsonlSource extends RowSource {
   constructor(init: SourceInit, private readonly scan: Scan, private readonly size: number,
-    private readonly values: (new(length: number) => Values) | undefined, private readonly group: Group) {
+    private readonly values: (new(length: number) => Values) | undefined, private readonly group: Group,
+    private readonly queueItems: number) {
     super(init);
   }
 
@@ -260,7 +265,7 @@ class JsonlSource extends RowSource {
     const make = (): Values | string[] => (this.values ? new this.values(per * width) : new Array<string>(per));
     const target: FieldTarget = { name: field, key: Buffer.from(field), holds, width, int: this.kind === 'i',
       out: make(), row: 0 };
-    const me: Pass = { target: { ...target }, make, queue: [], queued: 0, end: 0, open: true };
+    const me: Pass = { target: { ...target }, make, queue: [], queued: 0, max: this.queueItems, end: 0, open: true };
     this.group.passes.add(me);
     this.passes.add(me);
     return this.pass(me, target, per);
@@ -337,7 +342,7 @@ class JsonlSource extends RowSource {
   private static queued(p: Pass): void {
     p.queue.at(-1)!.n++;
     p.end++;
-    if (++p.queued * p.target.width > MAX_QUEUED_ITEMS) p.open = false;
+    if (++p.queued * p.target.width > p.max) p.open = false;
   }
 
   private moreLines(block: LineBlock, i: number): never {
@@ -456,6 +461,6 @@ export function openJsonlArray(path: string, options: JsonlOptions): Promise<Arr
     const header = { descr: dtype, dtype, kind, itemSize, shape, fortranOrder: false, bigEndian: false, dataOffset: 0,
       dataBytes: scan.rows * scan.width * itemSize } as Layout;
     return new JsonlSource({ file: options.spec, path, fh, header, decode: () => new Float64Array(0) }, scan, size,
-      values, group);
+      values, group, options.queueItems ?? MAX_QUEUED_ITEMS);
   });
 }

@@ -242,3 +242,28 @@ describe('JSON Lines: fields of one file read together', () => {
     for (const src of [a, b]) await src.close();
   });
 });
+
+describe('JSON Lines: the queue of rows read for another pass', () => {
+  it('is bounded: beyond it the pass reads for itself, skipping the rows it was given', async () => {
+    const { openJsonlArray } = await import('../../src/read/jsonl.js');
+    const path = await jsonl(Array.from({ length: 6 }, (_, k) => `{"y": ${k}, "x": [${k}, 0.5]}\n`).join(''));
+    const open = (field: string, queueItems?: number) =>
+      openJsonlArray(path, { spec: `${path}:${field}`, role: field === 'y' ? 'labels' : 'logits', field, queueItems });
+    for (const [queueItems, readsItself] of [[2, true], [undefined, false]] as const) {
+      const [x, y] = [await open('x'), await open('y', queueItems)];
+      const ys = y.chunks(4);
+      expect(await collect(x, 6)).toEqual([0, 0.5, 1, 0.5, 2, 0.5, 3, 0.5, 4, 0.5, 5, 0.5]);
+      const got: number[] = [];
+      for await (const { data } of ys) got.push(...Array.from(data as Int32Array));
+      expect(got).toEqual([0, 1, 2, 3, 4, 5]);
+      const again = y.chunks(4);
+      await collect(x, 6);
+      await (y as unknown as { init: { fh: FileHandle } }).init.fh.close();
+      const rest = await (async () => {
+        for await (const _ of again) void _;
+      })().then(() => false, () => true);
+      expect(rest).toBe(readsItself);
+      for (const src of [x, y]) await src.close();
+    }
+  });
+});
