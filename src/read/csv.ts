@@ -168,8 +168,7 @@ export async function* lineBlocks(fh: FileHandle, path: string, size: number,
     pos += block.length;
     const spans: number[] = [];
     let s = 0;
-    for (let nl = 0; nl < data.length; nl++) {
-      if (data[nl] !== 10) continue;
+    for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, s)) {
       spans.push(s, end(data, nl, s));
       s = nl + 1;
     }
