@@ -12,6 +12,7 @@
 ;;   argmax_half(src, rows, c, dst, kind, scratch)  argmax of 16-bit logits (kind 0: float16, 1: bfloat16): as
 ;;                                        16-bit keys for 32 <= C < 2^20, else widened exactly into f32 at scratch
 ;;                                        (max(16 KiB, 4 c) bytes; also where a row holding NaN is redone), by blocks
+;;   update_half(src, lab, rows, c, dst, cnt, kind, scratch)  argmax_half, then count as update does
 ;;   widen_f16 / widen_bf16(src, n, dst)  n 16-bit floats at src widened exactly to f32 at dst
 ;;   read_floor(src, bytes)               i32 SIMD sum of bytes (a multiple of 64): the read-only pass the bench
 ;;                                        compares with
@@ -453,6 +454,17 @@
         (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
         (local.set $rows (i32.sub (local.get $rows) (local.get $n)))
         (br $next))))
+
+  ;; argmax_half, then counted as update counts (unless cnt is -1).
+  (func $update_half (export "update_half") (param $src i32) (param $lab i32) (param $rows i32) (param $c i32)
+    (param $dst i32) (param $cnt i32) (param $kind i32) (param $scratch i32)
+    (call $argmax_half (local.get $src) (local.get $rows) (local.get $c) (local.get $dst) (local.get $kind)
+      (local.get $scratch))
+    (if (i32.ne (local.get $cnt) (i32.const -1))
+      (then
+        (if (i32.eq (local.get $c) (i32.const 2))
+          (then (call $count_2 (local.get $lab) (local.get $dst) (local.get $rows) (local.get $cnt)))
+          (else (call $count (local.get $lab) (local.get $dst) (local.get $rows) (local.get $c) (local.get $cnt)))))))
 
   (func $read_floor (export "read_floor") (param $src i32) (param $bytes i32) (result i32)
     (local $end i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128)

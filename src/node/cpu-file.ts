@@ -3,10 +3,11 @@ import { endianness } from 'node:os';
 import type { LabelArray } from '../core/types.js';
 import { isLabelArray } from '../format/validate.js';
 import { countPairs, type NonzeroCells } from '../tasks/multiclass/nonzero.js';
-import { compileCpuWasm, cpuUpdateFastFrom, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
+import { compileCpuWasm, cpuUpdateFastFrom, cpuUpdateFastHalfFrom,
+  type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { badLabelError, compileLabelsWasm, type CpuLabelsExports, narrowLabels, rawLabelType,
   rawLabelValue } from './cpu-labels.js';
-import { readFully } from './cpu-worker-messages.js';
+import { halfKind, readFully } from './cpu-worker-messages.js';
 import type { LabelsFile, LogitsFile } from './cpu-workers.js';
 
 /** Floats of logits read at once (256 KiB, as the fast path's chunks). */
@@ -22,7 +23,8 @@ const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 let both: { memory: WebAssembly.Memory; wasm: CpuWasmExports; labels: CpuLabelsExports } | undefined;
 
 /**
- * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` into `counts` on this
+ * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` (float16 or bfloat16 as its
+ * `dtype` says: the counts of their widened values) into `counts` on this
  * thread, read in cache-sized pieces straight into the WebAssembly memory. Labels in a file (`rows` raw
  * integers of numpy `dtype`) are read, checked and narrowed there too; a bad one throws an `InputError` naming its
  * index (from `index0`) and value, and may leave `counts` partly added to. `nonzero` (from `createNonzeroCells` with
@@ -41,15 +43,17 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
   }
   const fd = openSync(file.path, 'r');
   try {
-    const rowBytes = numClasses * 4;
+    const half = halfKind(file.dtype);
+    const rowBytes = numClasses * (half === undefined ? 4 : 2);
     const readLogits = (into: Uint8Array, at: number, start: number, rows: number): void =>
       readFully(fd, file.path, into, at, rows * rowBytes, file.byteOffset + start * rowBytes, 'logits');
-    if (isLabelArray(labels)) {
+    const fill = (into: Float32Array | Uint16Array, start: number, rows: number): void =>
+      readLogits(new Uint8Array(into.buffer, into.byteOffset, rows * rowBytes), 0, start, rows);
+    if (!isLabelArray(labels)) countBoth(counts, readLogits, labels, numClasses, nonzero, half);
+    else {
       if (nonzero) nonzero.cells = undefined;
-      cpuUpdateFastFrom(counts, labels, numClasses, (into, start, rows) =>
-        readLogits(new Uint8Array(into.buffer, into.byteOffset, rows * rowBytes), 0, start, rows));
-    } else {
-      countBoth(counts, readLogits, labels, numClasses, nonzero);
+      if (half === undefined) cpuUpdateFastFrom(counts, labels, numClasses, fill);
+      else cpuUpdateFastHalfFrom(counts, labels, numClasses, half ? 'bfloat16' : 'float16', fill);
     }
   } finally {
     closeSync(fd);
@@ -58,7 +62,7 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
 
 /** As {@link cpuUpdateFromFile} with labels read from their file, a block for one or more pieces of logits. */
 function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: number, start: number, n: number) => void,
-  labels: LabelsFile, c: number, nonzero: NonzeroCells | undefined): void {
+  labels: LabelsFile, c: number, nonzero: NonzeroCells | undefined, half: 0 | 1 | undefined): void {
   const type = rawLabelType(labels.dtype);
   const { rows, index0 = 0 } = labels;
   if (rows === 0) return;
@@ -80,7 +84,9 @@ function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: numb
   const labAt = inTable ? align16(cells * 4) : 0;
   const predAt = labAt + align16(blockRows * 8);
   const srcAt = predAt + align16(blockRows * 4);
-  const end = srcAt + chunkRows * c * 4 + 16;
+  /** 16-bit logits widen, a block at a time, past their piece */
+  const widenAt = srcAt + align16(chunkRows * c * (half === undefined ? 4 : 2) + 16);
+  const end = widenAt + (half === undefined ? 0 : align16(Math.max(16384, c * 4)));
   if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
   const b = memory.buffer;
   const [u8, i32, u32] = [new Uint8Array(b), new Int32Array(b), new Uint32Array(b)];
@@ -111,7 +117,8 @@ function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: numb
           sinceFlush = 0;
         }
         sinceFlush += n;
-        wasm.update(srcAt, lab, n, c, predAt, inTable ? 0 : -1);
+        if (half === undefined) wasm.update(srcAt, lab, n, c, predAt, inTable ? 0 : -1);
+        else wasm.update_half(srcAt, lab, n, c, predAt, inTable ? 0 : -1, half, widenAt);
         if (!inTable) countPairs(counts, c, i32, lab >> 2, predAt >> 2, n, nonzero);
       }
     }
