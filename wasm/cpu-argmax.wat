@@ -324,8 +324,8 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
         (br $next))))
 
-  ;; 16-bit logits: argmax_keys for 32 <= C < 2^20 (its step numbers are 16-bit), argmax_keys8x2 / argmax_keys8 for
-  ;; 8 <= C <= 16 / C < 32, argmax_half_2 for C = 2 (all but the last 1..3 rows); else blocks of rows (4096 floats,
+  ;; 16-bit logits: argmax_keys for 32 < C < 2^20 (its step numbers are 16-bit), argmax_keys8x2 / argmax_keys8 for
+  ;; 8 <= C <= 16 / C <= 32, argmax_half_2 for C = 2 (all but the last 1..3 rows); else blocks of rows (4096 floats,
   ;; a multiple of 4 rows, or one row) widened into $scratch, where they stay in L1/L2 for argmax.
   ;; 16-bit logits, 32 <= C < 2^20, compared as 16-bit keys: a = h & 0x7fff, key = h < 0 ? -a : a orders the halves
   ;; as their values (-0 and +0 both 0). A lane's a above 0x7c00 (float16) / 0x7f80 (bfloat16) is a NaN: such a row is
@@ -461,7 +461,7 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (br $next))))
 
-  ;; 8 <= C < 32 halves, one row a step as 16-bit keys in four vectors of 8 columns from columns 0, min(8, C - 8),
+  ;; 8 <= C <= 32 halves, one row a step as 16-bit keys in four vectors of 8 columns from columns 0, min(8, C - 8),
   ;; min(16, C - 8) and C - 8 (overlaps read a column twice: harmless for the maximum and for its first column). The
   ;; answer is the lowest of the columns' equality bits with the row's largest key; a row holding NaN is widened into
   ;; $scratch and redone by the scalar oracle. (A lane's largest absolute pattern above the NaN threshold is a NaN.)
@@ -568,7 +568,7 @@
   (func $argmax_half (export "argmax_half")
     (param $src i32) (param $rows i32) (param $c i32) (param $dst i32) (param $kind i32) (param $scratch i32)
     (local $br i32) (local $n i32)
-    (if (i32.and (i32.ge_u (local.get $c) (i32.const 32)) (i32.lt_u (local.get $c) (i32.const 0x100000)))
+    (if (i32.and (i32.gt_u (local.get $c) (i32.const 32)) (i32.lt_u (local.get $c) (i32.const 0x100000)))
       (then
         (call $argmax_keys (local.get $src) (local.get $rows) (local.get $c) (local.get $dst) (local.get $kind)
           (local.get $scratch))
@@ -578,7 +578,7 @@
         (call $argmax_keys8x2 (local.get $src) (local.get $rows) (local.get $c) (local.get $dst) (local.get $kind)
           (local.get $scratch))
         (return)))
-    (if (i32.and (i32.ge_u (local.get $c) (i32.const 8)) (i32.lt_u (local.get $c) (i32.const 32)))
+    (if (i32.and (i32.ge_u (local.get $c) (i32.const 8)) (i32.le_u (local.get $c) (i32.const 32)))
       (then
         (call $argmax_keys8 (local.get $src) (local.get $rows) (local.get $c) (local.get $dst) (local.get $kind)
           (local.get $scratch))
