@@ -7,7 +7,7 @@ import { compileCpuWasm, cpuUpdateFastFrom, cpuUpdateFastHalfFrom,
   type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { badLabelError, compileLabelsWasm, type CpuLabelsExports, narrowLabels, rawLabelType,
   rawLabelValue } from './cpu-labels.js';
-import { halfKind, readFully } from './cpu-worker-messages.js';
+import { checkLogitsFileDtype, halfKind, readFully } from './cpu-worker-messages.js';
 import type { LabelsFile, LogitsFile } from './cpu-workers.js';
 
 /** Floats of logits read at once (256 KiB, as the fast path's chunks). */
@@ -41,6 +41,7 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
   if (endianness() !== 'LE') {
     throw new Error('cpuUpdateFromFile reads little-endian float32 as they are: this host is big-endian');
   }
+  checkLogitsFileDtype('cpuUpdateFromFile', file.dtype);
   const fd = openSync(file.path, 'r');
   try {
     const half = halfKind(file.dtype);

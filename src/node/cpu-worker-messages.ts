@@ -8,6 +8,13 @@ export type LogitsFileDtype = 'f4' | 'f2' | 'bf16';
 /** Whether raw logits of numpy-style `dtype` are read by the file paths (float32, float16, bfloat16). */
 export const isLogitsFileDtype = (dtype: string): dtype is LogitsFileDtype => /^(f4|f2|bf16)$/.test(dtype);
 
+/** Throws a RangeError unless `dtype` (a LogitsFile's) is undefined or one `who` reads. */
+export function checkLogitsFileDtype(who: string, dtype: unknown): void {
+  if (dtype !== undefined && !(typeof dtype === 'string' && isLogitsFileDtype(dtype))) {
+    throw new RangeError(`${who} reads logits of dtype 'f4', 'f2' or 'bf16', got ${JSON.stringify(dtype)}`);
+  }
+}
+
 /** The module's kind of 16-bit logits (0: float16, 1: bfloat16) for a file's `dtype`, or undefined for float32. */
 export const halfKind = (dtype: LogitsFileDtype | undefined): 0 | 1 | undefined =>
   dtype === 'f2' ? 0 : dtype === 'bf16' ? 1 : undefined;

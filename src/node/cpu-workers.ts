@@ -20,7 +20,7 @@ import { markIgnored } from '../tasks/multiclass/select.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
 import { badLabelError, compileLabelsWasm, rawLabelType } from './cpu-labels.js';
-import { halfKind, isLogitsFileDtype, type LogitsFileDtype } from './cpu-worker-messages.js';
+import { checkLogitsFileDtype, halfKind, type LogitsFileDtype } from './cpu-worker-messages.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
 
 export { MAX_WORKER_THREADS } from '../core/limits.js';
@@ -405,11 +405,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     weights?: SampleWeights): Promise<void> => {
     usable();
     checkAt('the logits', file);
-    if (file.dtype !== undefined && !isLogitsFileDtype(file.dtype)) {
-      throw new RangeError(
-        `updateFromFile reads logits of dtype 'f4', 'f2' or 'bf16', got ${JSON.stringify(file.dtype)}`,
-      );
-    }
+    checkLogitsFileDtype('updateFromFile', file.dtype);
     if (endianness() !== 'LE') {
       throw new Error('updateFromFile reads little-endian numbers as they are: this host is big-endian');
     }

@@ -80,7 +80,7 @@ describe('cpuUpdateFromFile with float16 / bfloat16 logits (read at 2 bytes a lo
     },
   );
 
-  it('names the byte where a short file of halves ends, and a bad label of its labels file', () => {
+  it('names the byte where a short file of halves ends, a bad label of its labels file, a dtype it does not read', () => {
     const c = 10;
     const { bits, labels } = halfRows(rng(5), 50, c, 'float16');
     const path = rawFile('short.bin', bits, 4);
@@ -93,6 +93,11 @@ describe('cpuUpdateFromFile with float16 / bfloat16 logits (read at 2 bytes a lo
     expect(() => cpuUpdateFromFile(new Float64Array(100), { path, byteOffset: 4, dtype: 'f2' }, y, c)).toThrow(
       'index 133: label -1 is outside [0, 10)',
     );
+    const f8 = { path, byteOffset: 4, dtype: 'f8' as 'f4' };
+    expect(() => cpuUpdateFromFile(new Float64Array(100), f8, labels, c)).toThrow(
+      `cpuUpdateFromFile reads logits of dtype 'f4', 'f2' or 'bf16', got "f8"`,
+    );
+    expect(openOn(path)).toBe(0);
   });
 });
 
