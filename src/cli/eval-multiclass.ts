@@ -221,9 +221,9 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     } catch (e) {
       throw e instanceof RangeError ? new UsageError(`--threads ${workerThreads}: ${e.message}`) : e;
     }
-    // raw float32 (or float16, bfloat16) logits in a file: read in cache-sized pieces by the worker threads, or by this thread
-    // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw integer
-    // labels too (checked in WebAssembly), so that this thread does nothing per row with workers
+    // raw float32 (or float16, bfloat16) logits in a file: read in cache-sized pieces by the worker threads, or
+    // by this thread on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw
+    // integer labels too (checked in WebAssembly), so that this thread does nothing per row with workers
     const rawLogits = input.raw && isLogitsFileDtype(input.raw.dtype) ?
       { ...input.raw, dtype: input.raw.dtype } :
       undefined;

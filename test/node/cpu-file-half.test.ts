@@ -80,7 +80,7 @@ describe('cpuUpdateFromFile with float16 / bfloat16 logits (read at 2 bytes a lo
     },
   );
 
-  it('names the byte where a short file of halves ends, a bad label of its labels file, a dtype it does not read', () => {
+  it('names where a short file of halves ends, a bad label of its labels file, a dtype it does not read', () => {
     const c = 10;
     const { bits, labels } = halfRows(rng(5), 50, c, 'float16');
     const path = rawFile('short.bin', bits, 4);

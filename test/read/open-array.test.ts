@@ -99,7 +99,10 @@ async function drain(src: ArraySource, rowsPerChunk = 7): Promise<number> {
   return rows;
 }
 
-/** Specs whose items lie raw in the file: .npy and .safetensors, little-endian, C order (npz members have a CRC-32 to check). */
+/**
+ * Specs whose items lie raw in the file: .npy and .safetensors, little-endian, C order (npz members have a CRC-32 to
+ * check).
+ */
 const RAW = /^(?!.*\.npz)(?!.*(be_|fortran)).*(\.npy|\.safetensors(:.*)?)$/;
 
 /** `count` items read straight from the file where `raw` says, decoded as its dtype. */
