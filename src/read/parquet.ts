@@ -342,10 +342,10 @@ export function openParquetArray(path: string, name: string | undefined, spec: s
           `column '${c.name}' holds strings (${c.type}); logits must be floats: a list of floats ` +
             'per row, or several float columns (x.parquet:l0,l1,...)');
       }
-      if (cols.length > 1 && (c.kind !== 'f' || c.list || (c.dtype === 'f2') !== (cols[0]!.dtype === 'f2'))) {
+      if (cols.length > 1 && (c.kind !== 'f' || c.list || c.dtype === 'f2')) {
         fail(undefined,
           `column '${c.name}' holds ${c.list ? 'lists' : c.type}; several columns (${name}) ` +
-            'make one row of floats, so each must be FLOAT or DOUBLE (or each FLOAT16)');
+            'make one row of floats, so each must be FLOAT or DOUBLE');
       }
     }
     for (const [g, rg] of metadata.row_groups.entries()) {
