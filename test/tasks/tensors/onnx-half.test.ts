@@ -111,6 +111,22 @@ describe.each(TEST_ADAPTERS)('float16 onnxruntime tensors, on the CPU and $name'
       buffer.destroy();
     });
 
+  it('with ignoreIndex and topK, a float16 tensor counts as its bits with logitsDtype do', async () => {
+    const rand = rng(53);
+    const [n, c] = [150, 6];
+    const bits = halves(rand, n * c);
+    const labels = makeLabels(rand, n, c, Int32Array) as Int32Array;
+    for (let i = 0; i < n; i += 4) labels[i] = -100;
+    for (const device of [undefined, gpu.device]) {
+      const options = { numClasses: c, device, ignoreIndex: -100, topK: 2 };
+      const got = await confusionMatrix({ logits: tensor(bits, n, c), labels }, options);
+      const want = await confusionMatrix({ logits: bits, logitsDtype: 'float16', labels }, options);
+      expect([Array.from(got.counts), Array.from(got.topK!.hits)]).toEqual([Array.from(want.counts),
+        Array.from(want.topK!.hits)]);
+      expect(got.total).toBe(n - Math.ceil(n / 4));
+    }
+  });
+
   it('compare takes float16 tensors for either model; cell rows and score fields get them widened', async () => {
     const rand = rng(47);
     const [n, c] = [200, 7];
