@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import { widenHalves } from '../format/half.js';
 import { accepted, inputKind, plainArrayOf, typeFound } from '../format/input-kinds.js';
 import { isOrtTensor, isTfTensor, type OrtTensorLike, tensorData, tensorInput, tensorRows,
   type TfTensorLike } from '../format/tensors.js';
@@ -10,6 +11,11 @@ export interface TensorFields {
   widths: Readonly<Record<string, number>>;
   /** Whether a tensor on the matrix's device may be counted in place (the task takes GPU buffers then). */
   inPlace: boolean;
+  /**
+   * Whether the task counts 16-bit logits as they are (`logitsDtype`, `logitsDtypeB`): a float16 tensor's logits stay
+   * 16-bit patterns (in place on the device too); without, they are widened to float32 on the host.
+   */
+  halves?: boolean;
 }
 
 /**
@@ -31,10 +37,13 @@ export interface ResolvedInputs {
   release(): void;
 }
 
-/** The buffer of a tensor on the GPU (tfjs `dataToGPU()`, onnxruntime `gpuBuffer`), when it can be bound as is. */
-function gpuSide(field: string, t: TfTensorLike | OrtTensorLike, dtype: string): { buffer: GPUBuffer; dispose(): void }
-  | undefined {
-  const fits = inputKind(field) === 'int' ? dtype === 'int32' || dtype === 'uint32' : dtype === 'float32';
+/**
+ * The buffer of a tensor on the GPU (tfjs `dataToGPU()`, onnxruntime `gpuBuffer`), when it can be bound as is
+ * (`half`: float16 logits can).
+ */
+function gpuSide(field: string, t: TfTensorLike | OrtTensorLike, dtype: string, half: boolean): { buffer: GPUBuffer;
+  dispose(): void } | undefined {
+  const fits = inputKind(field) === 'int' ? dtype === 'int32' || dtype === 'uint32' : dtype === 'float32' || half;
   if (!fits || inputKind(field) === 'weights') return undefined;
   if (isTfTensor(t)) {
     if (typeof t.dataToGPU !== 'function') return undefined;
@@ -51,6 +60,21 @@ function gpuSide(field: string, t: TfTensorLike | OrtTensorLike, dtype: string):
   }
   if (t.location !== 'gpu-buffer' || !isGpuBuffer(t.gpuBuffer)) return undefined;
   return { buffer: t.gpuBuffer, dispose: () => undefined };
+}
+
+/**
+ * Whether a float16 tensor in `field` is counted as 16-bit logits: a logits field whose `logitsDtype` (`logitsDtypeB`)
+ * is unset or 'float16', another an {@link InputError} on it.
+ */
+function halfField(field: string, batch: object): boolean {
+  if (!field.startsWith('logits')) return false;
+  const key = field.replace('logits', 'logitsDtype');
+  const given = (batch as Record<string, unknown>)[key];
+  if (given === undefined || given === 'float16') return true;
+  throw new InputError(key,
+    `${field} is a float16 onnxruntime tensor: ${key} must be 'float16' or left out, got ${
+      JSON.stringify(given) ?? String(given)
+    }`, undefined, given);
 }
 
 /**
@@ -85,14 +109,19 @@ export async function resolveInputs(batch: unknown, fields: TensorFields,
       if (n !== first[1]) {
         throw new InputError(field, `${field} holds ${n} rows, ${first[0]} ${first[1]}: they must agree`, undefined, n);
       }
-      const gpu = device && fields.inPlace ? gpuSide(field, x, t.dtype) : undefined;
+      const half = t.dtype === 'float16' && fields.halves === true && halfField(field, batch);
+      const gpu = device && fields.inPlace ? gpuSide(field, x, t.dtype, half) : undefined;
       if (gpu) releases.push(gpu.dispose);
       if (gpu && (await onDevice(device!, [gpu.buffer]))[0]) {
         out[field] = gpu.buffer;
         rows = n;
       } else {
-        out[field] = await tensorData(field, t);
+        const data = await tensorData(field, t);
+        out[field] = data instanceof Uint16Array && t.dtype === 'float16' && !half ?
+          widenHalves(data, 'float16') :
+          data;
       }
+      if (half) out[`${field.replace('logits', 'logitsDtype')}`] = 'float16';
     }
   } catch (e) {
     release();

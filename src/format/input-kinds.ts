@@ -35,7 +35,9 @@ export function accepted(field: string, gpu: boolean): string {
   const plain = kind === 'int' ? 'an array of integers' : 'an array of numbers';
   const tensor = kind === 'int' ?
     'a TensorFlow.js or onnxruntime tensor of integers' :
-    'a float32 TensorFlow.js or onnxruntime tensor';
+    kind === 'weights' ?
+    'a float32 TensorFlow.js or onnxruntime tensor' :
+    'a float32 TensorFlow.js or float32/float16 onnxruntime tensor';
   return `${typed}, ${plain}, ${tensor}${gpu && kind !== 'weights' ? ' or a GPUBuffer' : ''}`;
 }
 

@@ -1,6 +1,6 @@
 import { InputError } from '../core/errors.js';
 import type { LabelArray } from '../core/types.js';
-import { accepted, inputKind, integersOf } from './input-kinds.js';
+import { accepted, inputKind, integersOf, typeFound } from './input-kinds.js';
 
 /** What confmat reads of a TensorFlow.js tensor (found by its shape: confmat does not import TensorFlow.js). */
 export interface TfTensorLike {
@@ -75,11 +75,14 @@ export function tensorInput(field: string, t: TfTensorLike | OrtTensorLike): Ten
 
 const INT_DTYPES = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
-/** Whether `field` takes a tensor of `dtype`: class indices integer or float32 (targets bool), scores float32/int32. */
+/**
+ * Whether `field` takes a tensor of `dtype`: class indices integer or float32 (targets bool), scores float32, float16
+ * or int32, weights float32, float64 or int32.
+ */
 function dtypeFits(field: string, dtype: string): boolean {
   const kind = inputKind(field);
   if (kind === 'int') return INT_DTYPES.has(dtype) || dtype === 'float32' || (dtype === 'bool' && field === 'targets');
-  return dtype === 'float32' || dtype === 'int32' || (kind === 'weights' && dtype === 'float64');
+  return dtype === 'float32' || dtype === 'int32' || (kind === 'weights' ? dtype === 'float64' : dtype === 'float16');
 }
 
 /**
@@ -105,13 +108,29 @@ export function tensorRows(field: string, t: TensorInput, width: number): number
 }
 
 /**
+ * The 16-bit patterns of a float16 tensor's data: onnxruntime holds them in a Uint16Array, or a Float16Array where
+ * one exists (read by its bits); other data is an {@link InputError} on `field`.
+ */
+function halfBits(field: string, t: TensorInput, data: unknown): Uint16Array {
+  if (data instanceof Uint16Array) return data;
+  if (ArrayBuffer.isView(data) && (data as Partial<Uint16Array>).BYTES_PER_ELEMENT === 2) {
+    return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+  }
+  throw new InputError(field,
+    `${field} is a float16 ${t.framework} tensor whose data is a ${typeFound(data)}, ` +
+      'not 16-bit patterns (a Uint16Array or a Float16Array)');
+}
+
+/**
  * A tensor's host data as the typed array its field takes: class indices as integers (a float32 one checked to hold
- * integers, naming the index and value of one that does not), scores as a Float32Array.
+ * integers, naming the index and value of one that does not), scores as a Float32Array, or a float16 tensor's scores
+ * as their 16-bit patterns in a Uint16Array.
  *
  * @example
  * await tensorData('labels', tensorInput('labels', tf.tensor1d([0, 2], 'float32'))); // Int32Array [0, 2]
  */
-export async function tensorData(field: string, t: TensorInput): Promise<LabelArray | Float32Array | Float64Array> {
+export async function tensorData(field: string,
+  t: TensorInput): Promise<LabelArray | Float32Array | Float64Array | Uint16Array> {
   const data = await t.read();
   const kind = inputKind(field);
   if (kind === 'int') {
@@ -120,6 +139,7 @@ export async function tensorData(field: string, t: TensorInput): Promise<LabelAr
     }
     return data as LabelArray;
   }
+  if (t.dtype === 'float16') return halfBits(field, t, data);
   if (data instanceof Float32Array || (kind === 'weights' && data instanceof Float64Array)) return data;
   return Float32Array.from(data as ArrayLike<number>);
 }

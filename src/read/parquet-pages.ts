@@ -52,12 +52,22 @@ export function levelsOf(path: SchemaTree[]): Levels {
   return { rep, max: def, list: list ?? def, repeated: repeated ?? def };
 }
 
-/** @internal A decoder for a column chunk (hyparquet's default parsers; strings decoded as UTF-8). */
+/**
+ * @internal A decoder for a column chunk (hyparquet's default parsers; strings decoded as UTF-8; FLOAT16 left as
+ * its 2-byte values, which {@link decodeChunk} reads as bits).
+ */
 export function columnDecoder(path: SchemaTree[], meta: ColumnMetaData, compressors: Compressors): ColumnDecoder {
   const leaf = path.at(-1)!.element;
-  return { pathInSchema: meta.path_in_schema, type: meta.type, element: leaf, schemaPath: path, codec: meta.codec,
+  const element = isFloat16(leaf) ? { ...leaf, logical_type: undefined } : leaf;
+  return { pathInSchema: meta.path_in_schema, type: meta.type, element, schemaPath: path, codec: meta.codec,
     parsers: DEFAULT_PARSERS, compressors, utf8: true };
 }
+
+const isFloat16 = (e: SchemaTree['element']): boolean => e.logical_type?.type === 'FLOAT16';
+
+/** FLOAT16 values (2 bytes each, little-endian) as their bits. */
+const halfBits = (values: ArrayLike<unknown>): Uint16Array =>
+  Uint16Array.from(values as ArrayLike<Uint8Array>, (b) => b[0]! | (b[1]! << 8));
 
 const nullDetail = 'is null; missing values are not read';
 /** Most values (or levels) one page may hold: far above any writer's pages, far below V8's array limits. */
@@ -197,8 +207,9 @@ export function decodeChunk(bytes: Uint8Array, decoder: ColumnDecoder, levels: L
     const { definitionLevels: defs, repetitionLevels: reps, dataPage } = raw ?
       readDataPage(raw, v1!, decoder) :
       readDataPageV2(page, header, decoder);
-    const values = convertWithDictionary(dataPage, dictionary, (v1 ?? header.data_page_header_v2!).encoding,
+    const converted = convertWithDictionary(dataPage, dictionary, (v1 ?? header.data_page_header_v2!).encoding,
       decoder) as ArrayLike<unknown>;
+    const values = isFloat16(decoder.schemaPath.at(-1)!.element) ? halfBits(converted) : converted;
     if (flat && stride === 1 && values.length === n && ArrayBuffer.isView(values) && ArrayBuffer.isView(out)) {
       if (row >= 0) endRow();
       const first = row + 1;

@@ -10,6 +10,7 @@
 import { type FileMetaData, parquetMetadata, parquetSchema, type SchemaElement, type SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { FileHandle } from 'node:fs/promises';
+import { widenHalves } from '../format/half.js';
 import { openWith, quoteList, readExactly } from './file-io.js';
 import { hexBytes, NpyError, type NumericArray } from './npy.js';
 import type { ArraySource, ChunkData, OpenArrayOptions } from './open-array.js';
@@ -39,8 +40,8 @@ type Chunk = { start: number; data: ChunkData };
 type Out = NumericArray | string[] | unknown[];
 
 const ARRAYS: Record<string, new(n: number) => NumericArray> = { i1: Int8Array, i2: Int16Array, i4: Int32Array,
-  i8: BigInt64Array, u1: Uint8Array, u2: Uint16Array, u4: Uint32Array, u8: BigUint64Array, f4: Float32Array,
-  f8: Float64Array, b1: Uint8Array };
+  i8: BigInt64Array, u1: Uint8Array, u2: Uint16Array, u4: Uint32Array, u8: BigUint64Array, f2: Uint16Array,
+  f4: Float32Array, f8: Float64Array, b1: Uint8Array };
 
 /** True when the file at `head` (its first 4 bytes) starts with Parquet's magic `PAR1`. */
 const isParquetMagic = (head: Uint8Array): boolean =>
@@ -69,6 +70,9 @@ function leafDtype(e: SchemaElement): { dtype: string; type: string } | { refuse
       return { dtype: 'f8', type };
     case 'BOOLEAN':
       return { dtype: 'b1', type };
+    case 'FIXED_LEN_BYTE_ARRAY':
+      if (lt?.type === 'FLOAT16' && e.type_length === 2) return { dtype: 'f2', type };
+      break;
     case 'BYTE_ARRAY':
       if (plain || ct === 'UTF8' || ct === 'ENUM' || lt?.type === 'ENUM') return { dtype: 'str', type };
       break;
@@ -96,8 +100,9 @@ function describe(root: SchemaTree, node: SchemaTree): Column | string {
   }
   const d = leafDtype(leaf.element);
   if ('refused' in d) {
-    return `column '${e.name}' holds ${list ? 'lists of ' : ''}${d.refused}; supported: integers, FLOAT, DOUBLE, ` +
-      'BOOLEAN, strings, and lists of numbers';
+    const what = `${list ? 'lists of ' : ''}${d.refused}`;
+    return `column '${e.name}' holds ${what}; supported: integers, FLOAT16, FLOAT, DOUBLE, BOOLEAN, strings, and ` +
+      'lists of numbers';
   }
   const kind = (d.dtype === 'str' ? 's' : d.dtype[0]) as Kind;
   if (list && kind === 's') return `column '${e.name}' holds lists of strings; lists must hold numbers`;
@@ -154,8 +159,8 @@ class ParquetRows implements ArraySource {
   private readonly starts: number[] = [0];
 
   constructor(readonly file: string, private readonly path: string, private readonly fh: FileHandle,
-    private readonly size: number, private readonly meta: FileMetaData, private readonly cols: Column[],
-    width: number) {
+    private readonly size: number, private readonly meta: FileMetaData, private readonly cols: Column[], width: number,
+    private readonly halves = false) {
     const [c0] = cols as [Column];
     this.dtype = cols.some((c) => c.dtype !== c0.dtype) ? 'f8' : c0.dtype;
     this.kind = c0.kind;
@@ -226,8 +231,12 @@ class ParquetRows implements ArraySource {
     }
   }
 
-  /** Items [from, to) of `out` as a chunk; strings (kind 's') come as a `string[]`, per the string-column contract. */
+  /**
+   * Items [from, to) of `out` as a chunk; strings (kind 's') come as a `string[]`, per the string-column contract;
+   * FLOAT16 as their bits (Uint16Array) with `halves`, else widened to a Float32Array.
+   */
   private take(out: Out, from: number, to: number): ChunkData {
+    if (this.dtype === 'f2' && !this.halves) return widenHalves((out as Uint16Array).subarray(from, to), 'float16');
     if (this.kind !== 's') return (out as NumericArray).subarray(from, to);
     return (from === 0 && to === out.length ? out : (out as string[]).slice(from, to)) as ChunkData;
   }
@@ -333,7 +342,7 @@ export function openParquetArray(path: string, name: string | undefined, spec: s
           `column '${c.name}' holds strings (${c.type}); logits must be floats: a list of floats ` +
             'per row, or several float columns (x.parquet:l0,l1,...)');
       }
-      if (cols.length > 1 && (c.kind !== 'f' || c.list)) {
+      if (cols.length > 1 && (c.kind !== 'f' || c.list || c.dtype === 'f2')) {
         fail(undefined,
           `column '${c.name}' holds ${c.list ? 'lists' : c.type}; several columns (${name}) ` +
             'make one row of floats, so each must be FLOAT or DOUBLE');
@@ -349,7 +358,7 @@ export function openParquetArray(path: string, name: string | undefined, spec: s
       }
     }
     const list = cols.length === 1 && cols[0]!.list ? listLength(metadata, cols[0]!) : { c: cols.length };
-    if (list.bad === undefined) return new ParquetRows(spec, path, fh, size, metadata, cols, list.c!);
+    if (list.bad === undefined) return new ParquetRows(spec, path, fh, size, metadata, cols, list.c!, options.halves);
     const rows = new ParquetRows(spec, path, fh, size, metadata, cols, list.c ?? NaN);
     await rows.readGroup(list.bad, rows.groupStart(list.bad), rows.groupStart(list.bad + 1), []);
     const rg = metadata.row_groups[list.bad]!;

@@ -78,6 +78,6 @@ export function createComparison(options: ComparisonOptions): Comparison {
     gpu: (d: GPUDevice) => createComparisonGpuCounter(d, numClasses, joint, options),
     format: (batch: ComparisonBatch) => formatComparisonBatch(batch, numClasses, ignoreIndex),
     result: (counts: Float64Array) => comparisonResult(counts, numClasses, joint), state, load,
-    inputs: classFields(numClasses, false, true) };
+    inputs: { ...classFields(numClasses, false, true), halves: true } };
   return taskMatrix(spec, options, { numClasses, joint });
 }

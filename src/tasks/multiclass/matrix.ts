@@ -151,7 +151,7 @@ export function createConfusionMatrix(options: ConfusionMatrixOptions): Confusio
 
   const state = (r: ConfusionMatrixResult, meta?: StateMeta): ConfusionMatrixState =>
     createState(r, { ...meta, options: { ...meta?.options, ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) } });
-  const inputs = classFields(numClasses, ignoreIndex === undefined);
+  const inputs = { ...classFields(numClasses, ignoreIndex === undefined), halves: true };
   return taskMatrix({ ...matrixSpec(numClasses, topK, options), inputs, format, result, state, load }, options, {
     numClasses,
   });
