@@ -3,9 +3,9 @@ import { endianness } from 'node:os';
 import type { LabelArray } from '../core/types.js';
 import { isLabelArray } from '../format/validate.js';
 import { compileCpuWasm, cpuUpdateFastFrom, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
-import { badLabelError, compileLabelsWasm, type CpuLabelsExports, narrowLabels, rawLabelType,
+import { badLabelError, compileLabelsWasm, type CpuLabelsExports, narrowLabels, type RawLabels, rawLabelType,
   rawLabelValue } from './cpu-labels.js';
-import { readFully } from './cpu-worker-messages.js';
+import { readFully, readFullyAsync } from './cpu-worker-messages.js';
 import type { LabelsFile, LogitsFile } from './cpu-workers.js';
 
 /** Floats of logits read at once (256 KiB, as the fast path's chunks). */
@@ -18,7 +18,14 @@ const PAGE = 65536;
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /** The argmax and label modules on one memory, for both files read on this thread; created on first use. */
-let both: { memory: WebAssembly.Memory; wasm: CpuWasmExports; labels: CpuLabelsExports } | undefined;
+let both: Modules | undefined;
+
+/** Throws on a big-endian host: the files' little-endian float32 are read as they are. */
+function littleEndian(): void {
+  if (endianness() !== 'LE') {
+    throw new Error('cpuUpdateFromFile reads little-endian float32 as they are: this host is big-endian');
+  }
+}
 
 /**
  * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` into `counts` on this
@@ -34,9 +41,7 @@ let both: { memory: WebAssembly.Memory; wasm: CpuWasmExports; labels: CpuLabelsE
  */
 export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels: LabelArray | LabelsFile,
   numClasses: number): void {
-  if (endianness() !== 'LE') {
-    throw new Error('cpuUpdateFromFile reads little-endian float32 as they are: this host is big-endian');
-  }
+  littleEndian();
   const fd = openSync(file.path, 'r');
   try {
     const rowBytes = numClasses * 4;
@@ -53,66 +58,166 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
   }
 }
 
+/** The argmax and label modules on one memory. */
+interface Modules {
+  memory: WebAssembly.Memory;
+  wasm: CpuWasmExports;
+  labels: CpuLabelsExports;
+}
+
+/** A fresh pair of modules on a memory of their own; an Error where this Node lacks WebAssembly SIMD. */
+function createModules(): Modules {
+  const module = compileCpuWasm(false);
+  if (!module) {
+    throw new Error('cpuUpdateFromFile reads labels from a file with WebAssembly SIMD, which this Node lacks');
+  }
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+  const instance = (m: WebAssembly.Module): unknown => new WebAssembly.Instance(m, { env: { memory } }).exports;
+  return { memory, wasm: instance(module) as CpuWasmExports,
+    labels: instance(compileLabelsWasm(false)) as CpuLabelsExports };
+}
+
+/** Where a slot's labels go (int32, `blockRows` of them), their raw integers are read, and its logits are read. */
+interface Slot {
+  lab: number;
+  raw: number;
+  src: number;
+}
+
+/**
+ * One call's counting in `mods`' memory (grown here, before any read): the u32 table at byte 0 when C x C fits (added
+ * into `counts` before a cell could pass 2^32), the predictions, and `slots` slots of `blockRows` labels and
+ * `chunkRows` rows of logits each.
+ */
+function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: RawLabels, c: number, blockRows: number,
+  chunkRows: number, slots: number) {
+  const cells = c * c;
+  const inTable = cells <= TABLE_MAX_CELLS && cells <= labels.rows;
+  const predAt = inTable ? align16(cells * 4) : 0;
+  let end = predAt + align16(chunkRows * 4);
+  const slot: Slot[] = [];
+  for (let k = 0; k < slots; k++) {
+    const lab = end;
+    const raw = type.itemSize === 8 ? lab : lab + align16(blockRows * 4);
+    const src = raw + align16(blockRows * type.itemSize);
+    slot.push({ lab, raw, src });
+    end = align16(src + chunkRows * c * 4);
+  }
+  const { memory, wasm } = mods;
+  if (end + 16 > memory.buffer.byteLength) memory.grow(Math.ceil((end + 16 - memory.buffer.byteLength) / PAGE));
+  const b = memory.buffer;
+  const [u8, i32, u32] = [new Uint8Array(b), new Int32Array(b), new Uint32Array(b)];
+  if (inTable) u32.fill(0, 0, cells);
+  let sinceFlush = 0;
+  /** Adds the table into `counts`. */
+  const flush = (): void => {
+    if (!inTable) return;
+    for (let i = 0; i < cells; i++) counts[i]! += u32[i]!;
+    u32.fill(0, 0, cells);
+    sinceFlush = 0;
+  };
+  /** Checks and narrows the `n` raw labels read into `s` for rows from `start`. */
+  const narrow = (s: Slot, start: number, n: number): void => {
+    const bad = narrowLabels(mods.labels, type, s.raw, s.lab, n, c, undefined);
+    if (bad < 0) return;
+    const value = rawLabelValue(new DataView(b), s.raw + bad * type.itemSize, type);
+    throw badLabelError((labels.index0 ?? 0) + start + bad, value, c);
+  };
+  /** Counts `n` rows of logits at `src`, their labels at `lab`. */
+  const count = (src: number, lab: number, n: number): void => {
+    if (inTable && sinceFlush + n > 0xffffffff) flush();
+    sinceFlush += n;
+    wasm.update(src, lab, n, c, predAt, inTable ? 0 : -1);
+    if (!inTable) { for (let i = 0; i < n; i++) counts[i32[(lab >> 2) + i]! * c + i32[(predAt >> 2) + i]!]! += 1; }
+  };
+  return { slot, u8, narrow, count, flush };
+}
+
 /** As {@link cpuUpdateFromFile} with labels read from their file, a block for one or more pieces of logits. */
 function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: number, start: number, n: number) => void,
   labels: LabelsFile, c: number): void {
   const type = rawLabelType(labels.dtype);
-  const { rows, index0 = 0 } = labels;
+  const { rows } = labels;
   if (rows === 0) return;
-  if (!both) {
-    const module = compileCpuWasm(false);
-    if (!module) {
-      throw new Error('cpuUpdateFromFile reads labels from a file with WebAssembly SIMD, which this Node lacks');
-    }
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-    const instance = (m: WebAssembly.Module): unknown => new WebAssembly.Instance(m, { env: { memory } }).exports;
-    both = { memory, wasm: instance(module) as CpuWasmExports,
-      labels: instance(compileLabelsWasm(false)) as CpuLabelsExports };
-  }
-  const { memory, wasm } = both;
+  both ??= createModules();
   const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
   const blockRows = Math.min(rows, Math.max(chunkRows, LABEL_BLOCK_ROWS));
-  const cells = c * c;
-  const inTable = cells <= TABLE_MAX_CELLS && cells <= rows;
-  const labAt = inTable ? align16(cells * 4) : 0;
-  const predAt = labAt + align16(blockRows * 8);
-  const srcAt = predAt + align16(blockRows * 4);
-  const end = srcAt + chunkRows * c * 4 + 16;
-  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
-  const b = memory.buffer;
-  const [u8, i32, u32] = [new Uint8Array(b), new Int32Array(b), new Uint32Array(b)];
-  /** int64 labels narrow in place; the others from where the predictions go once the block is narrowed. */
-  const raw = type.itemSize === 8 ? labAt : predAt;
-  const flush = (): void => {
-    for (let i = 0; i < cells; i++) counts[i]! += u32[i]!;
-    u32.fill(0, 0, cells);
-  };
-  if (inTable) u32.fill(0, 0, cells);
+  const run = counter(both, counts, labels, type, c, blockRows, chunkRows, 1);
+  const { lab, raw, src } = run.slot[0]!;
+  const size = type.itemSize;
   const fd = openSync(labels.path, 'r');
   try {
-    let sinceFlush = 0;
     for (let block = 0; block < rows; block += blockRows) {
       const m = Math.min(blockRows, rows - block);
-      readFully(fd, labels.path, u8, raw, m * type.itemSize, labels.byteOffset + block * type.itemSize, 'labels');
-      const bad = narrowLabels(both.labels, type, raw, labAt, m, c, undefined);
-      if (bad >= 0) {
-        throw badLabelError(index0 + block + bad, rawLabelValue(new DataView(b), raw + bad * type.itemSize, type), c);
-      }
+      readFully(fd, labels.path, run.u8, raw, m * size, labels.byteOffset + block * size, 'labels');
+      run.narrow(run.slot[0]!, block, m);
       for (let r = 0; r < m; r += chunkRows) {
         const n = Math.min(chunkRows, m - r);
-        const lab = labAt + r * 4;
-        readLogits(u8, srcAt, block + r, n);
-        if (inTable && sinceFlush + n > 0xffffffff) {
-          flush();
-          sinceFlush = 0;
-        }
-        sinceFlush += n;
-        wasm.update(srcAt, lab, n, c, predAt, inTable ? 0 : -1);
-        if (!inTable) { for (let i = 0; i < n; i++) counts[i32[(lab >> 2) + i]! * c + i32[(predAt >> 2) + i]!]! += 1; }
+        readLogits(run.u8, src, block + r, n);
+        run.count(src, lab + r * 4, n);
       }
     }
-    if (inTable) flush();
+    run.flush();
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Bytes of logits in each piece {@link cpuUpdateFromFileAsync} reads, and the pieces read or counted at once. */
+const ASYNC_PIECE_BYTES = 1 << 20;
+const ASYNC_SLOTS = 3;
+/** Modules for {@link cpuUpdateFromFileAsync} that no call is using (each call takes its own). */
+let spare: Modules | undefined;
+
+/**
+ * As {@link cpuUpdateFromFile} with labels from their file, read by libuv's thread pool while this thread counts:
+ * pieces of about `pieceBytes` of logits with their labels, `slots` of them read or counted at once (each in its own
+ * place in a memory of this call's own, never grown while a read is in flight). Every read is over before it settles.
+ */
+export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsFile, labels: LabelsFile,
+  numClasses: number, { pieceBytes = ASYNC_PIECE_BYTES, slots = ASYNC_SLOTS } = {}): Promise<void> {
+  littleEndian();
+  const type = rawLabelType(labels.dtype);
+  const { rows } = labels;
+  const c = numClasses;
+  if (rows === 0) return;
+  const pieceRows = Math.min(rows, Math.max(4, Math.floor(pieceBytes / (c * 4))));
+  const mods = spare ?? createModules();
+  spare = undefined;
+  const run = counter(mods, counts, labels, type, c, pieceRows, pieceRows, slots);
+  const size = type.itemSize;
+  const fds: number[] = [];
+  /** Reads piece `k` into slot `s`: its logits and its labels, both reads over when it settles. */
+  const piece = (k: number, s: Slot): Promise<void> => {
+    const start = k * pieceRows;
+    const n = Math.min(pieceRows, rows - start);
+    const got = Promise.allSettled([
+      readFullyAsync(fds[0]!, file.path, run.u8, s.src, n * c * 4, file.byteOffset + start * c * 4, 'logits'),
+      readFullyAsync(fds[1]!, labels.path, run.u8, s.raw, n * size, labels.byteOffset + start * size, 'labels'),
+    ]).then((both) => {
+      for (const r of both) if (r.status === 'rejected') throw r.reason;
+    });
+    got.catch(() => undefined);
+    return got;
+  };
+  const inFlight: (Promise<void> | undefined)[] = [];
+  try {
+    fds.push(openSync(file.path, 'r'), openSync(labels.path, 'r'));
+    const pieces = Math.ceil(rows / pieceRows);
+    run.slot.forEach((s, k) => (inFlight[k] = k < pieces ? piece(k, s) : undefined));
+    for (let k = 0; k < pieces; k++) {
+      const s = run.slot[k % slots]!;
+      await inFlight[k % slots];
+      const start = k * pieceRows;
+      const n = Math.min(pieceRows, rows - start);
+      run.narrow(s, start, n);
+      run.count(s.src, s.lab, n);
+      if (k + slots < pieces) inFlight[k % slots] = piece(k + slots, s);
+    }
+    run.flush();
+  } finally {
+    await Promise.allSettled(inFlight);
+    for (const fd of fds) closeSync(fd);
+    spare = mods;
   }
 }
