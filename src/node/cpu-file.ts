@@ -164,8 +164,10 @@ function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: numb
 }
 
 /** Bytes of logits in each piece {@link cpuUpdateFromFileAsync} reads, and the pieces read or counted at once. */
-const ASYNC_PIECE_BYTES = 1 << 20;
+const ASYNC_PIECE_BYTES = 1 << 22;
 const ASYNC_SLOTS = 3;
+/** Bytes of logits in the first piece of each call (the one waited for). */
+const ASYNC_FIRST_BYTES = 1 << 18;
 /** Modules for {@link cpuUpdateFromFileAsync} that no call is using (each call takes its own). */
 let spare: Modules | undefined;
 
@@ -175,13 +177,21 @@ let spare: Modules | undefined;
  * place in a memory of this call's own, never grown while a read is in flight). Every read is over before it settles.
  */
 export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsFile, labels: LabelsFile,
-  numClasses: number, { pieceBytes = ASYNC_PIECE_BYTES, slots = ASYNC_SLOTS } = {}): Promise<void> {
+  numClasses: number,
+  { pieceBytes = ASYNC_PIECE_BYTES, slots = ASYNC_SLOTS, firstBytes = ASYNC_FIRST_BYTES } = {}): Promise<void> {
   littleEndian();
   const type = rawLabelType(labels.dtype);
   const { rows } = labels;
   const c = numClasses;
   if (rows === 0) return;
-  const pieceRows = Math.min(rows, Math.max(4, Math.floor(pieceBytes / (c * 4))));
+  const rowsOf = (bytes: number): number => Math.min(rows, Math.max(4, Math.floor(bytes / (c * 4))));
+  const pieceRows = rowsOf(pieceBytes);
+  const chunkRows = rowsOf(CHUNK_FLOATS * 4);
+  // the first read is waited for: pieces from `firstBytes`, doubling up to `pieceBytes`
+  const bounds = [0];
+  for (let n = Math.min(pieceRows, rowsOf(firstBytes)); bounds.at(-1)! < rows; n = Math.min(pieceRows, 2 * n)) {
+    bounds.push(Math.min(rows, bounds.at(-1)! + n));
+  }
   const mods = spare ?? createModules();
   spare = undefined;
   const run = counter(mods, counts, labels, type, c, pieceRows, pieceRows, slots);
@@ -189,8 +199,7 @@ export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsF
   const fds: number[] = [];
   /** Reads piece `k` into slot `s`: its logits and its labels, both reads over when it settles. */
   const piece = (k: number, s: Slot): Promise<void> => {
-    const start = k * pieceRows;
-    const n = Math.min(pieceRows, rows - start);
+    const [start, n] = [bounds[k]!, bounds[k + 1]! - bounds[k]!];
     const got = Promise.allSettled([
       readFullyAsync(fds[0]!, file.path, run.u8, s.src, n * c * 4, file.byteOffset + start * c * 4, 'logits'),
       readFullyAsync(fds[1]!, labels.path, run.u8, s.raw, n * size, labels.byteOffset + start * size, 'labels'),
@@ -203,15 +212,15 @@ export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsF
   const inFlight: (Promise<void> | undefined)[] = [];
   try {
     fds.push(openSync(file.path, 'r'), openSync(labels.path, 'r'));
-    const pieces = Math.ceil(rows / pieceRows);
+    const pieces = bounds.length - 1;
     run.slot.forEach((s, k) => (inFlight[k] = k < pieces ? piece(k, s) : undefined));
     for (let k = 0; k < pieces; k++) {
       const s = run.slot[k % slots]!;
       await inFlight[k % slots];
-      const start = k * pieceRows;
-      const n = Math.min(pieceRows, rows - start);
-      run.narrow(s, start, n);
-      run.count(s.src, s.lab, n);
+      const n = bounds[k + 1]! - bounds[k]!;
+      run.narrow(s, bounds[k]!, n);
+      // in calls of 256 KiB: the module's code tiers up between calls, never inside one
+      for (let r = 0; r < n; r += chunkRows) run.count(s.src + r * c * 4, s.lab + r * 4, Math.min(chunkRows, n - r));
       if (k + slots < pieces) inFlight[k % slots] = piece(k + slots, s);
     }
     run.flush();

@@ -595,8 +595,8 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       const labelsPath = join(dir, `async-labels-${c}-${slots}.bin`);
       writeFileSync(labelsPath, new Uint8Array(BigInt64Array.from(b.labels as Int32Array, BigInt).buffer));
       const y: LabelsFile = { path: labelsPath, byteOffset: 0, dtype: 'i8', rows };
-      // pieces of floor(3988 / 4C) rows: dozens of them, the last one short
-      const options = { pieceBytes: 997 * 4, slots };
+      // pieces from floor(997 / 4C) rows (at least 4), doubling up to floor(15952 / 4C): a dozen or more, the last short
+      const options = { pieceBytes: 997 * 16, slots, firstBytes: 997 };
       const [got, other] = [new Float64Array(c * c), new Float64Array(c * c)];
       await Promise.all([cpuUpdateFromFileAsync(got, logits, y, c, options),
         cpuUpdateFromFileAsync(other, logits, y, c, options)]);
