@@ -164,7 +164,7 @@ function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: numb
 }
 
 /** Bytes of logits in each piece {@link cpuUpdateFromFileAsync} reads, and the pieces read or counted at once. */
-const ASYNC_PIECE_BYTES = 1 << 22;
+const ASYNC_PIECE_BYTES = 1 << 20;
 const ASYNC_SLOTS = 3;
 /** Bytes of logits in the first piece of each call (the one waited for). */
 const ASYNC_FIRST_BYTES = 1 << 18;
