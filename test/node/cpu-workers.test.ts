@@ -606,7 +606,20 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       await expect(cpuUpdateFromFileAsync(new Float64Array(c * c), short, y, c, options)).rejects.toThrow(
         `${logits.path}: the file ends at byte ${5 + rows * c * 4}, before the `,
       );
+      // a bad label in an early piece, later pieces in flight: named, files closed, the next call counts right
+      const bad = BigInt64Array.from(b.labels as Int32Array, BigInt);
+      bad[60] = BigInt(c);
+      writeFileSync(labelsPath, new Uint8Array(bad.buffer));
+      await expect(cpuUpdateFromFileAsync(new Float64Array(c * c), logits, y, c, options)).rejects.toMatchObject({
+        name: 'InputError',
+        index: 60,
+      });
       expect(openOn(labelsPath) + openOn(logits.path)).toBe(0);
+      bad[60] = BigInt(b.labels[60]!);
+      writeFileSync(labelsPath, new Uint8Array(bad.buffer));
+      const again = new Float64Array(c * c);
+      await cpuUpdateFromFileAsync(again, logits, y, c, options);
+      expect(countsDiff(again, oracle(c, [b]))).toBe('');
     },
   );
 
