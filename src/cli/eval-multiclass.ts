@@ -13,6 +13,7 @@ import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
 import type { MatrixIntervals } from '../tasks/multiclass/intervals.js';
 import type { ConfusionMatrix } from '../tasks/multiclass/matrix.js';
+import { createNonzeroCells, sortedCells } from '../tasks/multiclass/nonzero.js';
 import { reduceCounts } from '../tasks/multiclass/reduce.js';
 import { dropIgnored, selectClasses } from '../tasks/multiclass/select.js';
 import { cpuArgmax } from '../tasks/multiclass/update-cpu.js';
@@ -226,6 +227,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     const plain = backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights;
     const fileRows = workers || plain ? rawLogits : undefined;
     const fileCounts = fileRows && !workers ? new Float64Array(c * c) : undefined;
+    const nonzero = fileCounts && createNonzeroCells(c);
     // the matrix (and the GPU code it loads) only for what neither the workers nor the file path count
     let cm: ConfusionMatrix | undefined;
     if (!workers && !fileCounts) {
@@ -249,14 +251,14 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
         const byteOffset = rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1));
         const y = { path: rawLabels.path, byteOffset, dtype: rawLabels.dtype, rows: n, index0: first + start };
         if (workers) return workers.updateFromFile(logitsAt(start), y, { ignoreIndex });
-        return cpuUpdateFromFile(fileCounts!, logitsAt(start), y, c);
+        return cpuUpdateFromFile(fileCounts!, logitsAt(start), y, c, nonzero);
       }
       const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
       const y = asLabels(labelData!);
       const w = weightData === undefined ? {} : { weights: asWeights(weightData) };
       const at = fileRows && logitsAt(start);
       if (at && workers) await workers.updateFromFile(at, y, { ignoreIndex, ...w });
-      else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, c), c);
+      else if (at) cpuUpdateFromFile(fileCounts!, at, checkClassIndices('labels', y, c), c, nonzero);
       else await count({ ...chunkBatch(values, input, data!, y, c), ...w });
     }, locate: (e, start) => located(e, rawLabels ? 0 : start, files), async compute() {
       let counts: Float64Array | undefined;
@@ -265,7 +267,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
       } catch (e) {
         throw rawLabels ? located(e, 0, files) : e;
       }
-      let result = counts ? reduceCounts(counts, c, weights !== undefined, true) : await cm!.compute();
+      const cells = workers ? workers.nonzero() : sortedCells(nonzero);
+      let result = counts ? reduceCounts(counts, c, weights !== undefined, true, cells) : await cm!.compute();
       if (!subset) return result;
       try {
         result = selectClasses(result, subset);

@@ -72,7 +72,7 @@ export async function renderPlot(path: string, result: ConfusionMatrixResult,
     import('../tasks/multiclass/metrics.js'),
     import('../report/table.js'),
   ]);
-  const [m, ci] = [computeMetrics(result.counts, c), options.intervals];
+  const [m, ci] = [computeMetrics(result.counts, c, result.nonzero), options.intervals];
   const f4 = (v: number): string => v.toFixed(4);
   const accuracy = `accuracy ${withInterval(m.accuracy, ci?.accuracy, f4)}, balanced accuracy ` +
     withInterval(m.balancedAccuracy, ci?.balancedAccuracy, f4);

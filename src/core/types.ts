@@ -67,6 +67,12 @@ export interface ConfusionMatrixResult {
   /** correct / total, 0 when total is 0. */
   accuracy: number;
   /**
+   * Ascending cell indices (`t * C + p`) holding every nonzero count, when the counting kept them: the CPU file path
+   * sets it where the matrix has far more cells than rows (C = 10,000 from 3,355 rows: 3,355 cells of 10^8), so the
+   * metrics and reports visit these cells only. Absent: walk the whole matrix.
+   */
+  nonzero?: Uint32Array;
+  /**
    * With the `topK` option: rows whose label is among the k highest logits, per true class (sklearn's
    * top_k_accuracy_score).
    */

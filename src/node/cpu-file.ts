@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { LabelArray } from '../core/types.js';
 import { isLabelArray } from '../format/validate.js';
+import { countPairs, type NonzeroCells } from '../tasks/multiclass/nonzero.js';
 import { compileCpuWasm, cpuUpdateFastFrom, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { badLabelError, compileLabelsWasm, type CpuLabelsExports, narrowLabels, type RawLabels, rawLabelType,
   rawLabelValue } from './cpu-labels.js';
@@ -31,7 +32,8 @@ function littleEndian(): void {
  * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` into `counts` on this
  * thread, read in cache-sized pieces straight into the WebAssembly memory. Labels in a file (`rows` raw
  * integers of numpy `dtype`) are read, checked and narrowed there too; a bad one throws an `InputError` naming its
- * index (from `index0`) and value, and may leave `counts` partly added to.
+ * index (from `index0`) and value, and may leave `counts` partly added to. `nonzero` (from `createNonzeroCells` with
+ * `counts` all zero before the first call) lists the cells that turn nonzero, or is dropped.
  *
  * @example
  * const counts = new Float64Array(100);
@@ -40,7 +42,7 @@ function littleEndian(): void {
  *   { path: 'labels.npy', byteOffset: 128, dtype: 'i8', rows: 1000 }, 10);
  */
 export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels: LabelArray | LabelsFile,
-  numClasses: number): void {
+  numClasses: number, nonzero?: NonzeroCells): void {
   littleEndian();
   const fd = openSync(file.path, 'r');
   try {
@@ -48,10 +50,11 @@ export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels
     const readLogits = (into: Uint8Array, at: number, start: number, rows: number): void =>
       readFully(fd, file.path, into, at, rows * rowBytes, file.byteOffset + start * rowBytes, 'logits');
     if (isLabelArray(labels)) {
+      if (nonzero) nonzero.cells = undefined;
       cpuUpdateFastFrom(counts, labels, numClasses, (into, start, rows) =>
         readLogits(new Uint8Array(into.buffer, into.byteOffset, rows * rowBytes), 0, start, rows));
     } else {
-      countBoth(counts, readLogits, labels, numClasses);
+      countBoth(counts, readLogits, labels, numClasses, nonzero);
     }
   } finally {
     closeSync(fd);
@@ -90,7 +93,7 @@ interface Slot {
  * `chunkRows` rows of logits each.
  */
 function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: RawLabels, c: number, blockRows: number,
-  chunkRows: number, slots: number) {
+  chunkRows: number, slots: number, nonzero: NonzeroCells | undefined) {
   const cells = c * c;
   const inTable = cells <= TABLE_MAX_CELLS && cells <= labels.rows;
   const predAt = inTable ? align16(cells * 4) : 0;
@@ -108,6 +111,7 @@ function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: 
   const b = memory.buffer;
   const [u8, i32, u32] = [new Uint8Array(b), new Int32Array(b), new Uint32Array(b)];
   if (inTable) u32.fill(0, 0, cells);
+  if (inTable && nonzero) nonzero.cells = undefined;
   let sinceFlush = 0;
   /** Adds the table into `counts`. */
   const flush = (): void => {
@@ -128,21 +132,21 @@ function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: 
     if (inTable && sinceFlush + n > 0xffffffff) flush();
     sinceFlush += n;
     wasm.update(src, lab, n, c, predAt, inTable ? 0 : -1);
-    if (!inTable) { for (let i = 0; i < n; i++) counts[i32[(lab >> 2) + i]! * c + i32[(predAt >> 2) + i]!]! += 1; }
+    if (!inTable) countPairs(counts, c, i32, lab >> 2, predAt >> 2, n, nonzero);
   };
   return { slot, u8, narrow, count, flush };
 }
 
 /** As {@link cpuUpdateFromFile} with labels read from their file, a block for one or more pieces of logits. */
 function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: number, start: number, n: number) => void,
-  labels: LabelsFile, c: number): void {
+  labels: LabelsFile, c: number, nonzero: NonzeroCells | undefined): void {
   const type = rawLabelType(labels.dtype);
   const { rows } = labels;
   if (rows === 0) return;
   both ??= createModules();
   const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
   const blockRows = Math.min(rows, Math.max(chunkRows, LABEL_BLOCK_ROWS));
-  const run = counter(both, counts, labels, type, c, blockRows, chunkRows, 1);
+  const run = counter(both, counts, labels, type, c, blockRows, chunkRows, 1, nonzero);
   const { lab, raw, src } = run.slot[0]!;
   const size = type.itemSize;
   const fd = openSync(labels.path, 'r');
@@ -175,10 +179,16 @@ let spare: Modules | undefined;
  * As {@link cpuUpdateFromFile} with labels from their file, read by libuv's thread pool while this thread counts:
  * pieces of about `pieceBytes` of logits with their labels, `slots` of them read or counted at once (each in its own
  * place in a memory of this call's own, never grown while a read is in flight). Every read is over before it settles.
+ * `nonzero` as for {@link cpuUpdateFromFile}.
  */
 export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsFile, labels: LabelsFile,
   numClasses: number,
-  { pieceBytes = ASYNC_PIECE_BYTES, slots = ASYNC_SLOTS, firstBytes = ASYNC_FIRST_BYTES } = {}): Promise<void> {
+  { nonzero, pieceBytes = ASYNC_PIECE_BYTES, slots = ASYNC_SLOTS, firstBytes = ASYNC_FIRST_BYTES }: {
+    nonzero?: NonzeroCells;
+    pieceBytes?: number;
+    slots?: number;
+    firstBytes?: number;
+  } = {}): Promise<void> {
   littleEndian();
   const type = rawLabelType(labels.dtype);
   const { rows } = labels;
@@ -194,7 +204,7 @@ export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsF
   }
   const mods = spare ?? createModules();
   spare = undefined;
-  const run = counter(mods, counts, labels, type, c, pieceRows, pieceRows, slots);
+  const run = counter(mods, counts, labels, type, c, pieceRows, pieceRows, slots, nonzero);
   const size = type.itemSize;
   const fds: number[] = [];
   /** Reads piece `k` into slot `s`: its logits and its labels, both reads over when it settles. */

@@ -15,6 +15,7 @@ import type { FormattedBatch, LabelArray, SampleWeights } from '../core/types.js
 import { copyClassIndices } from '../format/class-indices.js';
 import { checkClassIndices, isLabelArray } from '../format/validate.js';
 import { checkWeights } from '../format/weights.js';
+import { countPairs, createNonzeroCells, sortedCells } from '../tasks/multiclass/nonzero.js';
 import { markIgnored } from '../tasks/multiclass/select.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
@@ -108,6 +109,11 @@ export interface CpuWorkerCounter {
   /** Exact counts so far (row-major C x C), once every posted job is done. */
   read(): Promise<Float64Array>;
   /**
+   * After `read()`: the ascending indices of every nonzero cell it returned, where this thread counted them from the
+   * workers' predictions (C^2 above 4M cells, no weights) and they were few (at most C^2 / 16); else undefined.
+   */
+  nonzero(): Uint32Array | undefined;
+  /**
    * A `rows x C` float32 array in the workers' memory, counted in place by `update()` (no copy); each call may
    * return the same memory, so write it only once the previous `update()` of it resolved.
    */
@@ -195,6 +201,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
 
   /** The exact totals: in the shared memory when the workers count in tables (the module adds those in), else here. */
   const host = inTables ? new Float64Array(memory.buffer, totalsAt, rowsCells) : new Float64Array(rowsCells);
+  /** The cells this thread turned nonzero (ignored rows' cells included), while it counts and they are few. */
+  let listed = inTables ? undefined : createNonzeroCells(c);
+  let lastNonzero: Uint32Array | undefined;
   const stats = { jobs: 0, flushes: 0 };
   let failure: Error | undefined;
   let destroyed = false;
@@ -270,7 +279,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
 
   /** Adds `n` rows of labels at `lab` and predictions at `dst` into the totals, weighing `w[i]` or 1. */
   const addRows = (lab: number, dst: number, n: number, w?: SampleWeights): void => {
-    for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += w ? w[i]! : 1;
+    if (!w) return countPairs(host, c, i32, lab >> 2, dst >> 2, n, listed);
+    if (listed) listed.cells = undefined;
+    for (let i = 0; i < n; i++) host[i32[(lab >> 2) + i]! * c + i32[(dst >> 2) + i]!]! += w[i]!;
   };
 
   /** Posts rows `start .. start + n` to the next lane once its slot is free; logits from an array or an open file. */
@@ -347,10 +358,13 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       await postJobs(batch.labels, logits, rows, weights);
       // workers read shared logits themselves: the caller may reuse them only once they are done
       if (logits.buffer instanceof SharedArrayBuffer) await idle();
-    } else if (weights) {
-      await weightsAdded;
-      cpuUpdateWeighted(host, { ...batch, weights });
-    } else cpuUpdateFast(host, batch);
+    } else {
+      if (listed) listed.cells = undefined;
+      if (weights) {
+        await weightsAdded;
+        cpuUpdateWeighted(host, { ...batch, weights });
+      } else cpuUpdateFast(host, batch);
+    }
   };
 
   const postJobs = async (labels: LabelArray | OpenLabels, logits: Float32Array | OpenFile, rows: number,
@@ -434,15 +448,23 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
       await idle();
       closeFiles();
       for (const lane of lanes) flushLane(lane, drop);
-      if (drop) host.fill(0);
-      else stats.flushes++;
-      return host.slice(0, cells);
+      lastNonzero = drop ? undefined : sortedCells(listed)?.filter((k) => k < cells);
+      if (drop) {
+        host.fill(0);
+        listed &&= createNonzeroCells(c);
+      } else stats.flushes++;
+      if (!lastNonzero) return host.slice(0, cells);
+      // a fresh array written at the listed cells only: at C = 10,000 a copy would touch 800 MB
+      const out = new Float64Array(cells);
+      for (const k of lastNonzero) out[k] = host[k]!;
+      return out;
     });
 
   return { numClasses: c, threads, stats, update: (batch) => serial(() => updateJobs(batch)),
     updateFromFile: (file, labels, options) =>
       serial(() => updateFromFile(file, labels, options?.ignoreIndex, options?.weights)), inputBuffer,
-    read: () => drain(false), reset: () => drain(true).then(() => undefined), destroy: async () => {
+    read: () => drain(false), nonzero: () => lastNonzero, reset: () => drain(true).then(() => undefined),
+    destroy: async () => {
       if (destroyed) return;
       destroyed = true;
       fail(new Error('this CPU worker counter was destroyed'));

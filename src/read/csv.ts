@@ -168,8 +168,7 @@ export async function* lineBlocks(fh: FileHandle, path: string, size: number,
     pos += block.length;
     const spans: number[] = [];
     let s = 0;
-    for (let nl = 0; nl < data.length; nl++) {
-      if (data[nl] !== 10) continue;
+    for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, s)) {
       spans.push(s, end(data, nl, s));
       s = nl + 1;
     }
@@ -266,11 +265,19 @@ const ROLES = { labels: ['i', 'i4', Int32Array], logits: ['f', 'f4', Float32Arra
 type Values = Int32Array | Float32Array | Float64Array | string[];
 
 const MIXED = '; the column also holds numbers (a column of string labels holds none)';
+const HEADER_AS_DATA =
+  " is also this column's header (line 1): a column of string labels needs a header row, so line " +
+  '1 was taken as one; if it is data, add a header line (e.g. "label")';
 
 class CsvSource extends RowSource {
   constructor(init: SourceInit, private readonly scan: Scan, private readonly cols: number[],
     private readonly size: number, private readonly values: new(length: number) => Values) {
     super(init);
+  }
+
+  /** The header of the one string column read, which no value of it may equal. */
+  private headerName(): string | undefined {
+    return this.kind === 's' ? this.scan.header?.[this.cols[0]!] : undefined;
   }
 
   /** Row `row` (0-based) from line `l` by the string path, into `out` at `k`; returns the next `k`. */
@@ -290,6 +297,10 @@ class CsvSource extends RowSource {
     const labels = this.kind === 'i';
     for (const c of cols) {
       const f = fields[c]!;
+      if (this.kind === 's' && f.trim() === this.headerName()) {
+        throw csvError(path, l.line, l.offset, l.text, starts[c]!,
+          `label ${JSON.stringify(clip(f.trim()))}${HEADER_AS_DATA}`);
+      }
       if (this.kind === 's' && f.trim() !== '') {
         out[k++] = f.trim();
         continue;
@@ -319,13 +330,15 @@ class CsvSource extends RowSource {
     let [start, r, k] = [0, 0, 0];
     const labels = this.kind === 'i';
     const all = cols.length === scan.columns;
+    const headerName = this.headerName();
     const put = (j: number, a: number, b: number): boolean => {
       if (!all && j !== cols[0]) return true;
       if (Array.isArray(out)) {
         while (a < b && isBlank(data[a]!)) a++;
         while (b > a && isBlank(data[b - 1]!)) b--;
-        out[all ? k + j : k] = data.toString('latin1', a, b);
-        return a < b;
+        const s = data.toString('latin1', a, b);
+        out[all ? k + j : k] = s;
+        return a < b && s !== headerName;
       }
       const v = plainNumber(data, a, b);
       if (v === undefined || (labels && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647))) return false;

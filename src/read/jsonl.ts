@@ -8,6 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { CsvError, csvError, type Line, lineAt, lineBlocks, notText } from './csv.js';
 import { openWith, quoteList, readExactly } from './file-io.js';
 import { jsonSyntaxError, jsonTooDeep } from './json-error.js';
+import { type FieldTarget, readLine } from './jsonl-scan.js';
 import { NpyError, type NumericArray } from './npy.js';
 import type { ArraySource } from './open-array.js';
 import { type Layout, type RowChunk, RowSource, type SourceInit } from './row-source.js';
@@ -22,6 +23,8 @@ export interface JsonlOptions {
   field?: string | undefined;
   /** The name the source reports as `file`. */
   spec: string;
+  /** @internal Items other passes may queue for a pass of this source (default 8M). */
+  queueItems?: number | undefined;
 }
 
 /** What the field holds on every line, as on the first: a number, a string or an array of `width` numbers. */
@@ -141,11 +144,59 @@ class LineCheck {
   }
 }
 
+/** Items of other passes' rows queued for a pass at most (64 MiB of float64); beyond, that pass reads them itself. */
+const MAX_QUEUED_ITEMS = 8 << 20;
+
+/** Rows another pass read for this one: `n` of them from row `start`, `taken` already. */
+interface Queued {
+  start: number;
+  data: Values | string[];
+  n: number;
+  taken: number;
+}
+
+/** One pass over a source's rows, which passes of other fields of the same file fill while they read the lines. */
+interface Pass {
+  target: FieldTarget;
+  make: () => Values | string[];
+  queue: Queued[];
+  queued: number;
+  /** Items queued at most: beyond, `open` turns false. */
+  max: number;
+  /** The row after the last this pass holds (queued or read); others queue row `end` only, while `open`. */
+  end: number;
+  open: boolean;
+}
+
+/** The sources open on one file (by device, inode, size and times): the first pass's count, and their passes. */
+interface Group {
+  key: string;
+  count: Count;
+  passes: Set<Pass>;
+  members: number;
+}
+
+const groups = new Map<string, Group>();
+
+type LineBlock = Parameters<typeof lineAt>[0];
+
+/** Where a pass is in the file when it reads lines itself: the block, the line in it, the rows before it. */
+interface Cursor {
+  blocks: AsyncIterator<LineBlock>;
+  block: LineBlock | undefined;
+  i: number;
+  row: number;
+}
+
 class JsonlSource extends RowSource {
   constructor(init: SourceInit, private readonly scan: Scan, private readonly size: number,
-    private readonly values: (new(length: number) => Values) | undefined) {
+    private readonly values: (new(length: number) => Values) | undefined, private readonly group: Group,
+    private readonly queueItems: number) {
     super(init);
   }
+
+  /** This source's passes not yet done. */
+  private readonly passes = new Set<Pass>();
 
   /** Row `r` of a chunk from line `l` into `out`. */
   private take(l: Line, out: Values | string[], r: number): void {
@@ -179,38 +230,156 @@ class JsonlSource extends RowSource {
     }
   }
 
-  protected async *fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
-    const { rows, holds, width } = this.scan;
+  /** The next row of another pass's queue into `out` at row `r` (up to row `n`): the rows taken. */
+  private static fromQueue(me: Pass, out: Values | string[], r: number, n: number, width: number): number {
+    const q = me.queue[0]!;
+    const m = Math.min(q.n - q.taken, n - r);
+    if (Array.isArray(out)) { for (let k = 0; k < m; k++) out[r + k] = (q.data as string[])[q.taken + k]!; }
+    else out.set((q.data as Values).subarray(q.taken * width, (q.taken + m) * width), r * width);
+    q.taken += m;
+    me.queued -= m;
+    if (q.taken === q.n) me.queue.shift();
+    return m;
+  }
+
+  /** The other passes that can take row `row` now. */
+  private fillers(me: Pass, row: number): Pass[] {
+    return [...this.group.passes].filter((p) => p !== me && p.open && p.end === row);
+  }
+
+  /** Points `p`'s target at a queued slot for row `row` (a new queued block when the last is full or not adjacent). */
+  private static slot(p: Pass, row: number): void {
+    let q = p.queue.at(-1);
+    if (q === undefined || q.start + q.n !== row || q.n * p.target.width === q.data.length) {
+      q = { start: row, data: p.make(), n: 0, taken: 0 };
+      p.queue.push(q);
+    }
+    p.target.out = q.data;
+    p.target.row = q.n;
+  }
+
+  /** A pass, registered as it is made (before its first row) so that passes made together share their reads. */
+  protected fileOrderChunks(rowsPerChunk: number): AsyncGenerator<RowChunk> {
+    const { rows, holds, width, field } = this.scan;
     const per = Math.min(rowsPerChunk, rows);
-    const out: Values | string[] = this.values ? new this.values(per * width) : new Array<string>(per);
-    let [start, r] = [0, 0];
-    for await (const block of lineBlocks(this.init.fh, this.init.path, this.size, () => this.checkOpen())) {
-      for (let i = 0; i < block.spans.length / 2; i++) {
-        if (isBlank(block.data, block.spans[2 * i]!, block.spans[2 * i + 1]!)) continue;
-        const l = lineAt(block, i);
-        if (start + r >= rows) {
-          throw new CsvError(this.init.path, l.line, 1, l.offset,
-            `more lines than the ${rows} counted when the file was opened (did the file change?)`);
-        }
-        this.take(l, out, r);
+    const make = (): Values | string[] => (this.values ? new this.values(per * width) : new Array<string>(per));
+    const target: FieldTarget = { name: field, key: Buffer.from(field), holds, width, int: this.kind === 'i',
+      out: make(), row: 0 };
+    const me: Pass = { target: { ...target }, make, queue: [], queued: 0, max: this.queueItems, end: 0, open: true };
+    this.group.passes.add(me);
+    this.passes.add(me);
+    return this.pass(me, target, per);
+  }
+
+  private async *pass(me: Pass, target: FieldTarget, per: number): AsyncGenerator<RowChunk> {
+    const { rows, holds, width } = this.scan;
+    const out = target.out;
+    const cursor: Cursor = { blocks: lineBlocks(this.init.fh, this.init.path, this.size, () => this.checkOpen()),
+      block: undefined, i: 0, row: 0 };
+    try {
+      for (let start = 0; start < rows; start += per) {
         const n = Math.min(per, rows - start);
-        if (++r === n) {
-          const data = holds === 'string' ? (out as string[]).slice(0, n) : (out as Values).subarray(0, n * width);
-          yield { start, data: data as NumericArray };
-          this.checkOpen();
-          [start, r] = [start + n, 0];
+        for (let r = 0; r < n;) {
+          if (me.queue.length > 0) r += JsonlSource.fromQueue(me, out, r, n, width);
+          else if (cursor.block === undefined || cursor.i === cursor.block.spans.length / 2) {
+            const next = await cursor.blocks.next();
+            if (next.done) {
+              this.fail(undefined,
+                `the file now holds ${cursor.row} lines, ${rows} were counted when it was ` +
+                  'opened (did the file change?)');
+            }
+            [cursor.block, cursor.i] = [next.value, 0];
+          } else r = this.readLines(cursor, me, target, start, r, n);
         }
+        const data = holds === 'string' ? (out as string[]).slice(0, n) : (out as Values).subarray(0, n * width);
+        yield { start, data: data as NumericArray };
+        this.checkOpen();
       }
+      if (cursor.block !== undefined) await this.noMoreLines(cursor);
+    } finally {
+      this.group.passes.delete(me);
+      this.passes.delete(me);
     }
-    if (start < rows) {
-      this.fail(undefined,
-        `the file now holds ${start + r} lines, ${rows} were counted when it was opened (did the file change?)`);
+  }
+
+  /** Reads rows from the cursor's block into `out` from row `r` (to `n`), queueing other passes' fields too. */
+  private readLines(cursor: Cursor, me: Pass, target: FieldTarget, start: number, r: number, n: number): number {
+    const { rows } = this.scan;
+    const block = cursor.block!;
+    const d = block.data;
+    let them = this.fillers(me, start + r);
+    let fields = [target, ...them.map((p) => p.target)];
+    for (; cursor.i < block.spans.length / 2 && r < n; cursor.i++) {
+      let s = block.spans[2 * cursor.i]!;
+      const e = block.spans[2 * cursor.i + 1]!;
+      if (isBlank(d, s, e)) continue;
+      if (cursor.row < start + r) {
+        cursor.row++;
+        continue;
+      }
+      if (cursor.row >= rows) this.moreLines(block, cursor.i);
+      if (block.line + cursor.i === 1 && d[s] === 0xef && d[s + 1] === 0xbb && d[s + 2] === 0xbf) s += 3;
+      target.row = r;
+      for (const p of them) JsonlSource.slot(p, cursor.row);
+      if (readLine(d, s, e, fields)) {
+        for (const p of them) JsonlSource.queued(p);
+      } else {
+        // The others' `end` stays at this row: they read it, and what follows, themselves.
+        [them, fields] = [[], [target]];
+        this.take(lineAt(block, cursor.i), target.out, r);
+      }
+      if (them.some((p) => !p.open)) {
+        them = them.filter((p) => p.open);
+        fields = [target, ...them.map((p) => p.target)];
+      }
+      me.end = ++cursor.row;
+      r++;
     }
+    return r;
+  }
+
+  /** Counts the row just read into `p`'s queue; closes `p` when the queue is full. */
+  private static queued(p: Pass): void {
+    p.queue.at(-1)!.n++;
+    p.end++;
+    if (++p.queued * p.target.width > p.max) p.open = false;
+  }
+
+  private moreLines(block: LineBlock, i: number): never {
+    const l = lineAt(block, i);
+    throw new CsvError(this.init.path, l.line, 1, l.offset,
+      `more lines than the ${this.scan.rows} counted when the file was opened (did the file change?)`);
+  }
+
+  /** After the last row: the rest of the file holds blank lines only. */
+  private async noMoreLines(cursor: Cursor): Promise<void> {
+    for (let block = cursor.block; block !== undefined;) {
+      for (; cursor.i < block.spans.length / 2; cursor.i++) {
+        if (isBlank(block.data, block.spans[2 * cursor.i]!, block.spans[2 * cursor.i + 1]!)) continue;
+        if (cursor.row >= this.scan.rows) this.moreLines(block, cursor.i);
+        cursor.row++;
+      }
+      const next = await cursor.blocks.next();
+      [block, cursor.i] = [next.done ? undefined : next.value, 0];
+    }
+  }
+
+  override async close(): Promise<void> {
+    if (this.closed) return;
+    for (const p of this.passes) this.group.passes.delete(p);
+    if (--this.group.members === 0) groups.delete(this.group.key);
+    await super.close();
   }
 }
 
-/** First pass: lines counted, blank lines only at the end; the field and what it holds from the first line. */
-async function scanFile(fh: FileHandle, path: string, size: number, options: JsonlOptions): Promise<Scan> {
+/** What the first pass finds: non-blank lines (blank lines only at the end), and the first. */
+interface Count {
+  rows: number;
+  first: Line;
+}
+
+/** First pass: lines counted, blank lines only at the end. */
+async function countLines(fh: FileHandle, path: string, size: number): Promise<Count> {
   let rows = 0;
   let first: Line | undefined;
   let blank: Line | undefined;
@@ -231,6 +400,11 @@ async function scanFile(fh: FileHandle, path: string, size: number, options: Jso
   if (first === undefined) {
     throw new NpyError(path, 0, blank ? 'no data: the file holds only blank lines' : 'empty file: no JSON lines');
   }
+  return { rows, first };
+}
+
+/** The field and what it holds, from the first line. */
+function scanFile(path: string, { rows, first }: Count, options: JsonlOptions): Scan {
   const obj = parseObject(path, first);
   const keys = Object.keys(obj);
   const field = options.field ?? (keys.length === 1 ? keys[0]! : undefined);
@@ -268,7 +442,13 @@ export function openJsonlArray(path: string, options: JsonlOptions): Promise<Arr
   return openWith(path, async (fh, size) => {
     const bad = notText(await readExactly(fh, path, Math.min(SNIFF_BYTES, size), 0));
     if (bad !== undefined) throw new NpyError(path, bad[0], bad[1]);
-    const scan = await scanFile(fh, path, size, options);
+    const st = await fh.stat();
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const shared = groups.get(key);
+    const group = shared ?? { key, count: await countLines(fh, path, size), passes: new Set(), members: 0 };
+    const scan = scanFile(path, group.count, options);
+    groups.set(key, group);
+    group.members++;
     const [kind, dtype, values] = scan.holds === 'string' ?
       ['s', 'str', undefined] :
       options.role === 'labels' ?
@@ -281,6 +461,6 @@ export function openJsonlArray(path: string, options: JsonlOptions): Promise<Arr
     const header = { descr: dtype, dtype, kind, itemSize, shape, fortranOrder: false, bigEndian: false, dataOffset: 0,
       dataBytes: scan.rows * scan.width * itemSize } as Layout;
     return new JsonlSource({ file: options.spec, path, fh, header, decode: () => new Float64Array(0) }, scan, size,
-      values);
+      values, group, options.queueItems ?? MAX_QUEUED_ITEMS);
   });
 }

@@ -109,7 +109,7 @@ function buildReport(result: ConfusionMatrixResult, backend: BackendReport, opti
   matrix: (values: Float64Array) => number[][]): JsonReport {
   const c = result.numClasses;
   const names = classNames(c, options.classes);
-  const m = computeMetrics(result.counts, c);
+  const m = computeMetrics(result.counts, c, result.nonzero);
   const report: JsonReport = { format: STATE_FORMAT, version: STATE_VERSION, numClasses: c, classes: names,
     matrix: matrix(result.counts), total: result.total, correct: result.correct, accuracy: m.accuracy,
     balancedAccuracy: m.balancedAccuracy,
@@ -119,8 +119,8 @@ function buildReport(result: ConfusionMatrixResult, backend: BackendReport, opti
     perClass: m.perClass.map((p) => ({ class: names[p.class]!, index: p.class, precision: p.precision, recall: p.recall,
       f1: p.f1, support: p.support })
     ), macroAvg: m.macroAvg, weightedAvg: m.weightedAvg, microAvg: m.microAvg,
-    topConfusions: topConfusions(result.counts, c, options.top ?? 10).map((x) => ({ ...x, true: names[x.true]!,
-      pred: names[x.pred]! })
+    topConfusions: topConfusions(result.counts, c, options.top ?? 10, result.nonzero).map((x) => ({ ...x,
+      true: names[x.true]!, pred: names[x.pred]! })
     ), backend,
     options: { ...options.stateOptions, numClasses: c, ...(result.topK ? { topK: result.topK.k } : {}),
       ...(result.weighted ? { sampleWeight: true } : {}) } };

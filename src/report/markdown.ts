@@ -31,7 +31,7 @@ export function renderMarkdown(result: ConfusionMatrixResult,
   const names = classNames(c, options.classes);
   const normalized = options.normalize && options.normalize !== 'none';
   const values = normalized ? normalizeCounts(result.counts, c, options.normalize!) : result.counts;
-  const metrics = computeMetrics(result.counts, c);
+  const metrics = computeMetrics(result.counts, c, result.nonzero);
   const row = (t: number): string => {
     const cells = values.subarray(t * c, (t + 1) * c);
     return normalized ? Array.from(cells, (v) => (v === 0 ? '0.0000' : v.toFixed(4))).join(' | ') : cells.join(' | ');

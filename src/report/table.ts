@@ -102,7 +102,7 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
   const c = result.numClasses;
   const names = classNames(c, options.classes).map(visibleText);
   const width = options.width ?? 160;
-  const metrics: Metrics = computeMetrics(result.counts, c);
+  const metrics: Metrics = computeMetrics(result.counts, c, result.nonzero);
   const wide = `(the ${c} x ${c} matrix is wider than ${width} columns: showing the report and the top confusions; `;
   const out = matrixLines(result, names, options, width) ?? [`${wide}--format csv or --plot give the whole matrix)`];
   const ci = options.intervals;
@@ -122,7 +122,7 @@ export function renderTable(result: ConfusionMatrixResult, options: TableOptions
     renderReportText(classificationReport(metrics, names, 4, ci)), '',
     `balanced accuracy ${balanced}   Cohen's kappa ${kappa}   MCC ${mcc}`);
   if (ci) out.push(intervalNote(ci));
-  const top = topConfusions(result.counts, c, options.top ?? 10);
+  const top = topConfusions(result.counts, c, options.top ?? 10, result.nonzero);
   if (top.length > 0) {
     out.push('', 'Most confused (true -> predicted):');
     const pairs = top.map((x) => `${names[x.true]} -> ${names[x.pred]}`);

@@ -54,3 +54,32 @@ describe('confmat eval --backend cpu with raw integer labels in a file (read and
     },
   );
 });
+
+describe('confmat eval --backend cpu at many more cells than rows (the nonzero cells listed while counting)', () => {
+  it('writes the reports of the whole matrix: JSON, table and Markdown equal those of the matrix counted in memory',
+    async () => {
+      const [n, c] = [600, 400];
+      const r = rng(4004);
+      const x = makeLogits(r, n, c, 'random');
+      const y = makeLabels(r, n, c, Int32Array) as Int32Array;
+      for (let i = 0; i < n; i += 3) x[i * c + y[i]!] = 50; // a diagonal to report
+      writeFileSync(at('wide.npy'), encodeNpy(x, [n, c]));
+      writeFileSync(at('wide-y.npy'), encodeNpy(BigInt64Array.from(y, BigInt), [n]));
+      const base = ['eval', '--logits', at('wide.npy'), '--labels', at('wide-y.npy'), '--backend', 'cpu'];
+      for (const format of ['json', 'table', 'markdown']) {
+        // --ignore-index -100 (no label holds it) counts in memory, without the list
+        const [sparse, dense] = [confmat([...base, '--format', format]),
+          confmat([...base, '--format', format, '--ignore-index=-100'])];
+        expect(sparse.code, sparse.stderr).toBe(0);
+        expect(dense.code, dense.stderr).toBe(0);
+        if (format === 'json') {
+          const [a, b] = [JSON.parse(sparse.stdout), JSON.parse(dense.stdout)];
+          delete b.options.ignoreIndex;
+          expect(a).toEqual(b);
+          expect(a.topConfusions.length).toBeGreaterThan(0);
+        } else {
+          expect(sparse.stdout).toBe(dense.stdout);
+        }
+      }
+    });
+});

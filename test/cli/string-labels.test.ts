@@ -132,6 +132,26 @@ describe('string labels: logits and refusals', () => {
     }
   });
 
+  it('refuses a headerless string CSV whose first line is a label (taken as the header, it would be lost)', () => {
+    const y = at('y-headerless.csv', 'cat\ndog\ncat\nbird\n');
+    const p = at('p-header.csv', 'pred\ncat\ndog\nbird\n');
+    const out = at('headerless.json');
+    const r = confmat(['eval', '--labels', y, '--preds', p, '--backend', 'cpu', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `confmat: ${y}:3:1: label "cat" is also this column's header (line 1): a column of string ` +
+        'labels needs a header row, so line 1 was taken as one; if it is data, add a header line (e.g. "label")\n',
+    );
+    expect(() => readFileSync(out)).toThrow();
+    // blanks around the value, in a column chosen by name among others
+    const both = at('both.csv', 'label,pred\ndog,cat\n label ,dog\nbird,bird\n');
+    const again = confmat(['eval', '--labels', `${both}:label`, '--preds', `${both}:pred`, '--backend', 'cpu']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${both}:3:1: label "label" is also this column's header`);
+    const fine = report(['eval', '--labels', at('ok.csv', 'label\ndog\ncat\nbird\n'), '--preds', p]);
+    expect(fine.matrix).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+  });
+
   it('refuses --ignore-index and a --num-classes that disagrees (exit 2)', () => {
     expect(confmat(['eval', ...NPY, '--ignore-index', '0', '--backend', 'cpu']).stderr).toContain(
       '--ignore-index takes a class index',

@@ -7,6 +7,7 @@ import type { FormattedBatch } from '../../src/core/types.js';
 import { cpuUpdateFromFile, cpuUpdateFromFileAsync } from '../../src/node/cpu-file.js';
 import { type CpuWorkerCounter, createCpuWorkerCounter, type LabelsFile,
   type LogitsFile } from '../../src/node/index.js';
+import { createNonzeroCells, sortedCells } from '../../src/tasks/multiclass/nonzero.js';
 import { cpuUpdateWeighted } from '../../src/tasks/multiclass/update-cpu-weighted.js';
 import { cpuUpdate } from '../../src/tasks/multiclass/update-cpu.js';
 import { LABEL_TYPES, type LogitStyle, makeLabels, makeLogits, rng } from '../helpers/random.js';
@@ -458,6 +459,32 @@ describe('CPU worker counter', () => {
     expect(countsDiff(await k.read(), oracle(c, [b]))).toBe('');
   });
 
+  it('lists the nonzero cells it counts beyond 2048 classes, ignored rows left out; drops them for weights', async () => {
+    const rand = rng(16);
+    const c = 2100;
+    const nonzeroOf = (x: Float64Array): number[] => [...x.keys()].filter((i) => x[i] !== 0);
+    const k = counter(c, 2, 9);
+    const [a, b] = [batch(rand, 40, c), batch(rand, 33, c)];
+    const path = rawFile('nz-workers.bin', b.logits!, 0);
+    await k.update(a);
+    await k.updateFromFile({ path, byteOffset: 0 }, b.labels, { ignoreIndex: b.labels[0] as number });
+    const got = await k.read();
+    const kept: FormattedBatch = { ...b, rows: 0, labels: new Int32Array(0), logits: new Float32Array(0) };
+    const keep = [...b.labels.keys()].filter((i) => b.labels[i] !== b.labels[0]);
+    kept.rows = keep.length;
+    kept.labels = Int32Array.from(keep, (i) => b.labels[i] as number);
+    kept.logits = Float32Array.from(keep.flatMap((i) => Array.from(b.logits!.subarray(i * c, (i + 1) * c))));
+    expect(countsDiff(got, oracle(c, [a, kept]))).toBe('');
+    expect(Array.from(k.nonzero()!)).toEqual(nonzeroOf(got));
+    await k.update({ ...a, weights: new Float32Array(a.rows).fill(0.5) });
+    await k.read();
+    expect(k.nonzero()).toBeUndefined();
+    await k.reset();
+    await k.update(a);
+    expect(countsDiff(await k.read(), oracle(c, [a]))).toBe('');
+    expect(Array.from(k.nonzero()!)).toEqual(nonzeroOf(oracle(c, [a])));
+  });
+
   it('reads any number of times, goes on counting, and resets', async () => {
     const rand = rng(7);
     const k = counter(5, 2, 16);
@@ -630,5 +657,53 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       `${path}: the file ends at byte ${4 + 50 * 40}`,
     );
     expect(openOn(path)).toBe(0);
+  });
+});
+
+describe('cpuUpdateFromFile listing the nonzero cells (the CLI at C^2 >> rows)', () => {
+  const nonzeroOf = (counts: Float64Array): number[] => [...counts.keys()].filter((i) => counts[i] !== 0);
+  const labelsFile = (name: string,
+    labels: Int32Array): { path: string; byteOffset: number; dtype: 'i4'; rows: number } => {
+    const path = join(dir, name);
+    writeFileSync(path, new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+    return { path, byteOffset: 0, dtype: 'i4', rows: labels.length };
+  };
+
+  it.each([[300, 50], [1000, 700], [257, 3000]])('lists exactly the nonzero cells in two calls, C = %i, %i rows',
+    (c, rows) => {
+      const b = batch(rng(c + rows), rows, c);
+      const logits = { path: rawFile(`nz-${c}.bin`, b.logits!, 0), byteOffset: 0 };
+      const labels = labelsFile(`nz-labels-${c}.bin`, b.labels as Int32Array);
+      const got = new Float64Array(c * c);
+      const nonzero = createNonzeroCells(c);
+      const half = Math.floor(rows / 2);
+      cpuUpdateFromFile(got, logits, { ...labels, rows: half }, c, nonzero);
+      cpuUpdateFromFile(got, { path: logits.path, byteOffset: half * c * 4 }, { ...labels, byteOffset: half * 4,
+        rows: rows - half }, c, nonzero);
+      expect(countsDiff(got, oracle(c, [b]))).toBe('');
+      expect(Array.from(sortedCells(nonzero)!)).toEqual(nonzeroOf(got));
+    });
+
+  it('drops the list where the module counts in its table, for labels in an array, and past C^2 / 16 cells', () => {
+    const [c, rows] = [10, 400];
+    const b = batch(rng(5), rows, c);
+    const logits = { path: rawFile('nz-table.bin', b.logits!, 0), byteOffset: 0 };
+    const inTable = createNonzeroCells(c);
+    cpuUpdateFromFile(new Float64Array(c * c), logits, labelsFile('nz-table-labels.bin', b.labels as Int32Array), c,
+      inTable);
+    expect(sortedCells(inTable)).toBeUndefined();
+    const inArray = createNonzeroCells(300);
+    const b300 = batch(rng(6), 20, 300);
+    cpuUpdateFromFile(new Float64Array(300 * 300), { path: rawFile('nz-array.bin', b300.logits!, 0), byteOffset: 0 },
+      b300.labels, 300, inArray);
+    expect(sortedCells(inArray)).toBeUndefined();
+    const [wide, few] = [100, 5000];
+    const many = batch(rng(7), few, wide);
+    const past = createNonzeroCells(wide);
+    const got = new Float64Array(wide * wide);
+    cpuUpdateFromFile(got, { path: rawFile('nz-past.bin', many.logits!, 0), byteOffset: 0 },
+      labelsFile('nz-past-labels.bin', many.labels as Int32Array), wide, past);
+    expect(nonzeroOf(got).length).toBeGreaterThan((wide * wide) / 16);
+    expect(sortedCells(past)).toBeUndefined();
   });
 });

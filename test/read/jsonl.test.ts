@@ -1,4 +1,4 @@
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, type FileHandle, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CsvError } from '../../src/read/csv.js';
@@ -191,5 +191,79 @@ describe('JSON Lines', () => {
     }
     expect(read).toBeGreaterThan(20);
     expect(refused).toBeGreaterThan(600);
+  });
+});
+
+describe('JSON Lines: fields of one file read together', () => {
+  /** Chunks of every source, one of each in turn (as `confmat eval` reads), flattened per source. */
+  async function lockstep(sources: ArraySource[], rowsPerChunk: number): Promise<unknown[][]> {
+    const its = sources.map((s) => s.chunks(rowsPerChunk)[Symbol.asyncIterator]());
+    const out: unknown[][] = sources.map(() => []);
+    for (;;) {
+      const steps = [];
+      for (const it of its) steps.push(await it.next());
+      if (steps.every((s) => s.done)) return out;
+      steps.forEach((s, k) => out[k]!.push(...Array.from(s.value!.data as ArrayLike<unknown>)));
+    }
+  }
+  const fh = (src: ArraySource): FileHandle => (src as unknown as { init: { fh: FileHandle } }).init.fh;
+
+  it('one parse serves both: the second source reads nothing itself (its file closed under it)', async () => {
+    const npy = async (what: string) => Array.from((await readNpyFile(`${FIXTURE}.${what}.npy`)).data, Number);
+    for (const rowsPerChunk of [7, 64, 450, 1000]) {
+      const logits = await openArray(`${FIXTURE}.jsonl:logits`, { role: 'logits' });
+      const labels = await openArray(`${FIXTURE}.jsonl:label`, { role: 'labels' });
+      const names = await openArray(`${FIXTURE}.jsonl:name`, { role: 'labels' });
+      await fh(labels).close();
+      await fh(names).close();
+      const [x, y, s] = await lockstep([logits, labels, names], rowsPerChunk);
+      expect(x).toEqual(await npy('logits'));
+      expect(y).toEqual(await npy('labels'));
+      expect(s!.slice(0, 3)).toEqual(['six', 'eight', 'three']);
+      for (const src of [logits, labels, names]) await src.close();
+    }
+  });
+
+  it('a pass alone reads for itself, and one after a bad line of its field finds it (line and column)', async () => {
+    const path = await jsonl('{"y": 1, "x": [1, 2]}\n{"y": 0, "x": [3, 4]}\n{"y": 0.5, "x": [5, 6]}\n');
+    const [x, y] = [await openArray(`${path}:x`, { role: 'logits' }), await openArray(`${path}:y`, { role: 'labels' })];
+    expect(await collect(y, 1).catch((e) => e.message)).toMatch(/x\.jsonl:3:7: field 'y': label 0\.5 is not an/);
+    await expect(lockstep([x, y], 1)).rejects.toThrow(/x\.jsonl:3:7: field 'y': label 0\.5 is not an integer/);
+    expect((await lockstep([x], 2))[0]).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const src of [x, y]) await src.close();
+  });
+
+  it('a second source of a changed file counts its lines again', async () => {
+    const path = await jsonl('{"y": 1}\n{"y": 0}\n');
+    const a = await openArray(`${path}:y`, { role: 'labels' });
+    await writeFile(path, '{"y":1}\n{"y":0}\n{"y":2}\n');
+    const b = await openArray(`${path}:y`, { role: 'labels' });
+    expect([a.rows, b.rows]).toEqual([2, 3]);
+    for (const src of [a, b]) await src.close();
+  });
+});
+
+describe('JSON Lines: the queue of rows read for another pass', () => {
+  it('is bounded: beyond it the pass reads for itself, skipping the rows it was given', async () => {
+    const { openJsonlArray } = await import('../../src/read/jsonl.js');
+    const path = await jsonl(Array.from({ length: 6 }, (_, k) => `{"y": ${k}, "x": [${k}, 0.5]}\n`).join(''));
+    const open = (field: string, queueItems?: number) =>
+      openJsonlArray(path, { spec: `${path}:${field}`, role: field === 'y' ? 'labels' : 'logits', field, queueItems });
+    for (const [queueItems, readsItself] of [[2, true], [undefined, false]] as const) {
+      const [x, y] = [await open('x'), await open('y', queueItems)];
+      const ys = y.chunks(4);
+      expect(await collect(x, 6)).toEqual([0, 0.5, 1, 0.5, 2, 0.5, 3, 0.5, 4, 0.5, 5, 0.5]);
+      const got: number[] = [];
+      for await (const { data } of ys) got.push(...Array.from(data as Int32Array));
+      expect(got).toEqual([0, 1, 2, 3, 4, 5]);
+      const again = y.chunks(4);
+      await collect(x, 6);
+      await (y as unknown as { init: { fh: FileHandle } }).init.fh.close();
+      const rest = await (async () => {
+        for await (const _ of again) void _;
+      })().then(() => false, () => true);
+      expect(rest).toBe(readsItself);
+      for (const src of [x, y]) await src.close();
+    }
   });
 });

@@ -55,32 +55,27 @@ export interface Metrics {
  * `labels=`; weighted by support; micro = accuracy; balanced accuracy over classes with support;
  * `cohen_kappa_score` and `matthews_corrcoef` from the row and column sums (exact BigInt arithmetic
  * for integer counts with total <= 2^53, else float64 on shares). Where sklearn gives nan (an empty
- * matrix, kappa with expected agreement 1), confmat gives 0.
+ * matrix, kappa with expected agreement 1), confmat gives 0. `nonzero` (a result's): ascending indices of cells
+ * holding every nonzero count, the only cells read then.
  *
  * @example
  * const m = computeMetrics(new Float64Array([5, 1, 2, 2]), 2);
  * m.accuracy;             // 0.7
  * m.perClass[1]!.recall;  // 0.5
  */
-export function computeMetrics(counts: Float64Array, numClasses: number): Metrics {
+export function computeMetrics(counts: Float64Array, numClasses: number, nonzero?: Uint32Array): Metrics {
   checkShape(counts, numClasses);
   const c = numClasses;
   const trueSum = new Float64Array(c);
   const predSum = new Float64Array(c);
   const diagonal = new Float64Array(c);
   let integral = true;
-  for (let t = 0; t < c; t++) {
-    let row = 0;
-    for (let p = 0, i = t * c; p < c; p++, i++) {
-      const v = counts[i]!;
-      if (v === 0) continue;
-      integral &&= Number.isInteger(v);
-      row += v;
-      predSum[p]! += v;
-    }
-    trueSum[t] = row;
-    diagonal[t] = counts[t * c + t]!;
-  }
+  eachCell(counts, c, nonzero, (t, p, v) => {
+    integral &&= Number.isInteger(v);
+    trueSum[t]! += v;
+    predSum[p]! += v;
+    if (t === p) diagonal[t] = v;
+  });
   const { precision, recall, f1, ...s } = metricsFromSums(diagonal, trueSum, predSum, integral);
   const perClass = Array.from(precision, (p, k): ClassMetrics => {
     return { class: k, precision: p, recall: recall[k]!, f1: f1[k]!, support: trueSum[k]!, predicted: predSum[k]! };
@@ -193,17 +188,13 @@ export interface Confusion {
  * topConfusions(new Float64Array([5, 2, 0, 3, 4, 2, 0, 2, 6]), 3, 2);
  * // [{ true: 1, pred: 0, count: 3, share: 3 / 9 }, { true: 0, pred: 1, count: 2, share: 2 / 7 }]
  */
-export function topConfusions(counts: Float64Array, numClasses: number, k: number): Confusion[] {
+export function topConfusions(counts: Float64Array, numClasses: number, k: number, nonzero?: Uint32Array): Confusion[] {
   checkShape(counts, numClasses);
   const c = numClasses;
-  const cells = (add: (key: number, count: number) => void): void => {
-    for (let t = 0, i = 0; t < c; t++) {
-      for (let p = 0; p < c; p++, i++) {
-        const v = counts[i]!;
-        if (v > 0 && p !== t) add(i, v);
-      }
-    }
-  };
+  const cells = (add: (key: number, count: number) => void): void =>
+    eachCell(counts, c, nonzero, (t, p, v, i) => {
+      if (v > 0 && p !== t) add(i, v);
+    });
   const support = new Map<number, number>();
   return topKeys(cells, k).map(([i, count]) => {
     const t = Math.floor(i / c);
@@ -241,6 +232,26 @@ export function topKeys(each: (add: (key: number, count: number) => void) => voi
     if (top.length > limit) top.pop();
   });
   return bounded ? top : top.sort((a, b) => (before(a[0], a[1], b) ? -1 : 1)).slice(0, limit);
+}
+
+/** Calls `f` for each nonzero cell in row-major order: those `nonzero` lists (ascending indices) when given. */
+function eachCell(counts: Float64Array, c: number, nonzero: Uint32Array | undefined,
+  f: (t: number, p: number, v: number, i: number) => void): void {
+  if (nonzero) {
+    for (const i of nonzero) {
+      const v = counts[i]!;
+      if (v === 0) continue;
+      const t = Math.floor(i / c);
+      f(t, i - t * c, v, i);
+    }
+    return;
+  }
+  for (let t = 0, i = 0; t < c; t++) {
+    for (let p = 0; p < c; p++, i++) {
+      const v = counts[i]!;
+      if (v !== 0) f(t, p, v, i);
+    }
+  }
 }
 
 function checkShape(counts: Float64Array, numClasses: number): void {

@@ -2,20 +2,28 @@ import type { ConfusionMatrixResult } from '../../core/types.js';
 
 /**
  * Reduces counts to a result: total, diagonal, accuracy; `weighted`: sums of sample weights. The counts are copied
- * unless `owned` (the caller hands them over: at C = 10,000 the copy is 800 MB).
+ * unless `owned` (the caller hands them over: at C = 10,000 the copy is 800 MB). `nonzero`: ascending indices of
+ * cells holding every nonzero count (kept on the result; only those are read).
  */
-export function reduceCounts(counts: Float64Array, numClasses: number, weighted = false,
-  owned = false): ConfusionMatrixResult {
+export function reduceCounts(counts: Float64Array, numClasses: number, weighted = false, owned = false,
+  nonzero?: Uint32Array): ConfusionMatrixResult {
   let total = 0;
   let correct = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i]!;
-  for (let t = 0; t < numClasses; t++) correct += counts[t * numClasses + t]!;
+  if (nonzero) {
+    for (const i of nonzero) {
+      total += counts[i]!;
+      if (i % (numClasses + 1) === 0) correct += counts[i]!;
+    }
+  } else {
+    for (let i = 0; i < counts.length; i++) total += counts[i]!;
+    for (let t = 0; t < numClasses; t++) correct += counts[t * numClasses + t]!;
+  }
   if (!weighted && !Number.isSafeInteger(total)) {
     throw new RangeError(`the total count ${total} exceeds 2^53: counts would no longer be exact`);
   }
   const accuracy = total === 0 ? 0 : correct / total;
   return { numClasses, counts: owned ? counts : counts.slice(), total, correct, accuracy,
-    ...(weighted ? { weighted } : {}) };
+    ...(weighted ? { weighted } : {}), ...(nonzero && { nonzero }) };
 }
 
 /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
 import { type Averages, computeMetrics, type Confusion, type Metrics, type Normalize, normalizeCounts,
   topConfusions } from '../../../src/tasks/multiclass/metrics.js';
+import { reduceCounts } from '../../../src/tasks/multiclass/reduce.js';
 import { rng } from '../../helpers/random.js';
 
 const dir = 'test/fixtures/metrics';
@@ -295,4 +296,28 @@ describe('topConfusions', () => {
       for (const k of [1, 2, 3, 5, 8, 100]) expect(topConfusions(counts, c, k)).toEqual(sortReference(counts, c, k));
     }
   });
+});
+
+describe('a result that lists its nonzero cells', () => {
+  it.each([[1, 0], [2, 3], [7, 20], [300, 40], [64, 500]])(
+    'metrics, top confusions and the reduction equal the whole walk, C = %i, %i samples',
+    (c, n) => {
+      const rand = rng(c * 31 + n);
+      const counts = new Float64Array(c * c);
+      for (let i = 0; i < n; i++) {
+        const t = Math.floor(rand() * c);
+        counts[t * c + (rand() < 0.4 ? t : Math.floor(rand() * c))]! += rand() < 0.2 ? 0.5 : 1;
+      }
+      const cells = [...counts.keys()].filter((i) => counts[i] !== 0);
+      // a superset (zero cells listed too) is allowed, as a count that was dropped back to zero
+      const listed = Uint32Array.from(new Set([...cells, 0, c * c - 1, Math.floor(c * c / 2)])).sort();
+      expect(computeMetrics(counts, c, listed)).toEqual(computeMetrics(counts, c));
+      for (const k of [1, 3, Infinity]) {
+        expect(topConfusions(counts, c, k, listed)).toEqual(topConfusions(counts, c, k));
+      }
+      const [sparse, dense] = [reduceCounts(counts, c, true, false, listed), reduceCounts(counts, c, true)];
+      expect({ ...sparse, nonzero: undefined }).toEqual({ ...dense, nonzero: undefined });
+      expect(sparse.nonzero).toBe(listed);
+    },
+  );
 });
