@@ -625,10 +625,14 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       // pieces from floor(997 / 4C) rows (at least 4), doubling up to floor(15952 / 4C): a dozen or more, the last short
       const options = { pieceBytes: 997 * 16, slots, firstBytes: 997 };
       const [got, other] = [new Float64Array(c * c), new Float64Array(c * c)];
-      await Promise.all([cpuUpdateFromFileAsync(got, logits, y, c, options),
+      const nonzero = createNonzeroCells(c);
+      await Promise.all([cpuUpdateFromFileAsync(got, logits, y, c, { ...options, nonzero }),
         cpuUpdateFromFileAsync(other, logits, y, c, options)]);
       expect(countsDiff(got, oracle(c, [b]))).toBe('');
       expect(countsDiff(other, oracle(c, [b]))).toBe('');
+      // at C = 300 (C^2 > rows, fewer than C^2 / 16 cells) the cells that turned nonzero are listed, else none
+      const listed = c === 300 ? [...got.keys()].filter((i) => got[i] !== 0) : undefined;
+      expect(sortedCells(nonzero) && Array.from(sortedCells(nonzero)!)).toEqual(listed);
       const short = { ...logits, byteOffset: 5 + 40 * c * 4 };
       await expect(cpuUpdateFromFileAsync(new Float64Array(c * c), short, y, c, options)).rejects.toThrow(
         `${logits.path}: the file ends at byte ${5 + rows * c * 4}, before the `,
