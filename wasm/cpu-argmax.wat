@@ -10,8 +10,10 @@
 ;;   argmax_rows4 (c >= 1) / argmax_cols (c >= 4) / argmax_cols16 (c >= 16)(src, rows, c, dst)
 ;;                                        the strategies argmax chooses between
 ;;   argmax_half(src, rows, c, dst, kind, scratch)  argmax of 16-bit logits (kind 0: float16, 1: bfloat16): as
-;;                                        16-bit keys for 32 <= C < 2^20, else widened exactly into f32 at scratch
-;;                                        (max(16 KiB, 4 c) bytes; also where a row holding NaN is redone), by blocks
+;;                                        16-bit keys for 8 <= C < 2^20 (C = 2: in pairs, 4 rows a vector), else
+;;                                        widened exactly into f32 at scratch (max(16 KiB, 4 c) bytes; also where a
+;;                                        row holding NaN is redone), by blocks
+;;   update_half(src, lab, rows, c, dst, cnt, kind, scratch)  argmax_half, then count as update does
 ;;   widen_f16 / widen_bf16(src, n, dst)  n 16-bit floats at src widened exactly to f32 at dst
 ;;   read_floor(src, bytes)               i32 SIMD sum of bytes (a multiple of 64): the read-only pass the bench
 ;;                                        compares with
@@ -322,7 +324,8 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
         (br $next))))
 
-  ;; 16-bit logits: argmax_keys for 32 <= C < 2^20 (its step numbers are 16-bit); else blocks of rows (4096 floats,
+  ;; 16-bit logits: argmax_keys for 32 < C < 2^20 (its step numbers are 16-bit), argmax_keys8x2 / argmax_keys8 for
+  ;; 8 <= C <= 16 / C <= 32, argmax_half_2 for C = 2 (all but the last 1..3 rows); else blocks of rows (4096 floats,
   ;; a multiple of 4 rows, or one row) widened into $scratch, where they stay in L1/L2 for argmax.
   ;; 16-bit logits, 32 <= C < 2^20, compared as 16-bit keys: a = h & 0x7fff, key = h < 0 ? -a : a orders the halves
   ;; as their values (-0 and +0 both 0). A lane's a above 0x7c00 (float16) / 0x7f80 (bfloat16) is a NaN: such a row is
@@ -431,14 +434,163 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
         (br $row))))
 
+  ;; C = 2 halves, four rows (one vector) a step: in each 32-bit lane the row's column 0 is the low half, column 1 the
+  ;; high half; shifted down, column 1's key and NaN bit meet column 0's. Predict 1 iff a is no NaN and (b is, or b's
+  ;; key is greater). Rows past a multiple of 4 are left to the caller.
+  (func $argmax_half_2 (param $src i32) (param $rows i32) (param $dst i32) (param $kind i32)
+    (local $end i32) (local $h v128) (local $k v128) (local $n v128) (local $nan v128) (local $low v128)
+    (local $one v128) (local $s v128)
+    (local.set $low (v128.const i16x8 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff))
+    (local.set $one (v128.const i32x4 1 1 1 1))
+    (local.set $nan (i16x8.splat (select (i32.const 0x7f80) (i32.const 0x7c00) (local.get $kind))))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (i32.and (local.get $rows) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (local.set $h (v128.load align=2 (local.get $src)))
+        (local.set $n (i16x8.gt_u (v128.and (local.get $h) (local.get $low)) (local.get $nan)))
+        (local.set $k (i16x8.sub (v128.xor (v128.and (local.get $h) (local.get $low))
+          (local.tee $s (i16x8.shr_s (local.get $h) (i32.const 15)))) (local.get $s)))
+        (v128.store align=4 (local.get $dst)
+          (v128.and (local.get $one)
+            (v128.andnot
+              (v128.or (i16x8.gt_s (i32x4.shr_u (local.get $k) (i32.const 16)) (local.get $k))
+                (i32x4.shr_u (local.get $n) (i32.const 16)))
+              (local.get $n))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $next))))
+
+  ;; 8 <= C <= 32 halves, one row a step as 16-bit keys in four vectors of 8 columns from columns 0, min(8, C - 8),
+  ;; min(16, C - 8) and C - 8 (overlaps read a column twice: harmless for the maximum and for its first column). The
+  ;; answer is the lowest of the columns' equality bits with the row's largest key; a row holding NaN is widened into
+  ;; $scratch and redone by the scalar oracle. (A lane's largest absolute pattern above the NaN threshold is a NaN.)
+  (func $argmax_keys8
+    (param $src i32) (param $rows i32) (param $c i32) (param $dst i32) (param $kind i32) (param $scratch i32)
+    (local $rb i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $end i32)
+    (local $h0 v128) (local $h1 v128) (local $h2 v128) (local $h3 v128) (local $k0 v128) (local $k1 v128)
+    (local $k2 v128) (local $k3 v128) (local $t v128) (local $low v128) (local $nan v128) (local $s v128)
+    (local.set $low (v128.const i16x8 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff))
+    (local.set $nan (i16x8.splat (select (i32.const 0x7f80) (i32.const 0x7c00) (local.get $kind))))
+    (local.set $rb (i32.shl (local.get $c) (i32.const 1)))
+    (local.set $o3 (i32.sub (local.get $c) (i32.const 8)))
+    (local.set $o1 (select (i32.const 8) (local.get $o3) (i32.gt_u (local.get $o3) (i32.const 8))))
+    (local.set $o2 (select (i32.const 16) (local.get $o3) (i32.gt_u (local.get $o3) (i32.const 16))))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $rows) (i32.const 2))))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (local.set $h0 (v128.load align=2 (local.get $src)))
+        (local.set $h1 (v128.load align=2 (i32.add (local.get $src) (i32.shl (local.get $o1) (i32.const 1)))))
+        (local.set $h2 (v128.load align=2 (i32.add (local.get $src) (i32.shl (local.get $o2) (i32.const 1)))))
+        (local.set $h3 (v128.load align=2 (i32.add (local.get $src) (i32.shl (local.get $o3) (i32.const 1)))))
+        (local.set $k0 (i16x8.sub (v128.xor (v128.and (local.get $h0) (local.get $low))
+          (local.tee $s (i16x8.shr_s (local.get $h0) (i32.const 15)))) (local.get $s)))
+        (local.set $k1 (i16x8.sub (v128.xor (v128.and (local.get $h1) (local.get $low))
+          (local.tee $s (i16x8.shr_s (local.get $h1) (i32.const 15)))) (local.get $s)))
+        (local.set $k2 (i16x8.sub (v128.xor (v128.and (local.get $h2) (local.get $low))
+          (local.tee $s (i16x8.shr_s (local.get $h2) (i32.const 15)))) (local.get $s)))
+        (local.set $k3 (i16x8.sub (v128.xor (v128.and (local.get $h3) (local.get $low))
+          (local.tee $s (i16x8.shr_s (local.get $h3) (i32.const 15)))) (local.get $s)))
+        (i32.store (local.get $dst)
+          (if (result i32) (v128.any_true (i16x8.gt_u
+              (i16x8.max_u
+                (i16x8.max_u (v128.and (local.get $h0) (local.get $low)) (v128.and (local.get $h1) (local.get $low)))
+                (i16x8.max_u (v128.and (local.get $h2) (local.get $low)) (v128.and (local.get $h3) (local.get $low))))
+              (local.get $nan)))
+            (then
+              (if (local.get $kind)
+                (then (call $widen_bf16 (local.get $src) (local.get $c) (local.get $scratch)))
+                (else (call $widen_f16 (local.get $src) (local.get $c) (local.get $scratch))))
+              (call $argmax_s (local.get $scratch) (local.get $c)))
+            (else
+              ;; $t: the row's largest key in every lane (three swaps)
+              (local.set $t (i16x8.max_s (i16x8.max_s (local.get $k0) (local.get $k1))
+                (i16x8.max_s (local.get $k2) (local.get $k3))))
+              (local.set $t (i16x8.max_s (local.get $t)
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t) (local.get $t))))
+              (local.set $t (i16x8.max_s (local.get $t)
+                (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t) (local.get $t))))
+              (local.set $t (i16x8.max_s (local.get $t)
+                (i8x16.shuffle 2 3 0 1 6 7 4 5 10 11 8 9 14 15 12 13 (local.get $t) (local.get $t))))
+              (i32.ctz (i32.or
+                (i32.or (i16x8.bitmask (i16x8.eq (local.get $k0) (local.get $t)))
+                  (i32.shl (i16x8.bitmask (i16x8.eq (local.get $k1) (local.get $t))) (local.get $o1)))
+                (i32.or (i32.shl (i16x8.bitmask (i16x8.eq (local.get $k2) (local.get $t))) (local.get $o2))
+                  (i32.shl (i16x8.bitmask (i16x8.eq (local.get $k3) (local.get $t))) (local.get $o3))))))))
+        (local.set $src (i32.add (local.get $src) (local.get $rb)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $row))))
+
+  ;; 8 <= C <= 16 halves: as argmax_keys8 with two vectors, from columns 0 and C - 8.
+  (func $argmax_keys8x2
+    (param $src i32) (param $rows i32) (param $c i32) (param $dst i32) (param $kind i32) (param $scratch i32)
+    (local $rb i32) (local $o1 i32) (local $end i32)
+    (local $h0 v128) (local $h1 v128) (local $k0 v128) (local $k1 v128) (local $t v128) (local $low v128)
+    (local $nan v128) (local $s v128)
+    (local.set $low (v128.const i16x8 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff 0x7fff))
+    (local.set $nan (i16x8.splat (select (i32.const 0x7f80) (i32.const 0x7c00) (local.get $kind))))
+    (local.set $rb (i32.shl (local.get $c) (i32.const 1)))
+    (local.set $o1 (i32.sub (local.get $c) (i32.const 8)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $rows) (i32.const 2))))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (local.set $h0 (v128.load align=2 (local.get $src)))
+        (local.set $h1 (v128.load align=2 (i32.add (local.get $src) (i32.shl (local.get $o1) (i32.const 1)))))
+        (local.set $k0 (i16x8.sub (v128.xor (v128.and (local.get $h0) (local.get $low))
+          (local.tee $s (i16x8.shr_s (local.get $h0) (i32.const 15)))) (local.get $s)))
+        (local.set $k1 (i16x8.sub (v128.xor (v128.and (local.get $h1) (local.get $low))
+          (local.tee $s (i16x8.shr_s (local.get $h1) (i32.const 15)))) (local.get $s)))
+        (i32.store (local.get $dst)
+          (if (result i32) (v128.any_true (i16x8.gt_u
+              (i16x8.max_u (v128.and (local.get $h0) (local.get $low)) (v128.and (local.get $h1) (local.get $low)))
+              (local.get $nan)))
+            (then
+              (if (local.get $kind)
+                (then (call $widen_bf16 (local.get $src) (local.get $c) (local.get $scratch)))
+                (else (call $widen_f16 (local.get $src) (local.get $c) (local.get $scratch))))
+              (call $argmax_s (local.get $scratch) (local.get $c)))
+            (else
+              (local.set $t (i16x8.max_s (local.get $k0) (local.get $k1)))
+              (local.set $t (i16x8.max_s (local.get $t)
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t) (local.get $t))))
+              (local.set $t (i16x8.max_s (local.get $t)
+                (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t) (local.get $t))))
+              (local.set $t (i16x8.max_s (local.get $t)
+                (i8x16.shuffle 2 3 0 1 6 7 4 5 10 11 8 9 14 15 12 13 (local.get $t) (local.get $t))))
+              (i32.ctz (i32.or (i16x8.bitmask (i16x8.eq (local.get $k0) (local.get $t)))
+                (i32.shl (i16x8.bitmask (i16x8.eq (local.get $k1) (local.get $t))) (local.get $o1)))))))
+        (local.set $src (i32.add (local.get $src) (local.get $rb)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $row))))
+
   (func $argmax_half (export "argmax_half")
     (param $src i32) (param $rows i32) (param $c i32) (param $dst i32) (param $kind i32) (param $scratch i32)
     (local $br i32) (local $n i32)
-    (if (i32.and (i32.ge_u (local.get $c) (i32.const 32)) (i32.lt_u (local.get $c) (i32.const 0x100000)))
+    (if (i32.and (i32.gt_u (local.get $c) (i32.const 32)) (i32.lt_u (local.get $c) (i32.const 0x100000)))
       (then
         (call $argmax_keys (local.get $src) (local.get $rows) (local.get $c) (local.get $dst) (local.get $kind)
           (local.get $scratch))
         (return)))
+    (if (i32.and (i32.ge_u (local.get $c) (i32.const 8)) (i32.le_u (local.get $c) (i32.const 16)))
+      (then
+        (call $argmax_keys8x2 (local.get $src) (local.get $rows) (local.get $c) (local.get $dst) (local.get $kind)
+          (local.get $scratch))
+        (return)))
+    (if (i32.and (i32.ge_u (local.get $c) (i32.const 8)) (i32.le_u (local.get $c) (i32.const 32)))
+      (then
+        (call $argmax_keys8 (local.get $src) (local.get $rows) (local.get $c) (local.get $dst) (local.get $kind)
+          (local.get $scratch))
+        (return)))
+    (if (i32.eq (local.get $c) (i32.const 2))
+      (then
+        ;; four rows a step, the last 1..3 rows widened below
+        (call $argmax_half_2 (local.get $src) (local.get $rows) (local.get $dst) (local.get $kind))
+        (local.set $n (i32.shl (i32.and (local.get $rows) (i32.const -4)) (i32.const 2)))
+        (local.set $src (i32.add (local.get $src) (local.get $n)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $n)))
+        (local.set $rows (i32.and (local.get $rows) (i32.const 3)))))
     (if (i32.eqz (local.tee $br (i32.and (i32.div_u (i32.const 4096) (local.get $c)) (i32.const -4))))
       (then (local.set $br (i32.const 1))))
     (block $done
@@ -453,6 +605,17 @@
         (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
         (local.set $rows (i32.sub (local.get $rows) (local.get $n)))
         (br $next))))
+
+  ;; argmax_half, then counted as update counts (unless cnt is -1).
+  (func $update_half (export "update_half") (param $src i32) (param $lab i32) (param $rows i32) (param $c i32)
+    (param $dst i32) (param $cnt i32) (param $kind i32) (param $scratch i32)
+    (call $argmax_half (local.get $src) (local.get $rows) (local.get $c) (local.get $dst) (local.get $kind)
+      (local.get $scratch))
+    (if (i32.ne (local.get $cnt) (i32.const -1))
+      (then
+        (if (i32.eq (local.get $c) (i32.const 2))
+          (then (call $count_2 (local.get $lab) (local.get $dst) (local.get $rows) (local.get $cnt)))
+          (else (call $count (local.get $lab) (local.get $dst) (local.get $rows) (local.get $c) (local.get $cnt)))))))
 
   (func $read_floor (export "read_floor") (param $src i32) (param $bytes i32) (result i32)
     (local $end i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128)

@@ -8,6 +8,7 @@ import { MAX_PER_CLASS_CLASSES } from '../core/limits.js';
 import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
 import { checkClassIndices, formatBatch, isLabelArray, validateNumClasses } from '../format/validate.js';
 import { cpuUpdateFromFile } from '../node/cpu-file.js';
+import { isLogitsFileDtype } from '../node/cpu-worker-messages.js';
 import type { CpuWorkerCounter } from '../node/cpu-workers.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
 import { type ArraySource, sliceRows } from '../read/open-array.js';
@@ -220,10 +221,12 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     } catch (e) {
       throw e instanceof RangeError ? new UsageError(`--threads ${workerThreads}: ${e.message}`) : e;
     }
-    // raw float32 logits in a file: read in cache-sized pieces by the worker threads, or by this thread
-    // on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw integer
-    // labels too (checked in WebAssembly), so that this thread does nothing per row with workers
-    const rawLogits = input.raw?.dtype === 'f4' ? input.raw : undefined;
+    // raw float32 (or float16, bfloat16) logits in a file: read in cache-sized pieces by the worker threads, or
+    // by this thread on the CPU when nothing needs the logits as an array (top-k, ignore_index, weights); raw
+    // integer labels too (checked in WebAssembly), so that this thread does nothing per row with workers
+    const rawLogits = input.raw && isLogitsFileDtype(input.raw.dtype) ?
+      { ...input.raw, dtype: input.raw.dtype } :
+      undefined;
     const plain = backend.name === 'cpu' && topK === undefined && ignoreIndex === undefined && !weights;
     const fileRows = workers || plain ? rawLogits : undefined;
     const fileCounts = fileRows && !workers ? new Float64Array(c * c) : undefined;
@@ -242,7 +245,8 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
     const ignoreFits = ignoreIndex === undefined || (ignoreIndex >= -(2 ** 31) && ignoreIndex < 2 ** 32);
     const intLabels = labels.raw && /^[iub][1248]$/.test(labels.raw.dtype) ? labels.raw : undefined;
     const rawLabels = fileRows && !weights && ignoreFits ? intLabels : undefined;
-    const logitsAt = (start: number) => ({ path: fileRows!.path, byteOffset: fileRows!.byteOffset + start * c * 4 });
+    const logitsAt = (start: number) => ({ path: fileRows!.path, dtype: fileRows!.dtype,
+      byteOffset: fileRows!.byteOffset + start * c * (fileRows!.dtype === 'f4' ? 4 : 2) });
     const kept = (batch: Batch): Batch => (ignoreIndex === undefined ? batch : dropIgnored(batch, ignoreIndex, c));
     const count = (b: Batch): Promise<void> => (workers ? workers.update(formatBatch(kept(b), c)) : cm!.update(b));
     return { streams: rawLabels ? [] : [...(fileRows ? [] : [input]), labels, ...(weights ? [weights] : [])],

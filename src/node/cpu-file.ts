@@ -3,10 +3,11 @@ import { endianness } from 'node:os';
 import type { LabelArray } from '../core/types.js';
 import { isLabelArray } from '../format/validate.js';
 import { countPairs, type NonzeroCells } from '../tasks/multiclass/nonzero.js';
-import { compileCpuWasm, cpuUpdateFastFrom, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
+import { compileCpuWasm, cpuUpdateFastFrom, cpuUpdateFastHalfFrom,
+  type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { badLabelError, compileLabelsWasm, type CpuLabelsExports, narrowLabels, type RawLabels, rawLabelType,
   rawLabelValue } from './cpu-labels.js';
-import { readFully, readFullyAsync } from './cpu-worker-messages.js';
+import { checkLogitsFileDtype, halfKind, readFully, readFullyAsync } from './cpu-worker-messages.js';
 import type { LabelsFile, LogitsFile } from './cpu-workers.js';
 
 /** Floats of logits read at once (256 KiB, as the fast path's chunks). */
@@ -29,8 +30,8 @@ function littleEndian(): void {
 }
 
 /**
- * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` into `counts` on this
- * thread, read in cache-sized pieces straight into the WebAssembly memory. Labels in a file (`rows` raw
+ * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` (float16 or bfloat16 as its
+ * `dtype` says: the counts of their widened values) into `counts` on this thread, read in cache-sized pieces straight into the WebAssembly memory. Labels in a file (`rows` raw
  * integers of numpy `dtype`) are read, checked and narrowed there too; a bad one throws an `InputError` naming its
  * index (from `index0`) and value, and may leave `counts` partly added to. `nonzero` (from `createNonzeroCells` with
  * `counts` all zero before the first call) lists the cells that turn nonzero, or is dropped.
@@ -44,17 +45,20 @@ function littleEndian(): void {
 export function cpuUpdateFromFile(counts: Float64Array, file: LogitsFile, labels: LabelArray | LabelsFile,
   numClasses: number, nonzero?: NonzeroCells): void {
   littleEndian();
+  checkLogitsFileDtype('cpuUpdateFromFile', file.dtype);
   const fd = openSync(file.path, 'r');
   try {
-    const rowBytes = numClasses * 4;
+    const half = halfKind(file.dtype);
+    const rowBytes = numClasses * (half === undefined ? 4 : 2);
     const readLogits = (into: Uint8Array, at: number, start: number, rows: number): void =>
       readFully(fd, file.path, into, at, rows * rowBytes, file.byteOffset + start * rowBytes, 'logits');
-    if (isLabelArray(labels)) {
+    const fill = (into: Float32Array | Uint16Array, start: number, rows: number): void =>
+      readLogits(new Uint8Array(into.buffer, into.byteOffset, rows * rowBytes), 0, start, rows);
+    if (!isLabelArray(labels)) countBoth(counts, readLogits, labels, numClasses, nonzero, half);
+    else {
       if (nonzero) nonzero.cells = undefined;
-      cpuUpdateFastFrom(counts, labels, numClasses, (into, start, rows) =>
-        readLogits(new Uint8Array(into.buffer, into.byteOffset, rows * rowBytes), 0, start, rows));
-    } else {
-      countBoth(counts, readLogits, labels, numClasses, nonzero);
+      if (half === undefined) cpuUpdateFastFrom(counts, labels, numClasses, fill);
+      else cpuUpdateFastHalfFrom(counts, labels, numClasses, half ? 'bfloat16' : 'float16', fill);
     }
   } finally {
     closeSync(fd);
@@ -89,11 +93,11 @@ interface Slot {
 
 /**
  * One call's counting in `mods`' memory (grown here, before any read): the u32 table at byte 0 when C x C fits (added
- * into `counts` before a cell could pass 2^32), the predictions, and `slots` slots of `blockRows` labels and
- * `chunkRows` rows of logits each.
+ * into `counts` before a cell could pass 2^32), the predictions, `slots` slots of `blockRows` labels and `chunkRows`
+ * rows of logits each (16-bit ones when `half` is 0: float16, or 1: bfloat16), and where those widen, a block at a time.
  */
 function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: RawLabels, c: number, blockRows: number,
-  chunkRows: number, slots: number, nonzero: NonzeroCells | undefined) {
+  chunkRows: number, slots: number, nonzero: NonzeroCells | undefined, half: 0 | 1 | undefined) {
   const cells = c * c;
   const inTable = cells <= TABLE_MAX_CELLS && cells <= labels.rows;
   const predAt = inTable ? align16(cells * 4) : 0;
@@ -104,8 +108,10 @@ function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: 
     const raw = type.itemSize === 8 ? lab : lab + align16(blockRows * 4);
     const src = raw + align16(blockRows * type.itemSize);
     slot.push({ lab, raw, src });
-    end = align16(src + chunkRows * c * 4);
+    end = align16(src + chunkRows * c * (half === undefined ? 4 : 2) + 16);
   }
+  const widenAt = end;
+  if (half !== undefined) end += align16(Math.max(16384, c * 4));
   const { memory, wasm } = mods;
   if (end + 16 > memory.buffer.byteLength) memory.grow(Math.ceil((end + 16 - memory.buffer.byteLength) / PAGE));
   const b = memory.buffer;
@@ -131,7 +137,8 @@ function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: 
   const count = (src: number, lab: number, n: number): void => {
     if (inTable && sinceFlush + n > 0xffffffff) flush();
     sinceFlush += n;
-    wasm.update(src, lab, n, c, predAt, inTable ? 0 : -1);
+    if (half === undefined) wasm.update(src, lab, n, c, predAt, inTable ? 0 : -1);
+    else wasm.update_half(src, lab, n, c, predAt, inTable ? 0 : -1, half, widenAt);
     if (!inTable) countPairs(counts, c, i32, lab >> 2, predAt >> 2, n, nonzero);
   };
   return { slot, u8, narrow, count, flush };
@@ -139,14 +146,14 @@ function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: 
 
 /** As {@link cpuUpdateFromFile} with labels read from their file, a block for one or more pieces of logits. */
 function countBoth(counts: Float64Array, readLogits: (into: Uint8Array, at: number, start: number, n: number) => void,
-  labels: LabelsFile, c: number, nonzero: NonzeroCells | undefined): void {
+  labels: LabelsFile, c: number, nonzero: NonzeroCells | undefined, half: 0 | 1 | undefined): void {
   const type = rawLabelType(labels.dtype);
   const { rows } = labels;
   if (rows === 0) return;
   both ??= createModules();
   const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
   const blockRows = Math.min(rows, Math.max(chunkRows, LABEL_BLOCK_ROWS));
-  const run = counter(both, counts, labels, type, c, blockRows, chunkRows, 1, nonzero);
+  const run = counter(both, counts, labels, type, c, blockRows, chunkRows, 1, nonzero, half);
   const { lab, raw, src } = run.slot[0]!;
   const size = type.itemSize;
   const fd = openSync(labels.path, 'r');
@@ -190,13 +197,16 @@ export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsF
     firstBytes?: number;
   } = {}): Promise<void> {
   littleEndian();
+  checkLogitsFileDtype('cpuUpdateFromFileAsync', file.dtype);
   const type = rawLabelType(labels.dtype);
   const { rows } = labels;
   const c = numClasses;
   if (rows === 0) return;
-  const rowsOf = (bytes: number): number => Math.min(rows, Math.max(4, Math.floor(bytes / (c * 4))));
+  const half = halfKind(file.dtype);
+  const rowBytes = c * (half === undefined ? 4 : 2);
+  const rowsOf = (bytes: number): number => Math.min(rows, Math.max(4, Math.floor(bytes / rowBytes)));
   const pieceRows = rowsOf(pieceBytes);
-  const chunkRows = rowsOf(CHUNK_FLOATS * 4);
+  const chunkRows = Math.min(rows, Math.max(4, Math.floor(CHUNK_FLOATS / c)));
   // the first read is waited for: pieces from `firstBytes`, doubling up to `pieceBytes`
   const bounds = [0];
   for (let n = Math.min(pieceRows, rowsOf(firstBytes)); bounds.at(-1)! < rows; n = Math.min(pieceRows, 2 * n)) {
@@ -204,14 +214,14 @@ export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsF
   }
   const mods = spare ?? createModules();
   spare = undefined;
-  const run = counter(mods, counts, labels, type, c, pieceRows, pieceRows, slots, nonzero);
+  const run = counter(mods, counts, labels, type, c, pieceRows, pieceRows, slots, nonzero, half);
   const size = type.itemSize;
   const fds: number[] = [];
   /** Reads piece `k` into slot `s`: its logits and its labels, both reads over when it settles. */
   const piece = (k: number, s: Slot): Promise<void> => {
     const [start, n] = [bounds[k]!, bounds[k + 1]! - bounds[k]!];
     const got = Promise.allSettled([
-      readFullyAsync(fds[0]!, file.path, run.u8, s.src, n * c * 4, file.byteOffset + start * c * 4, 'logits'),
+      readFullyAsync(fds[0]!, file.path, run.u8, s.src, n * rowBytes, file.byteOffset + start * rowBytes, 'logits'),
       readFullyAsync(fds[1]!, labels.path, run.u8, s.raw, n * size, labels.byteOffset + start * size, 'labels'),
     ]).then((both) => {
       for (const r of both) if (r.status === 'rejected') throw r.reason;
@@ -230,7 +240,7 @@ export async function cpuUpdateFromFileAsync(counts: Float64Array, file: LogitsF
       const n = bounds[k + 1]! - bounds[k]!;
       run.narrow(s, bounds[k]!, n);
       // in calls of 256 KiB: the module's code tiers up between calls, never inside one
-      for (let r = 0; r < n; r += chunkRows) run.count(s.src + r * c * 4, s.lab + r * 4, Math.min(chunkRows, n - r));
+      for (let r = 0; r < n; r += chunkRows) run.count(s.src + r * rowBytes, s.lab + r * 4, Math.min(chunkRows, n - r));
       if (k + slots < pieces) inFlight[k % slots] = piece(k + slots, s);
     }
     run.flush();

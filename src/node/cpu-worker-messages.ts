@@ -2,6 +2,23 @@
 // WebAssembly memory of all the threads, and readFully.
 import { read, readSync } from 'node:fs';
 
+/** The numpy-style dtypes of logits a file path reads raw. */
+export type LogitsFileDtype = 'f4' | 'f2' | 'bf16';
+
+/** Whether raw logits of numpy-style `dtype` are read by the file paths (float32, float16, bfloat16). */
+export const isLogitsFileDtype = (dtype: string): dtype is LogitsFileDtype => /^(f4|f2|bf16)$/.test(dtype);
+
+/** Throws a RangeError unless `dtype` (a LogitsFile's) is undefined or one `who` reads. */
+export function checkLogitsFileDtype(who: string, dtype: unknown): void {
+  if (dtype !== undefined && !(typeof dtype === 'string' && isLogitsFileDtype(dtype))) {
+    throw new RangeError(`${who} reads logits of dtype 'f4', 'f2' or 'bf16', got ${JSON.stringify(dtype)}`);
+  }
+}
+
+/** The module's kind of 16-bit logits (0: float16, 1: bfloat16) for a file's `dtype`, or undefined for float32. */
+export const halfKind = (dtype: LogitsFileDtype | undefined): 0 | 1 | undefined =>
+  dtype === 'f2' ? 0 : dtype === 'bf16' ? 1 : undefined;
+
 /** What each worker gets when it starts (`workerData`): the compiled SIMD and label modules and the shared memory. */
 export interface CpuWorkerData {
   module: WebAssembly.Module;
@@ -43,8 +60,15 @@ export interface LabelsRead {
  * SharedArrayBuffer (`copy`), or in a file the worker reads itself, with its labels perhaps (`read`).
  */
 export type CpuWorkerJob = (JobRows & { kind: 'count'; logits: number })
-  | (JobRows & Chunked & { kind: 'copy'; from: SharedArrayBuffer; byteOffset: number })
-  | (JobRows & Chunked & { kind: 'read'; fd: number; path: string; position: number; labelsFile?: LabelsRead });
+  | (JobRows & Chunked & { kind: 'copy'; from: SharedArrayBuffer; byteOffset: number }) | (JobRows & Chunked & {
+    kind: 'read';
+    fd: number;
+    path: string;
+    position: number;
+    labelsFile?: LabelsRead;
+    /** 16-bit logits of this kind (0: float16, 1: bfloat16), else float32. */
+    half?: 0 | 1;
+  });
 
 /** A worker's answer to each job, in order: done, the first bad label it read (value as written), or an error. */
 export type CpuWorkerReply = { kind: 'done' } | { kind: 'bad-label'; index: number; value: string } | { kind: 'error';

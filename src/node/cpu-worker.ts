@@ -36,11 +36,17 @@ function run(job: CpuWorkerJob): CpuWorkerReply {
   const bad = job.kind === 'read' && job.labelsFile && readLabels(job.labelsFile, rows, c, labels);
   if (bad) return bad;
   const { scratch, chunkRows } = job;
+  const half = job.kind === 'read' ? job.half : undefined;
+  const size = half === undefined ? 4 : 2;
+  /** 16-bit logits fill half the scratch; they widen, a block at a time, in the other half. */
+  const widen = scratch + Math.ceil((chunkRows * c * 2) / 16) * 16;
   for (let r = 0; r < rows; r += chunkRows) {
     const k = Math.min(chunkRows, rows - r);
-    if (job.kind === 'read') readFully(job.fd, job.path, u8, scratch, k * c * 4, job.position + r * c * 4, 'logits');
-    else f32.set(new Float32Array(job.from, job.byteOffset + r * c * 4, k * c), scratch >>> 2);
-    wasm.update(scratch, labels + r * 4, k, c, predictions + r * 4, table);
+    if (job.kind === 'read') {
+      readFully(job.fd, job.path, u8, scratch, k * c * size, job.position + r * c * size, 'logits');
+    } else f32.set(new Float32Array(job.from, job.byteOffset + r * c * 4, k * c), scratch >>> 2);
+    if (half === undefined) wasm.update(scratch, labels + r * 4, k, c, predictions + r * 4, table);
+    else wasm.update_half(scratch, labels + r * 4, k, c, predictions + r * 4, table, half, widen);
   }
   return { kind: 'done' };
 }

@@ -20,6 +20,7 @@ import { markIgnored } from '../tasks/multiclass/select.js';
 import { compileCpuWasm, cpuUpdateFast, type CpuWasmExports } from '../tasks/multiclass/update-cpu-fast.js';
 import { cpuUpdateWeighted } from '../tasks/multiclass/update-cpu-weighted.js';
 import { badLabelError, compileLabelsWasm, rawLabelType } from './cpu-labels.js';
+import { checkLogitsFileDtype, halfKind, type LogitsFileDtype } from './cpu-worker-messages.js';
 import type { CpuWorkerData, CpuWorkerJob, CpuWorkerReply, JobRows, LabelsRead } from './cpu-worker-messages.js';
 
 export { MAX_WORKER_THREADS } from '../core/limits.js';
@@ -65,15 +66,19 @@ export interface CpuWorkerCounterOptions {
 }
 
 /**
- * Logits stored raw in a file, little-endian float32 rows from `byteOffset` on (`.npy` and `.safetensors` data).
+ * Logits stored raw in a file, little-endian rows from `byteOffset` on (`.npy` and `.safetensors` data): float32, or
+ * float16 (`dtype` 'f2') or bfloat16 ('bf16') read at 2 bytes a logit and widened exactly in the module.
  *
  * @example
  * const at: LogitsFile = { path: 'logits.npy', byteOffset: 128 };
+ * const halves: LogitsFile = { path: 'logits-f16.npy', byteOffset: 128, dtype: 'f2' };
  */
 export interface LogitsFile {
   path: string;
   /** Byte offset of the first row to count. */
   byteOffset: number;
+  /** 'f4' (float32, the default), 'f2' (float16) or 'bf16' (bfloat16). */
+  dtype?: LogitsFileDtype | undefined;
 }
 
 /**
@@ -309,7 +314,9 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     let job: CpuWorkerJob;
     if (!(logits instanceof Float32Array)) {
       const { fd, path } = logits;
-      job = { kind: 'read', ...rows, ...chunked, fd, path, position: logits.byteOffset + start * c * 4 };
+      const half = halfKind(logits.dtype);
+      const position = logits.byteOffset + start * c * (half === undefined ? 4 : 2);
+      job = { kind: 'read', ...rows, ...chunked, fd, path, position, ...(half !== undefined && { half }) };
       if (fromFile) {
         const { itemSize, signed, ignoreIndex } = labels;
         const position = labels.byteOffset + start * itemSize;
@@ -398,6 +405,7 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     weights?: SampleWeights): Promise<void> => {
     usable();
     checkAt('the logits', file);
+    checkLogitsFileDtype('updateFromFile', file.dtype);
     if (endianness() !== 'LE') {
       throw new Error('updateFromFile reads little-endian numbers as they are: this host is big-endian');
     }
@@ -422,7 +430,8 @@ export function createCpuWorkerCounter(options: CpuWorkerCounterOptions): CpuWor
     }
     const w = weights === undefined ? undefined : checkWeights(weights, rows);
     if (rows === 0) return;
-    await postJobs(y, { fd: fdOf(file.path), path: file.path, byteOffset: file.byteOffset }, rows, w);
+    await postJobs(y, { fd: fdOf(file.path), path: file.path, byteOffset: file.byteOffset, dtype: file.dtype }, rows,
+      w);
   };
 
   const inputBuffer = (rows: number): Float32Array => {

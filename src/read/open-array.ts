@@ -178,7 +178,7 @@ export async function openArray(spec: string, options: OpenArrayOptions = {}): P
 }
 
 /** Bytes per item of a numpy-style dtype ('f4' -> 4, 'b1' -> 1). */
-const itemBytes = (dtype: string): number => Number(dtype.slice(1));
+const itemBytes = (dtype: string): number => (dtype === 'bf16' ? 2 : Number(dtype.slice(1)));
 
 /** A fresh chunk like `data` (typed array or string[]) of `length` items. */
 const like = (data: ChunkData, length: number): ChunkData =>

@@ -182,8 +182,7 @@ export const crcMismatch = (expected: number, got: number, data: string): string
 /** @internal Rows of an array lying at `header.dataOffset` of an open file, by positional reads; owns `fh`. */
 export class FileRows extends RowSource {
   get raw(): { path: string; byteOffset: number; dtype: string } | undefined {
-    const plain = this.kind !== 's' && this.init.check === undefined && !this.header.bigEndian && !this.fortranRows &&
-      this.dtype !== 'bf16';
+    const plain = this.kind !== 's' && this.init.check === undefined && !this.header.bigEndian && !this.fortranRows;
     return plain ? { path: this.init.path, byteOffset: this.header.dataOffset, dtype: this.dtype } : undefined;
   }
 

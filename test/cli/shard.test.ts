@@ -320,7 +320,7 @@ describe('sliceRows', () => {
           expect(slice.rows).toBe(end - start);
           expect(slice.shape).toEqual([end - start, ...src.shape.slice(1)]);
           if (src.raw) {
-            const size = Number(src.raw.dtype.slice(1));
+            const size = src.raw.dtype === 'bf16' ? 2 : Number(src.raw.dtype.slice(1));
             expect(slice.raw).toEqual({ ...src.raw, byteOffset: src.raw.byteOffset + start * w * size });
             if (src.raw.dtype === 'f4') {
               const raw = readFileSync(src.raw.path).subarray(slice.raw!.byteOffset,

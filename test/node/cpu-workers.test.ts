@@ -10,6 +10,7 @@ import { type CpuWorkerCounter, createCpuWorkerCounter, type LabelsFile,
 import { createNonzeroCells, sortedCells } from '../../src/tasks/multiclass/nonzero.js';
 import { cpuUpdateWeighted } from '../../src/tasks/multiclass/update-cpu-weighted.js';
 import { cpuUpdate } from '../../src/tasks/multiclass/update-cpu.js';
+import { halfRows } from '../helpers/half-rows.js';
 import { LABEL_TYPES, type LogitStyle, makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 const open: CpuWorkerCounter[] = [];
@@ -651,6 +652,25 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       const again = new Float64Array(c * c);
       await cpuUpdateFromFileAsync(again, logits, y, c, options);
       expect(countsDiff(again, oracle(c, [b]))).toBe('');
+    },
+  );
+
+  it.each([[2, 'float16'], [10, 'bfloat16'], [40, 'float16'], [300, 'bfloat16']] as const)(
+    'cpuUpdateFromFileAsync reads 16-bit logits in small pieces as cpuUpdateFromFile does, C = %i, %s',
+    async (c, dtype) => {
+      const rows = 3001;
+      const { bits, labels } = halfRows(rng(c + 3), rows, c, dtype);
+      const file = { path: join(dir, `async-half-${c}.bin`), byteOffset: 3,
+        dtype: dtype === 'float16' ? 'f2' : 'bf16' };
+      writeFileSync(file.path, Buffer.concat([Buffer.alloc(3), new Uint8Array(bits.buffer)]));
+      const labelsPath = join(dir, `async-half-labels-${c}.bin`);
+      writeFileSync(labelsPath, labels);
+      const y: LabelsFile = { path: labelsPath, byteOffset: 0, dtype: 'i4', rows };
+      const [got, expected] = [new Float64Array(c * c), new Float64Array(c * c)];
+      await cpuUpdateFromFileAsync(got, file as LogitsFile, y, c, { pieceBytes: 997 * 16, slots: 2, firstBytes: 997 });
+      cpuUpdateFromFile(expected, file as LogitsFile, y, c);
+      expect(countsDiff(got, expected)).toBe('');
+      expect(got.reduce((a, b) => a + b)).toBe(rows);
     },
   );
 

@@ -99,12 +99,15 @@ async function drain(src: ArraySource, rowsPerChunk = 7): Promise<number> {
   return rows;
 }
 
-/** Specs whose items lie raw in the file: .npy and .safetensors, little-endian, C order (npz members have a CRC-32 to check; bfloat16 is decoded). */
-const RAW = /^(?!.*\.npz)(?!.*(be_|fortran|safetensors:bf16)).*(\.npy|\.safetensors(:.*)?)$/;
+/**
+ * Specs whose items lie raw in the file: .npy and .safetensors, little-endian, C order (npz members have a CRC-32 to
+ * check).
+ */
+const RAW = /^(?!.*\.npz)(?!.*(be_|fortran)).*(\.npy|\.safetensors(:.*)?)$/;
 
 /** `count` items read straight from the file where `raw` says, decoded as its dtype. */
 async function rawItems(at: { path: string; byteOffset: number; dtype: string }, count: number): Promise<NumericArray> {
-  const itemSize = Number(at.dtype.slice(1));
+  const itemSize = at.dtype === 'bf16' ? 2 : Number(at.dtype.slice(1));
   const bytes = new Uint8Array(count * itemSize);
   const fh = await open(at.path);
   try {
@@ -112,6 +115,7 @@ async function rawItems(at: { path: string; byteOffset: number; dtype: string },
   } finally {
     await fh.close();
   }
+  if (at.dtype === 'bf16') return bf16ToFloat32(bytes);
   return decodeNpyItems({ kind: at.dtype[0] as 'f' | 'i' | 'u' | 'b', itemSize, bigEndian: false }, bytes);
 }
 

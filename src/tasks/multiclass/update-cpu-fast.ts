@@ -25,6 +25,8 @@ export interface CpuWasmExports {
   argmax_cols(src: number, rows: number, c: number, dst: number): void;
   argmax_cols16(src: number, rows: number, c: number, dst: number): void;
   argmax_half(src: number, rows: number, c: number, dst: number, kind: number, scratch: number): void;
+  update_half(src: number, lab: number, rows: number, c: number, dst: number, cnt: number, kind: number,
+    scratch: number): void;
   read_floor(src: number, bytes: number): number;
   count(lab: number, pred: number, rows: number, c: number, cnt: number): void;
   update(src: number, lab: number, rows: number, c: number, dst: number, cnt: number): void;
@@ -207,6 +209,12 @@ export function cpuUpdateFastFrom(counts: Float64Array, labels: LabelArray, c: n
   fill: (into: Float32Array, start: number, rows: number) => void): void {
   updateFrom(counts, labels, c, undefined,
     fill as (into: Float32Array | Uint16Array, start: number, n: number) => void);
+}
+
+/** As {@link cpuUpdateFastFrom} for 16-bit logits (`dtype`) that `fill` writes into the module as their bits. */
+export function cpuUpdateFastHalfFrom(counts: Float64Array, labels: LabelArray, c: number, dtype: HalfDtype,
+  fill: (into: Uint16Array, start: number, rows: number) => void): void {
+  updateFrom(counts, labels, c, dtype, fill as (into: Float32Array | Uint16Array, start: number, n: number) => void);
 }
 
 /**
