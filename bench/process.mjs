@@ -1,7 +1,7 @@
 // Whole processes, file -> matrix -> report, timed from outside (issue 18): start-up, reading, counting and
 // the report, as a user's shell sees them. One command, sensible defaults:
 //   npm run build && node bench/process.mjs [--quick] [--runs 5] [--c 2,10,100,1000,10000] [--mb 128]
-//        [--threads 2] [--dir /tmp/confmat-process-bench] [--python /usr/bin/python3]
+//        [--threads 2] [--dir /tmp/confmat-process-bench] [--python /usr/bin/python3] [--compare OTHER/dist/cli/main.js]
 // For each C it writes (once, kept for reruns) the SAME two .npy files every tool reads: float32 logits
 // of N x C with N = mb * 2^20 / (4 C) rows (128 MiB of logits by default: 2 -> 16.8M rows, 10000 -> 3355),
 // and int64 labels (numpy's default integer), from bench/lib/data.mjs's seeded model. It then runs,
@@ -10,6 +10,7 @@
 // - confmat eval --backend cpu (one thread, and --threads T), its text table (--format table) to /dev/null;
 // - numpy: np.load both, argmax(1), bincount(y * C + p, minlength C * C), prints the accuracy;
 // - sklearn: np.load both, confusion_matrix(y, logits.argmax(1)), prints the accuracy;
+// - with --compare: another build's CLI (e.g. main's, built in a copy), the same one-thread command, in the same rounds;
 // and, once, the fixed costs: confmat --version, node -e 0, python3 -c pass.
 // Peak RSS is /usr/bin/time's maximum resident set size (the largest process), and CPU its user + system seconds
 // (the figure to trust on a shared machine), where /usr/bin/time exists.
@@ -30,6 +31,7 @@ const DIR = flag('dir', join(os.tmpdir(), 'confmat-process-bench'));
 const PYTHON = flag('python', '/usr/bin/python3');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const CLI = 'dist/cli/main.js';
+const COMPARE = flag('compare', '');
 
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
 
@@ -123,9 +125,9 @@ async function interleaved(commands) {
 }
 
 const node = process.execPath;
-const eval1 = (
-  d,
-) => [node, CLI, 'eval', '--backend', 'cpu', '--logits', d.logits, '--labels', d.labels, '--format', 'table'];
+const eval1 = (d,
+  cli = CLI) => [node, cli, 'eval', '--backend', 'cpu', '--logits', d.logits, '--labels', d.labels, '--format',
+  'table'];
 const [hasNumpy, hasSklearn] = [pythonHas('numpy'), pythonHas('sklearn')];
 
 mkdirSync(DIR, { recursive: true });
@@ -140,7 +142,8 @@ for (const c of CS) {
   const commands = [{ name: 'confmat eval --backend cpu', argv: eval1(d) }, {
     name: `confmat eval --backend cpu --threads ${THREADS}`,
     argv: [...eval1(d), '--threads', String(THREADS)],
-  }, ...(hasNumpy ? [{ name: 'numpy argmax + bincount', argv: [PYTHON, '-c', NUMPY, d.logits, d.labels] }] : []),
+  }, ...(COMPARE ? [{ name: `confmat eval --backend cpu (${COMPARE})`, argv: eval1(d, COMPARE) }] : []),
+    ...(hasNumpy ? [{ name: 'numpy argmax + bincount', argv: [PYTHON, '-c', NUMPY, d.logits, d.labels] }] : []),
     ...(hasSklearn ? [{ name: 'sklearn confusion_matrix', argv: [PYTHON, '-c', SKLEARN, d.logits, d.labels] }] : [])];
   const got = await interleaved(commands);
   const numpy = got.find((r) => r.name.startsWith('numpy'))?.wall;

@@ -1,6 +1,6 @@
 // What cpu-workers.ts and its threads (cpu-worker.ts) share: messages, whose offsets are byte offsets into the one
 // WebAssembly memory of all the threads, and readFully.
-import { readSync } from 'node:fs';
+import { read, readSync } from 'node:fs';
 
 /** The numpy-style dtypes of logits a file path reads raw. */
 export type LogitsFileDtype = 'f4' | 'f2' | 'bf16';
@@ -79,10 +79,25 @@ export function readFully(fd: number, path: string, into: Uint8Array, at: number
   what: string): void {
   for (let done = 0; done < bytes;) {
     const n = readSync(fd, into, at + done, bytes - done, position + done);
-    if (n === 0) {
-      const before = `before the ${bytes} bytes of ${what} from byte ${position}`;
-      throw new Error(`${path}: the file ends at byte ${position + done}, ${before} (it shrank since it was opened?)`);
-    }
+    if (n === 0) throw shrank(path, what, bytes, position, done);
     done += n;
   }
+}
+
+/** As {@link readFully} on libuv's thread pool. */
+export async function readFullyAsync(fd: number, path: string, into: Uint8Array, at: number, bytes: number,
+  position: number, what: string): Promise<void> {
+  for (let done = 0; done < bytes;) {
+    const n = await new Promise<number>((resolve, reject) =>
+      read(fd, into, at + done, bytes - done, position + done, (e, got) => (e ? reject(e) : resolve(got)))
+    );
+    if (n === 0) throw shrank(path, what, bytes, position, done);
+    done += n;
+  }
+}
+
+/** The error for a file that ends `done` bytes into the `bytes` bytes of `what` read from `position`. */
+function shrank(path: string, what: string, bytes: number, position: number, done: number): Error {
+  const before = `before the ${bytes} bytes of ${what} from byte ${position}`;
+  return new Error(`${path}: the file ends at byte ${position + done}, ${before} (it shrank since it was opened?)`);
 }

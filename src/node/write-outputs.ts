@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import { constants, fstatSync, type Stats, unlinkSync, writeSync } from 'node:fs';
 import { access, type FileHandle, lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -111,7 +110,7 @@ async function classify(path: string): Promise<OutputTarget> {
 
 /** The temporary beside `target`: `.NAME.PID.HEX.tmp`, NAME cut (on a UTF-8 boundary) to fit in 255 bytes. */
 export function tempPath(target: string): string {
-  const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const suffix = `.${process.pid}.${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex')}.tmp`;
   const budget = NAME_MAX - 1 - Buffer.byteLength(suffix);
   const bytes = Buffer.from(basename(target));
   let end = Math.min(bytes.length, budget);

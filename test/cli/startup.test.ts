@@ -44,12 +44,15 @@ const fixture = (name: string): string => resolve('test/fixtures/sklearn', name)
 const smallEval = ['eval', '--backend', 'cpu', '--logits', fixture('digits-mlp.logits.npy'), '--labels',
   fixture('digits-mlp.labels.npy'), '--format', 'table'];
 
-/** What a lean start must not load: Dawn, the compressors, Parquet, the PNG writers, the workers, the GPU engine. */
+/**
+ * What a lean start must not load: Dawn, the compressors, Parquet, the PNG writers, the workers, the GPU engine, and
+ * node:crypto (3 to 5 ms to load; temporary names take the global `crypto`).
+ */
 const HEAVY = [/node_modules\/webgpu\//, /node_modules\/fflate\//, /node_modules\/hyparquet/, /node_modules\/@resvg\//,
   /^dist\/node\/request-device\.js$/, /^dist\/node\/png\.js$/, /^dist\/report\/heatmap-svg\.js$/,
   /^dist\/node\/cpu-workers?\.js$/, /^dist\/engine\//, /^dist\/stats\//, /^dist\/state\//,
   /^dist\/read\/(csv|jsonl|npz|safetensors|parquet)\.js$/, /^dist\/cli\/eval-(scores|per-class)\.js$/,
-  /^node:child_process$/, /^node:worker_threads$/, /^node:zlib$/];
+  /^node:child_process$/, /^node:worker_threads$/, /^node:zlib$/, /^node:crypto$/];
 
 const heavyIn = (modules: string[]): string[] => modules.filter((m) => HEAVY.some((re) => re.test(m)));
 

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FormattedBatch } from '../../src/core/types.js';
-import { cpuUpdateFromFile } from '../../src/node/cpu-file.js';
-import { type CpuWorkerCounter, createCpuWorkerCounter } from '../../src/node/index.js';
+import { cpuUpdateFromFile, cpuUpdateFromFileAsync } from '../../src/node/cpu-file.js';
+import { type CpuWorkerCounter, createCpuWorkerCounter, type LabelsFile,
+  type LogitsFile } from '../../src/node/index.js';
 import { createNonzeroCells, sortedCells } from '../../src/tasks/multiclass/nonzero.js';
 import { cpuUpdateWeighted } from '../../src/tasks/multiclass/update-cpu-weighted.js';
 import { cpuUpdate } from '../../src/tasks/multiclass/update-cpu.js';
+import { halfRows } from '../helpers/half-rows.js';
 import { LABEL_TYPES, type LogitStyle, makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 const open: CpuWorkerCounter[] = [];
@@ -553,9 +555,17 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       expect(openOn(path)).toBe(0);
     });
 
-  it.each([['i8', 2], ['u1', 10], ['i4', 23], ['u2', 300], ['b1', 2], ['i1', 1], ['u8', 7], ['u4', 100]] as const)(
-    'reads %s labels from their file in the same pieces, C = %i: the oracle counts, a bad one named from index0',
-    (dtype, c) => {
+  const BOTH = {
+    sync: async (counts: Float64Array, file: LogitsFile, y: LabelsFile, c: number) =>
+      cpuUpdateFromFile(counts, file, y, c),
+    async: cpuUpdateFromFileAsync,
+  };
+  const LABEL_CASES = [['i8', 2], ['u1', 10], ['i4', 23], ['u2', 300], ['b1', 2], ['i1', 1], ['u8', 7], ['u4',
+    100]] as const;
+  it.each(LABEL_CASES.flatMap(([d, c]) => (['sync', 'async'] as const).map((way) => [d, c, way] as const)))(
+    'reads %s labels from their file in the same pieces, C = %i (%s): the oracle counts, a bad one named from index0',
+    async (dtype, c, way) => {
+      const update = BOTH[way];
       const rand = rng(c * 5 + dtype.charCodeAt(1));
       // several blocks of 16384 labels (C < 100), each for one or more pieces of logits
       const rows = Math.max(c >= 100 ? 3000 : 40_000, 2 * Math.floor((1 << 16) / c) + 7);
@@ -574,9 +584,9 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       const labelsPath = join(dir, `one-both-labels-${dtype}.bin`);
       writeFileSync(labelsPath, store(values));
       const got = new Float64Array(c * c);
-      cpuUpdateFromFile(got, logits, { path: labelsPath, byteOffset: 3, dtype, rows }, c);
-      cpuUpdateFromFile(got, { ...logits, byteOffset: 7 + 5 * c * 4 }, { path: labelsPath, byteOffset: 3 + 5 * size,
-        dtype, rows: 4 }, c);
+      await update(got, logits, { path: labelsPath, byteOffset: 3, dtype, rows }, c);
+      await update(got, { ...logits, byteOffset: 7 + 5 * c * 4 }, { path: labelsPath, byteOffset: 3 + 5 * size, dtype,
+        rows: 4 }, c);
       const tail: FormattedBatch = { rows: 4, numClasses: c, logits: b.logits!.subarray(5 * c, 9 * c),
         labels: b.labels.subarray(5, 9) };
       expect(countsDiff(got, oracle(c, [b, tail]))).toBe('');
@@ -585,13 +595,10 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       values[rows - 2] = 0n;
       writeFileSync(labelsPath, store(values));
       const before = got.slice();
-      const err = (() => {
-        try {
-          return cpuUpdateFromFile(got, logits, { path: labelsPath, byteOffset: 3, dtype, rows, index0: 40 }, c);
-        } catch (e) {
-          return e;
-        }
-      })();
+      const err = await update(got, logits, { path: labelsPath, byteOffset: 3, dtype, rows, index0: 40 }, c).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toMatchObject({ name: 'InputError', field: 'labels', index: rows + 37 });
       expect(String(err)).toContain(`index ${rows + 37}: label ${bad} is outside [0, ${c})`);
       if (c * c <= rows) expect(Array.from(got)).toEqual(Array.from(before));
@@ -599,11 +606,71 @@ describe('cpuUpdateFromFile (the one-thread CLI path for .npy/.safetensors float
       // nothing of the failed call is left to count in the next one
       writeFileSync(labelsPath, store(Array.from(b.labels as Int32Array, BigInt)));
       const again = new Float64Array(c * c);
-      cpuUpdateFromFile(again, logits, { path: labelsPath, byteOffset: 3, dtype, rows }, c);
+      await update(again, logits, { path: labelsPath, byteOffset: 3, dtype, rows }, c);
       expect(countsDiff(again, oracle(c, [b]))).toBe('');
-      expect(() => cpuUpdateFromFile(got, logits, { path: labelsPath, byteOffset: 3, dtype: 'f4', rows }, c)).toThrow(
+      await expect(update(got, logits, { path: labelsPath, byteOffset: 3, dtype: 'f4', rows }, c)).rejects.toThrow(
         /dtype "f4"/,
       );
+    },
+  );
+
+  it.each([[10, 1], [10, 2], [3, 3], [100, 4], [300, 2]] as const)(
+    'cpuUpdateFromFileAsync in small pieces, C = %i, %i slots: the oracle counts, two calls at once, a short file',
+    async (c, slots) => {
+      const rows = 5000 + c;
+      const b = batch(rng(c * 7 + slots), rows, c);
+      const logits = { path: rawFile(`async-${c}-${slots}.bin`, b.logits!, 5), byteOffset: 5 };
+      const labelsPath = join(dir, `async-labels-${c}-${slots}.bin`);
+      writeFileSync(labelsPath, new Uint8Array(BigInt64Array.from(b.labels as Int32Array, BigInt).buffer));
+      const y: LabelsFile = { path: labelsPath, byteOffset: 0, dtype: 'i8', rows };
+      // pieces from floor(997 / 4C) rows (at least 4), doubling up to floor(15952 / 4C): a dozen or more, the last short
+      const options = { pieceBytes: 997 * 16, slots, firstBytes: 997 };
+      const [got, other] = [new Float64Array(c * c), new Float64Array(c * c)];
+      const nonzero = createNonzeroCells(c);
+      await Promise.all([cpuUpdateFromFileAsync(got, logits, y, c, { ...options, nonzero }),
+        cpuUpdateFromFileAsync(other, logits, y, c, options)]);
+      expect(countsDiff(got, oracle(c, [b]))).toBe('');
+      expect(countsDiff(other, oracle(c, [b]))).toBe('');
+      // at C = 300 (C^2 > rows, fewer than C^2 / 16 cells) the cells that turned nonzero are listed, else none
+      const listed = c === 300 ? [...got.keys()].filter((i) => got[i] !== 0) : undefined;
+      expect(sortedCells(nonzero) && Array.from(sortedCells(nonzero)!)).toEqual(listed);
+      const short = { ...logits, byteOffset: 5 + 40 * c * 4 };
+      await expect(cpuUpdateFromFileAsync(new Float64Array(c * c), short, y, c, options)).rejects.toThrow(
+        `${logits.path}: the file ends at byte ${5 + rows * c * 4}, before the `,
+      );
+      // a bad label in an early piece, later pieces in flight: named, files closed, the next call counts right
+      const bad = BigInt64Array.from(b.labels as Int32Array, BigInt);
+      bad[60] = BigInt(c);
+      writeFileSync(labelsPath, new Uint8Array(bad.buffer));
+      await expect(cpuUpdateFromFileAsync(new Float64Array(c * c), logits, y, c, options)).rejects.toMatchObject({
+        name: 'InputError',
+        index: 60,
+      });
+      expect(openOn(labelsPath) + openOn(logits.path)).toBe(0);
+      bad[60] = BigInt(b.labels[60]!);
+      writeFileSync(labelsPath, new Uint8Array(bad.buffer));
+      const again = new Float64Array(c * c);
+      await cpuUpdateFromFileAsync(again, logits, y, c, options);
+      expect(countsDiff(again, oracle(c, [b]))).toBe('');
+    },
+  );
+
+  it.each([[2, 'float16'], [10, 'bfloat16'], [40, 'float16'], [300, 'bfloat16']] as const)(
+    'cpuUpdateFromFileAsync reads 16-bit logits in small pieces as cpuUpdateFromFile does, C = %i, %s',
+    async (c, dtype) => {
+      const rows = 3001;
+      const { bits, labels } = halfRows(rng(c + 3), rows, c, dtype);
+      const file = { path: join(dir, `async-half-${c}.bin`), byteOffset: 3,
+        dtype: dtype === 'float16' ? 'f2' : 'bf16' };
+      writeFileSync(file.path, Buffer.concat([Buffer.alloc(3), new Uint8Array(bits.buffer)]));
+      const labelsPath = join(dir, `async-half-labels-${c}.bin`);
+      writeFileSync(labelsPath, labels);
+      const y: LabelsFile = { path: labelsPath, byteOffset: 0, dtype: 'i4', rows };
+      const [got, expected] = [new Float64Array(c * c), new Float64Array(c * c)];
+      await cpuUpdateFromFileAsync(got, file as LogitsFile, y, c, { pieceBytes: 997 * 16, slots: 2, firstBytes: 997 });
+      cpuUpdateFromFile(expected, file as LogitsFile, y, c);
+      expect(countsDiff(got, expected)).toBe('');
+      expect(got.reduce((a, b) => a + b)).toBe(rows);
     },
   );
 

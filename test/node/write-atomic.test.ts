@@ -8,10 +8,12 @@ import { commitOutputs, liveTemps, onSignal, resolveOutput, tempPath,
   writeFileAtomic } from '../../src/node/write-outputs.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
-const fixedRandom = vi.hoisted(() => ({ on: false }));
-vi.mock('node:crypto', async (original) => {
-  const crypto = await original<typeof import('node:crypto')>();
-  return { ...crypto, randomBytes: (n: number) => (fixedRandom.on ? Buffer.alloc(n, 0xab) : crypto.randomBytes(n)) };
+const fixedRandom = { on: false };
+const getRandomValues = crypto.getRandomValues.bind(crypto);
+vi.spyOn(crypto, 'getRandomValues').mockImplementation((a) => {
+  if (!fixedRandom.on || !a) return getRandomValues(a!);
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength).fill(0xab);
+  return a;
 });
 
 const { fresh } = tempDirs('confmat-write-');
