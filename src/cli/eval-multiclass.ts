@@ -7,7 +7,7 @@ import { InputError } from '../core/errors.js';
 import { MAX_PER_CLASS_CLASSES } from '../core/limits.js';
 import type { Batch, ConfusionMatrixResult, LabelArray } from '../core/types.js';
 import { checkClassIndices, formatBatch, isLabelArray, validateNumClasses } from '../format/validate.js';
-import { cpuUpdateFromFile } from '../node/cpu-file.js';
+import { cpuUpdateFromFile, cpuUpdateFromFileAsync } from '../node/cpu-file.js';
 import { isLogitsFileDtype } from '../node/cpu-worker-messages.js';
 import type { CpuWorkerCounter } from '../node/cpu-workers.js';
 import { type NumericArray, shapeText } from '../read/npy.js';
@@ -255,7 +255,7 @@ export function multiclassTask(values: CliValues): EvalTask<ConfusionMatrixResul
         const byteOffset = rawLabels.byteOffset + start * Number(rawLabels.dtype.slice(1));
         const y = { path: rawLabels.path, byteOffset, dtype: rawLabels.dtype, rows: n, index0: first + start };
         if (workers) return workers.updateFromFile(logitsAt(start), y, { ignoreIndex });
-        return cpuUpdateFromFile(fileCounts!, logitsAt(start), y, c, nonzero);
+        return cpuUpdateFromFileAsync(fileCounts!, logitsAt(start), y, c, { nonzero });
       }
       const [data, labelData, weightData] = fileRows ? [undefined, ...parts] : parts;
       const y = asLabels(labelData!);

@@ -12,13 +12,13 @@ import { tempDirs } from '../helpers/temp-dirs.js';
 
 const { fresh } = tempDirs('confmat-half-file-cli-');
 
-/** `confmat eval --backend cpu ...`, with the bytes this thread read by readSync (the file paths) from stderr. */
+/** `confmat eval --backend cpu ...`, with the bytes read by file descriptor (the file paths) from stderr. */
 function confmat(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', './test/helpers/count-read-sync.mjs', 'dist/cli/main.js', 'eval',
+  const r = spawnSync(process.execPath, ['--import', './test/helpers/count-fd-reads.mjs', 'dist/cli/main.js', 'eval',
     '--backend', 'cpu', '--format', 'json', ...args], { encoding: 'utf8', maxBuffer: 1 << 28,
     env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
-  const read = Number(/readSync bytes: (\d+)/.exec(r.stderr)?.[1]);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/readSync bytes: \d+\n/, ''), read };
+  const read = Number(/fd read bytes: (\d+)/.exec(r.stderr)?.[1]);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/fd read bytes: \d+\n/, ''), read };
 }
 
 /** A .npy of float16 patterns: written as '<u2', the descr changed to '<f2' (same length). */
