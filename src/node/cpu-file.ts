@@ -31,8 +31,8 @@ function littleEndian(): void {
 
 /**
  * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` (float16 or bfloat16 as its
- * `dtype` says: the counts of their widened values) into `counts` on this thread, read in cache-sized pieces straight into the WebAssembly memory. Labels in a file (`rows` raw
- * integers of numpy `dtype`) are read, checked and narrowed there too; a bad one throws an `InputError` naming its
+ * `dtype` says: the counts of their widened values) into `counts` on this thread, read in cache-sized pieces
+ * straight into the WebAssembly memory. Labels in a file (`rows` raw integers of numpy `dtype`) are read, checked and narrowed there too; a bad one throws an `InputError` naming its
  * index (from `index0`) and value, and may leave `counts` partly added to. `nonzero` (from `createNonzeroCells` with
  * `counts` all zero before the first call) lists the cells that turn nonzero, or is dropped.
  *
@@ -94,7 +94,8 @@ interface Slot {
 /**
  * One call's counting in `mods`' memory (grown here, before any read): the u32 table at byte 0 when C x C fits (added
  * into `counts` before a cell could pass 2^32), the predictions, `slots` slots of `blockRows` labels and `chunkRows`
- * rows of logits each (16-bit ones when `half` is 0: float16, or 1: bfloat16), and where those widen, a block at a time.
+ * rows of logits each (16-bit ones when `half` is 0: float16, or 1: bfloat16), and where those widen, a block at a
+ * time.
  */
 function counter(mods: Modules, counts: Float64Array, labels: LabelsFile, type: RawLabels, c: number, blockRows: number,
   chunkRows: number, slots: number, nonzero: NonzeroCells | undefined, half: 0 | 1 | undefined) {
