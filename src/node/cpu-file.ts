@@ -32,8 +32,9 @@ function littleEndian(): void {
 /**
  * Adds `labels.length` (validated) rows of little-endian float32 logits in `file` (float16 or bfloat16 as its
  * `dtype` says: the counts of their widened values) into `counts` on this thread, read in cache-sized pieces
- * straight into the WebAssembly memory. Labels in a file (`rows` raw integers of numpy `dtype`) are read, checked and narrowed there too; a bad one throws an `InputError` naming its
- * index (from `index0`) and value, and may leave `counts` partly added to. `nonzero` (from `createNonzeroCells` with
+ * straight into the WebAssembly memory. Labels in a file (`rows` raw integers of numpy `dtype`) are read, checked
+ * and narrowed there too; a bad one throws an `InputError` naming its index (from `index0`) and value, and may leave
+ * `counts` partly added to. `nonzero` (from `createNonzeroCells` with
  * `counts` all zero before the first call) lists the cells that turn nonzero, or is dropped.
  *
  * @example
