@@ -96,6 +96,9 @@ export async function runEval(values: CliValues): Promise<number> {
   checkModeFlags(values, mode);
   intervalOptions(values);
   if (values.ids !== undefined && values['rows-of'] === undefined) throw new UsageError('--ids needs --rows-of T,P');
+  if (values['rows-limit'] !== undefined && values['rows-of'] === undefined) {
+    throw new UsageError('--rows-limit needs --rows-of T,P');
+  }
   if (values['rows-of'] !== undefined) return runTask(values, (await import('./rows-of.js')).rowsOfTask(values));
   if (mode === 'multilabel' || mode === 'binary') {
     const scores = await import('./eval-scores.js');

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_DEMO_ROWS, MAX_STATE_CLASSES } from '../core/limits.js';
+import { MAX_DEMO_ROWS, MAX_ROWS_LIMIT, MAX_STATE_CLASSES } from '../core/limits.js';
 import type { BackendChoice } from '../node/open-backend.js';
 import type { DawnBackend, NodeDeviceOptions } from '../node/request-device.js';
 import { bootstrapResamples, ciLevel, seedOption } from './interval-options.js';
@@ -147,6 +147,9 @@ export const FLAGS = {
     (v['rows-of'] as unknown as string[]).map(String),
     help: 'list the rows of cell (true T, predicted P) instead of the metrics (T,* : every off-diagonal cell of T; ' +
       'repeatable): JSON {row, id, true, pred, score_true, score_pred}, CSV or text; the first 1000 a cell' },
+  'rows-limit': { value: 'N', group: 'Report', commands: E, modes: MC, parse: (v, n) =>
+    u.positiveInt(v, n, MAX_ROWS_LIMIT, 'the rows of each cell are kept in memory'),
+    help: `with --rows-of: list the first N rows of each cell (default 1000, at most ${MAX_ROWS_LIMIT})` },
   ids: { value: 'FILE', group: 'Report', commands: E, modes: MC,
     help: 'with --rows-of: a text file of ids or paths, one per line and row of the inputs' },
   format: { value: 'F', group: 'Report', commands: ['eval', 'compare', 'merge', 'demo'], parse: (v, n) =>

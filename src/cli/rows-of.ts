@@ -59,6 +59,7 @@ export function rowsOfTask(values: CliValues): EvalTask<CellRowsResult> {
   const raw = flag(values, 'rows-of') ?? [];
   const specs = raw.map(parseRowsOf);
   const chunkRows = flag(values, 'chunk-rows');
+  const limit = flag(values, 'rows-limit') ?? LIMIT;
   let inputs: MulticlassInputs;
   let ids: string[] | undefined;
   let warned = false;
@@ -75,7 +76,7 @@ export function rowsOfTask(values: CliValues): EvalTask<CellRowsResult> {
   }, counter(backend, { start, end }) {
     const { numClasses: c, files } = inputs;
     const [input, labels] = [sliceRows(inputs.input, start, end), sliceRows(inputs.labels, start, end)];
-    const cr = createCellRows({ numClasses: c, cells: specs, limit: LIMIT, device: backend.device, chunkRows });
+    const cr = createCellRows({ numClasses: c, cells: specs, limit, device: backend.device, chunkRows });
     return { streams: [input, labels], rowLength: input.rowLength,
       update: (_start, _n, [data, y]) => cr.update(chunkBatch(values, input, data!, asLabels(y!), c) as PerClassBatch),
       locate: (e, at) => located(e, at, files), compute: () => cr.compute(), destroy: () => cr.destroy() };
@@ -83,7 +84,10 @@ export function rowsOfTask(values: CliValues): EvalTask<CellRowsResult> {
     for (const cell of result.cells) {
       if (!cell.truncated || warned) continue;
       warned = true;
-      process.stderr.write(`confmat: --rows-of lists the first ${LIMIT} rows of a cell; some cells hold more\n`);
+      process.stderr.write(
+        `confmat: --rows-of lists the first ${limit} rows of a cell; some cells hold more` +
+          ' (--rows-limit N lists more)\n',
+      );
     }
     return renderRowsOf(format, result, ids, inputs.classes);
   } };

@@ -14,6 +14,9 @@ export const MAX_RESAMPLES = 1_000_000;
 /** The most rows `makeDemoData` makes: 100M (4 GB of float32 logits, 100 MB of labels). */
 export const MAX_DEMO_ROWS = 100_000_000;
 
+/** `--rows-of`'s most rows listed per cell (`--rows-limit`): each is kept in memory until the end. */
+export const MAX_ROWS_LIMIT = 1_000_000;
+
 /** The most worker threads a counter starts (each has its own slots in one 4 GiB WebAssembly memory). */
 export const MAX_WORKER_THREADS = 256;
 

@@ -73,6 +73,39 @@ describe('confmat eval --rows-of', () => {
     expect(where(3, 5).length).toBeGreaterThan(10);
   });
 
+  it('--rows-limit N lists the first N rows of each cell on both backends, the note naming the flag', () => {
+    const rand = rng(10);
+    const [n, c] = [3000, 4];
+    const x = makeLogits(rand, n, c, 'random');
+    const y = makeLabels(rand, n, c) as Int32Array;
+    const args = ['--logits', path('lim-l.npy', encodeNpy(x, [n, c])), '--labels', path('lim-y.npy', encodeNpy(y, [n])),
+      '--rows-of', '1,2', '--rows-of', '2,*', '--format', 'json', '--chunk-rows', '256'];
+    const where = (t: number, p: number) =>
+      Array.from(y.keys()).filter((i) => y[i] === t && p !== t && (p < 0 || argmaxRow(x, i * c, c) === p));
+    for (const [limit, extra] of [[3, ['--rows-limit', '3']], [1000, []], [2000, ['--rows-limit', '2000']]] as const) {
+      const [gpu, cpu] = [confmat([...args, ...extra, '--backend', 'gpu']),
+        confmat([...args, ...extra, '--backend', 'cpu'])];
+      expect([gpu.code, cpu.code]).toEqual([0, 0]);
+      expect(gpu.stdout).toBe(cpu.stdout);
+      const rows = JSON.parse(cpu.stdout) as { row: number; true: number; pred: number }[];
+      expect(rows.filter((r) => r.true === 1).map((r) => r.row)).toEqual(where(1, 2).slice(0, limit));
+      for (const p of [0, 1, 3]) {
+        const cell = rows.filter((r) => r.true === 2 && r.pred === p).map((r) => r.row);
+        expect(cell).toEqual(where(2, -1).filter((i) => argmaxRow(x, i * c, c) === p).slice(0, limit));
+      }
+      const some = where(2, -1).length > limit;
+      expect(cpu.stderr.includes(`lists the first ${limit} rows of a cell; some cells hold more (--rows-limit N`)).toBe(
+        some,
+      );
+    }
+    expect(where(2, -1).length).toBeGreaterThan(3);
+    const lone = confmat([...small, '--rows-limit', '5', '--backend', 'cpu']);
+    expect([lone.code, lone.stderr]).toEqual([2, expect.stringContaining('--rows-limit needs --rows-of')]);
+    for (const bad of ['0', '1000001', '2.5']) {
+      expect(confmat([...small, '--rows-of', '1,0', '--rows-limit', bad, '--backend', 'cpu']).code).toBe(2);
+    }
+  });
+
   it('refuses a bad --rows-of (exit 2), a class out of range, --ids of another length (exit 1)', () => {
     const bad = confmat([...small, '--rows-of', '3', '--backend', 'cpu']);
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/--rows-of must be TRUE,PRED or TRUE,\*.*'3'/)]);
