@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../src/read/npy.js';
 import { argmaxRow } from '../../src/tasks/multiclass/update-cpu.js';
-import { makeLabels, makeLogits, rng } from '../helpers/random.js';
+import { type LogitStyle, makeLabels, makeLogits, rng } from '../helpers/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'confmat-rows-of-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,6 +28,16 @@ const labels = path('y.npy', encodeNpy(Int32Array.of(0, 1, 2, 0, 1), [5]));
 const ids = path('ids.txt', 'a.png\nb.png\nc.png\nd.png\ne.png\n');
 const names = path('names.txt', 'cat\ndog\nbird\n');
 const small = ['--logits', logits, '--labels', labels];
+
+/** Seeded n x c logits and labels written as .npy, with the --logits / --labels arguments naming them. */
+function randomInputs(name: string, seed: number, n: number, c: number, style: LogitStyle) {
+  const rand = rng(seed);
+  const x = makeLogits(rand, n, c, style);
+  const y = makeLabels(rand, n, c) as Int32Array;
+  const files = ['--logits', path(`${name}-l.npy`, encodeNpy(x, [n, c])), '--labels',
+    path(`${name}-y.npy`, encodeNpy(y, [n]))];
+  return { x, y, files };
+}
 
 describe('confmat eval --rows-of', () => {
   it('lists the rows of the cells asked for as JSON, with ids and scores', () => {
@@ -56,12 +66,9 @@ describe('confmat eval --rows-of', () => {
   });
 
   it('gives the same rows on the GPU and the CPU over many chunks, as np.where((y == t) & (argmax == p))', () => {
-    const rand = rng(9);
-    const [n, c] = [3000, 7];
-    const x = makeLogits(rand, n, c, 'ties');
-    const y = makeLabels(rand, n, c) as Int32Array;
-    const args = ['--logits', path('big-l.npy', encodeNpy(x, [n, c])), '--labels', path('big-y.npy', encodeNpy(y, [n])),
-      '--rows-of', '3,5', '--rows-of', '0,0', '--format', 'json', '--chunk-rows', '256'];
+    const c = 7;
+    const { x, y, files } = randomInputs('big', 9, 3000, c, 'ties');
+    const args = [...files, '--rows-of', '3,5', '--rows-of', '0,0', '--format', 'json', '--chunk-rows', '256'];
     const [gpu, cpu] = [confmat([...args, '--backend', 'gpu']), confmat([...args, '--backend', 'cpu'])];
     expect([gpu.code, cpu.code]).toEqual([0, 0]);
     expect(gpu.stdout).toBe(cpu.stdout);
@@ -74,12 +81,9 @@ describe('confmat eval --rows-of', () => {
   });
 
   it('--rows-limit N lists the first N rows of each cell on both backends, the note naming the flag', () => {
-    const rand = rng(10);
-    const [n, c] = [3000, 4];
-    const x = makeLogits(rand, n, c, 'random');
-    const y = makeLabels(rand, n, c) as Int32Array;
-    const args = ['--logits', path('lim-l.npy', encodeNpy(x, [n, c])), '--labels', path('lim-y.npy', encodeNpy(y, [n])),
-      '--rows-of', '1,2', '--rows-of', '2,*', '--format', 'json', '--chunk-rows', '256'];
+    const c = 4;
+    const { x, y, files } = randomInputs('lim', 10, 3000, c, 'random');
+    const args = [...files, '--rows-of', '1,2', '--rows-of', '2,*', '--format', 'json', '--chunk-rows', '256'];
     const where = (t: number, p: number) =>
       Array.from(y.keys()).filter((i) => y[i] === t && p !== t && (p < 0 || argmaxRow(x, i * c, c) === p));
     for (const [limit, extra] of [[3, ['--rows-limit', '3']], [1000, []], [2000, ['--rows-limit', '2000']]] as const) {
